@@ -1,0 +1,34 @@
+// Package kernels holds the numerical inner loops of leaky: the leaky
+// integrate-and-fire update, its temporally blocked scan, the event-driven
+// input accumulation and the dense matrix product. It knows only slices and
+// numbers, never engine types.
+//
+// Every kernel exists as generic Go (generic.go, always compiled, the
+// reference) and, on amd64, as assembly generated with avo from kernels/_gen
+// for AVX2+FMA and for AVX-512. The implementation is chosen once at init from
+// CPU feature detection and may be overridden with the LEAKY_KERNEL
+// environment variable or [Use]. Every implementation returns the same bits as
+// the generic one for the same input:
+//
+//   - float32 arithmetic is unfused: a product is rounded to float32 before it
+//     is added (the Go code writes float32(a*b) + c, which the compiler may not
+//     fuse; the assembly uses VMULPS then VADDPS).
+//   - float64 arithmetic is fused where it says so: the Go code calls math.FMA
+//     and the assembly uses VFMADD231PD, both rounding once.
+//   - sums over inputs are taken in increasing input order, starting from zero
+//     (or from the destination when accumulating), in every implementation;
+//     vectorisation runs across neurons, never across the sum.
+//
+// Float32 products are not fused because Go has no exact float32 FMA: emulating
+// one in float64 rounds twice. The float32 kernels are bound by memory
+// bandwidth, where a separate multiply costs nothing measurable.
+//
+// The per-neuron update, for reset by subtraction, is
+//
+//	s     = V > θ
+//	I'    = α·I + Iin
+//	V'    = β·V + I − s
+//
+// and for reset to zero V' = (β·V + I)·(1 − s). The engine package documents
+// where this sits in a simulation step.
+package kernels

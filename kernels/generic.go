@@ -1,0 +1,195 @@
+package kernels
+
+import (
+	"math"
+	"math/bits"
+)
+
+// Reset selects how the membrane potential is reset after a spike.
+type Reset uint8
+
+const (
+	// ResetSubtract subtracts the spike from the potential: V' = β·V + I − s.
+	ResetSubtract Reset = iota
+	// ResetZero multiplies the potential by (1 − s): V' = (β·V + I)·(1 − s).
+	ResetZero
+)
+
+// String returns the name used on the command line ("subtract" or "zero").
+func (r Reset) String() string {
+	switch r {
+	case ResetSubtract:
+		return "subtract"
+	case ResetZero:
+		return "zero"
+	}
+	return "Reset(" + itoa(int(r)) + ")"
+}
+
+func itoa(v int) string {
+	if v == 0 {
+		return "0"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// MaskWords returns the number of uint64 words a spike bitmask for n neurons
+// occupies.
+func MaskWords(n int) int { return (n + 63) >> 6 }
+
+// leakyUpdateGeneric32 is the reference for LeakyUpdate32; see there.
+func leakyUpdateGeneric32(V, I, Iin []float32, alpha, beta, theta float32, reset Reset, spikes []uint64) int {
+	n := len(V)
+	I = I[:n]
+	Iin = Iin[:n]
+	spikes = spikes[:MaskWords(n)]
+	count := 0
+	for w := range spikes {
+		lo := w << 6
+		hi := min(lo+64, n)
+		var word uint64
+		v, cur, in := V[lo:hi], I[lo:hi], Iin[lo:hi]
+		for k := range v {
+			var s float32
+			if v[k] > theta {
+				s = 1
+				word |= 1 << uint(k)
+			}
+			vn := float32(beta*v[k]) + cur[k]
+			if reset == ResetSubtract {
+				vn -= s
+			} else {
+				vn *= 1 - s
+			}
+			cur[k] = float32(alpha*cur[k]) + in[k]
+			v[k] = vn
+		}
+		spikes[w] = word
+		count += bits.OnesCount64(word)
+	}
+	return count
+}
+
+// leakyUpdateGeneric64 is the reference for LeakyUpdate64; see there.
+func leakyUpdateGeneric64(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int {
+	n := len(V)
+	I = I[:n]
+	Iin = Iin[:n]
+	spikes = spikes[:MaskWords(n)]
+	count := 0
+	for w := range spikes {
+		lo := w << 6
+		hi := min(lo+64, n)
+		var word uint64
+		v, cur, in := V[lo:hi], I[lo:hi], Iin[lo:hi]
+		for k := range v {
+			var s float64
+			if v[k] > theta {
+				s = 1
+				word |= 1 << uint(k)
+			}
+			vn := math.FMA(beta, v[k], cur[k])
+			if reset == ResetSubtract {
+				vn -= s
+			} else {
+				vn *= 1 - s
+			}
+			cur[k] = math.FMA(alpha, cur[k], in[k])
+			v[k] = vn
+		}
+		spikes[w] = word
+		count += bits.OnesCount64(word)
+	}
+	return count
+}
+
+// leakyScanGeneric32 is the reference for LeakyScan32; see there.
+func leakyScanGeneric32(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int {
+	n := len(V)
+	count := 0
+	for t := 0; t < steps; t++ {
+		count += leakyUpdateGeneric32(V, I, Iin[t*inStride:t*inStride+n], alpha, beta, theta, reset, spikes[t*maskStride:])
+	}
+	return count
+}
+
+// leakyScanGeneric64 is the reference for LeakyScan64; see there.
+func leakyScanGeneric64(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int {
+	n := len(V)
+	count := 0
+	for t := 0; t < steps; t++ {
+		count += leakyUpdateGeneric64(V, I, Iin[t*inStride:t*inStride+n], alpha, beta, theta, reset, spikes[t*maskStride:])
+	}
+	return count
+}
+
+// accumulateRowsGeneric32 is the reference for AccumulateRows32; see there.
+func accumulateRowsGeneric32(dst, W []float32, stride int, rows []int32) {
+	n := len(dst)
+	for _, r := range rows {
+		row := W[int(r)*stride : int(r)*stride+n]
+		for i := range dst {
+			dst[i] += row[i]
+		}
+	}
+}
+
+// accumulateRowsGeneric64 is the reference for AccumulateRows64; see there.
+func accumulateRowsGeneric64(dst, W []float64, stride int, rows []int32) {
+	n := len(dst)
+	for _, r := range rows {
+		row := W[int(r)*stride : int(r)*stride+n]
+		for i := range dst {
+			dst[i] += row[i]
+		}
+	}
+}
+
+// matMulGeneric32 is the reference for MatMul32; see there.
+func matMulGeneric32(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
+	for i := 0; i < m; i++ {
+		c := C[i*ldc : i*ldc+n]
+		if !accumulate {
+			clear(c)
+		}
+		a := A[i*lda : i*lda+k]
+		for p, ap := range a {
+			b := B[p*ldb : p*ldb+n]
+			for j := range c {
+				c[j] += float32(ap * b[j])
+			}
+		}
+	}
+}
+
+// matMulGeneric64 is the reference for MatMul64; see there.
+func matMulGeneric64(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool) {
+	for i := 0; i < m; i++ {
+		c := C[i*ldc : i*ldc+n]
+		if !accumulate {
+			clear(c)
+		}
+		a := A[i*lda : i*lda+k]
+		for p, ap := range a {
+			b := B[p*ldb : p*ldb+n]
+			for j := range c {
+				c[j] = math.FMA(ap, b[j], c[j])
+			}
+		}
+	}
+}

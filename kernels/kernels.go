@@ -1,0 +1,202 @@
+package kernels
+
+import (
+	"fmt"
+	"math/bits"
+	"os"
+	"strings"
+)
+
+// Impl is one implementation of every kernel: generic Go or an instruction
+// set. Tests and benchmarks call an Impl's functions directly; the package
+// level functions call the active one.
+type Impl struct {
+	// Name is "generic", "avx2" or "avx512".
+	Name string
+	// Requires names the CPU features the implementation needs.
+	Requires string
+
+	LeakyUpdate32    func(V, I, Iin []float32, alpha, beta, theta float32, reset Reset, spikes []uint64) int
+	LeakyUpdate64    func(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int
+	LeakyScan32      func(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int
+	LeakyScan64      func(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int
+	AccumulateRows32 func(dst, W []float32, stride int, rows []int32)
+	AccumulateRows64 func(dst, W []float64, stride int, rows []int32)
+	MatMul32         func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
+	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
+}
+
+// Generic is the pure Go implementation, always present; it is the reference
+// every other implementation must match bit for bit.
+var Generic = &Impl{
+	Name:             "generic",
+	Requires:         "none",
+	LeakyUpdate32:    leakyUpdateGeneric32,
+	LeakyUpdate64:    leakyUpdateGeneric64,
+	LeakyScan32:      leakyScanGeneric32,
+	LeakyScan64:      leakyScanGeneric64,
+	AccumulateRows32: accumulateRowsGeneric32,
+	AccumulateRows64: accumulateRowsGeneric64,
+	MatMul32:         matMulGeneric32,
+	MatMul64:         matMulGeneric64,
+}
+
+// known lists every implementation compiled into this binary, best last,
+// whether or not the CPU can run it. dispatch_*.go appends to it.
+var known = []*Impl{Generic}
+
+// supported reports whether the CPU can run impl; dispatch_*.go sets it.
+var supported = func(impl *Impl) bool { return impl == Generic }
+
+// active is the implementation the package-level functions call.
+var active = Generic
+
+func init() {
+	active = Best()
+	if name := os.Getenv("LEAKY_KERNEL"); name != "" {
+		if err := Use(name); err != nil {
+			// An unusable override must not silently fall back: the
+			// user asked for a specific kernel. Report it where the
+			// command can see it.
+			envErr = fmt.Errorf("LEAKY_KERNEL: %w", err)
+		}
+	}
+}
+
+// envErr records a bad LEAKY_KERNEL value; see EnvError.
+var envErr error
+
+// EnvError returns the error from the LEAKY_KERNEL environment variable, if
+// it named a kernel that does not exist or that this CPU cannot run. The
+// generic kernel is active in that case.
+func EnvError() error { return envErr }
+
+// Known returns every implementation compiled into this binary, including
+// those the CPU cannot run.
+func Known() []*Impl { return append([]*Impl(nil), known...) }
+
+// Available returns the implementations this CPU can run, generic first.
+func Available() []*Impl {
+	var out []*Impl
+	for _, impl := range known {
+		if supported(impl) {
+			out = append(out, impl)
+		}
+	}
+	return out
+}
+
+// Best returns the fastest implementation this CPU can run.
+func Best() *Impl {
+	av := Available()
+	return av[len(av)-1]
+}
+
+// Active returns the implementation the package-level functions use.
+func Active() *Impl { return active }
+
+// Lookup returns the implementation called name if this CPU can run it.
+func Lookup(name string) (*Impl, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if name == "auto" || name == "" {
+		return Best(), nil
+	}
+	var names []string
+	for _, impl := range known {
+		names = append(names, impl.Name)
+		if impl.Name == name {
+			if !supported(impl) {
+				return nil, fmt.Errorf("kernel %q needs %s, which this CPU does not have (available: %s)", name, impl.Requires, availableNames())
+			}
+			return impl, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown kernel %q (known: %s, or auto)", name, strings.Join(names, ", "))
+}
+
+func availableNames() string {
+	var names []string
+	for _, impl := range Available() {
+		names = append(names, impl.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Use makes the implementation called name active ("auto" picks the best).
+// It is meant for start-up, tests and benchmarks; it must not be called
+// while kernels run on other goroutines.
+func Use(name string) error {
+	impl, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	active = impl
+	return nil
+}
+
+// LeakyUpdate32 advances len(V) neurons by one step: for neuron i it sets
+// s = V[i] > theta, then I[i] = alpha·I[i] + Iin[i] and V[i] = beta·V[i] +
+// I[i](old) − s (or ·(1 − s) for ResetZero). Bit i of spikes (word i/64, bit
+// i%64) is set to s; the whole of spikes[:MaskWords(len(V))] is written. It
+// returns the number of spikes. I and Iin must hold at least len(V) values.
+func LeakyUpdate32(V, I, Iin []float32, alpha, beta, theta float32, reset Reset, spikes []uint64) int {
+	return active.LeakyUpdate32(V, I, Iin, alpha, beta, theta, reset, spikes)
+}
+
+// LeakyUpdate64 is LeakyUpdate32 in float64, with the products fused
+// (math.FMA) as documented in the package comment.
+func LeakyUpdate64(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int {
+	return active.LeakyUpdate64(V, I, Iin, alpha, beta, theta, reset, spikes)
+}
+
+// LeakyScan32 runs LeakyUpdate32 for steps consecutive steps over the same
+// neurons, keeping V and I in registers. The input current of step t is
+// Iin[t*inStride : t*inStride+len(V)], and its spike bitmask is written to
+// spikes[t*maskStride:]. It returns the total number of spikes.
+func LeakyScan32(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int {
+	return active.LeakyScan32(V, I, Iin, inStride, steps, alpha, beta, theta, reset, spikes, maskStride)
+}
+
+// LeakyScan64 is LeakyScan32 in float64.
+func LeakyScan64(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int {
+	return active.LeakyScan64(V, I, Iin, inStride, steps, alpha, beta, theta, reset, spikes, maskStride)
+}
+
+// AccumulateRows32 adds rows of the row-major matrix W (row r starts at
+// W[r*stride]) to dst, in the order given: dst[i] += W[r*stride+i] for each r
+// in rows. It is the event-driven input of a dense projection: rows are the
+// presynaptic neurons that spiked.
+func AccumulateRows32(dst, W []float32, stride int, rows []int32) {
+	active.AccumulateRows32(dst, W, stride, rows)
+}
+
+// AccumulateRows64 is AccumulateRows32 in float64.
+func AccumulateRows64(dst, W []float64, stride int, rows []int32) {
+	active.AccumulateRows64(dst, W, stride, rows)
+}
+
+// MatMul32 computes C = A·B (or C += A·B when accumulate is set) for the
+// row-major m×k matrix A, k×n matrix B and m×n matrix C with the given leading
+// dimensions. Each C[i][j] is summed over p = 0..k−1 in increasing order,
+// each product rounded to float32 before it is added.
+func MatMul32(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
+	active.MatMul32(m, n, k, A, lda, B, ldb, C, ldc, accumulate)
+}
+
+// MatMul64 is MatMul32 in float64, each product fused into the sum.
+func MatMul64(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool) {
+	active.MatMul64(m, n, k, A, lda, B, ldb, C, ldc, accumulate)
+}
+
+// SpikeIndices appends to dst the indices of the set bits of mask, in
+// increasing order, offset by base, and returns the extended slice.
+func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
+	for w, word := range mask {
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			dst = append(dst, base+int32(w<<6+b))
+			word &= word - 1
+		}
+	}
+	return dst
+}
