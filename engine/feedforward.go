@@ -1,0 +1,84 @@
+package engine
+
+import "fmt"
+
+// FeedForwardConfig describes the seed notebook's workload: one source of
+// Inputs inputs projecting densely onto one population of Neurons neurons,
+// over Batch independent trials.
+type FeedForwardConfig struct {
+	// Params are the neuron parameters.
+	Params Params
+	// Batch, Inputs and Neurons size the network.
+	Batch, Inputs, Neurons int
+	// Rate is the Poisson input rate in Hz, used when no input array is given.
+	Rate float64
+	// Seed keys the Poisson input and the default weights.
+	Seed uint64
+}
+
+// DefaultFeedForward returns the seed notebook's configuration: 100 Poisson
+// inputs at 5 Hz onto one neuron (the CLI defaults to 1000), one trial.
+func DefaultFeedForward() FeedForwardConfig {
+	return FeedForwardConfig{Params: DefaultParams(), Batch: 1, Inputs: 100, Neurons: 1, Rate: 5}
+}
+
+// FeedForward is a built feed-forward network and handles to its parts.
+type FeedForward[T Float] struct {
+	// Net is the network to run.
+	Net *Network[T]
+	// Input is the source, Proj the projection, Pop the population.
+	Input Source[T]
+	Proj  *Dense[T]
+	Pop   *Population[T]
+}
+
+// NewFeedForward builds the workload of cfg. input replaces the Poisson
+// source when not nil (its size and batch then override cfg's), and weights
+// (Inputs × Neurons, row-major) replace the default Normal(0,
+// 7(1−β)/√n_in) weights when not nil.
+func NewFeedForward[T Float](cfg FeedForwardConfig, input Source[T], weights []T) (*FeedForward[T], error) {
+	if err := cfg.Params.Validate(); err != nil {
+		return nil, err
+	}
+	if input != nil {
+		cfg.Inputs, cfg.Batch = input.Size(), input.BatchSize()
+	}
+	if cfg.Inputs < 1 {
+		return nil, fmt.Errorf("inputs must be at least 1, got %d", cfg.Inputs)
+	}
+	if cfg.Neurons < 1 {
+		return nil, fmt.Errorf("neurons must be at least 1, got %d", cfg.Neurons)
+	}
+	if cfg.Batch < 1 {
+		return nil, fmt.Errorf("batch must be at least 1, got %d", cfg.Batch)
+	}
+	if input == nil {
+		p, err := NewPoisson[T]("input", cfg.Batch, cfg.Inputs, cfg.Rate, cfg.Params.Dt, cfg.Seed, 0)
+		if err != nil {
+			return nil, err
+		}
+		input = p
+	}
+	if weights == nil {
+		if cfg.Inputs > maxElements/cfg.Neurons {
+			return nil, fmt.Errorf("%d inputs × %d neurons is too many weights to address", cfg.Inputs, cfg.Neurons)
+		}
+		weights = make([]T, cfg.Inputs*cfg.Neurons)
+		NormalWeights(weights, cfg.Inputs, cfg.Neurons, DefaultWeightScale(cfg.Params.Beta(), cfg.Inputs), cfg.Seed, 0)
+	}
+	pop, err := NewPopulation[T]("lif", cfg.Batch, cfg.Neurons, cfg.Params)
+	if err != nil {
+		return nil, err
+	}
+	proj, err := NewDense[T]("input->lif", input, pop, weights)
+	if err != nil {
+		return nil, err
+	}
+	net := NewNetwork[T]()
+	net.AddSource(input)
+	net.AddPopulation(pop)
+	if err := net.AddProjection(proj); err != nil {
+		return nil, err
+	}
+	return &FeedForward[T]{Net: net, Input: input, Proj: proj, Pop: pop}, nil
+}

@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"unsafe"
+
+	"leaky/kernels"
+)
+
+// Float is the element type of a simulation: float32 (the default) or
+// float64.
+type Float interface{ float32 | float64 }
+
+// is32 reports whether T is float32.
+func is32[T Float]() bool { var z T; return unsafe.Sizeof(z) == 4 }
+
+// DType returns "float32" or "float64" for T.
+func DType[T Float]() string {
+	if is32[T]() {
+		return "float32"
+	}
+	return "float64"
+}
+
+// f32 and f64 reinterpret a []T as the concrete slice type the kernels take.
+// They are only called after is32 has told which one T is, so the memory
+// layout is identical and no copy or allocation happens.
+func f32[T Float](x []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+}
+
+func f64[T Float](x []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+}
+
+func leakyUpdate[T Float](V, I, Iin []T, alpha, beta, theta T, reset kernels.Reset, spikes []uint64) int {
+	if is32[T]() {
+		return kernels.LeakyUpdate32(f32(V), f32(I), f32(Iin), float32(alpha), float32(beta), float32(theta), reset, spikes)
+	}
+	return kernels.LeakyUpdate64(f64(V), f64(I), f64(Iin), float64(alpha), float64(beta), float64(theta), reset, spikes)
+}
+
+func accumulateRows[T Float](dst, W []T, stride int, rows []int32) {
+	if is32[T]() {
+		kernels.AccumulateRows32(f32(dst), f32(W), stride, rows)
+		return
+	}
+	kernels.AccumulateRows64(f64(dst), f64(W), stride, rows)
+}
+
+func matMul[T Float](m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool) {
+	if is32[T]() {
+		kernels.MatMul32(m, n, k, f32(A), lda, f32(B), ldb, f32(C), ldc, accumulate)
+		return
+	}
+	kernels.MatMul64(m, n, k, f64(A), lda, f64(B), ldb, f64(C), ldc, accumulate)
+}
+
+// alignedSlice returns a zeroed slice of n elements whose first element lies
+// on a 64-byte boundary, so vector loads of a row never straddle a cache line
+// more than they must.
+func alignedSlice[T Float](n int) []T {
+	var z T
+	size := int(unsafe.Sizeof(z))
+	pad := 64 / size
+	buf := make([]T, n+pad)
+	off := 0
+	if addr := uintptr(unsafe.Pointer(unsafe.SliceData(buf))); addr%64 != 0 {
+		off = int((64 - addr%64) / uintptr(size))
+	}
+	return buf[off : off+n : off+n]
+}

@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Network is a set of sources, populations and projections stepped together
+// under the fixed schedule described in the package documentation.
+type Network[T Float] struct {
+	sources   []Source[T]
+	pops      []*Population[T]
+	projs     []Projection[T]
+	recorders []Recorder[T]
+	// incoming[i] lists the projections into pops[i], in the order added.
+	incoming [][]Projection[T]
+	step     int
+}
+
+// NewNetwork returns an empty network.
+func NewNetwork[T Float]() *Network[T] { return &Network[T]{} }
+
+// AddSource adds an input source.
+func (n *Network[T]) AddSource(s Source[T]) { n.sources = append(n.sources, s) }
+
+// AddPopulation adds a population; populations step in the order added.
+func (n *Network[T]) AddPopulation(p *Population[T]) {
+	n.pops = append(n.pops, p)
+	n.incoming = append(n.incoming, nil)
+}
+
+// AddProjection adds a projection; its target must already be in the
+// network. Projections into one population add in the order added.
+func (n *Network[T]) AddProjection(pr Projection[T]) error {
+	for i, p := range n.pops {
+		if p == pr.Target() {
+			n.projs = append(n.projs, pr)
+			n.incoming[i] = append(n.incoming[i], pr)
+			return nil
+		}
+	}
+	return fmt.Errorf("projection target %q is not in the network", pr.Target().Name)
+}
+
+// AddRecorder adds a recorder; recorders run in the order added.
+func (n *Network[T]) AddRecorder(r Recorder[T]) { n.recorders = append(n.recorders, r) }
+
+// Populations returns the populations in stepping order.
+func (n *Network[T]) Populations() []*Population[T] { return n.pops }
+
+// Sources returns the sources.
+func (n *Network[T]) Sources() []Source[T] { return n.sources }
+
+// Projections returns the projections in the order added.
+func (n *Network[T]) Projections() []Projection[T] { return n.projs }
+
+// StepIndex is the index of the next step to run.
+func (n *Network[T]) StepIndex() int { return n.step }
+
+// Step runs one step of the schedule:
+//
+//  1. every source emits x[t];
+//  2. for each population in order: Iin is cleared and every projection into
+//     it propagates, in the order added;
+//  3. recorders read the population's V[t], I[t] and Iin[t];
+//  4. the population thresholds, updates and resets (s[t] into its bitmask),
+//     and recorders read s[t].
+func (n *Network[T]) Step() error {
+	t := n.step
+	for _, s := range n.sources {
+		if err := s.Emit(t); err != nil {
+			return err
+		}
+	}
+	for i, p := range n.pops {
+		p.clearInput()
+		for _, pr := range n.incoming[i] {
+			pr.Propagate()
+		}
+		for _, r := range n.recorders {
+			if r.Population() == p {
+				r.RecordState(t)
+			}
+		}
+		p.update(t)
+		for _, r := range n.recorders {
+			if r.Population() == p {
+				r.RecordSpikes(t)
+			}
+		}
+	}
+	n.step++
+	return nil
+}
+
+// ErrInterrupted is returned by Run when its context is cancelled; the
+// network stopped at the end of a whole step.
+var ErrInterrupted = errors.New("run interrupted")
+
+// Run advances the network by steps steps. It checks first that every source
+// can supply them and lets recorders reserve their memory, so the loop
+// itself allocates nothing. progress, if not nil, is called after each step
+// with the number of steps done in this call. When ctx is cancelled Run stops
+// after the current step and returns an error wrapping ErrInterrupted.
+func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)) error {
+	if steps < 0 {
+		return fmt.Errorf("steps must be ≥ 0, got %d", steps)
+	}
+	for _, s := range n.sources {
+		if l := s.Len(); l >= 0 && n.step+steps > l {
+			return fmt.Errorf("source %q has %d steps, but the run needs %d", s.SourceName(), l, n.step+steps)
+		}
+	}
+	for _, r := range n.recorders {
+		if err := r.Reserve(n.step + steps); err != nil {
+			return err
+		}
+	}
+	for k := 0; k < steps; k++ {
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("%w at step %d: %w", ErrInterrupted, n.step, err)
+			}
+		}
+		if err := n.Step(); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(k + 1)
+		}
+	}
+	return nil
+}

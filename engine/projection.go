@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+)
+
+// Projection adds a presynaptic group's output to a population's input
+// current. Implementations add in a fixed order so results never depend on
+// scheduling.
+type Projection[T Float] interface {
+	// Target is the population whose Iin the projection adds to.
+	Target() *Population[T]
+	// Source is what the projection reads.
+	Source() Presynaptic[T]
+	// Propagate adds the contribution of the presynaptic group's current
+	// output to Target().Iin.
+	Propagate()
+}
+
+// Dense is an all-to-all projection with weights W (NIn × NOut, row-major,
+// row j holding input j's weights onto every neuron). Spiking input adds
+// the rows of the inputs that spiked (event-driven); analog input goes
+// through the dense matrix product. Both sum over inputs in increasing
+// order, so a 0/1 input gives the same bits either way.
+type Dense[T Float] struct {
+	// Name identifies the projection.
+	Name string
+	// Pre and Post are the groups it connects.
+	Pre  Presynaptic[T]
+	Post *Population[T]
+	// W holds the weights, NIn rows of NOut.
+	W         []T
+	NIn, NOut int
+	synEvents int64
+}
+
+// NewDense connects pre to post with the weights w (pre.Size() × post.N,
+// row-major). It refuses mismatched sizes and non-finite weights.
+func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w []T) (*Dense[T], error) {
+	nIn, nOut := pre.Size(), post.N
+	if pre.BatchSize() != post.Batch {
+		return nil, fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
+	}
+	if len(w) != nIn*nOut {
+		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, nOut, nIn*nOut)
+	}
+	for i, v := range w {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/nOut, i%nOut, f)
+		}
+	}
+	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut}, nil
+}
+
+// Target returns the postsynaptic population.
+func (d *Dense[T]) Target() *Population[T] { return d.Post }
+
+// Source returns the presynaptic group.
+func (d *Dense[T]) Source() Presynaptic[T] { return d.Pre }
+
+// SynapticEvents is the number of weight rows added so far (spike events
+// times one row each); analog input counts none.
+func (d *Dense[T]) SynapticEvents() int64 { return d.synEvents }
+
+// Propagate adds x[t]·W to the target's input current.
+func (d *Dense[T]) Propagate() {
+	post := d.Post
+	if x := d.Pre.Values(); x != nil {
+		matMul(post.Batch, d.NOut, d.NIn, x, d.NIn, d.W, d.NOut, post.Iin, post.Stride, true)
+		return
+	}
+	for b := 0; b < post.Batch; b++ {
+		rows := d.Pre.Events(b)
+		accumulateRows(post.Row(post.Iin, b), d.W, d.NOut, rows)
+		d.synEvents += int64(len(rows))
+	}
+}

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"fmt"
+)
+
+// Recorder observes one population during a run.
+type Recorder[T Float] interface {
+	// Population is the population observed.
+	Population() *Population[T]
+	// Reserve is called before a run that will end at step total, so the
+	// recorder can allocate up front.
+	Reserve(total int) error
+	// RecordState is called in phase 3 of step t, when V, I and Iin hold
+	// V[t], I[t] and Iin[t].
+	RecordState(t int)
+	// RecordSpikes is called after phase 4 of step t, when the population's
+	// bitmask holds s[t].
+	RecordSpikes(t int)
+}
+
+// Var names a recordable state variable.
+type Var int
+
+const (
+	// VarV is the membrane potential V.
+	VarV Var = iota
+	// VarI is the synaptic current I (I_syn).
+	VarI
+	// VarIin is the input current Iin (I_inp).
+	VarIin
+)
+
+// String returns the variable's file name stem: v, isyn or iinp.
+func (v Var) String() string {
+	switch v {
+	case VarV:
+		return "v"
+	case VarI:
+		return "isyn"
+	case VarIin:
+		return "iinp"
+	}
+	return fmt.Sprintf("Var(%d)", int(v))
+}
+
+// Trace records one state variable of chosen neurons in every trial at every
+// step: Data[(t*Batch+b)*len(Neurons)+k] is the value of neuron Neurons[k] of
+// trial b at the start of step t.
+type Trace[T Float] struct {
+	// Pop is the population observed, Var the variable.
+	Pop *Population[T]
+	Var Var
+	// Neurons are the recorded neuron indices; nil records all.
+	Neurons []int
+	// Data holds the recorded values.
+	Data []T
+	// Steps is the number of steps recorded.
+	Steps int
+}
+
+// NewTrace records v of the given neurons of pop (nil: all). It refuses
+// neuron indices outside the population.
+func NewTrace[T Float](pop *Population[T], v Var, neurons []int) (*Trace[T], error) {
+	for _, i := range neurons {
+		if i < 0 || i >= pop.N {
+			return nil, fmt.Errorf("trace of %s in %q: neuron %d is outside 0..%d", v, pop.Name, i, pop.N-1)
+		}
+	}
+	return &Trace[T]{Pop: pop, Var: v, Neurons: neurons}, nil
+}
+
+// Population returns the observed population.
+func (r *Trace[T]) Population() *Population[T] { return r.Pop }
+
+// Width is the number of neurons recorded per trial.
+func (r *Trace[T]) Width() int {
+	if r.Neurons == nil {
+		return r.Pop.N
+	}
+	return len(r.Neurons)
+}
+
+// Reserve grows Data to hold total steps.
+func (r *Trace[T]) Reserve(total int) error {
+	need := total * r.Pop.Batch * r.Width()
+	if total > 0 && need/total != r.Pop.Batch*r.Width() {
+		return fmt.Errorf("trace of %s in %q: %d steps × %d trials × %d neurons overflows", r.Var, r.Pop.Name, total, r.Pop.Batch, r.Width())
+	}
+	if cap(r.Data) < need {
+		grown := make([]T, len(r.Data), need)
+		copy(grown, r.Data)
+		r.Data = grown
+	}
+	return nil
+}
+
+// RecordState appends the variable's values at step t.
+func (r *Trace[T]) RecordState(t int) {
+	p := r.Pop
+	var x []T
+	switch r.Var {
+	case VarV:
+		x = p.V
+	case VarI:
+		x = p.I
+	default:
+		x = p.Iin
+	}
+	for b := 0; b < p.Batch; b++ {
+		row := p.Row(x, b)
+		if r.Neurons == nil {
+			r.Data = append(r.Data, row...)
+			continue
+		}
+		for _, i := range r.Neurons {
+			r.Data = append(r.Data, row[i])
+		}
+	}
+	r.Steps++
+}
+
+// RecordSpikes does nothing: a trace records state.
+func (r *Trace[T]) RecordSpikes(int) {}
+
+// SpikeRecorder records every spike of a population as a (step, trial,
+// neuron) triple, in time order, then trial, then neuron.
+type SpikeRecorder[T Float] struct {
+	// Pop is the population observed.
+	Pop *Population[T]
+	// Events holds the triples flattened: Events[3k], Events[3k+1],
+	// Events[3k+2] are the step, trial and neuron of spike k.
+	Events []int64
+	// PerStep counts the spikes of all trials at each step.
+	PerStep []int64
+}
+
+// NewSpikeRecorder records the spikes of pop.
+func NewSpikeRecorder[T Float](pop *Population[T]) *SpikeRecorder[T] {
+	return &SpikeRecorder[T]{Pop: pop}
+}
+
+// Population returns the observed population.
+func (r *SpikeRecorder[T]) Population() *Population[T] { return r.Pop }
+
+// Reserve sizes the per-step counts; spike storage grows as spikes come.
+func (r *SpikeRecorder[T]) Reserve(total int) error {
+	if cap(r.PerStep) < total {
+		grown := make([]int64, len(r.PerStep), total)
+		copy(grown, r.PerStep)
+		r.PerStep = grown
+	}
+	return nil
+}
+
+// RecordState does nothing: spikes are read after the update.
+func (r *SpikeRecorder[T]) RecordState(int) {}
+
+// RecordSpikes appends the spikes of step t.
+func (r *SpikeRecorder[T]) RecordSpikes(t int) {
+	p := r.Pop
+	var count int64
+	for b := 0; b < p.Batch; b++ {
+		for _, i := range p.events[b] {
+			r.Events = append(r.Events, int64(t), int64(b), int64(i))
+		}
+		count += int64(len(p.events[b]))
+	}
+	r.PerStep = append(r.PerStep, count)
+}
