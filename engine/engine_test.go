@@ -373,3 +373,44 @@ func TestEveryKernelSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestThreadsSameBits runs a population split by neurons and one split by
+// trials at 1, 2, 3 and 7 threads; spikes and final state must match to
+// the bit.
+func TestThreadsSameBits(t *testing.T) {
+	shapes := []struct{ batch, n int }{{1, 70000}, {2, 40001}, {128, 300}}
+	for _, sh := range shapes {
+		var refV []float32
+		var refS []int64
+		for _, threads := range []int{1, 2, 3, 7} {
+			cfg := engine.DefaultFeedForward()
+			cfg.Batch, cfg.Neurons, cfg.Inputs, cfg.Rate, cfg.Seed = sh.batch, sh.n, 100, 40, 5
+			ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ff.Net.SetThreads(threads)
+			sr := engine.NewSpikeRecorder(ff.Pop)
+			ff.Net.AddRecorder(sr)
+			if err := ff.Net.Run(context.Background(), 60, nil); err != nil {
+				t.Fatal(err)
+			}
+			ff.Net.Close()
+			if len(sr.Events) == 0 {
+				t.Fatalf("%+v: no spikes; the test would prove nothing", sh)
+			}
+			if refV == nil {
+				refV, refS = append([]float32(nil), ff.Pop.V...), sr.Events
+				continue
+			}
+			for i := range refV {
+				if math.Float32bits(refV[i]) != math.Float32bits(ff.Pop.V[i]) {
+					t.Fatalf("%+v threads %d: V[%d] = %v, 1 thread %v", sh, threads, i, ff.Pop.V[i], refV[i])
+				}
+			}
+			if !equalInts(refS, sr.Events) {
+				t.Fatalf("%+v threads %d: spikes differ from 1 thread", sh, threads)
+			}
+		}
+	}
+}

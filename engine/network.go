@@ -16,6 +16,45 @@ type Network[T Float] struct {
 	// incoming[i] lists the projections into pops[i], in the order added.
 	incoming [][]Projection[T]
 	step     int
+
+	threads int
+	pool    *pool
+	// phases[i] holds the prepared parallel phases of pops[i].
+	phases []*popPhase[T]
+}
+
+// popPhase is the parallel work of one population in one step, prepared
+// once so that stepping allocates nothing.
+type popPhase[T Float] struct {
+	net     *Network[T]
+	pop     *Population[T]
+	in      []Projection[T]
+	ranges  []Range
+	counts  []int
+	mode    int // phaseAll, phaseInput or phaseUpdate
+	records bool
+}
+
+const (
+	phaseAll = iota
+	phaseInput
+	phaseUpdate
+)
+
+func (ph *popPhase[T]) work(w int) {
+	if w >= len(ph.ranges) {
+		return
+	}
+	r := ph.ranges[w]
+	if ph.mode != phaseUpdate {
+		ph.pop.clearInput(r)
+		for _, pr := range ph.in {
+			pr.Propagate(r)
+		}
+	}
+	if ph.mode != phaseInput {
+		ph.counts[w] = ph.pop.update(r)
+	}
 }
 
 // NewNetwork returns an empty network.
@@ -28,6 +67,7 @@ func (n *Network[T]) AddSource(s Source[T]) { n.sources = append(n.sources, s) }
 func (n *Network[T]) AddPopulation(p *Population[T]) {
 	n.pops = append(n.pops, p)
 	n.incoming = append(n.incoming, nil)
+	n.phases = nil
 }
 
 // AddProjection adds a projection; its target must already be in the
@@ -37,6 +77,7 @@ func (n *Network[T]) AddProjection(pr Projection[T]) error {
 		if p == pr.Target() {
 			n.projs = append(n.projs, pr)
 			n.incoming[i] = append(n.incoming[i], pr)
+			n.phases = nil
 			return nil
 		}
 	}
@@ -44,7 +85,10 @@ func (n *Network[T]) AddProjection(pr Projection[T]) error {
 }
 
 // AddRecorder adds a recorder; recorders run in the order added.
-func (n *Network[T]) AddRecorder(r Recorder[T]) { n.recorders = append(n.recorders, r) }
+func (n *Network[T]) AddRecorder(r Recorder[T]) {
+	n.recorders = append(n.recorders, r)
+	n.phases = nil
+}
 
 // Populations returns the populations in stepping order.
 func (n *Network[T]) Populations() []*Population[T] { return n.pops }
@@ -57,6 +101,73 @@ func (n *Network[T]) Projections() []Projection[T] { return n.projs }
 
 // StepIndex is the index of the next step to run.
 func (n *Network[T]) StepIndex() int { return n.step }
+
+// SetThreads sets the number of threads later steps use (n < 1: all
+// cores). Results are bit-identical for every thread count.
+func (n *Network[T]) SetThreads(threads int) {
+	if threads < 1 {
+		threads = DefaultThreads()
+	}
+	n.threads = threads
+	n.phases = nil
+	if n.pool != nil && n.pool.n < threads {
+		n.pool.close()
+		n.pool = nil
+	}
+}
+
+// Threads is the number of threads steps use.
+func (n *Network[T]) Threads() int {
+	if n.threads < 1 {
+		return 1
+	}
+	return n.threads
+}
+
+// Close stops the network's worker threads; a later step starts them again.
+func (n *Network[T]) Close() {
+	if n.pool != nil {
+		n.pool.close()
+		n.pool = nil
+	}
+}
+
+// prepare builds the per-population phases and the worker pool for the
+// current thread count, once, so that stepping allocates nothing.
+func (n *Network[T]) prepare() {
+	if n.phases != nil && len(n.phases) == len(n.pops) {
+		return
+	}
+	threads := n.Threads()
+	n.phases = make([]*popPhase[T], len(n.pops))
+	maxRanges := 1
+	for i, p := range n.pops {
+		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i], ranges: splitRanges(p, threads)}
+		ph.counts = make([]int, len(ph.ranges))
+		for _, r := range n.recorders {
+			if r.Population() == p {
+				ph.records = true
+			}
+		}
+		maxRanges = max(maxRanges, len(ph.ranges))
+		n.phases[i] = ph
+	}
+	if maxRanges > 1 && (n.pool == nil || n.pool.n < maxRanges) {
+		if n.pool != nil {
+			n.pool.close()
+		}
+		n.pool = newPool(threads)
+	}
+}
+
+func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
+	ph.mode = mode
+	if len(ph.ranges) == 1 {
+		ph.work(0)
+		return
+	}
+	n.pool.run(ph, len(ph.ranges))
+}
 
 // Step runs one step of the schedule:
 //
@@ -73,20 +184,31 @@ func (n *Network[T]) Step() error {
 			return err
 		}
 	}
-	for i, p := range n.pops {
-		p.clearInput()
-		for _, pr := range n.incoming[i] {
-			pr.Propagate()
-		}
-		for _, r := range n.recorders {
-			if r.Population() == p {
-				r.RecordState(t)
+	n.prepare()
+	for _, ph := range n.phases {
+		p := ph.pop
+		clear(ph.counts)
+		if ph.records {
+			n.runPhase(ph, phaseInput)
+			for _, r := range n.recorders {
+				if r.Population() == p {
+					r.RecordState(t)
+				}
 			}
+			n.runPhase(ph, phaseUpdate)
+		} else {
+			n.runPhase(ph, phaseAll)
 		}
-		p.update(t)
-		for _, r := range n.recorders {
-			if r.Population() == p {
-				r.RecordSpikes(t)
+		count := 0
+		for _, c := range ph.counts {
+			count += c
+		}
+		p.finishStep(t, count)
+		if ph.records {
+			for _, r := range n.recorders {
+				if r.Population() == p {
+					r.RecordSpikes(t)
+				}
 			}
 		}
 	}

@@ -105,16 +105,41 @@ func (p *Population[T]) Values() []T { return nil }
 // SpikeCount is the number of spikes since the population was created.
 func (p *Population[T]) SpikeCount() int64 { return p.spikeCount }
 
-// update runs phase 4 of the schedule for step t: threshold, update, reset.
-func (p *Population[T]) update(t int) {
+// Range is a block of work within a population: trials B0 ≤ b < B1 and
+// neurons Lo ≤ i < Hi. Lo is a multiple of 64, so a range owns whole words
+// of the spike bitmask.
+type Range struct{ B0, B1, Lo, Hi int }
+
+// All returns the range covering the whole population.
+func (p *Population[T]) All() Range { return Range{0, p.Batch, 0, p.N} }
+
+// clearInput zeroes Iin over r before the projections add into it.
+func (p *Population[T]) clearInput(r Range) {
+	for b := r.B0; b < r.B1; b++ {
+		clear(p.Iin[b*p.Stride+r.Lo : b*p.Stride+r.Hi])
+	}
+}
+
+// update runs phase 4 of the schedule over r: threshold, update, reset. It
+// returns the number of spikes.
+func (p *Population[T]) update(r Range) int {
+	count := 0
+	for b := r.B0; b < r.B1; b++ {
+		off := b * p.Stride
+		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
+		count += leakyUpdate(p.V[off+r.Lo:off+r.Hi], p.I[off+r.Lo:off+r.Hi], p.Iin[off+r.Lo:off+r.Hi], p.alpha, p.beta, p.theta, p.Params.Reset, mask)
+	}
+	return count
+}
+
+// finishStep lists the step's spikes per trial once every range has been
+// updated, for spike recorders and outgoing projections.
+func (p *Population[T]) finishStep(t int, count int) {
+	p.spikeCount += int64(count)
 	for b := 0; b < p.Batch; b++ {
-		mask := p.Spikes[b*p.Words : (b+1)*p.Words]
-		n := leakyUpdate(p.Row(p.V, b), p.Row(p.I, b), p.Row(p.Iin, b), p.alpha, p.beta, p.theta, p.Params.Reset, mask)
-		p.spikeCount += int64(n)
-		p.events[b] = kernels.SpikeIndices(p.events[b][:0], mask, 0)
+		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 	}
 	p.steppedAt = t
 }
 
-// clearInput zeroes Iin before the projections add into it.
-func (p *Population[T]) clearInput() { clear(p.Iin) }
+func spikeIndices(dst []int32, mask []uint64) []int32 { return kernels.SpikeIndices(dst, mask, 0) }

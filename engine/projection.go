@@ -14,8 +14,11 @@ type Projection[T Float] interface {
 	// Source is what the projection reads.
 	Source() Presynaptic[T]
 	// Propagate adds the contribution of the presynaptic group's current
-	// output to Target().Iin.
-	Propagate()
+	// output to Target().Iin for the trials and neurons of r. The sum into
+	// each neuron must be taken in the same order whatever the range, so
+	// that splitting the work over threads changes no bit. Calls for
+	// disjoint ranges run concurrently.
+	Propagate(r Range)
 }
 
 // Dense is an all-to-all projection with weights W (NIn × NOut, row-major,
@@ -59,20 +62,21 @@ func (d *Dense[T]) Target() *Population[T] { return d.Post }
 // Source returns the presynaptic group.
 func (d *Dense[T]) Source() Presynaptic[T] { return d.Pre }
 
-// SynapticEvents is the number of weight rows added so far (spike events
-// times one row each); analog input counts none.
-func (d *Dense[T]) SynapticEvents() int64 { return d.synEvents }
-
-// Propagate adds x[t]·W to the target's input current.
-func (d *Dense[T]) Propagate() {
+// Propagate adds x[t]·W to the target's input current over r. A column
+// range of W is a sub-slice with the same stride, so each neuron's sum is the
+// same whatever the range.
+func (d *Dense[T]) Propagate(r Range) {
 	post := d.Post
-	if x := d.Pre.Values(); x != nil {
-		matMul(post.Batch, d.NOut, d.NIn, x, d.NIn, d.W, d.NOut, post.Iin, post.Stride, true)
+	lo, hi := r.Lo, r.Hi
+	if hi <= lo || r.B1 <= r.B0 {
 		return
 	}
-	for b := 0; b < post.Batch; b++ {
-		rows := d.Pre.Events(b)
-		accumulateRows(post.Row(post.Iin, b), d.W, d.NOut, rows)
-		d.synEvents += int64(len(rows))
+	if x := d.Pre.Values(); x != nil {
+		rows := x[r.B0*d.NIn:]
+		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo:], d.NOut, post.Iin[r.B0*post.Stride+lo:], post.Stride, true)
+		return
+	}
+	for b := r.B0; b < r.B1; b++ {
+		accumulateRows(post.Iin[b*post.Stride+lo:b*post.Stride+hi], d.W[lo:], d.NOut, d.Pre.Events(b))
 	}
 }
