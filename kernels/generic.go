@@ -193,3 +193,25 @@ func matMulGeneric64(m, n, k int, A []float64, lda int, B []float64, ldb int, C 
 		}
 	}
 }
+
+// peakSink keeps the results of peakFMAGeneric32 alive.
+var peakSink float32
+
+// peakFMAGeneric32 is the generic PeakFMA32: eight independent scalar
+// multiply-add chains, the most plain Go can keep in flight.
+func peakFMAGeneric32(iters int) int {
+	x, y := peakSink+0.5, peakSink+0.25
+	var a0, a1, a2, a3, a4, a5, a6, a7 float32
+	for range iters {
+		a0 = a0*x + y
+		a1 = a1*x + y
+		a2 = a2*x + y
+		a3 = a3*x + y
+		a4 = a4*x + y
+		a5 = a5*x + y
+		a6 = a6*x + y
+		a7 = a7*x + y
+	}
+	peakSink = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7
+	return iters * 8 * 2
+}

@@ -24,6 +24,12 @@ type Impl struct {
 	AccumulateRows64 func(dst, W []float64, stride int, rows []int32)
 	MatMul32         func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
 	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
+
+	// PeakFMA32 runs iters rounds of independent float32 multiply-adds at
+	// the implementation's full vector width and returns the number of
+	// floating-point operations done. It measures the arithmetic ceiling
+	// that benchmarks compare the kernels with; its results are discarded.
+	PeakFMA32 func(iters int) (flops int)
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -39,6 +45,7 @@ var Generic = &Impl{
 	AccumulateRows64: accumulateRowsGeneric64,
 	MatMul32:         matMulGeneric32,
 	MatMul64:         matMulGeneric64,
+	PeakFMA32:        peakFMAGeneric32,
 }
 
 // known lists every implementation compiled into this binary, best last,

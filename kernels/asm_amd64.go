@@ -1,0 +1,173 @@
+//go:build !purego && !noasm
+
+package kernels
+
+// The assembly kernels handle the vector body of each call; the wrappers here
+// check lengths and strides, do the ragged tails with the generic code (which
+// gives the same bits), and split long calls into chunks, because assembly
+// cannot be preempted and one call must not hold up the Go scheduler or the
+// garbage collector for long.
+
+// Chunk sizes bound the work of one assembly call to some tens of
+// microseconds.
+const (
+	// updateChunk is the number of neurons per LeakyUpdate call (a
+	// multiple of 64).
+	updateChunk = 1 << 16
+	// scanWork is the number of neuron-steps per LeakyScan call.
+	scanWork = 1 << 18
+	// accumCols is the width of the column strip AccumulateRows works on at
+	// once: small enough that the strip of dst stays in L1 while the rows
+	// stream past it.
+	accumCols = 2048
+	// accumRows is the number of rows per AccumulateRows call.
+	accumRows = 128
+	// gemmKC is the depth of one MatMul pass: the kc×n block of B stays in
+	// L2 while every row block of A passes over it. Later passes reload C
+	// and keep adding in order, so blocking does not change the bits.
+	gemmKC = 256
+)
+
+// gemmTile is a generated MatMul micro-kernel; see gemm32AVX2_4x16.
+type gemmTile[T float32 | float64] func(k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool)
+
+// genericKernels are the reference kernels of one element type, for the
+// wrappers' tails and fallbacks.
+type genericKernels[T float32 | float64] struct {
+	update func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
+	scan   func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
+	accum  func(dst, W []T, stride int, rows []int32)
+	matMul func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
+}
+
+var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, accumulateRowsGeneric32, matMulGeneric32}
+var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64}
+
+// asmKernels is one instruction set's kernels for one element type, with the
+// geometry the generator gave them.
+type asmKernels[T float32 | float64] struct {
+	updSub, updZero   func(V, I, Iin []T, alpha, beta, theta T, spikes []uint64) int
+	scanSub, scanZero func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, spikes []uint64, maskStride int) int
+	// scanBlock is the number of neurons a LeakyScan block keeps in
+	// registers; the scan kernels need len(V) to be a multiple of it.
+	scanBlock int
+	accum     func(dst, W []T, stride int, rows []int32)
+	// lanes is the number of elements per vector register.
+	lanes int
+	// gemm[mr-1] holds the mr-row micro-kernels: [0] two vectors wide,
+	// [1] one vector wide.
+	gemm    [][2]gemmTile[T]
+	generic genericKernels[T]
+}
+
+func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int {
+	n := len(V)
+	// Fail on short arguments before writing anything, as generic does.
+	I, Iin, spikes = I[:n], Iin[:n], spikes[:MaskWords(n)]
+	upd := k.updSub
+	if reset != ResetSubtract {
+		upd = k.updZero
+	}
+	body := n &^ 63
+	count := 0
+	for lo := 0; lo < body; lo += updateChunk {
+		hi := min(lo+updateChunk, body)
+		count += upd(V[lo:hi], I[lo:hi], Iin[lo:hi], alpha, beta, theta, spikes[lo>>6:])
+	}
+	if body < n {
+		count += k.generic.update(V[body:], I[body:], Iin[body:], alpha, beta, theta, reset, spikes[body>>6:])
+	}
+	return count
+}
+
+func (k *asmKernels[T]) leakyScan(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int {
+	n := len(V)
+	words := MaskWords(n)
+	blk := max(k.scanBlock, 64)
+	body := n - n%blk
+	// The blocked kernel writes each block's masks for all steps before the
+	// next block; that equals the generic step-by-step order only when the
+	// masks of different steps do not overlap. Anything unusual (and every
+	// out-of-range argument, for which generic panics in the same place) goes
+	// to the generic code.
+	if body == 0 || steps <= 0 || len(I) < n ||
+		steps > 1 && (inStride < 0 || maskStride < words ||
+			inStride > 0 && steps-1 > (len(Iin)-n)/inStride ||
+			steps-1 > (len(spikes)-words)/maskStride) ||
+		len(Iin) < n || len(spikes) < words {
+		return k.generic.scan(V, I, Iin, inStride, steps, alpha, beta, theta, reset, spikes, maskStride)
+	}
+	scan := k.scanSub
+	if reset != ResetSubtract {
+		scan = k.scanZero
+	}
+	nc := min(body, max(blk, scanWork/steps/blk*blk))
+	tc := min(steps, max(1, scanWork/nc))
+	count := 0
+	for lo := 0; lo < body; lo += nc {
+		hi := min(lo+nc, body)
+		for t0 := 0; t0 < steps; t0 += tc {
+			tn := min(tc, steps-t0)
+			count += scan(V[lo:hi], I[lo:hi], Iin[t0*inStride+lo:], inStride, tn, alpha, beta, theta, spikes[t0*maskStride+lo>>6:], maskStride)
+		}
+	}
+	if body < n {
+		count += k.generic.scan(V[body:], I[body:n], Iin[body:], inStride, steps, alpha, beta, theta, reset, spikes[body>>6:], maskStride)
+	}
+	return count
+}
+
+func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
+	n := len(dst)
+	if n == 0 || len(rows) == 0 {
+		return
+	}
+	// Check every row before touching dst: the assembly trusts them, and
+	// generic would panic on the same row.
+	for _, r := range rows {
+		_ = W[int(r)*stride : int(r)*stride+n]
+	}
+	body := n - n%k.lanes
+	for lo := 0; lo < body; lo += accumCols {
+		hi := min(lo+accumCols, body)
+		for r0 := 0; r0 < len(rows); r0 += accumRows {
+			k.accum(dst[lo:hi], W[lo:], stride, rows[r0:min(r0+accumRows, len(rows))])
+		}
+	}
+	if body < n {
+		k.generic.accum(dst[body:], W[body:], stride, rows)
+	}
+}
+
+func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool) {
+	body := n - n%k.lanes
+	// Overlapping rows of C make the result depend on the order of rows;
+	// out-of-range arguments must panic as generic does. Both go to the
+	// generic code, as do shapes with nothing for the vector kernels.
+	if m <= 0 || kk <= 0 || body == 0 || lda < 0 || ldb < 0 ||
+		m > 1 && ldc < n ||
+		len(A) < (m-1)*lda+kk || len(B) < (kk-1)*ldb+n || len(C) < (m-1)*ldc+n {
+		k.generic.matMul(m, n, kk, A, lda, B, ldb, C, ldc, accumulate)
+		return
+	}
+	mr := len(k.gemm)
+	nr := 2 * k.lanes
+	for p0 := 0; p0 < kk; p0 += gemmKC {
+		kc := min(gemmKC, kk-p0)
+		acc := accumulate || p0 > 0
+		for i0 := 0; i0 < m; i0 += mr {
+			tiles := &k.gemm[min(mr, m-i0)-1]
+			a := A[i0*lda+p0:]
+			j := 0
+			for ; j+nr <= body; j += nr {
+				tiles[0](kc, a, lda, B[p0*ldb+j:], ldb, C[i0*ldc+j:], ldc, acc)
+			}
+			for ; j < body; j += k.lanes {
+				tiles[1](kc, a, lda, B[p0*ldb+j:], ldb, C[i0*ldc+j:], ldc, acc)
+			}
+		}
+	}
+	if body < n {
+		k.generic.matMul(m, n-body, kk, A, lda, B[body:], ldb, C[body:], ldc, accumulate)
+	}
+}

@@ -1,0 +1,590 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// Every implementation the CPU has is compared with Generic bit for bit;
+// implementations it lacks are skipped, never executed.
+
+// forEachImpl runs f for every known implementation other than Generic.
+func forEachImpl(t *testing.T, f func(t *testing.T, impl *Impl)) {
+	t.Helper()
+	for _, impl := range Known() {
+		if impl == Generic {
+			continue
+		}
+		t.Run(impl.Name, func(t *testing.T) {
+			if !supported(impl) {
+				t.Skipf("this CPU lacks %s", impl.Requires)
+			}
+			f(t, impl)
+		})
+	}
+}
+
+// guard fills the space past the end of a test slice; it must survive.
+const guardLen = 16
+
+var (
+	guard32 = math.Float32frombits(0x7fc0dead)
+	guard64 = math.Float64frombits(0x7ff8deaddeaddead)
+	guardU  = uint64(0xdeadbeefcafef00d)
+)
+
+// buf32 returns a slice of n values at element offset off within a larger
+// array, with guard values after it, so misalignment and overruns are
+// exercised.
+func buf32(n, off int, fill func(i int) float32) []float32 {
+	b := make([]float32, off+n+guardLen)
+	for i := range b {
+		b[i] = guard32
+	}
+	s := b[off : off+n]
+	for i := range s {
+		s[i] = fill(i)
+	}
+	return s
+}
+
+func buf64(n, off int, fill func(i int) float64) []float64 {
+	b := make([]float64, off+n+guardLen)
+	for i := range b {
+		b[i] = guard64
+	}
+	s := b[off : off+n]
+	for i := range s {
+		s[i] = fill(i)
+	}
+	return s
+}
+
+func bufU(n, off int) []uint64 {
+	b := make([]uint64, off+n+guardLen)
+	for i := range b {
+		b[i] = guardU
+	}
+	return b[off : off+n]
+}
+
+// full returns the slice extended over its guard region.
+func full32(s []float32) []float32 { return s[:cap(s)] }
+func full64(s []float64) []float64 { return s[:cap(s)] }
+func fullU(s []uint64) []uint64    { return s[:cap(s)] }
+
+func clone32(s []float32) []float32 { return append(make([]float32, 0, cap(s)), full32(s)...)[:len(s)] }
+func clone64(s []float64) []float64 { return append(make([]float64, 0, cap(s)), full64(s)...)[:len(s)] }
+func cloneU(s []uint64) []uint64    { return append(make([]uint64, 0, cap(s)), fullU(s)...)[:len(s)] }
+
+// same32 compares two slices including their guard regions, bit for bit.
+func same32(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	g, w := full32(got), full32(want)
+	for i := range w {
+		if math.Float32bits(g[i]) != math.Float32bits(w[i]) {
+			where := "index"
+			if i >= len(want) {
+				where = "guard past the end, index"
+			}
+			t.Fatalf("%s: %s %d: got %v (%#08x), want %v (%#08x)", what, where, i, g[i], math.Float32bits(g[i]), w[i], math.Float32bits(w[i]))
+		}
+	}
+}
+
+func same64(t *testing.T, what string, got, want []float64) {
+	t.Helper()
+	g, w := full64(got), full64(want)
+	for i := range w {
+		if math.Float64bits(g[i]) != math.Float64bits(w[i]) {
+			where := "index"
+			if i >= len(want) {
+				where = "guard past the end, index"
+			}
+			t.Fatalf("%s: %s %d: got %v (%#016x), want %v (%#016x)", what, where, i, g[i], math.Float64bits(g[i]), w[i], math.Float64bits(w[i]))
+		}
+	}
+}
+
+func sameU(t *testing.T, what string, got, want []uint64) {
+	t.Helper()
+	g, w := fullU(got), fullU(want)
+	for i := range w {
+		if g[i] != w[i] {
+			t.Fatalf("%s: word %d: got %#016x, want %#016x", what, i, g[i], w[i])
+		}
+	}
+}
+
+// special values every input mix includes: NaN, infinities, zeros of both
+// signs, denormals, the threshold itself and its neighbours.
+func specials32(theta float32) []float32 {
+	return []float32{
+		float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)),
+		math.Float32frombits(1), -math.Float32frombits(1), math.Float32frombits(0x007fffff),
+		theta, math.Nextafter32(theta, 10), math.Nextafter32(theta, -10), 1, -1, math.MaxFloat32, -math.MaxFloat32,
+	}
+}
+
+func specials64(theta float64) []float64 {
+	return []float64{
+		math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1),
+		math.Float64frombits(1), -math.Float64frombits(1), math.Float64frombits(0x000fffffffffffff),
+		theta, math.Nextafter(theta, 10), math.Nextafter(theta, -10), 1, -1, math.MaxFloat64, -math.MaxFloat64,
+	}
+}
+
+// input32 returns a fill function: mostly values around the threshold, with
+// specials sprinkled in when special is set.
+func input32(rng *rand.Rand, theta float32, special bool) func(int) float32 {
+	sp := specials32(theta)
+	return func(int) float32 {
+		if special && rng.IntN(8) == 0 {
+			return sp[rng.IntN(len(sp))]
+		}
+		return float32(rng.NormFloat64()) * 1.5
+	}
+}
+
+func input64(rng *rand.Rand, theta float64, special bool) func(int) float64 {
+	sp := specials64(theta)
+	return func(int) float64 {
+		if special && rng.IntN(8) == 0 {
+			return sp[rng.IntN(len(sp))]
+		}
+		return rng.NormFloat64() * 1.5
+	}
+}
+
+// sizes are the neuron counts every kernel is tried at: every size up to 67,
+// then sizes around the vector, block and chunk boundaries.
+func sizes() []int {
+	var s []int
+	for n := 0; n <= 67; n++ {
+		s = append(s, n)
+	}
+	s = append(s, 127, 128, 129, 255, 256, 1000, 4099)
+	if !testing.Short() {
+		s = append(s, updateChunk+64*3+5, 70000)
+	}
+	return s
+}
+
+var resets = []Reset{ResetSubtract, ResetZero}
+
+func TestLeakyUpdate32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, n := range sizes() {
+			for _, reset := range resets {
+				for _, special := range []bool{false, true} {
+					off := rng.IntN(16)
+					theta := float32(1)
+					alpha, beta := float32(0.9), float32(0.8)
+					V := buf32(n, off, input32(rng, theta, special))
+					I := buf32(n, (off+3)%16, input32(rng, theta, special))
+					Iin := buf32(n, (off+7)%16, input32(rng, theta, special))
+					spikes := bufU(MaskWords(n), rng.IntN(4))
+					V2, I2, S2 := clone32(V), clone32(I), cloneU(spikes)
+					want := Generic.LeakyUpdate32(V2, I2, Iin, alpha, beta, theta, reset, S2)
+					got := impl.LeakyUpdate32(V, I, Iin, alpha, beta, theta, reset, spikes)
+					what := fmt.Sprintf("n=%d reset=%v special=%v", n, reset, special)
+					if got != want {
+						t.Fatalf("%s: count %d, want %d", what, got, want)
+					}
+					same32(t, what+" V", V, V2)
+					same32(t, what+" I", I, I2)
+					sameU(t, what+" spikes", spikes, S2)
+				}
+			}
+		}
+	})
+}
+
+func TestLeakyUpdate64(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, n := range sizes() {
+			for _, reset := range resets {
+				for _, special := range []bool{false, true} {
+					off := rng.IntN(16)
+					theta := 1.0
+					alpha, beta := 0.9, 0.8
+					V := buf64(n, off, input64(rng, theta, special))
+					I := buf64(n, (off+5)%16, input64(rng, theta, special))
+					Iin := buf64(n, (off+9)%16, input64(rng, theta, special))
+					spikes := bufU(MaskWords(n), rng.IntN(4))
+					V2, I2, S2 := clone64(V), clone64(I), cloneU(spikes)
+					want := Generic.LeakyUpdate64(V2, I2, Iin, alpha, beta, theta, reset, S2)
+					got := impl.LeakyUpdate64(V, I, Iin, alpha, beta, theta, reset, spikes)
+					what := fmt.Sprintf("n=%d reset=%v special=%v", n, reset, special)
+					if got != want {
+						t.Fatalf("%s: count %d, want %d", what, got, want)
+					}
+					same64(t, what+" V", V, V2)
+					same64(t, what+" I", I, I2)
+					sameU(t, what+" spikes", spikes, S2)
+				}
+			}
+		}
+	})
+}
+
+// scanCase is one LeakyScan layout.
+type scanCase struct{ n, steps, inPad, maskPad int }
+
+func scanCases() []scanCase {
+	var cs []scanCase
+	for _, n := range []int{0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 130, 200, 256, 1000, 1024} {
+		for _, steps := range []int{0, 1, 2, 7} {
+			cs = append(cs, scanCase{n, steps, 0, 0}, scanCase{n, steps, 5, 1})
+		}
+	}
+	cs = append(cs, scanCase{1024, 100, 3, 2}, scanCase{4099, 70, 0, 0}, scanCase{64, 5000, 1, 0})
+	return cs
+}
+
+func TestLeakyScan32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, c := range scanCases() {
+			for _, reset := range resets {
+				for _, special := range []bool{false, true} {
+					theta := float32(1)
+					alpha, beta := float32(0.95), float32(0.9)
+					inStride := c.n + c.inPad
+					maskStride := MaskWords(c.n) + c.maskPad
+					inLen := max(0, (c.steps-1)*inStride+c.n)
+					maskLen := max(0, (c.steps-1)*maskStride+MaskWords(c.n))
+					V := buf32(c.n, rng.IntN(16), input32(rng, theta, special))
+					I := buf32(c.n, rng.IntN(16), input32(rng, theta, special))
+					Iin := buf32(inLen, rng.IntN(16), func(int) float32 { return float32(rng.NormFloat64()) * 0.3 })
+					if special {
+						sp := specials32(theta)
+						for i := range Iin {
+							if rng.IntN(64) == 0 {
+								Iin[i] = sp[rng.IntN(len(sp))]
+							}
+						}
+					}
+					spikes := bufU(maskLen, rng.IntN(4))
+					V2, I2, S2 := clone32(V), clone32(I), cloneU(spikes)
+					want := Generic.LeakyScan32(V2, I2, Iin, inStride, c.steps, alpha, beta, theta, reset, S2, maskStride)
+					got := impl.LeakyScan32(V, I, Iin, inStride, c.steps, alpha, beta, theta, reset, spikes, maskStride)
+					what := fmt.Sprintf("%+v reset=%v special=%v", c, reset, special)
+					if got != want {
+						t.Fatalf("%s: count %d, want %d", what, got, want)
+					}
+					same32(t, what+" V", V, V2)
+					same32(t, what+" I", I, I2)
+					sameU(t, what+" spikes", spikes, S2)
+				}
+			}
+		}
+	})
+}
+
+func TestLeakyScan64(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for _, c := range scanCases() {
+			for _, reset := range resets {
+				for _, special := range []bool{false, true} {
+					theta := 1.0
+					alpha, beta := 0.95, 0.9
+					inStride := c.n + c.inPad
+					maskStride := MaskWords(c.n) + c.maskPad
+					inLen := max(0, (c.steps-1)*inStride+c.n)
+					maskLen := max(0, (c.steps-1)*maskStride+MaskWords(c.n))
+					V := buf64(c.n, rng.IntN(16), input64(rng, theta, special))
+					I := buf64(c.n, rng.IntN(16), input64(rng, theta, special))
+					Iin := buf64(inLen, rng.IntN(16), func(int) float64 { return rng.NormFloat64() * 0.3 })
+					if special {
+						sp := specials64(theta)
+						for i := range Iin {
+							if rng.IntN(64) == 0 {
+								Iin[i] = sp[rng.IntN(len(sp))]
+							}
+						}
+					}
+					spikes := bufU(maskLen, rng.IntN(4))
+					V2, I2, S2 := clone64(V), clone64(I), cloneU(spikes)
+					want := Generic.LeakyScan64(V2, I2, Iin, inStride, c.steps, alpha, beta, theta, reset, S2, maskStride)
+					got := impl.LeakyScan64(V, I, Iin, inStride, c.steps, alpha, beta, theta, reset, spikes, maskStride)
+					what := fmt.Sprintf("%+v reset=%v special=%v", c, reset, special)
+					if got != want {
+						t.Fatalf("%s: count %d, want %d", what, got, want)
+					}
+					same64(t, what+" V", V, V2)
+					same64(t, what+" I", I, I2)
+					sameU(t, what+" spikes", spikes, S2)
+				}
+			}
+		}
+	})
+}
+
+// rowsFor returns nrows random row indices below total, with repeats.
+func rowsFor(rng *rand.Rand, nrows, total int) []int32 {
+	rows := make([]int32, nrows)
+	for i := range rows {
+		rows[i] = int32(rng.IntN(total))
+	}
+	return rows
+}
+
+func TestAccumulateRows32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		for _, n := range sizes() {
+			for _, nrows := range []int{0, 1, 3, 4, 5, 9, 130} {
+				if n > 5000 && nrows > 9 {
+					continue
+				}
+				stride := n + rng.IntN(3)
+				total := 20
+				W := buf32((total-1)*stride+n, rng.IntN(16), input32(rng, 1, true))
+				rows := rowsFor(rng, nrows, total)
+				dst := buf32(n, rng.IntN(16), input32(rng, 1, true))
+				dst2 := clone32(dst)
+				Generic.AccumulateRows32(dst2, W, stride, rows)
+				impl.AccumulateRows32(dst, W, stride, rows)
+				same32(t, fmt.Sprintf("n=%d rows=%d", n, nrows), dst, dst2)
+			}
+		}
+	})
+}
+
+func TestAccumulateRows64(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, n := range sizes() {
+			for _, nrows := range []int{0, 1, 3, 4, 5, 9, 130} {
+				if n > 5000 && nrows > 9 {
+					continue
+				}
+				stride := n + rng.IntN(3)
+				total := 20
+				W := buf64((total-1)*stride+n, rng.IntN(16), input64(rng, 1, true))
+				rows := rowsFor(rng, nrows, total)
+				dst := buf64(n, rng.IntN(16), input64(rng, 1, true))
+				dst2 := clone64(dst)
+				Generic.AccumulateRows64(dst2, W, stride, rows)
+				impl.AccumulateRows64(dst, W, stride, rows)
+				same64(t, fmt.Sprintf("n=%d rows=%d", n, nrows), dst, dst2)
+			}
+		}
+	})
+}
+
+// TestAccumulateRowsBadRow checks that a row index out of range panics
+// before dst is changed.
+func TestAccumulateRowsBadRow(t *testing.T) {
+	for _, impl := range Available() {
+		t.Run(impl.Name, func(t *testing.T) {
+			dst := make([]float32, 64)
+			W := make([]float32, 64*4)
+			for i := range W {
+				W[i] = 1
+			}
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic for row 4 of a 4-row matrix")
+				}
+				if impl != Generic && dst[0] != 0 {
+					t.Fatal("dst changed before the bad row was found")
+				}
+			}()
+			impl.AccumulateRows32(dst, W, 64, []int32{0, 1, 4})
+		})
+	}
+}
+
+type mmCase struct{ m, n, k, padA, padB, padC int }
+
+func mmCases() []mmCase {
+	var cs []mmCase
+	for _, m := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 20} {
+		for _, n := range []int{0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 20, 31, 32, 33, 48, 65} {
+			for _, k := range []int{0, 1, 2, 5, 17} {
+				cs = append(cs, mmCase{m, n, k, (m + n) % 3, (n + k) % 4, (m * k) % 5})
+			}
+		}
+	}
+	cs = append(cs, mmCase{67, 131, 257, 1, 2, 3}, mmCase{16, 64, 600, 0, 0, 0}, mmCase{1, 1000, 300, 0, 5, 0})
+	return cs
+}
+
+func TestMatMul32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, c := range mmCases() {
+			for _, acc := range []bool{false, true} {
+				lda, ldb, ldc := c.k+c.padA, c.n+c.padB, c.n+c.padC
+				A := buf32(max(0, (c.m-1)*lda+c.k), rng.IntN(16), input32(rng, 1, c.k%2 == 1))
+				B := buf32(max(0, (c.k-1)*ldb+c.n), rng.IntN(16), input32(rng, 1, c.m%2 == 1))
+				C := buf32(max(0, (c.m-1)*ldc+c.n), rng.IntN(16), input32(rng, 1, true))
+				C2 := clone32(C)
+				Generic.MatMul32(c.m, c.n, c.k, A, lda, B, ldb, C2, ldc, acc)
+				impl.MatMul32(c.m, c.n, c.k, A, lda, B, ldb, C, ldc, acc)
+				same32(t, fmt.Sprintf("%+v accumulate=%v", c, acc), C, C2)
+			}
+		}
+	})
+}
+
+func TestMatMul64(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		for _, c := range mmCases() {
+			for _, acc := range []bool{false, true} {
+				lda, ldb, ldc := c.k+c.padA, c.n+c.padB, c.n+c.padC
+				A := buf64(max(0, (c.m-1)*lda+c.k), rng.IntN(16), input64(rng, 1, c.k%2 == 1))
+				B := buf64(max(0, (c.k-1)*ldb+c.n), rng.IntN(16), input64(rng, 1, c.m%2 == 1))
+				C := buf64(max(0, (c.m-1)*ldc+c.n), rng.IntN(16), input64(rng, 1, true))
+				C2 := clone64(C)
+				Generic.MatMul64(c.m, c.n, c.k, A, lda, B, ldb, C2, ldc, acc)
+				impl.MatMul64(c.m, c.n, c.k, A, lda, B, ldb, C, ldc, acc)
+				same64(t, fmt.Sprintf("%+v accumulate=%v", c, acc), C, C2)
+			}
+		}
+	})
+}
+
+func TestPeakFMA32(t *testing.T) {
+	for _, impl := range Known() {
+		t.Run(impl.Name, func(t *testing.T) {
+			if !supported(impl) {
+				t.Skipf("this CPU lacks %s", impl.Requires)
+			}
+			if f := impl.PeakFMA32(1000); f <= 0 {
+				t.Fatalf("PeakFMA32(1000) reports %d flops", f)
+			}
+		})
+	}
+}
+
+// TestGenericByHand checks the reference itself against values worked out by
+// hand, so that "equal to generic" means something.
+func TestGenericByHand(t *testing.T) {
+	// Three neurons, alpha = 0.5, beta = 0.5, theta = 1; all values are exact
+	// in binary.
+	V := []float32{2, 0.5, 1}
+	I := []float32{1, 0.25, -1}
+	Iin := []float32{0.5, 0, 2}
+	spikes := make([]uint64, 1)
+	n := Generic.LeakyUpdate32(V, I, Iin, 0.5, 0.5, 1, ResetSubtract, spikes)
+	// Neuron 0: 2 > 1 spikes; V = 0.5·2 + 1 − 1 = 1; I = 0.5·1 + 0.5 = 1.
+	// Neuron 1: no spike; V = 0.25 + 0.25 = 0.5; I = 0.125.
+	// Neuron 2: 1 > 1 is false; V = 0.5 − 1 = −0.5; I = −0.5 + 2 = 1.5.
+	if n != 1 || spikes[0] != 1 {
+		t.Fatalf("count %d, mask %b; want 1, 1", n, spikes[0])
+	}
+	if want := []float32{1, 0.5, -0.5}; fmt.Sprint(V) != fmt.Sprint(want) {
+		t.Errorf("V = %v, want %v", V, want)
+	}
+	if want := []float32{1, 0.125, 1.5}; fmt.Sprint(I) != fmt.Sprint(want) {
+		t.Errorf("I = %v, want %v", I, want)
+	}
+
+	// Reset to zero: the spiking neuron's potential becomes exactly 0.
+	V64 := []float64{2, math.NaN(), 0.5}
+	I64 := []float64{1, 0, 0.5}
+	Iin64 := []float64{0, 0, 0}
+	s64 := make([]uint64, 1)
+	if n := Generic.LeakyUpdate64(V64, I64, Iin64, 1, 0.5, 1, ResetZero, s64); n != 1 || s64[0] != 1 {
+		t.Fatalf("reset zero: count %d, mask %b; want 1, 1", n, s64[0])
+	}
+	if V64[0] != 0 || !math.IsNaN(V64[1]) || V64[2] != 0.75 {
+		t.Errorf("reset zero: V = %v, want [0 NaN 0.75]", V64)
+	}
+
+	// A plain float64 loop gives the same answer as the fused generic
+	// float64 update where every value is exact.
+	rng := rand.New(rand.NewPCG(17, 18))
+	for range 100 {
+		v, c, in := float64(rng.IntN(64))/16, float64(rng.IntN(64))/16, float64(rng.IntN(64))/16
+		Vs, Is := []float64{v}, []float64{c}
+		Generic.LeakyUpdate64(Vs, Is, []float64{in}, 0.5, 0.75, 2, ResetSubtract, make([]uint64, 1))
+		s := 0.0
+		if v > 2 {
+			s = 1
+		}
+		if Vs[0] != 0.75*v+c-s || Is[0] != 0.5*c+in {
+			t.Fatalf("v=%v c=%v in=%v: got V=%v I=%v", v, c, in, Vs[0], Is[0])
+		}
+	}
+
+	// MatMul against a plain triple loop in float64 on small integers,
+	// where every sum is exact.
+	const m, n2, k = 3, 5, 4
+	A := make([]float32, m*k)
+	B := make([]float32, k*n2)
+	for i := range A {
+		A[i] = float32(rng.IntN(9) - 4)
+	}
+	for i := range B {
+		B[i] = float32(rng.IntN(9) - 4)
+	}
+	C := make([]float32, m*n2)
+	Generic.MatMul32(m, n2, k, A, k, B, n2, C, n2, false)
+	for i := range m {
+		for j := range n2 {
+			var s float64
+			for p := range k {
+				s += float64(A[i*k+p]) * float64(B[p*n2+j])
+			}
+			if float64(C[i*n2+j]) != s {
+				t.Fatalf("C[%d][%d] = %v, want %v", i, j, C[i*n2+j], s)
+			}
+		}
+	}
+
+	// AccumulateRows: rows in order, repeated rows added twice.
+	dst := []float32{1, 2}
+	Generic.AccumulateRows32(dst, []float32{10, 20, 30, 40}, 2, []int32{1, 0, 1})
+	if dst[0] != 1+30+10+30 || dst[1] != 2+40+20+40 {
+		t.Errorf("AccumulateRows32 = %v, want [71 102]", dst)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	if impl, err := Lookup("generic"); err != nil || impl != Generic {
+		t.Fatalf("Lookup(generic) = %v, %v", impl, err)
+	}
+	if impl, err := Lookup("auto"); err != nil || impl != Best() {
+		t.Fatalf("Lookup(auto) = %v, %v; want Best()", impl, err)
+	}
+	_, err := Lookup("bogus")
+	if err == nil || !strings.Contains(err.Error(), `"bogus"`) {
+		t.Fatalf("Lookup(bogus) error = %v, want one naming the kernel", err)
+	}
+	for _, impl := range Known() {
+		got, err := Lookup(impl.Name)
+		if supported(impl) {
+			if err != nil || got != impl {
+				t.Errorf("Lookup(%s) = %v, %v", impl.Name, got, err)
+			}
+			continue
+		}
+		// A kernel this CPU lacks is an error naming what is missing.
+		if err == nil || !strings.Contains(err.Error(), impl.Requires) {
+			t.Errorf("Lookup(%s) on a CPU without %s: error %v", impl.Name, impl.Requires, err)
+		}
+		if err := Use(impl.Name); err == nil {
+			t.Errorf("Use(%s) succeeded on a CPU without %s", impl.Name, impl.Requires)
+		}
+	}
+	if Best() != Available()[len(Available())-1] || Available()[0] != Generic {
+		t.Errorf("Available() = %v, Best() = %v", Available(), Best())
+	}
+	defer Use("auto")
+	for _, impl := range Available() {
+		if err := Use(impl.Name); err != nil || Active() != impl {
+			t.Errorf("Use(%s): %v, active %s", impl.Name, err, Active().Name)
+		}
+	}
+}
