@@ -20,26 +20,65 @@ func mix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
+// pcgKey returns the two PCG seeds for (seed, stream, a, b).
+func pcgKey(seed, stream, a, b uint64) (uint64, uint64) {
+	hi := mix(seed ^ mix(stream))
+	lo := mix(hi ^ mix(a^mix(b+0x632be59bd9b4e019)))
+	return hi, lo
+}
+
 // keyedPCG returns a PCG generator keyed by (seed, stream, a, b). Keying the
 // generator by step and trial, rather than drawing from one long sequence,
 // makes every draw independent of the order in which work is done: a run
 // split over any number of threads, or resumed from a checkpoint, draws the
 // same numbers.
 func keyedPCG(seed, stream, a, b uint64) rand.PCG {
-	hi := mix(seed ^ mix(stream))
-	lo := mix(hi ^ mix(a^mix(b+0x632be59bd9b4e019)))
-	return *rand.NewPCG(hi, lo)
+	return *rand.NewPCG(pcgKey(seed, stream, a, b))
+}
+
+// weightBlock is the number of consecutive weights of a row drawn from one
+// keyed generator. It is a multiple of 64 so that every thread's neuron
+// range (64-aligned) starts a block, and large enough that reseeding costs
+// little per weight.
+const weightBlock = 64
+
+// normalRow is a reusable generator of weight rows: row r, columns
+// [lo, hi) of the Normal(0, scale) matrix keyed by (seed, stream), drawn
+// block by block so any column range can be produced on its own and gives
+// the same values as producing the whole row.
+type normalRow struct {
+	pcg    rand.PCG
+	rng    *rand.Rand
+	seed   uint64
+	stream uint64
+	scale  float64
+}
+
+func newNormalRow(seed, stream uint64, scale float64) *normalRow {
+	g := &normalRow{seed: seed, stream: streamWeights + stream<<8, scale: scale}
+	g.rng = rand.New(&g.pcg)
+	return g
+}
+
+// fill writes weights [lo, lo+len(dst)) of row r into dst; lo must be a
+// multiple of weightBlock.
+func fill[T Float](g *normalRow, dst []T, r, lo int) {
+	for k := 0; k < len(dst); k += weightBlock {
+		g.pcg.Seed(pcgKey(g.seed, g.stream, uint64(r), uint64((lo+k)/weightBlock)))
+		blk := dst[k:min(k+weightBlock, len(dst))]
+		for j := range blk {
+			blk[j] = T(g.rng.NormFloat64() * g.scale)
+		}
+	}
 }
 
 // NormalWeights fills W (rows × cols, row-major) with Normal(0, scale)
-// samples keyed by seed and row, so any row can be generated on its own.
+// samples keyed by (seed, stream, row, block of 64 columns), so any block
+// can be generated on its own: the Procedural projection regenerates
+// exactly these values instead of storing them.
 func NormalWeights[T Float](W []T, rows, cols int, scale float64, seed uint64, stream uint64) {
+	g := newNormalRow(seed, stream, scale)
 	for r := 0; r < rows; r++ {
-		src := keyedPCG(seed, streamWeights+stream<<8, uint64(r), 0)
-		rng := rand.New(&src)
-		row := W[r*cols : (r+1)*cols]
-		for j := range row {
-			row[j] = T(rng.NormFloat64() * scale)
-		}
+		fill(g, W[r*cols:(r+1)*cols], r, 0)
 	}
 }
