@@ -33,6 +33,11 @@ func (p *Population[T]) StateVars() []StateVar {
 // restored recomputes what is derived from the saved state.
 func (p *Population[T]) restored() {
 	for b := 0; b < p.Batch; b++ {
+		// Bits past N in the last word would become out-of-range neuron
+		// indices; a restored mask could hold them, a stepped one cannot.
+		if tail := p.N % 64; tail != 0 {
+			p.Spikes[(b+1)*p.Words-1] &= 1<<tail - 1
+		}
 		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 	}
 }
