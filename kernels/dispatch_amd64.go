@@ -16,7 +16,7 @@ var avx2 = &Impl{
 	AccumulateRows64: avx2Kernels64.accumulateRows,
 	MatMul32:         avx2Kernels32.matMul,
 	MatMul64:         avx2Kernels64.matMul,
-	PeakFMA32:        peakFMA(peakFMA32AVX2, 12*8),
+	PeakFMA32:        peakFMA(peakFMA32AVX2, 12*8*2),
 }
 
 // avx512 runs on CPUs with AVX-512 Foundation (Intel Skylake-SP, AMD Zen 4
@@ -33,7 +33,7 @@ var avx512 = &Impl{
 	AccumulateRows64: avx512Kernels64.accumulateRows,
 	MatMul32:         avx512Kernels32.matMul,
 	MatMul64:         avx512Kernels64.matMul,
-	PeakFMA32:        peakFMA(peakFMA32AVX512, 24*16),
+	PeakFMA32:        peakFMA(peakFMA32AVX512, 24*16*2),
 }
 
 // asmRegistered adds the assembly implementations during package variable

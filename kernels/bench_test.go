@@ -1,0 +1,292 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Benchmarks are named impl=<naive|generic|avx2|avx512>/n=<N> so benchstat
+// can pivot on /impl. "naive" is the obvious loop a newcomer would write; the
+// ceilings (copy, add-to and peak FMA) use the same harness so every figure
+// can be read as a fraction of its limit.
+
+// benchImpls returns "naive" (nil) followed by every known implementation.
+func benchImpls() []*Impl { return append([]*Impl{nil}, Known()...) }
+
+func implName(impl *Impl) string {
+	if impl == nil {
+		return "naive"
+	}
+	return impl.Name
+}
+
+// skipUnsupported skips a benchmark of an implementation the CPU lacks.
+func skipUnsupported(b *testing.B, impl *Impl) {
+	if impl != nil && !supported(impl) {
+		b.Skipf("this CPU lacks %s", impl.Requires)
+	}
+}
+
+func perSecond(b *testing.B, units float64, name string) {
+	b.ReportMetric(units*float64(b.N)/b.Elapsed().Seconds(), name)
+}
+
+// naiveLeakyUpdate32 is the LIF update written the obvious way: one neuron
+// at a time, a bool per spike.
+func naiveLeakyUpdate32(V, I, Iin []float32, alpha, beta, theta float32, spiked []bool) int {
+	count := 0
+	for i := range V {
+		spiked[i] = V[i] > theta
+		vn := beta*V[i] + I[i]
+		if spiked[i] {
+			vn -= 1
+			count++
+		}
+		I[i] = alpha*I[i] + Iin[i]
+		V[i] = vn
+	}
+	return count
+}
+
+func naiveLeakyUpdate64(V, I, Iin []float64, alpha, beta, theta float64, spiked []bool) int {
+	count := 0
+	for i := range V {
+		spiked[i] = V[i] > theta
+		vn := beta*V[i] + I[i]
+		if spiked[i] {
+			vn -= 1
+			count++
+		}
+		I[i] = alpha*I[i] + Iin[i]
+		V[i] = vn
+	}
+	return count
+}
+
+func randSlice32(rng *rand.Rand, n int, scale float32) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64()) * scale
+	}
+	return s
+}
+
+func randSlice64(rng *rand.Rand, n int, scale float64) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = rng.NormFloat64() * scale
+	}
+	return s
+}
+
+var updateSizes = []int{1000, 10000, 100000, 1000000, 10000000}
+
+func BenchmarkLeakyUpdate(b *testing.B) {
+	for _, impl := range benchImpls() {
+		for _, n := range updateSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				rng := rand.New(rand.NewPCG(1, uint64(n)))
+				V, I, Iin := randSlice32(rng, n, 1), randSlice32(rng, n, 0.1), randSlice32(rng, n, 0.1)
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				// V and I are read and written, Iin read, the mask written.
+				b.SetBytes(int64(n)*4*5 + int64(len(spikes))*8)
+				for b.Loop() {
+					if impl == nil {
+						naiveLeakyUpdate32(V, I, Iin, 0.95, 0.9, 1, spiked)
+					} else {
+						impl.LeakyUpdate32(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
+					}
+				}
+				perSecond(b, float64(n), "neuron-steps/s")
+			})
+		}
+	}
+}
+
+func BenchmarkLeakyUpdate64(b *testing.B) {
+	for _, impl := range benchImpls() {
+		for _, n := range updateSizes[:4] {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				rng := rand.New(rand.NewPCG(1, uint64(n)))
+				V, I, Iin := randSlice64(rng, n, 1), randSlice64(rng, n, 0.1), randSlice64(rng, n, 0.1)
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				b.SetBytes(int64(n)*8*5 + int64(len(spikes))*8)
+				for b.Loop() {
+					if impl == nil {
+						naiveLeakyUpdate64(V, I, Iin, 0.95, 0.9, 1, spiked)
+					} else {
+						impl.LeakyUpdate64(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
+					}
+				}
+				perSecond(b, float64(n), "neuron-steps/s")
+			})
+		}
+	}
+}
+
+func BenchmarkLeakyScan(b *testing.B) {
+	const steps = 100
+	for _, impl := range benchImpls() {
+		for _, n := range []int{1024, 16384} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				rng := rand.New(rand.NewPCG(2, uint64(n)))
+				V, I, Iin := randSlice32(rng, n, 1), randSlice32(rng, n, 0.1), randSlice32(rng, n*steps, 0.1)
+				words := MaskWords(n)
+				spikes := make([]uint64, words*steps)
+				spiked := make([]bool, n)
+				b.SetBytes(int64(n)*steps*4 + int64(len(spikes))*8)
+				for b.Loop() {
+					if impl == nil {
+						for t := range steps {
+							naiveLeakyUpdate32(V, I, Iin[t*n:(t+1)*n], 0.95, 0.9, 1, spiked)
+						}
+					} else {
+						impl.LeakyScan32(V, I, Iin, n, steps, 0.95, 0.9, 1, ResetSubtract, spikes, words)
+					}
+				}
+				perSecond(b, float64(n)*steps, "neuron-steps/s")
+			})
+		}
+	}
+}
+
+// naiveAccumulateRows32 adds whole rows one after another, the obvious way.
+func naiveAccumulateRows32(dst, W []float32, stride int, rows []int32) {
+	for _, r := range rows {
+		for i := range dst {
+			dst[i] += W[int(r)*stride+i]
+		}
+	}
+}
+
+func BenchmarkAccumulateRows(b *testing.B) {
+	const active = 64
+	for _, impl := range benchImpls() {
+		for _, n := range []int{1000, 10000, 100000} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				rng := rand.New(rand.NewPCG(3, uint64(n)))
+				total := max(active, min(1024, (1<<24)/n))
+				W := randSlice32(rng, total*n, 0.01)
+				dst := make([]float32, n)
+				rows := rowsFor(rng, active, total)
+				b.SetBytes(int64(active) * int64(n) * 4)
+				for b.Loop() {
+					if impl == nil {
+						naiveAccumulateRows32(dst, W, n, rows)
+					} else {
+						impl.AccumulateRows32(dst, W, n, rows)
+					}
+				}
+				perSecond(b, float64(active*n), "events/s")
+			})
+		}
+	}
+}
+
+// naiveMatMul32 is the textbook triple loop with a dot product per element.
+func naiveMatMul32(m, n, k int, A, B, C []float32) {
+	for i := range m {
+		for j := range n {
+			var s float32
+			for p := range k {
+				s += A[i*k+p] * B[p*n+j]
+			}
+			C[i*n+j] = s
+		}
+	}
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	shapes := [][3]int{{64, 700, 200}, {256, 700, 200}, {1, 1000, 10000}}
+	for _, impl := range benchImpls() {
+		for _, sh := range shapes {
+			m, k, n := sh[0], sh[1], sh[2]
+			b.Run(fmt.Sprintf("impl=%s/mkn=%dx%dx%d", implName(impl), m, k, n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				rng := rand.New(rand.NewPCG(4, uint64(m*n)))
+				A, B := randSlice32(rng, m*k, 1), randSlice32(rng, k*n, 1)
+				C := make([]float32, m*n)
+				b.SetBytes(int64(m*k+k*n+m*n) * 4)
+				for b.Loop() {
+					if impl == nil {
+						naiveMatMul32(m, n, k, A, B, C)
+					} else {
+						impl.MatMul32(m, n, k, A, k, B, n, C, n, false)
+					}
+				}
+				perSecond(b, 2*float64(m)*float64(n)*float64(k)/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// ceilingSizes are working sets from L1 to DRAM, in bytes.
+var ceilingSizes = []int{16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20}
+
+func sizeName(bytes int) string {
+	switch {
+	case bytes >= 1<<20:
+		return fmt.Sprintf("%dMiB", bytes>>20)
+	default:
+		return fmt.Sprintf("%dKiB", bytes>>10)
+	}
+}
+
+// BenchmarkCeilingCopy measures memory bandwidth with Go's copy at each
+// working-set size (source plus destination); bytes count reads and writes.
+func BenchmarkCeilingCopy(b *testing.B) {
+	for _, size := range ceilingSizes {
+		b.Run("n="+sizeName(size), func(b *testing.B) {
+			src := make([]byte, size/2)
+			dst := make([]byte, size/2)
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				copy(dst, src)
+			}
+		})
+	}
+}
+
+// BenchmarkCeilingAdd measures an add-to stream, dst[i] += src[i] in
+// float32, through each implementation's AccumulateRows with one row: the
+// roofline for the memory-bound kernels. Bytes count two reads and a write.
+func BenchmarkCeilingAdd(b *testing.B) {
+	for _, impl := range Known() {
+		for _, size := range ceilingSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%s", impl.Name, sizeName(size)), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				n := size / 8
+				src := make([]float32, n)
+				dst := make([]float32, n)
+				rows := []int32{0}
+				b.SetBytes(int64(n) * 12)
+				for b.Loop() {
+					impl.AccumulateRows32(dst, src, n, rows)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkCeilingFMA measures the peak float32 multiply-add rate of one
+// core at each implementation's vector width.
+func BenchmarkCeilingFMA(b *testing.B) {
+	for _, impl := range Known() {
+		b.Run("impl="+impl.Name, func(b *testing.B) {
+			skipUnsupported(b, impl)
+			const iters = 1 << 12
+			flops := 0
+			for b.Loop() {
+				flops = impl.PeakFMA32(iters)
+			}
+			perSecond(b, float64(flops)/1e9, "GFLOP/s")
+		})
+	}
+}
