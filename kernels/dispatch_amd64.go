@@ -81,6 +81,8 @@ var avx2Kernels32 = &asmKernels[float32]{
 		{gemm32AVX2_2x16, gemm32AVX2_2x8},
 		{gemm32AVX2_3x16, gemm32AVX2_3x8},
 		{gemm32AVX2_4x16, gemm32AVX2_4x8},
+		{gemm32AVX2_5x16, gemm32AVX2_5x8},
+		{gemm32AVX2_6x16, gemm32AVX2_6x8},
 	},
 	generic: generic32,
 }
@@ -94,6 +96,8 @@ var avx2Kernels64 = &asmKernels[float64]{
 		{gemm64AVX2_2x8, gemm64AVX2_2x4},
 		{gemm64AVX2_3x8, gemm64AVX2_3x4},
 		{gemm64AVX2_4x8, gemm64AVX2_4x4},
+		{gemm64AVX2_5x8, gemm64AVX2_5x4},
+		{gemm64AVX2_6x8, gemm64AVX2_6x4},
 	},
 	generic: generic64,
 }

@@ -1082,6 +1082,395 @@ gemm32AVX2_4x8_store:
 	VZEROUPPER
 	RET
 
+// func gemm32AVX2_5x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+// Requires: AVX
+TEXT ·gemm32AVX2_5x16(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x02, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm32AVX2_5x16_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	JMP    gemm32AVX2_5x16_start
+
+gemm32AVX2_5x16_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x02, DI
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y6
+	VMOVUPS 32(SI), Y7
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+
+gemm32AVX2_5x16_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm32AVX2_5x16_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm32AVX2_5x16_loop:
+	VMOVUPS      (DX), Y10
+	VMOVUPS      32(DX), Y11
+	VBROADCASTSS (AX), Y12
+	VMULPS       Y10, Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       Y11, Y12, Y12
+	VADDPS       Y12, Y1, Y1
+	VBROADCASTSS (AX)(CX*1), Y12
+	VMULPS       Y10, Y12, Y13
+	VADDPS       Y13, Y2, Y2
+	VMULPS       Y11, Y12, Y12
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS (AX)(CX*2), Y12
+	VMULPS       Y10, Y12, Y13
+	VADDPS       Y13, Y4, Y4
+	VMULPS       Y11, Y12, Y12
+	VADDPS       Y12, Y5, Y5
+	VBROADCASTSS (AX)(DI*1), Y12
+	VMULPS       Y10, Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       Y11, Y12, Y12
+	VADDPS       Y12, Y7, Y7
+	VBROADCASTSS (R8), Y12
+	VMULPS       Y10, Y12, Y10
+	VADDPS       Y10, Y8, Y8
+	VMULPS       Y11, Y12, Y10
+	VADDPS       Y10, Y9, Y9
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm32AVX2_5x16_loop
+
+gemm32AVX2_5x16_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm32AVX2_5x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+// Requires: AVX
+TEXT ·gemm32AVX2_5x8(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x02, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm32AVX2_5x8_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	JMP    gemm32AVX2_5x8_start
+
+gemm32AVX2_5x8_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x02, DI
+	VMOVUPS (SI), Y0
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y1
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y2
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y3
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y4
+
+gemm32AVX2_5x8_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm32AVX2_5x8_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm32AVX2_5x8_loop:
+	VMOVUPS      (DX), Y5
+	VBROADCASTSS (AX), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       Y6, Y0, Y0
+	VBROADCASTSS (AX)(CX*1), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       Y6, Y1, Y1
+	VBROADCASTSS (AX)(CX*2), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       Y6, Y2, Y2
+	VBROADCASTSS (AX)(DI*1), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       Y6, Y3, Y3
+	VBROADCASTSS (R8), Y6
+	VMULPS       Y5, Y6, Y5
+	VADDPS       Y5, Y4, Y4
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm32AVX2_5x8_loop
+
+gemm32AVX2_5x8_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VZEROUPPER
+	RET
+
+// func gemm32AVX2_6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+// Requires: AVX
+TEXT ·gemm32AVX2_6x16(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x02, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm32AVX2_6x16_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	JMP    gemm32AVX2_6x16_start
+
+gemm32AVX2_6x16_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x02, DI
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y6
+	VMOVUPS 32(SI), Y7
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y10
+	VMOVUPS 32(SI), Y11
+
+gemm32AVX2_6x16_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm32AVX2_6x16_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm32AVX2_6x16_loop:
+	VMOVUPS      (DX), Y12
+	VMOVUPS      32(DX), Y13
+	VBROADCASTSS (AX), Y14
+	VMULPS       Y12, Y14, Y15
+	VADDPS       Y15, Y0, Y0
+	VMULPS       Y13, Y14, Y14
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS (AX)(CX*1), Y14
+	VMULPS       Y12, Y14, Y15
+	VADDPS       Y15, Y2, Y2
+	VMULPS       Y13, Y14, Y14
+	VADDPS       Y14, Y3, Y3
+	VBROADCASTSS (AX)(CX*2), Y14
+	VMULPS       Y12, Y14, Y15
+	VADDPS       Y15, Y4, Y4
+	VMULPS       Y13, Y14, Y14
+	VADDPS       Y14, Y5, Y5
+	VBROADCASTSS (AX)(DI*1), Y14
+	VMULPS       Y12, Y14, Y15
+	VADDPS       Y15, Y6, Y6
+	VMULPS       Y13, Y14, Y14
+	VADDPS       Y14, Y7, Y7
+	VBROADCASTSS (R8), Y14
+	VMULPS       Y12, Y14, Y15
+	VADDPS       Y15, Y8, Y8
+	VMULPS       Y13, Y14, Y14
+	VADDPS       Y14, Y9, Y9
+	VBROADCASTSS (R8)(CX*1), Y14
+	VMULPS       Y12, Y14, Y12
+	VADDPS       Y12, Y10, Y10
+	VMULPS       Y13, Y14, Y12
+	VADDPS       Y12, Y11, Y11
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm32AVX2_6x16_loop
+
+gemm32AVX2_6x16_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y10, (AX)
+	VMOVUPS Y11, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm32AVX2_6x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+// Requires: AVX
+TEXT ·gemm32AVX2_6x8(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x02, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm32AVX2_6x8_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    gemm32AVX2_6x8_start
+
+gemm32AVX2_6x8_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x02, DI
+	VMOVUPS (SI), Y0
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y1
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y2
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y3
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y4
+	ADDQ    DI, SI
+	VMOVUPS (SI), Y5
+
+gemm32AVX2_6x8_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm32AVX2_6x8_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm32AVX2_6x8_loop:
+	VMOVUPS      (DX), Y6
+	VBROADCASTSS (AX), Y7
+	VMULPS       Y6, Y7, Y7
+	VADDPS       Y7, Y0, Y0
+	VBROADCASTSS (AX)(CX*1), Y7
+	VMULPS       Y6, Y7, Y7
+	VADDPS       Y7, Y1, Y1
+	VBROADCASTSS (AX)(CX*2), Y7
+	VMULPS       Y6, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VBROADCASTSS (AX)(DI*1), Y7
+	VMULPS       Y6, Y7, Y7
+	VADDPS       Y7, Y3, Y3
+	VBROADCASTSS (R8), Y7
+	VMULPS       Y6, Y7, Y7
+	VADDPS       Y7, Y4, Y4
+	VBROADCASTSS (R8)(CX*1), Y7
+	VMULPS       Y6, Y7, Y6
+	VADDPS       Y6, Y5, Y5
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm32AVX2_6x8_loop
+
+gemm32AVX2_6x8_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y5, (AX)
+	VZEROUPPER
+	RET
+
 // func leakyUpdate64SubAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
 // Requires: AVX, AVX2, FMA3, POPCNT, SSE2
 TEXT ·leakyUpdate64SubAVX2(SB), NOSPLIT, $0-128
@@ -2279,6 +2668,362 @@ gemm64AVX2_4x4_store:
 	VMOVUPD Y2, (AX)
 	ADDQ    CX, AX
 	VMOVUPD Y3, (AX)
+	VZEROUPPER
+	RET
+
+// func gemm64AVX2_5x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+// Requires: AVX, FMA3
+TEXT ·gemm64AVX2_5x8(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x03, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x03, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm64AVX2_5x8_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	JMP    gemm64AVX2_5x8_start
+
+gemm64AVX2_5x8_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x03, DI
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y2
+	VMOVUPD 32(SI), Y3
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y4
+	VMOVUPD 32(SI), Y5
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y6
+	VMOVUPD 32(SI), Y7
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y8
+	VMOVUPD 32(SI), Y9
+
+gemm64AVX2_5x8_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm64AVX2_5x8_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm64AVX2_5x8_loop:
+	VMOVUPD      (DX), Y10
+	VMOVUPD      32(DX), Y11
+	VBROADCASTSD (AX), Y12
+	VFMADD231PD  Y10, Y12, Y0
+	VFMADD231PD  Y11, Y12, Y1
+	VBROADCASTSD (AX)(CX*1), Y12
+	VFMADD231PD  Y10, Y12, Y2
+	VFMADD231PD  Y11, Y12, Y3
+	VBROADCASTSD (AX)(CX*2), Y12
+	VFMADD231PD  Y10, Y12, Y4
+	VFMADD231PD  Y11, Y12, Y5
+	VBROADCASTSD (AX)(DI*1), Y12
+	VFMADD231PD  Y10, Y12, Y6
+	VFMADD231PD  Y11, Y12, Y7
+	VBROADCASTSD (R8), Y12
+	VFMADD231PD  Y10, Y12, Y8
+	VFMADD231PD  Y11, Y12, Y9
+	ADDQ         $0x08, AX
+	ADDQ         $0x08, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm64AVX2_5x8_loop
+
+gemm64AVX2_5x8_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x03, CX
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	VMOVUPD Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y6, (AX)
+	VMOVUPD Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y8, (AX)
+	VMOVUPD Y9, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm64AVX2_5x4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+// Requires: AVX, FMA3
+TEXT ·gemm64AVX2_5x4(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x03, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x03, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm64AVX2_5x4_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	JMP    gemm64AVX2_5x4_start
+
+gemm64AVX2_5x4_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x03, DI
+	VMOVUPD (SI), Y0
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y1
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y2
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y3
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y4
+
+gemm64AVX2_5x4_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm64AVX2_5x4_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm64AVX2_5x4_loop:
+	VMOVUPD      (DX), Y5
+	VBROADCASTSD (AX), Y6
+	VFMADD231PD  Y5, Y6, Y0
+	VBROADCASTSD (AX)(CX*1), Y6
+	VFMADD231PD  Y5, Y6, Y1
+	VBROADCASTSD (AX)(CX*2), Y6
+	VFMADD231PD  Y5, Y6, Y2
+	VBROADCASTSD (AX)(DI*1), Y6
+	VFMADD231PD  Y5, Y6, Y3
+	VBROADCASTSD (R8), Y6
+	VFMADD231PD  Y5, Y6, Y4
+	ADDQ         $0x08, AX
+	ADDQ         $0x08, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm64AVX2_5x4_loop
+
+gemm64AVX2_5x4_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x03, CX
+	VMOVUPD Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y1, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y3, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	VZEROUPPER
+	RET
+
+// func gemm64AVX2_6x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+// Requires: AVX, FMA3
+TEXT ·gemm64AVX2_6x8(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x03, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x03, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm64AVX2_6x8_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	JMP    gemm64AVX2_6x8_start
+
+gemm64AVX2_6x8_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x03, DI
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y2
+	VMOVUPD 32(SI), Y3
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y4
+	VMOVUPD 32(SI), Y5
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y6
+	VMOVUPD 32(SI), Y7
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y8
+	VMOVUPD 32(SI), Y9
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y10
+	VMOVUPD 32(SI), Y11
+
+gemm64AVX2_6x8_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm64AVX2_6x8_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm64AVX2_6x8_loop:
+	VMOVUPD      (DX), Y12
+	VMOVUPD      32(DX), Y13
+	VBROADCASTSD (AX), Y14
+	VFMADD231PD  Y12, Y14, Y0
+	VFMADD231PD  Y13, Y14, Y1
+	VBROADCASTSD (AX)(CX*1), Y14
+	VFMADD231PD  Y12, Y14, Y2
+	VFMADD231PD  Y13, Y14, Y3
+	VBROADCASTSD (AX)(CX*2), Y14
+	VFMADD231PD  Y12, Y14, Y4
+	VFMADD231PD  Y13, Y14, Y5
+	VBROADCASTSD (AX)(DI*1), Y14
+	VFMADD231PD  Y12, Y14, Y6
+	VFMADD231PD  Y13, Y14, Y7
+	VBROADCASTSD (R8), Y14
+	VFMADD231PD  Y12, Y14, Y8
+	VFMADD231PD  Y13, Y14, Y9
+	VBROADCASTSD (R8)(CX*1), Y14
+	VFMADD231PD  Y12, Y14, Y10
+	VFMADD231PD  Y13, Y14, Y11
+	ADDQ         $0x08, AX
+	ADDQ         $0x08, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm64AVX2_6x8_loop
+
+gemm64AVX2_6x8_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x03, CX
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	VMOVUPD Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y6, (AX)
+	VMOVUPD Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y8, (AX)
+	VMOVUPD Y9, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y10, (AX)
+	VMOVUPD Y11, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm64AVX2_6x4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+// Requires: AVX, FMA3
+TEXT ·gemm64AVX2_6x4(SB), NOSPLIT, $0-105
+	MOVQ   a_base+8(FP), AX
+	MOVQ   lda+32(FP), CX
+	SHLQ   $0x03, CX
+	MOVQ   b_base+40(FP), DX
+	MOVQ   ldb+64(FP), BX
+	SHLQ   $0x03, BX
+	MOVB   accumulate+104(FP), SI
+	TESTB  SI, SI
+	JNZ    gemm64AVX2_6x4_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    gemm64AVX2_6x4_start
+
+gemm64AVX2_6x4_loadc:
+	MOVQ    c_base+72(FP), SI
+	MOVQ    ldc+96(FP), DI
+	SHLQ    $0x03, DI
+	VMOVUPD (SI), Y0
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y1
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y2
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y3
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y4
+	ADDQ    DI, SI
+	VMOVUPD (SI), Y5
+
+gemm64AVX2_6x4_start:
+	MOVQ  k+0(FP), SI
+	TESTQ SI, SI
+	JZ    gemm64AVX2_6x4_store
+	LEAQ  (CX)(CX*2), DI
+	LEAQ  (AX)(CX*4), R8
+
+gemm64AVX2_6x4_loop:
+	VMOVUPD      (DX), Y6
+	VBROADCASTSD (AX), Y7
+	VFMADD231PD  Y6, Y7, Y0
+	VBROADCASTSD (AX)(CX*1), Y7
+	VFMADD231PD  Y6, Y7, Y1
+	VBROADCASTSD (AX)(CX*2), Y7
+	VFMADD231PD  Y6, Y7, Y2
+	VBROADCASTSD (AX)(DI*1), Y7
+	VFMADD231PD  Y6, Y7, Y3
+	VBROADCASTSD (R8), Y7
+	VFMADD231PD  Y6, Y7, Y4
+	VBROADCASTSD (R8)(CX*1), Y7
+	VFMADD231PD  Y6, Y7, Y5
+	ADDQ         $0x08, AX
+	ADDQ         $0x08, R8
+	ADDQ         BX, DX
+	DECQ         SI
+	JNZ          gemm64AVX2_6x4_loop
+
+gemm64AVX2_6x4_store:
+	MOVQ    c_base+72(FP), AX
+	MOVQ    ldc+96(FP), CX
+	SHLQ    $0x03, CX
+	VMOVUPD Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y1, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y3, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y5, (AX)
 	VZEROUPPER
 	RET
 

@@ -75,6 +75,30 @@ func gemm32AVX2_4x16(k int, a []float32, lda int, b []float32, ldb int, c []floa
 // Only the slices' base pointers are used: the caller checks bounds.
 func gemm32AVX2_4x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 
+// gemm32AVX2_5x16 computes the 5×16 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (product rounded, then added).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm32AVX2_5x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+
+// gemm32AVX2_5x8 computes the 5×8 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (product rounded, then added).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm32AVX2_5x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+
+// gemm32AVX2_6x16 computes the 6×16 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (product rounded, then added).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm32AVX2_6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+
+// gemm32AVX2_6x8 computes the 6×8 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (product rounded, then added).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm32AVX2_6x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+
 // leakyUpdate64SubAVX2 is LeakyUpdate64 with reset by subtraction for len(V) a multiple of 64,
 // writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
 func leakyUpdate64SubAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
@@ -145,6 +169,30 @@ func gemm64AVX2_4x8(k int, a []float64, lda int, b []float64, ldb int, c []float
 // (fused multiply-add).
 // Only the slices' base pointers are used: the caller checks bounds.
 func gemm64AVX2_4x4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+
+// gemm64AVX2_5x8 computes the 5×8 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (fused multiply-add).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm64AVX2_5x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+
+// gemm64AVX2_5x4 computes the 5×4 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (fused multiply-add).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm64AVX2_5x4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+
+// gemm64AVX2_6x8 computes the 6×8 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (fused multiply-add).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm64AVX2_6x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+
+// gemm64AVX2_6x4 computes the 6×4 tile at the start of c: c = (c or 0) + a·b,
+// with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
+// (fused multiply-add).
+// Only the slices' base pointers are used: the caller checks bounds.
+func gemm64AVX2_6x4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
 
 // peakFMA32AVX2 runs iters rounds of 12 independent float32 fused multiply-adds on
 // full vectors, to measure the peak arithmetic rate. The results are discarded.

@@ -72,7 +72,7 @@ type isa struct {
 }
 
 var (
-	avx2   = &isa{name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 4, gemmVecs: 2, fmaChains: 12}
+	avx2   = &isa{name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 6, gemmVecs: 2, fmaChains: 12}
 	avx512 = &isa{name: "AVX512", vbyte: 64, scanVecs: 8, gemmRows: 8, gemmVecs: 2, fmaChains: 24}
 	isas   = []*isa{avx2, avx512}
 )
