@@ -1,0 +1,43 @@
+// Package checkpoint saves a network's complete state to one file and
+// restores it, so that a long run can stop (a crash, Ctrl-C, a time limit)
+// and continue later to exactly the result an uninterrupted run gives.
+//
+// What is saved is what the engine lists in StateVars (the step counter,
+// every population's V, I, Iin, spike mask and counters, every stateful
+// source and projection), plus named counters the caller adds, such as how
+// many rows each streaming output file held. Random numbers need no saving:
+// the engine draws them from generators keyed by (seed, stream, step,
+// trial), so the step counter determines them.
+//
+// # The file
+//
+// All integers are little-endian.
+//
+//	magic       8 bytes  "\x89LKYCKP\n" (the high byte and newline catch
+//	                     files mangled by text-mode transfers)
+//	format      uint32   [FormatVersion]
+//	leaky       string   the leaky version that wrote the file
+//	description uint32 n, then n × (key string, value string)
+//	hash        32 bytes SHA-256 of the description (see [Description.Hash])
+//	counters    uint32 n, then n × (name string, int64 value)
+//	vars        uint32 n, then n × (name string, uint8 type, uint64 count,
+//	                     count values)
+//	checksum    32 bytes SHA-256 of everything before it
+//
+// A string is a uint32 byte length followed by UTF-8 bytes.
+//
+// The description is the network as the user asked for it (dtype, shapes,
+// parameters, seed, digests of input and weight files), never the kernel or
+// thread count, which do not change a result. Restoring into a network with
+// another description, another leaky version or other state shapes is
+// refused with a message naming what differs.
+//
+// # Safety
+//
+// [Save] writes to a temporary file in the destination's directory, syncs
+// it and renames it over the destination, so a crash during a save leaves
+// the previous checkpoint intact. [Load] reads the file twice: first to
+// verify the checksum and check every name, type and length against the
+// network, then to copy the values, so a bad file leaves the network
+// untouched. No input makes the reader panic; FuzzDecode checks that.
+package checkpoint
