@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+
+	"leaky/kernels"
+)
+
+// Memory is an estimate of the bytes a run holds in memory, by part, made
+// from sizes alone before anything is allocated, so that a run too large
+// for the machine can be refused up front instead of being killed at hour
+// three. Every sum and product is checked: sizes that overflow are errors.
+type Memory struct {
+	// State is the neuron state: V, I, Iin, spike masks and spike lists.
+	State int64
+	// Weights is the projections' weight matrices.
+	Weights int64
+	// Inputs is the input held in memory: array sources and the spike
+	// lists of Poisson sources.
+	Inputs int64
+	// Recorders is what recorders hold in memory (buffers, or whole traces
+	// for in-memory recorders).
+	Recorders int64
+	// Neurons counts neurons over all populations and trials.
+	Neurons int64
+}
+
+// Total is the sum of the parts.
+func (m Memory) Total() int64 { return m.State + m.Weights + m.Inputs + m.Recorders }
+
+// StatePerNeuron is the bytes of neuron state per neuron and trial.
+func (m Memory) StatePerNeuron() float64 {
+	if m.Neurons == 0 {
+		return 0
+	}
+	return float64(m.State) / float64(m.Neurons)
+}
+
+// mulSize multiplies non-negative sizes, refusing negatives and overflow.
+func mulSize(what string, xs ...int64) (int64, error) {
+	p := int64(1)
+	for _, x := range xs {
+		if x < 0 {
+			return 0, fmt.Errorf("%s: size %d is negative", what, x)
+		}
+		hi, lo := bits.Mul64(uint64(p), uint64(x))
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, fmt.Errorf("%s: %v elements × bytes overflows 64 bits", what, xs)
+		}
+		p = int64(lo)
+	}
+	return p, nil
+}
+
+// add adds b bytes to *dst, refusing overflow.
+func add(what string, dst *int64, b int64) error {
+	if b < 0 || *dst > math.MaxInt64-b {
+		return fmt.Errorf("%s: total size overflows 64 bits", what)
+	}
+	*dst += b
+	return nil
+}
+
+// AddPopulation adds a population of batch trials of n neurons of the
+// given element size (4 or 8 bytes): V, I and Iin padded to cache lines,
+// the spike bitmask, and spike lists that can hold every neuron. It refuses
+// sizes the engine cannot address, as NewPopulation would.
+func (m *Memory) AddPopulation(name string, elem, batch, n int) error {
+	what := fmt.Sprintf("population %q", name)
+	if batch < 1 || n < 1 {
+		return fmt.Errorf("%s: %d trials × %d neurons must both be at least 1", what, batch, n)
+	}
+	line := 64 / elem
+	stride := (int64(n) + int64(line) - 1) / int64(line) * int64(line)
+	if stride > maxElements/int64(batch) {
+		return fmt.Errorf("%s: %d trials × %d neurons is more than the %d values one array can address", what, batch, n, maxElements)
+	}
+	arrays, err := mulSize(what, 3, int64(batch), stride, int64(elem))
+	if err != nil {
+		return err
+	}
+	mask, err := mulSize(what, int64(batch), int64(kernels.MaskWords(n)), 8)
+	if err != nil {
+		return err
+	}
+	events, err := mulSize(what, int64(batch), int64(n), 4)
+	if err != nil {
+		return err
+	}
+	for _, b := range []int64{arrays, mask, events} {
+		if err := add(what, &m.State, b); err != nil {
+			return err
+		}
+	}
+	neurons, err := mulSize(what, int64(batch), int64(n))
+	if err != nil {
+		return err
+	}
+	return add(what, &m.Neurons, neurons)
+}
+
+// AddWeights adds a stored weight matrix of rows × cols elements.
+func (m *Memory) AddWeights(name string, elem, rows, cols int) error {
+	what := fmt.Sprintf("projection %q", name)
+	n, err := mulSize(what, int64(rows), int64(cols))
+	if err != nil {
+		return err
+	}
+	if n > maxElements {
+		return fmt.Errorf("%s: %d × %d weights is more than the %d values one array can address", what, rows, cols, maxElements)
+	}
+	b, err := mulSize(what, n, int64(elem))
+	if err != nil {
+		return err
+	}
+	return add(what, &m.Weights, b)
+}
+
+// AddInput adds count input values of elem bytes held in memory.
+func (m *Memory) AddInput(name string, count, elem int64) error {
+	what := fmt.Sprintf("source %q", name)
+	b, err := mulSize(what, count, elem)
+	if err != nil {
+		return err
+	}
+	return add(what, &m.Inputs, b)
+}
+
+// AddRecorder adds count values of elem bytes a recorder holds in memory.
+func (m *Memory) AddRecorder(name string, count, elem int64) error {
+	what := fmt.Sprintf("recorder %q", name)
+	b, err := mulSize(what, count, elem)
+	if err != nil {
+		return err
+	}
+	return add(what, &m.Recorders, b)
+}
+
+// AddRecorderSteps adds an in-memory recorder of steps × batch × width
+// values of elem bytes, the size of a Trace over a whole run.
+func (m *Memory) AddRecorderSteps(name string, steps, batch, width, elem int) error {
+	what := fmt.Sprintf("recorder %q", name)
+	n, err := mulSize(what, int64(steps), int64(batch), int64(width))
+	if err != nil {
+		return err
+	}
+	if n > maxElements {
+		return fmt.Errorf("%s: %d steps × %d trials × %d neurons is more than the %d values one array can address; record fewer neurons or steps, or stream to disk", what, steps, batch, width, maxElements)
+	}
+	return m.AddRecorder(name, n, int64(elem))
+}
