@@ -2,6 +2,11 @@
 
 package kernels
 
+import (
+	"math"
+	"sync"
+)
+
 // The assembly kernels handle the vector body of each call; the wrappers here
 // check lengths and strides, do the ragged tails with the generic code (which
 // gives the same bits), and split long calls into chunks, because assembly
@@ -58,6 +63,8 @@ type asmKernels[T float32 | float64] struct {
 	// [1] one vector wide.
 	gemm    [][2]gemmTile[T]
 	generic genericKernels[T]
+	// tails pools *tailBuf[T] for updateTail.
+	tails sync.Pool
 }
 
 func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int {
@@ -74,9 +81,47 @@ func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset R
 		hi := min(lo+updateChunk, body)
 		count += upd(V[lo:hi], I[lo:hi], Iin[lo:hi], alpha, beta, theta, spikes[lo>>6:])
 	}
-	if body < n {
+	if r := n - body; r >= tailMin {
+		count += k.updateTail(upd, V[body:], I[body:], Iin[body:], alpha, beta, theta, &spikes[body>>6])
+	} else if r > 0 {
 		count += k.generic.update(V[body:], I[body:], Iin[body:], alpha, beta, theta, reset, spikes[body>>6:])
 	}
+	return count
+}
+
+// tailMin is the shortest ragged tail that LeakyUpdate runs through the
+// assembly on a padded copy; shorter tails are cheaper in generic Go.
+const tailMin = 8
+
+// tailBuf holds the padded copies of a ragged LeakyUpdate tail. The buffers
+// come from a pool because the assembly is called through a function value,
+// so arrays on the stack would escape to the heap on every call.
+type tailBuf[T float32 | float64] struct {
+	v, i, in [64]T
+	w        [1]uint64
+}
+
+// updateTail runs the last, partial mask word through the assembly on
+// 64-element copies. The padding potentials are NaN, which never exceeds the
+// threshold, so the padding adds no spike bits and no count; the real lanes
+// get exactly the operations they would get in place.
+func (k *asmKernels[T]) updateTail(upd func(V, I, Iin []T, alpha, beta, theta T, spikes []uint64) int, V, I, Iin []T, alpha, beta, theta T, word *uint64) int {
+	b, _ := k.tails.Get().(*tailBuf[T])
+	if b == nil {
+		b = new(tailBuf[T])
+	}
+	nan := T(math.NaN())
+	r := copy(b.v[:], V)
+	for i := r; i < len(b.v); i++ {
+		b.v[i] = nan
+	}
+	copy(b.i[:], I)
+	copy(b.in[:], Iin)
+	count := upd(b.v[:], b.i[:], b.in[:], alpha, beta, theta, b.w[:])
+	copy(V, b.v[:r])
+	copy(I, b.i[:r])
+	*word = b.w[0]
+	k.tails.Put(b)
 	return count
 }
 

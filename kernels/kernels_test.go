@@ -168,7 +168,8 @@ func sizes() []int {
 	}
 	s = append(s, 127, 128, 129, 255, 256, 1000, 4099)
 	if !testing.Short() {
-		s = append(s, updateChunk+64*3+5, 70000)
+		// Past the assembly wrappers' chunk of 1<<16 neurons (updateChunk).
+		s = append(s, 1<<16+64*3+5, 70000)
 	}
 	return s
 }
