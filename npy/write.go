@@ -47,6 +47,28 @@ type Writer struct {
 // "float64", "int32" or "int64". The data goes to path+TempSuffix until
 // Close renames it.
 func Create(path, dtype string, trailing ...int) (*Writer, error) {
+	w, err := newWriter(path, dtype, trailing)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Create(w.tmp)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create %s: %w", w.tmp, unwrapPathError(err))
+	}
+	w.f = f
+	w.bw = bufio.NewWriterSize(f, bufSize)
+	hdr := w.header(0)
+	w.hdrLen = len(hdr)
+	if _, err := w.bw.Write(hdr); err != nil {
+		w.abort()
+		return nil, fmt.Errorf("writing %s: %w", w.tmp, err)
+	}
+	return w, nil
+}
+
+// newWriter checks Create's arguments and lays out a Writer without a
+// file; Create and Resume open one.
+func newWriter(path, dtype string, trailing []int) (*Writer, error) {
 	w := &Writer{path: path, tmp: path + TempSuffix, dtype: dtype, trailing: append([]int(nil), trailing...)}
 	switch dtype {
 	case "float32":
@@ -70,19 +92,7 @@ func Create(path, dtype string, trailing ...int) (*Writer, error) {
 		}
 		w.rowLen *= d
 	}
-	f, err := os.Create(w.tmp)
-	if err != nil {
-		return nil, fmt.Errorf("cannot create %s: %w", w.tmp, unwrapPathError(err))
-	}
-	w.f = f
-	w.bw = bufio.NewWriterSize(f, bufSize)
 	w.scratch = make([]byte, 0, 64<<10)
-	hdr := w.header(0)
-	w.hdrLen = len(hdr)
-	if _, err := w.bw.Write(hdr); err != nil {
-		w.abort()
-		return nil, fmt.Errorf("writing %s: %w", w.tmp, err)
-	}
 	return w, nil
 }
 
