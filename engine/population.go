@@ -27,6 +27,23 @@ type Population[T Float] struct {
 	Spikes []uint64
 	// Words is the number of mask words per trial.
 	Words int
+	// Neuron holds the general neuron parameters (see NeuronParams); Params
+	// is their seed-form view.
+	Neuron NeuronParams
+	// Refrac counts, per neuron and trial (laid out like V), the steps its
+	// potential is still held after a spike; nil without a refractory
+	// period.
+	Refrac []int32
+
+	// extraI and extraIin are the currents of receptors 1, 2, …
+	extraI, extraIin [][]T
+	// rings[k] holds receptor k's delayed input, ringDepth slots of
+	// Batch×Stride (nil when nothing delayed targets k); slot ringHead is
+	// delivered at the next step. See delay.go.
+	rings               [][]T
+	ringDepth, ringHead int
+	// gen is nil for the seed form, which runs the LeakyUpdate kernel.
+	gen *general[T]
 
 	alpha, beta, theta T
 	events             [][]int32 // per trial: indices that spiked at the last step
@@ -80,11 +97,19 @@ func sizeOf[T Float]() int {
 }
 
 // SetParams changes the model parameters and recomputes α, β and θ in T.
+//
+// The neuron becomes the seed form of params (see Params.Neuron), keeping
+// only the kind, the time constants of receptors past the first and the
+// refractory period, which the allocated state depends on.
 func (p *Population[T]) SetParams(params Params) {
+	np := params.Neuron()
+	if p.Neuron.TauSyn != nil {
+		np.Kind = p.Neuron.Kind
+		np.TauSyn = append(np.TauSyn, p.Neuron.TauSyn[1:]...)
+		np.Refractory = p.Neuron.Refractory
+	}
+	p.setNeuron(np)
 	p.Params = params
-	p.alpha = T(params.Alpha())
-	p.beta = T(params.Beta())
-	p.theta = T(params.Threshold)
 }
 
 // Row returns the n values of trial b in x, one of V, I or Iin.
@@ -114,15 +139,23 @@ type Range struct{ B0, B1, Lo, Hi int }
 func (p *Population[T]) All() Range { return Range{0, p.Batch, 0, p.N} }
 
 // clearInput zeroes Iin over r before the projections add into it.
+// Delayed input due at this step is moved in from the ring buffers.
 func (p *Population[T]) clearInput(r Range) {
-	for b := r.B0; b < r.B1; b++ {
-		clear(p.Iin[b*p.Stride+r.Lo : b*p.Stride+r.Hi])
+	if p.extraI == nil && p.ringDepth == 0 {
+		for b := r.B0; b < r.B1; b++ {
+			clear(p.Iin[b*p.Stride+r.Lo : b*p.Stride+r.Hi])
+		}
+		return
 	}
+	p.deliverInput(r)
 }
 
 // update runs phase 4 of the schedule over r: threshold, update, reset. It
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int {
+	if p.gen != nil {
+		return p.updateGeneral(r)
+	}
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
 		off := b * p.Stride
@@ -140,6 +173,9 @@ func (p *Population[T]) finishStep(t int, count int) {
 		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 	}
 	p.steppedAt = t
+	if p.ringDepth > 0 {
+		p.ringHead = (p.ringHead + 1) % p.ringDepth
+	}
 }
 
 func spikeIndices(dst []int32, mask []uint64) []int32 { return kernels.SpikeIndices(dst, mask, 0) }

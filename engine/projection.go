@@ -35,7 +35,20 @@ type Dense[T Float] struct {
 	// W holds the weights, NIn rows of NOut.
 	W         []T
 	NIn, NOut int
-	synEvents int64
+	// Receptor is the target's input current added to and Delay the
+	// synaptic delay in steps; set them with SetInput.
+	Receptor, Delay int
+	synEvents       int64
+}
+
+// SetInput routes the projection into receptor k of the target with the
+// given delay in steps (0: none), reserving the delay's ring buffer.
+func (d *Dense[T]) SetInput(k, delay int) error {
+	if err := d.Post.ReserveDelay(k, delay); err != nil {
+		return fmt.Errorf("projection %q: %w", d.Name, err)
+	}
+	d.Receptor, d.Delay = k, delay
+	return nil
 }
 
 // NewDense connects pre to post with the weights w (pre.Size() × post.N,
@@ -71,12 +84,13 @@ func (d *Dense[T]) Propagate(r Range) {
 	if hi <= lo || r.B1 <= r.B0 {
 		return
 	}
+	iin := post.InputFor(d.Receptor, d.Delay)
 	if x := d.Pre.Values(); x != nil {
 		rows := x[r.B0*d.NIn:]
-		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo:], d.NOut, post.Iin[r.B0*post.Stride+lo:], post.Stride, true)
+		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo:], d.NOut, iin[r.B0*post.Stride+lo:], post.Stride, true)
 		return
 	}
 	for b := r.B0; b < r.B1; b++ {
-		accumulateRows(post.Iin[b*post.Stride+lo:b*post.Stride+hi], d.W[lo:], d.NOut, d.Pre.Events(b))
+		accumulateRows(iin[b*post.Stride+lo:b*post.Stride+hi], d.W[lo:], d.NOut, d.Pre.Events(b))
 	}
 }

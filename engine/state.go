@@ -20,14 +20,15 @@ type Stateful interface {
 }
 
 // StateVars lists the population's state: V, I, Iin, the last step's spike
-// bitmask and the spike count.
+// bitmask and the spike count, then what a general neuron or delayed input
+// adds (extra receptor currents, refractory counters, delay rings).
 func (p *Population[T]) StateVars() []StateVar {
 	pre := "pop/" + p.Name + "/"
-	return []StateVar{
+	return append([]StateVar{
 		{pre + "V", p.V}, {pre + "I", p.I}, {pre + "Iin", p.Iin},
 		{pre + "spikes", p.Spikes}, {pre + "spike_count", &p.spikeCount},
 		{pre + "stepped_at", &p.steppedAt},
-	}
+	}, p.extraStateVars()...)
 }
 
 // restored recomputes what is derived from the saved state.

@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// DistKind names a distribution family.
+type DistKind uint8
+
+const (
+	// DistConst is the constant A.
+	DistConst DistKind = iota
+	// DistUniform is uniform on [A, B).
+	DistUniform
+	// DistNormal is normal with mean A and standard deviation B.
+	DistNormal
+)
+
+// Dist is a distribution of initial values or weights.
+type Dist struct {
+	Kind DistKind
+	// A and B are the parameters, as the kind says.
+	A, B float64
+}
+
+// Const returns the constant distribution at v.
+func Const(v float64) Dist { return Dist{DistConst, v, 0} }
+
+// Uniform returns the uniform distribution on [lo, hi).
+func Uniform(lo, hi float64) Dist { return Dist{DistUniform, lo, hi} }
+
+// Normal returns the normal distribution with the given mean and standard
+// deviation.
+func Normal(mean, std float64) Dist { return Dist{DistNormal, mean, std} }
+
+// Validate reports parameters that are not finite or out of order.
+func (d Dist) Validate() error {
+	if math.IsNaN(d.A) || math.IsInf(d.A, 0) || math.IsNaN(d.B) || math.IsInf(d.B, 0) {
+		return fmt.Errorf("distribution parameters must be finite, got %v and %v", d.A, d.B)
+	}
+	switch d.Kind {
+	case DistConst:
+	case DistUniform:
+		if d.B < d.A {
+			return fmt.Errorf("uniform range [%v, %v) is empty: the upper bound must be ≥ the lower", d.A, d.B)
+		}
+	case DistNormal:
+		if d.B < 0 {
+			return fmt.Errorf("normal standard deviation must be ≥ 0, got %v", d.B)
+		}
+	default:
+		return fmt.Errorf("unknown distribution kind %d", d.Kind)
+	}
+	return nil
+}
+
+// Sample draws one value. Constants draw nothing, so they leave the
+// generator where it was.
+func (d Dist) Sample(rng *rand.Rand) float64 {
+	switch d.Kind {
+	case DistUniform:
+		return d.A + rng.Float64()*(d.B-d.A)
+	case DistNormal:
+		return d.A + rng.NormFloat64()*d.B
+	}
+	return d.A
+}
+
+// InitV sets the membrane potential of every neuron of every trial from d.
+// Trial b draws its N values in neuron order from a generator keyed by
+// (seed, stream, b), so populations initialised with different streams are
+// independent and a trial's values do not depend on the batch size.
+func (p *Population[T]) InitV(d Dist, seed, stream uint64) error {
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("population %q: initial V: %w", p.Name, err)
+	}
+	for b := 0; b < p.Batch; b++ {
+		src := keyedPCG(seed, streamInitial+stream<<8, uint64(b), 0)
+		rng := rand.New(&src)
+		row := p.Row(p.V, b)
+		for i := range row {
+			row[i] = T(d.Sample(rng))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,490 @@
+package engine_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"leaky/engine"
+	"leaky/kernels"
+)
+
+// synapse is one explicit connection of the reference network.
+type synapse struct {
+	pre, post, delay int
+	w                float64
+}
+
+// refProj is a projection of the reference network: explicit synapses
+// into one receptor.
+type refProj struct {
+	receptor int
+	syn      []synapse
+}
+
+// refRun is the plain reference loop for one general population fed by
+// binary inputs x (steps × batch × nIn) through the given projections. It
+// sums each neuron's input post-centrically — by delivery time (earlier
+// emission first), then projection, then input in increasing order, then
+// synapse list order — and applies the NeuronParams equations literally,
+// rounding every product to T. It returns V at the start of every step and
+// the spikes as (t, b, i).
+func refRun[T engine.Float](np engine.NeuronParams, n, steps, batch, nIn int, x []float64, projs []refProj, v0 []T) ([]T, [][3]int) {
+	K := len(np.TauSyn)
+	alpha := make([]T, K)
+	for k := range alpha {
+		alpha[k] = T(np.Alpha(k))
+	}
+	beta, vl, gain := T(np.Beta()), T(np.VLeak), T(np.Gain())
+	theta, vr, sub := T(np.Threshold), T(np.VReset), T(np.Threshold-np.VReset)
+	V := make([]T, batch*n)
+	copy(V, v0)
+	I := make([]T, K*batch*n)
+	cnt := make([]int, batch*n)
+	// byPost[p][i] lists projection p's synapses onto neuron i, by input
+	// then list order (a stable sort), which is the order sums are taken.
+	byPost := make([][][]synapse, len(projs))
+	maxD := 0
+	for pi, p := range projs {
+		byPost[pi] = make([][]synapse, n)
+		for _, s := range p.syn {
+			byPost[pi][s.post] = append(byPost[pi][s.post], s)
+			maxD = max(maxD, s.delay)
+		}
+		for i := range byPost[pi] {
+			slices.SortStableFunc(byPost[pi][i], func(a, b synapse) int { return a.pre - b.pre })
+		}
+	}
+	var vs []T
+	var spikes [][3]int
+	for t := 0; t < steps; t++ {
+		vs = append(vs, V...)
+		Iin := make([]T, K*batch*n)
+		for b := 0; b < batch; b++ {
+			for i := 0; i < n; i++ {
+				sums := make([]T, K)
+				// Emission step t − d; earlier emissions were added to the
+				// ring first, so larger delays come first.
+				for d := maxD; d >= 0; d-- {
+					if t-d < 0 {
+						continue
+					}
+					for pi, p := range projs {
+						for _, s := range byPost[pi][i] {
+							if s.delay == d && x[((t-d)*batch+b)*nIn+s.pre] != 0 {
+								sums[p.receptor] += T(s.w)
+							}
+						}
+					}
+				}
+				for k := range sums {
+					Iin[(k*batch+b)*n+i] = sums[k]
+				}
+			}
+		}
+		for b := 0; b < batch; b++ {
+			for i := 0; i < n; i++ {
+				at := b*n + i
+				var tot T
+				for k := 0; k < K; k++ {
+					c := I[k*batch*n+at]
+					if k == 0 {
+						tot = c
+					} else {
+						tot += c
+					}
+					I[k*batch*n+at] = T(alpha[k]*c) + Iin[k*batch*n+at]
+				}
+				if np.Kind == engine.KindLI {
+					V[at] = vl + T(beta*(V[at]-vl)) + T(gain*tot)
+					continue
+				}
+				if cnt[at] > 0 {
+					cnt[at]--
+					continue
+				}
+				vn := vl + T(beta*(V[at]-vl)) + T(gain*tot)
+				if V[at] > theta {
+					spikes = append(spikes, [3]int{t, b, i})
+					if np.Reset == kernels.ResetSubtract {
+						vn -= sub
+					} else {
+						vn = vr
+					}
+					if np.Refractory > 1 {
+						cnt[at] = np.Refractory - 1
+					}
+				}
+				V[at] = vn
+			}
+		}
+	}
+	return vs, spikes
+}
+
+// randomSynapses draws m synapses with repeats of (pre, post) pairs, so the
+// order among equal pairs matters.
+func randomSynapses(rng *rand.Rand, m, nIn, n, maxDelay int, scale float64) []synapse {
+	syn := make([]synapse, m)
+	for k := range syn {
+		syn[k] = synapse{rng.IntN(nIn), rng.IntN(n), rng.IntN(maxDelay + 1), rng.NormFloat64() * scale}
+	}
+	return syn
+}
+
+// buildGeneral builds the engine network matching refRun: an array source,
+// one sparse projection per refProj (explicit lists with delays).
+func buildGeneral[T engine.Float](t *testing.T, np engine.NeuronParams, n, steps, batch, nIn int, x []float64, projs []refProj, v0 []T) (*engine.Network[T], *engine.Population[T], *engine.Trace[T], *engine.SpikeRecorder[T]) {
+	t.Helper()
+	xs := make([]T, len(x))
+	for i, v := range x {
+		xs[i] = T(v)
+	}
+	src, err := engine.NewArray("x", xs, steps, batch, nIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, err := engine.NewNeurons[T]("pop", batch, n, np)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := 0; b < batch; b++ {
+		copy(pop.Row(pop.V, b), v0[b*n:(b+1)*n])
+	}
+	net := engine.NewNetwork[T]()
+	net.AddSource(src)
+	net.AddPopulation(pop)
+	for k, p := range projs {
+		var pres, posts, delays []int32
+		var w []T
+		for _, s := range p.syn {
+			pres, posts, delays = append(pres, int32(s.pre)), append(posts, int32(s.post)), append(delays, int32(s.delay))
+			w = append(w, T(s.w))
+		}
+		sp, err := engine.NewSparse("p"+string(rune('0'+k)), src, pop, p.receptor, pres, posts, w, delays)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := net.AddProjection(sp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := engine.NewTrace(pop, engine.VarV, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := engine.NewSpikeRecorder(pop)
+	net.AddRecorder(tr)
+	net.AddRecorder(sr)
+	return net, pop, tr, sr
+}
+
+func spikeTriples(ev []int64) [][3]int {
+	var out [][3]int
+	for k := 0; k+2 < len(ev); k += 3 {
+		out = append(out, [3]int{int(ev[k]), int(ev[k+1]), int(ev[k+2])})
+	}
+	return out
+}
+
+// TestGeneralNeuronMatchesReference runs the general neuron in its
+// variants — two receptors, leak potential, both resets, refractoriness,
+// input scales, LI — fed through sparse projections with delays, against
+// refRun, bit for bit in both widths.
+func TestGeneralNeuronMatchesReference(t *testing.T) {
+	cuba := engine.NeuronParams{Kind: engine.KindLIF, Dt: 1e-4, TauMem: 20e-3, TauSyn: []float64{5e-3, 10e-3},
+		R: 1, Scale: engine.ScaleLeak, VLeak: -49, Threshold: -50, VReset: -60, Reset: kernels.ResetZero, Refractory: 50}
+	seed := engine.DefaultParams().Neuron()
+	cases := []struct {
+		name  string
+		np    func() engine.NeuronParams
+		scale float64
+	}{
+		{"cuba", func() engine.NeuronParams { return cuba }, 60},
+		{"subtract-leak", func() engine.NeuronParams {
+			p := cuba
+			p.Reset, p.Refractory, p.Scale, p.R = kernels.ResetSubtract, 0, engine.ScaleUnit, 0.3
+			return p
+		}, 3},
+		{"refractory-subtract", func() engine.NeuronParams {
+			p := cuba
+			p.Reset, p.Refractory = kernels.ResetSubtract, 3
+			return p
+		}, 60},
+		{"seed-refractory", func() engine.NeuronParams {
+			p := seed
+			p.Refractory, p.Reset, p.VReset = 4, kernels.ResetZero, -0.25
+			return p
+		}, 2},
+		{"li", func() engine.NeuronParams {
+			p := seed
+			p.Kind, p.TauSyn, p.VLeak = engine.KindLI, []float64{5e-3, 2e-3, 7e-3}, 0.5
+			return p
+		}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name+"/float64", func(t *testing.T) { checkGeneral[float64](t, c.np(), c.scale) })
+		t.Run(c.name+"/float32", func(t *testing.T) { checkGeneral[float32](t, c.np(), c.scale) })
+	}
+}
+
+func checkGeneral[T engine.Float](t *testing.T, np engine.NeuronParams, scale float64) {
+	const n, steps, batch, nIn = 70, 300, 2, 40
+	rng := rand.New(rand.NewPCG(7, 8))
+	x := make([]float64, steps*batch*nIn)
+	for i := range x {
+		if rng.Float64() < 0.1 {
+			x[i] = 1
+		}
+	}
+	var projs []refProj
+	for k := range np.TauSyn {
+		projs = append(projs, refProj{k, randomSynapses(rng, 600, nIn, n, 3, scale)})
+	}
+	projs = append(projs, refProj{0, randomSynapses(rng, 200, nIn, n, 0, scale)})
+	v0 := make([]T, batch*n)
+	for i := range v0 {
+		v0[i] = T(np.VReset + rng.Float64()*(np.Threshold-np.VReset))
+	}
+	wantV, wantS := refRun(np, n, steps, batch, nIn, x, projs, v0)
+	net, _, tr, sr := buildGeneral(t, np, n, steps, batch, nIn, x, projs, v0)
+	if err := net.Run(context.Background(), steps, nil); err != nil {
+		t.Fatal(err)
+	}
+	for k := range wantV {
+		if tr.Data[k] != wantV[k] {
+			t.Fatalf("V at step %d, trial %d, neuron %d = %v, want %v", k/(batch*n), k/n%batch, k%n, tr.Data[k], wantV[k])
+		}
+	}
+	got := spikeTriples(sr.Events)
+	if !slices.Equal(got, wantS) {
+		t.Fatalf("spikes differ: %d vs %d", len(got), len(wantS))
+	}
+	if np.Kind == engine.KindLIF && len(wantS) == 0 {
+		t.Fatalf("no spikes: the case does not exercise reset or refractoriness")
+	}
+	if np.Refractory > 1 {
+		// The reference is independent of the engine's counters; also check
+		// the period directly: no neuron spikes twice within Refractory steps.
+		last := map[[2]int]int{}
+		for _, s := range wantS {
+			k := [2]int{s[1], s[2]}
+			if prev, ok := last[k]; ok && s[0]-prev < np.Refractory {
+				t.Fatalf("neuron %v spiked at %d and %d, less than %d steps apart", k, prev, s[0], np.Refractory)
+			}
+			last[k] = s[0]
+		}
+	}
+}
+
+// TestSeedFormIsFastPath checks that a population built from the general
+// parameters of the seed form is the kernel population, bit for bit.
+func TestSeedFormIsFastPath(t *testing.T) {
+	for _, reset := range []kernels.Reset{kernels.ResetSubtract, kernels.ResetZero} {
+		p := engine.DefaultParams()
+		p.Reset = reset
+		p.Threshold = 0.75
+		np := p.Neuron()
+		if !np.SeedForm() {
+			t.Fatalf("%v: Params.Neuron() is not the seed form", reset)
+		}
+		const steps, batch, nIn, n = 200, 3, 30, 50
+		x, w := randomWorkload(5, steps, batch, nIn, n, 0.2, false)
+		v1, i1, _, s1 := runFF[float32](t, p, x, steps, batch, nIn, w, n)
+		// The same network, with the population made by NewNeurons.
+		xs := make([]float32, len(x))
+		for i := range x {
+			xs[i] = float32(x[i])
+		}
+		ws := make([]float32, len(w))
+		for i := range w {
+			ws[i] = float32(w[i])
+		}
+		src, _ := engine.NewArray("x", xs, steps, batch, nIn)
+		pop, err := engine.NewNeurons[float32]("lif", batch, n, np)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := engine.NewDense("d", src, pop, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net := engine.NewNetwork[float32]()
+		net.AddSource(src)
+		net.AddPopulation(pop)
+		if err := net.AddProjection(d); err != nil {
+			t.Fatal(err)
+		}
+		tv, _ := engine.NewTrace(pop, engine.VarV, nil)
+		ti, _ := engine.NewTrace(pop, engine.VarI, nil)
+		sr := engine.NewSpikeRecorder(pop)
+		net.AddRecorder(tv)
+		net.AddRecorder(ti)
+		net.AddRecorder(sr)
+		if err := net.Run(context.Background(), steps, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(tv.Data, v1) || !slices.Equal(ti.Data, i1) || !slices.Equal(sr.Events, s1) {
+			t.Fatalf("%v: NewNeurons(seed form) differs from NewPopulation", reset)
+		}
+		if len(s1) == 0 {
+			t.Fatalf("%v: no spikes", reset)
+		}
+	}
+}
+
+// TestSparseRangesSameBits splits a sparse projection's targets into
+// arbitrary 64-aligned ranges and trials and checks the sum equals the
+// unsplit one bit for bit, and that each range writes only its own part.
+func TestSparseRangesSameBits(t *testing.T) {
+	const n, nIn, batch = 300, 200, 3
+	src, err := engine.NewPoisson[float32]("in", batch, nIn, 200, 1e-3, 9, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Emit(4); err != nil {
+		t.Fatal(err)
+	}
+	pop, err := engine.NewPopulation[float32]("p", batch, n, engine.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := engine.NewRandomSparse("s", src, pop, engine.RandomSparse{P: 0.3, Weight: engine.Normal(0, 1), Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.Propagate(pop.All())
+	want := slices.Clone(pop.Iin)
+	for _, cuts := range [][]int{{0, 64, 128, 300}, {0, 192, 300}, {0, 256, 300}} {
+		clear(pop.Iin)
+		for b := 0; b < batch; b++ {
+			for c := 0; c+1 < len(cuts); c++ {
+				sp.Propagate(engine.Range{B0: b, B1: b + 1, Lo: cuts[c], Hi: cuts[c+1]})
+			}
+		}
+		if !slices.Equal(pop.Iin, want) {
+			t.Fatalf("cuts %v: split sum differs", cuts)
+		}
+	}
+	clear(pop.Iin)
+	sp.Propagate(engine.Range{B0: 1, B1: 2, Lo: 64, Hi: 128})
+	for b := 0; b < batch; b++ {
+		for i, v := range pop.Row(pop.Iin, b) {
+			in := b == 1 && i >= 64 && i < 128
+			if (v != 0) != (in && want[b*pop.Stride+i] != 0) {
+				t.Fatalf("range {1,2,64,128} wrote trial %d neuron %d = %v", b, i, v)
+			}
+		}
+	}
+}
+
+// TestRandomSparseStatistics checks fixed-probability connectivity: the
+// number of synapses is within 5σ of p·n_in·n_out, it is reproducible from
+// the seed, a different stream differs, NoSelf removes the diagonal, and
+// signs are imposed.
+func TestRandomSparseStatistics(t *testing.T) {
+	const n = 500
+	pop, _ := engine.NewPopulation[float64]("p", 1, n, engine.DefaultParams())
+	build := func(stream uint64, noSelf bool, sign engine.Sign) *engine.Sparse[float64] {
+		sp, err := engine.NewRandomSparse("s", pop, pop, engine.RandomSparse{P: 0.05, NoSelf: noSelf, Weight: engine.Normal(0.5, 1), Sign: sign, Seed: 11, Stream: stream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sp
+	}
+	a, b, c := build(0, false, engine.SignInhibitory), build(0, false, engine.SignInhibitory), build(1, true, engine.SignExcitatory)
+	mean, sd := 0.05*n*n, 0.0
+	sd = 0.05 * 0.95 * n * n
+	if got := float64(a.Synapses()); got < mean-5*sqrt(sd) || got > mean+5*sqrt(sd) {
+		t.Fatalf("%v synapses, want about %v", got, mean)
+	}
+	if !slices.Equal(a.Groups[0].Col, b.Groups[0].Col) || !slices.Equal(a.Groups[0].W, b.Groups[0].W) {
+		t.Fatal("same seed and stream built different projections")
+	}
+	if slices.Equal(a.Groups[0].Col, c.Groups[0].Col) {
+		t.Fatal("different streams built the same connectivity")
+	}
+	for _, w := range a.Groups[0].W {
+		if w > 0 {
+			t.Fatalf("inhibitory weight %v > 0", w)
+		}
+	}
+	g := c.Groups[0]
+	for j := 0; j < n; j++ {
+		for k := g.RowPtr[j]; k < g.RowPtr[j+1]; k++ {
+			if int(g.Col[k]) == j {
+				t.Fatalf("NoSelf kept synapse %d→%d", j, j)
+			}
+			if g.W[k] < 0 {
+				t.Fatalf("excitatory weight %v < 0", g.W[k])
+			}
+		}
+	}
+}
+
+func sqrt(x float64) float64 {
+	z := x
+	for range 60 {
+		z = (z + x/z) / 2
+	}
+	return z
+}
+
+// TestDenseDelayMatchesShift checks a delayed dense projection against the
+// undelayed one: Iin with delay d at step t equals Iin without delay at
+// step t − d, and zero before.
+func TestDenseDelayMatchesShift(t *testing.T) {
+	const steps, batch, nIn, n, d = 40, 2, 20, 30, 3
+	x, w := randomWorkload(3, steps, batch, nIn, n, 0.3, false)
+	run := func(delay int) []float32 {
+		xs := make([]float32, len(x))
+		for i := range x {
+			xs[i] = float32(x[i])
+		}
+		ws := make([]float32, len(w))
+		for i := range w {
+			ws[i] = float32(w[i])
+		}
+		src, _ := engine.NewArray("x", xs, steps, batch, nIn)
+		pop, _ := engine.NewPopulation[float32]("p", batch, n, engine.DefaultParams())
+		dn, err := engine.NewDense("d", src, pop, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dn.SetInput(0, delay); err != nil {
+			t.Fatal(err)
+		}
+		net := engine.NewNetwork[float32]()
+		net.AddSource(src)
+		net.AddPopulation(pop)
+		if err := net.AddProjection(dn); err != nil {
+			t.Fatal(err)
+		}
+		tr, _ := engine.NewTrace(pop, engine.VarIin, nil)
+		net.AddRecorder(tr)
+		if err := net.Run(context.Background(), steps, nil); err != nil {
+			t.Fatal(err)
+		}
+		return tr.Data
+	}
+	plain, delayed := run(0), run(d)
+	row := batch * n
+	for k := range delayed {
+		step := k / row
+		want := float32(0)
+		if step >= d {
+			want = plain[k-d*row]
+		}
+		if delayed[k] != want {
+			t.Fatalf("step %d: delayed Iin %v, want %v", step, delayed[k], want)
+		}
+	}
+	pop, _ := engine.NewPopulation[float32]("p", 1, 4, engine.DefaultParams())
+	if err := pop.ReserveDelay(1, 2); err == nil {
+		t.Fatal("receptor 1 of a one-receptor population accepted")
+	}
+	if err := pop.ReserveDelay(0, engine.MaxDelay+1); err == nil {
+		t.Fatal("delay past MaxDelay accepted")
+	}
+}

@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"leaky/kernels"
+)
+
+// Sparse is a projection stored as compressed sparse rows by presynaptic
+// neuron: the synapses of input j are Col[RowPtr[j]:RowPtr[j+1]] (targets)
+// with weights W at the same positions, sorted by target. Synapses with
+// different delays live in separate groups. Spiking input visits only the
+// rows of the inputs that spiked and adds each row with kernels.ScatterAdd;
+// analog input adds x·w over every row with x ≠ 0.
+//
+// Each neuron's input is summed in a fixed order — by delay group, then by
+// input in increasing order, then in row order — and a range of target
+// neurons is a contiguous run of each sorted row found by binary search, so
+// any split over threads gives the same bits.
+type Sparse[T Float] struct {
+	// Name identifies the projection.
+	Name string
+	// Pre and Post are the groups it connects.
+	Pre  Presynaptic[T]
+	Post *Population[T]
+	// Receptor is the target's receptor (input current) added to.
+	Receptor int
+	// NIn and NOut are the presynaptic and postsynaptic sizes.
+	NIn, NOut int
+	// Groups hold the synapses, one group per delay, by increasing delay.
+	Groups []SparseGroup[T]
+}
+
+// SparseGroup is the synapses of one delay in CSR form.
+type SparseGroup[T Float] struct {
+	// Delay is the synaptic delay in steps.
+	Delay int
+	// RowPtr has NIn+1 offsets into Col and W.
+	RowPtr []int
+	// Col holds target neurons, sorted within each row.
+	Col []int32
+	// W holds the weights.
+	W []T
+}
+
+// Synapses is the number of synapses.
+func (s *Sparse[T]) Synapses() int {
+	n := 0
+	for _, g := range s.Groups {
+		n += len(g.Col)
+	}
+	return n
+}
+
+// Sign fixes the sign of a projection's weights.
+type Sign int8
+
+const (
+	// SignAsGiven keeps weights as they are.
+	SignAsGiven Sign = iota
+	// SignExcitatory makes every weight |w|.
+	SignExcitatory
+	// SignInhibitory makes every weight −|w|.
+	SignInhibitory
+)
+
+// ParseSign converts "excitatory" or "inhibitory" (or "" for as given).
+func ParseSign(s string) (Sign, error) {
+	switch s {
+	case "":
+		return SignAsGiven, nil
+	case "excitatory":
+		return SignExcitatory, nil
+	case "inhibitory":
+		return SignInhibitory, nil
+	}
+	return 0, fmt.Errorf("unknown sign %q (want excitatory or inhibitory)", s)
+}
+
+// Apply returns w with the sign imposed.
+func (s Sign) Apply(w float64) float64 {
+	switch s {
+	case SignExcitatory:
+		return math.Abs(w)
+	case SignInhibitory:
+		return -math.Abs(w)
+	}
+	return w
+}
+
+// NewSparse builds a sparse projection from explicit synapse lists: synapse
+// k connects input pre[k] to neuron post[k] of the target with weight w[k]
+// and delay delay[k] steps (delay nil: all 0), into receptor k of the
+// target. Synapses are grouped by delay and sorted by input, then target,
+// keeping the given order among equal pairs.
+func NewSparse[T Float](name string, pre Presynaptic[T], post *Population[T], receptor int, pres, posts []int32, w []T, delay []int32) (*Sparse[T], error) {
+	nIn, nOut := pre.Size(), post.N
+	if pre.BatchSize() != post.Batch {
+		return nil, fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
+	}
+	if len(posts) != len(pres) || len(w) != len(pres) || (delay != nil && len(delay) != len(pres)) {
+		return nil, fmt.Errorf("projection %q: synapse lists differ in length (pre %d, post %d, weight %d, delay %d)", name, len(pres), len(posts), len(w), len(delay))
+	}
+	delays := map[int]bool{}
+	for k := range pres {
+		if pres[k] < 0 || int(pres[k]) >= nIn {
+			return nil, fmt.Errorf("projection %q: synapse %d: pre %d is outside 0..%d", name, k, pres[k], nIn-1)
+		}
+		if posts[k] < 0 || int(posts[k]) >= nOut {
+			return nil, fmt.Errorf("projection %q: synapse %d: post %d is outside 0..%d", name, k, posts[k], nOut-1)
+		}
+		if f := float64(w[k]); math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("projection %q: synapse %d: weight is %v; weights must be finite", name, k, f)
+		}
+		d := 0
+		if delay != nil {
+			d = int(delay[k])
+			if d < 0 || d > MaxDelay {
+				return nil, fmt.Errorf("projection %q: synapse %d: delay %d is outside 0..%d steps", name, k, d, MaxDelay)
+			}
+		}
+		delays[d] = true
+	}
+	if len(delays) == 0 {
+		delays[0] = true
+	}
+	for d := range delays {
+		if err := post.ReserveDelay(receptor, d); err != nil {
+			return nil, fmt.Errorf("projection %q: %w", name, err)
+		}
+	}
+	order := make([]int, len(pres))
+	for k := range order {
+		order[k] = k
+	}
+	delayOf := func(k int) int {
+		if delay == nil {
+			return 0
+		}
+		return int(delay[k])
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(delayOf(a), delayOf(b)), cmp.Compare(pres[a], pres[b]), cmp.Compare(posts[a], posts[b]))
+	})
+	s := &Sparse[T]{Name: name, Pre: pre, Post: post, Receptor: receptor, NIn: nIn, NOut: nOut}
+	for start := 0; start < len(order); {
+		d := delayOf(order[start])
+		end := start
+		for end < len(order) && delayOf(order[end]) == d {
+			end++
+		}
+		g := SparseGroup[T]{Delay: d, RowPtr: make([]int, nIn+1), Col: make([]int32, end-start), W: make([]T, end-start)}
+		for i, k := range order[start:end] {
+			g.RowPtr[pres[k]+1]++
+			g.Col[i], g.W[i] = posts[k], w[k]
+		}
+		for j := 0; j < nIn; j++ {
+			g.RowPtr[j+1] += g.RowPtr[j]
+		}
+		s.Groups = append(s.Groups, g)
+		start = end
+	}
+	if len(s.Groups) == 0 {
+		s.Groups = []SparseGroup[T]{{RowPtr: make([]int, nIn+1)}}
+	}
+	return s, nil
+}
+
+// RandomSparse describes fixed-probability connectivity: every (input,
+// neuron) pair is connected independently with probability P, with weights
+// drawn from Weight, the sign imposed by Sign, and a common delay.
+type RandomSparse struct {
+	// P is the connection probability, in [0, 1].
+	P float64
+	// NoSelf excludes pairs with equal indices (autapses, when a population
+	// projects onto itself).
+	NoSelf bool
+	// Weight is the weight distribution, Sign the sign imposed on it.
+	Weight Dist
+	Sign   Sign
+	// Receptor is the target receptor, Delay the delay in steps.
+	Receptor, Delay int
+	// Seed and Stream key the connectivity and weights: projections built
+	// with the same seed and different streams are independent.
+	Seed, Stream uint64
+}
+
+// NewRandomSparse connects pre to post as cfg says. Input j's targets are
+// drawn by geometric skipping from its own keyed generator, and its weights
+// from another, so the network does not depend on how it is built or run.
+func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[T], cfg RandomSparse) (*Sparse[T], error) {
+	if !(cfg.P >= 0 && cfg.P <= 1) {
+		return nil, fmt.Errorf("projection %q: connection probability must be in [0, 1], got %v", name, cfg.P)
+	}
+	if err := cfg.Weight.Validate(); err != nil {
+		return nil, fmt.Errorf("projection %q: weight: %w", name, err)
+	}
+	nIn, nOut := pre.Size(), post.N
+	var pres, posts []int32
+	var w []T
+	logq := math.Log1p(-cfg.P)
+	for j := 0; j < nIn; j++ {
+		src := keyedPCG(cfg.Seed, streamConnect+cfg.Stream<<8, uint64(j), 0)
+		wsrc := keyedPCG(cfg.Seed, streamWeights+cfg.Stream<<8, uint64(j), 1)
+		wrng := rand.New(&wsrc)
+		for i := -1; cfg.P > 0; {
+			if cfg.P >= 1 {
+				i++
+			} else {
+				u := 1 - float64(src.Uint64()>>11)*(1.0/(1<<53))
+				gap := math.Floor(math.Log(u) / logq)
+				if gap >= float64(nOut-i-1) {
+					break
+				}
+				i += 1 + int(gap)
+			}
+			if i >= nOut {
+				break
+			}
+			if cfg.NoSelf && i == j {
+				continue
+			}
+			pres = append(pres, int32(j))
+			posts = append(posts, int32(i))
+			w = append(w, T(cfg.Sign.Apply(cfg.Weight.Sample(wrng))))
+		}
+	}
+	var delay []int32
+	if cfg.Delay != 0 {
+		delay = make([]int32, len(pres))
+		for k := range delay {
+			delay[k] = int32(cfg.Delay)
+		}
+		if cfg.Delay < 0 || cfg.Delay > MaxDelay {
+			return nil, fmt.Errorf("projection %q: delay must be between 0 and %d steps, got %d", name, MaxDelay, cfg.Delay)
+		}
+	}
+	return NewSparse(name, pre, post, cfg.Receptor, pres, posts, w, delay)
+}
+
+// Target returns the postsynaptic population.
+func (s *Sparse[T]) Target() *Population[T] { return s.Post }
+
+// Source returns the presynaptic group.
+func (s *Sparse[T]) Source() Presynaptic[T] { return s.Pre }
+
+// Propagate adds the current input's contribution to the target's receptor
+// input (or its delay ring) over r.
+func (s *Sparse[T]) Propagate(r Range) {
+	post := s.Post
+	if r.Hi <= r.Lo || r.B1 <= r.B0 {
+		return
+	}
+	full := r.Lo == 0 && r.Hi >= post.N
+	x := s.Pre.Values()
+	for gi := range s.Groups {
+		g := &s.Groups[gi]
+		if len(g.Col) == 0 {
+			continue
+		}
+		dst := post.InputFor(s.Receptor, g.Delay)
+		for b := r.B0; b < r.B1; b++ {
+			row := dst[b*post.Stride : b*post.Stride+post.N]
+			if x != nil {
+				for j, v := range x[b*s.NIn : (b+1)*s.NIn] {
+					if v == 0 {
+						continue
+					}
+					a, e := g.span(j, r, full)
+					for k, i := range g.Col[a:e] {
+						row[i] += T(v * g.W[a+k])
+					}
+				}
+				continue
+			}
+			for _, j := range s.Pre.Events(b) {
+				a, e := g.span(int(j), r, full)
+				if a < e {
+					scatterAdd(row, g.Col[a:e], g.W[a:e])
+				}
+			}
+		}
+	}
+}
+
+// span returns the part of input j's row whose targets lie in r.
+func (g *SparseGroup[T]) span(j int, r Range, full bool) (int, int) {
+	lo, hi := g.RowPtr[j], g.RowPtr[j+1]
+	if full || lo == hi {
+		return lo, hi
+	}
+	col := g.Col[lo:hi]
+	a, _ := slices.BinarySearch(col, int32(r.Lo))
+	e, _ := slices.BinarySearch(col[a:], int32(r.Hi))
+	return lo + a, lo + a + e
+}
+
+func scatterAdd[T Float](dst []T, idx []int32, w []T) {
+	if is32[T]() {
+		kernels.ScatterAdd32(f32(dst), idx, f32(w))
+		return
+	}
+	kernels.ScatterAdd64(f64(dst), idx, f64(w))
+}
