@@ -19,6 +19,12 @@
 //     (or from the destination when accumulating), in every implementation;
 //     vectorisation runs across neurons, never across the sum.
 //
+// "The same bits" holds for every value that is not a NaN. A NaN result is
+// a NaN in every implementation, but its sign and payload are unspecified:
+// when both operands of an addition are NaNs, x86 returns the first one, and
+// Go's compiler, like any, is free to order the operands of a commutative
+// operation. Tests therefore let any NaN match any NaN.
+//
 // Float32 products are not fused because Go has no exact float32 FMA: emulating
 // one in float64 rounds twice. The float32 kernels are bound by memory
 // bandwidth, where a separate multiply costs nothing measurable.

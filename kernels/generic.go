@@ -63,21 +63,38 @@ func leakyUpdateGeneric32(V, I, Iin []float32, alpha, beta, theta float32, reset
 		lo := w << 6
 		hi := min(lo+64, n)
 		var word uint64
-		v, cur, in := V[lo:hi], I[lo:hi], Iin[lo:hi]
-		for k := range v {
-			var s float32
-			if v[k] > theta {
-				s = 1
-				word |= 1 << uint(k)
+		v := V[lo:hi]
+		// Reslicing to len(v) lets the compiler drop the bounds checks,
+		// testing the reset mode outside the loop keeps the loop body
+		// straight, and the spike bit is computed without a branch
+		// (SETcc), which costs nothing when firing is sparse and avoids
+		// mispredictions when it is not.
+		cur := I[lo:hi][:len(v)]
+		in := Iin[lo:hi][:len(v)]
+		if reset == ResetSubtract {
+			for k, vk := range v {
+				ck := cur[k]
+				var bit uint64
+				if vk > theta {
+					bit = 1
+				}
+				word |= bit << uint(k)
+				s := float32(bit)
+				v[k] = float32(beta*vk) + ck - s
+				cur[k] = float32(alpha*ck) + in[k]
 			}
-			vn := float32(beta*v[k]) + cur[k]
-			if reset == ResetSubtract {
-				vn -= s
-			} else {
-				vn *= 1 - s
+		} else {
+			for k, vk := range v {
+				ck := cur[k]
+				var bit uint64
+				if vk > theta {
+					bit = 1
+				}
+				word |= bit << uint(k)
+				s := float32(bit)
+				v[k] = (float32(beta*vk) + ck) * (1 - s)
+				cur[k] = float32(alpha*ck) + in[k]
 			}
-			cur[k] = float32(alpha*cur[k]) + in[k]
-			v[k] = vn
 		}
 		spikes[w] = word
 		count += bits.OnesCount64(word)
@@ -96,21 +113,38 @@ func leakyUpdateGeneric64(V, I, Iin []float64, alpha, beta, theta float64, reset
 		lo := w << 6
 		hi := min(lo+64, n)
 		var word uint64
-		v, cur, in := V[lo:hi], I[lo:hi], Iin[lo:hi]
-		for k := range v {
-			var s float64
-			if v[k] > theta {
-				s = 1
-				word |= 1 << uint(k)
+		v := V[lo:hi]
+		// Reslicing to len(v) lets the compiler drop the bounds checks,
+		// testing the reset mode outside the loop keeps the loop body
+		// straight, and the spike bit is computed without a branch
+		// (SETcc), which costs nothing when firing is sparse and avoids
+		// mispredictions when it is not.
+		cur := I[lo:hi][:len(v)]
+		in := Iin[lo:hi][:len(v)]
+		if reset == ResetSubtract {
+			for k, vk := range v {
+				ck := cur[k]
+				var bit uint64
+				if vk > theta {
+					bit = 1
+				}
+				word |= bit << uint(k)
+				s := float64(bit)
+				v[k] = math.FMA(beta, vk, ck) - s
+				cur[k] = math.FMA(alpha, ck, in[k])
 			}
-			vn := math.FMA(beta, v[k], cur[k])
-			if reset == ResetSubtract {
-				vn -= s
-			} else {
-				vn *= 1 - s
+		} else {
+			for k, vk := range v {
+				ck := cur[k]
+				var bit uint64
+				if vk > theta {
+					bit = 1
+				}
+				word |= bit << uint(k)
+				s := float64(bit)
+				v[k] = (math.FMA(beta, vk, ck)) * (1 - s)
+				cur[k] = math.FMA(alpha, ck, in[k])
 			}
-			cur[k] = math.FMA(alpha, cur[k], in[k])
-			v[k] = vn
 		}
 		spikes[w] = word
 		count += bits.OnesCount64(word)
