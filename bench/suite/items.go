@@ -1,0 +1,296 @@
+package suite
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+
+	"leaky/kernels"
+)
+
+// The sizes of the suite. Changing any of them changes SuiteVersion.
+var (
+	// ceilingSizes is the working-set ladder of the bandwidth ceilings:
+	// 16 KiB (L1) to 256 MiB (DRAM) in steps of 4.
+	ceilingSizes      = []int64{16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20}
+	quickCeilingSizes = []int64{16 << 10, 256 << 10, 4 << 20, 64 << 20}
+
+	// LeakyUpdate touches 12 bytes per neuron: 12 KB to 240 MB, and the
+	// N = 10^3…10^7 of the C reference figures.
+	updateSizes      = []int{1e3, 1e4, 1e5, 1e6, 1e7, 2e7}
+	quickUpdateSizes = []int{1e3, 1e5, 1e7}
+
+	// LeakyScan runs scanSteps steps over n neurons, with an input current
+	// per neuron per step: 26 KB to 107 MB.
+	scanSizes      = []int{64, 1024, 16384, 262144}
+	quickScanSizes = []int{1024, 262144}
+
+	// AccumulateRows adds accRows rows of n weights: 36 KB to 180 MB.
+	accSizes      = []int{1e3, 1e4, 1e5, 1e6, 5e6}
+	quickAccSizes = []int{1e3, 1e5, 5e6}
+
+	// MatMul is square at these sides, plus (in the full suite) the
+	// input-layer shape of the C reference, (25600 × 700)·(700 × 200),
+	// which is too slow for the naive and generic loops.
+	matSizes      = []int{64, 256, 1024}
+	quickMatSizes = []int{64, 256}
+)
+
+const (
+	scanSteps = 100
+	accRows   = 8
+	// naiveMatMax is the largest square MatMul the naive twin runs: beyond
+	// it a single call takes seconds.
+	naiveMatMax = 256
+)
+
+// planCeilings lists the bandwidth and peak-FMA items.
+func planCeilings(quick bool, avail []*kernels.Impl) []item {
+	sizes := ceilingSizes
+	if quick {
+		sizes = quickCeilingSizes
+	}
+	var out []item
+	for _, ws := range sizes {
+		n := int(ws / 8) // two float32 buffers of ws/2 bytes
+		out = append(out, bandwidthItem("copy", ws, float64(2*4*n), func(dst, src []float32) { copy(dst, src) }))
+		out = append(out, bandwidthItem("add-go", ws, float64(3*4*n), addGo))
+		out = append(out, readItem(ws))
+		for _, impl := range avail {
+			if impl == kernels.Generic {
+				// The generic AccumulateRows is the same Go loop as add-go.
+				continue
+			}
+			acc := impl.AccumulateRows32
+			row := []int32{0}
+			out = append(out, bandwidthItem("add-"+impl.Name, ws, float64(3*4*n), func(dst, src []float32) {
+				acc(dst, src, len(src), row)
+			}))
+		}
+	}
+	for _, impl := range avail {
+		fma := impl.PeakFMA32
+		if fma == nil {
+			continue
+		}
+		name := "fma-" + impl.Name
+		out = append(out, item{
+			fig:     Figure{ID: SectionCeiling + "/" + name, Section: SectionCeiling, Name: name, Threads: 1, Unit: "FLOP/s"},
+			perIter: float64(fma(1)),
+			setup: func() (func(int), func(), error) {
+				return func(iters int) { fma(iters) }, nil, nil
+			},
+		})
+	}
+	return out
+}
+
+// addGo is the plain Go add-to loop: what the bandwidth looks like to code
+// the compiler does not vectorise.
+func addGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
+	}
+}
+
+func bandwidthItem(name string, ws int64, bytesPerIter float64, op func(dst, src []float32)) item {
+	return item{
+		fig: Figure{ID: fmt.Sprintf("%s/%s/ws=%s", SectionCeiling, name, sizeLabel(ws)), Section: SectionCeiling,
+			Name: name, WorkingSet: ws, Threads: 1, Unit: "B/s"},
+		perIter: bytesPerIter,
+		setup: func() (func(int), func(), error) {
+			n := int(ws / 8)
+			dst, src := make([]float32, n), make([]float32, n)
+			for i := range src {
+				src[i] = float32(i&1023) * 1e-6
+			}
+			return func(iters int) {
+				for range iters {
+					op(dst, src)
+				}
+			}, nil, nil
+		},
+	}
+}
+
+// readItem is the read-bandwidth ceiling: bytes.Equal over two equal halves
+// of the working set. Go's runtime compares with full-width vector loads
+// (AVX2 on amd64), so this is the fastest pure streaming read Go has, which
+// read-heavy kernels (AccumulateRows, LeakyScan) are held to.
+func readItem(ws int64) item {
+	return item{
+		fig: Figure{ID: fmt.Sprintf("%s/read/ws=%s", SectionCeiling, sizeLabel(ws)), Section: SectionCeiling,
+			Name: "read", WorkingSet: ws, Threads: 1, Unit: "B/s"},
+		perIter: float64(ws),
+		setup: func() (func(int), func(), error) {
+			a, b := make([]byte, ws/2), make([]byte, ws/2)
+			for i := range a {
+				a[i] = byte(i)
+				b[i] = byte(i)
+			}
+			return func(iters int) {
+				for range iters {
+					if !bytes.Equal(a, b) {
+						panic("suite: read ceiling buffers differ")
+					}
+				}
+			}, nil, nil
+		},
+	}
+}
+
+// planKernels lists the kernel micro-benchmarks for impls.
+func planKernels(quick bool, impls []*kernels.Impl) []item {
+	upd, scan, acc, mat := updateSizes, scanSizes, accSizes, matSizes
+	if quick {
+		upd, scan, acc, mat = quickUpdateSizes, quickScanSizes, quickAccSizes, quickMatSizes
+	}
+	var out []item
+	for _, n := range upd {
+		for _, impl := range impls {
+			out = append(out, updateItem(impl, n))
+		}
+	}
+	for _, n := range scan {
+		for _, impl := range impls {
+			out = append(out, scanItem(impl, n))
+		}
+	}
+	for _, n := range acc {
+		for _, impl := range impls {
+			out = append(out, accItem(impl, n))
+		}
+	}
+	for _, n := range mat {
+		for _, impl := range impls {
+			if impl == naiveImpl && n > naiveMatMax {
+				continue
+			}
+			out = append(out, matItem(impl, n, n, n))
+		}
+	}
+	if !quick {
+		for _, impl := range impls {
+			if impl != naiveImpl && impl != kernels.Generic {
+				out = append(out, matItem(impl, 25600, 200, 700))
+			}
+		}
+	}
+	return out
+}
+
+func kernelFigure(name string, impl *kernels.Impl, n int, shape string, ws int64, unit string, bytes, flops float64) Figure {
+	return Figure{ID: fmt.Sprintf("%s/%s/%s/%s", SectionKernel, name, impl.Name, shape), Section: SectionKernel,
+		Name: name, Impl: impl.Name, N: n, Shape: shape, WorkingSet: ws, Threads: 1, Unit: unit,
+		BytesPerItem: bytes, FlopsPerItem: flops}
+}
+
+// Neuron state the LIF benchmarks start from: potentials spread below and
+// above θ = 1 and small input currents, so some neurons spike every step
+// and the spike path is exercised as in a running network.
+func lifState(n int, seed uint64) (V, I []float32) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	V, I = make([]float32, n), make([]float32, n)
+	for i := range V {
+		V[i] = float32(rng.Float64() * 1.2)
+		I[i] = float32(rng.Float64() * 0.1)
+	}
+	return V, I
+}
+
+func inputs(n int, seed uint64) []float32 {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * 0.05)
+	}
+	return x
+}
+
+// LIF update arithmetic per neuron-step: α·I + Iin and β·V + I (two
+// multiplies, two adds) and the reset's subtraction.
+const lifFlops = 5
+
+func updateItem(impl *kernels.Impl, n int) item {
+	ws := int64(12*n + 8*kernels.MaskWords(n))
+	// Read V, I, Iin; write V, I and the mask bit.
+	bytes := 20 + 1.0/8
+	f := kernelFigure("LeakyUpdate", impl, n, fmt.Sprintf("n=%d", n), ws, "neuron-steps/s", bytes, lifFlops)
+	fn := impl.LeakyUpdate32
+	return item{fig: f, perIter: float64(n), setup: func() (func(int), func(), error) {
+		V, I := lifState(n, 1)
+		Iin := inputs(n, 3)
+		mask := make([]uint64, kernels.MaskWords(n))
+		alpha, beta := float32(0.904837), float32(0.951229)
+		return func(iters int) {
+			for range iters {
+				fn(V, I, Iin, alpha, beta, 1, kernels.ResetSubtract, mask)
+			}
+		}, nil, nil
+	}}
+}
+
+func scanItem(impl *kernels.Impl, n int) item {
+	words := kernels.MaskWords(n)
+	ws := int64(4*n*(scanSteps+2) + 8*words*scanSteps)
+	// Iin of every step and the mask bits stream through; V and I are read
+	// and written once per call.
+	bytes := 4 + 1.0/8 + 16.0/scanSteps
+	f := kernelFigure("LeakyScan", impl, n, fmt.Sprintf("n=%d/steps=%d", n, scanSteps), ws, "neuron-steps/s", bytes, lifFlops)
+	fn := impl.LeakyScan32
+	return item{fig: f, perIter: float64(n * scanSteps), setup: func() (func(int), func(), error) {
+		V, I := lifState(n, 4)
+		Iin := inputs(n*scanSteps, 5)
+		mask := make([]uint64, words*scanSteps)
+		alpha, beta := float32(0.904837), float32(0.951229)
+		return func(iters int) {
+			for range iters {
+				fn(V, I, Iin, n, scanSteps, alpha, beta, 1, kernels.ResetSubtract, mask, words)
+			}
+		}, nil, nil
+	}}
+}
+
+func accItem(impl *kernels.Impl, n int) item {
+	ws := int64(4 * n * (accRows + 1))
+	// Each event reads one weight; dst is read and written once per call
+	// at best (when the kernel fuses every row into one pass).
+	bytes := 4 + 8.0/accRows
+	f := kernelFigure("AccumulateRows", impl, n, fmt.Sprintf("n=%d/rows=%d", n, accRows), ws, "events/s", bytes, 1)
+	fn := impl.AccumulateRows32
+	return item{fig: f, perIter: float64(n * accRows), setup: func() (func(int), func(), error) {
+		W := inputs(n*accRows, 6)
+		dst := make([]float32, n)
+		// A fixed scrambled order: spikes do not arrive sorted by row
+		// address in a real network's memory.
+		rows := []int32{5, 2, 7, 0, 3, 6, 1, 4}[:accRows]
+		return func(iters int) {
+			// dst random-walks with steps of 0.05: even 10^9 calls stay
+			// far from overflow, so no reset (which would add traffic)
+			// is needed between calls.
+			for range iters {
+				fn(dst, W, n, rows)
+			}
+		}, nil, nil
+	}}
+}
+
+func matItem(impl *kernels.Impl, m, n, k int) item {
+	ws := int64(4 * (m*k + k*n + m*n))
+	flops := 2 * float64(m) * float64(n) * float64(k)
+	// Compulsory traffic: A and B read once, C written once, per call.
+	bytes := float64(ws) / flops
+	shape := fmt.Sprintf("%dx%dx%d", m, k, n)
+	f := kernelFigure("MatMul", impl, m, shape, ws, "FLOP/s", bytes, 1)
+	fn := impl.MatMul32
+	return item{fig: f, perIter: flops, setup: func() (func(int), func(), error) {
+		A, B := inputs(m*k, 7), inputs(k*n, 8)
+		C := make([]float32, m*n)
+		return func(iters int) {
+			for range iters {
+				fn(m, n, k, A, k, B, n, C, n, false)
+			}
+		}, nil, nil
+	}}
+}

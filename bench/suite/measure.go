@@ -1,0 +1,97 @@
+package suite
+
+import (
+	"slices"
+	"time"
+)
+
+// NoiseThreshold is the largest spread, (max−min)/median of a figure's
+// repetitions, that counts as a quiet measurement. Above it the figure is
+// flagged: another process was probably competing for the core or the
+// memory bus, and the median is less trustworthy.
+const NoiseThreshold = 0.10
+
+// noisyShare is the fraction of noisy figures above which the whole machine
+// is reported as noisy: one outlier is bad luck, a quarter is a busy machine.
+const noisyShare = 0.25
+
+// Stats summarises the repetitions of one measurement, as a rate (items per
+// second, or whatever the figure's unit is).
+type Stats struct {
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	// Reps is the number of timed repetitions (the warm-up is not counted).
+	Reps int `json:"reps"`
+	// Spread is (Max − Min)/Median.
+	Spread float64 `json:"spread"`
+	// Noisy is set when Spread exceeds NoiseThreshold.
+	Noisy bool `json:"noisy"`
+}
+
+// summarize turns per-repetition rates into Stats.
+func summarize(rates []float64) Stats {
+	s := slices.Clone(rates)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return Stats{}
+	}
+	med := s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	st := Stats{Median: med, Min: s[0], Max: s[n-1], Reps: n}
+	if med > 0 {
+		st.Spread = (st.Max - st.Min) / med
+	}
+	st.Noisy = st.Spread > NoiseThreshold
+	return st
+}
+
+// measure times run, which does iters iterations of perIter items each, and
+// returns the rate in items per second. It first warms up (which also pages
+// in memory and lets the clock ramp) and calibrates iters so that one
+// repetition takes about budget/(reps+1); then it times reps repetitions.
+// When even one iteration is longer than that, it keeps one iteration per
+// repetition and does fewer repetitions (at least minReps) so the item stays
+// near its budget.
+func measure(budget time.Duration, reps int, perIter float64, run func(iters int)) Stats {
+	const minReps = 3
+	reps = max(reps, minReps)
+	per := budget / time.Duration(reps+1)
+	iters := 1
+	var el time.Duration
+	for {
+		t0 := time.Now()
+		run(iters)
+		el = time.Since(t0)
+		if el >= per/4 || iters >= 1<<30 {
+			break
+		}
+		// Grow geometrically but not past what the last timing predicts,
+		// so the warm-up itself stays within a repetition's time.
+		grow := 8
+		if el > 0 {
+			grow = min(grow, max(2, int(per/el)))
+		}
+		iters *= grow
+	}
+	if el > 0 {
+		iters = max(1, int(float64(iters)*float64(per)/float64(el)))
+	}
+	if iters == 1 && el > per {
+		reps = min(reps, max(minReps, int(budget/el)))
+	}
+	rates := make([]float64, 0, reps)
+	for range reps {
+		t0 := time.Now()
+		run(iters)
+		sec := time.Since(t0).Seconds()
+		if sec <= 0 {
+			sec = 1e-9
+		}
+		rates = append(rates, perIter*float64(iters)/sec)
+	}
+	return summarize(rates)
+}

@@ -1,0 +1,397 @@
+package suite
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"leaky/engine"
+	"leaky/kernels"
+)
+
+// SuiteVersion names the suite's content: the items, their sizes, how they
+// are timed and what their units mean. Results of different versions are not
+// comparable, and Compare refuses them. Bump it whenever any of that changes.
+const SuiteVersion = "1"
+
+// SchemaID is the $id of schema.json and the "schema" field of every result.
+const SchemaID = "https://leaky.dev/schemas/bench-result-1.json"
+
+// Sections of the suite, in the order they run and are printed.
+const (
+	SectionCeiling  = "ceiling"
+	SectionKernel   = "kernel"
+	SectionWorkload = "workload"
+)
+
+// Options configure a run of the suite.
+type Options struct {
+	// Quick runs fewer sizes with a smaller time budget (under 30 s).
+	Quick bool
+	// Filter, when not nil, keeps only the items whose ID it matches. The
+	// ceilings that the kept kernel items are measured against are always
+	// kept, since their fractions need them.
+	Filter *regexp.Regexp
+	// Threads is the "all threads" count of the workloads (< 1: GOMAXPROCS).
+	Threads int
+	// Kernel, when set, is the implementation the workloads use and the only
+	// one benchmarked besides the naive twins (which the ratios need).
+	Kernel string
+	// TimeBudget is the time spent measuring, shared over the items (setup
+	// such as allocating and filling memory is extra). Zero means the
+	// default: DefaultBudget or QuickBudget.
+	TimeBudget time.Duration
+	// Reps is the number of timed repetitions per item (0: the default).
+	Reps int
+	// Progress, when not nil, is called before each item.
+	Progress func(done, total int, id string)
+}
+
+// Default time budgets: "a few minutes" for the full suite, and one that
+// keeps --quick under 30 s including setup on a 2-core machine.
+const (
+	DefaultBudget = 150 * time.Second
+	QuickBudget   = 8 * time.Second
+)
+
+// Result is a run of the suite; its JSON form follows schema.json.
+type Result struct {
+	Schema       string  `json:"schema"`
+	SuiteVersion string  `json:"suite_version"`
+	Started      string  `json:"started"`
+	Seconds      float64 `json:"seconds"`
+	Machine      Machine `json:"machine"`
+	Config       Config  `json:"config"`
+	// Noisy is set when more than a quarter of the figures are noisy.
+	Noisy bool `json:"noisy"`
+	// NoisyFigures counts the figures whose spread exceeds NoiseThreshold.
+	NoisyFigures   int       `json:"noisy_figures"`
+	NoiseThreshold float64   `json:"noise_threshold"`
+	Figures        []Figure  `json:"figures"`
+	Speedups       []Speedup `json:"speedups"`
+}
+
+// Config records the options a result was measured with.
+type Config struct {
+	Quick         bool    `json:"quick"`
+	Filter        string  `json:"filter"`
+	Threads       int     `json:"threads"`
+	Kernel        string  `json:"kernel"`
+	TimeBudgetSec float64 `json:"time_budget_seconds"`
+	Reps          int     `json:"reps"`
+}
+
+// Figure is one measured item.
+type Figure struct {
+	// ID is unique within a result and stable across machines for one
+	// SuiteVersion: section/name[/impl]/size[/threads=k].
+	ID      string `json:"id"`
+	Section string `json:"section"`
+	// Name is the ceiling (copy, add-go, add-<impl>, fma-<impl>), the kernel
+	// (LeakyUpdate, …) or the workload (single, ff, scale, cuba, shd).
+	Name string `json:"name"`
+	// Impl is the kernel implementation, for kernel figures.
+	Impl string `json:"impl,omitempty"`
+	// N is the problem size: neurons, or the matrix side for MatMul (0 for
+	// ceilings, which are sized by WorkingSet alone).
+	N int `json:"n"`
+	// Shape describes sizes N does not capture (MatMul m×k·k×n, LeakyScan
+	// steps, AccumulateRows rows per call).
+	Shape string `json:"shape,omitempty"`
+	// WorkingSet is the memory the item touches, in bytes.
+	WorkingSet int64 `json:"working_set_bytes"`
+	// Threads the item ran on.
+	Threads int `json:"threads"`
+	// Unit of the rates: B/s, FLOP/s, neuron-steps/s, events/s or steps/s.
+	Unit string `json:"unit"`
+	Stats
+	// BytesPerItem and FlopsPerItem are the compulsory memory traffic and
+	// the arithmetic per unit of work, for the roofline.
+	BytesPerItem float64 `json:"bytes_per_item,omitempty"`
+	FlopsPerItem float64 `json:"flops_per_item,omitempty"`
+	// Bound is which roof is lower at this size: "bandwidth" or "fma".
+	Bound string `json:"bound,omitempty"`
+	// Roof is the attainable rate in Unit: min(bandwidth/BytesPerItem,
+	// peak/FlopsPerItem), from the ceilings measured in the same run.
+	Roof float64 `json:"roof,omitempty"`
+	// Fraction is Median/Roof.
+	Fraction float64 `json:"fraction,omitempty"`
+	// VsNaive is Median over the naive twin's median at the same size.
+	VsNaive float64 `json:"vs_naive,omitempty"`
+	// RealTimeFactor is simulated seconds per wall-clock second, for
+	// workloads.
+	RealTimeFactor float64 `json:"real_time_factor,omitempty"`
+}
+
+// Speedup is a workload's all-threads rate over its one-thread rate.
+type Speedup struct {
+	Workload string  `json:"workload"`
+	N        int     `json:"n"`
+	Threads  int     `json:"threads"`
+	Cores    int     `json:"cores"`
+	Unit     string  `json:"unit"`
+	One      float64 `json:"one_thread"`
+	All      float64 `json:"all_threads"`
+	Speedup  float64 `json:"speedup"`
+}
+
+// item is one planned measurement. setup allocates and fills its memory and
+// returns the function to time (iters iterations of perIter units each) and
+// a cleanup; it is called only if the item survives the filter.
+type item struct {
+	fig     Figure
+	perIter float64
+	setup   func() (run func(iters int), cleanup func(), err error)
+	// finish fills derived fields (real-time factor) from the stats.
+	finish func(f *Figure)
+}
+
+// Run runs the suite with opts and returns its result.
+func Run(opts Options) (*Result, error) {
+	start := time.Now()
+	threads := opts.Threads
+	if threads < 1 {
+		threads = engine.DefaultThreads()
+	}
+	budget := opts.TimeBudget
+	if budget <= 0 {
+		budget = DefaultBudget
+		if opts.Quick {
+			budget = QuickBudget
+		}
+	}
+	reps := opts.Reps
+	if reps <= 0 {
+		reps = 7
+		if opts.Quick {
+			reps = 3
+		}
+	}
+	impls := []*kernels.Impl{naiveImpl}
+	if opts.Kernel != "" {
+		impl, err := kernels.Lookup(opts.Kernel)
+		if err != nil {
+			return nil, err
+		}
+		prev := kernels.Active().Name
+		if err := kernels.Use(impl.Name); err != nil {
+			return nil, err
+		}
+		defer kernels.Use(prev)
+		impls = append(impls, impl)
+	} else {
+		impls = append(impls, kernels.Available()...)
+	}
+
+	plan := planCeilings(opts.Quick, kernels.Available())
+	kern := planKernels(opts.Quick, impls)
+	work := planWorkloads(opts.Quick, threads)
+	if opts.Filter != nil {
+		kern = filterItems(kern, opts.Filter)
+		work = filterItems(work, opts.Filter)
+		plan = keepCeilings(plan, kern, opts.Filter)
+	}
+	all := slices.Concat(plan, kern, work)
+	if len(all) == 0 {
+		return nil, fmt.Errorf("filter %q matches no benchmark (IDs look like %q)", opts.Filter, "kernel/LeakyUpdate/avx2/n=1000")
+	}
+
+	res := &Result{
+		Schema: SchemaID, SuiteVersion: SuiteVersion,
+		Started: start.UTC().Format(time.RFC3339),
+		Machine: Describe(),
+		Config: Config{Quick: opts.Quick, Threads: threads, Kernel: kernels.Active().Name,
+			TimeBudgetSec: budget.Seconds(), Reps: reps},
+		NoiseThreshold: NoiseThreshold,
+		Figures:        []Figure{},
+		Speedups:       []Speedup{},
+	}
+	if opts.Filter != nil {
+		res.Config.Filter = opts.Filter.String()
+	}
+	per := budget / time.Duration(len(all))
+	for i, it := range all {
+		if opts.Progress != nil {
+			opts.Progress(i, len(all), it.fig.ID)
+		}
+		run, cleanup, err := it.setup()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", it.fig.ID, err)
+		}
+		f := it.fig
+		f.Stats = measure(per, reps, it.perIter, run)
+		if cleanup != nil {
+			cleanup()
+		}
+		if it.finish != nil {
+			it.finish(&f)
+		}
+		res.Figures = append(res.Figures, f)
+		// Give the memory of a DRAM-sized item back before the next one
+		// allocates, so two never coexist.
+		if f.WorkingSet > 64<<20 {
+			runtime.GC()
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress(len(all), len(all), "")
+	}
+	roofline(res)
+	res.Speedups = speedups(res.Figures, threads)
+	for _, f := range res.Figures {
+		if f.Noisy {
+			res.NoisyFigures++
+		}
+	}
+	res.Noisy = float64(res.NoisyFigures) > noisyShare*float64(len(res.Figures))
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+func filterItems(items []item, re *regexp.Regexp) []item {
+	var out []item
+	for _, it := range items {
+		if re.MatchString(it.fig.ID) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// keepCeilings keeps the ceiling items the filter matches, plus those the
+// kept kernel items need for their roofs: the bandwidths at the ladder size
+// each kernel's working set maps to, and the peak FMA loops.
+func keepCeilings(plan, kern []item, re *regexp.Regexp) []item {
+	need := map[int64]bool{}
+	ladder := map[int64]bool{}
+	for _, it := range plan {
+		if it.fig.Unit == "B/s" {
+			ladder[it.fig.WorkingSet] = true
+		}
+	}
+	sizes := make([]int64, 0, len(ladder))
+	for ws := range ladder {
+		sizes = append(sizes, ws)
+	}
+	slices.Sort(sizes)
+	for _, it := range kern {
+		if len(sizes) > 0 {
+			need[ladderSize(sizes, it.fig.WorkingSet)] = true
+		}
+	}
+	var out []item
+	for _, it := range plan {
+		keep := re.MatchString(it.fig.ID)
+		if len(kern) > 0 && (it.fig.Unit == "FLOP/s" || need[it.fig.WorkingSet]) {
+			keep = true
+		}
+		if keep {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// ladderSize is the largest ceiling size not above ws, or the smallest when
+// ws is below them all. Bandwidth falls as the working set grows, so the
+// ceiling measured at a smaller size is the more generous roof: a kernel is
+// never held to a bound it could beat merely because the ladder is coarse.
+func ladderSize(sizes []int64, ws int64) int64 {
+	best := sizes[0]
+	for _, s := range sizes {
+		if s <= ws {
+			best = s
+		}
+	}
+	return best
+}
+
+// roofline fills each kernel figure's roof and fraction from the ceilings,
+// and its ratio to the naive twin.
+func roofline(res *Result) {
+	bw, peak, sizes := ceilingTables(res)
+	naiveRate := map[string]float64{}
+	for _, f := range res.Figures {
+		if f.Section == SectionKernel && f.Impl == naive {
+			naiveRate[f.Name+"/"+f.Shape] = f.Median
+		}
+	}
+	for i := range res.Figures {
+		f := &res.Figures[i]
+		if f.Section != SectionKernel {
+			continue
+		}
+		if r := naiveRate[f.Name+"/"+f.Shape]; r > 0 && f.Impl != naive {
+			f.VsNaive = f.Median / r
+		}
+		if len(sizes) == 0 || peak <= 0 {
+			continue
+		}
+		memRoof := bw[ladderSize(sizes, f.WorkingSet)] / f.BytesPerItem
+		fmaRoof := peak / f.FlopsPerItem
+		f.Roof, f.Bound = memRoof, "bandwidth"
+		if fmaRoof < memRoof {
+			f.Roof, f.Bound = fmaRoof, "fma"
+		}
+		if f.Roof > 0 {
+			f.Fraction = f.Median / f.Roof
+		}
+	}
+}
+
+// speedups pairs each workload's one-thread and all-threads figures.
+func speedups(figs []Figure, threads int) []Speedup {
+	out := []Speedup{}
+	if threads < 2 {
+		return out
+	}
+	one := map[string]Figure{}
+	for _, f := range figs {
+		if f.Section == SectionWorkload && f.Threads == 1 {
+			one[f.Name+"/"+f.Shape] = f
+		}
+	}
+	for _, f := range figs {
+		if f.Section != SectionWorkload || f.Threads != threads {
+			continue
+		}
+		o, ok := one[f.Name+"/"+f.Shape]
+		if !ok || o.Median <= 0 {
+			continue
+		}
+		out = append(out, Speedup{Workload: f.Name, N: f.N, Threads: threads, Cores: runtime.NumCPU(),
+			Unit: f.Unit, One: o.Median, All: f.Median, Speedup: f.Median / o.Median})
+	}
+	return out
+}
+
+// FigureByID returns the figure with the given ID.
+func (r *Result) FigureByID(id string) (Figure, bool) {
+	for _, f := range r.Figures {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Figure{}, false
+}
+
+// ErrVersionMismatch is returned by Compare for results of different suite
+// versions.
+var ErrVersionMismatch = errors.New("results come from different benchmark suite versions")
+
+// sizeLabel formats a byte count as 16KiB, 4MiB, … for IDs and tables.
+func sizeLabel(b int64) string {
+	units := []string{"B", "KiB", "MiB", "GiB"}
+	v, u := float64(b), 0
+	for v >= 1024 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	s := fmt.Sprintf("%.1f", v)
+	s = strings.TrimSuffix(s, ".0")
+	return s + units[u]
+}

@@ -1,0 +1,225 @@
+package suite
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"leaky/kernels"
+)
+
+// quickResult runs a filtered quick suite once per test binary: measuring
+// is the slow part, and every test below only reads the result.
+var quickResult = sync.OnceValues(func() (*Result, error) {
+	// One small size of every kernel, the ceilings they need, and the
+	// smallest workload at both thread counts: every section, in seconds.
+	re := regexp.MustCompile(`kernel/.*/(n=1000(/rows=8)?|n=1024/steps=100|64x64x64)$|workload/(single|ff/n=10000/|scale/n=10000/)`)
+	return Run(Options{Quick: true, Filter: re, TimeBudget: 3 * time.Second, Reps: 3})
+})
+
+func TestQuickHasEverySection(t *testing.T) {
+	res, err := quickResult()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	WriteText(&out, res)
+	text := out.String()
+	for _, want := range []string{"cpu: ", "Ceilings (one thread)", "Kernels (float32, one thread)", "Workloads (float32)", "LeakyUpdate", "LeakyScan", "AccumulateRows", "MatMul", "copy", "add-go", "read"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("quick output lacks %q:\n%s", want, text)
+		}
+	}
+	if res.Config.Threads > 1 && !strings.Contains(text, "Thread scaling") {
+		t.Errorf("quick output on %d threads lacks the thread-scaling table", res.Config.Threads)
+	}
+	for _, impl := range kernels.Available() {
+		if _, ok := res.FigureByID("kernel/LeakyUpdate/" + impl.Name + "/n=1000"); !ok {
+			t.Errorf("no LeakyUpdate figure for available implementation %s", impl.Name)
+		}
+	}
+}
+
+func TestResultValidatesAgainstSchema(t *testing.T) {
+	res, err := quickResult()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(data); err != nil {
+		t.Fatalf("result does not validate: %v", err)
+	}
+	// The validator must catch what the schema forbids, or the check
+	// above proves nothing.
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	figs := doc["figures"].([]any)
+	bad := []struct {
+		name string
+		edit func()
+		want string
+	}{
+		{"missing suite_version", func() { delete(doc, "suite_version") }, `missing required property "suite_version"`},
+		{"negative median", func() { figs[0].(map[string]any)["median"] = -1.0 }, "must be greater than 0"},
+		{"unknown section", func() { figs[0].(map[string]any)["section"] = "other" }, "want one of"},
+		{"extra property", func() { doc["extra"] = true }, `unexpected property "extra"`},
+		{"string for integer", func() { figs[0].(map[string]any)["threads"] = "1" }, "want integer"},
+		{"fraction threads", func() { figs[0].(map[string]any)["threads"] = 1.5 }, "want integer"},
+	}
+	for _, b := range bad {
+		var saved map[string]any
+		_ = json.Unmarshal(data, &saved)
+		doc = saved
+		figs = doc["figures"].([]any)
+		b.edit()
+		broken, _ := json.Marshal(doc)
+		err := Validate(broken)
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: Validate = %v, want an error containing %q", b.name, err, b.want)
+		}
+	}
+}
+
+func TestFractionsAreSane(t *testing.T) {
+	res, err := quickResult()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, peak, sizes := ceilingTables(res)
+	if peak <= 0 || len(sizes) == 0 {
+		t.Fatalf("no ceilings measured (peak %v, %d bandwidth sizes)", peak, len(sizes))
+	}
+	kernelsSeen := 0
+	for _, f := range res.Figures {
+		if f.Section != SectionKernel {
+			continue
+		}
+		kernelsSeen++
+		if !(f.Fraction > 0 && f.Fraction <= 1.2) {
+			t.Errorf("%s: %.3g %s is %.0f%% of its %s roof %.3g; want a fraction in (0, 1.2]", f.ID, f.Median, f.Unit, 100*f.Fraction, f.Bound, f.Roof)
+		}
+		// The generic kernel is plain Go: it can never beat the roof,
+		// and it can never beat the best implementation by much.
+		if f.Impl == kernels.Generic.Name && f.Median > 1.2*f.Roof {
+			t.Errorf("%s: generic reported at %.3g %s, faster than the roof %.3g allows", f.ID, f.Median, f.Unit, f.Roof)
+		}
+		if f.Impl != naive && f.VsNaive <= 0 {
+			t.Errorf("%s: no ratio to the naive twin", f.ID)
+		}
+	}
+	if kernelsSeen < 4*len(kernels.Available()) {
+		t.Errorf("only %d kernel figures measured", kernelsSeen)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	a := syntheticResult(SuiteVersion, 100)
+	b := syntheticResult(SuiteVersion, 250)
+	b.Figures = append(b.Figures, Figure{ID: "kernel/MatMul/avx512/64x64x64", Section: SectionKernel, Name: "MatMul", Unit: "FLOP/s", Stats: Stats{Median: 1}})
+	tab, err := Compare(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != 2 {
+		t.Fatalf("compare has %d rows, want the 2 shared figures: %v", len(tab.Rows), tab.Rows)
+	}
+	for _, r := range tab.Rows {
+		if r[3] != "2.50×" {
+			t.Errorf("%s: ratio %s, want 2.50×", r[0], r[3])
+		}
+	}
+	if len(tab.Notes) == 0 || !strings.Contains(tab.Notes[0], "1 figures") {
+		t.Errorf("compare does not mention the figure only B has: %v", tab.Notes)
+	}
+	_, err = Compare(a, syntheticResult("0", 100))
+	if !errors.Is(err, ErrVersionMismatch) {
+		t.Errorf("comparing suite versions %s and 0: err = %v, want ErrVersionMismatch", SuiteVersion, err)
+	}
+}
+
+// syntheticResult is a small, schema-valid result whose rates are scale.
+func syntheticResult(version string, scale float64) *Result {
+	m := Describe()
+	return &Result{
+		Schema: SchemaID, SuiteVersion: version, Started: "2026-01-02T03:04:05Z", Seconds: 1,
+		Machine: m, Config: Config{Threads: 2, Kernel: m.Kernel, TimeBudgetSec: 1, Reps: 3},
+		NoiseThreshold: NoiseThreshold,
+		Figures: []Figure{
+			{ID: "ceiling/copy/ws=16KiB", Section: SectionCeiling, Name: "copy", WorkingSet: 16 << 10, Threads: 1, Unit: "B/s", Stats: summarize([]float64{scale * 1e9, scale * 1.01e9, scale * 0.99e9})},
+			{ID: "kernel/LeakyUpdate/generic/n=1000", Section: SectionKernel, Name: "LeakyUpdate", Impl: "generic", N: 1000, Shape: "n=1000", WorkingSet: 12000, Threads: 1, Unit: "neuron-steps/s", Stats: summarize([]float64{scale * 1e6, scale * 1e6, scale * 1e6})},
+		},
+		Speedups: []Speedup{},
+	}
+}
+
+func TestNaiveTwinsMatchGeneric(t *testing.T) {
+	const n = 200
+	V1, I1 := lifState(n, 11)
+	V2, I2 := append([]float32(nil), V1...), append([]float32(nil), I1...)
+	Iin := inputs(n, 12)
+	m1, m2 := make([]uint64, kernels.MaskWords(n)), make([]uint64, kernels.MaskWords(n))
+	for _, reset := range []kernels.Reset{kernels.ResetSubtract, kernels.ResetZero} {
+		for step := 0; step < 20; step++ {
+			c1 := naiveLeakyUpdate32(V1, I1, Iin, 0.9, 0.95, 1, reset, m1)
+			c2 := kernels.Generic.LeakyUpdate32(V2, I2, Iin, 0.9, 0.95, 1, reset, m2)
+			if c1 != c2 || !slicesEqual(V1, V2) || !slicesEqual(I1, I2) || !slicesEqual(m1, m2) {
+				t.Fatalf("reset %v step %d: naive LeakyUpdate differs from generic", reset, step)
+			}
+		}
+	}
+	W := inputs(4*n, 13)
+	d1, d2 := make([]float32, n), make([]float32, n)
+	naiveAccumulateRows32(d1, W, n, []int32{3, 0, 2})
+	kernels.Generic.AccumulateRows32(d2, W, n, []int32{3, 0, 2})
+	if !slicesEqual(d1, d2) {
+		t.Error("naive AccumulateRows differs from generic")
+	}
+	A, B := inputs(7*9, 14), inputs(9*5, 15)
+	c1, c2 := inputs(7*5, 16), inputs(7*5, 16)
+	naiveMatMul32(7, 5, 9, A, 9, B, 5, c1, 5, true)
+	kernels.Generic.MatMul32(7, 5, 9, A, 9, B, 5, c2, 5, true)
+	if !slicesEqual(c1, c2) {
+		t.Error("naive MatMul differs from generic")
+	}
+}
+
+func slicesEqual[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSummarize(t *testing.T) {
+	s := summarize([]float64{10, 30, 20, 12})
+	if s.Median != 16 || s.Min != 10 || s.Max != 30 || s.Reps != 4 || !s.Noisy {
+		t.Errorf("summarize = %+v, want median 16, min 10, max 30, 4 reps, noisy", s)
+	}
+	if q := summarize([]float64{100, 101, 99}); q.Noisy || q.Spread != 0.02 {
+		t.Errorf("summarize quiet = %+v, want spread 0.02, not noisy", q)
+	}
+}
+
+func TestLadderSize(t *testing.T) {
+	sizes := []int64{16, 64, 256}
+	for _, c := range []struct{ ws, want int64 }{{8, 16}, {16, 16}, {63, 16}, {64, 64}, {1000, 256}} {
+		if got := ladderSize(sizes, c.ws); got != c.want {
+			t.Errorf("ladderSize(%d) = %d, want %d", c.ws, got, c.want)
+		}
+	}
+}
