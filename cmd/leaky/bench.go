@@ -21,7 +21,10 @@ func init() {
 // runBench is `leaky bench [flags]` and `leaky bench compare A.json B.json`.
 func runBench(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "compare" {
-		return fail(stderr, benchCompare(args[1:], stdout))
+		if err := benchCompare(args[1:], stdout); err != nil {
+			return fail(stderr, err)
+		}
+		return exitOK
 	}
 	fs := flag.NewFlagSet("leaky bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
