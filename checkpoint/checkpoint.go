@@ -266,6 +266,11 @@ func Save(path string, net Network, leaky string, desc Description, counters []C
 			os.Remove(f.Name())
 		}
 	}()
+	// CreateTemp makes the file private; a checkpoint is as readable as
+	// the outputs it belongs to.
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
 	h := sha256.New()
 	w := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<16)
 	e := &encoder{w: w}

@@ -37,6 +37,7 @@ type runOptions struct {
 	kernel                          string
 	threads                         int
 	figureNeuron                    int
+	long                            longRunOptions // checkpoints, resume, limits: checkpoint.go
 	// set records which flags were given on the command line, so a file
 	// that overrides a size can be checked against an explicit value.
 	set map[string]bool
@@ -65,6 +66,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.StringVar(&o.kernel, "kernel", "", "kernels: generic, avx2, avx512 or auto (default $LEAKY_KERNEL, else auto)")
 	fs.IntVar(&o.threads, "threads", 0, "threads to step with (0: all cores)")
 	fs.IntVar(&o.figureNeuron, "figure-neuron", 0, "neuron (of trial 0) whose traces the figure shows")
+	addLongRunFlags(fs, &o.long)
 	return fs
 }
 
@@ -94,6 +96,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		err = simulate[float64](&o, stdout, stderr)
 	default:
 		err = badInput(fmt.Errorf("--dtype %q: want float32 or float64", o.dtype))
+	}
+	if st, ok := interruptStatus(err); ok {
+		fmt.Fprintf(stderr, "leaky: %v\n", err)
+		return st
 	}
 	if err != nil {
 		return fail(stderr, err)
@@ -364,6 +370,8 @@ type summary struct {
 	WallSeconds   float64  `json:"wall_seconds"`
 	NeuronSteps   float64  `json:"neuron_steps_per_second"`
 	Files         []string `json:"files"`
+	// Memory is the estimate made before the run (limits.go).
+	Memory memoryJSON `json:"memory"`
 }
 
 // simulate runs leaky run in precision T.
@@ -404,6 +412,10 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 	if o.figureNeuron >= o.neurons {
 		return badInput(fmt.Errorf("--figure-neuron %d is outside 0..%d", o.figureNeuron, o.neurons-1))
 	}
+	mem, err := checkRunLimits[T](o, rec.spikes, len(rec.vars), subset)
+	if err != nil {
+		return err
+	}
 	ff, err := engine.NewFeedForward[T](cfg, src, weights)
 	if err != nil {
 		return badInput(err)
@@ -414,7 +426,12 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return badInput(fmt.Errorf("--out %s: %w", o.out, err))
 	}
+	lr, err := newLongRun[T](o)
+	if err != nil {
+		return err
+	}
 	out := newOutputs()
+	out.open = lr.createOutput
 	defer out.abort() // removes temporary files unless everything was closed
 	width := o.neurons
 	if subset != nil {
@@ -449,8 +466,14 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 	}
 	fig := newFigureRecorder(ff.Pop, o.figureNeuron, o.steps)
 	ff.Net.AddRecorder(fig)
+	lr.attach(ff.Net, fig, spikes, out)
+	if err := lr.restore(); err != nil {
+		return err
+	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	sigCtx, caught, stopSignals := interruptible(context.Background())
+	defer stopSignals()
+	ctx, cancel := context.WithCancel(sigCtx)
 	defer cancel()
 	bar := newRunProgress(stderr, o.steps)
 	var streamErr error
@@ -465,11 +488,25 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 		}
 	}
 	start := time.Now()
-	runErr := ff.Net.Run(ctx, o.steps, progress)
+	var saveErr error
+	runErr := ff.Net.Run(ctx, o.steps-lr.start, func(done int) {
+		progress(lr.start + done)
+		if saveErr == nil && lr.due(done) {
+			if saveErr = lr.save(); saveErr != nil {
+				cancel()
+			}
+		}
+	})
 	wall := time.Since(start)
 	bar.finish()
 	if streamErr != nil {
 		return streamErr
+	}
+	if saveErr != nil {
+		return saveErr
+	}
+	if sig := caught(); sig != nil && errors.Is(runErr, engine.ErrInterrupted) {
+		return lr.interrupted(sig, mem, wall)
 	}
 	if runErr != nil {
 		return runErr
@@ -517,9 +554,11 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	s.Files = append(s.Files, "figure.png", "summary.json")
+	s.Memory = memoryReport(mem)
 	if err := writeJSON(filepath.Join(o.out, "summary.json"), s); err != nil {
 		return err
 	}
+	lr.finished()
 	fmt.Fprintf(stdout, "leaky: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s: %d output spikes, mean rate %.3g Hz; wrote %s\n",
 		o.steps, o.batch, o.neurons, s.DType, s.Kernel, s.Threads, s.WallSeconds, s.OutputSpikes, s.MeanRate, o.out)
 	return nil
@@ -544,12 +583,19 @@ type outputs struct {
 	writers []*npy.Writer
 	check   []func() error
 	closed  bool
+	// open creates a writer; nil means npy.Create (a resumed run reopens
+	// its .part files instead).
+	open func(path, dtype string, trailing ...int) (*npy.Writer, error)
 }
 
 func newOutputs() *outputs { return &outputs{} }
 
 func (o *outputs) create(path, dtype string, trailing ...int) (*npy.Writer, error) {
-	w, err := npy.Create(path, dtype, trailing...)
+	open := npy.Create
+	if o.open != nil {
+		open = o.open
+	}
+	w, err := open(path, dtype, trailing...)
 	if err != nil {
 		return nil, badInput(fmt.Errorf("--out: %w", err))
 	}
