@@ -30,6 +30,10 @@ test: test-deps
 	$(GO) test -tags purego ./...
 	GODEBUG=cpu.avx512f=off $(GO) test ./kernels ./engine
 	GODEBUG=cpu.avx2=off,cpu.avx512f=off $(GO) test ./kernels ./engine
+	# Fuzz the readers of files from other tools for a short, fixed time
+	# (one -fuzz per invocation, Go's rule); no input may make leaky panic.
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s ./npy
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s ./checkpoint
 
 bench:
 	$(GO) test -run '^$$' -bench . -count 1 ./kernels
