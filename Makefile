@@ -35,8 +35,26 @@ test: test-deps
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s ./npy
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s ./checkpoint
 
+# make bench: go test benchmarks with -count repetitions (benchstat
+# summary) and `leaky bench --json`, turned into BENCHMARKS.md and
+# bench/charts/*.png by bench/report. Run it on a quiet machine; it takes a
+# few minutes. A smoke run of the pipeline:
+#   make bench BENCH_COUNT=1 BENCH_TIME=1x BENCH_FLAGS='--quick --time-budget 2s' REPORT_FLAGS=-smoke
+BENCH_COUNT  ?= 6
+BENCH_TIME   ?= 300ms
+BENCH_FLAGS  ?=
+REPORT_FLAGS ?=
+BENCH_OUT    := bench/out
+BENCHSTAT    := $(shell $(GO) env GOPATH | cut -d: -f1)/bin/benchstat
+
 bench:
-	$(GO) test -run '^$$' -bench . -count 1 ./kernels
+	@mkdir -p $(BENCH_OUT)
+	@test -x $(BENCHSTAT) || { echo "make: installing benchstat"; $(GO) install golang.org/x/perf/cmd/benchstat@latest; }
+	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) ./kernels ./bench ./engine > $(BENCH_OUT)/raw.txt
+	$(BENCHSTAT) -col /impl $(BENCH_OUT)/raw.txt > $(BENCH_OUT)/benchstat.txt
+	$(GO) run ./cmd/leaky bench $(BENCH_FLAGS) --json $(BENCH_OUT)/suite.json > $(BENCH_OUT)/suite.txt
+	$(GO) run ./bench/report -json $(BENCH_OUT)/suite.json -raw $(BENCH_OUT)/raw.txt -benchstat $(BENCH_OUT)/benchstat.txt -charts bench/charts -out BENCHMARKS.md $(REPORT_FLAGS)
+	@echo "make: wrote BENCHMARKS.md and bench/charts/"
 
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -102,6 +102,9 @@ func PlotKernel(r *Result, kernel string) (*plot.Plot, error) {
 			p.Legend.Add(roof.name, l)
 		}
 	}
+	// Leave room above the highest roof, which would otherwise run along
+	// the frame and be lost.
+	p.Y.Max *= 1.6
 	return p, nil
 }
 
