@@ -86,3 +86,23 @@ func (p *Population[T]) InitV(d Dist, seed, stream uint64) error {
 	}
 	return nil
 }
+
+// FillWeights fills W (rows × cols, row-major) from d with the sign
+// imposed. Row r draws its values in column order from a generator keyed by
+// (seed, stream, r), so any row can be generated on its own.
+func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream uint64) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if len(W) != rows*cols {
+		return fmt.Errorf("weights hold %d values, want %d × %d", len(W), rows, cols)
+	}
+	for r := 0; r < rows; r++ {
+		src := keyedPCG(seed, streamWeights+stream<<8, uint64(r), 2)
+		rng := rand.New(&src)
+		for j := range W[r*cols : (r+1)*cols] {
+			W[r*cols+j] = T(sign.Apply(d.Sample(rng)))
+		}
+	}
+	return nil
+}
