@@ -161,15 +161,24 @@ func newPanel(ylabel string, tEnd float64) *plot.Plot {
 
 func linePanel(ylabel string, y []float64, dt, tEnd float64) (*plot.Plot, error) {
 	p := newPanel(ylabel, tEnd)
-	line, err := plotter.NewLine(envelope(y, dt, maxPoints))
-	if err != nil {
-		return nil, fmt.Errorf("%s panel: %w", ylabel, err)
+	xy := envelope(y, dt, maxPoints)
+	// The rasteriser's cost grows with the square of a path's length, so a
+	// long trace is stroked as short pieces that share their end points.
+	for lo := 0; lo < len(xy); lo += pieceLen {
+		hi := min(lo+pieceLen+1, len(xy))
+		line, err := plotter.NewLine(xy[lo:hi])
+		if err != nil {
+			return nil, fmt.Errorf("%s panel: %w", ylabel, err)
+		}
+		line.Color = color.Black
+		line.Width = vg.Points(1)
+		p.Add(line)
 	}
-	line.Color = color.Black
-	line.Width = vg.Points(1)
-	p.Add(line)
 	return p, nil
 }
+
+// pieceLen is the number of segments stroked as one path.
+const pieceLen = 64
 
 // envelope returns y against time, reduced to at most about limit points by
 // keeping the minimum and maximum of each bucket in time order, so narrow

@@ -46,15 +46,17 @@ func TestDrawWritesPNG(t *testing.T) {
 		if b.Dx() != 770 || b.Dy() != int(float64(panels)*1.6*110+0.5) {
 			t.Fatalf("N=%d: image %dx%d", n, b.Dx(), b.Dy())
 		}
+		// Every other pixel of every other row is enough to tell a drawn
+		// figure from a blank one.
 		dark := 0
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
+		for y := b.Min.Y; y < b.Max.Y; y += 2 {
+			for x := b.Min.X; x < b.Max.X; x += 2 {
 				if r, _, _, _ := img.At(x, y).RGBA(); r < 0x4000 {
 					dark++
 				}
 			}
 		}
-		if dark < b.Dx()*b.Dy()/200 {
+		if dark < b.Dx()*b.Dy()/800 {
 			t.Fatalf("N=%d: only %d dark pixels; the figure looks empty", n, dark)
 		}
 		if _, err := os.Stat(path + ".part"); !os.IsNotExist(err) {

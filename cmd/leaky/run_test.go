@@ -227,7 +227,7 @@ func TestRunBadInputs(t *testing.T) {
 		cases = append(cases, struct {
 			args []string
 			says string
-		}{[]string{"--kernel", "avx512"}, `kernel "avx512" needs`})
+		}{[]string{"--kernel", "avx512"}, `kernel "avx512"`})
 	}
 	defer kernels.Use(kernels.Active().Name)
 	for _, c := range cases {
