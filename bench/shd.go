@@ -7,8 +7,7 @@ import (
 )
 
 // SHDConfig describes an SHD-style classifier at inference, the network of
-// Zenke's SpyTorch SHD tutorial: Inputs Poisson inputs each active with
-// probability InputProb per step, a recurrent hidden layer of Hidden seed
+// Zenke's SpyTorch SHD tutorial: Inputs Poisson inputs firing at InputRate, a recurrent hidden layer of Hidden seed
 // LIF neurons and a readout of Outputs leaky integrators, over Batch
 // samples of Steps steps.
 type SHDConfig struct {
@@ -17,8 +16,9 @@ type SHDConfig struct {
 	// Dt is the time step in seconds; TauMem and TauSyn the time constants
 	// of both layers.
 	Dt, TauMem, TauSyn float64
-	// InputProb is the probability that an input spikes in a step.
-	InputProb float64
+	// InputRate is the inputs' Poisson rate in Hz (15 Hz: active in 1.5%
+	// of 1 ms steps).
+	InputRate float64
 	// Seed keys the inputs and weights.
 	Seed uint64
 }
@@ -28,7 +28,7 @@ type SHDConfig struct {
 // 10 ms and τ_syn 5 ms.
 func DefaultSHD() SHDConfig {
 	return SHDConfig{Batch: 256, Steps: 100, Inputs: 700, Hidden: 200, Outputs: 20,
-		Dt: 1e-3, TauMem: 10e-3, TauSyn: 5e-3, InputProb: 0.015, Seed: 1}
+		Dt: 1e-3, TauMem: 10e-3, TauSyn: 5e-3, InputRate: 15, Seed: 1}
 }
 
 // SHD is a built SHD network and handles to its parts.
@@ -51,7 +51,7 @@ func NewSHD[T engine.Float](cfg SHDConfig, weights [3][]T) (*SHD[T], error) {
 	lif := engine.Params{Dt: cfg.Dt, TauMem: cfg.TauMem, TauSyn: cfg.TauSyn, Threshold: 1}.Neuron()
 	li := lif
 	li.Kind = engine.KindLI
-	in, err := engine.NewPoisson[T]("input", cfg.Batch, cfg.Inputs, cfg.InputProb/cfg.Dt, cfg.Dt, cfg.Seed, 0)
+	in, err := engine.NewPoisson[T]("input", cfg.Batch, cfg.Inputs, cfg.InputRate, cfg.Dt, cfg.Seed, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,291 @@
+package netfile
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"leaky/engine"
+	"leaky/npy"
+)
+
+// Net is a network built from a file, with handles to its parts.
+type Net[T engine.Float] struct {
+	// File is the description it was built from.
+	File *File
+	// Net is the engine network.
+	Net *engine.Network[T]
+	// Pops are the populations and Sources the sources, in file order.
+	Pops    []*engine.Population[T]
+	Sources []engine.Source[T]
+	// Projections are in file order.
+	Projections []engine.Projection[T]
+	// Spikes and Traces are the recorders, by population name; Traces is
+	// keyed by population name then variable name (v, isyn, iinp).
+	Spikes map[string]*engine.SpikeRecorder[T]
+	Traces map[string]map[string]*engine.Trace[T]
+}
+
+// Build builds the network f describes. Random draws are keyed by the run
+// seed and by position in the file: population i's initial V uses stream
+// i, source i's Poisson spikes stream i, and projection k's connectivity
+// and weights stream k, so a network built in Go with the same streams is
+// identical bit for bit.
+func Build[T engine.Float](f *File) (*Net[T], error) {
+	dt, batch, seed := *f.Run.Dt, *f.Run.Batch, f.Run.Seed
+	n := &Net[T]{File: f, Net: engine.NewNetwork[T](), Spikes: map[string]*engine.SpikeRecorder[T]{}, Traces: map[string]map[string]*engine.Trace[T]{}}
+	for i, p := range f.Populations {
+		np, err := f.neuron(i)
+		if err != nil {
+			return nil, f.errorf("%w", err)
+		}
+		pop, err := engine.NewNeurons[T](p.Name, batch, p.Size, np)
+		if err != nil {
+			return nil, f.errorf("populations[%d]: %w", i, err)
+		}
+		if p.Init != nil && p.Init.V != nil {
+			if err := pop.InitV(p.Init.V.engine(), seed, uint64(i)); err != nil {
+				return nil, f.errorf("populations[%d].init.v: %w", i, err)
+			}
+		}
+		n.Pops = append(n.Pops, pop)
+		n.Net.AddPopulation(pop)
+	}
+	for i, s := range f.Sources {
+		var src engine.Source[T]
+		if s.Poisson != nil {
+			p, err := engine.NewPoisson[T](s.Name, batch, s.Poisson.Size, s.Poisson.Rate, dt, seed, uint64(i))
+			if err != nil {
+				return nil, f.errorf("sources[%d].poisson: %w", i, err)
+			}
+			src = p
+		} else {
+			a, err := arraySource[T](f, i, batch)
+			if err != nil {
+				return nil, err
+			}
+			src = a
+		}
+		n.Sources = append(n.Sources, src)
+		n.Net.AddSource(src)
+	}
+	for k := range f.Projections {
+		pr, err := buildProjection(f, n, k)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.Net.AddProjection(pr); err != nil {
+			return nil, f.errorf("projections[%d]: %w", k, err)
+		}
+		n.Projections = append(n.Projections, pr)
+	}
+	for i, rec := range f.Recorders {
+		pop := n.Pops[f.population(rec.Population)]
+		for _, v := range rec.Vars {
+			if v == "spikes" {
+				if n.Spikes[pop.Name] == nil {
+					n.Spikes[pop.Name] = engine.NewSpikeRecorder(pop)
+					n.Net.AddRecorder(n.Spikes[pop.Name])
+				}
+				continue
+			}
+			if n.Traces[pop.Name] == nil {
+				n.Traces[pop.Name] = map[string]*engine.Trace[T]{}
+			}
+			if n.Traces[pop.Name][v] != nil {
+				return nil, f.errorf("recorders[%d].vars: %s of %q is already recorded", i, v, pop.Name)
+			}
+			tr, err := engine.NewTrace(pop, varNames[v], rec.Neurons)
+			if err != nil {
+				return nil, f.errorf("recorders[%d]: %w", i, err)
+			}
+			n.Traces[pop.Name][v] = tr
+			n.Net.AddRecorder(tr)
+		}
+	}
+	return n, nil
+}
+
+func (f *File) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: "+format, append([]any{f.Path}, args...)...)
+}
+
+// resolve makes a .npy path in the file relative to the file's directory.
+func (f *File) resolve(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(f.Path), p)
+}
+
+// arraySource loads source i's .npy file: (steps, batch, size), or (steps,
+// size) repeated for every trial.
+func arraySource[T engine.Float](f *File, i, batch int) (engine.Source[T], error) {
+	s := f.Sources[i]
+	at := fmt.Sprintf("sources[%d].array.file", i)
+	a, err := npy.Read(f.resolve(s.Array.File))
+	if err != nil {
+		return nil, f.errorf("%s: %w", at, err)
+	}
+	var steps, size int
+	repeat := false
+	switch len(a.Shape) {
+	case 2:
+		steps, size, repeat = a.Shape[0], a.Shape[1], true
+	case 3:
+		if a.Shape[1] != batch {
+			return nil, f.errorf("%s: %s has %d trials but run.batch is %d", at, s.Array.File, a.Shape[1], batch)
+		}
+		steps, size = a.Shape[0], a.Shape[2]
+	default:
+		return nil, f.errorf("%s: %s has shape %s; want (steps, size) or (steps, batch, size)", at, s.Array.File, a.ShapeString())
+	}
+	x := make([]T, 0, steps*batch*size)
+	for t := 0; t < steps; t++ {
+		for b := 0; b < batch; b++ {
+			row := a.Data[(t*batch+b)*size:]
+			if repeat {
+				row = a.Data[t*size:]
+			}
+			for _, v := range row[:size] {
+				x = append(x, T(v))
+			}
+		}
+	}
+	src, err := engine.NewArray(s.Name, x, steps, batch, size)
+	if err != nil {
+		return nil, f.errorf("%s: %w", at, err)
+	}
+	return src, nil
+}
+
+// presynaptic finds a projection's source by name.
+func (n *Net[T]) presynaptic(name string) engine.Presynaptic[T] {
+	if i := n.File.population(name); i >= 0 {
+		return n.Pops[i]
+	}
+	return n.Sources[n.File.source(name)]
+}
+
+// loadVector reads a 1-D .npy file for key at.
+func (f *File) loadVector(at, path string) ([]float64, error) {
+	a, err := npy.Read(f.resolve(path))
+	if err != nil {
+		return nil, f.errorf("%s: %w", at, err)
+	}
+	if len(a.Shape) != 1 {
+		return nil, f.errorf("%s: %s has shape %s; want a 1-D array", at, path, a.ShapeString())
+	}
+	return a.Data, nil
+}
+
+// indices converts a vector of synapse indices or delays to int32,
+// refusing fractions and values outside 0..limit.
+func (f *File) indices(at, path string, limit int) ([]int32, error) {
+	v, err := f.loadVector(at, path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int32, len(v))
+	for k, x := range v {
+		if x != float64(int64(x)) || x < 0 || x > float64(limit) {
+			return nil, f.errorf("%s: %s[%d] is %v; want a whole number in 0..%d", at, path, k, x, limit)
+		}
+		out[k] = int32(x)
+	}
+	return out, nil
+}
+
+// buildProjection builds projection k.
+func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projection[T], error) {
+	p := f.Projections[k]
+	at := fmt.Sprintf("projections[%d]", k)
+	pre := n.presynaptic(p.Source)
+	ti := f.population(p.Target)
+	post := n.Pops[ti]
+	receptor := 0
+	for j, name := range f.receptorNames(ti) {
+		if name == p.Receptor {
+			receptor = j
+		}
+	}
+	sign, _ := engine.ParseSign(p.Sign)
+	seed := f.Run.Seed
+	if p.Type == "dense" {
+		rows, cols := pre.Size(), post.N
+		w := make([]T, rows*cols)
+		switch {
+		case p.Weight.File != "":
+			a, err := npy.Read(f.resolve(p.Weight.File))
+			if err != nil {
+				return nil, f.errorf("%s.weight.file: %w", at, err)
+			}
+			if len(a.Shape) != 2 || a.Shape[0] != rows || a.Shape[1] != cols {
+				return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, a.ShapeString(), rows, cols, p.Source, p.Target)
+			}
+			for j, v := range a.Data {
+				w[j] = T(sign.Apply(v))
+			}
+		default:
+			d := p.Weight.Dist.engine()
+			if p.Weight.Default {
+				d = engine.Normal(0, engine.DefaultWeightScale(post.Neuron.Beta(), rows))
+			}
+			if err := engine.FillWeights(w, rows, cols, d, sign, seed, uint64(k)); err != nil {
+				return nil, f.errorf("%s.weight: %w", at, err)
+			}
+		}
+		d, err := engine.NewDense(p.Name, pre, post, w)
+		if err != nil {
+			return nil, f.errorf("%s: %w", at, err)
+		}
+		if err := d.SetInput(receptor, p.Delay); err != nil {
+			return nil, f.errorf("%s: %w", at, err)
+		}
+		return d, nil
+	}
+	if p.P != nil {
+		autapses := p.Autapses == nil || *p.Autapses
+		sp, err := engine.NewRandomSparse(p.Name, pre, post, engine.RandomSparse{
+			P: *p.P, NoSelf: !autapses && p.Source == p.Target, Weight: p.Weight.Dist.engine(), Sign: sign,
+			Receptor: receptor, Delay: p.Delay, Seed: seed, Stream: uint64(k),
+		})
+		if err != nil {
+			return nil, f.errorf("%s: %w", at, err)
+		}
+		return sp, nil
+	}
+	s := p.Synapses
+	pres, err := f.indices(at+".synapses.pre", s.Pre, pre.Size()-1)
+	if err != nil {
+		return nil, err
+	}
+	posts, err := f.indices(at+".synapses.post", s.Post, post.N-1)
+	if err != nil {
+		return nil, err
+	}
+	wv, err := f.loadVector(at+".synapses.weight", s.Weight)
+	if err != nil {
+		return nil, err
+	}
+	w := make([]T, len(wv))
+	for j, v := range wv {
+		w[j] = T(sign.Apply(v))
+	}
+	var delay []int32
+	switch {
+	case s.Delay != "":
+		if delay, err = f.indices(at+".synapses.delay", s.Delay, engine.MaxDelay); err != nil {
+			return nil, err
+		}
+	case p.Delay != 0:
+		delay = make([]int32, len(pres))
+		for j := range delay {
+			delay[j] = int32(p.Delay)
+		}
+	}
+	sp, err := engine.NewSparse(p.Name, pre, post, receptor, pres, posts, w, delay)
+	if err != nil {
+		return nil, f.errorf("%s.synapses: %w", at, err)
+	}
+	return sp, nil
+}

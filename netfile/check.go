@@ -1,0 +1,337 @@
+package netfile
+
+import (
+	"fmt"
+	"math"
+
+	"leaky/engine"
+	"leaky/kernels"
+)
+
+// check fills in defaults and reports the first missing field, bad
+// reference or out-of-range value, with its key path.
+func (f *File) check() error {
+	r := &f.Run
+	if r.Dt == nil {
+		return fmt.Errorf("run.dt: missing (the time step in seconds)")
+	}
+	if !(*r.Dt > 0) || math.IsInf(*r.Dt, 0) {
+		return fmt.Errorf("run.dt: must be a positive number of seconds, got %v", *r.Dt)
+	}
+	if r.Steps == nil {
+		return fmt.Errorf("run.steps: missing (the number of steps to run)")
+	}
+	if *r.Steps < 1 {
+		return fmt.Errorf("run.steps: must be at least 1, got %d", *r.Steps)
+	}
+	if r.Batch == nil {
+		one := 1
+		r.Batch = &one
+	}
+	if *r.Batch < 1 {
+		return fmt.Errorf("run.batch: must be at least 1, got %d", *r.Batch)
+	}
+	switch r.DType {
+	case "":
+		r.DType = "float32"
+	case "float32", "float64":
+	default:
+		return fmt.Errorf("run.dtype: must be float32 or float64, got %q", r.DType)
+	}
+	if len(f.Populations) == 0 {
+		return fmt.Errorf("populations: at least one population is needed")
+	}
+	names := map[string]string{}
+	for i := range f.Populations {
+		p := &f.Populations[i]
+		at := fmt.Sprintf("populations[%d]", i)
+		if err := checkName(names, p.Name, at); err != nil {
+			return err
+		}
+		if _, err := f.neuron(i); err != nil {
+			return err
+		}
+		if p.Size < 1 {
+			return fmt.Errorf("%s.size: must be at least 1, got %d", at, p.Size)
+		}
+		if p.Init != nil && p.Init.V != nil {
+			if err := p.Init.V.engine().Validate(); err != nil {
+				return fmt.Errorf("%s.init.v: %w", at, err)
+			}
+		}
+	}
+	for i := range f.Sources {
+		s := &f.Sources[i]
+		at := fmt.Sprintf("sources[%d]", i)
+		if err := checkName(names, s.Name, at); err != nil {
+			return err
+		}
+		switch {
+		case (s.Poisson == nil) == (s.Array == nil):
+			return fmt.Errorf("%s: give exactly one of poisson and array", at)
+		case s.Poisson != nil:
+			if s.Poisson.Size < 1 {
+				return fmt.Errorf("%s.poisson.size: must be at least 1, got %d", at, s.Poisson.Size)
+			}
+			if !(s.Poisson.Rate >= 0) || s.Poisson.Rate*(*r.Dt) > 1 {
+				return fmt.Errorf("%s.poisson.rate: must be between 0 and 1/dt = %v Hz, got %v", at, 1 / *r.Dt, s.Poisson.Rate)
+			}
+		default:
+			if s.Array.File == "" {
+				return fmt.Errorf("%s.array.file: missing (a .npy file of inputs)", at)
+			}
+		}
+	}
+	for i := range f.Projections {
+		if err := f.checkProjection(i); err != nil {
+			return err
+		}
+	}
+	for i, rec := range f.Recorders {
+		at := fmt.Sprintf("recorders[%d]", i)
+		pi := f.population(rec.Population)
+		if rec.Population == "" {
+			return fmt.Errorf("%s.population: missing", at)
+		}
+		if pi < 0 {
+			return fmt.Errorf("%s.population: no population named %q", at, rec.Population)
+		}
+		if len(rec.Vars) == 0 {
+			return fmt.Errorf("%s.vars: missing (list spikes, v, isyn or iinp)", at)
+		}
+		for k, v := range rec.Vars {
+			if _, ok := varNames[v]; !ok {
+				return fmt.Errorf("%s.vars[%d]: unknown variable %q (want spikes, v, isyn or iinp)", at, k, v)
+			}
+		}
+		for k, n := range rec.Neurons {
+			if n < 0 || n >= f.Populations[pi].Size {
+				return fmt.Errorf("%s.neurons[%d]: neuron %d is outside 0..%d of population %q", at, k, n, f.Populations[pi].Size-1, rec.Population)
+			}
+		}
+	}
+	return nil
+}
+
+// varNames maps recorder variable names to engine variables; spikes is −1.
+var varNames = map[string]engine.Var{"spikes": -1, "v": engine.VarV, "isyn": engine.VarI, "iinp": engine.VarIin}
+
+func checkName(names map[string]string, name, at string) error {
+	if name == "" {
+		return fmt.Errorf("%s.name: missing", at)
+	}
+	if prev, ok := names[name]; ok {
+		return fmt.Errorf("%s.name: %q is already the name of %s", at, name, prev)
+	}
+	names[name] = at
+	return nil
+}
+
+// population returns the index of the population called name, or −1.
+func (f *File) population(name string) int {
+	for i, p := range f.Populations {
+		if p.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// source returns the index of the source called name, or −1.
+func (f *File) source(name string) int {
+	for i, s := range f.Sources {
+		if s.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// receptorNames lists population i's receptors in order.
+func (f *File) receptorNames(i int) []string {
+	p := f.Populations[i].Params
+	if p.TauSyn != nil {
+		return []string{"syn"}
+	}
+	var out []string
+	for _, r := range p.Receptors {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// neuron converts population i's parameters, reporting the first problem
+// at its key path.
+func (f *File) neuron(i int) (engine.NeuronParams, error) {
+	p := f.Populations[i]
+	at := fmt.Sprintf("populations[%d]", i)
+	kind := p.Kind
+	if kind == "" {
+		kind = "lif"
+	}
+	k, err := engine.ParseKind(kind)
+	if err != nil {
+		return engine.NeuronParams{}, fmt.Errorf("%s.kind: %w", at, err)
+	}
+	np := engine.NeuronParams{Kind: k, Dt: *f.Run.Dt, R: 1, VLeak: p.Params.VLeak, Threshold: 1}
+	pp := p.Params
+	if pp.TauMem == nil {
+		return np, fmt.Errorf("%s.params.tau_mem: missing (the membrane time constant in seconds)", at)
+	}
+	np.TauMem = *pp.TauMem
+	switch {
+	case pp.TauSyn != nil && pp.Receptors != nil:
+		return np, fmt.Errorf("%s.params: give tau_syn (one receptor) or receptors, not both", at)
+	case pp.TauSyn != nil:
+		np.TauSyn = []float64{*pp.TauSyn}
+	case len(pp.Receptors) == 0:
+		return np, fmt.Errorf("%s.params.tau_syn: missing (the synaptic time constant in seconds, or a receptors list)", at)
+	default:
+		seen := map[string]bool{}
+		for j, r := range pp.Receptors {
+			if r.Name == "" {
+				return np, fmt.Errorf("%s.params.receptors[%d].name: missing", at, j)
+			}
+			if seen[r.Name] {
+				return np, fmt.Errorf("%s.params.receptors[%d].name: %q appears twice", at, j, r.Name)
+			}
+			seen[r.Name] = true
+			if r.TauSyn == nil {
+				return np, fmt.Errorf("%s.params.receptors[%d].tau_syn: missing", at, j)
+			}
+			np.TauSyn = append(np.TauSyn, *r.TauSyn)
+		}
+	}
+	if pp.R != nil {
+		np.R = *pp.R
+	}
+	switch pp.InputScale {
+	case "", "unit":
+		np.Scale = engine.ScaleUnit
+	case "leak":
+		np.Scale = engine.ScaleLeak
+	default:
+		return np, fmt.Errorf("%s.params.input_scale: must be unit or leak, got %q", at, pp.InputScale)
+	}
+	if pp.VThreshold != nil {
+		np.Threshold = *pp.VThreshold
+	}
+	switch pp.Reset {
+	case "", "subtract":
+		np.VReset = np.Threshold - 1
+	case "value":
+		np.Reset = kernels.ResetZero // reset to v_reset
+	default:
+		return np, fmt.Errorf("%s.params.reset: must be subtract or value, got %q", at, pp.Reset)
+	}
+	if pp.VReset != nil {
+		np.VReset = *pp.VReset
+	}
+	if k == engine.KindLI && (pp.VThreshold != nil || pp.VReset != nil || pp.Reset != "" || pp.Refractory != 0) {
+		return np, fmt.Errorf("%s.params: an li population does not spike; v_threshold, v_reset, reset and refractory do not apply", at)
+	}
+	steps := pp.Refractory / np.Dt
+	if !(pp.Refractory >= 0) || math.Abs(steps-math.Round(steps)) > 1e-6*math.Max(1, steps) || steps > math.MaxInt32 {
+		return np, fmt.Errorf("%s.params.refractory: must be a whole number of steps of %v s, ≥ 0, got %v s", at, np.Dt, pp.Refractory)
+	}
+	np.Refractory = int(math.Round(steps))
+	if err := np.Validate(); err != nil {
+		return np, fmt.Errorf("%s.params: %w", at, err)
+	}
+	return np, nil
+}
+
+// checkProjection checks projection i's references and values.
+func (f *File) checkProjection(i int) error {
+	p := &f.Projections[i]
+	at := fmt.Sprintf("projections[%d]", i)
+	if p.Source == "" {
+		return fmt.Errorf("%s.source: missing", at)
+	}
+	if f.population(p.Source) < 0 && f.source(p.Source) < 0 {
+		return fmt.Errorf("%s.source: no population or source named %q", at, p.Source)
+	}
+	if p.Target == "" {
+		return fmt.Errorf("%s.target: missing", at)
+	}
+	ti := f.population(p.Target)
+	if ti < 0 {
+		return fmt.Errorf("%s.target: no population named %q", at, p.Target)
+	}
+	if p.Name == "" {
+		p.Name = p.Source + "->" + p.Target
+	}
+	if p.Receptor != "" {
+		found := false
+		for _, r := range f.receptorNames(ti) {
+			found = found || r == p.Receptor
+		}
+		if !found {
+			return fmt.Errorf("%s.receptor: population %q has no receptor named %q (it has %v)", at, p.Target, p.Receptor, f.receptorNames(ti))
+		}
+	}
+	if _, err := engine.ParseSign(p.Sign); err != nil {
+		return fmt.Errorf("%s.sign: %w", at, err)
+	}
+	if p.Delay < 0 || p.Delay > engine.MaxDelay {
+		return fmt.Errorf("%s.delay: must be between 0 and %d steps, got %d", at, engine.MaxDelay, p.Delay)
+	}
+	switch p.Type {
+	case "":
+		return fmt.Errorf("%s.type: missing (dense or sparse)", at)
+	case "dense":
+		if p.P != nil || p.Synapses != nil || p.Autapses != nil {
+			return fmt.Errorf("%s: p, autapses and synapses apply to sparse projections only", at)
+		}
+		if p.Weight == nil {
+			return fmt.Errorf("%s.weight: missing (a number, a distribution, default or {file: W.npy})", at)
+		}
+	case "sparse":
+		if (p.P == nil) == (p.Synapses == nil) {
+			return fmt.Errorf("%s: a sparse projection needs exactly one of p (random) and synapses (explicit)", at)
+		}
+		if p.P != nil {
+			if !(*p.P >= 0 && *p.P <= 1) {
+				return fmt.Errorf("%s.p: must be between 0 and 1, got %v", at, *p.P)
+			}
+			if p.Weight == nil {
+				return fmt.Errorf("%s.weight: missing (a number or a distribution)", at)
+			}
+			if p.Weight.File != "" || p.Weight.Default {
+				return fmt.Errorf("%s.weight: a random sparse projection takes a number or a distribution", at)
+			}
+		} else {
+			s := p.Synapses
+			if p.Weight != nil {
+				return fmt.Errorf("%s.weight: explicit synapses take their weights from synapses.weight", at)
+			}
+			for _, kv := range [][2]string{{"pre", s.Pre}, {"post", s.Post}, {"weight", s.Weight}} {
+				if kv[1] == "" {
+					return fmt.Errorf("%s.synapses.%s: missing (a .npy file)", at, kv[0])
+				}
+			}
+			if s.Delay != "" && p.Delay != 0 {
+				return fmt.Errorf("%s.delay: give delays in synapses.delay or delay, not both", at)
+			}
+		}
+	default:
+		return fmt.Errorf("%s.type: must be dense or sparse, got %q", at, p.Type)
+	}
+	if p.Weight != nil && p.Weight.File == "" && !p.Weight.Default {
+		if err := p.Weight.Dist.engine().Validate(); err != nil {
+			return fmt.Errorf("%s.weight: %w", at, err)
+		}
+	}
+	return nil
+}
+
+// engine converts a parsed distribution.
+func (d Dist) engine() engine.Dist {
+	switch d.Kind {
+	case "uniform":
+		return engine.Uniform(d.A, d.B)
+	case "normal":
+		return engine.Normal(d.A, d.B)
+	}
+	return engine.Const(d.A)
+}

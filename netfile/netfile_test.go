@@ -1,0 +1,236 @@
+package netfile_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"leaky/bench"
+	"leaky/engine"
+	"leaky/netfile"
+)
+
+func load(t *testing.T, path string) *netfile.File {
+	t.Helper()
+	f, err := netfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// stateOf runs net for steps steps and returns every state variable's
+// values, flattened, for a bit-for-bit comparison.
+func stateOf[T engine.Float](t *testing.T, net *engine.Network[T], steps int) map[string]any {
+	t.Helper()
+	if err := net.Run(context.Background(), steps, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	for _, v := range net.StateVars() {
+		switch d := v.Data.(type) {
+		case []float32:
+			out[v.Name] = slices.Clone(d)
+		case []float64:
+			out[v.Name] = slices.Clone(d)
+		case []uint64:
+			out[v.Name] = slices.Clone(d)
+		case []int32:
+			out[v.Name] = slices.Clone(d)
+		case *int:
+			out[v.Name] = *d
+		case *int64:
+			out[v.Name] = *d
+		default:
+			t.Fatalf("%s: unexpected state type %T", v.Name, d)
+		}
+	}
+	return out
+}
+
+func sameState(t *testing.T, what string, a, b map[string]any) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%s: %d state variables vs %d", what, len(a), len(b))
+	}
+	for k, va := range a {
+		vb, ok := b[k]
+		if !ok {
+			t.Fatalf("%s: %s missing from the Go-built network", what, k)
+		}
+		same := false
+		switch x := va.(type) {
+		case []float32:
+			same = slices.Equal(x, vb.([]float32))
+		case []float64:
+			same = slices.Equal(x, vb.([]float64))
+		case []uint64:
+			same = slices.Equal(x, vb.([]uint64))
+		case []int32:
+			same = slices.Equal(x, vb.([]int32))
+		default:
+			same = va == vb
+		}
+		if !same {
+			t.Fatalf("%s: %s differs between file and Go builds", what, k)
+		}
+	}
+}
+
+// TestCUBAFileMatchesGo builds examples/cuba.yaml and bench.NewCUBA and
+// checks every state variable is the same bit for bit after 400 steps.
+func TestCUBAFileMatchesGo(t *testing.T) {
+	f := load(t, "../examples/cuba.yaml")
+	fn, err := netfile.Build[float32](f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := bench.NewCUBA[float32](bench.DefaultCUBA())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := stateOf(t, fn.Net, 400), stateOf(t, g.Net, 400)
+	if a["pop/exc/spike_count"].(int64) == 0 {
+		t.Fatal("no spikes in 400 steps")
+	}
+	sameState(t, "cuba", a, b)
+}
+
+// TestSHDFileMatchesGo does the same for examples/shd.yaml and
+// bench.NewSHD over 30 steps of the full batch.
+func TestSHDFileMatchesGo(t *testing.T) {
+	f := load(t, "../examples/shd.yaml")
+	fn, err := netfile.Build[float32](f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := bench.NewSHD[float32](bench.DefaultSHD(), [3][]float32{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := stateOf(t, fn.Net, 30), stateOf(t, g.Net, 30)
+	if a["pop/hidden/spike_count"].(int64) == 0 {
+		t.Fatal("no hidden spikes in 30 steps")
+	}
+	sameState(t, "shd", a, b)
+}
+
+// TestSmallExampleRuns builds and runs examples/small.yaml and checks
+// every population is active and the recorders are filled.
+func TestSmallExampleRuns(t *testing.T) {
+	f := load(t, "../examples/small.yaml")
+	n, err := netfile.Build[float64](f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Net.Run(context.Background(), *f.Run.Steps, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"exc", "inh"} {
+		if len(n.Spikes[name].Events) == 0 {
+			t.Errorf("population %s never spiked", name)
+		}
+	}
+	if tr := n.Traces["out"]["v"]; tr.Steps != *f.Run.Steps {
+		t.Errorf("readout trace has %d steps, want %d", tr.Steps, *f.Run.Steps)
+	}
+}
+
+// TestMalformedFiles feeds broken variants of a valid file and checks
+// each error names the file, the key path and the problem.
+func TestMalformedFiles(t *testing.T) {
+	const good = `
+run: {dt: 0.001, steps: 10}
+sources:
+  - {name: in, poisson: {size: 5, rate: 10}}
+populations:
+  - name: a
+    size: 4
+    params: {tau_mem: 0.01, receptors: [{name: e, tau_syn: 0.005}, {name: i, tau_syn: 0.01}]}
+  - {name: b, kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.5, weight: 1, receptor: e}
+  - {source: a, target: b, type: dense, weight: {normal: [0, 1]}}
+recorders:
+  - {population: a, vars: [spikes, v], neurons: [0, 3]}
+`
+	dir := t.TempDir()
+	if _, err := netfile.Parse(filepath.Join(dir, "good.yaml"), []byte(good)); err != nil {
+		t.Fatalf("the base file is refused: %v", err)
+	}
+	cases := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"unknown key", "steps: 10}", "steps: 10, stpes: 3}", []string{"run.stpes", "stpes"}},
+		{"unknown nested key", "poisson: {size: 5, rate: 10}", "poisson: {size: 5, rate: 10, burst: 1}", []string{"sources[0].poisson.burst"}},
+		{"missing dt", "dt: 0.001, ", "", []string{"run.dt", "missing"}},
+		{"negative dt", "dt: 0.001", "dt: -1", []string{"run.dt", "-1"}},
+		{"zero steps", "steps: 10", "steps: 0", []string{"run.steps", "at least 1"}},
+		{"bad dtype", "steps: 10}", "steps: 10, dtype: float16}", []string{"run.dtype", "float16"}},
+		{"wrong type", "size: 4", "size: four", []string{"populations[0].size", "four"}},
+		{"bad target", "target: b, type: dense", "target: exc2, type: dense", []string{"projections[1].target", `no population named "exc2"`}},
+		{"bad source", "source: in,", "source: nowhere,", []string{"projections[0].source", `"nowhere"`}},
+		{"bad receptor", "receptor: e}", "receptor: nmda}", []string{"projections[0].receptor", `"nmda"`}},
+		{"p out of range", "p: 0.5", "p: 1.5", []string{"projections[0].p", "1.5"}},
+		{"missing type", "type: dense, ", "", []string{"projections[1].type", "missing"}},
+		{"bad type", "type: dense", "type: conv", []string{"projections[1].type", "conv"}},
+		{"dense with p", "type: dense,", "type: dense, p: 0.1,", []string{"projections[1]", "sparse projections only"}},
+		{"missing weight", "weight: {normal: [0, 1]}", "sign: excitatory", []string{"projections[1].weight", "missing"}},
+		{"bad distribution", "normal: [0, 1]", "normal: [0, -1]", []string{"projections[1].weight", "-1"}},
+		{"unknown distribution", "normal: [0, 1]", "gamma: [0, 1]", []string{"projections[1].weight", "gamma"}},
+		{"bad sign", "weight: 1,", "weight: 1, sign: positive,", []string{"projections[0].sign", "positive"}},
+		{"negative delay", "weight: 1,", "weight: 1, delay: -2,", []string{"projections[0].delay", "-2"}},
+		{"duplicate name", "name: b, kind", "name: a, kind", []string{"populations[1].name", `"a"`}},
+		{"name clash with source", "name: b, kind", "name: in, kind", []string{"sources[0].name", `"in"`, "populations[1]"}},
+		{"missing tau_mem", "tau_mem: 0.01, receptors", "receptors", []string{"populations[0].params.tau_mem", "missing"}},
+		{"negative tau_syn", "tau_syn: 0.005}, {name: i", "tau_syn: -0.005}, {name: i", []string{"populations[0].params", "-0.005"}},
+		{"both tau_syn and receptors", "params: {tau_mem: 0.01, receptors", "params: {tau_mem: 0.01, tau_syn: 0.1, receptors", []string{"populations[0].params", "not both"}},
+		{"bad kind", "kind: li", "kind: izhikevich", []string{"populations[1].kind", "izhikevich"}},
+		{"li with threshold", "kind: li, size: 2, params: {tau_mem: 0.01", "kind: li, size: 2, params: {v_threshold: 2, tau_mem: 0.01", []string{"populations[1].params", "does not spike"}},
+		{"fractional refractory", "receptors: [{name: e", "refractory: 0.0015, receptors: [{name: e", []string{"populations[0].params.refractory", "0.0015"}},
+		{"zero size", "size: 4", "size: 0", []string{"populations[0].size", "at least 1"}},
+		{"wrong type in flow style", "kind: li, size: 2", "kind: li, size: two", []string{"populations[1].size", "two"}},
+		{"rate too high", "rate: 10", "rate: 5000", []string{"sources[0].poisson.rate", "5000"}},
+		{"source with both", "poisson: {size: 5, rate: 10}", "poisson: {size: 5, rate: 10}, array: {file: x.npy}", []string{"sources[0]", "exactly one"}},
+		{"recorder population", "population: a,", "population: c,", []string{"recorders[0].population", `"c"`}},
+		{"recorder var", "vars: [spikes, v]", "vars: [spikes, u]", []string{"recorders[0].vars[1]", `"u"`}},
+		{"recorder neuron", "neurons: [0, 3]", "neurons: [0, 4]", []string{"recorders[0].neurons[1]", "4"}},
+		{"bad yaml", "run: {", "run: {{", []string{"good.yaml"}},
+		{"missing weight file", "weight: {normal: [0, 1]}", "weight: {file: nothere.npy}", []string{"projections[1].weight.file", "nothere.npy"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(good, c.from) {
+				t.Fatalf("test bug: %q not in the base file", c.from)
+			}
+			text := strings.Replace(good, c.from, c.to, 1)
+			path := filepath.Join(dir, "good.yaml")
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := netfile.Load(path)
+			if err == nil {
+				_, err = netfile.Build[float32](f)
+			}
+			if err == nil {
+				t.Fatalf("accepted:\n%s", text)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error spans several lines: %q", msg)
+			}
+			for _, w := range append([]string{path}, c.want...) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not mention %q", msg, w)
+				}
+			}
+		})
+	}
+	if _, err := netfile.Load(filepath.Join(dir, "absent.yaml")); err == nil || !strings.Contains(err.Error(), "absent.yaml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
