@@ -37,7 +37,9 @@ type runOptions struct {
 	kernel                          string
 	threads                         int
 	figureNeuron                    int
+	procedural                      bool
 	long                            longRunOptions // checkpoints, resume, limits: checkpoint.go
+	net                             string         // network file: runnet.go
 	// set records which flags were given on the command line, so a file
 	// that overrides a size can be checked against an explicit value.
 	set map[string]bool
@@ -66,6 +68,8 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.StringVar(&o.kernel, "kernel", "", "kernels: generic, avx2, avx512 or auto (default $LEAKY_KERNEL, else auto)")
 	fs.IntVar(&o.threads, "threads", 0, "threads to step with (0: all cores)")
 	fs.IntVar(&o.figureNeuron, "figure-neuron", 0, "neuron (of trial 0) whose traces the figure shows")
+	fs.StringVar(&o.net, "net", "", "network `FILE` (YAML or JSON) to run instead of the feed-forward workload; see README \"Network files\"")
+	fs.BoolVar(&o.procedural, "procedural-weights", false, "regenerate the default weights when an input spikes instead of storing n_in × N of them: identical results in O(N) memory, for populations whose weights do not fit (spiking input only)")
 	addLongRunFlags(fs, &o.long)
 	return fs
 }
@@ -88,6 +92,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if o.net != "" {
+		if err := runNet(&o, stdout); err != nil {
+			if st, ok := interruptStatus(err); ok {
+				fmt.Fprintf(stderr, "leaky: %v\n", err)
+				return st
+			}
+			return fail(stderr, err)
+		}
+		return exitOK
+	}
 	var err error
 	switch o.dtype {
 	case "float32":
@@ -387,13 +401,19 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 	if err := chooseKernel(o.kernel); err != nil {
 		return badInput(err)
 	}
-	cfg := engine.FeedForwardConfig{Params: params, Batch: o.batch, Inputs: o.nInputs, Neurons: o.neurons, Rate: o.rate, Seed: o.seed}
+	if o.procedural && o.weights != "" {
+		return badInput(fmt.Errorf("--procedural-weights generates the weights from --seed; it cannot be combined with --weights %s", o.weights))
+	}
+	cfg := engine.FeedForwardConfig{Params: params, Batch: o.batch, Inputs: o.nInputs, Neurons: o.neurons, Rate: o.rate, Seed: o.seed, ProceduralWeights: o.procedural}
 	var src engine.Source[T]
 	var arr *engine.Array[T]
 	var inputSpikes int64
 	if o.inputs != "" {
 		if arr, inputSpikes, err = loadInputs[T](o); err != nil {
 			return badInput(err)
+		}
+		if o.procedural && !arr.Binary {
+			return badInput(fmt.Errorf("--procedural-weights needs spiking (0/1) input, but --inputs %s is analog", o.inputs))
 		}
 		src = arr
 		cfg.Batch, cfg.Inputs = o.batch, o.nInputs
