@@ -14,6 +14,11 @@ type FeedForwardConfig struct {
 	Rate float64
 	// Seed keys the Poisson input and the default weights.
 	Seed uint64
+	// ProceduralWeights regenerates the default weights whenever an input
+	// spikes instead of storing Inputs × Neurons values (see Procedural).
+	// Results are bit-identical; memory drops from O(Inputs·Neurons) to
+	// O(Neurons). It needs spiking input and no explicit weights.
+	ProceduralWeights bool
 }
 
 // DefaultFeedForward returns the seed notebook's configuration: 100 Poisson
@@ -26,9 +31,10 @@ func DefaultFeedForward() FeedForwardConfig {
 type FeedForward[T Float] struct {
 	// Net is the network to run.
 	Net *Network[T]
-	// Input is the source, Proj the projection, Pop the population.
+	// Input is the source, Proj the projection (a *Dense or, with
+	// ProceduralWeights, a *Procedural), Pop the population.
 	Input Source[T]
-	Proj  *Dense[T]
+	Proj  Projection[T]
 	Pop   *Population[T]
 }
 
@@ -59,7 +65,10 @@ func NewFeedForward[T Float](cfg FeedForwardConfig, input Source[T], weights []T
 		}
 		input = p
 	}
-	if weights == nil {
+	if cfg.ProceduralWeights && weights != nil {
+		return nil, fmt.Errorf("procedural weights are generated from the seed; they cannot be combined with explicit weights")
+	}
+	if weights == nil && !cfg.ProceduralWeights {
 		if cfg.Inputs > maxElements/cfg.Neurons {
 			return nil, fmt.Errorf("%d inputs × %d neurons is too many weights to address", cfg.Inputs, cfg.Neurons)
 		}
@@ -70,7 +79,12 @@ func NewFeedForward[T Float](cfg FeedForwardConfig, input Source[T], weights []T
 	if err != nil {
 		return nil, err
 	}
-	proj, err := NewDense[T]("input->lif", input, pop, weights)
+	var proj Projection[T]
+	if cfg.ProceduralWeights {
+		proj, err = NewProcedural[T]("input->lif", input, pop, DefaultWeightScale(cfg.Params.Beta(), cfg.Inputs), cfg.Seed, 0)
+	} else {
+		proj, err = NewDense[T]("input->lif", input, pop, weights)
+	}
 	if err != nil {
 		return nil, err
 	}

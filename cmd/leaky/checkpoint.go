@@ -47,7 +47,8 @@ func (o *runOptions) checkpointPath() string {
 // checkpoint's description hash: a checkpoint resumes only under the same
 // description. Files are identified by the SHA-256 of their contents, not
 // their names, so moving an input is fine but changing it is not. Threads,
-// kernel and the output directory change no bit and are left out.
+// kernel, the output directory and --procedural-weights (regenerated weights
+// equal stored ones bit for bit) change no bit and are left out.
 func (o *runOptions) describe() (checkpoint.Description, error) {
 	g := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	d := checkpoint.Description{

@@ -22,6 +22,7 @@ type runSize struct {
 	inputs, neurons         int
 	width                   int  // neurons per trial in each recorded trace
 	inputArray              bool // inputs come from a file held in memory
+	procedural              bool // weights are regenerated, not stored
 	traces                  int  // number of recorded state variables
 	spikes                  bool // spikes are recorded
 	expectedSpikesPerStep   float64
@@ -36,8 +37,10 @@ func estimateRun(s runSize) (engine.Memory, error) {
 	if err := m.AddPopulation("lif", s.elem, s.batch, s.neurons); err != nil {
 		return m, err
 	}
-	if err := m.AddWeights("input->lif", s.elem, s.inputs, s.neurons); err != nil {
-		return m, err
+	if !s.procedural {
+		if err := m.AddWeights("input->lif", s.elem, s.inputs, s.neurons); err != nil {
+			return m, err
+		}
 	}
 	if s.inputArray {
 		// The file is decoded to float64 and then converted, so both
@@ -168,10 +171,10 @@ func checkLimits(m engine.Memory, s runSize, outDir string, force bool) error {
 		return nil
 	}
 	if avail, source, ok := memoryLimit(meminfoPath, cgroupMaxPath, cgroupCurrentPath); ok && m.Total() > avail {
-		return badInput(fmt.Errorf("%w: the run needs about %s of memory (state %s = %.0f bytes per neuron × %d neurons, weights %s, inputs %s, recorders %s) but only %s is available (%s); use fewer --neurons, a smaller --batch or --n-inputs, float32, or --force to try anyway",
+		return badInput(fmt.Errorf("%w: the run needs about %s of memory (state %s = %.0f bytes per neuron × %d neurons, weights %s, inputs %s, recorders %s) but only %s is available (%s); %suse fewer --neurons, a smaller --batch or --n-inputs, float32, or --force to try anyway",
 			errTooLarge, formatBytes(float64(m.Total())), formatBytes(float64(m.State)), m.StatePerNeuron(), m.Neurons,
 			formatBytes(float64(m.Weights)), formatBytes(float64(m.Inputs)), formatBytes(float64(m.Recorders)),
-			formatBytes(float64(avail)), source))
+			formatBytes(float64(avail)), source, weightsHint(m, s)))
 	}
 	// The output directory may not exist yet: ask about the nearest
 	// directory that does, which is on the disk it will be created on.
@@ -193,6 +196,15 @@ func checkLimits(m engine.Memory, s runSize, outDir string, force bool) error {
 	return nil
 }
 
+// weightsHint suggests procedural weights when stored weights are most of
+// a run that does not fit.
+func weightsHint(m engine.Memory, s runSize) string {
+	if !s.procedural && m.Weights > m.Total()/2 {
+		return "the weights alone take " + formatBytes(float64(m.Weights)) + ": --procedural-weights regenerates them instead (same results), or "
+	}
+	return ""
+}
+
 // checkRunLimits estimates the memory of the run the flags describe and
 // refuses it, before the network is allocated, when it exceeds what the
 // machine has (unless --force). The estimate goes into summary.json.
@@ -208,7 +220,7 @@ func checkRunLimits[T engine.Float](o *runOptions, spikes bool, traces int, subs
 	}
 	s := runSize{
 		elem: elem, steps: o.steps, batch: o.batch, inputs: o.nInputs, neurons: o.neurons,
-		width: width, inputArray: o.inputs != "", traces: traces, spikes: spikes,
+		width: width, inputArray: o.inputs != "", procedural: o.procedural, traces: traces, spikes: spikes,
 		// A guess for the disk check only: neurons firing at the input rate.
 		expectedSpikesPerStep: float64(o.batch) * float64(o.neurons) * o.rate * o.dt,
 		streamBuffer:          npyStreamBuffer,

@@ -222,6 +222,8 @@ func TestRunBadInputs(t *testing.T) {
 		{[]string{"--frobnicate"}, "flag provided but not defined: -frobnicate"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--out", p("text.npy")}, "--out"},
+		{[]string{"--procedural-weights", "--weights", w}, "cannot be combined with --weights"},
+		{[]string{"--procedural-weights", "--inputs", saveNpy(t, p("analog.npy"), append([]float64{0.5}, make([]float64, 20*100-1)...), 20, 100)}, "needs spiking (0/1) input"},
 	}
 	if !hasKernel("avx512") {
 		cases = append(cases, struct {
@@ -528,6 +530,41 @@ func TestParseNeurons(t *testing.T) {
 	for _, bad := range []string{"1,1", "-1", "5-3", "a", "3-20"} {
 		if _, err := parseNeurons(bad, 20); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// TestProceduralWeightsIdentical: regenerating the weights on the fly must
+// write exactly the files that storing them writes, at one and two threads.
+func TestProceduralWeightsIdentical(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"run", "--steps", "200", "--neurons", "40000", "--n-inputs", "50", "--rate", "40", "--record", "v,spikes", "--record-neurons", "0-99,39990-39999"}
+	var ref map[string][]byte
+	for _, c := range []struct {
+		name  string
+		extra []string
+	}{{"stored", nil}, {"procedural1", []string{"--procedural-weights", "--threads", "1"}}, {"procedural2", []string{"--procedural-weights", "--threads", "2"}}} {
+		out := filepath.Join(dir, c.name)
+		mustRun(t, append(append(base, "--out", out), c.extra...)...)
+		got := map[string][]byte{}
+		for _, f := range []string{"spikes.npy", "v.npy"} {
+			b, err := os.ReadFile(filepath.Join(out, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[f] = b
+		}
+		if ref == nil {
+			ref = got
+			if len(got["spikes.npy"]) < 128+24*50 {
+				t.Fatalf("only %d bytes of spikes: the comparison needs spikes", len(got["spikes.npy"]))
+			}
+			continue
+		}
+		for f, b := range got {
+			if !bytes.Equal(b, ref[f]) {
+				t.Errorf("%s: %s differs from the run with stored weights", c.name, f)
+			}
 		}
 	}
 }
