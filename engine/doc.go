@@ -24,6 +24,12 @@
 // current I[t+1] into V[t+1], and NIR's CubaLIF is a continuous-time ODE
 // (τ_mem·dV/dt = v_leak − V + r·I) that each back-end integrates its own way.
 //
+// This is the seed form. [NeuronParams] generalises it — several receptors
+// with their own τ_syn, a leak potential, an input gain r, reset to a value,
+// an absolute refractory period, and the non-spiking LI readout — and
+// documents those equations; the seed form stays the special case that runs
+// the kernels.
+//
 // # The schedule
 //
 // Every step runs the same phases in the same order, written once in
@@ -37,6 +43,17 @@
 //  3. recorders read V[t], I[t] and Iin[t];
 //  4. the population's kernel thresholds, updates and resets, writing s[t]
 //     as a bitmask, which spike recorders then read.
+//
+// Populations may be of different kinds and sizes and project onto each
+// other and themselves (dense or sparse projections, into a chosen
+// receptor). Within step t a projection reads its source's latest output:
+// s[t] from a population earlier in the order (it has stepped), s[t−1]
+// from itself or a later one, x[t] from a source. So a self-projection
+// delivers one step later than a projection from an earlier population. A
+// projection with a delay of d steps adds into a ring buffer slot instead
+// of Iin, and phase 2 of step t+d begins by moving that slot into Iin
+// before the undelayed projections add (see delay.go), so its contribution
+// arrives exactly d steps after the undelayed one would.
 //
 // Randomness (weights, Poisson inputs) comes from generators keyed by
 // (seed, stream, step, trial), so a run is reproducible from its seed and
