@@ -1,0 +1,23 @@
+#!/bin/sh
+# Runs leaky's CUBA and SHD benchmarks and the same workloads in Brian2
+# (cpp_standalone, one thread) and PyTorch (CPU, same thread count), and
+# prints the comparable numbers. Needs Debian's python3-brian and
+# python3-torch:  apt-get install -y python3-brian python3-torch
+# Usage: bench/peers/run.sh [simulated_seconds_for_cuba] [count]
+# Run it on a quiet machine; it takes a few minutes.
+set -eu
+cd "$(dirname "$0")/../.."
+SIM=${1:-5}
+COUNT=${2:-3}
+PY=/usr/bin/python3
+grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
+echo "== leaky (go test -bench)"
+go test ./bench -run XXX -bench 'BenchmarkCUBA/threads=1$|BenchmarkSHD' -benchtime 3x -count "$COUNT"
+echo "== Brian2 cpp_standalone, 1 thread, CUBA ${SIM} s simulated (run_s: the compiled binary alone)"
+for seed in $(seq 1 "$COUNT"); do
+	(cd /tmp && "$PY" "$OLDPWD/bench/peers/brian_cuba.py" "$SIM" "$seed" 2>/dev/null | grep '^brian2')
+done
+echo "== PyTorch CPU, SHD batch 256 × 100 steps"
+for th in 1 2; do
+	OMP_NUM_THREADS=$th "$PY" bench/peers/torch_shd.py "$th" 5 2>/dev/null | grep '^torch'
+done
