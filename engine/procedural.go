@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Procedural is a dense projection whose weights are never stored: the
 // weights of input j are regenerated, block by block, each time j spikes,
@@ -24,10 +21,6 @@ type Procedural[T Float] struct {
 	Seed, Stream uint64
 	Scale        float64
 	NIn, NOut    int
-
-	// gens recycles generators between steps and threads, so propagation
-	// allocates nothing in steady state.
-	gens sync.Pool
 }
 
 // NewProcedural connects pre to post with regenerated Normal(0, scale)
@@ -43,7 +36,6 @@ func NewProcedural[T Float](name string, pre Presynaptic[T], post *Population[T]
 		return nil, fmt.Errorf("projection %q: procedural weights need spike input (0/1), but source %q is analog", name, a.Name)
 	}
 	p := &Procedural[T]{Name: name, Pre: pre, Post: post, Seed: seed, Stream: stream, Scale: scale, NIn: pre.Size(), NOut: post.N}
-	p.gens.New = func() any { return newNormalRow(seed, stream, scale) }
 	return p, nil
 }
 
@@ -65,8 +57,7 @@ func (p *Procedural[T]) Propagate(r Range) {
 		// a new source type, not bad user input.
 		panic("engine: Procedural projection fed analog input")
 	}
-	g := p.gens.Get().(*normalRow)
-	defer p.gens.Put(g)
+	g := newNormalRow(p.Seed, p.Stream, p.Scale)
 	var buf [weightBlock]T
 	post := p.Post
 	for b := r.B0; b < r.B1; b++ {

@@ -42,32 +42,29 @@ func keyedPCG(seed, stream, a, b uint64) rand.PCG {
 // little per weight.
 const weightBlock = 64
 
-// normalRow is a reusable generator of weight rows: row r, columns
-// [lo, hi) of the Normal(0, scale) matrix keyed by (seed, stream), drawn
-// block by block so any column range can be produced on its own and gives
-// the same values as producing the whole row.
+// normalRow generates rows of the Normal(0, scale) weight matrix keyed by
+// (seed, stream): row r, columns [lo, hi), drawn block by block from a
+// generator keyed by (row, block), so any column range can be produced on
+// its own and equals the same columns of the whole row.
 type normalRow struct {
-	pcg    rand.PCG
-	rng    *rand.Rand
 	seed   uint64
 	stream uint64
 	scale  float64
 }
 
-func newNormalRow(seed, stream uint64, scale float64) *normalRow {
-	g := &normalRow{seed: seed, stream: streamWeights + stream<<8, scale: scale}
-	g.rng = rand.New(&g.pcg)
-	return g
+func newNormalRow(seed, stream uint64, scale float64) normalRow {
+	return normalRow{seed: seed, stream: streamWeights + stream<<8, scale: scale}
 }
 
 // fill writes weights [lo, lo+len(dst)) of row r into dst; lo must be a
 // multiple of weightBlock.
-func fill[T Float](g *normalRow, dst []T, r, lo int) {
+func fill[T Float](g normalRow, dst []T, r, lo int) {
 	for k := 0; k < len(dst); k += weightBlock {
-		g.pcg.Seed(pcgKey(g.seed, g.stream, uint64(r), uint64((lo+k)/weightBlock)))
+		hi, l := pcgKey(g.seed, g.stream, uint64(r), uint64((lo+k)/weightBlock))
+		src := normalStream{s: hi ^ l}
 		blk := dst[k:min(k+weightBlock, len(dst))]
 		for j := range blk {
-			blk[j] = T(g.rng.NormFloat64() * g.scale)
+			blk[j] = T(src.norm() * g.scale)
 		}
 	}
 }
