@@ -394,43 +394,25 @@ func (p *Population[T]) updateGeneral(r Range) int {
 }
 
 // updateCUBA is updateGeneral for the common case of CUBA-like networks —
-// two receptors, reset to a value, a refractory period — written as one
-// pass per trial with every operand in a local, the arithmetic exactly
-// updateGeneral's. Spikes are rare, so mask bits are set one by one after
-// the range's words are cleared.
+// two receptors, reset to a value, a refractory period — through
+// kernels.CubaUpdate, whose arithmetic is exactly updateGeneral's (and which
+// has an AVX2 version for float32).
 func (p *Population[T]) updateCUBA(r Range) int {
 	g := p.gen
-	a0, a1 := g.alpha[0], g.alpha[1]
-	beta, vl, gain, theta, vr, hold := g.beta, g.vleak, g.gain, g.theta, g.vreset, g.hold
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
 		off := b * p.Stride
 		lo, hi := off+r.Lo, off+r.Hi
-		v := p.V[lo:hi]
-		n := len(v)
-		i0, in0 := p.I[lo:hi][:n], p.Iin[lo:hi][:n]
-		i1, in1 := p.extraI[0][lo:hi][:n], p.extraIin[0][lo:hi][:n]
-		cnt := p.Refrac[lo:hi][:n]
 		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
-		clear(mask)
-		for j := range v {
-			c0, c1 := i0[j], i1[j]
-			i0[j] = T(a0*c0) + in0[j]
-			i1[j] = T(a1*c1) + in1[j]
-			if c := cnt[j]; c > 0 {
-				cnt[j] = c - 1
-				continue
-			}
-			x := v[j]
-			vn := vl + T(beta*(x-vl)) + T(gain*(c0+c1))
-			if x > theta {
-				mask[j>>6] |= 1 << uint(j&63)
-				count++
-				vn = vr
-				cnt[j] = hold
-			}
-			v[j] = vn
+		if is32[T]() {
+			q := &kernels.CubaParams32{A0: float32(g.alpha[0]), A1: float32(g.alpha[1]), Beta: float32(g.beta), VLeak: float32(g.vleak),
+				Gain: float32(g.gain), Theta: float32(g.theta), VReset: float32(g.vreset), Hold: g.hold}
+			count += kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
+			continue
 		}
+		q := &kernels.CubaParams64{A0: float64(g.alpha[0]), A1: float64(g.alpha[1]), Beta: float64(g.beta), VLeak: float64(g.vleak),
+			Gain: float64(g.gain), Theta: float64(g.theta), VReset: float64(g.vreset), Hold: g.hold}
+		count += kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
 	}
 	return count
 }
