@@ -27,9 +27,11 @@ func runCUBA(t testing.TB, cfg CUBAConfig, steps, threads int) (exc, inh *engine
 }
 
 // TestCUBARate runs one simulated second of CUBA and checks the mean rate
-// lies in the band Brian2's CUBA example gives (about 5.6 Hz from Brian2
-// 2.5 cpp_standalone, seed 1; see bench/peers), and that a second run from
-// the same seed gives the same spikes while another seed does not.
+// lies in the band Brian2's CUBA example gives: Brian2 2.5 cpp_standalone
+// (bench/peers/brian_cuba.py) measured 5.62 and 5.53 Hz for seeds 1 and 2,
+// so 4–8 Hz allows for the different random connectivity and leaky's
+// one-step-later synaptic input. A second run from the same seed must give
+// the same spikes, another seed different ones.
 func TestCUBARate(t *testing.T) {
 	cfg := DefaultCUBA()
 	steps := int(1 / cfg.Dt)
@@ -37,8 +39,8 @@ func TestCUBARate(t *testing.T) {
 	n := len(exc.Events)/3 + len(inh.Events)/3
 	rate := float64(n) / float64(cfg.NExc+cfg.NInh) / (float64(steps) * cfg.Dt)
 	t.Logf("CUBA mean rate %.2f Hz (%d spikes)", rate, n)
-	if rate < 3 || rate > 10 {
-		t.Fatalf("mean rate %.2f Hz is outside the 3–10 Hz band of Brian2's CUBA", rate)
+	if rate < 4 || rate > 8 {
+		t.Fatalf("mean rate %.2f Hz is outside the 4–8 Hz band of Brian2's CUBA", rate)
 	}
 	exc2, inh2 := runCUBA(t, cfg, 2000, 1)
 	if !slices.Equal(exc2.Events, exc.Events[:len(exc2.Events)]) || !slices.Equal(inh2.Events, inh.Events[:len(inh2.Events)]) {
@@ -53,17 +55,25 @@ func TestCUBARate(t *testing.T) {
 }
 
 // TestCUBAThreadsSameBits checks that CUBA gives the same spikes on 1, 2, 3
-// and 7 threads.
+// and 7 threads: the standard network (4000 neurons, stepped in one piece)
+// and one ten times larger with p ten times smaller, whose populations are
+// split into neuron ranges, so the sparse scatter runs per range.
 func TestCUBAThreadsSameBits(t *testing.T) {
-	cfg := DefaultCUBA()
-	want, wantInh := runCUBA(t, cfg, 1500, 1)
-	if len(want.Events) == 0 {
-		t.Fatal("no spikes")
-	}
-	for _, th := range []int{2, 3, 7} {
-		got, gotInh := runCUBA(t, cfg, 1500, th)
-		if !slices.Equal(got.Events, want.Events) || !slices.Equal(gotInh.Events, wantInh.Events) {
-			t.Fatalf("%d threads: spikes differ from 1 thread", th)
+	big := DefaultCUBA()
+	big.NExc, big.NInh, big.P = 32000, 8000, 0.002
+	for _, c := range []struct {
+		cfg   CUBAConfig
+		steps int
+	}{{DefaultCUBA(), 1500}, {big, 300}} {
+		want, wantInh := runCUBA(t, c.cfg, c.steps, 1)
+		if len(want.Events) == 0 || len(wantInh.Events) == 0 {
+			t.Fatal("no spikes")
+		}
+		for _, th := range []int{2, 3, 7} {
+			got, gotInh := runCUBA(t, c.cfg, c.steps, th)
+			if !slices.Equal(got.Events, want.Events) || !slices.Equal(gotInh.Events, wantInh.Events) {
+				t.Fatalf("%d neurons, %d threads: spikes differ from 1 thread", c.cfg.NExc+c.cfg.NInh, th)
+			}
 		}
 	}
 }
