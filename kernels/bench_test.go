@@ -255,24 +255,60 @@ func BenchmarkCeilingCopy(b *testing.B) {
 }
 
 // BenchmarkCeilingAdd measures an add-to stream, dst[i] += src[i] in
-// float32, through each implementation's AccumulateRows with one row: the
-// roofline for the memory-bound kernels. Bytes count two reads and a write.
+// float32, through each implementation's AddStream32 (AccumulateRows's loop
+// without the row indexing): the roofline for the read-modify-write
+// kernels. Bytes count two reads and a write.
 func BenchmarkCeilingAdd(b *testing.B) {
 	for _, impl := range Known() {
 		for _, size := range ceilingSizes {
 			b.Run(fmt.Sprintf("impl=%s/n=%s", impl.Name, sizeName(size)), func(b *testing.B) {
 				skipUnsupported(b, impl)
 				n := size / 8
-				src := make([]float32, n)
-				dst := make([]float32, n)
-				rows := []int32{0}
+				dst, src := streamBuffers(n)
 				b.SetBytes(int64(n) * 12)
 				for b.Loop() {
-					impl.AccumulateRows32(dst, src, n, rows)
+					impl.AddStream32(dst, src, 1)
 				}
 			})
 		}
 	}
+}
+
+// BenchmarkCeilingRead measures the read bandwidth of each implementation's
+// ReadStream32 (full-width loads into independent accumulators) over a
+// buffer of each working-set size: the roofline for the read-heavy kernels.
+func BenchmarkCeilingRead(b *testing.B) {
+	for _, impl := range Known() {
+		for _, size := range ceilingSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%s", impl.Name, sizeName(size)), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				x := make([]float32, size/4)
+				for i := range x {
+					x[i] = float32(i & 1023)
+				}
+				b.SetBytes(int64(size))
+				var sum float32
+				for b.Loop() {
+					sum += impl.ReadStream32(x, 1)
+				}
+				streamSink = sum
+			})
+		}
+	}
+}
+
+// streamSink keeps the sums of BenchmarkCeilingRead alive.
+var streamSink float32
+
+// streamBuffers returns dst and src of n elements, cut from one allocation
+// with src a quarter page past a page boundary from dst: two separate
+// allocations of a power-of-two size would start at the same offset within
+// a page, and a load whose address matches a pending store's low 12 bits
+// stalls on some cores (4K aliasing), which a ceiling must not measure.
+func streamBuffers(n int) (dst, src []float32) {
+	const skew = 256 // float32s: 1 KiB
+	buf := make([]float32, 2*n+skew)
+	return buf[:n:n], buf[n+skew:]
 }
 
 // BenchmarkCeilingFMA measures the peak float32 multiply-add rate of one

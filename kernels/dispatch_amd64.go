@@ -17,6 +17,8 @@ var avx2 = &Impl{
 	MatMul32:         avx2Kernels32.matMul,
 	MatMul64:         avx2Kernels64.matMul,
 	PeakFMA32:        peakFMA(peakFMA32AVX2, 12*8*2),
+	ReadStream32:     readStream(readStream32AVX2),
+	AddStream32:      addStream(addStream32AVX2),
 }
 
 // avx512 runs on CPUs with AVX-512 Foundation (Intel Skylake-SP, AMD Zen 4
@@ -34,6 +36,8 @@ var avx512 = &Impl{
 	MatMul32:         avx512Kernels32.matMul,
 	MatMul64:         avx512Kernels64.matMul,
 	PeakFMA32:        peakFMA(peakFMA32AVX512, 24*16*2),
+	ReadStream32:     readStream(readStream32AVX512),
+	AddStream32:      addStream(addStream32AVX512),
 }
 
 // asmRegistered adds the assembly implementations during package variable

@@ -181,6 +181,39 @@ func FuzzAccumulateRows32(f *testing.F) {
 	})
 }
 
+func FuzzReadStream32(f *testing.F) {
+	f.Add([]byte("\x90\x01\x02seed bytes for the read stream, long enough to pass one vector body"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &decoder{data}
+		n := d.u8() * 2
+		passes := d.u8() % 4
+		x := d.vals32(n)
+		want := Generic.ReadStream32(x, passes)
+		for _, impl := range fuzzImpls(t) {
+			got := impl.ReadStream32(x, passes)
+			if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+				t.Fatalf("%s: n=%d passes=%d: sum %v, want %v", impl.Name, n, passes, got, want)
+			}
+		}
+	})
+}
+
+func FuzzAddStream32(f *testing.F) {
+	f.Add([]byte("\x50\x02seed bytes for the add-to stream"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &decoder{data}
+		n := d.u8()
+		passes := d.u8() % 4
+		dst, src := d.vals32(n), d.vals32(n)
+		for _, impl := range fuzzImpls(t) {
+			d1, d2 := clone32(dst), clone32(dst)
+			Generic.AddStream32(d1, src, passes)
+			impl.AddStream32(d2, src, passes)
+			same32(t, impl.Name+" dst", d2, d1)
+		}
+	})
+}
+
 func FuzzMatMul32(f *testing.F) {
 	f.Add([]byte("\x05\x21\x07\x01\x02\x00\x01seed bytes for the matrix product"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -249,3 +249,76 @@ func peakFMAGeneric32(iters int) int {
 	peakSink = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7
 	return iters * 8 * 2
 }
+
+// streamLanes is the number of partial sums of ReadStream32: 16 AVX2 or 8
+// AVX-512 accumulators, enough independent adds to keep two vector loads per
+// cycle going. streamSections is the number of sections of x read at once,
+// each into streamLanes/streamSections of the sums, because one stream
+// leaves DRAM bandwidth unused that kernels reading three or more arrays do
+// get. Both are fixed for all implementations so that their sums agree bit
+// for bit; _gen/main.go has the same constants.
+const (
+	streamLanes    = 128
+	streamSections = 4
+	streamSection  = streamLanes / streamSections
+)
+
+// streamWork is the number of elements one ReadStream or AddStream assembly
+// call reads at most per pass (a multiple of streamLanes and addBlock):
+// 1 MiB, tens of microseconds even from DRAM. The tests use it to reach
+// past one call.
+const streamWork = 1 << 18
+
+// addBlock is the number of elements per iteration of the generated
+// AddStream loops; _gen/main.go has the same constant.
+const addBlock = 64
+
+// readStreamGeneric32 is the generic ReadStream32; see there for the order
+// of the sum.
+func readStreamGeneric32(x []float32, passes int) float32 {
+	var p [streamLanes]float32
+	body := len(x) &^ (streamLanes - 1)
+	stride := body / streamSections
+	for range passes {
+		for sc := range streamSections {
+			part := (*[streamSection]float32)(p[sc*streamSection:])
+			sec := x[sc*stride : (sc+1)*stride]
+			for i := 0; i < len(sec); i += streamSection {
+				b := (*[streamSection]float32)(sec[i:])
+				for k := range part {
+					part[k] += b[k]
+				}
+			}
+		}
+	}
+	return readStreamFinish(&p, x[body:], passes)
+}
+
+// readStreamFinish adds the tail (fewer than streamLanes values, which the
+// vector loop leaves out) to the partial sums passes times and reduces them
+// by halving, as ReadStream32 documents.
+func readStreamFinish(p *[streamLanes]float32, tail []float32, passes int) float32 {
+	tail = tail[:min(len(tail), streamLanes)]
+	for range passes {
+		for j, v := range tail {
+			p[j] += v
+		}
+	}
+	for w := streamLanes / 2; w > 0; w /= 2 {
+		for j := range w {
+			p[j] += p[j+w]
+		}
+	}
+	return p[0]
+}
+
+// addStreamGeneric32 is the generic AddStream32: the add-to loop plain Go
+// can do.
+func addStreamGeneric32(dst, src []float32, passes int) {
+	src = src[:len(dst)]
+	for range passes {
+		for i := range dst {
+			dst[i] += src[i]
+		}
+	}
+}

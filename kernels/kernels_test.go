@@ -470,6 +470,95 @@ func TestPeakFMA32(t *testing.T) {
 	}
 }
 
+// streamPasses are the pass counts the stream kernels are tried with: none,
+// one, a few, and enough that short streams need several assembly calls.
+func streamPasses(n int) []int {
+	p := []int{0, 1, 3}
+	if n > 0 {
+		p = append(p, streamWork/n+2)
+	}
+	return p
+}
+
+// streamSizes are sizes() plus, outside -short, sizes past one assembly
+// call's streamWork elements with ragged tails.
+func streamSizes() []int {
+	s := sizes()
+	if !testing.Short() {
+		s = append(s, streamWork, streamWork+streamLanes*3+5, 2*streamWork+addBlock+1)
+	}
+	return s
+}
+
+func TestReadStream32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(17, 18))
+		for _, n := range streamSizes() {
+			for _, passes := range streamPasses(n) {
+				if n*passes > 4*streamWork && passes > 1 {
+					passes = 2
+				}
+				// Specials in a few inputs only: one Inf or NaN makes the
+				// whole sum Inf or NaN, which would hide ordering bugs.
+				x := buf32(n, rng.IntN(16), input32(rng, 1, n%5 == 0))
+				x0 := clone32(x)
+				want := Generic.ReadStream32(x, passes)
+				got := impl.ReadStream32(x, passes)
+				if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+					t.Fatalf("n=%d passes=%d: sum %v (%#08x), want %v (%#08x)", n, passes, got, math.Float32bits(got), want, math.Float32bits(want))
+				}
+				same32(t, fmt.Sprintf("n=%d passes=%d: x changed", n, passes), x, x0)
+			}
+		}
+	})
+}
+
+func TestAddStream32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(19, 20))
+		for _, n := range streamSizes() {
+			for _, passes := range streamPasses(n) {
+				if n*passes > 4*streamWork && passes > 1 {
+					passes = 2
+				}
+				src := buf32(n+rng.IntN(3), rng.IntN(16), input32(rng, 1, true))
+				dst := buf32(n, rng.IntN(16), input32(rng, 1, true))
+				src0, dst2 := clone32(src), clone32(dst)
+				Generic.AddStream32(dst2, src, passes)
+				impl.AddStream32(dst, src, passes)
+				same32(t, fmt.Sprintf("n=%d passes=%d", n, passes), dst, dst2)
+				same32(t, fmt.Sprintf("n=%d passes=%d: src changed", n, passes), src, src0)
+			}
+		}
+	})
+}
+
+// TestStreamsByHand checks the generic stream kernels against sums worked
+// out by hand, including one whose value depends on the documented order.
+func TestStreamsByHand(t *testing.T) {
+	for _, impl := range Available() {
+		// Small integers sum exactly in any order: 300 ones, 7 times.
+		ones := make([]float32, 300)
+		for i := range ones {
+			ones[i] = 1
+		}
+		if got := impl.ReadStream32(ones, 7); got != 2100 {
+			t.Errorf("%s: ReadStream32(300 ones, 7 passes) = %v, want 2100", impl.Name, got)
+		}
+		// p[0] = 1, p[1] = 1, p[2] = 2^24; halving adds p[2] into p[0]
+		// first, where 2^24 + 1 rounds to 2^24, then p[1], which rounds
+		// again. A left-to-right sum would give 2^24 + 2 exactly.
+		if got := impl.ReadStream32([]float32{1, 1, 1 << 24}, 1); got != 1<<24 {
+			t.Errorf("%s: ReadStream32(1, 1, 2^24) = %v, want 2^24 (the documented order)", impl.Name, got)
+		}
+		dst := []float32{1, 2, 3}
+		impl.AddStream32(dst, []float32{0.5, -1, 2, 99}, 4)
+		if dst[0] != 3 || dst[1] != -2 || dst[2] != 11 {
+			t.Errorf("%s: AddStream32 4 passes = %v, want [3 -2 11]", impl.Name, dst)
+		}
+	}
+}
+
 // TestGenericByHand checks the reference itself against values worked out by
 // hand, so that "equal to generic" means something.
 func TestGenericByHand(t *testing.T) {

@@ -3068,6 +3068,136 @@ peakFMA32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func readStream32AVX2(x []float32, stride int, n int, passes int, p *[128]float32)
+// Requires: AVX
+TEXT ·readStream32AVX2(SB), NOSPLIT, $0-56
+	MOVQ    p+48(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	VMOVUPS 320(AX), Y10
+	VMOVUPS 352(AX), Y11
+	VMOVUPS 384(AX), Y12
+	VMOVUPS 416(AX), Y13
+	VMOVUPS 448(AX), Y14
+	VMOVUPS 480(AX), Y15
+	MOVQ    x_base+0(FP), CX
+	MOVQ    stride+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    n+32(FP), BX
+	SHLQ    $0x02, BX
+	TESTQ   BX, BX
+	JLE     readStream32AVX2_done
+	ADDQ    CX, BX
+	LEAQ    (DX)(DX*2), SI
+	MOVQ    passes+40(FP), DI
+	TESTQ   DI, DI
+	JLE     readStream32AVX2_done
+
+readStream32AVX2_pass:
+	MOVQ CX, R8
+
+readStream32AVX2_loop:
+	VADDPS (R8), Y0, Y0
+	VADDPS 32(R8), Y1, Y1
+	VADDPS 64(R8), Y2, Y2
+	VADDPS 96(R8), Y3, Y3
+	VADDPS (R8)(DX*1), Y4, Y4
+	VADDPS 32(R8)(DX*1), Y5, Y5
+	VADDPS 64(R8)(DX*1), Y6, Y6
+	VADDPS 96(R8)(DX*1), Y7, Y7
+	VADDPS (R8)(DX*2), Y8, Y8
+	VADDPS 32(R8)(DX*2), Y9, Y9
+	VADDPS 64(R8)(DX*2), Y10, Y10
+	VADDPS 96(R8)(DX*2), Y11, Y11
+	VADDPS (R8)(SI*1), Y12, Y12
+	VADDPS 32(R8)(SI*1), Y13, Y13
+	VADDPS 64(R8)(SI*1), Y14, Y14
+	VADDPS 96(R8)(SI*1), Y15, Y15
+	ADDQ   $0x00000080, R8
+	CMPQ   R8, BX
+	JNE    readStream32AVX2_loop
+	DECQ   DI
+	JNZ    readStream32AVX2_pass
+
+readStream32AVX2_done:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VMOVUPS Y7, 224(AX)
+	VMOVUPS Y8, 256(AX)
+	VMOVUPS Y9, 288(AX)
+	VMOVUPS Y10, 320(AX)
+	VMOVUPS Y11, 352(AX)
+	VMOVUPS Y12, 384(AX)
+	VMOVUPS Y13, 416(AX)
+	VMOVUPS Y14, 448(AX)
+	VMOVUPS Y15, 480(AX)
+	VZEROUPPER
+	RET
+
+// func addStream32AVX2(dst []float32, src []float32, passes int)
+// Requires: AVX
+TEXT ·addStream32AVX2(SB), NOSPLIT, $0-56
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  src_base+24(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	SHLQ  $0x02, DX
+	TESTQ DX, DX
+	JZ    addStream32AVX2_done
+	MOVQ  passes+48(FP), BX
+	TESTQ BX, BX
+	JLE   addStream32AVX2_done
+
+addStream32AVX2_pass:
+	XORQ SI, SI
+
+addStream32AVX2_loop:
+	VMOVUPS (AX)(SI*1), Y0
+	VADDPS  (CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, (AX)(SI*1)
+	VMOVUPS 32(AX)(SI*1), Y0
+	VADDPS  32(CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 32(AX)(SI*1)
+	VMOVUPS 64(AX)(SI*1), Y0
+	VADDPS  64(CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 64(AX)(SI*1)
+	VMOVUPS 96(AX)(SI*1), Y0
+	VADDPS  96(CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 96(AX)(SI*1)
+	VMOVUPS 128(AX)(SI*1), Y0
+	VADDPS  128(CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 128(AX)(SI*1)
+	VMOVUPS 160(AX)(SI*1), Y0
+	VADDPS  160(CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 160(AX)(SI*1)
+	VMOVUPS 192(AX)(SI*1), Y0
+	VADDPS  192(CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 192(AX)(SI*1)
+	VMOVUPS 224(AX)(SI*1), Y0
+	VADDPS  224(CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 224(AX)(SI*1)
+	ADDQ    $0x00000100, SI
+	CMPQ    SI, DX
+	JNE     addStream32AVX2_loop
+	DECQ    BX
+	JNZ     addStream32AVX2_pass
+
+addStream32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
 // Requires: AVX, AVX512F, POPCNT, SSE2
 TEXT ·leakyUpdate32SubAVX512(SB), NOSPLIT, $0-120
@@ -6956,5 +7086,99 @@ peakFMA32AVX512_loop:
 	JNZ         peakFMA32AVX512_loop
 
 peakFMA32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func readStream32AVX512(x []float32, stride int, n int, passes int, p *[128]float32)
+// Requires: AVX, AVX512F
+TEXT ·readStream32AVX512(SB), NOSPLIT, $0-56
+	MOVQ    p+48(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Z2
+	VMOVUPS 192(AX), Z3
+	VMOVUPS 256(AX), Z4
+	VMOVUPS 320(AX), Z5
+	VMOVUPS 384(AX), Z6
+	VMOVUPS 448(AX), Z7
+	MOVQ    x_base+0(FP), CX
+	MOVQ    stride+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    n+32(FP), BX
+	SHLQ    $0x02, BX
+	TESTQ   BX, BX
+	JLE     readStream32AVX512_done
+	ADDQ    CX, BX
+	LEAQ    (DX)(DX*2), SI
+	MOVQ    passes+40(FP), DI
+	TESTQ   DI, DI
+	JLE     readStream32AVX512_done
+
+readStream32AVX512_pass:
+	MOVQ CX, R8
+
+readStream32AVX512_loop:
+	VADDPS (R8), Z0, Z0
+	VADDPS 64(R8), Z1, Z1
+	VADDPS (R8)(DX*1), Z2, Z2
+	VADDPS 64(R8)(DX*1), Z3, Z3
+	VADDPS (R8)(DX*2), Z4, Z4
+	VADDPS 64(R8)(DX*2), Z5, Z5
+	VADDPS (R8)(SI*1), Z6, Z6
+	VADDPS 64(R8)(SI*1), Z7, Z7
+	ADDQ   $0x00000080, R8
+	CMPQ   R8, BX
+	JNE    readStream32AVX512_loop
+	DECQ   DI
+	JNZ    readStream32AVX512_pass
+
+readStream32AVX512_done:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	VMOVUPS Z2, 128(AX)
+	VMOVUPS Z3, 192(AX)
+	VMOVUPS Z4, 256(AX)
+	VMOVUPS Z5, 320(AX)
+	VMOVUPS Z6, 384(AX)
+	VMOVUPS Z7, 448(AX)
+	VZEROUPPER
+	RET
+
+// func addStream32AVX512(dst []float32, src []float32, passes int)
+// Requires: AVX, AVX512F
+TEXT ·addStream32AVX512(SB), NOSPLIT, $0-56
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  src_base+24(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	SHLQ  $0x02, DX
+	TESTQ DX, DX
+	JZ    addStream32AVX512_done
+	MOVQ  passes+48(FP), BX
+	TESTQ BX, BX
+	JLE   addStream32AVX512_done
+
+addStream32AVX512_pass:
+	XORQ SI, SI
+
+addStream32AVX512_loop:
+	VMOVUPS (AX)(SI*1), Z0
+	VADDPS  (CX)(SI*1), Z0, Z0
+	VMOVUPS Z0, (AX)(SI*1)
+	VMOVUPS 64(AX)(SI*1), Z0
+	VADDPS  64(CX)(SI*1), Z0, Z0
+	VMOVUPS Z0, 64(AX)(SI*1)
+	VMOVUPS 128(AX)(SI*1), Z0
+	VADDPS  128(CX)(SI*1), Z0, Z0
+	VMOVUPS Z0, 128(AX)(SI*1)
+	VMOVUPS 192(AX)(SI*1), Z0
+	VADDPS  192(CX)(SI*1), Z0, Z0
+	VMOVUPS Z0, 192(AX)(SI*1)
+	ADDQ    $0x00000100, SI
+	CMPQ    SI, DX
+	JNE     addStream32AVX512_loop
+	DECQ    BX
+	JNZ     addStream32AVX512_pass
+
+addStream32AVX512_done:
 	VZEROUPPER
 	RET

@@ -198,6 +198,23 @@ func gemm64AVX2_6x4(k int, a []float64, lda int, b []float64, ldb int, c []float
 // full vectors, to measure the peak arithmetic rate. The results are discarded.
 func peakFMA32AVX2(iters int)
 
+// readStream32AVX2 adds 4 sections of x, x[s·stride : s·stride+n] for n a multiple of 32,
+// to the partial sums p, passes times over: p[32·s+k] += x[s·stride+i] for i ≡ k (mod 32),
+// in increasing i, pass after pass. It is the read-bandwidth ceiling: full-width loads,
+// no stores, independent accumulators so the adds never hold the loads back, and
+// several streams at once, as the kernels read them, so DRAM is kept busy.
+// Only x's base pointer is used: the caller checks bounds and chunks long calls.
+//
+//go:noescape
+func readStream32AVX2(x []float32, stride int, n int, passes int, p *[128]float32)
+
+// addStream32AVX2 adds src to dst (dst[i] += src[i]), passes times over, for len(dst) a
+// multiple of 64 and len(src) ≥ len(dst). It is the read-modify-write bandwidth ceiling:
+// AccumulateRows's loop with one row and no row indexing. The caller chunks long calls.
+//
+//go:noescape
+func addStream32AVX2(dst []float32, src []float32, passes int)
+
 // leakyUpdate32SubAVX512 is LeakyUpdate32 with reset by subtraction for len(V) a multiple of 64,
 // writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
 func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
@@ -439,3 +456,20 @@ func gemm64AVX512_8x8(k int, a []float64, lda int, b []float64, ldb int, c []flo
 // peakFMA32AVX512 runs iters rounds of 24 independent float32 fused multiply-adds on
 // full vectors, to measure the peak arithmetic rate. The results are discarded.
 func peakFMA32AVX512(iters int)
+
+// readStream32AVX512 adds 4 sections of x, x[s·stride : s·stride+n] for n a multiple of 32,
+// to the partial sums p, passes times over: p[32·s+k] += x[s·stride+i] for i ≡ k (mod 32),
+// in increasing i, pass after pass. It is the read-bandwidth ceiling: full-width loads,
+// no stores, independent accumulators so the adds never hold the loads back, and
+// several streams at once, as the kernels read them, so DRAM is kept busy.
+// Only x's base pointer is used: the caller checks bounds and chunks long calls.
+//
+//go:noescape
+func readStream32AVX512(x []float32, stride int, n int, passes int, p *[128]float32)
+
+// addStream32AVX512 adds src to dst (dst[i] += src[i]), passes times over, for len(dst) a
+// multiple of 64 and len(src) ≥ len(dst). It is the read-modify-write bandwidth ceiling:
+// AccumulateRows's loop with one row and no row indexing. The caller chunks long calls.
+//
+//go:noescape
+func addStream32AVX512(dst []float32, src []float32, passes int)
