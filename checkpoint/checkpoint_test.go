@@ -204,7 +204,7 @@ func TestRefuse(t *testing.T) {
 		{"missing", filepath.Join(dir, "nope"), 70, engine.Version, desc, "no such file"},
 		{"version", path, 70, "9.9.9", desc, "written by leaky " + engine.Version + ", this is leaky 9.9.9"},
 		{"description", path, 70, engine.Version, otherDesc, `neurons is "70" in the checkpoint but "80" now`},
-		{"shape", path, 100, engine.Version, desc, `state "pop/lif/V" has 160 values but the network's has 224`},
+		{"shape", path, 130, engine.Version, desc, `state "pop/lif/V" has 256 values but the network's has 384`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

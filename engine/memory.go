@@ -72,8 +72,7 @@ func (m *Memory) AddPopulation(name string, elem, batch, n int) error {
 	if batch < 1 || n < 1 {
 		return fmt.Errorf("%s: %d trials × %d neurons must both be at least 1", what, batch, n)
 	}
-	line := 64 / elem
-	stride := (int64(n) + int64(line) - 1) / int64(line) * int64(line)
+	stride := int64(strideFor(n))
 	if stride > maxElements/int64(batch) {
 		return fmt.Errorf("%s: %d trials × %d neurons is more than the %d values one array can address", what, batch, n, maxElements)
 	}

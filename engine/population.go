@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math/bits"
 
 	"leaky/kernels"
 )
@@ -63,8 +64,7 @@ func NewPopulation[T Float](name string, batch, n int, p Params) (*Population[T]
 	if n < 1 {
 		return nil, fmt.Errorf("population %q: neurons must be at least 1, got %d", name, n)
 	}
-	line := 64 / sizeOf[T]()
-	stride := (n + line - 1) / line * line
+	stride := strideFor(n)
 	if stride > maxElements/batch {
 		return nil, fmt.Errorf("population %q: %d trials × %d neurons is too large to address", name, batch, n)
 	}
@@ -84,6 +84,12 @@ func NewPopulation[T Float](name string, batch, n int, p Params) (*Population[T]
 	pop.SetParams(p)
 	return pop, nil
 }
+
+// strideFor returns the row length for n neurons: n rounded up to 64, so
+// every row starts on a cache line and a whole mask word, and the rows of
+// a batch form one contiguous run that a single kernel call can update
+// (see update). The padding neurons see no input and stay at zero.
+func strideFor(n int) int { return (n + 63) &^ 63 }
 
 // maxElements bounds a single state array so that index arithmetic cannot
 // overflow int on any platform Go supports.
@@ -156,11 +162,35 @@ func (p *Population[T]) update(r Range) int {
 	if p.gen != nil {
 		return p.updateGeneral(r)
 	}
+	if r.Lo == 0 && r.Hi == p.N && p.theta >= 0 {
+		return p.updateRows(r.B0, r.B1)
+	}
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
 		off := b * p.Stride
 		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
 		count += leakyUpdate(p.V[off+r.Lo:off+r.Hi], p.I[off+r.Lo:off+r.Hi], p.Iin[off+r.Lo:off+r.Hi], p.alpha, p.beta, p.theta, p.Params.Reset, mask)
+	}
+	return count
+}
+
+// updateRows updates whole trials b0..b1−1, padding included, in one kernel
+// call: with rows a multiple of 64 long, trial b's mask words are exactly
+// words b·Words… of the call's mask. Small populations with large batches
+// (a 200-neuron layer over 256 trials) then cost one call and no ragged
+// tails. The padding neurons have no input and, with θ ≥ 0, never spike
+// from rest; their bits are cleared anyway, so state restored from a
+// damaged checkpoint cannot make neurons past N appear.
+func (p *Population[T]) updateRows(b0, b1 int) int {
+	lo, hi := b0*p.Stride, b1*p.Stride
+	mask := p.Spikes[b0*p.Words : b1*p.Words]
+	count := leakyUpdate(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.alpha, p.beta, p.theta, p.Params.Reset, mask)
+	if tail := uint(p.N & 63); tail != 0 {
+		keep := uint64(1)<<tail - 1
+		for w := p.Words - 1; w < len(mask); w += p.Words {
+			count -= bits.OnesCount64(mask[w] &^ keep)
+			mask[w] &= keep
+		}
 	}
 	return count
 }

@@ -100,3 +100,29 @@ func TestProceduralAllocatesNothing(t *testing.T) {
 		t.Errorf("step allocates %v times", a)
 	}
 }
+
+// TestPaddingNeverSpikes: whole-batch updates run over the padding past N;
+// even with padding state corrupted to fire (as a damaged checkpoint could
+// make it), no spike past N may be reported or counted.
+func TestPaddingNeverSpikes(t *testing.T) {
+	pop, err := NewPopulation[float32]("p", 3, 70, DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := 0; b < pop.Batch; b++ {
+		for i := pop.N; i < pop.Stride; i++ {
+			pop.V[b*pop.Stride+i] = 5
+		}
+		pop.V[b*pop.Stride+3] = 2 // one real spike per trial
+	}
+	count := pop.update(pop.All())
+	pop.finishStep(0, count)
+	if count != pop.Batch {
+		t.Errorf("update counted %d spikes, want %d", count, pop.Batch)
+	}
+	for b := 0; b < pop.Batch; b++ {
+		if ev := pop.Events(b); len(ev) != 1 || ev[0] != 3 {
+			t.Errorf("trial %d: events %v, want [3]", b, ev)
+		}
+	}
+}
