@@ -34,6 +34,6 @@ func Example() {
 	fmt.Printf("%d spikes, %.2f Hz per neuron\n", len(spikes.Events)/3, float64(len(spikes.Events)/3)/(seconds*1000*2))
 	fmt.Printf("V of neuron 0 in trial 0 recorded at %d steps\n", v.Steps)
 	// Output:
-	// 6123 spikes, 3.06 Hz per neuron
+	// 6186 spikes, 3.09 Hz per neuron
 	// V of neuron 0 in trial 0 recorded at 2000 steps
 }

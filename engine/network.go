@@ -21,6 +21,44 @@ type Network[T Float] struct {
 	pool    *pool
 	// phases[i] holds the prepared parallel phases of pops[i].
 	phases []*popPhase[T]
+	// emit holds the prepared parallel emission of the sources.
+	emit *emitPhase[T]
+}
+
+// emitPhase draws the step's input of every TrialSource, split by trial.
+type emitPhase[T Float] struct {
+	sources []TrialSource
+	ranges  [][2]int // trial ranges per worker
+	t       int
+}
+
+func (e *emitPhase[T]) work(w int) {
+	if w >= len(e.ranges) {
+		return
+	}
+	for _, s := range e.sources {
+		s.EmitTrials(e.t, e.ranges[w][0], e.ranges[w][1])
+	}
+}
+
+// prepareEmit splits the trials of the sources that allow it over the
+// threads, when there is enough input for it to pay: about one random
+// draw per input and trial at worst.
+func (n *Network[T]) prepareEmit(threads int) *emitPhase[T] {
+	e := &emitPhase[T]{}
+	batch, work := 0, 0
+	for _, s := range n.sources {
+		if ts, ok := s.(TrialSource); ok {
+			e.sources = append(e.sources, ts)
+			batch = max(batch, s.BatchSize())
+			work += s.BatchSize() * s.Size()
+		}
+	}
+	k := min(threads, batch, max(1, work/minWorkPerThread))
+	for w := 0; w < max(k, 1); w++ {
+		e.ranges = append(e.ranges, [2]int{batch * w / max(k, 1), batch * (w + 1) / max(k, 1)})
+	}
+	return e
 }
 
 // popPhase is the parallel work of one population in one step, prepared
@@ -61,7 +99,10 @@ func (ph *popPhase[T]) work(w int) {
 func NewNetwork[T Float]() *Network[T] { return &Network[T]{} }
 
 // AddSource adds an input source.
-func (n *Network[T]) AddSource(s Source[T]) { n.sources = append(n.sources, s) }
+func (n *Network[T]) AddSource(s Source[T]) {
+	n.sources = append(n.sources, s)
+	n.phases = nil
+}
 
 // AddPopulation adds a population; populations step in the order added.
 func (n *Network[T]) AddPopulation(p *Population[T]) {
@@ -140,7 +181,8 @@ func (n *Network[T]) prepare() {
 	}
 	threads := n.Threads()
 	n.phases = make([]*popPhase[T], len(n.pops))
-	maxRanges := 1
+	n.emit = n.prepareEmit(threads)
+	maxRanges := len(n.emit.ranges)
 	for i, p := range n.pops {
 		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i], ranges: splitRanges(p, threads)}
 		ph.counts = make([]int, len(ph.ranges))
@@ -179,12 +221,28 @@ func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 //     and recorders read s[t].
 func (n *Network[T]) Step() error {
 	t := n.step
+	n.prepare()
+	// Sources that draw trials independently are split over the threads;
+	// the others emit whole.
+	n.emit.t = t
+	if len(n.emit.sources) > 0 {
+		if len(n.emit.ranges) > 1 {
+			n.pool.run(n.emit, len(n.emit.ranges))
+		} else {
+			n.emit.work(0)
+		}
+		for _, s := range n.emit.sources {
+			s.FinishEmit()
+		}
+	}
 	for _, s := range n.sources {
+		if _, ok := s.(TrialSource); ok {
+			continue
+		}
 		if err := s.Emit(t); err != nil {
 			return err
 		}
 	}
-	n.prepare()
 	for _, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)

@@ -105,9 +105,20 @@ func (s *Poisson[T]) Values() []T { return nil }
 // Emitted is the number of spikes emitted so far.
 func (s *Poisson[T]) Emitted() int64 { return s.emitted }
 
-// Emit draws the spikes of step t.
+// Emit draws the spikes of step t for every trial.
 func (s *Poisson[T]) Emit(t int) error {
-	for b := range s.events {
+	s.EmitTrials(t, 0, s.Batch)
+	s.FinishEmit()
+	return nil
+}
+
+// EmitTrials draws the spikes of step t for trials b0..b1−1. Calls for
+// disjoint trial ranges may run concurrently: each trial has its own keyed
+// generator and event list, so the network splits emission over its
+// threads and the spikes do not depend on the split. FinishEmit must follow
+// once every trial of the step is drawn.
+func (s *Poisson[T]) EmitTrials(t, b0, b1 int) {
+	for b := b0; b < b1; b++ {
 		ev := s.events[b][:0]
 		switch {
 		case s.prob <= 0:
@@ -116,12 +127,13 @@ func (s *Poisson[T]) Emit(t int) error {
 				ev = append(ev, int32(j))
 			}
 		default:
-			src := keyedPCG(s.Seed, s.streamKey, uint64(t), uint64(b))
-			// The gap to the next spike is geometric: the number of failures
-			// before a success, floor(log(U)/log(1−p)) with U in (0, 1].
+			hi, lo := pcgKey(s.Seed, s.streamKey, uint64(t), uint64(b))
+			src := normalStream{s: hi ^ lo}
+			// The gap to the next spike is geometric: the number of
+			// failures before a success, floor(log(U)/log(1−p)) with U in
+			// (0, 1). One logarithm per spike, none per silent input.
 			for j := -1; ; {
-				u := 1 - float64(src.Uint64()>>11)*(1.0/(1<<53))
-				gap := math.Floor(math.Log(u) / s.logq)
+				gap := math.Floor(math.Log(src.uniform()) / s.logq)
 				if gap >= float64(s.N-j-1) {
 					break
 				}
@@ -130,9 +142,23 @@ func (s *Poisson[T]) Emit(t int) error {
 			}
 		}
 		s.events[b] = ev
+	}
+}
+
+// FinishEmit adds the step's spikes to the emitted count.
+func (s *Poisson[T]) FinishEmit() {
+	for _, ev := range s.events {
 		s.emitted += int64(len(ev))
 	}
-	return nil
+}
+
+// TrialSource is a source whose trials can be drawn independently and
+// concurrently; the network splits their emission over its threads.
+type TrialSource interface {
+	// EmitTrials prepares step t for trials b0..b1−1.
+	EmitTrials(t, b0, b1 int)
+	// FinishEmit runs once per step after every trial is drawn.
+	FinishEmit()
 }
 
 // Array replays recorded inputs: X holds Steps × Batch × N values. When every
