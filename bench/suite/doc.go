@@ -3,15 +3,18 @@
 // BENCHMARKS.md, so the command and the document are always the same code.
 //
 // The suite has three sections. Ceilings are what the machine can do at all:
-// memory bandwidth at each working-set size (Go's copy, a Go add-to loop and
-// the best kernel's vector add-to loop) and peak multiply-add throughput (each
-// kernel implementation's PeakFMA32 loop). Kernels are the micro-benchmarks of
-// package kernels (LeakyUpdate, LeakyScan, AccumulateRows, MatMul, float32,
-// one thread) for every implementation the CPU has plus a naive plain-loop
-// twin, from L1-sized to DRAM-sized working sets; each is reported as a
-// fraction of its roofline, min(bandwidth/bytes per item, peak/flops per
-// item). Workloads are whole networks stepped by package engine, at one
-// thread and at all threads.
+// memory bandwidth at each working-set size (Go's copy, and each kernel
+// implementation's ReadStream32 and AddStream32 loops) and peak multiply-add
+// throughput (each implementation's PeakFMA32 loop); each ceiling is the best
+// over implementations and repetitions, and the ceilings are measured again
+// between the repetitions of every kernel held to them, so a burst of load
+// on a shared machine cannot leave a kernel above its roof. Kernels are the
+// micro-benchmarks of package kernels (LeakyUpdate, LeakyScan,
+// AccumulateRows, MatMul, float32, one thread) for every implementation the
+// CPU has plus a naive plain-loop twin, from L1-sized to DRAM-sized working
+// sets; each is reported as a fraction of its roofline, min(bandwidth/bytes
+// per item, peak/flops per item). Workloads are whole networks stepped by
+// package engine, at one thread and at all threads.
 //
 // Every figure is the median of several timed repetitions after a warm-up,
 // with its min and max; a figure whose spread (max−min)/median exceeds

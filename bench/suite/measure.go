@@ -50,16 +50,35 @@ func summarize(rates []float64) Stats {
 }
 
 // measure times run, which does iters iterations of perIter items each, and
-// returns the rate in items per second. It first warms up (which also pages
-// in memory and lets the clock ramp) and calibrates iters so that one
-// repetition takes about budget/(reps+1); then it times reps repetitions.
-// When even one iteration is longer than that, it keeps one iteration per
-// repetition and does fewer repetitions (at least minReps) so the item stays
-// near its budget.
-func measure(budget time.Duration, reps int, perIter float64, run func(iters int)) Stats {
+// returns the rate of each repetition in items per second. It first warms up
+// (which also pages in memory and lets the clock ramp) and calibrates iters
+// so that one repetition takes about budget/(reps+1); then it times reps
+// repetitions, calling between (when not nil) after each, which is how
+// ceilings are re-measured in the gaps of a kernel's repetitions. When even
+// one iteration is longer than a repetition's share, it keeps one iteration
+// per repetition and does fewer repetitions (at least minReps) so the item
+// stays near its budget.
+func measure(budget time.Duration, reps int, perIter float64, run func(iters int), between func()) []float64 {
 	const minReps = 3
 	reps = max(reps, minReps)
 	per := budget / time.Duration(reps+1)
+	iters, el := calibrate(per, run)
+	if iters == 1 && el > per {
+		reps = min(reps, max(minReps, int(budget/el)))
+	}
+	rates := make([]float64, 0, reps)
+	for range reps {
+		rates = append(rates, timeRep(perIter, iters, run))
+		if between != nil {
+			between()
+		}
+	}
+	return rates
+}
+
+// calibrate warms run up and returns the number of iterations that takes
+// about per, and how long the last warm-up call took.
+func calibrate(per time.Duration, run func(iters int)) (int, time.Duration) {
 	iters := 1
 	var el time.Duration
 	for {
@@ -80,18 +99,16 @@ func measure(budget time.Duration, reps int, perIter float64, run func(iters int
 	if el > 0 {
 		iters = max(1, int(float64(iters)*float64(per)/float64(el)))
 	}
-	if iters == 1 && el > per {
-		reps = min(reps, max(minReps, int(budget/el)))
+	return iters, el
+}
+
+// timeRep times one repetition of iters iterations and returns its rate.
+func timeRep(perIter float64, iters int, run func(iters int)) float64 {
+	t0 := time.Now()
+	run(iters)
+	sec := time.Since(t0).Seconds()
+	if sec <= 0 {
+		sec = 1e-9
 	}
-	rates := make([]float64, 0, reps)
-	for range reps {
-		t0 := time.Now()
-		run(iters)
-		sec := time.Since(t0).Seconds()
-		if sec <= 0 {
-			sec = 1e-9
-		}
-		rates = append(rates, perIter*float64(iters)/sec)
-	}
-	return summarize(rates)
+	return perIter * float64(iters) / sec
 }

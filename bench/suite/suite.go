@@ -16,7 +16,7 @@ import (
 // SuiteVersion names the suite's content: the items, their sizes, how they
 // are timed and what their units mean. Results of different versions are not
 // comparable, and Compare refuses them. Bump it whenever any of that changes.
-const SuiteVersion = "1"
+const SuiteVersion = "2"
 
 // SchemaID is the $id of schema.json and the "schema" field of every result.
 const SchemaID = "https://leaky.dev/schemas/bench-result-1.json"
@@ -91,7 +91,7 @@ type Figure struct {
 	// SuiteVersion: section/name[/impl]/size[/threads=k].
 	ID      string `json:"id"`
 	Section string `json:"section"`
-	// Name is the ceiling (copy, add-go, add-<impl>, fma-<impl>), the kernel
+	// Name is the ceiling (copy, read-<impl>, add-<impl>, fma-<impl>), the kernel
 	// (LeakyUpdate, …) or the workload (single, ff, scale, cuba, shd).
 	Name string `json:"name"`
 	// Impl is the kernel implementation, for kernel figures.
@@ -213,30 +213,56 @@ func Run(opts Options) (*Result, error) {
 	if opts.Filter != nil {
 		res.Config.Filter = opts.Filter.String()
 	}
-	per := budget / time.Duration(len(all))
+	// Kernel items also time their ceilings between repetitions (a
+	// quarter of a repetition for each of up to three, see prober), so
+	// they count one and a half shares of the budget.
+	per := budget * 2 / time.Duration(2*len(all)+len(kern))
+	pr := newProber(plan, per/time.Duration(reps+1)/4)
 	for i, it := range all {
 		if opts.Progress != nil {
 			opts.Progress(i, len(all), it.fig.ID)
 		}
+		f := it.fig
+		var between func()
+		itemReps := reps
+		switch f.Section {
+		case SectionKernel:
+			b, err := pr.between(res, f)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f.ID, err)
+			}
+			between = b
+		case SectionCeiling:
+			// A ceiling is the best of its repetitions: more, shorter
+			// ones give more chances of catching the machine quiet.
+			itemReps = 2*reps + 1
+		}
 		run, cleanup, err := it.setup()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", it.fig.ID, err)
+			return nil, fmt.Errorf("%s: %w", f.ID, err)
 		}
-		f := it.fig
-		f.Stats = measure(per, reps, it.perIter, run)
+		rates := measure(per, itemReps, it.perIter, run, between)
+		f.Stats = summarize(rates)
 		if cleanup != nil {
 			cleanup()
 		}
 		if it.finish != nil {
 			it.finish(&f)
 		}
+		if f.Section == SectionCeiling {
+			pr.record(len(res.Figures), f.ID, rates)
+		}
 		res.Figures = append(res.Figures, f)
+		if f.Section == SectionKernel {
+			pr.release()
+		}
 		// Give the memory of a DRAM-sized item back before the next one
 		// allocates, so two never coexist.
 		if f.WorkingSet > 64<<20 {
 			runtime.GC()
 		}
 	}
+	pr.close(res)
 	if opts.Progress != nil {
 		opts.Progress(len(all), len(all), "")
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,9 +19,16 @@ import (
 var quickResult = sync.OnceValues(func() (*Result, error) {
 	// One small size of every kernel, the ceilings they need, and the
 	// smallest workload at both thread counts: every section, in seconds.
-	re := regexp.MustCompile(`kernel/.*/(n=1000(/rows=8)?|n=1024/steps=100|64x64x64)$|workload/(single|ff/n=10000/|scale/n=10000/)`)
+	re := regexp.MustCompile(smallKernels + `|workload/(single|ff/n=10000/|scale/n=10000/)`)
 	return Run(Options{Quick: true, Filter: re, TimeBudget: 3 * time.Second, Reps: 3})
 })
+
+// smallKernels selects one small size of every kernel: in-cache working
+// sets, where the ceilings are highest and hardest to measure.
+const smallKernels = `kernel/.*/(n=1000(/rows=8)?|n=1024/steps=100|64x64x64)$`
+
+// sanityRuns counts the runs of TestFractionsAreSane in this process.
+var sanityRuns atomic.Int32
 
 func TestQuickHasEverySection(t *testing.T) {
 	res, err := quickResult()
@@ -30,7 +38,7 @@ func TestQuickHasEverySection(t *testing.T) {
 	var out bytes.Buffer
 	WriteText(&out, res)
 	text := out.String()
-	for _, want := range []string{"cpu: ", "Ceilings (one thread)", "Kernels (float32, one thread)", "Workloads (float32)", "LeakyUpdate", "LeakyScan", "AccumulateRows", "MatMul", "copy", "add-go", "read"} {
+	for _, want := range []string{"cpu: ", "Ceilings (one thread)", "Kernels (float32, one thread)", "Workloads (float32)", "LeakyUpdate", "LeakyScan", "AccumulateRows", "MatMul", "copy", "add-generic", "read-generic", "fma-generic"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("quick output lacks %q:\n%s", want, text)
 		}
@@ -90,8 +98,17 @@ func TestResultValidatesAgainstSchema(t *testing.T) {
 	}
 }
 
+// TestFractionsAreSane checks every kernel figure against the roofline of
+// the ceilings measured in the same run. It must hold on a busy machine too:
+// the ceilings are the best of many repetitions, interleaved with the
+// kernels' (see prober). The first run reads the shared quick result; later
+// ones in the same process (go test -count N) measure afresh, so N runs are
+// N independent checks.
 func TestFractionsAreSane(t *testing.T) {
 	res, err := quickResult()
+	if sanityRuns.Add(1) > 1 {
+		res, err = Run(Options{Quick: true, Filter: regexp.MustCompile(smallKernels), TimeBudget: 2 * time.Second, Reps: 3})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +117,15 @@ func TestFractionsAreSane(t *testing.T) {
 		t.Fatalf("no ceilings measured (peak %v, %d bandwidth sizes)", peak, len(sizes))
 	}
 	kernelsSeen := 0
+	var highest Figure
 	for _, f := range res.Figures {
 		if f.Section != SectionKernel {
 			continue
 		}
 		kernelsSeen++
+		if f.Fraction > highest.Fraction {
+			highest = f
+		}
 		if !(f.Fraction > 0 && f.Fraction <= 1.2) {
 			t.Errorf("%s: %.3g %s is %.0f%% of its %s roof %.3g; want a fraction in (0, 1.2]", f.ID, f.Median, f.Unit, 100*f.Fraction, f.Bound, f.Roof)
 		}
@@ -117,6 +138,7 @@ func TestFractionsAreSane(t *testing.T) {
 			t.Errorf("%s: no ratio to the naive twin", f.ID)
 		}
 	}
+	t.Logf("highest fraction of roof: %s at %.0f%%", highest.ID, 100*highest.Fraction)
 	if kernelsSeen < 4*len(kernels.Available()) {
 		t.Errorf("only %d kernel figures measured", kernelsSeen)
 	}

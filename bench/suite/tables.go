@@ -196,7 +196,7 @@ func Tables(r *Result) []Table {
 			work.Rows = append(work.Rows, []string{f.Name, fmt.Sprint(f.N), fmt.Sprint(f.Threads), Rate(f.Median, f.Unit), spread(f.Stats), rtf})
 		}
 	}
-	ceil.Notes = []string{"copy: Go's copy (bytes read + written); add-go: a Go add-to loop; add-<impl>: that kernel's vector add-to loop (AccumulateRows, one row); read: bytes.Equal over two halves (the Go runtime's vector loads, bytes read); fma-<impl>: independent multiply-add chains (PeakFMA32)."}
+	ceil.Notes = []string{"copy: Go's copy (bytes read + written); read-<impl>: that implementation's ReadStream32, four streams of vector loads into independent sums (bytes read); add-<impl>: its AddStream32, dst += src, AccumulateRows's loop without row indexing (two reads and a write); fma-<impl>: independent multiply-add chains (PeakFMA32). Ceilings are measured up front and again between the repetitions of the kernels held to them; the statistics cover all those repetitions, and the roofs use the best."}
 	kern.Notes = []string{"of roof: median ÷ min(best bandwidth at the working set ÷ bytes per item, peak FMA ÷ flops per item), using the fastest repetition of each ceiling in this run; × naive: over the plain-loop twin at the same size."}
 	work.Notes = []string{"single: the seed notebook's neuron (100 inputs, 5000 steps per run); ff: 1000 Poisson inputs at 5 Hz, stored dense weights (as `leaky run`); scale: the same with procedural weights, so 10^7 neurons fit in memory. Real-time factor: simulated seconds per wall second."}
 	for _, t := range []Table{ceil, kern, work} {
