@@ -150,3 +150,83 @@ func (m *Memory) AddRecorderSteps(name string, steps, batch, width, elem int) er
 	}
 	return m.AddRecorder(name, n, int64(elem))
 }
+
+// PopulationShape is what a general population (NewNeurons) holds beyond
+// the seed form's state, known from a network description before anything
+// is built.
+type PopulationShape struct {
+	// Name identifies the population in errors.
+	Name string
+	// Elem is the bytes per value (4 or 8); Batch and N the trials and
+	// neurons per trial.
+	Elem, Batch, N int
+	// Receptors is the number of input currents (at least 1): each past
+	// the first holds its own I and Iin.
+	Receptors int
+	// Refractory reports whether the neurons hold refractory counters
+	// (int32 per neuron and trial).
+	Refractory bool
+	// DelayDepth is the longest delay in steps into the population (0:
+	// none), DelayedReceptors how many receptors receive delayed input:
+	// each holds a ring of DelayDepth × Batch × N values.
+	DelayDepth, DelayedReceptors int
+}
+
+// AddNeurons adds a general population: the seed form's state
+// (AddPopulation), then the extra receptor currents, refractory counters
+// and delay rings, each laid out like V (padded rows).
+func (m *Memory) AddNeurons(s PopulationShape) error {
+	if err := m.AddPopulation(s.Name, s.Elem, s.Batch, s.N); err != nil {
+		return err
+	}
+	what := fmt.Sprintf("population %q", s.Name)
+	if s.Receptors < 1 || s.DelayDepth < 0 || s.DelayedReceptors < 0 || s.DelayedReceptors > s.Receptors {
+		return fmt.Errorf("%s: %d receptors, %d delayed with depth %d: not a population shape", what, s.Receptors, s.DelayedReceptors, s.DelayDepth)
+	}
+	values := int64(strideFor(s.N)) * int64(s.Batch)
+	extra, err := mulSize(what, 2*int64(s.Receptors-1), values, int64(s.Elem))
+	if err != nil {
+		return err
+	}
+	var refrac int64
+	if s.Refractory {
+		refrac = values * 4
+	}
+	var rings int64
+	if s.DelayDepth > 0 && s.DelayedReceptors > 0 {
+		if int64(s.DelayDepth) > maxElements/values {
+			return fmt.Errorf("%s: a delay of %d steps needs %d × %d values, too many to address; shorten the delays or shrink the population", what, s.DelayDepth, s.DelayDepth, values)
+		}
+		if rings, err = mulSize(what, int64(s.DelayedReceptors), int64(s.DelayDepth), values, int64(s.Elem)); err != nil {
+			return err
+		}
+	}
+	for _, b := range []int64{extra, refrac, rings} {
+		if err := add(what, &m.State, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddSparse adds a sparse projection stored as CSR: per delay group, nIn+1
+// row offsets (int), and for every synapse a target index (int32) and a
+// weight of elem bytes.
+func (m *Memory) AddSparse(name string, elem, nIn int, synapses int64, groups int) error {
+	what := fmt.Sprintf("projection %q", name)
+	if synapses > maxElements {
+		return fmt.Errorf("%s: %d synapses is more than the %d one array can address", what, synapses, maxElements)
+	}
+	perSynapse, err := mulSize(what, synapses, 4+int64(elem))
+	if err != nil {
+		return err
+	}
+	offsets, err := mulSize(what, int64(max(groups, 1)), int64(nIn)+1, 8)
+	if err != nil {
+		return err
+	}
+	if err := add(what, &m.Weights, perSynapse); err != nil {
+		return err
+	}
+	return add(what, &m.Weights, offsets)
+}

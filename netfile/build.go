@@ -25,12 +25,40 @@ type Net[T engine.Float] struct {
 	Traces map[string]map[string]*engine.Trace[T]
 }
 
-// Build builds the network f describes. Random draws are keyed by the run
-// seed and by position in the file: population i's initial V uses stream
-// i, source i's Poisson spikes stream i, and projection k's connectivity
-// and weights stream k, so a network built in Go with the same streams is
-// identical bit for bit.
+// Build builds the network f describes, with in-memory recorders (Spikes,
+// Traces) for what its recorders ask.
 func Build[T engine.Float](f *File) (*Net[T], error) {
+	n, err := BuildNetwork[T](f)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range f.Recordings() {
+		pop := n.Pops[r.Pop]
+		if r.Spikes {
+			n.Spikes[pop.Name] = engine.NewSpikeRecorder(pop)
+			n.Net.AddRecorder(n.Spikes[pop.Name])
+			continue
+		}
+		if n.Traces[pop.Name] == nil {
+			n.Traces[pop.Name] = map[string]*engine.Trace[T]{}
+		}
+		tr, err := engine.NewTrace(pop, r.Var, r.Neurons)
+		if err != nil {
+			return nil, f.errorf("recorders of %q: %w", pop.Name, err)
+		}
+		n.Traces[pop.Name][r.VarName] = tr
+		n.Net.AddRecorder(tr)
+	}
+	return n, nil
+}
+
+// BuildNetwork builds the network f describes without recorders, for a
+// caller that records in its own way (leaky run streams to files). Random
+// draws are keyed by the run seed and by position in the file: population
+// i's initial V uses stream i, source i's Poisson spikes stream i, and
+// projection k's connectivity and weights stream k, so a network built in
+// Go with the same streams is identical bit for bit.
+func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 	dt, batch, seed := *f.Run.Dt, *f.Run.Batch, f.Run.Seed
 	n := &Net[T]{File: f, Net: engine.NewNetwork[T](), Spikes: map[string]*engine.SpikeRecorder[T]{}, Traces: map[string]map[string]*engine.Trace[T]{}}
 	for i, p := range f.Populations {
@@ -77,30 +105,6 @@ func Build[T engine.Float](f *File) (*Net[T], error) {
 			return nil, f.errorf("projections[%d]: %w", k, err)
 		}
 		n.Projections = append(n.Projections, pr)
-	}
-	for i, rec := range f.Recorders {
-		pop := n.Pops[f.population(rec.Population)]
-		for _, v := range rec.Vars {
-			if v == "spikes" {
-				if n.Spikes[pop.Name] == nil {
-					n.Spikes[pop.Name] = engine.NewSpikeRecorder(pop)
-					n.Net.AddRecorder(n.Spikes[pop.Name])
-				}
-				continue
-			}
-			if n.Traces[pop.Name] == nil {
-				n.Traces[pop.Name] = map[string]*engine.Trace[T]{}
-			}
-			if n.Traces[pop.Name][v] != nil {
-				return nil, f.errorf("recorders[%d].vars: %s of %q is already recorded", i, v, pop.Name)
-			}
-			tr, err := engine.NewTrace(pop, varNames[v], rec.Neurons)
-			if err != nil {
-				return nil, f.errorf("recorders[%d]: %w", i, err)
-			}
-			n.Traces[pop.Name][v] = tr
-			n.Net.AddRecorder(tr)
-		}
 	}
 	return n, nil
 }

@@ -87,6 +87,7 @@ func (f *File) check() error {
 			return err
 		}
 	}
+	recorded := map[string]bool{}
 	for i, rec := range f.Recorders {
 		at := fmt.Sprintf("recorders[%d]", i)
 		pi := f.population(rec.Population)
@@ -103,6 +104,13 @@ func (f *File) check() error {
 			if _, ok := varNames[v]; !ok {
 				return fmt.Errorf("%s.vars[%d]: unknown variable %q (want spikes, v, isyn or iinp)", at, k, v)
 			}
+			// Spikes listed twice are recorded once; a state variable
+			// twice would write one file twice.
+			key := rec.Population + "/" + v
+			if v != "spikes" && recorded[key] {
+				return fmt.Errorf("%s.vars[%d]: %s of %q is already recorded", at, k, v, rec.Population)
+			}
+			recorded[key] = true
 		}
 		for k, n := range rec.Neurons {
 			if n < 0 || n >= f.Populations[pi].Size {

@@ -1,0 +1,235 @@
+package netfile
+
+import (
+	"fmt"
+	"math"
+
+	"leaky/engine"
+	"leaky/npy"
+)
+
+// Recording is one thing a network file asks to record: a population's
+// spikes, or one state variable of some of its neurons.
+type Recording struct {
+	// Pop is the population's index in the file.
+	Pop int
+	// Spikes is set for spike recording; otherwise Var (named VarName)
+	// of Neurons (nil: all) is recorded.
+	Spikes  bool
+	Var     engine.Var
+	VarName string
+	Neurons []int
+}
+
+// Recordings lists what the file's recorders ask for, in file order, with
+// a population's spikes once however often they are listed. Build records
+// them in memory; leaky run streams them to files.
+func (f *File) Recordings() []Recording {
+	var out []Recording
+	spikes := map[int]bool{}
+	for _, rec := range f.Recorders {
+		pi := f.population(rec.Population)
+		for _, v := range rec.Vars {
+			if v == "spikes" {
+				if !spikes[pi] {
+					spikes[pi] = true
+					out = append(out, Recording{Pop: pi, Spikes: true, VarName: v})
+				}
+				continue
+			}
+			out = append(out, Recording{Pop: pi, Var: varNames[v], VarName: v, Neurons: rec.Neurons})
+		}
+	}
+	return out
+}
+
+// DataFile is a .npy file a network file refers to.
+type DataFile struct {
+	// Key is the key path naming it, e.g. projections[2].synapses.pre.
+	Key string
+	// Path is the file, resolved against the network file's directory.
+	Path string
+}
+
+// DataFiles lists the .npy files the network refers to, in file order, so
+// that a description of the run can cover their contents.
+func (f *File) DataFiles() []DataFile {
+	var out []DataFile
+	add := func(key, p string) {
+		if p != "" {
+			out = append(out, DataFile{Key: key, Path: f.resolve(p)})
+		}
+	}
+	for i, s := range f.Sources {
+		if s.Array != nil {
+			add(fmt.Sprintf("sources[%d].array.file", i), s.Array.File)
+		}
+	}
+	for k, p := range f.Projections {
+		at := fmt.Sprintf("projections[%d]", k)
+		if p.Weight != nil {
+			add(at+".weight.file", p.Weight.File)
+		}
+		if s := p.Synapses; s != nil {
+			add(at+".synapses.pre", s.Pre)
+			add(at+".synapses.post", s.Post)
+			add(at+".synapses.weight", s.Weight)
+			add(at+".synapses.delay", s.Delay)
+		}
+	}
+	return out
+}
+
+// Memory estimates what the network holds in memory once built, from the
+// file and the shapes in the headers of its .npy files, before anything
+// large is allocated: every population's state (extra receptors,
+// refractory counters, delay rings), dense weights, sparse projections'
+// CSR arrays (the expected synapse count plus four standard deviations for
+// random ones), sources' inputs, and in-memory recorders when inMemory is
+// set (leaky run streams them instead and adds its own buffers). elem is 4
+// or 8 bytes per value.
+func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
+	var m engine.Memory
+	steps, batch := *f.Run.Steps, *f.Run.Batch
+	// Delay depth and delayed receptors per population, from the
+	// projections' delay keys. A per-synapse delay file would have to be
+	// read to know its longest delay, so its ring is not counted.
+	depth := make([]int, len(f.Populations))
+	delayed := make([]map[string]bool, len(f.Populations))
+	for _, p := range f.Projections {
+		ti := f.population(p.Target)
+		if p.Delay == 0 {
+			continue
+		}
+		depth[ti] = max(depth[ti], p.Delay)
+		if delayed[ti] == nil {
+			delayed[ti] = map[string]bool{}
+		}
+		r := p.Receptor
+		if r == "" {
+			r = f.receptorNames(ti)[0]
+		}
+		delayed[ti][r] = true
+	}
+	for i, p := range f.Populations {
+		np, err := f.neuron(i)
+		if err != nil {
+			return m, err
+		}
+		s := engine.PopulationShape{
+			Name: p.Name, Elem: elem, Batch: batch, N: p.Size, Receptors: len(np.TauSyn),
+			Refractory: np.Kind == engine.KindLIF && np.Refractory > 1,
+			DelayDepth: depth[i], DelayedReceptors: len(delayed[i]),
+		}
+		if err := m.AddNeurons(s); err != nil {
+			return m, fmt.Errorf("populations[%d]: %w", i, err)
+		}
+	}
+	for i, s := range f.Sources {
+		at := fmt.Sprintf("sources[%d]", i)
+		if s.Poisson != nil {
+			// One spike list per trial that can hold every input.
+			if err := m.AddInput(s.Name, int64(batch)*int64(s.Poisson.Size), 4); err != nil {
+				return m, fmt.Errorf("%s: %w", at, err)
+			}
+			continue
+		}
+		shape, err := npy.ReadShape(f.resolve(s.Array.File))
+		if err != nil {
+			return m, fmt.Errorf("%s.array.file: %w", at, err)
+		}
+		n := int64(1)
+		for _, d := range shape {
+			n = satMul(n, int64(d))
+		}
+		if len(shape) == 2 {
+			n = satMul(n, int64(batch))
+		}
+		// Read decodes to float64 and the source keeps T: both live at
+		// the peak.
+		if err := m.AddInput(s.Name, n, 8+int64(elem)); err != nil {
+			return m, fmt.Errorf("%s: %w", at, err)
+		}
+	}
+	for k, p := range f.Projections {
+		at := fmt.Sprintf("projections[%d]", k)
+		ti := f.population(p.Target)
+		nIn := f.presynapticSize(p.Source)
+		nOut := f.Populations[ti].Size
+		switch {
+		case p.Type == "dense":
+			if err := m.AddWeights(p.Name, elem, nIn, nOut); err != nil {
+				return m, fmt.Errorf("%s: %w", at, err)
+			}
+		case p.P != nil:
+			pairs := float64(nIn) * float64(nOut)
+			if p.Source == p.Target && p.Autapses != nil && !*p.Autapses {
+				pairs -= float64(min(nIn, nOut))
+			}
+			mean := *p.P * pairs
+			syn := math.Min(pairs, math.Ceil(mean+4*math.Sqrt(mean*(1-*p.P))))
+			if err := m.AddSparse(p.Name, elem, nIn, int64(math.Min(syn, math.MaxInt64/2)), 1); err != nil {
+				return m, fmt.Errorf("%s: %w", at, err)
+			}
+		default:
+			shape, err := npy.ReadShape(f.resolve(p.Synapses.Pre))
+			if err != nil {
+				return m, fmt.Errorf("%s.synapses.pre: %w", at, err)
+			}
+			n := int64(1)
+			for _, d := range shape {
+				n = satMul(n, int64(d))
+			}
+			// Per-synapse delays split the synapses into groups of one
+			// delay each; their number is unknown until the file is read,
+			// so one group is counted.
+			if err := m.AddSparse(p.Name, elem, nIn, n, 1); err != nil {
+				return m, fmt.Errorf("%s: %w", at, err)
+			}
+		}
+	}
+	if inMemory {
+		for _, r := range f.Recordings() {
+			pop := f.Populations[r.Pop]
+			if r.Spikes {
+				// Per-step counts; the spikes themselves grow as they come.
+				if err := m.AddRecorder(pop.Name+"/spikes", int64(steps), 8); err != nil {
+					return m, err
+				}
+				continue
+			}
+			width := pop.Size
+			if r.Neurons != nil {
+				width = len(r.Neurons)
+			}
+			if err := m.AddRecorderSteps(pop.Name+"/"+r.VarName, steps, batch, width, elem); err != nil {
+				return m, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// satMul multiplies non-negative sizes, saturating instead of overflowing,
+// so that a huge shape reaches the estimate's own overflow check.
+func satMul(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// presynapticSize is the size of the population or source called name.
+func (f *File) presynapticSize(name string) int {
+	if i := f.population(name); i >= 0 {
+		return f.Populations[i].Size
+	}
+	s := f.Sources[f.source(name)]
+	if s.Poisson != nil {
+		return s.Poisson.Size
+	}
+	if shape, err := npy.ReadShape(f.resolve(s.Array.File)); err == nil && len(shape) > 0 {
+		return shape[len(shape)-1]
+	}
+	return 0
+}
