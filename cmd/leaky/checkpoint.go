@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -98,34 +100,37 @@ func fileDigest(path string) (string, error) {
 // rowsCounter names the checkpoint counter holding the rows of an output.
 func rowsCounter(file string) string { return "rows/" + file }
 
-// longRun carries a run's checkpoint state: what it saves beside the
-// network, and where a resumed run starts.
+// longRun carries a run's checkpoint state — what it saves beside the
+// network, and where a resumed run starts — and drives the run: one
+// implementation for feed-forward and network runs.
 type longRun[T engine.Float] struct {
 	o      *runOptions
+	steps  int // the whole run's steps
 	path   string
 	desc   checkpoint.Description
 	header *checkpoint.Header // of the checkpoint resumed from, or nil
 	start  int                // first step to run
 	net    *engine.Network[T]
-	fig    *figureRecorder[T]
-	spikes *engine.StreamSpikes[T]
+	figs   []*figureRecorder[T]
+	spikes []spikeStream[T]
 	out    *outputs
-	// figSteps and figNeurons hold the figure's raster as int64 while a
-	// checkpoint is written or read, since checkpoints hold no []int.
-	figSteps, figNeurons []int64
 }
 
-// newLongRun prepares checkpoints for a run; when resuming, it reads and
-// checks the checkpoint's header against the flags before any output file
-// is touched.
-func newLongRun[T engine.Float](o *runOptions) (*longRun[T], error) {
-	lr := &longRun[T]{o: o, path: o.checkpointPath()}
+// spikeStream is a spike recorder and the checkpoint counter holding its
+// spike count.
+type spikeStream[T engine.Float] struct {
+	counter string
+	s       *engine.StreamSpikes[T]
+}
+
+// newLongRun prepares checkpoints for a run of steps steps described by
+// desc; when resuming, it reads and checks the checkpoint's header before
+// any output file is touched.
+func newLongRun[T engine.Float](o *runOptions, desc checkpoint.Description, steps int, net *engine.Network[T]) (*longRun[T], error) {
+	lr := &longRun[T]{o: o, steps: steps, path: o.checkpointPath(), desc: desc, net: net}
+	lr.out = &outputs{open: lr.createOutput}
 	if o.long.every < 0 {
 		return nil, badInput(fmt.Errorf("--checkpoint-every %d: want 0 (only on interruption) or a positive number of steps", o.long.every))
-	}
-	var err error
-	if lr.desc, err = o.describe(); err != nil {
-		return nil, badInput(err)
 	}
 	if o.long.resume == "" {
 		return lr, nil
@@ -137,8 +142,8 @@ func newLongRun[T engine.Float](o *runOptions) (*longRun[T], error) {
 	if err := h.Matches(engine.Version, lr.desc); err != nil {
 		return nil, badInput(fmt.Errorf("--resume: checkpoint %s %w; run with the flags that wrote it", o.long.resume, err))
 	}
-	if s := h.Step(); s < 0 || s > int64(o.steps) {
-		return nil, badInput(fmt.Errorf("--resume: checkpoint %s is at step %d, outside the run's 0..%d", o.long.resume, s, o.steps))
+	if s := h.Step(); s < 0 || s > int64(steps) {
+		return nil, badInput(fmt.Errorf("--resume: checkpoint %s is at step %d, outside the run's 0..%d", o.long.resume, s, steps))
 	}
 	lr.header, lr.start = h, int(h.Step())
 	return lr, nil
@@ -170,76 +175,84 @@ func (lr *longRun[T]) createOutput(path, dtype string, trailing ...int) (*npy.Wr
 	return npy.Create(path, dtype, trailing...)
 }
 
-// attach gives the long run the parts it saves beside the network.
-func (lr *longRun[T]) attach(net *engine.Network[T], fig *figureRecorder[T], spikes *engine.StreamSpikes[T], out *outputs) {
-	lr.net, lr.fig, lr.spikes, lr.out = net, fig, spikes, out
+// streamTrace records v of pop's neurons (nil: all) into the .npy file at
+// path as the run goes.
+func (lr *longRun[T]) streamTrace(pop *engine.Population[T], v engine.Var, neurons []int, path string) error {
+	width := pop.N
+	if neurons != nil {
+		width = len(neurons)
+	}
+	w, err := lr.out.create(path, engine.DType[T](), pop.Batch, width)
+	if err != nil {
+		return err
+	}
+	tr, err := engine.NewStreamTrace(pop, v, neurons, sinkFor[T](w))
+	if err != nil {
+		return badInput(err)
+	}
+	lr.out.check = append(lr.out.check, tr.Err)
+	lr.net.AddRecorder(tr)
+	return nil
 }
 
-// runState is the network plus the figure's data, saved and restored as
+// streamSpikes records pop's spikes into the .npy file at path as the run
+// goes; counter names its spike count in checkpoints.
+func (lr *longRun[T]) streamSpikes(pop *engine.Population[T], path, counter string) error {
+	w, err := lr.out.create(path, "int64", 3)
+	if err != nil {
+		return err
+	}
+	s, err := engine.NewStreamSpikes(pop, 0, w.WriteInt64)
+	if err != nil {
+		return err
+	}
+	lr.out.check = append(lr.out.check, s.Err)
+	lr.net.AddRecorder(s)
+	lr.spikes = append(lr.spikes, spikeStream[T]{counter, s})
+	return nil
+}
+
+// addFigure records what a population's part of the figure shows.
+func (lr *longRun[T]) addFigure(f *figureRecorder[T]) {
+	lr.net.AddRecorder(f)
+	lr.figs = append(lr.figs, f)
+}
+
+// runState is the network plus the figures' data, saved and restored as
 // one.
 type runState[T engine.Float] struct{ lr *longRun[T] }
 
 func (s runState[T]) StateVars() []engine.StateVar {
-	f := s.lr.fig
-	return append(s.lr.net.StateVars(),
-		engine.StateVar{Name: "figure/v", Data: f.v},
-		engine.StateVar{Name: "figure/isyn", Data: f.isyn},
-		engine.StateVar{Name: "figure/iinp", Data: f.iinp},
-		engine.StateVar{Name: "figure/counts", Data: f.counts},
-		engine.StateVar{Name: "figure/raster_steps", Data: s.lr.figSteps},
-		engine.StateVar{Name: "figure/raster_neurons", Data: s.lr.figNeurons},
-		engine.StateVar{Name: "figure/last_spikes", Data: &f.lastSpikes},
-	)
+	vars := s.lr.net.StateVars()
+	for _, f := range s.lr.figs {
+		vars = append(vars, f.stateVars()...)
+	}
+	return vars
 }
 
 func (s runState[T]) Restored() { s.lr.net.Restored() }
 
-// restore loads the checkpoint being resumed into the network, the figure
-// and the spike stream. The figure's slices are sized from the header
-// first, within the bounds the figure keeps, so their lengths match.
+// restore loads the checkpoint being resumed into the network, the figures
+// and the spike streams. The figures' slices are sized from the header
+// first, so their lengths match.
 func (lr *longRun[T]) restore() error {
 	if lr.header == nil {
 		return nil
 	}
-	f := lr.fig
-	size := func(name string, limit int) (int, error) {
-		for _, v := range lr.header.Vars {
-			if v.Name == name {
-				if v.Len < 0 || v.Len > int64(limit) {
-					return 0, badInput(fmt.Errorf("--resume: checkpoint %s holds %d values of %s, more than the %d the figure keeps", lr.o.long.resume, v.Len, name, limit))
-				}
-				return int(v.Len), nil
-			}
+	for _, f := range lr.figs {
+		if err := f.sizeFrom(lr.header, lr.o.long.resume); err != nil {
+			return badInput(fmt.Errorf("--resume: %w", err))
 		}
-		return 0, badInput(fmt.Errorf("--resume: checkpoint %s lacks %s", lr.o.long.resume, name))
 	}
-	n, err := size("figure/v", f.maxSteps)
-	if err != nil {
-		return err
-	}
-	f.v, f.isyn, f.iinp = make([]float64, n, f.maxSteps), make([]float64, n, f.maxSteps), make([]float64, n, f.maxSteps)
-	if n, err = size("figure/counts", f.maxSteps); err != nil {
-		return err
-	}
-	f.counts = make([]int64, n, f.maxSteps)
-	if n, err = size("figure/raster_steps", rasterMaxSpikes); err != nil {
-		return err
-	}
-	lr.figSteps, lr.figNeurons = make([]int64, n), make([]int64, n)
 	if _, err := checkpoint.Load(lr.o.long.resume, runState[T]{lr}, engine.Version, lr.desc); err != nil {
 		return badInput(fmt.Errorf("--resume: %w", err))
 	}
-	f.steps, f.neurons = make([]int, n), make([]int, n)
-	for i := range n {
-		f.steps[i], f.neurons[i] = int(lr.figSteps[i]), int(lr.figNeurons[i])
-	}
-	lr.figSteps, lr.figNeurons = nil, nil
-	if lr.spikes != nil {
-		c, ok := lr.header.Counter("spikes/count")
+	for _, sp := range lr.spikes {
+		c, ok := lr.header.Counter(sp.counter)
 		if !ok || c < 0 {
-			return badInput(fmt.Errorf("--resume: checkpoint %s lacks a valid spike count", lr.o.long.resume))
+			return badInput(fmt.Errorf("--resume: checkpoint %s lacks a valid %s", lr.o.long.resume, sp.counter))
 		}
-		lr.spikes.Count = c
+		sp.s.Count = c
 	}
 	return nil
 }
@@ -249,11 +262,11 @@ func (lr *longRun[T]) restore() error {
 // row counts, so the checkpoint never claims rows the disk lacks.
 func (lr *longRun[T]) save() error {
 	var counters []checkpoint.Counter
-	if lr.spikes != nil {
-		if err := lr.spikes.Flush(); err != nil {
+	for _, sp := range lr.spikes {
+		if err := sp.s.Flush(); err != nil {
 			return err
 		}
-		counters = append(counters, checkpoint.Counter{Name: "spikes/count", Value: lr.spikes.Count})
+		counters = append(counters, checkpoint.Counter{Name: sp.counter, Value: sp.s.Count})
 	}
 	if err := lr.out.err(); err != nil {
 		return err
@@ -265,12 +278,6 @@ func (lr *longRun[T]) save() error {
 		}
 		counters = append(counters, checkpoint.Counter{Name: rowsCounter(filepath.Base(w.Path())), Value: rows})
 	}
-	f := lr.fig
-	lr.figSteps, lr.figNeurons = make([]int64, len(f.steps)), make([]int64, len(f.neurons))
-	for i := range f.steps {
-		lr.figSteps[i], lr.figNeurons[i] = int64(f.steps[i]), int64(f.neurons[i])
-	}
-	defer func() { lr.figSteps, lr.figNeurons = nil, nil }()
 	if dir := filepath.Dir(lr.path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("--checkpoint %s: %w", lr.path, err)
@@ -279,11 +286,67 @@ func (lr *longRun[T]) save() error {
 	return checkpoint.Save(lr.path, runState[T]{lr}, engine.Version, lr.desc, counters)
 }
 
+// run restores the checkpoint being resumed, then steps the network to the
+// end of the run, saving checkpoints when due and stopping early when the
+// streams fail. A SIGINT or SIGTERM — or ctx cancelled with a signal as
+// its cause — stops it at the end of a step, saves a checkpoint and writes
+// the interrupted summary.json, and the error carries the exit status. On
+// success every output is final; the caller writes the figure and summary.
+func (lr *longRun[T]) run(ctx context.Context, stderr io.Writer, mem engine.Memory) (time.Duration, error) {
+	if err := lr.restore(); err != nil {
+		return 0, err
+	}
+	sigCtx, caught, stopSignals := interruptible(ctx)
+	defer stopSignals()
+	ctx, cancel := context.WithCancel(sigCtx)
+	defer cancel()
+	bar := newRunProgress(stderr, lr.steps)
+	var streamErr, saveErr error
+	start := time.Now()
+	runErr := lr.net.Run(ctx, lr.steps-lr.start, func(done int) {
+		step := lr.start + done
+		bar.update(step)
+		// Check the streams now and then: a full disk should stop the run,
+		// not let it compute hours of results that cannot be written.
+		if step%256 == 0 || step == lr.steps {
+			if streamErr = lr.out.err(); streamErr != nil {
+				cancel()
+				return
+			}
+		}
+		if saveErr == nil && lr.due(done) {
+			if saveErr = lr.save(); saveErr != nil {
+				cancel()
+			}
+		}
+	})
+	wall := time.Since(start)
+	bar.finish()
+	switch {
+	case streamErr != nil:
+		return wall, streamErr
+	case saveErr != nil:
+		return wall, saveErr
+	}
+	if sig := caught(); sig != nil && errors.Is(runErr, engine.ErrInterrupted) {
+		return wall, lr.interrupted(sig, mem, wall)
+	}
+	if runErr != nil {
+		return wall, runErr
+	}
+	for _, sp := range lr.spikes {
+		if err := sp.s.Flush(); err != nil {
+			return wall, err
+		}
+	}
+	return wall, lr.out.closeAll()
+}
+
 // due reports whether a periodic checkpoint falls after done steps of
 // this invocation.
 func (lr *longRun[T]) due(done int) bool {
 	step := lr.start + done
-	return lr.o.long.every > 0 && step%lr.o.long.every == 0 && step < lr.o.steps
+	return lr.o.long.every > 0 && step%lr.o.long.every == 0 && step < lr.steps
 }
 
 // interruptedSummary is summary.json for a run stopped by a signal.
@@ -328,7 +391,7 @@ func (lr *longRun[T]) interrupted(sig os.Signal, mem engine.Memory, wall time.Du
 	}
 	s := interruptedSummary{
 		Leaky: engine.Version, Interrupted: true, Signal: sig.String(),
-		StepReached: lr.net.StepIndex(), Steps: lr.o.steps,
+		StepReached: lr.net.StepIndex(), Steps: lr.steps,
 		Checkpoint: lr.path, Resume: "leaky run --resume " + lr.path + " (with the same flags)",
 		PartFiles: parts, Memory: memoryReport(mem), WallSeconds: wall.Seconds(),
 	}

@@ -163,18 +163,22 @@ var (
 // errTooLarge marks a run refused by checkLimits.
 var errTooLarge = errors.New("run too large")
 
+// limitHints say what to change when a run does not fit: in memory, and
+// on disk.
+type limitHints struct{ memory, disk string }
+
 // checkLimits refuses a run whose memory estimate exceeds the memory
-// available, or whose output would not fit on the disk holding outDir,
-// saying what to change; force skips both checks.
-func checkLimits(m engine.Memory, s runSize, outDir string, force bool) error {
+// available, or whose output (disk bytes) would not fit on the disk
+// holding outDir, saying what to change; force skips both checks.
+func checkLimits(m engine.Memory, disk float64, hints limitHints, outDir string, force bool) error {
 	if force {
 		return nil
 	}
 	if avail, source, ok := memoryLimit(meminfoPath, cgroupMaxPath, cgroupCurrentPath); ok && m.Total() > avail {
-		return badInput(fmt.Errorf("%w: the run needs about %s of memory (state %s = %.0f bytes per neuron × %d neurons, weights %s, inputs %s, recorders %s) but only %s is available (%s); %suse fewer --neurons, a smaller --batch or --n-inputs, float32, or --force to try anyway",
+		return badInput(fmt.Errorf("%w: the run needs about %s of memory (state %s = %.0f bytes per neuron × %d neurons, weights %s, inputs %s, recorders %s) but only %s is available (%s); %s, or --force to try anyway",
 			errTooLarge, formatBytes(float64(m.Total())), formatBytes(float64(m.State)), m.StatePerNeuron(), m.Neurons,
 			formatBytes(float64(m.Weights)), formatBytes(float64(m.Inputs)), formatBytes(float64(m.Recorders)),
-			formatBytes(float64(avail)), source, weightsHint(m, s)))
+			formatBytes(float64(avail)), source, hints.memory))
 	}
 	// The output directory may not exist yet: ask about the nearest
 	// directory that does, which is on the disk it will be created on.
@@ -188,9 +192,9 @@ func checkLimits(m engine.Memory, s runSize, outDir string, force bool) error {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err == nil {
 		free := float64(st.Bavail) * float64(st.Bsize)
-		if need := diskBytes(s); need > free {
-			return badInput(fmt.Errorf("%w: the output needs about %s on disk but %s has %s free; record less (--record, --record-neurons subsets), fewer --steps, or --force to try anyway",
-				errTooLarge, formatBytes(need), outDir, formatBytes(free)))
+		if disk > free {
+			return badInput(fmt.Errorf("%w: the output needs about %s on disk but %s has %s free; %s, or --force to try anyway",
+				errTooLarge, formatBytes(disk), outDir, formatBytes(free), hints.disk))
 		}
 	}
 	return nil
@@ -209,11 +213,7 @@ func weightsHint(m engine.Memory, s runSize) string {
 // refuses it, before the network is allocated, when it exceeds what the
 // machine has (unless --force). The estimate goes into summary.json.
 func checkRunLimits[T engine.Float](o *runOptions, spikes bool, traces int, subset []int) (engine.Memory, error) {
-	var z T
-	elem := 8
-	if any(z) == any(float32(0)) {
-		elem = 4
-	}
+	elem := elemSize[T]()
 	width := o.neurons
 	if subset != nil {
 		width = len(subset)
@@ -230,7 +230,20 @@ func checkRunLimits[T engine.Float](o *runOptions, spikes bool, traces int, subs
 	if err != nil {
 		return m, badInput(fmt.Errorf("%w; use fewer --neurons, --n-inputs, --batch or --steps", err))
 	}
-	return m, checkLimits(m, s, o.out, o.long.force)
+	hints := limitHints{
+		memory: weightsHint(m, s) + "use fewer --neurons, a smaller --batch or --n-inputs, float32",
+		disk:   "record less (--record, --record-neurons subsets), fewer --steps",
+	}
+	return m, checkLimits(m, diskBytes(s), hints, o.out, o.long.force)
+}
+
+// elemSize is the bytes of one value of T.
+func elemSize[T engine.Float]() int {
+	var z T
+	if any(z) == any(float32(0)) {
+		return 4
+	}
+	return 8
 }
 
 // npyStreamBuffer is what one streaming .npy writer holds in memory: its

@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"leaky/engine"
 	"leaky/figure"
@@ -75,6 +74,13 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
+	return cmdRunContext(context.Background(), args, stdout, stderr)
+}
+
+// cmdRunContext is leaky run under ctx: cancelling ctx with an
+// interruptCause interrupts the run as that signal would (checkpoint,
+// summary, exit status), which is how tests stop a run at a chosen step.
+func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := newRunFlags(&o)
 	fs.SetOutput(io.Discard)
@@ -93,7 +99,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	if o.net != "" {
-		if err := runNet(&o, stdout); err != nil {
+		if err := runNet(ctx, &o, stdout, stderr); err != nil {
 			if st, ok := interruptStatus(err); ok {
 				fmt.Fprintf(stderr, "leaky: %v\n", err)
 				return st
@@ -105,9 +111,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch o.dtype {
 	case "float32":
-		err = simulate[float32](&o, stdout, stderr)
+		err = simulate[float32](ctx, &o, stdout, stderr)
 	case "float64":
-		err = simulate[float64](&o, stdout, stderr)
+		err = simulate[float64](ctx, &o, stdout, stderr)
 	default:
 		err = badInput(fmt.Errorf("--dtype %q: want float32 or float64", o.dtype))
 	}
@@ -389,7 +395,7 @@ type summary struct {
 }
 
 // simulate runs leaky run in precision T.
-func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err error) {
+func simulate[T engine.Float](ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err error) {
 	params, err := o.validate()
 	if err != nil {
 		return badInput(err)
@@ -446,97 +452,32 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return badInput(fmt.Errorf("--out %s: %w", o.out, err))
 	}
-	lr, err := newLongRun[T](o)
+	desc, err := o.describe()
+	if err != nil {
+		return badInput(err)
+	}
+	lr, err := newLongRun(o, desc, o.steps, ff.Net)
 	if err != nil {
 		return err
 	}
-	out := newOutputs()
-	out.open = lr.createOutput
-	defer out.abort() // removes temporary files unless everything was closed
-	width := o.neurons
-	if subset != nil {
-		width = len(subset)
-	}
+	defer lr.out.abort() // removes temporary files unless everything was closed
 	var recorded []string
 	for _, v := range rec.vars {
-		w, err := out.create(filepath.Join(o.out, v.String()+".npy"), engine.DType[T](), o.batch, width)
-		if err != nil {
+		if err := lr.streamTrace(ff.Pop, v, subset, filepath.Join(o.out, v.String()+".npy")); err != nil {
 			return err
 		}
-		tr, err := engine.NewStreamTrace(ff.Pop, v, subset, sinkFor[T](w))
-		if err != nil {
-			return badInput(err)
-		}
-		out.check = append(out.check, tr.Err)
-		ff.Net.AddRecorder(tr)
 		recorded = append(recorded, v.String())
 	}
-	var spikes *engine.StreamSpikes[T]
 	if rec.spikes {
-		w, err := out.create(filepath.Join(o.out, "spikes.npy"), "int64", 3)
-		if err != nil {
+		if err := lr.streamSpikes(ff.Pop, filepath.Join(o.out, "spikes.npy"), "spikes/count"); err != nil {
 			return err
 		}
-		if spikes, err = engine.NewStreamSpikes(ff.Pop, 0, w.WriteInt64); err != nil {
-			return err
-		}
-		out.check = append(out.check, spikes.Err)
-		ff.Net.AddRecorder(spikes)
 		recorded = append(recorded, "spikes")
 	}
-	fig := newFigureRecorder(ff.Pop, o.figureNeuron, o.steps)
-	ff.Net.AddRecorder(fig)
-	lr.attach(ff.Net, fig, spikes, out)
-	if err := lr.restore(); err != nil {
-		return err
-	}
-
-	sigCtx, caught, stopSignals := interruptible(context.Background())
-	defer stopSignals()
-	ctx, cancel := context.WithCancel(sigCtx)
-	defer cancel()
-	bar := newRunProgress(stderr, o.steps)
-	var streamErr error
-	progress := func(done int) {
-		bar.update(done)
-		// Check the streams now and then: a full disk should stop the run,
-		// not let it compute hours of results that cannot be written.
-		if done%256 == 0 || done == o.steps {
-			if streamErr = out.err(); streamErr != nil {
-				cancel()
-			}
-		}
-	}
-	start := time.Now()
-	var saveErr error
-	runErr := ff.Net.Run(ctx, o.steps-lr.start, func(done int) {
-		progress(lr.start + done)
-		if saveErr == nil && lr.due(done) {
-			if saveErr = lr.save(); saveErr != nil {
-				cancel()
-			}
-		}
-	})
-	wall := time.Since(start)
-	bar.finish()
-	if streamErr != nil {
-		return streamErr
-	}
-	if saveErr != nil {
-		return saveErr
-	}
-	if sig := caught(); sig != nil && errors.Is(runErr, engine.ErrInterrupted) {
-		return lr.interrupted(sig, mem, wall)
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if spikes != nil {
-		if err := spikes.Flush(); err != nil {
-			return err
-		}
-	}
-	if err := out.closeAll(); err != nil {
+	fig := newNeuronFigure(ff.Pop, o.figureNeuron, o.steps)
+	lr.addFigure(fig)
+	wall, err := lr.run(ctx, stderr, mem)
+	if err != nil {
 		return err
 	}
 
@@ -554,7 +495,7 @@ func simulate[T engine.Float](o *runOptions, stdout, stderr io.Writer) (err erro
 		Kernel:        kernels.Active().Name, Threads: ff.Net.Threads(),
 		WallSeconds: wall.Seconds(),
 		NeuronSteps: nsteps / wall.Seconds(),
-		Files:       out.names(),
+		Files:       lr.out.names(),
 	}
 	switch {
 	case arr == nil:

@@ -20,7 +20,8 @@ const (
 
 // interruptible returns a context that is cancelled by the first SIGINT or
 // SIGTERM, and a function telling which signal cancelled it (nil while
-// none has). After the first signal the handler is removed, so a second
+// none has; a parent cancelled with an interruptCause counts as its
+// signal). After the first signal the handler is removed, so a second
 // Ctrl-C kills the process at once; the checkpoint it may interrupt is
 // written through a temporary file, so the previous one survives. stop
 // must be called when the run ends.
@@ -40,8 +41,16 @@ func interruptible(parent context.Context) (ctx context.Context, caught func() o
 		}
 	}()
 	caught = func() os.Signal {
-		s, _ := got.Load().(os.Signal)
-		return s
+		if s, ok := got.Load().(os.Signal); ok {
+			return s
+		}
+		// A parent cancelled with a signal as its cause stands for that
+		// signal, so a caller (a test) can interrupt at a chosen step.
+		var ic interruptCause
+		if errors.As(context.Cause(parent), &ic) {
+			return ic.sig
+		}
+		return nil
 	}
 	stop = func() {
 		signal.Stop(ch)
@@ -50,6 +59,13 @@ func interruptible(parent context.Context) (ctx context.Context, caught func() o
 	}
 	return ctx, caught, stop
 }
+
+// interruptCause is a context cancellation cause standing for a signal:
+// cancelling a run's context with it interrupts the run as the signal
+// would.
+type interruptCause struct{ sig os.Signal }
+
+func (c interruptCause) Error() string { return "interrupted by " + c.sig.String() }
 
 // interruptedError reports a run stopped by a signal after saving its
 // state; its exit status is that of the signal.
