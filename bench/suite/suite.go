@@ -122,9 +122,13 @@ type Figure struct {
 	Fraction float64 `json:"fraction,omitempty"`
 	// VsNaive is Median over the naive twin's median at the same size.
 	VsNaive float64 `json:"vs_naive,omitempty"`
-	// RealTimeFactor is simulated seconds per wall-clock second, for
-	// workloads.
+	// RealTimeFactor is wall-clock seconds per simulated second, for
+	// workloads: below 1 the network runs faster than real time. (Brian2
+	// and `leaky run` state it this way round too.)
 	RealTimeFactor float64 `json:"real_time_factor,omitempty"`
+	// SpikesPerSecond is the spikes of all the workload's populations per
+	// wall-clock second.
+	SpikesPerSecond float64 `json:"spikes_per_second,omitempty"`
 }
 
 // Speedup is a workload's all-threads rate over its one-thread rate.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,7 +20,7 @@ import (
 var quickResult = sync.OnceValues(func() (*Result, error) {
 	// One small size of every kernel, the ceilings they need, and the
 	// smallest workload at both thread counts: every section, in seconds.
-	re := regexp.MustCompile(smallKernels + `|workload/(single|ff/n=10000/|scale/n=10000/)`)
+	re := regexp.MustCompile(smallKernels + `|workload/(single|ff/n=10000/|scale/n=10000/|cuba|shd)`)
 	return Run(Options{Quick: true, Filter: re, TimeBudget: 3 * time.Second, Reps: 3})
 })
 
@@ -49,6 +50,63 @@ func TestQuickHasEverySection(t *testing.T) {
 	for _, impl := range kernels.Available() {
 		if _, ok := res.FigureByID("kernel/LeakyUpdate/" + impl.Name + "/n=1000"); !ok {
 			t.Errorf("no LeakyUpdate figure for available implementation %s", impl.Name)
+		}
+	}
+}
+
+// TestNetworkWorkloads checks the cuba and shd figures: present at one
+// thread and at all threads, with a real-time factor and a spike rate that
+// agree with the rate, and paired in the thread-scaling table.
+func TestNetworkWorkloads(t *testing.T) {
+	res, err := quickResult()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := []int{1}
+	if res.Config.Threads > 1 {
+		counts = append(counts, res.Config.Threads)
+	}
+	for _, w := range []struct{ id, unit string }{
+		{"workload/cuba/n=4000/threads=%d", "neuron-steps/s"},
+		{"workload/shd/batch=256/steps=100/threads=%d", "samples/s"},
+	} {
+		for _, th := range counts {
+			id := fmt.Sprintf(w.id, th)
+			f, ok := res.FigureByID(id)
+			if !ok {
+				t.Errorf("no figure %s", id)
+				continue
+			}
+			if f.Unit != w.unit || !(f.Median > 0) {
+				t.Errorf("%s: %v %s, want a positive rate in %s", id, f.Median, f.Unit, w.unit)
+			}
+			if !(f.RealTimeFactor > 0) || !(f.SpikesPerSecond > 0) {
+				t.Errorf("%s: real-time factor %v, spikes/s %v; want both positive", id, f.RealTimeFactor, f.SpikesPerSecond)
+			}
+			if f.Name == "cuba" {
+				// Wall seconds per simulated second is the inverse of
+				// simulated steps per wall second times dt (0.1 ms).
+				steps := f.Median / float64(f.N)
+				if r := f.RealTimeFactor * steps * 1e-4; r < 0.999 || r > 1.001 {
+					t.Errorf("%s: real-time factor %v disagrees with %v steps/s", id, f.RealTimeFactor, steps)
+				}
+				// About 5.6 Hz per neuron (bench's rate test allows 4–8 Hz)
+				// in simulated time, so spikes per wall second are about
+				// 4000 × 5.6 / real-time factor.
+				hz := f.SpikesPerSecond * f.RealTimeFactor / float64(f.N)
+				if hz < 3 || hz > 10 {
+					t.Errorf("%s: %.2f spikes per neuron per simulated second, want CUBA's 4–8 Hz", id, hz)
+				}
+			}
+		}
+	}
+	if len(counts) > 1 {
+		seen := map[string]bool{}
+		for _, s := range res.Speedups {
+			seen[s.Workload] = true
+		}
+		if !seen["cuba"] || !seen["shd"] {
+			t.Errorf("thread scaling lacks cuba or shd: %+v", res.Speedups)
 		}
 	}
 }

@@ -177,7 +177,7 @@ func Tables(r *Result) []Table {
 	var out []Table
 	ceil := Table{Title: "Ceilings (one thread)", Header: []string{"ceiling", "working set", "median", "min", "max", "spread"}}
 	kern := Table{Title: "Kernels (float32, one thread)", Header: []string{"kernel", "impl", "size", "working set", "median", "spread", "× naive", "bound", "of roof"}}
-	work := Table{Title: "Workloads (float32)", Header: []string{"workload", "n", "threads", "median", "spread", "real-time factor"}}
+	work := Table{Title: "Workloads (float32)", Header: []string{"workload", "n", "threads", "median", "spread", "real-time factor", "spikes/s"}}
 	for _, f := range r.Figures {
 		switch f.Section {
 		case SectionCeiling:
@@ -191,14 +191,14 @@ func Tables(r *Result) []Table {
 		case SectionWorkload:
 			rtf := "—"
 			if f.RealTimeFactor > 0 {
-				rtf = sig(f.RealTimeFactor) + "×"
+				rtf = fmt.Sprintf("%.3g", f.RealTimeFactor)
 			}
-			work.Rows = append(work.Rows, []string{f.Name, fmt.Sprint(f.N), fmt.Sprint(f.Threads), Rate(f.Median, f.Unit), spread(f.Stats), rtf})
+			work.Rows = append(work.Rows, []string{f.Name, fmt.Sprint(f.N), fmt.Sprint(f.Threads), Rate(f.Median, f.Unit), spread(f.Stats), rtf, Rate(f.SpikesPerSecond, "spikes/s")})
 		}
 	}
 	ceil.Notes = []string{"copy: Go's copy (bytes read + written); read-<impl>: that implementation's ReadStream32, four streams of vector loads into independent sums (bytes read); add-<impl>: its AddStream32, dst += src, AccumulateRows's loop without row indexing (two reads and a write); fma-<impl>: independent multiply-add chains (PeakFMA32). Ceilings are measured up front and again between the repetitions of the kernels held to them; the statistics cover all those repetitions, and the roofs use the best."}
 	kern.Notes = []string{"of roof: median ÷ min(best bandwidth at the working set ÷ bytes per item, peak FMA ÷ flops per item), using the fastest repetition of each ceiling in this run; × naive: over the plain-loop twin at the same size."}
-	work.Notes = []string{"single: the seed notebook's neuron (100 inputs, 5000 steps per run); ff: 1000 Poisson inputs at 5 Hz, stored dense weights (as `leaky run`); scale: the same with procedural weights, so 10^7 neurons fit in memory. Real-time factor: simulated seconds per wall second."}
+	work.Notes = []string{"single: the seed notebook's neuron (100 inputs, 5000 steps per run); ff: 1000 Poisson inputs at 5 Hz, stored dense weights (as `leaky run`); scale: the same with procedural weights, so 10^7 neurons fit in memory; cuba: Brian2's CUBA example (4000 LIF, 2% recurrent, 0.1 ms steps); shd: the SHD classifier at inference (batch 256 × 700 inputs → 200 recurrent LIF → 20 LI, 100 steps of 1 ms per sample), in samples/s. Real-time factor: wall seconds per simulated second (below 1 is faster than real time); spikes/s: spikes of all populations per wall second."}
 	for _, t := range []Table{ceil, kern, work} {
 		if len(t.Rows) > 0 {
 			out = append(out, t)

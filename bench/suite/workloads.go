@@ -37,12 +37,12 @@ func planWorkloads(quick bool, threads int) []item {
 	var out []item
 	single := shareBuild(buildSingle, len(counts))
 	for _, th := range counts {
-		out = append(out, netItem("single", 1, th, "steps/s", singleSteps, single))
+		out = append(out, netItem(netSpec{name: "single", n: 1, unit: "steps/s", perIter: singleSteps, stepsPerIter: singleSteps}, th, single))
 	}
 	for _, n := range ffSizes {
 		ff := shareBuild(buildFF(n), len(counts))
 		for _, th := range counts {
-			out = append(out, netItem("ff", n, th, "neuron-steps/s", 1, ff))
+			out = append(out, netItem(neuronSteps("ff", n), th, ff))
 		}
 	}
 	for _, n := range scaleSizes {
@@ -51,7 +51,7 @@ func planWorkloads(quick bool, threads int) []item {
 		}
 		sc := shareBuild(buildScale(n), len(counts))
 		for _, th := range counts {
-			out = append(out, netItem("scale", n, th, "neuron-steps/s", 1, sc))
+			out = append(out, netItem(neuronSteps("scale", n), th, sc))
 		}
 	}
 	for _, w := range extraWorkloads {
@@ -60,6 +60,22 @@ func planWorkloads(quick bool, threads int) []item {
 		}
 	}
 	return out
+}
+
+// netSpec describes a workload figure: its name, its size n (neurons) and
+// shape (default "n=<n>"), the unit of its rate, and how many units and how
+// many network steps one timed iteration is.
+type netSpec struct {
+	name, shape, unit string
+	n                 int
+	perIter           float64
+	stepsPerIter      int
+}
+
+// neuronSteps is the spec of a population of n neurons timed one step per
+// iteration, in neuron-steps/s.
+func neuronSteps(name string, n int) netSpec {
+	return netSpec{name: name, n: n, unit: "neuron-steps/s", perIter: float64(n), stepsPerIter: 1}
 }
 
 func contains(s []int, v int) bool {
@@ -107,43 +123,59 @@ type built struct {
 }
 
 // netItem times steps of the network build makes: each iteration is
-// stepsPerIter steps, and the rate is reported in unit — steps/s, or
-// neuron-steps/s (steps × n). Its real-time factor is simulated seconds per
-// wall second.
-func netItem(name string, n, threads int, unit string, stepsPerIter int, build func() (built, error)) item {
-	shape := fmt.Sprintf("n=%d", n)
-	id := fmt.Sprintf("%s/%s/%s/threads=%d", SectionWorkload, name, shape, threads)
-	perIter := float64(stepsPerIter)
-	if unit == "neuron-steps/s" {
-		perIter *= float64(n)
+// spec.stepsPerIter steps worth spec.perIter units of spec.unit. Its
+// real-time factor is wall seconds per simulated second, and its spike rate
+// the spikes of all its populations per wall second (spikes per step, over
+// every step the item ran, times the median steps per second).
+func netItem(spec netSpec, threads int, build func() (built, error)) item {
+	shape := spec.shape
+	if shape == "" {
+		shape = fmt.Sprintf("n=%d", spec.n)
 	}
-	var dt float64
+	id := fmt.Sprintf("%s/%s/%s/threads=%d", SectionWorkload, spec.name, shape, threads)
+	var (
+		net             *engine.Network[float32]
+		dt              float64
+		steps0, spikes0 int64
+	)
+	spikes := func() int64 {
+		var s int64
+		for _, p := range net.Populations() {
+			s += p.SpikeCount()
+		}
+		return s
+	}
 	return item{
-		fig:     Figure{ID: id, Section: SectionWorkload, Name: name, N: n, Shape: shape, Threads: threads, Unit: unit},
-		perIter: perIter,
+		fig:     Figure{ID: id, Section: SectionWorkload, Name: spec.name, N: spec.n, Shape: shape, Threads: threads, Unit: spec.unit},
+		perIter: spec.perIter,
 		setup: func() (func(int), func(), error) {
 			b, err := build()
 			if err != nil {
 				return nil, nil, err
 			}
-			dt = b.dt
+			net, dt = b.net, b.dt
+			steps0, spikes0 = int64(net.StepIndex()), spikes()
 			b.net.SetThreads(threads)
 			run := func(iters int) {
-				// A Poisson-driven network has no error path once
-				// built; a failure here is a bug in the engine.
-				if err := b.net.Run(nil, iters*stepsPerIter, nil); err != nil {
+				// A built network has no error path left when run
+				// without a context; a failure here is a bug in the
+				// engine.
+				if err := b.net.Run(nil, iters*spec.stepsPerIter, nil); err != nil {
 					panic(fmt.Sprintf("workload %s: %v", id, err))
 				}
 			}
 			return run, b.net.Close, nil
 		},
 		finish: func(f *Figure) {
-			steps := f.Median
-			if unit == "neuron-steps/s" {
-				steps /= float64(n)
+			stepsPerSec := f.Median / spec.perIter * float64(spec.stepsPerIter)
+			if stepsPerSec > 0 && dt > 0 {
+				f.RealTimeFactor = 1 / (stepsPerSec * dt)
 			}
-			f.RealTimeFactor = steps * dt
+			if ran := int64(net.StepIndex()) - steps0; ran > 0 {
+				f.SpikesPerSecond = float64(spikes()-spikes0) / float64(ran) * stepsPerSec
+			}
 			f.WorkingSet = 0
+			net = nil
 		},
 	}
 }

@@ -1,0 +1,64 @@
+package suite
+
+import (
+	"fmt"
+
+	"leaky/bench"
+)
+
+// The benchmark networks of package bench join the workloads through the
+// extraWorkloads hook, with the figures their communities quote: CUBA's
+// real-time factor and spike rate, and SHD's samples per second.
+func init() {
+	extraWorkloads = append(extraWorkloads, cubaWorkload(), shdWorkload())
+}
+
+// cubaWorkload is Brian2's CUBA example (4000 neurons, p = 0.02, dt =
+// 0.1 ms), 0.1 simulated seconds per iteration, in neuron-steps/s like the
+// other populations; its real-time factor (wall seconds per simulated
+// second) and spikes/s are filled in by netItem. It is measured in its
+// steady state of about 5.6 Hz, after the warm-up.
+func cubaWorkload() func(threads int) item {
+	cfg := bench.DefaultCUBA()
+	n := cfg.NExc + cfg.NInh
+	// A tenth of a simulated second per iteration: long enough to average
+	// over the network's fluctuations, short enough to calibrate finely.
+	steps := int(0.1/cfg.Dt + 0.5)
+	spec := netSpec{name: "cuba", n: n, unit: "neuron-steps/s", perIter: float64(n * steps), stepsPerIter: steps}
+	return perItem(spec, func() (built, error) {
+		c, err := bench.NewCUBA[float32](cfg)
+		if err != nil {
+			return built{}, fmt.Errorf("cuba: %w", err)
+		}
+		return built{net: c.Net, dt: cfg.Dt, neurons: n}, nil
+	})
+}
+
+// shdWorkload is the SHD classifier at inference (batch 256 of 700 Poisson
+// inputs → 200 recurrent LIF → 20 LI), one sample length (100 steps) of the
+// whole batch per iteration, in samples/s. Unlike BenchmarkSHD, which starts
+// every batch from rest, the suite steps one network on (the engine has no
+// reset, and a rebuild would be timed), so the hidden layer is in its steady state throughout: a little
+// more activity than a fresh sample's first steps, hence a slightly
+// conservative rate.
+func shdWorkload() func(threads int) item {
+	cfg := bench.DefaultSHD()
+	spec := netSpec{name: "shd", n: cfg.Batch * (cfg.Hidden + cfg.Outputs),
+		shape: fmt.Sprintf("batch=%d/steps=%d", cfg.Batch, cfg.Steps),
+		unit:  "samples/s", perIter: float64(cfg.Batch), stepsPerIter: cfg.Steps}
+	return perItem(spec, func() (built, error) {
+		s, err := bench.NewSHD[float32](cfg, [3][]float32{})
+		if err != nil {
+			return built{}, fmt.Errorf("shd: %w", err)
+		}
+		return built{net: s.Net, dt: cfg.Dt, neurons: spec.n}, nil
+	})
+}
+
+// perItem returns the extraWorkloads entry for spec. Each thread count's
+// item builds its own network: both networks take milliseconds to build,
+// and the warm-up before the timed repetitions steps past the start-up
+// transient.
+func perItem(spec netSpec, build func() (built, error)) func(threads int) item {
+	return func(threads int) item { return netItem(spec, threads, build) }
+}
