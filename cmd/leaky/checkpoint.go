@@ -286,6 +286,10 @@ func (lr *longRun[T]) save() error {
 	return checkpoint.Save(lr.path, runState[T]{lr}, engine.Version, lr.desc, counters)
 }
 
+// afterStep, when set, is called after every step with the steps done in
+// the whole run: tests use it to interrupt a run at a chosen step.
+var afterStep func(step int)
+
 // run restores the checkpoint being resumed, then steps the network to the
 // end of the run, saving checkpoints when due and stopping early when the
 // streams fail. A SIGINT or SIGTERM — or ctx cancelled with a signal as
@@ -306,6 +310,9 @@ func (lr *longRun[T]) run(ctx context.Context, stderr io.Writer, mem engine.Memo
 	runErr := lr.net.Run(ctx, lr.steps-lr.start, func(done int) {
 		step := lr.start + done
 		bar.update(step)
+		if afterStep != nil {
+			afterStep(step)
+		}
 		// Check the streams now and then: a full disk should stop the run,
 		// not let it compute hours of results that cannot be written.
 		if step%256 == 0 || step == lr.steps {

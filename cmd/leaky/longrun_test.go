@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,7 +27,14 @@ var outputsOf = []string{"v.npy", "isyn.npy", "iinp.npy", "spikes.npy", "figure.
 
 func sameOutputs(t *testing.T, a, b string) {
 	t.Helper()
-	for _, f := range outputsOf {
+	sameFiles(t, a, b, outputsOf)
+}
+
+// sameFiles checks that the files named exist in directories a and b with
+// the same bytes.
+func sameFiles(t *testing.T, a, b string, files []string) {
+	t.Helper()
+	for _, f := range files {
 		x, err := os.ReadFile(filepath.Join(a, f))
 		if err != nil {
 			t.Fatal(err)
@@ -41,26 +49,60 @@ func sameOutputs(t *testing.T, a, b string) {
 	}
 }
 
-// TestSIGINTResume builds leaky, interrupts a run with SIGINT once its
-// first checkpoint exists, checks the exit status and summary.json,
-// resumes it and compares every output file byte for byte with an
-// uninterrupted run.
-func TestSIGINTResume(t *testing.T) {
-	dir := t.TempDir()
+// buildLeaky builds the leaky command into dir for subprocess tests.
+func buildLeaky(t *testing.T, dir string) string {
+	t.Helper()
 	bin := filepath.Join(dir, "leaky")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	flags := []string{"run", "--steps", "30000", "--neurons", "400", "--batch", "2", "--rate", "40", "--record-neurons", "0-15", "--threads", "1"}
-	interrupted := filepath.Join(dir, "interrupted")
-	args := append(append([]string{}, flags...), "--out", interrupted, "--checkpoint-every", "200")
+	return bin
+}
+
+// interruptedJSON is what the tests read of an interrupted summary.json.
+type interruptedJSON struct {
+	Interrupted bool       `json:"interrupted"`
+	StepReached int        `json:"step_reached"`
+	Steps       int        `json:"steps"`
+	Signal      string     `json:"signal"`
+	PartFiles   []string   `json:"part_files"`
+	Memory      memoryJSON `json:"memory"`
+}
+
+// readInterrupted reads out/summary.json and checks that it reports a run
+// interrupted by signal part-way through its steps.
+func readInterrupted(t *testing.T, out, signal string) interruptedJSON {
+	t.Helper()
+	var s interruptedJSON
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Interrupted || s.StepReached <= 0 || s.StepReached >= s.Steps || s.Signal != signal || s.Memory.TotalBytes <= 0 {
+		t.Fatalf("summary.json after %s: %s", signal, b)
+	}
+	for _, f := range s.PartFiles {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s was not kept: %v", f, err)
+		}
+	}
+	return s
+}
+
+// interruptAtCheckpoint runs bin with args, sends it SIGINT once the
+// checkpoint ckpt exists, and checks that it exits with status 130, says
+// how to resume, and leaves an interrupted summary.json in out.
+func interruptAtCheckpoint(t *testing.T, bin string, args []string, ckpt, out string) interruptedJSON {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ckpt := filepath.Join(interrupted, "checkpoint.lkc")
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, err := os.Stat(ckpt); err == nil {
@@ -83,25 +125,23 @@ func TestSIGINTResume(t *testing.T) {
 	if !strings.Contains(stderr.String(), "--resume "+ckpt) {
 		t.Errorf("stderr does not say how to resume: %q", stderr.String())
 	}
-	var s struct {
-		Interrupted bool   `json:"interrupted"`
-		StepReached int    `json:"step_reached"`
-		Signal      string `json:"signal"`
-		PartFiles   []string
-	}
-	b, err := os.ReadFile(filepath.Join(interrupted, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	if !s.Interrupted || s.StepReached <= 0 || s.StepReached >= 30000 || s.Signal != "interrupt" {
-		t.Fatalf("summary.json after SIGINT: %s", b)
-	}
+	return readInterrupted(t, out, "interrupt")
+}
+
+// TestSIGINTResume builds leaky, interrupts a run with SIGINT once its
+// first checkpoint exists, checks the exit status and summary.json,
+// resumes it and compares every output file byte for byte with an
+// uninterrupted run.
+func TestSIGINTResume(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildLeaky(t, dir)
+	flags := []string{"run", "--steps", "30000", "--neurons", "400", "--batch", "2", "--rate", "40", "--record-neurons", "0-15", "--threads", "1"}
+	interrupted := filepath.Join(dir, "interrupted")
+	ckpt := filepath.Join(interrupted, "checkpoint.lkc")
+	s := interruptAtCheckpoint(t, bin, append(append([]string{}, flags...), "--out", interrupted, "--checkpoint-every", "200"), ckpt, interrupted)
 	for _, f := range []string{"v.npy.part", "spikes.npy.part"} {
-		if _, err := os.Stat(filepath.Join(interrupted, f)); err != nil {
-			t.Errorf("%s was not kept: %v", f, err)
+		if !slices.Contains(s.PartFiles, f) {
+			t.Errorf("summary.json does not list %s among %v", f, s.PartFiles)
 		}
 	}
 
