@@ -72,7 +72,8 @@ func (m *Memory) AddPopulation(name string, elem, batch, n int) error {
 	if batch < 1 || n < 1 {
 		return fmt.Errorf("%s: %d trials × %d neurons must both be at least 1", what, batch, n)
 	}
-	stride := int64(strideFor(n))
+	// n is checked before it is padded: padding a huge n would overflow.
+	stride := int64(strideFor(min(n, maxElements+1)))
 	if stride > maxElements/int64(batch) {
 		return fmt.Errorf("%s: %d trials × %d neurons is more than the %d values one array can address", what, batch, n, maxElements)
 	}
