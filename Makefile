@@ -44,6 +44,7 @@ test: test-deps check-generate
 	# (one -fuzz per invocation, Go's rule); no input may make leaky panic.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s ./npy
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s ./checkpoint
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./netfile
 	# 10^7 neurons × 1000 inputs × 1000 steps within the memory leaky
 	# reports (a few minutes; its own build tag keeps it out of ./...).
 	$(GO) test -tags large -run '^TestLargePopulationWithinReportedMemory$$' -timeout 30m -v ./cmd/leaky
