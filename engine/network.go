@@ -23,6 +23,11 @@ type Network[T Float] struct {
 	phases []*popPhase[T]
 	// emit holds the prepared parallel emission of the sources.
 	emit *emitPhase[T]
+	// blocks are the projections' precomputed input blocks (block.go).
+	blocks []*inputBlock[T]
+	// noBlocks turns blocks off, for tests that compare against the
+	// step-by-step product.
+	noBlocks bool
 }
 
 // emitPhase draws the step's input of every TrialSource, split by trial.
@@ -143,6 +148,38 @@ func (n *Network[T]) Projections() []Projection[T] { return n.projs }
 // StepIndex is the index of the next step to run.
 func (n *Network[T]) StepIndex() int { return n.step }
 
+// prepareBlocks gives a precomputed input block to each dense projection
+// that reads an analog array and writes its target's Iin first in the step
+// (no delay ring feeding it, no earlier projection into receptor 0), the
+// condition under which the block's values equal the step-by-step ones.
+func (n *Network[T]) prepareBlocks(threads int) {
+	n.blocks = n.blocks[:0]
+	if n.noBlocks {
+		return
+	}
+	for i, p := range n.pops {
+		ringed := p.ringDepth > 0 && len(p.rings) > 0 && p.rings[0] != nil
+		first := true
+		for _, pr := range n.incoming[i] {
+			d, dense := pr.(*Dense[T])
+			if dense {
+				d.block = nil
+				if d.Receptor != 0 || d.Delay != 0 {
+					continue // writes another current or a ring, not Iin now
+				}
+				if first && !ringed {
+					if b := newInputBlock(d, threads); b != nil {
+						d.block = b
+						n.blocks = append(n.blocks, b)
+					}
+				}
+			}
+			// Any other projection may write Iin: later ones are not first.
+			first = false
+		}
+	}
+}
+
 // SetThreads sets the number of threads later steps use (n < 1: all
 // cores). Results are bit-identical for every thread count.
 func (n *Network[T]) SetThreads(threads int) {
@@ -183,6 +220,10 @@ func (n *Network[T]) prepare() {
 	n.phases = make([]*popPhase[T], len(n.pops))
 	n.emit = n.prepareEmit(threads)
 	maxRanges := len(n.emit.ranges)
+	n.prepareBlocks(threads)
+	for _, b := range n.blocks {
+		maxRanges = max(maxRanges, len(b.cols))
+	}
 	for i, p := range n.pops {
 		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i], ranges: splitRanges(p, threads)}
 		ph.counts = make([]int, len(ph.ranges))
@@ -243,6 +284,11 @@ func (n *Network[T]) Step() error {
 			return err
 		}
 	}
+	for _, b := range n.blocks {
+		if !b.covers(t) {
+			b.fill(t, n.pool)
+		}
+	}
 	for _, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)
@@ -296,6 +342,10 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 		if err := r.Reserve(n.step + steps); err != nil {
 			return err
 		}
+	}
+	// Blocks computed before this call may predate changed weights.
+	for _, b := range n.blocks {
+		b.t0 = -1
 	}
 	for k := 0; k < steps; k++ {
 		if ctx != nil {

@@ -39,6 +39,9 @@ type Dense[T Float] struct {
 	// synaptic delay in steps; set them with SetInput.
 	Receptor, Delay int
 	synEvents       int64
+	// block, set up by the network when the input is an analog array and
+	// this projection writes Iin first, holds x·W for many steps at once.
+	block *inputBlock[T]
 }
 
 // SetInput routes the projection into receptor k of the target with the
@@ -85,6 +88,10 @@ func (d *Dense[T]) Propagate(r Range) {
 		return
 	}
 	iin := post.InputFor(d.Receptor, d.Delay)
+	if d.block != nil {
+		d.block.propagate(iin, post.Stride, r)
+		return
+	}
 	if x := d.Pre.Values(); x != nil {
 		rows := x[r.B0*d.NIn:]
 		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo:], d.NOut, iin[r.B0*post.Stride+lo:], post.Stride, true)

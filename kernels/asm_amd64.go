@@ -5,6 +5,7 @@ package kernels
 import (
 	"math"
 	"sync"
+	"unsafe"
 )
 
 // The assembly kernels handle the vector body of each call; the wrappers here
@@ -57,6 +58,8 @@ type asmKernels[T float32 | float64] struct {
 	// registers; the scan kernels need len(V) to be a multiple of it.
 	scanBlock int
 	accum     func(dst, W []T, stride int, rows []int32)
+	// cuba is the CUBA update of whole mask words.
+	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
 	// lanes is the number of elements per vector register.
 	lanes int
 	// gemm[mr-1] holds the mr-row micro-kernels: [0] two vectors wide,
@@ -184,6 +187,10 @@ func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
 	}
 }
 
+// gemmPanelBytes is the size of the block of B the MatMul wrapper keeps
+// in cache while the rows of A pass over it: half a typical 512 KiB L2.
+const gemmPanelBytes = 256 << 10
+
 func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool) {
 	body := n - n%k.lanes
 	// Overlapping rows of C make the result depend on the order of rows;
@@ -197,23 +204,69 @@ func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C [
 	}
 	mr := len(k.gemm)
 	nr := 2 * k.lanes
+	var z T
+	size := int(unsafe.Sizeof(z))
 	for p0 := 0; p0 < kk; p0 += gemmKC {
 		kc := min(gemmKC, kk-p0)
 		acc := accumulate || p0 > 0
-		for i0 := 0; i0 < m; i0 += mr {
-			tiles := &k.gemm[min(mr, m-i0)-1]
-			a := A[i0*lda+p0:]
-			j := 0
-			for ; j+nr <= body; j += nr {
-				tiles[0](kc, a, lda, B[p0*ldb+j:], ldb, C[i0*ldc+j:], ldc, acc)
-			}
-			for ; j < body; j += k.lanes {
-				tiles[1](kc, a, lda, B[p0*ldb+j:], ldb, C[i0*ldc+j:], ldc, acc)
+		// Column panels of B small enough to stay in L2 while every row
+		// tile of A passes over them; without them a wide B is streamed
+		// from memory once per row tile. Each C element is still summed
+		// over p in order, by one tile per K block: the bits do not change.
+		nc := max(nr, gemmPanelBytes/(kc*size)/nr*nr)
+		for j0 := 0; j0 < body; j0 += nc {
+			j1 := min(j0+nc, body)
+			for i0 := 0; i0 < m; i0 += mr {
+				tiles := &k.gemm[min(mr, m-i0)-1]
+				a := A[i0*lda+p0:]
+				j := j0
+				for ; j+nr <= j1; j += nr {
+					tiles[0](kc, a, lda, B[p0*ldb+j:], ldb, C[i0*ldc+j:], ldc, acc)
+				}
+				for ; j < j1; j += k.lanes {
+					tiles[1](kc, a, lda, B[p0*ldb+j:], ldb, C[i0*ldc+j:], ldc, acc)
+				}
 			}
 		}
 	}
 	if body < n {
 		k.generic.matMul(m, n-body, kk, A, lda, B[body:], ldb, C[body:], ldc, accumulate)
+	}
+}
+
+// cubaUpdate runs whole mask words of the CUBA update in assembly, chunked
+// like leakyUpdate, and the ragged tail in the generic code, which gives the
+// same bits.
+func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q *cubaConsts[T], spikes []uint64) int {
+	n := len(V)
+	// Fail on short arguments before writing anything, as generic does:
+	// the assembly checks nothing.
+	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
+	body := n &^ 63
+	count := 0
+	for lo := 0; lo < body; lo += updateChunk {
+		hi := min(lo+updateChunk, body)
+		count += k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
+			q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:])
+	}
+	if body < n {
+		count += cubaGeneric(V[body:], I0[body:], Iin0[body:], I1[body:], Iin1[body:], refrac[body:], q, spikes[body>>6:])
+	}
+	return count
+}
+
+// cuba32 and cuba64 give CubaUpdate32 and CubaUpdate64 of an instruction set.
+func cuba32(k *asmKernels[float32]) func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
+	return func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
+		q := p.consts()
+		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
+	}
+}
+
+func cuba64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
+	return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
+		q := p.consts()
+		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
 	}
 }
 
