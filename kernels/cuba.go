@@ -28,22 +28,19 @@ type CubaParams64 struct {
 //	                   if V > Theta: spike, v' = VReset, refrac[i] = Hold
 //
 // each product rounded to float32 before it is added, in the order
-// written. Bit i%64 of spikes[i/64] is set to the spike; the whole of
-// spikes[:MaskWords(len(V))] is written. It returns the number of spikes.
-// The other slices must hold at least len(V) values.
-//
-// On amd64 with AVX2 whole words of 64 neurons run in assembly
-// (cuba_amd64.s) unless the generic kernels are active; the result is the
-// same bits.
+// written; a NaN potential never spikes. Bit i%64 of spikes[i/64] is set to
+// the spike; the whole of spikes[:MaskWords(len(V))] is written. It returns
+// the number of spikes. The other slices must hold at least len(V) values.
+// It runs the active implementation (see [Use]); all give the same bits.
 func CubaUpdate32(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
-	return cubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
+	return active.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
 }
 
 // CubaUpdate64 is CubaUpdate32 in float64, products rounded before adding
-// (not fused). It has only the generic loop.
+// (not fused, unlike LeakyUpdate64: it matches the engine's general neuron,
+// which converts every product).
 func CubaUpdate64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
-	q := cubaConsts[float64]{p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold}
-	return cubaGeneric(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
+	return active.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
 }
 
 // cubaConsts unifies the two parameter structs for the generic loop.
@@ -52,8 +49,21 @@ type cubaConsts[F float32 | float64] struct {
 	hold                              int32
 }
 
+func (p *CubaParams32) consts() cubaConsts[float32] {
+	return cubaConsts[float32]{p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold}
+}
+
+func (p *CubaParams64) consts() cubaConsts[float64] {
+	return cubaConsts[float64]{p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold}
+}
+
 func cubaGeneric32(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
-	q := cubaConsts[float32]{p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold}
+	q := p.consts()
+	return cubaGeneric(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
+}
+
+func cubaGeneric64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
+	q := p.consts()
 	return cubaGeneric(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
 }
 

@@ -1,8 +1,10 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -80,11 +82,12 @@ func sameBits(a, b []float32) bool {
 	return true
 }
 
-// TestCubaUpdate32 runs every available implementation over sizes 0…67,
-// word multiples, a size past one assembly chunk and misaligned starts, and
-// compares state, spike masks and counts with the reference bit for bit;
-// guard words past the mask must stay untouched.
-func TestCubaUpdate32(t *testing.T) {
+// TestCubaReference runs every available implementation, through Use and
+// the package-level CubaUpdate32, over sizes 0…67, word multiples, a size
+// past one assembly chunk (1<<16 neurons) and misaligned starts, and
+// compares state, spike masks and counts with the transcribed reference
+// loop bit for bit; guard words past the mask must stay untouched.
+func TestCubaReference(t *testing.T) {
 	p := &CubaParams32{A0: float32(math.Exp(-0.1 / 5)), A1: float32(math.Exp(-0.1 / 10)), Beta: float32(math.Exp(-0.1 / 20)),
 		VLeak: -49, Gain: float32(-math.Expm1(-0.1 / 20)), Theta: -50, VReset: -60, Hold: 49}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -92,7 +95,7 @@ func TestCubaUpdate32(t *testing.T) {
 	for n := 0; n <= 67; n++ {
 		sizes = append(sizes, n)
 	}
-	sizes = append(sizes, 128, 640, 1000, cubaChunkNeurons()+100)
+	sizes = append(sizes, 128, 640, 1000, 1<<16+100)
 	prev := Active().Name
 	defer Use(prev)
 	for _, impl := range Available() {
@@ -136,62 +139,303 @@ func TestCubaUpdate32(t *testing.T) {
 	}
 }
 
-// TestCubaUpdate64 compares the float64 kernel with the reference loop
-// transcribed in float64.
-func TestCubaUpdate64(t *testing.T) {
+// TestCubaReference64 compares every available float64 kernel, through
+// Use and the package-level CubaUpdate64, with the reference loop
+// transcribed in float64, products rounded before they are added.
+func TestCubaReference64(t *testing.T) {
 	p := &CubaParams64{A0: 0.98, A1: 0.99, Beta: 0.995, VLeak: -49, Gain: 0.005, Theta: -50, VReset: -60, Hold: 3}
-	rng := rand.New(rand.NewPCG(5, 6))
-	const n = 300
-	V, I0, Iin0, I1, Iin1 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-	refrac := make([]int32, n)
-	for i := range V {
-		V[i], I0[i], I1[i], Iin0[i], Iin1[i] = -60+12*rng.Float64(), rng.NormFloat64(), -rng.Float64(), rng.Float64(), -rng.Float64()
-		refrac[i] = int32(rng.IntN(3))
-	}
-	wV, wI0, wI1, wr := slices.Clone(V), slices.Clone(I0), slices.Clone(I1), slices.Clone(refrac)
-	wantCount := 0
-	for i := range wV {
-		c0, c1 := wI0[i], wI1[i]
-		wI0[i] = float64(p.A0*c0) + Iin0[i]
-		wI1[i] = float64(p.A1*c1) + Iin1[i]
-		if wr[i] > 0 {
-			wr[i]--
-			continue
-		}
-		v := p.VLeak + float64(p.Beta*(wV[i]-p.VLeak)) + float64(p.Gain*(c0+c1))
-		if wV[i] > p.Theta {
-			wantCount++
-			v, wr[i] = p.VReset, p.Hold
-		}
-		wV[i] = v
-	}
-	mask := make([]uint64, MaskWords(n))
-	count := CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, mask)
-	if !slices.Equal(V, wV) || !slices.Equal(I0, wI0) || !slices.Equal(I1, wI1) || !slices.Equal(refrac, wr) || count != wantCount {
-		t.Fatalf("float64 kernel differs from the reference (count %d, want %d)", count, wantCount)
-	}
-	if wantCount == 0 {
-		t.Fatal("no spikes: the case does not test the reset")
-	}
-}
-
-// BenchmarkCubaUpdate32 times one step of 4000 CUBA neurons per
-// implementation.
-func BenchmarkCubaUpdate32(b *testing.B) {
-	p := &CubaParams32{A0: 0.98, A1: 0.99, Beta: 0.995, VLeak: -49, Gain: 0.005, Theta: -50, VReset: -60, Hold: 49}
 	prev := Active().Name
 	defer Use(prev)
 	for _, impl := range Available() {
-		b.Run("impl="+impl.Name+"/n=4000", func(b *testing.B) {
-			if err := Use(impl.Name); err != nil {
-				b.Fatal(err)
+		if err := Use(impl.Name); err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		const n = 300
+		V, I0, Iin0, I1, Iin1 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		refrac := make([]int32, n)
+		for i := range V {
+			V[i], I0[i], I1[i], Iin0[i], Iin1[i] = -60+12*rng.Float64(), rng.NormFloat64(), -rng.Float64(), rng.Float64(), -rng.Float64()
+			refrac[i] = int32(rng.IntN(3))
+		}
+		wV, wI0, wI1, wr := slices.Clone(V), slices.Clone(I0), slices.Clone(I1), slices.Clone(refrac)
+		wantCount := 0
+		for i := range wV {
+			c0, c1 := wI0[i], wI1[i]
+			wI0[i] = float64(p.A0*c0) + Iin0[i]
+			wI1[i] = float64(p.A1*c1) + Iin1[i]
+			if wr[i] > 0 {
+				wr[i]--
+				continue
 			}
-			c := newCubaCase(rand.New(rand.NewPCG(1, 1)), 4000)
-			mask := make([]uint64, MaskWords(4000))
-			for b.Loop() {
-				CubaUpdate32(c.V, c.I0, c.Iin0, c.I1, c.Iin1, c.refrac, p, mask)
+			v := p.VLeak + float64(p.Beta*(wV[i]-p.VLeak)) + float64(p.Gain*(c0+c1))
+			if wV[i] > p.Theta {
+				wantCount++
+				v, wr[i] = p.VReset, p.Hold
 			}
-			b.ReportMetric(4000*float64(b.N)/b.Elapsed().Seconds(), "neuron-steps/s")
+			wV[i] = v
+		}
+		mask := make([]uint64, MaskWords(n))
+		count := CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, mask)
+		if !slices.Equal(V, wV) || !slices.Equal(I0, wI0) || !slices.Equal(I1, wI1) || !slices.Equal(refrac, wr) || count != wantCount {
+			t.Fatalf("%s: float64 kernel differs from the reference (count %d, want %d)", impl.Name, count, wantCount)
+		}
+		if wantCount == 0 {
+			t.Fatal("no spikes: the case does not test the reset")
+		}
+	}
+}
+
+// cubaParamSets are the parameters the equivalence tables run: a plain
+// set, one that spikes at 0 with no hold, one whose threshold is NaN (no
+// lane may spike) with a negative Hold, and one with an infinite gain and
+// the largest Hold.
+func cubaParamSets() []CubaParams64 {
+	return []CubaParams64{
+		{A0: 0.9, A1: 0.8, Beta: 0.95, VLeak: 0.25, Gain: 0.3, Theta: 1, VReset: -0.5, Hold: 3},
+		{A0: 0.5, A1: 1, Beta: 0.75, VLeak: -0.5, Gain: 1.5, Theta: 0, VReset: 0, Hold: 0},
+		{A0: 0.99, A1: 0.7, Beta: 1, VLeak: 0, Gain: 0.1, Theta: math.NaN(), VReset: math.Copysign(0, -1), Hold: -2},
+		{A0: 0.25, A1: 0.5, Beta: 0.5, VLeak: 1, Gain: math.Inf(1), Theta: 0.5, VReset: math.NaN(), Hold: math.MaxInt32},
+	}
+}
+
+func (p CubaParams64) to32() *CubaParams32 {
+	return &CubaParams32{float32(p.A0), float32(p.A1), float32(p.Beta), float32(p.VLeak), float32(p.Gain), float32(p.Theta), float32(p.VReset), p.Hold}
+}
+
+// refracStates returns a fill function for refractory counters: mostly free
+// (0), some counting down, some negative (free too) and the extremes.
+func refracStates(rng *rand.Rand, hold int32) func(int) int32 {
+	states := []int32{0, 0, 0, 0, 1, 2, 5, -1, hold, math.MaxInt32, math.MinInt32}
+	return func(int) int32 { return states[rng.IntN(len(states))] }
+}
+
+func bufI32(n, off int, fill func(i int) int32) []int32 {
+	b := make([]int32, off+n+guardLen)
+	for i := range b {
+		b[i] = -0x21524111 // 0xdeadbeef
+	}
+	s := b[off : off+n]
+	for i := range s {
+		s[i] = fill(i)
+	}
+	return s
+}
+
+func cloneI32(s []int32) []int32 { return append(make([]int32, 0, cap(s)), s[:cap(s)]...)[:len(s)] }
+
+// sameI32 compares two counter slices including their guard regions.
+func sameI32(t *testing.T, what string, got, want []int32) {
+	t.Helper()
+	g, w := got[:cap(got)], want[:cap(want)]
+	for i := range w {
+		if g[i] != w[i] {
+			t.Fatalf("%s: index %d (length %d): got %d, want %d", what, i, len(want), g[i], w[i])
+		}
+	}
+}
+
+// TestCubaUpdate32 runs every implementation the CPU has against Generic,
+// bit for bit including the guard values past every slice: all sizes up to
+// 67 and past the chunk, misaligned starts, NaN/Inf/denormal inputs, every
+// kind of refractory counter and the parameter sets above.
+func TestCubaUpdate32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		spikesSeen := 0
+		for _, n := range sizes() {
+			for pi, p64 := range cubaParamSets() {
+				p := p64.to32()
+				for _, special := range []bool{false, true} {
+					off := rng.IntN(16)
+					theta := float32(1)
+					V := buf32(n, off, input32(rng, theta, special))
+					I0 := buf32(n, (off+3)%16, input32(rng, theta, special))
+					Iin0 := buf32(n, (off+5)%16, input32(rng, theta, special))
+					I1 := buf32(n, (off+7)%16, input32(rng, theta, special))
+					Iin1 := buf32(n, (off+11)%16, input32(rng, theta, special))
+					R := bufI32(n, (off+13)%16, refracStates(rng, p.Hold))
+					spikes := bufU(MaskWords(n), rng.IntN(4))
+					for i := range spikes {
+						spikes[i] = ^uint64(0) // must be overwritten
+					}
+					Iin0w, Iin1w := clone32(Iin0), clone32(Iin1)
+					V2, I02, I12, R2, S2 := clone32(V), clone32(I0), clone32(I1), cloneI32(R), cloneU(spikes)
+					want := Generic.CubaUpdate32(V2, I02, Iin0, I12, Iin1, R2, p, S2)
+					got := impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, R, p, spikes)
+					what := fmt.Sprintf("n=%d params=%d special=%v", n, pi, special)
+					if got != want {
+						t.Fatalf("%s: count %d, want %d", what, got, want)
+					}
+					same32(t, what+" V", V, V2)
+					same32(t, what+" I0", I0, I02)
+					same32(t, what+" I1", I1, I12)
+					same32(t, what+" Iin0 (input)", Iin0, Iin0w)
+					same32(t, what+" Iin1 (input)", Iin1, Iin1w)
+					sameI32(t, what+" refrac", R, R2)
+					sameU(t, what+" spikes", spikes, S2)
+					spikesSeen += want
+				}
+			}
+		}
+		if spikesSeen == 0 {
+			t.Fatal("no spikes at all: the table does not test the reset")
+		}
+	})
+}
+
+func TestCubaUpdate64(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		spikesSeen := 0
+		for _, n := range sizes() {
+			for pi, p64 := range cubaParamSets() {
+				p := &p64
+				for _, special := range []bool{false, true} {
+					off := rng.IntN(16)
+					theta := 1.0
+					V := buf64(n, off, input64(rng, theta, special))
+					I0 := buf64(n, (off+3)%16, input64(rng, theta, special))
+					Iin0 := buf64(n, (off+5)%16, input64(rng, theta, special))
+					I1 := buf64(n, (off+7)%16, input64(rng, theta, special))
+					Iin1 := buf64(n, (off+11)%16, input64(rng, theta, special))
+					R := bufI32(n, (off+13)%16, refracStates(rng, p.Hold))
+					spikes := bufU(MaskWords(n), rng.IntN(4))
+					for i := range spikes {
+						spikes[i] = ^uint64(0)
+					}
+					Iin0w, Iin1w := clone64(Iin0), clone64(Iin1)
+					V2, I02, I12, R2, S2 := clone64(V), clone64(I0), clone64(I1), cloneI32(R), cloneU(spikes)
+					want := Generic.CubaUpdate64(V2, I02, Iin0, I12, Iin1, R2, p, S2)
+					got := impl.CubaUpdate64(V, I0, Iin0, I1, Iin1, R, p, spikes)
+					what := fmt.Sprintf("n=%d params=%d special=%v", n, pi, special)
+					if got != want {
+						t.Fatalf("%s: count %d, want %d", what, got, want)
+					}
+					same64(t, what+" V", V, V2)
+					same64(t, what+" I0", I0, I02)
+					same64(t, what+" I1", I1, I12)
+					same64(t, what+" Iin0 (input)", Iin0, Iin0w)
+					same64(t, what+" Iin1 (input)", Iin1, Iin1w)
+					sameI32(t, what+" refrac", R, R2)
+					sameU(t, what+" spikes", spikes, S2)
+					spikesSeen += want
+				}
+			}
+		}
+		if spikesSeen == 0 {
+			t.Fatal("no spikes at all: the table does not test the reset")
+		}
+	})
+}
+
+// TestCubaUpdateShortArgs checks that every implementation panics, as
+// generic does, on a slice with room for fewer than len(V) values, before
+// writing anything: the assembly checks no bounds itself. (Like every
+// kernel, CubaUpdate reslices its arguments to len(V), so the room that
+// counts is the capacity.)
+func TestCubaUpdateShortArgs(t *testing.T) {
+	p := cubaParamSets()[0].to32()
+	for _, impl := range Available() {
+		for arg := range 7 {
+			n := 130
+			V, I0, Iin0, I1, Iin1 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+			R, S := make([]int32, n), make([]uint64, MaskWords(n))
+			for i := range V {
+				V[i] = 2 // above threshold: a write would show
+			}
+			switch arg {
+			case 0:
+				I0 = I0[: n-1 : n-1]
+			case 1:
+				Iin0 = Iin0[: n-1 : n-1]
+			case 2:
+				I1 = I1[: n-1 : n-1]
+			case 3:
+				Iin1 = Iin1[: n-1 : n-1]
+			case 4:
+				R = R[: n-1 : n-1]
+			case 5:
+				S = S[: MaskWords(n)-1 : MaskWords(n)-1]
+			case 6:
+				I0 = I0[:1:1]
+			}
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s: short argument %d did not panic", impl.Name, arg)
+					}
+				}()
+				impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, R, p, S)
+			}()
+			for i, v := range V {
+				if v != 2 || i < len(R) && R[i] != 0 {
+					t.Fatalf("%s: short argument %d: neuron %d written before the panic", impl.Name, arg, i)
+				}
+			}
+		}
+	}
+}
+
+// TestCubaUpdateDispatch checks that the package-level functions call the
+// active implementation, so that LEAKY_KERNEL and Use switch the CUBA
+// update like every other kernel.
+func TestCubaUpdateDispatch(t *testing.T) {
+	saved := active
+	defer func() { active = saved }()
+	var called []string
+	active = &Impl{
+		Name: "probe",
+		CubaUpdate32: func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
+			called = append(called, "32")
+			return 7
+		},
+		CubaUpdate64: func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
+			called = append(called, "64")
+			return 8
+		},
+	}
+	if n := CubaUpdate32(nil, nil, nil, nil, nil, nil, &CubaParams32{}, nil); n != 7 {
+		t.Errorf("CubaUpdate32 returned %d, not the active implementation's 7", n)
+	}
+	if n := CubaUpdate64(nil, nil, nil, nil, nil, nil, &CubaParams64{}, nil); n != 8 {
+		t.Errorf("CubaUpdate64 returned %d, not the active implementation's 8", n)
+	}
+	if !slices.Equal(called, []string{"32", "64"}) {
+		t.Errorf("active implementation called for %v, want [32 64]", called)
+	}
+}
+
+// TestImplsComplete checks that every implementation compiled in, whether
+// or not this CPU runs it, has every kernel: a nil field would panic only
+// on the machines that pick that implementation.
+func TestImplsComplete(t *testing.T) {
+	for _, impl := range Known() {
+		v := reflect.ValueOf(impl).Elem()
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {
+				t.Errorf("%s: %s is nil", impl.Name, v.Type().Field(i).Name)
+			}
+		}
+	}
+}
+
+// TestCubaUpdateNoAlloc checks that the CUBA update allocates nothing: the
+// engine calls it for every row of every step.
+func TestCubaUpdateNoAlloc(t *testing.T) {
+	p32 := cubaParamSets()[0].to32()
+	p64 := cubaParamSets()[0]
+	const n = 200
+	c := newCubaCase(rand.New(rand.NewPCG(3, 3)), n)
+	V64, I064, I164 := make([]float64, n), make([]float64, n), make([]float64, n)
+	S := make([]uint64, MaskWords(n))
+	for _, impl := range Available() {
+		a := testing.AllocsPerRun(20, func() {
+			impl.CubaUpdate32(c.V, c.I0, c.Iin0, c.I1, c.Iin1, c.refrac, p32, S)
+			impl.CubaUpdate64(V64, I064, V64, I164, V64, c.refrac, &p64, S)
 		})
+		if a != 0 {
+			t.Errorf("%s: %v allocations per call", impl.Name, a)
+		}
 	}
 }

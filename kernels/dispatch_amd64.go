@@ -16,6 +16,8 @@ var avx2 = &Impl{
 	AccumulateRows64: avx2Kernels64.accumulateRows,
 	MatMul32:         avx2Kernels32.matMul,
 	MatMul64:         avx2Kernels64.matMul,
+	CubaUpdate32:     cuba32(avx2Kernels32),
+	CubaUpdate64:     cuba64(avx2Kernels64),
 	PeakFMA32:        peakFMA(peakFMA32AVX2, 12*8*2),
 	ReadStream32:     readStream(readStream32AVX2),
 	AddStream32:      addStream(addStream32AVX2),
@@ -35,6 +37,8 @@ var avx512 = &Impl{
 	AccumulateRows64: avx512Kernels64.accumulateRows,
 	MatMul32:         avx512Kernels32.matMul,
 	MatMul64:         avx512Kernels64.matMul,
+	CubaUpdate32:     cuba32(avx512Kernels32),
+	CubaUpdate64:     cuba64(avx512Kernels64),
 	PeakFMA32:        peakFMA(peakFMA32AVX512, 24*16*2),
 	ReadStream32:     readStream(readStream32AVX512),
 	AddStream32:      addStream(addStream32AVX512),
@@ -79,7 +83,7 @@ func peakFMA(f func(iters int), flopsPerIter int) func(iters int) int {
 var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,
 	scanSub: leakyScan32SubAVX2, scanZero: leakyScan32ZeroAVX2, scanBlock: 32,
-	accum: accumulateRows32AVX2, lanes: 8,
+	accum: accumulateRows32AVX2, cuba: cubaUpdate32AVX2, lanes: 8,
 	gemm: [][2]gemmTile[float32]{
 		{gemm32AVX2_1x16, gemm32AVX2_1x8},
 		{gemm32AVX2_2x16, gemm32AVX2_2x8},
@@ -94,7 +98,7 @@ var avx2Kernels32 = &asmKernels[float32]{
 var avx2Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX2, updZero: leakyUpdate64ZeroAVX2,
 	scanSub: leakyScan64SubAVX2, scanZero: leakyScan64ZeroAVX2, scanBlock: 16,
-	accum: accumulateRows64AVX2, lanes: 4,
+	accum: accumulateRows64AVX2, cuba: cubaUpdate64AVX2, lanes: 4,
 	gemm: [][2]gemmTile[float64]{
 		{gemm64AVX2_1x8, gemm64AVX2_1x4},
 		{gemm64AVX2_2x8, gemm64AVX2_2x4},
@@ -109,7 +113,7 @@ var avx2Kernels64 = &asmKernels[float64]{
 var avx512Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX512, updZero: leakyUpdate32ZeroAVX512,
 	scanSub: leakyScan32SubAVX512, scanZero: leakyScan32ZeroAVX512, scanBlock: 128,
-	accum: accumulateRows32AVX512, lanes: 16,
+	accum: accumulateRows32AVX512, cuba: cubaUpdate32AVX512, lanes: 16,
 	gemm: [][2]gemmTile[float32]{
 		{gemm32AVX512_1x32, gemm32AVX512_1x16},
 		{gemm32AVX512_2x32, gemm32AVX512_2x16},
@@ -126,7 +130,7 @@ var avx512Kernels32 = &asmKernels[float32]{
 var avx512Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX512, updZero: leakyUpdate64ZeroAVX512,
 	scanSub: leakyScan64SubAVX512, scanZero: leakyScan64ZeroAVX512, scanBlock: 64,
-	accum: accumulateRows64AVX512, lanes: 8,
+	accum: accumulateRows64AVX512, cuba: cubaUpdate64AVX512, lanes: 8,
 	gemm: [][2]gemmTile[float64]{
 		{gemm64AVX512_1x16, gemm64AVX512_1x8},
 		{gemm64AVX512_2x16, gemm64AVX512_2x8},

@@ -24,6 +24,8 @@ type Impl struct {
 	AccumulateRows64 func(dst, W []float64, stride int, rows []int32)
 	MatMul32         func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
 	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
+	CubaUpdate32     func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
+	CubaUpdate64     func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
 
 	// PeakFMA32 runs iters rounds of independent float32 multiply-adds at
 	// the implementation's full vector width and returns the number of
@@ -62,6 +64,8 @@ var Generic = &Impl{
 	AccumulateRows64: accumulateRowsGeneric64,
 	MatMul32:         matMulGeneric32,
 	MatMul64:         matMulGeneric64,
+	CubaUpdate32:     cubaGeneric32,
+	CubaUpdate64:     cubaGeneric64,
 	PeakFMA32:        peakFMAGeneric32,
 	ReadStream32:     readStreamGeneric32,
 	AddStream32:      addStreamGeneric32,

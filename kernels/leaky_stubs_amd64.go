@@ -27,6 +27,11 @@ func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, 
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 
+// cubaUpdate32AVX2 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -121,6 +126,11 @@ func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, 
 // Rows are added four per pass over dst, each element summed in the order of rows.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
+
+// cubaUpdate64AVX2 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -237,6 +247,11 @@ func leakyScan32ZeroAVX512(V []float32, I []float32, Iin []float32, inStride int
 // Rows are added four per pass over dst, each element summed in the order of rows.
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
+
+// cubaUpdate32AVX512 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -356,6 +371,11 @@ func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int
 // Rows are added four per pass over dst, each element summed in the order of rows.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
+
+// cubaUpdate64AVX512 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

@@ -43,6 +43,7 @@ func main() {
 				genLeakyScan(s, d, reset)
 			}
 			genAccumulateRows(s, d)
+			genCubaUpdate(s, d)
 			for mr := 1; mr <= s.gemmRows; mr++ {
 				for _, nv := range []int{s.gemmVecs, 1} {
 					genGemmTile(s, d, mr, nv)
