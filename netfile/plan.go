@@ -134,15 +134,11 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 			}
 			continue
 		}
-		shape, err := npy.ReadShape(f.resolve(s.Array.File))
+		n, dims, err := f.npyCount(s.Array.File)
 		if err != nil {
 			return m, fmt.Errorf("%s.array.file: %w", at, err)
 		}
-		n := int64(1)
-		for _, d := range shape {
-			n = satMul(n, int64(d))
-		}
-		if len(shape) == 2 {
+		if dims == 2 {
 			n = satMul(n, int64(batch))
 		}
 		// Read decodes to float64 and the source keeps T: both live at
@@ -172,13 +168,9 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 				return m, fmt.Errorf("%s: %w", at, err)
 			}
 		default:
-			shape, err := npy.ReadShape(f.resolve(p.Synapses.Pre))
+			n, _, err := f.npyCount(p.Synapses.Pre)
 			if err != nil {
 				return m, fmt.Errorf("%s.synapses.pre: %w", at, err)
-			}
-			n := int64(1)
-			for _, d := range shape {
-				n = satMul(n, int64(d))
 			}
 			// Per-synapse delays split the synapses into groups of one
 			// delay each; their number is unknown until the file is read,
@@ -208,6 +200,21 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		}
 	}
 	return m, nil
+}
+
+// npyCount reads the header of the .npy file at p (relative to the
+// network file) and returns its number of elements, saturated at
+// MaxInt64, and of dimensions.
+func (f *File) npyCount(p string) (n int64, dims int, err error) {
+	shape, err := npy.ReadShape(f.resolve(p))
+	if err != nil {
+		return 0, 0, err
+	}
+	n = 1
+	for _, d := range shape {
+		n = satMul(n, int64(d))
+	}
+	return n, len(shape), nil
 }
 
 // satMul multiplies non-negative sizes, saturating instead of overflowing,

@@ -74,15 +74,9 @@ type interruptedJSON struct {
 func readInterrupted(t *testing.T, out, signal string) interruptedJSON {
 	t.Helper()
 	var s interruptedJSON
-	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(out, "summary.json"), &s)
 	if !s.Interrupted || s.StepReached <= 0 || s.StepReached >= s.Steps || s.Signal != signal || s.Memory.TotalBytes <= 0 {
-		t.Fatalf("summary.json after %s: %s", signal, b)
+		t.Fatalf("summary.json after %s: %+v", signal, s)
 	}
 	for _, f := range s.PartFiles {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
