@@ -21,3 +21,7 @@ echo "== PyTorch CPU, SHD batch 256 × 100 steps"
 for th in 1 2; do
 	OMP_NUM_THREADS=$th "$PY" bench/peers/torch_shd.py "$th" 5 2>/dev/null | grep '^torch'
 done
+echo "== OpenBLAS sgemm via NumPy, (25600 × 700)·(700 × 200)"
+for th in 1 2; do
+	OPENBLAS_NUM_THREADS=$th "$PY" bench/peers/openblas_sgemm.py "$th"
+done
