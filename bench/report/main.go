@@ -77,6 +77,9 @@ func run(args []string, stderr io.Writer) error {
 	}
 	var doc bytes.Buffer
 	write(&doc, &res, raw, stat, rel, names, *smoke, peerFiles(*peers))
+	if gf, ok := openBLASOneThread(peerFiles(*peers)); ok {
+		writeOpenBLASTarget(&doc, &res, gf)
+	}
 	return os.WriteFile(*out, doc.Bytes(), 0o644)
 }
 
@@ -158,9 +161,14 @@ func write(w *bytes.Buffer, r *suite.Result, raw, stat []byte, chartDir string, 
 	if len(peers) == 0 {
 		fmt.Fprintln(w, "No peer simulator results were found in bench/peers.")
 	} else {
-		fmt.Fprintln(w, "Peer simulator result files found (figures in the files themselves):")
+		fmt.Fprintln(w, "Peer simulators measured on this machine by `bench/peers/run.sh` (Brian2 cpp_standalone on CUBA, PyTorch on SHD, OpenBLAS sgemm on the MatMul shape), as written to:")
 		for _, p := range peers {
-			fmt.Fprintf(w, "- `%s`\n", filepath.ToSlash(p))
+			fmt.Fprintf(w, "\n`%s`:\n\n```\n", filepath.ToSlash(p))
+			if b, err := os.ReadFile(p); err == nil {
+				w.Write(bytes.TrimRight(b, "\n"))
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintln(w, "```")
 		}
 	}
 	fmt.Fprintln(w)
@@ -286,4 +294,50 @@ func writeSpeedups(w *bytes.Buffer, r *suite.Result) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "scale: 1000 Poisson inputs at 5 Hz onto N neurons with procedural weights; cuba: Brian2's CUBA example (4000 neurons). The other workloads' speed-ups (single, ff, shd) are in the thread-scaling table below.")
 	fmt.Fprintln(w)
+}
+
+// openBLASOneThread finds OpenBLAS's one-thread sgemm figure in the peers'
+// result files, as bench/peers/openblas_sgemm.py prints it.
+func openBLASOneThread(files []string) (float64, bool) {
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.HasPrefix(line, "openblas sgemm 25600x700x200 threads=1 ") {
+				continue
+			}
+			f := strings.Fields(line)
+			for i := 1; i < len(f); i++ {
+				if f[i] == "GFLOP/s" {
+					var g float64
+					if _, err := fmt.Sscan(f[i-1], &g); err == nil && g > 0 {
+						return g * 1e9, true
+					}
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// writeOpenBLASTarget appends issue 3's MatMul target against OpenBLAS as
+// measured on this machine: leaky's MatMul on one thread at ≥ 50% of
+// OpenBLAS's sgemm on one thread, same shape.
+func writeOpenBLASTarget(w *bytes.Buffer, r *suite.Result, openblas float64) {
+	impl := r.Machine.Kernels[len(r.Machine.Kernels)-1]
+	fmt.Fprintln(w, "## MatMul against OpenBLAS on this machine")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "OpenBLAS sgemm, one thread, (25600 × 700)·(700 × 200): %s (bench/peers). Goal: leaky's MatMul at ≥ 50%%.\n\n", suite.Rate(openblas, "FLOP/s"))
+	if f, ok := r.FigureByID(fmt.Sprintf("kernel/MatMul/%s/25600x700x200", impl)); ok {
+		met := "yes"
+		if f.Median < 0.5*openblas {
+			met = "**no**"
+		}
+		fmt.Fprintf(w, "| kernel | leaky | OpenBLAS | leaky / OpenBLAS | met |\n|---|---:|---:|---:|---|\n| %s | %s | %s | %.2f | %s |\n\n", impl, suite.Rate(f.Median, f.Unit), suite.Rate(openblas, "FLOP/s"), f.Median/openblas, met)
+	} else {
+		fmt.Fprintln(w, "leaky's MatMul on this shape was not measured in this run (--quick or filtered).")
+		fmt.Fprintln(w)
+	}
 }
