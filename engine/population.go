@@ -64,6 +64,9 @@ func NewPopulation[T Float](name string, batch, n int, p Params) (*Population[T]
 	if n < 1 {
 		return nil, fmt.Errorf("population %q: neurons must be at least 1, got %d", name, n)
 	}
+	if n > maxElements {
+		return nil, fmt.Errorf("population %q: %d neurons is more than the %d one array can address", name, n, maxElements)
+	}
 	stride := strideFor(n)
 	if stride > maxElements/batch {
 		return nil, fmt.Errorf("population %q: %d trials × %d neurons is too large to address", name, batch, n)

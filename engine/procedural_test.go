@@ -126,3 +126,13 @@ func TestPaddingNeverSpikes(t *testing.T) {
 		}
 	}
 }
+
+// TestHugePopulationRefused: sizes near the limits of int are errors, not
+// panics or overflowed allocations.
+func TestHugePopulationRefused(t *testing.T) {
+	for _, c := range []struct{ batch, n int }{{1, 1<<63 - 1}, {1, 1 << 40}, {1 << 40, 64}, {3, 1 << 30}} {
+		if _, err := NewPopulation[float32]("huge", c.batch, c.n, DefaultParams()); err == nil {
+			t.Errorf("%d trials × %d neurons accepted", c.batch, c.n)
+		}
+	}
+}
