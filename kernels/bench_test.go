@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -121,6 +122,132 @@ func BenchmarkLeakyUpdate64(b *testing.B) {
 						naiveLeakyUpdate64(V, I, Iin, 0.95, 0.9, 1, spiked)
 					} else {
 						impl.LeakyUpdate64(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
+					}
+				}
+				perSecond(b, float64(n), "neuron-steps/s")
+			})
+		}
+	}
+}
+
+// naiveCubaUpdate32 is the CUBA update written the obvious way: one neuron
+// at a time, a branch per refractory counter and a bool per spike.
+func naiveCubaUpdate32(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spiked []bool) int {
+	count := 0
+	for i := range V {
+		c0, c1 := I0[i], I1[i]
+		I0[i] = p.A0*c0 + Iin0[i]
+		I1[i] = p.A1*c1 + Iin1[i]
+		spiked[i] = false
+		if refrac[i] > 0 {
+			refrac[i]--
+			continue
+		}
+		if V[i] > p.Theta {
+			spiked[i] = true
+			count++
+			V[i] = p.VReset
+			refrac[i] = p.Hold
+			continue
+		}
+		V[i] = p.VLeak + p.Beta*(V[i]-p.VLeak) + p.Gain*(c0+c1)
+	}
+	return count
+}
+
+func naiveCubaUpdate64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spiked []bool) int {
+	count := 0
+	for i := range V {
+		c0, c1 := I0[i], I1[i]
+		I0[i] = p.A0*c0 + Iin0[i]
+		I1[i] = p.A1*c1 + Iin1[i]
+		spiked[i] = false
+		if refrac[i] > 0 {
+			refrac[i]--
+			continue
+		}
+		if V[i] > p.Theta {
+			spiked[i] = true
+			count++
+			V[i] = p.VReset
+			refrac[i] = p.Hold
+			continue
+		}
+		V[i] = p.VLeak + p.Beta*(V[i]-p.VLeak) + p.Gain*(c0+c1)
+	}
+	return count
+}
+
+// cubaBenchParams are the CUBA benchmark's parameters (Brian2's CUBA
+// example at dt = 0.1 ms, potentials in mV), and cubaState draws its state:
+// potentials between reset and threshold, one neuron in ten refractory.
+var cubaBenchParams = CubaParams64{A0: math.Exp(-0.1 / 5), A1: math.Exp(-0.1 / 10), Beta: math.Exp(-0.1 / 20),
+	VLeak: -49, Gain: -math.Expm1(-0.1 / 20), Theta: -50, VReset: -60, Hold: 50}
+
+func cubaState(rng *rand.Rand, n int) (V, I0, Iin0, I1, Iin1 []float64, refrac []int32) {
+	V, I0, I1 = make([]float64, n), randSlice64(rng, n, 1), randSlice64(rng, n, 1)
+	Iin0, Iin1 = randSlice64(rng, n, 0.1), randSlice64(rng, n, 0.1)
+	refrac = make([]int32, n)
+	for i := range V {
+		V[i] = -60 + 10.5*rng.Float64()
+		if rng.IntN(10) == 0 {
+			refrac[i] = int32(rng.IntN(50))
+		}
+	}
+	return V, I0, Iin0, I1, Iin1, refrac
+}
+
+func to32(s []float64) []float32 {
+	out := make([]float32, len(s))
+	for i, v := range s {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+var cubaSizes = []int{1000, 10000, 100000, 1000000}
+
+func BenchmarkCubaUpdate(b *testing.B) {
+	p := cubaBenchParams.to32()
+	for _, impl := range benchImpls() {
+		for _, n := range cubaSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				V64, I064, Iin064, I164, Iin164, refrac := cubaState(rand.New(rand.NewPCG(3, uint64(n))), n)
+				V, I0, Iin0, I1, Iin1 := to32(V64), to32(I064), to32(Iin064), to32(I164), to32(Iin164)
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				// V, I0, I1 and refrac are read and written, Iin0 and
+				// Iin1 read, the mask written.
+				b.SetBytes(int64(n)*4*10 + int64(len(spikes))*8)
+				for b.Loop() {
+					if impl == nil {
+						naiveCubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spiked)
+					} else {
+						impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
+					}
+				}
+				perSecond(b, float64(n), "neuron-steps/s")
+			})
+		}
+	}
+}
+
+func BenchmarkCubaUpdate64(b *testing.B) {
+	p := &cubaBenchParams
+	for _, impl := range benchImpls() {
+		for _, n := range cubaSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				V, I0, Iin0, I1, Iin1, refrac := cubaState(rand.New(rand.NewPCG(3, uint64(n))), n)
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				b.SetBytes(int64(n)*(8*8+4*2) + int64(len(spikes))*8)
+				for b.Loop() {
+					if impl == nil {
+						naiveCubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spiked)
+					} else {
+						impl.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
 					}
 				}
 				perSecond(b, float64(n), "neuron-steps/s")

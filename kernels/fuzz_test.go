@@ -3,6 +3,7 @@ package kernels
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -248,6 +249,80 @@ func FuzzMatMul64(f *testing.F) {
 			Generic.MatMul64(m, n, k, A, lda, B, ldb, c1, ldc, acc)
 			impl.MatMul64(m, n, k, A, lda, B, ldb, c2, ldc, acc)
 			same64(t, impl.Name+" C", c2, c1)
+		}
+	})
+}
+
+// cubaParams and refrac decode a CUBA case: small parameters, so that
+// thresholds are crossed; Hold from −2 to 5 and counters from −1 to 4, so
+// negative, zero and counting-down states all occur.
+func (d *decoder) cubaParams() CubaParams64 {
+	return CubaParams64{
+		A0: d.small(), A1: d.small(), Beta: d.small(), VLeak: d.small(), Gain: d.small(),
+		Theta: d.small(), VReset: d.small(), Hold: int32(d.u8()%8) - 2,
+	}
+}
+
+func (d *decoder) refrac(n int) []int32 {
+	r := make([]int32, n, n+guardLen)
+	for i := range r {
+		r[i] = int32(d.u8()%6) - 1
+	}
+	return r
+}
+
+func FuzzCubaUpdate32(f *testing.F) {
+	f.Add([]byte("\x40\x90\x88\x8e\x7c\x84\x70\x60\x03\x01seed bytes for the CUBA update, float32"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &decoder{data}
+		n := d.u8() * 3
+		p := d.cubaParams().to32()
+		V, I0, Iin0, I1, Iin1 := d.vals32(n), d.vals32(n), d.vals32(n), d.vals32(n), d.vals32(n)
+		R := d.refrac(n)
+		for _, impl := range fuzzImpls(t) {
+			V1, I01, I11, V2, I02, I12 := clone32(V), clone32(I0), clone32(I1), clone32(V), clone32(I0), clone32(I1)
+			R1, R2 := slices.Clone(R), slices.Clone(R)
+			S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
+			want := Generic.CubaUpdate32(V1, I01, Iin0, I11, Iin1, R1, p, S1)
+			got := impl.CubaUpdate32(V2, I02, Iin0, I12, Iin1, R2, p, S2)
+			if got != want {
+				t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
+			}
+			same32(t, impl.Name+" V", V2, V1)
+			same32(t, impl.Name+" I0", I02, I01)
+			same32(t, impl.Name+" I1", I12, I11)
+			if !slices.Equal(R2, R1) {
+				t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
+			}
+			sameU(t, impl.Name+" spikes", S2, S1)
+		}
+	})
+}
+
+func FuzzCubaUpdate64(f *testing.F) {
+	f.Add([]byte("\x40\x90\x88\x8e\x7c\x84\x70\x60\x03\x01seed bytes for the CUBA update, float64, a little longer"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &decoder{data}
+		n := d.u8() * 3
+		p := d.cubaParams()
+		V, I0, Iin0, I1, Iin1 := d.vals64(n), d.vals64(n), d.vals64(n), d.vals64(n), d.vals64(n)
+		R := d.refrac(n)
+		for _, impl := range fuzzImpls(t) {
+			V1, I01, I11, V2, I02, I12 := clone64(V), clone64(I0), clone64(I1), clone64(V), clone64(I0), clone64(I1)
+			R1, R2 := slices.Clone(R), slices.Clone(R)
+			S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
+			want := Generic.CubaUpdate64(V1, I01, Iin0, I11, Iin1, R1, &p, S1)
+			got := impl.CubaUpdate64(V2, I02, Iin0, I12, Iin1, R2, &p, S2)
+			if got != want {
+				t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
+			}
+			same64(t, impl.Name+" V", V2, V1)
+			same64(t, impl.Name+" I0", I02, I01)
+			same64(t, impl.Name+" I1", I12, I11)
+			if !slices.Equal(R2, R1) {
+				t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
+			}
+			sameU(t, impl.Name+" spikes", S2, S1)
 		}
 	})
 }
