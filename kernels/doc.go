@@ -1,5 +1,6 @@
 // Package kernels holds the numerical inner loops of leaky: the leaky
-// integrate-and-fire update, its temporally blocked scan, the event-driven
+// integrate-and-fire update, its temporally blocked scan, the two-receptor
+// CUBA update with reset to a value and refractoriness, the event-driven
 // input accumulation and the dense matrix product. It knows only slices and
 // numbers, never engine types.
 //
