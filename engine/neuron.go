@@ -395,8 +395,8 @@ func (p *Population[T]) updateGeneral(r Range) int {
 
 // updateCUBA is updateGeneral for the common case of CUBA-like networks —
 // two receptors, reset to a value, a refractory period — through
-// kernels.CubaUpdate, whose arithmetic is exactly updateGeneral's (and which
-// has an AVX2 version for float32).
+// kernels.CubaUpdate32/64, whose arithmetic is exactly updateGeneral's and
+// which dispatches to the AVX2 or AVX-512 kernels like the others.
 func (p *Population[T]) updateCUBA(r Range) int {
 	g := p.gen
 	count := 0
