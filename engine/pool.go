@@ -2,7 +2,7 @@ package engine
 
 import (
 	"runtime"
-	"sync"
+	"sync/atomic"
 )
 
 // job is one phase of a step, split over the workers of a pool: work(w)
@@ -13,31 +13,82 @@ type job interface{ work(w int) }
 // hands every worker the same job and waits for all of them (a barrier);
 // the calling goroutine does worker 0's share itself, so a one-worker pool
 // costs nothing.
+//
+// A step has a few phases, each tens of microseconds long, so handing work
+// over through channels alone — parking and waking a goroutine through the
+// OS each time, tens of microseconds on a virtual machine — would cost as
+// much as the work. Workers therefore spin for a while on an epoch counter
+// after finishing a phase and only then park; the caller spins on a done
+// counter. A parked worker is woken through its channel.
 type pool struct {
 	n     int
-	start []chan job
-	done  sync.WaitGroup
-	quit  chan struct{}
+	epoch atomic.Uint64 // incremented to publish a new job
+	job   job           // written before epoch is incremented
+	k     int           // workers taking part in the current job
+	left  atomic.Int64  // workers (besides the caller) not done with it
+	// sleeping[w] is 1 while worker w is parked or about to park.
+	sleeping []atomic.Int32
+	wake     []chan struct{}
+	quit     atomic.Bool
 }
 
+// spinRounds is how long a worker polls for the next phase before parking,
+// in polls of an atomic (tens of microseconds: a step's phases follow each
+// other faster than that, the gaps between runs do not).
+const spinRounds = 1 << 14
+
 func newPool(n int) *pool {
-	p := &pool{n: n, quit: make(chan struct{})}
-	p.start = make([]chan job, n)
+	p := &pool{n: n, sleeping: make([]atomic.Int32, n), wake: make([]chan struct{}, n)}
 	for w := 1; w < n; w++ {
-		p.start[w] = make(chan job, 1)
+		p.wake[w] = make(chan struct{}, 1)
 		go p.loop(w)
 	}
 	return p
 }
 
 func (p *pool) loop(w int) {
+	var seen uint64
 	for {
-		select {
-		case j := <-p.start[w]:
-			j.work(w)
-			p.done.Done()
-		case <-p.quit:
+		e := p.await(w, seen)
+		if p.quit.Load() {
 			return
+		}
+		seen = e
+		// Every worker reports every job, taking part or not, so the
+		// caller never publishes the next job while one still reads this.
+		if w < p.k {
+			p.job.work(w)
+		}
+		p.left.Add(-1)
+	}
+}
+
+// await returns once the epoch has moved past seen, spinning first and
+// then parking on the worker's channel.
+func (p *pool) await(w int, seen uint64) uint64 {
+	for i := 0; i < spinRounds; i++ {
+		if e := p.epoch.Load(); e != seen || p.quit.Load() {
+			return e
+		}
+		if i&255 == 255 {
+			runtime.Gosched()
+		}
+	}
+	for {
+		p.sleeping[w].Store(1)
+		// Re-check after announcing the sleep: a job published in
+		// between must not be missed.
+		if e := p.epoch.Load(); e != seen || p.quit.Load() {
+			if p.sleeping[w].CompareAndSwap(1, 0) {
+				return e
+			}
+			// The caller saw us asleep and is sending a token: take it.
+			<-p.wake[w]
+			return p.epoch.Load()
+		}
+		<-p.wake[w]
+		if e := p.epoch.Load(); e != seen || p.quit.Load() {
+			return e
 		}
 	}
 }
@@ -48,24 +99,42 @@ func (p *pool) run(j job, k int) {
 		j.work(0)
 		return
 	}
-	p.done.Add(k - 1)
-	for w := 1; w < k; w++ {
-		p.start[w] <- j
-	}
+	p.job, p.k = j, k
+	p.left.Store(int64(p.n - 1))
+	p.epoch.Add(1)
+	p.wakeSleepers()
 	j.work(0)
-	p.done.Wait()
+	for i := 0; p.left.Load() != 0; i++ {
+		if i&255 == 255 {
+			runtime.Gosched()
+		}
+	}
 }
 
-func (p *pool) close() { close(p.quit) }
+// wakeSleepers sends a token to every parked worker.
+func (p *pool) wakeSleepers() {
+	for w := 1; w < p.n; w++ {
+		if p.sleeping[w].CompareAndSwap(1, 0) {
+			p.wake[w] <- struct{}{}
+		}
+	}
+}
+
+func (p *pool) close() {
+	p.quit.Store(true)
+	p.epoch.Add(1)
+	p.wakeSleepers()
+}
 
 // DefaultThreads is the number of threads a run uses unless told otherwise:
 // GOMAXPROCS, which is the number of available cores unless limited.
 func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 
 // minWorkPerThread is the fewest neuron updates per step worth giving a
-// thread of its own: below it, waking a worker and meeting at the barrier
-// (a few microseconds) costs more than the work saved.
-const minWorkPerThread = 16384
+// thread of its own: below it, handing the work over and meeting at the
+// barrier (a microsecond or two with spinning workers) costs more than the
+// work saved.
+const minWorkPerThread = 4096
 
 // splitRanges divides pop's work for up to threads workers. Large
 // populations are split by neurons, in blocks aligned to 64 neurons (whole
