@@ -57,17 +57,27 @@ func summarize(rates []float64) Stats {
 // ceilings are re-measured in the gaps of a kernel's repetitions. When even
 // one iteration is longer than a repetition's share, it keeps one iteration
 // per repetition and does fewer repetitions (at least minReps) so the item
-// stays near its budget.
-func measure(budget time.Duration, reps int, perIter float64, run func(iters int), between func()) []float64 {
+// stays near its budget. before, when not nil, is called untimed before
+// every call of run.
+func measure(budget time.Duration, reps int, perIter float64, run func(iters int), between, before func()) []float64 {
 	const minReps = 3
 	reps = max(reps, minReps)
 	per := budget / time.Duration(reps+1)
-	iters, el := calibrate(per, run)
+	calRun := run
+	if before != nil {
+		// Calibration counts before's time too, which only makes the
+		// repetitions a little shorter than their share.
+		calRun = func(iters int) { before(); run(iters) }
+	}
+	iters, el := calibrate(per, calRun)
 	if iters == 1 && el > per {
 		reps = min(reps, max(minReps, int(budget/el)))
 	}
 	rates := make([]float64, 0, reps)
 	for range reps {
+		if before != nil {
+			before()
+		}
 		rates = append(rates, timeRep(perIter, iters, run))
 		if between != nil {
 			between()

@@ -16,7 +16,7 @@ import (
 // SuiteVersion names the suite's content: the items, their sizes, how they
 // are timed and what their units mean. Results of different versions are not
 // comparable, and Compare refuses them. Bump it whenever any of that changes.
-const SuiteVersion = "2"
+const SuiteVersion = "3"
 
 // SchemaID is the $id of schema.json and the "schema" field of every result.
 const SchemaID = "https://leaky.dev/schemas/bench-result-1.json"
@@ -152,6 +152,10 @@ type item struct {
 	setup   func() (run func(iters int), cleanup func(), err error)
 	// finish fills derived fields (real-time factor) from the stats.
 	finish func(f *Figure)
+	// rewind, when set, is called untimed before every calibration and
+	// timed repetition, so that each does exactly the same work (see
+	// snapshot).
+	rewind func()
 }
 
 // Run runs the suite with opts and returns its result.
@@ -245,7 +249,7 @@ func Run(opts Options) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.ID, err)
 		}
-		rates := measure(per, itemReps, it.perIter, run, between)
+		rates := measure(per, itemReps, it.perIter, run, between, it.rewind)
 		f.Stats = summarize(rates)
 		if cleanup != nil {
 			cleanup()

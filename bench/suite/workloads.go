@@ -2,6 +2,7 @@ package suite
 
 import (
 	"fmt"
+	"slices"
 
 	"leaky/engine"
 )
@@ -104,6 +105,11 @@ func shareBuild(build func() (built, error), uses int) func() (built, error) {
 	return func() (built, error) {
 		if calls == 0 {
 			b, err = build()
+			if err == nil {
+				// One snapshot for every thread count, so that all of
+				// them replay exactly the same steps.
+				b.snap = takeSnapshot(b.net)
+			}
 		}
 		out, outErr := b, err
 		calls++
@@ -120,6 +126,71 @@ type built struct {
 	net     *engine.Network[float32]
 	dt      float64
 	neurons int
+	// snap is the state every timed repetition starts from.
+	snap *snapshot
+}
+
+// snapshot is a copy of a network's whole state (what a checkpoint holds).
+// Restoring it before each repetition makes every repetition, at every
+// thread count, step through the same steps from the same state: the
+// Poisson input is keyed by step, so the work is identical, and a speed-up
+// is a ratio of equal amounts of work rather than of two stretches of a
+// random input whose spike count per step varies by ±60%.
+type snapshot struct {
+	net  *engine.Network[float32]
+	vars []engine.StateVar
+}
+
+func takeSnapshot(net *engine.Network[float32]) *snapshot {
+	s := &snapshot{net: net}
+	for _, v := range net.StateVars() {
+		var c any
+		switch d := v.Data.(type) {
+		case *int:
+			x := *d
+			c = &x
+		case *int64:
+			x := *d
+			c = &x
+		case []float32:
+			c = slices.Clone(d)
+		case []float64:
+			c = slices.Clone(d)
+		case []int32:
+			c = slices.Clone(d)
+		case []int64:
+			c = slices.Clone(d)
+		case []uint64:
+			c = slices.Clone(d)
+		default:
+			panic(fmt.Sprintf("snapshot: state %s has unexpected type %T", v.Name, v.Data))
+		}
+		s.vars = append(s.vars, engine.StateVar{Name: v.Name, Data: c})
+	}
+	return s
+}
+
+// restore copies the snapshot back into the network.
+func (s *snapshot) restore() {
+	for i, v := range s.net.StateVars() {
+		switch d := v.Data.(type) {
+		case *int:
+			*d = *s.vars[i].Data.(*int)
+		case *int64:
+			*d = *s.vars[i].Data.(*int64)
+		case []float32:
+			copy(d, s.vars[i].Data.([]float32))
+		case []float64:
+			copy(d, s.vars[i].Data.([]float64))
+		case []int32:
+			copy(d, s.vars[i].Data.([]int32))
+		case []int64:
+			copy(d, s.vars[i].Data.([]int64))
+		case []uint64:
+			copy(d, s.vars[i].Data.([]uint64))
+		}
+	}
+	s.net.Restored()
 }
 
 // netItem times steps of the network build makes: each iteration is
@@ -134,9 +205,10 @@ func netItem(spec netSpec, threads int, build func() (built, error)) item {
 	}
 	id := fmt.Sprintf("%s/%s/%s/threads=%d", SectionWorkload, spec.name, shape, threads)
 	var (
-		net             *engine.Network[float32]
-		dt              float64
-		steps0, spikes0 int64
+		net            *engine.Network[float32]
+		snap           *snapshot
+		dt             float64
+		ran, ranSpikes int64
 	)
 	spikes := func() int64 {
 		var s int64
@@ -154,28 +226,36 @@ func netItem(spec netSpec, threads int, build func() (built, error)) item {
 				return nil, nil, err
 			}
 			net, dt = b.net, b.dt
-			steps0, spikes0 = int64(net.StepIndex()), spikes()
+			if b.snap == nil {
+				b.snap = takeSnapshot(b.net)
+			}
+			snap = b.snap
+			ran, ranSpikes = 0, 0
 			b.net.SetThreads(threads)
 			run := func(iters int) {
+				s0 := spikes()
 				// A built network has no error path left when run
 				// without a context; a failure here is a bug in the
 				// engine.
 				if err := b.net.Run(nil, iters*spec.stepsPerIter, nil); err != nil {
 					panic(fmt.Sprintf("workload %s: %v", id, err))
 				}
+				ran += int64(iters * spec.stepsPerIter)
+				ranSpikes += spikes() - s0
 			}
 			return run, b.net.Close, nil
 		},
+		rewind: func() { snap.restore() },
 		finish: func(f *Figure) {
 			stepsPerSec := f.Median / spec.perIter * float64(spec.stepsPerIter)
 			if stepsPerSec > 0 && dt > 0 {
 				f.RealTimeFactor = 1 / (stepsPerSec * dt)
 			}
-			if ran := int64(net.StepIndex()) - steps0; ran > 0 {
-				f.SpikesPerSecond = float64(spikes()-spikes0) / float64(ran) * stepsPerSec
+			if ran > 0 {
+				f.SpikesPerSecond = float64(ranSpikes) / float64(ran) * stepsPerSec
 			}
 			f.WorkingSet = 0
-			net = nil
+			net, snap = nil, nil
 		},
 	}
 }
