@@ -19,8 +19,13 @@ var (
 )
 
 const (
-	ffInputs = 1000
-	ffRate   = 5.0
+	// scaleSteps is one iteration of a scaling workload, and
+	// scaleWarmup the steps run before its snapshot, so the membrane
+	// is charged and firing when the timed steps begin.
+	scaleSteps  = 32
+	scaleWarmup = 20
+	ffInputs    = 1000
+	ffRate      = 5.0
 	// singleSteps is one run of the seed notebook's single neuron.
 	singleSteps = 5000
 )
@@ -52,7 +57,13 @@ func planWorkloads(quick bool, threads int) []item {
 		}
 		sc := shareBuild(buildScale(n), len(counts))
 		for _, th := range counts {
-			out = append(out, netItem(neuronSteps("scale", n), th, sc))
+			spec := neuronSteps("scale", n)
+			// An iteration is scaleSteps steps: the input of one step
+			// is a handful of Poisson spikes, so a repetition of a step
+			// or two could time a step with none (only the update) and
+			// not the regenerated weights that make the workload.
+			spec.perIter, spec.stepsPerIter = float64(n)*scaleSteps, scaleSteps
+			out = append(out, netItem(spec, th, sc))
 		}
 	}
 	for _, w := range extraWorkloads {
@@ -315,6 +326,12 @@ func buildScale(n int) func() (built, error) {
 		net.AddSource(src)
 		net.AddPopulation(pop)
 		if err := net.AddProjection(proj); err != nil {
+			return built{}, err
+		}
+		net.SetThreads(0)
+		err = net.Run(nil, scaleWarmup, nil)
+		net.Close()
+		if err != nil {
 			return built{}, err
 		}
 		return built{net: net, dt: p.Dt, neurons: n}, nil
