@@ -80,6 +80,7 @@ func run(args []string, stderr io.Writer) error {
 	if gf, ok := openBLASOneThread(peerFiles(*peers)); ok {
 		writeOpenBLASTarget(&doc, &res, gf)
 	}
+	peerRatios(&doc, peerFiles(*peers))
 	return os.WriteFile(*out, doc.Bytes(), 0o644)
 }
 

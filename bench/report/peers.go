@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// peerRatios reads bench/peers/run.sh's output and writes issue 4's
+// comparisons: leaky's CUBA (BenchmarkCUBA, one thread) against Brian2
+// cpp_standalone's compiled run, and leaky's SHD (BenchmarkSHD) against
+// PyTorch at the same thread count, as medians of the runs in the file.
+func peerRatios(w *bytes.Buffer, files []string) {
+	var cuba, brian []float64
+	shd := map[string][]float64{}
+	torch := map[string][]float64{}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			switch {
+			case strings.HasPrefix(line, "BenchmarkCUBA/threads=1-"):
+				if v, ok := before(f, "wall-s/sim-s"); ok {
+					cuba = append(cuba, v)
+				}
+			case strings.HasPrefix(line, "BenchmarkSHD/threads="):
+				th := strings.TrimPrefix(strings.SplitN(f[0], "-", 2)[0], "BenchmarkSHD/threads=")
+				if v, ok := before(f, "samples/s"); ok {
+					shd[th] = append(shd[th], v)
+				}
+			case strings.HasPrefix(line, "brian2 cuba "):
+				if v, ok := field(f, "rtf="); ok {
+					brian = append(brian, v)
+				}
+			case strings.HasPrefix(line, "torch shd "):
+				th, _ := fieldString(f, "threads=")
+				if v, ok := field(f, "samples_per_s="); ok {
+					torch[th] = append(torch[th], v)
+				}
+			}
+		}
+	}
+	if len(cuba) == 0 && len(shd) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "## leaky against Brian2 and PyTorch")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Issue 4's targets, from bench/peers/run.sh on this machine (medians of its runs): leaky ≥ 3× faster than Brian2")
+	fmt.Fprintln(w, "cpp_standalone on CUBA with one thread (Brian2's time is its compiled binary's run alone, without code generation")
+	fmt.Fprintln(w, "and compilation), and ≥ 5× faster than PyTorch on SHD at the same thread count (PyTorch's best run, input generation")
+	fmt.Fprintln(w, "excluded; leaky's median, its Poisson input included).")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| workload | leaky | peer | leaky faster by | target | met |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---|---|")
+	if len(cuba) > 0 && len(brian) > 0 {
+		l, b := median(cuba), median(brian)
+		fmt.Fprintf(w, "| CUBA, 1 thread (wall s per simulated s) | %.4f | Brian2 %.4f | %.2f× | ≥ 3× | %s |\n", l, b, b/l, yes(b/l >= 3))
+	}
+	ths := make([]string, 0, len(shd))
+	for th := range shd {
+		ths = append(ths, th)
+	}
+	sort.Strings(ths)
+	for _, th := range ths {
+		if len(torch[th]) == 0 {
+			continue
+		}
+		l, t := median(shd[th]), median(torch[th])
+		fmt.Fprintf(w, "| SHD, %s thread(s) (samples/s) | %.0f | PyTorch %.0f | %.2f× | ≥ 5× | %s |\n", th, l, t, l/t, yes(l/t >= 5))
+	}
+	fmt.Fprintln(w)
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// before returns the number just before the field unit.
+func before(f []string, unit string) (float64, bool) {
+	for i := 1; i < len(f); i++ {
+		if f[i] == unit {
+			v, err := strconv.ParseFloat(f[i-1], 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
+}
+
+func fieldString(f []string, key string) (string, bool) {
+	for _, x := range f {
+		if strings.HasPrefix(x, key) {
+			return strings.TrimPrefix(x, key), true
+		}
+	}
+	return "", false
+}
+
+func field(f []string, key string) (float64, bool) {
+	s, ok := fieldString(f, key)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil
+}
+
+func median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
