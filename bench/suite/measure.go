@@ -122,3 +122,35 @@ func timeRep(perIter float64, iters int, run func(iters int)) float64 {
 	}
 	return perIter * float64(iters) / sec
 }
+
+// measurePair is measure for two items timed in turn: each is calibrated
+// on its own, then their repetitions alternate (a, b, a, b, …), each
+// preceded by its untimed before. Each item gets about budget.
+func measurePair(budget time.Duration, reps int, perA float64, runA func(int), beforeA func(), perB float64, runB func(int), beforeB func()) ([]float64, []float64) {
+	const minReps = 3
+	reps = max(reps, minReps)
+	per := budget / time.Duration(reps+1)
+	withBefore := func(run func(int), before func()) func(int) {
+		if before == nil {
+			return run
+		}
+		return func(iters int) { before(); run(iters) }
+	}
+	itersA, elA := calibrate(per, withBefore(runA, beforeA))
+	itersB, elB := calibrate(per, withBefore(runB, beforeB))
+	if el := max(elA, elB); (itersA == 1 || itersB == 1) && el > per {
+		reps = min(reps, max(minReps, int(budget/el)))
+	}
+	var ratesA, ratesB []float64
+	for range reps {
+		if beforeA != nil {
+			beforeA()
+		}
+		ratesA = append(ratesA, timeRep(perA, itersA, runA))
+		if beforeB != nil {
+			beforeB()
+		}
+		ratesB = append(ratesB, timeRep(perB, itersB, runB))
+	}
+	return ratesA, ratesB
+}

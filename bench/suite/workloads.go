@@ -270,7 +270,12 @@ func netItem(spec netSpec, threads int, build func() (built, error)) item {
 			}
 			return run, b.net.Close, nil
 		},
-		rewind: func() { snap.restore() },
+		// Both thread counts of a shared network alternate, so each
+		// repetition sets its own thread count back, untimed.
+		rewind: func() {
+			net.SetThreads(threads)
+			snap.restore()
+		},
 		finish: func(f *Figure) {
 			stepsPerSec := f.Median / spec.perIter * float64(spec.stepsPerIter)
 			if stepsPerSec > 0 && dt > 0 {
