@@ -3,6 +3,7 @@ package figure
 import (
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -86,6 +87,19 @@ func DrawNetwork(path string, d Network) error {
 				}
 			}
 			p.Legend.Top = true
+			// Headroom above the traces for the legend, which would
+			// otherwise sit on them.
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, y := range pop.Traces[:min(len(pop.Traces), len(traceColors))] {
+				for _, v := range y {
+					if !math.IsNaN(v) && !math.IsInf(v, 0) {
+						lo, hi = min(lo, v), max(hi, v)
+					}
+				}
+			}
+			if lo < hi {
+				p.Y.Min, p.Y.Max = lo, hi+1.3*(hi-lo)
+			}
 			rows = append(rows, p)
 		}
 		if len(rows) > first && first == 0 {
