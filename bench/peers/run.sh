@@ -25,3 +25,5 @@ echo "== OpenBLAS sgemm via NumPy, (25600 × 700)·(700 × 200)"
 for th in 1 2; do
 	OPENBLAS_NUM_THREADS=$th "$PY" bench/peers/openblas_sgemm.py "$th"
 done
+echo "== the same LIF update and row accumulation in C, gcc -O3 -mavx2 -mfma (issue 3's AVX2 yardstick)"
+gcc -O3 -mavx2 -mfma -o /tmp/leaky_c bench/peers/leaky_c.c && /tmp/leaky_c
