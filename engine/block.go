@@ -41,20 +41,6 @@ func newInputBlock[T Float](d *Dense[T], threads int) *inputBlock[T] {
 	return &inputBlock[T]{d: d, arr: arr, k: k, buf: alignedSlice[T](k * arr.Batch * d.NOut), t0: -1, cols: splitRangesN(d.NOut, threads)}
 }
 
-// splitRangesN splits n columns into k ranges aligned to 64.
-func splitRangesN(n, k int) []Range {
-	blocks := (n + 63) / 64
-	k = max(1, min(k, blocks))
-	out := make([]Range, 0, k)
-	for w := 0; w < k; w++ {
-		lo, hi := blocks*w/k*64, min(n, blocks*(w+1)/k*64)
-		if hi > lo {
-			out = append(out, Range{0, 1, lo, hi})
-		}
-	}
-	return out
-}
-
 // covers reports whether step t's rows are in the buffer.
 func (b *inputBlock[T]) covers(t int) bool { return b.t0 >= 0 && t >= b.t0 && t < b.t0+b.k }
 

@@ -69,13 +69,14 @@ func (n *Network[T]) prepareEmit(threads int) *emitPhase[T] {
 // popPhase is the parallel work of one population in one step, prepared
 // once so that stepping allocates nothing.
 type popPhase[T Float] struct {
-	net     *Network[T]
-	pop     *Population[T]
-	in      []Projection[T]
-	ranges  []Range
-	counts  []int
-	mode    int // phaseAll, phaseInput or phaseUpdate
-	records bool
+	net    *Network[T]
+	pop    *Population[T]
+	in     []Projection[T]
+	ranges []Range
+	counts []int
+	mode   int // phaseAll, phaseInput or phaseUpdate
+	// recs are the recorders of pop, bound once instead of searched every step.
+	recs []Recorder[T]
 }
 
 const (
@@ -229,7 +230,7 @@ func (n *Network[T]) prepare() {
 		ph.counts = make([]int, len(ph.ranges))
 		for _, r := range n.recorders {
 			if r.Population() == p {
-				ph.records = true
+				ph.recs = append(ph.recs, r)
 			}
 		}
 		maxRanges = max(maxRanges, len(ph.ranges))
@@ -292,12 +293,10 @@ func (n *Network[T]) Step() error {
 	for _, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)
-		if ph.records {
+		if len(ph.recs) > 0 {
 			n.runPhase(ph, phaseInput)
-			for _, r := range n.recorders {
-				if r.Population() == p {
-					r.RecordState(t)
-				}
+			for _, r := range ph.recs {
+				r.RecordState(t)
 			}
 			n.runPhase(ph, phaseUpdate)
 		} else {
@@ -308,12 +307,8 @@ func (n *Network[T]) Step() error {
 			count += c
 		}
 		p.finishStep(t, count)
-		if ph.records {
-			for _, r := range n.recorders {
-				if r.Population() == p {
-					r.RecordSpikes(t)
-				}
-			}
+		for _, r := range ph.recs {
+			r.RecordSpikes(t)
 		}
 	}
 	n.step++

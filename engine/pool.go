@@ -158,12 +158,23 @@ func splitRanges[T Float](pop *Population[T], threads int) []Range {
 		}
 		return out
 	}
-	k = min(k, blocks)
+	out := splitRangesN(pop.N, k)
+	for i := range out {
+		out[i].B0, out[i].B1 = 0, pop.Batch
+	}
+	return out
+}
+
+// splitRangesN splits n neurons (or columns) into up to k ranges aligned to
+// 64, for trial 0; splitRanges widens them to every trial.
+func splitRangesN(n, k int) []Range {
+	blocks := (n + 63) / 64
+	k = max(1, min(k, blocks))
 	out := make([]Range, 0, k)
 	for w := 0; w < k; w++ {
-		lo, hi := blocks*w/k*64, min(pop.N, blocks*(w+1)/k*64)
+		lo, hi := blocks*w/k*64, min(n, blocks*(w+1)/k*64)
 		if hi > lo {
-			out = append(out, Range{0, pop.Batch, lo, hi})
+			out = append(out, Range{0, 1, lo, hi})
 		}
 	}
 	return out

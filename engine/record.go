@@ -44,6 +44,19 @@ func (v Var) String() string {
 	return fmt.Sprintf("Var(%d)", int(v))
 }
 
+// State returns the array holding v (V, I or Iin; receptor 0's current
+// for VarI), laid out as Row describes.
+func (p *Population[T]) State(v Var) []T {
+	switch v {
+	case VarV:
+		return p.V
+	case VarI:
+		return p.I
+	default:
+		return p.Iin
+	}
+}
+
 // Trace records one state variable of chosen neurons in every trial at every
 // step: Data[(t*Batch+b)*len(Neurons)+k] is the value of neuron Neurons[k] of
 // trial b at the start of step t.
@@ -98,15 +111,7 @@ func (r *Trace[T]) Reserve(total int) error {
 // RecordState appends the variable's values at step t.
 func (r *Trace[T]) RecordState(t int) {
 	p := r.Pop
-	var x []T
-	switch r.Var {
-	case VarV:
-		x = p.V
-	case VarI:
-		x = p.I
-	default:
-		x = p.Iin
-	}
+	x := p.State(r.Var)
 	for b := 0; b < p.Batch; b++ {
 		row := p.Row(x, b)
 		if r.Neurons == nil {

@@ -66,15 +66,7 @@ func (r *StreamTrace[T]) RecordState(t int) {
 		return
 	}
 	p := r.Pop
-	var x []T
-	switch r.Var {
-	case VarV:
-		x = p.V
-	case VarI:
-		x = p.I
-	default:
-		x = p.Iin
-	}
+	x := p.State(r.Var)
 	row := r.row[:0]
 	for b := 0; b < p.Batch; b++ {
 		vals := p.Row(x, b)

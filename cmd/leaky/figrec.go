@@ -76,14 +76,7 @@ func (r *figureRecorder[T]) RecordState(t int) {
 	p := r.pop
 	for i := range r.traces {
 		tr := &r.traces[i]
-		x := p.V
-		switch tr.v {
-		case engine.VarI:
-			x = p.I
-		case engine.VarIin:
-			x = p.Iin
-		}
-		tr.data = append(tr.data, float64(p.Row(x, 0)[tr.neuron]))
+		tr.data = append(tr.data, float64(p.Row(p.State(tr.v), 0)[tr.neuron]))
 	}
 }
 
