@@ -49,6 +49,14 @@ func summarize(rates []float64) Stats {
 	return st
 }
 
+// timed is one thing to measure: run does iters iterations of perIter
+// items each; before, when not nil, is called untimed before every call.
+type timed struct {
+	perIter float64
+	run     func(iters int)
+	before  func()
+}
+
 // measure times run, which does iters iterations of perIter items each, and
 // returns the rate of each repetition in items per second. It first warms up
 // (which also pages in memory and lets the clock ramp) and calibrates iters
@@ -60,25 +68,49 @@ func summarize(rates []float64) Stats {
 // stays near its budget. before, when not nil, is called untimed before
 // every call of run.
 func measure(budget time.Duration, reps int, perIter float64, run func(iters int), between, before func()) []float64 {
+	return measureTurns(budget, reps, []timed{{perIter, run, before}}, between)[0]
+}
+
+// measurePair is measure for two items timed in turn: each is calibrated
+// on its own, then their repetitions alternate (a, b, a, b, …), so a burst
+// of load hits both. Each item gets about budget.
+func measurePair(budget time.Duration, reps int, a, b timed) ([]float64, []float64) {
+	r := measureTurns(budget, reps, []timed{a, b}, nil)
+	return r[0], r[1]
+}
+
+// measureTurns calibrates each subject, then times reps rounds in which
+// every subject takes one repetition in turn; see measure.
+func measureTurns(budget time.Duration, reps int, subjects []timed, between func()) [][]float64 {
 	const minReps = 3
 	reps = max(reps, minReps)
 	per := budget / time.Duration(reps+1)
-	calRun := run
-	if before != nil {
-		// Calibration counts before's time too, which only makes the
-		// repetitions a little shorter than their share.
-		calRun = func(iters int) { before(); run(iters) }
-	}
-	iters, el := calibrate(per, calRun)
-	if iters == 1 && el > per {
-		reps = min(reps, max(minReps, int(budget/el)))
-	}
-	rates := make([]float64, 0, reps)
-	for range reps {
-		if before != nil {
-			before()
+	iters := make([]int, len(subjects))
+	long := false
+	var slowest time.Duration
+	for k, sj := range subjects {
+		calRun := sj.run
+		if sj.before != nil {
+			// Calibration counts before's time too, which only makes
+			// the repetitions a little shorter than their share.
+			calRun = func(n int) { sj.before(); sj.run(n) }
 		}
-		rates = append(rates, timeRep(perIter, iters, run))
+		var el time.Duration
+		iters[k], el = calibrate(per, calRun)
+		slowest = max(slowest, el)
+		long = long || iters[k] == 1 && el > per
+	}
+	if long {
+		reps = min(reps, max(minReps, int(budget/slowest)))
+	}
+	rates := make([][]float64, len(subjects))
+	for range reps {
+		for k, sj := range subjects {
+			if sj.before != nil {
+				sj.before()
+			}
+			rates[k] = append(rates[k], timeRep(sj.perIter, iters[k], sj.run))
+		}
 		if between != nil {
 			between()
 		}
@@ -121,36 +153,4 @@ func timeRep(perIter float64, iters int, run func(iters int)) float64 {
 		sec = 1e-9
 	}
 	return perIter * float64(iters) / sec
-}
-
-// measurePair is measure for two items timed in turn: each is calibrated
-// on its own, then their repetitions alternate (a, b, a, b, …), each
-// preceded by its untimed before. Each item gets about budget.
-func measurePair(budget time.Duration, reps int, perA float64, runA func(int), beforeA func(), perB float64, runB func(int), beforeB func()) ([]float64, []float64) {
-	const minReps = 3
-	reps = max(reps, minReps)
-	per := budget / time.Duration(reps+1)
-	withBefore := func(run func(int), before func()) func(int) {
-		if before == nil {
-			return run
-		}
-		return func(iters int) { before(); run(iters) }
-	}
-	itersA, elA := calibrate(per, withBefore(runA, beforeA))
-	itersB, elB := calibrate(per, withBefore(runB, beforeB))
-	if el := max(elA, elB); (itersA == 1 || itersB == 1) && el > per {
-		reps = min(reps, max(minReps, int(budget/el)))
-	}
-	var ratesA, ratesB []float64
-	for range reps {
-		if beforeA != nil {
-			beforeA()
-		}
-		ratesA = append(ratesA, timeRep(perA, itersA, runA))
-		if beforeB != nil {
-			beforeB()
-		}
-		ratesB = append(ratesB, timeRep(perB, itersB, runB))
-	}
-	return ratesA, ratesB
 }

@@ -460,7 +460,7 @@ func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", b.fig.ID, err)
 	}
-	ratesA, ratesB := measurePair(per, reps, a.perIter, runA, a.rewind, b.perIter, runB, b.rewind)
+	ratesA, ratesB := measurePair(per, reps, timed{a.perIter, runA, a.rewind}, timed{b.perIter, runB, b.rewind})
 	fa, fb := a.fig, b.fig
 	fa.Stats, fb.Stats = summarize(ratesA), summarize(ratesB)
 	for _, c := range []func(){cleanA, cleanB} {
