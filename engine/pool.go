@@ -14,12 +14,13 @@ type job interface{ work(w int) }
 // the calling goroutine does worker 0's share itself, so a one-worker pool
 // costs nothing.
 //
-// A step has a few phases, each tens of microseconds long, so handing work
-// over through channels alone — parking and waking a goroutine through the
-// OS each time, tens of microseconds on a virtual machine — would cost as
-// much as the work. Workers therefore spin for a while on an epoch counter
-// after finishing a phase and only then park; the caller spins on a done
-// counter. A parked worker is woken through its channel.
+// A step has a few phases, some only tens of microseconds long. Handing each
+// over through channels alone parked and woke a goroutine through the OS
+// every time, which made BenchmarkSHD (bench/) slower at two threads than at
+// one on the development VM. Workers therefore spin for a while on an epoch
+// counter after finishing a phase and only then park; the caller spins on a
+// done counter; a parked worker is woken through its channel. A hand-off and
+// barrier then costs about a quarter of a microsecond (BenchmarkPoolBarrier).
 type pool struct {
 	n     int
 	epoch atomic.Uint64 // incremented to publish a new job
@@ -131,9 +132,9 @@ func (p *pool) close() {
 func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 
 // minWorkPerThread is the fewest neuron updates per step worth giving a
-// thread of its own: below it, handing the work over and meeting at the
-// barrier (a microsecond or two with spinning workers) costs more than the
-// work saved.
+// thread of its own: 4096 updates take about a microsecond with the AVX2
+// kernel, several hand-offs and barriers (BenchmarkPoolBarrier), below
+// which splitting saves less than it costs.
 const minWorkPerThread = 4096
 
 // splitRanges divides pop's work for up to threads workers. Large

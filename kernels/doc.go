@@ -27,8 +27,10 @@
 // operation. Tests therefore let any NaN match any NaN.
 //
 // Float32 products are not fused because Go has no exact float32 FMA: emulating
-// one in float64 rounds twice. The float32 kernels are bound by memory
-// bandwidth, where a separate multiply costs nothing measurable.
+// one in float64 rounds twice. LeakyUpdate and AccumulateRows are bound by
+// memory bandwidth (`leaky bench` reports each kernel's bound and fraction of
+// its roof), so the separate multiply is not what limits them; MatMul pays
+// for it, and is measured against OpenBLAS in BENCHMARKS.md.
 //
 // The per-neuron update, for reset by subtraction, is
 //
