@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func leakyUpdate32SubAVX2(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX2, POPCNT, SSE2
+// Requires: AVX, AVX2, POPCNT
 TEXT ·leakyUpdate32SubAVX2(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -17,7 +17,7 @@ TEXT ·leakyUpdate32SubAVX2(SB), NOSPLIT, $0-120
 	VBROADCASTSS beta+76(FP), Y1
 	VBROADCASTSS theta+80(FP), Y2
 	MOVL         $0x3f800000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSS X3, Y3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -150,7 +150,7 @@ leakyUpdate32SubAVX2_done:
 	RET
 
 // func leakyUpdate32ZeroAVX2(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX2, POPCNT, SSE2
+// Requires: AVX, AVX2, POPCNT
 TEXT ·leakyUpdate32ZeroAVX2(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -162,7 +162,7 @@ TEXT ·leakyUpdate32ZeroAVX2(SB), NOSPLIT, $0-120
 	VBROADCASTSS beta+76(FP), Y1
 	VBROADCASTSS theta+80(FP), Y2
 	MOVL         $0x3f800000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSS X3, Y3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -303,7 +303,7 @@ leakyUpdate32ZeroAVX2_done:
 	RET
 
 // func leakyScan32SubAVX2(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX2, POPCNT, SSE2
+// Requires: AVX, AVX2, POPCNT
 TEXT ·leakyScan32SubAVX2(SB), NOSPLIT, $0-144
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -318,7 +318,7 @@ TEXT ·leakyScan32SubAVX2(SB), NOSPLIT, $0-144
 	VBROADCASTSS beta+92(FP), Y1
 	VBROADCASTSS theta+96(FP), Y2
 	MOVL         $0x3f800000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSS X3, Y3
 	XORQ         R9, R9
 	SHRQ         $0x05, SI
@@ -405,7 +405,7 @@ leakyScan32SubAVX2_done:
 	RET
 
 // func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX2, POPCNT, SSE2
+// Requires: AVX, AVX2, POPCNT
 TEXT ·leakyScan32ZeroAVX2(SB), NOSPLIT, $0-144
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -420,7 +420,7 @@ TEXT ·leakyScan32ZeroAVX2(SB), NOSPLIT, $0-144
 	VBROADCASTSS beta+92(FP), Y1
 	VBROADCASTSS theta+96(FP), Y2
 	MOVL         $0x3f800000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSS X3, Y3
 	XORQ         R9, R9
 	SHRQ         $0x05, SI
@@ -579,7 +579,7 @@ accumulateRows32AVX2_done:
 	RET
 
 // func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
-// Requires: AVX, AVX2, POPCNT, SSE2
+// Requires: AVX, AVX2, POPCNT
 TEXT ·cubaUpdate32AVX2(SB), NOSPLIT, $0-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I0_base+24(FP), CX
@@ -598,7 +598,7 @@ TEXT ·cubaUpdate32AVX2(SB), NOSPLIT, $0-208
 	VBROADCASTSS theta+164(FP), Y5
 	VBROADCASTSS vreset+168(FP), Y6
 	MOVLQSX      hold+172(FP), R10
-	MOVQ         R10, X7
+	VMOVQ        R10, X7
 	VPBROADCASTD X7, Y7
 	VXORPS       Y8, Y8, Y8
 	XORQ         R10, R10
@@ -1736,7 +1736,7 @@ gemm32AVX2_6x8_store:
 	RET
 
 // func leakyUpdate64SubAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX2, FMA3, POPCNT, SSE2
+// Requires: AVX, AVX2, FMA3, POPCNT
 TEXT ·leakyUpdate64SubAVX2(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -1748,7 +1748,7 @@ TEXT ·leakyUpdate64SubAVX2(SB), NOSPLIT, $0-128
 	VBROADCASTSD beta+80(FP), Y1
 	VBROADCASTSD theta+88(FP), Y2
 	MOVQ         $0x3ff0000000000000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSD X3, Y3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -1961,7 +1961,7 @@ leakyUpdate64SubAVX2_done:
 	RET
 
 // func leakyUpdate64ZeroAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX2, FMA3, POPCNT, SSE2
+// Requires: AVX, AVX2, FMA3, POPCNT
 TEXT ·leakyUpdate64ZeroAVX2(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -1973,7 +1973,7 @@ TEXT ·leakyUpdate64ZeroAVX2(SB), NOSPLIT, $0-128
 	VBROADCASTSD beta+80(FP), Y1
 	VBROADCASTSD theta+88(FP), Y2
 	MOVQ         $0x3ff0000000000000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSD X3, Y3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -2202,7 +2202,7 @@ leakyUpdate64ZeroAVX2_done:
 	RET
 
 // func leakyScan64SubAVX2(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX2, FMA3, POPCNT, SSE2
+// Requires: AVX, AVX2, FMA3, POPCNT
 TEXT ·leakyScan64SubAVX2(SB), NOSPLIT, $0-152
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -2217,7 +2217,7 @@ TEXT ·leakyScan64SubAVX2(SB), NOSPLIT, $0-152
 	VBROADCASTSD beta+96(FP), Y1
 	VBROADCASTSD theta+104(FP), Y2
 	MOVQ         $0x3ff0000000000000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSD X3, Y3
 	XORQ         R9, R9
 	SHRQ         $0x04, SI
@@ -2296,7 +2296,7 @@ leakyScan64SubAVX2_done:
 	RET
 
 // func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX2, FMA3, POPCNT, SSE2
+// Requires: AVX, AVX2, FMA3, POPCNT
 TEXT ·leakyScan64ZeroAVX2(SB), NOSPLIT, $0-152
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -2311,7 +2311,7 @@ TEXT ·leakyScan64ZeroAVX2(SB), NOSPLIT, $0-152
 	VBROADCASTSD beta+96(FP), Y1
 	VBROADCASTSD theta+104(FP), Y2
 	MOVQ         $0x3ff0000000000000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSD X3, Y3
 	XORQ         R9, R9
 	SHRQ         $0x04, SI
@@ -2462,7 +2462,7 @@ accumulateRows64AVX2_done:
 	RET
 
 // func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
-// Requires: AVX, AVX2, POPCNT, SSE2
+// Requires: AVX, AVX2, POPCNT
 TEXT ·cubaUpdate64AVX2(SB), NOSPLIT, $0-240
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I0_base+24(FP), CX
@@ -2481,7 +2481,7 @@ TEXT ·cubaUpdate64AVX2(SB), NOSPLIT, $0-240
 	VBROADCASTSD theta+184(FP), Y5
 	VBROADCASTSD vreset+192(FP), Y6
 	MOVLQSX      hold+200(FP), R10
-	MOVQ         R10, X7
+	VMOVQ        R10, X7
 	VPBROADCASTQ X7, Y7
 	VXORPS       Y8, Y8, Y8
 	XORQ         R10, R10
@@ -3983,7 +3983,7 @@ addStream32AVX2_done:
 	RET
 
 // func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyUpdate32SubAVX512(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -3995,7 +3995,7 @@ TEXT ·leakyUpdate32SubAVX512(SB), NOSPLIT, $0-120
 	VBROADCASTSS beta+76(FP), Z1
 	VBROADCASTSS theta+80(FP), Z2
 	MOVL         $0x3f800000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSS X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -4072,7 +4072,7 @@ leakyUpdate32SubAVX512_done:
 	RET
 
 // func leakyUpdate32ZeroAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyUpdate32ZeroAVX512(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -4084,7 +4084,7 @@ TEXT ·leakyUpdate32ZeroAVX512(SB), NOSPLIT, $0-120
 	VBROADCASTSS beta+76(FP), Z1
 	VBROADCASTSS theta+80(FP), Z2
 	MOVL         $0x3f800000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSS X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -4165,7 +4165,7 @@ leakyUpdate32ZeroAVX512_done:
 	RET
 
 // func leakyScan32SubAVX512(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyScan32SubAVX512(SB), NOSPLIT, $0-144
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -4180,7 +4180,7 @@ TEXT ·leakyScan32SubAVX512(SB), NOSPLIT, $0-144
 	VBROADCASTSS beta+92(FP), Z1
 	VBROADCASTSS theta+96(FP), Z2
 	MOVL         $0x3f800000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSS X3, Z3
 	XORQ         R9, R9
 	SHRQ         $0x07, SI
@@ -4324,7 +4324,7 @@ leakyScan32SubAVX512_done:
 	RET
 
 // func leakyScan32ZeroAVX512(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyScan32ZeroAVX512(SB), NOSPLIT, $0-144
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -4339,7 +4339,7 @@ TEXT ·leakyScan32ZeroAVX512(SB), NOSPLIT, $0-144
 	VBROADCASTSS beta+92(FP), Z1
 	VBROADCASTSS theta+96(FP), Z2
 	MOVL         $0x3f800000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSS X3, Z3
 	XORQ         R9, R9
 	SHRQ         $0x07, SI
@@ -4559,7 +4559,7 @@ accumulateRows32AVX512_done:
 	RET
 
 // func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·cubaUpdate32AVX512(SB), NOSPLIT, $0-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I0_base+24(FP), CX
@@ -4578,7 +4578,7 @@ TEXT ·cubaUpdate32AVX512(SB), NOSPLIT, $0-208
 	VBROADCASTSS theta+164(FP), Z5
 	VBROADCASTSS vreset+168(FP), Z6
 	MOVLQSX      hold+172(FP), R10
-	MOVQ         R10, X7
+	VMOVQ        R10, X7
 	VPBROADCASTD X7, Z7
 	VPXORD       Z8, Z8, Z8
 	VPTERNLOGD   $0xff, Z9, Z9, Z9
@@ -6078,7 +6078,7 @@ gemm32AVX512_8x16_store:
 	RET
 
 // func leakyUpdate64SubAVX512(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyUpdate64SubAVX512(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -6090,7 +6090,7 @@ TEXT ·leakyUpdate64SubAVX512(SB), NOSPLIT, $0-128
 	VBROADCASTSD beta+80(FP), Z1
 	VBROADCASTSD theta+88(FP), Z2
 	MOVQ         $0x3ff0000000000000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSD X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -6207,7 +6207,7 @@ leakyUpdate64SubAVX512_done:
 	RET
 
 // func leakyUpdate64ZeroAVX512(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyUpdate64ZeroAVX512(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -6219,7 +6219,7 @@ TEXT ·leakyUpdate64ZeroAVX512(SB), NOSPLIT, $0-128
 	VBROADCASTSD beta+80(FP), Z1
 	VBROADCASTSD theta+88(FP), Z2
 	MOVQ         $0x3ff0000000000000, DI
-	MOVQ         DI, X3
+	VMOVQ        DI, X3
 	VBROADCASTSD X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
@@ -6344,7 +6344,7 @@ leakyUpdate64ZeroAVX512_done:
 	RET
 
 // func leakyScan64SubAVX512(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyScan64SubAVX512(SB), NOSPLIT, $0-152
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -6359,7 +6359,7 @@ TEXT ·leakyScan64SubAVX512(SB), NOSPLIT, $0-152
 	VBROADCASTSD beta+96(FP), Z1
 	VBROADCASTSD theta+104(FP), Z2
 	MOVQ         $0x3ff0000000000000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSD X3, Z3
 	XORQ         R9, R9
 	SHRQ         $0x06, SI
@@ -6486,7 +6486,7 @@ leakyScan64SubAVX512_done:
 	RET
 
 // func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyScan64ZeroAVX512(SB), NOSPLIT, $0-152
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
@@ -6501,7 +6501,7 @@ TEXT ·leakyScan64ZeroAVX512(SB), NOSPLIT, $0-152
 	VBROADCASTSD beta+96(FP), Z1
 	VBROADCASTSD theta+104(FP), Z2
 	MOVQ         $0x3ff0000000000000, R9
-	MOVQ         R9, X3
+	VMOVQ        R9, X3
 	VBROADCASTSD X3, Z3
 	XORQ         R9, R9
 	SHRQ         $0x06, SI
@@ -6704,7 +6704,7 @@ accumulateRows64AVX512_done:
 	RET
 
 // func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT, SSE2
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·cubaUpdate64AVX512(SB), NOSPLIT, $0-240
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I0_base+24(FP), CX
@@ -6723,7 +6723,7 @@ TEXT ·cubaUpdate64AVX512(SB), NOSPLIT, $0-240
 	VBROADCASTSD theta+184(FP), Z5
 	VBROADCASTSD vreset+192(FP), Z6
 	MOVLQSX      hold+200(FP), R10
-	MOVQ         R10, X7
+	VMOVQ        R10, X7
 	VPBROADCASTQ X7, Z7
 	VPXORD       Z8, Z8, Z8
 	VPTERNLOGD   $0xff, Z9, Z9, Z9

@@ -57,7 +57,7 @@ func loadCubaConsts(s *isa, d *dtype) *cubaConsts {
 	h := GP64()
 	MOVLQSX(paramAddr("hold"), h)
 	hx := XMM()
-	MOVQ(h, hx)
+	VMOVQ(h, hx)
 	k.hold = s.vec()
 	if d.size == 4 {
 		VPBROADCASTD(hx, k.hold)

@@ -280,12 +280,12 @@ func loadConsts(s *isa, d *dtype) *consts {
 	if d.size == 4 {
 		MOVL(U32(0x3f800000), oneBits.As32())
 		tmp := XMM()
-		MOVQ(oneBits, tmp)
+		VMOVQ(oneBits, tmp)
 		VBROADCASTSS(tmp, k.one)
 	} else {
 		MOVQ(U64(0x3ff0000000000000), oneBits)
 		tmp := XMM()
-		MOVQ(oneBits, tmp)
+		VMOVQ(oneBits, tmp)
 		VBROADCASTSD(tmp, k.one)
 	}
 	return k
