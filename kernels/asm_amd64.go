@@ -62,6 +62,10 @@ type asmKernels[T float32 | float64] struct {
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
 	// lanes is the number of elements per vector register.
 	lanes int
+	// nativeTail is set when updSub and updZero take any length, running
+	// the ragged last mask word themselves; otherwise their length must be
+	// a multiple of 64 and leakyUpdate runs the tail.
+	nativeTail bool
 	// gemm[mr-1] holds the mr-row micro-kernels: [0] two vectors wide,
 	// [1] one vector wide.
 	gemm    [][2]gemmTile[T]
@@ -78,8 +82,15 @@ func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset R
 	if reset != ResetSubtract {
 		upd = k.updZero
 	}
-	body := n &^ 63
 	count := 0
+	if k.nativeTail {
+		for lo := 0; lo < n; lo += updateChunk {
+			hi := min(lo+updateChunk, n)
+			count += upd(V[lo:hi], I[lo:hi], Iin[lo:hi], alpha, beta, theta, spikes[lo>>6:])
+		}
+		return count
+	}
+	body := n &^ 63
 	for lo := 0; lo < body; lo += updateChunk {
 		hi := min(lo+updateChunk, body)
 		count += upd(V[lo:hi], I[lo:hi], Iin[lo:hi], alpha, beta, theta, spikes[lo>>6:])
@@ -92,8 +103,9 @@ func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset R
 	return count
 }
 
-// tailMin is the shortest ragged tail that LeakyUpdate runs through the
-// assembly on a padded copy; shorter tails are cheaper in generic Go.
+// tailMin is the shortest ragged tail that LeakyUpdate runs through an
+// assembly kernel without a native tail (AVX-512)
+// on a padded copy; shorter tails are cheaper in generic Go.
 const tailMin = 8
 
 // tailBuf holds the padded copies of a ragged LeakyUpdate tail. The buffers
@@ -242,8 +254,8 @@ func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q 
 	// Fail on short arguments before writing anything, as generic does:
 	// the assembly checks nothing.
 	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
-	body := n &^ 63
 	count := 0
+	body := n &^ 63
 	for lo := 0; lo < body; lo += updateChunk {
 		hi := min(lo+updateChunk, body)
 		count += k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],

@@ -7,7 +7,7 @@ import "golang.org/x/sys/cpu"
 // avx2 runs on CPUs with AVX2 and FMA (Intel Haswell, AMD Zen and later).
 var avx2 = &Impl{
 	Name:             "avx2",
-	Requires:         "AVX2, FMA, POPCNT",
+	Requires:         "AVX2, FMA, POPCNT, BMI2",
 	LeakyUpdate32:    avx2Kernels32.leakyUpdate,
 	LeakyUpdate64:    avx2Kernels64.leakyUpdate,
 	LeakyScan32:      avx2Kernels32.leakyScan,
@@ -55,7 +55,8 @@ var asmRegistered = func() bool {
 		case Generic:
 			return true
 		case avx2:
-			return cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasPOPCNT
+			// LeakyUpdate's ragged tail uses the BMI2 SHLX and BZHI.
+			return cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
 		case avx512:
 			// x/sys/cpu reports AVX512F only when the OS saves the
 			// ZMM and opmask state.
@@ -83,7 +84,7 @@ func peakFMA(f func(iters int), flopsPerIter int) func(iters int) int {
 var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,
 	scanSub: leakyScan32SubAVX2, scanZero: leakyScan32ZeroAVX2, scanBlock: 32,
-	accum: accumulateRows32AVX2, cuba: cubaUpdate32AVX2, lanes: 8,
+	accum: accumulateRows32AVX2, cuba: cubaUpdate32AVX2, lanes: 8, nativeTail: true,
 	gemm: [][2]gemmTile[float32]{
 		{gemm32AVX2_1x16, gemm32AVX2_1x8},
 		{gemm32AVX2_2x16, gemm32AVX2_2x8},
@@ -98,7 +99,7 @@ var avx2Kernels32 = &asmKernels[float32]{
 var avx2Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX2, updZero: leakyUpdate64ZeroAVX2,
 	scanSub: leakyScan64SubAVX2, scanZero: leakyScan64ZeroAVX2, scanBlock: 16,
-	accum: accumulateRows64AVX2, cuba: cubaUpdate64AVX2, lanes: 4,
+	accum: accumulateRows64AVX2, cuba: cubaUpdate64AVX2, lanes: 4, nativeTail: true,
 	gemm: [][2]gemmTile[float64]{
 		{gemm64AVX2_1x8, gemm64AVX2_1x4},
 		{gemm64AVX2_2x8, gemm64AVX2_2x4},

@@ -4,30 +4,50 @@
 
 #include "textflag.h"
 
+DATA leakyTailMask<>+0(SB)/4, $0xffffffff
+DATA leakyTailMask<>+4(SB)/4, $0xffffffff
+DATA leakyTailMask<>+8(SB)/4, $0xffffffff
+DATA leakyTailMask<>+12(SB)/4, $0xffffffff
+DATA leakyTailMask<>+16(SB)/4, $0xffffffff
+DATA leakyTailMask<>+20(SB)/4, $0xffffffff
+DATA leakyTailMask<>+24(SB)/4, $0xffffffff
+DATA leakyTailMask<>+28(SB)/4, $0xffffffff
+DATA leakyTailMask<>+32(SB)/4, $0x00000000
+DATA leakyTailMask<>+36(SB)/4, $0x00000000
+DATA leakyTailMask<>+40(SB)/4, $0x00000000
+DATA leakyTailMask<>+44(SB)/4, $0x00000000
+DATA leakyTailMask<>+48(SB)/4, $0x00000000
+DATA leakyTailMask<>+52(SB)/4, $0x00000000
+DATA leakyTailMask<>+56(SB)/4, $0x00000000
+DATA leakyTailMask<>+60(SB)/4, $0x00000000
+GLOBL leakyTailMask<>(SB), RODATA|NOPTR, $64
+
 // func leakyUpdate32SubAVX2(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX2, POPCNT
+// Requires: AVX, AVX2, BMI2, POPCNT
 TEXT ·leakyUpdate32SubAVX2(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+88(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+72(FP), Y0
 	VBROADCASTSS beta+76(FP), Y1
 	VBROADCASTSS theta+80(FP), Y2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyUpdate32SubAVX2_done
+	JZ           leakyUpdate32SubAVX2_tail
 
 leakyUpdate32SubAVX2_loop:
 	VMOVUPS   (AX), Y4
 	VMOVUPS   (CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R8
+	VMOVMSKPS Y6, R9
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -39,7 +59,7 @@ leakyUpdate32SubAVX2_loop:
 	VMOVUPS   32(AX), Y4
 	VMOVUPS   32(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -48,12 +68,12 @@ leakyUpdate32SubAVX2_loop:
 	VADDPS    32(DX), Y5, Y5
 	VMOVUPS   Y4, 32(AX)
 	VMOVUPS   Y5, 32(CX)
-	SHLQ      $0x08, R9
-	ORQ       R9, R8
+	SHLQ      $0x08, R10
+	ORQ       R10, R9
 	VMOVUPS   64(AX), Y4
 	VMOVUPS   64(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -62,12 +82,12 @@ leakyUpdate32SubAVX2_loop:
 	VADDPS    64(DX), Y5, Y5
 	VMOVUPS   Y4, 64(AX)
 	VMOVUPS   Y5, 64(CX)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   96(AX), Y4
 	VMOVUPS   96(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -76,12 +96,12 @@ leakyUpdate32SubAVX2_loop:
 	VADDPS    96(DX), Y5, Y5
 	VMOVUPS   Y4, 96(AX)
 	VMOVUPS   Y5, 96(CX)
-	SHLQ      $0x18, R9
-	ORQ       R9, R8
+	SHLQ      $0x18, R10
+	ORQ       R10, R9
 	VMOVUPS   128(AX), Y4
 	VMOVUPS   128(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -90,12 +110,12 @@ leakyUpdate32SubAVX2_loop:
 	VADDPS    128(DX), Y5, Y5
 	VMOVUPS   Y4, 128(AX)
 	VMOVUPS   Y5, 128(CX)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   160(AX), Y4
 	VMOVUPS   160(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -104,12 +124,12 @@ leakyUpdate32SubAVX2_loop:
 	VADDPS    160(DX), Y5, Y5
 	VMOVUPS   Y4, 160(AX)
 	VMOVUPS   Y5, 160(CX)
-	SHLQ      $0x28, R9
-	ORQ       R9, R8
+	SHLQ      $0x28, R10
+	ORQ       R10, R9
 	VMOVUPS   192(AX), Y4
 	VMOVUPS   192(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -118,12 +138,12 @@ leakyUpdate32SubAVX2_loop:
 	VADDPS    192(DX), Y5, Y5
 	VMOVUPS   Y4, 192(AX)
 	VMOVUPS   Y5, 192(CX)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
 	VMOVUPS   224(AX), Y4
 	VMOVUPS   224(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -132,11 +152,11 @@ leakyUpdate32SubAVX2_loop:
 	VADDPS    224(DX), Y5, Y5
 	VMOVUPS   Y4, 224(AX)
 	VMOVUPS   Y5, 224(CX)
-	SHLQ      $0x38, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x38, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	ADDQ      $0x00000100, DX
@@ -144,35 +164,98 @@ leakyUpdate32SubAVX2_loop:
 	DECQ      SI
 	JNZ       leakyUpdate32SubAVX2_loop
 
+leakyUpdate32SubAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyUpdate32SubAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate32SubAVX2_tailvec:
+	CMPQ      DI, $0x08
+	JB        leakyUpdate32SubAVX2_tailpart
+	VMOVUPS   (AX), Y4
+	VMOVUPS   (CX), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R10
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    (DX), Y5, Y5
+	VMOVUPS   Y4, (AX)
+	VMOVUPS   Y5, (CX)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x08, R9
+	ADDQ      $0x20, AX
+	ADDQ      $0x20, CX
+	ADDQ      $0x20, DX
+	SUBQ      $0x08, DI
+	JMP       leakyUpdate32SubAVX2_tailvec
+
+leakyUpdate32SubAVX2_tailpart:
+	TESTQ      DI, DI
+	JZ         leakyUpdate32SubAVX2_tailstore
+	MOVQ       $0x00000020, R10
+	MOVQ       DI, R11
+	SHLQ       $0x02, R11
+	SUBQ       R11, R10
+	LEAQ       leakyTailMask<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), Y4
+	VMASKMOVPS (AX), Y4, Y5
+	VMASKMOVPS (CX), Y4, Y6
+	VMASKMOVPS (DX), Y4, Y7
+	VCMPPS     $0x1e, Y2, Y5, Y2
+	VMOVMSKPS  Y2, DX
+	VANDPS     Y3, Y2, Y2
+	VMULPS     Y1, Y5, Y5
+	VADDPS     Y6, Y5, Y5
+	VSUBPS     Y2, Y5, Y5
+	VMULPS     Y0, Y6, Y6
+	VADDPS     Y7, Y6, Y6
+	VMASKMOVPS Y5, Y4, (AX)
+	VMASKMOVPS Y6, Y4, (CX)
+	BZHIQ      DI, DX, DX
+	SHLXQ      R9, DX, DX
+	ORQ        DX, SI
+
+leakyUpdate32SubAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyUpdate32SubAVX2_done:
-	MOVQ DI, ret+112(FP)
+	MOVQ R8, ret+112(FP)
 	VZEROUPPER
 	RET
 
 // func leakyUpdate32ZeroAVX2(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX2, POPCNT
+// Requires: AVX, AVX2, BMI2, POPCNT
 TEXT ·leakyUpdate32ZeroAVX2(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+88(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+72(FP), Y0
 	VBROADCASTSS beta+76(FP), Y1
 	VBROADCASTSS theta+80(FP), Y2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyUpdate32ZeroAVX2_done
+	JZ           leakyUpdate32ZeroAVX2_tail
 
 leakyUpdate32ZeroAVX2_loop:
 	VMOVUPS   (AX), Y4
 	VMOVUPS   (CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R8
+	VMOVMSKPS Y6, R9
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -185,7 +268,7 @@ leakyUpdate32ZeroAVX2_loop:
 	VMOVUPS   32(AX), Y4
 	VMOVUPS   32(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -195,12 +278,12 @@ leakyUpdate32ZeroAVX2_loop:
 	VADDPS    32(DX), Y5, Y5
 	VMOVUPS   Y4, 32(AX)
 	VMOVUPS   Y5, 32(CX)
-	SHLQ      $0x08, R9
-	ORQ       R9, R8
+	SHLQ      $0x08, R10
+	ORQ       R10, R9
 	VMOVUPS   64(AX), Y4
 	VMOVUPS   64(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -210,12 +293,12 @@ leakyUpdate32ZeroAVX2_loop:
 	VADDPS    64(DX), Y5, Y5
 	VMOVUPS   Y4, 64(AX)
 	VMOVUPS   Y5, 64(CX)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   96(AX), Y4
 	VMOVUPS   96(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -225,12 +308,12 @@ leakyUpdate32ZeroAVX2_loop:
 	VADDPS    96(DX), Y5, Y5
 	VMOVUPS   Y4, 96(AX)
 	VMOVUPS   Y5, 96(CX)
-	SHLQ      $0x18, R9
-	ORQ       R9, R8
+	SHLQ      $0x18, R10
+	ORQ       R10, R9
 	VMOVUPS   128(AX), Y4
 	VMOVUPS   128(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -240,12 +323,12 @@ leakyUpdate32ZeroAVX2_loop:
 	VADDPS    128(DX), Y5, Y5
 	VMOVUPS   Y4, 128(AX)
 	VMOVUPS   Y5, 128(CX)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   160(AX), Y4
 	VMOVUPS   160(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -255,12 +338,12 @@ leakyUpdate32ZeroAVX2_loop:
 	VADDPS    160(DX), Y5, Y5
 	VMOVUPS   Y4, 160(AX)
 	VMOVUPS   Y5, 160(CX)
-	SHLQ      $0x28, R9
-	ORQ       R9, R8
+	SHLQ      $0x28, R10
+	ORQ       R10, R9
 	VMOVUPS   192(AX), Y4
 	VMOVUPS   192(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -270,12 +353,12 @@ leakyUpdate32ZeroAVX2_loop:
 	VADDPS    192(DX), Y5, Y5
 	VMOVUPS   Y4, 192(AX)
 	VMOVUPS   Y5, 192(CX)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
 	VMOVUPS   224(AX), Y4
 	VMOVUPS   224(CX), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -285,11 +368,11 @@ leakyUpdate32ZeroAVX2_loop:
 	VADDPS    224(DX), Y5, Y5
 	VMOVUPS   Y4, 224(AX)
 	VMOVUPS   Y5, 224(CX)
-	SHLQ      $0x38, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x38, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	ADDQ      $0x00000100, DX
@@ -297,8 +380,71 @@ leakyUpdate32ZeroAVX2_loop:
 	DECQ      SI
 	JNZ       leakyUpdate32ZeroAVX2_loop
 
+leakyUpdate32ZeroAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyUpdate32ZeroAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate32ZeroAVX2_tailvec:
+	CMPQ      DI, $0x08
+	JB        leakyUpdate32ZeroAVX2_tailpart
+	VMOVUPS   (AX), Y4
+	VMOVUPS   (CX), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R10
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y3, Y6
+	VMULPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    (DX), Y5, Y5
+	VMOVUPS   Y4, (AX)
+	VMOVUPS   Y5, (CX)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x08, R9
+	ADDQ      $0x20, AX
+	ADDQ      $0x20, CX
+	ADDQ      $0x20, DX
+	SUBQ      $0x08, DI
+	JMP       leakyUpdate32ZeroAVX2_tailvec
+
+leakyUpdate32ZeroAVX2_tailpart:
+	TESTQ      DI, DI
+	JZ         leakyUpdate32ZeroAVX2_tailstore
+	MOVQ       $0x00000020, R10
+	MOVQ       DI, R11
+	SHLQ       $0x02, R11
+	SUBQ       R11, R10
+	LEAQ       leakyTailMask<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), Y4
+	VMASKMOVPS (AX), Y4, Y5
+	VMASKMOVPS (CX), Y4, Y6
+	VMASKMOVPS (DX), Y4, Y7
+	VCMPPS     $0x1e, Y2, Y5, Y2
+	VMOVMSKPS  Y2, DX
+	VANDPS     Y3, Y2, Y2
+	VMULPS     Y1, Y5, Y5
+	VADDPS     Y6, Y5, Y5
+	VSUBPS     Y2, Y3, Y2
+	VMULPS     Y2, Y5, Y5
+	VMULPS     Y0, Y6, Y6
+	VADDPS     Y7, Y6, Y6
+	VMASKMOVPS Y5, Y4, (AX)
+	VMASKMOVPS Y6, Y4, (CX)
+	BZHIQ      DI, DX, DX
+	SHLXQ      R9, DX, DX
+	ORQ        DX, SI
+
+leakyUpdate32ZeroAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyUpdate32ZeroAVX2_done:
-	MOVQ DI, ret+112(FP)
+	MOVQ R8, ret+112(FP)
 	VZEROUPPER
 	RET
 
@@ -1736,29 +1882,31 @@ gemm32AVX2_6x8_store:
 	RET
 
 // func leakyUpdate64SubAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX2, FMA3, POPCNT
+// Requires: AVX, AVX2, BMI2, FMA3, POPCNT
 TEXT ·leakyUpdate64SubAVX2(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+72(FP), Y0
 	VBROADCASTSD beta+80(FP), Y1
 	VBROADCASTSD theta+88(FP), Y2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyUpdate64SubAVX2_done
+	JZ           leakyUpdate64SubAVX2_tail
 
 leakyUpdate64SubAVX2_loop:
 	VMOVUPD     (AX), Y4
 	VMOVUPD     (CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R8
+	VMOVMSKPD   Y6, R9
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
@@ -1768,186 +1916,186 @@ leakyUpdate64SubAVX2_loop:
 	VMOVUPD     32(AX), Y4
 	VMOVUPD     32(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 32(DX), Y0, Y5
 	VMOVUPD     Y4, 32(AX)
 	VMOVUPD     Y5, 32(CX)
-	SHLQ        $0x04, R9
-	ORQ         R9, R8
+	SHLQ        $0x04, R10
+	ORQ         R10, R9
 	VMOVUPD     64(AX), Y4
 	VMOVUPD     64(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 64(DX), Y0, Y5
 	VMOVUPD     Y4, 64(AX)
 	VMOVUPD     Y5, 64(CX)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     96(AX), Y4
 	VMOVUPD     96(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 96(DX), Y0, Y5
 	VMOVUPD     Y4, 96(AX)
 	VMOVUPD     Y5, 96(CX)
-	SHLQ        $0x0c, R9
-	ORQ         R9, R8
+	SHLQ        $0x0c, R10
+	ORQ         R10, R9
 	VMOVUPD     128(AX), Y4
 	VMOVUPD     128(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 128(DX), Y0, Y5
 	VMOVUPD     Y4, 128(AX)
 	VMOVUPD     Y5, 128(CX)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     160(AX), Y4
 	VMOVUPD     160(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 160(DX), Y0, Y5
 	VMOVUPD     Y4, 160(AX)
 	VMOVUPD     Y5, 160(CX)
-	SHLQ        $0x14, R9
-	ORQ         R9, R8
+	SHLQ        $0x14, R10
+	ORQ         R10, R9
 	VMOVUPD     192(AX), Y4
 	VMOVUPD     192(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 192(DX), Y0, Y5
 	VMOVUPD     Y4, 192(AX)
 	VMOVUPD     Y5, 192(CX)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     224(AX), Y4
 	VMOVUPD     224(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 224(DX), Y0, Y5
 	VMOVUPD     Y4, 224(AX)
 	VMOVUPD     Y5, 224(CX)
-	SHLQ        $0x1c, R9
-	ORQ         R9, R8
+	SHLQ        $0x1c, R10
+	ORQ         R10, R9
 	VMOVUPD     256(AX), Y4
 	VMOVUPD     256(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 256(DX), Y0, Y5
 	VMOVUPD     Y4, 256(AX)
 	VMOVUPD     Y5, 256(CX)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     288(AX), Y4
 	VMOVUPD     288(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 288(DX), Y0, Y5
 	VMOVUPD     Y4, 288(AX)
 	VMOVUPD     Y5, 288(CX)
-	SHLQ        $0x24, R9
-	ORQ         R9, R8
+	SHLQ        $0x24, R10
+	ORQ         R10, R9
 	VMOVUPD     320(AX), Y4
 	VMOVUPD     320(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 320(DX), Y0, Y5
 	VMOVUPD     Y4, 320(AX)
 	VMOVUPD     Y5, 320(CX)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     352(AX), Y4
 	VMOVUPD     352(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 352(DX), Y0, Y5
 	VMOVUPD     Y4, 352(AX)
 	VMOVUPD     Y5, 352(CX)
-	SHLQ        $0x2c, R9
-	ORQ         R9, R8
+	SHLQ        $0x2c, R10
+	ORQ         R10, R9
 	VMOVUPD     384(AX), Y4
 	VMOVUPD     384(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 384(DX), Y0, Y5
 	VMOVUPD     Y4, 384(AX)
 	VMOVUPD     Y5, 384(CX)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     416(AX), Y4
 	VMOVUPD     416(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 416(DX), Y0, Y5
 	VMOVUPD     Y4, 416(AX)
 	VMOVUPD     Y5, 416(CX)
-	SHLQ        $0x34, R9
-	ORQ         R9, R8
+	SHLQ        $0x34, R10
+	ORQ         R10, R9
 	VMOVUPD     448(AX), Y4
 	VMOVUPD     448(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 448(DX), Y0, Y5
 	VMOVUPD     Y4, 448(AX)
 	VMOVUPD     Y5, 448(CX)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
 	VMOVUPD     480(AX), Y4
 	VMOVUPD     480(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD 480(DX), Y0, Y5
 	VMOVUPD     Y4, 480(AX)
 	VMOVUPD     Y5, 480(CX)
-	SHLQ        $0x3c, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x3c, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000200, CX
 	ADDQ        $0x00000200, DX
@@ -1955,35 +2103,94 @@ leakyUpdate64SubAVX2_loop:
 	DECQ        SI
 	JNZ         leakyUpdate64SubAVX2_loop
 
+leakyUpdate64SubAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyUpdate64SubAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate64SubAVX2_tailvec:
+	CMPQ        DI, $0x04
+	JB          leakyUpdate64SubAVX2_tailpart
+	VMOVUPD     (AX), Y4
+	VMOVUPD     (CX), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R10
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD (DX), Y0, Y5
+	VMOVUPD     Y4, (AX)
+	VMOVUPD     Y5, (CX)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x04, R9
+	ADDQ        $0x20, AX
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	SUBQ        $0x04, DI
+	JMP         leakyUpdate64SubAVX2_tailvec
+
+leakyUpdate64SubAVX2_tailpart:
+	TESTQ       DI, DI
+	JZ          leakyUpdate64SubAVX2_tailstore
+	MOVQ        $0x00000020, R10
+	MOVQ        DI, R11
+	SHLQ        $0x03, R11
+	SUBQ        R11, R10
+	LEAQ        leakyTailMask<>+0(SB), R11
+	VMOVDQU     (R11)(R10*1), Y4
+	VMASKMOVPD  (AX), Y4, Y5
+	VMASKMOVPD  (CX), Y4, Y6
+	VMASKMOVPD  (DX), Y4, Y7
+	VCMPPD      $0x1e, Y2, Y5, Y2
+	VMOVMSKPD   Y2, DX
+	VANDPD      Y3, Y2, Y2
+	VFMADD213PD Y6, Y1, Y5
+	VSUBPD      Y2, Y5, Y5
+	VFMADD213PD Y7, Y0, Y6
+	VMASKMOVPD  Y5, Y4, (AX)
+	VMASKMOVPD  Y6, Y4, (CX)
+	BZHIQ       DI, DX, DX
+	SHLXQ       R9, DX, DX
+	ORQ         DX, SI
+
+leakyUpdate64SubAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyUpdate64SubAVX2_done:
-	MOVQ DI, ret+120(FP)
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 
 // func leakyUpdate64ZeroAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX2, FMA3, POPCNT
+// Requires: AVX, AVX2, BMI2, FMA3, POPCNT
 TEXT ·leakyUpdate64ZeroAVX2(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+72(FP), Y0
 	VBROADCASTSD beta+80(FP), Y1
 	VBROADCASTSD theta+88(FP), Y2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyUpdate64ZeroAVX2_done
+	JZ           leakyUpdate64ZeroAVX2_tail
 
 leakyUpdate64ZeroAVX2_loop:
 	VMOVUPD     (AX), Y4
 	VMOVUPD     (CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R8
+	VMOVMSKPD   Y6, R9
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -1994,7 +2201,7 @@ leakyUpdate64ZeroAVX2_loop:
 	VMOVUPD     32(AX), Y4
 	VMOVUPD     32(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2002,12 +2209,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 32(DX), Y0, Y5
 	VMOVUPD     Y4, 32(AX)
 	VMOVUPD     Y5, 32(CX)
-	SHLQ        $0x04, R9
-	ORQ         R9, R8
+	SHLQ        $0x04, R10
+	ORQ         R10, R9
 	VMOVUPD     64(AX), Y4
 	VMOVUPD     64(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2015,12 +2222,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 64(DX), Y0, Y5
 	VMOVUPD     Y4, 64(AX)
 	VMOVUPD     Y5, 64(CX)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     96(AX), Y4
 	VMOVUPD     96(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2028,12 +2235,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 96(DX), Y0, Y5
 	VMOVUPD     Y4, 96(AX)
 	VMOVUPD     Y5, 96(CX)
-	SHLQ        $0x0c, R9
-	ORQ         R9, R8
+	SHLQ        $0x0c, R10
+	ORQ         R10, R9
 	VMOVUPD     128(AX), Y4
 	VMOVUPD     128(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2041,12 +2248,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 128(DX), Y0, Y5
 	VMOVUPD     Y4, 128(AX)
 	VMOVUPD     Y5, 128(CX)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     160(AX), Y4
 	VMOVUPD     160(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2054,12 +2261,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 160(DX), Y0, Y5
 	VMOVUPD     Y4, 160(AX)
 	VMOVUPD     Y5, 160(CX)
-	SHLQ        $0x14, R9
-	ORQ         R9, R8
+	SHLQ        $0x14, R10
+	ORQ         R10, R9
 	VMOVUPD     192(AX), Y4
 	VMOVUPD     192(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2067,12 +2274,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 192(DX), Y0, Y5
 	VMOVUPD     Y4, 192(AX)
 	VMOVUPD     Y5, 192(CX)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     224(AX), Y4
 	VMOVUPD     224(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2080,12 +2287,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 224(DX), Y0, Y5
 	VMOVUPD     Y4, 224(AX)
 	VMOVUPD     Y5, 224(CX)
-	SHLQ        $0x1c, R9
-	ORQ         R9, R8
+	SHLQ        $0x1c, R10
+	ORQ         R10, R9
 	VMOVUPD     256(AX), Y4
 	VMOVUPD     256(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2093,12 +2300,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 256(DX), Y0, Y5
 	VMOVUPD     Y4, 256(AX)
 	VMOVUPD     Y5, 256(CX)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     288(AX), Y4
 	VMOVUPD     288(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2106,12 +2313,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 288(DX), Y0, Y5
 	VMOVUPD     Y4, 288(AX)
 	VMOVUPD     Y5, 288(CX)
-	SHLQ        $0x24, R9
-	ORQ         R9, R8
+	SHLQ        $0x24, R10
+	ORQ         R10, R9
 	VMOVUPD     320(AX), Y4
 	VMOVUPD     320(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2119,12 +2326,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 320(DX), Y0, Y5
 	VMOVUPD     Y4, 320(AX)
 	VMOVUPD     Y5, 320(CX)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     352(AX), Y4
 	VMOVUPD     352(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2132,12 +2339,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 352(DX), Y0, Y5
 	VMOVUPD     Y4, 352(AX)
 	VMOVUPD     Y5, 352(CX)
-	SHLQ        $0x2c, R9
-	ORQ         R9, R8
+	SHLQ        $0x2c, R10
+	ORQ         R10, R9
 	VMOVUPD     384(AX), Y4
 	VMOVUPD     384(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2145,12 +2352,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 384(DX), Y0, Y5
 	VMOVUPD     Y4, 384(AX)
 	VMOVUPD     Y5, 384(CX)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     416(AX), Y4
 	VMOVUPD     416(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2158,12 +2365,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 416(DX), Y0, Y5
 	VMOVUPD     Y4, 416(AX)
 	VMOVUPD     Y5, 416(CX)
-	SHLQ        $0x34, R9
-	ORQ         R9, R8
+	SHLQ        $0x34, R10
+	ORQ         R10, R9
 	VMOVUPD     448(AX), Y4
 	VMOVUPD     448(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2171,12 +2378,12 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 448(DX), Y0, Y5
 	VMOVUPD     Y4, 448(AX)
 	VMOVUPD     Y5, 448(CX)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
 	VMOVUPD     480(AX), Y4
 	VMOVUPD     480(CX), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -2184,11 +2391,11 @@ leakyUpdate64ZeroAVX2_loop:
 	VFMADD213PD 480(DX), Y0, Y5
 	VMOVUPD     Y4, 480(AX)
 	VMOVUPD     Y5, 480(CX)
-	SHLQ        $0x3c, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x3c, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000200, CX
 	ADDQ        $0x00000200, DX
@@ -2196,8 +2403,67 @@ leakyUpdate64ZeroAVX2_loop:
 	DECQ        SI
 	JNZ         leakyUpdate64ZeroAVX2_loop
 
+leakyUpdate64ZeroAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyUpdate64ZeroAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate64ZeroAVX2_tailvec:
+	CMPQ        DI, $0x04
+	JB          leakyUpdate64ZeroAVX2_tailpart
+	VMOVUPD     (AX), Y4
+	VMOVUPD     (CX), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R10
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD (DX), Y0, Y5
+	VMOVUPD     Y4, (AX)
+	VMOVUPD     Y5, (CX)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x04, R9
+	ADDQ        $0x20, AX
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	SUBQ        $0x04, DI
+	JMP         leakyUpdate64ZeroAVX2_tailvec
+
+leakyUpdate64ZeroAVX2_tailpart:
+	TESTQ       DI, DI
+	JZ          leakyUpdate64ZeroAVX2_tailstore
+	MOVQ        $0x00000020, R10
+	MOVQ        DI, R11
+	SHLQ        $0x03, R11
+	SUBQ        R11, R10
+	LEAQ        leakyTailMask<>+0(SB), R11
+	VMOVDQU     (R11)(R10*1), Y4
+	VMASKMOVPD  (AX), Y4, Y5
+	VMASKMOVPD  (CX), Y4, Y6
+	VMASKMOVPD  (DX), Y4, Y7
+	VCMPPD      $0x1e, Y2, Y5, Y2
+	VMOVMSKPD   Y2, DX
+	VANDPD      Y3, Y2, Y2
+	VFMADD213PD Y6, Y1, Y5
+	VSUBPD      Y2, Y3, Y2
+	VMULPD      Y2, Y5, Y5
+	VFMADD213PD Y7, Y0, Y6
+	VMASKMOVPD  Y5, Y4, (AX)
+	VMASKMOVPD  Y6, Y4, (CX)
+	BZHIQ       DI, DX, DX
+	SHLXQ       R9, DX, DX
+	ORQ         DX, SI
+
+leakyUpdate64ZeroAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyUpdate64ZeroAVX2_done:
-	MOVQ DI, ret+120(FP)
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 
@@ -3999,7 +4265,7 @@ TEXT ·leakyUpdate32SubAVX512(SB), NOSPLIT, $0-120
 	VBROADCASTSS X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
-	JZ           leakyUpdate32SubAVX512_done
+	JZ           leakyUpdate32SubAVX512_tail
 
 leakyUpdate32SubAVX512_loop:
 	VMOVUPS   (AX), Z4
@@ -4066,7 +4332,7 @@ leakyUpdate32SubAVX512_loop:
 	DECQ      SI
 	JNZ       leakyUpdate32SubAVX512_loop
 
-leakyUpdate32SubAVX512_done:
+leakyUpdate32SubAVX512_tail:
 	MOVQ DI, ret+112(FP)
 	VZEROUPPER
 	RET
@@ -4088,7 +4354,7 @@ TEXT ·leakyUpdate32ZeroAVX512(SB), NOSPLIT, $0-120
 	VBROADCASTSS X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
-	JZ           leakyUpdate32ZeroAVX512_done
+	JZ           leakyUpdate32ZeroAVX512_tail
 
 leakyUpdate32ZeroAVX512_loop:
 	VMOVUPS   (AX), Z4
@@ -4159,7 +4425,7 @@ leakyUpdate32ZeroAVX512_loop:
 	DECQ      SI
 	JNZ       leakyUpdate32ZeroAVX512_loop
 
-leakyUpdate32ZeroAVX512_done:
+leakyUpdate32ZeroAVX512_tail:
 	MOVQ DI, ret+112(FP)
 	VZEROUPPER
 	RET
@@ -6094,7 +6360,7 @@ TEXT ·leakyUpdate64SubAVX512(SB), NOSPLIT, $0-128
 	VBROADCASTSD X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
-	JZ           leakyUpdate64SubAVX512_done
+	JZ           leakyUpdate64SubAVX512_tail
 
 leakyUpdate64SubAVX512_loop:
 	VMOVUPD     (AX), Z4
@@ -6201,7 +6467,7 @@ leakyUpdate64SubAVX512_loop:
 	DECQ        SI
 	JNZ         leakyUpdate64SubAVX512_loop
 
-leakyUpdate64SubAVX512_done:
+leakyUpdate64SubAVX512_tail:
 	MOVQ DI, ret+120(FP)
 	VZEROUPPER
 	RET
@@ -6223,7 +6489,7 @@ TEXT ·leakyUpdate64ZeroAVX512(SB), NOSPLIT, $0-128
 	VBROADCASTSD X3, Z3
 	XORQ         DI, DI
 	TESTQ        SI, SI
-	JZ           leakyUpdate64ZeroAVX512_done
+	JZ           leakyUpdate64ZeroAVX512_tail
 
 leakyUpdate64ZeroAVX512_loop:
 	VMOVUPD     (AX), Z4
@@ -6338,7 +6604,7 @@ leakyUpdate64ZeroAVX512_loop:
 	DECQ        SI
 	JNZ         leakyUpdate64ZeroAVX512_loop
 
-leakyUpdate64ZeroAVX512_done:
+leakyUpdate64ZeroAVX512_tail:
 	MOVQ DI, ret+120(FP)
 	VZEROUPPER
 	RET

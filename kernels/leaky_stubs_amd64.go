@@ -4,12 +4,14 @@
 
 package kernels
 
-// leakyUpdate32SubAVX2 is LeakyUpdate32 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate32SubAVX2 is LeakyUpdate32 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate32SubAVX2(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
 
-// leakyUpdate32ZeroAVX2 is LeakyUpdate32 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate32ZeroAVX2 is LeakyUpdate32 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate32ZeroAVX2(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
 
 // leakyScan32SubAVX2 is LeakyScan32 with reset by subtraction for len(V) a multiple of 32 and of 64
@@ -104,12 +106,14 @@ func gemm32AVX2_6x16(k int, a []float32, lda int, b []float32, ldb int, c []floa
 // Only the slices' base pointers are used: the caller checks bounds.
 func gemm32AVX2_6x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 
-// leakyUpdate64SubAVX2 is LeakyUpdate64 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate64SubAVX2 is LeakyUpdate64 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate64SubAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
 
-// leakyUpdate64ZeroAVX2 is LeakyUpdate64 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate64ZeroAVX2 is LeakyUpdate64 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate64ZeroAVX2(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
 
 // leakyScan64SubAVX2 is LeakyScan64 with reset by subtraction for len(V) a multiple of 16 and of 64

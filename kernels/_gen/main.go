@@ -34,6 +34,7 @@ import (
 
 func main() {
 	ConstraintExpr("!purego,!noasm")
+	genTailMask()
 	for _, s := range isas {
 		for _, d := range dtypes {
 			for _, reset := range []string{"Sub", "Zero"} {
@@ -72,6 +73,11 @@ type isa struct {
 	// fmaChains is the number of independent accumulators of PeakFMA: enough
 	// to cover FMA latency times the number of FMA pipes.
 	fmaChains int
+	// nativeTail is set when LeakyUpdate handles a ragged tail itself
+	// (VMASKMOV and the BMI2 SHLX/BZHI, all present on every AVX2 CPU with
+	// FMA that leaky dispatches to); otherwise its length must be a
+	// multiple of 64 and the Go wrapper runs the tail.
+	nativeTail bool
 }
 
 // streamLanes is the number of float32 partial sums ReadStream keeps, the
@@ -92,7 +98,7 @@ const streamSections = 4
 const addBlock = 64
 
 var (
-	avx2   = &isa{name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 6, gemmVecs: 2, fmaChains: 12}
+	avx2   = &isa{name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 6, gemmVecs: 2, fmaChains: 12, nativeTail: true}
 	avx512 = &isa{name: "AVX512", vbyte: 64, scanVecs: 8, gemmRows: 8, gemmVecs: 2, fmaChains: 24}
 	isas   = []*isa{avx2, avx512}
 )
@@ -138,6 +144,25 @@ func (d *dtype) movu(src, dst Op) {
 		VMOVUPS(src, dst)
 	} else {
 		VMOVUPD(src, dst)
+	}
+}
+
+// maskLoad loads the elements of m selected by mask (AVX2 VMASKMOV) into
+// dst, +0.0 elsewhere, without touching memory outside the selection.
+func (d *dtype) maskLoad(m, mask, dst Op) {
+	if d.size == 4 {
+		VMASKMOVPS(m, mask, dst)
+	} else {
+		VMASKMOVPD(m, mask, dst)
+	}
+}
+
+// maskStore stores the elements of src selected by mask to m.
+func (d *dtype) maskStore(src, mask, m Op) {
+	if d.size == 4 {
+		VMASKMOVPS(src, mask, m)
+	} else {
+		VMASKMOVPD(src, mask, m)
 	}
 }
 
@@ -321,13 +346,25 @@ func orBits(word reg.GPVirtual, bits reg.GPVirtual, shift int) {
 func genLeakyUpdate(s *isa, d *dtype, reset string) {
 	name := fmt.Sprintf("leakyUpdate%s%s%s", d.name, reset, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, alpha, beta, theta %[1]s, spikes []uint64) int", d.gotyp))
-	Doc(fmt.Sprintf("%s is LeakyUpdate%s with reset %s for len(V) a multiple of 64,", name, d.name, map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]),
-		"writing len(V)/64 mask words. The caller checks lengths and chunks long calls.")
+	resetDoc := map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]
+	if s.nativeTail {
+		Doc(fmt.Sprintf("%s is LeakyUpdate%s with reset %s for any len(V),", name, d.name, resetDoc),
+			"writing (len(V)+63)/64 mask words; a partial last word is written whole, with",
+			"zero bits past len(V). The caller checks lengths and chunks long calls.")
+	} else {
+		Doc(fmt.Sprintf("%s is LeakyUpdate%s with reset %s for len(V) a multiple of 64,", name, d.name, resetDoc),
+			"writing len(V)/64 mask words. The caller checks lengths and chunks long calls.")
+	}
 	vp := Load(Param("V").Base(), GP64())
 	ip := Load(Param("I").Base(), GP64())
 	inp := Load(Param("Iin").Base(), GP64())
 	sp := Load(Param("spikes").Base(), GP64())
 	n := Load(Param("V").Len(), GP64())
+	rem := GP64()
+	if s.nativeTail {
+		MOVQ(n, rem)
+		ANDQ(U8(63), rem)
+	}
 	SHRQ(U8(6), n)
 	k := loadConsts(s, d)
 	count := GP64()
@@ -336,7 +373,7 @@ func genLeakyUpdate(s *isa, d *dtype, reset string) {
 	nvec := 64 / lanes
 
 	TESTQ(n, n)
-	JZ(LabelRef(name + "_done"))
+	JZ(LabelRef(name + "_tail"))
 	Label(name + "_loop")
 	word := GP64()
 	for j := 0; j < nvec; j++ {
@@ -359,9 +396,94 @@ func genLeakyUpdate(s *isa, d *dtype, reset string) {
 	ADDQ(U8(8), sp)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	if s.nativeTail {
+		updateTail(s, d, reset, name, vp, ip, inp, sp, rem, count, k)
+	}
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))
 	end(s)
+}
+
+// tailMask is 32 bytes of ones followed by 32 of zeros: the 32 bytes at
+// offset 32−r·size are a VMASKMOV mask selecting the first r elements.
+var tailMask Mem
+
+func genTailMask() {
+	tailMask = GLOBL("leakyTailMask", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(0xffffffff))
+	}
+	for i := 8; i < 16; i++ {
+		DATA(4*i, U32(0))
+	}
+}
+
+// updateTail emits the last rem (< 64) neurons of LeakyUpdate in place, for
+// AVX2: whole vectors first, then the last rem mod lanes elements with
+// VMASKMOV loads and stores, which neither read nor write past the end of
+// the slices. Masked-off lanes load as +0.0 and their results are discarded;
+// their comparison bits are cleared, so a threshold below zero adds no bits.
+// The word of tail bits is written whole, zero past rem, as generic does.
+func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Register, rem, count reg.GPVirtual, k *consts) {
+	lanes := d.lanes(s)
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_done"))
+	word, shift := GP64(), GP64()
+	XORQ(word, word)
+	XORQ(shift, shift)
+
+	Label(name + "_tailvec")
+	CMPQ(rem, U8(lanes))
+	JB(LabelRef(name + "_tailpart"))
+	{
+		v, c := s.vec(), s.vec()
+		d.movu(Mem{Base: vp}, v)
+		d.movu(Mem{Base: ip}, c)
+		bits := neuron(s, d, reset, v, c, Mem{Base: inp}, k).As64()
+		d.movu(v, Mem{Base: vp})
+		d.movu(c, Mem{Base: ip})
+		SHLXQ(shift, bits, bits)
+		ORQ(bits, word)
+		ADDQ(U8(lanes), shift)
+		ADDQ(U8(s.vbyte), vp)
+		ADDQ(U8(s.vbyte), ip)
+		ADDQ(U8(s.vbyte), inp)
+		SUBQ(U8(lanes), rem)
+		JMP(LabelRef(name + "_tailvec"))
+	}
+
+	Label(name + "_tailpart")
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_tailstore"))
+	{
+		// mask = the 32 bytes at leakyTailMask + 32 − rem·size.
+		off, base := GP64(), GP64()
+		MOVQ(U32(s.vbyte), off)
+		lr := GP64()
+		MOVQ(rem, lr)
+		SHLQ(U8(d.shift), lr)
+		SUBQ(lr, off)
+		LEAQ(tailMask, base)
+		mask := s.vec()
+		VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, mask)
+		v, c, in := s.vec(), s.vec(), s.vec()
+		d.maskLoad(Mem{Base: vp}, mask, v)
+		d.maskLoad(Mem{Base: ip}, mask, c)
+		d.maskLoad(Mem{Base: inp}, mask, in)
+		bits := neuron(s, d, reset, v, c, in, k).As64()
+		d.maskStore(v, mask, Mem{Base: vp})
+		d.maskStore(c, mask, Mem{Base: ip})
+		BZHIQ(rem, bits, bits)
+		SHLXQ(shift, bits, bits)
+		ORQ(bits, word)
+	}
+
+	Label(name + "_tailstore")
+	MOVQ(word, Mem{Base: sp})
+	pc := GP64()
+	POPCNTQ(word, pc)
+	ADDQ(pc, count)
 }
 
 // scanBlock returns the neurons per LeakyScan block: scanVecs vectors, kept
