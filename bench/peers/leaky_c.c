@@ -1,40 +1,21 @@
-/* The LIF update and row accumulation written as plain C, for issue 3's
- * AVX2 targets: leaky's AVX2 kernels should reach 85% of this compiled with
- * gcc -O3 -mavx2 -mfma. Same arithmetic as kernels/generic.go (float32,
- * reset by subtraction, spike = V > theta); the spikes go to a byte per
- * neuron, the layout gcc vectorises best (leaky packs a bitmask).
+/* The LIF update and row accumulation in C (leaky_c.h), timed on their own:
+ * best of 25 runs of about 20 M neuron-steps each. bench/peers/cvs times the
+ * same code alternately with leaky's kernels in one process, which is the
+ * comparison BENCHMARKS.md reports.
  *
- * Build and run (bench/peers/run.sh does this):
- *   gcc -O3 -mavx2 -mfma -o /tmp/leaky_c bench/peers/leaky_c.c && /tmp/leaky_c
+ * Build and run:
+ *   gcc -O3 -mavx2 -mfma -ffp-contract=off -o /tmp/leaky_c bench/peers/leaky_c.c && /tmp/leaky_c
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "leaky_c.h"
 
 static double now(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void update(float *restrict V, float *restrict I, const float *restrict Iin,
-                   uint8_t *restrict s, long n, float alpha, float beta, float theta) {
-	for (long i = 0; i < n; i++) {
-		float sp = V[i] > theta ? 1.0f : 0.0f;
-		s[i] = (uint8_t)sp;
-		float vn = beta * V[i] + I[i] - sp;
-		I[i] = alpha * I[i] + Iin[i];
-		V[i] = vn;
-	}
-}
-
-static void accumulate(float *restrict dst, const float *restrict W, long stride, const int32_t *rows, int nrows, long n) {
-	for (int r = 0; r < nrows; r++) {
-		const float *w = W + (long)rows[r] * stride;
-		for (long i = 0; i < n; i++)
-			dst[i] += w[i];
-	}
 }
 
 int main(void) {
@@ -48,12 +29,11 @@ int main(void) {
 			I[i] = 0.01f * (float)(i % 13);
 			Iin[i] = 0.001f * (float)(i % 7);
 		}
-		long iters = 2e9 / n > 1 ? (long)(2e9 / n) / 4 : 1;
+		long iters = 20000000 / n > 1 ? 20000000 / n : 1;
 		double best = 1e9;
-		for (int rep = 0; rep < 5; rep++) {
+		for (int rep = 0; rep < 25; rep++) {
 			double t0 = now();
-			for (long it = 0; it < iters; it++)
-				update(V, I, Iin, s, n, 0.9f, 0.95f, 1.0f);
+			run_update(V, I, Iin, s, n, 0.9f, 0.95f, 1.0f, iters);
 			double dt = now() - t0;
 			if (dt < best)
 				best = dt;
@@ -71,12 +51,11 @@ int main(void) {
 		for (long i = 0; i < n; i++)
 			dst[i] = 0;
 		int32_t rows[8] = {3, 17, 29, 41, 5, 60, 33, 12};
-		long iters = (long)(2e9 / (n * nrows)) / 4 + 1;
+		long iters = (long)(20000000 / (n * nrows)) + 1;
 		double best = 1e9;
-		for (int rep = 0; rep < 5; rep++) {
+		for (int rep = 0; rep < 25; rep++) {
 			double t0 = now();
-			for (long it = 0; it < iters; it++)
-				accumulate(dst, W, n, rows, nrows, n);
+			run_accumulate(dst, W, n, rows, nrows, n, iters);
 			double dt = now() - t0;
 			if (dt < best)
 				best = dt;

@@ -2,7 +2,8 @@
 # Runs leaky's CUBA and SHD benchmarks and the same workloads in Brian2
 # (cpp_standalone, one thread) and PyTorch (CPU, same thread count), and
 # prints the comparable numbers. Needs Debian's python3-brian and
-# python3-torch:  apt-get install -y python3-brian python3-torch
+# python3-torch, and gcc with cgo for the C yardstick:
+#   apt-get install -y python3-brian python3-torch gcc
 # Usage: bench/peers/run.sh [simulated_seconds_for_cuba] [count]
 # Run it on a quiet machine; it takes a few minutes.
 set -eu
@@ -25,5 +26,10 @@ echo "== OpenBLAS sgemm via NumPy, (25600 × 700)·(700 × 200)"
 for th in 1 2; do
 	OPENBLAS_NUM_THREADS=$th "$PY" bench/peers/openblas_sgemm.py "$th"
 done
-echo "== the same LIF update and row accumulation in C, gcc -O3 -mavx2 -mfma (issue 3's AVX2 yardstick)"
-gcc -O3 -mavx2 -mfma -o /tmp/leaky_c bench/peers/leaky_c.c && /tmp/leaky_c
+echo "== the same LIF update and row accumulation in C, gcc -O3 -mavx2 -mfma -ffp-contract=off, alone (issue 3's AVX2 yardstick)"
+gcc -O3 -mavx2 -mfma -ffp-contract=off -o /tmp/leaky_c bench/peers/leaky_c.c && /tmp/leaky_c
+echo "== the same C and leaky's AVX2 kernels alternately in one process (bench/peers/cvs; BENCHMARKS.md's AVX2 table)"
+CGO_CFLAGS_ALLOW='-mfma|-ffp-contract=off' go build -tags cpeer -o /tmp/leaky_cvs ./bench/peers/cvs
+for i in $(seq 1 "$COUNT"); do
+	/tmp/leaky_cvs -kernel avx2 -reps 21
+done

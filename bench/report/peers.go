@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"leaky/bench/suite"
 )
 
 // peerRatios reads bench/peers/run.sh's output and writes issue 4's
@@ -120,4 +122,73 @@ func median(x []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// writeCRatios writes issue 3's AVX2 yardstick: leaky's kernels against the
+// same loops in C (bench/peers/leaky_c.h, gcc -O3 -mavx2 -mfma
+// -ffp-contract=off), timed alternately in one process by bench/peers/cvs.
+// Each cvs line carries the median of its per-repetition ratios; the table
+// gives the median over all runs in the files.
+func writeCRatios(w *bytes.Buffer, files []string) {
+	type key struct {
+		kernel string
+		n      int
+	}
+	ratios := map[key][]float64{}
+	cRates := map[key][]float64{}
+	lRates := map[key][]float64{}
+	var keys []key
+	impl, unit := "", map[string]string{}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if strings.HasPrefix(line, "cvs: leaky kernel=") {
+				impl, _ = fieldString(f, "kernel=")
+				continue
+			}
+			if len(f) < 7 || f[0] != "cvs" {
+				continue
+			}
+			ns, _ := fieldString(f, "n=")
+			n, err := strconv.Atoi(ns)
+			r, ok1 := field(f, "ratio=")
+			c, ok2 := field(f, "c=")
+			l, ok3 := field(f, "leaky=")
+			if err != nil || !ok1 || !ok2 || !ok3 {
+				continue
+			}
+			k := key{f[1], n}
+			if _, seen := ratios[k]; !seen {
+				keys = append(keys, k)
+			}
+			ratios[k] = append(ratios[k], r)
+			cRates[k] = append(cRates[k], c)
+			lRates[k] = append(lRates[k], l)
+			unit[f[1]] = f[5]
+		}
+	}
+	if len(keys) == 0 {
+		fmt.Fprintln(w, "Issue 3's AVX2 yardstick (bench/peers/cvs, leaky against the same loops in C) has not been run on this machine.")
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintf(w, "Issue 3's AVX2 target: leaky's %s kernels at ≥ 85%% of the same loops in C (bench/peers/leaky_c.h, gcc -O3 -mavx2 -mfma\n", impl)
+	fmt.Fprintln(w, "-ffp-contract=off, so that C computes leaky's unfused arithmetic), timed alternately repetition by repetition in one")
+	fmt.Fprintln(w, "process by `bench/peers/cvs` (run by bench/peers/run.sh). Rates are medians over repetitions and runs; \"leaky/C\" is")
+	fmt.Fprintln(w, "the median of the per-repetition ratios. The C writes a byte per neuron, leaky a bit; C's AccumulateRows adds one")
+	fmt.Fprintln(w, "row per pass, leaky's fuses rows.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| kernel | N | C | leaky | leaky/C | target | met |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---|")
+	for _, k := range keys {
+		r := median(ratios[k])
+		u := unit[k.kernel]
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %.2f | ≥ 0.85 | %s |\n", k.kernel, k.n,
+			suite.Rate(median(cRates[k]), u), suite.Rate(median(lRates[k]), u), r, yes(r >= 0.85))
+	}
+	fmt.Fprintln(w)
 }
