@@ -17,9 +17,18 @@ type normalStream struct{ s uint64 }
 
 // uint64 returns the next uniform 64-bit number (wyrand).
 func (g *normalStream) uint64() uint64 {
-	g.s += 0xa0761d6478bd642f
-	hi, lo := bits.Mul64(g.s, g.s^0xe7037ed1a0b428db)
-	return hi ^ lo
+	var u uint64
+	g.s, u = wyrand(g.s)
+	return u
+}
+
+// wyrand advances the state s by one step and returns the new state and
+// its 64-bit draw. Hot loops keep s in a local variable (see fill): through
+// a pointer the state makes a store-to-load chain in memory per draw.
+func wyrand(s uint64) (uint64, uint64) {
+	s += 0xa0761d6478bd642f
+	hi, lo := bits.Mul64(s, s^0xe7037ed1a0b428db)
+	return s, hi ^ lo
 }
 
 // uniform returns a uniform number in (0, 1), never 0, so its log is finite.
@@ -58,10 +67,31 @@ func init() {
 }
 
 // norm returns a standard normal number. Nearly 99% of draws take the first
-// branch: one uniform, one table lookup, one multiply.
+// branch (zigRect): one uniform, one table lookup, one multiply; the rest is
+// normSlow.
 func (g *normalStream) norm() float64 {
+	u := g.uint64()
+	if x, ok := zigRect(u); ok {
+		return x
+	}
+	return g.normSlow(u)
+}
+
+// zigRect returns the normal number that draw u gives when it falls inside
+// its ziggurat layer's rectangle, and whether it does.
+func zigRect(u uint64) (float64, bool) {
+	j := int32(u)
+	i := u >> 32 & 127
+	return float64(j) * zigW[i], absInt32(j) < zigK[i]
+}
+
+// normSlow finishes a draw u that fell outside its layer's rectangle: the
+// base layer's tail or a wedge test, drawing again on rejection. Together
+// with norm it is exactly Marsaglia and Tsang's loop.
+//
+//go:noinline
+func (g *normalStream) normSlow(u uint64) float64 {
 	for {
-		u := g.uint64()
 		j := int32(u)
 		i := u >> 32 & 127
 		x := float64(j) * zigW[i]
@@ -86,12 +116,13 @@ func (g *normalStream) norm() float64 {
 		if zigF[i]+g.uniform()*(zigF[i-1]-zigF[i]) < math.Exp(-0.5*x*x) {
 			return x
 		}
+		u = g.uint64()
 	}
 }
 
+// absInt32 returns |j| without a branch: the sign of a uniform draw is a
+// coin flip, which a branch would mispredict half the time.
 func absInt32(j int32) uint32 {
-	if j < 0 {
-		return uint32(-j)
-	}
-	return uint32(j)
+	m := j >> 31
+	return uint32((j ^ m) - m)
 }

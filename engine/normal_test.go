@@ -52,3 +52,34 @@ func TestNormalStreamDistribution(t *testing.T) {
 		t.Errorf("Kolmogorov–Smirnov distance %v exceeds %v", d, 1.95/math.Sqrt(n))
 	}
 }
+
+// TestFillMatchesNorm checks that fill's written-out draw loop gives exactly
+// the numbers of normalStream.norm, the plain form of the same algorithm,
+// over enough blocks that the wedge and tail paths are taken many times.
+func TestFillMatchesNorm(t *testing.T) {
+	const scale = 0.37
+	g := newNormalRow(5, 2, scale)
+	dst := make([]float64, 40*weightBlock)
+	slow := 0
+	for r := 0; r < 50; r++ {
+		fill(g, dst, r, 0)
+		for k := 0; k < len(dst); k += weightBlock {
+			hi, l := pcgKey(g.seed, g.stream, uint64(r), uint64(k/weightBlock))
+			src := normalStream{s: hi ^ l}
+			for j := k; j < k+weightBlock; j++ {
+				// Count the draws that leave the fast path.
+				probe := src
+				if _, ok := zigRect(probe.uint64()); !ok {
+					slow++
+				}
+				want := src.norm() * scale
+				if math.Float64bits(dst[j]) != math.Float64bits(want) {
+					t.Fatalf("row %d weight %d: fill %v, norm %v", r, j, dst[j], want)
+				}
+			}
+		}
+	}
+	if slow < 500 {
+		t.Fatalf("only %d of %d draws left the rectangle path; the test does not exercise normSlow", slow, 50*len(dst))
+	}
+}

@@ -61,10 +61,20 @@ func newNormalRow(seed, stream uint64, scale float64) normalRow {
 func fill[T Float](g normalRow, dst []T, r, lo int) {
 	for k := 0; k < len(dst); k += weightBlock {
 		hi, l := pcgKey(g.seed, g.stream, uint64(r), uint64((lo+k)/weightBlock))
-		src := normalStream{s: hi ^ l}
+		// normalStream.norm written out with the state in a register:
+		// about twice as fast as calling it (see normalStream.uint64).
+		s := hi ^ l
 		blk := dst[k:min(k+weightBlock, len(dst))]
 		for j := range blk {
-			blk[j] = T(src.norm() * g.scale)
+			var u uint64
+			s, u = wyrand(s)
+			x, ok := zigRect(u)
+			if !ok {
+				src := normalStream{s: s}
+				x = src.normSlow(u)
+				s = src.s
+			}
+			blk[j] = T(x * g.scale)
 		}
 	}
 }
