@@ -71,16 +71,9 @@ func measure(budget time.Duration, reps int, perIter float64, run func(iters int
 	return measureTurns(budget, reps, []timed{{perIter, run, before}}, between)[0]
 }
 
-// measurePair is measure for two items timed in turn: each is calibrated
-// on its own, then their repetitions alternate (a, b, a, b, …), so a burst
-// of load hits both. Each item gets about budget.
-func measurePair(budget time.Duration, reps int, a, b timed) ([]float64, []float64) {
-	r := measureTurns(budget, reps, []timed{a, b}, nil)
-	return r[0], r[1]
-}
-
-// measureTurns calibrates each subject, then times reps rounds in which
-// every subject takes one repetition in turn; see measure.
+// measureTurns calibrates each subject on its own, then times reps rounds
+// in which every subject takes one repetition in turn (a, b, a, b, …), so a
+// burst of load hits them all; see measure. Each subject gets about budget.
 func measureTurns(budget time.Duration, reps int, subjects []timed, between func()) [][]float64 {
 	const minReps = 3
 	reps = max(reps, minReps)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"leaky/engine"
@@ -122,6 +123,13 @@ type Figure struct {
 	Fraction float64 `json:"fraction,omitempty"`
 	// VsNaive is Median over the naive twin's median at the same size.
 	VsNaive float64 `json:"vs_naive,omitempty"`
+	// MachineSpeedup, for a workload run on more than one thread, is the
+	// machine's own speed-up at that thread count: independent FMA loops
+	// (the active kernels' PeakFMA32) on Threads goroutines over one,
+	// timed in the same alternating rounds as the workload. On a shared
+	// or virtual machine it is the most the workload could gain at those
+	// moments; on a quiet one it is close to Threads.
+	MachineSpeedup float64 `json:"machine_speedup,omitempty"`
 	// RealTimeFactor is wall-clock seconds per simulated second, for
 	// workloads: below 1 the network runs faster than real time. (Brian2
 	// and `leaky run` state it this way round too.)
@@ -141,6 +149,10 @@ type Speedup struct {
 	One      float64 `json:"one_thread"`
 	All      float64 `json:"all_threads"`
 	Speedup  float64 `json:"speedup"`
+	// Machine is the all-threads figure's MachineSpeedup (0 when not
+	// measured), so Speedup/Machine is the parallel efficiency against
+	// what the machine gave at the same moments.
+	Machine float64 `json:"machine_speedup,omitempty"`
 }
 
 // item is one planned measurement. setup allocates and fills its memory and
@@ -411,7 +423,7 @@ func speedups(figs []Figure, threads int) []Speedup {
 			continue
 		}
 		out = append(out, Speedup{Workload: f.Name, N: f.N, Threads: threads, Cores: runtime.NumCPU(),
-			Unit: f.Unit, One: o.Median, All: f.Median, Speedup: f.Median / o.Median})
+			Unit: f.Unit, One: o.Median, All: f.Median, Speedup: f.Median / o.Median, Machine: f.MachineSpeedup})
 	}
 	return out
 }
@@ -450,7 +462,9 @@ func samePair(a, b Figure) bool {
 }
 
 // runPair sets up a and b (the same workload at two thread counts) and
-// times them with alternating repetitions.
+// times them with alternating repetitions. Rounds also time the machine's
+// own parallel capacity (see parallelFMA), whose speed-up is recorded on
+// the figure with more threads.
 func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 	runA, cleanA, err := a.setup()
 	if err != nil {
@@ -460,9 +474,25 @@ func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", b.fig.ID, err)
 	}
-	ratesA, ratesB := measurePair(per, reps, timed{a.perIter, runA, a.rewind}, timed{b.perIter, runB, b.rewind})
+	subjects := []timed{{a.perIter, runA, a.rewind}, {b.perIter, runB, b.rewind}}
+	fma := kernels.Active().PeakFMA32
+	if fma != nil && a.fig.Threads != b.fig.Threads {
+		subjects = append(subjects, parallelFMA(fma, a.fig.Threads), parallelFMA(fma, b.fig.Threads))
+	}
+	rates := measureTurns(per, reps, subjects, nil)
+	ratesA, ratesB := rates[0], rates[1]
 	fa, fb := a.fig, b.fig
 	fa.Stats, fb.Stats = summarize(ratesA), summarize(ratesB)
+	if len(rates) == 4 {
+		ma, mb := summarize(rates[2]).Median, summarize(rates[3]).Median
+		if ma > 0 && mb > 0 {
+			if fb.Threads > fa.Threads {
+				fb.MachineSpeedup = mb / ma
+			} else {
+				fa.MachineSpeedup = ma / mb
+			}
+		}
+	}
 	for _, c := range []func(){cleanA, cleanB} {
 		if c != nil {
 			c()
@@ -475,4 +505,23 @@ func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 		b.finish(&fb)
 	}
 	return []Figure{fa, fb}, nil
+}
+
+// parallelFMA is a control for thread speed-ups: threads goroutines each
+// running fma (independent multiply-add chains, no memory traffic), whose
+// total rate over one goroutine's is what the machine's cores give in
+// parallel at that moment.
+func parallelFMA(fma func(iters int) int, threads int) timed {
+	perIter := float64(fma(1) * threads)
+	return timed{perIter: perIter, run: func(iters int) {
+		if threads == 1 {
+			fma(iters)
+			return
+		}
+		var wg sync.WaitGroup
+		for range threads {
+			wg.Go(func() { fma(iters) })
+		}
+		wg.Wait()
+	}}
 }

@@ -206,10 +206,15 @@ func Tables(r *Result) []Table {
 	}
 	if len(r.Speedups) > 0 {
 		sp := Table{Title: fmt.Sprintf("Thread scaling (%d cores)", r.Machine.NumCPU),
-			Header: []string{"workload", "n", "1 thread", fmt.Sprintf("%d threads", r.Config.Threads), "speed-up"}}
+			Header: []string{"workload", "n", "1 thread", fmt.Sprintf("%d threads", r.Config.Threads), "speed-up", "machine", "efficiency"}}
 		for _, s := range r.Speedups {
-			sp.Rows = append(sp.Rows, []string{s.Workload, fmt.Sprint(s.N), Rate(s.One, s.Unit), Rate(s.All, s.Unit), ratio(s.Speedup)})
+			machine, eff := "—", "—"
+			if s.Machine > 0 {
+				machine, eff = ratio(s.Machine), fmt.Sprintf("%.0f%%", 100*s.Speedup/s.Machine)
+			}
+			sp.Rows = append(sp.Rows, []string{s.Workload, fmt.Sprint(s.N), Rate(s.One, s.Unit), Rate(s.All, s.Unit), ratio(s.Speedup), machine, eff})
 		}
+		sp.Notes = []string{"machine: independent FMA loops on all threads over one, timed in the same alternating rounds as the workload, i.e. what this machine's cores gave in parallel at those moments; efficiency: speed-up over machine."}
 		out = append(out, sp)
 	}
 	return out
