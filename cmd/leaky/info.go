@@ -11,6 +11,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 	"golang.org/x/sys/cpu"
 
+	"leaky/engine"
 	"leaky/kernels"
 )
 
@@ -87,7 +88,30 @@ func writeInfo(w io.Writer) {
 	for _, op := range kernelOps(active) {
 		fmt.Fprintf(w, "  %-17s %s\n", op.name, op.impl)
 	}
+	writeMemoryInfo(w)
 	fmt.Fprintf(w, "\nGo         %s %s/%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
+}
+
+// infoPopulation is the population size the per-neuron state is quoted
+// for: large enough that padding rows to 64 neurons does not show.
+const infoPopulation = 1 << 20
+
+// writeMemoryInfo prints the bytes of neuron state per neuron, as the
+// engine's memory estimate counts them, and the memory available to a run.
+func writeMemoryInfo(w io.Writer) {
+	per := func(elem int) string {
+		var m engine.Memory
+		if err := m.AddPopulation("info", elem, 1, infoPopulation); err != nil {
+			return "unknown (" + err.Error() + ")"
+		}
+		return fmt.Sprintf("%.3g B", m.StatePerNeuron())
+	}
+	fmt.Fprintf(w, "\nmemory     neuron state per neuron and trial: %s (float32), %s (float64): V, I and Iin, a spike bit\n", per(4), per(8))
+	fmt.Fprintln(w, "           and a spike-list entry; weights, inputs and recorder buffers come on top. `leaky run` estimates")
+	fmt.Fprintln(w, "           a run's total before allocating, refuses what does not fit and writes it to summary.json.")
+	if avail, source, ok := memoryLimit(meminfoPath, cgroupMaxPath, cgroupCurrentPath); ok {
+		fmt.Fprintf(w, "           available to a run now: %s (%s)\n", formatBytes(float64(avail)), source)
+	}
 }
 
 type kernelOp struct{ name, impl string }

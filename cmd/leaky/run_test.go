@@ -517,6 +517,14 @@ func TestInfo(t *testing.T) {
 			t.Errorf("leaky info lacks %q:\n%s", want, stdout)
 		}
 	}
+	// State per neuron counted by hand: V, I and Iin of elem bytes, one
+	// bit of spike mask and a 4-byte spike-list entry.
+	for _, elem := range []float64{4, 8} {
+		want := fmt.Sprintf("%.3g B (float%d)", 3*elem+1.0/8+4, int(8*elem))
+		if !strings.Contains(stdout, want) {
+			t.Errorf("leaky info lacks the state per neuron %q:\n%s", want, stdout)
+		}
+	}
 	if status, _, _ := run(t, "info", "extra"); status != exitUsage {
 		t.Errorf("info extra: status %d", status)
 	}
