@@ -116,11 +116,8 @@ func testInterruptResume[T engine.Float](t *testing.T) {
 	if !slices.Equal(joined, whole.spikes.Events) {
 		t.Errorf("resumed run has %d spike values, uninterrupted %d, or they differ", len(joined), len(whole.spikes.Events))
 	}
-	a, b := whole.ff.Net.StateVars(), second.ff.Net.StateVars()
-	for i := range a {
-		if !sameState(a[i].Data, b[i].Data) {
-			t.Errorf("final state %s differs", a[i].Name)
-		}
+	if err := engine.SameState(whole.ff.Net.StateVars(), second.ff.Net.StateVars()); err != nil {
+		t.Errorf("final state of the resumed run: %v", err)
 	}
 }
 
@@ -134,22 +131,6 @@ func sameBits[T engine.Float](a, b []T) bool {
 		}
 	}
 	return true
-}
-
-func sameState(a, b any) bool {
-	switch x := a.(type) {
-	case *int:
-		return *x == *b.(*int)
-	case *int64:
-		return *x == *b.(*int64)
-	case []float32:
-		return sameBits(x, b.([]float32))
-	case []float64:
-		return sameBits(x, b.([]float64))
-	case []uint64:
-		return slices.Equal(x, b.([]uint64))
-	}
-	panic("unexpected state type")
 }
 
 // saved runs a small network some steps and returns a checkpoint's bytes.

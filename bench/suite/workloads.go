@@ -2,7 +2,6 @@ package suite
 
 import (
 	"fmt"
-	"slices"
 
 	"leaky/engine"
 )
@@ -158,53 +157,20 @@ type snapshot struct {
 }
 
 func takeSnapshot(net *engine.Network[float32]) *snapshot {
-	s := &snapshot{net: net}
-	for _, v := range net.StateVars() {
-		var c any
-		switch d := v.Data.(type) {
-		case *int:
-			x := *d
-			c = &x
-		case *int64:
-			x := *d
-			c = &x
-		case []float32:
-			c = slices.Clone(d)
-		case []float64:
-			c = slices.Clone(d)
-		case []int32:
-			c = slices.Clone(d)
-		case []int64:
-			c = slices.Clone(d)
-		case []uint64:
-			c = slices.Clone(d)
-		default:
-			panic(fmt.Sprintf("snapshot: state %s has unexpected type %T", v.Name, v.Data))
-		}
-		s.vars = append(s.vars, engine.StateVar{Name: v.Name, Data: c})
+	vars, err := engine.CloneState(net.StateVars())
+	if err != nil {
+		// Every kind of state the engine has can be cloned; this is a
+		// new state type CloneState does not know yet.
+		panic("snapshot: " + err.Error())
 	}
-	return s
+	return &snapshot{net: net, vars: vars}
 }
 
 // restore copies the snapshot back into the network.
 func (s *snapshot) restore() {
-	for i, v := range s.net.StateVars() {
-		switch d := v.Data.(type) {
-		case *int:
-			*d = *s.vars[i].Data.(*int)
-		case *int64:
-			*d = *s.vars[i].Data.(*int64)
-		case []float32:
-			copy(d, s.vars[i].Data.([]float32))
-		case []float64:
-			copy(d, s.vars[i].Data.([]float64))
-		case []int32:
-			copy(d, s.vars[i].Data.([]int32))
-		case []int64:
-			copy(d, s.vars[i].Data.([]int64))
-		case []uint64:
-			copy(d, s.vars[i].Data.([]uint64))
-		}
+	if err := engine.CopyState(s.net.StateVars(), s.vars); err != nil {
+		// The snapshot was taken from this very network.
+		panic("snapshot: " + err.Error())
 	}
 	s.net.Restored()
 }
