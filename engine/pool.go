@@ -131,11 +131,18 @@ func (p *pool) close() {
 // GOMAXPROCS, which is the number of available cores unless limited.
 func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 
-// minWorkPerThread is the fewest neuron updates per step worth giving a
-// thread of its own: 4096 updates take about a microsecond with the AVX2
-// kernel, several hand-offs and barriers (BenchmarkPoolBarrier), below
-// which splitting saves less than it costs.
-const minWorkPerThread = 4096
+// minWorkPerThread is the fewest neuron updates (neurons × trials) per step
+// worth giving a thread of its own. 2048 updates take about half a
+// microsecond with the AVX2 kernel, already more than a hand-off and
+// barrier (BenchmarkPoolBarrier, ~0.25 µs), and a population's phase also
+// carries its projections' work. At 4096 SHD's readout (20 neurons × 256
+// trials) ran on one thread, tens of microseconds per step during which
+// the idle worker stopped spinning and parked, and waking it cost more
+// again: two threads ran SHD in 16.7–18.6 ms against 11.9–14.3 ms at 2048
+// (median of 12 alternating runs each, 19.9–21.3 ms on one thread).
+// CUBA's 3200 excitatory neurons stay on one thread, where splitting
+// gained nothing measurable.
+const minWorkPerThread = 2048
 
 // splitRanges divides pop's work for up to threads workers. Large
 // populations are split by neurons, in blocks aligned to 64 neurons (whole
