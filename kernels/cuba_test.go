@@ -210,24 +210,15 @@ func refracStates(rng *rand.Rand, hold int32) func(int) int32 {
 	return func(int) int32 { return states[rng.IntN(len(states))] }
 }
 
+// bufI32 is buf for refractory counters, with 0xdeadbeef guards.
 func bufI32(n, off int, fill func(i int) int32) []int32 {
-	b := make([]int32, off+n+guardLen)
-	for i := range b {
-		b[i] = -0x21524111 // 0xdeadbeef
-	}
-	s := b[off : off+n]
-	for i := range s {
-		s[i] = fill(i)
-	}
-	return s
+	return guarded(n, off, -0x21524111, fill)
 }
-
-func cloneI32(s []int32) []int32 { return append(make([]int32, 0, cap(s)), s[:cap(s)]...)[:len(s)] }
 
 // sameI32 compares two counter slices including their guard regions.
 func sameI32(t *testing.T, what string, got, want []int32) {
 	t.Helper()
-	g, w := got[:cap(got)], want[:cap(want)]
+	g, w := full(got), full(want)
 	for i := range w {
 		if g[i] != w[i] {
 			t.Fatalf("%s: index %d (length %d): got %d, want %d", what, i, len(want), g[i], w[i])
@@ -235,88 +226,50 @@ func sameI32(t *testing.T, what string, got, want []int32) {
 	}
 }
 
-// TestCubaUpdate32 runs every implementation the CPU has against Generic,
-// bit for bit including the guard values past every slice: all sizes up to
-// 67 and past the chunk, misaligned starts, NaN/Inf/denormal inputs, every
-// kind of refractory counter and the parameter sets above.
-func TestCubaUpdate32(t *testing.T) {
+// TestCubaUpdate runs every implementation the CPU has against Generic,
+// CubaUpdate32 and CubaUpdate64, bit for bit including the guard values past
+// every slice: all sizes up to 67 and past the chunk, misaligned starts,
+// NaN/Inf/denormal inputs, every kind of refractory counter and the
+// parameter sets above.
+func TestCubaUpdate(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testCubaUpdate(t, ops32, 7) })
+	t.Run("float64", func(t *testing.T) { testCubaUpdate(t, ops64, 9) })
+}
+
+// testCubaUpdate is TestCubaUpdate for one width, with generator seeds seed
+// and seed+1.
+func testCubaUpdate[T float](t *testing.T, ops kops[T], seed uint64) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(7, 8))
+		rng := rand.New(rand.NewPCG(seed, seed+1))
 		spikesSeen := 0
 		for _, n := range sizes() {
-			for pi, p64 := range cubaParamSets() {
-				p := p64.to32()
+			for pi, p := range cubaParamSets() {
 				for _, special := range []bool{false, true} {
 					off := rng.IntN(16)
-					theta := float32(1)
-					V := buf32(n, off, input32(rng, theta, special))
-					I0 := buf32(n, (off+3)%16, input32(rng, theta, special))
-					Iin0 := buf32(n, (off+5)%16, input32(rng, theta, special))
-					I1 := buf32(n, (off+7)%16, input32(rng, theta, special))
-					Iin1 := buf32(n, (off+11)%16, input32(rng, theta, special))
+					theta := T(1)
+					V := buf(n, off, input(rng, theta, special))
+					I0 := buf(n, (off+3)%16, input(rng, theta, special))
+					Iin0 := buf(n, (off+5)%16, input(rng, theta, special))
+					I1 := buf(n, (off+7)%16, input(rng, theta, special))
+					Iin1 := buf(n, (off+11)%16, input(rng, theta, special))
 					R := bufI32(n, (off+13)%16, refracStates(rng, p.Hold))
 					spikes := bufU(MaskWords(n), rng.IntN(4))
 					for i := range spikes {
 						spikes[i] = ^uint64(0) // must be overwritten
 					}
-					Iin0w, Iin1w := clone32(Iin0), clone32(Iin1)
-					V2, I02, I12, R2, S2 := clone32(V), clone32(I0), clone32(I1), cloneI32(R), cloneU(spikes)
-					want := Generic.CubaUpdate32(V2, I02, Iin0, I12, Iin1, R2, p, S2)
-					got := impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, R, p, spikes)
+					Iin0w, Iin1w := clone(Iin0), clone(Iin1)
+					V2, I02, I12, R2, S2 := clone(V), clone(I0), clone(I1), clone(R), clone(spikes)
+					want := ops.cuba(Generic)(V2, I02, Iin0, I12, Iin1, R2, p, S2)
+					got := ops.cuba(impl)(V, I0, Iin0, I1, Iin1, R, p, spikes)
 					what := fmt.Sprintf("n=%d params=%d special=%v", n, pi, special)
 					if got != want {
 						t.Fatalf("%s: count %d, want %d", what, got, want)
 					}
-					same32(t, what+" V", V, V2)
-					same32(t, what+" I0", I0, I02)
-					same32(t, what+" I1", I1, I12)
-					same32(t, what+" Iin0 (input)", Iin0, Iin0w)
-					same32(t, what+" Iin1 (input)", Iin1, Iin1w)
-					sameI32(t, what+" refrac", R, R2)
-					sameU(t, what+" spikes", spikes, S2)
-					spikesSeen += want
-				}
-			}
-		}
-		if spikesSeen == 0 {
-			t.Fatal("no spikes at all: the table does not test the reset")
-		}
-	})
-}
-
-func TestCubaUpdate64(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(9, 10))
-		spikesSeen := 0
-		for _, n := range sizes() {
-			for pi, p64 := range cubaParamSets() {
-				p := &p64
-				for _, special := range []bool{false, true} {
-					off := rng.IntN(16)
-					theta := 1.0
-					V := buf64(n, off, input64(rng, theta, special))
-					I0 := buf64(n, (off+3)%16, input64(rng, theta, special))
-					Iin0 := buf64(n, (off+5)%16, input64(rng, theta, special))
-					I1 := buf64(n, (off+7)%16, input64(rng, theta, special))
-					Iin1 := buf64(n, (off+11)%16, input64(rng, theta, special))
-					R := bufI32(n, (off+13)%16, refracStates(rng, p.Hold))
-					spikes := bufU(MaskWords(n), rng.IntN(4))
-					for i := range spikes {
-						spikes[i] = ^uint64(0)
-					}
-					Iin0w, Iin1w := clone64(Iin0), clone64(Iin1)
-					V2, I02, I12, R2, S2 := clone64(V), clone64(I0), clone64(I1), cloneI32(R), cloneU(spikes)
-					want := Generic.CubaUpdate64(V2, I02, Iin0, I12, Iin1, R2, p, S2)
-					got := impl.CubaUpdate64(V, I0, Iin0, I1, Iin1, R, p, spikes)
-					what := fmt.Sprintf("n=%d params=%d special=%v", n, pi, special)
-					if got != want {
-						t.Fatalf("%s: count %d, want %d", what, got, want)
-					}
-					same64(t, what+" V", V, V2)
-					same64(t, what+" I0", I0, I02)
-					same64(t, what+" I1", I1, I12)
-					same64(t, what+" Iin0 (input)", Iin0, Iin0w)
-					same64(t, what+" Iin1 (input)", Iin1, Iin1w)
+					same(t, what+" V", V, V2)
+					same(t, what+" I0", I0, I02)
+					same(t, what+" I1", I1, I12)
+					same(t, what+" Iin0 (input)", Iin0, Iin0w)
+					same(t, what+" Iin1 (input)", Iin1, Iin1w)
 					sameI32(t, what+" refrac", R, R2)
 					sameU(t, what+" spikes", spikes, S2)
 					spikesSeen += want

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"encoding/binary"
-	"math"
 	"slices"
 	"testing"
 )
@@ -23,53 +22,38 @@ func (d *decoder) u8() int {
 	return int(v)
 }
 
-func (d *decoder) f32() float32 {
-	if len(d.b) < 4 {
+// raw returns the next T from its little-endian bit pattern, so that
+// every float occurs, NaNs with payloads included; zero once the bytes
+// run out.
+func raw[T float](d *decoder) T {
+	size := 8
+	if is32[T]() {
+		size = 4
+	}
+	if len(d.b) < size {
 		d.b = nil
 		return 0
 	}
-	v := math.Float32frombits(binary.LittleEndian.Uint32(d.b))
-	d.b = d.b[4:]
-	return v
-}
-
-func (d *decoder) f64() float64 {
-	if len(d.b) < 8 {
-		d.b = nil
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-	d.b = d.b[8:]
-	return v
+	var b [8]byte
+	copy(b[:], d.b[:size])
+	d.b = d.b[size:]
+	return fromBits[T](binary.LittleEndian.Uint64(b[:]))
 }
 
 // small returns the next byte as a small float (multiples of 1/16 in
 // [-8, 8)), so fuzzed states also cross the threshold often.
 func (d *decoder) small() float64 { return float64(d.u8()-128) / 16 }
 
-// vals32 fills n values: raw bits when the selector byte says so, small
+// vals fills n values: raw bits when the selector byte says so, small
 // values otherwise.
-func (d *decoder) vals32(n int) []float32 {
-	raw := d.u8()%4 == 0
-	s := make([]float32, n, n+guardLen)
+func vals[T float](d *decoder, n int) []T {
+	isRaw := d.u8()%4 == 0
+	s := make([]T, n, n+guardLen)
 	for i := range s {
-		if raw {
-			s[i] = d.f32()
+		if isRaw {
+			s[i] = raw[T](d)
 		} else {
-			s[i] = float32(d.small())
-		}
-	}
-	return s
-}
-
-func (d *decoder) vals64(n int) []float64 {
-	raw := d.u8()%4 == 0
-	s := make([]float64, n, n+guardLen)
-	for i := range s {
-		if raw {
-			s[i] = d.f64()
-		} else {
-			s[i] = d.small()
+			s[i] = T(d.small())
 		}
 	}
 	return s
@@ -87,48 +71,33 @@ func fuzzImpls(t *testing.T) []*Impl {
 
 func FuzzLeakyUpdate32(f *testing.F) {
 	f.Add([]byte("\x40\x00\x10\x20\x30seed bytes for the leaky update, float32"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &decoder{data}
-		n := d.u8() * 3
-		reset := Reset(d.u8() % 2)
-		alpha, beta, theta := float32(d.small()), float32(d.small()), float32(d.small())
-		V, I, Iin := d.vals32(n), d.vals32(n), d.vals32(n)
-		for _, impl := range fuzzImpls(t) {
-			V1, I1, V2, I2 := clone32(V), clone32(I), clone32(V), clone32(I)
-			S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-			want := Generic.LeakyUpdate32(V1, I1, Iin, alpha, beta, theta, reset, S1)
-			got := impl.LeakyUpdate32(V2, I2, Iin, alpha, beta, theta, reset, S2)
-			if got != want {
-				t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
-			}
-			same32(t, impl.Name+" V", V2, V1)
-			same32(t, impl.Name+" I", I2, I1)
-			sameU(t, impl.Name+" spikes", S2, S1)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzLeakyUpdate(t, ops32, data) })
 }
 
 func FuzzLeakyUpdate64(f *testing.F) {
 	f.Add([]byte("\x40\x01\x10\x20\x30seed bytes for the leaky update, float64, a little longer"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &decoder{data}
-		n := d.u8() * 3
-		reset := Reset(d.u8() % 2)
-		alpha, beta, theta := d.small(), d.small(), d.small()
-		V, I, Iin := d.vals64(n), d.vals64(n), d.vals64(n)
-		for _, impl := range fuzzImpls(t) {
-			V1, I1, V2, I2 := clone64(V), clone64(I), clone64(V), clone64(I)
-			S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-			want := Generic.LeakyUpdate64(V1, I1, Iin, alpha, beta, theta, reset, S1)
-			got := impl.LeakyUpdate64(V2, I2, Iin, alpha, beta, theta, reset, S2)
-			if got != want {
-				t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
-			}
-			same64(t, impl.Name+" V", V2, V1)
-			same64(t, impl.Name+" I", I2, I1)
-			sameU(t, impl.Name+" spikes", S2, S1)
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzLeakyUpdate(t, ops64, data) })
+}
+
+// fuzzLeakyUpdate is the body of FuzzLeakyUpdate32 and FuzzLeakyUpdate64.
+func fuzzLeakyUpdate[T float](t *testing.T, ops kops[T], data []byte) {
+	d := &decoder{data}
+	n := d.u8() * 3
+	reset := Reset(d.u8() % 2)
+	alpha, beta, theta := T(d.small()), T(d.small()), T(d.small())
+	V, I, Iin := vals[T](d, n), vals[T](d, n), vals[T](d, n)
+	for _, impl := range fuzzImpls(t) {
+		V1, I1, V2, I2 := clone(V), clone(I), clone(V), clone(I)
+		S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
+		want := ops.update(Generic)(V1, I1, Iin, alpha, beta, theta, reset, S1)
+		got := ops.update(impl)(V2, I2, Iin, alpha, beta, theta, reset, S2)
+		if got != want {
+			t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
 		}
-	})
+		same(t, impl.Name+" V", V2, V1)
+		same(t, impl.Name+" I", I2, I1)
+		sameU(t, impl.Name+" spikes", S2, S1)
+	}
 }
 
 func FuzzLeakyScan32(f *testing.F) {
@@ -141,19 +110,19 @@ func FuzzLeakyScan32(f *testing.F) {
 		maskStride := MaskWords(n) + d.u8()%3
 		reset := Reset(d.u8() % 2)
 		alpha, beta, theta := float32(d.small()), float32(d.small()), float32(d.small())
-		V, I := d.vals32(n), d.vals32(n)
-		Iin := d.vals32(max(0, (steps-1)*inStride+n))
+		V, I := vals[float32](d, n), vals[float32](d, n)
+		Iin := vals[float32](d, max(0, (steps-1)*inStride+n))
 		maskLen := max(0, (steps-1)*maskStride+MaskWords(n))
 		for _, impl := range fuzzImpls(t) {
-			V1, I1, V2, I2 := clone32(V), clone32(I), clone32(V), clone32(I)
+			V1, I1, V2, I2 := clone(V), clone(I), clone(V), clone(I)
 			S1, S2 := make([]uint64, maskLen), make([]uint64, maskLen)
 			want := Generic.LeakyScan32(V1, I1, Iin, inStride, steps, alpha, beta, theta, reset, S1, maskStride)
 			got := impl.LeakyScan32(V2, I2, Iin, inStride, steps, alpha, beta, theta, reset, S2, maskStride)
 			if got != want {
 				t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
 			}
-			same32(t, impl.Name+" V", V2, V1)
-			same32(t, impl.Name+" I", I2, I1)
+			same(t, impl.Name+" V", V2, V1)
+			same(t, impl.Name+" I", I2, I1)
 			sameU(t, impl.Name+" spikes", S2, S1)
 		}
 	})
@@ -171,13 +140,13 @@ func FuzzAccumulateRows32(f *testing.F) {
 		for i := range rows {
 			rows[i] = int32(d.u8() % total)
 		}
-		dst := d.vals32(n)
-		W := d.vals32((total-1)*stride + n)
+		dst := vals[float32](d, n)
+		W := vals[float32](d, (total-1)*stride+n)
 		for _, impl := range fuzzImpls(t) {
-			d1, d2 := clone32(dst), clone32(dst)
+			d1, d2 := clone(dst), clone(dst)
 			Generic.AccumulateRows32(d1, W, stride, rows)
 			impl.AccumulateRows32(d2, W, stride, rows)
-			same32(t, impl.Name+" dst", d2, d1)
+			same(t, impl.Name+" dst", d2, d1)
 		}
 	})
 }
@@ -188,11 +157,11 @@ func FuzzReadStream32(f *testing.F) {
 		d := &decoder{data}
 		n := d.u8() * 2
 		passes := d.u8() % 4
-		x := d.vals32(n)
+		x := vals[float32](d, n)
 		want := Generic.ReadStream32(x, passes)
 		for _, impl := range fuzzImpls(t) {
 			got := impl.ReadStream32(x, passes)
-			if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+			if bitsOf(got) != bitsOf(want) && !(got != got && want != want) {
 				t.Fatalf("%s: n=%d passes=%d: sum %v, want %v", impl.Name, n, passes, got, want)
 			}
 		}
@@ -205,52 +174,42 @@ func FuzzAddStream32(f *testing.F) {
 		d := &decoder{data}
 		n := d.u8()
 		passes := d.u8() % 4
-		dst, src := d.vals32(n), d.vals32(n)
+		dst, src := vals[float32](d, n), vals[float32](d, n)
 		for _, impl := range fuzzImpls(t) {
-			d1, d2 := clone32(dst), clone32(dst)
+			d1, d2 := clone(dst), clone(dst)
 			Generic.AddStream32(d1, src, passes)
 			impl.AddStream32(d2, src, passes)
-			same32(t, impl.Name+" dst", d2, d1)
+			same(t, impl.Name+" dst", d2, d1)
 		}
 	})
 }
 
 func FuzzMatMul32(f *testing.F) {
 	f.Add([]byte("\x05\x21\x07\x01\x02\x00\x01seed bytes for the matrix product"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &decoder{data}
-		m, n, k := d.u8()%20, d.u8()%70, d.u8()%40
-		lda, ldb, ldc := k+d.u8()%3, n+d.u8()%3, n+d.u8()%3
-		acc := d.u8()%2 == 1
-		A := d.vals32(max(0, (m-1)*lda+k))
-		B := d.vals32(max(0, (k-1)*ldb+n))
-		C := d.vals32(max(0, (m-1)*ldc+n))
-		for _, impl := range fuzzImpls(t) {
-			c1, c2 := clone32(C), clone32(C)
-			Generic.MatMul32(m, n, k, A, lda, B, ldb, c1, ldc, acc)
-			impl.MatMul32(m, n, k, A, lda, B, ldb, c2, ldc, acc)
-			same32(t, impl.Name+" C", c2, c1)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzMatMul(t, ops32, 70, data) })
 }
 
 func FuzzMatMul64(f *testing.F) {
 	f.Add([]byte("\x05\x11\x07\x01\x02\x00\x01seed bytes for the matrix product in float64"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &decoder{data}
-		m, n, k := d.u8()%20, d.u8()%40, d.u8()%40
-		lda, ldb, ldc := k+d.u8()%3, n+d.u8()%3, n+d.u8()%3
-		acc := d.u8()%2 == 1
-		A := d.vals64(max(0, (m-1)*lda+k))
-		B := d.vals64(max(0, (k-1)*ldb+n))
-		C := d.vals64(max(0, (m-1)*ldc+n))
-		for _, impl := range fuzzImpls(t) {
-			c1, c2 := clone64(C), clone64(C)
-			Generic.MatMul64(m, n, k, A, lda, B, ldb, c1, ldc, acc)
-			impl.MatMul64(m, n, k, A, lda, B, ldb, c2, ldc, acc)
-			same64(t, impl.Name+" C", c2, c1)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzMatMul(t, ops64, 40, data) })
+}
+
+// fuzzMatMul is the body of FuzzMatMul32 and FuzzMatMul64: it decodes
+// m < 20, k < 40 and n < maxN, then the three matrices.
+func fuzzMatMul[T float](t *testing.T, ops kops[T], maxN int, data []byte) {
+	d := &decoder{data}
+	m, n, k := d.u8()%20, d.u8()%maxN, d.u8()%40
+	lda, ldb, ldc := k+d.u8()%3, n+d.u8()%3, n+d.u8()%3
+	acc := d.u8()%2 == 1
+	A := vals[T](d, max(0, (m-1)*lda+k))
+	B := vals[T](d, max(0, (k-1)*ldb+n))
+	C := vals[T](d, max(0, (m-1)*ldc+n))
+	for _, impl := range fuzzImpls(t) {
+		c1, c2 := clone(C), clone(C)
+		ops.matMul(Generic)(m, n, k, A, lda, B, ldb, c1, ldc, acc)
+		ops.matMul(impl)(m, n, k, A, lda, B, ldb, c2, ldc, acc)
+		same(t, impl.Name+" C", c2, c1)
+	}
 }
 
 // cubaParams and refrac decode a CUBA case: small parameters, so that
@@ -273,56 +232,37 @@ func (d *decoder) refrac(n int) []int32 {
 
 func FuzzCubaUpdate32(f *testing.F) {
 	f.Add([]byte("\x40\x90\x88\x8e\x7c\x84\x70\x60\x03\x01seed bytes for the CUBA update, float32"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &decoder{data}
-		n := d.u8() * 3
-		p := d.cubaParams().to32()
-		V, I0, Iin0, I1, Iin1 := d.vals32(n), d.vals32(n), d.vals32(n), d.vals32(n), d.vals32(n)
-		R := d.refrac(n)
-		for _, impl := range fuzzImpls(t) {
-			V1, I01, I11, V2, I02, I12 := clone32(V), clone32(I0), clone32(I1), clone32(V), clone32(I0), clone32(I1)
-			R1, R2 := slices.Clone(R), slices.Clone(R)
-			S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-			want := Generic.CubaUpdate32(V1, I01, Iin0, I11, Iin1, R1, p, S1)
-			got := impl.CubaUpdate32(V2, I02, Iin0, I12, Iin1, R2, p, S2)
-			if got != want {
-				t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
-			}
-			same32(t, impl.Name+" V", V2, V1)
-			same32(t, impl.Name+" I0", I02, I01)
-			same32(t, impl.Name+" I1", I12, I11)
-			if !slices.Equal(R2, R1) {
-				t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
-			}
-			sameU(t, impl.Name+" spikes", S2, S1)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzCubaUpdate(t, ops32, data) })
 }
 
 func FuzzCubaUpdate64(f *testing.F) {
 	f.Add([]byte("\x40\x90\x88\x8e\x7c\x84\x70\x60\x03\x01seed bytes for the CUBA update, float64, a little longer"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &decoder{data}
-		n := d.u8() * 3
-		p := d.cubaParams()
-		V, I0, Iin0, I1, Iin1 := d.vals64(n), d.vals64(n), d.vals64(n), d.vals64(n), d.vals64(n)
-		R := d.refrac(n)
-		for _, impl := range fuzzImpls(t) {
-			V1, I01, I11, V2, I02, I12 := clone64(V), clone64(I0), clone64(I1), clone64(V), clone64(I0), clone64(I1)
-			R1, R2 := slices.Clone(R), slices.Clone(R)
-			S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-			want := Generic.CubaUpdate64(V1, I01, Iin0, I11, Iin1, R1, &p, S1)
-			got := impl.CubaUpdate64(V2, I02, Iin0, I12, Iin1, R2, &p, S2)
-			if got != want {
-				t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
-			}
-			same64(t, impl.Name+" V", V2, V1)
-			same64(t, impl.Name+" I0", I02, I01)
-			same64(t, impl.Name+" I1", I12, I11)
-			if !slices.Equal(R2, R1) {
-				t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
-			}
-			sameU(t, impl.Name+" spikes", S2, S1)
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzCubaUpdate(t, ops64, data) })
+}
+
+// fuzzCubaUpdate is the body of FuzzCubaUpdate32 and FuzzCubaUpdate64; the
+// float32 kernels get the decoded parameters rounded by to32.
+func fuzzCubaUpdate[T float](t *testing.T, ops kops[T], data []byte) {
+	d := &decoder{data}
+	n := d.u8() * 3
+	p := d.cubaParams()
+	V, I0, Iin0, I1, Iin1 := vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n)
+	R := d.refrac(n)
+	for _, impl := range fuzzImpls(t) {
+		V1, I01, I11, V2, I02, I12 := clone(V), clone(I0), clone(I1), clone(V), clone(I0), clone(I1)
+		R1, R2 := slices.Clone(R), slices.Clone(R)
+		S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
+		want := ops.cuba(Generic)(V1, I01, Iin0, I11, Iin1, R1, p, S1)
+		got := ops.cuba(impl)(V2, I02, Iin0, I12, Iin1, R2, p, S2)
+		if got != want {
+			t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
 		}
-	})
+		same(t, impl.Name+" V", V2, V1)
+		same(t, impl.Name+" I0", I02, I01)
+		same(t, impl.Name+" I1", I12, I11)
+		if !slices.Equal(R2, R1) {
+			t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
+		}
+		sameU(t, impl.Name+" spikes", S2, S1)
+	}
 }

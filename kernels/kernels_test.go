@@ -27,140 +27,6 @@ func forEachImpl(t *testing.T, f func(t *testing.T, impl *Impl)) {
 	}
 }
 
-// guard fills the space past the end of a test slice; it must survive.
-const guardLen = 16
-
-var (
-	guard32 = math.Float32frombits(0x7fc0dead)
-	guard64 = math.Float64frombits(0x7ff8deaddeaddead)
-	guardU  = uint64(0xdeadbeefcafef00d)
-)
-
-// buf32 returns a slice of n values at element offset off within a larger
-// array, with guard values after it, so misalignment and overruns are
-// exercised.
-func buf32(n, off int, fill func(i int) float32) []float32 {
-	b := make([]float32, off+n+guardLen)
-	for i := range b {
-		b[i] = guard32
-	}
-	s := b[off : off+n]
-	for i := range s {
-		s[i] = fill(i)
-	}
-	return s
-}
-
-func buf64(n, off int, fill func(i int) float64) []float64 {
-	b := make([]float64, off+n+guardLen)
-	for i := range b {
-		b[i] = guard64
-	}
-	s := b[off : off+n]
-	for i := range s {
-		s[i] = fill(i)
-	}
-	return s
-}
-
-func bufU(n, off int) []uint64 {
-	b := make([]uint64, off+n+guardLen)
-	for i := range b {
-		b[i] = guardU
-	}
-	return b[off : off+n]
-}
-
-// full returns the slice extended over its guard region.
-func full32(s []float32) []float32 { return s[:cap(s)] }
-func full64(s []float64) []float64 { return s[:cap(s)] }
-func fullU(s []uint64) []uint64    { return s[:cap(s)] }
-
-func clone32(s []float32) []float32 { return append(make([]float32, 0, cap(s)), full32(s)...)[:len(s)] }
-func clone64(s []float64) []float64 { return append(make([]float64, 0, cap(s)), full64(s)...)[:len(s)] }
-func cloneU(s []uint64) []uint64    { return append(make([]uint64, 0, cap(s)), fullU(s)...)[:len(s)] }
-
-// same32 compares two slices including their guard regions, bit for bit,
-// except that any NaN matches any NaN inside the slice: NaN sign and
-// payload are unspecified (see the package documentation).
-func same32(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	g, w := full32(got), full32(want)
-	for i := range w {
-		if math.Float32bits(g[i]) != math.Float32bits(w[i]) && !(i < len(want) && g[i] != g[i] && w[i] != w[i]) {
-			where := "index"
-			if i >= len(want) {
-				where = "guard past the end, index"
-			}
-			t.Fatalf("%s: %s %d: got %v (%#08x), want %v (%#08x)", what, where, i, g[i], math.Float32bits(g[i]), w[i], math.Float32bits(w[i]))
-		}
-	}
-}
-
-func same64(t *testing.T, what string, got, want []float64) {
-	t.Helper()
-	g, w := full64(got), full64(want)
-	for i := range w {
-		if math.Float64bits(g[i]) != math.Float64bits(w[i]) && !(i < len(want) && g[i] != g[i] && w[i] != w[i]) {
-			where := "index"
-			if i >= len(want) {
-				where = "guard past the end, index"
-			}
-			t.Fatalf("%s: %s %d: got %v (%#016x), want %v (%#016x)", what, where, i, g[i], math.Float64bits(g[i]), w[i], math.Float64bits(w[i]))
-		}
-	}
-}
-
-func sameU(t *testing.T, what string, got, want []uint64) {
-	t.Helper()
-	g, w := fullU(got), fullU(want)
-	for i := range w {
-		if g[i] != w[i] {
-			t.Fatalf("%s: word %d: got %#016x, want %#016x", what, i, g[i], w[i])
-		}
-	}
-}
-
-// special values every input mix includes: NaN, infinities, zeros of both
-// signs, denormals, the threshold itself and its neighbours.
-func specials32(theta float32) []float32 {
-	return []float32{
-		float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)),
-		math.Float32frombits(1), -math.Float32frombits(1), math.Float32frombits(0x007fffff),
-		theta, math.Nextafter32(theta, 10), math.Nextafter32(theta, -10), 1, -1, math.MaxFloat32, -math.MaxFloat32,
-	}
-}
-
-func specials64(theta float64) []float64 {
-	return []float64{
-		math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1),
-		math.Float64frombits(1), -math.Float64frombits(1), math.Float64frombits(0x000fffffffffffff),
-		theta, math.Nextafter(theta, 10), math.Nextafter(theta, -10), 1, -1, math.MaxFloat64, -math.MaxFloat64,
-	}
-}
-
-// input32 returns a fill function: mostly values around the threshold, with
-// specials sprinkled in when special is set.
-func input32(rng *rand.Rand, theta float32, special bool) func(int) float32 {
-	sp := specials32(theta)
-	return func(int) float32 {
-		if special && rng.IntN(8) == 0 {
-			return sp[rng.IntN(len(sp))]
-		}
-		return float32(rng.NormFloat64()) * 1.5
-	}
-}
-
-func input64(rng *rand.Rand, theta float64, special bool) func(int) float64 {
-	sp := specials64(theta)
-	return func(int) float64 {
-		if special && rng.IntN(8) == 0 {
-			return sp[rng.IntN(len(sp))]
-		}
-		return rng.NormFloat64() * 1.5
-	}
-}
-
 // sizes are the neuron counts every kernel is tried at: every size up to 67,
 // then sizes around the vector, block and chunk boundaries.
 func sizes() []int {
@@ -178,57 +44,38 @@ func sizes() []int {
 
 var resets = []Reset{ResetSubtract, ResetZero}
 
-func TestLeakyUpdate32(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(1, 2))
-		for _, n := range sizes() {
-			for _, reset := range resets {
-				for _, special := range []bool{false, true} {
-					off := rng.IntN(16)
-					theta := float32(1)
-					alpha, beta := float32(0.9), float32(0.8)
-					V := buf32(n, off, input32(rng, theta, special))
-					I := buf32(n, (off+3)%16, input32(rng, theta, special))
-					Iin := buf32(n, (off+7)%16, input32(rng, theta, special))
-					spikes := bufU(MaskWords(n), rng.IntN(4))
-					V2, I2, S2 := clone32(V), clone32(I), cloneU(spikes)
-					want := Generic.LeakyUpdate32(V2, I2, Iin, alpha, beta, theta, reset, S2)
-					got := impl.LeakyUpdate32(V, I, Iin, alpha, beta, theta, reset, spikes)
-					what := fmt.Sprintf("n=%d reset=%v special=%v", n, reset, special)
-					if got != want {
-						t.Fatalf("%s: count %d, want %d", what, got, want)
-					}
-					same32(t, what+" V", V, V2)
-					same32(t, what+" I", I, I2)
-					sameU(t, what+" spikes", spikes, S2)
-				}
-			}
-		}
-	})
+// TestLeakyUpdate compares every implementation's LeakyUpdate32 and
+// LeakyUpdate64 with Generic's.
+func TestLeakyUpdate(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testLeakyUpdate(t, ops32, 1, 3, 7) })
+	t.Run("float64", func(t *testing.T) { testLeakyUpdate(t, ops64, 3, 5, 9) })
 }
 
-func TestLeakyUpdate64(t *testing.T) {
+// testLeakyUpdate runs every size, reset and input mix, V at a random
+// offset and I and Iin dI and dIin elements further (modulo 16), with
+// generator seeds seed and seed+1.
+func testLeakyUpdate[T float](t *testing.T, ops kops[T], seed uint64, dI, dIin int) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(3, 4))
+		rng := rand.New(rand.NewPCG(seed, seed+1))
 		for _, n := range sizes() {
 			for _, reset := range resets {
 				for _, special := range []bool{false, true} {
 					off := rng.IntN(16)
-					theta := 1.0
-					alpha, beta := 0.9, 0.8
-					V := buf64(n, off, input64(rng, theta, special))
-					I := buf64(n, (off+5)%16, input64(rng, theta, special))
-					Iin := buf64(n, (off+9)%16, input64(rng, theta, special))
+					theta := T(1)
+					alpha, beta := T(0.9), T(0.8)
+					V := buf(n, off, input(rng, theta, special))
+					I := buf(n, (off+dI)%16, input(rng, theta, special))
+					Iin := buf(n, (off+dIin)%16, input(rng, theta, special))
 					spikes := bufU(MaskWords(n), rng.IntN(4))
-					V2, I2, S2 := clone64(V), clone64(I), cloneU(spikes)
-					want := Generic.LeakyUpdate64(V2, I2, Iin, alpha, beta, theta, reset, S2)
-					got := impl.LeakyUpdate64(V, I, Iin, alpha, beta, theta, reset, spikes)
+					V2, I2, S2 := clone(V), clone(I), clone(spikes)
+					want := ops.update(Generic)(V2, I2, Iin, alpha, beta, theta, reset, S2)
+					got := ops.update(impl)(V, I, Iin, alpha, beta, theta, reset, spikes)
 					what := fmt.Sprintf("n=%d reset=%v special=%v", n, reset, special)
 					if got != want {
 						t.Fatalf("%s: count %d, want %d", what, got, want)
 					}
-					same64(t, what+" V", V, V2)
-					same64(t, what+" I", I, I2)
+					same(t, what+" V", V, V2)
+					same(t, what+" I", I, I2)
 					sameU(t, what+" spikes", spikes, S2)
 				}
 			}
@@ -250,63 +97,32 @@ func scanCases() []scanCase {
 	return cs
 }
 
-func TestLeakyScan32(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(5, 6))
-		for _, c := range scanCases() {
-			for _, reset := range resets {
-				for _, special := range []bool{false, true} {
-					theta := float32(1)
-					alpha, beta := float32(0.95), float32(0.9)
-					inStride := c.n + c.inPad
-					maskStride := MaskWords(c.n) + c.maskPad
-					inLen := max(0, (c.steps-1)*inStride+c.n)
-					maskLen := max(0, (c.steps-1)*maskStride+MaskWords(c.n))
-					V := buf32(c.n, rng.IntN(16), input32(rng, theta, special))
-					I := buf32(c.n, rng.IntN(16), input32(rng, theta, special))
-					Iin := buf32(inLen, rng.IntN(16), func(int) float32 { return float32(rng.NormFloat64()) * 0.3 })
-					if special {
-						sp := specials32(theta)
-						for i := range Iin {
-							if rng.IntN(64) == 0 {
-								Iin[i] = sp[rng.IntN(len(sp))]
-							}
-						}
-					}
-					spikes := bufU(maskLen, rng.IntN(4))
-					V2, I2, S2 := clone32(V), clone32(I), cloneU(spikes)
-					want := Generic.LeakyScan32(V2, I2, Iin, inStride, c.steps, alpha, beta, theta, reset, S2, maskStride)
-					got := impl.LeakyScan32(V, I, Iin, inStride, c.steps, alpha, beta, theta, reset, spikes, maskStride)
-					what := fmt.Sprintf("%+v reset=%v special=%v", c, reset, special)
-					if got != want {
-						t.Fatalf("%s: count %d, want %d", what, got, want)
-					}
-					same32(t, what+" V", V, V2)
-					same32(t, what+" I", I, I2)
-					sameU(t, what+" spikes", spikes, S2)
-				}
-			}
-		}
-	})
+// TestLeakyScan compares every implementation's LeakyScan32 and
+// LeakyScan64 with Generic's.
+func TestLeakyScan(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testLeakyScan(t, ops32, 5) })
+	t.Run("float64", func(t *testing.T) { testLeakyScan(t, ops64, 7) })
 }
 
-func TestLeakyScan64(t *testing.T) {
+// testLeakyScan runs every scan layout, reset and input mix, with
+// generator seeds seed and seed+1.
+func testLeakyScan[T float](t *testing.T, ops kops[T], seed uint64) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(7, 8))
+		rng := rand.New(rand.NewPCG(seed, seed+1))
 		for _, c := range scanCases() {
 			for _, reset := range resets {
 				for _, special := range []bool{false, true} {
-					theta := 1.0
-					alpha, beta := 0.95, 0.9
+					theta := T(1)
+					alpha, beta := T(0.95), T(0.9)
 					inStride := c.n + c.inPad
 					maskStride := MaskWords(c.n) + c.maskPad
 					inLen := max(0, (c.steps-1)*inStride+c.n)
 					maskLen := max(0, (c.steps-1)*maskStride+MaskWords(c.n))
-					V := buf64(c.n, rng.IntN(16), input64(rng, theta, special))
-					I := buf64(c.n, rng.IntN(16), input64(rng, theta, special))
-					Iin := buf64(inLen, rng.IntN(16), func(int) float64 { return rng.NormFloat64() * 0.3 })
+					V := buf(c.n, rng.IntN(16), input(rng, theta, special))
+					I := buf(c.n, rng.IntN(16), input(rng, theta, special))
+					Iin := buf(inLen, rng.IntN(16), func(int) T { return T(rng.NormFloat64()) * 0.3 })
 					if special {
-						sp := specials64(theta)
+						sp := specials(theta)
 						for i := range Iin {
 							if rng.IntN(64) == 0 {
 								Iin[i] = sp[rng.IntN(len(sp))]
@@ -314,15 +130,15 @@ func TestLeakyScan64(t *testing.T) {
 						}
 					}
 					spikes := bufU(maskLen, rng.IntN(4))
-					V2, I2, S2 := clone64(V), clone64(I), cloneU(spikes)
-					want := Generic.LeakyScan64(V2, I2, Iin, inStride, c.steps, alpha, beta, theta, reset, S2, maskStride)
-					got := impl.LeakyScan64(V, I, Iin, inStride, c.steps, alpha, beta, theta, reset, spikes, maskStride)
+					V2, I2, S2 := clone(V), clone(I), clone(spikes)
+					want := ops.scan(Generic)(V2, I2, Iin, inStride, c.steps, alpha, beta, theta, reset, S2, maskStride)
+					got := ops.scan(impl)(V, I, Iin, inStride, c.steps, alpha, beta, theta, reset, spikes, maskStride)
 					what := fmt.Sprintf("%+v reset=%v special=%v", c, reset, special)
 					if got != want {
 						t.Fatalf("%s: count %d, want %d", what, got, want)
 					}
-					same64(t, what+" V", V, V2)
-					same64(t, what+" I", I, I2)
+					same(t, what+" V", V, V2)
+					same(t, what+" I", I, I2)
 					sameU(t, what+" spikes", spikes, S2)
 				}
 			}
@@ -339,31 +155,18 @@ func rowsFor(rng *rand.Rand, nrows, total int) []int32 {
 	return rows
 }
 
-func TestAccumulateRows32(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(9, 10))
-		for _, n := range sizes() {
-			for _, nrows := range []int{0, 1, 3, 4, 5, 9, 130} {
-				if n > 5000 && nrows > 9 {
-					continue
-				}
-				stride := n + rng.IntN(3)
-				total := 20
-				W := buf32((total-1)*stride+n, rng.IntN(16), input32(rng, 1, true))
-				rows := rowsFor(rng, nrows, total)
-				dst := buf32(n, rng.IntN(16), input32(rng, 1, true))
-				dst2 := clone32(dst)
-				Generic.AccumulateRows32(dst2, W, stride, rows)
-				impl.AccumulateRows32(dst, W, stride, rows)
-				same32(t, fmt.Sprintf("n=%d rows=%d", n, nrows), dst, dst2)
-			}
-		}
-	})
+// TestAccumulateRows compares every implementation's AccumulateRows32 and
+// AccumulateRows64 with Generic's.
+func TestAccumulateRows(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testAccumulateRows(t, ops32, 9) })
+	t.Run("float64", func(t *testing.T) { testAccumulateRows(t, ops64, 11) })
 }
 
-func TestAccumulateRows64(t *testing.T) {
+// testAccumulateRows runs every size with row lists of several lengths,
+// repeats included, with generator seeds seed and seed+1.
+func testAccumulateRows[T float](t *testing.T, ops kops[T], seed uint64) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(11, 12))
+		rng := rand.New(rand.NewPCG(seed, seed+1))
 		for _, n := range sizes() {
 			for _, nrows := range []int{0, 1, 3, 4, 5, 9, 130} {
 				if n > 5000 && nrows > 9 {
@@ -371,13 +174,13 @@ func TestAccumulateRows64(t *testing.T) {
 				}
 				stride := n + rng.IntN(3)
 				total := 20
-				W := buf64((total-1)*stride+n, rng.IntN(16), input64(rng, 1, true))
+				W := buf((total-1)*stride+n, rng.IntN(16), input(rng, T(1), true))
 				rows := rowsFor(rng, nrows, total)
-				dst := buf64(n, rng.IntN(16), input64(rng, 1, true))
-				dst2 := clone64(dst)
-				Generic.AccumulateRows64(dst2, W, stride, rows)
-				impl.AccumulateRows64(dst, W, stride, rows)
-				same64(t, fmt.Sprintf("n=%d rows=%d", n, nrows), dst, dst2)
+				dst := buf(n, rng.IntN(16), input(rng, T(1), true))
+				dst2 := clone(dst)
+				ops.accumulate(Generic)(dst2, W, stride, rows)
+				ops.accumulate(impl)(dst, W, stride, rows)
+				same(t, fmt.Sprintf("n=%d rows=%d", n, nrows), dst, dst2)
 			}
 		}
 	})
@@ -421,37 +224,28 @@ func mmCases() []mmCase {
 	return cs
 }
 
-func TestMatMul32(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(13, 14))
-		for _, c := range mmCases() {
-			for _, acc := range []bool{false, true} {
-				lda, ldb, ldc := c.k+c.padA, c.n+c.padB, c.n+c.padC
-				A := buf32(max(0, (c.m-1)*lda+c.k), rng.IntN(16), input32(rng, 1, c.k%2 == 1))
-				B := buf32(max(0, (c.k-1)*ldb+c.n), rng.IntN(16), input32(rng, 1, c.m%2 == 1))
-				C := buf32(max(0, (c.m-1)*ldc+c.n), rng.IntN(16), input32(rng, 1, true))
-				C2 := clone32(C)
-				Generic.MatMul32(c.m, c.n, c.k, A, lda, B, ldb, C2, ldc, acc)
-				impl.MatMul32(c.m, c.n, c.k, A, lda, B, ldb, C, ldc, acc)
-				same32(t, fmt.Sprintf("%+v accumulate=%v", c, acc), C, C2)
-			}
-		}
-	})
+// TestMatMul compares every implementation's MatMul32 and MatMul64 with
+// Generic's.
+func TestMatMul(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testMatMul(t, ops32, 13) })
+	t.Run("float64", func(t *testing.T) { testMatMul(t, ops64, 15) })
 }
 
-func TestMatMul64(t *testing.T) {
+// testMatMul runs every shape, overwriting and accumulating, with generator
+// seeds seed and seed+1.
+func testMatMul[T float](t *testing.T, ops kops[T], seed uint64) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(15, 16))
+		rng := rand.New(rand.NewPCG(seed, seed+1))
 		for _, c := range mmCases() {
 			for _, acc := range []bool{false, true} {
 				lda, ldb, ldc := c.k+c.padA, c.n+c.padB, c.n+c.padC
-				A := buf64(max(0, (c.m-1)*lda+c.k), rng.IntN(16), input64(rng, 1, c.k%2 == 1))
-				B := buf64(max(0, (c.k-1)*ldb+c.n), rng.IntN(16), input64(rng, 1, c.m%2 == 1))
-				C := buf64(max(0, (c.m-1)*ldc+c.n), rng.IntN(16), input64(rng, 1, true))
-				C2 := clone64(C)
-				Generic.MatMul64(c.m, c.n, c.k, A, lda, B, ldb, C2, ldc, acc)
-				impl.MatMul64(c.m, c.n, c.k, A, lda, B, ldb, C, ldc, acc)
-				same64(t, fmt.Sprintf("%+v accumulate=%v", c, acc), C, C2)
+				A := buf(max(0, (c.m-1)*lda+c.k), rng.IntN(16), input(rng, T(1), c.k%2 == 1))
+				B := buf(max(0, (c.k-1)*ldb+c.n), rng.IntN(16), input(rng, T(1), c.m%2 == 1))
+				C := buf(max(0, (c.m-1)*ldc+c.n), rng.IntN(16), input(rng, T(1), true))
+				C2 := clone(C)
+				ops.matMul(Generic)(c.m, c.n, c.k, A, lda, B, ldb, C2, ldc, acc)
+				ops.matMul(impl)(c.m, c.n, c.k, A, lda, B, ldb, C, ldc, acc)
+				same(t, fmt.Sprintf("%+v accumulate=%v", c, acc), C, C2)
 			}
 		}
 	})
@@ -500,14 +294,14 @@ func TestReadStream32(t *testing.T) {
 				}
 				// Specials in a few inputs only: one Inf or NaN makes the
 				// whole sum Inf or NaN, which would hide ordering bugs.
-				x := buf32(n, rng.IntN(16), input32(rng, 1, n%5 == 0))
-				x0 := clone32(x)
+				x := buf(n, rng.IntN(16), input[float32](rng, 1, n%5 == 0))
+				x0 := clone(x)
 				want := Generic.ReadStream32(x, passes)
 				got := impl.ReadStream32(x, passes)
-				if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
-					t.Fatalf("n=%d passes=%d: sum %v (%#08x), want %v (%#08x)", n, passes, got, math.Float32bits(got), want, math.Float32bits(want))
+				if bitsOf(got) != bitsOf(want) && !(got != got && want != want) {
+					t.Fatalf("n=%d passes=%d: sum %v (%#08x), want %v (%#08x)", n, passes, got, bitsOf(got), want, bitsOf(want))
 				}
-				same32(t, fmt.Sprintf("n=%d passes=%d: x changed", n, passes), x, x0)
+				same(t, fmt.Sprintf("n=%d passes=%d: x changed", n, passes), x, x0)
 			}
 		}
 	})
@@ -521,13 +315,13 @@ func TestAddStream32(t *testing.T) {
 				if n*passes > 4*streamWork && passes > 1 {
 					passes = 2
 				}
-				src := buf32(n+rng.IntN(3), rng.IntN(16), input32(rng, 1, true))
-				dst := buf32(n, rng.IntN(16), input32(rng, 1, true))
-				src0, dst2 := clone32(src), clone32(dst)
+				src := buf(n+rng.IntN(3), rng.IntN(16), input[float32](rng, 1, true))
+				dst := buf(n, rng.IntN(16), input[float32](rng, 1, true))
+				src0, dst2 := clone(src), clone(dst)
 				Generic.AddStream32(dst2, src, passes)
 				impl.AddStream32(dst, src, passes)
-				same32(t, fmt.Sprintf("n=%d passes=%d", n, passes), dst, dst2)
-				same32(t, fmt.Sprintf("n=%d passes=%d: src changed", n, passes), src, src0)
+				same(t, fmt.Sprintf("n=%d passes=%d", n, passes), dst, dst2)
+				same(t, fmt.Sprintf("n=%d passes=%d: src changed", n, passes), src, src0)
 			}
 		}
 	})

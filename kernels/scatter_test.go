@@ -9,40 +9,40 @@ import (
 // indices, repeats included, and checks that the guard values around the
 // destination are untouched.
 func TestScatterAdd(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
+	t.Run("float32", func(t *testing.T) { testScatterAdd(t, ScatterAdd32, 3) })
+	t.Run("float64", func(t *testing.T) { testScatterAdd(t, ScatterAdd64, 5) })
+}
+
+// testScatterAdd is TestScatterAdd for one width, with generator seeds seed
+// and seed+1.
+func testScatterAdd[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T), seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
 	const guard = 12345.5
 	for _, n := range []int{1, 2, 7, 64, 67, 1000} {
 		for _, m := range []int{0, 1, 5, 67, 300} {
 			idx := make([]int32, m)
-			w64 := make([]float64, m)
-			w32 := make([]float32, m)
+			w := make([]T, m)
 			for k := range idx {
 				idx[k] = int32(rng.IntN(n))
-				w64[k] = rng.NormFloat64()
-				w32[k] = float32(rng.NormFloat64())
+				w[k] = T(rng.NormFloat64())
 			}
-			buf64 := make([]float64, n+2)
-			buf32 := make([]float32, n+2)
-			want64 := make([]float64, n)
-			want32 := make([]float32, n)
+			dst := make([]T, n+2)
+			want := make([]T, n)
 			for i := 0; i < n; i++ {
-				v := rng.Float64()
-				buf64[i+1], want64[i] = v, v
-				buf32[i+1], want32[i] = float32(v), float32(v)
+				v := T(rng.Float64())
+				dst[i+1], want[i] = v, v
 			}
-			buf64[0], buf64[n+1], buf32[0], buf32[n+1] = guard, guard, guard, guard
+			dst[0], dst[n+1] = guard, guard
 			for k, i := range idx {
-				want64[i] = want64[i] + w64[k]
-				want32[i] = want32[i] + w32[k]
+				want[i] = want[i] + w[k]
 			}
-			ScatterAdd64(buf64[1:n+1], idx, w64)
-			ScatterAdd32(buf32[1:n+1], idx, w32)
-			if buf64[0] != guard || buf64[n+1] != guard || buf32[0] != guard || buf32[n+1] != guard {
+			scatterAdd(dst[1:n+1], idx, w)
+			if dst[0] != guard || dst[n+1] != guard {
 				t.Fatalf("n=%d m=%d: guard overwritten", n, m)
 			}
 			for i := 0; i < n; i++ {
-				if buf64[i+1] != want64[i] || buf32[i+1] != want32[i] {
-					t.Fatalf("n=%d m=%d: dst[%d] = %v/%v, want %v/%v", n, m, i, buf64[i+1], buf32[i+1], want64[i], want32[i])
+				if dst[i+1] != want[i] {
+					t.Fatalf("n=%d m=%d: dst[%d] = %v, want %v", n, m, i, dst[i+1], want[i])
 				}
 			}
 		}
