@@ -209,6 +209,9 @@ func (n *Network[T]) Close() {
 		n.pool.close()
 		n.pool = nil
 	}
+	// The phases were split for the pool; the next step prepares them,
+	// and a new pool, again.
+	n.phases = nil
 }
 
 // prepare builds the per-population phases and the worker pool for the

@@ -98,3 +98,36 @@ func TestSameStateBits(t *testing.T) {
 		t.Fatal("different kinds compared equal")
 	}
 }
+
+// TestCloseThenStep: Close stops the workers, and stepping afterwards must
+// start them again and carry on exactly as if the network had not been
+// closed (it used to step into the closed pool).
+func TestCloseThenStep(t *testing.T) {
+	build := func() *engine.FeedForward[float32] {
+		cfg := engine.DefaultFeedForward()
+		cfg.Neurons, cfg.Inputs, cfg.Rate = 20000, 50, 40
+		ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ff.Net.SetThreads(2)
+		return ff
+	}
+	ctx := context.Background()
+	whole, closed := build(), build()
+	if err := whole.Net.Run(ctx, 30, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := closed.Net.Run(ctx, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	closed.Net.Close()
+	if err := closed.Net.Run(ctx, 20, nil); err != nil {
+		t.Fatal(err)
+	}
+	whole.Net.Close()
+	closed.Net.Close()
+	if err := engine.SameState(whole.Net.StateVars(), closed.Net.StateVars()); err != nil {
+		t.Fatalf("closing between steps changed the run: %v", err)
+	}
+}
