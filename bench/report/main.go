@@ -298,10 +298,11 @@ func writeSpeedups(w *bytes.Buffer, r *suite.Result) {
 		fmt.Fprintf(w, "| %s | %d | %s | %s | %.2f× | %s | %s | %s | %s |\n", row.workload, row.n, suite.Rate(sp.One, sp.Unit), suite.Rate(sp.All, sp.Unit), sp.Speedup, machine, eff, want, met)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "machine: the same machine's own speed-up at that moment — independent FMA loops (no memory traffic) on all threads over")
-	fmt.Fprintln(w, "one, timed in the same alternating rounds as the workload; on a quiet 2-core machine it is 2.00×, and on a shared VM whose")
-	fmt.Fprintln(w, "second vCPU competes with other guests it is less. efficiency: speed-up over machine. \"met\" judges the speed-up")
-	fmt.Fprintln(w, "itself, not the efficiency.")
+	fmt.Fprintln(w, "speed-up: the median over the alternating rounds of the all-threads rate over the one-thread rate of the same round")
+	fmt.Fprintln(w, "(the rates shown are each side's median). machine: the same machine's own speed-up at those moments — independent FMA")
+	fmt.Fprintln(w, "loops (no memory traffic) on all threads over one, timed in the same rounds and paired the same way; on a quiet 2-core")
+	fmt.Fprintln(w, "machine it is 2.00×, and on a shared VM whose second vCPU competes with other guests it is less. efficiency: speed-up")
+	fmt.Fprintln(w, "over machine. \"met\" judges the speed-up itself, not the efficiency.")
 	fmt.Fprintln(w, "scale: 1000 Poisson inputs at 5 Hz onto N neurons with procedural weights; cuba: Brian2's CUBA example (4000 neurons). The other workloads' speed-ups (single, ff, shd) are in the thread-scaling table below.")
 	fmt.Fprintln(w)
 }

@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -130,6 +131,12 @@ type Figure struct {
 	// or virtual machine it is the most the workload could gain at those
 	// moments; on a quiet one it is close to Threads.
 	MachineSpeedup float64 `json:"machine_speedup,omitempty"`
+	// PairedSpeedup, for a workload run on more than one thread, is the
+	// median over the alternating rounds of its rate over the one-thread
+	// rate in the same round. Pairing by round cancels a slow stretch of
+	// the machine that spans a round, which a ratio of medians does not;
+	// MachineSpeedup is paired the same way.
+	PairedSpeedup float64 `json:"paired_speedup,omitempty"`
 	// RealTimeFactor is wall-clock seconds per simulated second, for
 	// workloads: below 1 the network runs faster than real time. (Brian2
 	// and `leaky run` state it this way round too.)
@@ -139,7 +146,9 @@ type Figure struct {
 	SpikesPerSecond float64 `json:"spikes_per_second,omitempty"`
 }
 
-// Speedup is a workload's all-threads rate over its one-thread rate.
+// Speedup is a workload's all-threads rate over its one-thread rate: the
+// all-threads figure's PairedSpeedup when it has one, else the ratio of the
+// two medians.
 type Speedup struct {
 	Workload string  `json:"workload"`
 	N        int     `json:"n"`
@@ -423,7 +432,7 @@ func speedups(figs []Figure, threads int) []Speedup {
 			continue
 		}
 		out = append(out, Speedup{Workload: f.Name, N: f.N, Threads: threads, Cores: runtime.NumCPU(),
-			Unit: f.Unit, One: o.Median, All: f.Median, Speedup: f.Median / o.Median, Machine: f.MachineSpeedup})
+			Unit: f.Unit, One: o.Median, All: f.Median, Speedup: cmp.Or(f.PairedSpeedup, f.Median/o.Median), Machine: f.MachineSpeedup})
 	}
 	return out
 }
@@ -483,14 +492,20 @@ func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 	ratesA, ratesB := rates[0], rates[1]
 	fa, fb := a.fig, b.fig
 	fa.Stats, fb.Stats = summarize(ratesA), summarize(ratesB)
-	if len(rates) == 4 {
-		ma, mb := summarize(rates[2]).Median, summarize(rates[3]).Median
-		if ma > 0 && mb > 0 {
-			if fb.Threads > fa.Threads {
-				fb.MachineSpeedup = mb / ma
-			} else {
-				fa.MachineSpeedup = ma / mb
+	// The figure with more threads carries the paired ratios over the
+	// other: workload, and machine (rates[2], rates[3]) when measured.
+	hi, lo, hiRates, loRates := &fb, &fa, rates[1], rates[0]
+	if fa.Threads > fb.Threads {
+		hi, lo, hiRates, loRates = &fa, &fb, rates[0], rates[1]
+	}
+	if hi.Threads > lo.Threads {
+		hi.PairedSpeedup = pairedRatio(hiRates, loRates)
+		if len(rates) == 4 {
+			mHi, mLo := rates[3], rates[2]
+			if hi == &fa {
+				mHi, mLo = rates[2], rates[3]
 			}
+			hi.MachineSpeedup = pairedRatio(mHi, mLo)
 		}
 	}
 	for _, c := range []func(){cleanA, cleanB} {
@@ -524,4 +539,16 @@ func parallelFMA(fma func(iters int) int, threads int) timed {
 		}
 		wg.Wait()
 	}}
+}
+
+// pairedRatio is the median over rounds i of num[i]/den[i], skipping rounds
+// without a positive rate on either side; 0 when none is left.
+func pairedRatio(num, den []float64) float64 {
+	var r []float64
+	for i := range min(len(num), len(den)) {
+		if num[i] > 0 && den[i] > 0 {
+			r = append(r, num[i]/den[i])
+		}
+	}
+	return summarize(r).Median
 }

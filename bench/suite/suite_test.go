@@ -340,3 +340,32 @@ func TestSnapshotReplays(t *testing.T) {
 	}
 	b.net.Close()
 }
+
+// TestPairedRatio: the paired speed-up takes each round's ratio, so a slow
+// stretch of the machine that hits both sides of a round cancels, where a
+// ratio of medians would not.
+func TestPairedRatio(t *testing.T) {
+	// True speed-up 2; the machine runs at half speed in rounds 0-2,
+	// where the one-thread side happened to land on its fast rounds.
+	one := []float64{50, 50, 50, 100, 100}
+	all := []float64{100, 100, 100, 200, 200}
+	if got := pairedRatio(all, one); got != 2 {
+		t.Fatalf("paired ratio %v, want 2", got)
+	}
+	// Ratio of medians on skewed rounds: medians 50 and 200 give 4.
+	skewedOne := []float64{50, 50, 50, 100, 100}
+	skewedAll := []float64{100, 100, 200, 200, 200}
+	if m := summarize(skewedAll).Median / summarize(skewedOne).Median; m != 4 {
+		t.Fatalf("ratio of medians %v, want 4 (the case pairing guards against)", m)
+	}
+	if got := pairedRatio(skewedAll, skewedOne); got != 2 {
+		t.Fatalf("paired ratio on skewed rounds %v, want 2", got)
+	}
+	// Rounds without a positive rate are skipped; none left gives 0.
+	if got := pairedRatio([]float64{0, 3, 9}, []float64{1, 1, 0}); got != 3 {
+		t.Fatalf("paired ratio skipping bad rounds %v, want 3", got)
+	}
+	if got := pairedRatio(nil, []float64{1}); got != 0 {
+		t.Fatalf("empty paired ratio %v, want 0", got)
+	}
+}

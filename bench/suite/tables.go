@@ -214,7 +214,7 @@ func Tables(r *Result) []Table {
 			}
 			sp.Rows = append(sp.Rows, []string{s.Workload, fmt.Sprint(s.N), Rate(s.One, s.Unit), Rate(s.All, s.Unit), ratio(s.Speedup), machine, eff})
 		}
-		sp.Notes = []string{"machine: independent FMA loops on all threads over one, timed in the same alternating rounds as the workload, i.e. what this machine's cores gave in parallel at those moments; efficiency: speed-up over machine."}
+		sp.Notes = []string{"speed-up: median over the alternating rounds of the all-threads rate over the one-thread rate of the same round; machine: independent FMA loops on all threads over one, timed and paired the same way, i.e. what this machine's cores gave in parallel at those moments; efficiency: speed-up over machine."}
 		out = append(out, sp)
 	}
 	return out
