@@ -295,7 +295,7 @@ func writeSpeedups(w *bytes.Buffer, r *suite.Result) {
 		if sp.Machine > 0 {
 			machine, eff = fmt.Sprintf("%.2f×", sp.Machine), fmt.Sprintf("%.0f%%", 100*sp.Speedup/sp.Machine)
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %.2f× | %s | %s | %s | %s |\n", row.workload, row.n, suite.Rate(sp.One, sp.Unit), suite.Rate(sp.All, sp.Unit), sp.Speedup, machine, eff, want, met)
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %.3f× | %s | %s | %s | %s |\n", row.workload, row.n, suite.Rate(sp.One, sp.Unit), suite.Rate(sp.All, sp.Unit), sp.Speedup, machine, eff, want, met)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "speed-up: the median over the alternating rounds of the all-threads rate over the one-thread rate of the same round")
