@@ -310,22 +310,16 @@ func writeSpeedups(w *bytes.Buffer, r *suite.Result) {
 // openBLASOneThread finds OpenBLAS's one-thread sgemm figure in the peers'
 // result files, as bench/peers/openblas_sgemm.py prints it.
 func openBLASOneThread(files []string) (float64, bool) {
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
+	for _, line := range peerLines(files) {
+		if !strings.HasPrefix(line, "openblas sgemm 25600x700x200 threads=1 ") {
 			continue
 		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if !strings.HasPrefix(line, "openblas sgemm 25600x700x200 threads=1 ") {
-				continue
-			}
-			f := strings.Fields(line)
-			for i := 1; i < len(f); i++ {
-				if f[i] == "GFLOP/s" {
-					var g float64
-					if _, err := fmt.Sscan(f[i-1], &g); err == nil && g > 0 {
-						return g * 1e9, true
-					}
+		f := strings.Fields(line)
+		for i := 1; i < len(f); i++ {
+			if f[i] == "GFLOP/s" {
+				var g float64
+				if _, err := fmt.Sscan(f[i-1], &g); err == nil && g > 0 {
+					return g * 1e9, true
 				}
 			}
 		}

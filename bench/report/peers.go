@@ -19,32 +19,26 @@ func peerRatios(w *bytes.Buffer, files []string) {
 	var cuba, brian []float64
 	shd := map[string][]float64{}
 	torch := map[string][]float64{}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.Fields(line)
-			switch {
-			case strings.HasPrefix(line, "BenchmarkCUBA/threads=1-"):
-				if v, ok := before(f, "wall-s/sim-s"); ok {
-					cuba = append(cuba, v)
-				}
-			case strings.HasPrefix(line, "BenchmarkSHD/threads="):
-				th := strings.TrimPrefix(strings.SplitN(f[0], "-", 2)[0], "BenchmarkSHD/threads=")
-				if v, ok := before(f, "samples/s"); ok {
-					shd[th] = append(shd[th], v)
-				}
-			case strings.HasPrefix(line, "brian2 cuba "):
-				if v, ok := field(f, "rtf="); ok {
-					brian = append(brian, v)
-				}
-			case strings.HasPrefix(line, "torch shd "):
-				th, _ := fieldString(f, "threads=")
-				if v, ok := field(f, "samples_per_s="); ok {
-					torch[th] = append(torch[th], v)
-				}
+	for _, line := range peerLines(files) {
+		f := strings.Fields(line)
+		switch {
+		case strings.HasPrefix(line, "BenchmarkCUBA/threads=1-"):
+			if v, ok := before(f, "wall-s/sim-s"); ok {
+				cuba = append(cuba, v)
+			}
+		case strings.HasPrefix(line, "BenchmarkSHD/threads="):
+			th := strings.TrimPrefix(strings.SplitN(f[0], "-", 2)[0], "BenchmarkSHD/threads=")
+			if v, ok := before(f, "samples/s"); ok {
+				shd[th] = append(shd[th], v)
+			}
+		case strings.HasPrefix(line, "brian2 cuba "):
+			if v, ok := field(f, "rtf="); ok {
+				brian = append(brian, v)
+			}
+		case strings.HasPrefix(line, "torch shd "):
+			th, _ := fieldString(f, "threads=")
+			if v, ok := field(f, "samples_per_s="); ok {
+				torch[th] = append(torch[th], v)
 			}
 		}
 	}
@@ -139,37 +133,31 @@ func writeCRatios(w *bytes.Buffer, files []string) {
 	lRates := map[key][]float64{}
 	var keys []key
 	impl, unit := "", map[string]string{}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
+	for _, line := range peerLines(files) {
+		f := strings.Fields(line)
+		if strings.HasPrefix(line, "cvs: leaky kernel=") {
+			impl, _ = fieldString(f, "kernel=")
 			continue
 		}
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.Fields(line)
-			if strings.HasPrefix(line, "cvs: leaky kernel=") {
-				impl, _ = fieldString(f, "kernel=")
-				continue
-			}
-			if len(f) < 7 || f[0] != "cvs" {
-				continue
-			}
-			ns, _ := fieldString(f, "n=")
-			n, err := strconv.Atoi(ns)
-			r, ok1 := field(f, "ratio=")
-			c, ok2 := field(f, "c=")
-			l, ok3 := field(f, "leaky=")
-			if err != nil || !ok1 || !ok2 || !ok3 {
-				continue
-			}
-			k := key{f[1], n}
-			if _, seen := ratios[k]; !seen {
-				keys = append(keys, k)
-			}
-			ratios[k] = append(ratios[k], r)
-			cRates[k] = append(cRates[k], c)
-			lRates[k] = append(lRates[k], l)
-			unit[f[1]] = f[5]
+		if len(f) < 7 || f[0] != "cvs" {
+			continue
 		}
+		ns, _ := fieldString(f, "n=")
+		n, err := strconv.Atoi(ns)
+		r, ok1 := field(f, "ratio=")
+		c, ok2 := field(f, "c=")
+		l, ok3 := field(f, "leaky=")
+		if err != nil || !ok1 || !ok2 || !ok3 {
+			continue
+		}
+		k := key{f[1], n}
+		if _, seen := ratios[k]; !seen {
+			keys = append(keys, k)
+		}
+		ratios[k] = append(ratios[k], r)
+		cRates[k] = append(cRates[k], c)
+		lRates[k] = append(lRates[k], l)
+		unit[f[1]] = f[5]
 	}
 	if len(keys) == 0 {
 		fmt.Fprintln(w, "Issue 3's AVX2 yardstick (bench/peers/cvs, leaky against the same loops in C) has not been run on this machine.")
@@ -191,4 +179,16 @@ func writeCRatios(w *bytes.Buffer, files []string) {
 			suite.Rate(median(cRates[k]), u), suite.Rate(median(lRates[k]), u), r, yes(r >= 0.85))
 	}
 	fmt.Fprintln(w)
+}
+
+// peerLines returns the lines of every readable file in files, in order;
+// a missing file only means that peer was not measured.
+func peerLines(files []string) []string {
+	var lines []string
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			lines = append(lines, strings.Split(string(b), "\n")...)
+		}
+	}
+	return lines
 }
