@@ -82,15 +82,13 @@ func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset R
 	if reset != ResetSubtract {
 		upd = k.updZero
 	}
-	count := 0
-	if k.nativeTail {
-		for lo := 0; lo < n; lo += updateChunk {
-			hi := min(lo+updateChunk, n)
-			count += upd(V[lo:hi], I[lo:hi], Iin[lo:hi], alpha, beta, theta, spikes[lo>>6:])
-		}
-		return count
+	// body is what the assembly runs: everything when it finishes the
+	// ragged last word itself, else the whole words.
+	body := n
+	if !k.nativeTail {
+		body = n &^ 63
 	}
-	body := n &^ 63
+	count := 0
 	for lo := 0; lo < body; lo += updateChunk {
 		hi := min(lo+updateChunk, body)
 		count += upd(V[lo:hi], I[lo:hi], Iin[lo:hi], alpha, beta, theta, spikes[lo>>6:])
@@ -104,8 +102,8 @@ func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset R
 }
 
 // tailMin is the shortest ragged tail that LeakyUpdate runs through an
-// assembly kernel without a native tail (AVX-512)
-// on a padded copy; shorter tails are cheaper in generic Go.
+// assembly kernel without a native tail (AVX-512) on a padded copy;
+// shorter tails are cheaper in generic Go.
 const tailMin = 8
 
 // tailBuf holds the padded copies of a ragged LeakyUpdate tail. The buffers
@@ -254,8 +252,8 @@ func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q 
 	// Fail on short arguments before writing anything, as generic does:
 	// the assembly checks nothing.
 	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
-	count := 0
 	body := n &^ 63
+	count := 0
 	for lo := 0; lo < body; lo += updateChunk {
 		hi := min(lo+updateChunk, body)
 		count += k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
