@@ -13,7 +13,9 @@
 // (cgo refuses those two compiler flags unless CGO_CFLAGS_ALLOW lets them through.)
 //
 // Each line gives the median rate of each side over the repetitions, and the
-// median of the per-repetition ratios leaky/C.
+// median of the per-repetition ratios leaky/C. After the LeakyUpdate runs
+// it checks that C and leaky, having run the same steps, hold the same V
+// and I bit for bit, and exits 1 if not.
 package main
 
 /*
@@ -26,6 +28,7 @@ import "C"
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -64,11 +67,18 @@ func main() {
 			}
 		}
 		report("LeakyUpdate", n, float64(n*steps), "neuron-steps/s", *reps, cRun, goRun)
+		// Both sides ran the same steps from the same state with the same
+		// unfused arithmetic, so their V and I must agree bit for bit.
+		if d := differ(cV, gV) + differ(cI, gI); d > 0 {
+			fmt.Printf("cvs LeakyUpdate n=%d: C and leaky disagree in %d values of V and I\n", n, d)
+			os.Exit(1)
+		}
 		C.free(unsafe.Pointer(&cV[0]))
 		C.free(unsafe.Pointer(&cI[0]))
 		C.free(unsafe.Pointer(&cIin[0]))
 		C.free(unsafe.Pointer(cS))
 	}
+	fmt.Println("cvs: C and leaky held the same V and I, bit for bit, after every LeakyUpdate size")
 	for _, n := range []int{1000, 10_000, 100_000} {
 		const nrows, wrows = 8, 64
 		rows := []int32{3, 17, 29, 41, 5, 60, 33, 12}
@@ -125,6 +135,17 @@ func median(x []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// differ counts the elements whose bits differ between the C and Go arrays.
+func differ(c []C.float, g []float32) int {
+	d := 0
+	for i := range g {
+		if math.Float32bits(float32(c[i])) != math.Float32bits(g[i]) {
+			d++
+		}
+	}
+	return d
 }
 
 // cFloats allocates n float32 in C memory, 64-byte aligned as leaky_c.c does.
