@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // Network is a set of sources, populations and projections stepped together
@@ -73,8 +74,12 @@ type popPhase[T Float] struct {
 	pop    *Population[T]
 	in     []Projection[T]
 	ranges []Range
-	counts []int
-	mode   int // phaseAll, phaseInput or phaseUpdate
+	// workers is how many workers take ranges; next is the next range to
+	// take (see work).
+	workers int
+	next    atomic.Int64
+	counts  []int
+	mode    int // phaseAll, phaseInput or phaseUpdate
 	// recs are the recorders of pop, bound once instead of searched every step.
 	recs []Recorder[T]
 }
@@ -85,19 +90,25 @@ const (
 	phaseUpdate
 )
 
+// work runs ranges for worker w until none is left: each worker takes the
+// next range from the shared counter, so faster cores take more. Which
+// worker runs a range does not change its result.
 func (ph *popPhase[T]) work(w int) {
-	if w >= len(ph.ranges) {
-		return
-	}
-	r := ph.ranges[w]
-	if ph.mode != phaseUpdate {
-		ph.pop.clearInput(r)
-		for _, pr := range ph.in {
-			pr.Propagate(r)
+	for {
+		i := int(ph.next.Add(1)) - 1
+		if i >= len(ph.ranges) {
+			return
 		}
-	}
-	if ph.mode != phaseInput {
-		ph.counts[w] = ph.pop.update(r)
+		r := ph.ranges[i]
+		if ph.mode != phaseUpdate {
+			ph.pop.clearInput(r)
+			for _, pr := range ph.in {
+				pr.Propagate(r)
+			}
+		}
+		if ph.mode != phaseInput {
+			ph.counts[i] = ph.pop.update(r)
+		}
 	}
 }
 
@@ -229,14 +240,15 @@ func (n *Network[T]) prepare() {
 		maxRanges = max(maxRanges, len(b.cols))
 	}
 	for i, p := range n.pops {
-		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i], ranges: splitRanges(p, threads)}
+		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i]}
+		ph.ranges, ph.workers = splitRanges(p, threads)
 		ph.counts = make([]int, len(ph.ranges))
 		for _, r := range n.recorders {
 			if r.Population() == p {
 				ph.recs = append(ph.recs, r)
 			}
 		}
-		maxRanges = max(maxRanges, len(ph.ranges))
+		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
 	}
 	if maxRanges > 1 && (n.pool == nil || n.pool.n < maxRanges) {
@@ -249,11 +261,12 @@ func (n *Network[T]) prepare() {
 
 func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 	ph.mode = mode
-	if len(ph.ranges) == 1 {
+	ph.next.Store(0)
+	if ph.workers == 1 {
 		ph.work(0)
 		return
 	}
-	n.pool.run(ph, len(ph.ranges))
+	n.pool.run(ph, ph.workers)
 }
 
 // Step runs one step of the schedule:

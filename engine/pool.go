@@ -144,33 +144,46 @@ func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 // gained nothing measurable.
 const minWorkPerThread = 2048
 
-// splitRanges divides pop's work for up to threads workers. Large
-// populations are split by neurons, in blocks aligned to 64 neurons (whole
-// bitmask words, whole cache lines); small populations with many trials are
-// split by trial. Either way every neuron of every trial is in exactly one
-// range and its arithmetic is the same as in one piece.
-func splitRanges[T Float](pop *Population[T], threads int) []Range {
+// chunksPerWorker is how many ranges splitRanges makes per worker, when the
+// work allows: workers take ranges in turn from a shared counter (see
+// popPhase.work), so a core that runs slower than the other — a shared
+// virtual CPU, an efficiency core — takes fewer, and nobody waits long at
+// the barrier. On the machine of BENCHMARKS.md one vCPU ran the scale
+// workload 15–25% slower than the other; with one range per worker the
+// fast one idled for a third of every step.
+const chunksPerWorker = 4
+
+// splitRanges divides pop's work into ranges for up to threads workers and
+// returns them with the number of workers worth using. Large populations
+// are split by neurons, in blocks aligned to 64 neurons (whole bitmask
+// words, whole cache lines); small populations with many trials are split by
+// trial. Either way every neuron of every trial is in exactly one range and
+// its arithmetic is the same as in one piece, whichever worker runs it.
+func splitRanges[T Float](pop *Population[T], threads int) ([]Range, int) {
 	work := pop.Batch * pop.N
 	k := min(threads, max(1, work/minWorkPerThread))
 	if k <= 1 {
-		return []Range{pop.All()}
+		return []Range{pop.All()}, 1
 	}
+	// More ranges than workers, each still worth a hand-off.
+	c := min(chunksPerWorker*k, max(k, work/minWorkPerThread))
 	blocks := (pop.N + 63) / 64
 	if pop.Batch >= k && blocks < 4*k {
-		out := make([]Range, 0, k)
-		for w := 0; w < k; w++ {
-			b0, b1 := pop.Batch*w/k, pop.Batch*(w+1)/k
+		c = min(c, pop.Batch)
+		out := make([]Range, 0, c)
+		for w := 0; w < c; w++ {
+			b0, b1 := pop.Batch*w/c, pop.Batch*(w+1)/c
 			if b1 > b0 {
 				out = append(out, Range{b0, b1, 0, pop.N})
 			}
 		}
-		return out
+		return out, min(k, len(out))
 	}
-	out := splitRangesN(pop.N, k)
+	out := splitRangesN(pop.N, c)
 	for i := range out {
 		out[i].B0, out[i].B1 = 0, pop.Batch
 	}
-	return out
+	return out, min(k, len(out))
 }
 
 // splitRangesN splits n neurons (or columns) into up to k ranges aligned to
