@@ -34,22 +34,30 @@ type Network[T Float] struct {
 // emitPhase draws the step's input of every TrialSource, split by trial.
 type emitPhase[T Float] struct {
 	sources []TrialSource
-	ranges  [][2]int // trial ranges per worker
+	// ranges are trial ranges, taken by workers in turn like a
+	// population's (see popPhase.work); workers is how many take part.
+	ranges  [][2]int
+	workers int
+	next    atomic.Int64
 	t       int
 }
 
 func (e *emitPhase[T]) work(w int) {
-	if w >= len(e.ranges) {
-		return
-	}
-	for _, s := range e.sources {
-		s.EmitTrials(e.t, e.ranges[w][0], e.ranges[w][1])
+	for {
+		i := int(e.next.Add(1)) - 1
+		if i >= len(e.ranges) {
+			return
+		}
+		for _, s := range e.sources {
+			s.EmitTrials(e.t, e.ranges[i][0], e.ranges[i][1])
+		}
 	}
 }
 
 // prepareEmit splits the trials of the sources that allow it over the
 // threads, when there is enough input for it to pay: about one random
-// draw per input and trial at worst.
+// draw per input and trial at worst. Like a population's, the trials are
+// cut into up to chunksPerWorker ranges per worker.
 func (n *Network[T]) prepareEmit(threads int) *emitPhase[T] {
 	e := &emitPhase[T]{}
 	batch, work := 0, 0
@@ -60,10 +68,15 @@ func (n *Network[T]) prepareEmit(threads int) *emitPhase[T] {
 			work += s.BatchSize() * s.Size()
 		}
 	}
-	k := min(threads, batch, max(1, work/minWorkPerThread))
-	for w := 0; w < max(k, 1); w++ {
-		e.ranges = append(e.ranges, [2]int{batch * w / max(k, 1), batch * (w + 1) / max(k, 1)})
+	k := max(1, min(threads, batch, work/minWorkPerThread))
+	c := k
+	if k > 1 {
+		c = min(chunksPerWorker*k, batch, max(k, work/minWorkPerThread))
 	}
+	for i := 0; i < c; i++ {
+		e.ranges = append(e.ranges, [2]int{batch * i / c, batch * (i + 1) / c})
+	}
+	e.workers = k
 	return e
 }
 
@@ -234,7 +247,7 @@ func (n *Network[T]) prepare() {
 	threads := n.Threads()
 	n.phases = make([]*popPhase[T], len(n.pops))
 	n.emit = n.prepareEmit(threads)
-	maxRanges := len(n.emit.ranges)
+	maxRanges := n.emit.workers
 	n.prepareBlocks(threads)
 	for _, b := range n.blocks {
 		maxRanges = max(maxRanges, len(b.cols))
@@ -284,8 +297,9 @@ func (n *Network[T]) Step() error {
 	// the others emit whole.
 	n.emit.t = t
 	if len(n.emit.sources) > 0 {
-		if len(n.emit.ranges) > 1 {
-			n.pool.run(n.emit, len(n.emit.ranges))
+		n.emit.next.Store(0)
+		if n.emit.workers > 1 {
+			n.pool.run(n.emit, n.emit.workers)
 		} else {
 			n.emit.work(0)
 		}
