@@ -145,13 +145,16 @@ func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 const minWorkPerThread = 2048
 
 // chunksPerWorker is how many ranges splitRanges makes per worker, when the
-// work allows: workers take ranges in turn from a shared counter (see
-// popPhase.work), so a core that runs slower than the other — a shared
-// virtual CPU, an efficiency core — takes fewer, and nobody waits long at
-// the barrier. On the machine of BENCHMARKS.md one vCPU ran the scale
-// workload 15–25% slower than the other; with one range per worker the
-// fast one idled for a third of every step.
-const chunksPerWorker = 4
+// work allows (each range keeps at least minWorkPerThread updates): workers
+// take ranges in turn from a shared counter (see popPhase.work), so a core
+// that runs slower than the other — a shared virtual CPU, an efficiency
+// core — takes fewer, and the last range to finish leaves the others
+// waiting for less than its own length. On the machine of BENCHMARKS.md
+// one vCPU ran the scale workload 15–25% slower than the other: with one
+// range per worker the fast one idled for a third of every step; with 4
+// the 2-thread speed-up at 10^5–10^7 neurons was 1.64–1.79× (92–93% of
+// what the machine gave in parallel), with 16 it was 1.70–1.99× in two runs.
+const chunksPerWorker = 16
 
 // splitRanges divides pop's work into ranges for up to threads workers and
 // returns them with the number of workers worth using. Large populations
