@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -151,22 +152,10 @@ func TestHandComputed(t *testing.T) {
 		for k := 0; k < len(spikes); k += 3 {
 			steps = append(steps, spikes[k])
 		}
-		if !equalInts(steps, c.spikes) {
+		if !slices.Equal(steps, c.spikes) {
 			t.Errorf("reset %v: spikes at %v, want %v", c.reset, steps, c.spikes)
 		}
 	}
-}
-
-func equalInts(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestFloat32AgreesWithFloat64 bounds the float32 error: over 500 steps of
@@ -368,7 +357,7 @@ func TestEveryKernelSameBits(t *testing.T) {
 				t.Fatalf("%s: v[%d] = %v, generic %v", impl.Name, i, v[i], refV[i])
 			}
 		}
-		if !equalInts(s, refS) {
+		if !slices.Equal(s, refS) {
 			t.Fatalf("%s: spikes differ from generic", impl.Name)
 		}
 	}
@@ -408,7 +397,7 @@ func TestThreadsSameBits(t *testing.T) {
 					t.Fatalf("%+v threads %d: V[%d] = %v, 1 thread %v", sh, threads, i, ff.Pop.V[i], refV[i])
 				}
 			}
-			if !equalInts(refS, sr.Events) {
+			if !slices.Equal(refS, sr.Events) {
 				t.Fatalf("%+v threads %d: spikes differ from 1 thread", sh, threads)
 			}
 		}

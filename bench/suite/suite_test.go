@@ -253,7 +253,7 @@ func TestNaiveTwinsMatchGeneric(t *testing.T) {
 		for step := 0; step < 20; step++ {
 			c1 := naiveLeakyUpdate32(V1, I1, Iin, 0.9, 0.95, 1, reset, m1)
 			c2 := kernels.Generic.LeakyUpdate32(V2, I2, Iin, 0.9, 0.95, 1, reset, m2)
-			if c1 != c2 || !slicesEqual(V1, V2) || !slicesEqual(I1, I2) || !slicesEqual(m1, m2) {
+			if c1 != c2 || !slices.Equal(V1, V2) || !slices.Equal(I1, I2) || !slices.Equal(m1, m2) {
 				t.Fatalf("reset %v step %d: naive LeakyUpdate differs from generic", reset, step)
 			}
 		}
@@ -262,28 +262,16 @@ func TestNaiveTwinsMatchGeneric(t *testing.T) {
 	d1, d2 := make([]float32, n), make([]float32, n)
 	naiveAccumulateRows32(d1, W, n, []int32{3, 0, 2})
 	kernels.Generic.AccumulateRows32(d2, W, n, []int32{3, 0, 2})
-	if !slicesEqual(d1, d2) {
+	if !slices.Equal(d1, d2) {
 		t.Error("naive AccumulateRows differs from generic")
 	}
 	A, B := inputs(7*9, 14), inputs(9*5, 15)
 	c1, c2 := inputs(7*5, 16), inputs(7*5, 16)
 	naiveMatMul32(7, 5, 9, A, 9, B, 5, c1, 5, true)
 	kernels.Generic.MatMul32(7, 5, 9, A, 9, B, 5, c2, 5, true)
-	if !slicesEqual(c1, c2) {
+	if !slices.Equal(c1, c2) {
 		t.Error("naive MatMul differs from generic")
 	}
-}
-
-func slicesEqual[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestSummarize(t *testing.T) {
