@@ -33,9 +33,9 @@ func perSecond(b *testing.B, units float64, name string) {
 	b.ReportMetric(units*float64(b.N)/b.Elapsed().Seconds(), name)
 }
 
-// naiveLeakyUpdate32 is the LIF update written the obvious way: one neuron
+// naiveLeakyUpdate is the LIF update written the obvious way: one neuron
 // at a time, a bool per spike.
-func naiveLeakyUpdate32(V, I, Iin []float32, alpha, beta, theta float32, spiked []bool) int {
+func naiveLeakyUpdate[T float](V, I, Iin []T, alpha, beta, theta T, spiked []bool) int {
 	count := 0
 	for i := range V {
 		spiked[i] = V[i] > theta
@@ -50,33 +50,11 @@ func naiveLeakyUpdate32(V, I, Iin []float32, alpha, beta, theta float32, spiked 
 	return count
 }
 
-func naiveLeakyUpdate64(V, I, Iin []float64, alpha, beta, theta float64, spiked []bool) int {
-	count := 0
-	for i := range V {
-		spiked[i] = V[i] > theta
-		vn := beta*V[i] + I[i]
-		if spiked[i] {
-			vn -= 1
-			count++
-		}
-		I[i] = alpha*I[i] + Iin[i]
-		V[i] = vn
-	}
-	return count
-}
-
-func randSlice32(rng *rand.Rand, n int, scale float32) []float32 {
-	s := make([]float32, n)
+// randSlice returns n normal values times scale.
+func randSlice[T float](rng *rand.Rand, n int, scale T) []T {
+	s := make([]T, n)
 	for i := range s {
-		s[i] = float32(rng.NormFloat64()) * scale
-	}
-	return s
-}
-
-func randSlice64(rng *rand.Rand, n int, scale float64) []float64 {
-	s := make([]float64, n)
-	for i := range s {
-		s[i] = rng.NormFloat64() * scale
+		s[i] = T(rng.NormFloat64()) * scale
 	}
 	return s
 }
@@ -89,14 +67,14 @@ func BenchmarkLeakyUpdate(b *testing.B) {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(1, uint64(n)))
-				V, I, Iin := randSlice32(rng, n, 1), randSlice32(rng, n, 0.1), randSlice32(rng, n, 0.1)
+				V, I, Iin := randSlice[float32](rng, n, 1), randSlice[float32](rng, n, 0.1), randSlice[float32](rng, n, 0.1)
 				spikes := make([]uint64, MaskWords(n))
 				spiked := make([]bool, n)
 				// V and I are read and written, Iin read, the mask written.
 				b.SetBytes(int64(n)*4*5 + int64(len(spikes))*8)
 				for b.Loop() {
 					if impl == nil {
-						naiveLeakyUpdate32(V, I, Iin, 0.95, 0.9, 1, spiked)
+						naiveLeakyUpdate(V, I, Iin, 0.95, 0.9, 1, spiked)
 					} else {
 						impl.LeakyUpdate32(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
 					}
@@ -113,13 +91,13 @@ func BenchmarkLeakyUpdate64(b *testing.B) {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(1, uint64(n)))
-				V, I, Iin := randSlice64(rng, n, 1), randSlice64(rng, n, 0.1), randSlice64(rng, n, 0.1)
+				V, I, Iin := randSlice[float64](rng, n, 1), randSlice[float64](rng, n, 0.1), randSlice[float64](rng, n, 0.1)
 				spikes := make([]uint64, MaskWords(n))
 				spiked := make([]bool, n)
 				b.SetBytes(int64(n)*8*5 + int64(len(spikes))*8)
 				for b.Loop() {
 					if impl == nil {
-						naiveLeakyUpdate64(V, I, Iin, 0.95, 0.9, 1, spiked)
+						naiveLeakyUpdate(V, I, Iin, 0.95, 0.9, 1, spiked)
 					} else {
 						impl.LeakyUpdate64(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
 					}
@@ -130,50 +108,27 @@ func BenchmarkLeakyUpdate64(b *testing.B) {
 	}
 }
 
-// naiveCubaUpdate32 is the CUBA update written the obvious way: one neuron
+// naiveCubaUpdate is the CUBA update written the obvious way: one neuron
 // at a time, a branch per refractory counter and a bool per spike.
-func naiveCubaUpdate32(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spiked []bool) int {
+func naiveCubaUpdate[T float](V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spiked []bool) int {
 	count := 0
 	for i := range V {
 		c0, c1 := I0[i], I1[i]
-		I0[i] = p.A0*c0 + Iin0[i]
-		I1[i] = p.A1*c1 + Iin1[i]
+		I0[i] = a0*c0 + Iin0[i]
+		I1[i] = a1*c1 + Iin1[i]
 		spiked[i] = false
 		if refrac[i] > 0 {
 			refrac[i]--
 			continue
 		}
-		if V[i] > p.Theta {
+		if V[i] > theta {
 			spiked[i] = true
 			count++
-			V[i] = p.VReset
-			refrac[i] = p.Hold
+			V[i] = vreset
+			refrac[i] = hold
 			continue
 		}
-		V[i] = p.VLeak + p.Beta*(V[i]-p.VLeak) + p.Gain*(c0+c1)
-	}
-	return count
-}
-
-func naiveCubaUpdate64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spiked []bool) int {
-	count := 0
-	for i := range V {
-		c0, c1 := I0[i], I1[i]
-		I0[i] = p.A0*c0 + Iin0[i]
-		I1[i] = p.A1*c1 + Iin1[i]
-		spiked[i] = false
-		if refrac[i] > 0 {
-			refrac[i]--
-			continue
-		}
-		if V[i] > p.Theta {
-			spiked[i] = true
-			count++
-			V[i] = p.VReset
-			refrac[i] = p.Hold
-			continue
-		}
-		V[i] = p.VLeak + p.Beta*(V[i]-p.VLeak) + p.Gain*(c0+c1)
+		V[i] = vleak + beta*(V[i]-vleak) + gain*(c0+c1)
 	}
 	return count
 }
@@ -185,8 +140,8 @@ var cubaBenchParams = CubaParams64{A0: math.Exp(-0.1 / 5), A1: math.Exp(-0.1 / 1
 	VLeak: -49, Gain: -math.Expm1(-0.1 / 20), Theta: -50, VReset: -60, Hold: 50}
 
 func cubaState(rng *rand.Rand, n int) (V, I0, Iin0, I1, Iin1 []float64, refrac []int32) {
-	V, I0, I1 = make([]float64, n), randSlice64(rng, n, 1), randSlice64(rng, n, 1)
-	Iin0, Iin1 = randSlice64(rng, n, 0.1), randSlice64(rng, n, 0.1)
+	V, I0, I1 = make([]float64, n), randSlice[float64](rng, n, 1), randSlice[float64](rng, n, 1)
+	Iin0, Iin1 = randSlice[float64](rng, n, 0.1), randSlice[float64](rng, n, 0.1)
 	refrac = make([]int32, n)
 	for i := range V {
 		V[i] = -60 + 10.5*rng.Float64()
@@ -222,7 +177,7 @@ func BenchmarkCubaUpdate(b *testing.B) {
 				b.SetBytes(int64(n)*4*10 + int64(len(spikes))*8)
 				for b.Loop() {
 					if impl == nil {
-						naiveCubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spiked)
+						naiveCubaUpdate(V, I0, Iin0, I1, Iin1, refrac, p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold, spiked)
 					} else {
 						impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
 					}
@@ -245,7 +200,7 @@ func BenchmarkCubaUpdate64(b *testing.B) {
 				b.SetBytes(int64(n)*(8*8+4*2) + int64(len(spikes))*8)
 				for b.Loop() {
 					if impl == nil {
-						naiveCubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spiked)
+						naiveCubaUpdate(V, I0, Iin0, I1, Iin1, refrac, p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold, spiked)
 					} else {
 						impl.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
 					}
@@ -263,7 +218,7 @@ func BenchmarkLeakyScan(b *testing.B) {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(2, uint64(n)))
-				V, I, Iin := randSlice32(rng, n, 1), randSlice32(rng, n, 0.1), randSlice32(rng, n*steps, 0.1)
+				V, I, Iin := randSlice[float32](rng, n, 1), randSlice[float32](rng, n, 0.1), randSlice[float32](rng, n*steps, 0.1)
 				words := MaskWords(n)
 				spikes := make([]uint64, words*steps)
 				spiked := make([]bool, n)
@@ -271,7 +226,7 @@ func BenchmarkLeakyScan(b *testing.B) {
 				for b.Loop() {
 					if impl == nil {
 						for t := range steps {
-							naiveLeakyUpdate32(V, I, Iin[t*n:(t+1)*n], 0.95, 0.9, 1, spiked)
+							naiveLeakyUpdate(V, I, Iin[t*n:(t+1)*n], 0.95, 0.9, 1, spiked)
 						}
 					} else {
 						impl.LeakyScan32(V, I, Iin, n, steps, 0.95, 0.9, 1, ResetSubtract, spikes, words)
@@ -300,7 +255,7 @@ func BenchmarkAccumulateRows(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(3, uint64(n)))
 				total := max(active, min(1024, (1<<24)/n))
-				W := randSlice32(rng, total*n, 0.01)
+				W := randSlice[float32](rng, total*n, 0.01)
 				dst := make([]float32, n)
 				rows := rowsFor(rng, active, total)
 				b.SetBytes(int64(active) * int64(n) * 4)
@@ -338,7 +293,7 @@ func BenchmarkMatMul(b *testing.B) {
 			b.Run(fmt.Sprintf("impl=%s/mkn=%dx%dx%d", implName(impl), m, k, n), func(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(4, uint64(m*n)))
-				A, B := randSlice32(rng, m*k, 1), randSlice32(rng, k*n, 1)
+				A, B := randSlice[float32](rng, m*k, 1), randSlice[float32](rng, k*n, 1)
 				C := make([]float32, m*n)
 				b.SetBytes(int64(m*k+k*n+m*n) * 4)
 				for b.Loop() {
