@@ -138,10 +138,10 @@ func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 // carries its projections' work. At 4096 SHD's readout (20 neurons × 256
 // trials) ran on one thread, tens of microseconds per step during which
 // the idle worker stopped spinning and parked, and waking it cost more
-// again: two threads ran SHD in 16.7–18.6 ms against 11.9–14.3 ms at 2048
-// (median of 12 alternating runs each, 19.9–21.3 ms on one thread).
-// CUBA's 3200 excitatory neurons stay on one thread, where splitting
-// gained nothing measurable.
+// again: `leaky bench --filter workload/shd` gave two threads 0.94× of one
+// (bench/out/suite.json of 2026-11-25); at 2048, with the ranges below,
+// 1.6× (BENCHMARKS.md). CUBA's 3200 excitatory neurons stay on one
+// thread, where splitting gained nothing measurable.
 const minWorkPerThread = 2048
 
 // chunksPerWorker is how many ranges splitRanges makes per worker, when the
@@ -150,10 +150,11 @@ const minWorkPerThread = 2048
 // that runs slower than the other — a shared virtual CPU, an efficiency
 // core — takes fewer, and the last range to finish leaves the others
 // waiting for less than its own length. On the machine of BENCHMARKS.md
-// one vCPU ran the scale workload 15–25% slower than the other: with one
-// range per worker the fast one idled for a third of every step; with 4
-// the 2-thread speed-up at 10^5–10^7 neurons was 1.64–1.79× (92–93% of
-// what the machine gave in parallel), with 16 it was 1.70–1.99× in two runs.
+// one vCPU at times ran the scale workload 15–25% slower than the other
+// (one-thread runs pinned to each with taskset; at other times they were
+// even). In `leaky bench --filter
+// 'workload/scale'` the 2-thread speed-up at 10^5–10^7 neurons was
+// 1.64–1.79× with 4 ranges per worker and 1.70–1.99× with 16.
 const chunksPerWorker = 16
 
 // splitRanges divides pop's work into ranges for up to threads workers and

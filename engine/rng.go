@@ -62,9 +62,8 @@ func fill[T Float](g normalRow, dst []T, r, lo int) {
 	for k := 0; k < len(dst); k += weightBlock {
 		hi, l := pcgKey(g.seed, g.stream, uint64(r), uint64((lo+k)/weightBlock))
 		// normalStream.norm written out with the state in a local
-		// variable: a quarter to a third less time per weight than
-		// calling it (best of 60 runs of 65536 draws, 4.7-7.3 ns before,
-		// 3.9-5.3 ns after, on the machine of BENCHMARKS.md).
+		// variable: BenchmarkProceduralRow went from 8.0-10.0 to 5.5-6.4 ns
+		// per weight on the machine of BENCHMARKS.md.
 		s := hi ^ l
 		blk := dst[k:min(k+weightBlock, len(dst))]
 		for j := range blk {
