@@ -408,3 +408,53 @@ func BenchmarkCeilingFMA(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLeakyUpdateDenormal measures the update with denormal numbers in
+// the state, against ordinary values (state=normal). state=denormal: every
+// neuron has decayed without input to the denormals (I at the smallest one,
+// which α times it rounds back to; V near I/(1−β)); state=decayed: the
+// fill of bench/peers' first C yardstick, where one neuron in seven has no
+// input, after 3000 steps. README's "The model" quotes the figures.
+func BenchmarkLeakyUpdateDenormal(b *testing.B) {
+	const n = 10000
+	tiny := math.Float32frombits(1)
+	for _, impl := range benchImpls() {
+		for _, state := range []string{"normal", "denormal", "decayed"} {
+			b.Run(fmt.Sprintf("impl=%s/state=%s", implName(impl), state), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				V, I, Iin := make([]float32, n), make([]float32, n), make([]float32, n)
+				for i := range V {
+					switch state {
+					case "normal":
+						V[i], I[i], Iin[i] = 0.5, 0.01, 0.001
+					case "denormal":
+						V[i], I[i] = tiny, tiny
+					case "decayed":
+						V[i], I[i], Iin[i] = float32(i%97)/90, 0.01*float32(i%13), 0.001*float32(i%7)
+					}
+				}
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				if state == "decayed" {
+					for range 3000 {
+						Generic.LeakyUpdate32(V, I, Iin, 0.9, 0.95, 1, ResetSubtract, spikes)
+					}
+				}
+				for b.Loop() {
+					if impl == nil {
+						naiveLeakyUpdate(V, I, Iin, 0.9, 0.95, 1, spiked)
+					} else {
+						impl.LeakyUpdate32(V, I, Iin, 0.9, 0.95, 1, ResetSubtract, spikes)
+					}
+				}
+				denormal := func(x float32) bool { return x != 0 && math.Abs(float64(x)) < 0x1p-126 }
+				// The last neuron without input (index a multiple of 7).
+				k := n - 1 - (n-1)%7
+				if state != "normal" && !(denormal(V[k]) && denormal(I[k])) {
+					b.Fatalf("neuron %d is not in the denormals: V %g, I %g", k, V[k], I[k])
+				}
+				perSecond(b, n, "neuron-steps/s")
+			})
+		}
+	}
+}

@@ -28,7 +28,8 @@ int main(void) {
 			V[i] = (float)(i % 97) / 90.0f;
 			I[i] = 0.01f * (float)(i % 13);
 			/* Never zero: a neuron without input decays into denormals, which
-			 * make every multiply 2.5-3x slower on this CPU, in C and in leaky. */
+			 * slow the arithmetic down (see BenchmarkLeakyUpdateDenormal) and
+			 * would make this a measure of denormal handling. */
 			Iin[i] = 0.001f * (float)(i % 7 + 1);
 		}
 		long iters = 20000000 / n > 1 ? 20000000 / n : 1;

@@ -170,9 +170,9 @@ func fill[T ~float32](V, I, Iin []T) {
 	for i := range V {
 		V[i] = T(float32(i%97) / 90)
 		I[i] = T(0.01 * float32(i%13))
-		// Never zero: a neuron without input decays into denormals (V and I
-		// end stuck at the smallest one), which make the multiplies 2.5-3×
-		// slower on this CPU, for C and leaky alike.
+		// Never zero: a neuron without input decays into denormals, which
+		// slow the arithmetic down (kernels' BenchmarkLeakyUpdateDenormal)
+		// and would make this a measure of denormal handling.
 		Iin[i] = T(0.001 * float32(i%7+1))
 	}
 }
