@@ -109,6 +109,15 @@ func TestNetworkWorkloads(t *testing.T) {
 		if !seen["cuba"] || !seen["shd"] {
 			t.Errorf("thread scaling lacks cuba or shd: %+v", res.Speedups)
 		}
+		// A pair takes pairRounds times the rounds of other items (a
+		// 10^4-neuron scale iteration is milliseconds, far from the
+		// budget's limit on rounds).
+		for _, th := range counts {
+			id := fmt.Sprintf("workload/scale/n=10000/threads=%d", th)
+			if f, ok := res.FigureByID(id); !ok || f.Reps != pairRounds*res.Config.Reps {
+				t.Errorf("%s: %d rounds, want %d × %d", id, f.Reps, pairRounds, res.Config.Reps)
+			}
+		}
 	}
 }
 

@@ -154,7 +154,7 @@ func MachineLines(r *Result) []string {
 	lines := []string{
 		fmt.Sprintf("cpu: %s (%d logical cores, %d physical; %s)", m.CPU, m.NumCPU, m.PhysicalCores, cache),
 		fmt.Sprintf("go: %s %s/%s; leaky %s; kernel %s (available: %s)", m.GoVersion, m.GOOS, m.GOARCH, m.LeakyVersion, r.Config.Kernel, strings.Join(m.Kernels, ", ")),
-		fmt.Sprintf("suite %s, %s run, %d reps per figure, %.0f s budget, %.0f s total", r.SuiteVersion, mode, r.Config.Reps, r.Config.TimeBudgetSec, r.Seconds),
+		fmt.Sprintf("suite %s, %s run, %d reps per figure (%d rounds per thread-scaling pair), %.0f s budget, %.0f s total", r.SuiteVersion, mode, r.Config.Reps, pairRounds*r.Config.Reps, r.Config.TimeBudgetSec, r.Seconds),
 	}
 	if r.Noisy {
 		lines = append(lines, fmt.Sprintf("NOISY MACHINE: %d of %d figures spread more than %.0f%% between repetitions; treat the figures as rough", r.NoisyFigures, len(r.Figures), 100*r.NoiseThreshold))
