@@ -3,6 +3,7 @@ package engine
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // job is one phase of a step, split over the workers of a pool: work(w)
@@ -33,10 +34,20 @@ type pool struct {
 	quit     atomic.Bool
 }
 
-// spinRounds is how long a worker polls for the next phase before parking,
-// in polls of an atomic (tens of microseconds: a step's phases follow each
-// other faster than that, the gaps between runs do not).
-const spinRounds = 1 << 14
+// spinFor is how long a worker polls for the next phase before parking.
+// Within a run a worker waits between phases while the caller finishes the
+// last range of the phase and runs the step's serial part: up to a range's
+// length (tens of microseconds at 10^5 neurons in the scale workload,
+// hundreds at 10^6). The earlier limit of 2^14 polls, about 36 µs on the
+// machine of BENCHMARKS.md, parked a worker in about one step in seven at
+// 10^5 neurons and in most steps at 10^6 (counted in await while running
+// that workload). A parked worker is woken through the OS
+// (BenchmarkPoolWakeAfterGap: about 5 µs after a 100 µs gap, against
+// 0.5 µs while polling) and its idle vCPU can be handed to another guest.
+// A millisecond of polling covers the waits of a run (OpenMP runtimes poll
+// for comparable times: libgomp's GOMP_SPINCOUNT default is 300,000 polls);
+// a worker still parks between runs, after a millisecond.
+const spinFor = time.Millisecond
 
 func newPool(n int) *pool {
 	p := &pool{n: n, sleeping: make([]atomic.Int32, n), wake: make([]chan struct{}, n)}
@@ -67,11 +78,19 @@ func (p *pool) loop(w int) {
 // await returns once the epoch has moved past seen, spinning first and
 // then parking on the worker's channel.
 func (p *pool) await(w int, seen uint64) uint64 {
-	for i := 0; i < spinRounds; i++ {
+	// The clock is read only once a wait has lasted 256 polls, so a quick
+	// hand-off costs no clock reads.
+	var start time.Time
+	for i := 0; ; i++ {
 		if e := p.epoch.Load(); e != seen || p.quit.Load() {
 			return e
 		}
 		if i&255 == 255 {
+			if i == 255 {
+				start = time.Now()
+			} else if time.Since(start) > spinFor {
+				break
+			}
 			runtime.Gosched()
 		}
 	}

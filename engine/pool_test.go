@@ -1,6 +1,11 @@
 package engine
 
-import "testing"
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+)
 
 type nopJob struct{}
 
@@ -14,6 +19,41 @@ func BenchmarkPoolBarrier(b *testing.B) {
 	defer p.close()
 	for b.Loop() {
 		p.run(nopJob{}, 2)
+	}
+}
+
+// startJob records when worker 1 starts its share.
+type startJob struct{ start atomic.Int64 }
+
+func (j *startJob) work(w int) {
+	if w == 1 {
+		j.start.Store(time.Now().UnixNano())
+	}
+}
+
+// BenchmarkPoolWakeAfterGap measures how long worker 1 takes to start a
+// phase handed over after the caller has worked alone for gap: the wait a
+// worker has between phases, when the caller finishes the last range of a
+// phase or runs a step's serial part. Reported as wake-ns, from the hand-off
+// to worker 1's start. A worker that stopped polling and parked during the
+// gap is woken through the OS, which is what spinFor is there to avoid for
+// the gaps of a run.
+func BenchmarkPoolWakeAfterGap(b *testing.B) {
+	for _, gap := range []time.Duration{10 * time.Microsecond, 100 * time.Microsecond, 500 * time.Microsecond} {
+		b.Run(fmt.Sprintf("gap=%v", gap), func(b *testing.B) {
+			p := newPool(2)
+			defer p.close()
+			j := &startJob{}
+			var wake time.Duration
+			for b.Loop() {
+				for end := time.Now().Add(gap); time.Now().Before(end); {
+				}
+				t0 := time.Now()
+				p.run(j, 2)
+				wake += time.Duration(j.start.Load() - t0.UnixNano())
+			}
+			b.ReportMetric(float64(wake.Nanoseconds())/float64(b.N), "wake-ns")
+		})
 	}
 }
 
