@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -280,6 +281,14 @@ func Run(opts Options) (*Result, error) {
 			}
 			res.Figures = append(res.Figures, figs...)
 			i++
+			// The pair's network is dropped now (the 2·10^5-neuron ff
+			// holds 800 MB of weights): collect it and give its memory
+			// back to the OS here, untimed, rather than have the
+			// collector and the runtime's background scavenger run
+			// during the next pair, where they take time from the
+			// all-threads side only (the one-thread side leaves a core
+			// idle for them).
+			debug.FreeOSMemory()
 			continue
 		}
 		f := it.fig
