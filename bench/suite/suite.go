@@ -96,6 +96,9 @@ type Config struct {
 	Kernel        string  `json:"kernel"`
 	TimeBudgetSec float64 `json:"time_budget_seconds"`
 	Reps          int     `json:"reps"`
+	// PairReps is the number of rounds of a thread-scaling pair (0 in
+	// results written before pairs had their own count, which used Reps).
+	PairReps int `json:"pair_reps,omitempty"`
 }
 
 // Figure is one measured item.
@@ -245,7 +248,7 @@ func Run(opts Options) (*Result, error) {
 		Started: start.UTC().Format(time.RFC3339),
 		Machine: Describe(),
 		Config: Config{Quick: opts.Quick, Threads: threads, Kernel: kernels.Active().Name,
-			TimeBudgetSec: budget.Seconds(), Reps: reps},
+			TimeBudgetSec: budget.Seconds(), Reps: reps, PairReps: pairRounds * reps},
 		NoiseThreshold: NoiseThreshold,
 		Figures:        []Figure{},
 		Speedups:       []Speedup{},
@@ -275,7 +278,7 @@ func Run(opts Options) (*Result, error) {
 			// One workload at two thread counts: their repetitions
 			// alternate, so a burst of load on this shared machine hits
 			// both and their ratio, the speed-up, stays honest.
-			figs, err := runPair(pairRounds*per, pairRounds*reps, it, all[i+1])
+			figs, err := runPair(pairRounds*per, res.Config.PairReps, it, all[i+1])
 			if err != nil {
 				return nil, err
 			}

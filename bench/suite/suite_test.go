@@ -114,8 +114,8 @@ func TestNetworkWorkloads(t *testing.T) {
 		// budget's limit on rounds).
 		for _, th := range counts {
 			id := fmt.Sprintf("workload/scale/n=10000/threads=%d", th)
-			if f, ok := res.FigureByID(id); !ok || f.Reps != pairRounds*res.Config.Reps {
-				t.Errorf("%s: %d rounds, want %d × %d", id, f.Reps, pairRounds, res.Config.Reps)
+			if f, ok := res.FigureByID(id); !ok || f.Reps != pairRounds*res.Config.Reps || f.Reps != res.Config.PairReps {
+				t.Errorf("%s: %d rounds, want %d × %d, recorded as %d", id, f.Reps, pairRounds, res.Config.Reps, res.Config.PairReps)
 			}
 		}
 	}
@@ -364,5 +364,22 @@ func TestPairedRatio(t *testing.T) {
 	}
 	if got := pairedRatio(nil, []float64{1}); got != 0 {
 		t.Fatalf("empty paired ratio %v, want 0", got)
+	}
+}
+
+// TestRepsLabel: the header names the pair rounds when a result records
+// them apart, and says only reps for results written before.
+func TestRepsLabel(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Reps: 7, PairReps: 21}, "7 reps per figure (21 rounds per thread-scaling pair)"},
+		{Config{Reps: 7}, "7 reps per figure"},
+		{Config{Reps: 3, PairReps: 3}, "3 reps per figure"},
+	} {
+		if got := repsLabel(c.cfg); got != c.want {
+			t.Errorf("repsLabel(%+v) = %q, want %q", c.cfg, got, c.want)
+		}
 	}
 }

@@ -154,7 +154,7 @@ func MachineLines(r *Result) []string {
 	lines := []string{
 		fmt.Sprintf("cpu: %s (%d logical cores, %d physical; %s)", m.CPU, m.NumCPU, m.PhysicalCores, cache),
 		fmt.Sprintf("go: %s %s/%s; leaky %s; kernel %s (available: %s)", m.GoVersion, m.GOOS, m.GOARCH, m.LeakyVersion, r.Config.Kernel, strings.Join(m.Kernels, ", ")),
-		fmt.Sprintf("suite %s, %s run, %d reps per figure (%d rounds per thread-scaling pair), %.0f s budget, %.0f s total", r.SuiteVersion, mode, r.Config.Reps, pairRounds*r.Config.Reps, r.Config.TimeBudgetSec, r.Seconds),
+		fmt.Sprintf("suite %s, %s run, %s, %.0f s budget, %.0f s total", r.SuiteVersion, mode, repsLabel(r.Config), r.Config.TimeBudgetSec, r.Seconds),
 	}
 	if r.Noisy {
 		lines = append(lines, fmt.Sprintf("NOISY MACHINE: %d of %d figures spread more than %.0f%% between repetitions; treat the figures as rough", r.NoisyFigures, len(r.Figures), 100*r.NoiseThreshold))
@@ -264,4 +264,13 @@ func Compare(a, b *Result) (Table, error) {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d figures measured in only one of the results are left out.", only))
 	}
 	return t, nil
+}
+
+// repsLabel says how many repetitions the figures had, and the rounds of
+// the thread-scaling pairs when the result records them apart.
+func repsLabel(c Config) string {
+	if c.PairReps > 0 && c.PairReps != c.Reps {
+		return fmt.Sprintf("%d reps per figure (%d rounds per thread-scaling pair)", c.Reps, c.PairReps)
+	}
+	return fmt.Sprintf("%d reps per figure", c.Reps)
 }
