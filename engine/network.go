@@ -43,11 +43,7 @@ type emitPhase[T Float] struct {
 }
 
 func (e *emitPhase[T]) work(w int) {
-	for {
-		i := int(e.next.Add(1)) - 1
-		if i >= len(e.ranges) {
-			return
-		}
+	for i, ok := take(&e.next, len(e.ranges)); ok; i, ok = take(&e.next, len(e.ranges)) {
 		for _, s := range e.sources {
 			s.EmitTrials(e.t, e.ranges[i][0], e.ranges[i][1])
 		}
@@ -68,11 +64,7 @@ func (n *Network[T]) prepareEmit(threads int) *emitPhase[T] {
 			work += s.BatchSize() * s.Size()
 		}
 	}
-	k := max(1, min(threads, batch, work/minWorkPerThread))
-	c := k
-	if k > 1 {
-		c = min(chunksPerWorker*k, batch, max(k, work/minWorkPerThread))
-	}
+	k, c := shares(work, threads, batch)
 	for i := 0; i < c; i++ {
 		e.ranges = append(e.ranges, [2]int{batch * i / c, batch * (i + 1) / c})
 	}
@@ -107,11 +99,7 @@ const (
 // next range from the shared counter, so faster cores take more. Which
 // worker runs a range does not change its result.
 func (ph *popPhase[T]) work(w int) {
-	for {
-		i := int(ph.next.Add(1)) - 1
-		if i >= len(ph.ranges) {
-			return
-		}
+	for i, ok := take(&ph.next, len(ph.ranges)); ok; i, ok = take(&ph.next, len(ph.ranges)) {
 		r := ph.ranges[i]
 		if ph.mode != phaseUpdate {
 			ph.pop.clearInput(r)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -176,6 +177,25 @@ const minWorkPerThread = 2048
 // 1.64–1.79× with 4 ranges per worker and 1.70–1.99× with 16.
 const chunksPerWorker = 16
 
+// shares returns how many workers (k) and how many ranges (c) a phase of
+// work updates is worth on threads threads, with at most limit of either:
+// a worker per minWorkPerThread updates, and up to chunksPerWorker ranges
+// per worker, each still worth a hand-off.
+func shares(work, threads, limit int) (k, c int) {
+	k = max(1, min(threads, limit, work/minWorkPerThread))
+	if k == 1 {
+		return 1, 1
+	}
+	return k, min(chunksPerWorker*k, limit, max(k, work/minWorkPerThread))
+}
+
+// take returns the next index below n from the shared counter next, and
+// whether one was left: how workers take ranges in turn.
+func take(next *atomic.Int64, n int) (int, bool) {
+	i := int(next.Add(1)) - 1
+	return i, i < n
+}
+
 // splitRanges divides pop's work into ranges for up to threads workers and
 // returns them with the number of workers worth using. Large populations
 // are split by neurons, in blocks aligned to 64 neurons (whole bitmask
@@ -184,12 +204,10 @@ const chunksPerWorker = 16
 // its arithmetic is the same as in one piece, whichever worker runs it.
 func splitRanges[T Float](pop *Population[T], threads int) ([]Range, int) {
 	work := pop.Batch * pop.N
-	k := min(threads, max(1, work/minWorkPerThread))
+	k, c := shares(work, threads, math.MaxInt)
 	if k <= 1 {
 		return []Range{pop.All()}, 1
 	}
-	// More ranges than workers, each still worth a hand-off.
-	c := min(chunksPerWorker*k, max(k, work/minWorkPerThread))
 	blocks := (pop.N + 63) / 64
 	if pop.Batch >= k && blocks < 4*k {
 		c = min(c, pop.Batch)
