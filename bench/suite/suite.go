@@ -505,51 +505,53 @@ func samePair(a, b Figure) bool {
 // own parallel capacity (see parallelFMA), whose speed-up is recorded on
 // the figure with more threads.
 func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
-	runA, cleanA, err := a.setup()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", a.fig.ID, err)
+	items := []item{a, b}
+	var subjects []timed
+	var cleanups []func()
+	defer func() {
+		for _, c := range cleanups {
+			if c != nil {
+				c()
+			}
+		}
+	}()
+	for _, it := range items {
+		run, clean, err := it.setup()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", it.fig.ID, err)
+		}
+		subjects = append(subjects, timed{it.perIter, run, it.rewind})
+		cleanups = append(cleanups, clean)
 	}
-	runB, cleanB, err := b.setup()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", b.fig.ID, err)
-	}
-	subjects := []timed{{a.perIter, runA, a.rewind}, {b.perIter, runB, b.rewind}}
+	// Subjects 2 and 3, when timed, are the FMA control at a's and b's
+	// thread counts.
 	fma := kernels.Active().PeakFMA32
 	if fma != nil && a.fig.Threads != b.fig.Threads {
 		subjects = append(subjects, parallelFMA(fma, a.fig.Threads), parallelFMA(fma, b.fig.Threads))
 	}
 	rates := measureTurns(per, reps, subjects, nil)
-	ratesA, ratesB := rates[0], rates[1]
-	fa, fb := a.fig, b.fig
-	fa.Stats, fb.Stats = summarize(ratesA), summarize(ratesB)
+	figs := []Figure{a.fig, b.fig}
+	for k := range figs {
+		figs[k].Stats = summarize(rates[k])
+	}
 	// The figure with more threads carries the paired ratios over the
-	// other: workload, and machine (rates[2], rates[3]) when measured.
-	hi, lo, hiRates, loRates := &fb, &fa, rates[1], rates[0]
-	if fa.Threads > fb.Threads {
-		hi, lo, hiRates, loRates = &fa, &fb, rates[0], rates[1]
+	// other: workload, and machine when measured.
+	hi, lo := 1, 0
+	if a.fig.Threads > b.fig.Threads {
+		hi, lo = 0, 1
 	}
-	if hi.Threads > lo.Threads {
-		hi.PairedSpeedup = pairedRatio(hiRates, loRates)
+	if figs[hi].Threads > figs[lo].Threads {
+		figs[hi].PairedSpeedup = pairedRatio(rates[hi], rates[lo])
 		if len(rates) == 4 {
-			mHi, mLo := rates[3], rates[2]
-			if hi == &fa {
-				mHi, mLo = rates[2], rates[3]
-			}
-			hi.MachineSpeedup = pairedRatio(mHi, mLo)
+			figs[hi].MachineSpeedup = pairedRatio(rates[2+hi], rates[2+lo])
 		}
 	}
-	for _, c := range []func(){cleanA, cleanB} {
-		if c != nil {
-			c()
+	for k, it := range items {
+		if it.finish != nil {
+			it.finish(&figs[k])
 		}
 	}
-	if a.finish != nil {
-		a.finish(&fa)
-	}
-	if b.finish != nil {
-		b.finish(&fb)
-	}
-	return []Figure{fa, fb}, nil
+	return figs, nil
 }
 
 // parallelFMA is a control for thread speed-ups: threads goroutines each
