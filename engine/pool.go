@@ -38,16 +38,17 @@ type pool struct {
 // spinFor is how long a worker polls for the next phase before parking.
 // Within a run a worker waits between phases while the caller finishes the
 // last range of the phase and runs the step's serial part: up to a range's
-// length (tens of microseconds at 10^5 neurons in the scale workload,
-// hundreds at 10^6). The earlier limit of 2^14 polls, about 36 µs on the
-// machine of BENCHMARKS.md, parked a worker in about one step in seven at
-// 10^5 neurons and in most steps at 10^6 (counted in await while running
-// that workload). A parked worker is woken through the OS
-// (BenchmarkPoolWakeAfterGap: about 5 µs after a 100 µs gap, against
-// 0.5 µs while polling) and its idle vCPU can be handed to another guest.
-// A millisecond of polling covers the waits of a run (OpenMP runtimes poll
-// for comparable times: libgomp's GOMP_SPINCOUNT default is 300,000 polls);
-// a worker still parks between runs, after a millisecond.
+// length, about 50 µs for the 3100-neuron ranges of a 10^5-neuron scale step
+// at the 60 M neuron-steps/s one thread gives (`leaky bench --filter
+// 'workload/scale/n=100000/'`), about 0.5 ms at 10^6. A parked worker is
+// woken through the OS, and its idle vCPU can be handed to another guest:
+// BenchmarkPoolWakeAfterGap timed worker 1's start after a 100 µs gap at
+// 4.9–5.1 µs with the previous limit (await polling 2^14 times, about 36 µs
+// on the machine of BENCHMARKS.md, instead of for spinFor) and at about 0.5
+// µs with this one. A millisecond of polling covers the waits of a run
+// (OpenMP runtimes poll for comparable times: libgomp's GOMP_SPINCOUNT
+// default is 300,000 polls); a worker still parks between runs, after a
+// millisecond.
 const spinFor = time.Millisecond
 
 func newPool(n int) *pool {

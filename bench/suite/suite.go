@@ -63,12 +63,12 @@ const (
 
 // pairRounds is how many times the rounds (and the time) of another item a
 // thread-scaling pair gets. Its speed-up is the median of per-round ratios,
-// and on a shared VM those ratios scatter widely: on the machine of
-// BENCHMARKS.md single rounds of the 10^5-neuron scale workload gave
-// 1.15× to 2.1× within a minute (while the median of 7 rounds moved
-// between 1.77× and 1.97× from run to run). Three times the rounds narrow
-// the median's scatter by about √3 and leave the other figures their time
-// (DefaultBudget grew from 150 s to 190 s with it).
+// and on a shared VM those ratios scatter widely: with 7 rounds, the
+// 10^5-neuron scale speed-up of `leaky bench --filter 'workload/scale'`
+// came out anywhere from 1.77× to 1.97× from run to run on the machine of
+// BENCHMARKS.md. Three times the rounds narrow the median's scatter by
+// about √3 and leave the other figures their time (DefaultBudget grew from
+// 150 s to 190 s with it).
 const pairRounds = 3
 
 // Result is a run of the suite; its JSON form follows schema.json.
