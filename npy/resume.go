@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
+
+	"leaky/internal/atomicfile"
 )
 
 // Checkpoint makes the rows written so far durable in the temporary file:
@@ -52,12 +53,14 @@ func Resume(path, dtype string, rows int64, trailing ...int) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(w.tmp, os.O_RDWR, 0)
+	f, err := atomicfile.Reopen(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resume %s: %w", w.tmp, unwrapPathError(err))
+		return nil, fmt.Errorf("cannot resume %s: %w", path, err)
 	}
+	// A .part file that cannot be resumed is kept: it holds the rows of
+	// the interrupted run.
 	fail := func(format string, args ...any) (*Writer, error) {
-		f.Close()
+		f.Keep()
 		return nil, fmt.Errorf("cannot resume %s: "+format, append([]any{w.tmp}, args...)...)
 	}
 	hdrLen := len(w.header(0))

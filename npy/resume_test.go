@@ -24,7 +24,7 @@ func rowsOf(r0, r1 int) []float32 {
 // with no header rewrite and no rename.
 func crash(w *Writer) {
 	w.bw.Flush()
-	w.f.Close()
+	w.f.Keep()
 	w.f = nil
 }
 

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"leaky/internal/atomicfile"
 )
 
-// TempSuffix is appended to a file's name while a Writer is writing it.
-const TempSuffix = ".part"
+// TempSuffix is appended to a file's name while a Writer is writing it:
+// the suffix every file leaky writes carries until it is complete.
+const TempSuffix = atomicfile.TempSuffix
 
 // bufSize is the write buffer: large enough that the disk sees big writes,
 // small enough that many open recorders stay cheap.
@@ -32,7 +33,7 @@ type Writer struct {
 	size      int // bytes per element
 	trailing  []int
 	rowLen    int // elements per row
-	f         *os.File
+	f         *atomicfile.File
 	bw        *bufio.Writer
 	hdrLen    int
 	rows      int64
@@ -51,9 +52,9 @@ func Create(path, dtype string, trailing ...int) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Create(w.tmp)
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create %s: %w", w.tmp, unwrapPathError(err))
+		return nil, err
 	}
 	w.f = f
 	w.bw = bufio.NewWriterSize(f, bufSize)
@@ -239,8 +240,9 @@ func (w *Writer) WriteInt32(x []int32) error {
 }
 
 // Close flushes the data, rewrites the header with the number of rows
-// written, syncs the file and renames it to its final name. On any error
-// the temporary file is removed and no file appears at the final name.
+// written and commits the file to its final name (synced, renamed, the
+// directory synced). On any error before the rename the temporary file is
+// removed and no file appears at the final name.
 func (w *Writer) Close() error {
 	if w.closed {
 		return w.err
@@ -266,21 +268,11 @@ func (w *Writer) Close() error {
 	if _, err := w.f.WriteAt(hdr, 0); err != nil {
 		return w.fail(err)
 	}
-	if err := w.f.Sync(); err != nil {
-		return w.fail(err)
-	}
-	if err := w.f.Close(); err != nil {
-		w.f = nil
-		return w.fail(err)
-	}
+	f := w.f
 	w.f = nil
-	if err := os.Rename(w.tmp, w.path); err != nil {
-		return w.fail(err)
-	}
-	// Make the rename itself durable where the platform allows it.
-	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
-		_ = d.Sync()
-		d.Close()
+	if err := f.Commit(); err != nil {
+		w.err = fmt.Errorf("writing %s: %w", w.path, err)
+		return w.err
 	}
 	return nil
 }
@@ -306,8 +298,7 @@ func (w *Writer) Abort() {
 
 func (w *Writer) abort() {
 	if w.f != nil {
-		w.f.Close()
+		w.f.Abort()
 		w.f = nil
 	}
-	os.Remove(w.tmp)
 }
