@@ -11,12 +11,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"leaky/engine"
+	"leaky/internal/atomicfile"
 )
 
 // FormatVersion is the version of the file layout this package writes and
@@ -229,9 +229,9 @@ type Network interface {
 }
 
 // Save writes the network's state, the leaky version, the description and
-// the counters to path atomically: into a temporary file in the same
-// directory, synced, then renamed over path.
-func Save(path string, net Network, leaky string, desc Description, counters []Counter) (err error) {
+// the counters to path atomically, through [atomicfile]: into
+// path+".part", synced, then renamed over path.
+func Save(path string, net Network, leaky string, desc Description, counters []Counter) error {
 	if err := desc.validate(); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -252,25 +252,11 @@ func Save(path string, net Network, leaky string, desc Description, counters []C
 			return fmt.Errorf("checkpoint %s: state name %q must be 1..%d bytes", path, v.Name, maxName)
 		}
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	// CreateTemp makes the file private; a checkpoint is as readable as
-	// the outputs it belongs to.
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
+	defer f.Abort() // does nothing once committed
 	h := sha256.New()
 	w := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<16)
 	e := &encoder{w: w}
@@ -297,19 +283,12 @@ func Save(path string, net Network, leaky string, desc Description, counters []C
 		e.err = w.Flush()
 	}
 	if e.err != nil {
-		return fmt.Errorf("checkpoint %s: writing %s: %w", path, f.Name(), e.err)
+		return fmt.Errorf("checkpoint %s: writing %s: %w", path, f.TempPath(), e.err)
 	}
 	if _, err := f.Write(h.Sum(nil)); err != nil {
-		return fmt.Errorf("checkpoint %s: writing %s: %w", path, f.Name(), err)
+		return fmt.Errorf("checkpoint %s: writing %s: %w", path, f.TempPath(), err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("checkpoint %s: syncing %s: %w", path, f.Name(), err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("checkpoint %s: closing %s: %w", path, f.Name(), err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return nil

@@ -34,9 +34,10 @@
 //
 // # Safety
 //
-// [Save] writes to a temporary file in the destination's directory, syncs
-// it and renames it over the destination, so a crash during a save leaves
-// the previous checkpoint intact. [Load] reads the file twice: first to
+// [Save] writes to the destination's name plus ".part", syncs it, renames
+// it over the destination and syncs the directory, as every file leaky
+// writes is written, so a crash during a save leaves the previous
+// checkpoint intact. [Load] reads the file twice: first to
 // verify the checksum and check every name, type and length against the
 // network, then to copy the values, so a bad file leaves the network
 // untouched. No input makes the reader panic; FuzzDecode checks that.
