@@ -6,17 +6,18 @@
 package figure
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"leaky/internal/atomicfile"
 )
 
 // Data is what the figure shows.
@@ -117,33 +118,17 @@ func Draw(path string, d Data) error {
 	return writePNG(path, img)
 }
 
-// writePNG writes to a temporary name and renames, so a reader never sees
-// half a figure.
+// writePNG writes the figure through atomicfile, so a reader never sees
+// half a figure. The messages atomicfile gives name the file.
 func writePNG(path string, img *vgimg.Canvas) error {
-	tmp := path + ".part"
-	f, err := os.Create(tmp)
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("cannot create figure %s: %w", tmp, unwrap(err))
-	}
-	_, werr := vgimg.PngCanvas{Canvas: img}.WriteTo(f)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing figure %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing figure %s: %w", path, err)
+		return fmt.Errorf("figure: %w", err)
 	}
 	return nil
-}
-
-func unwrap(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func newPanel(ylabel string, tEnd float64) *plot.Plot {

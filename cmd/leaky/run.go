@@ -16,6 +16,7 @@ import (
 
 	"leaky/engine"
 	"leaky/figure"
+	"leaky/internal/atomicfile"
 	"leaky/kernels"
 	"leaky/npy"
 )
@@ -604,20 +605,11 @@ func (o *outputs) names() []string {
 	return n
 }
 
-// writeJSON writes v indented to path through a temporary name.
+// writeJSON writes v indented to path through atomicfile.
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return err
-	}
-	tmp := path + ".part"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
