@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"leaky/bench/suite"
+	"leaky/internal/atomicfile"
 )
 
 func main() {
@@ -81,7 +82,7 @@ func run(args []string, stderr io.Writer) error {
 		writeOpenBLASTarget(&doc, &res, gf)
 	}
 	peerRatios(&doc, peerFiles(*peers))
-	return os.WriteFile(*out, doc.Bytes(), 0o644)
+	return atomicfile.WriteFile(*out, doc.Bytes(), 0o644)
 }
 
 // cpuLine returns go test's "cpu:" line from the raw output, or "".

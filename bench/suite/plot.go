@@ -3,6 +3,7 @@ package suite
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"leaky/internal/atomicfile"
 )
 
 // KernelNames lists the kernels in suite order.
@@ -202,8 +205,12 @@ func WriteKernelPlots(r *Result, dir string) ([]string, error) {
 			continue
 		}
 		name := strings.ToLower(k) + ".png"
-		if err := p.Save(7*vg.Inch, 4.5*vg.Inch, filepath.Join(dir, name)); err != nil {
-			return nil, fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+		img, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, "png")
+		if err != nil {
+			return nil, fmt.Errorf("draw %s: %w", filepath.Join(dir, name), err)
+		}
+		if err := writeTo(filepath.Join(dir, name), img); err != nil {
+			return nil, err
 		}
 		names = append(names, name)
 	}
@@ -214,13 +221,14 @@ func savePNG(img *vgimg.Canvas, path string) error {
 	if !strings.EqualFold(filepath.Ext(path), ".png") {
 		return fmt.Errorf("plot file %q: only .png is supported", path)
 	}
-	f, err := os.Create(path)
-	if err != nil {
+	return writeTo(path, vgimg.PngCanvas{Canvas: img})
+}
+
+// writeTo writes a chart through atomicfile, so that a reader (a browser
+// showing BENCHMARKS.md, a script) never finds half a PNG.
+func writeTo(path string, img io.WriterTo) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := img.WriteTo(w)
 		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
+	})
 }
