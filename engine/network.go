@@ -215,6 +215,18 @@ func (n *Network[T]) Threads() int {
 	return n.threads
 }
 
+// PopulationThreads returns, for each population in stepping order, the
+// number of threads that step it: at most Threads, fewer for a population
+// too small to share (see the package documentation).
+func (n *Network[T]) PopulationThreads() []int {
+	n.prepare()
+	out := make([]int, len(n.phases))
+	for i, ph := range n.phases {
+		out[i] = ph.workers
+	}
+	return out
+}
+
 // Close stops the network's worker threads; a later step starts them again.
 func (n *Network[T]) Close() {
 	if n.pool != nil {
@@ -270,7 +282,9 @@ func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 	n.pool.run(ph, ph.workers)
 }
 
-// Step runs one step of the schedule:
+// Step runs one step of the schedule below. A recorder's error stops it
+// where it occurs and is returned; the network is then part-way through
+// step t and continues correctly only from a restored state.
 //
 //  1. every source emits x[t];
 //  2. for each population in order: Iin is cleared and every projection into
@@ -314,7 +328,9 @@ func (n *Network[T]) Step() error {
 		if len(ph.recs) > 0 {
 			n.runPhase(ph, phaseInput)
 			for _, r := range ph.recs {
-				r.RecordState(t)
+				if err := r.RecordState(t); err != nil {
+					return err
+				}
 			}
 			n.runPhase(ph, phaseUpdate)
 		} else {
@@ -326,7 +342,9 @@ func (n *Network[T]) Step() error {
 		}
 		p.finishStep(t, count)
 		for _, r := range ph.recs {
-			r.RecordSpikes(t)
+			if err := r.RecordSpikes(t); err != nil {
+				return err
+			}
 		}
 	}
 	n.step++

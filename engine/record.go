@@ -12,11 +12,12 @@ type Recorder[T Float] interface {
 	// recorder can allocate up front.
 	Reserve(total int) error
 	// RecordState is called in phase 3 of step t, when V, I and Iin hold
-	// V[t], I[t] and Iin[t].
-	RecordState(t int)
+	// V[t], I[t] and Iin[t]. An error stops the run at step t: Step and Run
+	// return it.
+	RecordState(t int) error
 	// RecordSpikes is called after phase 4 of step t, when the population's
-	// bitmask holds s[t].
-	RecordSpikes(t int)
+	// bitmask holds s[t]. An error stops the run as for RecordState.
+	RecordSpikes(t int) error
 }
 
 // Var names a recordable state variable.
@@ -109,7 +110,7 @@ func (r *Trace[T]) Reserve(total int) error {
 }
 
 // RecordState appends the variable's values at step t.
-func (r *Trace[T]) RecordState(t int) {
+func (r *Trace[T]) RecordState(t int) error {
 	p := r.Pop
 	x := p.State(r.Var)
 	for b := 0; b < p.Batch; b++ {
@@ -123,10 +124,11 @@ func (r *Trace[T]) RecordState(t int) {
 		}
 	}
 	r.Steps++
+	return nil
 }
 
 // RecordSpikes does nothing: a trace records state.
-func (r *Trace[T]) RecordSpikes(int) {}
+func (r *Trace[T]) RecordSpikes(int) error { return nil }
 
 // SpikeRecorder records every spike of a population as a (step, trial,
 // neuron) triple, in time order, then trial, then neuron.
@@ -159,10 +161,10 @@ func (r *SpikeRecorder[T]) Reserve(total int) error {
 }
 
 // RecordState does nothing: spikes are read after the update.
-func (r *SpikeRecorder[T]) RecordState(int) {}
+func (r *SpikeRecorder[T]) RecordState(int) error { return nil }
 
 // RecordSpikes appends the spikes of step t.
-func (r *SpikeRecorder[T]) RecordSpikes(t int) {
+func (r *SpikeRecorder[T]) RecordSpikes(t int) error {
 	p := r.Pop
 	var count int64
 	for b := 0; b < p.Batch; b++ {
@@ -172,4 +174,5 @@ func (r *SpikeRecorder[T]) RecordSpikes(t int) {
 		count += int64(len(p.events[b]))
 	}
 	r.PerStep = append(r.PerStep, count)
+	return nil
 }

@@ -212,6 +212,18 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 // SourceName returns the source's name.
 func (a *Array[T]) SourceName() string { return a.Name }
 
+// SpikesBefore counts the ones in steps 0 … t−1 of every trial: the spikes
+// a binary array has emitted once t steps have run.
+func (a *Array[T]) SpikesBefore(t int) int64 {
+	var n int64
+	for _, v := range a.X[:min(max(t, 0), a.Steps)*a.Batch*a.N] {
+		if v == 1 {
+			n++
+		}
+	}
+	return n
+}
+
 // Size is the number of inputs per trial.
 func (a *Array[T]) Size() int { return a.N }
 

@@ -6,12 +6,8 @@ import "fmt"
 // values to Sink as soon as they are read instead of keeping them, so a run
 // of any length records in memory of one step. Sink receives Batch ×
 // width values, trial-major, for steps in order; it typically appends them
-// to a file. The slice is reused: Sink must copy what it keeps.
-//
-// A recorder cannot stop the step it is called from, so the first error
-// from Sink is kept, later steps are not passed on, and Err reports it;
-// callers check Err between steps (the CLI does in its progress callback)
-// and after the run.
+// to a file. The slice is reused: Sink must copy what it keeps. An error
+// from Sink stops the run at that step.
 type StreamTrace[T Float] struct {
 	// Pop is the population observed, Var the variable.
 	Pop *Population[T]
@@ -24,7 +20,6 @@ type StreamTrace[T Float] struct {
 	Steps int
 
 	row []T
-	err error
 }
 
 // NewStreamTrace streams v of the given neurons of pop (nil: all) to sink.
@@ -55,16 +50,10 @@ func (r *StreamTrace[T]) Width() int {
 }
 
 // Reserve does nothing: a stream needs only its one-step row.
-func (r *StreamTrace[T]) Reserve(int) error { return r.err }
-
-// Err is the first error returned by Sink.
-func (r *StreamTrace[T]) Err() error { return r.err }
+func (r *StreamTrace[T]) Reserve(int) error { return nil }
 
 // RecordState passes the variable's values at step t to Sink.
-func (r *StreamTrace[T]) RecordState(t int) {
-	if r.err != nil {
-		return
-	}
+func (r *StreamTrace[T]) RecordState(t int) error {
 	p := r.Pop
 	x := p.State(r.Var)
 	row := r.row[:0]
@@ -80,20 +69,20 @@ func (r *StreamTrace[T]) RecordState(t int) {
 	}
 	r.row = row
 	if err := r.Sink(row); err != nil {
-		r.err = fmt.Errorf("recording %s of %q at step %d: %w", r.Var, p.Name, t, err)
-		return
+		return fmt.Errorf("recording %s of %q at step %d: %w", r.Var, p.Name, t, err)
 	}
 	r.Steps++
+	return nil
 }
 
 // RecordSpikes does nothing: a trace records state.
-func (r *StreamTrace[T]) RecordSpikes(int) {}
+func (r *StreamTrace[T]) RecordSpikes(int) error { return nil }
 
 // StreamSpikes records every spike of a population as (step, trial,
 // neuron) triples, like SpikeRecorder, but passes them to Sink in blocks of
 // at most Block triples, so memory stays bounded however many spikes a run
-// makes. Call Flush after the run to pass on the last partial block. Errors
-// are kept as for StreamTrace.
+// makes. Call Flush after the run to pass on the last partial block. An
+// error from Sink stops the run at that step.
 type StreamSpikes[T Float] struct {
 	// Pop is the population observed.
 	Pop *Population[T]
@@ -106,7 +95,6 @@ type StreamSpikes[T Float] struct {
 	Count int64
 
 	buf []int64
-	err error
 }
 
 // DefaultSpikeBlock is the number of spikes StreamSpikes buffers: 1.5 MiB.
@@ -128,39 +116,37 @@ func NewStreamSpikes[T Float](pop *Population[T], block int, sink func([]int64) 
 func (r *StreamSpikes[T]) Population() *Population[T] { return r.Pop }
 
 // Reserve does nothing: the buffer was sized at creation.
-func (r *StreamSpikes[T]) Reserve(int) error { return r.err }
+func (r *StreamSpikes[T]) Reserve(int) error { return nil }
 
 // RecordState does nothing: spikes are read after the update.
-func (r *StreamSpikes[T]) RecordState(int) {}
-
-// Err is the first error returned by Sink.
-func (r *StreamSpikes[T]) Err() error { return r.err }
+func (r *StreamSpikes[T]) RecordState(int) error { return nil }
 
 // RecordSpikes buffers the spikes of step t, passing full blocks to Sink.
-func (r *StreamSpikes[T]) RecordSpikes(t int) {
+func (r *StreamSpikes[T]) RecordSpikes(t int) error {
 	p := r.Pop
 	for b := 0; b < p.Batch; b++ {
 		for _, i := range p.events[b] {
 			if len(r.buf) == cap(r.buf) {
-				r.flush()
+				if err := r.Flush(); err != nil {
+					return fmt.Errorf("at step %d: %w", t, err)
+				}
 			}
 			r.buf = append(r.buf, int64(t), int64(b), int64(i))
 			r.Count++
 		}
 	}
+	return nil
 }
 
-func (r *StreamSpikes[T]) flush() {
-	if r.err == nil && len(r.buf) > 0 {
-		if err := r.Sink(r.buf); err != nil {
-			r.err = fmt.Errorf("recording spikes of %q: %w", r.Pop.Name, err)
-		}
-	}
-	r.buf = r.buf[:0]
-}
-
-// Flush passes any buffered spikes to Sink and returns the first error.
+// Flush passes any buffered spikes to Sink.
 func (r *StreamSpikes[T]) Flush() error {
-	r.flush()
-	return r.err
+	if len(r.buf) == 0 {
+		return nil
+	}
+	err := r.Sink(r.buf)
+	r.buf = r.buf[:0]
+	if err != nil {
+		return fmt.Errorf("recording spikes of %q: %w", r.Pop.Name, err)
+	}
+	return nil
 }

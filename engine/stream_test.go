@@ -86,7 +86,9 @@ func TestStreamMatchesInMemory(t *testing.T) {
 	}
 }
 
-func TestStreamKeepsSinkError(t *testing.T) {
+// TestStreamSinkErrorStopsRun checks that a sink's error stops Run at the
+// step it occurs in, with the error, instead of being kept for polling.
+func TestStreamSinkErrorStopsRun(t *testing.T) {
 	cfg := engine.DefaultFeedForward()
 	ff, err := engine.NewFeedForward[float64](cfg, nil, nil)
 	if err != nil {
@@ -105,11 +107,9 @@ func TestStreamKeepsSinkError(t *testing.T) {
 		t.Fatal(err)
 	}
 	ff.Net.AddRecorder(st)
-	if err := ff.Net.Run(context.Background(), 10, nil); err != nil {
-		t.Fatal(err)
-	}
-	if !errors.Is(st.Err(), disk) || !strings.Contains(st.Err().Error(), "step 2") || calls != 3 || st.Steps != 2 {
-		t.Fatalf("err %v after %d calls, %d steps", st.Err(), calls, st.Steps)
+	err = ff.Net.Run(context.Background(), 10, nil)
+	if !errors.Is(err, disk) || !strings.Contains(err.Error(), "step 2") || calls != 3 || st.Steps != 2 || ff.Net.StepIndex() != 2 {
+		t.Fatalf("err %v after %d calls, %d steps recorded, network at step %d", err, calls, st.Steps, ff.Net.StepIndex())
 	}
 	if _, err := engine.NewStreamTrace(ff.Pop, engine.VarV, []int{1}, func([]float64) error { return nil }); err == nil {
 		t.Fatal("neuron 1 of a 1-neuron population accepted")

@@ -1,8 +1,8 @@
-// Package figure draws the figure leaky run writes: the seed notebook's
-// three panels for one neuron (membrane potential with spikes drawn at 5θ,
-// synaptic current, input current, against time in seconds) and, for
-// populations of more than one neuron, a spike raster and the population
-// rate, stacked in one PNG with gonum.org/v1/plot.
+// Package figure draws the figure leaky run writes: a stack of panels on
+// one time axis — traces, spike rasters, population rates — in one PNG,
+// with gonum.org/v1/plot. Which panels a run shows (the seed notebook's
+// three for one neuron, or every recorded population's) is the driver's
+// choice; this package only draws them.
 package figure
 
 import (
@@ -20,30 +20,51 @@ import (
 	"leaky/internal/atomicfile"
 )
 
-// Data is what the figure shows.
-type Data struct {
+// Figure is a stack of panels sharing one time axis, from 0 to Steps·Dt
+// seconds, drawn 7 inches wide.
+type Figure struct {
+	// Title heads the first panel.
+	Title string
 	// Dt is the time step in seconds; step t is drawn at t·Dt.
 	Dt float64
-	// Threshold is θ; V above it is drawn at 5θ, as the seed notebook does,
-	// so spikes stand out.
-	Threshold float64
-	// Neuron and Trial identify the neuron whose traces are shown.
-	Neuron, Trial int
-	// V, Isyn and Iinp are that neuron's values at the start of each step.
-	V, Isyn, Iinp []float64
-	// N and Batch are the population's size; the raster and rate panels
-	// are drawn when N > 1.
-	N, Batch int
-	// SpikeSteps and SpikeNeurons list the spikes shown in the raster (of
-	// trial Trial, typically only the first few hundred neurons).
-	SpikeSteps, SpikeNeurons []int
-	// RasterNeurons is the number of neurons the raster covers.
-	RasterNeurons int
-	// Counts is the number of spikes of the whole population (all trials)
-	// at each step, for the rate panel.
+	// Steps is the length of the time axis in steps.
+	Steps int
+	// RowHeight is each panel's height in inches, DPI the resolution.
+	RowHeight float64
+	DPI       int
+	// Panels are drawn top to bottom.
+	Panels []Panel
+}
+
+// Panel is one row of a figure: traces, a spike raster or a population
+// rate, with a y-axis label.
+type Panel struct {
+	Label string
+	// Traces are lines, one value per step. A single unlabelled trace is
+	// drawn in black; with Legend set, up to four traces are told apart by
+	// colour, labelled, and given headroom for the legend.
+	Traces [][]float64
+	Legend []string
+	// Raster, when set, makes this a spike raster.
+	Raster *Raster
+	// Rate, when set, makes this a population-rate panel.
+	Rate *Rate
+}
+
+// Raster lists spikes as (step, neuron) points of the first Neurons
+// neurons.
+type Raster struct {
+	Steps, Neurons []int
+	// Rows is the number of neurons the raster covers.
+	Rows int
+}
+
+// Rate is a population's spike count at each step (all trials), drawn as
+// a rate in Hz over bins of 10 ms.
+type Rate struct {
 	Counts []int64
-	// Title heads the figure.
-	Title string
+	// Neurons is the population's size times its trials.
+	Neurons int
 }
 
 // maxPoints bounds the points of a drawn line: more than a few per pixel
@@ -51,67 +72,49 @@ type Data struct {
 const maxPoints = 4000
 
 // Draw writes the figure to path as a PNG.
-func Draw(path string, d Data) error {
-	if len(d.V) == 0 || len(d.V) != len(d.Isyn) || len(d.V) != len(d.Iinp) {
-		return fmt.Errorf("figure %s: traces of %d, %d and %d steps; want equal and non-empty", path, len(d.V), len(d.Isyn), len(d.Iinp))
+func Draw(path string, f Figure) error {
+	if !(f.Dt > 0) || f.Steps < 1 {
+		return fmt.Errorf("figure %s: dt %v and steps %d must be positive", path, f.Dt, f.Steps)
 	}
-	if !(d.Dt > 0) {
-		return fmt.Errorf("figure %s: dt %v must be positive", path, d.Dt)
+	if len(f.Panels) == 0 {
+		return fmt.Errorf("figure %s: nothing was recorded to draw (record spikes or v of a population)", path)
 	}
-	steps := len(d.V)
-	tEnd := float64(steps) * d.Dt
-
-	vm := make([]float64, steps)
-	for i, v := range d.V {
-		// As the notebook's Vm[Vm > θ] = 5θ: a spike is drawn as a spike.
-		if v > d.Threshold {
-			v = 5 * d.Threshold
+	if !(f.RowHeight > 0) || f.DPI < 1 {
+		return fmt.Errorf("figure %s: row height %v and dpi %d must be positive", path, f.RowHeight, f.DPI)
+	}
+	tEnd := float64(f.Steps) * f.Dt
+	rows := make([]*plot.Plot, len(f.Panels))
+	for i, pn := range f.Panels {
+		var p *plot.Plot
+		var err error
+		switch {
+		case pn.Raster != nil:
+			p, err = rasterPanel(pn.Label, *pn.Raster, f.Dt, tEnd)
+		case pn.Rate != nil:
+			p, err = ratePanel(pn.Label, *pn.Rate, f.Dt, tEnd)
+		default:
+			p, err = tracePanel(pn, f.Dt, tEnd)
 		}
-		vm[i] = v
-	}
-	var rows []*plot.Plot
-	for k, tr := range []struct {
-		label string
-		y     []float64
-	}{{"Vm", vm}, {"I_syn", d.Isyn}, {"I_inp", d.Iinp}} {
-		p, err := linePanel(tr.label, tr.y, d.Dt, tEnd)
 		if err != nil {
 			return fmt.Errorf("figure %s: %w", path, err)
 		}
-		if k == 0 {
-			p.Title.Text = d.Title
-			if p.Title.Text == "" {
-				p.Title.Text = fmt.Sprintf("neuron %d, trial %d", d.Neuron, d.Trial)
-			}
-		}
-		rows = append(rows, p)
+		rows[i] = p
 	}
-	if d.N > 1 {
-		r, err := rasterPanel(d, tEnd)
-		if err != nil {
-			return fmt.Errorf("figure %s: %w", path, err)
-		}
-		rate, err := ratePanel(d, tEnd)
-		if err != nil {
-			return fmt.Errorf("figure %s: %w", path, err)
-		}
-		rows = append(rows, r, rate)
-	}
+	rows[0].Title.Text = f.Title
 	for _, p := range rows[:len(rows)-1] {
 		p.X.Tick.Label.Color = color.Transparent
 	}
 	rows[len(rows)-1].X.Label.Text = "Time (s)"
 
 	width := 7 * vg.Inch
-	height := vg.Length(len(rows)) * 1.6 * vg.Inch
-	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110))
-	dc := draw.New(img)
+	height := vg.Length(len(rows)) * vg.Length(f.RowHeight) * vg.Inch
+	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(f.DPI))
 	grid := make([][]*plot.Plot, len(rows))
 	for i, p := range rows {
 		grid[i] = []*plot.Plot{p}
 	}
 	tiles := draw.Tiles{Rows: len(rows), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(10), PadY: vg.Points(6)}
-	canvases := plot.Align(grid, tiles, dc)
+	canvases := plot.Align(grid, tiles, draw.New(img))
 	for i, p := range rows {
 		p.Draw(canvases[i][0])
 	}
@@ -144,20 +147,52 @@ func newPanel(ylabel string, tEnd float64) *plot.Plot {
 	return p
 }
 
-func linePanel(ylabel string, y []float64, dt, tEnd float64) (*plot.Plot, error) {
-	p := newPanel(ylabel, tEnd)
-	xy := envelope(y, dt, maxPoints)
-	// The rasteriser's cost grows with the square of a path's length, so a
-	// long trace is stroked as short pieces that share their end points.
-	for lo := 0; lo < len(xy); lo += pieceLen {
-		hi := min(lo+pieceLen+1, len(xy))
-		line, err := plotter.NewLine(xy[lo:hi])
-		if err != nil {
-			return nil, fmt.Errorf("%s panel: %w", ylabel, err)
+// traceColors tell up to four overlaid, labelled traces apart.
+var traceColors = []color.Color{color.Black, color.RGBA{R: 200, A: 255}, color.RGBA{B: 200, A: 255}, color.RGBA{G: 140, A: 255}}
+
+func tracePanel(pn Panel, dt, tEnd float64) (*plot.Plot, error) {
+	p := newPanel(pn.Label, tEnd)
+	traces := pn.Traces
+	if pn.Legend != nil {
+		traces = traces[:min(len(traces), len(traceColors))]
+	}
+	for k, y := range traces {
+		xy := envelope(y, dt, maxPoints)
+		// The rasteriser's cost grows with the square of a path's length,
+		// so a long trace is stroked as short pieces that share their end
+		// points.
+		for lo := 0; lo < len(xy); lo += pieceLen {
+			line, err := plotter.NewLine(xy[lo:min(lo+pieceLen+1, len(xy))])
+			if err != nil {
+				return nil, fmt.Errorf("%s panel: %w", pn.Label, err)
+			}
+			line.Color = color.Black
+			if pn.Legend != nil {
+				line.Color = traceColors[k]
+			}
+			line.Width = vg.Points(1)
+			p.Add(line)
+			if lo == 0 && k < len(pn.Legend) {
+				p.Legend.Add(pn.Legend[k], line)
+			}
 		}
-		line.Color = color.Black
-		line.Width = vg.Points(1)
-		p.Add(line)
+	}
+	if pn.Legend == nil {
+		return p, nil
+	}
+	p.Legend.Top = true
+	// Headroom above the traces for the legend, which would otherwise sit
+	// on them.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, y := range traces {
+		for _, v := range y {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+	}
+	if lo < hi {
+		p.Y.Min, p.Y.Max = lo, hi+1.3*(hi-lo)
 	}
 	return p, nil
 }
@@ -189,31 +224,24 @@ func envelope(y []float64, dt float64, limit int) plotter.XYs {
 				imax = i
 			}
 		}
-		a, b := min(imin, imax), max2(imin, imax)
+		a, b := min(imin, imax), max(imin, imax)
 		xy = append(xy, plotter.XY{X: float64(a) * dt, Y: y[a]}, plotter.XY{X: float64(b) * dt, Y: y[b]})
 	}
 	return xy
 }
 
-func max2(a, b int) int {
-	if a > b {
-		return a
+func rasterPanel(label string, r Raster, dt, tEnd float64) (*plot.Plot, error) {
+	p := newPanel(label, tEnd)
+	p.Y.Min, p.Y.Max = -0.5, float64(max(r.Rows, 1))-0.5
+	if len(r.Steps) != len(r.Neurons) {
+		return nil, fmt.Errorf("raster: %d spike steps but %d neurons", len(r.Steps), len(r.Neurons))
 	}
-	return b
-}
-
-func rasterPanel(d Data, tEnd float64) (*plot.Plot, error) {
-	p := newPanel("neuron", tEnd)
-	p.Y.Min, p.Y.Max = -0.5, float64(max2(d.RasterNeurons, 1))-0.5
-	if len(d.SpikeSteps) != len(d.SpikeNeurons) {
-		return nil, fmt.Errorf("raster: %d spike steps but %d neurons", len(d.SpikeSteps), len(d.SpikeNeurons))
-	}
-	if len(d.SpikeSteps) == 0 {
+	if len(r.Steps) == 0 {
 		return p, nil
 	}
-	xy := make(plotter.XYs, len(d.SpikeSteps))
+	xy := make(plotter.XYs, len(r.Steps))
 	for i := range xy {
-		xy[i] = plotter.XY{X: float64(d.SpikeSteps[i]) * d.Dt, Y: float64(d.SpikeNeurons[i])}
+		xy[i] = plotter.XY{X: float64(r.Steps[i]) * dt, Y: float64(r.Neurons[i])}
 	}
 	sc, err := plotter.NewScatter(xy)
 	if err != nil {
@@ -230,25 +258,25 @@ func rasterPanel(d Data, tEnd float64) (*plot.Plot, error) {
 // short for ten of them.
 const rateBin = 10e-3
 
-func ratePanel(d Data, tEnd float64) (*plot.Plot, error) {
-	p := newPanel("rate (Hz)", tEnd)
-	steps := len(d.Counts)
+func ratePanel(label string, r Rate, dt, tEnd float64) (*plot.Plot, error) {
+	p := newPanel(label, tEnd)
+	steps := len(r.Counts)
 	if steps == 0 {
 		return p, nil
 	}
-	per := int(math.Round(rateBin / d.Dt))
-	per = min(max2(per, 1), max2(steps/10, 1))
-	neurons := float64(d.N * max2(d.Batch, 1))
+	per := int(math.Round(rateBin / dt))
+	per = min(max(per, 1), max(steps/10, 1))
+	neurons := float64(max(r.Neurons, 1))
 	var xy plotter.XYs
 	for lo := 0; lo < steps; lo += per {
 		hi := min(lo+per, steps)
 		var c int64
-		for _, n := range d.Counts[lo:hi] {
+		for _, n := range r.Counts[lo:hi] {
 			c += n
 		}
-		rate := float64(c) / (float64(hi-lo) * d.Dt * neurons)
+		rate := float64(c) / (float64(hi-lo) * dt * neurons)
 		// A step line: the bin's rate holds over its whole width.
-		xy = append(xy, plotter.XY{X: float64(lo) * d.Dt, Y: rate}, plotter.XY{X: float64(hi) * d.Dt, Y: rate})
+		xy = append(xy, plotter.XY{X: float64(lo) * dt, Y: rate}, plotter.XY{X: float64(hi) * dt, Y: rate})
 	}
 	line, err := plotter.NewLine(xy)
 	if err != nil {

@@ -11,19 +11,26 @@ import (
 func TestDrawWritesPNG(t *testing.T) {
 	dir := t.TempDir()
 	steps := 9000 // more than maxPoints, so the envelope is used
-	d := Data{Dt: 0.5e-3, Threshold: 1, V: make([]float64, steps), Isyn: make([]float64, steps), Iinp: make([]float64, steps), N: 50, Batch: 1, RasterNeurons: 50, Counts: make([]int64, steps)}
-	for i := range d.V {
-		d.V[i] = float64(i%100) / 80
-		d.Isyn[i] = float64(i%37) / 37
-		d.Iinp[i] = float64(i % 3)
+	v, isyn, iinp := make([]float64, steps), make([]float64, steps), make([]float64, steps)
+	raster := Raster{Rows: 50}
+	counts := make([]int64, steps)
+	for i := range v {
+		v[i] = float64(i%100) / 80
+		isyn[i] = float64(i%37) / 37
+		iinp[i] = float64(i % 3)
 		if i%100 == 90 {
-			d.SpikeSteps = append(d.SpikeSteps, i)
-			d.SpikeNeurons = append(d.SpikeNeurons, (i/100)%50)
-			d.Counts[i] = 1
+			raster.Steps = append(raster.Steps, i)
+			raster.Neurons = append(raster.Neurons, (i/100)%50)
+			counts[i] = 1
 		}
 	}
 	for _, n := range []int{1, 50} {
-		d.N = n
+		d := Figure{Title: "neuron 0", Dt: 0.5e-3, Steps: steps, RowHeight: 1.6, DPI: 110, Panels: []Panel{
+			{Label: "Vm", Traces: [][]float64{v}}, {Label: "I_syn", Traces: [][]float64{isyn}}, {Label: "I_inp", Traces: [][]float64{iinp}},
+		}}
+		if n > 1 {
+			d.Panels = append(d.Panels, Panel{Label: "neuron", Raster: &raster}, Panel{Label: "rate (Hz)", Rate: &Rate{Counts: counts, Neurons: n}})
+		}
 		path := filepath.Join(dir, "f.png")
 		if err := Draw(path, d); err != nil {
 			t.Fatal(err)
@@ -84,11 +91,20 @@ func TestEnvelopeKeepsPeaks(t *testing.T) {
 }
 
 func TestDrawRefusesBadData(t *testing.T) {
-	err := Draw(filepath.Join(t.TempDir(), "f.png"), Data{Dt: 1, V: []float64{1, 2}, Isyn: []float64{1}, Iinp: []float64{1, 2}})
-	if err == nil || !strings.Contains(err.Error(), "2, 1 and 2 steps") {
-		t.Fatalf("got %v", err)
+	one := []Panel{{Label: "V", Traces: [][]float64{{1}}}}
+	for _, c := range []struct {
+		f    Figure
+		says string
+	}{
+		{Figure{Dt: 0, Steps: 1, RowHeight: 1, DPI: 100, Panels: one}, "dt 0 and steps 1 must be positive"},
+		{Figure{Dt: 1, Steps: 1, RowHeight: 1, DPI: 100}, "nothing was recorded"},
+		{Figure{Dt: 1, Steps: 2, RowHeight: 1, DPI: 100, Panels: []Panel{{Label: "r", Raster: &Raster{Steps: []int{1}}}}}, "1 spike steps but 0 neurons"},
+	} {
+		if err := Draw(filepath.Join(t.TempDir(), "f.png"), c.f); err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("got %v, want %q", err, c.says)
+		}
 	}
-	err = Draw(filepath.Join(t.TempDir(), "missing", "f.png"), Data{Dt: 1, V: []float64{1}, Isyn: []float64{1}, Iinp: []float64{1}})
+	err := Draw(filepath.Join(t.TempDir(), "missing", "f.png"), Figure{Dt: 1, Steps: 1, RowHeight: 1, DPI: 100, Panels: one})
 	if err == nil || !strings.Contains(err.Error(), "f.png.part") {
 		t.Fatalf("got %v", err)
 	}

@@ -2,6 +2,7 @@ package netfile
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"leaky/engine"
@@ -109,8 +110,10 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 	return n, nil
 }
 
+// errorf reports a problem found while building, at the key path its
+// message starts with.
 func (f *File) errorf(format string, args ...any) error {
-	return fmt.Errorf("%s: "+format, append([]any{f.Path}, args...)...)
+	return keyed(f.Path, fmt.Errorf(format, args...))
 }
 
 // resolve makes a .npy path in the file relative to the file's directory.
@@ -161,6 +164,9 @@ func arraySource[T engine.Float](f *File, i, batch int) (engine.Source[T], error
 	}
 	return src, nil
 }
+
+// maxElements is the most values one slice may hold here, as in engine.
+const maxElements = 1<<31 - 1
 
 // presynaptic finds a projection's source by name.
 func (n *Net[T]) presynaptic(name string) engine.Presynaptic[T] {
@@ -216,8 +222,23 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 	seed := f.Run.Seed
 	if p.Type == "dense" {
 		rows, cols := pre.Size(), post.N
+		if p.Procedural {
+			if a, ok := pre.(*engine.Array[T]); ok && !a.Binary {
+				return nil, f.errorf("%s.procedural: needs spiking (0/1) input, but source %q is analog", at, p.Source)
+			}
+			pr, err := engine.NewProcedural[T](p.Name, pre, post, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k))
+			if err != nil {
+				return nil, f.errorf("%s: %w", at, err)
+			}
+			return pr, nil
+		}
+		if rows > 0 && cols > maxElements/rows {
+			return nil, f.errorf("%s: %d × %d weights is more than one array can address", at, rows, cols)
+		}
 		w := make([]T, rows*cols)
 		switch {
+		case p.Weight.Notebook:
+			engine.NormalWeights(w, rows, cols, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k))
 		case p.Weight.File != "":
 			a, err := npy.Read(f.resolve(p.Weight.File))
 			if err != nil {
@@ -227,6 +248,9 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 				return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, a.ShapeString(), rows, cols, p.Source, p.Target)
 			}
 			for j, v := range a.Data {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, f.errorf("%s.weight.file: %s: weight [%d, %d] is %v; weights must be finite", at, p.Weight.File, j/cols, j%cols, v)
+				}
 				w[j] = T(sign.Apply(v))
 			}
 		default:
@@ -273,6 +297,9 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 	}
 	w := make([]T, len(wv))
 	for j, v := range wv {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, f.errorf("%s.synapses.weight: %s[%d] is %v; weights must be finite", at, s.Weight, j, v)
+		}
 		w[j] = T(sign.Apply(v))
 	}
 	var delay []int32

@@ -3,6 +3,7 @@ package netfile
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"leaky/engine"
 	"leaky/kernels"
@@ -36,7 +37,7 @@ func (f *File) check() error {
 		r.DType = "float32"
 	case "float32", "float64":
 	default:
-		return fmt.Errorf("run.dtype: must be float32 or float64, got %q", r.DType)
+		return fmt.Errorf("run.dtype: want float32 or float64, got %q", r.DType)
 	}
 	if len(f.Populations) == 0 {
 		return fmt.Errorf("populations: at least one population is needed")
@@ -74,7 +75,7 @@ func (f *File) check() error {
 				return fmt.Errorf("%s.poisson.size: must be at least 1, got %d", at, s.Poisson.Size)
 			}
 			if !(s.Poisson.Rate >= 0) || s.Poisson.Rate*(*r.Dt) > 1 {
-				return fmt.Errorf("%s.poisson.rate: must be between 0 and 1/dt = %v Hz, got %v", at, 1 / *r.Dt, s.Poisson.Rate)
+				return fmt.Errorf("%s.poisson.rate: must be between 0 and 1/dt = %v Hz (an input can spike at most once per step), got %v", at, 1 / *r.Dt, s.Poisson.Rate)
 			}
 		default:
 			if s.Array.File == "" {
@@ -87,6 +88,7 @@ func (f *File) check() error {
 			return err
 		}
 	}
+	files := map[string]string{}
 	recorded := map[string]bool{}
 	for i, rec := range f.Recorders {
 		at := fmt.Sprintf("recorders[%d]", i)
@@ -117,8 +119,54 @@ func (f *File) check() error {
 				return fmt.Errorf("%s.neurons[%d]: neuron %d is outside 0..%d of population %q", at, k, n, f.Populations[pi].Size-1, rec.Population)
 			}
 		}
+		seen := map[int]bool{}
+		for k, n := range rec.Neurons {
+			if seen[n] {
+				return fmt.Errorf("%s.neurons[%d]: neuron %d is listed twice", at, k, n)
+			}
+			seen[n] = true
+		}
+		for k, v := range rec.Vars {
+			name := outputName(rec.File, v, rec.Population)
+			if strings.ContainsAny(name, `/\`) || !strings.HasSuffix(name, ".npy") || name == ".npy" {
+				return fmt.Errorf("%s.file: %q gives %q for %s; want a file name ending in .npy, without directories", at, rec.File, name, v)
+			}
+			key := rec.Population + "/" + v
+			if prev, ok := files[name]; ok && prev != key {
+				return fmt.Errorf("%s.vars[%d]: %s of %q would be written to %s, which already holds %s (use {var} and {population} in file)", at, k, v, rec.Population, name, prev)
+			}
+			files[name] = key
+		}
+	}
+	if fig := f.Figure; fig != nil {
+		if fig.Population == "" {
+			fig.Population = f.Populations[0].Name
+		}
+		pi := f.population(fig.Population)
+		if pi < 0 {
+			return fmt.Errorf("figure.population: no population named %q", fig.Population)
+		}
+		if fig.Neuron == nil {
+			return fmt.Errorf("figure.neuron: missing (the neuron of trial 0 whose V, I_syn and I_inp are drawn)")
+		}
+		if n := *fig.Neuron; n < 0 || n >= f.Populations[pi].Size {
+			return fmt.Errorf("figure.neuron: neuron %d is outside 0..%d of population %q", n, f.Populations[pi].Size-1, fig.Population)
+		}
 	}
 	return nil
+}
+
+// DefaultOutput is the default file name of a recording: {var} and
+// {population} are replaced by the variable and population names.
+const DefaultOutput = "{var}_{population}.npy"
+
+// outputName is the file a recorder with file template tmpl writes v of
+// population pop to.
+func outputName(tmpl, v, pop string) string {
+	if tmpl == "" {
+		tmpl = DefaultOutput
+	}
+	return strings.NewReplacer("{var}", v, "{population}", pop).Replace(tmpl)
 }
 
 // varNames maps recorder variable names to engine variables; spikes is −1.
@@ -187,6 +235,15 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 		return np, fmt.Errorf("%s.params.tau_mem: missing (the membrane time constant in seconds)", at)
 	}
 	np.TauMem = *pp.TauMem
+	if !(np.TauMem > 0) || math.IsInf(np.TauMem, 0) {
+		return np, fmt.Errorf("%s.params.tau_mem: must be a positive finite number of seconds, got %v", at, np.TauMem)
+	}
+	if pp.TauSyn != nil && (!(*pp.TauSyn > 0) || math.IsInf(*pp.TauSyn, 0)) {
+		return np, fmt.Errorf("%s.params.tau_syn: must be a positive finite number of seconds, got %v", at, *pp.TauSyn)
+	}
+	if pp.VThreshold != nil && (math.IsNaN(*pp.VThreshold) || math.IsInf(*pp.VThreshold, 0)) {
+		return np, fmt.Errorf("%s.params.v_threshold: must be finite, got %v", at, *pp.VThreshold)
+	}
 	switch {
 	case pp.TauSyn != nil && pp.Receptors != nil:
 		return np, fmt.Errorf("%s.params: give tau_syn (one receptor) or receptors, not both", at)
@@ -292,9 +349,24 @@ func (f *File) checkProjection(i int) error {
 			return fmt.Errorf("%s: p, autapses and synapses apply to sparse projections only", at)
 		}
 		if p.Weight == nil {
-			return fmt.Errorf("%s.weight: missing (a number, a distribution, default or {file: W.npy})", at)
+			return fmt.Errorf("%s.weight: missing (a number, a distribution, default, notebook or {file: W.npy})", at)
+		}
+		if p.Weight.Notebook && p.Sign != "" {
+			return fmt.Errorf("%s.sign: notebook weights are Normal(0, 7(1−β)/√n_in) as drawn; they take no sign", at)
+		}
+		if p.Procedural && !p.Weight.Notebook {
+			return fmt.Errorf("%s.procedural: regenerates the notebook weights from the seed, so it needs weight: notebook", at)
+		}
+		if p.Procedural && (p.Delay != 0 || p.Receptor != "" && p.Receptor != f.receptorNames(ti)[0]) {
+			return fmt.Errorf("%s.procedural: a procedural projection feeds the first receptor without delay", at)
 		}
 	case "sparse":
+		if p.Procedural {
+			return fmt.Errorf("%s.procedural: applies to dense projections only", at)
+		}
+		if p.Weight != nil && p.Weight.Notebook {
+			return fmt.Errorf("%s.weight: notebook weights are for dense projections", at)
+		}
 		if (p.P == nil) == (p.Synapses == nil) {
 			return fmt.Errorf("%s: a sparse projection needs exactly one of p (random) and synapses (explicit)", at)
 		}
@@ -325,7 +397,7 @@ func (f *File) checkProjection(i int) error {
 	default:
 		return fmt.Errorf("%s.type: must be dense or sparse, got %q", at, p.Type)
 	}
-	if p.Weight != nil && p.Weight.File == "" && !p.Weight.Default {
+	if p.Weight != nil && p.Weight.File == "" && !p.Weight.Default && !p.Weight.Notebook {
 		if err := p.Weight.Dist.engine().Validate(); err != nil {
 			return fmt.Errorf("%s.weight: %w", at, err)
 		}

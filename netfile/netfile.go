@@ -32,150 +32,171 @@ type File struct {
 	// Populations, Sources, Projections and Recorders are the network's
 	// parts, in the order they are built and stepped.
 	Populations []Population `yaml:"populations"`
-	Sources     []Source     `yaml:"sources"`
-	Projections []Projection `yaml:"projections"`
-	Recorders   []Recorder   `yaml:"recorders"`
+	Sources     []Source     `yaml:"sources,omitempty"`
+	Projections []Projection `yaml:"projections,omitempty"`
+	Recorders   []Recorder   `yaml:"recorders,omitempty"`
+	// Figure chooses what figure.png shows (default: every recorded
+	// population's raster, rate and V traces).
+	Figure *Figure `yaml:"figure,omitempty"`
+}
+
+// Figure chooses the figure of a run.
+type Figure struct {
+	// Population and Neuron select the seed notebook's figure: the three
+	// panels V (spikes drawn at 5θ), I_syn and I_inp of that neuron in
+	// trial 0, then the population's spike raster and rate when it has more
+	// than one neuron. Population defaults to the first.
+	Population string `yaml:"population,omitempty"`
+	Neuron     *int   `yaml:"neuron,omitempty"`
 }
 
 // Run holds the run settings.
 type Run struct {
 	// Dt is the time step in seconds (required).
-	Dt *float64 `yaml:"dt"`
+	Dt *float64 `yaml:"dt,omitempty"`
 	// Steps is the number of steps to run (required).
-	Steps *int `yaml:"steps"`
+	Steps *int `yaml:"steps,omitempty"`
 	// Batch is the number of independent trials (default 1).
-	Batch *int `yaml:"batch"`
+	Batch *int `yaml:"batch,omitempty"`
 	// Seed keys every random draw (default 0).
-	Seed uint64 `yaml:"seed"`
+	Seed uint64 `yaml:"seed,omitempty"`
 	// DType is float32 (default) or float64.
-	DType string `yaml:"dtype"`
+	DType string `yaml:"dtype,omitempty"`
 }
 
 // Population describes one population.
 type Population struct {
 	// Name identifies it (required, unique among populations and sources).
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Kind is lif (default) or li.
-	Kind string `yaml:"kind"`
+	Kind string `yaml:"kind,omitempty"`
 	// Size is the number of neurons per trial (required).
-	Size int `yaml:"size"`
+	Size int `yaml:"size,omitempty"`
 	// Params are the neuron parameters.
-	Params Params `yaml:"params"`
+	Params Params `yaml:"params,omitempty"`
 	// Init sets the initial state.
-	Init *Init `yaml:"init"`
+	Init *Init `yaml:"init,omitempty"`
 }
 
 // Params are a population's neuron parameters; see engine.NeuronParams for
 // the equations.
 type Params struct {
 	// TauMem is the membrane time constant in seconds (required).
-	TauMem *float64 `yaml:"tau_mem"`
+	TauMem *float64 `yaml:"tau_mem,omitempty"`
 	// TauSyn gives a single receptor, named "syn", its time constant;
 	// Receptors gives several. Exactly one of them is required.
-	TauSyn    *float64   `yaml:"tau_syn"`
-	Receptors []Receptor `yaml:"receptors"`
+	TauSyn    *float64   `yaml:"tau_syn,omitempty"`
+	Receptors []Receptor `yaml:"receptors,omitempty"`
 	// R is the input gain (default 1); InputScale is unit (default: r per
 	// step, the seed's form) or leak (r·(1−β), NIR's r).
-	R          *float64 `yaml:"r"`
-	InputScale string   `yaml:"input_scale"`
+	R          *float64 `yaml:"r,omitempty"`
+	InputScale string   `yaml:"input_scale,omitempty"`
 	// VLeak is the resting potential (default 0).
-	VLeak float64 `yaml:"v_leak"`
+	VLeak float64 `yaml:"v_leak,omitempty"`
 	// VThreshold is θ (default 1).
-	VThreshold *float64 `yaml:"v_threshold"`
+	VThreshold *float64 `yaml:"v_threshold,omitempty"`
 	// Reset is subtract (default: V −= θ − v_reset) or value (V = v_reset).
-	Reset string `yaml:"reset"`
+	Reset string `yaml:"reset,omitempty"`
 	// VReset defaults to θ − 1 for subtract (the seed: subtract 1) and 0
 	// for value.
-	VReset *float64 `yaml:"v_reset"`
+	VReset *float64 `yaml:"v_reset,omitempty"`
 	// Refractory is the absolute refractory period in seconds, a whole
 	// number of steps (default 0).
-	Refractory float64 `yaml:"refractory"`
+	Refractory float64 `yaml:"refractory,omitempty"`
 }
 
 // Receptor is one synaptic input current of a population.
 type Receptor struct {
 	// Name identifies it for projections (required).
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// TauSyn is its time constant in seconds (required).
-	TauSyn *float64 `yaml:"tau_syn"`
+	TauSyn *float64 `yaml:"tau_syn,omitempty"`
 }
 
 // Init sets a population's initial state.
 type Init struct {
 	// V is the distribution of the initial membrane potential.
-	V *Dist `yaml:"v"`
+	V *Dist `yaml:"v,omitempty"`
 }
 
 // Source describes an external input: exactly one of Poisson and Array.
 type Source struct {
 	// Name identifies it (required).
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Poisson is a Poisson spike source.
-	Poisson *Poisson `yaml:"poisson"`
+	Poisson *Poisson `yaml:"poisson,omitempty"`
 	// Array replays a .npy file of shape (steps, batch, size) or (steps,
 	// size) for every trial.
-	Array *ArraySource `yaml:"array"`
+	Array *ArraySource `yaml:"array,omitempty"`
 }
 
 // Poisson describes a Poisson spike source.
 type Poisson struct {
 	// Size is the number of inputs (required); Rate their rate in Hz.
-	Size int     `yaml:"size"`
-	Rate float64 `yaml:"rate"`
+	Size int     `yaml:"size,omitempty"`
+	Rate float64 `yaml:"rate,omitempty"`
 }
 
 // ArraySource names a .npy file of inputs.
 type ArraySource struct {
 	// File is the .npy path (required).
-	File string `yaml:"file"`
+	File string `yaml:"file,omitempty"`
 }
 
 // Projection describes a connection from a source or population to a
 // population.
 type Projection struct {
 	// Name identifies it (default "SOURCE->TARGET").
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Source and Target name its ends (required).
-	Source string `yaml:"source"`
-	Target string `yaml:"target"`
+	Source string `yaml:"source,omitempty"`
+	Target string `yaml:"target,omitempty"`
 	// Type is dense or sparse (required).
-	Type string `yaml:"type"`
+	Type string `yaml:"type,omitempty"`
 	// Receptor names the target receptor (default: the first).
-	Receptor string `yaml:"receptor"`
+	Receptor string `yaml:"receptor,omitempty"`
 	// P is the connection probability of a random sparse projection.
-	P *float64 `yaml:"p"`
+	P *float64 `yaml:"p,omitempty"`
 	// Autapses allows i→i synapses when source and target are the same
 	// population (default true, as in Brian2).
-	Autapses *bool `yaml:"autapses"`
+	Autapses *bool `yaml:"autapses,omitempty"`
 	// Synapses gives a sparse projection's synapses explicitly.
-	Synapses *SynapseFiles `yaml:"synapses"`
+	Synapses *SynapseFiles `yaml:"synapses,omitempty"`
 	// Weight is the weight distribution, "default" (Normal(0,
 	// 7(1−β)/√n_in), the seed's) or a .npy file (dense: n_in × n_out).
-	Weight *Weight `yaml:"weight"`
+	Weight *Weight `yaml:"weight,omitempty"`
 	// Sign is excitatory (|w|), inhibitory (−|w|) or absent (as given).
-	Sign string `yaml:"sign"`
+	Sign string `yaml:"sign,omitempty"`
 	// Delay is the synaptic delay in steps (default 0).
-	Delay int `yaml:"delay"`
+	Delay int `yaml:"delay,omitempty"`
+	// Procedural regenerates a dense projection's notebook weights from
+	// the seed whenever an input spikes instead of storing n_in × n_out of
+	// them: the same bits in O(n_out) memory, for spiking sources only.
+	Procedural bool `yaml:"procedural,omitempty"`
 }
 
 // SynapseFiles names the .npy files of an explicit sparse projection: 1-D
 // arrays of equal length, synapse k connecting Pre[k] to Post[k].
 type SynapseFiles struct {
-	Pre    string `yaml:"pre"`
-	Post   string `yaml:"post"`
-	Weight string `yaml:"weight"`
+	Pre    string `yaml:"pre,omitempty"`
+	Post   string `yaml:"post,omitempty"`
+	Weight string `yaml:"weight,omitempty"`
 	// Delay is optional: per-synapse delays in steps.
-	Delay string `yaml:"delay"`
+	Delay string `yaml:"delay,omitempty"`
 }
 
 // Recorder describes what to record from a population.
 type Recorder struct {
 	// Population names the population (required).
-	Population string `yaml:"population"`
+	Population string `yaml:"population,omitempty"`
 	// Vars lists spikes, v, isyn and iinp (required, at least one).
-	Vars []string `yaml:"vars"`
+	Vars []string `yaml:"vars,omitempty"`
 	// Neurons lists the neurons whose state is recorded (default all).
-	Neurons []int `yaml:"neurons"`
+	Neurons []int `yaml:"neurons,omitempty"`
+	// File names the output files: {var} and {population} are replaced
+	// by the variable and population names (default
+	// "{var}_{population}.npy").
+	File string `yaml:"file,omitempty"`
 }
 
 // Dist is a distribution written as a number (a constant), {uniform: [lo,
@@ -213,12 +234,26 @@ func (d *Dist) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// Weight is a Dist, the word "default" or {file: W.npy}.
+// MarshalYAML writes the distribution in the form UnmarshalYAML reads.
+func (d Dist) MarshalYAML() (any, error) {
+	switch d.Kind {
+	case "uniform", "normal":
+		return map[string][]float64{d.Kind: {d.A, d.B}}, nil
+	}
+	return d.A, nil
+}
+
+// Weight is a Dist, the word "default" or "notebook", or {file: W.npy}.
 type Weight struct {
-	// Dist is set unless Default or File is.
+	// Dist is set unless Default, Notebook or File is.
 	Dist Dist
-	// Default selects the seed's Normal(0, 7(1−β)/√n_in).
+	// Default selects the seed's Normal(0, 7(1−β)/√n_in), drawn row by
+	// row like every other distribution.
 	Default bool
+	// Notebook selects the same distribution drawn by the generator keyed
+	// by row and 64-column block that leaky run's flags use, which a
+	// procedural projection can regenerate on every spike.
+	Notebook bool
 	// File names a .npy file of weights.
 	File string
 }
@@ -229,6 +264,10 @@ func (w *Weight) UnmarshalYAML(n *yaml.Node) error {
 		w.Default = true
 		return nil
 	}
+	if n.Kind == yaml.ScalarNode && n.Value == "notebook" {
+		w.Notebook = true
+		return nil
+	}
 	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "file" {
 		if n.Content[1].Kind != yaml.ScalarNode || n.Content[1].Value == "" {
 			return fmt.Errorf("line %d: file wants a .npy path", n.Content[1].Line)
@@ -237,6 +276,57 @@ func (w *Weight) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	return w.Dist.UnmarshalYAML(n)
+}
+
+// MarshalYAML writes the weight in the form UnmarshalYAML reads.
+func (w Weight) MarshalYAML() (any, error) {
+	switch {
+	case w.Default:
+		return "default", nil
+	case w.Notebook:
+		return "notebook", nil
+	case w.File != "":
+		return map[string]string{"file": w.File}, nil
+	}
+	return w.Dist.MarshalYAML()
+}
+
+// Marshal writes f as YAML that Parse reads back into the same network:
+// every number in its shortest exact form, so a printed description runs
+// bit for bit like the one it was printed from.
+func (f *File) Marshal() ([]byte, error) {
+	var root yaml.Node
+	if err := root.Encode(f); err != nil {
+		return nil, err
+	}
+	flowScalarLists(&root)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&root); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// flowScalarLists writes lists of numbers and words on one line, [a, b],
+// as the examples do.
+func flowScalarLists(n *yaml.Node) {
+	if n.Kind == yaml.SequenceNode {
+		flow := true
+		for _, c := range n.Content {
+			flow = flow && c.Kind == yaml.ScalarNode
+		}
+		if flow {
+			n.Style = yaml.FlowStyle
+		}
+	}
+	for _, c := range n.Content {
+		flowScalarLists(c)
+	}
 }
 
 // Load reads and checks the network file at path.
@@ -270,12 +360,56 @@ func Parse(path string, data []byte) (*File, error) {
 	dec.KnownFields(true)
 	f := &File{Path: path}
 	if err := dec.Decode(f); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: %s", path, explain(err, &root))
+		return nil, keyed(path, errors.New(explain(err, &root)))
 	}
 	if err := f.check(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, keyed(path, err)
 	}
 	return f, nil
+}
+
+// Check fills in defaults and checks a description built in Go rather
+// than parsed (leaky run's flags build one), as Parse does for a file.
+func (f *File) Check() error {
+	if err := f.check(); err != nil {
+		return keyed(f.Path, err)
+	}
+	return nil
+}
+
+// Error is a problem with a network description, at a key path such as
+// projections[2].target, so that a caller that built the description from
+// its own options (leaky run's flags, a Python call) can name the option
+// instead of the key.
+type Error struct {
+	// File is the network file, "" for a description built in Go.
+	File string
+	// Key is the key path of the offending value; Msg says what is wrong.
+	Key, Msg string
+	err      error
+}
+
+func (e *Error) Error() string {
+	if e.File == "" {
+		return e.err.Error()
+	}
+	return e.File + ": " + e.err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.err }
+
+var keyRe = regexp.MustCompile(`^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$`)
+
+// keyed makes err, whose message starts with a key path as every check
+// does, an *Error of file.
+func keyed(file string, err error) error {
+	e := &Error{File: file, err: err}
+	if m := keyRe.FindStringSubmatch(err.Error()); m != nil {
+		e.Key, e.Msg = m[1], m[2]
+	} else {
+		e.Msg = err.Error()
+	}
+	return e
 }
 
 var lineRe = regexp.MustCompile(`line (\d+): (.*)`)

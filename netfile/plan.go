@@ -19,6 +19,8 @@ type Recording struct {
 	Var     engine.Var
 	VarName string
 	Neurons []int
+	// File is the name of its output file (see Recorder.File).
+	File string
 }
 
 // Recordings lists what the file's recorders ask for, in file order, with
@@ -33,11 +35,11 @@ func (f *File) Recordings() []Recording {
 			if v == "spikes" {
 				if !spikes[pi] {
 					spikes[pi] = true
-					out = append(out, Recording{Pop: pi, Spikes: true, VarName: v})
+					out = append(out, Recording{Pop: pi, Spikes: true, VarName: v, File: outputName(rec.File, v, rec.Population)})
 				}
 				continue
 			}
-			out = append(out, Recording{Pop: pi, Var: varNames[v], VarName: v, Neurons: rec.Neurons})
+			out = append(out, Recording{Pop: pi, Var: varNames[v], VarName: v, Neurons: rec.Neurons, File: outputName(rec.File, v, rec.Population)})
 		}
 	}
 	return out
@@ -153,6 +155,8 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		nIn := f.presynapticSize(p.Source)
 		nOut := f.Populations[ti].Size
 		switch {
+		case p.Type == "dense" && p.Procedural:
+			// Regenerated on every spike: no weights are stored.
 		case p.Type == "dense":
 			if err := m.AddWeights(p.Name, elem, nIn, nOut); err != nil {
 				return m, fmt.Errorf("%s: %w", at, err)

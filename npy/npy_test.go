@@ -51,7 +51,7 @@ func TestWriterRoundTripOwnReader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := a.ShapeString(); got != shapeString([]int{rows, 3, 2}) {
+		if got := a.ShapeString(); got != FormatShape([]int{rows, 3, 2}) {
 			t.Fatalf("rows %d: shape %s", rows, got)
 		}
 		if a.DType != "float64" || a.Fortran || a.BigEndian {
@@ -234,7 +234,7 @@ print(json.dumps({"shape": list(x.shape), "dtype": str(x.dtype), "data": x.ravel
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if shapeString(got.Shape) != "(5, 3, 2)" || got.DType != "float64" {
+	if FormatShape(got.Shape) != "(5, 3, 2)" || got.DType != "float64" {
 		t.Fatalf("numpy sees shape %v dtype %s", got.Shape, got.DType)
 	}
 	for i := range want {
@@ -242,7 +242,7 @@ print(json.dumps({"shape": list(x.shape), "dtype": str(x.dtype), "data": x.ravel
 			t.Fatalf("numpy value %d is %v, want %v", i, got.Data[i], want[i])
 		}
 	}
-	if shapeString(got.SShape) != "(2, 3)" || got.SDType != "int64" || got.S[3] != 9 {
+	if FormatShape(got.SShape) != "(2, 3)" || got.SDType != "int64" || got.S[3] != 9 {
 		t.Fatalf("numpy sees spikes %v %s %v", got.SShape, got.SDType, got.S)
 	}
 }

@@ -60,9 +60,10 @@ type Array struct {
 func (a *Array) Len() int { return len(a.Data) }
 
 // ShapeString formats the shape as numpy does, e.g. "(5000, 100)".
-func (a *Array) ShapeString() string { return shapeString(a.Shape) }
+func (a *Array) ShapeString() string { return FormatShape(a.Shape) }
 
-func shapeString(shape []int) string {
+// FormatShape writes a shape as NumPy prints it: (3,) or (2, 100).
+func FormatShape(shape []int) string {
 	parts := make([]string, len(shape))
 	for i, d := range shape {
 		parts[i] = strconv.Itoa(d)
@@ -279,20 +280,20 @@ func decode(r io.ReaderAt, size int64) (a *Array, err error) {
 	n := int64(1)
 	for _, d := range shape {
 		if d < 0 {
-			return nil, fmt.Errorf("%w: negative dimension in shape %s", ErrCorrupt, shapeString(shape))
+			return nil, fmt.Errorf("%w: negative dimension in shape %s", ErrCorrupt, FormatShape(shape))
 		}
 		if d > 0 && n > math.MaxInt32*int64(64)/int64(d) {
-			return nil, fmt.Errorf("%w: shape %s has too many elements", ErrCorrupt, shapeString(shape))
+			return nil, fmt.Errorf("%w: shape %s has too many elements", ErrCorrupt, FormatShape(shape))
 		}
 		n *= int64(d)
 	}
 	need := n * int64(dt.size)
 	have := size - h.dataOffset
 	if have < need {
-		return nil, fmt.Errorf("%w: shape %s of %s needs %d data bytes but the file holds %d", ErrTruncated, shapeString(shape), dt.name, need, have)
+		return nil, fmt.Errorf("%w: shape %s of %s needs %d data bytes but the file holds %d", ErrTruncated, FormatShape(shape), dt.name, need, have)
 	}
 	if have > need {
-		return nil, fmt.Errorf("%w: %d bytes follow the %d data bytes that shape %s of %s needs", ErrCorrupt, have-need, need, shapeString(shape), dt.name)
+		return nil, fmt.Errorf("%w: %d bytes follow the %d data bytes that shape %s of %s needs", ErrCorrupt, have-need, need, FormatShape(shape), dt.name)
 	}
 	a = &Array{Shape: shape, DType: dt.name, BigEndian: dt.bigEndian && dt.size > 1, Fortran: rd.Header.Descr.Fortran}
 	if n == 0 {
@@ -308,7 +309,7 @@ func decode(r io.ReaderAt, size int64) (a *Array, err error) {
 		return nil, err
 	}
 	if int64(len(data)) != n {
-		return nil, fmt.Errorf("%w: decoded %d values, shape %s needs %d", ErrCorrupt, len(data), shapeString(shape), n)
+		return nil, fmt.Errorf("%w: decoded %d values, shape %s needs %d", ErrCorrupt, len(data), FormatShape(shape), n)
 	}
 	if a.Fortran && len(shape) > 1 {
 		data = fortranToC(data, shape)

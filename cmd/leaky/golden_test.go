@@ -162,3 +162,9 @@ func TestGoldenOutputs(t *testing.T) {
 		}
 	}
 }
+
+// Exit statuses of a run stopped by SIGINT and SIGTERM.
+const (
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)

@@ -13,6 +13,7 @@ import (
 
 	"leaky/engine"
 	"leaky/kernels"
+	"leaky/session"
 )
 
 func init() {
@@ -109,8 +110,8 @@ func writeMemoryInfo(w io.Writer) {
 	fmt.Fprintf(w, "\nmemory     neuron state per neuron and trial: %s (float32), %s (float64): V, I and Iin, a spike bit\n", per(4), per(8))
 	fmt.Fprintln(w, "           and a spike-list entry; weights, inputs and recorder buffers come on top. `leaky run` estimates")
 	fmt.Fprintln(w, "           a run's total before allocating, refuses what does not fit and writes it to summary.json.")
-	if avail, source, ok := memoryLimit(meminfoPath, cgroupMaxPath, cgroupCurrentPath); ok {
-		fmt.Fprintf(w, "           available to a run now: %s (%s)\n", formatBytes(float64(avail)), source)
+	if avail, source, ok := session.MemoryLimit(session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath); ok {
+		fmt.Fprintf(w, "           available to a run now: %s (%s)\n", session.FormatBytes(float64(avail)), source)
 	}
 }
 

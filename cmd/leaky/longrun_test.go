@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"leaky/session"
 	"math"
 	"os"
 	"os/exec"
@@ -61,12 +62,12 @@ func buildLeaky(t *testing.T, dir string) string {
 
 // interruptedJSON is what the tests read of an interrupted summary.json.
 type interruptedJSON struct {
-	Interrupted bool       `json:"interrupted"`
-	StepReached int        `json:"step_reached"`
-	Steps       int        `json:"steps"`
-	Signal      string     `json:"signal"`
-	PartFiles   []string   `json:"part_files"`
-	Memory      memoryJSON `json:"memory"`
+	Interrupted bool                 `json:"interrupted"`
+	StepReached int                  `json:"step_reached"`
+	Steps       int                  `json:"steps"`
+	Signal      string               `json:"signal"`
+	PartFiles   []string             `json:"part_files"`
+	Memory      session.MemoryReport `json:"memory"`
 }
 
 // readInterrupted reads out/summary.json and checks that it reports a run
@@ -193,7 +194,7 @@ func TestResumeInProcess(t *testing.T) {
 // in-memory engine.Trace of the same network.
 func TestStreamLargerThanBuffer(t *testing.T) {
 	const steps, batch, neurons = 1500, 2, 250
-	if steps*batch*neurons*4 < 2*npyStreamBuffer {
+	if steps*batch*neurons*4 < 2*(1<<20+64<<10) { // twice what a stream buffers
 		t.Fatal("the traces would fit in the stream buffer; enlarge the run")
 	}
 	out := filepath.Join(t.TempDir(), "out")
@@ -263,18 +264,18 @@ func TestMemoryLimits(t *testing.T) {
 	cmax := write("max", "1048576\n")
 	ccur := write("cur", "524288\n")
 	unlimited := write("unlimited", "max\n")
-	if b, src, ok := memoryLimit(meminfo, cmax, ccur); !ok || b != 524288 || !strings.Contains(src, "max") {
+	if b, src, ok := session.MemoryLimit(meminfo, cmax, ccur); !ok || b != 524288 || !strings.Contains(src, "max") {
 		t.Errorf("cgroup limit: %d from %q (%v), want 524288 from the cgroup", b, src, ok)
 	}
-	if b, src, ok := memoryLimit(meminfo, unlimited, ccur); !ok || b != 2048*1024 || !strings.Contains(src, "MemAvailable") {
+	if b, src, ok := session.MemoryLimit(meminfo, unlimited, ccur); !ok || b != 2048*1024 || !strings.Contains(src, "MemAvailable") {
 		t.Errorf("meminfo: %d from %q (%v), want 2 MiB from MemAvailable", b, src, ok)
 	}
-	if _, _, ok := memoryLimit(filepath.Join(dir, "none"), filepath.Join(dir, "none"), ccur); ok {
+	if _, _, ok := session.MemoryLimit(filepath.Join(dir, "none"), filepath.Join(dir, "none"), ccur); ok {
 		t.Error("a limit was reported with no files to read")
 	}
 
-	defer func(a, b, c string) { meminfoPath, cgroupMaxPath, cgroupCurrentPath = a, b, c }(meminfoPath, cgroupMaxPath, cgroupCurrentPath)
-	meminfoPath, cgroupMaxPath, cgroupCurrentPath = meminfo, unlimited, ccur
+	defer func(a, b, c string) { session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath = a, b, c }(session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath)
+	session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath = meminfo, unlimited, ccur
 	out := filepath.Join(dir, "out")
 	status, _, stderr := run(t, "run", "--steps", "10", "--neurons", "20000", "--out", out)
 	if status != exitUsage {
@@ -290,7 +291,7 @@ func TestMemoryLimits(t *testing.T) {
 	}
 	mustRun(t, "run", "--steps", "10", "--neurons", "20000", "--out", out, "--force", "--record", "")
 	var s struct {
-		Memory memoryJSON `json:"memory"`
+		Memory session.MemoryReport `json:"memory"`
 	}
 	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"leaky/session"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,7 +26,7 @@ func runAt(t *testing.T, stop int, args ...string) (status int, stderr string) {
 	defer cancel(nil)
 	afterStep = func(step int) {
 		if step == stop {
-			cancel(interruptCause{syscall.SIGTERM})
+			cancel(session.Interrupt(syscall.SIGTERM))
 		}
 	}
 	defer func() { afterStep = nil }()
@@ -73,7 +75,7 @@ func TestRunNetResumeInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, stderr = runAt(t, 0, append(flags, "--out", part, "--resume", ckpt)...)
-	if status != exitUsage || !strings.Contains(stderr, "net-sha256") {
+	if status != exitUsage || !strings.Contains(stderr, `sources[0].poisson.rate in `+net+` is "20" in the checkpoint but "21" now`) {
 		t.Errorf("resume with a changed network file: status %d, %q", status, stderr)
 	}
 	if err := os.WriteFile(net, src, 0o644); err != nil {
@@ -84,11 +86,11 @@ func TestRunNetResumeInProcess(t *testing.T) {
 		t.Fatalf("resume: status %d: %s", status, stderr)
 	}
 	sameFiles(t, part, whole, smallOutputs)
-	var a, b netSummary
+	var a, b session.Summary
 	readJSON(t, filepath.Join(part, "summary.json"), &a)
 	readJSON(t, filepath.Join(whole, "summary.json"), &b)
 	for i := range b.Populations {
-		if a.Populations[i] != b.Populations[i] {
+		if !reflect.DeepEqual(a.Populations[i], b.Populations[i]) {
 			t.Errorf("summary population %d: resumed %+v, whole %+v", i, a.Populations[i], b.Populations[i])
 		}
 	}
@@ -155,8 +157,8 @@ func TestRunNetMemoryLimit(t *testing.T) {
 	if err := os.WriteFile(unlimited, []byte("max\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	defer func(a, b, c string) { meminfoPath, cgroupMaxPath, cgroupCurrentPath = a, b, c }(meminfoPath, cgroupMaxPath, cgroupCurrentPath)
-	meminfoPath, cgroupMaxPath, cgroupCurrentPath = meminfo, unlimited, unlimited
+	defer func(a, b, c string) { session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath = a, b, c }(session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath)
+	session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath = meminfo, unlimited, unlimited
 
 	// 20032 neurons (a multiple of 64, so no padding) with two receptors,
 	// refractory counters and a 4-step delay ring on one receptor, and
@@ -192,7 +194,7 @@ recorders:
 		t.Error("a refused run created its output directory")
 	}
 	mustRun(t, "run", "--net", net, "--out", out, "--force")
-	var s netSummary
+	var s session.Summary
 	readJSON(t, filepath.Join(out, "summary.json"), &s)
 	// Per neuron: V, I, Iin and the second receptor's I and Iin (5 × 4
 	// bytes), a spike bit and a 4-byte spike slot, a 4-byte refractory

@@ -2,23 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"path/filepath"
-	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 
 	"leaky/engine"
-	"leaky/figure"
-	"leaky/internal/atomicfile"
 	"leaky/kernels"
+	"leaky/netfile"
 	"leaky/npy"
+	"leaky/session"
 )
 
 func init() {
@@ -33,16 +29,14 @@ type runOptions struct {
 	seed                            uint64
 	inputs, weights                 string
 	record, recordNeurons           string
-	out                             string
-	kernel                          string
-	threads                         int
 	figureNeuron                    int
 	procedural                      bool
-	long                            longRunOptions // checkpoints, resume, limits: checkpoint.go
-	net                             string         // network file: runnet.go
-	// set records which flags were given on the command line, so a file
-	// that overrides a size can be checked against an explicit value.
+	net                             string
+	printNet                        bool
+	session                         session.Options
+	// set records which flags were given on the command line.
 	set map[string]bool
+	fs  *flag.FlagSet
 }
 
 func newRunFlags(o *runOptions) *flag.FlagSet {
@@ -64,31 +58,51 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.StringVar(&o.weights, "weights", "", "weight matrix `FILE.npy`, shape (n_in, N) (overrides --neurons)")
 	fs.StringVar(&o.record, "record", "v,isyn,iinp,spikes", "what to write: comma list of v, isyn, iinp, spikes (empty: nothing)")
 	fs.StringVar(&o.recordNeurons, "record-neurons", "", "neurons whose traces are written, e.g. 0,5,10-20 (default all)")
-	fs.StringVar(&o.out, "out", "out", "output directory")
-	fs.StringVar(&o.kernel, "kernel", "", "kernels: generic, avx2, avx512 or auto (default $LEAKY_KERNEL, else auto)")
-	fs.IntVar(&o.threads, "threads", 0, "threads to step with (0: all cores)")
 	fs.IntVar(&o.figureNeuron, "figure-neuron", 0, "neuron (of trial 0) whose traces the figure shows")
-	fs.StringVar(&o.net, "net", "", "network `FILE` (YAML or JSON) to run instead of the feed-forward workload; see README \"Network files\"")
 	fs.BoolVar(&o.procedural, "procedural-weights", false, "regenerate the default weights when an input spikes instead of storing n_in × N of them: identical results in O(N) memory, for populations whose weights do not fit (spiking input only)")
-	addLongRunFlags(fs, &o.long)
+	fs.StringVar(&o.net, "net", "", "network `FILE` (YAML or JSON) to run instead of the feed-forward workload; see README \"Network files\"")
+	fs.BoolVar(&o.printNet, "print-net", false, "print the network description the flags make, as YAML, and exit: `leaky run --net` of it runs the same")
+	s := &o.session
+	fs.StringVar(&s.Out, "out", "out", "output directory (with --resume: the checkpoint's)")
+	fs.StringVar(&s.Kernel, "kernel", "", "kernels: generic, avx2, avx512 or auto (default $LEAKY_KERNEL, else auto)")
+	fs.IntVar(&s.Threads, "threads", 0, "threads to step with (0: all cores)")
+	fs.StringVar(&s.Checkpoint, "checkpoint", "", "checkpoint `FILE` written every --checkpoint-every steps and on Ctrl-C/SIGTERM (default OUT/checkpoint.lkc)")
+	fs.IntVar(&s.CheckpointEvery, "checkpoint-every", 0, "save a checkpoint every `STEPS` steps (0: only when interrupted)")
+	fs.StringVar(&s.Resume, "resume", "", "continue the run saved in checkpoint `FILE`; flags given must agree with it")
+	fs.BoolVar(&s.Force, "force", false, "run even when the memory or disk estimate exceeds what is available")
 	return fs
 }
+
+// runFlags are the flags that say how to run, not what: they apply to
+// every run and change no bit of the results.
+var runFlags = map[string]bool{
+	"out": true, "kernel": true, "threads": true, "checkpoint": true, "checkpoint-every": true,
+	"resume": true, "force": true, "print-net": true, "net": true,
+}
+
+// netFlags are the description flags that apply with --net: they override
+// the file's run settings.
+var netFlags = map[string]bool{"steps": true, "seed": true, "dtype": true}
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	return cmdRunContext(context.Background(), args, stdout, stderr)
 }
 
-// cmdRunContext is leaky run under ctx: cancelling ctx with an
-// interruptCause interrupts the run as that signal would (checkpoint,
-// summary, exit status), which is how tests stop a run at a chosen step.
+// afterStep, when set, is called after every step: tests use it to
+// interrupt a run at a chosen step.
+var afterStep func(step int)
+
+// cmdRunContext is leaky run under ctx: cancelling ctx with
+// session.Interrupt's cause interrupts the run as that signal would.
 func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := newRunFlags(&o)
+	o.fs = fs
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: leaky run [flags]\n\nSimulates LIF neurons driven by inputs and writes v.npy, isyn.npy, iinp.npy,\nspikes.npy, summary.json and figure.png to --out.\n\nflags:")
+			fmt.Fprintln(stderr, "usage: leaky run [flags]\n\nSimulates LIF neurons driven by inputs and writes v.npy, isyn.npy, iinp.npy,\nspikes.npy, summary.json and figure.png to --out; with --net FILE, the network\nthe file describes.\n\nflags:")
 			fs.PrintDefaults()
 			return exitOK
 		}
@@ -99,90 +113,342 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	if o.net != "" {
-		if err := runNet(ctx, &o, stdout, stderr); err != nil {
-			if st, ok := interruptStatus(err); ok {
-				fmt.Fprintf(stderr, "leaky: %v\n", err)
-				return st
-			}
+	d, err := o.description()
+	if err != nil {
+		return fail(stderr, o.explain(err))
+	}
+	if o.printNet {
+		if err := d.Check(); err != nil {
+			return fail(stderr, o.explain(err))
+		}
+		b, err := d.Marshal()
+		if err != nil {
 			return fail(stderr, err)
 		}
+		stdout.Write(b)
 		return exitOK
 	}
-	var err error
-	switch o.dtype {
-	case "float32":
-		err = simulate[float32](ctx, &o, stdout, stderr)
-	case "float64":
-		err = simulate[float64](ctx, &o, stdout, stderr)
-	default:
-		err = badInput(fmt.Errorf("--dtype %q: want float32 or float64", o.dtype))
+	so := o.session
+	so.Signals, so.Progress, so.AfterStep, so.Name = true, stderr, afterStep, o.flagName
+	if so.Resume != "" && !o.set["out"] {
+		so.Out = "" // the checkpoint's
 	}
-	if st, ok := interruptStatus(err); ok {
+	s, err := session.Run(ctx, d, so)
+	var ie *session.InterruptedError
+	if errors.As(err, &ie) {
 		fmt.Fprintf(stderr, "leaky: %v\n", err)
-		return st
+		return ie.ExitStatus()
 	}
 	if err != nil {
-		return fail(stderr, err)
+		return fail(stderr, o.explain(err))
 	}
+	name := s.Net
+	if name == "" {
+		name = "feed-forward"
+	}
+	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
+		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, s.Threads, s.WallSeconds, s.RealTimeFactor, s.OutputSpikes, s.MeanRate, so.Out)
 	return exitOK
 }
 
-// validate checks the flags that do not depend on files.
-func (o *runOptions) validate() (engine.Params, error) {
-	positive := func(name string, v float64) error {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("--%s %v: must be a positive finite number", name, v)
+func neuronCount(s *session.Summary) int {
+	n := 0
+	for _, p := range s.Populations {
+		n += p.Size
+	}
+	return n
+}
+
+// description is what the flags ask to run: the network file of --net
+// with --steps, --seed and --dtype applied, the feed-forward network the
+// other flags describe, or, with --resume and no description flags, nil:
+// the checkpoint's own.
+func (o *runOptions) description() (*netfile.File, error) {
+	var descFlags []string
+	for name := range o.set {
+		if !runFlags[name] && (o.net == "" || !netFlags[name]) {
+			descFlags = append(descFlags, "--"+name)
 		}
-		return nil
 	}
-	for _, c := range []struct {
-		name string
-		v    int
-	}{{"steps", o.steps}, {"n-inputs", o.nInputs}, {"neurons", o.neurons}, {"batch", o.batch}} {
-		if c.v < 1 {
-			return engine.Params{}, fmt.Errorf("--%s %d: must be at least 1", c.name, c.v)
+	sort.Strings(descFlags)
+	if o.net != "" {
+		if len(descFlags) > 0 {
+			return nil, badInput(fmt.Errorf("--net %s: %v do not apply to a network file (only --steps, --seed, --dtype and the flags of how to run do)", o.net, descFlags))
+		}
+		f, err := netfile.Load(o.net)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		if o.set["steps"] {
+			if o.steps < 1 {
+				return nil, badInput(fmt.Errorf("--steps %d: must be at least 1", o.steps))
+			}
+			*f.Run.Steps = o.steps
+		}
+		if o.set["seed"] {
+			f.Run.Seed = o.seed
+		}
+		if o.set["dtype"] {
+			f.Run.DType = o.dtype
+		}
+		return f, nil
+	}
+	if o.session.Resume != "" {
+		saved, err := session.ReadSaved(o.session.Resume)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("--resume: %w", err))
+		}
+		if len(descFlags) == 0 && !o.set["steps"] && !o.set["seed"] && !o.set["dtype"] {
+			return nil, nil
+		}
+		if saved.Description.Path != "" {
+			return nil, badInput(fmt.Errorf("--resume: checkpoint %s is of the network file %s; give --net %s, or no description flags", o.session.Resume, saved.Description.Path, saved.Description.Path))
+		}
+		if err := o.fromDescription(saved.Description); err != nil {
+			return nil, badInput(fmt.Errorf("--resume: %w", err))
 		}
 	}
-	if err := positive("dt", o.dt); err != nil {
-		return engine.Params{}, err
+	return o.feedForward()
+}
+
+// explain renames the key paths of the description in err to the flags
+// that set them.
+func (o *runOptions) explain(err error) error {
+	var ne *netfile.Error
+	if errors.As(err, &ne) && ne.Key != "" {
+		if f := o.flagFor(ne.Key); f != "" {
+			return badInput(fmt.Errorf("--%s %s: %s", f, o.flagValue(f), ne.Msg))
+		}
 	}
-	if err := positive("tau-mem", o.tauMem); err != nil {
-		return engine.Params{}, err
+	if errors.Is(err, session.ErrBadInput) {
+		return badInput(err)
 	}
-	if err := positive("tau-syn", o.tauSyn); err != nil {
-		return engine.Params{}, err
+	return err
+}
+
+// flagValue is a flag's value as the user gave it, quoted unless a number.
+func (o *runOptions) flagValue(name string) string {
+	v := o.fs.Lookup(name).Value.String()
+	if _, err := strconv.ParseFloat(v, 64); err == nil {
+		return v
 	}
-	if math.IsNaN(o.theta) || math.IsInf(o.theta, 0) {
-		return engine.Params{}, fmt.Errorf("--threshold %v: must be finite", o.theta)
+	return strconv.Quote(v)
+}
+
+// flagKeys are the keys of the feed-forward description that flags set,
+// longest first where one is a prefix of another.
+var flagKeys = []struct{ key, flag string }{
+	{"run.dt", "dt"}, {"run.steps", "steps"}, {"run.batch", "batch"}, {"run.seed", "seed"}, {"run.dtype", "dtype"},
+	{"sources[0].poisson.size", "n-inputs"}, {"sources[0].poisson.rate", "rate"}, {"sources[0].array", "inputs"},
+	{"populations[0].size", "neurons"}, {"populations[0].params.tau_mem", "tau-mem"}, {"populations[0].params.tau_syn", "tau-syn"},
+	{"populations[0].params.v_threshold", "threshold"}, {"populations[0].params.reset", "reset"}, {"populations[0].params.v_reset", "reset"},
+	{"projections[0].procedural", "procedural-weights"}, {"projections[0].weight", "weights"},
+	{"recorders[0].neurons", "record-neurons"}, {"recorders[0].vars", "record"}, {"recorders", "record"},
+	{"figure.neuron", "figure-neuron"},
+}
+
+// flagFor is the flag that sets key, or "".
+func (o *runOptions) flagFor(key string) string {
+	if o.net != "" {
+		if k, ok := strings.CutPrefix(key, "run."); ok && netFlags[k] && o.set[k] {
+			return k
+		}
+		return ""
 	}
-	if !(o.rate >= 0) || math.IsInf(o.rate, 0) {
-		return engine.Params{}, fmt.Errorf("--rate %v: must be a finite number of Hz ≥ 0", o.rate)
+	for _, fk := range flagKeys {
+		if key == fk.key || strings.HasPrefix(key, fk.key+".") || strings.HasPrefix(key, fk.key+"[") {
+			return fk.flag
+		}
 	}
-	if o.inputs == "" && o.rate*o.dt > 1 {
-		return engine.Params{}, fmt.Errorf("--rate %v × --dt %v = %v spikes per step; an input can spike at most once per step", o.rate, o.dt, o.rate*o.dt)
+	return ""
+}
+
+// flagName names a key path or option in session's messages.
+func (o *runOptions) flagName(key string) string {
+	if runFlags[key] {
+		return "--" + key
 	}
-	if o.threads < 0 {
-		return engine.Params{}, fmt.Errorf("--threads %d: must be ≥ 0 (0 uses all cores)", o.threads)
+	if f := o.flagFor(key); f != "" {
+		return "--" + f
 	}
-	if o.figureNeuron < 0 {
-		return engine.Params{}, fmt.Errorf("--figure-neuron %d: must be ≥ 0", o.figureNeuron)
+	if o.net != "" {
+		return key + " in " + o.net
+	}
+	return key
+}
+
+// feedForward is the description the flags make: one source (Poisson, or
+// --inputs) projecting densely (notebook weights, or --weights) onto one
+// population, with what --record asks recorded as v.npy, isyn.npy,
+// iinp.npy and spikes.npy, and the notebook's figure of one neuron.
+func (o *runOptions) feedForward() (*netfile.File, error) {
+	rec, err := parseRecord(o.record)
+	if err != nil {
+		return nil, badInput(err)
 	}
 	reset, err := engine.ParseReset(o.reset)
 	if err != nil {
-		return engine.Params{}, fmt.Errorf("--reset: %w", err)
+		return nil, badInput(fmt.Errorf("--reset: %w", err))
 	}
-	if o.out == "" {
-		return engine.Params{}, errors.New("--out: the output directory must not be empty")
+	if o.procedural && o.weights != "" {
+		return nil, badInput(fmt.Errorf("--procedural-weights generates the weights from --seed; it cannot be combined with --weights %s", o.weights))
 	}
-	p := engine.Params{Dt: o.dt, TauMem: o.tauMem, TauSyn: o.tauSyn, Threshold: o.theta, Reset: reset}
-	return p, p.Validate()
+	if o.inputs == "" && o.rate*o.dt > 1 && o.rate > 0 && o.dt > 0 {
+		return nil, badInput(fmt.Errorf("--rate %v × --dt %v = %v spikes per step; an input can spike at most once per step", o.rate, o.dt, o.rate*o.dt))
+	}
+	steps, batch, nIn, neurons := o.steps, o.batch, o.nInputs, o.neurons
+	src := netfile.Source{Name: "input", Poisson: &netfile.Poisson{Size: nIn, Rate: o.rate}}
+	if o.inputs != "" {
+		shape, err := npy.ReadShape(o.inputs)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("--inputs: %w", err))
+		}
+		switch len(shape) {
+		case 2:
+			steps, batch, nIn = shape[0], 1, shape[1]
+		case 3:
+			steps, batch, nIn = shape[0], shape[1], shape[2]
+		default:
+			return nil, badInput(fmt.Errorf("--inputs %s: shape %s has %d dimensions; want (T, n_in) or (T, B, n_in)", o.inputs, npy.FormatShape(shape), len(shape)))
+		}
+		if steps < 1 || batch < 1 || nIn < 1 {
+			return nil, badInput(fmt.Errorf("--inputs %s: shape %s is empty; every dimension must be at least 1", o.inputs, npy.FormatShape(shape)))
+		}
+		for _, c := range []struct {
+			flag            string
+			flagValue, file int
+			what            string
+		}{{"steps", o.steps, steps, "steps"}, {"n-inputs", o.nInputs, nIn, "inputs"}, {"batch", o.batch, batch, "trials"}} {
+			if o.set[c.flag] && c.flagValue != c.file {
+				return nil, badInput(fmt.Errorf("--%s %d disagrees with --inputs %s, which has %d %s (shape %s); drop the flag or change the file", c.flag, c.flagValue, o.inputs, c.file, c.what, npy.FormatShape(shape)))
+			}
+		}
+		src = netfile.Source{Name: "input", Array: &netfile.ArraySource{File: o.inputs}}
+	}
+	weight := &netfile.Weight{Notebook: true}
+	if o.weights != "" {
+		shape, err := npy.ReadShape(o.weights)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("--weights: %w", err))
+		}
+		if len(shape) != 2 {
+			return nil, badInput(fmt.Errorf("--weights %s: shape %s has %d dimensions; want (n_in, N)", o.weights, npy.FormatShape(shape), len(shape)))
+		}
+		if shape[0] < 1 || shape[1] < 1 {
+			return nil, badInput(fmt.Errorf("--weights %s: shape %s is empty; want (n_in, N) with both at least 1", o.weights, npy.FormatShape(shape)))
+		}
+		if shape[0] != nIn {
+			from := "--n-inputs"
+			if o.inputs != "" {
+				from = "--inputs " + o.inputs
+			}
+			return nil, badInput(fmt.Errorf("--weights %s: shape %s has %d rows, but %s gives %d inputs", o.weights, npy.FormatShape(shape), shape[0], from, nIn))
+		}
+		if o.set["neurons"] && o.neurons != shape[1] {
+			return nil, badInput(fmt.Errorf("--neurons %d disagrees with --weights %s, which has %d columns (shape %s); drop the flag or change the file", o.neurons, o.weights, shape[1], npy.FormatShape(shape)))
+		}
+		neurons = shape[1]
+		weight = &netfile.Weight{File: o.weights}
+	}
+	subset, err := parseNeurons(o.recordNeurons, neurons)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	dt, tauMem, tauSyn, theta := o.dt, o.tauMem, o.tauSyn, o.theta
+	params := netfile.Params{TauMem: &tauMem, TauSyn: &tauSyn, VThreshold: &theta}
+	if reset == kernels.ResetZero {
+		zero := 0.0
+		params.Reset, params.VReset = "value", &zero
+	}
+	fig := o.figureNeuron
+	f := &netfile.File{
+		Run:         netfile.Run{Dt: &dt, Steps: &steps, Batch: &batch, Seed: o.seed, DType: o.dtype},
+		Sources:     []netfile.Source{src},
+		Populations: []netfile.Population{{Name: "lif", Size: neurons, Params: params}},
+		Projections: []netfile.Projection{{Name: "input->lif", Source: "input", Target: "lif", Type: "dense", Weight: weight, Procedural: o.procedural}},
+		Figure:      &netfile.Figure{Population: "lif", Neuron: &fig},
+	}
+	if vars := rec.names(); len(vars) > 0 {
+		f.Recorders = []netfile.Recorder{{Population: "lif", Vars: vars, Neurons: subset, File: "{var}.npy"}}
+	}
+	return f, nil
+}
+
+// fromDescription sets the flags not given from a feed-forward
+// description that flags made (a checkpoint's), so that a resumed run
+// takes them from it and the flags given are checked against it.
+func (o *runOptions) fromDescription(d *netfile.File) error {
+	if len(d.Populations) != 1 || len(d.Sources) != 1 || len(d.Projections) != 1 || d.Figure == nil {
+		return errors.New("the checkpoint's network is not one that flags describe; resume it without description flags")
+	}
+	src, pop, proj := d.Sources[0], d.Populations[0], d.Projections[0]
+	set := func(name string, f func()) {
+		if !o.set[name] {
+			f()
+		}
+	}
+	set("steps", func() { o.steps = *d.Run.Steps })
+	set("dt", func() { o.dt = *d.Run.Dt })
+	set("batch", func() { o.batch = *d.Run.Batch })
+	set("seed", func() { o.seed = d.Run.Seed })
+	set("dtype", func() { o.dtype = d.Run.DType })
+	if src.Poisson != nil {
+		set("n-inputs", func() { o.nInputs = src.Poisson.Size })
+		set("rate", func() { o.rate = src.Poisson.Rate })
+	} else {
+		set("inputs", func() { o.inputs = src.Array.File })
+	}
+	set("neurons", func() { o.neurons = pop.Size })
+	set("tau-mem", func() { o.tauMem = *pop.Params.TauMem })
+	set("tau-syn", func() { o.tauSyn = *pop.Params.TauSyn })
+	set("threshold", func() { o.theta = *pop.Params.VThreshold })
+	set("reset", func() {
+		o.reset = "subtract"
+		if pop.Params.Reset == "value" {
+			o.reset = "zero"
+		}
+	})
+	if proj.Weight.File != "" {
+		set("weights", func() { o.weights = proj.Weight.File })
+	}
+	set("procedural-weights", func() { o.procedural = proj.Procedural })
+	set("record", func() {
+		o.record = ""
+		if len(d.Recorders) > 0 {
+			o.record = strings.Join(d.Recorders[0].Vars, ",")
+		}
+	})
+	set("record-neurons", func() {
+		o.recordNeurons = ""
+		if len(d.Recorders) > 0 {
+			var s []string
+			for _, n := range d.Recorders[0].Neurons {
+				s = append(s, strconv.Itoa(n))
+			}
+			o.recordNeurons = strings.Join(s, ",")
+		}
+	})
+	set("figure-neuron", func() { o.figureNeuron = *d.Figure.Neuron })
+	return nil
 }
 
 // recordSet is what --record asked for.
 type recordSet struct {
 	vars   []engine.Var
 	spikes bool
+}
+
+// names lists the recorded variables as a recorder does: state first, in
+// the order given, then spikes.
+func (r recordSet) names() []string {
+	var out []string
+	for _, v := range r.vars {
+		out = append(out, v.String())
+	}
+	if r.spikes {
+		out = append(out, "spikes")
+	}
+	return out
 }
 
 func parseRecord(s string) (recordSet, error) {
@@ -213,37 +479,24 @@ func parseRecord(s string) (recordSet, error) {
 	return r, nil
 }
 
-// parseNeurons parses a list like "0,5,10-20" of indices below n, in the
-// order given; an empty list means all (nil).
+// parseNeurons parses a list like "0,5,10-20" of indices of n neurons, in
+// the order given; an empty list means all (nil). That each is listed once
+// is the description's check.
 func parseNeurons(s string, n int) ([]int, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
 	}
 	var out []int
-	seen := map[int]bool{}
-	add := func(i int) error {
-		if i < 0 || i >= n {
-			return fmt.Errorf("--record-neurons %q: neuron %d is outside 0..%d", s, i, n-1)
-		}
-		if seen[i] {
-			return fmt.Errorf("--record-neurons %q: neuron %d is listed twice", s, i)
-		}
-		seen[i] = true
-		out = append(out, i)
-		return nil
-	}
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		lo, hi, isRange := strings.Cut(item, "-")
 		a, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil {
+		if err != nil || a < 0 {
 			return nil, fmt.Errorf("--record-neurons %q: %q is not a neuron index or a range like 10-20", s, item)
 		}
 		if !isRange {
-			if err := add(a); err != nil {
-				return nil, err
-			}
+			out = append(out, a)
 			continue
 		}
 		b, err := strconv.Atoi(strings.TrimSpace(hi))
@@ -254,362 +507,8 @@ func parseNeurons(s string, n int) ([]int, error) {
 			return nil, fmt.Errorf("--record-neurons %q: neuron %d is outside 0..%d", s, b, n-1)
 		}
 		for i := a; i <= b; i++ {
-			if err := add(i); err != nil {
-				return nil, err
-			}
+			out = append(out, i)
 		}
 	}
 	return out, nil
-}
-
-// chooseKernel applies --kernel, or LEAKY_KERNEL when the flag is absent.
-func chooseKernel(flagValue string) error {
-	if flagValue == "" {
-		if err := kernels.EnvError(); err != nil {
-			return err
-		}
-		return nil
-	}
-	if err := kernels.Use(flagValue); err != nil {
-		return fmt.Errorf("--kernel: %w", err)
-	}
-	return nil
-}
-
-// loadInputs reads --inputs as (T, B, n_in) and checks it against the
-// flags given explicitly.
-func loadInputs[T engine.Float](o *runOptions) (*engine.Array[T], int64, error) {
-	a, err := npy.Read(o.inputs)
-	if err != nil {
-		return nil, 0, fmt.Errorf("--inputs: %w", err)
-	}
-	var steps, batch, nIn int
-	switch len(a.Shape) {
-	case 2:
-		steps, batch, nIn = a.Shape[0], 1, a.Shape[1]
-	case 3:
-		steps, batch, nIn = a.Shape[0], a.Shape[1], a.Shape[2]
-	default:
-		return nil, 0, fmt.Errorf("--inputs %s: shape %s has %d dimensions; want (T, n_in) or (T, B, n_in)", o.inputs, a.ShapeString(), len(a.Shape))
-	}
-	if steps < 1 || batch < 1 || nIn < 1 {
-		return nil, 0, fmt.Errorf("--inputs %s: shape %s is empty; every dimension must be at least 1", o.inputs, a.ShapeString())
-	}
-	for _, c := range []struct {
-		flag      string
-		flagValue int
-		fileValue int
-		what      string
-	}{{"steps", o.steps, steps, "steps"}, {"n-inputs", o.nInputs, nIn, "inputs"}, {"batch", o.batch, batch, "trials"}} {
-		if o.set[c.flag] && c.flagValue != c.fileValue {
-			return nil, 0, fmt.Errorf("--%s %d disagrees with --inputs %s, which has %d %s (shape %s); drop the flag or change the file", c.flag, c.flagValue, o.inputs, c.fileValue, c.what, a.ShapeString())
-		}
-	}
-	x := make([]T, len(a.Data))
-	var spikes int64
-	for i, v := range a.Data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			t, rest := i/(batch*nIn), i%(batch*nIn)
-			return nil, 0, fmt.Errorf("--inputs %s: value at step %d, trial %d, input %d is %v; inputs must be finite", o.inputs, t, rest/nIn, rest%nIn, v)
-		}
-		x[i] = T(v)
-		if v == 1 {
-			spikes++
-		}
-	}
-	src, err := engine.NewArray("input", x, steps, batch, nIn)
-	if err != nil {
-		return nil, 0, fmt.Errorf("--inputs %s: %w", o.inputs, err)
-	}
-	o.steps, o.batch, o.nInputs = steps, batch, nIn
-	return src, spikes, nil
-}
-
-// loadWeights reads --weights as (n_in, N).
-func loadWeights[T engine.Float](o *runOptions) ([]T, error) {
-	a, err := npy.Read(o.weights)
-	if err != nil {
-		return nil, fmt.Errorf("--weights: %w", err)
-	}
-	if len(a.Shape) != 2 {
-		return nil, fmt.Errorf("--weights %s: shape %s has %d dimensions; want (n_in, N)", o.weights, a.ShapeString(), len(a.Shape))
-	}
-	nIn, n := a.Shape[0], a.Shape[1]
-	if nIn < 1 || n < 1 {
-		return nil, fmt.Errorf("--weights %s: shape %s is empty; want (n_in, N) with both at least 1", o.weights, a.ShapeString())
-	}
-	if nIn != o.nInputs {
-		from := "--n-inputs"
-		if o.inputs != "" {
-			from = "--inputs " + o.inputs
-		}
-		return nil, fmt.Errorf("--weights %s: shape %s has %d rows, but %s gives %d inputs", o.weights, a.ShapeString(), nIn, from, o.nInputs)
-	}
-	if o.set["neurons"] && o.neurons != n {
-		return nil, fmt.Errorf("--neurons %d disagrees with --weights %s, which has %d columns (shape %s); drop the flag or change the file", o.neurons, o.weights, n, a.ShapeString())
-	}
-	w := make([]T, len(a.Data))
-	for i, v := range a.Data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("--weights %s: weight [%d, %d] is %v; weights must be finite", o.weights, i/n, i%n, v)
-		}
-		w[i] = T(v)
-	}
-	o.neurons = n
-	return w, nil
-}
-
-// summary is written to summary.json.
-type summary struct {
-	Leaky       string  `json:"leaky_version"`
-	Go          string  `json:"go_version"`
-	Steps       int     `json:"steps"`
-	Batch       int     `json:"batch"`
-	Neurons     int     `json:"neurons"`
-	Inputs      int     `json:"inputs"`
-	InputFile   string  `json:"inputs_file,omitempty"`
-	InputKind   string  `json:"input_kind"`
-	WeightsFile string  `json:"weights_file,omitempty"`
-	DType       string  `json:"dtype"`
-	Seed        uint64  `json:"seed"`
-	Rate        float64 `json:"rate_hz,omitempty"`
-	Dt          float64 `json:"dt"`
-	TauMem      float64 `json:"tau_mem"`
-	TauSyn      float64 `json:"tau_syn"`
-	Threshold   float64 `json:"threshold"`
-	Reset       string  `json:"reset"`
-	Alpha       float64 `json:"alpha"`
-	Beta        float64 `json:"beta"`
-	// InputSpikes is null for analog inputs, which are not spikes.
-	InputSpikes   *int64   `json:"input_spikes"`
-	OutputSpikes  int64    `json:"output_spikes"`
-	MeanRate      float64  `json:"mean_rate_hz"`
-	Recorded      []string `json:"recorded"`
-	RecordNeurons []int    `json:"record_neurons,omitempty"`
-	Kernel        string   `json:"kernel"`
-	Threads       int      `json:"threads"`
-	WallSeconds   float64  `json:"wall_seconds"`
-	NeuronSteps   float64  `json:"neuron_steps_per_second"`
-	Files         []string `json:"files"`
-	// Memory is the estimate made before the run (limits.go).
-	Memory memoryJSON `json:"memory"`
-}
-
-// simulate runs leaky run in precision T.
-func simulate[T engine.Float](ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err error) {
-	params, err := o.validate()
-	if err != nil {
-		return badInput(err)
-	}
-	rec, err := parseRecord(o.record)
-	if err != nil {
-		return badInput(err)
-	}
-	if err := chooseKernel(o.kernel); err != nil {
-		return badInput(err)
-	}
-	if o.procedural && o.weights != "" {
-		return badInput(fmt.Errorf("--procedural-weights generates the weights from --seed; it cannot be combined with --weights %s", o.weights))
-	}
-	cfg := engine.FeedForwardConfig{Params: params, Batch: o.batch, Inputs: o.nInputs, Neurons: o.neurons, Rate: o.rate, Seed: o.seed, ProceduralWeights: o.procedural}
-	var src engine.Source[T]
-	var arr *engine.Array[T]
-	var inputSpikes int64
-	if o.inputs != "" {
-		if arr, inputSpikes, err = loadInputs[T](o); err != nil {
-			return badInput(err)
-		}
-		if o.procedural && !arr.Binary {
-			return badInput(fmt.Errorf("--procedural-weights needs spiking (0/1) input, but --inputs %s is analog", o.inputs))
-		}
-		src = arr
-		cfg.Batch, cfg.Inputs = o.batch, o.nInputs
-	}
-	var weights []T
-	if o.weights != "" {
-		if weights, err = loadWeights[T](o); err != nil {
-			return badInput(err)
-		}
-		cfg.Neurons = o.neurons
-	}
-	subset, err := parseNeurons(o.recordNeurons, o.neurons)
-	if err != nil {
-		return badInput(err)
-	}
-	if o.figureNeuron >= o.neurons {
-		return badInput(fmt.Errorf("--figure-neuron %d is outside 0..%d", o.figureNeuron, o.neurons-1))
-	}
-	mem, err := checkRunLimits[T](o, rec.spikes, len(rec.vars), subset)
-	if err != nil {
-		return err
-	}
-	ff, err := engine.NewFeedForward[T](cfg, src, weights)
-	if err != nil {
-		return badInput(err)
-	}
-	defer ff.Net.Close()
-	ff.Net.SetThreads(o.threads)
-
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return badInput(fmt.Errorf("--out %s: %w", o.out, err))
-	}
-	desc, err := o.describe()
-	if err != nil {
-		return badInput(err)
-	}
-	lr, err := newLongRun(o, desc, o.steps, ff.Net)
-	if err != nil {
-		return err
-	}
-	defer lr.out.abort() // removes temporary files unless everything was closed
-	var recorded []string
-	for _, v := range rec.vars {
-		if err := lr.streamTrace(ff.Pop, v, subset, filepath.Join(o.out, v.String()+".npy")); err != nil {
-			return err
-		}
-		recorded = append(recorded, v.String())
-	}
-	if rec.spikes {
-		if err := lr.streamSpikes(ff.Pop, filepath.Join(o.out, "spikes.npy"), "spikes/count"); err != nil {
-			return err
-		}
-		recorded = append(recorded, "spikes")
-	}
-	fig := newNeuronFigure(ff.Pop, o.figureNeuron, o.steps)
-	lr.addFigure(fig)
-	wall, err := lr.run(ctx, stderr, mem)
-	if err != nil {
-		return err
-	}
-
-	nsteps := float64(o.steps) * float64(o.batch) * float64(o.neurons)
-	s := summary{
-		Leaky: engine.Version, Go: runtime.Version(),
-		Steps: o.steps, Batch: o.batch, Neurons: o.neurons, Inputs: o.nInputs,
-		InputFile: o.inputs, WeightsFile: o.weights, DType: engine.DType[T](), Seed: o.seed,
-		Dt: params.Dt, TauMem: params.TauMem, TauSyn: params.TauSyn, Threshold: params.Threshold,
-		Reset: o.reset, Alpha: params.Alpha(), Beta: params.Beta(),
-		OutputSpikes:  ff.Pop.SpikeCount(),
-		MeanRate:      float64(ff.Pop.SpikeCount()) / (nsteps * params.Dt),
-		Recorded:      recorded,
-		RecordNeurons: subset,
-		Kernel:        kernels.Active().Name, Threads: ff.Net.Threads(),
-		WallSeconds: wall.Seconds(),
-		NeuronSteps: nsteps / wall.Seconds(),
-		Files:       lr.out.names(),
-	}
-	switch {
-	case arr == nil:
-		s.InputKind, s.Rate = "poisson", o.rate
-		if p, ok := ff.Input.(*engine.Poisson[T]); ok {
-			n := p.Emitted()
-			s.InputSpikes = &n
-		}
-	case arr.Binary:
-		s.InputKind, s.InputSpikes = "spikes", &inputSpikes
-	default:
-		s.InputKind = "analog"
-	}
-
-	figPath := filepath.Join(o.out, "figure.png")
-	if err := figure.Draw(figPath, fig.data(params, o.batch, o.neurons)); err != nil {
-		return err
-	}
-	s.Files = append(s.Files, "figure.png", "summary.json")
-	s.Memory = memoryReport(mem)
-	if err := writeJSON(filepath.Join(o.out, "summary.json"), s); err != nil {
-		return err
-	}
-	lr.finished()
-	fmt.Fprintf(stdout, "leaky: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s: %d output spikes, mean rate %.3g Hz; wrote %s\n",
-		o.steps, o.batch, o.neurons, s.DType, s.Kernel, s.Threads, s.WallSeconds, s.OutputSpikes, s.MeanRate, o.out)
-	return nil
-}
-
-// sinkFor adapts a .npy writer to a trace stream of T.
-func sinkFor[T engine.Float](w *npy.Writer) func([]T) error {
-	return func(x []T) error {
-		switch x := any(x).(type) {
-		case []float32:
-			return w.WriteFloat32(x)
-		case []float64:
-			return w.WriteFloat64(x)
-		}
-		return fmt.Errorf("unsupported element type %T", x)
-	}
-}
-
-// outputs tracks the .npy writers of a run so that a failed run leaves no
-// temporary files and no half-written results.
-type outputs struct {
-	writers []*npy.Writer
-	check   []func() error
-	closed  bool
-	// open creates a writer; nil means npy.Create (a resumed run reopens
-	// its .part files instead).
-	open func(path, dtype string, trailing ...int) (*npy.Writer, error)
-}
-
-func newOutputs() *outputs { return &outputs{} }
-
-func (o *outputs) create(path, dtype string, trailing ...int) (*npy.Writer, error) {
-	open := npy.Create
-	if o.open != nil {
-		open = o.open
-	}
-	w, err := open(path, dtype, trailing...)
-	if err != nil {
-		return nil, badInput(fmt.Errorf("--out: %w", err))
-	}
-	o.writers = append(o.writers, w)
-	return w, nil
-}
-
-// err returns the first error a recorder's stream has met.
-func (o *outputs) err() error {
-	for _, c := range o.check {
-		if err := c(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (o *outputs) closeAll() error {
-	if err := o.err(); err != nil {
-		return err
-	}
-	for _, w := range o.writers {
-		if err := w.Close(); err != nil {
-			return err
-		}
-	}
-	o.closed = true
-	return nil
-}
-
-func (o *outputs) abort() {
-	if o.closed {
-		return
-	}
-	for _, w := range o.writers {
-		w.Abort()
-	}
-}
-
-func (o *outputs) names() []string {
-	var n []string
-	for _, w := range o.writers {
-		n = append(n, filepath.Base(w.Path()))
-	}
-	return n
-}
-
-// writeJSON writes v indented to path through atomicfile.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"leaky/bench/suite"
+	"leaky/session"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -131,7 +133,7 @@ func TestRunDefaultWritesEverything(t *testing.T) {
 			t.Fatalf("spike value %d: %v, want %v", i, sp.Data[i], want[i])
 		}
 	}
-	var sum summary
+	var sum session.Summary
 	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -139,10 +141,15 @@ func TestRunDefaultWritesEverything(t *testing.T) {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
 	}
+	if err := suite.ValidateAgainst(schema(t), b); err != nil {
+		t.Errorf("summary.json against its schema: %v", err)
+	}
 	rate := float64(len(want)/3) / (600 * 1000 * 0.5e-3)
-	if sum.Steps != 600 || sum.Neurons != 1000 || sum.Inputs != 100 || sum.OutputSpikes != int64(len(want)/3) ||
-		math.Abs(sum.MeanRate-rate) > 1e-9 || sum.Kernel != kernels.Active().Name || sum.InputSpikes == nil || *sum.InputSpikes < 1 ||
-		sum.DType != "float32" || sum.Leaky == "" || sum.Go == "" || sum.Threads < 1 || !(sum.NeuronSteps > 0) {
+	if sum.Schema != session.SchemaVersion || sum.Steps != 600 || len(sum.Populations) != 1 || sum.Populations[0].Size != 1000 ||
+		len(sum.Sources) != 1 || sum.Sources[0].Size != 100 || sum.Sources[0].Kind != "poisson" || sum.OutputSpikes != int64(len(want)/3) ||
+		math.Abs(sum.MeanRate-rate) > 1e-9 || sum.Kernel != kernels.Active().Name || sum.Sources[0].Spikes == nil || *sum.Sources[0].Spikes < 1 ||
+		sum.DType != "float32" || sum.Leaky == "" || sum.Go == "" || sum.Threads < 1 || sum.Populations[0].Threads < 1 || !(sum.NeuronSteps > 0) ||
+		sum.Populations[0].Alpha[0] != math.Exp(-0.5e-3/5e-3) || sum.Populations[0].Beta != math.Exp(-0.5e-3/10e-3) {
 		t.Fatalf("summary: %s", b)
 	}
 	out2 := numpytest.Run(t, out, `
@@ -213,12 +220,13 @@ func TestRunBadInputs(t *testing.T) {
 		{[]string{"--record", "v,bogus"}, `unknown item "bogus"`},
 		{[]string{"--record-neurons", "5,2000"}, "neuron 2000 is outside 0..999"},
 		{[]string{"--record-neurons", "3-x"}, `"3-x" is not a range`},
+		{[]string{"--record-neurons", "1,1"}, "neuron 1 is listed twice"},
 		{[]string{"--kernel", "bogus"}, `unknown kernel "bogus"`},
 		{[]string{"--steps", "-3"}, "--steps -3: must be at least 1"},
 		{[]string{"--steps", "abc"}, `invalid value "abc" for flag -steps`},
 		{[]string{"--neurons", "0"}, "--neurons 0: must be at least 1"},
 		{[]string{"--threads", "-2"}, "--threads -2: must be ≥ 0"},
-		{[]string{"--figure-neuron", "1000"}, "--figure-neuron 1000 is outside 0..999"},
+		{[]string{"--figure-neuron", "1000"}, "--figure-neuron 1000: neuron 1000 is outside 0..999"},
 		{[]string{"--frobnicate"}, "flag provided but not defined: -frobnicate"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--out", p("text.npy")}, "--out"},
@@ -500,9 +508,9 @@ func TestRunAnalogInputsMatchNaive(t *testing.T) {
 	if len(sp.Data) != 3*len(ref.Spikes) || len(ref.Spikes) < 10 {
 		t.Fatalf("%d spikes, naive %d", len(sp.Data)/3, len(ref.Spikes))
 	}
-	var s summary
+	var s session.Summary
 	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
-	if err := json.Unmarshal(b, &s); err != nil || s.InputKind != "analog" || s.InputSpikes != nil || s.Batch != batch || s.Reset != "zero" {
+	if err := json.Unmarshal(b, &s); err != nil || s.Sources[0].Kind != "analog" || s.Sources[0].Spikes != nil || s.Batch != batch || s.Populations[0].Reset != "value" || *s.Populations[0].VReset != 0 {
 		t.Fatalf("summary %s (%v)", b, err)
 	}
 }
@@ -535,7 +543,7 @@ func TestParseNeurons(t *testing.T) {
 	if err != nil || fmt.Sprint(got) != "[0 5 10 11 12]" {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	for _, bad := range []string{"1,1", "-1", "5-3", "a", "3-20"} {
+	for _, bad := range []string{"-1", "5-3", "a", "3-20"} {
 		if _, err := parseNeurons(bad, 20); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -575,4 +583,14 @@ func TestProceduralWeightsIdentical(t *testing.T) {
 			}
 		}
 	}
+}
+
+// schema is session's summary.schema.json, parsed.
+func schema(t *testing.T) map[string]any {
+	t.Helper()
+	var s map[string]any
+	if err := json.Unmarshal(session.SummarySchema, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"leaky/session"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func TestRunNetSmall(t *testing.T) {
 	if !strings.Contains(stdout, "400 steps × 2 trials") {
 		t.Errorf("stdout %q does not report the run", stdout)
 	}
-	var s netSummary
+	var s session.Summary
 	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,22 +1,19 @@
-package main
+package session
 
 import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
 )
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
-// runProgress draws a bar on stderr for runs that take longer than about a
-// second, and only when stderr is a terminal: logs and pipes get no
+// progress draws a bar for runs that take longer than about a second, and
+// only when the writer is a terminal: logs and pipes get no
 // carriage-return noise.
-type runProgress struct {
+type progress struct {
 	w       io.Writer
 	total   int
 	on      bool
@@ -26,9 +23,9 @@ type runProgress struct {
 	checked int
 }
 
-func newRunProgress(stderr io.Writer, total int) *runProgress {
-	p := &runProgress{w: stderr, total: total, start: time.Now()}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total, start: time.Now()}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.on = true
 	}
 	return p
@@ -36,7 +33,7 @@ func newRunProgress(stderr io.Writer, total int) *runProgress {
 
 // update is called after every step; it reads the clock only every 64
 // steps so that small steps stay cheap.
-func (p *runProgress) update(done int) {
+func (p *progress) update(done int) {
 	if !p.on || done-p.checked < 64 && done != p.total {
 		return
 	}
@@ -55,7 +52,7 @@ func (p *runProgress) update(done int) {
 }
 
 // finish clears the bar's line.
-func (p *runProgress) finish() {
+func (p *progress) finish() {
 	if p.drawn {
 		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 78))
 	}
