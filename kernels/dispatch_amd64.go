@@ -18,9 +18,15 @@ var avx2 = &Impl{
 	MatMul64:         avx2Kernels64.matMul,
 	CubaUpdate32:     cuba32(avx2Kernels32),
 	CubaUpdate64:     cuba64(avx2Kernels64),
-	PeakFMA32:        peakFMA(peakFMA32AVX2, 12*8*2),
-	ReadStream32:     readStream(readStream32AVX2),
-	AddStream32:      addStream(addStream32AVX2),
+}
+
+// avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
+// independent FMAs of 8 float32 lanes, two operations per lane.
+var avx2Instruments = &Instruments{
+	Name:         "avx2",
+	PeakFMA32:    peakFMA(peakFMA32AVX2, 12*8*2),
+	ReadStream32: readStream(readStream32AVX2),
+	AddStream32:  addStream(addStream32AVX2),
 }
 
 // avx512 runs on CPUs with AVX-512 Foundation (Intel Skylake-SP, AMD Zen 4
@@ -39,9 +45,15 @@ var avx512 = &Impl{
 	MatMul64:         avx512Kernels64.matMul,
 	CubaUpdate32:     cuba32(avx512Kernels32),
 	CubaUpdate64:     cuba64(avx512Kernels64),
-	PeakFMA32:        peakFMA(peakFMA32AVX512, 24*16*2),
-	ReadStream32:     readStream(readStream32AVX512),
-	AddStream32:      addStream(addStream32AVX512),
+}
+
+// avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32
+// is 24 independent FMAs of 16 float32 lanes, two operations per lane.
+var avx512Instruments = &Instruments{
+	Name:         "avx512",
+	PeakFMA32:    peakFMA(peakFMA32AVX512, 24*16*2),
+	ReadStream32: readStream(readStream32AVX512),
+	AddStream32:  addStream(addStream32AVX512),
 }
 
 // asmRegistered adds the assembly implementations during package variable
@@ -50,6 +62,7 @@ var avx512 = &Impl{
 // how the test suite switches each path off.
 var asmRegistered = func() bool {
 	known = append(known, avx2, avx512)
+	instrumentsOf[avx2], instrumentsOf[avx512] = avx2Instruments, avx512Instruments
 	supported = func(impl *Impl) bool {
 		switch impl {
 		case Generic:
@@ -66,20 +79,6 @@ var asmRegistered = func() bool {
 	}
 	return true
 }()
-
-// peakFMA wraps an assembly peak-FMA loop doing flopsPerIter float32
-// operations per iteration, chunking long runs since assembly cannot be
-// preempted.
-func peakFMA(f func(iters int), flopsPerIter int) func(iters int) int {
-	return func(iters int) int {
-		for done := 0; done < iters; {
-			c := min(iters-done, 1<<16)
-			f(c)
-			done += c
-		}
-		return iters * flopsPerIter
-	}
-}
 
 var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,

@@ -32,6 +32,11 @@
 // its roof), so the separate multiply is not what limits them; MatMul pays
 // for it, and is measured against OpenBLAS in BENCHMARKS.md.
 //
+// Each implementation also has [Instruments], the loops that measure the
+// machine rather than simulate (peak multiply-add rate, read and add-to
+// bandwidth) and that `leaky bench` holds the kernels to; they are kept out
+// of [Impl], whose table lists only the kernels.
+//
 // The per-neuron update, for reset by subtraction, is
 //
 //	s     = V > θ
