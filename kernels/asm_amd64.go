@@ -50,7 +50,8 @@ var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32
 var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64}
 
 // asmKernels is one instruction set's kernels for one element type, with the
-// geometry the generator gave them.
+// geometry the generator gave them; its values are generated
+// (dispatch_gen_amd64.go).
 type asmKernels[T float32 | float64] struct {
 	updSub, updZero   func(V, I, Iin []T, alpha, beta, theta T, spikes []uint64) int
 	scanSub, scanZero func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, spikes []uint64, maskStride int) int
@@ -66,10 +67,12 @@ type asmKernels[T float32 | float64] struct {
 	// the ragged last mask word themselves; otherwise their length must be
 	// a multiple of 64 and leakyUpdate runs the tail.
 	nativeTail bool
-	// gemm[mr-1] holds the mr-row micro-kernels: [0] two vectors wide,
-	// [1] one vector wide.
-	gemm    [][2]gemmTile[T]
-	generic genericKernels[T]
+	// gemm[mr-1] holds the mr-row micro-kernels: [0] gemmCols wide, [1]
+	// one vector (lanes) wide.
+	gemm [][2]gemmTile[T]
+	// gemmCols is the number of columns of the wide tiles, gemm[.][0].
+	gemmCols int
+	generic  genericKernels[T]
 	// tails pools *tailBuf[T] for updateTail.
 	tails sync.Pool
 }
@@ -212,8 +215,7 @@ func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C [
 		k.generic.matMul(m, n, kk, A, lda, B, ldb, C, ldc, accumulate)
 		return
 	}
-	mr := len(k.gemm)
-	nr := 2 * k.lanes
+	mr, nr := len(k.gemm), k.gemmCols
 	var z T
 	size := int(unsafe.Sizeof(z))
 	for p0 := 0; p0 < kk; p0 += gemmKC {

@@ -6,7 +6,11 @@
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the
 // reference) and, on amd64, as assembly generated with avo from kernels/_gen
-// for AVX2+FMA and for AVX-512. The implementation is chosen once at init from
+// for AVX2+FMA and for AVX-512. The generator also writes the Go tables that
+// dispatch to the assembly (dispatch_gen_amd64.go: each instruction set's
+// [Impl], [Instruments], kernel geometry and CPU check) and the geometry the
+// generic code shares with it (geometry_gen.go), so that a kernel's name or a
+// block size is stated once. The implementation is chosen once at init from
 // CPU feature detection and may be overridden with the LEAKY_KERNEL
 // environment variable or [Use]. Every implementation returns the same bits as
 // the generic one for the same input:

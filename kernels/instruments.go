@@ -83,28 +83,16 @@ func peakFMAGeneric32(iters int) int {
 	return iters * 8 * 2
 }
 
-// streamLanes is the number of partial sums of ReadStream32: 16 AVX2 or 8
-// AVX-512 accumulators, enough independent adds to keep two vector loads per
-// cycle going. streamSections is the number of sections of x read at once,
-// each into streamLanes/streamSections of the sums, because one stream
-// leaves DRAM bandwidth unused that kernels reading three or more arrays do
-// get. Both are fixed for all implementations so that their sums agree bit
-// for bit; _gen/instruments.go has the same constants.
-const (
-	streamLanes    = 128
-	streamSections = 4
-	streamSection  = streamLanes / streamSections
-)
+// streamSection is the number of partial sums each section of
+// ReadStream32's input feeds; streamLanes and streamSections are generated
+// (geometry_gen.go) with the assembly whose order the generic sum follows.
+const streamSection = streamLanes / streamSections
 
 // streamWork is the number of elements one ReadStream or AddStream assembly
 // call reads at most per pass (a multiple of streamLanes and addBlock):
 // 1 MiB, tens of microseconds even from DRAM. The tests use it to reach
 // past one call.
 const streamWork = 1 << 18
-
-// addBlock is the number of elements per iteration of the generated
-// AddStream loops; _gen/instruments.go has the same constant.
-const addBlock = 64
 
 // readStreamGeneric32 is the generic ReadStream32; see there for the order
 // of the sum.

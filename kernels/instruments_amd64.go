@@ -3,7 +3,7 @@
 package kernels
 
 // The Go wrappers of the generated measuring loops (the Instruments of
-// dispatch_amd64.go): like the kernels' wrappers they chunk long calls,
+// dispatch_gen_amd64.go): like the kernels' wrappers they chunk long calls,
 // since assembly cannot be preempted, and leave ragged tails to the generic
 // code, which gives the same bits.
 

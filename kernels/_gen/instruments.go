@@ -8,28 +8,34 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// The measuring loops (PeakFMA32, ReadStream32 and AddStream32 in kernels):
-// not kernels of a simulation but the ceilings `leaky bench` holds the
-// kernels to, at each instruction set's full vector width.
+// The measuring instruments (kernels.Instruments): not kernels of a
+// simulation but the ceilings `leaky bench` holds the kernels to, at each
+// instruction set's full vector width.
 
-// streamLanes is the number of float32 partial sums ReadStream keeps, the
-// same for every instruction set so that they all give generic's bits: 16
-// YMM or 8 ZMM accumulators, enough to keep two loads per cycle in flight
-// behind a 4-cycle add on either.
-const streamLanes = 128
+// The instruments' geometry: instrumentConsts says what each value is, and
+// writes it into kernels/geometry_gen.go, because the generic loops must
+// sum in the assembly's order to give its bits.
+const (
+	streamLanes    = 128
+	streamSections = 4
+	addBlock       = 64
+)
 
-// streamSections is the number of sections of x that ReadStream reads at
-// once, each into streamLanes/streamSections of the partial sums: one
-// stream leaves DRAM bandwidth unused that the kernels, which read three or
-// more arrays at once, do get. kernels.streamSections must equal it.
-const streamSections = 4
+var instrumentConsts = []goConst{
+	{"streamLanes", streamLanes, "is the number of float32 partial sums ReadStream32 keeps, " +
+		"the same for every implementation so that all give generic's bits: 16 YMM or 8 ZMM " +
+		"accumulators, enough independent adds to keep two loads per cycle in flight behind a " +
+		"4-cycle add on either."},
+	{"streamSections", streamSections, "is the number of sections of x that ReadStream32 reads " +
+		"at once, each into streamLanes/streamSections of the partial sums: one stream leaves " +
+		"DRAM bandwidth unused that the kernels, which read three or more arrays at once, do get."},
+	{"addBlock", addBlock, "is the number of float32 elements per iteration of the assembly " +
+		"AddStream32 loops: four ZMM or eight YMM vectors, so the loop overhead is spread over " +
+		"several load-add-store triples. The Go wrapper leaves the elements past the last whole " +
+		"block to the generic loop."},
+}
 
-// addBlock is the number of float32 elements per iteration of AddStream:
-// four ZMM or eight YMM vectors, so the loop overhead is spread over several
-// load-add-store triples. kernels.addBlock must equal it.
-const addBlock = 64
-
-func genPeakFMA(s *isa) {
+func genPeakFMA(s *isa) string {
 	name := "peakFMA32" + s.name
 	TEXT(name, NOSPLIT, "func(iters int)")
 	Doc(fmt.Sprintf("%s runs iters rounds of %d independent float32 fused multiply-adds on", name, s.fmaChains),
@@ -53,9 +59,10 @@ func genPeakFMA(s *isa) {
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_done")
 	end(s)
+	return name
 }
 
-func genReadStream(s *isa) {
+func genReadStream(s *isa) string {
 	name := "readStream32" + s.name
 	sec := streamLanes / streamSections
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(x []float32, stride, n, passes int, p *[%d]float32)", streamLanes))
@@ -124,9 +131,10 @@ func genReadStream(s *isa) {
 		VMOVUPS(acc[i], Mem{Base: pp, Disp: i * s.vbyte})
 	}
 	end(s)
+	return name
 }
 
-func genAddStream(s *isa) {
+func genAddStream(s *isa) string {
 	name := "addStream32" + s.name
 	TEXT(name, NOSPLIT, "func(dst, src []float32, passes int)")
 	Pragma("noescape")
@@ -159,4 +167,5 @@ func genAddStream(s *isa) {
 	JNZ(LabelRef(name + "_pass"))
 	Label(name + "_done")
 	end(s)
+	return name
 }

@@ -7,7 +7,9 @@ import (
 )
 
 // isa describes one instruction set. Only the differences that the kernels
-// need are here; everything else is shared code.
+// need are here; everything else is shared code. The geometry fields are
+// also written into kernels/dispatch_gen_amd64.go, so the Go wrappers use
+// the values the assembly was generated with.
 type isa struct {
 	name  string // suffix of the function names: "AVX2" or "AVX512"
 	vbyte int    // bytes per vector register
@@ -26,12 +28,44 @@ type isa struct {
 	// FMA that leaky dispatches to); otherwise its length must be a
 	// multiple of 64 and the Go wrapper runs the tail.
 	nativeTail bool
+	// features are the CPU features the kernels use, in the order
+	// Impl.Requires names them; the dispatch checks exactly these.
+	features []feature
+	// doc is the Impl's doc comment in kernels, after its Go name.
+	doc string
+}
+
+// feature is a CPU feature as Impl.Requires names it and as
+// golang.org/x/sys/cpu reports it (a field of cpu.X86).
+type feature struct {
+	name, field string
+	// why, when set, is a comment on the dispatch check: why the feature
+	// is needed, or what detecting it implies.
+	why string
 }
 
 var (
-	avx2   = &isa{name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 6, gemmVecs: 2, fmaChains: 12, nativeTail: true}
-	avx512 = &isa{name: "AVX512", vbyte: 64, scanVecs: 8, gemmRows: 8, gemmVecs: 2, fmaChains: 24}
-	isas   = []*isa{avx2, avx512}
+	avx2 = &isa{
+		name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 6, gemmVecs: 2, fmaChains: 12, nativeTail: true,
+		features: []feature{
+			{name: "AVX2", field: "HasAVX2"},
+			{name: "FMA", field: "HasFMA"},
+			{name: "POPCNT", field: "HasPOPCNT"},
+			{name: "BMI2", field: "HasBMI2", why: "LeakyUpdate's ragged tail uses the BMI2 SHLX and BZHI."},
+		},
+		doc: "runs on CPUs with AVX2 and FMA (Intel Haswell, AMD Zen and later).",
+	}
+	avx512 = &isa{
+		name: "AVX512", vbyte: 64, scanVecs: 8, gemmRows: 8, gemmVecs: 2, fmaChains: 24,
+		features: []feature{
+			{name: "AVX512F", field: "HasAVX512F", why: "x/sys/cpu reports AVX512F only when the OS saves the ZMM and opmask state."},
+			{name: "POPCNT", field: "HasPOPCNT"},
+		},
+		doc: "runs on CPUs with AVX-512 Foundation (Intel Skylake-SP, AMD Zen 4 " +
+			"and later). The kernels use only AVX512F instructions (opmask compares, " +
+			"zero-masked moves, KMOVW), so no other AVX-512 subset is required.",
+	}
+	isas = []*isa{avx2, avx512}
 )
 
 func (s *isa) is512() bool { return s.vbyte == 64 }

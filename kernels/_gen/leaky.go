@@ -106,7 +106,7 @@ func loadConsts(s *isa, d *dtype) *consts {
 	}
 	return k
 }
-func genLeakyUpdate(s *isa, d *dtype, reset string) {
+func genLeakyUpdate(s *isa, d *dtype, reset string) string {
 	name := fmt.Sprintf("leakyUpdate%s%s%s", d.name, reset, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, alpha, beta, theta %[1]s, spikes []uint64) int", d.gotyp))
 	resetDoc := map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]
@@ -166,6 +166,7 @@ func genLeakyUpdate(s *isa, d *dtype, reset string) {
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))
 	end(s)
+	return name
 }
 
 // tailMask is 32 bytes of ones followed by 32 of zeros: the 32 bytes at
@@ -253,7 +254,7 @@ func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Regist
 // in registers over all steps.
 func scanBlock(s *isa, d *dtype) int { return s.scanVecs * d.lanes(s) }
 
-func genLeakyScan(s *isa, d *dtype, reset string) {
+func genLeakyScan(s *isa, d *dtype, reset string) string {
 	name := fmt.Sprintf("leakyScan%s%s%s", d.name, reset, s.name)
 	block := scanBlock(s, d)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, inStride, steps int, alpha, beta, theta %[1]s, spikes []uint64, maskStride int) int", d.gotyp))
@@ -342,4 +343,5 @@ func genLeakyScan(s *isa, d *dtype, reset string) {
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))
 	end(s)
+	return name
 }

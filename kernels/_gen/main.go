@@ -1,5 +1,8 @@
-// Command _gen generates leaky's SIMD kernels (kernels/leaky_amd64.s and the
-// Go declarations in kernels/leaky_stubs_amd64.go) with avo.
+// Command _gen generates leaky's SIMD kernels with avo: the assembly
+// (kernels/leaky_amd64.s), its Go declarations (kernels/leaky_stubs_amd64.go)
+// and the Go tables that dispatch to it (kernels/dispatch_gen_amd64.go, and
+// kernels/geometry_gen.go for the geometry the generic code shares), so that
+// every kernel's name and geometry is stated once, here.
 //
 // Regenerate from the kernels directory with
 //
@@ -9,8 +12,9 @@
 //
 //	go run . -out ../leaky_amd64.s -stubs ../leaky_stubs_amd64.go -pkg kernels
 //
-// The output depends only on this program and the pinned avo version, so
-// regenerating a clean tree must change nothing; CI checks that.
+// The Go tables are written beside the stubs. The output depends only on
+// this program and the pinned avo version, so regenerating a clean tree must
+// change nothing; CI checks that.
 //
 // Every kernel is written once, over an instruction set (AVX2 with YMM
 // registers and VMOVMSK masks, or AVX-512 with ZMM registers and opmask
@@ -20,37 +24,56 @@
 // code that is tested everywhere. The kernel families have a file each:
 // leaky.go (LeakyUpdate, LeakyScan), rows.go (AccumulateRows), matmul.go
 // (MatMul tiles), cuba.go (CubaUpdate) and instruments.go (the measuring
-// loops); isa.go has what they share.
+// loops); isa.go has what they share and dispatch.go writes the Go tables.
 //
 // The arithmetic of each kernel follows the generic Go code in
 // kernels/generic.go operation for operation; see the package comment of
 // kernels for why that makes the results bit-identical.
 package main
 
-import . "github.com/mmcloughlin/avo/build"
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	. "github.com/mmcloughlin/avo/build"
+)
 
 func main() {
+	// avo's flags, parsed here so that the Go tables can go beside -stubs.
+	flag.Parse()
 	ConstraintExpr("!purego,!noasm")
 	genTailMask()
+	var gen []*isaKernels
 	for _, s := range isas {
-		for _, d := range dtypes {
-			for _, reset := range []string{"Sub", "Zero"} {
-				genLeakyUpdate(s, d, reset)
-			}
-			for _, reset := range []string{"Sub", "Zero"} {
-				genLeakyScan(s, d, reset)
-			}
-			genAccumulateRows(s, d)
-			genCubaUpdate(s, d)
-			for mr := 1; mr <= s.gemmRows; mr++ {
-				for _, nv := range []int{s.gemmVecs, 1} {
-					genGemmTile(s, d, mr, nv)
-				}
-			}
-		}
-		genPeakFMA(s)
-		genReadStream(s)
-		genAddStream(s)
+		gen = append(gen, genISA(s))
 	}
 	Generate()
+	if err := writeDispatch(gen); err != nil {
+		fmt.Fprintln(os.Stderr, "_gen:", err)
+		os.Exit(1)
+	}
+}
+
+// genISA emits every kernel of one instruction set, in the order of the .s,
+// and returns their names for the dispatch tables.
+func genISA(s *isa) *isaKernels {
+	k := &isaKernels{isa: s}
+	for _, d := range dtypes {
+		t := &typeKernels{dtype: d}
+		t.updSub = genLeakyUpdate(s, d, "Sub")
+		t.updZero = genLeakyUpdate(s, d, "Zero")
+		t.scanSub = genLeakyScan(s, d, "Sub")
+		t.scanZero = genLeakyScan(s, d, "Zero")
+		t.accum = genAccumulateRows(s, d)
+		t.cuba = genCubaUpdate(s, d)
+		for mr := 1; mr <= s.gemmRows; mr++ {
+			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})
+		}
+		k.types = append(k.types, t)
+	}
+	k.peakFMA = genPeakFMA(s)
+	k.readStream = genReadStream(s)
+	k.addStream = genAddStream(s)
+	return k
 }

@@ -17,7 +17,7 @@ func gemmTileName(s *isa, d *dtype, mr, nv int) string {
 	return fmt.Sprintf("gemm%s%s_%dx%d", d.name, s.name, mr, nv*d.lanes(s))
 }
 
-func genGemmTile(s *isa, d *dtype, mr, nv int) {
+func genGemmTile(s *isa, d *dtype, mr, nv int) string {
 	name := gemmTileName(s, d, mr, nv)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(k int, a []%[1]s, lda int, b []%[1]s, ldb int, c []%[1]s, ldc int, accumulate bool)", d.gotyp))
 	Doc(fmt.Sprintf("%s computes the %d×%d tile at the start of c: c = (c or 0) + a·b,", name, mr, nv*d.lanes(s)),
@@ -134,4 +134,5 @@ func genGemmTile(s *isa, d *dtype, mr, nv int) {
 		}
 	}
 	end(s)
+	return name
 }

@@ -12,7 +12,7 @@ import (
 // dense projection: the rows of the presynaptic neurons that spiked, added
 // to dst in the order given.
 
-func genAccumulateRows(s *isa, d *dtype) {
+func genAccumulateRows(s *isa, d *dtype) string {
 	name := fmt.Sprintf("accumulateRows%s%s", d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, W []%s, stride int, rows []int32)", d.gotyp))
 	Doc(fmt.Sprintf("%s is AccumulateRows%s for len(dst) a multiple of %d.", name, d.name, d.lanes(s)),
@@ -84,4 +84,5 @@ func genAccumulateRows(s *isa, d *dtype) {
 	}
 	Label(name + "_done")
 	end(s)
+	return name
 }
