@@ -50,7 +50,8 @@ var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32
 var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64}
 
 // asmKernels is one instruction set's kernels for one element type, with the
-// geometry the generator gave them.
+// geometry the generator gave them; its values are generated
+// (dispatch_gen_amd64.go).
 type asmKernels[T float32 | float64] struct {
 	updSub, updZero   func(V, I, Iin []T, alpha, beta, theta T, spikes []uint64) int
 	scanSub, scanZero func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, spikes []uint64, maskStride int) int
@@ -66,10 +67,12 @@ type asmKernels[T float32 | float64] struct {
 	// the ragged last mask word themselves; otherwise their length must be
 	// a multiple of 64 and leakyUpdate runs the tail.
 	nativeTail bool
-	// gemm[mr-1] holds the mr-row micro-kernels: [0] two vectors wide,
-	// [1] one vector wide.
-	gemm    [][2]gemmTile[T]
-	generic genericKernels[T]
+	// gemm[mr-1] holds the mr-row micro-kernels: [0] gemmCols wide, [1]
+	// one vector (lanes) wide.
+	gemm [][2]gemmTile[T]
+	// gemmCols is the number of columns of the wide tiles, gemm[.][0].
+	gemmCols int
+	generic  genericKernels[T]
 	// tails pools *tailBuf[T] for updateTail.
 	tails sync.Pool
 }
@@ -212,8 +215,7 @@ func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C [
 		k.generic.matMul(m, n, kk, A, lda, B, ldb, C, ldc, accumulate)
 		return
 	}
-	mr := len(k.gemm)
-	nr := 2 * k.lanes
+	mr, nr := len(k.gemm), k.gemmCols
 	var z T
 	size := int(unsafe.Sizeof(z))
 	for p0 := 0; p0 < kk; p0 += gemmKC {
@@ -277,62 +279,5 @@ func cuba64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac
 	return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
 		q := p.consts()
 		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
-	}
-}
-
-// readStream wraps a generated ReadStream loop: the assembly sums the body
-// (whole multiples of streamLanes) into the partial sums, its four sections
-// side by side, in chunks of at most streamWork elements; readStreamFinish
-// adds the tail and reduces as the generic code does. Chunks cut every
-// section at the same offsets, so each sum still adds its values in order.
-func readStream(f func(x []float32, stride, n, passes int, p *[streamLanes]float32)) func(x []float32, passes int) float32 {
-	return func(x []float32, passes int) float32 {
-		var p [streamLanes]float32
-		body := len(x) &^ (streamLanes - 1)
-		stride := body / streamSections
-		const chunk = streamWork / streamSections
-		if stride >= chunk {
-			for range passes {
-				for lo := 0; lo < stride; lo += chunk {
-					f(x[lo:], stride, min(chunk, stride-lo), 1, &p)
-				}
-			}
-		} else if stride > 0 {
-			// Short streams loop over the passes inside the assembly, so
-			// an L1-sized ceiling is not diluted by call overhead.
-			per := chunk / stride
-			for done := 0; done < passes; done += per {
-				f(x, stride, stride, min(per, passes-done), &p)
-			}
-		}
-		return readStreamFinish(&p, x[body:], passes)
-	}
-}
-
-// addStream wraps a generated AddStream loop, chunked like readStream; the
-// tail of fewer than addBlock elements goes to the generic code. Each
-// element gets its passes additions in order either way, so the bits are
-// generic's.
-func addStream(f func(dst, src []float32, passes int)) func(dst, src []float32, passes int) {
-	return func(dst, src []float32, passes int) {
-		n := len(dst)
-		src = src[:n]
-		body := n &^ (addBlock - 1)
-		if body >= streamWork {
-			for range passes {
-				for lo := 0; lo < body; lo += streamWork {
-					hi := min(lo+streamWork, body)
-					f(dst[lo:hi], src[lo:hi], 1)
-				}
-			}
-		} else if body > 0 {
-			per := streamWork / body
-			for done := 0; done < passes; done += per {
-				f(dst[:body], src[:body], min(per, passes-done))
-			}
-		}
-		if body < n {
-			addStreamGeneric32(dst[body:], src[body:], passes)
-		}
 	}
 }

@@ -49,3 +49,74 @@ func TestNoLegacySSEInAssembly(t *testing.T) {
 		t.Fatal("legacySSE pattern does not tell MOVQ DI, X3 from VMOVQ DI, X3")
 	}
 }
+
+// TestRequiresCoversAssembly checks each implementation's Requires, the
+// features its CPU check tests (both generated from one list in
+// kernels/_gen), against the extensions avo found in every one of its
+// functions in leaky_amd64.s: a kernel using an extension the dispatch does
+// not check would fault on a CPU without it.
+func TestRequiresCoversAssembly(t *testing.T) {
+	var asm []*Impl
+	for _, impl := range Known() {
+		if impl != Generic {
+			asm = append(asm, impl)
+		}
+	}
+	if len(asm) == 0 {
+		t.Skip("no assembly in this build")
+	}
+	b, err := os.ReadFile("leaky_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// avo's FMA3 is x/sys/cpu's FMA; AVX is implied by AVX2 and by AVX512F,
+	// which x/sys/cpu reports only when the OS saves the YMM state too.
+	alias := map[string]string{"FMA3": "FMA"}
+	implied := map[string][]string{"AVX": {"AVX2", "AVX512F"}}
+	lines := strings.Split(string(b), "\n")
+	funcs := 0
+	for i, line := range lines {
+		sym, ok := strings.CutPrefix(line, "TEXT ·")
+		if !ok {
+			continue
+		}
+		sym = sym[:strings.IndexByte(sym, '(')]
+		var impl *Impl
+		for _, a := range asm {
+			if strings.Contains(sym, strings.ToUpper(a.Name)) {
+				impl = a
+			}
+		}
+		if impl == nil {
+			t.Errorf("leaky_amd64.s:%d: %s belongs to no implementation", i+1, sym)
+			continue
+		}
+		funcs++
+		req, ok := strings.CutPrefix(lines[max(i-1, 0)], "// Requires: ")
+		if !ok {
+			continue
+		}
+		has := map[string]bool{}
+		for _, f := range strings.Split(impl.Requires, ", ") {
+			has[f] = true
+		}
+	ext:
+		for _, e := range strings.Split(req, ", ") {
+			if a, ok := alias[e]; ok {
+				e = a
+			}
+			if has[e] {
+				continue
+			}
+			for _, by := range implied[e] {
+				if has[by] {
+					continue ext
+				}
+			}
+			t.Errorf("%s requires %s, which %s's Requires (%s) and CPU check do not include", sym, e, impl.Name, impl.Requires)
+		}
+	}
+	if funcs < 2*len(asm) {
+		t.Fatalf("found %d functions in leaky_amd64.s; is the file complete?", funcs)
+	}
+}

@@ -349,7 +349,7 @@ func BenchmarkCeilingAdd(b *testing.B) {
 				dst, src := streamBuffers(n)
 				b.SetBytes(int64(n) * 12)
 				for b.Loop() {
-					impl.AddStream32(dst, src, 1)
+					instrumentsOf[impl].AddStream32(dst, src, 1)
 				}
 			})
 		}
@@ -371,7 +371,7 @@ func BenchmarkCeilingRead(b *testing.B) {
 				b.SetBytes(int64(size))
 				var sum float32
 				for b.Loop() {
-					sum += impl.ReadStream32(x, 1)
+					sum += instrumentsOf[impl].ReadStream32(x, 1)
 				}
 				streamSink = sum
 			})
@@ -402,7 +402,7 @@ func BenchmarkCeilingFMA(b *testing.B) {
 			const iters = 1 << 12
 			flops := 0
 			for b.Loop() {
-				flops = impl.PeakFMA32(iters)
+				flops = instrumentsOf[impl].PeakFMA32(iters)
 			}
 			perSecond(b, float64(flops)/1e9, "GFLOP/s")
 		})

@@ -360,16 +360,25 @@ func TestCubaUpdateDispatch(t *testing.T) {
 }
 
 // TestImplsComplete checks that every implementation compiled in, whether
-// or not this CPU runs it, has every kernel: a nil field would panic only
-// on the machines that pick that implementation.
+// or not this CPU runs it, has every kernel and every instrument: a nil
+// field would panic only on the machines that pick that implementation.
 func TestImplsComplete(t *testing.T) {
-	for _, impl := range Known() {
-		v := reflect.ValueOf(impl).Elem()
+	nilFuncs := func(name string, table any) {
+		v := reflect.ValueOf(table).Elem()
 		for i := range v.NumField() {
 			if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {
-				t.Errorf("%s: %s is nil", impl.Name, v.Type().Field(i).Name)
+				t.Errorf("%s: %s is nil", name, v.Type().Field(i).Name)
 			}
 		}
+	}
+	for _, impl := range Known() {
+		nilFuncs(impl.Name, impl)
+		in := instrumentsOf[impl]
+		if in == nil || in.Name != impl.Name {
+			t.Errorf("%s: instruments %+v", impl.Name, in)
+			continue
+		}
+		nilFuncs(impl.Name+" instruments", in)
 	}
 }
 

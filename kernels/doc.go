@@ -6,7 +6,11 @@
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the
 // reference) and, on amd64, as assembly generated with avo from kernels/_gen
-// for AVX2+FMA and for AVX-512. The implementation is chosen once at init from
+// for AVX2+FMA and for AVX-512. The generator also writes the Go tables that
+// dispatch to the assembly (dispatch_gen_amd64.go: each instruction set's
+// [Impl], [Instruments], kernel geometry and CPU check) and the geometry the
+// generic code shares with it (geometry_gen.go), so that a kernel's name or a
+// block size is stated once. The implementation is chosen once at init from
 // CPU feature detection and may be overridden with the LEAKY_KERNEL
 // environment variable or [Use]. Every implementation returns the same bits as
 // the generic one for the same input:
@@ -31,6 +35,11 @@
 // memory bandwidth (`leaky bench` reports each kernel's bound and fraction of
 // its roof), so the separate multiply is not what limits them; MatMul pays
 // for it, and is measured against OpenBLAS in BENCHMARKS.md.
+//
+// Each implementation also has [Instruments], the loops that measure the
+// machine rather than simulate (peak multiply-add rate, read and add-to
+// bandwidth) and that `leaky bench` holds the kernels to; they are kept out
+// of [Impl], whose table lists only the kernels.
 //
 // The per-neuron update, for reset by subtraction, is
 //

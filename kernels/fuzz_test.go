@@ -158,9 +158,9 @@ func FuzzReadStream32(f *testing.F) {
 		n := d.u8() * 2
 		passes := d.u8() % 4
 		x := vals[float32](d, n)
-		want := Generic.ReadStream32(x, passes)
+		want := genericInstruments.ReadStream32(x, passes)
 		for _, impl := range fuzzImpls(t) {
-			got := impl.ReadStream32(x, passes)
+			got := instrumentsOf[impl].ReadStream32(x, passes)
 			if bitsOf(got) != bitsOf(want) && !(got != got && want != want) {
 				t.Fatalf("%s: n=%d passes=%d: sum %v, want %v", impl.Name, n, passes, got, want)
 			}
@@ -177,8 +177,8 @@ func FuzzAddStream32(f *testing.F) {
 		dst, src := vals[float32](d, n), vals[float32](d, n)
 		for _, impl := range fuzzImpls(t) {
 			d1, d2 := clone(dst), clone(dst)
-			Generic.AddStream32(d1, src, passes)
-			impl.AddStream32(d2, src, passes)
+			genericInstruments.AddStream32(d1, src, passes)
+			instrumentsOf[impl].AddStream32(d2, src, passes)
 			same(t, impl.Name+" dst", d2, d1)
 		}
 	})

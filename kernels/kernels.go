@@ -9,7 +9,9 @@ import (
 
 // Impl is one implementation of every kernel: generic Go or an instruction
 // set. Tests and benchmarks call an Impl's functions directly; the package
-// level functions call the active one.
+// level functions call the active one. The loops that measure the machine
+// rather than simulate are not kernels: they are an implementation's
+// [Instruments].
 type Impl struct {
 	// Name is "generic", "avx2" or "avx512".
 	Name string
@@ -26,29 +28,6 @@ type Impl struct {
 	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
 	CubaUpdate32     func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
 	CubaUpdate64     func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
-
-	// PeakFMA32 runs iters rounds of independent float32 multiply-adds at
-	// the implementation's full vector width and returns the number of
-	// floating-point operations done. It measures the arithmetic ceiling
-	// that benchmarks compare the kernels with; its results are discarded.
-	PeakFMA32 func(iters int) (flops int)
-
-	// ReadStream32 reads x passes times over with the implementation's
-	// fastest loads and returns the sum, to measure the read-bandwidth
-	// ceiling at len(x)'s working set. Its sum has the same bits on every
-	// implementation. The body, the first len(x) &^ 127 values, is cut into
-	// 4 equal sections read side by side (several streams, as the kernels
-	// read them); section s feeds partial sums p[32s … 32s+31], p[32s+k]
-	// adding its values at offsets ≡ k (mod 32) in increasing order, pass
-	// after pass. Then the tail values x[body+j] are added to p[j], pass
-	// after pass, and p is halved, p[j] += p[j+w] for w = 64, 32, …, 1, and
-	// p[0] returned. Without the sum the loads could be left unchecked.
-	ReadStream32 func(x []float32, passes int) float32
-	// AddStream32 adds src to dst, dst[i] += src[i], passes times over:
-	// AccumulateRows32's read-modify-write stream with one row and no row
-	// indexing, which measures the add-to bandwidth ceiling. src must hold
-	// at least len(dst) values.
-	AddStream32 func(dst, src []float32, passes int)
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -66,9 +45,6 @@ var Generic = &Impl{
 	MatMul64:         matMulGeneric64,
 	CubaUpdate32:     cubaGeneric32,
 	CubaUpdate64:     cubaGeneric64,
-	PeakFMA32:        peakFMAGeneric32,
-	ReadStream32:     readStreamGeneric32,
-	AddStream32:      addStreamGeneric32,
 }
 
 // known lists every implementation compiled into this binary, best last,

@@ -257,7 +257,7 @@ func TestPeakFMA32(t *testing.T) {
 			if !supported(impl) {
 				t.Skipf("this CPU lacks %s", impl.Requires)
 			}
-			if f := impl.PeakFMA32(1000); f <= 0 {
+			if f := instrumentsOf[impl].PeakFMA32(1000); f <= 0 {
 				t.Fatalf("PeakFMA32(1000) reports %d flops", f)
 			}
 		})
@@ -296,8 +296,8 @@ func TestReadStream32(t *testing.T) {
 				// whole sum Inf or NaN, which would hide ordering bugs.
 				x := buf(n, rng.IntN(16), input[float32](rng, 1, n%5 == 0))
 				x0 := clone(x)
-				want := Generic.ReadStream32(x, passes)
-				got := impl.ReadStream32(x, passes)
+				want := genericInstruments.ReadStream32(x, passes)
+				got := instrumentsOf[impl].ReadStream32(x, passes)
 				if bitsOf(got) != bitsOf(want) && !(got != got && want != want) {
 					t.Fatalf("n=%d passes=%d: sum %v (%#08x), want %v (%#08x)", n, passes, got, bitsOf(got), want, bitsOf(want))
 				}
@@ -318,8 +318,8 @@ func TestAddStream32(t *testing.T) {
 				src := buf(n+rng.IntN(3), rng.IntN(16), input[float32](rng, 1, true))
 				dst := buf(n, rng.IntN(16), input[float32](rng, 1, true))
 				src0, dst2 := clone(src), clone(dst)
-				Generic.AddStream32(dst2, src, passes)
-				impl.AddStream32(dst, src, passes)
+				genericInstruments.AddStream32(dst2, src, passes)
+				instrumentsOf[impl].AddStream32(dst, src, passes)
 				same(t, fmt.Sprintf("n=%d passes=%d", n, passes), dst, dst2)
 				same(t, fmt.Sprintf("n=%d passes=%d: src changed", n, passes), src, src0)
 			}
@@ -330,25 +330,25 @@ func TestAddStream32(t *testing.T) {
 // TestStreamsByHand checks the generic stream kernels against sums worked
 // out by hand, including one whose value depends on the documented order.
 func TestStreamsByHand(t *testing.T) {
-	for _, impl := range Available() {
+	for _, in := range AvailableInstruments() {
 		// Small integers sum exactly in any order: 300 ones, 7 times.
 		ones := make([]float32, 300)
 		for i := range ones {
 			ones[i] = 1
 		}
-		if got := impl.ReadStream32(ones, 7); got != 2100 {
-			t.Errorf("%s: ReadStream32(300 ones, 7 passes) = %v, want 2100", impl.Name, got)
+		if got := in.ReadStream32(ones, 7); got != 2100 {
+			t.Errorf("%s: ReadStream32(300 ones, 7 passes) = %v, want 2100", in.Name, got)
 		}
 		// p[0] = 1, p[1] = 1, p[2] = 2^24; halving adds p[2] into p[0]
 		// first, where 2^24 + 1 rounds to 2^24, then p[1], which rounds
 		// again. A left-to-right sum would give 2^24 + 2 exactly.
-		if got := impl.ReadStream32([]float32{1, 1, 1 << 24}, 1); got != 1<<24 {
-			t.Errorf("%s: ReadStream32(1, 1, 2^24) = %v, want 2^24 (the documented order)", impl.Name, got)
+		if got := in.ReadStream32([]float32{1, 1, 1 << 24}, 1); got != 1<<24 {
+			t.Errorf("%s: ReadStream32(1, 1, 2^24) = %v, want 2^24 (the documented order)", in.Name, got)
 		}
 		dst := []float32{1, 2, 3}
-		impl.AddStream32(dst, []float32{0.5, -1, 2, 99}, 4)
+		in.AddStream32(dst, []float32{0.5, -1, 2, 99}, 4)
 		if dst[0] != 3 || dst[1] != -2 || dst[2] != 11 {
-			t.Errorf("%s: AddStream32 4 passes = %v, want [3 -2 11]", impl.Name, dst)
+			t.Errorf("%s: AddStream32 4 passes = %v, want [3 -2 11]", in.Name, dst)
 		}
 	}
 }
@@ -472,5 +472,15 @@ func TestLookup(t *testing.T) {
 		if err := Use(impl.Name); err != nil || Active() != impl {
 			t.Errorf("Use(%s): %v, active %s", impl.Name, err, Active().Name)
 		}
+		if in := ActiveInstruments(); in == nil || in.Name != impl.Name {
+			t.Errorf("Use(%s): active instruments %+v", impl.Name, in)
+		}
+	}
+	var names []string
+	for _, in := range AvailableInstruments() {
+		names = append(names, in.Name)
+	}
+	if got, want := strings.Join(names, ","), availableNames(); got != strings.ReplaceAll(want, ", ", ",") {
+		t.Errorf("AvailableInstruments() are %s, want those of Available(), %s", got, want)
 	}
 }

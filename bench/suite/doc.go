@@ -4,8 +4,8 @@
 //
 // The suite has three sections. Ceilings are what the machine can do at all:
 // memory bandwidth at each working-set size (Go's copy, and each kernel
-// implementation's ReadStream32 and AddStream32 loops) and peak multiply-add
-// throughput (each implementation's PeakFMA32 loop); each ceiling is the best
+// implementation's ReadStream32 and AddStream32 loops, kernels.Instruments)
+// and peak multiply-add throughput (their PeakFMA32); each ceiling is the best
 // over implementations and repetitions, and the ceilings are measured again
 // between the repetitions of every kernel held to them, so a burst of load
 // on a shared machine cannot leave a kernel above its roof. Kernels are the

@@ -43,11 +43,12 @@ const (
 	naiveMatMax = 256
 )
 
-// planCeilings lists the bandwidth and peak-FMA items: Go's copy, and each
-// available implementation's ReadStream32, AddStream32 and PeakFMA32 loops.
-// Each ceiling is the best any of them reaches (see ceilingTables), so the
-// generic loops only matter on machines without assembly.
-func planCeilings(quick bool, avail []*kernels.Impl) []item {
+// planCeilings lists the bandwidth and peak-FMA items: Go's copy, and the
+// ReadStream32, AddStream32 and PeakFMA32 loops of each available
+// implementation's instruments. Each ceiling is the best any of them reaches
+// (see ceilingTables), so the generic loops only matter on machines without
+// assembly.
+func planCeilings(quick bool, avail []*kernels.Instruments) []item {
 	sizes := ceilingSizes
 	if quick {
 		sizes = quickCeilingSizes
@@ -55,16 +56,13 @@ func planCeilings(quick bool, avail []*kernels.Impl) []item {
 	var out []item
 	for _, ws := range sizes {
 		out = append(out, copyItem(ws))
-		for _, impl := range avail {
-			out = append(out, readItem(impl, ws), addItem(impl, ws))
+		for _, in := range avail {
+			out = append(out, readItem(in, ws), addItem(in, ws))
 		}
 	}
-	for _, impl := range avail {
-		fma := impl.PeakFMA32
-		if fma == nil {
-			continue
-		}
-		name := "fma-" + impl.Name
+	for _, in := range avail {
+		fma := in.PeakFMA32
+		name := "fma-" + in.Name
 		out = append(out, item{
 			fig:     Figure{ID: SectionCeiling + "/" + name, Section: SectionCeiling, Name: name, Threads: 1, Unit: "FLOP/s"},
 			perIter: float64(fma(1)),
@@ -116,15 +114,15 @@ func copyItem(ws int64) item {
 	}
 }
 
-// readItem is impl's ReadStream32 over the whole working set, several
+// readItem is in's ReadStream32 over the whole working set, several
 // streams of full-width loads into independent sums: the read-bandwidth
 // ceiling that read-heavy kernels (AccumulateRows, LeakyScan) are held to.
 // One call does all the iterations as passes, so an L1-sized pass is not
 // diluted by call overhead.
-func readItem(impl *kernels.Impl, ws int64) item {
-	read := impl.ReadStream32
+func readItem(in *kernels.Instruments, ws int64) item {
+	read := in.ReadStream32
 	return item{
-		fig:     ceilingFigure("read-"+impl.Name, ws),
+		fig:     ceilingFigure("read-"+in.Name, ws),
 		perIter: float64(ws),
 		setup: func() (func(int), func(), error) {
 			x := make([]float32, ws/4)
@@ -142,14 +140,14 @@ func readItem(impl *kernels.Impl, ws int64) item {
 	}
 }
 
-// addItem is impl's AddStream32, dst[i] += src[i] over two halves of the
+// addItem is in's AddStream32, dst[i] += src[i] over two halves of the
 // working set (AccumulateRows's loop without the row indexing): the
 // read-modify-write ceiling. Bytes count two reads and a write. dst grows
 // by at most 10^-3 per pass, so even 10^9 passes stay far from overflow.
-func addItem(impl *kernels.Impl, ws int64) item {
-	add := impl.AddStream32
+func addItem(in *kernels.Instruments, ws int64) item {
+	add := in.AddStream32
 	return item{
-		fig:     ceilingFigure("add-"+impl.Name, ws),
+		fig:     ceilingFigure("add-"+in.Name, ws),
 		perIter: float64(3 * 4 * (ws / 8)),
 		setup: func() (func(int), func(), error) {
 			dst, src := streamBuffers(ws)

@@ -66,8 +66,8 @@ func naiveMatMul32(m, n, k int, A []float32, lda int, B []float32, ldb int, C []
 }
 
 // naiveImpl wraps the twins as a kernels.Impl so the suite can treat it like
-// any other implementation. It has no PeakFMA32: a naive loop is not a
-// ceiling.
+// any other implementation's kernels. It has no kernels.Instruments: a naive
+// loop is not a ceiling.
 var naiveImpl = &kernels.Impl{
 	Name:             naive,
 	Requires:         "none",

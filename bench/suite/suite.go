@@ -139,11 +139,11 @@ type Figure struct {
 	// VsNaive is Median over the naive twin's median at the same size.
 	VsNaive float64 `json:"vs_naive,omitempty"`
 	// MachineSpeedup, for a workload run on more than one thread, is the
-	// machine's own speed-up at that thread count: independent FMA loops
-	// (the active kernels' PeakFMA32) on Threads goroutines over one,
-	// timed in the same alternating rounds as the workload. On a shared
-	// or virtual machine it is the most the workload could gain at those
-	// moments; on a quiet one it is close to Threads.
+	// machine's own speed-up at that thread count: independent FMA loops (the
+	// PeakFMA32 of the active kernels' instruments) on Threads goroutines
+	// over one, timed in the same alternating rounds as the workload. On a
+	// shared or virtual machine it is the most the workload could gain at
+	// those moments; on a quiet one it is close to Threads.
 	MachineSpeedup float64 `json:"machine_speedup,omitempty"`
 	// PairedSpeedup, for a workload run on more than one thread, is the
 	// median over the alternating rounds of its rate over the one-thread
@@ -230,7 +230,7 @@ func Run(opts Options) (*Result, error) {
 		impls = append(impls, kernels.Available()...)
 	}
 
-	plan := planCeilings(opts.Quick, kernels.Available())
+	plan := planCeilings(opts.Quick, kernels.AvailableInstruments())
 	kern := planKernels(opts.Quick, impls)
 	work := planWorkloads(opts.Quick, threads)
 	if opts.Filter != nil {
@@ -525,8 +525,7 @@ func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 	}
 	// Subjects 2 and 3, when timed, are the FMA control at a's and b's
 	// thread counts.
-	fma := kernels.Active().PeakFMA32
-	if fma != nil && a.fig.Threads != b.fig.Threads {
+	if fma := kernels.ActiveInstruments().PeakFMA32; a.fig.Threads != b.fig.Threads {
 		subjects = append(subjects, parallelFMA(fma, a.fig.Threads), parallelFMA(fma, b.fig.Threads))
 	}
 	rates := measureTurns(per, reps, subjects, nil)

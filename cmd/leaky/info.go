@@ -89,6 +89,10 @@ func writeInfo(w io.Writer) {
 	for _, op := range kernelOps(active) {
 		fmt.Fprintf(w, "  %-17s %s\n", op.name, op.impl)
 	}
+	// The measuring loops are not kernels: one line says which exist and
+	// whose run.
+	fmt.Fprintf(w, "\ninstruments %s (the ceilings of `leaky bench`); active: %s\n",
+		strings.Join(funcFields(reflect.TypeFor[kernels.Instruments]()), ", "), kernels.ActiveInstruments().Name)
 	writeMemoryInfo(w)
 	fmt.Fprintf(w, "\nGo         %s %s/%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
 }
@@ -138,6 +142,18 @@ func kernelOps(active *kernels.Impl) []kernelOp {
 		ops = append(ops, kernelOp{f.Name, impl})
 	}
 	return ops
+}
+
+// funcFields returns the names of the exported function fields of struct
+// type t, in order.
+func funcFields(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && f.Type.Kind() == reflect.Func {
+			names = append(names, f.Name)
+		}
+	}
+	return names
 }
 
 func orUnknown(s string) string {

@@ -205,7 +205,7 @@ func cubaNeuron(s *isa, d *dtype, p *cubaPtrs, idx reg.GPVirtual, first int, k *
 	return bits
 }
 
-func genCubaUpdate(s *isa, d *dtype) {
+func genCubaUpdate(s *isa, d *dtype) string {
 	name := fmt.Sprintf("cubaUpdate%s%s", d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I0, Iin0, I1, Iin1 []%[1]s, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset %[1]s, hold int32, spikes []uint64) int", d.gotyp))
 	Doc(fmt.Sprintf("%s is CubaUpdate%s for len(V) a multiple of 64, writing len(V)/64 mask", name, d.name),
@@ -247,4 +247,5 @@ func genCubaUpdate(s *isa, d *dtype) {
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))
 	end(s)
+	return name
 }
