@@ -159,8 +159,8 @@ type snapshot struct {
 func takeSnapshot(net *engine.Network[float32]) *snapshot {
 	vars, err := engine.CloneState(net.StateVars())
 	if err != nil {
-		// Every kind of state the engine has can be cloned; this is a
-		// new state type CloneState does not know yet.
+		// Every StateVar a constructor made can be cloned; this is a
+		// zero one, a bug in the engine's StateVars.
 		panic("snapshot: " + err.Error())
 	}
 	return &snapshot{net: net, vars: vars}

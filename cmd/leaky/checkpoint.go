@@ -142,10 +142,10 @@ func newLongRun[T engine.Float](o *runOptions, desc checkpoint.Description, step
 	if err := h.Matches(engine.Version, lr.desc); err != nil {
 		return nil, badInput(fmt.Errorf("--resume: checkpoint %s %w; run with the flags that wrote it", o.long.resume, err))
 	}
-	if s := h.Step(); s < 0 || s > int64(steps) {
+	if s := h.Step; s < 0 || s > int64(steps) {
 		return nil, badInput(fmt.Errorf("--resume: checkpoint %s is at step %d, outside the run's 0..%d", o.long.resume, s, steps))
 	}
-	lr.header, lr.start = h, int(h.Step())
+	lr.header, lr.start = h, int(h.Step)
 	return lr, nil
 }
 
@@ -232,20 +232,21 @@ func (s runState[T]) StateVars() []engine.StateVar {
 
 func (s runState[T]) Restored() { s.lr.net.Restored() }
 
+func (s runState[T]) StepIndex() int { return s.lr.net.StepIndex() }
+
 // restore loads the checkpoint being resumed into the network, the figures
-// and the spike streams. The figures' slices are sized from the header
-// first, so their lengths match.
+// and the spike streams.
 func (lr *longRun[T]) restore() error {
 	if lr.header == nil {
 		return nil
 	}
-	for _, f := range lr.figs {
-		if err := f.sizeFrom(lr.header, lr.o.long.resume); err != nil {
-			return badInput(fmt.Errorf("--resume: %w", err))
-		}
-	}
 	if _, err := checkpoint.Load(lr.o.long.resume, runState[T]{lr}, engine.Version, lr.desc); err != nil {
 		return badInput(fmt.Errorf("--resume: %w", err))
+	}
+	for _, f := range lr.figs {
+		if err := f.restored(lr.o.long.resume); err != nil {
+			return badInput(fmt.Errorf("--resume: %w", err))
+		}
 	}
 	for _, sp := range lr.spikes {
 		c, ok := lr.header.Counter(sp.counter)

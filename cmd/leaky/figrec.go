@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"leaky/checkpoint"
 	"leaky/engine"
 	"leaky/figure"
 )
@@ -97,50 +96,28 @@ func (r *figureRecorder[T]) RecordSpikes(t int) {
 	}
 }
 
-// stateVars lists the figure's data for checkpoints.
+// stateVars lists the figure's data for checkpoints. Its slices grow with
+// the run, so a restore gives them the saved lengths, within the bounds
+// the figure keeps.
 func (r *figureRecorder[T]) stateVars() []engine.StateVar {
 	var vars []engine.StateVar
 	for i := range r.traces {
-		vars = append(vars, engine.StateVar{Name: r.prefix + r.traces[i].name, Data: r.traces[i].data})
+		vars = append(vars, engine.GrowVar(r.prefix+r.traces[i].name, &r.traces[i].data, r.maxSteps))
 	}
 	return append(vars,
-		engine.StateVar{Name: r.prefix + "counts", Data: r.counts},
-		engine.StateVar{Name: r.prefix + "raster_steps", Data: r.steps},
-		engine.StateVar{Name: r.prefix + "raster_neurons", Data: r.neurons},
-		engine.StateVar{Name: r.prefix + "last_spikes", Data: &r.lastSpikes},
+		engine.GrowVar(r.prefix+"counts", &r.counts, r.maxSteps),
+		engine.GrowVar(r.prefix+"raster_steps", &r.steps, rasterMaxSpikes),
+		engine.GrowVar(r.prefix+"raster_neurons", &r.neurons, rasterMaxSpikes),
+		engine.Int64Var(r.prefix+"last_spikes", &r.lastSpikes),
 	)
 }
 
-// sizeFrom gives the figure's slices the lengths the checkpoint h holds,
-// within the bounds the figure keeps, so that loading fills them in place.
-func (r *figureRecorder[T]) sizeFrom(h *checkpoint.Header, file string) error {
-	size := func(name string, limit int) (int, error) {
-		for _, v := range h.Vars {
-			if v.Name == name {
-				if v.Len < 0 || v.Len > int64(limit) {
-					return 0, fmt.Errorf("checkpoint %s holds %d values of %s, more than the %d the figure keeps", file, v.Len, name, limit)
-				}
-				return int(v.Len), nil
-			}
-		}
-		return 0, fmt.Errorf("checkpoint %s lacks %s", file, name)
+// restored checks what the checkpoint cannot: that the raster's steps and
+// neurons pair up.
+func (r *figureRecorder[T]) restored(file string) error {
+	if len(r.steps) != len(r.neurons) {
+		return fmt.Errorf("checkpoint %s holds %d raster steps but %d raster neurons for %s", file, len(r.steps), len(r.neurons), r.prefix)
 	}
-	for i := range r.traces {
-		n, err := size(r.prefix+r.traces[i].name, r.maxSteps)
-		if err != nil {
-			return err
-		}
-		r.traces[i].data = make([]float64, n, r.maxSteps)
-	}
-	n, err := size(r.prefix+"counts", r.maxSteps)
-	if err != nil {
-		return err
-	}
-	r.counts = make([]int64, n, r.maxSteps)
-	if n, err = size(r.prefix+"raster_steps", rasterMaxSpikes); err != nil {
-		return err
-	}
-	r.steps, r.neurons = make([]int64, n), make([]int64, n)
 	return nil
 }
 
