@@ -10,6 +10,7 @@ import (
 
 	"leaky/bench"
 	"leaky/engine"
+	"leaky/kernels"
 	"leaky/netfile"
 	"leaky/npy"
 )
@@ -274,11 +275,11 @@ projections:
 	}
 
 	src, _ := engine.NewPoisson[float64]("in", 2, 4, 300, 0.001, 4, 0)
-	np := engine.Params{Dt: 0.001, TauMem: 0.01, TauSyn: 0.005, Threshold: 0.3}.Neuron()
-	a, _ := engine.NewNeurons[float64]("a", 2, 4, np)
-	li := engine.Params{Dt: 0.001, TauMem: 0.02, TauSyn: 0.005, Threshold: 1}.Neuron()
+	np := engine.SeedNeuron(0.001, 0.01, 0.005, 0.3, kernels.ResetSubtract)
+	a, _ := engine.NewPopulation[float64]("a", 2, 4, np)
+	li := engine.SeedNeuron(0.001, 0.02, 0.005, 1, kernels.ResetSubtract)
 	li.Kind = engine.KindLI
-	b, _ := engine.NewNeurons[float64]("b", 2, 2, li)
+	b, _ := engine.NewPopulation[float64]("b", 2, 2, li)
 	net := engine.NewNetwork[float64]()
 	net.AddSource(src)
 	net.AddPopulation(a)

@@ -130,10 +130,10 @@ func (r *figureRecorder[T]) raster() (steps, neurons []int) {
 	return steps, neurons
 }
 
-func (r *figureRecorder[T]) data(p engine.Params, batch, n int) figure.Data {
+func (r *figureRecorder[T]) data(dt, threshold float64, batch, n int) figure.Data {
 	neuron := r.traces[0].neuron
 	d := figure.Data{
-		Dt: p.Dt, Threshold: p.Threshold, Neuron: neuron, Trial: 0,
+		Dt: dt, Threshold: threshold, Neuron: neuron, Trial: 0,
 		V: r.traces[0].data, Isyn: r.traces[1].data, Iinp: r.traces[2].data, N: n, Batch: batch,
 		RasterNeurons: min(n, r.rasterNeurons), Counts: r.counts,
 	}

@@ -46,7 +46,7 @@ type runOptions struct {
 
 func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs := flag.NewFlagSet("leaky run", flag.ContinueOnError)
-	def := engine.DefaultParams()
+	def := engine.DefaultNeuron()
 	fs.IntVar(&o.steps, "steps", 5000, "number of time steps T")
 	fs.IntVar(&o.nInputs, "n-inputs", 100, "number of Poisson inputs")
 	fs.IntVar(&o.neurons, "neurons", 1000, "number of LIF neurons N")
@@ -54,7 +54,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.Float64Var(&o.rate, "rate", 5, "Poisson input rate in Hz")
 	fs.Float64Var(&o.dt, "dt", def.Dt, "time step in seconds")
 	fs.Float64Var(&o.tauMem, "tau-mem", def.TauMem, "membrane time constant in seconds")
-	fs.Float64Var(&o.tauSyn, "tau-syn", def.TauSyn, "synaptic time constant in seconds")
+	fs.Float64Var(&o.tauSyn, "tau-syn", def.TauSyn[0], "synaptic time constant in seconds")
 	fs.Float64Var(&o.theta, "threshold", def.Threshold, "firing threshold θ")
 	fs.StringVar(&o.reset, "reset", "subtract", "reset after a spike: subtract or zero")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the Poisson inputs and default weights")
@@ -128,7 +128,7 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 // validate checks the flags that do not depend on files.
-func (o *runOptions) validate() (engine.Params, error) {
+func (o *runOptions) validate() (engine.NeuronParams, error) {
 	positive := func(name string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
 			return fmt.Errorf("--%s %v: must be a positive finite number", name, v)
@@ -140,41 +140,41 @@ func (o *runOptions) validate() (engine.Params, error) {
 		v    int
 	}{{"steps", o.steps}, {"n-inputs", o.nInputs}, {"neurons", o.neurons}, {"batch", o.batch}} {
 		if c.v < 1 {
-			return engine.Params{}, fmt.Errorf("--%s %d: must be at least 1", c.name, c.v)
+			return engine.NeuronParams{}, fmt.Errorf("--%s %d: must be at least 1", c.name, c.v)
 		}
 	}
 	if err := positive("dt", o.dt); err != nil {
-		return engine.Params{}, err
+		return engine.NeuronParams{}, err
 	}
 	if err := positive("tau-mem", o.tauMem); err != nil {
-		return engine.Params{}, err
+		return engine.NeuronParams{}, err
 	}
 	if err := positive("tau-syn", o.tauSyn); err != nil {
-		return engine.Params{}, err
+		return engine.NeuronParams{}, err
 	}
 	if math.IsNaN(o.theta) || math.IsInf(o.theta, 0) {
-		return engine.Params{}, fmt.Errorf("--threshold %v: must be finite", o.theta)
+		return engine.NeuronParams{}, fmt.Errorf("--threshold %v: must be finite", o.theta)
 	}
 	if !(o.rate >= 0) || math.IsInf(o.rate, 0) {
-		return engine.Params{}, fmt.Errorf("--rate %v: must be a finite number of Hz ≥ 0", o.rate)
+		return engine.NeuronParams{}, fmt.Errorf("--rate %v: must be a finite number of Hz ≥ 0", o.rate)
 	}
 	if o.inputs == "" && o.rate*o.dt > 1 {
-		return engine.Params{}, fmt.Errorf("--rate %v × --dt %v = %v spikes per step; an input can spike at most once per step", o.rate, o.dt, o.rate*o.dt)
+		return engine.NeuronParams{}, fmt.Errorf("--rate %v × --dt %v = %v spikes per step; an input can spike at most once per step", o.rate, o.dt, o.rate*o.dt)
 	}
 	if o.threads < 0 {
-		return engine.Params{}, fmt.Errorf("--threads %d: must be ≥ 0 (0 uses all cores)", o.threads)
+		return engine.NeuronParams{}, fmt.Errorf("--threads %d: must be ≥ 0 (0 uses all cores)", o.threads)
 	}
 	if o.figureNeuron < 0 {
-		return engine.Params{}, fmt.Errorf("--figure-neuron %d: must be ≥ 0", o.figureNeuron)
+		return engine.NeuronParams{}, fmt.Errorf("--figure-neuron %d: must be ≥ 0", o.figureNeuron)
 	}
 	reset, err := engine.ParseReset(o.reset)
 	if err != nil {
-		return engine.Params{}, fmt.Errorf("--reset: %w", err)
+		return engine.NeuronParams{}, fmt.Errorf("--reset: %w", err)
 	}
 	if o.out == "" {
-		return engine.Params{}, errors.New("--out: the output directory must not be empty")
+		return engine.NeuronParams{}, errors.New("--out: the output directory must not be empty")
 	}
-	p := engine.Params{Dt: o.dt, TauMem: o.tauMem, TauSyn: o.tauSyn, Threshold: o.theta, Reset: reset}
+	p := engine.SeedNeuron(o.dt, o.tauMem, o.tauSyn, o.theta, reset)
 	return p, p.Validate()
 }
 
@@ -410,7 +410,7 @@ func simulate[T engine.Float](ctx context.Context, o *runOptions, stdout, stderr
 	if o.procedural && o.weights != "" {
 		return badInput(fmt.Errorf("--procedural-weights generates the weights from --seed; it cannot be combined with --weights %s", o.weights))
 	}
-	cfg := engine.FeedForwardConfig{Params: params, Batch: o.batch, Inputs: o.nInputs, Neurons: o.neurons, Rate: o.rate, Seed: o.seed, ProceduralWeights: o.procedural}
+	cfg := engine.FeedForwardConfig{Neuron: params, Batch: o.batch, Inputs: o.nInputs, Neurons: o.neurons, Rate: o.rate, Seed: o.seed, ProceduralWeights: o.procedural}
 	var src engine.Source[T]
 	var arr *engine.Array[T]
 	var inputSpikes int64
@@ -486,8 +486,8 @@ func simulate[T engine.Float](ctx context.Context, o *runOptions, stdout, stderr
 		Leaky: engine.Version, Go: runtime.Version(),
 		Steps: o.steps, Batch: o.batch, Neurons: o.neurons, Inputs: o.nInputs,
 		InputFile: o.inputs, WeightsFile: o.weights, DType: engine.DType[T](), Seed: o.seed,
-		Dt: params.Dt, TauMem: params.TauMem, TauSyn: params.TauSyn, Threshold: params.Threshold,
-		Reset: o.reset, Alpha: params.Alpha(), Beta: params.Beta(),
+		Dt: params.Dt, TauMem: params.TauMem, TauSyn: params.TauSyn[0], Threshold: params.Threshold,
+		Reset: o.reset, Alpha: params.Alpha(0), Beta: params.Beta(),
 		OutputSpikes:  ff.Pop.SpikeCount(),
 		MeanRate:      float64(ff.Pop.SpikeCount()) / (nsteps * params.Dt),
 		Recorded:      recorded,
@@ -511,7 +511,7 @@ func simulate[T engine.Float](ctx context.Context, o *runOptions, stdout, stderr
 	}
 
 	figPath := filepath.Join(o.out, "figure.png")
-	if err := figure.Draw(figPath, fig.data(params, o.batch, o.neurons)); err != nil {
+	if err := figure.Draw(figPath, fig.data(params.Dt, params.Threshold, o.batch, o.neurons)); err != nil {
 		return err
 	}
 	s.Files = append(s.Files, "figure.png", "summary.json")
