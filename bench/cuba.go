@@ -62,11 +62,11 @@ type CUBA[T engine.Float] struct {
 // network bit for bit.
 func NewCUBA[T engine.Float](cfg CUBAConfig) (*CUBA[T], error) {
 	np := CUBANeuron(cfg.Dt)
-	exc, err := engine.NewNeurons[T]("exc", 1, cfg.NExc, np)
+	exc, err := engine.NewPopulation[T]("exc", 1, cfg.NExc, np)
 	if err != nil {
 		return nil, err
 	}
-	inh, err := engine.NewNeurons[T]("inh", 1, cfg.NInh, np)
+	inh, err := engine.NewPopulation[T]("inh", 1, cfg.NInh, np)
 	if err != nil {
 		return nil, err
 	}

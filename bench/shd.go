@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"leaky/engine"
+	"leaky/kernels"
 )
 
 // SHDConfig describes an SHD-style classifier at inference, the network of
@@ -54,18 +55,18 @@ type SHD[T engine.Float] struct {
 // drawn with stream k), unless weights supplies them: input→hidden,
 // hidden→hidden and hidden→readout, row-major n_in × n_out.
 func NewSHD[T engine.Float](cfg SHDConfig, weights [3][]T) (*SHD[T], error) {
-	lif := engine.Params{Dt: cfg.Dt, TauMem: cfg.TauMem, TauSyn: cfg.TauSyn, Threshold: 1}.Neuron()
+	lif := engine.SeedNeuron(cfg.Dt, cfg.TauMem, cfg.TauSyn, 1, kernels.ResetSubtract)
 	li := lif
 	li.Kind = engine.KindLI
 	in, err := engine.NewPoisson[T]("input", cfg.Batch, cfg.Inputs, cfg.InputRate, cfg.Dt, cfg.Seed, 0)
 	if err != nil {
 		return nil, err
 	}
-	hidden, err := engine.NewNeurons[T]("hidden", cfg.Batch, cfg.Hidden, lif)
+	hidden, err := engine.NewPopulation[T]("hidden", cfg.Batch, cfg.Hidden, lif)
 	if err != nil {
 		return nil, err
 	}
-	readout, err := engine.NewNeurons[T]("readout", cfg.Batch, cfg.Outputs, li)
+	readout, err := engine.NewPopulation[T]("readout", cfg.Batch, cfg.Outputs, li)
 	if err != nil {
 		return nil, err
 	}

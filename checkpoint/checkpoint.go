@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"math"
 	"os"
 	"sort"
 	"strings"
@@ -21,8 +20,8 @@ import (
 
 // FormatVersion is the version of the file layout this package writes and
 // reads. It changes whenever the layout does; older files are refused
-// rather than misread.
-const FormatVersion = 1
+// rather than misread. Version 2 added the step to the header.
+const FormatVersion = 2
 
 // magic starts every checkpoint file.
 const magic = "\x89LKYCKP\n"
@@ -32,7 +31,7 @@ const magic = "\x89LKYCKP\n"
 const (
 	maxName    = 4096    // bytes in a name or key
 	maxValue   = 1 << 20 // bytes in a description value
-	maxEntries = 1 << 20 // fields, counters or variables
+	maxEntries = 1 << 20 // fields or counters
 )
 
 // Field is one entry of a network description.
@@ -129,17 +128,6 @@ type Counter struct {
 	Value int64
 }
 
-// VarInfo describes one saved state variable.
-type VarInfo struct {
-	// Name is the engine's name for the variable, e.g. "pop/lif/V".
-	Name string
-	// Type is the element type: int, int64, int32, uint64, float32 or
-	// float64.
-	Type string
-	// Len is the number of elements (1 for a counter).
-	Len int64
-}
-
 // Header is everything in a checkpoint except the state values.
 type Header struct {
 	// Format is the file layout version.
@@ -151,10 +139,10 @@ type Header struct {
 	Hash        [32]byte
 	// Counters are the caller's named counters, in the order saved.
 	Counters []Counter
+	// Step is the index of the next step the saved network runs.
+	Step int64
 	// Vars lists the state variables, in the order saved.
-	Vars []VarInfo
-
-	step int64
+	Vars []engine.StateInfo
 }
 
 // Counter returns the value of the named counter and whether it exists.
@@ -167,57 +155,6 @@ func (h *Header) Counter(name string) (int64, bool) {
 	return 0, false
 }
 
-// Step returns the saved step counter, "network/step", or −1 if the file
-// has none.
-func (h *Header) Step() int64 {
-	return h.step
-}
-
-// Type codes of state variables in the file.
-const (
-	typeInt     = 1 // Go int, saved as int64
-	typeInt64   = 2
-	typeFloat32 = 3
-	typeFloat64 = 4
-	typeInt32   = 5
-	typeUint64  = 6
-)
-
-var typeNames = map[uint8]string{
-	typeInt: "int", typeInt64: "int64", typeFloat32: "float32",
-	typeFloat64: "float64", typeInt32: "int32", typeUint64: "uint64",
-}
-
-// typeOf returns the type code, element count and element size of a
-// StateVar's data, or an error for a kind the format does not hold.
-func typeOf(v engine.StateVar) (code uint8, n int64, err error) {
-	switch d := v.Data.(type) {
-	case *int:
-		return typeInt, 1, nil
-	case *int64:
-		return typeInt64, 1, nil
-	case []float32:
-		return typeFloat32, int64(len(d)), nil
-	case []float64:
-		return typeFloat64, int64(len(d)), nil
-	case []int32:
-		return typeInt32, int64(len(d)), nil
-	case []int64:
-		return typeInt64, int64(len(d)), nil
-	case []uint64:
-		return typeUint64, int64(len(d)), nil
-	}
-	return 0, 0, fmt.Errorf("state %q holds a %T, which checkpoints cannot save", v.Name, v.Data)
-}
-
-func elemSize(code uint8) int64 {
-	switch code {
-	case typeFloat32, typeInt32:
-		return 4
-	}
-	return 8
-}
-
 // Network is what a checkpoint saves and restores: *engine.Network[T]
 // satisfies it.
 type Network interface {
@@ -226,11 +163,14 @@ type Network interface {
 	// Restored rebuilds what is derived from the state once it has been
 	// overwritten.
 	Restored()
+	// StepIndex is the index of the next step to run, which the header
+	// records.
+	StepIndex() int
 }
 
-// Save writes the network's state, the leaky version, the description and
-// the counters to path atomically, through [atomicfile]: into
-// path+".part", synced, then renamed over path.
+// Save writes the network's state and step, the leaky version, the
+// description and the counters to path atomically, through [atomicfile]:
+// into path+".part", synced, then renamed over path.
 func Save(path string, net Network, leaky string, desc Description, counters []Counter) error {
 	if err := desc.validate(); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
@@ -243,14 +183,9 @@ func Save(path string, net Network, leaky string, desc Description, counters []C
 			return fmt.Errorf("checkpoint %s: counter name %q must be 1..%d bytes", path, c.Name, maxName)
 		}
 	}
-	vars := net.StateVars()
-	for _, v := range vars {
-		if _, _, err := typeOf(v); err != nil {
-			return fmt.Errorf("checkpoint %s: %w", path, err)
-		}
-		if len(v.Name) == 0 || len(v.Name) > maxName {
-			return fmt.Errorf("checkpoint %s: state name %q must be 1..%d bytes", path, v.Name, maxName)
-		}
+	step := net.StepIndex()
+	if step < 0 {
+		return fmt.Errorf("checkpoint %s: step %d, want ≥ 0", path, step)
 	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
@@ -275,9 +210,9 @@ func Save(path string, net Network, leaky string, desc Description, counters []C
 		e.str(c.Name)
 		e.u64(uint64(c.Value))
 	}
-	e.u32(uint32(len(vars)))
-	for _, v := range vars {
-		e.variable(v)
+	e.u64(uint64(step))
+	if e.err == nil {
+		e.err = engine.EncodeState(w, net.StateVars())
 	}
 	if e.err == nil {
 		e.err = w.Flush()
@@ -325,40 +260,6 @@ func (e *encoder) str(s string) {
 	}
 }
 
-func (e *encoder) variable(v engine.StateVar) {
-	code, n, _ := typeOf(v)
-	e.str(v.Name)
-	e.bytes([]byte{code})
-	e.u64(uint64(n))
-	switch d := v.Data.(type) {
-	case *int:
-		e.u64(uint64(int64(*d)))
-	case *int64:
-		e.u64(uint64(*d))
-	case []float32:
-		for _, x := range d {
-			binary.LittleEndian.PutUint32(e.buf[:4], math.Float32bits(x))
-			e.bytes(e.buf[:4])
-		}
-	case []float64:
-		for _, x := range d {
-			e.u64(math.Float64bits(x))
-		}
-	case []int32:
-		for _, x := range d {
-			e.u32(uint32(x))
-		}
-	case []int64:
-		for _, x := range d {
-			e.u64(uint64(x))
-		}
-	case []uint64:
-		for _, x := range d {
-			e.u64(x)
-		}
-	}
-}
-
 // Read checks the checkpoint at path (magic, format, structure, checksum)
 // and returns its header, without needing the network. It is what
 // `leaky run --resume` reads first, to rebuild the network the checkpoint
@@ -401,7 +302,7 @@ func Load(path string, net Network, leaky string, desc Description) (*Header, er
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	vars := net.StateVars()
-	if err := h.matchVars(vars); err != nil {
+	if err := engine.MatchState(h.Vars, vars); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -414,6 +315,12 @@ func Load(path string, net Network, leaky string, desc Description) (*Header, er
 		return nil, fmt.Errorf("checkpoint %s changed while being read: %w", path, err)
 	}
 	net.Restored()
+	// The state holds the step too; a file whose two disagree (crafted,
+	// since the checksum held) is refused rather than resumed from the
+	// wrong place.
+	if got := net.StepIndex(); int64(got) != h.Step {
+		return nil, fmt.Errorf("checkpoint %s: its header is at step %d but its state restores step %d", path, h.Step, got)
+	}
 	return h, nil
 }
 
@@ -425,30 +332,6 @@ func (h *Header) Matches(leaky string, desc Description) error {
 	}
 	if h.Hash != desc.Hash() {
 		return fmt.Errorf("belongs to another network: %s", diff(h.Description, desc))
-	}
-	return nil
-}
-
-// matchVars checks the saved variables against the network's, one by one.
-func (h *Header) matchVars(vars []engine.StateVar) error {
-	if len(vars) != len(h.Vars) {
-		return fmt.Errorf("holds %d state variables but the network has %d", len(h.Vars), len(vars))
-	}
-	for i, v := range vars {
-		code, n, err := typeOf(v)
-		if err != nil {
-			return err
-		}
-		s := h.Vars[i]
-		if s.Name != v.Name {
-			return fmt.Errorf("state variable %d is %q but the network's is %q", i, s.Name, v.Name)
-		}
-		if s.Type != typeNames[code] {
-			return fmt.Errorf("state %q is %s but the network's is %s", v.Name, s.Type, typeNames[code])
-		}
-		if s.Len != n {
-			return fmt.Errorf("state %q has %d values but the network's has %d", v.Name, s.Len, n)
-		}
 	}
 	return nil
 }
@@ -478,8 +361,6 @@ type decoder struct {
 	left int64 // bytes left before the checksum
 	off  int64
 	buf  []byte
-	// lastInt is the value of the last int counter read.
-	lastInt int64
 }
 
 var errTruncated = errors.New("file is truncated")
@@ -563,7 +444,7 @@ func decode(r io.Reader, size int64, vars []engine.StateVar) (*Header, error) {
 	if string(m) != magic {
 		return nil, fmt.Errorf("not a leaky checkpoint (starts with %q)", m)
 	}
-	h := &Header{step: -1}
+	h := &Header{}
 	if h.Format, err = d.u32("format version"); err != nil {
 		return nil, err
 	}
@@ -610,62 +491,21 @@ func decode(r io.Reader, size int64, vars []engine.StateVar) (*Header, error) {
 		c.Value = int64(v)
 		h.Counters = append(h.Counters, c)
 	}
-	if n, err = d.count("state count", 17); err != nil {
+	step, err := d.u64("step")
+	if err != nil {
 		return nil, err
 	}
-	if vars != nil && len(vars) != n {
-		return nil, fmt.Errorf("holds %d state variables but the network has %d", n, len(vars))
+	if h.Step = int64(step); h.Step < 0 {
+		return nil, fmt.Errorf("step at byte %d is %d, want ≥ 0", d.off-8, h.Step)
 	}
-	seen := make(map[string]bool, n)
-	for i := 0; i < n; i++ {
-		var v VarInfo
-		if v.Name, err = d.str("state name", maxName); err != nil {
-			return nil, err
-		}
-		if seen[v.Name] {
-			return nil, fmt.Errorf("state %q appears twice", v.Name)
-		}
-		seen[v.Name] = true
-		b, err := d.read(1, "type of state "+v.Name)
-		if err != nil {
-			return nil, err
-		}
-		code := b[0]
-		name, ok := typeNames[code]
-		if !ok {
-			return nil, fmt.Errorf("state %q has unknown type code %d", v.Name, code)
-		}
-		v.Type = name
-		count, err := d.u64("length of state " + v.Name)
-		if err != nil {
-			return nil, err
-		}
-		size := elemSize(code)
-		if count > uint64(d.left/size) {
-			return nil, fmt.Errorf("state %q claims %d values of %d bytes but only %d bytes remain: %w", v.Name, count, size, d.left, errTruncated)
-		}
-		if (code == typeInt) && count != 1 {
-			return nil, fmt.Errorf("state %q is an int counter with %d values, want 1", v.Name, count)
-		}
-		v.Len = int64(count)
-		var dst any
-		if vars != nil {
-			if vars[i].Name != v.Name {
-				return nil, fmt.Errorf("state variable %d is %q but the network's is %q", i, v.Name, vars[i].Name)
-			}
-			dst = vars[i].Data
-		}
-		if err := d.values(v, code, dst); err != nil {
-			return nil, err
-		}
-		if v.Name == "network/step" && code == typeInt {
-			h.step = d.lastInt
-			if h.step < 0 {
-				return nil, fmt.Errorf("step counter is %d, want ≥ 0", h.step)
-			}
-		}
-		h.Vars = append(h.Vars, v)
+	// The state section is the engine's encoding; it is hashed as it is
+	// read, and may not run into the checksum.
+	lr := &io.LimitedReader{R: io.TeeReader(d.r, d.h), N: d.left}
+	if h.Vars, err = engine.DecodeState(lr, d.off, vars); err != nil {
+		return nil, err
 	}
+	d.off += d.left - lr.N
+	d.left = lr.N
 	if d.left != 0 {
 		return nil, fmt.Errorf("%d unexpected bytes at byte %d before the checksum", d.left, d.off)
 	}
@@ -677,107 +517,4 @@ func decode(r io.Reader, size int64, vars []engine.StateVar) (*Header, error) {
 		return nil, errors.New("checksum does not match: the file is corrupt")
 	}
 	return h, nil
-}
-
-// values reads the v.Len values of a variable of type code, copying them
-// into dst when it is not nil. dst must be the matching pointer or slice.
-func (d *decoder) values(v VarInfo, code uint8, dst any) error {
-	size := elemSize(code)
-	if code == typeInt {
-		x, err := d.u64("value of state " + v.Name)
-		if err != nil {
-			return err
-		}
-		d.lastInt = int64(x)
-		if dst != nil {
-			p, ok := dst.(*int)
-			if !ok {
-				return fmt.Errorf("state %q: network holds %T, not int", v.Name, dst)
-			}
-			if int64(int(int64(x))) != int64(x) {
-				return fmt.Errorf("state %q: %d does not fit in an int", v.Name, int64(x))
-			}
-			*p = int(int64(x))
-		}
-		return nil
-	}
-	if dst != nil {
-		_, n, err := typeOf(engine.StateVar{Name: v.Name, Data: dst})
-		if err != nil {
-			return err
-		}
-		if n != v.Len {
-			return fmt.Errorf("state %q has %d values but the network's has %d", v.Name, v.Len, n)
-		}
-	}
-	const chunk = 8192
-	for done := int64(0); done < v.Len; {
-		k := min(chunk, v.Len-done)
-		b, err := d.read(k*size, "values of state "+v.Name)
-		if err != nil {
-			return err
-		}
-		if dst != nil {
-			if err := put(dst, code, done, k, b); err != nil {
-				return fmt.Errorf("state %q: %w", v.Name, err)
-			}
-		}
-		done += k
-	}
-	return nil
-}
-
-// put decodes k little-endian values of type code from b into dst starting
-// at element off.
-func put(dst any, code uint8, off, k int64, b []byte) error {
-	le := binary.LittleEndian
-	switch d := dst.(type) {
-	case *int64:
-		if code != typeInt64 || off != 0 || k != 1 {
-			break
-		}
-		*d = int64(le.Uint64(b))
-		return nil
-	case []float32:
-		if code != typeFloat32 {
-			break
-		}
-		for i := range k {
-			d[off+i] = math.Float32frombits(le.Uint32(b[4*i:]))
-		}
-		return nil
-	case []float64:
-		if code != typeFloat64 {
-			break
-		}
-		for i := range k {
-			d[off+i] = math.Float64frombits(le.Uint64(b[8*i:]))
-		}
-		return nil
-	case []int32:
-		if code != typeInt32 {
-			break
-		}
-		for i := range k {
-			d[off+i] = int32(le.Uint32(b[4*i:]))
-		}
-		return nil
-	case []int64:
-		if code != typeInt64 {
-			break
-		}
-		for i := range k {
-			d[off+i] = int64(le.Uint64(b[8*i:]))
-		}
-		return nil
-	case []uint64:
-		if code != typeUint64 {
-			break
-		}
-		for i := range k {
-			d[off+i] = le.Uint64(b[8*i:])
-		}
-		return nil
-	}
-	return fmt.Errorf("saved as %s but the network holds %T", typeNames[code], dst)
 }

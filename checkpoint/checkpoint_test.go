@@ -96,8 +96,8 @@ func testInterruptResume[T engine.Float](t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Step() != stopAt {
-		t.Errorf("header step %d, want %d", h.Step(), stopAt)
+	if h.Step != stopAt {
+		t.Errorf("header step %d, want %d", h.Step, stopAt)
 	}
 	if v, ok := h.Counter("rows/v.npy"); !ok || v != stopAt {
 		t.Errorf("counter rows/v.npy = %d, %v; want %d", v, ok, stopAt)
@@ -238,8 +238,8 @@ func TestSaveAtomic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Step() != 0 {
-		t.Errorf("replaced checkpoint has step %d, want 0", h.Step())
+	if h.Step != 0 {
+		t.Errorf("replaced checkpoint has step %d, want 0", h.Step)
 	}
 	// Duplicate keys cannot be hashed unambiguously: Save refuses them
 	// before touching the file.
@@ -262,7 +262,7 @@ func TestHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Format != checkpoint.FormatVersion || h.Leaky != engine.Version || h.Step() != 30 {
+	if h.Format != checkpoint.FormatVersion || h.Leaky != engine.Version || h.Step != 30 {
 		t.Errorf("header %+v", h)
 	}
 	if h.Hash != desc.Hash() {
@@ -354,4 +354,64 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// recorded is a network plus a recorder's growing data, saved as one, the
+// way a driver checkpoints its recorders.
+type recorded struct {
+	*engine.Network[float32]
+	trace []float64
+	limit int
+	step  int // when not −1, the step the header is told
+}
+
+func (r *recorded) StateVars() []engine.StateVar {
+	return append(r.Network.StateVars(), engine.GrowVar("rec/trace", &r.trace, r.limit))
+}
+
+func (r *recorded) StepIndex() int {
+	if r.step >= 0 {
+		return r.step
+	}
+	return r.Network.StepIndex()
+}
+
+// TestGrowingState restores a recorder's growing data without the caller
+// sizing it first, refuses more than its limit, and refuses a header whose
+// step is not the step the state restores.
+func TestGrowingState(t *testing.T) {
+	src := &recorded{Network: newRun[float32](t, 70, 7).ff.Net, trace: []float64{1, 2, 3, 4, 5}, limit: 10, step: -1}
+	if err := src.Run(context.Background(), 5, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "c.lkc")
+	if err := checkpoint.Save(path, src, engine.Version, desc, nil); err != nil {
+		t.Fatal(err)
+	}
+	dst := &recorded{Network: newRun[float32](t, 70, 7).ff.Net, trace: make([]float64, 0, 10), limit: 10, step: -1}
+	if _, err := checkpoint.Load(path, dst, engine.Version, desc); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dst.trace, src.trace) || cap(dst.trace) != 10 {
+		t.Errorf("restored trace %v (cap %d), want %v in the recorder's own memory", dst.trace, cap(dst.trace), src.trace)
+	}
+	small := &recorded{Network: newRun[float32](t, 70, 7).ff.Net, limit: 4, step: -1}
+	if _, err := checkpoint.Load(path, small, engine.Version, desc); err == nil || !strings.Contains(err.Error(), `state "rec/trace" has 5 values, more than the 4 the network's can hold`) {
+		t.Errorf("restoring 5 values into a limit of 4: %v", err)
+	}
+	if small.trace != nil || small.StepIndex() != 0 {
+		t.Error("a refused checkpoint changed the network")
+	}
+
+	src.step = 3
+	if err := checkpoint.Save(path, src, engine.Version, desc, nil); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := checkpoint.Read(path); err != nil || h.Step != 3 {
+		t.Fatalf("header: %v, %v", h, err)
+	}
+	_, err := checkpoint.Load(path, dst, engine.Version, desc)
+	if err == nil || !strings.Contains(err.Error(), "its header is at step 3 but its state restores step 5") {
+		t.Errorf("a header that disagrees with the state: %v", err)
+	}
 }

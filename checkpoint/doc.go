@@ -2,12 +2,15 @@
 // restores it, so that a long run can stop (a crash, Ctrl-C, a time limit)
 // and continue later to exactly the result an uninterrupted run gives.
 //
-// What is saved is what the engine lists in StateVars (the step counter,
-// every population's V, I, Iin, spike mask and counters, every stateful
-// source and projection), plus named counters the caller adds, such as how
+// What is saved is what the network lists in StateVars (for an engine
+// network: its step counter, every population's V, I, Iin, spike mask and
+// counters, every stateful source and projection, and whatever recorders
+// add), the step it is at, and named counters the caller adds, such as how
 // many rows each streaming output file held. Random numbers need no saving:
 // the engine draws them from generators keyed by (seed, stream, step,
-// trial), so the step counter determines them.
+// trial), so the step determines them. The package knows the state only as
+// a list of typed variables, written and read by the engine's one state
+// codec (engine.EncodeState, engine.DecodeState); it names none of them.
 //
 // # The file
 //
@@ -20,8 +23,9 @@
 //	description uint32 n, then n × (key string, value string)
 //	hash        32 bytes SHA-256 of the description (see [Description.Hash])
 //	counters    uint32 n, then n × (name string, int64 value)
-//	vars        uint32 n, then n × (name string, uint8 type, uint64 count,
-//	                     count values)
+//	step        int64    the network's StepIndex
+//	state       uint32 n, then n × (name string, uint8 type, uint64 count,
+//	                     count values): engine.EncodeState's encoding
 //	checksum    32 bytes SHA-256 of everything before it
 //
 // A string is a uint32 byte length followed by UTF-8 bytes.
@@ -40,5 +44,8 @@
 // checkpoint intact. [Load] reads the file twice: first to
 // verify the checksum and check every name, type and length against the
 // network, then to copy the values, so a bad file leaves the network
-// untouched. No input makes the reader panic; FuzzDecode checks that.
+// untouched. (The one check that needs the restored network — that the
+// header's step is the step the state restores — comes after the copy; a
+// file can only fail it if it was crafted to.) No input makes the reader
+// panic; FuzzDecode checks that.
 package checkpoint

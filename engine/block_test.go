@@ -32,7 +32,7 @@ func TestInputBlockSameBits(t *testing.T) {
 			t.Fatal(err)
 		}
 		a2, _ := NewArray("x2", x2, steps, batch, nIn)
-		pop, _ := NewPopulation[float32]("lif", batch, n, DefaultParams())
+		pop, _ := NewPopulation[float32]("lif", batch, n, DefaultNeuron())
 		net := NewNetwork[float32]()
 		net.noBlocks = !blocks
 		net.AddSource(a1)
@@ -102,7 +102,7 @@ func BenchmarkAnalogInput(b *testing.B) {
 				w := make([]float32, nIn*n)
 				NormalWeights(w, nIn, n, 0.01, 1, 0)
 				a, _ := NewArray("x", x, steps, 1, nIn)
-				pop, _ := NewPopulation[float32]("lif", 1, n, DefaultParams())
+				pop, _ := NewPopulation[float32]("lif", 1, n, DefaultNeuron())
 				d, _ := NewDense[float32]("w", a, pop, w)
 				net := NewNetwork[float32]()
 				net.noBlocks = !blocked

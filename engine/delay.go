@@ -106,19 +106,19 @@ func (p *Population[T]) extraStateVars() []StateVar {
 	var vars []StateVar
 	for k := 1; k < p.Receptors(); k++ {
 		vars = append(vars,
-			StateVar{fmt.Sprintf("%sI%d", pre, k), p.Current(k)},
-			StateVar{fmt.Sprintf("%sIin%d", pre, k), p.Input(k)})
+			SliceVar(fmt.Sprintf("%sI%d", pre, k), p.Current(k)),
+			SliceVar(fmt.Sprintf("%sIin%d", pre, k), p.Input(k)))
 	}
 	if p.Refrac != nil {
-		vars = append(vars, StateVar{pre + "refractory", p.Refrac})
+		vars = append(vars, SliceVar(pre+"refractory", p.Refrac))
 	}
 	if p.ringDepth > 0 {
 		for k, ring := range p.rings {
 			if ring != nil {
-				vars = append(vars, StateVar{fmt.Sprintf("%sdelayed%d", pre, k), ring})
+				vars = append(vars, SliceVar(fmt.Sprintf("%sdelayed%d", pre, k), ring))
 			}
 		}
-		vars = append(vars, StateVar{pre + "delay_head", &p.ringHead})
+		vars = append(vars, IntVar(pre+"delay_head", &p.ringHead))
 	}
 	return vars
 }

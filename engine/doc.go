@@ -24,9 +24,10 @@
 // current I[t+1] into V[t+1], and NIR's CubaLIF is a continuous-time ODE
 // (τ_mem·dV/dt = v_leak − V + r·I) that each back-end integrates its own way.
 //
-// This is the seed form. [NeuronParams] generalises it — several receptors
-// with their own τ_syn, a leak potential, an input gain r, reset to a value,
-// an absolute refractory period, and the non-spiking LI readout — and
+// This is the seed form, which [SeedNeuron] makes ([DefaultNeuron] with the
+// defaults above). [NeuronParams] generalises it — several receptors with
+// their own τ_syn, a leak potential, an input gain r, reset to a value, an
+// absolute refractory period, and the non-spiking LI readout — and
 // documents those equations; the seed form stays the special case that runs
 // the kernels.
 //

@@ -15,7 +15,7 @@ import (
 
 // runFF runs a feed-forward network over the given inputs and weights and
 // returns the recorded traces and spikes.
-func runFF[T engine.Float](t *testing.T, p engine.Params, x []float64, steps, batch, nIn int, w []float64, n int) (v, isyn, iinp []T, spikes []int64) {
+func runFF[T engine.Float](t *testing.T, p engine.NeuronParams, x []float64, steps, batch, nIn int, w []float64, n int) (v, isyn, iinp []T, spikes []int64) {
 	t.Helper()
 	xs := make([]T, len(x))
 	for i := range x {
@@ -30,7 +30,7 @@ func runFF[T engine.Float](t *testing.T, p engine.Params, x []float64, steps, ba
 		t.Fatal(err)
 	}
 	cfg := engine.DefaultFeedForward()
-	cfg.Params, cfg.Neurons = p, n
+	cfg.Neuron, cfg.Neurons = p, n
 	ff, err := engine.NewFeedForward[T](cfg, src, ws)
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +51,8 @@ func runFF[T engine.Float](t *testing.T, p engine.Params, x []float64, steps, ba
 	return tr[0].Data, tr[1].Data, tr[2].Data, sr.Events
 }
 
-func naiveParams(p engine.Params) bench.NaiveParams {
-	return bench.NaiveParams{Dt: p.Dt, TauMem: p.TauMem, TauSyn: p.TauSyn, Threshold: p.Threshold, ZeroReset: p.Reset == kernels.ResetZero}
+func naiveParams(p engine.NeuronParams) bench.NaiveParams {
+	return bench.NaiveParams{Dt: p.Dt, TauMem: p.TauMem, TauSyn: p.TauSyn[0], Threshold: p.Threshold, ZeroReset: p.Reset == kernels.ResetZero}
 }
 
 func randomWorkload(seed uint64, steps, batch, nIn, n int, prob float64, analog bool) (x, w []float64) {
@@ -65,7 +65,7 @@ func randomWorkload(seed uint64, steps, batch, nIn, n int, prob float64, analog 
 			x[i] = 1
 		}
 	}
-	beta := engine.DefaultParams().Beta()
+	beta := engine.DefaultNeuron().Beta()
 	w = make([]float64, nIn*n)
 	for i := range w {
 		w[i] = rng.NormFloat64() * engine.DefaultWeightScale(beta, nIn) * 3
@@ -78,8 +78,7 @@ func randomWorkload(seed uint64, steps, batch, nIn, n int, prob float64, analog 
 func TestMatchesNaiveFloat64(t *testing.T) {
 	for _, reset := range []kernels.Reset{kernels.ResetSubtract, kernels.ResetZero} {
 		for _, analog := range []bool{false, true} {
-			p := engine.DefaultParams()
-			p.Reset = reset
+			p := engine.SeedNeuron(0.5e-3, 10e-3, 5e-3, 1, reset)
 			steps, batch, nIn, n := 2000, 3, 50, 37
 			x, w := randomWorkload(uint64(reset)+7, steps, batch, nIn, n, 0.05, analog)
 			if analog {
@@ -124,7 +123,6 @@ func compareTrace[T engine.Float](t *testing.T, name string, got []T, want []flo
 // 1/2 and weight 1.2 (see the comment for the arithmetic).
 func TestHandComputed(t *testing.T) {
 	// dt = ln 2 · τ makes α = β = exp(−ln 2) = 1/2.
-	p := engine.Params{Dt: math.Ln2, TauMem: 1, TauSyn: 1, Threshold: 1}
 	x := []float64{1, 1, 1, 0, 0}
 	w := []float64{1.2}
 	// t  V    I     Iin  s | I' = I/2+Iin     V' = V/2 + I − s
@@ -143,7 +141,7 @@ func TestHandComputed(t *testing.T) {
 		{kernels.ResetZero, []float64{0, 0, 1.2, 0, 2.1}, []int64{2, 4}},
 	}
 	for _, c := range cases {
-		p.Reset = c.reset
+		p := engine.SeedNeuron(math.Ln2, 1, 1, 1, c.reset)
 		v, isyn, iinp, spikes := runFF[float64](t, p, x, 5, 1, 1, w, 1)
 		compareTrace(t, "v", v, c.v, 1e-12)
 		compareTrace(t, "isyn", isyn, []float64{0, 1.2, 1.8, 2.1, 1.05}, 1e-12)
@@ -162,7 +160,7 @@ func TestHandComputed(t *testing.T) {
 // the default workload the potential stays within 1e-4 of float64 and at
 // most 1% of spikes move.
 func TestFloat32AgreesWithFloat64(t *testing.T) {
-	p := engine.DefaultParams()
+	p := engine.DefaultNeuron()
 	steps, batch, nIn, n := 500, 2, 100, 200
 	x, w := randomWorkload(3, steps, batch, nIn, n, 0.02, false)
 	v64, _, _, s64 := runFF[float64](t, p, x, steps, batch, nIn, w, n)
@@ -252,31 +250,36 @@ func equal32(a, b []int32) bool {
 	return true
 }
 
-func TestParamsValidate(t *testing.T) {
+// TestSeedNeuronValidate: the seed form's parameters are checked, each
+// refusal naming the field.
+func TestSeedNeuronValidate(t *testing.T) {
+	d := engine.DefaultNeuron()
+	seed := func(dt, tauMem, tauSyn, threshold float64, reset kernels.Reset) engine.NeuronParams {
+		return engine.SeedNeuron(dt, tauMem, tauSyn, threshold, reset)
+	}
+	sub := kernels.ResetSubtract
 	bad := []struct {
-		mutate func(*engine.Params)
-		want   string
+		np   engine.NeuronParams
+		want string
 	}{
-		{func(p *engine.Params) { p.Dt = 0 }, "dt"},
-		{func(p *engine.Params) { p.Dt = -1 }, "dt"},
-		{func(p *engine.Params) { p.Dt = math.NaN() }, "dt"},
-		{func(p *engine.Params) { p.TauMem = 0 }, "tau-mem"},
-		{func(p *engine.Params) { p.TauMem = math.Inf(1) }, "tau-mem"},
-		{func(p *engine.Params) { p.TauSyn = -2 }, "tau-syn"},
-		{func(p *engine.Params) { p.Threshold = math.Inf(-1) }, "threshold"},
-		{func(p *engine.Params) { p.Threshold = math.NaN() }, "threshold"},
-		{func(p *engine.Params) { p.Reset = 7 }, "reset"},
+		{seed(0, d.TauMem, d.TauSyn[0], 1, sub), "dt"},
+		{seed(-1, d.TauMem, d.TauSyn[0], 1, sub), "dt"},
+		{seed(math.NaN(), d.TauMem, d.TauSyn[0], 1, sub), "dt"},
+		{seed(d.Dt, 0, d.TauSyn[0], 1, sub), "tau_mem"},
+		{seed(d.Dt, math.Inf(1), d.TauSyn[0], 1, sub), "tau_mem"},
+		{seed(d.Dt, d.TauMem, -2, 1, sub), "tau_syn"},
+		{seed(d.Dt, d.TauMem, d.TauSyn[0], math.Inf(-1), sub), "v_threshold"},
+		{seed(d.Dt, d.TauMem, d.TauSyn[0], math.NaN(), sub), "v_threshold"},
+		{seed(d.Dt, d.TauMem, d.TauSyn[0], 1, 7), "reset"},
 	}
 	for _, c := range bad {
-		p := engine.DefaultParams()
-		c.mutate(&p)
-		err := p.Validate()
+		err := c.np.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%+v: error %v, want one naming %s", p, err, c.want)
+			t.Errorf("%+v: error %v, want one naming %s", c.np, err, c.want)
 		}
 	}
-	if err := engine.DefaultParams().Validate(); err != nil {
-		t.Errorf("defaults invalid: %v", err)
+	if err := d.Validate(); err != nil || !d.SeedForm() {
+		t.Errorf("defaults invalid (%v) or not the seed form", err)
 	}
 	if _, err := engine.ParseReset("hard"); err == nil || !strings.Contains(err.Error(), "hard") {
 		t.Errorf("ParseReset(hard) = %v", err)
@@ -347,7 +350,7 @@ func TestEveryKernelSameBits(t *testing.T) {
 		if err := kernels.Use(impl.Name); err != nil {
 			t.Fatal(err)
 		}
-		v, _, _, s := runFF[float32](t, engine.DefaultParams(), x, steps, batch, nIn, w, n)
+		v, _, _, s := runFF[float32](t, engine.DefaultNeuron(), x, steps, batch, nIn, w, n)
 		if refV == nil {
 			refV, refS = v, s
 			continue

@@ -30,7 +30,7 @@ func Example() {
 	if err := ff.Net.Run(context.Background(), 2000, nil); err != nil {
 		log.Fatal(err)
 	}
-	seconds := float64(2000) * cfg.Params.Dt
+	seconds := float64(2000) * cfg.Neuron.Dt
 	fmt.Printf("%d spikes, %.2f Hz per neuron\n", len(spikes.Events)/3, float64(len(spikes.Events)/3)/(seconds*1000*2))
 	fmt.Printf("V of neuron 0 in trial 0 recorded at %d steps\n", v.Steps)
 	// Output:

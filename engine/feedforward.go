@@ -6,8 +6,8 @@ import "fmt"
 // Inputs inputs projecting densely onto one population of Neurons neurons,
 // over Batch independent trials.
 type FeedForwardConfig struct {
-	// Params are the neuron parameters.
-	Params Params
+	// Neuron is the neuron model.
+	Neuron NeuronParams
 	// Batch, Inputs and Neurons size the network.
 	Batch, Inputs, Neurons int
 	// Rate is the Poisson input rate in Hz, used when no input array is given.
@@ -24,7 +24,7 @@ type FeedForwardConfig struct {
 // DefaultFeedForward returns the seed notebook's configuration: 100 Poisson
 // inputs at 5 Hz onto one neuron (the CLI defaults to 1000), one trial.
 func DefaultFeedForward() FeedForwardConfig {
-	return FeedForwardConfig{Params: DefaultParams(), Batch: 1, Inputs: 100, Neurons: 1, Rate: 5}
+	return FeedForwardConfig{Neuron: DefaultNeuron(), Batch: 1, Inputs: 100, Neurons: 1, Rate: 5}
 }
 
 // FeedForward is a built feed-forward network and handles to its parts.
@@ -43,7 +43,7 @@ type FeedForward[T Float] struct {
 // (Inputs × Neurons, row-major) replace the default Normal(0,
 // 7(1−β)/√n_in) weights when not nil.
 func NewFeedForward[T Float](cfg FeedForwardConfig, input Source[T], weights []T) (*FeedForward[T], error) {
-	if err := cfg.Params.Validate(); err != nil {
+	if err := cfg.Neuron.Validate(); err != nil {
 		return nil, err
 	}
 	if input != nil {
@@ -59,7 +59,7 @@ func NewFeedForward[T Float](cfg FeedForwardConfig, input Source[T], weights []T
 		return nil, fmt.Errorf("batch must be at least 1, got %d", cfg.Batch)
 	}
 	if input == nil {
-		p, err := NewPoisson[T]("input", cfg.Batch, cfg.Inputs, cfg.Rate, cfg.Params.Dt, cfg.Seed, 0)
+		p, err := NewPoisson[T]("input", cfg.Batch, cfg.Inputs, cfg.Rate, cfg.Neuron.Dt, cfg.Seed, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -73,15 +73,15 @@ func NewFeedForward[T Float](cfg FeedForwardConfig, input Source[T], weights []T
 			return nil, fmt.Errorf("%d inputs × %d neurons is too many weights to address", cfg.Inputs, cfg.Neurons)
 		}
 		weights = make([]T, cfg.Inputs*cfg.Neurons)
-		NormalWeights(weights, cfg.Inputs, cfg.Neurons, DefaultWeightScale(cfg.Params.Beta(), cfg.Inputs), cfg.Seed, 0)
+		NormalWeights(weights, cfg.Inputs, cfg.Neurons, DefaultWeightScale(cfg.Neuron.Beta(), cfg.Inputs), cfg.Seed, 0)
 	}
-	pop, err := NewPopulation[T]("lif", cfg.Batch, cfg.Neurons, cfg.Params)
+	pop, err := NewPopulation[T]("lif", cfg.Batch, cfg.Neurons, cfg.Neuron)
 	if err != nil {
 		return nil, err
 	}
 	var proj Projection[T]
 	if cfg.ProceduralWeights {
-		proj, err = NewProcedural[T]("input->lif", input, pop, DefaultWeightScale(cfg.Params.Beta(), cfg.Inputs), cfg.Seed, 0)
+		proj, err = NewProcedural[T]("input->lif", input, pop, DefaultWeightScale(cfg.Neuron.Beta(), cfg.Inputs), cfg.Seed, 0)
 	} else {
 		proj, err = NewDense[T]("input->lif", input, pop, weights)
 	}

@@ -152,7 +152,7 @@ func (m *Memory) AddRecorderSteps(name string, steps, batch, width, elem int) er
 	return m.AddRecorder(name, n, int64(elem))
 }
 
-// PopulationShape is what a general population (NewNeurons) holds beyond
+// PopulationShape is what a general population (NewPopulation) holds beyond
 // the seed form's state, known from a network description before anything
 // is built.
 type PopulationShape struct {

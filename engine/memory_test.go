@@ -11,7 +11,7 @@ import (
 // arrays NewPopulation actually allocates.
 func TestMemoryMatchesAllocation(t *testing.T) {
 	for _, c := range []struct{ batch, n int }{{1, 1}, {3, 70}, {2, 1000}} {
-		pop, err := engine.NewPopulation[float32]("p", c.batch, c.n, engine.DefaultParams())
+		pop, err := engine.NewPopulation[float32]("p", c.batch, c.n, engine.DefaultNeuron())
 		if err != nil {
 			t.Fatal(err)
 		}

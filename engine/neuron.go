@@ -91,11 +91,11 @@ func (s InputScale) String() string {
 //
 // The seed form — one receptor, r = 1 with ScaleUnit, v_leak = 0,
 // subtracting θ − v_reset = 1 or resetting to v_reset = 0, no refractory
-// period — is what [Params.Neuron] returns, and populations in that form run
-// the kernels.LeakyUpdate fast path, bit-identical to a population built
-// from [Params]. Every other form runs the general loop, which rounds each
-// product to T before adding (no fused multiply-add, in float64 too), in
-// the order written above.
+// period — is what [SeedNeuron] returns: the model as the package doc
+// states it, with τ_syn = TauSyn[0]. Populations in that form run the
+// kernels.LeakyUpdate fast path. Every other form runs the general loop,
+// which rounds each product to T before adding (no fused multiply-add, in
+// float64 too), in the order written above.
 //
 // Voltages, thresholds and weights share one unit of the user's choice (the
 // seed is dimensionless with θ = 1; the CUBA workload uses mV); times are in
@@ -119,33 +119,6 @@ type NeuronParams struct {
 	Reset kernels.Reset
 	// Refractory is the absolute refractory period in steps (LIF only).
 	Refractory int
-}
-
-// Neuron returns the seed parameters as the general neuron: one receptor,
-// unit input gain, no leak potential and no refractory period, with v_reset
-// chosen so that subtraction removes exactly 1 (θ − 1) or the reset is to 0.
-func (p Params) Neuron() NeuronParams {
-	n := NeuronParams{
-		Kind: KindLIF, Dt: p.Dt, TauMem: p.TauMem, TauSyn: []float64{p.TauSyn},
-		R: 1, Scale: ScaleUnit, Threshold: p.Threshold, Reset: p.Reset,
-	}
-	if p.Reset == kernels.ResetSubtract {
-		n.VReset = p.Threshold - 1
-	}
-	return n
-}
-
-// seedParams is the nearest seed Params, kept in Population.Params so that
-// code reading dt, τ or θ from there sees this neuron's values.
-func (n NeuronParams) seedParams() Params {
-	p := Params{Dt: n.Dt, TauMem: n.TauMem, Threshold: n.Threshold, Reset: n.Reset}
-	if len(n.TauSyn) > 0 {
-		p.TauSyn = n.TauSyn[0]
-	}
-	if n.Kind == KindLI || math.IsNaN(p.Threshold) || math.IsInf(p.Threshold, 0) {
-		p.Threshold = 1
-	}
-	return p
 }
 
 // Beta is the membrane decay per step, exp(−dt/τ_mem).
@@ -225,28 +198,6 @@ type general[T Float] struct {
 	spiking, subtract, refracts bool
 }
 
-// NewNeurons allocates a population of batch trials of n general neurons
-// with zero state. Populations in the seed form (see
-// [NeuronParams.SeedForm]) are exactly those NewPopulation builds.
-func NewNeurons[T Float](name string, batch, n int, np NeuronParams) (*Population[T], error) {
-	if err := np.Validate(); err != nil {
-		return nil, fmt.Errorf("population %q: %w", name, err)
-	}
-	pop, err := NewPopulation[T](name, batch, n, np.seedParams())
-	if err != nil {
-		return nil, err
-	}
-	for range np.TauSyn[1:] {
-		pop.extraI = append(pop.extraI, alignedSlice[T](len(pop.V)))
-		pop.extraIin = append(pop.extraIin, alignedSlice[T](len(pop.V)))
-	}
-	if np.Kind == KindLIF && np.Refractory > 1 {
-		pop.Refrac = make([]int32, len(pop.V))
-	}
-	pop.setNeuron(np)
-	return pop, nil
-}
-
 // SetNeuron changes the neuron parameters. The number of receptors and
 // whether there is a refractory period must stay as allocated.
 func (p *Population[T]) SetNeuron(np NeuronParams) error {
@@ -267,7 +218,6 @@ func (p *Population[T]) SetNeuron(np NeuronParams) error {
 func (p *Population[T]) setNeuron(np NeuronParams) {
 	np.TauSyn = append([]float64(nil), np.TauSyn...)
 	p.Neuron = np
-	p.Params = np.seedParams()
 	p.alpha = T(np.Alpha(0))
 	p.beta = T(np.Beta())
 	p.theta = T(np.Threshold)

@@ -145,7 +145,7 @@ func buildGeneral[T engine.Float](t *testing.T, np engine.NeuronParams, n, steps
 	if err != nil {
 		t.Fatal(err)
 	}
-	pop, err := engine.NewNeurons[T]("pop", batch, n, np)
+	pop, err := engine.NewPopulation[T]("pop", batch, n, np)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func spikeTriples(ev []int64) [][3]int {
 func TestGeneralNeuronMatchesReference(t *testing.T) {
 	cuba := engine.NeuronParams{Kind: engine.KindLIF, Dt: 1e-4, TauMem: 20e-3, TauSyn: []float64{5e-3, 10e-3},
 		R: 1, Scale: engine.ScaleLeak, VLeak: -49, Threshold: -50, VReset: -60, Reset: kernels.ResetZero, Refractory: 50}
-	seed := engine.DefaultParams().Neuron()
+	seed := engine.DefaultNeuron()
 	cases := []struct {
 		name  string
 		np    func() engine.NeuronParams
@@ -278,21 +278,28 @@ func checkGeneral[T engine.Float](t *testing.T, np engine.NeuronParams, scale fl
 	}
 }
 
-// TestSeedFormIsFastPath checks that a population built from the general
-// parameters of the seed form is the kernel population, bit for bit.
+// TestSeedFormIsFastPath checks that SeedNeuron is the seed form, and that
+// a population of the seed form written out as general parameters is, bit
+// for bit, the feed-forward workload's population of SeedNeuron.
 func TestSeedFormIsFastPath(t *testing.T) {
 	for _, reset := range []kernels.Reset{kernels.ResetSubtract, kernels.ResetZero} {
-		p := engine.DefaultParams()
-		p.Reset = reset
-		p.Threshold = 0.75
-		np := p.Neuron()
+		d := engine.DefaultNeuron()
+		p := engine.SeedNeuron(d.Dt, d.TauMem, d.TauSyn[0], 0.75, reset)
+		if !p.SeedForm() {
+			t.Fatalf("%v: SeedNeuron is not the seed form", reset)
+		}
+		np := engine.NeuronParams{Kind: engine.KindLIF, Dt: d.Dt, TauMem: d.TauMem, TauSyn: []float64{d.TauSyn[0]},
+			R: 1, Scale: engine.ScaleUnit, Threshold: 0.75, Reset: reset}
+		if reset == kernels.ResetSubtract {
+			np.VReset = -0.25
+		}
 		if !np.SeedForm() {
-			t.Fatalf("%v: Params.Neuron() is not the seed form", reset)
+			t.Fatalf("%v: the seed form written out is not the seed form", reset)
 		}
 		const steps, batch, nIn, n = 200, 3, 30, 50
 		x, w := randomWorkload(5, steps, batch, nIn, n, 0.2, false)
 		v1, i1, _, s1 := runFF[float32](t, p, x, steps, batch, nIn, w, n)
-		// The same network, with the population made by NewNeurons.
+		// The same network, built by hand from the written-out form.
 		xs := make([]float32, len(x))
 		for i := range x {
 			xs[i] = float32(x[i])
@@ -302,18 +309,18 @@ func TestSeedFormIsFastPath(t *testing.T) {
 			ws[i] = float32(w[i])
 		}
 		src, _ := engine.NewArray("x", xs, steps, batch, nIn)
-		pop, err := engine.NewNeurons[float32]("lif", batch, n, np)
+		pop, err := engine.NewPopulation[float32]("lif", batch, n, np)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := engine.NewDense("d", src, pop, ws)
+		d2, err := engine.NewDense("d", src, pop, ws)
 		if err != nil {
 			t.Fatal(err)
 		}
 		net := engine.NewNetwork[float32]()
 		net.AddSource(src)
 		net.AddPopulation(pop)
-		if err := net.AddProjection(d); err != nil {
+		if err := net.AddProjection(d2); err != nil {
 			t.Fatal(err)
 		}
 		tv, _ := engine.NewTrace(pop, engine.VarV, nil)
@@ -326,7 +333,7 @@ func TestSeedFormIsFastPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !slices.Equal(tv.Data, v1) || !slices.Equal(ti.Data, i1) || !slices.Equal(sr.Events, s1) {
-			t.Fatalf("%v: NewNeurons(seed form) differs from NewPopulation", reset)
+			t.Fatalf("%v: the written-out seed form differs from SeedNeuron's feed-forward run", reset)
 		}
 		if len(s1) == 0 {
 			t.Fatalf("%v: no spikes", reset)
@@ -346,7 +353,7 @@ func TestSparseRangesSameBits(t *testing.T) {
 	if err := src.Emit(4); err != nil {
 		t.Fatal(err)
 	}
-	pop, err := engine.NewPopulation[float32]("p", batch, n, engine.DefaultParams())
+	pop, err := engine.NewPopulation[float32]("p", batch, n, engine.DefaultNeuron())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +392,7 @@ func TestSparseRangesSameBits(t *testing.T) {
 // signs are imposed.
 func TestRandomSparseStatistics(t *testing.T) {
 	const n = 500
-	pop, _ := engine.NewPopulation[float64]("p", 1, n, engine.DefaultParams())
+	pop, _ := engine.NewPopulation[float64]("p", 1, n, engine.DefaultNeuron())
 	build := func(stream uint64, noSelf bool, sign engine.Sign) *engine.Sparse[float64] {
 		sp, err := engine.NewRandomSparse("s", pop, pop, engine.RandomSparse{P: 0.05, NoSelf: noSelf, Weight: engine.Normal(0.5, 1), Sign: sign, Seed: 11, Stream: stream})
 		if err != nil {
@@ -447,7 +454,7 @@ func TestDenseDelayMatchesShift(t *testing.T) {
 			ws[i] = float32(w[i])
 		}
 		src, _ := engine.NewArray("x", xs, steps, batch, nIn)
-		pop, _ := engine.NewPopulation[float32]("p", batch, n, engine.DefaultParams())
+		pop, _ := engine.NewPopulation[float32]("p", batch, n, engine.DefaultNeuron())
 		dn, err := engine.NewDense("d", src, pop, ws)
 		if err != nil {
 			t.Fatal(err)
@@ -480,7 +487,7 @@ func TestDenseDelayMatchesShift(t *testing.T) {
 			t.Fatalf("step %d: delayed Iin %v, want %v", step, delayed[k], want)
 		}
 	}
-	pop, _ := engine.NewPopulation[float32]("p", 1, 4, engine.DefaultParams())
+	pop, _ := engine.NewPopulation[float32]("p", 1, 4, engine.DefaultNeuron())
 	if err := pop.ReserveDelay(1, 2); err == nil {
 		t.Fatal("receptor 1 of a one-receptor population accepted")
 	}

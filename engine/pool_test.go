@@ -67,7 +67,7 @@ func TestSplitRangesPartition(t *testing.T) {
 		{1, 100, 2}, {1, 3000, 2}, {1, 5000, 2}, {1, 100000, 2}, {1, 100000, 3}, {1, 1000003, 7},
 		{256, 200, 2}, {256, 20, 2}, {256, 20, 7}, {3, 70000, 4}, {2, 64, 8},
 	} {
-		pop, err := NewPopulation[float32]("p", c.batch, c.n, DefaultParams())
+		pop, err := NewPopulation[float32]("p", c.batch, c.n, DefaultNeuron())
 		if err != nil {
 			t.Fatal(err)
 		}

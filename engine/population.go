@@ -17,8 +17,6 @@ type Population[T Float] struct {
 	Batch, N int
 	// Stride is the distance between trials in V, I and Iin.
 	Stride int
-	// Params are the model parameters; change them only through SetParams.
-	Params Params
 
 	// V is the membrane potential, I the synaptic current and Iin the input
 	// current of the current step.
@@ -28,8 +26,8 @@ type Population[T Float] struct {
 	Spikes []uint64
 	// Words is the number of mask words per trial.
 	Words int
-	// Neuron holds the general neuron parameters (see NeuronParams); Params
-	// is their seed-form view.
+	// Neuron holds the neuron parameters; change them only through
+	// SetNeuron.
 	Neuron NeuronParams
 	// Refrac counts, per neuron and trial (laid out like V), the steps its
 	// potential is still held after a spike; nil without a refractory
@@ -52,10 +50,12 @@ type Population[T Float] struct {
 	steppedAt          int // the step whose spikes Spikes holds, −1 before the first
 }
 
-// NewPopulation allocates a population of batch trials of n neurons with
-// zero state.
-func NewPopulation[T Float](name string, batch, n int, p Params) (*Population[T], error) {
-	if err := p.Validate(); err != nil {
+// NewPopulation allocates a population of batch trials of n neurons np
+// with zero state: the receptor currents np.TauSyn asks for and, for a LIF
+// neuron with a refractory period, its counters. A neuron in the seed form
+// (see [NeuronParams.SeedForm], [SeedNeuron]) runs the kernels' fast path.
+func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Population[T], error) {
+	if err := np.Validate(); err != nil {
 		return nil, fmt.Errorf("population %q: %w", name, err)
 	}
 	if batch < 1 {
@@ -84,7 +84,14 @@ func NewPopulation[T Float](name string, batch, n int, p Params) (*Population[T]
 	for b := range pop.events {
 		pop.events[b] = make([]int32, 0, min(n, 1024))
 	}
-	pop.SetParams(p)
+	for range np.TauSyn[1:] {
+		pop.extraI = append(pop.extraI, alignedSlice[T](len(pop.V)))
+		pop.extraIin = append(pop.extraIin, alignedSlice[T](len(pop.V)))
+	}
+	if np.Kind == KindLIF && np.Refractory > 1 {
+		pop.Refrac = make([]int32, len(pop.V))
+	}
+	pop.setNeuron(np)
 	return pop, nil
 }
 
@@ -103,22 +110,6 @@ func sizeOf[T Float]() int {
 		return 4
 	}
 	return 8
-}
-
-// SetParams changes the model parameters and recomputes α, β and θ in T.
-//
-// The neuron becomes the seed form of params (see Params.Neuron), keeping
-// only the kind, the time constants of receptors past the first and the
-// refractory period, which the allocated state depends on.
-func (p *Population[T]) SetParams(params Params) {
-	np := params.Neuron()
-	if p.Neuron.TauSyn != nil {
-		np.Kind = p.Neuron.Kind
-		np.TauSyn = append(np.TauSyn, p.Neuron.TauSyn[1:]...)
-		np.Refractory = p.Neuron.Refractory
-	}
-	p.setNeuron(np)
-	p.Params = params
 }
 
 // Row returns the n values of trial b in x, one of V, I or Iin.
@@ -172,7 +163,7 @@ func (p *Population[T]) update(r Range) int {
 	for b := r.B0; b < r.B1; b++ {
 		off := b * p.Stride
 		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
-		count += leakyUpdate(p.V[off+r.Lo:off+r.Hi], p.I[off+r.Lo:off+r.Hi], p.Iin[off+r.Lo:off+r.Hi], p.alpha, p.beta, p.theta, p.Params.Reset, mask)
+		count += leakyUpdate(p.V[off+r.Lo:off+r.Hi], p.I[off+r.Lo:off+r.Hi], p.Iin[off+r.Lo:off+r.Hi], p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
 	}
 	return count
 }
@@ -187,7 +178,7 @@ func (p *Population[T]) update(r Range) int {
 func (p *Population[T]) updateRows(b0, b1 int) int {
 	lo, hi := b0*p.Stride, b1*p.Stride
 	mask := p.Spikes[b0*p.Words : b1*p.Words]
-	count := leakyUpdate(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.alpha, p.beta, p.theta, p.Params.Reset, mask)
+	count := leakyUpdate(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
 	if tail := uint(p.N & 63); tail != 0 {
 		keep := uint64(1)<<tail - 1
 		for w := p.Words - 1; w < len(mask); w += p.Words {

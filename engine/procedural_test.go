@@ -10,7 +10,7 @@ import (
 // as a dense one holding NormalWeights with the same key, at any thread count.
 func TestProceduralEqualsStored(t *testing.T) {
 	const batch, nIn, n, steps = 2, 60, 1000, 80
-	p := DefaultParams()
+	p := DefaultNeuron()
 	scale := 3 * DefaultWeightScale(p.Beta(), nIn)
 	run := func(procedural bool, threads int) ([]float32, int64) {
 		src, err := NewPoisson[float32]("in", batch, nIn, 200, p.Dt, 9, 0)
@@ -87,7 +87,7 @@ func TestNormalWeightsDistribution(t *testing.T) {
 }
 
 func TestProceduralAllocatesNothing(t *testing.T) {
-	p := DefaultParams()
+	p := DefaultNeuron()
 	src, _ := NewPoisson[float32]("in", 1, 100, 100, p.Dt, 1, 0)
 	pop, _ := NewPopulation[float32]("lif", 1, 500, p)
 	pr, _ := NewProcedural[float32]("w", src, pop, 0.1, 1, 0)
@@ -105,7 +105,7 @@ func TestProceduralAllocatesNothing(t *testing.T) {
 // even with padding state corrupted to fire (as a damaged checkpoint could
 // make it), no spike past N may be reported or counted.
 func TestPaddingNeverSpikes(t *testing.T) {
-	pop, err := NewPopulation[float32]("p", 3, 70, DefaultParams())
+	pop, err := NewPopulation[float32]("p", 3, 70, DefaultNeuron())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestPaddingNeverSpikes(t *testing.T) {
 // panics or overflowed allocations.
 func TestHugePopulationRefused(t *testing.T) {
 	for _, c := range []struct{ batch, n int }{{1, 1<<63 - 1}, {1, 1 << 40}, {1 << 40, 64}, {3, 1 << 30}} {
-		if _, err := NewPopulation[float32]("huge", c.batch, c.n, DefaultParams()); err == nil {
+		if _, err := NewPopulation[float32]("huge", c.batch, c.n, DefaultNeuron()); err == nil {
 			t.Errorf("%d trials × %d neurons accepted", c.batch, c.n)
 		}
 	}

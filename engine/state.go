@@ -2,20 +2,196 @@ package engine
 
 import (
 	"fmt"
-	"math"
-	"reflect"
 	"slices"
+	"unsafe"
 )
 
 // StateVar is one piece of simulation state that a checkpoint must save and
-// restore in place. Data is a pointer to a counter (*int, *int64) or a slice
-// ([]float32, []float64, []int32, []int64, []uint64) whose length is fixed
-// by the network's shape.
+// restore in place: a named counter or slice. The set of kinds is closed —
+// a StateVar is made only by IntVar, Int64Var, SliceVar or GrowVar — so the
+// one encoding (EncodeState, DecodeState) and CloneState, CopyState and
+// SameState handle every StateVar there can be.
 type StateVar struct {
-	// Name is unique within the network, e.g. "pop/lif/V".
-	Name string
-	// Data points at the state.
-	Data any
+	name string
+	data stateData
+}
+
+// Elem is an element type a state slice may hold.
+type Elem interface {
+	float32 | float64 | int32 | int64 | uint64
+}
+
+// IntVar is the counter *p. It is saved as an int64 and refused on restore
+// where the value does not fit in an int.
+func IntVar(name string, p *int) StateVar { return scalarVar(name, p) }
+
+// Int64Var is the counter *p.
+func Int64Var(name string, p *int64) StateVar { return scalarVar(name, p) }
+
+func scalarVar[E int | int64](name string, p *E) StateVar {
+	if p == nil {
+		return StateVar{name: name}
+	}
+	s := unsafe.Slice(p, 1)
+	return StateVar{name, &vec[E]{p: &s, c: codecOf[E](), scalar: true}}
+}
+
+// SliceVar is the slice s, whose length is fixed by the network's shape: a
+// restore refuses state of another length.
+func SliceVar[E Elem](name string, s []E) StateVar {
+	return StateVar{name, &vec[E]{p: &s, c: codecOf[E]()}}
+}
+
+// GrowVar is the slice *p, which grows as the run goes (a recorder's data):
+// a restore gives *p the saved length, reusing its capacity when it
+// suffices, and refuses more than limit values. Saving refuses a *p longer
+// than limit, which could not be restored.
+func GrowVar[E Elem](name string, p *[]E, limit int) StateVar {
+	if p == nil {
+		return StateVar{name: name}
+	}
+	return StateVar{name, &vec[E]{p: p, c: codecOf[E](), grows: true, limit: limit}}
+}
+
+// Name is the variable's name, unique within a network, e.g. "pop/lif/V".
+func (v StateVar) Name() string { return v.name }
+
+// Info describes the variable as the encoding holds it.
+func (v StateVar) Info() StateInfo {
+	if v.data == nil {
+		return StateInfo{Name: v.name}
+	}
+	return StateInfo{Name: v.name, Type: v.data.typeName(), Len: int64(v.data.len())}
+}
+
+// check refuses a StateVar made without a constructor or from a nil
+// pointer.
+func (v StateVar) check() error {
+	if v.data == nil {
+		return fmt.Errorf("state %q has no data (a zero StateVar or a nil pointer)", v.name)
+	}
+	return nil
+}
+
+// accepts reports whether the saved variable s can be restored into v,
+// the i-th variable of the network, with a message saying why not.
+func (v StateVar) accepts(i int, s StateInfo) error {
+	if err := v.check(); err != nil {
+		return err
+	}
+	if s.Name != v.name {
+		return fmt.Errorf("state variable %d is %q but the network's is %q", i, s.Name, v.name)
+	}
+	if t := v.data.typeName(); s.Type != t {
+		return fmt.Errorf("state %q is %s but the network's is %s", v.name, s.Type, t)
+	}
+	return v.data.holds(v.name, s.Len)
+}
+
+// stateData is the data behind a StateVar. vec is its only implementation,
+// instantiated for the element types of elem.
+type stateData interface {
+	code() uint8
+	typeName() string
+	len() int
+	// describe names the kind and length for messages: "[]float32 of 3",
+	// "*int".
+	describe() string
+	// holds reports whether n values can be restored into the data.
+	holds(name string, n int64) error
+	// setLen gives growable data length n, which holds has allowed.
+	setLen(n int)
+	clone() stateData
+	// copyFrom reports whether src is data of the same kind that fits,
+	// and copies it in when write is set.
+	copyFrom(src stateData, write bool) bool
+	// diff returns the first index at which the data differs from b in
+	// bits, −1 when identical, −2 when b is of another kind or length.
+	diff(b stateData) int
+	// appendValues appends the encoding of elements lo…hi−1 to b.
+	appendValues(b []byte, lo, hi int) []byte
+	// putValues decodes the values in b into elements lo, lo+1, …
+	putValues(b []byte, lo int) error
+}
+
+// vec is a slice of E: fixed in length, growable up to limit, or (scalar)
+// a view of one counter.
+type vec[E elem] struct {
+	p      *[]E
+	c      elemCodec[E]
+	grows  bool
+	limit  int
+	scalar bool
+}
+
+func (v *vec[E]) code() uint8      { return v.c.code }
+func (v *vec[E]) typeName() string { return stateTypes[v.c.code].name }
+func (v *vec[E]) len() int         { return len(*v.p) }
+
+func (v *vec[E]) describe() string {
+	switch {
+	case v.scalar:
+		return "*" + v.typeName()
+	case v.grows:
+		return fmt.Sprintf("[]%s of %d (growable to %d)", v.typeName(), len(*v.p), v.limit)
+	}
+	return fmt.Sprintf("[]%s of %d", v.typeName(), len(*v.p))
+}
+
+func (v *vec[E]) holds(name string, n int64) error {
+	if v.grows {
+		if n > int64(v.limit) {
+			return fmt.Errorf("state %q has %d values, more than the %d the network's can hold", name, n, v.limit)
+		}
+		return nil
+	}
+	if n != int64(len(*v.p)) {
+		return fmt.Errorf("state %q has %d values but the network's has %d", name, n, len(*v.p))
+	}
+	return nil
+}
+
+func (v *vec[E]) setLen(n int) {
+	if !v.grows {
+		return
+	}
+	if cap(*v.p) >= n {
+		*v.p = (*v.p)[:n]
+	} else {
+		*v.p = make([]E, n)
+	}
+}
+
+func (v *vec[E]) clone() stateData {
+	s := slices.Clone(*v.p)
+	c := *v
+	c.p = &s
+	return &c
+}
+
+func (v *vec[E]) copyFrom(src stateData, write bool) bool {
+	s, ok := src.(*vec[E])
+	if !ok || s.scalar != v.scalar || v.holds("", int64(len(*s.p))) != nil {
+		return false
+	}
+	if write {
+		v.setLen(len(*s.p))
+		copy(*v.p, *s.p)
+	}
+	return true
+}
+
+func (v *vec[E]) diff(b stateData) int {
+	s, ok := b.(*vec[E])
+	if !ok || s.scalar != v.scalar || len(*s.p) != len(*v.p) {
+		return -2
+	}
+	for i, x := range *v.p {
+		if v.c.bits(x) != v.c.bits((*s.p)[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Stateful is implemented by every part of a network that carries state
@@ -32,9 +208,9 @@ type Stateful interface {
 func (p *Population[T]) StateVars() []StateVar {
 	pre := "pop/" + p.Name + "/"
 	return append([]StateVar{
-		{pre + "V", p.V}, {pre + "I", p.I}, {pre + "Iin", p.Iin},
-		{pre + "spikes", p.Spikes}, {pre + "spike_count", &p.spikeCount},
-		{pre + "stepped_at", &p.steppedAt},
+		SliceVar(pre+"V", p.V), SliceVar(pre+"I", p.I), SliceVar(pre+"Iin", p.Iin),
+		SliceVar(pre+"spikes", p.Spikes), Int64Var(pre+"spike_count", &p.spikeCount),
+		IntVar(pre+"stepped_at", &p.steppedAt),
 	}, p.extraStateVars()...)
 }
 
@@ -53,15 +229,16 @@ func (p *Population[T]) restored() {
 // StateVars lists the source's state: the number of spikes emitted. The
 // spikes themselves are keyed by step and need no saving.
 func (s *Poisson[T]) StateVars() []StateVar {
-	return []StateVar{{"source/" + s.Name + "/emitted", &s.emitted}}
+	return []StateVar{Int64Var("source/"+s.Name+"/emitted", &s.emitted)}
 }
 
 // StateVars lists the whole network's state in a fixed order: the step
-// counter, then every source, population and projection that has state, in
-// the order added. A checkpoint written from one network restores into
-// another built the same way.
+// counter, then every source, population, projection and recorder that has
+// state, in the order added. A checkpoint written from one network restores into
+// another built the same way; StepIndex tells it the step without its
+// needing to know which variable holds it.
 func (n *Network[T]) StateVars() []StateVar {
-	vars := []StateVar{{"network/step", &n.step}}
+	vars := []StateVar{IntVar("network/step", &n.step)}
 	for _, s := range n.sources {
 		if st, ok := s.(Stateful); ok {
 			vars = append(vars, st.StateVars()...)
@@ -72,6 +249,13 @@ func (n *Network[T]) StateVars() []StateVar {
 	}
 	for _, pr := range n.projs {
 		if st, ok := pr.(Stateful); ok {
+			vars = append(vars, st.StateVars()...)
+		}
+	}
+	// Recorders that keep state (a file's position, a figure's data) save
+	// and restore it with the network, as Auryn's monitors do.
+	for _, r := range n.recorders {
+		if st, ok := r.(Stateful); ok {
 			vars = append(vars, st.StateVars()...)
 		}
 	}
@@ -91,35 +275,18 @@ func (n *Network[T]) Restored() {
 func CloneState(vars []StateVar) ([]StateVar, error) {
 	out := make([]StateVar, len(vars))
 	for i, v := range vars {
-		var c any
-		switch d := v.Data.(type) {
-		case *int:
-			x := *d
-			c = &x
-		case *int64:
-			x := *d
-			c = &x
-		case []float32:
-			c = slices.Clone(d)
-		case []float64:
-			c = slices.Clone(d)
-		case []int32:
-			c = slices.Clone(d)
-		case []int64:
-			c = slices.Clone(d)
-		case []uint64:
-			c = slices.Clone(d)
-		default:
-			return nil, fmt.Errorf("state %q holds a %T, which cannot be copied", v.Name, v.Data)
+		if err := v.check(); err != nil {
+			return nil, fmt.Errorf("cloning state: %w", err)
 		}
-		out[i] = StateVar{Name: v.Name, Data: c}
+		out[i] = StateVar{v.name, v.data.clone()}
 	}
 	return out, nil
 }
 
 // CopyState copies the data of src into dst in place. The two lists must
 // describe the same state: the same names in the same order, each with the
-// same kind and length of data; otherwise it returns an error and changes
+// same kind of data and a length dst can hold (the same length, or for a
+// GrowVar at most its limit); otherwise it returns an error and changes
 // nothing. After copying into a network's StateVars, call the network's
 // Restored.
 func CopyState(dst, src []StateVar) error {
@@ -131,28 +298,16 @@ func CopyState(dst, src []StateVar) error {
 	for _, write := range []bool{false, true} {
 		for i, d := range dst {
 			s := src[i]
-			if d.Name != s.Name {
-				return fmt.Errorf("copying state: variable %d is %q, not %q", i, d.Name, s.Name)
+			if d.name != s.name {
+				return fmt.Errorf("copying state: variable %d is %q, not %q", i, d.name, s.name)
 			}
-			var ok bool
-			switch x := d.Data.(type) {
-			case *int:
-				ok = copyScalar(x, s.Data, write)
-			case *int64:
-				ok = copyScalar(x, s.Data, write)
-			case []float32:
-				ok = copySlice(x, s.Data, write)
-			case []float64:
-				ok = copySlice(x, s.Data, write)
-			case []int32:
-				ok = copySlice(x, s.Data, write)
-			case []int64:
-				ok = copySlice(x, s.Data, write)
-			case []uint64:
-				ok = copySlice(x, s.Data, write)
+			for _, v := range []StateVar{d, s} {
+				if err := v.check(); err != nil {
+					return fmt.Errorf("copying state: %w", err)
+				}
 			}
-			if !ok {
-				return fmt.Errorf("copying state %q: cannot copy a %s into a %s", d.Name, describeData(s.Data), describeData(d.Data))
+			if !d.data.copyFrom(s.data, write) {
+				return fmt.Errorf("copying state %q: cannot copy a %s into a %s", d.name, s.data.describe(), d.data.describe())
 			}
 		}
 	}
@@ -168,91 +323,20 @@ func SameState(a, b []StateVar) error {
 	}
 	for i, x := range a {
 		y := b[i]
-		if x.Name != y.Name {
-			return fmt.Errorf("variable %d is %q against %q", i, x.Name, y.Name)
+		if x.name != y.name {
+			return fmt.Errorf("variable %d is %q against %q", i, x.name, y.name)
 		}
-		idx := -2
-		switch d := x.Data.(type) {
-		case *int:
-			idx = diffScalar(d, y.Data)
-		case *int64:
-			idx = diffScalar(d, y.Data)
-		case []float32:
-			idx = diffSlice(d, y.Data, func(v float32) uint64 { return uint64(math.Float32bits(v)) })
-		case []float64:
-			idx = diffSlice(d, y.Data, math.Float64bits)
-		case []int32:
-			idx = diffSlice(d, y.Data, func(v int32) uint64 { return uint64(v) })
-		case []int64:
-			idx = diffSlice(d, y.Data, func(v int64) uint64 { return uint64(v) })
-		case []uint64:
-			idx = diffSlice(d, y.Data, func(v uint64) uint64 { return v })
+		for _, v := range []StateVar{x, y} {
+			if err := v.check(); err != nil {
+				return err
+			}
 		}
-		switch {
+		switch idx := x.data.diff(y.data); {
 		case idx == -2:
-			return fmt.Errorf("state %q: a %s against a %s", x.Name, describeData(x.Data), describeData(y.Data))
+			return fmt.Errorf("state %q: a %s against a %s", x.name, x.data.describe(), y.data.describe())
 		case idx >= 0:
-			return fmt.Errorf("state %q differs at element %d", x.Name, idx)
+			return fmt.Errorf("state %q differs at element %d", x.name, idx)
 		}
 	}
 	return nil
-}
-
-// copyScalar reports whether src is a *E, and copies it into dst if write.
-func copyScalar[E any](dst *E, src any, write bool) bool {
-	s, ok := src.(*E)
-	if ok && write {
-		*dst = *s
-	}
-	return ok
-}
-
-// copySlice reports whether src is a []E as long as dst, and copies it into
-// dst if write.
-func copySlice[E any](dst []E, src any, write bool) bool {
-	s, ok := src.([]E)
-	if !ok || len(s) != len(dst) {
-		return false
-	}
-	if write {
-		copy(dst, s)
-	}
-	return true
-}
-
-// diffScalar returns -1 when *a equals *b, 0 when they differ, and -2 when b
-// is not a *E.
-func diffScalar[E comparable](a *E, b any) int {
-	p, ok := b.(*E)
-	switch {
-	case !ok:
-		return -2
-	case *a != *p:
-		return 0
-	}
-	return -1
-}
-
-// diffSlice returns the first index at which a and b differ in bits, -1
-// when they are identical, and -2 when b is not a []E of a's length.
-func diffSlice[E any](a []E, b any, bits func(E) uint64) int {
-	s, ok := b.([]E)
-	if !ok || len(s) != len(a) {
-		return -2
-	}
-	for i := range a {
-		if bits(a[i]) != bits(s[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
-// describeData names a StateVar's data kind and length for error messages.
-func describeData(d any) string {
-	v := reflect.ValueOf(d)
-	if v.Kind() == reflect.Slice {
-		return fmt.Sprintf("%T of %d", d, v.Len())
-	}
-	return fmt.Sprintf("%T", d)
 }

@@ -67,7 +67,7 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 		if err != nil {
 			return nil, f.errorf("%w", err)
 		}
-		pop, err := engine.NewNeurons[T](p.Name, batch, p.Size, np)
+		pop, err := engine.NewPopulation[T](p.Name, batch, p.Size, np)
 		if err != nil {
 			return nil, f.errorf("populations[%d]: %w", i, err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"leaky/bench"
 	"leaky/engine"
+	"leaky/kernels"
 	"leaky/netfile"
 	"leaky/npy"
 )
@@ -23,36 +24,25 @@ func load(t *testing.T, path string) *netfile.File {
 	return f
 }
 
-// stateOf runs net for steps steps and returns every state variable's
-// values, flattened, for a bit-for-bit comparison.
-func stateOf[T engine.Float](t *testing.T, net *engine.Network[T], steps int) map[string]any {
+// stateOf runs net for steps steps and returns a copy of every state
+// variable, by name, for a bit-for-bit comparison.
+func stateOf[T engine.Float](t *testing.T, net *engine.Network[T], steps int) map[string]engine.StateVar {
 	t.Helper()
 	if err := net.Run(context.Background(), steps, nil); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]any{}
-	for _, v := range net.StateVars() {
-		switch d := v.Data.(type) {
-		case []float32:
-			out[v.Name] = slices.Clone(d)
-		case []float64:
-			out[v.Name] = slices.Clone(d)
-		case []uint64:
-			out[v.Name] = slices.Clone(d)
-		case []int32:
-			out[v.Name] = slices.Clone(d)
-		case *int:
-			out[v.Name] = *d
-		case *int64:
-			out[v.Name] = *d
-		default:
-			t.Fatalf("%s: unexpected state type %T", v.Name, d)
-		}
+	vars, err := engine.CloneState(net.StateVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]engine.StateVar{}
+	for _, v := range vars {
+		out[v.Name()] = v
 	}
 	return out
 }
 
-func sameState(t *testing.T, what string, a, b map[string]any) {
+func sameState(t *testing.T, what string, a, b map[string]engine.StateVar) {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("%s: %d state variables vs %d", what, len(a), len(b))
@@ -62,23 +52,22 @@ func sameState(t *testing.T, what string, a, b map[string]any) {
 		if !ok {
 			t.Fatalf("%s: %s missing from the Go-built network", what, k)
 		}
-		same := false
-		switch x := va.(type) {
-		case []float32:
-			same = slices.Equal(x, vb.([]float32))
-		case []float64:
-			same = slices.Equal(x, vb.([]float64))
-		case []uint64:
-			same = slices.Equal(x, vb.([]uint64))
-		case []int32:
-			same = slices.Equal(x, vb.([]int32))
-		default:
-			same = va == vb
-		}
-		if !same {
-			t.Fatalf("%s: %s differs between file and Go builds", what, k)
+		if err := engine.SameState([]engine.StateVar{va}, []engine.StateVar{vb}); err != nil {
+			t.Fatalf("%s: %s differs between file and Go builds: %v", what, k, err)
 		}
 	}
+}
+
+// spikeCount returns the spike count of net's population name.
+func spikeCount[T engine.Float](t *testing.T, net *engine.Network[T], name string) int64 {
+	t.Helper()
+	for _, p := range net.Populations() {
+		if p.Name == name {
+			return p.SpikeCount()
+		}
+	}
+	t.Fatalf("no population %q", name)
+	return 0
 }
 
 // TestCUBAFileMatchesGo builds examples/cuba.yaml and bench.NewCUBA and
@@ -94,7 +83,7 @@ func TestCUBAFileMatchesGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := stateOf(t, fn.Net, 400), stateOf(t, g.Net, 400)
-	if a["pop/exc/spike_count"].(int64) == 0 {
+	if spikeCount(t, fn.Net, "exc") == 0 {
 		t.Fatal("no spikes in 400 steps")
 	}
 	sameState(t, "cuba", a, b)
@@ -113,7 +102,7 @@ func TestSHDFileMatchesGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := stateOf(t, fn.Net, 30), stateOf(t, g.Net, 30)
-	if a["pop/hidden/spike_count"].(int64) == 0 {
+	if spikeCount(t, fn.Net, "hidden") == 0 {
 		t.Fatal("no hidden spikes in 30 steps")
 	}
 	sameState(t, "shd", a, b)
@@ -286,11 +275,11 @@ projections:
 	}
 
 	src, _ := engine.NewPoisson[float64]("in", 2, 4, 300, 0.001, 4, 0)
-	np := engine.Params{Dt: 0.001, TauMem: 0.01, TauSyn: 0.005, Threshold: 0.3}.Neuron()
-	a, _ := engine.NewNeurons[float64]("a", 2, 4, np)
-	li := engine.Params{Dt: 0.001, TauMem: 0.02, TauSyn: 0.005, Threshold: 1}.Neuron()
+	np := engine.SeedNeuron(0.001, 0.01, 0.005, 0.3, kernels.ResetSubtract)
+	a, _ := engine.NewPopulation[float64]("a", 2, 4, np)
+	li := engine.SeedNeuron(0.001, 0.02, 0.005, 1, kernels.ResetSubtract)
 	li.Kind = engine.KindLI
-	b, _ := engine.NewNeurons[float64]("b", 2, 2, li)
+	b, _ := engine.NewPopulation[float64]("b", 2, 2, li)
 	net := engine.NewNetwork[float64]()
 	net.AddSource(src)
 	net.AddPopulation(a)
@@ -317,7 +306,7 @@ projections:
 		}
 	}
 	x, y := stateOf(t, n.Net, 60), stateOf(t, net, 60)
-	if x["pop/a/spike_count"].(int64) == 0 {
+	if spikeCount(t, n.Net, "a") == 0 {
 		t.Fatal("population a never spiked")
 	}
 	sameState(t, "npy", x, y)

@@ -25,13 +25,11 @@ func TestMemoryMatchesBuild(t *testing.T) {
 		var state int64
 		for _, pop := range n.Pops {
 			for _, v := range pop.StateVars() {
-				switch d := v.Data.(type) {
-				case []float32:
-					state += int64(len(d)) * 4
-				case []int32:
-					state += int64(len(d)) * 4
-				case []uint64:
-					state += int64(len(d)) * 8
+				switch info := v.Info(); info.Type {
+				case "float32", "int32":
+					state += info.Len * 4
+				case "uint64":
+					state += info.Len * 8
 				}
 			}
 			state += int64(pop.Batch*pop.N) * 4 // the spike lists

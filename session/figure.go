@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"leaky/checkpoint"
 	"leaky/engine"
 	"leaky/figure"
 	"leaky/netfile"
@@ -93,51 +92,20 @@ func (r *figureRecorder[T]) RecordSpikes(t int) error {
 	return nil
 }
 
-// StateVars lists the figure's data for checkpoints.
+// StateVars lists the figure's data for checkpoints: slices that grow
+// with the run, restored to their saved lengths within what the figure
+// keeps.
 func (r *figureRecorder[T]) StateVars() []engine.StateVar {
 	var vars []engine.StateVar
 	for i := range r.traces {
-		vars = append(vars, engine.StateVar{Name: r.prefix + r.traces[i].name, Data: r.traces[i].data})
+		vars = append(vars, engine.GrowVar(r.prefix+r.traces[i].name, &r.traces[i].data, r.maxSteps))
 	}
 	return append(vars,
-		engine.StateVar{Name: r.prefix + "counts", Data: r.counts},
-		engine.StateVar{Name: r.prefix + "raster_steps", Data: r.steps},
-		engine.StateVar{Name: r.prefix + "raster_neurons", Data: r.neurons},
-		engine.StateVar{Name: r.prefix + "last_spikes", Data: &r.lastSpikes},
+		engine.GrowVar(r.prefix+"counts", &r.counts, r.maxSteps),
+		engine.GrowVar(r.prefix+"raster_steps", &r.steps, rasterMaxSpikes),
+		engine.GrowVar(r.prefix+"raster_neurons", &r.neurons, rasterMaxSpikes),
+		engine.Int64Var(r.prefix+"last_spikes", &r.lastSpikes),
 	)
-}
-
-// sizeFrom gives the figure's slices the lengths the checkpoint h holds,
-// within the bounds the figure keeps, so that loading fills them in place.
-func (r *figureRecorder[T]) sizeFrom(h *checkpoint.Header, file string) error {
-	size := func(name string, limit int) (int, error) {
-		for _, v := range h.Vars {
-			if v.Name == name {
-				if v.Len < 0 || v.Len > int64(limit) {
-					return 0, fmt.Errorf("checkpoint %s holds %d values of %s, more than the %d the figure keeps", file, v.Len, name, limit)
-				}
-				return int(v.Len), nil
-			}
-		}
-		return 0, fmt.Errorf("checkpoint %s lacks %s", file, name)
-	}
-	for i := range r.traces {
-		n, err := size(r.prefix+r.traces[i].name, r.maxSteps)
-		if err != nil {
-			return err
-		}
-		r.traces[i].data = make([]float64, n, r.maxSteps)
-	}
-	n, err := size(r.prefix+"counts", r.maxSteps)
-	if err != nil {
-		return err
-	}
-	r.counts = make([]int64, n, r.maxSteps)
-	if n, err = size(r.prefix+"raster_steps", rasterMaxSpikes); err != nil {
-		return err
-	}
-	r.steps, r.neurons = make([]int64, n), make([]int64, n)
-	return nil
 }
 
 // raster returns the raster's points as the figure takes them.

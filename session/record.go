@@ -59,7 +59,7 @@ func (f *traceFile[T]) write(x []T) error {
 func (f *traceFile[T]) name() string { return filepath.Base(f.path) }
 
 func (f *traceFile[T]) StateVars() []engine.StateVar {
-	return []engine.StateVar{{Name: "output/" + f.name() + "/rows", Data: &f.rows}}
+	return []engine.StateVar{engine.Int64Var("output/"+f.name()+"/rows", &f.rows)}
 }
 
 func (f *traceFile[T]) open(resuming bool) (err error) {
@@ -107,8 +107,8 @@ func (f *spikeFile[T]) name() string { return filepath.Base(f.path) }
 
 func (f *spikeFile[T]) StateVars() []engine.StateVar {
 	return []engine.StateVar{
-		{Name: "output/" + f.name() + "/rows", Data: &f.rows},
-		{Name: "output/" + f.name() + "/count", Data: &f.Count},
+		engine.Int64Var("output/"+f.name()+"/rows", &f.rows),
+		engine.Int64Var("output/"+f.name()+"/count", &f.Count),
 	}
 }
 

@@ -152,10 +152,10 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 		if err := saved.matches(d, desc, &r.o); err != nil {
 			return nil, badInput(err)
 		}
-		if s := saved.Header.Step(); s < 0 || s > int64(*d.Run.Steps) {
+		if s := saved.Header.Step; s < 0 || s > int64(*d.Run.Steps) {
 			return nil, badInput(fmt.Errorf("%s: checkpoint %s is at step %d, outside the run's 0..%d", o.name("resume"), o.Resume, s, *d.Run.Steps))
 		}
-		r.start = int(saved.Header.Step())
+		r.start = int(saved.Header.Step)
 	}
 	if err := r.checkLimits(); err != nil {
 		return nil, err
@@ -336,38 +336,13 @@ func (r *runner[T]) addRecorders() error {
 	return nil
 }
 
-// state is the network and its recorders, saved and restored as one.
-type state[T engine.Float] struct{ r *runner[T] }
-
-func (s state[T]) StateVars() []engine.StateVar {
-	vars := s.r.net.Net.StateVars()
-	for _, out := range s.r.outputs {
-		vars = append(vars, out.StateVars()...)
-	}
-	if s.r.fig != nil {
-		for _, f := range s.r.fig.recs {
-			vars = append(vars, f.StateVars()...)
-		}
-	}
-	return vars
-}
-
-func (s state[T]) Restored() { s.r.net.Net.Restored() }
-
 // restore loads the checkpoint being resumed into the network and its
 // recorders.
 func (r *runner[T]) restore() error {
 	if r.saved == nil {
 		return nil
 	}
-	if r.fig != nil {
-		for _, f := range r.fig.recs {
-			if err := f.sizeFrom(r.saved.Header, r.o.Resume); err != nil {
-				return badInput(fmt.Errorf("%s: %w", r.o.name("resume"), err))
-			}
-		}
-	}
-	if _, err := checkpoint.Load(r.o.Resume, state[T]{r}, engine.Version, r.saved.Header.Description); err != nil {
+	if _, err := checkpoint.Load(r.o.Resume, r.net.Net, engine.Version, r.saved.Header.Description); err != nil {
 		return badInput(fmt.Errorf("%s: %w", r.o.name("resume"), err))
 	}
 	return nil
@@ -387,7 +362,7 @@ func (r *runner[T]) save() error {
 			return fmt.Errorf("%s %s: %w", r.o.name("checkpoint"), r.ckpt, err)
 		}
 	}
-	if err := checkpoint.Save(r.ckpt, state[T]{r}, engine.Version, r.desc, nil); err != nil {
+	if err := checkpoint.Save(r.ckpt, r.net.Net, engine.Version, r.desc, nil); err != nil {
 		return err
 	}
 	r.saves++

@@ -159,8 +159,8 @@ type snapshot struct {
 func takeSnapshot(net *engine.Network[float32]) *snapshot {
 	vars, err := engine.CloneState(net.StateVars())
 	if err != nil {
-		// Every kind of state the engine has can be cloned; this is a
-		// new state type CloneState does not know yet.
+		// Every StateVar a constructor made can be cloned; this is a
+		// zero one, a bug in the engine's StateVars.
 		panic("snapshot: " + err.Error())
 	}
 	return &snapshot{net: net, vars: vars}
@@ -263,7 +263,7 @@ func buildSingle() (built, error) {
 	if err != nil {
 		return built{}, err
 	}
-	return built{net: ff.Net, dt: cfg.Params.Dt, neurons: 1}, nil
+	return built{net: ff.Net, dt: cfg.Neuron.Dt, neurons: 1}, nil
 }
 
 func buildFF(n int) func() (built, error) {
@@ -274,13 +274,13 @@ func buildFF(n int) func() (built, error) {
 		if err != nil {
 			return built{}, err
 		}
-		return built{net: ff.Net, dt: cfg.Params.Dt, neurons: n}, nil
+		return built{net: ff.Net, dt: cfg.Neuron.Dt, neurons: n}, nil
 	}
 }
 
 func buildScale(n int) func() (built, error) {
 	return func() (built, error) {
-		p := engine.DefaultParams()
+		p := engine.DefaultNeuron()
 		src, err := engine.NewPoisson[float32]("input", 1, ffInputs, ffRate, p.Dt, 1, 0)
 		if err != nil {
 			return built{}, err

@@ -41,7 +41,7 @@ type runOptions struct {
 
 func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs := flag.NewFlagSet("leaky run", flag.ContinueOnError)
-	def := engine.DefaultParams()
+	def := engine.DefaultNeuron()
 	fs.IntVar(&o.steps, "steps", 5000, "number of time steps T")
 	fs.IntVar(&o.nInputs, "n-inputs", 100, "number of Poisson inputs")
 	fs.IntVar(&o.neurons, "neurons", 1000, "number of LIF neurons N")
@@ -49,7 +49,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.Float64Var(&o.rate, "rate", 5, "Poisson input rate in Hz")
 	fs.Float64Var(&o.dt, "dt", def.Dt, "time step in seconds")
 	fs.Float64Var(&o.tauMem, "tau-mem", def.TauMem, "membrane time constant in seconds")
-	fs.Float64Var(&o.tauSyn, "tau-syn", def.TauSyn, "synaptic time constant in seconds")
+	fs.Float64Var(&o.tauSyn, "tau-syn", def.TauSyn[0], "synaptic time constant in seconds")
 	fs.Float64Var(&o.theta, "threshold", def.Threshold, "firing threshold θ")
 	fs.StringVar(&o.reset, "reset", "subtract", "reset after a spike: subtract or zero")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the Poisson inputs and default weights")
