@@ -110,8 +110,11 @@ func (r *figureRecorder[T]) StateVars() []engine.StateVar {
 
 // raster returns the raster's points as the figure takes them.
 func (r *figureRecorder[T]) raster() *figure.Raster {
-	out := &figure.Raster{Steps: make([]int, len(r.steps)), Neurons: make([]int, len(r.neurons)), Rows: min(r.pop.N, r.rasterNeurons)}
-	for i := range r.steps {
+	// A restored checkpoint sets both lengths; a crafted one could make
+	// them differ.
+	n := min(len(r.steps), len(r.neurons))
+	out := &figure.Raster{Steps: make([]int, n), Neurons: make([]int, n), Rows: min(r.pop.N, r.rasterNeurons)}
+	for i := range n {
 		out.Steps[i], out.Neurons[i] = int(r.steps[i]), int(r.neurons[i])
 	}
 	return out
