@@ -8,6 +8,7 @@ import (
 
 	"leaky/engine"
 	"leaky/kernels"
+	"leaky/netfile"
 )
 
 // sameBitsThreads are the thread counts every workload is checked at: one,
@@ -24,9 +25,9 @@ type sameBitsWorkload struct {
 }
 
 // feedForward builds the feed-forward workload of cfg as a network.
-func feedForward(cfg engine.FeedForwardConfig) func() (*engine.Network[float32], error) {
+func feedForward(cfg netfile.FeedForward) func() (*engine.Network[float32], error) {
 	return func() (*engine.Network[float32], error) {
-		ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+		ff, err := netfile.BuildFeedForward[float32](cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -40,13 +41,13 @@ func feedForward(cfg engine.FeedForwardConfig) func() (*engine.Network[float32],
 // own size (one piece) and ten times larger (split, so the sparse scatter
 // runs per range), and SHD (split by trial).
 func sameBitsWorkloads() []sameBitsWorkload {
-	seed := engine.DefaultFeedForward()
-	seed.Seed = 1
-	dense := engine.DefaultFeedForward()
+	seed := netfile.DefaultFeedForward()
+	seed.Neurons, seed.Seed = 1, 1
+	dense := netfile.DefaultFeedForward()
 	dense.Batch, dense.Inputs, dense.Neurons, dense.Rate, dense.Seed = 2, 100, 100000, 40, 5
-	procedural := engine.DefaultFeedForward()
+	procedural := netfile.DefaultFeedForward()
 	procedural.Inputs, procedural.Neurons, procedural.Rate, procedural.Seed = 1000, 1000000, 5, 3
-	procedural.ProceduralWeights = true
+	procedural.Procedural = true
 	bigCUBA := DefaultCUBA()
 	bigCUBA.NExc, bigCUBA.NInh, bigCUBA.P = 32000, 8000, 0.002
 	shd := DefaultSHD()

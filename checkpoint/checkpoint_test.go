@@ -14,23 +14,25 @@ import (
 
 	"leaky/checkpoint"
 	"leaky/engine"
+	"leaky/netfile"
 )
 
 // run is a small feed-forward network with every variable and the spikes
 // recorded, so that two runs can be compared completely.
 type run[T engine.Float] struct {
-	ff     *engine.FeedForward[T]
+	ff     *netfile.Built[T]
 	traces []*engine.Trace[T]
 	spikes *engine.SpikeRecorder[T]
 }
 
 func newRun[T engine.Float](t testing.TB, neurons int, seed uint64) *run[T] {
 	t.Helper()
-	cfg := engine.DefaultFeedForward()
+	cfg := netfile.DefaultFeedForward()
 	// A high rate makes the neurons spike often, so the spike masks and
 	// counters carry real state across the interruption.
 	cfg.Batch, cfg.Inputs, cfg.Neurons, cfg.Rate, cfg.Seed = 2, 50, neurons, 200, seed
-	ff, err := engine.NewFeedForward[T](cfg, nil, nil)
+	cfg.DType = engine.DType[T]()
+	ff, err := netfile.BuildFeedForward[T](cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,9 +29,9 @@ func runFF[T engine.Float](t *testing.T, p engine.NeuronParams, x []float64, ste
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := engine.DefaultFeedForward()
+	cfg := DefaultFeedForward()
 	cfg.Neuron, cfg.Neurons = p, n
-	ff, err := engine.NewFeedForward[T](cfg, src, ws)
+	ff, err := NewFeedForward[T](cfg, src, ws)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,15 +294,15 @@ func TestBadInputsRefused(t *testing.T) {
 		t.Error("wrong length accepted")
 	}
 	src, _ := engine.NewArray[float64]("x", []float64{0, 1}, 1, 1, 2)
-	cfg := engine.DefaultFeedForward()
+	cfg := DefaultFeedForward()
 	cfg.Neurons = 2
-	if _, err := engine.NewFeedForward[float64](cfg, src, []float64{1, 2, 3, math.Inf(1)}); err == nil || !strings.Contains(err.Error(), "weight [1, 1]") {
+	if _, err := NewFeedForward[float64](cfg, src, []float64{1, 2, 3, math.Inf(1)}); err == nil || !strings.Contains(err.Error(), "weight [1, 1]") {
 		t.Errorf("Inf weight: %v", err)
 	}
-	if _, err := engine.NewFeedForward[float64](cfg, src, []float64{1, 2, 3}); err == nil {
+	if _, err := NewFeedForward[float64](cfg, src, []float64{1, 2, 3}); err == nil {
 		t.Error("short weights accepted")
 	}
-	ff, _ := engine.NewFeedForward[float64](cfg, src, nil)
+	ff, _ := NewFeedForward[float64](cfg, src, nil)
 	if err := ff.Net.Run(context.Background(), 2, nil); err == nil || !strings.Contains(err.Error(), "has 1 steps") {
 		t.Errorf("running past the input: %v", err)
 	}
@@ -313,10 +313,10 @@ func TestBadInputsRefused(t *testing.T) {
 
 // TestStepAllocatesNothing: the steady-state step must not allocate.
 func TestStepAllocatesNothing(t *testing.T) {
-	cfg := engine.DefaultFeedForward()
+	cfg := DefaultFeedForward()
 	cfg.Neurons, cfg.Batch, cfg.Inputs = 300, 2, 200
 	cfg.Rate = 50
-	ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+	ff, err := NewFeedForward[float32](cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,9 +375,9 @@ func TestThreadsSameBits(t *testing.T) {
 		var refV []float32
 		var refS []int64
 		for _, threads := range []int{1, 2, 3, 7} {
-			cfg := engine.DefaultFeedForward()
+			cfg := DefaultFeedForward()
 			cfg.Batch, cfg.Neurons, cfg.Inputs, cfg.Rate, cfg.Seed = sh.batch, sh.n, 100, 40, 5
-			ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+			ff, err := NewFeedForward[float32](cfg, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

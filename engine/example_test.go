@@ -8,30 +8,49 @@ import (
 	"leaky/engine"
 )
 
-// Example runs the seed notebook's workload on 1000 neurons over two trials
-// in float32, recording the spikes and one neuron's membrane potential.
+// Example builds the seed notebook's network from the engine's parts — 100
+// Poisson inputs at 5 Hz projecting densely through the notebook's weights
+// onto 1000 LIF neurons, two trials, float32 — and records the spikes and
+// one neuron's membrane potential. (session.Run runs a description the way
+// leaky run does, with files, checkpoints and a summary.)
 func Example() {
-	cfg := engine.DefaultFeedForward() // dt 0.5 ms, τ_mem 10 ms, τ_syn 5 ms, θ 1
-	cfg.Neurons, cfg.Batch, cfg.Seed = 1000, 2, 42
-	ff, err := engine.NewFeedForward[float32](cfg, nil, nil) // Poisson inputs, default weights
+	const batch, nIn, n, steps = 2, 100, 1000, 2000
+	neuron := engine.DefaultNeuron() // dt 0.5 ms, τ_mem 10 ms, τ_syn 5 ms, θ 1
+	input, err := engine.NewPoisson[float32]("input", batch, nIn, 5, neuron.Dt, 42, 0)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ff.Net.Close()
-
-	spikes := engine.NewSpikeRecorder(ff.Pop)
-	v, err := engine.NewTrace(ff.Pop, engine.VarV, []int{0})
+	pop, err := engine.NewPopulation[float32]("lif", batch, n, neuron)
 	if err != nil {
 		log.Fatal(err)
 	}
-	ff.Net.AddRecorder(spikes)
-	ff.Net.AddRecorder(v)
-
-	if err := ff.Net.Run(context.Background(), 2000, nil); err != nil {
+	w := make([]float32, nIn*n)
+	engine.NormalWeights(w, nIn, n, engine.DefaultWeightScale(neuron.Beta(), nIn), 42, 0)
+	proj, err := engine.NewDense("input->lif", input, pop, w)
+	if err != nil {
 		log.Fatal(err)
 	}
-	seconds := float64(2000) * cfg.Neuron.Dt
-	fmt.Printf("%d spikes, %.2f Hz per neuron\n", len(spikes.Events)/3, float64(len(spikes.Events)/3)/(seconds*1000*2))
+	net := engine.NewNetwork[float32]()
+	net.AddSource(input)
+	net.AddPopulation(pop)
+	if err := net.AddProjection(proj); err != nil {
+		log.Fatal(err)
+	}
+	defer net.Close()
+
+	spikes := engine.NewSpikeRecorder(pop)
+	v, err := engine.NewTrace(pop, engine.VarV, []int{0})
+	if err != nil {
+		log.Fatal(err)
+	}
+	net.AddRecorder(spikes)
+	net.AddRecorder(v)
+
+	if err := net.Run(context.Background(), steps, nil); err != nil {
+		log.Fatal(err)
+	}
+	seconds := float64(steps) * neuron.Dt
+	fmt.Printf("%d spikes, %.2f Hz per neuron\n", len(spikes.Events)/3, float64(len(spikes.Events)/3)/(seconds*n*batch))
 	fmt.Printf("V of neuron 0 in trial 0 recorded at %d steps\n", v.Steps)
 	// Output:
 	// 6186 spikes, 3.09 Hz per neuron

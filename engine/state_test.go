@@ -15,9 +15,9 @@ import (
 // TestCloneCopyState: a clone is a snapshot that CopyState puts back, after
 // which the network replays exactly the steps it ran from there.
 func TestCloneCopyState(t *testing.T) {
-	cfg := engine.DefaultFeedForward()
+	cfg := DefaultFeedForward()
 	cfg.Neurons, cfg.Batch, cfg.Inputs, cfg.Rate = 130, 2, 100, 40
-	ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+	ff, err := NewFeedForward[float32](cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +236,10 @@ func patch(b []byte, i int, x byte) []byte {
 // start them again and carry on exactly as if the network had not been
 // closed (it used to step into the closed pool).
 func TestCloseThenStep(t *testing.T) {
-	build := func() *engine.FeedForward[float32] {
-		cfg := engine.DefaultFeedForward()
+	build := func() *FeedForward[float32] {
+		cfg := DefaultFeedForward()
 		cfg.Neurons, cfg.Inputs, cfg.Rate = 20000, 50, 40
-		ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+		ff, err := NewFeedForward[float32](cfg, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

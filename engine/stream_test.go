@@ -13,9 +13,9 @@ import (
 // streaming recorders and checks they see the same values and spikes, with a
 // spike block small enough to flush many times.
 func TestStreamMatchesInMemory(t *testing.T) {
-	cfg := engine.DefaultFeedForward()
+	cfg := DefaultFeedForward()
 	cfg.Batch, cfg.Neurons, cfg.Rate, cfg.Seed = 2, 70, 40, 3
-	ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+	ff, err := NewFeedForward[float32](cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +89,8 @@ func TestStreamMatchesInMemory(t *testing.T) {
 // TestStreamSinkErrorStopsRun checks that a sink's error stops Run at the
 // step it occurs in, with the error, instead of being kept for polling.
 func TestStreamSinkErrorStopsRun(t *testing.T) {
-	cfg := engine.DefaultFeedForward()
-	ff, err := engine.NewFeedForward[float64](cfg, nil, nil)
+	cfg := DefaultFeedForward()
+	ff, err := NewFeedForward[float64](cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"leaky/engine"
+	"leaky/netfile"
 )
 
 // Workload sizes. The feed-forward workloads are those of BENCHMARKS.md
@@ -257,24 +258,24 @@ func netItem(spec netSpec, threads int, build func() (built, error)) item {
 }
 
 func buildSingle() (built, error) {
-	cfg := engine.DefaultFeedForward()
-	cfg.Seed = 1
-	ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+	cfg := netfile.DefaultFeedForward()
+	cfg.Neurons, cfg.Seed = 1, 1
+	ff, err := netfile.BuildFeedForward[float32](cfg)
 	if err != nil {
 		return built{}, err
 	}
-	return built{net: ff.Net, dt: cfg.Neuron.Dt, neurons: 1}, nil
+	return built{net: ff.Net, dt: cfg.Dt, neurons: 1}, nil
 }
 
 func buildFF(n int) func() (built, error) {
 	return func() (built, error) {
-		cfg := engine.DefaultFeedForward()
+		cfg := netfile.DefaultFeedForward()
 		cfg.Inputs, cfg.Neurons, cfg.Rate, cfg.Seed = ffInputs, n, ffRate, 1
-		ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+		ff, err := netfile.BuildFeedForward[float32](cfg)
 		if err != nil {
 			return built{}, err
 		}
-		return built{net: ff.Net, dt: cfg.Neuron.Dt, neurons: n}, nil
+		return built{net: ff.Net, dt: cfg.Dt, neurons: n}, nil
 	}
 }
 

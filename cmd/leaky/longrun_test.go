@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"leaky/engine"
+	"leaky/netfile"
 	"leaky/npy"
 )
 
@@ -200,9 +201,9 @@ func TestStreamLargerThanBuffer(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	mustRun(t, "run", "--steps", strconv.Itoa(steps), "--batch", strconv.Itoa(batch), "--neurons", strconv.Itoa(neurons), "--rate", "40", "--seed", "3", "--out", out)
 
-	cfg := engine.DefaultFeedForward()
+	cfg := netfile.DefaultFeedForward()
 	cfg.Batch, cfg.Inputs, cfg.Neurons, cfg.Rate, cfg.Seed = batch, 100, neurons, 40, 3
-	ff, err := engine.NewFeedForward[float32](cfg, nil, nil)
+	ff, err := netfile.BuildFeedForward[float32](cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,7 @@ import (
 	"strings"
 
 	"leaky/engine"
-	"leaky/kernels"
 	"leaky/netfile"
-	"leaky/npy"
 	"leaky/session"
 )
 
@@ -277,158 +275,76 @@ func (o *runOptions) flagName(key string) string {
 	return key
 }
 
-// feedForward is the description the flags make: one source (Poisson, or
-// --inputs) projecting densely (notebook weights, or --weights) onto one
-// population, with what --record asks recorded as v.npy, isyn.npy,
-// iinp.npy and spikes.npy, and the notebook's figure of one neuron.
+// feedForward is the description the flags make (netfile.FeedForward):
+// a size a file gives is taken from it unless its flag is set.
 func (o *runOptions) feedForward() (*netfile.File, error) {
 	rec, err := parseRecord(o.record)
 	if err != nil {
 		return nil, badInput(err)
 	}
-	reset, err := engine.ParseReset(o.reset)
-	if err != nil {
-		return nil, badInput(fmt.Errorf("--reset: %w", err))
+	ff := netfile.FeedForward{
+		Steps: o.steps, Batch: o.batch, Inputs: o.nInputs, Neurons: o.neurons, Rate: o.rate,
+		Dt: o.dt, TauMem: o.tauMem, TauSyn: o.tauSyn, Threshold: o.theta, Reset: o.reset, Seed: o.seed, DType: o.dtype,
+		InputsFile: o.inputs, WeightsFile: o.weights, Procedural: o.procedural, Record: rec.names(), FigureNeuron: o.figureNeuron,
 	}
-	if o.procedural && o.weights != "" {
-		return nil, badInput(fmt.Errorf("--procedural-weights generates the weights from --seed; it cannot be combined with --weights %s", o.weights))
+	for _, c := range []struct {
+		flag string
+		size *int
+	}{{"steps", &ff.Steps}, {"batch", &ff.Batch}, {"n-inputs", &ff.Inputs}} {
+		if o.inputs != "" && !o.set[c.flag] {
+			*c.size = 0
+		}
 	}
-	if o.inputs == "" && o.rate*o.dt > 1 && o.rate > 0 && o.dt > 0 {
-		return nil, badInput(fmt.Errorf("--rate %v × --dt %v = %v spikes per step; an input can spike at most once per step", o.rate, o.dt, o.rate*o.dt))
+	if o.weights != "" && !o.set["neurons"] {
+		ff.Neurons = 0
 	}
-	steps, batch, nIn, neurons := o.steps, o.batch, o.nInputs, o.neurons
-	src := netfile.Source{Name: "input", Poisson: &netfile.Poisson{Size: nIn, Rate: o.rate}}
-	if o.inputs != "" {
-		shape, err := npy.ReadShape(o.inputs)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("--inputs: %w", err))
-		}
-		switch len(shape) {
-		case 2:
-			steps, batch, nIn = shape[0], 1, shape[1]
-		case 3:
-			steps, batch, nIn = shape[0], shape[1], shape[2]
-		default:
-			return nil, badInput(fmt.Errorf("--inputs %s: shape %s has %d dimensions; want (T, n_in) or (T, B, n_in)", o.inputs, npy.FormatShape(shape), len(shape)))
-		}
-		if steps < 1 || batch < 1 || nIn < 1 {
-			return nil, badInput(fmt.Errorf("--inputs %s: shape %s is empty; every dimension must be at least 1", o.inputs, npy.FormatShape(shape)))
-		}
-		for _, c := range []struct {
-			flag            string
-			flagValue, file int
-			what            string
-		}{{"steps", o.steps, steps, "steps"}, {"n-inputs", o.nInputs, nIn, "inputs"}, {"batch", o.batch, batch, "trials"}} {
-			if o.set[c.flag] && c.flagValue != c.file {
-				return nil, badInput(fmt.Errorf("--%s %d disagrees with --inputs %s, which has %d %s (shape %s); drop the flag or change the file", c.flag, c.flagValue, o.inputs, c.file, c.what, npy.FormatShape(shape)))
-			}
-		}
-		src = netfile.Source{Name: "input", Array: &netfile.ArraySource{File: o.inputs}}
-	}
-	weight := &netfile.Weight{Notebook: true}
-	if o.weights != "" {
-		shape, err := npy.ReadShape(o.weights)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("--weights: %w", err))
-		}
-		if len(shape) != 2 {
-			return nil, badInput(fmt.Errorf("--weights %s: shape %s has %d dimensions; want (n_in, N)", o.weights, npy.FormatShape(shape), len(shape)))
-		}
-		if shape[0] < 1 || shape[1] < 1 {
-			return nil, badInput(fmt.Errorf("--weights %s: shape %s is empty; want (n_in, N) with both at least 1", o.weights, npy.FormatShape(shape)))
-		}
-		if shape[0] != nIn {
-			from := "--n-inputs"
-			if o.inputs != "" {
-				from = "--inputs " + o.inputs
-			}
-			return nil, badInput(fmt.Errorf("--weights %s: shape %s has %d rows, but %s gives %d inputs", o.weights, npy.FormatShape(shape), shape[0], from, nIn))
-		}
-		if o.set["neurons"] && o.neurons != shape[1] {
-			return nil, badInput(fmt.Errorf("--neurons %d disagrees with --weights %s, which has %d columns (shape %s); drop the flag or change the file", o.neurons, o.weights, shape[1], npy.FormatShape(shape)))
-		}
-		neurons = shape[1]
-		weight = &netfile.Weight{File: o.weights}
-	}
-	subset, err := parseNeurons(o.recordNeurons, neurons)
-	if err != nil {
+	if ff.RecordNeurons, err = parseNeurons(o.recordNeurons); err != nil {
 		return nil, badInput(err)
 	}
-	dt, tauMem, tauSyn, theta := o.dt, o.tauMem, o.tauSyn, o.theta
-	params := netfile.Params{TauMem: &tauMem, TauSyn: &tauSyn, VThreshold: &theta}
-	if reset == kernels.ResetZero {
-		zero := 0.0
-		params.Reset, params.VReset = "value", &zero
-	}
-	fig := o.figureNeuron
-	f := &netfile.File{
-		Run:         netfile.Run{Dt: &dt, Steps: &steps, Batch: &batch, Seed: o.seed, DType: o.dtype},
-		Sources:     []netfile.Source{src},
-		Populations: []netfile.Population{{Name: "lif", Size: neurons, Params: params}},
-		Projections: []netfile.Projection{{Name: "input->lif", Source: "input", Target: "lif", Type: "dense", Weight: weight, Procedural: o.procedural}},
-		Figure:      &netfile.Figure{Population: "lif", Neuron: &fig},
-	}
-	if vars := rec.names(); len(vars) > 0 {
-		f.Recorders = []netfile.Recorder{{Population: "lif", Vars: vars, Neurons: subset, File: "{var}.npy"}}
+	f, err := ff.File(func(opt string) string { return "--" + opt })
+	if err != nil {
+		return nil, badInput(err)
 	}
 	return f, nil
 }
 
-// fromDescription sets the flags not given from a feed-forward
-// description that flags made (a checkpoint's), so that a resumed run
-// takes them from it and the flags given are checked against it.
+// fromDescription sets the flags not given from the feed-forward
+// description of a checkpoint, so that a resumed run takes them from it
+// and the flags given are checked against it.
 func (o *runOptions) fromDescription(d *netfile.File) error {
-	if len(d.Populations) != 1 || len(d.Sources) != 1 || len(d.Projections) != 1 || d.Figure == nil {
+	ff, ok := netfile.FeedForwardOf(d)
+	if !ok {
 		return errors.New("the checkpoint's network is not one that flags describe; resume it without description flags")
 	}
-	src, pop, proj := d.Sources[0], d.Populations[0], d.Projections[0]
 	set := func(name string, f func()) {
 		if !o.set[name] {
 			f()
 		}
 	}
-	set("steps", func() { o.steps = *d.Run.Steps })
-	set("dt", func() { o.dt = *d.Run.Dt })
-	set("batch", func() { o.batch = *d.Run.Batch })
-	set("seed", func() { o.seed = d.Run.Seed })
-	set("dtype", func() { o.dtype = d.Run.DType })
-	if src.Poisson != nil {
-		set("n-inputs", func() { o.nInputs = src.Poisson.Size })
-		set("rate", func() { o.rate = src.Poisson.Rate })
-	} else {
-		set("inputs", func() { o.inputs = src.Array.File })
-	}
-	set("neurons", func() { o.neurons = pop.Size })
-	set("tau-mem", func() { o.tauMem = *pop.Params.TauMem })
-	set("tau-syn", func() { o.tauSyn = *pop.Params.TauSyn })
-	set("threshold", func() { o.theta = *pop.Params.VThreshold })
-	set("reset", func() {
-		o.reset = "subtract"
-		if pop.Params.Reset == "value" {
-			o.reset = "zero"
-		}
-	})
-	if proj.Weight.File != "" {
-		set("weights", func() { o.weights = proj.Weight.File })
-	}
-	set("procedural-weights", func() { o.procedural = proj.Procedural })
-	set("record", func() {
-		o.record = ""
-		if len(d.Recorders) > 0 {
-			o.record = strings.Join(d.Recorders[0].Vars, ",")
-		}
-	})
+	set("steps", func() { o.steps = ff.Steps })
+	set("dt", func() { o.dt = ff.Dt })
+	set("batch", func() { o.batch = ff.Batch })
+	set("seed", func() { o.seed = ff.Seed })
+	set("dtype", func() { o.dtype = ff.DType })
+	set("n-inputs", func() { o.nInputs = ff.Inputs })
+	set("rate", func() { o.rate = ff.Rate })
+	set("inputs", func() { o.inputs = ff.InputsFile })
+	set("neurons", func() { o.neurons = ff.Neurons })
+	set("tau-mem", func() { o.tauMem = ff.TauMem })
+	set("tau-syn", func() { o.tauSyn = ff.TauSyn })
+	set("threshold", func() { o.theta = ff.Threshold })
+	set("reset", func() { o.reset = ff.Reset })
+	set("weights", func() { o.weights = ff.WeightsFile })
+	set("procedural-weights", func() { o.procedural = ff.Procedural })
+	set("record", func() { o.record = strings.Join(ff.Record, ",") })
 	set("record-neurons", func() {
-		o.recordNeurons = ""
-		if len(d.Recorders) > 0 {
-			var s []string
-			for _, n := range d.Recorders[0].Neurons {
-				s = append(s, strconv.Itoa(n))
-			}
-			o.recordNeurons = strings.Join(s, ",")
+		var s []string
+		for _, n := range ff.RecordNeurons {
+			s = append(s, strconv.Itoa(n))
 		}
+		o.recordNeurons = strings.Join(s, ",")
 	})
-	set("figure-neuron", func() { o.figureNeuron = *d.Figure.Neuron })
+	set("figure-neuron", func() { o.figureNeuron = ff.FigureNeuron })
 	return nil
 }
 
@@ -479,10 +395,14 @@ func parseRecord(s string) (recordSet, error) {
 	return r, nil
 }
 
-// parseNeurons parses a list like "0,5,10-20" of indices of n neurons, in
-// the order given; an empty list means all (nil). That each is listed once
-// is the description's check.
-func parseNeurons(s string, n int) ([]int, error) {
+// maxListed bounds the neurons one --record-neurons range may list, so a
+// typo cannot ask for billions before the description is checked.
+const maxListed = 1 << 27
+
+// parseNeurons parses a list like "0,5,10-20" of neuron indices, in the
+// order given; an empty list means all (nil). That each is in the
+// population and listed once is the description's check.
+func parseNeurons(s string) ([]int, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
@@ -503,8 +423,8 @@ func parseNeurons(s string, n int) ([]int, error) {
 		if err != nil || b < a {
 			return nil, fmt.Errorf("--record-neurons %q: %q is not a range like 10-20", s, item)
 		}
-		if b >= n {
-			return nil, fmt.Errorf("--record-neurons %q: neuron %d is outside 0..%d", s, b, n-1)
+		if b-a >= maxListed || len(out)+b-a >= maxListed {
+			return nil, fmt.Errorf("--record-neurons %q: more than %d neurons", s, maxListed)
 		}
 		for i := a; i <= b; i++ {
 			out = append(out, i)

@@ -1,0 +1,216 @@
+package netfile
+
+import (
+	"fmt"
+
+	"leaky/engine"
+	"leaky/npy"
+)
+
+// FeedForward is the seed notebook's network as leaky run's flags (and the
+// Python binding's leaky.run) describe it: one source — Poisson inputs, or
+// an array file — projecting densely onto one population of seed neurons,
+// through the notebook's weights or a weight file, recorded to v.npy,
+// isyn.npy, iinp.npy and spikes.npy, with the notebook's figure of one
+// neuron. File turns it into the description every run goes through.
+type FeedForward struct {
+	// Steps, Batch, Inputs and Neurons size the run; with InputsFile
+	// (WeightsFile) a zero size is taken from the file, and a size given
+	// must agree with it.
+	Steps, Batch, Inputs, Neurons int
+	// Rate is the Poisson rate in Hz (without InputsFile).
+	Rate float64
+	// Dt, TauMem and TauSyn are in seconds; Threshold is θ.
+	Dt, TauMem, TauSyn, Threshold float64
+	// Reset is subtract (V −= 1) or zero (V = 0 after a spike).
+	Reset string
+	Seed  uint64
+	DType string
+	// InputsFile is a .npy of shape (T, n_in) or (T, B, n_in); WeightsFile
+	// one of (n_in, N).
+	InputsFile, WeightsFile string
+	// Procedural regenerates the notebook weights on every spike instead
+	// of storing them.
+	Procedural bool
+	// Record lists v, isyn, iinp and spikes; RecordNeurons the neurons of
+	// the traces (nil: all); FigureNeuron the figure's neuron.
+	Record        []string
+	RecordNeurons []int
+	FigureNeuron  int
+}
+
+// DefaultFeedForward is leaky run's defaults: 5000 steps of 0.5 ms, 100
+// Poisson inputs at 5 Hz onto 1000 neurons with τ_mem 10 ms, τ_syn 5 ms,
+// θ 1 and reset by subtraction, seed 1, float32, everything recorded.
+func DefaultFeedForward() FeedForward {
+	return FeedForward{
+		Steps: 5000, Batch: 1, Inputs: 100, Neurons: 1000, Rate: 5,
+		Dt: 0.5e-3, TauMem: 10e-3, TauSyn: 5e-3, Threshold: 1, Reset: "subtract", Seed: 1, DType: "float32",
+		Record: []string{"v", "isyn", "iinp", "spikes"},
+	}
+}
+
+// File is the description of ff. Sizes are read from the headers of its
+// files; the values are checked by the description's own checks, whose
+// errors carry key paths (see Error). name renames ff's options in the
+// messages about sizes that disagree ("steps" → "--steps"); nil keeps
+// them.
+func (ff FeedForward) File(name func(option string) string) (*File, error) {
+	if name == nil {
+		name = func(o string) string { return o }
+	}
+	if ff.Procedural && ff.WeightsFile != "" {
+		return nil, fmt.Errorf("%s generates the weights from the seed; it cannot be combined with %s %s", name("procedural-weights"), name("weights"), ff.WeightsFile)
+	}
+	var reset string
+	switch ff.Reset {
+	case "subtract", "":
+	case "zero":
+		reset = "value"
+	default:
+		return nil, fmt.Errorf("%s: unknown reset mode %q (want subtract or zero)", name("reset"), ff.Reset)
+	}
+	steps, batch, nIn, neurons := ff.Steps, ff.Batch, ff.Inputs, ff.Neurons
+	src := Source{Name: "input", Poisson: &Poisson{Size: nIn, Rate: ff.Rate}}
+	if ff.InputsFile != "" {
+		shape, err := npy.ReadShape(ff.InputsFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name("inputs"), err)
+		}
+		switch len(shape) {
+		case 2:
+			steps, batch, nIn = shape[0], 1, shape[1]
+		case 3:
+			steps, batch, nIn = shape[0], shape[1], shape[2]
+		default:
+			return nil, fmt.Errorf("%s %s: shape %s has %d dimensions; want (T, n_in) or (T, B, n_in)", name("inputs"), ff.InputsFile, npy.FormatShape(shape), len(shape))
+		}
+		if steps < 1 || batch < 1 || nIn < 1 {
+			return nil, fmt.Errorf("%s %s: shape %s is empty; every dimension must be at least 1", name("inputs"), ff.InputsFile, npy.FormatShape(shape))
+		}
+		for _, c := range []struct {
+			option      string
+			given, file int
+			what        string
+		}{{"steps", ff.Steps, steps, "steps"}, {"n-inputs", ff.Inputs, nIn, "inputs"}, {"batch", ff.Batch, batch, "trials"}} {
+			if c.given != 0 && c.given != c.file {
+				return nil, fmt.Errorf("%s %d disagrees with %s %s, which has %d %s (shape %s); drop the option or change the file", name(c.option), c.given, name("inputs"), ff.InputsFile, c.file, c.what, npy.FormatShape(shape))
+			}
+		}
+		src = Source{Name: "input", Array: &ArraySource{File: ff.InputsFile}}
+	}
+	weight := &Weight{Notebook: true}
+	if ff.WeightsFile != "" {
+		shape, err := npy.ReadShape(ff.WeightsFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name("weights"), err)
+		}
+		if len(shape) != 2 {
+			return nil, fmt.Errorf("%s %s: shape %s has %d dimensions; want (n_in, N)", name("weights"), ff.WeightsFile, npy.FormatShape(shape), len(shape))
+		}
+		if shape[0] < 1 || shape[1] < 1 {
+			return nil, fmt.Errorf("%s %s: shape %s is empty; want (n_in, N) with both at least 1", name("weights"), ff.WeightsFile, npy.FormatShape(shape))
+		}
+		if shape[0] != nIn {
+			from := name("n-inputs")
+			if ff.InputsFile != "" {
+				from = name("inputs") + " " + ff.InputsFile
+			}
+			return nil, fmt.Errorf("%s %s: shape %s has %d rows, but %s gives %d inputs", name("weights"), ff.WeightsFile, npy.FormatShape(shape), shape[0], from, nIn)
+		}
+		if ff.Neurons != 0 && ff.Neurons != shape[1] {
+			return nil, fmt.Errorf("%s %d disagrees with %s %s, which has %d columns (shape %s); drop the option or change the file", name("neurons"), ff.Neurons, name("weights"), ff.WeightsFile, shape[1], npy.FormatShape(shape))
+		}
+		neurons = shape[1]
+		weight = &Weight{File: ff.WeightsFile}
+	}
+	dt, tauMem, tauSyn, theta := ff.Dt, ff.TauMem, ff.TauSyn, ff.Threshold
+	params := Params{TauMem: &tauMem, TauSyn: &tauSyn, VThreshold: &theta}
+	if reset == "value" {
+		zero := 0.0
+		params.Reset, params.VReset = reset, &zero
+	}
+	fig := ff.FigureNeuron
+	f := &File{
+		Run:         Run{Dt: &dt, Steps: &steps, Batch: &batch, Seed: ff.Seed, DType: ff.DType},
+		Sources:     []Source{src},
+		Populations: []Population{{Name: "lif", Size: neurons, Params: params}},
+		Projections: []Projection{{Name: "input->lif", Source: "input", Target: "lif", Type: "dense", Weight: weight, Procedural: ff.Procedural}},
+		Figure:      &Figure{Population: "lif", Neuron: &fig},
+	}
+	// State in the order asked, then spikes, as one recorder writes them.
+	var vars []string
+	spikes := false
+	for _, r := range ff.Record {
+		if r == "spikes" {
+			spikes = true
+		} else {
+			vars = append(vars, r)
+		}
+	}
+	if spikes {
+		vars = append(vars, "spikes")
+	}
+	if len(vars) > 0 {
+		f.Recorders = []Recorder{{Population: "lif", Vars: vars, Neurons: ff.RecordNeurons, File: "{var}.npy"}}
+	}
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// FeedForwardOf reads back the FeedForward a description was made from,
+// for a caller that resumes a saved run and checks its options against it;
+// ok is false when d is not of that form.
+func FeedForwardOf(d *File) (ff FeedForward, ok bool) {
+	if len(d.Populations) != 1 || len(d.Sources) != 1 || len(d.Projections) != 1 || d.Figure == nil || d.Figure.Neuron == nil {
+		return ff, false
+	}
+	src, pop, proj := d.Sources[0], d.Populations[0], d.Projections[0]
+	p := pop.Params
+	if p.TauMem == nil || p.TauSyn == nil || p.VThreshold == nil || proj.Weight == nil {
+		return ff, false
+	}
+	ff = FeedForward{
+		Steps: *d.Run.Steps, Batch: *d.Run.Batch, Neurons: pop.Size, Dt: *d.Run.Dt, TauMem: *p.TauMem, TauSyn: *p.TauSyn,
+		Threshold: *p.VThreshold, Reset: "subtract", Seed: d.Run.Seed, DType: d.Run.DType,
+		WeightsFile: proj.Weight.File, Procedural: proj.Procedural, FigureNeuron: *d.Figure.Neuron,
+	}
+	if p.Reset == "value" {
+		ff.Reset = "zero"
+	}
+	if src.Poisson != nil {
+		ff.Inputs, ff.Rate = src.Poisson.Size, src.Poisson.Rate
+	} else if src.Array != nil {
+		ff.InputsFile = src.Array.File
+	}
+	if len(d.Recorders) > 0 {
+		ff.Record, ff.RecordNeurons = d.Recorders[0].Vars, d.Recorders[0].Neurons
+	}
+	return ff, true
+}
+
+// Built is a built feed-forward network and handles to its parts.
+type Built[T engine.Float] struct {
+	// Net is the network to run; Input its source, Proj its projection
+	// (a *Dense or, procedural, a *Procedural) and Pop its population.
+	Net   *engine.Network[T]
+	Input engine.Source[T]
+	Proj  engine.Projection[T]
+	Pop   *engine.Population[T]
+}
+
+// BuildFeedForward builds ff's network without recorders, for Go callers
+// (tests, benchmarks) that record in their own way.
+func BuildFeedForward[T engine.Float](ff FeedForward) (*Built[T], error) {
+	f, err := ff.File(nil)
+	if err != nil {
+		return nil, err
+	}
+	n, err := BuildNetwork[T](f)
+	if err != nil {
+		return nil, err
+	}
+	return &Built[T]{Net: n.Net, Input: n.Sources[0], Proj: n.Projections[0], Pop: n.Pops[0]}, nil
+}
