@@ -12,7 +12,8 @@ import (
 
 // Checkpoint makes the rows written so far durable in the temporary file:
 // it flushes the buffer, rewrites the header with the current row count and
-// syncs. The .part file is then a valid .npy of everything recorded so far,
+// syncs; on failure the writer stops but the .part file stays. The .part
+// file is then a valid .npy of everything recorded so far,
 // and the returned row count is what a run checkpoint records so that
 // Resume can continue from exactly this point. Only whole rows may have
 // been written.
@@ -26,14 +27,16 @@ func (w *Writer) Checkpoint() (int64, error) {
 	if w.partial != 0 {
 		return 0, fmt.Errorf("npy writer for %s: checkpoint with %d values past the last whole row", w.path, w.partial)
 	}
+	// A failure here (a full disk) keeps the .part file: it still holds
+	// every row of the previous checkpoint, from which Resume continues.
 	if err := w.bw.Flush(); err != nil {
-		return 0, w.fail(err)
+		return 0, w.stop(err)
 	}
 	if _, err := w.f.WriteAt(w.header(w.rows), 0); err != nil {
-		return 0, w.fail(err)
+		return 0, w.stop(err)
 	}
 	if err := w.f.Sync(); err != nil {
-		return 0, w.fail(err)
+		return 0, w.stop(err)
 	}
 	return w.rows, nil
 }

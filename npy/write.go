@@ -277,6 +277,13 @@ func (w *Writer) Close() error {
 	return nil
 }
 
+// stop records err as the writer's error without removing the temporary
+// file: later writes fail, Abort still removes it.
+func (w *Writer) stop(err error) error {
+	w.err = fmt.Errorf("writing %s: %w", w.path, err)
+	return w.err
+}
+
 func (w *Writer) fail(err error) error {
 	w.abort()
 	w.err = fmt.Errorf("writing %s: %w", w.path, err)

@@ -113,14 +113,15 @@ func Diff(saved, now *netfile.File) ([]Difference, error) {
 	if err != nil {
 		return nil, err
 	}
+	am, bm := a.values(), b.values()
 	var out []Difference
 	for _, f := range b {
-		if v, ok := a.get(f.Key); !ok || v != f.Value {
+		if v, ok := am[f.Key]; !ok || v != f.Value {
 			out = append(out, Difference{Key: f.Key, Saved: v, Now: f.Value})
 		}
 	}
 	for _, f := range a {
-		if _, ok := b.get(f.Key); !ok {
+		if _, ok := bm[f.Key]; !ok {
 			out = append(out, Difference{Key: f.Key, Saved: f.Value})
 		}
 	}
@@ -129,13 +130,12 @@ func Diff(saved, now *netfile.File) ([]Difference, error) {
 
 type fieldList []netfile.Field
 
-func (l fieldList) get(key string) (string, bool) {
+func (l fieldList) values() map[string]string {
+	m := make(map[string]string, len(l))
 	for _, f := range l {
-		if f.Key == key {
-			return f.Value, true
-		}
+		m[f.Key] = f.Value
 	}
-	return "", false
+	return m
 }
 
 // fields lists d's values with resolved paths. Whether a projection's

@@ -458,7 +458,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 	dt, batch := *d.Run.Dt, *d.Run.Batch
 	sim := float64(step) * dt
 	s := &Summary{
-		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path,
+		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, Threads: n.Net.Threads(),
 		SimSeconds: sim, WallSeconds: wall.Seconds(), Memory: memoryReport(r.mem),

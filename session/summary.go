@@ -27,6 +27,8 @@ type Summary struct {
 	// Net is the network file run, "" for a description built in Go (as
 	// leaky run's flags build one).
 	Net string `json:"net"`
+	// Out is the output directory.
+	Out string `json:"out"`
 
 	Interrupted bool `json:"interrupted"`
 	// Signal, Checkpoint, Resume and PartFiles are set when interrupted.

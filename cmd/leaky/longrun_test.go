@@ -326,3 +326,39 @@ func TestHugeSizesRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestFullDiskKeepsCheckpoint runs leaky under a file-size limit (the shell's
+// ulimit -f), so that a write fails part-way through as on a full disk:
+// the run must stop at that step with exit status 1 and one line saying
+// what failed, keep the last checkpoint and the .part files up to it, and
+// resume from them, once the limit is gone, to the bytes of an
+// uninterrupted run.
+func TestFullDiskKeepsCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildLeaky(t, dir)
+	flags := []string{"run", "--steps", "20000", "--neurons", "200", "--rate", "40", "--threads", "1", "--record", "v,spikes"}
+	out := filepath.Join(dir, "full")
+	cmd := exec.Command("sh", "-c", `ulimit -f 4096 && exec "$0" "$@"`, bin)
+	cmd.Args = append(cmd.Args, append(slices.Clone(flags), "--out", out, "--checkpoint-every", "500")...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitError {
+		t.Fatalf("run under the limit ended with %v, want status %d; stderr %q", err, exitError, stderr.String())
+	}
+	msg := stderr.String()
+	ckpt := filepath.Join(out, "checkpoint.lkc")
+	if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "file too large") || !strings.Contains(msg, "--resume "+ckpt) {
+		t.Errorf("stderr %q; want one line naming the failure and how to resume", msg)
+	}
+	for _, f := range []string{"checkpoint.lkc", "v.npy.part", "spikes.npy.part"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("after the failure: %v", err)
+		}
+	}
+	mustRunBin(t, bin, "run", "--resume", ckpt)
+	whole := filepath.Join(dir, "whole")
+	mustRunBin(t, bin, append(slices.Clone(flags), "--out", whole)...)
+	sameFiles(t, out, whole, []string{"v.npy", "spikes.npy", "figure.png"})
+}
