@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"leaky/bench/suite"
+	"leaky/internal/atomicfile"
 	"leaky/kernels"
 )
 
@@ -86,7 +87,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(stderr, err)
 		}
-		if err := os.WriteFile(*jsonOut, append(data, '\n'), 0o644); err != nil {
+		if err := atomicfile.WriteFile(*jsonOut, append(data, '\n'), 0o644); err != nil {
 			return fail(stderr, fmt.Errorf("--json: %w", err))
 		}
 	}
