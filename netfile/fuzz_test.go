@@ -2,6 +2,7 @@ package netfile_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,7 +20,8 @@ const (
 
 // FuzzParse parses arbitrary bytes as a network file. No input may panic:
 // a file is refused with one line naming the file, or it parses, its
-// memory estimate is made (sizes that overflow are errors), and, when it is
+// printed description parses back into the same one, its memory estimate
+// is made (sizes that overflow are errors), and, when it is
 // small and refers to no .npy files, it is built and run for a few steps.
 // The seed corpus in testdata/fuzz/FuzzParse holds the examples and
 // malformed files (truncated, unknown keys, huge sizes, NaN, aliases).
@@ -31,6 +33,20 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error is not one line naming the file: %q", msg)
 			}
 			return
+		}
+		// What Marshal prints parses back into the same description.
+		out, err := nf.Marshal()
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		again, err := netfile.Parse("fuzz.yaml", out)
+		if err != nil {
+			t.Fatalf("the printed description does not parse: %v\n%s", err, out)
+		}
+		a, errA := nf.Fields()
+		b, errB := again.Fields()
+		if errA != nil || errB != nil || !slices.Equal(a, b) {
+			t.Fatalf("printing changed the description:\n%s", out)
 		}
 		// Files it refers to could be anything on this machine (a pipe, a
 		// device): a network with data files stops at parsing.

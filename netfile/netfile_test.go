@@ -191,6 +191,17 @@ recorders:
 		{"recorder neuron", "neurons: [0, 3]", "neurons: [0, 4]", []string{"recorders[0].neurons[1]", "4"}},
 		{"bad yaml", "run: {", "run: {{", []string{"good.yaml"}},
 		{"missing weight file", "weight: {normal: [0, 1]}", "weight: {file: nothere.npy}", []string{"projections[1].weight.file", "nothere.npy"}},
+		{"two recordings, one file", "neurons: [0, 3]}", "neurons: [0, 3], file: out.npy}", []string{"recorders[0].vars[1]", "out.npy", "a/spikes"}},
+		{"file with a directory", "neurons: [0, 3]}", "neurons: [0, 3], file: 'sub/{var}.npy'}", []string{"recorders[0].file", "without directories"}},
+		{"file not .npy", "neurons: [0, 3]}", "neurons: [0, 3], file: '{var}.txt'}", []string{"recorders[0].file", "ending in .npy"}},
+		{"neuron listed twice", "neurons: [0, 3]", "neurons: [3, 3]", []string{"recorders[0].neurons[1]", "listed twice"}},
+		{"figure population", "neurons: [0, 3]}", "neurons: [0, 3]}\nfigure: {population: z, neuron: 0}", []string{"figure.population", `"z"`}},
+		{"figure neuron", "neurons: [0, 3]}", "neurons: [0, 3]}\nfigure: {population: a, neuron: 4}", []string{"figure.neuron", "outside 0..3"}},
+		{"figure without neuron", "neurons: [0, 3]}", "neurons: [0, 3]}\nfigure: {population: a}", []string{"figure.neuron", "missing"}},
+		{"procedural needs notebook", "weight: {normal: [0, 1]}", "weight: {normal: [0, 1]}, procedural: true", []string{"projections[1].procedural", "weight: notebook"}},
+		{"procedural sparse", "weight: 1, receptor: e}", "weight: 1, receptor: e, procedural: true}", []string{"projections[0].procedural", "dense projections only"}},
+		{"notebook sparse", "p: 0.5, weight: 1,", "p: 0.5, weight: notebook,", []string{"projections[0].weight", "dense projections"}},
+		{"notebook with sign", "weight: {normal: [0, 1]}", "weight: notebook, sign: inhibitory", []string{"projections[1].sign", "no sign"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
