@@ -30,6 +30,9 @@ const (
 	VarI
 	// VarIin is the input current Iin (I_inp).
 	VarIin
+	// VarS is the spike s[t] as 0 or 1, read after the update of step t:
+	// a dense raster, (steps, trials, neurons) like the state variables.
+	VarS
 )
 
 // String returns the variable's file name stem: v, isyn or iinp.
@@ -41,6 +44,8 @@ func (v Var) String() string {
 		return "isyn"
 	case VarIin:
 		return "iinp"
+	case VarS:
+		return "s"
 	}
 	return fmt.Sprintf("Var(%d)", int(v))
 }
@@ -109,26 +114,60 @@ func (r *Trace[T]) Reserve(total int) error {
 	return nil
 }
 
-// RecordState appends the variable's values at step t.
+// RecordState appends the variable's values at step t (for VarS, after
+// the update: see RecordSpikes).
 func (r *Trace[T]) RecordState(t int) error {
-	p := r.Pop
-	x := p.State(r.Var)
-	for b := 0; b < p.Batch; b++ {
-		row := p.Row(x, b)
-		if r.Neurons == nil {
-			r.Data = append(r.Data, row...)
-			continue
-		}
-		for _, i := range r.Neurons {
-			r.Data = append(r.Data, row[i])
-		}
+	if r.Var == VarS {
+		return nil
 	}
+	r.Data = appendRow(r.Data, r.Pop, r.Pop.State(r.Var), r.Neurons)
 	r.Steps++
 	return nil
 }
 
-// RecordSpikes does nothing: a trace records state.
-func (r *Trace[T]) RecordSpikes(int) error { return nil }
+// appendRow appends x's values of the neurons (nil: all) of every trial.
+func appendRow[T Float](dst []T, p *Population[T], x []T, neurons []int) []T {
+	for b := 0; b < p.Batch; b++ {
+		row := p.Row(x, b)
+		if neurons == nil {
+			dst = append(dst, row...)
+			continue
+		}
+		for _, i := range neurons {
+			dst = append(dst, row[i])
+		}
+	}
+	return dst
+}
+
+// appendSpikes appends s[t] as 0 or 1 for the neurons (nil: all) of every
+// trial.
+func appendSpikes[T Float](dst []T, p *Population[T], neurons []int) []T {
+	for b := 0; b < p.Batch; b++ {
+		words := p.Spikes[b*p.Words : (b+1)*p.Words]
+		bit := func(i int) T { return T(words[i/64] >> (i % 64) & 1) }
+		if neurons == nil {
+			for i := 0; i < p.N; i++ {
+				dst = append(dst, bit(i))
+			}
+			continue
+		}
+		for _, i := range neurons {
+			dst = append(dst, bit(i))
+		}
+	}
+	return dst
+}
+
+// RecordSpikes appends s[t] when the variable is VarS.
+func (r *Trace[T]) RecordSpikes(int) error {
+	if r.Var != VarS {
+		return nil
+	}
+	r.Data = appendSpikes(r.Data, r.Pop, r.Neurons)
+	r.Steps++
+	return nil
+}
 
 // SpikeRecorder records every spike of a population as a (step, trial,
 // neuron) triple, in time order, then trial, then neuron.

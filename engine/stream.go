@@ -52,31 +52,32 @@ func (r *StreamTrace[T]) Width() int {
 // Reserve does nothing: a stream needs only its one-step row.
 func (r *StreamTrace[T]) Reserve(int) error { return nil }
 
-// RecordState passes the variable's values at step t to Sink.
+// RecordState passes the variable's values at step t to Sink (for VarS,
+// after the update: see RecordSpikes).
 func (r *StreamTrace[T]) RecordState(t int) error {
-	p := r.Pop
-	x := p.State(r.Var)
-	row := r.row[:0]
-	for b := 0; b < p.Batch; b++ {
-		vals := p.Row(x, b)
-		if r.Neurons == nil {
-			row = append(row, vals...)
-			continue
-		}
-		for _, i := range r.Neurons {
-			row = append(row, vals[i])
-		}
+	if r.Var == VarS {
+		return nil
 	}
-	r.row = row
-	if err := r.Sink(row); err != nil {
-		return fmt.Errorf("recording %s of %q at step %d: %w", r.Var, p.Name, t, err)
+	r.row = appendRow(r.row[:0], r.Pop, r.Pop.State(r.Var), r.Neurons)
+	return r.pass(t)
+}
+
+// RecordSpikes passes s[t] to Sink when the variable is VarS.
+func (r *StreamTrace[T]) RecordSpikes(t int) error {
+	if r.Var != VarS {
+		return nil
+	}
+	r.row = appendSpikes(r.row[:0], r.Pop, r.Neurons)
+	return r.pass(t)
+}
+
+func (r *StreamTrace[T]) pass(t int) error {
+	if err := r.Sink(r.row); err != nil {
+		return fmt.Errorf("recording %s of %q at step %d: %w", r.Var, r.Pop.Name, t, err)
 	}
 	r.Steps++
 	return nil
 }
-
-// RecordSpikes does nothing: a trace records state.
-func (r *StreamTrace[T]) RecordSpikes(int) error { return nil }
 
 // StreamSpikes records every spike of a population as (step, trial,
 // neuron) triples, like SpikeRecorder, but passes them to Sink in blocks of

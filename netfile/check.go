@@ -100,11 +100,11 @@ func (f *File) check() error {
 			return fmt.Errorf("%s.population: no population named %q", at, rec.Population)
 		}
 		if len(rec.Vars) == 0 {
-			return fmt.Errorf("%s.vars: missing (list spikes, v, isyn or iinp)", at)
+			return fmt.Errorf("%s.vars: missing (list spikes, v, isyn, iinp or s)", at)
 		}
 		for k, v := range rec.Vars {
 			if _, ok := varNames[v]; !ok {
-				return fmt.Errorf("%s.vars[%d]: unknown variable %q (want spikes, v, isyn or iinp)", at, k, v)
+				return fmt.Errorf("%s.vars[%d]: unknown variable %q (want spikes, v, isyn, iinp or s)", at, k, v)
 			}
 			// Spikes listed twice are recorded once; a state variable
 			// twice would write one file twice.
@@ -169,8 +169,9 @@ func outputName(tmpl, v, pop string) string {
 	return strings.NewReplacer("{var}", v, "{population}", pop).Replace(tmpl)
 }
 
-// varNames maps recorder variable names to engine variables; spikes is −1.
-var varNames = map[string]engine.Var{"spikes": -1, "v": engine.VarV, "isyn": engine.VarI, "iinp": engine.VarIin}
+// varNames maps recorder variable names to engine variables; spikes (the
+// (step, trial, neuron) list) is −1, s the dense 0/1 raster.
+var varNames = map[string]engine.Var{"spikes": -1, "v": engine.VarV, "isyn": engine.VarI, "iinp": engine.VarIin, "s": engine.VarS}
 
 func checkName(names map[string]string, name, at string) error {
 	if name == "" {

@@ -110,7 +110,8 @@ type SourceSummary struct {
 type RecordedFile struct {
 	File       string `json:"file"`
 	Population string `json:"population"`
-	// Var is spikes, v, isyn or iinp.
+	// Var is spikes (the (step, trial, neuron) list), v, isyn, iinp or s
+	// (the dense 0/1 raster).
 	Var string `json:"var"`
 	// Neurons are the neurons of a trace, omitted for all.
 	Neurons []int `json:"neurons,omitempty"`

@@ -54,7 +54,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.StringVar(&o.dtype, "dtype", "float32", "precision: float32 or float64")
 	fs.StringVar(&o.inputs, "inputs", "", "input array `FILE.npy`, shape (T, n_in) or (T, B, n_in); 0/1 values are spikes, others analog (overrides --steps, --n-inputs, --batch)")
 	fs.StringVar(&o.weights, "weights", "", "weight matrix `FILE.npy`, shape (n_in, N) (overrides --neurons)")
-	fs.StringVar(&o.record, "record", "v,isyn,iinp,spikes", "what to write: comma list of v, isyn, iinp, spikes (empty: nothing)")
+	fs.StringVar(&o.record, "record", "v,isyn,iinp,spikes", "what to write: comma list of v, isyn, iinp, spikes (the (step, trial, neuron) list), s (the same as a dense 0/1 raster) (empty: nothing)")
 	fs.StringVar(&o.recordNeurons, "record-neurons", "", "neurons whose traces are written, e.g. 0,5,10-20 (default all)")
 	fs.IntVar(&o.figureNeuron, "figure-neuron", 0, "neuron (of trial 0) whose traces the figure shows")
 	fs.BoolVar(&o.procedural, "procedural-weights", false, "regenerate the default weights when an input spikes instead of storing n_in × N of them: identical results in O(N) memory, for populations whose weights do not fit (spiking input only)")
@@ -386,10 +386,12 @@ func parseRecord(s string) (recordSet, error) {
 			r.vars = append(r.vars, engine.VarI)
 		case "iinp":
 			r.vars = append(r.vars, engine.VarIin)
+		case "s":
+			r.vars = append(r.vars, engine.VarS)
 		case "spikes":
 			r.spikes = true
 		default:
-			return r, fmt.Errorf("--record %q: unknown item %q (want v, isyn, iinp or spikes)", s, item)
+			return r, fmt.Errorf("--record %q: unknown item %q (want v, isyn, iinp, s or spikes)", s, item)
 		}
 	}
 	return r, nil

@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+)
+
+// Bias adds a constant to every trial's input current of a population at
+// every step from step From on: the bias of an affine layer (NIR's Affine,
+// PyTorch's Linear). From is 1 for the bias of a recurrent layer run as
+// NIRTorch runs it, whose not-yet-computed output at the first step is 0.
+type Bias[T Float] struct {
+	// Name identifies the projection.
+	Name string
+	// Post is the population added to; Values its N biases; Receptor the
+	// input current they go to.
+	Post     *Population[T]
+	Values   []T
+	Receptor int
+	From     int
+	none     noInput[T]
+}
+
+// NewBias adds values (one per neuron of post) to receptor k of post from
+// step from on.
+func NewBias[T Float](name string, post *Population[T], k int, values []T, from int) (*Bias[T], error) {
+	if len(values) != post.N {
+		return nil, fmt.Errorf("projection %q: %d biases for %d neurons of %q", name, len(values), post.N, post.Name)
+	}
+	if k < 0 || k >= post.Receptors() {
+		return nil, fmt.Errorf("projection %q: %q has no receptor %d", name, post.Name, k)
+	}
+	for i, v := range values {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("projection %q: bias %d is %v; biases must be finite", name, i, f)
+		}
+	}
+	return &Bias[T]{Name: name, Post: post, Values: values, Receptor: k, From: from, none: noInput[T]{batch: post.Batch}}, nil
+}
+
+// Target returns the population added to.
+func (b *Bias[T]) Target() *Population[T] { return b.Post }
+
+// Source is an input of no outputs: a bias reads nothing.
+func (b *Bias[T]) Source() Presynaptic[T] { return b.none }
+
+// Propagate adds the biases over r, from step From on (the population's
+// last step is the one before the current).
+func (b *Bias[T]) Propagate(r Range) {
+	p := b.Post
+	if p.steppedAt+1 < b.From {
+		return
+	}
+	in := p.Input(b.Receptor)
+	for t := r.B0; t < r.B1; t++ {
+		row := in[t*p.Stride+r.Lo : t*p.Stride+r.Hi]
+		for j := range row {
+			row[j] += b.Values[r.Lo+j]
+		}
+	}
+}
+
+// noInput is the empty presynaptic group a bias reads.
+type noInput[T Float] struct{ batch int }
+
+func (noInput[T]) Size() int          { return 0 }
+func (n noInput[T]) BatchSize() int   { return n.batch }
+func (noInput[T]) Events(int) []int32 { return nil }
+func (noInput[T]) Values() []T        { return nil }
+
+// Identity adds each output of a group of the population's size to the
+// neuron of the same index: NIR's edge from one node straight into
+// another, with no weights between.
+type Identity[T Float] struct {
+	Name string
+	Pre  Presynaptic[T]
+	Post *Population[T]
+	// Receptor is the input current added to.
+	Receptor int
+}
+
+// NewIdentity connects pre to post one to one.
+func NewIdentity[T Float](name string, pre Presynaptic[T], post *Population[T], k int) (*Identity[T], error) {
+	if pre.Size() != post.N || pre.BatchSize() != post.Batch {
+		return nil, fmt.Errorf("projection %q: %d outputs × %d trials onto %d neurons × %d trials of %q; an identity needs the same", name, pre.Size(), pre.BatchSize(), post.N, post.Batch, post.Name)
+	}
+	if k < 0 || k >= post.Receptors() {
+		return nil, fmt.Errorf("projection %q: %q has no receptor %d", name, post.Name, k)
+	}
+	return &Identity[T]{Name: name, Pre: pre, Post: post, Receptor: k}, nil
+}
+
+// Target returns the population added to.
+func (d *Identity[T]) Target() *Population[T] { return d.Post }
+
+// Source returns the group read.
+func (d *Identity[T]) Source() Presynaptic[T] { return d.Pre }
+
+// Propagate adds the group's outputs over r: its values, or 1 for each
+// output that spiked.
+func (d *Identity[T]) Propagate(r Range) {
+	p := d.Post
+	in := p.Input(d.Receptor)
+	if x := d.Pre.Values(); x != nil {
+		for b := r.B0; b < r.B1; b++ {
+			row := in[b*p.Stride+r.Lo : b*p.Stride+r.Hi]
+			src := x[b*p.N+r.Lo : b*p.N+r.Hi]
+			for j := range row {
+				row[j] += src[j]
+			}
+		}
+		return
+	}
+	for b := r.B0; b < r.B1; b++ {
+		row := in[b*p.Stride:]
+		for _, i := range d.Pre.Events(b) {
+			if int(i) >= r.Lo && int(i) < r.Hi {
+				row[i]++
+			}
+		}
+	}
+}

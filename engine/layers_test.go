@@ -1,0 +1,255 @@
+package engine_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"leaky/engine"
+)
+
+// layerNet runs src through mk's projection into an LI population of n
+// neurons for steps steps at threads threads and returns the recorded
+// input current Iin, (steps, batch, n).
+func layerNet(t *testing.T, src engine.Source[float32], n, steps, threads int, mk func(pop *engine.Population[float32]) (engine.Projection[float32], error)) []float32 {
+	t.Helper()
+	neuron := engine.DefaultNeuron()
+	neuron.Kind = engine.KindLI
+	pop, err := engine.NewPopulation[float32]("out", src.BatchSize(), n, neuron)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := mk(pop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := engine.NewNetwork[float32]()
+	net.AddSource(src)
+	net.AddPopulation(pop)
+	if err := net.AddProjection(pr); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := engine.NewTrace(pop, engine.VarIin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.AddRecorder(tr)
+	net.SetThreads(threads)
+	defer net.Close()
+	if err := net.Run(context.Background(), steps, nil); err != nil {
+		t.Fatal(err)
+	}
+	return tr.Data
+}
+
+// images returns steps × batch images of c × h × w values: 0/1 spikes
+// with probability 0.2, or uniform analog values.
+func images(seed uint64, steps, batch, c, h, w int, analog bool) []float32 {
+	r := rand.New(rand.NewPCG(seed, 3))
+	x := make([]float32, steps*batch*c*h*w)
+	for i := range x {
+		switch {
+		case analog:
+			x[i] = float32(r.Float64()*2 - 1)
+		case r.Float64() < 0.2:
+			x[i] = 1
+		}
+	}
+	return x
+}
+
+// naiveConv is the convolution written out, each output summed in
+// (channel, row, column) order from zero.
+func naiveConv(x, w []float32, g engine.ConvGeometry, outC int) []float32 {
+	oh := (g.InH+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
+	ow := (g.InW+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+	cpg, opg := g.InC/g.Groups, outC/g.Groups
+	images := len(x) / (g.InC * g.InH * g.InW)
+	out := make([]float32, 0, images*outC*oh*ow)
+	for im := 0; im < images; im++ {
+		img := x[im*g.InC*g.InH*g.InW:]
+		for o := 0; o < outC; o++ {
+			for oy := 0; oy < oh; oy++ {
+				for ox := 0; ox < ow; ox++ {
+					var acc float32
+					gr := o / opg
+					for ci := 0; ci < cpg; ci++ {
+						for ky := 0; ky < g.KH; ky++ {
+							for kx := 0; kx < g.KW; kx++ {
+								iy, ix := oy*g.SH-g.PH+ky*g.DH, ox*g.SW-g.PW+kx*g.DW
+								if iy < 0 || iy >= g.InH || ix < 0 || ix >= g.InW {
+									continue
+								}
+								if v := img[((gr*cpg+ci)*g.InH+iy)*g.InW+ix]; v != 0 {
+									acc += float32(w[((o*cpg+ci)*g.KH+ky)*g.KW+kx] * v)
+								}
+							}
+						}
+					}
+					out = append(out, acc)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestConv2dMatchesNaive: spikes (event-driven) and analog input (summed
+// per output) both give the written-out convolution's bits, with stride,
+// padding, dilation and groups, at 1, 2 and 3 threads.
+func TestConv2dMatchesNaive(t *testing.T) {
+	const steps, batch = 4, 2
+	for _, g := range []engine.ConvGeometry{
+		{InC: 2, InH: 9, InW: 9, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, Groups: 1},
+		{InC: 2, InH: 12, InW: 10, KH: 5, KW: 3, SH: 2, SW: 1, PH: 1, PW: 0, DH: 1, DW: 2, Groups: 2},
+		{InC: 3, InH: 7, InW: 7, KH: 2, KW: 2, SH: 2, SW: 2, Groups: 1},
+		// The first layer of the NIR paper's N-MNIST CNN: 16 × 16 × 16
+		// neurons, enough to be split over the threads.
+		{InC: 2, InH: 34, InW: 34, KH: 5, KW: 5, SH: 2, SW: 2, PH: 1, PW: 1, Groups: 1},
+	} {
+		outC := 4
+		switch {
+		case g.Groups == 2:
+			outC = 6
+		case g.InH == 34:
+			outC = 16
+		}
+		full := g
+		full.DH, full.DW = max(g.DH, 1), max(g.DW, 1)
+		oh := (g.InH+2*g.PH-full.DH*(g.KH-1)-1)/g.SH + 1
+		ow := (g.InW+2*g.PW-full.DW*(g.KW-1)-1)/g.SW + 1
+		w := images(7, 1, 1, outC, g.InC/g.Groups*g.KH, g.KW, true)
+		for _, analog := range []bool{false, true} {
+			x := images(9, steps, batch, g.InC, g.InH, g.InW, analog)
+			want := naiveConv(x, w, full, outC)
+			for _, threads := range []int{1, 2, 3} {
+				src, err := engine.NewArray("x", x, steps, batch, g.InC*g.InH*g.InW)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := layerNet(t, src, outC*oh*ow, steps, threads, func(pop *engine.Population[float32]) (engine.Projection[float32], error) {
+					return engine.NewConv2d("conv", src, pop, w, outC, g)
+				})
+				if len(got) != len(want) {
+					t.Fatalf("%+v: %d values, want %d", g, len(got), len(want))
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%+v analog=%v threads=%d: value %d is %v, naive %v", g, analog, threads, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPool2dSumsWindows: sum and average pooling of spikes and of values
+// against the windows summed by hand.
+func TestPool2dSumsWindows(t *testing.T) {
+	const steps, batch, c, h, w = 3, 2, 3, 8, 6
+	g := engine.ConvGeometry{InC: c, InH: h, InW: w, KH: 2, KW: 2, SH: 2, SW: 2}
+	for _, analog := range []bool{false, true} {
+		x := images(11, steps, batch, c, h, w, analog)
+		for _, avg := range []bool{false, true} {
+			src, err := engine.NewArray("x", x, steps, batch, c*h*w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := layerNet(t, src, c*4*3, steps, 2, func(pop *engine.Population[float32]) (engine.Projection[float32], error) {
+				return engine.NewPool2d("pool", src, pop, g, avg)
+			})
+			for im := 0; im < steps*batch; im++ {
+				for ch := 0; ch < c; ch++ {
+					for oy := 0; oy < 4; oy++ {
+						for ox := 0; ox < 3; ox++ {
+							var sum float32
+							for _, d := range [][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+								sum += x[im*c*h*w+(ch*h+2*oy+d[0])*w+2*ox+d[1]]
+							}
+							if avg {
+								sum *= 0.25
+							}
+							if v := got[im*c*12+ch*12+oy*3+ox]; v != sum {
+								t.Fatalf("analog=%v avg=%v: image %d channel %d (%d, %d) is %v, want %v", analog, avg, im, ch, oy, ox, v, sum)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBiasAndIdentity: an identity edge adds each input to its neuron, a
+// bias adds its values from its first step on.
+func TestBiasAndIdentity(t *testing.T) {
+	const steps, batch, n = 3, 2, 5
+	x := images(5, steps, batch, 1, 1, n, false)
+	src, err := engine.NewArray("x", x, steps, batch, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := layerNet(t, src, n, steps, 1, func(pop *engine.Population[float32]) (engine.Projection[float32], error) {
+		return engine.NewIdentity("id", src, pop, 0)
+	})
+	for i := range x {
+		if got[i] != x[i] {
+			t.Fatalf("identity: value %d is %v, want %v", i, got[i], x[i])
+		}
+	}
+	bias := []float32{0.5, -1, 2, 0, 3}
+	src2, _ := engine.NewArray("x", x, steps, batch, n)
+	got = layerNet(t, src2, n, steps, 1, func(pop *engine.Population[float32]) (engine.Projection[float32], error) {
+		return engine.NewBias("b", pop, 0, bias, 1)
+	})
+	for i, v := range got {
+		want := bias[i%n]
+		if i < batch*n {
+			want = 0 // From step 1
+		}
+		if v != want {
+			t.Fatalf("bias: value %d is %v, want %v", i, v, want)
+		}
+	}
+	if _, err := engine.NewBias("b", &engine.Population[float32]{N: 2}, 0, bias, 0); err == nil {
+		t.Error("5 biases for 2 neurons accepted")
+	}
+}
+
+// TestRecordDenseSpikes: VarS records s[t] as 0/1, the same spikes the
+// spike recorder lists.
+func TestRecordDenseSpikes(t *testing.T) {
+	cfg := DefaultFeedForward()
+	cfg.Neurons, cfg.Batch, cfg.Rate, cfg.Inputs = 70, 2, 60, 50
+	ff, err := NewFeedForward[float32](cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := engine.NewTrace(ff.Pop, engine.VarS, []int{0, 3, 69})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := engine.NewSpikeRecorder(ff.Pop)
+	ff.Net.AddRecorder(s)
+	ff.Net.AddRecorder(sr)
+	if err := ff.Net.Run(context.Background(), 300, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, 300*2*3)
+	col := map[int64]int{0: 0, 3: 1, 69: 2}
+	for k := 0; k < len(sr.Events); k += 3 {
+		if c, ok := col[sr.Events[k+2]]; ok {
+			want[(sr.Events[k]*2+sr.Events[k+1])*3+int64(c)] = 1
+		}
+	}
+	ones := 0
+	for i := range want {
+		if s.Data[i] != want[i] {
+			t.Fatalf("value %d is %v, the spike list says %v", i, s.Data[i], want[i])
+		}
+		ones += int(want[i])
+	}
+	if ones == 0 || s.Steps != 300 {
+		t.Fatalf("%d spikes over %d steps", ones, s.Steps)
+	}
+}
