@@ -46,7 +46,10 @@ type Population[T Float] struct {
 
 	alpha, beta, theta T
 	events             [][]int32 // per trial: indices that spiked at the last step
-	spikeCount         int64
+	// out is a non-spiking population's output, its V after the last
+	// step, Batch rows of N: see Values.
+	out        []T
+	spikeCount int64
 	steppedAt          int // the step whose spikes Spikes holds, −1 before the first
 }
 
@@ -92,6 +95,9 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 		pop.Refrac = make([]int32, len(pop.V))
 	}
 	pop.setNeuron(np)
+	if pop.valued() {
+		pop.out = make([]T, batch*n)
+	}
 	return pop, nil
 }
 
@@ -124,8 +130,22 @@ func (p *Population[T]) BatchSize() int { return p.Batch }
 // Events lists the neurons of trial b that spiked at the last step.
 func (p *Population[T]) Events(b int) []int32 { return p.events[b] }
 
-// Values is nil: a population's output is spikes.
-func (p *Population[T]) Values() []T { return nil }
+// Values is nil for a spiking population, whose output is its spikes
+// (Events); a non-spiking one (LI) outputs V as it stands after its last
+// step, Batch rows of N values — a readout that other layers can read.
+func (p *Population[T]) Values() []T { return p.out }
+
+// valued reports whether the population outputs values rather than
+// spikes.
+func (p *Population[T]) valued() bool { return p.Neuron.Kind == KindLI }
+
+// keepOutput copies V into the output once every range has been updated,
+// so that projections reading it mid-step see one step's values.
+func (p *Population[T]) keepOutput() {
+	for b := 0; b < p.Batch; b++ {
+		copy(p.out[b*p.N:(b+1)*p.N], p.V[b*p.Stride:b*p.Stride+p.N])
+	}
+}
 
 // SpikeCount is the number of spikes since the population was created.
 func (p *Population[T]) SpikeCount() int64 { return p.spikeCount }
@@ -197,6 +217,9 @@ func (p *Population[T]) finishStep(t int, count int) {
 		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 	}
 	p.steppedAt = t
+	if p.out != nil {
+		p.keepOutput()
+	}
 	if p.ringDepth > 0 {
 		p.ringHead = (p.ringHead + 1) % p.ringDepth
 	}

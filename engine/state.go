@@ -216,6 +216,9 @@ func (p *Population[T]) StateVars() []StateVar {
 
 // restored recomputes what is derived from the saved state.
 func (p *Population[T]) restored() {
+	if p.out != nil {
+		p.keepOutput()
+	}
 	for b := 0; b < p.Batch; b++ {
 		// Bits past N in the last word would become out-of-range neuron
 		// indices; a restored mask could hold them, a stepped one cannot.

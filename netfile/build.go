@@ -106,6 +106,20 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 			return nil, f.errorf("projections[%d]: %w", k, err)
 		}
 		n.Projections = append(n.Projections, pr)
+		if p := f.Projections[k]; p.Bias != nil {
+			post := n.Pops[f.population(p.Target)]
+			v, err := biasValues(f, post, k)
+			if err != nil {
+				return nil, err
+			}
+			b, err := engine.NewBias(p.Name+"/bias", post, f.receptorIndex(k), v, p.BiasFrom)
+			if err != nil {
+				return nil, f.errorf("projections[%d].bias: %w", k, err)
+			}
+			if err := n.Net.AddProjection(b); err != nil {
+				return nil, f.errorf("projections[%d].bias: %w", k, err)
+			}
+		}
 	}
 	return n, nil
 }
@@ -168,6 +182,17 @@ func arraySource[T engine.Float](f *File, i, batch int) (engine.Source[T], error
 // maxElements is the most values one slice may hold here, as in engine.
 const maxElements = 1<<31 - 1
 
+// receptorIndex is the index of projection k's target receptor.
+func (f *File) receptorIndex(k int) int {
+	p := f.Projections[k]
+	for j, name := range f.receptorNames(f.population(p.Target)) {
+		if name == p.Receptor {
+			return j
+		}
+	}
+	return 0
+}
+
 // presynaptic finds a projection's source by name.
 func (n *Net[T]) presynaptic(name string) engine.Presynaptic[T] {
 	if i := n.File.population(name); i >= 0 {
@@ -212,11 +237,16 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 	pre := n.presynaptic(p.Source)
 	ti := f.population(p.Target)
 	post := n.Pops[ti]
-	receptor := 0
-	for j, name := range f.receptorNames(ti) {
-		if name == p.Receptor {
-			receptor = j
+	receptor := f.receptorIndex(k)
+	switch p.Type {
+	case "identity":
+		id, err := engine.NewIdentity(p.Name, pre, post, receptor)
+		if err != nil {
+			return nil, f.errorf("%s: %w", at, err)
 		}
+		return id, nil
+	case "conv2d", "sum_pool2d", "avg_pool2d":
+		return buildLayer(f, pre, post, receptor, k)
 	}
 	sign, _ := engine.ParseSign(p.Sign)
 	seed := f.Run.Seed

@@ -344,7 +344,7 @@ func (f *File) checkProjection(i int) error {
 	}
 	switch p.Type {
 	case "":
-		return fmt.Errorf("%s.type: missing (dense or sparse)", at)
+		return fmt.Errorf("%s.type: missing (dense, sparse, identity, conv2d, sum_pool2d or avg_pool2d)", at)
 	case "dense":
 		if p.P != nil || p.Synapses != nil || p.Autapses != nil {
 			return fmt.Errorf("%s: p, autapses and synapses apply to sparse projections only", at)
@@ -395,8 +395,33 @@ func (f *File) checkProjection(i int) error {
 				return fmt.Errorf("%s.delay: give delays in synapses.delay or delay, not both", at)
 			}
 		}
+	case "identity":
+		if p.Weight != nil || p.P != nil || p.Synapses != nil {
+			return fmt.Errorf("%s: an identity projection takes no weights", at)
+		}
+		if n, m := f.presynapticSize(p.Source), f.Populations[ti].Size; n != m && f.source(p.Source) < 0 {
+			return fmt.Errorf("%s: an identity projection needs as many outputs as neurons, but %q has %d and %q %d", at, p.Source, n, p.Target, m)
+		}
+	case "conv2d", "sum_pool2d", "avg_pool2d":
+		if err := f.checkLayer(i); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("%s.type: must be dense or sparse, got %q", at, p.Type)
+		return fmt.Errorf("%s.type: must be dense, sparse, identity, conv2d, sum_pool2d or avg_pool2d, got %q", at, p.Type)
+	}
+	if p.Bias != nil {
+		if p.Type != "dense" && p.Type != "conv2d" {
+			return fmt.Errorf("%s.bias: applies to dense and conv2d projections", at)
+		}
+		if p.Bias.Default || p.Bias.Notebook || p.Bias.Dist.Kind != "" && p.Bias.Dist.Kind != "const" {
+			return fmt.Errorf("%s.bias: a number or {file: b.npy}", at)
+		}
+	}
+	if p.BiasFrom < 0 {
+		return fmt.Errorf("%s.bias_from: must be a step ≥ 0, got %d", at, p.BiasFrom)
+	}
+	if p.Type != "dense" && p.Type != "sparse" && p.Delay != 0 {
+		return fmt.Errorf("%s.delay: only dense and sparse projections are delayed", at)
 	}
 	if p.Weight != nil && p.Weight.File == "" && !p.Weight.Default && !p.Weight.Notebook {
 		if err := p.Weight.Dist.engine().Validate(); err != nil {

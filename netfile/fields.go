@@ -75,9 +75,11 @@ func (f *File) Resolved() (*File, error) {
 	}
 	for i := range c.Projections {
 		p := &c.Projections[i]
-		if p.Weight != nil {
-			if err := abs(&p.Weight.File); err != nil {
-				return nil, err
+		for _, w := range []*Weight{p.Weight, p.Bias} {
+			if w != nil {
+				if err := abs(&w.File); err != nil {
+					return nil, err
+				}
 			}
 		}
 		if s := p.Synapses; s != nil {

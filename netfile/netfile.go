@@ -151,7 +151,8 @@ type Projection struct {
 	// Source and Target name its ends (required).
 	Source string `yaml:"source,omitempty"`
 	Target string `yaml:"target,omitempty"`
-	// Type is dense or sparse (required).
+	// Type is dense, sparse, identity (each output onto the neuron of its
+	// index), conv2d, sum_pool2d or avg_pool2d (required).
 	Type string `yaml:"type,omitempty"`
 	// Receptor names the target receptor (default: the first).
 	Receptor string `yaml:"receptor,omitempty"`
@@ -169,6 +170,24 @@ type Projection struct {
 	Sign string `yaml:"sign,omitempty"`
 	// Delay is the synaptic delay in steps (default 0).
 	Delay int `yaml:"delay,omitempty"`
+	// InShape is the image a conv2d or pooling projection reads,
+	// [channels, height, width] (its source's outputs in C order).
+	InShape []int `yaml:"in_shape,omitempty"`
+	// Kernel is a pooling window [height, width]; a convolution's comes
+	// from its weights. Stride (default 1, or the window for pooling),
+	// Padding (default 0) and Dilation (default 1) are one number for both
+	// dimensions or [height, width]; Groups splits a convolution's
+	// channels (default 1).
+	Kernel   Ints `yaml:"kernel,omitempty"`
+	Stride   Ints `yaml:"stride,omitempty"`
+	Padding  Ints `yaml:"padding,omitempty"`
+	Dilation Ints `yaml:"dilation,omitempty"`
+	Groups   int  `yaml:"groups,omitempty"`
+	// Bias is added to the target's input current at every step from step
+	// BiasFrom on (dense and conv2d: one value per target neuron, or per
+	// output channel of a convolution): a number or {file: b.npy}.
+	Bias     *Weight `yaml:"bias,omitempty"`
+	BiasFrom int     `yaml:"bias_from,omitempty"`
 	// Procedural regenerates a dense projection's notebook weights from
 	// the seed whenever an input spikes instead of storing n_in × n_out of
 	// them: the same bits in O(n_out) memory, for spiking sources only.
@@ -232,6 +251,35 @@ func (d *Dist) UnmarshalYAML(n *yaml.Node) error {
 	}
 	d.Kind, d.A, d.B = key, ab[0], ab[1]
 	return nil
+}
+
+// Ints is one whole number or a list of them.
+type Ints []int
+
+// UnmarshalYAML reads a number as a list of one.
+func (v *Ints) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var x int
+		if err := n.Decode(&x); err != nil {
+			return err
+		}
+		*v = Ints{x}
+		return nil
+	}
+	var xs []int
+	if err := n.Decode(&xs); err != nil {
+		return err
+	}
+	*v = xs
+	return nil
+}
+
+// MarshalYAML writes a list of one as the number.
+func (v Ints) MarshalYAML() (any, error) {
+	if len(v) == 1 {
+		return v[0], nil
+	}
+	return []int(v), nil
 }
 
 // MarshalYAML writes the distribution in the form UnmarshalYAML reads.

@@ -72,6 +72,9 @@ func (f *File) DataFiles() []DataFile {
 		if p.Weight != nil {
 			add(at+".weight.file", p.Weight.File)
 		}
+		if p.Bias != nil {
+			add(at+".bias.file", p.Bias.File)
+		}
 		if s := p.Synapses; s != nil {
 			add(at+".synapses.pre", s.Pre)
 			add(at+".synapses.post", s.Post)
@@ -155,8 +158,16 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		nIn := f.presynapticSize(p.Source)
 		nOut := f.Populations[ti].Size
 		switch {
-		case p.Type == "dense" && p.Procedural:
-			// Regenerated on every spike: no weights are stored.
+		case p.Type == "dense" && p.Procedural, p.Type == "identity", p.Type == "sum_pool2d", p.Type == "avg_pool2d":
+			// No weights are stored: regenerated on every spike, or none.
+		case p.Type == "conv2d":
+			g, outC, err := f.layerGeometry(k)
+			if err != nil {
+				return m, err
+			}
+			if err := m.AddWeights(p.Name, elem, outC, g.InC/max(g.Groups, 1)*g.KH*g.KW); err != nil {
+				return m, fmt.Errorf("%s: %w", at, err)
+			}
 		case p.Type == "dense":
 			if err := m.AddWeights(p.Name, elem, nIn, nOut); err != nil {
 				return m, fmt.Errorf("%s: %w", at, err)
@@ -181,6 +192,13 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 			// so one group is counted.
 			if err := m.AddSparse(p.Name, elem, nIn, n, 1); err != nil {
 				return m, fmt.Errorf("%s: %w", at, err)
+			}
+		}
+	}
+	for k, p := range f.Projections {
+		if p.Bias != nil {
+			if err := m.AddWeights(p.Name+"/bias", elem, 1, f.Populations[f.population(p.Target)].Size); err != nil {
+				return m, fmt.Errorf("projections[%d].bias: %w", k, err)
 			}
 		}
 	}

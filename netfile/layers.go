@@ -1,0 +1,184 @@
+package netfile
+
+import (
+	"fmt"
+	"slices"
+
+	"leaky/engine"
+	"leaky/npy"
+)
+
+// pairOf reads a stride, padding or dilation: absent (def), one number
+// for both dimensions, or [height, width].
+func pairOf(v []int, def int) ([2]int, bool) {
+	switch len(v) {
+	case 0:
+		return [2]int{def, def}, true
+	case 1:
+		return [2]int{v[0], v[0]}, true
+	case 2:
+		return [2]int{v[0], v[1]}, true
+	}
+	return [2]int{}, false
+}
+
+// layerGeometry is a conv2d or pooling projection's geometry: the engine's
+// and the output channels (for a convolution, from its weight file's
+// shape; for pooling, the input's).
+func (f *File) layerGeometry(k int) (engine.ConvGeometry, int, error) {
+	p := f.Projections[k]
+	at := fmt.Sprintf("projections[%d]", k)
+	var g engine.ConvGeometry
+	if len(p.InShape) != 3 || slices.ContainsFunc(p.InShape, func(d int) bool { return d < 1 }) {
+		return g, 0, fmt.Errorf("%s.in_shape: want [channels, height, width], all positive, got %v", at, p.InShape)
+	}
+	g.InC, g.InH, g.InW = p.InShape[0], p.InShape[1], p.InShape[2]
+	outC := g.InC
+	var kernel [2]int
+	if p.Type == "conv2d" {
+		if p.Weight == nil || p.Weight.File == "" {
+			return g, 0, fmt.Errorf("%s.weight: a conv2d projection takes {file: W.npy} of shape (out_channels, in_channels/groups, height, width)", at)
+		}
+		shape, err := npy.ReadShape(f.resolve(p.Weight.File))
+		if err != nil {
+			return g, 0, fmt.Errorf("%s.weight.file: %w", at, err)
+		}
+		if len(shape) != 4 {
+			return g, 0, fmt.Errorf("%s.weight.file: %s has shape %s; want (out_channels, in_channels/groups, height, width)", at, p.Weight.File, npy.FormatShape(shape))
+		}
+		outC, kernel = shape[0], [2]int{shape[2], shape[3]}
+		g.Groups = max(p.Groups, 1)
+		if p.Groups < 0 || g.InC%g.Groups != 0 || outC%g.Groups != 0 || shape[1] != g.InC/g.Groups {
+			return g, 0, fmt.Errorf("%s: weights of shape %s do not fit %d input channels in %d groups", at, npy.FormatShape(shape), g.InC, g.Groups)
+		}
+		if p.Kernel != nil {
+			return g, 0, fmt.Errorf("%s.kernel: a convolution's kernel is its weights' shape", at)
+		}
+	} else {
+		k, ok := pairOf(p.Kernel, 0)
+		if !ok || k[0] < 1 || k[1] < 1 {
+			return g, 0, fmt.Errorf("%s.kernel: want the window [height, width], positive, got %v", at, p.Kernel)
+		}
+		kernel = k
+		if p.Weight != nil || p.Groups != 0 || p.Dilation != nil {
+			return g, 0, fmt.Errorf("%s: pooling takes no weight, groups or dilation", at)
+		}
+	}
+	g.KH, g.KW = kernel[0], kernel[1]
+	defStride := 1
+	if p.Type != "conv2d" {
+		defStride = 0 // the window
+	}
+	st, ok1 := pairOf(p.Stride, defStride)
+	pad, ok2 := pairOf(p.Padding, 0)
+	dil, ok3 := pairOf(p.Dilation, 1)
+	if st == [2]int{0, 0} {
+		st = kernel
+	}
+	if !ok1 || !ok2 || !ok3 || st[0] < 1 || st[1] < 1 || pad[0] < 0 || pad[1] < 0 || dil[0] < 1 || dil[1] < 1 {
+		return g, 0, fmt.Errorf("%s: stride %v, padding %v and dilation %v must be one or two numbers, positive (padding ≥ 0)", at, p.Stride, p.Padding, p.Dilation)
+	}
+	g.SH, g.SW, g.PH, g.PW, g.DH, g.DW = st[0], st[1], pad[0], pad[1], dil[0], dil[1]
+	return g, outC, nil
+}
+
+// layerOut is the number of outputs of a layer with geometry g and outC
+// channels.
+func layerOut(g engine.ConvGeometry, outC int) int {
+	h := (g.InH+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
+	w := (g.InW+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+	if h < 1 || w < 1 {
+		return 0
+	}
+	return outC * h * w
+}
+
+// checkLayer checks a conv2d or pooling projection against its ends.
+func (f *File) checkLayer(k int) error {
+	p := f.Projections[k]
+	at := fmt.Sprintf("projections[%d]", k)
+	if p.P != nil || p.Synapses != nil || p.Autapses != nil || p.Procedural {
+		return fmt.Errorf("%s: p, autapses, synapses and procedural do not apply to %s", at, p.Type)
+	}
+	g, outC, err := f.layerGeometry(k)
+	if err != nil {
+		return err
+	}
+	if n := f.presynapticSize(p.Source); n != g.InC*g.InH*g.InW && f.source(p.Source) < 0 {
+		return fmt.Errorf("%s.in_shape: %v is %d values, but %q has %d outputs", at, p.InShape, g.InC*g.InH*g.InW, p.Source, n)
+	}
+	out := layerOut(g, outC)
+	if out == 0 {
+		return fmt.Errorf("%s: a %d×%d window does not fit the %d×%d image", at, g.KH, g.KW, g.InH, g.InW)
+	}
+	if m := f.Populations[f.population(p.Target)].Size; m != out {
+		return fmt.Errorf("%s: the %s gives %d outputs, but %q has %d neurons", at, p.Type, out, p.Target, m)
+	}
+	return nil
+}
+
+// buildLayer builds projection k, a conv2d or pooling projection.
+func buildLayer[T engine.Float](f *File, pre engine.Presynaptic[T], post *engine.Population[T], receptor, k int) (engine.Projection[T], error) {
+	p := f.Projections[k]
+	at := fmt.Sprintf("projections[%d]", k)
+	g, outC, err := f.layerGeometry(k)
+	if err != nil {
+		return nil, f.errorf("%w", err)
+	}
+	if p.Type != "conv2d" {
+		pl, err := engine.NewPool2d(p.Name, pre, post, g, p.Type == "avg_pool2d")
+		if err != nil {
+			return nil, f.errorf("%s: %w", at, err)
+		}
+		pl.Receptor = receptor
+		return pl, nil
+	}
+	a, err := npy.Read(f.resolve(p.Weight.File))
+	if err != nil {
+		return nil, f.errorf("%s.weight.file: %w", at, err)
+	}
+	sign, _ := engine.ParseSign(p.Sign)
+	w := make([]T, len(a.Data))
+	for j, v := range a.Data {
+		w[j] = T(sign.Apply(v))
+	}
+	c, err := engine.NewConv2d(p.Name, pre, post, w, outC, g)
+	if err != nil {
+		return nil, f.errorf("%s: %w", at, err)
+	}
+	c.Receptor = receptor
+	return c, nil
+}
+
+// biasValues reads projection k's bias, one value per target neuron: a
+// number for all, or a file of one value per neuron or, for a
+// convolution, per output channel.
+func biasValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T, error) {
+	p := f.Projections[k]
+	at := fmt.Sprintf("projections[%d].bias", k)
+	out := make([]T, post.N)
+	if p.Bias.File == "" {
+		for i := range out {
+			out[i] = T(p.Bias.Dist.A)
+		}
+		return out, nil
+	}
+	v, err := f.loadVector(at+".file", p.Bias.File)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(v) == post.N:
+		for i, x := range v {
+			out[i] = T(x)
+		}
+	case p.Type == "conv2d" && len(v) > 0 && post.N%len(v) == 0:
+		plane := post.N / len(v)
+		for i := range out {
+			out[i] = T(v[i/plane])
+		}
+	default:
+		return nil, f.errorf("%s.file: %s holds %d values for %d neurons", at, p.Bias.File, len(v), post.N)
+	}
+	return out, nil
+}
