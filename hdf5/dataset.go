@@ -316,6 +316,29 @@ func (ds *Dataset) Int64s() ([]int64, error) {
 	return out, nil
 }
 
+// Uint64s reads an integer dataset in row-major order; a negative value
+// is an error, and so is a dataset of floats or strings.
+func (ds *Dataset) Uint64s() ([]uint64, error) {
+	t := ds.dtype
+	if t.Class != ClassInteger {
+		return nil, fmt.Errorf("hdf5: %s: a %s dataset has no integers", ds.path, t)
+	}
+	raw, err := ds.raw()
+	if err != nil {
+		return nil, err
+	}
+	order := byteOrder(t)
+	out := make([]uint64, ds.n)
+	for i := range out {
+		v, u, neg := intValue(raw[i*t.Size:(i+1)*t.Size], t, order)
+		if neg {
+			return nil, fmt.Errorf("hdf5: %s: element %d, %d, is negative", ds.path, i, v)
+		}
+		out[i] = u
+	}
+	return out, nil
+}
+
 // Strings reads a string dataset in row-major order: a scalar gives one
 // string. Fixed-length strings end at their first NUL when
 // null-terminated and lose their trailing NULs or spaces when null- or

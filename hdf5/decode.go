@@ -6,6 +6,10 @@ import "encoding/binary"
 // offsets.
 const undef = ^uint64(0)
 
+// checksumHook, when set (by tests), is told the absolute range of every
+// checksummed structure verified.
+var checksumHook func(off, n uint64)
+
 // dec reads little-endian fields from a buffer that holds one structure
 // read from the file. Every read is bounds checked; the first overrun is
 // kept in err (a FormatError naming the structure and the offset) and
@@ -166,6 +170,9 @@ func (d *dec) checksum(start int) {
 		return
 	}
 	sum := lookup3(d.b[start:d.pos])
+	if checksumHook != nil {
+		checksumHook(d.at+uint64(start), uint64(d.pos+4-start))
+	}
 	at := d.pos
 	stored := d.u32()
 	if d.err == nil && stored != sum {

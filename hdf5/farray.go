@@ -212,8 +212,9 @@ func (f *File) openExtArray(l *layout, g *chunkGeom, filtered bool, path string)
 	}
 	client, esize := int(d.u8()), int(d.u8())
 	ea.e.check(d, client, esize)
-	ea.p = eaParams{d.u8(), d.u8(), d.u8(), d.u8(), d.u8()}
-	p := ea.p
+	// The header orders the parameters differently from the layout message.
+	p := eaParams{maxNelmtsBits: d.u8(), idxBlkElmts: d.u8(), dataBlkMinElmts: d.u8(), supBlkMinDataPtrs: d.u8(), maxDblkPageNelmtsBits: d.u8()}
+	ea.p = p
 	if d.err == nil && p != l.ea {
 		d.fail("parameters %v, the layout says %v", p, l.ea)
 	}

@@ -89,17 +89,21 @@ func (f *File) readGlobalHeap(addr uint64, path string) (map[uint16][]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	d.pos = int(hsize)
+	// The collection header and each object's header are padded to 8 bytes,
+	// and so is each object's data (H5HG_ALIGN).
+	align := func(n int) int { return (n + 7) &^ 7 }
+	d.pos = align(int(hsize))
 	objs := map[uint16][]byte{}
-	objHdr := 8 + f.sizeLengths
+	objHdr := align(8 + f.sizeLengths)
 	for d.rest() >= objHdr {
-		at := d.off()
+		at, start := d.off(), d.pos
 		idx := d.u16()
 		d.skip(6) // reference count, reserved
 		n := d.length()
 		if idx == 0 { // free space: the rest of the collection
 			break
 		}
+		d.pos = start + objHdr
 		if d.err == nil && n > uint64(d.rest()) {
 			d.fail("object %d of %d bytes overruns the collection", idx, n)
 		}
@@ -107,7 +111,7 @@ func (f *File) readGlobalHeap(addr uint64, path string) (map[uint16][]byte, erro
 			return nil, f.corrupt(path, at, "global heap object %d appears twice", idx)
 		}
 		objs[idx] = d.bytes(int(n))
-		d.skip(min(int((8-n%8)%8), d.rest()))
+		d.skip(min(align(int(n))-int(n), d.rest()))
 	}
 	return objs, d.err
 }
@@ -147,10 +151,10 @@ func (f *File) readFractalHeap(addr uint64, path string) (*fheap, error) {
 	flags := d.u8()
 	h.checksumDB = flags&2 != 0
 	h.maxMan = uint64(d.u32())
-	d.length() // next huge object ID
-	d.addr()   // huge object B-tree
-	d.length() // free space
-	d.addr()   // free space manager
+	d.length()    // next huge object ID
+	d.addr()      // huge object B-tree
+	d.length()    // free space
+	d.addr()      // free space manager
 	d.skip(8 * L) // statistics
 	h.width = uint64(d.u16())
 	h.startBlock = d.length()
@@ -325,6 +329,9 @@ func (f *File) heapObject(h *fheap, id []byte, path string) ([]byte, uint64, err
 		if db.err == nil {
 			tmp := append([]byte(nil), db.b...)
 			clear(tmp[hdrEnd : hdrEnd+4])
+			if checksumHook != nil {
+				checksumHook(db.at, uint64(len(tmp)))
+			}
 			if sum := lookup3(tmp); sum != stored {
 				db.pos = hdrEnd
 				db.fail("checksum mismatch (stored %#08x, computed %#08x)", stored, sum)

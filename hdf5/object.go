@@ -35,8 +35,9 @@ type message struct {
 // objectHeader is an object header's messages, continuation blocks
 // followed.
 type objectHeader struct {
-	addr uint64
-	msgs []message
+	addr   uint64
+	msgs   []message
+	blocks int // the first block and its continuation blocks
 }
 
 // maxHeaderChunks bounds the continuation blocks of one object header.
@@ -147,6 +148,7 @@ type contQueue struct {
 type contChunk struct{ addr, size uint64 }
 
 func (f *File) parseMessages(oh *objectHeader, d *dec, start, end int, v2, crtOrder bool, p *contQueue) error {
+	oh.blocks++
 	d.pos = start
 	d.b = d.b[:end]
 	hdr := 8
