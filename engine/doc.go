@@ -21,13 +21,16 @@
 // weights Normal(0, 7(1−β)/√n_in).
 //
 // Other libraries discretise differently: snnTorch's Synaptic feeds the new
-// current I[t+1] into V[t+1], and NIR's CubaLIF is a continuous-time ODE
-// (τ_mem·dV/dt = v_leak − V + r·I) that each back-end integrates its own way.
+// current I[t+1] into V[t+1] and thresholds it in the same step, and NIR's
+// CubaLIF is a continuous-time ODE (τ_mem·dV/dt = v_leak − V + r·I) that
+// each back-end integrates its own way.
 //
 // This is the seed form, which [SeedNeuron] makes ([DefaultNeuron] with the
 // defaults above). [NeuronParams] generalises it — several receptors with
-// their own τ_syn, a leak potential, an input gain r, reset to a value, an
-// absolute refractory period, and the non-spiking LI readout — and
+// their own τ_syn (0: no current) and input weight w_in, a leak potential,
+// an input gain r, reset to a value, an absolute refractory period, the
+// non-spiking LI readout, IF and I without leak, and the rules ([Rule],
+// [Decay]) by which Norse, snnTorch and Spyx step NIR's neurons — and
 // documents those equations; the seed form stays the special case that runs
 // the kernels.
 //

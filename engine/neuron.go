@@ -12,90 +12,144 @@ import (
 type Kind uint8
 
 const (
-	// KindLIF is the current-based leaky integrate-and-fire neuron.
+	// KindLIF is the leaky integrate-and-fire neuron.
 	KindLIF Kind = iota
 	// KindLI is the non-spiking leaky integrator, for readout layers: the
 	// LIF equations without threshold, reset or refractoriness.
 	KindLI
+	// KindIF is the integrate-and-fire neuron: the LIF without leak.
+	KindIF
+	// KindI is the non-spiking integrator: the LI without leak.
+	KindI
 )
 
-// String returns the kind's name in network files: "lif" or "li".
+// String returns the kind's name in network files: "lif", "li", "if" or
+// "i".
 func (k Kind) String() string {
 	switch k {
 	case KindLIF:
 		return "lif"
 	case KindLI:
 		return "li"
+	case KindIF:
+		return "if"
+	case KindI:
+		return "i"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// ParseKind converts "lif" or "li" to a Kind.
+// ParseKind converts "lif", "li", "if" or "i" to a Kind.
 func ParseKind(s string) (Kind, error) {
-	switch s {
-	case "lif":
-		return KindLIF, nil
-	case "li":
-		return KindLI, nil
+	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI} {
+		if k.String() == s {
+			return k, nil
+		}
 	}
-	return 0, fmt.Errorf("unknown neuron kind %q (want lif or li)", s)
+	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if or i)", s)
 }
 
-// InputScale says how the summed synaptic current enters the membrane
-// update; see [NeuronParams].
+// Spiking reports whether the kind has a threshold: LIF and IF.
+func (k Kind) Spiking() bool { return k == KindLIF || k == KindIF }
+
+// Leaks reports whether the kind decays towards v_leak: LIF and LI.
+func (k Kind) Leaks() bool { return k == KindLIF || k == KindLI }
+
+// InputScale says how the synaptic inputs enter the currents and the
+// currents the membrane; see [NeuronParams].
 type InputScale uint8
 
 const (
-	// ScaleUnit adds r·I per step: the seed notebook's form (r = 1).
+	// ScaleUnit adds r·I per step to V and w_in·Iin to I: the seed
+	// notebook's form (r = w_in = 1).
 	ScaleUnit InputScale = iota
 	// ScaleLeak adds r·(1−β)·I per step: the exact solution of NIR's
 	// τ_mem·dV/dt = v_leak − V + r·I over one step with I held constant,
 	// so r keeps NIR's meaning (a resistance, steady-state V − v_leak = r·I).
+	// The currents still gain w_in·Iin, so a weight is the jump of I.
 	ScaleLeak
+	// ScaleNIR is ScaleLeak with the currents in NIR's units too: I gains
+	// w_in·(1−α)·Iin, as NIR's τ_syn·dI/dt = −I + w_in·x discretised by the
+	// same decay. With DecayEuler these are the (1−α) = dt/τ_syn and (1−β) =
+	// dt/τ_mem that Norse's and Spyx's NIR importers scale inputs by.
+	ScaleNIR
 )
 
-// String returns the scale's name in network files: "unit" or "leak".
+// String returns the scale's name in network files: "unit", "leak" or
+// "nir".
 func (s InputScale) String() string {
 	switch s {
 	case ScaleUnit:
 		return "unit"
 	case ScaleLeak:
 		return "leak"
+	case ScaleNIR:
+		return "nir"
 	}
 	return fmt.Sprintf("InputScale(%d)", int(s))
 }
 
-// NeuronParams are the parameters of the general current-based neuron,
-// NIR's CubaLIF (tau_syn, tau_mem, r, v_leak, v_threshold, v_reset) plus an
-// absolute refractory period, several synaptic receptors and the LI
-// variant. Per neuron, with K receptors k = 0…K−1, per step t:
+// ParseInputScale converts "unit", "leak" or "nir" to an InputScale.
+func ParseInputScale(s string) (InputScale, error) {
+	for _, x := range []InputScale{ScaleUnit, ScaleLeak, ScaleNIR} {
+		if x.String() == s {
+			return x, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown input scale %q (want unit, leak or nir)", s)
+}
+
+// NeuronParams are the parameters of the general neuron: NIR's CubaLIF
+// (tau_syn, tau_mem, r, v_leak, v_threshold, v_reset, w_in) with several
+// synaptic receptors and an absolute refractory period, and its relatives
+// LI (no threshold), IF (no leak) and I (neither), each with or without
+// synaptic currents, stepped by leaky's own rule or by that of a framework
+// NIR graphs come from. Per neuron, with K receptors k = 0…K−1, per step t,
+// the currents first take the step's input Iin_k[t]:
 //
-//	s[t]      = V[t] > θ   and the neuron is not refractory     (LIF only)
-//	I_k[t+1]  = α_k·I_k[t] + Iin_k[t]                          α_k = exp(−dt/τ_syn,k)
-//	V[t+1]    = v_leak + β·(V[t] − v_leak) + g·ΣI_k[t]          β = exp(−dt/τ_mem)
+//	I_k[t+1] = α_k·I_k[t] + h_k·Iin_k[t]      (+ (1−α_k)·v_leak under RuleNorse)
+//	I_k[t+1] = h_k·Iin_k[t]                   (τ_syn,k = 0: no current; the input goes straight to V)
 //
-// where the sum runs over receptors in increasing k and the input gain g is
-// r (ScaleUnit) or r·(1−β) (ScaleLeak, NIR's r). As in the seed, V[t+1]
-// uses the currents before this step's input arrives. After a spike (LIF):
+// and the membrane integrates J, the sum over receptors in increasing k of
+// I_k[t] (RuleLeaky, τ_syn,k > 0: the current before this step's input) or
+// I_k[t+1] (the other rules, and receptors without a current):
 //
-//	reset subtract:  V[t+1] = (the above) − (θ − v_reset)
-//	reset to value:  V[t+1] = v_reset       (kernels.ResetZero; "zero" when v_reset = 0)
+//	U = v_leak + β·(V[t] − v_leak) + g·J
 //
-// and with a refractory period of R ≥ 2 steps V then stays at that value
-// for V[t+2] … V[t+R] without integrating or spiking; V[t+R+1] integrates
-// again (R = 0 and R = 1 both mean no hold). This matches Brian2's
-// "refractory" with R = round(t_ref/dt): the potential is clamped for
-// t_ref after the spike while the currents keep evolving and accumulating
-// input. KindLI runs the same current and membrane equations and never
-// spikes.
+// The decays are α_k = exp(−dt/τ_syn,k) and β = exp(−dt/τ_mem) (DecayExact)
+// or 1 − dt/τ (DecayEuler, forward Euler); IF and I have β = 1 and v_leak =
+// 0. The gains are g = r and h_k = w_in,k (ScaleUnit); g = r·(1−β)
+// (ScaleLeak, NIR's r); or g = r·(1−β) and h_k = w_in,k·(1−α_k) (ScaleNIR,
+// NIR's r and w_in). LI and I set V[t+1] = U and never spike. LIF and IF
+// spike and reset; σ = θ − v_reset is what a subtraction removes:
 //
-// The seed form — one receptor, r = 1 with ScaleUnit, v_leak = 0,
-// subtracting θ − v_reset = 1 or resetting to v_reset = 0, no refractory
-// period — is what [SeedNeuron] returns: the model as the package doc
-// states it, with τ_syn = TauSyn[0]. Populations in that form run the
-// kernels.LeakyUpdate fast path. Every other form runs the general loop,
-// which rounds each product to T before adding (no fused multiply-add, in
-// float64 too), in the order written above.
+//	RuleLeaky     s[t] = V[t] > θ    V[t+1] = U − s·σ (subtract), or v_reset if s, else U (value)
+//	RuleNorse     s[t] = U > θ       V[t+1] = U − s·σ (subtract), or v_reset if s, else U (value)
+//	RuleSpyx      s[t] = V[t] > θ    V[t+1] = U − s·σ, U computed from V[t] − s·σ when there is
+//	                                 a current (Spyx's CuBaLIF subtracts before and after the decay)
+//	RuleSnnTorch  ρ = V[t] > θ (snnTorch's reset signal, from the V the step starts from), then
+//	  subtract:   W = U − ρ·σ, s[t] = W > θ, V[t+1] = W − (s − ρ)·σ
+//	  value:      W = U, or if ρ: v_reset (with a current) or U computed from V[t] = v_reset
+//	              (without); s[t] = W > θ; V[t+1] = W if s = ρ, v_reset if s > ρ, W + (W − v_reset) if s < ρ
+//
+// So under RuleLeaky and RuleSpyx the spike of step t is the V[t] that a
+// recorder reads at step t, under the others the V[t+1] that it reads at
+// step t+1 (before the reset). Under RuleLeaky a refractory period of R ≥ 2
+// steps then holds V at the reset value for V[t+2] … V[t+R] without
+// integrating or spiking; V[t+R+1] integrates again (R = 0 and R = 1 both
+// mean no hold). This matches Brian2's "refractory" with R = round(t_ref/dt):
+// the potential is clamped for t_ref after the spike while the currents keep
+// evolving and accumulating input. The other rules have none, as their
+// frameworks, and RuleSpyx resets by subtraction only.
+//
+// The seed form — RuleLeaky, one receptor with a current, w_in = 1, r = 1
+// with ScaleUnit, v_leak = 0, subtracting θ − v_reset = 1 or resetting to
+// v_reset = 0, no refractory period — is what [SeedNeuron] returns: the
+// model as the package doc states it, with τ_syn = TauSyn[0]. Populations in
+// that form run the kernels.LeakyUpdate fast path, with either decay. Every
+// other form runs the general loop, which rounds each product to T before
+// adding (no fused multiply-add, in float64 too), in the order written
+// above.
 //
 // Voltages, thresholds and weights share one unit of the user's choice (the
 // seed is dimensionless with θ = 1; the CUBA workload uses mV); times are in
@@ -103,42 +157,93 @@ func (s InputScale) String() string {
 type NeuronParams struct {
 	// Kind is the neuron model.
 	Kind Kind
-	// Dt is the time step, TauMem the membrane time constant (seconds).
+	// Rule is the order of a step; Decay how time constants become decays.
+	Rule  Rule
+	Decay Decay
+	// Dt is the time step, TauMem the membrane time constant (seconds;
+	// unused by IF and I).
 	Dt, TauMem float64
 	// TauSyn holds each receptor's synaptic time constant, receptor 0
-	// first; at least one.
+	// first; at least one. 0 means the receptor has no current: its input
+	// enters V in the step it arrives.
 	TauSyn []float64
-	// R is the input gain; Scale says whether (1−β) multiplies it.
+	// WIn holds each receptor's input weight w_in; nil means 1 for all.
+	WIn []float64
+	// R is the input gain; Scale says whether (1−β) multiplies it (and
+	// (1−α) the input weights).
 	R     float64
 	Scale InputScale
 	// VLeak is the resting potential the membrane decays towards.
 	VLeak float64
-	// Threshold is θ; VReset the potential after a spike (LIF only).
+	// Threshold is θ; VReset the potential after a spike (LIF and IF).
 	Threshold, VReset float64
 	// Reset selects subtraction of θ − VReset or reset to VReset.
 	Reset kernels.Reset
-	// Refractory is the absolute refractory period in steps (LIF only).
+	// Refractory is the absolute refractory period in steps (LIF and IF
+	// under RuleLeaky).
 	Refractory int
 }
 
-// Beta is the membrane decay per step, exp(−dt/τ_mem).
-func (n NeuronParams) Beta() float64 { return math.Exp(-n.Dt / n.TauMem) }
+// decay is the factor a quantity with time constant tau keeps per step.
+func (n NeuronParams) decay(tau float64) float64 {
+	if n.Decay == DecayEuler {
+		return 1 - n.Dt/tau
+	}
+	return math.Exp(-n.Dt / tau)
+}
 
-// Alpha is receptor k's current decay per step, exp(−dt/τ_syn,k).
-func (n NeuronParams) Alpha(k int) float64 { return math.Exp(-n.Dt / n.TauSyn[k]) }
+// leak is 1 − decay(tau), computed without cancellation.
+func (n NeuronParams) leak(tau float64) float64 {
+	if n.Decay == DecayEuler {
+		return n.Dt / tau
+	}
+	return -math.Expm1(-n.Dt / tau)
+}
+
+// Beta is the membrane decay per step: exp(−dt/τ_mem) or 1 − dt/τ_mem, and
+// 1 for IF and I.
+func (n NeuronParams) Beta() float64 {
+	if !n.Kind.Leaks() {
+		return 1
+	}
+	return n.decay(n.TauMem)
+}
+
+// Alpha is receptor k's current decay per step: exp(−dt/τ_syn,k) or 1 −
+// dt/τ_syn,k, and 0 for a receptor without a current.
+func (n NeuronParams) Alpha(k int) float64 {
+	if n.TauSyn[k] == 0 {
+		return 0
+	}
+	return n.decay(n.TauSyn[k])
+}
 
 // Gain is the factor g multiplying the summed current in the V update.
 func (n NeuronParams) Gain() float64 {
-	if n.Scale == ScaleLeak {
-		return n.R * -math.Expm1(-n.Dt/n.TauMem)
+	if n.Scale != ScaleUnit && n.Kind.Leaks() {
+		return n.R * n.leak(n.TauMem)
 	}
 	return n.R
+}
+
+// InputGain is the factor h_k multiplying receptor k's input in its
+// current: w_in,k, times (1−α_k) under ScaleNIR.
+func (n NeuronParams) InputGain(k int) float64 {
+	w := 1.0
+	if n.WIn != nil {
+		w = n.WIn[k]
+	}
+	if n.Scale == ScaleNIR && n.TauSyn[k] > 0 {
+		return w * n.leak(n.TauSyn[k])
+	}
+	return w
 }
 
 // SeedForm reports whether the neuron is the seed's special case, which
 // runs the kernels.LeakyUpdate fast path.
 func (n NeuronParams) SeedForm() bool {
-	if n.Kind != KindLIF || len(n.TauSyn) != 1 || n.Gain() != 1 || n.VLeak != 0 || n.Refractory > 1 {
+	if n.Kind != KindLIF || n.Rule != RuleLeaky || len(n.TauSyn) != 1 || n.TauSyn[0] == 0 || n.InputGain(0) != 1 ||
+		n.Gain() != 1 || n.VLeak != 0 || n.Refractory > 1 {
 		return false
 	}
 	switch n.Reset {
@@ -152,21 +257,43 @@ func (n NeuronParams) SeedForm() bool {
 
 // Validate reports the first invalid field, naming it and its value.
 func (n NeuronParams) Validate() error {
-	if n.Kind != KindLIF && n.Kind != KindLI {
-		return fmt.Errorf("kind must be lif or li, got %v", n.Kind)
+	if n.Kind > KindI {
+		return fmt.Errorf("kind must be lif, li, if or i, got %v", n.Kind)
+	}
+	if n.Rule > RuleSpyx {
+		return fmt.Errorf("rule must be leaky, norse, snntorch or spyx, got %v", n.Rule)
+	}
+	if n.Decay > DecayEuler {
+		return fmt.Errorf("decay must be exact or euler, got %v", n.Decay)
 	}
 	if !(n.Dt > 0) || math.IsInf(n.Dt, 0) {
 		return fmt.Errorf("dt must be a positive finite number of seconds, got %v", n.Dt)
 	}
-	if !(n.TauMem > 0) || math.IsInf(n.TauMem, 0) {
-		return fmt.Errorf("tau_mem must be a positive finite number of seconds, got %v", n.TauMem)
+	if n.Kind.Leaks() {
+		if !(n.TauMem > 0) || math.IsInf(n.TauMem, 0) {
+			return fmt.Errorf("tau_mem must be a positive finite number of seconds, got %v", n.TauMem)
+		}
+		if n.Decay == DecayEuler && n.Dt > n.TauMem {
+			return fmt.Errorf("tau_mem must be at least dt = %v s for the euler decay 1 − dt/τ to lie in [0, 1), got %v", n.Dt, n.TauMem)
+		}
 	}
 	if len(n.TauSyn) == 0 {
 		return fmt.Errorf("tau_syn: at least one receptor is needed")
 	}
 	for k, tau := range n.TauSyn {
-		if !(tau > 0) || math.IsInf(tau, 0) {
-			return fmt.Errorf("tau_syn of receptor %d must be a positive finite number of seconds, got %v", k, tau)
+		if !(tau >= 0) || math.IsInf(tau, 0) {
+			return fmt.Errorf("tau_syn of receptor %d must be a finite number of seconds, positive or 0 (no current), got %v", k, tau)
+		}
+		if n.Decay == DecayEuler && tau > 0 && n.Dt > tau {
+			return fmt.Errorf("tau_syn of receptor %d must be 0 or at least dt = %v s for the euler decay 1 − dt/τ to lie in [0, 1), got %v", k, n.Dt, tau)
+		}
+	}
+	if n.WIn != nil && len(n.WIn) != len(n.TauSyn) {
+		return fmt.Errorf("w_in: %d values for %d receptors", len(n.WIn), len(n.TauSyn))
+	}
+	for k, w := range n.WIn {
+		if math.IsNaN(w) || math.IsInf(w, 0) {
+			return fmt.Errorf("w_in of receptor %d must be finite, got %v", k, w)
 		}
 	}
 	for _, f := range []struct {
@@ -177,8 +304,16 @@ func (n NeuronParams) Validate() error {
 			return fmt.Errorf("%s must be finite, got %v", f.name, f.v)
 		}
 	}
-	if n.Scale != ScaleUnit && n.Scale != ScaleLeak {
-		return fmt.Errorf("input scale must be unit or leak, got %v", n.Scale)
+	if n.Scale > ScaleNIR {
+		return fmt.Errorf("input scale must be unit, leak or nir, got %v", n.Scale)
+	}
+	if !n.Kind.Leaks() {
+		if n.VLeak != 0 {
+			return fmt.Errorf("v_leak must be 0 for a neuron of kind %v, which does not leak, got %v", n.Kind, n.VLeak)
+		}
+		if n.Scale == ScaleLeak {
+			return fmt.Errorf("input scale leak needs a membrane time constant, which a neuron of kind %v does not have", n.Kind)
+		}
 	}
 	if n.Reset != kernels.ResetSubtract && n.Reset != kernels.ResetZero {
 		return fmt.Errorf("reset must be subtract or zero (to v_reset), got %v", n.Reset)
@@ -186,16 +321,35 @@ func (n NeuronParams) Validate() error {
 	if n.Refractory < 0 || n.Refractory > math.MaxInt32 {
 		return fmt.Errorf("refractory period must be between 0 and %d steps, got %d", math.MaxInt32, n.Refractory)
 	}
+	if n.Kind.Spiking() {
+		if n.Rule != RuleLeaky && n.Refractory > 1 {
+			return fmt.Errorf("refractory period: rule %v has none, got %d steps", n.Rule, n.Refractory)
+		}
+		if n.Rule == RuleSpyx && n.Reset != kernels.ResetSubtract {
+			return fmt.Errorf("reset: rule spyx resets by subtraction only, got reset to v_reset")
+		}
+	}
 	return nil
 }
 
 // general holds the general loop's constants in T, computed once.
 type general[T Float] struct {
-	alpha                       []T
-	beta, vleak, gain           T
-	theta, vreset, sub          T
-	hold                        int32
-	spiking, subtract, refracts bool
+	// Per receptor: α_k, h_k and, under RuleNorse, (1−α_k)·v_leak (nil
+	// otherwise, or when v_leak is 0); instant marks receptors without a
+	// current.
+	alpha, gainIn, toLeak []T
+	instant               []bool
+	beta, vleak, gain     T
+	theta, vreset, sub    T
+	hold                  int32
+	rule                  Rule
+	// current is true when some receptor has a current (snnTorch's
+	// Synaptic and Spyx's CuBaLIF rather than Leaky and LIF).
+	spiking, subtract, refracts, current bool
+	// cuba selects kernels.CubaUpdate: RuleLeaky, two receptors with
+	// currents and unit input weights, reset to a value, a refractory
+	// period.
+	cuba bool
 }
 
 // SetNeuron changes the neuron parameters. The number of receptors and
@@ -207,16 +361,23 @@ func (p *Population[T]) SetNeuron(np NeuronParams) error {
 	if len(np.TauSyn) != p.Receptors() {
 		return fmt.Errorf("population %q: has %d receptors, new parameters have %d", p.Name, p.Receptors(), len(np.TauSyn))
 	}
-	if (p.Refrac != nil) != (np.Kind == KindLIF && np.Refractory > 1) {
+	if (p.Refrac != nil) != np.refracts() {
 		return fmt.Errorf("population %q: a refractory period cannot be added or removed after the population is built", p.Name)
 	}
 	p.setNeuron(np)
 	return nil
 }
 
+// refracts reports whether the neuron holds V after a spike, which needs
+// per-neuron counters.
+func (n NeuronParams) refracts() bool { return n.Kind.Spiking() && n.Refractory > 1 }
+
 // setNeuron installs validated parameters that fit the allocated state.
 func (p *Population[T]) setNeuron(np NeuronParams) {
 	np.TauSyn = append([]float64(nil), np.TauSyn...)
+	if np.WIn != nil {
+		np.WIn = append([]float64(nil), np.WIn...)
+	}
 	p.Neuron = np
 	p.alpha = T(np.Alpha(0))
 	p.beta = T(np.Beta())
@@ -229,13 +390,27 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 		beta: T(np.Beta()), vleak: T(np.VLeak), gain: T(np.Gain()),
 		theta: T(np.Threshold), vreset: T(np.VReset), sub: T(np.Threshold - np.VReset),
 		hold:     int32(max(np.Refractory-1, 0)),
-		spiking:  np.Kind == KindLIF,
+		rule:     np.Rule,
+		spiking:  np.Kind.Spiking(),
 		subtract: np.Reset == kernels.ResetSubtract,
 		refracts: p.Refrac != nil,
 	}
-	for k := range np.TauSyn {
-		g.alpha = append(g.alpha, T(np.Alpha(k)))
+	unitIn := true
+	for k, tau := range np.TauSyn {
+		a := np.Alpha(k)
+		g.alpha = append(g.alpha, T(a))
+		g.gainIn = append(g.gainIn, T(np.InputGain(k)))
+		g.instant = append(g.instant, tau == 0)
+		g.current = g.current || tau > 0
+		unitIn = unitIn && tau > 0 && np.InputGain(k) == 1
+		if np.Rule == RuleNorse && np.VLeak != 0 && tau > 0 {
+			if g.toLeak == nil {
+				g.toLeak = make([]T, len(np.TauSyn))
+			}
+			g.toLeak[k] = T(np.leak(tau) * np.VLeak)
+		}
 	}
+	g.cuba = np.Rule == RuleLeaky && len(g.alpha) == 2 && unitIn && g.spiking && g.refracts && !g.subtract
 	p.gen = g
 }
 
@@ -243,7 +418,7 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 func (p *Population[T]) Receptors() int { return 1 + len(p.extraI) }
 
 // Current returns receptor k's synaptic current I_k (I for k = 0), laid out
-// like V.
+// like V. A receptor without a current holds its last input times h_k.
 func (p *Population[T]) Current(k int) []T {
 	if k == 0 {
 		return p.I
@@ -262,12 +437,11 @@ func (p *Population[T]) Input(k int) []T {
 
 // updateGeneral is phase 4 of the schedule over r for populations not in
 // the seed form; see NeuronParams for the equations. It works one mask word
-// (64 neurons) at a time, summing the old currents into a stack buffer
-// before the currents are advanced, so that no scratch memory is shared
-// between concurrent ranges.
+// (64 neurons) at a time, summing the currents V integrates into a stack
+// buffer, so that no scratch memory is shared between concurrent ranges.
 func (p *Population[T]) updateGeneral(r Range) int {
 	g := p.gen
-	if len(g.alpha) == 2 && g.spiking && g.refracts && !g.subtract {
+	if g.cuba {
 		return p.updateCUBA(r)
 	}
 	count := 0
@@ -276,23 +450,9 @@ func (p *Population[T]) updateGeneral(r Range) int {
 		off := b * p.Stride
 		for lo := r.Lo; lo < r.Hi; lo += 64 {
 			hi := min(lo+64, r.Hi)
-			n := hi - lo
-			sum := tot[:n]
-			for k, a := range g.alpha {
-				cur := p.Current(k)[off+lo : off+hi]
-				in := p.Input(k)[off+lo : off+hi]
-				in = in[:len(cur)]
-				if k == 0 {
-					for j, c := range cur {
-						sum[j] = c
-						cur[j] = T(a*c) + in[j]
-					}
-				} else {
-					for j, c := range cur {
-						sum[j] += c
-						cur[j] = T(a*c) + in[j]
-					}
-				}
+			sum := tot[:hi-lo]
+			for k := range g.alpha {
+				g.advance(k, sum, p.Current(k)[off+lo:off+hi], p.Input(k)[off+lo:off+hi])
 			}
 			v := p.V[off+lo : off+hi]
 			v = v[:len(sum)]
@@ -302,6 +462,12 @@ func (p *Population[T]) updateGeneral(r Range) int {
 				for j, x := range v {
 					v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
 				}
+			case g.rule == RuleNorse:
+				word = g.stepNorse(v, sum)
+			case g.rule == RuleSnnTorch:
+				word = g.stepSnnTorch(v, sum)
+			case g.rule == RuleSpyx:
+				word = g.stepSpyx(v, sum)
 			case !g.refracts:
 				for j, x := range v {
 					vn := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
@@ -341,6 +507,128 @@ func (p *Population[T]) updateGeneral(r Range) int {
 		}
 	}
 	return count
+}
+
+// advance steps receptor k's current over one block and adds what V
+// integrates into sum (setting it for receptor 0, so that one receptor's
+// sum is its current bit for bit): the current before the step under
+// RuleLeaky, the one after it otherwise and for a receptor without a
+// current.
+func (g *general[T]) advance(k int, sum, cur, in []T) {
+	cur = cur[:len(sum)]
+	in = in[:len(sum)]
+	fresh := g.rule != RuleLeaky || g.instant[k]
+	if !fresh {
+		accumulate(sum, cur, k == 0)
+	}
+	a, h := g.alpha[k], g.gainIn[k]
+	switch {
+	case g.instant[k]:
+		for j, x := range in {
+			cur[j] = T(h * x)
+		}
+	case g.toLeak != nil && g.toLeak[k] != 0:
+		l := g.toLeak[k]
+		for j, c := range cur {
+			cur[j] = T(a*c) + T(h*in[j]) + l
+		}
+	default:
+		for j, c := range cur {
+			cur[j] = T(a*c) + T(h*in[j])
+		}
+	}
+	if fresh {
+		accumulate(sum, cur, k == 0)
+	}
+}
+
+// accumulate sets sum to cur (first) or adds cur into it.
+func accumulate[T Float](sum, cur []T, first bool) {
+	if first {
+		copy(sum, cur)
+		return
+	}
+	cur = cur[:len(sum)]
+	for j, c := range cur {
+		sum[j] += c
+	}
+}
+
+// stepNorse is RuleNorse's threshold and reset over one block: on the
+// integrated V, in the same step. It returns the block's spike word.
+func (g *general[T]) stepNorse(v, sum []T) uint64 {
+	var word uint64
+	sum = sum[:len(v)]
+	for j, x := range v {
+		u := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
+		if u > g.theta {
+			word |= 1 << uint(j)
+			if g.subtract {
+				u -= g.sub
+			} else {
+				u = g.vreset
+			}
+		}
+		v[j] = u
+	}
+	return word
+}
+
+// stepSpyx is RuleSpyx's: the spike from the V the step starts from, and a
+// subtraction after the decay, and before it too when there is a current.
+func (g *general[T]) stepSpyx(v, sum []T) uint64 {
+	var word uint64
+	sum = sum[:len(v)]
+	for j, x := range v {
+		if !(x > g.theta) {
+			v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
+			continue
+		}
+		word |= 1 << uint(j)
+		if g.current {
+			x -= g.sub
+		}
+		v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j]) - g.sub
+	}
+	return word
+}
+
+// stepSnnTorch is RuleSnnTorch's: snnTorch's reset signal ρ from the V the
+// step starts from enters the integration, and the spike of the integrated
+// V resets what ρ did not.
+func (g *general[T]) stepSnnTorch(v, sum []T) uint64 {
+	var word uint64
+	sum = sum[:len(v)]
+	for j, x := range v {
+		rho := x > g.theta
+		w := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
+		if rho {
+			switch {
+			case g.subtract:
+				w -= g.sub
+			case g.current:
+				w = g.vreset
+			default:
+				w = g.vleak + T(g.beta*(g.vreset-g.vleak)) + T(g.gain*sum[j])
+			}
+		}
+		s := w > g.theta
+		switch {
+		case s && !rho && g.subtract:
+			w -= g.sub
+		case s && !rho:
+			w = g.vreset
+		case !s && rho && g.subtract:
+			w += g.sub
+		case !s && rho:
+			w += w - g.vreset
+		}
+		if s {
+			word |= 1 << uint(j)
+		}
+		v[j] = w
+	}
+	return word
 }
 
 // updateCUBA is updateGeneral for the common case of CUBA-like networks —

@@ -7,7 +7,7 @@ import (
 	"leaky/kernels"
 )
 
-// Population is a group of Batch × N LIF neurons sharing one parameter set.
+// Population is a group of Batch × N neurons sharing one parameter set.
 // Trial b's neuron i lives at index b*Stride+i of V, I and Iin; Stride is N
 // rounded up to a whole cache line so every trial's row starts aligned.
 type Population[T Float] struct {
@@ -54,9 +54,10 @@ type Population[T Float] struct {
 }
 
 // NewPopulation allocates a population of batch trials of n neurons np
-// with zero state: the receptor currents np.TauSyn asks for and, for a LIF
-// neuron with a refractory period, its counters. A neuron in the seed form
-// (see [NeuronParams.SeedForm], [SeedNeuron]) runs the kernels' fast path.
+// with zero state: the receptor currents np.TauSyn asks for and, for a
+// spiking neuron with a refractory period, its counters. A neuron in the
+// seed form (see [NeuronParams.SeedForm], [SeedNeuron]) runs the kernels'
+// fast path.
 func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Population[T], error) {
 	if err := np.Validate(); err != nil {
 		return nil, fmt.Errorf("population %q: %w", name, err)
@@ -91,7 +92,7 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 		pop.extraI = append(pop.extraI, alignedSlice[T](len(pop.V)))
 		pop.extraIin = append(pop.extraIin, alignedSlice[T](len(pop.V)))
 	}
-	if np.Kind == KindLIF && np.Refractory > 1 {
+	if np.refracts() {
 		pop.Refrac = make([]int32, len(pop.V))
 	}
 	pop.setNeuron(np)

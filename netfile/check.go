@@ -207,7 +207,7 @@ func (f *File) source(name string) int {
 // receptorNames lists population i's receptors in order.
 func (f *File) receptorNames(i int) []string {
 	p := f.Populations[i].Params
-	if p.TauSyn != nil {
+	if len(p.Receptors) == 0 {
 		return []string{"syn"}
 	}
 	var out []string
@@ -232,77 +232,154 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	}
 	np := engine.NeuronParams{Kind: k, Dt: *f.Run.Dt, R: 1, VLeak: p.Params.VLeak, Threshold: 1}
 	pp := p.Params
-	if pp.TauMem == nil {
-		return np, fmt.Errorf("%s.params.tau_mem: missing (the membrane time constant in seconds)", at)
+	at += ".params"
+	if pp.Rule != "" {
+		if np.Rule, err = engine.ParseRule(pp.Rule); err != nil {
+			return np, fmt.Errorf("%s.rule: %w", at, err)
+		}
 	}
-	np.TauMem = *pp.TauMem
-	if !(np.TauMem > 0) || math.IsInf(np.TauMem, 0) {
-		return np, fmt.Errorf("%s.params.tau_mem: must be a positive finite number of seconds, got %v", at, np.TauMem)
+	np.Decay = np.Rule.DefaultDecay()
+	if pp.Decay != "" {
+		if np.Decay, err = engine.ParseDecay(pp.Decay); err != nil {
+			return np, fmt.Errorf("%s.decay: %w", at, err)
+		}
 	}
-	if pp.TauSyn != nil && (!(*pp.TauSyn > 0) || math.IsInf(*pp.TauSyn, 0)) {
-		return np, fmt.Errorf("%s.params.tau_syn: must be a positive finite number of seconds, got %v", at, *pp.TauSyn)
+	// checkTau checks a time constant at key: positive (or, for a
+	// synapse, 0) and, for the euler decay, at least dt.
+	checkTau := func(key string, tau float64, zero string) error {
+		if !(tau > 0 || zero != "" && tau == 0) || math.IsInf(tau, 0) {
+			return fmt.Errorf("%s.%s: must be a positive finite number of seconds%s, got %v", at, key, zero, tau)
+		}
+		if np.Decay == engine.DecayEuler && tau > 0 && tau < np.Dt {
+			return fmt.Errorf("%s.%s: must be at least dt = %v s for the euler decay 1 − dt/τ, got %v", at, key, np.Dt, tau)
+		}
+		return nil
+	}
+	const noCurrent = " or 0 (no synaptic current)"
+	switch {
+	case !k.Leaks() && pp.TauMem != nil:
+		return np, fmt.Errorf("%s.tau_mem: an %s neuron does not leak; tau_mem does not apply", at, k)
+	case !k.Leaks() && pp.VLeak != 0:
+		return np, fmt.Errorf("%s.v_leak: an %s neuron does not leak; v_leak does not apply", at, k)
+	case !k.Leaks():
+	case pp.TauMem == nil:
+		return np, fmt.Errorf("%s.tau_mem: missing (the membrane time constant in seconds)", at)
+	default:
+		np.TauMem = *pp.TauMem
+		if err := checkTau("tau_mem", np.TauMem, ""); err != nil {
+			return np, err
+		}
+	}
+	if pp.TauSyn != nil {
+		if err := checkTau("tau_syn", *pp.TauSyn, noCurrent); err != nil {
+			return np, err
+		}
 	}
 	if pp.VThreshold != nil && (math.IsNaN(*pp.VThreshold) || math.IsInf(*pp.VThreshold, 0)) {
-		return np, fmt.Errorf("%s.params.v_threshold: must be finite, got %v", at, *pp.VThreshold)
+		return np, fmt.Errorf("%s.v_threshold: must be finite, got %v", at, *pp.VThreshold)
+	}
+	checkW := func(key string, w *float64) error {
+		if w != nil && (math.IsNaN(*w) || math.IsInf(*w, 0)) {
+			return fmt.Errorf("%s.%s: must be finite, got %v", at, key, *w)
+		}
+		return nil
+	}
+	if err := checkW("w_in", pp.WIn); err != nil {
+		return np, err
 	}
 	switch {
 	case pp.TauSyn != nil && pp.Receptors != nil:
-		return np, fmt.Errorf("%s.params: give tau_syn (one receptor) or receptors, not both", at)
+		return np, fmt.Errorf("%s: give tau_syn (one receptor) or receptors, not both", at)
+	case pp.WIn != nil && pp.Receptors != nil:
+		return np, fmt.Errorf("%s.w_in: give each receptor its own w_in", at)
 	case pp.TauSyn != nil:
 		np.TauSyn = []float64{*pp.TauSyn}
+		if pp.WIn != nil {
+			np.WIn = []float64{*pp.WIn}
+		}
+	case len(pp.Receptors) == 0 && !k.Leaks():
+		np.TauSyn = []float64{0}
+		if pp.WIn != nil {
+			np.WIn = []float64{*pp.WIn}
+		}
 	case len(pp.Receptors) == 0:
-		return np, fmt.Errorf("%s.params.tau_syn: missing (the synaptic time constant in seconds, or a receptors list)", at)
+		return np, fmt.Errorf("%s.tau_syn: missing (the synaptic time constant in seconds, 0 for none, or a receptors list)", at)
 	default:
 		seen := map[string]bool{}
+		weighted := false
 		for j, r := range pp.Receptors {
 			if r.Name == "" {
-				return np, fmt.Errorf("%s.params.receptors[%d].name: missing", at, j)
+				return np, fmt.Errorf("%s.receptors[%d].name: missing", at, j)
 			}
 			if seen[r.Name] {
-				return np, fmt.Errorf("%s.params.receptors[%d].name: %q appears twice", at, j, r.Name)
+				return np, fmt.Errorf("%s.receptors[%d].name: %q appears twice", at, j, r.Name)
 			}
 			seen[r.Name] = true
 			if r.TauSyn == nil {
-				return np, fmt.Errorf("%s.params.receptors[%d].tau_syn: missing", at, j)
+				return np, fmt.Errorf("%s.receptors[%d].tau_syn: missing", at, j)
+			}
+			if err := checkTau(fmt.Sprintf("receptors[%d].tau_syn", j), *r.TauSyn, noCurrent); err != nil {
+				return np, err
+			}
+			if err := checkW(fmt.Sprintf("receptors[%d].w_in", j), r.WIn); err != nil {
+				return np, err
 			}
 			np.TauSyn = append(np.TauSyn, *r.TauSyn)
+			weighted = weighted || r.WIn != nil
+		}
+		if weighted {
+			for _, r := range pp.Receptors {
+				w := 1.0
+				if r.WIn != nil {
+					w = *r.WIn
+				}
+				np.WIn = append(np.WIn, w)
+			}
 		}
 	}
 	if pp.R != nil {
 		np.R = *pp.R
 	}
-	switch pp.InputScale {
-	case "", "unit":
-		np.Scale = engine.ScaleUnit
-	case "leak":
-		np.Scale = engine.ScaleLeak
-	default:
-		return np, fmt.Errorf("%s.params.input_scale: must be unit or leak, got %q", at, pp.InputScale)
+	if pp.InputScale != "" {
+		if np.Scale, err = engine.ParseInputScale(pp.InputScale); err != nil {
+			return np, fmt.Errorf("%s.input_scale: %w", at, err)
+		}
+	}
+	if np.Scale == engine.ScaleLeak && !k.Leaks() {
+		return np, fmt.Errorf("%s.input_scale: leak scales by the membrane decay, which an %s neuron does not have", at, k)
 	}
 	if pp.VThreshold != nil {
 		np.Threshold = *pp.VThreshold
 	}
 	switch pp.Reset {
 	case "", "subtract":
-		np.VReset = np.Threshold - 1
+		if np.Rule == engine.RuleLeaky {
+			np.VReset = np.Threshold - 1
+		}
 	case "value":
 		np.Reset = kernels.ResetZero // reset to v_reset
+		if np.Rule == engine.RuleSpyx {
+			return np, fmt.Errorf("%s.reset: rule spyx resets by subtraction only", at)
+		}
 	default:
-		return np, fmt.Errorf("%s.params.reset: must be subtract or value, got %q", at, pp.Reset)
+		return np, fmt.Errorf("%s.reset: must be subtract or value, got %q", at, pp.Reset)
 	}
 	if pp.VReset != nil {
 		np.VReset = *pp.VReset
 	}
-	if k == engine.KindLI && (pp.VThreshold != nil || pp.VReset != nil || pp.Reset != "" || pp.Refractory != 0) {
-		return np, fmt.Errorf("%s.params: an li population does not spike; v_threshold, v_reset, reset and refractory do not apply", at)
+	if !k.Spiking() && (pp.VThreshold != nil || pp.VReset != nil || pp.Reset != "" || pp.Refractory != 0) {
+		return np, fmt.Errorf("%s: an %s population does not spike; v_threshold, v_reset, reset and refractory do not apply", at, k)
 	}
 	steps := pp.Refractory / np.Dt
 	if !(pp.Refractory >= 0) || math.Abs(steps-math.Round(steps)) > 1e-6*math.Max(1, steps) || steps > math.MaxInt32 {
-		return np, fmt.Errorf("%s.params.refractory: must be a whole number of steps of %v s, ≥ 0, got %v s", at, np.Dt, pp.Refractory)
+		return np, fmt.Errorf("%s.refractory: must be a whole number of steps of %v s, ≥ 0, got %v s", at, np.Dt, pp.Refractory)
 	}
 	np.Refractory = int(math.Round(steps))
+	if np.Refractory > 1 && np.Rule != engine.RuleLeaky {
+		return np, fmt.Errorf("%s.refractory: rule %v has no refractory period", at, np.Rule)
+	}
 	if err := np.Validate(); err != nil {
-		return np, fmt.Errorf("%s.params: %w", at, err)
+		return np, fmt.Errorf("%s: %w", at, err)
 	}
 	return np, nil
 }

@@ -68,7 +68,7 @@ type Run struct {
 type Population struct {
 	// Name identifies it (required, unique among populations and sources).
 	Name string `yaml:"name,omitempty"`
-	// Kind is lif (default) or li.
+	// Kind is lif (default), li, if or i.
 	Kind string `yaml:"kind,omitempty"`
 	// Size is the number of neurons per trial (required).
 	Size int `yaml:"size,omitempty"`
@@ -81,14 +81,25 @@ type Population struct {
 // Params are a population's neuron parameters; see engine.NeuronParams for
 // the equations.
 type Params struct {
-	// TauMem is the membrane time constant in seconds (required).
+	// Rule is leaky (default), norse, snntorch or spyx: whose order a
+	// step follows. Decay is exact or euler (default: exact for leaky,
+	// euler for the others, as their NIR importers).
+	Rule  string `yaml:"rule,omitempty"`
+	Decay string `yaml:"decay,omitempty"`
+	// TauMem is the membrane time constant in seconds (required for lif
+	// and li; if and i do not leak).
 	TauMem *float64 `yaml:"tau_mem,omitempty"`
-	// TauSyn gives a single receptor, named "syn", its time constant;
-	// Receptors gives several. Exactly one of them is required.
+	// TauSyn gives a single receptor, named "syn", its time constant (0:
+	// no synaptic current, the input enters V directly); Receptors gives
+	// several. Exactly one of them is required for lif and li; if and i
+	// default to tau_syn 0.
 	TauSyn    *float64   `yaml:"tau_syn,omitempty"`
 	Receptors []Receptor `yaml:"receptors,omitempty"`
+	// WIn is the single receptor's input weight w_in (default 1).
+	WIn *float64 `yaml:"w_in,omitempty"`
 	// R is the input gain (default 1); InputScale is unit (default: r per
-	// step, the seed's form) or leak (r·(1−β), NIR's r).
+	// step, the seed's form), leak (r·(1−β), NIR's r) or nir (NIR's r and
+	// w_in: the currents gain w_in·(1−α)).
 	R          *float64 `yaml:"r,omitempty"`
 	InputScale string   `yaml:"input_scale,omitempty"`
 	// VLeak is the resting potential (default 0).
@@ -97,8 +108,8 @@ type Params struct {
 	VThreshold *float64 `yaml:"v_threshold,omitempty"`
 	// Reset is subtract (default: V −= θ − v_reset) or value (V = v_reset).
 	Reset string `yaml:"reset,omitempty"`
-	// VReset defaults to θ − 1 for subtract (the seed: subtract 1) and 0
-	// for value.
+	// VReset defaults to θ − 1 for subtract under rule leaky (the seed:
+	// subtract 1) and to 0 otherwise (NIR's default).
 	VReset *float64 `yaml:"v_reset,omitempty"`
 	// Refractory is the absolute refractory period in seconds, a whole
 	// number of steps (default 0).
@@ -109,8 +120,10 @@ type Params struct {
 type Receptor struct {
 	// Name identifies it for projections (required).
 	Name string `yaml:"name,omitempty"`
-	// TauSyn is its time constant in seconds (required).
+	// TauSyn is its time constant in seconds (required; 0: no current).
 	TauSyn *float64 `yaml:"tau_syn,omitempty"`
+	// WIn is its input weight w_in (default 1).
+	WIn *float64 `yaml:"w_in,omitempty"`
 }
 
 // Init sets a population's initial state.

@@ -123,7 +123,7 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		}
 		s := engine.PopulationShape{
 			Name: p.Name, Elem: elem, Batch: batch, N: p.Size, Receptors: len(np.TauSyn),
-			Refractory: np.Kind == engine.KindLIF && np.Refractory > 1,
+			Refractory: np.Kind.Spiking() && np.Refractory > 1,
 			DelayDepth: depth[i], DelayedReceptors: len(delayed[i]),
 		}
 		if err := m.AddNeurons(s); err != nil {
