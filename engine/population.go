@@ -132,13 +132,13 @@ func (p *Population[T]) BatchSize() int { return p.Batch }
 func (p *Population[T]) Events(b int) []int32 { return p.events[b] }
 
 // Values is nil for a spiking population, whose output is its spikes
-// (Events); a non-spiking one (LI) outputs V as it stands after its last
+// (Events); a non-spiking one (LI, I) outputs V as it stands after its last
 // step, Batch rows of N values — a readout that other layers can read.
 func (p *Population[T]) Values() []T { return p.out }
 
 // valued reports whether the population outputs values rather than
 // spikes.
-func (p *Population[T]) valued() bool { return p.Neuron.Kind == KindLI }
+func (p *Population[T]) valued() bool { return !p.Neuron.Kind.Spiking() }
 
 // keepOutput copies V into the output once every range has been updated,
 // so that projections reading it mid-step see one step's values.

@@ -211,7 +211,7 @@ func (p *figurePlan[T]) figure() figure.Figure {
 		for i, x := range v {
 			// As the notebook's Vm[Vm > θ] = 5θ: a spike is drawn as a
 			// spike.
-			if pop.Neuron.Kind == engine.KindLIF && x > theta {
+			if pop.Neuron.Kind.Spiking() && x > theta {
 				x = 5 * theta
 			}
 			vm[i] = x

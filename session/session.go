@@ -476,7 +476,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		for k := range np.TauSyn {
 			ps.Alpha = append(ps.Alpha, np.Alpha(k))
 		}
-		if np.Kind == engine.KindLIF {
+		if np.Kind.Spiking() {
 			th, vr := np.Threshold, np.VReset
 			ps.Threshold, ps.VReset = &th, &vr
 			ps.Reset = "subtract"
@@ -489,7 +489,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 			ps.MeanRate = ps.SpikesPerSecond / float64(pop.N*batch)
 		}
 		neurons += pop.N * batch
-		if np.Kind == engine.KindLIF {
+		if np.Kind.Spiking() {
 			s.OutputSpikes += ps.Spikes
 			spiking += pop.N * batch
 		}
