@@ -253,3 +253,47 @@ func TestRecordDenseSpikes(t *testing.T) {
 		t.Fatalf("%d spikes over %d steps", ones, s.Steps)
 	}
 }
+
+// TestPassKind: a pass population's V after step t is the input of step
+// t, and what it passes on (Values) is that V.
+func TestPassKind(t *testing.T) {
+	const steps, batch, n = 6, 2, 7
+	x := images(13, steps, batch, 1, 1, n, true)
+	src, err := engine.NewArray("x", x, steps, batch, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := engine.NeuronParams{Kind: engine.KindPass, Dt: 1e-3, TauSyn: []float64{0}, R: 1}
+	a, err := engine.NewPopulation[float32]("a", batch, n, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := engine.NewPopulation[float32]("b", batch, n, pass)
+	net := engine.NewNetwork[float32]()
+	net.AddSource(src)
+	net.AddPopulation(a)
+	net.AddPopulation(b)
+	ia, _ := engine.NewIdentity("a", src, a, 0)
+	ib, _ := engine.NewIdentity("b", a, b, 0)
+	for _, pr := range []engine.Projection[float32]{ia, ib} {
+		if err := net.AddProjection(pr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for step := 0; step < steps; step++ {
+		if err := net.Step(); err != nil {
+			t.Fatal(err)
+		}
+		for tr := 0; tr < batch; tr++ {
+			for i := 0; i < n; i++ {
+				want := x[(step*batch+tr)*n+i]
+				if a.Row(a.V, tr)[i] != want || b.Row(b.V, tr)[i] != want || a.Values()[tr*n+i] != want {
+					t.Fatalf("step %d trial %d neuron %d: a %v, b %v, passed on %v; want %v", step, tr, i, a.Row(a.V, tr)[i], b.Row(b.V, tr)[i], a.Values()[tr*n+i], want)
+				}
+			}
+		}
+	}
+	if _, err := engine.NewPopulation[float32]("c", 1, 1, engine.NeuronParams{Kind: engine.KindPass, Dt: 1e-3, TauSyn: []float64{5e-3}, R: 1}); err == nil {
+		t.Error("a pass population with a synaptic current accepted")
+	}
+}

@@ -21,10 +21,15 @@ const (
 	KindIF
 	// KindI is the non-spiking integrator: the LI without leak.
 	KindI
+	// KindPass keeps no state: V[t+1] is the summed input of step t, so
+	// the population passes on what its projections bring — a linear layer
+	// of a NIR graph (an affine map, a convolution, a pooling) between
+	// others. Its receptors have no current (τ_syn 0).
+	KindPass
 )
 
-// String returns the kind's name in network files: "lif", "li", "if" or
-// "i".
+// String returns the kind's name in network files: "lif", "li", "if", "i"
+// or "pass".
 func (k Kind) String() string {
 	switch k {
 	case KindLIF:
@@ -35,18 +40,20 @@ func (k Kind) String() string {
 		return "if"
 	case KindI:
 		return "i"
+	case KindPass:
+		return "pass"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// ParseKind converts "lif", "li", "if" or "i" to a Kind.
+// ParseKind converts "lif", "li", "if", "i" or "pass" to a Kind.
 func ParseKind(s string) (Kind, error) {
-	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI} {
+	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI, KindPass} {
 		if k.String() == s {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if or i)", s)
+	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if, i or pass)", s)
 }
 
 // Spiking reports whether the kind has a threshold: LIF and IF.
@@ -200,9 +207,12 @@ func (n NeuronParams) leak(tau float64) float64 {
 	return -math.Expm1(-n.Dt / tau)
 }
 
-// Beta is the membrane decay per step: exp(−dt/τ_mem) or 1 − dt/τ_mem, and
-// 1 for IF and I.
+// Beta is the membrane decay per step: exp(−dt/τ_mem) or 1 − dt/τ_mem, 1
+// for IF and I, and 0 for pass, which keeps nothing of V.
 func (n NeuronParams) Beta() float64 {
+	if n.Kind == KindPass {
+		return 0
+	}
 	if !n.Kind.Leaks() {
 		return 1
 	}
@@ -257,8 +267,15 @@ func (n NeuronParams) SeedForm() bool {
 
 // Validate reports the first invalid field, naming it and its value.
 func (n NeuronParams) Validate() error {
-	if n.Kind > KindI {
-		return fmt.Errorf("kind must be lif, li, if or i, got %v", n.Kind)
+	if n.Kind > KindPass {
+		return fmt.Errorf("kind must be lif, li, if, i or pass, got %v", n.Kind)
+	}
+	if n.Kind == KindPass {
+		for k, tau := range n.TauSyn {
+			if tau != 0 {
+				return fmt.Errorf("tau_syn of receptor %d must be 0 for kind pass, which keeps no current, got %v", k, tau)
+			}
+		}
 	}
 	if n.Rule > RuleSpyx {
 		return fmt.Errorf("rule must be leaky, norse, snntorch or spyx, got %v", n.Rule)
