@@ -50,7 +50,7 @@ type Population[T Float] struct {
 	// step, Batch rows of N: see Values.
 	out        []T
 	spikeCount int64
-	steppedAt          int // the step whose spikes Spikes holds, −1 before the first
+	steppedAt  int // the step whose spikes Spikes holds, −1 before the first
 }
 
 // NewPopulation allocates a population of batch trials of n neurons np

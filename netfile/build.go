@@ -147,18 +147,9 @@ func arraySource[T engine.Float](f *File, i, batch int) (engine.Source[T], error
 	if err != nil {
 		return nil, f.errorf("%s: %w", at, err)
 	}
-	var steps, size int
-	repeat := false
-	switch len(a.Shape) {
-	case 2:
-		steps, size, repeat = a.Shape[0], a.Shape[1], true
-	case 3:
-		if a.Shape[1] != batch {
-			return nil, f.errorf("%s: %s has %d trials but run.batch is %d", at, s.Array.File, a.Shape[1], batch)
-		}
-		steps, size = a.Shape[0], a.Shape[2]
-	default:
-		return nil, f.errorf("%s: %s has shape %s; want (steps, size) or (steps, batch, size)", at, s.Array.File, a.ShapeString())
+	steps, size, repeat, err := s.Array.layout(a.Shape, batch)
+	if err != nil {
+		return nil, f.errorf("%s: %s %w", at, s.Array.File, err)
 	}
 	x := make([]T, 0, steps*batch*size)
 	for t := 0; t < steps; t++ {
@@ -270,12 +261,12 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 		case p.Weight.Notebook:
 			engine.NormalWeights(w, rows, cols, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k))
 		case p.Weight.File != "":
-			a, err := npy.Read(f.resolve(p.Weight.File))
+			a, err := f.readArray(p.Weight)
 			if err != nil {
 				return nil, f.errorf("%s.weight.file: %w", at, err)
 			}
 			if len(a.Shape) != 2 || a.Shape[0] != rows || a.Shape[1] != cols {
-				return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, a.ShapeString(), rows, cols, p.Source, p.Target)
+				return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, npy.FormatShape(a.Shape), rows, cols, p.Source, p.Target)
 			}
 			for j, v := range a.Data {
 				if math.IsNaN(v) || math.IsInf(v, 0) {

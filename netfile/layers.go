@@ -39,7 +39,7 @@ func (f *File) layerGeometry(k int) (engine.ConvGeometry, int, error) {
 		if p.Weight == nil || p.Weight.File == "" {
 			return g, 0, fmt.Errorf("%s.weight: a conv2d projection takes {file: W.npy} of shape (out_channels, in_channels/groups, height, width)", at)
 		}
-		shape, err := npy.ReadShape(f.resolve(p.Weight.File))
+		shape, err := f.arrayShape(p.Weight)
 		if err != nil {
 			return g, 0, fmt.Errorf("%s.weight.file: %w", at, err)
 		}
@@ -133,7 +133,7 @@ func buildLayer[T engine.Float](f *File, pre engine.Presynaptic[T], post *engine
 		pl.Receptor = receptor
 		return pl, nil
 	}
-	a, err := npy.Read(f.resolve(p.Weight.File))
+	a, err := f.readArray(p.Weight)
 	if err != nil {
 		return nil, f.errorf("%s.weight.file: %w", at, err)
 	}
@@ -163,10 +163,11 @@ func biasValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T
 		}
 		return out, nil
 	}
-	v, err := f.loadVector(at+".file", p.Bias.File)
+	a, err := f.readArray(p.Bias)
 	if err != nil {
-		return nil, err
+		return nil, f.errorf("%s.file: %w", at, err)
 	}
+	v := a.Data
 	switch {
 	case len(v) == post.N:
 		for i, x := range v {

@@ -154,6 +154,11 @@ type Poisson struct {
 type ArraySource struct {
 	// File is the .npy path (required).
 	File string `yaml:"file,omitempty"`
+	// Shape is each step's input as an array, e.g. [2, 34, 34] for an
+	// image: the file is then (steps, *shape) or (steps, batch, *shape),
+	// and the source has the product of shape outputs in C order (default:
+	// one dimension, the file's last).
+	Shape []int `yaml:"shape,omitempty"`
 }
 
 // Projection describes a connection from a source or population to a
@@ -315,8 +320,12 @@ type Weight struct {
 	// by row and 64-column block that leaky run's flags use, which a
 	// procedural projection can regenerate on every spike.
 	Notebook bool
-	// File names a .npy file of weights.
-	File string
+	// File names a .npy file of weights, or, with Dataset, an HDF5 file
+	// (a NIR graph) holding them at that object path; Transpose says the
+	// array is (n_out, n_in), as NIR's and PyTorch's weights are.
+	File      string
+	Dataset   string
+	Transpose bool
 }
 
 // UnmarshalYAML reads the forms of a weight.
@@ -329,11 +338,25 @@ func (w *Weight) UnmarshalYAML(n *yaml.Node) error {
 		w.Notebook = true
 		return nil
 	}
-	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "file" {
-		if n.Content[1].Kind != yaml.ScalarNode || n.Content[1].Value == "" {
-			return fmt.Errorf("line %d: file wants a .npy path", n.Content[1].Line)
+	if n.Kind == yaml.MappingNode && len(n.Content) >= 2 && n.Content[0].Value == "file" {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind != yaml.ScalarNode || v.Value == "" {
+				return fmt.Errorf("line %d: %s wants a value", v.Line, k.Value)
+			}
+			switch k.Value {
+			case "file":
+				w.File = v.Value
+			case "dataset":
+				w.Dataset = v.Value
+			case "transpose":
+				if err := v.Decode(&w.Transpose); err != nil {
+					return fmt.Errorf("line %d: transpose wants true or false", v.Line)
+				}
+			default:
+				return fmt.Errorf("line %d: field %s is not a key of a weight file (file, dataset, transpose)", k.Line, k.Value)
+			}
 		}
-		w.File = n.Content[1].Value
 		return nil
 	}
 	return w.Dist.UnmarshalYAML(n)
@@ -347,7 +370,18 @@ func (w Weight) MarshalYAML() (any, error) {
 	case w.Notebook:
 		return "notebook", nil
 	case w.File != "":
-		return map[string]string{"file": w.File}, nil
+		m := yaml.Node{Kind: yaml.MappingNode}
+		add := func(k, v string) {
+			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &yaml.Node{Kind: yaml.ScalarNode, Value: v})
+		}
+		add("file", w.File)
+		if w.Dataset != "" {
+			add("dataset", w.Dataset)
+		}
+		if w.Transpose {
+			add("transpose", "true")
+		}
+		return &m, nil
 	}
 	return w.Dist.MarshalYAML()
 }

@@ -143,8 +143,8 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		if err != nil {
 			return m, fmt.Errorf("%s.array.file: %w", at, err)
 		}
-		if dims == 2 {
-			n = satMul(n, int64(batch))
+		if dims == 1+max(len(s.Array.Shape), 1) {
+			n = satMul(n, int64(batch)) // one array for every trial
 		}
 		// Read decodes to float64 and the source keeps T: both live at
 		// the peak.
@@ -256,6 +256,13 @@ func (f *File) presynapticSize(name string) int {
 	s := f.Sources[f.source(name)]
 	if s.Poisson != nil {
 		return s.Poisson.Size
+	}
+	if len(s.Array.Shape) > 0 {
+		n := 1
+		for _, d := range s.Array.Shape {
+			n *= d
+		}
+		return n
 	}
 	if shape, err := npy.ReadShape(f.resolve(s.Array.File)); err == nil && len(shape) > 0 {
 		return shape[len(shape)-1]

@@ -1,6 +1,7 @@
 package nir
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,4 +100,24 @@ func TestRealBrokenFiles(t *testing.T) {
 			t.Errorf("cut at %d: %v", n, err)
 		}
 	}
+}
+
+// readCSV reads a trace of lif_traces: columns input, v, spike.
+func readCSV(t *testing.T, path string) (input, v []float64, spikes []int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var x, y, s float64
+		if _, err := fmt.Sscanf(line, "%g,%g,%g", &x, &y, &s); err != nil {
+			t.Fatalf("%s line %d: %v", path, i+1, err)
+		}
+		input, v = append(input, x), append(v, y)
+		if s != 0 {
+			spikes = append(spikes, i)
+		}
+	}
+	return input, v, spikes
 }

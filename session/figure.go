@@ -132,8 +132,8 @@ type figurePlan[T engine.Float] struct {
 
 // planFigure decides the figure from the description: the notebook's
 // figure of one neuron when d.Figure says so, otherwise every recorded
-// population's raster and rate (when its spikes are recorded) and V of up
-// to three of its recorded neurons. It returns nil when there is nothing
+// population's raster and rate (when its spikes are recorded, as a list or
+// as s) and V of up to three of its recorded neurons. It returns nil when there is nothing
 // to draw.
 func planFigure[T engine.Float](d *netfile.File, pops []*engine.Population[T]) *figurePlan[T] {
 	steps, dt := *d.Run.Steps, *d.Run.Dt
@@ -162,7 +162,7 @@ func planFigure[T engine.Float](d *netfile.File, pops []*engine.Population[T]) *
 		for _, r := range recs {
 			switch {
 			case r.Pop != i:
-			case r.Spikes:
+			case r.Spikes || r.Var == engine.VarS:
 				spiking = true
 			case r.Var == engine.VarV && neurons == nil:
 				neurons = r.Neurons

@@ -12,6 +12,7 @@ import (
 
 	"leaky/engine"
 	"leaky/netfile"
+	"leaky/nir"
 	"leaky/session"
 )
 
@@ -30,6 +31,7 @@ type runOptions struct {
 	figureNeuron                    int
 	procedural                      bool
 	net                             string
+	nir, semantics, scheme          string
 	printNet                        bool
 	session                         session.Options
 	// set records which flags were given on the command line.
@@ -59,6 +61,9 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.IntVar(&o.figureNeuron, "figure-neuron", 0, "neuron (of trial 0) whose traces the figure shows")
 	fs.BoolVar(&o.procedural, "procedural-weights", false, "regenerate the default weights when an input spikes instead of storing n_in × N of them: identical results in O(N) memory, for populations whose weights do not fit (spiking input only)")
 	fs.StringVar(&o.net, "net", "", "network `FILE` (YAML or JSON) to run instead of the feed-forward workload; see README \"Network files\"")
+	fs.StringVar(&o.nir, "nir", "", "NIR graph `FILE` (a model exported by snnTorch, Norse, Spyx, Rockpool, Sinabs…) to run on --inputs, with --dt; see README \"NIR graphs\"")
+	fs.StringVar(&o.semantics, "semantics", "norse", "with --nir: whose step the neurons follow and how r, w_in and θ are read: norse, snntorch, spyx or leaky")
+	fs.StringVar(&o.scheme, "scheme", "", "with --nir: euler (1 − dt/τ) or exact (exp(−dt/τ)) decays (default: the semantics' own)")
 	fs.BoolVar(&o.printNet, "print-net", false, "print the network description the flags make, as YAML, and exit: `leaky run --net` of it runs the same")
 	s := &o.session
 	fs.StringVar(&s.Out, "out", "out", "output directory (with --resume: the checkpoint's)")
@@ -81,6 +86,12 @@ var runFlags = map[string]bool{
 // netFlags are the description flags that apply with --net: they override
 // the file's run settings.
 var netFlags = map[string]bool{"steps": true, "seed": true, "dtype": true}
+
+// nirFlags are the description flags that apply with --nir.
+var nirFlags = map[string]bool{
+	"nir": true, "dt": true, "inputs": true, "steps": true, "batch": true, "seed": true, "dtype": true,
+	"semantics": true, "scheme": true, "reset": true, "record": true,
+}
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	return cmdRunContext(context.Background(), args, stdout, stderr)
@@ -141,7 +152,10 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fail(stderr, o.explain(err))
 	}
 	name := s.Net
-	if name == "" {
+	switch {
+	case o.nir != "":
+		name = o.nir
+	case name == "":
 		name = "feed-forward"
 	}
 	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
@@ -169,6 +183,12 @@ func (o *runOptions) description() (*netfile.File, error) {
 		}
 	}
 	sort.Strings(descFlags)
+	if o.nir != "" {
+		return o.nirDescription()
+	}
+	if o.set["semantics"] || o.set["scheme"] {
+		return nil, badInput(errors.New("--semantics and --scheme apply to --nir runs"))
+	}
 	if o.net != "" {
 		if len(descFlags) > 0 {
 			return nil, badInput(fmt.Errorf("--net %s: %v do not apply to a network file (only --steps, --seed, --dtype and the flags of how to run do)", o.net, descFlags))
@@ -433,4 +453,53 @@ func parseNeurons(s string) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// nirDescription is the description of --nir: the graph with the time
+// step, the semantics and the inputs the flags give.
+func (o *runOptions) nirDescription() (*netfile.File, error) {
+	var extra []string
+	for name := range o.set {
+		if !runFlags[name] && !nirFlags[name] {
+			extra = append(extra, "--"+name)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return nil, badInput(fmt.Errorf("--nir %s: %v do not apply to a NIR graph (--dt, --inputs, --steps, --batch, --seed, --dtype, --semantics, --scheme, --reset, --record and the flags of how to run do)", o.nir, extra))
+	}
+	if o.net != "" {
+		return nil, badInput(errors.New("give --nir or --net, not both"))
+	}
+	if !o.set["dt"] {
+		return nil, badInput(fmt.Errorf("--nir %s: a NIR graph holds no time step; give --dt (seconds)", o.nir))
+	}
+	m, err := nir.Open(o.nir)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	reset := "zero"
+	if o.set["reset"] {
+		reset = o.reset
+	}
+	opt := nir.Options{Dt: o.dt, Rule: o.semantics, Decay: o.scheme, Reset: reset, Inputs: o.inputs, Seed: o.seed, DType: o.dtype}
+	if o.set["steps"] {
+		opt.Steps = o.steps
+	}
+	if o.set["batch"] {
+		opt.Batch = o.batch
+	}
+	if o.set["record"] {
+		for _, item := range strings.FieldsFunc(o.record, func(r rune) bool { return r == ';' || r == ' ' }) {
+			if !strings.Contains(item, ":") {
+				return nil, badInput(fmt.Errorf("--record %q: with --nir, list NODE:VARS items separated by ';', e.g. lif1:spikes,v", o.record))
+			}
+			opt.Record = append(opt.Record, item)
+		}
+	}
+	d, err := m.Description(opt)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return d, nil
 }

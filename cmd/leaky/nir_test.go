@@ -1,0 +1,169 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// nirFixtures is ../shared/nir beside the repository; tests skip without
+// it, except under CI, which always has it.
+func nirFixtures(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "nir")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("NIR fixtures missing: %v", err)
+		}
+		t.Skipf("NIR fixtures missing: %v", err)
+	}
+	return dir
+}
+
+// TestRunNIRNorseTrace: leaky run --nir lif_norse.nir --semantics norse
+// --reset zero --dt 1e-4 on the input column of lif_norse.csv writes that
+// trace's spikes to out_output.npy and its v, to 1e-6, to v_1.npy.
+func TestRunNIRNorseTrace(t *testing.T) {
+	dir := nirFixtures(t)
+	b, err := os.ReadFile(filepath.Join(dir, "lif_traces", "lif_norse.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var input, wantV []float64
+	var wantSpikes []int
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var x, v, s float64
+		if _, err := fmt.Sscanf(line, "%g,%g,%g", &x, &v, &s); err != nil {
+			t.Fatal(err)
+		}
+		input, wantV = append(input, x), append(wantV, v)
+		if s != 0 {
+			wantSpikes = append(wantSpikes, i)
+		}
+	}
+	tmp := t.TempDir()
+	x := saveNpy(t, filepath.Join(tmp, "x.npy"), input, len(input), 1)
+	out := filepath.Join(tmp, "out")
+	mustRun(t, "run", "--nir", filepath.Join(dir, "lif_norse.nir"), "--dt", "1e-4", "--semantics", "norse", "--reset", "zero", "--dtype", "float64",
+		"--inputs", x, "--record", "1:v", "--out", out)
+	s := readNpy(t, filepath.Join(out, "out_output.npy"))
+	if s.ShapeString() != fmt.Sprintf("(%d, 1, 1)", len(input)) {
+		t.Fatalf("out_output.npy has shape %s", s.ShapeString())
+	}
+	var spikes []int
+	for i, v := range s.Data {
+		if v == 1 {
+			spikes = append(spikes, i)
+		}
+	}
+	if !slices.Equal(spikes, wantSpikes) {
+		t.Errorf("spike steps %v, Norse's %v", spikes, wantSpikes)
+	}
+	// v_1.npy holds V at the start of each step: the trace's v of the
+	// step before.
+	v := readNpy(t, filepath.Join(out, "v_1.npy"))
+	for i := 1; i < len(input); i++ {
+		if d := math.Abs(v.Data[i] - wantV[i-1]); d > 1e-6 {
+			t.Fatalf("v at step %d differs from Norse's by %g", i, d)
+		}
+	}
+}
+
+// TestRunNIRSameBits runs the braille network (recurrent, batched) and the
+// CNN on every kernel at 1 and 2 threads and checks the outputs are the
+// same bytes, and that an interrupted and resumed braille run is too.
+func TestRunNIRSameBits(t *testing.T) {
+	dir := nirFixtures(t)
+	tmp := t.TempDir()
+	bx := make([]float64, 120*8*12)
+	for i := range bx {
+		if (i*2654435761)%11 == 0 {
+			bx[i] = 1
+		}
+	}
+	cx := make([]float64, 12*2*2*34*34)
+	for i := range cx {
+		if (i*40503)%17 == 0 {
+			cx[i] = 1
+		}
+	}
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"braille", []string{"--nir", filepath.Join(dir, "braille_noDelay_bias_zero.nir"), "--dt", "1e-4", "--inputs", saveNpy(t, filepath.Join(tmp, "b.npy"), bx, 120, 8, 12)}},
+		{"braille-subtract", []string{"--nir", filepath.Join(dir, "braille_noDelay_noBias_subtract.nir"), "--dt", "1e-4", "--semantics", "snntorch", "--reset", "subtract", "--inputs", filepath.Join(tmp, "b.npy")}},
+		{"cnn", []string{"--nir", filepath.Join(dir, "cnn_sinabs.nir"), "--dt", "1e-3", "--inputs", saveNpy(t, filepath.Join(tmp, "c.npy"), cx, 12, 2, 2, 34, 34)}},
+	}
+	for _, c := range cases {
+		var ref string
+		for _, k := range []string{"generic", "avx2", "avx512"} {
+			if !hasKernel(k) {
+				continue
+			}
+			for _, threads := range []string{"1", "2"} {
+				out := filepath.Join(tmp, c.name+k+threads)
+				mustRun(t, append([]string{"run", "--kernel", k, "--threads", threads, "--out", out}, c.args...)...)
+				if ref == "" {
+					ref = out
+					if a := readNpy(t, filepath.Join(out, "out_output.npy")); len(a.Data) == 0 {
+						t.Fatalf("%s: no output", c.name)
+					}
+					continue
+				}
+				sameFiles(t, ref, out, []string{"out_output.npy", "figure.png"})
+			}
+		}
+	}
+	part := filepath.Join(tmp, "part")
+	if status, stderr := runAt(t, 50, append([]string{"--out", part}, cases[0].args...)...); status != exitSIGTERM {
+		t.Fatalf("interrupted: %d %s", status, stderr)
+	}
+	if status, stderr := runAt(t, 0, "--resume", filepath.Join(part, "checkpoint.lkc")); status != exitOK {
+		t.Fatalf("resume: %d %s", status, stderr)
+	}
+	sameFiles(t, filepath.Join(tmp, "braillegeneric1"), part, []string{"out_output.npy", "figure.png"})
+}
+
+// TestRunNIRBadInput: broken graphs and options each give one line naming
+// the problem and exit status 2.
+func TestRunNIRBadInput(t *testing.T) {
+	dir := nirFixtures(t)
+	tmp := t.TempDir()
+	x := saveNpy(t, filepath.Join(tmp, "x.npy"), make([]float64, 10*12), 10, 12)
+	cut := filepath.Join(tmp, "cut.nir")
+	b, err := os.ReadFile(filepath.Join(dir, "lif_norse.nir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cut, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	braille := filepath.Join(dir, "braille_noDelay_bias_zero.nir")
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--nir", filepath.Join(dir, "braille_noDelay_bias_zero_subgraph.nir"), "--dt", "1e-4", "--inputs", x}, `node lif1: edges[0] target "lif" is not a node of graph lif1`},
+		{[]string{"--nir", cut, "--dt", "1e-4", "--inputs", x}, "cut.nir"},
+		{[]string{"--nir", braille, "--inputs", x}, "give --dt"},
+		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", saveNpy(t, filepath.Join(tmp, "y.npy"), make([]float64, 30), 10, 3)}, "the Input takes [12] per step"},
+		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", x, "--semantics", "brian"}, `rule "brian"`},
+		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", x, "--neurons", "5"}, "--neurons"},
+		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", x, "--record", "lif9:v"}, `no node "lif9"`},
+		{[]string{"--nir", filepath.Join(tmp, "none.nir"), "--dt", "1e-4", "--inputs", x}, "none.nir"},
+	} {
+		status, _, stderr := run(t, append([]string{"run", "--out", filepath.Join(tmp, "out")}, c.args...)...)
+		if status != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.says) || strings.Contains(stderr, "goroutine") {
+			t.Errorf("%v: status %d, stderr %q; want 2 and one line with %q", c.args, status, stderr, c.says)
+		}
+	}
+	status, stdout, _ := run(t, "nir", "info", braille)
+	if status != exitOK || !strings.Contains(stdout, "lif1.w_rec → lif1.lif  ↺") || !strings.Contains(stdout, "CubaLIF") {
+		t.Errorf("nir info: %d\n%s", status, stdout)
+	}
+}

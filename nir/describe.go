@@ -1,0 +1,443 @@
+package nir
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"leaky/netfile"
+	"leaky/npy"
+)
+
+// Options say how to run a NIR graph, which holds continuous-time
+// equations and no time step, reset mode or inputs.
+type Options struct {
+	// Dt is the time step in seconds (required).
+	Dt float64
+	// Rule is whose step order the neurons follow: norse (default),
+	// snntorch, spyx or leaky; see engine.Rule. Each framework's NIR
+	// importer maps r, w_in and θ its own way, which Description repeats.
+	Rule string
+	// Decay is euler or exact ("": the rule's own).
+	Decay string
+	// Reset is zero (default: to NIR's v_reset, which is 0 unless the file
+	// says otherwise) or subtract (θ − v_reset).
+	Reset string
+	// Inputs is the .npy of the Input node's values, (T, *shape) or (T, B,
+	// *shape); Steps (0: all of the file's) and Batch (0: the file's, or
+	// 1) size the run.
+	Inputs       string
+	Steps, Batch int
+	Seed         uint64
+	DType        string
+	// Record lists NODE:VAR items (VAR spikes, s, v, isyn, iinp) recorded
+	// beside the Output nodes.
+	Record []string
+}
+
+// Description turns the model into the network description leaky runs:
+// each neuron node a population, each Input a source reading o.Inputs,
+// affine maps, convolutions and poolings projections (or, where one feeds
+// several or an Output, pass populations), Flatten nothing (the order of
+// values is already C order), and each Output a recording of what feeds
+// it, out_<name>.npy of shape (T, B, *shape): spikes as 0/1, otherwise
+// values. Weights are read from the NIR file itself (its datasets), so the
+// description is small and a checkpoint's copy names the file.
+func (m *Model) Description(o Options) (*netfile.File, error) {
+	flat, err := m.Flatten()
+	if err != nil {
+		return nil, err
+	}
+	d := &describer{m: m, flat: flat, o: o, pop: map[*Node]string{}}
+	return d.describe()
+}
+
+type describer struct {
+	m    *Model
+	flat *Flat
+	o    Options
+	f    *netfile.File
+	// pop names the population (or source) standing for a node's output.
+	pop map[*Node]string
+	// biased marks the affine nodes whose bias is added: once, however
+	// many edges come in (edges into a node are summed before it).
+	biased map[*Node]bool
+}
+
+func (d *describer) fail(n *Node, format string, args ...any) error {
+	path := ""
+	if n != nil {
+		path = n.Path
+	}
+	return &Error{File: d.m.File, Node: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// name makes a node path a population name leaky accepts in file names.
+func name(n *Node) string { return strings.NewReplacer("/", ".", " ", "_").Replace(n.Path) }
+
+func isNeuron(t string) bool {
+	switch t {
+	case "LIF", "CubaLIF", "LI", "CubaLI", "IF", "I":
+		return true
+	}
+	return false
+}
+
+func (d *describer) describe() (*netfile.File, error) {
+	o := d.o
+	if !(o.Dt > 0) {
+		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("dt %v: a NIR graph holds no time step; give a positive one", o.Dt)}
+	}
+	rule := o.Rule
+	if rule == "" {
+		rule = "norse"
+	}
+	switch rule {
+	case "norse", "snntorch", "spyx", "leaky":
+	default:
+		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("rule %q: want norse, snntorch, spyx or leaky", rule)}
+	}
+	d.o.Rule = rule
+	switch o.Reset {
+	case "", "zero", "subtract":
+	default:
+		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("reset %q: want zero or subtract", o.Reset)}
+	}
+	if len(d.flat.Inputs) != 1 {
+		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("the graph has %d Input nodes; leaky runs graphs of one", len(d.flat.Inputs))}
+	}
+	if o.Inputs == "" {
+		return nil, &Error{File: d.m.File, Msg: "no inputs: give the Input node's values as a .npy file"}
+	}
+	in := d.flat.Inputs[0]
+	shape, err := npy.ReadShape(o.Inputs)
+	if err != nil {
+		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("inputs: %v", err)}
+	}
+	steps, batch := 0, 1
+	switch {
+	case len(shape) == 1+len(in.Out) && slices.Equal(shape[1:], in.Out):
+		steps = shape[0]
+	case len(shape) == 2+len(in.Out) && slices.Equal(shape[2:], in.Out):
+		steps, batch = shape[0], shape[1]
+	default:
+		return nil, &Error{File: d.m.File, Node: in.Path, Msg: fmt.Sprintf("inputs %s has shape %s; the Input takes %s per step: want (T, %s) or (T, B, %s)", o.Inputs, npy.FormatShape(shape), shapeString(in.Out), strings.Trim(shapeString(in.Out), "[]"), strings.Trim(shapeString(in.Out), "[]"))}
+	}
+	if o.Steps > 0 {
+		if o.Steps > steps {
+			return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("steps %d: inputs %s has only %d", o.Steps, o.Inputs, steps)}
+		}
+		steps = o.Steps
+	}
+	if o.Batch > 0 && o.Batch != batch {
+		if len(shape) == 2+len(in.Out) {
+			return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("batch %d: inputs %s has %d trials", o.Batch, o.Inputs, batch)}
+		}
+		batch = o.Batch
+	}
+	dt := o.Dt
+	d.f = &netfile.File{
+		Path:    "",
+		Run:     netfile.Run{Dt: &dt, Steps: &steps, Batch: &batch, Seed: o.Seed, DType: o.DType},
+		Sources: []netfile.Source{{Name: name(in), Array: &netfile.ArraySource{File: o.Inputs, Shape: in.Out}}},
+	}
+	d.pop[in] = name(in)
+
+	// Flatten only reshapes: its output is its input's.
+	through := func(n *Node) *Node {
+		for n.Type == "Flatten" {
+			e := d.flat.Into(n)
+			if len(e) != 1 {
+				return n
+			}
+			n = e[0].From
+		}
+		return n
+	}
+	consumers := map[*Node][]FlatEdge{}
+	for _, e := range d.flat.Edges {
+		consumers[e.From] = append(consumers[e.From], e)
+	}
+	recorded := map[*Node]bool{}
+	for _, item := range o.Record {
+		node, _, _ := strings.Cut(item, ":")
+		n := d.find(node)
+		if n == nil {
+			return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("record %q: no node %q (nodes: %s)", item, node, d.nodeList())}
+		}
+		recorded[n] = true
+	}
+	// folded reports whether a linear node becomes the projection into its
+	// one consumer rather than a population of its own.
+	folded := func(n *Node) bool {
+		if isNeuron(n.Type) || n.Type == "Flatten" || recorded[n] {
+			return false
+		}
+		out := consumers[n]
+		for len(out) == 1 && out[0].To.Type == "Flatten" {
+			out = consumers[out[0].To]
+		}
+		return len(out) == 1 && isNeuron(out[0].To.Type) && len(d.flat.Into(n)) == 1
+	}
+	for _, n := range d.flat.Nodes {
+		switch {
+		case n.Type == "Flatten":
+		case isNeuron(n.Type):
+			p, err := d.population(n)
+			if err != nil {
+				return nil, err
+			}
+			d.f.Populations = append(d.f.Populations, p)
+			d.pop[n] = p.Name
+		case folded(n):
+		default:
+			if err := d.supported(n); err != nil {
+				return nil, err
+			}
+			d.f.Populations = append(d.f.Populations, netfile.Population{Name: name(n), Kind: "pass", Size: size(n.Out)})
+			d.pop[n] = name(n)
+		}
+	}
+	// Projections: into each population, from each of its node's sources.
+	d.biased = map[*Node]bool{}
+	for _, n := range d.flat.Nodes {
+		target, ok := d.pop[n]
+		if !ok || n.Type == "Input" {
+			continue
+		}
+		for _, e := range d.flat.Into(n) {
+			src := through(e.From)
+			if isNeuron(n.Type) && folded(src) {
+				// The linear node is the projection: from its source.
+				inner := d.flat.Into(src)[0]
+				if err := d.project(src, through(inner.From), target, e.Delayed || inner.Delayed); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if isNeuron(n.Type) || n.Type == "Flatten" {
+				if err := d.identity(src, target, n); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			// A pass population: its own op from its source.
+			if err := d.project(n, src, target, e.Delayed); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, out := range d.flat.Outputs {
+		into := d.flat.Into(out)
+		if len(into) != 1 {
+			return nil, d.fail(out, "an Output fed by %d edges; leaky records one source per Output", len(into))
+		}
+		src := through(into[0].From)
+		pop, ok := d.pop[src]
+		if !ok || src.Type == "Input" {
+			return nil, d.fail(out, "an Output fed straight by the Input records nothing leaky computes")
+		}
+		v := "v"
+		if src.Type == "LIF" || src.Type == "CubaLIF" || src.Type == "IF" {
+			v = "s"
+		}
+		d.f.Recorders = append(d.f.Recorders, netfile.Recorder{Population: pop, Vars: []string{v}, File: "out_" + name(out) + ".npy"})
+	}
+	for _, item := range o.Record {
+		node, vars, _ := strings.Cut(item, ":")
+		n := d.find(node)
+		pop, ok := d.pop[n]
+		if !ok {
+			return nil, &Error{File: d.m.File, Node: n.Path, Msg: fmt.Sprintf("record %q: an %s node has no state to record", item, n.Type)}
+		}
+		if vars == "" {
+			vars = "spikes"
+		}
+		d.f.Recorders = append(d.f.Recorders, netfile.Recorder{Population: pop, Vars: strings.Split(vars, ",")})
+	}
+	if err := d.f.Check(); err != nil {
+		return nil, err
+	}
+	return d.f, nil
+}
+
+func (d *describer) find(path string) *Node {
+	for _, n := range d.flat.Nodes {
+		if n.Path == path || name(n) == path {
+			return n
+		}
+	}
+	return nil
+}
+
+func (d *describer) nodeList() string {
+	var s []string
+	for _, n := range d.flat.Nodes {
+		s = append(s, n.Path)
+	}
+	return strings.Join(s, ", ")
+}
+
+// supported refuses the linear node types leaky does not run yet.
+func (d *describer) supported(n *Node) error {
+	switch n.Type {
+	case "Affine", "Linear", "Conv2d", "Conv1d", "SumPool2d", "AvgPool2d":
+		return nil
+	}
+	return d.fail(n, "%s nodes are not run by leaky yet", n.Type)
+}
+
+// dataset is the object path of a node's parameter in the NIR file.
+func dataset(n *Node, param string) string {
+	parts := strings.Split(n.Path, "/")
+	return "/node/nodes/" + strings.Join(parts, "/nodes/") + "/" + param
+}
+
+// project adds the projection that node n (an Affine, Linear, Conv or
+// pooling) computes, from the population standing for src onto target.
+func (d *describer) project(n, src *Node, target string, delayed bool) error {
+	if err := d.supported(n); err != nil {
+		return err
+	}
+	from, ok := d.pop[src]
+	if !ok {
+		return d.fail(n, "its source %s is not one leaky runs", src.Path)
+	}
+	p := netfile.Projection{Name: name(n), Source: from, Target: target}
+	file := d.m.File
+	switch n.Type {
+	case "Affine", "Linear":
+		p.Type = "dense"
+		p.Weight = &netfile.Weight{File: file, Dataset: dataset(n, "weight"), Transpose: true}
+		if n.Type == "Affine" && !d.biased[n] {
+			d.biased[n] = true
+			p.Bias = &netfile.Weight{File: file, Dataset: dataset(n, "bias")}
+			if delayed && d.o.Rule != "snntorch" {
+				// NIRTorch feeds a recurrent layer's not yet computed
+				// output, bias included, as 0 at the first step;
+				// snnTorch's recurrent layers add the bias at once.
+				p.BiasFrom = 1
+			}
+		}
+	case "Conv2d", "Conv1d":
+		c := n.Params
+		p.Type = "conv2d"
+		p.Weight = &netfile.Weight{File: file, Dataset: dataset(n, "weight")}
+		if !d.biased[n] {
+			d.biased[n] = true
+			p.Bias = &netfile.Weight{File: file, Dataset: dataset(n, "bias")}
+		}
+		stride, _ := ints(c["stride"])
+		pad, _ := ints(c["padding"])
+		dil, _ := ints(c["dilation"])
+		groups, _ := ints(c["groups"])
+		p.InShape = slices.Clone(n.In)
+		if n.Type == "Conv1d" {
+			return d.fail(n, "Conv1d nodes are not run by leaky yet")
+		}
+		p.Stride, p.Padding, p.Dilation, p.Groups = stride, pad, dil, groups[0]
+	case "SumPool2d", "AvgPool2d":
+		c := n.Params
+		p.Type = map[string]string{"SumPool2d": "sum_pool2d", "AvgPool2d": "avg_pool2d"}[n.Type]
+		k, _ := ints(c["kernel_size"])
+		stride, _ := ints(c["stride"])
+		pad, _ := ints(c["padding"])
+		p.InShape, p.Kernel, p.Stride, p.Padding = slices.Clone(n.In), k, stride, pad
+		if len(p.Kernel) == 1 {
+			p.Kernel = append(p.Kernel, p.Kernel[0])
+		}
+	}
+	d.f.Projections = append(d.f.Projections, p)
+	return nil
+}
+
+// identity adds an edge with no weights from the population standing for
+// src onto target (the population of node n).
+func (d *describer) identity(src *Node, target string, n *Node) error {
+	from, ok := d.pop[src]
+	if !ok {
+		return d.fail(n, "its source %s is not one leaky runs", src.Path)
+	}
+	d.f.Projections = append(d.f.Projections, netfile.Projection{Name: from + "->" + target, Source: from, Target: target, Type: "identity"})
+	return nil
+}
+
+// uniform is a per-neuron parameter's one value; leaky's populations take
+// one value for all their neurons.
+func (d *describer) uniform(n *Node, param string) (float64, error) {
+	a := n.Params[param]
+	v, ok := a.Uniform()
+	if !ok {
+		return 0, d.fail(n, "%s differs between neurons; leaky runs one value per node (per-neuron parameters are not supported yet)", param)
+	}
+	return v, nil
+}
+
+// population describes a neuron node under the options' rule, as that
+// rule's framework imports NIR: see engine.Rule.
+func (d *describer) population(n *Node) (netfile.Population, error) {
+	o := d.o
+	pop := netfile.Population{Name: name(n), Size: size(n.Out)}
+	get := func(param string) (float64, error) {
+		if _, ok := n.Params[param]; !ok {
+			return 0, nil
+		}
+		return d.uniform(n, param)
+	}
+	vals := map[string]float64{}
+	for _, p := range nodeTypes[n.Type] {
+		v, err := get(p.name)
+		if err != nil {
+			return pop, err
+		}
+		vals[p.name] = v
+	}
+	ptr := func(v float64) *float64 { return &v }
+	pp := netfile.Params{Rule: o.Rule, Decay: o.Decay}
+	zero := 0.0
+	switch n.Type {
+	case "LIF", "LI":
+		pp.TauMem, pp.TauSyn = ptr(vals["tau"]), &zero
+		pop.Kind = map[string]string{"LIF": "lif", "LI": "li"}[n.Type]
+	case "CubaLIF", "CubaLI":
+		pp.TauMem, pp.TauSyn = ptr(vals["tau_mem"]), ptr(vals["tau_syn"])
+		pp.WIn = ptr(vals["w_in"])
+		pop.Kind = map[string]string{"CubaLIF": "lif", "CubaLI": "li"}[n.Type]
+	case "IF":
+		pop.Kind = "if"
+	case "I":
+		pop.Kind = "i"
+	}
+	pp.R = ptr(vals["r"])
+	if pop.Kind == "lif" || pop.Kind == "li" {
+		pp.VLeak = vals["v_leak"]
+		pp.InputScale = "nir"
+	}
+	spiking := pop.Kind == "lif" || pop.Kind == "if"
+	theta := vals["v_threshold"]
+	switch o.Rule {
+	case "norse", "spyx":
+		if n.Type == "LIF" || o.Rule == "spyx" {
+			pp.R = ptr(1) // their importers ignore a LIF's r
+		}
+	case "snntorch":
+		// Its importer keeps unit gains and divides the threshold instead.
+		switch n.Type {
+		case "LIF":
+			theta /= vals["r"] * o.Dt / vals["tau"]
+		case "CubaLIF":
+			theta /= vals["w_in"]
+		}
+		pp.InputScale, pp.R, pp.WIn = "", nil, nil
+	}
+	if spiking {
+		pp.VThreshold = ptr(theta)
+		pp.VReset = ptr(vals["v_reset"])
+		pp.Reset = "value"
+		if o.Reset == "subtract" || o.Rule == "spyx" {
+			pp.Reset = "subtract"
+		}
+	}
+	pop.Params = pp
+	return pop, nil
+}
