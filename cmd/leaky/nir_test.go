@@ -24,52 +24,59 @@ func nirFixtures(t *testing.T) string {
 	return dir
 }
 
-// TestRunNIRNorseTrace: leaky run --nir lif_norse.nir --semantics norse
-// --reset zero --dt 1e-4 on the input column of lif_norse.csv writes that
-// trace's spikes to out_output.npy and its v, to 1e-6, to v_1.npy.
-func TestRunNIRNorseTrace(t *testing.T) {
+// TestRunNIRTraces: leaky run --nir lif_norse.nir --dt 1e-4 on the input
+// column of each framework's trace, with that framework's --semantics,
+// writes the trace's spikes to out_output.npy and its v, to 1e-6, to
+// v_1.npy (snnTorch's in its own units, θ = 2.5, as its importer scales).
+func TestRunNIRTraces(t *testing.T) {
 	dir := nirFixtures(t)
-	b, err := os.ReadFile(filepath.Join(dir, "lif_traces", "lif_norse.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var input, wantV []float64
-	var wantSpikes []int
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var x, v, s float64
-		if _, err := fmt.Sscanf(line, "%g,%g,%g", &x, &v, &s); err != nil {
-			t.Fatal(err)
-		}
-		input, wantV = append(input, x), append(wantV, v)
-		if s != 0 {
-			wantSpikes = append(wantSpikes, i)
-		}
-	}
-	tmp := t.TempDir()
-	x := saveNpy(t, filepath.Join(tmp, "x.npy"), input, len(input), 1)
-	out := filepath.Join(tmp, "out")
-	mustRun(t, "run", "--nir", filepath.Join(dir, "lif_norse.nir"), "--dt", "1e-4", "--semantics", "norse", "--reset", "zero", "--dtype", "float64",
-		"--inputs", x, "--record", "1:v", "--out", out)
-	s := readNpy(t, filepath.Join(out, "out_output.npy"))
-	if s.ShapeString() != fmt.Sprintf("(%d, 1, 1)", len(input)) {
-		t.Fatalf("out_output.npy has shape %s", s.ShapeString())
-	}
-	var spikes []int
-	for i, v := range s.Data {
-		if v == 1 {
-			spikes = append(spikes, i)
-		}
-	}
-	if !slices.Equal(spikes, wantSpikes) {
-		t.Errorf("spike steps %v, Norse's %v", spikes, wantSpikes)
-	}
-	// v_1.npy holds V at the start of each step: the trace's v of the
-	// step before.
-	v := readNpy(t, filepath.Join(out, "v_1.npy"))
-	for i := 1; i < len(input); i++ {
-		if d := math.Abs(v.Data[i] - wantV[i-1]); d > 1e-6 {
-			t.Fatalf("v at step %d differs from Norse's by %g", i, d)
-		}
+	for _, c := range []struct{ semantics, trace string }{
+		{"norse", "lif_norse.csv"}, {"snntorch", "lif_snntorch.csv"}, {"spyx", "lif_spyx.csv"},
+	} {
+		t.Run(c.semantics, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(dir, "lif_traces", c.trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var input, wantV []float64
+			var wantSpikes []int
+			for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				var x, v, s float64
+				if _, err := fmt.Sscanf(line, "%g,%g,%g", &x, &v, &s); err != nil {
+					t.Fatal(err)
+				}
+				input, wantV = append(input, x), append(wantV, v)
+				if s != 0 {
+					wantSpikes = append(wantSpikes, i)
+				}
+			}
+			tmp := t.TempDir()
+			x := saveNpy(t, filepath.Join(tmp, "x.npy"), input, len(input), 1)
+			out := filepath.Join(tmp, "out")
+			mustRun(t, "run", "--nir", filepath.Join(dir, "lif_norse.nir"), "--dt", "1e-4", "--semantics", c.semantics, "--dtype", "float64",
+				"--inputs", x, "--record", "1:v", "--out", out)
+			s := readNpy(t, filepath.Join(out, "out_output.npy"))
+			if s.ShapeString() != fmt.Sprintf("(%d, 1, 1)", len(input)) {
+				t.Fatalf("out_output.npy has shape %s", s.ShapeString())
+			}
+			var spikes []int
+			for i, v := range s.Data {
+				if v == 1 {
+					spikes = append(spikes, i)
+				}
+			}
+			if !slices.Equal(spikes, wantSpikes) {
+				t.Errorf("spike steps %v, the trace's %v", spikes, wantSpikes)
+			}
+			// v_1.npy holds V at the start of each step: the trace's v
+			// of the step before.
+			v := readNpy(t, filepath.Join(out, "v_1.npy"))
+			for i := 1; i < len(input); i++ {
+				if d := math.Abs(v.Data[i] - wantV[i-1]); d > 1e-6 {
+					t.Fatalf("v at step %d differs from the trace by %g", i, d)
+				}
+			}
+		})
 	}
 }
 
