@@ -53,6 +53,7 @@ test: test-deps check-generate
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 300000x ./npy
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 200000x ./checkpoint
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 50000x ./netfile
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime 50000x ./nir
 	# 10^7 neurons × 1000 inputs × 1000 steps within the memory leaky
 	# reports (a few minutes; its own build tag keeps it out of ./...).
 	$(GO) test -tags large -run '^TestLargePopulationWithinReportedMemory$$' -timeout 30m -v ./cmd/leaky
