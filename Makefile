@@ -12,13 +12,17 @@ build:
 run:
 	$(GO) run ./cmd/leaky run --out out
 
-# The tests check leaky's files against NumPy; install it when missing
-# (Debian/Ubuntu; as root, or through sudo).
+# The tests check leaky's files against NumPy, and hdf5/testdata/gen.py
+# writes the HDF5 golden files with h5py (libhdf5 itself); install what is
+# missing (Debian/Ubuntu; as root, or through sudo).
 test-deps:
-	@if ! $(PYTHON) -c 'import numpy' 2>/dev/null; then \
-		echo "make: installing python3-numpy for the tests"; \
+	@missing=; \
+	$(PYTHON) -c 'import numpy' 2>/dev/null || missing="$$missing python3-numpy"; \
+	$(PYTHON) -c 'import h5py' 2>/dev/null || missing="$$missing python3-h5py"; \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing$$missing for the tests"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 # Every kernel the CPU has is tested by the table tests; the purego build
@@ -53,6 +57,7 @@ test: test-deps check-generate
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 300000x ./npy
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 200000x ./checkpoint
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 50000x ./netfile
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime 50000x ./hdf5
 	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime 50000x ./nir
 	# 10^7 neurons × 1000 inputs × 1000 steps within the memory leaky
 	# reports (a few minutes; its own build tag keeps it out of ./...).

@@ -206,7 +206,9 @@ func (f *File) resolveShared(m *message, path string, depth int) (*message, erro
 func (ds *Dataset) raw() ([]byte, error) {
 	f, l := ds.f, ds.layout
 	total, ok := mulCheck(ds.n, uint64(ds.dtype.stored))
-	if !ok || total > f.maxDataBytes {
+	// The decoded values (8 bytes each, 16 for a string header) count too.
+	decoded, ok2 := mulCheck(ds.n, 16)
+	if !ok || !ok2 || total > f.maxDataBytes || decoded > 2*f.maxDataBytes {
 		return nil, f.unsupported(ds.path, l.at, "dataset of %d elements of %d bytes, more than this reader decodes from a %d-byte file (its limit is %d bytes)",
 			ds.n, ds.dtype.stored, f.size, f.maxDataBytes)
 	}

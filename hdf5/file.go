@@ -24,6 +24,8 @@ type File struct {
 	rootAddr     uint64
 	maxDataBytes uint64
 
+	ignoreEOF bool // tests: read a truncated file as far as it goes
+
 	mu     sync.Mutex
 	gheaps map[uint64]map[uint16][]byte // global heap collections read so far
 }
@@ -73,7 +75,11 @@ func (f *File) Root() *Group {
 func (f *File) SuperblockVersion() int { return f.super }
 
 func newReader(r io.ReaderAt, size int64, name string) (*File, error) {
-	f := &File{r: r, name: name, gheaps: map[uint64]map[uint16][]byte{}}
+	return newReaderOpts(r, size, name, false)
+}
+
+func newReaderOpts(r io.ReaderAt, size int64, name string, ignoreEOF bool) (*File, error) {
+	f := &File{r: r, name: name, gheaps: map[uint64]map[uint16][]byte{}, ignoreEOF: ignoreEOF}
 	if size < 0 {
 		return nil, f.errAt(ErrCorrupt, "", -1, "negative file size %d", size)
 	}
@@ -166,6 +172,7 @@ func (f *File) readSuperblock() error {
 	}
 	d := f.newDec(d0, at, "", "superblock")
 	d.skip(8)
+	var eof uint64
 	f.super = int(d.u8())
 	switch f.super {
 	case 0, 1:
@@ -189,7 +196,7 @@ func (f *File) readSuperblock() error {
 		}
 		d.addr() // base address: libhdf5 uses the superblock's own offset
 		d.addr() // free-space info
-		d.addr() // end of file
+		eof = d.addr()
 		drv := d.addr()
 		if drv != undef && d.err == nil {
 			d.failUnsupported("driver information block (a multi-file or family file driver)")
@@ -206,7 +213,7 @@ func (f *File) readSuperblock() error {
 		d.skip(1) // file consistency flags
 		d.addr()  // base address
 		d.addr()  // superblock extension
-		d.addr()  // end of file
+		eof = d.addr()
 		f.rootAddr = d.addr()
 		d.checksum(0)
 	default:
@@ -217,6 +224,12 @@ func (f *File) readSuperblock() error {
 	}
 	if f.rootAddr == undef {
 		return f.corrupt("", at, "superblock: root group at the undefined address")
+	}
+	// A file shorter than the superblock says is truncated; libhdf5
+	// refuses it too. (A longer one may have data appended.) The end of
+	// file address, unlike the others, counts from the file's first byte.
+	if !f.ignoreEOF && (eof == undef || eof > f.size) {
+		return f.corrupt("", at, "file truncated: the superblock says %d bytes, the file has %d", eof, f.size)
 	}
 	return nil
 }

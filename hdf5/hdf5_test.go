@@ -373,7 +373,7 @@ func TestStructures(t *testing.T) {
 	}
 	// Groups stored each way.
 	for _, c := range []struct {
-		file, path string
+		file, path  string
 		stab, dense bool
 	}{
 		{"groups_v1.h5", "/many", true, false},
