@@ -41,10 +41,15 @@ func describe(d *netfile.File, out string) (checkpoint.Description, error) {
 		{Key: keyNet, Value: d.Path},
 		{Key: keyOut, Value: out},
 	}
+	sums := map[string]string{} // a NIR file holds many weights: hash it once
 	for _, df := range d.DataFiles() {
-		sum, err := fileDigest(df.Path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", df.Key, df.Path, err)
+		sum, ok := sums[df.Path]
+		if !ok {
+			var err error
+			if sum, err = fileDigest(df.Path); err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", df.Key, df.Path, err)
+			}
+			sums[df.Path] = sum
 		}
 		desc = append(desc, checkpoint.Field{Key: df.Key + digestSuffix, Value: sum})
 	}
