@@ -62,6 +62,81 @@ type describer struct {
 	// biased marks the affine nodes whose bias is added: once, however
 	// many edges come in (edges into a node are summed before it).
 	biased map[*Node]bool
+	// recorded marks the nodes asked to be recorded.
+	recorded map[*Node]bool
+}
+
+// folded reports whether a linear node becomes the projection into its
+// one consumer (a neuron node, through Flattens) rather than a population
+// of its own.
+func (d *describer) folded(n *Node) bool {
+	if isNeuron(n.Type) || n.Type == "Flatten" || d.recorded[n] {
+		return false
+	}
+	var out []FlatEdge
+	consumers := func(n *Node) []FlatEdge {
+		var c []FlatEdge
+		for _, e := range d.flat.Edges {
+			if e.From == n {
+				c = append(c, e)
+			}
+		}
+		return c
+	}
+	out = consumers(n)
+	for len(out) == 1 && out[0].To.Type == "Flatten" {
+		out = consumers(out[0].To)
+	}
+	return len(out) == 1 && isNeuron(out[0].To.Type) && len(d.flat.Into(n)) == 1
+}
+
+// RunsAs says, node by node in stepping order, what leaky runs the graph
+// as: a population of some kind, a projection into another node, a pass
+// population, nothing (Flatten), or not yet.
+func (m *Model) RunsAs() ([]string, error) {
+	flat, err := m.Flatten()
+	if err != nil {
+		return nil, err
+	}
+	d := &describer{m: m, flat: flat, recorded: map[*Node]bool{}}
+	kinds := map[string]string{"LIF": "lif", "CubaLIF": "lif with a synaptic current", "LI": "li", "CubaLI": "li with a synaptic current", "IF": "if", "I": "i"}
+	var out []string
+	for _, n := range flat.Nodes {
+		var what string
+		switch {
+		case isNeuron(n.Type):
+			what = "population, kind " + kinds[n.Type]
+			for _, p := range nodeTypes[n.Type] {
+				if _, ok := n.Params[p.name].Uniform(); p.neuron && !ok && n.Params[p.name].Len() > 1 {
+					what = "not run yet: " + p.name + " differs between neurons"
+				}
+			}
+		case n.Type == "Flatten":
+			what = "nothing: a reshape of values already in C order"
+		case d.supported(n) != nil:
+			what = "not run yet"
+		case d.folded(n):
+			to := flat.Edges[0].To
+			for _, e := range flat.Edges {
+				if e.From == n {
+					to = e.To
+				}
+			}
+			for to.Type == "Flatten" {
+				for _, e := range flat.Edges {
+					if e.From == to {
+						to = e.To
+						break
+					}
+				}
+			}
+			what = "projection into " + to.Path
+		default:
+			what = "pass population (it feeds another linear layer, several nodes or an Output)"
+		}
+		out = append(out, fmt.Sprintf("%s (%s): %s", n.Path, n.Type, what))
+	}
+	return out, nil
 }
 
 func (d *describer) fail(n *Node, format string, args ...any) error {
@@ -154,31 +229,16 @@ func (d *describer) describe() (*netfile.File, error) {
 		}
 		return n
 	}
-	consumers := map[*Node][]FlatEdge{}
-	for _, e := range d.flat.Edges {
-		consumers[e.From] = append(consumers[e.From], e)
-	}
-	recorded := map[*Node]bool{}
+	d.recorded = map[*Node]bool{}
 	for _, item := range o.Record {
 		node, _, _ := strings.Cut(item, ":")
 		n := d.find(node)
 		if n == nil {
 			return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("record %q: no node %q (nodes: %s)", item, node, d.nodeList())}
 		}
-		recorded[n] = true
+		d.recorded[n] = true
 	}
-	// folded reports whether a linear node becomes the projection into its
-	// one consumer rather than a population of its own.
-	folded := func(n *Node) bool {
-		if isNeuron(n.Type) || n.Type == "Flatten" || recorded[n] {
-			return false
-		}
-		out := consumers[n]
-		for len(out) == 1 && out[0].To.Type == "Flatten" {
-			out = consumers[out[0].To]
-		}
-		return len(out) == 1 && isNeuron(out[0].To.Type) && len(d.flat.Into(n)) == 1
-	}
+	folded := d.folded
 	for _, n := range d.flat.Nodes {
 		switch {
 		case n.Type == "Flatten":

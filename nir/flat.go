@@ -182,6 +182,14 @@ func (m *Model) Describe(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %s → %s%s\n", e.From.Path, e.To.Path, mark)
 	}
+	runs, err := m.RunsAs()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nleaky runs it as")
+	for _, r := range runs {
+		fmt.Fprintln(w, "  "+r)
+	}
 	return nil
 }
 

@@ -61,3 +61,13 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestUnsupportedFeature: a parameter stored in an HDF5 datatype the
+// reader does not read is refused naming the file, the node and the
+// feature, never read as a wrong value.
+func TestUnsupportedFeature(t *testing.T) {
+	_, err := Open(filepath.Join("testdata", "unsupported.nir"))
+	if err == nil || !strings.Contains(err.Error(), "node lif: tau:") || !strings.Contains(err.Error(), "compound") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v", err)
+	}
+}

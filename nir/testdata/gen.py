@@ -3,6 +3,7 @@ out, for nir's fuzz seeds and tests that must not depend on ../shared:
 
   lif.nir      Input[2] -> Affine -> LIF -> Output (the layout of nir 0.2)
   rnn.nir      Input[3] -> Linear -> nested NIRGraph (CubaLIF <-> Affine) -> Output
+  unsupported.nir  a LIF whose tau is complex (an HDF5 compound type)
   conv.nir     Input[1,6,6] -> Conv2d -> IF -> SumPool2d -> Flatten -> Affine -> LI -> Output,
                gzip-chunked as nir >= 1.0.8 writes
 
@@ -83,6 +84,19 @@ def conv():
         nd("output", "Output", shape=np.array([3], np.int64))
 
 
+def unsupported():
+    """lif.nir with the LIF's tau stored as complex numbers, a datatype
+    (compound) the HDF5 reader refuses by name."""
+    with h5py.File("unsupported.nir", "w", libver="earliest") as f:
+        f.create_dataset("version", data="0.2.0", dtype=STR)
+        n = graph(f.create_group("node"), [["input", "lif"], ["lif", "output"]])
+        node(n.create_group("input"), "Input", shape=np.array([1], np.int64))
+        node(n.create_group("lif"), "LIF", tau=np.array([2e-3 + 0j], np.complex64), r=np.ones(1),
+             v_leak=np.zeros(1), v_threshold=np.ones(1))
+        node(n.create_group("output"), "Output", shape=np.array([1], np.int64))
+
+
 lif()
 rnn()
 conv()
+unsupported()
