@@ -1,6 +1,7 @@
 package nir
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -316,9 +317,34 @@ func (d *describer) describe() (*netfile.File, error) {
 		d.f.Recorders = append(d.f.Recorders, netfile.Recorder{Population: pop, Vars: strings.Split(vars, ",")})
 	}
 	if err := d.f.Check(); err != nil {
-		return nil, err
+		return nil, d.inTermsOfNodes(err)
 	}
 	return d.f, nil
+}
+
+// inTermsOfNodes restates a description check's error about a population
+// or projection as one about the node it stands for.
+func (d *describer) inTermsOfNodes(err error) error {
+	var ne *netfile.Error
+	if !errors.As(err, &ne) {
+		return err
+	}
+	var list string
+	var i int
+	if _, e := fmt.Sscanf(ne.Key, "populations[%d]", &i); e == nil && i < len(d.f.Populations) {
+		list = d.f.Populations[i].Name
+	} else if _, e := fmt.Sscanf(ne.Key, "projections[%d]", &i); e == nil && i < len(d.f.Projections) {
+		list = d.f.Projections[i].Name
+	} else {
+		return err
+	}
+	field := ne.Key[strings.Index(ne.Key, "]")+1:]
+	field = strings.TrimPrefix(strings.TrimPrefix(field, "."), "params.")
+	msg := ne.Msg
+	if field != "" {
+		msg = field + ": " + msg
+	}
+	return &Error{File: d.m.File, Node: list, Msg: msg + " (as leaky runs it; see --print-net)"}
 }
 
 func (d *describer) find(path string) *Node {

@@ -267,6 +267,14 @@ var flagKeys = []struct{ key, flag string }{
 
 // flagFor is the flag that sets key, or "".
 func (o *runOptions) flagFor(key string) string {
+	if o.nir != "" {
+		for k, f := range map[string]string{"run.dt": "dt", "run.steps": "steps", "run.batch": "batch", "run.seed": "seed", "run.dtype": "dtype", "sources[0].array": "inputs"} {
+			if key == k || strings.HasPrefix(key, k+".") {
+				return f
+			}
+		}
+		return ""
+	}
 	if o.net != "" {
 		if k, ok := strings.CutPrefix(key, "run."); ok && netFlags[k] && o.set[k] {
 			return k
@@ -289,8 +297,11 @@ func (o *runOptions) flagName(key string) string {
 	if f := o.flagFor(key); f != "" {
 		return "--" + f
 	}
-	if o.net != "" {
+	switch {
+	case o.net != "":
 		return key + " in " + o.net
+	case o.nir != "":
+		return key + " of the description of " + o.nir + " (see --print-net)"
 	}
 	return key
 }
