@@ -335,7 +335,8 @@ func TestRulesSameBits(t *testing.T) {
 }
 
 func sameBitsRule[T engine.Float](t *testing.T, np engine.NeuronParams) {
-	const steps, batch, n, nIn = 60, 2, 3000, 50
+	// 2 × 2100 neuron updates a step: two ranges, one per 2048.
+	const steps, batch, n, nIn = 40, 2, 2100, 50
 	run := func(impl string, threads int) ([]int64, []engine.StateVar) {
 		if err := kernels.Use(impl); err != nil {
 			t.Fatal(err)
@@ -374,6 +375,9 @@ func sameBitsRule[T engine.Float](t *testing.T, np engine.NeuronParams) {
 		net.AddRecorder(sr)
 		net.SetThreads(threads)
 		defer net.Close()
+		if threads > 1 && net.PopulationThreads()[0] < 2 {
+			t.Fatalf("on %d threads the population is stepped by one: the run would not split it", threads)
+		}
 		if err := net.Run(context.Background(), steps, nil); err != nil {
 			t.Fatal(err)
 		}
