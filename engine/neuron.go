@@ -139,9 +139,10 @@ func ParseInputScale(s string) (InputScale, error) {
 //	  value:      W = U, or if ρ: v_reset (with a current) or U computed from V[t] = v_reset
 //	              (without); s[t] = W > θ; V[t+1] = W if s = ρ, v_reset if s > ρ, W + (W − v_reset) if s < ρ
 //
-// So under RuleLeaky and RuleSpyx the spike of step t is the V[t] that a
-// recorder reads at step t, under the others the V[t+1] that it reads at
-// step t+1 (before the reset). Under RuleLeaky a refractory period of R ≥ 2
+// So under RuleLeaky and RuleSpyx the spike of step t is that of the V[t]
+// a recorder reads at step t; under RuleNorse and RuleSnnTorch it is that
+// of the V integrated in step t, which a recorder reads at step t+1 after
+// the reset. Under RuleLeaky a refractory period of R ≥ 2
 // steps then holds V at the reset value for V[t+2] … V[t+R] without
 // integrating or spiking; V[t+R+1] integrates again (R = 0 and R = 1 both
 // mean no hold). This matches Brian2's "refractory" with R = round(t_ref/dt):

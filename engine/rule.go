@@ -32,7 +32,9 @@ const (
 	// RuleSpyx is Spyx's (spyx.nn LIF, IF, CuBaLIF, LI): the spike is V[t]
 	// > θ as in leaky's order, the currents take this step's input first,
 	// and the reset subtracts (its CuBaLIF subtracts twice). Its importer
-	// amounts to DecayEuler and ScaleNIR with r = 1 (it ignores r).
+	// ignores r and amounts to DecayEuler with ScaleNIR and r = 1 for a
+	// LIF, and with ScaleUnit, r = 1 and w_in·dt/τ_syn as w_in for a
+	// CubaLIF (it scales the weights into the current, not the current).
 	RuleSpyx
 )
 

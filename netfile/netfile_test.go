@@ -202,6 +202,21 @@ recorders:
 		{"procedural sparse", "weight: 1, receptor: e}", "weight: 1, receptor: e, procedural: true}", []string{"projections[0].procedural", "dense projections only"}},
 		{"notebook sparse", "p: 0.5, weight: 1,", "p: 0.5, weight: notebook,", []string{"projections[0].weight", "dense projections"}},
 		{"notebook with sign", "weight: {normal: [0, 1]}", "weight: notebook, sign: inhibitory", []string{"projections[1].sign", "no sign"}},
+		{"bad rule", "params: {tau_mem: 0.01, receptors", "params: {rule: brian, tau_mem: 0.01, receptors", []string{"populations[0].params.rule", "brian"}},
+		{"bad decay", "params: {tau_mem: 0.01, receptors", "params: {decay: rk4, tau_mem: 0.01, receptors", []string{"populations[0].params.decay", "rk4"}},
+		{"euler tau_mem below dt", "params: {tau_mem: 0.01, receptors", "params: {decay: euler, tau_mem: 0.0005, receptors", []string{"populations[0].params.tau_mem", "at least dt", "euler"}},
+		{"euler tau_syn below dt", "params: {tau_mem: 0.01, receptors: [{name: e, tau_syn: 0.005}", "params: {rule: norse, tau_mem: 0.01, receptors: [{name: e, tau_syn: 0.0005}", []string{"populations[0].params.receptors[0].tau_syn", "euler"}},
+		{"negative receptor tau_syn", "tau_syn: 0.005}, {name: i", "tau_syn: -0.005}, {name: i", []string{"populations[0].params.receptors[0].tau_syn", "-0.005"}},
+		{"w_in not finite", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: 0.005, w_in: .nan}", []string{"populations[0].params.receptors[0].w_in", "NaN"}},
+		{"w_in beside receptors", "params: {tau_mem: 0.01, receptors", "params: {w_in: 2, tau_mem: 0.01, receptors", []string{"populations[0].params.w_in", "each receptor"}},
+		{"bad input scale", "params: {tau_mem: 0.01, receptors", "params: {input_scale: log, tau_mem: 0.01, receptors", []string{"populations[0].params.input_scale", "log"}},
+		{"spyx resets to a value", "params: {tau_mem: 0.01, receptors", "params: {rule: spyx, decay: exact, reset: value, tau_mem: 0.01, receptors", []string{"populations[0].params.reset", "subtraction only"}},
+		{"refractory outside rule leaky", "params: {tau_mem: 0.01, receptors", "params: {rule: snntorch, decay: exact, refractory: 0.002, tau_mem: 0.01, receptors", []string{"populations[0].params.refractory", "no refractory"}},
+		{"if with tau_mem", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: if, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", []string{"populations[1].params.tau_mem", "does not leak"}},
+		{"i with v_leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_leak: 1, tau_syn: 0.005}", []string{"populations[1].params.v_leak", "does not leak"}},
+		{"if with input scale leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: if, size: 2, params: {input_scale: leak}", []string{"populations[1].params.input_scale", "membrane decay"}},
+		{"i with threshold", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_threshold: 1}", []string{"populations[1].params", "does not spike"}},
+		{"lif without tau_syn", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "size: 2, params: {tau_mem: 0.01}", []string{"populations[1].params.tau_syn", "missing", "0 for none"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

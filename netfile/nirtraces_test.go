@@ -1,15 +1,20 @@
 package netfile_test
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
+	"leaky/engine"
+	"leaky/kernels"
 	"leaky/netfile"
 )
 
@@ -134,5 +139,61 @@ projections: [{source: input, target: lif, type: dense, weight: %v, delay: %d}]
 				t.Errorf("v at step %d differs from the trace by %.3g (tolerance %g)", at, worst, c.vTol)
 			}
 		})
+	}
+}
+
+// TestRuleKeys checks what the rule keys and the new kinds become: the
+// decay a rule defaults to, v_reset 0 outside rule leaky, tau_syn 0 and
+// its default for if and i, per-receptor w_in; and that the printed
+// description parses back the same.
+func TestRuleKeys(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzParse", "rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(string(data), "\n", 2)[1], "[]byte("), ")\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := netfile.Parse("rules.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := netfile.Build[float64](f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []engine.NeuronParams{
+		{Kind: engine.KindLIF, Rule: engine.RuleNorse, Decay: engine.DecayEuler, Dt: 1e-4, TauMem: 1e-3, TauSyn: []float64{5e-4}, WIn: []float64{2},
+			R: 3, Scale: engine.ScaleNIR, VLeak: 0.1, Threshold: 0.5, VReset: -0.1, Reset: kernels.ResetZero},
+		{Kind: engine.KindLIF, Rule: engine.RuleSnnTorch, Decay: engine.DecayEuler, Dt: 1e-4, TauMem: 1e-3, TauSyn: []float64{0}, R: 1, Threshold: 0.3},
+		{Kind: engine.KindLIF, Rule: engine.RuleSpyx, Decay: engine.DecayExact, Dt: 1e-4, TauMem: 1e-3, TauSyn: []float64{5e-4, 0}, WIn: []float64{0.2, 1},
+			R: 1, Threshold: 1},
+		{Kind: engine.KindIF, Rule: engine.RuleNorse, Decay: engine.DecayEuler, Dt: 1e-4, TauSyn: []float64{0}, R: 1, Threshold: 2},
+		{Kind: engine.KindI, Dt: 1e-4, TauSyn: []float64{0}, R: 0.5, Threshold: 1},
+	}
+	for i, p := range n.Pops {
+		if !reflect.DeepEqual(p.Neuron, want[i]) {
+			t.Errorf("population %s: %+v, want %+v", p.Name, p.Neuron, want[i])
+		}
+	}
+	if err := n.Net.Run(context.Background(), *f.Run.Steps, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n.Pops[0].SpikeCount() == 0 || n.Pops[3].SpikeCount() == 0 {
+		t.Errorf("spikes: norse %d, if %d; the file should drive both", n.Pops[0].SpikeCount(), n.Pops[3].SpikeCount())
+	}
+	out, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := netfile.Parse("printed.yaml", out)
+	if err != nil {
+		t.Fatalf("the printed description is refused: %v\n%s", err, out)
+	}
+	a, _ := f.Fields()
+	b, _ := g.Fields()
+	if !slices.Equal(a, b) {
+		t.Errorf("printed description differs:\n%s", out)
 	}
 }
