@@ -70,13 +70,41 @@ func (noInput[T]) Values() []T        { return nil }
 
 // Identity adds each output of a group of the population's size to the
 // neuron of the same index: NIR's edge from one node straight into
-// another, with no weights between.
+// another, with no weights between — or, with Gain, each output times its
+// own factor (NIR's Scale), and with a delay (NIR's Delay).
 type Identity[T Float] struct {
 	Name string
 	Pre  Presynaptic[T]
 	Post *Population[T]
-	// Receptor is the input current added to.
-	Receptor int
+	// Gain multiplies output i by Gain[i]; nil: 1.
+	Gain []T
+	// Receptor is the input current added to and Delay the delay in
+	// steps; set them with SetInput.
+	Receptor, Delay int
+}
+
+// SetInput routes the projection into receptor k with the given delay in
+// steps, reserving the delay's ring buffer.
+func (d *Identity[T]) SetInput(k, delay int) error {
+	if err := d.Post.ReserveDelay(k, delay); err != nil {
+		return fmt.Errorf("projection %q: %w", d.Name, err)
+	}
+	d.Receptor, d.Delay = k, delay
+	return nil
+}
+
+// SetGain gives every output its factor (nil: 1).
+func (d *Identity[T]) SetGain(g []T) error {
+	if g != nil && len(g) != d.Post.N {
+		return fmt.Errorf("projection %q: %d factors for %d neurons", d.Name, len(g), d.Post.N)
+	}
+	for i, v := range g {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("projection %q: factor %d is %v; factors must be finite", d.Name, i, f)
+		}
+	}
+	d.Gain = g
+	return nil
 }
 
 // NewIdentity connects pre to post one to one.
@@ -100,13 +128,20 @@ func (d *Identity[T]) Source() Presynaptic[T] { return d.Pre }
 // output that spiked.
 func (d *Identity[T]) Propagate(r Range) {
 	p := d.Post
-	in := p.Input(d.Receptor)
+	in := p.InputFor(d.Receptor, d.Delay)
 	if x := d.Pre.Values(); x != nil {
 		for b := r.B0; b < r.B1; b++ {
 			row := in[b*p.Stride+r.Lo : b*p.Stride+r.Hi]
 			src := x[b*p.N+r.Lo : b*p.N+r.Hi]
+			if d.Gain == nil {
+				for j := range row {
+					row[j] += src[j]
+				}
+				continue
+			}
+			g := d.Gain[r.Lo:r.Hi]
 			for j := range row {
-				row[j] += src[j]
+				row[j] += T(g[j] * src[j])
 			}
 		}
 		return
@@ -114,8 +149,13 @@ func (d *Identity[T]) Propagate(r Range) {
 	for b := r.B0; b < r.B1; b++ {
 		row := in[b*p.Stride:]
 		for _, i := range d.Pre.Events(b) {
-			if int(i) >= r.Lo && int(i) < r.Hi {
+			if int(i) < r.Lo || int(i) >= r.Hi {
+				continue
+			}
+			if d.Gain == nil {
 				row[i]++
+			} else {
+				row[i] += d.Gain[i]
 			}
 		}
 	}

@@ -235,6 +235,18 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 		if err != nil {
 			return nil, f.errorf("%s: %w", at, err)
 		}
+		if err := id.SetInput(receptor, p.Delay); err != nil {
+			return nil, f.errorf("%s: %w", at, err)
+		}
+		if p.Weight != nil {
+			g, err := gainValues[T](f, post, k)
+			if err != nil {
+				return nil, err
+			}
+			if err := id.SetGain(g); err != nil {
+				return nil, f.errorf("%s.weight: %w", at, err)
+			}
+		}
 		return id, nil
 	case "conv2d", "sum_pool2d", "avg_pool2d":
 		return buildLayer(f, pre, post, receptor, k)

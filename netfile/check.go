@@ -473,8 +473,11 @@ func (f *File) checkProjection(i int) error {
 			}
 		}
 	case "identity":
-		if p.Weight != nil || p.P != nil || p.Synapses != nil {
-			return fmt.Errorf("%s: an identity projection takes no weights", at)
+		if p.P != nil || p.Synapses != nil {
+			return fmt.Errorf("%s: an identity projection takes no p or synapses", at)
+		}
+		if w := p.Weight; w != nil && (w.Default || w.Notebook || w.Dist.Kind != "" && w.Dist.Kind != "const") {
+			return fmt.Errorf("%s.weight: an identity projection's factor is a number or {file: f.npy} of one per neuron", at)
 		}
 		if n, m := f.presynapticSize(p.Source), f.Populations[ti].Size; n != m && f.source(p.Source) < 0 {
 			return fmt.Errorf("%s: an identity projection needs as many outputs as neurons, but %q has %d and %q %d", at, p.Source, n, p.Target, m)
@@ -497,8 +500,8 @@ func (f *File) checkProjection(i int) error {
 	if p.BiasFrom < 0 {
 		return fmt.Errorf("%s.bias_from: must be a step ≥ 0, got %d", at, p.BiasFrom)
 	}
-	if p.Type != "dense" && p.Type != "sparse" && p.Delay != 0 {
-		return fmt.Errorf("%s.delay: only dense and sparse projections are delayed", at)
+	if p.Type != "dense" && p.Type != "sparse" && p.Type != "identity" && p.Delay != 0 {
+		return fmt.Errorf("%s.delay: only dense, sparse and identity projections are delayed", at)
 	}
 	if p.Weight != nil && p.Weight.File == "" && !p.Weight.Default && !p.Weight.Notebook {
 		if err := p.Weight.Dist.engine().Validate(); err != nil {

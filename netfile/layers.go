@@ -183,3 +183,34 @@ func biasValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T
 	}
 	return out, nil
 }
+
+// gainValues reads an identity projection's factors: a number for every
+// neuron, or one value per neuron from a file.
+func gainValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T, error) {
+	p := f.Projections[k]
+	at := fmt.Sprintf("projections[%d].weight", k)
+	out := make([]T, post.N)
+	if p.Weight.File == "" {
+		for i := range out {
+			out[i] = T(p.Weight.Dist.A)
+		}
+		return out, nil
+	}
+	a, err := f.readArray(p.Weight)
+	if err != nil {
+		return nil, f.errorf("%s.file: %w", at, err)
+	}
+	switch len(a.Data) {
+	case post.N:
+		for i, v := range a.Data {
+			out[i] = T(v)
+		}
+	case 1:
+		for i := range out {
+			out[i] = T(a.Data[0])
+		}
+	default:
+		return nil, f.errorf("%s.file: %s holds %d values for %d neurons", at, p.Weight.File, len(a.Data), post.N)
+	}
+	return out, nil
+}

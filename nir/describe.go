@@ -3,6 +3,7 @@ package nir
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -367,7 +368,7 @@ func (d *describer) nodeList() string {
 // supported refuses the linear node types leaky does not run yet.
 func (d *describer) supported(n *Node) error {
 	switch n.Type {
-	case "Affine", "Linear", "Conv2d", "Conv1d", "SumPool2d", "AvgPool2d":
+	case "Affine", "Linear", "Conv2d", "SumPool2d", "AvgPool2d", "Scale", "Delay":
 		return nil
 	}
 	return d.fail(n, "%s nodes are not run by leaky yet", n.Type)
@@ -422,6 +423,19 @@ func (d *describer) project(n, src *Node, target string, delayed bool) error {
 			return d.fail(n, "Conv1d nodes are not run by leaky yet")
 		}
 		p.Stride, p.Padding, p.Dilation, p.Groups = stride, pad, dil, groups[0]
+	case "Scale":
+		p.Type = "identity"
+		p.Weight = &netfile.Weight{File: file, Dataset: dataset(n, "scale")}
+	case "Delay":
+		v, err := d.uniform(n, "delay")
+		if err != nil {
+			return err
+		}
+		steps := v / d.o.Dt
+		if steps < 0 || math.Abs(steps-math.Round(steps)) > 1e-6*math.Max(1, steps) {
+			return d.fail(n, "a delay of %v s is not a whole number of steps of %v s", v, d.o.Dt)
+		}
+		p.Type, p.Delay = "identity", int(math.Round(steps))
 	case "SumPool2d", "AvgPool2d":
 		c := n.Params
 		p.Type = map[string]string{"SumPool2d": "sum_pool2d", "AvgPool2d": "avg_pool2d"}[n.Type]

@@ -126,3 +126,41 @@ func TestDescriptions(t *testing.T) {
 		})
 	}
 }
+
+// TestScaleAndDelay: Input → Scale(2, −1) → Delay(3 steps) → LIF; the
+// LIF's input current at step t is the input of step t − 3 scaled.
+func TestScaleAndDelay(t *testing.T) {
+	m, err := Open(filepath.Join("testdata", "scaled.nir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const steps = 12
+	x := make([]float64, steps*2)
+	for i := range x {
+		x[i] = float64(i%5) * 0.1
+	}
+	in := writeInputs(t, filepath.Join(t.TempDir(), "x.npy"), x, 2)
+	d, err := m.Description(Options{Dt: 1e-4, Inputs: in, DType: "float64", Record: []string{"lif:iinp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := netfile.Build[float64](d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Net.Run(context.Background(), steps, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := n.Traces["lif"]["iinp"].Data
+	for step := 0; step < steps; step++ {
+		for i, g := range []float64{2, -1} {
+			want := 0.0
+			if step >= 3 {
+				want = g * x[(step-3)*2+i]
+			}
+			if got[step*2+i] != want {
+				t.Fatalf("step %d input %d: Iin %v, want %v", step, i, got[step*2+i], want)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ out, for nir's fuzz seeds and tests that must not depend on ../shared:
 
   lif.nir      Input[2] -> Affine -> LIF -> Output (the layout of nir 0.2)
   rnn.nir      Input[3] -> Linear -> nested NIRGraph (CubaLIF <-> Affine) -> Output
+  scaled.nir   Input[2] -> Scale -> Delay -> LIF -> Output
   unsupported.nir  a LIF whose tau is complex (an HDF5 compound type)
   conv.nir     Input[1,6,6] -> Conv2d -> IF -> SumPool2d -> Flatten -> Affine -> LI -> Output,
                gzip-chunked as nir >= 1.0.8 writes
@@ -84,6 +85,18 @@ def conv():
         nd("output", "Output", shape=np.array([3], np.int64))
 
 
+def scaled():
+    """Input[2] -> Scale -> Delay -> LIF -> Output: NIR's Scale and Delay."""
+    with h5py.File("scaled.nir", "w", libver="earliest") as f:
+        f.create_dataset("version", data="1.0.0", dtype=STR)
+        n = graph(f.create_group("node"), [["input", "scale"], ["scale", "delay"], ["delay", "lif"], ["lif", "output"]])
+        node(n.create_group("input"), "Input", shape=np.array([2], np.int64))
+        node(n.create_group("scale"), "Scale", scale=np.array([2.0, -1.0]))
+        node(n.create_group("delay"), "Delay", delay=np.full(2, 3e-4))
+        node(n.create_group("lif"), "LIF", tau=np.full(2, 1e-3), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.full(2, 0.1))
+        node(n.create_group("output"), "Output", shape=np.array([2], np.int64))
+
+
 def unsupported():
     """lif.nir with the LIF's tau stored as complex numbers, a datatype
     (compound) the HDF5 reader refuses by name."""
@@ -99,4 +112,5 @@ def unsupported():
 lif()
 rnn()
 conv()
+scaled()
 unsupported()
