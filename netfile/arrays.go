@@ -17,70 +17,66 @@ type array struct {
 // readArray reads a weight or bias: the .npy file w.File, or the dataset
 // w.Dataset of the HDF5 file w.File, transposed when w.Transpose.
 func (f *File) readArray(w *Weight) (*array, error) {
-	var a array
-	if w.Dataset == "" {
-		x, err := npy.Read(f.resolve(w.File))
-		if err != nil {
-			return nil, err
-		}
-		a = array{x.Data, x.Shape}
-	} else {
-		h, err := hdf5.Open(f.resolve(w.File))
-		if err != nil {
-			return nil, err
-		}
-		defer h.Close()
-		ds, err := h.Root().Dataset(w.Dataset)
-		if err != nil {
-			return nil, err
-		}
-		data, err := ds.Float64s()
-		if err != nil {
-			return nil, err
-		}
-		a = array{data, ds.Shape()}
+	a, err := f.loadArray(w, true)
+	if err != nil || !w.Transpose {
+		return a, err
 	}
-	if w.Transpose {
-		if len(a.Shape) != 2 {
-			return nil, fmt.Errorf("%s: transpose needs a 2-D array, not shape %s", w.File, npy.FormatShape(a.Shape))
-		}
-		r, c := a.Shape[0], a.Shape[1]
-		t := make([]float64, len(a.Data))
-		for i := 0; i < r; i++ {
-			for j := 0; j < c; j++ {
-				t[j*r+i] = a.Data[i*c+j]
-			}
-		}
-		a = array{t, []int{c, r}}
+	if len(a.Shape) != 2 {
+		return nil, fmt.Errorf("%s: transpose needs a 2-D array, not shape %s", w.File, npy.FormatShape(a.Shape))
 	}
-	return &a, nil
+	r, c := a.Shape[0], a.Shape[1]
+	t := make([]float64, len(a.Data))
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			t[j*r+i] = a.Data[i*c+j]
+		}
+	}
+	return &array{t, []int{c, r}}, nil
 }
 
 // arrayShape reads only the shape readArray would give.
 func (f *File) arrayShape(w *Weight) ([]int, error) {
-	var shape []int
+	a, err := f.loadArray(w, false)
+	if err != nil {
+		return nil, err
+	}
+	if w.Transpose && len(a.Shape) == 2 {
+		return []int{a.Shape[1], a.Shape[0]}, nil
+	}
+	return a.Shape, nil
+}
+
+// loadArray reads w's shape and, with data, its values, from its .npy
+// file or its HDF5 dataset.
+func (f *File) loadArray(w *Weight, data bool) (*array, error) {
+	path := f.resolve(w.File)
 	if w.Dataset == "" {
-		s, err := npy.ReadShape(f.resolve(w.File))
+		if !data {
+			shape, err := npy.ReadShape(path)
+			return &array{Shape: shape}, err
+		}
+		x, err := npy.Read(path)
 		if err != nil {
 			return nil, err
 		}
-		shape = s
-	} else {
-		h, err := hdf5.Open(f.resolve(w.File))
-		if err != nil {
-			return nil, err
-		}
-		defer h.Close()
-		ds, err := h.Root().Dataset(w.Dataset)
-		if err != nil {
-			return nil, err
-		}
-		shape = ds.Shape()
+		return &array{x.Data, x.Shape}, nil
 	}
-	if w.Transpose && len(shape) == 2 {
-		shape = []int{shape[1], shape[0]}
+	h, err := hdf5.Open(path)
+	if err != nil {
+		return nil, err
 	}
-	return shape, nil
+	defer h.Close()
+	ds, err := h.Root().Dataset(w.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	a := &array{Shape: ds.Shape()}
+	if data {
+		if a.Data, err = ds.Float64s(); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // layout reads an input file's shape: its steps, the source's size, and

@@ -154,16 +154,21 @@ func buildLayer[T engine.Float](f *File, pre engine.Presynaptic[T], post *engine
 // number for all, or a file of one value per neuron or, for a
 // convolution, per output channel.
 func biasValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T, error) {
-	p := f.Projections[k]
-	at := fmt.Sprintf("projections[%d].bias", k)
+	return perNeuron[T](f, post, f.Projections[k].Bias, fmt.Sprintf("projections[%d].bias", k), f.Projections[k].Type == "conv2d")
+}
+
+// perNeuron reads w as one value per neuron of post: a number for all, or
+// a file of one value per neuron, of one for all, or (perChannel) of one
+// per channel of equal consecutive blocks of neurons.
+func perNeuron[T engine.Float](f *File, post *engine.Population[T], w *Weight, at string, perChannel bool) ([]T, error) {
 	out := make([]T, post.N)
-	if p.Bias.File == "" {
+	if w.File == "" {
 		for i := range out {
-			out[i] = T(p.Bias.Dist.A)
+			out[i] = T(w.Dist.A)
 		}
 		return out, nil
 	}
-	a, err := f.readArray(p.Bias)
+	a, err := f.readArray(w)
 	if err != nil {
 		return nil, f.errorf("%s.file: %w", at, err)
 	}
@@ -173,44 +178,23 @@ func biasValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T
 		for i, x := range v {
 			out[i] = T(x)
 		}
-	case p.Type == "conv2d" && len(v) > 0 && post.N%len(v) == 0:
+	case len(v) == 1:
+		for i := range out {
+			out[i] = T(v[0])
+		}
+	case perChannel && len(v) > 0 && post.N%len(v) == 0:
 		plane := post.N / len(v)
 		for i := range out {
 			out[i] = T(v[i/plane])
 		}
 	default:
-		return nil, f.errorf("%s.file: %s holds %d values for %d neurons", at, p.Bias.File, len(v), post.N)
+		return nil, f.errorf("%s.file: %s holds %d values for %d neurons", at, w.File, len(v), post.N)
 	}
 	return out, nil
 }
 
 // gainValues reads an identity projection's factors: a number for every
-// neuron, or one value per neuron from a file.
+// neuron, or one value per neuron (or one for all) from a file.
 func gainValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T, error) {
-	p := f.Projections[k]
-	at := fmt.Sprintf("projections[%d].weight", k)
-	out := make([]T, post.N)
-	if p.Weight.File == "" {
-		for i := range out {
-			out[i] = T(p.Weight.Dist.A)
-		}
-		return out, nil
-	}
-	a, err := f.readArray(p.Weight)
-	if err != nil {
-		return nil, f.errorf("%s.file: %w", at, err)
-	}
-	switch len(a.Data) {
-	case post.N:
-		for i, v := range a.Data {
-			out[i] = T(v)
-		}
-	case 1:
-		for i := range out {
-			out[i] = T(a.Data[0])
-		}
-	default:
-		return nil, f.errorf("%s.file: %s holds %d values for %d neurons", at, p.Weight.File, len(a.Data), post.N)
-	}
-	return out, nil
+	return perNeuron[T](f, post, f.Projections[k].Weight, fmt.Sprintf("projections[%d].weight", k), false)
 }
