@@ -109,13 +109,17 @@ func TestNetworkWorkloads(t *testing.T) {
 		if !seen["cuba"] || !seen["shd"] {
 			t.Errorf("thread scaling lacks cuba or shd: %+v", res.Speedups)
 		}
-		// A pair takes pairRounds times the rounds of other items (a
-		// 10^4-neuron scale iteration is milliseconds, far from the
-		// budget's limit on rounds).
+		// A pair takes pairRounds times the rounds of other items, as the
+		// result records; a round that alone outlasts its share of the
+		// budget (a loaded machine, the quick budget) cuts the rounds,
+		// never below three, and the figure says how many it got.
+		if res.Config.PairReps != pairRounds*res.Config.Reps {
+			t.Errorf("pair rounds recorded as %d, want %d × %d", res.Config.PairReps, pairRounds, res.Config.Reps)
+		}
 		for _, th := range counts {
 			id := fmt.Sprintf("workload/scale/n=10000/threads=%d", th)
-			if f, ok := res.FigureByID(id); !ok || f.Reps != pairRounds*res.Config.Reps || f.Reps != res.Config.PairReps {
-				t.Errorf("%s: %d rounds, want %d × %d, recorded as %d", id, f.Reps, pairRounds, res.Config.Reps, res.Config.PairReps)
+			if f, ok := res.FigureByID(id); !ok || f.Reps < 3 || f.Reps > res.Config.PairReps {
+				t.Errorf("%s: %d rounds, want 3 to %d", id, f.Reps, res.Config.PairReps)
 			}
 		}
 	}
