@@ -437,6 +437,11 @@ func TestAPI(t *testing.T) {
 		t.Errorf("nested path: %v %v", sub, err)
 	}
 
+	committed := openTestFile(t, "committed.h5")
+	if k, err := committed.Root().Kind("float_type"); err != nil || k != KindDatatype {
+		t.Errorf("Kind(committed datatype) = %v, %v", k, err)
+	}
+
 	types := openTestFile(t, "types_v0.h5")
 	s, err := types.Root().Dataset("scalars/f8")
 	if err != nil {
