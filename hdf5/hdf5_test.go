@@ -324,6 +324,8 @@ func TestStructures(t *testing.T) {
 		{"chunks_v3.h5", "/gzip_shuffle", layoutChunked, indexFixed, []uint16{filterShuffle, filterDeflate}},
 		{"chunks_v3.h5", "/fixed_max", layoutChunked, indexFixed, nil},
 		{"paged_v3.h5", "/paged", layoutChunked, indexFixed, nil},
+		{"paged_v3.h5", "/ea_super", layoutChunked, indexExtArray, nil},
+		{"paged_v3.h5", "/ea_super_gzip", layoutChunked, indexExtArray, []uint16{filterDeflate}},
 		{"chunks_v3.h5", "/resizable_1d", layoutChunked, indexExtArray, nil},
 		{"chunks_v3.h5", "/resizable_1d_gzip", layoutChunked, indexExtArray, []uint16{filterShuffle, filterDeflate}},
 		{"chunks_v3.h5", "/unlimited_last", layoutChunked, indexExtArray, nil},
