@@ -32,7 +32,6 @@ const (
 	PadNullTerm  StringPad = 0 // ends at the first NUL
 	PadNull      StringPad = 1 // padded with NULs
 	PadSpace     StringPad = 2 // padded with spaces
-	padReserved1 StringPad = 3
 )
 
 // Datatype describes a dataset's elements as the file stores them.
