@@ -29,10 +29,9 @@ type StringPad int
 
 // HDF5's string padding types.
 const (
-	PadNullTerm  StringPad = 0 // ends at the first NUL
-	PadNull      StringPad = 1 // padded with NULs
-	PadSpace     StringPad = 2 // padded with spaces
-	padReserved1 StringPad = 3
+	PadNullTerm StringPad = 0 // ends at the first NUL
+	PadNull     StringPad = 1 // padded with NULs
+	PadSpace    StringPad = 2 // padded with spaces
 )
 
 // Datatype describes a dataset's elements as the file stores them.

@@ -294,6 +294,9 @@ func (ea *extArray) entry(idx uint64) (chunkRef, error) {
 		return none, f.corrupt(ea.path, noOffset, "chunk %d past the extensible array's 2^%d entries", idx, p.maxNelmtsBits)
 	}
 	info := ea.sblk[s]
+	if i < info.startIdx || (i-info.startIdx)/info.dblkN >= info.ndblks {
+		return none, f.corrupt(ea.path, noOffset, "chunk %d beyond what the extensible array's parameters %+v address", idx, p)
+	}
 	elmt := i - info.startIdx
 	var dblk uint64
 	if s < ea.ibNsblk {
@@ -310,6 +313,9 @@ func (ea *extArray) entry(idx uint64) (chunkRef, error) {
 		addrs, err := ea.super(sa, info.ndblks, info.dblkN)
 		if err != nil {
 			return none, err
+		}
+		if elmt/info.dblkN >= uint64(len(addrs)) {
+			return none, f.corrupt(ea.path, noOffset, "extensible array chunk %d past its super block", idx)
 		}
 		dblk = addrs[elmt/info.dblkN]
 	}

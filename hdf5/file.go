@@ -75,11 +75,18 @@ func (f *File) Root() *Group {
 func (f *File) SuperblockVersion() int { return f.super }
 
 func newReader(r io.ReaderAt, size int64, name string) (*File, error) {
-	return newReaderOpts(r, size, name, false)
+	return newReaderOpts(r, size, name, options{})
 }
 
-func newReaderOpts(r io.ReaderAt, size int64, name string, ignoreEOF bool) (*File, error) {
-	f := &File{r: r, name: name, gheaps: map[uint64]map[uint16][]byte{}, ignoreEOF: ignoreEOF}
+// options are for tests: read a truncated file as far as it goes, or
+// decode less than the default limit.
+type options struct {
+	ignoreEOF    bool
+	maxDataBytes uint64
+}
+
+func newReaderOpts(r io.ReaderAt, size int64, name string, o options) (*File, error) {
+	f := &File{r: r, name: name, gheaps: map[uint64]map[uint16][]byte{}, ignoreEOF: o.ignoreEOF}
 	if size < 0 {
 		return nil, f.errAt(ErrCorrupt, "", -1, "negative file size %d", size)
 	}
@@ -88,6 +95,9 @@ func newReaderOpts(r io.ReaderAt, size int64, name string, ignoreEOF bool) (*Fil
 	// than this could only be made of fill values; refusing it bounds what
 	// a corrupt dataspace can make us allocate.
 	f.maxDataBytes = 1040*f.size + 1<<20
+	if o.maxDataBytes > 0 {
+		f.maxDataBytes = o.maxDataBytes
+	}
 	if err := f.readSuperblock(); err != nil {
 		return nil, err
 	}

@@ -324,6 +324,8 @@ func TestStructures(t *testing.T) {
 		{"chunks_v3.h5", "/gzip_shuffle", layoutChunked, indexFixed, []uint16{filterShuffle, filterDeflate}},
 		{"chunks_v3.h5", "/fixed_max", layoutChunked, indexFixed, nil},
 		{"paged_v3.h5", "/paged", layoutChunked, indexFixed, nil},
+		{"paged_v3.h5", "/ea_super", layoutChunked, indexExtArray, nil},
+		{"paged_v3.h5", "/ea_super_gzip", layoutChunked, indexExtArray, []uint16{filterDeflate}},
 		{"chunks_v3.h5", "/resizable_1d", layoutChunked, indexExtArray, nil},
 		{"chunks_v3.h5", "/resizable_1d_gzip", layoutChunked, indexExtArray, []uint16{filterShuffle, filterDeflate}},
 		{"chunks_v3.h5", "/unlimited_last", layoutChunked, indexExtArray, nil},
@@ -435,6 +437,11 @@ func TestAPI(t *testing.T) {
 	sub, err := g.Group("b/c")
 	if err != nil || sub.Path() != "/a/b/c" {
 		t.Errorf("nested path: %v %v", sub, err)
+	}
+
+	committed := openTestFile(t, "committed.h5")
+	if k, err := committed.Root().Kind("float_type"); err != nil || k != KindDatatype {
+		t.Errorf("Kind(committed datatype) = %v, %v", k, err)
 	}
 
 	types := openTestFile(t, "types_v0.h5")

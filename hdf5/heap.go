@@ -198,14 +198,18 @@ func (h *fheap) rowSize(r int) uint64 {
 }
 
 // lookup finds the row and column of heap offset off in an indirect
-// block (H5HF__dtable_lookup).
-func (h *fheap) lookup(off uint64) (row int, col uint64) {
+// block (H5HF__dtable_lookup); ok is false for an offset no row of 64-bit
+// blocks can hold.
+func (h *fheap) lookup(off uint64) (row int, col uint64, ok bool) {
 	if off < h.startBlock*h.width {
-		return 0, off / h.startBlock
+		return 0, off / h.startBlock, true
 	}
 	hb := log2Floor(off)
 	row = hb - h.firstRowBit + 1
-	return row, (off - 1<<hb) / h.rowSize(row)
+	if row < 1 || log2Floor(h.startBlock)+row-1 > 62 {
+		return 0, 0, false
+	}
+	return row, (off - 1<<hb) / h.rowSize(row), true
 }
 
 // rowStart is the heap offset of row r within its indirect block.
@@ -285,8 +289,8 @@ func (f *File) heapObject(h *fheap, id []byte, path string) ([]byte, uint64, err
 		if d.err != nil {
 			return nil, 0, d.err
 		}
-		row, col := h.lookup(off - blockOff)
-		if row >= nrows || col >= h.width {
+		row, col, ok := h.lookup(off - blockOff)
+		if !ok || off < blockOff || row >= nrows || col >= h.width {
 			return nil, 0, f.corrupt(path, d.at, "fractal heap offset %d outside its indirect block of %d rows", off, nrows)
 		}
 		d.pos = entAt + (row*int(h.width)+int(col))*f.sizeOffsets

@@ -233,10 +233,8 @@ func (f *File) parseFill(m *message, path string) ([]byte, error) {
 	switch version {
 	case 1, 2:
 		d.skip(2) // allocation and write times
+		// As libhdf5 decodes both versions: a size only when defined.
 		defined = d.u8() != 0
-		if version == 1 {
-			defined = true // version 1 always has a size
-		}
 	case 3:
 		flags := d.u8()
 		if flags&0xc0 != 0 {

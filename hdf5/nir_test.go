@@ -236,7 +236,7 @@ func TestNIRTruncated(t *testing.T) {
 			t.Fatal(err)
 		}
 		for n := 0; n < len(data); n += max(1, len(data)/100) {
-			f, err := newReaderOpts(bytes.NewReader(data[:n]), int64(n), name, true)
+			f, err := newReaderOpts(bytes.NewReader(data[:n]), int64(n), name, options{ignoreEOF: true})
 			if err != nil {
 				continue
 			}

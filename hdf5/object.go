@@ -74,6 +74,9 @@ func (f *File) readObjectHeader(addr uint64, path string) (*objectHeader, error)
 		if d.err != nil {
 			return nil, d.err
 		}
+		if size > f.size {
+			return nil, f.corrupt(path, d.at, "object header of %d bytes in a %d-byte file", size, f.size)
+		}
 		start := uint64(d.pos)
 		full, err := f.read(addr, start+size+4, path, "object header")
 		if err != nil {

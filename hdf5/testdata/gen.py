@@ -213,7 +213,7 @@ def write_chunked(f, deep=False):
     g.create_dataset("early", data=np.arange(20, dtype="i2").reshape(4, 5), dcpl=dcpl)
 
 
-def write_groups(f):
+def write_groups(f, links=100):
     """Groups: nested, created out of order, tracked, and with enough links
     to split B-tree nodes (and, with libver latest, to go dense). Most
     links are hard links to one dataset, which keeps the file small."""
@@ -227,8 +227,8 @@ def write_groups(f):
     for name in ["b", "a", "c"]:
         few[name] = target
     many = f.create_group("many")
-    for i in range(100):
-        many["m%03d" % ((i * 37) % 100)] = target
+    for i in range(links):
+        many["m%03d" % ((i * 37) % links)] = target
     many.create_group("sub").create_dataset("leaf", data=np.array([-1], dtype="i1"))
     tm = f.create_group("tracked_many", track_order=True)
     for i in range(60):
@@ -274,6 +274,10 @@ def small_offsets():
 def write_paged(f):
     # Over 1024 chunks: a fixed array index in pages.
     f.create_dataset("paged", data=(np.arange(1100) % 251).astype("u1"), chunks=(1,))
+    # Over 244 chunks: an extensible array reaches its super blocks.
+    f.create_dataset("ea_super", data=(np.arange(300) % 113).astype("i1"), chunks=(1,), maxshape=(None,))
+    f.create_dataset("ea_super_gzip", data=np.arange(520, dtype="i2"), chunks=(2,), maxshape=(None,),
+                     compression="gzip")
 
 
 def fill_small(f):
@@ -342,7 +346,7 @@ def main():
         "chunks_v3.h5": write_file("chunks_v3.h5", lambda f: write_chunked(f, deep=True), "latest"),
         "paged_v3.h5": write_file("paged_v3.h5", write_paged, "latest"),
         "groups_v1.h5": write_file("groups_v1.h5", write_groups, fcpl=small_btrees()),
-        "groups_v3.h5": write_file("groups_v3.h5", write_groups, "latest"),
+        "groups_v3.h5": write_file("groups_v3.h5", lambda f: write_groups(f, links=250), "latest"),
         "v108.h5": write_small("v108.h5", libver=("v108", "v108")),
         "offsets4.h5": write_file("offsets4.h5", fill_small, fcpl=small_offsets()),
         "userblock.h5": write_small("userblock.h5", userblock_size=512),
