@@ -233,18 +233,6 @@ func (o *runOptions) flagValue(name string) string {
 	return strconv.Quote(v)
 }
 
-// flagKeys are the keys of the feed-forward description that flags set,
-// longest first where one is a prefix of another.
-var flagKeys = []struct{ key, flag string }{
-	{"run.dt", "dt"}, {"run.steps", "steps"}, {"run.batch", "batch"}, {"run.seed", "seed"}, {"run.dtype", "dtype"},
-	{"sources[0].poisson.size", "n-inputs"}, {"sources[0].poisson.rate", "rate"}, {"sources[0].array", "inputs"},
-	{"populations[0].size", "neurons"}, {"populations[0].params.tau_mem", "tau-mem"}, {"populations[0].params.tau_syn", "tau-syn"},
-	{"populations[0].params.v_threshold", "threshold"}, {"populations[0].params.reset", "reset"}, {"populations[0].params.v_reset", "reset"},
-	{"projections[0].procedural", "procedural-weights"}, {"projections[0].weight", "weights"},
-	{"recorders[0].neurons", "record-neurons"}, {"recorders[0].vars", "record"}, {"recorders", "record"},
-	{"figure.neuron", "figure-neuron"},
-}
-
 // flagFor is the flag that sets key, or "".
 func (o *runOptions) flagFor(key string) string {
 	if o.net != "" {
@@ -253,12 +241,7 @@ func (o *runOptions) flagFor(key string) string {
 		}
 		return ""
 	}
-	for _, fk := range flagKeys {
-		if key == fk.key || strings.HasPrefix(key, fk.key+".") || strings.HasPrefix(key, fk.key+"[") {
-			return fk.flag
-		}
-	}
-	return ""
+	return netfile.FeedForwardOption(key)
 }
 
 // flagName names a key path or option in session's messages.
