@@ -203,6 +203,12 @@ func (f *File) population(name string) int {
 	return -1
 }
 
+// PopulationIndex is the index of the population called name, or −1.
+func (f *File) PopulationIndex(name string) int { return f.population(name) }
+
+// SourceIndex is the index of the source called name, or −1.
+func (f *File) SourceIndex(name string) int { return f.source(name) }
+
 // source returns the index of the source called name, or −1.
 func (f *File) source(name string) int {
 	for i, s := range f.Sources {
