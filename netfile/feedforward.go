@@ -2,6 +2,7 @@ package netfile
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"leaky/engine"
@@ -284,4 +285,76 @@ func BuildFeedForward[T engine.Float](ff FeedForward) (*Built[T], error) {
 		return nil, err
 	}
 	return &Built[T]{Net: n.Net, Input: n.Sources[0], Proj: n.Projections[0], Pop: n.Pops[0]}, nil
+}
+
+// ParseRecord parses the comma list of FeedForward.Record as leaky run's
+// --record takes it (the Python binding's record= too): any of v, isyn,
+// iinp and spikes, each once; empty records nothing. It returns them as a
+// recorder lists them: the state variables in the order given, then
+// spikes. option names the option in errors.
+func ParseRecord(option, s string) ([]string, error) {
+	var vars []string
+	seen := map[string]bool{}
+	spikes := false
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if seen[item] {
+			return nil, fmt.Errorf("%s %q: %s is listed twice", option, s, item)
+		}
+		seen[item] = true
+		switch item {
+		case "v", "isyn", "iinp":
+			vars = append(vars, item)
+		case "spikes":
+			spikes = true
+		default:
+			return nil, fmt.Errorf("%s %q: unknown item %q (want v, isyn, iinp or spikes)", option, s, item)
+		}
+	}
+	if spikes {
+		vars = append(vars, "spikes")
+	}
+	return vars, nil
+}
+
+// maxListed bounds the neurons one range of ParseNeurons may list, so a
+// typo cannot ask for billions before the description is checked.
+const maxListed = 1 << 27
+
+// ParseNeurons parses a list like "0,5,10-20" of neuron indices, in the
+// order given, as leaky run's --record-neurons takes it; an empty list
+// means all (nil). That each is in the population and listed once is the
+// description's check. option names the option in errors.
+func ParseNeurons(option, s string) ([]int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		lo, hi, isRange := strings.Cut(item, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		if err != nil || a < 0 {
+			return nil, fmt.Errorf("%s %q: %q is not a neuron index or a range like 10-20", option, s, item)
+		}
+		if !isRange {
+			out = append(out, a)
+			continue
+		}
+		b, err := strconv.Atoi(strings.TrimSpace(hi))
+		if err != nil || b < a {
+			return nil, fmt.Errorf("%s %q: %q is not a range like 10-20", option, s, item)
+		}
+		if b-a >= maxListed || len(out)+b-a >= maxListed {
+			return nil, fmt.Errorf("%s %q: more than %d neurons", option, s, maxListed)
+		}
+		for i := a; i <= b; i++ {
+			out = append(out, i)
+		}
+	}
+	return out, nil
 }
