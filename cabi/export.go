@@ -152,7 +152,7 @@ func leaky_open_feedforward(h C.leaky_net, cff *C.leaky_feedforward) C.int {
 		}
 		p.recordNeurons = goString(c.record_neurons)
 		switch {
-		case c.inputs_ndim < 0 || c.inputs_ndim > 3 || c.inputs_ndim == 1:
+		case c.inputs_ndim < 0 || c.inputs_ndim > 3:
 			return badf("inputs: %d dimensions; want (T, n_in) or (T, B, n_in)", c.inputs_ndim)
 		case c.inputs_ndim > 0:
 			for _, d := range c.inputs_shape[:c.inputs_ndim] {
@@ -162,10 +162,12 @@ func leaky_open_feedforward(h C.leaky_net, cff *C.leaky_feedforward) C.int {
 			p.ff.InputsFile = goString(c.inputs)
 		}
 		switch {
-		case c.weights_ndim != 0 && c.weights_ndim != 2:
+		case c.weights_ndim < 0 || c.weights_ndim > 2:
 			return badf("weights: %d dimensions; want (n_in, N)", c.weights_ndim)
-		case c.weights_ndim == 2:
-			p.ff.WeightsShape = []int{int(c.weights_shape[0]), int(c.weights_shape[1])}
+		case c.weights_ndim > 0:
+			for _, d := range c.weights_shape[:c.weights_ndim] {
+				p.ff.WeightsShape = append(p.ff.WeightsShape, int(d))
+			}
 		default:
 			p.ff.WeightsFile = goString(c.weights)
 		}

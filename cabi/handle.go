@@ -387,7 +387,7 @@ func (x *handle) setThreads(n int) error {
 
 func (x *handle) setKernel(name string) error {
 	if err := kernels.Use(name); err != nil {
-		return badf("%s: %v", x.name("kernel"), err)
+		return badf("%s %s: %v", x.name("kernel"), name, err)
 	}
 	x.opts.Kernel = name
 	return nil

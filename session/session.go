@@ -90,7 +90,7 @@ func (o *Options) check() error {
 			return badInput(err)
 		}
 	} else if err := kernels.Use(o.Kernel); err != nil {
-		return optionf(o, "kernel", ": %v", err)
+		return optionf(o, "kernel", "%s: %v", o.Kernel, err)
 	}
 	return nil
 }
