@@ -4,7 +4,7 @@
 GO      ?= go
 PYTHON  := /usr/bin/python3
 
-.PHONY: build run test test-deps bench lint generate check-generate
+.PHONY: build run test test-deps bench lint generate check-generate libleaky python python-deps test-c test-python
 
 build:
 	$(GO) build -o bin/leaky ./cmd/leaky
@@ -23,6 +23,49 @@ test-deps:
 		echo "make: installing$$missing for the tests"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# The C ABI: bin/libleaky.so (and the generated bin/libleaky.h; the
+# documented header is cabi/leaky.h).
+libleaky:
+	$(GO) build -buildmode=c-shared -o bin/libleaky.so ./cabi
+
+# The Python package, installed into .venv with Debian's python3 (pip
+# builds libleaky.so through python/setup.py). python-deps installs what
+# that needs, and the tests and examples/python/seed.py, through apt when
+# missing.
+VENV     := .venv
+PY_DEBS  := python3-numpy python3-venv python3-setuptools python3-pip python3-wheel python3-pytest python3-matplotlib
+PY_CHECK := import numpy, pytest, setuptools, wheel, venv, ensurepip, matplotlib
+
+python-deps:
+	@if ! $(PYTHON) -c '$(PY_CHECK)' 2>/dev/null; then \
+		echo "make: installing $(PY_DEBS)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PY_DEBS); \
+	fi
+
+python: python-deps
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --no-build-isolation --no-index --force-reinstall --no-deps ./python
+
+# The C example against leaky run's files for the same parameters.
+test-c: build libleaky
+	gcc -O2 -Wall -Wextra -Werror -Icabi -o bin/seed-c examples/c/seed.c -Lbin -lleaky -Wl,-rpath,'$$ORIGIN'
+	rm -rf bin/seed-c-out && bin/leaky run --steps 2000 --neurons 100 --batch 2 --rate 20 --out bin/seed-c-out > /dev/null
+	bin/seed-c bin/seed-c-out
+
+# The Python tests, and the seed example drawing its figure. Without
+# Python, NumPy or pytest (and no apt to install them) they are skipped
+# with a message, except under CI=true, where that fails.
+test-python:
+	@if $(MAKE) --no-print-directory python; then \
+		$(VENV)/bin/python -m pytest -q python/tests && \
+		MPLBACKEND=Agg $(VENV)/bin/python examples/python/seed.py --steps 1000 --neurons 100 --out bin/seed-py.png; \
+	elif [ "$(CI)" = true ]; then \
+		echo "make: the Python package could not be installed (CI=true: failing)"; exit 1; \
+	else \
+		echo "make: SKIPPING the Python tests: the Python package could not be installed"; \
 	fi
 
 # Every kernel the CPU has is tested by the table tests; the purego build
@@ -62,6 +105,10 @@ test: test-deps check-generate
 	# 10^7 neurons × 1000 inputs × 1000 steps within the memory leaky
 	# reports (a few minutes; its own build tag keeps it out of ./...).
 	$(GO) test -tags large -run '^TestLargePopulationWithinReportedMemory$$' -timeout 30m -v ./cmd/leaky
+	# The C ABI and the Python package (python/tests), byte for byte
+	# against leaky run's files.
+	$(MAKE) --no-print-directory test-c
+	$(MAKE) --no-print-directory test-python
 
 # make bench: go test benchmarks with -count repetitions (benchstat
 # summary) and `leaky bench --json`, turned into BENCHMARKS.md and

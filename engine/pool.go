@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -33,6 +35,32 @@ type pool struct {
 	sleeping []atomic.Int32
 	wake     []chan struct{}
 	quit     atomic.Bool
+	// failed holds the first panic of a worker in the current job, which
+	// run raises again in its caller: a goroutine's panic cannot be
+	// recovered anywhere else, and would end a host process that called
+	// leaky through its C ABI.
+	failed atomic.Pointer[workerPanic]
+}
+
+// workerPanic is a panic of a pool worker, with the worker's stack.
+type workerPanic struct {
+	w     int
+	val   any
+	stack []byte
+}
+
+func (e *workerPanic) String() string {
+	return fmt.Sprintf("engine worker %d: %v\n%s", e.w, e.val, e.stack)
+}
+
+// work does worker w's share of the job, turning a panic into p.failed.
+func (p *pool) work(j job, w int) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.failed.CompareAndSwap(nil, &workerPanic{w: w, val: r, stack: debug.Stack()})
+		}
+	}()
+	j.work(w)
 }
 
 // spinFor is how long a worker polls for the next phase before parking.
@@ -71,7 +99,7 @@ func (p *pool) loop(w int) {
 		// Every worker reports every job, taking part or not, so the
 		// caller never publishes the next job while one still reads this.
 		if w < p.k {
-			p.job.work(w)
+			p.work(p.job, w)
 		}
 		p.left.Add(-1)
 	}
@@ -125,11 +153,17 @@ func (p *pool) run(j job, k int) {
 	p.left.Store(int64(p.n - 1))
 	p.epoch.Add(1)
 	p.wakeSleepers()
-	j.work(0)
+	// The caller's share is recovered too, so that it waits for the
+	// workers before the panic goes on: no worker may still be in the job
+	// when its caller unwinds.
+	p.work(j, 0)
 	for i := 0; p.left.Load() != 0; i++ {
 		if i&255 == 255 {
 			runtime.Gosched()
 		}
+	}
+	if e := p.failed.Swap(nil); e != nil {
+		panic(e.String())
 	}
 }
 

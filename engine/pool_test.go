@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -95,4 +96,37 @@ func TestSplitRangesPartition(t *testing.T) {
 			t.Errorf("%+v: only %d ranges for %d workers on %d updates", c, len(ranges), workers, work)
 		}
 	}
+}
+
+// panicJob panics in one worker.
+type panicJob struct{ w int }
+
+func (j panicJob) work(w int) {
+	if w == j.w {
+		panic("boom")
+	}
+}
+
+// TestPoolPanicReachesCaller checks that a panic in any worker, the
+// caller's share or another's, is raised again in the goroutine that ran
+// the job, after every worker is done, and that the pool still works.
+func TestPoolPanicReachesCaller(t *testing.T) {
+	p := newPool(3)
+	defer p.close()
+	for _, w := range []int{0, 1, 2} {
+		func() {
+			defer func() {
+				r := recover()
+				if s, ok := r.(string); !ok || !strings.Contains(s, "boom") {
+					t.Errorf("worker %d: recovered %v", w, r)
+				}
+			}()
+			p.run(panicJob{w}, 3)
+			t.Errorf("worker %d: no panic", w)
+		}()
+		if n := p.left.Load(); n != 0 {
+			t.Errorf("worker %d: %d workers still in the job", w, n)
+		}
+	}
+	p.run(nopJob{}, 3)
 }

@@ -81,13 +81,20 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 	}
 	for i, s := range f.Sources {
 		var src engine.Source[T]
-		if s.Poisson != nil {
+		switch {
+		case s.Poisson != nil:
 			p, err := engine.NewPoisson[T](s.Name, batch, s.Poisson.Size, s.Poisson.Rate, dt, seed, uint64(i))
 			if err != nil {
 				return nil, f.errorf("sources[%d].poisson: %w", i, err)
 			}
 			src = p
-		} else {
+		case s.Input != nil:
+			fd, err := engine.NewFeed[T](s.Name, batch, s.Input.Size)
+			if err != nil {
+				return nil, f.errorf("sources[%d].input: %w", i, err)
+			}
+			src = fd
+		default:
 			a, err := arraySource[T](f, i, batch)
 			if err != nil {
 				return nil, err
@@ -258,6 +265,9 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 		if p.Procedural {
 			if a, ok := pre.(*engine.Array[T]); ok && !a.Binary {
 				return nil, f.errorf("%s.procedural: needs spiking (0/1) input, but source %q is analog", at, p.Source)
+			}
+			if fd, ok := pre.(*engine.Feed[T]); ok {
+				fd.SpikesOnly = true
 			}
 			pr, err := engine.NewProcedural[T](p.Name, pre, post, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k))
 			if err != nil {

@@ -67,9 +67,19 @@ func (f *File) check() error {
 		if err := checkName(names, s.Name, at); err != nil {
 			return err
 		}
+		kinds := 0
+		for _, set := range []bool{s.Poisson != nil, s.Array != nil, s.Input != nil} {
+			if set {
+				kinds++
+			}
+		}
 		switch {
-		case (s.Poisson == nil) == (s.Array == nil):
-			return fmt.Errorf("%s: give exactly one of poisson and array", at)
+		case kinds != 1:
+			return fmt.Errorf("%s: give exactly one of poisson, array and input", at)
+		case s.Input != nil:
+			if s.Input.Size < 1 {
+				return fmt.Errorf("%s.input.size: must be at least 1, got %d", at, s.Input.Size)
+			}
 		case s.Poisson != nil:
 			if s.Poisson.Size < 1 {
 				return fmt.Errorf("%s.poisson.size: must be at least 1, got %d", at, s.Poisson.Size)
@@ -193,6 +203,12 @@ func (f *File) population(name string) int {
 	}
 	return -1
 }
+
+// PopulationIndex is the index of the population called name, or −1.
+func (f *File) PopulationIndex(name string) int { return f.population(name) }
+
+// SourceIndex is the index of the source called name, or −1.
+func (f *File) SourceIndex(name string) int { return f.source(name) }
 
 // source returns the index of the source called name, or −1.
 func (f *File) source(name string) int {

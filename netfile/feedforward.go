@@ -2,6 +2,8 @@ package netfile
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"leaky/engine"
 	"leaky/npy"
@@ -29,6 +31,14 @@ type FeedForward struct {
 	// InputsFile is a .npy of shape (T, n_in) or (T, B, n_in); WeightsFile
 	// one of (n_in, N).
 	InputsFile, WeightsFile string
+	// InputsShape, instead of InputsFile, makes the source one its caller
+	// feeds (an input source, see session.Sim): the shape, (T, n_in) or
+	// (T, B, n_in), of the array it will give, as the Python binding's
+	// leaky.run(inputs=…) does. WeightsShape, instead of WeightsFile, is
+	// the (n_in, N) shape of weights the caller sets once the network is
+	// built (session.Sim.SetWeights); the description holds zeros in their
+	// place. Sizes are checked against them as against a file's.
+	InputsShape, WeightsShape []int
 	// Procedural regenerates the notebook weights on every spike instead
 	// of storing them.
 	Procedural bool
@@ -70,12 +80,28 @@ func (ff FeedForward) File(name func(option string) string) (*File, error) {
 	default:
 		return nil, fmt.Errorf("%s: unknown reset mode %q (want subtract or zero)", name("reset"), ff.Reset)
 	}
+	if ff.InputsFile != "" && ff.InputsShape != nil || ff.WeightsFile != "" && ff.WeightsShape != nil {
+		return nil, fmt.Errorf("give %s and %s each as a file or as an array the caller feeds, not both", name("inputs"), name("weights"))
+	}
 	steps, batch, nIn, neurons := ff.Steps, ff.Batch, ff.Inputs, ff.Neurons
 	src := Source{Name: "input", Poisson: &Poisson{Size: nIn, Rate: ff.Rate}}
-	if ff.InputsFile != "" {
-		shape, err := npy.ReadShape(ff.InputsFile)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name("inputs"), err)
+	// inputs and weights name what gives the inputs and weights in
+	// messages: the option and its file, or the option alone for the
+	// caller's arrays.
+	inputs, weights := name("inputs")+" "+ff.InputsFile, name("weights")+" "+ff.WeightsFile
+	if ff.InputsFile == "" {
+		inputs = name("inputs")
+	}
+	if ff.WeightsFile == "" {
+		weights = name("weights")
+	}
+	if ff.InputsFile != "" || ff.InputsShape != nil {
+		shape := ff.InputsShape
+		if ff.InputsFile != "" {
+			var err error
+			if shape, err = npy.ReadShape(ff.InputsFile); err != nil {
+				return nil, fmt.Errorf("%s: %w", name("inputs"), err)
+			}
 		}
 		switch len(shape) {
 		case 2:
@@ -83,10 +109,10 @@ func (ff FeedForward) File(name func(option string) string) (*File, error) {
 		case 3:
 			steps, batch, nIn = shape[0], shape[1], shape[2]
 		default:
-			return nil, fmt.Errorf("%s %s: shape %s has %d dimensions; want (T, n_in) or (T, B, n_in)", name("inputs"), ff.InputsFile, npy.FormatShape(shape), len(shape))
+			return nil, fmt.Errorf("%s: shape %s has %d dimensions; want (T, n_in) or (T, B, n_in)", inputs, npy.FormatShape(shape), len(shape))
 		}
 		if steps < 1 || batch < 1 || nIn < 1 {
-			return nil, fmt.Errorf("%s %s: shape %s is empty; every dimension must be at least 1", name("inputs"), ff.InputsFile, npy.FormatShape(shape))
+			return nil, fmt.Errorf("%s: shape %s is empty; every dimension must be at least 1", inputs, npy.FormatShape(shape))
 		}
 		for _, c := range []struct {
 			option      string
@@ -94,35 +120,46 @@ func (ff FeedForward) File(name func(option string) string) (*File, error) {
 			what        string
 		}{{"steps", ff.Steps, steps, "steps"}, {"n-inputs", ff.Inputs, nIn, "inputs"}, {"batch", ff.Batch, batch, "trials"}} {
 			if c.given != 0 && c.given != c.file {
-				return nil, fmt.Errorf("%s %d disagrees with %s %s, which has %d %s (shape %s); drop the option or change the file", name(c.option), c.given, name("inputs"), ff.InputsFile, c.file, c.what, npy.FormatShape(shape))
+				return nil, fmt.Errorf("%s %d disagrees with %s, which has %d %s (shape %s); drop the option or change the %s", name(c.option), c.given, inputs, c.file, c.what, npy.FormatShape(shape), fileOrArray(ff.InputsFile))
 			}
 		}
-		src = Source{Name: "input", Array: &ArraySource{File: ff.InputsFile}}
+		if ff.InputsFile != "" {
+			src = Source{Name: "input", Array: &ArraySource{File: ff.InputsFile}}
+		} else {
+			src = Source{Name: "input", Input: &InputSource{Size: nIn}}
+		}
 	}
 	weight := &Weight{Notebook: true}
-	if ff.WeightsFile != "" {
-		shape, err := npy.ReadShape(ff.WeightsFile)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name("weights"), err)
+	if ff.WeightsFile != "" || ff.WeightsShape != nil {
+		shape := ff.WeightsShape
+		if ff.WeightsFile != "" {
+			var err error
+			if shape, err = npy.ReadShape(ff.WeightsFile); err != nil {
+				return nil, fmt.Errorf("%s: %w", name("weights"), err)
+			}
 		}
 		if len(shape) != 2 {
-			return nil, fmt.Errorf("%s %s: shape %s has %d dimensions; want (n_in, N)", name("weights"), ff.WeightsFile, npy.FormatShape(shape), len(shape))
+			return nil, fmt.Errorf("%s: shape %s has %d dimensions; want (n_in, N)", weights, npy.FormatShape(shape), len(shape))
 		}
 		if shape[0] < 1 || shape[1] < 1 {
-			return nil, fmt.Errorf("%s %s: shape %s is empty; want (n_in, N) with both at least 1", name("weights"), ff.WeightsFile, npy.FormatShape(shape))
+			return nil, fmt.Errorf("%s: shape %s is empty; want (n_in, N) with both at least 1", weights, npy.FormatShape(shape))
 		}
 		if shape[0] != nIn {
 			from := name("n-inputs")
-			if ff.InputsFile != "" {
-				from = name("inputs") + " " + ff.InputsFile
+			if ff.InputsFile != "" || ff.InputsShape != nil {
+				from = inputs
 			}
-			return nil, fmt.Errorf("%s %s: shape %s has %d rows, but %s gives %d inputs", name("weights"), ff.WeightsFile, npy.FormatShape(shape), shape[0], from, nIn)
+			return nil, fmt.Errorf("%s: shape %s has %d rows, but %s gives %d inputs", weights, npy.FormatShape(shape), shape[0], from, nIn)
 		}
 		if ff.Neurons != 0 && ff.Neurons != shape[1] {
-			return nil, fmt.Errorf("%s %d disagrees with %s %s, which has %d columns (shape %s); drop the option or change the file", name("neurons"), ff.Neurons, name("weights"), ff.WeightsFile, shape[1], npy.FormatShape(shape))
+			return nil, fmt.Errorf("%s %d disagrees with %s, which has %d columns (shape %s); drop the option or change the %s", name("neurons"), ff.Neurons, weights, shape[1], npy.FormatShape(shape), fileOrArray(ff.WeightsFile))
 		}
 		neurons = shape[1]
-		weight = &Weight{File: ff.WeightsFile}
+		if ff.WeightsFile != "" {
+			weight = &Weight{File: ff.WeightsFile}
+		} else {
+			weight = &Weight{Dist: Dist{Kind: "const"}}
+		}
 	}
 	dt, tauMem, tauSyn, theta := ff.Dt, ff.TauMem, ff.TauSyn, ff.Threshold
 	params := Params{TauMem: &tauMem, TauSyn: &tauSyn, VThreshold: &theta}
@@ -158,6 +195,41 @@ func (ff FeedForward) File(name func(option string) string) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// fileOrArray is what gives a size: the file, or the caller's array.
+func fileOrArray(file string) string {
+	if file == "" {
+		return "array"
+	}
+	return "file"
+}
+
+// feedForwardKeys are the keys of the feed-forward description that
+// FeedForward's options set, in leaky run's flag spelling, longest first
+// where one is a prefix of another.
+var feedForwardKeys = []struct{ key, option string }{
+	{"run.dt", "dt"}, {"run.steps", "steps"}, {"run.batch", "batch"}, {"run.seed", "seed"}, {"run.dtype", "dtype"},
+	{"sources[0].poisson.size", "n-inputs"}, {"sources[0].poisson.rate", "rate"}, {"sources[0].array", "inputs"}, {"sources[0].input", "inputs"},
+	{"populations[0].size", "neurons"}, {"populations[0].params.tau_mem", "tau-mem"}, {"populations[0].params.tau_syn", "tau-syn"},
+	{"populations[0].params.v_threshold", "threshold"}, {"populations[0].params.reset", "reset"}, {"populations[0].params.v_reset", "reset"},
+	{"projections[0].procedural", "procedural-weights"}, {"projections[0].weight", "weights"},
+	{"recorders[0].neurons", "record-neurons"}, {"recorders[0].vars", "record"}, {"recorders", "record"},
+	{"figure.neuron", "figure-neuron"},
+}
+
+// FeedForwardOption is the option of FeedForward, in leaky run's flag
+// spelling (n-inputs, tau-mem, procedural-weights), that sets the key path
+// key of its description, or "" when none does: how a caller that built
+// the description from its own options (leaky run's flags, the Python
+// binding's keywords) names them in a message about a key.
+func FeedForwardOption(key string) string {
+	for _, fk := range feedForwardKeys {
+		if key == fk.key || strings.HasPrefix(key, fk.key+".") || strings.HasPrefix(key, fk.key+"[") {
+			return fk.option
+		}
+	}
+	return ""
 }
 
 // FeedForwardOf reads back the FeedForward a description was made from,
@@ -213,4 +285,76 @@ func BuildFeedForward[T engine.Float](ff FeedForward) (*Built[T], error) {
 		return nil, err
 	}
 	return &Built[T]{Net: n.Net, Input: n.Sources[0], Proj: n.Projections[0], Pop: n.Pops[0]}, nil
+}
+
+// ParseRecord parses the comma list of FeedForward.Record as leaky run's
+// --record takes it (the Python binding's record= too): any of v, isyn,
+// iinp and spikes, each once; empty records nothing. It returns them as a
+// recorder lists them: the state variables in the order given, then
+// spikes. option names the option in errors.
+func ParseRecord(option, s string) ([]string, error) {
+	var vars []string
+	seen := map[string]bool{}
+	spikes := false
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if seen[item] {
+			return nil, fmt.Errorf("%s %q: %s is listed twice", option, s, item)
+		}
+		seen[item] = true
+		switch item {
+		case "v", "isyn", "iinp", "s":
+			vars = append(vars, item)
+		case "spikes":
+			spikes = true
+		default:
+			return nil, fmt.Errorf("%s %q: unknown item %q (want v, isyn, iinp, s or spikes)", option, s, item)
+		}
+	}
+	if spikes {
+		vars = append(vars, "spikes")
+	}
+	return vars, nil
+}
+
+// maxListed bounds the neurons one range of ParseNeurons may list, so a
+// typo cannot ask for billions before the description is checked.
+const maxListed = 1 << 27
+
+// ParseNeurons parses a list like "0,5,10-20" of neuron indices, in the
+// order given, as leaky run's --record-neurons takes it; an empty list
+// means all (nil). That each is in the population and listed once is the
+// description's check. option names the option in errors.
+func ParseNeurons(option, s string) ([]int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		lo, hi, isRange := strings.Cut(item, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		if err != nil || a < 0 {
+			return nil, fmt.Errorf("%s %q: %q is not a neuron index or a range like 10-20", option, s, item)
+		}
+		if !isRange {
+			out = append(out, a)
+			continue
+		}
+		b, err := strconv.Atoi(strings.TrimSpace(hi))
+		if err != nil || b < a {
+			return nil, fmt.Errorf("%s %q: %q is not a range like 10-20", option, s, item)
+		}
+		if b-a >= maxListed || len(out)+b-a >= maxListed {
+			return nil, fmt.Errorf("%s %q: more than %d neurons", option, s, maxListed)
+		}
+		for i := a; i <= b; i++ {
+			out = append(out, i)
+		}
+	}
+	return out, nil
 }

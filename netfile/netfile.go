@@ -132,7 +132,8 @@ type Init struct {
 	V *Dist `yaml:"v,omitempty"`
 }
 
-// Source describes an external input: exactly one of Poisson and Array.
+// Source describes an external input: exactly one of Poisson, Array and
+// Input.
 type Source struct {
 	// Name identifies it (required).
 	Name string `yaml:"name,omitempty"`
@@ -141,6 +142,18 @@ type Source struct {
 	// Array replays a .npy file of shape (steps, batch, size) or (steps,
 	// size) for every trial.
 	Array *ArraySource `yaml:"array,omitempty"`
+	// Input is fed by the caller before every step (session.Sim, the
+	// Python and C bindings); leaky run, which has no caller to feed it,
+	// refuses it.
+	Input *InputSource `yaml:"input,omitempty"`
+}
+
+// InputSource is a source whose values the caller gives before the steps
+// that use them: Size values per trial per step, spikes when they are all
+// 0 or 1, analog otherwise.
+type InputSource struct {
+	// Size is the number of inputs (required).
+	Size int `yaml:"size,omitempty"`
 }
 
 // Poisson describes a Poisson spike source.

@@ -186,6 +186,8 @@ recorders:
 		{"wrong type in flow style", "kind: li, size: 2", "kind: li, size: two", []string{"populations[1].size", "two"}},
 		{"rate too high", "rate: 10", "rate: 5000", []string{"sources[0].poisson.rate", "5000"}},
 		{"source with both", "poisson: {size: 5, rate: 10}", "poisson: {size: 5, rate: 10}, array: {file: x.npy}", []string{"sources[0]", "exactly one"}},
+		{"input and poisson", "poisson: {size: 5, rate: 10}", "poisson: {size: 5, rate: 10}, input: {size: 5}", []string{"sources[0]", "exactly one of poisson, array and input"}},
+		{"input size", "poisson: {size: 5, rate: 10}", "input: {size: 0}", []string{"sources[0].input.size", "at least 1"}},
 		{"recorder population", "population: a,", "population: c,", []string{"recorders[0].population", `"c"`}},
 		{"recorder var", "vars: [spikes, v]", "vars: [spikes, u]", []string{"recorders[0].vars[1]", `"u"`}},
 		{"recorder neuron", "neurons: [0, 3]", "neurons: [0, 4]", []string{"recorders[0].neurons[1]", "4"}},

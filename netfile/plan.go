@@ -132,9 +132,11 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 	}
 	for i, s := range f.Sources {
 		at := fmt.Sprintf("sources[%d]", i)
-		if s.Poisson != nil {
-			// One spike list per trial that can hold every input.
-			if err := m.AddInput(s.Name, int64(batch)*int64(s.Poisson.Size), 4); err != nil {
+		if s.Poisson != nil || s.Input != nil {
+			// One spike list per trial that can hold every input; a fed
+			// source's values are the caller's.
+			size := s.size()
+			if err := m.AddInput(s.Name, int64(batch)*int64(size), 4); err != nil {
 				return m, fmt.Errorf("%s: %w", at, err)
 			}
 			continue
@@ -254,8 +256,8 @@ func (f *File) presynapticSize(name string) int {
 		return f.Populations[i].Size
 	}
 	s := f.Sources[f.source(name)]
-	if s.Poisson != nil {
-		return s.Poisson.Size
+	if s.Array == nil {
+		return s.size()
 	}
 	if len(s.Array.Shape) > 0 {
 		n := 1
@@ -266,6 +268,18 @@ func (f *File) presynapticSize(name string) int {
 	}
 	if shape, err := npy.ReadShape(f.resolve(s.Array.File)); err == nil && len(shape) > 0 {
 		return shape[len(shape)-1]
+	}
+	return 0
+}
+
+// size is the number of inputs of a Poisson or caller-fed source (an
+// array's is in its file).
+func (s *Source) size() int {
+	switch {
+	case s.Poisson != nil:
+		return s.Poisson.Size
+	case s.Input != nil:
+		return s.Input.Size
 	}
 	return 0
 }

@@ -13,4 +13,12 @@
 // the description's key path (a netfile.Error), so a caller can show them
 // in its own terms; Options.Name renames key paths in the messages this
 // package writes.
+//
+// Open is the other way in: it builds the same description, checked and
+// limited by the same code, as a Sim that its caller steps — Run(ctx,
+// steps) or Step, with the values of the description's input sources
+// given per call, in-memory recorders read back as arrays, State and
+// Spikes of any population, Save and Load through the checkpoint format
+// of leaky run. The Python and C bindings (cabi/, python/) are Sims; Run
+// steps its network through the same code.
 package session

@@ -76,23 +76,32 @@ func optionf(o *Options, opt, format string, args ...any) error {
 	return badInput(fmt.Errorf("%s %s", o.name(opt), fmt.Sprintf(format, args...)))
 }
 
+// check refuses options out of range and selects the kernel (for the
+// whole process: kernels change no bit). Run and Open share it.
+func (o *Options) check() error {
+	if o.Threads < 0 {
+		return optionf(o, "threads", "%d: must be ≥ 0 (0 uses all cores)", o.Threads)
+	}
+	if o.CheckpointEvery < 0 {
+		return optionf(o, "checkpoint-every", "%d: want 0 (only on interruption) or a positive number of steps", o.CheckpointEvery)
+	}
+	if o.Kernel == "" {
+		if err := kernels.EnvError(); err != nil {
+			return badInput(err)
+		}
+	} else if err := kernels.Use(o.Kernel); err != nil {
+		return optionf(o, "kernel", "%s: %v", o.Kernel, err)
+	}
+	return nil
+}
+
 // Run runs the description d with options o and returns what it wrote to
 // summary.json. With o.Resume set it continues the saved run instead; d
 // may then be nil to run the checkpoint's own description, and otherwise
 // must describe the same run.
 func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
-	if o.Threads < 0 {
-		return nil, optionf(&o, "threads", "%d: must be ≥ 0 (0 uses all cores)", o.Threads)
-	}
-	if o.CheckpointEvery < 0 {
-		return nil, optionf(&o, "checkpoint-every", "%d: want 0 (only on interruption) or a positive number of steps", o.CheckpointEvery)
-	}
-	if o.Kernel == "" {
-		if err := kernels.EnvError(); err != nil {
-			return nil, badInput(err)
-		}
-	} else if err := kernels.Use(o.Kernel); err != nil {
-		return nil, optionf(&o, "kernel", ": %v", err)
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	var saved *Saved
 	if o.Resume != "" {
@@ -113,6 +122,11 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 	if err := d.Check(); err != nil {
 		return nil, badInput(err)
 	}
+	for i, s := range d.Sources {
+		if s.Input != nil {
+			return nil, badInput(fmt.Errorf("%s: source %q is fed by its caller step by step, and a run to files has no caller to feed it; step it through session.Open (the Python or C binding), or give it poisson or array", o.name(fmt.Sprintf("sources[%d].input", i)), s.Name))
+		}
+	}
 	if o.Out == "" {
 		return nil, optionf(&o, "out", ": the output directory must not be empty")
 	}
@@ -124,24 +138,22 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 	}
 }
 
-// runner is one run in precision T.
+// runner is one run to files in precision T: the live network with its
+// output streams, figure and checkpoints.
 type runner[T engine.Float] struct {
-	d        *netfile.File
-	o        Options
+	*live[T]
 	saved    *Saved
 	ckpt     string
 	desc     checkpoint.Description
-	net      *netfile.Net[T]
 	outputs  []output[T]
 	fig      *figurePlan[T]
-	mem      engine.Memory
 	start    int
 	saves    int // checkpoints written by this invocation
 	lastSave int // the step of the last one
 }
 
 func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved) (*Summary, error) {
-	r := &runner[T]{d: d, o: o, saved: saved}
+	r := &runner[T]{saved: saved}
 	r.ckpt = CheckpointPath(o)
 	desc, err := describe(d, o.Out)
 	if err != nil {
@@ -149,7 +161,7 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 	}
 	r.desc = desc
 	if saved != nil {
-		if err := saved.matches(d, desc, &r.o); err != nil {
+		if err := saved.matches(d, desc, &o); err != nil {
 			return nil, badInput(err)
 		}
 		if s := saved.Header.Step; s < 0 || s > int64(*d.Run.Steps) {
@@ -157,16 +169,16 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 		}
 		r.start = int(saved.Header.Step)
 	}
-	if err := r.checkLimits(); err != nil {
+	m, disk, err := streamedEstimate[T](d, &o)
+	if err != nil {
 		return nil, err
 	}
-	net, err := netfile.BuildNetwork[T](d)
+	l, err := build[T](d, o, m, disk)
 	if err != nil {
-		return nil, badInput(err)
+		return nil, err
 	}
-	r.net = net
-	defer net.Net.Close()
-	net.Net.SetThreads(o.Threads)
+	r.live = l
+	defer l.close()
 	if err := r.addRecorders(); err != nil {
 		return nil, err
 	}
@@ -204,19 +216,16 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 	return sum, err
 }
 
-// checkLimits estimates the memory of the run from the description before
-// the network is built — the network, the output streams' buffers and the
-// figure — and refuses the run when it exceeds what the machine has, or
-// its output what the disk has, unless o.Force.
-func (r *runner[T]) checkLimits() error {
-	d, o := r.d, &r.o
+// streamedEstimate is what a run to files holds in memory, estimated
+// from the description before the network is built — the network, the
+// output streams' buffers and the figure — and a guess at the bytes it
+// writes.
+func streamedEstimate[T engine.Float](d *netfile.File, o *Options) (m engine.Memory, disk float64, err error) {
 	elem := elemSize[T]()
 	steps, batch := *d.Run.Steps, *d.Run.Batch
-	m, err := d.Memory(elem, false)
-	if err != nil {
-		return badInput(fmt.Errorf("%w; %s", err, r.shrinkHint(m)))
+	if m, err = networkEstimate(d, o, elem, false); err != nil {
+		return m, 0, err
 	}
-	var disk float64
 	rate := 0.0
 	for _, s := range d.Sources {
 		if s.Poisson != nil {
@@ -239,7 +248,7 @@ func (r *runner[T]) checkLimits() error {
 			disk += float64(steps) * float64(batch) * float64(width) * float64(elem)
 		}
 		if err := m.AddRecorder("stream", 1, buf); err != nil {
-			return badInput(err)
+			return m, 0, badInput(err)
 		}
 	}
 	pops := make([]*engine.Population[T], len(d.Populations))
@@ -249,21 +258,26 @@ func (r *runner[T]) checkLimits() error {
 	}
 	if plan := planFigure(d, pops); plan != nil {
 		if err := plan.memory(&m); err != nil {
-			return badInput(err)
+			return m, 0, badInput(err)
 		}
 	}
-	r.mem = m
-	if o.Force {
-		return nil
+	return m, disk, nil
+}
+
+// networkEstimate is the memory of d's network built in values of elem
+// bytes, with its recorders held in memory when inMemory is set (a Sim's),
+// from the description and the headers of its .npy files.
+func networkEstimate(d *netfile.File, o *Options, elem int, inMemory bool) (engine.Memory, error) {
+	m, err := d.Memory(elem, inMemory)
+	if err != nil {
+		return m, badInput(fmt.Errorf("%w; %s", err, shrinkHint(d, o, m)))
 	}
-	diskHint := "record less (" + o.name("recorders") + ") or use fewer " + o.name("run.steps")
-	return checkLimits(m, disk, r.shrinkHint(m), diskHint, o.Out, o.name("force"))
+	return m, nil
 }
 
 // shrinkHint says which values of the description to make smaller when
 // the run does not fit, in the caller's names.
-func (r *runner[T]) shrinkHint(m engine.Memory) string {
-	d, o := r.d, &r.o
+func shrinkHint(d *netfile.File, o *Options, m engine.Memory) string {
 	hint := ""
 	var keys []string
 	for i := range d.Populations {
@@ -271,8 +285,11 @@ func (r *runner[T]) shrinkHint(m engine.Memory) string {
 	}
 	keys = append(keys, "run.batch")
 	for i, s := range d.Sources {
-		if s.Poisson != nil {
+		switch {
+		case s.Poisson != nil:
 			keys = append(keys, fmt.Sprintf("sources[%d].poisson.size", i))
+		case s.Input != nil:
+			keys = append(keys, fmt.Sprintf("sources[%d].input.size", i))
 		}
 	}
 	for k, p := range d.Projections {
@@ -384,7 +401,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	bar := newProgress(r.o.Progress, steps)
 	var saveErr error
 	began := time.Now()
-	runErr := r.net.Net.Run(ctx, steps-r.start, func(done int) {
+	runErr := r.step(ctx, steps-r.start, nil, func(done int) {
 		step := r.start + done
 		bar.update(step)
 		if r.o.AfterStep != nil {

@@ -253,18 +253,6 @@ func (o *runOptions) flagValue(name string) string {
 	return strconv.Quote(v)
 }
 
-// flagKeys are the keys of the feed-forward description that flags set,
-// longest first where one is a prefix of another.
-var flagKeys = []struct{ key, flag string }{
-	{"run.dt", "dt"}, {"run.steps", "steps"}, {"run.batch", "batch"}, {"run.seed", "seed"}, {"run.dtype", "dtype"},
-	{"sources[0].poisson.size", "n-inputs"}, {"sources[0].poisson.rate", "rate"}, {"sources[0].array", "inputs"},
-	{"populations[0].size", "neurons"}, {"populations[0].params.tau_mem", "tau-mem"}, {"populations[0].params.tau_syn", "tau-syn"},
-	{"populations[0].params.v_threshold", "threshold"}, {"populations[0].params.reset", "reset"}, {"populations[0].params.v_reset", "reset"},
-	{"projections[0].procedural", "procedural-weights"}, {"projections[0].weight", "weights"},
-	{"recorders[0].neurons", "record-neurons"}, {"recorders[0].vars", "record"}, {"recorders", "record"},
-	{"figure.neuron", "figure-neuron"},
-}
-
 // flagFor is the flag that sets key, or "".
 func (o *runOptions) flagFor(key string) string {
 	if o.nir != "" {
@@ -281,12 +269,7 @@ func (o *runOptions) flagFor(key string) string {
 		}
 		return ""
 	}
-	for _, fk := range flagKeys {
-		if key == fk.key || strings.HasPrefix(key, fk.key+".") || strings.HasPrefix(key, fk.key+"[") {
-			return fk.flag
-		}
-	}
-	return ""
+	return netfile.FeedForwardOption(key)
 }
 
 // flagName names a key path or option in session's messages.
@@ -309,14 +292,14 @@ func (o *runOptions) flagName(key string) string {
 // feedForward is the description the flags make (netfile.FeedForward):
 // a size a file gives is taken from it unless its flag is set.
 func (o *runOptions) feedForward() (*netfile.File, error) {
-	rec, err := parseRecord(o.record)
+	rec, err := netfile.ParseRecord("--record", o.record)
 	if err != nil {
 		return nil, badInput(err)
 	}
 	ff := netfile.FeedForward{
 		Steps: o.steps, Batch: o.batch, Inputs: o.nInputs, Neurons: o.neurons, Rate: o.rate,
 		Dt: o.dt, TauMem: o.tauMem, TauSyn: o.tauSyn, Threshold: o.theta, Reset: o.reset, Seed: o.seed, DType: o.dtype,
-		InputsFile: o.inputs, WeightsFile: o.weights, Procedural: o.procedural, Record: rec.names(), FigureNeuron: o.figureNeuron,
+		InputsFile: o.inputs, WeightsFile: o.weights, Procedural: o.procedural, Record: rec, FigureNeuron: o.figureNeuron,
 	}
 	for _, c := range []struct {
 		flag string
@@ -329,7 +312,7 @@ func (o *runOptions) feedForward() (*netfile.File, error) {
 	if o.weights != "" && !o.set["neurons"] {
 		ff.Neurons = 0
 	}
-	if ff.RecordNeurons, err = parseNeurons(o.recordNeurons); err != nil {
+	if ff.RecordNeurons, err = netfile.ParseNeurons("--record-neurons", o.recordNeurons); err != nil {
 		return nil, badInput(err)
 	}
 	f, err := ff.File(func(opt string) string { return "--" + opt })
@@ -377,93 +360,6 @@ func (o *runOptions) fromDescription(d *netfile.File) error {
 	})
 	set("figure-neuron", func() { o.figureNeuron = ff.FigureNeuron })
 	return nil
-}
-
-// recordSet is what --record asked for.
-type recordSet struct {
-	vars   []engine.Var
-	spikes bool
-}
-
-// names lists the recorded variables as a recorder does: state first, in
-// the order given, then spikes.
-func (r recordSet) names() []string {
-	var out []string
-	for _, v := range r.vars {
-		out = append(out, v.String())
-	}
-	if r.spikes {
-		out = append(out, "spikes")
-	}
-	return out
-}
-
-func parseRecord(s string) (recordSet, error) {
-	var r recordSet
-	seen := map[string]bool{}
-	for _, item := range strings.Split(s, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		if seen[item] {
-			return r, fmt.Errorf("--record %q: %s is listed twice", s, item)
-		}
-		seen[item] = true
-		switch item {
-		case "v":
-			r.vars = append(r.vars, engine.VarV)
-		case "isyn":
-			r.vars = append(r.vars, engine.VarI)
-		case "iinp":
-			r.vars = append(r.vars, engine.VarIin)
-		case "s":
-			r.vars = append(r.vars, engine.VarS)
-		case "spikes":
-			r.spikes = true
-		default:
-			return r, fmt.Errorf("--record %q: unknown item %q (want v, isyn, iinp, s or spikes)", s, item)
-		}
-	}
-	return r, nil
-}
-
-// maxListed bounds the neurons one --record-neurons range may list, so a
-// typo cannot ask for billions before the description is checked.
-const maxListed = 1 << 27
-
-// parseNeurons parses a list like "0,5,10-20" of neuron indices, in the
-// order given; an empty list means all (nil). That each is in the
-// population and listed once is the description's check.
-func parseNeurons(s string) ([]int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	var out []int
-	for _, item := range strings.Split(s, ",") {
-		item = strings.TrimSpace(item)
-		lo, hi, isRange := strings.Cut(item, "-")
-		a, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil || a < 0 {
-			return nil, fmt.Errorf("--record-neurons %q: %q is not a neuron index or a range like 10-20", s, item)
-		}
-		if !isRange {
-			out = append(out, a)
-			continue
-		}
-		b, err := strconv.Atoi(strings.TrimSpace(hi))
-		if err != nil || b < a {
-			return nil, fmt.Errorf("--record-neurons %q: %q is not a range like 10-20", s, item)
-		}
-		if b-a >= maxListed || len(out)+b-a >= maxListed {
-			return nil, fmt.Errorf("--record-neurons %q: more than %d neurons", s, maxListed)
-		}
-		for i := a; i <= b; i++ {
-			out = append(out, i)
-		}
-	}
-	return out, nil
 }
 
 // nirDescription is the description of --nir: the graph with the time

@@ -17,6 +17,7 @@ import (
 	"leaky/bench"
 	"leaky/internal/numpytest"
 	"leaky/kernels"
+	"leaky/netfile"
 	"leaky/npy"
 )
 
@@ -539,12 +540,12 @@ func TestInfo(t *testing.T) {
 }
 
 func TestParseNeurons(t *testing.T) {
-	got, err := parseNeurons(" 0, 5,10-12 ")
+	got, err := netfile.ParseNeurons("--record-neurons", " 0, 5,10-12 ")
 	if err != nil || fmt.Sprint(got) != "[0 5 10 11 12]" {
 		t.Fatalf("got %v, %v", got, err)
 	}
 	for _, bad := range []string{"-1", "5-3", "a", "0-200000000"} {
-		if _, err := parseNeurons(bad); err == nil {
+		if _, err := netfile.ParseNeurons("--record-neurons", bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
