@@ -154,6 +154,7 @@ class Network:
         self._feeds = [(s["name"], s["size"]) for s in info["sources"] if s["kind"] == "input"]
         self._names = [_bytes(n) for n, _ in self._feeds]
         self._in = (_lib.Input * max(1, len(self._feeds)))()
+        self._stepping = 0.0  # seconds inside leaky_run, for Result
         for i, name in enumerate(self._names):
             self._in[i].source = name
             self._in[i].dtype = self._cdtype
@@ -369,6 +370,7 @@ class Network:
                 _raise(h, st)
             done += k
             took = time.perf_counter() - began
+            self._stepping += took
             if took < self.chunk_seconds / 2:
                 chunk *= 2
             elif took > self.chunk_seconds * 2 and chunk > 1:
@@ -497,12 +499,14 @@ class Result:
     ``v[0]`` is 0; None when not recorded. spikes: an int64 array of
     (step, trial, neuron) rows in time order; None when not recorded.
     info: the network (see :attr:`Network.info`). wall_seconds: the time
-    the run took.
+    the call took, building the network and copying the results out
+    included; sim_seconds: the time spent stepping, what leaky run's
+    summary.json calls wall_seconds.
     """
 
-    def __init__(self, v, isyn, iinp, spikes, info, wall_seconds):
+    def __init__(self, v, isyn, iinp, spikes, info, wall_seconds, sim_seconds):
         self.v, self.isyn, self.iinp, self.spikes = v, isyn, iinp, spikes
-        self.info, self.wall_seconds = info, wall_seconds
+        self.info, self.wall_seconds, self.sim_seconds = info, wall_seconds, sim_seconds
 
     def __repr__(self):
         shape = None if self.v is None else self.v.shape
@@ -595,4 +599,5 @@ def run(inputs=None, weights=None, *, steps=None, neurons=None, n_inputs=None, b
         recorded = {r["var"] for r in net.recordings}
         out = [net.recorded("lif", v) if v in recorded else None for v in ("v", "isyn", "iinp", "spikes")]
         info = net.info
-    return Result(*out, info, time.perf_counter() - began)
+        stepping = net._stepping
+    return Result(*out, info, time.perf_counter() - began, stepping)
