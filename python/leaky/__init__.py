@@ -35,6 +35,7 @@ Example::
 import ctypes
 import json
 import os
+import threading
 import time
 
 import numpy as np
@@ -118,8 +119,8 @@ class Network:
     :meth:`record` adds more. Use it as a context manager, or call
     :meth:`close`, to free it at once.
 
-    A network is not meant to be used by several threads at once (calls
-    are serialised); separate networks run in parallel.
+    Calls on one network from several threads are serialised; separate
+    networks run in parallel.
     """
 
     def __init__(self, *, threads=None, kernel=None, force=False):
@@ -155,6 +156,8 @@ class Network:
         self._names = [_bytes(n) for n, _ in self._feeds]
         self._in = (_lib.Input * max(1, len(self._feeds)))()
         self._stepping = 0.0  # seconds inside leaky_run, for Result
+        # The leaky_input entries are filled per call: one call at a time.
+        self._lock = threading.Lock()
         for i, name in enumerate(self._names):
             self._in[i].source = name
             self._in[i].dtype = self._cdtype
@@ -330,8 +333,9 @@ class Network:
         them by source name when there are several; None when there are
         no input sources. 0/1 values are spikes, others analog input."""
         h = self._handle()
-        keep = self._prepare(x, None)
-        st = _c.leaky_step(h, self._in, len(keep))
+        with self._lock:
+            keep = self._prepare(x, None)
+            st = _c.leaky_step(h, self._in, len(keep))
         if st != _lib.OK:
             _raise(h, st)
 
@@ -347,6 +351,10 @@ class Network:
         Ctrl-C stops it at a step boundary with KeyboardInterrupt; the
         network stays usable, at :attr:`t`.
         """
+        with self._lock:
+            self._run(steps, inputs)
+
+    def _run(self, steps, inputs):
         h = self._handle()
         steps = _int(steps, "steps")
         if steps < 0:
