@@ -419,7 +419,7 @@ func (x *handle) run(steps int64, inputs []session.Input) error {
 // cSlice is the caller's n values of dtype at p as a Go slice over the
 // caller's memory, for the length of the call only.
 func cSlice(dtype int32, p unsafe.Pointer, n int64, what string) (any, error) {
-	if n < 0 || n > math.MaxInt32*64 {
+	if n < 0 || n > math.MaxInt/8 {
 		return nil, badf("%s: count %d is out of range", what, n)
 	}
 	if p == nil {

@@ -79,6 +79,13 @@ func (p *pool) work(j job, w int) {
 // millisecond.
 const spinFor = time.Millisecond
 
+// callerSpin is how long the goroutine that runs a job polls for its
+// workers before it yields between polls. Workers normally have
+// processors of their own and finish a phase within tens of
+// microseconds; the yield is for more threads than processors, where a
+// worker may be waiting for the caller's processor.
+const callerSpin = 50 * time.Microsecond
+
 func newPool(n int) *pool {
 	p := &pool{n: n, sleeping: make([]atomic.Int32, n), wake: make([]chan struct{}, n)}
 	for w := 1; w < n; w++ {
@@ -157,9 +164,19 @@ func (p *pool) run(j job, k int) {
 	// workers before the panic goes on: no worker may still be in the job
 	// when its caller unwinds.
 	p.work(j, 0)
+	// The caller polls without yielding for callerSpin: a goroutine that C
+	// called into (the C ABI, Python) is locked to its thread, and each
+	// yield of a locked goroutine hands its processor over through the
+	// OS, which cost ~130 µs a step at two threads on the machine of
+	// BENCHMARKS.md (bench/peers/python_binding.py).
+	var start time.Time
 	for i := 0; p.left.Load() != 0; i++ {
 		if i&255 == 255 {
-			runtime.Gosched()
+			if i == 255 {
+				start = time.Now()
+			} else if time.Since(start) > callerSpin {
+				runtime.Gosched()
+			}
 		}
 	}
 	if e := p.failed.Swap(nil); e != nil {

@@ -509,28 +509,51 @@ type sim[T engine.Float] struct {
 // memRecorder is one in-memory recorder of a Sim: a trace or a spike
 // recorder that holds steps from start on.
 type memRecorder[T engine.Float] struct {
-	rec    Recording
-	start  int
+	rec   Recording
+	start int
+	// plan is the steps from start to the description's run.steps.
+	plan   int
 	trace  *engine.Trace[T]
 	spikes *engine.SpikeRecorder[T]
 }
 
 // The engine recorders the network runs: they reserve for the steps from
-// their start on, not from step 0.
+// their start on, not from step 0, and at least double what they hold
+// when they grow, so that a caller stepping one step per call does not
+// copy the whole recording at every step.
 type (
 	memTrace[T engine.Float]  struct{ *memRecorder[T] }
 	memSpikes[T engine.Float] struct{ *memRecorder[T] }
 )
 
+// reserveSteps is the steps to reserve room for: those up to total, or,
+// when that needs more than the room held (capacity steps), at least
+// twice what is recorded and what the description's run.steps plans for
+// (plan steps from the recorder's start), which the memory estimate
+// admitted.
+func reserveSteps(total, start, recorded, capacity, plan int) int {
+	steps := total - start
+	if steps > capacity {
+		steps = max(steps, 2*recorded, plan)
+	}
+	return steps
+}
+
 func (r memTrace[T]) Population() *engine.Population[T] { return r.trace.Pop }
-func (r memTrace[T]) Reserve(total int) error           { return r.trace.Reserve(total - r.start) }
-func (r memTrace[T]) RecordState(t int) error           { return r.trace.RecordState(t) }
-func (r memTrace[T]) RecordSpikes(t int) error          { return nil }
+func (r memTrace[T]) Reserve(total int) error {
+	row := r.trace.Pop.Batch * r.trace.Width()
+	return r.trace.Reserve(reserveSteps(total, r.start, r.trace.Steps, cap(r.trace.Data)/max(row, 1), r.plan))
+}
+func (r memTrace[T]) RecordState(t int) error  { return r.trace.RecordState(t) }
+func (r memTrace[T]) RecordSpikes(t int) error { return nil }
 
 func (r memSpikes[T]) Population() *engine.Population[T] { return r.spikes.Pop }
-func (r memSpikes[T]) Reserve(total int) error           { return r.spikes.Reserve(total - r.start) }
-func (r memSpikes[T]) RecordState(t int) error           { return nil }
-func (r memSpikes[T]) RecordSpikes(t int) error          { return r.spikes.RecordSpikes(t) }
+func (r memSpikes[T]) Reserve(total int) error {
+	s := r.spikes
+	return s.Reserve(reserveSteps(total, r.start, len(s.PerStep), cap(s.PerStep), r.plan))
+}
+func (r memSpikes[T]) RecordState(t int) error  { return nil }
+func (r memSpikes[T]) RecordSpikes(t int) error { return r.spikes.RecordSpikes(t) }
 
 // record adds a recorder for each recording of d not yet recorded.
 func (s *sim[T]) record(d *netfile.File) error {
@@ -545,6 +568,7 @@ func (s *sim[T]) record(d *netfile.File) error {
 			continue
 		}
 		r := &memRecorder[T]{rec: Recording{Population: pop.Name, Var: rec.VarName, Neurons: rec.Neurons}, start: s.net.Net.StepIndex()}
+		r.plan = max(0, *d.Run.Steps-r.start)
 		r.rec.Start = r.start
 		if rec.Spikes {
 			r.spikes = engine.NewSpikeRecorder(pop)
@@ -682,7 +706,12 @@ func (s *sim[T]) checkGrowth(steps int) error {
 			continue
 		}
 		tr := r.trace
-		if err := m.AddRecorderSteps(r.rec.Population+"/"+r.rec.Var, tr.Steps+steps, tr.Pop.Batch, tr.Width(), elem); err != nil {
+		row := tr.Pop.Batch * tr.Width()
+		if tr.Steps+steps <= cap(tr.Data)/max(row, 1) {
+			continue // the room is there
+		}
+		grown := reserveSteps(tr.Steps+steps, 0, tr.Steps, cap(tr.Data)/max(row, 1), r.plan)
+		if err := m.AddRecorderSteps(r.rec.Population+"/"+r.rec.Var, grown, tr.Pop.Batch, tr.Width(), elem); err != nil {
 			return badInput(fmt.Errorf("%w: record fewer neurons, or read the recording and start a new one", err))
 		}
 		have += int64(cap(tr.Data)) * int64(elem)

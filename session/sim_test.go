@@ -399,3 +399,30 @@ func TestSimInterrupt(t *testing.T) {
 		t.Errorf("info %+v", info)
 	}
 }
+
+// TestSimStepCheap steps a recording Sim one step per call: a call
+// allocates a bounded number of times (recordings grow geometrically, not
+// by a copy per step).
+func TestSimStepCheap(t *testing.T) {
+	s, err := session.Open(fed(t, "float32"), session.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	x := make([]float32, 2*30)
+	in := session.Input{Source: "x", Data: x}
+	for range 100 {
+		if err := s.Step(in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(2000, func() {
+		if err := s.Step(in); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%.2f allocations per step", allocs)
+	if allocs > 4 {
+		t.Errorf("%.1f allocations per step", allocs)
+	}
+}

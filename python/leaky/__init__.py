@@ -35,6 +35,7 @@ Example::
 import ctypes
 import json
 import os
+import threading
 import time
 
 import numpy as np
@@ -118,8 +119,8 @@ class Network:
     :meth:`record` adds more. Use it as a context manager, or call
     :meth:`close`, to free it at once.
 
-    A network is not meant to be used by several threads at once (calls
-    are serialised); separate networks run in parallel.
+    Calls on one network from several threads are serialised; separate
+    networks run in parallel.
     """
 
     def __init__(self, *, threads=None, kernel=None, force=False):
@@ -154,6 +155,9 @@ class Network:
         self._feeds = [(s["name"], s["size"]) for s in info["sources"] if s["kind"] == "input"]
         self._names = [_bytes(n) for n, _ in self._feeds]
         self._in = (_lib.Input * max(1, len(self._feeds)))()
+        self._stepping = 0.0  # seconds inside leaky_run, for Result
+        # The leaky_input entries are filled per call: one call at a time.
+        self._lock = threading.Lock()
         for i, name in enumerate(self._names):
             self._in[i].source = name
             self._in[i].dtype = self._cdtype
@@ -329,8 +333,9 @@ class Network:
         them by source name when there are several; None when there are
         no input sources. 0/1 values are spikes, others analog input."""
         h = self._handle()
-        keep = self._prepare(x, None)
-        st = _c.leaky_step(h, self._in, len(keep))
+        with self._lock:
+            keep = self._prepare(x, None)
+            st = _c.leaky_step(h, self._in, len(keep))
         if st != _lib.OK:
             _raise(h, st)
 
@@ -346,6 +351,10 @@ class Network:
         Ctrl-C stops it at a step boundary with KeyboardInterrupt; the
         network stays usable, at :attr:`t`.
         """
+        with self._lock:
+            self._run(steps, inputs)
+
+    def _run(self, steps, inputs):
         h = self._handle()
         steps = _int(steps, "steps")
         if steps < 0:
@@ -369,6 +378,7 @@ class Network:
                 _raise(h, st)
             done += k
             took = time.perf_counter() - began
+            self._stepping += took
             if took < self.chunk_seconds / 2:
                 chunk *= 2
             elif took > self.chunk_seconds * 2 and chunk > 1:
@@ -497,12 +507,14 @@ class Result:
     ``v[0]`` is 0; None when not recorded. spikes: an int64 array of
     (step, trial, neuron) rows in time order; None when not recorded.
     info: the network (see :attr:`Network.info`). wall_seconds: the time
-    the run took.
+    the call took, building the network and copying the results out
+    included; sim_seconds: the time spent stepping, what leaky run's
+    summary.json calls wall_seconds.
     """
 
-    def __init__(self, v, isyn, iinp, spikes, info, wall_seconds):
+    def __init__(self, v, isyn, iinp, spikes, info, wall_seconds, sim_seconds):
         self.v, self.isyn, self.iinp, self.spikes = v, isyn, iinp, spikes
-        self.info, self.wall_seconds = info, wall_seconds
+        self.info, self.wall_seconds, self.sim_seconds = info, wall_seconds, sim_seconds
 
     def __repr__(self):
         shape = None if self.v is None else self.v.shape
@@ -595,4 +607,5 @@ def run(inputs=None, weights=None, *, steps=None, neurons=None, n_inputs=None, b
         recorded = {r["var"] for r in net.recordings}
         out = [net.recorded("lif", v) if v in recorded else None for v in ("v", "isyn", "iinp", "spikes")]
         info = net.info
-    return Result(*out, info, time.perf_counter() - began)
+        stepping = net._stepping
+    return Result(*out, info, time.perf_counter() - began, stepping)
