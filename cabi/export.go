@@ -177,10 +177,8 @@ func leaky_open_feedforward(h C.leaky_net, cff *C.leaky_feedforward) C.int {
 
 //export leaky_open_nir
 func leaky_open_nir(h C.leaky_net, path *C.char, dt C.double, scheme, reset *C.char) C.int {
-	p := goString(path)
-	return C.int(call(uintptr(h), func(x *handle) error {
-		return notAvailable("%s: NIR graphs cannot be read yet: reading NIR is part 8 of leaky, not in this version (%s); export the network as a leaky description instead", p, engine.Version)
-	}))
+	p, sem, rs := goString(path), goString(scheme), goString(reset)
+	return C.int(call(uintptr(h), func(x *handle) error { return x.openNIR(p, float64(dt), sem, rs) }))
 }
 
 //export leaky_load

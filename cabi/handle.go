@@ -18,6 +18,7 @@ import (
 	"leaky/engine"
 	"leaky/kernels"
 	"leaky/netfile"
+	"leaky/nir"
 	"leaky/session"
 )
 
@@ -302,6 +303,21 @@ func (x *handle) open(d *netfile.File) error {
 	x.close()
 	x.sim = s
 	return nil
+}
+
+// openNIR opens the NIR graph at path, its Input fed by the caller, with
+// the time step dt, semantics (norse, snntorch, spyx or leaky; "" norse)
+// and reset (zero or subtract; "" zero), one trial.
+func (x *handle) openNIR(path string, dt float64, semantics, reset string) error {
+	m, err := nir.Open(path)
+	if err != nil {
+		return bad{err}
+	}
+	d, err := m.Description(nir.Options{Dt: dt, Rule: semantics, Reset: reset, Feed: true})
+	if err != nil {
+		return bad{err}
+	}
+	return x.open(d)
 }
 
 // openFeedForward opens leaky run's network from p.

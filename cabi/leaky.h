@@ -51,7 +51,7 @@ enum {
 	/* leaky_cancel stopped a run at a step boundary; the network is usable
 	 * and continues from there. */
 	LEAKY_INTERRUPTED = 3,
-	/* Not in this version of leaky (NIR graphs: leaky_open_nir). */
+	/* Not in this version of leaky. */
 	LEAKY_NOT_AVAILABLE = 4,
 	/* Not a handle, or one already freed. No message is kept. */
 	LEAKY_BAD_HANDLE = 5,
@@ -148,7 +148,12 @@ int leaky_open_file(leaky_net net, const char *path);
 /* From leaky run's parameters; messages name the struct's fields. */
 int leaky_feedforward_defaults(leaky_feedforward *ff);
 int leaky_open_feedforward(leaky_net net, const leaky_feedforward *ff);
-/* From a NIR graph: not available yet (LEAKY_NOT_AVAILABLE). */
+/* From a NIR graph, as leaky run --nir runs it: dt the time step in
+ * seconds (required), scheme the semantics (norse, the default when NULL,
+ * snntorch, spyx or leaky), reset zero (default) or subtract; one trial.
+ * The graph's Input is the network's one input source, fed by
+ * leaky_step/leaky_run with its values flattened; each neuron node is a
+ * population named by its node path ('/' becomes '.'). */
 int leaky_open_nir(leaky_net net, const char *path, double dt, const char *scheme, const char *reset);
 /* From a checkpoint written by leaky_save: the network it carries, at the
  * step it was saved. */

@@ -27,8 +27,11 @@ type Options struct {
 	Reset string
 	// Inputs is the .npy of the Input node's values, (T, *shape) or (T, B,
 	// *shape); Steps (0: all of the file's) and Batch (0: the file's, or
-	// 1) size the run.
+	// 1) size the run. With Feed, the Input is a source whose values the
+	// caller gives at every step (session.Sim, the Python and C bindings)
+	// and Steps (default 1) only sizes what recordings reserve.
 	Inputs       string
+	Feed         bool
 	Steps, Batch int
 	Seed         uint64
 	DType        string
@@ -183,10 +186,19 @@ func (d *describer) describe() (*netfile.File, error) {
 	if len(d.flat.Inputs) != 1 {
 		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("the graph has %d Input nodes; leaky runs graphs of one", len(d.flat.Inputs))}
 	}
+	in := d.flat.Inputs[0]
+	if o.Feed {
+		steps, batch := max(o.Steps, 1), max(o.Batch, 1)
+		dt := o.Dt
+		d.f = &netfile.File{
+			Run:     netfile.Run{Dt: &dt, Steps: &steps, Batch: &batch, Seed: o.Seed, DType: o.DType},
+			Sources: []netfile.Source{{Name: name(in), Input: &netfile.InputSource{Size: size(in.Out)}}},
+		}
+		return d.finish(in)
+	}
 	if o.Inputs == "" {
 		return nil, &Error{File: d.m.File, Msg: "no inputs: give the Input node's values as a .npy file"}
 	}
-	in := d.flat.Inputs[0]
 	shape, err := npy.ReadShape(o.Inputs)
 	if err != nil {
 		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("inputs: %v", err)}
@@ -218,6 +230,12 @@ func (d *describer) describe() (*netfile.File, error) {
 		Run:     netfile.Run{Dt: &dt, Steps: &steps, Batch: &batch, Seed: o.Seed, DType: o.DType},
 		Sources: []netfile.Source{{Name: name(in), Array: &netfile.ArraySource{File: o.Inputs, Shape: in.Out}}},
 	}
+	return d.finish(in)
+}
+
+// finish describes the graph's nodes and outputs after its input source.
+func (d *describer) finish(in *Node) (*netfile.File, error) {
+	o := d.o
 	d.pop[in] = name(in)
 
 	// Flatten only reshapes: its output is its input's.

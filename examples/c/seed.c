@@ -183,9 +183,10 @@ static void errors(void)
 	const char *want = "neurons 0: must be at least 1, got 0";
 	printf("neurons = 0: %s: %s\n", leaky_status_name(status), msg);
 	failures += status != LEAKY_BAD_INPUT || strcmp(msg, want) != 0;
-	status = leaky_open_nir(net, "model.nir", 1e-3, NULL, NULL);
-	printf("leaky_open_nir: %s\n", leaky_status_name(status));
-	failures += status != LEAKY_NOT_AVAILABLE;
+	status = leaky_open_nir(net, "no-such-model.nir", 1e-3, NULL, NULL);
+	leaky_last_error(net, msg, sizeof msg, &len);
+	printf("leaky_open_nir of a missing file: %s: %s\n", leaky_status_name(status), msg);
+	failures += status != LEAKY_BAD_INPUT || strstr(msg, "no-such-model.nir") == NULL;
 	leaky_free(net);
 	failures += leaky_step(net, NULL, 0) != LEAKY_BAD_HANDLE;
 }

@@ -191,8 +191,15 @@ class Network:
 
     @classmethod
     def from_nir(cls, path, dt=None, scheme=None, reset=None, *, threads=None, kernel=None):
-        """Opens a NIR graph. Not available yet in this version of leaky
-        (part 8): raises :class:`NotAvailableError`."""
+        """Opens a NIR graph (a model exported by snnTorch, Norse, Spyx,
+        Rockpool, Sinabs…) for stepping, as ``leaky run --nir`` runs it:
+        dt is the time step in seconds (required: a NIR file has none),
+        scheme whose step the neurons follow (``norse``, the default,
+        ``snntorch``, ``spyx`` or ``leaky``) and reset ``zero`` (the
+        default: to NIR's v_reset) or ``subtract``. The graph's Input is
+        the network's one input source: give its values, flattened, to
+        :meth:`step` or :meth:`run`; each neuron node is a population named
+        by its node path (``/`` becomes ``.``)."""
         net = cls(threads=threads, kernel=kernel)
         try:
             net._check(_c.leaky_open_nir(net._h, _bytes(path), float(dt or 0), _bytes(scheme), _bytes(reset)))

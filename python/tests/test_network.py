@@ -163,9 +163,9 @@ def test_bad_inputs_raise():
         leaky.Network.load(os.devnull)
 
 
-def test_nir_not_available():
-    """from_nir says plainly that NIR is not in this version."""
-    with pytest.raises(leaky.NotAvailableError, match="NIR graphs cannot be read yet"):
+def test_nir_missing_file():
+    """from_nir of a file that is not there raises leaky.Error naming it."""
+    with pytest.raises(leaky.Error, match="model.nir: cannot read it"):
         leaky.Network.from_nir("model.nir", dt=1e-3)
 
 
