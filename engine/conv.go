@@ -217,8 +217,9 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, lo, hi int) {
 				t := int(c.tapPixel[j])
 				w := wg[(base+int(c.tapIndex[j]))*c.opg:][:m]
 				if whole {
-					for jo, v := range w {
-						out[jo*plane+t] += v
+					for _, v := range w {
+						out[t] += v
+						t += plane
 					}
 					continue
 				}
