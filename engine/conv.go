@@ -27,9 +27,10 @@ import (
 //   - Analog input (float32) is unrolled into the columns of its receptive
 //     fields (im2col) and multiplied onto W by kernels.MatMul32, which sums
 //     each output over its inputs in order, each product rounded before it
-//     is added: the direct loop's arithmetic. Its zeros add ±0, which
-//     changes no sum. In float64 MatMul fuses the products, so float64 runs
-//     the direct loop, which skips zero inputs.
+//     is added: the direct loop's arithmetic. The zeros the direct loop
+//     skips add ±0 here, which changes no sum but −0, and an input current
+//     is never −0: it is cleared to +0 each step and only ever added to. In
+//     float64 MatMul fuses the products, so float64 runs the direct loop.
 //
 // Both ask the network for ranges of whole trials (see splitRanges), since
 // any input reaches neurons in every output channel. W must not change
