@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 )
 
 // Conv2d is a 2-D convolution from a group whose outputs are images of
@@ -10,10 +12,29 @@ import (
 // OutC × OutH × OutW neurons, with PyTorch's and NIR's conventions: W is
 // (OutC, InC/Groups, KH, KW), out[o, y, x] = Σ W[o, c, ky, kx]·in[c, y·SH
 // − PH + ky·DH, x·SW − PW + kx·DW] over the input channels of o's group,
-// zero outside the image. Spikes are scattered event by event; analog
-// input is summed output by output; both add the inputs in increasing
-// (channel, row, column) order, so 0/1 input gives the same bits either
-// way, and the sum into each neuron does not depend on the range.
+// zero outside the image. Both kinds of input add into each neuron term by
+// term in increasing (channel, row, column) order of the inputs, starting
+// from the neuron's input current as it stands, so 0/1 input gives the same
+// bits either way, and the sum does not depend on the range:
+//
+//   - Spikes are scattered event by event, in order: a table made once
+//     lists the output pixels and kernel taps each input pixel reaches, and
+//     the weights of one tap onto all output channels of a group are one
+//     contiguous row of a transposed copy of W. (Summing those rows into a
+//     channel-last buffer with kernels.AccumulateRows was no faster on the
+//     CNN of BENCHMARKS.md: moving the buffer to and from the channel-major
+//     input current cost what the vector adds saved.)
+//   - Analog input (float32) is unrolled into the columns of its receptive
+//     fields (im2col) and multiplied onto W by kernels.MatMul32, which sums
+//     each output over its inputs in order, each product rounded before it
+//     is added: the direct loop's arithmetic. The zeros the direct loop
+//     skips add ±0 here, which changes no sum but −0, and an input current
+//     is never −0: it is cleared to +0 each step and only ever added to. In
+//     float64 MatMul fuses the products, so float64 runs the direct loop.
+//
+// Both ask the network for ranges of whole trials (see splitRanges), since
+// any input reaches neurons in every output channel. W must not change
+// after NewConv2d, which derives the transposed rows from it.
 type Conv2d[T Float] struct {
 	Name string
 	Pre  Presynaptic[T]
@@ -26,6 +47,19 @@ type Conv2d[T Float] struct {
 	DH, DW, Groups         int
 	Receptor               int
 	cpg, opg               int // input and output channels per group
+	// k is the number of kernel values per output channel, cpg·KH·KW: the
+	// rows of one group's transposed kernels wt (k rows of opg, from
+	// g·k·opg), and of its im2col matrix.
+	k  int
+	wt []T
+	// The output pixels (oy·OutW + ox) and kernel taps (ky·KW + kx) that a
+	// spike at input pixel q reaches are tapPixel and tapIndex[tapStart[q]
+	// : tapStart[q+1]].
+	tapStart           []int32
+	tapPixel, tapIndex []int32
+	// cols holds *[]T, im2col matrices of one group (k rows of OutH·OutW):
+	// calls for disjoint ranges run concurrently, each with its own.
+	cols sync.Pool
 }
 
 // ConvGeometry is the shape of a convolution or pooling window.
@@ -77,6 +111,39 @@ func NewConv2d[T Float](name string, pre Presynaptic[T], post *Population[T], w 
 			return nil, fmt.Errorf("projection %q: weight %d is %v; weights must be finite", name, i, f)
 		}
 	}
+	if c.cpg*g.KH*g.KW > math.MaxInt32/max(c.OutH*c.OutW, 1) || g.InH*g.InW*g.KH*g.KW > math.MaxInt32 {
+		return nil, fmt.Errorf("projection %q: a %d×%d kernel over %d×%d images is too large", name, g.KH, g.KW, g.InH, g.InW)
+	}
+	c.k = c.cpg * g.KH * g.KW
+	c.wt = make([]T, len(w))
+	for o := 0; o < outC; o++ {
+		gr, ol := o/c.opg, o%c.opg
+		for r := 0; r < c.k; r++ {
+			c.wt[(gr*c.k+r)*c.opg+ol] = w[o*c.k+r]
+		}
+	}
+	c.tapStart = make([]int32, 1, g.InH*g.InW+1)
+	for iy := 0; iy < g.InH; iy++ {
+		for ix := 0; ix < g.InW; ix++ {
+			// The outputs whose window holds (iy, ix): (iy + PH − ky·DH)
+			// divisible by SH, in range, and likewise across.
+			for ky := 0; ky < g.KH; ky++ {
+				ny := iy + g.PH - ky*g.DH
+				if ny < 0 || ny%g.SH != 0 || ny/g.SH >= c.OutH {
+					continue
+				}
+				for kx := 0; kx < g.KW; kx++ {
+					nx := ix + g.PW - kx*g.DW
+					if nx < 0 || nx%g.SW != 0 || nx/g.SW >= c.OutW {
+						continue
+					}
+					c.tapPixel = append(c.tapPixel, int32(ny/g.SH*c.OutW+nx/g.SW))
+					c.tapIndex = append(c.tapIndex, int32(ky*g.KW+kx))
+				}
+			}
+			c.tapStart = append(c.tapStart, int32(len(c.tapPixel)))
+		}
+	}
 	return c, nil
 }
 
@@ -86,80 +153,200 @@ func (c *Conv2d[T]) Target() *Population[T] { return c.Post }
 // Source returns the group read.
 func (c *Conv2d[T]) Source() Presynaptic[T] { return c.Pre }
 
+// wholeTrials asks for ranges of whole trials: any input reaches neurons
+// in every output channel, so a range of neurons would scan all spikes.
+func (c *Conv2d[T]) wholeTrials() bool { return true }
+
 // Propagate adds the convolution of the current input over r.
 func (c *Conv2d[T]) Propagate(r Range) {
+	if r.Hi <= r.Lo || r.B1 <= r.B0 {
+		return
+	}
 	p := c.Post
 	in := p.Input(c.Receptor)
-	plane := c.OutH * c.OutW
 	x := c.Pre.Values()
-	for b := r.B0; b < r.B1; b++ {
-		row := in[b*p.Stride:]
-		if x == nil {
-			// Each spike (ch, y, x) reaches the outputs whose window
-			// holds it: (y + PH − ky·DH) divisible by SH, in range.
-			for _, e := range c.Pre.Events(b) {
-				ch, yx := int(e)/(c.InH*c.InW), int(e)%(c.InH*c.InW)
-				iy, ix := yx/c.InW, yx%c.InW
-				g := ch / c.cpg
-				ci := ch % c.cpg
-				for ky := 0; ky < c.KH; ky++ {
-					ny := iy + c.PH - ky*c.DH
-					if ny < 0 || ny%c.SH != 0 || ny/c.SH >= c.OutH {
-						continue
-					}
-					oy := ny / c.SH
-					for kx := 0; kx < c.KW; kx++ {
-						nx := ix + c.PW - kx*c.DW
-						if nx < 0 || nx%c.SW != 0 || nx/c.SW >= c.OutW {
-							continue
-						}
-						ox := nx / c.SW
-						for o := g * c.opg; o < (g+1)*c.opg; o++ {
-							idx := o*plane + oy*c.OutW + ox
-							if idx >= r.Lo && idx < r.Hi {
-								row[idx] += c.W[((o*c.cpg+ci)*c.KH+ky)*c.KW+kx]
-							}
-						}
-					}
-				}
-			}
-			continue
+	var col []T
+	if x != nil && is32[T]() {
+		buf, _ := c.cols.Get().(*[]T)
+		if buf == nil {
+			buf = new([]T)
+			*buf = make([]T, c.k*c.OutH*c.OutW)
 		}
-		img := x[b*c.Pre.Size():]
-		for idx := r.Lo; idx < r.Hi; idx++ {
-			o, yx := idx/plane, idx%plane
-			oy, ox := yx/c.OutW, yx%c.OutW
-			g := o / c.opg
-			// Added into the neuron term by term, in the order the
-			// spikes path adds, so 0/1 input gives its bits.
-			acc := row[idx]
-			for ci := 0; ci < c.cpg; ci++ {
-				ch := g*c.cpg + ci
-				for ky := 0; ky < c.KH; ky++ {
-					iy := oy*c.SH - c.PH + ky*c.DH
-					if iy < 0 || iy >= c.InH {
-						continue
-					}
-					for kx := 0; kx < c.KW; kx++ {
-						ix := ox*c.SW - c.PW + kx*c.DW
-						if ix < 0 || ix >= c.InW {
-							continue
-						}
-						if v := img[(ch*c.InH+iy)*c.InW+ix]; v != 0 {
-							acc += T(c.W[((o*c.cpg+ci)*c.KH+ky)*c.KW+kx] * v)
-						}
-					}
-				}
-			}
-			row[idx] = acc
+		defer c.cols.Put(buf)
+		col = *buf
+	}
+	for b := r.B0; b < r.B1; b++ {
+		row := in[b*p.Stride : b*p.Stride+p.N]
+		switch {
+		case x == nil:
+			c.scatter(row, c.Pre.Events(b), r.Lo, r.Hi)
+		case is32[T]():
+			c.im2col(row, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi, col)
+		default:
+			c.direct(row, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi)
 		}
 	}
+}
+
+// groups calls f for each group that has output channels among the
+// neurons lo … hi−1, with the first and one past the last of them.
+func (c *Conv2d[T]) groups(lo, hi int, f func(g, o0, o1 int)) {
+	plane := c.OutH * c.OutW
+	oa, ob := lo/plane, (hi-1)/plane+1
+	for g := oa / c.opg; g*c.opg < ob; g++ {
+		f(g, max(oa, g*c.opg), min(ob, (g+1)*c.opg))
+	}
+}
+
+// scatter adds one trial's spikes into row[lo:hi].
+func (c *Conv2d[T]) scatter(row []T, events []int32, lo, hi int) {
+	plane, inPlane := c.OutH*c.OutW, c.InH*c.InW
+	kk := c.KH * c.KW
+	c.groups(lo, hi, func(g, o0, o1 int) {
+		// The group's spikes: its channels are a run of the sorted events.
+		first, last := int32(g*c.cpg*inPlane), int32((g+1)*c.cpg*inPlane)
+		i0, _ := slices.BinarySearch(events, first)
+		i1, _ := slices.BinarySearch(events, last)
+		m := o1 - o0
+		wg := c.wt[g*c.k*c.opg+o0-g*c.opg:]
+		whole := lo <= o0*plane && o1*plane <= hi
+		out := row[o0*plane : o1*plane]
+		for _, e := range events[i0:i1] {
+			ci, q := int(e-first)/inPlane, int(e-first)%inPlane
+			base := ci * kk
+			for j := c.tapStart[q]; j < c.tapStart[q+1]; j++ {
+				t := int(c.tapPixel[j])
+				w := wg[(base+int(c.tapIndex[j]))*c.opg:][:m]
+				if whole {
+					for _, v := range w {
+						out[t] += v
+						t += plane
+					}
+					continue
+				}
+				for jo, v := range w {
+					if i := (o0+jo)*plane + t; i >= lo && i < hi {
+						out[jo*plane+t] += v
+					}
+				}
+			}
+		}
+	})
+}
+
+// im2col adds one trial's analog input into row[lo:hi] through MatMul32.
+func (c *Conv2d[T]) im2col(row, img []T, lo, hi int, col []T) {
+	plane := c.OutH * c.OutW
+	c.groups(lo, hi, func(g, o0, o1 int) {
+		// col[(ci·KH + ky)·KW + kx][oy·OutW + ox] is the input that tap
+		// meets at output pixel (oy, ox), zero outside the image.
+		for ci := 0; ci < c.cpg; ci++ {
+			src := img[(g*c.cpg+ci)*c.InH*c.InW:]
+			for ky := 0; ky < c.KH; ky++ {
+				for kx := 0; kx < c.KW; kx++ {
+					dst := col[((ci*c.KH+ky)*c.KW+kx)*plane:][:plane]
+					// The output columns ox0 … ox1−1 meet the image.
+					ox0, ox1 := columns(kx*c.DW-c.PW, c.SW, c.InW, c.OutW)
+					for oy := 0; oy < c.OutH; oy++ {
+						d := dst[oy*c.OutW : (oy+1)*c.OutW]
+						iy := oy*c.SH - c.PH + ky*c.DH
+						if iy < 0 || iy >= c.InH || ox0 >= ox1 {
+							clear(d)
+							continue
+						}
+						clear(d[:ox0])
+						clear(d[ox1:])
+						line := src[iy*c.InW : (iy+1)*c.InW]
+						if c.SW == 1 {
+							copy(d[ox0:ox1], line[ox0+kx*c.DW-c.PW:])
+							continue
+						}
+						for ox := ox0; ox < ox1; ox++ {
+							d[ox] = line[ox*c.SW-c.PW+kx*c.DW]
+						}
+					}
+				}
+			}
+		}
+		// Rows of C are output channels; the range may cut the first and
+		// the last.
+		for o := o0; o < o1; {
+			pa, pb := max(lo-o*plane, 0), min(hi-o*plane, plane)
+			m := 1
+			if pa == 0 && pb == plane {
+				for o+m < o1 && (o+m+1)*plane <= hi {
+					m++
+				}
+			}
+			matMul(m, pb-pa, c.k, c.W[o*c.k:], c.k, col[pa:], plane, row[o*plane+pa:], plane, true)
+			o += m
+		}
+	})
+}
+
+// direct adds one trial's analog input into row[lo:hi] output by output,
+// skipping zero inputs: float64, whose MatMul fuses.
+func (c *Conv2d[T]) direct(row, img []T, lo, hi int) {
+	plane := c.OutH * c.OutW
+	kk := c.KH * c.KW
+	for idx := lo; idx < hi; idx++ {
+		o, yx := idx/plane, idx%plane
+		oy, ox := yx/c.OutW, yx%c.OutW
+		g := o / c.opg
+		// The taps inside the image, rows ky0 … ky1−1, columns kx0 … kx1−1.
+		ky0, ky1 := taps(oy*c.SH-c.PH, c.DH, c.KH, c.InH)
+		kx0, kx1 := taps(ox*c.SW-c.PW, c.DW, c.KW, c.InW)
+		w := c.W[o*c.k : (o+1)*c.k]
+		acc := row[idx]
+		for ci := 0; ci < c.cpg; ci++ {
+			src := img[(g*c.cpg+ci)*c.InH*c.InW:]
+			wc := w[ci*kk : (ci+1)*kk]
+			for ky := ky0; ky < ky1; ky++ {
+				line := src[(oy*c.SH-c.PH+ky*c.DH)*c.InW:]
+				for kx := kx0; kx < kx1; kx++ {
+					if v := line[ox*c.SW-c.PW+kx*c.DW]; v != 0 {
+						acc += T(wc[ky*c.KW+kx] * v)
+					}
+				}
+			}
+		}
+		row[idx] = acc
+	}
+}
+
+// columns returns the outputs ox0 … ox1−1 (of n, stride s) whose input
+// column ox·s + off lies in 0 … size−1.
+func columns(off, s, size, n int) (ox0, ox1 int) {
+	if off < 0 {
+		ox0 = (-off + s - 1) / s
+	}
+	if size-1-off < 0 {
+		return ox0, ox0
+	}
+	return ox0, max(ox0, min(n, (size-1-off)/s+1))
+}
+
+// taps returns the taps k0 … k1−1 of a window starting at position start
+// with dilation d and k taps that fall inside 0 … size−1.
+func taps(start, d, k, size int) (k0, k1 int) {
+	k0 = 0
+	if start < 0 {
+		k0 = (-start + d - 1) / d
+	}
+	k1 = k
+	if last := start + (k-1)*d; last >= size {
+		k1 = k - (last-size+d)/d
+	}
+	return k0, max(k1, k0)
 }
 
 // Pool2d sums (or averages) windows of KH × KW of each channel of a
 // C × InH × InW group onto a population of C × OutH × OutW neurons:
 // NIR's SumPool2d and AvgPool2d, zero outside the image, an average
-// always over the whole window (PyTorch's count_include_pad).
+// always over the whole window (PyTorch's count_include_pad). Each window
+// is summed from zero, its inputs in increasing order, and then scaled and
+// added to the neuron; spikes are counted by scattering each to the windows
+// that hold it, which is the same sum.
 type Pool2d[T Float] struct {
 	Name                   string
 	Pre                    Presynaptic[T]
@@ -170,6 +357,9 @@ type Pool2d[T Float] struct {
 	// Scale multiplies each sum: 1 for SumPool2d, 1/(KH·KW) for AvgPool2d.
 	Scale    T
 	Receptor int
+	// counts holds *[]T, one range's spike counts per call: calls for
+	// disjoint ranges run concurrently.
+	counts sync.Pool
 }
 
 // NewPool2d pools pre (g.InC × InH × InW) onto post with window g; avg
@@ -201,61 +391,88 @@ func (p *Pool2d[T]) Target() *Population[T] { return p.Post }
 // Source returns the group read.
 func (p *Pool2d[T]) Source() Presynaptic[T] { return p.Pre }
 
+// wholeTrials asks for ranges of whole trials, as Conv2d does.
+func (p *Pool2d[T]) wholeTrials() bool { return true }
+
 // Propagate adds each window's sum over r, the inputs in increasing
 // order whether they are spikes or values.
 func (p *Pool2d[T]) Propagate(r Range) {
+	if r.Hi <= r.Lo || r.B1 <= r.B0 {
+		return
+	}
 	post := p.Post
 	in := post.Input(p.Receptor)
-	plane := p.OutH * p.OutW
-	x := p.Pre.Values()
-	var one []T
+	if x := p.Pre.Values(); x != nil {
+		for b := r.B0; b < r.B1; b++ {
+			p.sum(in[b*post.Stride:b*post.Stride+post.N], x[b*p.Pre.Size():(b+1)*p.Pre.Size()], r.Lo, r.Hi)
+		}
+		return
+	}
+	buf, _ := p.counts.Get().(*[]T)
+	if buf == nil || len(*buf) < r.Hi-r.Lo {
+		buf = new([]T)
+		*buf = make([]T, post.N)
+	}
+	defer p.counts.Put(buf)
+	cnt := (*buf)[:r.Hi-r.Lo]
 	for b := r.B0; b < r.B1; b++ {
-		row := in[b*post.Stride:]
-		img := one
-		if x != nil {
-			img = x[b*p.Pre.Size():]
-		}
-		var spikes []int32
-		if x == nil {
-			spikes = p.Pre.Events(b)
-		}
-		for idx := r.Lo; idx < r.Hi; idx++ {
-			c, yx := idx/plane, idx%plane
-			oy, ox := yx/p.OutW, yx%p.OutW
-			var sum T
-			for ky := 0; ky < p.KH; ky++ {
-				iy := oy*p.SH - p.PH + ky
-				if iy < 0 || iy >= p.InH {
-					continue
-				}
-				for kx := 0; kx < p.KW; kx++ {
-					ix := ox*p.SW - p.PW + kx
-					if ix < 0 || ix >= p.InW {
-						continue
-					}
-					k := (c*p.InH+iy)*p.InW + ix
-					if x != nil {
-						sum += img[k]
-					} else if hasSpike(spikes, int32(k)) {
-						sum++
-					}
-				}
-			}
-			row[idx] += p.Scale * sum
+		p.count(cnt, p.Pre.Events(b), r.Lo, r.Hi)
+		row := in[b*post.Stride+r.Lo : b*post.Stride+r.Hi]
+		for j, c := range cnt[:len(row)] {
+			row[j] += p.Scale * c
 		}
 	}
 }
 
-// hasSpike reports whether the sorted list holds k.
-func hasSpike(s []int32, k int32) bool {
-	lo, hi := 0, len(s)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if s[m] < k {
-			lo = m + 1
-		} else {
-			hi = m
+// sum adds one trial's windows of analog input into row[lo:hi].
+func (p *Pool2d[T]) sum(row, img []T, lo, hi int) {
+	plane := p.OutH * p.OutW
+	for idx := lo; idx < hi; idx++ {
+		c, yx := idx/plane, idx%plane
+		oy, ox := yx/p.OutW, yx%p.OutW
+		ky0, ky1 := taps(oy*p.SH-p.PH, 1, p.KH, p.InH)
+		kx0, kx1 := taps(ox*p.SW-p.PW, 1, p.KW, p.InW)
+		var s T
+		for ky := ky0; ky < ky1; ky++ {
+			line := img[(c*p.InH+oy*p.SH-p.PH+ky)*p.InW:]
+			for kx := kx0; kx < kx1; kx++ {
+				s += line[ox*p.SW-p.PW+kx]
+			}
+		}
+		row[idx] += p.Scale * s
+	}
+}
+
+// count sets cnt[i−lo] to the number of one trial's spikes in the window of
+// neuron i, for i in lo … hi−1.
+func (p *Pool2d[T]) count(cnt []T, events []int32, lo, hi int) {
+	clear(cnt)
+	plane, inPlane := p.OutH*p.OutW, p.InH*p.InW
+	// The channels whose neurons are in the range, and their spikes.
+	c0, c1 := lo/plane, (hi-1)/plane+1
+	i0, _ := slices.BinarySearch(events, int32(c0*inPlane))
+	i1, _ := slices.BinarySearch(events, int32(c1*inPlane))
+	for _, e := range events[i0:i1] {
+		c, q := int(e)/inPlane, int(e)%inPlane
+		iy, ix := q/p.InW, q%p.InW
+		// The windows oy with oy·SH − PH ≤ iy ≤ oy·SH − PH + KH − 1.
+		oy0, oy1 := windows(iy+p.PH, p.KH, p.SH, p.OutH)
+		ox0, ox1 := windows(ix+p.PW, p.KW, p.SW, p.OutW)
+		for oy := oy0; oy < oy1; oy++ {
+			for ox := ox0; ox < ox1; ox++ {
+				if i := c*plane + oy*p.OutW + ox; i >= lo && i < hi {
+					cnt[i-lo]++
+				}
+			}
 		}
 	}
-	return lo < len(s) && s[lo] == k
+}
+
+// windows returns the windows w0 … w1−1 (of n, stride s, k wide) that hold
+// padded position at: w·s ≤ at ≤ w·s + k − 1.
+func windows(at, k, s, n int) (w0, w1 int) {
+	if at >= k {
+		w0 = (at - k + s) / s
+	}
+	return w0, min(at/s+1, n)
 }

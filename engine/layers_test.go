@@ -59,19 +59,24 @@ func images(seed uint64, steps, batch, c, h, w int, analog bool) []float32 {
 }
 
 // naiveConv is the convolution written out, each output summed in
-// (channel, row, column) order from zero.
-func naiveConv(x, w []float32, g engine.ConvGeometry, outC int) []float32 {
+// (channel, row, column) order from its prior value (zero when prior is
+// nil), as a projection adds into an input current that may already hold
+// other projections' sums.
+func naiveConv[T engine.Float](x, w, prior []T, g engine.ConvGeometry, outC int) []T {
 	oh := (g.InH+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
 	ow := (g.InW+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
 	cpg, opg := g.InC/g.Groups, outC/g.Groups
 	images := len(x) / (g.InC * g.InH * g.InW)
-	out := make([]float32, 0, images*outC*oh*ow)
+	out := make([]T, 0, images*outC*oh*ow)
 	for im := 0; im < images; im++ {
 		img := x[im*g.InC*g.InH*g.InW:]
 		for o := 0; o < outC; o++ {
 			for oy := 0; oy < oh; oy++ {
 				for ox := 0; ox < ow; ox++ {
-					var acc float32
+					var acc T
+					if prior != nil {
+						acc = prior[len(out)]
+					}
 					gr := o / opg
 					for ci := 0; ci < cpg; ci++ {
 						for ky := 0; ky < g.KH; ky++ {
@@ -81,7 +86,7 @@ func naiveConv(x, w []float32, g engine.ConvGeometry, outC int) []float32 {
 									continue
 								}
 								if v := img[((gr*cpg+ci)*g.InH+iy)*g.InW+ix]; v != 0 {
-									acc += float32(w[((o*cpg+ci)*g.KH+ky)*g.KW+kx] * v)
+									acc += T(w[((o*cpg+ci)*g.KH+ky)*g.KW+kx] * v)
 								}
 							}
 						}
@@ -121,7 +126,7 @@ func TestConv2dMatchesNaive(t *testing.T) {
 		w := images(7, 1, 1, outC, g.InC/g.Groups*g.KH, g.KW, true)
 		for _, analog := range []bool{false, true} {
 			x := images(9, steps, batch, g.InC, g.InH, g.InW, analog)
-			want := naiveConv(x, w, full, outC)
+			want := naiveConv(x, w, nil, full, outC)
 			for _, threads := range []int{1, 2, 3} {
 				src, err := engine.NewArray("x", x, steps, batch, g.InC*g.InH*g.InW)
 				if err != nil {
@@ -141,6 +146,175 @@ func TestConv2dMatchesNaive(t *testing.T) {
 			}
 		}
 	}
+}
+
+// convGeometries are the shapes the range tests sweep: padding, stride,
+// dilation, groups, and the N-MNIST CNN's first two layers.
+var convGeometries = []engine.ConvGeometry{
+	{InC: 2, InH: 9, InW: 9, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, Groups: 1},
+	{InC: 2, InH: 12, InW: 10, KH: 5, KW: 3, SH: 2, SW: 1, PH: 1, PW: 0, DH: 1, DW: 2, Groups: 2},
+	{InC: 4, InH: 7, InW: 8, KH: 2, KW: 3, SH: 2, SW: 3, PH: 2, PW: 2, DH: 2, DW: 1, Groups: 2},
+	{InC: 2, InH: 34, InW: 34, KH: 5, KW: 5, SH: 2, SW: 2, PH: 1, PW: 1, Groups: 1},
+	{InC: 16, InH: 16, InW: 16, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, Groups: 1},
+}
+
+// splits returns ways to cut n neurons of batch trials into ranges: whole,
+// by trial, and by neurons at cuts that fall inside output channels, so
+// that every path's handling of a part of a channel is exercised.
+func splits(batch, n int) [][]engine.Range {
+	out := [][]engine.Range{{{B0: 0, B1: batch, Lo: 0, Hi: n}}}
+	var byTrial []engine.Range
+	for b := 0; b < batch; b++ {
+		byTrial = append(byTrial, engine.Range{B0: b, B1: b + 1, Lo: 0, Hi: n})
+	}
+	out = append(out, byTrial)
+	for _, cuts := range [][]int{{1}, {n / 3, n/3 + 1, 2*n/3 + 5}, {7, 64, 65, n - 1}} {
+		var rs []engine.Range
+		lo := 0
+		for _, c := range append(cuts, n) {
+			if c > lo && c <= n {
+				rs = append(rs, engine.Range{B0: 0, B1: batch, Lo: lo, Hi: c})
+				lo = c
+			}
+		}
+		out = append(out, rs)
+	}
+	return out
+}
+
+// TestConv2dRangesMatchNaive calls Propagate directly on ranges that cut
+// output channels, into input currents that already hold other sums, and
+// requires the written-out convolution's bits for spikes and analog input,
+// in float32 (scatter and im2col onto MatMul32) and float64 (scatter and the
+// direct loop).
+func TestConv2dRangesMatchNaive(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { convRanges[float32](t) })
+	t.Run("float64", func(t *testing.T) { convRanges[float64](t) })
+}
+
+func convRanges[T engine.Float](t *testing.T) {
+	const batch = 3
+	for gi, g := range convGeometries {
+		full := g
+		full.DH, full.DW = max(g.DH, 1), max(g.DW, 1)
+		oh := (g.InH+2*g.PH-full.DH*(g.KH-1)-1)/g.SH + 1
+		ow := (g.InW+2*g.PW-full.DW*(g.KW-1)-1)/g.SW + 1
+		outC := 3 * g.Groups
+		n := outC * oh * ow
+		w := convert[T](images(uint64(20+gi), 1, 1, outC, g.InC/g.Groups*g.KH, g.KW, true))
+		prior := convert[T](images(uint64(40+gi), 1, batch, 1, 1, n, true))
+		for _, analog := range []bool{false, true} {
+			x := convert[T](images(uint64(60+gi), 1, batch, g.InC, g.InH, g.InW, analog))
+			if analog {
+				// Zeros, which the direct loop skips and MatMul adds.
+				for i := 0; i < len(x); i += 3 {
+					x[i] = 0
+				}
+			}
+			want := naiveConv(x, w, prior, full, outC)
+			src, err := engine.NewArray("x", x, 1, batch, g.InC*g.InH*g.InW)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := src.Emit(0); err != nil {
+				t.Fatal(err)
+			}
+			pop, err := engine.NewPopulation[T]("out", batch, n, engine.DefaultNeuron())
+			if err != nil {
+				t.Fatal(err)
+			}
+			conv, err := engine.NewConv2d("conv", src, pop, w, outC, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rs := range splits(batch, n) {
+				for b := 0; b < batch; b++ {
+					copy(pop.Row(pop.Input(0), b), prior[b*n:(b+1)*n])
+				}
+				for _, r := range rs {
+					conv.Propagate(r)
+				}
+				for b := 0; b < batch; b++ {
+					for i, v := range pop.Row(pop.Input(0), b) {
+						if v != want[b*n+i] {
+							t.Fatalf("%+v analog=%v ranges %v: trial %d neuron %d is %v, naive %v", g, analog, rs, b, i, v, want[b*n+i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPool2dRangesMatchNaive: pooling spikes and values over ranges that cut
+// channels, into currents that hold other sums, gives each window's sum
+// (from zero, in order, then scaled) added to the prior value.
+func TestPool2dRangesMatchNaive(t *testing.T) {
+	const batch, c, h, w = 2, 3, 9, 7
+	for _, g := range []engine.ConvGeometry{
+		{InC: c, InH: h, InW: w, KH: 2, KW: 2, SH: 2, SW: 2},
+		{InC: c, InH: h, InW: w, KH: 3, KW: 2, SH: 2, SW: 1, PH: 1, PW: 1},
+		{InC: c, InH: h, InW: w, KH: 3, KW: 3, SH: 1, SW: 3, PH: 2, PW: 0},
+	} {
+		oh, ow := (h+2*g.PH-g.KH)/g.SH+1, (w+2*g.PW-g.KW)/g.SW+1
+		n := c * oh * ow
+		prior := images(77, 1, batch, 1, 1, n, true)
+		for _, analog := range []bool{false, true} {
+			x := images(78, 1, batch, c, h, w, analog)
+			for _, avg := range []bool{false, true} {
+				src, err := engine.NewArray("x", x, 1, batch, c*h*w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := src.Emit(0); err != nil {
+					t.Fatal(err)
+				}
+				pop, err := engine.NewPopulation[float32]("out", batch, n, engine.DefaultNeuron())
+				if err != nil {
+					t.Fatal(err)
+				}
+				pool, err := engine.NewPool2d("pool", src, pop, g, avg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, rs := range splits(batch, n) {
+					for b := 0; b < batch; b++ {
+						copy(pop.Row(pop.Input(0), b), prior[b*n:(b+1)*n])
+					}
+					for _, r := range rs {
+						pool.Propagate(r)
+					}
+					for b := 0; b < batch; b++ {
+						for i, v := range pop.Row(pop.Input(0), b) {
+							ch, oy, ox := i/(oh*ow), i%(oh*ow)/ow, i%ow
+							var sum float32
+							for ky := 0; ky < g.KH; ky++ {
+								for kx := 0; kx < g.KW; kx++ {
+									iy, ix := oy*g.SH-g.PH+ky, ox*g.SW-g.PW+kx
+									if iy >= 0 && iy < h && ix >= 0 && ix < w {
+										sum += x[b*c*h*w+(ch*h+iy)*w+ix]
+									}
+								}
+							}
+							want := prior[b*n+i] + pool.Scale*sum
+							if v != want {
+								t.Fatalf("%+v analog=%v avg=%v ranges %v: trial %d neuron %d is %v, want %v", g, analog, avg, rs, b, i, v, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// convert copies float32 test data into T.
+func convert[T engine.Float](x []float32) []T {
+	out := make([]T, len(x))
+	for i, v := range x {
+		out[i] = T(v)
+	}
+	return out
 }
 
 // TestPool2dSumsWindows: sum and average pooling of spikes and of values

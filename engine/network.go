@@ -254,7 +254,7 @@ func (n *Network[T]) prepare() {
 	}
 	for i, p := range n.pops {
 		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i]}
-		ph.ranges, ph.workers = splitRanges(p, threads)
+		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
 		ph.counts = make([]int, len(ph.ranges))
 		for _, r := range n.recorders {
 			if r.Population() == p {

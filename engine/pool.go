@@ -251,17 +251,19 @@ func take(next *atomic.Int64, n int) (int, bool) {
 // splitRanges divides pop's work into ranges for up to threads workers and
 // returns them with the number of workers worth using. Large populations
 // are split by neurons, in blocks aligned to 64 neurons (whole bitmask
-// words, whole cache lines); small populations with many trials are split by
-// trial. Either way every neuron of every trial is in exactly one range and
-// its arithmetic is the same as in one piece, whichever worker runs it.
-func splitRanges[T Float](pop *Population[T], threads int) ([]Range, int) {
+// words, whole cache lines); small populations with many trials, and those
+// fed by a projection that asks for whole trials (byTrial) when there are
+// at least two trials per worker, are split by trial. Either way every neuron of every
+// trial is in exactly one range and its arithmetic is the same as in one
+// piece, whichever worker runs it.
+func splitRanges[T Float](pop *Population[T], threads int, byTrial bool) ([]Range, int) {
 	work := pop.Batch * pop.N
 	k, c := shares(work, threads, math.MaxInt)
 	if k <= 1 {
 		return []Range{pop.All()}, 1
 	}
 	blocks := (pop.N + 63) / 64
-	if pop.Batch >= k && blocks < 4*k {
+	if pop.Batch >= k && blocks < 4*k || byTrial && pop.Batch >= 2*k {
 		c = min(c, pop.Batch)
 		out := make([]Range, 0, c)
 		for w := 0; w < c; w++ {
@@ -277,6 +279,21 @@ func splitRanges[T Float](pop *Population[T], threads int) ([]Range, int) {
 		out[i].B0, out[i].B1 = 0, pop.Batch
 	}
 	return out, min(k, len(out))
+}
+
+// trialSplitter is a projection whose work is least in ranges of whole
+// trials: a convolution's or a pooling's input reaches neurons across its
+// target, so every range of neurons would scan all of a trial's spikes.
+type trialSplitter interface{ wholeTrials() bool }
+
+// wantsTrials reports whether any of the projections asks for whole trials.
+func wantsTrials[T Float](in []Projection[T]) bool {
+	for _, pr := range in {
+		if t, ok := pr.(trialSplitter); ok && t.wholeTrials() {
+			return true
+		}
+	}
+	return false
 }
 
 // splitRangesN splits n neurons (or columns) into up to k ranges aligned to

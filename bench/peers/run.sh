@@ -1,9 +1,11 @@
 #!/bin/sh
 # Runs leaky's CUBA and SHD benchmarks and the same workloads in Brian2
-# (cpp_standalone, one thread) and PyTorch (CPU, same thread count), and
-# prints the comparable numbers. Needs Debian's python3-brian and
-# python3-torch, and gcc with cgo for the C yardstick:
-#   apt-get install -y python3-brian python3-torch gcc
+# (cpp_standalone, one thread) and PyTorch (CPU, same thread count), the
+# NIR graphs of ../shared/nir (BenchmarkNIR) against the same networks in
+# PyTorch (torch_nir.py, which reads the .nir files with h5py), and prints
+# the comparable numbers. Needs Debian's python3-brian, python3-torch and
+# python3-h5py, and gcc with cgo for the C yardstick:
+#   apt-get install -y python3-brian python3-torch python3-h5py gcc
 # Usage: bench/peers/run.sh [simulated_seconds_for_cuba] [count]
 # Run it on a quiet machine; it takes a few minutes.
 set -eu
@@ -11,6 +13,7 @@ cd "$(dirname "$0")/../.."
 SIM=${1:-5}
 COUNT=${2:-3}
 PY=/usr/bin/python3
+NIR=../shared/nir # where BenchmarkNIR finds the fixtures too
 grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
 echo "== leaky (go test -bench)"
 go test ./bench -run XXX -bench 'BenchmarkCUBA/threads=1$|BenchmarkSHD' -benchtime 3x -count "$COUNT"
@@ -21,6 +24,15 @@ done
 echo "== PyTorch CPU, SHD batch 256 × 100 steps"
 for th in 1 2; do
 	OMP_NUM_THREADS=$th "$PY" bench/peers/torch_shd.py "$th" 5 2>/dev/null | grep '^torch'
+done
+echo "== NIR graphs: leaky (BenchmarkNIR) and PyTorch (torch_nir.py, best of 5 per run), alternately, ${COUNT} runs"
+for i in $(seq 1 "$COUNT"); do
+	go test ./bench -run XXX -bench 'BenchmarkNIR' -benchtime 3x -count 1 | grep '^BenchmarkNIR'
+	for th in 1 2; do
+		for net in braille cnn; do
+			OMP_NUM_THREADS=$th "$PY" bench/peers/torch_nir.py bench "$net" "$NIR" "$th" 5 2>/dev/null | grep '^torch'
+		done
+	done
 done
 echo "== OpenBLAS sgemm via NumPy, (25600 × 700)·(700 × 200)"
 for th in 1 2; do

@@ -82,6 +82,7 @@ func run(args []string, stderr io.Writer) error {
 		writeOpenBLASTarget(&doc, &res, gf)
 	}
 	peerRatios(&doc, peerFiles(*peers))
+	nirRatios(&doc, peerFiles(*peers))
 	return atomicfile.WriteFile(*out, doc.Bytes(), 0o644)
 }
 
