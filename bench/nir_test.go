@@ -70,13 +70,16 @@ func BenchmarkNIR(b *testing.B) {
 }
 
 // requireTorch returns the interpreter when it can import torch and h5py
-// (Debian python3-torch and python3-h5py, which bench/peers/run.sh names),
-// and skips t otherwise: PyTorch is a peer measured beside leaky, not a
-// dependency of its tests.
+// (Debian python3-torch and python3-h5py, which make test-deps installs),
+// and otherwise skips t, or fails it under CI, which must prove leaky
+// computes what the PyTorch peer does.
 func requireTorch(t *testing.T) string {
 	t.Helper()
 	py := numpytest.Require(t)
 	if out, err := exec.Command(py, "-c", "import torch, h5py").CombinedOutput(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PyTorch or h5py is not available to %s (%v %s); make test-deps installs python3-torch and python3-h5py", py, err, strings.TrimSpace(string(out)))
+		}
 		t.Skipf("PyTorch or h5py is not available to %s (%v %s); apt-get install python3-torch python3-h5py", py, err, strings.TrimSpace(string(out)))
 	}
 	return py
