@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"leaky/internal/fixtures"
 	"math"
 	"os"
 	"os/exec"
@@ -15,18 +16,10 @@ import (
 	"leaky/npy"
 )
 
-// nirFixtures is ../shared/nir beside the repository; tests and benchmarks
-// skip without it, except under CI, which always has it.
+// nirFixtures is ../shared/nir beside the repository.
 func nirFixtures(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join("..", "..", "shared", "nir")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("NIR fixtures missing: %v", err)
-		}
-		tb.Skipf("NIR fixtures missing: %v", err)
-	}
-	return dir
+	return fixtures.NIR(tb)
 }
 
 // BenchmarkNIR runs one batch of each NIR workload per iteration — the

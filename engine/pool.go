@@ -166,9 +166,8 @@ func (p *pool) run(j job, k int) {
 	p.work(j, 0)
 	// The caller polls without yielding for callerSpin: a goroutine that C
 	// called into (the C ABI, Python) is locked to its thread, and each
-	// yield of a locked goroutine hands its processor over through the
-	// OS, which cost ~130 µs a step at two threads on the machine of
-	// BENCHMARKS.md (bench/peers/python_binding.py).
+	// yield of a locked goroutine hands its processor over through the OS,
+	// far dearer than the barrier (bench/peers/python_binding.py shows it).
 	var start time.Time
 	for i := 0; p.left.Load() != 0; i++ {
 		if i&255 == 255 {

@@ -2,28 +2,17 @@ package hdf5
 
 import (
 	"bytes"
+	"leaky/internal/fixtures"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 )
 
-// nirDir holds real NIR files (see its README.md): ../shared/nir beside
-// the checkout, two levels up from this package.
-const nirDir = "../../shared/nir"
-
-// nirFile returns the path of a NIR fixture. A missing fixture skips the
-// test, except under CI=true, where ../shared always exists.
+// nirFile returns the path of a real NIR file of ../shared/nir.
 func nirFile(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(nirDir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NIR fixture missing under CI: %v", err)
-		}
-		t.Skipf("NIR fixture missing: %v", err)
-	}
-	return p
+	return filepath.Join(fixtures.NIR(t), name)
 }
 
 func openNIR(t *testing.T, name string) *File {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"leaky/internal/fixtures"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,22 +19,15 @@ import (
 	"leaky/netfile"
 )
 
-// nirTraces is where the NIR paper's single-neuron traces are: ../shared
-// beside the repository root (see its README).
-var nirTraces = filepath.Join("..", "..", "shared", "nir", "lif_traces")
-
 // readTrace reads one of the traces' columns input, v and spike, skipping
 // the test when the fixtures are absent — and failing it under CI, which
 // always has them.
 func readTrace(t *testing.T, name string) (input, v []float64, spikes []int) {
 	t.Helper()
-	path := filepath.Join(nirTraces, name)
+	path := filepath.Join(fixtures.NIRTraces(t), name)
 	f, err := os.Open(path)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("NIR trace fixture: %v", err)
-		}
-		t.Skipf("NIR trace fixture missing (%v); CI has ../shared", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()

@@ -2,6 +2,7 @@ package nir
 
 import (
 	"fmt"
+	shared "leaky/internal/fixtures"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,17 +10,10 @@ import (
 )
 
 // fixtures is ../shared/nir beside the repository: real files from the NIR
-// repository. Missing, the tests skip, except under CI, where they fail.
+// repository (see internal/fixtures for when they are missing).
 func fixtures(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "nir")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the NIR fixtures are missing: %v", err)
-		}
-		t.Skipf("no NIR fixtures: %v", err)
-	}
-	return dir
+	return shared.NIR(t)
 }
 
 // TestRealFiles loads every fixture and checks what it is.

@@ -206,11 +206,11 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 	}
 	sum, err := r.loop(ctx)
 	var ie *InterruptedError
-	if errors.As(err, &ie) || err != nil && r.saves > 0 {
-		// The checkpoint needs the .part files it counts rows of.
+	switch {
+	case errors.As(err, &ie):
+		kept = true // the checkpoint needs the .part files it counts rows of
+	case err != nil && r.saves > 0:
 		kept = true
-	}
-	if err != nil && !errors.As(err, &ie) && r.saves > 0 {
 		err = fmt.Errorf("%w; the checkpoint %s of step %d and the outputs up to it are kept: --resume %s once the problem is fixed", err, r.ckpt, r.lastSave, r.ckpt)
 	}
 	return sum, err

@@ -80,9 +80,6 @@ func goldenInputs(t *testing.T, dir string) (spikes, weights, analog string) {
 // .npy file and figure.png with testdata/golden.sha256, recorded before
 // the run paths were folded into one.
 func TestGoldenOutputs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("golden runs take a few seconds")
-	}
 	dir := t.TempDir()
 	bin := buildLeaky(t, dir)
 	x, w, a := goldenInputs(t, dir)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"leaky/internal/fixtures"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,18 +11,10 @@ import (
 	"testing"
 )
 
-// nirFixtures is ../shared/nir beside the repository; tests skip without
-// it, except under CI, which always has it.
+// nirFixtures is ../shared/nir beside the repository.
 func nirFixtures(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "nir")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NIR fixtures missing: %v", err)
-		}
-		t.Skipf("NIR fixtures missing: %v", err)
-	}
-	return dir
+	return fixtures.NIR(t)
 }
 
 // TestRunNIRTraces: leaky run --nir lif_norse.nir --dt 1e-4 on the input
