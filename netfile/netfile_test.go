@@ -2,6 +2,7 @@ package netfile_test
 
 import (
 	"context"
+	"leaky/internal/fixtures"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"leaky/engine"
 	"leaky/kernels"
 	"leaky/netfile"
-	"leaky/npy"
 )
 
 func load(t *testing.T, path string) *netfile.File {
@@ -255,17 +255,7 @@ recorders:
 
 // writeNpy writes a 1-D or 2-D float64 .npy file.
 func writeNpy(t *testing.T, path string, x []float64, trailing ...int) {
-	t.Helper()
-	w, err := npy.Create(path, "float64", trailing...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.WriteFloat64(x); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	fixtures.WriteNpy(t, path, x, trailing...)
 }
 
 // TestFilesFromNpy builds a network whose explicit sparse synapses (with

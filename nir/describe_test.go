@@ -2,6 +2,7 @@ package nir
 
 import (
 	"context"
+	shared "leaky/internal/fixtures"
 	"math"
 	"path/filepath"
 	"slices"
@@ -9,23 +10,11 @@ import (
 	"testing"
 
 	"leaky/netfile"
-	"leaky/npy"
 )
 
 // writeInputs writes x, shaped (T, *shape), as float64 .npy.
 func writeInputs(t *testing.T, path string, x []float64, trailing ...int) string {
-	t.Helper()
-	w, err := npy.Create(path, "float64", trailing...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.WriteFloat64(x); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return shared.WriteNpy(t, path, x, trailing...)
 }
 
 // TestLIFNorseTrace runs lif_norse.nir on the input column of

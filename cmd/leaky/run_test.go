@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"leaky/bench/suite"
+	"leaky/internal/fixtures"
 	"leaky/session"
 	"math"
 	"math/rand/v2"
@@ -40,20 +41,18 @@ func mustRun(t *testing.T, args ...string) {
 // saveNpy writes x with the given shape as a float64 .npy file.
 func saveNpy(t *testing.T, path string, x []float64, shape ...int) string {
 	t.Helper()
-	w, err := npy.Create(path, "float64", shape[1:]...)
-	if err != nil {
-		t.Fatal(err)
+	if rows := len(x) / max(1, prod(shape[1:])); rows != shape[0] {
+		t.Fatalf("saveNpy: %d values are %d rows, want shape %v", len(x), rows, shape)
 	}
-	if err := w.WriteFloat64(x); err != nil {
-		t.Fatal(err)
+	return fixtures.WriteNpy(t, path, x, shape[1:]...)
+}
+
+func prod(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if w.Rows() != int64(shape[0]) {
-		t.Fatalf("saveNpy: %d rows, want shape %v", w.Rows(), shape)
-	}
-	return path
+	return n
 }
 
 // rawNpy writes a .npy file with an arbitrary header, for dtypes and
