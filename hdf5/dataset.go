@@ -295,32 +295,31 @@ func (ds *Dataset) Float64s() ([]float64, error) {
 // Int64s reads an integer dataset in row-major order; an unsigned value
 // over 2^63-1 is an error, and so is a dataset of floats or strings.
 func (ds *Dataset) Int64s() ([]int64, error) {
-	t := ds.dtype
-	if t.Class != ClassInteger {
-		return nil, fmt.Errorf("hdf5: %s: a %s dataset has no integers", ds.path, t)
-	}
-	raw, err := ds.raw()
-	if err != nil {
-		return nil, err
-	}
-	order := byteOrder(t)
-	out := make([]int64, ds.n)
-	for i := range out {
-		v, u, neg := intValue(raw[i*t.Size:(i+1)*t.Size], t, order)
-		if !neg {
-			if u > math.MaxInt64 {
-				return nil, fmt.Errorf("hdf5: %s: element %d, %d, overflows int64", ds.path, i, u)
-			}
-			v = int64(u)
+	return readInts(ds, func(i int, v int64, u uint64, neg bool) (int64, error) {
+		if neg {
+			return v, nil
 		}
-		out[i] = v
-	}
-	return out, nil
+		if u > math.MaxInt64 {
+			return 0, fmt.Errorf("hdf5: %s: element %d, %d, overflows int64", ds.path, i, u)
+		}
+		return int64(u), nil
+	})
 }
 
 // Uint64s reads an integer dataset in row-major order; a negative value
 // is an error, and so is a dataset of floats or strings.
 func (ds *Dataset) Uint64s() ([]uint64, error) {
+	return readInts(ds, func(i int, v int64, u uint64, neg bool) (uint64, error) {
+		if neg {
+			return 0, fmt.Errorf("hdf5: %s: element %d, %d, is negative", ds.path, i, v)
+		}
+		return u, nil
+	})
+}
+
+// readInts reads an integer dataset, converting element i (v when
+// negative, else u) with conv.
+func readInts[E int64 | uint64](ds *Dataset, conv func(i int, v int64, u uint64, neg bool) (E, error)) ([]E, error) {
 	t := ds.dtype
 	if t.Class != ClassInteger {
 		return nil, fmt.Errorf("hdf5: %s: a %s dataset has no integers", ds.path, t)
@@ -330,13 +329,12 @@ func (ds *Dataset) Uint64s() ([]uint64, error) {
 		return nil, err
 	}
 	order := byteOrder(t)
-	out := make([]uint64, ds.n)
+	out := make([]E, ds.n)
 	for i := range out {
 		v, u, neg := intValue(raw[i*t.Size:(i+1)*t.Size], t, order)
-		if neg {
-			return nil, fmt.Errorf("hdf5: %s: element %d, %d, is negative", ds.path, i, v)
+		if out[i], err = conv(i, v, u, neg); err != nil {
+			return nil, err
 		}
-		out[i] = u
 	}
 	return out, nil
 }
