@@ -148,9 +148,20 @@ func (d *Identity[T]) Propagate(r Range) {
 	}
 	for b := r.B0; b < r.B1; b++ {
 		row := in[b*p.Stride:]
-		for _, i := range d.Pre.Events(b) {
-			if int(i) < r.Lo || int(i) >= r.Hi {
-				continue
+		ev := d.Pre.Events(b)
+		// The events are sorted: only those of the range are visited.
+		lo, hi := 0, len(ev)
+		for lo < hi {
+			if m := (lo + hi) / 2; int(ev[m]) < r.Lo {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		ev = ev[lo:]
+		for _, i := range ev {
+			if int(i) >= r.Hi {
+				break
 			}
 			if d.Gain == nil {
 				row[i]++
