@@ -25,6 +25,8 @@ var avx2 = &Impl{
 	MatMul64:         avx2Kernels64.matMul,
 	CubaUpdate32:     cuba32(avx2Kernels32),
 	CubaUpdate64:     cuba64(avx2Kernels64),
+	CobaUpdate32:     coba32(avx2Kernels32),
+	CobaUpdate64:     coba64(avx2Kernels64),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -40,7 +42,7 @@ var avx2Instruments = &Instruments{
 var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,
 	scanSub: leakyScan32SubAVX2, scanZero: leakyScan32ZeroAVX2, scanBlock: 32,
-	accum: accumulateRows32AVX2, cuba: cubaUpdate32AVX2, lanes: 8, nativeTail: true,
+	accum: accumulateRows32AVX2, cuba: cubaUpdate32AVX2, coba: cobaUpdate32AVX2, lanes: 8, nativeTail: true,
 	gemmCols: 16,
 	gemm: [][2]gemmTile[float32]{
 		{gemm32AVX2_1x16, gemm32AVX2_1x8},
@@ -57,7 +59,7 @@ var avx2Kernels32 = &asmKernels[float32]{
 var avx2Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX2, updZero: leakyUpdate64ZeroAVX2,
 	scanSub: leakyScan64SubAVX2, scanZero: leakyScan64ZeroAVX2, scanBlock: 16,
-	accum: accumulateRows64AVX2, cuba: cubaUpdate64AVX2, lanes: 4, nativeTail: true,
+	accum: accumulateRows64AVX2, cuba: cubaUpdate64AVX2, coba: cobaUpdate64AVX2, lanes: 4, nativeTail: true,
 	gemmCols: 8,
 	gemm: [][2]gemmTile[float64]{
 		{gemm64AVX2_1x8, gemm64AVX2_1x4},
@@ -86,6 +88,8 @@ var avx512 = &Impl{
 	MatMul64:         avx512Kernels64.matMul,
 	CubaUpdate32:     cuba32(avx512Kernels32),
 	CubaUpdate64:     cuba64(avx512Kernels64),
+	CobaUpdate32:     coba32(avx512Kernels32),
+	CobaUpdate64:     coba64(avx512Kernels64),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32
@@ -101,7 +105,7 @@ var avx512Instruments = &Instruments{
 var avx512Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX512, updZero: leakyUpdate32ZeroAVX512,
 	scanSub: leakyScan32SubAVX512, scanZero: leakyScan32ZeroAVX512, scanBlock: 128,
-	accum: accumulateRows32AVX512, cuba: cubaUpdate32AVX512, lanes: 16, nativeTail: false,
+	accum: accumulateRows32AVX512, cuba: cubaUpdate32AVX512, coba: cobaUpdate32AVX512, lanes: 16, nativeTail: false,
 	gemmCols: 32,
 	gemm: [][2]gemmTile[float32]{
 		{gemm32AVX512_1x32, gemm32AVX512_1x16},
@@ -120,7 +124,7 @@ var avx512Kernels32 = &asmKernels[float32]{
 var avx512Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX512, updZero: leakyUpdate64ZeroAVX512,
 	scanSub: leakyScan64SubAVX512, scanZero: leakyScan64ZeroAVX512, scanBlock: 64,
-	accum: accumulateRows64AVX512, cuba: cubaUpdate64AVX512, lanes: 8, nativeTail: false,
+	accum: accumulateRows64AVX512, cuba: cubaUpdate64AVX512, coba: cobaUpdate64AVX512, lanes: 8, nativeTail: false,
 	gemmCols: 16,
 	gemm: [][2]gemmTile[float64]{
 		{gemm64AVX512_1x16, gemm64AVX512_1x8},

@@ -1,7 +1,8 @@
 // Package kernels holds the numerical inner loops of leaky: the leaky
 // integrate-and-fire update, its temporally blocked scan, the two-receptor
-// CUBA update with reset to a value and refractoriness, the event-driven
-// input accumulation and the dense matrix product. It knows only slices and
+// CUBA (current-based) and COBA (conductance-based) updates with reset to a
+// value and refractoriness, the event-driven input accumulation and the
+// dense matrix product. It knows only slices and
 // numbers, never engine types.
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the

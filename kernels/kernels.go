@@ -28,6 +28,8 @@ type Impl struct {
 	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
 	CubaUpdate32     func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
 	CubaUpdate64     func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
+	CobaUpdate32     func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int
+	CobaUpdate64     func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -45,6 +47,8 @@ var Generic = &Impl{
 	MatMul64:         matMulGeneric64,
 	CubaUpdate32:     cubaGeneric32,
 	CubaUpdate64:     cubaGeneric64,
+	CobaUpdate32:     cobaGeneric32,
+	CobaUpdate64:     cobaGeneric64,
 }
 
 // known lists every implementation compiled into this binary, best last,

@@ -34,6 +34,11 @@ func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
+// cobaUpdate32AVX2 is CobaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate32AVX2(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -135,6 +140,11 @@ func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+
+// cobaUpdate64AVX2 is CobaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate64AVX2(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -256,6 +266,11 @@ func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+
+// cobaUpdate32AVX512 is CobaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate32AVX512(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -380,6 +395,11 @@ func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+
+// cobaUpdate64AVX512 is CobaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate64AVX512(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

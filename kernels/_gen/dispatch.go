@@ -32,8 +32,8 @@ type isaKernels struct {
 // typeKernels are the names of one instruction set's kernels for one
 // element type.
 type typeKernels struct {
-	dtype                                           *dtype
-	updSub, updZero, scanSub, scanZero, accum, cuba string
+	dtype                                                 *dtype
+	updSub, updZero, scanSub, scanZero, accum, cuba, coba string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -146,6 +146,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		for _, t := range k.types {
 			f.p("CubaUpdate%s: cuba%[1]s(%s),", t.dtype.name, kernelsVar(s, t.dtype))
 		}
+		for _, t := range k.types {
+			f.p("CobaUpdate%s: coba%[1]s(%s),", t.dtype.name, kernelsVar(s, t.dtype))
+		}
 		f.p("}")
 
 		f.p("")
@@ -165,7 +168,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("var %s = &asmKernels[%s]{", kernelsVar(s, d), d.gotyp)
 			f.p("updSub: %s, updZero: %s,", t.updSub, t.updZero)
 			f.p("scanSub: %s, scanZero: %s, scanBlock: %d,", t.scanSub, t.scanZero, scanBlock(s, d))
-			f.p("accum: %s, cuba: %s, lanes: %d, nativeTail: %v,", t.accum, t.cuba, d.lanes(s), s.nativeTail)
+			f.p("accum: %s, cuba: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.cuba, t.coba, d.lanes(s), s.nativeTail)
 			f.p("gemmCols: %d,", s.gemmVecs*d.lanes(s))
 			f.p("gemm: [][2]gemmTile[%s]{", d.gotyp)
 			for _, g := range t.gemm {
