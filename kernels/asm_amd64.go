@@ -191,15 +191,11 @@ func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
 	for _, r := range rows {
 		_ = W[int(r)*stride : int(r)*stride+n]
 	}
-	body := n - n%k.lanes
-	for lo := 0; lo < body; lo += accumCols {
-		hi := min(lo+accumCols, body)
+	for lo := 0; lo < n; lo += accumCols {
+		hi := min(lo+accumCols, n)
 		for r0 := 0; r0 < len(rows); r0 += accumRows {
 			k.accum(dst[lo:hi], W[lo:], stride, rows[r0:min(r0+accumRows, len(rows))])
 		}
-	}
-	if body < n {
-		k.generic.accum(dst[body:], W[body:], stride, rows)
 	}
 }
 

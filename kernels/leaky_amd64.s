@@ -659,66 +659,106 @@ leakyScan32ZeroAVX2_done:
 // func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
-	MOVQ  dst_base+0(FP), AX
-	MOVQ  W_base+24(FP), CX
-	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x02, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x02, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows32AVX2_done
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	MOVQ    DX, SI
+	SUBQ    BX, SI
+	SHLQ    $0x02, SI
+	MOVQ    $0x00000020, DI
+	MOVQ    BX, R8
+	SHLQ    $0x02, R8
+	SUBQ    R8, DI
+	LEAQ    leakyTailMask<>+0(SB), R8
+	VMOVDQU (R8)(DI*1), Y0
+	MOVQ    stride+48(FP), DI
+	SHLQ    $0x02, DI
+	MOVQ    rows_base+56(FP), R8
+	MOVQ    rows_len+64(FP), R9
+	TESTQ   DX, DX
+	JZ      accumulateRows32AVX2_done
 
 accumulateRows32AVX2_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows32AVX2_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows32AVX2_quadtail
 
 accumulateRows32AVX2_quadloop:
-	VMOVUPS (AX)(R12*1), Y0
-	VADDPS  (R8)(R12*1), Y0, Y0
-	VADDPS  (R9)(R12*1), Y0, Y0
-	VADDPS  (R10)(R12*1), Y0, Y0
-	VADDPS  (R11)(R12*1), Y0, Y0
-	VMOVUPS Y0, (AX)(R12*1)
-	ADDQ    $0x20, R12
-	CMPQ    R12, DX
+	VMOVUPS (AX)(R13*1), Y1
+	VADDPS  (DX)(R13*1), Y1, Y1
+	VADDPS  (R10)(R13*1), Y1, Y1
+	VADDPS  (R11)(R13*1), Y1, Y1
+	VADDPS  (R12)(R13*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R13*1)
+	ADDQ    $0x20, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows32AVX2_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows32AVX2_quad
+
+accumulateRows32AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateRows32AVX2_quadnotail
+	VMASKMOVPS (AX)(R13*1), Y0, Y1
+	VMASKMOVPS (DX)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R10)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R11)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R12)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R13*1)
+
+accumulateRows32AVX2_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows32AVX2_quad
 
 accumulateRows32AVX2_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows32AVX2_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows32AVX2_singletail
 
 accumulateRows32AVX2_singleloop:
-	VMOVUPS (AX)(R9*1), Y0
-	VADDPS  (R8)(R9*1), Y0, Y0
-	VMOVUPS Y0, (AX)(R9*1)
-	ADDQ    $0x20, R9
-	CMPQ    R9, DX
+	VMOVUPS (AX)(R10*1), Y1
+	VADDPS  (DX)(R10*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R10*1)
+	ADDQ    $0x20, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows32AVX2_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows32AVX2_single
+
+accumulateRows32AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateRows32AVX2_singlenotail
+	VMASKMOVPS (AX)(R10*1), Y0, Y1
+	VMASKMOVPS (DX)(R10*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R10*1)
+
+accumulateRows32AVX2_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows32AVX2_single
 
 accumulateRows32AVX2_done:
 	VZEROUPPER
@@ -4787,66 +4827,106 @@ leakyScan64ZeroAVX2_done:
 // func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows64AVX2(SB), NOSPLIT, $0-80
-	MOVQ  dst_base+0(FP), AX
-	MOVQ  W_base+24(FP), CX
-	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x03, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x03, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows64AVX2_done
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	MOVQ    DX, SI
+	SUBQ    BX, SI
+	SHLQ    $0x03, SI
+	MOVQ    $0x00000020, DI
+	MOVQ    BX, R8
+	SHLQ    $0x03, R8
+	SUBQ    R8, DI
+	LEAQ    leakyTailMask<>+0(SB), R8
+	VMOVDQU (R8)(DI*1), Y0
+	MOVQ    stride+48(FP), DI
+	SHLQ    $0x03, DI
+	MOVQ    rows_base+56(FP), R8
+	MOVQ    rows_len+64(FP), R9
+	TESTQ   DX, DX
+	JZ      accumulateRows64AVX2_done
 
 accumulateRows64AVX2_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows64AVX2_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows64AVX2_quadtail
 
 accumulateRows64AVX2_quadloop:
-	VMOVUPD (AX)(R12*1), Y0
-	VADDPD  (R8)(R12*1), Y0, Y0
-	VADDPD  (R9)(R12*1), Y0, Y0
-	VADDPD  (R10)(R12*1), Y0, Y0
-	VADDPD  (R11)(R12*1), Y0, Y0
-	VMOVUPD Y0, (AX)(R12*1)
-	ADDQ    $0x20, R12
-	CMPQ    R12, DX
+	VMOVUPD (AX)(R13*1), Y1
+	VADDPD  (DX)(R13*1), Y1, Y1
+	VADDPD  (R10)(R13*1), Y1, Y1
+	VADDPD  (R11)(R13*1), Y1, Y1
+	VADDPD  (R12)(R13*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R13*1)
+	ADDQ    $0x20, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows64AVX2_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows64AVX2_quad
+
+accumulateRows64AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateRows64AVX2_quadnotail
+	VMASKMOVPD (AX)(R13*1), Y0, Y1
+	VMASKMOVPD (DX)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R10)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R11)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R12)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R13*1)
+
+accumulateRows64AVX2_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows64AVX2_quad
 
 accumulateRows64AVX2_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows64AVX2_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows64AVX2_singletail
 
 accumulateRows64AVX2_singleloop:
-	VMOVUPD (AX)(R9*1), Y0
-	VADDPD  (R8)(R9*1), Y0, Y0
-	VMOVUPD Y0, (AX)(R9*1)
-	ADDQ    $0x20, R9
-	CMPQ    R9, DX
+	VMOVUPD (AX)(R10*1), Y1
+	VADDPD  (DX)(R10*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R10*1)
+	ADDQ    $0x20, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows64AVX2_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows64AVX2_single
+
+accumulateRows64AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateRows64AVX2_singlenotail
+	VMASKMOVPD (AX)(R10*1), Y0, Y1
+	VMASKMOVPD (DX)(R10*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R10*1)
+
+accumulateRows64AVX2_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows64AVX2_single
 
 accumulateRows64AVX2_done:
 	VZEROUPPER
@@ -10471,68 +10551,105 @@ leakyScan32ZeroAVX512_done:
 	RET
 
 // func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+24(FP), CX
 	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x02, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x02, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
+	MOVQ  DX, BX
+	ANDQ  $0x0f, BX
+	MOVQ  DX, SI
+	SUBQ  BX, SI
+	SHLQ  $0x02, SI
+	MOVL  $0x0000ffff, DI
+	BZHIL BX, DI, DI
+	KMOVW DI, K1
+	MOVQ  stride+48(FP), DI
+	SHLQ  $0x02, DI
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R9
 	TESTQ DX, DX
 	JZ    accumulateRows32AVX512_done
 
 accumulateRows32AVX512_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows32AVX512_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows32AVX512_quadtail
 
 accumulateRows32AVX512_quadloop:
-	VMOVUPS (AX)(R12*1), Z0
-	VADDPS  (R8)(R12*1), Z0, Z0
-	VADDPS  (R9)(R12*1), Z0, Z0
-	VADDPS  (R10)(R12*1), Z0, Z0
-	VADDPS  (R11)(R12*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R12*1)
-	ADDQ    $0x40, R12
-	CMPQ    R12, DX
+	VMOVUPS (AX)(R13*1), Z0
+	VADDPS  (DX)(R13*1), Z0, Z0
+	VADDPS  (R10)(R13*1), Z0, Z0
+	VADDPS  (R11)(R13*1), Z0, Z0
+	VADDPS  (R12)(R13*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R13*1)
+	ADDQ    $0x40, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows32AVX512_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows32AVX512_quad
+
+accumulateRows32AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateRows32AVX512_quadnotail
+	VMOVUPS.Z (AX)(R13*1), K1, Z0
+	VMOVUPS.Z (DX)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R10)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R11)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R12)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R13*1)
+
+accumulateRows32AVX512_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows32AVX512_quad
 
 accumulateRows32AVX512_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows32AVX512_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows32AVX512_singletail
 
 accumulateRows32AVX512_singleloop:
-	VMOVUPS (AX)(R9*1), Z0
-	VADDPS  (R8)(R9*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R9*1)
-	ADDQ    $0x40, R9
-	CMPQ    R9, DX
+	VMOVUPS (AX)(R10*1), Z0
+	VADDPS  (DX)(R10*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R10*1)
+	ADDQ    $0x40, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows32AVX512_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows32AVX512_single
+
+accumulateRows32AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateRows32AVX512_singlenotail
+	VMOVUPS.Z (AX)(R10*1), K1, Z0
+	VMOVUPS.Z (DX)(R10*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R10*1)
+
+accumulateRows32AVX512_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows32AVX512_single
 
 accumulateRows32AVX512_done:
 	VZEROUPPER
@@ -14188,68 +14305,105 @@ leakyScan64ZeroAVX512_done:
 	RET
 
 // func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows64AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+24(FP), CX
 	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x03, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x03, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
+	MOVQ  DX, BX
+	ANDQ  $0x07, BX
+	MOVQ  DX, SI
+	SUBQ  BX, SI
+	SHLQ  $0x03, SI
+	MOVL  $0x0000ffff, DI
+	BZHIL BX, DI, DI
+	KMOVW DI, K1
+	MOVQ  stride+48(FP), DI
+	SHLQ  $0x03, DI
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R9
 	TESTQ DX, DX
 	JZ    accumulateRows64AVX512_done
 
 accumulateRows64AVX512_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows64AVX512_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows64AVX512_quadtail
 
 accumulateRows64AVX512_quadloop:
-	VMOVUPD (AX)(R12*1), Z0
-	VADDPD  (R8)(R12*1), Z0, Z0
-	VADDPD  (R9)(R12*1), Z0, Z0
-	VADDPD  (R10)(R12*1), Z0, Z0
-	VADDPD  (R11)(R12*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R12*1)
-	ADDQ    $0x40, R12
-	CMPQ    R12, DX
+	VMOVUPD (AX)(R13*1), Z0
+	VADDPD  (DX)(R13*1), Z0, Z0
+	VADDPD  (R10)(R13*1), Z0, Z0
+	VADDPD  (R11)(R13*1), Z0, Z0
+	VADDPD  (R12)(R13*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R13*1)
+	ADDQ    $0x40, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows64AVX512_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows64AVX512_quad
+
+accumulateRows64AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateRows64AVX512_quadnotail
+	VMOVUPD.Z (AX)(R13*1), K1, Z0
+	VMOVUPD.Z (DX)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R10)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R11)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R12)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R13*1)
+
+accumulateRows64AVX512_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows64AVX512_quad
 
 accumulateRows64AVX512_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows64AVX512_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows64AVX512_singletail
 
 accumulateRows64AVX512_singleloop:
-	VMOVUPD (AX)(R9*1), Z0
-	VADDPD  (R8)(R9*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R9*1)
-	ADDQ    $0x40, R9
-	CMPQ    R9, DX
+	VMOVUPD (AX)(R10*1), Z0
+	VADDPD  (DX)(R10*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R10*1)
+	ADDQ    $0x40, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows64AVX512_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows64AVX512_single
+
+accumulateRows64AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateRows64AVX512_singlenotail
+	VMOVUPD.Z (AX)(R10*1), K1, Z0
+	VMOVUPD.Z (DX)(R10*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R10*1)
+
+accumulateRows64AVX512_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows64AVX512_single
 
 accumulateRows64AVX512_done:
 	VZEROUPPER

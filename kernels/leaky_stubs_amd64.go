@@ -24,8 +24,9 @@ func leakyScan32SubAVX2(V []float32, I []float32, Iin []float32, inStride int, s
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
-// accumulateRows32AVX2 is AccumulateRows32 for len(dst) a multiple of 8.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows32AVX2 is AccumulateRows32 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 
@@ -151,8 +152,9 @@ func leakyScan64SubAVX2(V []float64, I []float64, Iin []float64, inStride int, s
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
 
-// accumulateRows64AVX2 is AccumulateRows64 for len(dst) a multiple of 4.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows64AVX2 is AccumulateRows64 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 
@@ -297,8 +299,9 @@ func leakyScan32SubAVX512(V []float32, I []float32, Iin []float32, inStride int,
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX512(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
-// accumulateRows32AVX512 is AccumulateRows32 for len(dst) a multiple of 16.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows32AVX512 is AccumulateRows32 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
 
@@ -446,8 +449,9 @@ func leakyScan64SubAVX512(V []float64, I []float64, Iin []float64, inStride int,
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
 
-// accumulateRows64AVX512 is AccumulateRows64 for len(dst) a multiple of 8.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows64AVX512 is AccumulateRows64 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
 
