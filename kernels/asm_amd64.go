@@ -40,14 +40,15 @@ type gemmTile[T float32 | float64] func(k int, a []T, lda int, b []T, ldb int, c
 // genericKernels are the reference kernels of one element type, for the
 // wrappers' tails and fallbacks.
 type genericKernels[T float32 | float64] struct {
-	update func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
-	scan   func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
-	accum  func(dst, W []T, stride int, rows []int32)
-	matMul func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
+	update      func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
+	scan        func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
+	accum       func(dst, W []T, stride int, rows []int32)
+	matMul      func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
+	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
 }
 
-var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, accumulateRowsGeneric32, matMulGeneric32}
-var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64}
+var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, accumulateRowsGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32]}
+var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64]}
 
 // asmKernels is one instruction set's kernels for one element type, with the
 // geometry the generator gave them; its values are generated
@@ -59,6 +60,8 @@ type asmKernels[T float32 | float64] struct {
 	// registers; the scan kernels need len(V) to be a multiple of it.
 	scanBlock int
 	accum     func(dst, W []T, stride int, rows []int32)
+	// accumTrials is accum over trials, one row list each.
+	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
 	// cuba is the CUBA update of whole mask words.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
 	// rule holds the RuleUpdate kernels, indexed by StepRule; they take
@@ -195,6 +198,53 @@ func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
 		hi := min(lo+accumCols, n)
 		for r0 := 0; r0 < len(rows); r0 += accumRows {
 			k.accum(dst[lo:hi], W[lo:], stride, rows[r0:min(r0+accumRows, len(rows))])
+		}
+	}
+}
+
+// accumulateTrials checks every index, then runs column strips of
+// accumCols (so that a strip of the trials' rows stays in L1 while the
+// weight rows stream past) and calls of at most accumRows rows, a trial
+// with more split over several calls, since assembly is not preemptible.
+func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride int, rows [][]int32) {
+	n := len(dst)
+	if n == 0 || len(rows) == 0 {
+		return
+	}
+	// Check everything before touching dst: the assembly trusts it, and
+	// generic would panic on the same index.
+	_ = dst[:(len(rows)-1)*dstStride+n]
+	if dstStride < 0 || len(rows) > 1 && dstStride < n {
+		// Overlapping trials: the order of trials decides the sums.
+		k.generic.accumTrials(dst, dstStride, W, stride, rows)
+		return
+	}
+	for _, rs := range rows {
+		for _, r := range rs {
+			_ = W[int(r)*stride : int(r)*stride+n]
+		}
+	}
+	for lo := 0; lo < n; lo += accumCols {
+		hi := min(lo+accumCols, n)
+		d, w := dst[lo:hi], W[lo:]
+		for t0 := 0; t0 < len(rows); {
+			// Whole trials while they hold at most accumRows rows
+			// together; a longer trial alone, in pieces.
+			t1, total := t0, 0
+			for t1 < len(rows) && (t1 == t0 || total+len(rows[t1]) <= accumRows) {
+				total += len(rows[t1])
+				t1++
+			}
+			at := d[t0*dstStride : t0*dstStride+hi-lo]
+			if t1 == t0+1 && total > accumRows {
+				rs := rows[t0]
+				for r0 := 0; r0 < len(rs); r0 += accumRows {
+					k.accum(at, w, stride, rs[r0:min(r0+accumRows, len(rs))])
+				}
+			} else {
+				k.accumTrials(at, dstStride, w, stride, rows[t0:t1])
+			}
+			t0 = t1
 		}
 	}
 }

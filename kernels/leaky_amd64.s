@@ -664,103 +664,227 @@ TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
 	MOVQ    dst_len+8(FP), DX
 	MOVQ    DX, BX
 	ANDQ    $0x07, BX
-	MOVQ    DX, SI
-	SUBQ    BX, SI
-	SHLQ    $0x02, SI
-	MOVQ    $0x00000020, DI
-	MOVQ    BX, R8
-	SHLQ    $0x02, R8
-	SUBQ    R8, DI
-	LEAQ    leakyTailMask<>+0(SB), R8
-	VMOVDQU (R8)(DI*1), Y0
-	MOVQ    stride+48(FP), DI
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
 	SHLQ    $0x02, DI
-	MOVQ    rows_base+56(FP), R8
-	MOVQ    rows_len+64(FP), R9
-	TESTQ   DX, DX
-	JZ      accumulateRows32AVX2_done
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+56(FP), SI
+	MOVQ    rows_len+64(FP), DI
 
 accumulateRows32AVX2_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows32AVX2_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x02, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x02, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows32AVX2_quadtail
 
 accumulateRows32AVX2_quadloop:
-	VMOVUPS (AX)(R13*1), Y1
-	VADDPS  (DX)(R13*1), Y1, Y1
-	VADDPS  (R10)(R13*1), Y1, Y1
-	VADDPS  (R11)(R13*1), Y1, Y1
-	VADDPS  (R12)(R13*1), Y1, Y1
-	VMOVUPS Y1, (AX)(R13*1)
-	ADDQ    $0x20, R13
-	CMPQ    R13, SI
+	VMOVUPS (AX)(R12*1), Y1
+	VADDPS  (R8)(R12*1), Y1, Y1
+	VADDPS  (R9)(R12*1), Y1, Y1
+	VADDPS  (R10)(R12*1), Y1, Y1
+	VADDPS  (R11)(R12*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R12*1)
+	ADDQ    $0x20, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows32AVX2_quadloop
 
 accumulateRows32AVX2_quadtail:
 	TESTQ      BX, BX
 	JZ         accumulateRows32AVX2_quadnotail
-	VMASKMOVPS (AX)(R13*1), Y0, Y1
-	VMASKMOVPS (DX)(R13*1), Y0, Y2
+	VMASKMOVPS (AX)(R12*1), Y0, Y1
+	VMASKMOVPS (R8)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS (R10)(R13*1), Y0, Y2
+	VMASKMOVPS (R9)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS (R11)(R13*1), Y0, Y2
+	VMASKMOVPS (R10)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS (R12)(R13*1), Y0, Y2
+	VMASKMOVPS (R11)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS Y1, Y0, (AX)(R13*1)
+	VMASKMOVPS Y1, Y0, (AX)(R12*1)
 
 accumulateRows32AVX2_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows32AVX2_quad
 
 accumulateRows32AVX2_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows32AVX2_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows32AVX2_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows32AVX2_singletail
 
 accumulateRows32AVX2_singleloop:
-	VMOVUPS (AX)(R10*1), Y1
-	VADDPS  (DX)(R10*1), Y1, Y1
-	VMOVUPS Y1, (AX)(R10*1)
-	ADDQ    $0x20, R10
-	CMPQ    R10, SI
+	VMOVUPS (AX)(R9*1), Y1
+	VADDPS  (R8)(R9*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R9*1)
+	ADDQ    $0x20, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows32AVX2_singleloop
 
 accumulateRows32AVX2_singletail:
 	TESTQ      BX, BX
 	JZ         accumulateRows32AVX2_singlenotail
-	VMASKMOVPS (AX)(R10*1), Y0, Y1
-	VMASKMOVPS (DX)(R10*1), Y0, Y2
+	VMASKMOVPS (AX)(R9*1), Y0, Y1
+	VMASKMOVPS (R8)(R9*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS Y1, Y0, (AX)(R10*1)
+	VMASKMOVPS Y1, Y0, (AX)(R9*1)
 
 accumulateRows32AVX2_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows32AVX2_single
 
-accumulateRows32AVX2_done:
+accumulateRows32AVX2_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+// Requires: AVX
+TEXT ·accumulateTrials32AVX2(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+64(FP), R8
+	MOVQ    rows_len+72(FP), SI
+	IMUL3Q  $0x18, SI, R9
+	ADDQ    R8, R9
+	CMPQ    R8, R9
+	JE      accumulateTrials32AVX2_done
+
+accumulateTrials32AVX2_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials32AVX2_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials32AVX2_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x02, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials32AVX2_quadtail
+
+accumulateTrials32AVX2_quadloop:
+	VMOVUPS (AX)(R14*1), Y1
+	VADDPS  (R10)(R14*1), Y1, Y1
+	VADDPS  (R11)(R14*1), Y1, Y1
+	VADDPS  (R12)(R14*1), Y1, Y1
+	VADDPS  (R13)(R14*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials32AVX2_quadloop
+
+accumulateTrials32AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials32AVX2_quadnotail
+	VMASKMOVPS (AX)(R14*1), Y0, Y1
+	VMASKMOVPS (R10)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R11)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R12)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R13)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R14*1)
+
+accumulateTrials32AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials32AVX2_quad
+
+accumulateTrials32AVX2_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials32AVX2_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials32AVX2_singletail
+
+accumulateTrials32AVX2_singleloop:
+	VMOVUPS (AX)(R11*1), Y1
+	VADDPS  (R10)(R11*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R11*1)
+	ADDQ    $0x20, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials32AVX2_singleloop
+
+accumulateTrials32AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials32AVX2_singlenotail
+	VMASKMOVPS (AX)(R11*1), Y0, Y1
+	VMASKMOVPS (R10)(R11*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R11*1)
+
+accumulateTrials32AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials32AVX2_single
+
+accumulateTrials32AVX2_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x02, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials32AVX2_trial
+
+accumulateTrials32AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -4832,103 +4956,227 @@ TEXT ·accumulateRows64AVX2(SB), NOSPLIT, $0-80
 	MOVQ    dst_len+8(FP), DX
 	MOVQ    DX, BX
 	ANDQ    $0x03, BX
-	MOVQ    DX, SI
-	SUBQ    BX, SI
-	SHLQ    $0x03, SI
-	MOVQ    $0x00000020, DI
-	MOVQ    BX, R8
-	SHLQ    $0x03, R8
-	SUBQ    R8, DI
-	LEAQ    leakyTailMask<>+0(SB), R8
-	VMOVDQU (R8)(DI*1), Y0
-	MOVQ    stride+48(FP), DI
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
 	SHLQ    $0x03, DI
-	MOVQ    rows_base+56(FP), R8
-	MOVQ    rows_len+64(FP), R9
-	TESTQ   DX, DX
-	JZ      accumulateRows64AVX2_done
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+56(FP), SI
+	MOVQ    rows_len+64(FP), DI
 
 accumulateRows64AVX2_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows64AVX2_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x03, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x03, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows64AVX2_quadtail
 
 accumulateRows64AVX2_quadloop:
-	VMOVUPD (AX)(R13*1), Y1
-	VADDPD  (DX)(R13*1), Y1, Y1
-	VADDPD  (R10)(R13*1), Y1, Y1
-	VADDPD  (R11)(R13*1), Y1, Y1
-	VADDPD  (R12)(R13*1), Y1, Y1
-	VMOVUPD Y1, (AX)(R13*1)
-	ADDQ    $0x20, R13
-	CMPQ    R13, SI
+	VMOVUPD (AX)(R12*1), Y1
+	VADDPD  (R8)(R12*1), Y1, Y1
+	VADDPD  (R9)(R12*1), Y1, Y1
+	VADDPD  (R10)(R12*1), Y1, Y1
+	VADDPD  (R11)(R12*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R12*1)
+	ADDQ    $0x20, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows64AVX2_quadloop
 
 accumulateRows64AVX2_quadtail:
 	TESTQ      BX, BX
 	JZ         accumulateRows64AVX2_quadnotail
-	VMASKMOVPD (AX)(R13*1), Y0, Y1
-	VMASKMOVPD (DX)(R13*1), Y0, Y2
+	VMASKMOVPD (AX)(R12*1), Y0, Y1
+	VMASKMOVPD (R8)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD (R10)(R13*1), Y0, Y2
+	VMASKMOVPD (R9)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD (R11)(R13*1), Y0, Y2
+	VMASKMOVPD (R10)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD (R12)(R13*1), Y0, Y2
+	VMASKMOVPD (R11)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD Y1, Y0, (AX)(R13*1)
+	VMASKMOVPD Y1, Y0, (AX)(R12*1)
 
 accumulateRows64AVX2_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows64AVX2_quad
 
 accumulateRows64AVX2_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows64AVX2_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows64AVX2_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows64AVX2_singletail
 
 accumulateRows64AVX2_singleloop:
-	VMOVUPD (AX)(R10*1), Y1
-	VADDPD  (DX)(R10*1), Y1, Y1
-	VMOVUPD Y1, (AX)(R10*1)
-	ADDQ    $0x20, R10
-	CMPQ    R10, SI
+	VMOVUPD (AX)(R9*1), Y1
+	VADDPD  (R8)(R9*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R9*1)
+	ADDQ    $0x20, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows64AVX2_singleloop
 
 accumulateRows64AVX2_singletail:
 	TESTQ      BX, BX
 	JZ         accumulateRows64AVX2_singlenotail
-	VMASKMOVPD (AX)(R10*1), Y0, Y1
-	VMASKMOVPD (DX)(R10*1), Y0, Y2
+	VMASKMOVPD (AX)(R9*1), Y0, Y1
+	VMASKMOVPD (R8)(R9*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD Y1, Y0, (AX)(R10*1)
+	VMASKMOVPD Y1, Y0, (AX)(R9*1)
 
 accumulateRows64AVX2_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows64AVX2_single
 
-accumulateRows64AVX2_done:
+accumulateRows64AVX2_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+// Requires: AVX
+TEXT ·accumulateTrials64AVX2(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+64(FP), R8
+	MOVQ    rows_len+72(FP), SI
+	IMUL3Q  $0x18, SI, R9
+	ADDQ    R8, R9
+	CMPQ    R8, R9
+	JE      accumulateTrials64AVX2_done
+
+accumulateTrials64AVX2_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials64AVX2_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials64AVX2_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x03, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials64AVX2_quadtail
+
+accumulateTrials64AVX2_quadloop:
+	VMOVUPD (AX)(R14*1), Y1
+	VADDPD  (R10)(R14*1), Y1, Y1
+	VADDPD  (R11)(R14*1), Y1, Y1
+	VADDPD  (R12)(R14*1), Y1, Y1
+	VADDPD  (R13)(R14*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials64AVX2_quadloop
+
+accumulateTrials64AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials64AVX2_quadnotail
+	VMASKMOVPD (AX)(R14*1), Y0, Y1
+	VMASKMOVPD (R10)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R11)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R12)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R13)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R14*1)
+
+accumulateTrials64AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials64AVX2_quad
+
+accumulateTrials64AVX2_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials64AVX2_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials64AVX2_singletail
+
+accumulateTrials64AVX2_singleloop:
+	VMOVUPD (AX)(R11*1), Y1
+	VADDPD  (R10)(R11*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R11*1)
+	ADDQ    $0x20, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials64AVX2_singleloop
+
+accumulateTrials64AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials64AVX2_singlenotail
+	VMASKMOVPD (AX)(R11*1), Y0, Y1
+	VMASKMOVPD (R10)(R11*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R11*1)
+
+accumulateTrials64AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials64AVX2_single
+
+accumulateTrials64AVX2_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x03, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials64AVX2_trial
+
+accumulateTrials64AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -10558,100 +10806,221 @@ TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_len+8(FP), DX
 	MOVQ  DX, BX
 	ANDQ  $0x0f, BX
-	MOVQ  DX, SI
-	SUBQ  BX, SI
-	SHLQ  $0x02, SI
-	MOVL  $0x0000ffff, DI
-	BZHIL BX, DI, DI
-	KMOVW DI, K1
-	MOVQ  stride+48(FP), DI
-	SHLQ  $0x02, DI
-	MOVQ  rows_base+56(FP), R8
-	MOVQ  rows_len+64(FP), R9
-	TESTQ DX, DX
-	JZ    accumulateRows32AVX512_done
+	SUBQ  BX, DX
+	SHLQ  $0x02, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  rows_base+56(FP), SI
+	MOVQ  rows_len+64(FP), DI
 
 accumulateRows32AVX512_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows32AVX512_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x02, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x02, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows32AVX512_quadtail
 
 accumulateRows32AVX512_quadloop:
-	VMOVUPS (AX)(R13*1), Z0
-	VADDPS  (DX)(R13*1), Z0, Z0
-	VADDPS  (R10)(R13*1), Z0, Z0
-	VADDPS  (R11)(R13*1), Z0, Z0
-	VADDPS  (R12)(R13*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R13*1)
-	ADDQ    $0x40, R13
-	CMPQ    R13, SI
+	VMOVUPS (AX)(R12*1), Z0
+	VADDPS  (R8)(R12*1), Z0, Z0
+	VADDPS  (R9)(R12*1), Z0, Z0
+	VADDPS  (R10)(R12*1), Z0, Z0
+	VADDPS  (R11)(R12*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R12*1)
+	ADDQ    $0x40, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows32AVX512_quadloop
 
 accumulateRows32AVX512_quadtail:
 	TESTQ     BX, BX
 	JZ        accumulateRows32AVX512_quadnotail
-	VMOVUPS.Z (AX)(R13*1), K1, Z0
-	VMOVUPS.Z (DX)(R13*1), K1, Z1
+	VMOVUPS.Z (AX)(R12*1), K1, Z0
+	VMOVUPS.Z (R8)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS.Z (R10)(R13*1), K1, Z1
+	VMOVUPS.Z (R9)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS.Z (R11)(R13*1), K1, Z1
+	VMOVUPS.Z (R10)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS.Z (R12)(R13*1), K1, Z1
+	VMOVUPS.Z (R11)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS   Z0, K1, (AX)(R13*1)
+	VMOVUPS   Z0, K1, (AX)(R12*1)
 
 accumulateRows32AVX512_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows32AVX512_quad
 
 accumulateRows32AVX512_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows32AVX512_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows32AVX512_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows32AVX512_singletail
 
 accumulateRows32AVX512_singleloop:
-	VMOVUPS (AX)(R10*1), Z0
-	VADDPS  (DX)(R10*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R10*1)
-	ADDQ    $0x40, R10
-	CMPQ    R10, SI
+	VMOVUPS (AX)(R9*1), Z0
+	VADDPS  (R8)(R9*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R9*1)
+	ADDQ    $0x40, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows32AVX512_singleloop
 
 accumulateRows32AVX512_singletail:
 	TESTQ     BX, BX
 	JZ        accumulateRows32AVX512_singlenotail
-	VMOVUPS.Z (AX)(R10*1), K1, Z0
-	VMOVUPS.Z (DX)(R10*1), K1, Z1
+	VMOVUPS.Z (AX)(R9*1), K1, Z0
+	VMOVUPS.Z (R8)(R9*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS   Z0, K1, (AX)(R10*1)
+	VMOVUPS   Z0, K1, (AX)(R9*1)
 
 accumulateRows32AVX512_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows32AVX512_single
 
-accumulateRows32AVX512_done:
+accumulateRows32AVX512_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·accumulateTrials32AVX512(SB), NOSPLIT, $0-88
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   W_base+32(FP), CX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   DX, BX
+	ANDQ   $0x0f, BX
+	SUBQ   BX, DX
+	SHLQ   $0x02, DX
+	MOVL   $0x0000ffff, SI
+	BZHIL  BX, SI, SI
+	KMOVW  SI, K1
+	MOVQ   rows_base+64(FP), R8
+	MOVQ   rows_len+72(FP), SI
+	IMUL3Q $0x18, SI, R9
+	ADDQ   R8, R9
+	CMPQ   R8, R9
+	JE     accumulateTrials32AVX512_done
+
+accumulateTrials32AVX512_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials32AVX512_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials32AVX512_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x02, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials32AVX512_quadtail
+
+accumulateTrials32AVX512_quadloop:
+	VMOVUPS (AX)(R14*1), Z0
+	VADDPS  (R10)(R14*1), Z0, Z0
+	VADDPS  (R11)(R14*1), Z0, Z0
+	VADDPS  (R12)(R14*1), Z0, Z0
+	VADDPS  (R13)(R14*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials32AVX512_quadloop
+
+accumulateTrials32AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials32AVX512_quadnotail
+	VMOVUPS.Z (AX)(R14*1), K1, Z0
+	VMOVUPS.Z (R10)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R11)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R12)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R13)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R14*1)
+
+accumulateTrials32AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials32AVX512_quad
+
+accumulateTrials32AVX512_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials32AVX512_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials32AVX512_singletail
+
+accumulateTrials32AVX512_singleloop:
+	VMOVUPS (AX)(R11*1), Z0
+	VADDPS  (R10)(R11*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R11*1)
+	ADDQ    $0x40, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials32AVX512_singleloop
+
+accumulateTrials32AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials32AVX512_singlenotail
+	VMOVUPS.Z (AX)(R11*1), K1, Z0
+	VMOVUPS.Z (R10)(R11*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R11*1)
+
+accumulateTrials32AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials32AVX512_single
+
+accumulateTrials32AVX512_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x02, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials32AVX512_trial
+
+accumulateTrials32AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -14312,100 +14681,221 @@ TEXT ·accumulateRows64AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_len+8(FP), DX
 	MOVQ  DX, BX
 	ANDQ  $0x07, BX
-	MOVQ  DX, SI
-	SUBQ  BX, SI
-	SHLQ  $0x03, SI
-	MOVL  $0x0000ffff, DI
-	BZHIL BX, DI, DI
-	KMOVW DI, K1
-	MOVQ  stride+48(FP), DI
-	SHLQ  $0x03, DI
-	MOVQ  rows_base+56(FP), R8
-	MOVQ  rows_len+64(FP), R9
-	TESTQ DX, DX
-	JZ    accumulateRows64AVX512_done
+	SUBQ  BX, DX
+	SHLQ  $0x03, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  rows_base+56(FP), SI
+	MOVQ  rows_len+64(FP), DI
 
 accumulateRows64AVX512_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows64AVX512_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x03, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x03, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows64AVX512_quadtail
 
 accumulateRows64AVX512_quadloop:
-	VMOVUPD (AX)(R13*1), Z0
-	VADDPD  (DX)(R13*1), Z0, Z0
-	VADDPD  (R10)(R13*1), Z0, Z0
-	VADDPD  (R11)(R13*1), Z0, Z0
-	VADDPD  (R12)(R13*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R13*1)
-	ADDQ    $0x40, R13
-	CMPQ    R13, SI
+	VMOVUPD (AX)(R12*1), Z0
+	VADDPD  (R8)(R12*1), Z0, Z0
+	VADDPD  (R9)(R12*1), Z0, Z0
+	VADDPD  (R10)(R12*1), Z0, Z0
+	VADDPD  (R11)(R12*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R12*1)
+	ADDQ    $0x40, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows64AVX512_quadloop
 
 accumulateRows64AVX512_quadtail:
 	TESTQ     BX, BX
 	JZ        accumulateRows64AVX512_quadnotail
-	VMOVUPD.Z (AX)(R13*1), K1, Z0
-	VMOVUPD.Z (DX)(R13*1), K1, Z1
+	VMOVUPD.Z (AX)(R12*1), K1, Z0
+	VMOVUPD.Z (R8)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD.Z (R10)(R13*1), K1, Z1
+	VMOVUPD.Z (R9)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD.Z (R11)(R13*1), K1, Z1
+	VMOVUPD.Z (R10)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD.Z (R12)(R13*1), K1, Z1
+	VMOVUPD.Z (R11)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD   Z0, K1, (AX)(R13*1)
+	VMOVUPD   Z0, K1, (AX)(R12*1)
 
 accumulateRows64AVX512_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows64AVX512_quad
 
 accumulateRows64AVX512_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows64AVX512_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows64AVX512_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows64AVX512_singletail
 
 accumulateRows64AVX512_singleloop:
-	VMOVUPD (AX)(R10*1), Z0
-	VADDPD  (DX)(R10*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R10*1)
-	ADDQ    $0x40, R10
-	CMPQ    R10, SI
+	VMOVUPD (AX)(R9*1), Z0
+	VADDPD  (R8)(R9*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R9*1)
+	ADDQ    $0x40, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows64AVX512_singleloop
 
 accumulateRows64AVX512_singletail:
 	TESTQ     BX, BX
 	JZ        accumulateRows64AVX512_singlenotail
-	VMOVUPD.Z (AX)(R10*1), K1, Z0
-	VMOVUPD.Z (DX)(R10*1), K1, Z1
+	VMOVUPD.Z (AX)(R9*1), K1, Z0
+	VMOVUPD.Z (R8)(R9*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD   Z0, K1, (AX)(R10*1)
+	VMOVUPD   Z0, K1, (AX)(R9*1)
 
 accumulateRows64AVX512_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows64AVX512_single
 
-accumulateRows64AVX512_done:
+accumulateRows64AVX512_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·accumulateTrials64AVX512(SB), NOSPLIT, $0-88
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   W_base+32(FP), CX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   DX, BX
+	ANDQ   $0x07, BX
+	SUBQ   BX, DX
+	SHLQ   $0x03, DX
+	MOVL   $0x0000ffff, SI
+	BZHIL  BX, SI, SI
+	KMOVW  SI, K1
+	MOVQ   rows_base+64(FP), R8
+	MOVQ   rows_len+72(FP), SI
+	IMUL3Q $0x18, SI, R9
+	ADDQ   R8, R9
+	CMPQ   R8, R9
+	JE     accumulateTrials64AVX512_done
+
+accumulateTrials64AVX512_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials64AVX512_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials64AVX512_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x03, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials64AVX512_quadtail
+
+accumulateTrials64AVX512_quadloop:
+	VMOVUPD (AX)(R14*1), Z0
+	VADDPD  (R10)(R14*1), Z0, Z0
+	VADDPD  (R11)(R14*1), Z0, Z0
+	VADDPD  (R12)(R14*1), Z0, Z0
+	VADDPD  (R13)(R14*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials64AVX512_quadloop
+
+accumulateTrials64AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials64AVX512_quadnotail
+	VMOVUPD.Z (AX)(R14*1), K1, Z0
+	VMOVUPD.Z (R10)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R11)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R12)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R13)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R14*1)
+
+accumulateTrials64AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials64AVX512_quad
+
+accumulateTrials64AVX512_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials64AVX512_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials64AVX512_singletail
+
+accumulateTrials64AVX512_singleloop:
+	VMOVUPD (AX)(R11*1), Z0
+	VADDPD  (R10)(R11*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R11*1)
+	ADDQ    $0x40, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials64AVX512_singleloop
+
+accumulateTrials64AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials64AVX512_singlenotail
+	VMOVUPD.Z (AX)(R11*1), K1, Z0
+	VMOVUPD.Z (R10)(R11*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R11*1)
+
+accumulateTrials64AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials64AVX512_single
+
+accumulateTrials64AVX512_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x03, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials64AVX512_trial
+
+accumulateTrials64AVX512_done:
 	VZEROUPPER
 	RET
 

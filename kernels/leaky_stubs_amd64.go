@@ -30,6 +30,12 @@ func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, 
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 
+// accumulateTrials32AVX2 is AccumulateTrials32 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+
 // cubaUpdate32AVX2 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
@@ -157,6 +163,12 @@ func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, 
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
+
+// accumulateTrials64AVX2 is AccumulateTrials64 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
 
 // cubaUpdate64AVX2 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
@@ -304,6 +316,12 @@ func leakyScan32ZeroAVX512(V []float32, I []float32, Iin []float32, inStride int
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
+
+// accumulateTrials32AVX512 is AccumulateTrials32 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 
 // cubaUpdate32AVX512 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
@@ -454,6 +472,12 @@ func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
+
+// accumulateTrials64AVX512 is AccumulateTrials64 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
 
 // cubaUpdate64AVX512 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.

@@ -65,7 +65,8 @@ func genISA(s *isa) *isaKernels {
 		t.updZero = genLeakyUpdate(s, d, "Zero")
 		t.scanSub = genLeakyScan(s, d, "Sub")
 		t.scanZero = genLeakyScan(s, d, "Zero")
-		t.accum = genAccumulateRows(s, d)
+		t.accum = genAccumulateRows(s, d, false)
+		t.accumTrials = genAccumulateRows(s, d, true)
 		t.cuba = genCubaUpdate(s, d)
 		for _, r := range ruleRules {
 			t.rule = append(t.rule, genRuleUpdate(s, d, r))
