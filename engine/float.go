@@ -46,6 +46,13 @@ func ruleUpdate[T Float](V, I, Iin []T, p *kernels.RuleParams[T], spikes []uint6
 	return kernels.RuleUpdate64(f64(V), f64(I), f64(Iin), (*kernels.RuleParams[float64])(unsafe.Pointer(p)), spikes)
 }
 
+func ruleUpdateTrials[T Float](V, I, Iin []T, stride, trials int, p *kernels.RuleParams[T], spikes []uint64, words int) int {
+	if is32[T]() {
+		return kernels.RuleUpdateTrials32(f32(V), f32(I), f32(Iin), stride, trials, (*kernels.RuleParams[float32])(unsafe.Pointer(p)), spikes, words)
+	}
+	return kernels.RuleUpdateTrials64(f64(V), f64(I), f64(Iin), stride, trials, (*kernels.RuleParams[float64])(unsafe.Pointer(p)), spikes, words)
+}
+
 func accumulateRows[T Float](dst, W []T, stride int, rows []int32) {
 	if is32[T]() {
 		kernels.AccumulateRows32(f32(dst), f32(W), stride, rows)

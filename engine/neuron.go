@@ -490,8 +490,8 @@ func (p *Population[T]) Input(k int) []T {
 
 // updateGeneral is phase 4 of the schedule over r for populations not in
 // the seed form; see NeuronParams for the equations. A population of one
-// receptor runs kernels.RuleUpdate over each trial's range, currents and
-// all. With several receptors it works one mask word (64 neurons) at a
+// receptor runs kernels.RuleUpdateTrials over the range's trials in one
+// call, currents and all. With several receptors it works one mask word (64 neurons) at a
 // time, summing the currents V integrates into a stack buffer, so that no
 // scratch memory is shared between concurrent ranges, and hands the sum to
 // RuleUpdate as the input of an instant receptor of unit gain (1·J is J).
@@ -503,12 +503,11 @@ func (p *Population[T]) updateGeneral(r Range) int {
 	}
 	count := 0
 	if g.direct {
-		for b := r.B0; b < r.B1; b++ {
-			lo, hi := b*p.Stride+r.Lo, b*p.Stride+r.Hi
-			mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
-			count += ruleUpdate(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], &g.step, mask)
+		if r.B1 <= r.B0 || r.Hi <= r.Lo {
+			return 0
 		}
-		return count
+		lo, hi := r.B0*p.Stride+r.Lo, r.B0*p.Stride+r.Hi
+		return ruleUpdateTrials(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.Stride, r.B1-r.B0, &g.step, p.Spikes[r.B0*p.Words+r.Lo>>6:], p.Words)
 	}
 	var tot [64]T
 	for b := r.B0; b < r.B1; b++ {

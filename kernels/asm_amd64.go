@@ -331,20 +331,35 @@ func cuba64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac
 	}
 }
 
-// ruleKernel is one rule's RuleUpdate in assembly; the flags are all-ones
-// or zero.
-type ruleKernel[T float32 | float64] func(V, I, Iin []T, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest T,
-	instant, addLeak, old, subtract, current uint64, spikes []uint64) int
+// ruleKernel is one rule's RuleUpdateTrials in assembly; the flags are
+// all-ones or zero.
+type ruleKernel[T float32 | float64] func(V, I, Iin []T, stride, trials int, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest T,
+	instant, addLeak, old, subtract, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate runs RuleUpdate in assembly, chunked like leakyUpdate; the
-// kernels run the ragged tail themselves.
 func (k *asmKernels[T]) ruleUpdate(V, I, Iin []T, p *RuleParams[T], spikes []uint64) int {
 	n := len(V)
+	if n == 0 {
+		_ = spikes[:0]
+		return 0
+	}
+	return k.ruleUpdateTrials(V, I, Iin, n, 1, p, spikes, MaskWords(n))
+}
+
+// ruleUpdateTrials checks every row, then runs RuleUpdate over trials in
+// calls of about updateChunk neurons (assembly is not preemptible), a
+// longer row alone in pieces of whole mask words; the kernels run the
+// ragged tails themselves.
+func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *RuleParams[T], spikes []uint64, words int) int {
+	n := len(V)
+	if trials <= 0 || n == 0 {
+		return 0
+	}
 	// Fail on short arguments before writing anything, as generic does:
 	// the assembly checks nothing.
-	I, Iin, spikes = I[:n], Iin[:n], spikes[:MaskWords(n)]
-	if p.Rule >= stepRules {
-		return ruleGeneric(V, I, Iin, p, spikes)
+	last := (trials-1)*stride + n
+	_, _, _, _ = V[:last], I[:last], Iin[:last], spikes[:(trials-1)*words+MaskWords(n)]
+	if p.Rule >= stepRules || trials > 1 && (stride < n || words < MaskWords(n)) {
+		return ruleTrialsGeneric(V, I, Iin, stride, trials, p, spikes, words)
 	}
 	f := k.rule[p.Rule]
 	ones := func(b bool) uint64 {
@@ -354,14 +369,25 @@ func (k *asmKernels[T]) ruleUpdate(V, I, Iin []T, p *RuleParams[T], spikes []uin
 		return 0
 	}
 	instant, addLeak, old, subtract, current := ones(p.Instant), ones(p.AddLeak), ones(p.Old), ones(p.Subtract), ones(p.Current)
-	count := 0
-	for lo := 0; lo < n; lo += updateChunk {
-		hi := min(lo+updateChunk, n)
-		count += f(V[lo:hi], I[lo:hi], Iin[lo:hi], p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest,
-			instant, addLeak, old, subtract, current, spikes[lo>>6:])
+	call := func(v, i, in []T, trials int, spikes []uint64) int {
+		return f(v, i, in, stride, trials, p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest,
+			instant, addLeak, old, subtract, current, spikes, words)
 	}
-	if n == 0 {
-		clear(spikes)
+	count := 0
+	if n > updateChunk {
+		for b := 0; b < trials; b++ {
+			o := b * stride
+			for lo := 0; lo < n; lo += updateChunk {
+				hi := min(lo+updateChunk, n)
+				count += call(V[o+lo:o+hi], I[o+lo:o+hi], Iin[o+lo:o+hi], 1, spikes[b*words+lo>>6:])
+			}
+		}
+		return count
+	}
+	per := max(updateChunk/n, 1)
+	for b0 := 0; b0 < trials; b0 += per {
+		o := b0 * stride
+		count += call(V[o:o+n], I[o:o+n], Iin[o:o+n], min(per, trials-b0), spikes[b0*words:])
 	}
 	return count
 }

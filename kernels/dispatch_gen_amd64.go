@@ -28,7 +28,9 @@ var avx2 = &Impl{
 	CubaUpdate32:       cuba32(avx2Kernels32),
 	CubaUpdate64:       cuba64(avx2Kernels64),
 	RuleUpdate32:       avx2Kernels32.ruleUpdate,
+	RuleUpdateTrials32: avx2Kernels32.ruleUpdateTrials,
 	RuleUpdate64:       avx2Kernels64.ruleUpdate,
+	RuleUpdateTrials64: avx2Kernels64.ruleUpdateTrials,
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -96,7 +98,9 @@ var avx512 = &Impl{
 	CubaUpdate32:       cuba32(avx512Kernels32),
 	CubaUpdate64:       cuba64(avx512Kernels64),
 	RuleUpdate32:       avx512Kernels32.ruleUpdate,
+	RuleUpdateTrials32: avx512Kernels32.ruleUpdateTrials,
 	RuleUpdate64:       avx512Kernels64.ruleUpdate,
+	RuleUpdateTrials64: avx512Kernels64.ruleUpdateTrials,
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

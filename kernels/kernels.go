@@ -32,6 +32,8 @@ type Impl struct {
 	CubaUpdate64       func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
 	RuleUpdate32       func(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int
 	RuleUpdate64       func(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) int
+	RuleUpdateTrials32 func(V, I, Iin []float32, stride, trials int, p *RuleParams[float32], spikes []uint64, words int) int
+	RuleUpdateTrials64 func(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -53,6 +55,8 @@ var Generic = &Impl{
 	CubaUpdate64:       cubaGeneric64,
 	RuleUpdate32:       ruleGeneric32,
 	RuleUpdate64:       ruleGeneric64,
+	RuleUpdateTrials32: ruleTrialsGeneric[float32],
+	RuleUpdateTrials64: ruleTrialsGeneric[float64],
 }
 
 // known lists every implementation compiled into this binary, best last,

@@ -1152,43 +1152,62 @@ cubaUpdate32AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32ValueAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32ValueAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32ValueAVX2_tail
 
 ruleUpdate32ValueAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y5
 	VMOVUPS      (CX), Y6
 	VMOVUPS      (DX), Y7
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1205,14 +1224,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1229,14 +1248,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1253,14 +1272,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1277,14 +1296,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1301,14 +1320,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1325,14 +1344,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1349,14 +1368,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1367,21 +1386,21 @@ ruleUpdate32ValueAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32ValueAVX2_loop
 
 ruleUpdate32ValueAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32ValueAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValueAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32ValueAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32ValueAVX2_tailpart
 	VMOVUPS      (AX), Y5
 	VMOVUPS      (CX), Y6
@@ -1389,14 +1408,14 @@ ruleUpdate32ValueAVX2_tailvec:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1407,87 +1426,116 @@ ruleUpdate32ValueAVX2_tailvec:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32ValueAVX2_tailvec
 
 ruleUpdate32ValueAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32ValueAVX2_tailstore
-	MOVQ         $0x00000020, R9
-	SHLQ         $0x02, DI
-	SUBQ         DI, R9
-	LEAQ         leakyTailMask<>+0(SB), DI
-	VMOVDQU      (DI)(R9*1), Y5
+	MOVQ         $0x00000020, R10
+	SHLQ         $0x02, R9
+	SUBQ         R9, R10
+	LEAQ         leakyTailMask<>+0(SB), R9
+	VMOVDQU      (R9)(R10*1), Y5
 	VMASKMOVPS   (AX), Y5, Y6
 	VMASKMOVPS   (CX), Y5, Y7
 	VMASKMOVPS   (DX), Y5, Y8
-	VMULPS       Y1, Y8, Y1
-	VMULPS       Y0, Y7, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y8
-	VADDPS       Y8, Y0, Y8
-	VBROADCASTSD addLeak+120(FP), Y9
-	VBLENDVPS    Y9, Y8, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y8
-	VBLENDVPS    Y8, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y5, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y7, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y6, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VMASKMOVPS   Y1, Y5, (AX)
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMASKMOVPS   Y8, Y5, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VMASKMOVPS   Y6, Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32ValueAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32ValueAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32ValueAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValueAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32BeforeAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32BeforeAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32BeforeAVX2_tail
 
 ruleUpdate32BeforeAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1495,42 +1543,10 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
-	VBLENDVPS    Y7, Y9, Y10, Y7
-	VBLENDVPS    Y6, Y7, Y8, Y7
-	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VSUBPS       Y3, Y6, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y3, Y8, Y8
-	VADDPS       Y7, Y8, Y8
-	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
-	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
@@ -1538,22 +1554,20 @@ ruleUpdate32BeforeAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1561,33 +1575,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1595,33 +1609,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1629,33 +1643,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1663,33 +1677,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1697,33 +1711,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1731,34 +1745,68 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32BeforeAVX2_loop
 
 ruleUpdate32BeforeAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32BeforeAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforeAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32BeforeAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32BeforeAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -1766,14 +1814,14 @@ ruleUpdate32BeforeAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1781,112 +1829,141 @@ ruleUpdate32BeforeAVX2_tailvec:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32BeforeAVX2_tailvec
 
 ruleUpdate32BeforeAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32BeforeAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y7, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VCMPPS       $0x1e, Y5, Y7, Y0
-	VBROADCASTSD subtract+136(FP), Y2
-	VBROADCASTSS sub+104(FP), Y3
-	VSUBPS       Y3, Y1, Y3
-	VBROADCASTSS vreset+100(FP), Y4
-	VBLENDVPS    Y2, Y3, Y4, Y2
-	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMASKMOVPS   Y1, Y6, (AX)
-	VMOVMSKPS    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y3, Y9, Y9
+	VADDPS       Y8, Y9, Y9
+	VCMPPS       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y9, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y8, Y10, Y11, Y8
+	VBLENDVPS    Y7, Y8, Y9, Y8
+	VMASKMOVPS   Y8, Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32BeforeAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32BeforeAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32BeforeAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforeAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32AfterAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32AfterAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32AfterAVX2_tail
 
 ruleUpdate32AfterAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1894,42 +1971,10 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
-	VBLENDVPS    Y8, Y9, Y10, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VSUBPS       Y3, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y3, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
-	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
@@ -1937,22 +1982,20 @@ ruleUpdate32AfterAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1960,33 +2003,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1994,33 +2037,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -2028,33 +2071,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -2062,33 +2105,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -2096,33 +2139,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -2130,34 +2173,68 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32AfterAVX2_loop
 
 ruleUpdate32AfterAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32AfterAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32AfterAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32AfterAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -2165,14 +2242,14 @@ ruleUpdate32AfterAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -2180,159 +2257,154 @@ ruleUpdate32AfterAVX2_tailvec:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32AfterAVX2_tailvec
 
 ruleUpdate32AfterAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32AfterAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y7, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VCMPPS       $0x1e, Y5, Y1, Y0
-	VBROADCASTSD subtract+136(FP), Y2
-	VBROADCASTSS sub+104(FP), Y3
-	VSUBPS       Y3, Y1, Y3
-	VBROADCASTSS vreset+100(FP), Y4
-	VBLENDVPS    Y2, Y3, Y4, Y2
-	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMASKMOVPS   Y1, Y6, (AX)
-	VMOVMSKPS    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y8, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y9, Y10, Y11, Y9
+	VBLENDVPS    Y8, Y9, Y7, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32AfterAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32AfterAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32AfterAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SpyxAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32SpyxAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SpyxAVX2_tail
 
 ruleUpdate32SpyxAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
-	VSUBPS       Y7, Y6, Y7
-	VBLENDVPS    Y8, Y7, Y6, Y6
-	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
-	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
-	VSUBPS       Y10, Y6, Y10
-	VBLENDVPS    Y9, Y10, Y6, Y6
-	VSUBPS       Y3, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y3, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
@@ -2340,239 +2412,273 @@ ruleUpdate32SpyxAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SpyxAVX2_loop
 
 ruleUpdate32SpyxAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SpyxAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SpyxAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32SpyxAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -2580,131 +2686,160 @@ ruleUpdate32SpyxAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32SpyxAVX2_tailvec
 
 ruleUpdate32SpyxAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SpyxAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VCMPPS       $0x1e, Y5, Y7, Y1
-	VBROADCASTSD current+144(FP), Y4
-	VANDPS       Y1, Y4, Y4
-	VBROADCASTSS sub+104(FP), Y5
-	VSUBPS       Y5, Y7, Y5
-	VBLENDVPS    Y4, Y5, Y7, Y4
-	VSUBPS       Y3, Y4, Y4
-	VMULPS       Y2, Y4, Y4
-	VADDPS       Y3, Y4, Y4
-	VADDPS       Y0, Y4, Y4
-	VBROADCASTSS sub+104(FP), Y0
-	VSUBPS       Y0, Y4, Y0
-	VBLENDVPS    Y1, Y0, Y4, Y0
-	VMASKMOVPS   Y0, Y6, (AX)
-	VMOVMSKPS    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y7, Y9
+	VBROADCASTSD current+160(FP), Y10
+	VANDPS       Y9, Y10, Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y11
+	VBLENDVPS    Y10, Y11, Y7, Y7
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y8, Y7, Y7
+	VBROADCASTSS sub+120(FP), Y8
+	VSUBPS       Y8, Y7, Y8
+	VBLENDVPS    Y9, Y8, Y7, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32SpyxAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SpyxAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32SpyxAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SnnTorchAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32SnnTorchAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SnnTorchAVX2_tail
 
 ruleUpdate32SnnTorchAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2712,84 +2847,31 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
-	VBLENDVPS    Y10, Y7, Y11, Y7
-	VBLENDVPS    Y6, Y7, Y9, Y6
-	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VSUBPS       Y3, Y6, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y3, Y8, Y8
-	VADDPS       Y7, Y8, Y8
-	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
-	VSUBPS       Y10, Y8, Y10
-	VBLENDVPS    Y9, Y10, Y7, Y7
-	VBLENDVPS    Y6, Y7, Y8, Y7
-	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
-	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
-	VSUBPS       Y10, Y7, Y10
-	VADDPS       Y7, Y10, Y10
-	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
-	VBLENDVPS    Y12, Y9, Y10, Y9
-	VBLENDVPS    Y11, Y9, Y7, Y9
-	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
-	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
@@ -2797,22 +2879,20 @@ ruleUpdate32SnnTorchAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2820,54 +2900,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2875,54 +2955,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2930,54 +3010,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2985,54 +3065,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -3040,54 +3120,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -3095,55 +3175,110 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SnnTorchAVX2_loop
 
 ruleUpdate32SnnTorchAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SnnTorchAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SnnTorchAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32SnnTorchAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -3151,14 +3286,14 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -3166,114 +3301,124 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32SnnTorchAVX2_tailvec
 
 ruleUpdate32SnnTorchAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SnnTorchAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y7, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VCMPPS       $0x1e, Y5, Y7, Y2
-	VBROADCASTSS rest+108(FP), Y3
-	VADDPS       Y0, Y3, Y3
-	VBROADCASTSD current+144(FP), Y0
-	VBROADCASTSS vreset+100(FP), Y4
-	VBLENDVPS    Y0, Y4, Y3, Y0
-	VBROADCASTSD subtract+136(FP), Y3
-	VBROADCASTSS sub+104(FP), Y4
-	VSUBPS       Y4, Y1, Y4
-	VBLENDVPS    Y3, Y4, Y0, Y0
-	VBLENDVPS    Y2, Y0, Y1, Y0
-	VCMPPS       $0x1e, Y5, Y0, Y1
-	VBROADCASTSS sub+104(FP), Y3
-	VADDPS       Y3, Y0, Y3
-	VBROADCASTSS vreset+100(FP), Y4
-	VSUBPS       Y4, Y0, Y4
-	VADDPS       Y0, Y4, Y4
-	VANDNPS      Y2, Y1, Y5
-	VBROADCASTSD subtract+136(FP), Y7
-	VBLENDVPS    Y7, Y3, Y4, Y3
-	VBLENDVPS    Y5, Y3, Y0, Y3
-	VANDNPS      Y1, Y2, Y2
-	VBROADCASTSD subtract+136(FP), Y4
-	VBROADCASTSS sub+104(FP), Y5
-	VSUBPS       Y5, Y0, Y0
-	VBROADCASTSS vreset+100(FP), Y5
-	VBLENDVPS    Y4, Y0, Y5, Y0
-	VBLENDVPS    Y2, Y0, Y3, Y0
-	VMASKMOVPS   Y0, Y6, (AX)
-	VMOVMSKPS    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y3, Y9, Y9
+	VADDPS       Y8, Y9, Y9
+	VCMPPS       $0x1e, Y5, Y7, Y7
+	VBROADCASTSS rest+124(FP), Y10
+	VADDPS       Y8, Y10, Y10
+	VBROADCASTSD current+160(FP), Y8
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y8, Y11, Y10, Y8
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y9, Y11
+	VBLENDVPS    Y10, Y11, Y8, Y8
+	VBLENDVPS    Y7, Y8, Y9, Y8
+	VCMPPS       $0x1e, Y5, Y8, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VADDPS       Y10, Y8, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VSUBPS       Y11, Y8, Y11
+	VADDPS       Y8, Y11, Y11
+	VANDNPS      Y7, Y9, Y12
+	VBROADCASTSD subtract+152(FP), Y13
+	VBLENDVPS    Y13, Y10, Y11, Y10
+	VBLENDVPS    Y12, Y10, Y8, Y10
+	VANDNPS      Y9, Y7, Y7
+	VBROADCASTSD subtract+152(FP), Y11
+	VBROADCASTSS sub+120(FP), Y12
+	VSUBPS       Y12, Y8, Y8
+	VBROADCASTSS vreset+116(FP), Y12
+	VBLENDVPS    Y11, Y8, Y12, Y8
+	VBLENDVPS    Y7, Y8, Y10, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32SnnTorchAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SnnTorchAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32SnnTorchAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
@@ -5700,43 +5845,62 @@ cubaUpdate64AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64ValueAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64ValueAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64ValueAVX2_tail
 
 ruleUpdate64ValueAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y5
 	VMOVUPD      (CX), Y6
 	VMOVUPD      (DX), Y7
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5753,14 +5917,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5777,14 +5941,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5801,14 +5965,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5825,14 +5989,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5849,14 +6013,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5873,14 +6037,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5897,14 +6061,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5921,14 +6085,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5945,14 +6109,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5969,14 +6133,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -5993,14 +6157,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6017,14 +6181,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6041,14 +6205,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6065,14 +6229,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6089,14 +6253,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6107,21 +6271,21 @@ ruleUpdate64ValueAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64ValueAVX2_loop
 
 ruleUpdate64ValueAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64ValueAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValueAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64ValueAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64ValueAVX2_tailpart
 	VMOVUPD      (AX), Y5
 	VMOVUPD      (CX), Y6
@@ -6129,14 +6293,14 @@ ruleUpdate64ValueAVX2_tailvec:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6147,87 +6311,116 @@ ruleUpdate64ValueAVX2_tailvec:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64ValueAVX2_tailvec
 
 ruleUpdate64ValueAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64ValueAVX2_tailstore
-	MOVQ         $0x00000020, R9
-	SHLQ         $0x03, DI
-	SUBQ         DI, R9
-	LEAQ         leakyTailMask<>+0(SB), DI
-	VMOVDQU      (DI)(R9*1), Y5
+	MOVQ         $0x00000020, R10
+	SHLQ         $0x03, R9
+	SUBQ         R9, R10
+	LEAQ         leakyTailMask<>+0(SB), R9
+	VMOVDQU      (R9)(R10*1), Y5
 	VMASKMOVPD   (AX), Y5, Y6
 	VMASKMOVPD   (CX), Y5, Y7
 	VMASKMOVPD   (DX), Y5, Y8
-	VMULPD       Y1, Y8, Y1
-	VMULPD       Y0, Y7, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y8
-	VADDPD       Y8, Y0, Y8
-	VBROADCASTSD addLeak+160(FP), Y9
-	VBLENDVPD    Y9, Y8, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y8
-	VBLENDVPD    Y8, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y5, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y7, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y6, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VMASKMOVPD   Y1, Y5, (AX)
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMASKMOVPD   Y8, Y5, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VMASKMOVPD   Y6, Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64ValueAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64ValueAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64ValueAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValueAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64BeforeAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64BeforeAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64BeforeAVX2_tail
 
 ruleUpdate64BeforeAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6235,42 +6428,10 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
-	VBLENDVPD    Y7, Y9, Y10, Y7
-	VBLENDVPD    Y6, Y7, Y8, Y7
-	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VSUBPD       Y3, Y6, Y8
-	VMULPD       Y2, Y8, Y8
-	VADDPD       Y3, Y8, Y8
-	VADDPD       Y7, Y8, Y8
-	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
-	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
@@ -6278,22 +6439,20 @@ ruleUpdate64BeforeAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6301,33 +6460,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6335,33 +6494,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6369,33 +6528,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6403,33 +6562,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6437,33 +6596,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6471,33 +6630,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6505,33 +6664,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6539,33 +6698,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6573,33 +6732,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6607,33 +6766,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6641,33 +6800,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6675,33 +6834,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6709,33 +6868,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6743,34 +6902,68 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64BeforeAVX2_loop
 
 ruleUpdate64BeforeAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64BeforeAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforeAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64BeforeAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64BeforeAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -6778,14 +6971,14 @@ ruleUpdate64BeforeAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6793,112 +6986,141 @@ ruleUpdate64BeforeAVX2_tailvec:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64BeforeAVX2_tailvec
 
 ruleUpdate64BeforeAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64BeforeAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y7, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VCMPPD       $0x1e, Y5, Y7, Y0
-	VBROADCASTSD subtract+176(FP), Y2
-	VBROADCASTSD sub+136(FP), Y3
-	VSUBPD       Y3, Y1, Y3
-	VBROADCASTSD vreset+128(FP), Y4
-	VBLENDVPD    Y2, Y3, Y4, Y2
-	VBLENDVPD    Y0, Y2, Y1, Y1
-	VMASKMOVPD   Y1, Y6, (AX)
-	VMOVMSKPD    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y9
+	VMULPD       Y2, Y9, Y9
+	VADDPD       Y3, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VCMPPD       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y9, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y8, Y10, Y11, Y8
+	VBLENDVPD    Y7, Y8, Y9, Y8
+	VMASKMOVPD   Y8, Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64BeforeAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64BeforeAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64BeforeAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforeAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64AfterAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64AfterAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64AfterAVX2_tail
 
 ruleUpdate64AfterAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -6906,42 +7128,10 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
-	VBLENDVPD    Y8, Y9, Y10, Y8
-	VBLENDVPD    Y7, Y8, Y6, Y6
-	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VSUBPD       Y3, Y6, Y6
-	VMULPD       Y2, Y6, Y6
-	VADDPD       Y3, Y6, Y6
-	VADDPD       Y7, Y6, Y6
-	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
-	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
@@ -6949,22 +7139,20 @@ ruleUpdate64AfterAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -6972,33 +7160,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7006,33 +7194,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7040,33 +7228,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7074,33 +7262,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7108,33 +7296,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7142,33 +7330,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7176,33 +7364,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7210,33 +7398,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7244,33 +7432,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7278,33 +7466,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7312,33 +7500,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7346,33 +7534,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7380,33 +7568,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7414,34 +7602,68 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64AfterAVX2_loop
 
 ruleUpdate64AfterAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64AfterAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64AfterAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64AfterAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -7449,14 +7671,14 @@ ruleUpdate64AfterAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7464,159 +7686,154 @@ ruleUpdate64AfterAVX2_tailvec:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64AfterAVX2_tailvec
 
 ruleUpdate64AfterAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64AfterAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y7, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VCMPPD       $0x1e, Y5, Y1, Y0
-	VBROADCASTSD subtract+176(FP), Y2
-	VBROADCASTSD sub+136(FP), Y3
-	VSUBPD       Y3, Y1, Y3
-	VBROADCASTSD vreset+128(FP), Y4
-	VBLENDVPD    Y2, Y3, Y4, Y2
-	VBLENDVPD    Y0, Y2, Y1, Y1
-	VMASKMOVPD   Y1, Y6, (AX)
-	VMOVMSKPD    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y2, Y7, Y7
+	VADDPD       Y3, Y7, Y7
+	VADDPD       Y8, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y9, Y10, Y11, Y9
+	VBLENDVPD    Y8, Y9, Y7, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64AfterAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64AfterAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64AfterAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SpyxAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64SpyxAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SpyxAVX2_tail
 
 ruleUpdate64SpyxAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
-	VSUBPD       Y7, Y6, Y7
-	VBLENDVPD    Y8, Y7, Y6, Y6
-	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
-	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
-	VSUBPD       Y10, Y6, Y10
-	VBLENDVPD    Y9, Y10, Y6, Y6
-	VSUBPD       Y3, Y6, Y6
-	VMULPD       Y2, Y6, Y6
-	VADDPD       Y3, Y6, Y6
-	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
@@ -7624,527 +7841,561 @@ ruleUpdate64SpyxAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SpyxAVX2_loop
 
 ruleUpdate64SpyxAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SpyxAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SpyxAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64SpyxAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -8152,131 +8403,160 @@ ruleUpdate64SpyxAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64SpyxAVX2_tailvec
 
 ruleUpdate64SpyxAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SpyxAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VCMPPD       $0x1e, Y5, Y7, Y1
-	VBROADCASTSD current+184(FP), Y4
-	VANDPS       Y1, Y4, Y4
-	VBROADCASTSD sub+136(FP), Y5
-	VSUBPD       Y5, Y7, Y5
-	VBLENDVPD    Y4, Y5, Y7, Y4
-	VSUBPD       Y3, Y4, Y4
-	VMULPD       Y2, Y4, Y4
-	VADDPD       Y3, Y4, Y4
-	VADDPD       Y0, Y4, Y4
-	VBROADCASTSD sub+136(FP), Y0
-	VSUBPD       Y0, Y4, Y0
-	VBLENDVPD    Y1, Y0, Y4, Y0
-	VMASKMOVPD   Y0, Y6, (AX)
-	VMOVMSKPD    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y7, Y9
+	VBROADCASTSD current+200(FP), Y10
+	VANDPS       Y9, Y10, Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y11
+	VBLENDVPD    Y10, Y11, Y7, Y7
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y2, Y7, Y7
+	VADDPD       Y3, Y7, Y7
+	VADDPD       Y8, Y7, Y7
+	VBROADCASTSD sub+152(FP), Y8
+	VSUBPD       Y8, Y7, Y8
+	VBLENDVPD    Y9, Y8, Y7, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64SpyxAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SpyxAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64SpyxAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SnnTorchAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64SnnTorchAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SnnTorchAVX2_tail
 
 ruleUpdate64SnnTorchAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8284,84 +8564,31 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
-	VBLENDVPD    Y10, Y7, Y11, Y7
-	VBLENDVPD    Y6, Y7, Y9, Y6
-	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VSUBPD       Y3, Y6, Y8
-	VMULPD       Y2, Y8, Y8
-	VADDPD       Y3, Y8, Y8
-	VADDPD       Y7, Y8, Y8
-	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
-	VSUBPD       Y10, Y8, Y10
-	VBLENDVPD    Y9, Y10, Y7, Y7
-	VBLENDVPD    Y6, Y7, Y8, Y7
-	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
-	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
-	VSUBPD       Y10, Y7, Y10
-	VADDPD       Y7, Y10, Y10
-	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
-	VBLENDVPD    Y12, Y9, Y10, Y9
-	VBLENDVPD    Y11, Y9, Y7, Y9
-	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
-	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
@@ -8369,22 +8596,20 @@ ruleUpdate64SnnTorchAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8392,54 +8617,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8447,54 +8672,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8502,54 +8727,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8557,54 +8782,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8612,54 +8837,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8667,54 +8892,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8722,54 +8947,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8777,54 +9002,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8832,54 +9057,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8887,54 +9112,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8942,54 +9167,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8997,54 +9222,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9052,54 +9277,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9107,55 +9332,110 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SnnTorchAVX2_loop
 
 ruleUpdate64SnnTorchAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SnnTorchAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SnnTorchAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64SnnTorchAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -9163,14 +9443,14 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9178,114 +9458,124 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64SnnTorchAVX2_tailvec
 
 ruleUpdate64SnnTorchAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SnnTorchAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y7, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VCMPPD       $0x1e, Y5, Y7, Y2
-	VBROADCASTSD rest+144(FP), Y3
-	VADDPD       Y0, Y3, Y3
-	VBROADCASTSD current+184(FP), Y0
-	VBROADCASTSD vreset+128(FP), Y4
-	VBLENDVPD    Y0, Y4, Y3, Y0
-	VBROADCASTSD subtract+176(FP), Y3
-	VBROADCASTSD sub+136(FP), Y4
-	VSUBPD       Y4, Y1, Y4
-	VBLENDVPD    Y3, Y4, Y0, Y0
-	VBLENDVPD    Y2, Y0, Y1, Y0
-	VCMPPD       $0x1e, Y5, Y0, Y1
-	VBROADCASTSD sub+136(FP), Y3
-	VADDPD       Y3, Y0, Y3
-	VBROADCASTSD vreset+128(FP), Y4
-	VSUBPD       Y4, Y0, Y4
-	VADDPD       Y0, Y4, Y4
-	VANDNPS      Y2, Y1, Y5
-	VBROADCASTSD subtract+176(FP), Y7
-	VBLENDVPD    Y7, Y3, Y4, Y3
-	VBLENDVPD    Y5, Y3, Y0, Y3
-	VANDNPS      Y1, Y2, Y2
-	VBROADCASTSD subtract+176(FP), Y4
-	VBROADCASTSD sub+136(FP), Y5
-	VSUBPD       Y5, Y0, Y0
-	VBROADCASTSD vreset+128(FP), Y5
-	VBLENDVPD    Y4, Y0, Y5, Y0
-	VBLENDVPD    Y2, Y0, Y3, Y0
-	VMASKMOVPD   Y0, Y6, (AX)
-	VMOVMSKPD    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y9
+	VMULPD       Y2, Y9, Y9
+	VADDPD       Y3, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VCMPPD       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD rest+160(FP), Y10
+	VADDPD       Y8, Y10, Y10
+	VBROADCASTSD current+200(FP), Y8
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y8, Y11, Y10, Y8
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y9, Y11
+	VBLENDVPD    Y10, Y11, Y8, Y8
+	VBLENDVPD    Y7, Y8, Y9, Y8
+	VCMPPD       $0x1e, Y5, Y8, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VADDPD       Y10, Y8, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VSUBPD       Y11, Y8, Y11
+	VADDPD       Y8, Y11, Y11
+	VANDNPS      Y7, Y9, Y12
+	VBROADCASTSD subtract+192(FP), Y13
+	VBLENDVPD    Y13, Y10, Y11, Y10
+	VBLENDVPD    Y12, Y10, Y8, Y10
+	VANDNPS      Y9, Y7, Y7
+	VBROADCASTSD subtract+192(FP), Y11
+	VBROADCASTSD sub+152(FP), Y12
+	VSUBPD       Y12, Y8, Y8
+	VBROADCASTSD vreset+144(FP), Y12
+	VBLENDVPD    Y11, Y8, Y12, Y8
+	VBLENDVPD    Y7, Y8, Y10, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64SnnTorchAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SnnTorchAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64SnnTorchAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
@@ -11177,50 +11467,67 @@ cubaUpdate32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R11
-	XORQ         R11, R11
-	TESTQ        SI, SI
-	JZ           ruleUpdate32ValueAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32ValueAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32ValueAVX512_tail
 
 ruleUpdate32ValueAVX512_loop:
-	XORQ         R12, R12
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z5
 	VMOVUPS      (CX), Z6
 	VMOVUPS      (DX), Z7
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -11238,16 +11545,19 @@ ruleUpdate32ValueAVX512_loop:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -11265,16 +11575,19 @@ ruleUpdate32ValueAVX512_loop:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -11292,16 +11605,19 @@ ruleUpdate32ValueAVX512_loop:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -11313,21 +11629,21 @@ ruleUpdate32ValueAVX512_loop:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	MOVQ         R12, (BX)
-	POPCNTQ      R12, R12
-	ADDQ         R12, R11
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32ValueAVX512_loop
 
 ruleUpdate32ValueAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32ValueAVX512_done
-	XORQ  SI, SI
-	XORQ  R12, R12
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValueAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32ValueAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32ValueAVX512_tailpart
 	VMOVUPS      (AX), Z5
 	VMOVUPS      (CX), Z6
@@ -11335,16 +11651,19 @@ ruleUpdate32ValueAVX512_tailvec:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -11356,94 +11675,124 @@ ruleUpdate32ValueAVX512_tailvec:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	ADDQ         $0x10, R12
-	SUBQ         $0x10, DI
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32ValueAVX512_tailvec
 
 ruleUpdate32ValueAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32ValueAVX512_tailstore
-	MOVL         $0x0000ffff, R12
-	BZHIL        DI, R12, R12
-	KMOVW        R12, K1
+	MOVL         $0x0000ffff, R10
+	BZHIL        R9, R10, R10
+	KMOVW        R10, K1
 	VMOVUPS.Z    (AX), K1, Z5
 	VMOVUPS.Z    (CX), K1, Z6
 	VMOVUPS.Z    (DX), K1, Z7
-	VMULPS       Z1, Z7, Z1
-	VMULPS       Z0, Z6, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z7
-	VADDPS       Z7, Z0, Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R9
 	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z6, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z5, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
-	VMOVUPS      Z1, K1, (AX)
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K2, Z8
+	MOVQ         instant+128(FP), R9
+	KMOVW        R9, K2
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z8, K1, (CX)
+	MOVQ         old+144(FP), R9
+	KMOVW        R9, K2
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, K1, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32ValueAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R11
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32ValueAVX512_done:
-	MOVQ R11, ret+176(FP)
+ruleUpdate32ValueAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValueAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate32BeforeAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32BeforeAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32BeforeAVX512_tail
 
 ruleUpdate32BeforeAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
@@ -11453,16 +11802,17 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -11472,16 +11822,19 @@ ruleUpdate32BeforeAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11490,37 +11843,41 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11529,37 +11886,41 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11568,36 +11929,37 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32BeforeAVX512_loop
 
 ruleUpdate32BeforeAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32BeforeAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforeAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32BeforeAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32BeforeAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -11605,16 +11967,19 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11623,122 +11988,154 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x10, R13
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32BeforeAVX512_tailvec
 
 ruleUpdate32BeforeAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32BeforeAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z6, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VBROADCASTSS vreset+100(FP), Z2
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VMOVUPS      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K3, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32BeforeAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32BeforeAVX512_done:
-	MOVQ R12, ret+176(FP)
+ruleUpdate32BeforeAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforeAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate32AfterAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32AfterAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32AfterAVX512_tail
 
 ruleUpdate32AfterAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
@@ -11748,16 +12145,17 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -11767,16 +12165,19 @@ ruleUpdate32AfterAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11785,37 +12186,41 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11824,37 +12229,41 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11863,36 +12272,37 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32AfterAVX512_loop
 
 ruleUpdate32AfterAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32AfterAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32AfterAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32AfterAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -11900,16 +12310,19 @@ ruleUpdate32AfterAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -11918,130 +12331,163 @@ ruleUpdate32AfterAVX512_tailvec:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x10, R13
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32AfterAVX512_tailvec
 
 ruleUpdate32AfterAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32AfterAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z6, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
-	VCMPPS       $0x1e, Z5, Z1, K2
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VBROADCASTSS vreset+100(FP), Z2
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VMOVUPS      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32AfterAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32AfterAVX512_done:
-	MOVQ R12, ret+176(FP)
+ruleUpdate32AfterAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R11
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SpyxAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32SpyxAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SpyxAVX512_tail
 
 ruleUpdate32SpyxAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
+	MOVQ         current+160(FP), R10
+	KMOVW        R10, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -12049,12 +12495,12 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -12064,23 +12510,27 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -12088,40 +12538,44 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -12129,40 +12583,44 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -12170,32 +12628,32 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SpyxAVX512_loop
 
 ruleUpdate32SpyxAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SpyxAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SpyxAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32SpyxAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -12203,23 +12661,27 @@ ruleUpdate32SpyxAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -12227,120 +12689,151 @@ ruleUpdate32SpyxAVX512_tailvec:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x10, R13
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32SpyxAVX512_tailvec
 
 ruleUpdate32SpyxAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SpyxAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K3
 	KANDW        K2, K3, K3
-	VBROADCASTSS sub+104(FP), Z1
-	VSUBPS       Z1, Z6, Z1
-	VMOVAPS      Z6, Z4
-	VMOVAPS      Z1, K3, Z4
-	VSUBPS       Z3, Z4, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VMOVAPS      Z1, Z1
-	VMOVAPS      Z0, K2, Z1
-	VMOVUPS      Z1, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K3, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32SpyxAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SpyxAVX512_done:
-	MOVQ R12, ret+176(FP)
+ruleUpdate32SpyxAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R12
-	XORQ         R13, R13
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SnnTorchAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32SnnTorchAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SnnTorchAVX512_tail
 
 ruleUpdate32SnnTorchAVX512_loop:
-	XORQ         R14, R14
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
@@ -12350,42 +12843,46 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
-	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
-	KMOVW        R11, K4
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
-	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K3
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R14
+	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -12395,16 +12892,19 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12413,63 +12913,70 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R15
-	ORQ          R15, R14
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12478,63 +12985,70 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R15
-	ORQ          R15, R14
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12543,62 +13057,66 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R15
-	ORQ          R15, R14
-	MOVQ         R14, (BX)
-	POPCNTQ      R14, R14
-	ADDQ         R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SnnTorchAVX512_loop
 
 ruleUpdate32SnnTorchAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SnnTorchAVX512_done
-	XORQ  SI, SI
-	XORQ  R14, R14
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SnnTorchAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32SnnTorchAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -12606,16 +13124,19 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12624,128 +13145,149 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R14, R15, R15
-	ORQ          R15, SI
-	ADDQ         $0x10, R14
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32SnnTorchAVX512_tailvec
 
 ruleUpdate32SnnTorchAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SnnTorchAVX512_tailstore
-	MOVL         $0x0000ffff, R15
-	BZHIL        DI, R15, R15
-	KMOVW        R15, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z6, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K2
-	VBROADCASTSS rest+108(FP), Z2
-	VADDPS       Z0, Z2, Z2
-	KMOVW        R12, K3
-	VBROADCASTSS vreset+100(FP), Z0
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VCMPPS       $0x1e, Z5, Z0, K3
-	VBROADCASTSS sub+104(FP), Z1
-	VADDPS       Z1, Z0, Z1
-	VBROADCASTSS vreset+100(FP), Z2
-	VSUBPS       Z2, Z0, Z2
-	VADDPS       Z0, Z2, Z2
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K3, Z6
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K3, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K2, Z7
+	VCMPPS       $0x1e, Z5, Z7, K3
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
 	KANDNW       K2, K3, K4
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K5
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z1, K5, Z2
-	VMOVAPS      Z0, Z1
-	VMOVAPS      Z2, K4, Z1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K5, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K4, Z6
 	KANDNW       K3, K2, K2
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VBROADCASTSS sub+104(FP), Z2
-	VSUBPS       Z2, Z0, Z0
-	VBROADCASTSS vreset+100(FP), Z2
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K4, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VMOVUPS      Z0, K1, (AX)
-	KMOVW        K3, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R14, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K4, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K3, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32SnnTorchAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R13
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SnnTorchAVX512_done:
-	MOVQ R13, ret+176(FP)
+ruleUpdate32SnnTorchAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
@@ -15164,50 +15706,67 @@ cubaUpdate64AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R11
-	XORQ         R11, R11
-	TESTQ        SI, SI
-	JZ           ruleUpdate64ValueAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64ValueAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64ValueAVX512_tail
 
 ruleUpdate64ValueAVX512_loop:
-	XORQ         R12, R12
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z5
 	VMOVUPD      (CX), Z6
 	VMOVUPD      (DX), Z7
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15225,16 +15784,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15252,16 +15814,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15279,16 +15844,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15306,16 +15874,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15333,16 +15904,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15360,16 +15934,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15387,16 +15964,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15408,21 +15988,21 @@ ruleUpdate64ValueAVX512_loop:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	MOVQ         R12, (BX)
-	POPCNTQ      R12, R12
-	ADDQ         R12, R11
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64ValueAVX512_loop
 
 ruleUpdate64ValueAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64ValueAVX512_done
-	XORQ  SI, SI
-	XORQ  R12, R12
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValueAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64ValueAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64ValueAVX512_tailpart
 	VMOVUPD      (AX), Z5
 	VMOVUPD      (CX), Z6
@@ -15430,16 +16010,19 @@ ruleUpdate64ValueAVX512_tailvec:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -15451,94 +16034,124 @@ ruleUpdate64ValueAVX512_tailvec:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	ADDQ         $0x08, R12
-	SUBQ         $0x08, DI
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64ValueAVX512_tailvec
 
 ruleUpdate64ValueAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64ValueAVX512_tailstore
-	MOVL         $0x0000ffff, R12
-	BZHIL        DI, R12, R12
-	KMOVW        R12, K1
+	MOVL         $0x0000ffff, R10
+	BZHIL        R9, R10, R10
+	KMOVW        R10, K1
 	VMOVUPD.Z    (AX), K1, Z5
 	VMOVUPD.Z    (CX), K1, Z6
 	VMOVUPD.Z    (DX), K1, Z7
-	VMULPD       Z1, Z7, Z1
-	VMULPD       Z0, Z6, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z7
-	VADDPD       Z7, Z0, Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R9
 	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z6, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z5, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
-	VMOVUPD      Z1, K1, (AX)
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K2, Z8
+	MOVQ         instant+168(FP), R9
+	KMOVW        R9, K2
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z8, K1, (CX)
+	MOVQ         old+184(FP), R9
+	KMOVW        R9, K2
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, K1, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64ValueAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R11
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64ValueAVX512_done:
-	MOVQ R11, ret+216(FP)
+ruleUpdate64ValueAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValueAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate64BeforeAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64BeforeAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64BeforeAVX512_tail
 
 ruleUpdate64BeforeAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
@@ -15548,16 +16161,17 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -15567,16 +16181,19 @@ ruleUpdate64BeforeAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15585,37 +16202,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R14
-	ORQ          R14, R13
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15624,37 +16245,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15663,37 +16288,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R14
-	ORQ          R14, R13
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15702,37 +16331,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15741,37 +16374,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R14
-	ORQ          R14, R13
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15780,37 +16417,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15819,36 +16460,37 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64BeforeAVX512_loop
 
 ruleUpdate64BeforeAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64BeforeAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforeAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64BeforeAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64BeforeAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -15856,16 +16498,19 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -15874,122 +16519,154 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x08, R13
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64BeforeAVX512_tailvec
 
 ruleUpdate64BeforeAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64BeforeAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z6, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VBROADCASTSD vreset+128(FP), Z2
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VMOVUPD      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K3, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64BeforeAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64BeforeAVX512_done:
-	MOVQ R12, ret+216(FP)
+ruleUpdate64BeforeAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforeAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate64AfterAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64AfterAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64AfterAVX512_tail
 
 ruleUpdate64AfterAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
@@ -15999,16 +16676,17 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -16018,16 +16696,19 @@ ruleUpdate64AfterAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16036,37 +16717,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R14
-	ORQ          R14, R13
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16075,37 +16760,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16114,37 +16803,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R14
-	ORQ          R14, R13
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16153,37 +16846,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16192,37 +16889,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R14
-	ORQ          R14, R13
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16231,37 +16932,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16270,36 +16975,37 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64AfterAVX512_loop
 
 ruleUpdate64AfterAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64AfterAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64AfterAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64AfterAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -16307,16 +17013,19 @@ ruleUpdate64AfterAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16325,130 +17034,163 @@ ruleUpdate64AfterAVX512_tailvec:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x08, R13
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64AfterAVX512_tailvec
 
 ruleUpdate64AfterAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64AfterAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z6, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
-	VCMPPD       $0x1e, Z5, Z1, K2
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VBROADCASTSD vreset+128(FP), Z2
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VMOVUPD      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64AfterAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64AfterAVX512_done:
-	MOVQ R12, ret+216(FP)
+ruleUpdate64AfterAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R11
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SpyxAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64SpyxAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SpyxAVX512_tail
 
 ruleUpdate64SpyxAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
+	MOVQ         current+200(FP), R10
+	KMOVW        R10, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16456,12 +17198,12 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -16471,23 +17213,27 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16495,40 +17241,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R14
-	ORQ          R14, R13
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16536,40 +17286,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16577,40 +17331,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R14
-	ORQ          R14, R13
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16618,40 +17376,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16659,40 +17421,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R14
-	ORQ          R14, R13
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16700,40 +17466,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16741,32 +17511,32 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SpyxAVX512_loop
 
 ruleUpdate64SpyxAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SpyxAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SpyxAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64SpyxAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -16774,23 +17544,27 @@ ruleUpdate64SpyxAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -16798,120 +17572,151 @@ ruleUpdate64SpyxAVX512_tailvec:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x08, R13
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64SpyxAVX512_tailvec
 
 ruleUpdate64SpyxAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SpyxAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K3
 	KANDW        K2, K3, K3
-	VBROADCASTSD sub+136(FP), Z1
-	VSUBPD       Z1, Z6, Z1
-	VMOVAPD      Z6, Z4
-	VMOVAPD      Z1, K3, Z4
-	VSUBPD       Z3, Z4, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VMOVAPD      Z1, Z1
-	VMOVAPD      Z0, K2, Z1
-	VMOVUPD      Z1, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K3, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64SpyxAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SpyxAVX512_done:
-	MOVQ R12, ret+216(FP)
+ruleUpdate64SpyxAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R12
-	XORQ         R13, R13
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SnnTorchAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64SnnTorchAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SnnTorchAVX512_tail
 
 ruleUpdate64SnnTorchAVX512_loop:
-	XORQ         R14, R14
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
@@ -16921,42 +17726,46 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
-	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
-	KMOVW        R11, K4
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
-	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K3
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R14
+	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -16966,16 +17775,19 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -16984,63 +17796,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R15
-	ORQ          R15, R14
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17049,63 +17868,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R15
-	ORQ          R15, R14
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17114,63 +17940,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R15
-	ORQ          R15, R14
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17179,63 +18012,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R15
-	ORQ          R15, R14
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17244,63 +18084,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R15
-	ORQ          R15, R14
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17309,63 +18156,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R15
-	ORQ          R15, R14
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17374,62 +18228,66 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R15
-	ORQ          R15, R14
-	MOVQ         R14, (BX)
-	POPCNTQ      R14, R14
-	ADDQ         R14, R13
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SnnTorchAVX512_loop
 
 ruleUpdate64SnnTorchAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SnnTorchAVX512_done
-	XORQ  SI, SI
-	XORQ  R14, R14
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SnnTorchAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64SnnTorchAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -17437,16 +18295,19 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17455,128 +18316,149 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R14, R15, R15
-	ORQ          R15, SI
-	ADDQ         $0x08, R14
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64SnnTorchAVX512_tailvec
 
 ruleUpdate64SnnTorchAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SnnTorchAVX512_tailstore
-	MOVL         $0x0000ffff, R15
-	BZHIL        DI, R15, R15
-	KMOVW        R15, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z6, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K2
-	VBROADCASTSD rest+144(FP), Z2
-	VADDPD       Z0, Z2, Z2
-	KMOVW        R12, K3
-	VBROADCASTSD vreset+128(FP), Z0
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VCMPPD       $0x1e, Z5, Z0, K3
-	VBROADCASTSD sub+136(FP), Z1
-	VADDPD       Z1, Z0, Z1
-	VBROADCASTSD vreset+128(FP), Z2
-	VSUBPD       Z2, Z0, Z2
-	VADDPD       Z0, Z2, Z2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K3, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K3, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K2, Z7
+	VCMPPD       $0x1e, Z5, Z7, K3
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
 	KANDNW       K2, K3, K4
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K5
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z1, K5, Z2
-	VMOVAPD      Z0, Z1
-	VMOVAPD      Z2, K4, Z1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K5, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K4, Z6
 	KANDNW       K3, K2, K2
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VBROADCASTSD sub+136(FP), Z2
-	VSUBPD       Z2, Z0, Z0
-	VBROADCASTSD vreset+128(FP), Z2
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K4, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VMOVUPD      Z0, K1, (AX)
-	KMOVW        K3, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R14, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K4, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K3, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64SnnTorchAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R13
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SnnTorchAVX512_done:
-	MOVQ R13, ret+216(FP)
+ruleUpdate64SnnTorchAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 

@@ -150,6 +150,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		}
 		for _, t := range k.types {
 			f.p("RuleUpdate%s: %s.ruleUpdate,", t.dtype.name, kernelsVar(s, t.dtype))
+			f.p("RuleUpdateTrials%s: %s.ruleUpdateTrials,", t.dtype.name, kernelsVar(s, t.dtype))
 		}
 		f.p("}")
 
