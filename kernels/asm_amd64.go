@@ -219,11 +219,21 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 		k.generic.accumTrials(dst, dstStride, W, stride, rows)
 		return
 	}
+	// The largest row as unsigned, so that a negative one is largest.
+	top, found := uint32(0), false
 	for _, rs := range rows {
 		for _, r := range rs {
-			_ = W[int(r)*stride : int(r)*stride+n]
+			top = max(top, uint32(r))
+			found = true
 		}
 	}
+	if !found {
+		return
+	}
+	if top > math.MaxInt32 {
+		_ = W[int(int32(top))*stride:] // negative: panics as generic does
+	}
+	_ = W[int(top)*stride : int(top)*stride+n]
 	for lo := 0; lo < n; lo += accumCols {
 		hi := min(lo+accumCols, n)
 		d, w := dst[lo:hi], W[lo:]

@@ -32,7 +32,7 @@ type isaKernels struct {
 // typeKernels are the names of one instruction set's kernels for one
 // element type.
 type typeKernels struct {
-	dtype                                           *dtype
+	dtype                                                        *dtype
 	updSub, updZero, scanSub, scanZero, accum, accumTrials, cuba string
 	// rule are the RuleUpdate kernels in kernels.StepRule order.
 	rule []string
