@@ -140,67 +140,9 @@ func genAccumulateRows(s *isa, d *dtype, trials bool) string {
 	return name
 }
 
-// rowTail is the masked last vector of a row: the first rem elements at a
-// byte offset, under an opmask (AVX-512) or a VMASKMOV mask (AVX2), made
-// once per call, so that nothing past the slices is read or written.
-type rowTail struct {
-	s    *isa
-	d    *dtype
-	rem  reg.GPVirtual
-	k    reg.Register // AVX-512
-	mask reg.VecVirtual
-}
-
-func newTail(s *isa, d *dtype, rem reg.GPVirtual) *rowTail {
-	t := &rowTail{s: s, d: d, rem: rem}
-	if s.is512() {
-		m := GP32()
-		MOVL(U32(0xffff), m)
-		BZHIL(rem.As32(), m, m)
-		t.k = K()
-		KMOVW(m, t.k)
-		return t
-	}
-	// mask = the 32 bytes at leakyTailMask + 32 − rem·size.
-	off, base := GP64(), GP64()
-	MOVQ(U32(s.vbyte), off)
-	lr := GP64()
-	MOVQ(rem, lr)
-	SHLQ(U8(d.shift), lr)
-	SUBQ(lr, off)
-	LEAQ(tailMask, base)
-	t.mask = s.vec()
-	VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, t.mask)
-	return t
-}
-
-func (t *rowTail) load(m Mem) reg.VecVirtual {
-	r := t.s.vec()
-	switch {
-	case t.s.is512() && t.d.size == 4:
-		VMOVUPS_Z(m, t.k, r)
-	case t.s.is512():
-		VMOVUPD_Z(m, t.k, r)
-	default:
-		t.d.maskLoad(m, t.mask, r)
-	}
-	return r
-}
-
-func (t *rowTail) store(r reg.VecVirtual, m Mem) {
-	switch {
-	case t.s.is512() && t.d.size == 4:
-		VMOVUPS(r, t.k, m)
-	case t.s.is512():
-		VMOVUPD(r, t.k, m)
-	default:
-		t.d.maskStore(r, t.mask, m)
-	}
-}
-
 // add adds the tails of the rows at off into dst's, in order, unless rem
 // is 0 (skip is the label past it).
-func (t *rowTail) add(skip string, dst reg.Register, rows []reg.GPVirtual, off reg.GPVirtual) {
+func (t *maskedTail) add(skip string, dst reg.Register, rows []reg.GPVirtual, off reg.GPVirtual) {
 	TESTQ(t.rem, t.rem)
 	JZ(LabelRef(skip))
 	acc := t.load(Mem{Base: dst, Index: off, Scale: 1})

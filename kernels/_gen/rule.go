@@ -340,50 +340,10 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	{
-		var part ruleIO
-		if s.is512() {
-			m := GP32()
-			MOVL(U32(0xffff), m)
-			BZHIL(rem.As32(), m, m)
-			km := K()
-			KMOVW(m, km)
-			part = ruleIO{
-				load: func(base reg.Register) reg.VecVirtual {
-					r := s.vec()
-					if d.size == 4 {
-						VMOVUPS_Z(Mem{Base: base}, km, r)
-					} else {
-						VMOVUPD_Z(Mem{Base: base}, km, r)
-					}
-					return r
-				},
-				store: func(r reg.VecVirtual, base reg.Register) {
-					if d.size == 4 {
-						VMOVUPS(r, km, Mem{Base: base})
-					} else {
-						VMOVUPD(r, km, Mem{Base: base})
-					}
-				},
-			}
-		} else {
-			// mask = the 32 bytes at leakyTailMask + 32 − rem·size.
-			off, base := GP64(), GP64()
-			MOVQ(U32(s.vbyte), off)
-			lr := GP64()
-			MOVQ(rem, lr)
-			SHLQ(U8(d.shift), lr)
-			SUBQ(lr, off)
-			LEAQ(tailMask, base)
-			mask := s.vec()
-			VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, mask)
-			part = ruleIO{
-				load: func(b reg.Register) reg.VecVirtual {
-					r := s.vec()
-					d.maskLoad(Mem{Base: b}, mask, r)
-					return r
-				},
-				store: func(r reg.VecVirtual, b reg.Register) { d.maskStore(r, mask, Mem{Base: b}) },
-			}
+		t := newTail(s, d, rem)
+		part := ruleIO{
+			load:  func(base reg.Register) reg.VecVirtual { return t.load(Mem{Base: base}) },
+			store: func(r reg.VecVirtual, base reg.Register) { t.store(r, Mem{Base: base}) },
 		}
 		if bits := ruleNeuron(s, d, rule, k, part, vp, ip, inp); bits != nil {
 			b := bits.As64()
