@@ -246,3 +246,52 @@ func TestFeedManySpikes(t *testing.T) {
 		t.Fatalf("binary %v, %d spikes (want %d); events equal: %v", gotBinary, gotCount, wantCount, sameEvents(got, want))
 	}
 }
+
+// BenchmarkSHDInput times one step of the SHD network's input (256 trials
+// × 700 inputs at 1.5% a step) from each source: impl=poisson draws it,
+// impl=feed checks and lists the caller's 0/1 values of the step (Set,
+// then Emit), taken in turn from 100 steps of them (71 MB, mostly out of
+// cache, as a caller's array is).
+func BenchmarkSHDInput(b *testing.B) {
+	const steps, batch, n, p = 100, 256, 700, 0.015
+	b.Run("impl=poisson", func(b *testing.B) {
+		src, err := engine.NewPoisson[float32]("input", batch, n, p/1e-3, 1e-3, 1, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := 0
+		for b.Loop() {
+			if err := src.Emit(t); err != nil {
+				b.Fatal(err)
+			}
+			t++
+		}
+		b.ReportMetric(float64(batch*n)*float64(b.N)/b.Elapsed().Seconds(), "inputs/s")
+	})
+	b.Run("impl=feed", func(b *testing.B) {
+		r := rand.New(rand.NewPCG(1, 2))
+		x := make([]float32, steps*batch*n)
+		for i := range x {
+			if r.Float64() < p {
+				x[i] = 1
+			}
+		}
+		src, err := engine.NewFeed[float32]("input", batch, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := 0
+		for b.Loop() {
+			s := t % steps
+			if err := src.Set(x[s*batch*n:(s+1)*batch*n], t, 1); err != nil {
+				b.Fatal(err)
+			}
+			if err := src.Emit(t); err != nil {
+				b.Fatal(err)
+			}
+			t++
+		}
+		b.SetBytes(batch * n * 4)
+		b.ReportMetric(float64(batch*n)*float64(b.N)/b.Elapsed().Seconds(), "inputs/s")
+	})
+}
