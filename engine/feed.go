@@ -86,8 +86,8 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 	var scratch []int32
 	for s := 0; s < steps; s++ {
 		for b := 0; b < f.Batch; b++ {
-			i := s*row + b*f.N
-			r := x[i : i+f.N]
+			r := x[s*row+b*f.N : s*row+(b+1)*f.N]
+			from := 0 // where the check of finiteness starts
 			if binary {
 				bad := -1
 				if keep {
@@ -109,11 +109,11 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 				// only finiteness is left to check.
 				binary, keep = false, false
 				f.spikes, f.off = f.spikes[:0], f.off[:1]
-				i, r = i+bad, r[bad:]
+				from = bad
 			}
-			for j, v := range r {
-				if g := float64(v); math.IsNaN(g) || math.IsInf(g, 0) {
-					return fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", f.Name, t0+s, (i+j-s*row)/f.N, (i+j-s*row)%f.N, g)
+			for j := from; j < len(r); j++ {
+				if g := float64(r[j]); math.IsNaN(g) || math.IsInf(g, 0) {
+					return fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", f.Name, t0+s, b, j, g)
 				}
 			}
 		}

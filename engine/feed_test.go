@@ -117,6 +117,10 @@ func TestFeedRefuses(t *testing.T) {
 		{make([]float64, 5), 1, "5 values for 1 steps × 2 trials × 3 inputs; want 6"},
 		{[]float64{0, 1, 0, 0, math.NaN(), 0}, 1, "value at step 4, trial 1, input 1 is NaN"},
 		{[]float64{0, 1, 0, 0, 0, 0, 0, math.Inf(-1), 0, 0, 0, 0}, 2, "value at step 5, trial 0, input 1 is -Inf"},
+		// Analog values first: the check goes on for finiteness, in the
+		// same row and the ones after it.
+		{[]float64{0, 0.5, math.NaN(), 0, 0, 0}, 1, "value at step 4, trial 0, input 2 is NaN"},
+		{[]float64{0.5, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0, math.Inf(1)}, 2, "value at step 5, trial 1, input 2 is +Inf"},
 	} {
 		if err := f.Set(c.x, 4, c.steps); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Set(%v): %v, want %q", c.x, err, c.want)
