@@ -26,10 +26,14 @@ const (
 	// of a NIR graph (an affine map, a convolution, a pooling) between
 	// others. Its receptors have no current (τ_syn 0).
 	KindPass
+	// KindCOBA is the conductance-based LIF neuron: each receptor is a
+	// conductance with its own reversal potential (see the package doc,
+	// and engine/coba.go for its update).
+	KindCOBA
 )
 
-// String returns the kind's name in network files: "lif", "li", "if", "i"
-// or "pass".
+// String returns the kind's name in network files: "lif", "li", "if", "i",
+// "pass" or "coba".
 func (k Kind) String() string {
 	switch k {
 	case KindLIF:
@@ -42,25 +46,27 @@ func (k Kind) String() string {
 		return "i"
 	case KindPass:
 		return "pass"
+	case KindCOBA:
+		return "coba"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// ParseKind converts "lif", "li", "if", "i" or "pass" to a Kind.
+// ParseKind converts "lif", "li", "if", "i", "pass" or "coba" to a Kind.
 func ParseKind(s string) (Kind, error) {
-	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI, KindPass} {
+	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI, KindPass, KindCOBA} {
 		if k.String() == s {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if, i or pass)", s)
+	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if, i, pass or coba)", s)
 }
 
-// Spiking reports whether the kind has a threshold: LIF and IF.
-func (k Kind) Spiking() bool { return k == KindLIF || k == KindIF }
+// Spiking reports whether the kind has a threshold: LIF, IF and COBA.
+func (k Kind) Spiking() bool { return k == KindLIF || k == KindIF || k == KindCOBA }
 
-// Leaks reports whether the kind decays towards v_leak: LIF and LI.
-func (k Kind) Leaks() bool { return k == KindLIF || k == KindLI }
+// Leaks reports whether the kind decays towards v_leak: LIF, LI and COBA.
+func (k Kind) Leaks() bool { return k == KindLIF || k == KindLI || k == KindCOBA }
 
 // InputScale says how the synaptic inputs enter the currents and the
 // currents the membrane; see [NeuronParams].
@@ -190,6 +196,9 @@ type NeuronParams struct {
 	// Refractory is the absolute refractory period in steps (LIF and IF
 	// under RuleLeaky).
 	Refractory int
+	// ERev holds each receptor's reversal potential, for KindCOBA only,
+	// whose receptors are conductances (see the package doc).
+	ERev []float64
 }
 
 // decay is the factor a quantity with time constant tau keeps per step.
@@ -268,8 +277,8 @@ func (n NeuronParams) SeedForm() bool {
 
 // Validate reports the first invalid field, naming it and its value.
 func (n NeuronParams) Validate() error {
-	if n.Kind > KindPass {
-		return fmt.Errorf("kind must be lif, li, if, i or pass, got %v", n.Kind)
+	if n.Kind > KindCOBA {
+		return fmt.Errorf("kind must be lif, li, if, i, pass or coba, got %v", n.Kind)
 	}
 	if n.Kind == KindPass {
 		for k, tau := range n.TauSyn {
@@ -347,7 +356,7 @@ func (n NeuronParams) Validate() error {
 			return fmt.Errorf("reset: rule spyx resets by subtraction only, got reset to v_reset")
 		}
 	}
-	return nil
+	return n.validateCOBA()
 }
 
 // general holds the general loop's constants in T, computed once.
@@ -397,6 +406,7 @@ func (n NeuronParams) refracts() bool { return n.Kind.Spiking() && n.Refractory 
 // setNeuron installs validated parameters that fit the allocated state.
 func (p *Population[T]) setNeuron(np NeuronParams) {
 	np.TauSyn = append([]float64(nil), np.TauSyn...)
+	np.ERev = append([]float64(nil), np.ERev...)
 	if np.WIn != nil {
 		np.WIn = append([]float64(nil), np.WIn...)
 	}
@@ -404,6 +414,10 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 	p.alpha = T(np.Alpha(0))
 	p.beta = T(np.Beta())
 	p.theta = T(np.Threshold)
+	if p.coba = newCOBA[T](np, p.Refrac != nil); p.coba != nil {
+		p.gen = nil
+		return
+	}
 	if np.SeedForm() && p.Refrac == nil {
 		p.gen = nil
 		return

@@ -62,8 +62,9 @@ type asmKernels[T float32 | float64] struct {
 	accum     func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
-	// cuba is the CUBA update of whole mask words.
+	// cuba and coba are the CUBA and COBA updates of whole mask words.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
+	coba func(V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spikes []uint64) int
 	// rule holds the RuleUpdate kernels, indexed by StepRule; they take
 	// any length.
 	rule [stepRules]ruleKernel[T]
@@ -305,25 +306,44 @@ func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C [
 	}
 }
 
-// cubaUpdate runs whole mask words of the CUBA update in assembly, chunked
-// like leakyUpdate, and the ragged tail in the generic code, which gives the
-// same bits.
-func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q *cubaConsts[T], spikes []uint64) int {
-	n := len(V)
-	// Fail on short arguments before writing anything, as generic does:
-	// the assembly checks nothing.
-	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
-	body := n &^ 63
+// receptorUpdate runs a two-receptor update (CUBA, COBA) of n neurons:
+// whole mask words through body(lo, hi), the assembly, in chunks like
+// leakyUpdate, and the ragged tail from lo through tail(lo), the generic
+// code, which gives the same bits. The caller has resliced every argument
+// to n, so that a short one panics before anything is written: the
+// assembly checks nothing.
+func receptorUpdate(n int, body func(lo, hi int) int, tail func(lo int) int) int {
+	whole := n &^ 63
 	count := 0
-	for lo := 0; lo < body; lo += updateChunk {
-		hi := min(lo+updateChunk, body)
-		count += k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
-			q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:])
+	for lo := 0; lo < whole; lo += updateChunk {
+		count += body(lo, min(lo+updateChunk, whole))
 	}
-	if body < n {
-		count += cubaGeneric(V[body:], I0[body:], Iin0[body:], I1[body:], Iin1[body:], refrac[body:], q, spikes[body>>6:])
+	if whole < n {
+		count += tail(whole)
 	}
 	return count
+}
+
+func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q *cubaConsts[T], spikes []uint64) int {
+	n := len(V)
+	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
+	return receptorUpdate(n, func(lo, hi int) int {
+		return k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
+			q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:])
+	}, func(lo int) int {
+		return cubaGeneric(V[lo:], I0[lo:], Iin0[lo:], I1[lo:], Iin1[lo:], refrac[lo:], q, spikes[lo>>6:])
+	})
+}
+
+func (k *asmKernels[T]) cobaUpdate(V, G0, Gin0, G1, Gin1 []T, refrac []int32, q *cobaConsts[T], spikes []uint64) int {
+	n := len(V)
+	G0, Gin0, G1, Gin1, refrac, spikes = G0[:n], Gin0[:n], G1[:n], Gin1[:n], refrac[:n], spikes[:MaskWords(n)]
+	return receptorUpdate(n, func(lo, hi int) int {
+		return k.coba(V[lo:hi], G0[lo:hi], Gin0[lo:hi], G1[lo:hi], Gin1[lo:hi], refrac[lo:hi],
+			q.a0, q.a1, q.gamma, q.vl, q.e0, q.e1, q.theta, q.vr, q.hold, spikes[lo>>6:])
+	}, func(lo int) int {
+		return cobaGeneric(V[lo:], G0[lo:], Gin0[lo:], G1[lo:], Gin1[lo:], refrac[lo:], q, spikes[lo>>6:])
+	})
 }
 
 // cuba32 and cuba64 give CubaUpdate32 and CubaUpdate64 of an instruction set.
@@ -338,6 +358,21 @@ func cuba64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac
 	return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
 		q := p.consts()
 		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
+	}
+}
+
+// coba32 and coba64 give CobaUpdate32 and CobaUpdate64 of an instruction set.
+func coba32(k *asmKernels[float32]) func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
+	return func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
+		q := p.consts()
+		return k.cobaUpdate(V, G0, Gin0, G1, Gin1, refrac, &q, spikes)
+	}
+}
+
+func coba64(k *asmKernels[float64]) func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int {
+	return func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int {
+		q := p.consts()
+		return k.cobaUpdate(V, G0, Gin0, G1, Gin1, refrac, &q, spikes)
 	}
 }
 

@@ -49,7 +49,8 @@ func (f *File) check() error {
 		if err := checkName(names, p.Name, at); err != nil {
 			return err
 		}
-		if _, err := f.neuron(i); err != nil {
+		np, err := f.neuron(i)
+		if err != nil {
 			return err
 		}
 		if p.Size < 1 {
@@ -59,6 +60,9 @@ func (f *File) check() error {
 			if err := p.Init.V.engine().Validate(); err != nil {
 				return fmt.Errorf("%s.init.v: %w", at, err)
 			}
+		}
+		if err := f.checkInitReceptors(i, np); err != nil {
+			return err
 		}
 	}
 	for i := range f.Sources {
@@ -249,6 +253,9 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	np := engine.NeuronParams{Kind: k, Dt: *f.Run.Dt, R: 1, VLeak: p.Params.VLeak, Threshold: 1}
 	pp := p.Params
 	at += ".params"
+	if err := checkCOBAKeys(at, k, pp); err != nil {
+		return np, err
+	}
 	if pp.Rule != "" {
 		if np.Rule, err = engine.ParseRule(pp.Rule); err != nil {
 			return np, fmt.Errorf("%s.rule: %w", at, err)
@@ -341,6 +348,9 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 				return np, err
 			}
 			np.TauSyn = append(np.TauSyn, *r.TauSyn)
+			if r.ERev != nil {
+				np.ERev = append(np.ERev, *r.ERev)
+			}
 			weighted = weighted || r.WIn != nil
 		}
 		if weighted {
@@ -356,6 +366,9 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	if pp.R != nil {
 		np.R = *pp.R
 	}
+	if k == engine.KindCOBA {
+		np.R = 0 // the conductances enter V through E_k − V, not a gain
+	}
 	if pp.InputScale != "" {
 		if np.Scale, err = engine.ParseInputScale(pp.InputScale); err != nil {
 			return np, fmt.Errorf("%s.input_scale: %w", at, err)
@@ -367,7 +380,11 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	if pp.VThreshold != nil {
 		np.Threshold = *pp.VThreshold
 	}
-	switch pp.Reset {
+	reset := pp.Reset
+	if reset == "" && k == engine.KindCOBA {
+		reset = "value"
+	}
+	switch reset {
 	case "", "subtract":
 		if np.Rule == engine.RuleLeaky {
 			np.VReset = np.Threshold - 1
@@ -429,8 +446,12 @@ func (f *File) checkProjection(i int) error {
 			return fmt.Errorf("%s.receptor: population %q has no receptor named %q (it has %v)", at, p.Target, p.Receptor, f.receptorNames(ti))
 		}
 	}
-	if _, err := engine.ParseSign(p.Sign); err != nil {
+	sign, err := engine.ParseSign(p.Sign)
+	if err != nil {
 		return fmt.Errorf("%s.sign: %w", at, err)
+	}
+	if sign == engine.SignInhibitory && f.Populations[ti].Kind == "coba" {
+		return fmt.Errorf("%s.sign: inhibitory weights would make %q's conductances negative; a coba receptor inhibits through its e_rev, with positive weights", at, p.Target)
 	}
 	if p.Delay < 0 || p.Delay > engine.MaxDelay {
 		return fmt.Errorf("%s.delay: must be between 0 and %d steps, got %d", at, engine.MaxDelay, p.Delay)
