@@ -5,7 +5,9 @@
 # NIR graphs of ../shared/nir (BenchmarkNIR) against the same networks in
 # PyTorch (torch_nir.py, which reads the .nir files with h5py), and prints
 # the comparable numbers. Needs Debian's python3-brian, python3-torch and
-# python3-h5py, and gcc with cgo for the C yardstick:
+# python3-h5py, and gcc with cgo for the C yardstick; the Python binding's
+# figures (python_binding.py) need `make build python` (which installs
+# what it needs):
 #   apt-get install -y python3-brian python3-torch python3-h5py gcc
 # Usage: bench/peers/run.sh [simulated_seconds_for_cuba_and_coba] [count]
 # Run it on a quiet machine; it takes a few minutes.
@@ -52,3 +54,6 @@ CGO_CFLAGS_ALLOW='-mfma|-ffp-contract=off' go build -tags cpeer -o /tmp/leaky_cv
 for i in $(seq 1 "$COUNT"); do
 	/tmp/leaky_cvs -kernel avx2 -reps 21
 done
+echo "== the Python binding: Network.step() calls, leaky.run against leaky run, SHD stepped from Python against PyTorch (python_binding.py, ${COUNT} repetitions)"
+make -s build python >/dev/null
+.venv/bin/python bench/peers/python_binding.py "$COUNT"
