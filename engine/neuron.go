@@ -190,6 +190,9 @@ type NeuronParams struct {
 	// Refractory is the absolute refractory period in steps (LIF and IF
 	// under RuleLeaky).
 	Refractory int
+	// PerNeuron, when set, gives the parameters that differ between
+	// neurons, one value per neuron; see [PerNeuron].
+	PerNeuron *PerNeuron
 }
 
 // decay is the factor a quantity with time constant tau keeps per step.
@@ -253,7 +256,7 @@ func (n NeuronParams) InputGain(k int) float64 {
 // SeedForm reports whether the neuron is the seed's special case, which
 // runs the kernels.LeakyUpdate fast path.
 func (n NeuronParams) SeedForm() bool {
-	if n.Kind != KindLIF || n.Rule != RuleLeaky || len(n.TauSyn) != 1 || n.TauSyn[0] == 0 || n.InputGain(0) != 1 ||
+	if n.PerNeuron != nil || n.Kind != KindLIF || n.Rule != RuleLeaky || len(n.TauSyn) != 1 || n.TauSyn[0] == 0 || n.InputGain(0) != 1 ||
 		n.Gain() != 1 || n.VLeak != 0 || n.Refractory > 1 {
 		return false
 	}
@@ -268,6 +271,9 @@ func (n NeuronParams) SeedForm() bool {
 
 // Validate reports the first invalid field, naming it and its value.
 func (n NeuronParams) Validate() error {
+	if n.PerNeuron != nil {
+		return n.validatePerNeuron()
+	}
 	if n.Kind > KindPass {
 		return fmt.Errorf("kind must be lif, li, if, i or pass, got %v", n.Kind)
 	}
@@ -368,6 +374,9 @@ type general[T Float] struct {
 	// currents and unit input weights, reset to a value, a refractory
 	// period.
 	cuba bool
+	// per holds the constants of a population with per-neuron
+	// parameters, which runs updatePerNeuron.
+	per *perNeuron[T]
 }
 
 // SetNeuron changes the neuron parameters. The number of receptors and
@@ -381,6 +390,9 @@ func (p *Population[T]) SetNeuron(np NeuronParams) error {
 	}
 	if (p.Refrac != nil) != np.refracts() {
 		return fmt.Errorf("population %q: a refractory period cannot be added or removed after the population is built", p.Name)
+	}
+	if err := np.PerNeuron.fits(p.N); err != nil {
+		return fmt.Errorf("population %q: %w", p.Name, err)
 	}
 	p.setNeuron(np)
 	return nil
@@ -430,6 +442,9 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 	}
 	g.cuba = np.Rule == RuleLeaky && len(g.alpha) == 2 && unitIn && g.spiking && g.refracts && !g.subtract
 	p.gen = g
+	if np.PerNeuron != nil {
+		p.setPerNeuron()
+	}
 }
 
 // Receptors is the number of synaptic receptors (input currents).
@@ -459,6 +474,9 @@ func (p *Population[T]) Input(k int) []T {
 // buffer, so that no scratch memory is shared between concurrent ranges.
 func (p *Population[T]) updateGeneral(r Range) int {
 	g := p.gen
+	if g.per != nil {
+		return p.updatePerNeuron(r)
+	}
 	if g.cuba {
 		return p.updateCUBA(r)
 	}
