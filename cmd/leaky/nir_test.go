@@ -152,7 +152,7 @@ func TestRunNIRBadInput(t *testing.T) {
 		{[]string{"--nir", cut, "--dt", "1e-4", "--inputs", x}, "cut.nir"},
 		{[]string{"--nir", braille, "--inputs", x}, "give --dt"},
 		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", saveNpy(t, filepath.Join(tmp, "y.npy"), make([]float64, 30), 10, 3)}, "the Input takes [12] per step"},
-		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", x, "--semantics", "brian"}, `rule "brian"`},
+		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", x, "--semantics", "brian"}, `semantics "brian"`},
 		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", x, "--neurons", "5"}, "--neurons"},
 		{[]string{"--nir", braille, "--dt", "1e-4", "--inputs", x, "--record", "lif9:v"}, `no node "lif9"`},
 		{[]string{"--nir", filepath.Join(tmp, "none.nir"), "--dt", "1e-4", "--inputs", x}, "none.nir"},
