@@ -16,6 +16,8 @@ import (
 // or Linear layer delivers one step later. How its importer reads r, w_in
 // and θ is in population; the README's table writes each one's equations.
 type semantics struct {
+	// owner names the framework in messages: "Sinabs'".
+	owner              string
 	rule, decay, reset string
 	nodes              []string
 	layerDelay         bool
@@ -31,8 +33,8 @@ var semanticsOf = map[string]semantics{
 	// Rockpool's LIFNeuronTorch, LIFTorch and ExpSynTorch, and Sinabs'
 	// LIF, IAF and ExpLeak, integrate and then threshold as Norse does,
 	// with exact decays, and subtract θ.
-	"rockpool": {rule: "norse", decay: "exact", reset: "subtract", nodes: []string{"LIF", "CubaLIF", "LI"}},
-	"sinabs":   {rule: "norse", decay: "exact", reset: "subtract", nodes: []string{"LIF", "IF", "LI"}},
+	"rockpool": {owner: "Rockpool's", rule: "norse", decay: "exact", reset: "subtract", nodes: []string{"LIF", "CubaLIF", "LI"}},
+	"sinabs":   {owner: "Sinabs'", rule: "norse", decay: "exact", reset: "subtract", nodes: []string{"LIF", "IF", "LI"}},
 }
 
 // Semantics lists the names Options.Rule takes, the default first.
@@ -108,7 +110,7 @@ func (d *describer) population(n *Node) (netfile.Population, error) {
 		return pop, nil
 	}
 	if sem.nodes != nil && !slices.Contains(sem.nodes, n.Type) {
-		return pop, d.fail(n, "%s's NIR importer reads no %s nodes (it reads %s); --semantics %s does not run them", o.Rule, n.Type, strings.Join(sem.nodes, ", "), o.Rule)
+		return pop, d.fail(n, "%s NIR importer reads no %s nodes (it reads %s); --semantics %s does not run them", sem.owner, n.Type, strings.Join(sem.nodes, ", "), o.Rule)
 	}
 	p := func(name string) pvec { return d.param(n, name) }
 	pp := netfile.Params{Rule: sem.rule, Decay: o.Decay}
@@ -140,7 +142,7 @@ func (d *describer) population(n *Node) (netfile.Population, error) {
 	dt := o.Dt
 	zeroLeak := func() error {
 		if vLeak.v != nil && slices.ContainsFunc(vLeak.v, func(x float64) bool { return x != 0 }) {
-			return d.fail(n, "v_leak is not 0; %s's NIR importer reads it as a bias current, which --semantics %s does not run", o.Rule, o.Rule)
+			return d.fail(n, "v_leak is not 0; %s NIR importer reads it as a bias current, which --semantics %s does not run", sem.owner, o.Rule)
 		}
 		vLeak = pvec{}
 		return nil
