@@ -18,7 +18,7 @@ import (
 // .nir file with h5py, each one per neuron as the file stores it. Per step,
 // in the graph's order, with a = 1 − dt/τ_syn, b = 1 − dt/τ_mem:
 //
-//	Affine, Linear  y = Σ_j W[:, j]·x_j (+ bias); Conv1d: torch's conv1d
+//	Affine, Linear  y = Σ_j W[:, j]·x_j (+ bias); Conv1d: torch's conv1d (padding a number or "same")
 //	CubaLIF  i ← a·i + (w_in·dt/τ_syn)·x (+ dt/τ_syn·v_leak); u = v_leak + b·(v − v_leak) + (r·dt/τ_mem)·i
 //	LIF      u = v_leak + b·(v − v_leak) + (dt/τ)·x (Norse ignores a LIF's r)
 //	IF       u = v + r·x;  LI: v ← v_leak + b·(v − v_leak) + (r·dt/τ)·x
@@ -54,6 +54,9 @@ def shape(k):
     return [nodes[k][p].shape for p in ("threshold", "v_threshold", "tau", "tau_mem") if p in nodes[k]][0]
 state = {k: [np.zeros((B,) + shape(k)) for _ in range(2)] for k in typ if typ[k] in ("LIF", "CubaLIF", "LI", "IF", "Threshold")}
 rec = {k: ([], []) for k in state}
+def pad(k):
+    p = nodes[k]["padding"][()]
+    return p.decode() if isinstance(p, bytes) else int(p)
 def dense(w, v):
     acc = np.zeros(v.shape[:1] + w.shape[:1])
     for j in range(w.shape[1]):
@@ -77,7 +80,7 @@ for t in range(T):
             val[k] = xin.reshape(B, -1)
         elif ty == "Conv1d":
             val[k] = torch.nn.functional.conv1d(torch.from_numpy(xin), torch.from_numpy(P(k, "weight")), torch.from_numpy(P(k, "bias")),
-                stride=int(P(k, "stride")), padding=int(P(k, "padding")), dilation=int(P(k, "dilation")), groups=int(P(k, "groups"))).numpy()
+                stride=int(P(k, "stride")), padding=pad(k), dilation=int(P(k, "dilation")), groups=int(P(k, "groups"))).numpy()
         else:
             v, i = state[k]
             xin = xin.reshape(v.shape)
@@ -117,7 +120,8 @@ for k, (s, v) in rec.items():
 // the graphs nir/testdata/gen.py writes for per-neuron parameters (a
 // CubaLIF and a LIF whose every parameter differs between neurons),
 // Threshold nodes (one fed the input straight, one through an Affine) and
-// a Conv1d (groups 2, stride 2, padding 1, dilation 2), on random analog
+// Conv1d nodes (groups 2, stride 2, padding 1, dilation 2; padding "same"
+// with dilation 2), on random analog
 // inputs over two trials, and requires every recorded node's spikes to be
 // the reference's, step for step, and its V to agree to 1e-9.
 func TestRunNIRNodesMatchReference(t *testing.T) {
@@ -130,6 +134,7 @@ func TestRunNIRNodesMatchReference(t *testing.T) {
 		{"perneuron.nir", []int{3}, []string{"lif1", "lif2"}},
 		{"threshold.nir", []int{4}, []string{"thr0", "thr", "li"}},
 		{"conv1d.nir", []int{2, 11}, []string{"if", "li"}},
+		{"conv1d_same.nir", []int{1, 9}, []string{"if"}},
 	}
 	const steps, batch = 200, 2
 	for _, c := range cases {

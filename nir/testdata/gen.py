@@ -12,6 +12,7 @@ out, for nir's fuzz seeds and tests that must not depend on ../shared:
   threshold.nir  Input[4] -> Threshold -> Affine -> Threshold -> Linear -> LI -> Output
   conv1d.nir   Input[2,11] -> Conv1d (groups 2, stride 2, padding 1, dilation 2) -> IF
                -> Flatten -> Affine -> LI -> Output, scalars as nir 1.0 writes a Conv1d's
+  conv1d_same.nir  Input[1,9] -> Conv1d (padding "same", dilation 2) -> IF -> Output
 
 Run with /usr/bin/python3 (python3-h5py); deterministic output.
 """
@@ -161,6 +162,19 @@ def conv1d():
         node(n.create_group("output"), "Output", shape=np.array([3], np.int64))
 
 
+def conv1d_same():
+    with h5py.File("conv1d_same.nir", "w", libver="earliest") as f:
+        f.create_dataset("version", data="1.0.0", dtype=STR)
+        n = graph(f.create_group("node"), [["input", "c"], ["c", "if"], ["if", "output"]])
+        node(n.create_group("input"), "Input", shape=np.array([1, 9], np.int64))
+        c = n.create_group("c")
+        node(c, "Conv1d", weight=np.array([[[0.5, -0.25, 1.0]], [[0.25, 0.75, -0.5]]]), bias=np.array([0.0, 0.1]),
+             stride=np.int64(1), dilation=np.int64(2), groups=np.int64(1), input_shape=np.int64(9))
+        c.create_dataset("padding", data="same", dtype=STR)
+        node(n.create_group("if"), "IF", r=np.ones((2, 9)), v_threshold=np.full((2, 9), 0.6))
+        node(n.create_group("output"), "Output", shape=np.array([2, 9], np.int64))
+
+
 lif()
 rnn()
 conv()
@@ -169,3 +183,4 @@ unsupported()
 perneuron()
 threshold()
 conv1d()
+conv1d_same()
