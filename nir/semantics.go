@@ -103,7 +103,8 @@ func (d *describer) population(n *Node) (netfile.Population, error) {
 	if n.Type == "Threshold" {
 		// A Heaviside of the input, as a LIF that keeps nothing of V (β =
 		// 1 − dt/dt = 0) and thresholds it in its step: V = the input, a
-		// spike where it exceeds θ, whatever the semantics.
+		// spike where it exceeds θ, whatever the semantics. Inputs are
+		// finite (sources refuse others), so 0·V is 0.
 		pop.Kind = "lif"
 		pop.Params = netfile.Params{Rule: "norse", Decay: "euler", TauMem: netfile.Num(o.Dt), TauSyn: netfile.Num(0),
 			VThreshold: d.value(d.param(n, "threshold")), Reset: "value", VReset: netfile.Num(0)}
