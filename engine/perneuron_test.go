@@ -159,6 +159,19 @@ func runAnalog[T engine.Float](t *testing.T, np engine.NeuronParams, n, steps, b
 	return tr
 }
 
+// analogInputs draws, for each of receptors receptors, size inputs from
+// Normal(0.4, 0.8).
+func analogInputs(rng *rand.Rand, receptors, size int) [][]float64 {
+	x := make([][]float64, receptors)
+	for k := range x {
+		x[k] = make([]float64, size)
+		for j := range x[k] {
+			x[k][j] = 0.4 + 0.8*rng.NormFloat64()
+		}
+	}
+	return x
+}
+
 // column is neuron i's inputs of x (steps × batch × n).
 func column(x []float64, steps, batch, n, i int) []float64 {
 	out := make([]float64, 0, steps*batch)
@@ -181,13 +194,7 @@ func TestPerNeuronMatchesAlone(t *testing.T) {
 	const n, steps, batch = 70, 120, 2
 	for _, c := range perNeuronCases(n) {
 		rng := rand.New(rand.NewPCG(7, 11))
-		x := make([][]float64, len(c.np.TauSyn))
-		for k := range x {
-			x[k] = make([]float64, steps*batch*n)
-			for j := range x[k] {
-				x[k][j] = 0.4 + 0.8*rng.NormFloat64()
-			}
-		}
+		x := analogInputs(rng, len(c.np.TauSyn), steps*batch*n)
 		v0 := make([]float64, batch*n)
 		for j := range v0 {
 			v0[j] = -0.5 + 1.8*rng.Float64()
@@ -246,13 +253,7 @@ func TestPerNeuronSameBitsThreads(t *testing.T) {
 			continue
 		}
 		rng := rand.New(rand.NewPCG(1, 2))
-		x := make([][]float64, len(c.np.TauSyn))
-		for k := range x {
-			x[k] = make([]float64, steps*batch*n)
-			for j := range x[k] {
-				x[k][j] = 0.4 + 0.8*rng.NormFloat64()
-			}
-		}
+		x := analogInputs(rng, len(c.np.TauSyn), steps*batch*n)
 		v0 := make([]float64, batch*n)
 		t.Run(c.name, func(t *testing.T) {
 			want := runAnalog[float32](t, c.np, n, steps, batch, x, v0, 1)

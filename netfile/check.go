@@ -261,37 +261,15 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 			return np, fmt.Errorf("%s.decay: %w", at, err)
 		}
 	}
-	// Every value of every parameter: nil when absent, else one for all
-	// neurons or one per neuron.
-	val := func(key string, q *Param) ([]float64, error) { return f.values(at+"."+key, q, p.Size) }
-	tauMem, err := val("tau_mem", pp.TauMem)
-	if err != nil {
-		return np, err
+	// Every value of every parameter, by key: nil when absent, else one for
+	// all neurons or one per neuron.
+	vals := map[string][]float64{}
+	for _, q := range pp.params() {
+		if vals[q.key], err = f.values(at+"."+q.key, q.p, p.Size); err != nil {
+			return np, err
+		}
 	}
-	tauSyn, err := val("tau_syn", pp.TauSyn)
-	if err != nil {
-		return np, err
-	}
-	wIn, err := val("w_in", pp.WIn)
-	if err != nil {
-		return np, err
-	}
-	r, err := val("r", pp.R)
-	if err != nil {
-		return np, err
-	}
-	vLeak, err := val("v_leak", pp.VLeak)
-	if err != nil {
-		return np, err
-	}
-	theta, err := val("v_threshold", pp.VThreshold)
-	if err != nil {
-		return np, err
-	}
-	vReset, err := val("v_reset", pp.VReset)
-	if err != nil {
-		return np, err
-	}
+	tauMem, tauSyn, wIn, r, vLeak, theta, vReset := vals["tau_mem"], vals["tau_syn"], vals["w_in"], vals["r"], vals["v_leak"], vals["v_threshold"], vals["v_reset"]
 	// checkTau checks a time constant at key: positive (or, for a
 	// synapse, 0) and, for the euler decay, at least dt.
 	checkTau := func(key string, taus []float64, zero string) error {
@@ -353,18 +331,11 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 			if rc.TauSyn == nil {
 				return np, fmt.Errorf("%s.%s.tau_syn: missing", at, key)
 			}
-			tau, err := val(key+".tau_syn", rc.TauSyn)
-			if err != nil {
-				return np, err
-			}
+			tau := vals[key+".tau_syn"]
 			if err := checkTau(key+".tau_syn", tau, noCurrent); err != nil {
 				return np, err
 			}
-			w, err := val(key+".w_in", rc.WIn)
-			if err != nil {
-				return np, err
-			}
-			taus, ws = append(taus, tau), append(ws, w)
+			taus, ws = append(taus, tau), append(ws, vals[key+".w_in"])
 		}
 	}
 	for k, tau := range taus {

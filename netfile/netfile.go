@@ -354,25 +354,7 @@ func (w *Weight) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	if n.Kind == yaml.MappingNode && len(n.Content) >= 2 && n.Content[0].Value == "file" {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if v.Kind != yaml.ScalarNode || v.Value == "" {
-				return fmt.Errorf("line %d: %s wants a value", v.Line, k.Value)
-			}
-			switch k.Value {
-			case "file":
-				w.File = v.Value
-			case "dataset":
-				w.Dataset = v.Value
-			case "transpose":
-				if err := v.Decode(&w.Transpose); err != nil {
-					return fmt.Errorf("line %d: transpose wants true or false", v.Line)
-				}
-			default:
-				return fmt.Errorf("line %d: field %s is not a key of a weight file (file, dataset, transpose)", k.Line, k.Value)
-			}
-		}
-		return nil
+		return fileKeys(n, &w.File, &w.Dataset, &w.Transpose)
 	}
 	return w.Dist.UnmarshalYAML(n)
 }

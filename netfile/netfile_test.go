@@ -151,6 +151,8 @@ recorders:
 	if _, err := netfile.Parse(filepath.Join(dir, "good.yaml"), []byte(good)); err != nil {
 		t.Fatalf("the base file is refused: %v", err)
 	}
+	writeNpy(t, filepath.Join(dir, "three.npy"), []float64{1, 2, 3}, 3)
+	const li = "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}}"
 	cases := []struct {
 		name, from, to string
 		want           []string
@@ -218,6 +220,18 @@ recorders:
 		{"i with v_leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_leak: 1, tau_syn: 0.005}", []string{"populations[1].params.v_leak", "does not leak"}},
 		{"if with input scale leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: if, size: 2, params: {input_scale: leak}", []string{"populations[1].params.input_scale", "membrane decay"}},
 		{"i with threshold", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_threshold: 1}", []string{"populations[1].params", "does not spike"}},
+		{"per-neuron length", li, "kind: li, size: 2, params: {tau_mem: [0.01, 0.02, 0.03], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "3 values for 2 neurons"}},
+		{"per-neuron file length", li, "kind: li, size: 2, params: {tau_mem: {file: three.npy}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "three.npy holds 3 values for 2 neurons"}},
+		{"per-neuron missing file", li, "kind: li, size: 2, params: {tau_mem: {file: none.npy}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem.file", "none.npy"}},
+		{"per-neuron not finite", li, "kind: li, size: 2, params: {tau_mem: [0.01, .inf], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "neuron 1: must be finite"}},
+		{"per-neuron negative", li, "kind: li, size: 2, params: {tau_mem: [0.01, -1], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "neuron 1: must be a positive"}},
+		{"per-neuron empty list", li, "kind: li, size: 2, params: {tau_mem: [], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "empty list"}},
+		{"per-neuron words", li, "kind: li, size: 2, params: {tau_mem: [0.01, long], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem[1]", "`long`"}},
+		{"per-neuron file keys", li, "kind: li, size: 2, params: {tau_mem: {file: three.npy, transpose: true}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "transpose"}},
+		{"a current for some neurons", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: [0.005, 0, 0.005, 0.005]}", []string{"populations[0].params", "neuron 1", "a receptor has a current"}},
+		{"default weights onto per-neuron tau", li + "\nprojections:\n  - {source: in, target: a, type: sparse, p: 0.5, weight: 1, receptor: e}\n  - {source: a, target: b, type: dense, weight: {normal: [0, 1]}}",
+			"kind: li, size: 2, params: {tau_mem: [0.01, 0.02], tau_syn: 0.005}}\nprojections:\n  - {source: in, target: a, type: sparse, p: 0.5, weight: 1, receptor: e}\n  - {source: a, target: b, type: dense, weight: default}",
+			[]string{"projections[1].weight", "β differs"}},
 		{"lif without tau_syn", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "size: 2, params: {tau_mem: 0.01}", []string{"populations[1].params.tau_syn", "missing", "0 for none"}},
 	}
 	for _, c := range cases {

@@ -37,41 +37,23 @@ func (p *Param) UnmarshalYAML(n *yaml.Node) error {
 	case yaml.ScalarNode:
 		var v float64
 		if err := n.Decode(&v); err != nil {
-			return fmt.Errorf("line %d: %s, got %q", n.Line, paramForms, n.Value)
+			return fmt.Errorf("line %d: %s, got `%s`", n.Line, paramForms, n.Value)
 		}
 		p.Values = []float64{v}
 		return nil
 	case yaml.SequenceNode:
-		if len(n.Content) == 0 {
-			return fmt.Errorf("line %d: an empty list; %s", n.Line, paramForms)
-		}
+		// An empty list is refused by values, which knows the key.
+		p.Values = []float64{}
 		for _, c := range n.Content {
 			var v float64
 			if c.Kind != yaml.ScalarNode || c.Decode(&v) != nil {
-				return fmt.Errorf("line %d: %s, got %q in the list", c.Line, paramForms, c.Value)
+				return fmt.Errorf("line %d: %s, got `%s` in the list", c.Line, paramForms, c.Value)
 			}
 			p.Values = append(p.Values, v)
 		}
 		return nil
 	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if v.Kind != yaml.ScalarNode || v.Value == "" {
-				return fmt.Errorf("line %d: %s wants a value", v.Line, k.Value)
-			}
-			switch k.Value {
-			case "file":
-				p.File = v.Value
-			case "dataset":
-				p.Dataset = v.Value
-			default:
-				return fmt.Errorf("line %d: field %s is not a key of a parameter file (file, dataset)", k.Line, k.Value)
-			}
-		}
-		if p.File == "" {
-			return fmt.Errorf("line %d: a parameter file needs file", n.Line)
-		}
-		return nil
+		return fileKeys(n, &p.File, &p.Dataset, nil)
 	}
 	return fmt.Errorf("line %d: %s", n.Line, paramForms)
 }
@@ -96,6 +78,12 @@ func (f *File) values(at string, p *Param, size int) ([]float64, error) {
 		return nil, nil
 	}
 	v, src := p.Values, "the list"
+	switch {
+	case p.File == "" && p.Dataset != "":
+		return nil, fmt.Errorf("%s: a parameter file names its file, not only a dataset", at)
+	case p.File == "" && len(v) == 0:
+		return nil, fmt.Errorf("%s: an empty list or mapping; %s", at, paramForms)
+	}
 	if p.File != "" {
 		a, err := f.readArray(&Weight{File: p.File, Dataset: p.Dataset})
 		if err != nil {
@@ -144,7 +132,8 @@ type keyedParam struct {
 }
 
 // params lists every parameter of p that may be given per neuron, by key
-// (receptors[k].tau_syn for a receptor's), set or not.
+// (receptors[k].tau_syn for a receptor's), set or not, in the order they
+// are checked.
 func (p *Params) params() []keyedParam {
 	out := []keyedParam{{"tau_mem", p.TauMem}, {"tau_syn", p.TauSyn}, {"w_in", p.WIn}, {"r", p.R}, {"v_leak", p.VLeak},
 		{"v_threshold", p.VThreshold}, {"v_reset", p.VReset}}
@@ -152,4 +141,33 @@ func (p *Params) params() []keyedParam {
 		out = append(out, keyedParam{fmt.Sprintf("receptors[%d].tau_syn", k), r.TauSyn}, keyedParam{fmt.Sprintf("receptors[%d].w_in", k), r.WIn})
 	}
 	return out
+}
+
+// fileKeys reads the mapping that names an array file — file, dataset and,
+// where transpose is not nil, transpose — into its fields.
+func fileKeys(n *yaml.Node, file, dataset *string, transpose *bool) error {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Value == "" {
+			return fmt.Errorf("line %d: %s wants a value", v.Line, k.Value)
+		}
+		switch {
+		case k.Value == "file":
+			*file = v.Value
+		case k.Value == "dataset":
+			*dataset = v.Value
+		case k.Value == "transpose" && transpose != nil:
+			if err := v.Decode(transpose); err != nil {
+				return fmt.Errorf("line %d: transpose wants true or false", v.Line)
+			}
+		default:
+			keys := "file and dataset"
+			if transpose != nil {
+				keys = "file, dataset and transpose"
+			}
+			// The key in backquotes, which explain turns into its path.
+			return fmt.Errorf("line %d: `%s` is not a key of an array file (it has %s)", k.Line, k.Value, keys)
+		}
+	}
+	return nil
 }

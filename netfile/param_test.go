@@ -75,19 +75,7 @@ projections:
 	if n.Pops[0].Neuron.R != 2 || n.Pops[0].Neuron.TauMem != 0.001 {
 		t.Errorf("population a: r %v, tau_mem %v; want 2 (one for all) and neuron 0's 0.001", n.Pops[0].Neuron.R, n.Pops[0].Neuron.TauMem)
 	}
-	out, err := f.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := netfile.Parse(path, out)
-	if err != nil {
-		t.Fatalf("the printed description is refused: %v\n%s", err, out)
-	}
-	a, _ := f.Fields()
-	b, _ := g.Fields()
-	if !slices.Equal(a, b) {
-		t.Errorf("printed description differs:\n%s", out)
-	}
+	samePrinted(t, f)
 	var keys []string
 	for _, df := range f.DataFiles() {
 		keys = append(keys, df.Key)
@@ -101,58 +89,6 @@ projections:
 	}
 	if p := abs.Populations[0].Params.VThreshold.File; p != filepath.Join(dir, "theta.npy") {
 		t.Errorf("resolved v_threshold file %q", p)
-	}
-}
-
-// TestPerNeuronParamsRefused: per-neuron values of the wrong length, not
-// finite, out of range, in a malformed form, or under default weights
-// (drawn with one β) are each one line naming the key and the neuron.
-func TestPerNeuronParamsRefused(t *testing.T) {
-	dir := t.TempDir()
-	writeNpy(t, filepath.Join(dir, "three.npy"), []float64{1, 2, 3}, 3)
-	base := `run: {dt: 0.0001, steps: 5}
-sources: [{name: x, poisson: {size: 2, rate: 100}}]
-populations: [{name: a, size: 4, params: {rule: norse, tau_mem: 0.001, tau_syn: 0.0005, v_threshold: 1}}]
-projections: [{source: x, target: a, type: dense, weight: 0.5}]
-`
-	for _, c := range []struct {
-		name, from, to string
-		want           []string
-	}{
-		{"list length", "v_threshold: 1", "v_threshold: [1, 2]", []string{"populations[0].params.v_threshold", "2 values for 4 neurons"}},
-		{"file length", "v_threshold: 1", "v_threshold: {file: three.npy}", []string{"populations[0].params.v_threshold", "three.npy holds 3 values for 4 neurons"}},
-		{"missing file", "v_threshold: 1", "v_threshold: {file: none.npy}", []string{"populations[0].params.v_threshold.file", "none.npy"}},
-		{"not finite", "v_threshold: 1", "v_threshold: [1, 1, .nan, 1]", []string{"populations[0].params.v_threshold", "neuron 2: must be finite"}},
-		{"tau below dt", "tau_mem: 0.001", "tau_mem: [0.001, 0.00005, 0.001, 0.001]", []string{"populations[0].params.tau_mem", "neuron 1", "at least dt"}},
-		{"a current for some", "tau_syn: 0.0005", "tau_syn: [0.0005, 0, 0.0005, 0.0005]", []string{"populations[0].params", "a receptor has a current"}},
-		{"empty list", "v_threshold: 1", "v_threshold: []", []string{"populations[0].params.v_threshold", "empty list"}},
-		{"words", "v_threshold: 1", "v_threshold: [1, high, 1, 1]", []string{"populations[0].params.v_threshold", `"high"`}},
-		{"file keys", "v_threshold: 1", "v_threshold: {file: three.npy, transpose: true}", []string{"populations[0].params.v_threshold", "transpose"}},
-		{"default weights", "weight: 0.5", "weight: default", []string{"projections[0].weight", "β differs"}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			text := strings.Replace(base, c.from, c.to, 1)
-			if c.name == "default weights" {
-				text = strings.Replace(text, "tau_mem: 0.001", "tau_mem: [0.001, 0.002, 0.001, 0.001]", 1)
-			}
-			path := filepath.Join(dir, "net.yaml")
-			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := netfile.Load(path)
-			if err == nil {
-				_, err = netfile.Build[float32](f)
-			}
-			if err == nil {
-				t.Fatalf("accepted:\n%s", text)
-			}
-			msg := err.Error()
-			for _, w := range append([]string{path}, c.want...) {
-				if !strings.Contains(msg, w) || strings.Contains(msg, "\n") {
-					t.Errorf("error %q does not mention %q in one line", msg, w)
-				}
-			}
-		})
 	}
 }
 
