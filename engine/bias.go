@@ -19,6 +19,13 @@ type Bias[T Float] struct {
 	Receptor int
 	From     int
 	none     noInput[T]
+	// zero is set when every bias is ±0, which adds nothing: an input
+	// current is never −0 (it starts each step at +0 and is only added
+	// to, and x + (−0) = x, +0 + (+0) = +0).
+	zero bool
+	// rows lists, for every trial, the one row a bias adds: row 0 of its
+	// values.
+	rows [][]int32
 }
 
 // NewBias adds values (one per neuron of post) to receptor k of post from
@@ -35,7 +42,15 @@ func NewBias[T Float](name string, post *Population[T], k int, values []T, from 
 			return nil, fmt.Errorf("projection %q: bias %d is %v; biases must be finite", name, i, f)
 		}
 	}
-	return &Bias[T]{Name: name, Post: post, Values: values, Receptor: k, From: from, none: noInput[T]{batch: post.Batch}}, nil
+	zero := true
+	for _, v := range values {
+		zero = zero && v == 0
+	}
+	rows := make([][]int32, post.Batch)
+	for b := range rows {
+		rows[b] = []int32{0}
+	}
+	return &Bias[T]{Name: name, Post: post, Values: values, Receptor: k, From: from, none: noInput[T]{batch: post.Batch}, zero: zero, rows: rows}, nil
 }
 
 // Target returns the population added to.
@@ -48,16 +63,11 @@ func (b *Bias[T]) Source() Presynaptic[T] { return b.none }
 // last step is the one before the current).
 func (b *Bias[T]) Propagate(r Range) {
 	p := b.Post
-	if p.steppedAt+1 < b.From {
+	if b.zero || p.steppedAt+1 < b.From || r.Hi <= r.Lo {
 		return
 	}
 	in := p.Input(b.Receptor)
-	for t := r.B0; t < r.B1; t++ {
-		row := in[t*p.Stride+r.Lo : t*p.Stride+r.Hi]
-		for j := range row {
-			row[j] += b.Values[r.Lo+j]
-		}
-	}
+	accumulateTrials(in[r.B0*p.Stride+r.Lo:r.B0*p.Stride+r.Hi], p.Stride, b.Values[r.Lo:r.Hi], 0, b.rows[r.B0:r.B1])
 }
 
 // noInput is the empty presynaptic group a bias reads.

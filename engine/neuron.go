@@ -26,10 +26,14 @@ const (
 	// of a NIR graph (an affine map, a convolution, a pooling) between
 	// others. Its receptors have no current (τ_syn 0).
 	KindPass
+	// KindCOBA is the conductance-based LIF neuron: each receptor is a
+	// conductance with its own reversal potential (see the package doc,
+	// and engine/coba.go for its update).
+	KindCOBA
 )
 
-// String returns the kind's name in network files: "lif", "li", "if", "i"
-// or "pass".
+// String returns the kind's name in network files: "lif", "li", "if", "i",
+// "pass" or "coba".
 func (k Kind) String() string {
 	switch k {
 	case KindLIF:
@@ -42,25 +46,27 @@ func (k Kind) String() string {
 		return "i"
 	case KindPass:
 		return "pass"
+	case KindCOBA:
+		return "coba"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// ParseKind converts "lif", "li", "if", "i" or "pass" to a Kind.
+// ParseKind converts "lif", "li", "if", "i", "pass" or "coba" to a Kind.
 func ParseKind(s string) (Kind, error) {
-	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI, KindPass} {
+	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI, KindPass, KindCOBA} {
 		if k.String() == s {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if, i or pass)", s)
+	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if, i, pass or coba)", s)
 }
 
-// Spiking reports whether the kind has a threshold: LIF and IF.
-func (k Kind) Spiking() bool { return k == KindLIF || k == KindIF }
+// Spiking reports whether the kind has a threshold: LIF, IF and COBA.
+func (k Kind) Spiking() bool { return k == KindLIF || k == KindIF || k == KindCOBA }
 
-// Leaks reports whether the kind decays towards v_leak: LIF and LI.
-func (k Kind) Leaks() bool { return k == KindLIF || k == KindLI }
+// Leaks reports whether the kind decays towards v_leak: LIF, LI and COBA.
+func (k Kind) Leaks() bool { return k == KindLIF || k == KindLI || k == KindCOBA }
 
 // InputScale says how the synaptic inputs enter the currents and the
 // currents the membrane; see [NeuronParams].
@@ -190,6 +196,9 @@ type NeuronParams struct {
 	// Refractory is the absolute refractory period in steps (LIF and IF
 	// under RuleLeaky).
 	Refractory int
+	// ERev holds each receptor's reversal potential, for KindCOBA only,
+	// whose receptors are conductances (see the package doc).
+	ERev []float64
 	// PerNeuron, when set, gives the parameters that differ between
 	// neurons, one value per neuron; see [PerNeuron].
 	PerNeuron *PerNeuron
@@ -274,8 +283,8 @@ func (n NeuronParams) Validate() error {
 	if n.PerNeuron != nil {
 		return n.validatePerNeuron()
 	}
-	if n.Kind > KindPass {
-		return fmt.Errorf("kind must be lif, li, if, i or pass, got %v", n.Kind)
+	if n.Kind > KindCOBA {
+		return fmt.Errorf("kind must be lif, li, if, i, pass or coba, got %v", n.Kind)
 	}
 	if n.Kind == KindPass {
 		for k, tau := range n.TauSyn {
@@ -353,7 +362,7 @@ func (n NeuronParams) Validate() error {
 			return fmt.Errorf("reset: rule spyx resets by subtraction only, got reset to v_reset")
 		}
 	}
-	return nil
+	return n.validateCOBA()
 }
 
 // general holds the general loop's constants in T, computed once.
@@ -374,6 +383,10 @@ type general[T Float] struct {
 	// currents and unit input weights, reset to a value, a refractory
 	// period.
 	cuba bool
+	// step is the kernels.RuleUpdate of the neuron: of its one receptor
+	// when direct, else of the summed currents as one instant receptor.
+	step   kernels.RuleParams[T]
+	direct bool
 	// per holds the constants of a population with per-neuron
 	// parameters, which runs updatePerNeuron.
 	per *perNeuron[T]
@@ -405,6 +418,7 @@ func (n NeuronParams) refracts() bool { return n.Kind.Spiking() && n.Refractory 
 // setNeuron installs validated parameters that fit the allocated state.
 func (p *Population[T]) setNeuron(np NeuronParams) {
 	np.TauSyn = append([]float64(nil), np.TauSyn...)
+	np.ERev = append([]float64(nil), np.ERev...)
 	if np.WIn != nil {
 		np.WIn = append([]float64(nil), np.WIn...)
 	}
@@ -412,6 +426,10 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 	p.alpha = T(np.Alpha(0))
 	p.beta = T(np.Beta())
 	p.theta = T(np.Threshold)
+	if p.coba = newCOBA[T](np, p.Refrac != nil); p.coba != nil {
+		p.gen = nil
+		return
+	}
 	if np.SeedForm() && p.Refrac == nil {
 		p.gen = nil
 		return
@@ -441,10 +459,41 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 		}
 	}
 	g.cuba = np.Rule == RuleLeaky && len(g.alpha) == 2 && unitIn && g.spiking && g.refracts && !g.subtract
+	g.direct = len(g.alpha) == 1 && !g.refracts
+	g.step = kernels.RuleParams[T]{
+		Rule: stepRule(np), Beta: g.beta, VLeak: g.vleak, Gain: g.gain, Theta: g.theta, VReset: g.vreset, Sub: g.sub,
+		Rest: g.vleak + T(g.beta*(g.vreset-g.vleak)), Subtract: g.subtract, Current: g.current,
+		// Several receptors: the summed J arrives as the input of an
+		// instant receptor of unit gain.
+		InGain: 1, Instant: true,
+	}
+	if g.direct {
+		q := &g.step
+		q.Alpha, q.InGain, q.Instant = g.alpha[0], g.gainIn[0], g.instant[0]
+		q.Old = np.Rule == RuleLeaky && !g.instant[0]
+		if g.toLeak != nil && g.toLeak[0] != 0 {
+			q.Leak, q.AddLeak = g.toLeak[0], true
+		}
+	}
 	p.gen = g
 	if np.PerNeuron != nil {
 		p.setPerNeuron()
 	}
+}
+
+// stepRule is the kernels' name for the neuron's rule.
+func stepRule(np NeuronParams) kernels.StepRule {
+	switch {
+	case !np.Kind.Spiking():
+		return kernels.StepValue
+	case np.Rule == RuleNorse:
+		return kernels.StepAfter
+	case np.Rule == RuleSnnTorch:
+		return kernels.StepSnnTorch
+	case np.Rule == RuleSpyx:
+		return kernels.StepSpyx
+	}
+	return kernels.StepBefore
 }
 
 // Receptors is the number of synaptic receptors (input currents).
@@ -469,9 +518,13 @@ func (p *Population[T]) Input(k int) []T {
 }
 
 // updateGeneral is phase 4 of the schedule over r for populations not in
-// the seed form; see NeuronParams for the equations. It works one mask word
-// (64 neurons) at a time, summing the currents V integrates into a stack
-// buffer, so that no scratch memory is shared between concurrent ranges.
+// the seed form; see NeuronParams for the equations. A population of one
+// receptor runs kernels.RuleUpdateTrials over the range's trials in one
+// call, currents and all. With several receptors it works one mask word (64 neurons) at a
+// time, summing the currents V integrates into a stack buffer, so that no
+// scratch memory is shared between concurrent ranges, and hands the sum to
+// RuleUpdate as the input of an instant receptor of unit gain (1·J is J).
+// Only the refractory hold of RuleLeaky has its own loop here.
 func (p *Population[T]) updateGeneral(r Range) int {
 	g := p.gen
 	if g.per != nil {
@@ -481,6 +534,13 @@ func (p *Population[T]) updateGeneral(r Range) int {
 		return p.updateCUBA(r)
 	}
 	count := 0
+	if g.direct {
+		if r.B1 <= r.B0 || r.Hi <= r.Lo {
+			return 0
+		}
+		lo, hi := r.B0*p.Stride+r.Lo, r.B0*p.Stride+r.Hi
+		return ruleUpdateTrials(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.Stride, r.B1-r.B0, &g.step, p.Spikes[r.B0*p.Words+r.Lo>>6:], p.Words)
+	}
 	var tot [64]T
 	for b := r.B0; b < r.B1; b++ {
 		off := b * p.Stride
@@ -492,53 +552,32 @@ func (p *Population[T]) updateGeneral(r Range) int {
 			}
 			v := p.V[off+lo : off+hi]
 			v = v[:len(sum)]
-			var word uint64
-			switch {
-			case !g.spiking:
-				for j, x := range v {
-					v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-				}
-			case g.rule == RuleNorse:
-				word = g.stepNorse(v, sum)
-			case g.rule == RuleSnnTorch:
-				word = g.stepSnnTorch(v, sum)
-			case g.rule == RuleSpyx:
-				word = g.stepSpyx(v, sum)
-			case !g.refracts:
-				for j, x := range v {
-					vn := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-					if x > g.theta {
-						word |= 1 << uint(j)
-						if g.subtract {
-							vn -= g.sub
-						} else {
-							vn = g.vreset
-						}
-					}
-					v[j] = vn
-				}
-			default:
-				cnt := p.Refrac[off+lo : off+hi]
-				cnt = cnt[:len(v)]
-				for j, x := range v {
-					if c := cnt[j]; c > 0 {
-						cnt[j] = c - 1
-						continue
-					}
-					vn := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-					if x > g.theta {
-						word |= 1 << uint(j)
-						if g.subtract {
-							vn -= g.sub
-						} else {
-							vn = g.vreset
-						}
-						cnt[j] = g.hold
-					}
-					v[j] = vn
-				}
+			mask := p.Spikes[b*p.Words+lo>>6:][:1]
+			if !g.refracts {
+				count += ruleUpdate(v, sum, sum, &g.step, mask)
+				continue
 			}
-			p.Spikes[b*p.Words+lo>>6] = word
+			var word uint64
+			cnt := p.Refrac[off+lo : off+hi]
+			cnt = cnt[:len(v)]
+			for j, x := range v {
+				if c := cnt[j]; c > 0 {
+					cnt[j] = c - 1
+					continue
+				}
+				vn := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
+				if x > g.theta {
+					word |= 1 << uint(j)
+					if g.subtract {
+						vn -= g.sub
+					} else {
+						vn = g.vreset
+					}
+					cnt[j] = g.hold
+				}
+				v[j] = vn
+			}
+			mask[0] = word
 			count += bits.OnesCount64(word)
 		}
 	}
@@ -588,83 +627,6 @@ func accumulate[T Float](sum, cur []T, first bool) {
 	for j, c := range cur {
 		sum[j] += c
 	}
-}
-
-// stepNorse is RuleNorse's threshold and reset over one block: on the
-// integrated V, in the same step. It returns the block's spike word.
-func (g *general[T]) stepNorse(v, sum []T) uint64 {
-	var word uint64
-	sum = sum[:len(v)]
-	for j, x := range v {
-		u := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-		if u > g.theta {
-			word |= 1 << uint(j)
-			if g.subtract {
-				u -= g.sub
-			} else {
-				u = g.vreset
-			}
-		}
-		v[j] = u
-	}
-	return word
-}
-
-// stepSpyx is RuleSpyx's: the spike from the V the step starts from, and a
-// subtraction after the decay, and before it too when there is a current.
-func (g *general[T]) stepSpyx(v, sum []T) uint64 {
-	var word uint64
-	sum = sum[:len(v)]
-	for j, x := range v {
-		if !(x > g.theta) {
-			v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-			continue
-		}
-		word |= 1 << uint(j)
-		if g.current {
-			x -= g.sub
-		}
-		v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j]) - g.sub
-	}
-	return word
-}
-
-// stepSnnTorch is RuleSnnTorch's: snnTorch's reset signal ρ from the V the
-// step starts from enters the integration, and the spike of the integrated
-// V resets what ρ did not.
-func (g *general[T]) stepSnnTorch(v, sum []T) uint64 {
-	var word uint64
-	sum = sum[:len(v)]
-	for j, x := range v {
-		rho := x > g.theta
-		w := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-		if rho {
-			switch {
-			case g.subtract:
-				w -= g.sub
-			case g.current:
-				w = g.vreset
-			default:
-				w = g.vleak + T(g.beta*(g.vreset-g.vleak)) + T(g.gain*sum[j])
-			}
-		}
-		s := w > g.theta
-		switch {
-		case s && !rho && g.subtract:
-			w -= g.sub
-		case s && !rho:
-			w = g.vreset
-		case !s && rho && g.subtract:
-			w += g.sub
-		case !s && rho:
-			w += w - g.vreset
-		}
-		if s {
-			word |= 1 << uint(j)
-		}
-		v[j] = w
-	}
-	return word
 }
 
 // updateCUBA is updateGeneral for the common case of CUBA-like networks —

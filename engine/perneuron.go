@@ -9,7 +9,7 @@ import (
 
 // PerNeuron gives the neuron parameters that differ between the neurons of
 // one population — trained models learn τ, θ or r per neuron, and NIR
-// stores them as arrays of the node's shape. Each field is nil, and every
+// stores them as arrays of the node's shape — of any kind but KindCOBA. Each field is nil, and every
 // neuron takes [NeuronParams]' value, or holds one value per neuron; TauSyn
 // and WIn hold, per receptor k, nil or one value per neuron. Kind, Rule,
 // Decay, Dt, Scale, Reset, Refractory and the receptors stay the
@@ -127,6 +127,8 @@ func (n NeuronParams) validatePerNeuron() error {
 	switch {
 	case err != nil:
 		return err
+	case n.Kind == KindCOBA:
+		return errors.New("per-neuron parameters: kind coba takes one value of each parameter for the population")
 	case size == 0:
 		return errors.New("per-neuron parameters: no array is set")
 	case len(pn.TauSyn) > len(n.TauSyn) || len(pn.WIn) > len(n.TauSyn):

@@ -285,8 +285,12 @@ func TestPerNeuronRefused(t *testing.T) {
 		{"current for some", "a receptor has a current", engine.PerNeuron{TauSyn: [][]float64{{5e-4, 0, 5e-4}}}},
 		{"receptors", "receptors' arrays for 1 receptors", engine.PerNeuron{WIn: [][]float64{nil, {1, 2, 3}}}},
 		{"empty", "no array", engine.PerNeuron{}},
+		{"coba", "kind coba", engine.PerNeuron{Threshold: []float64{1, 2, 3}}},
 	} {
 		p := base
+		if c.name == "coba" {
+			p.Kind, p.ERev, p.R = engine.KindCOBA, []float64{0}, 0
+		}
 		p.PerNeuron = &c.pn
 		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)

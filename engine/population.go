@@ -42,8 +42,11 @@ type Population[T Float] struct {
 	// delivered at the next step. See delay.go.
 	rings               [][]T
 	ringDepth, ringHead int
-	// gen is nil for the seed form, which runs the LeakyUpdate kernel.
+	// gen is nil for the seed form, which runs the LeakyUpdate kernel,
+	// and for COBA, which runs coba.
 	gen *general[T]
+	// coba is the COBA update's constants, nil for the other kinds.
+	coba *cobaNeuron[T]
 
 	alpha, beta, theta T
 	events             [][]int32 // per trial: indices that spiked at the last step
@@ -178,6 +181,9 @@ func (p *Population[T]) clearInput(r Range) {
 // update runs phase 4 of the schedule over r: threshold, update, reset. It
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int {
+	if p.coba != nil {
+		return p.updateCOBA(r)
+	}
 	if p.gen != nil {
 		return p.updateGeneral(r)
 	}

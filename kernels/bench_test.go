@@ -458,3 +458,99 @@ func BenchmarkLeakyUpdateDenormal(b *testing.B) {
 		}
 	}
 }
+
+// naiveCobaUpdate is the COBA update written the obvious way: one neuron
+// at a time, a branch per refractory counter and a bool per spike.
+func naiveCobaUpdate[T float](V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spiked []bool) int {
+	count := 0
+	for i := range V {
+		g0, g1 := G0[i], G1[i]
+		G0[i] = a0*g0 + Gin0[i]
+		G1[i] = a1*g1 + Gin1[i]
+		spiked[i] = false
+		if refrac[i] > 0 {
+			refrac[i]--
+			continue
+		}
+		if V[i] > theta {
+			spiked[i] = true
+			count++
+			V[i] = vreset
+			refrac[i] = hold
+			continue
+		}
+		V[i] += gamma * (vleak - V[i] + g0*(e0-V[i]) + g1*(e1-V[i]))
+	}
+	return count
+}
+
+// cobaState draws the COBA benchmark's state: potentials between reset
+// and threshold, the benchmark's initial conductances, one neuron in ten
+// refractory.
+func cobaState(rng *rand.Rand, n int) (V, G0, Gin0, G1, Gin1 []float64, refrac []int32) {
+	V, G0, G1, Gin0, Gin1 = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	refrac = make([]int32, n)
+	for i := range V {
+		V[i] = -60 + 10.5*rng.Float64()
+		G0[i], G1[i] = 4+1.5*rng.NormFloat64(), 20+12*rng.NormFloat64()
+		if rng.IntN(50) == 0 {
+			Gin0[i] = 0.6
+		}
+		if rng.IntN(50) == 0 {
+			Gin1[i] = 6.7
+		}
+		if rng.IntN(10) == 0 {
+			refrac[i] = int32(rng.IntN(50))
+		}
+	}
+	return V, G0, Gin0, G1, Gin1, refrac
+}
+
+func BenchmarkCobaUpdate(b *testing.B) {
+	p := cobaBenchParams.to32()
+	for _, impl := range benchImpls() {
+		for _, n := range cubaSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				V64, G064, Gin064, G164, Gin164, refrac := cobaState(rand.New(rand.NewPCG(3, uint64(n))), n)
+				V, G0, Gin0, G1, Gin1 := to32(V64), to32(G064), to32(Gin064), to32(G164), to32(Gin164)
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				// V, G0, G1 and refrac are read and written, Gin0 and
+				// Gin1 read, the mask written.
+				b.SetBytes(int64(n)*4*10 + int64(len(spikes))*8)
+				for b.Loop() {
+					if impl == nil {
+						naiveCobaUpdate(V, G0, Gin0, G1, Gin1, refrac, p.A0, p.A1, p.Gamma, p.VLeak, p.E0, p.E1, p.Theta, p.VReset, p.Hold, spiked)
+					} else {
+						impl.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, p, spikes)
+					}
+				}
+				perSecond(b, float64(n), "neuron-steps/s")
+			})
+		}
+	}
+}
+
+func BenchmarkCobaUpdate64(b *testing.B) {
+	p := &cobaBenchParams
+	for _, impl := range benchImpls() {
+		for _, n := range cubaSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				V, G0, Gin0, G1, Gin1, refrac := cobaState(rand.New(rand.NewPCG(3, uint64(n))), n)
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				b.SetBytes(int64(n)*(8*8+4*2) + int64(len(spikes))*8)
+				for b.Loop() {
+					if impl == nil {
+						naiveCobaUpdate(V, G0, Gin0, G1, Gin1, refrac, p.A0, p.A1, p.Gamma, p.VLeak, p.E0, p.E1, p.Theta, p.VReset, p.Hold, spiked)
+					} else {
+						impl.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, p, spikes)
+					}
+				}
+				perSecond(b, float64(n), "neuron-steps/s")
+			})
+		}
+	}
+}

@@ -1,8 +1,11 @@
 // Package kernels holds the numerical inner loops of leaky: the leaky
 // integrate-and-fire update, its temporally blocked scan, the two-receptor
-// CUBA update with reset to a value and refractoriness, the event-driven
-// input accumulation and the dense matrix product. It knows only slices and
-// numbers, never engine types.
+// CUBA (current-based) and COBA (conductance-based) updates with reset to a
+// value and refractoriness, the general one-receptor neuron of every step
+// rule (RuleUpdate: leaky's general order and those of Norse, snnTorch and
+// Spyx, which NIR graphs run), the event-driven input accumulation of one
+// trial or a batch of trials, and the dense matrix product. It knows only
+// slices and numbers, never engine types.
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the
 // reference) and, on amd64, as assembly generated with avo from kernels/_gen

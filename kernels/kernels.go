@@ -18,33 +18,49 @@ type Impl struct {
 	// Requires names the CPU features the implementation needs.
 	Requires string
 
-	LeakyUpdate32    func(V, I, Iin []float32, alpha, beta, theta float32, reset Reset, spikes []uint64) int
-	LeakyUpdate64    func(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int
-	LeakyScan32      func(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int
-	LeakyScan64      func(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int
-	AccumulateRows32 func(dst, W []float32, stride int, rows []int32)
-	AccumulateRows64 func(dst, W []float64, stride int, rows []int32)
-	MatMul32         func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
-	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
-	CubaUpdate32     func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
-	CubaUpdate64     func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
+	LeakyUpdate32      func(V, I, Iin []float32, alpha, beta, theta float32, reset Reset, spikes []uint64) int
+	LeakyUpdate64      func(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int
+	LeakyScan32        func(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int
+	LeakyScan64        func(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int
+	AccumulateRows32   func(dst, W []float32, stride int, rows []int32)
+	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
+	AccumulateTrials32 func(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+	AccumulateTrials64 func(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+	MatMul32           func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
+	MatMul64           func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
+	CubaUpdate32       func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
+	CubaUpdate64       func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
+	CobaUpdate32       func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int
+	CobaUpdate64       func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int
+	RuleUpdate32       func(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int
+	RuleUpdate64       func(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) int
+	RuleUpdateTrials32 func(V, I, Iin []float32, stride, trials int, p *RuleParams[float32], spikes []uint64, words int) int
+	RuleUpdateTrials64 func(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
 // every other implementation must match bit for bit.
 var Generic = &Impl{
-	Name:             "generic",
-	Requires:         "none",
-	LeakyUpdate32:    leakyUpdateGeneric32,
-	LeakyUpdate64:    leakyUpdateGeneric64,
-	LeakyScan32:      leakyScanGeneric32,
-	LeakyScan64:      leakyScanGeneric64,
-	AccumulateRows32: accumulateRowsGeneric32,
-	AccumulateRows64: accumulateRowsGeneric64,
-	MatMul32:         matMulGeneric32,
-	MatMul64:         matMulGeneric64,
-	CubaUpdate32:     cubaGeneric32,
-	CubaUpdate64:     cubaGeneric64,
+	Name:               "generic",
+	Requires:           "none",
+	LeakyUpdate32:      leakyUpdateGeneric32,
+	LeakyUpdate64:      leakyUpdateGeneric64,
+	LeakyScan32:        leakyScanGeneric32,
+	LeakyScan64:        leakyScanGeneric64,
+	AccumulateRows32:   accumulateRowsGeneric32,
+	AccumulateRows64:   accumulateRowsGeneric64,
+	AccumulateTrials32: accumulateTrialsGeneric[float32],
+	AccumulateTrials64: accumulateTrialsGeneric[float64],
+	MatMul32:           matMulGeneric32,
+	MatMul64:           matMulGeneric64,
+	CubaUpdate32:       cubaGeneric32,
+	CubaUpdate64:       cubaGeneric64,
+	CobaUpdate32:       cobaGeneric32,
+	CobaUpdate64:       cobaGeneric64,
+	RuleUpdate32:       ruleGeneric32,
+	RuleUpdate64:       ruleGeneric64,
+	RuleUpdateTrials32: ruleTrialsGeneric[float32],
+	RuleUpdateTrials64: ruleTrialsGeneric[float64],
 }
 
 // known lists every implementation compiled into this binary, best last,
@@ -179,6 +195,20 @@ func AccumulateRows32(dst, W []float32, stride int, rows []int32) {
 // AccumulateRows64 is AccumulateRows32 in float64.
 func AccumulateRows64(dst, W []float64, stride int, rows []int32) {
 	active.AccumulateRows64(dst, W, stride, rows)
+}
+
+// AccumulateTrials32 is AccumulateRows32 over trials: for each b, the rows
+// rows[b] of W are added, in order, to the len(dst) elements that start at
+// dst[b*dstStride] (dst is the first trial's row, within a longer array:
+// every trial's row must lie inside dst[:cap(dst)]). It is the event-driven
+// input of a dense projection over a batch, one call for all trials.
+func AccumulateTrials32(dst []float32, dstStride int, W []float32, stride int, rows [][]int32) {
+	active.AccumulateTrials32(dst, dstStride, W, stride, rows)
+}
+
+// AccumulateTrials64 is AccumulateTrials32 in float64.
+func AccumulateTrials64(dst []float64, dstStride int, W []float64, stride int, rows [][]int32) {
+	active.AccumulateTrials64(dst, dstStride, W, stride, rows)
 }
 
 // MatMul32 computes C = A·B (or C += A·B when accumulate is set) for the

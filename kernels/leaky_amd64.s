@@ -659,68 +659,232 @@ leakyScan32ZeroAVX2_done:
 // func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
-	MOVQ  dst_base+0(FP), AX
-	MOVQ  W_base+24(FP), CX
-	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x02, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x02, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows32AVX2_done
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+56(FP), SI
+	MOVQ    rows_len+64(FP), DI
 
 accumulateRows32AVX2_quad:
 	CMPQ    DI, $0x04
 	JB      accumulateRows32AVX2_single
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
 	ADDQ    CX, R8
 	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x02, R9
 	ADDQ    CX, R9
 	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x02, R10
 	ADDQ    CX, R10
 	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x02, R11
 	ADDQ    CX, R11
 	XORQ    R12, R12
+	CMPQ    R12, DX
+	JE      accumulateRows32AVX2_quadtail
 
 accumulateRows32AVX2_quadloop:
-	VMOVUPS (AX)(R12*1), Y0
-	VADDPS  (R8)(R12*1), Y0, Y0
-	VADDPS  (R9)(R12*1), Y0, Y0
-	VADDPS  (R10)(R12*1), Y0, Y0
-	VADDPS  (R11)(R12*1), Y0, Y0
-	VMOVUPS Y0, (AX)(R12*1)
+	VMOVUPS (AX)(R12*1), Y1
+	VADDPS  (R8)(R12*1), Y1, Y1
+	VADDPS  (R9)(R12*1), Y1, Y1
+	VADDPS  (R10)(R12*1), Y1, Y1
+	VADDPS  (R11)(R12*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R12*1)
 	ADDQ    $0x20, R12
 	CMPQ    R12, DX
 	JNE     accumulateRows32AVX2_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows32AVX2_quad
+
+accumulateRows32AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateRows32AVX2_quadnotail
+	VMASKMOVPS (AX)(R12*1), Y0, Y1
+	VMASKMOVPS (R8)(R12*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R9)(R12*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R10)(R12*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R11)(R12*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R12*1)
+
+accumulateRows32AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateRows32AVX2_quad
 
 accumulateRows32AVX2_single:
 	TESTQ   DI, DI
-	JZ      accumulateRows32AVX2_done
+	JZ      accumulateRows32AVX2_next
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
 	ADDQ    CX, R8
 	XORQ    R9, R9
+	CMPQ    R9, DX
+	JE      accumulateRows32AVX2_singletail
 
 accumulateRows32AVX2_singleloop:
-	VMOVUPS (AX)(R9*1), Y0
-	VADDPS  (R8)(R9*1), Y0, Y0
-	VMOVUPS Y0, (AX)(R9*1)
+	VMOVUPS (AX)(R9*1), Y1
+	VADDPS  (R8)(R9*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R9*1)
 	ADDQ    $0x20, R9
 	CMPQ    R9, DX
 	JNE     accumulateRows32AVX2_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows32AVX2_single
 
-accumulateRows32AVX2_done:
+accumulateRows32AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateRows32AVX2_singlenotail
+	VMASKMOVPS (AX)(R9*1), Y0, Y1
+	VMASKMOVPS (R8)(R9*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R9*1)
+
+accumulateRows32AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateRows32AVX2_single
+
+accumulateRows32AVX2_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+// Requires: AVX
+TEXT ·accumulateTrials32AVX2(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+64(FP), R8
+	MOVQ    rows_len+72(FP), SI
+	IMUL3Q  $0x18, SI, R9
+	ADDQ    R8, R9
+	CMPQ    R8, R9
+	JE      accumulateTrials32AVX2_done
+
+accumulateTrials32AVX2_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials32AVX2_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials32AVX2_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x02, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials32AVX2_quadtail
+
+accumulateTrials32AVX2_quadloop:
+	VMOVUPS (AX)(R14*1), Y1
+	VADDPS  (R10)(R14*1), Y1, Y1
+	VADDPS  (R11)(R14*1), Y1, Y1
+	VADDPS  (R12)(R14*1), Y1, Y1
+	VADDPS  (R13)(R14*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials32AVX2_quadloop
+
+accumulateTrials32AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials32AVX2_quadnotail
+	VMASKMOVPS (AX)(R14*1), Y0, Y1
+	VMASKMOVPS (R10)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R11)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R12)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R13)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R14*1)
+
+accumulateTrials32AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials32AVX2_quad
+
+accumulateTrials32AVX2_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials32AVX2_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials32AVX2_singletail
+
+accumulateTrials32AVX2_singleloop:
+	VMOVUPS (AX)(R11*1), Y1
+	VADDPS  (R10)(R11*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R11*1)
+	ADDQ    $0x20, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials32AVX2_singleloop
+
+accumulateTrials32AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials32AVX2_singlenotail
+	VMASKMOVPS (AX)(R11*1), Y0, Y1
+	VMASKMOVPS (R10)(R11*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R11*1)
+
+accumulateTrials32AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials32AVX2_single
+
+accumulateTrials32AVX2_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x02, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials32AVX2_trial
+
+accumulateTrials32AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -985,6 +1149,2565 @@ cubaUpdate32AVX2_loop:
 
 cubaUpdate32AVX2_done:
 	MOVQ R10, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func cobaUpdate32AVX2(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·cobaUpdate32AVX2(SB), NOSPLIT, $0-216
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+184(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSS a0+144(FP), Y0
+	VBROADCASTSS a1+148(FP), Y1
+	VBROADCASTSS gamma+152(FP), Y2
+	VBROADCASTSS vleak+156(FP), Y3
+	VBROADCASTSS e0+160(FP), Y4
+	VBROADCASTSS e1+164(FP), Y5
+	VBROADCASTSS theta+168(FP), Y6
+	VBROADCASTSS vreset+172(FP), Y7
+	MOVLQSX      hold+176(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTD X8, Y8
+	VXORPS       Y9, Y9, Y9
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate32AVX2_done
+
+cobaUpdate32AVX2_loop:
+	VMOVUPS   (CX)(R11*4), Y10
+	VMOVUPS   (BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    (DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, (CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    (SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, (BX)(R11*4)
+	VMOVUPS   (AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   (DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, (AX)(R11*4)
+	VMOVMSKPS Y14, R12
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, (DI)(R11*4)
+	VMOVUPS   32(CX)(R11*4), Y10
+	VMOVUPS   32(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    32(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 32(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    32(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 32(BX)(R11*4)
+	VMOVUPS   32(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   32(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 32(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 32(DI)(R11*4)
+	SHLQ      $0x08, R13
+	ORQ       R13, R12
+	VMOVUPS   64(CX)(R11*4), Y10
+	VMOVUPS   64(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    64(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 64(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    64(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 64(BX)(R11*4)
+	VMOVUPS   64(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   64(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 64(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 64(DI)(R11*4)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   96(CX)(R11*4), Y10
+	VMOVUPS   96(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    96(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 96(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    96(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 96(BX)(R11*4)
+	VMOVUPS   96(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   96(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 96(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 96(DI)(R11*4)
+	SHLQ      $0x18, R13
+	ORQ       R13, R12
+	VMOVUPS   128(CX)(R11*4), Y10
+	VMOVUPS   128(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    128(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 128(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    128(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 128(BX)(R11*4)
+	VMOVUPS   128(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   128(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 128(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 128(DI)(R11*4)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   160(CX)(R11*4), Y10
+	VMOVUPS   160(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    160(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 160(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    160(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 160(BX)(R11*4)
+	VMOVUPS   160(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   160(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 160(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 160(DI)(R11*4)
+	SHLQ      $0x28, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(R11*4), Y10
+	VMOVUPS   192(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    192(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 192(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    192(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 192(BX)(R11*4)
+	VMOVUPS   192(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   192(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 192(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 192(DI)(R11*4)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	VMOVUPS   224(CX)(R11*4), Y10
+	VMOVUPS   224(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    224(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 224(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    224(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 224(BX)(R11*4)
+	VMOVUPS   224(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   224(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 224(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 224(DI)(R11*4)
+	SHLQ      $0x38, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R8)
+	POPCNTQ   R12, R12
+	ADDQ      R12, R10
+	ADDQ      $0x08, R8
+	ADDQ      $0x40, R11
+	CMPQ      R11, R9
+	JNE       cobaUpdate32AVX2_loop
+
+cobaUpdate32AVX2_done:
+	MOVQ R10, ret+208(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32ValueAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32ValueAVX2_tail
+
+ruleUpdate32ValueAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32ValueAVX2_loop
+
+ruleUpdate32ValueAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValueAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32ValueAVX2_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate32ValueAVX2_tailpart
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+96(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+136(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+144(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate32ValueAVX2_tailvec
+
+ruleUpdate32ValueAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32ValueAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	SHLQ         $0x02, R9
+	SUBQ         R9, R10
+	LEAQ         leakyTailMask<>+0(SB), R9
+	VMOVDQU      (R9)(R10*1), Y5
+	VMASKMOVPS   (AX), Y5, Y6
+	VMASKMOVPS   (CX), Y5, Y7
+	VMASKMOVPS   (DX), Y5, Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMASKMOVPS   Y8, Y5, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VMASKMOVPS   Y6, Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32ValueAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32ValueAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValueAVX2_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32BeforeAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32BeforeAVX2_tail
+
+ruleUpdate32BeforeAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32BeforeAVX2_loop
+
+ruleUpdate32BeforeAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforeAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32BeforeAVX2_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate32BeforeAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate32BeforeAVX2_tailvec
+
+ruleUpdate32BeforeAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32BeforeAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y3, Y9, Y9
+	VADDPS       Y8, Y9, Y9
+	VCMPPS       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y9, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y8, Y10, Y11, Y8
+	VBLENDVPS    Y7, Y8, Y9, Y8
+	VMASKMOVPS   Y8, Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32BeforeAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32BeforeAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforeAVX2_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32AfterAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32AfterAVX2_tail
+
+ruleUpdate32AfterAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32AfterAVX2_loop
+
+ruleUpdate32AfterAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32AfterAVX2_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate32AfterAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate32AfterAVX2_tailvec
+
+ruleUpdate32AfterAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32AfterAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y8, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y9, Y10, Y11, Y9
+	VBLENDVPS    Y8, Y9, Y7, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32AfterAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32AfterAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterAVX2_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32SpyxAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SpyxAVX2_tail
+
+ruleUpdate32SpyxAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32SpyxAVX2_loop
+
+ruleUpdate32SpyxAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32SpyxAVX2_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate32SpyxAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate32SpyxAVX2_tailvec
+
+ruleUpdate32SpyxAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32SpyxAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y7, Y9
+	VBROADCASTSD current+160(FP), Y10
+	VANDPS       Y9, Y10, Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y11
+	VBLENDVPS    Y10, Y11, Y7, Y7
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y8, Y7, Y7
+	VBROADCASTSS sub+120(FP), Y8
+	VSUBPS       Y8, Y7, Y8
+	VBLENDVPS    Y9, Y8, Y7, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32SpyxAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32SpyxAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxAVX2_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32SnnTorchAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SnnTorchAVX2_tail
+
+ruleUpdate32SnnTorchAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32SnnTorchAVX2_loop
+
+ruleUpdate32SnnTorchAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32SnnTorchAVX2_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate32SnnTorchAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate32SnnTorchAVX2_tailvec
+
+ruleUpdate32SnnTorchAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32SnnTorchAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y3, Y9, Y9
+	VADDPS       Y8, Y9, Y9
+	VCMPPS       $0x1e, Y5, Y7, Y7
+	VBROADCASTSS rest+124(FP), Y10
+	VADDPS       Y8, Y10, Y10
+	VBROADCASTSD current+160(FP), Y8
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y8, Y11, Y10, Y8
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y9, Y11
+	VBLENDVPS    Y10, Y11, Y8, Y8
+	VBLENDVPS    Y7, Y8, Y9, Y8
+	VCMPPS       $0x1e, Y5, Y8, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VADDPS       Y10, Y8, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VSUBPS       Y11, Y8, Y11
+	VADDPS       Y8, Y11, Y11
+	VANDNPS      Y7, Y9, Y12
+	VBROADCASTSD subtract+152(FP), Y13
+	VBLENDVPS    Y13, Y10, Y11, Y10
+	VBLENDVPS    Y12, Y10, Y8, Y10
+	VANDNPS      Y9, Y7, Y7
+	VBROADCASTSD subtract+152(FP), Y11
+	VBROADCASTSS sub+120(FP), Y12
+	VSUBPS       Y12, Y8, Y8
+	VBROADCASTSS vreset+116(FP), Y12
+	VBLENDVPS    Y11, Y8, Y12, Y8
+	VBLENDVPS    Y7, Y8, Y10, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32SnnTorchAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32SnnTorchAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
@@ -2662,68 +5385,232 @@ leakyScan64ZeroAVX2_done:
 // func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows64AVX2(SB), NOSPLIT, $0-80
-	MOVQ  dst_base+0(FP), AX
-	MOVQ  W_base+24(FP), CX
-	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x03, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x03, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows64AVX2_done
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+56(FP), SI
+	MOVQ    rows_len+64(FP), DI
 
 accumulateRows64AVX2_quad:
 	CMPQ    DI, $0x04
 	JB      accumulateRows64AVX2_single
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
 	ADDQ    CX, R8
 	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x03, R9
 	ADDQ    CX, R9
 	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x03, R10
 	ADDQ    CX, R10
 	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x03, R11
 	ADDQ    CX, R11
 	XORQ    R12, R12
+	CMPQ    R12, DX
+	JE      accumulateRows64AVX2_quadtail
 
 accumulateRows64AVX2_quadloop:
-	VMOVUPD (AX)(R12*1), Y0
-	VADDPD  (R8)(R12*1), Y0, Y0
-	VADDPD  (R9)(R12*1), Y0, Y0
-	VADDPD  (R10)(R12*1), Y0, Y0
-	VADDPD  (R11)(R12*1), Y0, Y0
-	VMOVUPD Y0, (AX)(R12*1)
+	VMOVUPD (AX)(R12*1), Y1
+	VADDPD  (R8)(R12*1), Y1, Y1
+	VADDPD  (R9)(R12*1), Y1, Y1
+	VADDPD  (R10)(R12*1), Y1, Y1
+	VADDPD  (R11)(R12*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R12*1)
 	ADDQ    $0x20, R12
 	CMPQ    R12, DX
 	JNE     accumulateRows64AVX2_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows64AVX2_quad
+
+accumulateRows64AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateRows64AVX2_quadnotail
+	VMASKMOVPD (AX)(R12*1), Y0, Y1
+	VMASKMOVPD (R8)(R12*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R9)(R12*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R10)(R12*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R11)(R12*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R12*1)
+
+accumulateRows64AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateRows64AVX2_quad
 
 accumulateRows64AVX2_single:
 	TESTQ   DI, DI
-	JZ      accumulateRows64AVX2_done
+	JZ      accumulateRows64AVX2_next
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
 	ADDQ    CX, R8
 	XORQ    R9, R9
+	CMPQ    R9, DX
+	JE      accumulateRows64AVX2_singletail
 
 accumulateRows64AVX2_singleloop:
-	VMOVUPD (AX)(R9*1), Y0
-	VADDPD  (R8)(R9*1), Y0, Y0
-	VMOVUPD Y0, (AX)(R9*1)
+	VMOVUPD (AX)(R9*1), Y1
+	VADDPD  (R8)(R9*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R9*1)
 	ADDQ    $0x20, R9
 	CMPQ    R9, DX
 	JNE     accumulateRows64AVX2_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows64AVX2_single
 
-accumulateRows64AVX2_done:
+accumulateRows64AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateRows64AVX2_singlenotail
+	VMASKMOVPD (AX)(R9*1), Y0, Y1
+	VMASKMOVPD (R8)(R9*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R9*1)
+
+accumulateRows64AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateRows64AVX2_single
+
+accumulateRows64AVX2_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+// Requires: AVX
+TEXT ·accumulateTrials64AVX2(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+64(FP), R8
+	MOVQ    rows_len+72(FP), SI
+	IMUL3Q  $0x18, SI, R9
+	ADDQ    R8, R9
+	CMPQ    R8, R9
+	JE      accumulateTrials64AVX2_done
+
+accumulateTrials64AVX2_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials64AVX2_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials64AVX2_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x03, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials64AVX2_quadtail
+
+accumulateTrials64AVX2_quadloop:
+	VMOVUPD (AX)(R14*1), Y1
+	VADDPD  (R10)(R14*1), Y1, Y1
+	VADDPD  (R11)(R14*1), Y1, Y1
+	VADDPD  (R12)(R14*1), Y1, Y1
+	VADDPD  (R13)(R14*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials64AVX2_quadloop
+
+accumulateTrials64AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials64AVX2_quadnotail
+	VMASKMOVPD (AX)(R14*1), Y0, Y1
+	VMASKMOVPD (R10)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R11)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R12)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R13)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R14*1)
+
+accumulateTrials64AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials64AVX2_quad
+
+accumulateTrials64AVX2_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials64AVX2_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials64AVX2_singletail
+
+accumulateTrials64AVX2_singleloop:
+	VMOVUPD (AX)(R11*1), Y1
+	VADDPD  (R10)(R11*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R11*1)
+	ADDQ    $0x20, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials64AVX2_singleloop
+
+accumulateTrials64AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials64AVX2_singlenotail
+	VMASKMOVPD (AX)(R11*1), Y0, Y1
+	VMASKMOVPD (R10)(R11*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R11*1)
+
+accumulateTrials64AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials64AVX2_single
+
+accumulateTrials64AVX2_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x03, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials64AVX2_trial
+
+accumulateTrials64AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -3244,6 +6131,4309 @@ cubaUpdate64AVX2_loop:
 
 cubaUpdate64AVX2_done:
 	MOVQ R10, ret+232(FP)
+	VZEROUPPER
+	RET
+
+// func cobaUpdate64AVX2(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·cobaUpdate64AVX2(SB), NOSPLIT, $0-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+216(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSD a0+144(FP), Y0
+	VBROADCASTSD a1+152(FP), Y1
+	VBROADCASTSD gamma+160(FP), Y2
+	VBROADCASTSD vleak+168(FP), Y3
+	VBROADCASTSD e0+176(FP), Y4
+	VBROADCASTSD e1+184(FP), Y5
+	VBROADCASTSD theta+192(FP), Y6
+	VBROADCASTSD vreset+200(FP), Y7
+	MOVLQSX      hold+208(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTQ X8, Y8
+	VXORPS       Y9, Y9, Y9
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate64AVX2_done
+
+cobaUpdate64AVX2_loop:
+	VMOVUPD      (CX)(R11*8), Y10
+	VMOVUPD      (BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       (DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, (CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       (SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, (BX)(R11*8)
+	VMOVUPD      (AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    (DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, (AX)(R11*8)
+	VMOVMSKPD    Y14, R12
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, (DI)(R11*4)
+	VMOVUPD      32(CX)(R11*8), Y10
+	VMOVUPD      32(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       32(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 32(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       32(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 32(BX)(R11*8)
+	VMOVUPD      32(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    16(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 32(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 16(DI)(R11*4)
+	SHLQ         $0x04, R13
+	ORQ          R13, R12
+	VMOVUPD      64(CX)(R11*8), Y10
+	VMOVUPD      64(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       64(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 64(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       64(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 64(BX)(R11*8)
+	VMOVUPD      64(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    32(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 64(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 32(DI)(R11*4)
+	SHLQ         $0x08, R13
+	ORQ          R13, R12
+	VMOVUPD      96(CX)(R11*8), Y10
+	VMOVUPD      96(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       96(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 96(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       96(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 96(BX)(R11*8)
+	VMOVUPD      96(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    48(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 96(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 48(DI)(R11*4)
+	SHLQ         $0x0c, R13
+	ORQ          R13, R12
+	VMOVUPD      128(CX)(R11*8), Y10
+	VMOVUPD      128(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       128(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 128(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       128(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 128(BX)(R11*8)
+	VMOVUPD      128(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    64(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 128(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 64(DI)(R11*4)
+	SHLQ         $0x10, R13
+	ORQ          R13, R12
+	VMOVUPD      160(CX)(R11*8), Y10
+	VMOVUPD      160(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       160(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 160(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       160(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 160(BX)(R11*8)
+	VMOVUPD      160(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    80(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 160(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 80(DI)(R11*4)
+	SHLQ         $0x14, R13
+	ORQ          R13, R12
+	VMOVUPD      192(CX)(R11*8), Y10
+	VMOVUPD      192(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       192(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 192(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       192(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 192(BX)(R11*8)
+	VMOVUPD      192(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    96(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 192(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 96(DI)(R11*4)
+	SHLQ         $0x18, R13
+	ORQ          R13, R12
+	VMOVUPD      224(CX)(R11*8), Y10
+	VMOVUPD      224(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       224(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 224(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       224(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 224(BX)(R11*8)
+	VMOVUPD      224(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    112(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 224(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 112(DI)(R11*4)
+	SHLQ         $0x1c, R13
+	ORQ          R13, R12
+	VMOVUPD      256(CX)(R11*8), Y10
+	VMOVUPD      256(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       256(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 256(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       256(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 256(BX)(R11*8)
+	VMOVUPD      256(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    128(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 256(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 128(DI)(R11*4)
+	SHLQ         $0x20, R13
+	ORQ          R13, R12
+	VMOVUPD      288(CX)(R11*8), Y10
+	VMOVUPD      288(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       288(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 288(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       288(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 288(BX)(R11*8)
+	VMOVUPD      288(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    144(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 288(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 144(DI)(R11*4)
+	SHLQ         $0x24, R13
+	ORQ          R13, R12
+	VMOVUPD      320(CX)(R11*8), Y10
+	VMOVUPD      320(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       320(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 320(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       320(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 320(BX)(R11*8)
+	VMOVUPD      320(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    160(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 320(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 160(DI)(R11*4)
+	SHLQ         $0x28, R13
+	ORQ          R13, R12
+	VMOVUPD      352(CX)(R11*8), Y10
+	VMOVUPD      352(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       352(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 352(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       352(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 352(BX)(R11*8)
+	VMOVUPD      352(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    176(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 352(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 176(DI)(R11*4)
+	SHLQ         $0x2c, R13
+	ORQ          R13, R12
+	VMOVUPD      384(CX)(R11*8), Y10
+	VMOVUPD      384(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       384(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 384(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       384(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 384(BX)(R11*8)
+	VMOVUPD      384(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    192(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 384(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 192(DI)(R11*4)
+	SHLQ         $0x30, R13
+	ORQ          R13, R12
+	VMOVUPD      416(CX)(R11*8), Y10
+	VMOVUPD      416(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       416(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 416(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       416(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 416(BX)(R11*8)
+	VMOVUPD      416(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    208(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 416(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 208(DI)(R11*4)
+	SHLQ         $0x34, R13
+	ORQ          R13, R12
+	VMOVUPD      448(CX)(R11*8), Y10
+	VMOVUPD      448(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       448(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 448(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       448(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 448(BX)(R11*8)
+	VMOVUPD      448(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    224(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 448(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 224(DI)(R11*4)
+	SHLQ         $0x38, R13
+	ORQ          R13, R12
+	VMOVUPD      480(CX)(R11*8), Y10
+	VMOVUPD      480(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       480(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 480(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       480(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 480(BX)(R11*8)
+	VMOVUPD      480(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    240(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 480(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 240(DI)(R11*4)
+	SHLQ         $0x3c, R13
+	ORQ          R13, R12
+	MOVQ         R12, (R8)
+	POPCNTQ      R12, R12
+	ADDQ         R12, R10
+	ADDQ         $0x08, R8
+	ADDQ         $0x40, R11
+	CMPQ         R11, R9
+	JNE          cobaUpdate64AVX2_loop
+
+cobaUpdate64AVX2_done:
+	MOVQ R10, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64ValueAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64ValueAVX2_tail
+
+ruleUpdate64ValueAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64ValueAVX2_loop
+
+ruleUpdate64ValueAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValueAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64ValueAVX2_tailvec:
+	CMPQ         R9, $0x04
+	JB           ruleUpdate64ValueAVX2_tailpart
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+104(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+176(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+184(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
+	JMP          ruleUpdate64ValueAVX2_tailvec
+
+ruleUpdate64ValueAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64ValueAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	SHLQ         $0x03, R9
+	SUBQ         R9, R10
+	LEAQ         leakyTailMask<>+0(SB), R9
+	VMOVDQU      (R9)(R10*1), Y5
+	VMASKMOVPD   (AX), Y5, Y6
+	VMASKMOVPD   (CX), Y5, Y7
+	VMASKMOVPD   (DX), Y5, Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMASKMOVPD   Y8, Y5, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VMASKMOVPD   Y6, Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64ValueAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64ValueAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValueAVX2_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64BeforeAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64BeforeAVX2_tail
+
+ruleUpdate64BeforeAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64BeforeAVX2_loop
+
+ruleUpdate64BeforeAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforeAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64BeforeAVX2_tailvec:
+	CMPQ         R9, $0x04
+	JB           ruleUpdate64BeforeAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
+	JMP          ruleUpdate64BeforeAVX2_tailvec
+
+ruleUpdate64BeforeAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64BeforeAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y9
+	VMULPD       Y2, Y9, Y9
+	VADDPD       Y3, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VCMPPD       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y9, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y8, Y10, Y11, Y8
+	VBLENDVPD    Y7, Y8, Y9, Y8
+	VMASKMOVPD   Y8, Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64BeforeAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64BeforeAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforeAVX2_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64AfterAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64AfterAVX2_tail
+
+ruleUpdate64AfterAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64AfterAVX2_loop
+
+ruleUpdate64AfterAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64AfterAVX2_tailvec:
+	CMPQ         R9, $0x04
+	JB           ruleUpdate64AfterAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
+	JMP          ruleUpdate64AfterAVX2_tailvec
+
+ruleUpdate64AfterAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64AfterAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y2, Y7, Y7
+	VADDPD       Y3, Y7, Y7
+	VADDPD       Y8, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y9, Y10, Y11, Y9
+	VBLENDVPD    Y8, Y9, Y7, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64AfterAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64AfterAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterAVX2_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64SpyxAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SpyxAVX2_tail
+
+ruleUpdate64SpyxAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64SpyxAVX2_loop
+
+ruleUpdate64SpyxAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64SpyxAVX2_tailvec:
+	CMPQ         R9, $0x04
+	JB           ruleUpdate64SpyxAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
+	JMP          ruleUpdate64SpyxAVX2_tailvec
+
+ruleUpdate64SpyxAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64SpyxAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y7, Y9
+	VBROADCASTSD current+200(FP), Y10
+	VANDPS       Y9, Y10, Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y11
+	VBLENDVPD    Y10, Y11, Y7, Y7
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y2, Y7, Y7
+	VADDPD       Y3, Y7, Y7
+	VADDPD       Y8, Y7, Y7
+	VBROADCASTSD sub+152(FP), Y8
+	VSUBPD       Y8, Y7, Y8
+	VBLENDVPD    Y9, Y8, Y7, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64SpyxAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64SpyxAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxAVX2_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64SnnTorchAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SnnTorchAVX2_tail
+
+ruleUpdate64SnnTorchAVX2_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64SnnTorchAVX2_loop
+
+ruleUpdate64SnnTorchAVX2_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64SnnTorchAVX2_tailvec:
+	CMPQ         R9, $0x04
+	JB           ruleUpdate64SnnTorchAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
+	JMP          ruleUpdate64SnnTorchAVX2_tailvec
+
+ruleUpdate64SnnTorchAVX2_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64SnnTorchAVX2_tailstore
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y9
+	VMULPD       Y2, Y9, Y9
+	VADDPD       Y3, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VCMPPD       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD rest+160(FP), Y10
+	VADDPD       Y8, Y10, Y10
+	VBROADCASTSD current+200(FP), Y8
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y8, Y11, Y10, Y8
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y9, Y11
+	VBLENDVPD    Y10, Y11, Y8, Y8
+	VBLENDVPD    Y7, Y8, Y9, Y8
+	VCMPPD       $0x1e, Y5, Y8, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VADDPD       Y10, Y8, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VSUBPD       Y11, Y8, Y11
+	VADDPD       Y8, Y11, Y11
+	VANDNPS      Y7, Y9, Y12
+	VBROADCASTSD subtract+192(FP), Y13
+	VBLENDVPD    Y13, Y10, Y11, Y10
+	VBLENDVPD    Y12, Y10, Y8, Y10
+	VANDNPS      Y9, Y7, Y7
+	VBROADCASTSD subtract+192(FP), Y11
+	VBROADCASTSD sub+152(FP), Y12
+	VSUBPD       Y12, Y8, Y8
+	VBROADCASTSD vreset+144(FP), Y12
+	VBLENDVPD    Y11, Y8, Y12, Y8
+	VBLENDVPD    Y7, Y8, Y10, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64SnnTorchAVX2_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64SnnTorchAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
@@ -4757,35 +11947,43 @@ leakyScan32ZeroAVX512_done:
 	RET
 
 // func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+24(FP), CX
 	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x0f, BX
+	SUBQ  BX, DX
 	SHLQ  $0x02, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x02, BX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
 	MOVQ  rows_base+56(FP), SI
 	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows32AVX512_done
 
 accumulateRows32AVX512_quad:
 	CMPQ    DI, $0x04
 	JB      accumulateRows32AVX512_single
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
 	ADDQ    CX, R8
 	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x02, R9
 	ADDQ    CX, R9
 	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x02, R10
 	ADDQ    CX, R10
 	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x02, R11
 	ADDQ    CX, R11
 	XORQ    R12, R12
+	CMPQ    R12, DX
+	JE      accumulateRows32AVX512_quadtail
 
 accumulateRows32AVX512_quadloop:
 	VMOVUPS (AX)(R12*1), Z0
@@ -4797,17 +11995,36 @@ accumulateRows32AVX512_quadloop:
 	ADDQ    $0x40, R12
 	CMPQ    R12, DX
 	JNE     accumulateRows32AVX512_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows32AVX512_quad
+
+accumulateRows32AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateRows32AVX512_quadnotail
+	VMOVUPS.Z (AX)(R12*1), K1, Z0
+	VMOVUPS.Z (R8)(R12*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R9)(R12*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R10)(R12*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R11)(R12*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R12*1)
+
+accumulateRows32AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateRows32AVX512_quad
 
 accumulateRows32AVX512_single:
 	TESTQ   DI, DI
-	JZ      accumulateRows32AVX512_done
+	JZ      accumulateRows32AVX512_next
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
 	ADDQ    CX, R8
 	XORQ    R9, R9
+	CMPQ    R9, DX
+	JE      accumulateRows32AVX512_singletail
 
 accumulateRows32AVX512_singleloop:
 	VMOVUPS (AX)(R9*1), Z0
@@ -4816,11 +12033,142 @@ accumulateRows32AVX512_singleloop:
 	ADDQ    $0x40, R9
 	CMPQ    R9, DX
 	JNE     accumulateRows32AVX512_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows32AVX512_single
 
-accumulateRows32AVX512_done:
+accumulateRows32AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateRows32AVX512_singlenotail
+	VMOVUPS.Z (AX)(R9*1), K1, Z0
+	VMOVUPS.Z (R8)(R9*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R9*1)
+
+accumulateRows32AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateRows32AVX512_single
+
+accumulateRows32AVX512_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·accumulateTrials32AVX512(SB), NOSPLIT, $0-88
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   W_base+32(FP), CX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   DX, BX
+	ANDQ   $0x0f, BX
+	SUBQ   BX, DX
+	SHLQ   $0x02, DX
+	MOVL   $0x0000ffff, SI
+	BZHIL  BX, SI, SI
+	KMOVW  SI, K1
+	MOVQ   rows_base+64(FP), R8
+	MOVQ   rows_len+72(FP), SI
+	IMUL3Q $0x18, SI, R9
+	ADDQ   R8, R9
+	CMPQ   R8, R9
+	JE     accumulateTrials32AVX512_done
+
+accumulateTrials32AVX512_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials32AVX512_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials32AVX512_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x02, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials32AVX512_quadtail
+
+accumulateTrials32AVX512_quadloop:
+	VMOVUPS (AX)(R14*1), Z0
+	VADDPS  (R10)(R14*1), Z0, Z0
+	VADDPS  (R11)(R14*1), Z0, Z0
+	VADDPS  (R12)(R14*1), Z0, Z0
+	VADDPS  (R13)(R14*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials32AVX512_quadloop
+
+accumulateTrials32AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials32AVX512_quadnotail
+	VMOVUPS.Z (AX)(R14*1), K1, Z0
+	VMOVUPS.Z (R10)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R11)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R12)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R13)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R14*1)
+
+accumulateTrials32AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials32AVX512_quad
+
+accumulateTrials32AVX512_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials32AVX512_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials32AVX512_singletail
+
+accumulateTrials32AVX512_singleloop:
+	VMOVUPS (AX)(R11*1), Z0
+	VADDPS  (R10)(R11*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R11*1)
+	ADDQ    $0x40, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials32AVX512_singleloop
+
+accumulateTrials32AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials32AVX512_singlenotail
+	VMOVUPS.Z (AX)(R11*1), K1, Z0
+	VMOVUPS.Z (R10)(R11*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R11*1)
+
+accumulateTrials32AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials32AVX512_single
+
+accumulateTrials32AVX512_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x02, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials32AVX512_trial
+
+accumulateTrials32AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -4974,6 +12322,1996 @@ cubaUpdate32AVX512_loop:
 
 cubaUpdate32AVX512_done:
 	MOVQ R10, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func cobaUpdate32AVX512(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·cobaUpdate32AVX512(SB), NOSPLIT, $0-216
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+184(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSS a0+144(FP), Z0
+	VBROADCASTSS a1+148(FP), Z1
+	VBROADCASTSS gamma+152(FP), Z2
+	VBROADCASTSS vleak+156(FP), Z3
+	VBROADCASTSS e0+160(FP), Z4
+	VBROADCASTSS e1+164(FP), Z5
+	VBROADCASTSS theta+168(FP), Z6
+	VBROADCASTSS vreset+172(FP), Z7
+	MOVLQSX      hold+176(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTD X8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPTERNLOGD   $0xff, Z10, Z10, Z10
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate32AVX512_done
+
+cobaUpdate32AVX512_loop:
+	VMOVUPS   (CX)(R11*4), Z11
+	VMOVUPS   (BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    (DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, (CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    (SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, (BX)(R11*4)
+	VMOVUPS   (AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 (DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, (AX)(R11*4)
+	KMOVW     K2, R12
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, (DI)(R11*4)
+	VMOVUPS   64(CX)(R11*4), Z11
+	VMOVUPS   64(BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    64(DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 64(CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    64(SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 64(BX)(R11*4)
+	VMOVUPS   64(AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 64(DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, 64(AX)(R11*4)
+	KMOVW     K2, R13
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, 64(DI)(R11*4)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   128(CX)(R11*4), Z11
+	VMOVUPS   128(BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    128(DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 128(CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    128(SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 128(BX)(R11*4)
+	VMOVUPS   128(AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 128(DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, 128(AX)(R11*4)
+	KMOVW     K2, R13
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, 128(DI)(R11*4)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(R11*4), Z11
+	VMOVUPS   192(BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    192(DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 192(CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    192(SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 192(BX)(R11*4)
+	VMOVUPS   192(AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 192(DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, 192(AX)(R11*4)
+	KMOVW     K2, R13
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, 192(DI)(R11*4)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R8)
+	POPCNTQ   R12, R12
+	ADDQ      R12, R10
+	ADDQ      $0x08, R8
+	ADDQ      $0x40, R11
+	CMPQ      R11, R9
+	JNE       cobaUpdate32AVX512_loop
+
+cobaUpdate32AVX512_done:
+	MOVQ R10, ret+208(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32ValueAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32ValueAVX512_tail
+
+ruleUpdate32ValueAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32ValueAVX512_loop
+
+ruleUpdate32ValueAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValueAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32ValueAVX512_tailvec:
+	CMPQ         R9, $0x10
+	JB           ruleUpdate32ValueAVX512_tailpart
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
+	JMP          ruleUpdate32ValueAVX512_tailvec
+
+ruleUpdate32ValueAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32ValueAVX512_tailstore
+	MOVL         $0x0000ffff, R10
+	BZHIL        R9, R10, R10
+	KMOVW        R10, K1
+	VMOVUPS.Z    (AX), K1, Z5
+	VMOVUPS.Z    (CX), K1, Z6
+	VMOVUPS.Z    (DX), K1, Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R9
+	KMOVW        R9, K2
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K2, Z8
+	MOVQ         instant+128(FP), R9
+	KMOVW        R9, K2
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z8, K1, (CX)
+	MOVQ         old+144(FP), R9
+	KMOVW        R9, K2
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, K1, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate32ValueAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32ValueAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValueAVX512_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32BeforeAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32BeforeAVX512_tail
+
+ruleUpdate32BeforeAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32BeforeAVX512_loop
+
+ruleUpdate32BeforeAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforeAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32BeforeAVX512_tailvec:
+	CMPQ         R9, $0x10
+	JB           ruleUpdate32BeforeAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
+	JMP          ruleUpdate32BeforeAVX512_tailvec
+
+ruleUpdate32BeforeAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32BeforeAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K3, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate32BeforeAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32BeforeAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforeAVX512_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32AfterAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32AfterAVX512_tail
+
+ruleUpdate32AfterAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32AfterAVX512_loop
+
+ruleUpdate32AfterAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32AfterAVX512_tailvec:
+	CMPQ         R9, $0x10
+	JB           ruleUpdate32AfterAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
+	JMP          ruleUpdate32AfterAVX512_tailvec
+
+ruleUpdate32AfterAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32AfterAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate32AfterAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32AfterAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterAVX512_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32SpyxAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SpyxAVX512_tail
+
+ruleUpdate32SpyxAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R10
+	KMOVW        R10, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32SpyxAVX512_loop
+
+ruleUpdate32SpyxAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32SpyxAVX512_tailvec:
+	CMPQ         R9, $0x10
+	JB           ruleUpdate32SpyxAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
+	JMP          ruleUpdate32SpyxAVX512_tailvec
+
+ruleUpdate32SpyxAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32SpyxAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K3
+	KANDW        K2, K3, K3
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K3, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate32SpyxAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32SpyxAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxAVX512_row
+	MOVQ DI, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $16-208
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+168(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32SnnTorchAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SnnTorchAVX512_tail
+
+ruleUpdate32SnnTorchAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K3
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate32SnnTorchAVX512_loop
+
+ruleUpdate32SnnTorchAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate32SnnTorchAVX512_tailvec:
+	CMPQ         R9, $0x10
+	JB           ruleUpdate32SnnTorchAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
+	JMP          ruleUpdate32SnnTorchAVX512_tailvec
+
+ruleUpdate32SnnTorchAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate32SnnTorchAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K2
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K3, Z6
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K3, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K2, Z7
+	VCMPPS       $0x1e, Z5, Z7, K3
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K2, K3, K4
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K5
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K5, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K4, Z6
+	KANDNW       K3, K2, K2
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K4
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K4, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K3, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate32SnnTorchAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate32SnnTorchAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
@@ -6902,35 +16240,43 @@ leakyScan64ZeroAVX512_done:
 	RET
 
 // func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows64AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+24(FP), CX
 	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x07, BX
+	SUBQ  BX, DX
 	SHLQ  $0x03, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x03, BX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
 	MOVQ  rows_base+56(FP), SI
 	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows64AVX512_done
 
 accumulateRows64AVX512_quad:
 	CMPQ    DI, $0x04
 	JB      accumulateRows64AVX512_single
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
 	ADDQ    CX, R8
 	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x03, R9
 	ADDQ    CX, R9
 	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x03, R10
 	ADDQ    CX, R10
 	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x03, R11
 	ADDQ    CX, R11
 	XORQ    R12, R12
+	CMPQ    R12, DX
+	JE      accumulateRows64AVX512_quadtail
 
 accumulateRows64AVX512_quadloop:
 	VMOVUPD (AX)(R12*1), Z0
@@ -6942,17 +16288,36 @@ accumulateRows64AVX512_quadloop:
 	ADDQ    $0x40, R12
 	CMPQ    R12, DX
 	JNE     accumulateRows64AVX512_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows64AVX512_quad
+
+accumulateRows64AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateRows64AVX512_quadnotail
+	VMOVUPD.Z (AX)(R12*1), K1, Z0
+	VMOVUPD.Z (R8)(R12*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R9)(R12*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R10)(R12*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R11)(R12*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R12*1)
+
+accumulateRows64AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateRows64AVX512_quad
 
 accumulateRows64AVX512_single:
 	TESTQ   DI, DI
-	JZ      accumulateRows64AVX512_done
+	JZ      accumulateRows64AVX512_next
 	MOVLQSX (SI), R8
-	IMULQ   BX, R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
 	ADDQ    CX, R8
 	XORQ    R9, R9
+	CMPQ    R9, DX
+	JE      accumulateRows64AVX512_singletail
 
 accumulateRows64AVX512_singleloop:
 	VMOVUPD (AX)(R9*1), Z0
@@ -6961,11 +16326,142 @@ accumulateRows64AVX512_singleloop:
 	ADDQ    $0x40, R9
 	CMPQ    R9, DX
 	JNE     accumulateRows64AVX512_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows64AVX512_single
 
-accumulateRows64AVX512_done:
+accumulateRows64AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateRows64AVX512_singlenotail
+	VMOVUPD.Z (AX)(R9*1), K1, Z0
+	VMOVUPD.Z (R8)(R9*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R9*1)
+
+accumulateRows64AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateRows64AVX512_single
+
+accumulateRows64AVX512_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·accumulateTrials64AVX512(SB), NOSPLIT, $0-88
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   W_base+32(FP), CX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   DX, BX
+	ANDQ   $0x07, BX
+	SUBQ   BX, DX
+	SHLQ   $0x03, DX
+	MOVL   $0x0000ffff, SI
+	BZHIL  BX, SI, SI
+	KMOVW  SI, K1
+	MOVQ   rows_base+64(FP), R8
+	MOVQ   rows_len+72(FP), SI
+	IMUL3Q $0x18, SI, R9
+	ADDQ   R8, R9
+	CMPQ   R8, R9
+	JE     accumulateTrials64AVX512_done
+
+accumulateTrials64AVX512_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials64AVX512_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials64AVX512_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x03, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials64AVX512_quadtail
+
+accumulateTrials64AVX512_quadloop:
+	VMOVUPD (AX)(R14*1), Z0
+	VADDPD  (R10)(R14*1), Z0, Z0
+	VADDPD  (R11)(R14*1), Z0, Z0
+	VADDPD  (R12)(R14*1), Z0, Z0
+	VADDPD  (R13)(R14*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials64AVX512_quadloop
+
+accumulateTrials64AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials64AVX512_quadnotail
+	VMOVUPD.Z (AX)(R14*1), K1, Z0
+	VMOVUPD.Z (R10)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R11)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R12)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R13)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R14*1)
+
+accumulateTrials64AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials64AVX512_quad
+
+accumulateTrials64AVX512_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials64AVX512_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials64AVX512_singletail
+
+accumulateTrials64AVX512_singleloop:
+	VMOVUPD (AX)(R11*1), Z0
+	VADDPD  (R10)(R11*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R11*1)
+	ADDQ    $0x40, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials64AVX512_singleloop
+
+accumulateTrials64AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials64AVX512_singlenotail
+	VMOVUPD.Z (AX)(R11*1), K1, Z0
+	VMOVUPD.Z (R10)(R11*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R11*1)
+
+accumulateTrials64AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials64AVX512_single
+
+accumulateTrials64AVX512_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x03, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials64AVX512_trial
+
+accumulateTrials64AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -7231,6 +16727,3052 @@ cubaUpdate64AVX512_loop:
 
 cubaUpdate64AVX512_done:
 	MOVQ R10, ret+232(FP)
+	VZEROUPPER
+	RET
+
+// func cobaUpdate64AVX512(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·cobaUpdate64AVX512(SB), NOSPLIT, $0-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+216(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSD a0+144(FP), Z0
+	VBROADCASTSD a1+152(FP), Z1
+	VBROADCASTSD gamma+160(FP), Z2
+	VBROADCASTSD vleak+168(FP), Z3
+	VBROADCASTSD e0+176(FP), Z4
+	VBROADCASTSD e1+184(FP), Z5
+	VBROADCASTSD theta+192(FP), Z6
+	VBROADCASTSD vreset+200(FP), Z7
+	MOVLQSX      hold+208(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTQ X8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPTERNLOGD   $0xff, Z10, Z10, Z10
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate64AVX512_done
+
+cobaUpdate64AVX512_loop:
+	VMOVUPD   (CX)(R11*8), Z11
+	VMOVUPD   (BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    (DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, (CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    (SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, (BX)(R11*8)
+	VMOVUPD   (AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ (DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, (AX)(R11*8)
+	KMOVW     K2, R12
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, (DI)(R11*4)
+	VMOVUPD   64(CX)(R11*8), Z11
+	VMOVUPD   64(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    64(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 64(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    64(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 64(BX)(R11*8)
+	VMOVUPD   64(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 32(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 64(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 32(DI)(R11*4)
+	SHLQ      $0x08, R13
+	ORQ       R13, R12
+	VMOVUPD   128(CX)(R11*8), Z11
+	VMOVUPD   128(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    128(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 128(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    128(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 128(BX)(R11*8)
+	VMOVUPD   128(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 64(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 128(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 64(DI)(R11*4)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPD   192(CX)(R11*8), Z11
+	VMOVUPD   192(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    192(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 192(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    192(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 192(BX)(R11*8)
+	VMOVUPD   192(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 96(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 192(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 96(DI)(R11*4)
+	SHLQ      $0x18, R13
+	ORQ       R13, R12
+	VMOVUPD   256(CX)(R11*8), Z11
+	VMOVUPD   256(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    256(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 256(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    256(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 256(BX)(R11*8)
+	VMOVUPD   256(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 128(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 256(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 128(DI)(R11*4)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPD   320(CX)(R11*8), Z11
+	VMOVUPD   320(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    320(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 320(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    320(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 320(BX)(R11*8)
+	VMOVUPD   320(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 160(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 320(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 160(DI)(R11*4)
+	SHLQ      $0x28, R13
+	ORQ       R13, R12
+	VMOVUPD   384(CX)(R11*8), Z11
+	VMOVUPD   384(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    384(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 384(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    384(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 384(BX)(R11*8)
+	VMOVUPD   384(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 192(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 384(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 192(DI)(R11*4)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	VMOVUPD   448(CX)(R11*8), Z11
+	VMOVUPD   448(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    448(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 448(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    448(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 448(BX)(R11*8)
+	VMOVUPD   448(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 224(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 448(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 224(DI)(R11*4)
+	SHLQ      $0x38, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R8)
+	POPCNTQ   R12, R12
+	ADDQ      R12, R10
+	ADDQ      $0x08, R8
+	ADDQ      $0x40, R11
+	CMPQ      R11, R9
+	JNE       cobaUpdate64AVX512_loop
+
+cobaUpdate64AVX512_done:
+	MOVQ R10, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64ValueAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64ValueAVX512_tail
+
+ruleUpdate64ValueAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64ValueAVX512_loop
+
+ruleUpdate64ValueAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValueAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64ValueAVX512_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate64ValueAVX512_tailpart
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate64ValueAVX512_tailvec
+
+ruleUpdate64ValueAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64ValueAVX512_tailstore
+	MOVL         $0x0000ffff, R10
+	BZHIL        R9, R10, R10
+	KMOVW        R10, K1
+	VMOVUPD.Z    (AX), K1, Z5
+	VMOVUPD.Z    (CX), K1, Z6
+	VMOVUPD.Z    (DX), K1, Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R9
+	KMOVW        R9, K2
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K2, Z8
+	MOVQ         instant+168(FP), R9
+	KMOVW        R9, K2
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z8, K1, (CX)
+	MOVQ         old+184(FP), R9
+	KMOVW        R9, K2
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, K1, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate64ValueAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64ValueAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValueAVX512_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64BeforeAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64BeforeAVX512_tail
+
+ruleUpdate64BeforeAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64BeforeAVX512_loop
+
+ruleUpdate64BeforeAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforeAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64BeforeAVX512_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate64BeforeAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate64BeforeAVX512_tailvec
+
+ruleUpdate64BeforeAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64BeforeAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K3, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate64BeforeAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64BeforeAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforeAVX512_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64AfterAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64AfterAVX512_tail
+
+ruleUpdate64AfterAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64AfterAVX512_loop
+
+ruleUpdate64AfterAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64AfterAVX512_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate64AfterAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate64AfterAVX512_tailvec
+
+ruleUpdate64AfterAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64AfterAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate64AfterAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64AfterAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterAVX512_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64SpyxAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SpyxAVX512_tail
+
+ruleUpdate64SpyxAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R10
+	KMOVW        R10, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64SpyxAVX512_loop
+
+ruleUpdate64SpyxAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64SpyxAVX512_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate64SpyxAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate64SpyxAVX512_tailvec
+
+ruleUpdate64SpyxAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64SpyxAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K3
+	KANDW        K2, K3, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K3, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate64SpyxAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64SpyxAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxAVX512_row
+	MOVQ DI, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $16-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+208(FP), BX
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
+	SHRQ         $0x06, SI
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64SnnTorchAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SnnTorchAVX512_tail
+
+ruleUpdate64SnnTorchAVX512_loop:
+	XORQ         R10, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R10
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
+	ADDQ         $0x08, BX
+	DECQ         R8
+	JNZ          ruleUpdate64SnnTorchAVX512_loop
+
+ruleUpdate64SnnTorchAVX512_tail:
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
+
+ruleUpdate64SnnTorchAVX512_tailvec:
+	CMPQ         R9, $0x08
+	JB           ruleUpdate64SnnTorchAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R11
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
+	JMP          ruleUpdate64SnnTorchAVX512_tailvec
+
+ruleUpdate64SnnTorchAVX512_tailpart:
+	TESTQ        R9, R9
+	JZ           ruleUpdate64SnnTorchAVX512_tailstore
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K2
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K3, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K3, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K2, Z7
+	VCMPPD       $0x1e, Z5, Z7, K3
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K2, K3, K4
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K5
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K5, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K4, Z6
+	KANDNW       K3, K2, K2
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K4
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K4, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K3, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+
+ruleUpdate64SnnTorchAVX512_tailstore:
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
+
+ruleUpdate64SnnTorchAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 

@@ -76,6 +76,9 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 				return nil, f.errorf("populations[%d].init.v: %w", i, err)
 			}
 		}
+		if err := initReceptors(f, i, pop); err != nil {
+			return nil, f.errorf("%w", err)
+		}
 		n.Pops = append(n.Pops, pop)
 		n.Net.AddPopulation(pop)
 	}

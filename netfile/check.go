@@ -53,13 +53,17 @@ func (f *File) check() error {
 		if p.Size < 1 {
 			return fmt.Errorf("%s.size: must be at least 1, got %d", at, p.Size)
 		}
-		if _, err := f.neuron(i); err != nil {
+		np, err := f.neuron(i)
+		if err != nil {
 			return err
 		}
 		if p.Init != nil && p.Init.V != nil {
 			if err := p.Init.V.engine().Validate(); err != nil {
 				return fmt.Errorf("%s.init.v: %w", at, err)
 			}
+		}
+		if err := f.checkInitReceptors(i, np); err != nil {
+			return err
 		}
 	}
 	for i := range f.Sources {
@@ -250,6 +254,9 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	np := engine.NeuronParams{Kind: k, Dt: *f.Run.Dt, R: 1, Threshold: 1}
 	pp := p.Params
 	at += ".params"
+	if err := checkCOBAKeys(at, k, pp); err != nil {
+		return np, err
+	}
 	if pp.Rule != "" {
 		if np.Rule, err = engine.ParseRule(pp.Rule); err != nil {
 			return np, fmt.Errorf("%s.rule: %w", at, err)
@@ -336,6 +343,9 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 				return np, err
 			}
 			taus, ws = append(taus, tau), append(ws, vals[key+".w_in"])
+			if rc.ERev != nil {
+				np.ERev = append(np.ERev, *rc.ERev)
+			}
 		}
 	}
 	for k, tau := range taus {
@@ -352,6 +362,9 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	if r != nil {
 		np.R = r[0]
 	}
+	if k == engine.KindCOBA {
+		np.R = 0 // the conductances enter V through E_k − V, not a gain
+	}
 	if pp.InputScale != "" {
 		if np.Scale, err = engine.ParseInputScale(pp.InputScale); err != nil {
 			return np, fmt.Errorf("%s.input_scale: %w", at, err)
@@ -363,7 +376,11 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	if theta != nil {
 		np.Threshold = theta[0]
 	}
-	switch pp.Reset {
+	reset := pp.Reset
+	if reset == "" && k == engine.KindCOBA {
+		reset = "value"
+	}
+	switch reset {
 	case "", "subtract":
 		if np.Rule == engine.RuleLeaky && vReset == nil {
 			// The seed subtracts 1: v_reset is θ − 1, per neuron when θ is.
@@ -440,8 +457,12 @@ func (f *File) checkProjection(i int) error {
 			return fmt.Errorf("%s.receptor: population %q has no receptor named %q (it has %v)", at, p.Target, p.Receptor, f.receptorNames(ti))
 		}
 	}
-	if _, err := engine.ParseSign(p.Sign); err != nil {
+	sign, err := engine.ParseSign(p.Sign)
+	if err != nil {
 		return fmt.Errorf("%s.sign: %w", at, err)
+	}
+	if sign == engine.SignInhibitory && f.Populations[ti].Kind == "coba" {
+		return fmt.Errorf("%s.sign: inhibitory weights would make %q's conductances negative; a coba receptor inhibits through its e_rev, with positive weights", at, p.Target)
 	}
 	if p.Delay < 0 || p.Delay > engine.MaxDelay {
 		return fmt.Errorf("%s.delay: must be between 0 and %d steps, got %d", at, engine.MaxDelay, p.Delay)

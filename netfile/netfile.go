@@ -68,7 +68,7 @@ type Run struct {
 type Population struct {
 	// Name identifies it (required, unique among populations and sources).
 	Name string `yaml:"name,omitempty"`
-	// Kind is lif (default), li, if or i.
+	// Kind is lif (default), li, if, i or coba (conductance-based LIF).
 	Kind string `yaml:"kind,omitempty"`
 	// Size is the number of neurons per trial (required).
 	Size int `yaml:"size,omitempty"`
@@ -107,7 +107,8 @@ type Params struct {
 	VLeak *Param `yaml:"v_leak,omitempty"`
 	// VThreshold is θ (default 1).
 	VThreshold *Param `yaml:"v_threshold,omitempty"`
-	// Reset is subtract (default: V −= θ − v_reset) or value (V = v_reset).
+	// Reset is subtract (default: V −= θ − v_reset) or value (V =
+	// v_reset; the default and only choice for coba).
 	Reset string `yaml:"reset,omitempty"`
 	// VReset defaults to θ − 1 for subtract under rule leaky (the seed:
 	// subtract 1) and to 0 otherwise (NIR's default).
@@ -123,14 +124,21 @@ type Receptor struct {
 	Name string `yaml:"name,omitempty"`
 	// TauSyn is its time constant in seconds (required; 0: no current).
 	TauSyn *Param `yaml:"tau_syn,omitempty"`
-	// WIn is its input weight w_in (default 1).
+	// WIn is its input weight w_in (default 1; not for coba).
 	WIn *Param `yaml:"w_in,omitempty"`
+	// ERev is its reversal potential (required for coba, whose receptors
+	// are conductances, and for no other kind).
+	ERev *float64 `yaml:"e_rev,omitempty"`
 }
 
 // Init sets a population's initial state.
 type Init struct {
 	// V is the distribution of the initial membrane potential.
 	V *Dist `yaml:"v,omitempty"`
+	// Receptors gives, by receptor name, the distribution of a receptor's
+	// initial state: its current I_k, or its conductance g_k for coba
+	// (default 0).
+	Receptors map[string]Dist `yaml:"receptors,omitempty"`
 }
 
 // Source describes an external input: exactly one of Poisson, Array and
