@@ -254,9 +254,6 @@ recorders:
 		{"per-neuron words", li, "kind: li, size: 2, params: {tau_mem: [0.01, long], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem[1]", "`long`"}},
 		{"per-neuron file keys", li, "kind: li, size: 2, params: {tau_mem: {file: three.npy, transpose: true}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "transpose"}},
 		{"a current for some neurons", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: [0.005, 0, 0.005, 0.005]}", []string{"populations[0].params", "neuron 1", "a receptor has a current"}},
-		{"default weights onto per-neuron tau", li + "\nprojections:\n  - {source: in, target: a, type: sparse, p: 0.5, weight: 1, receptor: e}\n  - {source: a, target: b, type: dense, weight: {normal: [0, 1]}}",
-			"kind: li, size: 2, params: {tau_mem: [0.01, 0.02], tau_syn: 0.005}}\nprojections:\n  - {source: in, target: a, type: sparse, p: 0.5, weight: 1, receptor: e}\n  - {source: a, target: b, type: dense, weight: default}",
-			[]string{"projections[1].weight", "β differs"}},
 		{"e_rev on lif", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: 0.005, e_rev: 0}", []string{"populations[0].params.receptors[0].e_rev", "coba only"}},
 		{"coba without e_rev", "{name: gi, tau_syn: 0.01, e_rev: -80}", "{name: gi, tau_syn: 0.01}", []string{"populations[2].params.receptors[1].e_rev", "missing"}},
 		{"coba e_rev not finite", "e_rev: -80", "e_rev: .inf", []string{"populations[2].params.receptors[1].e_rev", "finite"}},
@@ -272,6 +269,15 @@ recorders:
 		{"init receptor distribution", "ge: {normal: [4, 1.5]}", "ge: {normal: [4, -1.5]}", []string{"populations[2].init.receptors.ge", "standard deviation"}},
 		{"lif without tau_syn", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "size: 2, params: {tau_mem: 0.01}", []string{"populations[1].params.tau_syn", "missing", "0 for none"}},
 	}
+	// Default weights into a population whose β differs between neurons:
+	// b's tau_mem per neuron, and a → b's weights default.
+	const ab = "{source: a, target: b, type: dense, weight: {normal: [0, 1]}}"
+	span := good[strings.Index(good, li) : strings.Index(good, ab)+len(ab)]
+	perTau := strings.Replace(strings.Replace(span, "tau_mem: 0.01, tau_syn: 0.005}}", "tau_mem: [0.01, 0.02], tau_syn: 0.005}}", 1), "weight: {normal: [0, 1]}}", "weight: default}", 1)
+	cases = append(cases, struct {
+		name, from, to string
+		want           []string
+	}{"default weights onto per-neuron tau", span, perTau, []string{"projections[1].weight", "β differs"}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if !strings.Contains(good, c.from) {
