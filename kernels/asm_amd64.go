@@ -220,21 +220,27 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 		k.generic.accumTrials(dst, dstStride, W, stride, rows)
 		return
 	}
-	// The largest row as unsigned, so that a negative one is largest.
-	top, found := uint32(0), false
+	// The largest row as unsigned, so that a negative one is largest, and
+	// the number of rows.
+	top, total := uint32(0), 0
 	for _, rs := range rows {
 		for _, r := range rs {
 			top = max(top, uint32(r))
-			found = true
 		}
+		total += len(rs)
 	}
-	if !found {
+	if total == 0 {
 		return
 	}
 	if top > math.MaxInt32 {
 		_ = W[int(int32(top))*stride:] // negative: panics as generic does
 	}
 	_ = W[int(top)*stride : int(top)*stride+n]
+	if n <= accumCols && total <= accumRows {
+		// One call: a batch of small layers' few events.
+		k.accumTrials(dst, dstStride, W, stride, rows)
+		return
+	}
 	for lo := 0; lo < n; lo += accumCols {
 		hi := min(lo+accumCols, n)
 		d, w := dst[lo:hi], W[lo:]
