@@ -141,34 +141,6 @@ func TestCobaUpdateShortArgs(t *testing.T) {
 	})
 }
 
-// TestCobaUpdateDispatch checks that the package-level functions call the
-// active implementation.
-func TestCobaUpdateDispatch(t *testing.T) {
-	saved := active
-	defer func() { active = saved }()
-	var called []string
-	active = &Impl{
-		Name: "probe",
-		CobaUpdate32: func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
-			called = append(called, "32")
-			return 7
-		},
-		CobaUpdate64: func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int {
-			called = append(called, "64")
-			return 8
-		},
-	}
-	if n := CobaUpdate32(nil, nil, nil, nil, nil, nil, &CobaParams32{}, nil); n != 7 {
-		t.Errorf("CobaUpdate32 returned %d, not the active implementation's 7", n)
-	}
-	if n := CobaUpdate64(nil, nil, nil, nil, nil, nil, &CobaParams64{}, nil); n != 8 {
-		t.Errorf("CobaUpdate64 returned %d, not the active implementation's 8", n)
-	}
-	if !slices.Equal(called, []string{"32", "64"}) {
-		t.Errorf("active implementation called for %v, want [32 64]", called)
-	}
-}
-
 // TestCobaUpdateNoAlloc checks that the COBA update allocates nothing: the
 // engine calls it for every row of every step.
 func TestCobaUpdateNoAlloc(t *testing.T) {

@@ -253,32 +253,43 @@ func TestCubaUpdateShortArgs(t *testing.T) {
 	})
 }
 
-// TestCubaUpdateDispatch checks that the package-level functions call the
-// active implementation, so that LEAKY_KERNEL and Use switch the CUBA
-// update like every other kernel.
-func TestCubaUpdateDispatch(t *testing.T) {
+// TestReceptorUpdateDispatch checks that the package-level CUBA and COBA
+// functions call the active implementation, so that LEAKY_KERNEL and Use
+// switch them like every other kernel.
+func TestReceptorUpdateDispatch(t *testing.T) {
 	saved := active
 	defer func() { active = saved }()
 	var called []string
 	active = &Impl{
 		Name: "probe",
 		CubaUpdate32: func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
-			called = append(called, "32")
+			called = append(called, "cuba32")
 			return 7
 		},
 		CubaUpdate64: func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
-			called = append(called, "64")
+			called = append(called, "cuba64")
 			return 8
 		},
+		CobaUpdate32: func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
+			called = append(called, "coba32")
+			return 9
+		},
+		CobaUpdate64: func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int {
+			called = append(called, "coba64")
+			return 10
+		},
 	}
-	if n := CubaUpdate32(nil, nil, nil, nil, nil, nil, &CubaParams32{}, nil); n != 7 {
-		t.Errorf("CubaUpdate32 returned %d, not the active implementation's 7", n)
+	got := []int{
+		CubaUpdate32(nil, nil, nil, nil, nil, nil, &CubaParams32{}, nil),
+		CubaUpdate64(nil, nil, nil, nil, nil, nil, &CubaParams64{}, nil),
+		CobaUpdate32(nil, nil, nil, nil, nil, nil, &CobaParams32{}, nil),
+		CobaUpdate64(nil, nil, nil, nil, nil, nil, &CobaParams64{}, nil),
 	}
-	if n := CubaUpdate64(nil, nil, nil, nil, nil, nil, &CubaParams64{}, nil); n != 8 {
-		t.Errorf("CubaUpdate64 returned %d, not the active implementation's 8", n)
+	if !slices.Equal(got, []int{7, 8, 9, 10}) {
+		t.Errorf("the package-level functions returned %v, not the active implementation's [7 8 9 10]", got)
 	}
-	if !slices.Equal(called, []string{"32", "64"}) {
-		t.Errorf("active implementation called for %v, want [32 64]", called)
+	if !slices.Equal(called, []string{"cuba32", "cuba64", "coba32", "coba64"}) {
+		t.Errorf("active implementation called for %v, want [cuba32 cuba64 coba32 coba64]", called)
 	}
 }
 

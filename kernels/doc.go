@@ -15,7 +15,9 @@
 // generic code shares with it (geometry_gen.go), so that a kernel's name or a
 // block size is stated once. The implementation is chosen once at init from
 // CPU feature detection and may be overridden with the LEAKY_KERNEL
-// environment variable or [Use]. Every implementation returns the same bits as
+// environment variable or [Use]; one whose kernels disagree with generic on
+// a small fixed input (selfcheck.go) is never used, and [Fallbacks] says so.
+// Every implementation returns the same bits as
 // the generic one for the same input:
 //
 //   - float32 arithmetic is unfused: a product is rounded to float32 before it

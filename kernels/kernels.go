@@ -97,27 +97,37 @@ func EnvError() error { return envErr }
 // those the CPU cannot run.
 func Known() []*Impl { return append([]*Impl(nil), known...) }
 
-// Available returns the implementations this CPU can run, generic first.
+// Available returns the implementations this CPU can run and that pass
+// their self-check (see [Fallbacks]), generic first.
 func Available() []*Impl {
 	var out []*Impl
 	for _, impl := range known {
-		if supported(impl) {
+		if supported(impl) && passes(impl) {
 			out = append(out, impl)
 		}
 	}
 	return out
 }
 
-// Best returns the fastest implementation this CPU can run.
+// Best returns the fastest implementation this CPU can run that passes its
+// self-check.
 func Best() *Impl {
-	av := Available()
-	return av[len(av)-1]
+	// From the top, so that only the implementation chosen (and any that
+	// fail above it) is self-checked.
+	for i := len(known) - 1; i > 0; i-- {
+		if impl := known[i]; supported(impl) && passes(impl) {
+			return impl
+		}
+	}
+	return Generic
 }
 
 // Active returns the implementation the package-level functions use.
 func Active() *Impl { return active }
 
-// Lookup returns the implementation called name if this CPU can run it.
+// Lookup returns the implementation called name if this CPU can run it; if
+// it failed its self-check, the best available one below it (see
+// [Fallbacks]).
 func Lookup(name string) (*Impl, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if name == "auto" || name == "" {
@@ -130,10 +140,28 @@ func Lookup(name string) (*Impl, error) {
 			if !supported(impl) {
 				return nil, fmt.Errorf("kernel %q needs %s, which this CPU does not have (available: %s)", name, impl.Requires, availableNames())
 			}
+			if !passes(impl) {
+				return fallbackFor(impl), nil
+			}
 			return impl, nil
 		}
 	}
 	return nil, fmt.Errorf("unknown kernel %q (known: %s, or auto)", name, strings.Join(names, ", "))
+}
+
+// fallbackFor returns the best available implementation that comes before
+// impl in known.
+func fallbackFor(impl *Impl) *Impl {
+	use := Generic
+	for _, k := range known {
+		if k == impl {
+			break
+		}
+		if supported(k) && passes(k) {
+			use = k
+		}
+	}
+	return use
 }
 
 func availableNames() string {
