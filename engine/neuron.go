@@ -199,6 +199,9 @@ type NeuronParams struct {
 	// ERev holds each receptor's reversal potential, for KindCOBA only,
 	// whose receptors are conductances (see the package doc).
 	ERev []float64
+	// PerNeuron, when set, gives the parameters that differ between
+	// neurons, one value per neuron; see [PerNeuron].
+	PerNeuron *PerNeuron
 }
 
 // decay is the factor a quantity with time constant tau keeps per step.
@@ -262,7 +265,7 @@ func (n NeuronParams) InputGain(k int) float64 {
 // SeedForm reports whether the neuron is the seed's special case, which
 // runs the kernels.LeakyUpdate fast path.
 func (n NeuronParams) SeedForm() bool {
-	if n.Kind != KindLIF || n.Rule != RuleLeaky || len(n.TauSyn) != 1 || n.TauSyn[0] == 0 || n.InputGain(0) != 1 ||
+	if n.PerNeuron != nil || n.Kind != KindLIF || n.Rule != RuleLeaky || len(n.TauSyn) != 1 || n.TauSyn[0] == 0 || n.InputGain(0) != 1 ||
 		n.Gain() != 1 || n.VLeak != 0 || n.Refractory > 1 {
 		return false
 	}
@@ -277,6 +280,9 @@ func (n NeuronParams) SeedForm() bool {
 
 // Validate reports the first invalid field, naming it and its value.
 func (n NeuronParams) Validate() error {
+	if n.PerNeuron != nil {
+		return n.validatePerNeuron()
+	}
 	if n.Kind > KindCOBA {
 		return fmt.Errorf("kind must be lif, li, if, i, pass or coba, got %v", n.Kind)
 	}
@@ -381,6 +387,9 @@ type general[T Float] struct {
 	// when direct, else of the summed currents as one instant receptor.
 	step   kernels.RuleParams[T]
 	direct bool
+	// per holds the constants of a population with per-neuron
+	// parameters, which runs updatePerNeuron.
+	per *perNeuron[T]
 }
 
 // SetNeuron changes the neuron parameters. The number of receptors and
@@ -394,6 +403,9 @@ func (p *Population[T]) SetNeuron(np NeuronParams) error {
 	}
 	if (p.Refrac != nil) != np.refracts() {
 		return fmt.Errorf("population %q: a refractory period cannot be added or removed after the population is built", p.Name)
+	}
+	if err := np.PerNeuron.fits(p.N); err != nil {
+		return fmt.Errorf("population %q: %w", p.Name, err)
 	}
 	p.setNeuron(np)
 	return nil
@@ -464,6 +476,9 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 		}
 	}
 	p.gen = g
+	if np.PerNeuron != nil {
+		p.setPerNeuron()
+	}
 }
 
 // stepRule is the kernels' name for the neuron's rule.
@@ -512,6 +527,9 @@ func (p *Population[T]) Input(k int) []T {
 // Only the refractory hold of RuleLeaky has its own loop here.
 func (p *Population[T]) updateGeneral(r Range) int {
 	g := p.gen
+	if g.per != nil {
+		return p.updatePerNeuron(r)
+	}
 	if g.cuba {
 		return p.updateCUBA(r)
 	}

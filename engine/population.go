@@ -7,7 +7,8 @@ import (
 	"leaky/kernels"
 )
 
-// Population is a group of Batch × N neurons sharing one parameter set.
+// Population is a group of Batch × N neurons sharing one parameter set, or
+// values per neuron for some of its parameters (see [PerNeuron]).
 // Trial b's neuron i lives at index b*Stride+i of V, I and Iin; Stride is N
 // rounded up to a whole cache line so every trial's row starts aligned.
 type Population[T Float] struct {
@@ -70,6 +71,9 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("population %q: neurons must be at least 1, got %d", name, n)
+	}
+	if err := np.PerNeuron.fits(n); err != nil {
+		return nil, fmt.Errorf("population %q: %w", name, err)
 	}
 	if n > maxElements {
 		return nil, fmt.Errorf("population %q: %d neurons is more than the %d one array can address", name, n, maxElements)

@@ -49,7 +49,7 @@ func checkCOBAKeys(at string, k engine.Kind, pp Params) error {
 			return fmt.Errorf("%s.receptors[%d].e_rev: missing (the receptor's reversal potential)", at, j)
 		case math.IsNaN(*r.ERev) || math.IsInf(*r.ERev, 0):
 			return fmt.Errorf("%s.receptors[%d].e_rev: must be finite, got %v", at, j, *r.ERev)
-		case r.TauSyn != nil && *r.TauSyn == 0:
+		case r.TauSyn != nil && slices.Contains(r.TauSyn.Values, 0):
 			return fmt.Errorf("%s.receptors[%d].tau_syn: must be positive for kind coba, whose receptors are decaying conductances, got 0", at, j)
 		}
 	}

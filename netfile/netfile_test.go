@@ -176,6 +176,8 @@ recorders:
 	if _, err := netfile.Parse(filepath.Join(dir, "good.yaml"), []byte(good)); err != nil {
 		t.Fatalf("the base file is refused: %v", err)
 	}
+	writeNpy(t, filepath.Join(dir, "three.npy"), []float64{1, 2, 3}, 3)
+	const li = "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}}"
 	cases := []struct {
 		name, from, to string
 		want           []string
@@ -243,6 +245,15 @@ recorders:
 		{"i with v_leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_leak: 1, tau_syn: 0.005}", []string{"populations[1].params.v_leak", "does not leak"}},
 		{"if with input scale leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: if, size: 2, params: {input_scale: leak}", []string{"populations[1].params.input_scale", "membrane decay"}},
 		{"i with threshold", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_threshold: 1}", []string{"populations[1].params", "does not spike"}},
+		{"per-neuron length", li, "kind: li, size: 2, params: {tau_mem: [0.01, 0.02, 0.03], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "3 values for 2 neurons"}},
+		{"per-neuron file length", li, "kind: li, size: 2, params: {tau_mem: {file: three.npy}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "three.npy holds 3 values for 2 neurons"}},
+		{"per-neuron missing file", li, "kind: li, size: 2, params: {tau_mem: {file: none.npy}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem.file", "none.npy"}},
+		{"per-neuron not finite", li, "kind: li, size: 2, params: {tau_mem: [0.01, .inf], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "neuron 1: must be finite"}},
+		{"per-neuron negative", li, "kind: li, size: 2, params: {tau_mem: [0.01, -1], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "neuron 1: must be a positive"}},
+		{"per-neuron empty list", li, "kind: li, size: 2, params: {tau_mem: [], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "empty list"}},
+		{"per-neuron words", li, "kind: li, size: 2, params: {tau_mem: [0.01, long], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem[1]", "`long`"}},
+		{"per-neuron file keys", li, "kind: li, size: 2, params: {tau_mem: {file: three.npy, transpose: true}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "transpose"}},
+		{"a current for some neurons", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: [0.005, 0, 0.005, 0.005]}", []string{"populations[0].params", "neuron 1", "a receptor has a current"}},
 		{"e_rev on lif", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: 0.005, e_rev: 0}", []string{"populations[0].params.receptors[0].e_rev", "coba only"}},
 		{"coba without e_rev", "{name: gi, tau_syn: 0.01, e_rev: -80}", "{name: gi, tau_syn: 0.01}", []string{"populations[2].params.receptors[1].e_rev", "missing"}},
 		{"coba e_rev not finite", "e_rev: -80", "e_rev: .inf", []string{"populations[2].params.receptors[1].e_rev", "finite"}},
@@ -258,6 +269,15 @@ recorders:
 		{"init receptor distribution", "ge: {normal: [4, 1.5]}", "ge: {normal: [4, -1.5]}", []string{"populations[2].init.receptors.ge", "standard deviation"}},
 		{"lif without tau_syn", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "size: 2, params: {tau_mem: 0.01}", []string{"populations[1].params.tau_syn", "missing", "0 for none"}},
 	}
+	// Default weights into a population whose β differs between neurons:
+	// b's tau_mem per neuron, and a → b's weights default.
+	const ab = "{source: a, target: b, type: dense, weight: {normal: [0, 1]}}"
+	span := good[strings.Index(good, li) : strings.Index(good, ab)+len(ab)]
+	perTau := strings.Replace(strings.Replace(span, "tau_mem: 0.01, tau_syn: 0.005}}", "tau_mem: [0.01, 0.02], tau_syn: 0.005}}", 1), "weight: {normal: [0, 1]}}", "weight: default}", 1)
+	cases = append(cases, struct {
+		name, from, to string
+		want           []string
+	}{"default weights onto per-neuron tau", span, perTau, []string{"projections[1].weight", "β differs"}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if !strings.Contains(good, c.from) {
