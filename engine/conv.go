@@ -75,7 +75,7 @@ type sparseInput[T Float] struct {
 // sparseShare) that Conv2d scatters rather than multiplies: the output of
 // a pooling of spikes, which is mostly zero, costs a scatter per nonzero
 // instead of a product per input.
-const sparseShare = 4
+const sparseShare = 8
 
 // ConvGeometry is the shape of a convolution or pooling window.
 type ConvGeometry struct {
@@ -265,10 +265,16 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 				t := int(c.tapPixel[j])
 				w := wg[(base+int(c.tapIndex[j]))*c.opg:][:m]
 				switch {
+				case vals != nil && whole:
+					x := vals[i0+ei]
+					for _, v := range w {
+						out[t] += T(v * x)
+						t += plane
+					}
 				case vals != nil:
 					x := vals[i0+ei]
 					for jo, v := range w {
-						if i := (o0+jo)*plane + t; whole || i >= lo && i < hi {
+						if i := (o0+jo)*plane + t; i >= lo && i < hi {
 							out[jo*plane+t] += T(v * x)
 						}
 					}

@@ -76,15 +76,40 @@ func (p *Population[T]) InitV(d Dist, seed, stream uint64) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("population %q: initial V: %w", p.Name, err)
 	}
+	p.initial(p.V, d, seed, stream, 0)
+	return nil
+}
+
+// InitCurrent sets receptor k's synaptic state — its current I_k, or its
+// conductance g_k for a COBA population — of every neuron of every trial
+// from d, drawn as InitV draws V but from a generator of its own, so that
+// initialising the receptors leaves V's draws unchanged.
+func (p *Population[T]) InitCurrent(k int, d Dist, seed, stream uint64) error {
+	if k < 0 || k >= p.Receptors() {
+		return fmt.Errorf("population %q: initial state of receptor %d: it has receptors 0…%d", p.Name, k, p.Receptors()-1)
+	}
+	if p.Neuron.TauSyn[k] == 0 {
+		return fmt.Errorf("population %q: initial state of receptor %d: it has no current (tau_syn 0), so it keeps none", p.Name, k)
+	}
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("population %q: initial state of receptor %d: %w", p.Name, k, err)
+	}
+	p.initial(p.Current(k), d, seed, stream, uint64(k)+1)
+	return nil
+}
+
+// initial fills x (V, or a receptor's state: part 0, or k+1) of every
+// trial from d, trial b drawing its N values in neuron order from the
+// generator keyed by (seed, stream, b, part).
+func (p *Population[T]) initial(x []T, d Dist, seed, stream, part uint64) {
 	for b := 0; b < p.Batch; b++ {
-		src := keyedPCG(seed, streamInitial+stream<<8, uint64(b), 0)
+		src := keyedPCG(seed, streamInitial+stream<<8, uint64(b), part)
 		rng := rand.New(&src)
-		row := p.Row(p.V, b)
+		row := p.Row(x, b)
 		for i := range row {
 			row[i] = T(d.Sample(rng))
 		}
 	}
-	return nil
 }
 
 // FillWeights fills W (rows × cols, row-major) from d with the sign

@@ -7,7 +7,8 @@ import (
 	"leaky/kernels"
 )
 
-// Population is a group of Batch × N neurons sharing one parameter set.
+// Population is a group of Batch × N neurons sharing one parameter set, or
+// values per neuron for some of its parameters (see [PerNeuron]).
 // Trial b's neuron i lives at index b*Stride+i of V, I and Iin; Stride is N
 // rounded up to a whole cache line so every trial's row starts aligned.
 type Population[T Float] struct {
@@ -41,8 +42,11 @@ type Population[T Float] struct {
 	// delivered at the next step. See delay.go.
 	rings               [][]T
 	ringDepth, ringHead int
-	// gen is nil for the seed form, which runs the LeakyUpdate kernel.
+	// gen is nil for the seed form, which runs the LeakyUpdate kernel,
+	// and for COBA, which runs coba.
 	gen *general[T]
+	// coba is the COBA update's constants, nil for the other kinds.
+	coba *cobaNeuron[T]
 
 	alpha, beta, theta T
 	events             [][]int32 // per trial: indices that spiked at the last step
@@ -67,6 +71,9 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("population %q: neurons must be at least 1, got %d", name, n)
+	}
+	if err := np.PerNeuron.fits(n); err != nil {
+		return nil, fmt.Errorf("population %q: %w", name, err)
 	}
 	if n > maxElements {
 		return nil, fmt.Errorf("population %q: %d neurons is more than the %d one array can address", name, n, maxElements)
@@ -174,6 +181,9 @@ func (p *Population[T]) clearInput(r Range) {
 // update runs phase 4 of the schedule over r: threshold, update, reset. It
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int {
+	if p.coba != nil {
+		return p.updateCOBA(r)
+	}
 	if p.gen != nil {
 		return p.updateGeneral(r)
 	}

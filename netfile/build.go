@@ -76,6 +76,9 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 				return nil, f.errorf("populations[%d].init.v: %w", i, err)
 			}
 		}
+		if err := initReceptors(f, i, pop); err != nil {
+			return nil, f.errorf("%w", err)
+		}
 		n.Pops = append(n.Pops, pop)
 		n.Net.AddPopulation(pop)
 	}
@@ -228,6 +231,15 @@ func (f *File) indices(at, path string, limit int) ([]int32, error) {
 	return out, nil
 }
 
+// defaultScale is the seed's weight scale 7(1−β)/√rows onto post, which
+// needs one β for all its neurons.
+func defaultScale[T engine.Float](f *File, post *engine.Population[T], rows int, at string) (float64, error) {
+	if pn := post.Neuron.PerNeuron; pn != nil && pn.TauMem != nil {
+		return 0, f.errorf("%s.weight: default and notebook weights are drawn with 7(1−β)/√n_in, and β differs between the neurons of %q; give the weights", at, post.Name)
+	}
+	return engine.DefaultWeightScale(post.Neuron.Beta(), rows), nil
+}
+
 // buildProjection builds projection k.
 func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projection[T], error) {
 	p := f.Projections[k]
@@ -255,7 +267,7 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 			}
 		}
 		return id, nil
-	case "conv2d", "sum_pool2d", "avg_pool2d":
+	case "conv1d", "conv2d", "sum_pool2d", "avg_pool2d":
 		return buildLayer(f, pre, post, receptor, k)
 	}
 	sign, _ := engine.ParseSign(p.Sign)
@@ -269,7 +281,11 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 			if fd, ok := pre.(*engine.Feed[T]); ok {
 				fd.SpikesOnly = true
 			}
-			pr, err := engine.NewProcedural[T](p.Name, pre, post, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k))
+			scale, err := defaultScale(f, post, rows, at)
+			if err != nil {
+				return nil, err
+			}
+			pr, err := engine.NewProcedural[T](p.Name, pre, post, scale, seed, uint64(k))
 			if err != nil {
 				return nil, f.errorf("%s: %w", at, err)
 			}
@@ -281,7 +297,11 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 		w := make([]T, rows*cols)
 		switch {
 		case p.Weight.Notebook:
-			engine.NormalWeights(w, rows, cols, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k))
+			scale, err := defaultScale(f, post, rows, at)
+			if err != nil {
+				return nil, err
+			}
+			engine.NormalWeights(w, rows, cols, scale, seed, uint64(k))
 		case p.Weight.File != "":
 			a, err := f.readArray(p.Weight)
 			if err != nil {
@@ -299,7 +319,11 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 		default:
 			d := p.Weight.Dist.engine()
 			if p.Weight.Default {
-				d = engine.Normal(0, engine.DefaultWeightScale(post.Neuron.Beta(), rows))
+				scale, err := defaultScale(f, post, rows, at)
+				if err != nil {
+					return nil, err
+				}
+				d = engine.Normal(0, scale)
 			}
 			if err := engine.FillWeights(w, rows, cols, d, sign, seed, uint64(k)); err != nil {
 				return nil, f.errorf("%s.weight: %w", at, err)
