@@ -218,6 +218,9 @@ func (f *Feed[T]) Emitted() int64 { return f.emitted }
 // Events lists the inputs of trial b that spike in the current step.
 func (f *Feed[T]) Events(b int) []int32 { return f.events[b] }
 
+// eventLists is every trial's Events, for accumulateEvents.
+func (f *Feed[T]) eventLists() [][]int32 { return f.events }
+
 // Values returns the current step's rows for analog input, nil for spikes.
 func (f *Feed[T]) Values() []T {
 	if f.binary || f.x == nil {

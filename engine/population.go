@@ -138,6 +138,9 @@ func (p *Population[T]) BatchSize() int { return p.Batch }
 // Events lists the neurons of trial b that spiked at the last step.
 func (p *Population[T]) Events(b int) []int32 { return p.events[b] }
 
+// eventLists is every trial's Events, for accumulateEvents.
+func (p *Population[T]) eventLists() [][]int32 { return p.events }
+
 // Values is nil for a spiking population, whose output is its spikes
 // (Events); a non-spiking one (LI, I) outputs V as it stands after its last
 // step, Batch rows of N values — a readout that other layers can read.
@@ -225,6 +228,10 @@ func (p *Population[T]) updateRows(b0, b1 int) int {
 func (p *Population[T]) finishStep(t int, count int) {
 	p.spikeCount += int64(count)
 	for b := 0; b < p.Batch; b++ {
+		if count == 0 {
+			p.events[b] = p.events[b][:0]
+			continue
+		}
 		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 	}
 	p.steppedAt = t

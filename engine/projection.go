@@ -101,6 +101,10 @@ func (d *Dense[T]) Propagate(r Range) {
 	accumulateEvents(iin, post.Stride, lo, hi, d.W[lo:], d.NOut, d.Pre, r.B0, r.B1)
 }
 
+// eventLister is a presynaptic group that keeps its trials' events as
+// one list per trial, which accumulateEvents hands the kernel as they are.
+type eventLister interface{ eventLists() [][]int32 }
+
 // eventLists pools *[][]int32, the event lists of one range's trials that
 // accumulateEvents hands the kernel (concurrent ranges take one each).
 var eventLists sync.Pool
@@ -108,6 +112,10 @@ var eventLists sync.Pool
 // accumulateEvents adds, for each trial b of b0 … b1−1, the rows of W of
 // pre's events of b to dst[b·stride+lo : b·stride+hi], in one kernel call.
 func accumulateEvents[T Float](dst []T, stride, lo, hi int, W []T, wStride int, pre Presynaptic[T], b0, b1 int) {
+	if el, ok := pre.(eventLister); ok {
+		accumulateTrials(dst[b0*stride+lo:b0*stride+hi], stride, W, wStride, el.eventLists()[b0:b1])
+		return
+	}
 	lists, _ := eventLists.Get().(*[][]int32)
 	if lists == nil {
 		lists = new([][]int32)

@@ -99,6 +99,9 @@ func (s *Poisson[T]) Len() int { return -1 }
 // Events lists the inputs of trial b that spike in the current step.
 func (s *Poisson[T]) Events(b int) []int32 { return s.events[b] }
 
+// eventLists is every trial's Events, for accumulateEvents.
+func (s *Poisson[T]) eventLists() [][]int32 { return s.events }
+
 // Values is nil: the output is spikes.
 func (s *Poisson[T]) Values() []T { return nil }
 
@@ -235,6 +238,9 @@ func (a *Array[T]) Len() int { return a.Steps }
 
 // Events lists the inputs of trial b that spike in the current step.
 func (a *Array[T]) Events(b int) []int32 { return a.events[b] }
+
+// eventLists is every trial's Events, for accumulateEvents.
+func (a *Array[T]) eventLists() [][]int32 { return a.events }
 
 // Values returns the current step's rows for analog input, nil for spikes.
 func (a *Array[T]) Values() []T {

@@ -62,6 +62,8 @@ type asmKernels[T float32 | float64] struct {
 	accum     func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	// scatter is ScatterTaps over a table's slices.
+	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32)
 	// cuba and coba are the CUBA and COBA updates of whole mask words.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
 	coba func(V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spikes []uint64) int
@@ -220,21 +222,27 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 		k.generic.accumTrials(dst, dstStride, W, stride, rows)
 		return
 	}
-	// The largest row as unsigned, so that a negative one is largest.
-	top, found := uint32(0), false
+	// The largest row as unsigned, so that a negative one is largest, and
+	// the number of rows.
+	top, total := uint32(0), 0
 	for _, rs := range rows {
 		for _, r := range rs {
 			top = max(top, uint32(r))
-			found = true
 		}
+		total += len(rs)
 	}
-	if !found {
+	if total == 0 {
 		return
 	}
 	if top > math.MaxInt32 {
 		_ = W[int(int32(top))*stride:] // negative: panics as generic does
 	}
 	_ = W[int(top)*stride : int(top)*stride+n]
+	if n <= accumCols && total <= accumRows {
+		// One call: a batch of small layers' few events.
+		k.accumTrials(dst, dstStride, W, stride, rows)
+		return
+	}
 	for lo := 0; lo < n; lo += accumCols {
 		hi := min(lo+accumCols, n)
 		d, w := dst[lo:hi], W[lo:]
@@ -435,4 +443,17 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 		count += call(V[o:o+n], I[o:o+n], Iin[o:o+n], min(per, trials-b0), spikes[b0*words:])
 	}
 	return count
+}
+
+// scatterTaps checks the events and buffers against the table, then runs
+// the assembly in calls of at most accumRows events (it is not
+// preemptible).
+func (k *asmKernels[T]) scatterTaps(dst []T, m int, W []T, base int, events []int32, t *Taps) {
+	t.check(len(dst), m, len(W), base, events)
+	if m == 0 {
+		return
+	}
+	for e0 := 0; e0 < len(events); e0 += accumRows {
+		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index)
+	}
 }

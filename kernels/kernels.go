@@ -26,6 +26,8 @@ type Impl struct {
 	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
 	AccumulateTrials32 func(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 	AccumulateTrials64 func(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+	ScatterTaps32      func(dst []float32, m int, W []float32, base int, events []int32, t *Taps)
+	ScatterTaps64      func(dst []float64, m int, W []float64, base int, events []int32, t *Taps)
 	MatMul32           func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
 	MatMul64           func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
 	CubaUpdate32       func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
@@ -51,6 +53,8 @@ var Generic = &Impl{
 	AccumulateRows64:   accumulateRowsGeneric64,
 	AccumulateTrials32: accumulateTrialsGeneric[float32],
 	AccumulateTrials64: accumulateTrialsGeneric[float64],
+	ScatterTaps32:      scatterTapsGeneric[float32],
+	ScatterTaps64:      scatterTapsGeneric[float64],
 	MatMul32:           matMulGeneric32,
 	MatMul64:           matMulGeneric64,
 	CubaUpdate32:       cubaGeneric32,
