@@ -336,11 +336,18 @@ func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bo
 	}
 	defer c.lasts.Put(cl)
 	acc := cl.acc
-	for o := range m {
-		src := out[o*plane : (o+1)*plane]
-		for p, v := range src {
-			acc[p*m+o] = v
+	if !allZero(out) {
+		for o := range m {
+			src := out[o*plane : (o+1)*plane]
+			for p, v := range src {
+				acc[p*m+o] = v
+			}
 		}
+	} else {
+		// Nothing added yet this step (the usual case: the convolution is
+		// its layer's only input): every output starts from +0, which an
+		// input current holds when zero (it is never −0).
+		clear(acc)
 	}
 	kk := c.KH * c.KW
 	for i := 0; i < len(events); {
@@ -357,6 +364,16 @@ func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bo
 		dst := out[o*plane : (o+1)*plane]
 		for p := range dst {
 			dst[p] = acc[p*m+o]
+		}
+	}
+	return true
+}
+
+// allZero reports whether every value of x is zero.
+func allZero[T Float](x []T) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
 		}
 	}
 	return true
