@@ -4,13 +4,39 @@
 GO      ?= go
 PYTHON  := /usr/bin/python3
 
-.PHONY: build run test test-deps bench lint generate check-generate libleaky python python-deps test-c test-python
+.PHONY: build build-mpi mpi-deps test-mpi run test test-deps bench lint generate check-generate libleaky python python-deps test-c test-python
 
 build:
 	$(GO) build -o bin/leaky ./cmd/leaky
 
 run:
 	$(GO) run ./cmd/leaky run --out out
+
+# bin/leaky-mpi: leaky over MPI ranks (mpirun -np K bin/leaky-mpi run …),
+# cgo over the system OpenMPI; mpi-deps installs Debian's packages for it
+# (the headers and pkg-config file, and mpirun) when missing.
+MPI_DEBS := libopenmpi-dev openmpi-bin
+
+mpi-deps:
+	@missing=; \
+	pkg-config --exists ompi-c 2>/dev/null || missing="$$missing libopenmpi-dev"; \
+	command -v mpirun >/dev/null || missing="$$missing openmpi-bin"; \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing$$missing for MPI"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build-mpi: mpi-deps
+	$(GO) build -tags mpi -o bin/leaky-mpi ./cmd/leaky
+
+# The binding's collectives on 3 ranks, and runs over 1, 2 and 3 ranks
+# against one process byte for byte (the tests build bin/leaky-mpi's twin
+# themselves and launch mpirun).
+test-mpi: mpi-deps
+	$(GO) vet -tags mpi ./mpi ./cmd/leaky ./session ./engine
+	$(GO) test -tags mpi ./mpi
+	$(GO) test -run MPI ./cmd/leaky
 
 # The tests check leaky's files against NumPy, the NIR networks against
 # PyTorch (bench/peers/torch_nir.py, reading the .nir with h5py) and COBA's
@@ -92,7 +118,7 @@ check-generate: generate
 	@git diff --exit-code --stat -- $(GENERATED) && test -z "$$(git status --porcelain -- $(GENERATED))" || \
 		{ git status --short -- $(GENERATED); echo "make: generated kernels files are stale: run 'make generate' and commit the result"; exit 1; }
 
-test: test-deps check-generate
+test: test-deps mpi-deps check-generate
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(GO) test -tags purego ./...
@@ -115,6 +141,7 @@ test: test-deps check-generate
 	# against leaky run's files.
 	$(MAKE) --no-print-directory test-c
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-mpi
 
 # make bench: go test benchmarks with -count repetitions (benchstat
 # summary) and `leaky bench --json`, turned into BENCHMARKS.md and

@@ -1,0 +1,168 @@
+//go:build mpi
+
+package mpi
+
+/*
+#cgo pkg-config: ompi-c
+#include <mpi.h>
+#include <stdlib.h>
+
+// OpenMPI's handles are macros over addresses of globals, which cgo
+// cannot name; these return them.
+static MPI_Comm leaky_world(void) { return MPI_COMM_WORLD; }
+static MPI_Datatype leaky_byte(void) { return MPI_BYTE; }
+static MPI_Datatype leaky_int64(void) { return MPI_INT64_T; }
+static MPI_Op leaky_op(int op) { return op == 0 ? MPI_SUM : MPI_MAX; }
+static int leaky_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static void *leaky_in_place(void) { return MPI_IN_PLACE; }
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"unsafe"
+)
+
+// Built reports whether this leaky was built with MPI.
+const Built = true
+
+// World is MPI_COMM_WORLD, seen from this rank.
+type World struct {
+	rank, size int
+	// counts and displs are scratch for the C int arguments.
+	counts, displs []C.int
+}
+
+// Init initialises MPI with MPI_THREAD_FUNNELED and locks the calling
+// goroutine to its OS thread for the rest of the process: every later
+// call must come from this goroutine.
+func Init() (*World, error) {
+	runtime.LockOSThread()
+	var provided C.int
+	if rc := C.MPI_Init_thread(nil, nil, C.leaky_thread_funneled(), &provided); rc != C.MPI_SUCCESS {
+		return nil, fmt.Errorf("MPI_Init_thread: %w", errorString(rc))
+	}
+	if provided < C.leaky_thread_funneled() {
+		C.MPI_Finalize()
+		return nil, errors.New("MPI_Init_thread: this MPI does not provide MPI_THREAD_FUNNELED")
+	}
+	var rank, size C.int
+	if rc := C.MPI_Comm_rank(C.leaky_world(), &rank); rc != C.MPI_SUCCESS {
+		return nil, fmt.Errorf("MPI_Comm_rank: %w", errorString(rc))
+	}
+	if rc := C.MPI_Comm_size(C.leaky_world(), &size); rc != C.MPI_SUCCESS {
+		return nil, fmt.Errorf("MPI_Comm_size: %w", errorString(rc))
+	}
+	w := &World{rank: int(rank), size: int(size)}
+	w.counts, w.displs = make([]C.int, w.size), make([]C.int, w.size)
+	return w, nil
+}
+
+// Rank is this process's rank in MPI_COMM_WORLD.
+func (w *World) Rank() int { return w.rank }
+
+// Size is the number of ranks.
+func (w *World) Size() int { return w.size }
+
+// layout checks counts and displs and copies them into the C arrays.
+func (w *World) layout(send, recv int, counts, displs []int) error {
+	if err := checkCounts(w.size, w.rank, send, recv, counts, displs); err != nil {
+		return err
+	}
+	for r := range counts {
+		w.counts[r], w.displs[r] = C.int(counts[r]), C.int(displs[r])
+	}
+	return nil
+}
+
+// ptr is the address of b's first byte, nil for an empty slice (MPI
+// reads nothing through it then).
+func ptr(b []byte) unsafe.Pointer {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&b[0])
+}
+
+// Allgatherv gathers every rank's send into every rank's recv, rank r's
+// counts[r] bytes at displs[r].
+func (w *World) Allgatherv(send, recv []byte, counts, displs []int) error {
+	if err := w.layout(len(send), len(recv), counts, displs); err != nil {
+		return err
+	}
+	rc := C.MPI_Allgatherv(ptr(send), C.int(len(send)), C.leaky_byte(), ptr(recv), &w.counts[0], &w.displs[0], C.leaky_byte(), C.leaky_world())
+	if rc != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI_Allgatherv: %w", errorString(rc))
+	}
+	return nil
+}
+
+// Gatherv gathers every rank's send into root's recv, rank r's counts[r]
+// bytes at displs[r]; recv is unused on the other ranks.
+func (w *World) Gatherv(send, recv []byte, counts, displs []int, root int) error {
+	if root < 0 || root >= w.size {
+		return fmt.Errorf("mpi: root %d of %d ranks", root, w.size)
+	}
+	var rp unsafe.Pointer
+	if w.rank == root {
+		if err := w.layout(len(send), len(recv), counts, displs); err != nil {
+			return err
+		}
+		rp = ptr(recv)
+	}
+	rc := C.MPI_Gatherv(ptr(send), C.int(len(send)), C.leaky_byte(), rp, &w.counts[0], &w.displs[0], C.leaky_byte(), C.int(root), C.leaky_world())
+	if rc != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI_Gatherv: %w", errorString(rc))
+	}
+	return nil
+}
+
+// AllreduceInt64 replaces x on every rank by the ranks' element-wise
+// reduction.
+func (w *World) AllreduceInt64(x []int64, op Op) error {
+	if op != Sum && op != Max {
+		return fmt.Errorf("mpi: unknown reduction %d", op)
+	}
+	if len(x) == 0 {
+		return nil
+	}
+	if len(x) > maxCount {
+		return fmt.Errorf("mpi: %d values to reduce, more than one call takes", len(x))
+	}
+	rc := C.MPI_Allreduce(C.leaky_in_place(), unsafe.Pointer(&x[0]), C.int(len(x)), C.leaky_int64(), C.leaky_op(C.int(op)), C.leaky_world())
+	if rc != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI_Allreduce: %w", errorString(rc))
+	}
+	return nil
+}
+
+// Barrier returns once every rank has called it.
+func (w *World) Barrier() error {
+	if rc := C.MPI_Barrier(C.leaky_world()); rc != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI_Barrier: %w", errorString(rc))
+	}
+	return nil
+}
+
+// Abort ends every rank with status code.
+func (w *World) Abort(code int) { C.MPI_Abort(C.leaky_world(), C.int(code)) }
+
+// Finalize ends MPI; no call may follow.
+func (w *World) Finalize() error {
+	if rc := C.MPI_Finalize(); rc != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI_Finalize: %w", errorString(rc))
+	}
+	return nil
+}
+
+// errorString is MPI's message for an error code.
+func errorString(rc C.int) error {
+	buf := make([]C.char, C.MPI_MAX_ERROR_STRING)
+	var n C.int
+	if C.MPI_Error_string(rc, &buf[0], &n) != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI error %d", int(rc))
+	}
+	return errors.New(C.GoStringN(&buf[0], n))
+}
