@@ -29,6 +29,9 @@ type Network[T Float] struct {
 	// noBlocks turns blocks off, for tests that compare against the
 	// step-by-step product.
 	noBlocks bool
+	// ranks, when the network is split over processes, is this rank's
+	// share (ranks.go).
+	ranks *ranks[T]
 }
 
 // emitPhase draws the step's input of every TrialSource, split by trial.
@@ -255,6 +258,9 @@ func (n *Network[T]) prepare() {
 	for i, p := range n.pops {
 		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i]}
 		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
+		if n.ranks != nil {
+			ph.ranges, ph.workers = n.ranks.split(i, p, threads)
+		}
 		ph.counts = make([]int, len(ph.ranges))
 		for _, r := range n.recorders {
 			if r.Population() == p {
@@ -322,11 +328,16 @@ func (n *Network[T]) Step() error {
 			b.fill(t, n.pool)
 		}
 	}
-	for _, ph := range n.phases {
+	for i, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)
-		if len(ph.recs) > 0 {
+		if len(ph.recs) > 0 || n.ranks.gathers(i) {
 			n.runPhase(ph, phaseInput)
+			if n.ranks.gathers(i) {
+				if err := n.ranks.gatherState(i, p); err != nil {
+					return err
+				}
+			}
 			for _, r := range ph.recs {
 				if err := r.RecordState(t); err != nil {
 					return err
@@ -339,6 +350,12 @@ func (n *Network[T]) Step() error {
 		count := 0
 		for _, c := range ph.counts {
 			count += c
+		}
+		if n.ranks != nil {
+			var err error
+			if count, err = n.ranks.exchange(i, p); err != nil {
+				return err
+			}
 		}
 		p.finishStep(t, count)
 		for _, r := range ph.recs {

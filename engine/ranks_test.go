@@ -1,0 +1,206 @@
+package engine_test
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"leaky/engine"
+	"leaky/netfile"
+)
+
+// world is K ranks in one process, for tests: each rank is a goroutine
+// and the collectives meet at a barrier, so a split network can be checked
+// without MPI.
+type world struct {
+	k    int
+	mu   sync.Mutex
+	cond *sync.Cond
+	// arrived counts the ranks at the barrier of generation gen.
+	arrived, gen int
+	sent         [][]byte
+}
+
+func newWorld(k int) *world {
+	w := &world{k: k, sent: make([][]byte, k)}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+func (w *world) barrier() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	gen := w.gen
+	w.arrived++
+	if w.arrived == w.k {
+		w.arrived, w.gen = 0, w.gen+1
+		w.cond.Broadcast()
+		return
+	}
+	for gen == w.gen {
+		w.cond.Wait()
+	}
+}
+
+type rank struct {
+	w *world
+	r int
+}
+
+func (x rank) Rank() int { return x.r }
+func (x rank) Size() int { return x.w.k }
+
+func (x rank) gather(send, recv []byte, counts, displs []int, to func(int) bool) error {
+	if counts[x.r] != len(send) {
+		return fmt.Errorf("rank %d sends %d bytes, count %d", x.r, len(send), counts[x.r])
+	}
+	x.w.sent[x.r] = send
+	x.w.barrier()
+	if to(x.r) {
+		for r := range x.w.k {
+			if len(x.w.sent[r]) != counts[r] {
+				return fmt.Errorf("rank %d sent %d bytes, count %d", r, len(x.w.sent[r]), counts[r])
+			}
+			copy(recv[displs[r]:displs[r]+counts[r]], x.w.sent[r])
+		}
+	}
+	x.w.barrier()
+	return nil
+}
+
+func (x rank) Allgatherv(send, recv []byte, counts, displs []int) error {
+	return x.gather(send, recv, counts, displs, func(int) bool { return true })
+}
+
+func (x rank) Gatherv(send, recv []byte, counts, displs []int, root int) error {
+	return x.gather(send, recv, counts, displs, func(r int) bool { return r == root })
+}
+
+// rankNets are the networks the tests split: every kind of part, with
+// sizes that are not multiples of 64·K, empty blocks (a population of
+// fewer words than ranks), delays, a non-spiking readout and batches.
+var rankNets = map[string]string{
+	"small": "../examples/small.yaml",
+	"feedforward": `
+run: {dt: 0.001, steps: 60, batch: 3, seed: 5}
+sources:
+  - {name: in, poisson: {size: 300, rate: 80}}
+populations:
+  - {name: hid, size: 1000, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: del, size: 130, params: {tau_mem: 0.02, tau_syn: 0.005}}
+  - {name: out, kind: li, size: 70, params: {tau_mem: 0.02, tau_syn: 0.005}}
+projections:
+  - {source: in, target: hid, type: dense, weight: {normal: [0.05, 0.05]}}
+  - {source: hid, target: del, type: sparse, p: 0.1, weight: 0.3, delay: 4}
+  - {source: del, target: del, type: sparse, p: 0.2, weight: -0.2, delay: 2}
+  - {source: del, target: out, type: dense, weight: default}
+  - {source: out, target: hid, type: dense, weight: 0.01}
+`,
+}
+
+func loadRankNet(t *testing.T, name string) *netfile.File {
+	t.Helper()
+	src := rankNets[name]
+	var d *netfile.File
+	var err error
+	if src[0] == '.' {
+		d, err = netfile.Load(src)
+	} else {
+		d, err = netfile.Parse(name+".yaml", []byte(src))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Check(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// record runs d for steps steps on rank x of its world (nil: one
+// process) with threads threads and returns what rank 0's recorders saw:
+// every population's V, I, Iin and spikes at every step. The other ranks
+// return nil.
+func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange) [][]float32 {
+	t.Helper()
+	net, err := netfile.BuildNetwork[float32](d)
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	n := net.Net
+	n.SetThreads(threads)
+	defer n.Close()
+	var traces []*engine.Trace[float32]
+	if x == nil || x.Rank() == 0 {
+		for _, p := range net.Pops {
+			for _, v := range []engine.Var{engine.VarV, engine.VarI, engine.VarIin, engine.VarS} {
+				tr, err := engine.NewTrace(p, v, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				traces = append(traces, tr)
+				n.AddRecorder(tr)
+			}
+		}
+	}
+	if x != nil {
+		traced := make([]bool, len(net.Pops))
+		for i := range traced {
+			traced[i] = true
+		}
+		if err := n.SetRanks(x, traced); err != nil {
+			t.Error(err)
+			return nil
+		}
+	}
+	if err := n.Run(nil, steps, nil); err != nil {
+		t.Error(err)
+		return nil
+	}
+	var out [][]float32
+	for _, tr := range traces {
+		out = append(out, tr.Data)
+	}
+	return out
+}
+
+// TestRanksSameBits splits networks over 1, 2, 3 and 5 ranks at one and
+// two threads each and checks that rank 0 records every variable of every
+// neuron at every step with the bits of one process.
+func TestRanksSameBits(t *testing.T) {
+	for name := range rankNets {
+		d := loadRankNet(t, name)
+		steps := min(*d.Run.Steps, 300)
+		want := record(t, d, steps, 1, nil)
+		spikes := 0
+		for i := 3; i < len(want); i += 4 {
+			for _, s := range want[i] {
+				spikes += int(s)
+			}
+		}
+		if spikes == 0 {
+			t.Fatalf("%s: no spikes in %d steps; the comparison would prove little", name, steps)
+		}
+		for _, k := range []int{1, 2, 3, 5} {
+			for _, threads := range []int{1, 2} {
+				w := newWorld(k)
+				got := make([][][]float32, k)
+				var wg sync.WaitGroup
+				for r := range k {
+					wg.Go(func() { got[r] = record(t, d, steps, threads, rank{w, r}) })
+				}
+				wg.Wait()
+				if t.Failed() {
+					t.FailNow()
+				}
+				for i := range want {
+					if !slices.Equal(got[0][i], want[i]) {
+						t.Errorf("%s on %d ranks × %d threads: recorder %d differs from one process", name, k, threads, i)
+					}
+				}
+			}
+		}
+	}
+}
