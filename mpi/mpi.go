@@ -31,6 +31,18 @@ func launchedSize() int {
 	return 1
 }
 
+// LaunchedRank is this process's rank as the launcher's environment
+// says, 0 when none says: which of several copies of a message to print
+// before MPI could tell.
+func LaunchedRank() int {
+	for _, key := range []string{"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"} {
+		if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
 // checkCounts checks the Allgatherv and Gatherv layout: one count and
 // displacement per rank, each block inside recv, and the caller's own
 // count equal to len(send).

@@ -35,10 +35,18 @@ type World struct {
 	counts, displs []C.int
 }
 
+// world is the World once Init succeeded: MPI initialises once per
+// process.
+var world *World
+
 // Init initialises MPI with MPI_THREAD_FUNNELED and locks the calling
 // goroutine to its OS thread for the rest of the process: every later
-// call must come from this goroutine.
+// call must come from this goroutine. A second call returns the same
+// World.
 func Init() (*World, error) {
+	if world != nil {
+		return world, nil
+	}
 	runtime.LockOSThread()
 	var provided C.int
 	if rc := C.MPI_Init_thread(nil, nil, C.leaky_thread_funneled(), &provided); rc != C.MPI_SUCCESS {
@@ -57,6 +65,7 @@ func Init() (*World, error) {
 	}
 	w := &World{rank: int(rank), size: int(size)}
 	w.counts, w.displs = make([]C.int, w.size), make([]C.int, w.size)
+	world = w
 	return w, nil
 }
 
@@ -151,6 +160,7 @@ func (w *World) Abort(code int) { C.MPI_Abort(C.leaky_world(), C.int(code)) }
 
 // Finalize ends MPI; no call may follow.
 func (w *World) Finalize() error {
+	world = nil
 	if rc := C.MPI_Finalize(); rc != C.MPI_SUCCESS {
 		return fmt.Errorf("MPI_Finalize: %w", errorString(rc))
 	}

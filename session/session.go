@@ -49,6 +49,10 @@ type Options struct {
 	// AfterStep, when set, is called after every step with the steps done
 	// in the whole run.
 	AfterStep func(step int)
+	// Comm, when it has more than one rank, splits the run over them
+	// (see Comm); every rank calls Run with the same description and
+	// options. Only Run takes it; nil runs in this process alone.
+	Comm Comm
 	// Name renames a description key path (run.steps) or an option
 	// (force, threads) in messages, so a caller can speak its own terms
 	// (the CLI: --steps, --force); nil leaves them as they are.
@@ -104,10 +108,17 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 		return nil, err
 	}
 	var saved *Saved
+	if !o.writes() {
+		o.Progress = nil
+	}
 	if o.Resume != "" {
 		var err error
-		if saved, err = ReadSaved(o.Resume); err != nil {
+		path := RankPath(o.Resume, o.rank())
+		if saved, err = ReadSaved(path); err != nil {
 			return nil, badInput(fmt.Errorf("%s: %w", o.name("resume"), err))
+		}
+		if err := saved.checkRanks(&o, path); err != nil {
+			return nil, badInput(err)
 		}
 		if d == nil {
 			d = saved.Description
@@ -143,23 +154,28 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 type runner[T engine.Float] struct {
 	*live[T]
 	saved    *Saved
-	ckpt     string
+	ckpt     string // this rank's; base is rank 0's (see RankPath)
+	base     string
 	desc     checkpoint.Description
 	outputs  []output[T]
 	fig      *figurePlan[T]
 	start    int
 	saves    int // checkpoints written by this invocation
 	lastSave int // the step of the last one
+	// exchange is the longest time a rank spent exchanging, for the
+	// summary.
+	exchange float64
 }
 
 func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved) (*Summary, error) {
 	r := &runner[T]{saved: saved}
-	r.ckpt = CheckpointPath(o)
+	r.base = CheckpointPath(o)
+	r.ckpt = RankPath(r.base, o.rank())
 	desc, err := describe(d, o.Out)
 	if err != nil {
 		return nil, badInput(err)
 	}
-	r.desc = desc
+	r.desc = append(desc, o.rankFields()...)
 	if saved != nil {
 		if err := saved.matches(d, desc, &o); err != nil {
 			return nil, badInput(err)
@@ -179,10 +195,15 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 	}
 	r.live = l
 	defer l.close()
+	if err := r.splitRanks(); err != nil {
+		return nil, err
+	}
 	if err := r.addRecorders(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+	if !o.writes() {
+		// Neither recorders nor a directory: rank 0 writes the files.
+	} else if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, optionf(&r.o, "out", "%s: %v", o.Out, err)
 	}
 	if err := r.restore(); err != nil {
@@ -211,7 +232,7 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 		kept = true // the checkpoint needs the .part files it counts rows of
 	case err != nil && r.saves > 0:
 		kept = true
-		err = fmt.Errorf("%w; the checkpoint %s of step %d and the outputs up to it are kept: --resume %s once the problem is fixed", err, r.ckpt, r.lastSave, r.ckpt)
+		err = fmt.Errorf("%w; the checkpoint %s of step %d and the outputs up to it are kept: --resume %s once the problem is fixed", err, r.base, r.lastSave, r.base)
 	}
 	return sum, err
 }
@@ -327,6 +348,9 @@ func shrinkHint(d *netfile.File, o *Options, m engine.Memory) string {
 // addRecorders streams what the description records and keeps what the
 // figure shows.
 func (r *runner[T]) addRecorders() error {
+	if !r.o.writes() {
+		return nil
+	}
 	n := r.net
 	for _, rec := range r.d.Recordings() {
 		pop := n.Pops[rec.Pop]
@@ -398,25 +422,40 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	defer stopSignals()
 	ctx, cancel := context.WithCancel(sigCtx)
 	defer cancel()
+	agree, stepCtx := newAgreement(ctx, &r.o)
+	defer agree.close()
 	bar := newProgress(r.o.Progress, steps)
 	var saveErr error
 	began := time.Now()
-	runErr := r.step(ctx, steps-r.start, nil, func(done int) {
+	runErr := r.step(stepCtx, steps-r.start, nil, func(done int) {
 		step := r.start + done
 		bar.update(step)
 		if r.o.AfterStep != nil {
 			r.o.AfterStep(step)
 		}
 		if r.o.CheckpointEvery > 0 && step%r.o.CheckpointEvery == 0 && step < steps {
-			if saveErr = r.save(); saveErr != nil {
-				cancel()
-			}
+			saveErr = r.save()
+		}
+		failed, err := agree.after(saveErr != nil)
+		switch {
+		case saveErr != nil:
+		case err != nil:
+			saveErr = err
+		case failed:
+			saveErr = fmt.Errorf("another rank's checkpoint of step %d failed", step)
+		}
+		if saveErr != nil {
+			cancel()
 		}
 	})
 	wall := time.Since(began)
 	bar.finish()
 	if saveErr != nil {
 		return nil, saveErr
+	}
+	var err error
+	if r.exchange, err = r.exchangeSeconds(agree); err != nil {
+		return nil, err
 	}
 	if sig := caught(); sig != nil && errors.Is(runErr, engine.ErrInterrupted) {
 		return r.interrupted(sig, wall)
@@ -430,6 +469,10 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 		}
 	}
 	s := r.summary(wall)
+	if !r.o.writes() {
+		_ = os.Remove(r.ckpt)
+		return s, nil
+	}
 	if r.fig != nil {
 		if err := figure.Draw(filepath.Join(r.o.Out, "figure.png"), r.fig.figure()); err != nil {
 			return nil, err
@@ -455,16 +498,21 @@ func (r *runner[T]) interrupted(sig os.Signal, wall time.Duration) (*Summary, er
 	}
 	s := r.summary(wall)
 	s.Interrupted, s.Signal = true, sig.String()
-	s.Checkpoint = r.ckpt
-	s.Resume = "leaky run --resume " + r.ckpt
+	s.Checkpoint = r.base
+	s.Resume = "leaky run --resume " + r.base
+	if r.o.ranks() > 1 {
+		s.Resume = launchWords(r.o.ranks()) + " " + s.Resume
+	}
 	s.Files = nil
 	for _, out := range r.outputs {
 		s.PartFiles = append(s.PartFiles, out.name()+npy.TempSuffix)
 	}
-	if err := writeSummary(filepath.Join(r.o.Out, "summary.json"), s); err != nil {
-		return nil, err
+	if r.o.writes() {
+		if err := writeSummary(filepath.Join(r.o.Out, "summary.json"), s); err != nil {
+			return nil, err
+		}
 	}
-	return s, &InterruptedError{Signal: sig, Step: step, Checkpoint: r.ckpt, Summary: s}
+	return s, &InterruptedError{Signal: sig, Step: step, Checkpoint: r.base, Summary: s}
 }
 
 // summary reports the run up to the current step.
@@ -478,6 +526,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
+		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange,
 		SimSeconds: sim, WallSeconds: wall.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}

@@ -118,6 +118,9 @@ type simImpl interface {
 // asks for held in memory. o.AfterStep, when set, is called after every
 // step with the network's step.
 func Open(d *netfile.File, o Options) (*Sim, error) {
+	if o.ranks() > 1 {
+		return nil, badInput(fmt.Errorf("a Sim steps in one process; run over %d MPI ranks through Run", o.ranks()))
+	}
 	s, err := open(d, o)
 	if err != nil {
 		return nil, err

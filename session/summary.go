@@ -51,6 +51,11 @@ type Summary struct {
 	KernelFallbacks []KernelFallback `json:"kernel_fallbacks"`
 	// Threads is the cap; each population's Threads what it ran on.
 	Threads int `json:"threads"`
+	// Ranks is the number of MPI ranks the run was split over (1: one
+	// process); ExchangeSeconds the longest any rank spent exchanging
+	// spikes and gathering state.
+	Ranks           int     `json:"ranks"`
+	ExchangeSeconds float64 `json:"exchange_seconds"`
 
 	SimSeconds     float64 `json:"simulated_seconds"`
 	WallSeconds    float64 `json:"wall_seconds"`

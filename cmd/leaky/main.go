@@ -38,7 +38,9 @@ const (
 )
 
 func main() {
-	os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr))
+	status := mainStatus(os.Args[1:], os.Stdout, os.Stderr)
+	finishRanks()
+	os.Exit(status)
 }
 
 // mainStatus runs the command line args and returns the exit status; tests

@@ -104,6 +104,12 @@ var afterStep func(step int)
 // cmdRunContext is leaky run under ctx: cancelling ctx with
 // session.Interrupt's cause interrupts the run as that signal would.
 func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return cmdRunRanks(ctx, args, stdout, stderr)
+}
+
+// runStatus is leaky run on this process, its share of a run over the
+// ranks of comm when comm is not nil.
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, comm session.Comm) int {
 	var o runOptions
 	fs := newRunFlags(&o)
 	o.fs = fs
@@ -139,6 +145,7 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	so := o.session
 	so.Signals, so.Progress, so.AfterStep, so.Name = true, stderr, afterStep, o.flagName
+	so.Comm = comm
 	if so.Resume != "" && !o.set["out"] {
 		so.Out = "" // the checkpoint's
 	}
@@ -158,8 +165,12 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case name == "":
 		name = "feed-forward"
 	}
-	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
-		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, s.Threads, s.WallSeconds, s.RealTimeFactor, s.OutputSpikes, s.MeanRate, s.Out)
+	threads := fmt.Sprintf("%d threads", s.Threads)
+	if s.Ranks > 1 {
+		threads += fmt.Sprintf(" × %d ranks", s.Ranks)
+	}
+	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %s) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
+		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, threads, s.WallSeconds, s.RealTimeFactor, s.OutputSpikes, s.MeanRate, s.Out)
 	return exitOK
 }
 

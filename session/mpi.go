@@ -1,0 +1,211 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"leaky/checkpoint"
+	"leaky/engine"
+	"leaky/mpi"
+	"leaky/netfile"
+)
+
+// Comm is the communicator of a run over several ranks (package mpi's
+// World): the engine's spike exchange and an integer reduction by which
+// the ranks agree when to stop and whether every checkpoint was saved.
+type Comm interface {
+	engine.Exchange
+	AllreduceInt64(x []int64, op mpi.Op) error
+}
+
+// Every rank runs the same description to the same step. Rank 0 alone
+// writes the output files, the figure and summary.json (it holds every
+// spike after each exchange, and gathers the traced state); each rank
+// checkpoints its own block, rank 0 to the checkpoint path and rank r to
+// that path with ".rank<r>" appended, and resuming needs the same number
+// of ranks.
+const (
+	keyRanks = "ranks"
+	keyRank  = "rank"
+)
+
+// ranks is the number of ranks the run is split over, 1 without Comm.
+func (o *Options) ranks() int {
+	if o.Comm == nil {
+		return 1
+	}
+	return o.Comm.Size()
+}
+
+// rank is this process's rank, 0 without Comm.
+func (o *Options) rank() int {
+	if o.Comm == nil {
+		return 0
+	}
+	return o.Comm.Rank()
+}
+
+// writes reports whether this rank writes files: rank 0, or the one
+// process.
+func (o *Options) writes() bool { return o.rank() == 0 }
+
+// RankPath is where rank r of a run over several ranks keeps the
+// checkpoint that rank 0 keeps at path.
+func RankPath(path string, rank int) string {
+	if rank == 0 {
+		return path
+	}
+	return path + ".rank" + strconv.Itoa(rank)
+}
+
+// rankFields are the checkpoint description's fields for this rank: none
+// for one process, so its checkpoints stay as they were.
+func (o *Options) rankFields() checkpoint.Description {
+	if o.ranks() == 1 {
+		return nil
+	}
+	return checkpoint.Description{
+		{Key: keyRanks, Value: strconv.Itoa(o.ranks())},
+		{Key: keyRank, Value: strconv.Itoa(o.rank())},
+	}
+}
+
+// checkRanks refuses a checkpoint saved by another number of ranks, or by
+// another rank, before anything else about it is compared.
+func (s *Saved) checkRanks(o *Options, path string) error {
+	saved := 1
+	if v, ok := s.Header.Description.Get(keyRanks); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 {
+			return fmt.Errorf("%s: checkpoint %s names %q ranks", o.name("resume"), path, v)
+		}
+		saved = n
+	}
+	if saved != o.ranks() {
+		return fmt.Errorf("%s: checkpoint %s was saved by %s and this run has %s: resume it with %s", o.name("resume"), path, rankWords(saved), rankWords(o.ranks()), launchWords(saved))
+	}
+	if v, _ := s.Header.Description.Get(keyRank); saved > 1 && v != strconv.Itoa(o.rank()) {
+		return fmt.Errorf("%s: checkpoint %s is rank %s's, read by rank %d", o.name("resume"), path, v, o.rank())
+	}
+	return nil
+}
+
+func rankWords(n int) string {
+	if n == 1 {
+		return "one process"
+	}
+	return strconv.Itoa(n) + " MPI ranks"
+}
+
+func launchWords(n int) string {
+	if n == 1 {
+		return "one process (no mpirun)"
+	}
+	return "mpirun -np " + strconv.Itoa(n)
+}
+
+// tracedPops marks the populations whose V, I or Iin rank 0 records, to
+// files or for the figure: the ranks gather those to it every step.
+func tracedPops(d *netfile.File) []bool {
+	traced := make([]bool, len(d.Populations))
+	for _, r := range d.Recordings() {
+		if !r.Spikes && r.Var != engine.VarS {
+			traced[r.Pop] = true
+		}
+	}
+	if fig := d.Figure; fig != nil {
+		for i, p := range d.Populations {
+			if p.Name == fig.Population {
+				traced[i] = true
+			}
+		}
+	}
+	return traced
+}
+
+// splitRanks splits the network over the run's ranks.
+func (r *runner[T]) splitRanks() error {
+	if r.o.ranks() == 1 {
+		return nil
+	}
+	return r.net.Net.SetRanks(r.o.Comm, tracedPops(r.d))
+}
+
+// Flags the ranks agree on after every step (bitwise, by Max of each).
+const (
+	flagStop = iota
+	flagSaveFailed
+	flagCount
+)
+
+// agreement makes the ranks stop at the same step: after every step each
+// rank reports whether its context was cancelled (a signal, a caller) or
+// its checkpoint failed, and every rank learns whether any did. Without
+// ranks it only passes ctx through.
+type agreement struct {
+	comm  Comm
+	ctx   context.Context
+	flags [flagCount]int64
+	// stop cancels the context the steps run under.
+	stop context.CancelFunc
+	took time.Duration
+}
+
+// newAgreement returns the context to step under: ctx itself for one
+// process; for several ranks one that only the agreement cancels.
+func newAgreement(ctx context.Context, o *Options) (*agreement, context.Context) {
+	if o.ranks() == 1 {
+		return &agreement{ctx: ctx}, ctx
+	}
+	a := &agreement{comm: o.Comm, ctx: ctx}
+	stepCtx, stop := context.WithCancel(context.Background())
+	a.stop = stop
+	return a, stepCtx
+}
+
+// after is called after every step with whether this rank's checkpoint
+// failed; it returns whether any rank's did, and stops every rank's steps
+// when any rank was interrupted.
+func (a *agreement) after(saveFailed bool) (anyFailed bool, err error) {
+	if a.comm == nil {
+		return saveFailed, nil
+	}
+	began := time.Now()
+	a.flags = [flagCount]int64{}
+	if a.ctx != nil && a.ctx.Err() != nil {
+		a.flags[flagStop] = 1
+	}
+	if saveFailed {
+		a.flags[flagSaveFailed] = 1
+	}
+	if err := a.comm.AllreduceInt64(a.flags[:], mpi.Max); err != nil {
+		return false, err
+	}
+	if a.flags[flagStop] != 0 || a.flags[flagSaveFailed] != 0 {
+		a.stop()
+	}
+	a.took += time.Since(began)
+	return a.flags[flagSaveFailed] != 0, nil
+}
+
+// close releases the step context.
+func (a *agreement) close() {
+	if a.stop != nil {
+		a.stop()
+	}
+}
+
+// exchangeSeconds is the longest time any rank spent in the exchange and
+// the agreement (collective over the ranks), 0 for one process.
+func (r *runner[T]) exchangeSeconds(a *agreement) (float64, error) {
+	if r.o.ranks() == 1 {
+		return 0, nil
+	}
+	ns := []int64{int64(r.net.Net.ExchangeTime() + a.took)}
+	if err := r.o.Comm.AllreduceInt64(ns, mpi.Max); err != nil {
+		return 0, err
+	}
+	return time.Duration(ns[0]).Seconds(), nil
+}
