@@ -1,81 +1,14 @@
 package engine_test
 
 import (
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
 
 	"leaky/engine"
+	"leaky/internal/mpitest"
 	"leaky/netfile"
 )
-
-// world is K ranks in one process, for tests: each rank is a goroutine
-// and the collectives meet at a barrier, so a split network can be checked
-// without MPI.
-type world struct {
-	k    int
-	mu   sync.Mutex
-	cond *sync.Cond
-	// arrived counts the ranks at the barrier of generation gen.
-	arrived, gen int
-	sent         [][]byte
-}
-
-func newWorld(k int) *world {
-	w := &world{k: k, sent: make([][]byte, k)}
-	w.cond = sync.NewCond(&w.mu)
-	return w
-}
-
-func (w *world) barrier() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	gen := w.gen
-	w.arrived++
-	if w.arrived == w.k {
-		w.arrived, w.gen = 0, w.gen+1
-		w.cond.Broadcast()
-		return
-	}
-	for gen == w.gen {
-		w.cond.Wait()
-	}
-}
-
-type rank struct {
-	w *world
-	r int
-}
-
-func (x rank) Rank() int { return x.r }
-func (x rank) Size() int { return x.w.k }
-
-func (x rank) gather(send, recv []byte, counts, displs []int, to func(int) bool) error {
-	if counts[x.r] != len(send) {
-		return fmt.Errorf("rank %d sends %d bytes, count %d", x.r, len(send), counts[x.r])
-	}
-	x.w.sent[x.r] = send
-	x.w.barrier()
-	if to(x.r) {
-		for r := range x.w.k {
-			if len(x.w.sent[r]) != counts[r] {
-				return fmt.Errorf("rank %d sent %d bytes, count %d", r, len(x.w.sent[r]), counts[r])
-			}
-			copy(recv[displs[r]:displs[r]+counts[r]], x.w.sent[r])
-		}
-	}
-	x.w.barrier()
-	return nil
-}
-
-func (x rank) Allgatherv(send, recv []byte, counts, displs []int) error {
-	return x.gather(send, recv, counts, displs, func(int) bool { return true })
-}
-
-func (x rank) Gatherv(send, recv []byte, counts, displs []int, root int) error {
-	return x.gather(send, recv, counts, displs, func(r int) bool { return r == root })
-}
 
 // rankNets are the networks the tests split: every kind of part, with
 // sizes that are not multiples of 64·K, empty blocks (a population of
@@ -185,11 +118,11 @@ func TestRanksSameBits(t *testing.T) {
 		}
 		for _, k := range []int{1, 2, 3, 5} {
 			for _, threads := range []int{1, 2} {
-				w := newWorld(k)
+				w := mpitest.NewWorld(k)
 				got := make([][][]float32, k)
 				var wg sync.WaitGroup
 				for r := range k {
-					wg.Go(func() { got[r] = record(t, d, steps, threads, rank{w, r}) })
+					wg.Go(func() { got[r] = record(t, d, steps, threads, w.Rank(r)) })
 				}
 				wg.Wait()
 				if t.Failed() {

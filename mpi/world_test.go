@@ -1,6 +1,6 @@
 //go:build mpi
 
-package mpi
+package mpi_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"leaky/internal/mpitest"
+	"leaky/mpi"
 )
 
 // TestCollectives launches this test binary on 3 ranks under mpirun; each
@@ -28,7 +29,7 @@ func TestCollectives(t *testing.T) {
 		}
 		return
 	}
-	w, err := Init()
+	w, err := mpi.Init()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +59,14 @@ func TestCollectives(t *testing.T) {
 		t.Fatalf("Gatherv wrote %v on rank %d, not the root", got, r)
 	}
 	x := []int64{int64(r), int64(-r * r)}
-	if err := w.AllreduceInt64(x, Sum); err != nil {
+	if err := w.AllreduceInt64(x, mpi.Sum); err != nil {
 		t.Fatal(err)
 	}
 	if x[0] != 3 || x[1] != -5 {
 		t.Fatalf("rank %d: Sum gave %v", r, x)
 	}
 	x = []int64{int64(r), int64(-r)}
-	if err := w.AllreduceInt64(x, Max); err != nil {
+	if err := w.AllreduceInt64(x, mpi.Max); err != nil {
 		t.Fatal(err)
 	}
 	if x[0] != 2 || x[1] != 0 {

@@ -3,7 +3,9 @@ package session
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"leaky/checkpoint"
@@ -145,9 +147,12 @@ const (
 // its checkpoint failed, and every rank learns whether any did. Without
 // ranks it only passes ctx through.
 type agreement struct {
-	comm  Comm
-	ctx   context.Context
-	flags [flagCount]int64
+	comm   Comm
+	ctx    context.Context
+	caught func() os.Signal
+	flags  [flagCount]int64
+	// signal is the signal that interrupted some rank, nil if none did.
+	signal os.Signal
 	// stop cancels the context the steps run under.
 	stop context.CancelFunc
 	took time.Duration
@@ -155,11 +160,11 @@ type agreement struct {
 
 // newAgreement returns the context to step under: ctx itself for one
 // process; for several ranks one that only the agreement cancels.
-func newAgreement(ctx context.Context, o *Options) (*agreement, context.Context) {
+func newAgreement(ctx context.Context, o *Options, caught func() os.Signal) (*agreement, context.Context) {
 	if o.ranks() == 1 {
 		return &agreement{ctx: ctx}, ctx
 	}
-	a := &agreement{comm: o.Comm, ctx: ctx}
+	a := &agreement{comm: o.Comm, ctx: ctx, caught: caught}
 	stepCtx, stop := context.WithCancel(context.Background())
 	a.stop = stop
 	return a, stepCtx
@@ -174,14 +179,22 @@ func (a *agreement) after(saveFailed bool) (anyFailed bool, err error) {
 	}
 	began := time.Now()
 	a.flags = [flagCount]int64{}
+	// 1 for a cancelled context, 2+n for signal n, so that Max keeps
+	// a signal over a plain cancellation.
 	if a.ctx != nil && a.ctx.Err() != nil {
 		a.flags[flagStop] = 1
+		if sig, ok := a.caught().(syscall.Signal); ok {
+			a.flags[flagStop] = 2 + int64(sig)
+		}
 	}
 	if saveFailed {
 		a.flags[flagSaveFailed] = 1
 	}
 	if err := a.comm.AllreduceInt64(a.flags[:], mpi.Max); err != nil {
 		return false, err
+	}
+	if a.flags[flagStop] >= 2 {
+		a.signal = syscall.Signal(a.flags[flagStop] - 2)
 	}
 	if a.flags[flagStop] != 0 || a.flags[flagSaveFailed] != 0 {
 		a.stop()

@@ -383,7 +383,7 @@ func (r *runner[T]) restore() error {
 	if r.saved == nil {
 		return nil
 	}
-	if _, err := checkpoint.Load(r.o.Resume, r.net.Net, engine.Version, r.saved.Header.Description); err != nil {
+	if _, err := checkpoint.Load(RankPath(r.o.Resume, r.o.rank()), r.net.Net, engine.Version, r.saved.Header.Description); err != nil {
 		return badInput(fmt.Errorf("%s: %w", r.o.name("resume"), err))
 	}
 	return nil
@@ -422,7 +422,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	defer stopSignals()
 	ctx, cancel := context.WithCancel(sigCtx)
 	defer cancel()
-	agree, stepCtx := newAgreement(ctx, &r.o)
+	agree, stepCtx := newAgreement(ctx, &r.o, caught)
 	defer agree.close()
 	bar := newProgress(r.o.Progress, steps)
 	var saveErr error
@@ -457,7 +457,11 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	if r.exchange, err = r.exchangeSeconds(agree); err != nil {
 		return nil, err
 	}
-	if sig := caught(); sig != nil && errors.Is(runErr, engine.ErrInterrupted) {
+	sig := caught()
+	if sig == nil {
+		sig = agree.signal // another rank's
+	}
+	if sig != nil && errors.Is(runErr, engine.ErrInterrupted) {
 		return r.interrupted(sig, wall)
 	}
 	if runErr != nil {
