@@ -62,6 +62,8 @@ type asmKernels[T float32 | float64] struct {
 	accum     func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	// add is AddTrials for trials ≥ 1.
+	add func(dst []T, dstStride int, v []T, trials int)
 	// scatter is ScatterTaps over a table's slices.
 	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32)
 	// cuba and coba are the CUBA and COBA updates of whole mask words.
@@ -455,5 +457,23 @@ func (k *asmKernels[T]) scatterTaps(dst []T, m int, W []T, base int, events []in
 	}
 	for e0 := 0; e0 < len(events); e0 += accumRows {
 		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index)
+	}
+}
+
+// addTrials checks the rows, then adds v in calls of about updateChunk
+// elements.
+func (k *asmKernels[T]) addTrials(dst []T, dstStride int, v []T, trials int) {
+	n := len(dst)
+	if n == 0 || trials <= 0 {
+		return
+	}
+	_, _ = dst[:(trials-1)*dstStride+n], v[:n]
+	if dstStride < n && trials > 1 {
+		addTrialsGeneric(dst, dstStride, v, trials)
+		return
+	}
+	per := max(updateChunk/n, 1)
+	for b0 := 0; b0 < trials; b0 += per {
+		k.add(dst[b0*dstStride:b0*dstStride+n], dstStride, v, min(per, trials-b0))
 	}
 }

@@ -968,6 +968,54 @@ scatterTaps32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX
+TEXT ·addTrials32AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x02, DI
+
+addTrials32AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX2_rowtail
+
+addTrials32AVX2_rowloop:
+	VMOVUPS (AX)(R8*1), Y1
+	VADDPS  (CX)(R8*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX2_rowloop
+
+addTrials32AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials32AVX2_rownotail
+	VMASKMOVPS (AX)(R8*1), Y0, Y1
+	VMASKMOVPS (CX)(R8*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R8*1)
+
+addTrials32AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX2_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 // Requires: AVX, AVX2, POPCNT
 TEXT ·cubaUpdate32AVX2(SB), NOSPLIT, $0-208
@@ -5771,6 +5819,54 @@ scatterTaps64AVX2_next:
 	JNE  scatterTaps64AVX2_event
 
 scatterTaps64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX
+TEXT ·addTrials64AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x03, DI
+
+addTrials64AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX2_rowtail
+
+addTrials64AVX2_rowloop:
+	VMOVUPD (AX)(R8*1), Y1
+	VADDPD  (CX)(R8*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX2_rowloop
+
+addTrials64AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials64AVX2_rownotail
+	VMASKMOVPD (AX)(R8*1), Y0, Y1
+	VMASKMOVPD (CX)(R8*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R8*1)
+
+addTrials64AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX2_trial
 	VZEROUPPER
 	RET
 
@@ -12409,6 +12505,51 @@ scatterTaps32AVX512_done:
 	VZEROUPPER
 	RET
 
+// func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials32AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x0f, BX
+	SUBQ  BX, DX
+	SHLQ  $0x02, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x02, DI
+
+addTrials32AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX512_rowtail
+
+addTrials32AVX512_rowloop:
+	VMOVUPS (AX)(R8*1), Z0
+	VADDPS  (CX)(R8*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX512_rowloop
+
+addTrials32AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials32AVX512_rownotail
+	VMOVUPS.Z (AX)(R8*1), K1, Z0
+	VMOVUPS.Z (CX)(R8*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R8*1)
+
+addTrials32AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX512_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 // Requires: AVX, AVX512F, POPCNT
 TEXT ·cubaUpdate32AVX512(SB), NOSPLIT, $0-208
@@ -16776,6 +16917,51 @@ scatterTaps64AVX512_next:
 	JNE  scatterTaps64AVX512_event
 
 scatterTaps64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials64AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x07, BX
+	SUBQ  BX, DX
+	SHLQ  $0x03, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x03, DI
+
+addTrials64AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX512_rowtail
+
+addTrials64AVX512_rowloop:
+	VMOVUPD (AX)(R8*1), Z0
+	VADDPD  (CX)(R8*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX512_rowloop
+
+addTrials64AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials64AVX512_rownotail
+	VMOVUPD.Z (AX)(R8*1), K1, Z0
+	VMOVUPD.Z (CX)(R8*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R8*1)
+
+addTrials64AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX512_trial
 	VZEROUPPER
 	RET
 

@@ -69,6 +69,7 @@ func genISA(s *isa) *isaKernels {
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
 		t.scatterTaps = genScatterTaps(s, d)
+		t.addTrials = genAddTrials(s, d)
 		t.cuba = genCubaUpdate(s, d)
 		t.coba = genCobaUpdate(s, d)
 		for _, r := range ruleRules {
