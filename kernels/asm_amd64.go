@@ -28,6 +28,9 @@ const (
 	accumCols = 2048
 	// accumRows is the number of rows per AccumulateRows call.
 	accumRows = 128
+	// accumWork bounds the elements one AccumulateTrials call adds, as
+	// accumRows rows of accumCols do.
+	accumWork = accumRows * accumCols
 	// gemmKC is the depth of one MatMul pass: the kc×n block of B stays in
 	// L2 while every row block of A passes over it. Later passes reload C
 	// and keep adding in order, so blocking does not change the bits.
@@ -209,7 +212,7 @@ func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
 
 // accumulateTrials checks every index, then runs column strips of
 // accumCols (so that a strip of the trials' rows stays in L1 while the
-// weight rows stream past) and calls of at most accumRows rows, a trial
+// weight rows stream past) and calls of at most accumWork elements, a trial
 // with more split over several calls, since assembly is not preemptible.
 func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride int, rows [][]int32) {
 	n := len(dst)
@@ -240,7 +243,7 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 		_ = W[int(int32(top))*stride:] // negative: panics as generic does
 	}
 	_ = W[int(top)*stride : int(top)*stride+n]
-	if n <= accumCols && total <= accumRows {
+	if n <= accumCols && total*n <= accumWork {
 		// One call: a batch of small layers' few events.
 		k.accumTrials(dst, dstStride, W, stride, rows)
 		return
@@ -249,15 +252,15 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 		hi := min(lo+accumCols, n)
 		d, w := dst[lo:hi], W[lo:]
 		for t0 := 0; t0 < len(rows); {
-			// Whole trials while they hold at most accumRows rows
-			// together; a longer trial alone, in pieces.
+			// Whole trials while they add at most accumWork elements
+			// together; a longer trial alone, in pieces of accumRows rows.
 			t1, total := t0, 0
-			for t1 < len(rows) && (t1 == t0 || total+len(rows[t1]) <= accumRows) {
+			for t1 < len(rows) && (t1 == t0 || (total+len(rows[t1]))*(hi-lo) <= accumWork) {
 				total += len(rows[t1])
 				t1++
 			}
 			at := d[t0*dstStride : t0*dstStride+hi-lo]
-			if t1 == t0+1 && total > accumRows {
+			if t1 == t0+1 && total*(hi-lo) > accumWork {
 				rs := rows[t0]
 				for r0 := 0; r0 < len(rs); r0 += accumRows {
 					k.accum(at, w, stride, rs[r0:min(r0+accumRows, len(rs))])
