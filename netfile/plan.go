@@ -219,8 +219,13 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		}
 	}
 	if inMemory {
+		held := map[string]bool{} // a variable recorded into two files is held once
 		for _, r := range f.Recordings() {
 			pop := f.Populations[r.Pop]
+			if held[pop.Name+"/"+r.VarName] {
+				continue
+			}
+			held[pop.Name+"/"+r.VarName] = true
 			if r.Spikes {
 				// Per-step counts; the spikes themselves grow as they come.
 				if err := m.AddRecorder(pop.Name+"/spikes", int64(steps), 8); err != nil {

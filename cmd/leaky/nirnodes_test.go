@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -151,27 +152,29 @@ func TestRunNIRNodesMatchReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The Output records its node's spikes (an LI's V) already, in
-			// out_output.npy.
+			// The last node feeds the Output, which records its spikes (an
+			// LI's V) in out_output.npy; --record writes them again.
 			last := c.record[len(c.record)-1]
-			files := map[string]string{}
 			var rec []string
 			for _, n := range c.record {
-				files["s"+n], files["v"+n] = "s_"+n+".npy", "v_"+n+".npy"
-				switch {
-				case n != last:
-					rec = append(rec, n+":s,v")
-				case n == "li":
-					files["v"+n] = "out_output.npy"
-				default:
-					files["s"+n] = "out_output.npy"
+				if n == "li" {
 					rec = append(rec, n+":v")
+				} else {
+					rec = append(rec, n+":s,v")
 				}
 			}
 			out := filepath.Join(tmp, "out")
 			mustRun(t, "run", "--nir", file, "--dt", "1e-4", "--dtype", "float64", "--inputs", in, "--record", strings.Join(rec, ";"), "--out", out)
 			numpytest.Run(t, tmp, nirReference, file, in, "1e-4", tmp)
+			outVar := "s"
+			if last == "li" {
+				outVar = "v"
+			}
+			if a, b := readFile(t, filepath.Join(out, "out_output.npy")), readFile(t, filepath.Join(out, outVar+"_"+last+".npy")); !bytes.Equal(a, b) {
+				t.Errorf("out_output.npy and %s_%s.npy, both %s of %s, differ", outVar, last, outVar, last)
+			}
 			for _, n := range c.record {
+				files := map[string]string{"s" + n: "s_" + n + ".npy", "v" + n: "v_" + n + ".npy"}
 				gotV, wantV := readNpy(t, filepath.Join(out, files["v"+n])), readNpy(t, filepath.Join(tmp, "ref_v_"+n+".npy"))
 				if gotV.ShapeString() != wantV.ShapeString() {
 					t.Fatalf("%s: V has shape %s, the reference's %s", n, gotV.ShapeString(), wantV.ShapeString())
@@ -206,7 +209,8 @@ func TestRunNIRNodesMatchReference(t *testing.T) {
 }
 
 // TestRunNIRNodesRefused: the semantics that cannot run a node say which
-// and why, in one line, status 2.
+// and why, in one line, status 2; so does a --record item asking for what
+// another item records into the same file.
 func TestRunNIRNodesRefused(t *testing.T) {
 	tmp := t.TempDir()
 	x3 := saveNpy(t, filepath.Join(tmp, "x3.npy"), make([]float64, 10*3), 10, 3)
@@ -220,6 +224,8 @@ func TestRunNIRNodesRefused(t *testing.T) {
 		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--semantics", "rockpool"}, "node lif1: v_leak is not 0"},
 		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--semantics", "spyx", "--reset", "zero"}, "Spyx resets by subtraction only"},
 		{[]string{"--nir", filepath.Join(testdata, "conv1d.nir"), "--inputs", x211, "--semantics", "lava"}, "node c: a Conv1d under --semantics lava"},
+		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--record", "lif2:s;lif1:v;lif1:v"}, `perneuron.nir: record "lif1:v": v of "lif1" is already recorded`},
+		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--record", "lif2:s,s"}, `perneuron.nir: record "lif2:s,s": s of "lif2" is already recorded`},
 	} {
 		status, _, stderr := run(t, append([]string{"run", "--dt", "1e-4", "--out", filepath.Join(tmp, "out")}, c.args...)...)
 		if status != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.says) {
@@ -272,4 +278,13 @@ func TestRunNIRPerNeuronResume(t *testing.T) {
 	if status, stderr := runAt(t, 0, "--resume", filepath.Join(again, "checkpoint.lkc")); status != exitUsage || !strings.Contains(stderr, "params.w_in.file-sha256") {
 		t.Errorf("resume after the NIR file changed: status %d, %q", status, stderr)
 	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
