@@ -240,7 +240,10 @@ func TestRunNIRNodesRefused(t *testing.T) {
 // TestRunNIRPerNeuronResume interrupts a run of perneuron.nir, whose
 // populations take their per-neuron parameters from the NIR file, resumes
 // it from its checkpoint, and requires the outputs of an uninterrupted run
-// byte for byte; and a resume refuses the file once a parameter changed.
+// byte for byte; and a resume refuses the file once it changed, naming
+// --nir (not the flags run's --tau-mem, which a NIR run has not), other
+// description flags naming the graph, and a changed description naming
+// its key paths.
 func TestRunNIRPerNeuronResume(t *testing.T) {
 	tmp := t.TempDir()
 	x := make([]float64, 300*4*3)
@@ -275,9 +278,31 @@ func TestRunNIRPerNeuronResume(t *testing.T) {
 	if err := os.WriteFile(model, append(b[:len(b):len(b)], 0), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if status, stderr := runAt(t, 0, "--resume", filepath.Join(again, "checkpoint.lkc")); status != exitUsage || !strings.Contains(stderr, "params.w_in.file-sha256") {
-		t.Errorf("resume after the NIR file changed: status %d, %q", status, stderr)
+	ckpt := filepath.Join(again, "checkpoint.lkc")
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--resume", ckpt}, `does not match the run: --nir is "`},
+		{append([]string{"--resume", ckpt}, args...), `does not match the run: --nir is "`},
+		{[]string{"--resume", ckpt, "--steps", "200"}, "is of a NIR graph (" + model + "); give --nir and the flags that ran it"},
+	} {
+		status, stderr := runAt(t, 0, c.args...)
+		if status != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.says) || strings.Count(stderr, "--nir is") > 1 || strings.Contains(stderr, "--tau") {
+			t.Errorf("%v after the NIR file changed: status %d, %q; want 2 and %q once, no flags run's flags", c.args, status, stderr, c.says)
+		}
 	}
+	if err := os.WriteFile(model, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, stderr := runAt(t, 0, append([]string{"--resume", ckpt, "--semantics", "snntorch"}, args...)...)
+	if want := "populations[0].params.rule of the description of " + model + ` (see --print-net) is "norse" in the checkpoint but "snntorch" now`; status != exitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("resume under other semantics: status %d, %q; want 2 and %q", status, stderr, want)
+	}
+	if status, stdout, stderr := run(t, "run", "--resume", ckpt); status != exitOK || !strings.HasPrefix(stdout, "leaky: "+model+": 300 steps") {
+		t.Errorf("resume of the file as it was: status %d, %q %q; want the graph named", status, stdout, stderr)
+	}
+	sameFiles(t, whole, again, []string{"out_output.npy", "s_lif1.npy", "v_lif1.npy"})
 }
 
 func readFile(t *testing.T, path string) []byte {

@@ -34,6 +34,15 @@ type runOptions struct {
 	nir, semantics, scheme          string
 	printNet                        bool
 	session                         session.Options
+	// netFile is the network file the run's description comes from, and
+	// nirRun says it is a NIR graph's — --net's or --nir's, or, resuming
+	// with neither, the checkpoint's — so that messages name its keys as
+	// theirs; graph is the graph's file ("" when the description reads
+	// nothing from it) and graphKeys the key paths of what it reads there,
+	// which --nir names.
+	netFile, graph string
+	nirRun         bool
+	graphKeys      []string
 	// set records which flags were given on the command line.
 	set map[string]bool
 	fs  *flag.FlagSet
@@ -153,8 +162,10 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	name := s.Net
 	switch {
-	case o.nir != "":
-		name = o.nir
+	case o.nirRun && o.graph != "":
+		name = o.graph
+	case o.nirRun:
+		name = "NIR graph"
 	case name == "":
 		name = "feed-forward"
 	}
@@ -184,12 +195,18 @@ func (o *runOptions) description() (*netfile.File, error) {
 	}
 	sort.Strings(descFlags)
 	if o.nir != "" {
-		return o.nirDescription()
+		o.graph, o.nirRun = o.nir, true
+		d, err := o.nirDescription()
+		if err == nil {
+			o.from(d)
+		}
+		return d, err
 	}
 	if o.set["semantics"] || o.set["scheme"] {
 		return nil, badInput(errors.New("--semantics and --scheme apply to --nir runs"))
 	}
 	if o.net != "" {
+		o.netFile = o.net
 		if len(descFlags) > 0 {
 			return nil, badInput(fmt.Errorf("--net %s: %v do not apply to a network file (only --steps, --seed, --dtype and the flags of how to run do)", o.net, descFlags))
 		}
@@ -216,17 +233,56 @@ func (o *runOptions) description() (*netfile.File, error) {
 		if err != nil {
 			return nil, badInput(fmt.Errorf("--resume: %w", err))
 		}
+		o.from(saved.Description)
 		if len(descFlags) == 0 && !o.set["steps"] && !o.set["seed"] && !o.set["dtype"] {
 			return nil, nil
 		}
-		if saved.Description.Path != "" {
-			return nil, badInput(fmt.Errorf("--resume: checkpoint %s is of the network file %s; give --net %s, or no description flags", o.session.Resume, saved.Description.Path, saved.Description.Path))
+		switch {
+		case o.netFile != "":
+			return nil, badInput(fmt.Errorf("--resume: checkpoint %s is of the network file %s; give --net %s, or no description flags", o.session.Resume, o.netFile, o.netFile))
+		case o.nirRun:
+			return nil, badInput(fmt.Errorf("--resume: checkpoint %s is of a NIR graph%s; give --nir and the flags that ran it, or no description flags", o.session.Resume, o.ofGraph()))
 		}
 		if err := o.fromDescription(saved.Description); err != nil {
 			return nil, badInput(fmt.Errorf("--resume: %w", err))
 		}
 	}
 	return o.feedForward()
+}
+
+// from notes where the description d comes from, when neither --net nor
+// --nir says: a network file (its path), a NIR graph (the HDF5 file its
+// datasets are read from, if any) or the flags; and which of its keys read
+// a NIR graph's file.
+func (o *runOptions) from(d *netfile.File) {
+	o.graphKeys = nil
+	for _, df := range d.DataFiles() {
+		if df.Dataset != "" {
+			o.graphKeys = append(o.graphKeys, df.Key)
+			if o.graph == "" {
+				o.graph = df.Path
+			}
+		}
+	}
+	if o.nirRun || o.netFile != "" {
+		return
+	}
+	_, flags := netfile.FeedForwardOf(d)
+	switch {
+	case d.Path != "":
+		o.netFile = d.Path
+	case !flags:
+		// Flags and network files make the others; --nir this one.
+		o.nirRun = true
+	}
+}
+
+// ofGraph is " " and the NIR graph's file, when known.
+func (o *runOptions) ofGraph() string {
+	if o.graph == "" {
+		return ""
+	}
+	return " (" + o.graph + ")"
 }
 
 // explain renames the key paths of the description in err to the flags
@@ -255,7 +311,12 @@ func (o *runOptions) flagValue(name string) string {
 
 // flagFor is the flag that sets key, or "".
 func (o *runOptions) flagFor(key string) string {
-	if o.nir != "" {
+	if o.nirRun {
+		for _, k := range o.graphKeys {
+			if strings.HasPrefix(key, k) { // the value, or its file's digest
+				return "nir"
+			}
+		}
 		for k, f := range map[string]string{"run.dt": "dt", "run.steps": "steps", "run.batch": "batch", "run.seed": "seed", "run.dtype": "dtype", "sources[0].array": "inputs"} {
 			if key == k || strings.HasPrefix(key, k+".") {
 				return f
@@ -263,7 +324,7 @@ func (o *runOptions) flagFor(key string) string {
 		}
 		return ""
 	}
-	if o.net != "" {
+	if o.netFile != "" {
 		if k, ok := strings.CutPrefix(key, "run."); ok && netFlags[k] && o.set[k] {
 			return k
 		}
@@ -281,10 +342,12 @@ func (o *runOptions) flagName(key string) string {
 		return "--" + f
 	}
 	switch {
-	case o.net != "":
-		return key + " in " + o.net
+	case o.netFile != "":
+		return key + " in " + o.netFile
 	case o.nir != "":
 		return key + " of the description of " + o.nir + " (see --print-net)"
+	case o.nirRun:
+		return key + " of the description of the NIR graph" + o.ofGraph() + " in " + o.session.Resume
 	}
 	return key
 }
