@@ -2,14 +2,19 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"leaky/bench/suite"
 	"leaky/internal/numpytest"
+	"leaky/nir"
 )
 
 // nirReference runs a feed-forward NIR graph as leaky's --semantics norse
@@ -312,4 +317,91 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRunNIRPerNeuronSummary runs perneuron.nir and requires summary.json
+// (valid against its schema) and the run's output to give, for each
+// population, the range over its neurons of exactly the parameters that
+// differ, computed here from the NIR file's own arrays as Norse's importer
+// reads them: a CubaLIF's every parameter, and a LIF's τ (with β and the
+// gain dt/τ), v_leak and θ, but not its r (ignored) nor its v_reset (absent).
+func TestRunNIRPerNeuronSummary(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join("..", "..", "nir", "testdata", "perneuron.nir")
+	m, err := nir.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dt = 1e-4
+	param := func(node, p string) []float64 { return m.Graph.Node(node).Params[p].Data }
+	span := func(f func(i int) float64, n int) [2]float64 {
+		r := [2]float64{math.Inf(1), math.Inf(-1)}
+		for i := range n {
+			r[0], r[1] = math.Min(r[0], f(i)), math.Max(r[1], f(i))
+		}
+		return r
+	}
+	of := func(v []float64) [2]float64 { return span(func(i int) float64 { return v[i] }, len(v)) }
+	tm1, ts1, r1 := param("lif1", "tau_mem"), param("lif1", "tau_syn"), param("lif1", "r")
+	tau2 := param("lif2", "tau")
+	want := map[string]map[string][2]float64{
+		"lif1": {
+			"tau_mem": of(tm1), "tau_syn[0]": of(ts1), "r": of(r1), "w_in[0]": of(param("lif1", "w_in")),
+			"v_leak": of(param("lif1", "v_leak")), "threshold": of(param("lif1", "v_threshold")), "v_reset": of(param("lif1", "v_reset")),
+			"alpha[0]": span(func(i int) float64 { return 1 - dt/ts1[i] }, len(ts1)),
+			"beta":     span(func(i int) float64 { return 1 - dt/tm1[i] }, len(tm1)),
+			"gain":     span(func(i int) float64 { return r1[i] * (dt / tm1[i]) }, len(tm1)),
+		},
+		"lif2": {
+			"tau_mem": of(tau2), "v_leak": of(param("lif2", "v_leak")), "threshold": of(param("lif2", "v_threshold")),
+			"beta": span(func(i int) float64 { return 1 - dt/tau2[i] }, len(tau2)),
+			"gain": span(func(i int) float64 { return dt / tau2[i] }, len(tau2)),
+		},
+	}
+	x := saveNpy(t, filepath.Join(tmp, "x.npy"), make([]float64, 20*3), 20, 3)
+	out := filepath.Join(tmp, "out")
+	status, stdout, stderr := run(t, "run", "--nir", file, "--dt", "1e-4", "--inputs", x, "--out", out)
+	if status != exitOK {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	b := readFile(t, filepath.Join(out, "summary.json"))
+	if err := suite.ValidateAgainst(schema(t), b); err != nil {
+		t.Errorf("summary.json against its schema: %v", err)
+	}
+	var sum struct {
+		Populations []struct {
+			Name      string
+			PerNeuron map[string]any `json:"per_neuron"`
+		}
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sum.Populations {
+		got := map[string][2]float64{}
+		for k, v := range p.PerNeuron {
+			rs, ok := v.([]any) // one range per receptor
+			if !ok {
+				rs = []any{v}
+			}
+			for j, r := range rs {
+				key := k
+				if ok {
+					key = fmt.Sprintf("%s[%d]", k, j)
+				}
+				r := r.(map[string]any)
+				got[key] = [2]float64{r["min"].(float64), r["max"].(float64)}
+			}
+		}
+		if !reflect.DeepEqual(got, want[p.Name]) {
+			t.Errorf("%s: per_neuron %v; want %v", p.Name, got, want[p.Name])
+		}
+		line := fmt.Sprintf("leaky: %s: per neuron: tau_mem %.4g…%.4g, ", p.Name, want[p.Name]["tau_mem"][0], want[p.Name]["tau_mem"][1])
+		if !strings.Contains(stdout, line) {
+			t.Errorf("the run's output does not say %q:\n%s", line, stdout)
+		}
+	}
+	if len(sum.Populations) != 2 {
+		t.Errorf("%d populations in the summary; want lif1 and lif2", len(sum.Populations))
+	}
 }

@@ -171,7 +171,47 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
 		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, s.Threads, s.WallSeconds, s.RealTimeFactor, s.OutputSpikes, s.MeanRate, s.Out)
+	for _, p := range s.Populations {
+		if p.PerNeuron != nil {
+			fmt.Fprintf(stdout, "leaky: %s: per neuron: %s\n", p.Name, perNeuron(p.PerNeuron))
+		}
+	}
 	return exitOK
+}
+
+// perNeuron lists the ranges of the parameters that differ between a
+// population's neurons, as summary.json's per_neuron holds them:
+// "tau_mem 0.0005…0.003, threshold 0.05…0.3".
+func perNeuron(p *session.PerNeuronRanges) string {
+	var parts []string
+	one := func(name string, r *session.Range) {
+		if r != nil {
+			parts = append(parts, fmt.Sprintf("%s %.4g…%.4g", name, r.Min, r.Max))
+		}
+	}
+	each := func(name string, rs []session.Range) {
+		for k, r := range rs {
+			if r.Min == r.Max {
+				continue
+			}
+			if len(rs) > 1 {
+				one(fmt.Sprintf("%s[%d]", name, k), &r)
+			} else {
+				one(name, &r)
+			}
+		}
+	}
+	one("tau_mem", p.TauMem)
+	each("tau_syn", p.TauSyn)
+	each("alpha", p.Alpha)
+	one("beta", p.Beta)
+	one("gain", p.Gain)
+	one("r", p.R)
+	each("w_in", p.WIn)
+	one("v_leak", p.VLeak)
+	one("threshold", p.Threshold)
+	one("v_reset", p.VReset)
+	return strings.Join(parts, ", ")
 }
 
 func neuronCount(s *session.Summary) int {
