@@ -88,31 +88,28 @@ func requireTorch(t *testing.T) string {
 // parameters then tensors) as the peer's feed-forward chain.
 func TestNIRMatchesTorch(t *testing.T) {
 	py := requireTorch(t)
-	cases := []struct {
+	type peerCase struct {
 		w        NIRWorkload
-		peer     string        // torch_nir.py's class
-		fixtures func() string // the directory of w.File
-	}{{
+		peer     string                  // torch_nir.py's class
+		fixtures func(testing.TB) string // the directory of w.File
+	}
+	cases := []peerCase{{
 		w:        NIRWorkload{Net: "perneuron", File: "perneuron.nir", Dt: 1e-4, Steps: 60, Batch: 4, Shape: []int{3}, Density: 0.5, Seed: 1},
 		peer:     "chain",
-		fixtures: func() string { return filepath.Join("..", "nir", "testdata") },
+		fixtures: func(testing.TB) string { return filepath.Join("..", "nir", "testdata") },
 	}}
 	for _, w := range NIRWorkloads() {
 		w.Batch, w.Steps = 4, 40
 		if w.Net == "cnn" {
 			w.Batch, w.Steps = 3, 12
 		}
-		cases = append(cases, struct {
-			w        NIRWorkload
-			peer     string
-			fixtures func() string
-		}{w, w.Net, func() string { return nirFixtures(t) }})
+		cases = append(cases, peerCase{w, w.Net, nirFixtures})
 	}
 	for _, c := range cases {
 		w := c.w
 		for _, dtype := range []string{"float64", "float32"} {
 			t.Run(w.Net+"/"+dtype, func(t *testing.T) {
-				dir := c.fixtures()
+				dir := c.fixtures(t)
 				tmp := t.TempDir()
 				inputs, err := w.WriteInputs(tmp, w.Inputs())
 				if err != nil {
