@@ -89,6 +89,7 @@ def test_semantics_match_cli(repo, leaky_cli, tmp_path, semantics, graph, dt, sh
     out = leaky_cli.run("--nir", path, "--dt", dt, "--semantics", semantics, "--inputs", xp, "--record", layer + ":spikes,v")
     with leaky.Network.from_nir(path, dt=dt, scheme=semantics) as net:
         net.record(layer, ["spikes", "v"])
+        net.record(out_pop, ["s"])  # what the Output records already: accepted, held once
         net.run(steps, x.reshape(steps, -1))
         same_bytes(net.recorded(out_pop, "s"), os.path.join(out, "out_output.npy"))
         same_bytes(net.recorded(layer, "v"), os.path.join(out, f"v_{layer}.npy"))
