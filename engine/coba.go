@@ -103,16 +103,22 @@ func (p *Population[T]) updateCOBA(r Range) int {
 // per call.
 func (p *Population[T]) updateCOBAKernel(r Range) int {
 	c := p.coba
+	return p.receptorRows(r, func(lo, hi int, mask []uint64) int {
+		if is32[T]() {
+			return kernels.CobaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &c.p32, mask)
+		}
+		return kernels.CobaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &c.p64, mask)
+	})
+}
+
+// receptorRows runs a two-receptor kernel (CUBA, COBA) over r, one trial's
+// neurons per call: row gets the element range lo…hi of the state arrays
+// and that range's mask words, and returns its spike count.
+func (p *Population[T]) receptorRows(r Range, row func(lo, hi int, mask []uint64) int) int {
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
 		off := b * p.Stride
-		lo, hi := off+r.Lo, off+r.Hi
-		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
-		if is32[T]() {
-			count += kernels.CobaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &c.p32, mask)
-			continue
-		}
-		count += kernels.CobaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &c.p64, mask)
+		count += row(off+r.Lo, off+r.Hi, p.Spikes[b*p.Words+r.Lo>>6:b*p.Words+(r.Hi+63)>>6])
 	}
 	return count
 }

@@ -635,20 +635,14 @@ func accumulate[T Float](sum, cur []T, first bool) {
 // which dispatches to the AVX2 or AVX-512 kernels like the others.
 func (p *Population[T]) updateCUBA(r Range) int {
 	g := p.gen
-	count := 0
-	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
-		lo, hi := off+r.Lo, off+r.Hi
-		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
+	return p.receptorRows(r, func(lo, hi int, mask []uint64) int {
 		if is32[T]() {
 			q := &kernels.CubaParams32{A0: float32(g.alpha[0]), A1: float32(g.alpha[1]), Beta: float32(g.beta), VLeak: float32(g.vleak),
 				Gain: float32(g.gain), Theta: float32(g.theta), VReset: float32(g.vreset), Hold: g.hold}
-			count += kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
-			continue
+			return kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
 		}
 		q := &kernels.CubaParams64{A0: float64(g.alpha[0]), A1: float64(g.alpha[1]), Beta: float64(g.beta), VLeak: float64(g.vleak),
 			Gain: float64(g.gain), Theta: float64(g.theta), VReset: float64(g.vreset), Hold: g.hold}
-		count += kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
-	}
-	return count
+		return kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
+	})
 }

@@ -33,11 +33,9 @@ type CobaParams64 struct {
 //	else:              v' = V + Gamma·(((VLeak − V) + g0·(E0 − V)) + g1·(E1 − V))
 //	                   if V > Theta: spike, v' = VReset, refrac[i] = Hold
 //
-// each product rounded to float32 before it is added, in the order
-// written; a NaN potential never spikes. Bit i%64 of spikes[i/64] is set to
-// the spike; the whole of spikes[:MaskWords(len(V))] is written. It returns
-// the number of spikes. The other slices must hold at least len(V) values.
-// It runs the active implementation (see [Use]); all give the same bits.
+// with products rounded, NaNs, the spike mask, the count and the slices'
+// lengths as in [CubaUpdate32]. It runs the active implementation (see
+// [Use]); all give the same bits.
 func CobaUpdate32(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
 	return active.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, p, spikes)
 }
