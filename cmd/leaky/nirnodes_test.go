@@ -310,15 +310,6 @@ func TestRunNIRPerNeuronResume(t *testing.T) {
 	sameFiles(t, whole, again, []string{"out_output.npy", "s_lif1.npy", "v_lif1.npy"})
 }
 
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestRunNIRPerNeuronSummary runs perneuron.nir and requires summary.json
 // (valid against its schema) and the run's output to give, for each
 // population, the range over its neurons of exactly the parameters that

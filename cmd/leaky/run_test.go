@@ -82,6 +82,15 @@ func readNpy(t *testing.T, path string) *npy.Array {
 	return a
 }
 
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestRunDefaultWritesEverything is `make run` with fewer steps: every file
 // appears, loads in numpy with the documented shapes and dtypes, v[0] is 0,
 // and spikes.npy lists exactly the (step, neuron) where v.npy exceeds θ.
