@@ -317,7 +317,7 @@ func (o *runOptions) from(d *netfile.File) {
 	}
 }
 
-// ofGraph is " " and the NIR graph's file, when known.
+// ofGraph is " (FILE)", the NIR graph's file, or "" when unknown.
 func (o *runOptions) ofGraph() string {
 	if o.graph == "" {
 		return ""
