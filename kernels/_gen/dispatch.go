@@ -34,8 +34,9 @@ type isaKernels struct {
 type typeKernels struct {
 	dtype                                                                                      *dtype
 	updSub, updZero, scanSub, scanZero, accum, accumTrials, scatterTaps, addTrials, cuba, coba string
-	// rule are the RuleUpdate kernels in kernels.StepRule order.
-	rule []string
+	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
+	// order, of scalar and of per-neuron constants.
+	rule, rulePer []string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -175,6 +176,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("scanSub: %s, scanZero: %s, scanBlock: %d,", t.scanSub, t.scanZero, scanBlock(s, d))
 			f.p("accum: %s, accumTrials: %s, scatter: %s, add: %s, cuba: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.accumTrials, t.scatterTaps, t.addTrials, t.cuba, t.coba, d.lanes(s), s.nativeTail)
 			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
+			f.p("rulePer: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rulePer, ", "))
 			f.p("gemmCols: %d,", s.gemmVecs*d.lanes(s))
 			f.p("gemm: [][2]gemmTile[%s]{", d.gotyp)
 			for _, g := range t.gemm {
