@@ -51,13 +51,13 @@ type Poisson[T Float] struct {
 
 	prob      float64 // spike probability per step
 	logq      float64 // log(1 − prob), for geometric gaps
+	events    [][]int32
+	emitted   int64
+	streamKey uint64
 	// silent is (1 − prob)^N less a margin far above the rounding of
 	// the logarithm and division: a first uniform below it is a gap past
 	// the last input, a silent trial, without the logarithm.
 	silent float64
-	events    [][]int32
-	emitted   int64
-	streamKey uint64
 }
 
 // NewPoisson returns a Poisson source of batch × n inputs firing at rate Hz
