@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 )
 
 // Network is a set of sources, populations and projections stepped together
@@ -40,17 +39,11 @@ type emitPhase[T Float] struct {
 	// population's (see popPhase.work); workers is how many take part.
 	ranges  [][2]int
 	workers int
-	next    atomic.Int64
+	task    task
 	t       int
 }
 
-func (e *emitPhase[T]) work(w int) {
-	for i, ok := take(&e.next, len(e.ranges)); ok; i, ok = take(&e.next, len(e.ranges)) {
-		e.emitRange(i)
-	}
-}
-
-func (e *emitPhase[T]) emitRange(i int) {
+func (e *emitPhase[T]) run(i int) {
 	for _, s := range e.sources {
 		s.EmitTrials(e.t, e.ranges[i][0], e.ranges[i][1])
 	}
@@ -75,6 +68,7 @@ func (n *Network[T]) prepareEmit(threads int) *emitPhase[T] {
 		e.ranges = append(e.ranges, [2]int{batch * i / c, batch * (i + 1) / c})
 	}
 	e.workers = k
+	e.task.set(e, len(e.ranges), k)
 	return e
 }
 
@@ -85,10 +79,9 @@ type popPhase[T Float] struct {
 	pop    *Population[T]
 	in     []Projection[T]
 	ranges []Range
-	// workers is how many workers take ranges; next is the next range to
-	// take (see work).
+	// workers is how many workers take ranges, through task.
 	workers int
-	next    atomic.Int64
+	task    task
 	counts  []int
 	mode    int // phaseAll, phaseInput or phaseUpdate
 	// recs are the recorders of pop, bound once instead of searched every step.
@@ -101,17 +94,10 @@ const (
 	phaseUpdate
 )
 
-// work runs ranges for worker w until none is left: each worker takes the
-// next range from the shared counter, so faster cores take more. Which
-// worker runs a range does not change its result.
-func (ph *popPhase[T]) work(w int) {
-	for i, ok := take(&ph.next, len(ph.ranges)); ok; i, ok = take(&ph.next, len(ph.ranges)) {
-		ph.runRange(i)
-	}
-}
-
-// runRange runs the phase's part of the step over range i.
-func (ph *popPhase[T]) runRange(i int) {
+// run runs the phase's part of the step over range i. Workers take ranges
+// in turn from the task's counter, so faster cores take more; which worker
+// runs a range does not change its result.
+func (ph *popPhase[T]) run(i int) {
 	r := ph.ranges[i]
 	if ph.mode != phaseUpdate {
 		ph.pop.clearInput(r)
@@ -273,6 +259,7 @@ func (n *Network[T]) prepare() {
 		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i]}
 		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
 		ph.counts = make([]int, len(ph.ranges))
+		ph.task.set(ph, len(ph.ranges), ph.workers)
 		for _, r := range n.recorders {
 			if r.Population() == p {
 				ph.recs = append(ph.recs, r)
@@ -290,19 +277,18 @@ func (n *Network[T]) prepare() {
 }
 
 // runPhase runs ph in the given mode. A phase of one worker runs its
-// ranges in order on the calling goroutine, without touching the shared
-// counter: an atomic store and two atomic adds were a tenth of the single
+// ranges in order on the calling goroutine, without touching the task's
+// counters: their atomic stores and adds were a tenth of the single
 // neuron's step (BenchmarkSingle in bench/).
 func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 	ph.mode = mode
 	if ph.workers == 1 {
 		for i := range ph.ranges {
-			ph.runRange(i)
+			ph.run(i)
 		}
 		return
 	}
-	ph.next.Store(0)
-	n.pool.run(ph, ph.workers)
+	n.pool.run(&ph.task)
 }
 
 // Step runs one step of the schedule below. A recorder's error stops it
@@ -323,11 +309,10 @@ func (n *Network[T]) Step() error {
 	n.emit.t = t
 	if len(n.emit.sources) > 0 {
 		if n.emit.workers > 1 {
-			n.emit.next.Store(0)
-			n.pool.run(n.emit, n.emit.workers)
+			n.pool.run(&n.emit.task)
 		} else {
 			for i := range n.emit.ranges {
-				n.emit.emitRange(i)
+				n.emit.run(i)
 			}
 		}
 		for _, s := range n.emit.sources {
