@@ -2,9 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"leaky/kernels"
 	"math"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // Conv2d is a 2-D convolution from a group whose outputs are images of
@@ -57,6 +59,9 @@ type Conv2d[T Float] struct {
 	// : tapStart[q+1]].
 	tapStart           []int32
 	tapPixel, tapIndex []int32
+	taps               *kernels.Taps
+	// lasts holds *channelLast, the buffers of the vectorised scatter.
+	lasts sync.Pool
 	// cols holds *[]T, im2col matrices of one group (k rows of OutH·OutW):
 	// calls for disjoint ranges run concurrently, each with its own.
 	cols sync.Pool
@@ -159,6 +164,11 @@ func NewConv2d[T Float](name string, pre Presynaptic[T], post *Population[T], w 
 			c.tapStart = append(c.tapStart, int32(len(c.tapPixel)))
 		}
 	}
+	taps, err := kernels.NewTaps(c.tapStart, c.tapPixel, c.tapIndex)
+	if err != nil {
+		return nil, fmt.Errorf("projection %q: %w", name, err)
+	}
+	c.taps = taps
 	return c, nil
 }
 
@@ -258,6 +268,9 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 		wg := c.wt[g*c.k*c.opg+o0-g*c.opg:]
 		whole := lo <= o0*plane && o1*plane <= hi
 		out := row[o0*plane : o1*plane]
+		if vals == nil && whole && m == c.opg && c.channelLast(out, events[i0:i1], first, wg[:c.k*c.opg]) {
+			return
+		}
 		for ei, e := range events[i0:i1] {
 			ci, q := int(e-first)/inPlane, int(e-first)%inPlane
 			base := ci * kk
@@ -293,6 +306,96 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 			}
 		}
 	})
+}
+
+// channelLast is the buffers of Conv2d's vectorised scatter: one image of
+// a group's channels with each pixel's channels together, and the events of
+// one input channel relative to its plane.
+type channelLast[T Float] struct {
+	acc []T
+	rel []int32
+}
+
+// channelLast adds one group's spikes into out (its whole channels,
+// channel-major) through kernels.ScatterTaps on a channel-last copy, when
+// the spikes reach enough outputs (at least a plane's worth of taps) to
+// pay for moving out there and back, and reports whether it did. Each
+// output takes the same terms in the same order as the scalar scatter.
+func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bool {
+	plane, inPlane, m := c.OutH*c.OutW, c.InH*c.InW, c.opg
+	pairs := 0
+	for _, e := range events {
+		q := int(e-first) % inPlane
+		pairs += int(c.tapStart[q+1] - c.tapStart[q])
+	}
+	if pairs < plane {
+		return false
+	}
+	cl, _ := c.lasts.Get().(*channelLast[T])
+	if cl == nil {
+		cl = &channelLast[T]{acc: make([]T, plane*m)}
+	}
+	defer c.lasts.Put(cl)
+	acc := cl.acc
+	if !allZero(out) {
+		for o := range m {
+			src := out[o*plane : (o+1)*plane]
+			for p, v := range src {
+				acc[p*m+o] = v
+			}
+		}
+	} else {
+		// Nothing added yet this step (the usual case: the convolution is
+		// its layer's only input): every output starts from +0, which an
+		// input current holds when zero (it is never −0).
+		clear(acc)
+	}
+	kk := c.KH * c.KW
+	for i := 0; i < len(events); {
+		// The run of events of one input channel.
+		ci := int(events[i]-first) / inPlane
+		rel := cl.rel[:0]
+		for ; i < len(events) && int(events[i]-first)/inPlane == ci; i++ {
+			rel = append(rel, events[i]-first-int32(ci*inPlane))
+		}
+		cl.rel = rel
+		scatterTaps(acc, m, wg, ci*kk, rel, c.taps)
+	}
+	for o := range m {
+		dst := out[o*plane : (o+1)*plane]
+		for p := range dst {
+			dst[p] = acc[p*m+o]
+		}
+	}
+	return true
+}
+
+// allZero reports whether every value of x is ±0: no bit but the signs
+// set, tested a 64-bit word (two float32 or one float64) at a time and
+// ORed over blocks, since the usual answer is yes and needs every value.
+func allZero[T Float](x []T) bool {
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(x))), len(x)*int(unsafe.Sizeof(x[0]))/8)
+	signs := uint64(1<<63 | 1<<31)
+	if !is32[T]() {
+		signs = 1 << 63
+	}
+	for len(words) >= 8 {
+		if (words[0]|words[1]|words[2]|words[3]|words[4]|words[5]|words[6]|words[7])&^signs != 0 {
+			return false
+		}
+		words = words[8:]
+	}
+	for _, w := range words {
+		if w&^signs != 0 {
+			return false
+		}
+	}
+	for _, v := range x[len(x)-len(x)%2:] {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // im2col adds one trial's analog input into row[lo:hi] through MatMul32.

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 )
 
@@ -137,9 +138,13 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 
 // appendOnes appends to dst the indexes of the values of row that are 1,
 // and returns it with the index of the first value that is neither 0 nor 1
-// (the scan stops there), or −1 when every value is 0 or 1. It tests the
-// values' bits, eight at a time: eight zeros (±0), most of a spike input,
-// cost one test.
+// (the scan stops there), or −1 when every value is 0 or 1: the scan of a
+// 0/1 row for its spikes, a Feed's and an Array's. It tests the values'
+// bits, eight at a time: eight zeros (±0), most of a sparse spike input,
+// cost one test, and within a group every index is stored and the count
+// moves only past ones, so a dense random input has no branch to
+// mispredict (the test for a value that is not a spike is never taken on
+// 0/1 input).
 func appendOnes[T Float](dst []int32, row []T) ([]int32, int) {
 	p := unsafe.Pointer(unsafe.SliceData(row))
 	if is32[T]() {
@@ -149,8 +154,12 @@ func appendOnes[T Float](dst []int32, row []T) ([]int32, int) {
 }
 
 // onesIn is appendOnes on the values' bits u: abs masks off the sign, one
-// is the bits of 1.
+// is the bits of 1 (a value is nonzero when its bits under abs are, and
+// every 1 is nonzero: a nonzero that is not 1 is no spike).
 func onesIn[U uint32 | uint64](dst []int32, u []U, abs, one U) ([]int32, int) {
+	dst = slices.Grow(dst, len(u))
+	k := len(dst)
+	dst = dst[:k+len(u)]
 	i := 0
 	for ; i+8 <= len(u); i += 8 {
 		g := u[i : i+8 : i+8]
@@ -158,23 +167,28 @@ func onesIn[U uint32 | uint64](dst []int32, u []U, abs, one U) ([]int32, int) {
 			continue
 		}
 		for j, w := range g {
-			if w&abs != 0 {
-				if w != one {
-					return dst, i + j
-				}
-				dst = append(dst, int32(i+j))
+			dst[k] = int32(i + j)
+			isOne := w == one
+			if isOne {
+				k++
+			}
+			if (w&abs != 0) != isOne {
+				return dst[:k], i + j
 			}
 		}
 	}
 	for ; i < len(u); i++ {
-		if w := u[i]; w&abs != 0 {
-			if w != one {
-				return dst, i
-			}
-			dst = append(dst, int32(i))
+		w := u[i]
+		dst[k] = int32(i)
+		isOne := w == one
+		if isOne {
+			k++
+		}
+		if (w&abs != 0) != isOne {
+			return dst[:k], i
 		}
 	}
-	return dst, -1
+	return dst[:k], -1
 }
 
 // Clear drops the values Set gave, so the source keeps no reference to the

@@ -69,6 +69,22 @@ func accumulateTrials[T Float](dst []T, dstStride int, W []T, stride int, rows [
 	kernels.AccumulateTrials64(f64(dst), dstStride, f64(W), stride, rows)
 }
 
+func addTrials[T Float](dst []T, dstStride int, v []T, trials int) {
+	if is32[T]() {
+		kernels.AddTrials32(f32(dst), dstStride, f32(v), trials)
+		return
+	}
+	kernels.AddTrials64(f64(dst), dstStride, f64(v), trials)
+}
+
+func scatterTaps[T Float](dst []T, m int, W []T, base int, events []int32, t *kernels.Taps) {
+	if is32[T]() {
+		kernels.ScatterTaps32(f32(dst), m, f32(W), base, events, t)
+		return
+	}
+	kernels.ScatterTaps64(f64(dst), m, f64(W), base, events, t)
+}
+
 func matMul[T Float](m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool) {
 	if is32[T]() {
 		kernels.MatMul32(m, n, k, f32(A), lda, f32(B), ldb, f32(C), ldc, accumulate)

@@ -268,24 +268,9 @@ func (a *Array[T]) Emit(t int) error {
 	if a.Binary {
 		for b := range a.events {
 			row := a.X[(t*a.Batch+b)*a.N : (t*a.Batch+b+1)*a.N]
-			a.events[b] = nonzeroIndices(a.events[b][:a.N], row)
+			// Every value was checked to be 0 or 1 by NewArray.
+			a.events[b], _ = appendOnes(a.events[b][:0], row)
 		}
 	}
 	return nil
-}
-
-// nonzeroIndices writes the indices of row's nonzero values into ev (of
-// len(row) at least) in increasing order and returns them: every index is
-// stored and the count moves only past nonzeros, so the loop has no
-// branch to mispredict on random 0/1 input.
-func nonzeroIndices[T Float](ev []int32, row []T) []int32 {
-	ev = ev[:len(row)]
-	k := 0
-	for j, v := range row {
-		ev[k] = int32(j)
-		if v != 0 {
-			k++
-		}
-	}
-	return ev[:k]
 }

@@ -888,6 +888,134 @@ accumulateTrials32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX
+TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-160
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x07, R10
+	MOVQ    R9, R11
+	SHLQ    $0x02, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x02, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x02, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scatterTaps32AVX2_done
+
+scatterTaps32AVX2_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps32AVX2_next
+
+scatterTaps32AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps32AVX2_tail
+
+scatterTaps32AVX2_vec:
+	VMOVUPS (R12)(R14*1), Y1
+	VADDPS  (R13)(R14*1), Y1, Y1
+	VMOVUPS Y1, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps32AVX2_vec
+
+scatterTaps32AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scatterTaps32AVX2_notail
+	VMASKMOVPS (R12)(R14*1), Y0, Y1
+	VMASKMOVPS (R13)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (R12)(R14*1)
+
+scatterTaps32AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps32AVX2_tap
+
+scatterTaps32AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps32AVX2_event
+
+scatterTaps32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX
+TEXT ·addTrials32AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x02, DI
+
+addTrials32AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX2_rowtail
+
+addTrials32AVX2_rowloop:
+	VMOVUPS (AX)(R8*1), Y1
+	VADDPS  (CX)(R8*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX2_rowloop
+
+addTrials32AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials32AVX2_rownotail
+	VMASKMOVPS (AX)(R8*1), Y0, Y1
+	VMASKMOVPS (CX)(R8*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R8*1)
+
+addTrials32AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX2_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 // Requires: AVX, AVX2, POPCNT
 TEXT ·cubaUpdate32AVX2(SB), NOSPLIT, $0-208
@@ -5611,6 +5739,134 @@ accumulateTrials64AVX2_next:
 	JNE  accumulateTrials64AVX2_trial
 
 accumulateTrials64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX
+TEXT ·scatterTaps64AVX2(SB), NOSPLIT, $16-160
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x03, R10
+	MOVQ    R9, R11
+	SHLQ    $0x03, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x03, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scatterTaps64AVX2_done
+
+scatterTaps64AVX2_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps64AVX2_next
+
+scatterTaps64AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps64AVX2_tail
+
+scatterTaps64AVX2_vec:
+	VMOVUPD (R12)(R14*1), Y1
+	VADDPD  (R13)(R14*1), Y1, Y1
+	VMOVUPD Y1, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps64AVX2_vec
+
+scatterTaps64AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scatterTaps64AVX2_notail
+	VMASKMOVPD (R12)(R14*1), Y0, Y1
+	VMASKMOVPD (R13)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (R12)(R14*1)
+
+scatterTaps64AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps64AVX2_tap
+
+scatterTaps64AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps64AVX2_event
+
+scatterTaps64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX
+TEXT ·addTrials64AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x03, DI
+
+addTrials64AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX2_rowtail
+
+addTrials64AVX2_rowloop:
+	VMOVUPD (AX)(R8*1), Y1
+	VADDPD  (CX)(R8*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX2_rowloop
+
+addTrials64AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials64AVX2_rownotail
+	VMASKMOVPD (AX)(R8*1), Y0, Y1
+	VMASKMOVPD (CX)(R8*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R8*1)
+
+addTrials64AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX2_trial
 	VZEROUPPER
 	RET
 
@@ -12172,6 +12428,128 @@ accumulateTrials32AVX512_done:
 	VZEROUPPER
 	RET
 
+// func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-160
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x0f, R10
+	MOVQ  R9, R11
+	SHLQ  $0x02, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x02, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scatterTaps32AVX512_done
+
+scatterTaps32AVX512_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps32AVX512_next
+
+scatterTaps32AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps32AVX512_tail
+
+scatterTaps32AVX512_vec:
+	VMOVUPS (R12)(R14*1), Z0
+	VADDPS  (R13)(R14*1), Z0, Z0
+	VMOVUPS Z0, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps32AVX512_vec
+
+scatterTaps32AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scatterTaps32AVX512_notail
+	VMOVUPS.Z (R12)(R14*1), K1, Z0
+	VMOVUPS.Z (R13)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (R12)(R14*1)
+
+scatterTaps32AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps32AVX512_tap
+
+scatterTaps32AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps32AVX512_event
+
+scatterTaps32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials32AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x0f, BX
+	SUBQ  BX, DX
+	SHLQ  $0x02, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x02, DI
+
+addTrials32AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX512_rowtail
+
+addTrials32AVX512_rowloop:
+	VMOVUPS (AX)(R8*1), Z0
+	VADDPS  (CX)(R8*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX512_rowloop
+
+addTrials32AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials32AVX512_rownotail
+	VMOVUPS.Z (AX)(R8*1), K1, Z0
+	VMOVUPS.Z (CX)(R8*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R8*1)
+
+addTrials32AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX512_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 // Requires: AVX, AVX512F, POPCNT
 TEXT ·cubaUpdate32AVX512(SB), NOSPLIT, $0-208
@@ -16462,6 +16840,128 @@ accumulateTrials64AVX512_next:
 	JNE  accumulateTrials64AVX512_trial
 
 accumulateTrials64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scatterTaps64AVX512(SB), NOSPLIT, $16-160
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x07, R10
+	MOVQ  R9, R11
+	SHLQ  $0x03, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x03, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scatterTaps64AVX512_done
+
+scatterTaps64AVX512_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps64AVX512_next
+
+scatterTaps64AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps64AVX512_tail
+
+scatterTaps64AVX512_vec:
+	VMOVUPD (R12)(R14*1), Z0
+	VADDPD  (R13)(R14*1), Z0, Z0
+	VMOVUPD Z0, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps64AVX512_vec
+
+scatterTaps64AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scatterTaps64AVX512_notail
+	VMOVUPD.Z (R12)(R14*1), K1, Z0
+	VMOVUPD.Z (R13)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (R12)(R14*1)
+
+scatterTaps64AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps64AVX512_tap
+
+scatterTaps64AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps64AVX512_event
+
+scatterTaps64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials64AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x07, BX
+	SUBQ  BX, DX
+	SHLQ  $0x03, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x03, DI
+
+addTrials64AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX512_rowtail
+
+addTrials64AVX512_rowloop:
+	VMOVUPD (AX)(R8*1), Z0
+	VADDPD  (CX)(R8*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX512_rowloop
+
+addTrials64AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials64AVX512_rownotail
+	VMOVUPD.Z (AX)(R8*1), K1, Z0
+	VMOVUPD.Z (CX)(R8*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R8*1)
+
+addTrials64AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX512_trial
 	VZEROUPPER
 	RET
 

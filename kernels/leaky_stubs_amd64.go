@@ -36,6 +36,15 @@ func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 
+// scatterTaps32AVX2 is ScatterTaps32 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+
+// addTrials32AVX2 is AddTrials32 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
+
 // cubaUpdate32AVX2 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
@@ -184,6 +193,15 @@ func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // each element summed in the order of rows; the last n mod lanes elements are loaded
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+
+// scatterTaps64AVX2 is ScatterTaps64 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+
+// addTrials64AVX2 is AddTrials64 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
 
 // cubaUpdate64AVX2 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
@@ -352,6 +370,15 @@ func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32
 // each element summed in the order of rows; the last n mod lanes elements are loaded
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+
+// scatterTaps32AVX512 is ScatterTaps32 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+
+// addTrials32AVX512 is AddTrials32 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
 
 // cubaUpdate32AVX512 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
@@ -523,6 +550,15 @@ func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32
 // each element summed in the order of rows; the last n mod lanes elements are loaded
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+
+// scatterTaps64AVX512 is ScatterTaps64 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+
+// addTrials64AVX512 is AddTrials64 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
 
 // cubaUpdate64AVX512 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.

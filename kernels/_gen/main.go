@@ -68,6 +68,8 @@ func genISA(s *isa) *isaKernels {
 		t.scanZero = genLeakyScan(s, d, "Zero")
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
+		t.scatterTaps = genScatterTaps(s, d)
+		t.addTrials = genAddTrials(s, d)
 		t.cuba = genCubaUpdate(s, d)
 		t.coba = genCobaUpdate(s, d)
 		for _, r := range ruleRules {
