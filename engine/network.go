@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Network is a set of sources, populations and projections stepped together
@@ -28,8 +27,6 @@ type Network[T Float] struct {
 	plain []Source[T]
 	// blocks are the projections' precomputed input blocks (block.go).
 	blocks []*inputBlock[T]
-	// tune chooses the way of the small phases (nil: none).
-	tune *tuner
 	// noBlocks turns blocks off, for tests that compare against the
 	// step-by-step product.
 	noBlocks bool
@@ -89,78 +86,6 @@ type popPhase[T Float] struct {
 	mode    int // phaseAll, phaseInput or phaseUpdate
 	// recs are the recorders of pop, bound once instead of searched every step.
 	recs []Recorder[T]
-	// small marks a split phase short enough that the hand-off matters:
-	// the network's tuner decides whether it runs split (see tuner).
-	small bool
-}
-
-// tuner decides, now and then, whether a network's short split phases
-// (popPhase.small) run split or each on its own, in order, by timing
-// blocks of steps both ways. Which way runs does not change a bit, only
-// the time. A phase of a microsecond or two gains little from a second
-// thread at best, and a worker that polls for it takes a processor that
-// other processes on a shared machine then take from the caller: on the
-// shared 2-core VM CUBA split over two threads ran 2.5–3× slower than on
-// one. In the serial way, when no other phase needs them, the workers park
-// instead of polling. Trials come every period steps, the period doubling
-// while the choice stands.
-type tuner struct {
-	step, period int
-	serial       bool
-	// park says that the serial way leaves the workers nothing to do.
-	park bool
-	// ns sums the timed blocks of the current trial, serial and split;
-	// t0 is when the current block began.
-	ns [2]time.Duration
-	t0 time.Time
-}
-
-const (
-	// trialBlock is the steps of one timed block, trialBlocks the blocks
-	// of a trial: the first two warm up (parked workers wake through the
-	// OS), the others alternate between the two ways.
-	trialBlock, trialBlocks = 32, 10
-	// minPeriod and maxPeriod bound the steps between trials.
-	minPeriod, maxPeriod = 1024, 1 << 18
-	// tuneBelow is the work per worker (in minWorkPerThread's units)
-	// below which a split phase is small; above it splitting always
-	// pays.
-	tuneBelow = 16 * minWorkPerThread
-)
-
-// begin sets the way of the coming step and times the blocks of a trial.
-func (tu *tuner) begin(p *pool) {
-	trial := trialBlock * trialBlocks
-	if tu.step <= trial && tu.step%trialBlock == 0 {
-		now := time.Now()
-		if blk := tu.step / trialBlock; blk > 2 {
-			tu.ns[(blk-1)&1] += now.Sub(tu.t0)
-		}
-		tu.t0 = now
-		if tu.step < trial {
-			tu.setSerial(p, tu.step/trialBlock&1 == 0)
-		}
-	}
-	if tu.step == trial {
-		serial := tu.ns[0] <= tu.ns[1]
-		if serial == tu.serial {
-			tu.period = min(2*tu.period, maxPeriod)
-		} else {
-			tu.period = minPeriod
-		}
-		tu.ns = [2]time.Duration{}
-		tu.setSerial(p, serial)
-	}
-	if tu.step++; tu.step == trial+tu.period {
-		tu.step = 0
-	}
-}
-
-func (tu *tuner) setSerial(p *pool, serial bool) {
-	tu.serial = serial
-	if p != nil && tu.park {
-		p.parkNow.Store(serial)
-	}
 }
 
 const (
@@ -335,7 +260,6 @@ func (n *Network[T]) prepare() {
 		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
 		ph.counts = make([]int, len(ph.ranges))
 		ph.task.set(ph, len(ph.ranges), ph.workers)
-		ph.small = ph.workers > 1 && p.Batch*p.N*p.updateCost() < tuneBelow*ph.workers
 		for _, r := range n.recorders {
 			if r.Population() == p {
 				ph.recs = append(ph.recs, r)
@@ -343,18 +267,6 @@ func (n *Network[T]) prepare() {
 		}
 		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
-	}
-	n.tune = nil
-	park := n.emit.workers <= 1 && len(n.blocks) == 0
-	for _, ph := range n.phases {
-		if ph.small {
-			n.tune = &tuner{period: minPeriod}
-		} else if ph.workers > 1 {
-			park = false
-		}
-	}
-	if n.tune != nil {
-		n.tune.park = park
 	}
 	if maxRanges > 1 && (n.pool == nil || n.pool.n < maxRanges) {
 		if n.pool != nil {
@@ -370,18 +282,13 @@ func (n *Network[T]) prepare() {
 // neuron's step (BenchmarkSingle in bench/).
 func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 	ph.mode = mode
-	if ph.workers == 1 || ph.small && n.tune.serial {
-		ph.runSerial()
+	if ph.workers == 1 {
+		for i := range ph.ranges {
+			ph.run(i)
+		}
 		return
 	}
 	n.pool.run(&ph.task)
-}
-
-// runSerial runs every range of ph in order on the calling goroutine.
-func (ph *popPhase[T]) runSerial() {
-	for i := range ph.ranges {
-		ph.run(i)
-	}
 }
 
 // Step runs one step of the schedule below. A recorder's error stops it
@@ -397,9 +304,6 @@ func (ph *popPhase[T]) runSerial() {
 func (n *Network[T]) Step() error {
 	t := n.step
 	n.prepare()
-	if n.tune != nil {
-		n.tune.begin(n.pool)
-	}
 	// Sources that draw trials independently are split over the threads;
 	// the others emit whole.
 	n.emit.t = t

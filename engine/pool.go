@@ -64,9 +64,6 @@ type pool struct {
 	sleeping []atomic.Int32
 	wake     []chan struct{}
 	quit     atomic.Bool
-	// parkNow makes idle workers park at once instead of polling: the
-	// network's tuner sets it while no phase needs them.
-	parkNow atomic.Bool
 	// failed holds the first panic of a worker in the current task, which
 	// run raises again in its caller: a goroutine's panic cannot be
 	// recovered anywhere else, and would end a host process that called
@@ -167,7 +164,7 @@ func (p *pool) await(w int, seen uint64) uint64 {
 		if i&255 == 255 {
 			if i == 255 {
 				start = time.Now()
-			} else if time.Since(start) > spinFor || p.parkNow.Load() {
+			} else if time.Since(start) > spinFor {
 				break
 			}
 			runtime.Gosched()
@@ -295,7 +292,7 @@ func shares(work, threads, limit int) (k, c int) {
 // trial is in exactly one range and its arithmetic is the same as in one
 // piece, whichever worker runs it.
 func splitRanges[T Float](pop *Population[T], threads int, byTrial bool) ([]Range, int) {
-	work := pop.Batch * pop.N * pop.updateCost()
+	work := pop.Batch * pop.N
 	k, c := shares(work, threads, math.MaxInt)
 	if k <= 1 {
 		return []Range{pop.All()}, 1
@@ -317,19 +314,6 @@ func splitRanges[T Float](pop *Population[T], threads int, byTrial bool) ([]Rang
 		out[i].B0, out[i].B1 = 0, pop.Batch
 	}
 	return out, min(k, len(out))
-}
-
-// updateCost is the work of one neuron's step in units of the seed form's
-// (minWorkPerThread counts those): one per receptor, each with a current
-// and an input to clear and update, and one more for refractory counters.
-// CUBA's neurons (two receptors, refractory) are 3: its 3200 excitatory
-// neurons are worth two threads, its 800 inhibitory ones one.
-func (p *Population[T]) updateCost() int {
-	c := p.Receptors()
-	if p.Refrac != nil {
-		c++
-	}
-	return c
 }
 
 // trialSplitter is a projection whose work is least in ranges of whole
