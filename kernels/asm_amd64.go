@@ -68,13 +68,17 @@ type asmKernels[T float32 | float64] struct {
 	// add is AddTrials for trials ≥ 1.
 	add func(dst []T, dstStride int, v []T, trials int)
 	// scatter is ScatterTaps over a table's slices.
-	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32)
+	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32, vals []T)
+	// scale is ScaleTaps over a table's slices.
+	scale func(dst []T, m int, W []T, base int, events, start, pixel, index []int32, vals []T)
 	// cuba and coba are the CUBA and COBA updates of whole mask words.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
 	coba func(V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spikes []uint64) int
 	// rule holds the RuleUpdate kernels, indexed by StepRule; they take
 	// any length.
 	rule [stepRules]ruleKernel[T]
+	// rulePer holds them for per-neuron constants (RuleParams.Per).
+	rulePer [stepRules]ruleKernel[T]
 	// lanes is the number of elements per vector register.
 	lanes int
 	// nativeTail is set when updSub and updZero take any length, running
@@ -392,7 +396,7 @@ func coba64(k *asmKernels[float64]) func(V, G0, Gin0, G1, Gin1 []float64, refrac
 // ruleKernel is one rule's RuleUpdateTrials in assembly; the flags are
 // all-ones or zero.
 type ruleKernel[T float32 | float64] func(V, I, Iin []T, stride, trials int, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest T,
-	instant, addLeak, old, subtract, current uint64, spikes []uint64, words int) int
+	instant, addLeak, old, subtract, current uint64, spikes []uint64, words int, per []T) int
 
 func (k *asmKernels[T]) ruleUpdate(V, I, Iin []T, p *RuleParams[T], spikes []uint64) int {
 	n := len(V)
@@ -420,6 +424,10 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 		return ruleTrialsGeneric(V, I, Iin, stride, trials, p, spikes, words)
 	}
 	f := k.rule[p.Rule]
+	if p.Per != nil {
+		_ = p.Per[:MaskWords(n)*PackedWord]
+		f = k.rulePer[p.Rule]
+	}
 	ones := func(b bool) uint64 {
 		if b {
 			return ^uint64(0)
@@ -427,9 +435,9 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 		return 0
 	}
 	instant, addLeak, old, subtract, current := ones(p.Instant), ones(p.AddLeak), ones(p.Old), ones(p.Subtract), ones(p.Current)
-	call := func(v, i, in []T, trials int, spikes []uint64) int {
+	call := func(v, i, in []T, trials int, spikes []uint64, per []T) int {
 		return f(v, i, in, stride, trials, p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest,
-			instant, addLeak, old, subtract, current, spikes, words)
+			instant, addLeak, old, subtract, current, spikes, words, per)
 	}
 	count := 0
 	if n > updateChunk {
@@ -437,7 +445,11 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 			o := b * stride
 			for lo := 0; lo < n; lo += updateChunk {
 				hi := min(lo+updateChunk, n)
-				count += call(V[o+lo:o+hi], I[o+lo:o+hi], Iin[o+lo:o+hi], 1, spikes[b*words+lo>>6:])
+				var per []T
+				if p.Per != nil {
+					per = p.Per[lo>>6*PackedWord:]
+				}
+				count += call(V[o+lo:o+hi], I[o+lo:o+hi], Iin[o+lo:o+hi], 1, spikes[b*words+lo>>6:], per)
 			}
 		}
 		return count
@@ -445,7 +457,7 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 	per := max(updateChunk/n, 1)
 	for b0 := 0; b0 < trials; b0 += per {
 		o := b0 * stride
-		count += call(V[o:o+n], I[o:o+n], Iin[o:o+n], min(per, trials-b0), spikes[b0*words:])
+		count += call(V[o:o+n], I[o:o+n], Iin[o:o+n], min(per, trials-b0), spikes[b0*words:], p.Per)
 	}
 	return count
 }
@@ -459,7 +471,20 @@ func (k *asmKernels[T]) scatterTaps(dst []T, m int, W []T, base int, events []in
 		return
 	}
 	for e0 := 0; e0 < len(events); e0 += accumRows {
-		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index)
+		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index, nil)
+	}
+}
+
+// scaleTaps is scatterTaps for events with values.
+func (k *asmKernels[T]) scaleTaps(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps) {
+	t.check(len(dst), m, len(W), base, events)
+	vals = vals[:len(events)]
+	if m == 0 {
+		return
+	}
+	for e0 := 0; e0 < len(events); e0 += accumRows {
+		e1 := min(e0+accumRows, len(events))
+		k.scale(dst, m, W, base, events[e0:e1], t.start, t.pixel, t.index, vals[e0:e1])
 	}
 }
 

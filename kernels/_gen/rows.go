@@ -38,13 +38,7 @@ func genAccumulateRows(s *isa, d *dtype, trials bool) string {
 	}
 	dst := Load(Param("dst").Base(), GP64())
 	w := Load(Param("W").Base(), GP64())
-	nbytes := Load(Param("dst").Len(), GP64())
-	rem := GP64()
-	MOVQ(nbytes, rem)
-	ANDQ(U8(d.lanes(s)-1), rem)
-	SUBQ(rem, nbytes)
-	SHLQ(U8(d.shift), nbytes)
-	tail := newTail(s, d, rem)
+	nbytes, tail := dstLengths(s, d)
 	rp, nrows := GP64(), GP64()
 	if trials {
 		hdr = GP64()
@@ -155,13 +149,7 @@ func genAddTrials(s *isa, d *dtype) string {
 		"and chunks long calls.")
 	dst := Load(Param("dst").Base(), GP64())
 	v := Load(Param("v").Base(), GP64())
-	nbytes := Load(Param("dst").Len(), GP64())
-	rem := GP64()
-	MOVQ(nbytes, rem)
-	ANDQ(U8(d.lanes(s)-1), rem)
-	SUBQ(rem, nbytes)
-	SHLQ(U8(d.shift), nbytes)
-	tail := newTail(s, d, rem)
+	nbytes, tail := dstLengths(s, d)
 	trials := Load(Param("trials"), GP64())
 	ds := Load(Param("dstStride"), GP64())
 	SHLQ(U8(d.shift), ds)
@@ -172,4 +160,17 @@ func genAddTrials(s *isa, d *dtype) string {
 	JNZ(LabelRef(name + "_trial"))
 	end(s)
 	return name
+}
+
+// dstLengths splits len(dst) into the bytes of its whole vectors and the
+// masked tail of the rest.
+func dstLengths(s *isa, d *dtype) (reg.GPVirtual, *maskedTail) {
+	nbytes := GP64()
+	Load(Param("dst").Len(), nbytes)
+	rem := GP64()
+	MOVQ(nbytes, rem)
+	ANDQ(U8(d.lanes(s)-1), rem)
+	SUBQ(rem, nbytes)
+	SHLQ(U8(d.shift), nbytes)
+	return nbytes, newTail(s, d, rem)
 }
