@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,23 +82,41 @@ func requireTorch(t *testing.T) string {
 // TestNIRMatchesTorch runs each NIR workload, shortened, in leaky and in
 // bench/peers/torch_nir.py on the same inputs, and requires the same spikes
 // in every spiking population at every step and V within rounding, in
-// float64 and float32: the PyTorch peer computes what leaky computes.
+// float64 and float32: the PyTorch peer computes what leaky computes. Beside
+// the trained networks it runs nir/testdata's perneuron.nir (a CubaLIF
+// and a LIF whose every parameter differs between neurons, the peer's
+// parameters then tensors) as the peer's feed-forward chain.
 func TestNIRMatchesTorch(t *testing.T) {
-	dir := nirFixtures(t)
 	py := requireTorch(t)
+	type peerCase struct {
+		w        NIRWorkload
+		peer     string                  // torch_nir.py's class
+		fixtures func(testing.TB) string // the directory of w.File
+	}
+	cases := []peerCase{{
+		w:        NIRWorkload{Net: "perneuron", File: "perneuron.nir", Dt: 1e-4, Steps: 60, Batch: 4, Shape: []int{3}, Density: 0.5, Seed: 1},
+		peer:     "chain",
+		fixtures: func(testing.TB) string { return filepath.Join("..", "nir", "testdata") },
+	}}
 	for _, w := range NIRWorkloads() {
 		w.Batch, w.Steps = 4, 40
 		if w.Net == "cnn" {
 			w.Batch, w.Steps = 3, 12
 		}
+		cases = append(cases, peerCase{w, w.Net, nirFixtures})
+	}
+	for _, c := range cases {
+		w := c.w
 		for _, dtype := range []string{"float64", "float32"} {
 			t.Run(w.Net+"/"+dtype, func(t *testing.T) {
+				dir := c.fixtures(t)
 				tmp := t.TempDir()
 				inputs, err := w.WriteInputs(tmp, w.Inputs())
 				if err != nil {
 					t.Fatal(err)
 				}
-				// Every population's V, and the spikes of those that spike.
+				// Every population's V, and the spikes of those that spike
+				// (of the one feeding an Output too: recorded twice, held once).
 				probe, err := BuildNIR[float64](w, dir, inputs, "float64", nil)
 				if err != nil {
 					t.Fatal(err)
@@ -105,8 +124,8 @@ func TestNIRMatchesTorch(t *testing.T) {
 				var record []string
 				for _, p := range probe.Pops {
 					vars := "v"
-					if _, out := probe.Traces[p.Name]["s"]; p.Neuron.Kind.Spiking() && !out {
-						vars = "v,s" // an Output node's spikes are recorded already
+					if p.Neuron.Kind.Spiking() {
+						vars = "v,s"
 					}
 					record = append(record, p.Name+":"+vars)
 				}
@@ -116,7 +135,7 @@ func TestNIRMatchesTorch(t *testing.T) {
 				} else {
 					got = runNIRTraces[float32](t, w, dir, inputs, dtype, record)
 				}
-				cmd := exec.Command(py, filepath.Join("peers", "torch_nir.py"), "check", w.Net, filepath.Join(dir, w.File), inputs, tmp, dtype)
+				cmd := exec.Command(py, filepath.Join("peers", "torch_nir.py"), "check", c.peer, filepath.Join(dir, w.File), inputs, tmp, dtype, strconv.FormatFloat(w.Dt, 'g', -1, 64))
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("torch_nir.py check: %v\n%s", err, out)
 				}

@@ -306,8 +306,10 @@ func (x *handle) open(d *netfile.File) error {
 }
 
 // openNIR opens the NIR graph at path, its Input fed by the caller, with
-// the time step dt, semantics (norse, snntorch, spyx or leaky; "" norse)
-// and reset (zero or subtract; "" zero), one trial.
+// the time step dt, semantics (nir.Semantics, as leaky run --semantics:
+// norse, snntorch, spyx, leaky, rockpool, sinabs or lava; "" norse) and
+// reset (zero or subtract; "" the semantics' own: subtract for spyx,
+// rockpool and sinabs, zero for the others), one trial.
 func (x *handle) openNIR(path string, dt float64, semantics, reset string) error {
 	m, err := nir.Open(path)
 	if err != nil {

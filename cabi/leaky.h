@@ -149,8 +149,10 @@ int leaky_open_file(leaky_net net, const char *path);
 int leaky_feedforward_defaults(leaky_feedforward *ff);
 int leaky_open_feedforward(leaky_net net, const leaky_feedforward *ff);
 /* From a NIR graph, as leaky run --nir runs it: dt the time step in
- * seconds (required), scheme the semantics (norse, the default when NULL,
- * snntorch, spyx or leaky), reset zero (default) or subtract; one trial.
+ * seconds (required), scheme the semantics, as leaky run --semantics
+ * (norse, the default when NULL, snntorch, spyx, leaky, rockpool, sinabs
+ * or lava), reset zero or subtract (NULL: the semantics' own, subtract for
+ * spyx, rockpool and sinabs, zero for the others); one trial.
  * The graph's Input is the network's one input source, fed by
  * leaky_step/leaky_run with its values flattened; each neuron node is a
  * population named by its node path ('/' becomes '.'). */

@@ -18,6 +18,7 @@ type inputBlock[T Float] struct {
 	buf  []T // k·Batch rows of NOut values
 	t0   int // first step held; −1 when empty
 	cols []Range
+	task task
 }
 
 // blockBytes bounds a block's buffer: large enough that W is read once per
@@ -38,7 +39,9 @@ func newInputBlock[T Float](d *Dense[T], threads int) *inputBlock[T] {
 	}
 	// Columns are split over the threads in whole cache lines: a block is
 	// k·Batch·NIn·NOut multiply-adds, always worth sharing.
-	return &inputBlock[T]{d: d, arr: arr, k: k, buf: alignedSlice[T](k * arr.Batch * d.NOut), t0: -1, cols: splitRangesN(d.NOut, threads)}
+	b := &inputBlock[T]{d: d, arr: arr, k: k, buf: alignedSlice[T](k * arr.Batch * d.NOut), t0: -1, cols: splitRangesN(d.NOut, threads)}
+	b.task.set(b, len(b.cols), len(b.cols))
+	return b
 }
 
 // covers reports whether step t's rows are in the buffer.
@@ -48,18 +51,18 @@ func (b *inputBlock[T]) covers(t int) bool { return b.t0 >= 0 && t >= b.t0 && t 
 // end of the array), split over the pool's workers by columns.
 func (b *inputBlock[T]) fill(t int, p *pool) {
 	b.t0 = t
-	if len(b.cols) > 1 && p != nil {
-		p.run(b, len(b.cols))
+	if p != nil {
+		p.run(&b.task)
 		return
 	}
-	b.work(0)
+	for i := range b.cols {
+		b.run(i)
+	}
 }
 
-func (b *inputBlock[T]) work(w int) {
-	if w >= len(b.cols) {
-		return
-	}
-	c := b.cols[w]
+// run computes column range i of the block.
+func (b *inputBlock[T]) run(i int) {
+	c := b.cols[i]
 	a, d := b.arr, b.d
 	steps := min(b.k, a.Steps-b.t0)
 	rows := steps * a.Batch

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // Conv2d is a 2-D convolution from a group whose outputs are images of
@@ -267,7 +268,11 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 		wg := c.wt[g*c.k*c.opg+o0-g*c.opg:]
 		whole := lo <= o0*plane && o1*plane <= hi
 		out := row[o0*plane : o1*plane]
-		if vals == nil && whole && m == c.opg && c.channelLast(out, events[i0:i1], first, wg[:c.k*c.opg]) {
+		var vs []T
+		if vals != nil {
+			vs = vals[i0:i1]
+		}
+		if whole && m == c.opg && c.channelLast(out, events[i0:i1], vs, first, wg[:c.k*c.opg]) {
 			return
 		}
 		for ei, e := range events[i0:i1] {
@@ -315,12 +320,13 @@ type channelLast[T Float] struct {
 	rel []int32
 }
 
-// channelLast adds one group's spikes into out (its whole channels,
-// channel-major) through kernels.ScatterTaps on a channel-last copy, when
+// channelLast adds one group's spikes (or, with vals, its nonzero analog
+// inputs) into out (its whole channels, channel-major) through
+// kernels.ScatterTaps (ScaleTaps) on a channel-last copy, when
 // the spikes reach enough outputs (at least a plane's worth of taps) to
 // pay for moving out there and back, and reports whether it did. Each
 // output takes the same terms in the same order as the scalar scatter.
-func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bool {
+func (c *Conv2d[T]) channelLast(out []T, events []int32, vals []T, first int32, wg []T) bool {
 	plane, inPlane, m := c.OutH*c.OutW, c.InH*c.InW, c.opg
 	pairs := 0
 	for _, e := range events {
@@ -352,13 +358,17 @@ func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bo
 	kk := c.KH * c.KW
 	for i := 0; i < len(events); {
 		// The run of events of one input channel.
-		ci := int(events[i]-first) / inPlane
+		ci, i0 := int(events[i]-first)/inPlane, i
 		rel := cl.rel[:0]
 		for ; i < len(events) && int(events[i]-first)/inPlane == ci; i++ {
 			rel = append(rel, events[i]-first-int32(ci*inPlane))
 		}
 		cl.rel = rel
-		scatterTaps(acc, m, wg, ci*kk, rel, c.taps)
+		if vals != nil {
+			scaleTaps(acc, m, wg, ci*kk, rel, vals[i0:i], c.taps)
+		} else {
+			scatterTaps(acc, m, wg, ci*kk, rel, c.taps)
+		}
 	}
 	for o := range m {
 		dst := out[o*plane : (o+1)*plane]
@@ -369,9 +379,27 @@ func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bo
 	return true
 }
 
-// allZero reports whether every value of x is zero.
+// allZero reports whether every value of x is ±0: no bit but the signs
+// set, tested a 64-bit word (two float32 or one float64) at a time and
+// ORed over blocks, since the usual answer is yes and needs every value.
 func allZero[T Float](x []T) bool {
-	for _, v := range x {
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(x))), len(x)*int(unsafe.Sizeof(x[0]))/8)
+	signs := uint64(1<<63 | 1<<31)
+	if !is32[T]() {
+		signs = 1 << 63
+	}
+	for len(words) >= 8 {
+		if (words[0]|words[1]|words[2]|words[3]|words[4]|words[5]|words[6]|words[7])&^signs != 0 {
+			return false
+		}
+		words = words[8:]
+	}
+	for _, w := range words {
+		if w&^signs != 0 {
+			return false
+		}
+	}
+	for _, v := range x[len(x)-len(x)%2:] {
 		if v != 0 {
 			return false
 		}

@@ -69,12 +69,28 @@ func accumulateTrials[T Float](dst []T, dstStride int, W []T, stride int, rows [
 	kernels.AccumulateTrials64(f64(dst), dstStride, f64(W), stride, rows)
 }
 
+func addTrials[T Float](dst []T, dstStride int, v []T, trials int) {
+	if is32[T]() {
+		kernels.AddTrials32(f32(dst), dstStride, f32(v), trials)
+		return
+	}
+	kernels.AddTrials64(f64(dst), dstStride, f64(v), trials)
+}
+
 func scatterTaps[T Float](dst []T, m int, W []T, base int, events []int32, t *kernels.Taps) {
 	if is32[T]() {
 		kernels.ScatterTaps32(f32(dst), m, f32(W), base, events, t)
 		return
 	}
 	kernels.ScatterTaps64(f64(dst), m, f64(W), base, events, t)
+}
+
+func scaleTaps[T Float](dst []T, m int, W []T, base int, events []int32, vals []T, t *kernels.Taps) {
+	if is32[T]() {
+		kernels.ScaleTaps32(f32(dst), m, f32(W), base, events, f32(vals), t)
+		return
+	}
+	kernels.ScaleTaps64(f64(dst), m, f64(W), base, events, f64(vals), t)
 }
 
 func matMul[T Float](m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool) {

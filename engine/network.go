@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 )
 
 // Network is a set of sources, populations and projections stepped together
@@ -22,8 +21,10 @@ type Network[T Float] struct {
 	pool    *pool
 	// phases[i] holds the prepared parallel phases of pops[i].
 	phases []*popPhase[T]
-	// emit holds the prepared parallel emission of the sources.
-	emit *emitPhase[T]
+	// emit holds the prepared parallel emission of the sources; plain
+	// lists the sources that emit whole (not TrialSources).
+	emit  *emitPhase[T]
+	plain []Source[T]
 	// blocks are the projections' precomputed input blocks (block.go).
 	blocks []*inputBlock[T]
 	// noBlocks turns blocks off, for tests that compare against the
@@ -41,15 +42,13 @@ type emitPhase[T Float] struct {
 	// population's (see popPhase.work); workers is how many take part.
 	ranges  [][2]int
 	workers int
-	next    atomic.Int64
+	task    task
 	t       int
 }
 
-func (e *emitPhase[T]) work(w int) {
-	for i, ok := take(&e.next, len(e.ranges)); ok; i, ok = take(&e.next, len(e.ranges)) {
-		for _, s := range e.sources {
-			s.EmitTrials(e.t, e.ranges[i][0], e.ranges[i][1])
-		}
+func (e *emitPhase[T]) run(i int) {
+	for _, s := range e.sources {
+		s.EmitTrials(e.t, e.ranges[i][0], e.ranges[i][1])
 	}
 }
 
@@ -72,6 +71,7 @@ func (n *Network[T]) prepareEmit(threads int) *emitPhase[T] {
 		e.ranges = append(e.ranges, [2]int{batch * i / c, batch * (i + 1) / c})
 	}
 	e.workers = k
+	e.task.set(e, len(e.ranges), k)
 	return e
 }
 
@@ -82,10 +82,9 @@ type popPhase[T Float] struct {
 	pop    *Population[T]
 	in     []Projection[T]
 	ranges []Range
-	// workers is how many workers take ranges; next is the next range to
-	// take (see work).
+	// workers is how many workers take ranges, through task.
 	workers int
-	next    atomic.Int64
+	task    task
 	counts  []int
 	mode    int // phaseAll, phaseInput or phaseUpdate
 	// recs are the recorders of pop, bound once instead of searched every step.
@@ -98,21 +97,19 @@ const (
 	phaseUpdate
 )
 
-// work runs ranges for worker w until none is left: each worker takes the
-// next range from the shared counter, so faster cores take more. Which
-// worker runs a range does not change its result.
-func (ph *popPhase[T]) work(w int) {
-	for i, ok := take(&ph.next, len(ph.ranges)); ok; i, ok = take(&ph.next, len(ph.ranges)) {
-		r := ph.ranges[i]
-		if ph.mode != phaseUpdate {
-			ph.pop.clearInput(r)
-			for _, pr := range ph.in {
-				pr.Propagate(r)
-			}
+// run runs the phase's part of the step over range i. Workers take ranges
+// in turn from the task's counter, so faster cores take more; which worker
+// runs a range does not change its result.
+func (ph *popPhase[T]) run(i int) {
+	r := ph.ranges[i]
+	if ph.mode != phaseUpdate {
+		ph.pop.clearInput(r)
+		for _, pr := range ph.in {
+			pr.Propagate(r)
 		}
-		if ph.mode != phaseInput {
-			ph.counts[i] = ph.pop.update(r)
-		}
+	}
+	if ph.mode != phaseInput {
+		ph.counts[i] = ph.pop.update(r)
 	}
 }
 
@@ -250,6 +247,12 @@ func (n *Network[T]) prepare() {
 	threads := n.Threads()
 	n.phases = make([]*popPhase[T], len(n.pops))
 	n.emit = n.prepareEmit(threads)
+	n.plain = n.plain[:0]
+	for _, s := range n.sources {
+		if _, ok := s.(TrialSource); !ok {
+			n.plain = append(n.plain, s)
+		}
+	}
 	maxRanges := n.emit.workers
 	n.prepareBlocks(threads)
 	for _, b := range n.blocks {
@@ -262,6 +265,7 @@ func (n *Network[T]) prepare() {
 			ph.ranges, ph.workers = n.ranks.split(i, p, threads)
 		}
 		ph.counts = make([]int, len(ph.ranges))
+		ph.task.set(ph, len(ph.ranges), ph.workers)
 		for _, r := range n.recorders {
 			if r.Population() == p {
 				ph.recs = append(ph.recs, r)
@@ -278,14 +282,19 @@ func (n *Network[T]) prepare() {
 	}
 }
 
+// runPhase runs ph in the given mode. A phase of one worker runs its
+// ranges in order on the calling goroutine, without touching the task's
+// counters: their atomic stores and adds were a tenth of the single
+// neuron's step (BenchmarkSingle in bench/).
 func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 	ph.mode = mode
-	ph.next.Store(0)
 	if ph.workers == 1 {
-		ph.work(0)
+		for i := range ph.ranges {
+			ph.run(i)
+		}
 		return
 	}
-	n.pool.run(ph, ph.workers)
+	n.pool.run(&ph.task)
 }
 
 // Step runs one step of the schedule below. A recorder's error stops it
@@ -305,20 +314,18 @@ func (n *Network[T]) Step() error {
 	// the others emit whole.
 	n.emit.t = t
 	if len(n.emit.sources) > 0 {
-		n.emit.next.Store(0)
 		if n.emit.workers > 1 {
-			n.pool.run(n.emit, n.emit.workers)
+			n.pool.run(&n.emit.task)
 		} else {
-			n.emit.work(0)
+			for i := range n.emit.ranges {
+				n.emit.run(i)
+			}
 		}
 		for _, s := range n.emit.sources {
 			s.FinishEmit()
 		}
 	}
-	for _, s := range n.sources {
-		if _, ok := s.(TrialSource); ok {
-			continue
-		}
+	for _, s := range n.plain {
 		if err := s.Emit(t); err != nil {
 			return err
 		}

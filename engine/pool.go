@@ -9,33 +9,62 @@ import (
 	"time"
 )
 
-// job is one phase of a step, split over the workers of a pool: work(w)
-// does worker w's share.
-type job interface{ work(w int) }
+// job is one phase of a step, cut into items (ranges of neurons, trials or
+// columns): run(i) does item i. Items are independent, and which worker
+// runs one does not change its result.
+type job interface{ run(i int) }
+
+// task is a job prepared for the pool: its n items, taken in turn by up to
+// k workers through next. Each phase owns its task, reused every step, so
+// stepping allocates nothing.
+//
+// A task's counters are its publication: the caller writes everything the
+// job reads, then zeroes done and next. Taking an item below n is
+// therefore valid whenever it happens — a worker that was descheduled
+// while the task ran last, and takes from it only now, takes an item of
+// the current publication, and the caller waits for it through done —
+// and a take at or past n takes nothing. No worker has to report a job it
+// took no part in, so the caller never waits for a worker that is not
+// running: a phase whose worker's vCPU was taken by another process costs
+// what the caller alone needs for it.
+type task struct {
+	j    job
+	n, k int
+	// next is the next item to take; done counts finished items. They
+	// sit on cache lines of their own: the caller spins on done while a
+	// worker takes from next.
+	_    [64]byte
+	next atomic.Int64
+	_    [56]byte
+	done atomic.Int64
+	_    [56]byte
+}
+
+// set makes t the task of n items of j for up to k workers.
+func (t *task) set(j job, n, k int) { t.j, t.n, t.k = j, n, max(1, min(k, n)) }
 
 // pool is a fixed set of worker goroutines created once per run. Each phase
-// hands every worker the same job and waits for all of them (a barrier);
-// the calling goroutine does worker 0's share itself, so a one-worker pool
-// costs nothing.
+// publishes its task to every worker and takes items itself until none is
+// left, then waits until every item is done (a barrier); the calling
+// goroutine does its share itself, so a one-worker pool costs nothing.
 //
-// A step has a few phases, some only tens of microseconds long. Handing each
-// over through channels alone parked and woke a goroutine through the OS
-// every time, which made BenchmarkSHD (bench/) slower at two threads than at
-// one on the development VM. Workers therefore spin for a while on an epoch
-// counter after finishing a phase and only then park; the caller spins on a
-// done counter; a parked worker is woken through its channel. A hand-off and
-// barrier then costs about a quarter of a microsecond (BenchmarkPoolBarrier).
+// A step has a few phases, some only a microsecond long. Handing each over
+// through channels alone parked and woke a goroutine through the OS every
+// time, which made BenchmarkSHD (bench/) slower at two threads than at one
+// on the development VM. Workers therefore spin for a while on an epoch
+// counter after finishing a phase and only then park; the caller spins on
+// the task's done counter; a parked worker is woken through its channel. A
+// hand-off and barrier then costs about a tenth to a quarter of a
+// microsecond (BenchmarkPoolBarrier).
 type pool struct {
 	n     int
-	epoch atomic.Uint64 // incremented to publish a new job
-	job   job           // written before epoch is incremented
-	k     int           // workers taking part in the current job
-	left  atomic.Int64  // workers (besides the caller) not done with it
+	epoch atomic.Uint64 // incremented to publish a new task
+	cur   atomic.Pointer[task]
 	// sleeping[w] is 1 while worker w is parked or about to park.
 	sleeping []atomic.Int32
 	wake     []chan struct{}
 	quit     atomic.Bool
-	// failed holds the first panic of a worker in the current job, which
+	// failed holds the first panic of a worker in the current task, which
 	// run raises again in its caller: a goroutine's panic cannot be
 	// recovered anywhere else, and would end a host process that called
 	// leaky through its C ABI.
@@ -53,14 +82,27 @@ func (e *workerPanic) String() string {
 	return fmt.Sprintf("engine worker %d: %v\n%s", e.w, e.val, e.stack)
 }
 
-// work does worker w's share of the job, turning a panic into p.failed.
-func (p *pool) work(j job, w int) {
+// work takes and runs t's items on worker w until none is left, turning a
+// panic into p.failed. An item counts as done even when it panicked, so
+// that the caller stops waiting and raises the panic.
+func (p *pool) work(t *task, w int) {
+	for {
+		i := int(t.next.Add(1)) - 1
+		if i >= t.n {
+			return
+		}
+		p.runItem(t, i, w)
+	}
+}
+
+func (p *pool) runItem(t *task, i, w int) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.failed.CompareAndSwap(nil, &workerPanic{w: w, val: r, stack: debug.Stack()})
 		}
+		t.done.Add(1)
 	}()
-	j.work(w)
+	t.j.run(i)
 }
 
 // spinFor is how long a worker polls for the next phase before parking.
@@ -79,11 +121,11 @@ func (p *pool) work(j job, w int) {
 // millisecond.
 const spinFor = time.Millisecond
 
-// callerSpin is how long the goroutine that runs a job polls for its
+// callerSpin is how long the goroutine that runs a task polls for its
 // workers before it yields between polls. Workers normally have
-// processors of their own and finish a phase within tens of
-// microseconds; the yield is for more threads than processors, where a
-// worker may be waiting for the caller's processor.
+// processors of their own and finish an item within microseconds; the
+// yield is for more threads than processors, where a worker that took an
+// item may be waiting for the caller's processor.
 const callerSpin = 50 * time.Microsecond
 
 func newPool(n int) *pool {
@@ -103,12 +145,9 @@ func (p *pool) loop(w int) {
 			return
 		}
 		seen = e
-		// Every worker reports every job, taking part or not, so the
-		// caller never publishes the next job while one still reads this.
-		if w < p.k {
-			p.work(p.job, w)
+		if t := p.cur.Load(); t != nil && w < t.k {
+			p.work(t, w)
 		}
-		p.left.Add(-1)
 	}
 }
 
@@ -133,7 +172,7 @@ func (p *pool) await(w int, seen uint64) uint64 {
 	}
 	for {
 		p.sleeping[w].Store(1)
-		// Re-check after announcing the sleep: a job published in
+		// Re-check after announcing the sleep: a task published in
 		// between must not be missed.
 		if e := p.epoch.Load(); e != seen || p.quit.Load() {
 			if p.sleeping[w].CompareAndSwap(1, 0) {
@@ -150,26 +189,30 @@ func (p *pool) await(w int, seen uint64) uint64 {
 	}
 }
 
-// run does j on workers 0..k−1 (k ≤ n) and returns when all are done.
-func (p *pool) run(j job, k int) {
-	if k <= 1 {
-		j.work(0)
+// run does t's items on up to t.k workers, the caller among them, and
+// returns when every item is done.
+func (p *pool) run(t *task) {
+	if t.k <= 1 {
+		for i := 0; i < t.n; i++ {
+			t.j.run(i)
+		}
 		return
 	}
-	p.job, p.k = j, k
-	p.left.Store(int64(p.n - 1))
+	t.done.Store(0)
+	t.next.Store(0)
+	p.cur.Store(t)
 	p.epoch.Add(1)
-	p.wakeSleepers()
-	// The caller's share is recovered too, so that it waits for the
-	// workers before the panic goes on: no worker may still be in the job
-	// when its caller unwinds.
-	p.work(j, 0)
+	p.wakeSleepers(t.k)
+	// The caller's items are recovered too, so that it waits for the
+	// workers before the panic goes on: no worker may still be in the
+	// task when its caller unwinds.
+	p.work(t, 0)
 	// The caller polls without yielding for callerSpin: a goroutine that C
 	// called into (the C ABI, Python) is locked to its thread, and each
 	// yield of a locked goroutine hands its processor over through the OS,
 	// far dearer than the barrier (bench/peers/python_binding.py shows it).
 	var start time.Time
-	for i := 0; p.left.Load() != 0; i++ {
+	for i := 0; t.done.Load() != int64(t.n); i++ {
 		if i&255 == 255 {
 			if i == 255 {
 				start = time.Now()
@@ -183,9 +226,9 @@ func (p *pool) run(j job, k int) {
 	}
 }
 
-// wakeSleepers sends a token to every parked worker.
-func (p *pool) wakeSleepers() {
-	for w := 1; w < p.n; w++ {
+// wakeSleepers sends a token to every parked worker below k.
+func (p *pool) wakeSleepers(k int) {
+	for w := 1; w < min(k, p.n); w++ {
 		if p.sleeping[w].CompareAndSwap(1, 0) {
 			p.wake[w] <- struct{}{}
 		}
@@ -195,7 +238,7 @@ func (p *pool) wakeSleepers() {
 func (p *pool) close() {
 	p.quit.Store(true)
 	p.epoch.Add(1)
-	p.wakeSleepers()
+	p.wakeSleepers(p.n)
 }
 
 // DefaultThreads is the number of threads a run uses unless told otherwise:
@@ -238,13 +281,6 @@ func shares(work, threads, limit int) (k, c int) {
 		return 1, 1
 	}
 	return k, min(chunksPerWorker*k, limit, max(k, work/minWorkPerThread))
-}
-
-// take returns the next index below n from the shared counter next, and
-// whether one was left: how workers take ranges in turn.
-func take(next *atomic.Int64, n int) (int, bool) {
-	i := int(next.Add(1)) - 1
-	return i, i < n
 }
 
 // splitRanges divides pop's work into ranges for up to threads workers and

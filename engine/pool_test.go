@@ -10,7 +10,14 @@ import (
 
 type nopJob struct{}
 
-func (nopJob) work(int) {}
+func (nopJob) run(int) {}
+
+// newTask returns a task of n items of j for k workers.
+func newTask(j job, n, k int) *task {
+	t := &task{}
+	t.set(j, n, k)
+	return t
+}
 
 // BenchmarkPoolBarrier measures one phase hand-off and barrier of the
 // worker pool with an empty job: the fixed cost a step pays per parallel
@@ -18,17 +25,23 @@ func (nopJob) work(int) {}
 func BenchmarkPoolBarrier(b *testing.B) {
 	p := newPool(2)
 	defer p.close()
+	t := newTask(nopJob{}, 2, 2)
 	for b.Loop() {
-		p.run(nopJob{}, 2)
+		p.run(t)
 	}
 }
 
-// startJob records when worker 1 starts its share.
+// startJob has two items: item 1 records when it starts, and item 0 waits
+// for it, so that the caller, which takes item 0, leaves item 1 to the
+// worker.
 type startJob struct{ start atomic.Int64 }
 
-func (j *startJob) work(w int) {
-	if w == 1 {
+func (j *startJob) run(i int) {
+	if i == 1 {
 		j.start.Store(time.Now().UnixNano())
+		return
+	}
+	for j.start.Load() == 0 {
 	}
 }
 
@@ -45,12 +58,14 @@ func BenchmarkPoolWakeAfterGap(b *testing.B) {
 			p := newPool(2)
 			defer p.close()
 			j := &startJob{}
+			t := newTask(j, 2, 2)
 			var wake time.Duration
 			for b.Loop() {
 				for end := time.Now().Add(gap); time.Now().Before(end); {
 				}
+				j.start.Store(0)
 				t0 := time.Now()
-				p.run(j, 2)
+				p.run(t)
 				wake += time.Duration(j.start.Load() - t0.UnixNano())
 			}
 			b.ReportMetric(float64(wake.Nanoseconds())/float64(b.N), "wake-ns")
@@ -104,35 +119,86 @@ func TestSplitRangesPartition(t *testing.T) {
 	}
 }
 
-// panicJob panics in one worker.
-type panicJob struct{ w int }
+// panicJob has one item per worker; each waits until all have started, so
+// that every worker, the caller among them, runs one, and item i panics.
+type panicJob struct {
+	i       int
+	started *atomic.Int64
+	n       int64
+}
 
-func (j panicJob) work(w int) {
-	if w == j.w {
+func (j panicJob) run(i int) {
+	j.started.Add(1)
+	for j.started.Load() < j.n {
+	}
+	if i == j.i {
 		panic("boom")
 	}
 }
 
-// TestPoolPanicReachesCaller checks that a panic in any worker, the
-// caller's share or another's, is raised again in the goroutine that ran
-// the job, after every worker is done, and that the pool still works.
+// TestPoolPanicReachesCaller checks that a panic in any item, the caller's
+// or another worker's, is raised again in the goroutine that ran the task,
+// after every item is done, and that the pool still works.
 func TestPoolPanicReachesCaller(t *testing.T) {
 	p := newPool(3)
 	defer p.close()
-	for _, w := range []int{0, 1, 2} {
+	for _, i := range []int{0, 1, 2} {
+		task := newTask(panicJob{i: i, started: new(atomic.Int64), n: 3}, 3, 3)
 		func() {
 			defer func() {
 				r := recover()
 				if s, ok := r.(string); !ok || !strings.Contains(s, "boom") {
-					t.Errorf("worker %d: recovered %v", w, r)
+					t.Errorf("item %d: recovered %v", i, r)
 				}
 			}()
-			p.run(panicJob{w}, 3)
-			t.Errorf("worker %d: no panic", w)
+			p.run(task)
+			t.Errorf("item %d: no panic", i)
 		}()
-		if n := p.left.Load(); n != 0 {
-			t.Errorf("worker %d: %d workers still in the job", w, n)
+		if n := task.done.Load(); n != 3 {
+			t.Errorf("item %d: %d of 3 items done when the panic reached the caller", i, n)
 		}
 	}
-	p.run(nopJob{}, 3)
+	p.run(newTask(nopJob{}, 3, 3))
+}
+
+// countJob counts the runs of each item.
+type countJob struct{ runs []atomic.Int32 }
+
+func (j *countJob) run(i int) { j.runs[i].Add(1) }
+
+// TestPoolAbsentWorker checks that the caller does not wait for a worker
+// that is not running — one whose vCPU another process holds — but runs
+// every item itself and returns, and that the worker, once it runs, takes
+// items of the current task only: each item of each task runs exactly once.
+func TestPoolAbsentWorker(t *testing.T) {
+	// A pool whose worker 1 has not started.
+	p := &pool{n: 2, sleeping: make([]atomic.Int32, 2), wake: []chan struct{}{nil, make(chan struct{}, 1)}}
+	defer p.close()
+	j := &countJob{runs: make([]atomic.Int32, 8)}
+	stale := newTask(j, 8, 2)
+	done := make(chan struct{})
+	go func() {
+		p.run(stale)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the caller waits for a worker that is not running")
+	}
+	go p.loop(1)
+	for round := 0; round < 1000; round++ {
+		fresh := &countJob{runs: make([]atomic.Int32, 8)}
+		p.run(newTask(fresh, 8, 2))
+		for i := range fresh.runs {
+			if n := fresh.runs[i].Load(); n != 1 {
+				t.Fatalf("round %d: item %d ran %d times", round, i, n)
+			}
+		}
+	}
+	for i := range j.runs {
+		if n := j.runs[i].Load(); n != 1 {
+			t.Fatalf("first task: item %d ran %d times", i, n)
+		}
+	}
 }

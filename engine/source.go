@@ -54,6 +54,10 @@ type Poisson[T Float] struct {
 	events    [][]int32
 	emitted   int64
 	streamKey uint64
+	// silent is (1 − prob)^N less a margin far above the rounding of
+	// the logarithm and division: a first uniform below it is a gap past
+	// the last input, a silent trial, without the logarithm.
+	silent float64
 }
 
 // NewPoisson returns a Poisson source of batch × n inputs firing at rate Hz
@@ -77,6 +81,7 @@ func NewPoisson[T Float](name string, batch, n int, rate, dt float64, seed, stre
 	}
 	s := &Poisson[T]{Name: name, N: n, Batch: batch, Rate: rate, Dt: dt, Seed: seed, prob: prob, streamKey: streamPoisson + stream<<8}
 	s.logq = math.Log1p(-prob)
+	s.silent = math.Exp(float64(n)*s.logq) * (1 - 1e-9)
 	s.events = make([][]int32, batch)
 	for b := range s.events {
 		s.events[b] = make([]int32, 0, n)
@@ -136,7 +141,11 @@ func (s *Poisson[T]) EmitTrials(t, b0, b1 int) {
 			// failures before a success, floor(log(U)/log(1−p)) with U in
 			// (0, 1). One logarithm per spike, none per silent input.
 			for j := -1; ; {
-				gap := math.Floor(math.Log(src.uniform()) / s.logq)
+				u := src.uniform()
+				if j < 0 && u < s.silent {
+					break
+				}
+				gap := math.Floor(math.Log(u) / s.logq)
 				if gap >= float64(s.N-j-1) {
 					break
 				}

@@ -888,9 +888,9 @@ accumulateTrials32AVX2_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX
-TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-184
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    W_base+32(FP), CX
 	MOVQ    events_base+64(FP), DX
@@ -965,6 +965,141 @@ scatterTaps32AVX2_next:
 	JNE  scatterTaps32AVX2_event
 
 scatterTaps32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
+// Requires: AVX
+TEXT ·scaleTaps32AVX2(SB), NOSPLIT, $16-184
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x07, R10
+	MOVQ    R9, R11
+	SHLQ    $0x02, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x02, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x02, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scaleTaps32AVX2_done
+
+scaleTaps32AVX2_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps32AVX2_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSS (R13)(R12*1), Y1
+
+scaleTaps32AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps32AVX2_tail
+
+scaleTaps32AVX2_vec:
+	VMOVUPS (R12)(R14*1), Y2
+	VMOVUPS (R13)(R14*1), Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  Y3, Y2, Y2
+	VMOVUPS Y2, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps32AVX2_vec
+
+scaleTaps32AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scaleTaps32AVX2_notail
+	VMASKMOVPS (R12)(R14*1), Y0, Y2
+	VMASKMOVPS (R13)(R14*1), Y0, Y3
+	VMULPS     Y1, Y3, Y3
+	VADDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y0, (R12)(R14*1)
+
+scaleTaps32AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps32AVX2_tap
+
+scaleTaps32AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps32AVX2_event
+
+scaleTaps32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX
+TEXT ·addTrials32AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x02, DI
+
+addTrials32AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX2_rowtail
+
+addTrials32AVX2_rowloop:
+	VMOVUPS (AX)(R8*1), Y1
+	VADDPS  (CX)(R8*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX2_rowloop
+
+addTrials32AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials32AVX2_rownotail
+	VMASKMOVPS (AX)(R8*1), Y0, Y1
+	VMASKMOVPS (CX)(R8*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R8*1)
+
+addTrials32AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX2_trial
 	VZEROUPPER
 	RET
 
@@ -1521,9 +1656,9 @@ cobaUpdate32AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -1569,9 +1704,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1593,9 +1731,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1617,9 +1758,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1641,9 +1785,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1665,9 +1812,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1689,9 +1839,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1713,9 +1866,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1737,9 +1893,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1777,9 +1936,12 @@ ruleUpdate32ValueAVX2_tailvec:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1813,9 +1975,12 @@ ruleUpdate32ValueAVX2_tailpart:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1845,13 +2010,13 @@ ruleUpdate32ValueAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32ValueAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -1897,9 +2062,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1929,9 +2097,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1963,9 +2134,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1997,9 +2171,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2031,9 +2208,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2065,9 +2245,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2099,9 +2282,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2133,9 +2319,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2183,9 +2372,12 @@ ruleUpdate32BeforeAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2230,9 +2422,12 @@ ruleUpdate32BeforeAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -2273,13 +2468,13 @@ ruleUpdate32BeforeAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32BeforeAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -2325,9 +2520,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2357,9 +2555,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2391,9 +2592,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2425,9 +2629,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2459,9 +2666,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2493,9 +2703,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2527,9 +2740,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2561,9 +2777,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2611,9 +2830,12 @@ ruleUpdate32AfterAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2658,9 +2880,12 @@ ruleUpdate32AfterAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -2701,13 +2926,13 @@ ruleUpdate32AfterAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32AfterAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -2753,9 +2978,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2787,9 +3015,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2823,9 +3054,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2859,9 +3093,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2895,9 +3132,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2931,9 +3171,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2967,9 +3210,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3003,9 +3249,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3055,9 +3304,12 @@ ruleUpdate32SpyxAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3104,9 +3356,12 @@ ruleUpdate32SpyxAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -3149,13 +3404,13 @@ ruleUpdate32SpyxAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SpyxAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -3201,9 +3456,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3217,10 +3475,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3254,9 +3512,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3270,10 +3531,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3309,9 +3570,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3325,10 +3589,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3364,9 +3628,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3380,10 +3647,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3419,9 +3686,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3435,10 +3705,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3474,9 +3744,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3490,10 +3763,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3529,9 +3802,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3545,10 +3821,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3584,9 +3860,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3600,10 +3879,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3655,9 +3934,12 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3671,10 +3953,10 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3723,9 +4005,12 @@ ruleUpdate32SnnTorchAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -3739,10 +4024,10 @@ ruleUpdate32SnnTorchAVX2_tailpart:
 	VADDPS       Y8, Y9, Y9
 	VCMPPS       $0x1e, Y5, Y7, Y7
 	VBROADCASTSS rest+124(FP), Y10
-	VADDPS       Y8, Y10, Y10
-	VBROADCASTSD current+160(FP), Y8
+	VADDPS       Y10, Y8, Y8
+	VBROADCASTSD current+160(FP), Y10
 	VBROADCASTSS vreset+116(FP), Y11
-	VBLENDVPS    Y8, Y11, Y10, Y8
+	VBLENDVPS    Y10, Y11, Y8, Y8
 	VBROADCASTSD subtract+152(FP), Y10
 	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y9, Y11
@@ -3787,7 +4072,2257 @@ ruleUpdate32SnnTorchAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SnnTorchAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValuePerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate32ValuePerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32ValuePerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValuePerAVX2_tail
+
+ruleUpdate32ValuePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y0
+	VMULPS       768(DI), Y0, Y0
+	VADDPS       1024(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y0
+	VMULPS       800(DI), Y0, Y0
+	VADDPS       1056(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y0
+	VMULPS       832(DI), Y0, Y0
+	VADDPS       1088(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y0
+	VMULPS       864(DI), Y0, Y0
+	VADDPS       1120(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y0
+	VMULPS       896(DI), Y0, Y0
+	VADDPS       1152(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y0
+	VMULPS       928(DI), Y0, Y0
+	VADDPS       1184(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y0
+	VMULPS       960(DI), Y0, Y0
+	VADDPS       1216(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y0
+	VMULPS       992(DI), Y0, Y0
+	VADDPS       1248(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32ValuePerAVX2_loop
+
+ruleUpdate32ValuePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32ValuePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32ValuePerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32ValuePerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y0
+	VMULPS       768(DI)(R11*4), Y0, Y0
+	VADDPS       1024(DI)(R11*4), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32ValuePerAVX2_tailvec
+
+ruleUpdate32ValuePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32ValuePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	SHLQ         $0x02, R10
+	SUBQ         R10, R12
+	LEAQ         leakyTailMask<>+0(SB), R10
+	VMOVDQU      (R10)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y1
+	VMULPS       768(DI)(R11*4), Y1, Y1
+	VADDPS       1024(DI)(R11*4), Y1, Y1
+	VADDPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32ValuePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32ValuePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValuePerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforePerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforePerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32BeforePerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforePerAVX2_tail
+
+ruleUpdate32BeforePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y2
+	VMULPS       768(DI), Y2, Y2
+	VADDPS       1024(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2048(DI), Y2, Y3
+	VMOVUPS      1792(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y2
+	VMULPS       800(DI), Y2, Y2
+	VADDPS       1056(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1568(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2080(DI), Y2, Y3
+	VMOVUPS      1824(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y2
+	VMULPS       832(DI), Y2, Y2
+	VADDPS       1088(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1600(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2112(DI), Y2, Y3
+	VMOVUPS      1856(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y2
+	VMULPS       864(DI), Y2, Y2
+	VADDPS       1120(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1632(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2144(DI), Y2, Y3
+	VMOVUPS      1888(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y2
+	VMULPS       896(DI), Y2, Y2
+	VADDPS       1152(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1664(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2176(DI), Y2, Y3
+	VMOVUPS      1920(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y2
+	VMULPS       928(DI), Y2, Y2
+	VADDPS       1184(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1696(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2208(DI), Y2, Y3
+	VMOVUPS      1952(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y2
+	VMULPS       960(DI), Y2, Y2
+	VADDPS       1216(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1728(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2240(DI), Y2, Y3
+	VMOVUPS      1984(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y2
+	VMULPS       992(DI), Y2, Y2
+	VADDPS       1248(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1760(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2272(DI), Y2, Y3
+	VMOVUPS      2016(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32BeforePerAVX2_loop
+
+ruleUpdate32BeforePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32BeforePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32BeforePerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32BeforePerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y2
+	VMULPS       768(DI)(R11*4), Y2, Y2
+	VADDPS       1024(DI)(R11*4), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2048(DI)(R11*4), Y2, Y3
+	VMOVUPS      1792(DI)(R11*4), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32BeforePerAVX2_tailvec
+
+ruleUpdate32BeforePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32BeforePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y3
+	VMULPS       768(DI)(R11*4), Y3, Y3
+	VADDPS       1024(DI)(R11*4), Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2048(DI)(R11*4), Y3, Y4
+	VMOVUPS      1792(DI)(R11*4), Y5
+	VBLENDVPS    Y2, Y4, Y5, Y2
+	VBLENDVPS    Y1, Y2, Y3, Y2
+	VMASKMOVPS   Y2, Y0, (AX)
+	VMOVMSKPS    Y1, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32BeforePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32BeforePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforePerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterPerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32AfterPerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterPerAVX2_tail
+
+ruleUpdate32AfterPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y0
+	VMULPS       768(DI), Y0, Y0
+	VADDPS       1024(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1536(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2048(DI), Y0, Y3
+	VMOVUPS      1792(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y0
+	VMULPS       800(DI), Y0, Y0
+	VADDPS       1056(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1568(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2080(DI), Y0, Y3
+	VMOVUPS      1824(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y0
+	VMULPS       832(DI), Y0, Y0
+	VADDPS       1088(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1600(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2112(DI), Y0, Y3
+	VMOVUPS      1856(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y0
+	VMULPS       864(DI), Y0, Y0
+	VADDPS       1120(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1632(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2144(DI), Y0, Y3
+	VMOVUPS      1888(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y0
+	VMULPS       896(DI), Y0, Y0
+	VADDPS       1152(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1664(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2176(DI), Y0, Y3
+	VMOVUPS      1920(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y0
+	VMULPS       928(DI), Y0, Y0
+	VADDPS       1184(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1696(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2208(DI), Y0, Y3
+	VMOVUPS      1952(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y0
+	VMULPS       960(DI), Y0, Y0
+	VADDPS       1216(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1728(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2240(DI), Y0, Y3
+	VMOVUPS      1984(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y0
+	VMULPS       992(DI), Y0, Y0
+	VADDPS       1248(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1760(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2272(DI), Y0, Y3
+	VMOVUPS      2016(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32AfterPerAVX2_loop
+
+ruleUpdate32AfterPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32AfterPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32AfterPerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32AfterPerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y0
+	VMULPS       768(DI)(R11*4), Y0, Y0
+	VADDPS       1024(DI)(R11*4), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2048(DI)(R11*4), Y0, Y3
+	VMOVUPS      1792(DI)(R11*4), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32AfterPerAVX2_tailvec
+
+ruleUpdate32AfterPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32AfterPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y1
+	VMULPS       768(DI)(R11*4), Y1, Y1
+	VADDPS       1024(DI)(R11*4), Y1, Y1
+	VADDPS       Y2, Y1, Y1
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y2
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2048(DI)(R11*4), Y1, Y4
+	VMOVUPS      1792(DI)(R11*4), Y5
+	VBLENDVPS    Y3, Y4, Y5, Y3
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMOVMSKPS    Y2, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32AfterPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32AfterPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterPerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxPerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SpyxPerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxPerAVX2_tail
+
+ruleUpdate32SpyxPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VCMPPS       $0x1e, 1536(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2048(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1024(DI), Y0, Y0
+	VMULPS       768(DI), Y0, Y0
+	VADDPS       1024(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2048(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VCMPPS       $0x1e, 1568(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2080(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1056(DI), Y0, Y0
+	VMULPS       800(DI), Y0, Y0
+	VADDPS       1056(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2080(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VCMPPS       $0x1e, 1600(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2112(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1088(DI), Y0, Y0
+	VMULPS       832(DI), Y0, Y0
+	VADDPS       1088(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2112(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VCMPPS       $0x1e, 1632(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2144(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1120(DI), Y0, Y0
+	VMULPS       864(DI), Y0, Y0
+	VADDPS       1120(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2144(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VCMPPS       $0x1e, 1664(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2176(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1152(DI), Y0, Y0
+	VMULPS       896(DI), Y0, Y0
+	VADDPS       1152(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2176(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VCMPPS       $0x1e, 1696(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2208(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1184(DI), Y0, Y0
+	VMULPS       928(DI), Y0, Y0
+	VADDPS       1184(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2208(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VCMPPS       $0x1e, 1728(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2240(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1216(DI), Y0, Y0
+	VMULPS       960(DI), Y0, Y0
+	VADDPS       1216(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2240(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VCMPPS       $0x1e, 1760(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2272(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1248(DI), Y0, Y0
+	VMULPS       992(DI), Y0, Y0
+	VADDPS       1248(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2272(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32SpyxPerAVX2_loop
+
+ruleUpdate32SpyxPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SpyxPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SpyxPerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32SpyxPerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2048(DI)(R11*4), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1024(DI)(R11*4), Y0, Y0
+	VMULPS       768(DI)(R11*4), Y0, Y0
+	VADDPS       1024(DI)(R11*4), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2048(DI)(R11*4), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32SpyxPerAVX2_tailvec
+
+ruleUpdate32SpyxPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32SpyxPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y3
+	VBROADCASTSD current+160(FP), Y4
+	VANDPS       Y3, Y4, Y4
+	VSUBPS       2048(DI)(R11*4), Y1, Y5
+	VBLENDVPS    Y4, Y5, Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y1, Y1
+	VMULPS       768(DI)(R11*4), Y1, Y1
+	VADDPS       1024(DI)(R11*4), Y1, Y1
+	VADDPS       Y2, Y1, Y1
+	VSUBPS       2048(DI)(R11*4), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMOVMSKPS    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32SpyxPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SpyxPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxPerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchPerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SnnTorchPerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchPerAVX2_tail
+
+ruleUpdate32SnnTorchPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y2
+	VMULPS       768(DI), Y2, Y2
+	VADDPS       1024(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI), Y0, Y0
+	VADDPS       2304(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1792(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2048(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1536(DI), Y1, Y2
+	VADDPS       2048(DI), Y1, Y3
+	VSUBPS       1792(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2048(DI), Y1, Y1
+	VMOVUPS      1792(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y2
+	VMULPS       800(DI), Y2, Y2
+	VADDPS       1056(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1568(DI), Y0, Y0
+	VADDPS       2336(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1824(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2080(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1568(DI), Y1, Y2
+	VADDPS       2080(DI), Y1, Y3
+	VSUBPS       1824(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2080(DI), Y1, Y1
+	VMOVUPS      1824(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y2
+	VMULPS       832(DI), Y2, Y2
+	VADDPS       1088(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1600(DI), Y0, Y0
+	VADDPS       2368(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1856(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2112(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1600(DI), Y1, Y2
+	VADDPS       2112(DI), Y1, Y3
+	VSUBPS       1856(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2112(DI), Y1, Y1
+	VMOVUPS      1856(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y2
+	VMULPS       864(DI), Y2, Y2
+	VADDPS       1120(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1632(DI), Y0, Y0
+	VADDPS       2400(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1888(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2144(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1632(DI), Y1, Y2
+	VADDPS       2144(DI), Y1, Y3
+	VSUBPS       1888(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2144(DI), Y1, Y1
+	VMOVUPS      1888(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y2
+	VMULPS       896(DI), Y2, Y2
+	VADDPS       1152(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1664(DI), Y0, Y0
+	VADDPS       2432(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1920(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2176(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1664(DI), Y1, Y2
+	VADDPS       2176(DI), Y1, Y3
+	VSUBPS       1920(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2176(DI), Y1, Y1
+	VMOVUPS      1920(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y2
+	VMULPS       928(DI), Y2, Y2
+	VADDPS       1184(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1696(DI), Y0, Y0
+	VADDPS       2464(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1952(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2208(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1696(DI), Y1, Y2
+	VADDPS       2208(DI), Y1, Y3
+	VSUBPS       1952(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2208(DI), Y1, Y1
+	VMOVUPS      1952(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y2
+	VMULPS       960(DI), Y2, Y2
+	VADDPS       1216(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1728(DI), Y0, Y0
+	VADDPS       2496(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1984(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2240(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1728(DI), Y1, Y2
+	VADDPS       2240(DI), Y1, Y3
+	VSUBPS       1984(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2240(DI), Y1, Y1
+	VMOVUPS      1984(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y2
+	VMULPS       992(DI), Y2, Y2
+	VADDPS       1248(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1760(DI), Y0, Y0
+	VADDPS       2528(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 2016(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2272(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1760(DI), Y1, Y2
+	VADDPS       2272(DI), Y1, Y3
+	VSUBPS       2016(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2272(DI), Y1, Y1
+	VMOVUPS      2016(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32SnnTorchPerAVX2_loop
+
+ruleUpdate32SnnTorchPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SnnTorchPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SnnTorchPerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32SnnTorchPerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y2
+	VMULPS       768(DI)(R11*4), Y2, Y2
+	VADDPS       1024(DI)(R11*4), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y0
+	VADDPS       2304(DI)(R11*4), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1792(DI)(R11*4), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2048(DI)(R11*4), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y2
+	VADDPS       2048(DI)(R11*4), Y1, Y3
+	VSUBPS       1792(DI)(R11*4), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2048(DI)(R11*4), Y1, Y1
+	VMOVUPS      1792(DI)(R11*4), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32SnnTorchPerAVX2_tailvec
+
+ruleUpdate32SnnTorchPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32SnnTorchPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y3
+	VMULPS       768(DI)(R11*4), Y3, Y3
+	VADDPS       1024(DI)(R11*4), Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y1
+	VADDPS       2304(DI)(R11*4), Y2, Y2
+	VBROADCASTSD current+160(FP), Y4
+	VBLENDVPS    Y4, 1792(DI)(R11*4), Y2, Y2
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2048(DI)(R11*4), Y3, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VBLENDVPS    Y1, Y2, Y3, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y2, Y3
+	VADDPS       2048(DI)(R11*4), Y2, Y4
+	VSUBPS       1792(DI)(R11*4), Y2, Y5
+	VADDPS       Y2, Y5, Y5
+	VANDNPS      Y1, Y3, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBLENDVPS    Y7, Y4, Y5, Y4
+	VBLENDVPS    Y6, Y4, Y2, Y4
+	VANDNPS      Y3, Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y5
+	VSUBPS       2048(DI)(R11*4), Y2, Y2
+	VMOVUPS      1792(DI)(R11*4), Y6
+	VBLENDVPS    Y5, Y2, Y6, Y2
+	VBLENDVPS    Y1, Y2, Y4, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMOVMSKPS    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32SnnTorchPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SnnTorchPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchPerAVX2_row
+	MOVQ R8, ret+224(FP)
 	VZEROUPPER
 	RET
 
@@ -5694,9 +8229,9 @@ accumulateTrials64AVX2_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
 // Requires: AVX
-TEXT ·scatterTaps64AVX2(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps64AVX2(SB), NOSPLIT, $16-184
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    W_base+32(FP), CX
 	MOVQ    events_base+64(FP), DX
@@ -5771,6 +8306,142 @@ scatterTaps64AVX2_next:
 	JNE  scatterTaps64AVX2_event
 
 scatterTaps64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
+// Requires: AVX
+TEXT ·scaleTaps64AVX2(SB), NOSPLIT, $16-184
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x03, R10
+	MOVQ    R9, R11
+	SHLQ    $0x03, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x03, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scaleTaps64AVX2_done
+
+scaleTaps64AVX2_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps64AVX2_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	SHLQ         $0x01, R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSD (R13)(R12*1), Y1
+
+scaleTaps64AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps64AVX2_tail
+
+scaleTaps64AVX2_vec:
+	VMOVUPD (R12)(R14*1), Y2
+	VMOVUPD (R13)(R14*1), Y3
+	VMULPD  Y1, Y3, Y3
+	VADDPD  Y3, Y2, Y2
+	VMOVUPD Y2, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps64AVX2_vec
+
+scaleTaps64AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scaleTaps64AVX2_notail
+	VMASKMOVPD (R12)(R14*1), Y0, Y2
+	VMASKMOVPD (R13)(R14*1), Y0, Y3
+	VMULPD     Y1, Y3, Y3
+	VADDPD     Y3, Y2, Y2
+	VMASKMOVPD Y2, Y0, (R12)(R14*1)
+
+scaleTaps64AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps64AVX2_tap
+
+scaleTaps64AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps64AVX2_event
+
+scaleTaps64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX
+TEXT ·addTrials64AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x03, DI
+
+addTrials64AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX2_rowtail
+
+addTrials64AVX2_rowloop:
+	VMOVUPD (AX)(R8*1), Y1
+	VADDPD  (CX)(R8*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX2_rowloop
+
+addTrials64AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials64AVX2_rownotail
+	VMASKMOVPD (AX)(R8*1), Y0, Y1
+	VMASKMOVPD (CX)(R8*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R8*1)
+
+addTrials64AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX2_trial
 	VZEROUPPER
 	RET
 
@@ -6863,9 +9534,9 @@ cobaUpdate64AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -6911,9 +9582,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -6935,9 +9609,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -6959,9 +9636,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -6983,9 +9663,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7007,9 +9690,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7031,9 +9717,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7055,9 +9744,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7079,9 +9771,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7103,9 +9798,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7127,9 +9825,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7151,9 +9852,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7175,9 +9879,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7199,9 +9906,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7223,9 +9933,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7247,9 +9960,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7271,9 +9987,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7311,9 +10030,12 @@ ruleUpdate64ValueAVX2_tailvec:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7347,9 +10069,12 @@ ruleUpdate64ValueAVX2_tailpart:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7379,13 +10104,13 @@ ruleUpdate64ValueAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64ValueAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -7431,9 +10156,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7463,9 +10191,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7497,9 +10228,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7531,9 +10265,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7565,9 +10302,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7599,9 +10339,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7633,9 +10376,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7667,9 +10413,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7701,9 +10450,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7735,9 +10487,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7769,9 +10524,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7803,9 +10561,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7837,9 +10598,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7871,9 +10635,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7905,9 +10672,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7939,9 +10709,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -7989,9 +10762,12 @@ ruleUpdate64BeforeAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8036,9 +10812,12 @@ ruleUpdate64BeforeAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -8079,13 +10858,13 @@ ruleUpdate64BeforeAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64BeforeAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -8131,9 +10910,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8163,9 +10945,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8197,9 +10982,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8231,9 +11019,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8265,9 +11056,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8299,9 +11093,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8333,9 +11130,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8367,9 +11167,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8401,9 +11204,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8435,9 +11241,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8469,9 +11278,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8503,9 +11315,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8537,9 +11352,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8571,9 +11389,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8605,9 +11426,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8639,9 +11463,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8689,9 +11516,12 @@ ruleUpdate64AfterAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8736,9 +11566,12 @@ ruleUpdate64AfterAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -8779,13 +11612,13 @@ ruleUpdate64AfterAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64AfterAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -8831,9 +11664,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8865,9 +11701,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8901,9 +11740,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8937,9 +11779,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8973,9 +11818,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9009,9 +11857,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9045,9 +11896,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9081,9 +11935,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9117,9 +11974,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9153,9 +12013,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9189,9 +12052,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9225,9 +12091,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9261,9 +12130,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9297,9 +12169,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9333,9 +12208,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9369,9 +12247,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9421,9 +12302,12 @@ ruleUpdate64SpyxAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9470,9 +12354,12 @@ ruleUpdate64SpyxAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -9515,13 +12402,13 @@ ruleUpdate64SpyxAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SpyxAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -9567,9 +12454,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9583,10 +12473,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -9620,9 +12510,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9636,10 +12529,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -9675,9 +12568,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9691,10 +12587,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -9730,9 +12626,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9746,10 +12645,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -9785,9 +12684,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9801,10 +12703,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -9840,9 +12742,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9856,10 +12761,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -9895,9 +12800,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9911,10 +12819,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -9950,9 +12858,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9966,10 +12877,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10005,9 +12916,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10021,10 +12935,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10060,9 +12974,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10076,10 +12993,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10115,9 +13032,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10131,10 +13051,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10170,9 +13090,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10186,10 +13109,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10225,9 +13148,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10241,10 +13167,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10280,9 +13206,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10296,10 +13225,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10335,9 +13264,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10351,10 +13283,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10390,9 +13322,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10406,10 +13341,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10461,9 +13396,12 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10477,10 +13415,10 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10529,9 +13467,12 @@ ruleUpdate64SnnTorchAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -10545,10 +13486,10 @@ ruleUpdate64SnnTorchAVX2_tailpart:
 	VADDPD       Y8, Y9, Y9
 	VCMPPD       $0x1e, Y5, Y7, Y7
 	VBROADCASTSD rest+160(FP), Y10
-	VADDPD       Y8, Y10, Y10
-	VBROADCASTSD current+200(FP), Y8
+	VADDPD       Y10, Y8, Y8
+	VBROADCASTSD current+200(FP), Y10
 	VBROADCASTSD vreset+144(FP), Y11
-	VBLENDVPD    Y8, Y11, Y10, Y8
+	VBLENDVPD    Y10, Y11, Y8, Y8
 	VBROADCASTSD subtract+192(FP), Y10
 	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y9, Y11
@@ -10593,7 +13534,3721 @@ ruleUpdate64SnnTorchAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SnnTorchAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValuePerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate64ValuePerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64ValuePerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValuePerAVX2_tail
+
+ruleUpdate64ValuePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y0
+	VMULPD       1536(DI), Y0, Y0
+	VADDPD       2048(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y0
+	VMULPD       1568(DI), Y0, Y0
+	VADDPD       2080(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y0
+	VMULPD       1600(DI), Y0, Y0
+	VADDPD       2112(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y0
+	VMULPD       1632(DI), Y0, Y0
+	VADDPD       2144(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y0
+	VMULPD       1664(DI), Y0, Y0
+	VADDPD       2176(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y0
+	VMULPD       1696(DI), Y0, Y0
+	VADDPD       2208(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y0
+	VMULPD       1728(DI), Y0, Y0
+	VADDPD       2240(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y0
+	VMULPD       1760(DI), Y0, Y0
+	VADDPD       2272(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y0
+	VMULPD       1792(DI), Y0, Y0
+	VADDPD       2304(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y0
+	VMULPD       1824(DI), Y0, Y0
+	VADDPD       2336(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y0
+	VMULPD       1856(DI), Y0, Y0
+	VADDPD       2368(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y0
+	VMULPD       1888(DI), Y0, Y0
+	VADDPD       2400(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y0
+	VMULPD       1920(DI), Y0, Y0
+	VADDPD       2432(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y0
+	VMULPD       1952(DI), Y0, Y0
+	VADDPD       2464(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y0
+	VMULPD       1984(DI), Y0, Y0
+	VADDPD       2496(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y0
+	VMULPD       2016(DI), Y0, Y0
+	VADDPD       2528(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64ValuePerAVX2_loop
+
+ruleUpdate64ValuePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64ValuePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64ValuePerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64ValuePerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y0
+	VMULPD       1536(DI)(R11*8), Y0, Y0
+	VADDPD       2048(DI)(R11*8), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64ValuePerAVX2_tailvec
+
+ruleUpdate64ValuePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64ValuePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	SHLQ         $0x03, R10
+	SUBQ         R10, R12
+	LEAQ         leakyTailMask<>+0(SB), R10
+	VMOVDQU      (R10)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y1
+	VMULPD       1536(DI)(R11*8), Y1, Y1
+	VADDPD       2048(DI)(R11*8), Y1, Y1
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64ValuePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64ValuePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValuePerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforePerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforePerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64BeforePerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforePerAVX2_tail
+
+ruleUpdate64BeforePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y2
+	VMULPD       1536(DI), Y2, Y2
+	VADDPD       2048(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4096(DI), Y2, Y3
+	VMOVUPD      3584(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y2
+	VMULPD       1568(DI), Y2, Y2
+	VADDPD       2080(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3104(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4128(DI), Y2, Y3
+	VMOVUPD      3616(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y2
+	VMULPD       1600(DI), Y2, Y2
+	VADDPD       2112(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3136(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4160(DI), Y2, Y3
+	VMOVUPD      3648(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y2
+	VMULPD       1632(DI), Y2, Y2
+	VADDPD       2144(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3168(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4192(DI), Y2, Y3
+	VMOVUPD      3680(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y2
+	VMULPD       1664(DI), Y2, Y2
+	VADDPD       2176(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3200(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4224(DI), Y2, Y3
+	VMOVUPD      3712(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y2
+	VMULPD       1696(DI), Y2, Y2
+	VADDPD       2208(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3232(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4256(DI), Y2, Y3
+	VMOVUPD      3744(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y2
+	VMULPD       1728(DI), Y2, Y2
+	VADDPD       2240(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3264(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4288(DI), Y2, Y3
+	VMOVUPD      3776(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y2
+	VMULPD       1760(DI), Y2, Y2
+	VADDPD       2272(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3296(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4320(DI), Y2, Y3
+	VMOVUPD      3808(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y2
+	VMULPD       1792(DI), Y2, Y2
+	VADDPD       2304(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3328(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4352(DI), Y2, Y3
+	VMOVUPD      3840(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y2
+	VMULPD       1824(DI), Y2, Y2
+	VADDPD       2336(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3360(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4384(DI), Y2, Y3
+	VMOVUPD      3872(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y2
+	VMULPD       1856(DI), Y2, Y2
+	VADDPD       2368(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3392(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4416(DI), Y2, Y3
+	VMOVUPD      3904(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y2
+	VMULPD       1888(DI), Y2, Y2
+	VADDPD       2400(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3424(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4448(DI), Y2, Y3
+	VMOVUPD      3936(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y2
+	VMULPD       1920(DI), Y2, Y2
+	VADDPD       2432(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3456(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4480(DI), Y2, Y3
+	VMOVUPD      3968(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y2
+	VMULPD       1952(DI), Y2, Y2
+	VADDPD       2464(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3488(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4512(DI), Y2, Y3
+	VMOVUPD      4000(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y2
+	VMULPD       1984(DI), Y2, Y2
+	VADDPD       2496(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3520(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4544(DI), Y2, Y3
+	VMOVUPD      4032(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y2
+	VMULPD       2016(DI), Y2, Y2
+	VADDPD       2528(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3552(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4576(DI), Y2, Y3
+	VMOVUPD      4064(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64BeforePerAVX2_loop
+
+ruleUpdate64BeforePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64BeforePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64BeforePerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64BeforePerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y2
+	VMULPD       1536(DI)(R11*8), Y2, Y2
+	VADDPD       2048(DI)(R11*8), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4096(DI)(R11*8), Y2, Y3
+	VMOVUPD      3584(DI)(R11*8), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64BeforePerAVX2_tailvec
+
+ruleUpdate64BeforePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64BeforePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y3
+	VMULPD       1536(DI)(R11*8), Y3, Y3
+	VADDPD       2048(DI)(R11*8), Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4096(DI)(R11*8), Y3, Y4
+	VMOVUPD      3584(DI)(R11*8), Y5
+	VBLENDVPD    Y2, Y4, Y5, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y2
+	VMASKMOVPD   Y2, Y0, (AX)
+	VMOVMSKPD    Y1, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64BeforePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64BeforePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforePerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterPerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64AfterPerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterPerAVX2_tail
+
+ruleUpdate64AfterPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y0
+	VMULPD       1536(DI), Y0, Y0
+	VADDPD       2048(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3072(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4096(DI), Y0, Y3
+	VMOVUPD      3584(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y0
+	VMULPD       1568(DI), Y0, Y0
+	VADDPD       2080(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3104(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4128(DI), Y0, Y3
+	VMOVUPD      3616(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y0
+	VMULPD       1600(DI), Y0, Y0
+	VADDPD       2112(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3136(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4160(DI), Y0, Y3
+	VMOVUPD      3648(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y0
+	VMULPD       1632(DI), Y0, Y0
+	VADDPD       2144(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3168(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4192(DI), Y0, Y3
+	VMOVUPD      3680(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y0
+	VMULPD       1664(DI), Y0, Y0
+	VADDPD       2176(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3200(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4224(DI), Y0, Y3
+	VMOVUPD      3712(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y0
+	VMULPD       1696(DI), Y0, Y0
+	VADDPD       2208(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3232(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4256(DI), Y0, Y3
+	VMOVUPD      3744(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y0
+	VMULPD       1728(DI), Y0, Y0
+	VADDPD       2240(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3264(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4288(DI), Y0, Y3
+	VMOVUPD      3776(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y0
+	VMULPD       1760(DI), Y0, Y0
+	VADDPD       2272(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3296(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4320(DI), Y0, Y3
+	VMOVUPD      3808(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y0
+	VMULPD       1792(DI), Y0, Y0
+	VADDPD       2304(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3328(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4352(DI), Y0, Y3
+	VMOVUPD      3840(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y0
+	VMULPD       1824(DI), Y0, Y0
+	VADDPD       2336(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3360(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4384(DI), Y0, Y3
+	VMOVUPD      3872(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y0
+	VMULPD       1856(DI), Y0, Y0
+	VADDPD       2368(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3392(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4416(DI), Y0, Y3
+	VMOVUPD      3904(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y0
+	VMULPD       1888(DI), Y0, Y0
+	VADDPD       2400(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3424(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4448(DI), Y0, Y3
+	VMOVUPD      3936(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y0
+	VMULPD       1920(DI), Y0, Y0
+	VADDPD       2432(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3456(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4480(DI), Y0, Y3
+	VMOVUPD      3968(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y0
+	VMULPD       1952(DI), Y0, Y0
+	VADDPD       2464(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3488(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4512(DI), Y0, Y3
+	VMOVUPD      4000(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y0
+	VMULPD       1984(DI), Y0, Y0
+	VADDPD       2496(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3520(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4544(DI), Y0, Y3
+	VMOVUPD      4032(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y0
+	VMULPD       2016(DI), Y0, Y0
+	VADDPD       2528(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3552(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4576(DI), Y0, Y3
+	VMOVUPD      4064(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64AfterPerAVX2_loop
+
+ruleUpdate64AfterPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64AfterPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64AfterPerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64AfterPerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y0
+	VMULPD       1536(DI)(R11*8), Y0, Y0
+	VADDPD       2048(DI)(R11*8), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4096(DI)(R11*8), Y0, Y3
+	VMOVUPD      3584(DI)(R11*8), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64AfterPerAVX2_tailvec
+
+ruleUpdate64AfterPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64AfterPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y1
+	VMULPD       1536(DI)(R11*8), Y1, Y1
+	VADDPD       2048(DI)(R11*8), Y1, Y1
+	VADDPD       Y2, Y1, Y1
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y2
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4096(DI)(R11*8), Y1, Y4
+	VMOVUPD      3584(DI)(R11*8), Y5
+	VBLENDVPD    Y3, Y4, Y5, Y3
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	VMOVMSKPD    Y2, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64AfterPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64AfterPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterPerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxPerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SpyxPerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxPerAVX2_tail
+
+ruleUpdate64SpyxPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VCMPPD       $0x1e, 3072(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4096(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2048(DI), Y0, Y0
+	VMULPD       1536(DI), Y0, Y0
+	VADDPD       2048(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4096(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VCMPPD       $0x1e, 3104(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4128(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2080(DI), Y0, Y0
+	VMULPD       1568(DI), Y0, Y0
+	VADDPD       2080(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4128(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VCMPPD       $0x1e, 3136(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4160(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2112(DI), Y0, Y0
+	VMULPD       1600(DI), Y0, Y0
+	VADDPD       2112(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4160(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VCMPPD       $0x1e, 3168(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4192(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2144(DI), Y0, Y0
+	VMULPD       1632(DI), Y0, Y0
+	VADDPD       2144(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4192(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VCMPPD       $0x1e, 3200(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4224(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2176(DI), Y0, Y0
+	VMULPD       1664(DI), Y0, Y0
+	VADDPD       2176(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4224(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VCMPPD       $0x1e, 3232(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4256(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2208(DI), Y0, Y0
+	VMULPD       1696(DI), Y0, Y0
+	VADDPD       2208(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4256(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VCMPPD       $0x1e, 3264(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4288(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2240(DI), Y0, Y0
+	VMULPD       1728(DI), Y0, Y0
+	VADDPD       2240(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4288(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VCMPPD       $0x1e, 3296(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4320(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2272(DI), Y0, Y0
+	VMULPD       1760(DI), Y0, Y0
+	VADDPD       2272(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4320(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VCMPPD       $0x1e, 3328(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4352(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2304(DI), Y0, Y0
+	VMULPD       1792(DI), Y0, Y0
+	VADDPD       2304(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4352(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VCMPPD       $0x1e, 3360(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4384(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2336(DI), Y0, Y0
+	VMULPD       1824(DI), Y0, Y0
+	VADDPD       2336(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4384(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VCMPPD       $0x1e, 3392(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4416(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2368(DI), Y0, Y0
+	VMULPD       1856(DI), Y0, Y0
+	VADDPD       2368(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4416(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VCMPPD       $0x1e, 3424(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4448(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2400(DI), Y0, Y0
+	VMULPD       1888(DI), Y0, Y0
+	VADDPD       2400(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4448(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VCMPPD       $0x1e, 3456(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4480(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2432(DI), Y0, Y0
+	VMULPD       1920(DI), Y0, Y0
+	VADDPD       2432(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4480(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VCMPPD       $0x1e, 3488(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4512(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2464(DI), Y0, Y0
+	VMULPD       1952(DI), Y0, Y0
+	VADDPD       2464(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4512(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VCMPPD       $0x1e, 3520(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4544(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2496(DI), Y0, Y0
+	VMULPD       1984(DI), Y0, Y0
+	VADDPD       2496(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4544(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VCMPPD       $0x1e, 3552(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4576(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2528(DI), Y0, Y0
+	VMULPD       2016(DI), Y0, Y0
+	VADDPD       2528(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4576(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64SpyxPerAVX2_loop
+
+ruleUpdate64SpyxPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SpyxPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SpyxPerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64SpyxPerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4096(DI)(R11*8), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2048(DI)(R11*8), Y0, Y0
+	VMULPD       1536(DI)(R11*8), Y0, Y0
+	VADDPD       2048(DI)(R11*8), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4096(DI)(R11*8), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64SpyxPerAVX2_tailvec
+
+ruleUpdate64SpyxPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64SpyxPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y3
+	VBROADCASTSD current+200(FP), Y4
+	VANDPS       Y3, Y4, Y4
+	VSUBPD       4096(DI)(R11*8), Y1, Y5
+	VBLENDVPD    Y4, Y5, Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y1, Y1
+	VMULPD       1536(DI)(R11*8), Y1, Y1
+	VADDPD       2048(DI)(R11*8), Y1, Y1
+	VADDPD       Y2, Y1, Y1
+	VSUBPD       4096(DI)(R11*8), Y1, Y2
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	VMOVMSKPD    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64SpyxPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SpyxPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxPerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchPerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SnnTorchPerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchPerAVX2_tail
+
+ruleUpdate64SnnTorchPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y2
+	VMULPD       1536(DI), Y2, Y2
+	VADDPD       2048(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI), Y0, Y0
+	VADDPD       4608(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3584(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4096(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3072(DI), Y1, Y2
+	VADDPD       4096(DI), Y1, Y3
+	VSUBPD       3584(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4096(DI), Y1, Y1
+	VMOVUPD      3584(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y2
+	VMULPD       1568(DI), Y2, Y2
+	VADDPD       2080(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3104(DI), Y0, Y0
+	VADDPD       4640(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3616(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4128(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3104(DI), Y1, Y2
+	VADDPD       4128(DI), Y1, Y3
+	VSUBPD       3616(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4128(DI), Y1, Y1
+	VMOVUPD      3616(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y2
+	VMULPD       1600(DI), Y2, Y2
+	VADDPD       2112(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3136(DI), Y0, Y0
+	VADDPD       4672(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3648(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4160(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3136(DI), Y1, Y2
+	VADDPD       4160(DI), Y1, Y3
+	VSUBPD       3648(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4160(DI), Y1, Y1
+	VMOVUPD      3648(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y2
+	VMULPD       1632(DI), Y2, Y2
+	VADDPD       2144(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3168(DI), Y0, Y0
+	VADDPD       4704(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3680(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4192(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3168(DI), Y1, Y2
+	VADDPD       4192(DI), Y1, Y3
+	VSUBPD       3680(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4192(DI), Y1, Y1
+	VMOVUPD      3680(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y2
+	VMULPD       1664(DI), Y2, Y2
+	VADDPD       2176(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3200(DI), Y0, Y0
+	VADDPD       4736(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3712(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4224(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3200(DI), Y1, Y2
+	VADDPD       4224(DI), Y1, Y3
+	VSUBPD       3712(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4224(DI), Y1, Y1
+	VMOVUPD      3712(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y2
+	VMULPD       1696(DI), Y2, Y2
+	VADDPD       2208(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3232(DI), Y0, Y0
+	VADDPD       4768(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3744(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4256(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3232(DI), Y1, Y2
+	VADDPD       4256(DI), Y1, Y3
+	VSUBPD       3744(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4256(DI), Y1, Y1
+	VMOVUPD      3744(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y2
+	VMULPD       1728(DI), Y2, Y2
+	VADDPD       2240(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3264(DI), Y0, Y0
+	VADDPD       4800(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3776(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4288(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3264(DI), Y1, Y2
+	VADDPD       4288(DI), Y1, Y3
+	VSUBPD       3776(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4288(DI), Y1, Y1
+	VMOVUPD      3776(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y2
+	VMULPD       1760(DI), Y2, Y2
+	VADDPD       2272(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3296(DI), Y0, Y0
+	VADDPD       4832(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3808(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4320(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3296(DI), Y1, Y2
+	VADDPD       4320(DI), Y1, Y3
+	VSUBPD       3808(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4320(DI), Y1, Y1
+	VMOVUPD      3808(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y2
+	VMULPD       1792(DI), Y2, Y2
+	VADDPD       2304(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3328(DI), Y0, Y0
+	VADDPD       4864(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3840(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4352(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3328(DI), Y1, Y2
+	VADDPD       4352(DI), Y1, Y3
+	VSUBPD       3840(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4352(DI), Y1, Y1
+	VMOVUPD      3840(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y2
+	VMULPD       1824(DI), Y2, Y2
+	VADDPD       2336(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3360(DI), Y0, Y0
+	VADDPD       4896(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3872(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4384(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3360(DI), Y1, Y2
+	VADDPD       4384(DI), Y1, Y3
+	VSUBPD       3872(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4384(DI), Y1, Y1
+	VMOVUPD      3872(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y2
+	VMULPD       1856(DI), Y2, Y2
+	VADDPD       2368(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3392(DI), Y0, Y0
+	VADDPD       4928(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3904(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4416(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3392(DI), Y1, Y2
+	VADDPD       4416(DI), Y1, Y3
+	VSUBPD       3904(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4416(DI), Y1, Y1
+	VMOVUPD      3904(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y2
+	VMULPD       1888(DI), Y2, Y2
+	VADDPD       2400(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3424(DI), Y0, Y0
+	VADDPD       4960(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3936(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4448(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3424(DI), Y1, Y2
+	VADDPD       4448(DI), Y1, Y3
+	VSUBPD       3936(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4448(DI), Y1, Y1
+	VMOVUPD      3936(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y2
+	VMULPD       1920(DI), Y2, Y2
+	VADDPD       2432(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3456(DI), Y0, Y0
+	VADDPD       4992(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3968(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4480(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3456(DI), Y1, Y2
+	VADDPD       4480(DI), Y1, Y3
+	VSUBPD       3968(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4480(DI), Y1, Y1
+	VMOVUPD      3968(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y2
+	VMULPD       1952(DI), Y2, Y2
+	VADDPD       2464(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3488(DI), Y0, Y0
+	VADDPD       5024(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 4000(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4512(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3488(DI), Y1, Y2
+	VADDPD       4512(DI), Y1, Y3
+	VSUBPD       4000(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4512(DI), Y1, Y1
+	VMOVUPD      4000(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y2
+	VMULPD       1984(DI), Y2, Y2
+	VADDPD       2496(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3520(DI), Y0, Y0
+	VADDPD       5056(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 4032(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4544(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3520(DI), Y1, Y2
+	VADDPD       4544(DI), Y1, Y3
+	VSUBPD       4032(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4544(DI), Y1, Y1
+	VMOVUPD      4032(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y2
+	VMULPD       2016(DI), Y2, Y2
+	VADDPD       2528(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3552(DI), Y0, Y0
+	VADDPD       5088(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 4064(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4576(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3552(DI), Y1, Y2
+	VADDPD       4576(DI), Y1, Y3
+	VSUBPD       4064(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4576(DI), Y1, Y1
+	VMOVUPD      4064(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64SnnTorchPerAVX2_loop
+
+ruleUpdate64SnnTorchPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SnnTorchPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SnnTorchPerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64SnnTorchPerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y2
+	VMULPD       1536(DI)(R11*8), Y2, Y2
+	VADDPD       2048(DI)(R11*8), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y0
+	VADDPD       4608(DI)(R11*8), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3584(DI)(R11*8), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4096(DI)(R11*8), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y2
+	VADDPD       4096(DI)(R11*8), Y1, Y3
+	VSUBPD       3584(DI)(R11*8), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4096(DI)(R11*8), Y1, Y1
+	VMOVUPD      3584(DI)(R11*8), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64SnnTorchPerAVX2_tailvec
+
+ruleUpdate64SnnTorchPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64SnnTorchPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y3
+	VMULPD       1536(DI)(R11*8), Y3, Y3
+	VADDPD       2048(DI)(R11*8), Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y1
+	VADDPD       4608(DI)(R11*8), Y2, Y2
+	VBROADCASTSD current+200(FP), Y4
+	VBLENDVPD    Y4, 3584(DI)(R11*8), Y2, Y2
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4096(DI)(R11*8), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y2, Y3
+	VADDPD       4096(DI)(R11*8), Y2, Y4
+	VSUBPD       3584(DI)(R11*8), Y2, Y5
+	VADDPD       Y2, Y5, Y5
+	VANDNPS      Y1, Y3, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBLENDVPD    Y7, Y4, Y5, Y4
+	VBLENDVPD    Y6, Y4, Y2, Y4
+	VANDNPS      Y3, Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y5
+	VSUBPD       4096(DI)(R11*8), Y2, Y2
+	VMOVUPD      3584(DI)(R11*8), Y6
+	VBLENDVPD    Y5, Y2, Y6, Y2
+	VBLENDVPD    Y1, Y2, Y4, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	VMOVMSKPD    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64SnnTorchPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SnnTorchPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchPerAVX2_row
+	MOVQ R8, ret+264(FP)
 	VZEROUPPER
 	RET
 
@@ -12332,9 +18987,9 @@ accumulateTrials32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-184
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+32(FP), CX
 	MOVQ  events_base+64(FP), DX
@@ -12406,6 +19061,135 @@ scatterTaps32AVX512_next:
 	JNE  scatterTaps32AVX512_event
 
 scatterTaps32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scaleTaps32AVX512(SB), NOSPLIT, $16-184
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x0f, R10
+	MOVQ  R9, R11
+	SHLQ  $0x02, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x02, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scaleTaps32AVX512_done
+
+scaleTaps32AVX512_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps32AVX512_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSS (R13)(R12*1), Z0
+
+scaleTaps32AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps32AVX512_tail
+
+scaleTaps32AVX512_vec:
+	VMOVUPS (R12)(R14*1), Z1
+	VMOVUPS (R13)(R14*1), Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z2, Z1, Z1
+	VMOVUPS Z1, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps32AVX512_vec
+
+scaleTaps32AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scaleTaps32AVX512_notail
+	VMOVUPS.Z (R12)(R14*1), K1, Z1
+	VMOVUPS.Z (R13)(R14*1), K1, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (R12)(R14*1)
+
+scaleTaps32AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps32AVX512_tap
+
+scaleTaps32AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps32AVX512_event
+
+scaleTaps32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials32AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x0f, BX
+	SUBQ  BX, DX
+	SHLQ  $0x02, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x02, DI
+
+addTrials32AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX512_rowtail
+
+addTrials32AVX512_rowloop:
+	VMOVUPS (AX)(R8*1), Z0
+	VADDPS  (CX)(R8*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX512_rowloop
+
+addTrials32AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials32AVX512_rownotail
+	VMOVUPS.Z (AX)(R8*1), K1, Z0
+	VMOVUPS.Z (CX)(R8*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R8*1)
+
+addTrials32AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX512_trial
 	VZEROUPPER
 	RET
 
@@ -12728,9 +19512,9 @@ cobaUpdate32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -12771,121 +19555,133 @@ ruleUpdate32ValueAVX512_row:
 ruleUpdate32ValueAVX512_loop:
 	XORQ         R10, R10
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z6, Z6, Z6
+	VCMPPS       $0x04, Z16, Z6, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z7, Z7, Z7
+	VCMPPS       $0x04, Z16, Z7, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z8, Z8, Z8
+	VCMPPS       $0x04, Z16, Z8, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z16, Z9, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -12907,31 +19703,34 @@ ruleUpdate32ValueAVX512_tailvec:
 	CMPQ         R9, $0x10
 	JB           ruleUpdate32ValueAVX512_tailpart
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z16, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -12947,31 +19746,34 @@ ruleUpdate32ValueAVX512_tailpart:
 	BZHIL        R9, R10, R10
 	KMOVW        R10, K1
 	VMOVUPS.Z    (AX), K1, Z5
-	VMOVUPS.Z    (CX), K1, Z6
-	VMOVUPS.Z    (DX), K1, Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS.Z    (CX), K1, Z12
+	VMOVUPS.Z    (DX), K1, Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z16, Z11, K2
 	MOVQ         addLeak+136(FP), R9
-	KMOVW        R9, K2
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K2, Z8
+	KMOVW        R9, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K2, Z14
 	MOVQ         instant+128(FP), R9
 	KMOVW        R9, K2
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVUPS      Z8, K1, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K2, Z14
+	VMOVUPS      Z14, K1, (CX)
 	MOVQ         old+144(FP), R9
 	KMOVW        R9, K2
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K2, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, K1, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -12990,13 +19792,13 @@ ruleUpdate32ValueAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32ValueAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -13040,23 +19842,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -13068,10 +19873,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -13081,23 +19886,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -13109,10 +19917,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13124,23 +19932,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -13152,10 +19963,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13167,23 +19978,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -13195,10 +20009,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13226,23 +20040,26 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -13254,10 +20071,10 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13279,23 +20096,26 @@ ruleUpdate32BeforeAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -13307,10 +20127,10 @@ ruleUpdate32BeforeAVX512_tailpart:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K3, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K3, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -13333,13 +20153,13 @@ ruleUpdate32BeforeAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32BeforeAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -13383,23 +20203,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -13411,10 +20234,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -13424,23 +20247,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -13452,10 +20278,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13467,23 +20293,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -13495,10 +20324,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13510,23 +20339,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -13538,10 +20370,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13569,23 +20401,26 @@ ruleUpdate32AfterAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -13597,10 +20432,10 @@ ruleUpdate32AfterAVX512_tailvec:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13622,23 +20457,26 @@ ruleUpdate32AfterAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -13650,10 +20488,10 @@ ruleUpdate32AfterAVX512_tailpart:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -13676,13 +20514,13 @@ ruleUpdate32AfterAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32AfterAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -13726,23 +20564,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R10
@@ -13750,16 +20591,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -13769,23 +20610,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -13793,16 +20637,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13814,23 +20658,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -13838,16 +20685,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13859,23 +20706,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -13883,16 +20733,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13920,23 +20770,26 @@ ruleUpdate32SpyxAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -13944,16 +20797,16 @@ ruleUpdate32SpyxAVX512_tailvec:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -13975,23 +20828,26 @@ ruleUpdate32SpyxAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K2
 	MOVQ         current+160(FP), R11
@@ -13999,16 +20855,16 @@ ruleUpdate32SpyxAVX512_tailpart:
 	KANDW        K2, K3, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K3, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -14031,13 +20887,13 @@ ruleUpdate32SpyxAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SpyxAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -14081,23 +20937,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14105,20 +20964,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -14128,20 +20987,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R10
 	KMOVW        R10, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R10
 	KMOVW        R10, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
@@ -14151,23 +21010,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14175,20 +21037,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -14198,20 +21060,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -14223,23 +21085,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14247,20 +21112,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -14270,20 +21135,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -14295,23 +21160,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14319,20 +21187,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -14342,20 +21210,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -14383,23 +21251,26 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14407,20 +21278,20 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -14430,20 +21301,20 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -14465,23 +21336,26 @@ ruleUpdate32SnnTorchAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14489,20 +21363,20 @@ ruleUpdate32SnnTorchAVX512_tailpart:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K2
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K3, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K3, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K3, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K2, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K3, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K2, Z7
 	VCMPPS       $0x1e, Z5, Z7, K3
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -14512,20 +21386,20 @@ ruleUpdate32SnnTorchAVX512_tailpart:
 	KANDNW       K2, K3, K4
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K5
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K5, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K4, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K5, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K4, Z6
 	KANDNW       K3, K2, K2
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K4, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K4, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K3, R11
 	BZHIQ        R9, R11, R11
@@ -14548,7 +21422,1793 @@ ruleUpdate32SnnTorchAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SnnTorchAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValuePerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32ValuePerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32ValuePerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValuePerAVX512_tail
+
+ruleUpdate32ValuePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z0
+	VMULPS  768(DI), Z0, Z0
+	VADDPS  1024(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z0
+	VMULPS  832(DI), Z0, Z0
+	VADDPS  1088(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z0
+	VMULPS  896(DI), Z0, Z0
+	VADDPS  1152(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z0
+	VMULPS  960(DI), Z0, Z0
+	VADDPS  1216(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32ValuePerAVX512_loop
+
+ruleUpdate32ValuePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32ValuePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32ValuePerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32ValuePerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z0
+	VMULPS  768(DI)(R11*4), Z0, Z0
+	VADDPS  1024(DI)(R11*4), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32ValuePerAVX512_tailvec
+
+ruleUpdate32ValuePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32ValuePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R10
+	KMOVW     R10, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R10
+	KMOVW     R10, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R10
+	KMOVW     R10, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z0
+	VMULPS    768(DI)(R11*4), Z0, Z0
+	VADDPS    1024(DI)(R11*4), Z0, Z0
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32ValuePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32ValuePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValuePerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforePerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforePerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32BeforePerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforePerAVX512_tail
+
+ruleUpdate32BeforePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z2
+	VMULPS  768(DI), Z2, Z2
+	VADDPS  1024(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K2
+	VSUBPS  2048(DI), Z2, Z0
+	VMOVUPS 1792(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z2
+	VMULPS  832(DI), Z2, Z2
+	VADDPS  1088(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2112(DI), Z2, Z0
+	VMOVUPS 1856(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z2
+	VMULPS  896(DI), Z2, Z2
+	VADDPS  1152(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2176(DI), Z2, Z0
+	VMOVUPS 1920(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z2
+	VMULPS  960(DI), Z2, Z2
+	VADDPS  1216(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2240(DI), Z2, Z0
+	VMOVUPS 1984(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32BeforePerAVX512_loop
+
+ruleUpdate32BeforePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32BeforePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32BeforePerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32BeforePerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z2
+	VMULPS  768(DI)(R11*4), Z2, Z2
+	VADDPS  1024(DI)(R11*4), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2048(DI)(R11*4), Z2, Z0
+	VMOVUPS 1792(DI)(R11*4), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32BeforePerAVX512_tailvec
+
+ruleUpdate32BeforePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32BeforePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z2
+	VMULPS    768(DI)(R11*4), Z2, Z2
+	VADDPS    1024(DI)(R11*4), Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K3
+	VSUBPS    2048(DI)(R11*4), Z2, Z0
+	VMOVUPS   1792(DI)(R11*4), Z1
+	VMOVUPS   Z0, K3, Z1
+	VMOVUPS   Z2, Z0
+	VMOVUPS   Z1, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32BeforePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32BeforePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforePerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterPerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32AfterPerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterPerAVX512_tail
+
+ruleUpdate32AfterPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z0
+	VMULPS  768(DI), Z0, Z0
+	VADDPS  1024(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K2
+	VSUBPS  2048(DI), Z0, Z1
+	VMOVUPS 1792(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z0
+	VMULPS  832(DI), Z0, Z0
+	VADDPS  1088(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2112(DI), Z0, Z1
+	VMOVUPS 1856(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z0
+	VMULPS  896(DI), Z0, Z0
+	VADDPS  1152(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2176(DI), Z0, Z1
+	VMOVUPS 1920(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z0
+	VMULPS  960(DI), Z0, Z0
+	VADDPS  1216(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2240(DI), Z0, Z1
+	VMOVUPS 1984(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32AfterPerAVX512_loop
+
+ruleUpdate32AfterPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32AfterPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32AfterPerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32AfterPerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z0
+	VMULPS  768(DI)(R11*4), Z0, Z0
+	VADDPS  1024(DI)(R11*4), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2048(DI)(R11*4), Z0, Z1
+	VMOVUPS 1792(DI)(R11*4), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32AfterPerAVX512_tailvec
+
+ruleUpdate32AfterPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32AfterPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z0
+	VMULPS    768(DI)(R11*4), Z0, Z0
+	VADDPS    1024(DI)(R11*4), Z0, Z0
+	VADDPS    Z1, Z0, Z0
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K3
+	VSUBPS    2048(DI)(R11*4), Z0, Z1
+	VMOVUPS   1792(DI)(R11*4), Z2
+	VMOVUPS   Z1, K3, Z2
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z2, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32AfterPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32AfterPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterPerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxPerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SpyxPerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxPerAVX512_tail
+
+ruleUpdate32SpyxPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	MOVQ    current+160(FP), R11
+	KMOVW   R11, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2048(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1024(DI), Z0, Z0
+	VMULPS  768(DI), Z0, Z0
+	VADDPS  1024(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2048(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2112(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1088(DI), Z0, Z0
+	VMULPS  832(DI), Z0, Z0
+	VADDPS  1088(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2112(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2176(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1152(DI), Z0, Z0
+	VMULPS  896(DI), Z0, Z0
+	VADDPS  1152(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2176(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2240(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1216(DI), Z0, Z0
+	VMULPS  960(DI), Z0, Z0
+	VADDPS  1216(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2240(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32SpyxPerAVX512_loop
+
+ruleUpdate32SpyxPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SpyxPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SpyxPerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32SpyxPerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2048(DI)(R11*4), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1024(DI)(R11*4), Z0, Z0
+	VMULPS  768(DI)(R11*4), Z0, Z0
+	VADDPS  1024(DI)(R11*4), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2048(DI)(R11*4), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32SpyxPerAVX512_tailvec
+
+ruleUpdate32SpyxPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32SpyxPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	MOVQ      current+160(FP), R12
+	KMOVW     R12, K3
+	KANDW     K2, K3, K3
+	VSUBPS    2048(DI)(R11*4), Z0, Z2
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z2, K3, Z0
+	VSUBPS    1024(DI)(R11*4), Z0, Z0
+	VMULPS    768(DI)(R11*4), Z0, Z0
+	VADDPS    1024(DI)(R11*4), Z0, Z0
+	VADDPS    Z1, Z0, Z0
+	VSUBPS    2048(DI)(R11*4), Z0, Z1
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z1, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32SpyxPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SpyxPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxPerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchPerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SnnTorchPerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchPerAVX512_tail
+
+ruleUpdate32SnnTorchPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z2
+	VMULPS  768(DI), Z2, Z2
+	VADDPS  1024(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	VADDPS  2304(DI), Z1, Z0
+	MOVQ    current+160(FP), R11
+	KMOVW   R11, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1792(DI), K2, Z0
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K2
+	VSUBPS  2048(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1536(DI), Z1, K2
+	VADDPS  2048(DI), Z1, Z0
+	VSUBPS  1792(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K3
+	VSUBPS  2048(DI), Z1, Z1
+	VMOVUPS 1792(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z2
+	VMULPS  832(DI), Z2, Z2
+	VADDPS  1088(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	VADDPS  2368(DI), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1856(DI), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2112(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1600(DI), Z1, K2
+	VADDPS  2112(DI), Z1, Z0
+	VSUBPS  1856(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2112(DI), Z1, Z1
+	VMOVUPS 1856(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z2
+	VMULPS  896(DI), Z2, Z2
+	VADDPS  1152(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	VADDPS  2432(DI), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1920(DI), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2176(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1664(DI), Z1, K2
+	VADDPS  2176(DI), Z1, Z0
+	VSUBPS  1920(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2176(DI), Z1, Z1
+	VMOVUPS 1920(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z2
+	VMULPS  960(DI), Z2, Z2
+	VADDPS  1216(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	VADDPS  2496(DI), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1984(DI), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2240(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1728(DI), Z1, K2
+	VADDPS  2240(DI), Z1, Z0
+	VSUBPS  1984(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2240(DI), Z1, Z1
+	VMOVUPS 1984(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32SnnTorchPerAVX512_loop
+
+ruleUpdate32SnnTorchPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SnnTorchPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SnnTorchPerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32SnnTorchPerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z2
+	VMULPS  768(DI)(R11*4), Z2, Z2
+	VADDPS  1024(DI)(R11*4), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	VADDPS  2304(DI)(R11*4), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1792(DI)(R11*4), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2048(DI)(R11*4), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z1, K2
+	VADDPS  2048(DI)(R11*4), Z1, Z0
+	VSUBPS  1792(DI)(R11*4), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2048(DI)(R11*4), Z1, Z1
+	VMOVUPS 1792(DI)(R11*4), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32SnnTorchPerAVX512_tailvec
+
+ruleUpdate32SnnTorchPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32SnnTorchPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z2
+	VMULPS    768(DI)(R11*4), Z2, Z2
+	VADDPS    1024(DI)(R11*4), Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	VADDPS    2304(DI)(R11*4), Z1, Z0
+	MOVQ      current+160(FP), R12
+	KMOVW     R12, K3
+	VMOVUPS   Z0, Z0
+	VMOVUPS   1792(DI)(R11*4), K3, Z0
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K3
+	VSUBPS    2048(DI)(R11*4), Z2, Z1
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z1, K3, Z0
+	VMOVUPS   Z2, Z1
+	VMOVUPS   Z0, K2, Z1
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z1, K3
+	VADDPS    2048(DI)(R11*4), Z1, Z0
+	VSUBPS    1792(DI)(R11*4), Z1, Z2
+	VADDPS    Z1, Z2, Z2
+	KANDNW    K2, K3, K4
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K5
+	VMOVUPS   Z2, Z2
+	VMOVUPS   Z0, K5, Z2
+	VMOVUPS   Z1, Z0
+	VMOVUPS   Z2, K4, Z0
+	KANDNW    K3, K2, K2
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K4
+	VSUBPS    2048(DI)(R11*4), Z1, Z1
+	VMOVUPS   1792(DI)(R11*4), Z2
+	VMOVUPS   Z1, K4, Z2
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z2, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K3, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32SnnTorchPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SnnTorchPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchPerAVX512_row
+	MOVQ R8, ret+224(FP)
 	VZEROUPPER
 	RET
 
@@ -16702,9 +25362,9 @@ accumulateTrials64AVX512_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·scatterTaps64AVX512(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps64AVX512(SB), NOSPLIT, $16-184
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+32(FP), CX
 	MOVQ  events_base+64(FP), DX
@@ -16776,6 +25436,136 @@ scatterTaps64AVX512_next:
 	JNE  scatterTaps64AVX512_event
 
 scatterTaps64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scaleTaps64AVX512(SB), NOSPLIT, $16-184
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x07, R10
+	MOVQ  R9, R11
+	SHLQ  $0x03, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x03, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scaleTaps64AVX512_done
+
+scaleTaps64AVX512_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps64AVX512_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	SHLQ         $0x01, R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSD (R13)(R12*1), Z0
+
+scaleTaps64AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps64AVX512_tail
+
+scaleTaps64AVX512_vec:
+	VMOVUPD (R12)(R14*1), Z1
+	VMOVUPD (R13)(R14*1), Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VMOVUPD Z1, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps64AVX512_vec
+
+scaleTaps64AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scaleTaps64AVX512_notail
+	VMOVUPD.Z (R12)(R14*1), K1, Z1
+	VMOVUPD.Z (R13)(R14*1), K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, Z1
+	VMOVUPD   Z1, K1, (R12)(R14*1)
+
+scaleTaps64AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps64AVX512_tap
+
+scaleTaps64AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps64AVX512_event
+
+scaleTaps64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials64AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x07, BX
+	SUBQ  BX, DX
+	SHLQ  $0x03, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x03, DI
+
+addTrials64AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX512_rowtail
+
+addTrials64AVX512_rowloop:
+	VMOVUPD (AX)(R8*1), Z0
+	VADDPD  (CX)(R8*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX512_rowloop
+
+addTrials64AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials64AVX512_rownotail
+	VMOVUPD.Z (AX)(R8*1), K1, Z0
+	VMOVUPD.Z (CX)(R8*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R8*1)
+
+addTrials64AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX512_trial
 	VZEROUPPER
 	RET
 
@@ -17334,9 +26124,9 @@ cobaUpdate64AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -17377,241 +26167,265 @@ ruleUpdate64ValueAVX512_row:
 ruleUpdate64ValueAVX512_loop:
 	XORQ         R10, R10
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z6, Z6, Z6
+	VCMPPD       $0x04, Z20, Z6, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z7, Z7, Z7
+	VCMPPD       $0x04, Z20, Z7, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z8, Z8, Z8
+	VCMPPD       $0x04, Z20, Z8, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z20, Z9, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z20, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z20, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z20, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z20, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -17633,31 +26447,34 @@ ruleUpdate64ValueAVX512_tailvec:
 	CMPQ         R9, $0x08
 	JB           ruleUpdate64ValueAVX512_tailpart
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z20, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -17673,31 +26490,34 @@ ruleUpdate64ValueAVX512_tailpart:
 	BZHIL        R9, R10, R10
 	KMOVW        R10, K1
 	VMOVUPD.Z    (AX), K1, Z5
-	VMOVUPD.Z    (CX), K1, Z6
-	VMOVUPD.Z    (DX), K1, Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD.Z    (CX), K1, Z16
+	VMOVUPD.Z    (DX), K1, Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z20, Z15, K2
 	MOVQ         addLeak+176(FP), R9
-	KMOVW        R9, K2
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K2, Z8
+	KMOVW        R9, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K2, Z18
 	MOVQ         instant+168(FP), R9
 	KMOVW        R9, K2
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVUPD      Z8, K1, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K2, Z18
+	VMOVUPD      Z18, K1, (CX)
 	MOVQ         old+184(FP), R9
 	KMOVW        R9, K2
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K2, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, K1, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -17716,13 +26536,13 @@ ruleUpdate64ValueAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64ValueAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -17766,23 +26586,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -17794,10 +26617,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -17807,23 +26630,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -17835,10 +26661,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -17850,23 +26676,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -17878,10 +26707,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -17893,23 +26722,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -17921,10 +26753,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -17936,23 +26768,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -17964,10 +26799,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -17979,23 +26814,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -18007,10 +26845,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18022,23 +26860,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -18050,10 +26891,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18065,23 +26906,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -18093,10 +26937,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18124,23 +26968,26 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -18152,10 +26999,10 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18177,23 +27024,26 @@ ruleUpdate64BeforeAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -18205,10 +27055,10 @@ ruleUpdate64BeforeAVX512_tailpart:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K3, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K3, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -18231,13 +27081,13 @@ ruleUpdate64BeforeAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64BeforeAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -18281,23 +27131,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18309,10 +27162,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -18322,23 +27175,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18350,10 +27206,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18365,23 +27221,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18393,10 +27252,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18408,23 +27267,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18436,10 +27298,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18451,23 +27313,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18479,10 +27344,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18494,23 +27359,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18522,10 +27390,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18537,23 +27405,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18565,10 +27436,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18580,23 +27451,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18608,10 +27482,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18639,23 +27513,26 @@ ruleUpdate64AfterAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18667,10 +27544,10 @@ ruleUpdate64AfterAVX512_tailvec:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18692,23 +27569,26 @@ ruleUpdate64AfterAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -18720,10 +27600,10 @@ ruleUpdate64AfterAVX512_tailpart:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -18746,13 +27626,13 @@ ruleUpdate64AfterAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64AfterAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -18796,23 +27676,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R10
@@ -18820,16 +27703,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -18839,23 +27722,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -18863,16 +27749,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18884,23 +27770,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -18908,16 +27797,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18929,23 +27818,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -18953,16 +27845,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -18974,23 +27866,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -18998,16 +27893,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19019,23 +27914,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -19043,16 +27941,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19064,23 +27962,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -19088,16 +27989,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19109,23 +28010,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -19133,16 +28037,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19170,23 +28074,26 @@ ruleUpdate64SpyxAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -19194,16 +28101,16 @@ ruleUpdate64SpyxAVX512_tailvec:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19225,23 +28132,26 @@ ruleUpdate64SpyxAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K2
 	MOVQ         current+200(FP), R11
@@ -19249,16 +28159,16 @@ ruleUpdate64SpyxAVX512_tailpart:
 	KANDW        K2, K3, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K3, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -19281,13 +28191,13 @@ ruleUpdate64SpyxAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SpyxAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -19331,23 +28241,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19355,20 +28268,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19378,20 +28291,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R10
 	KMOVW        R10, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R10
 	KMOVW        R10, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
@@ -19401,23 +28314,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19425,20 +28341,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19448,20 +28364,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -19473,23 +28389,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19497,20 +28416,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19520,20 +28439,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -19545,23 +28464,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19569,20 +28491,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19592,20 +28514,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -19617,23 +28539,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19641,20 +28566,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19664,20 +28589,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -19689,23 +28614,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19713,20 +28641,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19736,20 +28664,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -19761,23 +28689,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19785,20 +28716,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19808,20 +28739,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -19833,23 +28764,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19857,20 +28791,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19880,20 +28814,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -19921,23 +28855,26 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19945,20 +28882,20 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -19968,20 +28905,20 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -20003,23 +28940,26 @@ ruleUpdate64SnnTorchAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -20027,20 +28967,20 @@ ruleUpdate64SnnTorchAVX512_tailpart:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K2
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K3, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K3, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K3, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K2, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K3, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K2, Z7
 	VCMPPD       $0x1e, Z5, Z7, K3
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -20050,20 +28990,20 @@ ruleUpdate64SnnTorchAVX512_tailpart:
 	KANDNW       K2, K3, K4
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K5
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K5, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K4, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K5, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K4, Z6
 	KANDNW       K3, K2, K2
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K4, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K4, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K3, R11
 	BZHIQ        R9, R11, R11
@@ -20086,7 +29026,2713 @@ ruleUpdate64SnnTorchAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SnnTorchAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValuePerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64ValuePerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64ValuePerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValuePerAVX512_tail
+
+ruleUpdate64ValuePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z0
+	VMULPD  1536(DI), Z0, Z0
+	VADDPD  2048(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z0
+	VMULPD  1600(DI), Z0, Z0
+	VADDPD  2112(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z0
+	VMULPD  1664(DI), Z0, Z0
+	VADDPD  2176(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z0
+	VMULPD  1728(DI), Z0, Z0
+	VADDPD  2240(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z0
+	VMULPD  1792(DI), Z0, Z0
+	VADDPD  2304(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z0
+	VMULPD  1856(DI), Z0, Z0
+	VADDPD  2368(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z0
+	VMULPD  1920(DI), Z0, Z0
+	VADDPD  2432(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z0
+	VMULPD  1984(DI), Z0, Z0
+	VADDPD  2496(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64ValuePerAVX512_loop
+
+ruleUpdate64ValuePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64ValuePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64ValuePerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64ValuePerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z0
+	VMULPD  1536(DI)(R11*8), Z0, Z0
+	VADDPD  2048(DI)(R11*8), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64ValuePerAVX512_tailvec
+
+ruleUpdate64ValuePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64ValuePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R10
+	KMOVW     R10, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R10
+	KMOVW     R10, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R10
+	KMOVW     R10, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z0
+	VMULPD    1536(DI)(R11*8), Z0, Z0
+	VADDPD    2048(DI)(R11*8), Z0, Z0
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64ValuePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64ValuePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValuePerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforePerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforePerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64BeforePerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforePerAVX512_tail
+
+ruleUpdate64BeforePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z2
+	VMULPD  1536(DI), Z2, Z2
+	VADDPD  2048(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K2
+	VSUBPD  4096(DI), Z2, Z0
+	VMOVUPD 3584(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z2
+	VMULPD  1600(DI), Z2, Z2
+	VADDPD  2112(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4160(DI), Z2, Z0
+	VMOVUPD 3648(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z2
+	VMULPD  1664(DI), Z2, Z2
+	VADDPD  2176(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4224(DI), Z2, Z0
+	VMOVUPD 3712(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z2
+	VMULPD  1728(DI), Z2, Z2
+	VADDPD  2240(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4288(DI), Z2, Z0
+	VMOVUPD 3776(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z2
+	VMULPD  1792(DI), Z2, Z2
+	VADDPD  2304(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4352(DI), Z2, Z0
+	VMOVUPD 3840(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z2
+	VMULPD  1856(DI), Z2, Z2
+	VADDPD  2368(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4416(DI), Z2, Z0
+	VMOVUPD 3904(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z2
+	VMULPD  1920(DI), Z2, Z2
+	VADDPD  2432(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4480(DI), Z2, Z0
+	VMOVUPD 3968(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z2
+	VMULPD  1984(DI), Z2, Z2
+	VADDPD  2496(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4544(DI), Z2, Z0
+	VMOVUPD 4032(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64BeforePerAVX512_loop
+
+ruleUpdate64BeforePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64BeforePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64BeforePerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64BeforePerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z2
+	VMULPD  1536(DI)(R11*8), Z2, Z2
+	VADDPD  2048(DI)(R11*8), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4096(DI)(R11*8), Z2, Z0
+	VMOVUPD 3584(DI)(R11*8), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64BeforePerAVX512_tailvec
+
+ruleUpdate64BeforePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64BeforePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z2
+	VMULPD    1536(DI)(R11*8), Z2, Z2
+	VADDPD    2048(DI)(R11*8), Z2, Z2
+	VADDPD    Z1, Z2, Z2
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K3
+	VSUBPD    4096(DI)(R11*8), Z2, Z0
+	VMOVUPD   3584(DI)(R11*8), Z1
+	VMOVUPD   Z0, K3, Z1
+	VMOVUPD   Z2, Z0
+	VMOVUPD   Z1, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64BeforePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64BeforePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforePerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterPerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64AfterPerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterPerAVX512_tail
+
+ruleUpdate64AfterPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z0
+	VMULPD  1536(DI), Z0, Z0
+	VADDPD  2048(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K2
+	VSUBPD  4096(DI), Z0, Z1
+	VMOVUPD 3584(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z0
+	VMULPD  1600(DI), Z0, Z0
+	VADDPD  2112(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4160(DI), Z0, Z1
+	VMOVUPD 3648(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z0
+	VMULPD  1664(DI), Z0, Z0
+	VADDPD  2176(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4224(DI), Z0, Z1
+	VMOVUPD 3712(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z0
+	VMULPD  1728(DI), Z0, Z0
+	VADDPD  2240(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4288(DI), Z0, Z1
+	VMOVUPD 3776(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z0
+	VMULPD  1792(DI), Z0, Z0
+	VADDPD  2304(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4352(DI), Z0, Z1
+	VMOVUPD 3840(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z0
+	VMULPD  1856(DI), Z0, Z0
+	VADDPD  2368(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4416(DI), Z0, Z1
+	VMOVUPD 3904(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z0
+	VMULPD  1920(DI), Z0, Z0
+	VADDPD  2432(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4480(DI), Z0, Z1
+	VMOVUPD 3968(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z0
+	VMULPD  1984(DI), Z0, Z0
+	VADDPD  2496(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4544(DI), Z0, Z1
+	VMOVUPD 4032(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64AfterPerAVX512_loop
+
+ruleUpdate64AfterPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64AfterPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64AfterPerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64AfterPerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z0
+	VMULPD  1536(DI)(R11*8), Z0, Z0
+	VADDPD  2048(DI)(R11*8), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4096(DI)(R11*8), Z0, Z1
+	VMOVUPD 3584(DI)(R11*8), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64AfterPerAVX512_tailvec
+
+ruleUpdate64AfterPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64AfterPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z0
+	VMULPD    1536(DI)(R11*8), Z0, Z0
+	VADDPD    2048(DI)(R11*8), Z0, Z0
+	VADDPD    Z1, Z0, Z0
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K3
+	VSUBPD    4096(DI)(R11*8), Z0, Z1
+	VMOVUPD   3584(DI)(R11*8), Z2
+	VMOVUPD   Z1, K3, Z2
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z2, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64AfterPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64AfterPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterPerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxPerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SpyxPerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxPerAVX512_tail
+
+ruleUpdate64SpyxPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	MOVQ    current+200(FP), R11
+	KMOVW   R11, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4096(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2048(DI), Z0, Z0
+	VMULPD  1536(DI), Z0, Z0
+	VADDPD  2048(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4096(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4160(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2112(DI), Z0, Z0
+	VMULPD  1600(DI), Z0, Z0
+	VADDPD  2112(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4160(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4224(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2176(DI), Z0, Z0
+	VMULPD  1664(DI), Z0, Z0
+	VADDPD  2176(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4224(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4288(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2240(DI), Z0, Z0
+	VMULPD  1728(DI), Z0, Z0
+	VADDPD  2240(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4288(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4352(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2304(DI), Z0, Z0
+	VMULPD  1792(DI), Z0, Z0
+	VADDPD  2304(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4352(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4416(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2368(DI), Z0, Z0
+	VMULPD  1856(DI), Z0, Z0
+	VADDPD  2368(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4416(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4480(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2432(DI), Z0, Z0
+	VMULPD  1920(DI), Z0, Z0
+	VADDPD  2432(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4480(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4544(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2496(DI), Z0, Z0
+	VMULPD  1984(DI), Z0, Z0
+	VADDPD  2496(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4544(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64SpyxPerAVX512_loop
+
+ruleUpdate64SpyxPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SpyxPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SpyxPerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64SpyxPerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4096(DI)(R11*8), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2048(DI)(R11*8), Z0, Z0
+	VMULPD  1536(DI)(R11*8), Z0, Z0
+	VADDPD  2048(DI)(R11*8), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4096(DI)(R11*8), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64SpyxPerAVX512_tailvec
+
+ruleUpdate64SpyxPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64SpyxPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	MOVQ      current+200(FP), R12
+	KMOVW     R12, K3
+	KANDW     K2, K3, K3
+	VSUBPD    4096(DI)(R11*8), Z0, Z2
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z2, K3, Z0
+	VSUBPD    2048(DI)(R11*8), Z0, Z0
+	VMULPD    1536(DI)(R11*8), Z0, Z0
+	VADDPD    2048(DI)(R11*8), Z0, Z0
+	VADDPD    Z1, Z0, Z0
+	VSUBPD    4096(DI)(R11*8), Z0, Z1
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z1, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64SpyxPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SpyxPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxPerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchPerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SnnTorchPerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchPerAVX512_tail
+
+ruleUpdate64SnnTorchPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z2
+	VMULPD  1536(DI), Z2, Z2
+	VADDPD  2048(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	VADDPD  4608(DI), Z1, Z0
+	MOVQ    current+200(FP), R11
+	KMOVW   R11, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3584(DI), K2, Z0
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K2
+	VSUBPD  4096(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3072(DI), Z1, K2
+	VADDPD  4096(DI), Z1, Z0
+	VSUBPD  3584(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K3
+	VSUBPD  4096(DI), Z1, Z1
+	VMOVUPD 3584(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z2
+	VMULPD  1600(DI), Z2, Z2
+	VADDPD  2112(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	VADDPD  4672(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3648(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4160(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3136(DI), Z1, K2
+	VADDPD  4160(DI), Z1, Z0
+	VSUBPD  3648(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4160(DI), Z1, Z1
+	VMOVUPD 3648(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z2
+	VMULPD  1664(DI), Z2, Z2
+	VADDPD  2176(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	VADDPD  4736(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3712(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4224(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3200(DI), Z1, K2
+	VADDPD  4224(DI), Z1, Z0
+	VSUBPD  3712(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4224(DI), Z1, Z1
+	VMOVUPD 3712(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z2
+	VMULPD  1728(DI), Z2, Z2
+	VADDPD  2240(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	VADDPD  4800(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3776(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4288(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3264(DI), Z1, K2
+	VADDPD  4288(DI), Z1, Z0
+	VSUBPD  3776(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4288(DI), Z1, Z1
+	VMOVUPD 3776(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z2
+	VMULPD  1792(DI), Z2, Z2
+	VADDPD  2304(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	VADDPD  4864(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3840(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4352(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3328(DI), Z1, K2
+	VADDPD  4352(DI), Z1, Z0
+	VSUBPD  3840(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4352(DI), Z1, Z1
+	VMOVUPD 3840(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z2
+	VMULPD  1856(DI), Z2, Z2
+	VADDPD  2368(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	VADDPD  4928(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3904(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4416(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3392(DI), Z1, K2
+	VADDPD  4416(DI), Z1, Z0
+	VSUBPD  3904(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4416(DI), Z1, Z1
+	VMOVUPD 3904(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z2
+	VMULPD  1920(DI), Z2, Z2
+	VADDPD  2432(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	VADDPD  4992(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3968(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4480(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3456(DI), Z1, K2
+	VADDPD  4480(DI), Z1, Z0
+	VSUBPD  3968(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4480(DI), Z1, Z1
+	VMOVUPD 3968(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z2
+	VMULPD  1984(DI), Z2, Z2
+	VADDPD  2496(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	VADDPD  5056(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 4032(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4544(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3520(DI), Z1, K2
+	VADDPD  4544(DI), Z1, Z0
+	VSUBPD  4032(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4544(DI), Z1, Z1
+	VMOVUPD 4032(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64SnnTorchPerAVX512_loop
+
+ruleUpdate64SnnTorchPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SnnTorchPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SnnTorchPerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64SnnTorchPerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z2
+	VMULPD  1536(DI)(R11*8), Z2, Z2
+	VADDPD  2048(DI)(R11*8), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	VADDPD  4608(DI)(R11*8), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3584(DI)(R11*8), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4096(DI)(R11*8), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z1, K2
+	VADDPD  4096(DI)(R11*8), Z1, Z0
+	VSUBPD  3584(DI)(R11*8), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4096(DI)(R11*8), Z1, Z1
+	VMOVUPD 3584(DI)(R11*8), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64SnnTorchPerAVX512_tailvec
+
+ruleUpdate64SnnTorchPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64SnnTorchPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z2
+	VMULPD    1536(DI)(R11*8), Z2, Z2
+	VADDPD    2048(DI)(R11*8), Z2, Z2
+	VADDPD    Z1, Z2, Z2
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	VADDPD    4608(DI)(R11*8), Z1, Z0
+	MOVQ      current+200(FP), R12
+	KMOVW     R12, K3
+	VMOVUPD   Z0, Z0
+	VMOVUPD   3584(DI)(R11*8), K3, Z0
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K3
+	VSUBPD    4096(DI)(R11*8), Z2, Z1
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z1, K3, Z0
+	VMOVUPD   Z2, Z1
+	VMOVUPD   Z0, K2, Z1
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z1, K3
+	VADDPD    4096(DI)(R11*8), Z1, Z0
+	VSUBPD    3584(DI)(R11*8), Z1, Z2
+	VADDPD    Z1, Z2, Z2
+	KANDNW    K2, K3, K4
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K5
+	VMOVUPD   Z2, Z2
+	VMOVUPD   Z0, K5, Z2
+	VMOVUPD   Z1, Z0
+	VMOVUPD   Z2, K4, Z0
+	KANDNW    K3, K2, K2
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K4
+	VSUBPD    4096(DI)(R11*8), Z1, Z1
+	VMOVUPD   3584(DI)(R11*8), Z2
+	VMOVUPD   Z1, K4, Z2
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z2, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K3, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64SnnTorchPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SnnTorchPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchPerAVX512_row
+	MOVQ R8, ret+264(FP)
 	VZEROUPPER
 	RET
 

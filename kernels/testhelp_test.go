@@ -170,6 +170,8 @@ type kops[T float] struct {
 	accumulate       func(*Impl) accumulateFn[T]
 	accumulateTrials func(*Impl) accumulateTrialsFn[T]
 	scatterTaps      func(*Impl) func(dst []T, m int, W []T, base int, events []int32, t *Taps)
+	addTrials        func(*Impl) func(dst []T, dstStride int, v []T, trials int)
+	scaleTaps        func(*Impl) func(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps)
 	matMul           func(*Impl) matMulFn[T]
 	cuba             func(*Impl) receptorFn[T, CubaParams64]
 	coba             func(*Impl) receptorFn[T, CobaParams64]
@@ -182,6 +184,10 @@ var ops32 = kops[float32]{
 	accumulateTrials: func(m *Impl) accumulateTrialsFn[float32] { return m.AccumulateTrials32 },
 	scatterTaps: func(m *Impl) func(dst []float32, mm int, W []float32, base int, events []int32, t *Taps) {
 		return m.ScatterTaps32
+	},
+	addTrials: func(m *Impl) func(dst []float32, dstStride int, v []float32, trials int) { return m.AddTrials32 },
+	scaleTaps: func(m *Impl) func(dst []float32, mm int, W []float32, base int, events []int32, vals []float32, t *Taps) {
+		return m.ScaleTaps32
 	},
 	matMul: func(m *Impl) matMulFn[float32] { return m.MatMul32 },
 	cuba: func(m *Impl) receptorFn[float32, CubaParams64] {
@@ -203,6 +209,10 @@ var ops64 = kops[float64]{
 	accumulateTrials: func(m *Impl) accumulateTrialsFn[float64] { return m.AccumulateTrials64 },
 	scatterTaps: func(m *Impl) func(dst []float64, mm int, W []float64, base int, events []int32, t *Taps) {
 		return m.ScatterTaps64
+	},
+	addTrials: func(m *Impl) func(dst []float64, dstStride int, v []float64, trials int) { return m.AddTrials64 },
+	scaleTaps: func(m *Impl) func(dst []float64, mm int, W []float64, base int, events []int32, vals []float64, t *Taps) {
+		return m.ScaleTaps64
 	},
 	matMul: func(m *Impl) matMulFn[float64] { return m.MatMul64 },
 	cuba: func(m *Impl) receptorFn[float64, CubaParams64] {

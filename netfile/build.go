@@ -43,6 +43,9 @@ func Build[T engine.Float](f *File) (*Net[T], error) {
 		if n.Traces[pop.Name] == nil {
 			n.Traces[pop.Name] = map[string]*engine.Trace[T]{}
 		}
+		if n.Traces[pop.Name][r.VarName] != nil {
+			continue // recorded into another file too: the same values (Check)
+		}
 		tr, err := engine.NewTrace(pop, r.Var, r.Neurons)
 		if err != nil {
 			return nil, f.errorf("recorders of %q: %w", pop.Name, err)

@@ -104,7 +104,13 @@ func (f *File) check() error {
 		}
 	}
 	files := map[string]string{}
-	recorded := map[string]bool{}
+	// recorded is where each population's state variable is recorded
+	// first: the recorder and its neurons.
+	type recording struct {
+		at      string
+		neurons []int
+	}
+	recorded := map[string]recording{}
 	for i, rec := range f.Recorders {
 		at := fmt.Sprintf("recorders[%d]", i)
 		pi := f.population(rec.Population)
@@ -121,13 +127,29 @@ func (f *File) check() error {
 			if _, ok := varNames[v]; !ok {
 				return fmt.Errorf("%s.vars[%d]: unknown variable %q (want spikes, v, isyn, iinp or s)", at, k, v)
 			}
-			// Spikes listed twice are recorded once; a state variable
-			// twice would write one file twice.
-			key := rec.Population + "/" + v
-			if v != "spikes" && recorded[key] {
-				return fmt.Errorf("%s.vars[%d]: %s of %q is already recorded", at, k, v, rec.Population)
+			name := outputName(rec.File, v, rec.Population)
+			if strings.ContainsAny(name, `/\`) || !strings.HasSuffix(name, ".npy") || name == ".npy" {
+				return fmt.Errorf("%s.file: %q gives %q for %s; want a file name ending in .npy, without directories", at, rec.File, name, v)
 			}
-			recorded[key] = true
+			// Spikes listed twice are recorded once. A state variable may
+			// go to several files (a NIR Output's and --record's), of the
+			// same neurons, which is what an in-memory recording of it
+			// holds; twice into one file would write that file twice.
+			key := rec.Population + "/" + v
+			prev, written := files[name]
+			first, twice := recorded[key]
+			switch {
+			case written && prev != key:
+				return fmt.Errorf("%s.vars[%d]: %s of %q would be written to %s, which already holds %s (use {var} and {population} in file)", at, k, v, rec.Population, name, prev)
+			case v == "spikes":
+			case written:
+				return fmt.Errorf("%s.vars[%d]: %s of %q is already recorded", at, k, v, rec.Population)
+			case twice && !slices.Equal(first.neurons, rec.Neurons):
+				return fmt.Errorf("%s.vars[%d]: %s of %q is already recorded, of other neurons, by %s; record one set of neurons of a variable", at, k, v, rec.Population, first.at)
+			case !twice:
+				recorded[key] = recording{at: at, neurons: rec.Neurons}
+			}
+			files[name] = key
 		}
 		for k, n := range rec.Neurons {
 			if n < 0 || n >= f.Populations[pi].Size {
@@ -140,17 +162,6 @@ func (f *File) check() error {
 				return fmt.Errorf("%s.neurons[%d]: neuron %d is listed twice", at, k, n)
 			}
 			seen[n] = true
-		}
-		for k, v := range rec.Vars {
-			name := outputName(rec.File, v, rec.Population)
-			if strings.ContainsAny(name, `/\`) || !strings.HasSuffix(name, ".npy") || name == ".npy" {
-				return fmt.Errorf("%s.file: %q gives %q for %s; want a file name ending in .npy, without directories", at, rec.File, name, v)
-			}
-			key := rec.Population + "/" + v
-			if prev, ok := files[name]; ok && prev != key {
-				return fmt.Errorf("%s.vars[%d]: %s of %q would be written to %s, which already holds %s (use {var} and {population} in file)", at, k, v, rec.Population, name, prev)
-			}
-			files[name] = key
 		}
 	}
 	if fig := f.Figure; fig != nil {

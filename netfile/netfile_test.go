@@ -148,6 +148,61 @@ func TestSmallExampleRuns(t *testing.T) {
 	}
 }
 
+// TestVariableIntoTwoFiles: a population's variable recorded into two
+// files (a NIR Output's and --record's) is accepted, named twice by
+// Recordings for leaky run's two files, and held once in memory.
+func TestVariableIntoTwoFiles(t *testing.T) {
+	const text = `
+run: {dt: 0.001, steps: 20}
+sources:
+  - {name: in, poisson: {size: 5, rate: 200}}
+populations:
+  - {name: a, size: 4, params: {tau_mem: 0.01, tau_syn: 0.005}}
+projections:
+  - {source: in, target: a, type: dense, weight: 2}
+recorders:
+  - {population: a, vars: [v], file: out_a.npy}
+  - {population: a, vars: [v, spikes]}
+`
+	f, err := netfile.Parse("two.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, r := range f.Recordings() {
+		files = append(files, r.File)
+	}
+	if want := []string{"out_a.npy", "v_a.npy", "spikes_a.npy"}; !slices.Equal(files, want) {
+		t.Errorf("recordings write %v; want %v", files, want)
+	}
+	once := strings.Replace(text, "  - {population: a, vars: [v], file: out_a.npy}\n", "", 1)
+	g, err := netfile.Parse("once.yaml", []byte(once))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := f.Memory(4, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, err := g.Memory(4, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Recorders != m1.Recorders || m1.Recorders == 0 {
+		t.Errorf("in-memory recorders: %d bytes recorded twice, %d once; want the same, above 0", m2.Recorders, m1.Recorders)
+	}
+	n, err := netfile.Build[float64](f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Net.Run(context.Background(), 20, nil); err != nil {
+		t.Fatal(err)
+	}
+	if tr := n.Traces["a"]["v"]; tr == nil || tr.Steps != 20 {
+		t.Fatalf("trace of v: %+v; want 20 steps", tr)
+	}
+}
+
 // TestMalformedFiles feeds broken variants of a valid file and checks
 // each error names the file, the key path and the problem.
 func TestMalformedFiles(t *testing.T) {
@@ -224,6 +279,8 @@ recorders:
 		{"file with a directory", "neurons: [0, 3]}", "neurons: [0, 3], file: 'sub/{var}.npy'}", []string{"recorders[0].file", "without directories"}},
 		{"file not .npy", "neurons: [0, 3]}", "neurons: [0, 3], file: '{var}.txt'}", []string{"recorders[0].file", "ending in .npy"}},
 		{"neuron listed twice", "neurons: [0, 3]", "neurons: [3, 3]", []string{"recorders[0].neurons[1]", "listed twice"}},
+		{"a variable twice into one file", "neurons: [0, 3]}", "neurons: [0, 3]}\n  - {population: a, vars: [v], neurons: [0, 3]}", []string{"recorders[1].vars[0]", `v of "a" is already recorded`}},
+		{"a variable twice of other neurons", "neurons: [0, 3]}", "neurons: [0, 3]}\n  - {population: a, vars: [v], neurons: [1], file: again.npy}", []string{"recorders[1].vars[0]", "of other neurons, by recorders[0]"}},
 		{"figure population", "neurons: [0, 3]}", "neurons: [0, 3]}\nfigure: {population: z, neuron: 0}", []string{"figure.population", `"z"`}},
 		{"figure neuron", "neurons: [0, 3]}", "neurons: [0, 3]}\nfigure: {population: a, neuron: 4}", []string{"figure.neuron", "outside 0..3"}},
 		{"figure without neuron", "neurons: [0, 3]}", "neurons: [0, 3]}\nfigure: {population: a}", []string{"figure.neuron", "missing"}},

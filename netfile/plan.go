@@ -45,48 +45,51 @@ func (f *File) Recordings() []Recording {
 	return out
 }
 
-// DataFile is a .npy file a network file refers to.
+// DataFile is a .npy file a network file refers to, or an HDF5 file (a
+// NIR graph) it reads a dataset of.
 type DataFile struct {
 	// Key is the key path naming it, e.g. projections[2].synapses.pre.
 	Key string
 	// Path is the file, resolved against the network file's directory.
 	Path string
+	// Dataset is the object path read from an HDF5 file, "" for a .npy.
+	Dataset string
 }
 
 // DataFiles lists the .npy (and HDF5) files the network refers to, in file order, so
 // that a description of the run can cover their contents.
 func (f *File) DataFiles() []DataFile {
 	var out []DataFile
-	add := func(key, p string) {
+	add := func(key, p, dataset string) {
 		if p != "" {
-			out = append(out, DataFile{Key: key, Path: f.resolve(p)})
+			out = append(out, DataFile{Key: key, Path: f.resolve(p), Dataset: dataset})
 		}
 	}
 	for i, s := range f.Sources {
 		if s.Array != nil {
-			add(fmt.Sprintf("sources[%d].array.file", i), s.Array.File)
+			add(fmt.Sprintf("sources[%d].array.file", i), s.Array.File, "")
 		}
 	}
 	for i := range f.Populations {
 		for _, q := range f.Populations[i].Params.params() {
 			if q.p != nil {
-				add(fmt.Sprintf("populations[%d].params.%s.file", i, q.key), q.p.File)
+				add(fmt.Sprintf("populations[%d].params.%s.file", i, q.key), q.p.File, q.p.Dataset)
 			}
 		}
 	}
 	for k, p := range f.Projections {
 		at := fmt.Sprintf("projections[%d]", k)
 		if p.Weight != nil {
-			add(at+".weight.file", p.Weight.File)
+			add(at+".weight.file", p.Weight.File, p.Weight.Dataset)
 		}
 		if p.Bias != nil {
-			add(at+".bias.file", p.Bias.File)
+			add(at+".bias.file", p.Bias.File, p.Bias.Dataset)
 		}
 		if s := p.Synapses; s != nil {
-			add(at+".synapses.pre", s.Pre)
-			add(at+".synapses.post", s.Post)
-			add(at+".synapses.weight", s.Weight)
-			add(at+".synapses.delay", s.Delay)
+			add(at+".synapses.pre", s.Pre, "")
+			add(at+".synapses.post", s.Post, "")
+			add(at+".synapses.weight", s.Weight, "")
+			add(at+".synapses.delay", s.Delay, "")
 		}
 	}
 	return out
@@ -219,8 +222,13 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		}
 	}
 	if inMemory {
+		held := map[string]bool{} // a variable recorded into two files is held once
 		for _, r := range f.Recordings() {
 			pop := f.Populations[r.Pop]
+			if held[pop.Name+"/"+r.VarName] {
+				continue
+			}
+			held[pop.Name+"/"+r.VarName] = true
 			if r.Spikes {
 				// Per-step counts; the spikes themselves grow as they come.
 				if err := m.AddRecorder(pop.Name+"/spikes", int64(steps), 8); err != nil {

@@ -356,6 +356,12 @@ func (d *describer) inTermsOfNodes(err error) error {
 	}
 	var list string
 	var i int
+	// The recorders of --record's items follow the Outputs'.
+	if _, e := fmt.Sscanf(ne.Key, "recorders[%d]", &i); e == nil && i < len(d.f.Recorders) {
+		if j := i - (len(d.f.Recorders) - len(d.o.Record)); j >= 0 {
+			return &Error{File: d.m.File, Msg: fmt.Sprintf("record %q: %s", d.o.Record[j], ne.Msg)}
+		}
+	}
 	if _, e := fmt.Sscanf(ne.Key, "populations[%d]", &i); e == nil && i < len(d.f.Populations) {
 		list = d.f.Populations[i].Name
 	} else if _, e := fmt.Sscanf(ne.Key, "projections[%d]", &i); e == nil && i < len(d.f.Projections) {

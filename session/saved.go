@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"leaky/checkpoint"
@@ -165,20 +166,25 @@ func fields(d *netfile.File) (fieldList, error) {
 }
 
 // Message describes differences in one line, in the caller's names,
-// naming at most three.
+// naming at most three; differences that read the same in those names
+// (the digests of one NIR file, which many keys read) are named once.
 func Message(diffs []Difference, name func(string) string) string {
 	if name == nil {
 		name = func(k string) string { return k }
 	}
 	var parts []string
 	for _, d := range diffs {
+		var part string
 		switch {
 		case d.Saved == "" && d.Now != "":
-			parts = append(parts, fmt.Sprintf("%s is %q now but absent in the checkpoint", name(d.Key), d.Now))
+			part = fmt.Sprintf("%s is %q now but absent in the checkpoint", name(d.Key), d.Now)
 		case d.Now == "" && d.Saved != "":
-			parts = append(parts, fmt.Sprintf("%s is %q in the checkpoint but absent now", name(d.Key), d.Saved))
+			part = fmt.Sprintf("%s is %q in the checkpoint but absent now", name(d.Key), d.Saved)
 		default:
-			parts = append(parts, fmt.Sprintf("%s is %q in the checkpoint but %q now", name(d.Key), d.Saved, d.Now))
+			part = fmt.Sprintf("%s is %q in the checkpoint but %q now", name(d.Key), d.Saved, d.Now)
+		}
+		if !slices.Contains(parts, part) {
+			parts = append(parts, part)
 		}
 	}
 	if len(parts) > 3 {

@@ -542,7 +542,8 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 	for i, pop := range n.Pops {
 		np := pop.Neuron
 		ps := PopulationSummary{Name: pop.Name, Kind: np.Kind.String(), Size: pop.N, Threads: threads[i], Spikes: pop.SpikeCount(),
-			TauMem: np.TauMem, TauSyn: np.TauSyn, Beta: np.Beta(), Gain: np.Gain(), VLeak: np.VLeak, Refractory: np.Refractory}
+			TauMem: np.TauMem, TauSyn: np.TauSyn, Beta: np.Beta(), Gain: np.Gain(), VLeak: np.VLeak, Refractory: np.Refractory,
+			PerNeuron: perNeuronRanges(np, pop.N)}
 		for k := range np.TauSyn {
 			ps.Alpha = append(ps.Alpha, np.Alpha(k))
 		}

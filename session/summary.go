@@ -4,7 +4,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 
+	"leaky/engine"
 	"leaky/internal/atomicfile"
 	"leaky/kernels"
 )
@@ -90,7 +92,8 @@ type PopulationSummary struct {
 	// averaged over trials; SpikesPerSecond counts every neuron and trial.
 	MeanRate        float64 `json:"mean_rate_hz"`
 	SpikesPerSecond float64 `json:"spikes_per_second"`
-	// The neuron's parameters as the engine runs them.
+	// The neuron's parameters as the engine runs them: neuron 0's for
+	// those PerNeuron lists.
 	TauMem     float64   `json:"tau_mem"`
 	TauSyn     []float64 `json:"tau_syn"`
 	Alpha      []float64 `json:"alpha"`
@@ -101,6 +104,116 @@ type PopulationSummary struct {
 	Reset      string    `json:"reset,omitempty"`
 	VReset     *float64  `json:"v_reset,omitempty"`
 	Refractory int       `json:"refractory_steps"`
+	// PerNeuron, for a population whose parameters differ between its
+	// neurons (engine.PerNeuron, as trained NIR models have them), gives
+	// the range of each that differs; omitted when none does.
+	PerNeuron *PerNeuronRanges `json:"per_neuron,omitempty"`
+}
+
+// Range is the least and the greatest value of a parameter over a
+// population's neurons.
+type Range struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
+
+// PerNeuronRanges are the parameters that differ between a population's
+// neurons, each as its range: those of PopulationSummary's line, and the
+// gains r and w_in that its gain and α do not show. A field is set when its
+// parameter differs; TauSyn, Alpha and WIn, when one receptor's does, hold
+// a range per receptor (equal ends for those that do not differ).
+type PerNeuronRanges struct {
+	TauMem    *Range  `json:"tau_mem,omitempty"`
+	TauSyn    []Range `json:"tau_syn,omitempty"`
+	Alpha     []Range `json:"alpha,omitempty"`
+	Beta      *Range  `json:"beta,omitempty"`
+	Gain      *Range  `json:"gain,omitempty"`
+	R         *Range  `json:"r,omitempty"`
+	WIn       []Range `json:"w_in,omitempty"`
+	VLeak     *Range  `json:"v_leak,omitempty"`
+	Threshold *Range  `json:"threshold,omitempty"`
+	VReset    *Range  `json:"v_reset,omitempty"`
+}
+
+// perNeuronRanges is the ranges of the parameters that differ between
+// the n neurons of np, computed from each neuron's own parameters as the
+// engine steps it (engine.NeuronParams.Neuron); nil when none differs.
+func perNeuronRanges(np engine.NeuronParams, n int) *PerNeuronRanges {
+	if np.PerNeuron == nil || n == 0 {
+		return nil
+	}
+	p := &PerNeuronRanges{}
+	scalars := []struct {
+		dst **Range
+		get func(q engine.NeuronParams) float64
+	}{
+		{&p.TauMem, func(q engine.NeuronParams) float64 { return q.TauMem }},
+		{&p.Beta, engine.NeuronParams.Beta},
+		{&p.Gain, engine.NeuronParams.Gain},
+		{&p.R, func(q engine.NeuronParams) float64 { return q.R }},
+		{&p.VLeak, func(q engine.NeuronParams) float64 { return q.VLeak }},
+		{&p.Threshold, func(q engine.NeuronParams) float64 { return q.Threshold }},
+		{&p.VReset, func(q engine.NeuronParams) float64 { return q.VReset }},
+	}
+	if !np.Kind.Spiking() {
+		scalars = scalars[:len(scalars)-2]
+	}
+	receptors := []struct {
+		dst *[]Range
+		get func(q engine.NeuronParams, k int) float64
+	}{
+		{&p.TauSyn, func(q engine.NeuronParams, k int) float64 { return q.TauSyn[k] }},
+		{&p.Alpha, engine.NeuronParams.Alpha},
+		{&p.WIn, func(q engine.NeuronParams, k int) float64 {
+			if q.WIn == nil {
+				return 1
+			}
+			return q.WIn[k]
+		}},
+	}
+	k := len(np.TauSyn)
+	lo := make([]float64, len(scalars)+len(receptors)*k)
+	hi := make([]float64, len(lo))
+	x := make([]float64, 0, len(lo))
+	for i := range n {
+		q := np.Neuron(i)
+		x = x[:0]
+		for _, s := range scalars {
+			x = append(x, s.get(q))
+		}
+		for _, r := range receptors {
+			for j := range k {
+				x = append(x, r.get(q, j))
+			}
+		}
+		for j, v := range x {
+			if i == 0 || v < lo[j] {
+				lo[j] = v
+			}
+			if i == 0 || v > hi[j] {
+				hi[j] = v
+			}
+		}
+	}
+	differ := false
+	for j, s := range scalars {
+		if lo[j] != hi[j] {
+			*s.dst, differ = &Range{lo[j], hi[j]}, true
+		}
+	}
+	for r, rc := range receptors {
+		at := len(scalars) + r*k
+		if !slices.Equal(lo[at:at+k], hi[at:at+k]) {
+			for j := range k {
+				*rc.dst = append(*rc.dst, Range{lo[at+j], hi[at+j]})
+			}
+			differ = true
+		}
+	}
+	if !differ {
+		return nil
+	}
+	return p
 }
 
 // SourceSummary is one source's line in summary.json.

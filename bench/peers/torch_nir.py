@@ -1,10 +1,13 @@
-"""Two trained NIR graphs as PyTorch step loops (CPU): the snnTorch braille
-network and the Sinabs N-MNIST CNN of ../shared/nir, stepped as leaky's
-`--semantics norse` steps them (forward Euler, the threshold tested on the
-updated V and reset to v_reset in the same step; engine.NeuronParams
-documents the equations, nir/describe.go's population() the mapping from
-NIR's parameters). Weights and parameters are read from the .nir file with
-h5py (Debian python3-h5py).
+"""NIR graphs as PyTorch step loops (CPU): the snnTorch braille network and
+the Sinabs N-MNIST CNN of ../shared/nir, and any feed-forward chain of
+Affine/Linear layers and CubaLIF, LIF and IF nodes (nir/testdata's
+perneuron.nir), stepped as leaky's `--semantics norse` steps them (forward
+Euler, the threshold tested on the updated V and reset to v_reset in the
+same step; engine.NeuronParams documents the equations, nir/describe.go's
+population() the mapping from NIR's parameters). Weights and parameters are
+read from the .nir file with h5py (Debian python3-h5py); a parameter that
+differs between a node's neurons is a tensor of the node's shape, which
+broadcasts over the batch, one that does not a number.
 
 Per step t, for a CubaLIF with a = 1 - dt/tau_syn, h = w_in*dt/tau_syn,
 b = 1 - dt/tau_mem, g = r*dt/tau_mem:
@@ -12,10 +15,12 @@ b = 1 - dt/tau_mem, g = r*dt/tau_mem:
     i <- a*i + h*iin (+ dt/tau_syn*v_leak)
     u  = v_leak + b*(v - v_leak) + g*i;  s = u > v_threshold;  v <- v_reset if s else u
 
-and for an IF (no current, no leak): u = v + r*iin. A SumPool2d between
-layers is a population that passes on its summed input. Edges in a cycle
-(braille's lif1.w_rec) carry the previous step's spikes, the recurrent bias
-from step 1 on, as NIRTorch runs them; every other edge the same step's.
+for a LIF (no current; Norse's importer ignores its r): the same u with
+g = dt/tau and iin in place of i; and for an IF (no current, no leak):
+u = v + r*iin. A SumPool2d between layers is a population that passes on
+its summed input. Edges in a cycle (braille's lif1.w_rec) carry the previous
+step's spikes, the recurrent bias from step 1 on, as NIRTorch runs them;
+every other edge the same step's.
 
 Usage:
   torch_nir.py bench NET FIXTURES THREADS REPS
@@ -24,9 +29,10 @@ Usage:
       generation excluded, the way leaky's BenchmarkNIR is, and prints
       torch nir net=... batch=... threads=... best_s=... samples_per_s=...
       (samples_per_s from the best repetition; median_samples_per_s too).
-  torch_nir.py check NET FILE.nir X.npy OUTDIR DTYPE
-      runs the graph on X (T, B, *input_shape) in DTYPE (float32 or
-      float64) and writes, for each population, s_NAME.npy (its spikes of
+  torch_nir.py check NET FILE.nir X.npy OUTDIR DTYPE DT
+      runs the graph (NET braille, cnn, or chain for a feed-forward chain)
+      on X (T, B, *input_shape) in DTYPE (float32 or float64) with time
+      step DT and writes, for each population, s_NAME.npy (its spikes of
       step t) and v_NAME.npy (V at the start of step t), (T, B, N), with
       leaky's population names (bench's TestNIRMatchesTorch compares them).
 """
@@ -46,19 +52,22 @@ def node(f, name):
 
 
 def param(g, key, default=None):
+    """A node's parameter in float64: a number when every neuron has the
+    same value, otherwise an array of the node's shape, per neuron."""
     if key not in g:
         if default is None:
             raise KeyError(f"{g.name}: no {key}")
         return default
-    v = np.asarray(g[key][()], dtype=np.float64).ravel()
-    if not np.all(v == v[0]):
-        raise ValueError(f"{g.name}/{key} differs between neurons; leaky runs one value per node")
-    return float(v[0])
+    v = np.asarray(g[key][()], dtype=np.float64)
+    if np.all(v == v.flat[0]):
+        return float(v.flat[0])
+    return v
 
 
 class Neuron:
     """The constants of one neuron node under leaky's norse rule, computed
-    in float64 as engine.NeuronParams does and then rounded to dtype."""
+    in float64 as engine.NeuronParams does, neuron by neuron where they
+    differ, and then rounded to dtype."""
 
     def __init__(self, g, dt, dtype):
         kind = g["type"][()].decode()
@@ -66,17 +75,21 @@ class Neuron:
         self.kind = kind
         self.theta = c(param(g, "v_threshold"))
         self.v_reset = c(param(g, "v_reset", 0.0))
-        if kind == "CubaLIF":
-            tau_mem, tau_syn = param(g, "tau_mem"), param(g, "tau_syn")
-            r, w_in, v_leak = param(g, "r"), param(g, "w_in", 1.0), param(g, "v_leak")
-            self.alpha, self.h = c(1 - dt / tau_syn), c(w_in * (dt / tau_syn))
+        if kind in ("CubaLIF", "LIF"):
+            tau_mem = param(g, "tau_mem" if kind == "CubaLIF" else "tau")
+            r, v_leak = (param(g, "r"), param(g, "v_leak")) if kind == "CubaLIF" else (1.0, param(g, "v_leak"))
             self.beta, self.g = c(1 - dt / tau_mem), c(r * (dt / tau_mem))
             self.v_leak = c(v_leak)
-            self.to_leak = c((dt / tau_syn) * v_leak) if v_leak != 0 else None
+            self.to_leak = None
+        if kind == "CubaLIF":
+            tau_syn, w_in = param(g, "tau_syn"), param(g, "w_in", 1.0)
+            self.alpha, self.h = c(1 - dt / tau_syn), c(w_in * (dt / tau_syn))
+            if np.any(v_leak != 0):
+                self.to_leak = c((dt / tau_syn) * v_leak)
         elif kind == "IF":
             self.g = c(param(g, "r"))
-        else:
-            raise ValueError(f"{g.name}: {kind} nodes are not written here (CubaLIF and IF are)")
+        elif kind != "LIF":
+            raise ValueError(f"{g.name}: {kind} nodes are not written here (CubaLIF, LIF and IF are)")
 
     def state(self, shape, dtype):
         z = torch.zeros(shape, dtype=dtype)
@@ -90,6 +103,8 @@ class Neuron:
                 i = i + self.to_leak
             st["i"] = i
             u = self.v_leak + self.beta * (st["v"] - self.v_leak) + self.g * i
+        elif self.kind == "LIF":
+            u = self.v_leak + self.beta * (st["v"] - self.v_leak) + self.g * iin
         else:
             u = st["v"] + self.g * iin
         s = u > self.theta
@@ -218,6 +233,49 @@ class CNN:
         return out
 
 
+class Chain:
+    """Input -> Affine/Linear -> neuron node -> ... -> Output, a chain read
+    from the graph's edges; the populations are the neuron nodes."""
+
+    def __init__(self, path, dt, dtype):
+        self.dtype = dtype
+        with h5py.File(path, "r") as f:
+            edges = {a.decode(): b.decode() for a, b in f["node/edges"][()]}
+            types = {k: f["node/nodes"][k]["type"][()].decode() for k in f["node/nodes"]}
+            at = next(k for k, t in types.items() if t == "Input")
+            self.layers, self.pops = [], []
+            while types[at] != "Output":
+                at = edges[at]
+                g = node(f, at)
+                if types[at] in ("Affine", "Linear"):
+                    w = tensor(g, "weight", dtype)
+                    b = tensor(g, "bias", dtype) if types[at] == "Affine" else None
+                    self.layers.append(("linear", w, b))
+                elif types[at] != "Output":
+                    n = Neuron(g, dt, dtype)
+                    self.layers.append(("neuron", n, g["v_threshold"].shape))
+                    self.pops.append(at)
+
+    def run(self, x, trace=None):
+        T, B = x.shape[:2]
+        st = [n.state((B, *shape), self.dtype) if kind == "neuron" else None for kind, n, shape in self.layers]
+        out = None
+        for t in range(T):
+            if trace is not None:
+                trace.v(t, [s["v"] for s in st if s is not None])
+            y, spikes = x[t], []
+            for (kind, a, b), s in zip(self.layers, st):
+                if kind == "linear":
+                    y = y @ a.T if b is None else y @ a.T + b
+                else:
+                    y = a.step(s, y)
+                    spikes.append(y)
+            out = y
+            if trace is not None:
+                trace.s(t, spikes)
+        return out
+
+
 NETS = {"braille": (Braille, "braille_noDelay_bias_zero.nir", 1e-4, 256, 256, (12,), 0.10),
         "cnn": (CNN, "cnn_sinabs.nir", 1e-3, 30, 64, (2, 34, 34), 0.05)}
 
@@ -261,12 +319,12 @@ def bench(net, fixtures, threads, reps):
           f"best_s={best:.4f} median_s={med:.4f} samples_per_s={B / best:.1f} median_samples_per_s={B / med:.1f}")
 
 
-def check(net, path, xpath, outdir, dtype):
-    cls, _, dt, *_ = NETS[net]
+def check(net, path, xpath, outdir, dtype, dt):
+    cls = {"braille": Braille, "cnn": CNN, "chain": Chain}[net]
     dtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
-    model = cls(path, dt, dtype)
+    model = cls(path, float(dt), dtype)
     x = torch.from_numpy(np.load(xpath)).to(dtype)
-    tr = Trace(cls.pops, x.shape[0])
+    tr = Trace(model.pops, x.shape[0])
     with torch.inference_mode():
         model.run(x, tr)
     tr.save(outdir)
@@ -275,7 +333,7 @@ def check(net, path, xpath, outdir, dtype):
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "bench":
         bench(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
-    elif len(sys.argv) == 7 and sys.argv[1] == "check":
-        check(*sys.argv[2:7])
+    elif len(sys.argv) == 8 and sys.argv[1] == "check":
+        check(*sys.argv[2:8])
     else:
         sys.exit(__doc__)

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"leaky/bench/suite"
 	"leaky/internal/numpytest"
+	"leaky/nir"
 )
 
 // nirReference runs a feed-forward NIR graph as leaky's --semantics norse
@@ -151,27 +157,29 @@ func TestRunNIRNodesMatchReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The Output records its node's spikes (an LI's V) already, in
-			// out_output.npy.
+			// The last node feeds the Output, which records its spikes (an
+			// LI's V) in out_output.npy; --record writes them again.
 			last := c.record[len(c.record)-1]
-			files := map[string]string{}
 			var rec []string
 			for _, n := range c.record {
-				files["s"+n], files["v"+n] = "s_"+n+".npy", "v_"+n+".npy"
-				switch {
-				case n != last:
-					rec = append(rec, n+":s,v")
-				case n == "li":
-					files["v"+n] = "out_output.npy"
-				default:
-					files["s"+n] = "out_output.npy"
+				if n == "li" {
 					rec = append(rec, n+":v")
+				} else {
+					rec = append(rec, n+":s,v")
 				}
 			}
 			out := filepath.Join(tmp, "out")
 			mustRun(t, "run", "--nir", file, "--dt", "1e-4", "--dtype", "float64", "--inputs", in, "--record", strings.Join(rec, ";"), "--out", out)
 			numpytest.Run(t, tmp, nirReference, file, in, "1e-4", tmp)
+			outVar := "s"
+			if last == "li" {
+				outVar = "v"
+			}
+			if a, b := readFile(t, filepath.Join(out, "out_output.npy")), readFile(t, filepath.Join(out, outVar+"_"+last+".npy")); !bytes.Equal(a, b) {
+				t.Errorf("out_output.npy and %s_%s.npy, both %s of %s, differ", outVar, last, outVar, last)
+			}
 			for _, n := range c.record {
+				files := map[string]string{"s" + n: "s_" + n + ".npy", "v" + n: "v_" + n + ".npy"}
 				gotV, wantV := readNpy(t, filepath.Join(out, files["v"+n])), readNpy(t, filepath.Join(tmp, "ref_v_"+n+".npy"))
 				if gotV.ShapeString() != wantV.ShapeString() {
 					t.Fatalf("%s: V has shape %s, the reference's %s", n, gotV.ShapeString(), wantV.ShapeString())
@@ -206,7 +214,8 @@ func TestRunNIRNodesMatchReference(t *testing.T) {
 }
 
 // TestRunNIRNodesRefused: the semantics that cannot run a node say which
-// and why, in one line, status 2.
+// and why, in one line, status 2; so does a --record item asking for what
+// another item records into the same file.
 func TestRunNIRNodesRefused(t *testing.T) {
 	tmp := t.TempDir()
 	x3 := saveNpy(t, filepath.Join(tmp, "x3.npy"), make([]float64, 10*3), 10, 3)
@@ -220,6 +229,8 @@ func TestRunNIRNodesRefused(t *testing.T) {
 		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--semantics", "rockpool"}, "node lif1: v_leak is not 0"},
 		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--semantics", "spyx", "--reset", "zero"}, "Spyx resets by subtraction only"},
 		{[]string{"--nir", filepath.Join(testdata, "conv1d.nir"), "--inputs", x211, "--semantics", "lava"}, "node c: a Conv1d under --semantics lava"},
+		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--record", "lif2:s;lif1:v;lif1:v"}, `perneuron.nir: record "lif1:v": v of "lif1" is already recorded`},
+		{[]string{"--nir", filepath.Join(testdata, "perneuron.nir"), "--inputs", x3, "--record", "lif2:s,s"}, `perneuron.nir: record "lif2:s,s": s of "lif2" is already recorded`},
 	} {
 		status, _, stderr := run(t, append([]string{"run", "--dt", "1e-4", "--out", filepath.Join(tmp, "out")}, c.args...)...)
 		if status != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.says) {
@@ -234,7 +245,10 @@ func TestRunNIRNodesRefused(t *testing.T) {
 // TestRunNIRPerNeuronResume interrupts a run of perneuron.nir, whose
 // populations take their per-neuron parameters from the NIR file, resumes
 // it from its checkpoint, and requires the outputs of an uninterrupted run
-// byte for byte; and a resume refuses the file once a parameter changed.
+// byte for byte; and a resume refuses the file once it changed, naming
+// --nir (not the flags run's --tau-mem, which a NIR run has not), other
+// description flags naming the graph, and a changed description naming
+// its key paths.
 func TestRunNIRPerNeuronResume(t *testing.T) {
 	tmp := t.TempDir()
 	x := make([]float64, 300*4*3)
@@ -269,7 +283,116 @@ func TestRunNIRPerNeuronResume(t *testing.T) {
 	if err := os.WriteFile(model, append(b[:len(b):len(b)], 0), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if status, stderr := runAt(t, 0, "--resume", filepath.Join(again, "checkpoint.lkc")); status != exitUsage || !strings.Contains(stderr, "params.w_in.file-sha256") {
-		t.Errorf("resume after the NIR file changed: status %d, %q", status, stderr)
+	ckpt := filepath.Join(again, "checkpoint.lkc")
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--resume", ckpt}, `does not match the run: --nir is "`},
+		{append([]string{"--resume", ckpt}, args...), `does not match the run: --nir is "`},
+		{[]string{"--resume", ckpt, "--steps", "200"}, "is of a NIR graph (" + model + "); give --nir and the flags that ran it"},
+	} {
+		status, stderr := runAt(t, 0, c.args...)
+		if status != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.says) || strings.Count(stderr, "--nir is") > 1 || strings.Contains(stderr, "--tau") {
+			t.Errorf("%v after the NIR file changed: status %d, %q; want 2 and %q once, no flags run's flags", c.args, status, stderr, c.says)
+		}
+	}
+	if err := os.WriteFile(model, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, stderr := runAt(t, 0, append([]string{"--resume", ckpt, "--semantics", "snntorch"}, args...)...)
+	if want := "populations[0].params.rule of the description of " + model + ` (see --print-net) is "norse" in the checkpoint but "snntorch" now`; status != exitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("resume under other semantics: status %d, %q; want 2 and %q", status, stderr, want)
+	}
+	if status, stdout, stderr := run(t, "run", "--resume", ckpt); status != exitOK || !strings.HasPrefix(stdout, "leaky: "+model+": 300 steps") {
+		t.Errorf("resume of the file as it was: status %d, %q %q; want the graph named", status, stdout, stderr)
+	}
+	sameFiles(t, whole, again, []string{"out_output.npy", "s_lif1.npy", "v_lif1.npy"})
+}
+
+// TestRunNIRPerNeuronSummary runs perneuron.nir and requires summary.json
+// (valid against its schema) and the run's output to give, for each
+// population, the range over its neurons of exactly the parameters that
+// differ, computed here from the NIR file's own arrays as Norse's importer
+// reads them: a CubaLIF's every parameter, and a LIF's τ (with β and the
+// gain dt/τ), v_leak and θ, but not its r (ignored) nor its v_reset (absent).
+func TestRunNIRPerNeuronSummary(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join("..", "..", "nir", "testdata", "perneuron.nir")
+	m, err := nir.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dt = 1e-4
+	param := func(node, p string) []float64 { return m.Graph.Node(node).Params[p].Data }
+	span := func(f func(i int) float64, n int) [2]float64 {
+		r := [2]float64{math.Inf(1), math.Inf(-1)}
+		for i := range n {
+			r[0], r[1] = math.Min(r[0], f(i)), math.Max(r[1], f(i))
+		}
+		return r
+	}
+	of := func(v []float64) [2]float64 { return span(func(i int) float64 { return v[i] }, len(v)) }
+	tm1, ts1, r1 := param("lif1", "tau_mem"), param("lif1", "tau_syn"), param("lif1", "r")
+	tau2 := param("lif2", "tau")
+	want := map[string]map[string][2]float64{
+		"lif1": {
+			"tau_mem": of(tm1), "tau_syn[0]": of(ts1), "r": of(r1), "w_in[0]": of(param("lif1", "w_in")),
+			"v_leak": of(param("lif1", "v_leak")), "threshold": of(param("lif1", "v_threshold")), "v_reset": of(param("lif1", "v_reset")),
+			"alpha[0]": span(func(i int) float64 { return 1 - dt/ts1[i] }, len(ts1)),
+			"beta":     span(func(i int) float64 { return 1 - dt/tm1[i] }, len(tm1)),
+			"gain":     span(func(i int) float64 { return r1[i] * (dt / tm1[i]) }, len(tm1)),
+		},
+		"lif2": {
+			"tau_mem": of(tau2), "v_leak": of(param("lif2", "v_leak")), "threshold": of(param("lif2", "v_threshold")),
+			"beta": span(func(i int) float64 { return 1 - dt/tau2[i] }, len(tau2)),
+			"gain": span(func(i int) float64 { return dt / tau2[i] }, len(tau2)),
+		},
+	}
+	x := saveNpy(t, filepath.Join(tmp, "x.npy"), make([]float64, 20*3), 20, 3)
+	out := filepath.Join(tmp, "out")
+	status, stdout, stderr := run(t, "run", "--nir", file, "--dt", "1e-4", "--inputs", x, "--out", out)
+	if status != exitOK {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	b := readFile(t, filepath.Join(out, "summary.json"))
+	if err := suite.ValidateAgainst(schema(t), b); err != nil {
+		t.Errorf("summary.json against its schema: %v", err)
+	}
+	var sum struct {
+		Populations []struct {
+			Name      string
+			PerNeuron map[string]any `json:"per_neuron"`
+		}
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sum.Populations {
+		got := map[string][2]float64{}
+		for k, v := range p.PerNeuron {
+			rs, ok := v.([]any) // one range per receptor
+			if !ok {
+				rs = []any{v}
+			}
+			for j, r := range rs {
+				key := k
+				if ok {
+					key = fmt.Sprintf("%s[%d]", k, j)
+				}
+				r := r.(map[string]any)
+				got[key] = [2]float64{r["min"].(float64), r["max"].(float64)}
+			}
+		}
+		if !reflect.DeepEqual(got, want[p.Name]) {
+			t.Errorf("%s: per_neuron %v; want %v", p.Name, got, want[p.Name])
+		}
+		line := fmt.Sprintf("leaky: %s: per neuron: tau_mem %.4g…%.4g, ", p.Name, want[p.Name]["tau_mem"][0], want[p.Name]["tau_mem"][1])
+		if !strings.Contains(stdout, line) {
+			t.Errorf("the run's output does not say %q:\n%s", line, stdout)
+		}
+	}
+	if len(sum.Populations) != 2 {
+		t.Errorf("%d populations in the summary; want lif1 and lif2", len(sum.Populations))
 	}
 }

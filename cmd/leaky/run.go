@@ -34,6 +34,15 @@ type runOptions struct {
 	nir, semantics, scheme          string
 	printNet                        bool
 	session                         session.Options
+	// netFile is the network file the run's description comes from, and
+	// nirRun says it is a NIR graph's — --net's or --nir's, or, resuming
+	// with neither, the checkpoint's — so that messages name its keys as
+	// theirs; graph is the graph's file ("" when the description reads
+	// nothing from it) and graphKeys the key paths of what it reads there,
+	// which --nir names.
+	netFile, graph string
+	nirRun         bool
+	graphKeys      []string
 	// set records which flags were given on the command line.
 	set map[string]bool
 	fs  *flag.FlagSet
@@ -160,8 +169,10 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, com
 	}
 	name := s.Net
 	switch {
-	case o.nir != "":
-		name = o.nir
+	case o.nirRun && o.graph != "":
+		name = o.graph
+	case o.nirRun:
+		name = "NIR graph"
 	case name == "":
 		name = "feed-forward"
 	}
@@ -171,7 +182,47 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, com
 	}
 	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %s) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
 		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, threads, s.WallSeconds, s.RealTimeFactor, s.OutputSpikes, s.MeanRate, s.Out)
+	for _, p := range s.Populations {
+		if p.PerNeuron != nil {
+			fmt.Fprintf(stdout, "leaky: %s: per neuron: %s\n", p.Name, perNeuron(p.PerNeuron))
+		}
+	}
 	return exitOK
+}
+
+// perNeuron lists the ranges of the parameters that differ between a
+// population's neurons, as summary.json's per_neuron holds them:
+// "tau_mem 0.0005…0.003, threshold 0.05…0.3".
+func perNeuron(p *session.PerNeuronRanges) string {
+	var parts []string
+	one := func(name string, r *session.Range) {
+		if r != nil {
+			parts = append(parts, fmt.Sprintf("%s %.4g…%.4g", name, r.Min, r.Max))
+		}
+	}
+	each := func(name string, rs []session.Range) {
+		for k, r := range rs {
+			if r.Min == r.Max {
+				continue
+			}
+			if len(rs) > 1 {
+				one(fmt.Sprintf("%s[%d]", name, k), &r)
+			} else {
+				one(name, &r)
+			}
+		}
+	}
+	one("tau_mem", p.TauMem)
+	each("tau_syn", p.TauSyn)
+	each("alpha", p.Alpha)
+	one("beta", p.Beta)
+	one("gain", p.Gain)
+	one("r", p.R)
+	each("w_in", p.WIn)
+	one("v_leak", p.VLeak)
+	one("threshold", p.Threshold)
+	one("v_reset", p.VReset)
+	return strings.Join(parts, ", ")
 }
 
 func neuronCount(s *session.Summary) int {
@@ -195,12 +246,18 @@ func (o *runOptions) description() (*netfile.File, error) {
 	}
 	sort.Strings(descFlags)
 	if o.nir != "" {
-		return o.nirDescription()
+		o.graph, o.nirRun = o.nir, true
+		d, err := o.nirDescription()
+		if err == nil {
+			o.from(d)
+		}
+		return d, err
 	}
 	if o.set["semantics"] || o.set["scheme"] {
 		return nil, badInput(errors.New("--semantics and --scheme apply to --nir runs"))
 	}
 	if o.net != "" {
+		o.netFile = o.net
 		if len(descFlags) > 0 {
 			return nil, badInput(fmt.Errorf("--net %s: %v do not apply to a network file (only --steps, --seed, --dtype and the flags of how to run do)", o.net, descFlags))
 		}
@@ -227,17 +284,56 @@ func (o *runOptions) description() (*netfile.File, error) {
 		if err != nil {
 			return nil, badInput(fmt.Errorf("--resume: %w", err))
 		}
+		o.from(saved.Description)
 		if len(descFlags) == 0 && !o.set["steps"] && !o.set["seed"] && !o.set["dtype"] {
 			return nil, nil
 		}
-		if saved.Description.Path != "" {
-			return nil, badInput(fmt.Errorf("--resume: checkpoint %s is of the network file %s; give --net %s, or no description flags", o.session.Resume, saved.Description.Path, saved.Description.Path))
+		switch {
+		case o.netFile != "":
+			return nil, badInput(fmt.Errorf("--resume: checkpoint %s is of the network file %s; give --net %s, or no description flags", o.session.Resume, o.netFile, o.netFile))
+		case o.nirRun:
+			return nil, badInput(fmt.Errorf("--resume: checkpoint %s is of a NIR graph%s; give --nir and the flags that ran it, or no description flags", o.session.Resume, o.ofGraph()))
 		}
 		if err := o.fromDescription(saved.Description); err != nil {
 			return nil, badInput(fmt.Errorf("--resume: %w", err))
 		}
 	}
 	return o.feedForward()
+}
+
+// from notes where the description d comes from, when neither --net nor
+// --nir says: a network file (its path), a NIR graph (the HDF5 file its
+// datasets are read from, if any) or the flags; and which of its keys read
+// a NIR graph's file.
+func (o *runOptions) from(d *netfile.File) {
+	o.graphKeys = nil
+	for _, df := range d.DataFiles() {
+		if df.Dataset != "" {
+			o.graphKeys = append(o.graphKeys, df.Key)
+			if o.graph == "" {
+				o.graph = df.Path
+			}
+		}
+	}
+	if o.nirRun || o.netFile != "" {
+		return
+	}
+	_, flags := netfile.FeedForwardOf(d)
+	switch {
+	case d.Path != "":
+		o.netFile = d.Path
+	case !flags:
+		// Flags and network files make the others; --nir this one.
+		o.nirRun = true
+	}
+}
+
+// ofGraph is " (FILE)", the NIR graph's file, or "" when unknown.
+func (o *runOptions) ofGraph() string {
+	if o.graph == "" {
+		return ""
+	}
+	return " (" + o.graph + ")"
 }
 
 // explain renames the key paths of the description in err to the flags
@@ -266,7 +362,12 @@ func (o *runOptions) flagValue(name string) string {
 
 // flagFor is the flag that sets key, or "".
 func (o *runOptions) flagFor(key string) string {
-	if o.nir != "" {
+	if o.nirRun {
+		for _, k := range o.graphKeys {
+			if strings.HasPrefix(key, k) { // the value, or its file's digest
+				return "nir"
+			}
+		}
 		for k, f := range map[string]string{"run.dt": "dt", "run.steps": "steps", "run.batch": "batch", "run.seed": "seed", "run.dtype": "dtype", "sources[0].array": "inputs"} {
 			if key == k || strings.HasPrefix(key, k+".") {
 				return f
@@ -274,7 +375,7 @@ func (o *runOptions) flagFor(key string) string {
 		}
 		return ""
 	}
-	if o.net != "" {
+	if o.netFile != "" {
 		if k, ok := strings.CutPrefix(key, "run."); ok && netFlags[k] && o.set[k] {
 			return k
 		}
@@ -292,10 +393,12 @@ func (o *runOptions) flagName(key string) string {
 		return "--" + f
 	}
 	switch {
-	case o.net != "":
-		return key + " in " + o.net
+	case o.netFile != "":
+		return key + " in " + o.netFile
 	case o.nir != "":
 		return key + " of the description of " + o.nir + " (see --print-net)"
+	case o.nirRun:
+		return key + " of the description of the NIR graph" + o.ofGraph() + " in " + o.session.Resume
 	}
 	return key
 }

@@ -82,6 +82,15 @@ func readNpy(t *testing.T, path string) *npy.Array {
 	return a
 }
 
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestRunDefaultWritesEverything is `make run` with fewer steps: every file
 // appears, loads in numpy with the documented shapes and dtypes, v[0] is 0,
 // and spikes.npy lists exactly the (step, neuron) where v.npy exceeds θ.
@@ -149,8 +158,9 @@ func TestRunDefaultWritesEverything(t *testing.T) {
 		len(sum.Sources) != 1 || sum.Sources[0].Size != 100 || sum.Sources[0].Kind != "poisson" || sum.OutputSpikes != int64(len(want)/3) ||
 		math.Abs(sum.MeanRate-rate) > 1e-9 || sum.Kernel != kernels.Active().Name || sum.Sources[0].Spikes == nil || *sum.Sources[0].Spikes < 1 ||
 		sum.DType != "float32" || sum.Leaky == "" || sum.Go == "" || sum.Threads < 1 || sum.Populations[0].Threads < 1 || !(sum.NeuronSteps > 0) ||
-		sum.Populations[0].Alpha[0] != math.Exp(-0.5e-3/5e-3) || sum.Populations[0].Beta != math.Exp(-0.5e-3/10e-3) {
-		t.Fatalf("summary: %s", b)
+		sum.Populations[0].Alpha[0] != math.Exp(-0.5e-3/5e-3) || sum.Populations[0].Beta != math.Exp(-0.5e-3/10e-3) ||
+		sum.Populations[0].PerNeuron != nil || bytes.Contains(b, []byte(`"per_neuron"`)) || strings.Contains(stdout, "per neuron") {
+		t.Fatalf("summary (a uniform population has no per_neuron): %s", b)
 	}
 	out2 := numpytest.Run(t, out, `
 import json, numpy as np

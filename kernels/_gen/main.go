@@ -68,11 +68,16 @@ func genISA(s *isa) *isaKernels {
 		t.scanZero = genLeakyScan(s, d, "Zero")
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
-		t.scatterTaps = genScatterTaps(s, d)
+		t.scatterTaps = genScatterTaps(s, d, false)
+		t.scaleTaps = genScatterTaps(s, d, true)
+		t.addTrials = genAddTrials(s, d)
 		t.cuba = genCubaUpdate(s, d)
 		t.coba = genCobaUpdate(s, d)
 		for _, r := range ruleRules {
-			t.rule = append(t.rule, genRuleUpdate(s, d, r))
+			t.rule = append(t.rule, genRuleUpdate(s, d, r, false))
+		}
+		for _, r := range ruleRules {
+			t.rulePer = append(t.rulePer, genRuleUpdate(s, d, r, true))
 		}
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})

@@ -62,7 +62,7 @@ class InternalError(Error):
 
 
 class NotAvailableError(Error):
-    """Something this version of leaky cannot do yet (NIR graphs)."""
+    """Something this version of leaky cannot do yet."""
 
 
 def _raise(h, status):
@@ -193,11 +193,15 @@ class Network:
     @classmethod
     def from_nir(cls, path, dt=None, scheme=None, reset=None, *, threads=None, kernel=None):
         """Opens a NIR graph (a model exported by snnTorch, Norse, Spyx,
-        Rockpool, Sinabs…) for stepping, as ``leaky run --nir`` runs it:
-        dt is the time step in seconds (required: a NIR file has none),
-        scheme whose step the neurons follow (``norse``, the default,
-        ``snntorch``, ``spyx`` or ``leaky``) and reset ``zero`` (the
-        default: to NIR's v_reset) or ``subtract``. The graph's Input is
+        Rockpool, Sinabs, Lava…) for stepping, as ``leaky run --nir`` runs
+        it: dt is the time step in seconds (required: a NIR file has none),
+        scheme the semantics, as ``leaky run --semantics``: whose step the
+        neurons follow and how its importer reads r, w_in and θ
+        (``norse``, the default, ``snntorch``, ``spyx``, ``leaky``,
+        ``rockpool``, ``sinabs`` or ``lava``; the README's "NIR graphs"
+        writes each one's equations), and reset ``zero`` (to NIR's
+        v_reset) or ``subtract`` (default: the semantics' own, subtract
+        for spyx, rockpool and sinabs, zero for the others). The graph's Input is
         the network's one input source: give its values, flattened, to
         :meth:`step` or :meth:`run`; each neuron node is a population named
         by its node path (``/`` becomes ``.``)."""
