@@ -72,7 +72,7 @@ func NewCUBA[T engine.Float](cfg CUBAConfig) (*CUBA[T], error) {
 	}
 	c := &CUBA[T]{Net: engine.NewNetwork[T](), Exc: exc, Inh: inh}
 	for i, p := range []*engine.Population[T]{exc, inh} {
-		if err := p.InitV(engine.Uniform(np.VReset, np.Threshold), cfg.Seed, uint64(i)); err != nil {
+		if err := p.InitV(engine.Uniform(np.VReset, np.Threshold), cfg.Seed, uint64(i), 0); err != nil {
 			return nil, err
 		}
 		c.Net.AddPopulation(p)

@@ -71,38 +71,47 @@ func (d Dist) Sample(rng *rand.Rand) float64 {
 // InitV sets the membrane potential of every neuron of every trial from d.
 // Trial b draws its N values in neuron order from a generator keyed by
 // (seed, stream, b), so populations initialised with different streams are
-// independent and a trial's values do not depend on the batch size.
-func (p *Population[T]) InitV(d Dist, seed, stream uint64) error {
+// independent and a trial's values do not depend on the batch size. Trials
+// are drawn on threads threads (< 1: DefaultThreads), with the same bits on
+// any number.
+func (p *Population[T]) InitV(d Dist, seed, stream uint64, threads int) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("population %q: initial V: %w", p.Name, err)
 	}
-	for b := 0; b < p.Batch; b++ {
-		src := keyedPCG(seed, streamInitial+stream<<8, uint64(b), 0)
-		rng := rand.New(&src)
-		row := p.Row(p.V, b)
-		for i := range row {
-			row[i] = T(d.Sample(rng))
+	forChunks(threads, p.Batch, perChunk(p.N), func(b0, b1 int) {
+		for b := b0; b < b1; b++ {
+			src := keyedPCG(seed, streamInitial+stream<<8, uint64(b), 0)
+			rng := rand.New(&src)
+			row := p.Row(p.V, b)
+			for i := range row {
+				row[i] = T(d.Sample(rng))
+			}
 		}
-	}
+	})
 	return nil
 }
 
 // FillWeights fills W (rows × cols, row-major) from d with the sign
 // imposed. Row r draws its values in column order from a generator keyed by
-// (seed, stream, r), so any row can be generated on its own.
-func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream uint64) error {
+// (seed, stream, r), so any row can be generated on its own; rows are drawn
+// on threads threads (< 1: DefaultThreads), with the same bits on any
+// number.
+func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream uint64, threads int) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
 	if len(W) != rows*cols {
 		return fmt.Errorf("weights hold %d values, want %d × %d", len(W), rows, cols)
 	}
-	for r := 0; r < rows; r++ {
-		src := keyedPCG(seed, streamWeights+stream<<8, uint64(r), 2)
-		rng := rand.New(&src)
-		for j := range W[r*cols : (r+1)*cols] {
-			W[r*cols+j] = T(sign.Apply(d.Sample(rng)))
+	forChunks(threads, rows, perChunk(cols), func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
+			src := keyedPCG(seed, streamWeights+stream<<8, uint64(r), 2)
+			rng := rand.New(&src)
+			row := W[r*cols : (r+1)*cols]
+			for j := range row {
+				row[j] = T(sign.Apply(d.Sample(rng)))
+			}
 		}
-	}
+	})
 	return nil
 }

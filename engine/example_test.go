@@ -25,7 +25,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	w := make([]float32, nIn*n)
-	engine.NormalWeights(w, nIn, n, engine.DefaultWeightScale(neuron.Beta(), nIn), 42, 0)
+	engine.NormalWeights(w, nIn, n, engine.DefaultWeightScale(neuron.Beta(), nIn), 42, 0, 0)
 	proj, err := engine.NewDense("input->lif", input, pop, w)
 	if err != nil {
 		log.Fatal(err)

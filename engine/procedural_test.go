@@ -26,7 +26,7 @@ func TestProceduralEqualsStored(t *testing.T) {
 			pr, err = NewProcedural[float32]("w", src, pop, scale, 4, 0)
 		} else {
 			w := make([]float32, nIn*n)
-			NormalWeights(w, nIn, n, scale, 4, 0)
+			NormalWeights(w, nIn, n, scale, 4, 0, 0)
 			pr, err = NewDense[float32]("w", src, pop, w)
 		}
 		if err != nil {
@@ -67,7 +67,7 @@ func TestProceduralEqualsStored(t *testing.T) {
 func TestNormalWeightsDistribution(t *testing.T) {
 	const rows, cols, scale = 50, 2000, 0.3
 	w := make([]float64, rows*cols)
-	NormalWeights(w, rows, cols, scale, 1, 0)
+	NormalWeights(w, rows, cols, scale, 1, 0, 0)
 	var sum, sq float64
 	for _, x := range w {
 		sum += x

@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Projection adds a presynaptic group's output to a population's input
 // current. Implementations add in a fixed order so results never depend on
@@ -64,10 +61,8 @@ func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w [
 	if len(w) != nIn*nOut {
 		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, nOut, nIn*nOut)
 	}
-	for i, v := range w {
-		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/nOut, i%nOut, f)
-		}
+	if i := firstNonFinite(w); i >= 0 {
+		return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/nOut, i%nOut, float64(w[i]))
 	}
 	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut}, nil
 }

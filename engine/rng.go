@@ -83,10 +83,18 @@ func fill[T Float](g normalRow, dst []T, r, lo int) {
 // NormalWeights fills W (rows × cols, row-major) with Normal(0, scale)
 // samples keyed by (seed, stream, row, block of 64 columns), so any block
 // can be generated on its own: the Procedural projection regenerates
-// exactly these values instead of storing them.
-func NormalWeights[T Float](W []T, rows, cols int, scale float64, seed uint64, stream uint64) {
+// exactly these values instead of storing them. It draws on threads
+// threads (< 1: DefaultThreads), with the same bits on any number.
+func NormalWeights[T Float](W []T, rows, cols int, scale float64, seed uint64, stream uint64, threads int) {
 	g := newNormalRow(seed, stream, scale)
-	for r := 0; r < rows; r++ {
-		fill(g, W[r*cols:(r+1)*cols], r, 0)
-	}
+	// A task is a row's segment of at most setupChunk columns, so that a
+	// single long row is drawn on every thread too.
+	seg := (cols + setupChunk - 1) / setupChunk
+	forChunks(threads, rows*seg, perChunk(min(cols, setupChunk)), func(a, b int) {
+		for t := a; t < b; t++ {
+			r, lo := t/seg, t%seg*setupChunk
+			hi := min(cols, lo+setupChunk)
+			fill(g, W[r*cols+lo:r*cols+hi], r, lo)
+		}
+	})
 }

@@ -100,6 +100,7 @@ func (o *Options) check() error {
 // may then be nil to run the checkpoint's own description, and otherwise
 // must describe the same run.
 func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
+	began := time.Now()
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -132,9 +133,9 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 	}
 	switch d.Run.DType {
 	case "float64":
-		return run[float64](ctx, d, o, saved)
+		return run[float64](ctx, d, o, saved, began)
 	default:
-		return run[float32](ctx, d, o, saved)
+		return run[float32](ctx, d, o, saved, began)
 	}
 }
 
@@ -150,10 +151,14 @@ type runner[T engine.Float] struct {
 	start    int
 	saves    int // checkpoints written by this invocation
 	lastSave int // the step of the last one
+	// began is when Run was called, setup the time from then to the
+	// first step.
+	began time.Time
+	setup time.Duration
 }
 
-func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved) (*Summary, error) {
-	r := &runner[T]{saved: saved}
+func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved, began time.Time) (*Summary, error) {
+	r := &runner[T]{saved: saved, began: began}
 	r.ckpt = CheckpointPath(o)
 	desc, err := describe(d, o.Out)
 	if err != nil {
@@ -401,6 +406,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	bar := newProgress(r.o.Progress, steps)
 	var saveErr error
 	began := time.Now()
+	r.setup = began.Sub(r.began)
 	runErr := r.step(ctx, steps-r.start, nil, func(done int) {
 		step := r.start + done
 		bar.update(step)
@@ -478,7 +484,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, Threads: n.Net.Threads(),
-		SimSeconds: sim, WallSeconds: wall.Seconds(), Memory: memoryReport(r.mem),
+		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}
 	if sim > 0 {

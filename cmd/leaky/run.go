@@ -158,8 +158,8 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case name == "":
 		name = "feed-forward"
 	}
-	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
-		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, s.Threads, s.WallSeconds, s.RealTimeFactor, s.OutputSpikes, s.MeanRate, s.Out)
+	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %d threads) in %.3g s (%.3g s per simulated s) after %.3g s of setup: %d spikes, mean rate %.3g Hz; wrote %s\n",
+		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, s.Threads, s.WallSeconds, s.RealTimeFactor, s.SetupSeconds, s.OutputSpikes, s.MeanRate, s.Out)
 	return exitOK
 }
 

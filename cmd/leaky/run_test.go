@@ -152,6 +152,11 @@ func TestRunDefaultWritesEverything(t *testing.T) {
 		sum.Populations[0].Alpha[0] != math.Exp(-0.5e-3/5e-3) || sum.Populations[0].Beta != math.Exp(-0.5e-3/10e-3) {
 		t.Fatalf("summary: %s", b)
 	}
+	// Setup (building the network, drawing its weights) is timed apart
+	// from stepping, in summary.json and on stdout.
+	if !(sum.SetupSeconds > 0) || !strings.Contains(string(b), `"setup_seconds"`) || !strings.Contains(stdout, fmt.Sprintf("after %.3g s of setup", sum.SetupSeconds)) {
+		t.Fatalf("setup time %v s; stdout %q", sum.SetupSeconds, stdout)
+	}
 	out2 := numpytest.Run(t, out, `
 import json, numpy as np
 r = {}
