@@ -183,7 +183,7 @@ func TestNewSparseOrder(t *testing.T) {
 	}
 	type syn struct {
 		pre, post, delay int32
-		w               float64
+		w                float64
 	}
 	syns := make([]syn, m)
 	for k := range syns {
