@@ -19,7 +19,14 @@ type Bias[T Float] struct {
 	Receptor int
 	From     int
 	none     noInput[T]
+	// zero is set when every bias is ±0, which adds nothing: an input
+	// current is never −0 (it starts each step at +0 and is only added
+	// to, and x + (−0) = x, +0 + (+0) = +0).
+	zero bool
 }
+
+// biasRow is the one row a bias adds, at row index 0 of its values.
+var biasRow = []int32{0}
 
 // NewBias adds values (one per neuron of post) to receptor k of post from
 // step from on.
@@ -35,7 +42,11 @@ func NewBias[T Float](name string, post *Population[T], k int, values []T, from 
 			return nil, fmt.Errorf("projection %q: bias %d is %v; biases must be finite", name, i, f)
 		}
 	}
-	return &Bias[T]{Name: name, Post: post, Values: values, Receptor: k, From: from, none: noInput[T]{batch: post.Batch}}, nil
+	zero := true
+	for _, v := range values {
+		zero = zero && v == 0
+	}
+	return &Bias[T]{Name: name, Post: post, Values: values, Receptor: k, From: from, none: noInput[T]{batch: post.Batch}, zero: zero}, nil
 }
 
 // Target returns the population added to.
@@ -48,15 +59,12 @@ func (b *Bias[T]) Source() Presynaptic[T] { return b.none }
 // last step is the one before the current).
 func (b *Bias[T]) Propagate(r Range) {
 	p := b.Post
-	if p.steppedAt+1 < b.From {
+	if b.zero || p.steppedAt+1 < b.From || r.Hi <= r.Lo {
 		return
 	}
 	in := p.Input(b.Receptor)
 	for t := r.B0; t < r.B1; t++ {
-		row := in[t*p.Stride+r.Lo : t*p.Stride+r.Hi]
-		for j := range row {
-			row[j] += b.Values[r.Lo+j]
-		}
+		accumulateRows(in[t*p.Stride+r.Lo:t*p.Stride+r.Hi], b.Values[r.Lo:r.Hi], 0, biasRow)
 	}
 }
 

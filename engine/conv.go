@@ -60,7 +60,22 @@ type Conv2d[T Float] struct {
 	// cols holds *[]T, im2col matrices of one group (k rows of OutH·OutW):
 	// calls for disjoint ranges run concurrently, each with its own.
 	cols sync.Pool
+	// nonzero holds *sparseInput, the nonzero analog inputs of one trial.
+	nonzero sync.Pool
 }
+
+// sparseInput lists a trial's nonzero analog inputs, index and value, in
+// increasing order.
+type sparseInput[T Float] struct {
+	at  []int32
+	val []T
+}
+
+// sparseShare is the largest fraction of nonzero analog inputs (one in
+// sparseShare) that Conv2d scatters rather than multiplies: the output of
+// a pooling of spikes, which is mostly zero, costs a scatter per nonzero
+// instead of a product per input.
+const sparseShare = 4
 
 // ConvGeometry is the shape of a convolution or pooling window.
 type ConvGeometry struct {
@@ -175,11 +190,23 @@ func (c *Conv2d[T]) Propagate(r Range) {
 		defer c.cols.Put(buf)
 		col = *buf
 	}
+	var sp *sparseInput[T]
+	if x != nil {
+		sp, _ = c.nonzero.Get().(*sparseInput[T])
+		if sp == nil {
+			sp = &sparseInput[T]{}
+		}
+		defer c.nonzero.Put(sp)
+	}
 	for b := r.B0; b < r.B1; b++ {
 		row := in[b*p.Stride : b*p.Stride+p.N]
+		if x != nil && sp.gather(x[b*c.Pre.Size():(b+1)*c.Pre.Size()]) {
+			c.scatter(row, sp.at, sp.val, r.Lo, r.Hi)
+			continue
+		}
 		switch {
 		case x == nil:
-			c.scatter(row, c.Pre.Events(b), r.Lo, r.Hi)
+			c.scatter(row, c.Pre.Events(b), nil, r.Lo, r.Hi)
 		case is32[T]():
 			c.im2col(row, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi, col)
 		default:
@@ -198,8 +225,28 @@ func (c *Conv2d[T]) groups(lo, hi int, f func(g, o0, o1 int)) {
 	}
 }
 
-// scatter adds one trial's spikes into row[lo:hi].
-func (c *Conv2d[T]) scatter(row []T, events []int32, lo, hi int) {
+// gather lists the nonzero values of img and reports whether they are few
+// enough (at most one in sparseShare) to scatter.
+func (s *sparseInput[T]) gather(img []T) bool {
+	s.at, s.val = s.at[:0], s.val[:0]
+	limit := len(img) / sparseShare
+	for i, v := range img {
+		if v != 0 {
+			if len(s.at) == limit {
+				return false
+			}
+			s.at = append(s.at, int32(i))
+			s.val = append(s.val, v)
+		}
+	}
+	return true
+}
+
+// scatter adds one trial's spikes into row[lo:hi], or with vals the
+// nonzero analog inputs at events, each weight times its input rounded
+// before it is added: the products the direct loop and MatMul32 add, less
+// the ±0 of the zero inputs, which change no sum (see Conv2d).
+func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 	plane, inPlane := c.OutH*c.OutW, c.InH*c.InW
 	kk := c.KH * c.KW
 	c.groups(lo, hi, func(g, o0, o1 int) {
@@ -211,22 +258,30 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, lo, hi int) {
 		wg := c.wt[g*c.k*c.opg+o0-g*c.opg:]
 		whole := lo <= o0*plane && o1*plane <= hi
 		out := row[o0*plane : o1*plane]
-		for _, e := range events[i0:i1] {
+		for ei, e := range events[i0:i1] {
 			ci, q := int(e-first)/inPlane, int(e-first)%inPlane
 			base := ci * kk
 			for j := c.tapStart[q]; j < c.tapStart[q+1]; j++ {
 				t := int(c.tapPixel[j])
 				w := wg[(base+int(c.tapIndex[j]))*c.opg:][:m]
-				if whole {
+				switch {
+				case vals != nil:
+					x := vals[i0+ei]
+					for jo, v := range w {
+						if i := (o0+jo)*plane + t; whole || i >= lo && i < hi {
+							out[jo*plane+t] += T(v * x)
+						}
+					}
+				case whole:
 					for _, v := range w {
 						out[t] += v
 						t += plane
 					}
-					continue
-				}
-				for jo, v := range w {
-					if i := (o0+jo)*plane + t; i >= lo && i < hi {
-						out[jo*plane+t] += v
+				default:
+					for jo, v := range w {
+						if i := (o0+jo)*plane + t; i >= lo && i < hi {
+							out[jo*plane+t] += v
+						}
 					}
 				}
 			}

@@ -39,6 +39,13 @@ func leakyUpdate[T Float](V, I, Iin []T, alpha, beta, theta T, reset kernels.Res
 	return kernels.LeakyUpdate64(f64(V), f64(I), f64(Iin), float64(alpha), float64(beta), float64(theta), reset, spikes)
 }
 
+func ruleUpdate[T Float](V, I, Iin []T, p *kernels.RuleParams[T], spikes []uint64) int {
+	if is32[T]() {
+		return kernels.RuleUpdate32(f32(V), f32(I), f32(Iin), (*kernels.RuleParams[float32])(unsafe.Pointer(p)), spikes)
+	}
+	return kernels.RuleUpdate64(f64(V), f64(I), f64(Iin), (*kernels.RuleParams[float64])(unsafe.Pointer(p)), spikes)
+}
+
 func accumulateRows[T Float](dst, W []T, stride int, rows []int32) {
 	if is32[T]() {
 		kernels.AccumulateRows32(f32(dst), f32(W), stride, rows)

@@ -203,12 +203,19 @@ func convRanges[T engine.Float](t *testing.T) {
 		n := outC * oh * ow
 		w := convert[T](images(uint64(20+gi), 1, 1, outC, g.InC/g.Groups*g.KH, g.KW, true))
 		prior := convert[T](images(uint64(40+gi), 1, batch, 1, 1, n, true))
-		for _, analog := range []bool{false, true} {
+		// Spikes, analog values, and sparse analog values (mostly zero, as
+		// a pooling of spikes gives), which are scattered.
+		for mode, analog := range []bool{false, true, true} {
 			x := convert[T](images(uint64(60+gi), 1, batch, g.InC, g.InH, g.InW, analog))
-			if analog {
-				// Zeros, which the direct loop skips and MatMul adds.
-				for i := 0; i < len(x); i += 3 {
+			for i := range x {
+				switch {
+				case mode == 1 && i%3 == 0:
+					// Zeros, which the direct loop skips and MatMul adds.
 					x[i] = 0
+				case mode == 2 && i%9 != 0:
+					x[i] = 0
+				case mode == 2:
+					x[i] *= 3
 				}
 			}
 			want := naiveConv(x, w, prior, full, outC)
@@ -237,7 +244,7 @@ func convRanges[T engine.Float](t *testing.T) {
 				for b := 0; b < batch; b++ {
 					for i, v := range pop.Row(pop.Input(0), b) {
 						if v != want[b*n+i] {
-							t.Fatalf("%+v analog=%v ranges %v: trial %d neuron %d is %v, naive %v", g, analog, rs, b, i, v, want[b*n+i])
+							t.Fatalf("%+v mode %d ranges %v: trial %d neuron %d is %v, naive %v", g, mode, rs, b, i, v, want[b*n+i])
 						}
 					}
 				}

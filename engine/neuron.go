@@ -368,6 +368,10 @@ type general[T Float] struct {
 	// currents and unit input weights, reset to a value, a refractory
 	// period.
 	cuba bool
+	// step is the kernels.RuleUpdate of the neuron: of its one receptor
+	// when direct, else of the summed currents as one instant receptor.
+	step   kernels.RuleParams[T]
+	direct bool
 }
 
 // SetNeuron changes the neuron parameters. The number of receptors and
@@ -429,7 +433,38 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 		}
 	}
 	g.cuba = np.Rule == RuleLeaky && len(g.alpha) == 2 && unitIn && g.spiking && g.refracts && !g.subtract
+	g.direct = len(g.alpha) == 1 && !g.refracts
+	g.step = kernels.RuleParams[T]{
+		Rule: stepRule(np), Beta: g.beta, VLeak: g.vleak, Gain: g.gain, Theta: g.theta, VReset: g.vreset, Sub: g.sub,
+		Rest: g.vleak + T(g.beta*(g.vreset-g.vleak)), Subtract: g.subtract, Current: g.current,
+		// Several receptors: the summed J arrives as the input of an
+		// instant receptor of unit gain.
+		InGain: 1, Instant: true,
+	}
+	if g.direct {
+		q := &g.step
+		q.Alpha, q.InGain, q.Instant = g.alpha[0], g.gainIn[0], g.instant[0]
+		q.Old = np.Rule == RuleLeaky && !g.instant[0]
+		if g.toLeak != nil && g.toLeak[0] != 0 {
+			q.Leak, q.AddLeak = g.toLeak[0], true
+		}
+	}
 	p.gen = g
+}
+
+// stepRule is the kernels' name for the neuron's rule.
+func stepRule(np NeuronParams) kernels.StepRule {
+	switch {
+	case !np.Kind.Spiking():
+		return kernels.StepValue
+	case np.Rule == RuleNorse:
+		return kernels.StepAfter
+	case np.Rule == RuleSnnTorch:
+		return kernels.StepSnnTorch
+	case np.Rule == RuleSpyx:
+		return kernels.StepSpyx
+	}
+	return kernels.StepBefore
 }
 
 // Receptors is the number of synaptic receptors (input currents).
@@ -454,15 +489,27 @@ func (p *Population[T]) Input(k int) []T {
 }
 
 // updateGeneral is phase 4 of the schedule over r for populations not in
-// the seed form; see NeuronParams for the equations. It works one mask word
-// (64 neurons) at a time, summing the currents V integrates into a stack
-// buffer, so that no scratch memory is shared between concurrent ranges.
+// the seed form; see NeuronParams for the equations. A population of one
+// receptor runs kernels.RuleUpdate over each trial's range, currents and
+// all. With several receptors it works one mask word (64 neurons) at a
+// time, summing the currents V integrates into a stack buffer, so that no
+// scratch memory is shared between concurrent ranges, and hands the sum to
+// RuleUpdate as the input of an instant receptor of unit gain (1·J is J).
+// Only the refractory hold of RuleLeaky has its own loop here.
 func (p *Population[T]) updateGeneral(r Range) int {
 	g := p.gen
 	if g.cuba {
 		return p.updateCUBA(r)
 	}
 	count := 0
+	if g.direct {
+		for b := r.B0; b < r.B1; b++ {
+			lo, hi := b*p.Stride+r.Lo, b*p.Stride+r.Hi
+			mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
+			count += ruleUpdate(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], &g.step, mask)
+		}
+		return count
+	}
 	var tot [64]T
 	for b := r.B0; b < r.B1; b++ {
 		off := b * p.Stride
@@ -474,53 +521,32 @@ func (p *Population[T]) updateGeneral(r Range) int {
 			}
 			v := p.V[off+lo : off+hi]
 			v = v[:len(sum)]
-			var word uint64
-			switch {
-			case !g.spiking:
-				for j, x := range v {
-					v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-				}
-			case g.rule == RuleNorse:
-				word = g.stepNorse(v, sum)
-			case g.rule == RuleSnnTorch:
-				word = g.stepSnnTorch(v, sum)
-			case g.rule == RuleSpyx:
-				word = g.stepSpyx(v, sum)
-			case !g.refracts:
-				for j, x := range v {
-					vn := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-					if x > g.theta {
-						word |= 1 << uint(j)
-						if g.subtract {
-							vn -= g.sub
-						} else {
-							vn = g.vreset
-						}
-					}
-					v[j] = vn
-				}
-			default:
-				cnt := p.Refrac[off+lo : off+hi]
-				cnt = cnt[:len(v)]
-				for j, x := range v {
-					if c := cnt[j]; c > 0 {
-						cnt[j] = c - 1
-						continue
-					}
-					vn := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-					if x > g.theta {
-						word |= 1 << uint(j)
-						if g.subtract {
-							vn -= g.sub
-						} else {
-							vn = g.vreset
-						}
-						cnt[j] = g.hold
-					}
-					v[j] = vn
-				}
+			mask := p.Spikes[b*p.Words+lo>>6:][:1]
+			if !g.refracts {
+				count += ruleUpdate(v, sum, sum, &g.step, mask)
+				continue
 			}
-			p.Spikes[b*p.Words+lo>>6] = word
+			var word uint64
+			cnt := p.Refrac[off+lo : off+hi]
+			cnt = cnt[:len(v)]
+			for j, x := range v {
+				if c := cnt[j]; c > 0 {
+					cnt[j] = c - 1
+					continue
+				}
+				vn := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
+				if x > g.theta {
+					word |= 1 << uint(j)
+					if g.subtract {
+						vn -= g.sub
+					} else {
+						vn = g.vreset
+					}
+					cnt[j] = g.hold
+				}
+				v[j] = vn
+			}
+			mask[0] = word
 			count += bits.OnesCount64(word)
 		}
 	}
@@ -570,83 +596,6 @@ func accumulate[T Float](sum, cur []T, first bool) {
 	for j, c := range cur {
 		sum[j] += c
 	}
-}
-
-// stepNorse is RuleNorse's threshold and reset over one block: on the
-// integrated V, in the same step. It returns the block's spike word.
-func (g *general[T]) stepNorse(v, sum []T) uint64 {
-	var word uint64
-	sum = sum[:len(v)]
-	for j, x := range v {
-		u := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-		if u > g.theta {
-			word |= 1 << uint(j)
-			if g.subtract {
-				u -= g.sub
-			} else {
-				u = g.vreset
-			}
-		}
-		v[j] = u
-	}
-	return word
-}
-
-// stepSpyx is RuleSpyx's: the spike from the V the step starts from, and a
-// subtraction after the decay, and before it too when there is a current.
-func (g *general[T]) stepSpyx(v, sum []T) uint64 {
-	var word uint64
-	sum = sum[:len(v)]
-	for j, x := range v {
-		if !(x > g.theta) {
-			v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-			continue
-		}
-		word |= 1 << uint(j)
-		if g.current {
-			x -= g.sub
-		}
-		v[j] = g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j]) - g.sub
-	}
-	return word
-}
-
-// stepSnnTorch is RuleSnnTorch's: snnTorch's reset signal ρ from the V the
-// step starts from enters the integration, and the spike of the integrated
-// V resets what ρ did not.
-func (g *general[T]) stepSnnTorch(v, sum []T) uint64 {
-	var word uint64
-	sum = sum[:len(v)]
-	for j, x := range v {
-		rho := x > g.theta
-		w := g.vleak + T(g.beta*(x-g.vleak)) + T(g.gain*sum[j])
-		if rho {
-			switch {
-			case g.subtract:
-				w -= g.sub
-			case g.current:
-				w = g.vreset
-			default:
-				w = g.vleak + T(g.beta*(g.vreset-g.vleak)) + T(g.gain*sum[j])
-			}
-		}
-		s := w > g.theta
-		switch {
-		case s && !rho && g.subtract:
-			w -= g.sub
-		case s && !rho:
-			w = g.vreset
-		case !s && rho && g.subtract:
-			w += g.sub
-		case !s && rho:
-			w += w - g.vreset
-		}
-		if s {
-			word |= 1 << uint(j)
-		}
-		v[j] = w
-	}
-	return word
 }
 
 // updateCUBA is updateGeneral for the common case of CUBA-like networks —

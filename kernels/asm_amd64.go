@@ -61,6 +61,9 @@ type asmKernels[T float32 | float64] struct {
 	accum     func(dst, W []T, stride int, rows []int32)
 	// cuba is the CUBA update of whole mask words.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
+	// rule holds the RuleUpdate kernels, indexed by StepRule; they take
+	// any length.
+	rule [stepRules]ruleKernel[T]
 	// lanes is the number of elements per vector register.
 	lanes int
 	// nativeTail is set when updSub and updZero take any length, running
@@ -188,15 +191,11 @@ func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
 	for _, r := range rows {
 		_ = W[int(r)*stride : int(r)*stride+n]
 	}
-	body := n - n%k.lanes
-	for lo := 0; lo < body; lo += accumCols {
-		hi := min(lo+accumCols, body)
+	for lo := 0; lo < n; lo += accumCols {
+		hi := min(lo+accumCols, n)
 		for r0 := 0; r0 < len(rows); r0 += accumRows {
 			k.accum(dst[lo:hi], W[lo:], stride, rows[r0:min(r0+accumRows, len(rows))])
 		}
-	}
-	if body < n {
-		k.generic.accum(dst[body:], W[body:], stride, rows)
 	}
 }
 
@@ -280,4 +279,39 @@ func cuba64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac
 		q := p.consts()
 		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
 	}
+}
+
+// ruleKernel is one rule's RuleUpdate in assembly; the flags are all-ones
+// or zero.
+type ruleKernel[T float32 | float64] func(V, I, Iin []T, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest T,
+	instant, addLeak, old, subtract, current uint64, spikes []uint64) int
+
+// ruleUpdate runs RuleUpdate in assembly, chunked like leakyUpdate; the
+// kernels run the ragged tail themselves.
+func (k *asmKernels[T]) ruleUpdate(V, I, Iin []T, p *RuleParams[T], spikes []uint64) int {
+	n := len(V)
+	// Fail on short arguments before writing anything, as generic does:
+	// the assembly checks nothing.
+	I, Iin, spikes = I[:n], Iin[:n], spikes[:MaskWords(n)]
+	if p.Rule >= stepRules {
+		return ruleGeneric(V, I, Iin, p, spikes)
+	}
+	f := k.rule[p.Rule]
+	ones := func(b bool) uint64 {
+		if b {
+			return ^uint64(0)
+		}
+		return 0
+	}
+	instant, addLeak, old, subtract, current := ones(p.Instant), ones(p.AddLeak), ones(p.Old), ones(p.Subtract), ones(p.Current)
+	count := 0
+	for lo := 0; lo < n; lo += updateChunk {
+		hi := min(lo+updateChunk, n)
+		count += f(V[lo:hi], I[lo:hi], Iin[lo:hi], p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest,
+			instant, addLeak, old, subtract, current, spikes[lo>>6:])
+	}
+	if n == 0 {
+		clear(spikes)
+	}
+	return count
 }

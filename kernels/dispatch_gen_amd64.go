@@ -25,6 +25,8 @@ var avx2 = &Impl{
 	MatMul64:         avx2Kernels64.matMul,
 	CubaUpdate32:     cuba32(avx2Kernels32),
 	CubaUpdate64:     cuba64(avx2Kernels64),
+	RuleUpdate32:     avx2Kernels32.ruleUpdate,
+	RuleUpdate64:     avx2Kernels64.ruleUpdate,
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -41,6 +43,7 @@ var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,
 	scanSub: leakyScan32SubAVX2, scanZero: leakyScan32ZeroAVX2, scanBlock: 32,
 	accum: accumulateRows32AVX2, cuba: cubaUpdate32AVX2, lanes: 8, nativeTail: true,
+	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX2, ruleUpdate32BeforeAVX2, ruleUpdate32AfterAVX2, ruleUpdate32SpyxAVX2, ruleUpdate32SnnTorchAVX2},
 	gemmCols: 16,
 	gemm: [][2]gemmTile[float32]{
 		{gemm32AVX2_1x16, gemm32AVX2_1x8},
@@ -58,6 +61,7 @@ var avx2Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX2, updZero: leakyUpdate64ZeroAVX2,
 	scanSub: leakyScan64SubAVX2, scanZero: leakyScan64ZeroAVX2, scanBlock: 16,
 	accum: accumulateRows64AVX2, cuba: cubaUpdate64AVX2, lanes: 4, nativeTail: true,
+	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX2, ruleUpdate64BeforeAVX2, ruleUpdate64AfterAVX2, ruleUpdate64SpyxAVX2, ruleUpdate64SnnTorchAVX2},
 	gemmCols: 8,
 	gemm: [][2]gemmTile[float64]{
 		{gemm64AVX2_1x8, gemm64AVX2_1x4},
@@ -72,10 +76,11 @@ var avx2Kernels64 = &asmKernels[float64]{
 
 // avx512 runs on CPUs with AVX-512 Foundation (Intel Skylake-SP, AMD Zen 4
 // and later). The kernels use only AVX512F instructions (opmask compares,
-// zero-masked moves, KMOVW), so no other AVX-512 subset is required.
+// zero-masked moves, KMOVW), so no other AVX-512 subset is required; the
+// ragged tails use BMI2, which every AVX-512 CPU has.
 var avx512 = &Impl{
 	Name:             "avx512",
-	Requires:         "AVX512F, POPCNT",
+	Requires:         "AVX512F, POPCNT, BMI2",
 	LeakyUpdate32:    avx512Kernels32.leakyUpdate,
 	LeakyUpdate64:    avx512Kernels64.leakyUpdate,
 	LeakyScan32:      avx512Kernels32.leakyScan,
@@ -86,6 +91,8 @@ var avx512 = &Impl{
 	MatMul64:         avx512Kernels64.matMul,
 	CubaUpdate32:     cuba32(avx512Kernels32),
 	CubaUpdate64:     cuba64(avx512Kernels64),
+	RuleUpdate32:     avx512Kernels32.ruleUpdate,
+	RuleUpdate64:     avx512Kernels64.ruleUpdate,
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32
@@ -102,6 +109,7 @@ var avx512Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX512, updZero: leakyUpdate32ZeroAVX512,
 	scanSub: leakyScan32SubAVX512, scanZero: leakyScan32ZeroAVX512, scanBlock: 128,
 	accum: accumulateRows32AVX512, cuba: cubaUpdate32AVX512, lanes: 16, nativeTail: false,
+	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX512, ruleUpdate32BeforeAVX512, ruleUpdate32AfterAVX512, ruleUpdate32SpyxAVX512, ruleUpdate32SnnTorchAVX512},
 	gemmCols: 32,
 	gemm: [][2]gemmTile[float32]{
 		{gemm32AVX512_1x32, gemm32AVX512_1x16},
@@ -121,6 +129,7 @@ var avx512Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX512, updZero: leakyUpdate64ZeroAVX512,
 	scanSub: leakyScan64SubAVX512, scanZero: leakyScan64ZeroAVX512, scanBlock: 64,
 	accum: accumulateRows64AVX512, cuba: cubaUpdate64AVX512, lanes: 8, nativeTail: false,
+	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX512, ruleUpdate64BeforeAVX512, ruleUpdate64AfterAVX512, ruleUpdate64SpyxAVX512, ruleUpdate64SnnTorchAVX512},
 	gemmCols: 16,
 	gemm: [][2]gemmTile[float64]{
 		{gemm64AVX512_1x16, gemm64AVX512_1x8},
@@ -153,5 +162,6 @@ func cpuRunsAVX2() bool {
 func cpuRunsAVX512() bool {
 	// x/sys/cpu reports AVX512F only when the OS saves the ZMM and opmask
 	// state.
-	return cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT
+	// RuleUpdate's ragged tail uses the BMI2 SHLX and BZHI.
+	return cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
 }

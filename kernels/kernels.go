@@ -28,6 +28,8 @@ type Impl struct {
 	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
 	CubaUpdate32     func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
 	CubaUpdate64     func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
+	RuleUpdate32     func(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int
+	RuleUpdate64     func(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) int
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -45,6 +47,8 @@ var Generic = &Impl{
 	MatMul64:         matMulGeneric64,
 	CubaUpdate32:     cubaGeneric32,
 	CubaUpdate64:     cubaGeneric64,
+	RuleUpdate32:     ruleGeneric32,
+	RuleUpdate64:     ruleGeneric64,
 }
 
 // known lists every implementation compiled into this binary, best last,

@@ -659,66 +659,106 @@ leakyScan32ZeroAVX2_done:
 // func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
-	MOVQ  dst_base+0(FP), AX
-	MOVQ  W_base+24(FP), CX
-	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x02, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x02, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows32AVX2_done
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	MOVQ    DX, SI
+	SUBQ    BX, SI
+	SHLQ    $0x02, SI
+	MOVQ    $0x00000020, DI
+	MOVQ    BX, R8
+	SHLQ    $0x02, R8
+	SUBQ    R8, DI
+	LEAQ    leakyTailMask<>+0(SB), R8
+	VMOVDQU (R8)(DI*1), Y0
+	MOVQ    stride+48(FP), DI
+	SHLQ    $0x02, DI
+	MOVQ    rows_base+56(FP), R8
+	MOVQ    rows_len+64(FP), R9
+	TESTQ   DX, DX
+	JZ      accumulateRows32AVX2_done
 
 accumulateRows32AVX2_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows32AVX2_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows32AVX2_quadtail
 
 accumulateRows32AVX2_quadloop:
-	VMOVUPS (AX)(R12*1), Y0
-	VADDPS  (R8)(R12*1), Y0, Y0
-	VADDPS  (R9)(R12*1), Y0, Y0
-	VADDPS  (R10)(R12*1), Y0, Y0
-	VADDPS  (R11)(R12*1), Y0, Y0
-	VMOVUPS Y0, (AX)(R12*1)
-	ADDQ    $0x20, R12
-	CMPQ    R12, DX
+	VMOVUPS (AX)(R13*1), Y1
+	VADDPS  (DX)(R13*1), Y1, Y1
+	VADDPS  (R10)(R13*1), Y1, Y1
+	VADDPS  (R11)(R13*1), Y1, Y1
+	VADDPS  (R12)(R13*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R13*1)
+	ADDQ    $0x20, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows32AVX2_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows32AVX2_quad
+
+accumulateRows32AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateRows32AVX2_quadnotail
+	VMASKMOVPS (AX)(R13*1), Y0, Y1
+	VMASKMOVPS (DX)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R10)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R11)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R12)(R13*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R13*1)
+
+accumulateRows32AVX2_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows32AVX2_quad
 
 accumulateRows32AVX2_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows32AVX2_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows32AVX2_singletail
 
 accumulateRows32AVX2_singleloop:
-	VMOVUPS (AX)(R9*1), Y0
-	VADDPS  (R8)(R9*1), Y0, Y0
-	VMOVUPS Y0, (AX)(R9*1)
-	ADDQ    $0x20, R9
-	CMPQ    R9, DX
+	VMOVUPS (AX)(R10*1), Y1
+	VADDPS  (DX)(R10*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R10*1)
+	ADDQ    $0x20, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows32AVX2_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows32AVX2_single
+
+accumulateRows32AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateRows32AVX2_singlenotail
+	VMASKMOVPS (AX)(R10*1), Y0, Y1
+	VMASKMOVPS (DX)(R10*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R10*1)
+
+accumulateRows32AVX2_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows32AVX2_single
 
 accumulateRows32AVX2_done:
 	VZEROUPPER
@@ -985,6 +1025,2131 @@ cubaUpdate32AVX2_loop:
 
 cubaUpdate32AVX2_done:
 	MOVQ R10, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Y0
+	VBROADCASTSS h+76(FP), Y1
+	VBROADCASTSS beta+84(FP), Y2
+	VBROADCASTSS vleak+88(FP), Y3
+	VBROADCASTSS gain+92(FP), Y4
+	VBROADCASTSS theta+96(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate32ValueAVX2_tail
+
+ruleUpdate32ValueAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32ValueAVX2_loop
+
+ruleUpdate32ValueAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32ValueAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate32ValueAVX2_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate32ValueAVX2_tailpart
+	VMOVUPS      (AX), Y5
+	VMOVUPS      (CX), Y6
+	VMOVUPS      (DX), Y7
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y6, Y8
+	VADDPS       Y7, Y8, Y8
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y8, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMOVUPS      Y7, (CX)
+	VBROADCASTSD old+128(FP), Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMULPS       Y4, Y6, Y6
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x08, R9
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate32ValueAVX2_tailvec
+
+ruleUpdate32ValueAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32ValueAVX2_tailstore
+	MOVQ         $0x00000020, R9
+	SHLQ         $0x02, DI
+	SUBQ         DI, R9
+	LEAQ         leakyTailMask<>+0(SB), DI
+	VMOVDQU      (DI)(R9*1), Y5
+	VMASKMOVPS   (AX), Y5, Y6
+	VMASKMOVPS   (CX), Y5, Y7
+	VMASKMOVPS   (DX), Y5, Y8
+	VMULPS       Y1, Y8, Y1
+	VMULPS       Y0, Y7, Y0
+	VADDPS       Y1, Y0, Y0
+	VBROADCASTSS leak+80(FP), Y8
+	VADDPS       Y8, Y0, Y8
+	VBROADCASTSD addLeak+120(FP), Y9
+	VBLENDVPS    Y9, Y8, Y0, Y0
+	VBROADCASTSD instant+112(FP), Y8
+	VBLENDVPS    Y8, Y1, Y0, Y0
+	VMASKMOVPS   Y0, Y5, (CX)
+	VBROADCASTSD old+128(FP), Y1
+	VBLENDVPS    Y1, Y7, Y0, Y0
+	VMULPS       Y4, Y0, Y0
+	VSUBPS       Y3, Y6, Y1
+	VMULPS       Y2, Y1, Y1
+	VADDPS       Y3, Y1, Y1
+	VADDPS       Y0, Y1, Y1
+	VMASKMOVPS   Y1, Y5, (AX)
+
+ruleUpdate32ValueAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate32ValueAVX2_done:
+	MOVQ R8, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Y0
+	VBROADCASTSS h+76(FP), Y1
+	VBROADCASTSS beta+84(FP), Y2
+	VBROADCASTSS vleak+88(FP), Y3
+	VBROADCASTSS gain+92(FP), Y4
+	VBROADCASTSS theta+96(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate32BeforeAVX2_tail
+
+ruleUpdate32BeforeAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32BeforeAVX2_loop
+
+ruleUpdate32BeforeAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32BeforeAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate32BeforeAVX2_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate32BeforeAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y7
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x08, R9
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate32BeforeAVX2_tailvec
+
+ruleUpdate32BeforeAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32BeforeAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x02, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y1
+	VMULPS       Y0, Y8, Y0
+	VADDPS       Y1, Y0, Y0
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y0, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y1, Y0, Y0
+	VMASKMOVPS   Y0, Y6, (CX)
+	VBROADCASTSD old+128(FP), Y1
+	VBLENDVPS    Y1, Y8, Y0, Y0
+	VMULPS       Y4, Y0, Y0
+	VSUBPS       Y3, Y7, Y1
+	VMULPS       Y2, Y1, Y1
+	VADDPS       Y3, Y1, Y1
+	VADDPS       Y0, Y1, Y1
+	VCMPPS       $0x1e, Y5, Y7, Y0
+	VBROADCASTSD subtract+136(FP), Y2
+	VBROADCASTSS sub+104(FP), Y3
+	VSUBPS       Y3, Y1, Y3
+	VBROADCASTSS vreset+100(FP), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y0, Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y6, (AX)
+	VMOVMSKPS    Y0, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32BeforeAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate32BeforeAVX2_done:
+	MOVQ R8, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Y0
+	VBROADCASTSS h+76(FP), Y1
+	VBROADCASTSS beta+84(FP), Y2
+	VBROADCASTSS vleak+88(FP), Y3
+	VBROADCASTSS gain+92(FP), Y4
+	VBROADCASTSS theta+96(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate32AfterAVX2_tail
+
+ruleUpdate32AfterAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32AfterAVX2_loop
+
+ruleUpdate32AfterAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32AfterAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate32AfterAVX2_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate32AfterAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+136(FP), Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x08, R9
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate32AfterAVX2_tailvec
+
+ruleUpdate32AfterAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32AfterAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x02, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y1
+	VMULPS       Y0, Y8, Y0
+	VADDPS       Y1, Y0, Y0
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y0, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y1, Y0, Y0
+	VMASKMOVPS   Y0, Y6, (CX)
+	VBROADCASTSD old+128(FP), Y1
+	VBLENDVPS    Y1, Y8, Y0, Y0
+	VMULPS       Y4, Y0, Y0
+	VSUBPS       Y3, Y7, Y1
+	VMULPS       Y2, Y1, Y1
+	VADDPS       Y3, Y1, Y1
+	VADDPS       Y0, Y1, Y1
+	VCMPPS       $0x1e, Y5, Y1, Y0
+	VBROADCASTSD subtract+136(FP), Y2
+	VBROADCASTSS sub+104(FP), Y3
+	VSUBPS       Y3, Y1, Y3
+	VBROADCASTSS vreset+100(FP), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y0, Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y6, (AX)
+	VMOVMSKPS    Y0, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32AfterAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate32AfterAVX2_done:
+	MOVQ R8, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Y0
+	VBROADCASTSS h+76(FP), Y1
+	VBROADCASTSS beta+84(FP), Y2
+	VBROADCASTSS vleak+88(FP), Y3
+	VBROADCASTSS gain+92(FP), Y4
+	VBROADCASTSS theta+96(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate32SpyxAVX2_tail
+
+ruleUpdate32SpyxAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32SpyxAVX2_loop
+
+ruleUpdate32SpyxAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32SpyxAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate32SpyxAVX2_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate32SpyxAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+144(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+104(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x08, R9
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate32SpyxAVX2_tailvec
+
+ruleUpdate32SpyxAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32SpyxAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x02, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y1
+	VMULPS       Y0, Y8, Y0
+	VADDPS       Y1, Y0, Y0
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y0, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y1, Y0, Y0
+	VMASKMOVPS   Y0, Y6, (CX)
+	VBROADCASTSD old+128(FP), Y1
+	VBLENDVPS    Y1, Y8, Y0, Y0
+	VMULPS       Y4, Y0, Y0
+	VCMPPS       $0x1e, Y5, Y7, Y1
+	VBROADCASTSD current+144(FP), Y4
+	VANDPS       Y1, Y4, Y4
+	VBROADCASTSS sub+104(FP), Y5
+	VSUBPS       Y5, Y7, Y5
+	VBLENDVPS    Y4, Y5, Y7, Y4
+	VSUBPS       Y3, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       Y0, Y4, Y4
+	VBROADCASTSS sub+104(FP), Y0
+	VSUBPS       Y0, Y4, Y0
+	VBLENDVPS    Y1, Y0, Y4, Y0
+	VMASKMOVPS   Y0, Y6, (AX)
+	VMOVMSKPS    Y1, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32SpyxAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate32SpyxAVX2_done:
+	MOVQ R8, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Y0
+	VBROADCASTSS h+76(FP), Y1
+	VBROADCASTSS beta+84(FP), Y2
+	VBROADCASTSS vleak+88(FP), Y3
+	VBROADCASTSS gain+92(FP), Y4
+	VBROADCASTSS theta+96(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate32SnnTorchAVX2_tail
+
+ruleUpdate32SnnTorchAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32SnnTorchAVX2_loop
+
+ruleUpdate32SnnTorchAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32SnnTorchAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate32SnnTorchAVX2_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate32SnnTorchAVX2_tailpart
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+80(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+120(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+112(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+128(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+108(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+144(FP), Y7
+	VBROADCASTSS vreset+100(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+136(FP), Y9
+	VBROADCASTSS sub+104(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+104(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+100(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+136(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+136(FP), Y10
+	VBROADCASTSS sub+104(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+100(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x08, R9
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate32SnnTorchAVX2_tailvec
+
+ruleUpdate32SnnTorchAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32SnnTorchAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x02, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPS   (AX), Y6, Y7
+	VMASKMOVPS   (CX), Y6, Y8
+	VMASKMOVPS   (DX), Y6, Y9
+	VMULPS       Y1, Y9, Y1
+	VMULPS       Y0, Y8, Y0
+	VADDPS       Y1, Y0, Y0
+	VBROADCASTSS leak+80(FP), Y9
+	VADDPS       Y9, Y0, Y9
+	VBROADCASTSD addLeak+120(FP), Y10
+	VBLENDVPS    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+112(FP), Y9
+	VBLENDVPS    Y9, Y1, Y0, Y0
+	VMASKMOVPS   Y0, Y6, (CX)
+	VBROADCASTSD old+128(FP), Y1
+	VBLENDVPS    Y1, Y8, Y0, Y0
+	VMULPS       Y4, Y0, Y0
+	VSUBPS       Y3, Y7, Y1
+	VMULPS       Y2, Y1, Y1
+	VADDPS       Y3, Y1, Y1
+	VADDPS       Y0, Y1, Y1
+	VCMPPS       $0x1e, Y5, Y7, Y2
+	VBROADCASTSS rest+108(FP), Y3
+	VADDPS       Y0, Y3, Y3
+	VBROADCASTSD current+144(FP), Y0
+	VBROADCASTSS vreset+100(FP), Y4
+	VBLENDVPS    Y0, Y4, Y3, Y0
+	VBROADCASTSD subtract+136(FP), Y3
+	VBROADCASTSS sub+104(FP), Y4
+	VSUBPS       Y4, Y1, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VBLENDVPS    Y2, Y0, Y1, Y0
+	VCMPPS       $0x1e, Y5, Y0, Y1
+	VBROADCASTSS sub+104(FP), Y3
+	VADDPS       Y3, Y0, Y3
+	VBROADCASTSS vreset+100(FP), Y4
+	VSUBPS       Y4, Y0, Y4
+	VADDPS       Y0, Y4, Y4
+	VANDNPS      Y2, Y1, Y5
+	VBROADCASTSD subtract+136(FP), Y7
+	VBLENDVPS    Y7, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y0, Y3
+	VANDNPS      Y1, Y2, Y2
+	VBROADCASTSD subtract+136(FP), Y4
+	VBROADCASTSS sub+104(FP), Y5
+	VSUBPS       Y5, Y0, Y0
+	VBROADCASTSS vreset+100(FP), Y5
+	VBLENDVPS    Y4, Y0, Y5, Y0
+	VBLENDVPS    Y2, Y0, Y3, Y0
+	VMASKMOVPS   Y0, Y6, (AX)
+	VMOVMSKPS    Y1, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32SnnTorchAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate32SnnTorchAVX2_done:
+	MOVQ R8, ret+176(FP)
 	VZEROUPPER
 	RET
 
@@ -2662,66 +4827,106 @@ leakyScan64ZeroAVX2_done:
 // func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows64AVX2(SB), NOSPLIT, $0-80
-	MOVQ  dst_base+0(FP), AX
-	MOVQ  W_base+24(FP), CX
-	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x03, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x03, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
-	TESTQ DX, DX
-	JZ    accumulateRows64AVX2_done
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	MOVQ    DX, SI
+	SUBQ    BX, SI
+	SHLQ    $0x03, SI
+	MOVQ    $0x00000020, DI
+	MOVQ    BX, R8
+	SHLQ    $0x03, R8
+	SUBQ    R8, DI
+	LEAQ    leakyTailMask<>+0(SB), R8
+	VMOVDQU (R8)(DI*1), Y0
+	MOVQ    stride+48(FP), DI
+	SHLQ    $0x03, DI
+	MOVQ    rows_base+56(FP), R8
+	MOVQ    rows_len+64(FP), R9
+	TESTQ   DX, DX
+	JZ      accumulateRows64AVX2_done
 
 accumulateRows64AVX2_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows64AVX2_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows64AVX2_quadtail
 
 accumulateRows64AVX2_quadloop:
-	VMOVUPD (AX)(R12*1), Y0
-	VADDPD  (R8)(R12*1), Y0, Y0
-	VADDPD  (R9)(R12*1), Y0, Y0
-	VADDPD  (R10)(R12*1), Y0, Y0
-	VADDPD  (R11)(R12*1), Y0, Y0
-	VMOVUPD Y0, (AX)(R12*1)
-	ADDQ    $0x20, R12
-	CMPQ    R12, DX
+	VMOVUPD (AX)(R13*1), Y1
+	VADDPD  (DX)(R13*1), Y1, Y1
+	VADDPD  (R10)(R13*1), Y1, Y1
+	VADDPD  (R11)(R13*1), Y1, Y1
+	VADDPD  (R12)(R13*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R13*1)
+	ADDQ    $0x20, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows64AVX2_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows64AVX2_quad
+
+accumulateRows64AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateRows64AVX2_quadnotail
+	VMASKMOVPD (AX)(R13*1), Y0, Y1
+	VMASKMOVPD (DX)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R10)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R11)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R12)(R13*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R13*1)
+
+accumulateRows64AVX2_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows64AVX2_quad
 
 accumulateRows64AVX2_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows64AVX2_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows64AVX2_singletail
 
 accumulateRows64AVX2_singleloop:
-	VMOVUPD (AX)(R9*1), Y0
-	VADDPD  (R8)(R9*1), Y0, Y0
-	VMOVUPD Y0, (AX)(R9*1)
-	ADDQ    $0x20, R9
-	CMPQ    R9, DX
+	VMOVUPD (AX)(R10*1), Y1
+	VADDPD  (DX)(R10*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R10*1)
+	ADDQ    $0x20, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows64AVX2_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows64AVX2_single
+
+accumulateRows64AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateRows64AVX2_singlenotail
+	VMASKMOVPD (AX)(R10*1), Y0, Y1
+	VMASKMOVPD (DX)(R10*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R10*1)
+
+accumulateRows64AVX2_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows64AVX2_single
 
 accumulateRows64AVX2_done:
 	VZEROUPPER
@@ -3244,6 +5449,3595 @@ cubaUpdate64AVX2_loop:
 
 cubaUpdate64AVX2_done:
 	MOVQ R10, ret+232(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Y0
+	VBROADCASTSD h+80(FP), Y1
+	VBROADCASTSD beta+96(FP), Y2
+	VBROADCASTSD vleak+104(FP), Y3
+	VBROADCASTSD gain+112(FP), Y4
+	VBROADCASTSD theta+120(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate64ValueAVX2_tail
+
+ruleUpdate64ValueAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64ValueAVX2_loop
+
+ruleUpdate64ValueAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64ValueAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate64ValueAVX2_tailvec:
+	CMPQ         DI, $0x04
+	JB           ruleUpdate64ValueAVX2_tailpart
+	VMOVUPD      (AX), Y5
+	VMOVUPD      (CX), Y6
+	VMOVUPD      (DX), Y7
+	VMULPD       Y1, Y7, Y7
+	VMULPD       Y0, Y6, Y8
+	VADDPD       Y7, Y8, Y8
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y8, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y8, Y8
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMOVUPD      Y7, (CX)
+	VBROADCASTSD old+168(FP), Y8
+	VBLENDVPD    Y8, Y6, Y7, Y6
+	VMULPD       Y4, Y6, Y6
+	VSUBPD       Y3, Y5, Y5
+	VMULPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x04, R9
+	SUBQ         $0x04, DI
+	JMP          ruleUpdate64ValueAVX2_tailvec
+
+ruleUpdate64ValueAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64ValueAVX2_tailstore
+	MOVQ         $0x00000020, R9
+	SHLQ         $0x03, DI
+	SUBQ         DI, R9
+	LEAQ         leakyTailMask<>+0(SB), DI
+	VMOVDQU      (DI)(R9*1), Y5
+	VMASKMOVPD   (AX), Y5, Y6
+	VMASKMOVPD   (CX), Y5, Y7
+	VMASKMOVPD   (DX), Y5, Y8
+	VMULPD       Y1, Y8, Y1
+	VMULPD       Y0, Y7, Y0
+	VADDPD       Y1, Y0, Y0
+	VBROADCASTSD leak+88(FP), Y8
+	VADDPD       Y8, Y0, Y8
+	VBROADCASTSD addLeak+160(FP), Y9
+	VBLENDVPD    Y9, Y8, Y0, Y0
+	VBROADCASTSD instant+152(FP), Y8
+	VBLENDVPD    Y8, Y1, Y0, Y0
+	VMASKMOVPD   Y0, Y5, (CX)
+	VBROADCASTSD old+168(FP), Y1
+	VBLENDVPD    Y1, Y7, Y0, Y0
+	VMULPD       Y4, Y0, Y0
+	VSUBPD       Y3, Y6, Y1
+	VMULPD       Y2, Y1, Y1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y1, Y1
+	VMASKMOVPD   Y1, Y5, (AX)
+
+ruleUpdate64ValueAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate64ValueAVX2_done:
+	MOVQ R8, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Y0
+	VBROADCASTSD h+80(FP), Y1
+	VBROADCASTSD beta+96(FP), Y2
+	VBROADCASTSD vleak+104(FP), Y3
+	VBROADCASTSD gain+112(FP), Y4
+	VBROADCASTSD theta+120(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate64BeforeAVX2_tail
+
+ruleUpdate64BeforeAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64BeforeAVX2_loop
+
+ruleUpdate64BeforeAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64BeforeAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate64BeforeAVX2_tailvec:
+	CMPQ         DI, $0x04
+	JB           ruleUpdate64BeforeAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y7
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x04, R9
+	SUBQ         $0x04, DI
+	JMP          ruleUpdate64BeforeAVX2_tailvec
+
+ruleUpdate64BeforeAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64BeforeAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x03, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y1
+	VMULPD       Y0, Y8, Y0
+	VADDPD       Y1, Y0, Y0
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y0, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y1, Y0, Y0
+	VMASKMOVPD   Y0, Y6, (CX)
+	VBROADCASTSD old+168(FP), Y1
+	VBLENDVPD    Y1, Y8, Y0, Y0
+	VMULPD       Y4, Y0, Y0
+	VSUBPD       Y3, Y7, Y1
+	VMULPD       Y2, Y1, Y1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y1, Y1
+	VCMPPD       $0x1e, Y5, Y7, Y0
+	VBROADCASTSD subtract+176(FP), Y2
+	VBROADCASTSD sub+136(FP), Y3
+	VSUBPD       Y3, Y1, Y3
+	VBROADCASTSD vreset+128(FP), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y0, Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y6, (AX)
+	VMOVMSKPD    Y0, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64BeforeAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate64BeforeAVX2_done:
+	MOVQ R8, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Y0
+	VBROADCASTSD h+80(FP), Y1
+	VBROADCASTSD beta+96(FP), Y2
+	VBROADCASTSD vleak+104(FP), Y3
+	VBROADCASTSD gain+112(FP), Y4
+	VBROADCASTSD theta+120(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate64AfterAVX2_tail
+
+ruleUpdate64AfterAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64AfterAVX2_loop
+
+ruleUpdate64AfterAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64AfterAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate64AfterAVX2_tailvec:
+	CMPQ         DI, $0x04
+	JB           ruleUpdate64AfterAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+176(FP), Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x04, R9
+	SUBQ         $0x04, DI
+	JMP          ruleUpdate64AfterAVX2_tailvec
+
+ruleUpdate64AfterAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64AfterAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x03, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y1
+	VMULPD       Y0, Y8, Y0
+	VADDPD       Y1, Y0, Y0
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y0, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y1, Y0, Y0
+	VMASKMOVPD   Y0, Y6, (CX)
+	VBROADCASTSD old+168(FP), Y1
+	VBLENDVPD    Y1, Y8, Y0, Y0
+	VMULPD       Y4, Y0, Y0
+	VSUBPD       Y3, Y7, Y1
+	VMULPD       Y2, Y1, Y1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y1, Y1
+	VCMPPD       $0x1e, Y5, Y1, Y0
+	VBROADCASTSD subtract+176(FP), Y2
+	VBROADCASTSD sub+136(FP), Y3
+	VSUBPD       Y3, Y1, Y3
+	VBROADCASTSD vreset+128(FP), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y0, Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y6, (AX)
+	VMOVMSKPD    Y0, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64AfterAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate64AfterAVX2_done:
+	MOVQ R8, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Y0
+	VBROADCASTSD h+80(FP), Y1
+	VBROADCASTSD beta+96(FP), Y2
+	VBROADCASTSD vleak+104(FP), Y3
+	VBROADCASTSD gain+112(FP), Y4
+	VBROADCASTSD theta+120(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate64SpyxAVX2_tail
+
+ruleUpdate64SpyxAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64SpyxAVX2_loop
+
+ruleUpdate64SpyxAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64SpyxAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate64SpyxAVX2_tailvec:
+	CMPQ         DI, $0x04
+	JB           ruleUpdate64SpyxAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+184(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+136(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x04, R9
+	SUBQ         $0x04, DI
+	JMP          ruleUpdate64SpyxAVX2_tailvec
+
+ruleUpdate64SpyxAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64SpyxAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x03, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y1
+	VMULPD       Y0, Y8, Y0
+	VADDPD       Y1, Y0, Y0
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y0, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y1, Y0, Y0
+	VMASKMOVPD   Y0, Y6, (CX)
+	VBROADCASTSD old+168(FP), Y1
+	VBLENDVPD    Y1, Y8, Y0, Y0
+	VMULPD       Y4, Y0, Y0
+	VCMPPD       $0x1e, Y5, Y7, Y1
+	VBROADCASTSD current+184(FP), Y4
+	VANDPS       Y1, Y4, Y4
+	VBROADCASTSD sub+136(FP), Y5
+	VSUBPD       Y5, Y7, Y5
+	VBLENDVPD    Y4, Y5, Y7, Y4
+	VSUBPD       Y3, Y4, Y4
+	VMULPD       Y2, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       Y0, Y4, Y4
+	VBROADCASTSD sub+136(FP), Y0
+	VSUBPD       Y0, Y4, Y0
+	VBLENDVPD    Y1, Y0, Y4, Y0
+	VMASKMOVPD   Y0, Y6, (AX)
+	VMOVMSKPD    Y1, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64SpyxAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate64SpyxAVX2_done:
+	MOVQ R8, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Y0
+	VBROADCASTSD h+80(FP), Y1
+	VBROADCASTSD beta+96(FP), Y2
+	VBROADCASTSD vleak+104(FP), Y3
+	VBROADCASTSD gain+112(FP), Y4
+	VBROADCASTSD theta+120(FP), Y5
+	XORQ         R8, R8
+	TESTQ        SI, SI
+	JZ           ruleUpdate64SnnTorchAVX2_tail
+
+ruleUpdate64SnnTorchAVX2_loop:
+	XORQ         R9, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R10
+	ORQ          R10, R9
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R10
+	ORQ          R10, R9
+	MOVQ         R9, (BX)
+	POPCNTQ      R9, R9
+	ADDQ         R9, R8
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64SnnTorchAVX2_loop
+
+ruleUpdate64SnnTorchAVX2_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64SnnTorchAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+ruleUpdate64SnnTorchAVX2_tailvec:
+	CMPQ         DI, $0x04
+	JB           ruleUpdate64SnnTorchAVX2_tailpart
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+88(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+160(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+152(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+168(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+144(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+184(FP), Y7
+	VBROADCASTSD vreset+128(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+176(FP), Y9
+	VBROADCASTSD sub+136(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+136(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+128(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+176(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+176(FP), Y10
+	VBROADCASTSD sub+136(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+128(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R10
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R9, R10, R10
+	ORQ          R10, SI
+	ADDQ         $0x04, R9
+	SUBQ         $0x04, DI
+	JMP          ruleUpdate64SnnTorchAVX2_tailvec
+
+ruleUpdate64SnnTorchAVX2_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64SnnTorchAVX2_tailstore
+	MOVQ         $0x00000020, R10
+	MOVQ         DI, R11
+	SHLQ         $0x03, R11
+	SUBQ         R11, R10
+	LEAQ         leakyTailMask<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), Y6
+	VMASKMOVPD   (AX), Y6, Y7
+	VMASKMOVPD   (CX), Y6, Y8
+	VMASKMOVPD   (DX), Y6, Y9
+	VMULPD       Y1, Y9, Y1
+	VMULPD       Y0, Y8, Y0
+	VADDPD       Y1, Y0, Y0
+	VBROADCASTSD leak+88(FP), Y9
+	VADDPD       Y9, Y0, Y9
+	VBROADCASTSD addLeak+160(FP), Y10
+	VBLENDVPD    Y10, Y9, Y0, Y0
+	VBROADCASTSD instant+152(FP), Y9
+	VBLENDVPD    Y9, Y1, Y0, Y0
+	VMASKMOVPD   Y0, Y6, (CX)
+	VBROADCASTSD old+168(FP), Y1
+	VBLENDVPD    Y1, Y8, Y0, Y0
+	VMULPD       Y4, Y0, Y0
+	VSUBPD       Y3, Y7, Y1
+	VMULPD       Y2, Y1, Y1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y1, Y1
+	VCMPPD       $0x1e, Y5, Y7, Y2
+	VBROADCASTSD rest+144(FP), Y3
+	VADDPD       Y0, Y3, Y3
+	VBROADCASTSD current+184(FP), Y0
+	VBROADCASTSD vreset+128(FP), Y4
+	VBLENDVPD    Y0, Y4, Y3, Y0
+	VBROADCASTSD subtract+176(FP), Y3
+	VBROADCASTSD sub+136(FP), Y4
+	VSUBPD       Y4, Y1, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VBLENDVPD    Y2, Y0, Y1, Y0
+	VCMPPD       $0x1e, Y5, Y0, Y1
+	VBROADCASTSD sub+136(FP), Y3
+	VADDPD       Y3, Y0, Y3
+	VBROADCASTSD vreset+128(FP), Y4
+	VSUBPD       Y4, Y0, Y4
+	VADDPD       Y0, Y4, Y4
+	VANDNPS      Y2, Y1, Y5
+	VBROADCASTSD subtract+176(FP), Y7
+	VBLENDVPD    Y7, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y0, Y3
+	VANDNPS      Y1, Y2, Y2
+	VBROADCASTSD subtract+176(FP), Y4
+	VBROADCASTSD sub+136(FP), Y5
+	VSUBPD       Y5, Y0, Y0
+	VBROADCASTSD vreset+128(FP), Y5
+	VBLENDVPD    Y4, Y0, Y5, Y0
+	VBLENDVPD    Y2, Y0, Y3, Y0
+	VMASKMOVPD   Y0, Y6, (AX)
+	VMOVMSKPD    Y1, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R9, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64SnnTorchAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+ruleUpdate64SnnTorchAVX2_done:
+	MOVQ R8, ret+216(FP)
 	VZEROUPPER
 	RET
 
@@ -4757,68 +10551,105 @@ leakyScan32ZeroAVX512_done:
 	RET
 
 // func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+24(FP), CX
 	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x02, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x02, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
+	MOVQ  DX, BX
+	ANDQ  $0x0f, BX
+	MOVQ  DX, SI
+	SUBQ  BX, SI
+	SHLQ  $0x02, SI
+	MOVL  $0x0000ffff, DI
+	BZHIL BX, DI, DI
+	KMOVW DI, K1
+	MOVQ  stride+48(FP), DI
+	SHLQ  $0x02, DI
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R9
 	TESTQ DX, DX
 	JZ    accumulateRows32AVX512_done
 
 accumulateRows32AVX512_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows32AVX512_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows32AVX512_quadtail
 
 accumulateRows32AVX512_quadloop:
-	VMOVUPS (AX)(R12*1), Z0
-	VADDPS  (R8)(R12*1), Z0, Z0
-	VADDPS  (R9)(R12*1), Z0, Z0
-	VADDPS  (R10)(R12*1), Z0, Z0
-	VADDPS  (R11)(R12*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R12*1)
-	ADDQ    $0x40, R12
-	CMPQ    R12, DX
+	VMOVUPS (AX)(R13*1), Z0
+	VADDPS  (DX)(R13*1), Z0, Z0
+	VADDPS  (R10)(R13*1), Z0, Z0
+	VADDPS  (R11)(R13*1), Z0, Z0
+	VADDPS  (R12)(R13*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R13*1)
+	ADDQ    $0x40, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows32AVX512_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows32AVX512_quad
+
+accumulateRows32AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateRows32AVX512_quadnotail
+	VMOVUPS.Z (AX)(R13*1), K1, Z0
+	VMOVUPS.Z (DX)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R10)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R11)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R12)(R13*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R13*1)
+
+accumulateRows32AVX512_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows32AVX512_quad
 
 accumulateRows32AVX512_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows32AVX512_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows32AVX512_singletail
 
 accumulateRows32AVX512_singleloop:
-	VMOVUPS (AX)(R9*1), Z0
-	VADDPS  (R8)(R9*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R9*1)
-	ADDQ    $0x40, R9
-	CMPQ    R9, DX
+	VMOVUPS (AX)(R10*1), Z0
+	VADDPS  (DX)(R10*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R10*1)
+	ADDQ    $0x40, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows32AVX512_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows32AVX512_single
+
+accumulateRows32AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateRows32AVX512_singlenotail
+	VMOVUPS.Z (AX)(R10*1), K1, Z0
+	VMOVUPS.Z (DX)(R10*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R10*1)
+
+accumulateRows32AVX512_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows32AVX512_single
 
 accumulateRows32AVX512_done:
 	VZEROUPPER
@@ -4974,6 +10805,1578 @@ cubaUpdate32AVX512_loop:
 
 cubaUpdate32AVX512_done:
 	MOVQ R10, ret+200(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Z0
+	VBROADCASTSS h+76(FP), Z1
+	VBROADCASTSS beta+84(FP), Z2
+	VBROADCASTSS vleak+88(FP), Z3
+	VBROADCASTSS gain+92(FP), Z4
+	VBROADCASTSS theta+96(FP), Z5
+	MOVQ         instant+112(FP), R8
+	MOVQ         addLeak+120(FP), R9
+	MOVQ         old+128(FP), R10
+	MOVQ         subtract+136(FP), R11
+	MOVQ         current+144(FP), R11
+	XORQ         R11, R11
+	TESTQ        SI, SI
+	JZ           ruleUpdate32ValueAVX512_tail
+
+ruleUpdate32ValueAVX512_loop:
+	XORQ         R12, R12
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+80(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+80(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+80(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+80(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	MOVQ         R12, (BX)
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32ValueAVX512_loop
+
+ruleUpdate32ValueAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32ValueAVX512_done
+	XORQ  SI, SI
+	XORQ  R12, R12
+
+ruleUpdate32ValueAVX512_tailvec:
+	CMPQ         DI, $0x10
+	JB           ruleUpdate32ValueAVX512_tailpart
+	VMOVUPS      (AX), Z5
+	VMOVUPS      (CX), Z6
+	VMOVUPS      (DX), Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+80(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x10, R12
+	SUBQ         $0x10, DI
+	JMP          ruleUpdate32ValueAVX512_tailvec
+
+ruleUpdate32ValueAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32ValueAVX512_tailstore
+	MOVL         $0x0000ffff, R12
+	BZHIL        DI, R12, R12
+	KMOVW        R12, K1
+	VMOVUPS.Z    (AX), K1, Z5
+	VMOVUPS.Z    (CX), K1, Z6
+	VMOVUPS.Z    (DX), K1, Z7
+	VMULPS       Z1, Z7, Z1
+	VMULPS       Z0, Z6, Z0
+	VADDPS       Z1, Z0, Z0
+	VBROADCASTSS leak+80(FP), Z7
+	VADDPS       Z7, Z0, Z7
+	KMOVW        R9, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z7, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z1, K2, Z0
+	VMOVUPS      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z6, K2, Z0
+	VMULPS       Z4, Z0, Z0
+	VSUBPS       Z3, Z5, Z1
+	VMULPS       Z2, Z1, Z1
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z0, Z1, Z1
+	VMOVUPS      Z1, K1, (AX)
+
+ruleUpdate32ValueAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R11
+
+ruleUpdate32ValueAVX512_done:
+	MOVQ R11, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Z0
+	VBROADCASTSS h+76(FP), Z1
+	VBROADCASTSS beta+84(FP), Z2
+	VBROADCASTSS vleak+88(FP), Z3
+	VBROADCASTSS gain+92(FP), Z4
+	VBROADCASTSS theta+96(FP), Z5
+	MOVQ         instant+112(FP), R8
+	MOVQ         addLeak+120(FP), R9
+	MOVQ         old+128(FP), R10
+	MOVQ         subtract+136(FP), R11
+	MOVQ         current+144(FP), R12
+	XORQ         R12, R12
+	TESTQ        SI, SI
+	JZ           ruleUpdate32BeforeAVX512_tail
+
+ruleUpdate32BeforeAVX512_loop:
+	XORQ         R13, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R13
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R14
+	ORQ          R14, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R14
+	ORQ          R14, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R14
+	ORQ          R14, R13
+	MOVQ         R13, (BX)
+	POPCNTQ      R13, R13
+	ADDQ         R13, R12
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32BeforeAVX512_loop
+
+ruleUpdate32BeforeAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32BeforeAVX512_done
+	XORQ  SI, SI
+	XORQ  R13, R13
+
+ruleUpdate32BeforeAVX512_tailvec:
+	CMPQ         DI, $0x10
+	JB           ruleUpdate32BeforeAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R13, R14, R14
+	ORQ          R14, SI
+	ADDQ         $0x10, R13
+	SUBQ         $0x10, DI
+	JMP          ruleUpdate32BeforeAVX512_tailvec
+
+ruleUpdate32BeforeAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32BeforeAVX512_tailstore
+	MOVL         $0x0000ffff, R14
+	BZHIL        DI, R14, R14
+	KMOVW        R14, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z1
+	VMULPS       Z0, Z7, Z0
+	VADDPS       Z1, Z0, Z0
+	VBROADCASTSS leak+80(FP), Z8
+	VADDPS       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z1, K2, Z0
+	VMOVUPS      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z7, K2, Z0
+	VMULPS       Z4, Z0, Z0
+	VSUBPS       Z3, Z6, Z1
+	VMULPS       Z2, Z1, Z1
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z0, Z1, Z1
+	VCMPPS       $0x1e, Z5, Z6, K2
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z0
+	VSUBPS       Z0, Z1, Z0
+	VBROADCASTSS vreset+100(FP), Z2
+	VMOVAPS      Z2, Z2
+	VMOVAPS      Z0, K3, Z2
+	VMOVAPS      Z1, Z0
+	VMOVAPS      Z2, K2, Z0
+	VMOVUPS      Z0, K1, (AX)
+	KMOVW        K2, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R13, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32BeforeAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R12
+
+ruleUpdate32BeforeAVX512_done:
+	MOVQ R12, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Z0
+	VBROADCASTSS h+76(FP), Z1
+	VBROADCASTSS beta+84(FP), Z2
+	VBROADCASTSS vleak+88(FP), Z3
+	VBROADCASTSS gain+92(FP), Z4
+	VBROADCASTSS theta+96(FP), Z5
+	MOVQ         instant+112(FP), R8
+	MOVQ         addLeak+120(FP), R9
+	MOVQ         old+128(FP), R10
+	MOVQ         subtract+136(FP), R11
+	MOVQ         current+144(FP), R12
+	XORQ         R12, R12
+	TESTQ        SI, SI
+	JZ           ruleUpdate32AfterAVX512_tail
+
+ruleUpdate32AfterAVX512_loop:
+	XORQ         R13, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R13
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R14
+	ORQ          R14, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R14
+	ORQ          R14, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R14
+	ORQ          R14, R13
+	MOVQ         R13, (BX)
+	POPCNTQ      R13, R13
+	ADDQ         R13, R12
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32AfterAVX512_loop
+
+ruleUpdate32AfterAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32AfterAVX512_done
+	XORQ  SI, SI
+	XORQ  R13, R13
+
+ruleUpdate32AfterAVX512_tailvec:
+	CMPQ         DI, $0x10
+	JB           ruleUpdate32AfterAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R13, R14, R14
+	ORQ          R14, SI
+	ADDQ         $0x10, R13
+	SUBQ         $0x10, DI
+	JMP          ruleUpdate32AfterAVX512_tailvec
+
+ruleUpdate32AfterAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32AfterAVX512_tailstore
+	MOVL         $0x0000ffff, R14
+	BZHIL        DI, R14, R14
+	KMOVW        R14, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z1
+	VMULPS       Z0, Z7, Z0
+	VADDPS       Z1, Z0, Z0
+	VBROADCASTSS leak+80(FP), Z8
+	VADDPS       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z1, K2, Z0
+	VMOVUPS      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z7, K2, Z0
+	VMULPS       Z4, Z0, Z0
+	VSUBPS       Z3, Z6, Z1
+	VMULPS       Z2, Z1, Z1
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z0, Z1, Z1
+	VCMPPS       $0x1e, Z5, Z1, K2
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z0
+	VSUBPS       Z0, Z1, Z0
+	VBROADCASTSS vreset+100(FP), Z2
+	VMOVAPS      Z2, Z2
+	VMOVAPS      Z0, K3, Z2
+	VMOVAPS      Z1, Z0
+	VMOVAPS      Z2, K2, Z0
+	VMOVUPS      Z0, K1, (AX)
+	KMOVW        K2, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R13, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32AfterAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R12
+
+ruleUpdate32AfterAVX512_done:
+	MOVQ R12, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Z0
+	VBROADCASTSS h+76(FP), Z1
+	VBROADCASTSS beta+84(FP), Z2
+	VBROADCASTSS vleak+88(FP), Z3
+	VBROADCASTSS gain+92(FP), Z4
+	VBROADCASTSS theta+96(FP), Z5
+	MOVQ         instant+112(FP), R8
+	MOVQ         addLeak+120(FP), R9
+	MOVQ         old+128(FP), R10
+	MOVQ         subtract+136(FP), R11
+	MOVQ         current+144(FP), R11
+	XORQ         R12, R12
+	TESTQ        SI, SI
+	JZ           ruleUpdate32SpyxAVX512_tail
+
+ruleUpdate32SpyxAVX512_loop:
+	XORQ         R13, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R13
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R14
+	ORQ          R14, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R14
+	ORQ          R14, R13
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R14
+	ORQ          R14, R13
+	MOVQ         R13, (BX)
+	POPCNTQ      R13, R13
+	ADDQ         R13, R12
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32SpyxAVX512_loop
+
+ruleUpdate32SpyxAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32SpyxAVX512_done
+	XORQ  SI, SI
+	XORQ  R13, R13
+
+ruleUpdate32SpyxAVX512_tailvec:
+	CMPQ         DI, $0x10
+	JB           ruleUpdate32SpyxAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VCMPPS       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R13, R14, R14
+	ORQ          R14, SI
+	ADDQ         $0x10, R13
+	SUBQ         $0x10, DI
+	JMP          ruleUpdate32SpyxAVX512_tailvec
+
+ruleUpdate32SpyxAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32SpyxAVX512_tailstore
+	MOVL         $0x0000ffff, R14
+	BZHIL        DI, R14, R14
+	KMOVW        R14, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z1
+	VMULPS       Z0, Z7, Z0
+	VADDPS       Z1, Z0, Z0
+	VBROADCASTSS leak+80(FP), Z8
+	VADDPS       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z1, K2, Z0
+	VMOVUPS      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z7, K2, Z0
+	VMULPS       Z4, Z0, Z0
+	VCMPPS       $0x1e, Z5, Z6, K2
+	KMOVW        R11, K3
+	KANDW        K2, K3, K3
+	VBROADCASTSS sub+104(FP), Z1
+	VSUBPS       Z1, Z6, Z1
+	VMOVAPS      Z6, Z4
+	VMOVAPS      Z1, K3, Z4
+	VSUBPS       Z3, Z4, Z1
+	VMULPS       Z2, Z1, Z1
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z0, Z1, Z1
+	VBROADCASTSS sub+104(FP), Z0
+	VSUBPS       Z0, Z1, Z0
+	VMOVAPS      Z1, Z1
+	VMOVAPS      Z0, K2, Z1
+	VMOVUPS      Z1, K1, (AX)
+	KMOVW        K2, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R13, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32SpyxAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R12
+
+ruleUpdate32SpyxAVX512_done:
+	MOVQ R12, ret+176(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $0-184
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+152(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+72(FP), Z0
+	VBROADCASTSS h+76(FP), Z1
+	VBROADCASTSS beta+84(FP), Z2
+	VBROADCASTSS vleak+88(FP), Z3
+	VBROADCASTSS gain+92(FP), Z4
+	VBROADCASTSS theta+96(FP), Z5
+	MOVQ         instant+112(FP), R8
+	MOVQ         addLeak+120(FP), R9
+	MOVQ         old+128(FP), R10
+	MOVQ         subtract+136(FP), R11
+	MOVQ         current+144(FP), R12
+	XORQ         R13, R13
+	TESTQ        SI, SI
+	JZ           ruleUpdate32SnnTorchAVX512_tail
+
+ruleUpdate32SnnTorchAVX512_loop:
+	XORQ         R14, R14
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+108(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+100(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+108(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+100(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R15
+	ORQ          R15, R14
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+108(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+100(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R15
+	ORQ          R15, R14
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+108(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+100(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R15
+	ORQ          R15, R14
+	MOVQ         R14, (BX)
+	POPCNTQ      R14, R14
+	ADDQ         R14, R13
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate32SnnTorchAVX512_loop
+
+ruleUpdate32SnnTorchAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate32SnnTorchAVX512_done
+	XORQ  SI, SI
+	XORQ  R14, R14
+
+ruleUpdate32SnnTorchAVX512_tailvec:
+	CMPQ         DI, $0x10
+	JB           ruleUpdate32SnnTorchAVX512_tailpart
+	VMOVUPS      (AX), Z6
+	VMOVUPS      (CX), Z7
+	VMOVUPS      (DX), Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+80(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K1, Z9
+	VMOVUPS      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K1, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VCMPPS       $0x1e, Z5, Z6, K1
+	VBROADCASTSS rest+108(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSS vreset+100(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSS sub+104(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K1, Z7
+	VCMPPS       $0x1e, Z5, Z7, K2
+	VBROADCASTSS sub+104(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+100(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K4, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+100(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R14, R15, R15
+	ORQ          R15, SI
+	ADDQ         $0x10, R14
+	SUBQ         $0x10, DI
+	JMP          ruleUpdate32SnnTorchAVX512_tailvec
+
+ruleUpdate32SnnTorchAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate32SnnTorchAVX512_tailstore
+	MOVL         $0x0000ffff, R15
+	BZHIL        DI, R15, R15
+	KMOVW        R15, K1
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (CX), K1, Z7
+	VMOVUPS.Z    (DX), K1, Z8
+	VMULPS       Z1, Z8, Z1
+	VMULPS       Z0, Z7, Z0
+	VADDPS       Z1, Z0, Z0
+	VBROADCASTSS leak+80(FP), Z8
+	VADDPS       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z1, K2, Z0
+	VMOVUPS      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPS      Z0, Z0
+	VMOVAPS      Z7, K2, Z0
+	VMULPS       Z4, Z0, Z0
+	VSUBPS       Z3, Z6, Z1
+	VMULPS       Z2, Z1, Z1
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z0, Z1, Z1
+	VCMPPS       $0x1e, Z5, Z6, K2
+	VBROADCASTSS rest+108(FP), Z2
+	VADDPS       Z0, Z2, Z2
+	KMOVW        R12, K3
+	VBROADCASTSS vreset+100(FP), Z0
+	VMOVAPS      Z2, Z2
+	VMOVAPS      Z0, K3, Z2
+	KMOVW        R11, K3
+	VBROADCASTSS sub+104(FP), Z0
+	VSUBPS       Z0, Z1, Z0
+	VMOVAPS      Z2, Z2
+	VMOVAPS      Z0, K3, Z2
+	VMOVAPS      Z1, Z0
+	VMOVAPS      Z2, K2, Z0
+	VCMPPS       $0x1e, Z5, Z0, K3
+	VBROADCASTSS sub+104(FP), Z1
+	VADDPS       Z1, Z0, Z1
+	VBROADCASTSS vreset+100(FP), Z2
+	VSUBPS       Z2, Z0, Z2
+	VADDPS       Z0, Z2, Z2
+	KANDNW       K2, K3, K4
+	KMOVW        R11, K5
+	VMOVAPS      Z2, Z2
+	VMOVAPS      Z1, K5, Z2
+	VMOVAPS      Z0, Z1
+	VMOVAPS      Z2, K4, Z1
+	KANDNW       K3, K2, K2
+	KMOVW        R11, K4
+	VBROADCASTSS sub+104(FP), Z2
+	VSUBPS       Z2, Z0, Z0
+	VBROADCASTSS vreset+100(FP), Z2
+	VMOVAPS      Z2, Z2
+	VMOVAPS      Z0, K4, Z2
+	VMOVAPS      Z1, Z0
+	VMOVAPS      Z2, K2, Z0
+	VMOVUPS      Z0, K1, (AX)
+	KMOVW        K3, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R14, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate32SnnTorchAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R13
+
+ruleUpdate32SnnTorchAVX512_done:
+	MOVQ R13, ret+176(FP)
 	VZEROUPPER
 	RET
 
@@ -6902,68 +14305,105 @@ leakyScan64ZeroAVX512_done:
 	RET
 
 // func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows64AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+24(FP), CX
 	MOVQ  dst_len+8(FP), DX
-	SHLQ  $0x03, DX
-	MOVQ  stride+48(FP), BX
-	SHLQ  $0x03, BX
-	MOVQ  rows_base+56(FP), SI
-	MOVQ  rows_len+64(FP), DI
+	MOVQ  DX, BX
+	ANDQ  $0x07, BX
+	MOVQ  DX, SI
+	SUBQ  BX, SI
+	SHLQ  $0x03, SI
+	MOVL  $0x0000ffff, DI
+	BZHIL BX, DI, DI
+	KMOVW DI, K1
+	MOVQ  stride+48(FP), DI
+	SHLQ  $0x03, DI
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R9
 	TESTQ DX, DX
 	JZ    accumulateRows64AVX512_done
 
 accumulateRows64AVX512_quad:
-	CMPQ    DI, $0x04
+	CMPQ    R9, $0x04
 	JB      accumulateRows64AVX512_single
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	MOVLQSX 4(SI), R9
-	IMULQ   BX, R9
-	ADDQ    CX, R9
-	MOVLQSX 8(SI), R10
-	IMULQ   BX, R10
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	MOVLQSX 4(R8), R10
+	IMULQ   DI, R10
 	ADDQ    CX, R10
-	MOVLQSX 12(SI), R11
-	IMULQ   BX, R11
+	MOVLQSX 8(R8), R11
+	IMULQ   DI, R11
 	ADDQ    CX, R11
-	XORQ    R12, R12
+	MOVLQSX 12(R8), R12
+	IMULQ   DI, R12
+	ADDQ    CX, R12
+	XORQ    R13, R13
+	CMPQ    R13, SI
+	JE      accumulateRows64AVX512_quadtail
 
 accumulateRows64AVX512_quadloop:
-	VMOVUPD (AX)(R12*1), Z0
-	VADDPD  (R8)(R12*1), Z0, Z0
-	VADDPD  (R9)(R12*1), Z0, Z0
-	VADDPD  (R10)(R12*1), Z0, Z0
-	VADDPD  (R11)(R12*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R12*1)
-	ADDQ    $0x40, R12
-	CMPQ    R12, DX
+	VMOVUPD (AX)(R13*1), Z0
+	VADDPD  (DX)(R13*1), Z0, Z0
+	VADDPD  (R10)(R13*1), Z0, Z0
+	VADDPD  (R11)(R13*1), Z0, Z0
+	VADDPD  (R12)(R13*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R13*1)
+	ADDQ    $0x40, R13
+	CMPQ    R13, SI
 	JNE     accumulateRows64AVX512_quadloop
-	ADDQ    $0x10, SI
-	SUBQ    $0x04, DI
-	JMP     accumulateRows64AVX512_quad
+
+accumulateRows64AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateRows64AVX512_quadnotail
+	VMOVUPD.Z (AX)(R13*1), K1, Z0
+	VMOVUPD.Z (DX)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R10)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R11)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R12)(R13*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R13*1)
+
+accumulateRows64AVX512_quadnotail:
+	ADDQ $0x10, R8
+	SUBQ $0x04, R9
+	JMP  accumulateRows64AVX512_quad
 
 accumulateRows64AVX512_single:
-	TESTQ   DI, DI
+	TESTQ   R9, R9
 	JZ      accumulateRows64AVX512_done
-	MOVLQSX (SI), R8
-	IMULQ   BX, R8
-	ADDQ    CX, R8
-	XORQ    R9, R9
+	MOVLQSX (R8), DX
+	IMULQ   DI, DX
+	ADDQ    CX, DX
+	XORQ    R10, R10
+	CMPQ    R10, SI
+	JE      accumulateRows64AVX512_singletail
 
 accumulateRows64AVX512_singleloop:
-	VMOVUPD (AX)(R9*1), Z0
-	VADDPD  (R8)(R9*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R9*1)
-	ADDQ    $0x40, R9
-	CMPQ    R9, DX
+	VMOVUPD (AX)(R10*1), Z0
+	VADDPD  (DX)(R10*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R10*1)
+	ADDQ    $0x40, R10
+	CMPQ    R10, SI
 	JNE     accumulateRows64AVX512_singleloop
-	ADDQ    $0x04, SI
-	DECQ    DI
-	JMP     accumulateRows64AVX512_single
+
+accumulateRows64AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateRows64AVX512_singlenotail
+	VMOVUPD.Z (AX)(R10*1), K1, Z0
+	VMOVUPD.Z (DX)(R10*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R10*1)
+
+accumulateRows64AVX512_singlenotail:
+	ADDQ $0x04, R8
+	DECQ R9
+	JMP  accumulateRows64AVX512_single
 
 accumulateRows64AVX512_done:
 	VZEROUPPER
@@ -7231,6 +14671,2422 @@ cubaUpdate64AVX512_loop:
 
 cubaUpdate64AVX512_done:
 	MOVQ R10, ret+232(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Z0
+	VBROADCASTSD h+80(FP), Z1
+	VBROADCASTSD beta+96(FP), Z2
+	VBROADCASTSD vleak+104(FP), Z3
+	VBROADCASTSD gain+112(FP), Z4
+	VBROADCASTSD theta+120(FP), Z5
+	MOVQ         instant+152(FP), R8
+	MOVQ         addLeak+160(FP), R9
+	MOVQ         old+168(FP), R10
+	MOVQ         subtract+176(FP), R11
+	MOVQ         current+184(FP), R11
+	XORQ         R11, R11
+	TESTQ        SI, SI
+	JZ           ruleUpdate64ValueAVX512_tail
+
+ruleUpdate64ValueAVX512_loop:
+	XORQ         R12, R12
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	MOVQ         R12, (BX)
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64ValueAVX512_loop
+
+ruleUpdate64ValueAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64ValueAVX512_done
+	XORQ  SI, SI
+	XORQ  R12, R12
+
+ruleUpdate64ValueAVX512_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate64ValueAVX512_tailpart
+	VMOVUPD      (AX), Z5
+	VMOVUPD      (CX), Z6
+	VMOVUPD      (DX), Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+88(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	KMOVW        R9, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K1, Z8
+	KMOVW        R8, K1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z8, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x08, R12
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate64ValueAVX512_tailvec
+
+ruleUpdate64ValueAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64ValueAVX512_tailstore
+	MOVL         $0x0000ffff, R12
+	BZHIL        DI, R12, R12
+	KMOVW        R12, K1
+	VMOVUPD.Z    (AX), K1, Z5
+	VMOVUPD.Z    (CX), K1, Z6
+	VMOVUPD.Z    (DX), K1, Z7
+	VMULPD       Z1, Z7, Z1
+	VMULPD       Z0, Z6, Z0
+	VADDPD       Z1, Z0, Z0
+	VBROADCASTSD leak+88(FP), Z7
+	VADDPD       Z7, Z0, Z7
+	KMOVW        R9, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z7, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z1, K2, Z0
+	VMOVUPD      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z6, K2, Z0
+	VMULPD       Z4, Z0, Z0
+	VSUBPD       Z3, Z5, Z1
+	VMULPD       Z2, Z1, Z1
+	VADDPD       Z3, Z1, Z1
+	VADDPD       Z0, Z1, Z1
+	VMOVUPD      Z1, K1, (AX)
+
+ruleUpdate64ValueAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R11
+
+ruleUpdate64ValueAVX512_done:
+	MOVQ R11, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Z0
+	VBROADCASTSD h+80(FP), Z1
+	VBROADCASTSD beta+96(FP), Z2
+	VBROADCASTSD vleak+104(FP), Z3
+	VBROADCASTSD gain+112(FP), Z4
+	VBROADCASTSD theta+120(FP), Z5
+	MOVQ         instant+152(FP), R8
+	MOVQ         addLeak+160(FP), R9
+	MOVQ         old+168(FP), R10
+	MOVQ         subtract+176(FP), R11
+	MOVQ         current+184(FP), R12
+	XORQ         R12, R12
+	TESTQ        SI, SI
+	JZ           ruleUpdate64BeforeAVX512_tail
+
+ruleUpdate64BeforeAVX512_loop:
+	XORQ         R13, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R13
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R14
+	ORQ          R14, R13
+	MOVQ         R13, (BX)
+	POPCNTQ      R13, R13
+	ADDQ         R13, R12
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64BeforeAVX512_loop
+
+ruleUpdate64BeforeAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64BeforeAVX512_done
+	XORQ  SI, SI
+	XORQ  R13, R13
+
+ruleUpdate64BeforeAVX512_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate64BeforeAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R13, R14, R14
+	ORQ          R14, SI
+	ADDQ         $0x08, R13
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate64BeforeAVX512_tailvec
+
+ruleUpdate64BeforeAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64BeforeAVX512_tailstore
+	MOVL         $0x0000ffff, R14
+	BZHIL        DI, R14, R14
+	KMOVW        R14, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z1
+	VMULPD       Z0, Z7, Z0
+	VADDPD       Z1, Z0, Z0
+	VBROADCASTSD leak+88(FP), Z8
+	VADDPD       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z1, K2, Z0
+	VMOVUPD      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z7, K2, Z0
+	VMULPD       Z4, Z0, Z0
+	VSUBPD       Z3, Z6, Z1
+	VMULPD       Z2, Z1, Z1
+	VADDPD       Z3, Z1, Z1
+	VADDPD       Z0, Z1, Z1
+	VCMPPD       $0x1e, Z5, Z6, K2
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z0
+	VSUBPD       Z0, Z1, Z0
+	VBROADCASTSD vreset+128(FP), Z2
+	VMOVAPD      Z2, Z2
+	VMOVAPD      Z0, K3, Z2
+	VMOVAPD      Z1, Z0
+	VMOVAPD      Z2, K2, Z0
+	VMOVUPD      Z0, K1, (AX)
+	KMOVW        K2, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R13, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64BeforeAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R12
+
+ruleUpdate64BeforeAVX512_done:
+	MOVQ R12, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Z0
+	VBROADCASTSD h+80(FP), Z1
+	VBROADCASTSD beta+96(FP), Z2
+	VBROADCASTSD vleak+104(FP), Z3
+	VBROADCASTSD gain+112(FP), Z4
+	VBROADCASTSD theta+120(FP), Z5
+	MOVQ         instant+152(FP), R8
+	MOVQ         addLeak+160(FP), R9
+	MOVQ         old+168(FP), R10
+	MOVQ         subtract+176(FP), R11
+	MOVQ         current+184(FP), R12
+	XORQ         R12, R12
+	TESTQ        SI, SI
+	JZ           ruleUpdate64AfterAVX512_tail
+
+ruleUpdate64AfterAVX512_loop:
+	XORQ         R13, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R13
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R14
+	ORQ          R14, R13
+	MOVQ         R13, (BX)
+	POPCNTQ      R13, R13
+	ADDQ         R13, R12
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64AfterAVX512_loop
+
+ruleUpdate64AfterAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64AfterAVX512_done
+	XORQ  SI, SI
+	XORQ  R13, R13
+
+ruleUpdate64AfterAVX512_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate64AfterAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R13, R14, R14
+	ORQ          R14, SI
+	ADDQ         $0x08, R13
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate64AfterAVX512_tailvec
+
+ruleUpdate64AfterAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64AfterAVX512_tailstore
+	MOVL         $0x0000ffff, R14
+	BZHIL        DI, R14, R14
+	KMOVW        R14, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z1
+	VMULPD       Z0, Z7, Z0
+	VADDPD       Z1, Z0, Z0
+	VBROADCASTSD leak+88(FP), Z8
+	VADDPD       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z1, K2, Z0
+	VMOVUPD      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z7, K2, Z0
+	VMULPD       Z4, Z0, Z0
+	VSUBPD       Z3, Z6, Z1
+	VMULPD       Z2, Z1, Z1
+	VADDPD       Z3, Z1, Z1
+	VADDPD       Z0, Z1, Z1
+	VCMPPD       $0x1e, Z5, Z1, K2
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z0
+	VSUBPD       Z0, Z1, Z0
+	VBROADCASTSD vreset+128(FP), Z2
+	VMOVAPD      Z2, Z2
+	VMOVAPD      Z0, K3, Z2
+	VMOVAPD      Z1, Z0
+	VMOVAPD      Z2, K2, Z0
+	VMOVUPD      Z0, K1, (AX)
+	KMOVW        K2, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R13, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64AfterAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R12
+
+ruleUpdate64AfterAVX512_done:
+	MOVQ R12, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Z0
+	VBROADCASTSD h+80(FP), Z1
+	VBROADCASTSD beta+96(FP), Z2
+	VBROADCASTSD vleak+104(FP), Z3
+	VBROADCASTSD gain+112(FP), Z4
+	VBROADCASTSD theta+120(FP), Z5
+	MOVQ         instant+152(FP), R8
+	MOVQ         addLeak+160(FP), R9
+	MOVQ         old+168(FP), R10
+	MOVQ         subtract+176(FP), R11
+	MOVQ         current+184(FP), R11
+	XORQ         R12, R12
+	TESTQ        SI, SI
+	JZ           ruleUpdate64SpyxAVX512_tail
+
+ruleUpdate64SpyxAVX512_loop:
+	XORQ         R13, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R13
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R14
+	ORQ          R14, R13
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R14
+	ORQ          R14, R13
+	MOVQ         R13, (BX)
+	POPCNTQ      R13, R13
+	ADDQ         R13, R12
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64SpyxAVX512_loop
+
+ruleUpdate64SpyxAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64SpyxAVX512_done
+	XORQ  SI, SI
+	XORQ  R13, R13
+
+ruleUpdate64SpyxAVX512_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate64SpyxAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VCMPPD       $0x1e, Z5, Z6, K1
+	KMOVW        R11, K2
+	KANDW        K1, K2, K2
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K1, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R13, R14, R14
+	ORQ          R14, SI
+	ADDQ         $0x08, R13
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate64SpyxAVX512_tailvec
+
+ruleUpdate64SpyxAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64SpyxAVX512_tailstore
+	MOVL         $0x0000ffff, R14
+	BZHIL        DI, R14, R14
+	KMOVW        R14, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z1
+	VMULPD       Z0, Z7, Z0
+	VADDPD       Z1, Z0, Z0
+	VBROADCASTSD leak+88(FP), Z8
+	VADDPD       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z1, K2, Z0
+	VMOVUPD      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z7, K2, Z0
+	VMULPD       Z4, Z0, Z0
+	VCMPPD       $0x1e, Z5, Z6, K2
+	KMOVW        R11, K3
+	KANDW        K2, K3, K3
+	VBROADCASTSD sub+136(FP), Z1
+	VSUBPD       Z1, Z6, Z1
+	VMOVAPD      Z6, Z4
+	VMOVAPD      Z1, K3, Z4
+	VSUBPD       Z3, Z4, Z1
+	VMULPD       Z2, Z1, Z1
+	VADDPD       Z3, Z1, Z1
+	VADDPD       Z0, Z1, Z1
+	VBROADCASTSD sub+136(FP), Z0
+	VSUBPD       Z0, Z1, Z0
+	VMOVAPD      Z1, Z1
+	VMOVAPD      Z0, K2, Z1
+	VMOVUPD      Z1, K1, (AX)
+	KMOVW        K2, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R13, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64SpyxAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R12
+
+ruleUpdate64SpyxAVX512_done:
+	MOVQ R12, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $0-224
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+192(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+72(FP), Z0
+	VBROADCASTSD h+80(FP), Z1
+	VBROADCASTSD beta+96(FP), Z2
+	VBROADCASTSD vleak+104(FP), Z3
+	VBROADCASTSD gain+112(FP), Z4
+	VBROADCASTSD theta+120(FP), Z5
+	MOVQ         instant+152(FP), R8
+	MOVQ         addLeak+160(FP), R9
+	MOVQ         old+168(FP), R10
+	MOVQ         subtract+176(FP), R11
+	MOVQ         current+184(FP), R12
+	XORQ         R13, R13
+	TESTQ        SI, SI
+	JZ           ruleUpdate64SnnTorchAVX512_tail
+
+ruleUpdate64SnnTorchAVX512_loop:
+	XORQ         R14, R14
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R14
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x08, R15
+	ORQ          R15, R14
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x10, R15
+	ORQ          R15, R14
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x18, R15
+	ORQ          R15, R14
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x20, R15
+	ORQ          R15, R14
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x28, R15
+	ORQ          R15, R14
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x30, R15
+	ORQ          R15, R14
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLQ         $0x38, R15
+	ORQ          R15, R14
+	MOVQ         R14, (BX)
+	POPCNTQ      R14, R14
+	ADDQ         R14, R13
+	ADDQ         $0x08, BX
+	DECQ         SI
+	JNZ          ruleUpdate64SnnTorchAVX512_loop
+
+ruleUpdate64SnnTorchAVX512_tail:
+	TESTQ DI, DI
+	JZ    ruleUpdate64SnnTorchAVX512_done
+	XORQ  SI, SI
+	XORQ  R14, R14
+
+ruleUpdate64SnnTorchAVX512_tailvec:
+	CMPQ         DI, $0x08
+	JB           ruleUpdate64SnnTorchAVX512_tailpart
+	VMOVUPD      (AX), Z6
+	VMOVUPD      (CX), Z7
+	VMOVUPD      (DX), Z8
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+88(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	KMOVW        R9, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K1, Z9
+	KMOVW        R8, K1
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K1, Z9
+	VMOVUPD      Z9, (CX)
+	KMOVW        R10, K1
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K1, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
+	VCMPPD       $0x1e, Z5, Z6, K1
+	VBROADCASTSD rest+144(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	KMOVW        R12, K2
+	VBROADCASTSD vreset+128(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	KMOVW        R11, K2
+	VBROADCASTSD sub+136(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K1, Z7
+	VCMPPD       $0x1e, Z5, Z7, K2
+	VBROADCASTSD sub+136(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+128(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
+	KANDNW       K1, K2, K3
+	KMOVW        R11, K4
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K4, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K3, Z6
+	KANDNW       K2, K1, K1
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+128(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z6, (AX)
+	KMOVW        K2, R15
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SHLXQ        R14, R15, R15
+	ORQ          R15, SI
+	ADDQ         $0x08, R14
+	SUBQ         $0x08, DI
+	JMP          ruleUpdate64SnnTorchAVX512_tailvec
+
+ruleUpdate64SnnTorchAVX512_tailpart:
+	TESTQ        DI, DI
+	JZ           ruleUpdate64SnnTorchAVX512_tailstore
+	MOVL         $0x0000ffff, R15
+	BZHIL        DI, R15, R15
+	KMOVW        R15, K1
+	VMOVUPD.Z    (AX), K1, Z6
+	VMOVUPD.Z    (CX), K1, Z7
+	VMOVUPD.Z    (DX), K1, Z8
+	VMULPD       Z1, Z8, Z1
+	VMULPD       Z0, Z7, Z0
+	VADDPD       Z1, Z0, Z0
+	VBROADCASTSD leak+88(FP), Z8
+	VADDPD       Z8, Z0, Z8
+	KMOVW        R9, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z8, K2, Z0
+	KMOVW        R8, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z1, K2, Z0
+	VMOVUPD      Z0, K1, (CX)
+	KMOVW        R10, K2
+	VMOVAPD      Z0, Z0
+	VMOVAPD      Z7, K2, Z0
+	VMULPD       Z4, Z0, Z0
+	VSUBPD       Z3, Z6, Z1
+	VMULPD       Z2, Z1, Z1
+	VADDPD       Z3, Z1, Z1
+	VADDPD       Z0, Z1, Z1
+	VCMPPD       $0x1e, Z5, Z6, K2
+	VBROADCASTSD rest+144(FP), Z2
+	VADDPD       Z0, Z2, Z2
+	KMOVW        R12, K3
+	VBROADCASTSD vreset+128(FP), Z0
+	VMOVAPD      Z2, Z2
+	VMOVAPD      Z0, K3, Z2
+	KMOVW        R11, K3
+	VBROADCASTSD sub+136(FP), Z0
+	VSUBPD       Z0, Z1, Z0
+	VMOVAPD      Z2, Z2
+	VMOVAPD      Z0, K3, Z2
+	VMOVAPD      Z1, Z0
+	VMOVAPD      Z2, K2, Z0
+	VCMPPD       $0x1e, Z5, Z0, K3
+	VBROADCASTSD sub+136(FP), Z1
+	VADDPD       Z1, Z0, Z1
+	VBROADCASTSD vreset+128(FP), Z2
+	VSUBPD       Z2, Z0, Z2
+	VADDPD       Z0, Z2, Z2
+	KANDNW       K2, K3, K4
+	KMOVW        R11, K5
+	VMOVAPD      Z2, Z2
+	VMOVAPD      Z1, K5, Z2
+	VMOVAPD      Z0, Z1
+	VMOVAPD      Z2, K4, Z1
+	KANDNW       K3, K2, K2
+	KMOVW        R11, K4
+	VBROADCASTSD sub+136(FP), Z2
+	VSUBPD       Z2, Z0, Z0
+	VBROADCASTSD vreset+128(FP), Z2
+	VMOVAPD      Z2, Z2
+	VMOVAPD      Z0, K4, Z2
+	VMOVAPD      Z1, Z0
+	VMOVAPD      Z2, K2, Z0
+	VMOVUPD      Z0, K1, (AX)
+	KMOVW        K3, AX
+	BZHIQ        DI, AX, AX
+	SHLXQ        R14, AX, AX
+	ORQ          AX, SI
+
+ruleUpdate64SnnTorchAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R13
+
+ruleUpdate64SnnTorchAVX512_done:
+	MOVQ R13, ret+216(FP)
 	VZEROUPPER
 	RET
 

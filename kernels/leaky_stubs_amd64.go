@@ -24,8 +24,9 @@ func leakyScan32SubAVX2(V []float32, I []float32, Iin []float32, inStride int, s
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
-// accumulateRows32AVX2 is AccumulateRows32 for len(dst) a multiple of 8.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows32AVX2 is AccumulateRows32 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 
@@ -33,6 +34,31 @@ func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+
+// ruleUpdate32ValueAVX2 is RuleUpdate32 with rule StepValue for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32BeforeAVX2 is RuleUpdate32 with rule StepBefore for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32AfterAVX2 is RuleUpdate32 with rule StepAfter for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32SpyxAVX2 is RuleUpdate32 with rule StepSpyx for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32SnnTorchAVX2 is RuleUpdate32 with rule StepSnnTorch for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -126,8 +152,9 @@ func leakyScan64SubAVX2(V []float64, I []float64, Iin []float64, inStride int, s
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
 
-// accumulateRows64AVX2 is AccumulateRows64 for len(dst) a multiple of 4.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows64AVX2 is AccumulateRows64 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 
@@ -135,6 +162,31 @@ func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+
+// ruleUpdate64ValueAVX2 is RuleUpdate64 with rule StepValue for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64BeforeAVX2 is RuleUpdate64 with rule StepBefore for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64AfterAVX2 is RuleUpdate64 with rule StepAfter for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64SpyxAVX2 is RuleUpdate64 with rule StepSpyx for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64SnnTorchAVX2 is RuleUpdate64 with rule StepSnnTorch for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -247,8 +299,9 @@ func leakyScan32SubAVX512(V []float32, I []float32, Iin []float32, inStride int,
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX512(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
-// accumulateRows32AVX512 is AccumulateRows32 for len(dst) a multiple of 16.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows32AVX512 is AccumulateRows32 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
 
@@ -256,6 +309,31 @@ func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+
+// ruleUpdate32ValueAVX512 is RuleUpdate32 with rule StepValue for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32BeforeAVX512 is RuleUpdate32 with rule StepBefore for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32AfterAVX512 is RuleUpdate32 with rule StepAfter for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32SpyxAVX512 is RuleUpdate32 with rule StepSpyx for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate32SnnTorchAVX512 is RuleUpdate32 with rule StepSnnTorch for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -371,8 +449,9 @@ func leakyScan64SubAVX512(V []float64, I []float64, Iin []float64, inStride int,
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
 
-// accumulateRows64AVX512 is AccumulateRows64 for len(dst) a multiple of 8.
-// Rows are added four per pass over dst, each element summed in the order of rows.
+// accumulateRows64AVX512 is AccumulateRows64 for any len(dst).
+// Rows are added four per pass over dst, each element summed in the order of rows;
+// the last len(dst) mod lanes elements are loaded and stored under a mask.
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
 
@@ -380,6 +459,31 @@ func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+
+// ruleUpdate64ValueAVX512 is RuleUpdate64 with rule StepValue for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64BeforeAVX512 is RuleUpdate64 with rule StepBefore for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64AfterAVX512 is RuleUpdate64 with rule StepAfter for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64SpyxAVX512 is RuleUpdate64 with rule StepSpyx for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+
+// ruleUpdate64SnnTorchAVX512 is RuleUpdate64 with rule StepSnnTorch for any len(V), writing
+// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
+// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
+func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

@@ -34,6 +34,8 @@ type isaKernels struct {
 type typeKernels struct {
 	dtype                                           *dtype
 	updSub, updZero, scanSub, scanZero, accum, cuba string
+	// rule are the RuleUpdate kernels in kernels.StepRule order.
+	rule []string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -146,6 +148,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		for _, t := range k.types {
 			f.p("CubaUpdate%s: cuba%[1]s(%s),", t.dtype.name, kernelsVar(s, t.dtype))
 		}
+		for _, t := range k.types {
+			f.p("RuleUpdate%s: %s.ruleUpdate,", t.dtype.name, kernelsVar(s, t.dtype))
+		}
 		f.p("}")
 
 		f.p("")
@@ -166,6 +171,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("updSub: %s, updZero: %s,", t.updSub, t.updZero)
 			f.p("scanSub: %s, scanZero: %s, scanBlock: %d,", t.scanSub, t.scanZero, scanBlock(s, d))
 			f.p("accum: %s, cuba: %s, lanes: %d, nativeTail: %v,", t.accum, t.cuba, d.lanes(s), s.nativeTail)
+			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
 			f.p("gemmCols: %d,", s.gemmVecs*d.lanes(s))
 			f.p("gemm: [][2]gemmTile[%s]{", d.gotyp)
 			for _, g := range t.gemm {

@@ -60,10 +60,12 @@ var (
 		features: []feature{
 			{name: "AVX512F", field: "HasAVX512F", why: "x/sys/cpu reports AVX512F only when the OS saves the ZMM and opmask state."},
 			{name: "POPCNT", field: "HasPOPCNT"},
+			{name: "BMI2", field: "HasBMI2", why: "RuleUpdate's ragged tail uses the BMI2 SHLX and BZHI."},
 		},
 		doc: "runs on CPUs with AVX-512 Foundation (Intel Skylake-SP, AMD Zen 4 " +
 			"and later). The kernels use only AVX512F instructions (opmask compares, " +
-			"zero-masked moves, KMOVW), so no other AVX-512 subset is required.",
+			"zero-masked moves, KMOVW), so no other AVX-512 subset is required; " +
+			"the ragged tails use BMI2, which every AVX-512 CPU has.",
 	}
 	isas = []*isa{avx2, avx512}
 )

@@ -1,0 +1,393 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The general one-receptor neuron update (kernels.RuleUpdate32/64), one
+// function per step rule, in the order of ruleGeneric in kernels/rule.go:
+//
+//	cn = h·in (Instant), else α·c + h·in (+ Leak if AddLeak)
+//	J  = c if Old, else cn
+//	U  = (VLeak + β·(x − VLeak)) + g·J
+//
+// then the rule's threshold and reset. Every product is rounded before it is
+// added, in float64 too, so both element types use separate multiplies and
+// adds. Each vector computes every alternative and selects lanes: by the
+// flags, which are all-ones or zero words passed as arguments and turned
+// into a mask at each use (they are loop-invariant, so the loads stay in L1
+// and the branch-free body is the same for every combination), and by the
+// comparisons. Constants that do not fit the register file beside the
+// temporaries (AVX2 has 16 vector registers, and AVX-512 7 usable opmasks)
+// are broadcast from their argument slots where they are used.
+
+// ruleRules are the kernels' step rules in kernels.StepRule order, by the
+// suffix of their function names.
+var ruleRules = []string{"Value", "Before", "After", "Spyx", "SnnTorch"}
+
+// ruleConsts are the broadcast parameters held in registers.
+type ruleConsts struct {
+	alpha, h, beta, vleak, gain, theta reg.VecVirtual
+}
+
+func loadRuleConsts(s *isa, d *dtype) *ruleConsts {
+	k := &ruleConsts{}
+	for _, p := range []struct {
+		name string
+		r    *reg.VecVirtual
+	}{
+		{"alpha", &k.alpha}, {"h", &k.h}, {"beta", &k.beta}, {"vleak", &k.vleak},
+		{"gain", &k.gain}, {"theta", &k.theta},
+	} {
+		*p.r = s.vec()
+		d.broadcast(paramAddr(p.name), *p.r)
+	}
+	return k
+}
+
+// cold broadcasts the parameter name into a fresh register.
+func cold(s *isa, d *dtype, name string) reg.VecVirtual {
+	r := s.vec()
+	d.broadcast(paramAddr(name), r)
+	return r
+}
+
+// laneFlag turns the all-ones-or-zero argument name into a lane mask: an
+// opmask for AVX-512 (from the flag's general register, loaded once), a
+// vector of all-ones or zero lanes for AVX2 (broadcast from the argument's
+// 64 bits, which covers float32 lanes too).
+func laneFlag(s *isa, d *dtype, name string) Op {
+	if s.is512() {
+		k := K()
+		KMOVW(flagRegs[name].As32(), k)
+		return k
+	}
+	r := s.vec()
+	VBROADCASTSD(paramAddr(name), r)
+	return r
+}
+
+// flagRegs holds the AVX-512 kernels' flags in general registers.
+var flagRegs map[string]reg.GPVirtual
+
+// loadFlags loads the flags of an AVX-512 kernel into flagRegs.
+func loadFlags(s *isa) {
+	flagRegs = map[string]reg.GPVirtual{}
+	if !s.is512() {
+		return
+	}
+	for _, f := range []string{"instant", "addLeak", "old", "subtract", "current"} {
+		r := GP64()
+		Load(Param(f), r)
+		flagRegs[f] = r
+	}
+}
+
+// gt is the mask of lanes where a > b, false for NaN, as Go's a > b.
+func gt(s *isa, d *dtype, a, b Op) Op {
+	var m Op
+	if s.is512() {
+		m = K()
+	} else {
+		m = s.vec()
+	}
+	if d.size == 4 {
+		VCMPPS(U8(gtOQ), b, a, m)
+	} else {
+		VCMPPD(U8(gtOQ), b, a, m)
+	}
+	return m
+}
+
+// and returns a ∧ b; andNot a ∧ ¬b.
+func and(s *isa, a, b Op) Op {
+	if s.is512() {
+		m := K()
+		KANDW(a, b, m)
+		return m
+	}
+	m := s.vec()
+	VANDPS(a, b, m)
+	return m
+}
+
+func andNot(s *isa, a, b Op) Op {
+	if s.is512() {
+		m := K()
+		KANDNW(a, b, m)
+		return m
+	}
+	m := s.vec()
+	VANDNPS(a, b, m)
+	return m
+}
+
+// blend returns m ? a : b lane by lane.
+func blend(s *isa, d *dtype, m, a, b Op) reg.VecVirtual {
+	dst := s.vec()
+	switch {
+	case s.is512() && d.size == 4:
+		VMOVAPS(b, dst)
+		VMOVAPS(a, m, dst)
+	case s.is512():
+		VMOVAPD(b, dst)
+		VMOVAPD(a, m, dst)
+	case d.size == 4:
+		VBLENDVPS(m, a, b, dst)
+	default:
+		VBLENDVPD(m, a, b, dst)
+	}
+	return dst
+}
+
+// maskBits returns the lanes of m as the low bits of a 32-bit register.
+func maskBits(s *isa, d *dtype, m Op) reg.GPVirtual {
+	b := GP32()
+	switch {
+	case s.is512():
+		// Compares into an opmask clear the bits above the lane count.
+		KMOVW(m, b)
+	case d.size == 4:
+		VMOVMSKPS(m, b)
+	default:
+		VMOVMSKPD(m, b)
+	}
+	return b
+}
+
+// ruleIO loads and stores one vector of the kernel's slices: whole, or the
+// first lanes of a ragged tail.
+type ruleIO struct {
+	load  func(base reg.Register) reg.VecVirtual
+	store func(r reg.VecVirtual, base reg.Register)
+}
+
+// ruleNeuron emits the update of one vector of neurons and returns its
+// spike bits (nil for StepValue).
+func ruleNeuron(s *isa, d *dtype, rule string, k *ruleConsts, io ruleIO, vp, ip, inp reg.Register) reg.GPVirtual {
+	x, c, in := io.load(vp), io.load(ip), io.load(inp)
+	hin := s.vec()
+	d.mul(k.h, in, hin)
+	t := s.vec()
+	d.mul(k.alpha, c, t)
+	d.add(hin, t, t)
+	tl := s.vec()
+	d.add(cold(s, d, "leak"), t, tl)
+	t = blend(s, d, laneFlag(s, d, "addLeak"), tl, t)
+	cn := blend(s, d, laneFlag(s, d, "instant"), hin, t)
+	io.store(cn, ip)
+	J := blend(s, d, laneFlag(s, d, "old"), c, cn)
+	gj := s.vec()
+	d.mul(k.gain, J, gj)
+	// integrate returns (VLeak + β·(from − VLeak)) + g·J.
+	integrate := func(from reg.VecVirtual) reg.VecVirtual {
+		u := s.vec()
+		d.sub(k.vleak, from, u)
+		d.mul(k.beta, u, u)
+		d.add(k.vleak, u, u)
+		d.add(gj, u, u)
+		return u
+	}
+	minusSub := func(u reg.VecVirtual) reg.VecVirtual {
+		r := s.vec()
+		d.sub(cold(s, d, "sub"), u, r)
+		return r
+	}
+	reset := func(u reg.VecVirtual) reg.VecVirtual {
+		return blend(s, d, laneFlag(s, d, "subtract"), minusSub(u), cold(s, d, "vreset"))
+	}
+	var v reg.VecVirtual
+	var spike Op
+	switch rule {
+	case "Value":
+		v = integrate(x)
+	case "Before":
+		u := integrate(x)
+		spike = gt(s, d, x, k.theta)
+		v = blend(s, d, spike, reset(u), u)
+	case "After":
+		u := integrate(x)
+		spike = gt(s, d, u, k.theta)
+		v = blend(s, d, spike, reset(u), u)
+	case "Spyx":
+		spike = gt(s, d, x, k.theta)
+		from := blend(s, d, and(s, spike, laneFlag(s, d, "current")), minusSub(x), x)
+		u := integrate(from)
+		v = blend(s, d, spike, minusSub(u), u)
+	case "SnnTorch":
+		u := integrate(x)
+		rho := gt(s, d, x, k.theta)
+		rest := cold(s, d, "rest")
+		d.add(gj, rest, rest)
+		val := blend(s, d, laneFlag(s, d, "current"), cold(s, d, "vreset"), rest)
+		w := blend(s, d, rho, blend(s, d, laneFlag(s, d, "subtract"), minusSub(u), val), u)
+		spike = gt(s, d, w, k.theta)
+		// ρ and not s: W + σ (subtract), else W + (W − VReset).
+		plus := s.vec()
+		d.add(cold(s, d, "sub"), w, plus)
+		twice := s.vec()
+		d.sub(cold(s, d, "vreset"), w, twice)
+		d.add(w, twice, twice)
+		undo := blend(s, d, andNot(s, rho, spike), blend(s, d, laneFlag(s, d, "subtract"), plus, twice), w)
+		v = blend(s, d, andNot(s, spike, rho), reset(w), undo)
+	default:
+		panic("unknown rule " + rule)
+	}
+	io.store(v, vp)
+	if spike == nil {
+		return nil
+	}
+	return maskBits(s, d, spike)
+}
+
+func genRuleUpdate(s *isa, d *dtype, rule string) string {
+	name := fmt.Sprintf("ruleUpdate%s%s%s", d.name, rule, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest %[1]s, instant, addLeak, old, subtract, current uint64, spikes []uint64) int", d.gotyp))
+	Doc(fmt.Sprintf("%s is RuleUpdate%s with rule Step%s for any len(V), writing", name, d.name, rule),
+		"(len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).",
+		"The flags are all-ones or zero. The caller checks lengths and chunks long calls.")
+	vp := Load(Param("V").Base(), GP64())
+	ip := Load(Param("I").Base(), GP64())
+	inp := Load(Param("Iin").Base(), GP64())
+	sp := Load(Param("spikes").Base(), GP64())
+	n := Load(Param("V").Len(), GP64())
+	rem := GP64()
+	MOVQ(n, rem)
+	ANDQ(U8(63), rem)
+	SHRQ(U8(6), n)
+	k := loadRuleConsts(s, d)
+	loadFlags(s)
+	count := GP64()
+	XORQ(count, count)
+	lanes := d.lanes(s)
+	whole := ruleIO{
+		load: func(base reg.Register) reg.VecVirtual {
+			r := s.vec()
+			d.movu(Mem{Base: base}, r)
+			return r
+		},
+		store: func(r reg.VecVirtual, base reg.Register) { d.movu(r, Mem{Base: base}) },
+	}
+	advance := func(bytes int) {
+		ADDQ(U32(bytes), vp)
+		ADDQ(U32(bytes), ip)
+		ADDQ(U32(bytes), inp)
+	}
+	// ruleVec is one whole vector at the pointers, advancing them.
+	ruleVec := func() reg.GPVirtual {
+		b := ruleNeuron(s, d, rule, k, whole, vp, ip, inp)
+		advance(s.vbyte)
+		return b
+	}
+
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	word := GP64()
+	XORQ(word, word)
+	for j := 0; j < 64/lanes; j++ {
+		if bits := ruleVec(); bits != nil {
+			orBits(word, bits, j*lanes)
+		}
+	}
+	MOVQ(word, Mem{Base: sp})
+	pc := GP64()
+	POPCNTQ(word, pc)
+	ADDQ(pc, count)
+	ADDQ(U8(8), sp)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+
+	// The ragged last word: whole vectors, then the first rem lanes of one
+	// more, loaded and stored under a mask so that nothing past the slices
+	// is touched; the masked-off lanes compute on zeros and their bits are
+	// cleared.
+	Label(name + "_tail")
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_done"))
+	tw, shift := GP64(), GP64()
+	XORQ(tw, tw)
+	XORQ(shift, shift)
+	Label(name + "_tailvec")
+	CMPQ(rem, U8(lanes))
+	JB(LabelRef(name + "_tailpart"))
+	if bits := ruleVec(); bits != nil {
+		b := bits.As64()
+		SHLXQ(shift, b, b)
+		ORQ(b, tw)
+	}
+	ADDQ(U8(lanes), shift)
+	SUBQ(U8(lanes), rem)
+	JMP(LabelRef(name + "_tailvec"))
+
+	Label(name + "_tailpart")
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_tailstore"))
+	{
+		var part ruleIO
+		if s.is512() {
+			m := GP32()
+			MOVL(U32(0xffff), m)
+			BZHIL(rem.As32(), m, m)
+			km := K()
+			KMOVW(m, km)
+			part = ruleIO{
+				load: func(base reg.Register) reg.VecVirtual {
+					r := s.vec()
+					if d.size == 4 {
+						VMOVUPS_Z(Mem{Base: base}, km, r)
+					} else {
+						VMOVUPD_Z(Mem{Base: base}, km, r)
+					}
+					return r
+				},
+				store: func(r reg.VecVirtual, base reg.Register) {
+					if d.size == 4 {
+						VMOVUPS(r, km, Mem{Base: base})
+					} else {
+						VMOVUPD(r, km, Mem{Base: base})
+					}
+				},
+			}
+		} else {
+			// mask = the 32 bytes at leakyTailMask + 32 − rem·size.
+			off, base := GP64(), GP64()
+			MOVQ(U32(s.vbyte), off)
+			lr := GP64()
+			MOVQ(rem, lr)
+			SHLQ(U8(d.shift), lr)
+			SUBQ(lr, off)
+			LEAQ(tailMask, base)
+			mask := s.vec()
+			VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, mask)
+			part = ruleIO{
+				load: func(b reg.Register) reg.VecVirtual {
+					r := s.vec()
+					d.maskLoad(Mem{Base: b}, mask, r)
+					return r
+				},
+				store: func(r reg.VecVirtual, b reg.Register) { d.maskStore(r, mask, Mem{Base: b}) },
+			}
+		}
+		if bits := ruleNeuron(s, d, rule, k, part, vp, ip, inp); bits != nil {
+			b := bits.As64()
+			BZHIQ(rem, b, b)
+			SHLXQ(shift, b, b)
+			ORQ(b, tw)
+		}
+	}
+	Label(name + "_tailstore")
+	MOVQ(tw, Mem{Base: sp})
+	tc := GP64()
+	POPCNTQ(tw, tc)
+	ADDQ(tc, count)
+
+	Label(name + "_done")
+	Store(count, ReturnIndex(0))
+	end(s)
+	return name
+}
