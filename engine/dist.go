@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 )
 
 // DistKind names a distribution family.
@@ -56,21 +55,9 @@ func (d Dist) Validate() error {
 	return nil
 }
 
-// Sample draws one value. Constants draw nothing, so they leave the
-// generator where it was.
-func (d Dist) Sample(rng *rand.Rand) float64 {
-	switch d.Kind {
-	case DistUniform:
-		return d.A + rng.Float64()*(d.B-d.A)
-	case DistNormal:
-		return d.A + rng.NormFloat64()*d.B
-	}
-	return d.A
-}
-
 // InitV sets the membrane potential of every neuron of every trial from d.
-// Trial b draws its N values in neuron order from a generator keyed by
-// (seed, stream, b), so populations initialised with different streams are
+// Trial b's N values are row b of d keyed by (seed, stream) (see
+// fillDist), so populations initialised with different streams are
 // independent and a trial's values do not depend on the batch size. Trials
 // are drawn on threads threads (< 1: DefaultThreads), with the same bits on
 // any number.
@@ -79,23 +66,18 @@ func (p *Population[T]) InitV(d Dist, seed, stream uint64, threads int) error {
 		return fmt.Errorf("population %q: initial V: %w", p.Name, err)
 	}
 	forChunks(threads, p.Batch, perChunk(p.N), func(b0, b1 int) {
+		var scratch []float64
 		for b := b0; b < b1; b++ {
-			src := keyedPCG(seed, streamInitial+stream<<8, uint64(b), 0)
-			rng := rand.New(&src)
-			row := p.Row(p.V, b)
-			for i := range row {
-				row[i] = T(d.Sample(rng))
-			}
+			fillDist(p.Row(p.V, b), d, SignAsGiven, seed, streamInitial+stream<<8, kindRow, b, &scratch)
 		}
 	})
 	return nil
 }
 
 // FillWeights fills W (rows × cols, row-major) from d with the sign
-// imposed. Row r draws its values in column order from a generator keyed by
-// (seed, stream, r), so any row can be generated on its own; rows are drawn
-// on threads threads (< 1: DefaultThreads), with the same bits on any
-// number.
+// imposed. Row r is row r of d keyed by (seed, stream) (see fillDist), so
+// any row can be generated on its own; rows are drawn on threads threads
+// (< 1: DefaultThreads), with the same bits on any number.
 func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream uint64, threads int) error {
 	if err := d.Validate(); err != nil {
 		return err
@@ -104,13 +86,9 @@ func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream
 		return fmt.Errorf("weights hold %d values, want %d × %d", len(W), rows, cols)
 	}
 	forChunks(threads, rows, perChunk(cols), func(r0, r1 int) {
+		var scratch []float64
 		for r := r0; r < r1; r++ {
-			src := keyedPCG(seed, streamWeights+stream<<8, uint64(r), 2)
-			rng := rand.New(&src)
-			row := W[r*cols : (r+1)*cols]
-			for j := range row {
-				row[j] = T(sign.Apply(d.Sample(rng)))
-			}
+			fillDist(W[r*cols:(r+1)*cols], d, sign, seed, streamWeights+stream<<8, kindDist, r, &scratch)
 		}
 	})
 	return nil

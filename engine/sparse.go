@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"leaky/kernels"
@@ -218,7 +217,8 @@ type RandomSparse struct {
 
 // NewRandomSparse connects pre to post as cfg says. Input j's targets are
 // drawn by geometric skipping from its own keyed generator, and its weights
-// from another, so the network does not depend on how it is built or run:
+// are row j of the projection's weights, so the network does not depend on
+// how it is built or run:
 // inputs are drawn on cfg.Threads threads, in ranges joined in input order.
 func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[T], cfg RandomSparse) (*Sparse[T], error) {
 	if !(cfg.P >= 0 && cfg.P <= 1) {
@@ -242,8 +242,9 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 	parts := make([]part, (nIn+chunk-1)/chunk)
 	forChunks(cfg.Threads, nIn, chunk, func(j0, j1 int) {
 		pt := &parts[j0/chunk]
+		var scratch []float64
 		for j := j0; j < j1; j++ {
-			pt.pres, pt.posts, pt.w = drawTargets(cfg, j, nOut, pt.pres, pt.posts, pt.w)
+			pt.pres, pt.posts, pt.w = drawTargets(cfg, j, nOut, pt.pres, pt.posts, pt.w, &scratch)
 		}
 	})
 	total := 0
@@ -265,12 +266,13 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 	return NewSparse(name, pre, post, cfg.Receptor, pres, posts, w, delay)
 }
 
-// drawTargets appends input j's synapses onto nOut neurons to the lists.
-func drawTargets[T Float](cfg RandomSparse, j, nOut int, pres, posts []int32, w []T) ([]int32, []int32, []T) {
+// drawTargets appends input j's synapses onto nOut neurons to the lists:
+// the targets by geometric skipping, then their weights, row j of the
+// projection's weights (see fillDist). scratch is fillDist's.
+func drawTargets[T Float](cfg RandomSparse, j, nOut int, pres, posts []int32, w []T, scratch *[]float64) ([]int32, []int32, []T) {
 	logq := math.Log1p(-cfg.P)
 	src := keyedPCG(cfg.Seed, streamConnect+cfg.Stream<<8, uint64(j), 0)
-	wsrc := keyedPCG(cfg.Seed, streamWeights+cfg.Stream<<8, uint64(j), 1)
-	wrng := rand.New(&wsrc)
+	first := len(posts)
 	for i := -1; cfg.P > 0; {
 		if cfg.P >= 1 {
 			i++
@@ -290,8 +292,10 @@ func drawTargets[T Float](cfg RandomSparse, j, nOut int, pres, posts []int32, w 
 		}
 		pres = append(pres, int32(j))
 		posts = append(posts, int32(i))
-		w = append(w, T(cfg.Sign.Apply(cfg.Weight.Sample(wrng))))
 	}
+	k := len(posts) - first
+	w = slices.Grow(w, k)[:len(w)+k]
+	fillDist(w[len(w)-k:], cfg.Weight, cfg.Sign, cfg.Seed, streamWeights+cfg.Stream<<8, kindSparse, j, scratch)
 	return pres, posts, w
 }
 

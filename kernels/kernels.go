@@ -30,6 +30,8 @@ type Impl struct {
 	CubaUpdate64     func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
 	RuleUpdate32     func(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int
 	RuleUpdate64     func(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) int
+	Normals32        func(dst []float32, key NormalKey, col int, scale float64)
+	Normals64        func(dst []float64, key NormalKey, col int, scale float64)
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -49,6 +51,8 @@ var Generic = &Impl{
 	CubaUpdate64:     cubaGeneric64,
 	RuleUpdate32:     ruleGeneric32,
 	RuleUpdate64:     ruleGeneric64,
+	Normals32:        normalsGeneric32,
+	Normals64:        normalsGeneric64,
 }
 
 // known lists every implementation compiled into this binary, best last,

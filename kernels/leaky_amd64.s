@@ -3153,6 +3153,753 @@ ruleUpdate32SnnTorchAVX2_done:
 	VZEROUPPER
 	RET
 
+// func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·normals32AVX2(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Y0
+	VPADDQ       normalConstsAVX2<>+64(SB), Y0, Y0
+	TESTQ        CX, CX
+	JZ           normals32AVX2_done
+
+normals32AVX2_loop:
+	VMOVDQU      Y0, Y1
+	VPBROADCASTQ 160(SP), Y2
+	VPBROADCASTQ 168(SP), Y3
+	VPBROADCASTQ 176(SP), Y4
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y1, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y3, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ (SP), Y7
+	VPBROADCASTQ 8(SP), Y8
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 16(SP), Y7
+	VPBROADCASTQ 24(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 32(SP), Y7
+	VPBROADCASTQ 40(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 48(SP), Y7
+	VPBROADCASTQ 56(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 64(SP), Y7
+	VPBROADCASTQ 72(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 80(SP), Y7
+	VPBROADCASTQ 88(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 96(SP), Y7
+	VPBROADCASTQ 104(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 112(SP), Y7
+	VPBROADCASTQ 120(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 128(SP), Y7
+	VPBROADCASTQ 136(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 144(SP), Y7
+	VPBROADCASTQ 152(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y6, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y6
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y7
+	VBLENDVPD    Y6, Y7, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y6, Y6
+	VADDPD       Y6, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y6
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y6, Y1
+	VMULPD       Y1, Y1, Y6
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y6, Y7
+	VMULPD       Y7, Y1, Y7
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y7
+	VMULPD       normalConstsAVX2<>+416(SB), Y7, Y7
+	VSQRTPD      Y7, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y4, Y3
+	VPAND        normalConstsAVX2<>+512(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+544(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+576(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y6
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y6, Y7
+	VMULPD       Y6, Y4, Y8
+	VFMADD213PD  Y4, Y7, Y8
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y4
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y6, Y4
+	VPADDD       normalConstsAVX2<>+480(SB), Y3, Y6
+	VPSLLQ       $0x20, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y7
+	VPSLLQ       $0x21, Y3, Y9
+	VBLENDVPD    Y9, Y8, Y4, Y3
+	VBLENDVPD    Y9, Y4, Y8, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y6, Y6
+	VPAND        normalConstsAVX2<>+608(SB), Y7, Y7
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPD       Y1, Y3, Y3
+	VMULPD       Y1, Y4, Y4
+	VCVTPD2PSY   Y3, X1
+	VMOVUPS      X1, (AX)
+	VCVTPD2PSY   Y4, X1
+	VMOVUPS      X1, 32(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y5, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y4
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y5
+	VBLENDVPD    Y4, Y5, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y4, Y4
+	VADDPD       Y4, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y4
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y4, Y1
+	VMULPD       Y1, Y1, Y4
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y4, Y5
+	VMULPD       Y5, Y1, Y5
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y5
+	VMULPD       normalConstsAVX2<>+416(SB), Y5, Y5
+	VSQRTPD      Y5, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+512(SB), Y2, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+544(SB), Y3, Y3
+	VMULPD       normalConstsAVX2<>+576(SB), Y3, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VMULPD       Y4, Y3, Y6
+	VFMADD213PD  Y3, Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y3
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y4, Y3
+	VPADDD       normalConstsAVX2<>+480(SB), Y2, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y2, Y5
+	VPSLLQ       $0x21, Y2, Y7
+	VBLENDVPD    Y7, Y6, Y3, Y2
+	VBLENDVPD    Y7, Y3, Y6, Y3
+	VPAND        normalConstsAVX2<>+608(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y5, Y5
+	VPXOR        Y4, Y2, Y2
+	VPXOR        Y5, Y3, Y3
+	VMULPD       Y1, Y2, Y2
+	VMULPD       Y1, Y3, Y3
+	VCVTPD2PSY   Y2, X1
+	VMOVUPS      X1, 64(AX)
+	VCVTPD2PSY   Y3, X1
+	VMOVUPS      X1, 96(AX)
+	VPADDQ       normalConstsAVX2<>+96(SB), Y0, Y1
+	VPBROADCASTQ 160(SP), Y2
+	VPBROADCASTQ 168(SP), Y3
+	VPBROADCASTQ 176(SP), Y4
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y1, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y3, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ (SP), Y7
+	VPBROADCASTQ 8(SP), Y8
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 16(SP), Y7
+	VPBROADCASTQ 24(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 32(SP), Y7
+	VPBROADCASTQ 40(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 48(SP), Y7
+	VPBROADCASTQ 56(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 64(SP), Y7
+	VPBROADCASTQ 72(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 80(SP), Y7
+	VPBROADCASTQ 88(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 96(SP), Y7
+	VPBROADCASTQ 104(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 112(SP), Y7
+	VPBROADCASTQ 120(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 128(SP), Y7
+	VPBROADCASTQ 136(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 144(SP), Y7
+	VPBROADCASTQ 152(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y6, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y6
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y7
+	VBLENDVPD    Y6, Y7, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y6, Y6
+	VADDPD       Y6, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y6
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y6, Y1
+	VMULPD       Y1, Y1, Y6
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y6, Y7
+	VMULPD       Y7, Y1, Y7
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y7
+	VMULPD       normalConstsAVX2<>+416(SB), Y7, Y7
+	VSQRTPD      Y7, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y4, Y3
+	VPAND        normalConstsAVX2<>+512(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+544(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+576(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y6
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y6, Y7
+	VMULPD       Y6, Y4, Y8
+	VFMADD213PD  Y4, Y7, Y8
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y4
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y6, Y4
+	VPADDD       normalConstsAVX2<>+480(SB), Y3, Y6
+	VPSLLQ       $0x20, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y7
+	VPSLLQ       $0x21, Y3, Y9
+	VBLENDVPD    Y9, Y8, Y4, Y3
+	VBLENDVPD    Y9, Y4, Y8, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y6, Y6
+	VPAND        normalConstsAVX2<>+608(SB), Y7, Y7
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPD       Y1, Y3, Y3
+	VMULPD       Y1, Y4, Y4
+	VCVTPD2PSY   Y3, X1
+	VMOVUPS      X1, 16(AX)
+	VCVTPD2PSY   Y4, X1
+	VMOVUPS      X1, 48(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y5, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y4
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y5
+	VBLENDVPD    Y4, Y5, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y4, Y4
+	VADDPD       Y4, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y4
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y4, Y1
+	VMULPD       Y1, Y1, Y4
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y4, Y5
+	VMULPD       Y5, Y1, Y5
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y5
+	VMULPD       normalConstsAVX2<>+416(SB), Y5, Y5
+	VSQRTPD      Y5, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+512(SB), Y2, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+544(SB), Y3, Y3
+	VMULPD       normalConstsAVX2<>+576(SB), Y3, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VMULPD       Y4, Y3, Y6
+	VFMADD213PD  Y3, Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y3
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y4, Y3
+	VPADDD       normalConstsAVX2<>+480(SB), Y2, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y2, Y5
+	VPSLLQ       $0x21, Y2, Y7
+	VBLENDVPD    Y7, Y6, Y3, Y2
+	VBLENDVPD    Y7, Y3, Y6, Y3
+	VPAND        normalConstsAVX2<>+608(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y5, Y5
+	VPXOR        Y4, Y2, Y2
+	VPXOR        Y5, Y3, Y3
+	VMULPD       Y1, Y2, Y2
+	VMULPD       Y1, Y3, Y3
+	VCVTPD2PSY   Y2, X1
+	VMOVUPS      X1, 80(AX)
+	VCVTPD2PSY   Y3, X1
+	VMOVUPS      X1, 112(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y0, Y0
+	ADDQ         $0x00000080, AX
+	DECQ         CX
+	JNZ          normals32AVX2_loop
+
+normals32AVX2_done:
+	VZEROUPPER
+	RET
+
+DATA normalConstsAVX2<>+0(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX2<>+8(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX2<>+16(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX2<>+24(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX2<>+32(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX2<>+40(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX2<>+48(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX2<>+56(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX2<>+64(SB)/8, $0x0000000000000000
+DATA normalConstsAVX2<>+72(SB)/8, $0x0000000000000001
+DATA normalConstsAVX2<>+80(SB)/8, $0x0000000000000002
+DATA normalConstsAVX2<>+88(SB)/8, $0x0000000000000003
+DATA normalConstsAVX2<>+96(SB)/8, $0x0000000000000004
+DATA normalConstsAVX2<>+104(SB)/8, $0x0000000000000004
+DATA normalConstsAVX2<>+112(SB)/8, $0x0000000000000004
+DATA normalConstsAVX2<>+120(SB)/8, $0x0000000000000004
+DATA normalConstsAVX2<>+128(SB)/8, $0x0000000000000008
+DATA normalConstsAVX2<>+136(SB)/8, $0x0000000000000008
+DATA normalConstsAVX2<>+144(SB)/8, $0x0000000000000008
+DATA normalConstsAVX2<>+152(SB)/8, $0x0000000000000008
+DATA normalConstsAVX2<>+160(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+168(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+176(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+184(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+192(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX2<>+200(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX2<>+208(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX2<>+216(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX2<>+224(SB)/8, $0x433000000000041f
+DATA normalConstsAVX2<>+232(SB)/8, $0x433000000000041f
+DATA normalConstsAVX2<>+240(SB)/8, $0x433000000000041f
+DATA normalConstsAVX2<>+248(SB)/8, $0x433000000000041f
+DATA normalConstsAVX2<>+256(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+264(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+272(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+280(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+288(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+296(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+304(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+312(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+320(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+328(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+336(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+344(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+352(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+360(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+368(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+376(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+384(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX2<>+392(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX2<>+400(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX2<>+408(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX2<>+416(SB)/8, $0xc000000000000000
+DATA normalConstsAVX2<>+424(SB)/8, $0xc000000000000000
+DATA normalConstsAVX2<>+432(SB)/8, $0xc000000000000000
+DATA normalConstsAVX2<>+440(SB)/8, $0xc000000000000000
+DATA normalConstsAVX2<>+448(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+456(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+464(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+472(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+480(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+488(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+496(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+504(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+512(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+520(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+528(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+536(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+544(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+552(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+560(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+568(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+576(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+584(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+592(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+600(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+608(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+616(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+624(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+632(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+640(SB)/8, $0x4000000000000000
+DATA normalConstsAVX2<>+648(SB)/8, $0x4000000000000000
+DATA normalConstsAVX2<>+656(SB)/8, $0x4000000000000000
+DATA normalConstsAVX2<>+664(SB)/8, $0x4000000000000000
+DATA normalConstsAVX2<>+672(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX2<>+680(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX2<>+688(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX2<>+696(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX2<>+704(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX2<>+712(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX2<>+720(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX2<>+728(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX2<>+736(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX2<>+744(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX2<>+752(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX2<>+760(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX2<>+768(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX2<>+776(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX2<>+784(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX2<>+792(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX2<>+800(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX2<>+808(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX2<>+816(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX2<>+824(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX2<>+832(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX2<>+840(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX2<>+848(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX2<>+856(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX2<>+864(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX2<>+872(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX2<>+880(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX2<>+888(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX2<>+896(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX2<>+904(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX2<>+912(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX2<>+920(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX2<>+928(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX2<>+936(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX2<>+944(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX2<>+952(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX2<>+960(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX2<>+968(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX2<>+976(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX2<>+984(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX2<>+992(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX2<>+1000(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX2<>+1008(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX2<>+1016(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX2<>+1024(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX2<>+1032(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX2<>+1040(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX2<>+1048(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX2<>+1056(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX2<>+1064(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX2<>+1072(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX2<>+1080(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX2<>+1088(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX2<>+1096(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX2<>+1104(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX2<>+1112(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX2<>+1120(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX2<>+1128(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX2<>+1136(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX2<>+1144(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX2<>+1152(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX2<>+1160(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX2<>+1168(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX2<>+1176(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX2<>+1184(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1192(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1200(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1208(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1216(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX2<>+1224(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX2<>+1232(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX2<>+1240(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX2<>+1248(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX2<>+1256(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX2<>+1264(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX2<>+1272(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX2<>+1280(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX2<>+1288(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX2<>+1296(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX2<>+1304(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX2<>+1312(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX2<>+1320(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX2<>+1328(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX2<>+1336(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX2<>+1344(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX2<>+1352(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX2<>+1360(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX2<>+1368(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX2<>+1376(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX2<>+1384(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX2<>+1392(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX2<>+1400(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX2<>+1408(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX2<>+1416(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX2<>+1424(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX2<>+1432(SB)/8, $0x3d2ae7f3e733b81f
+GLOBL normalConstsAVX2<>(SB), RODATA|NOPTR, $1440
+
 // func gemm32AVX2_1x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 // Requires: AVX
 TEXT ·gemm32AVX2_1x16(SB), NOSPLIT, $0-105
@@ -9041,6 +9788,563 @@ ruleUpdate64SnnTorchAVX2_done:
 	VZEROUPPER
 	RET
 
+// func normals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·normals64AVX2(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Y0
+	VPADDQ       normalConstsAVX2<>+64(SB), Y0, Y0
+	TESTQ        CX, CX
+	JZ           normals64AVX2_done
+
+normals64AVX2_loop:
+	VMOVDQU      Y0, Y1
+	VPBROADCASTQ 160(SP), Y2
+	VPBROADCASTQ 168(SP), Y3
+	VPBROADCASTQ 176(SP), Y4
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y1, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y3, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ (SP), Y7
+	VPBROADCASTQ 8(SP), Y8
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 16(SP), Y7
+	VPBROADCASTQ 24(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 32(SP), Y7
+	VPBROADCASTQ 40(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 48(SP), Y7
+	VPBROADCASTQ 56(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 64(SP), Y7
+	VPBROADCASTQ 72(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 80(SP), Y7
+	VPBROADCASTQ 88(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 96(SP), Y7
+	VPBROADCASTQ 104(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 112(SP), Y7
+	VPBROADCASTQ 120(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 128(SP), Y7
+	VPBROADCASTQ 136(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 144(SP), Y7
+	VPBROADCASTQ 152(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y6, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y6
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y7
+	VBLENDVPD    Y6, Y7, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y6, Y6
+	VADDPD       Y6, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y6
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y6, Y1
+	VMULPD       Y1, Y1, Y6
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y6, Y7
+	VMULPD       Y7, Y1, Y7
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y7
+	VMULPD       normalConstsAVX2<>+416(SB), Y7, Y7
+	VSQRTPD      Y7, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y4, Y3
+	VPAND        normalConstsAVX2<>+512(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+544(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+576(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y6
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y6, Y7
+	VMULPD       Y6, Y4, Y8
+	VFMADD213PD  Y4, Y7, Y8
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y4
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y6, Y4
+	VPADDD       normalConstsAVX2<>+480(SB), Y3, Y6
+	VPSLLQ       $0x20, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y7
+	VPSLLQ       $0x21, Y3, Y9
+	VBLENDVPD    Y9, Y8, Y4, Y3
+	VBLENDVPD    Y9, Y4, Y8, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y6, Y6
+	VPAND        normalConstsAVX2<>+608(SB), Y7, Y7
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPD       Y1, Y3, Y3
+	VMULPD       Y1, Y4, Y4
+	VMOVUPD      Y3, (AX)
+	VMOVUPD      Y4, 64(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y5, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y4
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y5
+	VBLENDVPD    Y4, Y5, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y4, Y4
+	VADDPD       Y4, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y4
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y4, Y1
+	VMULPD       Y1, Y1, Y4
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y4, Y5
+	VMULPD       Y5, Y1, Y5
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y5
+	VMULPD       normalConstsAVX2<>+416(SB), Y5, Y5
+	VSQRTPD      Y5, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+512(SB), Y2, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+544(SB), Y3, Y3
+	VMULPD       normalConstsAVX2<>+576(SB), Y3, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VMULPD       Y4, Y3, Y6
+	VFMADD213PD  Y3, Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y3
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y4, Y3
+	VPADDD       normalConstsAVX2<>+480(SB), Y2, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y2, Y5
+	VPSLLQ       $0x21, Y2, Y7
+	VBLENDVPD    Y7, Y6, Y3, Y2
+	VBLENDVPD    Y7, Y3, Y6, Y3
+	VPAND        normalConstsAVX2<>+608(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y5, Y5
+	VPXOR        Y4, Y2, Y2
+	VPXOR        Y5, Y3, Y3
+	VMULPD       Y1, Y2, Y2
+	VMULPD       Y1, Y3, Y3
+	VMOVUPD      Y2, 128(AX)
+	VMOVUPD      Y3, 192(AX)
+	VPADDQ       normalConstsAVX2<>+96(SB), Y0, Y1
+	VPBROADCASTQ 160(SP), Y2
+	VPBROADCASTQ 168(SP), Y3
+	VPBROADCASTQ 176(SP), Y4
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y1, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y3, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ (SP), Y7
+	VPBROADCASTQ 8(SP), Y8
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 16(SP), Y7
+	VPBROADCASTQ 24(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 32(SP), Y7
+	VPBROADCASTQ 40(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 48(SP), Y7
+	VPBROADCASTQ 56(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 64(SP), Y7
+	VPBROADCASTQ 72(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 80(SP), Y7
+	VPBROADCASTQ 88(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 96(SP), Y7
+	VPBROADCASTQ 104(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 112(SP), Y7
+	VPBROADCASTQ 120(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y1
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y3
+	VPSRLQ       $0x20, Y1, Y5
+	VPSRLQ       $0x20, Y3, Y6
+	VPBROADCASTQ 128(SP), Y7
+	VPBROADCASTQ 136(SP), Y8
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y6, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y5, Y4
+	VPSRLQ       $0x20, Y2, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPBROADCASTQ 144(SP), Y7
+	VPBROADCASTQ 152(SP), Y8
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y8, Y5, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y6, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y6
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y7
+	VBLENDVPD    Y6, Y7, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y6, Y6
+	VADDPD       Y6, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y6
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y6, Y1
+	VMULPD       Y1, Y1, Y6
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y6, Y7
+	VMULPD       Y7, Y1, Y7
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y7
+	VMULPD       normalConstsAVX2<>+416(SB), Y7, Y7
+	VSQRTPD      Y7, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y4, Y3
+	VPAND        normalConstsAVX2<>+512(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+544(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+576(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y6
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y6, Y7
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y6, Y7
+	VMULPD       Y6, Y4, Y8
+	VFMADD213PD  Y4, Y7, Y8
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y4
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y6, Y4
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y6, Y4
+	VPADDD       normalConstsAVX2<>+480(SB), Y3, Y6
+	VPSLLQ       $0x20, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y7
+	VPSLLQ       $0x21, Y3, Y9
+	VBLENDVPD    Y9, Y8, Y4, Y3
+	VBLENDVPD    Y9, Y4, Y8, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y6, Y6
+	VPAND        normalConstsAVX2<>+608(SB), Y7, Y7
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPD       Y1, Y3, Y3
+	VMULPD       Y1, Y4, Y4
+	VMOVUPD      Y3, 32(AX)
+	VMOVUPD      Y4, 96(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y5, Y1
+	VSUBPD       normalConstsAVX2<>+192(SB), Y1, Y1
+	VPSRLQ       $0x34, Y1, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+224(SB), Y3, Y3
+	VPAND        normalConstsAVX2<>+256(SB), Y1, Y1
+	VPOR         normalConstsAVX2<>+288(SB), Y1, Y1
+	VCMPPD       $0x1e, normalConstsAVX2<>+352(SB), Y1, Y4
+	VMULPD       normalConstsAVX2<>+320(SB), Y1, Y5
+	VBLENDVPD    Y4, Y5, Y1, Y1
+	VANDPD       normalConstsAVX2<>+288(SB), Y4, Y4
+	VADDPD       Y4, Y3, Y3
+	VSUBPD       normalConstsAVX2<>+288(SB), Y1, Y4
+	VADDPD       normalConstsAVX2<>+288(SB), Y1, Y1
+	VDIVPD       Y1, Y4, Y1
+	VMULPD       Y1, Y1, Y4
+	VMOVUPD      normalConstsAVX2<>+928(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+640(SB), Y4, Y5
+	VMULPD       Y5, Y1, Y5
+	VFMADD231PD  normalConstsAVX2<>+384(SB), Y3, Y5
+	VMULPD       normalConstsAVX2<>+416(SB), Y5, Y5
+	VSQRTPD      Y5, Y1
+	VBROADCASTSD scale+48(FP), Y3
+	VMULPD       Y3, Y1, Y1
+	VPADDD       normalConstsAVX2<>+448(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+512(SB), Y2, Y3
+	VPBLENDD     $0xaa, normalConstsAVX2<>+160(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+544(SB), Y3, Y3
+	VMULPD       normalConstsAVX2<>+576(SB), Y3, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+1152(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+992(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VMULPD       Y4, Y3, Y6
+	VFMADD213PD  Y3, Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y3
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y4, Y3
+	VFMADD213PD  normalConstsAVX2<>+288(SB), Y4, Y3
+	VPADDD       normalConstsAVX2<>+480(SB), Y2, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y2, Y5
+	VPSLLQ       $0x21, Y2, Y7
+	VBLENDVPD    Y7, Y6, Y3, Y2
+	VBLENDVPD    Y7, Y3, Y6, Y3
+	VPAND        normalConstsAVX2<>+608(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+608(SB), Y5, Y5
+	VPXOR        Y4, Y2, Y2
+	VPXOR        Y5, Y3, Y3
+	VMULPD       Y1, Y2, Y2
+	VMULPD       Y1, Y3, Y3
+	VMOVUPD      Y2, 160(AX)
+	VMOVUPD      Y3, 224(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y0, Y0
+	ADDQ         $0x00000100, AX
+	DECQ         CX
+	JNZ          normals64AVX2_loop
+
+normals64AVX2_done:
+	VZEROUPPER
+	RET
+
 // func gemm64AVX2_1x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
 // Requires: AVX, FMA3
 TEXT ·gemm64AVX2_1x8(SB), NOSPLIT, $0-105
@@ -12379,6 +13683,639 @@ ruleUpdate32SnnTorchAVX512_done:
 	MOVQ R13, ret+176(FP)
 	VZEROUPPER
 	RET
+
+// func normals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX512F
+TEXT ·normals32AVX512(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	MOVL         $0x0000aaaa, AX
+	KMOVW        AX, K1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Z0
+	VPADDQ       normalConstsAVX512<>+128(SB), Z0, Z0
+	TESTQ        CX, CX
+	JZ           normals32AVX512_done
+
+normals32AVX512_loop:
+	VMOVDQU64       Z0, Z11
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z13, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z16
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z11, Z15
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z16, K1, Z1
+	VSUBPD          normalConstsAVX512<>+384(SB), Z1, Z1
+	VPSRLQ          $0x34, Z1, Z11
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z11, K1, Z2
+	VSUBPD          normalConstsAVX512<>+448(SB), Z2, Z2
+	VPANDQ          normalConstsAVX512<>+512(SB), Z1, Z11
+	VPORQ           normalConstsAVX512<>+576(SB), Z11, Z11
+	VCMPPD          $0x1e, normalConstsAVX512<>+704(SB), Z11, K2
+	VMULPD          normalConstsAVX512<>+640(SB), Z11, K2, Z11
+	VADDPD          normalConstsAVX512<>+576(SB), Z2, K2, Z2
+	VSUBPD          normalConstsAVX512<>+576(SB), Z11, Z13
+	VADDPD          normalConstsAVX512<>+576(SB), Z11, Z11
+	VDIVPD          Z11, Z13, Z11
+	VMULPD          Z11, Z11, Z13
+	VMOVUPD         normalConstsAVX512<>+1856(SB), Z16
+	VFMADD213PD     normalConstsAVX512<>+1792(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1280(SB), Z13, Z16
+	VMULPD          Z16, Z11, Z16
+	VFMADD231PD     normalConstsAVX512<>+768(SB), Z2, Z16
+	VMULPD          normalConstsAVX512<>+832(SB), Z16, Z16
+	VSQRTPD         Z16, Z11
+	VBROADCASTSD    scale+48(FP), Z13
+	VMULPD          Z13, Z11, Z11
+	VPADDD          normalConstsAVX512<>+896(SB), Z14, Z13
+	VPANDQ          normalConstsAVX512<>+1024(SB), Z13, Z14
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z14, K1, Z3
+	VSUBPD          normalConstsAVX512<>+1088(SB), Z3, Z3
+	VMULPD          normalConstsAVX512<>+1152(SB), Z3, Z14
+	VMULPD          Z14, Z14, Z16
+	VMOVUPD         normalConstsAVX512<>+2304(SB), Z17
+	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+2176(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z16, Z17
+	VMULPD          Z16, Z14, Z18
+	VFMADD213PD     Z14, Z17, Z18
+	VMOVUPD         normalConstsAVX512<>+2816(SB), Z14
+	VFMADD213PD     normalConstsAVX512<>+2752(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2688(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2624(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+576(SB), Z16, Z14
+	VPADDD          normalConstsAVX512<>+960(SB), Z13, Z16
+	VPSLLQ          $0x20, Z16, Z16
+	VPSLLQ          $0x20, Z13, Z17
+	VPTESTMQ        normalConstsAVX512<>+960(SB), Z13, K2
+	VBLENDMPD       Z18, Z14, K2, Z4
+	VBLENDMPD       Z14, Z18, K2, Z5
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z16, Z4
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z17, Z5
+	VMULPD          Z11, Z4, Z4
+	VMULPD          Z11, Z5, Z5
+	VCVTPD2PS       Z4, Y11
+	VMOVUPS         Y11, (AX)
+	VCVTPD2PS       Z5, Y11
+	VMOVUPS         Y11, 32(AX)
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z15, K1, Z6
+	VSUBPD          normalConstsAVX512<>+384(SB), Z6, Z6
+	VPSRLQ          $0x34, Z6, Z11
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z11, K1, Z7
+	VSUBPD          normalConstsAVX512<>+448(SB), Z7, Z7
+	VPANDQ          normalConstsAVX512<>+512(SB), Z6, Z11
+	VPORQ           normalConstsAVX512<>+576(SB), Z11, Z11
+	VCMPPD          $0x1e, normalConstsAVX512<>+704(SB), Z11, K2
+	VMULPD          normalConstsAVX512<>+640(SB), Z11, K2, Z11
+	VADDPD          normalConstsAVX512<>+576(SB), Z7, K2, Z7
+	VSUBPD          normalConstsAVX512<>+576(SB), Z11, Z13
+	VADDPD          normalConstsAVX512<>+576(SB), Z11, Z11
+	VDIVPD          Z11, Z13, Z11
+	VMULPD          Z11, Z11, Z13
+	VMOVUPD         normalConstsAVX512<>+1856(SB), Z14
+	VFMADD213PD     normalConstsAVX512<>+1792(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1280(SB), Z13, Z14
+	VMULPD          Z14, Z11, Z14
+	VFMADD231PD     normalConstsAVX512<>+768(SB), Z7, Z14
+	VMULPD          normalConstsAVX512<>+832(SB), Z14, Z14
+	VSQRTPD         Z14, Z11
+	VBROADCASTSD    scale+48(FP), Z13
+	VMULPD          Z13, Z11, Z11
+	VPADDD          normalConstsAVX512<>+896(SB), Z12, Z12
+	VPANDQ          normalConstsAVX512<>+1024(SB), Z12, Z13
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z13, K1, Z8
+	VSUBPD          normalConstsAVX512<>+1088(SB), Z8, Z8
+	VMULPD          normalConstsAVX512<>+1152(SB), Z8, Z13
+	VMULPD          Z13, Z13, Z14
+	VMOVUPD         normalConstsAVX512<>+2304(SB), Z15
+	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+2176(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z14, Z15
+	VMULPD          Z14, Z13, Z16
+	VFMADD213PD     Z13, Z15, Z16
+	VMOVUPD         normalConstsAVX512<>+2816(SB), Z13
+	VFMADD213PD     normalConstsAVX512<>+2752(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2688(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2624(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+576(SB), Z14, Z13
+	VPADDD          normalConstsAVX512<>+960(SB), Z12, Z14
+	VPSLLQ          $0x20, Z14, Z14
+	VPSLLQ          $0x20, Z12, Z15
+	VPTESTMQ        normalConstsAVX512<>+960(SB), Z12, K2
+	VBLENDMPD       Z16, Z13, K2, Z9
+	VBLENDMPD       Z13, Z16, K2, Z10
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z14, Z9
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z15, Z10
+	VMULPD          Z11, Z9, Z9
+	VMULPD          Z11, Z10, Z10
+	VCVTPD2PS       Z9, Y11
+	VMOVUPS         Y11, 64(AX)
+	VCVTPD2PS       Z10, Y11
+	VMOVUPS         Y11, 96(AX)
+	VPADDQ          normalConstsAVX512<>+256(SB), Z0, Z0
+	ADDQ            $0x00000080, AX
+	DECQ            CX
+	JNZ             normals32AVX512_loop
+
+normals32AVX512_done:
+	VZEROUPPER
+	RET
+
+DATA normalConstsAVX512<>+0(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+8(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+16(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+24(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+32(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+40(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+48(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+56(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+64(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+72(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+80(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+88(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+96(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+104(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+112(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+120(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+128(SB)/8, $0x0000000000000000
+DATA normalConstsAVX512<>+136(SB)/8, $0x0000000000000001
+DATA normalConstsAVX512<>+144(SB)/8, $0x0000000000000002
+DATA normalConstsAVX512<>+152(SB)/8, $0x0000000000000003
+DATA normalConstsAVX512<>+160(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+168(SB)/8, $0x0000000000000005
+DATA normalConstsAVX512<>+176(SB)/8, $0x0000000000000006
+DATA normalConstsAVX512<>+184(SB)/8, $0x0000000000000007
+DATA normalConstsAVX512<>+192(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+200(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+208(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+216(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+224(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+232(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+240(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+248(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+256(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+264(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+272(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+280(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+288(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+296(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+304(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+312(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+320(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+328(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+336(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+344(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+352(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+360(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+368(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+376(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+384(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+392(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+400(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+408(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+416(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+424(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+432(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+440(SB)/8, $0x432ffffffffffffe
+DATA normalConstsAVX512<>+448(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+456(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+464(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+472(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+480(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+488(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+496(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+504(SB)/8, $0x433000000000041f
+DATA normalConstsAVX512<>+512(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+520(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+528(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+536(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+544(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+552(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+560(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+568(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+576(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+584(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+592(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+600(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+608(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+616(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+624(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+632(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+640(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+648(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+656(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+664(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+672(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+680(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+688(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+696(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+704(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+712(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+720(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+728(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+736(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+744(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+752(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+760(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+768(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+776(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+784(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+792(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+800(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+808(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+816(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+824(SB)/8, $0x3fe62e42fefa39ef
+DATA normalConstsAVX512<>+832(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+840(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+848(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+856(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+864(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+872(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+880(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+888(SB)/8, $0xc000000000000000
+DATA normalConstsAVX512<>+896(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+904(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+912(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+920(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+928(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+936(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+944(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+952(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+960(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+968(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+976(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+984(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+992(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+1000(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+1008(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+1016(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+1024(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1032(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1040(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1048(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1056(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1064(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1072(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1080(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+1088(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1096(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1104(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1112(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1120(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1128(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1136(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1144(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+1152(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1160(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1168(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1176(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1184(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1192(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1200(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1208(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+1216(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1224(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1232(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1240(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1248(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1256(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1264(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1272(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+1280(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1288(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1296(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1304(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1312(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1320(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1328(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1336(SB)/8, $0x4000000000000000
+DATA normalConstsAVX512<>+1344(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1352(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1360(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1368(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1376(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1384(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1392(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1400(SB)/8, $0x3fe5555555555555
+DATA normalConstsAVX512<>+1408(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1416(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1424(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1432(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1440(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1448(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1456(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1464(SB)/8, $0x3fd999999999999a
+DATA normalConstsAVX512<>+1472(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1480(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1488(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1496(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1504(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1512(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1520(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1528(SB)/8, $0x3fd2492492492492
+DATA normalConstsAVX512<>+1536(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1544(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1552(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1560(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1568(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1576(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1584(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1592(SB)/8, $0x3fcc71c71c71c71c
+DATA normalConstsAVX512<>+1600(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1608(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1616(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1624(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1632(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1640(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1648(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1656(SB)/8, $0x3fc745d1745d1746
+DATA normalConstsAVX512<>+1664(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1672(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1680(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1688(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1696(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1704(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1712(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1720(SB)/8, $0x3fc3b13b13b13b14
+DATA normalConstsAVX512<>+1728(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1736(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1744(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1752(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1760(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1768(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1776(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1784(SB)/8, $0x3fc1111111111111
+DATA normalConstsAVX512<>+1792(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1800(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1808(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1816(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1824(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1832(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1840(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1848(SB)/8, $0x3fbe1e1e1e1e1e1e
+DATA normalConstsAVX512<>+1856(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1864(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1872(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1880(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1888(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1896(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1904(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1912(SB)/8, $0x3fbaf286bca1af28
+DATA normalConstsAVX512<>+1920(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1928(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1936(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1944(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1952(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1960(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1968(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1976(SB)/8, $0xbfc5555555555555
+DATA normalConstsAVX512<>+1984(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+1992(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+2000(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+2008(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+2016(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+2024(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+2032(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+2040(SB)/8, $0x3f81111111111111
+DATA normalConstsAVX512<>+2048(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2056(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2064(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2072(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2080(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2088(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2096(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2104(SB)/8, $0xbf2a01a01a01a01a
+DATA normalConstsAVX512<>+2112(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2120(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2128(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2136(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2144(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2152(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2160(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2168(SB)/8, $0x3ec71de3a556c734
+DATA normalConstsAVX512<>+2176(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2184(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2192(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2200(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2208(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2216(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2224(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2232(SB)/8, $0xbe5ae64567f544e4
+DATA normalConstsAVX512<>+2240(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2248(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2256(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2264(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2272(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2280(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2288(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2296(SB)/8, $0x3de6124613a86d09
+DATA normalConstsAVX512<>+2304(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2312(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2320(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2328(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2336(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2344(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2352(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2360(SB)/8, $0xbd6ae7f3e733b81f
+DATA normalConstsAVX512<>+2368(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2376(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2384(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2392(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2400(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2408(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2416(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2424(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+2432(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2440(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2448(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2456(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2464(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2472(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2480(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2488(SB)/8, $0x3fa5555555555555
+DATA normalConstsAVX512<>+2496(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2504(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2512(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2520(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2528(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2536(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2544(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2552(SB)/8, $0xbf56c16c16c16c17
+DATA normalConstsAVX512<>+2560(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2568(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2576(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2584(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2592(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2600(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2608(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2616(SB)/8, $0x3efa01a01a01a01a
+DATA normalConstsAVX512<>+2624(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2632(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2640(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2648(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2656(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2664(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2672(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2680(SB)/8, $0xbe927e4fb7789f5c
+DATA normalConstsAVX512<>+2688(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2696(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2704(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2712(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2720(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2728(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2736(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2744(SB)/8, $0x3e21eed8eff8d898
+DATA normalConstsAVX512<>+2752(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2760(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2768(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2776(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2784(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2792(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2800(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2808(SB)/8, $0xbda93974a8c07c9d
+DATA normalConstsAVX512<>+2816(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX512<>+2824(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX512<>+2832(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX512<>+2840(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX512<>+2848(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX512<>+2856(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX512<>+2864(SB)/8, $0x3d2ae7f3e733b81f
+DATA normalConstsAVX512<>+2872(SB)/8, $0x3d2ae7f3e733b81f
+GLOBL normalConstsAVX512<>(SB), RODATA|NOPTR, $2880
 
 // func gemm32AVX512_1x32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 // Requires: AVX, AVX512F
@@ -17087,6 +19024,273 @@ ruleUpdate64SnnTorchAVX512_tailstore:
 
 ruleUpdate64SnnTorchAVX512_done:
 	MOVQ R13, ret+216(FP)
+	VZEROUPPER
+	RET
+
+// func normals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX512F
+TEXT ·normals64AVX512(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	MOVL         $0x0000aaaa, AX
+	KMOVW        AX, K1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Z0
+	VPADDQ       normalConstsAVX512<>+128(SB), Z0, Z0
+	TESTQ        CX, CX
+	JZ           normals64AVX512_done
+
+normals64AVX512_loop:
+	VMOVDQU64       Z0, Z11
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z13, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z16
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z11, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z11
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z13
+	VPSRLQ          $0x20, Z11, Z15
+	VPSRLQ          $0x20, Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z12, Z15
+	VPMULUDQ        normalConstsAVX512<>+0(SB), Z16, Z12
+	VPMULUDQ        normalConstsAVX512<>+64(SB), Z15, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z13, Z16
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z11, Z15
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z16, K1, Z1
+	VSUBPD          normalConstsAVX512<>+384(SB), Z1, Z1
+	VPSRLQ          $0x34, Z1, Z11
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z11, K1, Z2
+	VSUBPD          normalConstsAVX512<>+448(SB), Z2, Z2
+	VPANDQ          normalConstsAVX512<>+512(SB), Z1, Z11
+	VPORQ           normalConstsAVX512<>+576(SB), Z11, Z11
+	VCMPPD          $0x1e, normalConstsAVX512<>+704(SB), Z11, K2
+	VMULPD          normalConstsAVX512<>+640(SB), Z11, K2, Z11
+	VADDPD          normalConstsAVX512<>+576(SB), Z2, K2, Z2
+	VSUBPD          normalConstsAVX512<>+576(SB), Z11, Z13
+	VADDPD          normalConstsAVX512<>+576(SB), Z11, Z11
+	VDIVPD          Z11, Z13, Z11
+	VMULPD          Z11, Z11, Z13
+	VMOVUPD         normalConstsAVX512<>+1856(SB), Z16
+	VFMADD213PD     normalConstsAVX512<>+1792(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z13, Z16
+	VFMADD213PD     normalConstsAVX512<>+1280(SB), Z13, Z16
+	VMULPD          Z16, Z11, Z16
+	VFMADD231PD     normalConstsAVX512<>+768(SB), Z2, Z16
+	VMULPD          normalConstsAVX512<>+832(SB), Z16, Z16
+	VSQRTPD         Z16, Z11
+	VBROADCASTSD    scale+48(FP), Z13
+	VMULPD          Z13, Z11, Z11
+	VPADDD          normalConstsAVX512<>+896(SB), Z14, Z13
+	VPANDQ          normalConstsAVX512<>+1024(SB), Z13, Z14
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z14, K1, Z3
+	VSUBPD          normalConstsAVX512<>+1088(SB), Z3, Z3
+	VMULPD          normalConstsAVX512<>+1152(SB), Z3, Z14
+	VMULPD          Z14, Z14, Z16
+	VMOVUPD         normalConstsAVX512<>+2304(SB), Z17
+	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+2176(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z16, Z17
+	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z16, Z17
+	VMULPD          Z16, Z14, Z18
+	VFMADD213PD     Z14, Z17, Z18
+	VMOVUPD         normalConstsAVX512<>+2816(SB), Z14
+	VFMADD213PD     normalConstsAVX512<>+2752(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2688(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2624(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z16, Z14
+	VFMADD213PD     normalConstsAVX512<>+576(SB), Z16, Z14
+	VPADDD          normalConstsAVX512<>+960(SB), Z13, Z16
+	VPSLLQ          $0x20, Z16, Z16
+	VPSLLQ          $0x20, Z13, Z17
+	VPTESTMQ        normalConstsAVX512<>+960(SB), Z13, K2
+	VBLENDMPD       Z18, Z14, K2, Z4
+	VBLENDMPD       Z14, Z18, K2, Z5
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z16, Z4
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z17, Z5
+	VMULPD          Z11, Z4, Z4
+	VMULPD          Z11, Z5, Z5
+	VMOVUPD         Z4, (AX)
+	VMOVUPD         Z5, 64(AX)
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z15, K1, Z6
+	VSUBPD          normalConstsAVX512<>+384(SB), Z6, Z6
+	VPSRLQ          $0x34, Z6, Z11
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z11, K1, Z7
+	VSUBPD          normalConstsAVX512<>+448(SB), Z7, Z7
+	VPANDQ          normalConstsAVX512<>+512(SB), Z6, Z11
+	VPORQ           normalConstsAVX512<>+576(SB), Z11, Z11
+	VCMPPD          $0x1e, normalConstsAVX512<>+704(SB), Z11, K2
+	VMULPD          normalConstsAVX512<>+640(SB), Z11, K2, Z11
+	VADDPD          normalConstsAVX512<>+576(SB), Z7, K2, Z7
+	VSUBPD          normalConstsAVX512<>+576(SB), Z11, Z13
+	VADDPD          normalConstsAVX512<>+576(SB), Z11, Z11
+	VDIVPD          Z11, Z13, Z11
+	VMULPD          Z11, Z11, Z13
+	VMOVUPD         normalConstsAVX512<>+1856(SB), Z14
+	VFMADD213PD     normalConstsAVX512<>+1792(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z13, Z14
+	VFMADD213PD     normalConstsAVX512<>+1280(SB), Z13, Z14
+	VMULPD          Z14, Z11, Z14
+	VFMADD231PD     normalConstsAVX512<>+768(SB), Z7, Z14
+	VMULPD          normalConstsAVX512<>+832(SB), Z14, Z14
+	VSQRTPD         Z14, Z11
+	VBROADCASTSD    scale+48(FP), Z13
+	VMULPD          Z13, Z11, Z11
+	VPADDD          normalConstsAVX512<>+896(SB), Z12, Z12
+	VPANDQ          normalConstsAVX512<>+1024(SB), Z12, Z13
+	VPBLENDMD       normalConstsAVX512<>+320(SB), Z13, K1, Z8
+	VSUBPD          normalConstsAVX512<>+1088(SB), Z8, Z8
+	VMULPD          normalConstsAVX512<>+1152(SB), Z8, Z13
+	VMULPD          Z13, Z13, Z14
+	VMOVUPD         normalConstsAVX512<>+2304(SB), Z15
+	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+2176(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z14, Z15
+	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z14, Z15
+	VMULPD          Z14, Z13, Z16
+	VFMADD213PD     Z13, Z15, Z16
+	VMOVUPD         normalConstsAVX512<>+2816(SB), Z13
+	VFMADD213PD     normalConstsAVX512<>+2752(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2688(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2624(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z14, Z13
+	VFMADD213PD     normalConstsAVX512<>+576(SB), Z14, Z13
+	VPADDD          normalConstsAVX512<>+960(SB), Z12, Z14
+	VPSLLQ          $0x20, Z14, Z14
+	VPSLLQ          $0x20, Z12, Z15
+	VPTESTMQ        normalConstsAVX512<>+960(SB), Z12, K2
+	VBLENDMPD       Z16, Z13, K2, Z9
+	VBLENDMPD       Z13, Z16, K2, Z10
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z14, Z9
+	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1216(SB), Z15, Z10
+	VMULPD          Z11, Z9, Z9
+	VMULPD          Z11, Z10, Z10
+	VMOVUPD         Z9, 128(AX)
+	VMOVUPD         Z10, 192(AX)
+	VPADDQ          normalConstsAVX512<>+256(SB), Z0, Z0
+	ADDQ            $0x00000100, AX
+	DECQ            CX
+	JNZ             normals64AVX512_loop
+
+normals64AVX512_done:
 	VZEROUPPER
 	RET
 

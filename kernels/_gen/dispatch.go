@@ -36,6 +36,8 @@ type typeKernels struct {
 	updSub, updZero, scanSub, scanZero, accum, cuba string
 	// rule are the RuleUpdate kernels in kernels.StepRule order.
 	rule []string
+	// normals is the Normals kernel writing this element type.
+	normals string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -150,6 +152,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		}
 		for _, t := range k.types {
 			f.p("RuleUpdate%s: %s.ruleUpdate,", t.dtype.name, kernelsVar(s, t.dtype))
+		}
+		for _, t := range k.types {
+			f.p("Normals%s: normalsVia(%s),", t.dtype.name, t.normals)
 		}
 		f.p("}")
 

@@ -23,7 +23,8 @@
 // on every development machine and relies on sharing its shape with the AVX2
 // code that is tested everywhere. The kernel families have a file each:
 // leaky.go (LeakyUpdate, LeakyScan), rows.go (AccumulateRows), matmul.go
-// (MatMul tiles), cuba.go (CubaUpdate), rule.go (RuleUpdate) and instruments.go (the measuring
+// (MatMul tiles), cuba.go (CubaUpdate), rule.go (RuleUpdate), normal.go
+// (Normals) and instruments.go (the measuring
 // loops); isa.go has what they share and dispatch.go writes the Go tables.
 //
 // The arithmetic of each kernel follows the generic Go code in
@@ -70,6 +71,7 @@ func genISA(s *isa) *isaKernels {
 		for _, r := range ruleRules {
 			t.rule = append(t.rule, genRuleUpdate(s, d, r))
 		}
+		t.normals = genNormals(s, d)
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})
 		}
