@@ -27,8 +27,8 @@ var avx2 = &Impl{
 	CubaUpdate64:     cuba64(avx2Kernels64),
 	RuleUpdate32:     avx2Kernels32.ruleUpdate,
 	RuleUpdate64:     avx2Kernels64.ruleUpdate,
-	Normals32:        normalsVia(normals32AVX2),
-	Normals64:        normalsVia(normals64AVX2),
+	Normals32:        normalsVia(normals32AVX2, 32),
+	Normals64:        normalsVia(normals64AVX2, 32),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -95,8 +95,8 @@ var avx512 = &Impl{
 	CubaUpdate64:     cuba64(avx512Kernels64),
 	RuleUpdate32:     avx512Kernels32.ruleUpdate,
 	RuleUpdate64:     avx512Kernels64.ruleUpdate,
-	Normals32:        normalsVia(normals32AVX512),
-	Normals64:        normalsVia(normals64AVX512),
+	Normals32:        normalsVia(normals32AVX512, 64),
+	Normals64:        normalsVia(normals64AVX512, 64),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

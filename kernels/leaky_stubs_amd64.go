@@ -60,7 +60,7 @@ func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, alpha float32
 // The flags are all-ones or zero. The caller checks lengths and chunks long calls.
 func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
-// normals32AVX2 is Normals32 for len(dst) a multiple of NormalBlock, from the
+// normals32AVX2 is Normals32 for len(dst) a multiple of 32, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
@@ -193,7 +193,7 @@ func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, alpha float64
 // The flags are all-ones or zero. The caller checks lengths and chunks long calls.
 func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
-// normals64AVX2 is Normals64 for len(dst) a multiple of NormalBlock, from the
+// normals64AVX2 is Normals64 for len(dst) a multiple of 32, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
@@ -345,7 +345,7 @@ func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, alpha float
 // The flags are all-ones or zero. The caller checks lengths and chunks long calls.
 func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
-// normals32AVX512 is Normals32 for len(dst) a multiple of NormalBlock, from the
+// normals32AVX512 is Normals32 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
@@ -500,7 +500,7 @@ func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, alpha float
 // The flags are all-ones or zero. The caller checks lengths and chunks long calls.
 func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
 
-// normals64AVX512 is Normals64 for len(dst) a multiple of NormalBlock, from the
+// normals64AVX512 is Normals64 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)

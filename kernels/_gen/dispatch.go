@@ -154,7 +154,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("RuleUpdate%s: %s.ruleUpdate,", t.dtype.name, kernelsVar(s, t.dtype))
 		}
 		for _, t := range k.types {
-			f.p("Normals%s: normalsVia(%s),", t.dtype.name, t.normals)
+			f.p("Normals%s: normalsVia(%s, %d),", t.dtype.name, t.normals, normalPass(s))
 		}
 		f.p("}")
 

@@ -36,11 +36,11 @@ func lanesOf(v uint64) func(int) uint64     { return func(int) uint64 { return v
 func lanesOfF64(v float64) func(int) uint64 { return lanesOf(math.Float64bits(v)) }
 
 // The Box–Muller coefficients are the generic code's (kernels/normal.go):
-// the series of 2·atanh(s) for ln, Taylor series for sin and cos.
+// FreeBSD's minimax polynomial for ln, Cephes' for sin and cos.
 var (
-	logCoef = []float64{2, 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17, 2.0 / 19}
-	sinCoef = []float64{-1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800, 1.0 / 6227020800, -1.0 / 1307674368000}
-	cosCoef = []float64{-1.0 / 2, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600, -1.0 / 87178291200, 1.0 / 20922789888000}
+	logCoef = []float64{2, 6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01}
+	sinCoef = []float64{-1.66666666666666307295e-1, 8.33333333332211858878e-3, -1.98412698295895385996e-4, 2.75573136213857245213e-6, -2.50507477628578072866e-8, 1.58962301576546568060e-10}
+	cosCoef = []float64{-0.5, 4.16666666666665929218e-2, -1.38888888888730564116e-3, 2.48015872888517045348e-5, -2.75573141792967388112e-7, 2.08757008419747316778e-9, -1.13585365213876817300e-11}
 )
 
 const two52 = 1 << 52
@@ -49,7 +49,7 @@ func normalConsts() []normalConst {
 	c := []normalConst{
 		{"m0", lanesOf(0xD2511F53)}, {"m1", lanesOf(0xCD9E8D57)},
 		{"iota", func(l int) uint64 { return uint64(l) }},
-		{"four", lanesOf(4)}, {"eight", lanesOf(8)},
+		{"c4", lanesOf(4)}, {"c8", lanesOf(8)}, {"c16", lanesOf(16)},
 		// The exponent of 2^52 in the upper half: or-ing a 32-bit integer
 		// below it makes the float64 2^52 + integer.
 		{"magic", lanesOf(0x43300000_00000000)},
@@ -57,14 +57,16 @@ func normalConsts() []normalConst {
 		{"ebias", lanesOfF64(two52 + 1023 + 32)}, // 2^52 + E − that = e − 32
 		{"mant", lanesOf(1<<52 - 1)},
 		{"one", lanesOfF64(1)}, {"half", lanesOfF64(0.5)}, {"sqrt2", lanesOfF64(math.Sqrt2)},
-		{"ln2", lanesOfF64(math.Ln2)}, {"minus2", lanesOfF64(-2)},
+		{"ln2x2", lanesOfF64(-2 * math.Ln2)},
 		{"u29", lanesOf(1 << 29)}, {"u30", lanesOf(1 << 30)}, {"mask30", lanesOf(1<<30 - 1)},
 		{"tbias", lanesOfF64(two52 + 1<<29)}, // 2^52 + (u mod 2^30) − that = t
 		{"angle", lanesOfF64(2 * math.Pi / (1 << 32))},
 		{"sign", lanesOf(1 << 63)},
 	}
+	// ln's coefficients and ln 2 times −2, which the radius needs: the
+	// scaling is exact, so this is −2 ln x as the generic code rounds it.
 	for k, v := range logCoef {
-		c = append(c, normalConst{fmt.Sprintf("log%d", k), lanesOfF64(v)})
+		c = append(c, normalConst{fmt.Sprintf("log%d", k), lanesOfF64(-2 * v)})
 	}
 	for k, v := range sinCoef {
 		c = append(c, normalConst{fmt.Sprintf("sin%d", k), lanesOfF64(v)})
@@ -117,16 +119,16 @@ type normalGen struct {
 	s     *isa
 	d     *dtype
 	t     *normalTable
-	keys  Mem // the 20 round keys, k0 and k1 of round r at 16r and 16r+8
-	words Mem // the counter's upper words c1, c2, c3, at 0, 8 and 16
-	scale Mem
-	odd   reg.Register // AVX-512: the opmask of the odd doublewords
+	keys  Mem            // the 20 round keys, k0 and k1 of round r at 16r and 16r+8
+	words Mem            // the counter's upper words c1, c2, c3, at 0, 8 and 16
+	scale reg.VecVirtual // scale in every lane
+	odd   reg.Register   // AVX-512: the opmask of the odd doublewords
 }
 
 func genNormals(s *isa, d *dtype) string {
 	name := fmt.Sprintf("normals%s%s", d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%s, k0, k1, c1, c2, c3, ctr uint32, scale float64)", d.gotyp))
-	Doc(fmt.Sprintf("%s is Normals%s for len(dst) a multiple of NormalBlock, from the", name, d.name),
+	Doc(fmt.Sprintf("%s is Normals%s for len(dst) a multiple of %d, from the", name, d.name, normalPass(s)),
 		"block whose first counter is ctr, under the key k0, k1 with the counter's upper",
 		"words c1, c2, c3. The caller runs partial blocks and chunks long calls.")
 	g := &normalGen{s: s, d: d, t: normalTableOf(s)}
@@ -151,7 +153,8 @@ func genNormals(s *isa, d *dtype) string {
 		MOVL(paramAddr(p), w.As32())
 		MOVQ(w, g.words.Offset(8*i))
 	}
-	g.scale = paramAddr("scale")
+	g.scale = s.vec()
+	VBROADCASTSD(paramAddr("scale"), g.scale)
 	if s.is512() {
 		m := GP32()
 		MOVL(U32(0xAAAA), m)
@@ -170,28 +173,94 @@ func genNormals(s *isa, d *dtype) string {
 	VPBROADCASTQ(cx, ctr)
 	VPADDQ(g.t.k("iota"), ctr, ctr)
 
+	// Each pass runs two vectors of counters in lockstep, for
+	// instruction-level parallelism: Philox's rounds and Box–Muller's
+	// polynomials are chains of dependent operations, and one vector's
+	// chain alone leaves most of the vector units idle. AVX-512 makes two
+	// blocks a pass (a vector is a block's eight counters), AVX2 one (two
+	// vectors of four counters). The caller gives whole passes.
+	var vecs []normalVec
+	if s.is512() {
+		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 8, out: NormalBlock}}
+	} else {
+		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 4, out: 4}}
+	}
+	perPass := normalPass(s) / NormalBlock
+	SHRQ(U8(map[int]int{1: 0, 2: 1}[perPass]), n)
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_loop")
-	lanes := s.vbyte / 8
-	for v := 0; v < 8/lanes; v++ {
-		x0 := s.vec()
-		if v == 0 {
-			g.mov(ctr, x0)
-		} else {
-			VPADDQ(g.t.k("four"), ctr, x0)
-		}
-		w := g.philox(x0)
-		g.pair(w[0], w[1], dst, v*lanes)
-		g.pair(w[2], w[3], dst, v*lanes+16)
-	}
-	VPADDQ(g.t.k("eight"), ctr, ctr)
-	ADDQ(U32(32*d.size), dst)
+	g.pass(ctr, dst, vecs)
+	VPADDQ(g.t.k(fmt.Sprintf("c%d", 8*perPass)), ctr, ctr)
+	ADDQ(U32(normalPass(s)*d.size), dst)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_done")
 	end(s)
 	return name
+}
+
+// normalPass is the number of columns one pass of s's Normals kernels
+// makes, and so the multiple of it their length must be: two blocks with
+// AVX-512, one with AVX2.
+func normalPass(s *isa) int {
+	if s.is512() {
+		return 2 * NormalBlock
+	}
+	return NormalBlock
+}
+
+// NormalBlock is kernels.NormalBlock: the columns made from eight counters.
+const NormalBlock = 32
+
+// normalVec is one vector of counters of a pass: the counter offset of its
+// first lane from the pass's, and the element offset of its first column.
+type normalVec struct{ ctr, out int }
+
+// pass emits the counters of vecs through Philox and Box–Muller and stores
+// their numbers. With AVX-512 the vectors' rounds run in lockstep and then
+// their pairs, two at a time; the 32 registers hold both chains. AVX2's 16
+// do not, so each vector runs alone, its rounds and then its pairs.
+func (g *normalGen) pass(ctr reg.VecVirtual, dst reg.Register, vecs []normalVec) {
+	counters := func(v normalVec) reg.VecVirtual {
+		x := g.s.vec()
+		if v.ctr == 0 {
+			g.mov(ctr, x)
+		} else {
+			VPADDQ(g.t.k(fmt.Sprintf("c%d", v.ctr)), ctr, x)
+		}
+		return x
+	}
+	pairsOf := func(w [4]reg.VecVirtual, v normalVec, half int) normalPair {
+		return normalPair{a: w[2*half], b: w[2*half+1], off: v.out + 16*half}
+	}
+	if !g.s.is512() {
+		for _, v := range vecs {
+			w := g.philox([]reg.VecVirtual{counters(v)})[0]
+			g.pairs([]normalPair{pairsOf(w, v, 0)}, dst)
+			g.pairs([]normalPair{pairsOf(w, v, 1)}, dst)
+		}
+		return
+	}
+	x0 := make([]reg.VecVirtual, len(vecs))
+	for i, v := range vecs {
+		x0[i] = counters(v)
+	}
+	w := g.philox(x0)
+	for half := 0; half < 2; half++ {
+		var ps []normalPair
+		for i, v := range vecs {
+			ps = append(ps, pairsOf(w[i], v, half))
+		}
+		g.pairs(ps, dst)
+	}
+}
+
+// normalPair is a Box–Muller pair to emit: its two words and the element
+// offset, within the pass, of its first column.
+type normalPair struct {
+	a, b reg.VecVirtual
+	off  int
 }
 
 // mov copies a vector register.
@@ -229,155 +298,199 @@ func (g *normalGen) xor(a, b, dst Op) {
 	}
 }
 
-// philox runs the ten rounds on counters x0 and the upper words, and
-// returns the four words.
-func (g *normalGen) philox(x0 reg.VecVirtual) [4]reg.VecVirtual {
+// philox runs the ten rounds on the counters x0 of each vector and the
+// upper words, the vectors in lockstep, and returns each vector's four
+// words.
+func (g *normalGen) philox(x0 []reg.VecVirtual) [][4]reg.VecVirtual {
 	s := g.s
-	x1, x2, x3 := s.vec(), s.vec(), s.vec()
-	VPBROADCASTQ(g.words.Offset(0), x1)
-	VPBROADCASTQ(g.words.Offset(8), x2)
-	VPBROADCASTQ(g.words.Offset(16), x3)
+	x := make([][4]reg.VecVirtual, len(x0))
+	for i := range x {
+		x[i][0] = x0[i]
+		for j := 1; j < 4; j++ {
+			x[i][j] = s.vec()
+			VPBROADCASTQ(g.words.Offset(8*(j-1)), x[i][j])
+		}
+	}
 	for r := 0; r < 10; r++ {
-		p0, p1 := s.vec(), s.vec()
-		VPMULUDQ(g.t.k("m0"), x0, p0)
-		VPMULUDQ(g.t.k("m1"), x2, p1)
-		h0, h1 := s.vec(), s.vec()
-		VPSRLQ(U8(32), p0, h0)
-		VPSRLQ(U8(32), p1, h1)
-		// x0 = hi1 ^ x1 ^ k0, x1 = lo1, x2 = hi0 ^ x3 ^ k1, x3 = lo0.
-		if s.is512() {
-			VPTERNLOGQ_BCST(U8(0x96), g.keys.Offset(16*r), x1, h1)
-			VPTERNLOGQ_BCST(U8(0x96), g.keys.Offset(16*r+8), x3, h0)
-		} else {
-			k0, k1 := s.vec(), s.vec()
+		var k0, k1 reg.VecVirtual
+		if !s.is512() {
+			k0, k1 = s.vec(), s.vec()
 			VPBROADCASTQ(g.keys.Offset(16*r), k0)
 			VPBROADCASTQ(g.keys.Offset(16*r+8), k1)
-			VPXOR(x1, h1, h1)
-			VPXOR(k0, h1, h1)
-			VPXOR(x3, h0, h0)
-			VPXOR(k1, h0, h0)
 		}
-		x0, x1, x2, x3 = h1, p1, h0, p0
+		for i := range x {
+			p0, p1 := s.vec(), s.vec()
+			VPMULUDQ(g.t.k("m0"), x[i][0], p0)
+			VPMULUDQ(g.t.k("m1"), x[i][2], p1)
+			h0, h1 := s.vec(), s.vec()
+			VPSRLQ(U8(32), p0, h0)
+			VPSRLQ(U8(32), p1, h1)
+			// x0 = hi1 ^ x1 ^ k0, x1 = lo1, x2 = hi0 ^ x3 ^ k1, x3 = lo0.
+			if s.is512() {
+				VPTERNLOGQ_BCST(U8(0x96), g.keys.Offset(16*r), x[i][1], h1)
+				VPTERNLOGQ_BCST(U8(0x96), g.keys.Offset(16*r+8), x[i][3], h0)
+			} else {
+				VPXOR(x[i][1], h1, h1)
+				VPXOR(k0, h1, h1)
+				VPXOR(x[i][3], h0, h0)
+				VPXOR(k1, h0, h0)
+			}
+			x[i] = [4]reg.VecVirtual{h1, p1, h0, p0}
+		}
 	}
-	return [4]reg.VecVirtual{x0, x1, x2, x3}
+	return x
 }
 
-// toDouble returns the float64 2^52 + (x mod 2^32): x's low half under the
-// exponent of 2^52.
+// toDouble turns x into the float64 2^52 + (x mod 2^32), in place: x's
+// low half under the exponent of 2^52. (Blending into a fresh register
+// would be worse than a copy: avo counts a masked instruction as reading
+// its destination, so a fresh one would be live around the whole loop.)
 func (g *normalGen) toDouble(x reg.VecVirtual) reg.VecVirtual {
-	r := g.s.vec()
 	if g.s.is512() {
-		VPBLENDMD(g.t.k("magic"), x, g.odd, r)
+		VPBLENDMD(g.t.k("magic"), x, g.odd, x)
 	} else {
-		VPBLENDD(U8(0xAA), g.t.k("magic"), x, r)
+		VPBLENDD(U8(0xAA), g.t.k("magic"), x, x)
 	}
-	return r
+	return x
 }
 
-// pair emits boxMuller of words a and b and stores its two numbers, times
-// scale, at element offsets off and off+8 of the block at dst.
-func (g *normalGen) pair(a, b reg.VecVirtual, dst reg.Register, off int) {
+// pairs emits boxMuller of each pair's words, the pairs in lockstep, and
+// stores the two numbers of each, times scale, at element offsets off and
+// off+8 of the pass at dst.
+func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 	s, t := g.s, g.t
+	n := len(ps)
+	vecs := func() []reg.VecVirtual {
+		v := make([]reg.VecVirtual, n)
+		for i := range v {
+			v[i] = s.vec()
+		}
+		return v
+	}
 	// x = a + 1 = 2^e·m, m ∈ [1, 2); e − 32 as a float64.
-	x := g.toDouble(a)
-	VSUBPD(t.k("aplus1"), x, x)
-	ex := s.vec()
-	VPSRLQ(U8(52), x, ex)
-	e := g.toDouble(ex)
-	VSUBPD(t.k("ebias"), e, e)
-	m := s.vec()
-	g.and(t.k("mant"), x, m)
-	g.or(t.k("one"), m, m)
+	x, e, m := make([]reg.VecVirtual, n), make([]reg.VecVirtual, n), vecs()
+	for i, p := range ps {
+		x[i] = g.toDouble(p.a)
+		VSUBPD(t.k("aplus1"), x[i], x[i])
+	}
+	ex := vecs()
+	for i := range ps {
+		VPSRLQ(U8(52), x[i], ex[i])
+		e[i] = g.toDouble(ex[i])
+		VSUBPD(t.k("ebias"), e[i], e[i])
+		// m = x's mantissa under 1.0's exponent.
+		if s.is512() {
+			VMOVUPD(t.k("one"), m[i])
+			VPTERNLOGQ(U8(0xF8), t.k("mant"), x[i], m[i]) // m | (x & mant)
+		} else {
+			g.and(t.k("mant"), x[i], m[i])
+			g.or(t.k("one"), m[i], m[i])
+		}
+	}
 	// m > √2: m/2, e + 1.
-	if s.is512() {
-		big := K()
-		VCMPPD(U8(gtOQ), t.k("sqrt2"), m, big)
-		VMULPD(t.k("half"), m, big, m)
-		VADDPD(t.k("one"), e, big, e)
-	} else {
-		big, mh, inc := s.vec(), s.vec(), s.vec()
-		VCMPPD(U8(gtOQ), t.k("sqrt2"), m, big)
-		VMULPD(t.k("half"), m, mh)
-		VBLENDVPD(big, mh, m, m)
-		VANDPD(t.k("one"), big, inc)
-		VADDPD(inc, e, e)
+	for i := range ps {
+		if s.is512() {
+			big := K()
+			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
+			VMULPD(t.k("half"), m[i], big, m[i])
+			VADDPD(t.k("one"), e[i], big, e[i])
+		} else {
+			big, mh, inc := s.vec(), s.vec(), s.vec()
+			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
+			VMULPD(t.k("half"), m[i], mh)
+			VBLENDVPD(big, mh, m[i], m[i])
+			VANDPD(t.k("one"), big, inc)
+			VADDPD(inc, e[i], e[i])
+		}
 	}
 	// ln x = e·ln 2 + s·Q(s²), s = (m − 1)/(m + 1).
-	num, den := s.vec(), s.vec()
-	VSUBPD(t.k("one"), m, num)
-	VADDPD(t.k("one"), m, den)
-	sv := s.vec()
-	VDIVPD(den, num, sv)
-	z := s.vec()
-	VMULPD(sv, sv, z)
+	sv, z := vecs(), vecs()
+	for i := range ps {
+		num, den := s.vec(), s.vec()
+		VSUBPD(t.k("one"), m[i], num)
+		VADDPD(t.k("one"), m[i], den)
+		VDIVPD(den, num, sv[i])
+		VMULPD(sv[i], sv[i], z[i])
+	}
 	q := g.horner("log", len(logCoef), z)
-	VMULPD(q, sv, q)
-	VFMADD231PD(t.k("ln2"), e, q)
-	// r·scale = √(−2 ln x)·scale.
-	VMULPD(t.k("minus2"), q, q)
-	rs := s.vec()
-	VSQRTPD(q, rs)
-	sc := s.vec()
-	VBROADCASTSD(g.scale, sc)
-	VMULPD(sc, rs, rs)
+	rs := vecs()
+	for i := range ps {
+		// −2 ln x = e·(−2 ln 2) + s·(−2 Q), then r·scale = √(−2 ln x)·scale.
+		VMULPD(q[i], sv[i], q[i])
+		VFMADD231PD(t.k("ln2x2"), e[i], q[i])
+		VSQRTPD(q[i], rs[i])
+		VMULPD(g.scale, rs[i], rs[i])
+	}
 
 	// u = b + 2^29; t = u mod 2^30 − 2^29; φ = t·2π/2^32.
-	u := s.vec()
-	VPADDD(t.k("u29"), b, u)
-	tm := s.vec()
-	g.and(t.k("mask30"), u, tm)
-	td := g.toDouble(tm)
-	VSUBPD(t.k("tbias"), td, td)
-	phi := s.vec()
-	VMULPD(t.k("angle"), td, phi)
-	w := s.vec()
-	VMULPD(phi, phi, w)
+	u, phi, w := vecs(), vecs(), vecs()
+	for i, p := range ps {
+		VPADDD(t.k("u29"), p.b, u[i])
+		tm := s.vec()
+		g.and(t.k("mask30"), u[i], tm)
+		td := g.toDouble(tm)
+		VSUBPD(t.k("tbias"), td, td)
+		VMULPD(t.k("angle"), td, phi[i])
+		VMULPD(phi[i], phi[i], w[i])
+	}
 	sn := g.horner("sin", len(sinCoef), w)
-	pw := s.vec()
-	VMULPD(w, phi, pw)
-	VFMADD213PD(phi, sn, pw) // sin φ = (φ·w)·P + φ
-	sn = pw
 	cs := g.horner("cos", len(cosCoef), w)
-	VFMADD213PD(t.k("one"), w, cs) // cos φ = w·P + 1
+	for i := range ps {
+		pw := s.vec()
+		VMULPD(w[i], phi[i], pw)
+		VFMADD213PD(phi[i], sn[i], pw) // sin φ = (φ·w)·P + φ
+		sn[i] = pw
+		VFMADD213PD(t.k("one"), w[i], cs[i]) // cos φ = w·P + 1
+	}
 
 	// The quadrant: bit 30 of u swaps (cos φ, sin φ), bit 31 of u + 2^30
 	// negates the first, bit 31 of u the second.
-	c1, s1 := s.vec(), s.vec()
-	n1, n2 := s.vec(), s.vec()
-	VPADDD(t.k("u30"), u, n1)
-	VPSLLQ(U8(32), n1, n1)
-	VPSLLQ(U8(32), u, n2)
-	if s.is512() {
-		swap := K()
-		VPTESTMQ(t.k("u30"), u, swap)
-		VBLENDMPD(sn, cs, swap, c1)
-		VBLENDMPD(cs, sn, swap, s1)
-		// c ^= n & sign.
-		VPTERNLOGQ(U8(0x78), t.k("sign"), n1, c1)
-		VPTERNLOGQ(U8(0x78), t.k("sign"), n2, s1)
-	} else {
-		swap := s.vec()
-		VPSLLQ(U8(33), u, swap)
-		VBLENDVPD(swap, sn, cs, c1)
-		VBLENDVPD(swap, cs, sn, s1)
-		g.and(t.k("sign"), n1, n1)
-		g.and(t.k("sign"), n2, n2)
-		g.xor(n1, c1, c1)
-		g.xor(n2, s1, s1)
+	for i, p := range ps {
+		c1, s1 := s.vec(), s.vec()
+		n1, n2 := s.vec(), s.vec()
+		VPADDD(t.k("u30"), u[i], n1)
+		VPSLLQ(U8(32), n1, n1)
+		VPSLLQ(U8(32), u[i], n2)
+		if s.is512() {
+			swap := K()
+			VPTESTMQ(t.k("u30"), u[i], swap)
+			g.mov(cs[i], c1)
+			g.mov(sn[i], s1)
+			VBLENDMPD(sn[i], c1, swap, c1)
+			VBLENDMPD(cs[i], s1, swap, s1)
+			// c ^= n & sign.
+			VPTERNLOGQ(U8(0x78), t.k("sign"), n1, c1)
+			VPTERNLOGQ(U8(0x78), t.k("sign"), n2, s1)
+		} else {
+			swap := s.vec()
+			VPSLLQ(U8(33), u[i], swap)
+			VBLENDVPD(swap, sn[i], cs[i], c1)
+			VBLENDVPD(swap, cs[i], sn[i], s1)
+			g.and(t.k("sign"), n1, n1)
+			g.and(t.k("sign"), n2, n2)
+			g.xor(n1, c1, c1)
+			g.xor(n2, s1, s1)
+		}
+		VMULPD(rs[i], c1, c1)
+		VMULPD(rs[i], s1, s1)
+		g.store(c1, dst, p.off)
+		g.store(s1, dst, p.off+8)
 	}
-	VMULPD(rs, c1, c1)
-	VMULPD(rs, s1, s1)
-	g.store(c1, dst, off)
-	g.store(s1, dst, off+8)
 }
 
 // horner evaluates Σ coef_k·w^k for the n coefficients named prefix0 …
-// prefix(n−1), from the highest: p = p·w + coef_k, fused.
-func (g *normalGen) horner(prefix string, n int, w reg.VecVirtual) reg.VecVirtual {
-	p := g.s.vec()
-	VMOVUPD(g.t.k(fmt.Sprintf("%s%d", prefix, n-1)), p)
+// prefix(n−1) at each of ws, from the highest: p = p·w + coef_k, fused,
+// the evaluations in lockstep.
+func (g *normalGen) horner(prefix string, n int, ws []reg.VecVirtual) []reg.VecVirtual {
+	p := make([]reg.VecVirtual, len(ws))
+	for i := range ws {
+		p[i] = g.s.vec()
+		VMOVUPD(g.t.k(fmt.Sprintf("%s%d", prefix, n-1)), p[i])
+	}
 	for k := n - 2; k >= 0; k-- {
-		VFMADD213PD(g.t.k(fmt.Sprintf("%s%d", prefix, k)), w, p)
+		for i, w := range ws {
+			VFMADD213PD(g.t.k(fmt.Sprintf("%s%d", prefix, k)), w, p[i])
+		}
 	}
 	return p
 }
