@@ -40,13 +40,7 @@ func BenchmarkProceduralStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			net := NewNetwork[float32]()
-			net.AddSource(src)
-			net.AddPopulation(pop)
-			if err := net.AddProjection(pr); err != nil {
-				b.Fatal(err)
-			}
-			net.SetThreads(1)
+			net := oneProjection(b, src, pop, pr, 1)
 			defer net.Close()
 			if err := net.Run(context.Background(), 20, nil); err != nil {
 				b.Fatal(err)
@@ -59,4 +53,18 @@ func BenchmarkProceduralStep(b *testing.B) {
 			b.ReportMetric(float64(n)*steps*float64(b.N)/b.Elapsed().Seconds(), "neuron-steps/s")
 		})
 	}
+}
+
+// oneProjection is the network of src projecting through pr onto pop,
+// stepped on threads threads.
+func oneProjection(tb testing.TB, src Source[float32], pop *Population[float32], pr Projection[float32], threads int) *Network[float32] {
+	tb.Helper()
+	net := NewNetwork[float32]()
+	net.AddSource(src)
+	net.AddPopulation(pop)
+	if err := net.AddProjection(pr); err != nil {
+		tb.Fatal(err)
+	}
+	net.SetThreads(threads)
+	return net
 }

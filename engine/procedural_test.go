@@ -32,13 +32,7 @@ func TestProceduralEqualsStored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net := NewNetwork[float32]()
-		net.AddSource(src)
-		net.AddPopulation(pop)
-		if err := net.AddProjection(pr); err != nil {
-			t.Fatal(err)
-		}
-		net.SetThreads(threads)
+		net := oneProjection(t, src, pop, pr, threads)
 		defer net.Close()
 		if err := net.Run(context.Background(), steps, nil); err != nil {
 			t.Fatal(err)
