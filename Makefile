@@ -12,16 +12,19 @@ build:
 run:
 	$(GO) run ./cmd/leaky run --out out
 
-# The tests check leaky's files against NumPy and the NIR networks against
-# PyTorch (bench/peers/torch_nir.py, reading the .nir with h5py), and
-# hdf5/testdata/gen.py writes the HDF5 golden files with h5py (libhdf5
-# itself); install what is missing (Debian/Ubuntu; as root, or through
-# sudo).
+# The tests check leaky's files against NumPy, the NIR networks against
+# PyTorch (bench/peers/torch_nir.py, reading the .nir with h5py) and COBA's
+# rate against Brian2 (bench/peers/brian_coba.py, cpp_standalone, which
+# compiles with g++), and hdf5/testdata/gen.py writes the HDF5 golden files
+# with h5py (libhdf5 itself); install what is missing (Debian/Ubuntu; as
+# root, or through sudo).
 test-deps:
 	@missing=; \
 	$(PYTHON) -c 'import numpy' 2>/dev/null || missing="$$missing python3-numpy"; \
 	$(PYTHON) -c 'import h5py' 2>/dev/null || missing="$$missing python3-h5py"; \
 	$(PYTHON) -c 'import torch' 2>/dev/null || missing="$$missing python3-torch"; \
+	$(PYTHON) -c 'import brian2' 2>/dev/null || missing="$$missing python3-brian"; \
+	command -v g++ >/dev/null || missing="$$missing g++"; \
 	if [ -n "$$missing" ]; then \
 		echo "make: installing$$missing for the tests"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -62,17 +62,57 @@ type CUBA[T engine.Float] struct {
 // network bit for bit.
 func NewCUBA[T engine.Float](cfg CUBAConfig) (*CUBA[T], error) {
 	np := CUBANeuron(cfg.Dt)
-	exc, err := engine.NewPopulation[T]("exc", 1, cfg.NExc, np)
+	c, err := newExcInh("cuba", excInh[T]{
+		nExc: cfg.NExc, nInh: cfg.NInh, p: cfg.P, seed: cfg.Seed, neuron: np,
+		wExc: CUBAWeightExc, wInh: CUBAWeightInh, signExc: engine.SignExcitatory, signInh: engine.SignInhibitory,
+		init: func(i int, pop *engine.Population[T]) error {
+			return pop.InitV(engine.Uniform(np.VReset, np.Threshold), cfg.Seed, uint64(i), 0)
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	inh, err := engine.NewPopulation[T]("inh", 1, cfg.NInh, np)
+	return (*CUBA[T])(c), nil
+}
+
+// excInh describes the Vogels–Abbott networks' shape, which CUBA and COBA
+// share: nExc excitatory and nInh inhibitory neurons of one kind, every
+// pair connected with probability p, excitatory synapses of weight wExc
+// (signed by signExc) onto receptor 0 and inhibitory ones of weight wInh
+// (signInh) onto receptor 1; init sets population i's initial state (exc
+// 0, inh 1).
+type excInh[T engine.Float] struct {
+	nExc, nInh       int
+	p                float64
+	seed             uint64
+	neuron           engine.NeuronParams
+	wExc, wInh       float64
+	signExc, signInh engine.Sign
+	init             func(i int, pop *engine.Population[T]) error
+}
+
+// excInhNet is a built excInh network: CUBA and COBA are this type.
+type excInhNet[T engine.Float] struct {
+	Net         *engine.Network[T]
+	Exc, Inh    *engine.Population[T]
+	Projections []*engine.Sparse[T]
+}
+
+// newExcInh builds the network of cfg with the streams of the network-file
+// builder: population i initialised with stream i, projection k (exc→exc,
+// exc→inh, inh→exc, inh→inh) connected with stream k.
+func newExcInh[T engine.Float](name string, cfg excInh[T]) (*excInhNet[T], error) {
+	exc, err := engine.NewPopulation[T]("exc", 1, cfg.nExc, cfg.neuron)
 	if err != nil {
 		return nil, err
 	}
-	c := &CUBA[T]{Net: engine.NewNetwork[T](), Exc: exc, Inh: inh}
+	inh, err := engine.NewPopulation[T]("inh", 1, cfg.nInh, cfg.neuron)
+	if err != nil {
+		return nil, err
+	}
+	c := &excInhNet[T]{Net: engine.NewNetwork[T](), Exc: exc, Inh: inh}
 	for i, p := range []*engine.Population[T]{exc, inh} {
-		if err := p.InitV(engine.Uniform(np.VReset, np.Threshold), cfg.Seed, uint64(i), 0); err != nil {
+		if err := cfg.init(i, p); err != nil {
 			return nil, err
 		}
 		c.Net.AddPopulation(p)
@@ -85,17 +125,17 @@ func NewCUBA[T engine.Float](cfg CUBAConfig) (*CUBA[T], error) {
 		sign     engine.Sign
 		receptor int
 	}{
-		{"exc->exc", exc, exc, CUBAWeightExc, engine.SignExcitatory, 0},
-		{"exc->inh", exc, inh, CUBAWeightExc, engine.SignExcitatory, 0},
-		{"inh->exc", inh, exc, CUBAWeightInh, engine.SignInhibitory, 1},
-		{"inh->inh", inh, inh, CUBAWeightInh, engine.SignInhibitory, 1},
+		{"exc->exc", exc, exc, cfg.wExc, cfg.signExc, 0},
+		{"exc->inh", exc, inh, cfg.wExc, cfg.signExc, 0},
+		{"inh->exc", inh, exc, cfg.wInh, cfg.signInh, 1},
+		{"inh->inh", inh, inh, cfg.wInh, cfg.signInh, 1},
 	} {
 		sp, err := engine.NewRandomSparse(pr.name, pr.pre, pr.post, engine.RandomSparse{
-			P: cfg.P, Weight: engine.Const(pr.w), Sign: pr.sign, Receptor: pr.receptor,
-			Seed: cfg.Seed, Stream: uint64(k),
+			P: cfg.p, Weight: engine.Const(pr.w), Sign: pr.sign, Receptor: pr.receptor,
+			Seed: cfg.seed, Stream: uint64(k),
 		})
 		if err != nil {
-			return nil, fmt.Errorf("cuba: %w", err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if err := c.Net.AddProjection(sp); err != nil {
 			return nil, err

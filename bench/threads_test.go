@@ -39,7 +39,7 @@ func feedForward(cfg netfile.FeedForward) func() (*engine.Network[float32], erro
 // large feed-forward population with stored weights (split by neurons, and
 // with two trials) and with procedural weights at 10^6 neurons, CUBA at its
 // own size (one piece) and ten times larger (split, so the sparse scatter
-// runs per range), and SHD (split by trial).
+// runs per range), COBA likewise, and SHD (split by trial).
 func sameBitsWorkloads() []sameBitsWorkload {
 	seed := netfile.DefaultFeedForward()
 	seed.Neurons, seed.Seed = 1, 1
@@ -52,6 +52,17 @@ func sameBitsWorkloads() []sameBitsWorkload {
 	bigCUBA.NExc, bigCUBA.NInh, bigCUBA.P = 32000, 8000, 0.002
 	shd := DefaultSHD()
 	shd.Batch, shd.Steps = 64, 40
+	bigCOBA := DefaultCOBA()
+	bigCOBA.NExc, bigCOBA.NInh, bigCOBA.P = 32000, 8000, 0.002
+	coba := func(cfg COBAConfig) func() (*engine.Network[float32], error) {
+		return func() (*engine.Network[float32], error) {
+			c, err := NewCOBA[float32](cfg)
+			if err != nil {
+				return nil, err
+			}
+			return c.Net, nil
+		}
+	}
 	cuba := func(cfg CUBAConfig) func() (*engine.Network[float32], error) {
 		return func() (*engine.Network[float32], error) {
 			c, err := NewCUBA[float32](cfg)
@@ -67,6 +78,8 @@ func sameBitsWorkloads() []sameBitsWorkload {
 		{"ff/procedural/n=1000000", 24, feedForward(procedural)},
 		{"cuba/n=4000", 1500, cuba(DefaultCUBA())},
 		{"cuba/n=40000", 300, cuba(bigCUBA)},
+		{"coba/n=4000", 1500, coba(DefaultCOBA())},
+		{"coba/n=40000", 300, coba(bigCOBA)},
 		{"shd/batch=64", shd.Steps, func() (*engine.Network[float32], error) {
 			s, err := NewSHD[float32](shd, [3][]float32{})
 			if err != nil {

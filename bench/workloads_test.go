@@ -58,29 +58,58 @@ func TestCUBARate(t *testing.T) {
 // excluded) and reports the real-time factor: wall seconds per simulated
 // second.
 func BenchmarkCUBA(b *testing.B) {
+	cfg := DefaultCUBA()
+	benchRealTime(b, cfg.Dt, cfg.NExc+cfg.NInh, func() (*engine.Network[float32], error) {
+		c, err := NewCUBA[float32](cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c.Net, nil
+	})
+}
+
+// BenchmarkCOBA is BenchmarkCUBA for COBA, benchmark 1 of Brette et al.
+// 2007 (bench/peers/brian_coba.py is its Brian2 twin).
+func BenchmarkCOBA(b *testing.B) {
+	cfg := DefaultCOBA()
+	benchRealTime(b, cfg.Dt, cfg.NExc+cfg.NInh, func() (*engine.Network[float32], error) {
+		c, err := NewCOBA[float32](cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c.Net, nil
+	})
+}
+
+// benchRealTime runs one simulated second of the network build makes (of n
+// neurons, steps of dt) per iteration, on one and two threads, building
+// outside the timer, and reports the real-time factor (wall seconds per
+// simulated second) and the mean rate.
+func benchRealTime(b *testing.B, dt float64, n int, build func() (*engine.Network[float32], error)) {
 	for _, threads := range []int{1, 2} {
 		b.Run("threads="+itoa(threads), func(b *testing.B) {
-			cfg := DefaultCUBA()
-			steps := int(1 / cfg.Dt)
+			steps := int(1/dt + 0.5)
 			var spikes int64
 			for b.Loop() {
 				b.StopTimer()
-				c, err := NewCUBA[float32](cfg)
+				net, err := build()
 				if err != nil {
 					b.Fatal(err)
 				}
-				c.Net.SetThreads(threads)
+				net.SetThreads(threads)
 				b.StartTimer()
-				if err := c.Net.Run(context.Background(), steps, nil); err != nil {
+				if err := net.Run(context.Background(), steps, nil); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				spikes += c.Exc.SpikeCount() + c.Inh.SpikeCount()
-				c.Net.Close()
+				for _, p := range net.Populations() {
+					spikes += p.SpikeCount()
+				}
+				net.Close()
 				b.StartTimer()
 			}
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s/sim-s")
-			b.ReportMetric(float64(spikes)/float64(b.N)/4000, "Hz")
+			b.ReportMetric(float64(spikes)/float64(b.N)/float64(n), "Hz")
 		})
 	}
 }

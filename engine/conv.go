@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"leaky/kernels"
 	"math"
 	"slices"
 	"sync"
@@ -57,6 +58,9 @@ type Conv2d[T Float] struct {
 	// : tapStart[q+1]].
 	tapStart           []int32
 	tapPixel, tapIndex []int32
+	taps               *kernels.Taps
+	// lasts holds *channelLast, the buffers of the vectorised scatter.
+	lasts sync.Pool
 	// cols holds *[]T, im2col matrices of one group (k rows of OutH·OutW):
 	// calls for disjoint ranges run concurrently, each with its own.
 	cols sync.Pool
@@ -75,7 +79,7 @@ type sparseInput[T Float] struct {
 // sparseShare) that Conv2d scatters rather than multiplies: the output of
 // a pooling of spikes, which is mostly zero, costs a scatter per nonzero
 // instead of a product per input.
-const sparseShare = 4
+const sparseShare = 8
 
 // ConvGeometry is the shape of a convolution or pooling window.
 type ConvGeometry struct {
@@ -159,6 +163,11 @@ func NewConv2d[T Float](name string, pre Presynaptic[T], post *Population[T], w 
 			c.tapStart = append(c.tapStart, int32(len(c.tapPixel)))
 		}
 	}
+	taps, err := kernels.NewTaps(c.tapStart, c.tapPixel, c.tapIndex)
+	if err != nil {
+		return nil, fmt.Errorf("projection %q: %w", name, err)
+	}
+	c.taps = taps
 	return c, nil
 }
 
@@ -258,6 +267,9 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 		wg := c.wt[g*c.k*c.opg+o0-g*c.opg:]
 		whole := lo <= o0*plane && o1*plane <= hi
 		out := row[o0*plane : o1*plane]
+		if vals == nil && whole && m == c.opg && c.channelLast(out, events[i0:i1], first, wg[:c.k*c.opg]) {
+			return
+		}
 		for ei, e := range events[i0:i1] {
 			ci, q := int(e-first)/inPlane, int(e-first)%inPlane
 			base := ci * kk
@@ -265,10 +277,16 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 				t := int(c.tapPixel[j])
 				w := wg[(base+int(c.tapIndex[j]))*c.opg:][:m]
 				switch {
+				case vals != nil && whole:
+					x := vals[i0+ei]
+					for _, v := range w {
+						out[t] += T(v * x)
+						t += plane
+					}
 				case vals != nil:
 					x := vals[i0+ei]
 					for jo, v := range w {
-						if i := (o0+jo)*plane + t; whole || i >= lo && i < hi {
+						if i := (o0+jo)*plane + t; i >= lo && i < hi {
 							out[jo*plane+t] += T(v * x)
 						}
 					}
@@ -287,6 +305,61 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 			}
 		}
 	})
+}
+
+// channelLast is the buffers of Conv2d's vectorised scatter: one image of
+// a group's channels with each pixel's channels together, and the events of
+// one input channel relative to its plane.
+type channelLast[T Float] struct {
+	acc []T
+	rel []int32
+}
+
+// channelLast adds one group's spikes into out (its whole channels,
+// channel-major) through kernels.ScatterTaps on a channel-last copy, when
+// the spikes reach enough outputs (at least a plane's worth of taps) to
+// pay for moving out there and back, and reports whether it did. Each
+// output takes the same terms in the same order as the scalar scatter.
+func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bool {
+	plane, inPlane, m := c.OutH*c.OutW, c.InH*c.InW, c.opg
+	pairs := 0
+	for _, e := range events {
+		q := int(e-first) % inPlane
+		pairs += int(c.tapStart[q+1] - c.tapStart[q])
+	}
+	if pairs < plane {
+		return false
+	}
+	cl, _ := c.lasts.Get().(*channelLast[T])
+	if cl == nil {
+		cl = &channelLast[T]{acc: make([]T, plane*m)}
+	}
+	defer c.lasts.Put(cl)
+	acc := cl.acc
+	for o := range m {
+		src := out[o*plane : (o+1)*plane]
+		for p, v := range src {
+			acc[p*m+o] = v
+		}
+	}
+	kk := c.KH * c.KW
+	for i := 0; i < len(events); {
+		// The run of events of one input channel.
+		ci := int(events[i]-first) / inPlane
+		rel := cl.rel[:0]
+		for ; i < len(events) && int(events[i]-first)/inPlane == ci; i++ {
+			rel = append(rel, events[i]-first-int32(ci*inPlane))
+		}
+		cl.rel = rel
+		scatterTaps(acc, m, wg, ci*kk, rel, c.taps)
+	}
+	for o := range m {
+		dst := out[o*plane : (o+1)*plane]
+		for p := range dst {
+			dst[p] = acc[p*m+o]
+		}
+	}
+	return true
 }
 
 // im2col adds one trial's analog input into row[lo:hi] through MatMul32.

@@ -65,13 +65,39 @@ func (p *Population[T]) InitV(d Dist, seed, stream uint64, threads int) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("population %q: initial V: %w", p.Name, err)
 	}
+	p.initial(p.V, d, seed, stream, 0, threads)
+	return nil
+}
+
+// InitCurrent sets receptor k's synaptic state — its current I_k, or its
+// conductance g_k for a COBA population — of every neuron of every trial
+// from d, drawn as InitV draws V but from rows of its own, so that
+// initialising the receptors leaves V's draws unchanged.
+func (p *Population[T]) InitCurrent(k int, d Dist, seed, stream uint64, threads int) error {
+	if k < 0 || k >= p.Receptors() {
+		return fmt.Errorf("population %q: initial state of receptor %d: it has receptors 0…%d", p.Name, k, p.Receptors()-1)
+	}
+	if p.Neuron.TauSyn[k] == 0 {
+		return fmt.Errorf("population %q: initial state of receptor %d: it has no current (tau_syn 0), so it keeps none", p.Name, k)
+	}
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("population %q: initial state of receptor %d: %w", p.Name, k, err)
+	}
+	p.initial(p.Current(k), d, seed, stream, uint64(k)+1, threads)
+	return nil
+}
+
+// initial fills x (V, or a receptor's state: part 0, or k+1) of every
+// trial from d, trial b's N values being row b of d keyed by (seed,
+// stream, part) (see fillDist), trials drawn on threads threads (< 1:
+// DefaultThreads) with the same bits on any number.
+func (p *Population[T]) initial(x []T, d Dist, seed, stream, part uint64, threads int) {
 	forChunks(threads, p.Batch, perChunk(p.N), func(b0, b1 int) {
 		var scratch []float64
 		for b := b0; b < b1; b++ {
-			fillDist(p.Row(p.V, b), d, SignAsGiven, seed, streamInitial+stream<<8, kindRow, b, &scratch)
+			fillDist(p.Row(x, b), d, SignAsGiven, seed, streamInitial+stream<<8, part, b, &scratch)
 		}
 	})
-	return nil
 }
 
 // FillWeights fills W (rows × cols, row-major) from d with the sign

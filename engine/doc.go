@@ -1,5 +1,5 @@
-// Package engine simulates populations of current-based leaky
-// integrate-and-fire (LIF) neurons in discrete time, batched over B
+// Package engine simulates populations of current- and conductance-based
+// leaky integrate-and-fire (LIF) neurons in discrete time, batched over B
 // independent trials, with state held as structure of arrays and the inner
 // loops in package kernels.
 //
@@ -33,6 +33,42 @@
 // [Decay]) by which Norse, snnTorch and Spyx step NIR's neurons — and
 // documents those equations; the seed form stays the special case that runs
 // the kernels.
+//
+// # The conductance-based neuron
+//
+// [KindCOBA] is the LIF neuron of Brette et al. 2007's benchmark 1 (the
+// Vogels–Abbott COBA network, Brian2's and Auryn's COBA benchmarks): each
+// receptor k is a conductance g_k in units of the leak conductance, with
+// its reversal potential E_k ([NeuronParams].ERev), and
+//
+//	τ_mem·dV/dt   = (v_leak − V) + Σ_k g_k·(E_k − V)
+//	τ_syn,k·dg_k/dt = −g_k,  a spike arriving on receptor k adding its weight to g_k
+//
+// A step decays each conductance exactly and integrates V with the
+// conductances of the step's start: the leak is solved exactly over the
+// step with the synaptic current Σ_k g_k·(E_k − V) held at its value then,
+//
+//	g_k[t+1] = α_k·g_k[t] + Iin_k[t]
+//	V[t+1]   = V[t] + γ·((v_leak − V[t]) + Σ_k g_k[t]·(E_k − V[t]))
+//
+// with α_k = exp(−dt/τ_syn,k) and γ = 1 − β = 1 − exp(−dt/τ_mem), the sum
+// taken in increasing k and each product rounded to T before it is added.
+// Threshold, reset and refractory period are RuleLeaky's: s[t] = V[t] > θ,
+// V[t+1] = v_reset after a spike, then held there for R − 1 more steps
+// while the conductances go on decaying and taking input.
+//
+// Brian2 integrates the same equations with forward Euler (method "euler",
+// which its COBA benchmark uses; the system is nonlinear in V and g, so its
+// "exact" method does not apply): g_k ← g_k − dt·g_k/τ_syn,k and V ← V +
+// dt·(…)/τ_mem, which is the update above with decay euler (α_k = 1 −
+// dt/τ_syn,k, γ = dt/τ_mem). leaky's default, decay exact, is exact for the
+// leak, and for the conductances between spikes; both are first order in dt
+// through the synaptic term, whose weight per step γ·Σ_k g_k is about 0.12
+// at the benchmark's initial conductances. Brian2 thresholds the V it has
+// just integrated and delivers the spike in the same step; leaky thresholds
+// V[t] before integrating and delivers in phase 2 (below), so a spike moves
+// its targets' V one step (0.1 ms at the benchmark's dt) later than in
+// Brian2 for a target later in the order, two steps for the others.
 //
 // # The schedule
 //

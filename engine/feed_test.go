@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -116,6 +117,10 @@ func TestFeedRefuses(t *testing.T) {
 		{make([]float64, 5), 1, "5 values for 1 steps × 2 trials × 3 inputs; want 6"},
 		{[]float64{0, 1, 0, 0, math.NaN(), 0}, 1, "value at step 4, trial 1, input 1 is NaN"},
 		{[]float64{0, 1, 0, 0, 0, 0, 0, math.Inf(-1), 0, 0, 0, 0}, 2, "value at step 5, trial 0, input 1 is -Inf"},
+		// Analog values first: the check goes on for finiteness, in the
+		// same row and the ones after it.
+		{[]float64{0, 0.5, math.NaN(), 0, 0, 0}, 1, "value at step 4, trial 0, input 2 is NaN"},
+		{[]float64{0.5, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0, math.Inf(1)}, 2, "value at step 5, trial 1, input 2 is +Inf"},
 	} {
 		if err := f.Set(c.x, 4, c.steps); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Set(%v): %v, want %q", c.x, err, c.want)
@@ -137,4 +142,160 @@ func TestFeedRefuses(t *testing.T) {
 	if !slices.Equal(f.Events(0), []int32{1, 2}) || !slices.Equal(f.Events(1), []int32{2}) || f.Emitted() != 3 {
 		t.Errorf("events %v %v, emitted %d", f.Events(0), f.Events(1), f.Emitted())
 	}
+}
+
+// feedEvents sets x on a fresh Feed and returns, step by step and trial by
+// trial, the events Emit hands out, with Binary and Emitted.
+func feedEvents[T engine.Float](t *testing.T, x []T, steps, batch, n int) ([][][]int32, bool, int64) {
+	t.Helper()
+	f, err := engine.NewFeed[T]("x", batch, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Set(x, 3, steps); err != nil {
+		t.Fatal(err)
+	}
+	out := make([][][]int32, steps)
+	for s := range steps {
+		if err := f.Emit(3 + s); err != nil {
+			t.Fatal(err)
+		}
+		for b := range batch {
+			out[s] = append(out[s], slices.Clone(f.Events(b)))
+		}
+	}
+	return out, f.Binary(), f.Emitted()
+}
+
+// naiveEvents is what feedEvents must return: the indexes of the ones of
+// each row, scanned value by value, when every value is 0 or 1.
+func naiveEvents[T engine.Float](x []T, steps, batch, n int) ([][][]int32, bool, int64) {
+	out := make([][][]int32, steps)
+	var count int64
+	for s := range steps {
+		for b := range batch {
+			var ev []int32
+			for j, v := range x[(s*batch+b)*n : (s*batch+b+1)*n] {
+				switch v {
+				case 0:
+				case 1:
+					ev = append(ev, int32(j))
+				default:
+					return nil, false, 0
+				}
+			}
+			out[s] = append(out[s], ev)
+			count += int64(len(ev))
+		}
+	}
+	return out, true, count
+}
+
+func sameEvents(a, b [][][]int32) bool {
+	return slices.EqualFunc(a, b, func(x, y [][]int32) bool {
+		return slices.EqualFunc(x, y, func(p, q []int32) bool { return slices.Equal(p, q) })
+	})
+}
+
+// TestFeedEventsMatchNaive checks the spikes Set finds (eight values at a
+// time, by their bits) against a value-by-value scan: every row length 1…67
+// so that ones and the value that makes a step analog fall at every offset
+// of a group of eight and in the tail, −0 (a zero), −1 and denormals (not
+// spikes), in float32 and float64.
+func TestFeedEventsMatchNaive(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testFeedEvents[float32](t) })
+	t.Run("float64", func(t *testing.T) { testFeedEvents[float64](t) })
+}
+
+func testFeedEvents[T engine.Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	odd := []T{T(math.Copysign(0, -1)), -1, T(math.SmallestNonzeroFloat32), 0.5, 2}
+	for n := 1; n <= 67; n++ {
+		const steps, batch = 3, 2
+		for trial := range 20 {
+			x := make([]T, steps*batch*n)
+			for i := range x {
+				if r.IntN(4) == 0 {
+					x[i] = 1
+				}
+			}
+			if trial%2 == 1 {
+				// One value that is not a spike, or −0, which is.
+				x[r.IntN(len(x))] = odd[r.IntN(len(odd))]
+			}
+			got, gotBinary, gotCount := feedEvents(t, x, steps, batch, n)
+			want, wantBinary, wantCount := naiveEvents(x, steps, batch, n)
+			if gotBinary != wantBinary || gotCount != wantCount || wantBinary && !sameEvents(got, want) {
+				t.Fatalf("n=%d: binary %v, %d spikes, events %v; want %v, %d, %v (values %v)", n, gotBinary, gotCount, got, wantBinary, wantCount, want, x)
+			}
+		}
+	}
+}
+
+// TestFeedManySpikes gives a Feed more spikes in one Set than it keeps
+// (dense ones, over 2^22 of them): the steps past the bound are scanned by
+// Emit and hand out the same events.
+func TestFeedManySpikes(t *testing.T) {
+	const steps, batch, n = 40, 2, 60000
+	r := rand.New(rand.NewPCG(5, 6))
+	x := make([]float32, steps*batch*n)
+	for i := range x {
+		if r.IntN(10) != 0 {
+			x[i] = 1
+		}
+	}
+	got, gotBinary, gotCount := feedEvents(t, x, steps, batch, n)
+	want, _, wantCount := naiveEvents(x, steps, batch, n)
+	if !gotBinary || gotCount != wantCount || !sameEvents(got, want) {
+		t.Fatalf("binary %v, %d spikes (want %d); events equal: %v", gotBinary, gotCount, wantCount, sameEvents(got, want))
+	}
+}
+
+// BenchmarkSHDInput times one step of the SHD network's input (256 trials
+// × 700 inputs at 1.5% a step) from each source: impl=poisson draws it,
+// impl=feed checks and lists the caller's 0/1 values of the step (Set,
+// then Emit), taken in turn from 100 steps of them (71 MB, mostly out of
+// cache, as a caller's array is).
+func BenchmarkSHDInput(b *testing.B) {
+	const steps, batch, n, p = 100, 256, 700, 0.015
+	b.Run("impl=poisson", func(b *testing.B) {
+		src, err := engine.NewPoisson[float32]("input", batch, n, p/1e-3, 1e-3, 1, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := 0
+		for b.Loop() {
+			if err := src.Emit(t); err != nil {
+				b.Fatal(err)
+			}
+			t++
+		}
+		b.ReportMetric(float64(batch*n)*float64(b.N)/b.Elapsed().Seconds(), "inputs/s")
+	})
+	b.Run("impl=feed", func(b *testing.B) {
+		r := rand.New(rand.NewPCG(1, 2))
+		x := make([]float32, steps*batch*n)
+		for i := range x {
+			if r.Float64() < p {
+				x[i] = 1
+			}
+		}
+		src, err := engine.NewFeed[float32]("input", batch, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := 0
+		for b.Loop() {
+			s := t % steps
+			if err := src.Set(x[s*batch*n:(s+1)*batch*n], t, 1); err != nil {
+				b.Fatal(err)
+			}
+			if err := src.Emit(t); err != nil {
+				b.Fatal(err)
+			}
+			t++
+		}
+		b.SetBytes(batch * n * 4)
+		b.ReportMetric(float64(batch*n)*float64(b.N)/b.Elapsed().Seconds(), "inputs/s")
+	})
 }

@@ -25,11 +25,11 @@ func DType[T Float]() string {
 // They are only called after is32 has told which one T is, so the memory
 // layout is identical and no copy or allocation happens.
 func f32[T Float](x []T) []float32 {
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), cap(x))[:len(x)]
 }
 
 func f64[T Float](x []T) []float64 {
-	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), cap(x))[:len(x)]
 }
 
 func leakyUpdate[T Float](V, I, Iin []T, alpha, beta, theta T, reset kernels.Reset, spikes []uint64) int {
@@ -46,12 +46,35 @@ func ruleUpdate[T Float](V, I, Iin []T, p *kernels.RuleParams[T], spikes []uint6
 	return kernels.RuleUpdate64(f64(V), f64(I), f64(Iin), (*kernels.RuleParams[float64])(unsafe.Pointer(p)), spikes)
 }
 
+func ruleUpdateTrials[T Float](V, I, Iin []T, stride, trials int, p *kernels.RuleParams[T], spikes []uint64, words int) int {
+	if is32[T]() {
+		return kernels.RuleUpdateTrials32(f32(V), f32(I), f32(Iin), stride, trials, (*kernels.RuleParams[float32])(unsafe.Pointer(p)), spikes, words)
+	}
+	return kernels.RuleUpdateTrials64(f64(V), f64(I), f64(Iin), stride, trials, (*kernels.RuleParams[float64])(unsafe.Pointer(p)), spikes, words)
+}
+
 func accumulateRows[T Float](dst, W []T, stride int, rows []int32) {
 	if is32[T]() {
 		kernels.AccumulateRows32(f32(dst), f32(W), stride, rows)
 		return
 	}
 	kernels.AccumulateRows64(f64(dst), f64(W), stride, rows)
+}
+
+func accumulateTrials[T Float](dst []T, dstStride int, W []T, stride int, rows [][]int32) {
+	if is32[T]() {
+		kernels.AccumulateTrials32(f32(dst), dstStride, f32(W), stride, rows)
+		return
+	}
+	kernels.AccumulateTrials64(f64(dst), dstStride, f64(W), stride, rows)
+}
+
+func scatterTaps[T Float](dst []T, m int, W []T, base int, events []int32, t *kernels.Taps) {
+	if is32[T]() {
+		kernels.ScatterTaps32(f32(dst), m, f32(W), base, events, t)
+		return
+	}
+	kernels.ScatterTaps64(f64(dst), m, f64(W), base, events, t)
 }
 
 func matMul[T Float](m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool) {

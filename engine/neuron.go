@@ -26,10 +26,14 @@ const (
 	// of a NIR graph (an affine map, a convolution, a pooling) between
 	// others. Its receptors have no current (τ_syn 0).
 	KindPass
+	// KindCOBA is the conductance-based LIF neuron: each receptor is a
+	// conductance with its own reversal potential (see the package doc,
+	// and engine/coba.go for its update).
+	KindCOBA
 )
 
-// String returns the kind's name in network files: "lif", "li", "if", "i"
-// or "pass".
+// String returns the kind's name in network files: "lif", "li", "if", "i",
+// "pass" or "coba".
 func (k Kind) String() string {
 	switch k {
 	case KindLIF:
@@ -42,25 +46,27 @@ func (k Kind) String() string {
 		return "i"
 	case KindPass:
 		return "pass"
+	case KindCOBA:
+		return "coba"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// ParseKind converts "lif", "li", "if", "i" or "pass" to a Kind.
+// ParseKind converts "lif", "li", "if", "i", "pass" or "coba" to a Kind.
 func ParseKind(s string) (Kind, error) {
-	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI, KindPass} {
+	for _, k := range []Kind{KindLIF, KindLI, KindIF, KindI, KindPass, KindCOBA} {
 		if k.String() == s {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if, i or pass)", s)
+	return 0, fmt.Errorf("unknown neuron kind %q (want lif, li, if, i, pass or coba)", s)
 }
 
-// Spiking reports whether the kind has a threshold: LIF and IF.
-func (k Kind) Spiking() bool { return k == KindLIF || k == KindIF }
+// Spiking reports whether the kind has a threshold: LIF, IF and COBA.
+func (k Kind) Spiking() bool { return k == KindLIF || k == KindIF || k == KindCOBA }
 
-// Leaks reports whether the kind decays towards v_leak: LIF and LI.
-func (k Kind) Leaks() bool { return k == KindLIF || k == KindLI }
+// Leaks reports whether the kind decays towards v_leak: LIF, LI and COBA.
+func (k Kind) Leaks() bool { return k == KindLIF || k == KindLI || k == KindCOBA }
 
 // InputScale says how the synaptic inputs enter the currents and the
 // currents the membrane; see [NeuronParams].
@@ -190,6 +196,12 @@ type NeuronParams struct {
 	// Refractory is the absolute refractory period in steps (LIF and IF
 	// under RuleLeaky).
 	Refractory int
+	// ERev holds each receptor's reversal potential, for KindCOBA only,
+	// whose receptors are conductances (see the package doc).
+	ERev []float64
+	// PerNeuron, when set, gives the parameters that differ between
+	// neurons, one value per neuron; see [PerNeuron].
+	PerNeuron *PerNeuron
 }
 
 // decay is the factor a quantity with time constant tau keeps per step.
@@ -253,7 +265,7 @@ func (n NeuronParams) InputGain(k int) float64 {
 // SeedForm reports whether the neuron is the seed's special case, which
 // runs the kernels.LeakyUpdate fast path.
 func (n NeuronParams) SeedForm() bool {
-	if n.Kind != KindLIF || n.Rule != RuleLeaky || len(n.TauSyn) != 1 || n.TauSyn[0] == 0 || n.InputGain(0) != 1 ||
+	if n.PerNeuron != nil || n.Kind != KindLIF || n.Rule != RuleLeaky || len(n.TauSyn) != 1 || n.TauSyn[0] == 0 || n.InputGain(0) != 1 ||
 		n.Gain() != 1 || n.VLeak != 0 || n.Refractory > 1 {
 		return false
 	}
@@ -268,8 +280,11 @@ func (n NeuronParams) SeedForm() bool {
 
 // Validate reports the first invalid field, naming it and its value.
 func (n NeuronParams) Validate() error {
-	if n.Kind > KindPass {
-		return fmt.Errorf("kind must be lif, li, if, i or pass, got %v", n.Kind)
+	if n.PerNeuron != nil {
+		return n.validatePerNeuron()
+	}
+	if n.Kind > KindCOBA {
+		return fmt.Errorf("kind must be lif, li, if, i, pass or coba, got %v", n.Kind)
 	}
 	if n.Kind == KindPass {
 		for k, tau := range n.TauSyn {
@@ -347,7 +362,7 @@ func (n NeuronParams) Validate() error {
 			return fmt.Errorf("reset: rule spyx resets by subtraction only, got reset to v_reset")
 		}
 	}
-	return nil
+	return n.validateCOBA()
 }
 
 // general holds the general loop's constants in T, computed once.
@@ -372,6 +387,9 @@ type general[T Float] struct {
 	// when direct, else of the summed currents as one instant receptor.
 	step   kernels.RuleParams[T]
 	direct bool
+	// per holds the constants of a population with per-neuron
+	// parameters, which runs updatePerNeuron.
+	per *perNeuron[T]
 }
 
 // SetNeuron changes the neuron parameters. The number of receptors and
@@ -386,6 +404,9 @@ func (p *Population[T]) SetNeuron(np NeuronParams) error {
 	if (p.Refrac != nil) != np.refracts() {
 		return fmt.Errorf("population %q: a refractory period cannot be added or removed after the population is built", p.Name)
 	}
+	if err := np.PerNeuron.fits(p.N); err != nil {
+		return fmt.Errorf("population %q: %w", p.Name, err)
+	}
 	p.setNeuron(np)
 	return nil
 }
@@ -397,6 +418,7 @@ func (n NeuronParams) refracts() bool { return n.Kind.Spiking() && n.Refractory 
 // setNeuron installs validated parameters that fit the allocated state.
 func (p *Population[T]) setNeuron(np NeuronParams) {
 	np.TauSyn = append([]float64(nil), np.TauSyn...)
+	np.ERev = append([]float64(nil), np.ERev...)
 	if np.WIn != nil {
 		np.WIn = append([]float64(nil), np.WIn...)
 	}
@@ -404,6 +426,10 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 	p.alpha = T(np.Alpha(0))
 	p.beta = T(np.Beta())
 	p.theta = T(np.Threshold)
+	if p.coba = newCOBA[T](np, p.Refrac != nil); p.coba != nil {
+		p.gen = nil
+		return
+	}
 	if np.SeedForm() && p.Refrac == nil {
 		p.gen = nil
 		return
@@ -450,6 +476,9 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 		}
 	}
 	p.gen = g
+	if np.PerNeuron != nil {
+		p.setPerNeuron()
+	}
 }
 
 // stepRule is the kernels' name for the neuron's rule.
@@ -490,25 +519,27 @@ func (p *Population[T]) Input(k int) []T {
 
 // updateGeneral is phase 4 of the schedule over r for populations not in
 // the seed form; see NeuronParams for the equations. A population of one
-// receptor runs kernels.RuleUpdate over each trial's range, currents and
-// all. With several receptors it works one mask word (64 neurons) at a
+// receptor runs kernels.RuleUpdateTrials over the range's trials in one
+// call, currents and all. With several receptors it works one mask word (64 neurons) at a
 // time, summing the currents V integrates into a stack buffer, so that no
 // scratch memory is shared between concurrent ranges, and hands the sum to
 // RuleUpdate as the input of an instant receptor of unit gain (1·J is J).
 // Only the refractory hold of RuleLeaky has its own loop here.
 func (p *Population[T]) updateGeneral(r Range) int {
 	g := p.gen
+	if g.per != nil {
+		return p.updatePerNeuron(r)
+	}
 	if g.cuba {
 		return p.updateCUBA(r)
 	}
 	count := 0
 	if g.direct {
-		for b := r.B0; b < r.B1; b++ {
-			lo, hi := b*p.Stride+r.Lo, b*p.Stride+r.Hi
-			mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
-			count += ruleUpdate(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], &g.step, mask)
+		if r.B1 <= r.B0 || r.Hi <= r.Lo {
+			return 0
 		}
-		return count
+		lo, hi := r.B0*p.Stride+r.Lo, r.B0*p.Stride+r.Hi
+		return ruleUpdateTrials(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.Stride, r.B1-r.B0, &g.step, p.Spikes[r.B0*p.Words+r.Lo>>6:], p.Words)
 	}
 	var tot [64]T
 	for b := r.B0; b < r.B1; b++ {
@@ -604,20 +635,14 @@ func accumulate[T Float](sum, cur []T, first bool) {
 // which dispatches to the AVX2 or AVX-512 kernels like the others.
 func (p *Population[T]) updateCUBA(r Range) int {
 	g := p.gen
-	count := 0
-	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
-		lo, hi := off+r.Lo, off+r.Hi
-		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
+	return p.receptorRows(r, func(lo, hi int, mask []uint64) int {
 		if is32[T]() {
 			q := &kernels.CubaParams32{A0: float32(g.alpha[0]), A1: float32(g.alpha[1]), Beta: float32(g.beta), VLeak: float32(g.vleak),
 				Gain: float32(g.gain), Theta: float32(g.theta), VReset: float32(g.vreset), Hold: g.hold}
-			count += kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
-			continue
+			return kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
 		}
 		q := &kernels.CubaParams64{A0: float64(g.alpha[0]), A1: float64(g.alpha[1]), Beta: float64(g.beta), VLeak: float64(g.vleak),
 			Gain: float64(g.gain), Theta: float64(g.theta), VReset: float64(g.vreset), Hold: g.hold}
-		count += kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
-	}
-	return count
+		return kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
+	})
 }

@@ -7,7 +7,8 @@ import (
 	"leaky/kernels"
 )
 
-// Population is a group of Batch × N neurons sharing one parameter set.
+// Population is a group of Batch × N neurons sharing one parameter set, or
+// values per neuron for some of its parameters (see [PerNeuron]).
 // Trial b's neuron i lives at index b*Stride+i of V, I and Iin; Stride is N
 // rounded up to a whole cache line so every trial's row starts aligned.
 type Population[T Float] struct {
@@ -41,8 +42,11 @@ type Population[T Float] struct {
 	// delivered at the next step. See delay.go.
 	rings               [][]T
 	ringDepth, ringHead int
-	// gen is nil for the seed form, which runs the LeakyUpdate kernel.
+	// gen is nil for the seed form, which runs the LeakyUpdate kernel,
+	// and for COBA, which runs coba.
 	gen *general[T]
+	// coba is the COBA update's constants, nil for the other kinds.
+	coba *cobaNeuron[T]
 
 	alpha, beta, theta T
 	events             [][]int32 // per trial: indices that spiked at the last step
@@ -67,6 +71,9 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("population %q: neurons must be at least 1, got %d", name, n)
+	}
+	if err := np.PerNeuron.fits(n); err != nil {
+		return nil, fmt.Errorf("population %q: %w", name, err)
 	}
 	if n > maxElements {
 		return nil, fmt.Errorf("population %q: %d neurons is more than the %d one array can address", name, n, maxElements)
@@ -131,6 +138,9 @@ func (p *Population[T]) BatchSize() int { return p.Batch }
 // Events lists the neurons of trial b that spiked at the last step.
 func (p *Population[T]) Events(b int) []int32 { return p.events[b] }
 
+// eventLists is every trial's Events, for accumulateEvents.
+func (p *Population[T]) eventLists() [][]int32 { return p.events }
+
 // Values is nil for a spiking population, whose output is its spikes
 // (Events); a non-spiking one (LI, I) outputs V as it stands after its last
 // step, Batch rows of N values — a readout that other layers can read.
@@ -174,6 +184,9 @@ func (p *Population[T]) clearInput(r Range) {
 // update runs phase 4 of the schedule over r: threshold, update, reset. It
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int {
+	if p.coba != nil {
+		return p.updateCOBA(r)
+	}
 	if p.gen != nil {
 		return p.updateGeneral(r)
 	}
@@ -215,6 +228,10 @@ func (p *Population[T]) updateRows(b0, b1 int) int {
 func (p *Population[T]) finishStep(t int, count int) {
 	p.spikeCount += int64(count)
 	for b := 0; b < p.Batch; b++ {
+		if count == 0 {
+			p.events[b] = p.events[b][:0]
+			continue
+		}
 		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 	}
 	p.steppedAt = t

@@ -1,6 +1,9 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Projection adds a presynaptic group's output to a population's input
 // current. Implementations add in a fixed order so results never depend on
@@ -92,7 +95,34 @@ func (d *Dense[T]) Propagate(r Range) {
 		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo:], d.NOut, iin[r.B0*post.Stride+lo:], post.Stride, true)
 		return
 	}
-	for b := r.B0; b < r.B1; b++ {
-		accumulateRows(iin[b*post.Stride+lo:b*post.Stride+hi], d.W[lo:], d.NOut, d.Pre.Events(b))
+	accumulateEvents(iin, post.Stride, lo, hi, d.W[lo:], d.NOut, d.Pre, r.B0, r.B1)
+}
+
+// eventLister is a presynaptic group that keeps its trials' events as
+// one list per trial, which accumulateEvents hands the kernel as they are.
+type eventLister interface{ eventLists() [][]int32 }
+
+// eventLists pools *[][]int32, the event lists of one range's trials that
+// accumulateEvents hands the kernel (concurrent ranges take one each).
+var eventLists sync.Pool
+
+// accumulateEvents adds, for each trial b of b0 … b1−1, the rows of W of
+// pre's events of b to dst[b·stride+lo : b·stride+hi], in one kernel call.
+func accumulateEvents[T Float](dst []T, stride, lo, hi int, W []T, wStride int, pre Presynaptic[T], b0, b1 int) {
+	if el, ok := pre.(eventLister); ok {
+		accumulateTrials(dst[b0*stride+lo:b0*stride+hi], stride, W, wStride, el.eventLists()[b0:b1])
+		return
 	}
+	lists, _ := eventLists.Get().(*[][]int32)
+	if lists == nil {
+		lists = new([][]int32)
+	}
+	ls := (*lists)[:0]
+	for b := b0; b < b1; b++ {
+		ls = append(ls, pre.Events(b))
+	}
+	accumulateTrials(dst[b0*stride+lo:b0*stride+hi], stride, W, wStride, ls)
+	clear(ls) // drop the references until the next call
+	*lists = ls
+	eventLists.Put(lists)
 }

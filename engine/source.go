@@ -99,6 +99,9 @@ func (s *Poisson[T]) Len() int { return -1 }
 // Events lists the inputs of trial b that spike in the current step.
 func (s *Poisson[T]) Events(b int) []int32 { return s.events[b] }
 
+// eventLists is every trial's Events, for accumulateEvents.
+func (s *Poisson[T]) eventLists() [][]int32 { return s.events }
+
 // Values is nil: the output is spikes.
 func (s *Poisson[T]) Values() []T { return nil }
 
@@ -236,6 +239,9 @@ func (a *Array[T]) Len() int { return a.Steps }
 // Events lists the inputs of trial b that spike in the current step.
 func (a *Array[T]) Events(b int) []int32 { return a.events[b] }
 
+// eventLists is every trial's Events, for accumulateEvents.
+func (a *Array[T]) eventLists() [][]int32 { return a.events }
+
 // Values returns the current step's rows for analog input, nil for spikes.
 func (a *Array[T]) Values() []T {
 	if a.Binary {
@@ -253,13 +259,8 @@ func (a *Array[T]) Emit(t int) error {
 	if a.Binary {
 		for b := range a.events {
 			row := a.X[(t*a.Batch+b)*a.N : (t*a.Batch+b+1)*a.N]
-			ev := a.events[b][:0]
-			for j, v := range row {
-				if v != 0 {
-					ev = append(ev, int32(j))
-				}
-			}
-			a.events[b] = ev
+			// Every value was checked to be 0 or 1 by NewArray.
+			a.events[b], _ = appendOnes(a.events[b][:0], row)
 		}
 	}
 	return nil

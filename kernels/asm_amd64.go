@@ -40,14 +40,15 @@ type gemmTile[T float32 | float64] func(k int, a []T, lda int, b []T, ldb int, c
 // genericKernels are the reference kernels of one element type, for the
 // wrappers' tails and fallbacks.
 type genericKernels[T float32 | float64] struct {
-	update func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
-	scan   func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
-	accum  func(dst, W []T, stride int, rows []int32)
-	matMul func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
+	update      func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
+	scan        func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
+	accum       func(dst, W []T, stride int, rows []int32)
+	matMul      func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
+	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
 }
 
-var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, accumulateRowsGeneric32, matMulGeneric32}
-var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64}
+var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, accumulateRowsGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32]}
+var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64]}
 
 // asmKernels is one instruction set's kernels for one element type, with the
 // geometry the generator gave them; its values are generated
@@ -59,8 +60,13 @@ type asmKernels[T float32 | float64] struct {
 	// registers; the scan kernels need len(V) to be a multiple of it.
 	scanBlock int
 	accum     func(dst, W []T, stride int, rows []int32)
-	// cuba is the CUBA update of whole mask words.
+	// accumTrials is accum over trials, one row list each.
+	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	// scatter is ScatterTaps over a table's slices.
+	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32)
+	// cuba and coba are the CUBA and COBA updates of whole mask words.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
+	coba func(V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spikes []uint64) int
 	// rule holds the RuleUpdate kernels, indexed by StepRule; they take
 	// any length.
 	rule [stepRules]ruleKernel[T]
@@ -199,6 +205,69 @@ func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
 	}
 }
 
+// accumulateTrials checks every index, then runs column strips of
+// accumCols (so that a strip of the trials' rows stays in L1 while the
+// weight rows stream past) and calls of at most accumRows rows, a trial
+// with more split over several calls, since assembly is not preemptible.
+func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride int, rows [][]int32) {
+	n := len(dst)
+	if n == 0 || len(rows) == 0 {
+		return
+	}
+	// Check everything before touching dst: the assembly trusts it, and
+	// generic would panic on the same index.
+	_ = dst[:(len(rows)-1)*dstStride+n]
+	if dstStride < 0 || len(rows) > 1 && dstStride < n {
+		// Overlapping trials: the order of trials decides the sums.
+		k.generic.accumTrials(dst, dstStride, W, stride, rows)
+		return
+	}
+	// The largest row as unsigned, so that a negative one is largest, and
+	// the number of rows.
+	top, total := uint32(0), 0
+	for _, rs := range rows {
+		for _, r := range rs {
+			top = max(top, uint32(r))
+		}
+		total += len(rs)
+	}
+	if total == 0 {
+		return
+	}
+	if top > math.MaxInt32 {
+		_ = W[int(int32(top))*stride:] // negative: panics as generic does
+	}
+	_ = W[int(top)*stride : int(top)*stride+n]
+	if n <= accumCols && total <= accumRows {
+		// One call: a batch of small layers' few events.
+		k.accumTrials(dst, dstStride, W, stride, rows)
+		return
+	}
+	for lo := 0; lo < n; lo += accumCols {
+		hi := min(lo+accumCols, n)
+		d, w := dst[lo:hi], W[lo:]
+		for t0 := 0; t0 < len(rows); {
+			// Whole trials while they hold at most accumRows rows
+			// together; a longer trial alone, in pieces.
+			t1, total := t0, 0
+			for t1 < len(rows) && (t1 == t0 || total+len(rows[t1]) <= accumRows) {
+				total += len(rows[t1])
+				t1++
+			}
+			at := d[t0*dstStride : t0*dstStride+hi-lo]
+			if t1 == t0+1 && total > accumRows {
+				rs := rows[t0]
+				for r0 := 0; r0 < len(rs); r0 += accumRows {
+					k.accum(at, w, stride, rs[r0:min(r0+accumRows, len(rs))])
+				}
+			} else {
+				k.accumTrials(at, dstStride, w, stride, rows[t0:t1])
+			}
+			t0 = t1
+		}
+	}
+}
+
 // gemmPanelBytes is the size of the block of B the MatMul wrapper keeps
 // in cache while the rows of A pass over it: half a typical 512 KiB L2.
 const gemmPanelBytes = 256 << 10
@@ -245,25 +314,44 @@ func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C [
 	}
 }
 
-// cubaUpdate runs whole mask words of the CUBA update in assembly, chunked
-// like leakyUpdate, and the ragged tail in the generic code, which gives the
-// same bits.
-func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q *cubaConsts[T], spikes []uint64) int {
-	n := len(V)
-	// Fail on short arguments before writing anything, as generic does:
-	// the assembly checks nothing.
-	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
-	body := n &^ 63
+// receptorUpdate runs a two-receptor update (CUBA, COBA) of n neurons:
+// whole mask words through body(lo, hi), the assembly, in chunks like
+// leakyUpdate, and the ragged tail from lo through tail(lo), the generic
+// code, which gives the same bits. The caller has resliced every argument
+// to n, so that a short one panics before anything is written: the
+// assembly checks nothing.
+func receptorUpdate(n int, body func(lo, hi int) int, tail func(lo int) int) int {
+	whole := n &^ 63
 	count := 0
-	for lo := 0; lo < body; lo += updateChunk {
-		hi := min(lo+updateChunk, body)
-		count += k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
-			q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:])
+	for lo := 0; lo < whole; lo += updateChunk {
+		count += body(lo, min(lo+updateChunk, whole))
 	}
-	if body < n {
-		count += cubaGeneric(V[body:], I0[body:], Iin0[body:], I1[body:], Iin1[body:], refrac[body:], q, spikes[body>>6:])
+	if whole < n {
+		count += tail(whole)
 	}
 	return count
+}
+
+func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q *cubaConsts[T], spikes []uint64) int {
+	n := len(V)
+	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
+	return receptorUpdate(n, func(lo, hi int) int {
+		return k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
+			q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:])
+	}, func(lo int) int {
+		return cubaGeneric(V[lo:], I0[lo:], Iin0[lo:], I1[lo:], Iin1[lo:], refrac[lo:], q, spikes[lo>>6:])
+	})
+}
+
+func (k *asmKernels[T]) cobaUpdate(V, G0, Gin0, G1, Gin1 []T, refrac []int32, q *cobaConsts[T], spikes []uint64) int {
+	n := len(V)
+	G0, Gin0, G1, Gin1, refrac, spikes = G0[:n], Gin0[:n], G1[:n], Gin1[:n], refrac[:n], spikes[:MaskWords(n)]
+	return receptorUpdate(n, func(lo, hi int) int {
+		return k.coba(V[lo:hi], G0[lo:hi], Gin0[lo:hi], G1[lo:hi], Gin1[lo:hi], refrac[lo:hi],
+			q.a0, q.a1, q.gamma, q.vl, q.e0, q.e1, q.theta, q.vr, q.hold, spikes[lo>>6:])
+	}, func(lo int) int {
+		return cobaGeneric(V[lo:], G0[lo:], Gin0[lo:], G1[lo:], Gin1[lo:], refrac[lo:], q, spikes[lo>>6:])
+	})
 }
 
 // cuba32 and cuba64 give CubaUpdate32 and CubaUpdate64 of an instruction set.
@@ -281,20 +369,50 @@ func cuba64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac
 	}
 }
 
-// ruleKernel is one rule's RuleUpdate in assembly; the flags are all-ones
-// or zero.
-type ruleKernel[T float32 | float64] func(V, I, Iin []T, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest T,
-	instant, addLeak, old, subtract, current uint64, spikes []uint64) int
+// coba32 and coba64 give CobaUpdate32 and CobaUpdate64 of an instruction set.
+func coba32(k *asmKernels[float32]) func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
+	return func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
+		q := p.consts()
+		return k.cobaUpdate(V, G0, Gin0, G1, Gin1, refrac, &q, spikes)
+	}
+}
 
-// ruleUpdate runs RuleUpdate in assembly, chunked like leakyUpdate; the
-// kernels run the ragged tail themselves.
+func coba64(k *asmKernels[float64]) func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int {
+	return func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int {
+		q := p.consts()
+		return k.cobaUpdate(V, G0, Gin0, G1, Gin1, refrac, &q, spikes)
+	}
+}
+
+// ruleKernel is one rule's RuleUpdateTrials in assembly; the flags are
+// all-ones or zero.
+type ruleKernel[T float32 | float64] func(V, I, Iin []T, stride, trials int, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest T,
+	instant, addLeak, old, subtract, current uint64, spikes []uint64, words int) int
+
 func (k *asmKernels[T]) ruleUpdate(V, I, Iin []T, p *RuleParams[T], spikes []uint64) int {
 	n := len(V)
+	if n == 0 {
+		_ = spikes[:0]
+		return 0
+	}
+	return k.ruleUpdateTrials(V, I, Iin, n, 1, p, spikes, MaskWords(n))
+}
+
+// ruleUpdateTrials checks every row, then runs RuleUpdate over trials in
+// calls of about updateChunk neurons (assembly is not preemptible), a
+// longer row alone in pieces of whole mask words; the kernels run the
+// ragged tails themselves.
+func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *RuleParams[T], spikes []uint64, words int) int {
+	n := len(V)
+	if trials <= 0 || n == 0 {
+		return 0
+	}
 	// Fail on short arguments before writing anything, as generic does:
 	// the assembly checks nothing.
-	I, Iin, spikes = I[:n], Iin[:n], spikes[:MaskWords(n)]
-	if p.Rule >= stepRules {
-		return ruleGeneric(V, I, Iin, p, spikes)
+	last := (trials-1)*stride + n
+	_, _, _, _ = V[:last], I[:last], Iin[:last], spikes[:(trials-1)*words+MaskWords(n)]
+	if p.Rule >= stepRules || trials > 1 && (stride < n || words < MaskWords(n)) {
+		return ruleTrialsGeneric(V, I, Iin, stride, trials, p, spikes, words)
 	}
 	f := k.rule[p.Rule]
 	ones := func(b bool) uint64 {
@@ -304,14 +422,38 @@ func (k *asmKernels[T]) ruleUpdate(V, I, Iin []T, p *RuleParams[T], spikes []uin
 		return 0
 	}
 	instant, addLeak, old, subtract, current := ones(p.Instant), ones(p.AddLeak), ones(p.Old), ones(p.Subtract), ones(p.Current)
-	count := 0
-	for lo := 0; lo < n; lo += updateChunk {
-		hi := min(lo+updateChunk, n)
-		count += f(V[lo:hi], I[lo:hi], Iin[lo:hi], p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest,
-			instant, addLeak, old, subtract, current, spikes[lo>>6:])
+	call := func(v, i, in []T, trials int, spikes []uint64) int {
+		return f(v, i, in, stride, trials, p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest,
+			instant, addLeak, old, subtract, current, spikes, words)
 	}
-	if n == 0 {
-		clear(spikes)
+	count := 0
+	if n > updateChunk {
+		for b := 0; b < trials; b++ {
+			o := b * stride
+			for lo := 0; lo < n; lo += updateChunk {
+				hi := min(lo+updateChunk, n)
+				count += call(V[o+lo:o+hi], I[o+lo:o+hi], Iin[o+lo:o+hi], 1, spikes[b*words+lo>>6:])
+			}
+		}
+		return count
+	}
+	per := max(updateChunk/n, 1)
+	for b0 := 0; b0 < trials; b0 += per {
+		o := b0 * stride
+		count += call(V[o:o+n], I[o:o+n], Iin[o:o+n], min(per, trials-b0), spikes[b0*words:])
 	}
 	return count
+}
+
+// scatterTaps checks the events and buffers against the table, then runs
+// the assembly in calls of at most accumRows events (it is not
+// preemptible).
+func (k *asmKernels[T]) scatterTaps(dst []T, m int, W []T, base int, events []int32, t *Taps) {
+	t.check(len(dst), m, len(W), base, events)
+	if m == 0 {
+		return
+	}
+	for e0 := 0; e0 < len(events); e0 += accumRows {
+		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index)
+	}
 }

@@ -152,58 +152,59 @@ func cubaState(rng *rand.Rand, n int) (V, I0, Iin0, I1, Iin1 []float64, refrac [
 	return V, I0, Iin0, I1, Iin1, refrac
 }
 
-func to32(s []float64) []float32 {
-	out := make([]float32, len(s))
-	for i, v := range s {
-		out[i] = float32(v)
-	}
-	return out
-}
-
 var cubaSizes = []int{1000, 10000, 100000, 1000000}
 
 func BenchmarkCubaUpdate(b *testing.B) {
 	p := cubaBenchParams.to32()
-	for _, impl := range benchImpls() {
-		for _, n := range cubaSizes {
-			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
-				skipUnsupported(b, impl)
-				V64, I064, Iin064, I164, Iin164, refrac := cubaState(rand.New(rand.NewPCG(3, uint64(n))), n)
-				V, I0, Iin0, I1, Iin1 := to32(V64), to32(I064), to32(Iin064), to32(I164), to32(Iin164)
-				spikes := make([]uint64, MaskWords(n))
-				spiked := make([]bool, n)
-				// V, I0, I1 and refrac are read and written, Iin0 and
-				// Iin1 read, the mask written.
-				b.SetBytes(int64(n)*4*10 + int64(len(spikes))*8)
-				for b.Loop() {
-					if impl == nil {
-						naiveCubaUpdate(V, I0, Iin0, I1, Iin1, refrac, p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold, spiked)
-					} else {
-						impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
-					}
-				}
-				perSecond(b, float64(n), "neuron-steps/s")
-			})
+	benchReceptorUpdate(b, cubaState, func(impl *Impl, V, I0, Iin0, I1, Iin1 []float32, refrac []int32, spikes []uint64, spiked []bool) {
+		if impl == nil {
+			naiveCubaUpdate(V, I0, Iin0, I1, Iin1, refrac, p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold, spiked)
+			return
 		}
-	}
+		impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
+	})
 }
 
 func BenchmarkCubaUpdate64(b *testing.B) {
 	p := &cubaBenchParams
+	benchReceptorUpdate(b, cubaState, func(impl *Impl, V, I0, Iin0, I1, Iin1 []float64, refrac []int32, spikes []uint64, spiked []bool) {
+		if impl == nil {
+			naiveCubaUpdate(V, I0, Iin0, I1, Iin1, refrac, p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold, spiked)
+			return
+		}
+		impl.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
+	})
+}
+
+// benchReceptorUpdate benchmarks a two-receptor update (CUBA, COBA) of
+// every implementation and its naive twin (impl nil) at cubaSizes, on the
+// state drawn by state, one step per iteration of step.
+func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int) (V, A0, Ain0, A1, Ain1 []float64, refrac []int32),
+	step func(impl *Impl, V, A0, Ain0, A1, Ain1 []T, refrac []int32, spikes []uint64, spiked []bool)) {
+	conv := func(s []float64) []T {
+		out := make([]T, len(s))
+		for i, v := range s {
+			out[i] = T(v)
+		}
+		return out
+	}
+	size := 8
+	if is32[T]() {
+		size = 4
+	}
 	for _, impl := range benchImpls() {
 		for _, n := range cubaSizes {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
 				skipUnsupported(b, impl)
-				V, I0, Iin0, I1, Iin1, refrac := cubaState(rand.New(rand.NewPCG(3, uint64(n))), n)
+				V64, A064, Ain064, A164, Ain164, refrac := state(rand.New(rand.NewPCG(3, uint64(n))), n)
+				V, A0, Ain0, A1, Ain1 := conv(V64), conv(A064), conv(Ain064), conv(A164), conv(Ain164)
 				spikes := make([]uint64, MaskWords(n))
 				spiked := make([]bool, n)
-				b.SetBytes(int64(n)*(8*8+4*2) + int64(len(spikes))*8)
+				// V, both receptors and refrac are read and written, the
+				// inputs read, the mask written.
+				b.SetBytes(int64(n)*int64(8*size+2*4) + int64(len(spikes))*8)
 				for b.Loop() {
-					if impl == nil {
-						naiveCubaUpdate(V, I0, Iin0, I1, Iin1, refrac, p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold, spiked)
-					} else {
-						impl.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
-					}
+					step(impl, V, A0, Ain0, A1, Ain1, refrac, spikes, spiked)
 				}
 				perSecond(b, float64(n), "neuron-steps/s")
 			})
@@ -483,4 +484,73 @@ func BenchmarkNormals(b *testing.B) {
 			})
 		}
 	}
+}
+
+// naiveCobaUpdate is the COBA update written the obvious way: one neuron
+// at a time, a branch per refractory counter and a bool per spike.
+func naiveCobaUpdate[T float](V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spiked []bool) int {
+	count := 0
+	for i := range V {
+		g0, g1 := G0[i], G1[i]
+		G0[i] = a0*g0 + Gin0[i]
+		G1[i] = a1*g1 + Gin1[i]
+		spiked[i] = false
+		if refrac[i] > 0 {
+			refrac[i]--
+			continue
+		}
+		if V[i] > theta {
+			spiked[i] = true
+			count++
+			V[i] = vreset
+			refrac[i] = hold
+			continue
+		}
+		V[i] += gamma * (vleak - V[i] + g0*(e0-V[i]) + g1*(e1-V[i]))
+	}
+	return count
+}
+
+// cobaState draws the COBA benchmark's state: potentials between reset
+// and threshold, the benchmark's initial conductances, one neuron in ten
+// refractory.
+func cobaState(rng *rand.Rand, n int) (V, G0, Gin0, G1, Gin1 []float64, refrac []int32) {
+	V, G0, G1, Gin0, Gin1 = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	refrac = make([]int32, n)
+	for i := range V {
+		V[i] = -60 + 10.5*rng.Float64()
+		G0[i], G1[i] = 4+1.5*rng.NormFloat64(), 20+12*rng.NormFloat64()
+		if rng.IntN(50) == 0 {
+			Gin0[i] = 0.6
+		}
+		if rng.IntN(50) == 0 {
+			Gin1[i] = 6.7
+		}
+		if rng.IntN(10) == 0 {
+			refrac[i] = int32(rng.IntN(50))
+		}
+	}
+	return V, G0, Gin0, G1, Gin1, refrac
+}
+
+func BenchmarkCobaUpdate(b *testing.B) {
+	p := cobaBenchParams.to32()
+	benchReceptorUpdate(b, cobaState, func(impl *Impl, V, G0, Gin0, G1, Gin1 []float32, refrac []int32, spikes []uint64, spiked []bool) {
+		if impl == nil {
+			naiveCobaUpdate(V, G0, Gin0, G1, Gin1, refrac, p.A0, p.A1, p.Gamma, p.VLeak, p.E0, p.E1, p.Theta, p.VReset, p.Hold, spiked)
+			return
+		}
+		impl.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, p, spikes)
+	})
+}
+
+func BenchmarkCobaUpdate64(b *testing.B) {
+	p := &cobaBenchParams
+	benchReceptorUpdate(b, cobaState, func(impl *Impl, V, G0, Gin0, G1, Gin1 []float64, refrac []int32, spikes []uint64, spiked []bool) {
+		if impl == nil {
+			naiveCobaUpdate(V, G0, Gin0, G1, Gin1, refrac, p.A0, p.A1, p.Gamma, p.VLeak, p.E0, p.E1, p.Theta, p.VReset, p.Hold, spiked)
+			return
+		}
+		impl.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, p, spikes)
+	})
 }

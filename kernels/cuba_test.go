@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -239,47 +238,7 @@ func TestCubaUpdate(t *testing.T) {
 // testCubaUpdate is TestCubaUpdate for one width, with generator seeds seed
 // and seed+1.
 func testCubaUpdate[T float](t *testing.T, ops kops[T], seed uint64) {
-	forEachImpl(t, func(t *testing.T, impl *Impl) {
-		rng := rand.New(rand.NewPCG(seed, seed+1))
-		spikesSeen := 0
-		for _, n := range sizes() {
-			for pi, p := range cubaParamSets() {
-				for _, special := range []bool{false, true} {
-					off := rng.IntN(16)
-					theta := T(1)
-					V := buf(n, off, input(rng, theta, special))
-					I0 := buf(n, (off+3)%16, input(rng, theta, special))
-					Iin0 := buf(n, (off+5)%16, input(rng, theta, special))
-					I1 := buf(n, (off+7)%16, input(rng, theta, special))
-					Iin1 := buf(n, (off+11)%16, input(rng, theta, special))
-					R := bufI32(n, (off+13)%16, refracStates(rng, p.Hold))
-					spikes := bufU(MaskWords(n), rng.IntN(4))
-					for i := range spikes {
-						spikes[i] = ^uint64(0) // must be overwritten
-					}
-					Iin0w, Iin1w := clone(Iin0), clone(Iin1)
-					V2, I02, I12, R2, S2 := clone(V), clone(I0), clone(I1), clone(R), clone(spikes)
-					want := ops.cuba(Generic)(V2, I02, Iin0, I12, Iin1, R2, p, S2)
-					got := ops.cuba(impl)(V, I0, Iin0, I1, Iin1, R, p, spikes)
-					what := fmt.Sprintf("n=%d params=%d special=%v", n, pi, special)
-					if got != want {
-						t.Fatalf("%s: count %d, want %d", what, got, want)
-					}
-					same(t, what+" V", V, V2)
-					same(t, what+" I0", I0, I02)
-					same(t, what+" I1", I1, I12)
-					same(t, what+" Iin0 (input)", Iin0, Iin0w)
-					same(t, what+" Iin1 (input)", Iin1, Iin1w)
-					sameI32(t, what+" refrac", R, R2)
-					sameU(t, what+" spikes", spikes, S2)
-					spikesSeen += want
-				}
-			}
-		}
-		if spikesSeen == 0 {
-			t.Fatal("no spikes at all: the table does not test the reset")
-		}
-	})
+	testReceptorUpdate(t, seed, cubaParamSets(), func(p CubaParams64) int32 { return p.Hold }, ops.cuba)
 }
 
 // TestCubaUpdateShortArgs checks that every implementation panics, as
@@ -289,73 +248,48 @@ func testCubaUpdate[T float](t *testing.T, ops kops[T], seed uint64) {
 // counts is the capacity.)
 func TestCubaUpdateShortArgs(t *testing.T) {
 	p := cubaParamSets()[0].to32()
-	for _, impl := range Available() {
-		for arg := range 7 {
-			n := 130
-			V, I0, Iin0, I1, Iin1 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-			R, S := make([]int32, n), make([]uint64, MaskWords(n))
-			for i := range V {
-				V[i] = 2 // above threshold: a write would show
-			}
-			switch arg {
-			case 0:
-				I0 = I0[: n-1 : n-1]
-			case 1:
-				Iin0 = Iin0[: n-1 : n-1]
-			case 2:
-				I1 = I1[: n-1 : n-1]
-			case 3:
-				Iin1 = Iin1[: n-1 : n-1]
-			case 4:
-				R = R[: n-1 : n-1]
-			case 5:
-				S = S[: MaskWords(n)-1 : MaskWords(n)-1]
-			case 6:
-				I0 = I0[:1:1]
-			}
-			func() {
-				defer func() {
-					if recover() == nil {
-						t.Errorf("%s: short argument %d did not panic", impl.Name, arg)
-					}
-				}()
-				impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, R, p, S)
-			}()
-			for i, v := range V {
-				if v != 2 || i < len(R) && R[i] != 0 {
-					t.Fatalf("%s: short argument %d: neuron %d written before the panic", impl.Name, arg, i)
-				}
-			}
-		}
-	}
+	testReceptorShortArgs(t, func(impl *Impl, V, I0, Iin0, I1, Iin1 []float32, R []int32, S []uint64) {
+		impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, R, p, S)
+	})
 }
 
-// TestCubaUpdateDispatch checks that the package-level functions call the
-// active implementation, so that LEAKY_KERNEL and Use switch the CUBA
-// update like every other kernel.
-func TestCubaUpdateDispatch(t *testing.T) {
+// TestReceptorUpdateDispatch checks that the package-level CUBA and COBA
+// functions call the active implementation, so that LEAKY_KERNEL and Use
+// switch them like every other kernel.
+func TestReceptorUpdateDispatch(t *testing.T) {
 	saved := active
 	defer func() { active = saved }()
 	var called []string
 	active = &Impl{
 		Name: "probe",
 		CubaUpdate32: func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
-			called = append(called, "32")
+			called = append(called, "cuba32")
 			return 7
 		},
 		CubaUpdate64: func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
-			called = append(called, "64")
+			called = append(called, "cuba64")
 			return 8
 		},
+		CobaUpdate32: func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
+			called = append(called, "coba32")
+			return 9
+		},
+		CobaUpdate64: func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int {
+			called = append(called, "coba64")
+			return 10
+		},
 	}
-	if n := CubaUpdate32(nil, nil, nil, nil, nil, nil, &CubaParams32{}, nil); n != 7 {
-		t.Errorf("CubaUpdate32 returned %d, not the active implementation's 7", n)
+	got := []int{
+		CubaUpdate32(nil, nil, nil, nil, nil, nil, &CubaParams32{}, nil),
+		CubaUpdate64(nil, nil, nil, nil, nil, nil, &CubaParams64{}, nil),
+		CobaUpdate32(nil, nil, nil, nil, nil, nil, &CobaParams32{}, nil),
+		CobaUpdate64(nil, nil, nil, nil, nil, nil, &CobaParams64{}, nil),
 	}
-	if n := CubaUpdate64(nil, nil, nil, nil, nil, nil, &CubaParams64{}, nil); n != 8 {
-		t.Errorf("CubaUpdate64 returned %d, not the active implementation's 8", n)
+	if !slices.Equal(got, []int{7, 8, 9, 10}) {
+		t.Errorf("the package-level functions returned %v, not the active implementation's [7 8 9 10]", got)
 	}
-	if !slices.Equal(called, []string{"32", "64"}) {
-		t.Errorf("active implementation called for %v, want [32 64]", called)
+	if !slices.Equal(called, []string{"cuba32", "cuba64", "coba32", "coba64"}) {
+		t.Errorf("active implementation called for %v, want [cuba32 cuba64 coba32 coba64]", called)
 	}
 }
 

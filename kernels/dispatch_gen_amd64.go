@@ -13,22 +13,30 @@ import "golang.org/x/sys/cpu"
 
 // avx2 runs on CPUs with AVX2 and FMA (Intel Haswell, AMD Zen and later).
 var avx2 = &Impl{
-	Name:             "avx2",
-	Requires:         "AVX2, FMA, POPCNT, BMI2",
-	LeakyUpdate32:    avx2Kernels32.leakyUpdate,
-	LeakyUpdate64:    avx2Kernels64.leakyUpdate,
-	LeakyScan32:      avx2Kernels32.leakyScan,
-	LeakyScan64:      avx2Kernels64.leakyScan,
-	AccumulateRows32: avx2Kernels32.accumulateRows,
-	AccumulateRows64: avx2Kernels64.accumulateRows,
-	MatMul32:         avx2Kernels32.matMul,
-	MatMul64:         avx2Kernels64.matMul,
-	CubaUpdate32:     cuba32(avx2Kernels32),
-	CubaUpdate64:     cuba64(avx2Kernels64),
-	RuleUpdate32:     avx2Kernels32.ruleUpdate,
-	RuleUpdate64:     avx2Kernels64.ruleUpdate,
-	Normals32:        normalsVia(normals32AVX2, 32),
-	Normals64:        normalsVia(normals64AVX2, 32),
+	Name:               "avx2",
+	Requires:           "AVX2, FMA, POPCNT, BMI2",
+	LeakyUpdate32:      avx2Kernels32.leakyUpdate,
+	LeakyUpdate64:      avx2Kernels64.leakyUpdate,
+	LeakyScan32:        avx2Kernels32.leakyScan,
+	LeakyScan64:        avx2Kernels64.leakyScan,
+	AccumulateRows32:   avx2Kernels32.accumulateRows,
+	AccumulateRows64:   avx2Kernels64.accumulateRows,
+	AccumulateTrials32: avx2Kernels32.accumulateTrials,
+	AccumulateTrials64: avx2Kernels64.accumulateTrials,
+	ScatterTaps32:      avx2Kernels32.scatterTaps,
+	ScatterTaps64:      avx2Kernels64.scatterTaps,
+	MatMul32:           avx2Kernels32.matMul,
+	MatMul64:           avx2Kernels64.matMul,
+	CubaUpdate32:       cuba32(avx2Kernels32),
+	CubaUpdate64:       cuba64(avx2Kernels64),
+	CobaUpdate32:       coba32(avx2Kernels32),
+	RuleUpdate32:       avx2Kernels32.ruleUpdate,
+	RuleUpdateTrials32: avx2Kernels32.ruleUpdateTrials,
+	CobaUpdate64:       coba64(avx2Kernels64),
+	RuleUpdate64:       avx2Kernels64.ruleUpdate,
+	RuleUpdateTrials64: avx2Kernels64.ruleUpdateTrials,
+	Normals32:          normalsVia(normals32AVX2, 32),
+	Normals64:          normalsVia(normals64AVX2, 32),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -44,7 +52,7 @@ var avx2Instruments = &Instruments{
 var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,
 	scanSub: leakyScan32SubAVX2, scanZero: leakyScan32ZeroAVX2, scanBlock: 32,
-	accum: accumulateRows32AVX2, cuba: cubaUpdate32AVX2, lanes: 8, nativeTail: true,
+	accum: accumulateRows32AVX2, accumTrials: accumulateTrials32AVX2, scatter: scatterTaps32AVX2, cuba: cubaUpdate32AVX2, coba: cobaUpdate32AVX2, lanes: 8, nativeTail: true,
 	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX2, ruleUpdate32BeforeAVX2, ruleUpdate32AfterAVX2, ruleUpdate32SpyxAVX2, ruleUpdate32SnnTorchAVX2},
 	gemmCols: 16,
 	gemm: [][2]gemmTile[float32]{
@@ -62,7 +70,7 @@ var avx2Kernels32 = &asmKernels[float32]{
 var avx2Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX2, updZero: leakyUpdate64ZeroAVX2,
 	scanSub: leakyScan64SubAVX2, scanZero: leakyScan64ZeroAVX2, scanBlock: 16,
-	accum: accumulateRows64AVX2, cuba: cubaUpdate64AVX2, lanes: 4, nativeTail: true,
+	accum: accumulateRows64AVX2, accumTrials: accumulateTrials64AVX2, scatter: scatterTaps64AVX2, cuba: cubaUpdate64AVX2, coba: cobaUpdate64AVX2, lanes: 4, nativeTail: true,
 	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX2, ruleUpdate64BeforeAVX2, ruleUpdate64AfterAVX2, ruleUpdate64SpyxAVX2, ruleUpdate64SnnTorchAVX2},
 	gemmCols: 8,
 	gemm: [][2]gemmTile[float64]{
@@ -81,22 +89,30 @@ var avx2Kernels64 = &asmKernels[float64]{
 // zero-masked moves, KMOVW), so no other AVX-512 subset is required; the
 // ragged tails use BMI2, which every AVX-512 CPU has.
 var avx512 = &Impl{
-	Name:             "avx512",
-	Requires:         "AVX512F, POPCNT, BMI2",
-	LeakyUpdate32:    avx512Kernels32.leakyUpdate,
-	LeakyUpdate64:    avx512Kernels64.leakyUpdate,
-	LeakyScan32:      avx512Kernels32.leakyScan,
-	LeakyScan64:      avx512Kernels64.leakyScan,
-	AccumulateRows32: avx512Kernels32.accumulateRows,
-	AccumulateRows64: avx512Kernels64.accumulateRows,
-	MatMul32:         avx512Kernels32.matMul,
-	MatMul64:         avx512Kernels64.matMul,
-	CubaUpdate32:     cuba32(avx512Kernels32),
-	CubaUpdate64:     cuba64(avx512Kernels64),
-	RuleUpdate32:     avx512Kernels32.ruleUpdate,
-	RuleUpdate64:     avx512Kernels64.ruleUpdate,
-	Normals32:        normalsVia(normals32AVX512, 64),
-	Normals64:        normalsVia(normals64AVX512, 64),
+	Name:               "avx512",
+	Requires:           "AVX512F, POPCNT, BMI2",
+	LeakyUpdate32:      avx512Kernels32.leakyUpdate,
+	LeakyUpdate64:      avx512Kernels64.leakyUpdate,
+	LeakyScan32:        avx512Kernels32.leakyScan,
+	LeakyScan64:        avx512Kernels64.leakyScan,
+	AccumulateRows32:   avx512Kernels32.accumulateRows,
+	AccumulateRows64:   avx512Kernels64.accumulateRows,
+	AccumulateTrials32: avx512Kernels32.accumulateTrials,
+	AccumulateTrials64: avx512Kernels64.accumulateTrials,
+	ScatterTaps32:      avx512Kernels32.scatterTaps,
+	ScatterTaps64:      avx512Kernels64.scatterTaps,
+	MatMul32:           avx512Kernels32.matMul,
+	MatMul64:           avx512Kernels64.matMul,
+	CubaUpdate32:       cuba32(avx512Kernels32),
+	CubaUpdate64:       cuba64(avx512Kernels64),
+	CobaUpdate32:       coba32(avx512Kernels32),
+	RuleUpdate32:       avx512Kernels32.ruleUpdate,
+	RuleUpdateTrials32: avx512Kernels32.ruleUpdateTrials,
+	CobaUpdate64:       coba64(avx512Kernels64),
+	RuleUpdate64:       avx512Kernels64.ruleUpdate,
+	RuleUpdateTrials64: avx512Kernels64.ruleUpdateTrials,
+	Normals32:          normalsVia(normals32AVX512, 64),
+	Normals64:          normalsVia(normals64AVX512, 64),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32
@@ -112,7 +128,7 @@ var avx512Instruments = &Instruments{
 var avx512Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX512, updZero: leakyUpdate32ZeroAVX512,
 	scanSub: leakyScan32SubAVX512, scanZero: leakyScan32ZeroAVX512, scanBlock: 128,
-	accum: accumulateRows32AVX512, cuba: cubaUpdate32AVX512, lanes: 16, nativeTail: false,
+	accum: accumulateRows32AVX512, accumTrials: accumulateTrials32AVX512, scatter: scatterTaps32AVX512, cuba: cubaUpdate32AVX512, coba: cobaUpdate32AVX512, lanes: 16, nativeTail: false,
 	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX512, ruleUpdate32BeforeAVX512, ruleUpdate32AfterAVX512, ruleUpdate32SpyxAVX512, ruleUpdate32SnnTorchAVX512},
 	gemmCols: 32,
 	gemm: [][2]gemmTile[float32]{
@@ -132,7 +148,7 @@ var avx512Kernels32 = &asmKernels[float32]{
 var avx512Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX512, updZero: leakyUpdate64ZeroAVX512,
 	scanSub: leakyScan64SubAVX512, scanZero: leakyScan64ZeroAVX512, scanBlock: 64,
-	accum: accumulateRows64AVX512, cuba: cubaUpdate64AVX512, lanes: 8, nativeTail: false,
+	accum: accumulateRows64AVX512, accumTrials: accumulateTrials64AVX512, scatter: scatterTaps64AVX512, cuba: cubaUpdate64AVX512, coba: cobaUpdate64AVX512, lanes: 8, nativeTail: false,
 	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX512, ruleUpdate64BeforeAVX512, ruleUpdate64AfterAVX512, ruleUpdate64SpyxAVX512, ruleUpdate64SnnTorchAVX512},
 	gemmCols: 16,
 	gemm: [][2]gemmTile[float64]{

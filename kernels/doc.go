@@ -1,8 +1,11 @@
 // Package kernels holds the numerical inner loops of leaky: the leaky
 // integrate-and-fire update, its temporally blocked scan, the two-receptor
-// CUBA update with reset to a value and refractoriness, the event-driven
-// input accumulation and the dense matrix product. It knows only slices and
-// numbers, never engine types.
+// CUBA (current-based) and COBA (conductance-based) updates with reset to a
+// value and refractoriness, the general one-receptor neuron of every step
+// rule (RuleUpdate: leaky's general order and those of Norse, snnTorch and
+// Spyx, which NIR graphs run), the event-driven input accumulation of one
+// trial or a batch of trials, and the dense matrix product. It knows only
+// slices and numbers, never engine types.
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the
 // reference) and, on amd64, as assembly generated with avo from kernels/_gen
@@ -12,7 +15,9 @@
 // generic code shares with it (geometry_gen.go), so that a kernel's name or a
 // block size is stated once. The implementation is chosen once at init from
 // CPU feature detection and may be overridden with the LEAKY_KERNEL
-// environment variable or [Use]. Every implementation returns the same bits as
+// environment variable or [Use]; one whose kernels disagree with generic on
+// a small fixed input (selfcheck.go) is never used, and [Fallbacks] says so.
+// Every implementation returns the same bits as
 // the generic one for the same input:
 //
 //   - float32 arithmetic is unfused: a product is rounded to float32 before it

@@ -245,24 +245,57 @@ func FuzzCubaUpdate64(f *testing.F) {
 func fuzzCubaUpdate[T float](t *testing.T, ops kops[T], data []byte) {
 	d := &decoder{data}
 	n := d.u8() * 3
-	p := d.cubaParams()
-	V, I0, Iin0, I1, Iin1 := vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n)
+	fuzzReceptorUpdate(t, d, n, d.cubaParams(), ops.cuba)
+}
+
+// fuzzReceptorUpdate decodes n neurons' state of a two-receptor update from
+// d and runs kernel with parameters p on every implementation but generic,
+// against generic.
+func fuzzReceptorUpdate[T float, P any](t *testing.T, d *decoder, n int, p P, kernel func(*Impl) receptorFn[T, P]) {
+	V, A0, Ain0, A1, Ain1 := vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n)
 	R := d.refrac(n)
 	for _, impl := range fuzzImpls(t) {
-		V1, I01, I11, V2, I02, I12 := clone(V), clone(I0), clone(I1), clone(V), clone(I0), clone(I1)
+		V1, A01, A11, V2, A02, A12 := clone(V), clone(A0), clone(A1), clone(V), clone(A0), clone(A1)
 		R1, R2 := slices.Clone(R), slices.Clone(R)
 		S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-		want := ops.cuba(Generic)(V1, I01, Iin0, I11, Iin1, R1, p, S1)
-		got := ops.cuba(impl)(V2, I02, Iin0, I12, Iin1, R2, p, S2)
+		want := kernel(Generic)(V1, A01, Ain0, A11, Ain1, R1, p, S1)
+		got := kernel(impl)(V2, A02, Ain0, A12, Ain1, R2, p, S2)
 		if got != want {
 			t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
 		}
 		same(t, impl.Name+" V", V2, V1)
-		same(t, impl.Name+" I0", I02, I01)
-		same(t, impl.Name+" I1", I12, I11)
+		same(t, impl.Name+" receptor 0", A02, A01)
+		same(t, impl.Name+" receptor 1", A12, A11)
 		if !slices.Equal(R2, R1) {
 			t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
 		}
 		sameU(t, impl.Name+" spikes", S2, S1)
 	}
+}
+
+// cobaParams decodes a COBA case: small parameters, so that thresholds are
+// crossed, and Hold from −2 to 5, as cubaParams.
+func (d *decoder) cobaParams() CobaParams64 {
+	return CobaParams64{
+		A0: d.small(), A1: d.small(), Gamma: d.small(), VLeak: d.small(), E0: d.small(), E1: d.small(),
+		Theta: d.small(), VReset: d.small(), Hold: int32(d.u8()%8) - 2,
+	}
+}
+
+func FuzzCobaUpdate32(f *testing.F) {
+	f.Add([]byte("\x40\x90\x88\x8e\x7c\x84\x70\x60\x50\x03\x01seed bytes for the COBA update, float32"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzCobaUpdate(t, ops32, data) })
+}
+
+func FuzzCobaUpdate64(f *testing.F) {
+	f.Add([]byte("\x40\x90\x88\x8e\x7c\x84\x70\x60\x50\x03\x01seed bytes for the COBA update, float64, a little longer"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzCobaUpdate(t, ops64, data) })
+}
+
+// fuzzCobaUpdate is the body of FuzzCobaUpdate32 and FuzzCobaUpdate64; the
+// float32 kernels get the decoded parameters rounded by to32.
+func fuzzCobaUpdate[T float](t *testing.T, ops kops[T], data []byte) {
+	d := &decoder{data}
+	n := d.u8() * 3
+	fuzzReceptorUpdate(t, d, n, d.cobaParams(), ops.coba)
 }

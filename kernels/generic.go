@@ -204,6 +204,25 @@ func accumulateRowsGeneric64(dst, W []float64, stride int, rows []int32) {
 	}
 }
 
+// accumulateTrialsGeneric is the reference for AccumulateTrials32 and
+// AccumulateTrials64; see there.
+func accumulateTrialsGeneric[F float32 | float64](dst []F, dstStride int, W []F, stride int, rows [][]int32) {
+	n := len(dst)
+	if len(rows) > 0 && n > 0 {
+		// Every trial's row must lie inside dst's array.
+		_ = dst[:(len(rows)-1)*dstStride+n]
+	}
+	for b, rs := range rows {
+		d := dst[b*dstStride : b*dstStride+n]
+		for _, r := range rs {
+			row := W[int(r)*stride : int(r)*stride+n]
+			for i := range d {
+				d[i] += row[i]
+			}
+		}
+	}
+}
+
 // matMulGeneric32 is the reference for MatMul32; see there.
 func matMulGeneric32(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
 	for i := 0; i < m; i++ {

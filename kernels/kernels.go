@@ -18,41 +18,57 @@ type Impl struct {
 	// Requires names the CPU features the implementation needs.
 	Requires string
 
-	LeakyUpdate32    func(V, I, Iin []float32, alpha, beta, theta float32, reset Reset, spikes []uint64) int
-	LeakyUpdate64    func(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int
-	LeakyScan32      func(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int
-	LeakyScan64      func(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int
-	AccumulateRows32 func(dst, W []float32, stride int, rows []int32)
-	AccumulateRows64 func(dst, W []float64, stride int, rows []int32)
-	MatMul32         func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
-	MatMul64         func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
-	CubaUpdate32     func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
-	CubaUpdate64     func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
-	RuleUpdate32     func(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int
-	RuleUpdate64     func(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) int
-	Normals32        func(dst []float32, key NormalKey, col int, scale float64)
-	Normals64        func(dst []float64, key NormalKey, col int, scale float64)
+	LeakyUpdate32      func(V, I, Iin []float32, alpha, beta, theta float32, reset Reset, spikes []uint64) int
+	LeakyUpdate64      func(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int
+	LeakyScan32        func(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int
+	LeakyScan64        func(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int
+	AccumulateRows32   func(dst, W []float32, stride int, rows []int32)
+	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
+	AccumulateTrials32 func(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+	AccumulateTrials64 func(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+	ScatterTaps32      func(dst []float32, m int, W []float32, base int, events []int32, t *Taps)
+	ScatterTaps64      func(dst []float64, m int, W []float64, base int, events []int32, t *Taps)
+	MatMul32           func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
+	MatMul64           func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
+	CubaUpdate32       func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
+	CubaUpdate64       func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
+	CobaUpdate32       func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int
+	CobaUpdate64       func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int
+	RuleUpdate32       func(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int
+	RuleUpdate64       func(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) int
+	RuleUpdateTrials32 func(V, I, Iin []float32, stride, trials int, p *RuleParams[float32], spikes []uint64, words int) int
+	RuleUpdateTrials64 func(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int
+	Normals32          func(dst []float32, key NormalKey, col int, scale float64)
+	Normals64          func(dst []float64, key NormalKey, col int, scale float64)
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
 // every other implementation must match bit for bit.
 var Generic = &Impl{
-	Name:             "generic",
-	Requires:         "none",
-	LeakyUpdate32:    leakyUpdateGeneric32,
-	LeakyUpdate64:    leakyUpdateGeneric64,
-	LeakyScan32:      leakyScanGeneric32,
-	LeakyScan64:      leakyScanGeneric64,
-	AccumulateRows32: accumulateRowsGeneric32,
-	AccumulateRows64: accumulateRowsGeneric64,
-	MatMul32:         matMulGeneric32,
-	MatMul64:         matMulGeneric64,
-	CubaUpdate32:     cubaGeneric32,
-	CubaUpdate64:     cubaGeneric64,
-	RuleUpdate32:     ruleGeneric32,
-	RuleUpdate64:     ruleGeneric64,
-	Normals32:        normalsGeneric32,
-	Normals64:        normalsGeneric64,
+	Name:               "generic",
+	Requires:           "none",
+	LeakyUpdate32:      leakyUpdateGeneric32,
+	LeakyUpdate64:      leakyUpdateGeneric64,
+	LeakyScan32:        leakyScanGeneric32,
+	LeakyScan64:        leakyScanGeneric64,
+	AccumulateRows32:   accumulateRowsGeneric32,
+	AccumulateRows64:   accumulateRowsGeneric64,
+	AccumulateTrials32: accumulateTrialsGeneric[float32],
+	AccumulateTrials64: accumulateTrialsGeneric[float64],
+	ScatterTaps32:      scatterTapsGeneric[float32],
+	ScatterTaps64:      scatterTapsGeneric[float64],
+	MatMul32:           matMulGeneric32,
+	MatMul64:           matMulGeneric64,
+	CubaUpdate32:       cubaGeneric32,
+	CubaUpdate64:       cubaGeneric64,
+	CobaUpdate32:       cobaGeneric32,
+	CobaUpdate64:       cobaGeneric64,
+	RuleUpdate32:       ruleGeneric32,
+	RuleUpdate64:       ruleGeneric64,
+	RuleUpdateTrials32: ruleTrialsGeneric[float32],
+	RuleUpdateTrials64: ruleTrialsGeneric[float64],
+	Normals32:          normalsGeneric32,
+	Normals64:          normalsGeneric64,
 }
 
 // known lists every implementation compiled into this binary, best last,
@@ -89,27 +105,37 @@ func EnvError() error { return envErr }
 // those the CPU cannot run.
 func Known() []*Impl { return append([]*Impl(nil), known...) }
 
-// Available returns the implementations this CPU can run, generic first.
+// Available returns the implementations this CPU can run and that pass
+// their self-check (see [Fallbacks]), generic first.
 func Available() []*Impl {
 	var out []*Impl
 	for _, impl := range known {
-		if supported(impl) {
+		if supported(impl) && passes(impl) {
 			out = append(out, impl)
 		}
 	}
 	return out
 }
 
-// Best returns the fastest implementation this CPU can run.
+// Best returns the fastest implementation this CPU can run that passes its
+// self-check.
 func Best() *Impl {
-	av := Available()
-	return av[len(av)-1]
+	// From the top, so that only the implementation chosen (and any that
+	// fail above it) is self-checked.
+	for i := len(known) - 1; i > 0; i-- {
+		if impl := known[i]; supported(impl) && passes(impl) {
+			return impl
+		}
+	}
+	return Generic
 }
 
 // Active returns the implementation the package-level functions use.
 func Active() *Impl { return active }
 
-// Lookup returns the implementation called name if this CPU can run it.
+// Lookup returns the implementation called name if this CPU can run it; if
+// it failed its self-check, the best available one below it (see
+// [Fallbacks]).
 func Lookup(name string) (*Impl, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if name == "auto" || name == "" {
@@ -122,10 +148,28 @@ func Lookup(name string) (*Impl, error) {
 			if !supported(impl) {
 				return nil, fmt.Errorf("kernel %q needs %s, which this CPU does not have (available: %s)", name, impl.Requires, availableNames())
 			}
+			if !passes(impl) {
+				return fallbackFor(impl), nil
+			}
 			return impl, nil
 		}
 	}
 	return nil, fmt.Errorf("unknown kernel %q (known: %s, or auto)", name, strings.Join(names, ", "))
+}
+
+// fallbackFor returns the best available implementation that comes before
+// impl in known.
+func fallbackFor(impl *Impl) *Impl {
+	use := Generic
+	for _, k := range known {
+		if k == impl {
+			break
+		}
+		if supported(k) && passes(k) {
+			use = k
+		}
+	}
+	return use
 }
 
 func availableNames() string {
@@ -187,6 +231,20 @@ func AccumulateRows32(dst, W []float32, stride int, rows []int32) {
 // AccumulateRows64 is AccumulateRows32 in float64.
 func AccumulateRows64(dst, W []float64, stride int, rows []int32) {
 	active.AccumulateRows64(dst, W, stride, rows)
+}
+
+// AccumulateTrials32 is AccumulateRows32 over trials: for each b, the rows
+// rows[b] of W are added, in order, to the len(dst) elements that start at
+// dst[b*dstStride] (dst is the first trial's row, within a longer array:
+// every trial's row must lie inside dst[:cap(dst)]). It is the event-driven
+// input of a dense projection over a batch, one call for all trials.
+func AccumulateTrials32(dst []float32, dstStride int, W []float32, stride int, rows [][]int32) {
+	active.AccumulateTrials32(dst, dstStride, W, stride, rows)
+}
+
+// AccumulateTrials64 is AccumulateTrials32 in float64.
+func AccumulateTrials64(dst []float64, dstStride int, W []float64, stride int, rows [][]int32) {
+	active.AccumulateTrials64(dst, dstStride, W, stride, rows)
 }
 
 // MatMul32 computes C = A·B (or C += A·B when accumulate is set) for the

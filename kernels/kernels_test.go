@@ -484,3 +484,82 @@ func TestLookup(t *testing.T) {
 		t.Errorf("AvailableInstruments() are %s, want those of Available(), %s", got, want)
 	}
 }
+
+// TestAccumulateTrials runs AccumulateTrials over batches of trials whose
+// rows lie at a stride within one array (with guards between and past
+// them), with empty trials, short rows of every ragged length, a trial of
+// more rows than one assembly call takes and rows wider than a column
+// strip, against Generic bit for bit.
+func TestAccumulateTrials(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testAccumulateTrials(t, ops32, 21) })
+	t.Run("float64", func(t *testing.T) { testAccumulateTrials(t, ops64, 23) })
+}
+
+func testAccumulateTrials[T float](t *testing.T, ops kops[T], seed uint64) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(seed, seed+1))
+		for _, n := range []int{1, 5, 7, 16, 17, 38, 64, 67, 300, 2100} {
+			for _, trials := range []int{0, 1, 2, 7, 65} {
+				dstStride := n + rng.IntN(20)
+				if trials == 1 && rng.IntN(2) == 0 {
+					dstStride = 0
+				}
+				stride := n + rng.IntN(3)
+				total := 20
+				W := buf((total-1)*stride+n, rng.IntN(16), input(rng, T(1), true))
+				rows := make([][]int32, trials)
+				for b := range rows {
+					nrows := []int{0, 0, 1, 2, 3, 4, 5, 9}[rng.IntN(8)]
+					if b == 1 {
+						nrows = 300 // past accumRows: split over calls
+					}
+					rows[b] = rowsFor(rng, nrows, total)
+				}
+				size := n
+				if trials > 0 {
+					size = (trials-1)*dstStride + n
+				}
+				dst := buf(size, rng.IntN(16), input(rng, T(1), true))[:n]
+				dst2 := clone(dst)
+				ops.accumulateTrials(Generic)(dst2, dstStride, W, stride, rows)
+				ops.accumulateTrials(impl)(dst, dstStride, W, stride, rows)
+				same(t, fmt.Sprintf("n=%d trials=%d stride %d", n, trials, dstStride), full(dst)[:size], full(dst2)[:size])
+				same(t, fmt.Sprintf("n=%d trials=%d guard", n, trials), full(dst)[size:], full(dst2)[size:])
+			}
+		}
+	})
+}
+
+// TestAccumulateTrialsOutOfRange: a trial past the end of dst's array and
+// a row past W's end panic in every implementation before dst is touched.
+func TestAccumulateTrialsOutOfRange(t *testing.T) {
+	for _, impl := range Available() {
+		for _, c := range []struct {
+			name  string
+			trial int
+			row   int32
+		}{{"trial", 3, 0}, {"row", 1, 4}} {
+			t.Run(impl.Name+"/"+c.name, func(t *testing.T) {
+				dst := make([]float32, 3*8)[:8]
+				W := make([]float32, 4*8)
+				for i := range W {
+					W[i] = 1
+				}
+				rows := make([][]int32, c.trial+1)
+				for b := range rows {
+					rows[b] = []int32{0}
+				}
+				rows[len(rows)-1] = []int32{c.row}
+				defer func() {
+					if recover() == nil {
+						t.Fatal("no panic")
+					}
+					if impl != Generic && full(dst)[0] != 0 {
+						t.Fatal("dst written before the panic")
+					}
+				}()
+				impl.AccumulateTrials32(dst, 8, W, 8, rows)
+			})
+		}
+	}
+}

@@ -664,103 +664,307 @@ TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
 	MOVQ    dst_len+8(FP), DX
 	MOVQ    DX, BX
 	ANDQ    $0x07, BX
-	MOVQ    DX, SI
-	SUBQ    BX, SI
-	SHLQ    $0x02, SI
-	MOVQ    $0x00000020, DI
-	MOVQ    BX, R8
-	SHLQ    $0x02, R8
-	SUBQ    R8, DI
-	LEAQ    leakyTailMask<>+0(SB), R8
-	VMOVDQU (R8)(DI*1), Y0
-	MOVQ    stride+48(FP), DI
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
 	SHLQ    $0x02, DI
-	MOVQ    rows_base+56(FP), R8
-	MOVQ    rows_len+64(FP), R9
-	TESTQ   DX, DX
-	JZ      accumulateRows32AVX2_done
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+56(FP), SI
+	MOVQ    rows_len+64(FP), DI
 
 accumulateRows32AVX2_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows32AVX2_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x02, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x02, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows32AVX2_quadtail
 
 accumulateRows32AVX2_quadloop:
-	VMOVUPS (AX)(R13*1), Y1
-	VADDPS  (DX)(R13*1), Y1, Y1
-	VADDPS  (R10)(R13*1), Y1, Y1
-	VADDPS  (R11)(R13*1), Y1, Y1
-	VADDPS  (R12)(R13*1), Y1, Y1
-	VMOVUPS Y1, (AX)(R13*1)
-	ADDQ    $0x20, R13
-	CMPQ    R13, SI
+	VMOVUPS (AX)(R12*1), Y1
+	VADDPS  (R8)(R12*1), Y1, Y1
+	VADDPS  (R9)(R12*1), Y1, Y1
+	VADDPS  (R10)(R12*1), Y1, Y1
+	VADDPS  (R11)(R12*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R12*1)
+	ADDQ    $0x20, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows32AVX2_quadloop
 
 accumulateRows32AVX2_quadtail:
 	TESTQ      BX, BX
 	JZ         accumulateRows32AVX2_quadnotail
-	VMASKMOVPS (AX)(R13*1), Y0, Y1
-	VMASKMOVPS (DX)(R13*1), Y0, Y2
+	VMASKMOVPS (AX)(R12*1), Y0, Y1
+	VMASKMOVPS (R8)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS (R10)(R13*1), Y0, Y2
+	VMASKMOVPS (R9)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS (R11)(R13*1), Y0, Y2
+	VMASKMOVPS (R10)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS (R12)(R13*1), Y0, Y2
+	VMASKMOVPS (R11)(R12*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS Y1, Y0, (AX)(R13*1)
+	VMASKMOVPS Y1, Y0, (AX)(R12*1)
 
 accumulateRows32AVX2_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows32AVX2_quad
 
 accumulateRows32AVX2_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows32AVX2_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows32AVX2_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows32AVX2_singletail
 
 accumulateRows32AVX2_singleloop:
-	VMOVUPS (AX)(R10*1), Y1
-	VADDPS  (DX)(R10*1), Y1, Y1
-	VMOVUPS Y1, (AX)(R10*1)
-	ADDQ    $0x20, R10
-	CMPQ    R10, SI
+	VMOVUPS (AX)(R9*1), Y1
+	VADDPS  (R8)(R9*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R9*1)
+	ADDQ    $0x20, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows32AVX2_singleloop
 
 accumulateRows32AVX2_singletail:
 	TESTQ      BX, BX
 	JZ         accumulateRows32AVX2_singlenotail
-	VMASKMOVPS (AX)(R10*1), Y0, Y1
-	VMASKMOVPS (DX)(R10*1), Y0, Y2
+	VMASKMOVPS (AX)(R9*1), Y0, Y1
+	VMASKMOVPS (R8)(R9*1), Y0, Y2
 	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS Y1, Y0, (AX)(R10*1)
+	VMASKMOVPS Y1, Y0, (AX)(R9*1)
 
 accumulateRows32AVX2_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows32AVX2_single
 
-accumulateRows32AVX2_done:
+accumulateRows32AVX2_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+// Requires: AVX
+TEXT ·accumulateTrials32AVX2(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+64(FP), R8
+	MOVQ    rows_len+72(FP), SI
+	IMUL3Q  $0x18, SI, R9
+	ADDQ    R8, R9
+	CMPQ    R8, R9
+	JE      accumulateTrials32AVX2_done
+
+accumulateTrials32AVX2_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials32AVX2_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials32AVX2_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x02, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials32AVX2_quadtail
+
+accumulateTrials32AVX2_quadloop:
+	VMOVUPS (AX)(R14*1), Y1
+	VADDPS  (R10)(R14*1), Y1, Y1
+	VADDPS  (R11)(R14*1), Y1, Y1
+	VADDPS  (R12)(R14*1), Y1, Y1
+	VADDPS  (R13)(R14*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials32AVX2_quadloop
+
+accumulateTrials32AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials32AVX2_quadnotail
+	VMASKMOVPS (AX)(R14*1), Y0, Y1
+	VMASKMOVPS (R10)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R11)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R12)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R13)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R14*1)
+
+accumulateTrials32AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials32AVX2_quad
+
+accumulateTrials32AVX2_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials32AVX2_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials32AVX2_singletail
+
+accumulateTrials32AVX2_singleloop:
+	VMOVUPS (AX)(R11*1), Y1
+	VADDPS  (R10)(R11*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R11*1)
+	ADDQ    $0x20, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials32AVX2_singleloop
+
+accumulateTrials32AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials32AVX2_singlenotail
+	VMASKMOVPS (AX)(R11*1), Y0, Y1
+	VMASKMOVPS (R10)(R11*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R11*1)
+
+accumulateTrials32AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials32AVX2_single
+
+accumulateTrials32AVX2_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x02, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials32AVX2_trial
+
+accumulateTrials32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX
+TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-160
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x07, R10
+	MOVQ    R9, R11
+	SHLQ    $0x02, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x02, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x02, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scatterTaps32AVX2_done
+
+scatterTaps32AVX2_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps32AVX2_next
+
+scatterTaps32AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps32AVX2_tail
+
+scatterTaps32AVX2_vec:
+	VMOVUPS (R12)(R14*1), Y1
+	VADDPS  (R13)(R14*1), Y1, Y1
+	VMOVUPS Y1, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps32AVX2_vec
+
+scatterTaps32AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scatterTaps32AVX2_notail
+	VMASKMOVPS (R12)(R14*1), Y0, Y1
+	VMASKMOVPS (R13)(R14*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (R12)(R14*1)
+
+scatterTaps32AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps32AVX2_tap
+
+scatterTaps32AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps32AVX2_event
+
+scatterTaps32AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -1028,43 +1232,351 @@ cubaUpdate32AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func cobaUpdate32AVX2(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·cobaUpdate32AVX2(SB), NOSPLIT, $0-216
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+184(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSS a0+144(FP), Y0
+	VBROADCASTSS a1+148(FP), Y1
+	VBROADCASTSS gamma+152(FP), Y2
+	VBROADCASTSS vleak+156(FP), Y3
+	VBROADCASTSS e0+160(FP), Y4
+	VBROADCASTSS e1+164(FP), Y5
+	VBROADCASTSS theta+168(FP), Y6
+	VBROADCASTSS vreset+172(FP), Y7
+	MOVLQSX      hold+176(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTD X8, Y8
+	VXORPS       Y9, Y9, Y9
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate32AVX2_done
+
+cobaUpdate32AVX2_loop:
+	VMOVUPS   (CX)(R11*4), Y10
+	VMOVUPS   (BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    (DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, (CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    (SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, (BX)(R11*4)
+	VMOVUPS   (AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   (DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, (AX)(R11*4)
+	VMOVMSKPS Y14, R12
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, (DI)(R11*4)
+	VMOVUPS   32(CX)(R11*4), Y10
+	VMOVUPS   32(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    32(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 32(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    32(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 32(BX)(R11*4)
+	VMOVUPS   32(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   32(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 32(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 32(DI)(R11*4)
+	SHLQ      $0x08, R13
+	ORQ       R13, R12
+	VMOVUPS   64(CX)(R11*4), Y10
+	VMOVUPS   64(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    64(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 64(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    64(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 64(BX)(R11*4)
+	VMOVUPS   64(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   64(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 64(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 64(DI)(R11*4)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   96(CX)(R11*4), Y10
+	VMOVUPS   96(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    96(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 96(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    96(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 96(BX)(R11*4)
+	VMOVUPS   96(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   96(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 96(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 96(DI)(R11*4)
+	SHLQ      $0x18, R13
+	ORQ       R13, R12
+	VMOVUPS   128(CX)(R11*4), Y10
+	VMOVUPS   128(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    128(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 128(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    128(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 128(BX)(R11*4)
+	VMOVUPS   128(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   128(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 128(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 128(DI)(R11*4)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   160(CX)(R11*4), Y10
+	VMOVUPS   160(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    160(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 160(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    160(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 160(BX)(R11*4)
+	VMOVUPS   160(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   160(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 160(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 160(DI)(R11*4)
+	SHLQ      $0x28, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(R11*4), Y10
+	VMOVUPS   192(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    192(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 192(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    192(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 192(BX)(R11*4)
+	VMOVUPS   192(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   192(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 192(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 192(DI)(R11*4)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	VMOVUPS   224(CX)(R11*4), Y10
+	VMOVUPS   224(BX)(R11*4), Y11
+	VMULPS    Y0, Y10, Y12
+	VADDPS    224(DX)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 224(CX)(R11*4)
+	VMULPS    Y1, Y11, Y12
+	VADDPS    224(SI)(R11*4), Y12, Y12
+	VMOVUPS   Y12, 224(BX)(R11*4)
+	VMOVUPS   224(AX)(R11*4), Y12
+	VSUBPS    Y12, Y3, Y13
+	VSUBPS    Y12, Y4, Y14
+	VMULPS    Y14, Y10, Y14
+	VADDPS    Y14, Y13, Y13
+	VSUBPS    Y12, Y5, Y10
+	VMULPS    Y10, Y11, Y10
+	VADDPS    Y10, Y13, Y13
+	VMULPS    Y2, Y13, Y13
+	VADDPS    Y13, Y12, Y10
+	VMOVDQU   224(DI)(R11*4), Y11
+	VPCMPGTD  Y9, Y11, Y13
+	VCMPPS    $0x1e, Y6, Y12, Y14
+	VANDNPS   Y14, Y13, Y14
+	VBLENDVPS Y14, Y7, Y10, Y10
+	VBLENDVPS Y13, Y12, Y10, Y10
+	VMOVUPS   Y10, 224(AX)(R11*4)
+	VMOVMSKPS Y14, R13
+	VPADDD    Y13, Y11, Y11
+	VBLENDVPS Y14, Y8, Y11, Y11
+	VMOVDQU   Y11, 224(DI)(R11*4)
+	SHLQ      $0x38, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R8)
+	POPCNTQ   R12, R12
+	ADDQ      R12, R10
+	ADDQ      $0x08, R8
+	ADDQ      $0x40, R11
+	CMPQ      R11, R9
+	JNE       cobaUpdate32AVX2_loop
+
+cobaUpdate32AVX2_done:
+	MOVQ R10, ret+208(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32ValueAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32ValueAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32ValueAVX2_tail
 
 ruleUpdate32ValueAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y5
 	VMOVUPS      (CX), Y6
 	VMOVUPS      (DX), Y7
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1081,14 +1593,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1105,14 +1617,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1129,14 +1641,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1153,14 +1665,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1177,14 +1689,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1201,14 +1713,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1225,14 +1737,14 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1243,21 +1755,21 @@ ruleUpdate32ValueAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32ValueAVX2_loop
 
 ruleUpdate32ValueAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32ValueAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValueAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32ValueAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32ValueAVX2_tailpart
 	VMOVUPS      (AX), Y5
 	VMOVUPS      (CX), Y6
@@ -1265,14 +1777,14 @@ ruleUpdate32ValueAVX2_tailvec:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+80(FP), Y9
+	VBROADCASTSS leak+96(FP), Y9
 	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
+	VBROADCASTSD addLeak+136(FP), Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+112(FP), Y9
+	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMOVUPS      Y7, (CX)
-	VBROADCASTSD old+128(FP), Y8
+	VBROADCASTSD old+144(FP), Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VMULPS       Y4, Y6, Y6
 	VSUBPS       Y3, Y5, Y5
@@ -1283,87 +1795,116 @@ ruleUpdate32ValueAVX2_tailvec:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32ValueAVX2_tailvec
 
 ruleUpdate32ValueAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32ValueAVX2_tailstore
-	MOVQ         $0x00000020, R9
-	SHLQ         $0x02, DI
-	SUBQ         DI, R9
-	LEAQ         leakyTailMask<>+0(SB), DI
-	VMOVDQU      (DI)(R9*1), Y5
+	MOVQ         $0x00000020, R10
+	SHLQ         $0x02, R9
+	SUBQ         R9, R10
+	LEAQ         leakyTailMask<>+0(SB), R9
+	VMOVDQU      (R9)(R10*1), Y5
 	VMASKMOVPS   (AX), Y5, Y6
 	VMASKMOVPS   (CX), Y5, Y7
 	VMASKMOVPS   (DX), Y5, Y8
-	VMULPS       Y1, Y8, Y1
-	VMULPS       Y0, Y7, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y8
-	VADDPS       Y8, Y0, Y8
-	VBROADCASTSD addLeak+120(FP), Y9
-	VBLENDVPS    Y9, Y8, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y8
-	VBLENDVPS    Y8, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y5, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y7, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y6, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VMASKMOVPS   Y1, Y5, (AX)
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMASKMOVPS   Y8, Y5, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VMASKMOVPS   Y6, Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32ValueAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32ValueAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32ValueAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValueAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32BeforeAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32BeforeAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32BeforeAVX2_tail
 
 ruleUpdate32BeforeAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1371,42 +1912,10 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
-	VBLENDVPS    Y7, Y9, Y10, Y7
-	VBLENDVPS    Y6, Y7, Y8, Y7
-	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VSUBPS       Y3, Y6, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y3, Y8, Y8
-	VADDPS       Y7, Y8, Y8
-	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
-	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
@@ -1414,22 +1923,20 @@ ruleUpdate32BeforeAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1437,33 +1944,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1471,33 +1978,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1505,33 +2012,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1539,33 +2046,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1573,33 +2080,33 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1607,34 +2114,68 @@ ruleUpdate32BeforeAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y8, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y9, Y10, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VMOVUPS      Y7, (AX)
+	VMOVMSKPS    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32BeforeAVX2_loop
 
 ruleUpdate32BeforeAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32BeforeAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforeAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32BeforeAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32BeforeAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -1642,14 +2183,14 @@ ruleUpdate32BeforeAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -1657,112 +2198,141 @@ ruleUpdate32BeforeAVX2_tailvec:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y7
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y7
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y8, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y9, Y10, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VMOVUPS      Y7, (AX)
-	VMOVMSKPS    Y6, R10
+	VMOVMSKPS    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32BeforeAVX2_tailvec
 
 ruleUpdate32BeforeAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32BeforeAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y7, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VCMPPS       $0x1e, Y5, Y7, Y0
-	VBROADCASTSD subtract+136(FP), Y2
-	VBROADCASTSS sub+104(FP), Y3
-	VSUBPS       Y3, Y1, Y3
-	VBROADCASTSS vreset+100(FP), Y4
-	VBLENDVPS    Y2, Y3, Y4, Y2
-	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMASKMOVPS   Y1, Y6, (AX)
-	VMOVMSKPS    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y3, Y9, Y9
+	VADDPS       Y8, Y9, Y9
+	VCMPPS       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y9, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y8, Y10, Y11, Y8
+	VBLENDVPS    Y7, Y8, Y9, Y8
+	VMASKMOVPS   Y8, Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32BeforeAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32BeforeAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32BeforeAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforeAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32AfterAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32AfterAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32AfterAVX2_tail
 
 ruleUpdate32AfterAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1770,42 +2340,10 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
-	VBLENDVPS    Y8, Y9, Y10, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VSUBPS       Y3, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y3, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
-	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
@@ -1813,22 +2351,20 @@ ruleUpdate32AfterAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1836,33 +2372,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1870,33 +2406,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1904,33 +2440,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1938,33 +2474,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -1972,33 +2508,33 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -2006,34 +2542,68 @@ ruleUpdate32AfterAVX2_loop:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VCMPPS       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VSUBPS       Y9, Y6, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32AfterAVX2_loop
 
 ruleUpdate32AfterAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32AfterAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32AfterAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32AfterAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -2041,14 +2611,14 @@ ruleUpdate32AfterAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y6
@@ -2056,159 +2626,154 @@ ruleUpdate32AfterAVX2_tailvec:
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
 	VCMPPS       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+136(FP), Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSD subtract+152(FP), Y8
+	VBROADCASTSS sub+120(FP), Y9
 	VSUBPS       Y9, Y6, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y7, R10
+	VMOVMSKPS    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32AfterAVX2_tailvec
 
 ruleUpdate32AfterAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32AfterAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y7, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VCMPPS       $0x1e, Y5, Y1, Y0
-	VBROADCASTSD subtract+136(FP), Y2
-	VBROADCASTSS sub+104(FP), Y3
-	VSUBPS       Y3, Y1, Y3
-	VBROADCASTSS vreset+100(FP), Y4
-	VBLENDVPS    Y2, Y3, Y4, Y2
-	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMASKMOVPS   Y1, Y6, (AX)
-	VMOVMSKPS    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y8, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y9, Y10, Y11, Y9
+	VBLENDVPS    Y8, Y9, Y7, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32AfterAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32AfterAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32AfterAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SpyxAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32SpyxAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SpyxAVX2_tail
 
 ruleUpdate32SpyxAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
-	VSUBPS       Y7, Y6, Y7
-	VBLENDVPS    Y8, Y7, Y6, Y6
-	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
-	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
-	VSUBPS       Y10, Y6, Y10
-	VBLENDVPS    Y9, Y10, Y6, Y6
-	VSUBPS       Y3, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y3, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
@@ -2216,239 +2781,273 @@ ruleUpdate32SpyxAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+160(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y6, Y10
+	VBLENDVPS    Y9, Y10, Y6, Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y3, Y6, Y6
+	VADDPS       Y7, Y6, Y6
+	VBROADCASTSS sub+120(FP), Y7
+	VSUBPS       Y7, Y6, Y7
+	VBLENDVPS    Y8, Y7, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SpyxAVX2_loop
 
 ruleUpdate32SpyxAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SpyxAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SpyxAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32SpyxAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -2456,131 +3055,160 @@ ruleUpdate32SpyxAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+144(FP), Y9
+	VBROADCASTSD current+160(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y6, Y10
 	VBLENDVPS    Y9, Y10, Y6, Y6
 	VSUBPS       Y3, Y6, Y6
 	VMULPS       Y2, Y6, Y6
 	VADDPS       Y3, Y6, Y6
 	VADDPS       Y7, Y6, Y6
-	VBROADCASTSS sub+104(FP), Y7
+	VBROADCASTSS sub+120(FP), Y7
 	VSUBPS       Y7, Y6, Y7
 	VBLENDVPS    Y8, Y7, Y6, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32SpyxAVX2_tailvec
 
 ruleUpdate32SpyxAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SpyxAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VCMPPS       $0x1e, Y5, Y7, Y1
-	VBROADCASTSD current+144(FP), Y4
-	VANDPS       Y1, Y4, Y4
-	VBROADCASTSS sub+104(FP), Y5
-	VSUBPS       Y5, Y7, Y5
-	VBLENDVPS    Y4, Y5, Y7, Y4
-	VSUBPS       Y3, Y4, Y4
-	VMULPS       Y2, Y4, Y4
-	VADDPS       Y3, Y4, Y4
-	VADDPS       Y0, Y4, Y4
-	VBROADCASTSS sub+104(FP), Y0
-	VSUBPS       Y0, Y4, Y0
-	VBLENDVPS    Y1, Y0, Y4, Y0
-	VMASKMOVPS   Y0, Y6, (AX)
-	VMOVMSKPS    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y7, Y9
+	VBROADCASTSD current+160(FP), Y10
+	VANDPS       Y9, Y10, Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y11
+	VBLENDVPS    Y10, Y11, Y7, Y7
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y8, Y7, Y7
+	VBROADCASTSS sub+120(FP), Y8
+	VSUBPS       Y8, Y7, Y8
+	VBLENDVPS    Y9, Y8, Y7, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32SpyxAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SpyxAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32SpyxAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Y0
-	VBROADCASTSS h+76(FP), Y1
-	VBROADCASTSS beta+84(FP), Y2
-	VBROADCASTSS vleak+88(FP), Y3
-	VBROADCASTSS gain+92(FP), Y4
-	VBROADCASTSS theta+96(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SnnTorchAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Y0
+	VBROADCASTSS h+92(FP), Y1
+	VBROADCASTSS beta+100(FP), Y2
+	VBROADCASTSS vleak+104(FP), Y3
+	VBROADCASTSS gain+108(FP), Y4
+	VBROADCASTSS theta+112(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate32SnnTorchAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SnnTorchAVX2_tail
 
 ruleUpdate32SnnTorchAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2588,84 +3216,31 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
-	VBLENDVPS    Y10, Y7, Y11, Y7
-	VBLENDVPS    Y6, Y7, Y9, Y6
-	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPS      (AX), Y6
-	VMOVUPS      (CX), Y7
-	VMOVUPS      (DX), Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y0, Y7, Y9
-	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
-	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMULPS       Y4, Y7, Y7
-	VSUBPS       Y3, Y6, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y3, Y8, Y8
-	VADDPS       Y7, Y8, Y8
-	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
-	VSUBPS       Y10, Y8, Y10
-	VBLENDVPS    Y9, Y10, Y7, Y7
-	VBLENDVPS    Y6, Y7, Y8, Y7
-	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
-	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
-	VSUBPS       Y10, Y7, Y10
-	VADDPS       Y7, Y10, Y10
-	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
-	VBLENDVPS    Y12, Y9, Y10, Y9
-	VBLENDVPS    Y11, Y9, Y7, Y9
-	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
-	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
@@ -2673,22 +3248,20 @@ ruleUpdate32SnnTorchAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2696,54 +3269,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2751,54 +3324,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2806,54 +3379,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2861,54 +3434,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2916,54 +3489,54 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
 	VMOVUPS      (DX), Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -2971,55 +3544,110 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	VMOVUPS      (AX), Y6
+	VMOVUPS      (CX), Y7
+	VMOVUPS      (DX), Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y0, Y7, Y9
+	VADDPS       Y8, Y9, Y9
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y9, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VBLENDVPS    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+128(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMOVUPS      Y8, (CX)
+	VBROADCASTSD old+144(FP), Y9
+	VBLENDVPS    Y9, Y7, Y8, Y7
+	VMULPS       Y4, Y7, Y7
+	VSUBPS       Y3, Y6, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y3, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VCMPPS       $0x1e, Y5, Y6, Y6
+	VBROADCASTSS rest+124(FP), Y9
+	VADDPS       Y7, Y9, Y9
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VSUBPS       Y10, Y8, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y7
+	VCMPPS       $0x1e, Y5, Y7, Y8
+	VBROADCASTSS sub+120(FP), Y9
+	VADDPS       Y9, Y7, Y9
+	VBROADCASTSS vreset+116(FP), Y10
+	VSUBPS       Y10, Y7, Y10
+	VADDPS       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+152(FP), Y12
+	VBLENDVPS    Y12, Y9, Y10, Y9
+	VBLENDVPS    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y7, Y7
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y10, Y7, Y11, Y7
+	VBLENDVPS    Y6, Y7, Y9, Y6
+	VMOVUPS      Y6, (AX)
+	VMOVMSKPS    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SnnTorchAVX2_loop
 
 ruleUpdate32SnnTorchAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SnnTorchAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SnnTorchAVX2_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate32SnnTorchAVX2_tailpart
 	VMOVUPS      (AX), Y6
 	VMOVUPS      (CX), Y7
@@ -3027,14 +3655,14 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+80(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
 	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+120(FP), Y11
+	VBROADCASTSD addLeak+136(FP), Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+112(FP), Y10
+	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
 	VMOVUPS      Y8, (CX)
-	VBROADCASTSD old+128(FP), Y9
+	VBROADCASTSD old+144(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VSUBPS       Y3, Y6, Y8
@@ -3042,114 +3670,124 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VADDPS       Y3, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
-	VBROADCASTSS rest+108(FP), Y9
+	VBROADCASTSS rest+124(FP), Y9
 	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+144(FP), Y7
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSD current+160(FP), Y7
+	VBROADCASTSS vreset+116(FP), Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+136(FP), Y9
-	VBROADCASTSS sub+104(FP), Y10
+	VBROADCASTSD subtract+152(FP), Y9
+	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBLENDVPS    Y6, Y7, Y8, Y7
 	VCMPPS       $0x1e, Y5, Y7, Y8
-	VBROADCASTSS sub+104(FP), Y9
+	VBROADCASTSS sub+120(FP), Y9
 	VADDPS       Y9, Y7, Y9
-	VBROADCASTSS vreset+100(FP), Y10
+	VBROADCASTSS vreset+116(FP), Y10
 	VSUBPS       Y10, Y7, Y10
 	VADDPS       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+136(FP), Y12
+	VBROADCASTSD subtract+152(FP), Y12
 	VBLENDVPS    Y12, Y9, Y10, Y9
 	VBLENDVPS    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+136(FP), Y10
-	VBROADCASTSS sub+104(FP), Y11
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y7, Y7
-	VBROADCASTSS vreset+100(FP), Y11
+	VBROADCASTSS vreset+116(FP), Y11
 	VBLENDVPS    Y10, Y7, Y11, Y7
 	VBLENDVPS    Y6, Y7, Y9, Y6
 	VMOVUPS      Y6, (AX)
-	VMOVMSKPS    Y8, R10
+	VMOVMSKPS    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x08, R9
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate32SnnTorchAVX2_tailvec
 
 ruleUpdate32SnnTorchAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SnnTorchAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x02, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x02, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPS   (AX), Y6, Y7
 	VMASKMOVPS   (CX), Y6, Y8
 	VMASKMOVPS   (DX), Y6, Y9
-	VMULPS       Y1, Y9, Y1
-	VMULPS       Y0, Y8, Y0
-	VADDPS       Y1, Y0, Y0
-	VBROADCASTSS leak+80(FP), Y9
-	VADDPS       Y9, Y0, Y9
-	VBROADCASTSD addLeak+120(FP), Y10
-	VBLENDVPS    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+112(FP), Y9
-	VBLENDVPS    Y9, Y1, Y0, Y0
-	VMASKMOVPS   Y0, Y6, (CX)
-	VBROADCASTSD old+128(FP), Y1
-	VBLENDVPS    Y1, Y8, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VSUBPS       Y3, Y7, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y0, Y1, Y1
-	VCMPPS       $0x1e, Y5, Y7, Y2
-	VBROADCASTSS rest+108(FP), Y3
-	VADDPS       Y0, Y3, Y3
-	VBROADCASTSD current+144(FP), Y0
-	VBROADCASTSS vreset+100(FP), Y4
-	VBLENDVPS    Y0, Y4, Y3, Y0
-	VBROADCASTSD subtract+136(FP), Y3
-	VBROADCASTSS sub+104(FP), Y4
-	VSUBPS       Y4, Y1, Y4
-	VBLENDVPS    Y3, Y4, Y0, Y0
-	VBLENDVPS    Y2, Y0, Y1, Y0
-	VCMPPS       $0x1e, Y5, Y0, Y1
-	VBROADCASTSS sub+104(FP), Y3
-	VADDPS       Y3, Y0, Y3
-	VBROADCASTSS vreset+100(FP), Y4
-	VSUBPS       Y4, Y0, Y4
-	VADDPS       Y0, Y4, Y4
-	VANDNPS      Y2, Y1, Y5
-	VBROADCASTSD subtract+136(FP), Y7
-	VBLENDVPS    Y7, Y3, Y4, Y3
-	VBLENDVPS    Y5, Y3, Y0, Y3
-	VANDNPS      Y1, Y2, Y2
-	VBROADCASTSD subtract+136(FP), Y4
-	VBROADCASTSS sub+104(FP), Y5
-	VSUBPS       Y5, Y0, Y0
-	VBROADCASTSS vreset+100(FP), Y5
-	VBLENDVPS    Y4, Y0, Y5, Y0
-	VBLENDVPS    Y2, Y0, Y3, Y0
-	VMASKMOVPS   Y0, Y6, (AX)
-	VMOVMSKPS    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y0, Y8, Y10
+	VADDPS       Y9, Y10, Y10
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y10, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VBLENDVPS    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+128(FP), Y11
+	VBLENDVPS    Y11, Y9, Y10, Y9
+	VMASKMOVPS   Y9, Y6, (CX)
+	VBROADCASTSD old+144(FP), Y10
+	VBLENDVPS    Y10, Y8, Y9, Y8
+	VMULPS       Y4, Y8, Y8
+	VSUBPS       Y3, Y7, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y3, Y9, Y9
+	VADDPS       Y8, Y9, Y9
+	VCMPPS       $0x1e, Y5, Y7, Y7
+	VBROADCASTSS rest+124(FP), Y10
+	VADDPS       Y8, Y10, Y10
+	VBROADCASTSD current+160(FP), Y8
+	VBROADCASTSS vreset+116(FP), Y11
+	VBLENDVPS    Y8, Y11, Y10, Y8
+	VBROADCASTSD subtract+152(FP), Y10
+	VBROADCASTSS sub+120(FP), Y11
+	VSUBPS       Y11, Y9, Y11
+	VBLENDVPS    Y10, Y11, Y8, Y8
+	VBLENDVPS    Y7, Y8, Y9, Y8
+	VCMPPS       $0x1e, Y5, Y8, Y9
+	VBROADCASTSS sub+120(FP), Y10
+	VADDPS       Y10, Y8, Y10
+	VBROADCASTSS vreset+116(FP), Y11
+	VSUBPS       Y11, Y8, Y11
+	VADDPS       Y8, Y11, Y11
+	VANDNPS      Y7, Y9, Y12
+	VBROADCASTSD subtract+152(FP), Y13
+	VBLENDVPS    Y13, Y10, Y11, Y10
+	VBLENDVPS    Y12, Y10, Y8, Y10
+	VANDNPS      Y9, Y7, Y7
+	VBROADCASTSD subtract+152(FP), Y11
+	VBROADCASTSS sub+120(FP), Y12
+	VSUBPS       Y12, Y8, Y8
+	VBROADCASTSS vreset+116(FP), Y12
+	VBLENDVPS    Y11, Y8, Y12, Y8
+	VBLENDVPS    Y7, Y8, Y10, Y7
+	VMASKMOVPS   Y7, Y6, (AX)
+	VMOVMSKPS    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate32SnnTorchAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SnnTorchAVX2_done:
-	MOVQ R8, ret+176(FP)
+ruleUpdate32SnnTorchAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchAVX2_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
@@ -5541,103 +6179,307 @@ TEXT ·accumulateRows64AVX2(SB), NOSPLIT, $0-80
 	MOVQ    dst_len+8(FP), DX
 	MOVQ    DX, BX
 	ANDQ    $0x03, BX
-	MOVQ    DX, SI
-	SUBQ    BX, SI
-	SHLQ    $0x03, SI
-	MOVQ    $0x00000020, DI
-	MOVQ    BX, R8
-	SHLQ    $0x03, R8
-	SUBQ    R8, DI
-	LEAQ    leakyTailMask<>+0(SB), R8
-	VMOVDQU (R8)(DI*1), Y0
-	MOVQ    stride+48(FP), DI
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
 	SHLQ    $0x03, DI
-	MOVQ    rows_base+56(FP), R8
-	MOVQ    rows_len+64(FP), R9
-	TESTQ   DX, DX
-	JZ      accumulateRows64AVX2_done
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+56(FP), SI
+	MOVQ    rows_len+64(FP), DI
 
 accumulateRows64AVX2_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows64AVX2_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x03, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x03, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows64AVX2_quadtail
 
 accumulateRows64AVX2_quadloop:
-	VMOVUPD (AX)(R13*1), Y1
-	VADDPD  (DX)(R13*1), Y1, Y1
-	VADDPD  (R10)(R13*1), Y1, Y1
-	VADDPD  (R11)(R13*1), Y1, Y1
-	VADDPD  (R12)(R13*1), Y1, Y1
-	VMOVUPD Y1, (AX)(R13*1)
-	ADDQ    $0x20, R13
-	CMPQ    R13, SI
+	VMOVUPD (AX)(R12*1), Y1
+	VADDPD  (R8)(R12*1), Y1, Y1
+	VADDPD  (R9)(R12*1), Y1, Y1
+	VADDPD  (R10)(R12*1), Y1, Y1
+	VADDPD  (R11)(R12*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R12*1)
+	ADDQ    $0x20, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows64AVX2_quadloop
 
 accumulateRows64AVX2_quadtail:
 	TESTQ      BX, BX
 	JZ         accumulateRows64AVX2_quadnotail
-	VMASKMOVPD (AX)(R13*1), Y0, Y1
-	VMASKMOVPD (DX)(R13*1), Y0, Y2
+	VMASKMOVPD (AX)(R12*1), Y0, Y1
+	VMASKMOVPD (R8)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD (R10)(R13*1), Y0, Y2
+	VMASKMOVPD (R9)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD (R11)(R13*1), Y0, Y2
+	VMASKMOVPD (R10)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD (R12)(R13*1), Y0, Y2
+	VMASKMOVPD (R11)(R12*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD Y1, Y0, (AX)(R13*1)
+	VMASKMOVPD Y1, Y0, (AX)(R12*1)
 
 accumulateRows64AVX2_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows64AVX2_quad
 
 accumulateRows64AVX2_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows64AVX2_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows64AVX2_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows64AVX2_singletail
 
 accumulateRows64AVX2_singleloop:
-	VMOVUPD (AX)(R10*1), Y1
-	VADDPD  (DX)(R10*1), Y1, Y1
-	VMOVUPD Y1, (AX)(R10*1)
-	ADDQ    $0x20, R10
-	CMPQ    R10, SI
+	VMOVUPD (AX)(R9*1), Y1
+	VADDPD  (R8)(R9*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R9*1)
+	ADDQ    $0x20, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows64AVX2_singleloop
 
 accumulateRows64AVX2_singletail:
 	TESTQ      BX, BX
 	JZ         accumulateRows64AVX2_singlenotail
-	VMASKMOVPD (AX)(R10*1), Y0, Y1
-	VMASKMOVPD (DX)(R10*1), Y0, Y2
+	VMASKMOVPD (AX)(R9*1), Y0, Y1
+	VMASKMOVPD (R8)(R9*1), Y0, Y2
 	VADDPD     Y2, Y1, Y1
-	VMASKMOVPD Y1, Y0, (AX)(R10*1)
+	VMASKMOVPD Y1, Y0, (AX)(R9*1)
 
 accumulateRows64AVX2_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows64AVX2_single
 
-accumulateRows64AVX2_done:
+accumulateRows64AVX2_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+// Requires: AVX
+TEXT ·accumulateTrials64AVX2(SB), NOSPLIT, $0-88
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    rows_base+64(FP), R8
+	MOVQ    rows_len+72(FP), SI
+	IMUL3Q  $0x18, SI, R9
+	ADDQ    R8, R9
+	CMPQ    R8, R9
+	JE      accumulateTrials64AVX2_done
+
+accumulateTrials64AVX2_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials64AVX2_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials64AVX2_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x03, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials64AVX2_quadtail
+
+accumulateTrials64AVX2_quadloop:
+	VMOVUPD (AX)(R14*1), Y1
+	VADDPD  (R10)(R14*1), Y1, Y1
+	VADDPD  (R11)(R14*1), Y1, Y1
+	VADDPD  (R12)(R14*1), Y1, Y1
+	VADDPD  (R13)(R14*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials64AVX2_quadloop
+
+accumulateTrials64AVX2_quadtail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials64AVX2_quadnotail
+	VMASKMOVPD (AX)(R14*1), Y0, Y1
+	VMASKMOVPD (R10)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R11)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R12)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R13)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R14*1)
+
+accumulateTrials64AVX2_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials64AVX2_quad
+
+accumulateTrials64AVX2_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials64AVX2_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials64AVX2_singletail
+
+accumulateTrials64AVX2_singleloop:
+	VMOVUPD (AX)(R11*1), Y1
+	VADDPD  (R10)(R11*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R11*1)
+	ADDQ    $0x20, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials64AVX2_singleloop
+
+accumulateTrials64AVX2_singletail:
+	TESTQ      BX, BX
+	JZ         accumulateTrials64AVX2_singlenotail
+	VMASKMOVPD (AX)(R11*1), Y0, Y1
+	VMASKMOVPD (R10)(R11*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R11*1)
+
+accumulateTrials64AVX2_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials64AVX2_single
+
+accumulateTrials64AVX2_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x03, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials64AVX2_trial
+
+accumulateTrials64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX
+TEXT ·scatterTaps64AVX2(SB), NOSPLIT, $16-160
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x03, R10
+	MOVQ    R9, R11
+	SHLQ    $0x03, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x03, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scatterTaps64AVX2_done
+
+scatterTaps64AVX2_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps64AVX2_next
+
+scatterTaps64AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps64AVX2_tail
+
+scatterTaps64AVX2_vec:
+	VMOVUPD (R12)(R14*1), Y1
+	VADDPD  (R13)(R14*1), Y1, Y1
+	VMOVUPD Y1, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps64AVX2_vec
+
+scatterTaps64AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scatterTaps64AVX2_notail
+	VMASKMOVPD (R12)(R14*1), Y0, Y1
+	VMASKMOVPD (R13)(R14*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (R12)(R14*1)
+
+scatterTaps64AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps64AVX2_tap
+
+scatterTaps64AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps64AVX2_event
+
+scatterTaps64AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -6161,43 +7003,631 @@ cubaUpdate64AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func cobaUpdate64AVX2(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·cobaUpdate64AVX2(SB), NOSPLIT, $0-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+216(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSD a0+144(FP), Y0
+	VBROADCASTSD a1+152(FP), Y1
+	VBROADCASTSD gamma+160(FP), Y2
+	VBROADCASTSD vleak+168(FP), Y3
+	VBROADCASTSD e0+176(FP), Y4
+	VBROADCASTSD e1+184(FP), Y5
+	VBROADCASTSD theta+192(FP), Y6
+	VBROADCASTSD vreset+200(FP), Y7
+	MOVLQSX      hold+208(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTQ X8, Y8
+	VXORPS       Y9, Y9, Y9
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate64AVX2_done
+
+cobaUpdate64AVX2_loop:
+	VMOVUPD      (CX)(R11*8), Y10
+	VMOVUPD      (BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       (DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, (CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       (SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, (BX)(R11*8)
+	VMOVUPD      (AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    (DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, (AX)(R11*8)
+	VMOVMSKPD    Y14, R12
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, (DI)(R11*4)
+	VMOVUPD      32(CX)(R11*8), Y10
+	VMOVUPD      32(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       32(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 32(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       32(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 32(BX)(R11*8)
+	VMOVUPD      32(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    16(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 32(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 16(DI)(R11*4)
+	SHLQ         $0x04, R13
+	ORQ          R13, R12
+	VMOVUPD      64(CX)(R11*8), Y10
+	VMOVUPD      64(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       64(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 64(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       64(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 64(BX)(R11*8)
+	VMOVUPD      64(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    32(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 64(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 32(DI)(R11*4)
+	SHLQ         $0x08, R13
+	ORQ          R13, R12
+	VMOVUPD      96(CX)(R11*8), Y10
+	VMOVUPD      96(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       96(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 96(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       96(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 96(BX)(R11*8)
+	VMOVUPD      96(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    48(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 96(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 48(DI)(R11*4)
+	SHLQ         $0x0c, R13
+	ORQ          R13, R12
+	VMOVUPD      128(CX)(R11*8), Y10
+	VMOVUPD      128(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       128(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 128(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       128(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 128(BX)(R11*8)
+	VMOVUPD      128(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    64(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 128(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 64(DI)(R11*4)
+	SHLQ         $0x10, R13
+	ORQ          R13, R12
+	VMOVUPD      160(CX)(R11*8), Y10
+	VMOVUPD      160(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       160(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 160(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       160(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 160(BX)(R11*8)
+	VMOVUPD      160(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    80(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 160(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 80(DI)(R11*4)
+	SHLQ         $0x14, R13
+	ORQ          R13, R12
+	VMOVUPD      192(CX)(R11*8), Y10
+	VMOVUPD      192(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       192(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 192(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       192(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 192(BX)(R11*8)
+	VMOVUPD      192(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    96(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 192(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 96(DI)(R11*4)
+	SHLQ         $0x18, R13
+	ORQ          R13, R12
+	VMOVUPD      224(CX)(R11*8), Y10
+	VMOVUPD      224(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       224(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 224(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       224(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 224(BX)(R11*8)
+	VMOVUPD      224(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    112(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 224(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 112(DI)(R11*4)
+	SHLQ         $0x1c, R13
+	ORQ          R13, R12
+	VMOVUPD      256(CX)(R11*8), Y10
+	VMOVUPD      256(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       256(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 256(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       256(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 256(BX)(R11*8)
+	VMOVUPD      256(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    128(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 256(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 128(DI)(R11*4)
+	SHLQ         $0x20, R13
+	ORQ          R13, R12
+	VMOVUPD      288(CX)(R11*8), Y10
+	VMOVUPD      288(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       288(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 288(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       288(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 288(BX)(R11*8)
+	VMOVUPD      288(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    144(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 288(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 144(DI)(R11*4)
+	SHLQ         $0x24, R13
+	ORQ          R13, R12
+	VMOVUPD      320(CX)(R11*8), Y10
+	VMOVUPD      320(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       320(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 320(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       320(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 320(BX)(R11*8)
+	VMOVUPD      320(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    160(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 320(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 160(DI)(R11*4)
+	SHLQ         $0x28, R13
+	ORQ          R13, R12
+	VMOVUPD      352(CX)(R11*8), Y10
+	VMOVUPD      352(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       352(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 352(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       352(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 352(BX)(R11*8)
+	VMOVUPD      352(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    176(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 352(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 176(DI)(R11*4)
+	SHLQ         $0x2c, R13
+	ORQ          R13, R12
+	VMOVUPD      384(CX)(R11*8), Y10
+	VMOVUPD      384(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       384(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 384(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       384(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 384(BX)(R11*8)
+	VMOVUPD      384(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    192(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 384(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 192(DI)(R11*4)
+	SHLQ         $0x30, R13
+	ORQ          R13, R12
+	VMOVUPD      416(CX)(R11*8), Y10
+	VMOVUPD      416(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       416(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 416(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       416(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 416(BX)(R11*8)
+	VMOVUPD      416(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    208(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 416(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 208(DI)(R11*4)
+	SHLQ         $0x34, R13
+	ORQ          R13, R12
+	VMOVUPD      448(CX)(R11*8), Y10
+	VMOVUPD      448(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       448(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 448(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       448(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 448(BX)(R11*8)
+	VMOVUPD      448(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    224(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 448(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 224(DI)(R11*4)
+	SHLQ         $0x38, R13
+	ORQ          R13, R12
+	VMOVUPD      480(CX)(R11*8), Y10
+	VMOVUPD      480(BX)(R11*8), Y11
+	VMULPD       Y0, Y10, Y12
+	VADDPD       480(DX)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 480(CX)(R11*8)
+	VMULPD       Y1, Y11, Y12
+	VADDPD       480(SI)(R11*8), Y12, Y12
+	VMOVUPD      Y12, 480(BX)(R11*8)
+	VMOVUPD      480(AX)(R11*8), Y12
+	VSUBPD       Y12, Y3, Y13
+	VSUBPD       Y12, Y4, Y14
+	VMULPD       Y14, Y10, Y14
+	VADDPD       Y14, Y13, Y13
+	VSUBPD       Y12, Y5, Y10
+	VMULPD       Y10, Y11, Y10
+	VADDPD       Y10, Y13, Y13
+	VMULPD       Y2, Y13, Y13
+	VADDPD       Y13, Y12, Y10
+	VPMOVSXDQ    240(DI)(R11*4), Y11
+	VPCMPGTQ     Y9, Y11, Y13
+	VCMPPD       $0x1e, Y6, Y12, Y14
+	VANDNPD      Y14, Y13, Y14
+	VBLENDVPD    Y14, Y7, Y10, Y10
+	VBLENDVPD    Y13, Y12, Y10, Y10
+	VMOVUPD      Y10, 480(AX)(R11*8)
+	VMOVMSKPD    Y14, R13
+	VPADDQ       Y13, Y11, Y11
+	VBLENDVPD    Y14, Y8, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X10
+	VSHUFPS      $0x88, X10, X11, X10
+	VMOVDQU      X10, 240(DI)(R11*4)
+	SHLQ         $0x3c, R13
+	ORQ          R13, R12
+	MOVQ         R12, (R8)
+	POPCNTQ      R12, R12
+	ADDQ         R12, R10
+	ADDQ         $0x08, R8
+	ADDQ         $0x40, R11
+	CMPQ         R11, R9
+	JNE          cobaUpdate64AVX2_loop
+
+cobaUpdate64AVX2_done:
+	MOVQ R10, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64ValueAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64ValueAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64ValueAVX2_tail
 
 ruleUpdate64ValueAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y5
 	VMOVUPD      (CX), Y6
 	VMOVUPD      (DX), Y7
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6214,14 +7644,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6238,14 +7668,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6262,14 +7692,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6286,14 +7716,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6310,14 +7740,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6334,14 +7764,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6358,14 +7788,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6382,14 +7812,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6406,14 +7836,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6430,14 +7860,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6454,14 +7884,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6478,14 +7908,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6502,14 +7932,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6526,14 +7956,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6550,14 +7980,14 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6568,21 +7998,21 @@ ruleUpdate64ValueAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64ValueAVX2_loop
 
 ruleUpdate64ValueAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64ValueAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValueAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64ValueAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64ValueAVX2_tailpart
 	VMOVUPD      (AX), Y5
 	VMOVUPD      (CX), Y6
@@ -6590,14 +8020,14 @@ ruleUpdate64ValueAVX2_tailvec:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+88(FP), Y9
+	VBROADCASTSD leak+104(FP), Y9
 	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
+	VBROADCASTSD addLeak+176(FP), Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
-	VBROADCASTSD instant+152(FP), Y9
+	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMOVUPD      Y7, (CX)
-	VBROADCASTSD old+168(FP), Y8
+	VBROADCASTSD old+184(FP), Y8
 	VBLENDVPD    Y8, Y6, Y7, Y6
 	VMULPD       Y4, Y6, Y6
 	VSUBPD       Y3, Y5, Y5
@@ -6608,87 +8038,116 @@ ruleUpdate64ValueAVX2_tailvec:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64ValueAVX2_tailvec
 
 ruleUpdate64ValueAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64ValueAVX2_tailstore
-	MOVQ         $0x00000020, R9
-	SHLQ         $0x03, DI
-	SUBQ         DI, R9
-	LEAQ         leakyTailMask<>+0(SB), DI
-	VMOVDQU      (DI)(R9*1), Y5
+	MOVQ         $0x00000020, R10
+	SHLQ         $0x03, R9
+	SUBQ         R9, R10
+	LEAQ         leakyTailMask<>+0(SB), R9
+	VMOVDQU      (R9)(R10*1), Y5
 	VMASKMOVPD   (AX), Y5, Y6
 	VMASKMOVPD   (CX), Y5, Y7
 	VMASKMOVPD   (DX), Y5, Y8
-	VMULPD       Y1, Y8, Y1
-	VMULPD       Y0, Y7, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y8
-	VADDPD       Y8, Y0, Y8
-	VBROADCASTSD addLeak+160(FP), Y9
-	VBLENDVPD    Y9, Y8, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y8
-	VBLENDVPD    Y8, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y5, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y7, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y6, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VMASKMOVPD   Y1, Y5, (AX)
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMASKMOVPD   Y8, Y5, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VMASKMOVPD   Y6, Y5, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64ValueAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64ValueAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64ValueAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValueAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64BeforeAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64BeforeAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64BeforeAVX2_tail
 
 ruleUpdate64BeforeAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6696,42 +8155,10 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
-	VBLENDVPD    Y7, Y9, Y10, Y7
-	VBLENDVPD    Y6, Y7, Y8, Y7
-	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VSUBPD       Y3, Y6, Y8
-	VMULPD       Y2, Y8, Y8
-	VADDPD       Y3, Y8, Y8
-	VADDPD       Y7, Y8, Y8
-	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
-	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
@@ -6739,22 +8166,20 @@ ruleUpdate64BeforeAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6762,33 +8187,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6796,33 +8221,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6830,33 +8255,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6864,33 +8289,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6898,33 +8323,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6932,33 +8357,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -6966,33 +8391,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7000,33 +8425,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7034,33 +8459,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7068,33 +8493,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7102,33 +8527,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7136,33 +8561,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7170,33 +8595,33 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7204,34 +8629,68 @@ ruleUpdate64BeforeAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y8, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VMOVUPD      Y7, (AX)
+	VMOVMSKPD    Y6, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64BeforeAVX2_loop
 
 ruleUpdate64BeforeAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64BeforeAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforeAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64BeforeAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64BeforeAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -7239,14 +8698,14 @@ ruleUpdate64BeforeAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -7254,112 +8713,141 @@ ruleUpdate64BeforeAVX2_tailvec:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y7
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y7
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y8, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y9, Y10, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VMOVUPD      Y7, (AX)
-	VMOVMSKPD    Y6, R10
+	VMOVMSKPD    Y6, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64BeforeAVX2_tailvec
 
 ruleUpdate64BeforeAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64BeforeAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y7, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VCMPPD       $0x1e, Y5, Y7, Y0
-	VBROADCASTSD subtract+176(FP), Y2
-	VBROADCASTSD sub+136(FP), Y3
-	VSUBPD       Y3, Y1, Y3
-	VBROADCASTSD vreset+128(FP), Y4
-	VBLENDVPD    Y2, Y3, Y4, Y2
-	VBLENDVPD    Y0, Y2, Y1, Y1
-	VMASKMOVPD   Y1, Y6, (AX)
-	VMOVMSKPD    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y9
+	VMULPD       Y2, Y9, Y9
+	VADDPD       Y3, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VCMPPD       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y9, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y8, Y10, Y11, Y8
+	VBLENDVPD    Y7, Y8, Y9, Y8
+	VMASKMOVPD   Y8, Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64BeforeAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64BeforeAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64BeforeAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforeAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64AfterAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64AfterAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64AfterAVX2_tail
 
 ruleUpdate64AfterAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7367,42 +8855,10 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
-	VBLENDVPD    Y8, Y9, Y10, Y8
-	VBLENDVPD    Y7, Y8, Y6, Y6
-	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VSUBPD       Y3, Y6, Y6
-	VMULPD       Y2, Y6, Y6
-	VADDPD       Y3, Y6, Y6
-	VADDPD       Y7, Y6, Y6
-	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
-	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
@@ -7410,22 +8866,20 @@ ruleUpdate64AfterAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7433,33 +8887,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7467,33 +8921,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7501,33 +8955,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7535,33 +8989,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7569,33 +9023,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7603,33 +9057,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7637,33 +9091,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7671,33 +9125,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7705,33 +9159,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7739,33 +9193,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7773,33 +9227,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7807,33 +9261,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7841,33 +9295,33 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7875,34 +9329,68 @@ ruleUpdate64AfterAVX2_loop:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VCMPPD       $0x1e, Y5, Y6, Y7
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VSUBPD       Y9, Y6, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y8, Y9, Y10, Y8
+	VBLENDVPD    Y7, Y8, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y7, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64AfterAVX2_loop
 
 ruleUpdate64AfterAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64AfterAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64AfterAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64AfterAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -7910,14 +9398,14 @@ ruleUpdate64AfterAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y6
@@ -7925,159 +9413,154 @@ ruleUpdate64AfterAVX2_tailvec:
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
 	VCMPPD       $0x1e, Y5, Y6, Y7
-	VBROADCASTSD subtract+176(FP), Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD subtract+192(FP), Y8
+	VBROADCASTSD sub+152(FP), Y9
 	VSUBPD       Y9, Y6, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y8, Y9, Y10, Y8
 	VBLENDVPD    Y7, Y8, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y7, R10
+	VMOVMSKPD    Y7, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64AfterAVX2_tailvec
 
 ruleUpdate64AfterAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64AfterAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y7, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VCMPPD       $0x1e, Y5, Y1, Y0
-	VBROADCASTSD subtract+176(FP), Y2
-	VBROADCASTSD sub+136(FP), Y3
-	VSUBPD       Y3, Y1, Y3
-	VBROADCASTSD vreset+128(FP), Y4
-	VBLENDVPD    Y2, Y3, Y4, Y2
-	VBLENDVPD    Y0, Y2, Y1, Y1
-	VMASKMOVPD   Y1, Y6, (AX)
-	VMOVMSKPD    Y0, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y2, Y7, Y7
+	VADDPD       Y3, Y7, Y7
+	VADDPD       Y8, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y9, Y10, Y11, Y9
+	VBLENDVPD    Y8, Y9, Y7, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64AfterAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64AfterAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64AfterAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SpyxAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64SpyxAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SpyxAVX2_tail
 
 ruleUpdate64SpyxAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
-	VSUBPD       Y7, Y6, Y7
-	VBLENDVPD    Y8, Y7, Y6, Y6
-	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
-	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
-	VSUBPD       Y10, Y6, Y10
-	VBLENDVPD    Y9, Y10, Y6, Y6
-	VSUBPD       Y3, Y6, Y6
-	VMULPD       Y2, Y6, Y6
-	VADDPD       Y3, Y6, Y6
-	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
@@ -8085,527 +9568,561 @@ ruleUpdate64SpyxAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VCMPPD       $0x1e, Y5, Y6, Y8
+	VBROADCASTSD current+200(FP), Y9
+	VANDPS       Y8, Y9, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y6, Y10
+	VBLENDVPD    Y9, Y10, Y6, Y6
+	VSUBPD       Y3, Y6, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VADDPD       Y7, Y6, Y6
+	VBROADCASTSD sub+152(FP), Y7
+	VSUBPD       Y7, Y6, Y7
+	VBLENDVPD    Y8, Y7, Y6, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SpyxAVX2_loop
 
 ruleUpdate64SpyxAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SpyxAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SpyxAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64SpyxAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -8613,131 +10130,160 @@ ruleUpdate64SpyxAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VCMPPD       $0x1e, Y5, Y6, Y8
-	VBROADCASTSD current+184(FP), Y9
+	VBROADCASTSD current+200(FP), Y9
 	VANDPS       Y8, Y9, Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y6, Y10
 	VBLENDVPD    Y9, Y10, Y6, Y6
 	VSUBPD       Y3, Y6, Y6
 	VMULPD       Y2, Y6, Y6
 	VADDPD       Y3, Y6, Y6
 	VADDPD       Y7, Y6, Y6
-	VBROADCASTSD sub+136(FP), Y7
+	VBROADCASTSD sub+152(FP), Y7
 	VSUBPD       Y7, Y6, Y7
 	VBLENDVPD    Y8, Y7, Y6, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64SpyxAVX2_tailvec
 
 ruleUpdate64SpyxAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SpyxAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VCMPPD       $0x1e, Y5, Y7, Y1
-	VBROADCASTSD current+184(FP), Y4
-	VANDPS       Y1, Y4, Y4
-	VBROADCASTSD sub+136(FP), Y5
-	VSUBPD       Y5, Y7, Y5
-	VBLENDVPD    Y4, Y5, Y7, Y4
-	VSUBPD       Y3, Y4, Y4
-	VMULPD       Y2, Y4, Y4
-	VADDPD       Y3, Y4, Y4
-	VADDPD       Y0, Y4, Y4
-	VBROADCASTSD sub+136(FP), Y0
-	VSUBPD       Y0, Y4, Y0
-	VBLENDVPD    Y1, Y0, Y4, Y0
-	VMASKMOVPD   Y0, Y6, (AX)
-	VMOVMSKPD    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y7, Y9
+	VBROADCASTSD current+200(FP), Y10
+	VANDPS       Y9, Y10, Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y11
+	VBLENDVPD    Y10, Y11, Y7, Y7
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y2, Y7, Y7
+	VADDPD       Y3, Y7, Y7
+	VADDPD       Y8, Y7, Y7
+	VBROADCASTSD sub+152(FP), Y8
+	VSUBPD       Y8, Y7, Y8
+	VBLENDVPD    Y9, Y8, Y7, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64SpyxAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SpyxAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64SpyxAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x03, SI
+	ANDQ         $-4, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Y0
-	VBROADCASTSD h+80(FP), Y1
-	VBROADCASTSD beta+96(FP), Y2
-	VBROADCASTSD vleak+104(FP), Y3
-	VBROADCASTSD gain+112(FP), Y4
-	VBROADCASTSD theta+120(FP), Y5
-	XORQ         R8, R8
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SnnTorchAVX2_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Y0
+	VBROADCASTSD h+96(FP), Y1
+	VBROADCASTSD beta+112(FP), Y2
+	VBROADCASTSD vleak+120(FP), Y3
+	VBROADCASTSD gain+128(FP), Y4
+	VBROADCASTSD theta+136(FP), Y5
+	XORQ         DI, DI
+
+ruleUpdate64SnnTorchAVX2_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SnnTorchAVX2_tail
 
 ruleUpdate64SnnTorchAVX2_loop:
-	XORQ         R9, R9
+	XORQ         R10, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8745,84 +10291,31 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
-	VBLENDVPD    Y10, Y7, Y11, Y7
-	VBLENDVPD    Y6, Y7, Y9, Y6
-	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R9
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, DX
-	VMOVUPD      (AX), Y6
-	VMOVUPD      (CX), Y7
-	VMOVUPD      (DX), Y8
-	VMULPD       Y1, Y8, Y8
-	VMULPD       Y0, Y7, Y9
-	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
-	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
-	VBLENDVPD    Y10, Y8, Y9, Y8
-	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
-	VBLENDVPD    Y9, Y7, Y8, Y7
-	VMULPD       Y4, Y7, Y7
-	VSUBPD       Y3, Y6, Y8
-	VMULPD       Y2, Y8, Y8
-	VADDPD       Y3, Y8, Y8
-	VADDPD       Y7, Y8, Y8
-	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
-	VSUBPD       Y10, Y8, Y10
-	VBLENDVPD    Y9, Y10, Y7, Y7
-	VBLENDVPD    Y6, Y7, Y8, Y7
-	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
-	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
-	VSUBPD       Y10, Y7, Y10
-	VADDPD       Y7, Y10, Y10
-	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
-	VBLENDVPD    Y12, Y9, Y10, Y9
-	VBLENDVPD    Y11, Y9, Y7, Y9
-	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
-	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
@@ -8830,22 +10323,20 @@ ruleUpdate64SnnTorchAVX2_loop:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x04, R10
-	ORQ          R10, R9
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8853,54 +10344,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
+	SHLQ         $0x04, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8908,54 +10399,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x0c, R10
-	ORQ          R10, R9
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -8963,54 +10454,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
+	SHLQ         $0x0c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9018,54 +10509,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x14, R10
-	ORQ          R10, R9
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9073,54 +10564,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
+	SHLQ         $0x14, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9128,54 +10619,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x1c, R10
-	ORQ          R10, R9
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9183,54 +10674,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x20, R10
-	ORQ          R10, R9
+	SHLQ         $0x1c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9238,54 +10729,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x24, R10
-	ORQ          R10, R9
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9293,54 +10784,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x28, R10
-	ORQ          R10, R9
+	SHLQ         $0x24, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9348,54 +10839,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x2c, R10
-	ORQ          R10, R9
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9403,54 +10894,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x30, R10
-	ORQ          R10, R9
+	SHLQ         $0x2c, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9458,54 +10949,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x34, R10
-	ORQ          R10, R9
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9513,54 +11004,54 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x38, R10
-	ORQ          R10, R9
+	SHLQ         $0x34, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
 	VMOVUPD      (DX), Y8
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9568,55 +11059,110 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLQ         $0x3c, R10
-	ORQ          R10, R9
-	MOVQ         R9, (BX)
-	POPCNTQ      R9, R9
-	ADDQ         R9, R8
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	VMOVUPD      (AX), Y6
+	VMOVUPD      (CX), Y7
+	VMOVUPD      (DX), Y8
+	VMULPD       Y1, Y8, Y8
+	VMULPD       Y0, Y7, Y9
+	VADDPD       Y8, Y9, Y9
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y9, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VBLENDVPD    Y11, Y10, Y9, Y9
+	VBROADCASTSD instant+168(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMOVUPD      Y8, (CX)
+	VBROADCASTSD old+184(FP), Y9
+	VBLENDVPD    Y9, Y7, Y8, Y7
+	VMULPD       Y4, Y7, Y7
+	VSUBPD       Y3, Y6, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y3, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VCMPPD       $0x1e, Y5, Y6, Y6
+	VBROADCASTSD rest+160(FP), Y9
+	VADDPD       Y7, Y9, Y9
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
+	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VSUBPD       Y10, Y8, Y10
+	VBLENDVPD    Y9, Y10, Y7, Y7
+	VBLENDVPD    Y6, Y7, Y8, Y7
+	VCMPPD       $0x1e, Y5, Y7, Y8
+	VBROADCASTSD sub+152(FP), Y9
+	VADDPD       Y9, Y7, Y9
+	VBROADCASTSD vreset+144(FP), Y10
+	VSUBPD       Y10, Y7, Y10
+	VADDPD       Y7, Y10, Y10
+	VANDNPS      Y6, Y8, Y11
+	VBROADCASTSD subtract+192(FP), Y12
+	VBLENDVPD    Y12, Y9, Y10, Y9
+	VBLENDVPD    Y11, Y9, Y7, Y9
+	VANDNPS      Y8, Y6, Y6
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y7, Y7
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y10, Y7, Y11, Y7
+	VBLENDVPD    Y6, Y7, Y9, Y6
+	VMOVUPD      Y6, (AX)
+	VMOVMSKPD    Y8, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SnnTorchAVX2_loop
 
 ruleUpdate64SnnTorchAVX2_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SnnTorchAVX2_done
-	XORQ  SI, SI
-	XORQ  R9, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchAVX2_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SnnTorchAVX2_tailvec:
-	CMPQ         DI, $0x04
+	CMPQ         R9, $0x04
 	JB           ruleUpdate64SnnTorchAVX2_tailpart
 	VMOVUPD      (AX), Y6
 	VMOVUPD      (CX), Y7
@@ -9624,14 +11170,14 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+88(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
 	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+160(FP), Y11
+	VBROADCASTSD addLeak+176(FP), Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
-	VBROADCASTSD instant+152(FP), Y10
+	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
 	VMOVUPD      Y8, (CX)
-	VBROADCASTSD old+168(FP), Y9
+	VBROADCASTSD old+184(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
 	VMULPD       Y4, Y7, Y7
 	VSUBPD       Y3, Y6, Y8
@@ -9639,114 +11185,124 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VADDPD       Y3, Y8, Y8
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
-	VBROADCASTSD rest+144(FP), Y9
+	VBROADCASTSD rest+160(FP), Y9
 	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+184(FP), Y7
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD current+200(FP), Y7
+	VBROADCASTSD vreset+144(FP), Y10
 	VBLENDVPD    Y7, Y10, Y9, Y7
-	VBROADCASTSD subtract+176(FP), Y9
-	VBROADCASTSD sub+136(FP), Y10
+	VBROADCASTSD subtract+192(FP), Y9
+	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
 	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBLENDVPD    Y6, Y7, Y8, Y7
 	VCMPPD       $0x1e, Y5, Y7, Y8
-	VBROADCASTSD sub+136(FP), Y9
+	VBROADCASTSD sub+152(FP), Y9
 	VADDPD       Y9, Y7, Y9
-	VBROADCASTSD vreset+128(FP), Y10
+	VBROADCASTSD vreset+144(FP), Y10
 	VSUBPD       Y10, Y7, Y10
 	VADDPD       Y7, Y10, Y10
 	VANDNPS      Y6, Y8, Y11
-	VBROADCASTSD subtract+176(FP), Y12
+	VBROADCASTSD subtract+192(FP), Y12
 	VBLENDVPD    Y12, Y9, Y10, Y9
 	VBLENDVPD    Y11, Y9, Y7, Y9
 	VANDNPS      Y8, Y6, Y6
-	VBROADCASTSD subtract+176(FP), Y10
-	VBROADCASTSD sub+136(FP), Y11
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y7, Y7
-	VBROADCASTSD vreset+128(FP), Y11
+	VBROADCASTSD vreset+144(FP), Y11
 	VBLENDVPD    Y10, Y7, Y11, Y7
 	VBLENDVPD    Y6, Y7, Y9, Y6
 	VMOVUPD      Y6, (AX)
-	VMOVMSKPD    Y8, R10
+	VMOVMSKPD    Y8, R11
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
-	SHLXQ        R9, R10, R10
-	ORQ          R10, SI
-	ADDQ         $0x04, R9
-	SUBQ         $0x04, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x04, R10
+	SUBQ         $0x04, R9
 	JMP          ruleUpdate64SnnTorchAVX2_tailvec
 
 ruleUpdate64SnnTorchAVX2_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SnnTorchAVX2_tailstore
-	MOVQ         $0x00000020, R10
-	MOVQ         DI, R11
-	SHLQ         $0x03, R11
-	SUBQ         R11, R10
-	LEAQ         leakyTailMask<>+0(SB), R11
-	VMOVDQU      (R11)(R10*1), Y6
+	MOVQ         $0x00000020, R11
+	MOVQ         R9, R12
+	SHLQ         $0x03, R12
+	SUBQ         R12, R11
+	LEAQ         leakyTailMask<>+0(SB), R12
+	VMOVDQU      (R12)(R11*1), Y6
 	VMASKMOVPD   (AX), Y6, Y7
 	VMASKMOVPD   (CX), Y6, Y8
 	VMASKMOVPD   (DX), Y6, Y9
-	VMULPD       Y1, Y9, Y1
-	VMULPD       Y0, Y8, Y0
-	VADDPD       Y1, Y0, Y0
-	VBROADCASTSD leak+88(FP), Y9
-	VADDPD       Y9, Y0, Y9
-	VBROADCASTSD addLeak+160(FP), Y10
-	VBLENDVPD    Y10, Y9, Y0, Y0
-	VBROADCASTSD instant+152(FP), Y9
-	VBLENDVPD    Y9, Y1, Y0, Y0
-	VMASKMOVPD   Y0, Y6, (CX)
-	VBROADCASTSD old+168(FP), Y1
-	VBLENDVPD    Y1, Y8, Y0, Y0
-	VMULPD       Y4, Y0, Y0
-	VSUBPD       Y3, Y7, Y1
-	VMULPD       Y2, Y1, Y1
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y1, Y1
-	VCMPPD       $0x1e, Y5, Y7, Y2
-	VBROADCASTSD rest+144(FP), Y3
-	VADDPD       Y0, Y3, Y3
-	VBROADCASTSD current+184(FP), Y0
-	VBROADCASTSD vreset+128(FP), Y4
-	VBLENDVPD    Y0, Y4, Y3, Y0
-	VBROADCASTSD subtract+176(FP), Y3
-	VBROADCASTSD sub+136(FP), Y4
-	VSUBPD       Y4, Y1, Y4
-	VBLENDVPD    Y3, Y4, Y0, Y0
-	VBLENDVPD    Y2, Y0, Y1, Y0
-	VCMPPD       $0x1e, Y5, Y0, Y1
-	VBROADCASTSD sub+136(FP), Y3
-	VADDPD       Y3, Y0, Y3
-	VBROADCASTSD vreset+128(FP), Y4
-	VSUBPD       Y4, Y0, Y4
-	VADDPD       Y0, Y4, Y4
-	VANDNPS      Y2, Y1, Y5
-	VBROADCASTSD subtract+176(FP), Y7
-	VBLENDVPD    Y7, Y3, Y4, Y3
-	VBLENDVPD    Y5, Y3, Y0, Y3
-	VANDNPS      Y1, Y2, Y2
-	VBROADCASTSD subtract+176(FP), Y4
-	VBROADCASTSD sub+136(FP), Y5
-	VSUBPD       Y5, Y0, Y0
-	VBROADCASTSD vreset+128(FP), Y5
-	VBLENDVPD    Y4, Y0, Y5, Y0
-	VBLENDVPD    Y2, Y0, Y3, Y0
-	VMASKMOVPD   Y0, Y6, (AX)
-	VMOVMSKPD    Y1, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R9, AX, AX
-	ORQ          AX, SI
+	VMULPD       Y1, Y9, Y9
+	VMULPD       Y0, Y8, Y10
+	VADDPD       Y9, Y10, Y10
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y10, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VBLENDVPD    Y12, Y11, Y10, Y10
+	VBROADCASTSD instant+168(FP), Y11
+	VBLENDVPD    Y11, Y9, Y10, Y9
+	VMASKMOVPD   Y9, Y6, (CX)
+	VBROADCASTSD old+184(FP), Y10
+	VBLENDVPD    Y10, Y8, Y9, Y8
+	VMULPD       Y4, Y8, Y8
+	VSUBPD       Y3, Y7, Y9
+	VMULPD       Y2, Y9, Y9
+	VADDPD       Y3, Y9, Y9
+	VADDPD       Y8, Y9, Y9
+	VCMPPD       $0x1e, Y5, Y7, Y7
+	VBROADCASTSD rest+160(FP), Y10
+	VADDPD       Y8, Y10, Y10
+	VBROADCASTSD current+200(FP), Y8
+	VBROADCASTSD vreset+144(FP), Y11
+	VBLENDVPD    Y8, Y11, Y10, Y8
+	VBROADCASTSD subtract+192(FP), Y10
+	VBROADCASTSD sub+152(FP), Y11
+	VSUBPD       Y11, Y9, Y11
+	VBLENDVPD    Y10, Y11, Y8, Y8
+	VBLENDVPD    Y7, Y8, Y9, Y8
+	VCMPPD       $0x1e, Y5, Y8, Y9
+	VBROADCASTSD sub+152(FP), Y10
+	VADDPD       Y10, Y8, Y10
+	VBROADCASTSD vreset+144(FP), Y11
+	VSUBPD       Y11, Y8, Y11
+	VADDPD       Y8, Y11, Y11
+	VANDNPS      Y7, Y9, Y12
+	VBROADCASTSD subtract+192(FP), Y13
+	VBLENDVPD    Y13, Y10, Y11, Y10
+	VBLENDVPD    Y12, Y10, Y8, Y10
+	VANDNPS      Y9, Y7, Y7
+	VBROADCASTSD subtract+192(FP), Y11
+	VBROADCASTSD sub+152(FP), Y12
+	VSUBPD       Y12, Y8, Y8
+	VBROADCASTSD vreset+144(FP), Y12
+	VBLENDVPD    Y11, Y8, Y12, Y8
+	VBLENDVPD    Y7, Y8, Y10, Y7
+	VMASKMOVPD   Y7, Y6, (AX)
+	VMOVMSKPD    Y9, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
 
 ruleUpdate64SnnTorchAVX2_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R8
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SnnTorchAVX2_done:
-	MOVQ R8, ret+216(FP)
+ruleUpdate64SnnTorchAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchAVX2_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
@@ -11802,100 +13358,298 @@ TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_len+8(FP), DX
 	MOVQ  DX, BX
 	ANDQ  $0x0f, BX
-	MOVQ  DX, SI
-	SUBQ  BX, SI
-	SHLQ  $0x02, SI
-	MOVL  $0x0000ffff, DI
-	BZHIL BX, DI, DI
-	KMOVW DI, K1
-	MOVQ  stride+48(FP), DI
-	SHLQ  $0x02, DI
-	MOVQ  rows_base+56(FP), R8
-	MOVQ  rows_len+64(FP), R9
-	TESTQ DX, DX
-	JZ    accumulateRows32AVX512_done
+	SUBQ  BX, DX
+	SHLQ  $0x02, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  rows_base+56(FP), SI
+	MOVQ  rows_len+64(FP), DI
 
 accumulateRows32AVX512_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows32AVX512_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x02, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x02, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows32AVX512_quadtail
 
 accumulateRows32AVX512_quadloop:
-	VMOVUPS (AX)(R13*1), Z0
-	VADDPS  (DX)(R13*1), Z0, Z0
-	VADDPS  (R10)(R13*1), Z0, Z0
-	VADDPS  (R11)(R13*1), Z0, Z0
-	VADDPS  (R12)(R13*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R13*1)
-	ADDQ    $0x40, R13
-	CMPQ    R13, SI
+	VMOVUPS (AX)(R12*1), Z0
+	VADDPS  (R8)(R12*1), Z0, Z0
+	VADDPS  (R9)(R12*1), Z0, Z0
+	VADDPS  (R10)(R12*1), Z0, Z0
+	VADDPS  (R11)(R12*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R12*1)
+	ADDQ    $0x40, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows32AVX512_quadloop
 
 accumulateRows32AVX512_quadtail:
 	TESTQ     BX, BX
 	JZ        accumulateRows32AVX512_quadnotail
-	VMOVUPS.Z (AX)(R13*1), K1, Z0
-	VMOVUPS.Z (DX)(R13*1), K1, Z1
+	VMOVUPS.Z (AX)(R12*1), K1, Z0
+	VMOVUPS.Z (R8)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS.Z (R10)(R13*1), K1, Z1
+	VMOVUPS.Z (R9)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS.Z (R11)(R13*1), K1, Z1
+	VMOVUPS.Z (R10)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS.Z (R12)(R13*1), K1, Z1
+	VMOVUPS.Z (R11)(R12*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS   Z0, K1, (AX)(R13*1)
+	VMOVUPS   Z0, K1, (AX)(R12*1)
 
 accumulateRows32AVX512_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows32AVX512_quad
 
 accumulateRows32AVX512_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows32AVX512_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows32AVX512_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows32AVX512_singletail
 
 accumulateRows32AVX512_singleloop:
-	VMOVUPS (AX)(R10*1), Z0
-	VADDPS  (DX)(R10*1), Z0, Z0
-	VMOVUPS Z0, (AX)(R10*1)
-	ADDQ    $0x40, R10
-	CMPQ    R10, SI
+	VMOVUPS (AX)(R9*1), Z0
+	VADDPS  (R8)(R9*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R9*1)
+	ADDQ    $0x40, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows32AVX512_singleloop
 
 accumulateRows32AVX512_singletail:
 	TESTQ     BX, BX
 	JZ        accumulateRows32AVX512_singlenotail
-	VMOVUPS.Z (AX)(R10*1), K1, Z0
-	VMOVUPS.Z (DX)(R10*1), K1, Z1
+	VMOVUPS.Z (AX)(R9*1), K1, Z0
+	VMOVUPS.Z (R8)(R9*1), K1, Z1
 	VADDPS    Z1, Z0, Z0
-	VMOVUPS   Z0, K1, (AX)(R10*1)
+	VMOVUPS   Z0, K1, (AX)(R9*1)
 
 accumulateRows32AVX512_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows32AVX512_single
 
-accumulateRows32AVX512_done:
+accumulateRows32AVX512_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·accumulateTrials32AVX512(SB), NOSPLIT, $0-88
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   W_base+32(FP), CX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   DX, BX
+	ANDQ   $0x0f, BX
+	SUBQ   BX, DX
+	SHLQ   $0x02, DX
+	MOVL   $0x0000ffff, SI
+	BZHIL  BX, SI, SI
+	KMOVW  SI, K1
+	MOVQ   rows_base+64(FP), R8
+	MOVQ   rows_len+72(FP), SI
+	IMUL3Q $0x18, SI, R9
+	ADDQ   R8, R9
+	CMPQ   R8, R9
+	JE     accumulateTrials32AVX512_done
+
+accumulateTrials32AVX512_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials32AVX512_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials32AVX512_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x02, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials32AVX512_quadtail
+
+accumulateTrials32AVX512_quadloop:
+	VMOVUPS (AX)(R14*1), Z0
+	VADDPS  (R10)(R14*1), Z0, Z0
+	VADDPS  (R11)(R14*1), Z0, Z0
+	VADDPS  (R12)(R14*1), Z0, Z0
+	VADDPS  (R13)(R14*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials32AVX512_quadloop
+
+accumulateTrials32AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials32AVX512_quadnotail
+	VMOVUPS.Z (AX)(R14*1), K1, Z0
+	VMOVUPS.Z (R10)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R11)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R12)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R13)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R14*1)
+
+accumulateTrials32AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials32AVX512_quad
+
+accumulateTrials32AVX512_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials32AVX512_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials32AVX512_singletail
+
+accumulateTrials32AVX512_singleloop:
+	VMOVUPS (AX)(R11*1), Z0
+	VADDPS  (R10)(R11*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R11*1)
+	ADDQ    $0x40, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials32AVX512_singleloop
+
+accumulateTrials32AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials32AVX512_singlenotail
+	VMOVUPS.Z (AX)(R11*1), K1, Z0
+	VMOVUPS.Z (R10)(R11*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R11*1)
+
+accumulateTrials32AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials32AVX512_single
+
+accumulateTrials32AVX512_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x02, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials32AVX512_trial
+
+accumulateTrials32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-160
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x0f, R10
+	MOVQ  R9, R11
+	SHLQ  $0x02, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x02, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scatterTaps32AVX512_done
+
+scatterTaps32AVX512_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps32AVX512_next
+
+scatterTaps32AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps32AVX512_tail
+
+scatterTaps32AVX512_vec:
+	VMOVUPS (R12)(R14*1), Z0
+	VADDPS  (R13)(R14*1), Z0, Z0
+	VMOVUPS Z0, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps32AVX512_vec
+
+scatterTaps32AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scatterTaps32AVX512_notail
+	VMOVUPS.Z (R12)(R14*1), K1, Z0
+	VMOVUPS.Z (R13)(R14*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (R12)(R14*1)
+
+scatterTaps32AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps32AVX512_tap
+
+scatterTaps32AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps32AVX512_event
+
+scatterTaps32AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -12052,50 +13806,233 @@ cubaUpdate32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func cobaUpdate32AVX512(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·cobaUpdate32AVX512(SB), NOSPLIT, $0-216
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+184(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSS a0+144(FP), Z0
+	VBROADCASTSS a1+148(FP), Z1
+	VBROADCASTSS gamma+152(FP), Z2
+	VBROADCASTSS vleak+156(FP), Z3
+	VBROADCASTSS e0+160(FP), Z4
+	VBROADCASTSS e1+164(FP), Z5
+	VBROADCASTSS theta+168(FP), Z6
+	VBROADCASTSS vreset+172(FP), Z7
+	MOVLQSX      hold+176(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTD X8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPTERNLOGD   $0xff, Z10, Z10, Z10
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate32AVX512_done
+
+cobaUpdate32AVX512_loop:
+	VMOVUPS   (CX)(R11*4), Z11
+	VMOVUPS   (BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    (DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, (CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    (SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, (BX)(R11*4)
+	VMOVUPS   (AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 (DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, (AX)(R11*4)
+	KMOVW     K2, R12
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, (DI)(R11*4)
+	VMOVUPS   64(CX)(R11*4), Z11
+	VMOVUPS   64(BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    64(DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 64(CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    64(SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 64(BX)(R11*4)
+	VMOVUPS   64(AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 64(DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, 64(AX)(R11*4)
+	KMOVW     K2, R13
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, 64(DI)(R11*4)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   128(CX)(R11*4), Z11
+	VMOVUPS   128(BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    128(DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 128(CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    128(SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 128(BX)(R11*4)
+	VMOVUPS   128(AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 128(DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, 128(AX)(R11*4)
+	KMOVW     K2, R13
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, 128(DI)(R11*4)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(R11*4), Z11
+	VMOVUPS   192(BX)(R11*4), Z12
+	VMULPS    Z0, Z11, Z13
+	VADDPS    192(DX)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 192(CX)(R11*4)
+	VMULPS    Z1, Z12, Z13
+	VADDPS    192(SI)(R11*4), Z13, Z13
+	VMOVUPS   Z13, 192(BX)(R11*4)
+	VMOVUPS   192(AX)(R11*4), Z13
+	VSUBPS    Z13, Z3, Z14
+	VSUBPS    Z13, Z4, Z15
+	VMULPS    Z15, Z11, Z15
+	VADDPS    Z15, Z14, Z14
+	VSUBPS    Z13, Z5, Z11
+	VMULPS    Z11, Z12, Z11
+	VADDPS    Z11, Z14, Z14
+	VMULPS    Z2, Z14, Z14
+	VADDPS    Z14, Z13, Z11
+	VMOVDQU32 192(DI)(R11*4), Z12
+	VPCMPGTD  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPS    $0x1e, Z6, Z13, K2, K2
+	VMOVAPS   Z7, K2, Z11
+	VMOVAPS   Z13, K1, Z11
+	VMOVUPS   Z11, 192(AX)(R11*4)
+	KMOVW     K2, R13
+	VPADDD    Z10, Z12, K1, Z12
+	VMOVDQA32 Z8, K2, Z12
+	VMOVDQU32 Z12, 192(DI)(R11*4)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R8)
+	POPCNTQ   R12, R12
+	ADDQ      R12, R10
+	ADDQ      $0x08, R8
+	ADDQ      $0x40, R11
+	CMPQ      R11, R9
+	JNE       cobaUpdate32AVX512_loop
+
+cobaUpdate32AVX512_done:
+	MOVQ R10, ret+208(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R11
-	XORQ         R11, R11
-	TESTQ        SI, SI
-	JZ           ruleUpdate32ValueAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32ValueAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32ValueAVX512_tail
 
 ruleUpdate32ValueAVX512_loop:
-	XORQ         R12, R12
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z5
 	VMOVUPS      (CX), Z6
 	VMOVUPS      (DX), Z7
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -12113,16 +14050,19 @@ ruleUpdate32ValueAVX512_loop:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -12140,16 +14080,19 @@ ruleUpdate32ValueAVX512_loop:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -12167,16 +14110,19 @@ ruleUpdate32ValueAVX512_loop:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -12188,21 +14134,21 @@ ruleUpdate32ValueAVX512_loop:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	MOVQ         R12, (BX)
-	POPCNTQ      R12, R12
-	ADDQ         R12, R11
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32ValueAVX512_loop
 
 ruleUpdate32ValueAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32ValueAVX512_done
-	XORQ  SI, SI
-	XORQ  R12, R12
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValueAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32ValueAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32ValueAVX512_tailpart
 	VMOVUPS      (AX), Z5
 	VMOVUPS      (CX), Z6
@@ -12210,16 +14156,19 @@ ruleUpdate32ValueAVX512_tailvec:
 	VMULPS       Z1, Z7, Z7
 	VMULPS       Z0, Z6, Z8
 	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+80(FP), Z9
+	VBROADCASTSS leak+96(FP), Z9
 	VADDPS       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMOVUPS      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VMULPS       Z4, Z7, Z6
@@ -12231,94 +14180,124 @@ ruleUpdate32ValueAVX512_tailvec:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	ADDQ         $0x10, R12
-	SUBQ         $0x10, DI
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32ValueAVX512_tailvec
 
 ruleUpdate32ValueAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32ValueAVX512_tailstore
-	MOVL         $0x0000ffff, R12
-	BZHIL        DI, R12, R12
-	KMOVW        R12, K1
+	MOVL         $0x0000ffff, R10
+	BZHIL        R9, R10, R10
+	KMOVW        R10, K1
 	VMOVUPS.Z    (AX), K1, Z5
 	VMOVUPS.Z    (CX), K1, Z6
 	VMOVUPS.Z    (DX), K1, Z7
-	VMULPS       Z1, Z7, Z1
-	VMULPS       Z0, Z6, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z7
-	VADDPS       Z7, Z0, Z7
+	VMULPS       Z1, Z7, Z7
+	VMULPS       Z0, Z6, Z8
+	VADDPS       Z7, Z8, Z8
+	VBROADCASTSS leak+96(FP), Z9
+	VADDPS       Z9, Z8, Z9
+	MOVQ         addLeak+136(FP), R9
 	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z6, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z5, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
-	VMOVUPS      Z1, K1, (AX)
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, K2, Z8
+	MOVQ         instant+128(FP), R9
+	KMOVW        R9, K2
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z8, K1, (CX)
+	MOVQ         old+144(FP), R9
+	KMOVW        R9, K2
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K2, Z7
+	VMULPS       Z4, Z7, Z6
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z2, Z5, Z5
+	VADDPS       Z3, Z5, Z5
+	VADDPS       Z6, Z5, Z5
+	VMOVUPS      Z5, K1, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32ValueAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R11
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32ValueAVX512_done:
-	MOVQ R11, ret+176(FP)
+ruleUpdate32ValueAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValueAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate32BeforeAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32BeforeAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32BeforeAVX512_tail
 
 ruleUpdate32BeforeAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
@@ -12328,16 +14307,17 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -12347,16 +14327,19 @@ ruleUpdate32BeforeAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12365,37 +14348,41 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12404,37 +14391,41 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12443,36 +14434,37 @@ ruleUpdate32BeforeAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32BeforeAVX512_loop
 
 ruleUpdate32BeforeAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32BeforeAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforeAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32BeforeAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32BeforeAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -12480,16 +14472,19 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12498,122 +14493,154 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
-	VBROADCASTSS vreset+100(FP), Z7
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z7, Z7
 	VMOVAPS      Z6, K2, Z7
 	VMOVAPS      Z8, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x10, R13
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32BeforeAVX512_tailvec
 
 ruleUpdate32BeforeAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32BeforeAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z6, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VBROADCASTSS vreset+100(FP), Z2
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VMOVUPS      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z6
+	VSUBPS       Z6, Z8, Z6
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z7, Z7
+	VMOVAPS      Z6, K3, Z7
+	VMOVAPS      Z8, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32BeforeAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32BeforeAVX512_done:
-	MOVQ R12, ret+176(FP)
+ruleUpdate32BeforeAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforeAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate32AfterAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32AfterAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32AfterAVX512_tail
 
 ruleUpdate32AfterAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
@@ -12623,16 +14650,17 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -12642,16 +14670,19 @@ ruleUpdate32AfterAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12660,37 +14691,41 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12699,37 +14734,41 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12738,36 +14777,37 @@ ruleUpdate32AfterAVX512_loop:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32AfterAVX512_loop
 
 ruleUpdate32AfterAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32AfterAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32AfterAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32AfterAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -12775,16 +14815,19 @@ ruleUpdate32AfterAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -12793,130 +14836,163 @@ ruleUpdate32AfterAVX512_tailvec:
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K2, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x10, R13
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32AfterAVX512_tailvec
 
 ruleUpdate32AfterAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32AfterAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z6, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
-	VCMPPS       $0x1e, Z5, Z1, K2
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VBROADCASTSS vreset+100(FP), Z2
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VMOVUPS      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K3, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32AfterAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32AfterAVX512_done:
-	MOVQ R12, ret+176(FP)
+ruleUpdate32AfterAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R11
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SpyxAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32SpyxAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SpyxAVX512_tail
 
 ruleUpdate32SpyxAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
+	MOVQ         current+160(FP), R10
+	KMOVW        R10, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -12924,12 +15000,12 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -12939,23 +15015,27 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -12963,40 +15043,44 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -13004,40 +15088,44 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -13045,32 +15133,32 @@ ruleUpdate32SpyxAVX512_loop:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SpyxAVX512_loop
 
 ruleUpdate32SpyxAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SpyxAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SpyxAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32SpyxAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -13078,23 +15166,27 @@ ruleUpdate32SpyxAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K2, Z6
@@ -13102,120 +15194,151 @@ ruleUpdate32SpyxAVX512_tailvec:
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x10, R13
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32SpyxAVX512_tailvec
 
 ruleUpdate32SpyxAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SpyxAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K2
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K3
 	KANDW        K2, K3, K3
-	VBROADCASTSS sub+104(FP), Z1
-	VSUBPS       Z1, Z6, Z1
-	VMOVAPS      Z6, Z4
-	VMOVAPS      Z1, K3, Z4
-	VSUBPS       Z3, Z4, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VMOVAPS      Z1, Z1
-	VMOVAPS      Z0, K2, Z1
-	VMOVUPS      Z1, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z6, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K3, Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z2, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z6, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32SpyxAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SpyxAVX512_done:
-	MOVQ R12, ret+176(FP)
+ruleUpdate32SpyxAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $0-184
+TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $16-208
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+152(FP), BX
+	MOVQ         spikes_base+168(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x0f, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x02, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSS alpha+72(FP), Z0
-	VBROADCASTSS h+76(FP), Z1
-	VBROADCASTSS beta+84(FP), Z2
-	VBROADCASTSS vleak+88(FP), Z3
-	VBROADCASTSS gain+92(FP), Z4
-	VBROADCASTSS theta+96(FP), Z5
-	MOVQ         instant+112(FP), R8
-	MOVQ         addLeak+120(FP), R9
-	MOVQ         old+128(FP), R10
-	MOVQ         subtract+136(FP), R11
-	MOVQ         current+144(FP), R12
-	XORQ         R13, R13
-	TESTQ        SI, SI
-	JZ           ruleUpdate32SnnTorchAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+192(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS h+92(FP), Z1
+	VBROADCASTSS beta+100(FP), Z2
+	VBROADCASTSS vleak+104(FP), Z3
+	VBROADCASTSS gain+108(FP), Z4
+	VBROADCASTSS theta+112(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate32SnnTorchAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate32SnnTorchAVX512_tail
 
 ruleUpdate32SnnTorchAVX512_loop:
-	XORQ         R14, R14
+	XORQ         R10, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R10
+	KMOVW        R10, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
+	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
@@ -13225,42 +15348,46 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
-	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
-	KMOVW        R11, K4
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
-	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	MOVQ         subtract+152(FP), R10
+	KMOVW        R10, K3
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R14
+	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -13270,16 +15397,19 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -13288,63 +15418,70 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R15
-	ORQ          R15, R14
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -13353,63 +15490,70 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R15
-	ORQ          R15, R14
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -13418,62 +15562,66 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R15
-	ORQ          R15, R14
-	MOVQ         R14, (BX)
-	POPCNTQ      R14, R14
-	ADDQ         R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate32SnnTorchAVX512_loop
 
 ruleUpdate32SnnTorchAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate32SnnTorchAVX512_done
-	XORQ  SI, SI
-	XORQ  R14, R14
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate32SnnTorchAVX512_tailvec:
-	CMPQ         DI, $0x10
+	CMPQ         R9, $0x10
 	JB           ruleUpdate32SnnTorchAVX512_tailpart
 	VMOVUPS      (AX), Z6
 	VMOVUPS      (CX), Z7
@@ -13481,16 +15629,19 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VMULPS       Z1, Z8, Z8
 	VMULPS       Z0, Z7, Z9
 	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+80(FP), Z10
+	VBROADCASTSS leak+96(FP), Z10
 	VADDPS       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z9
 	VMOVAPS      Z8, K1, Z9
 	VMOVUPS      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K1
 	VMOVAPS      Z9, Z8
 	VMOVAPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
@@ -13499,128 +15650,149 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VADDPS       Z3, Z8, Z8
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
-	VBROADCASTSS rest+108(FP), Z6
+	VBROADCASTSS rest+124(FP), Z6
 	VADDPS       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSS vreset+100(FP), Z7
+	MOVQ         current+160(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSS vreset+116(FP), Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSS sub+104(FP), Z7
+	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z7, K2, Z6
 	VMOVAPS      Z8, Z7
 	VMOVAPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
-	VBROADCASTSS sub+104(FP), Z6
+	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VSUBPS       Z8, Z7, Z8
 	VADDPS       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z6, K4, Z8
 	VMOVAPS      Z7, Z6
 	VMOVAPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z8
+	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
-	VBROADCASTSS vreset+100(FP), Z8
+	VBROADCASTSS vreset+116(FP), Z8
 	VMOVAPS      Z8, Z8
 	VMOVAPS      Z7, K3, Z8
 	VMOVAPS      Z6, Z6
 	VMOVAPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R14, R15, R15
-	ORQ          R15, SI
-	ADDQ         $0x10, R14
-	SUBQ         $0x10, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x10, R10
+	SUBQ         $0x10, R9
 	JMP          ruleUpdate32SnnTorchAVX512_tailvec
 
 ruleUpdate32SnnTorchAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate32SnnTorchAVX512_tailstore
-	MOVL         $0x0000ffff, R15
-	BZHIL        DI, R15, R15
-	KMOVW        R15, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPS.Z    (AX), K1, Z6
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
-	VMULPS       Z1, Z8, Z1
-	VMULPS       Z0, Z7, Z0
-	VADDPS       Z1, Z0, Z0
-	VBROADCASTSS leak+80(FP), Z8
-	VADDPS       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z1, K2, Z0
-	VMOVUPS      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPS      Z0, Z0
-	VMOVAPS      Z7, K2, Z0
-	VMULPS       Z4, Z0, Z0
-	VSUBPS       Z3, Z6, Z1
-	VMULPS       Z2, Z1, Z1
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z0, Z1, Z1
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z0, Z7, Z9
+	VADDPS       Z8, Z9, Z9
+	VBROADCASTSS leak+96(FP), Z10
+	VADDPS       Z10, Z9, Z10
+	MOVQ         addLeak+136(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, K2, Z9
+	MOVQ         instant+128(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z9
+	VMOVAPS      Z8, K2, Z9
+	VMOVUPS      Z9, K1, (CX)
+	MOVQ         old+144(FP), R11
+	KMOVW        R11, K2
+	VMOVAPS      Z9, Z8
+	VMOVAPS      Z7, K2, Z8
+	VMULPS       Z4, Z8, Z7
+	VSUBPS       Z3, Z6, Z8
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z3, Z8, Z8
+	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K2
-	VBROADCASTSS rest+108(FP), Z2
-	VADDPS       Z0, Z2, Z2
-	KMOVW        R12, K3
-	VBROADCASTSS vreset+100(FP), Z0
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
+	VBROADCASTSS rest+124(FP), Z6
+	VADDPS       Z7, Z6, Z6
+	MOVQ         current+160(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSS sub+104(FP), Z0
-	VSUBPS       Z0, Z1, Z0
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K3, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VCMPPS       $0x1e, Z5, Z0, K3
-	VBROADCASTSS sub+104(FP), Z1
-	VADDPS       Z1, Z0, Z1
-	VBROADCASTSS vreset+100(FP), Z2
-	VSUBPS       Z2, Z0, Z2
-	VADDPS       Z0, Z2, Z2
+	VBROADCASTSS vreset+116(FP), Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K3, Z6
+	MOVQ         subtract+152(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSS sub+120(FP), Z7
+	VSUBPS       Z7, Z8, Z7
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z7, K3, Z6
+	VMOVAPS      Z8, Z7
+	VMOVAPS      Z6, K2, Z7
+	VCMPPS       $0x1e, Z5, Z7, K3
+	VBROADCASTSS sub+120(FP), Z6
+	VADDPS       Z6, Z7, Z6
+	VBROADCASTSS vreset+116(FP), Z8
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z7, Z8, Z8
 	KANDNW       K2, K3, K4
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K5
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z1, K5, Z2
-	VMOVAPS      Z0, Z1
-	VMOVAPS      Z2, K4, Z1
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z6, K5, Z8
+	VMOVAPS      Z7, Z6
+	VMOVAPS      Z8, K4, Z6
 	KANDNW       K3, K2, K2
+	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VBROADCASTSS sub+104(FP), Z2
-	VSUBPS       Z2, Z0, Z0
-	VBROADCASTSS vreset+100(FP), Z2
-	VMOVAPS      Z2, Z2
-	VMOVAPS      Z0, K4, Z2
-	VMOVAPS      Z1, Z0
-	VMOVAPS      Z2, K2, Z0
-	VMOVUPS      Z0, K1, (AX)
-	KMOVW        K3, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R14, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSS sub+120(FP), Z8
+	VSUBPS       Z8, Z7, Z7
+	VBROADCASTSS vreset+116(FP), Z8
+	VMOVAPS      Z8, Z8
+	VMOVAPS      Z7, K4, Z8
+	VMOVAPS      Z6, Z6
+	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, K1, (AX)
+	KMOVW        K3, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate32SnnTorchAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R13
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate32SnnTorchAVX512_done:
-	MOVQ R13, ret+176(FP)
+ruleUpdate32SnnTorchAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchAVX512_row
+	MOVQ DI, ret+200(FP)
 	VZEROUPPER
 	RET
 
@@ -16343,100 +18515,298 @@ TEXT ·accumulateRows64AVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_len+8(FP), DX
 	MOVQ  DX, BX
 	ANDQ  $0x07, BX
-	MOVQ  DX, SI
-	SUBQ  BX, SI
-	SHLQ  $0x03, SI
-	MOVL  $0x0000ffff, DI
-	BZHIL BX, DI, DI
-	KMOVW DI, K1
-	MOVQ  stride+48(FP), DI
-	SHLQ  $0x03, DI
-	MOVQ  rows_base+56(FP), R8
-	MOVQ  rows_len+64(FP), R9
-	TESTQ DX, DX
-	JZ    accumulateRows64AVX512_done
+	SUBQ  BX, DX
+	SHLQ  $0x03, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  rows_base+56(FP), SI
+	MOVQ  rows_len+64(FP), DI
 
 accumulateRows64AVX512_quad:
-	CMPQ    R9, $0x04
+	CMPQ    DI, $0x04
 	JB      accumulateRows64AVX512_single
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	MOVLQSX 4(R8), R10
-	IMULQ   DI, R10
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	MOVLQSX 4(SI), R9
+	IMULQ   stride+48(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    CX, R9
+	MOVLQSX 8(SI), R10
+	IMULQ   stride+48(FP), R10
+	SHLQ    $0x03, R10
 	ADDQ    CX, R10
-	MOVLQSX 8(R8), R11
-	IMULQ   DI, R11
+	MOVLQSX 12(SI), R11
+	IMULQ   stride+48(FP), R11
+	SHLQ    $0x03, R11
 	ADDQ    CX, R11
-	MOVLQSX 12(R8), R12
-	IMULQ   DI, R12
-	ADDQ    CX, R12
-	XORQ    R13, R13
-	CMPQ    R13, SI
+	XORQ    R12, R12
+	CMPQ    R12, DX
 	JE      accumulateRows64AVX512_quadtail
 
 accumulateRows64AVX512_quadloop:
-	VMOVUPD (AX)(R13*1), Z0
-	VADDPD  (DX)(R13*1), Z0, Z0
-	VADDPD  (R10)(R13*1), Z0, Z0
-	VADDPD  (R11)(R13*1), Z0, Z0
-	VADDPD  (R12)(R13*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R13*1)
-	ADDQ    $0x40, R13
-	CMPQ    R13, SI
+	VMOVUPD (AX)(R12*1), Z0
+	VADDPD  (R8)(R12*1), Z0, Z0
+	VADDPD  (R9)(R12*1), Z0, Z0
+	VADDPD  (R10)(R12*1), Z0, Z0
+	VADDPD  (R11)(R12*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R12*1)
+	ADDQ    $0x40, R12
+	CMPQ    R12, DX
 	JNE     accumulateRows64AVX512_quadloop
 
 accumulateRows64AVX512_quadtail:
 	TESTQ     BX, BX
 	JZ        accumulateRows64AVX512_quadnotail
-	VMOVUPD.Z (AX)(R13*1), K1, Z0
-	VMOVUPD.Z (DX)(R13*1), K1, Z1
+	VMOVUPD.Z (AX)(R12*1), K1, Z0
+	VMOVUPD.Z (R8)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD.Z (R10)(R13*1), K1, Z1
+	VMOVUPD.Z (R9)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD.Z (R11)(R13*1), K1, Z1
+	VMOVUPD.Z (R10)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD.Z (R12)(R13*1), K1, Z1
+	VMOVUPD.Z (R11)(R12*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD   Z0, K1, (AX)(R13*1)
+	VMOVUPD   Z0, K1, (AX)(R12*1)
 
 accumulateRows64AVX512_quadnotail:
-	ADDQ $0x10, R8
-	SUBQ $0x04, R9
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
 	JMP  accumulateRows64AVX512_quad
 
 accumulateRows64AVX512_single:
-	TESTQ   R9, R9
-	JZ      accumulateRows64AVX512_done
-	MOVLQSX (R8), DX
-	IMULQ   DI, DX
-	ADDQ    CX, DX
-	XORQ    R10, R10
-	CMPQ    R10, SI
+	TESTQ   DI, DI
+	JZ      accumulateRows64AVX512_next
+	MOVLQSX (SI), R8
+	IMULQ   stride+48(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    CX, R8
+	XORQ    R9, R9
+	CMPQ    R9, DX
 	JE      accumulateRows64AVX512_singletail
 
 accumulateRows64AVX512_singleloop:
-	VMOVUPD (AX)(R10*1), Z0
-	VADDPD  (DX)(R10*1), Z0, Z0
-	VMOVUPD Z0, (AX)(R10*1)
-	ADDQ    $0x40, R10
-	CMPQ    R10, SI
+	VMOVUPD (AX)(R9*1), Z0
+	VADDPD  (R8)(R9*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R9*1)
+	ADDQ    $0x40, R9
+	CMPQ    R9, DX
 	JNE     accumulateRows64AVX512_singleloop
 
 accumulateRows64AVX512_singletail:
 	TESTQ     BX, BX
 	JZ        accumulateRows64AVX512_singlenotail
-	VMOVUPD.Z (AX)(R10*1), K1, Z0
-	VMOVUPD.Z (DX)(R10*1), K1, Z1
+	VMOVUPD.Z (AX)(R9*1), K1, Z0
+	VMOVUPD.Z (R8)(R9*1), K1, Z1
 	VADDPD    Z1, Z0, Z0
-	VMOVUPD   Z0, K1, (AX)(R10*1)
+	VMOVUPD   Z0, K1, (AX)(R9*1)
 
 accumulateRows64AVX512_singlenotail:
-	ADDQ $0x04, R8
-	DECQ R9
+	ADDQ $0x04, SI
+	DECQ DI
 	JMP  accumulateRows64AVX512_single
 
-accumulateRows64AVX512_done:
+accumulateRows64AVX512_next:
+	VZEROUPPER
+	RET
+
+// func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·accumulateTrials64AVX512(SB), NOSPLIT, $0-88
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   W_base+32(FP), CX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   DX, BX
+	ANDQ   $0x07, BX
+	SUBQ   BX, DX
+	SHLQ   $0x03, DX
+	MOVL   $0x0000ffff, SI
+	BZHIL  BX, SI, SI
+	KMOVW  SI, K1
+	MOVQ   rows_base+64(FP), R8
+	MOVQ   rows_len+72(FP), SI
+	IMUL3Q $0x18, SI, R9
+	ADDQ   R8, R9
+	CMPQ   R8, R9
+	JE     accumulateTrials64AVX512_done
+
+accumulateTrials64AVX512_trial:
+	MOVQ (R8), SI
+	MOVQ 8(R8), DI
+
+accumulateTrials64AVX512_quad:
+	CMPQ    DI, $0x04
+	JB      accumulateTrials64AVX512_single
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	MOVLQSX 4(SI), R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    CX, R11
+	MOVLQSX 8(SI), R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x03, R12
+	ADDQ    CX, R12
+	MOVLQSX 12(SI), R13
+	IMULQ   stride+56(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, DX
+	JE      accumulateTrials64AVX512_quadtail
+
+accumulateTrials64AVX512_quadloop:
+	VMOVUPD (AX)(R14*1), Z0
+	VADDPD  (R10)(R14*1), Z0, Z0
+	VADDPD  (R11)(R14*1), Z0, Z0
+	VADDPD  (R12)(R14*1), Z0, Z0
+	VADDPD  (R13)(R14*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, DX
+	JNE     accumulateTrials64AVX512_quadloop
+
+accumulateTrials64AVX512_quadtail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials64AVX512_quadnotail
+	VMOVUPD.Z (AX)(R14*1), K1, Z0
+	VMOVUPD.Z (R10)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R11)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R12)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R13)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R14*1)
+
+accumulateTrials64AVX512_quadnotail:
+	ADDQ $0x10, SI
+	SUBQ $0x04, DI
+	JMP  accumulateTrials64AVX512_quad
+
+accumulateTrials64AVX512_single:
+	TESTQ   DI, DI
+	JZ      accumulateTrials64AVX512_next
+	MOVLQSX (SI), R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    CX, R10
+	XORQ    R11, R11
+	CMPQ    R11, DX
+	JE      accumulateTrials64AVX512_singletail
+
+accumulateTrials64AVX512_singleloop:
+	VMOVUPD (AX)(R11*1), Z0
+	VADDPD  (R10)(R11*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R11*1)
+	ADDQ    $0x40, R11
+	CMPQ    R11, DX
+	JNE     accumulateTrials64AVX512_singleloop
+
+accumulateTrials64AVX512_singletail:
+	TESTQ     BX, BX
+	JZ        accumulateTrials64AVX512_singlenotail
+	VMOVUPD.Z (AX)(R11*1), K1, Z0
+	VMOVUPD.Z (R10)(R11*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R11*1)
+
+accumulateTrials64AVX512_singlenotail:
+	ADDQ $0x04, SI
+	DECQ DI
+	JMP  accumulateTrials64AVX512_single
+
+accumulateTrials64AVX512_next:
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x03, SI
+	ADDQ SI, AX
+	ADDQ $0x18, R8
+	CMPQ R8, R9
+	JNE  accumulateTrials64AVX512_trial
+
+accumulateTrials64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scatterTaps64AVX512(SB), NOSPLIT, $16-160
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x07, R10
+	MOVQ  R9, R11
+	SHLQ  $0x03, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x03, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scatterTaps64AVX512_done
+
+scatterTaps64AVX512_event:
+	MOVLQSX (DX), R11
+	MOVLQSX (SI)(R11*4), R9
+	MOVLQSX 4(SI)(R11*4), R11
+	CMPQ    R9, R11
+	JE      scatterTaps64AVX512_next
+
+scatterTaps64AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scatterTaps64AVX512_tail
+
+scatterTaps64AVX512_vec:
+	VMOVUPD (R12)(R14*1), Z0
+	VADDPD  (R13)(R14*1), Z0, Z0
+	VMOVUPD Z0, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scatterTaps64AVX512_vec
+
+scatterTaps64AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scatterTaps64AVX512_notail
+	VMOVUPD.Z (R12)(R14*1), K1, Z0
+	VMOVUPD.Z (R13)(R14*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (R12)(R14*1)
+
+scatterTaps64AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scatterTaps64AVX512_tap
+
+scatterTaps64AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scatterTaps64AVX512_event
+
+scatterTaps64AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -16705,50 +19075,357 @@ cubaUpdate64AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func cobaUpdate64AVX512(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·cobaUpdate64AVX512(SB), NOSPLIT, $0-248
+	MOVQ         V_base+0(FP), AX
+	MOVQ         G0_base+24(FP), CX
+	MOVQ         Gin0_base+48(FP), DX
+	MOVQ         G1_base+72(FP), BX
+	MOVQ         Gin1_base+96(FP), SI
+	MOVQ         refrac_base+120(FP), DI
+	MOVQ         spikes_base+216(FP), R8
+	MOVQ         V_len+8(FP), R9
+	ANDQ         $-64, R9
+	VBROADCASTSD a0+144(FP), Z0
+	VBROADCASTSD a1+152(FP), Z1
+	VBROADCASTSD gamma+160(FP), Z2
+	VBROADCASTSD vleak+168(FP), Z3
+	VBROADCASTSD e0+176(FP), Z4
+	VBROADCASTSD e1+184(FP), Z5
+	VBROADCASTSD theta+192(FP), Z6
+	VBROADCASTSD vreset+200(FP), Z7
+	MOVLQSX      hold+208(FP), R10
+	VMOVQ        R10, X8
+	VPBROADCASTQ X8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPTERNLOGD   $0xff, Z10, Z10, Z10
+	XORQ         R10, R10
+	XORQ         R11, R11
+	TESTQ        R9, R9
+	JZ           cobaUpdate64AVX512_done
+
+cobaUpdate64AVX512_loop:
+	VMOVUPD   (CX)(R11*8), Z11
+	VMOVUPD   (BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    (DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, (CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    (SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, (BX)(R11*8)
+	VMOVUPD   (AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ (DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, (AX)(R11*8)
+	KMOVW     K2, R12
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, (DI)(R11*4)
+	VMOVUPD   64(CX)(R11*8), Z11
+	VMOVUPD   64(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    64(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 64(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    64(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 64(BX)(R11*8)
+	VMOVUPD   64(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 32(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 64(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 32(DI)(R11*4)
+	SHLQ      $0x08, R13
+	ORQ       R13, R12
+	VMOVUPD   128(CX)(R11*8), Z11
+	VMOVUPD   128(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    128(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 128(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    128(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 128(BX)(R11*8)
+	VMOVUPD   128(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 64(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 128(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 64(DI)(R11*4)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPD   192(CX)(R11*8), Z11
+	VMOVUPD   192(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    192(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 192(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    192(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 192(BX)(R11*8)
+	VMOVUPD   192(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 96(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 192(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 96(DI)(R11*4)
+	SHLQ      $0x18, R13
+	ORQ       R13, R12
+	VMOVUPD   256(CX)(R11*8), Z11
+	VMOVUPD   256(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    256(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 256(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    256(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 256(BX)(R11*8)
+	VMOVUPD   256(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 128(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 256(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 128(DI)(R11*4)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPD   320(CX)(R11*8), Z11
+	VMOVUPD   320(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    320(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 320(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    320(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 320(BX)(R11*8)
+	VMOVUPD   320(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 160(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 320(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 160(DI)(R11*4)
+	SHLQ      $0x28, R13
+	ORQ       R13, R12
+	VMOVUPD   384(CX)(R11*8), Z11
+	VMOVUPD   384(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    384(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 384(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    384(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 384(BX)(R11*8)
+	VMOVUPD   384(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 192(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 384(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 192(DI)(R11*4)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	VMOVUPD   448(CX)(R11*8), Z11
+	VMOVUPD   448(BX)(R11*8), Z12
+	VMULPD    Z0, Z11, Z13
+	VADDPD    448(DX)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 448(CX)(R11*8)
+	VMULPD    Z1, Z12, Z13
+	VADDPD    448(SI)(R11*8), Z13, Z13
+	VMOVUPD   Z13, 448(BX)(R11*8)
+	VMOVUPD   448(AX)(R11*8), Z13
+	VSUBPD    Z13, Z3, Z14
+	VSUBPD    Z13, Z4, Z15
+	VMULPD    Z15, Z11, Z15
+	VADDPD    Z15, Z14, Z14
+	VSUBPD    Z13, Z5, Z11
+	VMULPD    Z11, Z12, Z11
+	VADDPD    Z11, Z14, Z14
+	VMULPD    Z2, Z14, Z14
+	VADDPD    Z14, Z13, Z11
+	VPMOVSXDQ 224(DI)(R11*4), Z12
+	VPCMPGTQ  Z9, Z12, K1
+	KNOTW     K1, K2
+	VCMPPD    $0x1e, Z6, Z13, K2, K2
+	VMOVAPD   Z7, K2, Z11
+	VMOVAPD   Z13, K1, Z11
+	VMOVUPD   Z11, 448(AX)(R11*8)
+	KMOVW     K2, R13
+	VPADDQ    Z10, Z12, K1, Z12
+	VMOVDQA64 Z8, K2, Z12
+	VPMOVQD   Z12, 224(DI)(R11*4)
+	SHLQ      $0x38, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R8)
+	POPCNTQ   R12, R12
+	ADDQ      R12, R10
+	ADDQ      $0x08, R8
+	ADDQ      $0x40, R11
+	CMPQ      R11, R9
+	JNE       cobaUpdate64AVX512_loop
+
+cobaUpdate64AVX512_done:
+	MOVQ R10, ret+240(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R11
-	XORQ         R11, R11
-	TESTQ        SI, SI
-	JZ           ruleUpdate64ValueAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64ValueAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64ValueAVX512_tail
 
 ruleUpdate64ValueAVX512_loop:
-	XORQ         R12, R12
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z5
 	VMOVUPD      (CX), Z6
 	VMOVUPD      (DX), Z7
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16766,16 +19443,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16793,16 +19473,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16820,16 +19503,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16847,16 +19533,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16874,16 +19563,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16901,16 +19593,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16928,16 +19623,19 @@ ruleUpdate64ValueAVX512_loop:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16949,21 +19647,21 @@ ruleUpdate64ValueAVX512_loop:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	MOVQ         R12, (BX)
-	POPCNTQ      R12, R12
-	ADDQ         R12, R11
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64ValueAVX512_loop
 
 ruleUpdate64ValueAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64ValueAVX512_done
-	XORQ  SI, SI
-	XORQ  R12, R12
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValueAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64ValueAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64ValueAVX512_tailpart
 	VMOVUPD      (AX), Z5
 	VMOVUPD      (CX), Z6
@@ -16971,16 +19669,19 @@ ruleUpdate64ValueAVX512_tailvec:
 	VMULPD       Z1, Z7, Z7
 	VMULPD       Z0, Z6, Z8
 	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+88(FP), Z9
+	VBROADCASTSD leak+104(FP), Z9
 	VADDPD       Z9, Z8, Z9
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z9, K1, Z8
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMOVUPD      Z8, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VMULPD       Z4, Z7, Z6
@@ -16992,94 +19693,124 @@ ruleUpdate64ValueAVX512_tailvec:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	ADDQ         $0x08, R12
-	SUBQ         $0x08, DI
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64ValueAVX512_tailvec
 
 ruleUpdate64ValueAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64ValueAVX512_tailstore
-	MOVL         $0x0000ffff, R12
-	BZHIL        DI, R12, R12
-	KMOVW        R12, K1
+	MOVL         $0x0000ffff, R10
+	BZHIL        R9, R10, R10
+	KMOVW        R10, K1
 	VMOVUPD.Z    (AX), K1, Z5
 	VMOVUPD.Z    (CX), K1, Z6
 	VMOVUPD.Z    (DX), K1, Z7
-	VMULPD       Z1, Z7, Z1
-	VMULPD       Z0, Z6, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z7
-	VADDPD       Z7, Z0, Z7
+	VMULPD       Z1, Z7, Z7
+	VMULPD       Z0, Z6, Z8
+	VADDPD       Z7, Z8, Z8
+	VBROADCASTSD leak+104(FP), Z9
+	VADDPD       Z9, Z8, Z9
+	MOVQ         addLeak+176(FP), R9
 	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z6, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z5, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
-	VMOVUPD      Z1, K1, (AX)
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z9, K2, Z8
+	MOVQ         instant+168(FP), R9
+	KMOVW        R9, K2
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z8, K1, (CX)
+	MOVQ         old+184(FP), R9
+	KMOVW        R9, K2
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K2, Z7
+	VMULPD       Z4, Z7, Z6
+	VSUBPD       Z3, Z5, Z5
+	VMULPD       Z2, Z5, Z5
+	VADDPD       Z3, Z5, Z5
+	VADDPD       Z6, Z5, Z5
+	VMOVUPD      Z5, K1, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64ValueAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R11
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64ValueAVX512_done:
-	MOVQ R11, ret+216(FP)
+ruleUpdate64ValueAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValueAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate64BeforeAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64BeforeAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64BeforeAVX512_tail
 
 ruleUpdate64BeforeAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
@@ -17089,16 +19820,17 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -17108,16 +19840,19 @@ ruleUpdate64BeforeAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17126,37 +19861,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R14
-	ORQ          R14, R13
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17165,37 +19904,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17204,37 +19947,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R14
-	ORQ          R14, R13
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17243,37 +19990,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17282,37 +20033,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R14
-	ORQ          R14, R13
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17321,37 +20076,41 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17360,36 +20119,37 @@ ruleUpdate64BeforeAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64BeforeAVX512_loop
 
 ruleUpdate64BeforeAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64BeforeAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforeAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64BeforeAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64BeforeAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -17397,16 +20157,19 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17415,122 +20178,154 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
-	VBROADCASTSD vreset+128(FP), Z7
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z7, Z7
 	VMOVAPD      Z6, K2, Z7
 	VMOVAPD      Z8, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x08, R13
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64BeforeAVX512_tailvec
 
 ruleUpdate64BeforeAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64BeforeAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z6, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VBROADCASTSD vreset+128(FP), Z2
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VMOVUPD      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z6
+	VSUBPD       Z6, Z8, Z6
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z7, Z7
+	VMOVAPD      Z6, K3, Z7
+	VMOVAPD      Z8, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64BeforeAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64BeforeAVX512_done:
-	MOVQ R12, ret+216(FP)
+ruleUpdate64BeforeAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforeAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R12
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate64AfterAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64AfterAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64AfterAVX512_tail
 
 ruleUpdate64AfterAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
@@ -17540,16 +20335,17 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -17559,16 +20355,19 @@ ruleUpdate64AfterAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17577,37 +20376,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R14
-	ORQ          R14, R13
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17616,37 +20419,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17655,37 +20462,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R14
-	ORQ          R14, R13
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17694,37 +20505,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17733,37 +20548,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R14
-	ORQ          R14, R13
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17772,37 +20591,41 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17811,36 +20634,37 @@ ruleUpdate64AfterAVX512_loop:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64AfterAVX512_loop
 
 ruleUpdate64AfterAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64AfterAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64AfterAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64AfterAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -17848,16 +20672,19 @@ ruleUpdate64AfterAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -17866,130 +20693,163 @@ ruleUpdate64AfterAVX512_tailvec:
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K2, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x08, R13
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64AfterAVX512_tailvec
 
 ruleUpdate64AfterAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64AfterAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z6, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
-	VCMPPD       $0x1e, Z5, Z1, K2
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VBROADCASTSD vreset+128(FP), Z2
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VMOVUPD      Z0, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K3, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64AfterAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64AfterAVX512_done:
-	MOVQ R12, ret+216(FP)
+ruleUpdate64AfterAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R11
-	XORQ         R12, R12
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SpyxAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64SpyxAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SpyxAVX512_tail
 
 ruleUpdate64SpyxAVX512_loop:
-	XORQ         R13, R13
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
-	KMOVW        R11, K2
+	MOVQ         current+200(FP), R10
+	KMOVW        R10, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -17997,12 +20857,12 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R13
+	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -18012,23 +20872,27 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18036,40 +20900,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R14
-	ORQ          R14, R13
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18077,40 +20945,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R14
-	ORQ          R14, R13
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18118,40 +20990,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R14
-	ORQ          R14, R13
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18159,40 +21035,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R14
-	ORQ          R14, R13
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18200,40 +21080,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R14
-	ORQ          R14, R13
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18241,40 +21125,44 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R14
-	ORQ          R14, R13
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18282,32 +21170,32 @@ ruleUpdate64SpyxAVX512_loop:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R14
-	ORQ          R14, R13
-	MOVQ         R13, (BX)
-	POPCNTQ      R13, R13
-	ADDQ         R13, R12
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SpyxAVX512_loop
 
 ruleUpdate64SpyxAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SpyxAVX512_done
-	XORQ  SI, SI
-	XORQ  R13, R13
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SpyxAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64SpyxAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -18315,23 +21203,27 @@ ruleUpdate64SpyxAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	KANDW        K1, K2, K2
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K2, Z6
@@ -18339,120 +21231,151 @@ ruleUpdate64SpyxAVX512_tailvec:
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K1, R14
+	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R13, R14, R14
-	ORQ          R14, SI
-	ADDQ         $0x08, R13
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64SpyxAVX512_tailvec
 
 ruleUpdate64SpyxAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SpyxAVX512_tailstore
-	MOVL         $0x0000ffff, R14
-	BZHIL        DI, R14, R14
-	KMOVW        R14, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K2
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K3
 	KANDW        K2, K3, K3
-	VBROADCASTSD sub+136(FP), Z1
-	VSUBPD       Z1, Z6, Z1
-	VMOVAPD      Z6, Z4
-	VMOVAPD      Z1, K3, Z4
-	VSUBPD       Z3, Z4, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VMOVAPD      Z1, Z1
-	VMOVAPD      Z0, K2, Z1
-	VMOVUPD      Z1, K1, (AX)
-	KMOVW        K2, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R13, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z6, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K3, Z6
+	VSUBPD       Z3, Z6, Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VADDPD       Z7, Z6, Z6
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z6, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K2, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64SpyxAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R12
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SpyxAVX512_done:
-	MOVQ R12, ret+216(FP)
+ruleUpdate64SpyxAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $0-224
+TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $16-248
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
-	MOVQ         spikes_base+192(FP), BX
+	MOVQ         spikes_base+208(FP), BX
 	MOVQ         V_len+8(FP), SI
-	MOVQ         SI, DI
-	ANDQ         $0x3f, DI
+	ADDQ         $0x07, SI
+	ANDQ         $-8, SI
+	SHLQ         $0x03, SI
+	MOVQ         stride+72(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, (SP)
+	MOVQ         V_len+8(FP), SI
+	ADDQ         $0x3f, SI
 	SHRQ         $0x06, SI
-	VBROADCASTSD alpha+72(FP), Z0
-	VBROADCASTSD h+80(FP), Z1
-	VBROADCASTSD beta+96(FP), Z2
-	VBROADCASTSD vleak+104(FP), Z3
-	VBROADCASTSD gain+112(FP), Z4
-	VBROADCASTSD theta+120(FP), Z5
-	MOVQ         instant+152(FP), R8
-	MOVQ         addLeak+160(FP), R9
-	MOVQ         old+168(FP), R10
-	MOVQ         subtract+176(FP), R11
-	MOVQ         current+184(FP), R12
-	XORQ         R13, R13
-	TESTQ        SI, SI
-	JZ           ruleUpdate64SnnTorchAVX512_tail
+	SHLQ         $0x03, SI
+	MOVQ         words+232(FP), DI
+	SHLQ         $0x03, DI
+	SUBQ         SI, DI
+	MOVQ         DI, 8(SP)
+	MOVQ         trials+80(FP), SI
+	VBROADCASTSD alpha+88(FP), Z0
+	VBROADCASTSD h+96(FP), Z1
+	VBROADCASTSD beta+112(FP), Z2
+	VBROADCASTSD vleak+120(FP), Z3
+	VBROADCASTSD gain+128(FP), Z4
+	VBROADCASTSD theta+136(FP), Z5
+	XORQ         DI, DI
+
+ruleUpdate64SnnTorchAVX512_row:
+	MOVQ  V_len+8(FP), R8
+	MOVQ  R8, R9
+	ANDQ  $0x3f, R9
+	SHRQ  $0x06, R8
+	TESTQ R8, R8
+	JZ    ruleUpdate64SnnTorchAVX512_tail
 
 ruleUpdate64SnnTorchAVX512_loop:
-	XORQ         R14, R14
+	XORQ         R10, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R10
+	KMOVW        R10, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
+	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
@@ -18462,42 +21385,46 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
-	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K2
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
-	KMOVW        R11, K4
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
-	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	MOVQ         subtract+192(FP), R10
+	KMOVW        R10, K3
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R14
+	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
@@ -18507,16 +21434,19 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18525,63 +21455,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x08, R15
-	ORQ          R15, R14
+	SHLQ         $0x08, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18590,63 +21527,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x10, R15
-	ORQ          R15, R14
+	SHLQ         $0x10, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18655,63 +21599,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x18, R15
-	ORQ          R15, R14
+	SHLQ         $0x18, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18720,63 +21671,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x20, R15
-	ORQ          R15, R14
+	SHLQ         $0x20, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18785,63 +21743,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x28, R15
-	ORQ          R15, R14
+	SHLQ         $0x28, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18850,63 +21815,70 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x30, R15
-	ORQ          R15, R14
+	SHLQ         $0x30, R11
+	ORQ          R11, R10
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18915,62 +21887,66 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLQ         $0x38, R15
-	ORQ          R15, R14
-	MOVQ         R14, (BX)
-	POPCNTQ      R14, R14
-	ADDQ         R14, R13
+	SHLQ         $0x38, R11
+	ORQ          R11, R10
+	MOVQ         R10, (BX)
+	POPCNTQ      R10, R10
+	ADDQ         R10, DI
 	ADDQ         $0x08, BX
-	DECQ         SI
+	DECQ         R8
 	JNZ          ruleUpdate64SnnTorchAVX512_loop
 
 ruleUpdate64SnnTorchAVX512_tail:
-	TESTQ DI, DI
-	JZ    ruleUpdate64SnnTorchAVX512_done
-	XORQ  SI, SI
-	XORQ  R14, R14
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchAVX512_rowend
+	XORQ  R8, R8
+	XORQ  R10, R10
 
 ruleUpdate64SnnTorchAVX512_tailvec:
-	CMPQ         DI, $0x08
+	CMPQ         R9, $0x08
 	JB           ruleUpdate64SnnTorchAVX512_tailpart
 	VMOVUPD      (AX), Z6
 	VMOVUPD      (CX), Z7
@@ -18978,16 +21954,19 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VMULPD       Z1, Z8, Z8
 	VMULPD       Z0, Z7, Z9
 	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+88(FP), Z10
+	VBROADCASTSD leak+104(FP), Z10
 	VADDPD       Z10, Z9, Z10
-	KMOVW        R9, K1
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z10, K1, Z9
-	KMOVW        R8, K1
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z9
 	VMOVAPD      Z8, K1, Z9
 	VMOVUPD      Z9, (CX)
-	KMOVW        R10, K1
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K1
 	VMOVAPD      Z9, Z8
 	VMOVAPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
@@ -18996,128 +21975,149 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VADDPD       Z3, Z8, Z8
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
-	VBROADCASTSD rest+144(FP), Z6
+	VBROADCASTSD rest+160(FP), Z6
 	VADDPD       Z7, Z6, Z6
-	KMOVW        R12, K2
-	VBROADCASTSD vreset+128(FP), Z7
+	MOVQ         current+200(FP), R11
+	KMOVW        R11, K2
+	VBROADCASTSD vreset+144(FP), Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
-	VBROADCASTSD sub+136(FP), Z7
+	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z7, K2, Z6
 	VMOVAPD      Z8, Z7
 	VMOVAPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
-	VBROADCASTSD sub+136(FP), Z6
+	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VSUBPD       Z8, Z7, Z8
 	VADDPD       Z7, Z8, Z8
 	KANDNW       K1, K2, K3
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z6, K4, Z8
 	VMOVAPD      Z7, Z6
 	VMOVAPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z8
+	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
-	VBROADCASTSD vreset+128(FP), Z8
+	VBROADCASTSD vreset+144(FP), Z8
 	VMOVAPD      Z8, Z8
 	VMOVAPD      Z7, K3, Z8
 	VMOVAPD      Z6, Z6
 	VMOVAPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
-	KMOVW        K2, R15
+	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
-	SHLXQ        R14, R15, R15
-	ORQ          R15, SI
-	ADDQ         $0x08, R14
-	SUBQ         $0x08, DI
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x08, R10
+	SUBQ         $0x08, R9
 	JMP          ruleUpdate64SnnTorchAVX512_tailvec
 
 ruleUpdate64SnnTorchAVX512_tailpart:
-	TESTQ        DI, DI
+	TESTQ        R9, R9
 	JZ           ruleUpdate64SnnTorchAVX512_tailstore
-	MOVL         $0x0000ffff, R15
-	BZHIL        DI, R15, R15
-	KMOVW        R15, K1
+	MOVL         $0x0000ffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
 	VMOVUPD.Z    (AX), K1, Z6
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
-	VMULPD       Z1, Z8, Z1
-	VMULPD       Z0, Z7, Z0
-	VADDPD       Z1, Z0, Z0
-	VBROADCASTSD leak+88(FP), Z8
-	VADDPD       Z8, Z0, Z8
-	KMOVW        R9, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z8, K2, Z0
-	KMOVW        R8, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z1, K2, Z0
-	VMOVUPD      Z0, K1, (CX)
-	KMOVW        R10, K2
-	VMOVAPD      Z0, Z0
-	VMOVAPD      Z7, K2, Z0
-	VMULPD       Z4, Z0, Z0
-	VSUBPD       Z3, Z6, Z1
-	VMULPD       Z2, Z1, Z1
-	VADDPD       Z3, Z1, Z1
-	VADDPD       Z0, Z1, Z1
+	VMULPD       Z1, Z8, Z8
+	VMULPD       Z0, Z7, Z9
+	VADDPD       Z8, Z9, Z9
+	VBROADCASTSD leak+104(FP), Z10
+	VADDPD       Z10, Z9, Z10
+	MOVQ         addLeak+176(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z10, K2, Z9
+	MOVQ         instant+168(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z9
+	VMOVAPD      Z8, K2, Z9
+	VMOVUPD      Z9, K1, (CX)
+	MOVQ         old+184(FP), R11
+	KMOVW        R11, K2
+	VMOVAPD      Z9, Z8
+	VMOVAPD      Z7, K2, Z8
+	VMULPD       Z4, Z8, Z7
+	VSUBPD       Z3, Z6, Z8
+	VMULPD       Z2, Z8, Z8
+	VADDPD       Z3, Z8, Z8
+	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K2
-	VBROADCASTSD rest+144(FP), Z2
-	VADDPD       Z0, Z2, Z2
-	KMOVW        R12, K3
-	VBROADCASTSD vreset+128(FP), Z0
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
+	VBROADCASTSD rest+160(FP), Z6
+	VADDPD       Z7, Z6, Z6
+	MOVQ         current+200(FP), R11
 	KMOVW        R11, K3
-	VBROADCASTSD sub+136(FP), Z0
-	VSUBPD       Z0, Z1, Z0
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K3, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VCMPPD       $0x1e, Z5, Z0, K3
-	VBROADCASTSD sub+136(FP), Z1
-	VADDPD       Z1, Z0, Z1
-	VBROADCASTSD vreset+128(FP), Z2
-	VSUBPD       Z2, Z0, Z2
-	VADDPD       Z0, Z2, Z2
+	VBROADCASTSD vreset+144(FP), Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K3, Z6
+	MOVQ         subtract+192(FP), R11
+	KMOVW        R11, K3
+	VBROADCASTSD sub+152(FP), Z7
+	VSUBPD       Z7, Z8, Z7
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z7, K3, Z6
+	VMOVAPD      Z8, Z7
+	VMOVAPD      Z6, K2, Z7
+	VCMPPD       $0x1e, Z5, Z7, K3
+	VBROADCASTSD sub+152(FP), Z6
+	VADDPD       Z6, Z7, Z6
+	VBROADCASTSD vreset+144(FP), Z8
+	VSUBPD       Z8, Z7, Z8
+	VADDPD       Z7, Z8, Z8
 	KANDNW       K2, K3, K4
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K5
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z1, K5, Z2
-	VMOVAPD      Z0, Z1
-	VMOVAPD      Z2, K4, Z1
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z6, K5, Z8
+	VMOVAPD      Z7, Z6
+	VMOVAPD      Z8, K4, Z6
 	KANDNW       K3, K2, K2
+	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VBROADCASTSD sub+136(FP), Z2
-	VSUBPD       Z2, Z0, Z0
-	VBROADCASTSD vreset+128(FP), Z2
-	VMOVAPD      Z2, Z2
-	VMOVAPD      Z0, K4, Z2
-	VMOVAPD      Z1, Z0
-	VMOVAPD      Z2, K2, Z0
-	VMOVUPD      Z0, K1, (AX)
-	KMOVW        K3, AX
-	BZHIQ        DI, AX, AX
-	SHLXQ        R14, AX, AX
-	ORQ          AX, SI
+	VBROADCASTSD sub+152(FP), Z8
+	VSUBPD       Z8, Z7, Z7
+	VBROADCASTSD vreset+144(FP), Z8
+	VMOVAPD      Z8, Z8
+	VMOVAPD      Z7, K4, Z8
+	VMOVAPD      Z6, Z6
+	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, K1, (AX)
+	KMOVW        K3, R11
+	BZHIQ        R9, R11, R11
+	SHLXQ        R10, R11, R11
+	ORQ          R11, R8
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
 
 ruleUpdate64SnnTorchAVX512_tailstore:
-	MOVQ    SI, (BX)
-	POPCNTQ SI, AX
-	ADDQ    AX, R13
+	MOVQ    R8, (BX)
+	POPCNTQ R8, R8
+	ADDQ    R8, DI
+	ADDQ    $0x08, BX
 
-ruleUpdate64SnnTorchAVX512_done:
-	MOVQ R13, ret+216(FP)
+ruleUpdate64SnnTorchAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchAVX512_row
+	MOVQ DI, ret+240(FP)
 	VZEROUPPER
 	RET
 

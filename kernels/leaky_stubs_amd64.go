@@ -30,35 +30,60 @@ func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, 
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 
+// accumulateTrials32AVX2 is AccumulateTrials32 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+
+// scatterTaps32AVX2 is ScatterTaps32 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+
 // cubaUpdate32AVX2 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// ruleUpdate32ValueAVX2 is RuleUpdate32 with rule StepValue for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// cobaUpdate32AVX2 is CobaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate32AVX2(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// ruleUpdate32BeforeAVX2 is RuleUpdate32 with rule StepBefore for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32ValueAVX2 is RuleUpdateTrials32 with rule StepValue for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate32AfterAVX2 is RuleUpdate32 with rule StepAfter for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32BeforeAVX2 is RuleUpdateTrials32 with rule StepBefore for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate32SpyxAVX2 is RuleUpdate32 with rule StepSpyx for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32AfterAVX2 is RuleUpdateTrials32 with rule StepAfter for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate32SnnTorchAVX2 is RuleUpdate32 with rule StepSnnTorch for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32SpyxAVX2 is RuleUpdateTrials32 with rule StepSpyx for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+
+// ruleUpdate32SnnTorchAVX2 is RuleUpdateTrials32 with rule StepSnnTorch for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
 // normals32AVX2 is Normals32 for len(dst) a multiple of 32, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
@@ -163,35 +188,60 @@ func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, 
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 
+// accumulateTrials64AVX2 is AccumulateTrials64 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+
+// scatterTaps64AVX2 is ScatterTaps64 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+
 // cubaUpdate64AVX2 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// ruleUpdate64ValueAVX2 is RuleUpdate64 with rule StepValue for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// cobaUpdate64AVX2 is CobaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate64AVX2(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// ruleUpdate64BeforeAVX2 is RuleUpdate64 with rule StepBefore for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64ValueAVX2 is RuleUpdateTrials64 with rule StepValue for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate64AfterAVX2 is RuleUpdate64 with rule StepAfter for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64BeforeAVX2 is RuleUpdateTrials64 with rule StepBefore for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate64SpyxAVX2 is RuleUpdate64 with rule StepSpyx for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64AfterAVX2 is RuleUpdateTrials64 with rule StepAfter for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate64SnnTorchAVX2 is RuleUpdate64 with rule StepSnnTorch for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64SpyxAVX2 is RuleUpdateTrials64 with rule StepSpyx for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+
+// ruleUpdate64SnnTorchAVX2 is RuleUpdateTrials64 with rule StepSnnTorch for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
 // normals64AVX2 is Normals64 for len(dst) a multiple of 32, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
@@ -315,35 +365,60 @@ func leakyScan32ZeroAVX512(V []float32, I []float32, Iin []float32, inStride int
 // The caller checks every row index and chunks long calls.
 func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
 
+// accumulateTrials32AVX512 is AccumulateTrials32 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+
+// scatterTaps32AVX512 is ScatterTaps32 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+
 // cubaUpdate32AVX512 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// ruleUpdate32ValueAVX512 is RuleUpdate32 with rule StepValue for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// cobaUpdate32AVX512 is CobaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate32AVX512(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// ruleUpdate32BeforeAVX512 is RuleUpdate32 with rule StepBefore for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32ValueAVX512 is RuleUpdateTrials32 with rule StepValue for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate32AfterAVX512 is RuleUpdate32 with rule StepAfter for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32BeforeAVX512 is RuleUpdateTrials32 with rule StepBefore for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate32SpyxAVX512 is RuleUpdate32 with rule StepSpyx for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32AfterAVX512 is RuleUpdateTrials32 with rule StepAfter for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate32SnnTorchAVX512 is RuleUpdate32 with rule StepSnnTorch for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate32SpyxAVX512 is RuleUpdateTrials32 with rule StepSpyx for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+
+// ruleUpdate32SnnTorchAVX512 is RuleUpdateTrials32 with rule StepSnnTorch for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
 // normals32AVX512 is Normals32 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
@@ -470,35 +545,60 @@ func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int
 // The caller checks every row index and chunks long calls.
 func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32)
 
+// accumulateTrials64AVX512 is AccumulateTrials64 for any len(dst) (n): for each trial b,
+// the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,
+// each element summed in the order of rows; the last n mod lanes elements are loaded
+// and stored under a mask. The caller checks every index and chunks long calls.
+func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+
+// scatterTaps64AVX512 is ScatterTaps64 over the table's slices. The caller checks
+// every event and the buffers against the table's largest entries.
+func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+
 // cubaUpdate64AVX512 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
 func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// ruleUpdate64ValueAVX512 is RuleUpdate64 with rule StepValue for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// cobaUpdate64AVX512 is CobaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
+// words. Products are rounded before they are added, as in the generic code.
+// The caller checks the other slices' lengths and chunks long calls.
+func cobaUpdate64AVX512(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// ruleUpdate64BeforeAVX512 is RuleUpdate64 with rule StepBefore for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64ValueAVX512 is RuleUpdateTrials64 with rule StepValue for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate64AfterAVX512 is RuleUpdate64 with rule StepAfter for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64BeforeAVX512 is RuleUpdateTrials64 with rule StepBefore for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate64SpyxAVX512 is RuleUpdate64 with rule StepSpyx for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64AfterAVX512 is RuleUpdateTrials64 with rule StepAfter for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
-// ruleUpdate64SnnTorchAVX512 is RuleUpdate64 with rule StepSnnTorch for any len(V), writing
-// (len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).
-// The flags are all-ones or zero. The caller checks lengths and chunks long calls.
-func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64) int
+// ruleUpdate64SpyxAVX512 is RuleUpdateTrials64 with rule StepSpyx for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+
+// ruleUpdate64SnnTorchAVX512 is RuleUpdateTrials64 with rule StepSnnTorch for any len(V) (n):
+// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
+// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
+// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
+// long calls.
+func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
 
 // normals64AVX512 is Normals64 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper

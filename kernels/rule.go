@@ -87,6 +87,32 @@ func RuleUpdate64(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) 
 	return active.RuleUpdate64(V, I, Iin, p, spikes)
 }
 
+// RuleUpdateTrials32 is RuleUpdate32 over trials rows of len(V) neurons:
+// row b is V[b*stride:][:len(V)] (and likewise in I and Iin, which must
+// extend as far), its mask words spikes[b*words:]. V, I and Iin are the
+// first row, within longer arrays (their capacity covers every row). It
+// returns the spikes of all rows: one call for a batch of small rows.
+func RuleUpdateTrials32(V, I, Iin []float32, stride, trials int, p *RuleParams[float32], spikes []uint64, words int) int {
+	return active.RuleUpdateTrials32(V, I, Iin, stride, trials, p, spikes, words)
+}
+
+// RuleUpdateTrials64 is RuleUpdateTrials32 in float64.
+func RuleUpdateTrials64(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int {
+	return active.RuleUpdateTrials64(V, I, Iin, stride, trials, p, spikes, words)
+}
+
+// ruleTrialsGeneric is the reference of RuleUpdateTrials32 and
+// RuleUpdateTrials64: ruleGeneric row by row.
+func ruleTrialsGeneric[F float32 | float64](V, I, Iin []F, stride, trials int, p *RuleParams[F], spikes []uint64, words int) int {
+	n := len(V)
+	count := 0
+	for b := 0; b < trials; b++ {
+		o := b * stride
+		count += ruleGeneric(V[o:o+n], I[o:o+n], Iin[o:o+n], p, spikes[b*words:b*words+MaskWords(n)])
+	}
+	return count
+}
+
 func ruleGeneric32(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int {
 	return ruleGeneric(V, I, Iin, p, spikes)
 }

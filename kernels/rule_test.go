@@ -175,3 +175,38 @@ func fuzzRuleUpdate[T float](t *testing.T, data []byte) {
 		sameU(t, impl.Name+" spikes", S2, S1)
 	}
 }
+
+// TestRuleUpdateTrials runs RuleUpdateTrials over batches of rows at a
+// stride within one array, every rule, ragged widths and strides with gaps
+// (whose contents must survive), a single row, and rows longer than an
+// assembly call, against Generic bit for bit, guards included.
+func TestRuleUpdateTrials(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, impl := range fuzzImpls(t) {
+		for rule := StepRule(0); rule < stepRules; rule++ {
+			for _, c := range []struct{ n, trials int }{{1, 3}, {7, 1}, {38, 256}, {64, 5}, {100, 9}, {1<<16 + 70, 2}} {
+				p := ruleParamSets[float32]()[rng.IntN(2)]
+				p.Rule, p.Subtract, p.Current, p.Old = rule, rng.IntN(2) == 0, rng.IntN(2) == 0, rng.IntN(2) == 0
+				stride := c.n + rng.IntN(30)
+				words := MaskWords(stride) + rng.IntN(2)
+				size := (c.trials-1)*stride + c.n
+				msize := (c.trials-1)*words + MaskWords(c.n)
+				off := rng.IntN(4)
+				V := buf(size, off, input(rng, p.Theta, true))
+				I := buf(size, off, input(rng, p.Theta, true))
+				Iin := buf(size, off, input(rng, p.Theta, true))
+				V1, I1, V2, I2 := clone(V), clone(I), clone(V), clone(I)
+				S1, S2 := bufU(msize, off), bufU(msize, off)
+				name := fmt.Sprintf("%s rule %d n=%d trials=%d stride=%d words=%d", impl.Name, rule, c.n, c.trials, stride, words)
+				want := Generic.RuleUpdateTrials32(V1[:c.n], I1[:c.n], Iin[:c.n], stride, c.trials, &p, S1, words)
+				got := impl.RuleUpdateTrials32(V2[:c.n], I2[:c.n], Iin[:c.n], stride, c.trials, &p, S2, words)
+				if got != want {
+					t.Fatalf("%s: count %d, want %d", name, got, want)
+				}
+				same(t, name+" V", V2, V1)
+				same(t, name+" I", I2, I1)
+				sameU(t, name+" spikes", S2, S1)
+			}
+		}
+	}
+}

@@ -151,45 +151,68 @@ func input[T float](rng *rand.Rand, theta T, special bool) func(int) T {
 
 // The kernels of one float width, as the types the generic tests call.
 type (
-	updateFn[T float]     func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
-	scanFn[T float]       func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
-	accumulateFn[T float] func(dst, W []T, stride int, rows []int32)
-	matMulFn[T float]     func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
-	// cubaFn takes the float64 parameters; the float32 kernel gets them
-	// rounded by to32.
-	cubaFn[T float] func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, p CubaParams64, spikes []uint64) int
+	updateFn[T float]           func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
+	scanFn[T float]             func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
+	accumulateFn[T float]       func(dst, W []T, stride int, rows []int32)
+	accumulateTrialsFn[T float] func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	matMulFn[T float]           func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
+	// receptorFn is a two-receptor update (CubaUpdate, CobaUpdate) taking
+	// the float64 parameters P; the float32 kernel gets them rounded by
+	// to32.
+	receptorFn[T float, P any] func(V, A0, Ain0, A1, Ain1 []T, refrac []int32, p P, spikes []uint64) int
 )
 
 // kops picks one width's kernels out of an Impl, so that one test body
 // written over T runs an implementation's float32 and float64 kernels.
 type kops[T float] struct {
-	update     func(*Impl) updateFn[T]
-	scan       func(*Impl) scanFn[T]
-	accumulate func(*Impl) accumulateFn[T]
-	matMul     func(*Impl) matMulFn[T]
-	cuba       func(*Impl) cubaFn[T]
+	update           func(*Impl) updateFn[T]
+	scan             func(*Impl) scanFn[T]
+	accumulate       func(*Impl) accumulateFn[T]
+	accumulateTrials func(*Impl) accumulateTrialsFn[T]
+	scatterTaps      func(*Impl) func(dst []T, m int, W []T, base int, events []int32, t *Taps)
+	matMul           func(*Impl) matMulFn[T]
+	cuba             func(*Impl) receptorFn[T, CubaParams64]
+	coba             func(*Impl) receptorFn[T, CobaParams64]
 }
 
 var ops32 = kops[float32]{
-	update:     func(m *Impl) updateFn[float32] { return m.LeakyUpdate32 },
-	scan:       func(m *Impl) scanFn[float32] { return m.LeakyScan32 },
-	accumulate: func(m *Impl) accumulateFn[float32] { return m.AccumulateRows32 },
-	matMul:     func(m *Impl) matMulFn[float32] { return m.MatMul32 },
-	cuba: func(m *Impl) cubaFn[float32] {
+	update:           func(m *Impl) updateFn[float32] { return m.LeakyUpdate32 },
+	scan:             func(m *Impl) scanFn[float32] { return m.LeakyScan32 },
+	accumulate:       func(m *Impl) accumulateFn[float32] { return m.AccumulateRows32 },
+	accumulateTrials: func(m *Impl) accumulateTrialsFn[float32] { return m.AccumulateTrials32 },
+	scatterTaps: func(m *Impl) func(dst []float32, mm int, W []float32, base int, events []int32, t *Taps) {
+		return m.ScatterTaps32
+	},
+	matMul: func(m *Impl) matMulFn[float32] { return m.MatMul32 },
+	cuba: func(m *Impl) receptorFn[float32, CubaParams64] {
 		return func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p CubaParams64, spikes []uint64) int {
 			return m.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p.to32(), spikes)
+		}
+	},
+	coba: func(m *Impl) receptorFn[float32, CobaParams64] {
+		return func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p CobaParams64, spikes []uint64) int {
+			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, p.to32(), spikes)
 		}
 	},
 }
 
 var ops64 = kops[float64]{
-	update:     func(m *Impl) updateFn[float64] { return m.LeakyUpdate64 },
-	scan:       func(m *Impl) scanFn[float64] { return m.LeakyScan64 },
-	accumulate: func(m *Impl) accumulateFn[float64] { return m.AccumulateRows64 },
-	matMul:     func(m *Impl) matMulFn[float64] { return m.MatMul64 },
-	cuba: func(m *Impl) cubaFn[float64] {
+	update:           func(m *Impl) updateFn[float64] { return m.LeakyUpdate64 },
+	scan:             func(m *Impl) scanFn[float64] { return m.LeakyScan64 },
+	accumulate:       func(m *Impl) accumulateFn[float64] { return m.AccumulateRows64 },
+	accumulateTrials: func(m *Impl) accumulateTrialsFn[float64] { return m.AccumulateTrials64 },
+	scatterTaps: func(m *Impl) func(dst []float64, mm int, W []float64, base int, events []int32, t *Taps) {
+		return m.ScatterTaps64
+	},
+	matMul: func(m *Impl) matMulFn[float64] { return m.MatMul64 },
+	cuba: func(m *Impl) receptorFn[float64, CubaParams64] {
 		return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p CubaParams64, spikes []uint64) int {
 			return m.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, &p, spikes)
+		}
+	},
+	coba: func(m *Impl) receptorFn[float64, CobaParams64] {
+		return func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p CobaParams64, spikes []uint64) int {
+			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &p, spikes)
 		}
 	},
 }

@@ -80,6 +80,9 @@ func BuildNetwork[T engine.Float](f *File, threads int) (*Net[T], error) {
 				return nil, f.errorf("populations[%d].init.v: %w", i, err)
 			}
 		}
+		if err := initReceptors(f, i, pop, threads); err != nil {
+			return nil, f.errorf("%w", err)
+		}
 		n.Pops = append(n.Pops, pop)
 		n.Net.AddPopulation(pop)
 	}
@@ -232,6 +235,15 @@ func (f *File) indices(at, path string, limit int) ([]int32, error) {
 	return out, nil
 }
 
+// defaultScale is the seed's weight scale 7(1−β)/√rows onto post, which
+// needs one β for all its neurons.
+func defaultScale[T engine.Float](f *File, post *engine.Population[T], rows int, at string) (float64, error) {
+	if pn := post.Neuron.PerNeuron; pn != nil && pn.TauMem != nil {
+		return 0, f.errorf("%s.weight: default and notebook weights are drawn with 7(1−β)/√n_in, and β differs between the neurons of %q; give the weights", at, post.Name)
+	}
+	return engine.DefaultWeightScale(post.Neuron.Beta(), rows), nil
+}
+
 // buildProjection builds projection k, drawing its weights on threads
 // threads.
 func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine.Projection[T], error) {
@@ -260,7 +272,7 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 			}
 		}
 		return id, nil
-	case "conv2d", "sum_pool2d", "avg_pool2d":
+	case "conv1d", "conv2d", "sum_pool2d", "avg_pool2d":
 		return buildLayer(f, pre, post, receptor, k)
 	}
 	sign, _ := engine.ParseSign(p.Sign)
@@ -274,7 +286,11 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 			if fd, ok := pre.(*engine.Feed[T]); ok {
 				fd.SpikesOnly = true
 			}
-			pr, err := engine.NewProcedural[T](p.Name, pre, post, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k))
+			scale, err := defaultScale(f, post, rows, at)
+			if err != nil {
+				return nil, err
+			}
+			pr, err := engine.NewProcedural[T](p.Name, pre, post, scale, seed, uint64(k))
 			if err != nil {
 				return nil, f.errorf("%s: %w", at, err)
 			}
@@ -286,7 +302,11 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 		w := make([]T, rows*cols)
 		switch {
 		case p.Weight.Notebook:
-			engine.NormalWeights(w, rows, cols, engine.DefaultWeightScale(post.Neuron.Beta(), rows), seed, uint64(k), threads)
+			scale, err := defaultScale(f, post, rows, at)
+			if err != nil {
+				return nil, err
+			}
+			engine.NormalWeights(w, rows, cols, scale, seed, uint64(k), threads)
 		case p.Weight.File != "":
 			a, err := f.readArray(p.Weight)
 			if err != nil {
@@ -304,7 +324,11 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 		default:
 			d := p.Weight.Dist.engine()
 			if p.Weight.Default {
-				d = engine.Normal(0, engine.DefaultWeightScale(post.Neuron.Beta(), rows))
+				scale, err := defaultScale(f, post, rows, at)
+				if err != nil {
+					return nil, err
+				}
+				d = engine.Normal(0, scale)
 			}
 			if err := engine.FillWeights(w, rows, cols, d, sign, seed, uint64(k), threads); err != nil {
 				return nil, f.errorf("%s.weight: %w", at, err)

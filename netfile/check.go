@@ -3,6 +3,7 @@ package netfile
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"leaky/engine"
@@ -49,16 +50,20 @@ func (f *File) check() error {
 		if err := checkName(names, p.Name, at); err != nil {
 			return err
 		}
-		if _, err := f.neuron(i); err != nil {
-			return err
-		}
 		if p.Size < 1 {
 			return fmt.Errorf("%s.size: must be at least 1, got %d", at, p.Size)
+		}
+		np, err := f.neuron(i)
+		if err != nil {
+			return err
 		}
 		if p.Init != nil && p.Init.V != nil {
 			if err := p.Init.V.engine().Validate(); err != nil {
 				return fmt.Errorf("%s.init.v: %w", at, err)
 			}
+		}
+		if err := f.checkInitReceptors(i, np); err != nil {
+			return err
 		}
 	}
 	for i := range f.Sources {
@@ -246,9 +251,12 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	if err != nil {
 		return engine.NeuronParams{}, fmt.Errorf("%s.kind: %w", at, err)
 	}
-	np := engine.NeuronParams{Kind: k, Dt: *f.Run.Dt, R: 1, VLeak: p.Params.VLeak, Threshold: 1}
+	np := engine.NeuronParams{Kind: k, Dt: *f.Run.Dt, R: 1, Threshold: 1}
 	pp := p.Params
 	at += ".params"
+	if err := checkCOBAKeys(at, k, pp); err != nil {
+		return np, err
+	}
 	if pp.Rule != "" {
 		if np.Rule, err = engine.ParseRule(pp.Rule); err != nil {
 			return np, fmt.Errorf("%s.rule: %w", at, err)
@@ -260,101 +268,102 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 			return np, fmt.Errorf("%s.decay: %w", at, err)
 		}
 	}
+	// Every value of every parameter, by key: nil when absent, else one for
+	// all neurons or one per neuron.
+	vals := map[string][]float64{}
+	for _, q := range pp.params() {
+		if vals[q.key], err = f.values(at+"."+q.key, q.p, p.Size); err != nil {
+			return np, err
+		}
+	}
+	tauMem, tauSyn, wIn, r, vLeak, theta, vReset := vals["tau_mem"], vals["tau_syn"], vals["w_in"], vals["r"], vals["v_leak"], vals["v_threshold"], vals["v_reset"]
 	// checkTau checks a time constant at key: positive (or, for a
 	// synapse, 0) and, for the euler decay, at least dt.
-	checkTau := func(key string, tau float64, zero string) error {
-		if !(tau > 0 || zero != "" && tau == 0) || math.IsInf(tau, 0) {
-			return fmt.Errorf("%s.%s: must be a positive finite number of seconds%s, got %v", at, key, zero, tau)
-		}
-		if np.Decay == engine.DecayEuler && tau > 0 && tau < np.Dt {
-			return fmt.Errorf("%s.%s: must be at least dt = %v s for the euler decay 1 − dt/τ, got %v", at, key, np.Dt, tau)
+	checkTau := func(key string, taus []float64, zero string) error {
+		for j, tau := range taus {
+			if !(tau > 0 || zero != "" && tau == 0) || math.IsInf(tau, 0) {
+				return fmt.Errorf("%s.%s: %s", at, key, neuronMsg(len(taus), j, fmt.Sprintf("must be a positive finite number of seconds%s, got %v", zero, tau)))
+			}
+			if np.Decay == engine.DecayEuler && tau > 0 && tau < np.Dt {
+				return fmt.Errorf("%s.%s: %s", at, key, neuronMsg(len(taus), j, fmt.Sprintf("must be at least dt = %v s for the euler decay 1 − dt/τ, got %v", np.Dt, tau)))
+			}
 		}
 		return nil
 	}
 	const noCurrent = " or 0 (no synaptic current)"
 	switch {
-	case !k.Leaks() && pp.TauMem != nil:
+	case !k.Leaks() && tauMem != nil:
 		return np, fmt.Errorf("%s.tau_mem: an %s neuron does not leak; tau_mem does not apply", at, k)
-	case !k.Leaks() && pp.VLeak != 0:
+	case !k.Leaks() && vLeak != nil && (len(vLeak) > 1 || vLeak[0] != 0):
 		return np, fmt.Errorf("%s.v_leak: an %s neuron does not leak; v_leak does not apply", at, k)
 	case !k.Leaks():
-	case pp.TauMem == nil:
+	case tauMem == nil:
 		return np, fmt.Errorf("%s.tau_mem: missing (the membrane time constant in seconds)", at)
 	default:
-		np.TauMem = *pp.TauMem
-		if err := checkTau("tau_mem", np.TauMem, ""); err != nil {
+		if err := checkTau("tau_mem", tauMem, ""); err != nil {
 			return np, err
 		}
+		np.TauMem = tauMem[0]
 	}
-	if pp.TauSyn != nil {
-		if err := checkTau("tau_syn", *pp.TauSyn, noCurrent); err != nil {
-			return np, err
-		}
+	if vLeak != nil {
+		np.VLeak = vLeak[0]
 	}
-	if pp.VThreshold != nil && (math.IsNaN(*pp.VThreshold) || math.IsInf(*pp.VThreshold, 0)) {
-		return np, fmt.Errorf("%s.v_threshold: must be finite, got %v", at, *pp.VThreshold)
-	}
-	checkW := func(key string, w *float64) error {
-		if w != nil && (math.IsNaN(*w) || math.IsInf(*w, 0)) {
-			return fmt.Errorf("%s.%s: must be finite, got %v", at, key, *w)
-		}
-		return nil
-	}
-	if err := checkW("w_in", pp.WIn); err != nil {
+	if err := checkTau("tau_syn", tauSyn, noCurrent); err != nil {
 		return np, err
 	}
+	// Per receptor, every value of its τ_syn and w_in.
+	var taus, ws [][]float64
 	switch {
-	case pp.TauSyn != nil && pp.Receptors != nil:
+	case tauSyn != nil && pp.Receptors != nil:
 		return np, fmt.Errorf("%s: give tau_syn (one receptor) or receptors, not both", at)
-	case pp.WIn != nil && pp.Receptors != nil:
+	case wIn != nil && pp.Receptors != nil:
 		return np, fmt.Errorf("%s.w_in: give each receptor its own w_in", at)
-	case pp.TauSyn != nil:
-		np.TauSyn = []float64{*pp.TauSyn}
-		if pp.WIn != nil {
-			np.WIn = []float64{*pp.WIn}
-		}
+	case tauSyn != nil:
+		taus, ws = [][]float64{tauSyn}, [][]float64{wIn}
 	case len(pp.Receptors) == 0 && !k.Leaks():
-		np.TauSyn = []float64{0}
-		if pp.WIn != nil {
-			np.WIn = []float64{*pp.WIn}
-		}
+		taus, ws = [][]float64{{0}}, [][]float64{wIn}
 	case len(pp.Receptors) == 0:
 		return np, fmt.Errorf("%s.tau_syn: missing (the synaptic time constant in seconds, 0 for none, or a receptors list)", at)
 	default:
 		seen := map[string]bool{}
-		weighted := false
-		for j, r := range pp.Receptors {
-			if r.Name == "" {
-				return np, fmt.Errorf("%s.receptors[%d].name: missing", at, j)
+		for j, rc := range pp.Receptors {
+			key := fmt.Sprintf("receptors[%d]", j)
+			if rc.Name == "" {
+				return np, fmt.Errorf("%s.%s.name: missing", at, key)
 			}
-			if seen[r.Name] {
-				return np, fmt.Errorf("%s.receptors[%d].name: %q appears twice", at, j, r.Name)
+			if seen[rc.Name] {
+				return np, fmt.Errorf("%s.%s.name: %q appears twice", at, key, rc.Name)
 			}
-			seen[r.Name] = true
-			if r.TauSyn == nil {
-				return np, fmt.Errorf("%s.receptors[%d].tau_syn: missing", at, j)
+			seen[rc.Name] = true
+			if rc.TauSyn == nil {
+				return np, fmt.Errorf("%s.%s.tau_syn: missing", at, key)
 			}
-			if err := checkTau(fmt.Sprintf("receptors[%d].tau_syn", j), *r.TauSyn, noCurrent); err != nil {
+			tau := vals[key+".tau_syn"]
+			if err := checkTau(key+".tau_syn", tau, noCurrent); err != nil {
 				return np, err
 			}
-			if err := checkW(fmt.Sprintf("receptors[%d].w_in", j), r.WIn); err != nil {
-				return np, err
-			}
-			np.TauSyn = append(np.TauSyn, *r.TauSyn)
-			weighted = weighted || r.WIn != nil
-		}
-		if weighted {
-			for _, r := range pp.Receptors {
-				w := 1.0
-				if r.WIn != nil {
-					w = *r.WIn
-				}
-				np.WIn = append(np.WIn, w)
+			taus, ws = append(taus, tau), append(ws, vals[key+".w_in"])
+			if rc.ERev != nil {
+				np.ERev = append(np.ERev, *rc.ERev)
 			}
 		}
 	}
-	if pp.R != nil {
-		np.R = *pp.R
+	for k, tau := range taus {
+		np.TauSyn = append(np.TauSyn, tau[0])
+		if ws[k] != nil && np.WIn == nil {
+			np.WIn = slices.Repeat([]float64{1}, len(taus))
+		}
+	}
+	for k, w := range ws {
+		if w != nil {
+			np.WIn[k] = w[0]
+		}
+	}
+	if r != nil {
+		np.R = r[0]
+	}
+	if k == engine.KindCOBA {
+		np.R = 0 // the conductances enter V through E_k − V, not a gain
 	}
 	if pp.InputScale != "" {
 		if np.Scale, err = engine.ParseInputScale(pp.InputScale); err != nil {
@@ -364,13 +373,24 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	if np.Scale == engine.ScaleLeak && !k.Leaks() {
 		return np, fmt.Errorf("%s.input_scale: leak scales by the membrane decay, which an %s neuron does not have", at, k)
 	}
-	if pp.VThreshold != nil {
-		np.Threshold = *pp.VThreshold
+	if theta != nil {
+		np.Threshold = theta[0]
 	}
-	switch pp.Reset {
+	reset := pp.Reset
+	if reset == "" && k == engine.KindCOBA {
+		reset = "value"
+	}
+	switch reset {
 	case "", "subtract":
-		if np.Rule == engine.RuleLeaky {
-			np.VReset = np.Threshold - 1
+		if np.Rule == engine.RuleLeaky && vReset == nil {
+			// The seed subtracts 1: v_reset is θ − 1, per neuron when θ is.
+			vReset = []float64{np.Threshold - 1}
+			if varying(theta) != nil {
+				vReset = make([]float64, len(theta))
+				for j, th := range theta {
+					vReset[j] = th - 1
+				}
+			}
 		}
 	case "value":
 		np.Reset = kernels.ResetZero // reset to v_reset
@@ -380,8 +400,8 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	default:
 		return np, fmt.Errorf("%s.reset: must be subtract or value, got %q", at, pp.Reset)
 	}
-	if pp.VReset != nil {
-		np.VReset = *pp.VReset
+	if vReset != nil {
+		np.VReset = vReset[0]
 	}
 	if !k.Spiking() && (pp.VThreshold != nil || pp.VReset != nil || pp.Reset != "" || pp.Refractory != 0) {
 		return np, fmt.Errorf("%s: an %s population does not spike; v_threshold, v_reset, reset and refractory do not apply", at, k)
@@ -393,6 +413,14 @@ func (f *File) neuron(i int) (engine.NeuronParams, error) {
 	np.Refractory = int(math.Round(steps))
 	if np.Refractory > 1 && np.Rule != engine.RuleLeaky {
 		return np, fmt.Errorf("%s.refractory: rule %v has no refractory period", at, np.Rule)
+	}
+	// The parameters that differ between neurons.
+	pn := &engine.PerNeuron{TauMem: varying(tauMem), R: varying(r), VLeak: varying(vLeak), Threshold: varying(theta), VReset: varying(vReset)}
+	for k := range taus {
+		pn.TauSyn, pn.WIn = append(pn.TauSyn, varying(taus[k])), append(pn.WIn, varying(ws[k]))
+	}
+	if pn.Len() > 0 {
+		np.PerNeuron = pn
 	}
 	if err := np.Validate(); err != nil {
 		return np, fmt.Errorf("%s: %w", at, err)
@@ -429,15 +457,19 @@ func (f *File) checkProjection(i int) error {
 			return fmt.Errorf("%s.receptor: population %q has no receptor named %q (it has %v)", at, p.Target, p.Receptor, f.receptorNames(ti))
 		}
 	}
-	if _, err := engine.ParseSign(p.Sign); err != nil {
+	sign, err := engine.ParseSign(p.Sign)
+	if err != nil {
 		return fmt.Errorf("%s.sign: %w", at, err)
+	}
+	if sign == engine.SignInhibitory && f.Populations[ti].Kind == "coba" {
+		return fmt.Errorf("%s.sign: inhibitory weights would make %q's conductances negative; a coba receptor inhibits through its e_rev, with positive weights", at, p.Target)
 	}
 	if p.Delay < 0 || p.Delay > engine.MaxDelay {
 		return fmt.Errorf("%s.delay: must be between 0 and %d steps, got %d", at, engine.MaxDelay, p.Delay)
 	}
 	switch p.Type {
 	case "":
-		return fmt.Errorf("%s.type: missing (dense, sparse, identity, conv2d, sum_pool2d or avg_pool2d)", at)
+		return fmt.Errorf("%s.type: missing (dense, sparse, identity, conv1d, conv2d, sum_pool2d or avg_pool2d)", at)
 	case "dense":
 		if p.P != nil || p.Synapses != nil || p.Autapses != nil {
 			return fmt.Errorf("%s: p, autapses and synapses apply to sparse projections only", at)
@@ -498,16 +530,16 @@ func (f *File) checkProjection(i int) error {
 		if n, m := f.presynapticSize(p.Source), f.Populations[ti].Size; n != m && f.source(p.Source) < 0 {
 			return fmt.Errorf("%s: an identity projection needs as many outputs as neurons, but %q has %d and %q %d", at, p.Source, n, p.Target, m)
 		}
-	case "conv2d", "sum_pool2d", "avg_pool2d":
+	case "conv1d", "conv2d", "sum_pool2d", "avg_pool2d":
 		if err := f.checkLayer(i); err != nil {
 			return err
 		}
 	default:
-		return fmt.Errorf("%s.type: must be dense, sparse, identity, conv2d, sum_pool2d or avg_pool2d, got %q", at, p.Type)
+		return fmt.Errorf("%s.type: must be dense, sparse, identity, conv1d, conv2d, sum_pool2d or avg_pool2d, got %q", at, p.Type)
 	}
 	if p.Bias != nil {
-		if p.Type != "dense" && p.Type != "conv2d" {
-			return fmt.Errorf("%s.bias: applies to dense and conv2d projections", at)
+		if p.Type != "dense" && p.Type != "conv2d" && p.Type != "conv1d" {
+			return fmt.Errorf("%s.bias: applies to dense, conv1d and conv2d projections", at)
 		}
 		if p.Bias.Default || p.Bias.Notebook || p.Bias.Dist.Kind != "" && p.Bias.Dist.Kind != "const" {
 			return fmt.Errorf("%s.bias: a number or {file: b.npy}", at)

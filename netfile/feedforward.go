@@ -161,11 +161,10 @@ func (ff FeedForward) File(name func(option string) string) (*File, error) {
 			weight = &Weight{Dist: Dist{Kind: "const"}}
 		}
 	}
-	dt, tauMem, tauSyn, theta := ff.Dt, ff.TauMem, ff.TauSyn, ff.Threshold
-	params := Params{TauMem: &tauMem, TauSyn: &tauSyn, VThreshold: &theta}
+	dt := ff.Dt
+	params := Params{TauMem: Num(ff.TauMem), TauSyn: Num(ff.TauSyn), VThreshold: Num(ff.Threshold)}
 	if reset == "value" {
-		zero := 0.0
-		params.Reset, params.VReset = reset, &zero
+		params.Reset, params.VReset = reset, Num(0)
 	}
 	fig := ff.FigureNeuron
 	f := &File{
@@ -241,12 +240,15 @@ func FeedForwardOf(d *File) (ff FeedForward, ok bool) {
 	}
 	src, pop, proj := d.Sources[0], d.Populations[0], d.Projections[0]
 	p := pop.Params
-	if p.TauMem == nil || p.TauSyn == nil || p.VThreshold == nil || proj.Weight == nil {
+	tauMem, ok1 := p.TauMem.Scalar()
+	tauSyn, ok2 := p.TauSyn.Scalar()
+	theta, ok3 := p.VThreshold.Scalar()
+	if !ok1 || !ok2 || !ok3 || proj.Weight == nil {
 		return ff, false
 	}
 	ff = FeedForward{
-		Steps: *d.Run.Steps, Batch: *d.Run.Batch, Neurons: pop.Size, Dt: *d.Run.Dt, TauMem: *p.TauMem, TauSyn: *p.TauSyn,
-		Threshold: *p.VThreshold, Reset: "subtract", Seed: d.Run.Seed, DType: d.Run.DType,
+		Steps: *d.Run.Steps, Batch: *d.Run.Batch, Neurons: pop.Size, Dt: *d.Run.Dt, TauMem: tauMem, TauSyn: tauSyn,
+		Threshold: theta, Reset: "subtract", Seed: d.Run.Seed, DType: d.Run.DType,
 		WeightsFile: proj.Weight.File, Procedural: proj.Procedural, FigureNeuron: *d.Figure.Neuron,
 	}
 	if p.Reset == "value" {

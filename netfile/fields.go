@@ -73,6 +73,15 @@ func (f *File) Resolved() (*File, error) {
 			}
 		}
 	}
+	for i := range c.Populations {
+		for _, q := range c.Populations[i].Params.params() {
+			if q.p != nil {
+				if err := abs(&q.p.File); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	for i := range c.Projections {
 		p := &c.Projections[i]
 		for _, w := range []*Weight{p.Weight, p.Bias} {

@@ -22,13 +22,17 @@ func pairOf(v []int, def int) ([2]int, bool) {
 	return [2]int{}, false
 }
 
-// layerGeometry is a conv2d or pooling projection's geometry: the engine's
-// and the output channels (for a convolution, from its weight file's
-// shape; for pooling, the input's).
+// layerGeometry is a conv1d, conv2d or pooling projection's geometry: the
+// engine's and the output channels (for a convolution, from its weight
+// file's shape; for pooling, the input's). A conv1d is a conv2d of height
+// 1: an image [channels, 1, length] and a kernel of height 1.
 func (f *File) layerGeometry(k int) (engine.ConvGeometry, int, error) {
 	p := f.Projections[k]
 	at := fmt.Sprintf("projections[%d]", k)
 	var g engine.ConvGeometry
+	if p.Type == "conv1d" {
+		return f.conv1dGeometry(k)
+	}
 	if len(p.InShape) != 3 || slices.ContainsFunc(p.InShape, func(d int) bool { return d < 1 }) {
 		return g, 0, fmt.Errorf("%s.in_shape: want [channels, height, width], all positive, got %v", at, p.InShape)
 	}
@@ -82,6 +86,55 @@ func (f *File) layerGeometry(k int) (engine.ConvGeometry, int, error) {
 	return g, outC, nil
 }
 
+// conv1dGeometry is layerGeometry for a conv1d projection: in_shape
+// [channels, length], weights (out_channels, in_channels/groups, k), and
+// stride, padding and dilation of one number each.
+func (f *File) conv1dGeometry(k int) (engine.ConvGeometry, int, error) {
+	p := f.Projections[k]
+	at := fmt.Sprintf("projections[%d]", k)
+	g := engine.ConvGeometry{InH: 1, KH: 1, SH: 1, DH: 1}
+	if len(p.InShape) != 2 || slices.ContainsFunc(p.InShape, func(d int) bool { return d < 1 }) {
+		return g, 0, fmt.Errorf("%s.in_shape: want [channels, length], both positive, got %v", at, p.InShape)
+	}
+	g.InC, g.InW = p.InShape[0], p.InShape[1]
+	if p.Weight == nil || p.Weight.File == "" {
+		return g, 0, fmt.Errorf("%s.weight: a conv1d projection takes {file: W.npy} of shape (out_channels, in_channels/groups, length)", at)
+	}
+	shape, err := f.arrayShape(p.Weight)
+	if err != nil {
+		return g, 0, fmt.Errorf("%s.weight.file: %w", at, err)
+	}
+	if len(shape) != 3 {
+		return g, 0, fmt.Errorf("%s.weight.file: %s has shape %s; want (out_channels, in_channels/groups, length)", at, p.Weight.File, npy.FormatShape(shape))
+	}
+	outC := shape[0]
+	g.KW = shape[2]
+	g.Groups = max(p.Groups, 1)
+	if p.Groups < 0 || g.InC%g.Groups != 0 || outC%g.Groups != 0 || shape[1] != g.InC/g.Groups {
+		return g, 0, fmt.Errorf("%s: weights of shape %s do not fit %d input channels in %d groups", at, npy.FormatShape(shape), g.InC, g.Groups)
+	}
+	if p.Kernel != nil {
+		return g, 0, fmt.Errorf("%s.kernel: a convolution's kernel is its weights' shape", at)
+	}
+	one := func(v Ints, def int) (int, bool) {
+		switch len(v) {
+		case 0:
+			return def, true
+		case 1:
+			return v[0], true
+		}
+		return 0, false
+	}
+	st, ok1 := one(p.Stride, 1)
+	pad, ok2 := one(p.Padding, 0)
+	dil, ok3 := one(p.Dilation, 1)
+	if !ok1 || !ok2 || !ok3 || st < 1 || pad < 0 || dil < 1 {
+		return g, 0, fmt.Errorf("%s: stride %v, padding %v and dilation %v must be one number each, positive (padding ≥ 0)", at, p.Stride, p.Padding, p.Dilation)
+	}
+	g.SW, g.PW, g.DW = st, pad, dil
+	return g, outC, nil
+}
+
 // layerOut is the number of outputs of a layer with geometry g and outC
 // channels.
 func layerOut(g engine.ConvGeometry, outC int) int {
@@ -93,7 +146,8 @@ func layerOut(g engine.ConvGeometry, outC int) int {
 	return outC * h * w
 }
 
-// checkLayer checks a conv2d or pooling projection against its ends.
+// checkLayer checks a conv1d, conv2d or pooling projection against its
+// ends.
 func (f *File) checkLayer(k int) error {
 	p := f.Projections[k]
 	at := fmt.Sprintf("projections[%d]", k)
@@ -108,6 +162,9 @@ func (f *File) checkLayer(k int) error {
 		return fmt.Errorf("%s.in_shape: %v is %d values, but %q has %d outputs", at, p.InShape, g.InC*g.InH*g.InW, p.Source, n)
 	}
 	out := layerOut(g, outC)
+	if out == 0 && p.Type == "conv1d" {
+		return fmt.Errorf("%s: a kernel of %d (dilation %d) does not fit the length %d", at, g.KW, g.DW, g.InW)
+	}
 	if out == 0 {
 		return fmt.Errorf("%s: a %d×%d window does not fit the %d×%d image", at, g.KH, g.KW, g.InH, g.InW)
 	}
@@ -117,7 +174,7 @@ func (f *File) checkLayer(k int) error {
 	return nil
 }
 
-// buildLayer builds projection k, a conv2d or pooling projection.
+// buildLayer builds projection k, a conv1d, conv2d or pooling projection.
 func buildLayer[T engine.Float](f *File, pre engine.Presynaptic[T], post *engine.Population[T], receptor, k int) (engine.Projection[T], error) {
 	p := f.Projections[k]
 	at := fmt.Sprintf("projections[%d]", k)
@@ -125,7 +182,7 @@ func buildLayer[T engine.Float](f *File, pre engine.Presynaptic[T], post *engine
 	if err != nil {
 		return nil, f.errorf("%w", err)
 	}
-	if p.Type != "conv2d" {
+	if p.Type != "conv2d" && p.Type != "conv1d" {
 		pl, err := engine.NewPool2d(p.Name, pre, post, g, p.Type == "avg_pool2d")
 		if err != nil {
 			return nil, f.errorf("%s: %w", at, err)
@@ -154,7 +211,8 @@ func buildLayer[T engine.Float](f *File, pre engine.Presynaptic[T], post *engine
 // number for all, or a file of one value per neuron or, for a
 // convolution, per output channel.
 func biasValues[T engine.Float](f *File, post *engine.Population[T], k int) ([]T, error) {
-	return perNeuron[T](f, post, f.Projections[k].Bias, fmt.Sprintf("projections[%d].bias", k), f.Projections[k].Type == "conv2d")
+	t := f.Projections[k].Type
+	return perNeuron[T](f, post, f.Projections[k].Bias, fmt.Sprintf("projections[%d].bias", k), t == "conv2d" || t == "conv1d")
 }
 
 // perNeuron reads w as one value per neuron of post: a number for all, or

@@ -68,7 +68,7 @@ type Run struct {
 type Population struct {
 	// Name identifies it (required, unique among populations and sources).
 	Name string `yaml:"name,omitempty"`
-	// Kind is lif (default), li, if or i.
+	// Kind is lif (default), li, if, i or coba (conductance-based LIF).
 	Kind string `yaml:"kind,omitempty"`
 	// Size is the number of neurons per trial (required).
 	Size int `yaml:"size,omitempty"`
@@ -79,7 +79,8 @@ type Population struct {
 }
 
 // Params are a population's neuron parameters; see engine.NeuronParams for
-// the equations.
+// the equations. Each *Param may differ between neurons (engine.PerNeuron):
+// a list or an array file of one value per neuron.
 type Params struct {
 	// Rule is leaky (default), norse, snntorch or spyx: whose order a
 	// step follows. Decay is exact or euler (default: exact for leaky,
@@ -88,29 +89,30 @@ type Params struct {
 	Decay string `yaml:"decay,omitempty"`
 	// TauMem is the membrane time constant in seconds (required for lif
 	// and li; if and i do not leak).
-	TauMem *float64 `yaml:"tau_mem,omitempty"`
+	TauMem *Param `yaml:"tau_mem,omitempty"`
 	// TauSyn gives a single receptor, named "syn", its time constant (0:
 	// no synaptic current, the input enters V directly); Receptors gives
 	// several. Exactly one of them is required for lif and li; if and i
 	// default to tau_syn 0.
-	TauSyn    *float64   `yaml:"tau_syn,omitempty"`
+	TauSyn    *Param     `yaml:"tau_syn,omitempty"`
 	Receptors []Receptor `yaml:"receptors,omitempty"`
 	// WIn is the single receptor's input weight w_in (default 1).
-	WIn *float64 `yaml:"w_in,omitempty"`
+	WIn *Param `yaml:"w_in,omitempty"`
 	// R is the input gain (default 1); InputScale is unit (default: r per
 	// step, the seed's form), leak (r·(1−β), NIR's r) or nir (NIR's r and
 	// w_in: the currents gain w_in·(1−α)).
-	R          *float64 `yaml:"r,omitempty"`
-	InputScale string   `yaml:"input_scale,omitempty"`
+	R          *Param `yaml:"r,omitempty"`
+	InputScale string `yaml:"input_scale,omitempty"`
 	// VLeak is the resting potential (default 0).
-	VLeak float64 `yaml:"v_leak,omitempty"`
+	VLeak *Param `yaml:"v_leak,omitempty"`
 	// VThreshold is θ (default 1).
-	VThreshold *float64 `yaml:"v_threshold,omitempty"`
-	// Reset is subtract (default: V −= θ − v_reset) or value (V = v_reset).
+	VThreshold *Param `yaml:"v_threshold,omitempty"`
+	// Reset is subtract (default: V −= θ − v_reset) or value (V =
+	// v_reset; the default and only choice for coba).
 	Reset string `yaml:"reset,omitempty"`
 	// VReset defaults to θ − 1 for subtract under rule leaky (the seed:
 	// subtract 1) and to 0 otherwise (NIR's default).
-	VReset *float64 `yaml:"v_reset,omitempty"`
+	VReset *Param `yaml:"v_reset,omitempty"`
 	// Refractory is the absolute refractory period in seconds, a whole
 	// number of steps (default 0).
 	Refractory float64 `yaml:"refractory,omitempty"`
@@ -121,15 +123,22 @@ type Receptor struct {
 	// Name identifies it for projections (required).
 	Name string `yaml:"name,omitempty"`
 	// TauSyn is its time constant in seconds (required; 0: no current).
-	TauSyn *float64 `yaml:"tau_syn,omitempty"`
-	// WIn is its input weight w_in (default 1).
-	WIn *float64 `yaml:"w_in,omitempty"`
+	TauSyn *Param `yaml:"tau_syn,omitempty"`
+	// WIn is its input weight w_in (default 1; not for coba).
+	WIn *Param `yaml:"w_in,omitempty"`
+	// ERev is its reversal potential (required for coba, whose receptors
+	// are conductances, and for no other kind).
+	ERev *float64 `yaml:"e_rev,omitempty"`
 }
 
 // Init sets a population's initial state.
 type Init struct {
 	// V is the distribution of the initial membrane potential.
 	V *Dist `yaml:"v,omitempty"`
+	// Receptors gives, by receptor name, the distribution of a receptor's
+	// initial state: its current I_k, or its conductance g_k for coba
+	// (default 0).
+	Receptors map[string]Dist `yaml:"receptors,omitempty"`
 }
 
 // Source describes an external input: exactly one of Poisson, Array and
@@ -183,7 +192,7 @@ type Projection struct {
 	Source string `yaml:"source,omitempty"`
 	Target string `yaml:"target,omitempty"`
 	// Type is dense, sparse, identity (each output onto the neuron of its
-	// index), conv2d, sum_pool2d or avg_pool2d (required).
+	// index), conv1d, conv2d, sum_pool2d or avg_pool2d (required).
 	Type string `yaml:"type,omitempty"`
 	// Receptor names the target receptor (default: the first).
 	Receptor string `yaml:"receptor,omitempty"`
@@ -202,20 +211,21 @@ type Projection struct {
 	// Delay is the synaptic delay in steps (default 0).
 	Delay int `yaml:"delay,omitempty"`
 	// InShape is the image a conv2d or pooling projection reads,
-	// [channels, height, width] (its source's outputs in C order).
+	// [channels, height, width], or the signal a conv1d reads, [channels,
+	// length] (its source's outputs in C order).
 	InShape []int `yaml:"in_shape,omitempty"`
 	// Kernel is a pooling window [height, width]; a convolution's comes
 	// from its weights. Stride (default 1, or the window for pooling),
 	// Padding (default 0) and Dilation (default 1) are one number for both
-	// dimensions or [height, width]; Groups splits a convolution's
-	// channels (default 1).
+	// dimensions or [height, width] (a conv1d's one number); Groups splits
+	// a convolution's channels (default 1).
 	Kernel   Ints `yaml:"kernel,omitempty"`
 	Stride   Ints `yaml:"stride,omitempty"`
 	Padding  Ints `yaml:"padding,omitempty"`
 	Dilation Ints `yaml:"dilation,omitempty"`
 	Groups   int  `yaml:"groups,omitempty"`
 	// Bias is added to the target's input current at every step from step
-	// BiasFrom on (dense and conv2d: one value per target neuron, or per
+	// BiasFrom on (dense, conv1d and conv2d: one value per target neuron, or per
 	// output channel of a convolution): a number or {file: b.npy}.
 	Bias     *Weight `yaml:"bias,omitempty"`
 	BiasFrom int     `yaml:"bias_from,omitempty"`
@@ -352,25 +362,7 @@ func (w *Weight) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	if n.Kind == yaml.MappingNode && len(n.Content) >= 2 && n.Content[0].Value == "file" {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if v.Kind != yaml.ScalarNode || v.Value == "" {
-				return fmt.Errorf("line %d: %s wants a value", v.Line, k.Value)
-			}
-			switch k.Value {
-			case "file":
-				w.File = v.Value
-			case "dataset":
-				w.Dataset = v.Value
-			case "transpose":
-				if err := v.Decode(&w.Transpose); err != nil {
-					return fmt.Errorf("line %d: transpose wants true or false", v.Line)
-				}
-			default:
-				return fmt.Errorf("line %d: field %s is not a key of a weight file (file, dataset, transpose)", k.Line, k.Value)
-			}
-		}
-		return nil
+		return fileKeys(n, &w.File, &w.Dataset, &w.Transpose)
 	}
 	return w.Dist.UnmarshalYAML(n)
 }

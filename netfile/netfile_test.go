@@ -89,6 +89,25 @@ func TestCUBAFileMatchesGo(t *testing.T) {
 	sameState(t, "cuba", a, b)
 }
 
+// TestCOBAFileMatchesGo does the same for examples/coba.yaml and
+// bench.NewCOBA, its conductances' initial state included.
+func TestCOBAFileMatchesGo(t *testing.T) {
+	f := load(t, "../examples/coba.yaml")
+	fn, err := netfile.Build[float32](f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := bench.NewCOBA[float32](bench.DefaultCOBA())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := stateOf(t, fn.Net, 400), stateOf(t, g.Net, 400)
+	if spikeCount(t, fn.Net, "exc") == 0 {
+		t.Fatal("no spikes in 400 steps")
+	}
+	sameState(t, "coba", a, b)
+}
+
 // TestSHDFileMatchesGo does the same for examples/shd.yaml and
 // bench.NewSHD over 30 steps of the full batch.
 func TestSHDFileMatchesGo(t *testing.T) {
@@ -141,9 +160,15 @@ populations:
     size: 4
     params: {tau_mem: 0.01, receptors: [{name: e, tau_syn: 0.005}, {name: i, tau_syn: 0.01}]}
   - {name: b, kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - name: g
+    kind: coba
+    size: 3
+    params: {tau_mem: 0.02, v_leak: -60, v_threshold: -50, v_reset: -60, receptors: [{name: ge, tau_syn: 0.005, e_rev: 0}, {name: gi, tau_syn: 0.01, e_rev: -80}]}
+    init: {v: {normal: [-65, 5]}, receptors: {ge: {normal: [4, 1.5]}}}
 projections:
   - {source: in, target: a, type: sparse, p: 0.5, weight: 1, receptor: e}
   - {source: a, target: b, type: dense, weight: {normal: [0, 1]}}
+  - {source: in, target: g, type: sparse, p: 0.5, weight: 0.6, receptor: gi}
 recorders:
   - {population: a, vars: [spikes, v], neurons: [0, 3]}
 `
@@ -151,6 +176,8 @@ recorders:
 	if _, err := netfile.Parse(filepath.Join(dir, "good.yaml"), []byte(good)); err != nil {
 		t.Fatalf("the base file is refused: %v", err)
 	}
+	writeNpy(t, filepath.Join(dir, "three.npy"), []float64{1, 2, 3}, 3)
+	const li = "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}}"
 	cases := []struct {
 		name, from, to string
 		want           []string
@@ -218,8 +245,39 @@ recorders:
 		{"i with v_leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_leak: 1, tau_syn: 0.005}", []string{"populations[1].params.v_leak", "does not leak"}},
 		{"if with input scale leak", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: if, size: 2, params: {input_scale: leak}", []string{"populations[1].params.input_scale", "membrane decay"}},
 		{"i with threshold", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "kind: i, size: 2, params: {v_threshold: 1}", []string{"populations[1].params", "does not spike"}},
+		{"per-neuron length", li, "kind: li, size: 2, params: {tau_mem: [0.01, 0.02, 0.03], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "3 values for 2 neurons"}},
+		{"per-neuron file length", li, "kind: li, size: 2, params: {tau_mem: {file: three.npy}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "three.npy holds 3 values for 2 neurons"}},
+		{"per-neuron missing file", li, "kind: li, size: 2, params: {tau_mem: {file: none.npy}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem.file", "none.npy"}},
+		{"per-neuron not finite", li, "kind: li, size: 2, params: {tau_mem: [0.01, .inf], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "neuron 1: must be finite"}},
+		{"per-neuron negative", li, "kind: li, size: 2, params: {tau_mem: [0.01, -1], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "neuron 1: must be a positive"}},
+		{"per-neuron empty list", li, "kind: li, size: 2, params: {tau_mem: [], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "empty list"}},
+		{"per-neuron words", li, "kind: li, size: 2, params: {tau_mem: [0.01, long], tau_syn: 0.005}}", []string{"populations[1].params.tau_mem[1]", "`long`"}},
+		{"per-neuron file keys", li, "kind: li, size: 2, params: {tau_mem: {file: three.npy, transpose: true}, tau_syn: 0.005}}", []string{"populations[1].params.tau_mem", "transpose"}},
+		{"a current for some neurons", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: [0.005, 0, 0.005, 0.005]}", []string{"populations[0].params", "neuron 1", "a receptor has a current"}},
+		{"e_rev on lif", "{name: e, tau_syn: 0.005}", "{name: e, tau_syn: 0.005, e_rev: 0}", []string{"populations[0].params.receptors[0].e_rev", "coba only"}},
+		{"coba without e_rev", "{name: gi, tau_syn: 0.01, e_rev: -80}", "{name: gi, tau_syn: 0.01}", []string{"populations[2].params.receptors[1].e_rev", "missing"}},
+		{"coba e_rev not finite", "e_rev: -80", "e_rev: .inf", []string{"populations[2].params.receptors[1].e_rev", "finite"}},
+		{"coba with r", "params: {tau_mem: 0.02", "params: {r: 2, tau_mem: 0.02", []string{"populations[2].params.r", "conductance"}},
+		{"coba with input scale", "params: {tau_mem: 0.02", "params: {input_scale: leak, tau_mem: 0.02", []string{"populations[2].params.input_scale", "conductance"}},
+		{"coba receptor w_in", "e_rev: 0}", "e_rev: 0, w_in: 2}", []string{"populations[2].params.receptors[0].w_in", "conductance"}},
+		{"coba resets by subtraction", "params: {tau_mem: 0.02", "params: {reset: subtract, tau_mem: 0.02", []string{"populations[2].params.reset", "v_reset only"}},
+		{"coba rule norse", "params: {tau_mem: 0.02", "params: {rule: norse, tau_mem: 0.02", []string{"populations[2].params", "rule leaky only"}},
+		{"coba receptor without conductance", "{name: ge, tau_syn: 0.005", "{name: ge, tau_syn: 0", []string{"populations[2].params.receptors[0].tau_syn", "positive"}},
+		{"coba with one tau_syn", "v_reset: -60, receptors: [{name: ge, tau_syn: 0.005, e_rev: 0}, {name: gi, tau_syn: 0.01, e_rev: -80}]", "v_reset: -60, tau_syn: 0.005", []string{"populations[2].params.tau_syn", "receptors"}},
+		{"inhibitory sign into coba", "weight: 0.6, receptor: gi}", "weight: 0.6, receptor: gi, sign: inhibitory}", []string{"projections[2].sign", "negative", "e_rev"}},
+		{"init of an unknown receptor", "receptors: {ge:", "receptors: {gx:", []string{"populations[2].init.receptors.gx", `no receptor named "gx"`}},
+		{"init receptor distribution", "ge: {normal: [4, 1.5]}", "ge: {normal: [4, -1.5]}", []string{"populations[2].init.receptors.ge", "standard deviation"}},
 		{"lif without tau_syn", "kind: li, size: 2, params: {tau_mem: 0.01, tau_syn: 0.005}", "size: 2, params: {tau_mem: 0.01}", []string{"populations[1].params.tau_syn", "missing", "0 for none"}},
 	}
+	// Default weights into a population whose β differs between neurons:
+	// b's tau_mem per neuron, and a → b's weights default.
+	const ab = "{source: a, target: b, type: dense, weight: {normal: [0, 1]}}"
+	span := good[strings.Index(good, li) : strings.Index(good, ab)+len(ab)]
+	perTau := strings.Replace(strings.Replace(span, "tau_mem: 0.01, tau_syn: 0.005}}", "tau_mem: [0.01, 0.02], tau_syn: 0.005}}", 1), "weight: {normal: [0, 1]}}", "weight: default}", 1)
+	cases = append(cases, struct {
+		name, from, to string
+		want           []string
+	}{"default weights onto per-neuron tau", span, perTau, []string{"projections[1].weight", "β differs"}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if !strings.Contains(good, c.from) {

@@ -177,11 +177,18 @@ func TestRuleKeys(t *testing.T) {
 	if n.Pops[0].SpikeCount() == 0 || n.Pops[3].SpikeCount() == 0 {
 		t.Errorf("spikes: norse %d, if %d; the file should drive both", n.Pops[0].SpikeCount(), n.Pops[3].SpikeCount())
 	}
+	samePrinted(t, f)
+}
+
+// samePrinted checks that f's printed description parses back into the
+// same values.
+func samePrinted(t *testing.T, f *netfile.File) {
+	t.Helper()
 	out, err := f.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := netfile.Parse("printed.yaml", out)
+	g, err := netfile.Parse(f.Path, out)
 	if err != nil {
 		t.Fatalf("the printed description is refused: %v\n%s", err, out)
 	}

@@ -53,7 +53,7 @@ type DataFile struct {
 	Path string
 }
 
-// DataFiles lists the .npy files the network refers to, in file order, so
+// DataFiles lists the .npy (and HDF5) files the network refers to, in file order, so
 // that a description of the run can cover their contents.
 func (f *File) DataFiles() []DataFile {
 	var out []DataFile
@@ -65,6 +65,13 @@ func (f *File) DataFiles() []DataFile {
 	for i, s := range f.Sources {
 		if s.Array != nil {
 			add(fmt.Sprintf("sources[%d].array.file", i), s.Array.File)
+		}
+	}
+	for i := range f.Populations {
+		for _, q := range f.Populations[i].Params.params() {
+			if q.p != nil {
+				add(fmt.Sprintf("populations[%d].params.%s.file", i, q.key), q.p.File)
+			}
 		}
 	}
 	for k, p := range f.Projections {
@@ -129,6 +136,13 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		if err := m.AddNeurons(s); err != nil {
 			return m, fmt.Errorf("populations[%d]: %w", i, err)
 		}
+		if np.PerNeuron != nil {
+			// β, v_leak, g, θ, v_reset and σ, and α_k and h_k per
+			// receptor, one of each per neuron.
+			if err := m.AddWeights(p.Name+"/params", elem, 6+2*len(np.TauSyn), p.Size); err != nil {
+				return m, fmt.Errorf("populations[%d].params: %w", i, err)
+			}
+		}
 	}
 	for i, s := range f.Sources {
 		at := fmt.Sprintf("sources[%d]", i)
@@ -162,7 +176,7 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		switch {
 		case p.Type == "dense" && p.Procedural, p.Type == "identity", p.Type == "sum_pool2d", p.Type == "avg_pool2d":
 			// No weights are stored: regenerated on every spike, or none.
-		case p.Type == "conv2d":
+		case p.Type == "conv2d" || p.Type == "conv1d":
 			g, outC, err := f.layerGeometry(k)
 			if err != nil {
 				return m, err

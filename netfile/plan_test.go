@@ -12,7 +12,7 @@ import (
 // delay rings, spike lists) exactly, and the weights within the margin the
 // estimate leaves random sparse projections (four standard deviations).
 func TestMemoryMatchesBuild(t *testing.T) {
-	for _, path := range []string{"../examples/small.yaml", "../examples/cuba.yaml", "../examples/shd.yaml"} {
+	for _, path := range []string{"../examples/small.yaml", "../examples/cuba.yaml", "../examples/coba.yaml", "../examples/shd.yaml"} {
 		f := load(t, path)
 		m, err := f.Memory(4, false)
 		if err != nil {

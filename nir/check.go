@@ -260,10 +260,16 @@ func (m *Model) conv(n *Node) error {
 		return v, len(v) == dims
 	}
 	stride, ok1 := read("stride")
-	pad, ok2 := read("padding")
 	dil, ok3 := read("dilation")
-	if !ok1 || !ok2 || !ok3 {
-		return m.fail(n.Path, "stride, padding and dilation must each be one or %d whole numbers", dims)
+	if !ok1 || !ok3 {
+		return m.fail(n.Path, "stride and dilation must each be one or %d whole numbers", dims)
+	}
+	if err := m.wordPadding(n, stride, dil); err != nil {
+		return err
+	}
+	pad, ok2 := read("padding")
+	if !ok2 {
+		return m.fail(n.Path, "padding must be one or %d whole numbers, \"same\" or \"valid\"", dims)
 	}
 	out := []int{w.Shape[0]}
 	for d := 0; d < dims; d++ {
@@ -279,5 +285,32 @@ func (m *Model) conv(n *Node) error {
 	}
 	n.In = append([]int{w.Shape[1] * groups[0]}, in...)
 	n.Out = out
+	return nil
+}
+
+// wordPadding turns a convolution's padding "valid" (none) or "same" (the
+// output as long as the input, PyTorch's rule: stride 1, dilation·(k − 1)
+// split evenly) into numbers.
+func (m *Model) wordPadding(n *Node, stride, dil []int) error {
+	switch n.padding {
+	case "":
+		return nil
+	case "valid":
+		n.Params["padding"] = Array{Data: []float64{0}}
+		return nil
+	case "same":
+	default:
+		return m.fail(n.Path, "padding %q: want a number, \"same\" or \"valid\"", n.padding)
+	}
+	w := n.Params["weight"]
+	var pad []float64
+	for d := range stride {
+		total := dil[d] * (w.Shape[2+d] - 1)
+		if stride[d] != 1 || total%2 != 0 {
+			return m.fail(n.Path, "padding \"same\" with stride %v, dilation %v and a kernel of %v pads unevenly (or, with a stride, is undefined, as in PyTorch); leaky pads both sides alike", stride, dil, w.Shape[2:])
+		}
+		pad = append(pad, float64(total/2))
+	}
+	n.Params["padding"] = Array{Data: pad, Shape: []int{len(pad)}}
 	return nil
 }

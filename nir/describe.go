@@ -16,14 +16,16 @@ import (
 type Options struct {
 	// Dt is the time step in seconds (required).
 	Dt float64
-	// Rule is whose step order the neurons follow: norse (default),
-	// snntorch, spyx or leaky; see engine.Rule. Each framework's NIR
-	// importer maps r, w_in and θ its own way, which Description repeats.
+	// Rule is the semantics, whose step the neurons follow and how its
+	// framework's NIR importer reads r, w_in and θ: norse (default),
+	// snntorch, spyx, leaky, rockpool, sinabs or lava (see Semantics and
+	// engine.Rule; the README's table writes each one's equations).
 	Rule string
-	// Decay is euler or exact ("": the rule's own).
+	// Decay is euler or exact ("": the semantics' own).
 	Decay string
-	// Reset is zero (default: to NIR's v_reset, which is 0 unless the file
-	// says otherwise) or subtract (θ − v_reset).
+	// Reset is zero (to NIR's v_reset, which is 0 unless the file says
+	// otherwise) or subtract (θ − v_reset); "": the semantics' own,
+	// subtract for spyx, rockpool and sinabs, zero for the others.
 	Reset string
 	// Inputs is the .npy of the Input node's values, (T, *shape) or (T, B,
 	// *shape); Steps (0: all of the file's) and Batch (0: the file's, or
@@ -104,17 +106,22 @@ func (m *Model) RunsAs() ([]string, error) {
 		return nil, err
 	}
 	d := &describer{m: m, flat: flat, recorded: map[*Node]bool{}}
-	kinds := map[string]string{"LIF": "lif", "CubaLIF": "lif with a synaptic current", "LI": "li", "CubaLI": "li with a synaptic current", "IF": "if", "I": "i"}
+	kinds := map[string]string{"LIF": "lif", "CubaLIF": "lif with a synaptic current", "LI": "li", "CubaLI": "li with a synaptic current", "IF": "if", "I": "i",
+		"Threshold": "lif that keeps nothing of V (β = 0): a spike where the input exceeds the threshold"}
 	var out []string
 	for _, n := range flat.Nodes {
 		var what string
 		switch {
 		case isNeuron(n.Type):
 			what = "population, kind " + kinds[n.Type]
+			var differ []string
 			for _, p := range nodeTypes[n.Type] {
-				if _, ok := n.Params[p.name].Uniform(); p.neuron && !ok && n.Params[p.name].Len() > 1 {
-					what = "not run yet: " + p.name + " differs between neurons"
+				if _, ok := n.Params[p.name].Uniform(); p.neuron && !ok {
+					differ = append(differ, p.name)
 				}
+			}
+			if differ != nil {
+				what += "; per neuron: " + strings.Join(differ, ", ")
 			}
 		case n.Type == "Flatten":
 			what = "nothing: a reshape of values already in C order"
@@ -157,7 +164,7 @@ func name(n *Node) string { return strings.NewReplacer("/", ".", " ", "_").Repla
 
 func isNeuron(t string) bool {
 	switch t {
-	case "LIF", "CubaLIF", "LI", "CubaLI", "IF", "I":
+	case "LIF", "CubaLIF", "LI", "CubaLI", "IF", "I", "Threshold":
 		return true
 	}
 	return false
@@ -172,10 +179,9 @@ func (d *describer) describe() (*netfile.File, error) {
 	if rule == "" {
 		rule = "norse"
 	}
-	switch rule {
-	case "norse", "snntorch", "spyx", "leaky":
-	default:
-		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("rule %q: want norse, snntorch, spyx or leaky", rule)}
+	if _, ok := semanticsOf[rule]; !ok {
+		names := Semantics()
+		return nil, &Error{File: d.m.File, Msg: fmt.Sprintf("semantics %q: want %s or %s", rule, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])}
 	}
 	d.o.Rule = rule
 	switch o.Reset {
@@ -318,7 +324,7 @@ func (d *describer) finish(in *Node) (*netfile.File, error) {
 			return nil, d.fail(out, "an Output fed straight by the Input records nothing leaky computes")
 		}
 		v := "v"
-		if src.Type == "LIF" || src.Type == "CubaLIF" || src.Type == "IF" {
+		if src.Type == "LIF" || src.Type == "CubaLIF" || src.Type == "IF" || src.Type == "Threshold" {
 			v = "s"
 		}
 		d.f.Recorders = append(d.f.Recorders, netfile.Recorder{Population: pop, Vars: []string{v}, File: "out_" + name(out) + ".npy"})
@@ -386,7 +392,7 @@ func (d *describer) nodeList() string {
 // supported refuses the linear node types leaky does not run yet.
 func (d *describer) supported(n *Node) error {
 	switch n.Type {
-	case "Affine", "Linear", "Conv2d", "SumPool2d", "AvgPool2d", "Scale", "Delay":
+	case "Affine", "Linear", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "Scale", "Delay":
 		return nil
 	}
 	return d.fail(n, "%s nodes are not run by leaky yet", n.Type)
@@ -410,23 +416,33 @@ func (d *describer) project(n, src *Node, target string, delayed bool) error {
 	}
 	p := netfile.Projection{Name: name(n), Source: from, Target: target}
 	file := d.m.File
+	// Under lava a layer's output, bias included, arrives one step later,
+	// as Lava's Dense delivers it; an edge that closes a cycle carries
+	// the previous step's already.
+	layerDelay := semanticsOf[d.o.Rule].layerDelay && !delayed
 	switch n.Type {
 	case "Affine", "Linear":
 		p.Type = "dense"
 		p.Weight = &netfile.Weight{File: file, Dataset: dataset(n, "weight"), Transpose: true}
+		if layerDelay {
+			p.Delay = 1
+		}
 		if n.Type == "Affine" && !d.biased[n] {
 			d.biased[n] = true
 			p.Bias = &netfile.Weight{File: file, Dataset: dataset(n, "bias")}
-			if delayed && d.o.Rule != "snntorch" {
-				// NIRTorch feeds a recurrent layer's not yet computed
-				// output, bias included, as 0 at the first step;
-				// snnTorch's recurrent layers add the bias at once.
+			// NIRTorch feeds a recurrent layer's not yet computed output,
+			// bias included, as 0 at the first step; snnTorch's recurrent
+			// layers add the bias at once.
+			if delayed && d.o.Rule != "snntorch" || layerDelay {
 				p.BiasFrom = 1
 			}
 		}
 	case "Conv2d", "Conv1d":
+		if layerDelay {
+			return d.fail(n, "a %s under --semantics lava: Lava delivers each layer's output one step later, and leaky delays dense and identity projections only", n.Type)
+		}
 		c := n.Params
-		p.Type = "conv2d"
+		p.Type = strings.ToLower(n.Type)
 		p.Weight = &netfile.Weight{File: file, Dataset: dataset(n, "weight")}
 		if !d.biased[n] {
 			d.biased[n] = true
@@ -437,9 +453,6 @@ func (d *describer) project(n, src *Node, target string, delayed bool) error {
 		dil, _ := ints(c["dilation"])
 		groups, _ := ints(c["groups"])
 		p.InShape = slices.Clone(n.In)
-		if n.Type == "Conv1d" {
-			return d.fail(n, "Conv1d nodes are not run by leaky yet")
-		}
 		p.Stride, p.Padding, p.Dilation, p.Groups = stride, pad, dil, groups[0]
 	case "Scale":
 		p.Type = "identity"
@@ -455,6 +468,9 @@ func (d *describer) project(n, src *Node, target string, delayed bool) error {
 		}
 		p.Type, p.Delay = "identity", int(math.Round(steps))
 	case "SumPool2d", "AvgPool2d":
+		if layerDelay {
+			return d.fail(n, "a %s under --semantics lava: Lava delivers each layer's output one step later, and leaky delays dense and identity projections only", n.Type)
+		}
 		c := n.Params
 		p.Type = map[string]string{"SumPool2d": "sum_pool2d", "AvgPool2d": "avg_pool2d"}[n.Type]
 		k, _ := ints(c["kernel_size"])
@@ -480,82 +496,13 @@ func (d *describer) identity(src *Node, target string, n *Node) error {
 	return nil
 }
 
-// uniform is a per-neuron parameter's one value; leaky's populations take
-// one value for all their neurons.
+// uniform is a parameter's one value, for the nodes that take one per
+// edge (Delay).
 func (d *describer) uniform(n *Node, param string) (float64, error) {
 	a := n.Params[param]
 	v, ok := a.Uniform()
 	if !ok {
-		return 0, d.fail(n, "%s differs between neurons; leaky runs one value per node (per-neuron parameters are not supported yet)", param)
+		return 0, d.fail(n, "%s differs between neurons; leaky delays a whole edge by one number of steps", param)
 	}
 	return v, nil
-}
-
-// population describes a neuron node under the options' rule, as that
-// rule's framework imports NIR: see engine.Rule.
-func (d *describer) population(n *Node) (netfile.Population, error) {
-	o := d.o
-	pop := netfile.Population{Name: name(n), Size: size(n.Out)}
-	get := func(param string) (float64, error) {
-		if _, ok := n.Params[param]; !ok {
-			return 0, nil
-		}
-		return d.uniform(n, param)
-	}
-	vals := map[string]float64{}
-	for _, p := range nodeTypes[n.Type] {
-		v, err := get(p.name)
-		if err != nil {
-			return pop, err
-		}
-		vals[p.name] = v
-	}
-	ptr := func(v float64) *float64 { return &v }
-	pp := netfile.Params{Rule: o.Rule, Decay: o.Decay}
-	zero := 0.0
-	switch n.Type {
-	case "LIF", "LI":
-		pp.TauMem, pp.TauSyn = ptr(vals["tau"]), &zero
-		pop.Kind = map[string]string{"LIF": "lif", "LI": "li"}[n.Type]
-	case "CubaLIF", "CubaLI":
-		pp.TauMem, pp.TauSyn = ptr(vals["tau_mem"]), ptr(vals["tau_syn"])
-		pp.WIn = ptr(vals["w_in"])
-		pop.Kind = map[string]string{"CubaLIF": "lif", "CubaLI": "li"}[n.Type]
-	case "IF":
-		pop.Kind = "if"
-	case "I":
-		pop.Kind = "i"
-	}
-	pp.R = ptr(vals["r"])
-	if pop.Kind == "lif" || pop.Kind == "li" {
-		pp.VLeak = vals["v_leak"]
-		pp.InputScale = "nir"
-	}
-	spiking := pop.Kind == "lif" || pop.Kind == "if"
-	theta := vals["v_threshold"]
-	switch o.Rule {
-	case "norse", "spyx":
-		if n.Type == "LIF" || o.Rule == "spyx" {
-			pp.R = ptr(1) // their importers ignore a LIF's r
-		}
-	case "snntorch":
-		// Its importer keeps unit gains and divides the threshold instead.
-		switch n.Type {
-		case "LIF":
-			theta /= vals["r"] * o.Dt / vals["tau"]
-		case "CubaLIF":
-			theta /= vals["w_in"]
-		}
-		pp.InputScale, pp.R, pp.WIn = "", nil, nil
-	}
-	if spiking {
-		pp.VThreshold = ptr(theta)
-		pp.VReset = ptr(vals["v_reset"])
-		pp.Reset = "value"
-		if o.Reset == "subtract" || o.Rule == "spyx" {
-			pp.Reset = "subtract"
-		}
-	}
-	pop.Params = pp
-	return pop, nil
 }

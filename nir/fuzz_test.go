@@ -37,7 +37,7 @@ func TestGeneratedFiles(t *testing.T) {
 // FuzzOpen reads arbitrary bytes as a NIR file: no input may panic, and a
 // refusal is one line naming the file.
 func FuzzOpen(f *testing.F) {
-	for _, name := range []string{"lif.nir", "rnn.nir", "conv.nir"} {
+	for _, name := range []string{"lif.nir", "rnn.nir", "conv.nir", "perneuron.nir", "threshold.nir", "conv1d.nir", "conv1d_same.nir"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

@@ -52,6 +52,9 @@ type Node struct {
 	Graph *Graph
 	// In and Out are the shapes the node takes and gives, as checked.
 	In, Out []int
+	// padding is a convolution's padding given as a word, "same" or
+	// "valid", until check turns it into numbers.
+	padding string
 }
 
 // Graph is a NIRGraph: nodes and the edges between them.

@@ -148,6 +148,13 @@ func readNode(file string, s Store, at, name, nodePath string, depth int) (*Node
 			continue
 		}
 		data, shape, err := s.Floats(at + "/" + key)
+		if err != nil && p.name == "padding" && strings.HasPrefix(t, "Conv") {
+			// PyTorch's and NIR's padding="same" or "valid".
+			if w, _, serr := s.Strings(at + "/" + key); serr == nil && len(w) == 1 {
+				n.padding = w[0]
+				continue
+			}
+		}
 		if err != nil {
 			return nil, fail("%s: %v", p.name, err)
 		}

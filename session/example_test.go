@@ -19,11 +19,11 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 	dt, steps, batch := 0.5e-3, 2000, 1
-	tauMem, tauSyn, theta, neuron := 10e-3, 5e-3, 1.0, 0
+	neuron := 0
 	d := &netfile.File{
 		Run:         netfile.Run{Dt: &dt, Steps: &steps, Batch: &batch, Seed: 1},
 		Sources:     []netfile.Source{{Name: "input", Poisson: &netfile.Poisson{Size: 100, Rate: 5}}},
-		Populations: []netfile.Population{{Name: "lif", Size: 50, Params: netfile.Params{TauMem: &tauMem, TauSyn: &tauSyn, VThreshold: &theta}}},
+		Populations: []netfile.Population{{Name: "lif", Size: 50, Params: netfile.Params{TauMem: netfile.Num(10e-3), TauSyn: netfile.Num(5e-3), VThreshold: netfile.Num(1)}}},
 		Projections: []netfile.Projection{{Source: "input", Target: "lif", Type: "dense", Weight: &netfile.Weight{Notebook: true}}},
 		Recorders:   []netfile.Recorder{{Population: "lif", Vars: []string{"spikes", "v"}}},
 		Figure:      &netfile.Figure{Population: "lif", Neuron: &neuron},

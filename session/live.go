@@ -22,6 +22,8 @@ type live[T engine.Float] struct {
 	// others); conv is scratch for inputs given in the other precision.
 	feeds []*engine.Feed[T]
 	conv  []T
+	// given marks, by source index, the sources one call gave values.
+	given []bool
 }
 
 // build admits and builds the network d describes: unless o.Force, it
@@ -41,7 +43,7 @@ func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk flo
 		return nil, badInput(err)
 	}
 	net.Net.SetThreads(o.Threads)
-	l := &live[T]{d: d, o: o, net: net, mem: m, feeds: make([]*engine.Feed[T], len(net.Sources))}
+	l := &live[T]{d: d, o: o, net: net, mem: m, feeds: make([]*engine.Feed[T], len(net.Sources)), given: make([]bool, len(net.Sources))}
 	for i, src := range net.Sources {
 		if f, ok := src.(*engine.Feed[T]); ok {
 			l.feeds[i] = f
@@ -76,30 +78,33 @@ func (l *live[T]) step(ctx context.Context, steps int, inputs []Input, progress 
 }
 
 // feed hands each caller-fed source its values for the next steps steps.
+// It runs before every step a binding makes, so the message keys are only
+// formatted for a message.
 func (l *live[T]) feed(steps int, inputs []Input) error {
-	given := make([]bool, len(l.feeds))
+	given := l.given
+	clear(given)
 	t0 := l.net.Net.StepIndex()
+	key := func(i int) string { return l.o.name(fmt.Sprintf("sources[%d].input", i)) }
 	for _, in := range inputs {
 		i := l.d.SourceIndex(in.Source)
 		if i < 0 || l.feeds[i] == nil {
 			return badInput(fmt.Errorf("inputs: %s", l.fedSources(fmt.Sprintf("no source named %q is fed by the caller", in.Source))))
 		}
-		key := l.o.name(fmt.Sprintf("sources[%d].input", i))
 		if given[i] {
-			return badInput(fmt.Errorf("%s: the values of source %q are given twice", key, in.Source))
+			return badInput(fmt.Errorf("%s: the values of source %q are given twice", key(i), in.Source))
 		}
 		given[i] = true
 		x, err := l.values(in.Data)
 		if err != nil {
-			return badInput(fmt.Errorf("%s: source %q: %w", key, in.Source, err))
+			return badInput(fmt.Errorf("%s: source %q: %w", key(i), in.Source, err))
 		}
 		if err := l.feeds[i].Set(x, t0, steps); err != nil {
-			return badInput(fmt.Errorf("%s: %w", key, err))
+			return badInput(fmt.Errorf("%s: %w", key(i), err))
 		}
 	}
 	for i, f := range l.feeds {
 		if f != nil && !given[i] && steps > 0 {
-			return badInput(fmt.Errorf("%s: source %q is fed by the caller, but no values were given for it (%d steps × %d trials × %d inputs)", l.o.name(fmt.Sprintf("sources[%d].input", i)), f.Name, steps, f.Batch, f.N))
+			return badInput(fmt.Errorf("%s: source %q is fed by the caller, but no values were given for it (%d steps × %d trials × %d inputs)", key(i), f.Name, steps, f.Batch, f.N))
 		}
 	}
 	return nil

@@ -483,7 +483,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 	s := &Summary{
 		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
-		Kernel: kernels.Active().Name, Threads: n.Net.Threads(),
+		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
 		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}

@@ -545,7 +545,7 @@ func (r memTrace[T]) Reserve(total int) error {
 	return r.trace.Reserve(reserveSteps(total, r.start, r.trace.Steps, cap(r.trace.Data)/max(row, 1), r.plan))
 }
 func (r memTrace[T]) RecordState(t int) error  { return r.trace.RecordState(t) }
-func (r memTrace[T]) RecordSpikes(t int) error { return nil }
+func (r memTrace[T]) RecordSpikes(t int) error { return r.trace.RecordSpikes(t) }
 
 func (r memSpikes[T]) Population() *engine.Population[T] { return r.spikes.Pop }
 func (r memSpikes[T]) Reserve(total int) error {

@@ -75,6 +75,9 @@ func TestSimMatchesRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	*small.Run.Steps = 300
+	// And a dense raster (s), which a Sim records after the update, as
+	// Run's file does.
+	small.Recorders = append(small.Recorders, netfile.Recorder{Population: "inh", Vars: []string{"s"}, Neurons: []int{0, 3, 7}})
 	for name, d := range map[string]*netfile.File{"float32": seed(t, "float32", 1), "float64-batched": seed(t, "float64", 3), "small": small} {
 		t.Run(name, func(t *testing.T) {
 			out := t.TempDir()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"leaky/internal/atomicfile"
+	"leaky/kernels"
 )
 
 // SummarySchema is summary.schema.json: the JSON Schema (draft 2020-12)
@@ -45,6 +46,9 @@ type Summary struct {
 	Seed   uint64  `json:"seed"`
 	DType  string  `json:"dtype"`
 	Kernel string  `json:"kernel"`
+	// KernelFallbacks lists the implementations this CPU has whose
+	// self-check against generic failed, so that Kernel is a slower one.
+	KernelFallbacks []KernelFallback `json:"kernel_fallbacks"`
 	// Threads is the cap; each population's Threads what it ran on.
 	Threads int `json:"threads"`
 
@@ -132,4 +136,20 @@ func writeSummary(path string, s *Summary) error {
 		return fmt.Errorf("writing summary: %w", err)
 	}
 	return nil
+}
+
+// KernelFallback is a kernel implementation that failed its self-check
+// (kernels.Fallbacks): its name and the first difference from generic.
+type KernelFallback struct {
+	Kernel string `json:"kernel"`
+	Error  string `json:"error"`
+}
+
+// kernelFallbacks reports kernels.Fallbacks for summary.json.
+func kernelFallbacks() []KernelFallback {
+	out := []KernelFallback{}
+	for _, f := range kernels.Fallbacks() {
+		out = append(out, KernelFallback{Kernel: f.Impl, Error: f.Err.Error()})
+	}
+	return out
 }

@@ -1,10 +1,13 @@
 """Issue 14's figures for the Python binding: the cost of one
-Network.step() call, leaky.run against the CLI's simulation time, and the
-SHD network stepped from Python against the PyTorch loop of torch_shd.py.
+Network.step() call, leaky.run against the CLI's simulation time on the
+seed workload and on workload d, and the SHD network stepped from Python
+against the PyTorch loop of torch_shd.py at equal threads.
 
-Usage (after `make build python`):
+Usage (after `make build python`; bench/peers/run.sh runs it):
     .venv/bin/python bench/peers/python_binding.py [reps]
-Prints one line per figure; BENCHMARKS.md quotes them.
+Prints the cpu: line, then one "python ..." line of key=value fields per
+figure, which bench/report turns into BENCHMARKS.md's "Python binding"
+table (bench/report/python.go).
 """
 
 import json
@@ -56,7 +59,7 @@ projections: [{source: x, target: p, type: dense, weight: 0.5}]
             net.step()
         out["step()"] = median_time(lambda: [net.step() for _ in range(n)], REPS)[0] / n
         h, f = net._h, _lib.lib.leaky_step
-        out["leaky_step via ctypes"] = median_time(lambda: [f(h, None, 0) for _ in range(n)], REPS)[0] / n
+        out["leaky_step"] = median_time(lambda: [f(h, None, 0) for _ in range(n)], REPS)[0] / n
     return out
 
 
@@ -71,15 +74,26 @@ def cli_time(args):
             return json.load(f)["wall_seconds"], total
 
 
+# The workloads leaky.run and the CLI both run, as flags and as leaky.run's
+# keywords (the same names). seed: leaky run's defaults, everything
+# recorded. d: issue 17's workload d, the 2·10^5-neuron ff workload of
+# `leaky bench` (bench/suite/workloads.go: buildFF with ffInputs Poisson
+# inputs at ffRate Hz, seed 1, stored weights) for 1000 steps, spikes
+# recorded (its traces would be 800 MB each).
+WORKLOADS = {
+    "seed": {},
+    "d": dict(n_inputs=1000, rate=5, neurons=200_000, seed=1, steps=1000, record="spikes"),
+}
+
+
+def flags(kw):
+    return [a for k, v in kw.items() for a in ("--" + k.replace("_", "-"), str(v))]
+
+
 def run_vs_cli():
-    workloads = {
-        "seed (leaky run's defaults: 5000 steps, 100 inputs, 1000 neurons, everything recorded)": ([], {}),
-        "ff (1000 Poisson inputs at 5 Hz onto 10^4 neurons, 10000 steps, spikes recorded)": (
-            ["--n-inputs", "1000", "--neurons", "10000", "--steps", "10000", "--record", "spikes"],
-            dict(n_inputs=1000, neurons=10000, steps=10000, record="spikes")),
-    }
-    out = []
-    for name, (args, kw) in workloads.items():
+    out = {}
+    for name, kw in WORKLOADS.items():
+        args = flags(kw)
         leaky.run(**kw)  # warm-up
         cli_time(args)
         sims, totals, pysims, pys = [], [], [], []
@@ -91,8 +105,11 @@ def run_vs_cli():
             r = leaky.run(**kw)
             pys.append(time.perf_counter() - t0)
             pysims.append(r.sim_seconds)
-        out.append((name, statistics.median(sims), statistics.median(pysims), statistics.median(totals),
-                    statistics.median(pys), [round(p / s, 3) for p, s in zip(pysims, sims)]))
+            del r
+        out[name] = dict(cli_sim_s=statistics.median(sims), run_sim_s=statistics.median(pysims),
+                         ratio=statistics.median(p / s for p, s in zip(pysims, sims)),
+                         cli_process_s=statistics.median(totals), run_call_s=statistics.median(pys),
+                         args=" ".join(args) or "(defaults)")
     return out
 
 
@@ -122,31 +139,43 @@ def shd(threads):
 
 
 def torch(threads):
+    """PyTorch's samples/s and version on the same SHD batch, or None and
+    why not."""
     p = subprocess.run([sys.executable, os.path.join(REPO, "bench", "peers", "torch_shd.py"), str(threads), str(REPS)],
                        capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
     line = [l for l in p.stdout.splitlines() if l.startswith("torch")]
     if not line:
-        return None, p.stderr.strip().splitlines()[-1:]
-    return float(line[0].split("samples_per_s=")[1]), line[0]
+        return None, (p.stderr.strip().splitlines() or ["torch_shd.py printed nothing"])[-1]
+    f = dict(x.split("=", 1) for x in line[0].split() if "=" in x)
+    return float(f["samples_per_s"]), f.get("torch", "?")
 
 
 def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-    go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
-    print(f"cpu: {cpu} ({os.cpu_count()} logical cores); {go}; python {platform.python_version()}; "
-          f"numpy {np.__version__}; leaky {leaky.version()}; {REPS} repetitions, medians")
-    for name, s in step_overhead().items():
-        print(f"step overhead  {name:24s} {s * 1e6:6.2f} µs per call (one-neuron network, 1 thread)")
-    for name, sim, pysim, total, py, ratios in run_vs_cli():
-        print(f"run vs CLI     {name}: simulation: CLI {sim * 1e3:.1f} ms, leaky.run {pysim * 1e3:.1f} ms, "
-              f"ratio {pysim / sim:.3f} (per repetition {ratios}); whole: CLI process {total * 1e3:.0f} ms, "
-              f"leaky.run call {py * 1e3:.0f} ms")
+    go = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True).stdout.strip()
+    print(f"cpu: {cpu}")
+    torch_version = "none"
+    shd_lines = []
     for threads in (1, 2):
         ours = shd(threads)
-        peer, line = torch(threads)
+        peer, why = torch(threads)
+        if peer is None:
+            print(f"python shd threads={threads}: PyTorch did not run: {why}", file=sys.stderr)
+        else:
+            torch_version = why
         for kind, v in ours.items():
-            vs = f", {v / peer:.1f}× PyTorch's {peer:.0f}" if peer else f" (PyTorch: {line})"
-            print(f"shd stepped    threads={threads} {kind:8s} {v:8.0f} samples/s{vs}")
+            shd_lines.append(f"python shd threads={threads} input={kind} samples_per_s={v:.1f}" +
+                             (f" torch_samples_per_s={peer:.1f}" if peer else ""))
+    print(f"python versions python={platform.python_version()} numpy={np.__version__} leaky={leaky.version()} "
+          f"go={go} torch={torch_version} reps={REPS} cores={os.cpu_count()}")
+    for name, s in step_overhead().items():
+        print(f"python step call={name} us_per_call={s * 1e6:.3f}")
+    for name, f in run_vs_cli().items():
+        print(f"python run workload={name} cli_sim_s={f['cli_sim_s']:.5f} run_sim_s={f['run_sim_s']:.5f} "
+              f"ratio={f['ratio']:.3f} cli_process_s={f['cli_process_s']:.3f} run_call_s={f['run_call_s']:.3f} "
+              f"flags: {f['args']}")
+    for line in shd_lines:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 #!/bin/sh
-# Runs leaky's CUBA and SHD benchmarks and the same workloads in Brian2
-# (cpp_standalone, one thread) and PyTorch (CPU, same thread count), the
+# Runs leaky's CUBA, COBA and SHD benchmarks and the same workloads in
+# Brian2 (cpp_standalone: CUBA on one thread, COBA on one and two) and
+# PyTorch (CPU, same thread count), the
 # NIR graphs of ../shared/nir (BenchmarkNIR) against the same networks in
 # PyTorch (torch_nir.py, which reads the .nir files with h5py), and prints
 # the comparable numbers. Needs Debian's python3-brian, python3-torch and
-# python3-h5py, and gcc with cgo for the C yardstick:
+# python3-h5py, and gcc with cgo for the C yardstick; the Python binding's
+# figures (python_binding.py) need `make build python` (which installs
+# what it needs):
 #   apt-get install -y python3-brian python3-torch python3-h5py gcc
-# Usage: bench/peers/run.sh [simulated_seconds_for_cuba] [count]
+# Usage: bench/peers/run.sh [simulated_seconds_for_cuba_and_coba] [count]
 # Run it on a quiet machine; it takes a few minutes.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -16,10 +19,16 @@ PY=/usr/bin/python3
 NIR=../shared/nir # where BenchmarkNIR finds the fixtures too
 grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
 echo "== leaky (go test -bench)"
-go test ./bench -run XXX -bench 'BenchmarkCUBA/threads=1$|BenchmarkSHD' -benchtime 3x -count "$COUNT"
+go test ./bench -run XXX -bench 'BenchmarkCUBA/threads=1$|BenchmarkCOBA|BenchmarkSHD' -benchtime 3x -count "$COUNT"
 echo "== Brian2 cpp_standalone, 1 thread, CUBA ${SIM} s simulated (run_s: the compiled binary alone)"
 for seed in $(seq 1 "$COUNT"); do
 	(cd /tmp && "$PY" "$OLDPWD/bench/peers/brian_cuba.py" "$SIM" "$seed" 2>/dev/null | grep '^brian2')
+done
+echo "== Brian2 cpp_standalone, 1 and 2 threads, COBA ${SIM} s simulated (run_s: the compiled binary's run loop alone)"
+for seed in $(seq 1 "$COUNT"); do
+	for th in 1 2; do
+		(cd /tmp && "$PY" "$OLDPWD/bench/peers/brian_coba.py" "$SIM" "$seed" "$th" 2>/dev/null | grep '^brian2')
+	done
 done
 echo "== PyTorch CPU, SHD batch 256 × 100 steps"
 for th in 1 2; do
@@ -45,3 +54,6 @@ CGO_CFLAGS_ALLOW='-mfma|-ffp-contract=off' go build -tags cpeer -o /tmp/leaky_cv
 for i in $(seq 1 "$COUNT"); do
 	/tmp/leaky_cvs -kernel avx2 -reps 21
 done
+echo "== the Python binding: Network.step() calls, leaky.run against leaky run, SHD stepped from Python against PyTorch (python_binding.py, ${COUNT} repetitions)"
+make -s build python >/dev/null
+.venv/bin/python bench/peers/python_binding.py "$COUNT"

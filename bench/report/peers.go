@@ -14,17 +14,31 @@ import (
 // peerRatios reads bench/peers/run.sh's output and writes issue 4's
 // comparisons: leaky's CUBA (BenchmarkCUBA, one thread) against Brian2
 // cpp_standalone's compiled run, and leaky's SHD (BenchmarkSHD) against
-// PyTorch at the same thread count, as medians of the runs in the file.
+// PyTorch at the same thread count, as medians of the runs in the file;
+// and issue 16's: leaky's COBA (BenchmarkCOBA) against Brian2
+// cpp_standalone (brian_coba.py) at one and two threads.
 func peerRatios(w *bytes.Buffer, files []string) {
 	var cuba, brian []float64
 	shd := map[string][]float64{}
 	torch := map[string][]float64{}
+	coba := map[string][]float64{}
+	brianCOBA := map[string][]float64{}
 	for _, line := range peerLines(files) {
 		f := strings.Fields(line)
 		switch {
 		case strings.HasPrefix(line, "BenchmarkCUBA/threads=1-"):
 			if v, ok := before(f, "wall-s/sim-s"); ok {
 				cuba = append(cuba, v)
+			}
+		case strings.HasPrefix(line, "BenchmarkCOBA/threads="):
+			th := strings.TrimPrefix(strings.SplitN(f[0], "-", 2)[0], "BenchmarkCOBA/threads=")
+			if v, ok := before(f, "wall-s/sim-s"); ok {
+				coba[th] = append(coba[th], v)
+			}
+		case strings.HasPrefix(line, "brian2 coba "):
+			th, _ := fieldString(f, "threads=")
+			if v, ok := field(f, "rtf="); ok {
+				brianCOBA[th] = append(brianCOBA[th], v)
 			}
 		case strings.HasPrefix(line, "BenchmarkSHD/threads="):
 			th := strings.TrimPrefix(strings.SplitN(f[0], "-", 2)[0], "BenchmarkSHD/threads=")
@@ -42,7 +56,7 @@ func peerRatios(w *bytes.Buffer, files []string) {
 			}
 		}
 	}
-	if len(cuba) == 0 && len(shd) == 0 {
+	if len(cuba) == 0 && len(shd) == 0 && len(coba) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "## leaky against Brian2 and PyTorch")
@@ -57,6 +71,13 @@ func peerRatios(w *bytes.Buffer, files []string) {
 	if len(cuba) > 0 && len(brian) > 0 {
 		l, b := median(cuba), median(brian)
 		fmt.Fprintf(w, "| CUBA, 1 thread (wall s per simulated s) | %.4f | Brian2 %.4f | %.2f× | ≥ 3× | %s |\n", l, b, b/l, yes(b/l >= 3))
+	}
+	for _, th := range []string{"1", "2"} {
+		if len(coba[th]) == 0 || len(brianCOBA[th]) == 0 {
+			continue
+		}
+		l, b := median(coba[th]), median(brianCOBA[th])
+		fmt.Fprintf(w, "| COBA, %s thread(s) (wall s per simulated s) | %.4f | Brian2 %.4f | %.2f× | ≥ 10× (issue 16) | %s |\n", th, l, b, b/l, yes(b/l >= 10))
 	}
 	ths := make([]string, 0, len(shd))
 	for th := range shd {

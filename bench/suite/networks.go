@@ -4,33 +4,60 @@ import (
 	"fmt"
 
 	"leaky/bench"
+	"leaky/engine"
 )
 
 // The benchmark networks of package bench join the workloads through the
 // extraWorkloads hook, with the figures their communities quote: CUBA's
-// real-time factor and spike rate, and SHD's samples per second.
+// and COBA's real-time factor and spike rate, and SHD's samples per second.
 func init() {
-	extraWorkloads = append(extraWorkloads, cubaWorkload(), shdWorkload())
+	extraWorkloads = append(extraWorkloads, cubaWorkload(), cobaWorkload(), shdWorkload())
 }
 
 // cubaWorkload is Brian2's CUBA example (4000 neurons, p = 0.02, dt =
-// 0.1 ms), 0.1 simulated seconds per iteration, in neuron-steps/s like the
-// other populations; its real-time factor (wall seconds per simulated
-// second) and spikes/s are filled in by netItem. It is measured in its
-// steady state of about 5.6 Hz, after the warm-up.
+// 0.1 ms), measured in its steady state of about 5.6 Hz, after the
+// warm-up; see realTimeWorkload.
 func cubaWorkload() func(threads int) item {
 	cfg := bench.DefaultCUBA()
-	n := cfg.NExc + cfg.NInh
-	// A tenth of a simulated second per iteration: long enough to average
-	// over the network's fluctuations, short enough to calibrate finely.
-	steps := int(0.1/cfg.Dt + 0.5)
-	spec := netSpec{name: "cuba", n: n, unit: "neuron-steps/s", perIter: float64(n * steps), stepsPerIter: steps}
-	return perItem(spec, func() (built, error) {
+	return realTimeWorkload("cuba", cfg.NExc+cfg.NInh, cfg.Dt, func() (*engine.Network[float32], error) {
 		c, err := bench.NewCUBA[float32](cfg)
 		if err != nil {
-			return built{}, fmt.Errorf("cuba: %w", err)
+			return nil, err
 		}
-		return built{net: c.Net, dt: cfg.Dt, neurons: n}, nil
+		return c.Net, nil
+	})
+}
+
+// cobaWorkload is benchmark 1 of Brette et al. 2007, COBA (4000
+// conductance-based neurons, p = 0.02, dt = 0.1 ms), measured in its
+// self-sustained state of about 19 Hz, after the warm-up; see
+// realTimeWorkload.
+func cobaWorkload() func(threads int) item {
+	cfg := bench.DefaultCOBA()
+	return realTimeWorkload("coba", cfg.NExc+cfg.NInh, cfg.Dt, func() (*engine.Network[float32], error) {
+		c, err := bench.NewCOBA[float32](cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c.Net, nil
+	})
+}
+
+// realTimeWorkload is a recurrent network of n neurons stepped by dt,
+// 0.1 simulated seconds per iteration, in neuron-steps/s like the other
+// populations; its real-time factor (wall seconds per simulated second)
+// and spikes/s are filled in by netItem.
+func realTimeWorkload(name string, n int, dt float64, build func() (*engine.Network[float32], error)) func(threads int) item {
+	// A tenth of a simulated second per iteration: long enough to average
+	// over the network's fluctuations, short enough to calibrate finely.
+	steps := int(0.1/dt + 0.5)
+	spec := netSpec{name: name, n: n, unit: "neuron-steps/s", perIter: float64(n * steps), stepsPerIter: steps}
+	return perItem(spec, func() (built, error) {
+		net, err := build()
+		if err != nil {
+			return built{}, fmt.Errorf("%s: %w", name, err)
+		}
+		return built{net: net, dt: dt, neurons: n}, nil
 	})
 }
 

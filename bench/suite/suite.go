@@ -108,7 +108,7 @@ type Figure struct {
 	ID      string `json:"id"`
 	Section string `json:"section"`
 	// Name is the ceiling (copy, read-<impl>, add-<impl>, fma-<impl>), the kernel
-	// (LeakyUpdate, …) or the workload (single, ff, scale, cuba, shd).
+	// (LeakyUpdate, …) or the workload (single, ff, scale, cuba, coba, shd).
 	Name string `json:"name"`
 	// Impl is the kernel implementation, for kernel figures.
 	Impl string `json:"impl,omitempty"`

@@ -21,7 +21,7 @@ import (
 var quickResult = sync.OnceValues(func() (*Result, error) {
 	// One small size of every kernel, the ceilings they need, and the
 	// smallest workload at both thread counts: every section, in seconds.
-	re := regexp.MustCompile(smallKernels + `|workload/(single|ff/n=10000/|scale/n=10000/|cuba|shd)`)
+	re := regexp.MustCompile(smallKernels + `|workload/(single|ff/n=10000/|scale/n=10000/|cuba|coba|shd)`)
 	return Run(Options{Quick: true, Filter: re, TimeBudget: 3 * time.Second, Reps: 3})
 })
 
@@ -55,7 +55,7 @@ func TestQuickHasEverySection(t *testing.T) {
 	}
 }
 
-// TestNetworkWorkloads checks the cuba and shd figures: present at one
+// TestNetworkWorkloads checks the cuba, coba and shd figures: present at one
 // thread and at all threads, with a real-time factor and a spike rate that
 // agree with the rate, and paired in the thread-scaling table.
 func TestNetworkWorkloads(t *testing.T) {
@@ -67,8 +67,12 @@ func TestNetworkWorkloads(t *testing.T) {
 	if res.Config.Threads > 1 {
 		counts = append(counts, res.Config.Threads)
 	}
+	// The rate bands in simulated time: about 5.6 Hz for CUBA (bench's
+	// rate test allows 4–8 Hz) and 19 Hz for COBA (Brian2's band).
+	hzBand := map[string][2]float64{"cuba": {3, 10}, "coba": {12, 28}}
 	for _, w := range []struct{ id, unit string }{
 		{"workload/cuba/n=4000/threads=%d", "neuron-steps/s"},
+		{"workload/coba/n=4000/threads=%d", "neuron-steps/s"},
 		{"workload/shd/batch=256/steps=100/threads=%d", "samples/s"},
 	} {
 		for _, th := range counts {
@@ -84,19 +88,18 @@ func TestNetworkWorkloads(t *testing.T) {
 			if !(f.RealTimeFactor > 0) || !(f.SpikesPerSecond > 0) {
 				t.Errorf("%s: real-time factor %v, spikes/s %v; want both positive", id, f.RealTimeFactor, f.SpikesPerSecond)
 			}
-			if f.Name == "cuba" {
+			if band, ok := hzBand[f.Name]; ok {
 				// Wall seconds per simulated second is the inverse of
 				// simulated steps per wall second times dt (0.1 ms).
 				steps := f.Median / float64(f.N)
 				if r := f.RealTimeFactor * steps * 1e-4; r < 0.999 || r > 1.001 {
 					t.Errorf("%s: real-time factor %v disagrees with %v steps/s", id, f.RealTimeFactor, steps)
 				}
-				// About 5.6 Hz per neuron (bench's rate test allows 4–8 Hz)
-				// in simulated time, so spikes per wall second are about
-				// 4000 × 5.6 / real-time factor.
+				// Spikes per wall second are about N × rate / real-time
+				// factor.
 				hz := f.SpikesPerSecond * f.RealTimeFactor / float64(f.N)
-				if hz < 3 || hz > 10 {
-					t.Errorf("%s: %.2f spikes per neuron per simulated second, want CUBA's 4–8 Hz", id, hz)
+				if hz < band[0] || hz > band[1] {
+					t.Errorf("%s: %.2f spikes per neuron per simulated second, want %v–%v Hz", id, hz, band[0], band[1])
 				}
 			}
 		}
@@ -106,8 +109,8 @@ func TestNetworkWorkloads(t *testing.T) {
 		for _, s := range res.Speedups {
 			seen[s.Workload] = true
 		}
-		if !seen["cuba"] || !seen["shd"] {
-			t.Errorf("thread scaling lacks cuba or shd: %+v", res.Speedups)
+		if !seen["cuba"] || !seen["coba"] || !seen["shd"] {
+			t.Errorf("thread scaling lacks cuba, coba or shd: %+v", res.Speedups)
 		}
 		// A pair takes pairRounds times the rounds of other items, as the
 		// result records; a round that alone outlasts its share of the

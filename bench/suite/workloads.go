@@ -104,7 +104,7 @@ func contains(s []int, v int) bool {
 	return false
 }
 
-// extraWorkloads are workloads defined next to their builders (cuba, shd),
+// extraWorkloads are workloads defined next to their builders (cuba, coba, shd),
 // each returning its item for a thread count.
 var extraWorkloads []func(threads int) item
 

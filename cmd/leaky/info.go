@@ -86,6 +86,14 @@ func writeInfo(w io.Writer) {
 		avail = append(avail, k.Name)
 	}
 	fmt.Fprintf(w, "\nkernels    compiled in: %s; this CPU runs: %s; active: %s\n", strings.Join(known, ", "), strings.Join(avail, ", "), active.Name)
+	// Available ran every implementation's self-check against generic.
+	if fb := kernels.Fallbacks(); len(fb) == 0 && len(avail) > 1 {
+		fmt.Fprintf(w, "self-check every kernel of %s gives generic's bits on its fixed inputs\n", strings.Join(avail[1:], ", "))
+	} else {
+		for _, f := range fb {
+			fmt.Fprintf(w, "self-check FAILED for %s, not used: %v\n", f.Impl, f.Err)
+		}
+	}
 	for _, op := range kernelOps(active) {
 		fmt.Fprintf(w, "  %-17s %s\n", op.name, op.impl)
 	}

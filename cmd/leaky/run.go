@@ -62,7 +62,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.BoolVar(&o.procedural, "procedural-weights", false, "regenerate the default weights when an input spikes instead of storing n_in × N of them: identical results in O(N) memory, for populations whose weights do not fit (spiking input only)")
 	fs.StringVar(&o.net, "net", "", "network `FILE` (YAML or JSON) to run instead of the feed-forward workload; see README \"Network files\"")
 	fs.StringVar(&o.nir, "nir", "", "NIR graph `FILE` (a model exported by snnTorch, Norse, Spyx, Rockpool, Sinabs…) to run on --inputs, with --dt; see README \"NIR graphs\"")
-	fs.StringVar(&o.semantics, "semantics", "norse", "with --nir: whose step the neurons follow and how r, w_in and θ are read: norse, snntorch, spyx or leaky")
+	fs.StringVar(&o.semantics, "semantics", "norse", "with --nir: whose step the neurons follow and how r, w_in and θ are read: "+strings.Join(nir.Semantics(), ", ")+"; see README \"NIR graphs\"")
 	fs.StringVar(&o.scheme, "scheme", "", "with --nir: euler (1 − dt/τ) or exact (exp(−dt/τ)) decays (default: the semantics' own)")
 	fs.BoolVar(&o.printNet, "print-net", false, "print the network description the flags make, as YAML, and exit: `leaky run --net` of it runs the same")
 	s := &o.session
@@ -385,7 +385,7 @@ func (o *runOptions) nirDescription() (*netfile.File, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
-	reset := "zero"
+	reset := "" // the semantics' own
 	if o.set["reset"] {
 		reset = o.reset
 	}

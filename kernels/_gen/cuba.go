@@ -28,10 +28,22 @@ import (
 // counters are int32; for float64 they are widened to one 64-bit lane per
 // neuron on load and narrowed on store, so every mask lines up with the
 // float lanes.
+//
+// The COBA update (coba.go) has the same two receptors, counters and reset
+// and differs only in how v' is computed, so the loop over mask words
+// (genReceptorUpdate), the receptors' decay (decayReceptors) and the
+// refractory selection (refractReset) are shared.
 
 // cubaConsts are the broadcast parameters of the CUBA update.
 type cubaConsts struct {
-	a0, a1, beta, vleak, gain, theta, vreset reg.VecVirtual
+	a0, a1, beta, vleak, gain reg.VecVirtual
+	resetConsts
+}
+
+// resetConsts are the broadcast parameters of the threshold, reset and
+// refractory counters, shared by the CUBA and COBA updates.
+type resetConsts struct {
+	theta, vreset reg.VecVirtual
 	// hold is Hold in every counter lane (32- or 64-bit, as the floats).
 	hold reg.VecVirtual
 	// zero is integer zero, for refrac > 0.
@@ -41,18 +53,30 @@ type cubaConsts struct {
 	minusOne reg.VecVirtual
 }
 
-func loadCubaConsts(s *isa, d *dtype) *cubaConsts {
-	k := &cubaConsts{}
-	for _, p := range []struct {
-		name string
-		r    *reg.VecVirtual
-	}{
-		{"a0", &k.a0}, {"a1", &k.a1}, {"beta", &k.beta}, {"vleak", &k.vleak},
-		{"gain", &k.gain}, {"theta", &k.theta}, {"vreset", &k.vreset},
-	} {
-		*p.r = s.vec()
-		d.broadcast(paramAddr(p.name), *p.r)
+// broadcastParams broadcasts the float parameters named into fresh vector
+// registers, in order.
+func broadcastParams(s *isa, d *dtype, names ...string) []reg.VecVirtual {
+	var out []reg.VecVirtual
+	for _, name := range names {
+		r := s.vec()
+		d.broadcast(paramAddr(name), r)
+		out = append(out, r)
 	}
+	return out
+}
+
+func loadCubaConsts(s *isa, d *dtype) *cubaConsts {
+	r := broadcastParams(s, d, "a0", "a1", "beta", "vleak", "gain")
+	k := &cubaConsts{a0: r[0], a1: r[1], beta: r[2], vleak: r[3], gain: r[4]}
+	k.resetConsts = loadResetConsts(s, d)
+	return k
+}
+
+// loadResetConsts broadcasts theta, vreset and hold and makes the integer
+// constants.
+func loadResetConsts(s *isa, d *dtype) resetConsts {
+	r := broadcastParams(s, d, "theta", "vreset")
+	k := resetConsts{theta: r[0], vreset: r[1]}
 	// Hold sign-extended to the counter lane width.
 	h := GP64()
 	MOVLQSX(paramAddr("hold"), h)
@@ -73,9 +97,25 @@ func loadCubaConsts(s *isa, d *dtype) *cubaConsts {
 	return k
 }
 
-// cubaPtrs are the base pointers of the kernel's slices; element i of a
-// float slice is at base + i·size, of refrac at base + 4·i.
-type cubaPtrs struct{ v, i0, in0, i1, in1, refrac reg.GPVirtual }
+// receptorPtrs are the base pointers of a two-receptor kernel's slices;
+// element i of a float slice is at base + i·size, of refrac at base + 4·i.
+type receptorPtrs struct{ v, i0, in0, i1, in1, refrac reg.GPVirtual }
+
+// receptorAddrs addresses one vector of neurons at element index idx +
+// first: at(base) in a float slice, refrac in the counters.
+type receptorAddrs struct {
+	at     func(base reg.GPVirtual) Mem
+	refrac Mem
+}
+
+func addrsAt(d *dtype, p *receptorPtrs, idx reg.GPVirtual, first int) receptorAddrs {
+	return receptorAddrs{
+		at: func(base reg.GPVirtual) Mem {
+			return Mem{Base: base, Index: idx, Scale: uint8(d.size), Disp: first * d.size}
+		},
+		refrac: Mem{Base: p.refrac, Index: idx, Scale: 4, Disp: first * 4},
+	}
+}
 
 // loadRefrac loads the counters of one vector's lanes, widened to 64 bits
 // for float64.
@@ -112,40 +152,46 @@ func storeRefrac(s *isa, d *dtype, r reg.VecVirtual, m Mem) {
 	}
 }
 
-// cubaNeuron emits the update of one vector of neurons at element index
-// idx + first and returns the spike bits of its lanes in the low bits of a
-// 32-bit register.
-func cubaNeuron(s *isa, d *dtype, p *cubaPtrs, idx reg.GPVirtual, first int, k *cubaConsts) reg.GPVirtual {
-	at := func(base reg.GPVirtual) Mem {
-		return Mem{Base: base, Index: idx, Scale: uint8(d.size), Disp: first * d.size}
-	}
-	ratMem := Mem{Base: p.refrac, Index: idx, Scale: 4, Disp: first * 4}
-
-	// The currents, from the values before the step.
-	c0, c1 := s.vec(), s.vec()
-	d.movu(at(p.i0), c0)
-	d.movu(at(p.i1), c1)
+// decayReceptors loads the two receptors' values before the step, stores
+// A0·c0 + Iin0 and A1·c1 + Iin1, and returns c0 and c1.
+func decayReceptors(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1 reg.VecVirtual) (c0, c1 reg.VecVirtual) {
+	c0, c1 = s.vec(), s.vec()
+	d.movu(m.at(p.i0), c0)
+	d.movu(m.at(p.i1), c1)
 	t := s.vec()
-	d.mul(k.a0, c0, t)
-	d.add(at(p.in0), t, t)
-	d.movu(t, at(p.i0))
+	d.mul(a0, c0, t)
+	d.add(m.at(p.in0), t, t)
+	d.movu(t, m.at(p.i0))
 	t = s.vec()
-	d.mul(k.a1, c1, t)
-	d.add(at(p.in1), t, t)
-	d.movu(t, at(p.i1))
+	d.mul(a1, c1, t)
+	d.add(m.at(p.in1), t, t)
+	d.movu(t, m.at(p.i1))
+	return c0, c1
+}
+
+func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConsts) reg.GPVirtual {
+	// The currents, from the values before the step.
+	c0, c1 := decayReceptors(s, d, p, m, k.a0, k.a1)
 
 	// v' = (VLeak + Beta·(x − VLeak)) + Gain·(c0 + c1).
 	d.add(c1, c0, c0)
 	d.mul(k.gain, c0, c0)
 	x := s.vec()
-	d.movu(at(p.v), x)
+	d.movu(m.at(p.v), x)
 	vn := s.vec()
 	d.sub(k.vleak, x, vn)
 	d.mul(k.beta, vn, vn)
 	d.add(vn, k.vleak, vn)
 	d.add(c0, vn, vn)
+	return refractReset(s, d, p, m, &k.resetConsts, x, vn)
+}
 
-	r := loadRefrac(s, d, ratMem)
+// refractReset finishes one vector of neurons whose potential before the
+// step is x and whose integrated potential is vn: it stores V (x where
+// held, VReset where spiking, vn elsewhere) and the counters, and returns
+// the spike bits of its lanes in the low bits of a 32-bit register.
+func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetConsts, x, vn reg.VecVirtual) reg.GPVirtual {
+	r := loadRefrac(s, d, m.refrac)
 	bits := GP32()
 	if s.is512() {
 		held, free, spike := K(), K(), K()
@@ -165,7 +211,7 @@ func cubaNeuron(s *isa, d *dtype, p *cubaPtrs, idx reg.GPVirtual, first int, k *
 			VMOVAPD(k.vreset, spike, vn)
 			VMOVAPD(x, held, vn)
 		}
-		d.movu(vn, at(p.v))
+		d.movu(vn, m.at(p.v))
 		// Compares into an opmask clear the bits above the lane count.
 		KMOVW(spike, bits)
 		if d.size == 4 {
@@ -190,7 +236,7 @@ func cubaNeuron(s *isa, d *dtype, p *cubaPtrs, idx reg.GPVirtual, first int, k *
 			VBLENDVPD(spike, k.vreset, vn, vn)
 			VBLENDVPD(held, x, vn, vn)
 		}
-		d.movu(vn, at(p.v))
+		d.movu(vn, m.at(p.v))
 		if d.size == 4 {
 			VMOVMSKPS(spike, bits)
 			VPADDD(held, r, r) // refrac − 1 where held
@@ -201,7 +247,7 @@ func cubaNeuron(s *isa, d *dtype, p *cubaPtrs, idx reg.GPVirtual, first int, k *
 			VBLENDVPD(spike, k.hold, r, r)
 		}
 	}
-	storeRefrac(s, d, r, ratMem)
+	storeRefrac(s, d, r, m.refrac)
 	return bits
 }
 
@@ -211,17 +257,29 @@ func genCubaUpdate(s *isa, d *dtype) string {
 	Doc(fmt.Sprintf("%s is CubaUpdate%s for len(V) a multiple of 64, writing len(V)/64 mask", name, d.name),
 		"words. Products are rounded before they are added, as in the generic code.",
 		"The caller checks the other slices' lengths and chunks long calls.")
-	p := &cubaPtrs{v: GP64(), i0: GP64(), in0: GP64(), i1: GP64(), in1: GP64(), refrac: GP64()}
+	return genReceptorUpdate(s, d, name, "I0", "Iin0", "I1", "Iin1", func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual {
+		k := loadCubaConsts(s, d)
+		return func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual { return cubaNeuron(s, d, p, m, k) }
+	})
+}
+
+// genReceptorUpdate emits the body of a two-receptor update whose TEXT and
+// Doc are written: V, the receptors' slices (named i0, in0, i1, in1),
+// refrac and spikes are loaded, consts broadcasts the parameters and
+// returns the update of one vector of neurons, which runs over whole mask
+// words; the function returns the spike count.
+func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual) string {
+	p := &receptorPtrs{v: GP64(), i0: GP64(), in0: GP64(), i1: GP64(), in1: GP64(), refrac: GP64()}
 	Load(Param("V").Base(), p.v)
-	Load(Param("I0").Base(), p.i0)
-	Load(Param("Iin0").Base(), p.in0)
-	Load(Param("I1").Base(), p.i1)
-	Load(Param("Iin1").Base(), p.in1)
+	Load(Param(i0).Base(), p.i0)
+	Load(Param(in0).Base(), p.in0)
+	Load(Param(i1).Base(), p.i1)
+	Load(Param(in1).Base(), p.in1)
 	Load(Param("refrac").Base(), p.refrac)
 	sp := Load(Param("spikes").Base(), GP64())
 	n := Load(Param("V").Len(), GP64())
 	ANDQ(I8(-64), n)
-	k := loadCubaConsts(s, d)
+	neuron := consts()
 	count := GP64()
 	XORQ(count, count)
 	idx := GP64()
@@ -233,7 +291,7 @@ func genCubaUpdate(s *isa, d *dtype) string {
 	Label(name + "_loop")
 	word := GP64()
 	for j := 0; j < 64/lanes; j++ {
-		bits := cubaNeuron(s, d, p, idx, j*lanes, k)
+		bits := neuron(p, addrsAt(d, p, idx, j*lanes))
 		orBits(word, bits, j*lanes)
 	}
 	MOVQ(word, Mem{Base: sp})

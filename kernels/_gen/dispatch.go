@@ -32,8 +32,8 @@ type isaKernels struct {
 // typeKernels are the names of one instruction set's kernels for one
 // element type.
 type typeKernels struct {
-	dtype                                           *dtype
-	updSub, updZero, scanSub, scanZero, accum, cuba string
+	dtype                                                                           *dtype
+	updSub, updZero, scanSub, scanZero, accum, accumTrials, scatterTaps, cuba, coba string
 	// rule are the RuleUpdate kernels in kernels.StepRule order.
 	rule []string
 	// normals is the Normals kernel writing this element type.
@@ -141,7 +141,8 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		f.p("Requires: %q,", s.requires())
 		for _, op := range []struct{ field, method string }{
 			{"LeakyUpdate", "leakyUpdate"}, {"LeakyScan", "leakyScan"},
-			{"AccumulateRows", "accumulateRows"}, {"MatMul", "matMul"},
+			{"AccumulateRows", "accumulateRows"}, {"AccumulateTrials", "accumulateTrials"},
+			{"ScatterTaps", "scatterTaps"}, {"MatMul", "matMul"},
 		} {
 			for _, t := range k.types {
 				f.p("%s%s: %s.%s,", op.field, t.dtype.name, kernelsVar(s, t.dtype), op.method)
@@ -151,7 +152,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("CubaUpdate%s: cuba%[1]s(%s),", t.dtype.name, kernelsVar(s, t.dtype))
 		}
 		for _, t := range k.types {
+			f.p("CobaUpdate%s: coba%[1]s(%s),", t.dtype.name, kernelsVar(s, t.dtype))
 			f.p("RuleUpdate%s: %s.ruleUpdate,", t.dtype.name, kernelsVar(s, t.dtype))
+			f.p("RuleUpdateTrials%s: %s.ruleUpdateTrials,", t.dtype.name, kernelsVar(s, t.dtype))
 		}
 		for _, t := range k.types {
 			f.p("Normals%s: normalsVia(%s, %d),", t.dtype.name, t.normals, normalPass(s))
@@ -175,7 +178,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("var %s = &asmKernels[%s]{", kernelsVar(s, d), d.gotyp)
 			f.p("updSub: %s, updZero: %s,", t.updSub, t.updZero)
 			f.p("scanSub: %s, scanZero: %s, scanBlock: %d,", t.scanSub, t.scanZero, scanBlock(s, d))
-			f.p("accum: %s, cuba: %s, lanes: %d, nativeTail: %v,", t.accum, t.cuba, d.lanes(s), s.nativeTail)
+			f.p("accum: %s, accumTrials: %s, scatter: %s, cuba: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.accumTrials, t.scatterTaps, t.cuba, t.coba, d.lanes(s), s.nativeTail)
 			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
 			f.p("gemmCols: %d,", s.gemmVecs*d.lanes(s))
 			f.p("gemm: [][2]gemmTile[%s]{", d.gotyp)

@@ -226,3 +226,67 @@ func divide(r reg.GPVirtual, p int) {
 	}
 	SHRQ(U8(sh), r)
 }
+
+// maskedTail is the masked last vector of a kernel's slices: the first rem
+// elements at an address, under an opmask (AVX-512) or a VMASKMOV mask (AVX2), made
+// once per call, so that nothing past the slices is read or written.
+type maskedTail struct {
+	s    *isa
+	d    *dtype
+	rem  reg.GPVirtual
+	k    reg.Register // AVX-512
+	mask reg.VecVirtual
+}
+
+func newTail(s *isa, d *dtype, rem reg.GPVirtual) *maskedTail {
+	t := &maskedTail{s: s, d: d, rem: rem}
+	if s.is512() {
+		m := GP32()
+		MOVL(U32(0xffff), m)
+		BZHIL(rem.As32(), m, m)
+		t.k = K()
+		KMOVW(m, t.k)
+		return t
+	}
+	t.mask = tailMaskVec(s, d, rem)
+	return t
+}
+
+func (t *maskedTail) load(m Mem) reg.VecVirtual {
+	r := t.s.vec()
+	switch {
+	case t.s.is512() && t.d.size == 4:
+		VMOVUPS_Z(m, t.k, r)
+	case t.s.is512():
+		VMOVUPD_Z(m, t.k, r)
+	default:
+		t.d.maskLoad(m, t.mask, r)
+	}
+	return r
+}
+
+func (t *maskedTail) store(r reg.VecVirtual, m Mem) {
+	switch {
+	case t.s.is512() && t.d.size == 4:
+		VMOVUPS(r, t.k, m)
+	case t.s.is512():
+		VMOVUPD(r, t.k, m)
+	default:
+		t.d.maskStore(r, t.mask, m)
+	}
+}
+
+// tailMaskVec returns the AVX2 VMASKMOV mask that selects the first rem
+// (< lanes) elements: the 32 bytes at leakyTailMask + 32 − rem·size.
+func tailMaskVec(s *isa, d *dtype, rem reg.GPVirtual) reg.VecVirtual {
+	off, base := GP64(), GP64()
+	MOVQ(U32(s.vbyte), off)
+	lr := GP64()
+	MOVQ(rem, lr)
+	SHLQ(U8(d.shift), lr)
+	SUBQ(lr, off)
+	LEAQ(tailMask, base)
+	mask := s.vec()
+	VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, mask)
+	return mask
+}

@@ -221,16 +221,7 @@ func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Regist
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	{
-		// mask = the 32 bytes at leakyTailMask + 32 − rem·size.
-		off, base := GP64(), GP64()
-		MOVQ(U32(s.vbyte), off)
-		lr := GP64()
-		MOVQ(rem, lr)
-		SHLQ(U8(d.shift), lr)
-		SUBQ(lr, off)
-		LEAQ(tailMask, base)
-		mask := s.vec()
-		VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, mask)
+		mask := tailMaskVec(s, d, rem)
 		v, c, in := s.vec(), s.vec(), s.vec()
 		d.maskLoad(Mem{Base: vp}, mask, v)
 		d.maskLoad(Mem{Base: ip}, mask, c)

@@ -23,8 +23,8 @@
 // on every development machine and relies on sharing its shape with the AVX2
 // code that is tested everywhere. The kernel families have a file each:
 // leaky.go (LeakyUpdate, LeakyScan), rows.go (AccumulateRows), matmul.go
-// (MatMul tiles), cuba.go (CubaUpdate), rule.go (RuleUpdate), normal.go
-// (Normals) and instruments.go (the measuring
+// (MatMul tiles), cuba.go (CubaUpdate), coba.go (CobaUpdate), rule.go
+// (RuleUpdate), normal.go (Normals) and instruments.go (the measuring
 // loops); isa.go has what they share and dispatch.go writes the Go tables.
 //
 // The arithmetic of each kernel follows the generic Go code in
@@ -66,8 +66,11 @@ func genISA(s *isa) *isaKernels {
 		t.updZero = genLeakyUpdate(s, d, "Zero")
 		t.scanSub = genLeakyScan(s, d, "Sub")
 		t.scanZero = genLeakyScan(s, d, "Zero")
-		t.accum = genAccumulateRows(s, d)
+		t.accum = genAccumulateRows(s, d, false)
+		t.accumTrials = genAccumulateRows(s, d, true)
+		t.scatterTaps = genScatterTaps(s, d)
 		t.cuba = genCubaUpdate(s, d)
+		t.coba = genCobaUpdate(s, d)
 		for _, r := range ruleRules {
 			t.rule = append(t.rule, genRuleUpdate(s, d, r))
 		}

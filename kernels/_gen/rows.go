@@ -8,42 +8,69 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// AccumulateRows (kernels.AccumulateRows32/64), the event-driven input of a
-// dense projection: the rows of the presynaptic neurons that spiked, added
-// to dst in the order given.
+// AccumulateTrials (kernels.AccumulateTrials32/64, and AccumulateRows32/64
+// as its one-trial case), the event-driven input of a dense projection: for
+// each trial, the rows of the presynaptic neurons that spiked, added to the
+// trial's input current in the order given. One call covers many trials,
+// so that small layers (a NIR graph's tens of neurons over a batch of
+// hundreds) do not pay a call per trial.
 
-func genAccumulateRows(s *isa, d *dtype) string {
-	name := fmt.Sprintf("accumulateRows%s%s", d.name, s.name)
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, W []%s, stride int, rows []int32)", d.gotyp))
-	Doc(fmt.Sprintf("%s is AccumulateRows%s for any len(dst).", name, d.name),
-		"Rows are added four per pass over dst, each element summed in the order of rows;",
-		"the last len(dst) mod lanes elements are loaded and stored under a mask.",
-		"The caller checks every row index and chunks long calls.")
+// genAccumulateRows writes the kernel of one trial (rows []int32) when
+// trials is false, and of many (rows [][]int32, one list per trial) when it
+// is set: the same passes, the second inside a loop over trials.
+func genAccumulateRows(s *isa, d *dtype, trials bool) string {
+	var name string
+	var hdr, hdrEnd reg.GPVirtual
+	if trials {
+		name = fmt.Sprintf("accumulateTrials%s%s", d.name, s.name)
+		TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%[1]s, dstStride int, W []%[1]s, stride int, rows [][]int32)", d.gotyp))
+		Doc(fmt.Sprintf("%s is AccumulateTrials%s for any len(dst) (n): for each trial b,", name, d.name),
+			"the rows of rows[b] are added to the n elements at dst[b·dstStride], four per pass,",
+			"each element summed in the order of rows; the last n mod lanes elements are loaded",
+			"and stored under a mask. The caller checks every index and chunks long calls.")
+	} else {
+		name = fmt.Sprintf("accumulateRows%s%s", d.name, s.name)
+		TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, W []%s, stride int, rows []int32)", d.gotyp))
+		Doc(fmt.Sprintf("%s is AccumulateRows%s for any len(dst).", name, d.name),
+			"Rows are added four per pass over dst, each element summed in the order of rows;",
+			"the last len(dst) mod lanes elements are loaded and stored under a mask.",
+			"The caller checks every row index and chunks long calls.")
+	}
 	dst := Load(Param("dst").Base(), GP64())
 	w := Load(Param("W").Base(), GP64())
-	n := Load(Param("dst").Len(), GP64())
+	nbytes := Load(Param("dst").Len(), GP64())
 	rem := GP64()
-	MOVQ(n, rem)
+	MOVQ(nbytes, rem)
 	ANDQ(U8(d.lanes(s)-1), rem)
-	nbytes := GP64()
-	MOVQ(n, nbytes)
 	SUBQ(rem, nbytes)
 	SHLQ(U8(d.shift), nbytes)
 	tail := newTail(s, d, rem)
-	stride := Load(Param("stride"), GP64())
-	SHLQ(U8(d.shift), stride)
-	rp := Load(Param("rows").Base(), GP64())
-	nrows := Load(Param("rows").Len(), GP64())
-
+	rp, nrows := GP64(), GP64()
+	if trials {
+		hdr = GP64()
+		Load(Param("rows").Base(), hdr)
+		n := Load(Param("rows").Len(), GP64())
+		// hdrEnd is one past the last slice header (24 bytes each).
+		hdrEnd = GP64()
+		IMUL3Q(U8(24), n, hdrEnd)
+		ADDQ(hdr, hdrEnd)
+		CMPQ(hdr, hdrEnd)
+		JE(LabelRef(name + "_done"))
+		Label(name + "_trial")
+		MOVQ(Mem{Base: hdr}, rp)
+		MOVQ(Mem{Base: hdr, Disp: 8}, nrows)
+	} else {
+		Load(Param("rows").Base(), rp)
+		Load(Param("rows").Len(), nrows)
+	}
 	rowPtr := func(i int) reg.GPVirtual {
 		r := GP64()
 		MOVLQSX(Mem{Base: rp, Disp: 4 * i}, r)
-		IMULQ(stride, r)
+		IMULQ(paramAddr("stride"), r)
+		SHLQ(U8(d.shift), r)
 		ADDQ(w, r)
 		return r
 	}
-	TESTQ(n, n)
-	JZ(LabelRef(name + "_done"))
 
 	const fuse = 4
 	Label(name + "_quad")
@@ -77,7 +104,7 @@ func genAccumulateRows(s *isa, d *dtype) string {
 
 	Label(name + "_single")
 	TESTQ(nrows, nrows)
-	JZ(LabelRef(name + "_done"))
+	JZ(LabelRef(name + "_next"))
 	{
 		p := rowPtr(0)
 		off := GP64()
@@ -98,72 +125,24 @@ func genAccumulateRows(s *isa, d *dtype) string {
 		DECQ(nrows)
 		JMP(LabelRef(name + "_single"))
 	}
+	Label(name + "_next")
+	if trials {
+		ds := GP64()
+		MOVQ(paramAddr("dstStride"), ds)
+		SHLQ(U8(d.shift), ds)
+		ADDQ(ds, dst)
+		ADDQ(U8(24), hdr)
+		CMPQ(hdr, hdrEnd)
+		JNE(LabelRef(name + "_trial"))
+	}
 	Label(name + "_done")
 	end(s)
 	return name
 }
 
-// rowTail is the masked last vector of a row: the first rem elements at a
-// byte offset, under an opmask (AVX-512) or a VMASKMOV mask (AVX2), made
-// once per call, so that nothing past the slices is read or written.
-type rowTail struct {
-	s    *isa
-	d    *dtype
-	rem  reg.GPVirtual
-	k    reg.Register // AVX-512
-	mask reg.VecVirtual
-}
-
-func newTail(s *isa, d *dtype, rem reg.GPVirtual) *rowTail {
-	t := &rowTail{s: s, d: d, rem: rem}
-	if s.is512() {
-		m := GP32()
-		MOVL(U32(0xffff), m)
-		BZHIL(rem.As32(), m, m)
-		t.k = K()
-		KMOVW(m, t.k)
-		return t
-	}
-	// mask = the 32 bytes at leakyTailMask + 32 − rem·size.
-	off, base := GP64(), GP64()
-	MOVQ(U32(s.vbyte), off)
-	lr := GP64()
-	MOVQ(rem, lr)
-	SHLQ(U8(d.shift), lr)
-	SUBQ(lr, off)
-	LEAQ(tailMask, base)
-	t.mask = s.vec()
-	VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, t.mask)
-	return t
-}
-
-func (t *rowTail) load(m Mem) reg.VecVirtual {
-	r := t.s.vec()
-	switch {
-	case t.s.is512() && t.d.size == 4:
-		VMOVUPS_Z(m, t.k, r)
-	case t.s.is512():
-		VMOVUPD_Z(m, t.k, r)
-	default:
-		t.d.maskLoad(m, t.mask, r)
-	}
-	return r
-}
-
-func (t *rowTail) store(r reg.VecVirtual, m Mem) {
-	switch {
-	case t.s.is512() && t.d.size == 4:
-		VMOVUPS(r, t.k, m)
-	case t.s.is512():
-		VMOVUPD(r, t.k, m)
-	default:
-		t.d.maskStore(r, t.mask, m)
-	}
-}
-
 // add adds the tails of the rows at off into dst's, in order, unless rem
 // is 0 (skip is the label past it).
-func (t *rowTail) add(skip string, dst reg.Register, rows []reg.GPVirtual, off reg.GPVirtual) {
+func (t *maskedTail) add(skip string, dst reg.Register, rows []reg.GPVirtual, off reg.GPVirtual) {
 	TESTQ(t.rem, t.rem)
 	JZ(LabelRef(skip))
 	acc := t.load(Mem{Base: dst, Index: off, Scale: 1})

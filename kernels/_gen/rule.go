@@ -57,34 +57,20 @@ func cold(s *isa, d *dtype, name string) reg.VecVirtual {
 }
 
 // laneFlag turns the all-ones-or-zero argument name into a lane mask: an
-// opmask for AVX-512 (from the flag's general register, loaded once), a
-// vector of all-ones or zero lanes for AVX2 (broadcast from the argument's
-// 64 bits, which covers float32 lanes too).
+// opmask for AVX-512 (through a general register), a vector of all-ones or
+// zero lanes for AVX2 (broadcast from the argument's 64 bits, which covers
+// float32 lanes too).
 func laneFlag(s *isa, d *dtype, name string) Op {
 	if s.is512() {
+		r := GP64()
+		MOVQ(paramAddr(name), r)
 		k := K()
-		KMOVW(flagRegs[name].As32(), k)
+		KMOVW(r.As32(), k)
 		return k
 	}
 	r := s.vec()
 	VBROADCASTSD(paramAddr(name), r)
 	return r
-}
-
-// flagRegs holds the AVX-512 kernels' flags in general registers.
-var flagRegs map[string]reg.GPVirtual
-
-// loadFlags loads the flags of an AVX-512 kernel into flagRegs.
-func loadFlags(s *isa) {
-	flagRegs = map[string]reg.GPVirtual{}
-	if !s.is512() {
-		return
-	}
-	for _, f := range []string{"instant", "addLeak", "old", "subtract", "current"} {
-		r := GP64()
-		Load(Param(f), r)
-		flagRegs[f] = r
-	}
 }
 
 // gt is the mask of lanes where a > b, false for NaN, as Go's a > b.
@@ -246,24 +232,50 @@ func ruleNeuron(s *isa, d *dtype, rule string, k *ruleConsts, io ruleIO, vp, ip,
 
 func genRuleUpdate(s *isa, d *dtype, rule string) string {
 	name := fmt.Sprintf("ruleUpdate%s%s%s", d.name, rule, s.name)
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest %[1]s, instant, addLeak, old, subtract, current uint64, spikes []uint64) int", d.gotyp))
-	Doc(fmt.Sprintf("%s is RuleUpdate%s with rule Step%s for any len(V), writing", name, d.name, rule),
-		"(len(V)+63)/64 mask words, a partial last word whole with zero bits past len(V).",
-		"The flags are all-ones or zero. The caller checks lengths and chunks long calls.")
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, stride, trials int, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest %[1]s, instant, addLeak, old, subtract, current uint64, spikes []uint64, words int) int", d.gotyp))
+	Doc(fmt.Sprintf("%s is RuleUpdateTrials%s with rule Step%s for any len(V) (n):", name, d.name, rule),
+		"trials ≥ 1 rows of n neurons at a stride of stride elements, each writing",
+		"(n+63)/64 mask words from a stride of words, a partial last word whole with zero",
+		"bits past n. The flags are all-ones or zero. The caller checks lengths and chunks",
+		"long calls.")
 	vp := Load(Param("V").Base(), GP64())
 	ip := Load(Param("I").Base(), GP64())
 	inp := Load(Param("Iin").Base(), GP64())
 	sp := Load(Param("spikes").Base(), GP64())
-	n := Load(Param("V").Len(), GP64())
-	rem := GP64()
+	lanes := d.lanes(s)
+	// After a trial the pointers have moved over n rounded up to whole
+	// vectors (the tail's partial vector advances them too) and over
+	// (n+63)/64 mask words; skip and skipMask take them to the next row.
+	skip, skipMask := AllocLocal(8), AllocLocal(8)
+	{
+		t := GP64()
+		Load(Param("V").Len(), t)
+		ADDQ(U8(lanes-1), t)
+		ANDQ(I8(-lanes), t)
+		SHLQ(U8(d.shift), t)
+		st := Load(Param("stride"), GP64())
+		SHLQ(U8(d.shift), st)
+		SUBQ(t, st)
+		MOVQ(st, skip)
+		w := Load(Param("V").Len(), GP64())
+		ADDQ(U8(63), w)
+		SHRQ(U8(6), w)
+		SHLQ(U8(3), w)
+		ws := Load(Param("words"), GP64())
+		SHLQ(U8(3), ws)
+		SUBQ(w, ws)
+		MOVQ(ws, skipMask)
+	}
+	trials := Load(Param("trials"), GP64())
+	k := loadRuleConsts(s, d)
+	count := GP64()
+	XORQ(count, count)
+	n, rem := GP64(), GP64()
+	Label(name + "_row")
+	Load(Param("V").Len(), n)
 	MOVQ(n, rem)
 	ANDQ(U8(63), rem)
 	SHRQ(U8(6), n)
-	k := loadRuleConsts(s, d)
-	loadFlags(s)
-	count := GP64()
-	XORQ(count, count)
-	lanes := d.lanes(s)
 	whole := ruleIO{
 		load: func(base reg.Register) reg.VecVirtual {
 			r := s.vec()
@@ -308,7 +320,7 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 	// cleared.
 	Label(name + "_tail")
 	TESTQ(rem, rem)
-	JZ(LabelRef(name + "_done"))
+	JZ(LabelRef(name + "_rowend"))
 	tw, shift := GP64(), GP64()
 	XORQ(tw, tw)
 	XORQ(shift, shift)
@@ -328,50 +340,10 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	{
-		var part ruleIO
-		if s.is512() {
-			m := GP32()
-			MOVL(U32(0xffff), m)
-			BZHIL(rem.As32(), m, m)
-			km := K()
-			KMOVW(m, km)
-			part = ruleIO{
-				load: func(base reg.Register) reg.VecVirtual {
-					r := s.vec()
-					if d.size == 4 {
-						VMOVUPS_Z(Mem{Base: base}, km, r)
-					} else {
-						VMOVUPD_Z(Mem{Base: base}, km, r)
-					}
-					return r
-				},
-				store: func(r reg.VecVirtual, base reg.Register) {
-					if d.size == 4 {
-						VMOVUPS(r, km, Mem{Base: base})
-					} else {
-						VMOVUPD(r, km, Mem{Base: base})
-					}
-				},
-			}
-		} else {
-			// mask = the 32 bytes at leakyTailMask + 32 − rem·size.
-			off, base := GP64(), GP64()
-			MOVQ(U32(s.vbyte), off)
-			lr := GP64()
-			MOVQ(rem, lr)
-			SHLQ(U8(d.shift), lr)
-			SUBQ(lr, off)
-			LEAQ(tailMask, base)
-			mask := s.vec()
-			VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, mask)
-			part = ruleIO{
-				load: func(b reg.Register) reg.VecVirtual {
-					r := s.vec()
-					d.maskLoad(Mem{Base: b}, mask, r)
-					return r
-				},
-				store: func(r reg.VecVirtual, b reg.Register) { d.maskStore(r, mask, Mem{Base: b}) },
-			}
+		t := newTail(s, d, rem)
+		part := ruleIO{
+			load:  func(base reg.Register) reg.VecVirtual { return t.load(Mem{Base: base}) },
+			store: func(r reg.VecVirtual, base reg.Register) { t.store(r, Mem{Base: base}) },
 		}
 		if bits := ruleNeuron(s, d, rule, k, part, vp, ip, inp); bits != nil {
 			b := bits.As64()
@@ -379,12 +351,22 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 			SHLXQ(shift, b, b)
 			ORQ(b, tw)
 		}
+		advance(s.vbyte)
 	}
 	Label(name + "_tailstore")
 	MOVQ(tw, Mem{Base: sp})
 	tc := GP64()
 	POPCNTQ(tw, tc)
 	ADDQ(tc, count)
+	ADDQ(U8(8), sp)
+
+	Label(name + "_rowend")
+	for _, p := range []reg.GPVirtual{vp.(reg.GPVirtual), ip.(reg.GPVirtual), inp.(reg.GPVirtual)} {
+		ADDQ(skip, p)
+	}
+	ADDQ(skipMask, sp)
+	DECQ(trials)
+	JNZ(LabelRef(name + "_row"))
 
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))

@@ -155,6 +155,7 @@ class Network:
         self._feeds = [(s["name"], s["size"]) for s in info["sources"] if s["kind"] == "input"]
         self._names = [_bytes(n) for n, _ in self._feeds]
         self._in = (_lib.Input * max(1, len(self._feeds)))()
+        self._step_shape = (self._batch, self._feeds[0][1]) if len(self._feeds) == 1 else None
         self._stepping = 0.0  # seconds inside leaky_run, for Result
         # The leaky_input entries are filled per call: one call at a time.
         self._lock = threading.Lock()
@@ -341,8 +342,16 @@ class Network:
         no input sources. 0/1 values are spikes, others analog input."""
         h = self._handle()
         with self._lock:
-            keep = self._prepare(x, None)
-            st = _c.leaky_step(h, self._in, len(keep))
+            if (type(x) is np.ndarray and len(self._feeds) == 1 and x.dtype == self._dtype and
+                    x.shape == self._step_shape and x.flags.c_contiguous):
+                # The call a step loop makes: the array as it is, without
+                # _prepare's dicts, broadcasting and conversion.
+                e = self._in[0]
+                e.data, e.count = x.ctypes.data, x.size
+                st = _c.leaky_step(h, self._in, 1)
+            else:
+                keep = self._prepare(x, None)
+                st = _c.leaky_step(h, self._in, len(keep))
         if st != _lib.OK:
             _raise(h, st)
 

@@ -1,5 +1,6 @@
 """leaky.run and Network.from_yaml give the bits leaky run writes."""
 
+import glob
 import os
 import re
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 import leaky
-from conftest import same_bytes
+from conftest import REPO, same_bytes
 
 
 def inputs(tmp_path):
@@ -72,10 +73,19 @@ def test_options_match_cli(leaky_cli):
     assert r.isyn is None and r.iinp is None
 
 
-@pytest.mark.parametrize("example", ["cuba", "shd", "small"])
-def test_examples_match_cli(leaky_cli, repo, example):
-    """Each example network, stepped from Python, against leaky run --net."""
-    path = os.path.join(repo, "examples", example + ".yaml")
+EXAMPLES = sorted(glob.glob(os.path.join(REPO, "examples", "*.yaml")))
+
+
+def test_examples_found():
+    """The examples the next test runs are there (a moved directory would
+    leave it nothing to compare)."""
+    assert {"cuba.yaml", "shd.yaml", "small.yaml"} <= {os.path.basename(p) for p in EXAMPLES}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=os.path.basename)
+def test_examples_match_cli(leaky_cli, path):
+    """Each example network (every examples/*.yaml), stepped from Python,
+    against leaky run --net."""
     out = leaky_cli.run("--net", path)
     with leaky.Network.from_yaml(path) as net:
         info = net.info

@@ -1,0 +1,357 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+)
+
+// PerNeuron gives the neuron parameters that differ between the neurons of
+// one population — trained models learn τ, θ or r per neuron, and NIR
+// stores them as arrays of the node's shape — of any kind but KindCOBA. Each field is nil, and every
+// neuron takes [NeuronParams]' value, or holds one value per neuron; TauSyn
+// and WIn hold, per receptor k, nil or one value per neuron. Kind, Rule,
+// Decay, Dt, Scale, Reset, Refractory and the receptors stay the
+// population's, and so does whether receptor k has a current: its τ_syn is
+// 0 for every neuron or for none, as NeuronParams.TauSyn[k] says.
+//
+// Neuron i follows NeuronParams' equations with its own constants — α_k,
+// h_k, β, v_leak, g, θ, v_reset, σ and Norse's (1−α_k)·v_leak, each computed
+// from [NeuronParams.Neuron](i) as a population of that neuron alone
+// computes it — by the general loop, rounding every product to T in the
+// order written there. So every neuron gives the bits it gives alone in a
+// population that runs the general loop: every population under RuleNorse,
+// RuleSnnTorch or RuleSpyx, and under RuleLeaky all but the seed form, whose
+// kernels fuse the float64 multiply-adds (float32 agrees there too).
+type PerNeuron struct {
+	TauMem, R, VLeak, Threshold, VReset []float64
+	TauSyn, WIn                         [][]float64
+}
+
+// Neuron returns the parameters of neuron i alone: n with PerNeuron's
+// values for neuron i in place of n's, and no PerNeuron.
+func (n NeuronParams) Neuron(i int) NeuronParams {
+	q := n
+	q.PerNeuron = nil
+	pn := n.PerNeuron
+	if pn == nil {
+		return q
+	}
+	for _, f := range []struct {
+		dst *float64
+		v   []float64
+	}{{&q.TauMem, pn.TauMem}, {&q.R, pn.R}, {&q.VLeak, pn.VLeak}, {&q.Threshold, pn.Threshold}, {&q.VReset, pn.VReset}} {
+		if f.v != nil {
+			*f.dst = f.v[i]
+		}
+	}
+	q.TauSyn = slices.Clone(n.TauSyn)
+	for k, v := range pn.TauSyn {
+		if v != nil {
+			q.TauSyn[k] = v[i]
+		}
+	}
+	if slices.ContainsFunc(pn.WIn, func(v []float64) bool { return v != nil }) {
+		q.WIn = slices.Clone(n.WIn)
+		if q.WIn == nil {
+			q.WIn = slices.Repeat([]float64{1}, len(n.TauSyn))
+		}
+		for k, v := range pn.WIn {
+			if v != nil {
+				q.WIn[k] = v[i]
+			}
+		}
+	}
+	return q
+}
+
+// Len is the number of neurons the arrays give values for: the length of
+// every one that is set, or 0 when none is.
+func (pn *PerNeuron) Len() int {
+	n := 0
+	pn.each(func(_ string, v []float64) {
+		if n == 0 {
+			n = len(v)
+		}
+	})
+	return n
+}
+
+// each calls f with every array that is set and its parameter's name.
+func (pn *PerNeuron) each(f func(name string, v []float64)) {
+	for _, a := range []struct {
+		name string
+		v    []float64
+	}{{"tau_mem", pn.TauMem}, {"r", pn.R}, {"v_leak", pn.VLeak}, {"v_threshold", pn.Threshold}, {"v_reset", pn.VReset}} {
+		if a.v != nil {
+			f(a.name, a.v)
+		}
+	}
+	for k, v := range pn.TauSyn {
+		if v != nil {
+			f(fmt.Sprintf("tau_syn of receptor %d", k), v)
+		}
+	}
+	for k, v := range pn.WIn {
+		if v != nil {
+			f(fmt.Sprintf("w_in of receptor %d", k), v)
+		}
+	}
+}
+
+// clone copies the arrays, so that a population keeps its own.
+func (pn *PerNeuron) clone() *PerNeuron {
+	c := &PerNeuron{TauMem: slices.Clone(pn.TauMem), R: slices.Clone(pn.R), VLeak: slices.Clone(pn.VLeak),
+		Threshold: slices.Clone(pn.Threshold), VReset: slices.Clone(pn.VReset)}
+	for _, v := range pn.TauSyn {
+		c.TauSyn = append(c.TauSyn, slices.Clone(v))
+	}
+	for _, v := range pn.WIn {
+		c.WIn = append(c.WIn, slices.Clone(v))
+	}
+	return c
+}
+
+// validatePerNeuron is Validate for parameters with a PerNeuron: the
+// arrays' lengths, then every neuron alone, naming the first invalid one.
+func (n NeuronParams) validatePerNeuron() error {
+	pn := n.PerNeuron
+	size := pn.Len()
+	var err error
+	pn.each(func(name string, v []float64) {
+		if err == nil && len(v) != size {
+			err = fmt.Errorf("per-neuron %s: %d values where the others have %d", name, len(v), size)
+		}
+	})
+	switch {
+	case err != nil:
+		return err
+	case n.Kind == KindCOBA:
+		return errors.New("per-neuron parameters: kind coba takes one value of each parameter for the population")
+	case size == 0:
+		return errors.New("per-neuron parameters: no array is set")
+	case len(pn.TauSyn) > len(n.TauSyn) || len(pn.WIn) > len(n.TauSyn):
+		return fmt.Errorf("per-neuron tau_syn and w_in: %d and %d receptors' arrays for %d receptors", len(pn.TauSyn), len(pn.WIn), len(n.TauSyn))
+	}
+	for i := range size {
+		q := n.Neuron(i)
+		if err := q.Validate(); err != nil {
+			return fmt.Errorf("neuron %d: %w", i, err)
+		}
+		for k, tau := range q.TauSyn {
+			if (tau == 0) != (n.TauSyn[k] == 0) {
+				return fmt.Errorf("neuron %d: tau_syn of receptor %d is %v where the population's is %v; a receptor has a current (τ_syn > 0) for all its neurons or for none", i, k, tau, n.TauSyn[k])
+			}
+		}
+	}
+	return nil
+}
+
+// fits reports whether the arrays give one value per neuron of a
+// population of n; nil arrays fit any.
+func (pn *PerNeuron) fits(n int) error {
+	if pn == nil || pn.Len() == n {
+		return nil
+	}
+	return fmt.Errorf("per-neuron parameters give %d values for %d neurons", pn.Len(), n)
+}
+
+// perNeuron holds the per-neuron loop's constants in T, one per neuron
+// (per receptor and neuron for alpha, gainIn and toLeak, which is nil
+// unless some neuron relaxes its current towards v_leak under RuleNorse).
+type perNeuron[T Float] struct {
+	alpha, gainIn, toLeak                 [][]T
+	beta, vleak, gain, theta, vreset, sub []T
+}
+
+// setPerNeuron gives a population whose parameters have a PerNeuron its
+// own copy of the arrays and the per-neuron loop's constants; the general
+// loop's flags (rule, reset, refractory, currents) stay the population's.
+func (p *Population[T]) setPerNeuron() {
+	np := &p.Neuron
+	np.PerNeuron = np.PerNeuron.clone()
+	c := &perNeuron[T]{}
+	for _, f := range []*[]T{&c.beta, &c.vleak, &c.gain, &c.theta, &c.vreset, &c.sub} {
+		*f = make([]T, p.N)
+	}
+	K := len(np.TauSyn)
+	for range K {
+		c.alpha, c.gainIn = append(c.alpha, make([]T, p.N)), append(c.gainIn, make([]T, p.N))
+	}
+	for i := range p.N {
+		q := np.Neuron(i)
+		c.beta[i], c.vleak[i], c.gain[i] = T(q.Beta()), T(q.VLeak), T(q.Gain())
+		c.theta[i], c.vreset[i], c.sub[i] = T(q.Threshold), T(q.VReset), T(q.Threshold-q.VReset)
+		for k, tau := range q.TauSyn {
+			c.alpha[k][i], c.gainIn[k][i] = T(q.Alpha(k)), T(q.InputGain(k))
+			if q.Rule == RuleNorse && q.VLeak != 0 && tau > 0 {
+				if c.toLeak == nil {
+					c.toLeak = make([][]T, K)
+				}
+				if c.toLeak[k] == nil {
+					c.toLeak[k] = make([]T, p.N)
+				}
+				c.toLeak[k][i] = T(q.leak(tau) * q.VLeak)
+			}
+		}
+	}
+	p.gen.per = c
+}
+
+// updatePerNeuron is updateGeneral for a population with per-neuron
+// parameters: the same loop, block by block of 64 neurons, with neuron i's
+// constants in place of the population's.
+func (p *Population[T]) updatePerNeuron(r Range) int {
+	g, c := p.gen, p.gen.per
+	count := 0
+	var tot [64]T
+	for b := r.B0; b < r.B1; b++ {
+		off := b * p.Stride
+		for lo := r.Lo; lo < r.Hi; lo += 64 {
+			hi := min(lo+64, r.Hi)
+			sum := tot[:hi-lo]
+			for k := range c.alpha {
+				c.advance(g, k, lo, sum, p.Current(k)[off+lo:off+hi], p.Input(k)[off+lo:off+hi])
+			}
+			var cnt []int32
+			if g.refracts {
+				cnt = p.Refrac[off+lo : off+hi]
+			}
+			word := c.step(g, lo, p.V[off+lo:off+hi], sum, cnt)
+			p.Spikes[b*p.Words+lo>>6] = word
+			count += bits.OnesCount64(word)
+		}
+	}
+	return count
+}
+
+// advance is general.advance for neurons lo, lo+1, … of one block.
+func (c *perNeuron[T]) advance(g *general[T], k, lo int, sum, cur, in []T) {
+	n := len(sum)
+	cur, in = cur[:n], in[:n]
+	a, h := c.alpha[k][lo:lo+n], c.gainIn[k][lo:lo+n]
+	fresh := g.rule != RuleLeaky || g.instant[k]
+	if !fresh {
+		accumulate(sum, cur, k == 0)
+	}
+	switch {
+	case g.instant[k]:
+		for j, x := range in {
+			cur[j] = T(h[j] * x)
+		}
+	case c.toLeak != nil && c.toLeak[k] != nil:
+		l := c.toLeak[k][lo : lo+n]
+		for j, x := range cur {
+			if l[j] != 0 {
+				cur[j] = T(a[j]*x) + T(h[j]*in[j]) + l[j]
+			} else {
+				cur[j] = T(a[j]*x) + T(h[j]*in[j])
+			}
+		}
+	default:
+		for j, x := range cur {
+			cur[j] = T(a[j]*x) + T(h[j]*in[j])
+		}
+	}
+	if fresh {
+		accumulate(sum, cur, k == 0)
+	}
+}
+
+// step thresholds, integrates and resets neurons lo, lo+1, … of one block
+// by the population's rule, as updateGeneral and its stepNorse, stepSpyx
+// and stepSnnTorch do, and returns the block's spike word; cnt holds the
+// block's refractory counters (nil without a refractory period).
+func (c *perNeuron[T]) step(g *general[T], lo int, v, sum []T, cnt []int32) uint64 {
+	n := len(sum)
+	v = v[:n]
+	be, vl, ga := c.beta[lo:lo+n], c.vleak[lo:lo+n], c.gain[lo:lo+n]
+	th, vr, sb := c.theta[lo:lo+n], c.vreset[lo:lo+n], c.sub[lo:lo+n]
+	var word uint64
+	switch {
+	case !g.spiking:
+		for j, x := range v {
+			v[j] = vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
+		}
+	case g.rule == RuleNorse:
+		for j, x := range v {
+			u := vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
+			if u > th[j] {
+				word |= 1 << uint(j)
+				if g.subtract {
+					u -= sb[j]
+				} else {
+					u = vr[j]
+				}
+			}
+			v[j] = u
+		}
+	case g.rule == RuleSpyx:
+		for j, x := range v {
+			if !(x > th[j]) {
+				v[j] = vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
+				continue
+			}
+			word |= 1 << uint(j)
+			if g.current {
+				x -= sb[j]
+			}
+			v[j] = vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j]) - sb[j]
+		}
+	case g.rule == RuleSnnTorch:
+		for j, x := range v {
+			rho := x > th[j]
+			w := vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
+			if rho {
+				switch {
+				case g.subtract:
+					w -= sb[j]
+				case g.current:
+					w = vr[j]
+				default:
+					w = vl[j] + T(be[j]*(vr[j]-vl[j])) + T(ga[j]*sum[j])
+				}
+			}
+			s := w > th[j]
+			switch {
+			case s && !rho && g.subtract:
+				w -= sb[j]
+			case s && !rho:
+				w = vr[j]
+			case !s && rho && g.subtract:
+				w += sb[j]
+			case !s && rho:
+				w += w - vr[j]
+			}
+			if s {
+				word |= 1 << uint(j)
+			}
+			v[j] = w
+		}
+	default: // RuleLeaky
+		if cnt != nil {
+			cnt = cnt[:n]
+		}
+		for j, x := range v {
+			if cnt != nil && cnt[j] > 0 {
+				cnt[j]--
+				continue
+			}
+			vn := vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
+			if x > th[j] {
+				word |= 1 << uint(j)
+				if g.subtract {
+					vn -= sb[j]
+				} else {
+					vn = vr[j]
+				}
+				if cnt != nil {
+					cnt[j] = g.hold
+				}
+			}
+			v[j] = vn
+		}
+	}
+	return word
+}
