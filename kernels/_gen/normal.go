@@ -36,11 +36,36 @@ func lanesOf(v uint64) func(int) uint64     { return func(int) uint64 { return v
 func lanesOfF64(v float64) func(int) uint64 { return lanesOf(math.Float64bits(v)) }
 
 // The Box–Muller coefficients are the generic code's (kernels/normal.go):
-// FreeBSD's minimax polynomial for ln, Cephes' for sin and cos.
+// FreeBSD's minimax polynomial for ln, Cephes' for sin and cos. They must be
+// those numbers exactly: TestNormalsMatchGeneric fails otherwise.
 var (
-	logCoef = []float64{2, 6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01}
-	sinCoef = []float64{-1.66666666666666307295e-1, 8.33333333332211858878e-3, -1.98412698295895385996e-4, 2.75573136213857245213e-6, -2.50507477628578072866e-8, 1.58962301576546568060e-10}
-	cosCoef = []float64{-0.5, 4.16666666666665929218e-2, -1.38888888888730564116e-3, 2.48015872888517045348e-5, -2.75573141792967388112e-7, 2.08757008419747316778e-9, -1.13585365213876817300e-11}
+	logCoef = []float64{
+		2,
+		6.666666666666735130e-01,
+		3.999999999940941908e-01,
+		2.857142874366239149e-01,
+		2.222219843214978396e-01,
+		1.818357216161805012e-01,
+		1.531383769920937332e-01,
+		1.479819860511658591e-01,
+	}
+	sinCoef = []float64{
+		-1.66666666666666307295e-1,
+		8.33333333332211858878e-3,
+		-1.98412698295895385996e-4,
+		2.75573136213857245213e-6,
+		-2.50507477628578072866e-8,
+		1.58962301576546568060e-10,
+	}
+	cosCoef = []float64{
+		-0.5,
+		4.16666666666665929218e-2,
+		-1.38888888888730564116e-3,
+		2.48015872888517045348e-5,
+		-2.75573141792967388112e-7,
+		2.08757008419747316778e-9,
+		-1.13585365213876817300e-11,
+	}
 )
 
 const two52 = 1 << 52
@@ -55,7 +80,7 @@ func normalConsts() []normalConst {
 		{"magic", lanesOf(0x43300000_00000000)},
 		{"aplus1", lanesOfF64(two52 - 1)},        // 2^52 + a − (2^52 − 1) = a + 1
 		{"ebias", lanesOfF64(two52 + 1023 + 32)}, // 2^52 + E − that = e − 32
-		{"mant", lanesOf(1<<52 - 1)},
+		{"mant", lanesOf(1<<52 - 1)}, {"c32f", lanesOfF64(32)},
 		{"one", lanesOfF64(1)}, {"half", lanesOfF64(0.5)}, {"sqrt2", lanesOfF64(math.Sqrt2)},
 		{"ln2x2", lanesOfF64(-2 * math.Ln2)},
 		{"u29", lanesOf(1 << 29)}, {"u30", lanesOf(1 << 30)}, {"mask30", lanesOf(1<<30 - 1)},
@@ -373,19 +398,23 @@ func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 		x[i] = g.toDouble(p.a)
 		VSUBPD(t.k("aplus1"), x[i], x[i])
 	}
-	ex := vecs()
 	for i := range ps {
-		VPSRLQ(U8(52), x[i], ex[i])
-		e[i] = g.toDouble(ex[i])
+		if s.is512() {
+			// AVX-512's exponent and mantissa extraction: exact, and the
+			// same numbers as the bit manipulation below.
+			e[i] = s.vec()
+			VGETEXPPD(x[i], e[i])
+			VSUBPD(t.k("c32f"), e[i], e[i])
+			VGETMANTPD(U8(0), x[i], m[i]) // m ∈ [1, 2)
+			continue
+		}
+		ex := s.vec()
+		VPSRLQ(U8(52), x[i], ex)
+		e[i] = g.toDouble(ex)
 		VSUBPD(t.k("ebias"), e[i], e[i])
 		// m = x's mantissa under 1.0's exponent.
-		if s.is512() {
-			VMOVUPD(t.k("one"), m[i])
-			VPTERNLOGQ(U8(0xF8), t.k("mant"), x[i], m[i]) // m | (x & mant)
-		} else {
-			g.and(t.k("mant"), x[i], m[i])
-			g.or(t.k("one"), m[i], m[i])
-		}
+		g.and(t.k("mant"), x[i], m[i])
+		g.or(t.k("one"), m[i], m[i])
 	}
 	// m > √2: m/2, e + 1.
 	for i := range ps {
