@@ -23,9 +23,6 @@ type Bias[T Float] struct {
 	// current is never −0 (it starts each step at +0 and is only added
 	// to, and x + (−0) = x, +0 + (+0) = +0).
 	zero bool
-	// rows lists, for every trial, the one row a bias adds: row 0 of its
-	// values.
-	rows [][]int32
 }
 
 // NewBias adds values (one per neuron of post) to receptor k of post from
@@ -46,11 +43,7 @@ func NewBias[T Float](name string, post *Population[T], k int, values []T, from 
 	for _, v := range values {
 		zero = zero && v == 0
 	}
-	rows := make([][]int32, post.Batch)
-	for b := range rows {
-		rows[b] = []int32{0}
-	}
-	return &Bias[T]{Name: name, Post: post, Values: values, Receptor: k, From: from, none: noInput[T]{batch: post.Batch}, zero: zero, rows: rows}, nil
+	return &Bias[T]{Name: name, Post: post, Values: values, Receptor: k, From: from, none: noInput[T]{batch: post.Batch}, zero: zero}, nil
 }
 
 // Target returns the population added to.
@@ -67,7 +60,7 @@ func (b *Bias[T]) Propagate(r Range) {
 		return
 	}
 	in := p.Input(b.Receptor)
-	accumulateTrials(in[r.B0*p.Stride+r.Lo:r.B0*p.Stride+r.Hi], p.Stride, b.Values[r.Lo:r.Hi], 0, b.rows[r.B0:r.B1])
+	addTrials(in[r.B0*p.Stride+r.Lo:r.B0*p.Stride+r.Hi], p.Stride, b.Values[r.Lo:r.Hi], r.B1-r.B0)
 }
 
 // noInput is the empty presynaptic group a bias reads.

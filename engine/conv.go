@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // Conv2d is a 2-D convolution from a group whose outputs are images of
@@ -336,11 +337,18 @@ func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bo
 	}
 	defer c.lasts.Put(cl)
 	acc := cl.acc
-	for o := range m {
-		src := out[o*plane : (o+1)*plane]
-		for p, v := range src {
-			acc[p*m+o] = v
+	if !allZero(out) {
+		for o := range m {
+			src := out[o*plane : (o+1)*plane]
+			for p, v := range src {
+				acc[p*m+o] = v
+			}
 		}
+	} else {
+		// Nothing added yet this step (the usual case: the convolution is
+		// its layer's only input): every output starts from +0, which an
+		// input current holds when zero (it is never −0).
+		clear(acc)
 	}
 	kk := c.KH * c.KW
 	for i := 0; i < len(events); {
@@ -357,6 +365,34 @@ func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bo
 		dst := out[o*plane : (o+1)*plane]
 		for p := range dst {
 			dst[p] = acc[p*m+o]
+		}
+	}
+	return true
+}
+
+// allZero reports whether every value of x is ±0: no bit but the signs
+// set, tested a 64-bit word (two float32 or one float64) at a time and
+// ORed over blocks, since the usual answer is yes and needs every value.
+func allZero[T Float](x []T) bool {
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(x))), len(x)*int(unsafe.Sizeof(x[0]))/8)
+	signs := uint64(1<<63 | 1<<31)
+	if !is32[T]() {
+		signs = 1 << 63
+	}
+	for len(words) >= 8 {
+		if (words[0]|words[1]|words[2]|words[3]|words[4]|words[5]|words[6]|words[7])&^signs != 0 {
+			return false
+		}
+		words = words[8:]
+	}
+	for _, w := range words {
+		if w&^signs != 0 {
+			return false
+		}
+	}
+	for _, v := range x[len(x)-len(x)%2:] {
+		if v != 0 {
+			return false
 		}
 	}
 	return true

@@ -69,6 +69,14 @@ func accumulateTrials[T Float](dst []T, dstStride int, W []T, stride int, rows [
 	kernels.AccumulateTrials64(f64(dst), dstStride, f64(W), stride, rows)
 }
 
+func addTrials[T Float](dst []T, dstStride int, v []T, trials int) {
+	if is32[T]() {
+		kernels.AddTrials32(f32(dst), dstStride, f32(v), trials)
+		return
+	}
+	kernels.AddTrials64(f64(dst), dstStride, f64(v), trials)
+}
+
 func scatterTaps[T Float](dst []T, m int, W []T, base int, events []int32, t *kernels.Taps) {
 	if is32[T]() {
 		kernels.ScatterTaps32(f32(dst), m, f32(W), base, events, t)

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"leaky/kernels"
 	"math/bits"
 	"slices"
 )
@@ -163,6 +164,12 @@ func (pn *PerNeuron) fits(n int) error {
 type perNeuron[T Float] struct {
 	alpha, gainIn, toLeak                 [][]T
 	beta, vleak, gain, theta, vreset, sub []T
+	// steps[w] is the population's kernels.RuleUpdate parameters with the
+	// packed per-neuron table from word w (neuron 64·w) on: of the one
+	// receptor when the population steps directly, else of the summed
+	// currents as an instant receptor of unit gain. Made once, so that a
+	// range starting at any word has its own without a copy per call.
+	steps []kernels.RuleParams[T]
 }
 
 // setPerNeuron gives a population whose parameters have a PerNeuron its
@@ -196,14 +203,49 @@ func (p *Population[T]) setPerNeuron() {
 			}
 		}
 	}
+	c.steps = p.perNeuronSteps(c)
 	p.gen.per = c
 }
 
+// perNeuronSteps packs c's constants for kernels.RuleUpdate.
+func (p *Population[T]) perNeuronSteps(c *perNeuron[T]) []kernels.RuleParams[T] {
+	g, n := p.gen, p.N
+	k := &kernels.RuleConsts[T]{Beta: c.beta, VLeak: c.vleak, Gain: c.gain, Theta: c.theta, VReset: c.vreset, Sub: c.sub,
+		Alpha: make([]T, n), InGain: make([]T, n), Leak: make([]T, n), Rest: make([]T, n)}
+	for i := range n {
+		k.Rest[i] = c.vleak[i] + T(c.beta[i]*(c.vreset[i]-c.vleak[i]))
+		k.InGain[i] = 1
+		if g.direct {
+			k.Alpha[i], k.InGain[i] = c.alpha[0][i], c.gainIn[0][i]
+			if c.toLeak != nil && c.toLeak[0] != nil {
+				k.Leak[i] = c.toLeak[0][i]
+			}
+		}
+	}
+	table := kernels.PackRule(k)
+	q := g.step
+	q.AddLeak = g.direct && c.toLeak != nil && c.toLeak[0] != nil
+	steps := make([]kernels.RuleParams[T], p.Words)
+	for w := range steps {
+		steps[w] = q
+		steps[w].Per = table[w*kernels.PackedWord:]
+	}
+	return steps
+}
+
 // updatePerNeuron is updateGeneral for a population with per-neuron
-// parameters: the same loop, block by block of 64 neurons, with neuron i's
-// constants in place of the population's.
+// parameters: kernels.RuleUpdateTrials with each neuron's constants, the
+// currents of several receptors summed block by block first, and the
+// refractory hold of RuleLeaky in its own loop.
 func (p *Population[T]) updatePerNeuron(r Range) int {
 	g, c := p.gen, p.gen.per
+	if r.B1 <= r.B0 || r.Hi <= r.Lo {
+		return 0
+	}
+	if g.direct {
+		lo, hi := r.B0*p.Stride+r.Lo, r.B0*p.Stride+r.Hi
+		return ruleUpdateTrials(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.Stride, r.B1-r.B0, &c.steps[r.Lo>>6], p.Spikes[r.B0*p.Words+r.Lo>>6:], p.Words)
+	}
 	count := 0
 	var tot [64]T
 	for b := r.B0; b < r.B1; b++ {
@@ -214,13 +256,13 @@ func (p *Population[T]) updatePerNeuron(r Range) int {
 			for k := range c.alpha {
 				c.advance(g, k, lo, sum, p.Current(k)[off+lo:off+hi], p.Input(k)[off+lo:off+hi])
 			}
-			var cnt []int32
-			if g.refracts {
-				cnt = p.Refrac[off+lo : off+hi]
+			mask := p.Spikes[b*p.Words+lo>>6:][:1]
+			if !g.refracts {
+				count += ruleUpdate(p.V[off+lo:off+hi], sum, sum, &c.steps[lo>>6], mask)
+				continue
 			}
-			word := c.step(g, lo, p.V[off+lo:off+hi], sum, cnt)
-			p.Spikes[b*p.Words+lo>>6] = word
-			count += bits.OnesCount64(word)
+			mask[0] = c.hold(g, lo, p.V[off+lo:off+hi], sum, p.Refrac[off+lo:off+hi])
+			count += bits.OnesCount64(mask[0])
 		}
 	}
 	return count
@@ -259,99 +301,31 @@ func (c *perNeuron[T]) advance(g *general[T], k, lo int, sum, cur, in []T) {
 	}
 }
 
-// step thresholds, integrates and resets neurons lo, lo+1, … of one block
-// by the population's rule, as updateGeneral and its stepNorse, stepSpyx
-// and stepSnnTorch do, and returns the block's spike word; cnt holds the
-// block's refractory counters (nil without a refractory period).
-func (c *perNeuron[T]) step(g *general[T], lo int, v, sum []T, cnt []int32) uint64 {
+// hold is RuleLeaky's step with a refractory period for neurons lo,
+// lo+1, … of one block, as updateGeneral's loop with neuron i's constants;
+// cnt holds the block's counters. It returns the block's spike word.
+func (c *perNeuron[T]) hold(g *general[T], lo int, v, sum []T, cnt []int32) uint64 {
 	n := len(sum)
-	v = v[:n]
+	v, cnt = v[:n], cnt[:n]
 	be, vl, ga := c.beta[lo:lo+n], c.vleak[lo:lo+n], c.gain[lo:lo+n]
 	th, vr, sb := c.theta[lo:lo+n], c.vreset[lo:lo+n], c.sub[lo:lo+n]
 	var word uint64
-	switch {
-	case !g.spiking:
-		for j, x := range v {
-			v[j] = vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
+	for j, x := range v {
+		if cnt[j] > 0 {
+			cnt[j]--
+			continue
 		}
-	case g.rule == RuleNorse:
-		for j, x := range v {
-			u := vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
-			if u > th[j] {
-				word |= 1 << uint(j)
-				if g.subtract {
-					u -= sb[j]
-				} else {
-					u = vr[j]
-				}
-			}
-			v[j] = u
-		}
-	case g.rule == RuleSpyx:
-		for j, x := range v {
-			if !(x > th[j]) {
-				v[j] = vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
-				continue
-			}
+		vn := vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
+		if x > th[j] {
 			word |= 1 << uint(j)
-			if g.current {
-				x -= sb[j]
+			if g.subtract {
+				vn -= sb[j]
+			} else {
+				vn = vr[j]
 			}
-			v[j] = vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j]) - sb[j]
+			cnt[j] = g.hold
 		}
-	case g.rule == RuleSnnTorch:
-		for j, x := range v {
-			rho := x > th[j]
-			w := vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
-			if rho {
-				switch {
-				case g.subtract:
-					w -= sb[j]
-				case g.current:
-					w = vr[j]
-				default:
-					w = vl[j] + T(be[j]*(vr[j]-vl[j])) + T(ga[j]*sum[j])
-				}
-			}
-			s := w > th[j]
-			switch {
-			case s && !rho && g.subtract:
-				w -= sb[j]
-			case s && !rho:
-				w = vr[j]
-			case !s && rho && g.subtract:
-				w += sb[j]
-			case !s && rho:
-				w += w - vr[j]
-			}
-			if s {
-				word |= 1 << uint(j)
-			}
-			v[j] = w
-		}
-	default: // RuleLeaky
-		if cnt != nil {
-			cnt = cnt[:n]
-		}
-		for j, x := range v {
-			if cnt != nil && cnt[j] > 0 {
-				cnt[j]--
-				continue
-			}
-			vn := vl[j] + T(be[j]*(x-vl[j])) + T(ga[j]*sum[j])
-			if x > th[j] {
-				word |= 1 << uint(j)
-				if g.subtract {
-					vn -= sb[j]
-				} else {
-					vn = vr[j]
-				}
-				if cnt != nil {
-					cnt[j] = g.hold
-				}
-			}
-			v[j] = vn
-		}
+		v[j] = vn
 	}
 	return word
 }

@@ -28,6 +28,9 @@ const (
 	accumCols = 2048
 	// accumRows is the number of rows per AccumulateRows call.
 	accumRows = 128
+	// accumWork bounds the elements one AccumulateTrials call adds, as
+	// accumRows rows of accumCols do.
+	accumWork = accumRows * accumCols
 	// gemmKC is the depth of one MatMul pass: the kc×n block of B stays in
 	// L2 while every row block of A passes over it. Later passes reload C
 	// and keep adding in order, so blocking does not change the bits.
@@ -62,6 +65,8 @@ type asmKernels[T float32 | float64] struct {
 	accum     func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	// add is AddTrials for trials ≥ 1.
+	add func(dst []T, dstStride int, v []T, trials int)
 	// scatter is ScatterTaps over a table's slices.
 	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32)
 	// cuba and coba are the CUBA and COBA updates of whole mask words.
@@ -70,6 +75,8 @@ type asmKernels[T float32 | float64] struct {
 	// rule holds the RuleUpdate kernels, indexed by StepRule; they take
 	// any length.
 	rule [stepRules]ruleKernel[T]
+	// rulePer holds them for per-neuron constants (RuleParams.Per).
+	rulePer [stepRules]ruleKernel[T]
 	// lanes is the number of elements per vector register.
 	lanes int
 	// nativeTail is set when updSub and updZero take any length, running
@@ -207,7 +214,7 @@ func (k *asmKernels[T]) accumulateRows(dst, W []T, stride int, rows []int32) {
 
 // accumulateTrials checks every index, then runs column strips of
 // accumCols (so that a strip of the trials' rows stays in L1 while the
-// weight rows stream past) and calls of at most accumRows rows, a trial
+// weight rows stream past) and calls of at most accumWork elements, a trial
 // with more split over several calls, since assembly is not preemptible.
 func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride int, rows [][]int32) {
 	n := len(dst)
@@ -238,7 +245,7 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 		_ = W[int(int32(top))*stride:] // negative: panics as generic does
 	}
 	_ = W[int(top)*stride : int(top)*stride+n]
-	if n <= accumCols && total <= accumRows {
+	if n <= accumCols && total*n <= accumWork {
 		// One call: a batch of small layers' few events.
 		k.accumTrials(dst, dstStride, W, stride, rows)
 		return
@@ -247,15 +254,15 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 		hi := min(lo+accumCols, n)
 		d, w := dst[lo:hi], W[lo:]
 		for t0 := 0; t0 < len(rows); {
-			// Whole trials while they hold at most accumRows rows
-			// together; a longer trial alone, in pieces.
+			// Whole trials while they add at most accumWork elements
+			// together; a longer trial alone, in pieces of accumRows rows.
 			t1, total := t0, 0
-			for t1 < len(rows) && (t1 == t0 || total+len(rows[t1]) <= accumRows) {
+			for t1 < len(rows) && (t1 == t0 || (total+len(rows[t1]))*(hi-lo) <= accumWork) {
 				total += len(rows[t1])
 				t1++
 			}
 			at := d[t0*dstStride : t0*dstStride+hi-lo]
-			if t1 == t0+1 && total > accumRows {
+			if t1 == t0+1 && total*(hi-lo) > accumWork {
 				rs := rows[t0]
 				for r0 := 0; r0 < len(rs); r0 += accumRows {
 					k.accum(at, w, stride, rs[r0:min(r0+accumRows, len(rs))])
@@ -387,7 +394,7 @@ func coba64(k *asmKernels[float64]) func(V, G0, Gin0, G1, Gin1 []float64, refrac
 // ruleKernel is one rule's RuleUpdateTrials in assembly; the flags are
 // all-ones or zero.
 type ruleKernel[T float32 | float64] func(V, I, Iin []T, stride, trials int, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest T,
-	instant, addLeak, old, subtract, current uint64, spikes []uint64, words int) int
+	instant, addLeak, old, subtract, current uint64, spikes []uint64, words int, per []T) int
 
 func (k *asmKernels[T]) ruleUpdate(V, I, Iin []T, p *RuleParams[T], spikes []uint64) int {
 	n := len(V)
@@ -415,6 +422,10 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 		return ruleTrialsGeneric(V, I, Iin, stride, trials, p, spikes, words)
 	}
 	f := k.rule[p.Rule]
+	if p.Per != nil {
+		_ = p.Per[:MaskWords(n)*PackedWord]
+		f = k.rulePer[p.Rule]
+	}
 	ones := func(b bool) uint64 {
 		if b {
 			return ^uint64(0)
@@ -422,9 +433,9 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 		return 0
 	}
 	instant, addLeak, old, subtract, current := ones(p.Instant), ones(p.AddLeak), ones(p.Old), ones(p.Subtract), ones(p.Current)
-	call := func(v, i, in []T, trials int, spikes []uint64) int {
+	call := func(v, i, in []T, trials int, spikes []uint64, per []T) int {
 		return f(v, i, in, stride, trials, p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest,
-			instant, addLeak, old, subtract, current, spikes, words)
+			instant, addLeak, old, subtract, current, spikes, words, per)
 	}
 	count := 0
 	if n > updateChunk {
@@ -432,7 +443,11 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 			o := b * stride
 			for lo := 0; lo < n; lo += updateChunk {
 				hi := min(lo+updateChunk, n)
-				count += call(V[o+lo:o+hi], I[o+lo:o+hi], Iin[o+lo:o+hi], 1, spikes[b*words+lo>>6:])
+				var per []T
+				if p.Per != nil {
+					per = p.Per[lo>>6*PackedWord:]
+				}
+				count += call(V[o+lo:o+hi], I[o+lo:o+hi], Iin[o+lo:o+hi], 1, spikes[b*words+lo>>6:], per)
 			}
 		}
 		return count
@@ -440,7 +455,7 @@ func (k *asmKernels[T]) ruleUpdateTrials(V, I, Iin []T, stride, trials int, p *R
 	per := max(updateChunk/n, 1)
 	for b0 := 0; b0 < trials; b0 += per {
 		o := b0 * stride
-		count += call(V[o:o+n], I[o:o+n], Iin[o:o+n], min(per, trials-b0), spikes[b0*words:])
+		count += call(V[o:o+n], I[o:o+n], Iin[o:o+n], min(per, trials-b0), spikes[b0*words:], p.Per)
 	}
 	return count
 }
@@ -455,5 +470,23 @@ func (k *asmKernels[T]) scatterTaps(dst []T, m int, W []T, base int, events []in
 	}
 	for e0 := 0; e0 < len(events); e0 += accumRows {
 		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index)
+	}
+}
+
+// addTrials checks the rows, then adds v in calls of about updateChunk
+// elements.
+func (k *asmKernels[T]) addTrials(dst []T, dstStride int, v []T, trials int) {
+	n := len(dst)
+	if n == 0 || trials <= 0 {
+		return
+	}
+	_, _ = dst[:(trials-1)*dstStride+n], v[:n]
+	if dstStride < n && trials > 1 {
+		addTrialsGeneric(dst, dstStride, v, trials)
+		return
+	}
+	per := max(updateChunk/n, 1)
+	for b0 := 0; b0 < trials; b0 += per {
+		k.add(dst[b0*dstStride:b0*dstStride+n], dstStride, v, min(per, trials-b0))
 	}
 }

@@ -223,6 +223,21 @@ func accumulateTrialsGeneric[F float32 | float64](dst []F, dstStride int, W []F,
 	}
 }
 
+// addTrialsGeneric is the reference for AddTrials32 and AddTrials64.
+func addTrialsGeneric[F float32 | float64](dst []F, dstStride int, v []F, trials int) {
+	n := len(dst)
+	if trials > 0 && n > 0 {
+		_ = dst[:(trials-1)*dstStride+n]
+	}
+	v = v[:n]
+	for b := 0; b < trials; b++ {
+		d := dst[b*dstStride : b*dstStride+n]
+		for i := range d {
+			d[i] += v[i]
+		}
+	}
+}
+
 // matMulGeneric32 is the reference for MatMul32; see there.
 func matMulGeneric32(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
 	for i := 0; i < m; i++ {

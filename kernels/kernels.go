@@ -26,6 +26,8 @@ type Impl struct {
 	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
 	AccumulateTrials32 func(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 	AccumulateTrials64 func(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+	AddTrials32        func(dst []float32, dstStride int, v []float32, trials int)
+	AddTrials64        func(dst []float64, dstStride int, v []float64, trials int)
 	ScatterTaps32      func(dst []float32, m int, W []float32, base int, events []int32, t *Taps)
 	ScatterTaps64      func(dst []float64, m int, W []float64, base int, events []int32, t *Taps)
 	MatMul32           func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
@@ -55,6 +57,8 @@ var Generic = &Impl{
 	AccumulateRows64:   accumulateRowsGeneric64,
 	AccumulateTrials32: accumulateTrialsGeneric[float32],
 	AccumulateTrials64: accumulateTrialsGeneric[float64],
+	AddTrials32:        addTrialsGeneric[float32],
+	AddTrials64:        addTrialsGeneric[float64],
 	ScatterTaps32:      scatterTapsGeneric[float32],
 	ScatterTaps64:      scatterTapsGeneric[float64],
 	MatMul32:           matMulGeneric32,
@@ -245,6 +249,18 @@ func AccumulateTrials32(dst []float32, dstStride int, W []float32, stride int, r
 // AccumulateTrials64 is AccumulateTrials32 in float64.
 func AccumulateTrials64(dst []float64, dstStride int, W []float64, stride int, rows [][]int32) {
 	active.AccumulateTrials64(dst, dstStride, W, stride, rows)
+}
+
+// AddTrials32 adds v[:len(dst)] to each of trials rows of len(dst)
+// elements that start at dst[b*dstStride] (dst is the first, within a
+// longer array): the bias of a layer over a batch.
+func AddTrials32(dst []float32, dstStride int, v []float32, trials int) {
+	active.AddTrials32(dst, dstStride, v, trials)
+}
+
+// AddTrials64 is AddTrials32 in float64.
+func AddTrials64(dst []float64, dstStride int, v []float64, trials int) {
+	active.AddTrials64(dst, dstStride, v, trials)
 }
 
 // MatMul32 computes C = A·B (or C += A·B when accumulate is set) for the

@@ -563,3 +563,33 @@ func TestAccumulateTrialsOutOfRange(t *testing.T) {
 		}
 	}
 }
+
+// TestAddTrials adds one row to batches of rows at a stride, over ragged
+// widths, one row and many, and a batch past one assembly call, against
+// Generic bit for bit, the gaps between rows and the guards included.
+func TestAddTrials(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testAddTrials(t, ops32, 41) })
+	t.Run("float64", func(t *testing.T) { testAddTrials(t, ops64, 43) })
+}
+
+func testAddTrials[T float](t *testing.T, ops kops[T], seed uint64) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(seed, seed+1))
+		for _, n := range []int{1, 5, 16, 17, 38, 64, 67, 300} {
+			for _, trials := range []int{0, 1, 3, 256, 70000 / n} {
+				dstStride := n + rng.IntN(20)
+				size := n
+				if trials > 0 {
+					size = (trials-1)*dstStride + n
+				}
+				v := buf(n, rng.IntN(16), input(rng, T(1), true))
+				dst := buf(size, rng.IntN(16), input(rng, T(1), true))[:n]
+				dst2 := clone(dst)
+				ops.addTrials(Generic)(dst2, dstStride, v, trials)
+				ops.addTrials(impl)(dst, dstStride, v, trials)
+				same(t, fmt.Sprintf("n=%d trials=%d", n, trials), full(dst)[:size], full(dst2)[:size])
+				same(t, fmt.Sprintf("n=%d trials=%d guard", n, trials), full(dst)[size:], full(dst2)[size:])
+			}
+		}
+	})
+}

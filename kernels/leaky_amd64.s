@@ -968,6 +968,54 @@ scatterTaps32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX
+TEXT ·addTrials32AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x07, BX
+	SUBQ    BX, DX
+	SHLQ    $0x02, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x02, DI
+
+addTrials32AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX2_rowtail
+
+addTrials32AVX2_rowloop:
+	VMOVUPS (AX)(R8*1), Y1
+	VADDPS  (CX)(R8*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX2_rowloop
+
+addTrials32AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials32AVX2_rownotail
+	VMASKMOVPS (AX)(R8*1), Y0, Y1
+	VMASKMOVPS (CX)(R8*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R8*1)
+
+addTrials32AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX2_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 // Requires: AVX, AVX2, POPCNT
 TEXT ·cubaUpdate32AVX2(SB), NOSPLIT, $0-208
@@ -1521,9 +1569,9 @@ cobaUpdate32AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32ValueAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -1569,9 +1617,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1593,9 +1644,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1617,9 +1671,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1641,9 +1698,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1665,9 +1725,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1689,9 +1752,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1713,9 +1779,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1737,9 +1806,12 @@ ruleUpdate32ValueAVX2_loop:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1777,9 +1849,12 @@ ruleUpdate32ValueAVX2_tailvec:
 	VMULPS       Y1, Y7, Y7
 	VMULPS       Y0, Y6, Y8
 	VADDPS       Y7, Y8, Y8
-	VBROADCASTSS leak+96(FP), Y9
-	VADDPS       Y9, Y8, Y9
-	VBROADCASTSD addLeak+136(FP), Y10
+	VBROADCASTSS leak+96(FP), Y10
+	VADDPS       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPS       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+136(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPS    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+128(FP), Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
@@ -1813,9 +1888,12 @@ ruleUpdate32ValueAVX2_tailpart:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1845,13 +1923,13 @@ ruleUpdate32ValueAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32ValueAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32BeforeAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -1897,9 +1975,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1929,9 +2010,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1963,9 +2047,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -1997,9 +2084,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2031,9 +2121,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2065,9 +2158,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2099,9 +2195,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2133,9 +2232,12 @@ ruleUpdate32BeforeAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2183,9 +2285,12 @@ ruleUpdate32BeforeAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2230,9 +2335,12 @@ ruleUpdate32BeforeAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -2273,13 +2381,13 @@ ruleUpdate32BeforeAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32BeforeAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32AfterAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -2325,9 +2433,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2357,9 +2468,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2391,9 +2505,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2425,9 +2542,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2459,9 +2579,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2493,9 +2616,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2527,9 +2653,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2561,9 +2690,12 @@ ruleUpdate32AfterAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2611,9 +2743,12 @@ ruleUpdate32AfterAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2658,9 +2793,12 @@ ruleUpdate32AfterAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -2701,13 +2839,13 @@ ruleUpdate32AfterAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32AfterAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SpyxAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -2753,9 +2891,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2787,9 +2928,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2823,9 +2967,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2859,9 +3006,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2895,9 +3045,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2931,9 +3084,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -2967,9 +3123,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3003,9 +3162,12 @@ ruleUpdate32SpyxAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3055,9 +3217,12 @@ ruleUpdate32SpyxAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3104,9 +3269,12 @@ ruleUpdate32SpyxAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -3149,13 +3317,13 @@ ruleUpdate32SpyxAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SpyxAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SnnTorchAVX2(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -3201,9 +3369,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3217,10 +3388,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3254,9 +3425,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3270,10 +3444,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3309,9 +3483,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3325,10 +3502,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3364,9 +3541,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3380,10 +3560,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3419,9 +3599,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3435,10 +3618,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3474,9 +3657,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3490,10 +3676,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3529,9 +3715,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3545,10 +3734,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3584,9 +3773,12 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3600,10 +3792,10 @@ ruleUpdate32SnnTorchAVX2_loop:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3655,9 +3847,12 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y0, Y7, Y9
 	VADDPS       Y8, Y9, Y9
-	VBROADCASTSS leak+96(FP), Y10
-	VADDPS       Y10, Y9, Y10
-	VBROADCASTSD addLeak+136(FP), Y11
+	VBROADCASTSS leak+96(FP), Y11
+	VADDPS       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPS       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+136(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+128(FP), Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
@@ -3671,10 +3866,10 @@ ruleUpdate32SnnTorchAVX2_tailvec:
 	VADDPS       Y7, Y8, Y8
 	VCMPPS       $0x1e, Y5, Y6, Y6
 	VBROADCASTSS rest+124(FP), Y9
-	VADDPS       Y7, Y9, Y9
-	VBROADCASTSD current+160(FP), Y7
+	VADDPS       Y9, Y7, Y7
+	VBROADCASTSD current+160(FP), Y9
 	VBROADCASTSS vreset+116(FP), Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
+	VBLENDVPS    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+152(FP), Y9
 	VBROADCASTSS sub+120(FP), Y10
 	VSUBPS       Y10, Y8, Y10
@@ -3723,9 +3918,12 @@ ruleUpdate32SnnTorchAVX2_tailpart:
 	VMULPS       Y1, Y9, Y9
 	VMULPS       Y0, Y8, Y10
 	VADDPS       Y9, Y10, Y10
-	VBROADCASTSS leak+96(FP), Y11
-	VADDPS       Y11, Y10, Y11
-	VBROADCASTSD addLeak+136(FP), Y12
+	VBROADCASTSS leak+96(FP), Y12
+	VADDPS       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPS       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+136(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPS    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+128(FP), Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -3739,10 +3937,10 @@ ruleUpdate32SnnTorchAVX2_tailpart:
 	VADDPS       Y8, Y9, Y9
 	VCMPPS       $0x1e, Y5, Y7, Y7
 	VBROADCASTSS rest+124(FP), Y10
-	VADDPS       Y8, Y10, Y10
-	VBROADCASTSD current+160(FP), Y8
+	VADDPS       Y10, Y8, Y8
+	VBROADCASTSD current+160(FP), Y10
 	VBROADCASTSS vreset+116(FP), Y11
-	VBLENDVPS    Y8, Y11, Y10, Y8
+	VBLENDVPS    Y10, Y11, Y8, Y8
 	VBROADCASTSD subtract+152(FP), Y10
 	VBROADCASTSS sub+120(FP), Y11
 	VSUBPS       Y11, Y9, Y11
@@ -3787,7 +3985,2257 @@ ruleUpdate32SnnTorchAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SnnTorchAVX2_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValuePerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate32ValuePerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32ValuePerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValuePerAVX2_tail
+
+ruleUpdate32ValuePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y0
+	VMULPS       768(DI), Y0, Y0
+	VADDPS       1024(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y0
+	VMULPS       800(DI), Y0, Y0
+	VADDPS       1056(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y0
+	VMULPS       832(DI), Y0, Y0
+	VADDPS       1088(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y0
+	VMULPS       864(DI), Y0, Y0
+	VADDPS       1120(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y0
+	VMULPS       896(DI), Y0, Y0
+	VADDPS       1152(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y0
+	VMULPS       928(DI), Y0, Y0
+	VADDPS       1184(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y0
+	VMULPS       960(DI), Y0, Y0
+	VADDPS       1216(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y0
+	VMULPS       992(DI), Y0, Y0
+	VADDPS       1248(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32ValuePerAVX2_loop
+
+ruleUpdate32ValuePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32ValuePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32ValuePerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32ValuePerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y0
+	VMULPS       768(DI)(R11*4), Y0, Y0
+	VADDPS       1024(DI)(R11*4), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32ValuePerAVX2_tailvec
+
+ruleUpdate32ValuePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32ValuePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	SHLQ         $0x02, R10
+	SUBQ         R10, R12
+	LEAQ         leakyTailMask<>+0(SB), R10
+	VMOVDQU      (R10)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y1
+	VMULPS       768(DI)(R11*4), Y1, Y1
+	VADDPS       1024(DI)(R11*4), Y1, Y1
+	VADDPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32ValuePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32ValuePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValuePerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforePerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforePerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32BeforePerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforePerAVX2_tail
+
+ruleUpdate32BeforePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y2
+	VMULPS       768(DI), Y2, Y2
+	VADDPS       1024(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2048(DI), Y2, Y3
+	VMOVUPS      1792(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y2
+	VMULPS       800(DI), Y2, Y2
+	VADDPS       1056(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1568(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2080(DI), Y2, Y3
+	VMOVUPS      1824(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y2
+	VMULPS       832(DI), Y2, Y2
+	VADDPS       1088(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1600(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2112(DI), Y2, Y3
+	VMOVUPS      1856(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y2
+	VMULPS       864(DI), Y2, Y2
+	VADDPS       1120(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1632(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2144(DI), Y2, Y3
+	VMOVUPS      1888(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y2
+	VMULPS       896(DI), Y2, Y2
+	VADDPS       1152(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1664(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2176(DI), Y2, Y3
+	VMOVUPS      1920(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y2
+	VMULPS       928(DI), Y2, Y2
+	VADDPS       1184(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1696(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2208(DI), Y2, Y3
+	VMOVUPS      1952(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y2
+	VMULPS       960(DI), Y2, Y2
+	VADDPS       1216(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1728(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2240(DI), Y2, Y3
+	VMOVUPS      1984(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y2
+	VMULPS       992(DI), Y2, Y2
+	VADDPS       1248(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1760(DI), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2272(DI), Y2, Y3
+	VMOVUPS      2016(DI), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32BeforePerAVX2_loop
+
+ruleUpdate32BeforePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32BeforePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32BeforePerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32BeforePerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y2
+	VMULPS       768(DI)(R11*4), Y2, Y2
+	VADDPS       1024(DI)(R11*4), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y1
+	VSUBPS       2048(DI)(R11*4), Y2, Y3
+	VMOVUPS      1792(DI)(R11*4), Y4
+	VBLENDVPS    Y1, Y3, Y4, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVUPS      Y1, (AX)
+	VMOVMSKPS    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32BeforePerAVX2_tailvec
+
+ruleUpdate32BeforePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32BeforePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y3
+	VMULPS       768(DI)(R11*4), Y3, Y3
+	VADDPS       1024(DI)(R11*4), Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2048(DI)(R11*4), Y3, Y4
+	VMOVUPS      1792(DI)(R11*4), Y5
+	VBLENDVPS    Y2, Y4, Y5, Y2
+	VBLENDVPS    Y1, Y2, Y3, Y2
+	VMASKMOVPS   Y2, Y0, (AX)
+	VMOVMSKPS    Y1, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32BeforePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32BeforePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforePerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterPerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32AfterPerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterPerAVX2_tail
+
+ruleUpdate32AfterPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y0
+	VMULPS       768(DI), Y0, Y0
+	VADDPS       1024(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1536(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2048(DI), Y0, Y3
+	VMOVUPS      1792(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y0
+	VMULPS       800(DI), Y0, Y0
+	VADDPS       1056(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1568(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2080(DI), Y0, Y3
+	VMOVUPS      1824(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y0
+	VMULPS       832(DI), Y0, Y0
+	VADDPS       1088(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1600(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2112(DI), Y0, Y3
+	VMOVUPS      1856(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y0
+	VMULPS       864(DI), Y0, Y0
+	VADDPS       1120(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1632(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2144(DI), Y0, Y3
+	VMOVUPS      1888(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y0
+	VMULPS       896(DI), Y0, Y0
+	VADDPS       1152(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1664(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2176(DI), Y0, Y3
+	VMOVUPS      1920(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y0
+	VMULPS       928(DI), Y0, Y0
+	VADDPS       1184(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1696(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2208(DI), Y0, Y3
+	VMOVUPS      1952(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y0
+	VMULPS       960(DI), Y0, Y0
+	VADDPS       1216(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1728(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2240(DI), Y0, Y3
+	VMOVUPS      1984(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y0
+	VMULPS       992(DI), Y0, Y0
+	VADDPS       1248(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1760(DI), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2272(DI), Y0, Y3
+	VMOVUPS      2016(DI), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32AfterPerAVX2_loop
+
+ruleUpdate32AfterPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32AfterPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32AfterPerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32AfterPerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y0
+	VMULPS       768(DI)(R11*4), Y0, Y0
+	VADDPS       1024(DI)(R11*4), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y1
+	VBROADCASTSD subtract+152(FP), Y2
+	VSUBPS       2048(DI)(R11*4), Y0, Y3
+	VMOVUPS      1792(DI)(R11*4), Y4
+	VBLENDVPS    Y2, Y3, Y4, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32AfterPerAVX2_tailvec
+
+ruleUpdate32AfterPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32AfterPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y1
+	VMULPS       768(DI)(R11*4), Y1, Y1
+	VADDPS       1024(DI)(R11*4), Y1, Y1
+	VADDPS       Y2, Y1, Y1
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y2
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2048(DI)(R11*4), Y1, Y4
+	VMOVUPS      1792(DI)(R11*4), Y5
+	VBLENDVPS    Y3, Y4, Y5, Y3
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMOVMSKPS    Y2, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32AfterPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32AfterPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterPerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxPerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SpyxPerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxPerAVX2_tail
+
+ruleUpdate32SpyxPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VCMPPS       $0x1e, 1536(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2048(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1024(DI), Y0, Y0
+	VMULPS       768(DI), Y0, Y0
+	VADDPS       1024(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2048(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VCMPPS       $0x1e, 1568(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2080(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1056(DI), Y0, Y0
+	VMULPS       800(DI), Y0, Y0
+	VADDPS       1056(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2080(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VCMPPS       $0x1e, 1600(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2112(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1088(DI), Y0, Y0
+	VMULPS       832(DI), Y0, Y0
+	VADDPS       1088(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2112(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VCMPPS       $0x1e, 1632(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2144(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1120(DI), Y0, Y0
+	VMULPS       864(DI), Y0, Y0
+	VADDPS       1120(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2144(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VCMPPS       $0x1e, 1664(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2176(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1152(DI), Y0, Y0
+	VMULPS       896(DI), Y0, Y0
+	VADDPS       1152(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2176(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VCMPPS       $0x1e, 1696(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2208(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1184(DI), Y0, Y0
+	VMULPS       928(DI), Y0, Y0
+	VADDPS       1184(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2208(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VCMPPS       $0x1e, 1728(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2240(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1216(DI), Y0, Y0
+	VMULPS       960(DI), Y0, Y0
+	VADDPS       1216(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2240(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VCMPPS       $0x1e, 1760(DI), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2272(DI), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1248(DI), Y0, Y0
+	VMULPS       992(DI), Y0, Y0
+	VADDPS       1248(DI), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2272(DI), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32SpyxPerAVX2_loop
+
+ruleUpdate32SpyxPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SpyxPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SpyxPerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32SpyxPerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y2
+	VBROADCASTSD current+160(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPS       2048(DI)(R11*4), Y0, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VSUBPS       1024(DI)(R11*4), Y0, Y0
+	VMULPS       768(DI)(R11*4), Y0, Y0
+	VADDPS       1024(DI)(R11*4), Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VSUBPS       2048(DI)(R11*4), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32SpyxPerAVX2_tailvec
+
+ruleUpdate32SpyxPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32SpyxPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y3
+	VBROADCASTSD current+160(FP), Y4
+	VANDPS       Y3, Y4, Y4
+	VSUBPS       2048(DI)(R11*4), Y1, Y5
+	VBLENDVPS    Y4, Y5, Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y1, Y1
+	VMULPS       768(DI)(R11*4), Y1, Y1
+	VADDPS       1024(DI)(R11*4), Y1, Y1
+	VADDPS       Y2, Y1, Y1
+	VSUBPS       2048(DI)(R11*4), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMOVMSKPS    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32SpyxPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SpyxPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxPerAVX2_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchPerAVX2(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SnnTorchPerAVX2_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchPerAVX2_tail
+
+ruleUpdate32SnnTorchPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI), Y2, Y2
+	VMULPS       (DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI), Y1, Y1
+	VSUBPS       1024(DI), Y0, Y2
+	VMULPS       768(DI), Y2, Y2
+	VADDPS       1024(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI), Y0, Y0
+	VADDPS       2304(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1792(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2048(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1536(DI), Y1, Y2
+	VADDPS       2048(DI), Y1, Y3
+	VSUBPS       1792(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2048(DI), Y1, Y1
+	VMOVUPS      1792(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       288(DI), Y2, Y2
+	VMULPS       32(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       544(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 544(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1312(DI), Y1, Y1
+	VSUBPS       1056(DI), Y0, Y2
+	VMULPS       800(DI), Y2, Y2
+	VADDPS       1056(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1568(DI), Y0, Y0
+	VADDPS       2336(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1824(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2080(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1568(DI), Y1, Y2
+	VADDPS       2080(DI), Y1, Y3
+	VSUBPS       1824(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2080(DI), Y1, Y1
+	VMOVUPS      1824(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       320(DI), Y2, Y2
+	VMULPS       64(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       576(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 576(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1344(DI), Y1, Y1
+	VSUBPS       1088(DI), Y0, Y2
+	VMULPS       832(DI), Y2, Y2
+	VADDPS       1088(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1600(DI), Y0, Y0
+	VADDPS       2368(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1856(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2112(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1600(DI), Y1, Y2
+	VADDPS       2112(DI), Y1, Y3
+	VSUBPS       1856(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2112(DI), Y1, Y1
+	VMOVUPS      1856(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       352(DI), Y2, Y2
+	VMULPS       96(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       608(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 608(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1376(DI), Y1, Y1
+	VSUBPS       1120(DI), Y0, Y2
+	VMULPS       864(DI), Y2, Y2
+	VADDPS       1120(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1632(DI), Y0, Y0
+	VADDPS       2400(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1888(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2144(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1632(DI), Y1, Y2
+	VADDPS       2144(DI), Y1, Y3
+	VSUBPS       1888(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2144(DI), Y1, Y1
+	VMOVUPS      1888(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       384(DI), Y2, Y2
+	VMULPS       128(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       640(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 640(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1408(DI), Y1, Y1
+	VSUBPS       1152(DI), Y0, Y2
+	VMULPS       896(DI), Y2, Y2
+	VADDPS       1152(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1664(DI), Y0, Y0
+	VADDPS       2432(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1920(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2176(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1664(DI), Y1, Y2
+	VADDPS       2176(DI), Y1, Y3
+	VSUBPS       1920(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2176(DI), Y1, Y1
+	VMOVUPS      1920(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       416(DI), Y2, Y2
+	VMULPS       160(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       672(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 672(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1440(DI), Y1, Y1
+	VSUBPS       1184(DI), Y0, Y2
+	VMULPS       928(DI), Y2, Y2
+	VADDPS       1184(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1696(DI), Y0, Y0
+	VADDPS       2464(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1952(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2208(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1696(DI), Y1, Y2
+	VADDPS       2208(DI), Y1, Y3
+	VSUBPS       1952(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2208(DI), Y1, Y1
+	VMOVUPS      1952(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       448(DI), Y2, Y2
+	VMULPS       192(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       704(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 704(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1472(DI), Y1, Y1
+	VSUBPS       1216(DI), Y0, Y2
+	VMULPS       960(DI), Y2, Y2
+	VADDPS       1216(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1728(DI), Y0, Y0
+	VADDPS       2496(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1984(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2240(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1728(DI), Y1, Y2
+	VADDPS       2240(DI), Y1, Y3
+	VSUBPS       1984(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2240(DI), Y1, Y1
+	VMOVUPS      1984(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       480(DI), Y2, Y2
+	VMULPS       224(DI), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       736(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 736(DI), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1504(DI), Y1, Y1
+	VSUBPS       1248(DI), Y0, Y2
+	VMULPS       992(DI), Y2, Y2
+	VADDPS       1248(DI), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1760(DI), Y0, Y0
+	VADDPS       2528(DI), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 2016(DI), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2272(DI), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1760(DI), Y1, Y2
+	VADDPS       2272(DI), Y1, Y3
+	VSUBPS       2016(DI), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2272(DI), Y1, Y1
+	VMOVUPS      2016(DI), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	ADDQ         $0x00000a00, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate32SnnTorchPerAVX2_loop
+
+ruleUpdate32SnnTorchPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SnnTorchPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SnnTorchPerAVX2_tailvec:
+	CMPQ         R10, $0x08
+	JB           ruleUpdate32SnnTorchPerAVX2_tailpart
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (DX), Y2
+	VMULPS       256(DI)(R11*4), Y2, Y2
+	VMULPS       (DI)(R11*4), Y1, Y3
+	VADDPS       Y2, Y3, Y3
+	VADDPS       512(DI)(R11*4), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x04, 512(DI)(R11*4), Y5, Y5
+	VBROADCASTSD addLeak+136(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPS    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+128(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMOVUPS      Y2, (CX)
+	VBROADCASTSD old+144(FP), Y3
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMULPS       1280(DI)(R11*4), Y1, Y1
+	VSUBPS       1024(DI)(R11*4), Y0, Y2
+	VMULPS       768(DI)(R11*4), Y2, Y2
+	VADDPS       1024(DI)(R11*4), Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y0, Y0
+	VADDPS       2304(DI)(R11*4), Y1, Y1
+	VBROADCASTSD current+160(FP), Y3
+	VBLENDVPS    Y3, 1792(DI)(R11*4), Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y3
+	VSUBPS       2048(DI)(R11*4), Y2, Y4
+	VBLENDVPS    Y3, Y4, Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y2
+	VADDPS       2048(DI)(R11*4), Y1, Y3
+	VSUBPS       1792(DI)(R11*4), Y1, Y4
+	VADDPS       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+152(FP), Y6
+	VBLENDVPS    Y6, Y3, Y4, Y3
+	VBLENDVPS    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2048(DI)(R11*4), Y1, Y1
+	VMOVUPS      1792(DI)(R11*4), Y5
+	VBLENDVPS    Y4, Y1, Y5, Y1
+	VBLENDVPS    Y0, Y1, Y3, Y0
+	VMOVUPS      Y0, (AX)
+	VMOVMSKPS    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x08, R11
+	SUBQ         $0x08, R10
+	JMP          ruleUpdate32SnnTorchPerAVX2_tailvec
+
+ruleUpdate32SnnTorchPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate32SnnTorchPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x02, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMULPS       256(DI)(R11*4), Y3, Y3
+	VMULPS       (DI)(R11*4), Y2, Y4
+	VADDPS       Y3, Y4, Y4
+	VADDPS       512(DI)(R11*4), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPS       $0x04, 512(DI)(R11*4), Y6, Y6
+	VBROADCASTSD addLeak+136(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+128(FP), Y5
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y0, (CX)
+	VBROADCASTSD old+144(FP), Y4
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMULPS       1280(DI)(R11*4), Y2, Y2
+	VSUBPS       1024(DI)(R11*4), Y1, Y3
+	VMULPS       768(DI)(R11*4), Y3, Y3
+	VADDPS       1024(DI)(R11*4), Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y1, Y1
+	VADDPS       2304(DI)(R11*4), Y2, Y2
+	VBROADCASTSD current+160(FP), Y4
+	VBLENDVPS    Y4, 1792(DI)(R11*4), Y2, Y2
+	VBROADCASTSD subtract+152(FP), Y4
+	VSUBPS       2048(DI)(R11*4), Y3, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VBLENDVPS    Y1, Y2, Y3, Y2
+	VCMPPS       $0x1e, 1536(DI)(R11*4), Y2, Y3
+	VADDPS       2048(DI)(R11*4), Y2, Y4
+	VSUBPS       1792(DI)(R11*4), Y2, Y5
+	VADDPS       Y2, Y5, Y5
+	VANDNPS      Y1, Y3, Y6
+	VBROADCASTSD subtract+152(FP), Y7
+	VBLENDVPS    Y7, Y4, Y5, Y4
+	VBLENDVPS    Y6, Y4, Y2, Y4
+	VANDNPS      Y3, Y1, Y1
+	VBROADCASTSD subtract+152(FP), Y5
+	VSUBPS       2048(DI)(R11*4), Y2, Y2
+	VMOVUPS      1792(DI)(R11*4), Y6
+	VBLENDVPS    Y5, Y2, Y6, Y2
+	VBLENDVPS    Y1, Y2, Y4, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMOVMSKPS    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate32SnnTorchPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SnnTorchPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchPerAVX2_row
+	MOVQ R8, ret+224(FP)
 	VZEROUPPER
 	RET
 
@@ -6487,6 +8935,54 @@ scatterTaps64AVX2_done:
 	VZEROUPPER
 	RET
 
+// func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX
+TEXT ·addTrials64AVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    v_base+32(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    DX, BX
+	ANDQ    $0x03, BX
+	SUBQ    BX, DX
+	SHLQ    $0x03, DX
+	MOVQ    $0x00000020, SI
+	MOVQ    BX, DI
+	SHLQ    $0x03, DI
+	SUBQ    DI, SI
+	LEAQ    leakyTailMask<>+0(SB), DI
+	VMOVDQU (DI)(SI*1), Y0
+	MOVQ    trials+56(FP), SI
+	MOVQ    dstStride+24(FP), DI
+	SHLQ    $0x03, DI
+
+addTrials64AVX2_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX2_rowtail
+
+addTrials64AVX2_rowloop:
+	VMOVUPD (AX)(R8*1), Y1
+	VADDPD  (CX)(R8*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R8*1)
+	ADDQ    $0x20, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX2_rowloop
+
+addTrials64AVX2_rowtail:
+	TESTQ      BX, BX
+	JZ         addTrials64AVX2_rownotail
+	VMASKMOVPD (AX)(R8*1), Y0, Y1
+	VMASKMOVPD (CX)(R8*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R8*1)
+
+addTrials64AVX2_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX2_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 // Requires: AVX, AVX2, POPCNT
 TEXT ·cubaUpdate64AVX2(SB), NOSPLIT, $0-240
@@ -7576,9 +10072,9 @@ cobaUpdate64AVX2_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, POPCNT
-TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64ValueAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -7624,9 +10120,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7648,9 +10147,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7672,9 +10174,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7696,9 +10201,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7720,9 +10228,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7744,9 +10255,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7768,9 +10282,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7792,9 +10309,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7816,9 +10336,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7840,9 +10363,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7864,9 +10390,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7888,9 +10417,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7912,9 +10444,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7936,9 +10471,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7960,9 +10498,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -7984,9 +10525,12 @@ ruleUpdate64ValueAVX2_loop:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -8024,9 +10568,12 @@ ruleUpdate64ValueAVX2_tailvec:
 	VMULPD       Y1, Y7, Y7
 	VMULPD       Y0, Y6, Y8
 	VADDPD       Y7, Y8, Y8
-	VBROADCASTSD leak+104(FP), Y9
-	VADDPD       Y9, Y8, Y9
-	VBROADCASTSD addLeak+176(FP), Y10
+	VBROADCASTSD leak+104(FP), Y10
+	VADDPD       Y10, Y8, Y9
+	VXORPS       Y11, Y11, Y11
+	VCMPPD       $0x04, Y10, Y11, Y10
+	VBROADCASTSD addLeak+176(FP), Y11
+	VANDPS       Y11, Y10, Y10
 	VBLENDVPD    Y10, Y9, Y8, Y8
 	VBROADCASTSD instant+168(FP), Y9
 	VBLENDVPD    Y9, Y7, Y8, Y7
@@ -8060,9 +10607,12 @@ ruleUpdate64ValueAVX2_tailpart:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8092,13 +10642,13 @@ ruleUpdate64ValueAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64ValueAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64BeforeAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -8144,9 +10694,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8176,9 +10729,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8210,9 +10766,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8244,9 +10803,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8278,9 +10840,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8312,9 +10877,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8346,9 +10914,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8380,9 +10951,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8414,9 +10988,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8448,9 +11025,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8482,9 +11062,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8516,9 +11099,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8550,9 +11136,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8584,9 +11173,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8618,9 +11210,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8652,9 +11247,12 @@ ruleUpdate64BeforeAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8702,9 +11300,12 @@ ruleUpdate64BeforeAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8749,9 +11350,12 @@ ruleUpdate64BeforeAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -8792,13 +11396,13 @@ ruleUpdate64BeforeAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64BeforeAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64AfterAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -8844,9 +11448,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8876,9 +11483,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8910,9 +11520,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8944,9 +11557,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -8978,9 +11594,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9012,9 +11631,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9046,9 +11668,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9080,9 +11705,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9114,9 +11742,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9148,9 +11779,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9182,9 +11816,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9216,9 +11853,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9250,9 +11890,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9284,9 +11927,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9318,9 +11964,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9352,9 +12001,12 @@ ruleUpdate64AfterAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9402,9 +12054,12 @@ ruleUpdate64AfterAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9449,9 +12104,12 @@ ruleUpdate64AfterAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -9492,13 +12150,13 @@ ruleUpdate64AfterAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64AfterAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SpyxAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -9544,9 +12202,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9578,9 +12239,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9614,9 +12278,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9650,9 +12317,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9686,9 +12356,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9722,9 +12395,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9758,9 +12434,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9794,9 +12473,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9830,9 +12512,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9866,9 +12551,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9902,9 +12590,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9938,9 +12629,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -9974,9 +12668,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10010,9 +12707,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10046,9 +12746,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10082,9 +12785,12 @@ ruleUpdate64SpyxAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10134,9 +12840,12 @@ ruleUpdate64SpyxAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10183,9 +12892,12 @@ ruleUpdate64SpyxAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -10228,13 +12940,13 @@ ruleUpdate64SpyxAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SpyxAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SnnTorchAVX2(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -10280,9 +12992,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10296,10 +13011,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10333,9 +13048,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10349,10 +13067,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10388,9 +13106,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10404,10 +13125,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10443,9 +13164,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10459,10 +13183,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10498,9 +13222,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10514,10 +13241,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10553,9 +13280,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10569,10 +13299,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10608,9 +13338,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10624,10 +13357,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10663,9 +13396,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10679,10 +13415,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10718,9 +13454,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10734,10 +13473,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10773,9 +13512,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10789,10 +13531,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10828,9 +13570,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10844,10 +13589,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10883,9 +13628,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10899,10 +13647,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10938,9 +13686,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -10954,10 +13705,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -10993,9 +13744,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -11009,10 +13763,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -11048,9 +13802,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -11064,10 +13821,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -11103,9 +13860,12 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -11119,10 +13879,10 @@ ruleUpdate64SnnTorchAVX2_loop:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -11174,9 +13934,12 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VMULPD       Y1, Y8, Y8
 	VMULPD       Y0, Y7, Y9
 	VADDPD       Y8, Y9, Y9
-	VBROADCASTSD leak+104(FP), Y10
-	VADDPD       Y10, Y9, Y10
-	VBROADCASTSD addLeak+176(FP), Y11
+	VBROADCASTSD leak+104(FP), Y11
+	VADDPD       Y11, Y9, Y10
+	VXORPS       Y12, Y12, Y12
+	VCMPPD       $0x04, Y11, Y12, Y11
+	VBROADCASTSD addLeak+176(FP), Y12
+	VANDPS       Y12, Y11, Y11
 	VBLENDVPD    Y11, Y10, Y9, Y9
 	VBROADCASTSD instant+168(FP), Y10
 	VBLENDVPD    Y10, Y8, Y9, Y8
@@ -11190,10 +13953,10 @@ ruleUpdate64SnnTorchAVX2_tailvec:
 	VADDPD       Y7, Y8, Y8
 	VCMPPD       $0x1e, Y5, Y6, Y6
 	VBROADCASTSD rest+160(FP), Y9
-	VADDPD       Y7, Y9, Y9
-	VBROADCASTSD current+200(FP), Y7
+	VADDPD       Y9, Y7, Y7
+	VBROADCASTSD current+200(FP), Y9
 	VBROADCASTSD vreset+144(FP), Y10
-	VBLENDVPD    Y7, Y10, Y9, Y7
+	VBLENDVPD    Y9, Y10, Y7, Y7
 	VBROADCASTSD subtract+192(FP), Y9
 	VBROADCASTSD sub+152(FP), Y10
 	VSUBPD       Y10, Y8, Y10
@@ -11242,9 +14005,12 @@ ruleUpdate64SnnTorchAVX2_tailpart:
 	VMULPD       Y1, Y9, Y9
 	VMULPD       Y0, Y8, Y10
 	VADDPD       Y9, Y10, Y10
-	VBROADCASTSD leak+104(FP), Y11
-	VADDPD       Y11, Y10, Y11
-	VBROADCASTSD addLeak+176(FP), Y12
+	VBROADCASTSD leak+104(FP), Y12
+	VADDPD       Y12, Y10, Y11
+	VXORPS       Y13, Y13, Y13
+	VCMPPD       $0x04, Y12, Y13, Y12
+	VBROADCASTSD addLeak+176(FP), Y13
+	VANDPS       Y13, Y12, Y12
 	VBLENDVPD    Y12, Y11, Y10, Y10
 	VBROADCASTSD instant+168(FP), Y11
 	VBLENDVPD    Y11, Y9, Y10, Y9
@@ -11258,10 +14024,10 @@ ruleUpdate64SnnTorchAVX2_tailpart:
 	VADDPD       Y8, Y9, Y9
 	VCMPPD       $0x1e, Y5, Y7, Y7
 	VBROADCASTSD rest+160(FP), Y10
-	VADDPD       Y8, Y10, Y10
-	VBROADCASTSD current+200(FP), Y8
+	VADDPD       Y10, Y8, Y8
+	VBROADCASTSD current+200(FP), Y10
 	VBROADCASTSD vreset+144(FP), Y11
-	VBLENDVPD    Y8, Y11, Y10, Y8
+	VBLENDVPD    Y10, Y11, Y8, Y8
 	VBROADCASTSD subtract+192(FP), Y10
 	VBROADCASTSD sub+152(FP), Y11
 	VSUBPD       Y11, Y9, Y11
@@ -11306,7 +14072,3721 @@ ruleUpdate64SnnTorchAVX2_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SnnTorchAVX2_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValuePerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, POPCNT
+TEXT ·ruleUpdate64ValuePerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64ValuePerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValuePerAVX2_tail
+
+ruleUpdate64ValuePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y0
+	VMULPD       1536(DI), Y0, Y0
+	VADDPD       2048(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y0
+	VMULPD       1568(DI), Y0, Y0
+	VADDPD       2080(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y0
+	VMULPD       1600(DI), Y0, Y0
+	VADDPD       2112(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y0
+	VMULPD       1632(DI), Y0, Y0
+	VADDPD       2144(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y0
+	VMULPD       1664(DI), Y0, Y0
+	VADDPD       2176(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y0
+	VMULPD       1696(DI), Y0, Y0
+	VADDPD       2208(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y0
+	VMULPD       1728(DI), Y0, Y0
+	VADDPD       2240(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y0
+	VMULPD       1760(DI), Y0, Y0
+	VADDPD       2272(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y0
+	VMULPD       1792(DI), Y0, Y0
+	VADDPD       2304(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y0
+	VMULPD       1824(DI), Y0, Y0
+	VADDPD       2336(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y0
+	VMULPD       1856(DI), Y0, Y0
+	VADDPD       2368(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y0
+	VMULPD       1888(DI), Y0, Y0
+	VADDPD       2400(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y0
+	VMULPD       1920(DI), Y0, Y0
+	VADDPD       2432(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y0
+	VMULPD       1952(DI), Y0, Y0
+	VADDPD       2464(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y0
+	VMULPD       1984(DI), Y0, Y0
+	VADDPD       2496(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y0
+	VMULPD       2016(DI), Y0, Y0
+	VADDPD       2528(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64ValuePerAVX2_loop
+
+ruleUpdate64ValuePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64ValuePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64ValuePerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64ValuePerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y0
+	VMULPD       1536(DI)(R11*8), Y0, Y0
+	VADDPD       2048(DI)(R11*8), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64ValuePerAVX2_tailvec
+
+ruleUpdate64ValuePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64ValuePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	SHLQ         $0x03, R10
+	SUBQ         R10, R12
+	LEAQ         leakyTailMask<>+0(SB), R10
+	VMOVDQU      (R10)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y1
+	VMULPD       1536(DI)(R11*8), Y1, Y1
+	VADDPD       2048(DI)(R11*8), Y1, Y1
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64ValuePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64ValuePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValuePerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforePerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforePerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64BeforePerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforePerAVX2_tail
+
+ruleUpdate64BeforePerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y2
+	VMULPD       1536(DI), Y2, Y2
+	VADDPD       2048(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4096(DI), Y2, Y3
+	VMOVUPD      3584(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y2
+	VMULPD       1568(DI), Y2, Y2
+	VADDPD       2080(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3104(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4128(DI), Y2, Y3
+	VMOVUPD      3616(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y2
+	VMULPD       1600(DI), Y2, Y2
+	VADDPD       2112(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3136(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4160(DI), Y2, Y3
+	VMOVUPD      3648(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y2
+	VMULPD       1632(DI), Y2, Y2
+	VADDPD       2144(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3168(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4192(DI), Y2, Y3
+	VMOVUPD      3680(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y2
+	VMULPD       1664(DI), Y2, Y2
+	VADDPD       2176(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3200(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4224(DI), Y2, Y3
+	VMOVUPD      3712(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y2
+	VMULPD       1696(DI), Y2, Y2
+	VADDPD       2208(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3232(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4256(DI), Y2, Y3
+	VMOVUPD      3744(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y2
+	VMULPD       1728(DI), Y2, Y2
+	VADDPD       2240(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3264(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4288(DI), Y2, Y3
+	VMOVUPD      3776(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y2
+	VMULPD       1760(DI), Y2, Y2
+	VADDPD       2272(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3296(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4320(DI), Y2, Y3
+	VMOVUPD      3808(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y2
+	VMULPD       1792(DI), Y2, Y2
+	VADDPD       2304(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3328(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4352(DI), Y2, Y3
+	VMOVUPD      3840(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y2
+	VMULPD       1824(DI), Y2, Y2
+	VADDPD       2336(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3360(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4384(DI), Y2, Y3
+	VMOVUPD      3872(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y2
+	VMULPD       1856(DI), Y2, Y2
+	VADDPD       2368(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3392(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4416(DI), Y2, Y3
+	VMOVUPD      3904(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y2
+	VMULPD       1888(DI), Y2, Y2
+	VADDPD       2400(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3424(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4448(DI), Y2, Y3
+	VMOVUPD      3936(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y2
+	VMULPD       1920(DI), Y2, Y2
+	VADDPD       2432(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3456(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4480(DI), Y2, Y3
+	VMOVUPD      3968(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y2
+	VMULPD       1952(DI), Y2, Y2
+	VADDPD       2464(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3488(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4512(DI), Y2, Y3
+	VMOVUPD      4000(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y2
+	VMULPD       1984(DI), Y2, Y2
+	VADDPD       2496(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3520(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4544(DI), Y2, Y3
+	VMOVUPD      4032(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y2
+	VMULPD       2016(DI), Y2, Y2
+	VADDPD       2528(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3552(DI), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4576(DI), Y2, Y3
+	VMOVUPD      4064(DI), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64BeforePerAVX2_loop
+
+ruleUpdate64BeforePerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64BeforePerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64BeforePerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64BeforePerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y2
+	VMULPD       1536(DI)(R11*8), Y2, Y2
+	VADDPD       2048(DI)(R11*8), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y1
+	VSUBPD       4096(DI)(R11*8), Y2, Y3
+	VMOVUPD      3584(DI)(R11*8), Y4
+	VBLENDVPD    Y1, Y3, Y4, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VMOVUPD      Y1, (AX)
+	VMOVMSKPD    Y0, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64BeforePerAVX2_tailvec
+
+ruleUpdate64BeforePerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64BeforePerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y3
+	VMULPD       1536(DI)(R11*8), Y3, Y3
+	VADDPD       2048(DI)(R11*8), Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4096(DI)(R11*8), Y3, Y4
+	VMOVUPD      3584(DI)(R11*8), Y5
+	VBLENDVPD    Y2, Y4, Y5, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y2
+	VMASKMOVPD   Y2, Y0, (AX)
+	VMOVMSKPD    Y1, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64BeforePerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64BeforePerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforePerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterPerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64AfterPerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterPerAVX2_tail
+
+ruleUpdate64AfterPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y0
+	VMULPD       1536(DI), Y0, Y0
+	VADDPD       2048(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3072(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4096(DI), Y0, Y3
+	VMOVUPD      3584(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y0
+	VMULPD       1568(DI), Y0, Y0
+	VADDPD       2080(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3104(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4128(DI), Y0, Y3
+	VMOVUPD      3616(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y0
+	VMULPD       1600(DI), Y0, Y0
+	VADDPD       2112(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3136(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4160(DI), Y0, Y3
+	VMOVUPD      3648(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y0
+	VMULPD       1632(DI), Y0, Y0
+	VADDPD       2144(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3168(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4192(DI), Y0, Y3
+	VMOVUPD      3680(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y0
+	VMULPD       1664(DI), Y0, Y0
+	VADDPD       2176(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3200(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4224(DI), Y0, Y3
+	VMOVUPD      3712(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y0
+	VMULPD       1696(DI), Y0, Y0
+	VADDPD       2208(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3232(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4256(DI), Y0, Y3
+	VMOVUPD      3744(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y0
+	VMULPD       1728(DI), Y0, Y0
+	VADDPD       2240(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3264(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4288(DI), Y0, Y3
+	VMOVUPD      3776(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y0
+	VMULPD       1760(DI), Y0, Y0
+	VADDPD       2272(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3296(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4320(DI), Y0, Y3
+	VMOVUPD      3808(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y0
+	VMULPD       1792(DI), Y0, Y0
+	VADDPD       2304(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3328(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4352(DI), Y0, Y3
+	VMOVUPD      3840(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y0
+	VMULPD       1824(DI), Y0, Y0
+	VADDPD       2336(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3360(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4384(DI), Y0, Y3
+	VMOVUPD      3872(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y0
+	VMULPD       1856(DI), Y0, Y0
+	VADDPD       2368(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3392(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4416(DI), Y0, Y3
+	VMOVUPD      3904(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y0
+	VMULPD       1888(DI), Y0, Y0
+	VADDPD       2400(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3424(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4448(DI), Y0, Y3
+	VMOVUPD      3936(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y0
+	VMULPD       1920(DI), Y0, Y0
+	VADDPD       2432(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3456(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4480(DI), Y0, Y3
+	VMOVUPD      3968(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y0
+	VMULPD       1952(DI), Y0, Y0
+	VADDPD       2464(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3488(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4512(DI), Y0, Y3
+	VMOVUPD      4000(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y0
+	VMULPD       1984(DI), Y0, Y0
+	VADDPD       2496(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3520(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4544(DI), Y0, Y3
+	VMOVUPD      4032(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y0
+	VMULPD       2016(DI), Y0, Y0
+	VADDPD       2528(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3552(DI), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4576(DI), Y0, Y3
+	VMOVUPD      4064(DI), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64AfterPerAVX2_loop
+
+ruleUpdate64AfterPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64AfterPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64AfterPerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64AfterPerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y0
+	VMULPD       1536(DI)(R11*8), Y0, Y0
+	VADDPD       2048(DI)(R11*8), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y1
+	VBROADCASTSD subtract+192(FP), Y2
+	VSUBPD       4096(DI)(R11*8), Y0, Y3
+	VMOVUPD      3584(DI)(R11*8), Y4
+	VBLENDVPD    Y2, Y3, Y4, Y2
+	VBLENDVPD    Y1, Y2, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y1, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64AfterPerAVX2_tailvec
+
+ruleUpdate64AfterPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64AfterPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y1
+	VMULPD       1536(DI)(R11*8), Y1, Y1
+	VADDPD       2048(DI)(R11*8), Y1, Y1
+	VADDPD       Y2, Y1, Y1
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y2
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4096(DI)(R11*8), Y1, Y4
+	VMOVUPD      3584(DI)(R11*8), Y5
+	VBLENDVPD    Y3, Y4, Y5, Y3
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	VMOVMSKPD    Y2, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64AfterPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64AfterPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterPerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxPerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SpyxPerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxPerAVX2_tail
+
+ruleUpdate64SpyxPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VCMPPD       $0x1e, 3072(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4096(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2048(DI), Y0, Y0
+	VMULPD       1536(DI), Y0, Y0
+	VADDPD       2048(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4096(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VCMPPD       $0x1e, 3104(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4128(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2080(DI), Y0, Y0
+	VMULPD       1568(DI), Y0, Y0
+	VADDPD       2080(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4128(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VCMPPD       $0x1e, 3136(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4160(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2112(DI), Y0, Y0
+	VMULPD       1600(DI), Y0, Y0
+	VADDPD       2112(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4160(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VCMPPD       $0x1e, 3168(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4192(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2144(DI), Y0, Y0
+	VMULPD       1632(DI), Y0, Y0
+	VADDPD       2144(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4192(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VCMPPD       $0x1e, 3200(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4224(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2176(DI), Y0, Y0
+	VMULPD       1664(DI), Y0, Y0
+	VADDPD       2176(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4224(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VCMPPD       $0x1e, 3232(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4256(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2208(DI), Y0, Y0
+	VMULPD       1696(DI), Y0, Y0
+	VADDPD       2208(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4256(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VCMPPD       $0x1e, 3264(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4288(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2240(DI), Y0, Y0
+	VMULPD       1728(DI), Y0, Y0
+	VADDPD       2240(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4288(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VCMPPD       $0x1e, 3296(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4320(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2272(DI), Y0, Y0
+	VMULPD       1760(DI), Y0, Y0
+	VADDPD       2272(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4320(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VCMPPD       $0x1e, 3328(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4352(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2304(DI), Y0, Y0
+	VMULPD       1792(DI), Y0, Y0
+	VADDPD       2304(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4352(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VCMPPD       $0x1e, 3360(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4384(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2336(DI), Y0, Y0
+	VMULPD       1824(DI), Y0, Y0
+	VADDPD       2336(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4384(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VCMPPD       $0x1e, 3392(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4416(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2368(DI), Y0, Y0
+	VMULPD       1856(DI), Y0, Y0
+	VADDPD       2368(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4416(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VCMPPD       $0x1e, 3424(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4448(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2400(DI), Y0, Y0
+	VMULPD       1888(DI), Y0, Y0
+	VADDPD       2400(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4448(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VCMPPD       $0x1e, 3456(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4480(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2432(DI), Y0, Y0
+	VMULPD       1920(DI), Y0, Y0
+	VADDPD       2432(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4480(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VCMPPD       $0x1e, 3488(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4512(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2464(DI), Y0, Y0
+	VMULPD       1952(DI), Y0, Y0
+	VADDPD       2464(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4512(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VCMPPD       $0x1e, 3520(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4544(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2496(DI), Y0, Y0
+	VMULPD       1984(DI), Y0, Y0
+	VADDPD       2496(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4544(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VCMPPD       $0x1e, 3552(DI), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4576(DI), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2528(DI), Y0, Y0
+	VMULPD       2016(DI), Y0, Y0
+	VADDPD       2528(DI), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4576(DI), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64SpyxPerAVX2_loop
+
+ruleUpdate64SpyxPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SpyxPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SpyxPerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64SpyxPerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y2
+	VBROADCASTSD current+200(FP), Y3
+	VANDPS       Y2, Y3, Y3
+	VSUBPD       4096(DI)(R11*8), Y0, Y4
+	VBLENDVPD    Y3, Y4, Y0, Y0
+	VSUBPD       2048(DI)(R11*8), Y0, Y0
+	VMULPD       1536(DI)(R11*8), Y0, Y0
+	VADDPD       2048(DI)(R11*8), Y0, Y0
+	VADDPD       Y1, Y0, Y0
+	VSUBPD       4096(DI)(R11*8), Y0, Y1
+	VBLENDVPD    Y2, Y1, Y0, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64SpyxPerAVX2_tailvec
+
+ruleUpdate64SpyxPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64SpyxPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y3
+	VBROADCASTSD current+200(FP), Y4
+	VANDPS       Y3, Y4, Y4
+	VSUBPD       4096(DI)(R11*8), Y1, Y5
+	VBLENDVPD    Y4, Y5, Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y1, Y1
+	VMULPD       1536(DI)(R11*8), Y1, Y1
+	VADDPD       2048(DI)(R11*8), Y1, Y1
+	VADDPD       Y2, Y1, Y1
+	VSUBPD       4096(DI)(R11*8), Y1, Y2
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	VMOVMSKPD    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64SpyxPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SpyxPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxPerAVX2_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchPerAVX2(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x03, SI
+	ANDQ $-4, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SnnTorchPerAVX2_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchPerAVX2_tail
+
+ruleUpdate64SnnTorchPerAVX2_loop:
+	XORQ         R11, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI), Y2, Y2
+	VMULPD       (DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI), Y1, Y1
+	VSUBPD       2048(DI), Y0, Y2
+	VMULPD       1536(DI), Y2, Y2
+	VADDPD       2048(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI), Y0, Y0
+	VADDPD       4608(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3584(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4096(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3072(DI), Y1, Y2
+	VADDPD       4096(DI), Y1, Y3
+	VSUBPD       3584(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4096(DI), Y1, Y1
+	VMOVUPD      3584(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R11
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       544(DI), Y2, Y2
+	VMULPD       32(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1056(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1056(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2592(DI), Y1, Y1
+	VSUBPD       2080(DI), Y0, Y2
+	VMULPD       1568(DI), Y2, Y2
+	VADDPD       2080(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3104(DI), Y0, Y0
+	VADDPD       4640(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3616(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4128(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3104(DI), Y1, Y2
+	VADDPD       4128(DI), Y1, Y3
+	VSUBPD       3616(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4128(DI), Y1, Y1
+	VMOVUPD      3616(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x04, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       576(DI), Y2, Y2
+	VMULPD       64(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1088(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1088(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2624(DI), Y1, Y1
+	VSUBPD       2112(DI), Y0, Y2
+	VMULPD       1600(DI), Y2, Y2
+	VADDPD       2112(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3136(DI), Y0, Y0
+	VADDPD       4672(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3648(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4160(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3136(DI), Y1, Y2
+	VADDPD       4160(DI), Y1, Y3
+	VSUBPD       3648(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4160(DI), Y1, Y1
+	VMOVUPD      3648(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x08, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       608(DI), Y2, Y2
+	VMULPD       96(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1120(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1120(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2656(DI), Y1, Y1
+	VSUBPD       2144(DI), Y0, Y2
+	VMULPD       1632(DI), Y2, Y2
+	VADDPD       2144(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3168(DI), Y0, Y0
+	VADDPD       4704(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3680(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4192(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3168(DI), Y1, Y2
+	VADDPD       4192(DI), Y1, Y3
+	VSUBPD       3680(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4192(DI), Y1, Y1
+	VMOVUPD      3680(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x0c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       640(DI), Y2, Y2
+	VMULPD       128(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1152(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1152(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2688(DI), Y1, Y1
+	VSUBPD       2176(DI), Y0, Y2
+	VMULPD       1664(DI), Y2, Y2
+	VADDPD       2176(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3200(DI), Y0, Y0
+	VADDPD       4736(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3712(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4224(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3200(DI), Y1, Y2
+	VADDPD       4224(DI), Y1, Y3
+	VSUBPD       3712(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4224(DI), Y1, Y1
+	VMOVUPD      3712(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x10, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       672(DI), Y2, Y2
+	VMULPD       160(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1184(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1184(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2720(DI), Y1, Y1
+	VSUBPD       2208(DI), Y0, Y2
+	VMULPD       1696(DI), Y2, Y2
+	VADDPD       2208(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3232(DI), Y0, Y0
+	VADDPD       4768(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3744(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4256(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3232(DI), Y1, Y2
+	VADDPD       4256(DI), Y1, Y3
+	VSUBPD       3744(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4256(DI), Y1, Y1
+	VMOVUPD      3744(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x14, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       704(DI), Y2, Y2
+	VMULPD       192(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1216(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1216(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2752(DI), Y1, Y1
+	VSUBPD       2240(DI), Y0, Y2
+	VMULPD       1728(DI), Y2, Y2
+	VADDPD       2240(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3264(DI), Y0, Y0
+	VADDPD       4800(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3776(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4288(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3264(DI), Y1, Y2
+	VADDPD       4288(DI), Y1, Y3
+	VSUBPD       3776(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4288(DI), Y1, Y1
+	VMOVUPD      3776(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x18, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       736(DI), Y2, Y2
+	VMULPD       224(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1248(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1248(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2784(DI), Y1, Y1
+	VSUBPD       2272(DI), Y0, Y2
+	VMULPD       1760(DI), Y2, Y2
+	VADDPD       2272(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3296(DI), Y0, Y0
+	VADDPD       4832(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3808(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4320(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3296(DI), Y1, Y2
+	VADDPD       4320(DI), Y1, Y3
+	VSUBPD       3808(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4320(DI), Y1, Y1
+	VMOVUPD      3808(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x1c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       768(DI), Y2, Y2
+	VMULPD       256(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1280(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1280(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2816(DI), Y1, Y1
+	VSUBPD       2304(DI), Y0, Y2
+	VMULPD       1792(DI), Y2, Y2
+	VADDPD       2304(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3328(DI), Y0, Y0
+	VADDPD       4864(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3840(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4352(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3328(DI), Y1, Y2
+	VADDPD       4352(DI), Y1, Y3
+	VSUBPD       3840(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4352(DI), Y1, Y1
+	VMOVUPD      3840(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x20, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       800(DI), Y2, Y2
+	VMULPD       288(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1312(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1312(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2848(DI), Y1, Y1
+	VSUBPD       2336(DI), Y0, Y2
+	VMULPD       1824(DI), Y2, Y2
+	VADDPD       2336(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3360(DI), Y0, Y0
+	VADDPD       4896(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3872(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4384(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3360(DI), Y1, Y2
+	VADDPD       4384(DI), Y1, Y3
+	VSUBPD       3872(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4384(DI), Y1, Y1
+	VMOVUPD      3872(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x24, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       832(DI), Y2, Y2
+	VMULPD       320(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1344(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1344(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2880(DI), Y1, Y1
+	VSUBPD       2368(DI), Y0, Y2
+	VMULPD       1856(DI), Y2, Y2
+	VADDPD       2368(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3392(DI), Y0, Y0
+	VADDPD       4928(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3904(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4416(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3392(DI), Y1, Y2
+	VADDPD       4416(DI), Y1, Y3
+	VSUBPD       3904(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4416(DI), Y1, Y1
+	VMOVUPD      3904(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x28, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       864(DI), Y2, Y2
+	VMULPD       352(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1376(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1376(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2912(DI), Y1, Y1
+	VSUBPD       2400(DI), Y0, Y2
+	VMULPD       1888(DI), Y2, Y2
+	VADDPD       2400(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3424(DI), Y0, Y0
+	VADDPD       4960(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3936(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4448(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3424(DI), Y1, Y2
+	VADDPD       4448(DI), Y1, Y3
+	VSUBPD       3936(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4448(DI), Y1, Y1
+	VMOVUPD      3936(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x2c, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       896(DI), Y2, Y2
+	VMULPD       384(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1408(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1408(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2944(DI), Y1, Y1
+	VSUBPD       2432(DI), Y0, Y2
+	VMULPD       1920(DI), Y2, Y2
+	VADDPD       2432(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3456(DI), Y0, Y0
+	VADDPD       4992(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3968(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4480(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3456(DI), Y1, Y2
+	VADDPD       4480(DI), Y1, Y3
+	VSUBPD       3968(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4480(DI), Y1, Y1
+	VMOVUPD      3968(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x30, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       928(DI), Y2, Y2
+	VMULPD       416(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1440(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1440(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2976(DI), Y1, Y1
+	VSUBPD       2464(DI), Y0, Y2
+	VMULPD       1952(DI), Y2, Y2
+	VADDPD       2464(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3488(DI), Y0, Y0
+	VADDPD       5024(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 4000(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4512(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3488(DI), Y1, Y2
+	VADDPD       4512(DI), Y1, Y3
+	VSUBPD       4000(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4512(DI), Y1, Y1
+	VMOVUPD      4000(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x34, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       960(DI), Y2, Y2
+	VMULPD       448(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1472(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1472(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3008(DI), Y1, Y1
+	VSUBPD       2496(DI), Y0, Y2
+	VMULPD       1984(DI), Y2, Y2
+	VADDPD       2496(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3520(DI), Y0, Y0
+	VADDPD       5056(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 4032(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4544(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3520(DI), Y1, Y2
+	VADDPD       4544(DI), Y1, Y3
+	VSUBPD       4032(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4544(DI), Y1, Y1
+	VMOVUPD      4032(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x38, R12
+	ORQ          R12, R11
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       992(DI), Y2, Y2
+	VMULPD       480(DI), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1504(DI), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1504(DI), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       3040(DI), Y1, Y1
+	VSUBPD       2528(DI), Y0, Y2
+	VMULPD       2016(DI), Y2, Y2
+	VADDPD       2528(DI), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3552(DI), Y0, Y0
+	VADDPD       5088(DI), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 4064(DI), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4576(DI), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3552(DI), Y1, Y2
+	VADDPD       4576(DI), Y1, Y3
+	VSUBPD       4064(DI), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4576(DI), Y1, Y1
+	VMOVUPD      4064(DI), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLQ         $0x3c, R12
+	ORQ          R12, R11
+	ADDQ         $0x00001400, DI
+	MOVQ         R11, (BX)
+	POPCNTQ      R11, R11
+	ADDQ         R11, R8
+	ADDQ         $0x08, BX
+	DECQ         R9
+	JNZ          ruleUpdate64SnnTorchPerAVX2_loop
+
+ruleUpdate64SnnTorchPerAVX2_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SnnTorchPerAVX2_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SnnTorchPerAVX2_tailvec:
+	CMPQ         R10, $0x04
+	JB           ruleUpdate64SnnTorchPerAVX2_tailpart
+	VMOVUPD      (AX), Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (DX), Y2
+	VMULPD       512(DI)(R11*8), Y2, Y2
+	VMULPD       (DI)(R11*8), Y1, Y3
+	VADDPD       Y2, Y3, Y3
+	VADDPD       1024(DI)(R11*8), Y3, Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y5, Y5
+	VBROADCASTSD addLeak+176(FP), Y6
+	VANDPS       Y6, Y5, Y5
+	VBLENDVPD    Y5, Y4, Y3, Y3
+	VBROADCASTSD instant+168(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMOVUPD      Y2, (CX)
+	VBROADCASTSD old+184(FP), Y3
+	VBLENDVPD    Y3, Y1, Y2, Y1
+	VMULPD       2560(DI)(R11*8), Y1, Y1
+	VSUBPD       2048(DI)(R11*8), Y0, Y2
+	VMULPD       1536(DI)(R11*8), Y2, Y2
+	VADDPD       2048(DI)(R11*8), Y2, Y2
+	VADDPD       Y1, Y2, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y0, Y0
+	VADDPD       4608(DI)(R11*8), Y1, Y1
+	VBROADCASTSD current+200(FP), Y3
+	VBLENDVPD    Y3, 3584(DI)(R11*8), Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y3
+	VSUBPD       4096(DI)(R11*8), Y2, Y4
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y1
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y2
+	VADDPD       4096(DI)(R11*8), Y1, Y3
+	VSUBPD       3584(DI)(R11*8), Y1, Y4
+	VADDPD       Y1, Y4, Y4
+	VANDNPS      Y0, Y2, Y5
+	VBROADCASTSD subtract+192(FP), Y6
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VBLENDVPD    Y5, Y3, Y1, Y3
+	VANDNPS      Y2, Y0, Y0
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4096(DI)(R11*8), Y1, Y1
+	VMOVUPD      3584(DI)(R11*8), Y5
+	VBLENDVPD    Y4, Y1, Y5, Y1
+	VBLENDVPD    Y0, Y1, Y3, Y0
+	VMOVUPD      Y0, (AX)
+	VMOVMSKPD    Y2, R12
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SHLXQ        R11, R12, R12
+	ORQ          R12, R9
+	ADDQ         $0x04, R11
+	SUBQ         $0x04, R10
+	JMP          ruleUpdate64SnnTorchPerAVX2_tailvec
+
+ruleUpdate64SnnTorchPerAVX2_tailpart:
+	TESTQ        R10, R10
+	JZ           ruleUpdate64SnnTorchPerAVX2_tailstore
+	MOVQ         $0x00000020, R12
+	MOVQ         R10, R13
+	SHLQ         $0x03, R13
+	SUBQ         R13, R12
+	LEAQ         leakyTailMask<>+0(SB), R13
+	VMOVDQU      (R13)(R12*1), Y0
+	VMASKMOVPD   (AX), Y0, Y1
+	VMASKMOVPD   (CX), Y0, Y2
+	VMASKMOVPD   (DX), Y0, Y3
+	VMULPD       512(DI)(R11*8), Y3, Y3
+	VMULPD       (DI)(R11*8), Y2, Y4
+	VADDPD       Y3, Y4, Y4
+	VADDPD       1024(DI)(R11*8), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VCMPPD       $0x04, 1024(DI)(R11*8), Y6, Y6
+	VBROADCASTSD addLeak+176(FP), Y7
+	VANDPS       Y7, Y6, Y6
+	VBLENDVPD    Y6, Y5, Y4, Y4
+	VBROADCASTSD instant+168(FP), Y5
+	VBLENDVPD    Y5, Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (CX)
+	VBROADCASTSD old+184(FP), Y4
+	VBLENDVPD    Y4, Y2, Y3, Y2
+	VMULPD       2560(DI)(R11*8), Y2, Y2
+	VSUBPD       2048(DI)(R11*8), Y1, Y3
+	VMULPD       1536(DI)(R11*8), Y3, Y3
+	VADDPD       2048(DI)(R11*8), Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y1, Y1
+	VADDPD       4608(DI)(R11*8), Y2, Y2
+	VBROADCASTSD current+200(FP), Y4
+	VBLENDVPD    Y4, 3584(DI)(R11*8), Y2, Y2
+	VBROADCASTSD subtract+192(FP), Y4
+	VSUBPD       4096(DI)(R11*8), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y2
+	VCMPPD       $0x1e, 3072(DI)(R11*8), Y2, Y3
+	VADDPD       4096(DI)(R11*8), Y2, Y4
+	VSUBPD       3584(DI)(R11*8), Y2, Y5
+	VADDPD       Y2, Y5, Y5
+	VANDNPS      Y1, Y3, Y6
+	VBROADCASTSD subtract+192(FP), Y7
+	VBLENDVPD    Y7, Y4, Y5, Y4
+	VBLENDVPD    Y6, Y4, Y2, Y4
+	VANDNPS      Y3, Y1, Y1
+	VBROADCASTSD subtract+192(FP), Y5
+	VSUBPD       4096(DI)(R11*8), Y2, Y2
+	VMOVUPD      3584(DI)(R11*8), Y6
+	VBLENDVPD    Y5, Y2, Y6, Y2
+	VBLENDVPD    Y1, Y2, Y4, Y1
+	VMASKMOVPD   Y1, Y0, (AX)
+	VMOVMSKPD    Y3, DI
+	BZHIQ        R10, DI, DI
+	SHLXQ        R11, DI, DI
+	ORQ          DI, R9
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+
+ruleUpdate64SnnTorchPerAVX2_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SnnTorchPerAVX2_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchPerAVX2_row
+	MOVQ R8, ret+264(FP)
 	VZEROUPPER
 	RET
 
@@ -13657,6 +20137,51 @@ scatterTaps32AVX512_done:
 	VZEROUPPER
 	RET
 
+// func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials32AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x0f, BX
+	SUBQ  BX, DX
+	SHLQ  $0x02, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x02, DI
+
+addTrials32AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials32AVX512_rowtail
+
+addTrials32AVX512_rowloop:
+	VMOVUPS (AX)(R8*1), Z0
+	VADDPS  (CX)(R8*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials32AVX512_rowloop
+
+addTrials32AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials32AVX512_rownotail
+	VMOVUPS.Z (AX)(R8*1), K1, Z0
+	VMOVUPS.Z (CX)(R8*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R8*1)
+
+addTrials32AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials32AVX512_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 // Requires: AVX, AVX512F, POPCNT
 TEXT ·cubaUpdate32AVX512(SB), NOSPLIT, $0-208
@@ -13976,9 +20501,9 @@ cobaUpdate32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32ValueAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -14019,121 +20544,133 @@ ruleUpdate32ValueAVX512_row:
 ruleUpdate32ValueAVX512_loop:
 	XORQ         R10, R10
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z6, Z6, Z6
+	VCMPPS       $0x04, Z16, Z6, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z7, Z7, Z7
+	VCMPPS       $0x04, Z16, Z7, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z8, Z8, Z8
+	VCMPPS       $0x04, Z16, Z8, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z16, Z9, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -14155,31 +20692,34 @@ ruleUpdate32ValueAVX512_tailvec:
 	CMPQ         R9, $0x10
 	JB           ruleUpdate32ValueAVX512_tailpart
 	VMOVUPS      (AX), Z5
-	VMOVUPS      (CX), Z6
-	VMOVUPS      (DX), Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS      (CX), Z12
+	VMOVUPS      (DX), Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z16, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K1, Z14
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K1, Z14
+	VMOVUPS      Z14, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K1, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -14195,31 +20735,34 @@ ruleUpdate32ValueAVX512_tailpart:
 	BZHIL        R9, R10, R10
 	KMOVW        R10, K1
 	VMOVUPS.Z    (AX), K1, Z5
-	VMOVUPS.Z    (CX), K1, Z6
-	VMOVUPS.Z    (DX), K1, Z7
-	VMULPS       Z1, Z7, Z7
-	VMULPS       Z0, Z6, Z8
-	VADDPS       Z7, Z8, Z8
-	VBROADCASTSS leak+96(FP), Z9
-	VADDPS       Z9, Z8, Z9
+	VMOVUPS.Z    (CX), K1, Z12
+	VMOVUPS.Z    (DX), K1, Z13
+	VMULPS       Z1, Z13, Z13
+	VMULPS       Z0, Z12, Z14
+	VADDPS       Z13, Z14, Z14
+	VBROADCASTSS leak+96(FP), Z16
+	VADDPS       Z16, Z14, Z15
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z16, Z11, K2
 	MOVQ         addLeak+136(FP), R9
-	KMOVW        R9, K2
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z9, K2, Z8
+	KMOVW        R9, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z15, K2, Z14
 	MOVQ         instant+128(FP), R9
 	KMOVW        R9, K2
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVUPS      Z8, K1, (CX)
+	VMOVUPS      Z14, Z14
+	VMOVUPS      Z13, K2, Z14
+	VMOVUPS      Z14, K1, (CX)
 	MOVQ         old+144(FP), R9
 	KMOVW        R9, K2
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMULPS       Z4, Z7, Z6
+	VMOVUPS      Z14, Z13
+	VMOVUPS      Z12, K2, Z13
+	VMULPS       Z4, Z13, Z12
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z2, Z5, Z5
 	VADDPS       Z3, Z5, Z5
-	VADDPS       Z6, Z5, Z5
+	VADDPS       Z12, Z5, Z5
 	VMOVUPS      Z5, K1, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -14238,13 +20781,13 @@ ruleUpdate32ValueAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32ValueAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32BeforeAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -14288,23 +20831,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14316,10 +20862,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -14329,23 +20875,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14357,10 +20906,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14372,23 +20921,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14400,10 +20952,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14415,23 +20967,26 @@ ruleUpdate32BeforeAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14443,10 +20998,10 @@ ruleUpdate32BeforeAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14474,23 +21029,26 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14502,10 +21060,10 @@ ruleUpdate32BeforeAVX512_tailvec:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K2, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K2, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14527,23 +21085,26 @@ ruleUpdate32BeforeAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -14555,10 +21116,10 @@ ruleUpdate32BeforeAVX512_tailpart:
 	VBROADCASTSS sub+120(FP), Z6
 	VSUBPS       Z6, Z8, Z6
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z7, Z7
-	VMOVAPS      Z6, K3, Z7
-	VMOVAPS      Z8, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z7, Z7
+	VMOVUPS      Z6, K3, Z7
+	VMOVUPS      Z8, Z6
+	VMOVUPS      Z7, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -14581,13 +21142,13 @@ ruleUpdate32BeforeAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32BeforeAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32AfterAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -14631,23 +21192,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -14659,10 +21223,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -14672,23 +21236,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -14700,10 +21267,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14715,23 +21282,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -14743,10 +21313,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14758,23 +21328,26 @@ ruleUpdate32AfterAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -14786,10 +21359,10 @@ ruleUpdate32AfterAVX512_loop:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14817,23 +21390,26 @@ ruleUpdate32AfterAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -14845,10 +21421,10 @@ ruleUpdate32AfterAVX512_tailvec:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K2, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K2, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -14870,23 +21446,26 @@ ruleUpdate32AfterAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
@@ -14898,10 +21477,10 @@ ruleUpdate32AfterAVX512_tailpart:
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -14924,13 +21503,13 @@ ruleUpdate32AfterAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32AfterAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SpyxAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -14974,23 +21553,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R10
@@ -14998,16 +21580,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -15017,23 +21599,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -15041,16 +21626,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -15062,23 +21647,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -15086,16 +21674,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -15107,23 +21695,26 @@ ruleUpdate32SpyxAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -15131,16 +21722,16 @@ ruleUpdate32SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -15168,23 +21759,26 @@ ruleUpdate32SpyxAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K1
 	MOVQ         current+160(FP), R11
@@ -15192,16 +21786,16 @@ ruleUpdate32SpyxAVX512_tailvec:
 	KANDW        K1, K2, K2
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K1, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -15223,23 +21817,26 @@ ruleUpdate32SpyxAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VCMPPS       $0x1e, Z5, Z6, K2
 	MOVQ         current+160(FP), R11
@@ -15247,16 +21844,16 @@ ruleUpdate32SpyxAVX512_tailpart:
 	KANDW        K2, K3, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z6, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K3, Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z2, Z6, Z6
 	VADDPS       Z3, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z6, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -15279,13 +21876,13 @@ ruleUpdate32SpyxAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SpyxAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $16-208
+TEXT ·ruleUpdate32SnnTorchAVX512(SB), NOSPLIT, $16-232
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -15329,23 +21926,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z9, Z9, Z9
+	VCMPPS       $0x04, Z17, Z9, K1
 	MOVQ         addLeak+136(FP), R10
-	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R10
 	KMOVW        R10, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -15353,20 +21953,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -15376,20 +21976,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R10
 	KMOVW        R10, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R10
 	KMOVW        R10, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
@@ -15399,23 +21999,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z10, Z10, Z10
+	VCMPPS       $0x04, Z17, Z10, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -15423,20 +22026,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -15446,20 +22049,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -15471,23 +22074,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z11, Z11, Z11
+	VCMPPS       $0x04, Z17, Z11, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -15495,20 +22101,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -15518,20 +22124,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -15543,23 +22149,26 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z12, Z12, Z12
+	VCMPPS       $0x04, Z17, Z12, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -15567,20 +22176,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -15590,20 +22199,20 @@ ruleUpdate32SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -15631,23 +22240,26 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VMOVUPS      (CX), Z7
 	VMOVUPS      (DX), Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z13, Z13, Z13
+	VCMPPS       $0x04, Z17, Z13, K1
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K1, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K1, Z9
-	VMOVUPS      Z9, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K1, Z15
+	VMOVUPS      Z15, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K1
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K1, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K1, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -15655,20 +22267,20 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K1
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K2, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K1, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K2, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K1, Z7
 	VCMPPS       $0x1e, Z5, Z7, K2
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -15678,20 +22290,20 @@ ruleUpdate32SnnTorchAVX512_tailvec:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K4, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K3, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K4, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K3, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K1, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K3, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K1, Z6
 	VMOVUPS      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -15713,23 +22325,26 @@ ruleUpdate32SnnTorchAVX512_tailpart:
 	VMOVUPS.Z    (CX), K1, Z7
 	VMOVUPS.Z    (DX), K1, Z8
 	VMULPS       Z1, Z8, Z8
-	VMULPS       Z0, Z7, Z9
-	VADDPS       Z8, Z9, Z9
-	VBROADCASTSS leak+96(FP), Z10
-	VADDPS       Z10, Z9, Z10
+	VMULPS       Z0, Z7, Z15
+	VADDPS       Z8, Z15, Z15
+	VBROADCASTSS leak+96(FP), Z17
+	VADDPS       Z17, Z15, Z16
+	VPXORD       Z14, Z14, Z14
+	VCMPPS       $0x04, Z17, Z14, K2
 	MOVQ         addLeak+136(FP), R11
-	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z16, K2, Z15
 	MOVQ         instant+128(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z9
-	VMOVAPS      Z8, K2, Z9
-	VMOVUPS      Z9, K1, (CX)
+	VMOVUPS      Z15, Z15
+	VMOVUPS      Z8, K2, Z15
+	VMOVUPS      Z15, K1, (CX)
 	MOVQ         old+144(FP), R11
 	KMOVW        R11, K2
-	VMOVAPS      Z9, Z8
-	VMOVAPS      Z7, K2, Z8
+	VMOVUPS      Z15, Z8
+	VMOVUPS      Z7, K2, Z8
 	VMULPS       Z4, Z8, Z7
 	VSUBPS       Z3, Z6, Z8
 	VMULPS       Z2, Z8, Z8
@@ -15737,20 +22352,20 @@ ruleUpdate32SnnTorchAVX512_tailpart:
 	VADDPS       Z7, Z8, Z8
 	VCMPPS       $0x1e, Z5, Z6, K2
 	VBROADCASTSS rest+124(FP), Z6
-	VADDPS       Z7, Z6, Z6
+	VADDPS       Z6, Z7, Z6
 	MOVQ         current+160(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS vreset+116(FP), Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K3, Z6
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K3, Z6
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSS sub+120(FP), Z7
 	VSUBPS       Z7, Z8, Z7
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z7, K3, Z6
-	VMOVAPS      Z8, Z7
-	VMOVAPS      Z6, K2, Z7
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z7, K3, Z6
+	VMOVUPS      Z8, Z7
+	VMOVUPS      Z6, K2, Z7
 	VCMPPS       $0x1e, Z5, Z7, K3
 	VBROADCASTSS sub+120(FP), Z6
 	VADDPS       Z6, Z7, Z6
@@ -15760,20 +22375,20 @@ ruleUpdate32SnnTorchAVX512_tailpart:
 	KANDNW       K2, K3, K4
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K5
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z6, K5, Z8
-	VMOVAPS      Z7, Z6
-	VMOVAPS      Z8, K4, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z6, K5, Z8
+	VMOVUPS      Z7, Z6
+	VMOVUPS      Z8, K4, Z6
 	KANDNW       K3, K2, K2
 	MOVQ         subtract+152(FP), R11
 	KMOVW        R11, K4
 	VBROADCASTSS sub+120(FP), Z8
 	VSUBPS       Z8, Z7, Z7
 	VBROADCASTSS vreset+116(FP), Z8
-	VMOVAPS      Z8, Z8
-	VMOVAPS      Z7, K4, Z8
-	VMOVAPS      Z6, Z6
-	VMOVAPS      Z8, K2, Z6
+	VMOVUPS      Z8, Z8
+	VMOVUPS      Z7, K4, Z8
+	VMOVUPS      Z6, Z6
+	VMOVUPS      Z8, K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 	KMOVW        K3, R11
 	BZHIQ        R9, R11, R11
@@ -15796,7 +22411,1793 @@ ruleUpdate32SnnTorchAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate32SnnTorchAVX512_row
-	MOVQ DI, ret+200(FP)
+	MOVQ DI, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32ValuePerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32ValuePerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32ValuePerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32ValuePerAVX512_tail
+
+ruleUpdate32ValuePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z0
+	VMULPS  768(DI), Z0, Z0
+	VADDPS  1024(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z0
+	VMULPS  832(DI), Z0, Z0
+	VADDPS  1088(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z0
+	VMULPS  896(DI), Z0, Z0
+	VADDPS  1152(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z0
+	VMULPS  960(DI), Z0, Z0
+	VADDPS  1216(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32ValuePerAVX512_loop
+
+ruleUpdate32ValuePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32ValuePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32ValuePerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32ValuePerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z0
+	VMULPS  768(DI)(R11*4), Z0, Z0
+	VADDPS  1024(DI)(R11*4), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32ValuePerAVX512_tailvec
+
+ruleUpdate32ValuePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32ValuePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R10
+	KMOVW     R10, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R10
+	KMOVW     R10, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R10
+	KMOVW     R10, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z0
+	VMULPS    768(DI)(R11*4), Z0, Z0
+	VADDPS    1024(DI)(R11*4), Z0, Z0
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32ValuePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32ValuePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32ValuePerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32BeforePerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32BeforePerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32BeforePerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32BeforePerAVX512_tail
+
+ruleUpdate32BeforePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z2
+	VMULPS  768(DI), Z2, Z2
+	VADDPS  1024(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K2
+	VSUBPS  2048(DI), Z2, Z0
+	VMOVUPS 1792(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z2
+	VMULPS  832(DI), Z2, Z2
+	VADDPS  1088(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2112(DI), Z2, Z0
+	VMOVUPS 1856(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z2
+	VMULPS  896(DI), Z2, Z2
+	VADDPS  1152(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2176(DI), Z2, Z0
+	VMOVUPS 1920(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z2
+	VMULPS  960(DI), Z2, Z2
+	VADDPS  1216(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2240(DI), Z2, Z0
+	VMOVUPS 1984(DI), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32BeforePerAVX512_loop
+
+ruleUpdate32BeforePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32BeforePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32BeforePerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32BeforePerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z2
+	VMULPS  768(DI)(R11*4), Z2, Z2
+	VADDPS  1024(DI)(R11*4), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2048(DI)(R11*4), Z2, Z0
+	VMOVUPS 1792(DI)(R11*4), Z1
+	VMOVUPS Z0, K2, Z1
+	VMOVUPS Z2, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32BeforePerAVX512_tailvec
+
+ruleUpdate32BeforePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32BeforePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z2
+	VMULPS    768(DI)(R11*4), Z2, Z2
+	VADDPS    1024(DI)(R11*4), Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K3
+	VSUBPS    2048(DI)(R11*4), Z2, Z0
+	VMOVUPS   1792(DI)(R11*4), Z1
+	VMOVUPS   Z0, K3, Z1
+	VMOVUPS   Z2, Z0
+	VMOVUPS   Z1, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32BeforePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32BeforePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32BeforePerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32AfterPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32AfterPerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32AfterPerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32AfterPerAVX512_tail
+
+ruleUpdate32AfterPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z0
+	VMULPS  768(DI), Z0, Z0
+	VADDPS  1024(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K2
+	VSUBPS  2048(DI), Z0, Z1
+	VMOVUPS 1792(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z0
+	VMULPS  832(DI), Z0, Z0
+	VADDPS  1088(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2112(DI), Z0, Z1
+	VMOVUPS 1856(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z0
+	VMULPS  896(DI), Z0, Z0
+	VADDPS  1152(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2176(DI), Z0, Z1
+	VMOVUPS 1920(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z0
+	VMULPS  960(DI), Z0, Z0
+	VADDPS  1216(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2240(DI), Z0, Z1
+	VMOVUPS 1984(DI), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32AfterPerAVX512_loop
+
+ruleUpdate32AfterPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32AfterPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32AfterPerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32AfterPerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z0
+	VMULPS  768(DI)(R11*4), Z0, Z0
+	VADDPS  1024(DI)(R11*4), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2048(DI)(R11*4), Z0, Z1
+	VMOVUPS 1792(DI)(R11*4), Z2
+	VMOVUPS Z1, K2, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32AfterPerAVX512_tailvec
+
+ruleUpdate32AfterPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32AfterPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z0
+	VMULPS    768(DI)(R11*4), Z0, Z0
+	VADDPS    1024(DI)(R11*4), Z0, Z0
+	VADDPS    Z1, Z0, Z0
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K3
+	VSUBPS    2048(DI)(R11*4), Z0, Z1
+	VMOVUPS   1792(DI)(R11*4), Z2
+	VMOVUPS   Z1, K3, Z2
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z2, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32AfterPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32AfterPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32AfterPerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SpyxPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SpyxPerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SpyxPerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SpyxPerAVX512_tail
+
+ruleUpdate32SpyxPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	MOVQ    current+160(FP), R11
+	KMOVW   R11, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2048(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1024(DI), Z0, Z0
+	VMULPS  768(DI), Z0, Z0
+	VADDPS  1024(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2048(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2112(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1088(DI), Z0, Z0
+	VMULPS  832(DI), Z0, Z0
+	VADDPS  1088(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2112(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2176(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1152(DI), Z0, Z0
+	VMULPS  896(DI), Z0, Z0
+	VADDPS  1152(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2176(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2240(DI), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1216(DI), Z0, Z0
+	VMULPS  960(DI), Z0, Z0
+	VADDPS  1216(DI), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2240(DI), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32SpyxPerAVX512_loop
+
+ruleUpdate32SpyxPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SpyxPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SpyxPerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32SpyxPerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPS  2048(DI)(R11*4), Z0, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K2, Z0
+	VSUBPS  1024(DI)(R11*4), Z0, Z0
+	VMULPS  768(DI)(R11*4), Z0, Z0
+	VADDPS  1024(DI)(R11*4), Z0, Z0
+	VADDPS  Z1, Z0, Z0
+	VSUBPS  2048(DI)(R11*4), Z0, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32SpyxPerAVX512_tailvec
+
+ruleUpdate32SpyxPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32SpyxPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	MOVQ      current+160(FP), R12
+	KMOVW     R12, K3
+	KANDW     K2, K3, K3
+	VSUBPS    2048(DI)(R11*4), Z0, Z2
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z2, K3, Z0
+	VSUBPS    1024(DI)(R11*4), Z0, Z0
+	VMULPS    768(DI)(R11*4), Z0, Z0
+	VADDPS    1024(DI)(R11*4), Z0, Z0
+	VADDPS    Z1, Z0, Z0
+	VSUBPS    2048(DI)(R11*4), Z0, Z1
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z1, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32SpyxPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SpyxPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SpyxPerAVX512_row
+	MOVQ R8, ret+224(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate32SnnTorchPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate32SnnTorchPerAVX512(SB), NOSPLIT, $16-232
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+168(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x0f, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x02, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+192(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate32SnnTorchPerAVX512_row:
+	MOVQ  per_base+200(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate32SnnTorchPerAVX512_tail
+
+ruleUpdate32SnnTorchPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI), Z2, Z2
+	VMULPS  (DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI), Z9, Z10
+	VPXORD  Z3, Z3, Z3
+	VCMPPS  $0x04, 512(DI), Z3, K1
+	MOVQ    addLeak+136(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R11
+	KMOVW   R11, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI), Z2, Z1
+	VSUBPS  1024(DI), Z0, Z2
+	VMULPS  768(DI), Z2, Z2
+	VADDPS  1024(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI), Z0, K1
+	VADDPS  2304(DI), Z1, Z0
+	MOVQ    current+160(FP), R11
+	KMOVW   R11, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1792(DI), K2, Z0
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K2
+	VSUBPS  2048(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1536(DI), Z1, K2
+	VADDPS  2048(DI), Z1, Z0
+	VSUBPS  1792(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R11
+	KMOVW   R11, K3
+	VSUBPS  2048(DI), Z1, Z1
+	VMOVUPS 1792(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  320(DI), Z2, Z2
+	VMULPS  64(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  576(DI), Z9, Z10
+	VPXORD  Z4, Z4, Z4
+	VCMPPS  $0x04, 576(DI), Z4, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1344(DI), Z2, Z1
+	VSUBPS  1088(DI), Z0, Z2
+	VMULPS  832(DI), Z2, Z2
+	VADDPS  1088(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1600(DI), Z0, K1
+	VADDPS  2368(DI), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1856(DI), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2112(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1600(DI), Z1, K2
+	VADDPS  2112(DI), Z1, Z0
+	VSUBPS  1856(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2112(DI), Z1, Z1
+	VMOVUPS 1856(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  384(DI), Z2, Z2
+	VMULPS  128(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  640(DI), Z9, Z10
+	VPXORD  Z5, Z5, Z5
+	VCMPPS  $0x04, 640(DI), Z5, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1408(DI), Z2, Z1
+	VSUBPS  1152(DI), Z0, Z2
+	VMULPS  896(DI), Z2, Z2
+	VADDPS  1152(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1664(DI), Z0, K1
+	VADDPS  2432(DI), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1920(DI), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2176(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1664(DI), Z1, K2
+	VADDPS  2176(DI), Z1, Z0
+	VSUBPS  1920(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2176(DI), Z1, Z1
+	VMOVUPS 1920(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  448(DI), Z2, Z2
+	VMULPS  192(DI), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  704(DI), Z9, Z10
+	VPXORD  Z6, Z6, Z6
+	VCMPPS  $0x04, 704(DI), Z6, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1472(DI), Z2, Z1
+	VSUBPS  1216(DI), Z0, Z2
+	VMULPS  960(DI), Z2, Z2
+	VADDPS  1216(DI), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1728(DI), Z0, K1
+	VADDPS  2496(DI), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1984(DI), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2240(DI), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1728(DI), Z1, K2
+	VADDPS  2240(DI), Z1, Z0
+	VSUBPS  1984(DI), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2240(DI), Z1, Z1
+	VMOVUPS 1984(DI), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	ADDQ    $0x00000a00, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate32SnnTorchPerAVX512_loop
+
+ruleUpdate32SnnTorchPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate32SnnTorchPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate32SnnTorchPerAVX512_tailvec:
+	CMPQ    R10, $0x10
+	JB      ruleUpdate32SnnTorchPerAVX512_tailpart
+	VMOVUPS (AX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMULPS  256(DI)(R11*4), Z2, Z2
+	VMULPS  (DI)(R11*4), Z1, Z9
+	VADDPS  Z2, Z9, Z9
+	VADDPS  512(DI)(R11*4), Z9, Z10
+	VPXORD  Z7, Z7, Z7
+	VCMPPS  $0x04, 512(DI)(R11*4), Z7, K1
+	MOVQ    addLeak+136(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z10, K1, Z9
+	MOVQ    instant+128(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z9
+	VMOVUPS Z2, K1, Z9
+	VMOVUPS Z9, (CX)
+	MOVQ    old+144(FP), R12
+	KMOVW   R12, K1
+	VMOVUPS Z9, Z2
+	VMOVUPS Z1, K1, Z2
+	VMULPS  1280(DI)(R11*4), Z2, Z1
+	VSUBPS  1024(DI)(R11*4), Z0, Z2
+	VMULPS  768(DI)(R11*4), Z2, Z2
+	VADDPS  1024(DI)(R11*4), Z2, Z2
+	VADDPS  Z1, Z2, Z2
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z0, K1
+	VADDPS  2304(DI)(R11*4), Z1, Z0
+	MOVQ    current+160(FP), R12
+	KMOVW   R12, K2
+	VMOVUPS Z0, Z0
+	VMOVUPS 1792(DI)(R11*4), K2, Z0
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K2
+	VSUBPS  2048(DI)(R11*4), Z2, Z1
+	VMOVUPS Z0, Z0
+	VMOVUPS Z1, K2, Z0
+	VMOVUPS Z2, Z1
+	VMOVUPS Z0, K1, Z1
+	VCMPPS  $0x1e, 1536(DI)(R11*4), Z1, K2
+	VADDPS  2048(DI)(R11*4), Z1, Z0
+	VSUBPS  1792(DI)(R11*4), Z1, Z2
+	VADDPS  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K4
+	VMOVUPS Z2, Z2
+	VMOVUPS Z0, K4, Z2
+	VMOVUPS Z1, Z0
+	VMOVUPS Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+152(FP), R12
+	KMOVW   R12, K3
+	VSUBPS  2048(DI)(R11*4), Z1, Z1
+	VMOVUPS 1792(DI)(R11*4), Z2
+	VMOVUPS Z1, K3, Z2
+	VMOVUPS Z0, Z0
+	VMOVUPS Z2, K1, Z0
+	VMOVUPS Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x10, R11
+	SUBQ    $0x10, R10
+	JMP     ruleUpdate32SnnTorchPerAVX512_tailvec
+
+ruleUpdate32SnnTorchPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate32SnnTorchPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    256(DI)(R11*4), Z2, Z2
+	VMULPS    (DI)(R11*4), Z1, Z9
+	VADDPS    Z2, Z9, Z9
+	VADDPS    512(DI)(R11*4), Z9, Z10
+	VPXORD    Z8, Z8, Z8
+	VCMPPS    $0x04, 512(DI)(R11*4), Z8, K2
+	MOVQ      addLeak+136(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z10, K2, Z9
+	MOVQ      instant+128(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z9
+	VMOVUPS   Z2, K2, Z9
+	VMOVUPS   Z9, K1, (CX)
+	MOVQ      old+144(FP), R12
+	KMOVW     R12, K2
+	VMOVUPS   Z9, Z2
+	VMOVUPS   Z1, K2, Z2
+	VMULPS    1280(DI)(R11*4), Z2, Z1
+	VSUBPS    1024(DI)(R11*4), Z0, Z2
+	VMULPS    768(DI)(R11*4), Z2, Z2
+	VADDPS    1024(DI)(R11*4), Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z0, K2
+	VADDPS    2304(DI)(R11*4), Z1, Z0
+	MOVQ      current+160(FP), R12
+	KMOVW     R12, K3
+	VMOVUPS   Z0, Z0
+	VMOVUPS   1792(DI)(R11*4), K3, Z0
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K3
+	VSUBPS    2048(DI)(R11*4), Z2, Z1
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z1, K3, Z0
+	VMOVUPS   Z2, Z1
+	VMOVUPS   Z0, K2, Z1
+	VCMPPS    $0x1e, 1536(DI)(R11*4), Z1, K3
+	VADDPS    2048(DI)(R11*4), Z1, Z0
+	VSUBPS    1792(DI)(R11*4), Z1, Z2
+	VADDPS    Z1, Z2, Z2
+	KANDNW    K2, K3, K4
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K5
+	VMOVUPS   Z2, Z2
+	VMOVUPS   Z0, K5, Z2
+	VMOVUPS   Z1, Z0
+	VMOVUPS   Z2, K4, Z0
+	KANDNW    K3, K2, K2
+	MOVQ      subtract+152(FP), R12
+	KMOVW     R12, K4
+	VSUBPS    2048(DI)(R11*4), Z1, Z1
+	VMOVUPS   1792(DI)(R11*4), Z2
+	VMOVUPS   Z1, K4, Z2
+	VMOVUPS   Z0, Z0
+	VMOVUPS   Z2, K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	KMOVW     K3, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate32SnnTorchPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate32SnnTorchPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate32SnnTorchPerAVX512_row
+	MOVQ R8, ret+224(FP)
 	VZEROUPPER
 	RET
 
@@ -18814,6 +27215,51 @@ scatterTaps64AVX512_done:
 	VZEROUPPER
 	RET
 
+// func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addTrials64AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  v_base+32(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  DX, BX
+	ANDQ  $0x07, BX
+	SUBQ  BX, DX
+	SHLQ  $0x03, DX
+	MOVL  $0x0000ffff, SI
+	BZHIL BX, SI, SI
+	KMOVW SI, K1
+	MOVQ  trials+56(FP), SI
+	MOVQ  dstStride+24(FP), DI
+	SHLQ  $0x03, DI
+
+addTrials64AVX512_trial:
+	XORQ R8, R8
+	CMPQ R8, DX
+	JE   addTrials64AVX512_rowtail
+
+addTrials64AVX512_rowloop:
+	VMOVUPD (AX)(R8*1), Z0
+	VADDPD  (CX)(R8*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R8*1)
+	ADDQ    $0x40, R8
+	CMPQ    R8, DX
+	JNE     addTrials64AVX512_rowloop
+
+addTrials64AVX512_rowtail:
+	TESTQ     BX, BX
+	JZ        addTrials64AVX512_rownotail
+	VMOVUPD.Z (AX)(R8*1), K1, Z0
+	VMOVUPD.Z (CX)(R8*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R8*1)
+
+addTrials64AVX512_rownotail:
+	ADDQ DI, AX
+	DECQ SI
+	JNZ  addTrials64AVX512_trial
+	VZEROUPPER
+	RET
+
 // func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 // Requires: AVX, AVX512F, POPCNT
 TEXT ·cubaUpdate64AVX512(SB), NOSPLIT, $0-240
@@ -19369,9 +27815,9 @@ cobaUpdate64AVX512_done:
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64ValueAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -19412,241 +27858,265 @@ ruleUpdate64ValueAVX512_row:
 ruleUpdate64ValueAVX512_loop:
 	XORQ         R10, R10
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z6, Z6, Z6
+	VCMPPD       $0x04, Z20, Z6, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z7, Z7, Z7
+	VCMPPD       $0x04, Z20, Z7, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z8, Z8, Z8
+	VCMPPD       $0x04, Z20, Z8, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z20, Z9, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z20, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z20, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z20, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, DX
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z20, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -19668,31 +28138,34 @@ ruleUpdate64ValueAVX512_tailvec:
 	CMPQ         R9, $0x08
 	JB           ruleUpdate64ValueAVX512_tailpart
 	VMOVUPD      (AX), Z5
-	VMOVUPD      (CX), Z6
-	VMOVUPD      (DX), Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD      (CX), Z16
+	VMOVUPD      (DX), Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z20, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K1, Z8
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K1, Z18
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K1, Z8
-	VMOVUPD      Z8, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K1, Z18
+	VMOVUPD      Z18, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K1, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -19708,31 +28181,34 @@ ruleUpdate64ValueAVX512_tailpart:
 	BZHIL        R9, R10, R10
 	KMOVW        R10, K1
 	VMOVUPD.Z    (AX), K1, Z5
-	VMOVUPD.Z    (CX), K1, Z6
-	VMOVUPD.Z    (DX), K1, Z7
-	VMULPD       Z1, Z7, Z7
-	VMULPD       Z0, Z6, Z8
-	VADDPD       Z7, Z8, Z8
-	VBROADCASTSD leak+104(FP), Z9
-	VADDPD       Z9, Z8, Z9
+	VMOVUPD.Z    (CX), K1, Z16
+	VMOVUPD.Z    (DX), K1, Z17
+	VMULPD       Z1, Z17, Z17
+	VMULPD       Z0, Z16, Z18
+	VADDPD       Z17, Z18, Z18
+	VBROADCASTSD leak+104(FP), Z20
+	VADDPD       Z20, Z18, Z19
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z20, Z15, K2
 	MOVQ         addLeak+176(FP), R9
-	KMOVW        R9, K2
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z9, K2, Z8
+	KMOVW        R9, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z19, K2, Z18
 	MOVQ         instant+168(FP), R9
 	KMOVW        R9, K2
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVUPD      Z8, K1, (CX)
+	VMOVUPD      Z18, Z18
+	VMOVUPD      Z17, K2, Z18
+	VMOVUPD      Z18, K1, (CX)
 	MOVQ         old+184(FP), R9
 	KMOVW        R9, K2
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMULPD       Z4, Z7, Z6
+	VMOVUPD      Z18, Z17
+	VMOVUPD      Z16, K2, Z17
+	VMULPD       Z4, Z17, Z16
 	VSUBPD       Z3, Z5, Z5
 	VMULPD       Z2, Z5, Z5
 	VADDPD       Z3, Z5, Z5
-	VADDPD       Z6, Z5, Z5
+	VADDPD       Z16, Z5, Z5
 	VMOVUPD      Z5, K1, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -19751,13 +28227,13 @@ ruleUpdate64ValueAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64ValueAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64BeforeAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -19801,23 +28277,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19829,10 +28308,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -19842,23 +28321,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19870,10 +28352,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19885,23 +28367,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19913,10 +28398,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19928,23 +28413,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19956,10 +28444,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -19971,23 +28459,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -19999,10 +28490,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20014,23 +28505,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -20042,10 +28536,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20057,23 +28551,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -20085,10 +28582,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20100,23 +28597,26 @@ ruleUpdate64BeforeAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -20128,10 +28628,10 @@ ruleUpdate64BeforeAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20159,23 +28659,26 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -20187,10 +28690,10 @@ ruleUpdate64BeforeAVX512_tailvec:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K2, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K2, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20212,23 +28715,26 @@ ruleUpdate64BeforeAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -20240,10 +28746,10 @@ ruleUpdate64BeforeAVX512_tailpart:
 	VBROADCASTSD sub+152(FP), Z6
 	VSUBPD       Z6, Z8, Z6
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z7, Z7
-	VMOVAPD      Z6, K3, Z7
-	VMOVAPD      Z8, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z7, Z7
+	VMOVUPD      Z6, K3, Z7
+	VMOVUPD      Z8, Z6
+	VMOVUPD      Z7, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -20266,13 +28772,13 @@ ruleUpdate64BeforeAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64BeforeAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64AfterAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -20316,23 +28822,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20344,10 +28853,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -20357,23 +28866,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20385,10 +28897,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20400,23 +28912,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20428,10 +28943,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20443,23 +28958,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20471,10 +28989,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20486,23 +29004,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20514,10 +29035,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20529,23 +29050,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20557,10 +29081,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20572,23 +29096,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20600,10 +29127,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20615,23 +29142,26 @@ ruleUpdate64AfterAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20643,10 +29173,10 @@ ruleUpdate64AfterAVX512_loop:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20674,23 +29204,26 @@ ruleUpdate64AfterAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20702,10 +29235,10 @@ ruleUpdate64AfterAVX512_tailvec:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K2, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K2, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20727,23 +29260,26 @@ ruleUpdate64AfterAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
@@ -20755,10 +29291,10 @@ ruleUpdate64AfterAVX512_tailpart:
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -20781,13 +29317,13 @@ ruleUpdate64AfterAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64AfterAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SpyxAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -20831,23 +29367,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R10
@@ -20855,16 +29394,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R10
 	ADDQ         $0x00000040, AX
@@ -20874,23 +29413,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -20898,16 +29440,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20919,23 +29461,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -20943,16 +29488,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -20964,23 +29509,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -20988,16 +29536,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -21009,23 +29557,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -21033,16 +29584,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -21054,23 +29605,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -21078,16 +29632,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -21099,23 +29653,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -21123,16 +29680,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -21144,23 +29701,26 @@ ruleUpdate64SpyxAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -21168,16 +29728,16 @@ ruleUpdate64SpyxAVX512_loop:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -21205,23 +29765,26 @@ ruleUpdate64SpyxAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K1
 	MOVQ         current+200(FP), R11
@@ -21229,16 +29792,16 @@ ruleUpdate64SpyxAVX512_tailvec:
 	KANDW        K1, K2, K2
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K1, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K1, R11
 	ADDQ         $0x00000040, AX
@@ -21260,23 +29823,26 @@ ruleUpdate64SpyxAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VCMPPD       $0x1e, Z5, Z6, K2
 	MOVQ         current+200(FP), R11
@@ -21284,16 +29850,16 @@ ruleUpdate64SpyxAVX512_tailpart:
 	KANDW        K2, K3, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z6, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K3, Z6
 	VSUBPD       Z3, Z6, Z6
 	VMULPD       Z2, Z6, Z6
 	VADDPD       Z3, Z6, Z6
 	VADDPD       Z7, Z6, Z6
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z6, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K2, R11
 	BZHIQ        R9, R11, R11
@@ -21316,13 +29882,13 @@ ruleUpdate64SpyxAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SpyxAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
 	VZEROUPPER
 	RET
 
-// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $16-248
+TEXT ·ruleUpdate64SnnTorchAVX512(SB), NOSPLIT, $16-272
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
@@ -21366,23 +29932,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z9, Z9, Z9
+	VCMPPD       $0x04, Z21, Z9, K1
 	MOVQ         addLeak+176(FP), R10
-	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R10, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R10
 	KMOVW        R10, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21390,20 +29959,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R10
 	KMOVW        R10, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21413,20 +29982,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R10
 	KMOVW        R10, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R10
 	KMOVW        R10, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R10
 	ADDQ         $0x00000040, AX
@@ -21436,23 +30005,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z10, Z10, Z10
+	VCMPPD       $0x04, Z21, Z10, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21460,20 +30032,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21483,20 +30055,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -21508,23 +30080,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z11, Z11, Z11
+	VCMPPD       $0x04, Z21, Z11, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21532,20 +30107,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21555,20 +30130,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -21580,23 +30155,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z12, Z12, Z12
+	VCMPPD       $0x04, Z21, Z12, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21604,20 +30182,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21627,20 +30205,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -21652,23 +30230,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z13, Z13, Z13
+	VCMPPD       $0x04, Z21, Z13, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21676,20 +30257,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21699,20 +30280,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -21724,23 +30305,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z14, Z14, Z14
+	VCMPPD       $0x04, Z21, Z14, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21748,20 +30332,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21771,20 +30355,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -21796,23 +30380,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z15, Z15, Z15
+	VCMPPD       $0x04, Z21, Z15, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21820,20 +30407,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21843,20 +30430,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -21868,23 +30455,26 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z16, Z16, Z16
+	VCMPPD       $0x04, Z21, Z16, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21892,20 +30482,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -21915,20 +30505,20 @@ ruleUpdate64SnnTorchAVX512_loop:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -21956,23 +30546,26 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VMOVUPD      (CX), Z7
 	VMOVUPD      (DX), Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z17, Z17, Z17
+	VCMPPD       $0x04, Z21, Z17, K1
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K1, Z9
+	KMOVW        R11, K2
+	KANDW        K2, K1, K1
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K1, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K1, Z9
-	VMOVUPD      Z9, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K1, Z19
+	VMOVUPD      Z19, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K1
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K1, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K1, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -21980,20 +30573,20 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K1
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K2
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K2, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K1, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K2, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K1, Z7
 	VCMPPD       $0x1e, Z5, Z7, K2
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -22003,20 +30596,20 @@ ruleUpdate64SnnTorchAVX512_tailvec:
 	KANDNW       K1, K2, K3
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K4, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K3, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K4, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K3, Z6
 	KANDNW       K2, K1, K1
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K3, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K1, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K3, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K1, Z6
 	VMOVUPD      Z6, (AX)
 	KMOVW        K2, R11
 	ADDQ         $0x00000040, AX
@@ -22038,23 +30631,26 @@ ruleUpdate64SnnTorchAVX512_tailpart:
 	VMOVUPD.Z    (CX), K1, Z7
 	VMOVUPD.Z    (DX), K1, Z8
 	VMULPD       Z1, Z8, Z8
-	VMULPD       Z0, Z7, Z9
-	VADDPD       Z8, Z9, Z9
-	VBROADCASTSD leak+104(FP), Z10
-	VADDPD       Z10, Z9, Z10
+	VMULPD       Z0, Z7, Z19
+	VADDPD       Z8, Z19, Z19
+	VBROADCASTSD leak+104(FP), Z21
+	VADDPD       Z21, Z19, Z20
+	VPXORD       Z18, Z18, Z18
+	VCMPPD       $0x04, Z21, Z18, K2
 	MOVQ         addLeak+176(FP), R11
-	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z10, K2, Z9
+	KMOVW        R11, K3
+	KANDW        K3, K2, K2
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z20, K2, Z19
 	MOVQ         instant+168(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z9
-	VMOVAPD      Z8, K2, Z9
-	VMOVUPD      Z9, K1, (CX)
+	VMOVUPD      Z19, Z19
+	VMOVUPD      Z8, K2, Z19
+	VMOVUPD      Z19, K1, (CX)
 	MOVQ         old+184(FP), R11
 	KMOVW        R11, K2
-	VMOVAPD      Z9, Z8
-	VMOVAPD      Z7, K2, Z8
+	VMOVUPD      Z19, Z8
+	VMOVUPD      Z7, K2, Z8
 	VMULPD       Z4, Z8, Z7
 	VSUBPD       Z3, Z6, Z8
 	VMULPD       Z2, Z8, Z8
@@ -22062,20 +30658,20 @@ ruleUpdate64SnnTorchAVX512_tailpart:
 	VADDPD       Z7, Z8, Z8
 	VCMPPD       $0x1e, Z5, Z6, K2
 	VBROADCASTSD rest+160(FP), Z6
-	VADDPD       Z7, Z6, Z6
+	VADDPD       Z6, Z7, Z6
 	MOVQ         current+200(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD vreset+144(FP), Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K3, Z6
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K3, Z6
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K3
 	VBROADCASTSD sub+152(FP), Z7
 	VSUBPD       Z7, Z8, Z7
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z7, K3, Z6
-	VMOVAPD      Z8, Z7
-	VMOVAPD      Z6, K2, Z7
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z7, K3, Z6
+	VMOVUPD      Z8, Z7
+	VMOVUPD      Z6, K2, Z7
 	VCMPPD       $0x1e, Z5, Z7, K3
 	VBROADCASTSD sub+152(FP), Z6
 	VADDPD       Z6, Z7, Z6
@@ -22085,20 +30681,20 @@ ruleUpdate64SnnTorchAVX512_tailpart:
 	KANDNW       K2, K3, K4
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K5
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z6, K5, Z8
-	VMOVAPD      Z7, Z6
-	VMOVAPD      Z8, K4, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z6, K5, Z8
+	VMOVUPD      Z7, Z6
+	VMOVUPD      Z8, K4, Z6
 	KANDNW       K3, K2, K2
 	MOVQ         subtract+192(FP), R11
 	KMOVW        R11, K4
 	VBROADCASTSD sub+152(FP), Z8
 	VSUBPD       Z8, Z7, Z7
 	VBROADCASTSD vreset+144(FP), Z8
-	VMOVAPD      Z8, Z8
-	VMOVAPD      Z7, K4, Z8
-	VMOVAPD      Z6, Z6
-	VMOVAPD      Z8, K2, Z6
+	VMOVUPD      Z8, Z8
+	VMOVUPD      Z7, K4, Z8
+	VMOVUPD      Z6, Z6
+	VMOVUPD      Z8, K2, Z6
 	VMOVUPD      Z6, K1, (AX)
 	KMOVW        K3, R11
 	BZHIQ        R9, R11, R11
@@ -22121,7 +30717,2713 @@ ruleUpdate64SnnTorchAVX512_rowend:
 	ADDQ 8(SP), BX
 	DECQ SI
 	JNZ  ruleUpdate64SnnTorchAVX512_row
-	MOVQ DI, ret+240(FP)
+	MOVQ DI, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64ValuePerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64ValuePerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64ValuePerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64ValuePerAVX512_tail
+
+ruleUpdate64ValuePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z0
+	VMULPD  1536(DI), Z0, Z0
+	VADDPD  2048(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z0
+	VMULPD  1600(DI), Z0, Z0
+	VADDPD  2112(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z0
+	VMULPD  1664(DI), Z0, Z0
+	VADDPD  2176(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z0
+	VMULPD  1728(DI), Z0, Z0
+	VADDPD  2240(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z0
+	VMULPD  1792(DI), Z0, Z0
+	VADDPD  2304(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z0
+	VMULPD  1856(DI), Z0, Z0
+	VADDPD  2368(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z0
+	VMULPD  1920(DI), Z0, Z0
+	VADDPD  2432(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z0
+	VMULPD  1984(DI), Z0, Z0
+	VADDPD  2496(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64ValuePerAVX512_loop
+
+ruleUpdate64ValuePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64ValuePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64ValuePerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64ValuePerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z0
+	VMULPD  1536(DI)(R11*8), Z0, Z0
+	VADDPD  2048(DI)(R11*8), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64ValuePerAVX512_tailvec
+
+ruleUpdate64ValuePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64ValuePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R10
+	KMOVW     R10, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R10
+	KMOVW     R10, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R10
+	KMOVW     R10, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z0
+	VMULPD    1536(DI)(R11*8), Z0, Z0
+	VADDPD    2048(DI)(R11*8), Z0, Z0
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64ValuePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64ValuePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64ValuePerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64BeforePerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64BeforePerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64BeforePerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64BeforePerAVX512_tail
+
+ruleUpdate64BeforePerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z2
+	VMULPD  1536(DI), Z2, Z2
+	VADDPD  2048(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K2
+	VSUBPD  4096(DI), Z2, Z0
+	VMOVUPD 3584(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z2
+	VMULPD  1600(DI), Z2, Z2
+	VADDPD  2112(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4160(DI), Z2, Z0
+	VMOVUPD 3648(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z2
+	VMULPD  1664(DI), Z2, Z2
+	VADDPD  2176(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4224(DI), Z2, Z0
+	VMOVUPD 3712(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z2
+	VMULPD  1728(DI), Z2, Z2
+	VADDPD  2240(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4288(DI), Z2, Z0
+	VMOVUPD 3776(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z2
+	VMULPD  1792(DI), Z2, Z2
+	VADDPD  2304(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4352(DI), Z2, Z0
+	VMOVUPD 3840(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z2
+	VMULPD  1856(DI), Z2, Z2
+	VADDPD  2368(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4416(DI), Z2, Z0
+	VMOVUPD 3904(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z2
+	VMULPD  1920(DI), Z2, Z2
+	VADDPD  2432(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4480(DI), Z2, Z0
+	VMOVUPD 3968(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z2
+	VMULPD  1984(DI), Z2, Z2
+	VADDPD  2496(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4544(DI), Z2, Z0
+	VMOVUPD 4032(DI), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64BeforePerAVX512_loop
+
+ruleUpdate64BeforePerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64BeforePerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64BeforePerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64BeforePerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z2
+	VMULPD  1536(DI)(R11*8), Z2, Z2
+	VADDPD  2048(DI)(R11*8), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4096(DI)(R11*8), Z2, Z0
+	VMOVUPD 3584(DI)(R11*8), Z1
+	VMOVUPD Z0, K2, Z1
+	VMOVUPD Z2, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64BeforePerAVX512_tailvec
+
+ruleUpdate64BeforePerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64BeforePerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z2
+	VMULPD    1536(DI)(R11*8), Z2, Z2
+	VADDPD    2048(DI)(R11*8), Z2, Z2
+	VADDPD    Z1, Z2, Z2
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K3
+	VSUBPD    4096(DI)(R11*8), Z2, Z0
+	VMOVUPD   3584(DI)(R11*8), Z1
+	VMOVUPD   Z0, K3, Z1
+	VMOVUPD   Z2, Z0
+	VMOVUPD   Z1, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64BeforePerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64BeforePerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64BeforePerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64AfterPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64AfterPerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64AfterPerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64AfterPerAVX512_tail
+
+ruleUpdate64AfterPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z0
+	VMULPD  1536(DI), Z0, Z0
+	VADDPD  2048(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K2
+	VSUBPD  4096(DI), Z0, Z1
+	VMOVUPD 3584(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z0
+	VMULPD  1600(DI), Z0, Z0
+	VADDPD  2112(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4160(DI), Z0, Z1
+	VMOVUPD 3648(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z0
+	VMULPD  1664(DI), Z0, Z0
+	VADDPD  2176(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4224(DI), Z0, Z1
+	VMOVUPD 3712(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z0
+	VMULPD  1728(DI), Z0, Z0
+	VADDPD  2240(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4288(DI), Z0, Z1
+	VMOVUPD 3776(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z0
+	VMULPD  1792(DI), Z0, Z0
+	VADDPD  2304(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4352(DI), Z0, Z1
+	VMOVUPD 3840(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z0
+	VMULPD  1856(DI), Z0, Z0
+	VADDPD  2368(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4416(DI), Z0, Z1
+	VMOVUPD 3904(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z0
+	VMULPD  1920(DI), Z0, Z0
+	VADDPD  2432(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4480(DI), Z0, Z1
+	VMOVUPD 3968(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z0
+	VMULPD  1984(DI), Z0, Z0
+	VADDPD  2496(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4544(DI), Z0, Z1
+	VMOVUPD 4032(DI), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64AfterPerAVX512_loop
+
+ruleUpdate64AfterPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64AfterPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64AfterPerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64AfterPerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z0
+	VMULPD  1536(DI)(R11*8), Z0, Z0
+	VADDPD  2048(DI)(R11*8), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4096(DI)(R11*8), Z0, Z1
+	VMOVUPD 3584(DI)(R11*8), Z2
+	VMOVUPD Z1, K2, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64AfterPerAVX512_tailvec
+
+ruleUpdate64AfterPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64AfterPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z0
+	VMULPD    1536(DI)(R11*8), Z0, Z0
+	VADDPD    2048(DI)(R11*8), Z0, Z0
+	VADDPD    Z1, Z0, Z0
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K3
+	VSUBPD    4096(DI)(R11*8), Z0, Z1
+	VMOVUPD   3584(DI)(R11*8), Z2
+	VMOVUPD   Z1, K3, Z2
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z2, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64AfterPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64AfterPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64AfterPerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SpyxPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SpyxPerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SpyxPerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SpyxPerAVX512_tail
+
+ruleUpdate64SpyxPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	MOVQ    current+200(FP), R11
+	KMOVW   R11, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4096(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2048(DI), Z0, Z0
+	VMULPD  1536(DI), Z0, Z0
+	VADDPD  2048(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4096(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4160(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2112(DI), Z0, Z0
+	VMULPD  1600(DI), Z0, Z0
+	VADDPD  2112(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4160(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4224(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2176(DI), Z0, Z0
+	VMULPD  1664(DI), Z0, Z0
+	VADDPD  2176(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4224(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4288(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2240(DI), Z0, Z0
+	VMULPD  1728(DI), Z0, Z0
+	VADDPD  2240(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4288(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4352(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2304(DI), Z0, Z0
+	VMULPD  1792(DI), Z0, Z0
+	VADDPD  2304(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4352(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4416(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2368(DI), Z0, Z0
+	VMULPD  1856(DI), Z0, Z0
+	VADDPD  2368(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4416(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4480(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2432(DI), Z0, Z0
+	VMULPD  1920(DI), Z0, Z0
+	VADDPD  2432(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4480(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4544(DI), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2496(DI), Z0, Z0
+	VMULPD  1984(DI), Z0, Z0
+	VADDPD  2496(DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4544(DI), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64SpyxPerAVX512_loop
+
+ruleUpdate64SpyxPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SpyxPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SpyxPerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64SpyxPerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	KANDW   K1, K2, K2
+	VSUBPD  4096(DI)(R11*8), Z0, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K2, Z0
+	VSUBPD  2048(DI)(R11*8), Z0, Z0
+	VMULPD  1536(DI)(R11*8), Z0, Z0
+	VADDPD  2048(DI)(R11*8), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VSUBPD  4096(DI)(R11*8), Z0, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K1, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64SpyxPerAVX512_tailvec
+
+ruleUpdate64SpyxPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64SpyxPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	MOVQ      current+200(FP), R12
+	KMOVW     R12, K3
+	KANDW     K2, K3, K3
+	VSUBPD    4096(DI)(R11*8), Z0, Z2
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z2, K3, Z0
+	VSUBPD    2048(DI)(R11*8), Z0, Z0
+	VMULPD    1536(DI)(R11*8), Z0, Z0
+	VADDPD    2048(DI)(R11*8), Z0, Z0
+	VADDPD    Z1, Z0, Z0
+	VSUBPD    4096(DI)(R11*8), Z0, Z1
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z1, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K2, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64SpyxPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SpyxPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SpyxPerAVX512_row
+	MOVQ R8, ret+264(FP)
+	VZEROUPPER
+	RET
+
+// func ruleUpdate64SnnTorchPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·ruleUpdate64SnnTorchPerAVX512(SB), NOSPLIT, $16-272
+	MOVQ V_base+0(FP), AX
+	MOVQ I_base+24(FP), CX
+	MOVQ Iin_base+48(FP), DX
+	MOVQ spikes_base+208(FP), BX
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x07, SI
+	ANDQ $-8, SI
+	SHLQ $0x03, SI
+	MOVQ stride+72(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, (SP)
+	MOVQ V_len+8(FP), SI
+	ADDQ $0x3f, SI
+	SHRQ $0x06, SI
+	SHLQ $0x03, SI
+	MOVQ words+232(FP), DI
+	SHLQ $0x03, DI
+	SUBQ SI, DI
+	MOVQ DI, 8(SP)
+	MOVQ trials+80(FP), SI
+	XORQ R8, R8
+
+ruleUpdate64SnnTorchPerAVX512_row:
+	MOVQ  per_base+240(FP), DI
+	MOVQ  V_len+8(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	SHRQ  $0x06, R9
+	TESTQ R9, R9
+	JZ    ruleUpdate64SnnTorchPerAVX512_tail
+
+ruleUpdate64SnnTorchPerAVX512_loop:
+	XORQ    R11, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI), Z2, Z2
+	VMULPD  (DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI), Z13, Z14
+	VPXORD  Z3, Z3, Z3
+	VCMPPD  $0x04, 1024(DI), Z3, K1
+	MOVQ    addLeak+176(FP), R11
+	KMOVW   R11, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R11
+	KMOVW   R11, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI), Z2, Z1
+	VSUBPD  2048(DI), Z0, Z2
+	VMULPD  1536(DI), Z2, Z2
+	VADDPD  2048(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI), Z0, K1
+	VADDPD  4608(DI), Z1, Z0
+	MOVQ    current+200(FP), R11
+	KMOVW   R11, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3584(DI), K2, Z0
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K2
+	VSUBPD  4096(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3072(DI), Z1, K2
+	VADDPD  4096(DI), Z1, Z0
+	VSUBPD  3584(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R11
+	KMOVW   R11, K3
+	VSUBPD  4096(DI), Z1, Z1
+	VMOVUPD 3584(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R11
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  576(DI), Z2, Z2
+	VMULPD  64(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1088(DI), Z13, Z14
+	VPXORD  Z4, Z4, Z4
+	VCMPPD  $0x04, 1088(DI), Z4, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2624(DI), Z2, Z1
+	VSUBPD  2112(DI), Z0, Z2
+	VMULPD  1600(DI), Z2, Z2
+	VADDPD  2112(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3136(DI), Z0, K1
+	VADDPD  4672(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3648(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4160(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3136(DI), Z1, K2
+	VADDPD  4160(DI), Z1, Z0
+	VSUBPD  3648(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4160(DI), Z1, Z1
+	VMOVUPD 3648(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x08, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  640(DI), Z2, Z2
+	VMULPD  128(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1152(DI), Z13, Z14
+	VPXORD  Z5, Z5, Z5
+	VCMPPD  $0x04, 1152(DI), Z5, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2688(DI), Z2, Z1
+	VSUBPD  2176(DI), Z0, Z2
+	VMULPD  1664(DI), Z2, Z2
+	VADDPD  2176(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3200(DI), Z0, K1
+	VADDPD  4736(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3712(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4224(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3200(DI), Z1, K2
+	VADDPD  4224(DI), Z1, Z0
+	VSUBPD  3712(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4224(DI), Z1, Z1
+	VMOVUPD 3712(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x10, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  704(DI), Z2, Z2
+	VMULPD  192(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1216(DI), Z13, Z14
+	VPXORD  Z6, Z6, Z6
+	VCMPPD  $0x04, 1216(DI), Z6, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2752(DI), Z2, Z1
+	VSUBPD  2240(DI), Z0, Z2
+	VMULPD  1728(DI), Z2, Z2
+	VADDPD  2240(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3264(DI), Z0, K1
+	VADDPD  4800(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3776(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4288(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3264(DI), Z1, K2
+	VADDPD  4288(DI), Z1, Z0
+	VSUBPD  3776(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4288(DI), Z1, Z1
+	VMOVUPD 3776(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x18, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  768(DI), Z2, Z2
+	VMULPD  256(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1280(DI), Z13, Z14
+	VPXORD  Z7, Z7, Z7
+	VCMPPD  $0x04, 1280(DI), Z7, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2816(DI), Z2, Z1
+	VSUBPD  2304(DI), Z0, Z2
+	VMULPD  1792(DI), Z2, Z2
+	VADDPD  2304(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3328(DI), Z0, K1
+	VADDPD  4864(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3840(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4352(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3328(DI), Z1, K2
+	VADDPD  4352(DI), Z1, Z0
+	VSUBPD  3840(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4352(DI), Z1, Z1
+	VMOVUPD 3840(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x20, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  832(DI), Z2, Z2
+	VMULPD  320(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1344(DI), Z13, Z14
+	VPXORD  Z8, Z8, Z8
+	VCMPPD  $0x04, 1344(DI), Z8, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2880(DI), Z2, Z1
+	VSUBPD  2368(DI), Z0, Z2
+	VMULPD  1856(DI), Z2, Z2
+	VADDPD  2368(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3392(DI), Z0, K1
+	VADDPD  4928(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3904(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4416(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3392(DI), Z1, K2
+	VADDPD  4416(DI), Z1, Z0
+	VSUBPD  3904(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4416(DI), Z1, Z1
+	VMOVUPD 3904(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x28, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  896(DI), Z2, Z2
+	VMULPD  384(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1408(DI), Z13, Z14
+	VPXORD  Z9, Z9, Z9
+	VCMPPD  $0x04, 1408(DI), Z9, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2944(DI), Z2, Z1
+	VSUBPD  2432(DI), Z0, Z2
+	VMULPD  1920(DI), Z2, Z2
+	VADDPD  2432(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3456(DI), Z0, K1
+	VADDPD  4992(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3968(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4480(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3456(DI), Z1, K2
+	VADDPD  4480(DI), Z1, Z0
+	VSUBPD  3968(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4480(DI), Z1, Z1
+	VMOVUPD 3968(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x30, R12
+	ORQ     R12, R11
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  960(DI), Z2, Z2
+	VMULPD  448(DI), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1472(DI), Z13, Z14
+	VPXORD  Z10, Z10, Z10
+	VCMPPD  $0x04, 1472(DI), Z10, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  3008(DI), Z2, Z1
+	VSUBPD  2496(DI), Z0, Z2
+	VMULPD  1984(DI), Z2, Z2
+	VADDPD  2496(DI), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3520(DI), Z0, K1
+	VADDPD  5056(DI), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 4032(DI), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4544(DI), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3520(DI), Z1, K2
+	VADDPD  4544(DI), Z1, Z0
+	VSUBPD  4032(DI), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4544(DI), Z1, Z1
+	VMOVUPD 4032(DI), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLQ    $0x38, R12
+	ORQ     R12, R11
+	ADDQ    $0x00001400, DI
+	MOVQ    R11, (BX)
+	POPCNTQ R11, R11
+	ADDQ    R11, R8
+	ADDQ    $0x08, BX
+	DECQ    R9
+	JNZ     ruleUpdate64SnnTorchPerAVX512_loop
+
+ruleUpdate64SnnTorchPerAVX512_tail:
+	TESTQ R10, R10
+	JZ    ruleUpdate64SnnTorchPerAVX512_rowend
+	XORQ  R9, R9
+	XORQ  R11, R11
+
+ruleUpdate64SnnTorchPerAVX512_tailvec:
+	CMPQ    R10, $0x08
+	JB      ruleUpdate64SnnTorchPerAVX512_tailpart
+	VMOVUPD (AX), Z0
+	VMOVUPD (CX), Z1
+	VMOVUPD (DX), Z2
+	VMULPD  512(DI)(R11*8), Z2, Z2
+	VMULPD  (DI)(R11*8), Z1, Z13
+	VADDPD  Z2, Z13, Z13
+	VADDPD  1024(DI)(R11*8), Z13, Z14
+	VPXORD  Z11, Z11, Z11
+	VCMPPD  $0x04, 1024(DI)(R11*8), Z11, K1
+	MOVQ    addLeak+176(FP), R12
+	KMOVW   R12, K2
+	KANDW   K2, K1, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z14, K1, Z13
+	MOVQ    instant+168(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z13
+	VMOVUPD Z2, K1, Z13
+	VMOVUPD Z13, (CX)
+	MOVQ    old+184(FP), R12
+	KMOVW   R12, K1
+	VMOVUPD Z13, Z2
+	VMOVUPD Z1, K1, Z2
+	VMULPD  2560(DI)(R11*8), Z2, Z1
+	VSUBPD  2048(DI)(R11*8), Z0, Z2
+	VMULPD  1536(DI)(R11*8), Z2, Z2
+	VADDPD  2048(DI)(R11*8), Z2, Z2
+	VADDPD  Z1, Z2, Z2
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z0, K1
+	VADDPD  4608(DI)(R11*8), Z1, Z0
+	MOVQ    current+200(FP), R12
+	KMOVW   R12, K2
+	VMOVUPD Z0, Z0
+	VMOVUPD 3584(DI)(R11*8), K2, Z0
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K2
+	VSUBPD  4096(DI)(R11*8), Z2, Z1
+	VMOVUPD Z0, Z0
+	VMOVUPD Z1, K2, Z0
+	VMOVUPD Z2, Z1
+	VMOVUPD Z0, K1, Z1
+	VCMPPD  $0x1e, 3072(DI)(R11*8), Z1, K2
+	VADDPD  4096(DI)(R11*8), Z1, Z0
+	VSUBPD  3584(DI)(R11*8), Z1, Z2
+	VADDPD  Z1, Z2, Z2
+	KANDNW  K1, K2, K3
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K4
+	VMOVUPD Z2, Z2
+	VMOVUPD Z0, K4, Z2
+	VMOVUPD Z1, Z0
+	VMOVUPD Z2, K3, Z0
+	KANDNW  K2, K1, K1
+	MOVQ    subtract+192(FP), R12
+	KMOVW   R12, K3
+	VSUBPD  4096(DI)(R11*8), Z1, Z1
+	VMOVUPD 3584(DI)(R11*8), Z2
+	VMOVUPD Z1, K3, Z2
+	VMOVUPD Z0, Z0
+	VMOVUPD Z2, K1, Z0
+	VMOVUPD Z0, (AX)
+	KMOVW   K2, R12
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SHLXQ   R11, R12, R12
+	ORQ     R12, R9
+	ADDQ    $0x08, R11
+	SUBQ    $0x08, R10
+	JMP     ruleUpdate64SnnTorchPerAVX512_tailvec
+
+ruleUpdate64SnnTorchPerAVX512_tailpart:
+	TESTQ     R10, R10
+	JZ        ruleUpdate64SnnTorchPerAVX512_tailstore
+	MOVL      $0x0000ffff, R12
+	BZHIL     R10, R12, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (AX), K1, Z0
+	VMOVUPD.Z (CX), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    512(DI)(R11*8), Z2, Z2
+	VMULPD    (DI)(R11*8), Z1, Z13
+	VADDPD    Z2, Z13, Z13
+	VADDPD    1024(DI)(R11*8), Z13, Z14
+	VPXORD    Z12, Z12, Z12
+	VCMPPD    $0x04, 1024(DI)(R11*8), Z12, K2
+	MOVQ      addLeak+176(FP), R12
+	KMOVW     R12, K3
+	KANDW     K3, K2, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z14, K2, Z13
+	MOVQ      instant+168(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z13
+	VMOVUPD   Z2, K2, Z13
+	VMOVUPD   Z13, K1, (CX)
+	MOVQ      old+184(FP), R12
+	KMOVW     R12, K2
+	VMOVUPD   Z13, Z2
+	VMOVUPD   Z1, K2, Z2
+	VMULPD    2560(DI)(R11*8), Z2, Z1
+	VSUBPD    2048(DI)(R11*8), Z0, Z2
+	VMULPD    1536(DI)(R11*8), Z2, Z2
+	VADDPD    2048(DI)(R11*8), Z2, Z2
+	VADDPD    Z1, Z2, Z2
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z0, K2
+	VADDPD    4608(DI)(R11*8), Z1, Z0
+	MOVQ      current+200(FP), R12
+	KMOVW     R12, K3
+	VMOVUPD   Z0, Z0
+	VMOVUPD   3584(DI)(R11*8), K3, Z0
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K3
+	VSUBPD    4096(DI)(R11*8), Z2, Z1
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z1, K3, Z0
+	VMOVUPD   Z2, Z1
+	VMOVUPD   Z0, K2, Z1
+	VCMPPD    $0x1e, 3072(DI)(R11*8), Z1, K3
+	VADDPD    4096(DI)(R11*8), Z1, Z0
+	VSUBPD    3584(DI)(R11*8), Z1, Z2
+	VADDPD    Z1, Z2, Z2
+	KANDNW    K2, K3, K4
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K5
+	VMOVUPD   Z2, Z2
+	VMOVUPD   Z0, K5, Z2
+	VMOVUPD   Z1, Z0
+	VMOVUPD   Z2, K4, Z0
+	KANDNW    K3, K2, K2
+	MOVQ      subtract+192(FP), R12
+	KMOVW     R12, K4
+	VSUBPD    4096(DI)(R11*8), Z1, Z1
+	VMOVUPD   3584(DI)(R11*8), Z2
+	VMOVUPD   Z1, K4, Z2
+	VMOVUPD   Z0, Z0
+	VMOVUPD   Z2, K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	KMOVW     K3, DI
+	BZHIQ     R10, DI, DI
+	SHLXQ     R11, DI, DI
+	ORQ       DI, R9
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+
+ruleUpdate64SnnTorchPerAVX512_tailstore:
+	MOVQ    R9, (BX)
+	POPCNTQ R9, DI
+	ADDQ    DI, R8
+	ADDQ    $0x08, BX
+
+ruleUpdate64SnnTorchPerAVX512_rowend:
+	ADDQ (SP), AX
+	ADDQ (SP), CX
+	ADDQ (SP), DX
+	ADDQ 8(SP), BX
+	DECQ SI
+	JNZ  ruleUpdate64SnnTorchPerAVX512_row
+	MOVQ R8, ret+264(FP)
 	VZEROUPPER
 	RET
 

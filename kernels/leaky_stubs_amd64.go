@@ -40,6 +40,11 @@ func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride in
 // every event and the buffers against the table's largest entries.
 func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
 
+// addTrials32AVX2 is AddTrials32 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
+
 // cubaUpdate32AVX2 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
@@ -50,40 +55,75 @@ func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, I
 // The caller checks the other slices' lengths and chunks long calls.
 func cobaUpdate32AVX2(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// ruleUpdate32ValueAVX2 is RuleUpdateTrials32 with rule StepValue for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32ValueAVX2 is RuleUpdateTrials32 with rule StepValue and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32ValueAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32BeforeAVX2 is RuleUpdateTrials32 with rule StepBefore for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32BeforeAVX2 is RuleUpdateTrials32 with rule StepBefore and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32BeforeAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32AfterAVX2 is RuleUpdateTrials32 with rule StepAfter for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32AfterAVX2 is RuleUpdateTrials32 with rule StepAfter and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32AfterAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32SpyxAVX2 is RuleUpdateTrials32 with rule StepSpyx for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32SpyxAVX2 is RuleUpdateTrials32 with rule StepSpyx and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SpyxAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32SnnTorchAVX2 is RuleUpdateTrials32 with rule StepSnnTorch for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32SnnTorchAVX2 is RuleUpdateTrials32 with rule StepSnnTorch and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SnnTorchAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32ValuePerAVX2 is RuleUpdateTrials32 with rule StepValue and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32ValuePerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32BeforePerAVX2 is RuleUpdateTrials32 with rule StepBefore and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32BeforePerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32AfterPerAVX2 is RuleUpdateTrials32 with rule StepAfter and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32AfterPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32SpyxPerAVX2 is RuleUpdateTrials32 with rule StepSpyx and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SpyxPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32SnnTorchPerAVX2 is RuleUpdateTrials32 with rule StepSnnTorch and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SnnTorchPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
 // normals32AVX2 is Normals32 for len(dst) a multiple of 32, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
@@ -198,6 +238,11 @@ func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride in
 // every event and the buffers against the table's largest entries.
 func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
 
+// addTrials64AVX2 is AddTrials64 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
+
 // cubaUpdate64AVX2 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
@@ -208,40 +253,75 @@ func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, I
 // The caller checks the other slices' lengths and chunks long calls.
 func cobaUpdate64AVX2(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// ruleUpdate64ValueAVX2 is RuleUpdateTrials64 with rule StepValue for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64ValueAVX2 is RuleUpdateTrials64 with rule StepValue and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64ValueAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64BeforeAVX2 is RuleUpdateTrials64 with rule StepBefore for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64BeforeAVX2 is RuleUpdateTrials64 with rule StepBefore and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64BeforeAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64AfterAVX2 is RuleUpdateTrials64 with rule StepAfter for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64AfterAVX2 is RuleUpdateTrials64 with rule StepAfter and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64AfterAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64SpyxAVX2 is RuleUpdateTrials64 with rule StepSpyx for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64SpyxAVX2 is RuleUpdateTrials64 with rule StepSpyx and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SpyxAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64SnnTorchAVX2 is RuleUpdateTrials64 with rule StepSnnTorch for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64SnnTorchAVX2 is RuleUpdateTrials64 with rule StepSnnTorch and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SnnTorchAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64ValuePerAVX2 is RuleUpdateTrials64 with rule StepValue and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64ValuePerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64BeforePerAVX2 is RuleUpdateTrials64 with rule StepBefore and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64BeforePerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64AfterPerAVX2 is RuleUpdateTrials64 with rule StepAfter and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64AfterPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64SpyxPerAVX2 is RuleUpdateTrials64 with rule StepSpyx and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SpyxPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64SnnTorchPerAVX2 is RuleUpdateTrials64 with rule StepSnnTorch and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SnnTorchPerAVX2(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
 // normals64AVX2 is Normals64 for len(dst) a multiple of 32, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
@@ -375,6 +455,11 @@ func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride 
 // every event and the buffers against the table's largest entries.
 func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
 
+// addTrials32AVX512 is AddTrials32 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
+
 // cubaUpdate32AVX512 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
@@ -385,40 +470,75 @@ func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32,
 // The caller checks the other slices' lengths and chunks long calls.
 func cobaUpdate32AVX512(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// ruleUpdate32ValueAVX512 is RuleUpdateTrials32 with rule StepValue for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32ValueAVX512 is RuleUpdateTrials32 with rule StepValue and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32ValueAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32BeforeAVX512 is RuleUpdateTrials32 with rule StepBefore for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32BeforeAVX512 is RuleUpdateTrials32 with rule StepBefore and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32BeforeAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32AfterAVX512 is RuleUpdateTrials32 with rule StepAfter for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32AfterAVX512 is RuleUpdateTrials32 with rule StepAfter and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32AfterAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32SpyxAVX512 is RuleUpdateTrials32 with rule StepSpyx for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32SpyxAVX512 is RuleUpdateTrials32 with rule StepSpyx and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SpyxAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// ruleUpdate32SnnTorchAVX512 is RuleUpdateTrials32 with rule StepSnnTorch for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate32SnnTorchAVX512 is RuleUpdateTrials32 with rule StepSnnTorch and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SnnTorchAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32ValuePerAVX512 is RuleUpdateTrials32 with rule StepValue and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32ValuePerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32BeforePerAVX512 is RuleUpdateTrials32 with rule StepBefore and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32BeforePerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32AfterPerAVX512 is RuleUpdateTrials32 with rule StepAfter and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32AfterPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32SpyxPerAVX512 is RuleUpdateTrials32 with rule StepSpyx and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SpyxPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
+
+// ruleUpdate32SnnTorchPerAVX512 is RuleUpdateTrials32 with rule StepSnnTorch and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate32SnnTorchPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
 // normals32AVX512 is Normals32 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
@@ -555,6 +675,11 @@ func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride 
 // every event and the buffers against the table's largest entries.
 func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
 
+// addTrials64AVX512 is AddTrials64 for any len(dst) (n) and trials ≥ 1: v[:n] added
+// to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
+// and chunks long calls.
+func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
+
 // cubaUpdate64AVX512 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
 // words. Products are rounded before they are added, as in the generic code.
 // The caller checks the other slices' lengths and chunks long calls.
@@ -565,40 +690,75 @@ func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64,
 // The caller checks the other slices' lengths and chunks long calls.
 func cobaUpdate64AVX512(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// ruleUpdate64ValueAVX512 is RuleUpdateTrials64 with rule StepValue for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64ValueAVX512 is RuleUpdateTrials64 with rule StepValue and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64ValueAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64BeforeAVX512 is RuleUpdateTrials64 with rule StepBefore for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64BeforeAVX512 is RuleUpdateTrials64 with rule StepBefore and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64BeforeAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64AfterAVX512 is RuleUpdateTrials64 with rule StepAfter for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64AfterAVX512 is RuleUpdateTrials64 with rule StepAfter and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64AfterAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64SpyxAVX512 is RuleUpdateTrials64 with rule StepSpyx for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64SpyxAVX512 is RuleUpdateTrials64 with rule StepSpyx and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SpyxAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// ruleUpdate64SnnTorchAVX512 is RuleUpdateTrials64 with rule StepSnnTorch for any len(V) (n):
-// trials ≥ 1 rows of n neurons at a stride of stride elements, each writing
-// (n+63)/64 mask words from a stride of words, a partial last word whole with zero
-// bits past n. The flags are all-ones or zero. The caller checks lengths and chunks
-// long calls.
-func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int) int
+// ruleUpdate64SnnTorchAVX512 is RuleUpdateTrials64 with rule StepSnnTorch and the scalar constants (per unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SnnTorchAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64ValuePerAVX512 is RuleUpdateTrials64 with rule StepValue and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64ValuePerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64BeforePerAVX512 is RuleUpdateTrials64 with rule StepBefore and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64BeforePerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64AfterPerAVX512 is RuleUpdateTrials64 with rule StepAfter and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64AfterPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64SpyxPerAVX512 is RuleUpdateTrials64 with rule StepSpyx and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SpyxPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
+
+// ruleUpdate64SnnTorchPerAVX512 is RuleUpdateTrials64 with rule StepSnnTorch and the constants of the packed table per (the scalars unused),
+// for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,
+// each writing (n+63)/64 mask words from a stride of words, a partial last word whole
+// with zero bits past n. The flags are all-ones or zero. The caller checks lengths
+// and chunks long calls.
+func ruleUpdate64SnnTorchPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
 // normals64AVX512 is Normals64 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper

@@ -50,6 +50,53 @@ type RuleParams[F float32 | float64] struct {
 	// and LIF); it is not Instant's complement when the engine sums
 	// several receptors into Iin and steps them as one instant receptor.
 	Instant, AddLeak, Old, Subtract, Current bool
+	// Per, when not nil, gives every constant above neuron by neuron
+	// instead (the scalar constants are then unused), packed by PackRule:
+	// the neurons of V from V[0], the same for every row.
+	Per []F
+}
+
+// ruleConsts is the number of per-neuron constants of a packed table.
+const ruleConsts = 10
+
+// RuleConsts holds RuleParams' constants neuron by neuron, one slice each
+// of the same length.
+type RuleConsts[F float32 | float64] struct {
+	Alpha, InGain, Leak, Beta, VLeak, Gain, Theta, VReset, Sub, Rest []F
+}
+
+// PackRule packs c into RuleParams.Per's table: for each word of 64
+// neurons, 64 values of each constant in RuleConsts' order (padded with
+// zeros past the last neuron), so that the kernels read each vector's
+// constants as they read its state. A row's neurons from neuron 64·w on
+// are the table from PackedWord·w on.
+func PackRule[F float32 | float64](c *RuleConsts[F]) []F {
+	n := len(c.Alpha)
+	cols := c.cols()
+	out := make([]F, MaskWords(n)*PackedWord)
+	for r, col := range cols {
+		for i, v := range col[:n] {
+			out[(i>>6)*PackedWord+r*64+i&63] = v
+		}
+	}
+	return out
+}
+
+// PackedWord is the length of a packed table's part for one word of 64
+// neurons.
+const PackedWord = ruleConsts * 64
+
+func (c *RuleConsts[F]) cols() [ruleConsts][]F {
+	return [ruleConsts][]F{c.Alpha, c.InGain, c.Leak, c.Beta, c.VLeak, c.Gain, c.Theta, c.VReset, c.Sub, c.Rest}
+}
+
+// at returns neuron j's constants as scalars, from Per when set.
+func (q *RuleParams[F]) at(j int) (alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest F) {
+	if q.Per == nil {
+		return q.Alpha, q.InGain, q.Leak, q.Beta, q.VLeak, q.Gain, q.Theta, q.VReset, q.Sub, q.Rest
+	}
+	t := q.Per[(j>>6)*PackedWord+j&63:]
+	return t[0], t[64], t[128], t[192], t[256], t[320], t[384], t[448], t[512], t[576]
 }
 
 // RuleUpdate32 advances len(V) neurons with one receptor by one step. For
@@ -127,27 +174,31 @@ func ruleGeneric[F float32 | float64](V, I, Iin []F, p *RuleParams[F], spikes []
 	cur, in := I[:n], Iin[:n]
 	mask := spikes[:MaskWords(n)]
 	clear(mask)
-	q := *p
+	if p.Per != nil {
+		_ = p.Per[:MaskWords(n)*PackedWord]
+	}
 	for j, x := range V {
+		q := rule1[F]{p: p}
+		q.Alpha, q.InGain, q.Leak, q.Beta, q.VLeak, q.Gain, q.Theta, q.VReset, q.Sub, q.Rest = p.at(j)
 		c := cur[j]
 		var cn F
 		switch {
-		case q.Instant:
+		case p.Instant:
 			cn = F(q.InGain * in[j])
-		case q.AddLeak:
+		case p.AddLeak && q.Leak != 0:
 			cn = F(q.Alpha*c) + F(q.InGain*in[j]) + q.Leak
 		default:
 			cn = F(q.Alpha*c) + F(q.InGain*in[j])
 		}
 		cur[j] = cn
 		J := cn
-		if q.Old {
+		if p.Old {
 			J = c
 		}
 		gj := F(q.Gain * J)
 		u := q.VLeak + F(q.Beta*(x-q.VLeak)) + gj
 		var s bool
-		switch q.Rule {
+		switch p.Rule {
 		case StepValue:
 		case StepBefore:
 			if s = x > q.Theta; s {
@@ -159,7 +210,7 @@ func ruleGeneric[F float32 | float64](V, I, Iin []F, p *RuleParams[F], spikes []
 			}
 		case StepSpyx:
 			if s = x > q.Theta; s {
-				if q.Current {
+				if p.Current {
 					u = q.VLeak + F(q.Beta*(x-q.Sub-q.VLeak)) + gj
 				}
 				u -= q.Sub
@@ -168,9 +219,9 @@ func ruleGeneric[F float32 | float64](V, I, Iin []F, p *RuleParams[F], spikes []
 			rho := x > q.Theta
 			if rho {
 				switch {
-				case q.Subtract:
+				case p.Subtract:
 					u -= q.Sub
-				case q.Current:
+				case p.Current:
 					u = q.VReset
 				default:
 					u = q.Rest + gj
@@ -180,7 +231,7 @@ func ruleGeneric[F float32 | float64](V, I, Iin []F, p *RuleParams[F], spikes []
 			switch {
 			case s && !rho:
 				u = q.reset(u)
-			case !s && rho && q.Subtract:
+			case !s && rho && p.Subtract:
 				u += q.Sub
 			case !s && rho:
 				u += u - q.VReset
@@ -198,9 +249,15 @@ func ruleGeneric[F float32 | float64](V, I, Iin []F, p *RuleParams[F], spikes []
 	return count
 }
 
+// rule1 is one neuron's constants, with the flags of p.
+type rule1[F float32 | float64] struct {
+	p                                                                *RuleParams[F]
+	Alpha, InGain, Leak, Beta, VLeak, Gain, Theta, VReset, Sub, Rest F
+}
+
 // reset is a spiking neuron's potential after the reset of u.
-func (q *RuleParams[F]) reset(u F) F {
-	if q.Subtract {
+func (q *rule1[F]) reset(u F) F {
+	if q.p.Subtract {
 		return u - q.Sub
 	}
 	return q.VReset

@@ -141,6 +141,7 @@ func TestRuleGenericSpikes(t *testing.T) {
 
 func FuzzRuleUpdate32(f *testing.F) {
 	f.Add([]byte("\x40\x02\x0b\x90\x88\x8e\x7c\x84\x70\x60\x78\x74seed bytes for the rule update, float32"))
+	f.Add([]byte("\x16\x04\x2b\x90\x88\x8e\x7c\x84\x70\x60\x78\x74seed bytes for the rule update with per-neuron constants"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRuleUpdate[float32](t, data) })
 }
 
@@ -162,6 +163,17 @@ func fuzzRuleUpdate[T float](t *testing.T, data []byte) {
 		*c = T(d.small())
 	}
 	V, I, Iin := vals[T](d, n), vals[T](d, n), vals[T](d, n)
+	if flags&32 != 0 {
+		// Per-neuron constants, decoded like the scalar ones.
+		c := &RuleConsts[T]{}
+		for _, col := range []*[]T{&c.Alpha, &c.InGain, &c.Leak, &c.Beta, &c.VLeak, &c.Gain, &c.Theta, &c.VReset, &c.Sub, &c.Rest} {
+			*col = make([]T, n)
+			for i := range *col {
+				(*col)[i] = T(d.small())
+			}
+		}
+		p.Per = PackRule(c)
+	}
 	for _, impl := range fuzzImpls(t) {
 		V1, I1, V2, I2 := clone(V), clone(I), clone(V), clone(I)
 		S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
@@ -208,5 +220,107 @@ func TestRuleUpdateTrials(t *testing.T) {
 				sameU(t, name+" spikes", S2, S1)
 			}
 		}
+	}
+}
+
+// perNeuronParams returns p with Per set to n neurons' own constants:
+// those of p perturbed neuron by neuron (Leak 0 for some, so the lane test
+// of AddLeak is exercised), and the unpacked columns.
+func perNeuronParams[T float](rng *rand.Rand, p RuleParams[T], n int) (RuleParams[T], *RuleConsts[T]) {
+	c := &RuleConsts[T]{}
+	cols := []*[]T{&c.Alpha, &c.InGain, &c.Leak, &c.Beta, &c.VLeak, &c.Gain, &c.Theta, &c.VReset, &c.Sub, &c.Rest}
+	base := []T{p.Alpha, p.InGain, p.Leak, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Sub, p.Rest}
+	for r, col := range cols {
+		*col = make([]T, n)
+		for i := range *col {
+			v := base[r] * T(0.5+rng.Float64())
+			if r == 2 && rng.IntN(3) == 0 {
+				v = 0
+			}
+			(*col)[i] = v
+		}
+	}
+	p.Per = PackRule(c)
+	return p, c
+}
+
+// TestRuleUpdatePerNeuron runs per-neuron constants through every
+// implementation against Generic (every rule, flags, ragged sizes, rows at
+// a stride), and checks Generic's per-neuron loop against the scalar
+// kernel run one neuron at a time with that neuron's constants.
+func TestRuleUpdatePerNeuron(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for rule := StepRule(0); rule < stepRules; rule++ {
+		for flags := 0; flags < 32; flags++ {
+			base := ruleParamSets[float32]()[rng.IntN(2)]
+			base.Rule = rule
+			base.Instant, base.AddLeak, base.Old, base.Subtract, base.Current = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0, flags&16 != 0
+			for _, n := range []int{1, 7, 38, 64, 67, 200} {
+				p, c := perNeuronParams(rng, base, n)
+				const trials = 3
+				stride := n + rng.IntN(9)
+				words := MaskWords(stride)
+				size := (trials-1)*stride + n
+				V := buf(size, 1, input(rng, base.Theta, true))
+				I := buf(size, 1, input(rng, base.Theta, true))
+				Iin := buf(size, 1, input(rng, base.Theta, true))
+				msize := (trials-1)*words + MaskWords(n)
+				name := fmt.Sprintf("rule %d flags %05b n=%d", rule, flags, n)
+				// Generic against one neuron at a time.
+				V1, I1 := clone(V), clone(I)
+				S1 := bufU(msize, 0)
+				want := Generic.RuleUpdateTrials32(V1[:n], I1[:n], Iin[:n], stride, trials, &p, S1, words)
+				V0, I0 := clone(V), clone(I)
+				count := 0
+				for b := range trials {
+					for i := range n {
+						q := base
+						q.Alpha, q.InGain, q.Leak, q.Beta, q.VLeak = c.Alpha[i], c.InGain[i], c.Leak[i], c.Beta[i], c.VLeak[i]
+						q.Gain, q.Theta, q.VReset, q.Sub, q.Rest = c.Gain[i], c.Theta[i], c.VReset[i], c.Sub[i], c.Rest[i]
+						q.AddLeak = base.AddLeak && q.Leak != 0
+						j := b*stride + i
+						m := []uint64{0}
+						count += ruleGeneric32(V0[j:j+1], I0[j:j+1], Iin[j:j+1], &q, m)
+						if bit := S1[b*words+i>>6]>>(i&63)&1 == 1; bit != (m[0] == 1) {
+							t.Fatalf("%s: trial %d neuron %d spike %v, alone %v", name, b, i, bit, m[0] == 1)
+						}
+					}
+				}
+				if count != want {
+					t.Fatalf("%s: %d spikes, %d neuron by neuron", name, want, count)
+				}
+				same(t, name+" V alone", V1, V0)
+				same(t, name+" I alone", I1, I0)
+				for _, impl := range fuzzImpls(t) {
+					V2, I2 := clone(V), clone(I)
+					S2 := bufU(msize, 0)
+					got := impl.RuleUpdateTrials32(V2[:n], I2[:n], Iin[:n], stride, trials, &p, S2, words)
+					if got != want {
+						t.Fatalf("%s %s: count %d, want %d", impl.Name, name, got, want)
+					}
+					same(t, impl.Name+" "+name+" V", V2, V1)
+					same(t, impl.Name+" "+name+" I", I2, I1)
+					sameU(t, impl.Name+" "+name+" spikes", S2, S1)
+				}
+			}
+		}
+	}
+}
+
+// TestRuleUpdatePerNeuronShort: a table shorter than the neurons' words
+// panics in every implementation before anything is written.
+func TestRuleUpdatePerNeuronShort(t *testing.T) {
+	for _, impl := range Available() {
+		p := ruleParamSets[float32]()[0]
+		p.Per = make([]float32, PackedWord) // one word, for 65 neurons
+		V, I, Iin := make([]float32, 65), make([]float32, 65), make([]float32, 65)
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", impl.Name)
+				}
+			}()
+			impl.RuleUpdate32(V, I, Iin, &p, make([]uint64, 2))
+		}()
 	}
 }

@@ -103,6 +103,7 @@ type width[T float32 | float64] struct {
 	ruleTrials  func(V, I, Iin []T, stride, trials int, p *RuleParams[T], spikes []uint64, words int) int
 	rule        func(V, I, Iin []T, p *RuleParams[T], spikes []uint64) int
 	scatterTaps func(dst []T, m int, W []T, base int, events []int32, t *Taps)
+	addTrials   func(dst []T, dstStride int, v []T, trials int)
 	normals     func(dst []T, key NormalKey, col int, scale float64)
 }
 
@@ -114,7 +115,7 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.Normals32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.Normals32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -125,7 +126,7 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.Normals64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.Normals64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -214,6 +215,11 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		s := state()
 		dst, W := s.vals(3*stride, -1, 2), s.vals(rows*stride, -1, 2)
 		w.accumTrials(dst[:n], stride, W, stride, [][]int32{{1, 2}, {}, {0, 3, 1}})
+		return []any{dst}
+	}}, checkCase[T]{"AddTrials", func(w width[T]) []any {
+		s := state()
+		dst, v := s.vals(3*stride, -1, 2), s.vals(n, -1, 2)
+		w.addTrials(dst[:n], stride, v, 3)
 		return []any{dst}
 	}}, checkCase[T]{"ScatterTaps", func(w width[T]) []any {
 		// Three inputs onto 4 pixels of 19 channels (a vector and a tail).

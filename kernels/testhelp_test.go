@@ -170,6 +170,7 @@ type kops[T float] struct {
 	accumulate       func(*Impl) accumulateFn[T]
 	accumulateTrials func(*Impl) accumulateTrialsFn[T]
 	scatterTaps      func(*Impl) func(dst []T, m int, W []T, base int, events []int32, t *Taps)
+	addTrials        func(*Impl) func(dst []T, dstStride int, v []T, trials int)
 	matMul           func(*Impl) matMulFn[T]
 	cuba             func(*Impl) receptorFn[T, CubaParams64]
 	coba             func(*Impl) receptorFn[T, CobaParams64]
@@ -183,7 +184,8 @@ var ops32 = kops[float32]{
 	scatterTaps: func(m *Impl) func(dst []float32, mm int, W []float32, base int, events []int32, t *Taps) {
 		return m.ScatterTaps32
 	},
-	matMul: func(m *Impl) matMulFn[float32] { return m.MatMul32 },
+	addTrials: func(m *Impl) func(dst []float32, dstStride int, v []float32, trials int) { return m.AddTrials32 },
+	matMul:    func(m *Impl) matMulFn[float32] { return m.MatMul32 },
 	cuba: func(m *Impl) receptorFn[float32, CubaParams64] {
 		return func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p CubaParams64, spikes []uint64) int {
 			return m.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p.to32(), spikes)
@@ -204,7 +206,8 @@ var ops64 = kops[float64]{
 	scatterTaps: func(m *Impl) func(dst []float64, mm int, W []float64, base int, events []int32, t *Taps) {
 		return m.ScatterTaps64
 	},
-	matMul: func(m *Impl) matMulFn[float64] { return m.MatMul64 },
+	addTrials: func(m *Impl) func(dst []float64, dstStride int, v []float64, trials int) { return m.AddTrials64 },
+	matMul:    func(m *Impl) matMulFn[float64] { return m.MatMul64 },
 	cuba: func(m *Impl) receptorFn[float64, CubaParams64] {
 		return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p CubaParams64, spikes []uint64) int {
 			return m.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, &p, spikes)

@@ -188,6 +188,10 @@ func (d *dtype) broadcast(src, dst Op) {
 // when either operand is NaN, exactly like Go's v > theta.
 const gtOQ = 0x1E
 
+// neqUQ is "not equal, unordered, quiet": true when either operand is
+// NaN, exactly like Go's a != b.
+const neqUQ = 0x04
+
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
 	if err != nil {

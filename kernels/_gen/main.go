@@ -69,10 +69,14 @@ func genISA(s *isa) *isaKernels {
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
 		t.scatterTaps = genScatterTaps(s, d)
+		t.addTrials = genAddTrials(s, d)
 		t.cuba = genCubaUpdate(s, d)
 		t.coba = genCobaUpdate(s, d)
 		for _, r := range ruleRules {
-			t.rule = append(t.rule, genRuleUpdate(s, d, r))
+			t.rule = append(t.rule, genRuleUpdate(s, d, r, false))
+		}
+		for _, r := range ruleRules {
+			t.rulePer = append(t.rulePer, genRuleUpdate(s, d, r, true))
 		}
 		t.normals = genNormals(s, d)
 		for mr := 1; mr <= s.gemmRows; mr++ {

@@ -38,13 +38,7 @@ func genAccumulateRows(s *isa, d *dtype, trials bool) string {
 	}
 	dst := Load(Param("dst").Base(), GP64())
 	w := Load(Param("W").Base(), GP64())
-	nbytes := Load(Param("dst").Len(), GP64())
-	rem := GP64()
-	MOVQ(nbytes, rem)
-	ANDQ(U8(d.lanes(s)-1), rem)
-	SUBQ(rem, nbytes)
-	SHLQ(U8(d.shift), nbytes)
-	tail := newTail(s, d, rem)
+	nbytes, tail := dstLengths(s, d)
 	rp, nrows := GP64(), GP64()
 	if trials {
 		hdr = GP64()
@@ -81,22 +75,7 @@ func genAccumulateRows(s *isa, d *dtype, trials bool) string {
 		for i := range ptrs {
 			ptrs[i] = rowPtr(i)
 		}
-		off := GP64()
-		XORQ(off, off)
-		CMPQ(off, nbytes)
-		JE(LabelRef(name + "_quadtail"))
-		Label(name + "_quadloop")
-		acc := s.vec()
-		d.movu(Mem{Base: dst, Index: off, Scale: 1}, acc)
-		for _, p := range ptrs {
-			d.add(Mem{Base: p, Index: off, Scale: 1}, acc, acc)
-		}
-		d.movu(acc, Mem{Base: dst, Index: off, Scale: 1})
-		ADDQ(U8(s.vbyte), off)
-		CMPQ(off, nbytes)
-		JNE(LabelRef(name + "_quadloop"))
-		Label(name + "_quadtail")
-		tail.add(name+"_quadnotail", dst, ptrs, off)
+		rowPass(s, d, name+"_quad", dst, ptrs, nbytes, tail)
 		ADDQ(U8(4*fuse), rp)
 		SUBQ(U8(fuse), nrows)
 		JMP(LabelRef(name + "_quad"))
@@ -106,21 +85,7 @@ func genAccumulateRows(s *isa, d *dtype, trials bool) string {
 	TESTQ(nrows, nrows)
 	JZ(LabelRef(name + "_next"))
 	{
-		p := rowPtr(0)
-		off := GP64()
-		XORQ(off, off)
-		CMPQ(off, nbytes)
-		JE(LabelRef(name + "_singletail"))
-		Label(name + "_singleloop")
-		acc := s.vec()
-		d.movu(Mem{Base: dst, Index: off, Scale: 1}, acc)
-		d.add(Mem{Base: p, Index: off, Scale: 1}, acc, acc)
-		d.movu(acc, Mem{Base: dst, Index: off, Scale: 1})
-		ADDQ(U8(s.vbyte), off)
-		CMPQ(off, nbytes)
-		JNE(LabelRef(name + "_singleloop"))
-		Label(name + "_singletail")
-		tail.add(name+"_singlenotail", dst, []reg.GPVirtual{p}, off)
+		rowPass(s, d, name+"_single", dst, []reg.GPVirtual{rowPtr(0)}, nbytes, tail)
 		ADDQ(U8(4), rp)
 		DECQ(nrows)
 		JMP(LabelRef(name + "_single"))
@@ -151,4 +116,61 @@ func (t *maskedTail) add(skip string, dst reg.Register, rows []reg.GPVirtual, of
 	}
 	t.store(acc, Mem{Base: dst, Index: off, Scale: 1})
 	Label(skip)
+}
+
+// rowPass adds the rows at ptrs, in order, to the nbytes of whole vectors at
+// dst and then to the masked tail; labels start with label.
+func rowPass(s *isa, d *dtype, label string, dst reg.Register, ptrs []reg.GPVirtual, nbytes reg.Register, tail *maskedTail) {
+	off := GP64()
+	XORQ(off, off)
+	CMPQ(off, nbytes)
+	JE(LabelRef(label + "tail"))
+	Label(label + "loop")
+	acc := s.vec()
+	d.movu(Mem{Base: dst, Index: off, Scale: 1}, acc)
+	for _, p := range ptrs {
+		d.add(Mem{Base: p, Index: off, Scale: 1}, acc, acc)
+	}
+	d.movu(acc, Mem{Base: dst, Index: off, Scale: 1})
+	ADDQ(U8(s.vbyte), off)
+	CMPQ(off, nbytes)
+	JNE(LabelRef(label + "loop"))
+	Label(label + "tail")
+	tail.add(label+"notail", dst, ptrs, off)
+}
+
+// genAddTrials writes AddTrials: one row added to every trial's row, the
+// bias of a layer over a batch.
+func genAddTrials(s *isa, d *dtype) string {
+	name := fmt.Sprintf("addTrials%s%s", d.name, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%[1]s, dstStride int, v []%[1]s, trials int)", d.gotyp))
+	Doc(fmt.Sprintf("%s is AddTrials%s for any len(dst) (n) and trials ≥ 1: v[:n] added", name, d.name),
+		"to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths",
+		"and chunks long calls.")
+	dst := Load(Param("dst").Base(), GP64())
+	v := Load(Param("v").Base(), GP64())
+	nbytes, tail := dstLengths(s, d)
+	trials := Load(Param("trials"), GP64())
+	ds := Load(Param("dstStride"), GP64())
+	SHLQ(U8(d.shift), ds)
+	Label(name + "_trial")
+	rowPass(s, d, name+"_row", dst, []reg.GPVirtual{v.(reg.GPVirtual)}, nbytes, tail)
+	ADDQ(ds, dst)
+	DECQ(trials)
+	JNZ(LabelRef(name + "_trial"))
+	end(s)
+	return name
+}
+
+// dstLengths splits len(dst) into the bytes of its whole vectors and the
+// masked tail of the rest.
+func dstLengths(s *isa, d *dtype) (reg.GPVirtual, *maskedTail) {
+	nbytes := GP64()
+	Load(Param("dst").Len(), nbytes)
+	rem := GP64()
+	MOVQ(nbytes, rem)
+	ANDQ(U8(d.lanes(s)-1), rem)
+	SUBQ(rem, nbytes)
+	SHLQ(U8(d.shift), nbytes)
+	return nbytes, newTail(s, d, rem)
 }

@@ -49,6 +49,51 @@ func loadRuleConsts(s *isa, d *dtype) *ruleConsts {
 	return k
 }
 
+// ruleConstNames are the per-neuron constants in the order of a packed
+// table (kernels.PackRule): 64 values of each per mask word.
+var ruleConstNames = []string{"alpha", "h", "leak", "beta", "vleak", "gain", "theta", "vreset", "sub", "rest"}
+
+// ruleSrc hands ruleNeuron its constants: broadcasts, or the lanes of the
+// vector being updated in a per-neuron table.
+type ruleSrc interface{ get(name string) Op }
+
+// uniformSrc is the broadcast constants, hot ones in registers.
+type uniformSrc struct {
+	s *isa
+	d *dtype
+	k *ruleConsts
+}
+
+func (u uniformSrc) get(name string) Op {
+	switch name {
+	case "alpha":
+		return u.k.alpha
+	case "h":
+		return u.k.h
+	case "beta":
+		return u.k.beta
+	case "vleak":
+		return u.k.vleak
+	case "gain":
+		return u.k.gain
+	case "theta":
+		return u.k.theta
+	}
+	return cold(u.s, u.d, name)
+}
+
+// perSrc reads constant r of the vector from memory at(r).
+type perSrc struct{ at func(r int) Mem }
+
+func (p perSrc) get(name string) Op {
+	for r, n := range ruleConstNames {
+		if n == name {
+			return p.at(r)
+		}
+	}
+	panic("unknown constant " + name)
+}
+
 // cold broadcasts the parameter name into a fresh register.
 func cold(s *isa, d *dtype, name string) reg.VecVirtual {
 	r := s.vec()
@@ -112,16 +157,22 @@ func andNot(s *isa, a, b Op) Op {
 	return m
 }
 
-// blend returns m ? a : b lane by lane.
+// blend returns m ? a : b lane by lane; a may be in memory, and b too
+// (loaded first where the instruction needs a register).
 func blend(s *isa, d *dtype, m, a, b Op) reg.VecVirtual {
+	if mem, ok := b.(Mem); ok && !s.is512() {
+		r := s.vec()
+		d.movu(mem, r)
+		b = r
+	}
 	dst := s.vec()
 	switch {
 	case s.is512() && d.size == 4:
-		VMOVAPS(b, dst)
-		VMOVAPS(a, m, dst)
+		VMOVUPS(b, dst)
+		VMOVUPS(a, m, dst)
 	case s.is512():
-		VMOVAPD(b, dst)
-		VMOVAPD(a, m, dst)
+		VMOVUPD(b, dst)
+		VMOVUPD(a, m, dst)
 	case d.size == 4:
 		VBLENDVPS(m, a, b, dst)
 	default:
@@ -154,37 +205,53 @@ type ruleIO struct {
 
 // ruleNeuron emits the update of one vector of neurons and returns its
 // spike bits (nil for StepValue).
-func ruleNeuron(s *isa, d *dtype, rule string, k *ruleConsts, io ruleIO, vp, ip, inp reg.Register) reg.GPVirtual {
+func ruleNeuron(s *isa, d *dtype, rule string, k ruleSrc, io ruleIO, vp, ip, inp reg.Register) reg.GPVirtual {
 	x, c, in := io.load(vp), io.load(ip), io.load(inp)
 	hin := s.vec()
-	d.mul(k.h, in, hin)
+	d.mul(k.get("h"), in, hin)
 	t := s.vec()
-	d.mul(k.alpha, c, t)
+	d.mul(k.get("alpha"), c, t)
 	d.add(hin, t, t)
 	tl := s.vec()
-	d.add(cold(s, d, "leak"), t, tl)
-	t = blend(s, d, laneFlag(s, d, "addLeak"), tl, t)
+	leak := k.get("leak")
+	d.add(leak, t, tl)
+	// Leak is added where the flag is set and the lane's Leak is not 0
+	// (adding +0 would turn a −0 current into +0).
+	zero := s.vec()
+	s.zero(zero)
+	var nonzero Op
+	if s.is512() {
+		nonzero = K()
+	} else {
+		nonzero = s.vec()
+	}
+	if d.size == 4 {
+		VCMPPS(U8(neqUQ), leak, zero, nonzero)
+	} else {
+		VCMPPD(U8(neqUQ), leak, zero, nonzero)
+	}
+	t = blend(s, d, and(s, laneFlag(s, d, "addLeak"), nonzero), tl, t)
 	cn := blend(s, d, laneFlag(s, d, "instant"), hin, t)
 	io.store(cn, ip)
 	J := blend(s, d, laneFlag(s, d, "old"), c, cn)
 	gj := s.vec()
-	d.mul(k.gain, J, gj)
+	d.mul(k.get("gain"), J, gj)
 	// integrate returns (VLeak + β·(from − VLeak)) + g·J.
 	integrate := func(from reg.VecVirtual) reg.VecVirtual {
 		u := s.vec()
-		d.sub(k.vleak, from, u)
-		d.mul(k.beta, u, u)
-		d.add(k.vleak, u, u)
+		d.sub(k.get("vleak"), from, u)
+		d.mul(k.get("beta"), u, u)
+		d.add(k.get("vleak"), u, u)
 		d.add(gj, u, u)
 		return u
 	}
 	minusSub := func(u reg.VecVirtual) reg.VecVirtual {
 		r := s.vec()
-		d.sub(cold(s, d, "sub"), u, r)
+		d.sub(k.get("sub"), u, r)
 		return r
 	}
 	reset := func(u reg.VecVirtual) reg.VecVirtual {
-		return blend(s, d, laneFlag(s, d, "subtract"), minusSub(u), cold(s, d, "vreset"))
+		return blend(s, d, laneFlag(s, d, "subtract"), minusSub(u), k.get("vreset"))
 	}
 	var v reg.VecVirtual
 	var spike Op
@@ -193,30 +260,30 @@ func ruleNeuron(s *isa, d *dtype, rule string, k *ruleConsts, io ruleIO, vp, ip,
 		v = integrate(x)
 	case "Before":
 		u := integrate(x)
-		spike = gt(s, d, x, k.theta)
+		spike = gt(s, d, x, k.get("theta"))
 		v = blend(s, d, spike, reset(u), u)
 	case "After":
 		u := integrate(x)
-		spike = gt(s, d, u, k.theta)
+		spike = gt(s, d, u, k.get("theta"))
 		v = blend(s, d, spike, reset(u), u)
 	case "Spyx":
-		spike = gt(s, d, x, k.theta)
+		spike = gt(s, d, x, k.get("theta"))
 		from := blend(s, d, and(s, spike, laneFlag(s, d, "current")), minusSub(x), x)
 		u := integrate(from)
 		v = blend(s, d, spike, minusSub(u), u)
 	case "SnnTorch":
 		u := integrate(x)
-		rho := gt(s, d, x, k.theta)
-		rest := cold(s, d, "rest")
-		d.add(gj, rest, rest)
-		val := blend(s, d, laneFlag(s, d, "current"), cold(s, d, "vreset"), rest)
+		rho := gt(s, d, x, k.get("theta"))
+		rest := s.vec()
+		d.add(k.get("rest"), gj, rest)
+		val := blend(s, d, laneFlag(s, d, "current"), k.get("vreset"), rest)
 		w := blend(s, d, rho, blend(s, d, laneFlag(s, d, "subtract"), minusSub(u), val), u)
-		spike = gt(s, d, w, k.theta)
+		spike = gt(s, d, w, k.get("theta"))
 		// ρ and not s: W + σ (subtract), else W + (W − VReset).
 		plus := s.vec()
-		d.add(cold(s, d, "sub"), w, plus)
+		d.add(k.get("sub"), w, plus)
 		twice := s.vec()
-		d.sub(cold(s, d, "vreset"), w, twice)
+		d.sub(k.get("vreset"), w, twice)
 		d.add(w, twice, twice)
 		undo := blend(s, d, andNot(s, rho, spike), blend(s, d, laneFlag(s, d, "subtract"), plus, twice), w)
 		v = blend(s, d, andNot(s, spike, rho), reset(w), undo)
@@ -230,14 +297,26 @@ func ruleNeuron(s *isa, d *dtype, rule string, k *ruleConsts, io ruleIO, vp, ip,
 	return maskBits(s, d, spike)
 }
 
-func genRuleUpdate(s *isa, d *dtype, rule string) string {
-	name := fmt.Sprintf("ruleUpdate%s%s%s", d.name, rule, s.name)
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, stride, trials int, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest %[1]s, instant, addLeak, old, subtract, current uint64, spikes []uint64, words int) int", d.gotyp))
-	Doc(fmt.Sprintf("%s is RuleUpdateTrials%s with rule Step%s for any len(V) (n):", name, d.name, rule),
-		"trials ≥ 1 rows of n neurons at a stride of stride elements, each writing",
-		"(n+63)/64 mask words from a stride of words, a partial last word whole with zero",
-		"bits past n. The flags are all-ones or zero. The caller checks lengths and chunks",
-		"long calls.")
+// genRuleUpdate writes one rule's kernel, with constants broadcast from
+// its scalar arguments or, per, read neuron by neuron from a packed table
+// (64 values of each constant per mask word, kernels.PackRule), whose
+// whole words make the tail's full-vector loads safe.
+func genRuleUpdate(s *isa, d *dtype, rule string, per bool) string {
+	suffix := ""
+	if per {
+		suffix = "Per"
+	}
+	name := fmt.Sprintf("ruleUpdate%s%s%s%s", d.name, rule, suffix, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, stride, trials int, alpha, h, leak, beta, vleak, gain, theta, vreset, sub, rest %[1]s, instant, addLeak, old, subtract, current uint64, spikes []uint64, words int, per []%[1]s) int", d.gotyp))
+	what := "the scalar constants (per unused)"
+	if per {
+		what = "the constants of the packed table per (the scalars unused)"
+	}
+	Doc(fmt.Sprintf("%s is RuleUpdateTrials%s with rule Step%s and %s,", name, d.name, rule, what),
+		"for any len(V) (n): trials ≥ 1 rows of n neurons at a stride of stride elements,",
+		"each writing (n+63)/64 mask words from a stride of words, a partial last word whole",
+		"with zero bits past n. The flags are all-ones or zero. The caller checks lengths",
+		"and chunks long calls.")
 	vp := Load(Param("V").Base(), GP64())
 	ip := Load(Param("I").Base(), GP64())
 	inp := Load(Param("Iin").Base(), GP64())
@@ -267,11 +346,24 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 		MOVQ(ws, skipMask)
 	}
 	trials := Load(Param("trials"), GP64())
-	k := loadRuleConsts(s, d)
+	var src func(at func(r int) Mem) ruleSrc
+	var pp reg.GPVirtual
+	if per {
+		pp = GP64()
+		src = func(at func(r int) Mem) ruleSrc { return perSrc{at} }
+	} else {
+		u := uniformSrc{s, d, loadRuleConsts(s, d)}
+		src = func(func(int) Mem) ruleSrc { return u }
+	}
+	// block is the bytes of one constant's 64 values in the table.
+	block := 64 * d.size
 	count := GP64()
 	XORQ(count, count)
 	n, rem := GP64(), GP64()
 	Label(name + "_row")
+	if per {
+		Load(Param("per").Base(), pp)
+	}
 	Load(Param("V").Len(), n)
 	MOVQ(n, rem)
 	ANDQ(U8(63), rem)
@@ -289,11 +381,16 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 		ADDQ(U32(bytes), ip)
 		ADDQ(U32(bytes), inp)
 	}
-	// ruleVec is one whole vector at the pointers, advancing them.
-	ruleVec := func() reg.GPVirtual {
-		b := ruleNeuron(s, d, rule, k, whole, vp, ip, inp)
+	// ruleVec is one whole vector at the pointers, advancing them; its
+	// constants at lane offset j·lanes of the word at pp (main loop) or at
+	// the tail's shift.
+	ruleVec := func(at func(r int) Mem) reg.GPVirtual {
+		b := ruleNeuron(s, d, rule, src(at), whole, vp, ip, inp)
 		advance(s.vbyte)
 		return b
+	}
+	tailAt := func(shift reg.GPVirtual) func(r int) Mem {
+		return func(r int) Mem { return Mem{Base: pp, Index: shift, Scale: uint8(d.size), Disp: r * block} }
 	}
 
 	TESTQ(n, n)
@@ -302,9 +399,13 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 	word := GP64()
 	XORQ(word, word)
 	for j := 0; j < 64/lanes; j++ {
-		if bits := ruleVec(); bits != nil {
+		at := func(r int) Mem { return Mem{Base: pp, Disp: r*block + j*s.vbyte} }
+		if bits := ruleVec(at); bits != nil {
 			orBits(word, bits, j*lanes)
 		}
+	}
+	if per {
+		ADDQ(U32(len(ruleConstNames)*block), pp)
 	}
 	MOVQ(word, Mem{Base: sp})
 	pc := GP64()
@@ -327,7 +428,7 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 	Label(name + "_tailvec")
 	CMPQ(rem, U8(lanes))
 	JB(LabelRef(name + "_tailpart"))
-	if bits := ruleVec(); bits != nil {
+	if bits := ruleVec(tailAt(shift)); bits != nil {
 		b := bits.As64()
 		SHLXQ(shift, b, b)
 		ORQ(b, tw)
@@ -345,7 +446,7 @@ func genRuleUpdate(s *isa, d *dtype, rule string) string {
 			load:  func(base reg.Register) reg.VecVirtual { return t.load(Mem{Base: base}) },
 			store: func(r reg.VecVirtual, base reg.Register) { t.store(r, Mem{Base: base}) },
 		}
-		if bits := ruleNeuron(s, d, rule, k, part, vp, ip, inp); bits != nil {
+		if bits := ruleNeuron(s, d, rule, src(tailAt(shift)), part, vp, ip, inp); bits != nil {
 			b := bits.As64()
 			BZHIQ(rem, b, b)
 			SHLXQ(shift, b, b)
