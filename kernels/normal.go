@@ -74,44 +74,13 @@ func philox(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
 // r = √(−2 ln x) of x = (a+1)/2^32 ∈ (0, 1] and the angle θ = 2π·b/2^32.
 //
 // ln x: x = 2^e·m with m ∈ [√½, √2], ln x = e·ln 2 + ln m, and ln m =
-// s·Σ logCoef[k]·s^2k with s = (m−1)/(m+1), |s| ≤ 0.1716: 2s plus FreeBSD's
-// minimax polynomial for the rest of 2·atanh(s) (e_log.c, the one Go's
-// math.Log uses; its error is below 2^-58.45).
+// s·Σ logCoef[k]·s^2k with s = (m−1)/(m+1), |s| ≤ 0.1716.
 //
 // θ: the top two bits of u = b + 2^29 are the quadrant q, and the rest is
 // φ = t·2π/2^32 with t = u mod 2^30 − 2^29, so θ = q·π/2 + φ, φ ∈ [−π/4,
 // π/4), where sin φ = φ + φ³·Σ sinCoef[k]·φ^2k and cos φ = 1 + φ²·Σ
-// cosCoef[k]·φ^2k: Cephes' polynomials for that range, the ones Go's
-// math.Sin and math.Cos use.
-var (
-	logCoef = [...]float64{
-		2,
-		6.666666666666735130e-01,
-		3.999999999940941908e-01,
-		2.857142874366239149e-01,
-		2.222219843214978396e-01,
-		1.818357216161805012e-01,
-		1.531383769920937332e-01,
-		1.479819860511658591e-01,
-	}
-	sinCoef = [...]float64{
-		-1.66666666666666307295e-1,
-		8.33333333332211858878e-3,
-		-1.98412698295895385996e-4,
-		2.75573136213857245213e-6,
-		-2.50507477628578072866e-8,
-		1.58962301576546568060e-10,
-	}
-	cosCoef = [...]float64{
-		-0.5,
-		4.16666666666665929218e-2,
-		-1.38888888888730564116e-3,
-		2.48015872888517045348e-5,
-		-2.75573141792967388112e-7,
-		2.08757008419747316778e-9,
-		-1.13585365213876817300e-11,
-	}
-)
+// cosCoef[k]·φ^2k. The coefficients (geometry_gen.go) are written by the
+// generator, which puts the same numbers into the assembly's table.
 
 const (
 	// normalLn2 is ln 2, rounded to float64.

@@ -8,6 +8,7 @@ import (
 	"go/format"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -222,9 +223,11 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 func geometryFile(warning, pkg string) []byte {
 	f := &goFile{}
 	f.header(warning, pkg, "")
-	f.doc("", "The geometry of the measuring loops, written by kernels/_gen. It is built "+
+	f.doc("", "What the generic code shares with the assembly, written by kernels/_gen: the "+
+		"geometry of the measuring loops and the polynomials of the Normals kernels. It is built "+
 		"everywhere, not with the assembly only, because the generic ReadStream32 must sum "+
-		"in the assembly's order to give its bits, and the tests size their cases by it.")
+		"in the assembly's order and the generic boxMuller evaluate the same polynomials to give "+
+		"their bits, and the tests size their cases by it.")
 	f.p("const (")
 	for i, c := range instrumentConsts {
 		if i > 0 {
@@ -232,6 +235,20 @@ func geometryFile(warning, pkg string) []byte {
 		}
 		f.doc("\t", c.name+" "+c.doc)
 		f.p("%s = %d", c.name, c.value)
+	}
+	f.p(")")
+	f.p("")
+	f.p("var (")
+	for i, c := range normalPolys {
+		if i > 0 {
+			f.p("")
+		}
+		f.doc("\t", c.name+" "+c.doc)
+		f.p("%s = [...]float64{", c.name)
+		for _, v := range c.coef {
+			f.p("%s,", strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		f.p("}")
 	}
 	f.p(")")
 	return f.Bytes()

@@ -35,9 +35,17 @@ type normalConst struct {
 func lanesOf(v uint64) func(int) uint64     { return func(int) uint64 { return v } }
 func lanesOfF64(v float64) func(int) uint64 { return lanesOf(math.Float64bits(v)) }
 
-// The Box–Muller coefficients are the generic code's (kernels/normal.go):
-// FreeBSD's minimax polynomial for ln, Cephes' for sin and cos. They must be
-// those numbers exactly: TestNormalsMatchGeneric fails otherwise.
+// normalPoly is one of the Box–Muller polynomials, written into
+// kernels/geometry_gen.go for the generic code as well as into the table
+// of the assembly.
+type normalPoly struct {
+	name, doc string
+	coef      []float64
+}
+
+// The Box–Muller polynomials, lowest coefficient first: FreeBSD's minimax
+// polynomial for ln and Cephes' for sin and cos, the ones Go's math package
+// uses (math/log.go, math/sin.go).
 var (
 	logCoef = []float64{
 		2,
@@ -65,6 +73,11 @@ var (
 		-2.75573141792967388112e-7,
 		2.08757008419747316778e-9,
 		-1.13585365213876817300e-11,
+	}
+	normalPolys = []normalPoly{
+		{"logCoef", "are the coefficients, in s², of ln m = s·Σ logCoef[k]·s^2k, s = (m−1)/(m+1): 2, then FreeBSD's minimax polynomial for the rest of 2·atanh(s) on |s| ≤ 0.1716 (e_log.c, Go's math.Log; error below 2^-58.45).", logCoef},
+		{"sinCoef", "are Cephes' coefficients of sin φ = φ + φ³·Σ sinCoef[k]·φ^2k on [−π/4, π/4] (Go's math.Sin).", sinCoef},
+		{"cosCoef", "are those of cos φ = 1 + φ²·Σ cosCoef[k]·φ^2k: −1/2, then Cephes' (Go's math.Cos).", cosCoef},
 	}
 )
 
