@@ -268,7 +268,11 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 		wg := c.wt[g*c.k*c.opg+o0-g*c.opg:]
 		whole := lo <= o0*plane && o1*plane <= hi
 		out := row[o0*plane : o1*plane]
-		if vals == nil && whole && m == c.opg && c.channelLast(out, events[i0:i1], first, wg[:c.k*c.opg]) {
+		var vs []T
+		if vals != nil {
+			vs = vals[i0:i1]
+		}
+		if whole && m == c.opg && c.channelLast(out, events[i0:i1], vs, first, wg[:c.k*c.opg]) {
 			return
 		}
 		for ei, e := range events[i0:i1] {
@@ -316,12 +320,13 @@ type channelLast[T Float] struct {
 	rel []int32
 }
 
-// channelLast adds one group's spikes into out (its whole channels,
-// channel-major) through kernels.ScatterTaps on a channel-last copy, when
+// channelLast adds one group's spikes (or, with vals, its nonzero analog
+// inputs) into out (its whole channels, channel-major) through
+// kernels.ScatterTaps (ScaleTaps) on a channel-last copy, when
 // the spikes reach enough outputs (at least a plane's worth of taps) to
 // pay for moving out there and back, and reports whether it did. Each
 // output takes the same terms in the same order as the scalar scatter.
-func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bool {
+func (c *Conv2d[T]) channelLast(out []T, events []int32, vals []T, first int32, wg []T) bool {
 	plane, inPlane, m := c.OutH*c.OutW, c.InH*c.InW, c.opg
 	pairs := 0
 	for _, e := range events {
@@ -353,13 +358,17 @@ func (c *Conv2d[T]) channelLast(out []T, events []int32, first int32, wg []T) bo
 	kk := c.KH * c.KW
 	for i := 0; i < len(events); {
 		// The run of events of one input channel.
-		ci := int(events[i]-first) / inPlane
+		ci, i0 := int(events[i]-first)/inPlane, i
 		rel := cl.rel[:0]
 		for ; i < len(events) && int(events[i]-first)/inPlane == ci; i++ {
 			rel = append(rel, events[i]-first-int32(ci*inPlane))
 		}
 		cl.rel = rel
-		scatterTaps(acc, m, wg, ci*kk, rel, c.taps)
+		if vals != nil {
+			scaleTaps(acc, m, wg, ci*kk, rel, vals[i0:i], c.taps)
+		} else {
+			scatterTaps(acc, m, wg, ci*kk, rel, c.taps)
+		}
 	}
 	for o := range m {
 		dst := out[o*plane : (o+1)*plane]

@@ -85,6 +85,14 @@ func scatterTaps[T Float](dst []T, m int, W []T, base int, events []int32, t *ke
 	kernels.ScatterTaps64(f64(dst), m, f64(W), base, events, t)
 }
 
+func scaleTaps[T Float](dst []T, m int, W []T, base int, events []int32, vals []T, t *kernels.Taps) {
+	if is32[T]() {
+		kernels.ScaleTaps32(f32(dst), m, f32(W), base, events, f32(vals), t)
+		return
+	}
+	kernels.ScaleTaps64(f64(dst), m, f64(W), base, events, f64(vals), t)
+}
+
 func matMul[T Float](m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool) {
 	if is32[T]() {
 		kernels.MatMul32(m, n, k, f32(A), lda, f32(B), ldb, f32(C), ldc, accumulate)

@@ -68,7 +68,9 @@ type asmKernels[T float32 | float64] struct {
 	// add is AddTrials for trials ≥ 1.
 	add func(dst []T, dstStride int, v []T, trials int)
 	// scatter is ScatterTaps over a table's slices.
-	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32)
+	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32, vals []T)
+	// scale is ScaleTaps over a table's slices.
+	scale func(dst []T, m int, W []T, base int, events, start, pixel, index []int32, vals []T)
 	// cuba and coba are the CUBA and COBA updates of whole mask words.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
 	coba func(V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spikes []uint64) int
@@ -469,7 +471,20 @@ func (k *asmKernels[T]) scatterTaps(dst []T, m int, W []T, base int, events []in
 		return
 	}
 	for e0 := 0; e0 < len(events); e0 += accumRows {
-		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index)
+		k.scatter(dst, m, W, base, events[e0:min(e0+accumRows, len(events))], t.start, t.pixel, t.index, nil)
+	}
+}
+
+// scaleTaps is scatterTaps for events with values.
+func (k *asmKernels[T]) scaleTaps(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps) {
+	t.check(len(dst), m, len(W), base, events)
+	vals = vals[:len(events)]
+	if m == 0 {
+		return
+	}
+	for e0 := 0; e0 < len(events); e0 += accumRows {
+		e1 := min(e0+accumRows, len(events))
+		k.scale(dst, m, W, base, events[e0:e1], t.start, t.pixel, t.index, vals[e0:e1])
 	}
 }
 

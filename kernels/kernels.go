@@ -30,6 +30,8 @@ type Impl struct {
 	AddTrials64        func(dst []float64, dstStride int, v []float64, trials int)
 	ScatterTaps32      func(dst []float32, m int, W []float32, base int, events []int32, t *Taps)
 	ScatterTaps64      func(dst []float64, m int, W []float64, base int, events []int32, t *Taps)
+	ScaleTaps32        func(dst []float32, m int, W []float32, base int, events []int32, vals []float32, t *Taps)
+	ScaleTaps64        func(dst []float64, m int, W []float64, base int, events []int32, vals []float64, t *Taps)
 	MatMul32           func(m, n, k int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool)
 	MatMul64           func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
 	CubaUpdate32       func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
@@ -61,6 +63,8 @@ var Generic = &Impl{
 	AddTrials64:        addTrialsGeneric[float64],
 	ScatterTaps32:      scatterTapsGeneric[float32],
 	ScatterTaps64:      scatterTapsGeneric[float64],
+	ScaleTaps32:        scaleTapsGeneric[float32],
+	ScaleTaps64:        scaleTapsGeneric[float64],
 	MatMul32:           matMulGeneric32,
 	MatMul64:           matMulGeneric64,
 	CubaUpdate32:       cubaGeneric32,

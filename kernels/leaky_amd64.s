@@ -888,9 +888,9 @@ accumulateTrials32AVX2_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX
-TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-184
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    W_base+32(FP), CX
 	MOVQ    events_base+64(FP), DX
@@ -965,6 +965,93 @@ scatterTaps32AVX2_next:
 	JNE  scatterTaps32AVX2_event
 
 scatterTaps32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
+// Requires: AVX
+TEXT ·scaleTaps32AVX2(SB), NOSPLIT, $16-184
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x07, R10
+	MOVQ    R9, R11
+	SHLQ    $0x02, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x02, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x02, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scaleTaps32AVX2_done
+
+scaleTaps32AVX2_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps32AVX2_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSS (R13)(R12*1), Y1
+
+scaleTaps32AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps32AVX2_tail
+
+scaleTaps32AVX2_vec:
+	VMOVUPS (R12)(R14*1), Y2
+	VMOVUPS (R13)(R14*1), Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  Y3, Y2, Y2
+	VMOVUPS Y2, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps32AVX2_vec
+
+scaleTaps32AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scaleTaps32AVX2_notail
+	VMASKMOVPS (R12)(R14*1), Y0, Y2
+	VMASKMOVPS (R13)(R14*1), Y0, Y3
+	VMULPS     Y1, Y3, Y3
+	VADDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y0, (R12)(R14*1)
+
+scaleTaps32AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps32AVX2_tap
+
+scaleTaps32AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps32AVX2_event
+
+scaleTaps32AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -8855,9 +8942,9 @@ accumulateTrials64AVX2_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
 // Requires: AVX
-TEXT ·scatterTaps64AVX2(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps64AVX2(SB), NOSPLIT, $16-184
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    W_base+32(FP), CX
 	MOVQ    events_base+64(FP), DX
@@ -8932,6 +9019,94 @@ scatterTaps64AVX2_next:
 	JNE  scatterTaps64AVX2_event
 
 scatterTaps64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
+// Requires: AVX
+TEXT ·scaleTaps64AVX2(SB), NOSPLIT, $16-184
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    W_base+32(FP), CX
+	MOVQ    events_base+64(FP), DX
+	MOVQ    events_len+72(FP), BX
+	MOVQ    start_base+88(FP), SI
+	MOVQ    pixel_base+112(FP), DI
+	MOVQ    index_base+136(FP), R8
+	MOVQ    m+24(FP), R9
+	MOVQ    R9, R10
+	ANDQ    $0x03, R10
+	MOVQ    R9, R11
+	SHLQ    $0x03, R11
+	MOVQ    R11, (SP)
+	SUBQ    R10, R9
+	SHLQ    $0x03, R9
+	MOVQ    R9, 8(SP)
+	MOVQ    base+56(FP), R9
+	IMULQ   R11, R9
+	ADDQ    R9, CX
+	MOVQ    $0x00000020, R9
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	SUBQ    R11, R9
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R9*1), Y0
+	LEAQ    (DX)(BX*4), BX
+	CMPQ    DX, BX
+	JE      scaleTaps64AVX2_done
+
+scaleTaps64AVX2_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps64AVX2_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	SHLQ         $0x01, R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSD (R13)(R12*1), Y1
+
+scaleTaps64AVX2_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps64AVX2_tail
+
+scaleTaps64AVX2_vec:
+	VMOVUPD (R12)(R14*1), Y2
+	VMOVUPD (R13)(R14*1), Y3
+	VMULPD  Y1, Y3, Y3
+	VADDPD  Y3, Y2, Y2
+	VMOVUPD Y2, (R12)(R14*1)
+	ADDQ    $0x20, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps64AVX2_vec
+
+scaleTaps64AVX2_tail:
+	TESTQ      R10, R10
+	JZ         scaleTaps64AVX2_notail
+	VMASKMOVPD (R12)(R14*1), Y0, Y2
+	VMASKMOVPD (R13)(R14*1), Y0, Y3
+	VMULPD     Y1, Y3, Y3
+	VADDPD     Y3, Y2, Y2
+	VMASKMOVPD Y2, Y0, (R12)(R14*1)
+
+scaleTaps64AVX2_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps64AVX2_tap
+
+scaleTaps64AVX2_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps64AVX2_event
+
+scaleTaps64AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -20060,9 +20235,9 @@ accumulateTrials32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-184
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+32(FP), CX
 	MOVQ  events_base+64(FP), DX
@@ -20134,6 +20309,90 @@ scatterTaps32AVX512_next:
 	JNE  scatterTaps32AVX512_event
 
 scatterTaps32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scaleTaps32AVX512(SB), NOSPLIT, $16-184
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x0f, R10
+	MOVQ  R9, R11
+	SHLQ  $0x02, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x02, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scaleTaps32AVX512_done
+
+scaleTaps32AVX512_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps32AVX512_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSS (R13)(R12*1), Z0
+
+scaleTaps32AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps32AVX512_tail
+
+scaleTaps32AVX512_vec:
+	VMOVUPS (R12)(R14*1), Z1
+	VMOVUPS (R13)(R14*1), Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z2, Z1, Z1
+	VMOVUPS Z1, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps32AVX512_vec
+
+scaleTaps32AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scaleTaps32AVX512_notail
+	VMOVUPS.Z (R12)(R14*1), K1, Z1
+	VMOVUPS.Z (R13)(R14*1), K1, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (R12)(R14*1)
+
+scaleTaps32AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps32AVX512_tap
+
+scaleTaps32AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps32AVX512_event
+
+scaleTaps32AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -27138,9 +27397,9 @@ accumulateTrials64AVX512_done:
 	VZEROUPPER
 	RET
 
-// func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·scatterTaps64AVX512(SB), NOSPLIT, $16-160
+TEXT ·scatterTaps64AVX512(SB), NOSPLIT, $16-184
 	MOVQ  dst_base+0(FP), AX
 	MOVQ  W_base+32(FP), CX
 	MOVQ  events_base+64(FP), DX
@@ -27212,6 +27471,91 @@ scatterTaps64AVX512_next:
 	JNE  scatterTaps64AVX512_event
 
 scatterTaps64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scaleTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scaleTaps64AVX512(SB), NOSPLIT, $16-184
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  W_base+32(FP), CX
+	MOVQ  events_base+64(FP), DX
+	MOVQ  events_len+72(FP), BX
+	MOVQ  start_base+88(FP), SI
+	MOVQ  pixel_base+112(FP), DI
+	MOVQ  index_base+136(FP), R8
+	MOVQ  m+24(FP), R9
+	MOVQ  R9, R10
+	ANDQ  $0x07, R10
+	MOVQ  R9, R11
+	SHLQ  $0x03, R11
+	MOVQ  R11, (SP)
+	SUBQ  R10, R9
+	SHLQ  $0x03, R9
+	MOVQ  R9, 8(SP)
+	MOVQ  base+56(FP), R9
+	IMULQ R11, R9
+	ADDQ  R9, CX
+	MOVL  $0x0000ffff, R9
+	BZHIL R10, R9, R9
+	KMOVW R9, K1
+	LEAQ  (DX)(BX*4), BX
+	CMPQ  DX, BX
+	JE    scaleTaps64AVX512_done
+
+scaleTaps64AVX512_event:
+	MOVLQSX      (DX), R11
+	MOVLQSX      (SI)(R11*4), R9
+	MOVLQSX      4(SI)(R11*4), R11
+	CMPQ         R9, R11
+	JE           scaleTaps64AVX512_next
+	MOVQ         DX, R12
+	SUBQ         events_base+64(FP), R12
+	SHLQ         $0x01, R12
+	MOVQ         vals_base+160(FP), R13
+	VBROADCASTSD (R13)(R12*1), Z0
+
+scaleTaps64AVX512_tap:
+	MOVLQSX (DI)(R9*4), R12
+	IMULQ   (SP), R12
+	ADDQ    AX, R12
+	MOVLQSX (R8)(R9*4), R13
+	IMULQ   (SP), R13
+	ADDQ    CX, R13
+	XORQ    R14, R14
+	CMPQ    R14, 8(SP)
+	JE      scaleTaps64AVX512_tail
+
+scaleTaps64AVX512_vec:
+	VMOVUPD (R12)(R14*1), Z1
+	VMOVUPD (R13)(R14*1), Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VMOVUPD Z1, (R12)(R14*1)
+	ADDQ    $0x40, R14
+	CMPQ    R14, 8(SP)
+	JNE     scaleTaps64AVX512_vec
+
+scaleTaps64AVX512_tail:
+	TESTQ     R10, R10
+	JZ        scaleTaps64AVX512_notail
+	VMOVUPD.Z (R12)(R14*1), K1, Z1
+	VMOVUPD.Z (R13)(R14*1), K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, Z1
+	VMOVUPD   Z1, K1, (R12)(R14*1)
+
+scaleTaps64AVX512_notail:
+	INCQ R9
+	CMPQ R9, R11
+	JNE  scaleTaps64AVX512_tap
+
+scaleTaps64AVX512_next:
+	ADDQ $0x04, DX
+	CMPQ DX, BX
+	JNE  scaleTaps64AVX512_event
+
+scaleTaps64AVX512_done:
 	VZEROUPPER
 	RET
 

@@ -36,9 +36,13 @@ func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 
-// scatterTaps32AVX2 is ScatterTaps32 over the table's slices. The caller checks
-// every event and the buffers against the table's largest entries.
-func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// scatterTaps32AVX2 is ScatterTaps32 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
+
+// scaleTaps32AVX2 is ScaleTaps32 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scaleTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 
 // addTrials32AVX2 is AddTrials32 for any len(dst) (n) and trials ≥ 1: v[:n] added
 // to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
@@ -234,9 +238,13 @@ func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
 
-// scatterTaps64AVX2 is ScatterTaps64 over the table's slices. The caller checks
-// every event and the buffers against the table's largest entries.
-func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// scatterTaps64AVX2 is ScatterTaps64 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scatterTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
+
+// scaleTaps64AVX2 is ScaleTaps64 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scaleTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
 
 // addTrials64AVX2 is AddTrials64 for any len(dst) (n) and trials ≥ 1: v[:n] added
 // to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
@@ -451,9 +459,13 @@ func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 
-// scatterTaps32AVX512 is ScatterTaps32 over the table's slices. The caller checks
-// every event and the buffers against the table's largest entries.
-func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32)
+// scatterTaps32AVX512 is ScatterTaps32 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
+
+// scaleTaps32AVX512 is ScaleTaps32 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scaleTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 
 // addTrials32AVX512 is AddTrials32 for any len(dst) (n) and trials ≥ 1: v[:n] added
 // to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths
@@ -671,9 +683,13 @@ func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
 
-// scatterTaps64AVX512 is ScatterTaps64 over the table's slices. The caller checks
-// every event and the buffers against the table's largest entries.
-func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32)
+// scatterTaps64AVX512 is ScatterTaps64 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scatterTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
+
+// scaleTaps64AVX512 is ScaleTaps64 over the table's slices (vals unused unless scaled).
+// The caller checks every event and the buffers against the table's largest entries.
+func scaleTaps64AVX512(dst []float64, m int, W []float64, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float64)
 
 // addTrials64AVX512 is AddTrials64 for any len(dst) (n) and trials ≥ 1: v[:n] added
 // to the n elements at dst[b·dstStride] for each trial b. The caller checks lengths

@@ -104,6 +104,7 @@ type width[T float32 | float64] struct {
 	rule        func(V, I, Iin []T, p *RuleParams[T], spikes []uint64) int
 	scatterTaps func(dst []T, m int, W []T, base int, events []int32, t *Taps)
 	addTrials   func(dst []T, dstStride int, v []T, trials int)
+	scaleTaps   func(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps)
 	normals     func(dst []T, key NormalKey, col int, scale float64)
 }
 
@@ -115,7 +116,7 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.Normals32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -126,7 +127,7 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.Normals64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -228,6 +229,13 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		s := state()
 		dst, W := s.vals(4*m, -1, 2), s.vals(5*m, -1, 2)
 		w.scatterTaps(dst, m, W, 1, []int32{2, 0, 2}, taps)
+		return []any{dst}
+	}}, checkCase[T]{"ScaleTaps", func(w width[T]) []any {
+		const m = 19
+		taps, _ := NewTaps([]int32{0, 3, 3, 5}, []int32{0, 1, 3, 1, 2}, []int32{0, 2, 1, 3, 0})
+		s := state()
+		dst, W := s.vals(4*m, -1, 2), s.vals(5*m, -1, 2)
+		w.scaleTaps(dst, m, W, 0, []int32{0, 2, 0}, s.vals(3, -3, 6), taps)
 		return []any{dst}
 	}}, checkCase[T]{"MatMul", func(w width[T]) []any {
 		const m, nn, k = 9, 37, 13

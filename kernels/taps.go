@@ -51,6 +51,35 @@ func ScatterTaps64(dst []float64, m int, W []float64, base int, events []int32, 
 	active.ScatterTaps64(dst, m, W, base, events, t)
 }
 
+// ScaleTaps32 is ScatterTaps32 for inputs with values: each row of
+// weights is multiplied by vals[i], the value of events[i], and each
+// product rounded to float32 before it is added (as a convolution of
+// analog input adds its nonzero terms).
+func ScaleTaps32(dst []float32, m int, W []float32, base int, events []int32, vals []float32, t *Taps) {
+	active.ScaleTaps32(dst, m, W, base, events, vals, t)
+}
+
+// ScaleTaps64 is ScaleTaps32 in float64, products rounded before adding.
+func ScaleTaps64(dst []float64, m int, W []float64, base int, events []int32, vals []float64, t *Taps) {
+	active.ScaleTaps64(dst, m, W, base, events, vals, t)
+}
+
+// scaleTapsGeneric is the reference of ScaleTaps32 and ScaleTaps64.
+func scaleTapsGeneric[F float32 | float64](dst []F, m int, W []F, base int, events []int32, vals []F, t *Taps) {
+	t.check(len(dst), m, len(W), base, events)
+	vals = vals[:len(events)]
+	for e, q := range events {
+		x := vals[e]
+		for j := t.start[q]; j < t.start[q+1]; j++ {
+			d := dst[int(t.pixel[j])*m:][:m]
+			w := W[(base+int(t.index[j]))*m:][:m]
+			for i := range d {
+				d[i] += F(w[i] * x)
+			}
+		}
+	}
+}
+
 // check panics, before anything is written, on an event outside the table
 // or buffers too short for the rows it reaches.
 func (t *Taps) check(ndst, m, nw, base int, events []int32) {

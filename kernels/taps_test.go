@@ -27,7 +27,8 @@ func randomTaps(t *testing.T, rng *rand.Rand, q, p, k int) *Taps {
 	return tt
 }
 
-// TestScatterTaps runs every implementation's ScatterTaps32 and 64 over
+// TestScatterTaps runs every implementation's ScatterTaps and ScaleTaps
+// (with values, specials among them) over
 // random tables, channel counts around the vector widths, event lists with
 // repeats and past one assembly call, and a row offset, against Generic
 // bit for bit, guards included.
@@ -53,6 +54,10 @@ func testScatterTaps[T float](t *testing.T, ops kops[T]) {
 				ops.scatterTaps(Generic)(dst2, m, W, base, events, tt)
 				ops.scatterTaps(impl)(dst, m, W, base, events, tt)
 				same(t, fmt.Sprintf("m=%d events=%d", m, ne), dst, dst2)
+				vals := buf(ne, 0, input(rng, T(1), true))
+				ops.scaleTaps(Generic)(dst2, m, W, base, events, vals, tt)
+				ops.scaleTaps(impl)(dst, m, W, base, events, vals, tt)
+				same(t, fmt.Sprintf("scaled m=%d events=%d", m, ne), dst, dst2)
 			}
 		}
 	})
@@ -116,11 +121,15 @@ func FuzzScatterTaps32(f *testing.F) {
 			events[i] = int32(d.u8() % 20)
 		}
 		W, dst := vals[float32](d, (2+8)*m), vals[float32](d, 16*m)
+		xs := vals[float32](d, ne)
 		for _, impl := range fuzzImpls(t) {
 			d1, d2 := clone(dst), clone(dst)
 			Generic.ScatterTaps32(d1, m, W, 2, events, tt)
 			impl.ScatterTaps32(d2, m, W, 2, events, tt)
 			same(t, impl.Name, d2, d1)
+			Generic.ScaleTaps32(d1, m, W, 2, events, xs, tt)
+			impl.ScaleTaps32(d2, m, W, 2, events, xs, tt)
+			same(t, impl.Name+" scaled", d2, d1)
 		}
 	})
 }

@@ -171,6 +171,7 @@ type kops[T float] struct {
 	accumulateTrials func(*Impl) accumulateTrialsFn[T]
 	scatterTaps      func(*Impl) func(dst []T, m int, W []T, base int, events []int32, t *Taps)
 	addTrials        func(*Impl) func(dst []T, dstStride int, v []T, trials int)
+	scaleTaps        func(*Impl) func(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps)
 	matMul           func(*Impl) matMulFn[T]
 	cuba             func(*Impl) receptorFn[T, CubaParams64]
 	coba             func(*Impl) receptorFn[T, CobaParams64]
@@ -185,7 +186,10 @@ var ops32 = kops[float32]{
 		return m.ScatterTaps32
 	},
 	addTrials: func(m *Impl) func(dst []float32, dstStride int, v []float32, trials int) { return m.AddTrials32 },
-	matMul:    func(m *Impl) matMulFn[float32] { return m.MatMul32 },
+	scaleTaps: func(m *Impl) func(dst []float32, mm int, W []float32, base int, events []int32, vals []float32, t *Taps) {
+		return m.ScaleTaps32
+	},
+	matMul: func(m *Impl) matMulFn[float32] { return m.MatMul32 },
 	cuba: func(m *Impl) receptorFn[float32, CubaParams64] {
 		return func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p CubaParams64, spikes []uint64) int {
 			return m.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p.to32(), spikes)
@@ -207,7 +211,10 @@ var ops64 = kops[float64]{
 		return m.ScatterTaps64
 	},
 	addTrials: func(m *Impl) func(dst []float64, dstStride int, v []float64, trials int) { return m.AddTrials64 },
-	matMul:    func(m *Impl) matMulFn[float64] { return m.MatMul64 },
+	scaleTaps: func(m *Impl) func(dst []float64, mm int, W []float64, base int, events []int32, vals []float64, t *Taps) {
+		return m.ScaleTaps64
+	},
+	matMul: func(m *Impl) matMulFn[float64] { return m.MatMul64 },
 	cuba: func(m *Impl) receptorFn[float64, CubaParams64] {
 		return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p CubaParams64, spikes []uint64) int {
 			return m.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, &p, spikes)

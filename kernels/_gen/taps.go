@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -15,11 +16,18 @@ import (
 // whose last m mod lanes go under a mask; the sums are those of the
 // generic loop, each element taking its terms in the same order.
 
-func genScatterTaps(s *isa, d *dtype) string {
-	name := fmt.Sprintf("scatterTaps%s%s", d.name, s.name)
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%[1]s, m int, W []%[1]s, base int, events, start, pixel, index []int32)", d.gotyp))
-	Doc(fmt.Sprintf("%s is ScatterTaps%s over the table's slices. The caller checks", name, d.name),
-		"every event and the buffers against the table's largest entries.")
+// genScatterTaps writes ScatterTaps, or with scaled ScaleTaps, whose
+// events carry values: each row times its event's value (rounded, then
+// added, as the generic code's F(w·x)).
+func genScatterTaps(s *isa, d *dtype, scaled bool) string {
+	kind := "scatterTaps"
+	if scaled {
+		kind = "scaleTaps"
+	}
+	name := fmt.Sprintf("%s%s%s", kind, d.name, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%[1]s, m int, W []%[1]s, base int, events, start, pixel, index []int32, vals []%[1]s)", d.gotyp))
+	Doc(fmt.Sprintf("%s is %s%s over the table's slices (vals unused unless scaled).", name, strings.ToUpper(kind[:1])+kind[1:], d.name),
+		"The caller checks every event and the buffers against the table's largest entries.")
 	dst := Load(Param("dst").Base(), GP64())
 	w := Load(Param("W").Base(), GP64())
 	ep := Load(Param("events").Base(), GP64())
@@ -62,6 +70,31 @@ func genScatterTaps(s *isa, d *dtype) string {
 	}
 	CMPQ(j, j1)
 	JE(LabelRef(name + "_next"))
+	var x reg.VecVirtual
+	if scaled {
+		// The event's value, at the event's index in vals.
+		t, vb := GP64(), GP64()
+		MOVQ(ep, t)
+		eb, err := Param("events").Base().Resolve()
+		if err != nil {
+			panic(err)
+		}
+		SUBQ(eb.Addr, t)
+		if d.size == 8 {
+			SHLQ(U8(1), t)
+		}
+		Load(Param("vals").Base(), vb)
+		x = s.vec()
+		d.broadcast(Mem{Base: vb, Index: t, Scale: 1}, x)
+	}
+	// row returns the weights at m, times the event's value when scaled.
+	row := func(w reg.VecVirtual) Op {
+		if !scaled {
+			return w
+		}
+		d.mul(x, w, w)
+		return w
+	}
 	Label(name + "_tap")
 	dp, wp := GP64(), GP64()
 	MOVLQSX(Mem{Base: pixel, Index: j, Scale: 4}, dp)
@@ -77,13 +110,28 @@ func genScatterTaps(s *isa, d *dtype) string {
 	Label(name + "_vec")
 	acc := s.vec()
 	d.movu(Mem{Base: dp, Index: off, Scale: 1}, acc)
-	d.add(Mem{Base: wp, Index: off, Scale: 1}, acc, acc)
+	if scaled {
+		wv := s.vec()
+		d.movu(Mem{Base: wp, Index: off, Scale: 1}, wv)
+		d.add(row(wv), acc, acc)
+	} else {
+		d.add(Mem{Base: wp, Index: off, Scale: 1}, acc, acc)
+	}
 	d.movu(acc, Mem{Base: dp, Index: off, Scale: 1})
 	ADDQ(U8(s.vbyte), off)
 	CMPQ(off, bodyBytes)
 	JNE(LabelRef(name + "_vec"))
 	Label(name + "_tail")
-	tail.add(name+"_notail", dp, []reg.GPVirtual{wp}, off)
+	if scaled {
+		TESTQ(tail.rem, tail.rem)
+		JZ(LabelRef(name + "_notail"))
+		a := tail.load(Mem{Base: dp, Index: off, Scale: 1})
+		d.add(row(tail.load(Mem{Base: wp, Index: off, Scale: 1})), a, a)
+		tail.store(a, Mem{Base: dp, Index: off, Scale: 1})
+		Label(name + "_notail")
+	} else {
+		tail.add(name+"_notail", dp, []reg.GPVirtual{wp}, off)
+	}
 	INCQ(j)
 	CMPQ(j, j1)
 	JNE(LabelRef(name + "_tap"))
