@@ -104,6 +104,7 @@ func (o *Options) check() error {
 // may then be nil to run the checkpoint's own description, and otherwise
 // must describe the same run.
 func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
+	began := time.Now()
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -143,9 +144,9 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 	}
 	switch d.Run.DType {
 	case "float64":
-		return run[float64](ctx, d, o, saved)
+		return run[float64](ctx, d, o, saved, began)
 	default:
-		return run[float32](ctx, d, o, saved)
+		return run[float32](ctx, d, o, saved, began)
 	}
 }
 
@@ -165,10 +166,14 @@ type runner[T engine.Float] struct {
 	// exchange is the longest time a rank spent exchanging, for the
 	// summary.
 	exchange float64
+	// began is when Run was called, setup the time from then to the
+	// first step.
+	began time.Time
+	setup time.Duration
 }
 
-func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved) (*Summary, error) {
-	r := &runner[T]{saved: saved}
+func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved, began time.Time) (*Summary, error) {
+	r := &runner[T]{saved: saved, began: began}
 	r.base = CheckpointPath(o)
 	r.ckpt = RankPath(r.base, o.rank())
 	desc, err := describe(d, o.Out)
@@ -427,6 +432,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	bar := newProgress(r.o.Progress, steps)
 	var saveErr error
 	began := time.Now()
+	r.setup = began.Sub(r.began)
 	runErr := r.step(stepCtx, steps-r.start, nil, func(done int) {
 		step := r.start + done
 		bar.update(step)
@@ -531,7 +537,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
 		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange,
-		SimSeconds: sim, WallSeconds: wall.Seconds(), Memory: memoryReport(r.mem),
+		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}
 	if sim > 0 {
