@@ -554,3 +554,151 @@ func BenchmarkCobaUpdate64(b *testing.B) {
 		impl.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, p, spikes)
 	})
 }
+
+// BenchmarkRuleUpdateTrials steps a batch of small rows (n neurons × 256
+// trials at a padded stride, a NIR layer over a batch) by Norse's rule
+// with a current, uniform and per-neuron constants; the naive twin is the
+// rule written per neuron with a bool per spike.
+func BenchmarkRuleUpdateTrials(b *testing.B) {
+	const trials = 256
+	base := RuleParams[float32]{Rule: StepAfter, Alpha: 0.9, InGain: 0.1, Beta: 0.95, Gain: 0.05, Theta: 1, Sub: 1, Subtract: true, Current: true}
+	for _, per := range []bool{false, true} {
+		for _, impl := range benchImpls() {
+			for _, n := range []int{38, 1000} {
+				name := fmt.Sprintf("impl=%s/n=%d", implName(impl), n)
+				if per {
+					name = fmt.Sprintf("impl=%s/n=%d/per=neuron", implName(impl), n)
+				}
+				b.Run(name, func(b *testing.B) {
+					skipUnsupported(b, impl)
+					rng := rand.New(rand.NewPCG(5, uint64(n)))
+					p := base
+					if per {
+						p, _ = perNeuronParams(rng, base, n)
+					}
+					stride := (n + 63) &^ 63
+					words := stride / 64
+					V, I, Iin := randSlice[float32](rng, trials*stride, 0.5), randSlice[float32](rng, trials*stride, 0.5), randSlice[float32](rng, trials*stride, 2)
+					spikes := make([]uint64, trials*words)
+					spiked := make([]bool, trials*stride)
+					b.SetBytes(int64(trials * n * 4 * 4))
+					for b.Loop() {
+						if impl == nil {
+							naiveNorse(V, I, Iin, n, stride, trials, &p, spiked)
+						} else {
+							impl.RuleUpdateTrials32(V[:n], I[:n], Iin[:n], stride, trials, &p, spikes, words)
+						}
+					}
+					perSecond(b, float64(trials*n), "neuron-steps/s")
+				})
+			}
+		}
+	}
+}
+
+// naiveNorse is Norse's step written the obvious way, with scalar
+// constants (the per-neuron table is not read: the twin of the uniform case).
+func naiveNorse(V, I, Iin []float32, n, stride, trials int, p *RuleParams[float32], spiked []bool) {
+	for b := range trials {
+		for i := b * stride; i < b*stride+n; i++ {
+			I[i] = p.Alpha*I[i] + p.InGain*Iin[i]
+			u := p.VLeak + p.Beta*(V[i]-p.VLeak) + p.Gain*I[i]
+			spiked[i] = u > p.Theta
+			if spiked[i] {
+				u -= p.Sub
+			}
+			V[i] = u
+		}
+	}
+}
+
+// BenchmarkAccumulateTrials adds each of 256 trials' few event rows (1–3
+// of 38 weights, a NIR dense layer over a batch) in one call; the naive
+// twin loops over trials and rows.
+func BenchmarkAccumulateTrials(b *testing.B) {
+	const trials, n, nIn = 256, 38, 50
+	for _, impl := range benchImpls() {
+		b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+			skipUnsupported(b, impl)
+			rng := rand.New(rand.NewPCG(7, 8))
+			W := randSlice[float32](rng, nIn*n, 0.1)
+			dst := make([]float32, trials*64)
+			rows := make([][]int32, trials)
+			events := 0
+			for t := range rows {
+				rows[t] = rowsFor(rng, 1+rng.IntN(3), nIn)
+				events += len(rows[t])
+			}
+			for b.Loop() {
+				if impl == nil {
+					for t, rs := range rows {
+						naiveAccumulateRows32(dst[t*64:t*64+n], W, n, rs)
+					}
+				} else {
+					impl.AccumulateTrials32(dst[:n], 64, W, n, rows)
+				}
+			}
+			perSecond(b, float64(events), "events/s")
+		})
+	}
+}
+
+// BenchmarkScatterTaps scatters the spikes of one 16-channel 16×16 image
+// (10% of its pixels) through a 3×3 convolution onto 16 channels, as the
+// CNN of BENCHMARKS.md's second layer; the naive twin adds channel by
+// channel into the channel-major image, as Conv2d's scalar scatter does.
+func BenchmarkScatterTaps(b *testing.B) {
+	const h, w, c, k = 16, 16, 16, 3
+	plane := h * w
+	start := []int32{0}
+	var pixel, index []int32
+	for y := range h {
+		for x := range w {
+			for ky := range k {
+				for kx := range k {
+					oy, ox := y+1-ky, x+1-kx
+					if oy >= 0 && oy < h && ox >= 0 && ox < w {
+						pixel = append(pixel, int32(oy*w+ox))
+						index = append(index, int32(ky*k+kx))
+					}
+				}
+			}
+			start = append(start, int32(len(pixel)))
+		}
+	}
+	taps, err := NewTaps(start, pixel, index)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	var events []int32
+	for q := range plane {
+		if rng.IntN(10) == 0 {
+			events = append(events, int32(q))
+		}
+	}
+	W := randSlice[float32](rng, c*k*k*c, 0.1)
+	for _, impl := range benchImpls() {
+		b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), plane*c), func(b *testing.B) {
+			skipUnsupported(b, impl)
+			dst := make([]float32, plane*c)
+			for b.Loop() {
+				for ci := range c {
+					if impl == nil {
+						for _, q := range events {
+							for j := start[q]; j < start[q+1]; j++ {
+								row := W[(ci*k*k+int(index[j]))*c:][:c]
+								for o, v := range row {
+									dst[o*plane+int(pixel[j])] += v
+								}
+							}
+						}
+						continue
+					}
+					impl.ScatterTaps32(dst, c, W, ci*k*k, events, taps)
+				}
+			}
+			perSecond(b, float64(c*len(pixel)/plane*len(events)*c), "adds/s")
+		})
+	}
+}
