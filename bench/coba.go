@@ -69,13 +69,13 @@ func NewCOBA[T engine.Float](cfg COBAConfig) (*COBA[T], error) {
 		nExc: cfg.NExc, nInh: cfg.NInh, p: cfg.P, seed: cfg.Seed, neuron: COBANeuron(cfg.Dt, cfg.Decay),
 		wExc: COBAWeightExc, wInh: COBAWeightInh,
 		init: func(i int, pop *engine.Population[T]) error {
-			if err := pop.InitV(engine.Normal(-65, 5), cfg.Seed, uint64(i)); err != nil {
+			if err := pop.InitV(engine.Normal(-65, 5), cfg.Seed, uint64(i), 0); err != nil {
 				return err
 			}
-			if err := pop.InitCurrent(0, engine.Normal(4, 1.5), cfg.Seed, uint64(i)); err != nil {
+			if err := pop.InitCurrent(0, engine.Normal(4, 1.5), cfg.Seed, uint64(i), 0); err != nil {
 				return err
 			}
-			return pop.InitCurrent(1, engine.Normal(20, 12), cfg.Seed, uint64(i))
+			return pop.InitCurrent(1, engine.Normal(20, 12), cfg.Seed, uint64(i), 0)
 		},
 	})
 	if err != nil {

@@ -66,7 +66,7 @@ func NewCUBA[T engine.Float](cfg CUBAConfig) (*CUBA[T], error) {
 		nExc: cfg.NExc, nInh: cfg.NInh, p: cfg.P, seed: cfg.Seed, neuron: np,
 		wExc: CUBAWeightExc, wInh: CUBAWeightInh, signExc: engine.SignExcitatory, signInh: engine.SignInhibitory,
 		init: func(i int, pop *engine.Population[T]) error {
-			return pop.InitV(engine.Uniform(np.VReset, np.Threshold), cfg.Seed, uint64(i))
+			return pop.InitV(engine.Uniform(np.VReset, np.Threshold), cfg.Seed, uint64(i), 0)
 		},
 	})
 	if err != nil {

@@ -89,7 +89,7 @@ func NewSHD[T engine.Float](cfg SHDConfig, weights [3][]T) (*SHD[T], error) {
 		if w == nil {
 			w = make([]T, l.pre.Size()*l.post.N)
 			std := cfg.WeightScale / math.Sqrt(float64(l.pre.Size()))
-			if err := engine.FillWeights(w, l.pre.Size(), l.post.N, engine.Normal(0, std), engine.SignAsGiven, cfg.Seed, uint64(k)); err != nil {
+			if err := engine.FillWeights(w, l.pre.Size(), l.post.N, engine.Normal(0, std), engine.SignAsGiven, cfg.Seed, uint64(k), 0); err != nil {
 				return nil, err
 			}
 		}

@@ -100,7 +100,7 @@ func BenchmarkAnalogInput(b *testing.B) {
 					x[i] = float32(rng.Float64())
 				}
 				w := make([]float32, nIn*n)
-				NormalWeights(w, nIn, n, 0.01, 1, 0)
+				NormalWeights(w, nIn, n, 0.01, 1, 0, 0)
 				a, _ := NewArray("x", x, steps, 1, nIn)
 				pop, _ := NewPopulation[float32]("lif", 1, n, DefaultNeuron())
 				d, _ := NewDense[float32]("w", a, pop, w)

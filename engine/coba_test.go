@@ -198,14 +198,14 @@ func TestInitCurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := pop.InitV(engine.Normal(-65, 5), 3, 1); err != nil {
+		if err := pop.InitV(engine.Normal(-65, 5), 3, 1, 0); err != nil {
 			t.Fatal(err)
 		}
 		if initG {
-			if err := pop.InitCurrent(0, engine.Normal(4, 1.5), 3, 1); err != nil {
+			if err := pop.InitCurrent(0, engine.Normal(4, 1.5), 3, 1, 0); err != nil {
 				t.Fatal(err)
 			}
-			if err := pop.InitCurrent(1, engine.Normal(20, 12), 3, 1); err != nil {
+			if err := pop.InitCurrent(1, engine.Normal(20, 12), 3, 1, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -228,7 +228,7 @@ func TestInitCurrent(t *testing.T) {
 	if slices.Equal(a.Row(a.I, 0), a.Row(a.I, 1)) || slices.Equal(a.Row(a.I, 0), a.Row(a.Current(1), 0)) {
 		t.Fatal("trials or receptors drew the same values")
 	}
-	if err := a.InitCurrent(2, engine.Const(1), 3, 1); err == nil {
+	if err := a.InitCurrent(2, engine.Const(1), 3, 1, 0); err == nil {
 		t.Error("receptor 2 of a two-receptor population accepted")
 	}
 	li := engine.DefaultNeuron()
@@ -237,7 +237,7 @@ func TestInitCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.InitCurrent(0, engine.Const(1), 3, 1); err == nil {
+	if err := p.InitCurrent(0, engine.Const(1), 3, 1, 0); err == nil {
 		t.Error("a receptor without a current accepted an initial state")
 	}
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 )
 
 // DistKind names a distribution family.
@@ -56,35 +55,25 @@ func (d Dist) Validate() error {
 	return nil
 }
 
-// Sample draws one value. Constants draw nothing, so they leave the
-// generator where it was.
-func (d Dist) Sample(rng *rand.Rand) float64 {
-	switch d.Kind {
-	case DistUniform:
-		return d.A + rng.Float64()*(d.B-d.A)
-	case DistNormal:
-		return d.A + rng.NormFloat64()*d.B
-	}
-	return d.A
-}
-
 // InitV sets the membrane potential of every neuron of every trial from d.
-// Trial b draws its N values in neuron order from a generator keyed by
-// (seed, stream, b), so populations initialised with different streams are
-// independent and a trial's values do not depend on the batch size.
-func (p *Population[T]) InitV(d Dist, seed, stream uint64) error {
+// Trial b's N values are row b of d keyed by (seed, stream) (see
+// fillDist), so populations initialised with different streams are
+// independent and a trial's values do not depend on the batch size. Trials
+// are drawn on threads threads (< 1: DefaultThreads), with the same bits on
+// any number.
+func (p *Population[T]) InitV(d Dist, seed, stream uint64, threads int) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("population %q: initial V: %w", p.Name, err)
 	}
-	p.initial(p.V, d, seed, stream, 0)
+	p.initial(p.V, d, seed, stream, 0, threads)
 	return nil
 }
 
 // InitCurrent sets receptor k's synaptic state — its current I_k, or its
 // conductance g_k for a COBA population — of every neuron of every trial
-// from d, drawn as InitV draws V but from a generator of its own, so that
+// from d, drawn as InitV draws V but from rows of its own, so that
 // initialising the receptors leaves V's draws unchanged.
-func (p *Population[T]) InitCurrent(k int, d Dist, seed, stream uint64) error {
+func (p *Population[T]) InitCurrent(k int, d Dist, seed, stream uint64, threads int) error {
 	if k < 0 || k >= p.Receptors() {
 		return fmt.Errorf("population %q: initial state of receptor %d: it has receptors 0…%d", p.Name, k, p.Receptors()-1)
 	}
@@ -94,40 +83,39 @@ func (p *Population[T]) InitCurrent(k int, d Dist, seed, stream uint64) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("population %q: initial state of receptor %d: %w", p.Name, k, err)
 	}
-	p.initial(p.Current(k), d, seed, stream, uint64(k)+1)
+	p.initial(p.Current(k), d, seed, stream, uint64(k)+1, threads)
 	return nil
 }
 
 // initial fills x (V, or a receptor's state: part 0, or k+1) of every
-// trial from d, trial b drawing its N values in neuron order from the
-// generator keyed by (seed, stream, b, part).
-func (p *Population[T]) initial(x []T, d Dist, seed, stream, part uint64) {
-	for b := 0; b < p.Batch; b++ {
-		src := keyedPCG(seed, streamInitial+stream<<8, uint64(b), part)
-		rng := rand.New(&src)
-		row := p.Row(x, b)
-		for i := range row {
-			row[i] = T(d.Sample(rng))
+// trial from d, trial b's N values being row b of d keyed by (seed,
+// stream, part) (see fillDist), trials drawn on threads threads (< 1:
+// DefaultThreads) with the same bits on any number.
+func (p *Population[T]) initial(x []T, d Dist, seed, stream, part uint64, threads int) {
+	forChunks(threads, p.Batch, perChunk(p.N), func(b0, b1 int) {
+		var scratch []float64
+		for b := b0; b < b1; b++ {
+			fillDist(p.Row(x, b), d, SignAsGiven, seed, streamInitial+stream<<8, part, b, &scratch)
 		}
-	}
+	})
 }
 
 // FillWeights fills W (rows × cols, row-major) from d with the sign
-// imposed. Row r draws its values in column order from a generator keyed by
-// (seed, stream, r), so any row can be generated on its own.
-func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream uint64) error {
+// imposed. Row r is row r of d keyed by (seed, stream) (see fillDist), so
+// any row can be generated on its own; rows are drawn on threads threads
+// (< 1: DefaultThreads), with the same bits on any number.
+func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream uint64, threads int) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
 	if len(W) != rows*cols {
 		return fmt.Errorf("weights hold %d values, want %d × %d", len(W), rows, cols)
 	}
-	for r := 0; r < rows; r++ {
-		src := keyedPCG(seed, streamWeights+stream<<8, uint64(r), 2)
-		rng := rand.New(&src)
-		for j := range W[r*cols : (r+1)*cols] {
-			W[r*cols+j] = T(sign.Apply(d.Sample(rng)))
+	forChunks(threads, rows, perChunk(cols), func(r0, r1 int) {
+		var scratch []float64
+		for r := r0; r < r1; r++ {
+			fillDist(W[r*cols:(r+1)*cols], d, sign, seed, streamWeights+stream<<8, kindDist, r, &scratch)
 		}
-	}
+	})
 	return nil
 }

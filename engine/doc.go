@@ -95,7 +95,10 @@
 // before the undelayed projections add (see delay.go), so its contribution
 // arrives exactly d steps after the undelayed one would.
 //
-// Randomness (weights, Poisson inputs) comes from generators keyed by
-// (seed, stream, step, trial), so a run is reproducible from its seed and
-// does not depend on how the work is split.
+// Randomness comes from generators keyed by what is drawn — normal weights
+// and initial states by (seed, stream, row) and column, through
+// kernels.Normals (normal.go); uniform draws and connectivity by (seed,
+// stream, row); Poisson inputs by (seed, stream, step, trial) — so a run is
+// reproducible from its seed and does not depend on how the work is split,
+// whether stepping or building (setup.go).
 package engine

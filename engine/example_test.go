@@ -25,7 +25,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	w := make([]float32, nIn*n)
-	engine.NormalWeights(w, nIn, n, engine.DefaultWeightScale(neuron.Beta(), nIn), 42, 0)
+	engine.NormalWeights(w, nIn, n, engine.DefaultWeightScale(neuron.Beta(), nIn), 42, 0, 0)
 	proj, err := engine.NewDense("input->lif", input, pop, w)
 	if err != nil {
 		log.Fatal(err)
@@ -53,6 +53,6 @@ func Example() {
 	fmt.Printf("%d spikes, %.2f Hz per neuron\n", len(spikes.Events)/3, float64(len(spikes.Events)/3)/(seconds*n*batch))
 	fmt.Printf("V of neuron 0 in trial 0 recorded at %d steps\n", v.Steps)
 	// Output:
-	// 6186 spikes, 3.09 Hz per neuron
+	// 6395 spikes, 3.20 Hz per neuron
 	// V of neuron 0 in trial 0 recorded at 2000 steps
 }

@@ -79,7 +79,7 @@ func NewFeedForward[T engine.Float](cfg FeedForwardConfig, input engine.Source[T
 			return nil, fmt.Errorf("%d inputs × %d neurons is too many weights to address", cfg.Inputs, cfg.Neurons)
 		}
 		weights = make([]T, cfg.Inputs*cfg.Neurons)
-		engine.NormalWeights(weights, cfg.Inputs, cfg.Neurons, engine.DefaultWeightScale(cfg.Neuron.Beta(), cfg.Inputs), cfg.Seed, 0)
+		engine.NormalWeights(weights, cfg.Inputs, cfg.Neurons, engine.DefaultWeightScale(cfg.Neuron.Beta(), cfg.Inputs), cfg.Seed, 0, 0)
 	}
 	pop, err := engine.NewPopulation[T]("lif", cfg.Batch, cfg.Neurons, cfg.Neuron)
 	if err != nil {

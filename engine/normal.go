@@ -1,129 +1,91 @@
 package engine
 
 import (
-	"math"
-	"math/bits"
+	"math/rand/v2"
+
+	"leaky/kernels"
 )
 
-// normalStream draws standard normal numbers for weights: a counter-based
-// uniform generator (wyrand: one 64×64→128-bit multiply per number) feeding
-// Marsaglia and Tsang's ziggurat. It exists because weights of procedural
-// projections are regenerated every time an input spikes, billions of times
-// per run at 10⁷ neurons. BenchmarkProceduralRow measured about 18 ns a
-// weight with math/rand's PCG behind rand.Rand and about 6 ns with this, on
-// the development machine. Being a plain struct reseeded per
-// block of weights, it allocates nothing and can live on the stack.
-type normalStream struct{ s uint64 }
+// Normal numbers for weights and initial states come from kernels.Normals:
+// Philox4x32-10 counters feeding the Box–Muller transform, vectorised in
+// AVX2 and AVX-512 with the generic Go's bits. A row of numbers is named by
+// a kernels.NormalKey made here from (seed, stream, kind) and the row's
+// index; number c of the row depends on the key and c alone, so any range
+// of columns is drawn on its own — by a thread's share of a stored matrix,
+// or by a procedural projection regenerating one input's weights onto a
+// block of neurons — and equals the same columns of the whole row.
+// BenchmarkProceduralRow (engine) and BenchmarkNormals (kernels) time it.
 
-// uint64 returns the next uniform 64-bit number (wyrand).
-func (g *normalStream) uint64() uint64 {
-	var u uint64
-	g.s, u = wyrand(g.s)
-	return u
+// Kinds of rows within one stream, the last part of a row's key, so that
+// two consumers keyed by the same seed and stream never share numbers.
+const (
+	// kindRow is a row of a stream of its own: the notebook's weights of a
+	// projection, a trial's initial V.
+	kindRow uint64 = iota
+	// kindSparse is NewRandomSparse's weights, a row per input.
+	kindSparse
+	// kindDist is FillWeights' rows.
+	kindDist
+)
+
+// normalRow is a stream of rows of Normal(0, scale) numbers: the key of
+// every row but its index, and the scale.
+type normalRow struct {
+	key   kernels.NormalKey
+	scale float64
 }
 
-// wyrand advances the state s by one step and returns the new state and
-// its 64-bit draw. Hot loops keep s in a local variable (see fill), which
-// the compiler can hold in a register; behind a pointer it is stored and
-// reloaded with every draw.
-func wyrand(s uint64) (uint64, uint64) {
-	s += 0xa0761d6478bd642f
-	hi, lo := bits.Mul64(s, s^0xe7037ed1a0b428db)
-	return s, hi ^ lo
+// newNormalRows keys rows by (seed, stream, kind): the Philox key from one
+// hash, the counter's two top words from another.
+func newNormalRows(seed, stream, kind uint64, scale float64) normalRow {
+	h := mix(seed ^ mix(stream^mix(kind)))
+	g := mix(h ^ 0x4f1bbcdcbfa53e0b)
+	return normalRow{key: kernels.NormalKey{K0: uint32(h), K1: uint32(h >> 32), C2: uint32(g), C3: uint32(g >> 32)}, scale: scale}
 }
 
-// uniform returns a uniform number in (0, 1), never 0, so its log is finite.
-func (g *normalStream) uniform() float64 {
-	return (float64(g.uint64()>>11) + 0.5) * (1.0 / (1 << 53))
+// newNormalRow is the notebook's weights of projection stream stream.
+func newNormalRow(seed, stream uint64, scale float64) normalRow {
+	return newNormalRows(seed, streamWeights+stream<<8, kindRow, scale)
 }
 
-// zigR is the start of the ziggurat's tail, for 128 layers.
-const zigR = 3.442619855899
-
-// The ziggurat tables, computed once by the recurrence of Marsaglia and
-// Tsang (2000): zigK[i] is the fraction of layer i lying wholly under the
-// density (scaled to 2³¹), zigW[i] the layer's width per unit of the
-// 32-bit draw, zigF[i] the density at the layer's edge.
-var zigK [128]uint32
-var zigW, zigF [128]float64
-
-func init() {
-	const m1 = 1 << 31
-	const vn = 9.91256303526217e-3
-	dn, tn := zigR, zigR
-	q := vn / math.Exp(-0.5*dn*dn)
-	zigK[0] = uint32(dn / q * m1)
-	zigK[1] = 0
-	zigW[0] = q / m1
-	zigW[127] = dn / m1
-	zigF[0] = 1
-	zigF[127] = math.Exp(-0.5 * dn * dn)
-	for i := 126; i >= 1; i-- {
-		dn = math.Sqrt(-2 * math.Log(vn/dn+math.Exp(-0.5*dn*dn)))
-		zigK[i+1] = uint32(dn / tn * m1)
-		tn = dn
-		zigF[i] = math.Exp(-0.5 * dn * dn)
-		zigW[i] = dn / m1
+// fill writes numbers [lo, lo+len(dst)) of row r into dst.
+func fill[T Float](g normalRow, dst []T, r, lo int) {
+	k := g.key
+	k.C1 = uint32(r)
+	if is32[T]() {
+		kernels.Normals32(f32(dst), k, lo, g.scale)
+		return
 	}
+	kernels.Normals64(f64(dst), k, lo, g.scale)
 }
 
-// norm returns a standard normal number. Nearly 99% of draws take the first
-// branch (zigRect): one uniform, one table lookup, one multiply; the rest is
-// normSlow.
-func (g *normalStream) norm() float64 {
-	u := g.uint64()
-	if x, ok := zigRect(u); ok {
-		return x
-	}
-	return g.normSlow(u)
-}
-
-// zigRect returns the normal number that draw u gives when it falls inside
-// its ziggurat layer's rectangle, and whether it does.
-func zigRect(u uint64) (float64, bool) {
-	j := int32(u)
-	i := u >> 32 & 127
-	return float64(j) * zigW[i], absInt32(j) < zigK[i]
-}
-
-// normSlow finishes a draw u that fell outside its layer's rectangle: the
-// base layer's tail or a wedge test, drawing again on rejection. Together
-// with norm it is exactly Marsaglia and Tsang's loop.
-//
-//go:noinline
-func (g *normalStream) normSlow(u uint64) float64 {
-	for {
-		j := int32(u)
-		i := u >> 32 & 127
-		x := float64(j) * zigW[i]
-		if absInt32(j) < zigK[i] {
-			return x
+// fillDist writes the first len(dst) values of row r of d, keyed by
+// (seed, stream, kind), into dst, sign imposed: constants as they are,
+// uniform values in order from a PCG keyed by (seed, stream, r, kind),
+// normal ones A + z·B with z·B from the normal row. scratch holds the normal numbers
+// before they are shifted and signed; it grows as needed.
+func fillDist[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r int, scratch *[]float64) {
+	switch d.Kind {
+	case DistConst:
+		v := T(sign.Apply(d.A))
+		for i := range dst {
+			dst[i] = v
 		}
-		if i == 0 {
-			// The base layer's tail beyond zigR, by Marsaglia's method.
-			for {
-				x = -math.Log(g.uniform()) * (1 / zigR)
-				y := -math.Log(g.uniform())
-				if y+y >= x*x {
-					break
-				}
-			}
-			if j > 0 {
-				return zigR + x
-			}
-			return -zigR - x
+		return
+	case DistUniform:
+		src := keyedPCG(seed, stream, uint64(r), kind)
+		rng := rand.New(&src)
+		for i := range dst {
+			dst[i] = T(sign.Apply(d.A + rng.Float64()*(d.B-d.A)))
 		}
-		// The wedge between the layer's rectangle and the density.
-		if zigF[i]+g.uniform()*(zigF[i-1]-zigF[i]) < math.Exp(-0.5*x*x) {
-			return x
-		}
-		u = g.uint64()
+		return
 	}
-}
-
-func absInt32(j int32) uint32 {
-	if j < 0 {
-		return uint32(-j)
+	if cap(*scratch) < len(dst) {
+		*scratch = make([]float64, len(dst))
 	}
-	return uint32(j)
+	z := (*scratch)[:len(dst)]
+	fill(newNormalRows(seed, stream, kind, d.B), z, r, 0)
+	for i, v := range z {
+		dst[i] = T(sign.Apply(d.A + v))
+	}
 }

@@ -51,6 +51,7 @@ type Population[T Float] struct {
 
 	alpha, beta, theta T
 	events             [][]int32 // per trial: indices that spiked at the last step
+	listed             []bool    // per trial: events listed by update this step
 	// out is a non-spiking population's output, its V after the last
 	// step, Batch rows of N: see Values.
 	out        []T
@@ -93,6 +94,7 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 		steppedAt: -1,
 	}
 	pop.Spikes = make([]uint64, batch*pop.Words)
+	pop.listed = make([]bool, batch)
 	for b := range pop.events {
 		pop.events[b] = make([]int32, 0, min(n, 1024))
 	}
@@ -185,6 +187,20 @@ func (p *Population[T]) clearInput(r Range) {
 // update runs phase 4 of the schedule over r: threshold, update, reset. It
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int {
+	count := p.step(r)
+	if r.Lo == 0 && r.Hi == p.N {
+		// Whole trials: list their spikes here, on this range's thread,
+		// rather than in finishStep on the caller's.
+		for b := r.B0; b < r.B1; b++ {
+			p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+			p.listed[b] = true
+		}
+	}
+	return count
+}
+
+// step advances the neurons of r by one step and returns their spikes.
+func (p *Population[T]) step(r Range) int {
 	if p.coba != nil {
 		return p.updateCOBA(r)
 	}
@@ -229,11 +245,14 @@ func (p *Population[T]) updateRows(b0, b1 int) int {
 func (p *Population[T]) finishStep(t int, count int) {
 	p.spikeCount += int64(count)
 	for b := 0; b < p.Batch; b++ {
-		if count == 0 {
+		switch {
+		case p.listed[b]:
+			p.listed[b] = false
+		case count == 0:
 			p.events[b] = p.events[b][:0]
-			continue
+		default:
+			p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 		}
-		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 	}
 	p.steppedAt = t
 	if p.out != nil {

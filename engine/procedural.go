@@ -1,10 +1,13 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Procedural is a dense projection whose weights are never stored: the
-// weights of input j are regenerated, block by block, each time j spikes,
-// from the same keyed generator NormalWeights uses. Its results are
+// weights of input j onto a range of neurons are regenerated each time j
+// spikes, from the same keyed normal rows NormalWeights uses. Its results are
 // therefore bit-identical to a Dense projection holding
 // NormalWeights(seed, stream, scale), while its memory is a few kilobytes
 // instead of n_in × N values — what makes 10⁷ neurons with 1000 inputs fit
@@ -21,6 +24,8 @@ type Procedural[T Float] struct {
 	Seed, Stream uint64
 	Scale        float64
 	NIn, NOut    int
+	// bufs pools the scratch of Propagate calls (*procBuf[T]).
+	bufs sync.Pool
 }
 
 // NewProcedural connects pre to post with regenerated Normal(0, scale)
@@ -45,9 +50,26 @@ func (p *Procedural[T]) Target() *Population[T] { return p.Post }
 // Source returns the presynaptic group.
 func (p *Procedural[T]) Source() Presynaptic[T] { return p.Pre }
 
+// procChunk is the number of neurons whose weights Propagate regenerates
+// at a time, per input: long enough that a call of the normal generator
+// costs little beyond its numbers, short enough that procRows rows of them
+// and the neurons' input stay in L1 and L2 while they are added.
+const procChunk = 1024
+
+// procRows is the number of inputs whose weight rows are regenerated before
+// they are added, in one AccumulateRows call.
+const procRows = 8
+
+// procBuf is one Propagate call's scratch: the regenerated rows and their
+// indices within it.
+type procBuf[T Float] struct {
+	w    [procRows * procChunk]T
+	rows [procRows]int32
+}
+
 // Propagate regenerates, for every input that spiked, its weights onto the
-// neurons of r and adds them, inputs in increasing order, exactly as
-// Dense.Propagate adds stored rows.
+// neurons of r and adds them with AccumulateRows, inputs in increasing
+// order, exactly as Dense.Propagate adds stored rows.
 func (p *Procedural[T]) Propagate(r Range) {
 	if r.Hi <= r.Lo || r.B1 <= r.B0 {
 		return
@@ -58,23 +80,31 @@ func (p *Procedural[T]) Propagate(r Range) {
 		panic("engine: Procedural projection fed analog input")
 	}
 	g := newNormalRow(p.Seed, p.Stream, p.Scale)
-	var buf [weightBlock]T
+	// Ranges run concurrently, each with scratch of its own; the pool
+	// keeps stepping free of allocations.
+	buf, _ := p.bufs.Get().(*procBuf[T])
+	if buf == nil {
+		buf = new(procBuf[T])
+		for i := range buf.rows {
+			buf.rows[i] = int32(i)
+		}
+	}
+	defer p.bufs.Put(buf)
 	post := p.Post
 	for b := r.B0; b < r.B1; b++ {
-		rows := p.Pre.Events(b)
-		if len(rows) == 0 {
+		events := p.Pre.Events(b)
+		if len(events) == 0 {
 			continue
 		}
 		iin := post.Iin[b*post.Stride : b*post.Stride+post.N]
-		for lo := r.Lo; lo < r.Hi; lo += weightBlock {
-			hi := min(lo+weightBlock, r.Hi)
-			dst := iin[lo:hi]
-			for _, j := range rows {
-				w := buf[:hi-lo]
-				fill(g, w, int(j), lo)
-				for i := range dst {
-					dst[i] += w[i]
+		for lo := r.Lo; lo < r.Hi; lo += procChunk {
+			n := min(procChunk, r.Hi-lo)
+			for e := 0; e < len(events); e += procRows {
+				group := events[e:min(e+procRows, len(events))]
+				for i, j := range group {
+					fill(g, buf.w[i*n:(i+1)*n], int(j), lo)
 				}
+				accumulateRows(iin[lo:lo+n], buf.w[:len(group)*n], n, buf.rows[:len(group)])
 			}
 		}
 	}

@@ -26,19 +26,13 @@ func TestProceduralEqualsStored(t *testing.T) {
 			pr, err = NewProcedural[float32]("w", src, pop, scale, 4, 0)
 		} else {
 			w := make([]float32, nIn*n)
-			NormalWeights(w, nIn, n, scale, 4, 0)
+			NormalWeights(w, nIn, n, scale, 4, 0, 0)
 			pr, err = NewDense[float32]("w", src, pop, w)
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		net := NewNetwork[float32]()
-		net.AddSource(src)
-		net.AddPopulation(pop)
-		if err := net.AddProjection(pr); err != nil {
-			t.Fatal(err)
-		}
-		net.SetThreads(threads)
+		net := oneProjection(t, src, pop, pr, threads)
 		defer net.Close()
 		if err := net.Run(context.Background(), steps, nil); err != nil {
 			t.Fatal(err)
@@ -67,7 +61,7 @@ func TestProceduralEqualsStored(t *testing.T) {
 func TestNormalWeightsDistribution(t *testing.T) {
 	const rows, cols, scale = 50, 2000, 0.3
 	w := make([]float64, rows*cols)
-	NormalWeights(w, rows, cols, scale, 1, 0)
+	NormalWeights(w, rows, cols, scale, 1, 0, 0)
 	var sum, sq float64
 	for _, x := range w {
 		sum += x

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"math"
 	"sync"
 )
 
@@ -65,10 +64,8 @@ func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w [
 	if len(w) != nIn*nOut {
 		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, nOut, nIn*nOut)
 	}
-	for i, v := range w {
-		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/nOut, i%nOut, f)
-		}
+	if i := firstNonFinite(w); i >= 0 {
+		return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/nOut, i%nOut, float64(w[i]))
 	}
 	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut}, nil
 }

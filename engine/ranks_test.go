@@ -57,7 +57,7 @@ func loadRankNet(t *testing.T, name string) *netfile.File {
 // return nil.
 func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange) [][]float32 {
 	t.Helper()
-	net, err := netfile.BuildNetwork[float32](d)
+	net, err := netfile.BuildNetwork[float32](d, 1)
 	if err != nil {
 		t.Error(err)
 		return nil

@@ -1,6 +1,9 @@
 package engine
 
-import "math/rand/v2"
+import (
+	"math/bits"
+	"math/rand/v2"
+)
 
 // Stream numbers separate the independent random sequences drawn from one
 // seed, so that adding a consumer never shifts the numbers another one sees.
@@ -36,57 +39,39 @@ func keyedPCG(seed, stream, a, b uint64) rand.PCG {
 	return *rand.NewPCG(pcgKey(seed, stream, a, b))
 }
 
-// weightBlock is the number of consecutive weights of a row drawn from one
-// keyed generator. It is a multiple of 64 so that every thread's neuron
-// range (64-aligned) starts a block, and large enough that reseeding costs
-// little per weight.
-const weightBlock = 64
+// wyStream draws uniform numbers for Poisson inputs: wyrand, one 64×64→128
+// bit multiply per number, from a state seeded per step and trial. Being a
+// plain struct, it allocates nothing and lives on the stack.
+type wyStream struct{ s uint64 }
 
-// normalRow generates rows of the Normal(0, scale) weight matrix keyed by
-// (seed, stream): row r, columns [lo, hi), drawn block by block from a
-// generator keyed by (row, block), so any column range can be produced on
-// its own and equals the same columns of the whole row.
-type normalRow struct {
-	seed   uint64
-	stream uint64
-	scale  float64
+// uint64 returns the next uniform 64-bit number.
+func (g *wyStream) uint64() uint64 {
+	g.s += 0xa0761d6478bd642f
+	hi, lo := bits.Mul64(g.s, g.s^0xe7037ed1a0b428db)
+	return hi ^ lo
 }
 
-func newNormalRow(seed, stream uint64, scale float64) normalRow {
-	return normalRow{seed: seed, stream: streamWeights + stream<<8, scale: scale}
-}
-
-// fill writes weights [lo, lo+len(dst)) of row r into dst; lo must be a
-// multiple of weightBlock.
-func fill[T Float](g normalRow, dst []T, r, lo int) {
-	for k := 0; k < len(dst); k += weightBlock {
-		hi, l := pcgKey(g.seed, g.stream, uint64(r), uint64((lo+k)/weightBlock))
-		// normalStream.norm written out with the state in a local
-		// variable: BenchmarkProceduralRow went from 8.0-10.0 to 5.5-6.4 ns
-		// per weight on the machine of BENCHMARKS.md.
-		s := hi ^ l
-		blk := dst[k:min(k+weightBlock, len(dst))]
-		for j := range blk {
-			var u uint64
-			s, u = wyrand(s)
-			x, ok := zigRect(u)
-			if !ok {
-				src := normalStream{s: s}
-				x = src.normSlow(u)
-				s = src.s
-			}
-			blk[j] = T(x * g.scale)
-		}
-	}
+// uniform returns a uniform number in (0, 1), never 0, so its log is finite.
+func (g *wyStream) uniform() float64 {
+	return (float64(g.uint64()>>11) + 0.5) * (1.0 / (1 << 53))
 }
 
 // NormalWeights fills W (rows × cols, row-major) with Normal(0, scale)
-// samples keyed by (seed, stream, row, block of 64 columns), so any block
-// can be generated on its own: the Procedural projection regenerates
-// exactly these values instead of storing them.
-func NormalWeights[T Float](W []T, rows, cols int, scale float64, seed uint64, stream uint64) {
+// numbers, row r being row r of the notebook's normal rows of (seed,
+// stream), so any part of a row can be generated on its own: the
+// Procedural projection regenerates exactly these values instead of
+// storing them. It draws on threads threads (< 1: DefaultThreads), with the
+// same bits on any number.
+func NormalWeights[T Float](W []T, rows, cols int, scale float64, seed uint64, stream uint64, threads int) {
 	g := newNormalRow(seed, stream, scale)
-	for r := 0; r < rows; r++ {
-		fill(g, W[r*cols:(r+1)*cols], r, 0)
-	}
+	// A task is a row's segment of at most setupChunk columns, so that a
+	// single long row is drawn on every thread too.
+	seg := (cols + setupChunk - 1) / setupChunk
+	forChunks(threads, rows*seg, perChunk(min(cols, setupChunk)), func(a, b int) {
+		for t := a; t < b; t++ {
+			r, lo := t/seg, t%seg*setupChunk
+			hi := min(cols, lo+setupChunk)
+			fill(g, W[r*cols+lo:r*cols+hi], r, lo)
+		}
+	})
 }

@@ -136,7 +136,7 @@ func (s *Poisson[T]) EmitTrials(t, b0, b1 int) {
 			}
 		default:
 			hi, lo := pcgKey(s.Seed, s.streamKey, uint64(t), uint64(b))
-			src := normalStream{s: hi ^ lo}
+			src := wyStream{s: hi ^ lo}
 			// The gap to the next spike is geometric: the number of
 			// failures before a success, floor(log(U)/log(1−p)) with U in
 			// (0, 1). One logarithm per spike, none per silent input.

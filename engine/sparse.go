@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"leaky/kernels"
@@ -106,6 +105,7 @@ func NewSparse[T Float](name string, pre Presynaptic[T], post *Population[T], re
 		return nil, fmt.Errorf("projection %q: synapse lists differ in length (pre %d, post %d, weight %d, delay %d)", name, len(pres), len(posts), len(w), len(delay))
 	}
 	delays := map[int]bool{}
+	last := -1 // the delay last added to delays, checked before the map
 	for k := range pres {
 		if pres[k] < 0 || int(pres[k]) >= nIn {
 			return nil, fmt.Errorf("projection %q: synapse %d: pre %d is outside 0..%d", name, k, pres[k], nIn-1)
@@ -123,7 +123,9 @@ func NewSparse[T Float](name string, pre Presynaptic[T], post *Population[T], re
 				return nil, fmt.Errorf("projection %q: synapse %d: delay %d is outside 0..%d steps", name, k, d, MaxDelay)
 			}
 		}
-		delays[d] = true
+		if d != last {
+			delays[d], last = true, d
+		}
 	}
 	if len(delays) == 0 {
 		delays[0] = true
@@ -133,30 +135,51 @@ func NewSparse[T Float](name string, pre Presynaptic[T], post *Population[T], re
 			return nil, fmt.Errorf("projection %q: %w", name, err)
 		}
 	}
-	order := make([]int, len(pres))
-	for k := range order {
-		order[k] = k
-	}
 	delayOf := func(k int) int {
 		if delay == nil {
 			return 0
 		}
 		return int(delay[k])
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
+	less := func(a, b int) int {
 		return cmp.Or(cmp.Compare(delayOf(a), delayOf(b)), cmp.Compare(pres[a], pres[b]), cmp.Compare(posts[a], posts[b]))
-	})
+	}
+	// Synapses drawn by NewRandomSparse, and most lists from files, come
+	// sorted already; a stable sort of them would be the identity, so it
+	// is skipped along with the permutation it would need.
+	order := func(i int) int { return i }
+	sorted := true
+	for k := 1; k < len(pres) && sorted; k++ {
+		sorted = less(k-1, k) <= 0
+	}
+	if !sorted {
+		perm := make([]int, len(pres))
+		for k := range perm {
+			perm[k] = k
+		}
+		slices.SortStableFunc(perm, less)
+		order = func(i int) int { return perm[i] }
+	}
 	s := &Sparse[T]{Name: name, Pre: pre, Post: post, Receptor: receptor, NIn: nIn, NOut: nOut}
-	for start := 0; start < len(order); {
-		d := delayOf(order[start])
+	for start := 0; start < len(pres); {
+		d := delayOf(order(start))
 		end := start
-		for end < len(order) && delayOf(order[end]) == d {
+		for end < len(pres) && delayOf(order(end)) == d {
 			end++
 		}
 		g := SparseGroup[T]{Delay: d, RowPtr: make([]int, nIn+1), Col: make([]int32, end-start), W: make([]T, end-start)}
-		for i, k := range order[start:end] {
-			g.RowPtr[pres[k]+1]++
-			g.Col[i], g.W[i] = posts[k], w[k]
+		if sorted {
+			copy(g.Col, posts[start:end])
+			copy(g.W, w[start:end])
+			for _, j := range pres[start:end] {
+				g.RowPtr[j+1]++
+			}
+		} else {
+			for i := range g.Col {
+				k := order(start + i)
+				g.RowPtr[pres[k]+1]++
+				g.Col[i], g.W[i] = posts[k], w[k]
+			}
 		}
 		for j := 0; j < nIn; j++ {
 			g.RowPtr[j+1] += g.RowPtr[j]
@@ -187,11 +210,16 @@ type RandomSparse struct {
 	// Seed and Stream key the connectivity and weights: projections built
 	// with the same seed and different streams are independent.
 	Seed, Stream uint64
+	// Threads draw the synapses (< 1: DefaultThreads); the result is the
+	// same on any number.
+	Threads int
 }
 
 // NewRandomSparse connects pre to post as cfg says. Input j's targets are
 // drawn by geometric skipping from its own keyed generator, and its weights
-// from another, so the network does not depend on how it is built or run.
+// are row j of the projection's weights, so the network does not depend on
+// how it is built or run:
+// inputs are drawn on cfg.Threads threads, in ranges joined in input order.
 func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[T], cfg RandomSparse) (*Sparse[T], error) {
 	if !(cfg.P >= 0 && cfg.P <= 1) {
 		return nil, fmt.Errorf("projection %q: connection probability must be in [0, 1], got %v", name, cfg.P)
@@ -199,35 +227,34 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 	if err := cfg.Weight.Validate(); err != nil {
 		return nil, fmt.Errorf("projection %q: weight: %w", name, err)
 	}
+	if cfg.Delay < 0 || cfg.Delay > MaxDelay {
+		return nil, fmt.Errorf("projection %q: delay must be between 0 and %d steps, got %d", name, MaxDelay, cfg.Delay)
+	}
 	nIn, nOut := pre.Size(), post.N
-	var pres, posts []int32
-	var w []T
-	logq := math.Log1p(-cfg.P)
-	for j := 0; j < nIn; j++ {
-		src := keyedPCG(cfg.Seed, streamConnect+cfg.Stream<<8, uint64(j), 0)
-		wsrc := keyedPCG(cfg.Seed, streamWeights+cfg.Stream<<8, uint64(j), 1)
-		wrng := rand.New(&wsrc)
-		for i := -1; cfg.P > 0; {
-			if cfg.P >= 1 {
-				i++
-			} else {
-				u := 1 - float64(src.Uint64()>>11)*(1.0/(1<<53))
-				gap := math.Floor(math.Log(u) / logq)
-				if gap >= float64(nOut-i-1) {
-					break
-				}
-				i += 1 + int(gap)
-			}
-			if i >= nOut {
-				break
-			}
-			if cfg.NoSelf && i == j {
-				continue
-			}
-			pres = append(pres, int32(j))
-			posts = append(posts, int32(i))
-			w = append(w, T(cfg.Sign.Apply(cfg.Weight.Sample(wrng))))
+	// Each range of inputs collects its synapses in its own part; the
+	// parts are joined in input order, so the lists are those one thread
+	// drawing input after input makes.
+	type part struct {
+		pres, posts []int32
+		w           []T
+	}
+	chunk := perChunk(int(cfg.P*float64(nOut)) + 1)
+	parts := make([]part, (nIn+chunk-1)/chunk)
+	forChunks(cfg.Threads, nIn, chunk, func(j0, j1 int) {
+		pt := &parts[j0/chunk]
+		var scratch []float64
+		for j := j0; j < j1; j++ {
+			pt.pres, pt.posts, pt.w = drawTargets(cfg, j, nOut, pt.pres, pt.posts, pt.w, &scratch)
 		}
+	})
+	total := 0
+	for _, pt := range parts {
+		total += len(pt.pres)
+	}
+	pres, posts, w := make([]int32, 0, total), make([]int32, 0, total), make([]T, 0, total)
+	for i := range parts {
+		pres, posts, w = append(pres, parts[i].pres...), append(posts, parts[i].posts...), append(w, parts[i].w...)
+		parts[i] = part{}
 	}
 	var delay []int32
 	if cfg.Delay != 0 {
@@ -235,11 +262,41 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 		for k := range delay {
 			delay[k] = int32(cfg.Delay)
 		}
-		if cfg.Delay < 0 || cfg.Delay > MaxDelay {
-			return nil, fmt.Errorf("projection %q: delay must be between 0 and %d steps, got %d", name, MaxDelay, cfg.Delay)
-		}
 	}
 	return NewSparse(name, pre, post, cfg.Receptor, pres, posts, w, delay)
+}
+
+// drawTargets appends input j's synapses onto nOut neurons to the lists:
+// the targets by geometric skipping, then their weights, row j of the
+// projection's weights (see fillDist). scratch is fillDist's.
+func drawTargets[T Float](cfg RandomSparse, j, nOut int, pres, posts []int32, w []T, scratch *[]float64) ([]int32, []int32, []T) {
+	logq := math.Log1p(-cfg.P)
+	src := keyedPCG(cfg.Seed, streamConnect+cfg.Stream<<8, uint64(j), 0)
+	first := len(posts)
+	for i := -1; cfg.P > 0; {
+		if cfg.P >= 1 {
+			i++
+		} else {
+			u := 1 - float64(src.Uint64()>>11)*(1.0/(1<<53))
+			gap := math.Floor(math.Log(u) / logq)
+			if gap >= float64(nOut-i-1) {
+				break
+			}
+			i += 1 + int(gap)
+		}
+		if i >= nOut {
+			break
+		}
+		if cfg.NoSelf && i == j {
+			continue
+		}
+		pres = append(pres, int32(j))
+		posts = append(posts, int32(i))
+	}
+	k := len(posts) - first
+	w = slices.Grow(w, k)[:len(w)+k]
+	fillDist(w[len(w)-k:], cfg.Weight, cfg.Sign, cfg.Seed, streamWeights+cfg.Stream<<8, kindSparse, j, scratch)
+	return pres, posts, w
 }
 
 // Target returns the postsynaptic population.

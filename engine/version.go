@@ -2,5 +2,6 @@ package engine
 
 // Version is leaky's version. Checkpoints record it and refuse to resume
 // under another, because a change to the engine may change the bits a run
-// produces.
-const Version = "0.1.0"
+// produces. 0.2.0 draws normal weights and initial states with Philox and
+// Box–Muller (README, "Changes").
+const Version = "0.2.0"

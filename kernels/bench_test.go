@@ -460,6 +460,32 @@ func BenchmarkLeakyUpdateDenormal(b *testing.B) {
 	}
 }
 
+// BenchmarkNormals times Normals32 against the obvious loop, math/rand's
+// normal numbers converted one by one.
+func BenchmarkNormals(b *testing.B) {
+	for _, impl := range benchImpls() {
+		for _, n := range []int{64, 4096, 65536} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				dst := make([]float32, n)
+				rng := rand.New(rand.NewPCG(1, 2))
+				key := NormalKey{1, 2, 3, 4, 5}
+				b.SetBytes(int64(n) * 4)
+				for b.Loop() {
+					if impl == nil {
+						for i := range dst {
+							dst[i] = float32(rng.NormFloat64() * 0.1)
+						}
+					} else {
+						impl.Normals32(dst, key, 0, 0.1)
+					}
+				}
+				perSecond(b, float64(n), "normals/s")
+			})
+		}
+	}
+}
+
 // naiveCobaUpdate is the COBA update written the obvious way: one neuron
 // at a time, a branch per refractory counter and a bool per spike.
 func naiveCobaUpdate[T float](V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spiked []bool) int {

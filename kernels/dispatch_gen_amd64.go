@@ -39,6 +39,8 @@ var avx2 = &Impl{
 	CobaUpdate64:       coba64(avx2Kernels64),
 	RuleUpdate64:       avx2Kernels64.ruleUpdate,
 	RuleUpdateTrials64: avx2Kernels64.ruleUpdateTrials,
+	Normals32:          normalsVia(normals32AVX2, 32),
+	Normals64:          normalsVia(normals64AVX2, 32),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -119,6 +121,8 @@ var avx512 = &Impl{
 	CobaUpdate64:       coba64(avx512Kernels64),
 	RuleUpdate64:       avx512Kernels64.ruleUpdate,
 	RuleUpdateTrials64: avx512Kernels64.ruleUpdateTrials,
+	Normals32:          normalsVia(normals32AVX512, 64),
+	Normals64:          normalsVia(normals64AVX512, 64),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

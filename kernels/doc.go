@@ -4,7 +4,9 @@
 // value and refractoriness, the general one-receptor neuron of every step
 // rule (RuleUpdate: leaky's general order and those of Norse, snnTorch and
 // Spyx, which NIR graphs run), the event-driven input accumulation of one
-// trial or a batch of trials, and the dense matrix product. It knows only
+// trial or a batch of trials, the dense matrix product, and normal random
+// numbers for weights (Normals: counter-based Philox4x32-10 feeding
+// Box–Muller, so any columns of a row can be drawn alone). It knows only
 // slices and numbers, never engine types.
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the

@@ -2,10 +2,12 @@
 
 package kernels
 
-// The geometry of the measuring loops, written by kernels/_gen. It is built
-// everywhere, not with the assembly only, because the generic ReadStream32
-// must sum in the assembly's order to give its bits, and the tests size their
-// cases by it.
+// What the generic code shares with the assembly, written by kernels/_gen:
+// the geometry of the measuring loops and the polynomials of the Normals
+// kernels. It is built everywhere, not with the assembly only, because the
+// generic ReadStream32 must sum in the assembly's order and the generic
+// boxMuller evaluate the same polynomials to give their bits, and the tests
+// size their cases by it.
 const (
 	// streamLanes is the number of float32 partial sums ReadStream32 keeps,
 	// the same for every implementation so that all give generic's bits: 16
@@ -24,4 +26,44 @@ const (
 	// overhead is spread over several load-add-store triples. The Go wrapper
 	// leaves the elements past the last whole block to the generic loop.
 	addBlock = 64
+)
+
+var (
+	// logCoef are the coefficients, in s², of ln m = s·Σ logCoef[k]·s^2k, s =
+	// (m−1)/(m+1): 2, then FreeBSD's minimax polynomial for the rest of
+	// 2·atanh(s) on |s| ≤ 0.1716 (e_log.c, Go's math.Log; error below
+	// 2^-58.45).
+	logCoef = [...]float64{
+		2,
+		0.6666666666666735,
+		0.3999999999940942,
+		0.2857142874366239,
+		0.22222198432149784,
+		0.1818357216161805,
+		0.15313837699209373,
+		0.14798198605116586,
+	}
+
+	// sinCoef are Cephes' coefficients of sin φ = φ + φ³·Σ sinCoef[k]·φ^2k on
+	// [−π/4, π/4] (Go's math.Sin).
+	sinCoef = [...]float64{
+		-0.1666666666666663,
+		0.008333333333322118,
+		-0.0001984126982958954,
+		2.7557313621385722e-06,
+		-2.5050747762857807e-08,
+		1.5896230157654656e-10,
+	}
+
+	// cosCoef are those of cos φ = 1 + φ²·Σ cosCoef[k]·φ^2k: −1/2, then
+	// Cephes' (Go's math.Cos).
+	cosCoef = [...]float64{
+		-0.5,
+		0.041666666666666595,
+		-0.0013888888888873056,
+		2.4801587288851704e-05,
+		-2.755731417929674e-07,
+		2.087570084197473e-09,
+		-1.1358536521387682e-11,
+	}
 )

@@ -42,6 +42,8 @@ type Impl struct {
 	RuleUpdate64       func(V, I, Iin []float64, p *RuleParams[float64], spikes []uint64) int
 	RuleUpdateTrials32 func(V, I, Iin []float32, stride, trials int, p *RuleParams[float32], spikes []uint64, words int) int
 	RuleUpdateTrials64 func(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int
+	Normals32          func(dst []float32, key NormalKey, col int, scale float64)
+	Normals64          func(dst []float64, key NormalKey, col int, scale float64)
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -73,6 +75,8 @@ var Generic = &Impl{
 	RuleUpdate64:       ruleGeneric64,
 	RuleUpdateTrials32: ruleTrialsGeneric[float32],
 	RuleUpdateTrials64: ruleTrialsGeneric[float64],
+	Normals32:          normalsGeneric32,
+	Normals64:          normalsGeneric64,
 }
 
 // known lists every implementation compiled into this binary, best last,

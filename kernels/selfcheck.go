@@ -105,6 +105,7 @@ type width[T float32 | float64] struct {
 	scatterTaps func(dst []T, m int, W []T, base int, events []int32, t *Taps)
 	addTrials   func(dst []T, dstStride int, v []T, trials int)
 	scaleTaps   func(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps)
+	normals     func(dst []T, key NormalKey, col int, scale float64)
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -115,7 +116,7 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -126,7 +127,7 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -254,6 +255,12 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		S := make([]uint64, words)
 		c := w.coba(V, G0, Gin0, G1, Gin1, R, 0.98, 0.99, 0.005, -60, 0, -80, -50, -60, 3, S)
 		return []any{V, G0, G1, R, S, counted(c)}
+	}})
+	cases = append(cases, checkCase[T]{"Normals", func(w width[T]) []any {
+		// A start inside a block, whole passes of every width, a tail.
+		dst := make([]T, n)
+		w.normals(dst, NormalKey{0x1eaf, 0xc0de, 7, 8, 9}, 13, 0.3)
+		return []any{dst}
 	}})
 	for rule := StepValue; rule < stepRules; rule++ {
 		p := &RuleParams[T]{Rule: rule, Alpha: 0.9, InGain: 1.5, Leak: 0.01, Beta: 0.95, VLeak: 0.1, Gain: 0.3,

@@ -27,9 +27,10 @@ type Net[T engine.Float] struct {
 }
 
 // Build builds the network f describes, with in-memory recorders (Spikes,
-// Traces) for what its recorders ask.
+// Traces) for what its recorders ask, drawing its random parts on all
+// cores.
 func Build[T engine.Float](f *File) (*Net[T], error) {
-	n, err := BuildNetwork[T](f)
+	n, err := BuildNetwork[T](f, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +62,11 @@ func Build[T engine.Float](f *File) (*Net[T], error) {
 // draws are keyed by the run seed and by position in the file: population
 // i's initial V uses stream i, source i's Poisson spikes stream i, and
 // projection k's connectivity and weights stream k, so a network built in
-// Go with the same streams is identical bit for bit.
-func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
+// Go with the same streams is identical bit for bit. The draws — initial
+// states, weights, sparse connectivity — run on threads threads (< 1: all
+// cores), with the same bits on any number; the network steps on as many
+// as its SetThreads says.
+func BuildNetwork[T engine.Float](f *File, threads int) (*Net[T], error) {
 	dt, batch, seed := *f.Run.Dt, *f.Run.Batch, f.Run.Seed
 	n := &Net[T]{File: f, Net: engine.NewNetwork[T](), Spikes: map[string]*engine.SpikeRecorder[T]{}, Traces: map[string]map[string]*engine.Trace[T]{}}
 	for i, p := range f.Populations {
@@ -75,11 +79,11 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 			return nil, f.errorf("populations[%d]: %w", i, err)
 		}
 		if p.Init != nil && p.Init.V != nil {
-			if err := pop.InitV(p.Init.V.engine(), seed, uint64(i)); err != nil {
+			if err := pop.InitV(p.Init.V.engine(), seed, uint64(i), threads); err != nil {
 				return nil, f.errorf("populations[%d].init.v: %w", i, err)
 			}
 		}
-		if err := initReceptors(f, i, pop); err != nil {
+		if err := initReceptors(f, i, pop, threads); err != nil {
 			return nil, f.errorf("%w", err)
 		}
 		n.Pops = append(n.Pops, pop)
@@ -111,7 +115,7 @@ func BuildNetwork[T engine.Float](f *File) (*Net[T], error) {
 		n.Net.AddSource(src)
 	}
 	for k := range f.Projections {
-		pr, err := buildProjection(f, n, k)
+		pr, err := buildProjection(f, n, k, threads)
 		if err != nil {
 			return nil, err
 		}
@@ -243,8 +247,9 @@ func defaultScale[T engine.Float](f *File, post *engine.Population[T], rows int,
 	return engine.DefaultWeightScale(post.Neuron.Beta(), rows), nil
 }
 
-// buildProjection builds projection k.
-func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projection[T], error) {
+// buildProjection builds projection k, drawing its weights on threads
+// threads.
+func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine.Projection[T], error) {
 	p := f.Projections[k]
 	at := fmt.Sprintf("projections[%d]", k)
 	pre := n.presynaptic(p.Source)
@@ -304,7 +309,7 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 			if err != nil {
 				return nil, err
 			}
-			engine.NormalWeights(w, rows, cols, scale, seed, uint64(k))
+			engine.NormalWeights(w, rows, cols, scale, seed, uint64(k), threads)
 		case p.Weight.File != "":
 			a, err := f.readArray(p.Weight)
 			if err != nil {
@@ -328,7 +333,7 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 				}
 				d = engine.Normal(0, scale)
 			}
-			if err := engine.FillWeights(w, rows, cols, d, sign, seed, uint64(k)); err != nil {
+			if err := engine.FillWeights(w, rows, cols, d, sign, seed, uint64(k), threads); err != nil {
 				return nil, f.errorf("%s.weight: %w", at, err)
 			}
 		}
@@ -345,7 +350,7 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k int) (engine.Projecti
 		autapses := p.Autapses == nil || *p.Autapses
 		sp, err := engine.NewRandomSparse(p.Name, pre, post, engine.RandomSparse{
 			P: *p.P, NoSelf: !autapses && p.Source == p.Target, Weight: p.Weight.Dist.engine(), Sign: sign,
-			Receptor: receptor, Delay: p.Delay, Seed: seed, Stream: uint64(k),
+			Receptor: receptor, Delay: p.Delay, Seed: seed, Stream: uint64(k), Threads: threads,
 		})
 		if err != nil {
 			return nil, f.errorf("%s: %w", at, err)

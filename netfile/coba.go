@@ -81,8 +81,9 @@ func (f *File) checkInitReceptors(i int, np engine.NeuronParams) error {
 }
 
 // initReceptors draws population i's receptors' initial state, in receptor
-// order, each from its own generator (see engine.Population.InitCurrent).
-func initReceptors[T engine.Float](f *File, i int, pop *engine.Population[T]) error {
+// order, each from its own generator (see engine.Population.InitCurrent), on
+// threads threads.
+func initReceptors[T engine.Float](f *File, i int, pop *engine.Population[T], threads int) error {
 	if f.Populations[i].Init == nil {
 		return nil
 	}
@@ -91,7 +92,7 @@ func initReceptors[T engine.Float](f *File, i int, pop *engine.Population[T]) er
 		if !ok {
 			continue
 		}
-		if err := pop.InitCurrent(k, d.engine(), f.Run.Seed, uint64(i)); err != nil {
+		if err := pop.InitCurrent(k, d.engine(), f.Run.Seed, uint64(i), threads); err != nil {
 			return fmt.Errorf("populations[%d].init.receptors.%s: %w", i, name, err)
 		}
 	}

@@ -282,7 +282,7 @@ func BuildFeedForward[T engine.Float](ff FeedForward) (*Built[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := BuildNetwork[T](f)
+	n, err := BuildNetwork[T](f, 0)
 	if err != nil {
 		return nil, err
 	}

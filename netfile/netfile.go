@@ -339,9 +339,9 @@ type Weight struct {
 	// Default selects the seed's Normal(0, 7(1−β)/√n_in), drawn row by
 	// row like every other distribution.
 	Default bool
-	// Notebook selects the same distribution drawn by the generator keyed
-	// by row and 64-column block that leaky run's flags use, which a
-	// procedural projection can regenerate on every spike.
+	// Notebook selects the same distribution keyed so that any part of a
+	// row can be drawn alone, as leaky run's flags use, which a procedural
+	// projection can regenerate on every spike.
 	Notebook bool
 	// File names a .npy file of weights, or, with Dataset, an HDF5 file
 	// (a NIR graph) holding them at that object path; Transpose says the

@@ -105,7 +105,7 @@ projections: [{source: input, target: lif, type: dense, weight: %v, delay: %d}]
 			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			n, err := netfile.BuildNetwork[float32](load(t, path))
+			n, err := netfile.BuildNetwork[float32](load(t, path), 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,7 +18,7 @@ func TestMemoryMatchesBuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := netfile.BuildNetwork[float32](f)
+		n, err := netfile.BuildNetwork[float32](f, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,7 @@ func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk flo
 			return nil, err
 		}
 	}
-	net, err := netfile.BuildNetwork[T](d)
+	net, err := netfile.BuildNetwork[T](d, o.Threads)
 	if err != nil {
 		return nil, badInput(err)
 	}

@@ -114,17 +114,17 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 		agreed = true
 		return AgreeStart(o.Comm, err)
 	}
-	s, err := runOnRank(ctx, d, o, start)
+	s, err := runOnRank(ctx, d, o, time.Now(), start)
 	if !agreed {
 		err = start(err) // every path that has not agreed failed
 	}
 	return s, err
 }
 
-// runOnRank is Run on this rank; start is the start-up agreement, which
-// it calls once with its setup's error before the first step, unless it
-// fails before it gets there.
-func runOnRank(ctx context.Context, d *netfile.File, o Options, start func(error) error) (*Summary, error) {
+// runOnRank is Run on this rank, called at began; start is the start-up
+// agreement, which it calls once with its setup's error before the first
+// step, unless it fails before it gets there.
+func runOnRank(ctx context.Context, d *netfile.File, o Options, began time.Time, start func(error) error) (*Summary, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -164,9 +164,9 @@ func runOnRank(ctx context.Context, d *netfile.File, o Options, start func(error
 	}
 	switch d.Run.DType {
 	case "float64":
-		return run[float64](ctx, d, o, saved, start)
+		return run[float64](ctx, d, o, saved, began, start)
 	default:
-		return run[float32](ctx, d, o, saved, start)
+		return run[float32](ctx, d, o, saved, began, start)
 	}
 }
 
@@ -186,10 +186,14 @@ type runner[T engine.Float] struct {
 	// exchange is the longest time a rank spent exchanging, for the
 	// summary.
 	exchange float64
+	// began is when Run was called, setup the time from then to the
+	// first step.
+	began time.Time
+	setup time.Duration
 }
 
-func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved, start func(error) error) (*Summary, error) {
-	r := &runner[T]{saved: saved}
+func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved, began time.Time, start func(error) error) (*Summary, error) {
+	r := &runner[T]{saved: saved, began: began}
 	r.base = CheckpointPath(o)
 	r.ckpt = RankPath(r.base, o.rank())
 	desc, err := describe(d, o.Out)
@@ -462,6 +466,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	bar := newProgress(r.o.Progress, steps)
 	var saveErr error
 	began := time.Now()
+	r.setup = began.Sub(r.began)
 	runErr := r.step(stepCtx, steps-r.start, nil, func(done int) {
 		step := r.start + done
 		bar.update(step)
@@ -566,7 +571,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
 		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange,
-		SimSeconds: sim, WallSeconds: wall.Seconds(), Memory: memoryReport(r.mem),
+		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}
 	if sim > 0 {

@@ -59,8 +59,13 @@ type Summary struct {
 	Ranks           int     `json:"ranks"`
 	ExchangeSeconds float64 `json:"exchange_seconds"`
 
-	SimSeconds     float64 `json:"simulated_seconds"`
+	SimSeconds float64 `json:"simulated_seconds"`
+	// WallSeconds is the time spent stepping, SetupSeconds the time
+	// before the first step: checking the description, building the
+	// network (drawing its weights, initial states and connectivity),
+	// opening the outputs and, when resuming, loading the checkpoint.
 	WallSeconds    float64 `json:"wall_seconds"`
+	SetupSeconds   float64 `json:"setup_seconds"`
 	RealTimeFactor float64 `json:"realtime_factor"`
 	// NeuronSteps is neuron updates (all populations and trials) per
 	// second of wall time.

@@ -188,8 +188,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, com
 	if s.Ranks > 1 {
 		threads += fmt.Sprintf(" × %d ranks", s.Ranks)
 	}
-	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %s) in %.3g s (%.3g s per simulated s): %d spikes, mean rate %.3g Hz; wrote %s\n",
-		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, threads, s.WallSeconds, s.RealTimeFactor, s.OutputSpikes, s.MeanRate, s.Out)
+	fmt.Fprintf(stdout, "leaky: %s: %d steps × %d trials × %d neurons (%s, kernel %s, %s) in %.3g s (%.3g s per simulated s) after %.3g s of setup: %d spikes, mean rate %.3g Hz; wrote %s\n",
+		name, s.Steps, s.Batch, neuronCount(s), s.DType, s.Kernel, threads, s.WallSeconds, s.RealTimeFactor, s.SetupSeconds, s.OutputSpikes, s.MeanRate, s.Out)
 	for _, p := range s.Populations {
 		if p.PerNeuron != nil {
 			fmt.Fprintf(stdout, "leaky: %s: per neuron: %s\n", p.Name, perNeuron(p.PerNeuron))

@@ -162,6 +162,11 @@ func TestRunDefaultWritesEverything(t *testing.T) {
 		sum.Populations[0].PerNeuron != nil || bytes.Contains(b, []byte(`"per_neuron"`)) || strings.Contains(stdout, "per neuron") {
 		t.Fatalf("summary (a uniform population has no per_neuron): %s", b)
 	}
+	// Setup (building the network, drawing its weights) is timed apart
+	// from stepping, in summary.json and on stdout.
+	if !(sum.SetupSeconds > 0) || !strings.Contains(string(b), `"setup_seconds"`) || !strings.Contains(stdout, fmt.Sprintf("after %.3g s of setup", sum.SetupSeconds)) {
+		t.Fatalf("setup time %v s; stdout %q", sum.SetupSeconds, stdout)
+	}
 	out2 := numpytest.Run(t, out, `
 import json, numpy as np
 r = {}

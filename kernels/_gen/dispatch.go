@@ -8,6 +8,7 @@ import (
 	"go/format"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -37,6 +38,8 @@ type typeKernels struct {
 	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
 	// order, of scalar and of per-neuron constants.
 	rule, rulePer []string
+	// normals is the Normals kernel writing this element type.
+	normals string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -155,6 +158,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("RuleUpdate%s: %s.ruleUpdate,", t.dtype.name, kernelsVar(s, t.dtype))
 			f.p("RuleUpdateTrials%s: %s.ruleUpdateTrials,", t.dtype.name, kernelsVar(s, t.dtype))
 		}
+		for _, t := range k.types {
+			f.p("Normals%s: normalsVia(%s, %d),", t.dtype.name, t.normals, normalPass(s))
+		}
 		f.p("}")
 
 		f.p("")
@@ -217,9 +223,11 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 func geometryFile(warning, pkg string) []byte {
 	f := &goFile{}
 	f.header(warning, pkg, "")
-	f.doc("", "The geometry of the measuring loops, written by kernels/_gen. It is built "+
+	f.doc("", "What the generic code shares with the assembly, written by kernels/_gen: the "+
+		"geometry of the measuring loops and the polynomials of the Normals kernels. It is built "+
 		"everywhere, not with the assembly only, because the generic ReadStream32 must sum "+
-		"in the assembly's order to give its bits, and the tests size their cases by it.")
+		"in the assembly's order and the generic boxMuller evaluate the same polynomials to give "+
+		"their bits, and the tests size their cases by it.")
 	f.p("const (")
 	for i, c := range instrumentConsts {
 		if i > 0 {
@@ -227,6 +235,20 @@ func geometryFile(warning, pkg string) []byte {
 		}
 		f.doc("\t", c.name+" "+c.doc)
 		f.p("%s = %d", c.name, c.value)
+	}
+	f.p(")")
+	f.p("")
+	f.p("var (")
+	for i, c := range normalPolys {
+		if i > 0 {
+			f.p("")
+		}
+		f.doc("\t", c.name+" "+c.doc)
+		f.p("%s = [...]float64{", c.name)
+		for _, v := range c.coef {
+			f.p("%s,", strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		f.p("}")
 	}
 	f.p(")")
 	return f.Bytes()

@@ -1,0 +1,557 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// Normals (kernels.Normals32/64): Philox4x32-10 counters feeding the
+// Box–Muller transform, NormalBlock (32) columns per pass. The generic code
+// is normalBlock and boxMuller in kernels/normal.go; every operation here
+// is one of its operations, rounded the same way (fused where it calls
+// math.FMA, nowhere else), so the bits agree.
+//
+// A vector lane is 64 bits holding one 32-bit Philox word in its low half;
+// VPMULUDQ then gives the full 32×32→64 product of each lane, whose high
+// half is the round's hi word and whose low half its lo word. The upper
+// halves of the words carry garbage that no later step reads: products use
+// only the low halves, and the conversions to float64 replace the upper
+// half with the exponent of 2^52. The eight counters of a block are one
+// ZMM vector (AVX-512) or two YMM vectors (AVX2, lanes 0–3 and 4–7), and
+// the four normals of each counter go to columns l, l+8, l+16 and l+24 of
+// the block, so stores are whole vectors.
+
+// normalConst is a named constant of the normal kernels, repeated in every
+// 64-bit lane of a vector-wide table entry (lane i of iota is i).
+type normalConst struct {
+	name string
+	bits func(lane int) uint64
+}
+
+func lanesOf(v uint64) func(int) uint64     { return func(int) uint64 { return v } }
+func lanesOfF64(v float64) func(int) uint64 { return lanesOf(math.Float64bits(v)) }
+
+// normalPoly is one of the Box–Muller polynomials, written into
+// kernels/geometry_gen.go for the generic code as well as into the table
+// of the assembly.
+type normalPoly struct {
+	name, doc string
+	coef      []float64
+}
+
+// The Box–Muller polynomials, lowest coefficient first: FreeBSD's minimax
+// polynomial for ln and Cephes' for sin and cos, the ones Go's math package
+// uses (math/log.go, math/sin.go).
+var (
+	logCoef = []float64{
+		2,
+		6.666666666666735130e-01,
+		3.999999999940941908e-01,
+		2.857142874366239149e-01,
+		2.222219843214978396e-01,
+		1.818357216161805012e-01,
+		1.531383769920937332e-01,
+		1.479819860511658591e-01,
+	}
+	sinCoef = []float64{
+		-1.66666666666666307295e-1,
+		8.33333333332211858878e-3,
+		-1.98412698295895385996e-4,
+		2.75573136213857245213e-6,
+		-2.50507477628578072866e-8,
+		1.58962301576546568060e-10,
+	}
+	cosCoef = []float64{
+		-0.5,
+		4.16666666666665929218e-2,
+		-1.38888888888730564116e-3,
+		2.48015872888517045348e-5,
+		-2.75573141792967388112e-7,
+		2.08757008419747316778e-9,
+		-1.13585365213876817300e-11,
+	}
+	normalPolys = []normalPoly{
+		{"logCoef", "are the coefficients, in s², of ln m = s·Σ logCoef[k]·s^2k, s = (m−1)/(m+1): 2, then FreeBSD's minimax polynomial for the rest of 2·atanh(s) on |s| ≤ 0.1716 (e_log.c, Go's math.Log; error below 2^-58.45).", logCoef},
+		{"sinCoef", "are Cephes' coefficients of sin φ = φ + φ³·Σ sinCoef[k]·φ^2k on [−π/4, π/4] (Go's math.Sin).", sinCoef},
+		{"cosCoef", "are those of cos φ = 1 + φ²·Σ cosCoef[k]·φ^2k: −1/2, then Cephes' (Go's math.Cos).", cosCoef},
+	}
+)
+
+const two52 = 1 << 52
+
+func normalConsts() []normalConst {
+	c := []normalConst{
+		{"m0", lanesOf(0xD2511F53)}, {"m1", lanesOf(0xCD9E8D57)},
+		{"iota", func(l int) uint64 { return uint64(l) }},
+		{"c4", lanesOf(4)}, {"c8", lanesOf(8)}, {"c16", lanesOf(16)},
+		// The exponent of 2^52 in the upper half: or-ing a 32-bit integer
+		// below it makes the float64 2^52 + integer.
+		{"magic", lanesOf(0x43300000_00000000)},
+		{"aplus1", lanesOfF64(two52 - 1)},        // 2^52 + a − (2^52 − 1) = a + 1
+		{"ebias", lanesOfF64(two52 + 1023 + 32)}, // 2^52 + E − that = e − 32
+		{"mant", lanesOf(1<<52 - 1)}, {"c32f", lanesOfF64(32)},
+		{"one", lanesOfF64(1)}, {"half", lanesOfF64(0.5)}, {"sqrt2", lanesOfF64(math.Sqrt2)},
+		{"ln2x2", lanesOfF64(-2 * math.Ln2)},
+		{"u29", lanesOf(1 << 29)}, {"u30", lanesOf(1 << 30)}, {"mask30", lanesOf(1<<30 - 1)},
+		{"tbias", lanesOfF64(two52 + 1<<29)}, // 2^52 + (u mod 2^30) − that = t
+		{"angle", lanesOfF64(2 * math.Pi / (1 << 32))},
+		{"sign", lanesOf(1 << 63)},
+	}
+	// ln's coefficients and ln 2 times −2, which the radius needs: the
+	// scaling is exact, so this is −2 ln x as the generic code rounds it.
+	for k, v := range logCoef {
+		c = append(c, normalConst{fmt.Sprintf("log%d", k), lanesOfF64(-2 * v)})
+	}
+	for k, v := range sinCoef {
+		c = append(c, normalConst{fmt.Sprintf("sin%d", k), lanesOfF64(v)})
+	}
+	for k, v := range cosCoef {
+		c = append(c, normalConst{fmt.Sprintf("cos%d", k), lanesOfF64(v)})
+	}
+	return c
+}
+
+// normalTable is one instruction set's table of normalConsts, a vector
+// per entry, so that every constant can be a full-width memory operand.
+type normalTable struct {
+	s   *isa
+	mem Mem
+	off map[string]int
+}
+
+var normalTables = map[*isa]*normalTable{}
+
+func normalTableOf(s *isa) *normalTable {
+	if t := normalTables[s]; t != nil {
+		return t
+	}
+	t := &normalTable{s: s, off: map[string]int{}}
+	t.mem = GLOBL("normalConsts"+s.name, RODATA|NOPTR)
+	lanes := s.vbyte / 8
+	for i, c := range normalConsts() {
+		t.off[c.name] = i * s.vbyte
+		for l := 0; l < lanes; l++ {
+			DATA(i*s.vbyte+8*l, U64(c.bits(l)))
+		}
+	}
+	normalTables[s] = t
+	return t
+}
+
+// k returns the vector of constant name.
+func (t *normalTable) k(name string) Mem {
+	off, ok := t.off[name]
+	if !ok {
+		panic("no normal constant " + name)
+	}
+	return t.mem.Offset(off)
+}
+
+// normalGen emits one kernel's code: the instruction set, the element type
+// written, the constant table and the registers the whole loop shares.
+type normalGen struct {
+	s     *isa
+	d     *dtype
+	t     *normalTable
+	keys  Mem            // the 20 round keys, k0 and k1 of round r at 16r and 16r+8
+	words Mem            // the counter's upper words c1, c2, c3, at 0, 8 and 16
+	scale reg.VecVirtual // scale in every lane
+	odd   reg.Register   // AVX-512: the opmask of the odd doublewords
+}
+
+func genNormals(s *isa, d *dtype) string {
+	name := fmt.Sprintf("normals%s%s", d.name, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%s, k0, k1, c1, c2, c3, ctr uint32, scale float64)", d.gotyp))
+	Doc(fmt.Sprintf("%s is Normals%s for len(dst) a multiple of %d, from the", name, d.name, normalPass(s)),
+		"block whose first counter is ctr, under the key k0, k1 with the counter's upper",
+		"words c1, c2, c3. The caller runs partial blocks and chunks long calls.")
+	g := &normalGen{s: s, d: d, t: normalTableOf(s)}
+	// Round r's key, in the low half of a 64-bit slot, for broadcasts.
+	g.keys = AllocLocal(16 * 10)
+	{
+		k0, k1 := GP64(), GP64()
+		MOVL(paramAddr("k0"), k0.As32())
+		MOVL(paramAddr("k1"), k1.As32())
+		for r := 0; r < 10; r++ {
+			if r > 0 {
+				ADDL(U32(0x9E3779B9), k0.As32())
+				ADDL(U32(0xBB67AE85), k1.As32())
+			}
+			MOVQ(k0, g.keys.Offset(16*r))
+			MOVQ(k1, g.keys.Offset(16*r+8))
+		}
+	}
+	g.words = AllocLocal(24)
+	for i, p := range []string{"c1", "c2", "c3"} {
+		w := GP64()
+		MOVL(paramAddr(p), w.As32())
+		MOVQ(w, g.words.Offset(8*i))
+	}
+	g.scale = s.vec()
+	VBROADCASTSD(paramAddr("scale"), g.scale)
+	if s.is512() {
+		m := GP32()
+		MOVL(U32(0xAAAA), m)
+		g.odd = K()
+		KMOVW(m, g.odd)
+	}
+
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	SHRQ(U8(5), n) // blocks of NormalBlock
+	c := GP64()
+	MOVL(paramAddr("ctr"), c.As32())
+	cx := XMM()
+	VMOVQ(c, cx)
+	ctr := s.vec()
+	VPBROADCASTQ(cx, ctr)
+	VPADDQ(g.t.k("iota"), ctr, ctr)
+
+	// Each pass runs two vectors of counters in lockstep, for
+	// instruction-level parallelism: Philox's rounds and Box–Muller's
+	// polynomials are chains of dependent operations, and one vector's
+	// chain alone leaves most of the vector units idle. AVX-512 makes two
+	// blocks a pass (a vector is a block's eight counters), AVX2 one (two
+	// vectors of four counters). The caller gives whole passes.
+	var vecs []normalVec
+	if s.is512() {
+		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 8, out: NormalBlock}}
+	} else {
+		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 4, out: 4}}
+	}
+	perPass := normalPass(s) / NormalBlock
+	SHRQ(U8(map[int]int{1: 0, 2: 1}[perPass]), n)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	g.pass(ctr, dst, vecs)
+	VPADDQ(g.t.k(fmt.Sprintf("c%d", 8*perPass)), ctr, ctr)
+	ADDQ(U32(normalPass(s)*d.size), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	end(s)
+	return name
+}
+
+// normalPass is the number of columns one pass of s's Normals kernels
+// makes, and so the multiple of it their length must be: two blocks with
+// AVX-512, one with AVX2.
+func normalPass(s *isa) int {
+	if s.is512() {
+		return 2 * NormalBlock
+	}
+	return NormalBlock
+}
+
+// NormalBlock is kernels.NormalBlock: the columns made from eight counters.
+const NormalBlock = 32
+
+// normalVec is one vector of counters of a pass: the counter offset of its
+// first lane from the pass's, and the element offset of its first column.
+type normalVec struct{ ctr, out int }
+
+// pass emits the counters of vecs through Philox and Box–Muller and stores
+// their numbers. With AVX-512 the vectors' rounds run in lockstep and then
+// their pairs, two at a time; the 32 registers hold both chains. AVX2's 16
+// do not, so each vector runs alone, its rounds and then its pairs.
+func (g *normalGen) pass(ctr reg.VecVirtual, dst reg.Register, vecs []normalVec) {
+	counters := func(v normalVec) reg.VecVirtual {
+		x := g.s.vec()
+		if v.ctr == 0 {
+			g.mov(ctr, x)
+		} else {
+			VPADDQ(g.t.k(fmt.Sprintf("c%d", v.ctr)), ctr, x)
+		}
+		return x
+	}
+	pairsOf := func(w [4]reg.VecVirtual, v normalVec, half int) normalPair {
+		return normalPair{a: w[2*half], b: w[2*half+1], off: v.out + 16*half}
+	}
+	if !g.s.is512() {
+		for _, v := range vecs {
+			w := g.philox([]reg.VecVirtual{counters(v)})[0]
+			g.pairs([]normalPair{pairsOf(w, v, 0)}, dst)
+			g.pairs([]normalPair{pairsOf(w, v, 1)}, dst)
+		}
+		return
+	}
+	x0 := make([]reg.VecVirtual, len(vecs))
+	for i, v := range vecs {
+		x0[i] = counters(v)
+	}
+	w := g.philox(x0)
+	for half := 0; half < 2; half++ {
+		var ps []normalPair
+		for i, v := range vecs {
+			ps = append(ps, pairsOf(w[i], v, half))
+		}
+		g.pairs(ps, dst)
+	}
+}
+
+// normalPair is a Box–Muller pair to emit: its two words and the element
+// offset, within the pass, of its first column.
+type normalPair struct {
+	a, b reg.VecVirtual
+	off  int
+}
+
+// mov copies a vector register.
+func (g *normalGen) mov(src, dst reg.VecVirtual) {
+	if g.s.is512() {
+		VMOVDQU64(src, dst)
+	} else {
+		VMOVDQU(src, dst)
+	}
+}
+
+// and, or and xor are the bitwise operations of the instruction set's
+// width (AVX-512 has only the element-sized forms).
+func (g *normalGen) and(a, b, dst Op) {
+	if g.s.is512() {
+		VPANDQ(a, b, dst)
+	} else {
+		VPAND(a, b, dst)
+	}
+}
+
+func (g *normalGen) or(a, b, dst Op) {
+	if g.s.is512() {
+		VPORQ(a, b, dst)
+	} else {
+		VPOR(a, b, dst)
+	}
+}
+
+func (g *normalGen) xor(a, b, dst Op) {
+	if g.s.is512() {
+		VPXORQ(a, b, dst)
+	} else {
+		VPXOR(a, b, dst)
+	}
+}
+
+// philox runs the ten rounds on the counters x0 of each vector and the
+// upper words, the vectors in lockstep, and returns each vector's four
+// words.
+func (g *normalGen) philox(x0 []reg.VecVirtual) [][4]reg.VecVirtual {
+	s := g.s
+	x := make([][4]reg.VecVirtual, len(x0))
+	for i := range x {
+		x[i][0] = x0[i]
+		for j := 1; j < 4; j++ {
+			x[i][j] = s.vec()
+			VPBROADCASTQ(g.words.Offset(8*(j-1)), x[i][j])
+		}
+	}
+	for r := 0; r < 10; r++ {
+		var k0, k1 reg.VecVirtual
+		if !s.is512() {
+			k0, k1 = s.vec(), s.vec()
+			VPBROADCASTQ(g.keys.Offset(16*r), k0)
+			VPBROADCASTQ(g.keys.Offset(16*r+8), k1)
+		}
+		for i := range x {
+			p0, p1 := s.vec(), s.vec()
+			VPMULUDQ(g.t.k("m0"), x[i][0], p0)
+			VPMULUDQ(g.t.k("m1"), x[i][2], p1)
+			h0, h1 := s.vec(), s.vec()
+			VPSRLQ(U8(32), p0, h0)
+			VPSRLQ(U8(32), p1, h1)
+			// x0 = hi1 ^ x1 ^ k0, x1 = lo1, x2 = hi0 ^ x3 ^ k1, x3 = lo0.
+			if s.is512() {
+				VPTERNLOGQ_BCST(U8(0x96), g.keys.Offset(16*r), x[i][1], h1)
+				VPTERNLOGQ_BCST(U8(0x96), g.keys.Offset(16*r+8), x[i][3], h0)
+			} else {
+				VPXOR(x[i][1], h1, h1)
+				VPXOR(k0, h1, h1)
+				VPXOR(x[i][3], h0, h0)
+				VPXOR(k1, h0, h0)
+			}
+			x[i] = [4]reg.VecVirtual{h1, p1, h0, p0}
+		}
+	}
+	return x
+}
+
+// toDouble turns x into the float64 2^52 + (x mod 2^32), in place: x's
+// low half under the exponent of 2^52. (Blending into a fresh register
+// would be worse than a copy: avo counts a masked instruction as reading
+// its destination, so a fresh one would be live around the whole loop.)
+func (g *normalGen) toDouble(x reg.VecVirtual) reg.VecVirtual {
+	if g.s.is512() {
+		VPBLENDMD(g.t.k("magic"), x, g.odd, x)
+	} else {
+		VPBLENDD(U8(0xAA), g.t.k("magic"), x, x)
+	}
+	return x
+}
+
+// pairs emits boxMuller of each pair's words, the pairs in lockstep, and
+// stores the two numbers of each, times scale, at element offsets off and
+// off+8 of the pass at dst.
+func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
+	s, t := g.s, g.t
+	n := len(ps)
+	vecs := func() []reg.VecVirtual {
+		v := make([]reg.VecVirtual, n)
+		for i := range v {
+			v[i] = s.vec()
+		}
+		return v
+	}
+	// x = a + 1 = 2^e·m, m ∈ [1, 2); e − 32 as a float64.
+	x, e, m := make([]reg.VecVirtual, n), make([]reg.VecVirtual, n), vecs()
+	for i, p := range ps {
+		x[i] = g.toDouble(p.a)
+		VSUBPD(t.k("aplus1"), x[i], x[i])
+	}
+	for i := range ps {
+		if s.is512() {
+			// AVX-512's exponent and mantissa extraction: exact, and the
+			// same numbers as the bit manipulation below.
+			e[i] = s.vec()
+			VGETEXPPD(x[i], e[i])
+			VSUBPD(t.k("c32f"), e[i], e[i])
+			VGETMANTPD(U8(0), x[i], m[i]) // m ∈ [1, 2)
+			continue
+		}
+		ex := s.vec()
+		VPSRLQ(U8(52), x[i], ex)
+		e[i] = g.toDouble(ex)
+		VSUBPD(t.k("ebias"), e[i], e[i])
+		// m = x's mantissa under 1.0's exponent.
+		g.and(t.k("mant"), x[i], m[i])
+		g.or(t.k("one"), m[i], m[i])
+	}
+	// m > √2: m/2, e + 1.
+	for i := range ps {
+		if s.is512() {
+			big := K()
+			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
+			VMULPD(t.k("half"), m[i], big, m[i])
+			VADDPD(t.k("one"), e[i], big, e[i])
+		} else {
+			big, mh, inc := s.vec(), s.vec(), s.vec()
+			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
+			VMULPD(t.k("half"), m[i], mh)
+			VBLENDVPD(big, mh, m[i], m[i])
+			VANDPD(t.k("one"), big, inc)
+			VADDPD(inc, e[i], e[i])
+		}
+	}
+	// ln x = e·ln 2 + s·Q(s²), s = (m − 1)/(m + 1).
+	sv, z := vecs(), vecs()
+	for i := range ps {
+		num, den := s.vec(), s.vec()
+		VSUBPD(t.k("one"), m[i], num)
+		VADDPD(t.k("one"), m[i], den)
+		VDIVPD(den, num, sv[i])
+		VMULPD(sv[i], sv[i], z[i])
+	}
+	q := g.horner("log", len(logCoef), z)
+	rs := vecs()
+	for i := range ps {
+		// −2 ln x = e·(−2 ln 2) + s·(−2 Q), then r·scale = √(−2 ln x)·scale.
+		VMULPD(q[i], sv[i], q[i])
+		VFMADD231PD(t.k("ln2x2"), e[i], q[i])
+		VSQRTPD(q[i], rs[i])
+		VMULPD(g.scale, rs[i], rs[i])
+	}
+
+	// u = b + 2^29; t = u mod 2^30 − 2^29; φ = t·2π/2^32.
+	u, phi, w := vecs(), vecs(), vecs()
+	for i, p := range ps {
+		VPADDD(t.k("u29"), p.b, u[i])
+		tm := s.vec()
+		g.and(t.k("mask30"), u[i], tm)
+		td := g.toDouble(tm)
+		VSUBPD(t.k("tbias"), td, td)
+		VMULPD(t.k("angle"), td, phi[i])
+		VMULPD(phi[i], phi[i], w[i])
+	}
+	sn := g.horner("sin", len(sinCoef), w)
+	cs := g.horner("cos", len(cosCoef), w)
+	for i := range ps {
+		pw := s.vec()
+		VMULPD(w[i], phi[i], pw)
+		VFMADD213PD(phi[i], sn[i], pw) // sin φ = (φ·w)·P + φ
+		sn[i] = pw
+		VFMADD213PD(t.k("one"), w[i], cs[i]) // cos φ = w·P + 1
+	}
+
+	// The quadrant: bit 30 of u swaps (cos φ, sin φ), bit 31 of u + 2^30
+	// negates the first, bit 31 of u the second.
+	for i, p := range ps {
+		c1, s1 := s.vec(), s.vec()
+		n1, n2 := s.vec(), s.vec()
+		VPADDD(t.k("u30"), u[i], n1)
+		VPSLLQ(U8(32), n1, n1)
+		VPSLLQ(U8(32), u[i], n2)
+		if s.is512() {
+			swap := K()
+			VPTESTMQ(t.k("u30"), u[i], swap)
+			g.mov(cs[i], c1)
+			g.mov(sn[i], s1)
+			VBLENDMPD(sn[i], c1, swap, c1)
+			VBLENDMPD(cs[i], s1, swap, s1)
+			// c ^= n & sign.
+			VPTERNLOGQ(U8(0x78), t.k("sign"), n1, c1)
+			VPTERNLOGQ(U8(0x78), t.k("sign"), n2, s1)
+		} else {
+			swap := s.vec()
+			VPSLLQ(U8(33), u[i], swap)
+			VBLENDVPD(swap, sn[i], cs[i], c1)
+			VBLENDVPD(swap, cs[i], sn[i], s1)
+			g.and(t.k("sign"), n1, n1)
+			g.and(t.k("sign"), n2, n2)
+			g.xor(n1, c1, c1)
+			g.xor(n2, s1, s1)
+		}
+		VMULPD(rs[i], c1, c1)
+		VMULPD(rs[i], s1, s1)
+		g.store(c1, dst, p.off)
+		g.store(s1, dst, p.off+8)
+	}
+}
+
+// horner evaluates Σ coef_k·w^k for the n coefficients named prefix0 …
+// prefix(n−1) at each of ws, from the highest: p = p·w + coef_k, fused,
+// the evaluations in lockstep.
+func (g *normalGen) horner(prefix string, n int, ws []reg.VecVirtual) []reg.VecVirtual {
+	p := make([]reg.VecVirtual, len(ws))
+	for i := range ws {
+		p[i] = g.s.vec()
+		VMOVUPD(g.t.k(fmt.Sprintf("%s%d", prefix, n-1)), p[i])
+	}
+	for k := n - 2; k >= 0; k-- {
+		for i, w := range ws {
+			VFMADD213PD(g.t.k(fmt.Sprintf("%s%d", prefix, k)), w, p[i])
+		}
+	}
+	return p
+}
+
+// store writes the float64 lanes of v at element offset off of dst, as
+// float32 (rounded to nearest) for a float32 kernel.
+func (g *normalGen) store(v reg.VecVirtual, dst reg.Register, off int) {
+	m := Mem{Base: dst, Disp: off * g.d.size}
+	if g.d.size == 8 {
+		VMOVUPD(v, m)
+		return
+	}
+	if g.s.is512() {
+		y := YMM()
+		VCVTPD2PS(v, y)
+		VMOVUPS(y, m)
+		return
+	}
+	x := XMM()
+	VCVTPD2PSY(v, x)
+	VMOVUPS(x, m)
+}

@@ -1,0 +1,38 @@
+//go:build !purego && !noasm
+
+package kernels
+
+import "sync"
+
+// normalChunk is the most normal numbers one assembly call makes (a
+// multiple of every pass): some microseconds, so that a long row does not
+// hold up the Go scheduler.
+const normalChunk = 1 << 14
+
+// normalsVia wraps a generated Normals kernel, which makes whole passes of
+// pass columns from a block's first counter. Columns before the first
+// block boundary, and a last part shorter than a pass, are made by running
+// the kernel on a pass of scratch and copying the columns asked for; the
+// scratch comes from a pool because the kernel is called through a
+// function value, so an array on the stack would escape to the heap.
+func normalsVia[T float32 | float64](body func(dst []T, k0, k1, c1, c2, c3, ctr uint32, scale float64), pass int) func(dst []T, key NormalKey, col int, scale float64) {
+	scratch := sync.Pool{New: func() any { s := make([]T, pass); return &s }}
+	run := func(dst []T, key *NormalKey, col int, scale float64) {
+		body(dst, key.K0, key.K1, key.C1, key.C2, key.C3, uint32(col/NormalBlock*8), scale)
+	}
+	return func(dst []T, key NormalKey, col int, scale float64) {
+		for len(dst) > 0 {
+			if off := col % NormalBlock; off != 0 || len(dst) < pass {
+				s := scratch.Get().(*[]T)
+				run(*s, &key, col-off, scale)
+				k := copy(dst, (*s)[off:])
+				scratch.Put(s)
+				dst, col = dst[k:], col+k
+				continue
+			}
+			whole := min(len(dst)/pass*pass, normalChunk)
+			run(dst[:whole], &key, col, scale)
+			dst, col = dst[whole:], col+whole
+		}
+	}
+}
