@@ -222,3 +222,54 @@ func (r *runner[T]) exchangeSeconds(a *agreement) (float64, error) {
 	}
 	return time.Duration(ns[0]).Seconds(), nil
 }
+
+// StartError is Run's error on every rank of a run over several ranks
+// when any rank failed before the first step (a checkpoint it lacks, a
+// file it cannot read, bad input it alone sees): no rank steps, and only
+// the lowest failing rank has a failure to report, so that it is said
+// once.
+type StartError struct {
+	// Rank is the lowest rank that failed, of Ranks.
+	Rank, Ranks int
+	// Err is this rank's failure when it is that lowest rank, nil on every
+	// other rank.
+	Err error
+}
+
+func (e *StartError) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("rank %d of %d failed before the first step", e.Rank, e.Ranks)
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// AgreeStart is the ranks' agreement to start, over comm: every rank calls
+// it exactly once before its first step with its setup's error, nil when
+// ready, and every rank learns whether all are. It returns nil when every
+// rank is ready, and otherwise a *StartError on every rank. Run calls it;
+// a caller whose rank fails before calling Run calls it instead, with that
+// failure, so that the ranks that did call Run stop too. With one rank
+// (comm nil or of size 1) it returns err.
+func AgreeStart(comm Comm, err error) error {
+	if comm == nil || comm.Size() == 1 {
+		return err
+	}
+	// Size−rank for a failed rank, so that Max finds the lowest one.
+	flag := []int64{0}
+	if err != nil {
+		flag[0] = int64(comm.Size() - comm.Rank())
+	}
+	if rerr := comm.AllreduceInt64(flag, mpi.Max); rerr != nil {
+		return fmt.Errorf("agreeing to start over %d ranks: %w", comm.Size(), rerr)
+	}
+	if flag[0] == 0 {
+		return nil
+	}
+	se := &StartError{Rank: comm.Size() - int(flag[0]), Ranks: comm.Size()}
+	if se.Rank == comm.Rank() {
+		se.Err = err
+	}
+	return se
+}

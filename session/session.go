@@ -103,8 +103,28 @@ func (o *Options) check() error {
 // summary.json. With o.Resume set it continues the saved run instead; d
 // may then be nil to run the checkpoint's own description, and otherwise
 // must describe the same run.
+//
+// Over several ranks (o.Comm) the ranks agree before the first step
+// whether every one of them is ready (see StartError): a rank that fails
+// to start stops every rank, instead of leaving them waiting in the first
+// exchange.
 func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
-	began := time.Now()
+	agreed := false
+	start := func(err error) error {
+		agreed = true
+		return AgreeStart(o.Comm, err)
+	}
+	s, err := runOnRank(ctx, d, o, time.Now(), start)
+	if !agreed {
+		err = start(err) // every path that has not agreed failed
+	}
+	return s, err
+}
+
+// runOnRank is Run on this rank, called at began; start is the start-up
+// agreement, which it calls once with its setup's error before the first
+// step, unless it fails before it gets there.
+func runOnRank(ctx context.Context, d *netfile.File, o Options, began time.Time, start func(error) error) (*Summary, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -144,9 +164,9 @@ func Run(ctx context.Context, d *netfile.File, o Options) (*Summary, error) {
 	}
 	switch d.Run.DType {
 	case "float64":
-		return run[float64](ctx, d, o, saved, began)
+		return run[float64](ctx, d, o, saved, began, start)
 	default:
-		return run[float32](ctx, d, o, saved, began)
+		return run[float32](ctx, d, o, saved, began, start)
 	}
 }
 
@@ -172,7 +192,7 @@ type runner[T engine.Float] struct {
 	setup time.Duration
 }
 
-func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved, began time.Time) (*Summary, error) {
+func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved *Saved, began time.Time, start func(error) error) (*Summary, error) {
 	r := &runner[T]{saved: saved, began: began}
 	r.base = CheckpointPath(o)
 	r.ckpt = RankPath(r.base, o.rank())
@@ -222,13 +242,12 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 			}
 		}
 	}()
-	for _, out := range r.outputs {
-		if err := out.open(saved != nil); err != nil {
-			if saved != nil {
-				return nil, badInput(fmt.Errorf("%s: %w", o.name("resume"), err))
-			}
-			return nil, optionf(&r.o, "out", ": %v", err)
-		}
+	if err := start(r.openOutputs()); err != nil {
+		var se *StartError
+		// Another rank failed: the .part files this one reopened belong to
+		// the checkpoint and stay for the next resume.
+		kept = saved != nil && errors.As(err, &se) && se.Err == nil
+		return nil, err
 	}
 	sum, err := r.loop(ctx)
 	var ie *InterruptedError
@@ -240,6 +259,21 @@ func run[T engine.Float](ctx context.Context, d *netfile.File, o Options, saved 
 		err = fmt.Errorf("%w; the checkpoint %s of step %d and the outputs up to it are kept: --resume %s once the problem is fixed", err, r.base, r.lastSave, r.base)
 	}
 	return sum, err
+}
+
+// openOutputs opens the output streams, reopening their .part files when
+// resuming.
+func (r *runner[T]) openOutputs() error {
+	resuming := r.saved != nil
+	for _, out := range r.outputs {
+		if err := out.open(resuming); err != nil {
+			if resuming {
+				return badInput(fmt.Errorf("%s: %w", r.o.name("resume"), err))
+			}
+			return optionf(&r.o, "out", ": %v", err)
+		}
+	}
+	return nil
 }
 
 // streamedEstimate is what a run to files holds in memory, estimated

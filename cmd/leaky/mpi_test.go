@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"leaky/internal/mpitest"
 )
@@ -195,5 +199,109 @@ func TestMPIRefusedWithoutMPI(t *testing.T) {
 	}
 	if files, _ := os.ReadDir(out); len(files) != 0 {
 		t.Fatalf("wrote %d files", len(files))
+	}
+}
+
+// mpiRunWithin runs mpirun with args under a deadline and returns its
+// status and stderr, failing the test if it has not ended by then (a rank
+// left waiting in a collective).
+func mpiRunWithin(t *testing.T, limit time.Duration, mpirun string, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, mpirun, args...)
+	cmd.Env = mpitest.Env()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("mpirun %s still running after %v: hung\n%s", strings.Join(args, " "), limit, stderr.String())
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), stderr.String()
+	}
+	if err != nil {
+		t.Fatalf("mpirun: %v", err)
+	}
+	return 0, stderr.String()
+}
+
+// leakyLines are the lines of out that leaky printed (mpirun adds its own
+// notice when a rank exits non-zero).
+func leakyLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "leaky: ") {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// TestMPIStartFailsOnOneRank: a rank that fails before the first step —
+// its checkpoint missing on resume, or flags only it was given — stops
+// every rank: one line from that rank, status 2, no rank left waiting in
+// the first exchange. The resume then succeeds once the checkpoint is
+// back (the failed attempt kept rank 0's .part files) and writes one
+// process's spikes.
+func TestMPIStartFailsOnOneRank(t *testing.T) {
+	leaky, mpirun := buildMPI(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "three")
+	flags := []string{"--neurons", "3000", "--record", "spikes", "--steps", "200000", "--threads", "1"}
+	// Interrupt a run over 3 ranks once every rank has checkpointed.
+	cmd := exec.Command(mpirun, mpitest.Args(3, leaky, append([]string{"run", "--checkpoint-every", "100", "--out", out}, flags...)...)...)
+	cmd.Env = mpitest.Env()
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(out, "checkpoint.lkc")
+	rank2 := ckpt + ".rank2"
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(rank2); err == nil {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	if !strings.Contains(log.String(), "interrupted by") {
+		t.Fatalf("the run over 3 ranks was not interrupted:\n%s", log.String())
+	}
+	// Rank 2 alone lacks its checkpoint.
+	saved := filepath.Join(dir, "rank2.lkc")
+	if err := os.Rename(rank2, saved); err != nil {
+		t.Fatal(err)
+	}
+	status, stderr := mpiRunWithin(t, 60*time.Second, mpirun, mpitest.Args(3, leaky, "run", "--resume", ckpt, "--threads", "1")...)
+	lines := leakyLines(stderr)
+	if status != exitUsage || len(lines) != 1 || !strings.HasPrefix(lines[0], "leaky: rank 2 of 3: --resume: ") || !strings.Contains(lines[0], "checkpoint.lkc.rank2") {
+		t.Fatalf("status %d, want %d and one line from rank 2 naming its checkpoint:\n%s", status, exitUsage, stderr)
+	}
+	if err := os.Rename(saved, rank2); err != nil {
+		t.Fatal(err)
+	}
+	// Rank 1 alone given a flag leaky does not know (mpirun's colon
+	// syntax): refused before the run, while ranks 0 and 2 reach the start.
+	good := []string{"run", "--resume", ckpt, "--threads", "1"}
+	mpmd := append(append(mpitest.Args(1, leaky, good...), ":", "-np", "1", leaky, "run", "--bogus", ":", "-np", "1", leaky), good...)
+	status, stderr = mpiRunWithin(t, 60*time.Second, mpirun, mpmd...)
+	lines = leakyLines(stderr)
+	if status != exitUsage || len(lines) != 1 || !strings.HasPrefix(lines[0], "leaky: rank 1 of 3: ") || !strings.Contains(lines[0], "-bogus") {
+		t.Fatalf("status %d, want %d and one line from rank 1 naming --bogus:\n%s", status, exitUsage, stderr)
+	}
+	// Back in place, the same resume finishes the run as one process
+	// would have.
+	if status, stderr := mpiRunWithin(t, 120*time.Second, mpirun, mpitest.Args(3, leaky, "run", "--resume", ckpt, "--threads", "1")...); status != 0 {
+		t.Fatalf("resume over 3 ranks: status %d\n%s", status, stderr)
+	}
+	one := filepath.Join(dir, "one")
+	mustRun(t, append([]string{"run", "--out", one}, flags...)...)
+	a, _ := os.ReadFile(filepath.Join(one, "spikes.npy"))
+	b, err := os.ReadFile(filepath.Join(out, "spikes.npy"))
+	if err != nil || len(a) < 1000 || !bytes.Equal(a, b) {
+		t.Fatalf("spikes.npy of the resumed 3 ranks (%d bytes, %v) differs from one process's (%d bytes)", len(b), err, len(a))
 	}
 }

@@ -164,6 +164,14 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, com
 		fmt.Fprintf(stderr, "leaky: %v\n", err)
 		return ie.ExitStatus()
 	}
+	var se *session.StartError
+	if errors.As(err, &se) {
+		// Every rank stops with status 2; the lowest failing one says why.
+		if se.Err != nil {
+			fail(stderr, o.explain(se.Err))
+		}
+		return exitUsage
+	}
 	if err != nil {
 		return fail(stderr, o.explain(err))
 	}
