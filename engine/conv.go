@@ -533,6 +533,9 @@ type Pool2d[T Float] struct {
 	// counts holds *[]T, one range's spike counts per call: calls for
 	// disjoint ranges run concurrently.
 	counts sync.Pool
+	// win[4q:4q+4] are the windows holding input pixel q: rows oy0 … oy1−1
+	// and columns ox0 … ox1−1 of the output, found once.
+	win []int32
 }
 
 // NewPool2d pools pre (g.InC × InH × InW) onto post with window g; avg
@@ -554,6 +557,15 @@ func NewPool2d[T Float](name string, pre Presynaptic[T], post *Population[T], g 
 	}
 	if post.N != g.InC*p.OutH*p.OutW || post.Batch != pre.BatchSize() {
 		return nil, fmt.Errorf("projection %q: %q has %d neurons × %d trials, the pooling gives %d × %d × %d × %d trials", name, post.Name, post.N, post.Batch, g.InC, p.OutH, p.OutW, pre.BatchSize())
+	}
+	p.win = make([]int32, 0, 4*g.InH*g.InW)
+	for iy := range g.InH {
+		for ix := range g.InW {
+			// The windows oy with oy·SH − PH ≤ iy ≤ oy·SH − PH + KH − 1.
+			oy0, oy1 := windows(iy+p.PH, p.KH, p.SH, p.OutH)
+			ox0, ox1 := windows(ix+p.PW, p.KW, p.SW, p.OutW)
+			p.win = append(p.win, int32(oy0), int32(oy1), int32(ox0), int32(ox1))
+		}
 	}
 	return p, nil
 }
@@ -621,28 +633,30 @@ func (p *Pool2d[T]) sum(row, img []T, lo, hi int) {
 func (p *Pool2d[T]) count(cnt []T, events []int32, lo, hi int) {
 	clear(cnt)
 	plane, inPlane := p.OutH*p.OutW, p.InH*p.InW
-	// The channels whose neurons are in the range, and their spikes.
+	whole := lo == 0 && hi == p.Post.N
+	// The channels whose neurons are in the range, each a run of the
+	// sorted spikes.
 	c0, c1 := lo/plane, (hi-1)/plane+1
 	i0, _ := slices.BinarySearch(events, int32(c0*inPlane))
-	i1, _ := slices.BinarySearch(events, int32(c1*inPlane))
-	for _, e := range events[i0:i1] {
-		c, q := int(e)/inPlane, int(e)%inPlane
-		iy, ix := q/p.InW, q%p.InW
-		// The windows oy with oy·SH − PH ≤ iy ≤ oy·SH − PH + KH − 1.
-		oy0, oy1 := windows(iy+p.PH, p.KH, p.SH, p.OutH)
-		ox0, ox1 := windows(ix+p.PW, p.KW, p.SW, p.OutW)
-		for oy := oy0; oy < oy1; oy++ {
-			for ox := ox0; ox < ox1; ox++ {
-				if i := c*plane + oy*p.OutW + ox; i >= lo && i < hi {
-					cnt[i-lo]++
+	for c := c0; c < c1 && i0 < len(events); c++ {
+		i1, _ := slices.BinarySearch(events[i0:], int32((c+1)*inPlane))
+		i1 += i0
+		base := int32(c * inPlane)
+		for _, e := range events[i0:i1] {
+			w := p.win[4*(e-base):][:4]
+			for oy := w[0]; oy < w[1]; oy++ {
+				at := c*plane + int(oy)*p.OutW
+				for ox := w[2]; ox < w[3]; ox++ {
+					if i := at + int(ox); whole || i >= lo && i < hi {
+						cnt[i-lo]++
+					}
 				}
 			}
 		}
+		i0 = i1
 	}
 }
 
-// windows returns the windows w0 … w1−1 (of n, stride s, k wide) that hold
-// padded position at: w·s ≤ at ≤ w·s + k − 1.
 func windows(at, k, s, n int) (w0, w1 int) {
 	if at >= k {
 		w0 = (at - k + s) / s

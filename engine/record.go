@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Recorder observes one population during a run.
@@ -143,17 +144,24 @@ func appendRow[T Float](dst []T, p *Population[T], x []T, neurons []int) []T {
 // appendSpikes appends s[t] as 0 or 1 for the neurons (nil: all) of every
 // trial.
 func appendSpikes[T Float](dst []T, p *Population[T], neurons []int) []T {
+	n := p.N
+	if neurons != nil {
+		n = len(neurons)
+	}
+	at := len(dst)
+	dst = slices.Grow(dst, p.Batch*n)[:at+p.Batch*n]
+	out := dst[at:]
 	for b := 0; b < p.Batch; b++ {
 		words := p.Spikes[b*p.Words : (b+1)*p.Words]
-		bit := func(i int) T { return T(words[i/64] >> (i % 64) & 1) }
+		row := out[b*n : (b+1)*n]
 		if neurons == nil {
-			for i := 0; i < p.N; i++ {
-				dst = append(dst, bit(i))
+			for i := range row {
+				row[i] = T(words[i>>6] >> (i & 63) & 1)
 			}
 			continue
 		}
-		for _, i := range neurons {
-			dst = append(dst, bit(i))
+		for k, i := range neurons {
+			row[k] = T(words[i>>6] >> (i & 63) & 1)
 		}
 	}
 	return dst
