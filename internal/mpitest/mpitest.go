@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -24,9 +25,19 @@ func Mpirun(t testing.TB) string {
 	return p
 }
 
-// Args is mpirun's command line for np ranks of prog args….
+// Args is mpirun's command line for np ranks of prog args…. It exports the
+// test's LEAKY_* and GODEBUG variables to the ranks (mpirun passes on few
+// variables by itself), so that a suite run under LEAKY_KERNEL=generic
+// runs its ranks on the kernel its one-process runs use.
 func Args(np int, prog string, args ...string) []string {
-	return append([]string{"-np", strconv.Itoa(np), "--oversubscribe", "--mca", "btl", "self,vader", prog}, args...)
+	out := []string{"-np", strconv.Itoa(np), "--oversubscribe", "--mca", "btl", "self,vader"}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "LEAKY_") || name == "GODEBUG" {
+			out = append(out, "-x", name)
+		}
+	}
+	return append(append(out, prog), args...)
 }
 
 // Env is the environment for mpirun: the test's, with running as root
