@@ -19,19 +19,7 @@ func runFed[T engine.Float](t *testing.T, x []T, steps, batch, nIn int, w []T, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := DefaultFeedForward()
-	cfg.Neurons = n
-	ff, err := NewFeedForward[T](cfg, src, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := engine.NewTrace(ff.Pop, engine.VarV, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ff.Net.AddRecorder(tr)
-	sr := engine.NewSpikeRecorder(ff.Pop)
-	ff.Net.AddRecorder(sr)
+	ff, tr, sr := tracedFeedForward(t, src, w, n)
 	row := batch * nIn
 	for t0 := 0; t0 < steps; t0 += chunk {
 		k := min(chunk, steps-t0)
@@ -46,13 +34,10 @@ func runFed[T engine.Float](t *testing.T, x []T, steps, batch, nIn int, w []T, n
 	return tr.Data, sr.Events
 }
 
-// runArray is runFed's network on an Array of the same values.
-func runArray[T engine.Float](t *testing.T, x []T, steps, batch, nIn int, w []T, n int) ([]T, []int64) {
+// tracedFeedForward is the default feed-forward network of n neurons on
+// src with weights w, recording V and the spikes.
+func tracedFeedForward[T engine.Float](t *testing.T, src engine.Source[T], w []T, n int) (*FeedForward[T], *engine.Trace[T], *engine.SpikeRecorder[T]) {
 	t.Helper()
-	src, err := engine.NewArray("x", slices.Clone(x), steps, batch, nIn)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := DefaultFeedForward()
 	cfg.Neurons = n
 	ff, err := NewFeedForward[T](cfg, src, w)
@@ -66,6 +51,17 @@ func runArray[T engine.Float](t *testing.T, x []T, steps, batch, nIn int, w []T,
 	ff.Net.AddRecorder(tr)
 	sr := engine.NewSpikeRecorder(ff.Pop)
 	ff.Net.AddRecorder(sr)
+	return ff, tr, sr
+}
+
+// runArray is runFed's network on an Array of the same values.
+func runArray[T engine.Float](t *testing.T, x []T, steps, batch, nIn int, w []T, n int) ([]T, []int64) {
+	t.Helper()
+	src, err := engine.NewArray("x", slices.Clone(x), steps, batch, nIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ff, tr, sr := tracedFeedForward(t, src, w, n)
 	if err := ff.Net.Run(context.Background(), steps, nil); err != nil {
 		t.Fatal(err)
 	}

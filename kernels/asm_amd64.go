@@ -45,13 +45,12 @@ type gemmTile[T float32 | float64] func(k int, a []T, lda int, b []T, ldb int, c
 type genericKernels[T float32 | float64] struct {
 	update      func(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int
 	scan        func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
-	accum       func(dst, W []T, stride int, rows []int32)
 	matMul      func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
 }
 
-var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, accumulateRowsGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32]}
-var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, accumulateRowsGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64]}
+var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32]}
+var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64]}
 
 // asmKernels is one instruction set's kernels for one element type, with the
 // geometry the generator gave them; its values are generated
