@@ -29,7 +29,7 @@ func buildMPI(t *testing.T) (leaky, mpirun string) {
 		t.Skipf("pkg-config ompi-c: %v (make mpi-deps installs libopenmpi-dev)", err)
 	}
 	leaky = filepath.Join(t.TempDir(), "leaky-mpi")
-	if out, err := exec.Command("go", "build", "-tags", "mpi", "-o", leaky, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "mpi"+buildTags, "-o", leaky, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags mpi: %v\n%s", err, out)
 	}
 	return leaky, mpirun
@@ -51,10 +51,8 @@ func mpiRun(t *testing.T, mpirun, leaky string, np int, args ...string) (int, st
 }
 
 // comparableSummary is summary.json without what may differ between two
-// runs of the same network: timings, the output directory, threads, ranks
-// and the kernel (the MPI binary is built without the suite's purego tag,
-// and every kernel gives the same bits, which the output files compared
-// byte for byte show).
+// runs of the same network: timings, the output directory, threads and
+// ranks.
 func comparableSummary(t *testing.T, path string) (map[string]any, int) {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -66,7 +64,7 @@ func comparableSummary(t *testing.T, path string) (map[string]any, int) {
 		t.Fatal(err)
 	}
 	ranks, _ := s["ranks"].(float64)
-	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "setup_seconds", "kernel"} {
+	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "setup_seconds"} {
 		delete(s, k)
 	}
 	for _, p := range s["populations"].([]any) {
