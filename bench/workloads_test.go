@@ -2,10 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
 	"leaky/engine"
+	"leaky/netfile"
 )
 
 // runCUBA runs CUBA for steps steps on threads threads and returns the
@@ -150,3 +152,55 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
+
+// BenchmarkFF steps the feed-forward workload of `leaky run` and `leaky
+// bench` (1000 Poisson inputs at 5 Hz onto n neurons, stored weights) with
+// its spikes streamed to a sink that drops them, as workload d records
+// them: ffSteps steps per iteration, each iteration from the same state
+// (restored untimed), so every iteration and thread count does the same
+// work. n=200000 over 1000 steps is workload d's simulation.
+func BenchmarkFF(b *testing.B) {
+	for _, n := range []int{10000, 200000} {
+		cfg := netfile.DefaultFeedForward()
+		cfg.Inputs, cfg.Neurons, cfg.Rate, cfg.Seed = 1000, n, 5, 1
+		ff, err := netfile.BuildFeedForward[float32](cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		net := ff.Net
+		rec, err := engine.NewStreamSpikes(net.Populations()[0], 0, func([]int64) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		net.AddRecorder(rec)
+		// Charge the membranes first, so the timed steps fire.
+		if err := net.Run(context.Background(), 100, nil); err != nil {
+			b.Fatal(err)
+		}
+		snap, err := engine.CloneState(net.StateVars())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("n=%d/threads=%d", n, threads), func(b *testing.B) {
+				net.SetThreads(threads)
+				defer net.Close()
+				for b.Loop() {
+					b.StopTimer()
+					if err := engine.CopyState(net.StateVars(), snap); err != nil {
+						b.Fatal(err)
+					}
+					net.Restored()
+					b.StartTimer()
+					if err := net.Run(context.Background(), ffSteps, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n)*ffSteps*float64(b.N)/b.Elapsed().Seconds(), "neuron-steps/s")
+			})
+		}
+	}
+}
+
+// ffSteps is one iteration of BenchmarkFF: workload d's 1000 steps.
+const ffSteps = 1000

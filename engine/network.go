@@ -27,8 +27,12 @@ type Network[T Float] struct {
 	plain []Source[T]
 	// blocks are the projections' precomputed input blocks (block.go).
 	blocks []*inputBlock[T]
-	// noBlocks turns blocks off, for tests that compare against the
-	// step-by-step product.
+	// blocked, when the whole network can be, steps it many steps at a
+	// time (blocked.go); blockAlign is where blocks must end.
+	blocked    *blockedNet[T]
+	blockAlign int
+	// noBlocks turns blocks and blocked stepping off, for tests that
+	// compare against the step-by-step product.
 	noBlocks bool
 	// ranks, when the network is split over processes, is this rank's
 	// share (ranks.go).
@@ -274,6 +278,12 @@ func (n *Network[T]) prepare() {
 		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
 	}
+	n.prepareBlocked(threads)
+	if n.blocked != nil {
+		for _, bp := range n.blocked.pops {
+			maxRanges = max(maxRanges, bp.workers)
+		}
+	}
 	if maxRanges > 1 && (n.pool == nil || n.pool.n < maxRanges) {
 		if n.pool != nil {
 			n.pool.close()
@@ -310,8 +320,25 @@ func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 func (n *Network[T]) Step() error {
 	t := n.step
 	n.prepare()
-	// Sources that draw trials independently are split over the threads;
-	// the others emit whole.
+	if err := n.emitStep(t); err != nil {
+		return err
+	}
+	for _, b := range n.blocks {
+		if !b.covers(t) {
+			b.fill(t, n.pool)
+		}
+	}
+	if err := n.stepPops(t); err != nil {
+		return err
+	}
+	n.step++
+	return nil
+}
+
+// emitStep runs phase 1 of step t: every source emits x[t]. Sources that
+// draw trials independently are split over the threads; the others emit
+// whole.
+func (n *Network[T]) emitStep(t int) error {
 	n.emit.t = t
 	if len(n.emit.sources) > 0 {
 		if n.emit.workers > 1 {
@@ -330,11 +357,11 @@ func (n *Network[T]) Step() error {
 			return err
 		}
 	}
-	for _, b := range n.blocks {
-		if !b.covers(t) {
-			b.fill(t, n.pool)
-		}
-	}
+	return nil
+}
+
+// stepPops runs phases 2 to 4 of step t for every population.
+func (n *Network[T]) stepPops(t int) error {
 	for i, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)
@@ -371,7 +398,6 @@ func (n *Network[T]) Step() error {
 			}
 		}
 	}
-	n.step++
 	return nil
 }
 
@@ -383,7 +409,9 @@ var ErrInterrupted = errors.New("run interrupted")
 // can supply them and lets recorders reserve their memory, so the loop
 // itself allocates nothing. progress, if not nil, is called after each step
 // with the number of steps done in this call. When ctx is cancelled Run stops
-// after the current step and returns an error wrapping ErrInterrupted.
+// after the current step and returns an error wrapping ErrInterrupted. A
+// network stepped in blocks (blocked.go) calls progress for each step of a
+// block once the block is done, and stops only between blocks.
 func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)) error {
 	if steps < 0 {
 		return fmt.Errorf("steps must be ≥ 0, got %d", steps)
@@ -402,17 +430,21 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 	for _, b := range n.blocks {
 		b.t0 = -1
 	}
-	for k := 0; k < steps; k++ {
+	for k := 0; k < steps; {
 		if ctx != nil {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("%w at step %d: %w", ErrInterrupted, n.step, err)
 			}
 		}
-		if err := n.Step(); err != nil {
+		m, err := n.advance(steps - k)
+		if err != nil {
 			return err
 		}
-		if progress != nil {
-			progress(k + 1)
+		for end := k + m; k < end; {
+			k++
+			if progress != nil {
+				progress(k)
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,361 @@
+package engine
+
+import (
+	"math/bits"
+
+	"leaky/kernels"
+)
+
+// Time-blocked stepping. A population whose input comes only from sources
+// known ahead of the step (Poisson trains, 0/1 arrays) through dense
+// projections, and whose spikes nothing reads, does not need the rest of the
+// network between its steps. Its neurons are then advanced a block of
+// neurons at a time over many steps: for each step the weight rows of that
+// step's input spikes are added into a block-local current, and
+// kernels.LeakyScan runs the steps with V and I in registers. Per step, the
+// state is no longer read and written from memory (V, I and Iin, 20 bytes a
+// neuron); what is left is reading the weight rows, the floor for stored
+// weights.
+//
+// The bits are those of per-step stepping: every neuron's input is summed
+// from zero over the same rows in the same order (the kernels add each
+// column on its own), and LeakyScan is LeakyUpdate step after step. The
+// spikes of each step go to a mask per step; once the block has run, every
+// step is replayed in order for the rest of the schedule — each recorder's
+// RecordState (from the state staged per step inside the block, when a
+// recorder reads it), the step's spikes into the bitmask and event lists,
+// RecordSpikes — so recorders see every step as per-step stepping shows it.
+// Checkpoints and interruptions act between blocks, which Run ends at every
+// multiple of the alignment SetBlockAlign sets.
+
+// stateReader is a recorder that says whether its RecordState reads the
+// population's V, I or Iin. A recorder that does not say is taken to read
+// them, and blocked stepping stages them for it at every step.
+type stateReader interface{ ReadsState() bool }
+
+// ReadsState reports whether the trace reads state in RecordState (not VarS).
+func (r *Trace[T]) ReadsState() bool { return r.Var != VarS }
+
+// ReadsState reports whether the stream reads state in RecordState (not VarS).
+func (r *StreamTrace[T]) ReadsState() bool { return r.Var != VarS }
+
+// ReadsState is false: spikes are read after the update.
+func (r *SpikeRecorder[T]) ReadsState() bool { return false }
+
+// ReadsState is false: spikes are read after the update.
+func (r *StreamSpikes[T]) ReadsState() bool { return false }
+
+const (
+	// blockedWidth is the neurons of one block: V, I and a step of input
+	// are 8 KiB each in float32, and a weight row's piece is two pages,
+	// long enough for the prefetchers.
+	blockedWidth = 32768
+	// blockedScratch bounds a block's input currents for all its steps,
+	// which stay in L2 between the accumulation and the scan.
+	blockedScratch = 1 << 20
+	// blockedMaxSteps bounds the steps of a block: past 32, the state
+	// traffic left (a 32nd of per-step stepping's) no longer shows.
+	blockedMaxSteps = 32
+	// blockedStage bounds the memory of the state staged for recorders.
+	blockedStage = 64 << 20
+)
+
+// blockedNet steps the whole network a block of steps at a time. It exists
+// only when every population qualifies (see prepareBlocked).
+type blockedNet[T Float] struct {
+	net  *Network[T]
+	k    int // most steps per block
+	pops []*blockedPop[T]
+	// inputs are the sources feeding the populations, with their events
+	// of every step of the block.
+	inputs []*blockedInput[T]
+}
+
+// blockedInput keeps a source's events for the steps of a block:
+// lists[s*batch+b] holds step s's events of trial b.
+type blockedInput[T Float] struct {
+	src   Source[T]
+	batch int
+	lists [][]int32
+}
+
+// blockedPop is one population's part of a block, split over the workers in
+// items of whole blocks of neurons.
+type blockedPop[T Float] struct {
+	pop *Population[T]
+	in  []blockedProj[T]
+	// items[i] is a run of units u0 ≤ u < u1, unit u being trial
+	// u/perRow's neurons blockedWidth·(u%perRow) … (+blockedWidth).
+	items  [][2]int
+	perRow int
+	// scratch[i] holds item i's input currents, steps × blockedWidth.
+	scratch [][]T
+	// masks holds the block's spikes: step s's mask of trial b at
+	// (s*Batch + b)*Words.
+	masks []uint64
+	// stage, when a recorder reads state, holds V, I and Iin of every
+	// step of the block, Batch×Stride each: stage[3s+v].
+	stage    [][]T
+	recs     []Recorder[T]
+	task     task
+	workers  int
+	steps    int // of the current block
+	stateful bool
+}
+
+// blockedProj is a dense projection into a blocked population and the
+// events it adds.
+type blockedProj[T Float] struct {
+	d  *Dense[T]
+	in *blockedInput[T]
+}
+
+// SetBlockAlign makes blocks of time-blocked stepping end at every multiple
+// of every steps (0: no alignment), so that what a caller does after those
+// steps — a checkpoint — sees the network between blocks.
+func (n *Network[T]) SetBlockAlign(every int) { n.blockAlign = max(every, 0) }
+
+// prepareBlocked sets n.blocked when the whole network can be stepped in
+// blocks: no ranks, every population in the seed form with one receptor and
+// no delays, fed only through dense projections from Poisson sources or
+// 0/1 arrays, and read by no projection.
+func (n *Network[T]) prepareBlocked(threads int) {
+	n.blocked = nil
+	if n.noBlocks || n.ranks != nil || len(n.pops) == 0 {
+		return
+	}
+	bn := &blockedNet[T]{net: n, k: blockedMaxSteps}
+	inputs := map[Presynaptic[T]]*blockedInput[T]{}
+	for _, pr := range n.projs {
+		for _, p := range n.pops {
+			if pr.Source() == Presynaptic[T](p) {
+				return // a population's spikes are read within the step
+			}
+		}
+	}
+	for i, p := range n.pops {
+		if p.gen != nil || p.coba != nil || p.extraI != nil || p.Refrac != nil || p.ringDepth > 0 || len(n.incoming[i]) == 0 {
+			return
+		}
+		bp := &blockedPop[T]{pop: p, perRow: (p.N + blockedWidth - 1) / blockedWidth}
+		for _, pr := range n.incoming[i] {
+			d, ok := pr.(*Dense[T])
+			if !ok || d.Receptor != 0 || d.Delay != 0 || !knownAhead(d.Pre) {
+				return
+			}
+			src := d.Pre.(Source[T])
+			in := inputs[d.Pre]
+			if in == nil {
+				in = &blockedInput[T]{src: src, batch: src.BatchSize()}
+				inputs[d.Pre] = in
+				bn.inputs = append(bn.inputs, in)
+			}
+			bp.in = append(bp.in, blockedProj[T]{d: d, in: in})
+		}
+		for _, r := range n.recorders {
+			if r.Population() != p {
+				continue
+			}
+			bp.recs = append(bp.recs, r)
+			if sr, ok := r.(stateReader); !ok || sr.ReadsState() {
+				bp.stateful = true
+			}
+		}
+		if bp.stateful {
+			bn.k = min(bn.k, blockedStage/(3*p.Batch*p.Stride*sizeOf[T]()))
+		}
+		bn.k = min(bn.k, blockedScratch/(blockedWidth*sizeOf[T]()))
+		bn.pops = append(bn.pops, bp)
+	}
+	if bn.k < 2 {
+		return
+	}
+	for _, in := range bn.inputs {
+		in.lists = make([][]int32, bn.k*in.batch)
+	}
+	for _, bp := range bn.pops {
+		bp.split(threads, bn.k)
+	}
+	n.blocked = bn
+}
+
+// knownAhead reports whether pre is a source whose spikes of any step are
+// known before the network reaches it: Poisson trains and 0/1 arrays.
+func knownAhead[T Float](pre Presynaptic[T]) bool {
+	switch s := pre.(type) {
+	case *Poisson[T]:
+		return true
+	case *Array[T]:
+		return s.Binary
+	}
+	return false
+}
+
+// split cuts the population's units into items for up to threads workers,
+// a few per worker so that faster cores take more, and allocates what the
+// items and the replay need for blocks of up to k steps.
+func (bp *blockedPop[T]) split(threads, k int) {
+	p := bp.pop
+	units := p.Batch * bp.perRow
+	bp.workers = max(1, min(threads, units, p.Batch*p.N*k/minWorkPerThread))
+	c := 1
+	if bp.workers > 1 {
+		c = min(units, 4*bp.workers)
+	}
+	bp.items = make([][2]int, c)
+	bp.scratch = make([][]T, c)
+	for i := range c {
+		bp.items[i] = [2]int{units * i / c, units * (i + 1) / c}
+		bp.scratch[i] = alignedSlice[T](k * blockedWidth)
+	}
+	bp.masks = make([]uint64, k*p.Batch*p.Words)
+	if bp.stateful {
+		bp.stage = make([][]T, 3*k)
+		for i := range bp.stage {
+			bp.stage[i] = alignedSlice[T](p.Batch * p.Stride)
+		}
+	}
+	bp.task.set(bp, c, bp.workers)
+}
+
+// blockSteps is how many steps the block starting at step t runs when left
+// steps remain in the Run call: up to k, ending at the next multiple of the
+// alignment.
+func (n *Network[T]) blockSteps(t, left int) int {
+	m := min(left, n.blocked.k)
+	if a := n.blockAlign; a > 0 {
+		m = min(m, a-t%a)
+	}
+	return m
+}
+
+// advance runs the next steps of a Run call with left steps to go: a block
+// when the network is blocked and more than one step fits, else one Step.
+// It returns the steps done; on an error, the network is part-way through
+// the block and continues correctly only from a restored state.
+func (n *Network[T]) advance(left int) (int, error) {
+	n.prepare()
+	if n.blocked == nil {
+		return 1, n.Step()
+	}
+	m := n.blockSteps(n.step, left)
+	if m < 2 {
+		return 1, n.Step()
+	}
+	return m, n.blocked.run(n.step, m)
+}
+
+// run advances the network by steps steps from step t0.
+func (bn *blockedNet[T]) run(t0, steps int) error {
+	n := bn.net
+	for s := range steps {
+		if err := n.emitStep(t0 + s); err != nil {
+			return err
+		}
+		for _, in := range bn.inputs {
+			for b := range in.batch {
+				l := &in.lists[s*in.batch+b]
+				*l = append((*l)[:0], in.src.Events(b)...)
+			}
+		}
+	}
+	for _, bp := range bn.pops {
+		bp.steps = steps
+		if bp.workers > 1 {
+			n.pool.run(&bp.task)
+		} else {
+			for i := range bp.items {
+				bp.run(i)
+			}
+		}
+	}
+	for s := range steps {
+		t := t0 + s
+		for _, bp := range bn.pops {
+			if err := bp.replay(s, t); err != nil {
+				n.step = t
+				return err
+			}
+		}
+		n.step = t + 1
+	}
+	return nil
+}
+
+// run advances item i's units over the block's steps.
+func (bp *blockedPop[T]) run(i int) {
+	p := bp.pop
+	scr := bp.scratch[i]
+	steps := bp.steps
+	maskStride := p.Batch * p.Words
+	for u := bp.items[i][0]; u < bp.items[i][1]; u++ {
+		b := u / bp.perRow
+		lo := u % bp.perRow * blockedWidth
+		hi := min(lo+blockedWidth, p.N)
+		w := hi - lo
+		for s := range steps {
+			dst := scr[s*blockedWidth : s*blockedWidth+w]
+			clear(dst)
+			for _, pr := range bp.in {
+				k := s*pr.in.batch + b
+				accumulateTrials(dst, w, pr.d.W[lo:], pr.d.NOut, pr.in.lists[k:k+1])
+			}
+		}
+		off := b*p.Stride + lo
+		V, I := p.V[off:off+w], p.I[off:off+w]
+		masks := bp.masks[b*p.Words+lo>>6:]
+		if bp.stateful {
+			for s := range steps {
+				in := scr[s*blockedWidth : s*blockedWidth+w]
+				copy(bp.stage[3*s][off:off+w], V)
+				copy(bp.stage[3*s+1][off:off+w], I)
+				copy(bp.stage[3*s+2][off:off+w], in)
+				leakyUpdate(V, I, in, p.alpha, p.beta, p.theta, p.Neuron.Reset, masks[s*maskStride:])
+			}
+		} else {
+			leakyScan(V, I, scr, blockedWidth, steps, p.alpha, p.beta, p.theta, p.Neuron.Reset, masks, maskStride)
+		}
+		// Iin ends as the last step's input, as per-step stepping leaves it.
+		copy(p.Iin[off:off+w], scr[(steps-1)*blockedWidth:][:w])
+	}
+}
+
+// replay finishes step s of the block, step t of the network, as per-step
+// stepping's phases 3 and 4 would: the recorders' RecordState on the staged
+// state, the spikes into the bitmask and event lists, RecordSpikes.
+func (bp *blockedPop[T]) replay(s, t int) error {
+	p := bp.pop
+	if len(bp.recs) > 0 {
+		V, I, Iin := p.V, p.I, p.Iin
+		if bp.stateful {
+			p.V, p.I, p.Iin = bp.stage[3*s], bp.stage[3*s+1], bp.stage[3*s+2]
+		}
+		for _, r := range bp.recs {
+			if err := r.RecordState(t); err != nil {
+				p.V, p.I, p.Iin = V, I, Iin
+				return err
+			}
+		}
+		p.V, p.I, p.Iin = V, I, Iin
+	}
+	mask := bp.masks[s*p.Batch*p.Words : (s+1)*p.Batch*p.Words]
+	copy(p.Spikes, mask)
+	count := 0
+	for _, w := range mask {
+		count += bits.OnesCount64(w)
+	}
+	p.finishStep(t, count)
+	for _, r := range bp.recs {
+		if err := r.RecordSpikes(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func leakyScan[T Float](V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset kernels.Reset, spikes []uint64, maskStride int) int {
+	if is32[T]() {
+		return kernels.LeakyScan32(f32(V), f32(I), f32(Iin), inStride, steps, float32(alpha), float32(beta), float32(theta), reset, spikes, maskStride)
+	}
+	return kernels.LeakyScan64(f64(V), f64(I), f64(Iin), inStride, steps, float64(alpha), float64(beta), float64(theta), reset, spikes, maskStride)
+}

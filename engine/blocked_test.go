@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"leaky/kernels"
+)
+
+// plainRecorder reads V of neuron 0 of trial 0 in RecordState and says
+// nothing about it (no ReadsState), so blocked stepping must stage the
+// state for it.
+type plainRecorder[T Float] struct {
+	pop  *Population[T]
+	v    []T
+	iin  []T
+	seen []int
+}
+
+func (r *plainRecorder[T]) Population() *Population[T] { return r.pop }
+func (r *plainRecorder[T]) Reserve(int) error          { return nil }
+func (r *plainRecorder[T]) RecordState(t int) error {
+	r.v = append(r.v, r.pop.V[0], r.pop.V[len(r.pop.V)-1])
+	r.iin = append(r.iin, r.pop.Iin[r.pop.Stride+1])
+	r.seen = append(r.seen, t)
+	return nil
+}
+func (r *plainRecorder[T]) RecordSpikes(t int) error {
+	r.seen = append(r.seen, -t-1, int(r.pop.SpikeCount()))
+	return nil
+}
+
+// blockedCase is a network to step blocked and step by step: a Poisson
+// source and a 0/1 array, both dense into one population of a size that
+// is neither a whole number of blocks nor of mask words, with recorders.
+type blockedCase[T Float] struct {
+	net    *Network[T]
+	pop    *Population[T]
+	spikes *SpikeRecorder[T]
+	trace  *Trace[T]
+	sub    *Trace[T]
+	plain  *plainRecorder[T]
+}
+
+const blockedSteps, blockedBatch, blockedN = 150, 2, 5000
+
+func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kernels.Reset, stateful bool) *blockedCase[T] {
+	const nIn, nArr = 60, 30
+	src, err := NewPoisson[T]("in", blockedBatch, nIn, 300, 5e-4, 7, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := make([]T, blockedSteps*blockedBatch*nArr)
+	for i := range x {
+		if rng.IntN(40) == 0 {
+			x[i] = 1
+		}
+	}
+	arr, err := NewArray("arr", x, blockedSteps, blockedBatch, nArr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := DefaultNeuron()
+	np.Reset = reset
+	if reset == kernels.ResetZero {
+		np.VReset = 0
+	}
+	pop, err := NewPopulation[T]("lif", blockedBatch, blockedN, np)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1, w2 := make([]T, nIn*blockedN), make([]T, nArr*blockedN)
+	NormalWeights(w1, nIn, blockedN, 0.6, 1, 0, 1)
+	NormalWeights(w2, nArr, blockedN, 0.6, 2, 0, 1)
+	d1, err := NewDense("in->lif", Presynaptic[T](src), pop, w1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := NewDense("arr->lif", Presynaptic[T](arr), pop, w2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := NewNetwork[T]()
+	net.noBlocks = !blocked
+	net.AddSource(src)
+	net.AddSource(arr)
+	net.AddPopulation(pop)
+	for _, d := range []*Dense[T]{d1, d2} {
+		if err := net.AddProjection(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &blockedCase[T]{net: net, pop: pop, spikes: NewSpikeRecorder(pop)}
+	net.AddRecorder(c.spikes)
+	if stateful {
+		c.trace, _ = NewTrace(pop, VarV, nil)
+		c.sub, _ = NewTrace(pop, VarIin, []int{0, 63, 64, 2047, 2048, blockedN - 1})
+		c.plain = &plainRecorder[T]{pop: pop}
+		net.AddRecorder(c.trace)
+		net.AddRecorder(c.sub)
+		net.AddRecorder(c.plain)
+	}
+	net.SetThreads(threads)
+	return c
+}
+
+// state is the network's whole state encoded, as a checkpoint holds it.
+func state[T Float](t testing.TB, net *Network[T]) []byte {
+	var b bytes.Buffer
+	if err := EncodeState(&b, net.StateVars()); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// same fails unless the two cases hold the same state and recordings.
+func (c *blockedCase[T]) same(t *testing.T, ref *blockedCase[T], what string) {
+	t.Helper()
+	if !bytes.Equal(state(t, c.net), state(t, ref.net)) {
+		t.Fatalf("%s: state differs from per-step stepping", what)
+	}
+	if !slices.Equal(c.spikes.Events, ref.spikes.Events) || !slices.Equal(c.spikes.PerStep, ref.spikes.PerStep) {
+		t.Fatalf("%s: spikes differ from per-step stepping", what)
+	}
+	if c.trace != nil {
+		for _, p := range [][2]*Trace[T]{{c.trace, ref.trace}, {c.sub, ref.sub}} {
+			if !slices.Equal(p[0].Data, p[1].Data) {
+				t.Fatalf("%s: trace of %s differs from per-step stepping", what, p[0].Var)
+			}
+		}
+		if !slices.Equal(c.plain.v, ref.plain.v) || !slices.Equal(c.plain.iin, ref.plain.iin) || !slices.Equal(c.plain.seen, ref.plain.seen) {
+			t.Fatalf("%s: a recorder without ReadsState saw other values", what)
+		}
+	}
+}
+
+// TestBlockedSameBits steps the case in blocks with every kernel, several
+// thread counts, both resets, with and without state recorders, and
+// requires per-step stepping's bits: in one Run; with blocks aligned to 10
+// steps and the state at each multiple of 10 (a checkpoint) compared; with
+// an interruption asked for mid-block; and resumed from a mid-run state
+// loaded into a fresh network.
+func TestBlockedSameBits(t *testing.T) {
+	testBlockedSameBits[float32](t)
+	testBlockedSameBits[float64](t)
+}
+
+func testBlockedSameBits[T Float](t *testing.T) {
+	defer func(name string) { _ = kernels.Use(name) }(kernels.Active().Name)
+	for _, reset := range []kernels.Reset{kernels.ResetSubtract, kernels.ResetZero} {
+		for _, stateful := range []bool{false, true} {
+			_ = kernels.Use("generic")
+			// The reference, step by step, and its state at every step.
+			ref := newBlockedCase[T](t, false, 1, reset, stateful)
+			refAt := [][]byte{state(t, ref.net)}
+			if err := ref.net.Run(context.Background(), blockedSteps, func(int) { refAt = append(refAt, state(t, ref.net)) }); err != nil {
+				t.Fatal(err)
+			}
+			if ref.pop.SpikeCount() < 100 {
+				t.Fatalf("%d spikes: the comparison would prove little", ref.pop.SpikeCount())
+			}
+			for _, impl := range kernels.Available() {
+				if err := kernels.Use(impl.Name); err != nil {
+					t.Fatal(err)
+				}
+				for _, threads := range []int{1, 2, 3} {
+					what := fmt.Sprintf("%T %v stateful=%v %s threads=%d", T(0), reset, stateful, impl.Name, threads)
+
+					// One Run, then checkpoints at every 10 steps.
+					c := newBlockedCase[T](t, true, threads, reset, stateful)
+					if c.net.prepare(); c.net.blocked == nil {
+						t.Fatalf("%s: the network is not stepped in blocks", what)
+					}
+					c.net.SetBlockAlign(10)
+					err := c.net.Run(context.Background(), blockedSteps, func(done int) {
+						if done%10 == 0 && !bytes.Equal(state(t, c.net), refAt[done]) {
+							t.Fatalf("%s: state at the aligned step %d differs", what, done)
+						}
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					c.same(t, ref, what)
+					c.net.Close()
+
+					// Interrupted mid-block: it stops at the block's end.
+					c = newBlockedCase[T](t, true, threads, reset, stateful)
+					ctx, cancel := context.WithCancel(context.Background())
+					err = c.net.Run(ctx, blockedSteps, func(done int) {
+						if done == 5 {
+							cancel()
+						}
+					})
+					stop := c.net.StepIndex()
+					if !errors.Is(err, ErrInterrupted) || stop <= 5 || stop >= blockedSteps {
+						t.Fatalf("%s: interrupted at step 5, Run stopped at step %d with %v", what, stop, err)
+					}
+					if !bytes.Equal(state(t, c.net), refAt[stop]) {
+						t.Fatalf("%s: state after the interruption at step %d differs", what, stop)
+					}
+					saved := state(t, c.net)
+					if err := c.net.Run(context.Background(), blockedSteps-stop, nil); err != nil {
+						t.Fatal(err)
+					}
+					c.same(t, ref, what+" interrupted and continued")
+					c.net.Close()
+
+					// Resumed: the saved state loaded into a fresh network,
+					// whose recorders then see the rest of the run.
+					if stateful {
+						continue
+					}
+					r := newBlockedCase[T](t, true, threads, reset, stateful)
+					if _, err := DecodeState(&io.LimitedReader{R: bytes.NewReader(saved), N: int64(len(saved))}, 0, r.net.StateVars()); err != nil {
+						t.Fatal(err)
+					}
+					r.net.Restored()
+					if err := r.net.Run(context.Background(), blockedSteps-stop, nil); err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(state(t, r.net), refAt[blockedSteps]) {
+						t.Fatalf("%s: resumed at step %d, the final state differs", what, stop)
+					}
+					r.net.Close()
+				}
+			}
+			ref.net.Close()
+		}
+	}
+}
+
+// TestBlockedOnlyFeedForward: a population whose spikes a projection reads
+// (a second layer, or itself) is stepped step by step.
+func TestBlockedOnlyFeedForward(t *testing.T) {
+	src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
+	a, _ := NewPopulation[float32]("a", 1, 100, DefaultNeuron())
+	b, _ := NewPopulation[float32]("b", 1, 100, DefaultNeuron())
+	net := NewNetwork[float32]()
+	net.AddSource(src)
+	net.AddPopulation(a)
+	d, _ := NewDense("in->a", Presynaptic[float32](src), a, make([]float32, 10*100))
+	if err := net.AddProjection(d); err != nil {
+		t.Fatal(err)
+	}
+	if net.prepare(); net.blocked == nil {
+		t.Fatal("one feed-forward layer is not stepped in blocks")
+	}
+	net.AddPopulation(b)
+	ab, _ := NewDense("a->b", Presynaptic[float32](a), b, make([]float32, 100*100))
+	if err := net.AddProjection(ab); err != nil {
+		t.Fatal(err)
+	}
+	if net.prepare(); net.blocked != nil {
+		t.Fatal("a population read by another is stepped in blocks")
+	}
+}
