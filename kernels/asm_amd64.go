@@ -61,6 +61,9 @@ type asmKernels[T float32 | float64] struct {
 	// scanBlock is the number of neurons a LeakyScan block keeps in
 	// registers; the scan kernels need len(V) to be a multiple of it.
 	scanBlock int
+	// scanWordSub and scanWordZero, set when scanBlock is wider than 64,
+	// scan blocks of 64 neurons: the whole words after the last block.
+	scanWordSub, scanWordZero func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, spikes []uint64, maskStride int) int
 	accum     func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
@@ -163,34 +166,46 @@ func (k *asmKernels[T]) leakyScan(V, I, Iin []T, inStride, steps int, alpha, bet
 	words := MaskWords(n)
 	blk := max(k.scanBlock, 64)
 	body := n - n%blk
+	// Whole words after the last block run through the word kernel.
+	wordEnd := body
+	if k.scanWordSub != nil {
+		wordEnd = n &^ 63
+	}
 	// The blocked kernel writes each block's masks for all steps before the
 	// next block; that equals the generic step-by-step order only when the
 	// masks of different steps do not overlap. Anything unusual (and every
 	// out-of-range argument, for which generic panics in the same place) goes
 	// to the generic code.
-	if body == 0 || steps <= 0 || len(I) < n ||
+	if wordEnd == 0 || steps <= 0 || len(I) < n ||
 		steps > 1 && (inStride < 0 || maskStride < words ||
 			inStride > 0 && steps-1 > (len(Iin)-n)/inStride ||
 			steps-1 > (len(spikes)-words)/maskStride) ||
 		len(Iin) < n || len(spikes) < words {
 		return k.generic.scan(V, I, Iin, inStride, steps, alpha, beta, theta, reset, spikes, maskStride)
 	}
-	scan := k.scanSub
+	scan, word := k.scanSub, k.scanWordSub
 	if reset != ResetSubtract {
-		scan = k.scanZero
+		scan, word = k.scanZero, k.scanWordZero
 	}
-	nc := min(body, max(blk, scanWork/steps/blk*blk))
-	tc := min(steps, max(1, scanWork/nc))
 	count := 0
-	for lo := 0; lo < body; lo += nc {
-		hi := min(lo+nc, body)
-		for t0 := 0; t0 < steps; t0 += tc {
-			tn := min(tc, steps-t0)
-			count += scan(V[lo:hi], I[lo:hi], Iin[t0*inStride+lo:], inStride, tn, alpha, beta, theta, spikes[t0*maskStride+lo>>6:], maskStride)
+	run := func(scan func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, spikes []uint64, maskStride int) int, lo, end, blk int) {
+		if end <= lo {
+			return
+		}
+		nc := min(end-lo, max(blk, scanWork/steps/blk*blk))
+		tc := min(steps, max(1, scanWork/nc))
+		for ; lo < end; lo += nc {
+			hi := min(lo+nc, end)
+			for t0 := 0; t0 < steps; t0 += tc {
+				tn := min(tc, steps-t0)
+				count += scan(V[lo:hi], I[lo:hi], Iin[t0*inStride+lo:], inStride, tn, alpha, beta, theta, spikes[t0*maskStride+lo>>6:], maskStride)
+			}
 		}
 	}
-	if body < n {
-		count += k.generic.scan(V[body:], I[body:n], Iin[body:], inStride, steps, alpha, beta, theta, reset, spikes[body>>6:], maskStride)
+	run(scan, 0, body, blk)
+	run(word, body, wordEnd, 64)
+	if wordEnd < n {
+		count += k.generic.scan(V[wordEnd:], I[wordEnd:n], Iin[wordEnd:], inStride, steps, alpha, beta, theta, reset, spikes[wordEnd>>6:], maskStride)
 	}
 	return count
 }

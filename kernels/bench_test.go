@@ -215,7 +215,7 @@ func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int
 func BenchmarkLeakyScan(b *testing.B) {
 	const steps = 100
 	for _, impl := range benchImpls() {
-		for _, n := range []int{1024, 16384} {
+		for _, n := range []int{64, 1024, 16384} {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(2, uint64(n)))

@@ -138,6 +138,7 @@ var avx512Instruments = &Instruments{
 var avx512Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX512, updZero: leakyUpdate32ZeroAVX512,
 	scanSub: leakyScan32SubAVX512, scanZero: leakyScan32ZeroAVX512, scanBlock: 128,
+	scanWordSub: leakyScan32SubAVX512Word, scanWordZero: leakyScan32ZeroAVX512Word,
 	accum: accumulateRows32AVX512, accumTrials: accumulateTrials32AVX512, scatter: scatterTaps32AVX512, scale: scaleTaps32AVX512, add: addTrials32AVX512, cuba: cubaUpdate32AVX512, coba: cobaUpdate32AVX512, lanes: 16, nativeTail: false,
 	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX512, ruleUpdate32BeforeAVX512, ruleUpdate32AfterAVX512, ruleUpdate32SpyxAVX512, ruleUpdate32SnnTorchAVX512},
 	rulePer:  [stepRules]ruleKernel[float32]{ruleUpdate32ValuePerAVX512, ruleUpdate32BeforePerAVX512, ruleUpdate32AfterPerAVX512, ruleUpdate32SpyxPerAVX512, ruleUpdate32SnnTorchPerAVX512},

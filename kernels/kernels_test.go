@@ -88,7 +88,7 @@ type scanCase struct{ n, steps, inPad, maskPad int }
 
 func scanCases() []scanCase {
 	var cs []scanCase
-	for _, n := range []int{0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 130, 200, 256, 1000, 1024} {
+	for _, n := range []int{0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 130, 192, 200, 256, 320, 1000, 1024} {
 		for _, steps := range []int{0, 1, 2, 7} {
 			cs = append(cs, scanCase{n, steps, 0, 0}, scanCase{n, steps, 5, 1})
 		}

@@ -20009,6 +20009,214 @@ leakyScan32ZeroAVX512_done:
 	VZEROUPPER
 	RET
 
+// func leakyScan32SubAVX512Word(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·leakyScan32SubAVX512Word(SB), NOSPLIT, $0-144
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         inStride+72(FP), DI
+	SHLQ         $0x02, DI
+	MOVQ         maskStride+128(FP), R8
+	SHLQ         $0x03, R8
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS beta+92(FP), Z1
+	VBROADCASTSS theta+96(FP), Z2
+	MOVL         $0x3f800000, R9
+	VMOVQ        R9, X3
+	VBROADCASTSS X3, Z3
+	XORQ         R9, R9
+	SHRQ         $0x06, SI
+	TESTQ        SI, SI
+	JZ           leakyScan32SubAVX512Word_done
+
+leakyScan32SubAVX512Word_block:
+	VMOVUPS (AX), Z4
+	VMOVUPS (CX), Z5
+	VMOVUPS 64(AX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(AX), Z8
+	VMOVUPS 128(CX), Z9
+	VMOVUPS 192(AX), Z10
+	VMOVUPS 192(CX), Z11
+	MOVQ    steps+80(FP), R10
+	MOVQ    DX, R11
+	MOVQ    BX, R12
+
+leakyScan32SubAVX512Word_step:
+	VCMPPS    $0x1e, Z2, Z4, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z12, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    (R11), Z5, Z5
+	VCMPPS    $0x1e, Z2, Z6, K1
+	KMOVW     K1, R14
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z6, Z6
+	VADDPS    Z7, Z6, Z6
+	VSUBPS    Z12, Z6, Z6
+	VMULPS    Z0, Z7, Z7
+	VADDPS    64(R11), Z7, Z7
+	SHLQ      $0x10, R14
+	ORQ       R14, R13
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R14
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z12, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    128(R11), Z9, Z9
+	SHLQ      $0x20, R14
+	ORQ       R14, R13
+	VCMPPS    $0x1e, Z2, Z10, K1
+	KMOVW     K1, R14
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z10, Z10
+	VADDPS    Z11, Z10, Z10
+	VSUBPS    Z12, Z10, Z10
+	VMULPS    Z0, Z11, Z11
+	VADDPS    192(R11), Z11, Z11
+	SHLQ      $0x30, R14
+	ORQ       R14, R13
+	MOVQ      R13, (R12)
+	POPCNTQ   R13, R13
+	ADDQ      R13, R9
+	ADDQ      DI, R11
+	ADDQ      R8, R12
+	DECQ      R10
+	JNZ       leakyScan32SubAVX512Word_step
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   Z5, (CX)
+	VMOVUPS   Z6, 64(AX)
+	VMOVUPS   Z7, 64(CX)
+	VMOVUPS   Z8, 128(AX)
+	VMOVUPS   Z9, 128(CX)
+	VMOVUPS   Z10, 192(AX)
+	VMOVUPS   Z11, 192(CX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, CX
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000008, BX
+	DECQ      SI
+	JNZ       leakyScan32SubAVX512Word_block
+
+leakyScan32SubAVX512Word_done:
+	MOVQ R9, ret+136(FP)
+	VZEROUPPER
+	RET
+
+// func leakyScan32ZeroAVX512Word(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·leakyScan32ZeroAVX512Word(SB), NOSPLIT, $0-144
+	MOVQ         V_base+0(FP), AX
+	MOVQ         I_base+24(FP), CX
+	MOVQ         Iin_base+48(FP), DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         inStride+72(FP), DI
+	SHLQ         $0x02, DI
+	MOVQ         maskStride+128(FP), R8
+	SHLQ         $0x03, R8
+	VBROADCASTSS alpha+88(FP), Z0
+	VBROADCASTSS beta+92(FP), Z1
+	VBROADCASTSS theta+96(FP), Z2
+	MOVL         $0x3f800000, R9
+	VMOVQ        R9, X3
+	VBROADCASTSS X3, Z3
+	XORQ         R9, R9
+	SHRQ         $0x06, SI
+	TESTQ        SI, SI
+	JZ           leakyScan32ZeroAVX512Word_done
+
+leakyScan32ZeroAVX512Word_block:
+	VMOVUPS (AX), Z4
+	VMOVUPS (CX), Z5
+	VMOVUPS 64(AX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(AX), Z8
+	VMOVUPS 128(CX), Z9
+	VMOVUPS 192(AX), Z10
+	VMOVUPS 192(CX), Z11
+	MOVQ    steps+80(FP), R10
+	MOVQ    DX, R11
+	MOVQ    BX, R12
+
+leakyScan32ZeroAVX512Word_step:
+	VCMPPS    $0x1e, Z2, Z4, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z12, Z3, Z12
+	VMULPS    Z12, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    (R11), Z5, Z5
+	VCMPPS    $0x1e, Z2, Z6, K1
+	KMOVW     K1, R14
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z6, Z6
+	VADDPS    Z7, Z6, Z6
+	VSUBPS    Z12, Z3, Z12
+	VMULPS    Z12, Z6, Z6
+	VMULPS    Z0, Z7, Z7
+	VADDPS    64(R11), Z7, Z7
+	SHLQ      $0x10, R14
+	ORQ       R14, R13
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R14
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z12, Z3, Z12
+	VMULPS    Z12, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    128(R11), Z9, Z9
+	SHLQ      $0x20, R14
+	ORQ       R14, R13
+	VCMPPS    $0x1e, Z2, Z10, K1
+	KMOVW     K1, R14
+	VMOVAPS.Z Z3, K1, Z12
+	VMULPS    Z1, Z10, Z10
+	VADDPS    Z11, Z10, Z10
+	VSUBPS    Z12, Z3, Z12
+	VMULPS    Z12, Z10, Z10
+	VMULPS    Z0, Z11, Z11
+	VADDPS    192(R11), Z11, Z11
+	SHLQ      $0x30, R14
+	ORQ       R14, R13
+	MOVQ      R13, (R12)
+	POPCNTQ   R13, R13
+	ADDQ      R13, R9
+	ADDQ      DI, R11
+	ADDQ      R8, R12
+	DECQ      R10
+	JNZ       leakyScan32ZeroAVX512Word_step
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   Z5, (CX)
+	VMOVUPS   Z6, 64(AX)
+	VMOVUPS   Z7, 64(CX)
+	VMOVUPS   Z8, 128(AX)
+	VMOVUPS   Z9, 128(CX)
+	VMOVUPS   Z10, 192(AX)
+	VMOVUPS   Z11, 192(CX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, CX
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000008, BX
+	DECQ      SI
+	JNZ       leakyScan32ZeroAVX512Word_block
+
+leakyScan32ZeroAVX512Word_done:
+	MOVQ R9, ret+136(FP)
+	VZEROUPPER
+	RET
+
 // func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80

@@ -447,6 +447,16 @@ func leakyScan32SubAVX512(V []float32, I []float32, Iin []float32, inStride int,
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX512(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
+// leakyScan32SubAVX512Word is LeakyScan32 with reset by subtraction for len(V) a multiple of 64 and of 64
+// and steps ≥ 1. Blocks of 64 neurons keep V and I in registers over all steps.
+// The caller checks lengths and strides and chunks long calls.
+func leakyScan32SubAVX512Word(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
+
+// leakyScan32ZeroAVX512Word is LeakyScan32 with reset to zero for len(V) a multiple of 64 and of 64
+// and steps ≥ 1. Blocks of 64 neurons keep V and I in registers over all steps.
+// The caller checks lengths and strides and chunks long calls.
+func leakyScan32ZeroAVX512Word(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
+
 // accumulateRows32AVX512 is AccumulateRows32 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
 // the last len(dst) mod lanes elements are loaded and stored under a mask.

@@ -74,6 +74,10 @@ func (r *figureRecorder[T]) RecordState(t int) error {
 	return nil
 }
 
+// ReadsState reports whether RecordState reads the population's state:
+// when the figure shows traces.
+func (r *figureRecorder[T]) ReadsState() bool { return len(r.traces) > 0 }
+
 func (r *figureRecorder[T]) RecordSpikes(t int) error {
 	total := r.pop.SpikeCount()
 	if t >= r.maxSteps {

@@ -43,6 +43,9 @@ func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk flo
 		return nil, badInput(err)
 	}
 	net.Net.SetThreads(o.Threads)
+	// Checkpoints are saved after steps that are multiples of
+	// CheckpointEvery: time-blocked stepping must end a block there.
+	net.Net.SetBlockAlign(o.CheckpointEvery)
 	l := &live[T]{d: d, o: o, net: net, mem: m, feeds: make([]*engine.Feed[T], len(net.Sources)), given: make([]bool, len(net.Sources))}
 	for i, src := range net.Sources {
 		if f, ok := src.(*engine.Feed[T]); ok {

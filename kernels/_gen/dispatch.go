@@ -34,7 +34,7 @@ type isaKernels struct {
 // element type.
 type typeKernels struct {
 	dtype                                                                                                 *dtype
-	updSub, updZero, scanSub, scanZero, accum, accumTrials, scatterTaps, scaleTaps, addTrials, cuba, coba string
+	updSub, updZero, scanSub, scanZero, scanWordSub, scanWordZero, accum, accumTrials, scatterTaps, scaleTaps, addTrials, cuba, coba string
 	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
 	// order, of scalar and of per-neuron constants.
 	rule, rulePer []string
@@ -180,6 +180,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("var %s = &asmKernels[%s]{", kernelsVar(s, d), d.gotyp)
 			f.p("updSub: %s, updZero: %s,", t.updSub, t.updZero)
 			f.p("scanSub: %s, scanZero: %s, scanBlock: %d,", t.scanSub, t.scanZero, scanBlock(s, d))
+			if t.scanWordSub != "" {
+				f.p("scanWordSub: %s, scanWordZero: %s,", t.scanWordSub, t.scanWordZero)
+			}
 			f.p("accum: %s, accumTrials: %s, scatter: %s, scale: %s, add: %s, cuba: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.accumTrials, t.scatterTaps, t.scaleTaps, t.addTrials, t.cuba, t.coba, d.lanes(s), s.nativeTail)
 			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
 			f.p("rulePer: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rulePer, ", "))

@@ -245,9 +245,23 @@ func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Regist
 // in registers over all steps.
 func scanBlock(s *isa, d *dtype) int { return s.scanVecs * d.lanes(s) }
 
-func genLeakyScan(s *isa, d *dtype, reset string) string {
+// scanWide reports whether the instruction set's LeakyScan block for d is
+// wider than a mask word (AVX-512 float32: 128 neurons), in which case a
+// 64-neuron kernel (genLeakyScan with narrow) runs the whole words a call
+// ends with; without it those, and every call of fewer than 128 neurons,
+// fell to the generic code (989 M neuron-steps/s at n=64 against AVX2's
+// 14.5 G in BENCHMARKS.md).
+func scanWide(s *isa, d *dtype) bool { return scanBlock(s, d) > 64 }
+
+// genLeakyScan writes the LeakyScan kernel of blocks of scanVecs vectors,
+// or of one mask word (64 neurons) when narrow.
+func genLeakyScan(s *isa, d *dtype, reset string, narrow bool) string {
 	name := fmt.Sprintf("leakyScan%s%s%s", d.name, reset, s.name)
-	block := scanBlock(s, d)
+	block, vecs := scanBlock(s, d), s.scanVecs
+	if narrow {
+		name += "Word"
+		block, vecs = 64, 64/d.lanes(s)
+	}
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, inStride, steps int, alpha, beta, theta %[1]s, spikes []uint64, maskStride int) int", d.gotyp))
 	Doc(fmt.Sprintf("%s is LeakyScan%s with reset %s for len(V) a multiple of %d and of 64", name, d.name, map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset], block),
 		fmt.Sprintf("and steps ≥ 1. Blocks of %d neurons keep V and I in registers over all steps.", block),
@@ -276,8 +290,8 @@ func genLeakyScan(s *isa, d *dtype, reset string) string {
 	JZ(LabelRef(name + "_done"))
 
 	Label(name + "_block")
-	v := make([]reg.VecVirtual, s.scanVecs)
-	c := make([]reg.VecVirtual, s.scanVecs)
+	v := make([]reg.VecVirtual, vecs)
+	c := make([]reg.VecVirtual, vecs)
 	for j := range v {
 		v[j], c[j] = s.vec(), s.vec()
 		d.movu(Mem{Base: vp, Disp: j * s.vbyte}, v[j])

@@ -64,8 +64,12 @@ func genISA(s *isa) *isaKernels {
 		t := &typeKernels{dtype: d}
 		t.updSub = genLeakyUpdate(s, d, "Sub")
 		t.updZero = genLeakyUpdate(s, d, "Zero")
-		t.scanSub = genLeakyScan(s, d, "Sub")
-		t.scanZero = genLeakyScan(s, d, "Zero")
+		t.scanSub = genLeakyScan(s, d, "Sub", false)
+		t.scanZero = genLeakyScan(s, d, "Zero", false)
+		if scanWide(s, d) {
+			t.scanWordSub = genLeakyScan(s, d, "Sub", true)
+			t.scanWordZero = genLeakyScan(s, d, "Zero", true)
+		}
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
 		t.scatterTaps = genScatterTaps(s, d, false)
