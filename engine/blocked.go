@@ -85,10 +85,10 @@ type blockedPop[T Float] struct {
 	pop *Population[T]
 	in  []blockedProj[T]
 	// items[i] is a run of units u0 ≤ u < u1, unit u being trial
-	// u/perRow's neurons blockedWidth·(u%perRow) … (+blockedWidth).
-	items  [][2]int
-	perRow int
-	// scratch[i] holds item i's input currents, steps × blockedWidth.
+	// u/perRow's neurons width·(u%perRow) … (+width).
+	items         [][2]int
+	width, perRow int
+	// scratch[i] holds item i's input currents, steps × width.
 	scratch [][]T
 	// masks holds the block's spikes: step s's mask of trial b at
 	// (s*Batch + b)*Words.
@@ -125,6 +125,10 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		return
 	}
 	bn := &blockedNet[T]{net: n, k: blockedMaxSteps}
+	width := blockedWidth
+	if n.blockWidth > 0 {
+		width = n.blockWidth
+	}
 	inputs := map[Presynaptic[T]]*blockedInput[T]{}
 	for _, pr := range n.projs {
 		for _, p := range n.pops {
@@ -137,7 +141,7 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		if p.gen != nil || p.coba != nil || p.extraI != nil || p.Refrac != nil || p.ringDepth > 0 || len(n.incoming[i]) == 0 {
 			return
 		}
-		bp := &blockedPop[T]{pop: p, perRow: (p.N + blockedWidth - 1) / blockedWidth}
+		bp := &blockedPop[T]{pop: p, width: width, perRow: (p.N + width - 1) / width}
 		for _, pr := range n.incoming[i] {
 			d, ok := pr.(*Dense[T])
 			if !ok || d.Receptor != 0 || d.Delay != 0 || !knownAhead(d.Pre) {
@@ -164,7 +168,7 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		if bp.stateful {
 			bn.k = min(bn.k, blockedStage/(3*p.Batch*p.Stride*sizeOf[T]()))
 		}
-		bn.k = min(bn.k, blockedScratch/(blockedWidth*sizeOf[T]()))
+		bn.k = min(bn.k, blockedScratch/(width*sizeOf[T]()))
 		bn.pops = append(bn.pops, bp)
 	}
 	if bn.k < 2 {
@@ -206,7 +210,7 @@ func (bp *blockedPop[T]) split(threads, k int) {
 	bp.scratch = make([][]T, c)
 	for i := range c {
 		bp.items[i] = [2]int{units * i / c, units * (i + 1) / c}
-		bp.scratch[i] = alignedSlice[T](k * blockedWidth)
+		bp.scratch[i] = alignedSlice[T](k * bp.width)
 	}
 	bp.masks = make([]uint64, k*p.Batch*p.Words)
 	if bp.stateful {
@@ -290,11 +294,11 @@ func (bp *blockedPop[T]) run(i int) {
 	maskStride := p.Batch * p.Words
 	for u := bp.items[i][0]; u < bp.items[i][1]; u++ {
 		b := u / bp.perRow
-		lo := u % bp.perRow * blockedWidth
-		hi := min(lo+blockedWidth, p.N)
+		lo := u % bp.perRow * bp.width
+		hi := min(lo+bp.width, p.N)
 		w := hi - lo
 		for s := range steps {
-			dst := scr[s*blockedWidth : s*blockedWidth+w]
+			dst := scr[s*bp.width : s*bp.width+w]
 			clear(dst)
 			for _, pr := range bp.in {
 				k := s*pr.in.batch + b
@@ -306,17 +310,17 @@ func (bp *blockedPop[T]) run(i int) {
 		masks := bp.masks[b*p.Words+lo>>6:]
 		if bp.stateful {
 			for s := range steps {
-				in := scr[s*blockedWidth : s*blockedWidth+w]
+				in := scr[s*bp.width : s*bp.width+w]
 				copy(bp.stage[3*s][off:off+w], V)
 				copy(bp.stage[3*s+1][off:off+w], I)
 				copy(bp.stage[3*s+2][off:off+w], in)
 				leakyUpdate(V, I, in, p.alpha, p.beta, p.theta, p.Neuron.Reset, masks[s*maskStride:])
 			}
 		} else {
-			leakyScan(V, I, scr, blockedWidth, steps, p.alpha, p.beta, p.theta, p.Neuron.Reset, masks, maskStride)
+			leakyScan(V, I, scr, bp.width, steps, p.alpha, p.beta, p.theta, p.Neuron.Reset, masks, maskStride)
 		}
 		// Iin ends as the last step's input, as per-step stepping leaves it.
-		copy(p.Iin[off:off+w], scr[(steps-1)*blockedWidth:][:w])
+		copy(p.Iin[off:off+w], scr[(steps-1)*bp.width:][:w])
 	}
 }
 

@@ -50,7 +50,7 @@ type blockedCase[T Float] struct {
 
 const blockedSteps, blockedBatch, blockedN = 150, 2, 5000
 
-func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kernels.Reset, stateful bool) *blockedCase[T] {
+func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kernels.Reset, stateful bool, width int) *blockedCase[T] {
 	const nIn, nArr = 60, 30
 	src, err := NewPoisson[T]("in", blockedBatch, nIn, 300, 5e-4, 7, 0)
 	if err != nil {
@@ -89,6 +89,7 @@ func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kern
 	}
 	net := NewNetwork[T]()
 	net.noBlocks = !blocked
+	net.blockWidth = width
 	net.AddSource(src)
 	net.AddSource(arr)
 	net.AddPopulation(pop)
@@ -142,7 +143,8 @@ func (c *blockedCase[T]) same(t *testing.T, ref *blockedCase[T], what string) {
 }
 
 // TestBlockedSameBits steps the case in blocks with every kernel, several
-// thread counts, both resets, with and without state recorders, and
+// thread counts and block widths (one block per trial, and several with a
+// ragged last one), both resets, with and without state recorders, and
 // requires per-step stepping's bits: in one Run; with blocks aligned to 10
 // steps and the state at each multiple of 10 (a checkpoint) compared; with
 // an interruption asked for mid-block; and resumed from a mid-run state
@@ -158,7 +160,7 @@ func testBlockedSameBits[T Float](t *testing.T) {
 		for _, stateful := range []bool{false, true} {
 			_ = kernels.Use("generic")
 			// The reference, step by step, and its state at every step.
-			ref := newBlockedCase[T](t, false, 1, reset, stateful)
+			ref := newBlockedCase[T](t, false, 1, reset, stateful, 0)
 			refAt := [][]byte{state(t, ref.net)}
 			if err := ref.net.Run(context.Background(), blockedSteps, func(int) { refAt = append(refAt, state(t, ref.net)) }); err != nil {
 				t.Fatal(err)
@@ -170,11 +172,12 @@ func testBlockedSameBits[T Float](t *testing.T) {
 				if err := kernels.Use(impl.Name); err != nil {
 					t.Fatal(err)
 				}
-				for _, threads := range []int{1, 2, 3} {
-					what := fmt.Sprintf("%T %v stateful=%v %s threads=%d", T(0), reset, stateful, impl.Name, threads)
+				for _, tw := range [][2]int{{1, 0}, {1, 1024}, {2, 1024}, {3, 1024}, {2, 0}} {
+					threads, width := tw[0], tw[1]
+					what := fmt.Sprintf("%T %v stateful=%v %s threads=%d width=%d", T(0), reset, stateful, impl.Name, threads, width)
 
 					// One Run, then checkpoints at every 10 steps.
-					c := newBlockedCase[T](t, true, threads, reset, stateful)
+					c := newBlockedCase[T](t, true, threads, reset, stateful, width)
 					if c.net.prepare(); c.net.blocked == nil {
 						t.Fatalf("%s: the network is not stepped in blocks", what)
 					}
@@ -191,7 +194,7 @@ func testBlockedSameBits[T Float](t *testing.T) {
 					c.net.Close()
 
 					// Interrupted mid-block: it stops at the block's end.
-					c = newBlockedCase[T](t, true, threads, reset, stateful)
+					c = newBlockedCase[T](t, true, threads, reset, stateful, width)
 					ctx, cancel := context.WithCancel(context.Background())
 					err = c.net.Run(ctx, blockedSteps, func(done int) {
 						if done == 5 {
@@ -217,7 +220,7 @@ func testBlockedSameBits[T Float](t *testing.T) {
 					if stateful {
 						continue
 					}
-					r := newBlockedCase[T](t, true, threads, reset, stateful)
+					r := newBlockedCase[T](t, true, threads, reset, stateful, width)
 					if _, err := DecodeState(&io.LimitedReader{R: bytes.NewReader(saved), N: int64(len(saved))}, 0, r.net.StateVars()); err != nil {
 						t.Fatal(err)
 					}
