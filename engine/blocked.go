@@ -15,7 +15,9 @@ import (
 // kernels.LeakyScan runs the steps with V and I in registers. Per step, the
 // state is no longer read and written from memory (V, I and Iin, 20 bytes a
 // neuron); what is left is reading the weight rows, the floor for stored
-// weights.
+// weights. That pays only where the state would come from memory, not from
+// the last-level cache (blockedMinState), since a block reads each weight
+// row in pieces, which the prefetchers follow less well than whole rows.
 //
 // The bits are those of per-step stepping: every neuron's input is summed
 // from zero over the same rows in the same order (the kernels add each
@@ -58,7 +60,22 @@ const (
 	blockedMaxSteps = 32
 	// blockedStage bounds the memory of the state staged for recorders.
 	blockedStage = 64 << 20
+	// blockedMinState is the least state (V, I and Iin of every
+	// population) for which blocks pay. Below it the state stays in the
+	// last-level cache between steps, per-step stepping reads it from
+	// there, and the blocks' shorter weight-row pieces, which the
+	// prefetchers follow less well than whole rows, cost more than the
+	// state traffic saved.
+	blockedMinState = 16 << 20
 )
+
+// blockTuning overrides blocked stepping's choices, for tests: width
+// replaces blockedWidth when set, and always steps in blocks whatever the
+// size of the state.
+type blockTuning struct {
+	width  int
+	always bool
+}
 
 // blockedNet steps the whole network a block of steps at a time. It exists
 // only when every population qualifies (see prepareBlocked).
@@ -116,9 +133,10 @@ type blockedProj[T Float] struct {
 func (n *Network[T]) SetBlockAlign(every int) { n.blockAlign = max(every, 0) }
 
 // prepareBlocked sets n.blocked when the whole network can be stepped in
-// blocks: no ranks, every population in the seed form with one receptor and
-// no delays, fed only through dense projections from Poisson sources or
-// 0/1 arrays, and read by no projection.
+// blocks, and its state is large enough for that to pay: no ranks, every
+// population in the seed form with one receptor and no delays, fed only
+// through dense projections from Poisson sources or 0/1 arrays, and read by
+// no projection.
 func (n *Network[T]) prepareBlocked(threads int) {
 	n.blocked = nil
 	if n.noBlocks || n.ranks != nil || len(n.pops) == 0 {
@@ -126,9 +144,10 @@ func (n *Network[T]) prepareBlocked(threads int) {
 	}
 	bn := &blockedNet[T]{net: n, k: blockedMaxSteps}
 	width := blockedWidth
-	if n.blockWidth > 0 {
-		width = n.blockWidth
+	if n.tuning.width > 0 {
+		width = n.tuning.width
 	}
+	state := 0
 	inputs := map[Presynaptic[T]]*blockedInput[T]{}
 	for _, pr := range n.projs {
 		for _, p := range n.pops {
@@ -170,8 +189,9 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		}
 		bn.k = min(bn.k, blockedScratch/(width*sizeOf[T]()))
 		bn.pops = append(bn.pops, bp)
+		state += 3 * p.Batch * p.Stride * sizeOf[T]()
 	}
-	if bn.k < 2 {
+	if bn.k < 2 || state < blockedMinState && !n.tuning.always {
 		return
 	}
 	for _, in := range bn.inputs {

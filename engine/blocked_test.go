@@ -89,7 +89,7 @@ func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kern
 	}
 	net := NewNetwork[T]()
 	net.noBlocks = !blocked
-	net.blockWidth = width
+	net.tuning = blockTuning{width: width, always: true}
 	net.AddSource(src)
 	net.AddSource(arr)
 	net.AddPopulation(pop)
@@ -240,7 +240,8 @@ func testBlockedSameBits[T Float](t *testing.T) {
 }
 
 // TestBlockedOnlyFeedForward: a population whose spikes a projection reads
-// (a second layer, or itself) is stepped step by step.
+// (a second layer, or itself) is stepped step by step, and so is one whose
+// state is too small for blocks to pay.
 func TestBlockedOnlyFeedForward(t *testing.T) {
 	src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
 	a, _ := NewPopulation[float32]("a", 1, 100, DefaultNeuron())
@@ -252,6 +253,11 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 	if err := net.AddProjection(d); err != nil {
 		t.Fatal(err)
 	}
+	if net.prepare(); net.blocked != nil {
+		t.Fatal("a layer whose state fits in cache is stepped in blocks")
+	}
+	net.tuning.always = true
+	net.SetThreads(1) // prepares again
 	if net.prepare(); net.blocked == nil {
 		t.Fatal("one feed-forward layer is not stepped in blocks")
 	}

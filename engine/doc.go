@@ -95,6 +95,14 @@
 // before the undelayed projections add (see delay.go), so its contribution
 // arrives exactly d steps after the undelayed one would.
 //
+// A feed-forward network whose state would not stay in cache — populations
+// fed only by Poisson trains and 0/1 arrays, read by no projection — is
+// stepped many steps at a time instead (blocked.go): each block of neurons
+// runs phases 2 and 4 over the steps of a block, then phases 3 and 4's
+// recorders are replayed step by step, with the same bits and the same
+// recordings as the schedule above; Run checks for interruption between
+// blocks.
+//
 // Randomness comes from generators keyed by what is drawn — normal weights
 // and initial states by (seed, stream, row) and column, through
 // kernels.Normals (normal.go); uniform draws and connectivity by (seed,

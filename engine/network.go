@@ -31,8 +31,8 @@ type Network[T Float] struct {
 	// time (blocked.go); blockAlign is where blocks must end.
 	blocked    *blockedNet[T]
 	blockAlign int
-	// blockWidth, when set, replaces blockedWidth, for tests.
-	blockWidth int
+	// tuning overrides blocked stepping's choices, for tests.
+	tuning blockTuning
 	// noBlocks turns blocks and blocked stepping off, for tests that
 	// compare against the step-by-step product.
 	noBlocks bool
