@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 )
@@ -636,6 +637,46 @@ func BenchmarkAccumulateTrials(b *testing.B) {
 					}
 				} else {
 					impl.AccumulateTrials32(dst[:n], 64, W, n, rows)
+				}
+			}
+			perSecond(b, float64(events), "events/s")
+		})
+	}
+}
+
+// BenchmarkAccumulateMasks is BenchmarkAccumulateTrials with each trial's
+// rows given as its spike bitmask (one word of the 50 inputs), as a dense
+// projection reads a population's spikes; the naive twin loops over
+// trials and set bits.
+func BenchmarkAccumulateMasks(b *testing.B) {
+	const trials, n, nIn = 256, 38, 50
+	for _, impl := range benchImpls() {
+		b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+			skipUnsupported(b, impl)
+			rng := rand.New(rand.NewPCG(7, 8))
+			W := randSlice[float32](rng, nIn*n, 0.1)
+			dst := make([]float32, trials*64)
+			masks := make([]uint64, trials)
+			events := 0
+			for t := range masks {
+				for _, r := range rowsFor(rng, 1+rng.IntN(3), nIn) {
+					masks[t] |= 1 << r
+				}
+				events += bits.OnesCount64(masks[t])
+			}
+			for b.Loop() {
+				if impl == nil {
+					for t, m := range masks {
+						d := dst[t*64 : t*64+n]
+						for ; m != 0; m &= m - 1 {
+							r := bits.TrailingZeros64(m)
+							for i, w := range W[r*n : r*n+n] {
+								d[i] += w
+							}
+						}
+					}
+				} else {
+					impl.AccumulateMasks32(dst[:n], 64, W, n, masks, 1)
 				}
 			}
 			perSecond(b, float64(events), "events/s")

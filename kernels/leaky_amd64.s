@@ -888,6 +888,144 @@ accumulateTrials32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func accumulateMasks32AVX2(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
+// Requires: AVX, POPCNT
+TEXT ·accumulateMasks32AVX2(SB), NOSPLIT, $0-96
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    CX, DX
+	ANDQ    $0x07, DX
+	SUBQ    DX, CX
+	SHLQ    $0x02, CX
+	MOVQ    $0x00000020, BX
+	MOVQ    DX, SI
+	SHLQ    $0x02, SI
+	SUBQ    SI, BX
+	LEAQ    leakyTailMask<>+0(SB), SI
+	VMOVDQU (SI)(BX*1), Y0
+	MOVQ    masks_base+64(FP), BX
+	MOVQ    masks_len+72(FP), SI
+	SHLQ    $0x03, SI
+	ADDQ    BX, SI
+	CMPQ    BX, SI
+	JE      accumulateMasks32AVX2_done
+
+accumulateMasks32AVX2_trial:
+	MOVQ W_base+32(FP), R12
+	MOVQ words+88(FP), R13
+
+accumulateMasks32AVX2_word:
+	MOVQ (BX), R14
+
+accumulateMasks32AVX2_quad:
+	POPCNTQ R14, R15
+	CMPQ    R15, $0x04
+	JB      accumulateMasks32AVX2_single
+	BSFQ    R14, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x02, DI
+	ADDQ    R12, DI
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R12, R8
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    R12, R9
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    R12, R10
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	XORQ    R15, R15
+	CMPQ    R15, CX
+	JE      accumulateMasks32AVX2_quadtail
+
+accumulateMasks32AVX2_quadloop:
+	VMOVUPS (AX)(R15*1), Y1
+	VADDPS  (DI)(R15*1), Y1, Y1
+	VADDPS  (R8)(R15*1), Y1, Y1
+	VADDPS  (R9)(R15*1), Y1, Y1
+	VADDPS  (R10)(R15*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R15*1)
+	ADDQ    $0x20, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks32AVX2_quadloop
+
+accumulateMasks32AVX2_quadtail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks32AVX2_quadnotail
+	VMASKMOVPS (AX)(R15*1), Y0, Y1
+	VMASKMOVPS (DI)(R15*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R8)(R15*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R9)(R15*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R10)(R15*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R15*1)
+
+accumulateMasks32AVX2_quadnotail:
+	JMP accumulateMasks32AVX2_quad
+
+accumulateMasks32AVX2_single:
+	TESTQ R14, R14
+	JZ    accumulateMasks32AVX2_nextword
+	BSFQ  R14, R11
+	IMULQ stride+56(FP), R11
+	SHLQ  $0x02, R11
+	ADDQ  R12, R11
+	LEAQ  -1(R14), R15
+	ANDQ  R15, R14
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks32AVX2_singletail
+
+accumulateMasks32AVX2_singleloop:
+	VMOVUPS (AX)(R15*1), Y1
+	VADDPS  (R11)(R15*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R15*1)
+	ADDQ    $0x20, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks32AVX2_singleloop
+
+accumulateMasks32AVX2_singletail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks32AVX2_singlenotail
+	VMASKMOVPS (AX)(R15*1), Y0, Y1
+	VMASKMOVPS (R11)(R15*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R15*1)
+
+accumulateMasks32AVX2_singlenotail:
+	JMP accumulateMasks32AVX2_single
+
+accumulateMasks32AVX2_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R14
+	SHLQ $0x08, R14
+	ADDQ R14, R12
+	DECQ R13
+	JNZ  accumulateMasks32AVX2_word
+	MOVQ dstStride+24(FP), R12
+	SHLQ $0x02, R12
+	ADDQ R12, AX
+	CMPQ BX, SI
+	JNE  accumulateMasks32AVX2_trial
+
+accumulateMasks32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX
 TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-184
@@ -8939,6 +9077,144 @@ accumulateTrials64AVX2_next:
 	JNE  accumulateTrials64AVX2_trial
 
 accumulateTrials64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func accumulateMasks64AVX2(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
+// Requires: AVX, POPCNT
+TEXT ·accumulateMasks64AVX2(SB), NOSPLIT, $0-96
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    CX, DX
+	ANDQ    $0x03, DX
+	SUBQ    DX, CX
+	SHLQ    $0x03, CX
+	MOVQ    $0x00000020, BX
+	MOVQ    DX, SI
+	SHLQ    $0x03, SI
+	SUBQ    SI, BX
+	LEAQ    leakyTailMask<>+0(SB), SI
+	VMOVDQU (SI)(BX*1), Y0
+	MOVQ    masks_base+64(FP), BX
+	MOVQ    masks_len+72(FP), SI
+	SHLQ    $0x03, SI
+	ADDQ    BX, SI
+	CMPQ    BX, SI
+	JE      accumulateMasks64AVX2_done
+
+accumulateMasks64AVX2_trial:
+	MOVQ W_base+32(FP), R12
+	MOVQ words+88(FP), R13
+
+accumulateMasks64AVX2_word:
+	MOVQ (BX), R14
+
+accumulateMasks64AVX2_quad:
+	POPCNTQ R14, R15
+	CMPQ    R15, $0x04
+	JB      accumulateMasks64AVX2_single
+	BSFQ    R14, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x03, DI
+	ADDQ    R12, DI
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    R12, R8
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    R12, R9
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    R12, R10
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	XORQ    R15, R15
+	CMPQ    R15, CX
+	JE      accumulateMasks64AVX2_quadtail
+
+accumulateMasks64AVX2_quadloop:
+	VMOVUPD (AX)(R15*1), Y1
+	VADDPD  (DI)(R15*1), Y1, Y1
+	VADDPD  (R8)(R15*1), Y1, Y1
+	VADDPD  (R9)(R15*1), Y1, Y1
+	VADDPD  (R10)(R15*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R15*1)
+	ADDQ    $0x20, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks64AVX2_quadloop
+
+accumulateMasks64AVX2_quadtail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks64AVX2_quadnotail
+	VMASKMOVPD (AX)(R15*1), Y0, Y1
+	VMASKMOVPD (DI)(R15*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R8)(R15*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R9)(R15*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R10)(R15*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R15*1)
+
+accumulateMasks64AVX2_quadnotail:
+	JMP accumulateMasks64AVX2_quad
+
+accumulateMasks64AVX2_single:
+	TESTQ R14, R14
+	JZ    accumulateMasks64AVX2_nextword
+	BSFQ  R14, R11
+	IMULQ stride+56(FP), R11
+	SHLQ  $0x03, R11
+	ADDQ  R12, R11
+	LEAQ  -1(R14), R15
+	ANDQ  R15, R14
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks64AVX2_singletail
+
+accumulateMasks64AVX2_singleloop:
+	VMOVUPD (AX)(R15*1), Y1
+	VADDPD  (R11)(R15*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R15*1)
+	ADDQ    $0x20, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks64AVX2_singleloop
+
+accumulateMasks64AVX2_singletail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks64AVX2_singlenotail
+	VMASKMOVPD (AX)(R15*1), Y0, Y1
+	VMASKMOVPD (R11)(R15*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R15*1)
+
+accumulateMasks64AVX2_singlenotail:
+	JMP accumulateMasks64AVX2_single
+
+accumulateMasks64AVX2_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R14
+	SHLQ $0x09, R14
+	ADDQ R14, R12
+	DECQ R13
+	JNZ  accumulateMasks64AVX2_word
+	MOVQ dstStride+24(FP), R12
+	SHLQ $0x03, R12
+	ADDQ R12, AX
+	CMPQ BX, SI
+	JNE  accumulateMasks64AVX2_trial
+
+accumulateMasks64AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -20235,6 +20511,141 @@ accumulateTrials32AVX512_done:
 	VZEROUPPER
 	RET
 
+// func accumulateMasks32AVX512(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·accumulateMasks32AVX512(SB), NOSPLIT, $0-96
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  CX, DX
+	ANDQ  $0x0f, DX
+	SUBQ  DX, CX
+	SHLQ  $0x02, CX
+	MOVL  $0x0000ffff, BX
+	BZHIL DX, BX, BX
+	KMOVW BX, K1
+	MOVQ  masks_base+64(FP), BX
+	MOVQ  masks_len+72(FP), R11
+	SHLQ  $0x03, R11
+	ADDQ  BX, R11
+	CMPQ  BX, R11
+	JE    accumulateMasks32AVX512_done
+
+accumulateMasks32AVX512_trial:
+	MOVQ W_base+32(FP), R12
+	MOVQ words+88(FP), R13
+
+accumulateMasks32AVX512_word:
+	MOVQ (BX), R14
+
+accumulateMasks32AVX512_quad:
+	POPCNTQ R14, R15
+	CMPQ    R15, $0x04
+	JB      accumulateMasks32AVX512_single
+	BSFQ    R14, SI
+	IMULQ   stride+56(FP), SI
+	SHLQ    $0x02, SI
+	ADDQ    R12, SI
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x02, DI
+	ADDQ    R12, DI
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R12, R8
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    R12, R9
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	XORQ    R15, R15
+	CMPQ    R15, CX
+	JE      accumulateMasks32AVX512_quadtail
+
+accumulateMasks32AVX512_quadloop:
+	VMOVUPS (AX)(R15*1), Z0
+	VADDPS  (SI)(R15*1), Z0, Z0
+	VADDPS  (DI)(R15*1), Z0, Z0
+	VADDPS  (R8)(R15*1), Z0, Z0
+	VADDPS  (R9)(R15*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R15*1)
+	ADDQ    $0x40, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks32AVX512_quadloop
+
+accumulateMasks32AVX512_quadtail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks32AVX512_quadnotail
+	VMOVUPS.Z (AX)(R15*1), K1, Z0
+	VMOVUPS.Z (SI)(R15*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (DI)(R15*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R8)(R15*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R9)(R15*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R15*1)
+
+accumulateMasks32AVX512_quadnotail:
+	JMP accumulateMasks32AVX512_quad
+
+accumulateMasks32AVX512_single:
+	TESTQ R14, R14
+	JZ    accumulateMasks32AVX512_nextword
+	BSFQ  R14, R10
+	IMULQ stride+56(FP), R10
+	SHLQ  $0x02, R10
+	ADDQ  R12, R10
+	LEAQ  -1(R14), R15
+	ANDQ  R15, R14
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks32AVX512_singletail
+
+accumulateMasks32AVX512_singleloop:
+	VMOVUPS (AX)(R15*1), Z0
+	VADDPS  (R10)(R15*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R15*1)
+	ADDQ    $0x40, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks32AVX512_singleloop
+
+accumulateMasks32AVX512_singletail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks32AVX512_singlenotail
+	VMOVUPS.Z (AX)(R15*1), K1, Z0
+	VMOVUPS.Z (R10)(R15*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R15*1)
+
+accumulateMasks32AVX512_singlenotail:
+	JMP accumulateMasks32AVX512_single
+
+accumulateMasks32AVX512_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R14
+	SHLQ $0x08, R14
+	ADDQ R14, R12
+	DECQ R13
+	JNZ  accumulateMasks32AVX512_word
+	MOVQ dstStride+24(FP), R12
+	SHLQ $0x02, R12
+	ADDQ R12, AX
+	CMPQ BX, R11
+	JNE  accumulateMasks32AVX512_trial
+
+accumulateMasks32AVX512_done:
+	VZEROUPPER
+	RET
+
 // func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-184
@@ -27394,6 +27805,141 @@ accumulateTrials64AVX512_next:
 	JNE  accumulateTrials64AVX512_trial
 
 accumulateTrials64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func accumulateMasks64AVX512(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·accumulateMasks64AVX512(SB), NOSPLIT, $0-96
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  CX, DX
+	ANDQ  $0x07, DX
+	SUBQ  DX, CX
+	SHLQ  $0x03, CX
+	MOVL  $0x0000ffff, BX
+	BZHIL DX, BX, BX
+	KMOVW BX, K1
+	MOVQ  masks_base+64(FP), BX
+	MOVQ  masks_len+72(FP), R11
+	SHLQ  $0x03, R11
+	ADDQ  BX, R11
+	CMPQ  BX, R11
+	JE    accumulateMasks64AVX512_done
+
+accumulateMasks64AVX512_trial:
+	MOVQ W_base+32(FP), R12
+	MOVQ words+88(FP), R13
+
+accumulateMasks64AVX512_word:
+	MOVQ (BX), R14
+
+accumulateMasks64AVX512_quad:
+	POPCNTQ R14, R15
+	CMPQ    R15, $0x04
+	JB      accumulateMasks64AVX512_single
+	BSFQ    R14, SI
+	IMULQ   stride+56(FP), SI
+	SHLQ    $0x03, SI
+	ADDQ    R12, SI
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x03, DI
+	ADDQ    R12, DI
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    R12, R8
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	BSFQ    R14, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    R12, R9
+	LEAQ    -1(R14), R15
+	ANDQ    R15, R14
+	XORQ    R15, R15
+	CMPQ    R15, CX
+	JE      accumulateMasks64AVX512_quadtail
+
+accumulateMasks64AVX512_quadloop:
+	VMOVUPD (AX)(R15*1), Z0
+	VADDPD  (SI)(R15*1), Z0, Z0
+	VADDPD  (DI)(R15*1), Z0, Z0
+	VADDPD  (R8)(R15*1), Z0, Z0
+	VADDPD  (R9)(R15*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R15*1)
+	ADDQ    $0x40, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks64AVX512_quadloop
+
+accumulateMasks64AVX512_quadtail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks64AVX512_quadnotail
+	VMOVUPD.Z (AX)(R15*1), K1, Z0
+	VMOVUPD.Z (SI)(R15*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (DI)(R15*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R8)(R15*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R9)(R15*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R15*1)
+
+accumulateMasks64AVX512_quadnotail:
+	JMP accumulateMasks64AVX512_quad
+
+accumulateMasks64AVX512_single:
+	TESTQ R14, R14
+	JZ    accumulateMasks64AVX512_nextword
+	BSFQ  R14, R10
+	IMULQ stride+56(FP), R10
+	SHLQ  $0x03, R10
+	ADDQ  R12, R10
+	LEAQ  -1(R14), R15
+	ANDQ  R15, R14
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks64AVX512_singletail
+
+accumulateMasks64AVX512_singleloop:
+	VMOVUPD (AX)(R15*1), Z0
+	VADDPD  (R10)(R15*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R15*1)
+	ADDQ    $0x40, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks64AVX512_singleloop
+
+accumulateMasks64AVX512_singletail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks64AVX512_singlenotail
+	VMOVUPD.Z (AX)(R15*1), K1, Z0
+	VMOVUPD.Z (R10)(R15*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R15*1)
+
+accumulateMasks64AVX512_singlenotail:
+	JMP accumulateMasks64AVX512_single
+
+accumulateMasks64AVX512_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R14
+	SHLQ $0x09, R14
+	ADDQ R14, R12
+	DECQ R13
+	JNZ  accumulateMasks64AVX512_word
+	MOVQ dstStride+24(FP), R12
+	SHLQ $0x03, R12
+	ADDQ R12, AX
+	CMPQ BX, R11
+	JNE  accumulateMasks64AVX512_trial
+
+accumulateMasks64AVX512_done:
 	VZEROUPPER
 	RET
 
