@@ -42,6 +42,10 @@ type Dense[T Float] struct {
 	// block, set up by the network when the input is an analog array and
 	// this projection writes Iin first, holds x·W for many steps at once.
 	block *inputBlock[T]
+	// masks, set up by the network (bindMasks) when the source keeps its
+	// spikes as bitmasks that are safe to read during the target's
+	// update, is that source: the rows are then the masks' set bits.
+	masks spikeMasker
 }
 
 // SetInput routes the projection into receptor k of the target with the
@@ -95,7 +99,73 @@ func (d *Dense[T]) Propagate(r Range) {
 		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo:], d.NOut, iin[r.B0*post.Stride+lo:], post.Stride, true)
 		return
 	}
+	if d.masks != nil {
+		m, words := d.masks.spikeMasks(r.B0, r.B1)
+		accumulateMasks(iin[r.B0*post.Stride+lo:r.B0*post.Stride+hi], post.Stride, d.W[lo:], d.NOut, m, words)
+		return
+	}
 	accumulateEvents(iin, post.Stride, lo, hi, d.W[lo:], d.NOut, d.Pre, r.B0, r.B1)
+}
+
+// spikeMasker is a presynaptic group that keeps the spikes of the current
+// step as a bitmask per trial — a population, a binary Array — which a
+// dense projection reads as it stands (kernels.AccumulateMasks) rather
+// than through event lists. Its lists are then built only for whoever asks
+// for them.
+type spikeMasker interface {
+	// masked reports whether the output is spikes in bitmasks (a
+	// spiking population, a binary array), for the group's life.
+	masked() bool
+	// spikeMasks returns the spikes of trials b0 … b1−1: words mask words
+	// per trial, bit j%64 of word j/64 for output j.
+	spikeMasks(b0, b1 int) (masks []uint64, words int)
+	// listEvery says whether a projection reads the event lists during
+	// steps, concurrently: they are then listed as each step's spikes are
+	// found. Otherwise Events lists a trial when first asked, which is
+	// safe for what runs between steps or on the stepping goroutine
+	// (recorders, callers).
+	listEvery(every bool)
+}
+
+// bindMasks lets each dense projection read its source's spike bitmasks
+// where they are safe to read: the source is another group, or the
+// target itself and its ranges are whole trials or one range (ranges of
+// some of the neurons of the same trials, run concurrently, would
+// overwrite bits another range still reads). A source that some
+// projection reads as event lists lists them every step; the others list
+// a trial's only when asked (see spikeMasker).
+func (n *Network[T]) bindMasks() {
+	lists := map[spikeMasker]bool{}
+	for i, p := range n.pops {
+		whole := true
+		for _, r := range n.phases[i].ranges {
+			whole = whole && r.Lo == 0 && r.Hi == p.N
+		}
+		whole = whole || len(n.phases[i].ranges) == 1
+		for _, pr := range n.incoming[i] {
+			m, ok := pr.Source().(spikeMasker)
+			ok = ok && m.masked()
+			d, dense := pr.(*Dense[T])
+			if dense {
+				d.masks = nil
+				if ok && !n.noMasks && (whole || any(m) != any(p)) {
+					d.masks = m
+					continue
+				}
+			}
+			if ok {
+				lists[m] = true
+			}
+		}
+	}
+	for _, s := range n.sources {
+		if m, ok := s.(spikeMasker); ok {
+			m.listEvery(lists[m])
+		}
+	}
+	for _, p := range n.pops {
+		p.listEvery(lists[p])
+	}
 }
 
 // eventLister is a presynaptic group that keeps its trials' events as

@@ -215,10 +215,10 @@ func (r *SpikeRecorder[T]) RecordSpikes(t int) error {
 	p := r.Pop
 	var count int64
 	for b := 0; b < p.Batch; b++ {
-		for _, i := range p.events[b] {
+		for _, i := range p.Events(b) {
 			r.Events = append(r.Events, int64(t), int64(b), int64(i))
 		}
-		count += int64(len(p.events[b]))
+		count += int64(len(p.Events(b)))
 	}
 	r.PerStep = append(r.PerStep, count)
 	return nil

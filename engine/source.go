@@ -3,6 +3,9 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/bits"
+
+	"leaky/kernels"
 )
 
 // Presynaptic is anything a projection can read from: a source or a
@@ -177,6 +180,11 @@ type TrialSource interface {
 // value is 0 or 1 the input is treated as spikes and propagated event-driven;
 // otherwise it is analog and goes through the dense matrix product. Either
 // way Iin[t] = x[t]·W.
+//
+// The pass of NewArray that checks the values also keeps binary input as
+// spike bitmasks, a 32nd of X's size in float32, which dense projections
+// read as they stand; Emit then only lists events for the projections that
+// read lists (see spikeMasker).
 type Array[T Float] struct {
 	// Name identifies the source.
 	Name string
@@ -187,8 +195,16 @@ type Array[T Float] struct {
 	// Binary reports whether X holds only 0 and 1.
 	Binary bool
 
-	t      int
+	t int
+	// masks holds a binary X as bits, words per trial and step: bit j%64
+	// of masks[(t·Batch+b)·words+j/64] is input j of trial b at step t.
+	masks  []uint64
+	words  int
 	events [][]int32
+	// listAll lists every trial's events at Emit; otherwise Events lists
+	// a trial when asked, and listedAt[b] is the step events[b] lists.
+	listAll  bool
+	listedAt []int
 }
 
 // NewArray wraps x (steps × batch × n, step-major) as a source. It refuses
@@ -200,22 +216,41 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 	if len(x) != steps*batch*n {
 		return nil, fmt.Errorf("source %q: %d values do not fill shape (%d, %d, %d)", name, len(x), steps, batch, n)
 	}
-	binary := true
-	for i, v := range x {
-		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			t, rest := i/(batch*n), i%(batch*n)
-			return nil, fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", name, t, rest/n, rest%n, f)
+	words := kernels.MaskWords(n)
+	masks := make([]uint64, steps*batch*words)
+	for row := range steps * batch {
+		r := x[row*n : (row+1)*n]
+		if masks != nil {
+			m := masks[row*words : (row+1)*words]
+			for j, v := range r {
+				var one uint64
+				if v == 1 {
+					one = 1
+				} else if v != 0 {
+					// Analog (or not finite, which the check below
+					// finds): no masks.
+					masks = nil
+					break
+				}
+				m[j>>6] |= one << (j & 63)
+			}
 		}
-		if v != 0 && v != 1 {
-			binary = false
+		for j, v := range r {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", name, row/batch, row%batch, j, f)
+			}
 		}
 	}
-	a := &Array[T]{Name: name, Steps: steps, Batch: batch, N: n, X: x, Binary: binary, t: -1}
-	if binary {
+	a := &Array[T]{Name: name, Steps: steps, Batch: batch, N: n, X: x, Binary: masks != nil, t: -1}
+	if a.Binary {
+		a.masks, a.words = masks, words
 		a.events = make([][]int32, batch)
 		for b := range a.events {
-			a.events[b] = make([]int32, 0, n)
+			a.events[b] = make([]int32, 0, min(n, 1024))
+		}
+		a.listAll, a.listedAt = true, make([]int, batch)
+		for b := range a.listedAt {
+			a.listedAt[b] = -1
 		}
 	}
 	return a, nil
@@ -225,13 +260,14 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 func (a *Array[T]) SourceName() string { return a.Name }
 
 // SpikesBefore counts the ones in steps 0 … t−1 of every trial: the spikes
-// a binary array has emitted once t steps have run.
+// a binary array has emitted once t steps have run (0 for an analog one).
 func (a *Array[T]) SpikesBefore(t int) int64 {
+	if !a.Binary {
+		return 0
+	}
 	var n int64
-	for _, v := range a.X[:min(max(t, 0), a.Steps)*a.Batch*a.N] {
-		if v == 1 {
-			n++
-		}
+	for _, m := range a.masks[:min(max(t, 0), a.Steps)*a.Batch*a.words] {
+		n += int64(bits.OnesCount64(m))
 	}
 	return n
 }
@@ -246,10 +282,46 @@ func (a *Array[T]) BatchSize() int { return a.Batch }
 func (a *Array[T]) Len() int { return a.Steps }
 
 // Events lists the inputs of trial b that spike in the current step.
-func (a *Array[T]) Events(b int) []int32 { return a.events[b] }
+func (a *Array[T]) Events(b int) []int32 {
+	if !a.listAll && a.listedAt[b] != a.t {
+		m, _ := a.spikeMasks(b, b+1)
+		a.events[b] = spikeIndices(a.events[b][:0], m)
+		a.listedAt[b] = a.t
+	}
+	return a.events[b]
+}
 
-// eventLists is every trial's Events, for accumulateEvents.
+// eventLists is every trial's Events, for accumulateEvents, which runs
+// only where the network lists them all (listAll).
 func (a *Array[T]) eventLists() [][]int32 { return a.events }
+
+// masked reports whether the output is spikes: see spikeMasker.
+func (a *Array[T]) masked() bool { return a.Binary }
+
+// spikeMasks returns the current step's bitmasks of trials b0 … b1−1.
+func (a *Array[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
+	at := max(a.t, 0) * a.Batch
+	return a.masks[(at+b0)*a.words : (at+b1)*a.words], a.words
+}
+
+// listEvery switches between listing every trial's events at Emit and
+// listing them when asked, bringing the lists up to date first.
+func (a *Array[T]) listEvery(every bool) {
+	if !a.Binary {
+		return
+	}
+	switch {
+	case every && !a.listAll:
+		for b := range a.events {
+			a.Events(b)
+		}
+	case !every && a.listAll:
+		for b := range a.listedAt {
+			a.listedAt[b] = a.t
+		}
+	}
+	a.listAll = every
+}
 
 // Values returns the current step's rows for analog input, nil for spikes.
 func (a *Array[T]) Values() []T {
@@ -265,11 +337,10 @@ func (a *Array[T]) Emit(t int) error {
 		return fmt.Errorf("source %q: step %d is past the %d recorded steps", a.Name, t, a.Steps)
 	}
 	a.t = t
-	if a.Binary {
+	if a.listAll && a.Binary {
 		for b := range a.events {
-			row := a.X[(t*a.Batch+b)*a.N : (t*a.Batch+b+1)*a.N]
-			// Every value was checked to be 0 or 1 by NewArray.
-			a.events[b], _ = appendOnes(a.events[b][:0], row)
+			m, _ := a.spikeMasks(b, b+1)
+			a.events[b] = spikeIndices(a.events[b][:0], m)
 		}
 	}
 	return nil

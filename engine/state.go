@@ -226,6 +226,7 @@ func (p *Population[T]) restored() {
 			p.Spikes[(b+1)*p.Words-1] &= 1<<tail - 1
 		}
 		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+		p.listedAt[b] = p.steppedAt
 	}
 }
 
