@@ -214,6 +214,12 @@ func (p *Population[T]) All() Range { return Range{0, p.Batch, 0, p.N} }
 // Delayed input due at this step is moved in from the ring buffers.
 func (p *Population[T]) clearInput(r Range) {
 	if p.extraI == nil && p.ringDepth == 0 {
+		if r.Lo == 0 && r.Hi == p.N {
+			// Whole trials: one clear, the padding (which no projection
+			// writes) included, rather than a short one per trial.
+			clear(p.Iin[r.B0*p.Stride : r.B1*p.Stride])
+			return
+		}
 		for b := r.B0; b < r.B1; b++ {
 			clear(p.Iin[b*p.Stride+r.Lo : b*p.Stride+r.Hi])
 		}
