@@ -218,28 +218,13 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 	}
 	words := kernels.MaskWords(n)
 	masks := make([]uint64, steps*batch*words)
-	for row := range steps * batch {
-		r := x[row*n : (row+1)*n]
-		if masks != nil {
-			m := masks[row*words : (row+1)*words]
-			for j, v := range r {
-				var one uint64
-				if v == 1 {
-					one = 1
-				} else if v != 0 {
-					// Analog (or not finite, which the check below
-					// finds): no masks.
-					masks = nil
-					break
-				}
-				m[j>>6] |= one << (j & 63)
-			}
-		}
-		for j, v := range r {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", name, row/batch, row%batch, j, f)
-			}
-		}
+	analog, bad := scanInput(x, n, masks, words)
+	if bad >= 0 {
+		t, rest := bad/(batch*n), bad%(batch*n)
+		return nil, fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", name, t, rest/n, rest%n, float64(x[bad]))
+	}
+	if analog >= 0 {
+		masks = nil
 	}
 	a := &Array[T]{Name: name, Steps: steps, Batch: batch, N: n, X: x, Binary: masks != nil, t: -1}
 	if a.Binary {
