@@ -42,12 +42,10 @@ type Feed[T Float] struct {
 	// a refused Set leaves the masks of the values kept.
 	masks, spare []uint64
 	words        int
-	events       [][]int32
-	// listAll lists every trial's events at Emit; otherwise Events lists
-	// a trial when asked, and listedAt[b] is the step events[b] lists.
-	listAll  bool
-	listedAt []int
-	emitted  int64
+	// lists are the current step's events, listed at Emit while a
+	// projection reads them (all), otherwise by Events.
+	lists   spikeLists
+	emitted int64
 }
 
 // NewFeed returns a caller-fed source of batch trials of n inputs, with no
@@ -62,11 +60,7 @@ func NewFeed[T Float](name string, batch, n int) (*Feed[T], error) {
 	if n > maxElements/batch {
 		return nil, fmt.Errorf("source %q: %d trials × %d inputs is too large to address", name, batch, n)
 	}
-	f := &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), events: make([][]int32, batch), listAll: true, listedAt: make([]int, batch)}
-	for b := range f.listedAt {
-		f.listedAt[b] = -1
-	}
-	return f, nil
+	return &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), lists: newSpikeLists(batch, n)}, nil
 }
 
 // Set gives the values of steps t0 … t0+steps−1: steps × Batch × N of them,
@@ -96,10 +90,10 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 		s, b, j := at(bad)
 		return fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", f.Name, s, b, j, float64(x[bad]))
 	}
-	if !f.listAll {
+	if !f.lists.all {
 		// The lists of the step emitted last, asked for or not, must
 		// outlive its masks.
-		for b := range f.events {
+		for b := range f.lists.events {
 			f.Events(b)
 		}
 	}
@@ -216,22 +210,11 @@ func (f *Feed[T]) Binary() bool { return f.binary }
 func (f *Feed[T]) Emitted() int64 { return f.emitted }
 
 // Events lists the inputs of trial b that spike in the current step.
-func (f *Feed[T]) Events(b int) []int32 {
-	if !f.listAll && f.listedAt[b] != f.t {
-		f.listedAt[b] = f.t
-		if !f.binary || f.t < 0 {
-			f.events[b] = f.events[b][:0]
-			return f.events[b]
-		}
-		m, _ := f.spikeMasks(b, b+1)
-		f.events[b] = spikeIndices(f.events[b][:0], m)
-	}
-	return f.events[b]
-}
+func (f *Feed[T]) Events(b int) []int32 { return f.lists.get(b, f.t, f.trialMask(b)) }
 
 // eventLists is every trial's Events, for accumulateEvents, which runs
-// only where the network lists them all (listAll).
-func (f *Feed[T]) eventLists() [][]int32 { return f.events }
+// only where the network lists them all (lists.all).
+func (f *Feed[T]) eventLists() [][]int32 { return f.lists.events }
 
 // masked is true: whenever the values are spikes (Values nil), they are
 // in bitmasks. See spikeMasker.
@@ -243,21 +226,19 @@ func (f *Feed[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
 	return f.masks[(at+b0)*f.words : (at+b1)*f.words], f.words
 }
 
-// listEvery switches between listing every trial's events at Emit and
-// listing them when asked, bringing the lists up to date first.
-func (f *Feed[T]) listEvery(every bool) {
-	switch {
-	case every && !f.listAll:
-		for b := range f.events {
-			f.Events(b)
-		}
-	case !every && f.listAll:
-		for b := range f.listedAt {
-			f.listedAt[b] = f.t
-		}
+// trialMask is trial b's bitmask of the current step, none before the
+// first or for analog values.
+func (f *Feed[T]) trialMask(b int) []uint64 {
+	if f.t < 0 || !f.binary {
+		return nil
 	}
-	f.listAll = every
+	m, _ := f.spikeMasks(b, b+1)
+	return m
 }
+
+// listEvery switches between listing every trial's events at Emit and
+// listing them when asked.
+func (f *Feed[T]) listEvery(every bool) { f.lists.setAll(every, f.t, f.trialMask) }
 
 // Values returns the current step's rows for analog input, nil for spikes.
 func (f *Feed[T]) Values() []T {
@@ -275,19 +256,15 @@ func (f *Feed[T]) Emit(t int) error {
 		return fmt.Errorf("source %q: no values were given for step %d", f.Name, t)
 	}
 	f.t = t
-	if !f.binary {
-		for b := range f.events {
-			f.events[b] = f.events[b][:0]
+	if f.binary {
+		m, _ := f.spikeMasks(0, f.Batch)
+		for _, w := range m {
+			f.emitted += int64(bits.OnesCount64(w))
 		}
-		return nil
 	}
-	m, _ := f.spikeMasks(0, f.Batch)
-	for _, w := range m {
-		f.emitted += int64(bits.OnesCount64(w))
-	}
-	if f.listAll {
-		for b := range f.events {
-			f.events[b] = spikeIndices(f.events[b][:0], m[b*f.words:(b+1)*f.words])
+	if f.lists.all {
+		for b := range f.lists.events {
+			f.lists.events[b] = spikeIndices(f.lists.events[b][:0], f.trialMask(b))
 		}
 	}
 	return nil

@@ -50,14 +50,11 @@ type Population[T Float] struct {
 	coba *cobaNeuron[T]
 
 	alpha, beta, theta T
-	events             [][]int32 // per trial: indices that spiked at the last step
-	listed             []bool    // per trial: events listed by update this step
-	// listAll lists every trial's events as the step's spikes are found,
-	// for projections that read them during steps; otherwise Events lists
-	// a trial when asked, and listedAt[b] is the step events[b] lists (see
-	// spikeMasker).
-	listAll  bool
-	listedAt []int
+	// lists holds per trial the indices that spiked at the last step,
+	// listed by update and finishStep while a projection reads them (all),
+	// otherwise by Events; listed marks the trials update listed.
+	lists  spikeLists
+	listed []bool
 	// out is a non-spiking population's output, its V after the last
 	// step, Batch rows of N: see Values.
 	out        []T
@@ -96,15 +93,11 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 		I:         alignedSlice[T](batch * stride),
 		Iin:       alignedSlice[T](batch * stride),
 		Words:     kernels.MaskWords(n),
-		events:    make([][]int32, batch),
+		lists:     newSpikeLists(batch, n),
 		steppedAt: -1,
 	}
 	pop.Spikes = make([]uint64, batch*pop.Words)
 	pop.listed = make([]bool, batch)
-	pop.listAll, pop.listedAt = true, make([]int, batch)
-	for b := range pop.events {
-		pop.events[b] = make([]int32, 0, min(n, 1024))
-	}
 	for range np.TauSyn[1:] {
 		pop.extraI = append(pop.extraI, alignedSlice[T](len(pop.V)))
 		pop.extraIin = append(pop.extraIin, alignedSlice[T](len(pop.V)))
@@ -146,17 +139,14 @@ func (p *Population[T]) Size() int { return p.N }
 func (p *Population[T]) BatchSize() int { return p.Batch }
 
 // Events lists the neurons of trial b that spiked at the last step.
-func (p *Population[T]) Events(b int) []int32 {
-	if !p.listAll && p.listedAt[b] != p.steppedAt {
-		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
-		p.listedAt[b] = p.steppedAt
-	}
-	return p.events[b]
-}
+func (p *Population[T]) Events(b int) []int32 { return p.lists.get(b, p.steppedAt, p.trialSpikes(b)) }
+
+// trialSpikes is trial b's words of Spikes.
+func (p *Population[T]) trialSpikes(b int) []uint64 { return p.Spikes[b*p.Words : (b+1)*p.Words] }
 
 // eventLists is every trial's Events, for accumulateEvents, which runs
-// only where the network lists them all (listAll).
-func (p *Population[T]) eventLists() [][]int32 { return p.events }
+// only where the network lists them all (lists.all).
+func (p *Population[T]) eventLists() [][]int32 { return p.lists.events }
 
 // masked reports whether the output is spikes: see spikeMasker.
 func (p *Population[T]) masked() bool { return !p.valued() }
@@ -167,20 +157,8 @@ func (p *Population[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
 }
 
 // listEvery switches between listing every trial's events each step and
-// listing them when asked, bringing the lists up to date first.
-func (p *Population[T]) listEvery(every bool) {
-	switch {
-	case every && !p.listAll:
-		for b := range p.events {
-			p.Events(b)
-		}
-	case !every && p.listAll:
-		for b := range p.listedAt {
-			p.listedAt[b] = p.steppedAt
-		}
-	}
-	p.listAll = every
-}
+// listing them when asked.
+func (p *Population[T]) listEvery(every bool) { p.lists.setAll(every, p.steppedAt, p.trialSpikes) }
 
 // Values is nil for a spiking population, whose output is its spikes
 // (Events); a non-spiking one (LI, I) outputs V as it stands after its last
@@ -232,11 +210,11 @@ func (p *Population[T]) clearInput(r Range) {
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int {
 	count := p.step(r)
-	if p.listAll && r.Lo == 0 && r.Hi == p.N {
+	if p.lists.all && r.Lo == 0 && r.Hi == p.N {
 		// Whole trials: list their spikes here, on this range's thread,
 		// rather than in finishStep on the caller's.
 		for b := r.B0; b < r.B1; b++ {
-			p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
 			p.listed[b] = true
 		}
 	}
@@ -285,18 +263,18 @@ func (p *Population[T]) updateRows(b0, b1 int) int {
 }
 
 // finishStep lists the step's spikes per trial once every range has been
-// updated, for outgoing projections that read the lists (listAll; the
-// others list on demand).
+// updated, for outgoing projections that read the lists (lists.all;
+// otherwise Events lists them on demand).
 func (p *Population[T]) finishStep(t int, count int) {
 	p.spikeCount += int64(count)
-	for b := 0; b < p.Batch && p.listAll; b++ {
+	for b := 0; b < p.Batch && p.lists.all; b++ {
 		switch {
 		case p.listed[b]:
 			p.listed[b] = false
 		case count == 0:
-			p.events[b] = p.events[b][:0]
+			p.lists.events[b] = p.lists.events[b][:0]
 		default:
-			p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
 		}
 	}
 	p.steppedAt = t

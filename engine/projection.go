@@ -127,6 +127,54 @@ type spikeMasker interface {
 	listEvery(every bool)
 }
 
+// spikeLists are the event lists of a spikeMasker's trials: listed every
+// step as the spikes are found while some projection reads them during
+// steps (all), and otherwise a trial's when first asked, at[b] being the
+// step events[b] lists.
+type spikeLists struct {
+	events [][]int32
+	at     []int
+	all    bool
+}
+
+// newSpikeLists returns the empty lists of batch trials of n outputs,
+// listed every step until the network finds that none of its projections
+// reads them.
+func newSpikeLists(batch, n int) spikeLists {
+	l := spikeLists{events: make([][]int32, batch), at: make([]int, batch), all: true}
+	for b := range l.events {
+		l.events[b] = make([]int32, 0, min(n, 1024))
+		l.at[b] = -1
+	}
+	return l
+}
+
+// get returns trial b's list at step, first listing the set bits of mask,
+// the trial's bitmask at step, unless it is listed already.
+func (l *spikeLists) get(b, step int, mask []uint64) []int32 {
+	if !l.all && l.at[b] != step {
+		l.events[b] = spikeIndices(l.events[b][:0], mask)
+		l.at[b] = step
+	}
+	return l.events[b]
+}
+
+// setAll switches between listing every step and on demand at step, when
+// mask(b) is trial b's bitmask, bringing the lists up to date first.
+func (l *spikeLists) setAll(all bool, step int, mask func(b int) []uint64) {
+	switch {
+	case all && !l.all:
+		for b := range l.events {
+			l.get(b, step, mask(b))
+		}
+	case !all && l.all:
+		for b := range l.at {
+			l.at[b] = step
+		}
+	}
+	l.all = all
+}
+
 // bindMasks lets each dense projection read its source's spike bitmasks
 // where they are safe to read: the source is another group, or the
 // target itself and its ranges are whole trials or one range (ranges of

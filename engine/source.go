@@ -198,13 +198,11 @@ type Array[T Float] struct {
 	t int
 	// masks holds a binary X as bits, words per trial and step: bit j%64
 	// of masks[(t·Batch+b)·words+j/64] is input j of trial b at step t.
-	masks  []uint64
-	words  int
-	events [][]int32
-	// listAll lists every trial's events at Emit; otherwise Events lists
-	// a trial when asked, and listedAt[b] is the step events[b] lists.
-	listAll  bool
-	listedAt []int
+	masks []uint64
+	words int
+	// lists are the current step's events, listed at Emit while a
+	// projection reads them (all), otherwise by Events.
+	lists spikeLists
 }
 
 // NewArray wraps x (steps × batch × n, step-major) as a source. It refuses
@@ -229,14 +227,7 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 	a := &Array[T]{Name: name, Steps: steps, Batch: batch, N: n, X: x, Binary: masks != nil, t: -1}
 	if a.Binary {
 		a.masks, a.words = masks, words
-		a.events = make([][]int32, batch)
-		for b := range a.events {
-			a.events[b] = make([]int32, 0, min(n, 1024))
-		}
-		a.listAll, a.listedAt = true, make([]int, batch)
-		for b := range a.listedAt {
-			a.listedAt[b] = -1
-		}
+		a.lists = newSpikeLists(batch, n)
 	}
 	return a, nil
 }
@@ -267,45 +258,37 @@ func (a *Array[T]) BatchSize() int { return a.Batch }
 func (a *Array[T]) Len() int { return a.Steps }
 
 // Events lists the inputs of trial b that spike in the current step.
-func (a *Array[T]) Events(b int) []int32 {
-	if !a.listAll && a.listedAt[b] != a.t {
-		m, _ := a.spikeMasks(b, b+1)
-		a.events[b] = spikeIndices(a.events[b][:0], m)
-		a.listedAt[b] = a.t
-	}
-	return a.events[b]
-}
+func (a *Array[T]) Events(b int) []int32 { return a.lists.get(b, a.t, a.trialMask(b)) }
 
 // eventLists is every trial's Events, for accumulateEvents, which runs
-// only where the network lists them all (listAll).
-func (a *Array[T]) eventLists() [][]int32 { return a.events }
+// only where the network lists them all (lists.all).
+func (a *Array[T]) eventLists() [][]int32 { return a.lists.events }
 
 // masked reports whether the output is spikes: see spikeMasker.
 func (a *Array[T]) masked() bool { return a.Binary }
 
 // spikeMasks returns the current step's bitmasks of trials b0 … b1−1.
 func (a *Array[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
-	at := max(a.t, 0) * a.Batch
+	at := a.t * a.Batch
 	return a.masks[(at+b0)*a.words : (at+b1)*a.words], a.words
 }
 
+// trialMask is trial b's bitmask of the current step, none before the
+// first.
+func (a *Array[T]) trialMask(b int) []uint64 {
+	if a.t < 0 {
+		return nil
+	}
+	m, _ := a.spikeMasks(b, b+1)
+	return m
+}
+
 // listEvery switches between listing every trial's events at Emit and
-// listing them when asked, bringing the lists up to date first.
+// listing them when asked.
 func (a *Array[T]) listEvery(every bool) {
-	if !a.Binary {
-		return
+	if a.Binary {
+		a.lists.setAll(every, a.t, a.trialMask)
 	}
-	switch {
-	case every && !a.listAll:
-		for b := range a.events {
-			a.Events(b)
-		}
-	case !every && a.listAll:
-		for b := range a.listedAt {
-			a.listedAt[b] = a.t
-		}
-	}
-	a.listAll = every
 }
 
 // Values returns the current step's rows for analog input, nil for spikes.
@@ -322,10 +305,9 @@ func (a *Array[T]) Emit(t int) error {
 		return fmt.Errorf("source %q: step %d is past the %d recorded steps", a.Name, t, a.Steps)
 	}
 	a.t = t
-	if a.listAll && a.Binary {
-		for b := range a.events {
-			m, _ := a.spikeMasks(b, b+1)
-			a.events[b] = spikeIndices(a.events[b][:0], m)
+	if a.Binary && a.lists.all {
+		for b := range a.lists.events {
+			a.lists.events[b] = spikeIndices(a.lists.events[b][:0], a.trialMask(b))
 		}
 	}
 	return nil
