@@ -38,7 +38,7 @@ func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride in
 
 // accumulateMasks32AVX2 is AccumulateMasks32 for any len(dst) (n) and words ≥ 1 dividing
 // len(masks): for each trial b, the rows of the set bits of its words mask words, in
-// increasing order, are added to the n elements at dst[b·dstStride], four per pass;
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
 // the last n mod lanes elements are loaded and stored under a mask. The caller checks
 // the highest bit against W and chunks long calls.
 func accumulateMasks32AVX2(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
@@ -247,7 +247,7 @@ func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride in
 
 // accumulateMasks64AVX2 is AccumulateMasks64 for any len(dst) (n) and words ≥ 1 dividing
 // len(masks): for each trial b, the rows of the set bits of its words mask words, in
-// increasing order, are added to the n elements at dst[b·dstStride], four per pass;
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
 // the last n mod lanes elements are loaded and stored under a mask. The caller checks
 // the highest bit against W and chunks long calls.
 func accumulateMasks64AVX2(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
@@ -475,7 +475,7 @@ func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride 
 
 // accumulateMasks32AVX512 is AccumulateMasks32 for any len(dst) (n) and words ≥ 1 dividing
 // len(masks): for each trial b, the rows of the set bits of its words mask words, in
-// increasing order, are added to the n elements at dst[b·dstStride], four per pass;
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
 // the last n mod lanes elements are loaded and stored under a mask. The caller checks
 // the highest bit against W and chunks long calls.
 func accumulateMasks32AVX512(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
@@ -706,7 +706,7 @@ func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride 
 
 // accumulateMasks64AVX512 is AccumulateMasks64 for any len(dst) (n) and words ≥ 1 dividing
 // len(masks): for each trial b, the rows of the set bits of its words mask words, in
-// increasing order, are added to the n elements at dst[b·dstStride], four per pass;
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
 // the last n mod lanes elements are loaded and stored under a mask. The caller checks
 // the highest bit against W and chunks long calls.
 func accumulateMasks64AVX512(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)

@@ -108,25 +108,34 @@ func genAccumulateRows(s *isa, d *dtype, trials bool) string {
 // genAccumulateMasks writes AccumulateMasks: AccumulateTrials with each
 // trial's rows given by the set bits of its words mask words, found with
 // BSF and cleared with m &= m−1 (both base x86-64), four rows per pass while
-// POPCNT sees four left in the word, then one at a time. The rows of a word
-// are added in increasing order, so the sums are AccumulateTrials' with the
-// bits as the list.
+// POPCNT sees four left in the word, then two while there are two, then the
+// last. (A pass of three as well leaves avo's allocator short of registers.)
+// The rows of a word are added in increasing order, each rounded in turn,
+// so the sums are AccumulateTrials' with the bits as the list.
 func genAccumulateMasks(s *isa, d *dtype) string {
 	name := fmt.Sprintf("accumulateMasks%s%s", d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%[1]s, dstStride int, W []%[1]s, stride int, masks []uint64, words int)", d.gotyp))
 	Doc(fmt.Sprintf("%s is AccumulateMasks%s for any len(dst) (n) and words ≥ 1 dividing", name, d.name),
 		"len(masks): for each trial b, the rows of the set bits of its words mask words, in",
-		"increasing order, are added to the n elements at dst[b·dstStride], four per pass;",
+		"increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;",
 		"the last n mod lanes elements are loaded and stored under a mask. The caller checks",
 		"the highest bit against W and chunks long calls.")
 	dst := Load(Param("dst").Base(), GP64())
 	nbytes, tail := dstLengths(s, d)
 	mp := Load(Param("masks").Base(), GP64())
-	// mEnd is one past the last mask word.
-	mEnd := Load(Param("masks").Len(), GP64())
-	SHLQ(U8(3), mEnd)
-	ADDQ(mp, mEnd)
-	CMPQ(mp, mEnd)
+	// atEnd compares mp with one past the last mask word, computed where
+	// it is needed so that no register holds it through the passes.
+	atEnd := func() {
+		end := Load(Param("masks").Len(), GP64())
+		SHLQ(U8(3), end)
+		base, err := Param("masks").Base().Resolve()
+		if err != nil {
+			panic(err)
+		}
+		ADDQ(base.Addr, end)
+		CMPQ(mp, end)
+	}
+	atEnd()
 	JE(LabelRef(name + "_done"))
 	Label(name + "_trial")
 	// base is row 0 of the current word: W advanced by 64 rows a word.
@@ -153,7 +162,7 @@ func genAccumulateMasks(s *isa, d *dtype) string {
 	cnt := GP64()
 	POPCNTQ(m, cnt)
 	CMPQ(cnt, U8(fuse))
-	JB(LabelRef(name + "_single"))
+	JB(LabelRef(name + "_rest"))
 	{
 		ptrs := make([]reg.GPVirtual, fuse)
 		for i := range ptrs {
@@ -163,13 +172,20 @@ func genAccumulateMasks(s *isa, d *dtype) string {
 		JMP(LabelRef(name + "_quad"))
 	}
 
-	Label(name + "_single")
+	// Fewer than four rows left in the word: two in a pass while there
+	// are two, then the last one, so that dst is loaded and stored once
+	// per pair.
+	Label(name + "_rest")
+	rest := GP64()
+	POPCNTQ(m, rest)
+	CMPQ(rest, U8(2))
+	JB(LabelRef(name + "_one"))
+	rowPass(s, d, name+"_pair", dst, []reg.GPVirtual{next(), next()}, nbytes, tail)
+	JMP(LabelRef(name + "_rest"))
+	Label(name + "_one")
 	TESTQ(m, m)
 	JZ(LabelRef(name + "_nextword"))
-	{
-		rowPass(s, d, name+"_single", dst, []reg.GPVirtual{next()}, nbytes, tail)
-		JMP(LabelRef(name + "_single"))
-	}
+	rowPass(s, d, name+"_one", dst, []reg.GPVirtual{next()}, nbytes, tail)
 	Label(name + "_nextword")
 	ADDQ(U8(8), mp)
 	wb := GP64()
@@ -182,7 +198,7 @@ func genAccumulateMasks(s *isa, d *dtype) string {
 	MOVQ(paramAddr("dstStride"), ds)
 	SHLQ(U8(d.shift), ds)
 	ADDQ(ds, dst)
-	CMPQ(mp, mEnd)
+	atEnd()
 	JNE(LabelRef(name + "_trial"))
 	Label(name + "_done")
 	end(s)
