@@ -108,13 +108,15 @@ func (d *Dense[T]) Propagate(r Range) {
 }
 
 // spikeMasker is a presynaptic group that keeps the spikes of the current
-// step as a bitmask per trial — a population, a binary Array — which a
+// step as a bitmask per trial — a population, an Array, a Feed — which a
 // dense projection reads as it stands (kernels.AccumulateMasks) rather
 // than through event lists. Its lists are then built only for whoever asks
 // for them.
 type spikeMasker interface {
-	// masked reports whether the output is spikes in bitmasks (a
-	// spiking population, a binary array), for the group's life.
+	// masked reports whether the output, whenever Values is nil, is
+	// spikes in bitmasks, for the group's life: true for a spiking
+	// population, a binary Array and a Feed (whose Set may give analog
+	// values, which Dense takes through Values first).
 	masked() bool
 	// spikeMasks returns the spikes of trials b0 … b1−1: words mask words
 	// per trial, bit j%64 of word j/64 for output j.
