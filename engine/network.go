@@ -34,8 +34,10 @@ type Network[T Float] struct {
 	// tuning overrides blocked stepping's choices, for tests.
 	tuning blockTuning
 	// noBlocks turns blocks and blocked stepping off, for tests that
-	// compare against the step-by-step product.
-	noBlocks bool
+	// compare against the step-by-step product; noMasks turns off dense
+	// projections' reading of spike bitmasks (bindMasks), for tests that
+	// compare against the event lists.
+	noBlocks, noMasks bool
 	// ranks, when the network is split over processes, is this rank's
 	// share (ranks.go).
 	ranks *ranks[T]
@@ -280,6 +282,7 @@ func (n *Network[T]) prepare() {
 		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
 	}
+	n.bindMasks()
 	n.prepareBlocked(threads)
 	if n.blocked != nil {
 		for _, bp := range n.blocked.pops {
