@@ -180,7 +180,9 @@ func (n *Network[T]) prepareBlocks(threads int) {
 				if d.Receptor != 0 || d.Delay != 0 {
 					continue // writes another current or a ring, not Iin now
 				}
-				if first && !ringed {
+				// A block computes every column, so a rank holding only
+				// its own (ranks.go) steps without one.
+				if first && !ringed && d.ldw == d.NOut {
 					if b := newInputBlock(d, threads); b != nil {
 						d.block = b
 						n.blocks = append(n.blocks, b)

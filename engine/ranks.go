@@ -81,10 +81,14 @@ func blockOf(n, r, k int) (lo, hi int) {
 // ex.Rank()'s block of every population; traced[i] says rank 0's
 // recorders read population i's V, I or Iin, which are then gathered to it
 // before they do. Call it before the first step, with the same network and
-// traced on every rank. A single rank changes nothing.
+// traced on every rank, and once: the rank then holds only the weights
+// onto its blocks (holdBlocks). A single rank changes nothing.
 func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
 	if len(traced) != len(n.pops) {
 		return fmt.Errorf("ranks: %d traced flags for %d populations", len(traced), len(n.pops))
+	}
+	if n.ranks != nil {
+		return fmt.Errorf("ranks: the network is split over %d ranks already and holds only rank %d's weights", n.ranks.size, n.ranks.rank)
 	}
 	n.phases = nil
 	if ex.Size() <= 1 {
@@ -122,7 +126,77 @@ func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
 		rk.pops = append(rk.pops, rp)
 	}
 	n.ranks = rk
+	n.holdBlocks()
 	return nil
+}
+
+// holdBlocks drops the weights onto neurons outside this rank's blocks,
+// which it never steps: a dense projection keeps its target block's
+// columns, a sparse one the synapses onto its block (every row's targets
+// in the block, in their order). Procedural weights are regenerated per
+// range and hold nothing. What is kept sums in the one-process order, so
+// the bits do not change; the rest is left to the collector.
+func (n *Network[T]) holdBlocks() {
+	rk := n.ranks
+	for i, in := range n.incoming {
+		lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
+		for _, pr := range in {
+			switch p := pr.(type) {
+			case *Dense[T]:
+				p.holdColumns(lo, hi)
+			case *Sparse[T]:
+				p.holdTargets(lo, hi)
+			}
+		}
+	}
+}
+
+// holdColumns keeps only W's columns lo … hi−1 of the NOut it holds.
+func (d *Dense[T]) holdColumns(lo, hi int) {
+	w := make([]T, d.NIn*(hi-lo))
+	for j := range d.NIn {
+		copy(w[j*(hi-lo):(j+1)*(hi-lo)], d.W[j*d.ldw+lo-d.w0:])
+	}
+	d.W, d.w0, d.ldw = w, lo, hi-lo
+}
+
+// holdTargets keeps only the synapses onto neurons lo … hi−1.
+func (s *Sparse[T]) holdTargets(lo, hi int) {
+	r := Range{Lo: lo, Hi: hi}
+	for gi := range s.Groups {
+		g := &s.Groups[gi]
+		kept := 0
+		for j := range s.NIn {
+			a, e := g.span(j, r, false)
+			kept += e - a
+		}
+		h := SparseGroup[T]{Delay: g.Delay, RowPtr: make([]int, s.NIn+1), Col: make([]int32, 0, kept), W: make([]T, 0, kept)}
+		for j := range s.NIn {
+			a, e := g.span(j, r, false)
+			h.Col, h.W = append(h.Col, g.Col[a:e]...), append(h.W, g.W[a:e]...)
+			h.RowPtr[j+1] = len(h.Col)
+		}
+		*g = h
+	}
+}
+
+// WeightBytes is the memory of the dense and sparse weights this process
+// holds (a sparse projection's targets and row offsets included): over
+// ranks, only those onto its blocks.
+func (n *Network[T]) WeightBytes() int64 {
+	elem := int64(sizeOf[T]())
+	total := int64(0)
+	for _, pr := range n.projs {
+		switch p := pr.(type) {
+		case *Dense[T]:
+			total += int64(len(p.W)) * elem
+		case *Sparse[T]:
+			for _, g := range p.Groups {
+				total += int64(len(g.Col))*(4+elem) + int64(len(g.RowPtr))*8
+			}
+		}
+	}
+	return total
 }
 
 // Ranks is the number of ranks the network is split over (1 when not).

@@ -137,3 +137,70 @@ func TestRanksSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestRanksHoldOwnWeights: a rank holds only the weights onto its blocks
+// — the block's columns of each dense projection, the synapses onto the
+// block of each sparse one — so that over K ranks every synapse is held
+// exactly once and a rank's weights are about 1/K of the whole (the
+// sparse row offsets, per input, stay whole on every rank).
+func TestRanksHoldOwnWeights(t *testing.T) {
+	d := loadRankNet(t, "feedforward")
+	whole, err := netfile.BuildNetwork[float32](d, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wholeBytes := whole.Net.WeightBytes()
+	if wholeBytes == 0 {
+		t.Fatal("no stored weights")
+	}
+	for _, k := range []int{2, 3, 5} {
+		w := mpitest.NewWorld(k)
+		synapses := make([]int, len(whole.Projections))
+		var rankBytes int64
+		for r := range k {
+			net, err := netfile.BuildNetwork[float32](d, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := net.Net.SetRanks(w.Rank(r), make([]bool, len(net.Pops))); err != nil {
+				t.Fatal(err)
+			}
+			if err := net.Net.SetRanks(w.Rank(r), make([]bool, len(net.Pops))); err == nil {
+				t.Errorf("%d ranks: a second split was not refused", k)
+			}
+			offsets := int64(0)
+			for i, pr := range net.Projections {
+				switch p := pr.(type) {
+				case *engine.Dense[float32]:
+					lo, hi := engine.BlockOf(p.NOut, r, k)
+					if len(p.W) != p.NIn*(hi-lo) {
+						t.Errorf("%d ranks, rank %d: %s holds %d weights, want %d inputs × %d columns", k, r, p.Name, len(p.W), p.NIn, hi-lo)
+					}
+				case *engine.Sparse[float32]:
+					lo, hi := engine.BlockOf(p.NOut, r, k)
+					for _, g := range p.Groups {
+						for _, c := range g.Col {
+							if int(c) < lo || int(c) >= hi {
+								t.Fatalf("%d ranks, rank %d: %s holds a synapse onto %d, outside %d…%d", k, r, p.Name, c, lo, hi-1)
+							}
+						}
+						offsets += int64(len(g.RowPtr)) * 8
+					}
+					synapses[i] += p.Synapses()
+				}
+			}
+			b := net.Net.WeightBytes()
+			rankBytes = max(rankBytes, b)
+			if limit := wholeBytes/int64(k)*13/10 + offsets; b > limit {
+				t.Errorf("%d ranks, rank %d: holds %d bytes of weights, more than 1.3 × 1/%d of the whole %d plus %d of row offsets", k, r, b, k, wholeBytes, offsets)
+			}
+		}
+		for i, pr := range whole.Projections {
+			if p, ok := pr.(*engine.Sparse[float32]); ok && synapses[i] != p.Synapses() {
+				t.Errorf("%d ranks hold %d synapses of %s, one process %d", k, synapses[i], p.Name, p.Synapses())
+			}
+		}
+		t.Logf("%d ranks: at most %d bytes of weights per rank, one process %d", k, rankBytes, wholeBytes)
+	}
+}
+

@@ -210,17 +210,18 @@ func (a *agreement) close() {
 	}
 }
 
-// exchangeSeconds is the longest time any rank spent in the exchange and
-// the agreement (collective over the ranks), 0 for one process.
-func (r *runner[T]) exchangeSeconds(a *agreement) (float64, error) {
+// rankFigures are the longest time any rank spent in the exchange and
+// the agreement (collective over the ranks), 0 for one process, and the
+// most bytes of weights any rank holds.
+func (r *runner[T]) rankFigures(a *agreement) (exchange float64, weights int64, err error) {
+	x := []int64{int64(r.net.Net.ExchangeTime() + a.took), r.net.Net.WeightBytes()}
 	if r.o.ranks() == 1 {
-		return 0, nil
+		return 0, x[1], nil
 	}
-	ns := []int64{int64(r.net.Net.ExchangeTime() + a.took)}
-	if err := r.o.Comm.AllreduceInt64(ns, mpi.Max); err != nil {
-		return 0, err
+	if err := r.o.Comm.AllreduceInt64(x, mpi.Max); err != nil {
+		return 0, 0, err
 	}
-	return time.Duration(ns[0]).Seconds(), nil
+	return time.Duration(x[0]).Seconds(), x[1], nil
 }
 
 // StartError is Run's error on every rank of a run over several ranks

@@ -183,9 +183,10 @@ type runner[T engine.Float] struct {
 	start    int
 	saves    int // checkpoints written by this invocation
 	lastSave int // the step of the last one
-	// exchange is the longest time a rank spent exchanging, for the
-	// summary.
-	exchange float64
+	// exchange is the longest time a rank spent exchanging and
+	// rankWeights the most weight bytes a rank held, for the summary.
+	exchange    float64
+	rankWeights int64
 	// began is when Run was called, setup the time from then to the
 	// first step.
 	began time.Time
@@ -494,7 +495,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 		return nil, saveErr
 	}
 	var err error
-	if r.exchange, err = r.exchangeSeconds(agree); err != nil {
+	if r.exchange, r.rankWeights, err = r.rankFigures(agree); err != nil {
 		return nil, err
 	}
 	sig := caught()
@@ -570,7 +571,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
-		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange,
+		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange, RankWeightBytes: r.rankWeights,
 		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}

@@ -64,7 +64,7 @@ func comparableSummary(t *testing.T, path string) (map[string]any, int) {
 		t.Fatal(err)
 	}
 	ranks, _ := s["ranks"].(float64)
-	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "setup_seconds"} {
+	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "rank_weight_bytes", "setup_seconds"} {
 		delete(s, k)
 	}
 	for _, p := range s["populations"].([]any) {
