@@ -203,4 +203,3 @@ func TestRanksHoldOwnWeights(t *testing.T) {
 		t.Logf("%d ranks: at most %d bytes of weights per rank, one process %d", k, rankBytes, wholeBytes)
 	}
 }
-
