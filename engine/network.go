@@ -86,7 +86,10 @@ type popPhase[T Float] struct {
 	workers int
 	task    task
 	counts  []int
-	mode    int // phaseAll, phaseInput or phaseUpdate
+	mode    int // phaseAll, phaseInput, phaseUpdate or phaseDeferred
+	// deferred are the projections into pop that the ranks propagate
+	// when they exchange (ranks.go), left out of in.
+	deferred []Projection[T]
 	// recs are the recorders of pop, bound once instead of searched every step.
 	recs []Recorder[T]
 }
@@ -95,6 +98,7 @@ const (
 	phaseAll = iota
 	phaseInput
 	phaseUpdate
+	phaseDeferred
 )
 
 // run runs the phase's part of the step over range i. Workers take ranges
@@ -102,6 +106,12 @@ const (
 // runs a range does not change its result.
 func (ph *popPhase[T]) run(i int) {
 	r := ph.ranges[i]
+	if ph.mode == phaseDeferred {
+		for _, pr := range ph.deferred {
+			pr.Propagate(r)
+		}
+		return
+	}
 	if ph.mode != phaseUpdate {
 		ph.pop.clearInput(r)
 		for _, pr := range ph.in {
@@ -265,6 +275,7 @@ func (n *Network[T]) prepare() {
 		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
 		if n.ranks != nil {
 			ph.ranges, ph.workers = n.ranks.split(i, p, threads)
+			ph.in, ph.deferred = n.ranks.incoming(i, ph.in)
 		}
 		ph.counts = make([]int, len(ph.ranges))
 		ph.task.set(ph, len(ph.ranges), ph.workers)
@@ -312,6 +323,9 @@ func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 func (n *Network[T]) Step() error {
 	t := n.step
 	n.prepare()
+	if n.ranks != nil {
+		n.ranks.begin(n)
+	}
 	// Sources that draw trials independently are split over the threads;
 	// the others emit whole.
 	n.emit.t = t
@@ -367,6 +381,9 @@ func (n *Network[T]) Step() error {
 			}
 		}
 		p.finishStep(t, count)
+		if n.ranks.defers() {
+			continue // the recorders read s[t] when the ranks exchange it
+		}
 		for _, r := range ph.recs {
 			if err := r.RecordSpikes(t); err != nil {
 				return err
@@ -374,6 +391,9 @@ func (n *Network[T]) Step() error {
 		}
 	}
 	n.step++
+	if n.ranks != nil {
+		return n.ranks.stepped(n)
+	}
 	return nil
 }
 
@@ -404,9 +424,15 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 	for _, b := range n.blocks {
 		b.t0 = -1
 	}
+	if n.ranks != nil {
+		n.ranks.runEnd = n.step + steps
+	}
 	for k := 0; k < steps; k++ {
 		if ctx != nil {
 			if err := ctx.Err(); err != nil {
+				if ferr := n.Flush(); ferr != nil {
+					return ferr
+				}
 				return fmt.Errorf("%w at step %d: %w", ErrInterrupted, n.step, err)
 			}
 		}

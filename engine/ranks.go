@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"time"
 	"unsafe"
 )
@@ -33,13 +34,49 @@ type Exchange interface {
 // The state of neurons outside a rank's block is never read on that rank;
 // rank 0 gathers V, I and Iin of the populations its recorders trace
 // before they read them.
+//
+// Min-delay exchange. When every projection out of a population has a
+// delay of at least k steps (and the network has no non-spiking
+// population and no delayed projection from a source), a spike of step t
+// is first added to its targets' rings at step t+k at the earliest, so
+// the ranks exchange once every `window` = min(k, maxWindow) steps: each
+// steps its blocks with the projections from sources alone, keeping its
+// own spike words; one Allgatherv then carries every population's words
+// of those steps, and each rank replays them step by step — every
+// population in order takes its step's whole bitmask, the projections
+// out of populations add into the rings' slots of that step, and the
+// recorders read the spikes. The rings' slots are filled in the
+// one-process order (by step, then by projection) before they are due,
+// so the bits do not change.
 type ranks[T Float] struct {
 	ex         Exchange
 	rank, size int
 	pops       []*rankPop
 	// took is the time spent in the collectives.
 	took time.Duration
+
+	// window is the steps between exchanges, 0 when the ranks exchange
+	// after every population's update; deferred[i] are the projections
+	// into population i out of populations, propagated in the replay.
+	window   int
+	deferred [][]Projection[T]
+	// pending is the steps stepped since the last exchange, from step
+	// t0; runEnd the step the current Run ends at, where the ranks
+	// exchange whatever is pending.
+	pending, t0, runEnd int
+	// steps carries pending steps of spike words: rank r's are, step by
+	// step, every population's block of words of every trial; perStep[r]
+	// is their bytes per step.
+	steps   collective
+	perStep []int
+	// prev holds every population's whole bitmask of the step before t0.
+	prev [][]uint64
 }
+
+// maxWindow bounds the steps between exchanges of a network whose
+// populations do not project onto each other (only rank 0's recorders
+// need their spikes): the buffers stay small and the output current.
+const maxWindow = 64
 
 // rankPop is one population's blocks and the buffers that carry them.
 type rankPop struct {
@@ -127,7 +164,209 @@ func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
 	}
 	n.ranks = rk
 	n.holdBlocks()
+	rk.setWindow(n)
 	return nil
+}
+
+// setWindow sets up the min-delay exchange when the network allows it.
+func (rk *ranks[T]) setWindow(n *Network[T]) {
+	window := maxWindow
+	for _, p := range n.pops {
+		if p.valued() {
+			return
+		}
+	}
+	deferred := make([][]Projection[T], len(n.pops))
+	for i, in := range n.incoming {
+		for _, pr := range in {
+			lo, hi := delays(pr)
+			if _, ok := pr.Source().(*Population[T]); !ok {
+				if hi > 0 {
+					return // writes the rings at its step, before the replay
+				}
+				continue
+			}
+			if lo < 1 {
+				return
+			}
+			window = min(window, lo)
+			deferred[i] = append(deferred[i], pr)
+		}
+	}
+	rk.window, rk.deferred = window, deferred
+	rk.perStep = make([]int, rk.size)
+	for r := range rk.size {
+		for _, rp := range rk.pops {
+			rk.perStep[r] += rp.mask.counts[r]
+		}
+	}
+	rk.steps = newCollective(rk.perStep)
+	rk.steps.recv = make([]byte, 0, window*len(rk.steps.recv))
+	rk.steps.send = make([]byte, 0, window*rk.perStep[rk.rank])
+	rk.steps.counts = make([]int, rk.size)
+	rk.prev = make([][]uint64, len(n.pops))
+	for i, p := range n.pops {
+		rk.prev[i] = make([]uint64, len(p.Spikes))
+	}
+}
+
+// delays are the shortest and longest delay a projection adds with (0, 0
+// for the kinds without delays).
+func delays[T Float](pr Projection[T]) (lo, hi int) {
+	switch p := pr.(type) {
+	case *Dense[T]:
+		return p.Delay, p.Delay
+	case *Identity[T]:
+		return p.Delay, p.Delay
+	case *Sparse[T]:
+		lo, hi = MaxDelay, 0
+		for _, g := range p.Groups {
+			lo, hi = min(lo, g.Delay), max(hi, g.Delay)
+		}
+		return lo, hi
+	}
+	return 0, 0
+}
+
+// incoming splits population i's projections into those its phase
+// propagates each step and those the replay does.
+func (rk *ranks[T]) incoming(i int, in []Projection[T]) (now, later []Projection[T]) {
+	if rk.window == 0 {
+		return in, nil
+	}
+	for _, pr := range in {
+		if !slices.Contains(rk.deferred[i], pr) {
+			now = append(now, pr)
+		}
+	}
+	return now, rk.deferred[i]
+}
+
+// defers reports whether the ranks exchange every window steps, the
+// recorders reading spikes in the replay; false without ranks.
+func (rk *ranks[T]) defers() bool { return rk != nil && rk.window > 0 }
+
+// stepped is called after each step: with min-delay exchange it counts
+// the step and exchanges when the window is full or the run ends.
+func (rk *ranks[T]) stepped(n *Network[T]) error {
+	if rk.window == 0 {
+		return nil
+	}
+	rk.pending++
+	if rk.pending < rk.window && n.step < rk.runEnd {
+		return nil
+	}
+	return n.Flush()
+}
+
+// Exchanged reports whether every rank holds every spike of the steps
+// run so far: always without ranks, and with min-delay exchange only
+// after an exchange. The ranks agree, stop and checkpoint at such steps.
+func (n *Network[T]) Exchanged() bool { return n.ranks == nil || n.ranks.pending == 0 }
+
+// Flush exchanges the spikes of the steps since the last exchange now, on
+// every rank at the same step, and replays them (see ranks): after it the
+// network is in the state one process would be in. Without ranks, or with
+// nothing pending, it does nothing.
+func (n *Network[T]) Flush() error {
+	rk := n.ranks
+	if rk == nil || rk.pending == 0 {
+		return nil
+	}
+	began := time.Now()
+	c := &rk.steps
+	total := 0
+	for r := range rk.size {
+		c.counts[r], c.displs[r] = rk.pending*rk.perStep[r], total
+		total += c.counts[r]
+	}
+	c.recv = c.recv[:total]
+	err := rk.ex.Allgatherv(c.send, c.recv, c.counts, c.displs)
+	rk.took += time.Since(began)
+	if err != nil {
+		return fmt.Errorf("exchanging the spikes of steps %d…%d: %w", rk.t0, rk.t0+rk.pending-1, err)
+	}
+	// Every population starts from its whole bitmask of step t0−1.
+	for i, p := range n.pops {
+		copy(p.Spikes, rk.prev[i])
+		p.listEvents()
+	}
+	for s := range rk.pending {
+		t := rk.t0 + s
+		for i, ph := range n.phases {
+			p := ph.pop
+			if len(ph.deferred) > 0 {
+				head := p.ringHead
+				p.ringHead = ((head-(rk.pending-s))%p.ringDepth + p.ringDepth) % p.ringDepth
+				n.runPhase(ph, phaseDeferred)
+				p.ringHead = head
+			}
+			count := 0
+			for r := range rk.size {
+				in := c.recv[c.displs[r]+s*rk.perStep[r]:]
+				for _, q := range rk.pops[:i] {
+					in = in[q.mask.counts[r]:]
+				}
+				count += unpackWords(p, rk.pops[i], r, in)
+			}
+			p.spikeCount += int64(count)
+			p.listEvents()
+			for _, rec := range ph.recs {
+				if err := rec.RecordSpikes(t); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	rk.pending = 0
+	c.send = c.send[:0]
+	return nil
+}
+
+// begin is called before each step: the first step of a window saves
+// every population's whole bitmask, which the replay starts from.
+func (rk *ranks[T]) begin(n *Network[T]) {
+	if rk.window == 0 || rk.pending > 0 {
+		return
+	}
+	rk.t0 = n.step
+	for i, p := range n.pops {
+		copy(rk.prev[i], p.Spikes)
+	}
+}
+
+// listEvents lists every trial's spikes from the bitmask.
+func (p *Population[T]) listEvents() {
+	for b := 0; b < p.Batch; b++ {
+		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+		p.listed[b] = false
+	}
+}
+
+// packWords appends p's spike words of rank r's block, every trial, to
+// dst.
+func packWords[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	for b := 0; b < p.Batch; b++ {
+		dst = append(dst, wordBytes(p.Spikes[b*p.Words+w0:b*p.Words+w1])...)
+	}
+	return dst
+}
+
+// unpackWords copies rank r's block of spike words of every trial from in
+// into p's bitmask and returns how many spikes they hold.
+func unpackWords[T Float](p *Population[T], rp *rankPop, r int, in []byte) int {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	count := 0
+	for b := 0; b < p.Batch; b++ {
+		dst := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+		copy(wordBytes(dst), in)
+		in = in[8*len(dst):]
+		for _, w := range dst {
+			count += bits.OnesCount64(w)
+		}
+	}
+	return count
 }
 
 // holdBlocks drops the weights onto neurons outside this rank's blocks,
@@ -207,6 +446,16 @@ func (n *Network[T]) Ranks() int {
 	return n.ranks.size
 }
 
+// ExchangeEvery is the steps between spike exchanges: 1 when the ranks
+// exchange after every population's update (and without ranks), more
+// with min-delay exchange, a run's last window being shorter.
+func (n *Network[T]) ExchangeEvery() int {
+	if n.ranks == nil || n.ranks.window == 0 {
+		return 1
+	}
+	return n.ranks.window
+}
+
 // ExchangeTime is the time this rank spent exchanging spikes and
 // gathering state.
 func (n *Network[T]) ExchangeTime() time.Duration {
@@ -262,31 +511,22 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 
 // exchange gathers population i's step onto every rank: its spike words,
 // and a non-spiking population's V, which keepOutput then copies out. It
-// returns the step's spike count over every rank.
+// returns the step's spike count over every rank. With min-delay exchange
+// it only keeps this rank's words for the next Flush, and returns 0.
 func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	rp := rk.pops[i]
+	if rk.window > 0 {
+		rk.steps.send = packWords(rk.steps.send, p, rp, rk.rank)
+		return 0, nil
+	}
 	began := time.Now()
 	c := &rp.mask
-	w0, w1 := rp.lo[rk.rank]/64, (rp.hi[rk.rank]+63)/64
-	send := c.send[:0]
-	for b := 0; b < p.Batch; b++ {
-		send = append(send, wordBytes(p.Spikes[b*p.Words+w0:b*p.Words+w1])...)
-	}
-	if err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs); err != nil {
+	if err := rk.ex.Allgatherv(packWords(c.send[:0], p, rp, rk.rank), c.recv, c.counts, c.displs); err != nil {
 		return 0, fmt.Errorf("exchanging the spikes of %q: %w", p.Name, err)
 	}
 	count := 0
 	for r := range rk.size {
-		w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
-		in := c.recv[c.displs[r] : c.displs[r]+c.counts[r]]
-		for b := 0; b < p.Batch; b++ {
-			dst := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
-			copy(wordBytes(dst), in)
-			in = in[8*len(dst):]
-			for _, w := range dst {
-				count += bits.OnesCount64(w)
-			}
-		}
+		count += unpackWords(p, rp, r, c.recv[c.displs[r]:])
 	}
 	if p.valued() {
 		c := &rp.out

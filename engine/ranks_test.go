@@ -30,7 +30,39 @@ projections:
   - {source: del, target: out, type: dense, weight: default}
   - {source: out, target: hid, type: dense, weight: 0.01}
 `,
+	// Every projection out of a population is delayed by 3 steps or
+	// more, into the same receptor from several delays and directions:
+	// the ranks exchange every 3 steps.
+	"delayed": `
+run: {dt: 0.001, steps: 200, batch: 2, seed: 9}
+sources:
+  - {name: in, poisson: {size: 200, rate: 90}}
+populations:
+  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
+  - {source: in, target: b, type: dense, weight: {normal: [0.02, 0.05]}}
+  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
+  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
+  - {source: a, target: a, type: dense, weight: {normal: [0.0, 0.02]}, delay: 4}
+  - {source: b, target: b, type: sparse, p: 0.3, weight: 0.2, delay: 3}
+`,
+	// No population projects onto another: the ranks exchange only for
+	// rank 0's recorders, every maxWindow steps.
+	"fed": `
+run: {dt: 0.001, steps: 150, batch: 1, seed: 3}
+sources:
+  - {name: in, poisson: {size: 100, rate: 50}}
+populations:
+  - {name: hid, size: 3000, params: {tau_mem: 0.01, tau_syn: 0.005}}
+projections:
+  - {source: in, target: hid, type: dense, weight: {normal: [0.1, 0.1]}}
+`,
 }
+
+// rankWindows are the steps between exchanges each network allows.
+var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64}
 
 func loadRankNet(t *testing.T, name string) *netfile.File {
 	t.Helper()
@@ -88,15 +120,40 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 			return nil
 		}
 	}
-	if err := n.Run(nil, steps, nil); err != nil {
-		t.Error(err)
-		return nil
+	// Two runs, the first ending inside a window.
+	for _, k := range []int{steps / 3, steps - steps/3} {
+		if err := n.Run(nil, k, nil); err != nil {
+			t.Error(err)
+			return nil
+		}
 	}
 	var out [][]float32
 	for _, tr := range traces {
 		out = append(out, tr.Data)
 	}
 	return out
+}
+
+// TestRanksExchangeEvery: the ranks exchange every step unless every
+// projection out of a population is delayed (then every shortest delay)
+// or none exists (then every maxWindow steps), and never with a
+// non-spiking population.
+func TestRanksExchangeEvery(t *testing.T) {
+	for name, want := range rankWindows {
+		net, err := netfile.BuildNetwork[float32](loadRankNet(t, name), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := net.Net.ExchangeEvery(); got != 1 {
+			t.Errorf("%s: one process exchanges every %d steps", name, got)
+		}
+		if err := net.Net.SetRanks(mpitest.NewWorld(2).Rank(1), make([]bool, len(net.Pops))); err != nil {
+			t.Fatal(err)
+		}
+		if got := net.Net.ExchangeEvery(); got != want {
+			t.Errorf("%s: 2 ranks exchange every %d steps, want %d", name, got, want)
+		}
+	}
 }
 
 // TestRanksSameBits splits networks over 1, 2, 3 and 5 ranks at one and

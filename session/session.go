@@ -433,6 +433,11 @@ func (r *runner[T]) restore() error {
 // its rows durable and records how many, then the state is saved with
 // those counts, so the checkpoint never claims rows the disk lacks.
 func (r *runner[T]) save() error {
+	// Ranks exchanging every few steps first exchange what is pending,
+	// all at this step, so that each saves the one-process state.
+	if err := r.net.Net.Flush(); err != nil {
+		return err
+	}
 	for _, out := range r.outputs {
 		if err := out.sync(); err != nil {
 			return err
@@ -476,6 +481,9 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 		}
 		if r.o.CheckpointEvery > 0 && step%r.o.CheckpointEvery == 0 && step < steps {
 			saveErr = r.save()
+		}
+		if saveErr == nil && !r.net.Net.Exchanged() {
+			return // ranks agree where they have exchanged (min-delay)
 		}
 		failed, err := agree.after(saveErr != nil)
 		switch {
@@ -571,7 +579,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
-		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange, RankWeightBytes: r.rankWeights,
+		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange, ExchangeEvery: n.Net.ExchangeEvery(), RankWeightBytes: r.rankWeights,
 		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}

@@ -53,31 +53,32 @@ func mpiRun(t *testing.T, mpirun, leaky string, np int, args ...string) (int, st
 // comparableSummary is summary.json without what may differ between two
 // runs of the same network: timings, the output directory, threads and
 // ranks.
-func comparableSummary(t *testing.T, path string) (map[string]any, int) {
+func comparableSummary(t *testing.T, path string) (s map[string]any, ranks, every int) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s map[string]any
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
-	ranks, _ := s["ranks"].(float64)
-	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "rank_weight_bytes", "setup_seconds"} {
+	r, _ := s["ranks"].(float64)
+	e, _ := s["exchange_every"].(float64)
+	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "exchange_every", "rank_weight_bytes", "setup_seconds"} {
 		delete(s, k)
 	}
 	for _, p := range s["populations"].([]any) {
 		delete(p.(map[string]any), "threads")
 	}
-	return s, int(ranks)
+	return s, int(r), int(e)
 }
 
 // TestMPIRanksMatchOneProcess runs networks on 1, 2 and 3 MPI ranks and
 // compares every file they write with one process's at 1 and 2 threads:
 // examples/small.yaml (populations of fewer 64-neuron words than ranks,
 // a delay, a readout, two trials), CUBA, a delayed recurrent network, and
-// a feed-forward population of 10^5 neurons (not a multiple of 64·K).
+// a feed-forward population of 10^5 neurons (not a multiple of 64·K),
+// the last two with min-delay exchange (every 3 and every 64 steps).
 func TestMPIRanksMatchOneProcess(t *testing.T) {
 	leaky, mpirun := buildMPI(t)
 	dir := t.TempDir()
@@ -100,14 +101,37 @@ recorders:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Every projection out of a population delayed by 3 steps or more.
+	minDelay := filepath.Join(dir, "mindelay.yaml")
+	if err := os.WriteFile(minDelay, []byte(`
+run: {dt: 0.001, steps: 400, batch: 2, seed: 12}
+sources:
+  - {name: in, poisson: {size: 150, rate: 60}}
+populations:
+  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
+  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
+  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
+  - {source: a, target: a, type: dense, weight: {normal: [0.0, 0.02]}, delay: 4}
+recorders:
+  - {population: a, vars: [spikes, v, isyn], neurons: [0, 64, 200, 332]}
+  - {population: b, vars: [spikes]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
+		// every is the steps between exchanges over ranks.
+		every int
 	}{
-		{"small", []string{"--net", "../../examples/small.yaml"}},
-		{"cuba", []string{"--net", "../../examples/cuba.yaml", "--steps", "300"}},
-		{"delayed", []string{"--net", delayed}},
-		{"feedforward", []string{"--neurons", "100000", "--n-inputs", "100", "--steps", "100", "--record", "spikes,v,isyn", "--record-neurons", "0,63,64,50000,99999", "--procedural-weights"}},
+		{"small", []string{"--net", "../../examples/small.yaml"}, 1},
+		{"cuba", []string{"--net", "../../examples/cuba.yaml", "--steps", "300"}, 1},
+		{"delayed", []string{"--net", delayed}, 1},
+		{"mindelay", []string{"--net", minDelay}, 3},
+		{"feedforward", []string{"--neurons", "100000", "--n-inputs", "100", "--steps", "100", "--record", "spikes,v,isyn", "--record-neurons", "0,63,64,50000,99999", "--procedural-weights"}, 64},
 	}
 	for _, c := range cases {
 		want := filepath.Join(dir, c.name+"-1")
@@ -119,7 +143,7 @@ recorders:
 		if len(files) < 3 {
 			t.Fatalf("%s: one process wrote only %d files", c.name, len(files))
 		}
-		wantSum, _ := comparableSummary(t, filepath.Join(want, "summary.json"))
+		wantSum, _, _ := comparableSummary(t, filepath.Join(want, "summary.json"))
 		if wantSum["output_spikes"].(float64) == 0 {
 			t.Fatalf("%s: no spikes; the comparison would prove little", c.name)
 		}
@@ -141,9 +165,12 @@ recorders:
 			if err == nil && len(got2) != len(files) {
 				t.Errorf("%s %s: %d files, one process wrote %d", c.name, label, len(got2), len(files))
 			}
-			s, r := comparableSummary(t, filepath.Join(got, "summary.json"))
+			s, r, every := comparableSummary(t, filepath.Join(got, "summary.json"))
 			if r != ranks {
 				t.Errorf("%s %s: summary says %d ranks, want %d", c.name, label, r, ranks)
+			}
+			if want := c.every; ranks > 1 && every != want || ranks == 1 && every != 1 {
+				t.Errorf("%s %s: summary says the ranks exchanged every %d steps, want %d", c.name, label, every, want)
 			}
 			a, _ := json.Marshal(wantSum)
 			b, _ := json.Marshal(s)
