@@ -133,3 +133,93 @@ func TestRanksInterruptResume(t *testing.T) {
 		t.Errorf("resumed run left %d files, one process wrote %d", len(left), len(files))
 	}
 }
+
+// minDelayNet has every projection out of a population delayed by 3
+// steps or more: ranks exchange every 3 steps.
+const minDelayNet = `
+run: {dt: 0.001, steps: 400, batch: 2, seed: 4}
+sources:
+  - {name: in, poisson: {size: 150, rate: 60}}
+populations:
+  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
+  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
+  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
+recorders:
+  - {population: a, vars: [spikes, v], neurons: [0, 64, 332]}
+  - {population: b, vars: [spikes]}
+`
+
+// TestRanksCheckpointInsideWindow: with min-delay exchange (every 3
+// steps) a checkpoint due at step 200, inside a window, is saved after
+// the ranks exchanged what was pending; resuming 2 ranks from it — as
+// after a crash — writes one process's files.
+func TestRanksCheckpointInsideWindow(t *testing.T) {
+	d, err := netfile.Parse("mindelay.yaml", []byte(minDelayNet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	want := filepath.Join(dir, "one")
+	if _, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	got, kept := filepath.Join(dir, "two"), filepath.Join(dir, "kept")
+	ckpt := filepath.Join(got, "checkpoint.lkc")
+	errs := runRanks(d, 2, func(r int) (context.Context, session.Options) {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		t.Cleanup(func() { cancel(nil) })
+		o := session.Options{Out: got, Threads: 1, CheckpointEvery: 100}
+		if r == 0 {
+			o.AfterStep = func(step int) {
+				switch step {
+				case 210: // both ranks saved step 200 before they agreed at it
+					for k := range 2 {
+						b, err := os.ReadFile(session.RankPath(ckpt, k))
+						if err == nil {
+							err = os.WriteFile(session.RankPath(kept, k), b, 0o644)
+						}
+						if err != nil {
+							t.Error(err)
+						}
+					}
+				case 250:
+					cancel(session.Interrupt(syscall.SIGTERM))
+				}
+			}
+		}
+		return ctx, o
+	})
+	for r, err := range errs {
+		var ie *session.InterruptedError
+		if !errors.As(err, &ie) || ie.Step < 250 || ie.Step > 253 {
+			t.Fatalf("rank %d: %v, want interrupted at the exchange after step 250", r, err)
+		}
+	}
+	for k := range 2 {
+		if err := os.Rename(session.RankPath(kept, k), session.RankPath(ckpt, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs = runRanks(d, 2, func(r int) (context.Context, session.Options) {
+		return context.Background(), session.Options{Resume: ckpt, Threads: 1}
+	})
+	for r, err := range errs {
+		if err != nil {
+			t.Fatalf("rank %d resumed from step 200: %v", r, err)
+		}
+	}
+	files, _ := os.ReadDir(want)
+	for _, f := range files {
+		if f.Name() == "summary.json" {
+			continue
+		}
+		a, _ := os.ReadFile(filepath.Join(want, f.Name()))
+		b, err := os.ReadFile(filepath.Join(got, f.Name()))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: resumed over 2 ranks from step 200 differs from one process (%v)", f.Name(), err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"leaky/checkpoint"
 	"leaky/internal/mpitest"
 )
 
@@ -330,5 +332,87 @@ func TestMPIStartFailsOnOneRank(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(out, "spikes.npy"))
 	if err != nil || len(a) < 1000 || !bytes.Equal(a, b) {
 		t.Fatalf("spikes.npy of the resumed 3 ranks (%d bytes, %v) differs from one process's (%d bytes)", len(b), err, len(a))
+	}
+}
+
+// TestMPIInterruptResume: SIGINT to mpirun (which sends the ranks SIGTERM)
+// stops a run over 2 ranks with
+// min-delay exchange (every 3 steps, checkpoints every 1000: not a
+// multiple) with every rank's checkpoint at the same step, one the ranks
+// had exchanged at; resuming gives every file one uninterrupted process
+// writes, byte for byte.
+func TestMPIInterruptResume(t *testing.T) {
+	leaky, mpirun := buildMPI(t)
+	dir := t.TempDir()
+	net := filepath.Join(dir, "mindelay.yaml")
+	if err := os.WriteFile(net, []byte(`
+run: {dt: 0.001, steps: 60000, batch: 1, seed: 13}
+sources:
+  - {name: in, poisson: {size: 150, rate: 60}}
+populations:
+  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005, refractory: 0.01}}
+  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.02}}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
+  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
+  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
+recorders:
+  - {population: a, vars: [spikes, v], neurons: [0, 64, 332]}
+  - {population: b, vars: [spikes]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "two")
+	cmd := exec.Command(mpirun, mpitest.Args(2, leaky, "run", "--net", net, "--threads", "1", "--checkpoint-every", "1000", "--out", out)...)
+	cmd.Env = mpitest.Env()
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(out, "checkpoint.lkc")
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(ckpt + ".rank1"); err == nil {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Wait()
+	// mpirun passes SIGINT on to the ranks as SIGTERM.
+	if !strings.Contains(log.String(), "interrupted by terminated") {
+		t.Fatalf("the run over 2 ranks was not interrupted by mpirun's SIGTERM:\n%s", log.String())
+	}
+	h0, err := checkpoint.Read(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, err := checkpoint.Read(ckpt + ".rank1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h0.Step != h1.Step || h0.Step <= 0 || h0.Step >= 60000 {
+		t.Fatalf("the ranks' checkpoints are at steps %d and %d, want one step inside the run", h0.Step, h1.Step)
+	}
+	if !strings.Contains(log.String(), fmt.Sprintf("at step %d;", h0.Step)) {
+		t.Errorf("the message does not name step %d:\n%s", h0.Step, log.String())
+	}
+	if status, stderr := mpiRunWithin(t, 120*time.Second, mpirun, mpitest.Args(2, leaky, "run", "--resume", ckpt, "--threads", "1")...); status != 0 {
+		t.Fatalf("resume over 2 ranks: status %d\n%s", status, stderr)
+	}
+	one := filepath.Join(dir, "one")
+	mustRun(t, "run", "--net", net, "--out", one)
+	files, err := os.ReadDir(one)
+	if err != nil || len(files) < 4 {
+		t.Fatalf("one process wrote %d files: %v", len(files), err)
+	}
+	for _, f := range files {
+		if f.Name() == "summary.json" {
+			continue
+		}
+		a, _ := os.ReadFile(filepath.Join(one, f.Name()))
+		b, err := os.ReadFile(filepath.Join(out, f.Name()))
+		if err != nil || len(a) < 200 || !bytes.Equal(a, b) {
+			t.Errorf("%s of the interrupted and resumed 2 ranks (%d bytes, %v) differs from one process's (%d bytes)", f.Name(), len(b), err, len(a))
+		}
 	}
 }
