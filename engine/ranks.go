@@ -82,7 +82,9 @@ const maxWindow = 64
 type rankPop struct {
 	// lo[r], hi[r] are rank r's neurons.
 	lo, hi []int
-	traced bool
+	// traced are the neurons whose state rank 0 reads, in increasing
+	// order; traced[tracedAt[r]:tracedAt[r+1]] are those of rank r.
+	traced, tracedAt []int
 	// mask carries the spike words, out a non-spiking population's V and
 	// state V, I and Iin to rank 0 when traced.
 	mask, out, state collective
@@ -115,14 +117,22 @@ func blockOf(n, r, k int) (lo, hi int) {
 }
 
 // SetRanks splits the network over ex's ranks, this process stepping rank
-// ex.Rank()'s block of every population; traced[i] says rank 0's
-// recorders read population i's V, I or Iin, which are then gathered to it
-// before they do. Call it before the first step, with the same network and
-// traced on every rank, and once: the rank then holds only the weights
-// onto its blocks (holdBlocks). A single rank changes nothing.
-func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
+// ex.Rank()'s block of every population; traced[i] lists, in increasing
+// order, the neurons of population i whose V, I or Iin rank 0's recorders
+// read (nil: none), which are then gathered to it before they do. Call it
+// before the first step, with the same network and traced on every rank,
+// and once: the rank then holds only the weights onto its blocks
+// (holdBlocks). A single rank changes nothing.
+func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 	if len(traced) != len(n.pops) {
-		return fmt.Errorf("ranks: %d traced flags for %d populations", len(traced), len(n.pops))
+		return fmt.Errorf("ranks: %d traced lists for %d populations", len(traced), len(n.pops))
+	}
+	for i, list := range traced {
+		for k, j := range list {
+			if j < 0 || j >= n.pops[i].N || k > 0 && j <= list[k-1] {
+				return fmt.Errorf("ranks: traced neuron %d of %q is out of order or outside 0…%d", j, n.pops[i].Name, n.pops[i].N-1)
+			}
+		}
 	}
 	if n.ranks != nil {
 		return fmt.Errorf("ranks: the network is split over %d ranks already and holds only rank %d's weights", n.ranks.size, n.ranks.rank)
@@ -135,11 +145,13 @@ func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
 	rk := &ranks[T]{ex: ex, rank: ex.Rank(), size: ex.Size()}
 	elem := sizeOf[T]()
 	for i, p := range n.pops {
-		rp := &rankPop{lo: make([]int, rk.size), hi: make([]int, rk.size), traced: traced[i]}
-		words, vals := make([]int, rk.size), make([]int, rk.size)
+		rp := &rankPop{lo: make([]int, rk.size), hi: make([]int, rk.size), traced: traced[i], tracedAt: make([]int, rk.size+1)}
+		words, vals, three := make([]int, rk.size), make([]int, rk.size), make([]int, rk.size)
 		for r := range rk.size {
 			lo, hi := blockOf(p.N, r, rk.size)
 			rp.lo[r], rp.hi[r] = lo, hi
+			rp.tracedAt[r+1], _ = slices.BinarySearch(rp.traced, hi)
+			three[r] = 3 * p.Batch * (rp.tracedAt[r+1] - rp.tracedAt[r]) * elem
 			words[r] = p.Batch * ((hi+63)/64 - lo/64) * 8
 			vals[r] = p.Batch * (hi - lo) * elem
 			if words[r] > math.MaxInt32 || 3*vals[r] > math.MaxInt32 {
@@ -152,11 +164,7 @@ func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
 			rp.out = newCollective(vals)
 			rp.out.send = make([]byte, vals[rk.rank])
 		}
-		if rp.traced {
-			three := make([]int, rk.size)
-			for r := range vals {
-				three[r] = 3 * vals[r]
-			}
+		if len(rp.traced) > 0 {
 			rp.state = newCollective(three)
 			rp.state.send = make([]byte, three[rk.rank])
 		}
@@ -483,16 +491,17 @@ func (rk *ranks[T]) split(i int, p *Population[T], threads int) ([]Range, int) {
 
 // gathers reports whether population i's state is gathered to rank 0
 // before its recorders read it; false without ranks.
-func (rk *ranks[T]) gathers(i int) bool { return rk != nil && rk.pops[i].traced }
+func (rk *ranks[T]) gathers(i int) bool { return rk != nil && len(rk.pops[i].traced) > 0 }
 
-// gatherState gathers population i's V, I and Iin to rank 0.
+// gatherState gathers the traced neurons' V, I and Iin of population i
+// to rank 0.
 func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 	rp := rk.pops[i]
 	began := time.Now()
 	c := &rp.state
 	send := c.send[:0]
 	for _, x := range [][]T{p.V, p.I, p.Iin} {
-		send = packRows(send, x, p, rp.lo[rk.rank], rp.hi[rk.rank])
+		send = packAt(send, x, p, rp.tracedOn(rk.rank))
 	}
 	if err := rk.ex.Gatherv(send, c.recv, c.counts, c.displs, 0); err != nil {
 		return fmt.Errorf("gathering the state of %q: %w", p.Name, err)
@@ -501,7 +510,7 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 		for r := range rk.size {
 			in := c.recv[c.displs[r] : c.displs[r]+c.counts[r]]
 			for _, x := range [][]T{p.V, p.I, p.Iin} {
-				in = unpackRows(x, in, p, rp.lo[r], rp.hi[r])
+				in = unpackAt(x, in, p, rp.tracedOn(r))
 			}
 		}
 	}
@@ -540,6 +549,45 @@ func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	}
 	rk.took += time.Since(began)
 	return count, nil
+}
+
+// tracedOn are the traced neurons in rank r's block.
+func (rp *rankPop) tracedOn(r int) []int { return rp.traced[rp.tracedAt[r]:rp.tracedAt[r+1]] }
+
+// packAt appends x's values of the given neurons (increasing) of every
+// trial of p to dst: a run of consecutive neurons as one row piece.
+func packAt[T Float](dst []byte, x []T, p *Population[T], neurons []int) []byte {
+	switch {
+	case len(neurons) == 0:
+		return dst
+	case neurons[len(neurons)-1]-neurons[0] == len(neurons)-1:
+		return packRows(dst, x, p, neurons[0], neurons[len(neurons)-1]+1)
+	}
+	for b := 0; b < p.Batch; b++ {
+		row := x[b*p.Stride:]
+		for _, j := range neurons {
+			dst = append(dst, valueBytes(row[j:j+1])...)
+		}
+	}
+	return dst
+}
+
+// unpackAt copies what packAt appended from in back into x and returns
+// the rest of in.
+func unpackAt[T Float](x []T, in []byte, p *Population[T], neurons []int) []byte {
+	switch {
+	case len(neurons) == 0:
+		return in
+	case neurons[len(neurons)-1]-neurons[0] == len(neurons)-1:
+		return unpackRows(x, in, p, neurons[0], neurons[len(neurons)-1]+1)
+	}
+	for b := 0; b < p.Batch; b++ {
+		row := x[b*p.Stride:]
+		for _, j := range neurons {
+			in = in[copy(valueBytes(row[j:j+1]), in):]
+		}
+	}
+	return in
 }
 
 // packRows appends x's neurons lo..hi−1 of every trial of p to dst.

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -85,8 +86,9 @@ func loadRankNet(t *testing.T, name string) *netfile.File {
 
 // record runs d for steps steps on rank x of its world (nil: one
 // process) with threads threads and returns what rank 0's recorders saw:
-// every population's V, I, Iin and spikes at every step. The other ranks
-// return nil.
+// every population's spikes, and V, I and Iin of every neuron of the
+// first population and every other neuron of the rest (the neurons rank 0
+// is told it traces), at every step. The other ranks return nil.
 func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange) [][]float32 {
 	t.Helper()
 	net, err := netfile.BuildNetwork[float32](d, 1)
@@ -97,11 +99,21 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 	n := net.Net
 	n.SetThreads(threads)
 	defer n.Close()
+	traced := make([][]int, len(net.Pops))
+	for i, p := range net.Pops {
+		for j := 0; j < p.N; j += 1 + min(i, 1) {
+			traced[i] = append(traced[i], j)
+		}
+	}
 	var traces []*engine.Trace[float32]
 	if x == nil || x.Rank() == 0 {
-		for _, p := range net.Pops {
+		for i, p := range net.Pops {
 			for _, v := range []engine.Var{engine.VarV, engine.VarI, engine.VarIin, engine.VarS} {
-				tr, err := engine.NewTrace(p, v, nil)
+				neurons := traced[i]
+				if v == engine.VarS {
+					neurons = nil
+				}
+				tr, err := engine.NewTrace(p, v, neurons)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,10 +123,6 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 		}
 	}
 	if x != nil {
-		traced := make([]bool, len(net.Pops))
-		for i := range traced {
-			traced[i] = true
-		}
 		if err := n.SetRanks(x, traced); err != nil {
 			t.Error(err)
 			return nil
@@ -147,7 +155,12 @@ func TestRanksExchangeEvery(t *testing.T) {
 		if got := net.Net.ExchangeEvery(); got != 1 {
 			t.Errorf("%s: one process exchanges every %d steps", name, got)
 		}
-		if err := net.Net.SetRanks(mpitest.NewWorld(2).Rank(1), make([]bool, len(net.Pops))); err != nil {
+		bad := make([][]int, len(net.Pops))
+		bad[0] = []int{3, 1}
+		if err := net.Net.SetRanks(mpitest.NewWorld(2).Rank(1), bad); err == nil || !strings.Contains(err.Error(), "out of order") {
+			t.Errorf("%s: traced neurons out of order: %v", name, err)
+		}
+		if err := net.Net.SetRanks(mpitest.NewWorld(2).Rank(1), make([][]int, len(net.Pops))); err != nil {
 			t.Fatal(err)
 		}
 		if got := net.Net.ExchangeEvery(); got != want {
@@ -219,10 +232,10 @@ func TestRanksHoldOwnWeights(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := net.Net.SetRanks(w.Rank(r), make([]bool, len(net.Pops))); err != nil {
+			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err != nil {
 				t.Fatal(err)
 			}
-			if err := net.Net.SetRanks(w.Rank(r), make([]bool, len(net.Pops))); err == nil {
+			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err == nil {
 				t.Errorf("%d ranks: a second split was not refused", k)
 			}
 			offsets := int64(0)

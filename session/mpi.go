@@ -3,7 +3,9 @@ package session
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -108,20 +110,47 @@ func launchWords(n int) string {
 	return "mpirun -np " + strconv.Itoa(n)
 }
 
-// tracedPops marks the populations whose V, I or Iin rank 0 records, to
-// files or for the figure: the ranks gather those to it every step.
-func tracedPops(d *netfile.File) []bool {
-	traced := make([]bool, len(d.Populations))
+// tracedNeurons lists, per population, the neurons whose V, I or Iin
+// rank 0 records, to files or for the figure (whose own traces are of
+// recorded neurons, or of the notebook figure's one): the ranks gather
+// those to it every step.
+func tracedNeurons(d *netfile.File) [][]int {
+	all := make([]bool, len(d.Populations))
+	some := make([]map[int]bool, len(d.Populations))
+	mark := func(i int, neurons []int) {
+		if neurons == nil {
+			all[i] = true
+			return
+		}
+		if some[i] == nil {
+			some[i] = map[int]bool{}
+		}
+		for _, j := range neurons {
+			some[i][j] = true
+		}
+	}
 	for _, r := range d.Recordings() {
 		if !r.Spikes && r.Var != engine.VarS {
-			traced[r.Pop] = true
+			mark(r.Pop, r.Neurons)
 		}
 	}
 	if fig := d.Figure; fig != nil {
 		for i, p := range d.Populations {
 			if p.Name == fig.Population {
-				traced[i] = true
+				mark(i, []int{*fig.Neuron})
 			}
+		}
+	}
+	traced := make([][]int, len(d.Populations))
+	for i, p := range d.Populations {
+		switch {
+		case all[i]:
+			traced[i] = make([]int, p.Size)
+			for j := range traced[i] {
+				traced[i][j] = j
+			}
+		case some[i] != nil:
+			traced[i] = slices.Sorted(maps.Keys(some[i]))
 		}
 	}
 	return traced
@@ -132,7 +161,7 @@ func (r *runner[T]) splitRanks() error {
 	if r.o.ranks() == 1 {
 		return nil
 	}
-	return r.net.Net.SetRanks(r.o.Comm, tracedPops(r.d))
+	return r.net.Net.SetRanks(r.o.Comm, tracedNeurons(r.d))
 }
 
 // Flags the ranks agree on after every step (bitwise, by Max of each).
