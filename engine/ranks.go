@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -41,8 +42,10 @@ type Exchange interface {
 // is first added to its targets' rings at step t+k at the earliest, so
 // the ranks exchange once every `window` = min(k, maxWindow) steps: each
 // steps its blocks with the projections from sources alone, keeping its
-// own spike words; one Allgatherv then carries every population's words
-// of those steps, and each rank replays them step by step — every
+// own spikes (each trial's block as spike indices, or as its words when
+// those are fewer bytes); one Allgatherv of their sizes and one of the
+// spikes then carry every population's spikes of those steps, and each
+// rank replays them step by step — every
 // population in order takes its step's whole bitmask, the projections
 // out of populations add into the rings' slots of that step, and the
 // recorders read the spikes. The rings' slots are filled in the
@@ -64,11 +67,12 @@ type ranks[T Float] struct {
 	// t0; runEnd the step the current Run ends at, where the ranks
 	// exchange whatever is pending.
 	pending, t0, runEnd int
-	// steps carries pending steps of spike words: rank r's are, step by
-	// step, every population's block of words of every trial; perStep[r]
-	// is their bytes per step.
-	steps   collective
-	perStep []int
+	// steps carries pending steps of spikes: rank r's are, step by step,
+	// every population's block of every trial (see keep); at[r] is where
+	// the replay has read rank r's to. sizes carries their byte counts.
+	steps collective
+	at    []int
+	sizes collective
 	// prev holds every population's whole bitmask of the step before t0.
 	prev [][]uint64
 }
@@ -202,16 +206,23 @@ func (rk *ranks[T]) setWindow(n *Network[T]) {
 		}
 	}
 	rk.window, rk.deferred = window, deferred
-	rk.perStep = make([]int, rk.size)
+	// A step's block of a trial takes at most its words and a header.
+	worst := make([]int, rk.size)
 	for r := range rk.size {
-		for _, rp := range rk.pops {
-			rk.perStep[r] += rp.mask.counts[r]
+		for i, rp := range rk.pops {
+			worst[r] += rp.mask.counts[r] + 4*n.pops[i].Batch
 		}
 	}
-	rk.steps = newCollective(rk.perStep)
+	rk.steps = newCollective(worst)
 	rk.steps.recv = make([]byte, 0, window*len(rk.steps.recv))
-	rk.steps.send = make([]byte, 0, window*rk.perStep[rk.rank])
-	rk.steps.counts = make([]int, rk.size)
+	rk.steps.send = make([]byte, 0, window*worst[rk.rank])
+	rk.at = make([]int, rk.size)
+	eight := make([]int, rk.size)
+	for r := range eight {
+		eight[r] = 8
+	}
+	rk.sizes = newCollective(eight)
+	rk.sizes.send = make([]byte, 8)
 	rk.prev = make([][]uint64, len(n.pops))
 	for i, p := range n.pops {
 		rk.prev[i] = make([]uint64, len(p.Spikes))
@@ -282,14 +293,19 @@ func (n *Network[T]) Flush() error {
 		return nil
 	}
 	began := time.Now()
-	c := &rk.steps
-	total := 0
-	for r := range rk.size {
-		c.counts[r], c.displs[r] = rk.pending*rk.perStep[r], total
-		total += c.counts[r]
+	c, z := &rk.steps, &rk.sizes
+	binary.LittleEndian.PutUint64(z.send, uint64(len(c.send)))
+	err := rk.ex.Allgatherv(z.send, z.recv, z.counts, z.displs)
+	if err == nil {
+		total := 0
+		for r := range rk.size {
+			c.counts[r], c.displs[r] = int(binary.LittleEndian.Uint64(z.recv[8*r:])), total
+			rk.at[r] = total
+			total += c.counts[r]
+		}
+		c.recv = c.recv[:total]
+		err = rk.ex.Allgatherv(c.send, c.recv, c.counts, c.displs)
 	}
-	c.recv = c.recv[:total]
-	err := rk.ex.Allgatherv(c.send, c.recv, c.counts, c.displs)
 	rk.took += time.Since(began)
 	if err != nil {
 		return fmt.Errorf("exchanging the spikes of steps %d…%d: %w", rk.t0, rk.t0+rk.pending-1, err)
@@ -311,11 +327,9 @@ func (n *Network[T]) Flush() error {
 			}
 			count := 0
 			for r := range rk.size {
-				in := c.recv[c.displs[r]+s*rk.perStep[r]:]
-				for _, q := range rk.pops[:i] {
-					in = in[q.mask.counts[r]:]
-				}
-				count += unpackWords(p, rk.pops[i], r, in)
+				k, read := unpackSpikes(p, rk.pops[i], r, c.recv[rk.at[r]:])
+				count += k
+				rk.at[r] += read
 			}
 			p.spikeCount += int64(count)
 			p.listEvents()
@@ -359,6 +373,59 @@ func packWords[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte
 		dst = append(dst, wordBytes(p.Spikes[b*p.Words+w0:b*p.Words+w1])...)
 	}
 	return dst
+}
+
+// packSpikes appends p's spikes in rank r's block, trial by trial, to
+// dst: a uint32 count and the spiking neurons' indices, or, when those
+// would take more bytes than the block's words, ^0 and the words.
+func packSpikes[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	for b := 0; b < p.Batch; b++ {
+		words := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+		k := 0
+		for _, w := range words {
+			k += bits.OnesCount64(w)
+		}
+		if 4*k > 8*len(words) {
+			dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
+			dst = append(dst, wordBytes(words)...)
+			continue
+		}
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
+		for wi, w := range words {
+			for ; w != 0; w &= w - 1 {
+				dst = binary.LittleEndian.AppendUint32(dst, uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
+			}
+		}
+	}
+	return dst
+}
+
+// unpackSpikes sets rank r's block of p's bitmask, every trial, from what
+// packSpikes appended at the start of in, and returns the spikes and the
+// bytes it read.
+func unpackSpikes[T Float](p *Population[T], rp *rankPop, r int, in []byte) (count, read int) {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	for b := 0; b < p.Batch; b++ {
+		words := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+		k := binary.LittleEndian.Uint32(in[read:])
+		read += 4
+		if k == ^uint32(0) {
+			read += copy(wordBytes(words), in[read:read+8*len(words)])
+			for _, w := range words {
+				count += bits.OnesCount64(w)
+			}
+			continue
+		}
+		clear(words)
+		for range k {
+			j := int(binary.LittleEndian.Uint32(in[read:]))
+			words[j>>6-w0] |= 1 << (j & 63)
+			read += 4
+		}
+		count += int(k)
+	}
+	return count, read
 }
 
 // unpackWords copies rank r's block of spike words of every trial from in
@@ -525,7 +592,7 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	rp := rk.pops[i]
 	if rk.window > 0 {
-		rk.steps.send = packWords(rk.steps.send, p, rp, rk.rank)
+		rk.steps.send = packSpikes(rk.steps.send, p, rp, rk.rank)
 		return 0, nil
 	}
 	began := time.Now()
