@@ -430,6 +430,8 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 	for k := 0; k < steps; k++ {
 		if ctx != nil {
 			if err := ctx.Err(); err != nil {
+				// Over ranks every rank's ctx ends at the same step (the
+				// session's agreement), so all exchange what is pending.
 				if ferr := n.Flush(); ferr != nil {
 					return ferr
 				}
