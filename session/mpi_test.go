@@ -1,7 +1,6 @@
 package session_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -52,19 +51,41 @@ func runRanks(d *netfile.File, k int, each func(r int) (context.Context, session
 	return errs
 }
 
+// oneProcess parses the description src and runs it in one process on
+// one thread into want, in the test's directory dir.
+func oneProcess(t *testing.T, name, src string) (d *netfile.File, dir, want string) {
+	t.Helper()
+	d, err := netfile.Parse(name, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	want = filepath.Join(dir, "one")
+	if _, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return d, dir, want
+}
+
+// resumeRanks resumes the checkpoint ckpt of d on k in-process ranks of
+// threads threads each, failing the test if any rank fails.
+func resumeRanks(t *testing.T, d *netfile.File, k int, ckpt string, threads int) {
+	t.Helper()
+	errs := runRanks(d, k, func(r int) (context.Context, session.Options) {
+		return context.Background(), session.Options{Resume: ckpt, Threads: threads}
+	})
+	for r, err := range errs {
+		if err != nil {
+			t.Fatalf("rank %d resumed from %s: %v", r, ckpt, err)
+		}
+	}
+}
+
 // TestRanksInterruptResume interrupts a run over 2 ranks on one rank
 // only: both stop at the same step with a checkpoint each; another rank
 // count is refused, and the 2 ranks resumed write one process's files.
 func TestRanksInterruptResume(t *testing.T) {
-	d, err := netfile.Parse("ranks.yaml", []byte(ranksNet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	want := filepath.Join(dir, "one")
-	if _, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	d, dir, want := oneProcess(t, "ranks.yaml", ranksNet)
 	got := filepath.Join(dir, "two")
 	var cancels []context.CancelCauseFunc
 	defer func() {
@@ -109,63 +130,16 @@ func TestRanksInterruptResume(t *testing.T) {
 	if _, err := session.Run(context.Background(), d, session.Options{Resume: ckpt}); err == nil || !strings.Contains(err.Error(), "saved by 2 MPI ranks and this run has one process") {
 		t.Fatalf("resumed in one process: %v", err)
 	}
-	errs = runRanks(d, 2, func(r int) (context.Context, session.Options) {
-		return context.Background(), session.Options{Resume: ckpt, Threads: 2}
-	})
-	for r, err := range errs {
-		if err != nil {
-			t.Fatalf("rank %d resumed: %v", r, err)
-		}
-	}
-	files, _ := os.ReadDir(want)
-	for _, f := range files {
-		if f.Name() == "summary.json" {
-			continue
-		}
-		a, _ := os.ReadFile(filepath.Join(want, f.Name()))
-		b, err := os.ReadFile(filepath.Join(got, f.Name()))
-		if err != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s: resumed over 2 ranks differs from one process (%v)", f.Name(), err)
-		}
-	}
-	left, _ := os.ReadDir(got)
-	if len(left) != len(files) {
-		t.Errorf("resumed run left %d files, one process wrote %d", len(left), len(files))
-	}
+	resumeRanks(t, d, 2, ckpt, 2)
+	mpitest.SameFiles(t, "2 ranks resumed", want, got)
 }
-
-// minDelayNet has every projection out of a population delayed by 3
-// steps or more: ranks exchange every 3 steps.
-const minDelayNet = `
-run: {dt: 0.001, steps: 400, batch: 2, seed: 4}
-sources:
-  - {name: in, poisson: {size: 150, rate: 60}}
-populations:
-  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
-  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
-projections:
-  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
-  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
-  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
-recorders:
-  - {population: a, vars: [spikes, v], neurons: [0, 64, 332]}
-  - {population: b, vars: [spikes]}
-`
 
 // TestRanksCheckpointInsideWindow: with min-delay exchange (every 3
 // steps) a checkpoint due at step 200, inside a window, is saved after
 // the ranks exchanged what was pending; resuming 2 ranks from it — as
 // after a crash — writes one process's files.
 func TestRanksCheckpointInsideWindow(t *testing.T) {
-	d, err := netfile.Parse("mindelay.yaml", []byte(minDelayNet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	want := filepath.Join(dir, "one")
-	if _, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	d, dir, want := oneProcess(t, "mindelay.yaml", mpitest.DelayedNet(400, 2, 3))
 	got, kept := filepath.Join(dir, "two"), filepath.Join(dir, "kept")
 	ckpt := filepath.Join(got, "checkpoint.lkc")
 	errs := runRanks(d, 2, func(r int) (context.Context, session.Options) {
@@ -203,23 +177,6 @@ func TestRanksCheckpointInsideWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	errs = runRanks(d, 2, func(r int) (context.Context, session.Options) {
-		return context.Background(), session.Options{Resume: ckpt, Threads: 1}
-	})
-	for r, err := range errs {
-		if err != nil {
-			t.Fatalf("rank %d resumed from step 200: %v", r, err)
-		}
-	}
-	files, _ := os.ReadDir(want)
-	for _, f := range files {
-		if f.Name() == "summary.json" {
-			continue
-		}
-		a, _ := os.ReadFile(filepath.Join(want, f.Name()))
-		b, err := os.ReadFile(filepath.Join(got, f.Name()))
-		if err != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s: resumed over 2 ranks from step 200 differs from one process (%v)", f.Name(), err)
-		}
-	}
+	resumeRanks(t, d, 2, ckpt, 1)
+	mpitest.SameFiles(t, "2 ranks resumed from step 200", want, got)
 }

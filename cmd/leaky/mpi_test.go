@@ -84,44 +84,11 @@ func comparableSummary(t *testing.T, path string) (s map[string]any, ranks, ever
 func TestMPIRanksMatchOneProcess(t *testing.T) {
 	leaky, mpirun := buildMPI(t)
 	dir := t.TempDir()
-	delayed := filepath.Join(dir, "delayed.yaml")
-	if err := os.WriteFile(delayed, []byte(`
-run: {dt: 0.001, steps: 400, batch: 2, seed: 11}
-sources:
-  - {name: in, poisson: {size: 150, rate: 60}}
-populations:
-  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
-  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
-projections:
-  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
-  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
-  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 2}
-  - {source: a, target: a, type: dense, weight: {normal: [0.0, 0.02]}, delay: 1}
-recorders:
-  - {population: a, vars: [spikes, v, isyn], neurons: [0, 64, 200, 332]}
-  - {population: b, vars: [spikes, iinp]}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// Every projection out of a population delayed by 3 steps or more.
-	minDelay := filepath.Join(dir, "mindelay.yaml")
-	if err := os.WriteFile(minDelay, []byte(`
-run: {dt: 0.001, steps: 400, batch: 2, seed: 12}
-sources:
-  - {name: in, poisson: {size: 150, rate: 60}}
-populations:
-  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
-  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
-projections:
-  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
-  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
-  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
-  - {source: a, target: a, type: dense, weight: {normal: [0.0, 0.02]}, delay: 4}
-recorders:
-  - {population: a, vars: [spikes, v, isyn], neurons: [0, 64, 200, 332]}
-  - {population: b, vars: [spikes]}
-`), 0o644); err != nil {
-		t.Fatal(err)
+	delayed, minDelay := filepath.Join(dir, "delayed.yaml"), filepath.Join(dir, "mindelay.yaml")
+	for path, shortest := range map[string]int{delayed: 1, minDelay: 3} {
+		if err := os.WriteFile(path, []byte(mpitest.DelayedNet(400, 2, shortest)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cases := []struct {
 		name string
@@ -151,22 +118,7 @@ recorders:
 		}
 		check := func(label, got string, ranks int) {
 			t.Helper()
-			for _, f := range files {
-				if f.Name() == "summary.json" {
-					continue
-				}
-				a, _ := os.ReadFile(filepath.Join(want, f.Name()))
-				b, err := os.ReadFile(filepath.Join(got, f.Name()))
-				if err != nil {
-					t.Errorf("%s %s: %v", c.name, label, err)
-				} else if !bytes.Equal(a, b) {
-					t.Errorf("%s %s: %s differs from one process at 1 thread", c.name, label, f.Name())
-				}
-			}
-			got2, err := os.ReadDir(got)
-			if err == nil && len(got2) != len(files) {
-				t.Errorf("%s %s: %d files, one process wrote %d", c.name, label, len(got2), len(files))
-			}
+			mpitest.SameFiles(t, c.name+" "+label+" against one process at 1 thread", want, got)
 			s, r, every := comparableSummary(t, filepath.Join(got, "summary.json"))
 			if r != ranks {
 				t.Errorf("%s %s: summary says %d ranks, want %d", c.name, label, r, ranks)
@@ -256,6 +208,28 @@ func mpiRunWithin(t *testing.T, limit time.Duration, mpirun string, args ...stri
 	return 0, stderr.String()
 }
 
+// interruptOnce starts mpirun with args, sends it sig once the file
+// exists (a checkpoint every rank has saved) and returns what it printed
+// when it has ended.
+func interruptOnce(t *testing.T, mpirun string, args []string, file string, sig os.Signal) string {
+	t.Helper()
+	cmd := exec.Command(mpirun, args...)
+	cmd.Env = mpitest.Env()
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(file); err == nil {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(sig)
+	_ = cmd.Wait()
+	return log.String()
+}
+
 // leakyLines are the lines of out that leaky printed (mpirun adds its own
 // notice when a rank exits non-zero).
 func leakyLines(out string) []string {
@@ -280,24 +254,11 @@ func TestMPIStartFailsOnOneRank(t *testing.T) {
 	out := filepath.Join(dir, "three")
 	flags := []string{"--neurons", "3000", "--record", "spikes", "--steps", "200000", "--threads", "1"}
 	// Interrupt a run over 3 ranks once every rank has checkpointed.
-	cmd := exec.Command(mpirun, mpitest.Args(3, leaky, append([]string{"run", "--checkpoint-every", "100", "--out", out}, flags...)...)...)
-	cmd.Env = mpitest.Env()
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	ckpt := filepath.Join(out, "checkpoint.lkc")
 	rank2 := ckpt + ".rank2"
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(rank2); err == nil {
-			break
-		}
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	_ = cmd.Wait()
-	if !strings.Contains(log.String(), "interrupted by") {
-		t.Fatalf("the run over 3 ranks was not interrupted:\n%s", log.String())
+	log := interruptOnce(t, mpirun, mpitest.Args(3, leaky, append([]string{"run", "--checkpoint-every", "100", "--out", out}, flags...)...), rank2, syscall.SIGTERM)
+	if !strings.Contains(log, "interrupted by") {
+		t.Fatalf("the run over 3 ranks was not interrupted:\n%s", log)
 	}
 	// Rank 2 alone lacks its checkpoint.
 	saved := filepath.Join(dir, "rank2.lkc")
@@ -345,42 +306,15 @@ func TestMPIInterruptResume(t *testing.T) {
 	leaky, mpirun := buildMPI(t)
 	dir := t.TempDir()
 	net := filepath.Join(dir, "mindelay.yaml")
-	if err := os.WriteFile(net, []byte(`
-run: {dt: 0.001, steps: 60000, batch: 1, seed: 13}
-sources:
-  - {name: in, poisson: {size: 150, rate: 60}}
-populations:
-  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005, refractory: 0.01}}
-  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.02}}
-projections:
-  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
-  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
-  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
-recorders:
-  - {population: a, vars: [spikes, v], neurons: [0, 64, 332]}
-  - {population: b, vars: [spikes]}
-`), 0o644); err != nil {
+	if err := os.WriteFile(net, []byte(mpitest.DelayedNet(60000, 1, 3)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "two")
-	cmd := exec.Command(mpirun, mpitest.Args(2, leaky, "run", "--net", net, "--threads", "1", "--checkpoint-every", "1000", "--out", out)...)
-	cmd.Env = mpitest.Env()
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	ckpt := filepath.Join(out, "checkpoint.lkc")
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(ckpt + ".rank1"); err == nil {
-			break
-		}
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	_ = cmd.Wait()
+	log := interruptOnce(t, mpirun, mpitest.Args(2, leaky, "run", "--net", net, "--threads", "1", "--checkpoint-every", "1000", "--out", out), ckpt+".rank1", syscall.SIGINT)
 	// mpirun passes SIGINT on to the ranks as SIGTERM.
-	if !strings.Contains(log.String(), "interrupted by terminated") {
-		t.Fatalf("the run over 2 ranks was not interrupted by mpirun's SIGTERM:\n%s", log.String())
+	if !strings.Contains(log, "interrupted by terminated") {
+		t.Fatalf("the run over 2 ranks was not interrupted by mpirun's SIGTERM:\n%s", log)
 	}
 	h0, err := checkpoint.Read(ckpt)
 	if err != nil {
@@ -393,26 +327,13 @@ recorders:
 	if h0.Step != h1.Step || h0.Step <= 0 || h0.Step >= 60000 {
 		t.Fatalf("the ranks' checkpoints are at steps %d and %d, want one step inside the run", h0.Step, h1.Step)
 	}
-	if !strings.Contains(log.String(), fmt.Sprintf("at step %d;", h0.Step)) {
-		t.Errorf("the message does not name step %d:\n%s", h0.Step, log.String())
+	if !strings.Contains(log, fmt.Sprintf("at step %d;", h0.Step)) {
+		t.Errorf("the message does not name step %d:\n%s", h0.Step, log)
 	}
 	if status, stderr := mpiRunWithin(t, 120*time.Second, mpirun, mpitest.Args(2, leaky, "run", "--resume", ckpt, "--threads", "1")...); status != 0 {
 		t.Fatalf("resume over 2 ranks: status %d\n%s", status, stderr)
 	}
 	one := filepath.Join(dir, "one")
 	mustRun(t, "run", "--net", net, "--out", one)
-	files, err := os.ReadDir(one)
-	if err != nil || len(files) < 4 {
-		t.Fatalf("one process wrote %d files: %v", len(files), err)
-	}
-	for _, f := range files {
-		if f.Name() == "summary.json" {
-			continue
-		}
-		a, _ := os.ReadFile(filepath.Join(one, f.Name()))
-		b, err := os.ReadFile(filepath.Join(out, f.Name()))
-		if err != nil || len(a) < 200 || !bytes.Equal(a, b) {
-			t.Errorf("%s of the interrupted and resumed 2 ranks (%d bytes, %v) differs from one process's (%d bytes)", f.Name(), len(b), err, len(a))
-		}
-	}
+	mpitest.SameFiles(t, "2 ranks interrupted and resumed", one, out)
 }
