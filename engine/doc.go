@@ -75,7 +75,8 @@
 // Every step runs the same phases in the same order, written once in
 // [Network.Step]:
 //
-//  1. sources produce x[t] (event lists for spikes, dense rows otherwise);
+//  1. sources produce x[t] (spikes as bitmasks or event lists, dense rows
+//     otherwise);
 //  2. for each population, in the order added: its input current Iin[t] is
 //     cleared and every projection into it adds its contribution, in the
 //     order the projections were added (a projection from a population that
@@ -83,6 +84,11 @@
 //  3. recorders read V[t], I[t] and Iin[t];
 //  4. the population's kernel thresholds, updates and resets, writing s[t]
 //     as a bitmask, which spike recorders then read.
+//
+// Dense projections read spikes from the bitmasks as they stand
+// (kernels.AccumulateMasks); a population or source lists its spikes per
+// trial each step only when a projection reads event lists, and otherwise
+// when Events asks (see bindMasks in projection.go).
 //
 // Populations may be of different kinds and sizes and project onto each
 // other and themselves (dense or sparse projections, into a chosen

@@ -194,7 +194,7 @@ func sameEvents(a, b [][][]int32) bool {
 }
 
 // TestFeedEventsMatchNaive checks the spikes Set finds (eight values at a
-// time, by their bits) against a value-by-value scan: every row length 1…67
+// time, by their bits, into bitmasks) against a value-by-value scan: every row length 1…67
 // so that ones and the value that makes a step analog fall at every offset
 // of a group of eight and in the tail, −0 (a zero), −1 and denormals (not
 // spikes), in float32 and float64.
@@ -228,9 +228,8 @@ func testFeedEvents[T engine.Float](t *testing.T) {
 	}
 }
 
-// TestFeedManySpikes gives a Feed more spikes in one Set than it keeps
-// (dense ones, over 2^22 of them): the steps past the bound are scanned by
-// Emit and hand out the same events.
+// TestFeedManySpikes gives a Feed many spikes in one Set (dense ones, over
+// 2^22 of them, rows of many mask words): Emit hands out the same events.
 func TestFeedManySpikes(t *testing.T) {
 	const steps, batch, n = 40, 2, 60000
 	r := rand.New(rand.NewPCG(5, 6))

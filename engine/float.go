@@ -69,6 +69,14 @@ func accumulateTrials[T Float](dst []T, dstStride int, W []T, stride int, rows [
 	kernels.AccumulateTrials64(f64(dst), dstStride, f64(W), stride, rows)
 }
 
+func accumulateMasks[T Float](dst []T, dstStride int, W []T, stride int, masks []uint64, words int) {
+	if is32[T]() {
+		kernels.AccumulateMasks32(f32(dst), dstStride, f32(W), stride, masks, words)
+		return
+	}
+	kernels.AccumulateMasks64(f64(dst), dstStride, f64(W), stride, masks, words)
+}
+
 func addTrials[T Float](dst []T, dstStride int, v []T, trials int) {
 	if is32[T]() {
 		kernels.AddTrials32(f32(dst), dstStride, f32(v), trials)

@@ -28,8 +28,10 @@ type Network[T Float] struct {
 	// blocks are the projections' precomputed input blocks (block.go).
 	blocks []*inputBlock[T]
 	// noBlocks turns blocks off, for tests that compare against the
-	// step-by-step product.
-	noBlocks bool
+	// step-by-step product; noMasks turns off dense projections' reading
+	// of spike bitmasks (bindMasks), for tests that compare against the
+	// event lists.
+	noBlocks, noMasks bool
 	// ranks, when the network is split over processes, is this rank's
 	// share (ranks.go).
 	ranks *ranks[T]
@@ -287,6 +289,7 @@ func (n *Network[T]) prepare() {
 		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
 	}
+	n.bindMasks()
 	if maxRanges > 1 && (n.pool == nil || n.pool.n < maxRanges) {
 		if n.pool != nil {
 			n.pool.close()

@@ -50,8 +50,11 @@ type Population[T Float] struct {
 	coba *cobaNeuron[T]
 
 	alpha, beta, theta T
-	events             [][]int32 // per trial: indices that spiked at the last step
-	listed             []bool    // per trial: events listed by update this step
+	// lists holds per trial the indices that spiked at the last step,
+	// listed by update and finishStep while a projection reads them (all),
+	// otherwise by Events; listed marks the trials update listed.
+	lists  spikeLists
+	listed []bool
 	// out is a non-spiking population's output, its V after the last
 	// step, Batch rows of N: see Values.
 	out        []T
@@ -90,14 +93,11 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 		I:         alignedSlice[T](batch * stride),
 		Iin:       alignedSlice[T](batch * stride),
 		Words:     kernels.MaskWords(n),
-		events:    make([][]int32, batch),
+		lists:     newSpikeLists(batch, n),
 		steppedAt: -1,
 	}
 	pop.Spikes = make([]uint64, batch*pop.Words)
 	pop.listed = make([]bool, batch)
-	for b := range pop.events {
-		pop.events[b] = make([]int32, 0, min(n, 1024))
-	}
 	for range np.TauSyn[1:] {
 		pop.extraI = append(pop.extraI, alignedSlice[T](len(pop.V)))
 		pop.extraIin = append(pop.extraIin, alignedSlice[T](len(pop.V)))
@@ -139,10 +139,26 @@ func (p *Population[T]) Size() int { return p.N }
 func (p *Population[T]) BatchSize() int { return p.Batch }
 
 // Events lists the neurons of trial b that spiked at the last step.
-func (p *Population[T]) Events(b int) []int32 { return p.events[b] }
+func (p *Population[T]) Events(b int) []int32 { return p.lists.get(b, p.steppedAt, p.trialSpikes(b)) }
 
-// eventLists is every trial's Events, for accumulateEvents.
-func (p *Population[T]) eventLists() [][]int32 { return p.events }
+// trialSpikes is trial b's words of Spikes.
+func (p *Population[T]) trialSpikes(b int) []uint64 { return p.Spikes[b*p.Words : (b+1)*p.Words] }
+
+// eventLists is every trial's Events, for accumulateEvents, which runs
+// only where the network lists them all (lists.all).
+func (p *Population[T]) eventLists() [][]int32 { return p.lists.events }
+
+// masked reports whether the output is spikes: see spikeMasker.
+func (p *Population[T]) masked() bool { return !p.valued() }
+
+// spikeMasks returns the last step's spike bitmask of trials b0 … b1−1.
+func (p *Population[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
+	return p.Spikes[b0*p.Words : b1*p.Words], p.Words
+}
+
+// listEvery switches between listing every trial's events each step and
+// listing them when asked.
+func (p *Population[T]) listEvery(every bool) { p.lists.setAll(every, p.steppedAt, p.trialSpikes) }
 
 // Values is nil for a spiking population, whose output is its spikes
 // (Events); a non-spiking one (LI, I) outputs V as it stands after its last
@@ -176,6 +192,12 @@ func (p *Population[T]) All() Range { return Range{0, p.Batch, 0, p.N} }
 // Delayed input due at this step is moved in from the ring buffers.
 func (p *Population[T]) clearInput(r Range) {
 	if p.extraI == nil && p.ringDepth == 0 {
+		if r.Lo == 0 && r.Hi == p.N {
+			// Whole trials: one clear, the padding (which no projection
+			// writes) included, rather than a short one per trial.
+			clear(p.Iin[r.B0*p.Stride : r.B1*p.Stride])
+			return
+		}
 		for b := r.B0; b < r.B1; b++ {
 			clear(p.Iin[b*p.Stride+r.Lo : b*p.Stride+r.Hi])
 		}
@@ -188,11 +210,11 @@ func (p *Population[T]) clearInput(r Range) {
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int {
 	count := p.step(r)
-	if r.Lo == 0 && r.Hi == p.N {
+	if p.lists.all && r.Lo == 0 && r.Hi == p.N {
 		// Whole trials: list their spikes here, on this range's thread,
 		// rather than in finishStep on the caller's.
 		for b := r.B0; b < r.B1; b++ {
-			p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
 			p.listed[b] = true
 		}
 	}
@@ -241,17 +263,18 @@ func (p *Population[T]) updateRows(b0, b1 int) int {
 }
 
 // finishStep lists the step's spikes per trial once every range has been
-// updated, for spike recorders and outgoing projections.
+// updated, for outgoing projections that read the lists (lists.all;
+// otherwise Events lists them on demand).
 func (p *Population[T]) finishStep(t int, count int) {
 	p.spikeCount += int64(count)
-	for b := 0; b < p.Batch; b++ {
+	for b := 0; b < p.Batch && p.lists.all; b++ {
 		switch {
 		case p.listed[b]:
 			p.listed[b] = false
 		case count == 0:
-			p.events[b] = p.events[b][:0]
+			p.lists.events[b] = p.lists.events[b][:0]
 		default:
-			p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
 		}
 	}
 	p.steppedAt = t

@@ -46,6 +46,10 @@ type Dense[T Float] struct {
 	// block, set up by the network when the input is an analog array and
 	// this projection writes Iin first, holds x·W for many steps at once.
 	block *inputBlock[T]
+	// masks, set up by the network (bindMasks) when the source keeps its
+	// spikes as bitmasks that are safe to read during the target's
+	// update, is that source: the rows are then the masks' set bits.
+	masks spikeMasker
 }
 
 // SetInput routes the projection into receptor k of the target with the
@@ -99,7 +103,123 @@ func (d *Dense[T]) Propagate(r Range) {
 		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo-d.w0:], d.ldw, iin[r.B0*post.Stride+lo:], post.Stride, true)
 		return
 	}
+	if d.masks != nil {
+		m, words := d.masks.spikeMasks(r.B0, r.B1)
+		accumulateMasks(iin[r.B0*post.Stride+lo:r.B0*post.Stride+hi], post.Stride, d.W[lo-d.w0:], d.ldw, m, words)
+		return
+	}
 	accumulateEvents(iin, post.Stride, lo, hi, d.W[lo-d.w0:], d.ldw, d.Pre, r.B0, r.B1)
+}
+
+// spikeMasker is a presynaptic group that keeps the spikes of the current
+// step as a bitmask per trial — a population, an Array, a Feed — which a
+// dense projection reads as it stands (kernels.AccumulateMasks) rather
+// than through event lists. Its lists are then built only for whoever asks
+// for them.
+type spikeMasker interface {
+	// masked reports whether the output, whenever Values is nil, is
+	// spikes in bitmasks, for the group's life: true for a spiking
+	// population, a binary Array and a Feed (whose Set may give analog
+	// values, which Dense takes through Values first).
+	masked() bool
+	// spikeMasks returns the spikes of trials b0 … b1−1: words mask words
+	// per trial, bit j%64 of word j/64 for output j.
+	spikeMasks(b0, b1 int) (masks []uint64, words int)
+	// listEvery says whether a projection reads the event lists during
+	// steps, concurrently: they are then listed as each step's spikes are
+	// found. Otherwise Events lists a trial when first asked, which is
+	// safe for what runs between steps or on the stepping goroutine
+	// (recorders, callers).
+	listEvery(every bool)
+}
+
+// spikeLists are the event lists of a spikeMasker's trials: listed every
+// step as the spikes are found while some projection reads them during
+// steps (all), and otherwise a trial's when first asked, at[b] being the
+// step events[b] lists.
+type spikeLists struct {
+	events [][]int32
+	at     []int
+	all    bool
+}
+
+// newSpikeLists returns the empty lists of batch trials of n outputs,
+// listed every step until the network finds that none of its projections
+// reads them.
+func newSpikeLists(batch, n int) spikeLists {
+	l := spikeLists{events: make([][]int32, batch), at: make([]int, batch), all: true}
+	for b := range l.events {
+		l.events[b] = make([]int32, 0, min(n, 1024))
+		l.at[b] = -1
+	}
+	return l
+}
+
+// get returns trial b's list at step, first listing the set bits of mask,
+// the trial's bitmask at step, unless it is listed already.
+func (l *spikeLists) get(b, step int, mask []uint64) []int32 {
+	if !l.all && l.at[b] != step {
+		l.events[b] = spikeIndices(l.events[b][:0], mask)
+		l.at[b] = step
+	}
+	return l.events[b]
+}
+
+// setAll switches between listing every step and on demand at step, when
+// mask(b) is trial b's bitmask, bringing the lists up to date first.
+func (l *spikeLists) setAll(all bool, step int, mask func(b int) []uint64) {
+	switch {
+	case all && !l.all:
+		for b := range l.events {
+			l.get(b, step, mask(b))
+		}
+	case !all && l.all:
+		for b := range l.at {
+			l.at[b] = step
+		}
+	}
+	l.all = all
+}
+
+// bindMasks lets each dense projection read its source's spike bitmasks
+// where they are safe to read: the source is another group, or the
+// target itself and its ranges are whole trials or one range (ranges of
+// some of the neurons of the same trials, run concurrently, would
+// overwrite bits another range still reads). A source that some
+// projection reads as event lists lists them every step; the others list
+// a trial's only when asked (see spikeMasker).
+func (n *Network[T]) bindMasks() {
+	lists := map[spikeMasker]bool{}
+	for i, p := range n.pops {
+		whole := true
+		for _, r := range n.phases[i].ranges {
+			whole = whole && r.Lo == 0 && r.Hi == p.N
+		}
+		whole = whole || len(n.phases[i].ranges) == 1
+		for _, pr := range n.incoming[i] {
+			m, ok := pr.Source().(spikeMasker)
+			ok = ok && m.masked()
+			d, dense := pr.(*Dense[T])
+			if dense {
+				d.masks = nil
+				if ok && !n.noMasks && (whole || any(m) != any(p)) {
+					d.masks = m
+					continue
+				}
+			}
+			if ok {
+				lists[m] = true
+			}
+		}
+	}
+	for _, s := range n.sources {
+		if m, ok := s.(spikeMasker); ok {
+			m.listEvery(lists[m])
+		}
+	}
+	for _, p := range n.pops {
+		p.listEvery(lists[p])
+	}
 }
 
 // eventLister is a presynaptic group that keeps its trials' events as

@@ -357,11 +357,16 @@ func (rk *ranks[T]) begin(n *Network[T]) {
 	}
 }
 
-// listEvents lists every trial's spikes from the bitmask.
+// listEvents lists every trial's spikes from the bitmask as it is now:
+// at once when the network lists them every step, otherwise when asked.
 func (p *Population[T]) listEvents() {
 	for b := 0; b < p.Batch; b++ {
-		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
 		p.listed[b] = false
+		if p.lists.all {
+			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
+		} else {
+			p.lists.at[b] = -1
+		}
 	}
 }
 

@@ -151,17 +151,24 @@ func appendSpikes[T Float](dst []T, p *Population[T], neurons []int) []T {
 	at := len(dst)
 	dst = slices.Grow(dst, p.Batch*n)[:at+p.Batch*n]
 	out := dst[at:]
+	// A bit picks its value from a table: converting it to a float costs
+	// an unsigned conversion's branches per neuron.
+	values := [2]T{0, 1}
 	for b := 0; b < p.Batch; b++ {
 		words := p.Spikes[b*p.Words : (b+1)*p.Words]
 		row := out[b*n : (b+1)*n]
 		if neurons == nil {
-			for i := range row {
-				row[i] = T(words[i>>6] >> (i & 63) & 1)
+			for w, m := range words {
+				seg := row[w<<6 : min(len(row), (w+1)<<6)]
+				for i := range seg {
+					seg[i] = values[m&1]
+					m >>= 1
+				}
 			}
 			continue
 		}
 		for k, i := range neurons {
-			row[k] = T(words[i>>6] >> (i & 63) & 1)
+			row[k] = values[words[i>>6]>>(i&63)&1]
 		}
 	}
 	return dst
@@ -215,10 +222,10 @@ func (r *SpikeRecorder[T]) RecordSpikes(t int) error {
 	p := r.Pop
 	var count int64
 	for b := 0; b < p.Batch; b++ {
-		for _, i := range p.events[b] {
+		for _, i := range p.Events(b) {
 			r.Events = append(r.Events, int64(t), int64(b), int64(i))
 		}
-		count += int64(len(p.events[b]))
+		count += int64(len(p.Events(b)))
 	}
 	r.PerStep = append(r.PerStep, count)
 	return nil

@@ -3,6 +3,9 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/bits"
+
+	"leaky/kernels"
 )
 
 // Presynaptic is anything a projection can read from: a source or a
@@ -177,6 +180,11 @@ type TrialSource interface {
 // value is 0 or 1 the input is treated as spikes and propagated event-driven;
 // otherwise it is analog and goes through the dense matrix product. Either
 // way Iin[t] = x[t]·W.
+//
+// The pass of NewArray that checks the values also keeps binary input as
+// spike bitmasks, a 32nd of X's size in float32, which dense projections
+// read as they stand; Emit then only lists events for the projections that
+// read lists (see spikeMasker).
 type Array[T Float] struct {
 	// Name identifies the source.
 	Name string
@@ -187,8 +195,14 @@ type Array[T Float] struct {
 	// Binary reports whether X holds only 0 and 1.
 	Binary bool
 
-	t      int
-	events [][]int32
+	t int
+	// masks holds a binary X as bits, words per trial and step: bit j%64
+	// of masks[(t·Batch+b)·words+j/64] is input j of trial b at step t.
+	masks []uint64
+	words int
+	// lists are the current step's events, listed at Emit while a
+	// projection reads them (all), otherwise by Events.
+	lists spikeLists
 }
 
 // NewArray wraps x (steps × batch × n, step-major) as a source. It refuses
@@ -200,23 +214,20 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 	if len(x) != steps*batch*n {
 		return nil, fmt.Errorf("source %q: %d values do not fill shape (%d, %d, %d)", name, len(x), steps, batch, n)
 	}
-	binary := true
-	for i, v := range x {
-		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			t, rest := i/(batch*n), i%(batch*n)
-			return nil, fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", name, t, rest/n, rest%n, f)
-		}
-		if v != 0 && v != 1 {
-			binary = false
-		}
+	words := kernels.MaskWords(n)
+	masks := make([]uint64, steps*batch*words)
+	analog, bad := scanInput(x, n, masks, words)
+	if bad >= 0 {
+		t, rest := bad/(batch*n), bad%(batch*n)
+		return nil, fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", name, t, rest/n, rest%n, float64(x[bad]))
 	}
-	a := &Array[T]{Name: name, Steps: steps, Batch: batch, N: n, X: x, Binary: binary, t: -1}
-	if binary {
-		a.events = make([][]int32, batch)
-		for b := range a.events {
-			a.events[b] = make([]int32, 0, n)
-		}
+	if analog >= 0 {
+		masks = nil
+	}
+	a := &Array[T]{Name: name, Steps: steps, Batch: batch, N: n, X: x, Binary: masks != nil, t: -1}
+	if a.Binary {
+		a.masks, a.words = masks, words
+		a.lists = newSpikeLists(batch, n)
 	}
 	return a, nil
 }
@@ -225,13 +236,14 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 func (a *Array[T]) SourceName() string { return a.Name }
 
 // SpikesBefore counts the ones in steps 0 … t−1 of every trial: the spikes
-// a binary array has emitted once t steps have run.
+// a binary array has emitted once t steps have run (0 for an analog one).
 func (a *Array[T]) SpikesBefore(t int) int64 {
+	if !a.Binary {
+		return 0
+	}
 	var n int64
-	for _, v := range a.X[:min(max(t, 0), a.Steps)*a.Batch*a.N] {
-		if v == 1 {
-			n++
-		}
+	for _, m := range a.masks[:min(max(t, 0), a.Steps)*a.Batch*a.words] {
+		n += int64(bits.OnesCount64(m))
 	}
 	return n
 }
@@ -246,10 +258,38 @@ func (a *Array[T]) BatchSize() int { return a.Batch }
 func (a *Array[T]) Len() int { return a.Steps }
 
 // Events lists the inputs of trial b that spike in the current step.
-func (a *Array[T]) Events(b int) []int32 { return a.events[b] }
+func (a *Array[T]) Events(b int) []int32 { return a.lists.get(b, a.t, a.trialMask(b)) }
 
-// eventLists is every trial's Events, for accumulateEvents.
-func (a *Array[T]) eventLists() [][]int32 { return a.events }
+// eventLists is every trial's Events, for accumulateEvents, which runs
+// only where the network lists them all (lists.all).
+func (a *Array[T]) eventLists() [][]int32 { return a.lists.events }
+
+// masked reports whether the output is spikes: see spikeMasker.
+func (a *Array[T]) masked() bool { return a.Binary }
+
+// spikeMasks returns the current step's bitmasks of trials b0 … b1−1.
+func (a *Array[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
+	at := a.t * a.Batch
+	return a.masks[(at+b0)*a.words : (at+b1)*a.words], a.words
+}
+
+// trialMask is trial b's bitmask of the current step, none before the
+// first.
+func (a *Array[T]) trialMask(b int) []uint64 {
+	if a.t < 0 {
+		return nil
+	}
+	m, _ := a.spikeMasks(b, b+1)
+	return m
+}
+
+// listEvery switches between listing every trial's events at Emit and
+// listing them when asked.
+func (a *Array[T]) listEvery(every bool) {
+	if a.Binary {
+		a.lists.setAll(every, a.t, a.trialMask)
+	}
+}
 
 // Values returns the current step's rows for analog input, nil for spikes.
 func (a *Array[T]) Values() []T {
@@ -265,11 +305,9 @@ func (a *Array[T]) Emit(t int) error {
 		return fmt.Errorf("source %q: step %d is past the %d recorded steps", a.Name, t, a.Steps)
 	}
 	a.t = t
-	if a.Binary {
-		for b := range a.events {
-			row := a.X[(t*a.Batch+b)*a.N : (t*a.Batch+b+1)*a.N]
-			// Every value was checked to be 0 or 1 by NewArray.
-			a.events[b], _ = appendOnes(a.events[b][:0], row)
+	if a.Binary && a.lists.all {
+		for b := range a.lists.events {
+			a.lists.events[b] = spikeIndices(a.lists.events[b][:0], a.trialMask(b))
 		}
 	}
 	return nil

@@ -225,7 +225,8 @@ func (p *Population[T]) restored() {
 		if tail := p.N % 64; tail != 0 {
 			p.Spikes[(b+1)*p.Words-1] &= 1<<tail - 1
 		}
-		p.events[b] = spikeIndices(p.events[b][:0], p.Spikes[b*p.Words:(b+1)*p.Words])
+		p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
+		p.lists.at[b] = p.steppedAt
 	}
 }
 

@@ -126,7 +126,7 @@ func (r *StreamSpikes[T]) RecordState(int) error { return nil }
 func (r *StreamSpikes[T]) RecordSpikes(t int) error {
 	p := r.Pop
 	for b := 0; b < p.Batch; b++ {
-		for _, i := range p.events[b] {
+		for _, i := range p.Events(b) {
 			if len(r.buf) == cap(r.buf) {
 				if err := r.Flush(); err != nil {
 					return fmt.Errorf("at step %d: %w", t, err)

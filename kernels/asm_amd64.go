@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"math"
+	"math/bits"
 	"sync"
 	"unsafe"
 )
@@ -47,10 +48,11 @@ type genericKernels[T float32 | float64] struct {
 	scan        func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
 	matMul      func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	accumMasks  func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
 }
 
-var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32]}
-var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64]}
+var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32], accumulateMasksGeneric[float32]}
+var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64], accumulateMasksGeneric[float64]}
 
 // asmKernels is one instruction set's kernels for one element type, with the
 // geometry the generator gave them; its values are generated
@@ -64,6 +66,9 @@ type asmKernels[T float32 | float64] struct {
 	accum     func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	// accumMasks is accumTrials with the rows as the set bits of words
+	// mask words per trial.
+	accumMasks func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
 	// add is AddTrials for trials ≥ 1.
 	add func(dst []T, dstStride int, v []T, trials int)
 	// scatter is ScatterTaps over a table's slices.
@@ -272,6 +277,67 @@ func (k *asmKernels[T]) accumulateTrials(dst []T, dstStride int, W []T, stride i
 				k.accumTrials(at, dstStride, w, stride, rows[t0:t1])
 			}
 			t0 = t1
+		}
+	}
+}
+
+// accumulateMasks checks dst and the highest set bit of any trial's mask
+// against W — a scan of the mask words, which cost a few per trial — then
+// runs column strips of accumCols in calls of at most accumWork elements at
+// worst (every bit up to the highest set), a trial with more split by mask
+// words, since assembly is not preemptible.
+func (k *asmKernels[T]) accumulateMasks(dst []T, dstStride int, W []T, stride int, masks []uint64, words int) {
+	trials := maskTrials(masks, words)
+	n := len(dst)
+	if n == 0 || trials == 0 {
+		return
+	}
+	// Check everything before touching dst: the assembly trusts it, and
+	// generic would panic on the same index.
+	_ = dst[:(trials-1)*dstStride+n]
+	if dstStride < 0 || trials > 1 && dstStride < n {
+		// Overlapping trials: the order of trials decides the sums.
+		k.generic.accumMasks(dst, dstStride, W, stride, masks, words)
+		return
+	}
+	// top is one past the highest set bit of any trial, found from the
+	// last word position with one; the words past it are all zero, and the
+	// kernel only steps its row pointer over them.
+	top := 0
+	for w := words - 1; w >= 0 && top == 0; w-- {
+		var or uint64
+		for i := w; i < len(masks); i += words {
+			or |= masks[i]
+		}
+		if or != 0 {
+			top = w<<6 + bits.Len64(or)
+		}
+	}
+	if top == 0 {
+		return
+	}
+	_ = W[(top-1)*stride : (top-1)*stride+n]
+	used := (top + 63) >> 6 // the words that hold a set bit in some trial
+	for lo := 0; lo < n; lo += accumCols {
+		hi := min(lo+accumCols, n)
+		d, wl := dst[lo:hi], W[lo:]
+		if per := top * (hi - lo); per <= accumWork {
+			// Whole trials, as many as every bit up to top allows.
+			tc := accumWork / per
+			for t0 := 0; t0 < trials; t0 += tc {
+				t1 := min(t0+tc, trials)
+				k.accumMasks(d[t0*dstStride:t0*dstStride+hi-lo], dstStride, wl, stride, masks[t0*words:t1*words], words)
+			}
+			continue
+		}
+		// A trial at a time, in pieces of whole words up to top.
+		wc := max(1, accumWork/(64*(hi-lo)))
+		for b := range trials {
+			at := d[b*dstStride : b*dstStride+hi-lo]
+			for w0 := 0; w0 < used; w0 += wc {
+				w1 := min(w0+wc, used)
+				k.accumMasks(at, 0, wl[w0*64*stride:], stride, masks[b*words+w0:b*words+w1], w1-w0)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 )
@@ -612,22 +613,37 @@ func naiveNorse(V, I, Iin []float32, n, stride, trials int, p *RuleParams[float3
 	}
 }
 
+// trialsBench is the work of BenchmarkAccumulateTrials and
+// BenchmarkAccumulateMasks: 256 trials' few event rows (1–3 of 50 inputs)
+// onto 38 weights, as lists and as one mask word each, in dst's rows of 64.
+func trialsBench() (W, dst []float32, rows [][]int32, masks []uint64) {
+	const trials, n, nIn = 256, 38, 50
+	rng := rand.New(rand.NewPCG(7, 8))
+	W = randSlice[float32](rng, nIn*n, 0.1)
+	dst = make([]float32, trials*64)
+	rows = make([][]int32, trials)
+	masks = make([]uint64, trials)
+	for t := range rows {
+		rows[t] = rowsFor(rng, 1+rng.IntN(3), nIn)
+		for _, r := range rows[t] {
+			masks[t] |= 1 << r
+		}
+	}
+	return W, dst, rows, masks
+}
+
 // BenchmarkAccumulateTrials adds each of 256 trials' few event rows (1–3
 // of 38 weights, a NIR dense layer over a batch) in one call; the naive
 // twin loops over trials and rows.
 func BenchmarkAccumulateTrials(b *testing.B) {
-	const trials, n, nIn = 256, 38, 50
 	for _, impl := range benchImpls() {
+		W, dst, rows, _ := trialsBench()
+		n := len(W) / 50
 		b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
 			skipUnsupported(b, impl)
-			rng := rand.New(rand.NewPCG(7, 8))
-			W := randSlice[float32](rng, nIn*n, 0.1)
-			dst := make([]float32, trials*64)
-			rows := make([][]int32, trials)
 			events := 0
-			for t := range rows {
-				rows[t] = rowsFor(rng, 1+rng.IntN(3), nIn)
-				events += len(rows[t])
+			for _, rs := range rows {
+				events += len(rs)
 			}
 			for b.Loop() {
 				if impl == nil {
@@ -636,6 +652,39 @@ func BenchmarkAccumulateTrials(b *testing.B) {
 					}
 				} else {
 					impl.AccumulateTrials32(dst[:n], 64, W, n, rows)
+				}
+			}
+			perSecond(b, float64(events), "events/s")
+		})
+	}
+}
+
+// BenchmarkAccumulateMasks is BenchmarkAccumulateTrials with each trial's
+// rows given as its spike bitmask, as a dense projection reads a
+// population's spikes; the naive twin loops over trials and set bits.
+func BenchmarkAccumulateMasks(b *testing.B) {
+	for _, impl := range benchImpls() {
+		W, dst, _, masks := trialsBench()
+		n := len(W) / 50
+		b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+			skipUnsupported(b, impl)
+			events := 0
+			for _, m := range masks {
+				events += bits.OnesCount64(m)
+			}
+			for b.Loop() {
+				if impl == nil {
+					for t, m := range masks {
+						d := dst[t*64 : t*64+n]
+						for ; m != 0; m &= m - 1 {
+							r := bits.TrailingZeros64(m)
+							for i, w := range W[r*n : r*n+n] {
+								d[i] += w
+							}
+						}
+					}
+				} else {
+					impl.AccumulateMasks32(dst[:n], 64, W, n, masks, 1)
 				}
 			}
 			perSecond(b, float64(events), "events/s")

@@ -23,6 +23,8 @@ var avx2 = &Impl{
 	AccumulateRows64:   avx2Kernels64.accumulateRows,
 	AccumulateTrials32: avx2Kernels32.accumulateTrials,
 	AccumulateTrials64: avx2Kernels64.accumulateTrials,
+	AccumulateMasks32:  avx2Kernels32.accumulateMasks,
+	AccumulateMasks64:  avx2Kernels64.accumulateMasks,
 	AddTrials32:        avx2Kernels32.addTrials,
 	AddTrials64:        avx2Kernels64.addTrials,
 	ScatterTaps32:      avx2Kernels32.scatterTaps,
@@ -56,7 +58,7 @@ var avx2Instruments = &Instruments{
 var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,
 	scanSub: leakyScan32SubAVX2, scanZero: leakyScan32ZeroAVX2, scanBlock: 32,
-	accum: accumulateRows32AVX2, accumTrials: accumulateTrials32AVX2, scatter: scatterTaps32AVX2, scale: scaleTaps32AVX2, add: addTrials32AVX2, cuba: cubaUpdate32AVX2, coba: cobaUpdate32AVX2, lanes: 8, nativeTail: true,
+	accum: accumulateRows32AVX2, accumTrials: accumulateTrials32AVX2, accumMasks: accumulateMasks32AVX2, scatter: scatterTaps32AVX2, scale: scaleTaps32AVX2, add: addTrials32AVX2, cuba: cubaUpdate32AVX2, coba: cobaUpdate32AVX2, lanes: 8, nativeTail: true,
 	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX2, ruleUpdate32BeforeAVX2, ruleUpdate32AfterAVX2, ruleUpdate32SpyxAVX2, ruleUpdate32SnnTorchAVX2},
 	rulePer:  [stepRules]ruleKernel[float32]{ruleUpdate32ValuePerAVX2, ruleUpdate32BeforePerAVX2, ruleUpdate32AfterPerAVX2, ruleUpdate32SpyxPerAVX2, ruleUpdate32SnnTorchPerAVX2},
 	gemmCols: 16,
@@ -75,7 +77,7 @@ var avx2Kernels32 = &asmKernels[float32]{
 var avx2Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX2, updZero: leakyUpdate64ZeroAVX2,
 	scanSub: leakyScan64SubAVX2, scanZero: leakyScan64ZeroAVX2, scanBlock: 16,
-	accum: accumulateRows64AVX2, accumTrials: accumulateTrials64AVX2, scatter: scatterTaps64AVX2, scale: scaleTaps64AVX2, add: addTrials64AVX2, cuba: cubaUpdate64AVX2, coba: cobaUpdate64AVX2, lanes: 4, nativeTail: true,
+	accum: accumulateRows64AVX2, accumTrials: accumulateTrials64AVX2, accumMasks: accumulateMasks64AVX2, scatter: scatterTaps64AVX2, scale: scaleTaps64AVX2, add: addTrials64AVX2, cuba: cubaUpdate64AVX2, coba: cobaUpdate64AVX2, lanes: 4, nativeTail: true,
 	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX2, ruleUpdate64BeforeAVX2, ruleUpdate64AfterAVX2, ruleUpdate64SpyxAVX2, ruleUpdate64SnnTorchAVX2},
 	rulePer:  [stepRules]ruleKernel[float64]{ruleUpdate64ValuePerAVX2, ruleUpdate64BeforePerAVX2, ruleUpdate64AfterPerAVX2, ruleUpdate64SpyxPerAVX2, ruleUpdate64SnnTorchPerAVX2},
 	gemmCols: 8,
@@ -105,6 +107,8 @@ var avx512 = &Impl{
 	AccumulateRows64:   avx512Kernels64.accumulateRows,
 	AccumulateTrials32: avx512Kernels32.accumulateTrials,
 	AccumulateTrials64: avx512Kernels64.accumulateTrials,
+	AccumulateMasks32:  avx512Kernels32.accumulateMasks,
+	AccumulateMasks64:  avx512Kernels64.accumulateMasks,
 	AddTrials32:        avx512Kernels32.addTrials,
 	AddTrials64:        avx512Kernels64.addTrials,
 	ScatterTaps32:      avx512Kernels32.scatterTaps,
@@ -138,7 +142,7 @@ var avx512Instruments = &Instruments{
 var avx512Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX512, updZero: leakyUpdate32ZeroAVX512,
 	scanSub: leakyScan32SubAVX512, scanZero: leakyScan32ZeroAVX512, scanBlock: 128,
-	accum: accumulateRows32AVX512, accumTrials: accumulateTrials32AVX512, scatter: scatterTaps32AVX512, scale: scaleTaps32AVX512, add: addTrials32AVX512, cuba: cubaUpdate32AVX512, coba: cobaUpdate32AVX512, lanes: 16, nativeTail: false,
+	accum: accumulateRows32AVX512, accumTrials: accumulateTrials32AVX512, accumMasks: accumulateMasks32AVX512, scatter: scatterTaps32AVX512, scale: scaleTaps32AVX512, add: addTrials32AVX512, cuba: cubaUpdate32AVX512, coba: cobaUpdate32AVX512, lanes: 16, nativeTail: false,
 	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX512, ruleUpdate32BeforeAVX512, ruleUpdate32AfterAVX512, ruleUpdate32SpyxAVX512, ruleUpdate32SnnTorchAVX512},
 	rulePer:  [stepRules]ruleKernel[float32]{ruleUpdate32ValuePerAVX512, ruleUpdate32BeforePerAVX512, ruleUpdate32AfterPerAVX512, ruleUpdate32SpyxPerAVX512, ruleUpdate32SnnTorchPerAVX512},
 	gemmCols: 32,
@@ -159,7 +163,7 @@ var avx512Kernels32 = &asmKernels[float32]{
 var avx512Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX512, updZero: leakyUpdate64ZeroAVX512,
 	scanSub: leakyScan64SubAVX512, scanZero: leakyScan64ZeroAVX512, scanBlock: 64,
-	accum: accumulateRows64AVX512, accumTrials: accumulateTrials64AVX512, scatter: scatterTaps64AVX512, scale: scaleTaps64AVX512, add: addTrials64AVX512, cuba: cubaUpdate64AVX512, coba: cobaUpdate64AVX512, lanes: 8, nativeTail: false,
+	accum: accumulateRows64AVX512, accumTrials: accumulateTrials64AVX512, accumMasks: accumulateMasks64AVX512, scatter: scatterTaps64AVX512, scale: scaleTaps64AVX512, add: addTrials64AVX512, cuba: cubaUpdate64AVX512, coba: cobaUpdate64AVX512, lanes: 8, nativeTail: false,
 	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX512, ruleUpdate64BeforeAVX512, ruleUpdate64AfterAVX512, ruleUpdate64SpyxAVX512, ruleUpdate64SnnTorchAVX512},
 	rulePer:  [stepRules]ruleKernel[float64]{ruleUpdate64ValuePerAVX512, ruleUpdate64BeforePerAVX512, ruleUpdate64AfterPerAVX512, ruleUpdate64SpyxPerAVX512, ruleUpdate64SnnTorchPerAVX512},
 	gemmCols: 16,

@@ -151,6 +151,39 @@ func FuzzAccumulateRows32(f *testing.F) {
 	})
 }
 
+// FuzzAccumulateMasks32 adds the rows of fuzzed mask words (one or two per
+// trial) over a few trials at a fuzzed stride.
+func FuzzAccumulateMasks32(f *testing.F) {
+	f.Add([]byte("\x26\x02\x03\x05\x01seed bytes for accumulate masks, the rows of a few trials' set bits"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &decoder{data}
+		n := d.u8()
+		words := 1 + d.u8()%2
+		trials := d.u8() % 5
+		stride := n + d.u8()%3
+		dstStride := n + d.u8()%4
+		masks := make([]uint64, trials*words)
+		for i := range masks {
+			for range 8 {
+				masks[i] = masks[i]<<8 | uint64(d.u8())
+			}
+		}
+		total := words * 64
+		size := n
+		if trials > 0 {
+			size = (trials-1)*dstStride + n
+		}
+		dst := vals[float32](d, size)
+		W := vals[float32](d, (total-1)*stride+n)
+		for _, impl := range fuzzImpls(t) {
+			d1, d2 := clone(dst), clone(dst)
+			Generic.AccumulateMasks32(d1[:n], dstStride, W, stride, masks, words)
+			impl.AccumulateMasks32(d2[:n], dstStride, W, stride, masks, words)
+			same(t, impl.Name+" dst", d2, d1)
+		}
+	})
+}
+
 func FuzzReadStream32(f *testing.F) {
 	f.Add([]byte("\x90\x01\x02seed bytes for the read stream, long enough to pass one vector body"))
 	f.Fuzz(func(t *testing.T, data []byte) {

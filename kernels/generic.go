@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 )
@@ -221,6 +222,39 @@ func accumulateTrialsGeneric[F float32 | float64](dst []F, dstStride int, W []F,
 			}
 		}
 	}
+}
+
+// accumulateMasksGeneric is the reference for AccumulateMasks32 and
+// AccumulateMasks64; see there.
+func accumulateMasksGeneric[F float32 | float64](dst []F, dstStride int, W []F, stride int, masks []uint64, words int) {
+	trials := maskTrials(masks, words)
+	n := len(dst)
+	if trials > 0 && n > 0 {
+		// Every trial's row must lie inside dst's array.
+		_ = dst[:(trials-1)*dstStride+n]
+	}
+	for b := range trials {
+		d := dst[b*dstStride : b*dstStride+n]
+		for wi, m := range masks[b*words : (b+1)*words] {
+			for ; m != 0; m &= m - 1 {
+				r := wi<<6 + bits.TrailingZeros64(m)
+				row := W[r*stride : r*stride+n]
+				for i := range d {
+					d[i] += row[i]
+				}
+			}
+		}
+	}
+}
+
+// maskTrials is the number of trials of words mask words each in masks; it
+// panics, in every implementation alike, unless words ≥ 1 divides
+// len(masks).
+func maskTrials(masks []uint64, words int) int {
+	if words < 1 || len(masks)%words != 0 {
+		panic(fmt.Sprintf("kernels: %d mask words are not whole trials of %d words", len(masks), words))
+	}
+	return len(masks) / words
 }
 
 // addTrialsGeneric is the reference for AddTrials32 and AddTrials64.

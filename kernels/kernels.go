@@ -26,6 +26,8 @@ type Impl struct {
 	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
 	AccumulateTrials32 func(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 	AccumulateTrials64 func(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+	AccumulateMasks32  func(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
+	AccumulateMasks64  func(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
 	AddTrials32        func(dst []float32, dstStride int, v []float32, trials int)
 	AddTrials64        func(dst []float64, dstStride int, v []float64, trials int)
 	ScatterTaps32      func(dst []float32, m int, W []float32, base int, events []int32, t *Taps)
@@ -59,6 +61,8 @@ var Generic = &Impl{
 	AccumulateRows64:   accumulateRowsGeneric64,
 	AccumulateTrials32: accumulateTrialsGeneric[float32],
 	AccumulateTrials64: accumulateTrialsGeneric[float64],
+	AccumulateMasks32:  accumulateMasksGeneric[float32],
+	AccumulateMasks64:  accumulateMasksGeneric[float64],
 	AddTrials32:        addTrialsGeneric[float32],
 	AddTrials64:        addTrialsGeneric[float64],
 	ScatterTaps32:      scatterTapsGeneric[float32],
@@ -253,6 +257,23 @@ func AccumulateTrials32(dst []float32, dstStride int, W []float32, stride int, r
 // AccumulateTrials64 is AccumulateTrials32 in float64.
 func AccumulateTrials64(dst []float64, dstStride int, W []float64, stride int, rows [][]int32) {
 	active.AccumulateTrials64(dst, dstStride, W, stride, rows)
+}
+
+// AccumulateMasks32 is AccumulateTrials32 with each trial's rows given as
+// a spike bitmask, words words per trial (words ≥ 1, len(masks) a multiple
+// of it): for each trial b < len(masks)/words, row j of W is added to the
+// len(dst) elements at dst[b*dstStride] for each set bit j of
+// masks[b*words:(b+1)*words] (bit j%64 of word j/64), in increasing j — the
+// same sums as AccumulateTrials32 with the bits' indices as the rows. It is
+// the event-driven input of a dense projection read straight from the
+// presynaptic population's spike bitmask, with no list of events built.
+func AccumulateMasks32(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int) {
+	active.AccumulateMasks32(dst, dstStride, W, stride, masks, words)
+}
+
+// AccumulateMasks64 is AccumulateMasks32 in float64.
+func AccumulateMasks64(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int) {
+	active.AccumulateMasks64(dst, dstStride, W, stride, masks, words)
 }
 
 // AddTrials32 adds v[:len(dst)] to each of trials rows of len(dst)

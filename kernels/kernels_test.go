@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -559,6 +560,111 @@ func TestAccumulateTrialsOutOfRange(t *testing.T) {
 					}
 				}()
 				impl.AccumulateTrials32(dst, 8, W, 8, rows)
+			})
+		}
+	}
+}
+
+// TestAccumulateMasks runs AccumulateMasks over batches of trials of one
+// to three mask words, whose rows lie at a stride within one array (with
+// guards between and past them), with empty trials and words, full words,
+// short rows of every ragged length, more rows than one assembly call takes
+// and rows wider than a column strip: against Generic bit for bit, and
+// against AccumulateTrials with each trial's set bits as its list, which
+// must give the same sums.
+func TestAccumulateMasks(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testAccumulateMasks(t, ops32, 31) })
+	t.Run("float64", func(t *testing.T) { testAccumulateMasks(t, ops64, 33) })
+}
+
+func testAccumulateMasks[T float](t *testing.T, ops kops[T], seed uint64) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(seed, seed+1))
+		for _, n := range []int{1, 5, 7, 16, 17, 38, 64, 67, 300, 2100} {
+			for _, words := range []int{1, 2, 3} {
+				for _, trials := range []int{0, 1, 2, 7, 65} {
+					dstStride := n + rng.IntN(20)
+					if trials == 1 && rng.IntN(2) == 0 {
+						dstStride = 0
+					}
+					stride := n + rng.IntN(3)
+					masks := make([]uint64, trials*words)
+					for i := range masks {
+						switch rng.IntN(5) {
+						case 0: // empty
+						case 1:
+							masks[i] = ^uint64(0) // every row: past one call's work
+						default:
+							for range 1 + rng.IntN(6) {
+								masks[i] |= 1 << rng.IntN(64)
+							}
+						}
+					}
+					// W holds every row the masks can name, or just enough.
+					total := words * 64
+					if rng.IntN(2) == 0 {
+						total = 1 // just the rows up to the highest bit set
+						for i, m := range masks {
+							if m != 0 {
+								total = max(total, i%words*64+bits.Len64(m))
+							}
+						}
+					}
+					W := buf((total-1)*stride+n, rng.IntN(16), input(rng, T(1), true))
+					size := n
+					if trials > 0 {
+						size = (trials-1)*dstStride + n
+					}
+					dst := buf(size, rng.IntN(16), input(rng, T(1), true))[:n]
+					dst2, dst3 := clone(dst), clone(dst)
+					ops.accumulateMasks(Generic)(dst2, dstStride, W, stride, masks, words)
+					ops.accumulateMasks(impl)(dst, dstStride, W, stride, masks, words)
+					what := fmt.Sprintf("n=%d words=%d trials=%d stride %d", n, words, trials, dstStride)
+					same(t, what, full(dst)[:size], full(dst2)[:size])
+					same(t, what+" guard", full(dst)[size:], full(dst2)[size:])
+					rows := make([][]int32, trials)
+					for b := range rows {
+						rows[b] = SpikeIndices(nil, masks[b*words:(b+1)*words], 0)
+					}
+					ops.accumulateTrials(Generic)(dst3, dstStride, W, stride, rows)
+					same(t, what+" against AccumulateTrials", full(dst)[:size], full(dst3)[:size])
+				}
+			}
+		}
+	})
+}
+
+// TestAccumulateMasksOutOfRange: a trial past the end of dst's array, a
+// set bit past W's last row and masks that are not whole trials panic in
+// every implementation, the first two before dst is touched.
+func TestAccumulateMasksOutOfRange(t *testing.T) {
+	for _, impl := range Available() {
+		for _, c := range []struct {
+			name   string
+			trials int
+			last   uint64
+			words  int
+		}{{"trial", 4, 1, 1}, {"row", 2, 1 << 4, 1}, {"row of a second word", 2, 1 << 4, 2}, {"words", 2, 1, 0}, {"ragged", 3, 1, 2}} {
+			t.Run(impl.Name+"/"+c.name, func(t *testing.T) {
+				dst := make([]float32, 3*8)[:8]
+				W := make([]float32, 4*8)
+				for i := range W {
+					W[i] = 1
+				}
+				masks := make([]uint64, c.trials)
+				for b := range masks {
+					masks[b] = 1
+				}
+				masks[len(masks)-1] = c.last
+				defer func() {
+					if recover() == nil {
+						t.Fatal("no panic")
+					}
+					if impl != Generic && full(dst)[0] != 0 {
+						t.Fatal("dst written before the panic")
+					}
+				}()
+				impl.AccumulateMasks32(dst, 8, W, 8, masks, c.words)
 			})
 		}
 	}

@@ -888,6 +888,187 @@ accumulateTrials32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func accumulateMasks32AVX2(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
+// Requires: AVX, POPCNT
+TEXT ·accumulateMasks32AVX2(SB), NOSPLIT, $8-96
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    CX, DX
+	ANDQ    $0x07, DX
+	SUBQ    DX, CX
+	SHLQ    $0x02, CX
+	MOVQ    $0x00000020, BX
+	MOVQ    DX, SI
+	SHLQ    $0x02, SI
+	SUBQ    SI, BX
+	LEAQ    leakyTailMask<>+0(SB), SI
+	VMOVDQU (SI)(BX*1), Y0
+	MOVQ    masks_base+64(FP), BX
+	MOVQ    masks_len+72(FP), SI
+	SHLQ    $0x03, SI
+	ADDQ    masks_base+64(FP), SI
+	CMPQ    BX, SI
+	JE      accumulateMasks32AVX2_done
+
+accumulateMasks32AVX2_trial:
+	MOVQ W_base+32(FP), SI
+	MOVQ words+88(FP), R14
+
+accumulateMasks32AVX2_word:
+	MOVQ (BX), R15
+
+accumulateMasks32AVX2_quad:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x04
+	JB      accumulateMasks32AVX2_rest
+	BSFQ    R15, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x02, DI
+	ADDQ    SI, DI
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    SI, R8
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    SI, R9
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    SI, R10
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks32AVX2_quadtail
+
+accumulateMasks32AVX2_quadloop:
+	VMOVUPS (AX)(BP*1), Y1
+	VADDPS  (DI)(BP*1), Y1, Y1
+	VADDPS  (R8)(BP*1), Y1, Y1
+	VADDPS  (R9)(BP*1), Y1, Y1
+	VADDPS  (R10)(BP*1), Y1, Y1
+	VMOVUPS Y1, (AX)(BP*1)
+	ADDQ    $0x20, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks32AVX2_quadloop
+
+accumulateMasks32AVX2_quadtail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks32AVX2_quadnotail
+	VMASKMOVPS (AX)(BP*1), Y0, Y1
+	VMASKMOVPS (DI)(BP*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R8)(BP*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R9)(BP*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R10)(BP*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(BP*1)
+
+accumulateMasks32AVX2_quadnotail:
+	JMP accumulateMasks32AVX2_quad
+
+accumulateMasks32AVX2_rest:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x02
+	JB      accumulateMasks32AVX2_one
+	BSFQ    R15, R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    SI, R11
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x02, R12
+	ADDQ    SI, R12
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks32AVX2_pairtail
+
+accumulateMasks32AVX2_pairloop:
+	VMOVUPS (AX)(BP*1), Y1
+	VADDPS  (R11)(BP*1), Y1, Y1
+	VADDPS  (R12)(BP*1), Y1, Y1
+	VMOVUPS Y1, (AX)(BP*1)
+	ADDQ    $0x20, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks32AVX2_pairloop
+
+accumulateMasks32AVX2_pairtail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks32AVX2_pairnotail
+	VMASKMOVPS (AX)(BP*1), Y0, Y1
+	VMASKMOVPS (R11)(BP*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS (R12)(BP*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(BP*1)
+
+accumulateMasks32AVX2_pairnotail:
+	JMP accumulateMasks32AVX2_rest
+
+accumulateMasks32AVX2_one:
+	TESTQ R15, R15
+	JZ    accumulateMasks32AVX2_nextword
+	BSFQ  R15, R13
+	IMULQ stride+56(FP), R13
+	SHLQ  $0x02, R13
+	ADDQ  SI, R13
+	LEAQ  -1(R15), BP
+	ANDQ  BP, R15
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks32AVX2_onetail
+
+accumulateMasks32AVX2_oneloop:
+	VMOVUPS (AX)(R15*1), Y1
+	VADDPS  (R13)(R15*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R15*1)
+	ADDQ    $0x20, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks32AVX2_oneloop
+
+accumulateMasks32AVX2_onetail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks32AVX2_onenotail
+	VMASKMOVPS (AX)(R15*1), Y0, Y1
+	VMASKMOVPS (R13)(R15*1), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(R15*1)
+
+accumulateMasks32AVX2_onenotail:
+accumulateMasks32AVX2_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R15
+	SHLQ $0x08, R15
+	ADDQ R15, SI
+	DECQ R14
+	JNZ  accumulateMasks32AVX2_word
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x02, SI
+	ADDQ SI, AX
+	MOVQ masks_len+72(FP), SI
+	SHLQ $0x03, SI
+	ADDQ masks_base+64(FP), SI
+	CMPQ BX, SI
+	JNE  accumulateMasks32AVX2_trial
+
+accumulateMasks32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX
 TEXT ·scatterTaps32AVX2(SB), NOSPLIT, $16-184
@@ -8939,6 +9120,187 @@ accumulateTrials64AVX2_next:
 	JNE  accumulateTrials64AVX2_trial
 
 accumulateTrials64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func accumulateMasks64AVX2(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
+// Requires: AVX, POPCNT
+TEXT ·accumulateMasks64AVX2(SB), NOSPLIT, $8-96
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    CX, DX
+	ANDQ    $0x03, DX
+	SUBQ    DX, CX
+	SHLQ    $0x03, CX
+	MOVQ    $0x00000020, BX
+	MOVQ    DX, SI
+	SHLQ    $0x03, SI
+	SUBQ    SI, BX
+	LEAQ    leakyTailMask<>+0(SB), SI
+	VMOVDQU (SI)(BX*1), Y0
+	MOVQ    masks_base+64(FP), BX
+	MOVQ    masks_len+72(FP), SI
+	SHLQ    $0x03, SI
+	ADDQ    masks_base+64(FP), SI
+	CMPQ    BX, SI
+	JE      accumulateMasks64AVX2_done
+
+accumulateMasks64AVX2_trial:
+	MOVQ W_base+32(FP), SI
+	MOVQ words+88(FP), R14
+
+accumulateMasks64AVX2_word:
+	MOVQ (BX), R15
+
+accumulateMasks64AVX2_quad:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x04
+	JB      accumulateMasks64AVX2_rest
+	BSFQ    R15, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x03, DI
+	ADDQ    SI, DI
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    SI, R8
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    SI, R9
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    SI, R10
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks64AVX2_quadtail
+
+accumulateMasks64AVX2_quadloop:
+	VMOVUPD (AX)(BP*1), Y1
+	VADDPD  (DI)(BP*1), Y1, Y1
+	VADDPD  (R8)(BP*1), Y1, Y1
+	VADDPD  (R9)(BP*1), Y1, Y1
+	VADDPD  (R10)(BP*1), Y1, Y1
+	VMOVUPD Y1, (AX)(BP*1)
+	ADDQ    $0x20, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks64AVX2_quadloop
+
+accumulateMasks64AVX2_quadtail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks64AVX2_quadnotail
+	VMASKMOVPD (AX)(BP*1), Y0, Y1
+	VMASKMOVPD (DI)(BP*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R8)(BP*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R9)(BP*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R10)(BP*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(BP*1)
+
+accumulateMasks64AVX2_quadnotail:
+	JMP accumulateMasks64AVX2_quad
+
+accumulateMasks64AVX2_rest:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x02
+	JB      accumulateMasks64AVX2_one
+	BSFQ    R15, R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    SI, R11
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R12
+	IMULQ   stride+56(FP), R12
+	SHLQ    $0x03, R12
+	ADDQ    SI, R12
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks64AVX2_pairtail
+
+accumulateMasks64AVX2_pairloop:
+	VMOVUPD (AX)(BP*1), Y1
+	VADDPD  (R11)(BP*1), Y1, Y1
+	VADDPD  (R12)(BP*1), Y1, Y1
+	VMOVUPD Y1, (AX)(BP*1)
+	ADDQ    $0x20, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks64AVX2_pairloop
+
+accumulateMasks64AVX2_pairtail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks64AVX2_pairnotail
+	VMASKMOVPD (AX)(BP*1), Y0, Y1
+	VMASKMOVPD (R11)(BP*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD (R12)(BP*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(BP*1)
+
+accumulateMasks64AVX2_pairnotail:
+	JMP accumulateMasks64AVX2_rest
+
+accumulateMasks64AVX2_one:
+	TESTQ R15, R15
+	JZ    accumulateMasks64AVX2_nextword
+	BSFQ  R15, R13
+	IMULQ stride+56(FP), R13
+	SHLQ  $0x03, R13
+	ADDQ  SI, R13
+	LEAQ  -1(R15), BP
+	ANDQ  BP, R15
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks64AVX2_onetail
+
+accumulateMasks64AVX2_oneloop:
+	VMOVUPD (AX)(R15*1), Y1
+	VADDPD  (R13)(R15*1), Y1, Y1
+	VMOVUPD Y1, (AX)(R15*1)
+	ADDQ    $0x20, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks64AVX2_oneloop
+
+accumulateMasks64AVX2_onetail:
+	TESTQ      DX, DX
+	JZ         accumulateMasks64AVX2_onenotail
+	VMASKMOVPD (AX)(R15*1), Y0, Y1
+	VMASKMOVPD (R13)(R15*1), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)(R15*1)
+
+accumulateMasks64AVX2_onenotail:
+accumulateMasks64AVX2_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R15
+	SHLQ $0x09, R15
+	ADDQ R15, SI
+	DECQ R14
+	JNZ  accumulateMasks64AVX2_word
+	MOVQ dstStride+24(FP), SI
+	SHLQ $0x03, SI
+	ADDQ SI, AX
+	MOVQ masks_len+72(FP), SI
+	SHLQ $0x03, SI
+	ADDQ masks_base+64(FP), SI
+	CMPQ BX, SI
+	JNE  accumulateMasks64AVX2_trial
+
+accumulateMasks64AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -20235,6 +20597,184 @@ accumulateTrials32AVX512_done:
 	VZEROUPPER
 	RET
 
+// func accumulateMasks32AVX512(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·accumulateMasks32AVX512(SB), NOSPLIT, $8-96
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  CX, DX
+	ANDQ  $0x0f, DX
+	SUBQ  DX, CX
+	SHLQ  $0x02, CX
+	MOVL  $0x0000ffff, BX
+	BZHIL DX, BX, BX
+	KMOVW BX, K1
+	MOVQ  masks_base+64(FP), BX
+	MOVQ  masks_len+72(FP), R13
+	SHLQ  $0x03, R13
+	ADDQ  masks_base+64(FP), R13
+	CMPQ  BX, R13
+	JE    accumulateMasks32AVX512_done
+
+accumulateMasks32AVX512_trial:
+	MOVQ W_base+32(FP), R13
+	MOVQ words+88(FP), R14
+
+accumulateMasks32AVX512_word:
+	MOVQ (BX), R15
+
+accumulateMasks32AVX512_quad:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x04
+	JB      accumulateMasks32AVX512_rest
+	BSFQ    R15, SI
+	IMULQ   stride+56(FP), SI
+	SHLQ    $0x02, SI
+	ADDQ    R13, SI
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x02, DI
+	ADDQ    R13, DI
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R13, R8
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    R13, R9
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks32AVX512_quadtail
+
+accumulateMasks32AVX512_quadloop:
+	VMOVUPS (AX)(BP*1), Z0
+	VADDPS  (SI)(BP*1), Z0, Z0
+	VADDPS  (DI)(BP*1), Z0, Z0
+	VADDPS  (R8)(BP*1), Z0, Z0
+	VADDPS  (R9)(BP*1), Z0, Z0
+	VMOVUPS Z0, (AX)(BP*1)
+	ADDQ    $0x40, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks32AVX512_quadloop
+
+accumulateMasks32AVX512_quadtail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks32AVX512_quadnotail
+	VMOVUPS.Z (AX)(BP*1), K1, Z0
+	VMOVUPS.Z (SI)(BP*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (DI)(BP*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R8)(BP*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R9)(BP*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(BP*1)
+
+accumulateMasks32AVX512_quadnotail:
+	JMP accumulateMasks32AVX512_quad
+
+accumulateMasks32AVX512_rest:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x02
+	JB      accumulateMasks32AVX512_one
+	BSFQ    R15, R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x02, R10
+	ADDQ    R13, R10
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x02, R11
+	ADDQ    R13, R11
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks32AVX512_pairtail
+
+accumulateMasks32AVX512_pairloop:
+	VMOVUPS (AX)(BP*1), Z0
+	VADDPS  (R10)(BP*1), Z0, Z0
+	VADDPS  (R11)(BP*1), Z0, Z0
+	VMOVUPS Z0, (AX)(BP*1)
+	ADDQ    $0x40, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks32AVX512_pairloop
+
+accumulateMasks32AVX512_pairtail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks32AVX512_pairnotail
+	VMOVUPS.Z (AX)(BP*1), K1, Z0
+	VMOVUPS.Z (R10)(BP*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (R11)(BP*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(BP*1)
+
+accumulateMasks32AVX512_pairnotail:
+	JMP accumulateMasks32AVX512_rest
+
+accumulateMasks32AVX512_one:
+	TESTQ R15, R15
+	JZ    accumulateMasks32AVX512_nextword
+	BSFQ  R15, R12
+	IMULQ stride+56(FP), R12
+	SHLQ  $0x02, R12
+	ADDQ  R13, R12
+	LEAQ  -1(R15), BP
+	ANDQ  BP, R15
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks32AVX512_onetail
+
+accumulateMasks32AVX512_oneloop:
+	VMOVUPS (AX)(R15*1), Z0
+	VADDPS  (R12)(R15*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R15*1)
+	ADDQ    $0x40, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks32AVX512_oneloop
+
+accumulateMasks32AVX512_onetail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks32AVX512_onenotail
+	VMOVUPS.Z (AX)(R15*1), K1, Z0
+	VMOVUPS.Z (R12)(R15*1), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(R15*1)
+
+accumulateMasks32AVX512_onenotail:
+accumulateMasks32AVX512_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R15
+	SHLQ $0x08, R15
+	ADDQ R15, R13
+	DECQ R14
+	JNZ  accumulateMasks32AVX512_word
+	MOVQ dstStride+24(FP), R13
+	SHLQ $0x02, R13
+	ADDQ R13, AX
+	MOVQ masks_len+72(FP), R13
+	SHLQ $0x03, R13
+	ADDQ masks_base+64(FP), R13
+	CMPQ BX, R13
+	JNE  accumulateMasks32AVX512_trial
+
+accumulateMasks32AVX512_done:
+	VZEROUPPER
+	RET
+
 // func scatterTaps32AVX512(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·scatterTaps32AVX512(SB), NOSPLIT, $16-184
@@ -27394,6 +27934,184 @@ accumulateTrials64AVX512_next:
 	JNE  accumulateTrials64AVX512_trial
 
 accumulateTrials64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func accumulateMasks64AVX512(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·accumulateMasks64AVX512(SB), NOSPLIT, $8-96
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  CX, DX
+	ANDQ  $0x07, DX
+	SUBQ  DX, CX
+	SHLQ  $0x03, CX
+	MOVL  $0x0000ffff, BX
+	BZHIL DX, BX, BX
+	KMOVW BX, K1
+	MOVQ  masks_base+64(FP), BX
+	MOVQ  masks_len+72(FP), R13
+	SHLQ  $0x03, R13
+	ADDQ  masks_base+64(FP), R13
+	CMPQ  BX, R13
+	JE    accumulateMasks64AVX512_done
+
+accumulateMasks64AVX512_trial:
+	MOVQ W_base+32(FP), R13
+	MOVQ words+88(FP), R14
+
+accumulateMasks64AVX512_word:
+	MOVQ (BX), R15
+
+accumulateMasks64AVX512_quad:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x04
+	JB      accumulateMasks64AVX512_rest
+	BSFQ    R15, SI
+	IMULQ   stride+56(FP), SI
+	SHLQ    $0x03, SI
+	ADDQ    R13, SI
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, DI
+	IMULQ   stride+56(FP), DI
+	SHLQ    $0x03, DI
+	ADDQ    R13, DI
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R8
+	IMULQ   stride+56(FP), R8
+	SHLQ    $0x03, R8
+	ADDQ    R13, R8
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R9
+	IMULQ   stride+56(FP), R9
+	SHLQ    $0x03, R9
+	ADDQ    R13, R9
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks64AVX512_quadtail
+
+accumulateMasks64AVX512_quadloop:
+	VMOVUPD (AX)(BP*1), Z0
+	VADDPD  (SI)(BP*1), Z0, Z0
+	VADDPD  (DI)(BP*1), Z0, Z0
+	VADDPD  (R8)(BP*1), Z0, Z0
+	VADDPD  (R9)(BP*1), Z0, Z0
+	VMOVUPD Z0, (AX)(BP*1)
+	ADDQ    $0x40, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks64AVX512_quadloop
+
+accumulateMasks64AVX512_quadtail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks64AVX512_quadnotail
+	VMOVUPD.Z (AX)(BP*1), K1, Z0
+	VMOVUPD.Z (SI)(BP*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (DI)(BP*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R8)(BP*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R9)(BP*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(BP*1)
+
+accumulateMasks64AVX512_quadnotail:
+	JMP accumulateMasks64AVX512_quad
+
+accumulateMasks64AVX512_rest:
+	POPCNTQ R15, BP
+	CMPQ    BP, $0x02
+	JB      accumulateMasks64AVX512_one
+	BSFQ    R15, R10
+	IMULQ   stride+56(FP), R10
+	SHLQ    $0x03, R10
+	ADDQ    R13, R10
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	BSFQ    R15, R11
+	IMULQ   stride+56(FP), R11
+	SHLQ    $0x03, R11
+	ADDQ    R13, R11
+	LEAQ    -1(R15), BP
+	ANDQ    BP, R15
+	XORQ    BP, BP
+	CMPQ    BP, CX
+	JE      accumulateMasks64AVX512_pairtail
+
+accumulateMasks64AVX512_pairloop:
+	VMOVUPD (AX)(BP*1), Z0
+	VADDPD  (R10)(BP*1), Z0, Z0
+	VADDPD  (R11)(BP*1), Z0, Z0
+	VMOVUPD Z0, (AX)(BP*1)
+	ADDQ    $0x40, BP
+	CMPQ    BP, CX
+	JNE     accumulateMasks64AVX512_pairloop
+
+accumulateMasks64AVX512_pairtail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks64AVX512_pairnotail
+	VMOVUPD.Z (AX)(BP*1), K1, Z0
+	VMOVUPD.Z (R10)(BP*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD.Z (R11)(BP*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(BP*1)
+
+accumulateMasks64AVX512_pairnotail:
+	JMP accumulateMasks64AVX512_rest
+
+accumulateMasks64AVX512_one:
+	TESTQ R15, R15
+	JZ    accumulateMasks64AVX512_nextword
+	BSFQ  R15, R12
+	IMULQ stride+56(FP), R12
+	SHLQ  $0x03, R12
+	ADDQ  R13, R12
+	LEAQ  -1(R15), BP
+	ANDQ  BP, R15
+	XORQ  R15, R15
+	CMPQ  R15, CX
+	JE    accumulateMasks64AVX512_onetail
+
+accumulateMasks64AVX512_oneloop:
+	VMOVUPD (AX)(R15*1), Z0
+	VADDPD  (R12)(R15*1), Z0, Z0
+	VMOVUPD Z0, (AX)(R15*1)
+	ADDQ    $0x40, R15
+	CMPQ    R15, CX
+	JNE     accumulateMasks64AVX512_oneloop
+
+accumulateMasks64AVX512_onetail:
+	TESTQ     DX, DX
+	JZ        accumulateMasks64AVX512_onenotail
+	VMOVUPD.Z (AX)(R15*1), K1, Z0
+	VMOVUPD.Z (R12)(R15*1), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)(R15*1)
+
+accumulateMasks64AVX512_onenotail:
+accumulateMasks64AVX512_nextword:
+	ADDQ $0x08, BX
+	MOVQ stride+56(FP), R15
+	SHLQ $0x09, R15
+	ADDQ R15, R13
+	DECQ R14
+	JNZ  accumulateMasks64AVX512_word
+	MOVQ dstStride+24(FP), R13
+	SHLQ $0x03, R13
+	ADDQ R13, AX
+	MOVQ masks_len+72(FP), R13
+	SHLQ $0x03, R13
+	ADDQ masks_base+64(FP), R13
+	CMPQ BX, R13
+	JNE  accumulateMasks64AVX512_trial
+
+accumulateMasks64AVX512_done:
 	VZEROUPPER
 	RET
 

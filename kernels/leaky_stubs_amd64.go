@@ -36,6 +36,13 @@ func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials32AVX2(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
 
+// accumulateMasks32AVX2 is AccumulateMasks32 for any len(dst) (n) and words ≥ 1 dividing
+// len(masks): for each trial b, the rows of the set bits of its words mask words, in
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
+// the last n mod lanes elements are loaded and stored under a mask. The caller checks
+// the highest bit against W and chunks long calls.
+func accumulateMasks32AVX2(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
+
 // scatterTaps32AVX2 is ScatterTaps32 over the table's slices (vals unused unless scaled).
 // The caller checks every event and the buffers against the table's largest entries.
 func scatterTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32, start []int32, pixel []int32, index []int32, vals []float32)
@@ -237,6 +244,13 @@ func accumulateRows64AVX2(dst []float64, W []float64, stride int, rows []int32)
 // each element summed in the order of rows; the last n mod lanes elements are loaded
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials64AVX2(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+
+// accumulateMasks64AVX2 is AccumulateMasks64 for any len(dst) (n) and words ≥ 1 dividing
+// len(masks): for each trial b, the rows of the set bits of its words mask words, in
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
+// the last n mod lanes elements are loaded and stored under a mask. The caller checks
+// the highest bit against W and chunks long calls.
+func accumulateMasks64AVX2(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
 
 // scatterTaps64AVX2 is ScatterTaps64 over the table's slices (vals unused unless scaled).
 // The caller checks every event and the buffers against the table's largest entries.
@@ -458,6 +472,13 @@ func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32
 // each element summed in the order of rows; the last n mod lanes elements are loaded
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials32AVX512(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
+
+// accumulateMasks32AVX512 is AccumulateMasks32 for any len(dst) (n) and words ≥ 1 dividing
+// len(masks): for each trial b, the rows of the set bits of its words mask words, in
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
+// the last n mod lanes elements are loaded and stored under a mask. The caller checks
+// the highest bit against W and chunks long calls.
+func accumulateMasks32AVX512(dst []float32, dstStride int, W []float32, stride int, masks []uint64, words int)
 
 // scatterTaps32AVX512 is ScatterTaps32 over the table's slices (vals unused unless scaled).
 // The caller checks every event and the buffers against the table's largest entries.
@@ -682,6 +703,13 @@ func accumulateRows64AVX512(dst []float64, W []float64, stride int, rows []int32
 // each element summed in the order of rows; the last n mod lanes elements are loaded
 // and stored under a mask. The caller checks every index and chunks long calls.
 func accumulateTrials64AVX512(dst []float64, dstStride int, W []float64, stride int, rows [][]int32)
+
+// accumulateMasks64AVX512 is AccumulateMasks64 for any len(dst) (n) and words ≥ 1 dividing
+// len(masks): for each trial b, the rows of the set bits of its words mask words, in
+// increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;
+// the last n mod lanes elements are loaded and stored under a mask. The caller checks
+// the highest bit against W and chunks long calls.
+func accumulateMasks64AVX512(dst []float64, dstStride int, W []float64, stride int, masks []uint64, words int)
 
 // scatterTaps64AVX512 is ScatterTaps64 over the table's slices (vals unused unless scaled).
 // The caller checks every event and the buffers against the table's largest entries.

@@ -106,6 +106,7 @@ type width[T float32 | float64] struct {
 	addTrials   func(dst []T, dstStride int, v []T, trials int)
 	scaleTaps   func(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps)
 	normals     func(dst []T, key NormalKey, col int, scale float64)
+	accumMasks  func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -116,7 +117,7 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AccumulateMasks32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -127,7 +128,7 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AccumulateMasks64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -216,6 +217,13 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		s := state()
 		dst, W := s.vals(3*stride, -1, 2), s.vals(rows*stride, -1, 2)
 		w.accumTrials(dst[:n], stride, W, stride, [][]int32{{1, 2}, {}, {0, 3, 1}})
+		return []any{dst}
+	}}, checkCase[T]{"AccumulateMasks", func(w width[T]) []any {
+		// Three trials of two mask words: rows 1, 2; none; 0, 1, 3–7 (more
+		// than four in a word) and 65, the second word's bit 1.
+		s := state()
+		dst, W := s.vals(3*stride, -1, 2), s.vals(66*stride, -1, 2)
+		w.accumMasks(dst[:n], stride, W, stride, []uint64{0b110, 0, 0, 0, 0b11111011, 0b10}, 2)
 		return []any{dst}
 	}}, checkCase[T]{"AddTrials", func(w width[T]) []any {
 		s := state()

@@ -155,6 +155,7 @@ type (
 	scanFn[T float]             func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset Reset, spikes []uint64, maskStride int) int
 	accumulateFn[T float]       func(dst, W []T, stride int, rows []int32)
 	accumulateTrialsFn[T float] func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
+	accumulateMasksFn[T float]  func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
 	matMulFn[T float]           func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
 	// receptorFn is a two-receptor update (CubaUpdate, CobaUpdate) taking
 	// the float64 parameters P; the float32 kernel gets them rounded by
@@ -169,6 +170,7 @@ type kops[T float] struct {
 	scan             func(*Impl) scanFn[T]
 	accumulate       func(*Impl) accumulateFn[T]
 	accumulateTrials func(*Impl) accumulateTrialsFn[T]
+	accumulateMasks  func(*Impl) accumulateMasksFn[T]
 	scatterTaps      func(*Impl) func(dst []T, m int, W []T, base int, events []int32, t *Taps)
 	addTrials        func(*Impl) func(dst []T, dstStride int, v []T, trials int)
 	scaleTaps        func(*Impl) func(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps)
@@ -182,6 +184,7 @@ var ops32 = kops[float32]{
 	scan:             func(m *Impl) scanFn[float32] { return m.LeakyScan32 },
 	accumulate:       func(m *Impl) accumulateFn[float32] { return m.AccumulateRows32 },
 	accumulateTrials: func(m *Impl) accumulateTrialsFn[float32] { return m.AccumulateTrials32 },
+	accumulateMasks:  func(m *Impl) accumulateMasksFn[float32] { return m.AccumulateMasks32 },
 	scatterTaps: func(m *Impl) func(dst []float32, mm int, W []float32, base int, events []int32, t *Taps) {
 		return m.ScatterTaps32
 	},
@@ -207,6 +210,7 @@ var ops64 = kops[float64]{
 	scan:             func(m *Impl) scanFn[float64] { return m.LeakyScan64 },
 	accumulate:       func(m *Impl) accumulateFn[float64] { return m.AccumulateRows64 },
 	accumulateTrials: func(m *Impl) accumulateTrialsFn[float64] { return m.AccumulateTrials64 },
+	accumulateMasks:  func(m *Impl) accumulateMasksFn[float64] { return m.AccumulateMasks64 },
 	scatterTaps: func(m *Impl) func(dst []float64, mm int, W []float64, base int, events []int32, t *Taps) {
 		return m.ScatterTaps64
 	},

@@ -33,8 +33,8 @@ type isaKernels struct {
 // typeKernels are the names of one instruction set's kernels for one
 // element type.
 type typeKernels struct {
-	dtype                                                                                                 *dtype
-	updSub, updZero, scanSub, scanZero, accum, accumTrials, scatterTaps, scaleTaps, addTrials, cuba, coba string
+	dtype                                                                                                             *dtype
+	updSub, updZero, scanSub, scanZero, accum, accumTrials, accumMasks, scatterTaps, scaleTaps, addTrials, cuba, coba string
 	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
 	// order, of scalar and of per-neuron constants.
 	rule, rulePer []string
@@ -144,6 +144,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		for _, op := range []struct{ field, method string }{
 			{"LeakyUpdate", "leakyUpdate"}, {"LeakyScan", "leakyScan"},
 			{"AccumulateRows", "accumulateRows"}, {"AccumulateTrials", "accumulateTrials"},
+			{"AccumulateMasks", "accumulateMasks"},
 			{"AddTrials", "addTrials"}, {"ScatterTaps", "scatterTaps"}, {"ScaleTaps", "scaleTaps"}, {"MatMul", "matMul"},
 		} {
 			for _, t := range k.types {
@@ -180,7 +181,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("var %s = &asmKernels[%s]{", kernelsVar(s, d), d.gotyp)
 			f.p("updSub: %s, updZero: %s,", t.updSub, t.updZero)
 			f.p("scanSub: %s, scanZero: %s, scanBlock: %d,", t.scanSub, t.scanZero, scanBlock(s, d))
-			f.p("accum: %s, accumTrials: %s, scatter: %s, scale: %s, add: %s, cuba: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.accumTrials, t.scatterTaps, t.scaleTaps, t.addTrials, t.cuba, t.coba, d.lanes(s), s.nativeTail)
+			f.p("accum: %s, accumTrials: %s, accumMasks: %s, scatter: %s, scale: %s, add: %s, cuba: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.accumTrials, t.accumMasks, t.scatterTaps, t.scaleTaps, t.addTrials, t.cuba, t.coba, d.lanes(s), s.nativeTail)
 			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
 			f.p("rulePer: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rulePer, ", "))
 			f.p("gemmCols: %d,", s.gemmVecs*d.lanes(s))

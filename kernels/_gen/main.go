@@ -22,7 +22,7 @@
 // instruction sets stay structurally identical: the AVX-512 code cannot be run
 // on every development machine and relies on sharing its shape with the AVX2
 // code that is tested everywhere. The kernel families have a file each:
-// leaky.go (LeakyUpdate, LeakyScan), rows.go (AccumulateRows), matmul.go
+// leaky.go (LeakyUpdate, LeakyScan), rows.go (AccumulateRows, AccumulateMasks), matmul.go
 // (MatMul tiles), cuba.go (CubaUpdate), coba.go (CobaUpdate), rule.go
 // (RuleUpdate), normal.go (Normals) and instruments.go (the measuring
 // loops); isa.go has what they share and dispatch.go writes the Go tables.
@@ -68,6 +68,7 @@ func genISA(s *isa) *isaKernels {
 		t.scanZero = genLeakyScan(s, d, "Zero")
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
+		t.accumMasks = genAccumulateMasks(s, d)
 		t.scatterTaps = genScatterTaps(s, d, false)
 		t.scaleTaps = genScatterTaps(s, d, true)
 		t.addTrials = genAddTrials(s, d)

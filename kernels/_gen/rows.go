@@ -105,6 +105,106 @@ func genAccumulateRows(s *isa, d *dtype, trials bool) string {
 	return name
 }
 
+// genAccumulateMasks writes AccumulateMasks: AccumulateTrials with each
+// trial's rows given by the set bits of its words mask words, found with
+// BSF and cleared with m &= m−1 (both base x86-64), four rows per pass while
+// POPCNT sees four left in the word, then two while there are two, then the
+// last. (A pass of three as well leaves avo's allocator short of registers.)
+// The rows of a word are added in increasing order, each rounded in turn,
+// so the sums are AccumulateTrials' with the bits as the list.
+func genAccumulateMasks(s *isa, d *dtype) string {
+	name := fmt.Sprintf("accumulateMasks%s%s", d.name, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%[1]s, dstStride int, W []%[1]s, stride int, masks []uint64, words int)", d.gotyp))
+	Doc(fmt.Sprintf("%s is AccumulateMasks%s for any len(dst) (n) and words ≥ 1 dividing", name, d.name),
+		"len(masks): for each trial b, the rows of the set bits of its words mask words, in",
+		"increasing order, are added to the n elements at dst[b·dstStride], up to four per pass;",
+		"the last n mod lanes elements are loaded and stored under a mask. The caller checks",
+		"the highest bit against W and chunks long calls.")
+	dst := Load(Param("dst").Base(), GP64())
+	nbytes, tail := dstLengths(s, d)
+	mp := Load(Param("masks").Base(), GP64())
+	// atEnd compares mp with one past the last mask word, computed where
+	// it is needed so that no register holds it through the passes.
+	atEnd := func() {
+		end := Load(Param("masks").Len(), GP64())
+		SHLQ(U8(3), end)
+		base, err := Param("masks").Base().Resolve()
+		if err != nil {
+			panic(err)
+		}
+		ADDQ(base.Addr, end)
+		CMPQ(mp, end)
+	}
+	atEnd()
+	JE(LabelRef(name + "_done"))
+	Label(name + "_trial")
+	// base is row 0 of the current word: W advanced by 64 rows a word.
+	base := Load(Param("W").Base(), GP64())
+	left := Load(Param("words"), GP64())
+	Label(name + "_word")
+	m := GP64()
+	MOVQ(Mem{Base: mp}, m)
+	// next takes the lowest set bit of m as a row pointer and clears it.
+	next := func() reg.GPVirtual {
+		r := GP64()
+		BSFQ(m, r)
+		IMULQ(paramAddr("stride"), r)
+		SHLQ(U8(d.shift), r)
+		ADDQ(base, r)
+		t := GP64()
+		LEAQ(Mem{Base: m, Disp: -1}, t)
+		ANDQ(t, m)
+		return r
+	}
+
+	const fuse = 4
+	Label(name + "_quad")
+	cnt := GP64()
+	POPCNTQ(m, cnt)
+	CMPQ(cnt, U8(fuse))
+	JB(LabelRef(name + "_rest"))
+	{
+		ptrs := make([]reg.GPVirtual, fuse)
+		for i := range ptrs {
+			ptrs[i] = next()
+		}
+		rowPass(s, d, name+"_quad", dst, ptrs, nbytes, tail)
+		JMP(LabelRef(name + "_quad"))
+	}
+
+	// Fewer than four rows left in the word: two in a pass while there
+	// are two, then the last one, so that dst is loaded and stored once
+	// per pair.
+	Label(name + "_rest")
+	rest := GP64()
+	POPCNTQ(m, rest)
+	CMPQ(rest, U8(2))
+	JB(LabelRef(name + "_one"))
+	rowPass(s, d, name+"_pair", dst, []reg.GPVirtual{next(), next()}, nbytes, tail)
+	JMP(LabelRef(name + "_rest"))
+	Label(name + "_one")
+	TESTQ(m, m)
+	JZ(LabelRef(name + "_nextword"))
+	rowPass(s, d, name+"_one", dst, []reg.GPVirtual{next()}, nbytes, tail)
+	Label(name + "_nextword")
+	ADDQ(U8(8), mp)
+	wb := GP64()
+	MOVQ(paramAddr("stride"), wb)
+	SHLQ(U8(6+d.shift), wb)
+	ADDQ(wb, base)
+	DECQ(left)
+	JNZ(LabelRef(name + "_word"))
+	ds := GP64()
+	MOVQ(paramAddr("dstStride"), ds)
+	SHLQ(U8(d.shift), ds)
+	ADDQ(ds, dst)
+	atEnd()
+	JNE(LabelRef(name + "_trial"))
+	Label(name + "_done")
+	end(s)
+	return name
+}
+
 // add adds the tails of the rows at off into dst's, in order, unless rem
 // is 0 (skip is the label past it).
 func (t *maskedTail) add(skip string, dst reg.Register, rows []reg.GPVirtual, off reg.GPVirtual) {
