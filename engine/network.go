@@ -94,7 +94,10 @@ type popPhase[T Float] struct {
 	workers int
 	task    task
 	counts  []int
-	mode    int // phaseAll, phaseInput or phaseUpdate
+	mode    int // phaseAll, phaseInput, phaseUpdate or phaseDeferred
+	// deferred are the projections into pop that the ranks propagate
+	// when they exchange (ranks.go), left out of in.
+	deferred []Projection[T]
 	// recs are the recorders of pop, bound once instead of searched every step.
 	recs []Recorder[T]
 }
@@ -103,6 +106,7 @@ const (
 	phaseAll = iota
 	phaseInput
 	phaseUpdate
+	phaseDeferred
 )
 
 // run runs the phase's part of the step over range i. Workers take ranges
@@ -110,6 +114,12 @@ const (
 // runs a range does not change its result.
 func (ph *popPhase[T]) run(i int) {
 	r := ph.ranges[i]
+	if ph.mode == phaseDeferred {
+		for _, pr := range ph.deferred {
+			pr.Propagate(r)
+		}
+		return
+	}
 	if ph.mode != phaseUpdate {
 		ph.pop.clearInput(r)
 		for _, pr := range ph.in {
@@ -188,7 +198,9 @@ func (n *Network[T]) prepareBlocks(threads int) {
 				if d.Receptor != 0 || d.Delay != 0 {
 					continue // writes another current or a ring, not Iin now
 				}
-				if first && !ringed {
+				// A block computes every column, so a rank holding only
+				// its own (ranks.go) steps without one.
+				if first && !ringed && d.ldw == d.NOut {
 					if b := newInputBlock(d, threads); b != nil {
 						d.block = b
 						n.blocks = append(n.blocks, b)
@@ -271,6 +283,7 @@ func (n *Network[T]) prepare() {
 		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
 		if n.ranks != nil {
 			ph.ranges, ph.workers = n.ranks.split(i, p, threads)
+			ph.in, ph.deferred = n.ranks.incoming(i, ph.in)
 		}
 		ph.counts = make([]int, len(ph.ranges))
 		ph.task.set(ph, len(ph.ranges), ph.workers)
@@ -325,6 +338,9 @@ func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 func (n *Network[T]) Step() error {
 	t := n.step
 	n.prepare()
+	if n.ranks != nil {
+		n.ranks.begin(n)
+	}
 	if err := n.emitStep(t); err != nil {
 		return err
 	}
@@ -337,6 +353,9 @@ func (n *Network[T]) Step() error {
 		return err
 	}
 	n.step++
+	if n.ranks != nil {
+		return n.ranks.stepped(n)
+	}
 	return nil
 }
 
@@ -397,6 +416,9 @@ func (n *Network[T]) stepPops(t int) error {
 			}
 		}
 		p.finishStep(t, count)
+		if n.ranks.defers() {
+			continue // the recorders read s[t] when the ranks exchange it
+		}
 		for _, r := range ph.recs {
 			if err := r.RecordSpikes(t); err != nil {
 				return err
@@ -435,9 +457,17 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 	for _, b := range n.blocks {
 		b.t0 = -1
 	}
+	if n.ranks != nil {
+		n.ranks.runEnd = n.step + steps
+	}
 	for k := 0; k < steps; {
 		if ctx != nil {
 			if err := ctx.Err(); err != nil {
+				// Over ranks every rank's ctx ends at the same step (the
+				// session's agreement), so all exchange what is pending.
+				if ferr := n.Flush(); ferr != nil {
+					return ferr
+				}
 				return fmt.Errorf("%w at step %d: %w", ErrInterrupted, n.step, err)
 			}
 		}

@@ -38,7 +38,11 @@ type Dense[T Float] struct {
 	// Receptor is the target's input current added to and Delay the
 	// synaptic delay in steps; set them with SetInput.
 	Receptor, Delay int
-	synEvents       int64
+	// w0 is the first target column W holds and ldw the length of its
+	// rows: 0 and NOut, unless the network is split over ranks and this
+	// rank holds only its block's columns (holdColumns, ranks.go).
+	w0, ldw   int
+	synEvents int64
 	// block, set up by the network when the input is an analog array and
 	// this projection writes Iin first, holds x·W for many steps at once.
 	block *inputBlock[T]
@@ -71,7 +75,7 @@ func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w [
 	if i := firstNonFinite(w); i >= 0 {
 		return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/nOut, i%nOut, float64(w[i]))
 	}
-	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut}, nil
+	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut, ldw: nOut}, nil
 }
 
 // Target returns the postsynaptic population.
@@ -96,15 +100,15 @@ func (d *Dense[T]) Propagate(r Range) {
 	}
 	if x := d.Pre.Values(); x != nil {
 		rows := x[r.B0*d.NIn:]
-		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo:], d.NOut, iin[r.B0*post.Stride+lo:], post.Stride, true)
+		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo-d.w0:], d.ldw, iin[r.B0*post.Stride+lo:], post.Stride, true)
 		return
 	}
 	if d.masks != nil {
 		m, words := d.masks.spikeMasks(r.B0, r.B1)
-		accumulateMasks(iin[r.B0*post.Stride+lo:r.B0*post.Stride+hi], post.Stride, d.W[lo:], d.NOut, m, words)
+		accumulateMasks(iin[r.B0*post.Stride+lo:r.B0*post.Stride+hi], post.Stride, d.W[lo-d.w0:], d.ldw, m, words)
 		return
 	}
-	accumulateEvents(iin, post.Stride, lo, hi, d.W[lo:], d.NOut, d.Pre, r.B0, r.B1)
+	accumulateEvents(iin, post.Stride, lo, hi, d.W[lo-d.w0:], d.ldw, d.Pre, r.B0, r.B1)
 }
 
 // spikeMasker is a presynaptic group that keeps the spikes of the current

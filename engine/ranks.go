@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"time"
 	"unsafe"
 )
@@ -33,19 +35,60 @@ type Exchange interface {
 // The state of neurons outside a rank's block is never read on that rank;
 // rank 0 gathers V, I and Iin of the populations its recorders trace
 // before they read them.
+//
+// Min-delay exchange. When every projection out of a population has a
+// delay of at least k steps (and the network has no non-spiking
+// population and no delayed projection from a source), a spike of step t
+// is first added to its targets' rings at step t+k at the earliest, so
+// the ranks exchange once every `window` = min(k, maxWindow) steps: each
+// steps its blocks with the projections from sources alone, keeping its
+// own spikes (each trial's block as spike indices, or as its words when
+// those are fewer bytes); one Allgatherv of their sizes and one of the
+// spikes then carry every population's spikes of those steps, and each
+// rank replays them step by step — every
+// population in order takes its step's whole bitmask, the projections
+// out of populations add into the rings' slots of that step, and the
+// recorders read the spikes. The rings' slots are filled in the
+// one-process order (by step, then by projection) before they are due,
+// so the bits do not change.
 type ranks[T Float] struct {
 	ex         Exchange
 	rank, size int
 	pops       []*rankPop
 	// took is the time spent in the collectives.
 	took time.Duration
+
+	// window is the steps between exchanges, 0 when the ranks exchange
+	// after every population's update; deferred[i] are the projections
+	// into population i out of populations, propagated in the replay.
+	window   int
+	deferred [][]Projection[T]
+	// pending is the steps stepped since the last exchange, from step
+	// t0; runEnd the step the current Run ends at, where the ranks
+	// exchange whatever is pending.
+	pending, t0, runEnd int
+	// steps carries pending steps of spikes: rank r's are, step by step,
+	// every population's block of every trial (see keep); at[r] is where
+	// the replay has read rank r's to. sizes carries their byte counts.
+	steps collective
+	at    []int
+	sizes collective
+	// prev holds every population's whole bitmask of the step before t0.
+	prev [][]uint64
 }
+
+// maxWindow bounds the steps between exchanges of a network whose
+// populations do not project onto each other (only rank 0's recorders
+// need their spikes): the buffers stay small and the output current.
+const maxWindow = 64
 
 // rankPop is one population's blocks and the buffers that carry them.
 type rankPop struct {
 	// lo[r], hi[r] are rank r's neurons.
 	lo, hi []int
-	traced bool
+	// traced are the neurons whose state rank 0 reads, in increasing
+	// order; traced[tracedAt[r]:tracedAt[r+1]] are those of rank r.
+	traced, tracedAt []int
 	// mask carries the spike words, out a non-spiking population's V and
 	// state V, I and Iin to rank 0 when traced.
 	mask, out, state collective
@@ -78,13 +121,25 @@ func blockOf(n, r, k int) (lo, hi int) {
 }
 
 // SetRanks splits the network over ex's ranks, this process stepping rank
-// ex.Rank()'s block of every population; traced[i] says rank 0's
-// recorders read population i's V, I or Iin, which are then gathered to it
-// before they do. Call it before the first step, with the same network and
-// traced on every rank. A single rank changes nothing.
-func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
+// ex.Rank()'s block of every population; traced[i] lists, in increasing
+// order, the neurons of population i whose V, I or Iin rank 0's recorders
+// read (nil: none), which are then gathered to it before they do. Call it
+// before the first step, with the same network and traced on every rank,
+// and once: the rank then holds only the weights onto its blocks
+// (holdBlocks). A single rank changes nothing.
+func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 	if len(traced) != len(n.pops) {
-		return fmt.Errorf("ranks: %d traced flags for %d populations", len(traced), len(n.pops))
+		return fmt.Errorf("ranks: %d traced lists for %d populations", len(traced), len(n.pops))
+	}
+	for i, list := range traced {
+		for k, j := range list {
+			if j < 0 || j >= n.pops[i].N || k > 0 && j <= list[k-1] {
+				return fmt.Errorf("ranks: traced neuron %d of %q is out of order or outside 0…%d", j, n.pops[i].Name, n.pops[i].N-1)
+			}
+		}
+	}
+	if n.ranks != nil {
+		return fmt.Errorf("ranks: the network is split over %d ranks already and holds only rank %d's weights", n.ranks.size, n.ranks.rank)
 	}
 	n.phases = nil
 	if ex.Size() <= 1 {
@@ -94,11 +149,13 @@ func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
 	rk := &ranks[T]{ex: ex, rank: ex.Rank(), size: ex.Size()}
 	elem := sizeOf[T]()
 	for i, p := range n.pops {
-		rp := &rankPop{lo: make([]int, rk.size), hi: make([]int, rk.size), traced: traced[i]}
-		words, vals := make([]int, rk.size), make([]int, rk.size)
+		rp := &rankPop{lo: make([]int, rk.size), hi: make([]int, rk.size), traced: traced[i], tracedAt: make([]int, rk.size+1)}
+		words, vals, three := make([]int, rk.size), make([]int, rk.size), make([]int, rk.size)
 		for r := range rk.size {
 			lo, hi := blockOf(p.N, r, rk.size)
 			rp.lo[r], rp.hi[r] = lo, hi
+			rp.tracedAt[r+1], _ = slices.BinarySearch(rp.traced, hi)
+			three[r] = 3 * p.Batch * (rp.tracedAt[r+1] - rp.tracedAt[r]) * elem
 			words[r] = p.Batch * ((hi+63)/64 - lo/64) * 8
 			vals[r] = p.Batch * (hi - lo) * elem
 			if words[r] > math.MaxInt32 || 3*vals[r] > math.MaxInt32 {
@@ -111,18 +168,354 @@ func (n *Network[T]) SetRanks(ex Exchange, traced []bool) error {
 			rp.out = newCollective(vals)
 			rp.out.send = make([]byte, vals[rk.rank])
 		}
-		if rp.traced {
-			three := make([]int, rk.size)
-			for r := range vals {
-				three[r] = 3 * vals[r]
-			}
+		if len(rp.traced) > 0 {
 			rp.state = newCollective(three)
 			rp.state.send = make([]byte, three[rk.rank])
 		}
 		rk.pops = append(rk.pops, rp)
 	}
 	n.ranks = rk
+	n.holdBlocks()
+	rk.setWindow(n)
 	return nil
+}
+
+// setWindow sets up the min-delay exchange when the network allows it.
+func (rk *ranks[T]) setWindow(n *Network[T]) {
+	window := maxWindow
+	for _, p := range n.pops {
+		if p.valued() {
+			return
+		}
+	}
+	deferred := make([][]Projection[T], len(n.pops))
+	for i, in := range n.incoming {
+		for _, pr := range in {
+			lo, hi := delays(pr)
+			if _, ok := pr.Source().(*Population[T]); !ok {
+				if hi > 0 {
+					return // writes the rings at its step, before the replay
+				}
+				continue
+			}
+			if lo < 1 {
+				return
+			}
+			window = min(window, lo)
+			deferred[i] = append(deferred[i], pr)
+		}
+	}
+	rk.window, rk.deferred = window, deferred
+	// A step's block of a trial takes at most its words and a header.
+	worst := make([]int, rk.size)
+	for r := range rk.size {
+		for i, rp := range rk.pops {
+			worst[r] += rp.mask.counts[r] + 4*n.pops[i].Batch
+		}
+	}
+	rk.steps = newCollective(worst)
+	rk.steps.recv = make([]byte, 0, window*len(rk.steps.recv))
+	rk.steps.send = make([]byte, 0, window*worst[rk.rank])
+	rk.at = make([]int, rk.size)
+	eight := make([]int, rk.size)
+	for r := range eight {
+		eight[r] = 8
+	}
+	rk.sizes = newCollective(eight)
+	rk.sizes.send = make([]byte, 8)
+	rk.prev = make([][]uint64, len(n.pops))
+	for i, p := range n.pops {
+		rk.prev[i] = make([]uint64, len(p.Spikes))
+	}
+}
+
+// delays are the shortest and longest delay a projection adds with (0, 0
+// for the kinds without delays).
+func delays[T Float](pr Projection[T]) (lo, hi int) {
+	switch p := pr.(type) {
+	case *Dense[T]:
+		return p.Delay, p.Delay
+	case *Identity[T]:
+		return p.Delay, p.Delay
+	case *Sparse[T]:
+		lo, hi = MaxDelay, 0
+		for _, g := range p.Groups {
+			lo, hi = min(lo, g.Delay), max(hi, g.Delay)
+		}
+		return lo, hi
+	}
+	return 0, 0
+}
+
+// incoming splits population i's projections into those its phase
+// propagates each step and those the replay does.
+func (rk *ranks[T]) incoming(i int, in []Projection[T]) (now, later []Projection[T]) {
+	if rk.window == 0 {
+		return in, nil
+	}
+	for _, pr := range in {
+		if !slices.Contains(rk.deferred[i], pr) {
+			now = append(now, pr)
+		}
+	}
+	return now, rk.deferred[i]
+}
+
+// defers reports whether the ranks exchange every window steps, the
+// recorders reading spikes in the replay; false without ranks.
+func (rk *ranks[T]) defers() bool { return rk != nil && rk.window > 0 }
+
+// stepped is called after each step: with min-delay exchange it counts
+// the step and exchanges when the window is full or the run ends.
+func (rk *ranks[T]) stepped(n *Network[T]) error {
+	if rk.window == 0 {
+		return nil
+	}
+	rk.pending++
+	if rk.pending < rk.window && n.step < rk.runEnd {
+		return nil
+	}
+	return n.Flush()
+}
+
+// Exchanged reports whether every rank holds every spike of the steps
+// run so far: always without ranks, and with min-delay exchange only
+// after an exchange. The ranks agree, stop and checkpoint at such steps.
+func (n *Network[T]) Exchanged() bool { return n.ranks == nil || n.ranks.pending == 0 }
+
+// Flush exchanges the spikes of the steps since the last exchange now, on
+// every rank at the same step, and replays them (see ranks): after it the
+// network is in the state one process would be in. Without ranks, or with
+// nothing pending, it does nothing.
+func (n *Network[T]) Flush() error {
+	rk := n.ranks
+	if rk == nil || rk.pending == 0 {
+		return nil
+	}
+	began := time.Now()
+	c, z := &rk.steps, &rk.sizes
+	binary.LittleEndian.PutUint64(z.send, uint64(len(c.send)))
+	err := rk.ex.Allgatherv(z.send, z.recv, z.counts, z.displs)
+	if err == nil {
+		total := 0
+		for r := range rk.size {
+			c.counts[r], c.displs[r] = int(binary.LittleEndian.Uint64(z.recv[8*r:])), total
+			rk.at[r] = total
+			total += c.counts[r]
+		}
+		c.recv = c.recv[:total]
+		err = rk.ex.Allgatherv(c.send, c.recv, c.counts, c.displs)
+	}
+	rk.took += time.Since(began)
+	if err != nil {
+		return fmt.Errorf("exchanging the spikes of steps %d…%d: %w", rk.t0, rk.t0+rk.pending-1, err)
+	}
+	// Every population starts from its whole bitmask of step t0−1.
+	for i, p := range n.pops {
+		copy(p.Spikes, rk.prev[i])
+		p.listEvents()
+	}
+	for s := range rk.pending {
+		t := rk.t0 + s
+		for i, ph := range n.phases {
+			p := ph.pop
+			if len(ph.deferred) > 0 {
+				head := p.ringHead
+				p.ringHead = ((head-(rk.pending-s))%p.ringDepth + p.ringDepth) % p.ringDepth
+				n.runPhase(ph, phaseDeferred)
+				p.ringHead = head
+			}
+			count := 0
+			for r := range rk.size {
+				k, read := unpackSpikes(p, rk.pops[i], r, c.recv[rk.at[r]:])
+				count += k
+				rk.at[r] += read
+			}
+			p.spikeCount += int64(count)
+			p.listEvents()
+			for _, rec := range ph.recs {
+				if err := rec.RecordSpikes(t); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	rk.pending = 0
+	c.send = c.send[:0]
+	return nil
+}
+
+// begin is called before each step: the first step of a window saves
+// every population's whole bitmask, which the replay starts from.
+func (rk *ranks[T]) begin(n *Network[T]) {
+	if rk.window == 0 || rk.pending > 0 {
+		return
+	}
+	rk.t0 = n.step
+	for i, p := range n.pops {
+		copy(rk.prev[i], p.Spikes)
+	}
+}
+
+// listEvents lists every trial's spikes from the bitmask as it is now:
+// at once when the network lists them every step, otherwise when asked.
+func (p *Population[T]) listEvents() {
+	for b := 0; b < p.Batch; b++ {
+		p.listed[b] = false
+		if p.lists.all {
+			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
+		} else {
+			p.lists.at[b] = -1
+		}
+	}
+}
+
+// packWords appends p's spike words of rank r's block, every trial, to
+// dst.
+func packWords[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	for b := 0; b < p.Batch; b++ {
+		dst = append(dst, wordBytes(p.Spikes[b*p.Words+w0:b*p.Words+w1])...)
+	}
+	return dst
+}
+
+// packSpikes appends p's spikes in rank r's block, trial by trial, to
+// dst: a uint32 count and the spiking neurons' indices, or, when those
+// would take more bytes than the block's words, ^0 and the words.
+func packSpikes[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	for b := 0; b < p.Batch; b++ {
+		words := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+		k := 0
+		for _, w := range words {
+			k += bits.OnesCount64(w)
+		}
+		if 4*k > 8*len(words) {
+			dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
+			dst = append(dst, wordBytes(words)...)
+			continue
+		}
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
+		for wi, w := range words {
+			for ; w != 0; w &= w - 1 {
+				dst = binary.LittleEndian.AppendUint32(dst, uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
+			}
+		}
+	}
+	return dst
+}
+
+// unpackSpikes sets rank r's block of p's bitmask, every trial, from what
+// packSpikes appended at the start of in, and returns the spikes and the
+// bytes it read.
+func unpackSpikes[T Float](p *Population[T], rp *rankPop, r int, in []byte) (count, read int) {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	for b := 0; b < p.Batch; b++ {
+		words := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+		k := binary.LittleEndian.Uint32(in[read:])
+		read += 4
+		if k == ^uint32(0) {
+			read += copy(wordBytes(words), in[read:read+8*len(words)])
+			for _, w := range words {
+				count += bits.OnesCount64(w)
+			}
+			continue
+		}
+		clear(words)
+		for range k {
+			j := int(binary.LittleEndian.Uint32(in[read:]))
+			words[j>>6-w0] |= 1 << (j & 63)
+			read += 4
+		}
+		count += int(k)
+	}
+	return count, read
+}
+
+// unpackWords copies rank r's block of spike words of every trial from in
+// into p's bitmask and returns how many spikes they hold.
+func unpackWords[T Float](p *Population[T], rp *rankPop, r int, in []byte) int {
+	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+	count := 0
+	for b := 0; b < p.Batch; b++ {
+		dst := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+		copy(wordBytes(dst), in)
+		in = in[8*len(dst):]
+		for _, w := range dst {
+			count += bits.OnesCount64(w)
+		}
+	}
+	return count
+}
+
+// holdBlocks drops the weights onto neurons outside this rank's blocks,
+// which it never steps: a dense projection keeps its target block's
+// columns, a sparse one the synapses onto its block (every row's targets
+// in the block, in their order). Procedural weights are regenerated per
+// range and hold nothing. What is kept sums in the one-process order, so
+// the bits do not change; the rest is left to the collector.
+func (n *Network[T]) holdBlocks() {
+	rk := n.ranks
+	for i, in := range n.incoming {
+		lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
+		for _, pr := range in {
+			switch p := pr.(type) {
+			case *Dense[T]:
+				p.holdColumns(lo, hi)
+			case *Sparse[T]:
+				p.holdTargets(lo, hi)
+			}
+		}
+	}
+}
+
+// holdColumns keeps only W's columns lo … hi−1 of the NOut it holds.
+func (d *Dense[T]) holdColumns(lo, hi int) {
+	w := make([]T, d.NIn*(hi-lo))
+	for j := range d.NIn {
+		copy(w[j*(hi-lo):(j+1)*(hi-lo)], d.W[j*d.ldw+lo-d.w0:])
+	}
+	d.W, d.w0, d.ldw = w, lo, hi-lo
+}
+
+// holdTargets keeps only the synapses onto neurons lo … hi−1.
+func (s *Sparse[T]) holdTargets(lo, hi int) {
+	r := Range{Lo: lo, Hi: hi}
+	for gi := range s.Groups {
+		g := &s.Groups[gi]
+		kept := 0
+		for j := range s.NIn {
+			a, e := g.span(j, r, false)
+			kept += e - a
+		}
+		h := SparseGroup[T]{Delay: g.Delay, RowPtr: make([]int, s.NIn+1), Col: make([]int32, 0, kept), W: make([]T, 0, kept)}
+		for j := range s.NIn {
+			a, e := g.span(j, r, false)
+			h.Col, h.W = append(h.Col, g.Col[a:e]...), append(h.W, g.W[a:e]...)
+			h.RowPtr[j+1] = len(h.Col)
+		}
+		*g = h
+	}
+}
+
+// WeightBytes is the memory of the dense and sparse weights this process
+// holds (a sparse projection's targets and row offsets included): over
+// ranks, only those onto its blocks.
+func (n *Network[T]) WeightBytes() int64 {
+	elem := int64(sizeOf[T]())
+	total := int64(0)
+	for _, pr := range n.projs {
+		switch p := pr.(type) {
+		case *Dense[T]:
+			total += int64(len(p.W)) * elem
+		case *Sparse[T]:
+			for _, g := range p.Groups {
+				total += int64(len(g.Col))*(4+elem) + int64(len(g.RowPtr))*8
+			}
+		}
+	}
+	return total
 }
 
 // Ranks is the number of ranks the network is split over (1 when not).
@@ -131,6 +524,16 @@ func (n *Network[T]) Ranks() int {
 		return 1
 	}
 	return n.ranks.size
+}
+
+// ExchangeEvery is the steps between spike exchanges: 1 when the ranks
+// exchange after every population's update (and without ranks), more
+// with min-delay exchange, a run's last window being shorter.
+func (n *Network[T]) ExchangeEvery() int {
+	if n.ranks == nil || n.ranks.window == 0 {
+		return 1
+	}
+	return n.ranks.window
 }
 
 // ExchangeTime is the time this rank spent exchanging spikes and
@@ -160,16 +563,17 @@ func (rk *ranks[T]) split(i int, p *Population[T], threads int) ([]Range, int) {
 
 // gathers reports whether population i's state is gathered to rank 0
 // before its recorders read it; false without ranks.
-func (rk *ranks[T]) gathers(i int) bool { return rk != nil && rk.pops[i].traced }
+func (rk *ranks[T]) gathers(i int) bool { return rk != nil && len(rk.pops[i].traced) > 0 }
 
-// gatherState gathers population i's V, I and Iin to rank 0.
+// gatherState gathers the traced neurons' V, I and Iin of population i
+// to rank 0.
 func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 	rp := rk.pops[i]
 	began := time.Now()
 	c := &rp.state
 	send := c.send[:0]
 	for _, x := range [][]T{p.V, p.I, p.Iin} {
-		send = packRows(send, x, p, rp.lo[rk.rank], rp.hi[rk.rank])
+		send = packAt(send, x, p, rp.tracedOn(rk.rank))
 	}
 	if err := rk.ex.Gatherv(send, c.recv, c.counts, c.displs, 0); err != nil {
 		return fmt.Errorf("gathering the state of %q: %w", p.Name, err)
@@ -178,7 +582,7 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 		for r := range rk.size {
 			in := c.recv[c.displs[r] : c.displs[r]+c.counts[r]]
 			for _, x := range [][]T{p.V, p.I, p.Iin} {
-				in = unpackRows(x, in, p, rp.lo[r], rp.hi[r])
+				in = unpackAt(x, in, p, rp.tracedOn(r))
 			}
 		}
 	}
@@ -188,31 +592,22 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 
 // exchange gathers population i's step onto every rank: its spike words,
 // and a non-spiking population's V, which keepOutput then copies out. It
-// returns the step's spike count over every rank.
+// returns the step's spike count over every rank. With min-delay exchange
+// it only keeps this rank's words for the next Flush, and returns 0.
 func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	rp := rk.pops[i]
+	if rk.window > 0 {
+		rk.steps.send = packSpikes(rk.steps.send, p, rp, rk.rank)
+		return 0, nil
+	}
 	began := time.Now()
 	c := &rp.mask
-	w0, w1 := rp.lo[rk.rank]/64, (rp.hi[rk.rank]+63)/64
-	send := c.send[:0]
-	for b := 0; b < p.Batch; b++ {
-		send = append(send, wordBytes(p.Spikes[b*p.Words+w0:b*p.Words+w1])...)
-	}
-	if err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs); err != nil {
+	if err := rk.ex.Allgatherv(packWords(c.send[:0], p, rp, rk.rank), c.recv, c.counts, c.displs); err != nil {
 		return 0, fmt.Errorf("exchanging the spikes of %q: %w", p.Name, err)
 	}
 	count := 0
 	for r := range rk.size {
-		w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
-		in := c.recv[c.displs[r] : c.displs[r]+c.counts[r]]
-		for b := 0; b < p.Batch; b++ {
-			dst := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
-			copy(wordBytes(dst), in)
-			in = in[8*len(dst):]
-			for _, w := range dst {
-				count += bits.OnesCount64(w)
-			}
-		}
+		count += unpackWords(p, rp, r, c.recv[c.displs[r]:])
 	}
 	if p.valued() {
 		c := &rp.out
@@ -226,6 +621,45 @@ func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	}
 	rk.took += time.Since(began)
 	return count, nil
+}
+
+// tracedOn are the traced neurons in rank r's block.
+func (rp *rankPop) tracedOn(r int) []int { return rp.traced[rp.tracedAt[r]:rp.tracedAt[r+1]] }
+
+// packAt appends x's values of the given neurons (increasing) of every
+// trial of p to dst: a run of consecutive neurons as one row piece.
+func packAt[T Float](dst []byte, x []T, p *Population[T], neurons []int) []byte {
+	switch {
+	case len(neurons) == 0:
+		return dst
+	case neurons[len(neurons)-1]-neurons[0] == len(neurons)-1:
+		return packRows(dst, x, p, neurons[0], neurons[len(neurons)-1]+1)
+	}
+	for b := 0; b < p.Batch; b++ {
+		row := x[b*p.Stride:]
+		for _, j := range neurons {
+			dst = append(dst, valueBytes(row[j:j+1])...)
+		}
+	}
+	return dst
+}
+
+// unpackAt copies what packAt appended from in back into x and returns
+// the rest of in.
+func unpackAt[T Float](x []T, in []byte, p *Population[T], neurons []int) []byte {
+	switch {
+	case len(neurons) == 0:
+		return in
+	case neurons[len(neurons)-1]-neurons[0] == len(neurons)-1:
+		return unpackRows(x, in, p, neurons[0], neurons[len(neurons)-1]+1)
+	}
+	for b := 0; b < p.Batch; b++ {
+		row := x[b*p.Stride:]
+		for _, j := range neurons {
+			in = in[copy(valueBytes(row[j:j+1]), in):]
+		}
+	}
+	return in
 }
 
 // packRows appends x's neurons lo..hi−1 of every trial of p to dst.

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -30,7 +31,39 @@ projections:
   - {source: del, target: out, type: dense, weight: default}
   - {source: out, target: hid, type: dense, weight: 0.01}
 `,
+	// Every projection out of a population is delayed by 3 steps or
+	// more, into the same receptor from several delays and directions:
+	// the ranks exchange every 3 steps.
+	"delayed": `
+run: {dt: 0.001, steps: 200, batch: 2, seed: 9}
+sources:
+  - {name: in, poisson: {size: 200, rate: 90}}
+populations:
+  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
+  - {source: in, target: b, type: dense, weight: {normal: [0.02, 0.05]}}
+  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
+  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 3}
+  - {source: a, target: a, type: dense, weight: {normal: [0.0, 0.02]}, delay: 4}
+  - {source: b, target: b, type: sparse, p: 0.3, weight: 0.2, delay: 3}
+`,
+	// No population projects onto another: the ranks exchange only for
+	// rank 0's recorders, every maxWindow steps.
+	"fed": `
+run: {dt: 0.001, steps: 150, batch: 1, seed: 3}
+sources:
+  - {name: in, poisson: {size: 100, rate: 50}}
+populations:
+  - {name: hid, size: 3000, params: {tau_mem: 0.01, tau_syn: 0.005}}
+projections:
+  - {source: in, target: hid, type: dense, weight: {normal: [0.1, 0.1]}}
+`,
 }
+
+// rankWindows are the steps between exchanges each network allows.
+var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64}
 
 func loadRankNet(t *testing.T, name string) *netfile.File {
 	t.Helper()
@@ -53,8 +86,9 @@ func loadRankNet(t *testing.T, name string) *netfile.File {
 
 // record runs d for steps steps on rank x of its world (nil: one
 // process) with threads threads and returns what rank 0's recorders saw:
-// every population's V, I, Iin and spikes at every step. The other ranks
-// return nil.
+// every population's spikes, and V, I and Iin of every neuron of the
+// first population and every other neuron of the rest (the neurons rank 0
+// is told it traces), at every step. The other ranks return nil.
 func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange) [][]float32 {
 	t.Helper()
 	net, err := netfile.BuildNetwork[float32](d, 1)
@@ -65,11 +99,21 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 	n := net.Net
 	n.SetThreads(threads)
 	defer n.Close()
+	traced := make([][]int, len(net.Pops))
+	for i, p := range net.Pops {
+		for j := 0; j < p.N; j += 1 + min(i, 1) {
+			traced[i] = append(traced[i], j)
+		}
+	}
 	var traces []*engine.Trace[float32]
 	if x == nil || x.Rank() == 0 {
-		for _, p := range net.Pops {
+		for i, p := range net.Pops {
 			for _, v := range []engine.Var{engine.VarV, engine.VarI, engine.VarIin, engine.VarS} {
-				tr, err := engine.NewTrace(p, v, nil)
+				neurons := traced[i]
+				if v == engine.VarS {
+					neurons = nil
+				}
+				tr, err := engine.NewTrace(p, v, neurons)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -79,24 +123,50 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 		}
 	}
 	if x != nil {
-		traced := make([]bool, len(net.Pops))
-		for i := range traced {
-			traced[i] = true
-		}
 		if err := n.SetRanks(x, traced); err != nil {
 			t.Error(err)
 			return nil
 		}
 	}
-	if err := n.Run(nil, steps, nil); err != nil {
-		t.Error(err)
-		return nil
+	// Two runs, the first ending inside a window.
+	for _, k := range []int{steps / 3, steps - steps/3} {
+		if err := n.Run(nil, k, nil); err != nil {
+			t.Error(err)
+			return nil
+		}
 	}
 	var out [][]float32
 	for _, tr := range traces {
 		out = append(out, tr.Data)
 	}
 	return out
+}
+
+// TestRanksExchangeEvery: the ranks exchange every step unless every
+// projection out of a population is delayed (then every shortest delay)
+// or none exists (then every maxWindow steps), and never with a
+// non-spiking population.
+func TestRanksExchangeEvery(t *testing.T) {
+	for name, want := range rankWindows {
+		net, err := netfile.BuildNetwork[float32](loadRankNet(t, name), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := net.Net.ExchangeEvery(); got != 1 {
+			t.Errorf("%s: one process exchanges every %d steps", name, got)
+		}
+		bad := make([][]int, len(net.Pops))
+		bad[0] = []int{3, 1}
+		if err := net.Net.SetRanks(mpitest.NewWorld(2).Rank(1), bad); err == nil || !strings.Contains(err.Error(), "out of order") {
+			t.Errorf("%s: traced neurons out of order: %v", name, err)
+		}
+		if err := net.Net.SetRanks(mpitest.NewWorld(2).Rank(1), make([][]int, len(net.Pops))); err != nil {
+			t.Fatal(err)
+		}
+		if got := net.Net.ExchangeEvery(); got != want {
+			t.Errorf("%s: 2 ranks exchange every %d steps, want %d", name, got, want)
+		}
+	}
 }
 
 // TestRanksSameBits splits networks over 1, 2, 3 and 5 ranks at one and
@@ -135,5 +205,71 @@ func TestRanksSameBits(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRanksHoldOwnWeights: a rank holds only the weights onto its blocks
+// — the block's columns of each dense projection, the synapses onto the
+// block of each sparse one — so that over K ranks every synapse is held
+// exactly once and a rank's weights are about 1/K of the whole (the
+// sparse row offsets, per input, stay whole on every rank).
+func TestRanksHoldOwnWeights(t *testing.T) {
+	d := loadRankNet(t, "feedforward")
+	whole, err := netfile.BuildNetwork[float32](d, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wholeBytes := whole.Net.WeightBytes()
+	if wholeBytes == 0 {
+		t.Fatal("no stored weights")
+	}
+	for _, k := range []int{2, 3, 5} {
+		w := mpitest.NewWorld(k)
+		synapses := make([]int, len(whole.Projections))
+		var rankBytes int64
+		for r := range k {
+			net, err := netfile.BuildNetwork[float32](d, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err != nil {
+				t.Fatal(err)
+			}
+			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err == nil {
+				t.Errorf("%d ranks: a second split was not refused", k)
+			}
+			offsets := int64(0)
+			for i, pr := range net.Projections {
+				switch p := pr.(type) {
+				case *engine.Dense[float32]:
+					lo, hi := engine.BlockOf(p.NOut, r, k)
+					if len(p.W) != p.NIn*(hi-lo) {
+						t.Errorf("%d ranks, rank %d: %s holds %d weights, want %d inputs × %d columns", k, r, p.Name, len(p.W), p.NIn, hi-lo)
+					}
+				case *engine.Sparse[float32]:
+					lo, hi := engine.BlockOf(p.NOut, r, k)
+					for _, g := range p.Groups {
+						for _, c := range g.Col {
+							if int(c) < lo || int(c) >= hi {
+								t.Fatalf("%d ranks, rank %d: %s holds a synapse onto %d, outside %d…%d", k, r, p.Name, c, lo, hi-1)
+							}
+						}
+						offsets += int64(len(g.RowPtr)) * 8
+					}
+					synapses[i] += p.Synapses()
+				}
+			}
+			b := net.Net.WeightBytes()
+			rankBytes = max(rankBytes, b)
+			if limit := wholeBytes/int64(k)*13/10 + offsets; b > limit {
+				t.Errorf("%d ranks, rank %d: holds %d bytes of weights, more than 1.3 × 1/%d of the whole %d plus %d of row offsets", k, r, b, k, wholeBytes, offsets)
+			}
+		}
+		for i, pr := range whole.Projections {
+			if p, ok := pr.(*engine.Sparse[float32]); ok && synapses[i] != p.Synapses() {
+				t.Errorf("%d ranks hold %d synapses of %s, one process %d", k, synapses[i], p.Name, p.Synapses())
+			}
+		}
+		t.Logf("%d ranks: at most %d bytes of weights per rank, one process %d", k, rankBytes, wholeBytes)
 	}
 }

@@ -3,7 +3,9 @@ package session
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -108,20 +110,47 @@ func launchWords(n int) string {
 	return "mpirun -np " + strconv.Itoa(n)
 }
 
-// tracedPops marks the populations whose V, I or Iin rank 0 records, to
-// files or for the figure: the ranks gather those to it every step.
-func tracedPops(d *netfile.File) []bool {
-	traced := make([]bool, len(d.Populations))
+// tracedNeurons lists, per population, the neurons whose V, I or Iin
+// rank 0 records, to files or for the figure (whose own traces are of
+// recorded neurons, or of the notebook figure's one): the ranks gather
+// those to it every step.
+func tracedNeurons(d *netfile.File) [][]int {
+	all := make([]bool, len(d.Populations))
+	some := make([]map[int]bool, len(d.Populations))
+	mark := func(i int, neurons []int) {
+		if neurons == nil {
+			all[i] = true
+			return
+		}
+		if some[i] == nil {
+			some[i] = map[int]bool{}
+		}
+		for _, j := range neurons {
+			some[i][j] = true
+		}
+	}
 	for _, r := range d.Recordings() {
 		if !r.Spikes && r.Var != engine.VarS {
-			traced[r.Pop] = true
+			mark(r.Pop, r.Neurons)
 		}
 	}
 	if fig := d.Figure; fig != nil {
 		for i, p := range d.Populations {
 			if p.Name == fig.Population {
-				traced[i] = true
+				mark(i, []int{*fig.Neuron})
 			}
+		}
+	}
+	traced := make([][]int, len(d.Populations))
+	for i, p := range d.Populations {
+		switch {
+		case all[i]:
+			traced[i] = make([]int, p.Size)
+			for j := range traced[i] {
+				traced[i][j] = j
+			}
+		case some[i] != nil:
+			traced[i] = slices.Sorted(maps.Keys(some[i]))
 		}
 	}
 	return traced
@@ -132,7 +161,7 @@ func (r *runner[T]) splitRanks() error {
 	if r.o.ranks() == 1 {
 		return nil
 	}
-	return r.net.Net.SetRanks(r.o.Comm, tracedPops(r.d))
+	return r.net.Net.SetRanks(r.o.Comm, tracedNeurons(r.d))
 }
 
 // Flags the ranks agree on after every step (bitwise, by Max of each).
@@ -210,17 +239,18 @@ func (a *agreement) close() {
 	}
 }
 
-// exchangeSeconds is the longest time any rank spent in the exchange and
-// the agreement (collective over the ranks), 0 for one process.
-func (r *runner[T]) exchangeSeconds(a *agreement) (float64, error) {
+// rankFigures are the longest time any rank spent in the exchange and
+// the agreement (collective over the ranks), 0 for one process, and the
+// most bytes of weights any rank holds.
+func (r *runner[T]) rankFigures(a *agreement) (exchange float64, weights int64, err error) {
+	x := []int64{int64(r.net.Net.ExchangeTime() + a.took), r.net.Net.WeightBytes()}
 	if r.o.ranks() == 1 {
-		return 0, nil
+		return 0, x[1], nil
 	}
-	ns := []int64{int64(r.net.Net.ExchangeTime() + a.took)}
-	if err := r.o.Comm.AllreduceInt64(ns, mpi.Max); err != nil {
-		return 0, err
+	if err := r.o.Comm.AllreduceInt64(x, mpi.Max); err != nil {
+		return 0, 0, err
 	}
-	return time.Duration(ns[0]).Seconds(), nil
+	return time.Duration(x[0]).Seconds(), x[1], nil
 }
 
 // StartError is Run's error on every rank of a run over several ranks

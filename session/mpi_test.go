@@ -1,7 +1,6 @@
 package session_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -52,19 +51,41 @@ func runRanks(d *netfile.File, k int, each func(r int) (context.Context, session
 	return errs
 }
 
+// oneProcess parses the description src and runs it in one process on
+// one thread into want, in the test's directory dir.
+func oneProcess(t *testing.T, name, src string) (d *netfile.File, dir, want string) {
+	t.Helper()
+	d, err := netfile.Parse(name, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	want = filepath.Join(dir, "one")
+	if _, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return d, dir, want
+}
+
+// resumeRanks resumes the checkpoint ckpt of d on k in-process ranks of
+// threads threads each, failing the test if any rank fails.
+func resumeRanks(t *testing.T, d *netfile.File, k int, ckpt string, threads int) {
+	t.Helper()
+	errs := runRanks(d, k, func(r int) (context.Context, session.Options) {
+		return context.Background(), session.Options{Resume: ckpt, Threads: threads}
+	})
+	for r, err := range errs {
+		if err != nil {
+			t.Fatalf("rank %d resumed from %s: %v", r, ckpt, err)
+		}
+	}
+}
+
 // TestRanksInterruptResume interrupts a run over 2 ranks on one rank
 // only: both stop at the same step with a checkpoint each; another rank
 // count is refused, and the 2 ranks resumed write one process's files.
 func TestRanksInterruptResume(t *testing.T) {
-	d, err := netfile.Parse("ranks.yaml", []byte(ranksNet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	want := filepath.Join(dir, "one")
-	if _, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	d, dir, want := oneProcess(t, "ranks.yaml", ranksNet)
 	got := filepath.Join(dir, "two")
 	var cancels []context.CancelCauseFunc
 	defer func() {
@@ -109,27 +130,53 @@ func TestRanksInterruptResume(t *testing.T) {
 	if _, err := session.Run(context.Background(), d, session.Options{Resume: ckpt}); err == nil || !strings.Contains(err.Error(), "saved by 2 MPI ranks and this run has one process") {
 		t.Fatalf("resumed in one process: %v", err)
 	}
-	errs = runRanks(d, 2, func(r int) (context.Context, session.Options) {
-		return context.Background(), session.Options{Resume: ckpt, Threads: 2}
+	resumeRanks(t, d, 2, ckpt, 2)
+	mpitest.SameFiles(t, "2 ranks resumed", want, got)
+}
+
+// TestRanksCheckpointInsideWindow: with min-delay exchange (every 3
+// steps) a checkpoint due at step 200, inside a window, is saved after
+// the ranks exchanged what was pending; resuming 2 ranks from it — as
+// after a crash — writes one process's files.
+func TestRanksCheckpointInsideWindow(t *testing.T) {
+	d, dir, want := oneProcess(t, "mindelay.yaml", mpitest.DelayedNet(400, 2, 3))
+	got, kept := filepath.Join(dir, "two"), filepath.Join(dir, "kept")
+	ckpt := filepath.Join(got, "checkpoint.lkc")
+	errs := runRanks(d, 2, func(r int) (context.Context, session.Options) {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		t.Cleanup(func() { cancel(nil) })
+		o := session.Options{Out: got, Threads: 1, CheckpointEvery: 100}
+		if r == 0 {
+			o.AfterStep = func(step int) {
+				switch step {
+				case 210: // both ranks saved step 200 before they agreed at it
+					for k := range 2 {
+						b, err := os.ReadFile(session.RankPath(ckpt, k))
+						if err == nil {
+							err = os.WriteFile(session.RankPath(kept, k), b, 0o644)
+						}
+						if err != nil {
+							t.Error(err)
+						}
+					}
+				case 250:
+					cancel(session.Interrupt(syscall.SIGTERM))
+				}
+			}
+		}
+		return ctx, o
 	})
 	for r, err := range errs {
-		if err != nil {
-			t.Fatalf("rank %d resumed: %v", r, err)
+		var ie *session.InterruptedError
+		if !errors.As(err, &ie) || ie.Step < 250 || ie.Step > 253 {
+			t.Fatalf("rank %d: %v, want interrupted at the exchange after step 250", r, err)
 		}
 	}
-	files, _ := os.ReadDir(want)
-	for _, f := range files {
-		if f.Name() == "summary.json" {
-			continue
-		}
-		a, _ := os.ReadFile(filepath.Join(want, f.Name()))
-		b, err := os.ReadFile(filepath.Join(got, f.Name()))
-		if err != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s: resumed over 2 ranks differs from one process (%v)", f.Name(), err)
+	for k := range 2 {
+		if err := os.Rename(session.RankPath(kept, k), session.RankPath(ckpt, k)); err != nil {
+			t.Fatal(err)
 		}
 	}
-	left, _ := os.ReadDir(got)
-	if len(left) != len(files) {
-		t.Errorf("resumed run left %d files, one process wrote %d", len(left), len(files))
-	}
+	resumeRanks(t, d, 2, ckpt, 1)
+	mpitest.SameFiles(t, "2 ranks resumed from step 200", want, got)
 }

@@ -183,9 +183,10 @@ type runner[T engine.Float] struct {
 	start    int
 	saves    int // checkpoints written by this invocation
 	lastSave int // the step of the last one
-	// exchange is the longest time a rank spent exchanging, for the
-	// summary.
-	exchange float64
+	// exchange is the longest time a rank spent exchanging and
+	// rankWeights the most weight bytes a rank held, for the summary.
+	exchange    float64
+	rankWeights int64
 	// began is when Run was called, setup the time from then to the
 	// first step.
 	began time.Time
@@ -432,6 +433,11 @@ func (r *runner[T]) restore() error {
 // its rows durable and records how many, then the state is saved with
 // those counts, so the checkpoint never claims rows the disk lacks.
 func (r *runner[T]) save() error {
+	// Ranks exchanging every few steps first exchange what is pending,
+	// all at this step, so that each saves the one-process state.
+	if err := r.net.Net.Flush(); err != nil {
+		return err
+	}
 	for _, out := range r.outputs {
 		if err := out.sync(); err != nil {
 			return err
@@ -476,6 +482,9 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 		if r.o.CheckpointEvery > 0 && step%r.o.CheckpointEvery == 0 && step < steps {
 			saveErr = r.save()
 		}
+		if saveErr == nil && !r.net.Net.Exchanged() {
+			return // ranks agree where they have exchanged (min-delay)
+		}
 		failed, err := agree.after(saveErr != nil)
 		switch {
 		case saveErr != nil:
@@ -494,7 +503,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 		return nil, saveErr
 	}
 	var err error
-	if r.exchange, err = r.exchangeSeconds(agree); err != nil {
+	if r.exchange, r.rankWeights, err = r.rankFigures(agree); err != nil {
 		return nil, err
 	}
 	sig := caught()
@@ -570,7 +579,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
-		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange,
+		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange, ExchangeEvery: n.Net.ExchangeEvery(), RankWeightBytes: r.rankWeights,
 		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}

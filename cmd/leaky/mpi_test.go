@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"leaky/checkpoint"
 	"leaky/internal/mpitest"
 )
 
@@ -53,61 +55,52 @@ func mpiRun(t *testing.T, mpirun, leaky string, np int, args ...string) (int, st
 // comparableSummary is summary.json without what may differ between two
 // runs of the same network: timings, the output directory, threads and
 // ranks.
-func comparableSummary(t *testing.T, path string) (map[string]any, int) {
+func comparableSummary(t *testing.T, path string) (s map[string]any, ranks, every int) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s map[string]any
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
-	ranks, _ := s["ranks"].(float64)
-	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "setup_seconds"} {
+	r, _ := s["ranks"].(float64)
+	e, _ := s["exchange_every"].(float64)
+	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "exchange_every", "rank_weight_bytes", "setup_seconds"} {
 		delete(s, k)
 	}
 	for _, p := range s["populations"].([]any) {
 		delete(p.(map[string]any), "threads")
 	}
-	return s, int(ranks)
+	return s, int(r), int(e)
 }
 
 // TestMPIRanksMatchOneProcess runs networks on 1, 2 and 3 MPI ranks and
 // compares every file they write with one process's at 1 and 2 threads:
 // examples/small.yaml (populations of fewer 64-neuron words than ranks,
 // a delay, a readout, two trials), CUBA, a delayed recurrent network, and
-// a feed-forward population of 10^5 neurons (not a multiple of 64·K).
+// a feed-forward population of 10^5 neurons (not a multiple of 64·K),
+// the last two with min-delay exchange (every 3 and every 64 steps).
 func TestMPIRanksMatchOneProcess(t *testing.T) {
 	leaky, mpirun := buildMPI(t)
 	dir := t.TempDir()
-	delayed := filepath.Join(dir, "delayed.yaml")
-	if err := os.WriteFile(delayed, []byte(`
-run: {dt: 0.001, steps: 400, batch: 2, seed: 11}
-sources:
-  - {name: in, poisson: {size: 150, rate: 60}}
-populations:
-  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
-  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
-projections:
-  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
-  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
-  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3, delay: 2}
-  - {source: a, target: a, type: dense, weight: {normal: [0.0, 0.02]}, delay: 1}
-recorders:
-  - {population: a, vars: [spikes, v, isyn], neurons: [0, 64, 200, 332]}
-  - {population: b, vars: [spikes, iinp]}
-`), 0o644); err != nil {
-		t.Fatal(err)
+	delayed, minDelay := filepath.Join(dir, "delayed.yaml"), filepath.Join(dir, "mindelay.yaml")
+	for path, shortest := range map[string]int{delayed: 1, minDelay: 3} {
+		if err := os.WriteFile(path, []byte(mpitest.DelayedNet(400, 2, shortest)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cases := []struct {
 		name string
 		args []string
+		// every is the steps between exchanges over ranks.
+		every int
 	}{
-		{"small", []string{"--net", "../../examples/small.yaml"}},
-		{"cuba", []string{"--net", "../../examples/cuba.yaml", "--steps", "300"}},
-		{"delayed", []string{"--net", delayed}},
-		{"feedforward", []string{"--neurons", "100000", "--n-inputs", "100", "--steps", "100", "--record", "spikes,v,isyn", "--record-neurons", "0,63,64,50000,99999", "--procedural-weights"}},
+		{"small", []string{"--net", "../../examples/small.yaml"}, 1},
+		{"cuba", []string{"--net", "../../examples/cuba.yaml", "--steps", "300"}, 1},
+		{"delayed", []string{"--net", delayed}, 1},
+		{"mindelay", []string{"--net", minDelay}, 3},
+		{"feedforward", []string{"--neurons", "100000", "--n-inputs", "100", "--steps", "100", "--record", "spikes,v,isyn", "--record-neurons", "0,63,64,50000,99999", "--procedural-weights"}, 64},
 	}
 	for _, c := range cases {
 		want := filepath.Join(dir, c.name+"-1")
@@ -119,31 +112,19 @@ recorders:
 		if len(files) < 3 {
 			t.Fatalf("%s: one process wrote only %d files", c.name, len(files))
 		}
-		wantSum, _ := comparableSummary(t, filepath.Join(want, "summary.json"))
+		wantSum, _, _ := comparableSummary(t, filepath.Join(want, "summary.json"))
 		if wantSum["output_spikes"].(float64) == 0 {
 			t.Fatalf("%s: no spikes; the comparison would prove little", c.name)
 		}
 		check := func(label, got string, ranks int) {
 			t.Helper()
-			for _, f := range files {
-				if f.Name() == "summary.json" {
-					continue
-				}
-				a, _ := os.ReadFile(filepath.Join(want, f.Name()))
-				b, err := os.ReadFile(filepath.Join(got, f.Name()))
-				if err != nil {
-					t.Errorf("%s %s: %v", c.name, label, err)
-				} else if !bytes.Equal(a, b) {
-					t.Errorf("%s %s: %s differs from one process at 1 thread", c.name, label, f.Name())
-				}
-			}
-			got2, err := os.ReadDir(got)
-			if err == nil && len(got2) != len(files) {
-				t.Errorf("%s %s: %d files, one process wrote %d", c.name, label, len(got2), len(files))
-			}
-			s, r := comparableSummary(t, filepath.Join(got, "summary.json"))
+			mpitest.SameFiles(t, c.name+" "+label+" against one process at 1 thread", want, got)
+			s, r, every := comparableSummary(t, filepath.Join(got, "summary.json"))
 			if r != ranks {
 				t.Errorf("%s %s: summary says %d ranks, want %d", c.name, label, r, ranks)
+			}
+			if want := c.every; ranks > 1 && every != want || ranks == 1 && every != 1 {
+				t.Errorf("%s %s: summary says the ranks exchanged every %d steps, want %d", c.name, label, every, want)
 			}
 			a, _ := json.Marshal(wantSum)
 			b, _ := json.Marshal(s)
@@ -227,6 +208,28 @@ func mpiRunWithin(t *testing.T, limit time.Duration, mpirun string, args ...stri
 	return 0, stderr.String()
 }
 
+// interruptOnce starts mpirun with args, sends it sig once the file
+// exists (a checkpoint every rank has saved) and returns what it printed
+// when it has ended.
+func interruptOnce(t *testing.T, mpirun string, args []string, file string, sig os.Signal) string {
+	t.Helper()
+	cmd := exec.Command(mpirun, args...)
+	cmd.Env = mpitest.Env()
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(file); err == nil {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(sig)
+	_ = cmd.Wait()
+	return log.String()
+}
+
 // leakyLines are the lines of out that leaky printed (mpirun adds its own
 // notice when a rank exits non-zero).
 func leakyLines(out string) []string {
@@ -251,24 +254,11 @@ func TestMPIStartFailsOnOneRank(t *testing.T) {
 	out := filepath.Join(dir, "three")
 	flags := []string{"--neurons", "3000", "--record", "spikes", "--steps", "200000", "--threads", "1"}
 	// Interrupt a run over 3 ranks once every rank has checkpointed.
-	cmd := exec.Command(mpirun, mpitest.Args(3, leaky, append([]string{"run", "--checkpoint-every", "100", "--out", out}, flags...)...)...)
-	cmd.Env = mpitest.Env()
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	ckpt := filepath.Join(out, "checkpoint.lkc")
 	rank2 := ckpt + ".rank2"
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(rank2); err == nil {
-			break
-		}
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	_ = cmd.Wait()
-	if !strings.Contains(log.String(), "interrupted by") {
-		t.Fatalf("the run over 3 ranks was not interrupted:\n%s", log.String())
+	log := interruptOnce(t, mpirun, mpitest.Args(3, leaky, append([]string{"run", "--checkpoint-every", "100", "--out", out}, flags...)...), rank2, syscall.SIGTERM)
+	if !strings.Contains(log, "interrupted by") {
+		t.Fatalf("the run over 3 ranks was not interrupted:\n%s", log)
 	}
 	// Rank 2 alone lacks its checkpoint.
 	saved := filepath.Join(dir, "rank2.lkc")
@@ -304,4 +294,44 @@ func TestMPIStartFailsOnOneRank(t *testing.T) {
 	if err != nil || len(a) < 1000 || !bytes.Equal(a, b) {
 		t.Fatalf("spikes.npy of the resumed 3 ranks (%d bytes, %v) differs from one process's (%d bytes)", len(b), err, len(a))
 	}
+}
+
+// TestMPIInterruptResume: SIGINT to mpirun (which sends the ranks SIGTERM)
+// stops a run over 2 ranks with min-delay exchange (a population fed
+// only by its source: every 64 steps; checkpoints every 1000, not a
+// multiple) with every rank's checkpoint at the same step, one the ranks
+// had exchanged at; resuming gives every file one uninterrupted process
+// writes, byte for byte. mpirun kills the ranks a second after it passes
+// the signal on, so the network fires little and its figure is quick.
+func TestMPIInterruptResume(t *testing.T) {
+	leaky, mpirun := buildMPI(t)
+	dir := t.TempDir()
+	flags := []string{"--neurons", "3000", "--record", "spikes,v", "--record-neurons", "0,64,2999", "--steps", "200000", "--threads", "1"}
+	out := filepath.Join(dir, "two")
+	ckpt := filepath.Join(out, "checkpoint.lkc")
+	log := interruptOnce(t, mpirun, mpitest.Args(2, leaky, append([]string{"run", "--checkpoint-every", "1000", "--out", out}, flags...)...), ckpt+".rank1", syscall.SIGINT)
+	// mpirun passes SIGINT on to the ranks as SIGTERM.
+	if !strings.Contains(log, "interrupted by terminated") {
+		t.Fatalf("the run over 2 ranks was not interrupted by mpirun's SIGTERM:\n%s", log)
+	}
+	h0, err := checkpoint.Read(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, err := checkpoint.Read(ckpt + ".rank1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h0.Step != h1.Step || h0.Step <= 0 || h0.Step >= 200000 {
+		t.Fatalf("the ranks' checkpoints are at steps %d and %d, want one step inside the run", h0.Step, h1.Step)
+	}
+	if !strings.Contains(log, fmt.Sprintf("at step %d;", h0.Step)) {
+		t.Errorf("the message does not name step %d:\n%s", h0.Step, log)
+	}
+	if status, stderr := mpiRunWithin(t, 120*time.Second, mpirun, mpitest.Args(2, leaky, "run", "--resume", ckpt, "--threads", "1")...); status != 0 {
+		t.Fatalf("resume over 2 ranks: status %d\n%s", status, stderr)
+	}
+	one := filepath.Join(dir, "one")
+	mustRun(t, append([]string{"run", "--out", one}, flags...)...)
+	mpitest.SameFiles(t, "2 ranks interrupted and resumed", one, out)
 }
