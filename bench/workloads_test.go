@@ -158,7 +158,9 @@ func itoa(n int) string {
 // its spikes streamed to a sink that drops them, as workload d records
 // them: ffSteps steps per iteration, each iteration from the same state
 // (restored untimed), so every iteration and thread count does the same
-// work. n=200000 over 1000 steps is workload d's simulation.
+// work. n=200000 over 1000 steps is workload d's simulation; weight-GB/s
+// is the bytes of the weight rows its input spikes select per second, the
+// figure a stored-weight run is bound by.
 func BenchmarkFF(b *testing.B) {
 	for _, n := range []int{10000, 200000} {
 		cfg := netfile.DefaultFeedForward()
@@ -181,6 +183,14 @@ func BenchmarkFF(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		// The weight rows an iteration reads: one per input spike, counted
+		// in an untimed pass over the same steps (the draws are keyed by
+		// step, so every iteration sees these spikes).
+		rows := 0
+		if err := net.Run(context.Background(), ffSteps, func(int) { rows += len(ff.Input.Events(0)) }); err != nil {
+			b.Fatal(err)
+		}
+		weightBytes := float64(rows) * float64(n) * 4
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("n=%d/threads=%d", n, threads), func(b *testing.B) {
 				net.SetThreads(threads)
@@ -197,6 +207,7 @@ func BenchmarkFF(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(n)*ffSteps*float64(b.N)/b.Elapsed().Seconds(), "neuron-steps/s")
+				b.ReportMetric(weightBytes*float64(b.N)/b.Elapsed().Seconds()/1e9, "weight-GB/s")
 			})
 		}
 	}

@@ -3,12 +3,13 @@
 # Brian2 (cpp_standalone: CUBA on one thread, COBA on one and two) and
 # PyTorch (CPU, same thread count), the
 # NIR graphs of ../shared/nir (BenchmarkNIR) against the same networks in
-# PyTorch (torch_nir.py, which reads the .nir files with h5py), and prints
-# the comparable numbers. Needs Debian's python3-brian, python3-torch and
-# python3-h5py, and gcc with cgo for the C yardstick; the Python binding's
+# PyTorch (torch_nir.py, which reads the .nir files with h5py), workload d
+# (issue 17) against NumPy (numpy_ff.py) with `leaky run`'s whole process,
+# and prints the comparable numbers. Needs Debian's python3-brian, python3-torch and
+# python3-h5py (python3-scipy for numpy_ff.py), and gcc with cgo for the C yardstick; the Python binding's
 # figures (python_binding.py) need `make build python` (which installs
 # what it needs):
-#   apt-get install -y python3-brian python3-torch python3-h5py gcc
+#   apt-get install -y python3-brian python3-torch python3-h5py python3-scipy gcc
 # Usage: bench/peers/run.sh [simulated_seconds_for_cuba_and_coba] [count]
 # Run it on a quiet machine; it takes a few minutes.
 set -eu
@@ -41,6 +42,20 @@ for i in $(seq 1 "$COUNT"); do
 		for net in braille cnn; do
 			OMP_NUM_THREADS=$th "$PY" bench/peers/torch_nir.py bench "$net" "$NIR" "$th" 5 2>/dev/null | grep '^torch'
 		done
+	done
+done
+echo "== workload d (issue 17): leaky (BenchmarkFF, 1000 steps) and NumPy (numpy_ff.py, best of 3 per run), alternately, ${COUNT} runs; leaky run's whole process"
+go build -o /tmp/leaky_peer ./cmd/leaky
+for i in $(seq 1 "$COUNT"); do
+	go test ./bench -run XXX -bench 'BenchmarkFF/n=200000/' -benchtime 5x -count 1 | grep '^BenchmarkFF'
+	OPENBLAS_NUM_THREADS=1 "$PY" bench/peers/numpy_ff.py 3 | grep '^numpy'
+	for th in 1 2; do
+		out=$(mktemp -d)
+		t0=$(date +%s.%N)
+		/tmp/leaky_peer run --n-inputs 1000 --rate 5 --neurons 200000 --seed 1 --steps 1000 --record spikes --threads "$th" --out "$out" >/dev/null
+		t1=$(date +%s.%N)
+		"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print('leaky run workload=d threads=%s process_s=%.4f sim_s=%.4f setup_s=%.4f' % (sys.argv[2], float(sys.argv[4])-float(sys.argv[3]), d['wall_seconds'], d['setup_seconds']))" "$out/summary.json" "$th" "$t0" "$t1"
+		rm -rf "$out"
 	done
 done
 echo "== OpenBLAS sgemm via NumPy, (25600 × 700)·(700 × 200)"

@@ -84,6 +84,7 @@ func run(args []string, stderr io.Writer) error {
 	peerRatios(&doc, peerFiles(*peers))
 	nirRatios(&doc, peerFiles(*peers))
 	pythonRatios(&doc, peerFiles(*peers))
+	ffRatios(&doc, &res, peerFiles(*peers))
 	return atomicfile.WriteFile(*out, doc.Bytes(), 0o644)
 }
 
