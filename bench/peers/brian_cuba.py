@@ -1,9 +1,11 @@
 """Brian2's CUBA example (Vogels & Abbott 2005) in cpp_standalone mode,
-single-threaded, timed the same way leaky's BenchmarkCUBA is: wall seconds
-per simulated second, excluding code generation and compilation.
+timed the same way leaky's BenchmarkCUBA is: wall seconds per simulated
+second, excluding code generation and compilation.
 
-Usage: python3 brian_cuba.py [simulated_seconds] [seed]
-Prints one line: brian2 cuba sim_s=... wall_s=... rtf=... rate_hz=... spikes=...
+Usage: python3 brian_cuba.py [simulated_seconds] [seed] [threads]
+threads 1 (the default) runs Brian's single-threaded code, more runs OpenMP
+threads.
+Prints one line: brian2 cuba threads=... sim_s=... wall_s=... rtf=... rate_hz=... spikes=...
 """
 import os
 import sys
@@ -15,10 +17,12 @@ from brian2 import (NeuronGroup, Synapses, SpikeMonitor, ms, mV, second, run,
 
 sim_s = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
 rng_seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 
 build_dir = tempfile.mkdtemp(prefix="brian_cuba_")
 set_device("cpp_standalone", directory=build_dir)
-prefs.devices.cpp_standalone.openmp_threads = 0  # single thread
+# 0 is Brian's single-threaded code without OpenMP.
+prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
 seed(rng_seed)
 
 taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
@@ -47,5 +51,5 @@ wall = time.perf_counter() - t0
 # compilation), as measured by Brian around the binary.
 sim_time = device._last_run_time
 n = mon.num_spikes
-print(f"brian2 cuba sim_s={sim_s} wall_s={wall:.4f} run_s={sim_time:.4f} "
+print(f"brian2 cuba threads={threads} sim_s={sim_s} wall_s={wall:.4f} run_s={sim_time:.4f} "
       f"rtf={sim_time / sim_s:.4f} rate_hz={n / 4000 / sim_s:.2f} spikes={n}")

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs leaky's CUBA, COBA and SHD benchmarks and the same workloads in
-# Brian2 (cpp_standalone: CUBA on one thread, COBA on one and two) and
+# Brian2 (cpp_standalone: CUBA and COBA on one and two threads) and
 # PyTorch (CPU, same thread count), the
 # NIR graphs of ../shared/nir (BenchmarkNIR) against the same networks in
 # PyTorch (torch_nir.py, which reads the .nir files with h5py), workload d
@@ -20,10 +20,12 @@ PY=/usr/bin/python3
 NIR=../shared/nir # where BenchmarkNIR finds the fixtures too
 grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
 echo "== leaky (go test -bench)"
-go test ./bench -run XXX -bench 'BenchmarkCUBA/threads=1$|BenchmarkCOBA|BenchmarkSHD' -benchtime 3x -count "$COUNT"
-echo "== Brian2 cpp_standalone, 1 thread, CUBA ${SIM} s simulated (run_s: the compiled binary alone)"
+go test ./bench -run XXX -bench 'BenchmarkCUBA|BenchmarkCOBA|BenchmarkSHD' -benchtime 3x -count "$COUNT"
+echo "== Brian2 cpp_standalone, 1 and 2 threads, CUBA ${SIM} s simulated (run_s: the compiled binary alone)"
 for seed in $(seq 1 "$COUNT"); do
-	(cd /tmp && "$PY" "$OLDPWD/bench/peers/brian_cuba.py" "$SIM" "$seed" 2>/dev/null | grep '^brian2')
+	for th in 1 2; do
+		(cd /tmp && "$PY" "$OLDPWD/bench/peers/brian_cuba.py" "$SIM" "$seed" "$th" 2>/dev/null | grep '^brian2')
+	done
 done
 echo "== Brian2 cpp_standalone, 1 and 2 threads, COBA ${SIM} s simulated (run_s: the compiled binary's run loop alone)"
 for seed in $(seq 1 "$COUNT"); do

@@ -42,3 +42,44 @@ not a cvs line ratio=9
 		t.Errorf("no results should say so, got %q", none.String())
 	}
 }
+
+// TestPeerRatios: CUBA and COBA pair BenchmarkCUBA/COBA with Brian2 at the
+// same thread count (a Brian2 CUBA line without threads= is one thread),
+// SHD pairs with PyTorch, each a median over the runs, judged against
+// issue 4's and issue 16's targets.
+func TestPeerRatios(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "results.txt")
+	lines := `BenchmarkCUBA/threads=1-2 3 14000000 ns/op 5.8 Hz 0.0100 wall-s/sim-s
+BenchmarkCUBA/threads=1-2 3 14000000 ns/op 5.8 Hz 0.0200 wall-s/sim-s
+BenchmarkCUBA/threads=1-2 3 14000000 ns/op 5.8 Hz 0.0150 wall-s/sim-s
+BenchmarkCUBA/threads=2-2 3 14000000 ns/op 5.8 Hz 0.0050 wall-s/sim-s
+BenchmarkCOBA/threads=1-2 3 14000000 ns/op 19 Hz 0.0100 wall-s/sim-s
+BenchmarkSHD/threads=1-2 3 9695940 ns/op 22.87 hidden-Hz 30000 samples/s
+brian2 cuba sim_s=5.0 wall_s=5.9 run_s=0.2 rtf=0.0600 rate_hz=5.58 spikes=111661
+brian2 cuba threads=1 sim_s=5.0 wall_s=5.9 run_s=0.2 rtf=0.0400 rate_hz=5.58 spikes=111661
+brian2 cuba threads=1 sim_s=5.0 wall_s=5.9 run_s=0.2 rtf=0.0800 rate_hz=5.58 spikes=111661
+brian2 cuba threads=2 sim_s=5.0 wall_s=5.9 run_s=0.2 rtf=0.0600 rate_hz=5.58 spikes=111661
+brian2 coba threads=1 networks=1 sim_s=5.0 wall_s=4.9 run_s=0.3 rtf=0.1000 rate_hz=20 rates_hz=20 spikes=1
+torch shd threads=1 torch=1.13.0a0 best_s=0.09 samples_per_s=3000.0
+`
+	if err := os.WriteFile(p, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var w bytes.Buffer
+	peerRatios(&w, []string{p})
+	out := w.String()
+	for _, want := range []string{
+		"| CUBA, 1 thread(s) (wall s per simulated s) | 0.0150 | Brian2 0.0600 | 4.00× | ≥ 3× (issue 4); ≥ 10× (issue 16) | yes; **no** |",
+		"| CUBA, 2 thread(s) (wall s per simulated s) | 0.0050 | Brian2 0.0600 | 12.00× | ≥ 10× (issue 16) | yes |",
+		"| COBA, 1 thread(s) (wall s per simulated s) | 0.0100 | Brian2 0.1000 | 10.00× | ≥ 10× (issue 16) | yes |",
+		"| SHD, 1 thread(s) (samples/s) | 30000 | PyTorch 3000 | 10.00× | ≥ 5× | yes |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "COBA, 2") || strings.Contains(out, "SHD, 2") {
+		t.Errorf("a row without its peer:\n%s", out)
+	}
+}
