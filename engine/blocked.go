@@ -49,8 +49,8 @@ func (r *StreamSpikes[T]) ReadsState() bool { return false }
 
 const (
 	// blockedWidth is the neurons of one block: V, I and a step of input
-	// are 8 KiB each in float32, and a weight row's piece is two pages,
-	// long enough for the prefetchers.
+	// are 128 KiB each in float32, so a block's state stays in L2, and a
+	// weight row's piece is 32 pages, long enough for the prefetchers.
 	blockedWidth = 32768
 	// blockedScratch bounds a block's input currents for all its steps,
 	// which stay in L2 between the accumulation and the scan.

@@ -48,14 +48,12 @@ func (t *task) set(j job, n, k int) { t.j, t.n, t.k = j, n, max(1, min(k, n)) }
 // left, then waits until every item is done (a barrier); the calling
 // goroutine does its share itself, so a one-worker pool costs nothing.
 //
-// A step has a few phases, some only a microsecond long. Handing each over
-// through channels alone parked and woke a goroutine through the OS every
-// time, which made BenchmarkSHD (bench/) slower at two threads than at one
-// on the development VM. Workers therefore spin for a while on an epoch
-// counter after finishing a phase and only then park; the caller spins on
-// the task's done counter; a parked worker is woken through its channel. A
-// hand-off and barrier then costs about a tenth to a quarter of a
-// microsecond (BenchmarkPoolBarrier).
+// A step has a few phases, some only a microsecond long, and parking and
+// waking a goroutine through the OS for each costs more than the phase.
+// Workers therefore spin for a while on an epoch counter after finishing a
+// phase and only then park; the caller spins on the task's done counter; a
+// parked worker is woken through its channel. BenchmarkPoolBarrier times
+// a hand-off and barrier.
 type pool struct {
 	n     int
 	epoch atomic.Uint64 // incremented to publish a new task
@@ -107,18 +105,13 @@ func (p *pool) runItem(t *task, i, w int) {
 
 // spinFor is how long a worker polls for the next phase before parking.
 // Within a run a worker waits between phases while the caller finishes the
-// last range of the phase and runs the step's serial part: up to a range's
-// length, about 50 µs for the 3100-neuron ranges of a 10^5-neuron scale step
-// at the 60 M neuron-steps/s one thread gives (`leaky bench --filter
-// 'workload/scale/n=100000/'`), about 0.5 ms at 10^6. A parked worker is
-// woken through the OS, and its idle vCPU can be handed to another guest:
-// BenchmarkPoolWakeAfterGap timed worker 1's start after a 100 µs gap at
-// 4.9–5.1 µs with the previous limit (await polling 2^14 times, about 36 µs
-// on the machine of BENCHMARKS.md, instead of for spinFor) and at about 0.5
-// µs with this one. A millisecond of polling covers the waits of a run
-// (OpenMP runtimes poll for comparable times: libgomp's GOMP_SPINCOUNT
-// default is 300,000 polls); a worker still parks between runs, after a
-// millisecond.
+// last range of the phase and runs the step's serial part, up to a range's
+// length (tens of microseconds to a millisecond for large procedural
+// steps). A parked worker is woken through the OS, several microseconds
+// (BenchmarkPoolWakeAfterGap), and its idle vCPU can be handed to another
+// guest. A millisecond of polling covers the waits of a run, as OpenMP
+// runtimes poll for comparable times (libgomp's GOMP_SPINCOUNT default is
+// 300,000 polls); a worker still parks between runs.
 const spinFor = time.Millisecond
 
 // callerSpin is how long the goroutine that runs a task polls for its
@@ -247,15 +240,13 @@ func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 
 // minWorkPerThread is the fewest neuron updates (neurons × trials) per step
 // worth giving a thread of its own. 2048 updates take about half a
-// microsecond with the AVX2 kernel, already more than a hand-off and
-// barrier (BenchmarkPoolBarrier, ~0.25 µs), and a population's phase also
-// carries its projections' work. At 4096 SHD's readout (20 neurons × 256
-// trials) ran on one thread, tens of microseconds per step during which
-// the idle worker stopped spinning and parked, and waking it cost more
-// again: `leaky bench --filter workload/shd` gave two threads 0.94× of one
-// (bench/out/suite.json of 2026-11-25); at 2048, with the ranges below,
-// 1.6× (BENCHMARKS.md). CUBA's 3200 excitatory neurons stay on one
-// thread, where splitting gained nothing measurable.
+// microsecond with the AVX2 kernel, more than a hand-off and barrier
+// (BenchmarkPoolBarrier), and a population's phase also carries its
+// projections' work. A larger threshold keeps SHD's readout (20 neurons ×
+// 256 trials) on one thread, long enough for the idle worker to park, and
+// loses SHD's two-thread gain (`leaky bench --filter workload/shd`).
+// CUBA's 3200 excitatory neurons stay on one thread: split in two, they
+// ran slower on two threads than whole on one.
 const minWorkPerThread = 2048
 
 // chunksPerWorker is how many ranges splitRanges makes per worker, when the
@@ -263,12 +254,9 @@ const minWorkPerThread = 2048
 // take ranges in turn from a shared counter (see popPhase.work), so a core
 // that runs slower than the other — a shared virtual CPU, an efficiency
 // core — takes fewer, and the last range to finish leaves the others
-// waiting for less than its own length. On the machine of BENCHMARKS.md
-// one vCPU at times ran the scale workload 15–25% slower than the other
-// (one-thread runs pinned to each with taskset; at other times they were
-// even). In `leaky bench --filter
-// 'workload/scale'` the 2-thread speed-up at 10^5–10^7 neurons was
-// 1.64–1.79× with 4 ranges per worker and 1.70–1.99× with 16.
+// waiting for less than its own length. Shared virtual CPUs do run at
+// different speeds at times; `leaky bench --filter 'workload/scale'`
+// shows the gain of 16 ranges per worker over 4.
 const chunksPerWorker = 16
 
 // shares returns how many workers (k) and how many ranges (c) a phase of
