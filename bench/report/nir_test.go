@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 // either side is missing.
 func TestNIRRatios(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "results.txt")
 	lines := `cpu: AMD EPYC
 BenchmarkNIR/net=braille/batch=256/threads=1-2         	       3	  15945787 ns/op	     60000 samples/s	       703.5 spikes/sample
 BenchmarkNIR/net=braille/batch=256/threads=1-2         	       3	  15945787 ns/op	     40000 samples/s	       703.5 spikes/sample
@@ -29,26 +27,20 @@ torch nir net=cnn batch=64 steps=30 threads=1 torch=1.13.0a0 best_s=0.0850 media
 torch nir net=cnn batch=64 steps=30 threads=2 torch=1.13.0a0 best_s=0.0850 median_s=0.0852 samples_per_s=800.0 median_samples_per_s=750.9
 torch nir net=other batch=8 steps=30 threads=1 torch=1.13.0a0 best_s=0.0850 median_s=0.0852 samples_per_s=50.0 median_samples_per_s=50
 `
-	if err := os.WriteFile(p, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p := writeResults(t, dir, "results.txt", lines)
 	var w bytes.Buffer
 	nirRatios(&w, []string{p})
 	out := w.String()
 	// braille: median of 40k, 50k, 60k over 10k; the CNN on one thread: 600
 	// over the median of 200 and 400.
-	for _, want := range []string{
+	wantAll(t, out,
 		"## NIR graphs",
 		"PyTorch 1.13.0a0",
 		"| braille (snnTorch: 12 → 38 recurrent CubaLIF → 7 CubaLIF, 256 steps of 0.1 ms) | 256 | 1 | 50000 | 10000 | 5.00× | ≥ 5× | yes |",
 		"| 64 | 1 | 600 | 300 | 2.00× | ≥ 2× | yes |",
 		"| 64 | 2 | 1000 | 800 | 1.25× | ≥ 2× | **no** |",
 		"| other | 8 | 1 | 100 | 50 | 2.00× | — | — |",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in\n%s", want, out)
-		}
-	}
+	)
 	if strings.Contains(out, "broken") {
 		t.Errorf("a malformed name was read:\n%s", out)
 	}
@@ -58,10 +50,7 @@ torch nir net=other batch=8 steps=30 threads=1 torch=1.13.0a0 best_s=0.0850 medi
 	}
 
 	// Only leaky's side measured: no table.
-	q := filepath.Join(dir, "leaky-only.txt")
-	if err := os.WriteFile(q, []byte(strings.Split(lines, "torch nir")[0]), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	q := writeResults(t, dir, "leaky-only.txt", strings.Split(lines, "torch nir")[0])
 	var none bytes.Buffer
 	nirRatios(&none, []string{q, filepath.Join(dir, "absent.txt")})
 	if none.Len() != 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 // figure of the same line, and is left out when the script has not run.
 func TestPythonRatios(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "results.txt")
 	lines := `cpu: AMD EPYC
 python versions python=3.11.2 numpy=1.24.2 leaky=0.1.0 go=go1.26.8 torch=1.13.0a0 reps=5 cores=2
 python step call=step(x) us_per_call=2.000
@@ -35,16 +33,14 @@ python shd threads=1 input=fed samples_per_s=11000.0 torch_samples_per_s=1000.0
 python shd threads=1 input=fed samples_per_s=10000.0 torch_samples_per_s=1500.0
 torch shd threads=1 torch=1.13.0a0 best_s=0.1979 samples_per_s=99999.0
 `
-	if err := os.WriteFile(p, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p := writeResults(t, dir, "results.txt", lines)
 	var w bytes.Buffer
 	pythonRatios(&w, []string{p})
 	out := w.String()
 	// step(x): the median of 2, 7 and 3 µs; workload d: of 1.2, 1.02 and
 	// 1.03 (times: 0.41 s over 0.45 s); SHD fed on one thread: 10000
 	// samples/s over PyTorch's 1500 (its median of 2000, 1000, 1500).
-	for _, want := range []string{
+	wantAll(t, out,
 		"## Python binding",
 		"(python=3.11.2 numpy=1.24.2 leaky=0.1.0 go=go1.26.8 torch=1.13.0a0 reps=5 cores=2)",
 		"| `Network.step(x)`, a (1, 1) float32 array in (one-neuron network, 1 thread) | 3.00 µs | — | — | ≤ 5 µs | yes |",
@@ -55,11 +51,7 @@ torch shd threads=1 torch=1.13.0a0 best_s=0.1979 samples_per_s=99999.0
 		"| SHD stepped from Python, 1 thread(s), leaky's Poisson input (samples/s) | 16000 | PyTorch 2000 | 8.00× | ≥ 5× | yes |",
 		"| SHD stepped from Python, 1 thread(s), input fed from a NumPy array (samples/s) | 10000 | PyTorch 1500 | 6.67× | ≥ 5× | yes |",
 		"| SHD stepped from Python, 2 thread(s), input fed from a NumPy array (samples/s) | 4000 | PyTorch not measured | — | ≥ 5× | — |",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in\n%s", want, out)
-		}
-	}
+	)
 	if strings.Contains(out, "broken") || strings.Contains(out, "99999") {
 		t.Errorf("a malformed or foreign line was read:\n%s", out)
 	}
@@ -73,11 +65,8 @@ torch shd threads=1 torch=1.13.0a0 best_s=0.1979 samples_per_s=99999.0
 	}
 
 	// A slower leaky.run and a slow call are judged so.
-	q := filepath.Join(dir, "slow.txt")
 	slow := "python step call=step(x) us_per_call=6.5\npython run workload=seed cli_sim_s=0.1 run_sim_s=0.2 ratio=2.000\npython shd threads=1 input=fed samples_per_s=3000 torch_samples_per_s=1000\n"
-	if err := os.WriteFile(q, []byte(slow), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	q := writeResults(t, dir, "slow.txt", slow)
 	var s bytes.Buffer
 	pythonRatios(&s, []string{q})
 	for _, want := range []string{"| 6.50 µs | — | — | ≤ 5 µs | **no** |", "| 2.000× | ≤ 1.10× | **no** |", "| 3000 | PyTorch 1000 | 3.00× | ≥ 5× | **no** |"} {
@@ -87,10 +76,7 @@ torch shd threads=1 torch=1.13.0a0 best_s=0.1979 samples_per_s=99999.0
 	}
 
 	// Not run: no table.
-	r := filepath.Join(dir, "others.txt")
-	if err := os.WriteFile(r, []byte("torch shd threads=1 torch=1.13.0a0 best_s=0.1979 samples_per_s=1293.8\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	r := writeResults(t, dir, "others.txt", "torch shd threads=1 torch=1.13.0a0 best_s=0.1979 samples_per_s=1293.8\n")
 	var none bytes.Buffer
 	pythonRatios(&none, []string{r, filepath.Join(dir, "absent.txt")})
 	if none.Len() != 0 {
