@@ -6,7 +6,9 @@
 # delay (10 steps: min-delay exchange every 10 steps), and the
 # feed-forward population of 10^6 neurons (1000 Poisson inputs at 5 Hz,
 # procedural weights, spikes recorded). Every configuration runs count
-# times, interleaved, under mpirun (shared memory: --mca btl self,vader);
+# times, interleaved, under mpirun (shared memory: --mca btl self,vader;
+# --bind-to none, since Open MPI binds each of up to two ranks to one core,
+# which would put a rank's second thread on its first one's core);
 # each run's wall seconds (stepping only, without setup) and exchange
 # seconds (the longest any rank spent in the collectives) come from its
 # summary.json. It prints every run, then the medians and speed-ups.
@@ -47,7 +49,7 @@ for run in $(seq 1 "$COUNT"); do
 			threads=${conf#*x}
 			rm -rf "$tmp/out"
 			# shellcheck disable=SC2086 # args is a list of words
-			mpirun -np "$np" --oversubscribe --mca btl self,vader bin/leaky-mpi run --threads "$threads" --out "$tmp/out" $args >/dev/null
+			mpirun -np "$np" --oversubscribe --bind-to none --mca btl self,vader bin/leaky-mpi run --threads "$threads" --out "$tmp/out" $args >/dev/null
 			"$PY" - "$tmp/out/summary.json" "$work" "$conf" "$run" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))

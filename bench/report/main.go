@@ -40,6 +40,7 @@ func run(args []string, stderr io.Writer) error {
 	out := fs.String("out", "BENCHMARKS.md", "file to write")
 	smoke := fs.Bool("smoke", false, "mark the document as a smoke run of the pipeline, not figures to quote")
 	peers := fs.String("peers", "bench/peers", "directory of peer simulators' result files (*.json, *.txt)")
+	mpiDir := fs.String("mpi", "bench/mpi", "directory of bench/mpi/run.sh's result files (*.txt)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +86,7 @@ func run(args []string, stderr io.Writer) error {
 	nirRatios(&doc, peerFiles(*peers))
 	pythonRatios(&doc, peerFiles(*peers))
 	ffRatios(&doc, &res, peerFiles(*peers))
+	mpiRatios(&doc, peerFiles(*mpiDir))
 	return atomicfile.WriteFile(*out, doc.Bytes(), 0o644)
 }
 
