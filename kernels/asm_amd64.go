@@ -66,7 +66,8 @@ type asmKernels[T float32 | float64] struct {
 	// scanWordSub and scanWordZero, set when scanBlock is wider than 64,
 	// scan blocks of 64 neurons: the whole words after the last block.
 	scanWordSub, scanWordZero func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, spikes []uint64, maskStride int) int
-	accum     func(dst, W []T, stride int, rows []int32)
+	// accum is AccumulateRows.
+	accum func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
 	// accumMasks is accumTrials with the rows as the set bits of words
