@@ -252,6 +252,7 @@ func writeTargets(w *bytes.Buffer, r *suite.Result, hasAVX512 bool, peers []stri
 	fmt.Fprintln(w)
 	writeCRatios(w, peers)
 	writeSpeedups(w, r)
+	writeCobaRoofs(w, r)
 }
 
 // speedupRows are the rows issue 5 asks for — the scaling workload (1000

@@ -30,3 +30,34 @@ func TestWriteSpeedups(t *testing.T) {
 		"| coba | 4000 | 2.00 G neuron-steps/s | 2.00 G neuron-steps/s | 1.000× | 1.98× | 51% | ≥ 1.6× (issue 16) | **no** |",
 	)
 }
+
+// TestWriteCobaRoofs: the CUBA and COBA kernels at 4000 neurons are judged
+// at 85% of their roof, other sizes and implementations left out.
+func TestWriteCobaRoofs(t *testing.T) {
+	fig := func(name, impl string, n int, median, roof float64) suite.Figure {
+		return suite.Figure{Section: suite.SectionKernel, Name: name, Impl: impl, N: n, Unit: "neuron-steps/s", Stats: suite.Stats{Median: median}, Roof: roof}
+	}
+	r := &suite.Result{Figures: []suite.Figure{
+		fig("CubaUpdate", "avx512", 4000, 8.6e9, 10e9),
+		fig("CubaUpdate", "avx2", 4000, 8.4e9, 10e9),
+		fig("CubaUpdate", "avx512", 100000, 1e9, 10e9),
+		fig("CobaUpdate", "generic", 4000, 1e9, 10e9),
+		fig("CobaUpdate", "avx512", 4000, 9e9, 10e9),
+	}}
+	var w bytes.Buffer
+	writeCobaRoofs(&w, r)
+	out := w.String()
+	wantAll(t, out,
+		"| CubaUpdate | avx2 | 4000 | 8.40 G neuron-steps/s | 10.0 G neuron-steps/s | 84% | ≥ 85% | **no** |",
+		"| CubaUpdate | avx512 | 4000 | 8.60 G neuron-steps/s | 10.0 G neuron-steps/s | 86% | ≥ 85% | yes |",
+		"| CobaUpdate | avx512 | 4000 | 9.00 G neuron-steps/s | 10.0 G neuron-steps/s | 90% | ≥ 85% | yes |",
+	)
+	if bytes.Contains(w.Bytes(), []byte("generic")) || bytes.Contains(w.Bytes(), []byte("100000")) {
+		t.Errorf("a row of another size or implementation:\n%s", out)
+	}
+	var none bytes.Buffer
+	writeCobaRoofs(&none, &suite.Result{})
+	if none.Len() != 0 {
+		t.Errorf("a table without figures:\n%s", none.String())
+	}
+}

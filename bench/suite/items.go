@@ -26,6 +26,10 @@ var (
 
 	// AccumulateRows adds accRows rows of n weights: 36 KB to 180 MB.
 	accSizes      = []int{1e3, 1e4, 1e5, 1e6, 5e6}
+	// A CUBA or COBA neuron's state is 24 bytes: 24 KB to 24 MB, with
+	// CUBA's and COBA's own 4000 neurons (96 KB, in L2).
+	cobaSizes      = []int{1e3, 4e3, 1e5, 1e6}
+	quickCobaSizes = []int{4e3}
 	quickAccSizes = []int{1e3, 1e5, 5e6}
 
 	// MatMul is square at these sides, plus (in the full suite) the
@@ -158,9 +162,9 @@ func addItem(in *kernels.Instruments, ws int64) item {
 
 // planKernels lists the kernel micro-benchmarks for impls.
 func planKernels(quick bool, impls []*kernels.Impl) []item {
-	upd, scan, acc, mat := updateSizes, scanSizes, accSizes, matSizes
+	upd, scan, acc, mat, cb := updateSizes, scanSizes, accSizes, matSizes, cobaSizes
 	if quick {
-		upd, scan, acc, mat = quickUpdateSizes, quickScanSizes, quickAccSizes, quickMatSizes
+		upd, scan, acc, mat, cb = quickUpdateSizes, quickScanSizes, quickAccSizes, quickMatSizes, quickCobaSizes
 	}
 	var out []item
 	for _, n := range upd {
@@ -176,6 +180,13 @@ func planKernels(quick bool, impls []*kernels.Impl) []item {
 	for _, n := range acc {
 		for _, impl := range impls {
 			out = append(out, accItem(impl, n))
+		}
+	}
+	for _, n := range cb {
+		for _, impl := range impls {
+			if impl != naiveImpl { // no plain-loop twin: generic is the reference
+				out = append(out, cubaItem(impl, n), cobaItem(impl, n))
+			}
 		}
 	}
 	for _, n := range mat {
@@ -242,6 +253,71 @@ func updateItem(impl *kernels.Impl, n int) item {
 		return func(iters int) {
 			for range iters {
 				fn(V, I, Iin, alpha, beta, 1, kernels.ResetSubtract, mask)
+			}
+		}, nil, nil
+	}}
+}
+
+// The CUBA and COBA neurons' state: V, the two receptors' currents or
+// conductances and their inputs, the refractory counters; bytes per
+// neuron-step: V, I0, Iin0, I1, Iin1 and refrac read (24), V, I0, I1 and
+// refrac written (16), and the mask bit.
+const cobaBytes = 40 + 1.0/8
+
+// CUBA's arithmetic per neuron-step: the two decays (two multiplies, two
+// adds), the leak (a subtraction, a multiply, an add), the input (an add, a
+// multiply, an add); COBA's adds the two driving forces (two subtractions,
+// two multiplies, two adds) and the step's gain.
+const (
+	cubaFlops = 10
+	cobaFlops = 14
+)
+
+// cobaState returns V spread from below the reset to above the threshold
+// (θ = −50, reset −60), inputs of both receptors, and refractory counters
+// of which some are running, so every path of the kernels is taken.
+func cobaState(n int, seed uint64) (V, X0, In0, X1, In1 []float32, refrac []int32) {
+	rng := rand.New(rand.NewPCG(seed, 6))
+	V, X0, In0, X1, In1 = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	refrac = make([]int32, n)
+	for i := range V {
+		V[i] = float32(-62 + 14*rng.Float64())
+		X0[i], X1[i] = float32(rng.Float64()), float32(rng.Float64())
+		In0[i], In1[i] = float32(0.2*rng.Float64()), float32(0.2*rng.Float64())
+		if rng.Float64() < 0.05 {
+			refrac[i] = int32(rng.IntN(50))
+		}
+	}
+	return
+}
+
+func cubaItem(impl *kernels.Impl, n int) item {
+	f := kernelFigure("CubaUpdate", impl, n, fmt.Sprintf("n=%d", n), int64(24*n+8*kernels.MaskWords(n)), "neuron-steps/s", cobaBytes, cubaFlops)
+	fn := impl.CubaUpdate32
+	return item{fig: f, perIter: float64(n), setup: func() (func(int), func(), error) {
+		V, I0, Iin0, I1, Iin1, refrac := cobaState(n, 7)
+		mask := make([]uint64, kernels.MaskWords(n))
+		// Brian2's CUBA at dt = 0.1 ms (examples/cuba.yaml).
+		p := &kernels.CubaParams32{A0: 0.98019867, A1: 0.99004983, Beta: 0.99501248, VLeak: -49, Gain: 0.0049875415, Theta: -50, VReset: -60, Hold: 49}
+		return func(iters int) {
+			for range iters {
+				fn(V, I0, Iin0, I1, Iin1, refrac, p, mask)
+			}
+		}, nil, nil
+	}}
+}
+
+func cobaItem(impl *kernels.Impl, n int) item {
+	f := kernelFigure("CobaUpdate", impl, n, fmt.Sprintf("n=%d", n), int64(24*n+8*kernels.MaskWords(n)), "neuron-steps/s", cobaBytes, cobaFlops)
+	fn := impl.CobaUpdate32
+	return item{fig: f, perIter: float64(n), setup: func() (func(int), func(), error) {
+		V, G0, Gin0, G1, Gin1, refrac := cobaState(n, 8)
+		mask := make([]uint64, kernels.MaskWords(n))
+		// Benchmark 1 of Brette et al. 2007 at dt = 0.1 ms (examples/coba.yaml).
+		p := &kernels.CobaParams32{A0: 0.98019867, A1: 0.99004983, Gamma: 0.0049875415, VLeak: -60, E0: 0, E1: -80, Theta: -50, VReset: -60, Hold: 49}
+		return func(iters int) {
+			for range iters {
+				fn(V, G0, Gin0, G1, Gin1, refrac, p, mask)
 			}
 		}, nil, nil
 	}}
