@@ -25,12 +25,13 @@ var (
 	quickScanSizes = []int{1024, 262144}
 
 	// AccumulateRows adds accRows rows of n weights: 36 KB to 180 MB.
-	accSizes = []int{1e3, 1e4, 1e5, 1e6, 5e6}
+	accSizes      = []int{1e3, 1e4, 1e5, 1e6, 5e6}
+	quickAccSizes = []int{1e3, 1e5, 5e6}
+
 	// A CUBA or COBA neuron's state is 24 bytes: 24 KB to 24 MB, with
 	// CUBA's and COBA's own 4000 neurons (96 KB, in L2).
 	cobaSizes      = []int{1e3, 4e3, 1e5, 1e6}
 	quickCobaSizes = []int{4e3}
-	quickAccSizes  = []int{1e3, 1e5, 5e6}
 
 	// MatMul is square at these sides, plus (in the full suite) the
 	// input-layer shape of the C reference, (25600 × 700)·(700 × 200),
