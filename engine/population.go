@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"math/bits"
-	"slices"
 
 	"leaky/kernels"
 )
@@ -286,25 +285,5 @@ func (p *Population[T]) finishStep(t int, count int) {
 	}
 }
 
-// spikeIndices sets dst to the indices of mask's set bits. A trial's
-// list is usually short or empty, so the words are scanned first and the
-// list grown once to what they hold.
-func spikeIndices(dst []int32, mask []uint64) []int32 {
-	n := 0
-	for _, w := range mask {
-		n += bits.OnesCount64(w)
-	}
-	if n == 0 {
-		return dst[:0]
-	}
-	dst = slices.Grow(dst[:0], n)[:n]
-	k := 0
-	for wi, w := range mask {
-		for w != 0 {
-			dst[k] = int32(wi<<6 + bits.TrailingZeros64(w))
-			k++
-			w &= w - 1
-		}
-	}
-	return dst
-}
+// spikeIndices sets dst to the indices of mask's set bits.
+func spikeIndices(dst []int32, mask []uint64) []int32 { return kernels.SpikeIndices(dst[:0], mask, 0) }

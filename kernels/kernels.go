@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -302,12 +303,24 @@ func MatMul64(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float
 }
 
 // SpikeIndices appends to dst the indices of the set bits of mask, in
-// increasing order, offset by base, and returns the extended slice.
+// increasing order, offset by base, and returns the extended slice. A
+// trial's spikes are usually few, so the words are counted first and dst
+// grown once to hold them.
 func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
+	n := 0
+	for _, w := range mask {
+		n += bits.OnesCount64(w)
+	}
+	if n == 0 {
+		return dst
+	}
+	at := len(dst)
+	dst = slices.Grow(dst, n)[:at+n]
+	k := at
 	for w, word := range mask {
 		for word != 0 {
-			b := bits.TrailingZeros64(word)
-			dst = append(dst, base+int32(w<<6+b))
+			dst[k] = base + int32(w<<6+bits.TrailingZeros64(word))
+			k++
 			word &= word - 1
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -698,4 +699,17 @@ func testAddTrials[T float](t *testing.T, ops kops[T], seed uint64) {
 			}
 		}
 	})
+}
+
+// TestSpikeIndices: the set bits' indices, offset by base, appended after
+// what dst holds, in increasing order; nothing appended for an empty mask.
+func TestSpikeIndices(t *testing.T) {
+	mask := []uint64{1<<0 | 1<<63, 0, 1 << 5, 0}
+	got := SpikeIndices([]int32{-7}, mask, 100)
+	if want := []int32{-7, 100, 163, 233}; !slices.Equal(got, want) {
+		t.Errorf("SpikeIndices = %v, want %v", got, want)
+	}
+	if got := SpikeIndices([]int32{4}, make([]uint64, 3), 0); !slices.Equal(got, []int32{4}) {
+		t.Errorf("empty mask: %v, want [4]", got)
+	}
 }
