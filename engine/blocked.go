@@ -3,6 +3,8 @@ package engine
 import (
 	"math/bits"
 
+	"github.com/klauspost/cpuid/v2"
+
 	"leaky/kernels"
 )
 
@@ -17,7 +19,8 @@ import (
 // neuron); what is left is reading the weight rows, the floor for stored
 // weights. That pays only where the state would come from memory, not from
 // the last-level cache (blockedMinState), since a block reads each weight
-// row in pieces, which the prefetchers follow less well than whole rows.
+// row in pieces, which the prefetchers follow less well than whole rows
+// (BenchmarkBlocked).
 //
 // The bits are those of per-step stepping: every neuron's input is summed
 // from zero over the same rows in the same order (the kernels add each
@@ -60,14 +63,22 @@ const (
 	blockedMaxSteps = 32
 	// blockedStage bounds the memory of the state staged for recorders.
 	blockedStage = 64 << 20
-	// blockedMinState is the least state (V, I and Iin of every
-	// population) for which blocks pay. Below it the state stays in the
-	// last-level cache between steps, per-step stepping reads it from
-	// there, and the blocks' shorter weight-row pieces, which the
-	// prefetchers follow less well than whole rows, cost more than the
-	// state traffic saved.
-	blockedMinState = 16 << 20
+	// blockedMinStateUnknown is blockedMinState where the CPU does not
+	// report its last-level cache.
+	blockedMinStateUnknown = 64 << 20
 )
+
+// blockedMinState is the least state (V, I and Iin of every population)
+// for which blocks pay: twice the last-level cache. Below it the state
+// mostly stays in that cache between steps, per-step stepping reads it
+// from there, and the blocks' shorter weight-row pieces cost more than the
+// state traffic saved (BenchmarkBlocked measures both sides).
+var blockedMinState = func() int {
+	if l3 := cpuid.CPU.Cache.L3; l3 > 0 {
+		return 2 * l3
+	}
+	return blockedMinStateUnknown
+}()
 
 // blockTuning overrides blocked stepping's choices, for tests: width
 // replaces blockedWidth when set, and always steps in blocks whatever the
