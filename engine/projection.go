@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"sync"
+
+	"leaky/kernels"
 )
 
 // Projection adds a presynaptic group's output to a population's input
@@ -181,8 +183,20 @@ func (l *spikeLists) setAll(all bool, step int, mask func(b int) []uint64) {
 	l.all = all
 }
 
+// maskReadWords is the widest source, in mask words per trial, whose
+// spikes a dense projection reads from the bitmasks; wider sources are
+// read as event lists. A mask read pays for every word, set or not, and
+// adds the rows of one word per pass over the trial's row, while a list
+// adds four rows a pass wherever they lie and costs its source little
+// (a Feed lists in the pass that checks its values, a population with a
+// spike recorder lists anyway): masks win where a trial is one word, a
+// small layer's (no list is made at all), lists where it is wider. A
+// variable so that tests can widen it and cover both paths on one shape.
+var maskReadWords = 1
+
 // bindMasks lets each dense projection read its source's spike bitmasks
-// where they are safe to read: the source is another group, or the
+// where that pays (at most maskReadWords a trial) and they are safe to
+// read: the source is another group, or the
 // target itself and its ranges are whole trials or one range (ranges of
 // some of the neurons of the same trials, run concurrently, would
 // overwrite bits another range still reads). A source that some
@@ -202,7 +216,8 @@ func (n *Network[T]) bindMasks() {
 			d, dense := pr.(*Dense[T])
 			if dense {
 				d.masks = nil
-				if ok && !n.noMasks && (whole || any(m) != any(p)) {
+				narrow := kernels.MaskWords(d.NIn) <= maskReadWords
+				if ok && narrow && !n.noMasks && (whole || any(m) != any(p)) {
 					d.masks = m
 					continue
 				}
