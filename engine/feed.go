@@ -22,10 +22,10 @@ import (
 // (event-driven), others as analog values through the dense product, as
 // for an Array; a 0/1 input gives the same bits either way (see Dense).
 // Set reads the values once: the pass that checks them also keeps the
-// spikes of every step as bitmasks, which dense projections of narrow
-// inputs read as they stand, and, while some projection reads event lists
-// (listEvery), lists them too (scanInput), so that Emit only hands the
-// lists out. The spikes of the step emitted last outlive a later Set.
+// spikes of every step, as bitmasks where a dense projection reads them
+// so (readMasks), otherwise, while some projection reads event lists
+// (listEvery), as lists, which Emit then only hands out (scanInput). The
+// spikes of the step emitted last outlive a later Set.
 type Feed[T Float] struct {
 	// Name identifies the source.
 	Name string
@@ -46,11 +46,14 @@ type Feed[T Float] struct {
 	bufs [2]feedSpikes
 	cur  int
 	// shown are the masks of the step emitted last, every trial (nil for
-	// analog values): in bufs[shownIn], or in kept (shownIn −1) where a
-	// Set was about to refill that buffer before another step was emitted.
-	shown   []uint64
-	shownIn int
-	kept    []uint64
+	// analog values, and for spikes Set listed without masks, listedShown).
+	// Its spikes, masks and lists, are in bufs[shownIn], or (shownIn −1)
+	// in kept and own, where a Set was about to refill that buffer before
+	// another step was emitted.
+	shown       []uint64
+	shownIn     int
+	listedShown bool
+	kept        []uint64
 	// view[b] is trial b's event list as of the emission numbered
 	// seen[b] (emits counts them); own[b] is the memory of the lists
 	// made from masks, the others are in a buffer's lists.
@@ -58,18 +61,38 @@ type Feed[T Float] struct {
 	seen      []int64
 	emits     int64
 	// all lists every trial at Emit, for the projections that read lists
-	// while steps run; otherwise Events lists a trial when asked.
-	all     bool
-	emitted int64
+	// while steps run; otherwise Events lists a trial when asked. With all
+	// and no masksRead, Set's scan lists the spikes and makes no masks of
+	// the steps it lists.
+	all, masksRead bool
+	emitted        int64
 }
 
 // feedSpikes are the spikes of one Set's values: masks of every step and
 // trial, words per trial as an Array's, and the event lists of the first
-// found steps, which Set's scan made where the Feed lists every step.
+// found steps, which Set's scan made where the Feed lists every step
+// without masks; their masks are all zero unless masked.
 type feedSpikes struct {
-	masks []uint64
-	lists inputLists
-	found int
+	masks  []uint64
+	lists  inputLists
+	found  int
+	masked bool
+}
+
+// maskLists sets the masks of the listed steps, of batch trials each,
+// from their lists.
+func (s *feedSpikes) maskLists(batch, words int) {
+	if s.masked {
+		return
+	}
+	off := s.lists.off
+	for r := range s.found * batch {
+		m := s.masks[r*words : (r+1)*words]
+		for _, j := range s.lists.spikes[off[r]:off[r+1]] {
+			m[j>>6] |= 1 << (j & 63)
+		}
+	}
+	s.masked = true
 }
 
 // feedSpikesKept bounds the spikes and offsets (int32s) a Feed lists in one
@@ -90,7 +113,7 @@ func NewFeed[T Float](name string, batch, n int) (*Feed[T], error) {
 	if n > maxElements/batch {
 		return nil, fmt.Errorf("source %q: %d trials × %d inputs is too large to address", name, batch, n)
 	}
-	f := &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), shownIn: -1, all: true,
+	f := &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), shownIn: -1, all: true, masksRead: true,
 		view: make([][]int32, batch), own: make([][]int32, batch), seen: make([]int64, batch)}
 	for b := range f.seen {
 		f.seen[b] = -1
@@ -116,10 +139,11 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 		f.keepShown()
 	}
 	buf := &f.bufs[next]
+	buf.found, buf.masked = 0, true // until the scan is through
 	buf.masks = slices.Grow(buf.masks[:0], steps*f.Batch*f.words)[:steps*f.Batch*f.words]
 	clear(buf.masks)
 	var lists *inputLists
-	if f.all {
+	if f.all && !f.masksRead {
 		lists = &buf.lists
 		lists.limit = feedSpikesKept
 	}
@@ -135,7 +159,7 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 		s, b, j := at(bad)
 		return fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", f.Name, s, b, j, float64(x[bad]))
 	}
-	buf.found = 0
+	buf.found, buf.masked = 0, lists == nil
 	if lists != nil {
 		buf.found = (len(lists.off) - 1) / f.Batch
 	}
@@ -148,8 +172,11 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 // they are in, which a Set is about to refill: the masks into kept, the
 // lists handed out into own.
 func (f *Feed[T]) keepShown() {
-	f.kept = append(f.kept[:0], f.shown...)
-	f.shown, f.shownIn = f.kept, -1
+	if f.shown != nil {
+		f.kept = append(f.kept[:0], f.shown...)
+		f.shown = f.kept
+	}
+	f.shownIn = -1
 	for b, ev := range f.view {
 		if f.seen[b] == f.emits {
 			f.own[b] = append(f.own[b][:0], ev...)
@@ -172,8 +199,9 @@ type inputLists struct {
 // bits of the values that are 1 while every value is 0 or 1, and returns
 // the index of the first that is neither (−1: none, the input is spikes)
 // and of the first that is not finite (−1: none), where it stops. With
-// lists it lists the ones of the first rows too, as many as lists.limit
-// allows (none once a value is not a spike).
+// lists it lists the ones of the first rows instead, as many as
+// lists.limit allows (none once a value is not a spike), and sets the
+// masks of the rows after them only.
 func scanInput[T Float](x []T, n int, masks []uint64, words int, lists *inputLists) (analog, bad int) {
 	analog = -1
 	listing := lists != nil
@@ -185,11 +213,10 @@ func scanInput[T Float](x []T, n int, masks []uint64, words int, lists *inputLis
 		from := 0
 		if analog < 0 {
 			var j int
-			m := masks[at/n*words:][:words]
 			if listing {
-				lists.spikes, j = onesMask(m, r, lists.spikes, true)
+				lists.spikes, j = appendOnes(lists.spikes, r)
 			} else {
-				_, j = onesMask(m, r, nil, false)
+				j = onesMask(masks[at/n*words:][:words], r)
 			}
 			if j < 0 {
 				if listing {
@@ -212,32 +239,28 @@ func scanInput[T Float](x []T, n int, masks []uint64, words int, lists *inputLis
 	return analog, -1
 }
 
-// onesMask sets in m the bits of the values of row that are 1, appends
-// their indices to list when listing, and returns list with the index of
-// the first value that is neither 0 nor 1 (the scan stops there), or −1
-// when every value is 0 or 1. It tests the values' bits, eight at a time:
-// eight zeros (±0), most of a sparse spike input, cost one test, and within
-// a group every bit is set and every index stored from a comparison, the
-// list's length moving only past ones, with no branch to mispredict on a
-// dense random input (the test for a value that is not a spike is never
-// taken on 0/1 input).
-func onesMask[T Float](m []uint64, row []T, list []int32, listing bool) ([]int32, int) {
+// onesMask sets in m the bits of the values of row that are 1 and returns
+// the index of the first value that is neither 0 nor 1 (the scan stops
+// there), or −1 when every value is 0 or 1. It tests the values' bits,
+// eight at a time: eight zeros (±0), most of a sparse spike input, cost one
+// test, and within a group every bit is set from a comparison, with no
+// branch to mispredict on a dense random input (the test for a value that
+// is not a spike is never taken on 0/1 input). appendOnes is the same scan
+// listing the ones' indices: a loop of its own, since one loop doing either
+// runs both slower than these do.
+func onesMask[T Float](m []uint64, row []T) int {
 	p := unsafe.Pointer(unsafe.SliceData(row))
 	if is32[T]() {
-		return onesIn(m, unsafe.Slice((*uint32)(p), len(row)), math.MaxInt32, math.Float32bits(1), list, listing)
+		return onesIn(m, unsafe.Slice((*uint32)(p), len(row)), math.MaxInt32, math.Float32bits(1))
 	}
-	return onesIn(m, unsafe.Slice((*uint64)(p), len(row)), math.MaxInt64, math.Float64bits(1), list, listing)
+	return onesIn(m, unsafe.Slice((*uint64)(p), len(row)), math.MaxInt64, math.Float64bits(1))
 }
 
 // onesIn is onesMask on the values' bits u: abs masks off the sign, one
 // is the bits of 1 (a value is nonzero when its bits under abs are, and
 // every 1 is nonzero: a nonzero that is not 1 is no spike).
-func onesIn[U uint32 | uint64](m []uint64, u []U, abs, one U, list []int32, listing bool) ([]int32, int) {
+func onesIn[U uint32 | uint64](m []uint64, u []U, abs, one U) int {
 	m = m[:(len(u)+63)>>6]
-	k := len(list)
-	if listing {
-		list = slices.Grow(list, len(u))[:k+len(u)]
-	}
 	i := 0
 	for ; i+8 <= len(u); i += 8 {
 		g := u[i : i+8 : i+8]
@@ -248,13 +271,9 @@ func onesIn[U uint32 | uint64](m []uint64, u []U, abs, one U, list []int32, list
 		for j, w := range g {
 			isOne := w == one
 			if (w&abs != 0) != isOne {
-				return list[:k], i + j
+				return i + j
 			}
 			ones |= uint64(b2u(isOne)) << j
-			if listing {
-				list[k] = int32(i + j)
-				k += int(b2u(isOne))
-			}
 		}
 		// A group of eight never straddles a word.
 		m[i>>6] |= ones << (i & 63)
@@ -263,15 +282,59 @@ func onesIn[U uint32 | uint64](m []uint64, u []U, abs, one U, list []int32, list
 		w := u[i]
 		isOne := w == one
 		if (w&abs != 0) != isOne {
-			return list[:k], i
+			return i
 		}
 		m[i>>6] |= uint64(b2u(isOne)) << (i & 63)
-		if listing {
-			list[k] = int32(i)
-			k += int(b2u(isOne))
+	}
+	return -1
+}
+
+// appendOnes appends to dst the indices of the values of row that are 1,
+// and returns it with the index of the first value that is neither 0 nor 1,
+// or −1: onesMask's scan, every index of a group that is not all zeros
+// stored and the length moved only past ones.
+func appendOnes[T Float](dst []int32, row []T) ([]int32, int) {
+	p := unsafe.Pointer(unsafe.SliceData(row))
+	if is32[T]() {
+		return onesAt(dst, unsafe.Slice((*uint32)(p), len(row)), math.MaxInt32, math.Float32bits(1))
+	}
+	return onesAt(dst, unsafe.Slice((*uint64)(p), len(row)), math.MaxInt64, math.Float64bits(1))
+}
+
+// onesAt is appendOnes on the values' bits u, as onesIn.
+func onesAt[U uint32 | uint64](dst []int32, u []U, abs, one U) ([]int32, int) {
+	dst = slices.Grow(dst, len(u))
+	k := len(dst)
+	dst = dst[:k+len(u)]
+	i := 0
+	for ; i+8 <= len(u); i += 8 {
+		g := u[i : i+8 : i+8]
+		if (g[0]|g[1]|g[2]|g[3]|g[4]|g[5]|g[6]|g[7])&abs == 0 {
+			continue
+		}
+		for j, w := range g {
+			dst[k] = int32(i + j)
+			isOne := w == one
+			if isOne {
+				k++
+			}
+			if (w&abs != 0) != isOne {
+				return dst[:k], i + j
+			}
 		}
 	}
-	return list[:k], -1
+	for ; i < len(u); i++ {
+		w := u[i]
+		dst[k] = int32(i)
+		isOne := w == one
+		if isOne {
+			k++
+		}
+		if (w&abs != 0) != isOne {
+			return dst[:k], i
+		}
+	}
+	return dst[:k], -1
 }
 
 // b2u is 1 for true, 0 for false (a SETcc, not a branch).
@@ -345,13 +408,37 @@ func (f *Feed[T]) trialMask(b int) []uint64 {
 }
 
 // listEvery switches between listing every trial's events at Emit (and in
-// Set's scan) and listing them when asked.
+// Set's scan, unless masks are read) and listing them when asked.
 func (f *Feed[T]) listEvery(every bool) {
 	f.all = every
 	if every {
 		for b := range f.view {
 			f.Events(b)
 		}
+	}
+}
+
+// readMasks says whether a dense projection reads the masks (spikeMasks):
+// otherwise a Feed that lists every step makes none of the steps it lists.
+// Masks read from now on are made from the lists where there are none.
+func (f *Feed[T]) readMasks(read bool) {
+	f.masksRead = read
+	if !read {
+		return
+	}
+	for i := range f.bufs {
+		f.bufs[i].maskLists(f.Batch, f.words)
+	}
+	if f.listedShown {
+		// The step emitted last, whose lists are current.
+		f.kept = slices.Grow(f.kept[:0], f.Batch*f.words)[:f.Batch*f.words]
+		clear(f.kept)
+		for b, ev := range f.view {
+			for _, j := range ev {
+				f.kept[b*f.words+int(j>>6)] |= 1 << (j & 63)
+			}
+		}
+		f.shown, f.shownIn, f.listedShown = f.kept, -1, false
 	}
 }
 
@@ -372,12 +459,15 @@ func (f *Feed[T]) Emit(t int) error {
 	}
 	f.t = t
 	f.emits++
+	f.shown, f.shownIn, f.listedShown = nil, -1, false
 	if !f.binary {
-		f.shown, f.shownIn = nil, -1
 		return nil
 	}
 	buf, s := &f.bufs[f.cur], t-f.t0
-	f.shown, f.shownIn = buf.masks[s*f.Batch*f.words:(s+1)*f.Batch*f.words], f.cur
+	f.shownIn = f.cur
+	if s >= buf.found || buf.masked {
+		f.shown = buf.masks[s*f.Batch*f.words : (s+1)*f.Batch*f.words]
+	}
 	if s < buf.found {
 		// Listed by Set's scan.
 		off := buf.lists.off[s*f.Batch : (s+1)*f.Batch+1]
@@ -385,6 +475,7 @@ func (f *Feed[T]) Emit(t int) error {
 			f.view[b], f.seen[b] = buf.lists.spikes[off[b]:off[b+1]:off[b+1]], f.emits
 		}
 		f.emitted += int64(off[f.Batch] - off[0])
+		f.listedShown = f.shown == nil
 		return nil
 	}
 	for _, w := range f.shown {

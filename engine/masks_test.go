@@ -179,10 +179,12 @@ func ones(x []float32) []int32 {
 
 // TestFeedSpikesOutliveSet checks that the spikes of the step a Feed
 // emitted last (the first of two given), its lists and its masks, outlive
-// later Sets — one, two in
-// a row without an Emit between (the second refills the buffer they are
-// in), and a refused one — whether the Feed lists every step or when
-// asked, and that the next Emit hands out the new values' spikes.
+// later Sets — one, two in a row without an Emit between (the second
+// refills the buffer they are in), and a refused one — whether the Feed
+// lists every step, with masks or (no projection reading them) from
+// Set's scan without, or lists when asked, and that the next Emit hands
+// out the new values' spikes. A Feed told that masks are read after it
+// listed without them makes them from its lists.
 func TestFeedSpikesOutliveSet(t *testing.T) {
 	const batch, n = 3, 70
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -195,12 +197,25 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 		}
 		return x
 	}
-	for _, all := range []bool{true, false} {
+	// masksOf is the masks of x's trials, as spikeMasks has them.
+	masksOf := func(x []float32) []uint64 {
+		words := kernels.MaskWords(n)
+		m := make([]uint64, batch*words)
+		for b := range batch {
+			for _, j := range ones(x[b*n : (b+1)*n]) {
+				m[b*words+int(j>>6)] |= 1 << (j & 63)
+			}
+		}
+		return m
+	}
+	for _, mode := range []struct{ all, masks bool }{{true, true}, {true, false}, {false, true}} {
+		what := fmt.Sprintf("all=%v masks=%v", mode.all, mode.masks)
 		f, err := NewFeed[float32]("x", batch, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.listEvery(all)
+		f.listEvery(mode.all)
+		f.readMasks(mode.masks)
 		x := values(2)
 		if err := f.Set(x, 0, 2); err != nil {
 			t.Fatal(err)
@@ -214,10 +229,8 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 		// the masks kept.
 		last := x[:batch*n]
 		if got, want := f.Events(0), ones(last[:n]); !slices.Equal(got, want) {
-			t.Fatalf("all=%v: Events(0) %v, want %v", all, got, want)
+			t.Fatalf("%s: Events(0) %v, want %v", what, got, want)
 		}
-		masks, _ := f.spikeMasks(0, batch)
-		masks = slices.Clone(masks)
 		bad := values(1)
 		bad[5] = float32(math.NaN())
 		sets := []struct {
@@ -226,18 +239,24 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 		}{{values(1), true}, {values(1), true}, {bad, false}}
 		for i, set := range sets {
 			if err := f.Set(set.x, 2+i, 1); (err == nil) != set.ok {
-				t.Fatalf("all=%v: Set %d: %v", all, i, err)
+				t.Fatalf("%s: Set %d: %v", what, i, err)
 			}
 			for b := range batch {
 				if i == 0 && b > 0 {
 					continue
 				}
 				if got, want := f.Events(b), ones(last[b*n:(b+1)*n]); !slices.Equal(got, want) {
-					t.Errorf("all=%v: after Set %d: Events(%d) %v, want %v", all, i, b, got, want)
+					t.Errorf("%s: after Set %d: Events(%d) %v, want %v", what, i, b, got, want)
 				}
 			}
-			if got, _ := f.spikeMasks(0, batch); !slices.Equal(got, masks) {
-				t.Errorf("all=%v: after Set %d: masks %x, want %x", all, i, got, masks)
+			if got, want := f.shown, masksOf(last); mode.masks && !slices.Equal(got, want) {
+				t.Errorf("%s: after Set %d: masks %x, want %x", what, i, got, want)
+			}
+		}
+		if !mode.masks {
+			f.readMasks(true)
+			if got, want := f.shown, masksOf(last); !slices.Equal(got, want) {
+				t.Errorf("%s: masks made from the lists %x, want %x", what, got, want)
 			}
 		}
 		// The second Set's values are kept: step 3.
@@ -246,8 +265,11 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 		}
 		for b := range batch {
 			if got, want := f.Events(b), ones(sets[1].x[b*n:(b+1)*n]); !slices.Equal(got, want) {
-				t.Errorf("all=%v: step 3: Events(%d) %v, want %v", all, b, got, want)
+				t.Errorf("%s: step 3: Events(%d) %v, want %v", what, b, got, want)
 			}
+		}
+		if got, want := f.shown, masksOf(sets[1].x); !slices.Equal(got, want) {
+			t.Errorf("%s: step 3: masks %x, want %x", what, got, want)
 		}
 	}
 }

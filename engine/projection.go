@@ -203,7 +203,7 @@ var maskReadWords = 1
 // projection reads as event lists lists them every step; the others list
 // a trial's only when asked (see spikeMasker).
 func (n *Network[T]) bindMasks() {
-	lists := map[spikeMasker]bool{}
+	lists, read := map[spikeMasker]bool{}, map[spikeMasker]bool{}
 	for i, p := range n.pops {
 		whole := true
 		for _, r := range n.phases[i].ranges {
@@ -218,7 +218,7 @@ func (n *Network[T]) bindMasks() {
 				d.masks = nil
 				narrow := kernels.MaskWords(d.NIn) <= maskReadWords
 				if ok && narrow && !n.noMasks && (whole || any(m) != any(p)) {
-					d.masks = m
+					d.masks, read[m] = m, true
 					continue
 				}
 			}
@@ -230,12 +230,20 @@ func (n *Network[T]) bindMasks() {
 	for _, s := range n.sources {
 		if m, ok := s.(spikeMasker); ok {
 			m.listEvery(lists[m])
+			if r, ok := m.(maskedReader); ok {
+				r.readMasks(read[m])
+			}
 		}
 	}
 	for _, p := range n.pops {
 		p.listEvery(lists[p])
 	}
 }
+
+// maskedReader is a source that bindMasks tells whether a dense projection
+// reads its masks: a Feed, which otherwise need make no masks where it
+// lists its spikes.
+type maskedReader interface{ readMasks(read bool) }
 
 // eventLister is a presynaptic group that keeps its trials' events as
 // one list per trial, which accumulateEvents hands the kernel as they are.
