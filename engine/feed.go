@@ -430,7 +430,8 @@ func (f *Feed[T]) readMasks(read bool) {
 		f.bufs[i].maskLists(f.Batch, f.words)
 	}
 	if f.listedShown {
-		// The step emitted last, whose lists are current.
+		// The step emitted last, from its lists, which are current; they
+		// stay where they are (shownIn).
 		f.kept = slices.Grow(f.kept[:0], f.Batch*f.words)[:f.Batch*f.words]
 		clear(f.kept)
 		for b, ev := range f.view {
@@ -438,7 +439,7 @@ func (f *Feed[T]) readMasks(read bool) {
 				f.kept[b*f.words+int(j>>6)] |= 1 << (j & 63)
 			}
 		}
-		f.shown, f.shownIn, f.listedShown = f.kept, -1, false
+		f.shown, f.listedShown = f.kept, false
 	}
 }
 

@@ -184,7 +184,7 @@ func ones(x []float32) []int32 {
 // lists every step, with masks or (no projection reading them) from
 // Set's scan without, or lists when asked, and that the next Emit hands
 // out the new values' spikes. A Feed told that masks are read after it
-// listed without them makes them from its lists.
+// listed without them, before the Sets or after, makes them from its lists.
 func TestFeedSpikesOutliveSet(t *testing.T) {
 	const batch, n = 3, 70
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -208,8 +208,13 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 		}
 		return m
 	}
-	for _, mode := range []struct{ all, masks bool }{{true, true}, {true, false}, {false, true}} {
-		what := fmt.Sprintf("all=%v masks=%v", mode.all, mode.masks)
+	for _, mode := range []struct {
+		all, masks bool
+		// readAt is when masks come to be read: before the Sets (0),
+		// after them (3), never (−1).
+		readAt int
+	}{{true, true, -1}, {true, false, 0}, {true, false, 3}, {false, true, -1}} {
+		what := fmt.Sprintf("all=%v masks=%v read at %d", mode.all, mode.masks, mode.readAt)
 		f, err := NewFeed[float32]("x", batch, n)
 		if err != nil {
 			t.Fatal(err)
@@ -231,6 +236,17 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 		if got, want := f.Events(0), ones(last[:n]); !slices.Equal(got, want) {
 			t.Fatalf("%s: Events(0) %v, want %v", what, got, want)
 		}
+		masks := mode.masks
+		readMasks := func(at int) {
+			if mode.readAt == at {
+				f.readMasks(true)
+				masks = true
+				if got, want := f.shown, masksOf(last); !slices.Equal(got, want) {
+					t.Errorf("%s: masks made from the lists %x, want %x", what, got, want)
+				}
+			}
+		}
+		readMasks(0)
 		bad := values(1)
 		bad[5] = float32(math.NaN())
 		sets := []struct {
@@ -249,16 +265,11 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 					t.Errorf("%s: after Set %d: Events(%d) %v, want %v", what, i, b, got, want)
 				}
 			}
-			if got, want := f.shown, masksOf(last); mode.masks && !slices.Equal(got, want) {
+			if got, want := f.shown, masksOf(last); masks && !slices.Equal(got, want) {
 				t.Errorf("%s: after Set %d: masks %x, want %x", what, i, got, want)
 			}
 		}
-		if !mode.masks {
-			f.readMasks(true)
-			if got, want := f.shown, masksOf(last); !slices.Equal(got, want) {
-				t.Errorf("%s: masks made from the lists %x, want %x", what, got, want)
-			}
-		}
+		readMasks(3)
 		// The second Set's values are kept: step 3.
 		if err := f.Emit(3); err != nil {
 			t.Fatal(err)
