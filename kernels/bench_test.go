@@ -627,19 +627,27 @@ type trialsShape struct {
 // sources dense projections read as masks (engine's maskReadWords).
 var trialsShapes = []trialsShape{{in: 50, n: 38, events: 3}, {in: 700, n: 200, p: 0.015}, {in: 200, n: 200, p: 0.015}}
 
-// trialsBench is the work of one shape: the weights, dst's rows (dstStride
+// trialsWork is the work of one shape: the weights, dst's rows (dstStride
 // apart) and each trial's events as a sorted list and as its mask words.
-func trialsBench(s trialsShape) (W, dst []float32, dstStride int, rows [][]int32, masks []uint64, words int) {
+type trialsWork struct {
+	s         trialsShape
+	W, dst    []float32
+	dstStride int
+	rows      [][]int32
+	masks     []uint64
+	words     int
+}
+
+// newTrialsWork draws the work of shape s over 256 trials.
+func newTrialsWork(s trialsShape) *trialsWork {
 	const trials = 256
 	rng := rand.New(rand.NewPCG(7, 8))
-	W = randSlice[float32](rng, s.in*s.n, 0.1)
-	dstStride = max(64, (s.n+15)&^15)
-	dst = make([]float32, trials*dstStride)
-	words = MaskWords(s.in)
-	rows = make([][]int32, trials)
-	masks = make([]uint64, trials*words)
-	for t := range rows {
-		m := masks[t*words : (t+1)*words]
+	w := &trialsWork{s: s, W: randSlice[float32](rng, s.in*s.n, 0.1), dstStride: max(64, (s.n+15)&^15), words: MaskWords(s.in)}
+	w.dst = make([]float32, trials*w.dstStride)
+	w.rows = make([][]int32, trials)
+	w.masks = make([]uint64, trials*w.words)
+	for t := range w.rows {
+		m := w.masks[t*w.words : (t+1)*w.words]
 		if s.events > 0 {
 			for range 1 + rng.IntN(s.events) {
 				j := rng.IntN(s.in)
@@ -652,73 +660,71 @@ func trialsBench(s trialsShape) (W, dst []float32, dstStride int, rows [][]int32
 				}
 			}
 		}
-		rows[t] = SpikeIndices(nil, m, 0)
+		w.rows[t] = SpikeIndices(nil, m, 0)
 	}
-	return W, dst, dstStride, rows, masks, words
+	return w
+}
+
+// benchTrials runs add, the work of one call, on every shape of
+// trialsShapes and every implementation (nil: the naive twin), reporting
+// events per second.
+func benchTrials(b *testing.B, add func(impl *Impl, w *trialsWork)) {
+	for _, s := range trialsShapes {
+		for _, impl := range benchImpls() {
+			w := newTrialsWork(s)
+			b.Run(fmt.Sprintf("impl=%s/in=%d/n=%d", implName(impl), s.in, s.n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				events := 0
+				for _, rs := range w.rows {
+					events += len(rs)
+				}
+				for b.Loop() {
+					add(impl, w)
+				}
+				perSecond(b, float64(events), "events/s")
+			})
+		}
+	}
 }
 
 // BenchmarkAccumulateTrials adds each of 256 trials' event rows (a dense
 // layer over a batch, trialsShapes) in one call; the naive twin loops over
 // trials and rows.
 func BenchmarkAccumulateTrials(b *testing.B) {
-	for _, s := range trialsShapes {
-		for _, impl := range benchImpls() {
-			W, dst, ds, rows, _, _ := trialsBench(s)
-			b.Run(fmt.Sprintf("impl=%s/in=%d/n=%d", implName(impl), s.in, s.n), func(b *testing.B) {
-				skipUnsupported(b, impl)
-				events := 0
-				for _, rs := range rows {
-					events += len(rs)
-				}
-				for b.Loop() {
-					if impl == nil {
-						for t, rs := range rows {
-							naiveAccumulateRows32(dst[t*ds:t*ds+s.n], W, s.n, rs)
-						}
-					} else {
-						impl.AccumulateTrials32(dst[:s.n], ds, W, s.n, rows)
-					}
-				}
-				perSecond(b, float64(events), "events/s")
-			})
+	benchTrials(b, func(impl *Impl, w *trialsWork) {
+		n, ds := w.s.n, w.dstStride
+		if impl == nil {
+			for t, rs := range w.rows {
+				naiveAccumulateRows32(w.dst[t*ds:t*ds+n], w.W, n, rs)
+			}
+			return
 		}
-	}
+		impl.AccumulateTrials32(w.dst[:n], ds, w.W, n, w.rows)
+	})
 }
 
 // BenchmarkAccumulateMasks is BenchmarkAccumulateTrials with each trial's
 // rows given as its spike bitmask, as a dense projection reads a
 // population's spikes; the naive twin loops over trials and set bits.
 func BenchmarkAccumulateMasks(b *testing.B) {
-	for _, s := range trialsShapes {
-		for _, impl := range benchImpls() {
-			W, dst, ds, rows, masks, words := trialsBench(s)
-			b.Run(fmt.Sprintf("impl=%s/in=%d/n=%d", implName(impl), s.in, s.n), func(b *testing.B) {
-				skipUnsupported(b, impl)
-				events := 0
-				for _, rs := range rows {
-					events += len(rs)
-				}
-				for b.Loop() {
-					if impl == nil {
-						for t := range rows {
-							d := dst[t*ds : t*ds+s.n]
-							for wi, m := range masks[t*words : (t+1)*words] {
-								for ; m != 0; m &= m - 1 {
-									r := wi<<6 + bits.TrailingZeros64(m)
-									for i, w := range W[r*s.n : r*s.n+s.n] {
-										d[i] += w
-									}
-								}
-							}
+	benchTrials(b, func(impl *Impl, w *trialsWork) {
+		n, ds := w.s.n, w.dstStride
+		if impl == nil {
+			for t := range w.rows {
+				d := w.dst[t*ds : t*ds+n]
+				for wi, m := range w.masks[t*w.words : (t+1)*w.words] {
+					for ; m != 0; m &= m - 1 {
+						r := wi<<6 + bits.TrailingZeros64(m)
+						for i, x := range w.W[r*n : r*n+n] {
+							d[i] += x
 						}
-					} else {
-						impl.AccumulateMasks32(dst[:s.n], ds, W, s.n, masks, words)
 					}
 				}
-				perSecond(b, float64(events), "events/s")
-			})
+			}
+			return
 		}
-	}
+		impl.AccumulateMasks32(w.dst[:n], ds, w.W, n, w.masks, w.words)
+	})
 }
 
 // BenchmarkScatterTaps scatters the spikes of one 16-channel 16×16 image
