@@ -85,11 +85,12 @@
 //  4. the population's kernel thresholds, updates and resets, writing s[t]
 //     as a bitmask, which spike recorders then read.
 //
-// Dense projections from groups of at most 64 outputs read spikes from the
-// bitmasks as they stand (kernels.AccumulateMasks), wider ones from event
+// Dense projections read spikes from the bitmasks as they stand
+// (kernels.AccumulateMasks), but for a Feed of more than 64 inputs, whose
+// pass over its values lists them for less and which is read as event
 // lists; a population or source lists its spikes per trial each step only
-// when a projection reads event lists (a Feed in the pass that checks its
-// values), and otherwise when Events asks (see bindMasks in projection.go).
+// when a projection reads event lists, and otherwise when Events asks (see
+// bindMasks in projection.go).
 //
 // Populations may be of different kinds and sizes and project onto each
 // other and themselves (dense or sparse projections, into a chosen

@@ -14,15 +14,15 @@ import (
 // TestDenseReadsMasks runs a binary input, an array or a feed given a step
 // at a time, into a recurrent population and on into a second one,
 // through dense projections, reading the spike bitmasks (bindMasks) where
-// a source is narrow enough (maskReadWords), where maskReadWords is widened
-// to every source, and reading the event lists, on one thread and two: the
+// that pays (maskReadWords), where maskReadWords is widened to every
+// feed, and reading the event lists, on one thread and two: the
 // potentials, spikes and recorded events must be the same bits. The two
 // shapes split the recurrent population over two threads by trials and by
 // neurons; in the second the recurrent projection must fall back to the
 // lists, since another range overwrites the bits it reads. The input is
-// two mask words wide, the populations one and 32, so the narrow rule
-// reads masks and lists in one network. After the run every group's
-// Events, listed on demand or every step, must be its bitmask's set bits.
+// two mask words wide, so a feed is read as lists by default while the
+// populations are read as masks. After the run every group's Events,
+// listed on demand or every step, must be its bitmask's set bits.
 func TestDenseReadsMasks(t *testing.T) {
 	const steps, nIn, nOut = 60, 70, 7
 	for _, shape := range []struct {
@@ -121,7 +121,6 @@ func TestDenseReadsMasks(t *testing.T) {
 			if ref.hid.SpikeCount() == 0 || ref.out.SpikeCount() == 0 {
 				t.Fatalf("spikes %d and %d: the comparison would prove little", ref.hid.SpikeCount(), ref.out.SpikeCount())
 			}
-			srcWords := []int{kernels.MaskWords(nIn), kernels.MaskWords(shape.n), kernels.MaskWords(shape.n)}
 			for _, threads := range []int{1, 2} {
 				for _, words := range []int{0, maskReadWords, 64} {
 					for _, fed := range []bool{false, true} {
@@ -131,11 +130,12 @@ func TestDenseReadsMasks(t *testing.T) {
 						if threads == 2 && (len(ranges) < 2 || (ranges[0].Hi == shape.n) != shape.byTrial) {
 							t.Fatalf("%s: ranges %v, want two or more split by %s", what, ranges, shape.name)
 						}
-						// Which projections read masks: those from narrow
-						// enough sources, but not the recurrent one split
-						// by neurons.
+						// Which projections read masks: all but one from a
+						// feed wider than words and the recurrent one
+						// split by neurons.
 						for i, d := range r.rec {
-							want := srcWords[i] <= words && (i != 1 || threads == 1 || shape.byTrial)
+							pays := i > 0 || !fed || kernels.MaskWords(nIn) <= words
+							want := words > 0 && pays && (i != 1 || threads == 1 || shape.byTrial)
 							if (d.masks != nil) != want {
 								t.Errorf("%s: projection %d reads masks: %v, want %v", what, i, d.masks != nil, want)
 							}
