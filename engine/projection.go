@@ -197,12 +197,11 @@ var maskReadWords = 1
 
 // bindMasks lets each dense projection read its source's spike bitmasks
 // where that pays (see maskReadWords) and they are safe to read: the
-// source is another group, or the
-// target itself and its ranges are whole trials or one range (ranges of
-// some of the neurons of the same trials, run concurrently, would
-// overwrite bits another range still reads). A source that some
-// projection reads as event lists lists them every step; the others list
-// a trial's only when asked (see spikeMasker).
+// source is another group, or the target itself and its ranges are whole
+// trials or one range (ranges of some of the neurons of the same trials,
+// run concurrently, would overwrite bits another range still reads). A
+// source that some projection reads as event lists lists them every step;
+// the others list a trial's only when asked (see spikeMasker).
 func (n *Network[T]) bindMasks() {
 	lists, read := map[spikeMasker]bool{}, map[spikeMasker]bool{}
 	for i, p := range n.pops {
