@@ -220,8 +220,14 @@ func (p *Population[T]) update(r Range) int {
 	if p.lists.all && r.Lo == 0 && r.Hi == p.N {
 		// Whole trials: list their spikes here, on this range's thread,
 		// rather than in finishStep on the caller's.
+		// Without spikes (most steps of a small, sparsely firing
+		// population) there are no bits to look for.
 		for b := r.B0; b < r.B1; b++ {
-			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
+			if count == 0 {
+				p.lists.events[b] = p.lists.events[b][:0]
+			} else {
+				p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
+			}
 			p.listed[b] = true
 		}
 	}
