@@ -20,7 +20,8 @@ type Population[T Float] struct {
 	Stride int
 
 	// V is the membrane potential, I the synaptic current and Iin the input
-	// current of the current step.
+	// current of the current step. Between steps Iin holds the last step's
+	// input, or zeros where the update consumed it (see consumesInput).
 	V, I, Iin []T
 	// Spikes holds s of the last step as a bitmask, MaskWords(N) words per
 	// trial: bit i%64 of Spikes[b*Words+i/64] is neuron i of trial b.
