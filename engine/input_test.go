@@ -31,14 +31,7 @@ func consumedCases() map[string]engine.NeuronParams {
 // with weights multiples of 1/8 so that every sum of them is exact.
 func consumedNet[T engine.Float](t *testing.T, np engine.NeuronParams, x []float64, steps, batch, nIn, n int) (*engine.Network[T], *engine.Population[T], *engine.Trace[T], []refProj) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	var projs []refProj
-	for k := range np.TauSyn {
-		syn := randomSynapses(rng, 700, nIn, n, 0, 1)
-		for j := range syn {
-			syn[j].w = float64(1+rng.IntN(16)) / 8
-		}
-		projs = append(projs, refProj{k, syn})
-	}
+	projs := eighthsProjections(rng, len(np.TauSyn), 700, nIn, n, 0)
 	v0 := make([]T, batch*n)
 	for i := range v0 {
 		v0[i] = T(np.VReset + rng.Float64()*(np.Threshold-np.VReset+4))

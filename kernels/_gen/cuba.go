@@ -155,10 +155,16 @@ func counterMask(s *isa, d *dtype, a receptorAddrs) reg.VecVirtual {
 	if d.size == 4 {
 		return a.part.f
 	}
+	return lowDoublewords(a.part.f)
+}
+
+// lowDoublewords gathers the low doublewords of a YMM's four quadwords (0
+// and 2 of each 128-bit half) into an XMM: AVX2 has no VPMOVQD.
+func lowDoublewords(r reg.VecVirtual) reg.VecVirtual {
 	hi := XMM()
-	VEXTRACTI128(U8(1), a.part.f, hi)
+	VEXTRACTI128(U8(1), r, hi)
 	lo := XMM()
-	VSHUFPS(U8(0x88), hi, a.part.f.AsX(), lo)
+	VSHUFPS(U8(0x88), hi, r.AsX(), lo)
 	return lo
 }
 
@@ -236,12 +242,7 @@ func storeRefrac(s *isa, d *dtype, r reg.VecVirtual, a receptorAddrs) {
 	case d.size == 8 && s.is512():
 		VPMOVQD(r, m)
 	case d.size == 8:
-		// AVX2 has no VPMOVQD: gather the low doublewords of the four
-		// quadwords (0 and 2 of each 128-bit half).
-		hi := XMM()
-		VEXTRACTI128(U8(1), r, hi)
-		lo := XMM()
-		VSHUFPS(U8(0x88), hi, r.AsX(), lo)
+		lo := lowDoublewords(r)
 		if a.part != nil {
 			VPMASKMOVD(lo, counterMask(s, d, a), m)
 		} else {
