@@ -23,7 +23,7 @@ type Exchange interface {
 
 // ranks is a network's share of a run over several processes. Every
 // population is cut into contiguous blocks of whole 64-neuron words, one
-// per rank in rank order (see blockOf); a rank steps only its own block of
+// per rank in rank order (see BlockOf); a rank steps only its own block of
 // each population, as if its threads were given only those ranges, and
 // after each population's update every rank's spike words (a non-spiking
 // population's V) are gathered onto every rank in rank order. Every rank
@@ -122,10 +122,10 @@ func newCollective(per []int) collective {
 	return c
 }
 
-// blockOf is rank r's block of n neurons among k ranks: whole words of 64,
+// BlockOf is rank r's block of n neurons among k ranks: whole words of 64,
 // split as evenly as the words allow (a rank gets none when there are
 // fewer words than ranks).
-func blockOf(n, r, k int) (lo, hi int) {
+func BlockOf(n, r, k int) (lo, hi int) {
 	words := (n + 63) / 64
 	return min(n, words*r/k*64), min(n, words*(r+1)/k*64)
 }
@@ -151,6 +151,14 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 	if n.ranks != nil {
 		return fmt.Errorf("ranks: the network is split over %d ranks already and holds only rank %d's weights", n.ranks.size, n.ranks.rank)
 	}
+	for _, p := range n.pops {
+		if p.hold == nil {
+			continue
+		}
+		if lo, hi := BlockOf(p.N, ex.Rank(), ex.Size()); p.hold[0] != lo || p.hold[1] != hi {
+			return fmt.Errorf("ranks: population %q was built holding neurons %d…%d, not rank %d of %d's block %d…%d", p.Name, p.hold[0], p.hold[1]-1, ex.Rank(), ex.Size(), lo, hi-1)
+		}
+	}
 	n.phases = nil
 	if ex.Size() <= 1 {
 		n.ranks = nil
@@ -162,7 +170,7 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 		rp := &rankPop{lo: make([]int, rk.size), hi: make([]int, rk.size), traced: traced[i], tracedAt: make([]int, rk.size+1)}
 		words, vals, three := make([]int, rk.size), make([]int, rk.size), make([]int, rk.size)
 		for r := range rk.size {
-			lo, hi := blockOf(p.N, r, rk.size)
+			lo, hi := BlockOf(p.N, r, rk.size)
 			rp.lo[r], rp.hi[r] = lo, hi
 			rp.tracedAt[r+1], _ = slices.BinarySearch(rp.traced, hi)
 			three[r] = 3 * p.Batch * (rp.tracedAt[r+1] - rp.tracedAt[r]) * elem
@@ -484,8 +492,36 @@ func (n *Network[T]) holdBlocks() {
 	}
 }
 
+// Hold makes the projections built onto p from now on draw and hold only
+// their weights onto neurons lo…hi−1 — rank r of K's block, BlockOf(p.N,
+// r, K), built by that rank before SetRanks — with the bits those neurons
+// get drawing them all: a random sparse projection (NewRandomSparse) the
+// synapses onto them, a dense one (NewDense) the block's columns of W,
+// drawn by FillWeightColumns or NormalWeightColumns. A rank's setup time
+// and memory then fall as 1/K. SetRanks refuses a network whose
+// populations hold another rank's block; one process must not hold.
+func (p *Population[T]) Hold(lo, hi int) error {
+	if lo < 0 || hi > p.N || lo > hi {
+		return fmt.Errorf("population %q: cannot hold neurons %d…%d of %d", p.Name, lo, hi-1, p.N)
+	}
+	p.hold = &[2]int{lo, hi}
+	return nil
+}
+
+// Held is the block of neurons projections onto p draw weights for (see
+// Hold): 0, N unless it holds one.
+func (p *Population[T]) Held() (lo, hi int) {
+	if p.hold == nil {
+		return 0, p.N
+	}
+	return p.hold[0], p.hold[1]
+}
+
 // holdColumns keeps only W's columns lo … hi−1 of the NOut it holds.
 func (d *Dense[T]) holdColumns(lo, hi int) {
+	if d.w0 == lo && d.ldw == hi-lo {
+		return // built holding them (Hold)
+	}
 	w := make([]T, d.NIn*(hi-lo))
 	for j := range d.NIn {
 		copy(w[j*(hi-lo):(j+1)*(hi-lo)], d.W[j*d.ldw+lo-d.w0:])
@@ -495,6 +531,15 @@ func (d *Dense[T]) holdColumns(lo, hi int) {
 
 // holdTargets keeps only the synapses onto neurons lo … hi−1.
 func (s *Sparse[T]) holdTargets(lo, hi int) {
+	held := true
+	for _, g := range s.Groups {
+		for _, c := range g.Col {
+			held = held && int(c) >= lo && int(c) < hi
+		}
+	}
+	if held {
+		return // built holding them (Hold), or none outside
+	}
 	r := Range{Lo: lo, Hi: hi}
 	for gi := range s.Groups {
 		g := &s.Groups[gi]
