@@ -234,13 +234,7 @@ func TestRanksHoldOwnWeights(t *testing.T) {
 		synapses := make([]int, len(whole.Projections))
 		var rankBytes int64
 		for r := range k {
-			net, err := netfile.BuildNetwork[float32](d, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err != nil {
-				t.Fatal(err)
-			}
+			net := splitNet(t, d, w.Rank(r), false)
 			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err == nil {
 				t.Errorf("%d ranks: a second split was not refused", k)
 			}
@@ -332,25 +326,15 @@ func TestRanksDrawOwnWeights(t *testing.T) {
 	for _, k := range []int{2, 3, 5} {
 		w := mpitest.NewWorld(k)
 		for r := range k {
-			split, err := netfile.BuildNetwork[float32](d, 1)
+			split := splitNet(t, d, w.Rank(r), false)
+			own, alloc := allocated(func() (*netfile.Net[float32], error) { return splitNet(t, d, w.Rank(r), true), nil })
+			next := (r + 1) % k
+			other, err := netfile.BuildRank[float32](d, 1, next, k)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := split.Net.SetRanks(w.Rank(r), make([][]int, len(split.Pops))); err != nil {
-				t.Fatal(err)
-			}
-			own, alloc := allocated(func() (*netfile.Net[float32], error) { return netfile.BuildRank[float32](d, 1, r, k) })
-			if err := own.Net.SetRanks(w.Rank(r), make([][]int, len(own.Pops))); err != nil {
-				t.Fatal(err)
-			}
-			if r := (r + 1) % k; true {
-				other, err := netfile.BuildRank[float32](d, 1, r, k)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := other.Net.SetRanks(w.Rank((r+1)%k), make([][]int, len(other.Pops))); err == nil || !strings.Contains(err.Error(), "was built holding") {
-					t.Errorf("%d ranks: rank %d's share split as rank %d's: %v", k, r, (r+1)%k, err)
-				}
+			if err := other.Net.SetRanks(w.Rank(r), make([][]int, len(other.Pops))); err == nil || !strings.Contains(err.Error(), "was built holding") {
+				t.Errorf("%d ranks: rank %d's share split as rank %d's: %v", k, next, r, err)
 			}
 			for i, pr := range own.Projections {
 				switch p := pr.(type) {
@@ -379,4 +363,22 @@ func TestRanksDrawOwnWeights(t *testing.T) {
 			}
 		}
 	}
+}
+
+// splitNet builds d, whole or (own) as rank x's share, and splits it
+// over x's ranks, tracing nothing.
+func splitNet(t *testing.T, d *netfile.File, x engine.Exchange, own bool) *netfile.Net[float32] {
+	t.Helper()
+	rank, ranks := 0, 1
+	if own {
+		rank, ranks = x.Rank(), x.Size()
+	}
+	net, err := netfile.BuildRank[float32](d, 1, rank, ranks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.Net.SetRanks(x, make([][]int, len(d.Populations))); err != nil {
+		t.Fatal(err)
+	}
+	return net
 }
