@@ -65,6 +65,13 @@ func fill[T Float](g normalRow, dst []T, r, lo int) {
 // normal ones A + z·B with z·B from the normal row. scratch holds the normal numbers
 // before they are shifted and signed; it grows as needed.
 func fillDist[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r int, scratch *[]float64) {
+	fillDistAt(dst, d, sign, seed, stream, kind, r, 0, scratch)
+}
+
+// fillDistAt is fillDist of the row's values lo… (a rank's columns, or
+// the synapses onto its block): the normal row is counter-based, and a
+// uniform value takes one PCG output, so the lo before are skipped.
+func fillDistAt[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r, lo int, scratch *[]float64) {
 	switch d.Kind {
 	case DistConst:
 		v := T(sign.Apply(d.A))
@@ -74,6 +81,9 @@ func fillDist[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r 
 		return
 	case DistUniform:
 		src := keyedPCG(seed, stream, uint64(r), kind)
+		for range lo {
+			src.Uint64() // rand's Float64 takes one
+		}
 		rng := rand.New(&src)
 		for i := range dst {
 			dst[i] = T(sign.Apply(d.A + rng.Float64()*(d.B-d.A)))
@@ -84,7 +94,7 @@ func fillDist[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r 
 		*scratch = make([]float64, len(dst))
 	}
 	z := (*scratch)[:len(dst)]
-	fill(newNormalRows(seed, stream, kind, d.B), z, r, 0)
+	fill(newNormalRows(seed, stream, kind, d.B), z, r, lo)
 	for i, v := range z {
 		dst[i] = T(sign.Apply(d.A + v))
 	}

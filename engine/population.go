@@ -64,6 +64,9 @@ type Population[T Float] struct {
 	out        []T
 	spikeCount int64
 	steppedAt  int // the step whose spikes Spikes holds, −1 before the first
+	// hold is the block of neurons projections onto p draw weights for,
+	// nil for all of them (see Hold, ranks.go).
+	hold *[2]int
 }
 
 // NewPopulation allocates a population of batch trials of n neurons np
