@@ -33,7 +33,7 @@ type isaKernels struct {
 // typeKernels are the names of one instruction set's kernels for one
 // element type.
 type typeKernels struct {
-	dtype                                                                                                                                        *dtype
+	dtype                                                                                                                                                           *dtype
 	updSub, updZero, scanSub, scanZero, scanWordSub, scanWordZero, rowsSub, rowsZero, accum, accumTrials, accumMasks, scatterTaps, scaleTaps, addTrials, cuba, coba string
 	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
 	// order, of scalar and of per-neuron constants.
