@@ -59,6 +59,9 @@ type Population[T Float] struct {
 	out        []T
 	spikeCount int64
 	steppedAt  int // the step whose spikes Spikes holds, −1 before the first
+	// inputStale is set when the last step ran fused (fused.go) and Iin
+	// does not hold its input.
+	inputStale bool
 }
 
 // NewPopulation allocates a population of batch trials of n neurons np
@@ -207,8 +210,17 @@ func (p *Population[T]) clearInput(r Range) {
 
 // update runs phase 4 of the schedule over r: threshold, update, reset. It
 // returns the number of spikes.
-func (p *Population[T]) update(r Range) int {
-	count := p.step(r)
+func (p *Population[T]) update(r Range) int { return p.listRange(r, p.step(r)) }
+
+// updateFused runs phases 2 and 4 over r in one pass, trial b's input the
+// sum of rows[b] (stepRows, fused.go). It returns the number of spikes.
+func (p *Population[T]) updateFused(r Range, rows [][][]T) int {
+	return p.listRange(r, p.stepRows(r, rows))
+}
+
+// listRange finishes the update of r, which found count spikes, and
+// returns count.
+func (p *Population[T]) listRange(r Range, count int) int {
 	if p.lists.all && r.Lo == 0 && r.Hi == p.N {
 		// Whole trials: list their spikes here, on this range's thread,
 		// rather than in finishStep on the caller's.
