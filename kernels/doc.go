@@ -1,7 +1,8 @@
 // Package kernels holds the numerical inner loops of leaky: the leaky
-// integrate-and-fire update, its temporally blocked scan, the two-receptor
-// CUBA (current-based) and COBA (conductance-based) updates with reset to a
-// value and refractoriness, the general one-receptor neuron of every step
+// integrate-and-fire update, its temporally blocked scan, the update with
+// its input current summed from weight rows in the same pass (LeakyRows),
+// the two-receptor CUBA (current-based) and COBA (conductance-based)
+// updates with reset to a value and refractoriness, the general one-receptor neuron of every step
 // rule (RuleUpdate: leaky's general order and those of Norse, snnTorch and
 // Spyx, which NIR graphs run), the event-driven input accumulation of one
 // trial or a batch of trials, the dense matrix product, and normal random
