@@ -2,9 +2,10 @@
 // integrate-and-fire update, its temporally blocked scan, the update with
 // its input current summed from weight rows in the same pass (LeakyRows),
 // the two-receptor CUBA (current-based) and COBA (conductance-based)
-// updates with reset to a value and refractoriness, the general one-receptor neuron of every step
-// rule (RuleUpdate: leaky's general order and those of Norse, snnTorch and
-// Spyx, which NIR graphs run), the event-driven input accumulation of one
+// updates with reset to a value and refractoriness, the general
+// one-receptor neuron of every step rule (RuleUpdate: leaky's general order
+// and those of Norse, snnTorch and Spyx, which NIR graphs run), the
+// event-driven input accumulation of one
 // trial or a batch of trials, the dense matrix product, and normal random
 // numbers for weights (Normals: counter-based Philox4x32-10 feeding
 // Box–Muller, so any columns of a row can be drawn alone). It knows only
