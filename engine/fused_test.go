@@ -299,3 +299,44 @@ func stateVar(t *testing.T, vars []StateVar, name string) StateVar {
 	t.Fatalf("no state variable %q", name)
 	return StateVar{}
 }
+
+// BenchmarkFused steps a population fed by 1000 Poisson inputs at 5 Hz
+// through stored weights, fused and unfused (impl=), at n neurons over a
+// batch of batch trials: a small layer over a large batch, where the fused
+// path makes a kernel call per trial, and one large trial.
+func BenchmarkFused(b *testing.B) {
+	for _, impl := range []string{"fused", "unfused"} {
+		for _, size := range []struct{ n, batch int }{{200, 256}, {10000, 1}} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d/batch=%d", impl, size.n, size.batch), func(b *testing.B) {
+				const nIn, steps = 1000, 100
+				src, err := NewPoisson[float32]("in", size.batch, nIn, 5, 5e-4, 1, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pop, err := NewPopulation[float32]("lif", size.batch, size.n, DefaultNeuron())
+				if err != nil {
+					b.Fatal(err)
+				}
+				w := make([]float32, nIn*size.n)
+				NormalWeights(w, nIn, size.n, 7*(1-0.95)/math.Sqrt(nIn), 1, 0, 1)
+				d, err := NewDense("in->lif", Presynaptic[float32](src), pop, w)
+				if err != nil {
+					b.Fatal(err)
+				}
+				net := NewNetwork[float32]()
+				net.noFuse = impl == "unfused"
+				net.AddSource(src)
+				net.AddPopulation(pop)
+				if err := net.AddProjection(d); err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if err := net.Run(context.Background(), steps, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(size.n*size.batch*steps*b.N)/b.Elapsed().Seconds(), "neuron-steps/s")
+			})
+		}
+	}
+}
