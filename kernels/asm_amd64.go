@@ -52,8 +52,8 @@ type genericKernels[T float32 | float64] struct {
 	rows        func(V, I []T, rows [][]T, col int, alpha, beta, theta T, reset Reset, spikes []uint64) int
 }
 
-var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32], accumulateMasksGeneric[float32], leakyRowsGeneric32}
-var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64], accumulateMasksGeneric[float64], leakyRowsGeneric64}
+var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32], accumulateMasksGeneric[float32], leakyRowsGeneric[float32]}
+var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64], accumulateMasksGeneric[float64], leakyRowsGeneric[float64]}
 
 // asmKernels is one instruction set's kernels for one element type, with the
 // geometry the generator gave them; its values are generated

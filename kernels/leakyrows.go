@@ -25,37 +25,29 @@ func LeakyRows64(V, I []float64, rows [][]float64, col int, alpha, beta, theta f
 	return active.LeakyRows64(V, I, rows, col, alpha, beta, theta, reset, spikes)
 }
 
-// leakyRowsGeneric32 is the reference for LeakyRows32: per mask word, the
-// rows summed into a zeroed buffer of 64, then leakyUpdateGeneric32 over
-// it.
-func leakyRowsGeneric32(V, I []float32, rows [][]float32, col int, alpha, beta, theta float32, reset Reset, spikes []uint64) int {
+// leakyRowsGeneric is the reference for LeakyRows32 and LeakyRows64: per
+// mask word, the rows summed into a zeroed buffer of 64, then the generic
+// LeakyUpdate over it.
+func leakyRowsGeneric[F float32 | float64](V, I []F, rows [][]F, col int, alpha, beta, theta F, reset Reset, spikes []uint64) int {
 	n := len(V)
 	I, spikes = I[:n], spikes[:MaskWords(n)]
 	checkRows(rows, col, n)
-	var in [64]float32
+	var in [64]F
 	count := 0
 	for w := range spikes {
 		lo, hi := w<<6, min(w<<6+64, n)
 		x := sumRows(in[:hi-lo], rows, col+lo)
-		count += leakyUpdateGeneric32(V[lo:hi], I[lo:hi], x, alpha, beta, theta, reset, spikes[w:w+1])
+		count += leakyUpdateOf(V[lo:hi], I[lo:hi], x, alpha, beta, theta, reset, spikes[w:w+1])
 	}
 	return count
 }
 
-// leakyRowsGeneric64 is the reference for LeakyRows64; see
-// leakyRowsGeneric32.
-func leakyRowsGeneric64(V, I []float64, rows [][]float64, col int, alpha, beta, theta float64, reset Reset, spikes []uint64) int {
-	n := len(V)
-	I, spikes = I[:n], spikes[:MaskWords(n)]
-	checkRows(rows, col, n)
-	var in [64]float64
-	count := 0
-	for w := range spikes {
-		lo, hi := w<<6, min(w<<6+64, n)
-		x := sumRows(in[:hi-lo], rows, col+lo)
-		count += leakyUpdateGeneric64(V[lo:hi], I[lo:hi], x, alpha, beta, theta, reset, spikes[w:w+1])
+// leakyUpdateOf is leakyUpdateGeneric32 or leakyUpdateGeneric64, as F is.
+func leakyUpdateOf[F float32 | float64](V, I, Iin []F, alpha, beta, theta F, reset Reset, spikes []uint64) int {
+	if v, ok := any(V).([]float32); ok {
+		return leakyUpdateGeneric32(v, any(I).([]float32), any(Iin).([]float32), float32(alpha), float32(beta), float32(theta), reset, spikes)
 	}
-	return count
+	return leakyUpdateGeneric64(any(V).([]float64), any(I).([]float64), any(Iin).([]float64), float64(alpha), float64(beta), float64(theta), reset, spikes)
 }
 
 // checkRows panics, as slicing does, unless every row holds n values from
