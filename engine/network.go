@@ -461,7 +461,10 @@ var ErrInterrupted = errors.New("run interrupted")
 // with the number of steps done in this call. When ctx is cancelled Run stops
 // after the current step and returns an error wrapping ErrInterrupted. A
 // network stepped in blocks (blocked.go) calls progress for each step of a
-// block once the block is done, and stops only between blocks.
+// block once the block is done, and stops only between blocks. A
+// population stepped fused (fused.go) holds its Iin, inside progress,
+// only after steps that end at the block alignment; StateVars recomputes
+// it, and Run leaves it written when it returns.
 func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)) error {
 	if steps < 0 {
 		return fmt.Errorf("steps must be ≥ 0, got %d", steps)
