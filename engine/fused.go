@@ -26,7 +26,8 @@ import (
 // sources, which still hold the step's spikes (syncInput). A recorder that
 // reads Iin, or does not say what it reads (stateReader), keeps its
 // population unfused. The padding neurons past N, which take no input and
-// stay at rest, are left as they are.
+// stay at rest, are left as they are. A step whose input adds more than
+// fusedMaxRows rows to a trial runs unfused.
 
 // inputReader is a recorder that says whether its RecordState reads the
 // population's Iin. A recorder that does not say is taken to read it, and
@@ -107,10 +108,17 @@ func (f *fusedInput[T]) spiking() bool {
 	return true
 }
 
+// fusedMaxRows is the most weight rows a trial's step may add for it to
+// run fused: past some 8 to 16 rows, the rows read side by side outrun
+// the prefetching and adding them strip by strip into Iin is faster
+// (BenchmarkLeakyRows in kernels, rows=8, 16 and 64).
+const fusedMaxRows = 8
+
 // gather lists every trial's weight rows for the step, on the stepping
 // goroutine before the ranges run: from the source's bitmask where it
-// keeps one, else from its events.
-func (f *fusedInput[T]) gather() {
+// keeps one, else from its events. It returns the most rows of any trial.
+func (f *fusedInput[T]) gather() int {
+	most := 0
 	for b := range f.rows {
 		l := f.rows[b][:0]
 		for _, d := range f.in {
@@ -128,7 +136,9 @@ func (f *fusedInput[T]) gather() {
 			}
 		}
 		f.rows[b] = l
+		most = max(most, len(l))
 	}
+	return most
 }
 
 // stepRows advances the neurons of r by one step with trial b's input the

@@ -23,7 +23,9 @@ type fusedCase[T Float] struct {
 	pops       []*Population[T]
 	spikes     []*SpikeRecorder[T]
 	traces     []*Trace[T]
-	fusedSteps int // steps a ran fused, counted in progress
+	// fusedSteps and busySteps count, in progress, the steps a ran fused
+	// and those it ran unfused for its many rows (not the aligned ones).
+	fusedSteps, busySteps int
 }
 
 const fusedSteps, fusedAlign = 160, 40
@@ -37,7 +39,8 @@ func newFusedCase[T Float](t testing.TB, fuse bool, threads, batch int, reset ke
 			t.Fatal(err)
 		}
 	}
-	src, err := NewPoisson[T]("in", batch, nIn, 200, 5e-4, 3, 0)
+	// About 5 rows a step into a, more than fusedMaxRows on some steps.
+	src, err := NewPoisson[T]("in", batch, nIn, 60, 5e-4, 3, 0)
 	must(err)
 	rng := rand.New(rand.NewPCG(7, 8))
 	x := make([]T, fusedSteps*batch*nArr)
@@ -110,8 +113,11 @@ func newFusedCase[T Float](t testing.TB, fuse bool, threads, batch int, reset ke
 func (c *fusedCase[T]) run(t *testing.T, ctx context.Context, steps int, at func(step int)) error {
 	t0 := c.net.StepIndex()
 	return c.net.Run(ctx, steps, func(done int) {
-		if c.pops[0].inputStale {
+		switch step := t0 + done; {
+		case c.pops[0].inputStale:
 			c.fusedSteps++
+		case step%fusedAlign != 0 && done != steps:
+			c.busySteps++
 		}
 		if at != nil {
 			at(t0 + done)
@@ -143,8 +149,8 @@ func (c *fusedCase[T]) same(t *testing.T, ref *fusedCase[T], what string) {
 // resets, float32 and float64, and requires the same bits throughout:
 // the state at an aligned step and at a step between (where StateVars
 // recomputes Iin), at the end, and every recording. Only a and b may
-// step fused, and a must, on every step but the aligned ones and the
-// last.
+// step fused, and a must, on every step but the aligned ones, the last
+// and those whose input adds more than fusedMaxRows rows.
 func TestFusedMatchesUnfused(t *testing.T) {
 	t.Run("float32", testFusedMatchesUnfused[float32])
 	t.Run("float64", testFusedMatchesUnfused[float64])
@@ -194,9 +200,10 @@ func testFusedMatchesUnfused[T Float](t *testing.T) {
 						t.Fatal(err)
 					}
 					// Every step but those that end at a multiple of the
-					// alignment, the last (160) among them.
-					if want := fusedSteps - fusedSteps/fusedAlign; c.fusedSteps != want {
-						t.Fatalf("%s: a stepped fused %d times, want %d", what, c.fusedSteps, want)
+					// alignment (the last among them) and those with more
+					// than fusedMaxRows rows, of which there must be some.
+					if want := fusedSteps - fusedSteps/fusedAlign - c.busySteps; c.fusedSteps != want || c.busySteps == 0 || c.fusedSteps < fusedSteps/2 {
+						t.Fatalf("%s: a stepped fused %d times and unfused for many rows %d times, want %d and some", what, c.fusedSteps, c.busySteps, want)
 					}
 					for _, step := range []int{fusedAlign, 57} {
 						if err := SameState(snaps[step], refSnaps[step]); err != nil {

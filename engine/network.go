@@ -400,12 +400,11 @@ func (n *Network[T]) stepPops(t int) error {
 	for i, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)
-		fuse := n.fusing && ph.fused != nil && ph.fused.spiking()
+		fuse := n.fusing && ph.fused != nil && ph.fused.spiking() && ph.fused.gather() <= fusedMaxRows
 		p.inputStale = fuse
 		if fuse {
 			// Phase 3 reads V and I, which phase 2 does not change, and
 			// no recorder here reads Iin.
-			ph.fused.gather()
 			for _, r := range ph.recs {
 				if err := r.RecordState(t); err != nil {
 					return err

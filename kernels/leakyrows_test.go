@@ -286,15 +286,16 @@ func naiveLeakyRows(V, I []float32, rows [][]float32, alpha, beta, theta float32
 	return count
 }
 
-// BenchmarkLeakyRows runs the fused step of n neurons with rowsPerStep
-// weight rows, each iteration rows not read for the last 256 MiB of rows,
-// as a step of workload d (n=200000) reads its input spikes' rows from
-// memory. The "unfused" rows are what the engine ran before: Iin cleared,
+// BenchmarkLeakyRows runs the fused step of n neurons with rows weight
+// rows, each iteration rows not read for the last 256 MiB of rows, as a
+// step of workload d (n=200000, about 2.5 rows) reads its input spikes'
+// rows from memory; rows=8, 16 and 64 are busier inputs, where the rows
+// read side by side outgrow what the prefetches keep up with. The
+// "unfused" rows are what the engine ran before: Iin cleared,
 // AccumulateRows into it, LeakyUpdate over it, with the best
 // implementation. weight-GB/s counts the rows' bytes alone, as
 // BenchmarkFF's does; SetBytes adds V and I, read and written.
 func BenchmarkLeakyRows(b *testing.B) {
-	const rowsPerStep = 3
 	impls := append(benchImpls(), nil)
 	for i, impl := range impls {
 		name := implName(impl)
@@ -302,19 +303,20 @@ func BenchmarkLeakyRows(b *testing.B) {
 		if unfused {
 			impl, name = Best(), "unfused-"+Best().Name
 		}
-		for _, n := range []int{10000, 200000, 1000000} {
-			b.Run(fmt.Sprintf("impl=%s/n=%d", name, n), func(b *testing.B) {
+		for _, size := range []struct{ n, rows int }{{10000, 3}, {200000, 3}, {1000000, 3}, {200000, 8}, {200000, 16}, {200000, 64}} {
+			n, nrows := size.n, size.rows
+			b.Run(fmt.Sprintf("impl=%s/n=%d/rows=%d", name, n, nrows), func(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(9, uint64(n)))
-				total := max(4*rowsPerStep, (256<<20)/(4*n))
+				total := max(4*nrows, (256<<20)/(4*n))
 				W := randSlice[float32](rng, total*n, 0.01)
 				V, I := randSlice[float32](rng, n, 1), randSlice[float32](rng, n, 0.1)
 				Iin := make([]float32, n)
 				spikes := make([]uint64, MaskWords(n))
 				spiked := make([]bool, n)
-				rows := make([][]float32, rowsPerStep)
-				idx := make([]int32, rowsPerStep)
-				b.SetBytes(int64(n) * 4 * (4 + rowsPerStep))
+				rows := make([][]float32, nrows)
+				idx := make([]int32, nrows)
+				b.SetBytes(int64(n) * 4 * int64(4+nrows))
 				next := 0
 				for b.Loop() {
 					for k := range rows {
@@ -334,7 +336,7 @@ func BenchmarkLeakyRows(b *testing.B) {
 					}
 				}
 				perSecond(b, float64(n), "neuron-steps/s")
-				perSecond(b, float64(n*4*rowsPerStep)/1e9, "weight-GB/s")
+				perSecond(b, float64(n*4*nrows)/1e9, "weight-GB/s")
 			})
 		}
 	}
