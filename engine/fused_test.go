@@ -19,10 +19,10 @@ import (
 // unfused); "d" whose Iin is traced (unfused).
 // Spikes of a and b, V of a and I of b are recorded.
 type fusedCase[T Float] struct {
-	net        *Network[T]
-	pops       []*Population[T]
-	spikes     []*SpikeRecorder[T]
-	traces     []*Trace[T]
+	net    *Network[T]
+	pops   []*Population[T]
+	spikes []*SpikeRecorder[T]
+	traces []*Trace[T]
 	// fusedSteps and busySteps count, in progress, the steps a ran fused
 	// and those it ran unfused for its many rows (not the aligned ones).
 	fusedSteps, busySteps int
