@@ -201,9 +201,9 @@ func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int
 				V, A0, Ain0, A1, Ain1 := conv(V64), conv(A064), conv(Ain064), conv(A164), conv(Ain164)
 				spikes := make([]uint64, MaskWords(n))
 				spiked := make([]bool, n)
-				// V, both receptors and refrac are read and written, the
-				// inputs read, the mask written.
-				b.SetBytes(int64(n)*int64(8*size+2*4) + int64(len(spikes))*8)
+				// V, both receptors, their inputs (consumed: left zero)
+				// and refrac are read and written, the mask written.
+				b.SetBytes(int64(n)*int64(10*size+2*4) + int64(len(spikes))*8)
 				for b.Loop() {
 					step(impl, V, A0, Ain0, A1, Ain1, refrac, spikes, spiked)
 				}
