@@ -42,15 +42,7 @@ func newFusedCase[T Float](t testing.TB, fuse bool, threads, batch int, reset ke
 	// About 5 rows a step into a, more than fusedMaxRows on some steps.
 	src, err := NewPoisson[T]("in", batch, nIn, 60, 5e-4, 3, 0)
 	must(err)
-	rng := rand.New(rand.NewPCG(7, 8))
-	x := make([]T, fusedSteps*batch*nArr)
-	for i := range x {
-		if rng.IntN(15) == 0 {
-			x[i] = 1
-		}
-	}
-	arr, err := NewArray("arr", x, fusedSteps, batch, nArr)
-	must(err)
+	arr := spikeArray[T](t, fusedSteps, batch, nArr, 15, 7)
 	np := DefaultNeuron()
 	np.Reset = reset
 	if reset == kernels.ResetZero {
@@ -106,6 +98,24 @@ func newFusedCase[T Float](t testing.TB, fuse bool, threads, batch int, reset ke
 	}
 	c.net.SetThreads(threads)
 	return c
+}
+
+// spikeArray returns a 0/1 array source "arr" of steps × batch × n values,
+// each 1 with probability 1/oneIn, drawn from seed.
+func spikeArray[T Float](t testing.TB, steps, batch, n, oneIn int, seed uint64) *Array[T] {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	x := make([]T, steps*batch*n)
+	for i := range x {
+		if rng.IntN(oneIn) == 0 {
+			x[i] = 1
+		}
+	}
+	arr, err := NewArray("arr", x, steps, batch, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return arr
 }
 
 // run steps the case steps steps, calling at(step) after each and
