@@ -21,7 +21,9 @@ type Population[T Float] struct {
 
 	// V is the membrane potential, I the synaptic current and Iin the input
 	// current of the current step. Between steps Iin holds the last step's
-	// input, or zeros where the update consumed it (see consumesInput).
+	// input, or zeros where the update consumed it (see consumesInput);
+	// a population stepped fused (fused.go) leaves it unwritten inside a
+	// Run, which writes it where it can be seen.
 	V, I, Iin []T
 	// Spikes holds s of the last step as a bitmask, MaskWords(N) words per
 	// trial: bit i%64 of Spikes[b*Words+i/64] is neuron i of trial b.
