@@ -656,6 +656,394 @@ leakyScan32ZeroAVX2_done:
 	VZEROUPPER
 	RET
 
+// func leakyRows32SubAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX2, MMX+, POPCNT
+TEXT ·leakyRows32SubAVX2(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Y0
+	VBROADCASTSS beta+84(FP), Y1
+	VBROADCASTSS theta+88(FP), Y2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32SubAVX2_done
+
+leakyRows32SubAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32SubAVX2_sum0
+
+leakyRows32SubAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Y4, Y4
+	VADDPS     32(R10)(AX*1), Y5, Y5
+	VADDPS     64(R10)(AX*1), Y6, Y6
+	VADDPS     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32SubAVX2_row0
+
+leakyRows32SubAVX2_sum0:
+	VMOVUPS   (CX)(AX*1), Y8
+	VMOVUPS   (DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R8
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, (CX)(AX*1)
+	VMOVUPS   Y9, (DX)(AX*1)
+	VMOVUPS   32(CX)(AX*1), Y4
+	VMOVUPS   32(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 32(CX)(AX*1)
+	VMOVUPS   Y8, 32(DX)(AX*1)
+	SHLQ      $0x08, R9
+	ORQ       R9, R8
+	VMOVUPS   64(CX)(AX*1), Y4
+	VMOVUPS   64(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 64(CX)(AX*1)
+	VMOVUPS   Y5, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   96(CX)(AX*1), Y4
+	VMOVUPS   96(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 96(CX)(AX*1)
+	VMOVUPS   Y5, 96(DX)(AX*1)
+	SHLQ      $0x18, R9
+	ORQ       R9, R8
+	VXORPS    Y4, Y4, Y4
+	VXORPS    Y5, Y5, Y5
+	VXORPS    Y6, Y6, Y6
+	VXORPS    Y7, Y7, Y7
+	MOVQ      rows_base+48(FP), R9
+	MOVQ      rows_len+56(FP), R10
+	TESTQ     R10, R10
+	JZ        leakyRows32SubAVX2_sum4
+
+leakyRows32SubAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPS     128(R11)(AX*1), Y4, Y4
+	VADDPS     160(R11)(AX*1), Y5, Y5
+	VADDPS     192(R11)(AX*1), Y6, Y6
+	VADDPS     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows32SubAVX2_row4
+
+leakyRows32SubAVX2_sum4:
+	VMOVUPS   128(CX)(AX*1), Y8
+	VMOVUPS   128(DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R9
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, 128(CX)(AX*1)
+	VMOVUPS   Y9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   160(CX)(AX*1), Y4
+	VMOVUPS   160(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 160(CX)(AX*1)
+	VMOVUPS   Y8, 160(DX)(AX*1)
+	SHLQ      $0x28, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Y4
+	VMOVUPS   192(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 192(CX)(AX*1)
+	VMOVUPS   Y5, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	VMOVUPS   224(CX)(AX*1), Y4
+	VMOVUPS   224(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 224(CX)(AX*1)
+	VMOVUPS   Y5, 224(DX)(AX*1)
+	SHLQ      $0x38, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32SubAVX2_word
+
+leakyRows32SubAVX2_done:
+	MOVQ DI, ret+120(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows32ZeroAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX2, MMX+, POPCNT
+TEXT ·leakyRows32ZeroAVX2(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Y0
+	VBROADCASTSS beta+84(FP), Y1
+	VBROADCASTSS theta+88(FP), Y2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32ZeroAVX2_done
+
+leakyRows32ZeroAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32ZeroAVX2_sum0
+
+leakyRows32ZeroAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Y4, Y4
+	VADDPS     32(R10)(AX*1), Y5, Y5
+	VADDPS     64(R10)(AX*1), Y6, Y6
+	VADDPS     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32ZeroAVX2_row0
+
+leakyRows32ZeroAVX2_sum0:
+	VMOVUPS   (CX)(AX*1), Y8
+	VMOVUPS   (DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R8
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y3, Y10
+	VMULPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, (CX)(AX*1)
+	VMOVUPS   Y9, (DX)(AX*1)
+	VMOVUPS   32(CX)(AX*1), Y4
+	VMOVUPS   32(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y3, Y9
+	VMULPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 32(CX)(AX*1)
+	VMOVUPS   Y8, 32(DX)(AX*1)
+	SHLQ      $0x08, R9
+	ORQ       R9, R8
+	VMOVUPS   64(CX)(AX*1), Y4
+	VMOVUPS   64(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y3, Y8
+	VMULPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 64(CX)(AX*1)
+	VMOVUPS   Y5, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   96(CX)(AX*1), Y4
+	VMOVUPS   96(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y3, Y6
+	VMULPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 96(CX)(AX*1)
+	VMOVUPS   Y5, 96(DX)(AX*1)
+	SHLQ      $0x18, R9
+	ORQ       R9, R8
+	VXORPS    Y4, Y4, Y4
+	VXORPS    Y5, Y5, Y5
+	VXORPS    Y6, Y6, Y6
+	VXORPS    Y7, Y7, Y7
+	MOVQ      rows_base+48(FP), R9
+	MOVQ      rows_len+56(FP), R10
+	TESTQ     R10, R10
+	JZ        leakyRows32ZeroAVX2_sum4
+
+leakyRows32ZeroAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPS     128(R11)(AX*1), Y4, Y4
+	VADDPS     160(R11)(AX*1), Y5, Y5
+	VADDPS     192(R11)(AX*1), Y6, Y6
+	VADDPS     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows32ZeroAVX2_row4
+
+leakyRows32ZeroAVX2_sum4:
+	VMOVUPS   128(CX)(AX*1), Y8
+	VMOVUPS   128(DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R9
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y3, Y10
+	VMULPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, 128(CX)(AX*1)
+	VMOVUPS   Y9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   160(CX)(AX*1), Y4
+	VMOVUPS   160(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y3, Y9
+	VMULPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 160(CX)(AX*1)
+	VMOVUPS   Y8, 160(DX)(AX*1)
+	SHLQ      $0x28, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Y4
+	VMOVUPS   192(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y3, Y8
+	VMULPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 192(CX)(AX*1)
+	VMOVUPS   Y5, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	VMOVUPS   224(CX)(AX*1), Y4
+	VMOVUPS   224(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y3, Y6
+	VMULPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 224(CX)(AX*1)
+	VMOVUPS   Y5, 224(DX)(AX*1)
+	SHLQ      $0x38, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32ZeroAVX2_word
+
+leakyRows32ZeroAVX2_done:
+	MOVQ DI, ret+120(FP)
+	VZEROUPPER
+	RET
+
 // func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
@@ -9047,6 +9435,650 @@ leakyScan64ZeroAVX2_step:
 
 leakyScan64ZeroAVX2_done:
 	MOVQ R9, ret+144(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64SubAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX2, FMA3, MMX+, POPCNT
+TEXT ·leakyRows64SubAVX2(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Y0
+	VBROADCASTSD beta+88(FP), Y1
+	VBROADCASTSD theta+96(FP), Y2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64SubAVX2_done
+
+leakyRows64SubAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64SubAVX2_sum0
+
+leakyRows64SubAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Y4, Y4
+	VADDPD     32(R10)(AX*1), Y5, Y5
+	VADDPD     64(R10)(AX*1), Y6, Y6
+	VADDPD     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64SubAVX2_row0
+
+leakyRows64SubAVX2_sum0:
+	VMOVUPD     (CX)(AX*1), Y8
+	VMOVUPD     (DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R8
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, (CX)(AX*1)
+	VMOVUPD     Y9, (DX)(AX*1)
+	VMOVUPD     32(CX)(AX*1), Y4
+	VMOVUPD     32(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 32(CX)(AX*1)
+	VMOVUPD     Y8, 32(DX)(AX*1)
+	SHLQ        $0x04, R9
+	ORQ         R9, R8
+	VMOVUPD     64(CX)(AX*1), Y4
+	VMOVUPD     64(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 64(CX)(AX*1)
+	VMOVUPD     Y5, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     96(CX)(AX*1), Y4
+	VMOVUPD     96(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 96(CX)(AX*1)
+	VMOVUPD     Y5, 96(DX)(AX*1)
+	SHLQ        $0x0c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64SubAVX2_sum4
+
+leakyRows64SubAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPD     128(R11)(AX*1), Y4, Y4
+	VADDPD     160(R11)(AX*1), Y5, Y5
+	VADDPD     192(R11)(AX*1), Y6, Y6
+	VADDPD     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64SubAVX2_row4
+
+leakyRows64SubAVX2_sum4:
+	VMOVUPD     128(CX)(AX*1), Y8
+	VMOVUPD     128(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 128(CX)(AX*1)
+	VMOVUPD     Y9, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     160(CX)(AX*1), Y4
+	VMOVUPD     160(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 160(CX)(AX*1)
+	VMOVUPD     Y8, 160(DX)(AX*1)
+	SHLQ        $0x14, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Y4
+	VMOVUPD     192(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 192(CX)(AX*1)
+	VMOVUPD     Y5, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     224(CX)(AX*1), Y4
+	VMOVUPD     224(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 224(CX)(AX*1)
+	VMOVUPD     Y5, 224(DX)(AX*1)
+	SHLQ        $0x1c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64SubAVX2_sum8
+
+leakyRows64SubAVX2_row8:
+	MOVQ       (R9), R11
+	VADDPD     256(R11)(AX*1), Y4, Y4
+	VADDPD     288(R11)(AX*1), Y5, Y5
+	VADDPD     320(R11)(AX*1), Y6, Y6
+	VADDPD     352(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4352(R11)(AX*1)
+	PREFETCHT0 4416(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64SubAVX2_row8
+
+leakyRows64SubAVX2_sum8:
+	VMOVUPD     256(CX)(AX*1), Y8
+	VMOVUPD     256(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 256(CX)(AX*1)
+	VMOVUPD     Y9, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     288(CX)(AX*1), Y4
+	VMOVUPD     288(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 288(CX)(AX*1)
+	VMOVUPD     Y8, 288(DX)(AX*1)
+	SHLQ        $0x24, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Y4
+	VMOVUPD     320(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 320(CX)(AX*1)
+	VMOVUPD     Y5, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     352(CX)(AX*1), Y4
+	VMOVUPD     352(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 352(CX)(AX*1)
+	VMOVUPD     Y5, 352(DX)(AX*1)
+	SHLQ        $0x2c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64SubAVX2_sum12
+
+leakyRows64SubAVX2_row12:
+	MOVQ       (R9), R11
+	VADDPD     384(R11)(AX*1), Y4, Y4
+	VADDPD     416(R11)(AX*1), Y5, Y5
+	VADDPD     448(R11)(AX*1), Y6, Y6
+	VADDPD     480(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4480(R11)(AX*1)
+	PREFETCHT0 4544(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64SubAVX2_row12
+
+leakyRows64SubAVX2_sum12:
+	VMOVUPD     384(CX)(AX*1), Y8
+	VMOVUPD     384(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 384(CX)(AX*1)
+	VMOVUPD     Y9, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     416(CX)(AX*1), Y4
+	VMOVUPD     416(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 416(CX)(AX*1)
+	VMOVUPD     Y8, 416(DX)(AX*1)
+	SHLQ        $0x34, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Y4
+	VMOVUPD     448(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 448(CX)(AX*1)
+	VMOVUPD     Y5, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	VMOVUPD     480(CX)(AX*1), Y4
+	VMOVUPD     480(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 480(CX)(AX*1)
+	VMOVUPD     Y5, 480(DX)(AX*1)
+	SHLQ        $0x3c, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64SubAVX2_word
+
+leakyRows64SubAVX2_done:
+	MOVQ DI, ret+128(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64ZeroAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX2, FMA3, MMX+, POPCNT
+TEXT ·leakyRows64ZeroAVX2(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Y0
+	VBROADCASTSD beta+88(FP), Y1
+	VBROADCASTSD theta+96(FP), Y2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64ZeroAVX2_done
+
+leakyRows64ZeroAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64ZeroAVX2_sum0
+
+leakyRows64ZeroAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Y4, Y4
+	VADDPD     32(R10)(AX*1), Y5, Y5
+	VADDPD     64(R10)(AX*1), Y6, Y6
+	VADDPD     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64ZeroAVX2_row0
+
+leakyRows64ZeroAVX2_sum0:
+	VMOVUPD     (CX)(AX*1), Y8
+	VMOVUPD     (DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R8
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, (CX)(AX*1)
+	VMOVUPD     Y9, (DX)(AX*1)
+	VMOVUPD     32(CX)(AX*1), Y4
+	VMOVUPD     32(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 32(CX)(AX*1)
+	VMOVUPD     Y8, 32(DX)(AX*1)
+	SHLQ        $0x04, R9
+	ORQ         R9, R8
+	VMOVUPD     64(CX)(AX*1), Y4
+	VMOVUPD     64(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 64(CX)(AX*1)
+	VMOVUPD     Y5, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     96(CX)(AX*1), Y4
+	VMOVUPD     96(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 96(CX)(AX*1)
+	VMOVUPD     Y5, 96(DX)(AX*1)
+	SHLQ        $0x0c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64ZeroAVX2_sum4
+
+leakyRows64ZeroAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPD     128(R11)(AX*1), Y4, Y4
+	VADDPD     160(R11)(AX*1), Y5, Y5
+	VADDPD     192(R11)(AX*1), Y6, Y6
+	VADDPD     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64ZeroAVX2_row4
+
+leakyRows64ZeroAVX2_sum4:
+	VMOVUPD     128(CX)(AX*1), Y8
+	VMOVUPD     128(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 128(CX)(AX*1)
+	VMOVUPD     Y9, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     160(CX)(AX*1), Y4
+	VMOVUPD     160(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 160(CX)(AX*1)
+	VMOVUPD     Y8, 160(DX)(AX*1)
+	SHLQ        $0x14, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Y4
+	VMOVUPD     192(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 192(CX)(AX*1)
+	VMOVUPD     Y5, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     224(CX)(AX*1), Y4
+	VMOVUPD     224(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 224(CX)(AX*1)
+	VMOVUPD     Y5, 224(DX)(AX*1)
+	SHLQ        $0x1c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64ZeroAVX2_sum8
+
+leakyRows64ZeroAVX2_row8:
+	MOVQ       (R9), R11
+	VADDPD     256(R11)(AX*1), Y4, Y4
+	VADDPD     288(R11)(AX*1), Y5, Y5
+	VADDPD     320(R11)(AX*1), Y6, Y6
+	VADDPD     352(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4352(R11)(AX*1)
+	PREFETCHT0 4416(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64ZeroAVX2_row8
+
+leakyRows64ZeroAVX2_sum8:
+	VMOVUPD     256(CX)(AX*1), Y8
+	VMOVUPD     256(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 256(CX)(AX*1)
+	VMOVUPD     Y9, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     288(CX)(AX*1), Y4
+	VMOVUPD     288(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 288(CX)(AX*1)
+	VMOVUPD     Y8, 288(DX)(AX*1)
+	SHLQ        $0x24, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Y4
+	VMOVUPD     320(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 320(CX)(AX*1)
+	VMOVUPD     Y5, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     352(CX)(AX*1), Y4
+	VMOVUPD     352(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 352(CX)(AX*1)
+	VMOVUPD     Y5, 352(DX)(AX*1)
+	SHLQ        $0x2c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64ZeroAVX2_sum12
+
+leakyRows64ZeroAVX2_row12:
+	MOVQ       (R9), R11
+	VADDPD     384(R11)(AX*1), Y4, Y4
+	VADDPD     416(R11)(AX*1), Y5, Y5
+	VADDPD     448(R11)(AX*1), Y6, Y6
+	VADDPD     480(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4480(R11)(AX*1)
+	PREFETCHT0 4544(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64ZeroAVX2_row12
+
+leakyRows64ZeroAVX2_sum12:
+	VMOVUPD     384(CX)(AX*1), Y8
+	VMOVUPD     384(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 384(CX)(AX*1)
+	VMOVUPD     Y9, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     416(CX)(AX*1), Y4
+	VMOVUPD     416(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 416(CX)(AX*1)
+	VMOVUPD     Y8, 416(DX)(AX*1)
+	SHLQ        $0x34, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Y4
+	VMOVUPD     448(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 448(CX)(AX*1)
+	VMOVUPD     Y5, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	VMOVUPD     480(CX)(AX*1), Y4
+	VMOVUPD     480(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 480(CX)(AX*1)
+	VMOVUPD     Y5, 480(DX)(AX*1)
+	SHLQ        $0x3c, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64ZeroAVX2_word
+
+leakyRows64ZeroAVX2_done:
+	MOVQ DI, ret+128(FP)
 	VZEROUPPER
 	RET
 
@@ -20943,6 +21975,238 @@ leakyScan32ZeroAVX512Word_done:
 	VZEROUPPER
 	RET
 
+// func leakyRows32SubAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows32SubAVX512(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Z0
+	VBROADCASTSS beta+84(FP), Z1
+	VBROADCASTSS theta+88(FP), Z2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32SubAVX512_done
+
+leakyRows32SubAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32SubAVX512_sum0
+
+leakyRows32SubAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Z4, Z4
+	VADDPS     64(R10)(AX*1), Z5, Z5
+	VADDPS     128(R10)(AX*1), Z6, Z6
+	VADDPS     192(R10)(AX*1), Z7, Z7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32SubAVX512_row0
+
+leakyRows32SubAVX512_sum0:
+	VMOVUPS   (CX)(AX*1), Z8
+	VMOVUPS   (DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R8
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z4, Z9, Z9
+	VMOVUPS   Z8, (CX)(AX*1)
+	VMOVUPS   Z9, (DX)(AX*1)
+	VMOVUPS   64(CX)(AX*1), Z8
+	VMOVUPS   64(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMOVUPS   Z8, 64(CX)(AX*1)
+	VMOVUPS   Z9, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   128(CX)(AX*1), Z8
+	VMOVUPS   128(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z6, Z9, Z9
+	VMOVUPS   Z8, 128(CX)(AX*1)
+	VMOVUPS   Z9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Z8
+	VMOVUPS   192(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z7, Z9, Z9
+	VMOVUPS   Z8, 192(CX)(AX*1)
+	VMOVUPS   Z9, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32SubAVX512_word
+
+leakyRows32SubAVX512_done:
+	MOVQ DI, ret+120(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows32ZeroAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows32ZeroAVX512(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Z0
+	VBROADCASTSS beta+84(FP), Z1
+	VBROADCASTSS theta+88(FP), Z2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32ZeroAVX512_done
+
+leakyRows32ZeroAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32ZeroAVX512_sum0
+
+leakyRows32ZeroAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Z4, Z4
+	VADDPS     64(R10)(AX*1), Z5, Z5
+	VADDPS     128(R10)(AX*1), Z6, Z6
+	VADDPS     192(R10)(AX*1), Z7, Z7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32ZeroAVX512_row0
+
+leakyRows32ZeroAVX512_sum0:
+	VMOVUPS   (CX)(AX*1), Z8
+	VMOVUPS   (DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R8
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z4, Z9, Z9
+	VMOVUPS   Z8, (CX)(AX*1)
+	VMOVUPS   Z9, (DX)(AX*1)
+	VMOVUPS   64(CX)(AX*1), Z8
+	VMOVUPS   64(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMOVUPS   Z8, 64(CX)(AX*1)
+	VMOVUPS   Z9, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   128(CX)(AX*1), Z8
+	VMOVUPS   128(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z6, Z9, Z9
+	VMOVUPS   Z8, 128(CX)(AX*1)
+	VMOVUPS   Z9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Z8
+	VMOVUPS   192(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z7, Z9, Z9
+	VMOVUPS   Z8, 192(CX)(AX*1)
+	VMOVUPS   Z9, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32ZeroAVX512_word
+
+leakyRows32ZeroAVX512_done:
+	MOVQ DI, ret+120(FP)
+	VZEROUPPER
+	RET
+
 // func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80
@@ -28407,6 +29671,346 @@ leakyScan64ZeroAVX512_step:
 
 leakyScan64ZeroAVX512_done:
 	MOVQ R9, ret+144(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64SubAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows64SubAVX512(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Z0
+	VBROADCASTSD beta+88(FP), Z1
+	VBROADCASTSD theta+96(FP), Z2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64SubAVX512_done
+
+leakyRows64SubAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64SubAVX512_sum0
+
+leakyRows64SubAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Z4, Z4
+	VADDPD     64(R10)(AX*1), Z5, Z5
+	VADDPD     128(R10)(AX*1), Z6, Z6
+	VADDPD     192(R10)(AX*1), Z7, Z7
+	VADDPD     256(R10)(AX*1), Z8, Z8
+	VADDPD     320(R10)(AX*1), Z9, Z9
+	VADDPD     384(R10)(AX*1), Z10, Z10
+	VADDPD     448(R10)(AX*1), Z11, Z11
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	PREFETCHT0 4352(R10)(AX*1)
+	PREFETCHT0 4416(R10)(AX*1)
+	PREFETCHT0 4480(R10)(AX*1)
+	PREFETCHT0 4544(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64SubAVX512_row0
+
+leakyRows64SubAVX512_sum0:
+	VMOVUPD     (CX)(AX*1), Z12
+	VMOVUPD     (DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R8
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z4, Z0, Z13
+	VMOVUPD     Z12, (CX)(AX*1)
+	VMOVUPD     Z13, (DX)(AX*1)
+	VMOVUPD     64(CX)(AX*1), Z12
+	VMOVUPD     64(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z5, Z0, Z13
+	VMOVUPD     Z12, 64(CX)(AX*1)
+	VMOVUPD     Z13, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     128(CX)(AX*1), Z12
+	VMOVUPD     128(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z6, Z0, Z13
+	VMOVUPD     Z12, 128(CX)(AX*1)
+	VMOVUPD     Z13, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Z12
+	VMOVUPD     192(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z7, Z0, Z13
+	VMOVUPD     Z12, 192(CX)(AX*1)
+	VMOVUPD     Z13, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     256(CX)(AX*1), Z12
+	VMOVUPD     256(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z8, Z0, Z13
+	VMOVUPD     Z12, 256(CX)(AX*1)
+	VMOVUPD     Z13, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Z12
+	VMOVUPD     320(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z9, Z0, Z13
+	VMOVUPD     Z12, 320(CX)(AX*1)
+	VMOVUPD     Z13, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     384(CX)(AX*1), Z12
+	VMOVUPD     384(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z10, Z0, Z13
+	VMOVUPD     Z12, 384(CX)(AX*1)
+	VMOVUPD     Z13, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Z12
+	VMOVUPD     448(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z11, Z0, Z13
+	VMOVUPD     Z12, 448(CX)(AX*1)
+	VMOVUPD     Z13, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64SubAVX512_word
+
+leakyRows64SubAVX512_done:
+	MOVQ DI, ret+128(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64ZeroAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows64ZeroAVX512(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Z0
+	VBROADCASTSD beta+88(FP), Z1
+	VBROADCASTSD theta+96(FP), Z2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64ZeroAVX512_done
+
+leakyRows64ZeroAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64ZeroAVX512_sum0
+
+leakyRows64ZeroAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Z4, Z4
+	VADDPD     64(R10)(AX*1), Z5, Z5
+	VADDPD     128(R10)(AX*1), Z6, Z6
+	VADDPD     192(R10)(AX*1), Z7, Z7
+	VADDPD     256(R10)(AX*1), Z8, Z8
+	VADDPD     320(R10)(AX*1), Z9, Z9
+	VADDPD     384(R10)(AX*1), Z10, Z10
+	VADDPD     448(R10)(AX*1), Z11, Z11
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	PREFETCHT0 4352(R10)(AX*1)
+	PREFETCHT0 4416(R10)(AX*1)
+	PREFETCHT0 4480(R10)(AX*1)
+	PREFETCHT0 4544(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64ZeroAVX512_row0
+
+leakyRows64ZeroAVX512_sum0:
+	VMOVUPD     (CX)(AX*1), Z12
+	VMOVUPD     (DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R8
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z4, Z0, Z13
+	VMOVUPD     Z12, (CX)(AX*1)
+	VMOVUPD     Z13, (DX)(AX*1)
+	VMOVUPD     64(CX)(AX*1), Z12
+	VMOVUPD     64(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z5, Z0, Z13
+	VMOVUPD     Z12, 64(CX)(AX*1)
+	VMOVUPD     Z13, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     128(CX)(AX*1), Z12
+	VMOVUPD     128(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z6, Z0, Z13
+	VMOVUPD     Z12, 128(CX)(AX*1)
+	VMOVUPD     Z13, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Z12
+	VMOVUPD     192(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z7, Z0, Z13
+	VMOVUPD     Z12, 192(CX)(AX*1)
+	VMOVUPD     Z13, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     256(CX)(AX*1), Z12
+	VMOVUPD     256(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z8, Z0, Z13
+	VMOVUPD     Z12, 256(CX)(AX*1)
+	VMOVUPD     Z13, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Z12
+	VMOVUPD     320(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z9, Z0, Z13
+	VMOVUPD     Z12, 320(CX)(AX*1)
+	VMOVUPD     Z13, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     384(CX)(AX*1), Z12
+	VMOVUPD     384(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z10, Z0, Z13
+	VMOVUPD     Z12, 384(CX)(AX*1)
+	VMOVUPD     Z13, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Z12
+	VMOVUPD     448(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z11, Z0, Z13
+	VMOVUPD     Z12, 448(CX)(AX*1)
+	VMOVUPD     Z13, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64ZeroAVX512_word
+
+leakyRows64ZeroAVX512_done:
+	MOVQ DI, ret+128(FP)
 	VZEROUPPER
 	RET
 
