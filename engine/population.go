@@ -332,5 +332,10 @@ func (p *Population[T]) consumesInput() bool {
 	return p.gen != nil && p.gen.per == nil && p.gen.cuba
 }
 
+// ConsumesInput reports whether the population's update zeroes the input
+// current it reads (see consumesInput): its Iin between steps is then not
+// the last step's input.
+func (p *Population[T]) ConsumesInput() bool { return p.consumesInput() }
+
 // spikeIndices sets dst to the indices of mask's set bits.
 func spikeIndices(dst []int32, mask []uint64) []int32 { return kernels.SpikeIndices(dst[:0], mask, 0) }
