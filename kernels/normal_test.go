@@ -1,7 +1,9 @@
 package kernels
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -278,5 +280,45 @@ func fuzzNormals[T float](t *testing.T, data []byte) {
 		got := buf[T](n, off, nil)
 		normalsImpl[T](impl)(got, key, col, scale)
 		same(t, fmt.Sprintf("%s key %v col %d n %d scale %v", impl.Name, key, col, n, scale), got, want)
+	}
+}
+
+// TestNormalsStream pins the numbers themselves: the SHA-256 of the bits
+// of Generic's Normals64 over 2^20 columns of two keys (one of them at the
+// far end of a row) and of boxMuller at the edge words of
+// TestBoxMullerAccuracy. Stored and procedural weights are these numbers,
+// so a change here is a change of every network's weights: it needs a new
+// state version and a changelog entry, not a new hash.
+func TestNormalsStream(t *testing.T) {
+	h := sha256.New()
+	var b [8]byte
+	put := func(v float64) {
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+		h.Write(b[:])
+	}
+	x := make([]float64, 1<<20)
+	for _, c := range []struct {
+		key NormalKey
+		col int
+	}{{NormalKey{1, 2, 3, 4, 5}, 0}, {NormalKey{0xdeadbeef, 0x01234567, 0x89abcdef, 7, 0xffffffff}, 1<<34 - 1<<20}} {
+		normalsGeneric64(x, c.key, c.col, 1)
+		for _, v := range x {
+			put(v)
+		}
+	}
+	sqrt2 := math.Sqrt2
+	edge := uint32(sqrt2 * (1 << 31))
+	for _, a := range []uint32{0, 1, 2, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 1, edge, edge + 1} {
+		for q := uint32(0); q < 8; q++ {
+			for _, d := range []uint32{0, 1, ^uint32(0)} {
+				z0, z1 := boxMuller(a, q<<29+d, 0.37)
+				put(z0)
+				put(z1)
+			}
+		}
+	}
+	const want = "2a372e8d5b292e81baf770a969a7095c3869e3501c86a68d168e4e73814533d0"
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		t.Fatalf("the normal numbers changed: SHA-256 %s, was %s", got, want)
 	}
 }
