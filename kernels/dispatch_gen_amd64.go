@@ -125,8 +125,8 @@ var avx512 = &Impl{
 	CobaUpdate64:       coba64(avx512Kernels64),
 	RuleUpdate64:       avx512Kernels64.ruleUpdate,
 	RuleUpdateTrials64: avx512Kernels64.ruleUpdateTrials,
-	Normals32:          normalsVia(normals32AVX512, 64),
-	Normals64:          normalsVia(normals64AVX512, 64),
+	Normals32:          normalsVia(normals32AVX512, 128),
+	Normals64:          normalsVia(normals64AVX512, 128),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -87,16 +88,19 @@ func normalConsts() []normalConst {
 	c := []normalConst{
 		{"m0", lanesOf(0xD2511F53)}, {"m1", lanesOf(0xCD9E8D57)},
 		{"iota", func(l int) uint64 { return uint64(l) }},
-		{"c4", lanesOf(4)}, {"c8", lanesOf(8)}, {"c16", lanesOf(16)},
+		{"c4", lanesOf(4)}, {"c8", lanesOf(8)}, {"c16", lanesOf(16)}, {"c24", lanesOf(24)}, {"c32", lanesOf(32)},
 		// The exponent of 2^52 in the upper half: or-ing a 32-bit integer
 		// below it makes the float64 2^52 + integer.
 		{"magic", lanesOf(0x43300000_00000000)},
-		{"aplus1", lanesOfF64(two52 - 1)},        // 2^52 + a − (2^52 − 1) = a + 1
-		{"ebias", lanesOfF64(two52 + 1023 + 32)}, // 2^52 + E − that = e − 32
-		{"mant", lanesOf(1<<52 - 1)}, {"c32f", lanesOfF64(32)},
+		// The exponent of 2^20: under it a 32-bit integer a is the float64
+		// 2^20 + a/2^32, less (2^20 − 2^-32) exactly x = (a + 1)/2^32.
+		{"magic20", lanesOf(0x41300000_00000000)},
+		{"aplus1", lanesOfF64(1<<20 - 0x1p-32)},
+		{"ebias", lanesOfF64(two52 + 1023)}, // 2^52 + E − that = e
+		{"mant", lanesOf(1<<52 - 1)},
 		{"one", lanesOfF64(1)}, {"half", lanesOfF64(0.5)}, {"sqrt2", lanesOfF64(math.Sqrt2)},
 		{"ln2x2", lanesOfF64(-2 * math.Ln2)},
-		{"u29", lanesOf(1 << 29)}, {"u30", lanesOf(1 << 30)}, {"mask30", lanesOf(1<<30 - 1)},
+		{"u29", lanesOf(1 << 29)}, {"u30", lanesOf(1 << 30)}, {"u31", lanesOf(1 << 31)}, {"mask30", lanesOf(1<<30 - 1)},
 		{"tbias", lanesOfF64(two52 + 1<<29)}, // 2^52 + (u mod 2^30) − that = t
 		{"angle", lanesOfF64(2 * math.Pi / (1 << 32))},
 		{"sign", lanesOf(1 << 63)},
@@ -117,10 +121,18 @@ func normalConsts() []normalConst {
 
 // normalTable is one instruction set's table of normalConsts, a vector
 // per entry, so that every constant can be a full-width memory operand.
+// No vector may cross a cache line — a split load costs a second one, and
+// Box–Muller reads a constant every few instructions — but Go's linker
+// aligns data to at most 32 bytes. So a ZMM table's entries lie 128 bytes
+// apart, each constant repeated over the first 96, and the kernel reads
+// them from the table's address rounded up to 64: the entry's start or 32
+// bytes into it, the same vector either way. Constants whose lanes differ
+// (iota) are read once a call, from the entry's start.
 type normalTable struct {
-	s   *isa
-	mem Mem
-	off map[string]int
+	s       *isa
+	mem     Mem
+	off     map[string]int
+	varying map[string]bool
 }
 
 var normalTables = map[*isa]*normalTable{}
@@ -129,13 +141,23 @@ func normalTableOf(s *isa) *normalTable {
 	if t := normalTables[s]; t != nil {
 		return t
 	}
-	t := &normalTable{s: s, off: map[string]int{}}
+	t := &normalTable{s: s, off: map[string]int{}, varying: map[string]bool{}}
 	t.mem = GLOBL("normalConsts"+s.name, RODATA|NOPTR)
-	lanes := s.vbyte / 8
+	lanes, stride := s.vbyte/8, s.vbyte
+	if s.is512() {
+		stride = 2 * s.vbyte
+	}
 	for i, c := range normalConsts() {
-		t.off[c.name] = i * s.vbyte
+		t.off[c.name] = i * stride
 		for l := 0; l < lanes; l++ {
-			DATA(i*s.vbyte+8*l, U64(c.bits(l)))
+			t.varying[c.name] = t.varying[c.name] || c.bits(l) != c.bits(0)
+		}
+		n := lanes
+		if s.is512() && !t.varying[c.name] {
+			n = (stride - s.vbyte/2) / 8
+		}
+		for l := 0; l < n; l++ {
+			DATA(i*stride+8*l, U64(c.bits(l)))
 		}
 	}
 	normalTables[s] = t
@@ -143,12 +165,15 @@ func normalTableOf(s *isa) *normalTable {
 }
 
 // k returns the vector of constant name.
-func (t *normalTable) k(name string) Mem {
-	off, ok := t.off[name]
+func (g *normalGen) k(name string) Mem {
+	off, ok := g.t.off[name]
 	if !ok {
 		panic("no normal constant " + name)
 	}
-	return t.mem.Offset(off)
+	if g.base == nil || g.t.varying[name] {
+		return g.t.mem.Offset(off)
+	}
+	return Mem{Base: g.base, Disp: off}
 }
 
 // normalGen emits one kernel's code: the instruction set, the element type
@@ -161,6 +186,7 @@ type normalGen struct {
 	words Mem            // the counter's upper words c1, c2, c3, at 0, 8 and 16
 	scale reg.VecVirtual // scale in every lane
 	odd   reg.Register   // AVX-512: the opmask of the odd doublewords
+	base  reg.Register   // AVX-512: the table's address rounded up to 64
 }
 
 func genNormals(s *isa, d *dtype) string {
@@ -170,6 +196,12 @@ func genNormals(s *isa, d *dtype) string {
 		"block whose first counter is ctr, under the key k0, k1 with the counter's upper",
 		"words c1, c2, c3. The caller runs partial blocks and chunks long calls.")
 	g := &normalGen{s: s, d: d, t: normalTableOf(s)}
+	if s.is512() {
+		g.base = GP64()
+		LEAQ(g.t.mem, g.base)
+		ADDQ(U8(63), g.base)
+		ANDQ(I32(-64), g.base)
+	}
 	// Round r's key, in the low half of a 64-bit slot, for broadcasts.
 	g.keys = AllocLocal(16 * 10)
 	{
@@ -209,27 +241,30 @@ func genNormals(s *isa, d *dtype) string {
 	VMOVQ(c, cx)
 	ctr := s.vec()
 	VPBROADCASTQ(cx, ctr)
-	VPADDQ(g.t.k("iota"), ctr, ctr)
+	VPADDQ(g.k("iota"), ctr, ctr)
 
-	// Each pass runs two vectors of counters in lockstep, for
+	// Each pass runs several vectors of counters in lockstep, for
 	// instruction-level parallelism: Philox's rounds and Box–Muller's
 	// polynomials are chains of dependent operations, and one vector's
-	// chain alone leaves most of the vector units idle. AVX-512 makes two
-	// blocks a pass (a vector is a block's eight counters), AVX2 one (two
-	// vectors of four counters). The caller gives whole passes.
+	// chain alone leaves most of the vector units idle. AVX-512 makes
+	// normalBlocks512 blocks a pass (a vector is a block's eight counters),
+	// AVX2 one (two vectors of four counters). The caller gives whole
+	// passes.
 	var vecs []normalVec
 	if s.is512() {
-		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 8, out: NormalBlock}}
+		for b := 0; b < normalBlocks512; b++ {
+			vecs = append(vecs, normalVec{ctr: 8 * b, out: NormalBlock * b})
+		}
 	} else {
 		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 4, out: 4}}
 	}
 	perPass := normalPass(s) / NormalBlock
-	SHRQ(U8(map[int]int{1: 0, 2: 1}[perPass]), n)
+	SHRQ(U8(bits.TrailingZeros(uint(perPass))), n)
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_loop")
 	g.pass(ctr, dst, vecs)
-	VPADDQ(g.t.k(fmt.Sprintf("c%d", 8*perPass)), ctr, ctr)
+	VPADDQ(g.k(fmt.Sprintf("c%d", 8*perPass)), ctr, ctr)
 	ADDQ(U32(normalPass(s)*d.size), dst)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
@@ -238,12 +273,18 @@ func genNormals(s *isa, d *dtype) string {
 	return name
 }
 
+// normalBlocks512 is the number of blocks an AVX-512 pass makes, a power
+// of two: four vectors of counters keep Philox's multiplies busy where two
+// leave them waiting on each round's latency, and their sixteen words
+// still fit in the registers beside Box–Muller's.
+const normalBlocks512 = 4
+
 // normalPass is the number of columns one pass of s's Normals kernels
-// makes, and so the multiple of it their length must be: two blocks with
-// AVX-512, one with AVX2.
+// makes, and so the multiple of it their length must be: normalBlocks512
+// blocks with AVX-512, one with AVX2.
 func normalPass(s *isa) int {
 	if s.is512() {
-		return 2 * NormalBlock
+		return normalBlocks512 * NormalBlock
 	}
 	return NormalBlock
 }
@@ -257,15 +298,16 @@ type normalVec struct{ ctr, out int }
 
 // pass emits the counters of vecs through Philox and Box–Muller and stores
 // their numbers. With AVX-512 the vectors' rounds run in lockstep and then
-// their pairs, two at a time; the 32 registers hold both chains. AVX2's 16
-// do not, so each vector runs alone, its rounds and then its pairs.
+// their pairs, two at a time; the 32 registers hold every vector's words
+// beside two pairs' chains. AVX2's 16 do not, so each vector runs alone,
+// its rounds and then its pairs.
 func (g *normalGen) pass(ctr reg.VecVirtual, dst reg.Register, vecs []normalVec) {
 	counters := func(v normalVec) reg.VecVirtual {
 		x := g.s.vec()
 		if v.ctr == 0 {
 			g.mov(ctr, x)
 		} else {
-			VPADDQ(g.t.k(fmt.Sprintf("c%d", v.ctr)), ctr, x)
+			VPADDQ(g.k(fmt.Sprintf("c%d", v.ctr)), ctr, x)
 		}
 		return x
 	}
@@ -285,12 +327,14 @@ func (g *normalGen) pass(ctr reg.VecVirtual, dst reg.Register, vecs []normalVec)
 		x0[i] = counters(v)
 	}
 	w := g.philox(x0)
+	var ps []normalPair
 	for half := 0; half < 2; half++ {
-		var ps []normalPair
 		for i, v := range vecs {
 			ps = append(ps, pairsOf(w[i], v, half))
 		}
-		g.pairs(ps, dst)
+	}
+	for ; len(ps) > 0; ps = ps[2:] {
+		g.pairs(ps[:2], dst)
 	}
 }
 
@@ -358,8 +402,8 @@ func (g *normalGen) philox(x0 []reg.VecVirtual) [][4]reg.VecVirtual {
 		}
 		for i := range x {
 			p0, p1 := s.vec(), s.vec()
-			VPMULUDQ(g.t.k("m0"), x[i][0], p0)
-			VPMULUDQ(g.t.k("m1"), x[i][2], p1)
+			VPMULUDQ(g.k("m0"), x[i][0], p0)
+			VPMULUDQ(g.k("m1"), x[i][2], p1)
 			h0, h1 := s.vec(), s.vec()
 			VPSRLQ(U8(32), p0, h0)
 			VPSRLQ(U8(32), p1, h1)
@@ -380,14 +424,15 @@ func (g *normalGen) philox(x0 []reg.VecVirtual) [][4]reg.VecVirtual {
 }
 
 // toDouble turns x into the float64 2^52 + (x mod 2^32), in place: x's
-// low half under the exponent of 2^52. (Blending into a fresh register
-// would be worse than a copy: avo counts a masked instruction as reading
-// its destination, so a fresh one would be live around the whole loop.)
-func (g *normalGen) toDouble(x reg.VecVirtual) reg.VecVirtual {
+// low half under the exponent of 2^52 (under 2^20's, 2^20 + (x mod
+// 2^32)/2^32, for magic "magic20"). (Blending into a fresh register would
+// be worse than a copy: avo counts a masked instruction as reading its
+// destination, so a fresh one would be live around the whole loop.)
+func (g *normalGen) toDouble(x reg.VecVirtual, magic string) reg.VecVirtual {
 	if g.s.is512() {
-		VPBLENDMD(g.t.k("magic"), x, g.odd, x)
+		VPBLENDMD(g.k(magic), x, g.odd, x)
 	} else {
-		VPBLENDD(U8(0xAA), g.t.k("magic"), x, x)
+		VPBLENDD(U8(0xAA), g.k(magic), x, x)
 	}
 	return x
 }
@@ -396,7 +441,7 @@ func (g *normalGen) toDouble(x reg.VecVirtual) reg.VecVirtual {
 // stores the two numbers of each, times scale, at element offsets off and
 // off+8 of the pass at dst.
 func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
-	s, t := g.s, g.t
+	s := g.s
 	n := len(ps)
 	vecs := func() []reg.VecVirtual {
 		v := make([]reg.VecVirtual, n)
@@ -405,11 +450,11 @@ func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 		}
 		return v
 	}
-	// x = a + 1 = 2^e·m, m ∈ [1, 2); e − 32 as a float64.
+	// x = (a + 1)/2^32 = 2^e·m, m ∈ [1, 2), exactly.
 	x, e, m := make([]reg.VecVirtual, n), make([]reg.VecVirtual, n), vecs()
 	for i, p := range ps {
-		x[i] = g.toDouble(p.a)
-		VSUBPD(t.k("aplus1"), x[i], x[i])
+		x[i] = g.toDouble(p.a, "magic20")
+		VSUBPD(g.k("aplus1"), x[i], x[i])
 	}
 	for i := range ps {
 		if s.is512() {
@@ -417,31 +462,30 @@ func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 			// same numbers as the bit manipulation below.
 			e[i] = s.vec()
 			VGETEXPPD(x[i], e[i])
-			VSUBPD(t.k("c32f"), e[i], e[i])
 			VGETMANTPD(U8(0), x[i], m[i]) // m ∈ [1, 2)
 			continue
 		}
 		ex := s.vec()
 		VPSRLQ(U8(52), x[i], ex)
-		e[i] = g.toDouble(ex)
-		VSUBPD(t.k("ebias"), e[i], e[i])
+		e[i] = g.toDouble(ex, "magic")
+		VSUBPD(g.k("ebias"), e[i], e[i])
 		// m = x's mantissa under 1.0's exponent.
-		g.and(t.k("mant"), x[i], m[i])
-		g.or(t.k("one"), m[i], m[i])
+		g.and(g.k("mant"), x[i], m[i])
+		g.or(g.k("one"), m[i], m[i])
 	}
 	// m > √2: m/2, e + 1.
 	for i := range ps {
 		if s.is512() {
 			big := K()
-			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
-			VMULPD(t.k("half"), m[i], big, m[i])
-			VADDPD(t.k("one"), e[i], big, e[i])
+			VCMPPD(U8(gtOQ), g.k("sqrt2"), m[i], big)
+			VMULPD(g.k("half"), m[i], big, m[i])
+			VADDPD(g.k("one"), e[i], big, e[i])
 		} else {
 			big, mh, inc := s.vec(), s.vec(), s.vec()
-			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
-			VMULPD(t.k("half"), m[i], mh)
+			VCMPPD(U8(gtOQ), g.k("sqrt2"), m[i], big)
+			VMULPD(g.k("half"), m[i], mh)
 			VBLENDVPD(big, mh, m[i], m[i])
-			VANDPD(t.k("one"), big, inc)
+			VANDPD(g.k("one"), big, inc)
 			VADDPD(inc, e[i], e[i])
 		}
 	}
@@ -449,8 +493,8 @@ func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 	sv, z := vecs(), vecs()
 	for i := range ps {
 		num, den := s.vec(), s.vec()
-		VSUBPD(t.k("one"), m[i], num)
-		VADDPD(t.k("one"), m[i], den)
+		VSUBPD(g.k("one"), m[i], num)
+		VADDPD(g.k("one"), m[i], den)
 		VDIVPD(den, num, sv[i])
 		VMULPD(sv[i], sv[i], z[i])
 	}
@@ -459,7 +503,7 @@ func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 	for i := range ps {
 		// −2 ln x = e·(−2 ln 2) + s·(−2 Q), then r·scale = √(−2 ln x)·scale.
 		VMULPD(q[i], sv[i], q[i])
-		VFMADD231PD(t.k("ln2x2"), e[i], q[i])
+		VFMADD231PD(g.k("ln2x2"), e[i], q[i])
 		VSQRTPD(q[i], rs[i])
 		VMULPD(g.scale, rs[i], rs[i])
 	}
@@ -467,12 +511,12 @@ func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 	// u = b + 2^29; t = u mod 2^30 − 2^29; φ = t·2π/2^32.
 	u, phi, w := vecs(), vecs(), vecs()
 	for i, p := range ps {
-		VPADDD(t.k("u29"), p.b, u[i])
+		VPADDD(g.k("u29"), p.b, u[i])
 		tm := s.vec()
-		g.and(t.k("mask30"), u[i], tm)
-		td := g.toDouble(tm)
-		VSUBPD(t.k("tbias"), td, td)
-		VMULPD(t.k("angle"), td, phi[i])
+		g.and(g.k("mask30"), u[i], tm)
+		td := g.toDouble(tm, "magic")
+		VSUBPD(g.k("tbias"), td, td)
+		VMULPD(g.k("angle"), td, phi[i])
 		VMULPD(phi[i], phi[i], w[i])
 	}
 	sn := g.horner("sin", len(sinCoef), w)
@@ -482,34 +526,35 @@ func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
 		VMULPD(w[i], phi[i], pw)
 		VFMADD213PD(phi[i], sn[i], pw) // sin φ = (φ·w)·P + φ
 		sn[i] = pw
-		VFMADD213PD(t.k("one"), w[i], cs[i]) // cos φ = w·P + 1
+		VFMADD213PD(g.k("one"), w[i], cs[i]) // cos φ = w·P + 1
 	}
 
 	// The quadrant: bit 30 of u swaps (cos φ, sin φ), bit 31 of u + 2^30
-	// negates the first, bit 31 of u the second.
+	// (bit 31 of u xor bit 30) negates the first, bit 31 of u the second.
 	for i, p := range ps {
 		c1, s1 := s.vec(), s.vec()
-		n1, n2 := s.vec(), s.vec()
-		VPADDD(t.k("u30"), u[i], n1)
-		VPSLLQ(U8(32), n1, n1)
-		VPSLLQ(U8(32), u[i], n2)
 		if s.is512() {
-			swap := K()
-			VPTESTMQ(t.k("u30"), u[i], swap)
+			swap, n1, n2 := K(), K(), K()
+			VPTESTMQ(g.k("u30"), u[i], swap)
+			VPTESTMQ(g.k("u31"), u[i], n2)
+			KXORW(swap, n2, n1)
 			g.mov(cs[i], c1)
 			g.mov(sn[i], s1)
 			VBLENDMPD(sn[i], c1, swap, c1)
 			VBLENDMPD(cs[i], s1, swap, s1)
-			// c ^= n & sign.
-			VPTERNLOGQ(U8(0x78), t.k("sign"), n1, c1)
-			VPTERNLOGQ(U8(0x78), t.k("sign"), n2, s1)
+			VPXORQ(g.k("sign"), c1, n1, c1)
+			VPXORQ(g.k("sign"), s1, n2, s1)
 		} else {
+			n1, n2 := s.vec(), s.vec()
+			VPADDD(g.k("u30"), u[i], n1)
+			VPSLLQ(U8(32), n1, n1)
+			VPSLLQ(U8(32), u[i], n2)
 			swap := s.vec()
 			VPSLLQ(U8(33), u[i], swap)
 			VBLENDVPD(swap, sn[i], cs[i], c1)
 			VBLENDVPD(swap, cs[i], sn[i], s1)
-			g.and(t.k("sign"), n1, n1)
-			g.and(t.k("sign"), n2, n2)
+			g.and(g.k("sign"), n1, n1)
+			g.and(g.k("sign"), n2, n2)
 			g.xor(n1, c1, c1)
 			g.xor(n2, s1, s1)
 		}
@@ -527,11 +572,11 @@ func (g *normalGen) horner(prefix string, n int, ws []reg.VecVirtual) []reg.VecV
 	p := make([]reg.VecVirtual, len(ws))
 	for i := range ws {
 		p[i] = g.s.vec()
-		VMOVUPD(g.t.k(fmt.Sprintf("%s%d", prefix, n-1)), p[i])
+		VMOVUPD(g.k(fmt.Sprintf("%s%d", prefix, n-1)), p[i])
 	}
 	for k := n - 2; k >= 0; k-- {
 		for i, w := range ws {
-			VFMADD213PD(g.t.k(fmt.Sprintf("%s%d", prefix, k)), w, p[i])
+			VFMADD213PD(g.k(fmt.Sprintf("%s%d", prefix, k)), w, p[i])
 		}
 	}
 	return p
