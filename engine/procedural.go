@@ -54,7 +54,7 @@ func (p *Procedural[T]) Source() Presynaptic[T] { return p.Pre }
 // at a time, per input: long enough that a call of the normal generator
 // costs little beyond its numbers, short enough that procRows rows of them
 // and the neurons' input stay in L1 and L2 while they are added.
-const procChunk = 1024
+const procChunk = 2048
 
 // procRows is the number of inputs whose weight rows are regenerated before
 // they are added, in one AccumulateRows call.
