@@ -125,10 +125,10 @@ func normalConsts() []normalConst {
 // No vector may cross a cache line — a split load costs a second one, and
 // Box–Muller reads a constant every few instructions — but Go's linker
 // aligns data to at most 32 bytes. So a ZMM table's entries lie 128 bytes
-// apart, each constant repeated over the first 96, and the kernel reads
-// them from the table's address rounded up to 64: the entry's start or 32
-// bytes into it, the same vector either way. Constants whose lanes differ
-// (iota) are read once a call, from the entry's start.
+// apart, each constant repeated over the whole entry, and the kernel reads
+// them from the table's address rounded up to 64: less than 64 bytes into
+// the entry, the same vector wherever. Constants whose lanes differ (iota)
+// are read once a call, from the entry's start.
 type normalTable struct {
 	s       *isa
 	mem     Mem
@@ -154,8 +154,8 @@ func normalTableOf(s *isa) *normalTable {
 			t.varying[c.name] = t.varying[c.name] || c.bits(l) != c.bits(0)
 		}
 		n := lanes
-		if s.is512() && !t.varying[c.name] {
-			n = (stride - s.vbyte/2) / 8
+		if !t.varying[c.name] {
+			n = stride / 8
 		}
 		for l := 0; l < n; l++ {
 			DATA(i*stride+8*l, U64(c.bits(l)))
