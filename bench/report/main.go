@@ -41,6 +41,7 @@ func run(args []string, stderr io.Writer) error {
 	smoke := fs.Bool("smoke", false, "mark the document as a smoke run of the pipeline, not figures to quote")
 	peers := fs.String("peers", "bench/peers", "directory of peer simulators' result files (*.json, *.txt)")
 	mpiDir := fs.String("mpi", "bench/mpi", "directory of bench/mpi/run.sh's result files (*.txt)")
+	procDir := fs.String("procedural", "bench/procedural", "directory of bench/procedural/run.sh's result files (*.txt)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +87,7 @@ func run(args []string, stderr io.Writer) error {
 	nirRatios(&doc, peerFiles(*peers))
 	pythonRatios(&doc, peerFiles(*peers))
 	ffRatios(&doc, &res, peerFiles(*peers))
+	procRatios(&doc, peerFiles(*procDir))
 	mpiRatios(&doc, peerFiles(*mpiDir))
 	return atomicfile.WriteFile(*out, doc.Bytes(), 0o644)
 }
