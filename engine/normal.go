@@ -59,6 +59,18 @@ func fill[T Float](g normalRow, dst []T, r, lo int) {
 	kernels.Normals64(f64(dst), k, lo, g.scale)
 }
 
+// addRow adds numbers [lo, lo+len(dst)) of row r to dst: dst[i] += number
+// lo+i, the bits of fill into a buffer and accumulateRows of it.
+func addRow[T Float](g normalRow, dst []T, r, lo int) {
+	k := g.key
+	k.C1 = uint32(r)
+	if is32[T]() {
+		kernels.AddNormals32(f32(dst), k, lo, g.scale)
+		return
+	}
+	kernels.AddNormals64(f64(dst), k, lo, g.scale)
+}
+
 // fillDist writes the first len(dst) values of row r of d, keyed by
 // (seed, stream, kind), into dst, sign imposed: constants as they are,
 // uniform values in order from a PCG keyed by (seed, stream, r, kind),

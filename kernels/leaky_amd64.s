@@ -7232,6 +7232,557 @@ DATA normalConstsAVX2<>+1424(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX2<>+1432(SB)/8, $0xbda8fa49a0861a9b
 GLOBL normalConstsAVX2<>(SB), RODATA|NOPTR, $1440
 
+// func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·addNormals32AVX2(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	VBROADCASTSD scale+48(FP), Y0
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
+	SHRQ         $0x00, CX
+	TESTQ        CX, CX
+	JZ           addNormals32AVX2_done
+
+addNormals32AVX2_loop:
+	VMOVDQU      Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VCVTPD2PSY   Y3, X2
+	VADDPS       (AX), X2, X2
+	VMOVUPS      X2, (AX)
+	VCVTPD2PSY   Y7, X2
+	VADDPS       32(AX), X2, X2
+	VMOVUPS      X2, 32(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VCVTPD2PSY   Y3, X2
+	VADDPS       64(AX), X2, X2
+	VMOVUPS      X2, 64(AX)
+	VCVTPD2PSY   Y6, X2
+	VADDPS       96(AX), X2, X2
+	VMOVUPS      X2, 96(AX)
+	VPADDQ       normalConstsAVX2<>+96(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VCVTPD2PSY   Y3, X2
+	VADDPS       16(AX), X2, X2
+	VMOVUPS      X2, 16(AX)
+	VCVTPD2PSY   Y7, X2
+	VADDPS       48(AX), X2, X2
+	VMOVUPS      X2, 48(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VCVTPD2PSY   Y3, X2
+	VADDPS       80(AX), X2, X2
+	VMOVUPS      X2, 80(AX)
+	VCVTPD2PSY   Y6, X2
+	VADDPS       112(AX), X2, X2
+	VMOVUPS      X2, 112(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y1
+	ADDQ         $0x00000080, AX
+	DECQ         CX
+	JNZ          addNormals32AVX2_loop
+
+addNormals32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func gemm32AVX2_1x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 // Requires: AVX
 TEXT ·gemm32AVX2_1x16(SB), NOSPLIT, $0-105
@@ -18874,6 +19425,549 @@ normals64AVX2_done:
 	VZEROUPPER
 	RET
 
+// func addNormals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·addNormals64AVX2(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	VBROADCASTSD scale+48(FP), Y0
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
+	SHRQ         $0x00, CX
+	TESTQ        CX, CX
+	JZ           addNormals64AVX2_done
+
+addNormals64AVX2_loop:
+	VMOVDQU      Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VADDPD       (AX), Y3, Y3
+	VMOVUPD      Y3, (AX)
+	VADDPD       64(AX), Y7, Y7
+	VMOVUPD      Y7, 64(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VADDPD       128(AX), Y3, Y3
+	VMOVUPD      Y3, 128(AX)
+	VADDPD       192(AX), Y6, Y6
+	VMOVUPD      Y6, 192(AX)
+	VPADDQ       normalConstsAVX2<>+96(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VADDPD       32(AX), Y3, Y3
+	VMOVUPD      Y3, 32(AX)
+	VADDPD       96(AX), Y7, Y7
+	VMOVUPD      Y7, 96(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VADDPD       160(AX), Y3, Y3
+	VMOVUPD      Y3, 160(AX)
+	VADDPD       224(AX), Y6, Y6
+	VMOVUPD      Y6, 224(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y1
+	ADDQ         $0x00000100, AX
+	DECQ         CX
+	JNZ          addNormals64AVX2_loop
+
+addNormals64AVX2_done:
+	VZEROUPPER
+	RET
+
 // func gemm64AVX2_1x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
 // Requires: AVX, FMA3
 TEXT ·gemm64AVX2_1x8(SB), NOSPLIT, $0-105
@@ -26881,6 +27975,970 @@ DATA normalConstsAVX512<>+5736(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX512<>+5744(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX512<>+5752(SB)/8, $0xbda8fa49a0861a9b
 GLOBL normalConstsAVX512<>(SB), RODATA|NOPTR, $5760
+
+// func addNormals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX512F
+TEXT ·addNormals32AVX512(SB), NOSPLIT, $184-56
+	LEAQ            normalConstsAVX512<>+0(SB), AX
+	ADDQ            $0x3f, AX
+	ANDQ            $-64, AX
+	MOVL            k0+24(FP), CX
+	MOVL            k1+28(FP), DX
+	MOVQ            CX, (SP)
+	MOVQ            DX, 8(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 16(SP)
+	MOVQ            DX, 24(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 32(SP)
+	MOVQ            DX, 40(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 48(SP)
+	MOVQ            DX, 56(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 64(SP)
+	MOVQ            DX, 72(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 80(SP)
+	MOVQ            DX, 88(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 96(SP)
+	MOVQ            DX, 104(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 112(SP)
+	MOVQ            DX, 120(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 128(SP)
+	MOVQ            DX, 136(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 144(SP)
+	MOVQ            DX, 152(SP)
+	MOVL            c1+32(FP), CX
+	MOVQ            CX, 160(SP)
+	MOVL            c2+36(FP), CX
+	MOVQ            CX, 168(SP)
+	MOVL            c3+40(FP), CX
+	MOVQ            CX, 176(SP)
+	VBROADCASTSD    scale+48(FP), Z0
+	MOVL            $0x0000aaaa, CX
+	KMOVW           CX, K1
+	MOVQ            dst_base+0(FP), CX
+	MOVQ            dst_len+8(FP), DX
+	SHRQ            $0x05, DX
+	MOVL            ctr+44(FP), BX
+	VMOVQ           BX, X1
+	VPBROADCASTQ    X1, Z1
+	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
+	SHRQ            $0x02, DX
+	TESTQ           DX, DX
+	JZ              addNormals32AVX512_done
+	VMOVDQU64       Z1, Z2
+	VPADDQ          512(AX), Z1, Z3
+	VPBROADCASTQ    160(SP), Z4
+	VPBROADCASTQ    168(SP), Z5
+	VPBROADCASTQ    176(SP), Z6
+	VPBROADCASTQ    160(SP), Z7
+	VPBROADCASTQ    168(SP), Z8
+	VPBROADCASTQ    176(SP), Z9
+	VPMULUDQ        (AX), Z2, Z2
+	VPMULUDQ        128(AX), Z5, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z6
+	VPSRLQ          $0x20, Z4, Z8
+	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z9
+	VPSRLQ          $0x20, Z7, Z10
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
+	VPMULUDQ        (AX), Z8, Z2
+	VPMULUDQ        128(AX), Z6, Z5
+	VPSRLQ          $0x20, Z2, Z6
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
+	VPMULUDQ        (AX), Z8, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
+
+addNormals32AVX512_loop:
+	VPADDQ          640(AX), Z1, Z6
+	VPADDQ          768(AX), Z1, Z7
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z6, Z6
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z6, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z12
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VGETEXPPD       Z9, Z14
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z11, Z15
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z15, Z11
+	VMULPD          Z11, Z11, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z9, Z22
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z22, Z9
+	VMULPD          Z9, Z9, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z6
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z6, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z11, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z7
+	VMULPD          Z0, Z7, Z7
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z9, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z9
+	VMULPD          Z0, Z9, Z9
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z5, Z5
+	VPANDQ          2560(AX), Z5, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z4, Z4
+	VPANDQ          2560(AX), Z4, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z6
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
+	VMULPD          Z17, Z16, Z6
+	VFMADD213PD     Z16, Z18, Z6
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z5, K2
+	VPTESTMQ        2432(AX), Z5, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z5
+	VMOVDQU64       Z6, Z13
+	VBLENDMPD       Z6, Z5, K2, Z5
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z7, Z5, Z5
+	VMULPD          Z7, Z13, Z13
+	VCVTPD2PS       Z5, Y5
+	VADDPS          (CX), Y5, Y5
+	VMOVUPS         Y5, (CX)
+	VCVTPD2PS       Z13, Y5
+	VADDPS          32(CX), Y5, Y5
+	VMOVUPS         Y5, 32(CX)
+	VPBLENDMD       1152(AX), Z10, K1, Z10
+	VSUBPD          1280(AX), Z10, Z10
+	VMULPD          Z22, Z19, Z5
+	VFMADD213PD     Z19, Z23, Z5
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z4, K2
+	VPTESTMQ        2432(AX), Z4, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z4
+	VMOVDQU64       Z5, Z6
+	VBLENDMPD       Z5, Z4, K2, Z4
+	VBLENDMPD       Z12, Z6, K2, Z6
+	VPXORQ          2944(AX), Z4, K3, Z4
+	VPXORQ          2944(AX), Z6, K4, Z6
+	VMULPD          Z9, Z4, Z4
+	VMULPD          Z9, Z6, Z6
+	VCVTPD2PS       Z4, Y4
+	VADDPS          128(CX), Y4, Y4
+	VMOVUPS         Y4, 128(CX)
+	VCVTPD2PS       Z6, Y4
+	VADDPS          160(CX), Y4, Y4
+	VMOVUPS         Y4, 160(CX)
+	VPBLENDMD       1152(AX), Z8, K1, Z8
+	VSUBPD          1280(AX), Z8, Z8
+	VPMULUDQ        (AX), Z27, Z4
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z4, Z6
+	VPSRLQ          $0x20, Z5, Z7
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
+	VGETEXPPD       Z10, Z9
+	VGETMANTPD      $0x00, Z10, Z10
+	VCMPPD          $0x1e, 1920(AX), Z10, K2
+	VMULPD          1792(AX), Z10, K2, Z10
+	VADDPD          1664(AX), Z9, K2, Z9
+	VSUBPD          1664(AX), Z10, Z11
+	VADDPD          1664(AX), Z10, Z10
+	VDIVPD          Z10, Z11, Z10
+	VMULPD          Z10, Z10, Z11
+	VGETEXPPD       Z8, Z12
+	VGETMANTPD      $0x00, Z8, Z8
+	VCMPPD          $0x1e, 1920(AX), Z8, K2
+	VMULPD          1792(AX), Z8, K2, Z8
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z8, Z13
+	VADDPD          1664(AX), Z8, Z8
+	VDIVPD          Z8, Z13, Z8
+	VMULPD          Z8, Z8, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z6, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z4
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z4, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z10, Z14
+	VFMADD231PD     2048(AX), Z9, Z14
+	VSQRTPD         Z14, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z8, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z8
+	VMULPD          Z0, Z8, Z8
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
+	VMOVUPD         4736(AX), Z6
+	VFMADD213PD     4608(AX), Z11, Z6
+	VFMADD213PD     4480(AX), Z11, Z6
+	VFMADD213PD     4352(AX), Z11, Z6
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z13, Z7
+	VFMADD213PD     4480(AX), Z13, Z7
+	VFMADD213PD     4352(AX), Z13, Z7
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
+	VFMADD213PD     4224(AX), Z11, Z6
+	VFMADD213PD     4096(AX), Z11, Z6
+	VMOVUPD         5632(AX), Z4
+	VFMADD213PD     5504(AX), Z11, Z4
+	VFMADD213PD     4224(AX), Z13, Z7
+	VFMADD213PD     4096(AX), Z13, Z7
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z4
+	VFMADD213PD     5248(AX), Z11, Z4
+	VFMADD213PD     5120(AX), Z11, Z4
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z4
+	VFMADD213PD     4864(AX), Z11, Z4
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z6, Z18
+	VFMADD213PD     1664(AX), Z11, Z4
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z6
+	VFMADD213PD     Z12, Z7, Z6
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z7
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z4, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z4, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z13, Z13
+	VCVTPD2PS       Z2, Y2
+	VADDPS          64(CX), Y2, Y2
+	VMOVUPS         Y2, 64(CX)
+	VCVTPD2PS       Z13, Y2
+	VADDPS          96(CX), Y2, Y2
+	VMOVUPS         Y2, 96(CX)
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z6, Z3
+	VBLENDMPD       Z6, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z8, Z2, Z2
+	VMULPD          Z8, Z3, Z3
+	VCVTPD2PS       Z2, Y2
+	VADDPS          192(CX), Y2, Y2
+	VMOVUPS         Y2, 192(CX)
+	VCVTPD2PS       Z3, Y2
+	VADDPS          224(CX), Y2, Y2
+	VMOVUPS         Y2, 224(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z3
+	VPSRLQ          $0x20, Z2, Z4
+	VPSRLQ          $0x20, Z3, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPSRLQ          $0x20, Z8, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z7
+	VPADDQ          512(AX), Z1, Z10
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z7, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z5, K1, Z5
+	VSUBPD          1280(AX), Z5, Z5
+	VGETEXPPD       Z5, Z12
+	VGETMANTPD      $0x00, Z5, Z5
+	VCMPPD          $0x1e, 1920(AX), Z5, K2
+	VMULPD          1792(AX), Z5, K2, Z5
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z14
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z10, Z10
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z10, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z5, Z15
+	VADDPD          1664(AX), Z5, Z5
+	VDIVPD          Z5, Z15, Z5
+	VMULPD          Z5, Z5, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z11, Z22
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z22, Z11
+	VMULPD          Z11, Z11, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z7
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z5, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z5
+	VMULPD          Z0, Z5, Z5
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z11, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z10
+	VMULPD          Z0, Z10, Z10
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z8, Z8
+	VPANDQ          2560(AX), Z8, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z7
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z7, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
+	VMULPD          Z17, Z16, Z7
+	VFMADD213PD     Z16, Z18, Z7
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z3
+	VMOVDQU64       Z7, Z13
+	VBLENDMPD       Z7, Z3, K2, Z3
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z3, K3, Z3
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z5, Z3, Z3
+	VMULPD          Z5, Z13, Z13
+	VCVTPD2PS       Z3, Y3
+	VADDPS          256(CX), Y3, Y3
+	VMOVUPS         Y3, 256(CX)
+	VCVTPD2PS       Z13, Y3
+	VADDPS          288(CX), Y3, Y3
+	VMOVUPS         Y3, 288(CX)
+	VPBLENDMD       1152(AX), Z4, K1, Z4
+	VSUBPD          1280(AX), Z4, Z4
+	VMULPD          Z22, Z19, Z3
+	VFMADD213PD     Z19, Z23, Z3
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z8, K2
+	VPTESTMQ        2432(AX), Z8, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z5
+	VMOVDQU64       Z3, Z7
+	VBLENDMPD       Z3, Z5, K2, Z5
+	VBLENDMPD       Z12, Z7, K2, Z7
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z7, K4, Z7
+	VMULPD          Z10, Z5, Z5
+	VMULPD          Z10, Z7, Z7
+	VCVTPD2PS       Z5, Y3
+	VADDPS          384(CX), Y3, Y3
+	VMOVUPS         Y3, 384(CX)
+	VCVTPD2PS       Z7, Y3
+	VADDPS          416(CX), Y3, Y3
+	VMOVUPS         Y3, 416(CX)
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VPMULUDQ        (AX), Z27, Z3
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z3, Z7
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
+	VGETEXPPD       Z4, Z10
+	VGETMANTPD      $0x00, Z4, Z4
+	VCMPPD          $0x1e, 1920(AX), Z4, K2
+	VMULPD          1792(AX), Z4, K2, Z4
+	VADDPD          1664(AX), Z10, K2, Z10
+	VSUBPD          1664(AX), Z4, Z11
+	VADDPD          1664(AX), Z4, Z4
+	VDIVPD          Z4, Z11, Z4
+	VMULPD          Z4, Z4, Z11
+	VGETEXPPD       Z9, Z12
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z9, Z13
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z13, Z9
+	VMULPD          Z9, Z9, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z8, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z20
+	VPSRLQ          $0x20, Z7, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z3
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z3, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z4, Z14
+	VFMADD231PD     2048(AX), Z10, Z14
+	VSQRTPD         Z14, Z4
+	VMULPD          Z0, Z4, Z4
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z9, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z6, Z6
+	VPANDQ          2560(AX), Z6, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z11, Z7
+	VFMADD213PD     4480(AX), Z11, Z7
+	VFMADD213PD     4352(AX), Z11, Z7
+	VMOVUPD         4736(AX), Z8
+	VFMADD213PD     4608(AX), Z13, Z8
+	VFMADD213PD     4480(AX), Z13, Z8
+	VFMADD213PD     4352(AX), Z13, Z8
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
+	VFMADD213PD     4224(AX), Z11, Z7
+	VFMADD213PD     4096(AX), Z11, Z7
+	VMOVUPD         5632(AX), Z3
+	VFMADD213PD     5504(AX), Z11, Z3
+	VFMADD213PD     4224(AX), Z13, Z8
+	VFMADD213PD     4096(AX), Z13, Z8
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z3
+	VFMADD213PD     5248(AX), Z11, Z3
+	VFMADD213PD     5120(AX), Z11, Z3
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z3
+	VFMADD213PD     4864(AX), Z11, Z3
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z7, Z18
+	VFMADD213PD     1664(AX), Z11, Z3
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z7
+	VFMADD213PD     Z12, Z8, Z7
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z8
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z3, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z3, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z4, Z2, Z2
+	VMULPD          Z4, Z13, Z13
+	VCVTPD2PS       Z2, Y2
+	VADDPS          320(CX), Y2, Y2
+	VMOVUPS         Y2, 320(CX)
+	VCVTPD2PS       Z13, Y2
+	VADDPS          352(CX), Y2, Y2
+	VMOVUPS         Y2, 352(CX)
+	VPTESTMQ        2304(AX), Z6, K2
+	VPTESTMQ        2432(AX), Z6, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z7, Z3
+	VBLENDMPD       Z7, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z3, Z3
+	VCVTPD2PS       Z2, Y2
+	VADDPS          448(CX), Y2, Y2
+	VMOVUPS         Y2, 448(CX)
+	VCVTPD2PS       Z3, Y2
+	VADDPS          480(CX), Y2, Y2
+	VMOVUPS         Y2, 480(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z4
+	VPSRLQ          $0x20, Z2, Z3
+	VPSRLQ          $0x20, Z4, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z6, Z12
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
+	VMOVDQU64       Z5, Z11
+	VMOVDQU64       Z4, Z5
+	VMOVDQU64       Z3, Z10
+	VMOVDQU64       Z2, Z2
+	VMOVDQU64       Z9, Z9
+	VMOVDQU64       Z7, Z4
+	VMOVDQU64       Z12, Z8
+	VMOVDQU64       Z6, Z3
+	ADDQ            $0x00000200, CX
+	DECQ            DX
+	JNZ             addNormals32AVX512_loop
+
+addNormals32AVX512_done:
+	VZEROUPPER
+	RET
 
 // func gemm32AVX512_1x32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 // Requires: AVX, AVX512F
@@ -36513,6 +38571,954 @@ normals64AVX512_loop:
 	JNZ             normals64AVX512_loop
 
 normals64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func addNormals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX512F
+TEXT ·addNormals64AVX512(SB), NOSPLIT, $184-56
+	LEAQ            normalConstsAVX512<>+0(SB), AX
+	ADDQ            $0x3f, AX
+	ANDQ            $-64, AX
+	MOVL            k0+24(FP), CX
+	MOVL            k1+28(FP), DX
+	MOVQ            CX, (SP)
+	MOVQ            DX, 8(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 16(SP)
+	MOVQ            DX, 24(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 32(SP)
+	MOVQ            DX, 40(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 48(SP)
+	MOVQ            DX, 56(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 64(SP)
+	MOVQ            DX, 72(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 80(SP)
+	MOVQ            DX, 88(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 96(SP)
+	MOVQ            DX, 104(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 112(SP)
+	MOVQ            DX, 120(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 128(SP)
+	MOVQ            DX, 136(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 144(SP)
+	MOVQ            DX, 152(SP)
+	MOVL            c1+32(FP), CX
+	MOVQ            CX, 160(SP)
+	MOVL            c2+36(FP), CX
+	MOVQ            CX, 168(SP)
+	MOVL            c3+40(FP), CX
+	MOVQ            CX, 176(SP)
+	VBROADCASTSD    scale+48(FP), Z0
+	MOVL            $0x0000aaaa, CX
+	KMOVW           CX, K1
+	MOVQ            dst_base+0(FP), CX
+	MOVQ            dst_len+8(FP), DX
+	SHRQ            $0x05, DX
+	MOVL            ctr+44(FP), BX
+	VMOVQ           BX, X1
+	VPBROADCASTQ    X1, Z1
+	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
+	SHRQ            $0x02, DX
+	TESTQ           DX, DX
+	JZ              addNormals64AVX512_done
+	VMOVDQU64       Z1, Z2
+	VPADDQ          512(AX), Z1, Z3
+	VPBROADCASTQ    160(SP), Z4
+	VPBROADCASTQ    168(SP), Z5
+	VPBROADCASTQ    176(SP), Z6
+	VPBROADCASTQ    160(SP), Z7
+	VPBROADCASTQ    168(SP), Z8
+	VPBROADCASTQ    176(SP), Z9
+	VPMULUDQ        (AX), Z2, Z2
+	VPMULUDQ        128(AX), Z5, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z6
+	VPSRLQ          $0x20, Z4, Z8
+	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z9
+	VPSRLQ          $0x20, Z7, Z10
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
+	VPMULUDQ        (AX), Z8, Z2
+	VPMULUDQ        128(AX), Z6, Z5
+	VPSRLQ          $0x20, Z2, Z6
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
+	VPMULUDQ        (AX), Z8, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
+
+addNormals64AVX512_loop:
+	VPADDQ          640(AX), Z1, Z6
+	VPADDQ          768(AX), Z1, Z7
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z6, Z6
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z6, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z12
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VGETEXPPD       Z9, Z14
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z11, Z15
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z15, Z11
+	VMULPD          Z11, Z11, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z9, Z22
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z22, Z9
+	VMULPD          Z9, Z9, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z6
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z6, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z11, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z7
+	VMULPD          Z0, Z7, Z7
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z9, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z9
+	VMULPD          Z0, Z9, Z9
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z5, Z5
+	VPANDQ          2560(AX), Z5, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z4, Z4
+	VPANDQ          2560(AX), Z4, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z6
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
+	VMULPD          Z17, Z16, Z6
+	VFMADD213PD     Z16, Z18, Z6
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z5, K2
+	VPTESTMQ        2432(AX), Z5, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z5
+	VMOVDQU64       Z6, Z13
+	VBLENDMPD       Z6, Z5, K2, Z5
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z7, Z5, Z5
+	VMULPD          Z7, Z13, Z13
+	VADDPD          (CX), Z5, Z5
+	VMOVUPD         Z5, (CX)
+	VADDPD          64(CX), Z13, Z13
+	VMOVUPD         Z13, 64(CX)
+	VPBLENDMD       1152(AX), Z10, K1, Z10
+	VSUBPD          1280(AX), Z10, Z10
+	VMULPD          Z22, Z19, Z5
+	VFMADD213PD     Z19, Z23, Z5
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z4, K2
+	VPTESTMQ        2432(AX), Z4, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z4
+	VMOVDQU64       Z5, Z6
+	VBLENDMPD       Z5, Z4, K2, Z4
+	VBLENDMPD       Z12, Z6, K2, Z6
+	VPXORQ          2944(AX), Z4, K3, Z4
+	VPXORQ          2944(AX), Z6, K4, Z6
+	VMULPD          Z9, Z4, Z4
+	VMULPD          Z9, Z6, Z6
+	VADDPD          256(CX), Z4, Z4
+	VMOVUPD         Z4, 256(CX)
+	VADDPD          320(CX), Z6, Z6
+	VMOVUPD         Z6, 320(CX)
+	VPBLENDMD       1152(AX), Z8, K1, Z8
+	VSUBPD          1280(AX), Z8, Z8
+	VPMULUDQ        (AX), Z27, Z4
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z4, Z6
+	VPSRLQ          $0x20, Z5, Z7
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
+	VGETEXPPD       Z10, Z9
+	VGETMANTPD      $0x00, Z10, Z10
+	VCMPPD          $0x1e, 1920(AX), Z10, K2
+	VMULPD          1792(AX), Z10, K2, Z10
+	VADDPD          1664(AX), Z9, K2, Z9
+	VSUBPD          1664(AX), Z10, Z11
+	VADDPD          1664(AX), Z10, Z10
+	VDIVPD          Z10, Z11, Z10
+	VMULPD          Z10, Z10, Z11
+	VGETEXPPD       Z8, Z12
+	VGETMANTPD      $0x00, Z8, Z8
+	VCMPPD          $0x1e, 1920(AX), Z8, K2
+	VMULPD          1792(AX), Z8, K2, Z8
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z8, Z13
+	VADDPD          1664(AX), Z8, Z8
+	VDIVPD          Z8, Z13, Z8
+	VMULPD          Z8, Z8, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z6, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z4
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z4, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z10, Z14
+	VFMADD231PD     2048(AX), Z9, Z14
+	VSQRTPD         Z14, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z8, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z8
+	VMULPD          Z0, Z8, Z8
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
+	VMOVUPD         4736(AX), Z6
+	VFMADD213PD     4608(AX), Z11, Z6
+	VFMADD213PD     4480(AX), Z11, Z6
+	VFMADD213PD     4352(AX), Z11, Z6
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z13, Z7
+	VFMADD213PD     4480(AX), Z13, Z7
+	VFMADD213PD     4352(AX), Z13, Z7
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
+	VFMADD213PD     4224(AX), Z11, Z6
+	VFMADD213PD     4096(AX), Z11, Z6
+	VMOVUPD         5632(AX), Z4
+	VFMADD213PD     5504(AX), Z11, Z4
+	VFMADD213PD     4224(AX), Z13, Z7
+	VFMADD213PD     4096(AX), Z13, Z7
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z4
+	VFMADD213PD     5248(AX), Z11, Z4
+	VFMADD213PD     5120(AX), Z11, Z4
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z4
+	VFMADD213PD     4864(AX), Z11, Z4
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z6, Z18
+	VFMADD213PD     1664(AX), Z11, Z4
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z6
+	VFMADD213PD     Z12, Z7, Z6
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z7
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z4, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z4, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z13, Z13
+	VADDPD          128(CX), Z2, Z2
+	VMOVUPD         Z2, 128(CX)
+	VADDPD          192(CX), Z13, Z13
+	VMOVUPD         Z13, 192(CX)
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z6, Z3
+	VBLENDMPD       Z6, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z8, Z2, Z2
+	VMULPD          Z8, Z3, Z3
+	VADDPD          384(CX), Z2, Z2
+	VMOVUPD         Z2, 384(CX)
+	VADDPD          448(CX), Z3, Z3
+	VMOVUPD         Z3, 448(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z3
+	VPSRLQ          $0x20, Z2, Z4
+	VPSRLQ          $0x20, Z3, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPSRLQ          $0x20, Z8, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z7
+	VPADDQ          512(AX), Z1, Z10
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z7, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z5, K1, Z5
+	VSUBPD          1280(AX), Z5, Z5
+	VGETEXPPD       Z5, Z12
+	VGETMANTPD      $0x00, Z5, Z5
+	VCMPPD          $0x1e, 1920(AX), Z5, K2
+	VMULPD          1792(AX), Z5, K2, Z5
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z14
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z10, Z10
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z10, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z5, Z15
+	VADDPD          1664(AX), Z5, Z5
+	VDIVPD          Z5, Z15, Z5
+	VMULPD          Z5, Z5, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z11, Z22
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z22, Z11
+	VMULPD          Z11, Z11, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z7
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z5, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z5
+	VMULPD          Z0, Z5, Z5
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z11, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z10
+	VMULPD          Z0, Z10, Z10
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z8, Z8
+	VPANDQ          2560(AX), Z8, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z7
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z7, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
+	VMULPD          Z17, Z16, Z7
+	VFMADD213PD     Z16, Z18, Z7
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z3
+	VMOVDQU64       Z7, Z13
+	VBLENDMPD       Z7, Z3, K2, Z3
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z3, K3, Z3
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z5, Z3, Z3
+	VMULPD          Z5, Z13, Z13
+	VADDPD          512(CX), Z3, Z3
+	VMOVUPD         Z3, 512(CX)
+	VADDPD          576(CX), Z13, Z13
+	VMOVUPD         Z13, 576(CX)
+	VPBLENDMD       1152(AX), Z4, K1, Z4
+	VSUBPD          1280(AX), Z4, Z4
+	VMULPD          Z22, Z19, Z3
+	VFMADD213PD     Z19, Z23, Z3
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z8, K2
+	VPTESTMQ        2432(AX), Z8, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z5
+	VMOVDQU64       Z3, Z7
+	VBLENDMPD       Z3, Z5, K2, Z5
+	VBLENDMPD       Z12, Z7, K2, Z7
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z7, K4, Z7
+	VMULPD          Z10, Z5, Z5
+	VMULPD          Z10, Z7, Z7
+	VADDPD          768(CX), Z5, Z5
+	VMOVUPD         Z5, 768(CX)
+	VADDPD          832(CX), Z7, Z7
+	VMOVUPD         Z7, 832(CX)
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VPMULUDQ        (AX), Z27, Z3
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z3, Z7
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
+	VGETEXPPD       Z4, Z10
+	VGETMANTPD      $0x00, Z4, Z4
+	VCMPPD          $0x1e, 1920(AX), Z4, K2
+	VMULPD          1792(AX), Z4, K2, Z4
+	VADDPD          1664(AX), Z10, K2, Z10
+	VSUBPD          1664(AX), Z4, Z11
+	VADDPD          1664(AX), Z4, Z4
+	VDIVPD          Z4, Z11, Z4
+	VMULPD          Z4, Z4, Z11
+	VGETEXPPD       Z9, Z12
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z9, Z13
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z13, Z9
+	VMULPD          Z9, Z9, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z8, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z20
+	VPSRLQ          $0x20, Z7, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z3
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z3, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z4, Z14
+	VFMADD231PD     2048(AX), Z10, Z14
+	VSQRTPD         Z14, Z4
+	VMULPD          Z0, Z4, Z4
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z9, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z6, Z6
+	VPANDQ          2560(AX), Z6, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z11, Z7
+	VFMADD213PD     4480(AX), Z11, Z7
+	VFMADD213PD     4352(AX), Z11, Z7
+	VMOVUPD         4736(AX), Z8
+	VFMADD213PD     4608(AX), Z13, Z8
+	VFMADD213PD     4480(AX), Z13, Z8
+	VFMADD213PD     4352(AX), Z13, Z8
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
+	VFMADD213PD     4224(AX), Z11, Z7
+	VFMADD213PD     4096(AX), Z11, Z7
+	VMOVUPD         5632(AX), Z3
+	VFMADD213PD     5504(AX), Z11, Z3
+	VFMADD213PD     4224(AX), Z13, Z8
+	VFMADD213PD     4096(AX), Z13, Z8
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z3
+	VFMADD213PD     5248(AX), Z11, Z3
+	VFMADD213PD     5120(AX), Z11, Z3
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z3
+	VFMADD213PD     4864(AX), Z11, Z3
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z7, Z18
+	VFMADD213PD     1664(AX), Z11, Z3
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z7
+	VFMADD213PD     Z12, Z8, Z7
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z8
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z3, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z3, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z4, Z2, Z2
+	VMULPD          Z4, Z13, Z13
+	VADDPD          640(CX), Z2, Z2
+	VMOVUPD         Z2, 640(CX)
+	VADDPD          704(CX), Z13, Z13
+	VMOVUPD         Z13, 704(CX)
+	VPTESTMQ        2304(AX), Z6, K2
+	VPTESTMQ        2432(AX), Z6, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z7, Z3
+	VBLENDMPD       Z7, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z3, Z3
+	VADDPD          896(CX), Z2, Z2
+	VMOVUPD         Z2, 896(CX)
+	VADDPD          960(CX), Z3, Z3
+	VMOVUPD         Z3, 960(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z4
+	VPSRLQ          $0x20, Z2, Z3
+	VPSRLQ          $0x20, Z4, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z6, Z12
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
+	VMOVDQU64       Z5, Z11
+	VMOVDQU64       Z4, Z5
+	VMOVDQU64       Z3, Z10
+	VMOVDQU64       Z2, Z2
+	VMOVDQU64       Z9, Z9
+	VMOVDQU64       Z7, Z4
+	VMOVDQU64       Z12, Z8
+	VMOVDQU64       Z6, Z3
+	ADDQ            $0x00000400, CX
+	DECQ            DX
+	JNZ             addNormals64AVX512_loop
+
+addNormals64AVX512_done:
 	VZEROUPPER
 	RET
 

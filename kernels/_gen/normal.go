@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"math/bits"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -188,15 +189,22 @@ type normalGen struct {
 	scale reg.VecVirtual // scale in every lane
 	odd   reg.Register   // AVX-512: the opmask of the odd doublewords
 	base  reg.Register   // AVX-512: the table's address rounded up to 64
+	add   bool           // add the numbers to dst (AddNormals)
 }
 
-func genNormals(s *isa, d *dtype) string {
-	name := fmt.Sprintf("normals%s%s", d.name, s.name)
+// genNormals emits the Normals kernel of s and d, or with add the
+// AddNormals kernel, which adds each number to dst instead of storing it.
+func genNormals(s *isa, d *dtype, add bool) string {
+	op := "Normals"
+	if add {
+		op = "AddNormals"
+	}
+	name := fmt.Sprintf("%s%s%s", strings.ToLower(op[:1])+op[1:], d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%s, k0, k1, c1, c2, c3, ctr uint32, scale float64)", d.gotyp))
-	Doc(fmt.Sprintf("%s is Normals%s for len(dst) a multiple of %d, from the", name, d.name, normalPass(s)),
+	Doc(fmt.Sprintf("%s is %s%s for len(dst) a multiple of %d, from the", name, op, d.name, normalPass(s)),
 		"block whose first counter is ctr, under the key k0, k1 with the counter's upper",
 		"words c1, c2, c3. The caller runs partial blocks and chunks long calls.")
-	g := &normalGen{s: s, d: d, t: normalTableOf(s)}
+	g := &normalGen{s: s, d: d, t: normalTableOf(s), add: add}
 	if s.is512() {
 		g.base = GP64()
 		LEAQ(g.t.mem, g.base)
@@ -617,20 +625,27 @@ func (g *normalGen) horner(prefix string, n int, w reg.VecVirtual, yield func())
 }
 
 // store writes the float64 lanes of v at element offset off of dst, as
-// float32 (rounded to nearest) for a float32 kernel.
+// float32 (rounded to nearest) for a float32 kernel; an AddNormals kernel
+// adds them to dst's, in dst's type, as AccumulateRows adds a row.
 func (g *normalGen) store(v reg.VecVirtual, dst reg.Register, off int) {
 	m := Mem{Base: dst, Disp: off * g.d.size}
 	if g.d.size == 8 {
+		if g.add {
+			VADDPD(m, v, v)
+		}
 		VMOVUPD(v, m)
 		return
 	}
+	var x reg.VecVirtual
 	if g.s.is512() {
-		y := YMM()
-		VCVTPD2PS(v, y)
-		VMOVUPS(y, m)
-		return
+		x = YMM()
+		VCVTPD2PS(v, x)
+	} else {
+		x = XMM()
+		VCVTPD2PSY(v, x)
 	}
-	x := XMM()
-	VCVTPD2PSY(v, x)
+	if g.add {
+		VADDPS(m, x, x)
+	}
 	VMOVUPS(x, m)
 }
