@@ -56,6 +56,36 @@ func TestCUBARate(t *testing.T) {
 	}
 }
 
+// TestExcInhStepNoAlloc checks that a step of CUBA and of COBA, float32
+// and float64, on one and two threads, allocates nothing once the network
+// is running: at 10^4 steps a simulated second, a per-row allocation was a
+// measurable part of the step.
+func TestExcInhStepNoAlloc(t *testing.T) {
+	stepAllocs(t, "cuba/float32", func() (*engine.Network[float32], error) { c, err := NewCUBA[float32](DefaultCUBA()); return c.Net, err })
+	stepAllocs(t, "cuba/float64", func() (*engine.Network[float64], error) { c, err := NewCUBA[float64](DefaultCUBA()); return c.Net, err })
+	stepAllocs(t, "coba/float32", func() (*engine.Network[float32], error) { c, err := NewCOBA[float32](DefaultCOBA()); return c.Net, err })
+	stepAllocs(t, "coba/float64", func() (*engine.Network[float64], error) { c, err := NewCOBA[float64](DefaultCOBA()); return c.Net, err })
+}
+
+func stepAllocs[T engine.Float](t *testing.T, name string, build func() (*engine.Network[T], error)) {
+	for _, threads := range []int{1, 2} {
+		net, err := build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.SetThreads(threads)
+		for range 200 { // past the first spikes' list growth
+			if err := net.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a := testing.AllocsPerRun(200, func() { _ = net.Step() }); a != 0 {
+			t.Errorf("%s on %d threads: %v allocations per step", name, threads, a)
+		}
+		net.Close()
+	}
+}
+
 // BenchmarkCUBA runs one simulated second of CUBA per iteration (build
 // excluded) and reports the real-time factor: wall seconds per simulated
 // second.

@@ -105,6 +105,21 @@ func TestCOBAMatchesReference(t *testing.T) {
 	}
 }
 
+// eighthsProjections draws one projection of m synapses per receptor, of
+// delays up to maxDelay and weights multiples of 1/8 from 1/8 to 2, so
+// that every sum of them is exact and its order does not matter.
+func eighthsProjections(rng *rand.Rand, receptors, m, nIn, n, maxDelay int) []refProj {
+	var projs []refProj
+	for k := range receptors {
+		syn := randomSynapses(rng, m, nIn, n, maxDelay, 1)
+		for j := range syn {
+			syn[j].w = float64(1+rng.IntN(16)) / 8
+		}
+		projs = append(projs, refProj{k, syn})
+	}
+	return projs
+}
+
 func checkCOBA[T engine.Float](t *testing.T, np engine.NeuronParams) {
 	const n, steps, batch, nIn = 70, 400, 2, 40
 	rng := rand.New(rand.NewPCG(9, 10))
@@ -114,14 +129,7 @@ func checkCOBA[T engine.Float](t *testing.T, np engine.NeuronParams) {
 			x[i] = 1
 		}
 	}
-	var projs []refProj
-	for k := range np.TauSyn {
-		syn := randomSynapses(rng, 600, nIn, n, 3, 1)
-		for j := range syn {
-			syn[j].w = float64(1+rng.IntN(16)) / 8
-		}
-		projs = append(projs, refProj{k, syn})
-	}
+	projs := eighthsProjections(rng, len(np.TauSyn), 600, nIn, n, 3)
 	v0, g0 := make([]T, batch*n), make([]T, len(np.TauSyn)*batch*n)
 	for i := range v0 {
 		v0[i] = T(-65 + 5*rng.NormFloat64())

@@ -77,7 +77,8 @@ func (p *Population[T]) InputFor(k, delay int) []T {
 }
 
 // deliverInput starts phase 2 over r: every receptor's Iin is set to the
-// delayed input due now (or zero) and that ring slot is emptied.
+// delayed input due now (or zero, unless the last step's kernel left it
+// zero) and that ring slot is emptied.
 func (p *Population[T]) deliverInput(r Range) {
 	size := p.Batch * p.Stride
 	for k := 0; k < p.Receptors(); k++ {
@@ -89,7 +90,9 @@ func (p *Population[T]) deliverInput(r Range) {
 		for b := r.B0; b < r.B1; b++ {
 			lo, hi := b*p.Stride+r.Lo, b*p.Stride+r.Hi
 			if slot == nil {
-				clear(in[lo:hi])
+				if !p.inputZero {
+					clear(in[lo:hi])
+				}
 				continue
 			}
 			copy(in[lo:hi], slot[lo:hi])

@@ -86,9 +86,11 @@
 //     as a bitmask, which spike recorders then read.
 //
 // Dense projections read spikes from the bitmasks as they stand
-// (kernels.AccumulateMasks); a population or source lists its spikes per
-// trial each step only when a projection reads event lists, and otherwise
-// when Events asks (see bindMasks in projection.go).
+// (kernels.AccumulateMasks), but for a Feed of more than 64 inputs, whose
+// pass over its values lists them for less and which is read as event
+// lists; a population or source lists its spikes per trial each step only
+// when a projection reads event lists, and otherwise when Events asks (see
+// bindMasks in projection.go).
 //
 // Populations may be of different kinds and sizes and project onto each
 // other and themselves (dense or sparse projections, into a chosen

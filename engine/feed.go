@@ -22,8 +22,10 @@ import (
 // (event-driven), others as analog values through the dense product, as
 // for an Array; a 0/1 input gives the same bits either way (see Dense).
 // Set reads the values once: the pass that checks them also keeps the
-// spikes of every step as bitmasks (scanInput), which dense projections
-// read as they stand and Emit lists for the projections that read lists.
+// spikes of every step, as bitmasks where a dense projection reads them
+// so (readMasks), otherwise, while some projection reads event lists
+// (listEvery), as lists, which Emit then only hands out (scanInput). The
+// spikes of the step emitted last outlive a later Set.
 type Feed[T Float] struct {
 	// Name identifies the source.
 	Name string
@@ -37,16 +39,67 @@ type Feed[T Float] struct {
 	t0, k  int
 	binary bool
 	t      int
-	// masks holds the spikes of the values Set gave, words per trial and
-	// step as an Array's; spare is the buffer the next Set fills, so that
-	// a refused Set leaves the masks of the values kept.
-	masks, spare []uint64
-	words        int
-	// lists are the current step's events, listed at Emit while a
-	// projection reads them (all), otherwise by Events.
-	lists   spikeLists
-	emitted int64
+	words  int
+	// bufs hold the spikes of the values of the last two Sets, bufs[cur]
+	// those of the values kept now; a Set fills the other one, so that a
+	// refused Set leaves the values kept and their spikes as they were.
+	bufs [2]feedSpikes
+	cur  int
+	// shown are the masks of the step emitted last, every trial (nil for
+	// analog values, and for spikes Set listed without masks, listedShown).
+	// Its spikes, masks and lists, are in bufs[shownIn], or (shownIn −1)
+	// in kept and own, where a Set was about to refill that buffer before
+	// another step was emitted.
+	shown       []uint64
+	shownIn     int
+	listedShown bool
+	kept        []uint64
+	// view[b] is trial b's event list as of the emission numbered
+	// seen[b] (emits counts them); own[b] is the memory of the lists
+	// made from masks, the others are in a buffer's lists.
+	view, own [][]int32
+	seen      []int64
+	emits     int64
+	// all lists every trial at Emit, for the projections that read lists
+	// while steps run; otherwise Events lists a trial when asked. With all
+	// and no masksRead, Set's scan lists the spikes and makes no masks of
+	// the steps it lists.
+	all, masksRead bool
+	emitted        int64
 }
+
+// feedSpikes are the spikes of one Set's values: masks of every step and
+// trial, words per trial as an Array's, and the event lists of the first
+// found steps, which Set's scan made where the Feed lists every step
+// without masks; their masks are all zero unless masked.
+type feedSpikes struct {
+	masks  []uint64
+	lists  inputLists
+	found  int
+	masked bool
+}
+
+// maskLists sets the masks of the listed steps, of batch trials each,
+// from their lists.
+func (s *feedSpikes) maskLists(batch, words int) {
+	if s.masked {
+		return
+	}
+	off := s.lists.off
+	for r := range s.found * batch {
+		m := s.masks[r*words : (r+1)*words]
+		for _, j := range s.lists.spikes[off[r]:off[r+1]] {
+			m[j>>6] |= 1 << (j & 63)
+		}
+	}
+	s.masked = true
+}
+
+// feedSpikesKept bounds the spikes and offsets (int32s) a Feed lists in one
+// Set's scan, 16 MiB: a long Run of dense spikes then costs a bounded
+// amount of memory beyond the caller's values, and Emit lists the steps
+// past the bound from their masks.
+const feedSpikesKept = 1 << 22
 
 // NewFeed returns a caller-fed source of batch trials of n inputs, with no
 // values yet.
@@ -60,7 +113,12 @@ func NewFeed[T Float](name string, batch, n int) (*Feed[T], error) {
 	if n > maxElements/batch {
 		return nil, fmt.Errorf("source %q: %d trials × %d inputs is too large to address", name, batch, n)
 	}
-	return &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), lists: newSpikeLists(batch, n)}, nil
+	f := &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), shownIn: -1, all: true, masksRead: true,
+		view: make([][]int32, batch), own: make([][]int32, batch), seen: make([]int64, batch)}
+	for b := range f.seen {
+		f.seen[b] = -1
+	}
+	return f, nil
 }
 
 // Set gives the values of steps t0 … t0+steps−1: steps × Batch × N of them,
@@ -76,9 +134,20 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 	if steps > 0 && row > math.MaxInt/steps || len(x) != steps*row {
 		return fmt.Errorf("source %q: %d values for %d steps × %d trials × %d inputs; want %d", f.Name, len(x), steps, f.Batch, f.N, steps*row)
 	}
-	masks := slices.Grow(f.spare[:0], steps*f.Batch*f.words)[:steps*f.Batch*f.words]
-	clear(masks)
-	analog, bad := scanInput(x, f.N, masks, f.words)
+	next := 1 - f.cur
+	if f.shownIn == next {
+		f.keepShown()
+	}
+	buf := &f.bufs[next]
+	buf.found, buf.masked = 0, true // until the scan is through
+	buf.masks = slices.Grow(buf.masks[:0], steps*f.Batch*f.words)[:steps*f.Batch*f.words]
+	clear(buf.masks)
+	var lists *inputLists
+	if f.all && !f.masksRead {
+		lists = &buf.lists
+		lists.limit = feedSpikesKept
+	}
+	analog, bad := scanInput(x, f.N, buf.masks, f.words, lists)
 	at := func(i int) (int, int, int) { return t0 + i/row, i % row / f.N, i % f.N }
 	if analog >= 0 && f.SpikesOnly {
 		if v := float64(x[analog]); !math.IsNaN(v) && !math.IsInf(v, 0) {
@@ -90,34 +159,76 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 		s, b, j := at(bad)
 		return fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", f.Name, s, b, j, float64(x[bad]))
 	}
-	if !f.lists.all {
-		// The lists of the step emitted last, asked for or not, must
-		// outlive its masks.
-		for b := range f.lists.events {
-			f.Events(b)
-		}
+	buf.found, buf.masked = 0, lists == nil
+	if lists != nil {
+		buf.found = (len(lists.off) - 1) / f.Batch
 	}
 	f.x, f.t0, f.k, f.binary = x, t0, steps, analog < 0
-	f.masks, f.spare = masks, f.masks
+	f.cur = next
 	return nil
+}
+
+// keepShown copies the spikes of the step emitted last out of the buffer
+// they are in, which a Set is about to refill: the masks into kept, the
+// lists handed out into own.
+func (f *Feed[T]) keepShown() {
+	if f.shown != nil {
+		f.kept = append(f.kept[:0], f.shown...)
+		f.shown = f.kept
+	}
+	f.shownIn = -1
+	for b, ev := range f.view {
+		if f.seen[b] == f.emits {
+			f.own[b] = append(f.own[b][:0], ev...)
+			f.view[b] = f.own[b]
+		}
+	}
+}
+
+// inputLists are the event lists a source makes as it scans its values
+// (scanInput), row after row: row r's are spikes[off[r]:off[r+1]]. The scan
+// stops listing once spikes and off together pass limit, at the end of a
+// row, so len(off)−1 rows are listed.
+type inputLists struct {
+	spikes, off []int32
+	limit       int
 }
 
 // scanInput is the one pass over a source's values, an Array's or a
 // Feed's, rows of n values: it sets in masks (zeroed, words per row) the
 // bits of the values that are 1 while every value is 0 or 1, and returns
 // the index of the first that is neither (−1: none, the input is spikes)
-// and of the first that is not finite (−1: none), where it stops.
-func scanInput[T Float](x []T, n int, masks []uint64, words int) (analog, bad int) {
+// and of the first that is not finite (−1: none), where it stops. With
+// lists it lists the ones of the first rows instead, as many as
+// lists.limit allows (none once a value is not a spike), and sets the
+// masks of the rows after them only.
+func scanInput[T Float](x []T, n int, masks []uint64, words int, lists *inputLists) (analog, bad int) {
 	analog = -1
+	listing := lists != nil
+	if listing {
+		lists.spikes, lists.off = lists.spikes[:0], append(lists.off[:0], 0)
+	}
 	for at := 0; at < len(x); at += n {
 		r := x[at : at+n]
 		from := 0
 		if analog < 0 {
-			j := onesMask(masks[at/n*words:][:words], r)
+			var j int
+			if listing {
+				lists.spikes, j = appendOnes(lists.spikes, r)
+			} else {
+				j = onesMask(masks[at/n*words:][:words], r)
+			}
 			if j < 0 {
+				if listing {
+					lists.off = append(lists.off, int32(len(lists.spikes)))
+					listing = len(lists.spikes)+len(lists.off) <= lists.limit
+				}
 				continue
 			}
-			analog, from = at+j, j
+			if lists != nil {
+				lists.spikes, lists.off = lists.spikes[:0], lists.off[:1]
+			}
+			analog, from, listing = at+j, j, false
 		}
 		for j := from; j < n; j++ {
 			if v := float64(r[j]); math.IsNaN(v) || math.IsInf(v, 0) {
@@ -134,7 +245,9 @@ func scanInput[T Float](x []T, n int, masks []uint64, words int) (analog, bad in
 // eight at a time: eight zeros (±0), most of a sparse spike input, cost one
 // test, and within a group every bit is set from a comparison, with no
 // branch to mispredict on a dense random input (the test for a value that
-// is not a spike is never taken on 0/1 input).
+// is not a spike is never taken on 0/1 input). appendOnes is the same scan
+// listing the ones' indices: a loop of its own, since one loop doing either
+// runs both slower than these do.
 func onesMask[T Float](m []uint64, row []T) int {
 	p := unsafe.Pointer(unsafe.SliceData(row))
 	if is32[T]() {
@@ -176,6 +289,54 @@ func onesIn[U uint32 | uint64](m []uint64, u []U, abs, one U) int {
 	return -1
 }
 
+// appendOnes appends to dst the indices of the values of row that are 1,
+// and returns it with the index of the first value that is neither 0 nor 1,
+// or −1: onesMask's scan, every index of a group that is not all zeros
+// stored and the length moved only past ones.
+func appendOnes[T Float](dst []int32, row []T) ([]int32, int) {
+	p := unsafe.Pointer(unsafe.SliceData(row))
+	if is32[T]() {
+		return onesAt(dst, unsafe.Slice((*uint32)(p), len(row)), math.MaxInt32, math.Float32bits(1))
+	}
+	return onesAt(dst, unsafe.Slice((*uint64)(p), len(row)), math.MaxInt64, math.Float64bits(1))
+}
+
+// onesAt is appendOnes on the values' bits u, as onesIn.
+func onesAt[U uint32 | uint64](dst []int32, u []U, abs, one U) ([]int32, int) {
+	dst = slices.Grow(dst, len(u))
+	k := len(dst)
+	dst = dst[:k+len(u)]
+	i := 0
+	for ; i+8 <= len(u); i += 8 {
+		g := u[i : i+8 : i+8]
+		if (g[0]|g[1]|g[2]|g[3]|g[4]|g[5]|g[6]|g[7])&abs == 0 {
+			continue
+		}
+		for j, w := range g {
+			dst[k] = int32(i + j)
+			isOne := w == one
+			if isOne {
+				k++
+			}
+			if (w&abs != 0) != isOne {
+				return dst[:k], i + j
+			}
+		}
+	}
+	for ; i < len(u); i++ {
+		w := u[i]
+		dst[k] = int32(i)
+		isOne := w == one
+		if isOne {
+			k++
+		}
+		if (w&abs != 0) != isOne {
+			return dst[:k], i
+		}
+	}
+	return dst[:k], -1
+}
+
 // b2u is 1 for true, 0 for false (a SETcc, not a branch).
 func b2u(b bool) uint8 {
 	var u uint8
@@ -209,36 +370,78 @@ func (f *Feed[T]) Binary() bool { return f.binary }
 // values count none).
 func (f *Feed[T]) Emitted() int64 { return f.emitted }
 
-// Events lists the inputs of trial b that spike in the current step.
-func (f *Feed[T]) Events(b int) []int32 { return f.lists.get(b, f.t, f.trialMask(b)) }
+// Events lists the inputs of trial b that spike in the step emitted last.
+func (f *Feed[T]) Events(b int) []int32 {
+	if f.seen[b] != f.emits {
+		f.list(b)
+	}
+	return f.view[b]
+}
+
+// list lists trial b's spikes from its mask.
+func (f *Feed[T]) list(b int) {
+	f.own[b] = spikeIndices(f.own[b][:0], f.trialMask(b))
+	f.view[b], f.seen[b] = f.own[b], f.emits
+}
 
 // eventLists is every trial's Events, for accumulateEvents, which runs
-// only where the network lists them all (lists.all).
-func (f *Feed[T]) eventLists() [][]int32 { return f.lists.events }
+// only where the Feed lists them all (all).
+func (f *Feed[T]) eventLists() [][]int32 { return f.view }
 
 // masked is true: whenever the values are spikes (Values nil), they are
 // in bitmasks. See spikeMasker.
 func (f *Feed[T]) masked() bool { return true }
 
-// spikeMasks returns the current step's bitmasks of trials b0 … b1−1.
+// spikeMasks returns the bitmasks of trials b0 … b1−1 in the step emitted
+// last.
 func (f *Feed[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
-	at := (f.t - f.t0) * f.Batch
-	return f.masks[(at+b0)*f.words : (at+b1)*f.words], f.words
+	return f.shown[b0*f.words : b1*f.words], f.words
 }
 
-// trialMask is trial b's bitmask of the current step, none before the
-// first or for analog values.
+// trialMask is trial b's bitmask of the step emitted last, none before
+// the first or for analog values.
 func (f *Feed[T]) trialMask(b int) []uint64 {
-	if f.t < 0 || !f.binary {
+	if f.shown == nil {
 		return nil
 	}
-	m, _ := f.spikeMasks(b, b+1)
-	return m
+	return f.shown[b*f.words : (b+1)*f.words]
 }
 
-// listEvery switches between listing every trial's events at Emit and
-// listing them when asked.
-func (f *Feed[T]) listEvery(every bool) { f.lists.setAll(every, f.t, f.trialMask) }
+// listEvery switches between listing every trial's events at Emit (and in
+// Set's scan, unless masks are read) and listing them when asked.
+func (f *Feed[T]) listEvery(every bool) {
+	f.all = every
+	if every {
+		for b := range f.view {
+			f.Events(b)
+		}
+	}
+}
+
+// readMasks says whether a dense projection reads the masks (spikeMasks):
+// otherwise a Feed that lists every step makes none of the steps it lists.
+// Masks read from now on are made from the lists where there are none.
+func (f *Feed[T]) readMasks(read bool) {
+	f.masksRead = read
+	if !read {
+		return
+	}
+	for i := range f.bufs {
+		f.bufs[i].maskLists(f.Batch, f.words)
+	}
+	if f.listedShown {
+		// The step emitted last, from its lists, which are current; they
+		// stay where they are (shownIn).
+		f.kept = slices.Grow(f.kept[:0], f.Batch*f.words)[:f.Batch*f.words]
+		clear(f.kept)
+		for b, ev := range f.view {
+			for _, j := range ev {
+				f.kept[b*f.words+int(j>>6)] |= 1 << (j & 63)
+			}
+		}
+		f.shown, f.listedShown = f.kept, false
+	}
+}
 
 // Values returns the current step's rows for analog input, nil for spikes.
 func (f *Feed[T]) Values() []T {
@@ -256,15 +459,32 @@ func (f *Feed[T]) Emit(t int) error {
 		return fmt.Errorf("source %q: no values were given for step %d", f.Name, t)
 	}
 	f.t = t
-	if f.binary {
-		m, _ := f.spikeMasks(0, f.Batch)
-		for _, w := range m {
-			f.emitted += int64(bits.OnesCount64(w))
-		}
+	f.emits++
+	f.shown, f.shownIn, f.listedShown = nil, -1, false
+	if !f.binary {
+		return nil
 	}
-	if f.lists.all {
-		for b := range f.lists.events {
-			f.lists.events[b] = spikeIndices(f.lists.events[b][:0], f.trialMask(b))
+	buf, s := &f.bufs[f.cur], t-f.t0
+	f.shownIn = f.cur
+	if s >= buf.found || buf.masked {
+		f.shown = buf.masks[s*f.Batch*f.words : (s+1)*f.Batch*f.words]
+	}
+	if s < buf.found {
+		// Listed by Set's scan.
+		off := buf.lists.off[s*f.Batch : (s+1)*f.Batch+1]
+		for b := range f.view {
+			f.view[b], f.seen[b] = buf.lists.spikes[off[b]:off[b+1]:off[b+1]], f.emits
+		}
+		f.emitted += int64(off[f.Batch] - off[0])
+		f.listedShown = f.shown == nil
+		return nil
+	}
+	for _, w := range f.shown {
+		f.emitted += int64(bits.OnesCount64(w))
+	}
+	if f.all {
+		for b := range f.view {
+			f.list(b)
 		}
 	}
 	return nil

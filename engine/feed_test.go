@@ -140,14 +140,16 @@ func TestFeedRefuses(t *testing.T) {
 	}
 }
 
-// feedEvents sets x on a fresh Feed and returns, step by step and trial by
-// trial, the events Emit hands out, with Binary and Emitted.
-func feedEvents[T engine.Float](t *testing.T, x []T, steps, batch, n int) ([][][]int32, bool, int64) {
+// feedEvents sets x on a fresh Feed that keeps masks, or with listed set
+// lists the spikes in Set's scan instead, and returns, step by step and
+// trial by trial, the events Emit hands out, with Binary and Emitted.
+func feedEvents[T engine.Float](t *testing.T, x []T, steps, batch, n int, listed bool) ([][][]int32, bool, int64) {
 	t.Helper()
 	f, err := engine.NewFeed[T]("x", batch, n)
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.ReadMasks(!listed)
 	if err := f.Set(x, 3, steps); err != nil {
 		t.Fatal(err)
 	}
@@ -219,17 +221,21 @@ func testFeedEvents[T engine.Float](t *testing.T) {
 				// One value that is not a spike, or −0, which is.
 				x[r.IntN(len(x))] = odd[r.IntN(len(odd))]
 			}
-			got, gotBinary, gotCount := feedEvents(t, x, steps, batch, n)
 			want, wantBinary, wantCount := naiveEvents(x, steps, batch, n)
-			if gotBinary != wantBinary || gotCount != wantCount || wantBinary && !sameEvents(got, want) {
-				t.Fatalf("n=%d: binary %v, %d spikes, events %v; want %v, %d, %v (values %v)", n, gotBinary, gotCount, got, wantBinary, wantCount, want, x)
+			for _, listed := range []bool{false, true} {
+				got, gotBinary, gotCount := feedEvents(t, x, steps, batch, n, listed)
+				if gotBinary != wantBinary || gotCount != wantCount || wantBinary && !sameEvents(got, want) {
+					t.Fatalf("n=%d listed=%v: binary %v, %d spikes, events %v; want %v, %d, %v (values %v)", n, listed, gotBinary, gotCount, got, wantBinary, wantCount, want, x)
+				}
 			}
 		}
 	}
 }
 
 // TestFeedManySpikes gives a Feed many spikes in one Set (dense ones, over
-// 2^22 of them, rows of many mask words): Emit hands out the same events.
+// 2^22 of them, rows of many mask words): Emit hands out the same events,
+// from masks, and from the lists of Set's scan up to feedSpikesKept and
+// from masks past it.
 func TestFeedManySpikes(t *testing.T) {
 	const steps, batch, n = 40, 2, 60000
 	r := rand.New(rand.NewPCG(5, 6))
@@ -239,10 +245,12 @@ func TestFeedManySpikes(t *testing.T) {
 			x[i] = 1
 		}
 	}
-	got, gotBinary, gotCount := feedEvents(t, x, steps, batch, n)
 	want, _, wantCount := naiveEvents(x, steps, batch, n)
-	if !gotBinary || gotCount != wantCount || !sameEvents(got, want) {
-		t.Fatalf("binary %v, %d spikes (want %d); events equal: %v", gotBinary, gotCount, wantCount, sameEvents(got, want))
+	for _, listed := range []bool{false, true} {
+		got, gotBinary, gotCount := feedEvents(t, x, steps, batch, n, listed)
+		if !gotBinary || gotCount != wantCount || !sameEvents(got, want) {
+			t.Fatalf("listed=%v: binary %v, %d spikes (want %d); events equal: %v", listed, gotBinary, gotCount, wantCount, sameEvents(got, want))
+		}
 	}
 }
 

@@ -381,8 +381,11 @@ type general[T Float] struct {
 	spiking, subtract, refracts, current bool
 	// cuba selects kernels.CubaUpdate: RuleLeaky, two receptors with
 	// currents and unit input weights, reset to a value, a refractory
-	// period.
-	cuba bool
+	// period; with these parameters, made once (not per row, where they
+	// would escape to the heap through the kernel's function variable).
+	cuba   bool
+	cuba32 kernels.CubaParams32
+	cuba64 kernels.CubaParams64
 	// step is the kernels.RuleUpdate of the neuron: of its one receptor
 	// when direct, else of the summed currents as one instant receptor.
 	step   kernels.RuleParams[T]
@@ -459,6 +462,12 @@ func (p *Population[T]) setNeuron(np NeuronParams) {
 		}
 	}
 	g.cuba = np.Rule == RuleLeaky && len(g.alpha) == 2 && unitIn && g.spiking && g.refracts && !g.subtract
+	if g.cuba {
+		g.cuba32 = kernels.CubaParams32{A0: float32(g.alpha[0]), A1: float32(g.alpha[1]), Beta: float32(g.beta), VLeak: float32(g.vleak),
+			Gain: float32(g.gain), Theta: float32(g.theta), VReset: float32(g.vreset), Hold: g.hold}
+		g.cuba64 = kernels.CubaParams64{A0: float64(g.alpha[0]), A1: float64(g.alpha[1]), Beta: float64(g.beta), VLeak: float64(g.vleak),
+			Gain: float64(g.gain), Theta: float64(g.theta), VReset: float64(g.vreset), Hold: g.hold}
+	}
 	g.direct = len(g.alpha) == 1 && !g.refracts
 	g.step = kernels.RuleParams[T]{
 		Rule: stepRule(np), Beta: g.beta, VLeak: g.vleak, Gain: g.gain, Theta: g.theta, VReset: g.vreset, Sub: g.sub,
@@ -637,12 +646,8 @@ func (p *Population[T]) updateCUBA(r Range) int {
 	g := p.gen
 	return p.receptorRows(r, func(lo, hi int, mask []uint64) int {
 		if is32[T]() {
-			q := &kernels.CubaParams32{A0: float32(g.alpha[0]), A1: float32(g.alpha[1]), Beta: float32(g.beta), VLeak: float32(g.vleak),
-				Gain: float32(g.gain), Theta: float32(g.theta), VReset: float32(g.vreset), Hold: g.hold}
-			return kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
+			return kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba32, mask)
 		}
-		q := &kernels.CubaParams64{A0: float64(g.alpha[0]), A1: float64(g.alpha[1]), Beta: float64(g.beta), VLeak: float64(g.vleak),
-			Gain: float64(g.gain), Theta: float64(g.theta), VReset: float64(g.vreset), Hold: g.hold}
-		return kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], q, mask)
+		return kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba64, mask)
 	})
 }

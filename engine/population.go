@@ -20,7 +20,8 @@ type Population[T Float] struct {
 	Stride int
 
 	// V is the membrane potential, I the synaptic current and Iin the input
-	// current of the current step.
+	// current of the current step. Between steps Iin holds the last step's
+	// input, or zeros where the update consumed it (see consumesInput).
 	V, I, Iin []T
 	// Spikes holds s of the last step as a bitmask, MaskWords(N) words per
 	// trial: bit i%64 of Spikes[b*Words+i/64] is neuron i of trial b.
@@ -54,6 +55,10 @@ type Population[T Float] struct {
 	// otherwise by Events; listed marks the trials update listed.
 	lists  spikeLists
 	listed []bool
+	// inputZero is set when the last step's kernel consumed every
+	// receptor's Iin, leaving it zero (see consumesInput), so that phase 2
+	// adds into it without clearing it first. Restoring state unsets it.
+	inputZero bool
 	// out is a non-spiking population's output, its V after the last
 	// step, Batch rows of N: see Values.
 	out        []T
@@ -187,9 +192,13 @@ type Range struct{ B0, B1, Lo, Hi int }
 // All returns the range covering the whole population.
 func (p *Population[T]) All() Range { return Range{0, p.Batch, 0, p.N} }
 
-// clearInput zeroes Iin over r before the projections add into it.
-// Delayed input due at this step is moved in from the ring buffers.
+// clearInput zeroes Iin over r before the projections add into it, unless
+// the last step's kernel left it zero. Delayed input due at this step is
+// moved in from the ring buffers.
 func (p *Population[T]) clearInput(r Range) {
+	if p.ringDepth == 0 && p.inputZero {
+		return
+	}
 	if p.extraI == nil && p.ringDepth == 0 {
 		if r.Lo == 0 && r.Hi == p.N {
 			// Whole trials: one clear, the padding (which no projection
@@ -212,8 +221,14 @@ func (p *Population[T]) update(r Range) int {
 	if p.lists.all && r.Lo == 0 && r.Hi == p.N {
 		// Whole trials: list their spikes here, on this range's thread,
 		// rather than in finishStep on the caller's.
+		// Without spikes (most steps of a small, sparsely firing
+		// population) there are no bits to look for.
 		for b := r.B0; b < r.B1; b++ {
-			p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
+			if count == 0 {
+				p.lists.events[b] = p.lists.events[b][:0]
+			} else {
+				p.lists.events[b] = spikeIndices(p.lists.events[b][:0], p.trialSpikes(b))
+			}
 			p.listed[b] = true
 		}
 	}
@@ -277,12 +292,27 @@ func (p *Population[T]) finishStep(t int, count int) {
 		}
 	}
 	p.steppedAt = t
+	p.inputZero = p.consumesInput()
 	if p.out != nil {
 		p.keepOutput()
 	}
 	if p.ringDepth > 0 {
 		p.ringHead = (p.ringHead + 1) % p.ringDepth
 	}
+}
+
+// consumesInput reports whether the population's update is one of the
+// kernels that zero the input they read (kernels.CubaUpdate, CobaUpdate),
+// for every receptor and every neuron of the ranges it updates. Between
+// steps Iin then holds zeros (delayed input due next stays in its ring
+// slot), not the last step's input: recorders, which read Iin[t] in phase
+// 3, before the update, see the same values either way, and a checkpoint
+// holds the zeros, which resume to the same bits.
+func (p *Population[T]) consumesInput() bool {
+	if p.coba != nil {
+		return p.coba.kernel
+	}
+	return p.gen != nil && p.gen.per == nil && p.gen.cuba
 }
 
 // spikeIndices sets dst to the indices of mask's set bits.

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"sync"
+
+	"leaky/kernels"
 )
 
 // Projection adds a presynaptic group's output to a population's input
@@ -181,15 +183,27 @@ func (l *spikeLists) setAll(all bool, step int, mask func(b int) []uint64) {
 	l.all = all
 }
 
+// maskReadWords is the widest scanLister (a Feed), in mask words per
+// trial, whose spikes dense projections read from the bitmasks; a wider
+// one is read as event lists, which its scan makes for less than masks. A
+// mask read pays for every word, set or not, and adds the rows of one word
+// per pass over the trial's row, while a list adds four rows a pass
+// wherever they lie: masks win where a trial is one word, a small layer's
+// (no list is made at all), and where the lists would cost a pass of
+// their own, as they would a population's or an array's, which are read
+// as masks at any width. A variable so that tests can widen it and cover
+// both paths on one shape.
+var maskReadWords = 1
+
 // bindMasks lets each dense projection read its source's spike bitmasks
-// where they are safe to read: the source is another group, or the
-// target itself and its ranges are whole trials or one range (ranges of
-// some of the neurons of the same trials, run concurrently, would
-// overwrite bits another range still reads). A source that some
-// projection reads as event lists lists them every step; the others list
-// a trial's only when asked (see spikeMasker).
+// where that pays (see maskReadWords) and they are safe to read: the
+// source is another group, or the target itself and its ranges are whole
+// trials or one range (ranges of some of the neurons of the same trials,
+// run concurrently, would overwrite bits another range still reads). A
+// source that some projection reads as event lists lists them every step;
+// the others list a trial's only when asked (see spikeMasker).
 func (n *Network[T]) bindMasks() {
-	lists := map[spikeMasker]bool{}
+	lists, read := map[spikeMasker]bool{}, map[spikeMasker]bool{}
 	for i, p := range n.pops {
 		whole := true
 		for _, r := range n.phases[i].ranges {
@@ -202,8 +216,10 @@ func (n *Network[T]) bindMasks() {
 			d, dense := pr.(*Dense[T])
 			if dense {
 				d.masks = nil
-				if ok && !n.noMasks && (whole || any(m) != any(p)) {
-					d.masks = m
+				_, lister := m.(scanLister)
+				pays := !lister || kernels.MaskWords(d.NIn) <= maskReadWords
+				if ok && pays && !n.noMasks && (whole || any(m) != any(p)) {
+					d.masks, read[m] = m, true
 					continue
 				}
 			}
@@ -215,12 +231,21 @@ func (n *Network[T]) bindMasks() {
 	for _, s := range n.sources {
 		if m, ok := s.(spikeMasker); ok {
 			m.listEvery(lists[m])
+			if r, ok := m.(scanLister); ok {
+				r.readMasks(read[m])
+			}
 		}
 	}
 	for _, p := range n.pops {
 		p.listEvery(lists[p])
 	}
 }
+
+// scanLister is a source that lists its spikes in the pass that finds
+// them for less than it masks them (a Feed, see maskReadWords), and that
+// bindMasks tells whether a dense projection reads its masks: otherwise it
+// need make none where it lists.
+type scanLister interface{ readMasks(read bool) }
 
 // eventLister is a presynaptic group that keeps its trials' events as
 // one list per trial, which accumulateEvents hands the kernel as they are.

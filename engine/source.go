@@ -216,7 +216,7 @@ func NewArray[T Float](name string, x []T, steps, batch, n int) (*Array[T], erro
 	}
 	words := kernels.MaskWords(n)
 	masks := make([]uint64, steps*batch*words)
-	analog, bad := scanInput(x, n, masks, words)
+	analog, bad := scanInput(x, n, masks, words, nil)
 	if bad >= 0 {
 		t, rest := bad/(batch*n), bad%(batch*n)
 		return nil, fmt.Errorf("source %q: value at step %d, trial %d, input %d is %v; inputs must be finite", name, t, rest/n, rest%n, float64(x[bad]))

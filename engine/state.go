@@ -216,6 +216,8 @@ func (p *Population[T]) StateVars() []StateVar {
 
 // restored recomputes what is derived from the saved state.
 func (p *Population[T]) restored() {
+	// Iin comes back as saved, zero or not: phase 2 clears it once.
+	p.inputZero = false
 	if p.out != nil {
 		p.keepOutput()
 	}

@@ -404,20 +404,15 @@ func (k *asmKernels[T]) matMul(m, n, kk int, A []T, lda int, B []T, ldb int, C [
 	}
 }
 
-// receptorUpdate runs a two-receptor update (CUBA, COBA) of n neurons:
-// whole mask words through body(lo, hi), the assembly, in chunks like
-// leakyUpdate, and the ragged tail from lo through tail(lo), the generic
-// code, which gives the same bits. The caller has resliced every argument
-// to n, so that a short one panics before anything is written: the
-// assembly checks nothing.
-func receptorUpdate(n int, body func(lo, hi int) int, tail func(lo int) int) int {
-	whole := n &^ 63
+// receptorUpdate runs a two-receptor update (CUBA, COBA) of n neurons
+// through body(lo, hi), the assembly, in chunks like leakyUpdate; the
+// assembly runs the ragged tail itself, with masked loads and stores. The
+// caller has resliced every argument to n, so that a short one panics
+// before anything is written: the assembly checks nothing.
+func receptorUpdate(n int, body func(lo, hi int) int) int {
 	count := 0
-	for lo := 0; lo < whole; lo += updateChunk {
-		count += body(lo, min(lo+updateChunk, whole))
-	}
-	if whole < n {
-		count += tail(whole)
+	for lo := 0; lo < n; lo += updateChunk {
+		count += body(lo, min(lo+updateChunk, n))
 	}
 	return count
 }
@@ -428,8 +423,6 @@ func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q 
 	return receptorUpdate(n, func(lo, hi int) int {
 		return k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
 			q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:])
-	}, func(lo int) int {
-		return cubaGeneric(V[lo:], I0[lo:], Iin0[lo:], I1[lo:], Iin1[lo:], refrac[lo:], q, spikes[lo>>6:])
 	})
 }
 
@@ -439,8 +432,6 @@ func (k *asmKernels[T]) cobaUpdate(V, G0, Gin0, G1, Gin1 []T, refrac []int32, q 
 	return receptorUpdate(n, func(lo, hi int) int {
 		return k.coba(V[lo:hi], G0[lo:hi], Gin0[lo:hi], G1[lo:hi], Gin1[lo:hi], refrac[lo:hi],
 			q.a0, q.a1, q.gamma, q.vl, q.e0, q.e1, q.theta, q.vr, q.hold, spikes[lo>>6:])
-	}, func(lo int) int {
-		return cobaGeneric(V[lo:], G0[lo:], Gin0[lo:], G1[lo:], Gin1[lo:], refrac[lo:], q, spikes[lo>>6:])
 	})
 }
 

@@ -201,9 +201,9 @@ func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int
 				V, A0, Ain0, A1, Ain1 := conv(V64), conv(A064), conv(Ain064), conv(A164), conv(Ain164)
 				spikes := make([]uint64, MaskWords(n))
 				spiked := make([]bool, n)
-				// V, both receptors and refrac are read and written, the
-				// inputs read, the mask written.
-				b.SetBytes(int64(n)*int64(8*size+2*4) + int64(len(spikes))*8)
+				// V, both receptors, their inputs (consumed: left zero)
+				// and refrac are read and written, the mask written.
+				b.SetBytes(int64(n)*int64(10*size+2*4) + int64(len(spikes))*8)
 				for b.Loop() {
 					step(impl, V, A0, Ain0, A1, Ain1, refrac, spikes, spiked)
 				}
@@ -638,83 +638,118 @@ func naiveNorse(V, I, Iin []float32, n, stride, trials int, p *RuleParams[float3
 	}
 }
 
-// trialsBench is the work of BenchmarkAccumulateTrials and
-// BenchmarkAccumulateMasks: 256 trials' few event rows (1–3 of 50 inputs)
-// onto 38 weights, as lists and as one mask word each, in dst's rows of 64.
-func trialsBench() (W, dst []float32, rows [][]int32, masks []uint64) {
-	const trials, n, nIn = 256, 38, 50
-	rng := rand.New(rand.NewPCG(7, 8))
-	W = randSlice[float32](rng, nIn*n, 0.1)
-	dst = make([]float32, trials*64)
-	rows = make([][]int32, trials)
-	masks = make([]uint64, trials)
-	for t := range rows {
-		rows[t] = rowsFor(rng, 1+rng.IntN(3), nIn)
-		for _, r := range rows[t] {
-			masks[t] |= 1 << r
-		}
-	}
-	return W, dst, rows, masks
+// trialsShape is a dense layer over 256 trials for BenchmarkAccumulateTrials
+// and BenchmarkAccumulateMasks: in inputs onto n weights, each trial with
+// 1–3 events (events set) or each input spiking with probability p.
+type trialsShape struct {
+	in, n, events int
+	p             float64
 }
 
-// BenchmarkAccumulateTrials adds each of 256 trials' few event rows (1–3
-// of 38 weights, a NIR dense layer over a batch) in one call; the naive
-// twin loops over trials and rows.
-func BenchmarkAccumulateTrials(b *testing.B) {
-	for _, impl := range benchImpls() {
-		W, dst, rows, _ := trialsBench()
-		n := len(W) / 50
-		b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
-			skipUnsupported(b, impl)
-			events := 0
-			for _, rs := range rows {
-				events += len(rs)
+// trialsShapes are a NIR braille layer (50 inputs onto 38, one mask word)
+// and the SHD network's input and recurrent layers (700 and 200 inputs at
+// 1.5%, 11 and 4 mask words, onto 200), the shapes that decide which
+// sources dense projections read as masks (engine's maskReadWords).
+var trialsShapes = []trialsShape{{in: 50, n: 38, events: 3}, {in: 700, n: 200, p: 0.015}, {in: 200, n: 200, p: 0.015}}
+
+// trialsWork is the work of one shape: the weights, dst's rows (dstStride
+// apart) and each trial's events as a sorted list and as its mask words.
+type trialsWork struct {
+	s         trialsShape
+	W, dst    []float32
+	dstStride int
+	rows      [][]int32
+	masks     []uint64
+	words     int
+}
+
+// newTrialsWork draws the work of shape s over 256 trials.
+func newTrialsWork(s trialsShape) *trialsWork {
+	const trials = 256
+	rng := rand.New(rand.NewPCG(7, 8))
+	w := &trialsWork{s: s, W: randSlice[float32](rng, s.in*s.n, 0.1), dstStride: max(64, (s.n+15)&^15), words: MaskWords(s.in)}
+	w.dst = make([]float32, trials*w.dstStride)
+	w.rows = make([][]int32, trials)
+	w.masks = make([]uint64, trials*w.words)
+	for t := range w.rows {
+		m := w.masks[t*w.words : (t+1)*w.words]
+		if s.events > 0 {
+			for range 1 + rng.IntN(s.events) {
+				j := rng.IntN(s.in)
+				m[j>>6] |= 1 << (j & 63)
 			}
-			for b.Loop() {
-				if impl == nil {
-					for t, rs := range rows {
-						naiveAccumulateRows32(dst[t*64:t*64+n], W, n, rs)
-					}
-				} else {
-					impl.AccumulateTrials32(dst[:n], 64, W, n, rows)
+		} else {
+			for j := range s.in {
+				if rng.Float64() < s.p {
+					m[j>>6] |= 1 << (j & 63)
 				}
 			}
-			perSecond(b, float64(events), "events/s")
-		})
+		}
+		w.rows[t] = SpikeIndices(nil, m, 0)
 	}
+	return w
+}
+
+// benchTrials runs add, the work of one call, on every shape of
+// trialsShapes and every implementation (nil: the naive twin), reporting
+// events per second.
+func benchTrials(b *testing.B, add func(impl *Impl, w *trialsWork)) {
+	for _, s := range trialsShapes {
+		for _, impl := range benchImpls() {
+			w := newTrialsWork(s)
+			b.Run(fmt.Sprintf("impl=%s/in=%d/n=%d", implName(impl), s.in, s.n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				events := 0
+				for _, rs := range w.rows {
+					events += len(rs)
+				}
+				for b.Loop() {
+					add(impl, w)
+				}
+				perSecond(b, float64(events), "events/s")
+			})
+		}
+	}
+}
+
+// BenchmarkAccumulateTrials adds each of 256 trials' event rows (a dense
+// layer over a batch, trialsShapes) in one call; the naive twin loops over
+// trials and rows.
+func BenchmarkAccumulateTrials(b *testing.B) {
+	benchTrials(b, func(impl *Impl, w *trialsWork) {
+		n, ds := w.s.n, w.dstStride
+		if impl == nil {
+			for t, rs := range w.rows {
+				naiveAccumulateRows32(w.dst[t*ds:t*ds+n], w.W, n, rs)
+			}
+			return
+		}
+		impl.AccumulateTrials32(w.dst[:n], ds, w.W, n, w.rows)
+	})
 }
 
 // BenchmarkAccumulateMasks is BenchmarkAccumulateTrials with each trial's
 // rows given as its spike bitmask, as a dense projection reads a
 // population's spikes; the naive twin loops over trials and set bits.
 func BenchmarkAccumulateMasks(b *testing.B) {
-	for _, impl := range benchImpls() {
-		W, dst, _, masks := trialsBench()
-		n := len(W) / 50
-		b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
-			skipUnsupported(b, impl)
-			events := 0
-			for _, m := range masks {
-				events += bits.OnesCount64(m)
-			}
-			for b.Loop() {
-				if impl == nil {
-					for t, m := range masks {
-						d := dst[t*64 : t*64+n]
-						for ; m != 0; m &= m - 1 {
-							r := bits.TrailingZeros64(m)
-							for i, w := range W[r*n : r*n+n] {
-								d[i] += w
-							}
+	benchTrials(b, func(impl *Impl, w *trialsWork) {
+		n, ds := w.s.n, w.dstStride
+		if impl == nil {
+			for t := range w.rows {
+				d := w.dst[t*ds : t*ds+n]
+				for wi, m := range w.masks[t*w.words : (t+1)*w.words] {
+					for ; m != 0; m &= m - 1 {
+						r := wi<<6 + bits.TrailingZeros64(m)
+						for i, x := range w.W[r*n : r*n+n] {
+							d[i] += x
 						}
 					}
-				} else {
-					impl.AccumulateMasks32(dst[:n], 64, W, n, masks, 1)
 				}
 			}
-			perSecond(b, float64(events), "events/s")
-		})
-	}
+			return
+		}
+		impl.AccumulateMasks32(w.dst[:n], ds, w.W, n, w.masks, w.words)
+	})
 }
 
 // BenchmarkScatterTaps scatters the spikes of one 16-channel 16×16 image

@@ -28,13 +28,13 @@ type CobaParams64 struct {
 // by one step. For neuron i, with g0 = G0[i] and g1 = G1[i] before the
 // step (conductances in units of the leak conductance):
 //
-//	G0[i] = A0·g0 + Gin0[i];  G1[i] = A1·g1 + Gin1[i]
+//	G0[i] = A0·g0 + Gin0[i];  G1[i] = A1·g1 + Gin1[i];  Gin0[i] = Gin1[i] = 0
 //	if refrac[i] > 0:  refrac[i]−−, V unchanged, no spike
 //	else:              v' = V + Gamma·(((VLeak − V) + g0·(E0 − V)) + g1·(E1 − V))
 //	                   if V > Theta: spike, v' = VReset, refrac[i] = Hold
 //
-// with products rounded, NaNs, the spike mask, the count and the slices'
-// lengths as in [CubaUpdate32]. It runs the active implementation (see
+// with products rounded, NaNs, the consumed (zeroed) inputs, the spike
+// mask, the count and the slices' lengths as in [CubaUpdate32]. It runs the active implementation (see
 // [Use]); all give the same bits.
 func CobaUpdate32(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int {
 	return active.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, p, spikes)
@@ -81,6 +81,7 @@ func cobaGeneric[F float32 | float64](V, G0, Gin0, G1, Gin1 []F, refrac []int32,
 		g0, g1 := g0s[j], g1s[j]
 		g0s[j] = F(q.a0*g0) + in0[j]
 		g1s[j] = F(q.a1*g1) + in1[j]
+		in0[j], in1[j] = 0, 0
 		if c := cnt[j]; c > 0 {
 			cnt[j] = c - 1
 			continue

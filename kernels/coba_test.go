@@ -40,6 +40,7 @@ func cobaReference[T float](V, G0, Gin0, G1, Gin1 []T, refrac []int32, p CobaPar
 		g0, g1 := G0[i], G1[i]
 		G0[i] = T(a0*g0) + Gin0[i]
 		G1[i] = T(a1*g1) + Gin1[i]
+		Gin0[i], Gin1[i] = 0, 0
 		if refrac[i] > 0 {
 			refrac[i]--
 			continue
@@ -106,11 +107,15 @@ func testCobaReference[T float](t *testing.T, update receptorFn[T, CobaParams64]
 				R[i] = int32(rng.IntN(5)) - 1
 			}
 			wV, wG0, wG1, wR := slices.Clone(V), slices.Clone(G0), slices.Clone(G1), slices.Clone(R)
-			wantCount := cobaReference(wV, wG0, Gin0, wG1, Gin1, wR, p)
+			wGin0, wGin1 := slices.Clone(Gin0), slices.Clone(Gin1)
+			wantCount := cobaReference(wV, wG0, wGin0, wG1, wGin1, wR, p)
 			S := make([]uint64, MaskWords(n))
 			count := update(V, G0, Gin0, G1, Gin1, R, p, S)
 			if !sameBitsT(V, wV) || !sameBitsT(G0, wG0) || !sameBitsT(G1, wG1) || !slices.Equal(R, wR) || count != wantCount {
 				t.Fatalf("%s n=%d: differs from the reference (count %d, want %d)", impl.Name, n, count, wantCount)
+			}
+			if !sameBitsT(Gin0, wGin0) || !sameBitsT(Gin1, wGin1) {
+				t.Fatalf("%s n=%d: the inputs are not left zero", impl.Name, n)
 			}
 			if n >= 300 && wantCount == 0 {
 				t.Fatalf("n=%d: no spikes: the case does not test the reset", n)

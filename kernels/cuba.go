@@ -22,13 +22,15 @@ type CubaParams64 struct {
 // CubaUpdate32 advances len(V) neurons with two receptors by one step. For
 // neuron i, with c0 = I0[i] and c1 = I1[i] before the step:
 //
-//	I0[i] = A0·c0 + Iin0[i];  I1[i] = A1·c1 + Iin1[i]
+//	I0[i] = A0·c0 + Iin0[i];  I1[i] = A1·c1 + Iin1[i];  Iin0[i] = Iin1[i] = 0
 //	if refrac[i] > 0:  refrac[i]−−, V unchanged, no spike
 //	else:              v' = (VLeak + Beta·(V − VLeak)) + Gain·(c0 + c1)
 //	                   if V > Theta: spike, v' = VReset, refrac[i] = Hold
 //
 // each product rounded to float32 before it is added, in the order
-// written; a NaN potential never spikes. Bit i%64 of spikes[i/64] is set to
+// written; a NaN potential never spikes. The inputs are consumed: Iin0 and
+// Iin1 are left zero, so that a caller summing the next step's input into
+// them needs no clearing pass of its own. Bit i%64 of spikes[i/64] is set to
 // the spike; the whole of spikes[:MaskWords(len(V))] is written. It returns
 // the number of spikes. The other slices must hold at least len(V) values.
 // It runs the active implementation (see [Use]); all give the same bits.
@@ -78,6 +80,7 @@ func cubaGeneric[F float32 | float64](V, I0, Iin0, I1, Iin1 []F, refrac []int32,
 		c0, c1 := i0[j], i1[j]
 		i0[j] = F(q.a0*c0) + in0[j]
 		i1[j] = F(q.a1*c1) + in1[j]
+		in0[j], in1[j] = 0, 0
 		if c := cnt[j]; c > 0 {
 			cnt[j] = c - 1
 			continue

@@ -53,6 +53,7 @@ func cubaReference(c cubaCase, p *CubaParams32) (spiked []bool) {
 		c0, c1 := c.I0[i], c.I1[i]
 		c.I0[i] = float32(p.A0*c0) + c.Iin0[i]
 		c.I1[i] = float32(p.A1*c1) + c.Iin1[i]
+		c.Iin0[i], c.Iin1[i] = 0, 0
 		if c.refrac[i] > 0 {
 			c.refrac[i]--
 			continue
@@ -115,7 +116,8 @@ func TestCubaReference(t *testing.T) {
 				}
 				got := c.clone()
 				count := CubaUpdate32(got.V, got.I0, got.Iin0, got.I1, got.Iin1, got.refrac, p, mask)
-				if !sameBits(got.V, want.V) || !sameBits(got.I0, want.I0) || !sameBits(got.I1, want.I1) || !slices.Equal(got.refrac, want.refrac) {
+				if !sameBits(got.V, want.V) || !sameBits(got.I0, want.I0) || !sameBits(got.I1, want.I1) || !slices.Equal(got.refrac, want.refrac) ||
+					!sameBits(got.Iin0, want.Iin0) || !sameBits(got.Iin1, want.Iin1) {
 					t.Fatalf("%s n=%d off=%d: state differs from the reference", impl.Name, n, off)
 				}
 				wantCount := 0
@@ -163,6 +165,9 @@ func TestCubaReference64(t *testing.T) {
 			c0, c1 := wI0[i], wI1[i]
 			wI0[i] = float64(p.A0*c0) + Iin0[i]
 			wI1[i] = float64(p.A1*c1) + Iin1[i]
+			if Iin0[i] == 0 && Iin1[i] == 0 {
+				t.Fatal("an input already zero: the case could not see it cleared")
+			}
 			if wr[i] > 0 {
 				wr[i]--
 				continue
@@ -178,6 +183,9 @@ func TestCubaReference64(t *testing.T) {
 		count := CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, mask)
 		if !slices.Equal(V, wV) || !slices.Equal(I0, wI0) || !slices.Equal(I1, wI1) || !slices.Equal(refrac, wr) || count != wantCount {
 			t.Fatalf("%s: float64 kernel differs from the reference (count %d, want %d)", impl.Name, count, wantCount)
+		}
+		if slices.ContainsFunc(Iin0, func(x float64) bool { return x != 0 }) || slices.ContainsFunc(Iin1, func(x float64) bool { return x != 0 }) {
+			t.Fatalf("%s: float64 kernel left its inputs non-zero", impl.Name)
 		}
 		if wantCount == 0 {
 			t.Fatal("no spikes: the case does not test the reset")

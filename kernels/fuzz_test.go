@@ -289,16 +289,19 @@ func fuzzReceptorUpdate[T float, P any](t *testing.T, d *decoder, n int, p P, ke
 	R := d.refrac(n)
 	for _, impl := range fuzzImpls(t) {
 		V1, A01, A11, V2, A02, A12 := clone(V), clone(A0), clone(A1), clone(V), clone(A0), clone(A1)
+		In01, In11, In02, In12 := clone(Ain0), clone(Ain1), clone(Ain0), clone(Ain1)
 		R1, R2 := slices.Clone(R), slices.Clone(R)
 		S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-		want := kernel(Generic)(V1, A01, Ain0, A11, Ain1, R1, p, S1)
-		got := kernel(impl)(V2, A02, Ain0, A12, Ain1, R2, p, S2)
+		want := kernel(Generic)(V1, A01, In01, A11, In11, R1, p, S1)
+		got := kernel(impl)(V2, A02, In02, A12, In12, R2, p, S2)
 		if got != want {
 			t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
 		}
 		same(t, impl.Name+" V", V2, V1)
 		same(t, impl.Name+" receptor 0", A02, A01)
 		same(t, impl.Name+" receptor 1", A12, A11)
+		same(t, impl.Name+" receptor 0 input", In02, In01)
+		same(t, impl.Name+" receptor 1 input", In12, In11)
 		if !slices.Equal(R2, R1) {
 			t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
 		}

@@ -56,14 +56,16 @@ func scaleTaps32AVX2(dst []float32, m int, W []float32, base int, events []int32
 // and chunks long calls.
 func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
 
-// cubaUpdate32AVX2 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cubaUpdate32AVX2 is CubaUpdate32 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// cobaUpdate32AVX2 is CobaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cobaUpdate32AVX2 is CobaUpdate32 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cobaUpdate32AVX2(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
 // ruleUpdate32ValueAVX2 is RuleUpdateTrials32 with rule StepValue and the scalar constants (per unused),
@@ -270,14 +272,16 @@ func scaleTaps64AVX2(dst []float64, m int, W []float64, base int, events []int32
 // and chunks long calls.
 func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
 
-// cubaUpdate64AVX2 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cubaUpdate64AVX2 is CubaUpdate64 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// cobaUpdate64AVX2 is CobaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cobaUpdate64AVX2 is CobaUpdate64 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cobaUpdate64AVX2(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
 // ruleUpdate64ValueAVX2 is RuleUpdateTrials64 with rule StepValue and the scalar constants (per unused),
@@ -513,14 +517,16 @@ func scaleTaps32AVX512(dst []float32, m int, W []float32, base int, events []int
 // and chunks long calls.
 func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
 
-// cubaUpdate32AVX512 is CubaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cubaUpdate32AVX512 is CubaUpdate32 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
-// cobaUpdate32AVX512 is CobaUpdate32 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cobaUpdate32AVX512 is CobaUpdate32 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cobaUpdate32AVX512(V []float32, G0 []float32, Gin0 []float32, G1 []float32, Gin1 []float32, refrac []int32, a0 float32, a1 float32, gamma float32, vleak float32, e0 float32, e1 float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
 // ruleUpdate32ValueAVX512 is RuleUpdateTrials32 with rule StepValue and the scalar constants (per unused),
@@ -749,14 +755,16 @@ func scaleTaps64AVX512(dst []float64, m int, W []float64, base int, events []int
 // and chunks long calls.
 func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
 
-// cubaUpdate64AVX512 is CubaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cubaUpdate64AVX512 is CubaUpdate64 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
-// cobaUpdate64AVX512 is CobaUpdate64 for len(V) a multiple of 64, writing len(V)/64 mask
-// words. Products are rounded before they are added, as in the generic code.
-// The caller checks the other slices' lengths and chunks long calls.
+// cobaUpdate64AVX512 is CobaUpdate64 for any len(V), writing (len(V)+63)/64 mask
+// words, zero bits past len(V). Products are rounded before they are added, as
+// in the generic code. The caller checks the other slices' lengths and chunks
+// long calls.
 func cobaUpdate64AVX512(V []float64, G0 []float64, Gin0 []float64, G1 []float64, Gin1 []float64, refrac []int32, a0 float64, a1 float64, gamma float64, vleak float64, e0 float64, e1 float64, theta float64, vreset float64, hold int32, spikes []uint64) int
 
 // ruleUpdate64ValueAVX512 is RuleUpdateTrials64 with rule StepValue and the scalar constants (per unused),

@@ -11,7 +11,8 @@ import (
 
 // testReceptorUpdate runs kernel for every implementation the CPU has
 // against Generic's, bit for bit including the guard values past every
-// slice: all sizes up to 67 and past the chunk, misaligned starts,
+// slice (the inputs, which the updates leave zero, included): all sizes up
+// to 67 and past the chunk, misaligned starts,
 // NaN/Inf/denormal inputs, every kind of refractory counter and every
 // parameter set of params (hold gives a set's Hold), with generator seeds
 // seed and seed+1.
@@ -34,9 +35,9 @@ func testReceptorUpdate[T float, P any](t *testing.T, seed uint64, params []P, h
 					for i := range spikes {
 						spikes[i] = ^uint64(0) // must be overwritten
 					}
-					Ain0w, Ain1w := clone(Ain0), clone(Ain1)
+					Ain02, Ain12 := clone(Ain0), clone(Ain1)
 					V2, A02, A12, R2, S2 := clone(V), clone(A0), clone(A1), clone(R), clone(spikes)
-					want := kernel(Generic)(V2, A02, Ain0, A12, Ain1, R2, p, S2)
+					want := kernel(Generic)(V2, A02, Ain02, A12, Ain12, R2, p, S2)
 					got := kernel(impl)(V, A0, Ain0, A1, Ain1, R, p, spikes)
 					what := fmt.Sprintf("n=%d params=%d special=%v", n, pi, special)
 					if got != want {
@@ -45,8 +46,9 @@ func testReceptorUpdate[T float, P any](t *testing.T, seed uint64, params []P, h
 					same(t, what+" V", V, V2)
 					same(t, what+" receptor 0", A0, A02)
 					same(t, what+" receptor 1", A1, A12)
-					same(t, what+" receptor 0 input", Ain0, Ain0w)
-					same(t, what+" receptor 1 input", Ain1, Ain1w)
+					// The inputs are consumed: zero over n, guards kept.
+					same(t, what+" receptor 0 input", Ain0, Ain02)
+					same(t, what+" receptor 1 input", Ain1, Ain12)
 					sameI32(t, what+" refrac", R, R2)
 					sameU(t, what+" spikes", spikes, S2)
 					spikesSeen += want

@@ -257,13 +257,13 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		V, I0, Iin0, I1, Iin1, R := s.vals(n, -61, 12), s.vals(n, -1, 3), s.vals(n, 0, 2), s.vals(n, -2, 3), s.vals(n, -2, 2), s.counters(n)
 		S := make([]uint64, words)
 		c := w.cuba(V, I0, Iin0, I1, Iin1, R, 0.98, 0.99, 0.995, -49, 0.005, -50, -60, 3, S)
-		return []any{V, I0, I1, R, S, counted(c)}
+		return []any{V, I0, Iin0, I1, Iin1, R, S, counted(c)}
 	}}, checkCase[T]{"CobaUpdate", func(w width[T]) []any {
 		s := state()
 		V, G0, Gin0, G1, Gin1, R := s.vals(n, -66, 18), s.vals(n, 0, 8), s.vals(n, 0, 1), s.vals(n, 0, 40), s.vals(n, 0, 7), s.counters(n)
 		S := make([]uint64, words)
 		c := w.coba(V, G0, Gin0, G1, Gin1, R, 0.98, 0.99, 0.005, -60, 0, -80, -50, -60, 3, S)
-		return []any{V, G0, G1, R, S, counted(c)}
+		return []any{V, G0, Gin0, G1, Gin1, R, S, counted(c)}
 	}})
 	cases = append(cases, checkCase[T]{"Normals", func(w width[T]) []any {
 		// A start inside a block, whole passes of every width, a tail.

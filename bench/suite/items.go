@@ -261,9 +261,10 @@ func updateItem(impl *kernels.Impl, n int) item {
 
 // The CUBA and COBA neurons' state: V, the two receptors' currents or
 // conductances and their inputs, the refractory counters; bytes per
-// neuron-step: V, I0, Iin0, I1, Iin1 and refrac read (24), V, I0, I1 and
-// refrac written (16), and the mask bit.
-const cobaBytes = 40 + 1.0/8
+// neuron-step: V, I0, Iin0, I1, Iin1 and refrac read (24), V, I0, Iin0, I1,
+// Iin1 (the kernels consume their input, leaving zeros) and refrac written
+// (24), and the mask bit.
+const cobaBytes = 48 + 1.0/8
 
 // CUBA's arithmetic per neuron-step: the two decays (two multiplies, two
 // adds), the leak (a subtraction, a multiply, an add), the input (an add, a

@@ -36,12 +36,12 @@ func loadCobaConsts(s *isa, d *dtype) *cobaConsts {
 
 func cobaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cobaConsts) reg.GPVirtual {
 	// The conductances, from the values before the step.
-	g0, g1 := decayReceptors(s, d, p, m, k.a0, k.a1)
+	g0, g1 := decayReceptors(s, d, p, m, k.a0, k.a1, k.zero)
 
 	// v' = x + Gamma·(((VLeak − x) + g0·(E0 − x)) + g1·(E1 − x)), each
 	// product rounded and the sum taken in that order.
 	x := s.vec()
-	d.movu(m.at(p.v), x)
+	m.load(s, d, m.at(p.v), x)
 	drive := s.vec()
 	d.sub(x, k.vleak, drive)
 	t := s.vec()
@@ -61,9 +61,10 @@ func cobaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cobaConst
 func genCobaUpdate(s *isa, d *dtype) string {
 	name := fmt.Sprintf("cobaUpdate%s%s", d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, G0, Gin0, G1, Gin1 []%[1]s, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset %[1]s, hold int32, spikes []uint64) int", d.gotyp))
-	Doc(fmt.Sprintf("%s is CobaUpdate%s for len(V) a multiple of 64, writing len(V)/64 mask", name, d.name),
-		"words. Products are rounded before they are added, as in the generic code.",
-		"The caller checks the other slices' lengths and chunks long calls.")
+	Doc(fmt.Sprintf("%s is CobaUpdate%s for any len(V), writing (len(V)+63)/64 mask", name, d.name),
+		"words, zero bits past len(V). Products are rounded before they are added, as",
+		"in the generic code. The caller checks the other slices' lengths and chunks",
+		"long calls.")
 	return genReceptorUpdate(s, d, name, "G0", "Gin0", "G1", "Gin1", func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual {
 		k := loadCobaConsts(s, d)
 		return func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual { return cobaNeuron(s, d, p, m, k) }

@@ -102,10 +102,12 @@ func loadResetConsts(s *isa, d *dtype) resetConsts {
 type receptorPtrs struct{ v, i0, in0, i1, in1, refrac reg.GPVirtual }
 
 // receptorAddrs addresses one vector of neurons at element index idx +
-// first: at(base) in a float slice, refrac in the counters.
+// first: at(base) in a float slice, refrac in the counters. part is nil
+// for a whole vector, or selects the lanes of the last, partial one.
 type receptorAddrs struct {
 	at     func(base reg.GPVirtual) Mem
 	refrac Mem
+	part   *laneMask
 }
 
 func addrsAt(d *dtype, p *receptorPtrs, idx reg.GPVirtual, first int) receptorAddrs {
@@ -117,10 +119,107 @@ func addrsAt(d *dtype, p *receptorPtrs, idx reg.GPVirtual, first int) receptorAd
 	}
 }
 
+// laneMask selects the first lanes of a vector, for the ragged tail:
+// AVX-512 an opmask, AVX2 a VMASKMOV mask of the float lanes. Masked loads
+// and stores neither read nor write past the selected lanes, and
+// masked-off lanes load as zero.
+type laneMask struct {
+	k reg.OpmaskVirtual
+	f reg.VecVirtual
+}
+
+// makeLaneMask builds the mask of the first cnt lanes: 1 ≤ cnt ≤ lanes on
+// AVX2; on AVX-512 cnt may be larger (below 64): the opmask is cut to the
+// lanes, since the float64 kernels' counters are moved as doublewords,
+// sixteen to a register.
+func makeLaneMask(s *isa, d *dtype, cnt reg.GPVirtual) *laneMask {
+	if s.is512() {
+		b := GP64()
+		MOVQ(U32(1), b)
+		SHLXQ(cnt, b, b)
+		DECQ(b)
+		if d.size == 8 {
+			ANDL(U32(0xff), b.As32())
+		}
+		k := K()
+		KMOVW(b.As32(), k)
+		return &laneMask{k: k}
+	}
+	return &laneMask{f: tailMaskVec(s, d, cnt)}
+}
+
+// counterMask is the AVX2 VPMASKMOVD mask of a partial vector's counters:
+// the float mask itself for float32; for float64 the low doublewords of
+// its four quadword masks, gathered as storeRefrac gathers the counters.
+func counterMask(s *isa, d *dtype, a receptorAddrs) reg.VecVirtual {
+	if d.size == 4 {
+		return a.part.f
+	}
+	return lowDoublewords(a.part.f)
+}
+
+// lowDoublewords gathers the low doublewords of a YMM's four quadwords (0
+// and 2 of each 128-bit half) into an XMM: AVX2 has no VPMOVQD.
+func lowDoublewords(r reg.VecVirtual) reg.VecVirtual {
+	hi := XMM()
+	VEXTRACTI128(U8(1), r, hi)
+	lo := XMM()
+	VSHUFPS(U8(0x88), hi, r.AsX(), lo)
+	return lo
+}
+
+// load loads the floats at m, the selected lanes only when part is set.
+func (a receptorAddrs) load(s *isa, d *dtype, m Mem, dst reg.VecVirtual) {
+	switch {
+	case a.part == nil:
+		d.movu(m, dst)
+	case s.is512() && d.size == 4:
+		VMOVUPS_Z(m, a.part.k, dst)
+	case s.is512():
+		VMOVUPD_Z(m, a.part.k, dst)
+	default:
+		d.maskLoad(m, a.part.f, dst)
+	}
+}
+
+// store stores the floats of src to m, the selected lanes only when part
+// is set.
+func (a receptorAddrs) store(s *isa, d *dtype, src reg.VecVirtual, m Mem) {
+	switch {
+	case a.part == nil:
+		d.movu(src, m)
+	case s.is512() && d.size == 4:
+		VMOVUPS(src, a.part.k, m)
+	case s.is512():
+		VMOVUPD(src, a.part.k, m)
+	default:
+		d.maskStore(src, a.part.f, m)
+	}
+}
+
 // loadRefrac loads the counters of one vector's lanes, widened to 64 bits
 // for float64.
-func loadRefrac(s *isa, d *dtype, m Mem) reg.VecVirtual {
-	r := s.vec()
+func loadRefrac(s *isa, d *dtype, a receptorAddrs) reg.VecVirtual {
+	m, r := a.refrac, s.vec()
+	if a.part != nil {
+		switch {
+		case s.is512() && d.size == 8:
+			// A masked doubleword load (fault suppression keeps it within
+			// the selected lanes), then the register widening.
+			t := ZMM()
+			VMOVDQU32_Z(m, a.part.k, t)
+			VPMOVSXDQ(t.AsY(), r)
+		case s.is512():
+			VMOVDQU32_Z(m, a.part.k, r)
+		case d.size == 8:
+			t := XMM()
+			VPMASKMOVD(m, counterMask(s, d, a), t)
+			VPMOVSXDQ(t, r)
+		default:
+			VPMASKMOVD(m, a.part.f, r)
+		}
+		return r
+	}
 	switch {
 	case d.size == 8:
 		VPMOVSXDQ(m, r) // AVX2: m128 → ymm; AVX-512: m256 → zmm
@@ -133,51 +232,68 @@ func loadRefrac(s *isa, d *dtype, m Mem) reg.VecVirtual {
 }
 
 // storeRefrac stores the counters, narrowed back to 32 bits for float64.
-func storeRefrac(s *isa, d *dtype, r reg.VecVirtual, m Mem) {
+func storeRefrac(s *isa, d *dtype, r reg.VecVirtual, a receptorAddrs) {
+	m := a.refrac
 	switch {
+	case d.size == 8 && s.is512() && a.part != nil:
+		t := YMM()
+		VPMOVQD(r, t)
+		VMOVDQU32(t.AsZ(), a.part.k, m)
 	case d.size == 8 && s.is512():
 		VPMOVQD(r, m)
 	case d.size == 8:
-		// AVX2 has no VPMOVQD: gather the low doublewords of the four
-		// quadwords (0 and 2 of each 128-bit half).
-		hi := XMM()
-		VEXTRACTI128(U8(1), r, hi)
-		lo := XMM()
-		VSHUFPS(U8(0x88), hi, r.AsX(), lo)
-		VMOVDQU(lo, m)
+		lo := lowDoublewords(r)
+		if a.part != nil {
+			VPMASKMOVD(lo, counterMask(s, d, a), m)
+		} else {
+			VMOVDQU(lo, m)
+		}
+	case s.is512() && a.part != nil:
+		VMOVDQU32(r, a.part.k, m)
 	case s.is512():
 		VMOVDQU32(r, m)
+	case a.part != nil:
+		VPMASKMOVD(r, a.part.f, m)
 	default:
 		VMOVDQU(r, m)
 	}
 }
 
 // decayReceptors loads the two receptors' values before the step, stores
-// A0·c0 + Iin0 and A1·c1 + Iin1, and returns c0 and c1.
-func decayReceptors(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1 reg.VecVirtual) (c0, c1 reg.VecVirtual) {
+// A0·c0 + Iin0 and A1·c1 + Iin1, zeroes Iin0 and Iin1 (the kernel
+// consumes its input), and returns c0 and c1.
+func decayReceptors(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual) (c0, c1 reg.VecVirtual) {
 	c0, c1 = s.vec(), s.vec()
-	d.movu(m.at(p.i0), c0)
-	d.movu(m.at(p.i1), c1)
-	t := s.vec()
-	d.mul(a0, c0, t)
-	d.add(m.at(p.in0), t, t)
-	d.movu(t, m.at(p.i0))
-	t = s.vec()
-	d.mul(a1, c1, t)
-	d.add(m.at(p.in1), t, t)
-	d.movu(t, m.at(p.i1))
+	m.load(s, d, m.at(p.i0), c0)
+	m.load(s, d, m.at(p.i1), c1)
+	for _, r := range []struct {
+		a, c  reg.VecVirtual
+		i, in reg.GPVirtual
+	}{{a0, c0, p.i0, p.in0}, {a1, c1, p.i1, p.in1}} {
+		t := s.vec()
+		d.mul(r.a, r.c, t)
+		if m.part == nil {
+			d.add(m.at(r.in), t, t)
+		} else {
+			in := s.vec()
+			m.load(s, d, m.at(r.in), in)
+			d.add(in, t, t)
+		}
+		m.store(s, d, t, m.at(r.i))
+		m.store(s, d, zero, m.at(r.in))
+	}
 	return c0, c1
 }
 
 func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConsts) reg.GPVirtual {
 	// The currents, from the values before the step.
-	c0, c1 := decayReceptors(s, d, p, m, k.a0, k.a1)
+	c0, c1 := decayReceptors(s, d, p, m, k.a0, k.a1, k.zero)
 
 	// v' = (VLeak + Beta·(x − VLeak)) + Gain·(c0 + c1).
 	d.add(c1, c0, c0)
 	d.mul(k.gain, c0, c0)
 	x := s.vec()
-	d.movu(m.at(p.v), x)
+	m.load(s, d, m.at(p.v), x)
 	vn := s.vec()
 	d.sub(k.vleak, x, vn)
 	d.mul(k.beta, vn, vn)
@@ -189,9 +305,11 @@ func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConst
 // refractReset finishes one vector of neurons whose potential before the
 // step is x and whose integrated potential is vn: it stores V (x where
 // held, VReset where spiking, vn elsewhere) and the counters, and returns
-// the spike bits of its lanes in the low bits of a 32-bit register.
+// the spike bits of its lanes in the low bits of a 32-bit register. In a
+// partial vector the bits of the lanes not selected are zero on AVX-512
+// and undefined on AVX2 (the caller clears them).
 func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetConsts, x, vn reg.VecVirtual) reg.GPVirtual {
-	r := loadRefrac(s, d, m.refrac)
+	r := loadRefrac(s, d, m)
 	bits := GP32()
 	if s.is512() {
 		held, free, spike := K(), K(), K()
@@ -201,6 +319,9 @@ func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetCo
 			VPCMPGTQ(k.zero, r, held)
 		}
 		KNOTW(held, free)
+		if m.part != nil {
+			KANDW(m.part.k, free, free)
+		}
 		// x > Theta in the free lanes, zero in the held ones.
 		if d.size == 4 {
 			VCMPPS(U8(gtOQ), k.theta, x, free, spike)
@@ -211,7 +332,7 @@ func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetCo
 			VMOVAPD(k.vreset, spike, vn)
 			VMOVAPD(x, held, vn)
 		}
-		d.movu(vn, m.at(p.v))
+		m.store(s, d, vn, m.at(p.v))
 		// Compares into an opmask clear the bits above the lane count.
 		KMOVW(spike, bits)
 		if d.size == 4 {
@@ -236,7 +357,7 @@ func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetCo
 			VBLENDVPD(spike, k.vreset, vn, vn)
 			VBLENDVPD(held, x, vn, vn)
 		}
-		d.movu(vn, m.at(p.v))
+		m.store(s, d, vn, m.at(p.v))
 		if d.size == 4 {
 			VMOVMSKPS(spike, bits)
 			VPADDD(held, r, r) // refrac − 1 where held
@@ -247,16 +368,17 @@ func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetCo
 			VBLENDVPD(spike, k.hold, r, r)
 		}
 	}
-	storeRefrac(s, d, r, m.refrac)
+	storeRefrac(s, d, r, m)
 	return bits
 }
 
 func genCubaUpdate(s *isa, d *dtype) string {
 	name := fmt.Sprintf("cubaUpdate%s%s", d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I0, Iin0, I1, Iin1 []%[1]s, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset %[1]s, hold int32, spikes []uint64) int", d.gotyp))
-	Doc(fmt.Sprintf("%s is CubaUpdate%s for len(V) a multiple of 64, writing len(V)/64 mask", name, d.name),
-		"words. Products are rounded before they are added, as in the generic code.",
-		"The caller checks the other slices' lengths and chunks long calls.")
+	Doc(fmt.Sprintf("%s is CubaUpdate%s for any len(V), writing (len(V)+63)/64 mask", name, d.name),
+		"words, zero bits past len(V). Products are rounded before they are added, as",
+		"in the generic code. The caller checks the other slices' lengths and chunks",
+		"long calls.")
 	return genReceptorUpdate(s, d, name, "I0", "Iin0", "I1", "Iin1", func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual {
 		k := loadCubaConsts(s, d)
 		return func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual { return cubaNeuron(s, d, p, m, k) }
@@ -267,7 +389,9 @@ func genCubaUpdate(s *isa, d *dtype) string {
 // Doc are written: V, the receptors' slices (named i0, in0, i1, in1),
 // refrac and spikes are loaded, consts broadcasts the parameters and
 // returns the update of one vector of neurons, which runs over whole mask
-// words; the function returns the spike count.
+// words and then over the ragged tail, a vector at a time with the lanes
+// past len(V) masked off (the same code on every lane, so the same bits as
+// a whole vector); the function returns the spike count.
 func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual) string {
 	p := &receptorPtrs{v: GP64(), i0: GP64(), in0: GP64(), i1: GP64(), in1: GP64(), refrac: GP64()}
 	Load(Param("V").Base(), p.v)
@@ -278,6 +402,9 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 	Load(Param("refrac").Base(), p.refrac)
 	sp := Load(Param("spikes").Base(), GP64())
 	n := Load(Param("V").Len(), GP64())
+	rem := GP64()
+	MOVQ(n, rem)
+	ANDQ(U8(63), rem)
 	ANDQ(I8(-64), n)
 	neuron := consts()
 	count := GP64()
@@ -287,7 +414,7 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 	lanes := d.lanes(s)
 
 	TESTQ(n, n)
-	JZ(LabelRef(name + "_done"))
+	JZ(LabelRef(name + "_tail"))
 	Label(name + "_loop")
 	word := GP64()
 	for j := 0; j < 64/lanes; j++ {
@@ -302,6 +429,44 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 	ADDQ(U8(64), idx)
 	CMPQ(idx, n)
 	JNE(LabelRef(name + "_loop"))
+
+	Label(name + "_tail")
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_done"))
+	tw := GP64()
+	XORQ(tw, tw)
+	Label(name + "_tailvec")
+	// The first min(rem, lanes) lanes of this vector are neurons (AVX-512
+	// ignores the mask bits past its lanes).
+	cnt := rem
+	if !s.is512() {
+		cnt = GP64()
+		MOVQ(U32(lanes), cnt)
+		CMPQ(rem, cnt)
+		JAE(LabelRef(name + "_tailfull"))
+		MOVQ(rem, cnt)
+		Label(name + "_tailfull")
+	}
+	m := addrsAt(d, p, idx, 0)
+	m.part = makeLaneMask(s, d, cnt)
+	bits := neuron(p, m).As64()
+	if !s.is512() {
+		BZHIQ(cnt, bits, bits)
+	}
+	// The vector's first bit is idx mod 64: the whole words end on a
+	// multiple of 64.
+	shift := GP64()
+	MOVQ(idx, shift)
+	ANDQ(U8(63), shift)
+	SHLXQ(shift, bits, bits)
+	ORQ(bits, tw)
+	ADDQ(U8(lanes), idx)
+	SUBQ(U8(lanes), rem)
+	JG(LabelRef(name + "_tailvec"))
+	MOVQ(tw, Mem{Base: sp})
+	tc := GP64()
+	POPCNTQ(tw, tc)
+	ADDQ(tc, count)
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))
 	end(s)
