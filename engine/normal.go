@@ -50,13 +50,25 @@ func newNormalRow(seed, stream uint64, scale float64) normalRow {
 
 // fill writes numbers [lo, lo+len(dst)) of row r into dst.
 func fill[T Float](g normalRow, dst []T, r, lo int) {
+	rowNumbers(g, dst, r, lo, kernels.Normals32, kernels.Normals64)
+}
+
+// addRow adds numbers [lo, lo+len(dst)) of row r to dst: dst[i] += number
+// lo+i, the bits of fill into a buffer and accumulateRows of it.
+func addRow[T Float](g normalRow, dst []T, r, lo int) {
+	rowNumbers(g, dst, r, lo, kernels.AddNormals32, kernels.AddNormals64)
+}
+
+// rowNumbers runs the kernel of T's width (Normals or AddNormals) on
+// numbers [lo, lo+len(dst)) of row r.
+func rowNumbers[T Float](g normalRow, dst []T, r, lo int, k32 func([]float32, kernels.NormalKey, int, float64), k64 func([]float64, kernels.NormalKey, int, float64)) {
 	k := g.key
 	k.C1 = uint32(r)
 	if is32[T]() {
-		kernels.Normals32(f32(dst), k, lo, g.scale)
+		k32(f32(dst), k, lo, g.scale)
 		return
 	}
-	kernels.Normals64(f64(dst), k, lo, g.scale)
+	k64(f64(dst), k, lo, g.scale)
 }
 
 // fillDist writes the first len(dst) values of row r of d, keyed by

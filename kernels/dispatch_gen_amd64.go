@@ -43,8 +43,10 @@ var avx2 = &Impl{
 	CobaUpdate64:       coba64(avx2Kernels64),
 	RuleUpdate64:       avx2Kernels64.ruleUpdate,
 	RuleUpdateTrials64: avx2Kernels64.ruleUpdateTrials,
-	Normals32:          normalsVia(normals32AVX2, 32),
-	Normals64:          normalsVia(normals64AVX2, 32),
+	Normals32:          normalsVia(normals32AVX2, nil, 32),
+	AddNormals32:       normalsVia(normals32AVX2, addNormals32AVX2, 32),
+	Normals64:          normalsVia(normals64AVX2, nil, 32),
+	AddNormals64:       normalsVia(normals64AVX2, addNormals64AVX2, 32),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -131,8 +133,10 @@ var avx512 = &Impl{
 	CobaUpdate64:       coba64(avx512Kernels64),
 	RuleUpdate64:       avx512Kernels64.ruleUpdate,
 	RuleUpdateTrials64: avx512Kernels64.ruleUpdateTrials,
-	Normals32:          normalsVia(normals32AVX512, 64),
-	Normals64:          normalsVia(normals64AVX512, 64),
+	Normals32:          normalsVia(normals32AVX512, nil, 128),
+	AddNormals32:       normalsVia(normals32AVX512, addNormals32AVX512, 128),
+	Normals64:          normalsVia(normals64AVX512, nil, 128),
+	AddNormals64:       normalsVia(normals64AVX512, addNormals64AVX512, 128),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

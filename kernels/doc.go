@@ -7,7 +7,8 @@
 // snnTorch and Spyx, which NIR graphs run), the event-driven input
 // accumulation of one trial or a batch of trials, the dense matrix product,
 // and normal random numbers for weights (Normals: counter-based Philox4x32-10
-// feeding Box–Muller, so any columns of a row can be drawn alone). It knows
+// feeding Box–Muller, so any columns of a row can be drawn alone; AddNormals adds
+// them straight into a current). It knows
 // only slices and numbers, never engine types.
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the

@@ -49,6 +49,8 @@ type Impl struct {
 	RuleUpdateTrials64 func(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int
 	Normals32          func(dst []float32, key NormalKey, col int, scale float64)
 	Normals64          func(dst []float64, key NormalKey, col int, scale float64)
+	AddNormals32       func(dst []float32, key NormalKey, col int, scale float64)
+	AddNormals64       func(dst []float64, key NormalKey, col int, scale float64)
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -86,6 +88,8 @@ var Generic = &Impl{
 	RuleUpdateTrials64: ruleTrialsGeneric[float64],
 	Normals32:          normalsGeneric32,
 	Normals64:          normalsGeneric64,
+	AddNormals32:       addNormalsGeneric32,
+	AddNormals64:       addNormalsGeneric64,
 }
 
 // known lists every implementation compiled into this binary, best last,

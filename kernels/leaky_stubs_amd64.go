@@ -153,6 +153,11 @@ func ruleUpdate32SnnTorchPerAVX2(V []float32, I []float32, Iin []float32, stride
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
+// addNormals32AVX2 is AddNormals32 for len(dst) a multiple of 32, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -373,6 +378,11 @@ func ruleUpdate64SnnTorchPerAVX2(V []float64, I []float64, Iin []float64, stride
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// addNormals64AVX2 is AddNormals64 for len(dst) a multiple of 32, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -619,10 +629,15 @@ func ruleUpdate32SpyxPerAVX512(V []float32, I []float32, Iin []float32, stride i
 // and chunks long calls.
 func ruleUpdate32SnnTorchPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// normals32AVX512 is Normals32 for len(dst) a multiple of 64, from the
+// normals32AVX512 is Normals32 for len(dst) a multiple of 128, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// addNormals32AVX512 is AddNormals32 for len(dst) a multiple of 128, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -862,10 +877,15 @@ func ruleUpdate64SpyxPerAVX512(V []float64, I []float64, Iin []float64, stride i
 // and chunks long calls.
 func ruleUpdate64SnnTorchPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// normals64AVX512 is Normals64 for len(dst) a multiple of 64, from the
+// normals64AVX512 is Normals64 for len(dst) a multiple of 128, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// addNormals64AVX512 is AddNormals64 for len(dst) a multiple of 128, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

@@ -38,8 +38,9 @@ type typeKernels struct {
 	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
 	// order, of scalar and of per-neuron constants.
 	rule, rulePer []string
-	// normals is the Normals kernel writing this element type.
-	normals string
+	// normals and addNormals are the Normals and AddNormals kernels of
+	// this element type.
+	normals, addNormals string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -160,7 +161,8 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("RuleUpdateTrials%s: %s.ruleUpdateTrials,", t.dtype.name, kernelsVar(s, t.dtype))
 		}
 		for _, t := range k.types {
-			f.p("Normals%s: normalsVia(%s, %d),", t.dtype.name, t.normals, normalPass(s))
+			f.p("Normals%s: normalsVia(%s, nil, %d),", t.dtype.name, t.normals, normalPass(s))
+			f.p("AddNormals%s: normalsVia(%s, %s, %d),", t.dtype.name, t.normals, t.addNormals, normalPass(s))
 		}
 		f.p("}")
 

@@ -87,7 +87,8 @@ func genISA(s *isa) *isaKernels {
 		for _, r := range ruleRules {
 			t.rulePer = append(t.rulePer, genRuleUpdate(s, d, r, true))
 		}
-		t.normals = genNormals(s, d)
+		t.normals = genNormals(s, d, false)
+		t.addNormals = genNormals(s, d, true)
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})
 		}
