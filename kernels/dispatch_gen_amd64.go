@@ -43,6 +43,8 @@ var avx2 = &Impl{
 	RuleUpdateTrials64: avx2Kernels64.ruleUpdateTrials,
 	Normals32:          normalsVia(normals32AVX2, 32),
 	Normals64:          normalsVia(normals64AVX2, 32),
+	BinaryMasks32:      binaryMasksVia(binaryMasks32AVX2),
+	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX2),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -127,6 +129,8 @@ var avx512 = &Impl{
 	RuleUpdateTrials64: avx512Kernels64.ruleUpdateTrials,
 	Normals32:          normalsVia(normals32AVX512, 64),
 	Normals64:          normalsVia(normals64AVX512, 64),
+	BinaryMasks32:      binaryMasksVia(binaryMasks32AVX512),
+	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX512),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

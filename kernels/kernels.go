@@ -47,6 +47,8 @@ type Impl struct {
 	RuleUpdateTrials64 func(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int
 	Normals32          func(dst []float32, key NormalKey, col int, scale float64)
 	Normals64          func(dst []float64, key NormalKey, col int, scale float64)
+	BinaryMasks32      func(masks []uint64, x []float32) int
+	BinaryMasks64      func(masks []uint64, x []float64) int
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -82,6 +84,8 @@ var Generic = &Impl{
 	RuleUpdateTrials64: ruleTrialsGeneric[float64],
 	Normals32:          normalsGeneric32,
 	Normals64:          normalsGeneric64,
+	BinaryMasks32:      binaryMasksGeneric[float32],
+	BinaryMasks64:      binaryMasksGeneric[float64],
 }
 
 // known lists every implementation compiled into this binary, best last,

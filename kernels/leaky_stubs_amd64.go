@@ -143,6 +143,14 @@ func ruleUpdate32SnnTorchPerAVX2(V []float32, I []float32, Iin []float32, stride
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
+// binaryMasks32AVX2 is BinaryMasks32 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks32AVX2(masks []uint64, x []float32) int
+
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -353,6 +361,14 @@ func ruleUpdate64SnnTorchPerAVX2(V []float64, I []float64, Iin []float64, stride
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// binaryMasks64AVX2 is BinaryMasks64 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks64AVX2(masks []uint64, x []float64) int
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -594,6 +610,14 @@ func ruleUpdate32SnnTorchPerAVX512(V []float32, I []float32, Iin []float32, stri
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
+// binaryMasks32AVX512 is BinaryMasks32 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks32AVX512(masks []uint64, x []float32) int
+
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -826,6 +850,14 @@ func ruleUpdate64SnnTorchPerAVX512(V []float64, I []float64, Iin []float64, stri
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// binaryMasks64AVX512 is BinaryMasks64 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks64AVX512(masks []uint64, x []float64) int
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

@@ -40,6 +40,8 @@ type typeKernels struct {
 	rule, rulePer []string
 	// normals is the Normals kernel writing this element type.
 	normals string
+	// binary is the BinaryMasks kernel of whole mask words.
+	binary string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -161,6 +163,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		}
 		for _, t := range k.types {
 			f.p("Normals%s: normalsVia(%s, %d),", t.dtype.name, t.normals, normalPass(s))
+		}
+		for _, t := range k.types {
+			f.p("BinaryMasks%s: binaryMasksVia(%s),", t.dtype.name, t.binary)
 		}
 		f.p("}")
 

@@ -24,8 +24,8 @@
 // code that is tested everywhere. The kernel families have a file each:
 // leaky.go (LeakyUpdate, LeakyScan), rows.go (AccumulateRows, AccumulateMasks), matmul.go
 // (MatMul tiles), cuba.go (CubaUpdate), coba.go (CobaUpdate), rule.go
-// (RuleUpdate), normal.go (Normals) and instruments.go (the measuring
-// loops); isa.go has what they share and dispatch.go writes the Go tables.
+// (RuleUpdate), normal.go (Normals), binary.go (BinaryMasks) and instruments.go
+// (the measuring loops); isa.go has what they share and dispatch.go writes the Go tables.
 //
 // The arithmetic of each kernel follows the generic Go code in
 // kernels/generic.go operation for operation; see the package comment of
@@ -85,6 +85,7 @@ func genISA(s *isa) *isaKernels {
 			t.rulePer = append(t.rulePer, genRuleUpdate(s, d, r, true))
 		}
 		t.normals = genNormals(s, d)
+		t.binary = genBinaryMasks(s, d)
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})
 		}
