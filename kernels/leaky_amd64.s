@@ -7380,7 +7380,7 @@ DATA normalConstsAVX2<>+1336(SB)/8, $0xbda8fa49a0861a9b
 GLOBL normalConstsAVX2<>(SB), RODATA|NOPTR, $1344
 
 // func binaryMasks32AVX2(masks []uint64, x []float32) int
-// Requires: AVX, AVX2
+// Requires: AVX, AVX2, MMX+
 TEXT ·binaryMasks32AVX2(SB), NOSPLIT, $0-56
 	MOVQ         x_base+24(FP), AX
 	MOVQ         masks_base+0(FP), CX
@@ -7398,91 +7398,95 @@ TEXT ·binaryMasks32AVX2(SB), NOSPLIT, $0-56
 	JE           binaryMasks32AVX2_none
 
 binaryMasks32AVX2_word:
-	VMOVUPS   (AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, SI
-	VMOVMSKPS Y4, R8
-	MOVQ      R8, R8
-	VMOVUPS   32(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, R9
-	VMOVMSKPS Y4, R10
-	SHLQ      $0x08, R9
-	ORQ       R9, SI
-	SHLQ      $0x08, R10
-	ORQ       R10, R8
-	VMOVUPS   64(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, R9
-	VMOVMSKPS Y4, R10
-	SHLQ      $0x10, R9
-	ORQ       R9, SI
-	SHLQ      $0x10, R10
-	ORQ       R10, R8
-	VMOVUPS   96(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, R9
-	VMOVMSKPS Y4, R10
-	SHLQ      $0x18, R9
-	ORQ       R9, SI
-	SHLQ      $0x18, R10
-	ORQ       R10, R8
-	VMOVUPS   128(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, R9
-	VMOVMSKPS Y4, R10
-	SHLQ      $0x20, R9
-	ORQ       R9, SI
-	SHLQ      $0x20, R10
-	ORQ       R10, R8
-	VMOVUPS   160(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, R9
-	VMOVMSKPS Y4, R10
-	SHLQ      $0x28, R9
-	ORQ       R9, SI
-	SHLQ      $0x28, R10
-	ORQ       R10, R8
-	VMOVUPS   192(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, R9
-	VMOVMSKPS Y4, R10
-	SHLQ      $0x30, R9
-	ORQ       R9, SI
-	SHLQ      $0x30, R10
-	ORQ       R10, R8
-	VMOVUPS   224(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQD  Y0, Y3, Y3
-	VPCMPEQD  Y2, Y4, Y4
-	VMOVMSKPS Y3, R9
-	VMOVMSKPS Y4, R10
-	SHLQ      $0x38, R9
-	ORQ       R9, SI
-	SHLQ      $0x38, R10
-	ORQ       R10, R8
-	NOTQ      R8
-	XORQ      SI, R8
-	JNZ       binaryMasks32AVX2_bad
-	MOVQ      SI, (CX)(BX*8)
-	ADDQ      $0x00000100, AX
-	INCQ      BX
-	CMPQ      BX, DX
-	JNE       binaryMasks32AVX2_word
+	PREFETCHT0 16384(AX)
+	VMOVUPS    (AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, SI
+	VMOVMSKPS  Y4, R8
+	MOVQ       R8, R8
+	VMOVUPS    32(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x08, R9
+	ORQ        R9, SI
+	SHLQ       $0x08, R10
+	ORQ        R10, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPS    64(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	VMOVUPS    96(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x18, R9
+	ORQ        R9, SI
+	SHLQ       $0x18, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPS    128(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	VMOVUPS    160(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x28, R9
+	ORQ        R9, SI
+	SHLQ       $0x28, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPS    192(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	VMOVUPS    224(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x38, R9
+	ORQ        R9, SI
+	SHLQ       $0x38, R10
+	ORQ        R10, R8
+	NOTQ       R8
+	XORQ       SI, R8
+	JNZ        binaryMasks32AVX2_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000100, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks32AVX2_word
 
 binaryMasks32AVX2_none:
 	MOVQ $-1, AX
@@ -19352,7 +19356,7 @@ normals64AVX2_done:
 	RET
 
 // func binaryMasks64AVX2(masks []uint64, x []float64) int
-// Requires: AVX, AVX2
+// Requires: AVX, AVX2, MMX+
 TEXT ·binaryMasks64AVX2(SB), NOSPLIT, $0-56
 	MOVQ         x_base+24(FP), AX
 	MOVQ         masks_base+0(FP), CX
@@ -19370,171 +19374,179 @@ TEXT ·binaryMasks64AVX2(SB), NOSPLIT, $0-56
 	JE           binaryMasks64AVX2_none
 
 binaryMasks64AVX2_word:
-	VMOVUPD   (AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, SI
-	VMOVMSKPD Y4, R8
-	MOVQ      R8, R8
-	VMOVUPD   32(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x04, R9
-	ORQ       R9, SI
-	SHLQ      $0x04, R10
-	ORQ       R10, R8
-	VMOVUPD   64(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x08, R9
-	ORQ       R9, SI
-	SHLQ      $0x08, R10
-	ORQ       R10, R8
-	VMOVUPD   96(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x0c, R9
-	ORQ       R9, SI
-	SHLQ      $0x0c, R10
-	ORQ       R10, R8
-	VMOVUPD   128(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x10, R9
-	ORQ       R9, SI
-	SHLQ      $0x10, R10
-	ORQ       R10, R8
-	VMOVUPD   160(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x14, R9
-	ORQ       R9, SI
-	SHLQ      $0x14, R10
-	ORQ       R10, R8
-	VMOVUPD   192(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x18, R9
-	ORQ       R9, SI
-	SHLQ      $0x18, R10
-	ORQ       R10, R8
-	VMOVUPD   224(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x1c, R9
-	ORQ       R9, SI
-	SHLQ      $0x1c, R10
-	ORQ       R10, R8
-	VMOVUPD   256(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x20, R9
-	ORQ       R9, SI
-	SHLQ      $0x20, R10
-	ORQ       R10, R8
-	VMOVUPD   288(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x24, R9
-	ORQ       R9, SI
-	SHLQ      $0x24, R10
-	ORQ       R10, R8
-	VMOVUPD   320(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x28, R9
-	ORQ       R9, SI
-	SHLQ      $0x28, R10
-	ORQ       R10, R8
-	VMOVUPD   352(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x2c, R9
-	ORQ       R9, SI
-	SHLQ      $0x2c, R10
-	ORQ       R10, R8
-	VMOVUPD   384(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x30, R9
-	ORQ       R9, SI
-	SHLQ      $0x30, R10
-	ORQ       R10, R8
-	VMOVUPD   416(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x34, R9
-	ORQ       R9, SI
-	SHLQ      $0x34, R10
-	ORQ       R10, R8
-	VMOVUPD   448(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x38, R9
-	ORQ       R9, SI
-	SHLQ      $0x38, R10
-	ORQ       R10, R8
-	VMOVUPD   480(AX), Y3
-	VPAND     Y1, Y3, Y4
-	VPCMPEQQ  Y0, Y3, Y3
-	VPCMPEQQ  Y2, Y4, Y4
-	VMOVMSKPD Y3, R9
-	VMOVMSKPD Y4, R10
-	SHLQ      $0x3c, R9
-	ORQ       R9, SI
-	SHLQ      $0x3c, R10
-	ORQ       R10, R8
-	NOTQ      R8
-	XORQ      SI, R8
-	JNZ       binaryMasks64AVX2_bad
-	MOVQ      SI, (CX)(BX*8)
-	ADDQ      $0x00000200, AX
-	INCQ      BX
-	CMPQ      BX, DX
-	JNE       binaryMasks64AVX2_word
+	PREFETCHT0 16384(AX)
+	VMOVUPD    (AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, SI
+	VMOVMSKPD  Y4, R8
+	MOVQ       R8, R8
+	VMOVUPD    32(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x04, R9
+	ORQ        R9, SI
+	SHLQ       $0x04, R10
+	ORQ        R10, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPD    64(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x08, R9
+	ORQ        R9, SI
+	SHLQ       $0x08, R10
+	ORQ        R10, R8
+	VMOVUPD    96(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x0c, R9
+	ORQ        R9, SI
+	SHLQ       $0x0c, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPD    128(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	VMOVUPD    160(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x14, R9
+	ORQ        R9, SI
+	SHLQ       $0x14, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPD    192(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x18, R9
+	ORQ        R9, SI
+	SHLQ       $0x18, R10
+	ORQ        R10, R8
+	VMOVUPD    224(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x1c, R9
+	ORQ        R9, SI
+	SHLQ       $0x1c, R10
+	ORQ        R10, R8
+	PREFETCHT0 16640(AX)
+	VMOVUPD    256(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	VMOVUPD    288(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x24, R9
+	ORQ        R9, SI
+	SHLQ       $0x24, R10
+	ORQ        R10, R8
+	PREFETCHT0 16704(AX)
+	VMOVUPD    320(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x28, R9
+	ORQ        R9, SI
+	SHLQ       $0x28, R10
+	ORQ        R10, R8
+	VMOVUPD    352(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x2c, R9
+	ORQ        R9, SI
+	SHLQ       $0x2c, R10
+	ORQ        R10, R8
+	PREFETCHT0 16768(AX)
+	VMOVUPD    384(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	VMOVUPD    416(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x34, R9
+	ORQ        R9, SI
+	SHLQ       $0x34, R10
+	ORQ        R10, R8
+	PREFETCHT0 16832(AX)
+	VMOVUPD    448(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x38, R9
+	ORQ        R9, SI
+	SHLQ       $0x38, R10
+	ORQ        R10, R8
+	VMOVUPD    480(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x3c, R9
+	ORQ        R9, SI
+	SHLQ       $0x3c, R10
+	ORQ        R10, R8
+	NOTQ       R8
+	XORQ       SI, R8
+	JNZ        binaryMasks64AVX2_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000200, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks64AVX2_word
 
 binaryMasks64AVX2_none:
 	MOVQ $-1, AX
@@ -26817,7 +26829,7 @@ DATA normalConstsAVX512<>+2680(SB)/8, $0xbda8fa49a0861a9b
 GLOBL normalConstsAVX512<>(SB), RODATA|NOPTR, $2688
 
 // func binaryMasks32AVX512(masks []uint64, x []float32) int
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·binaryMasks32AVX512(SB), NOSPLIT, $0-56
 	MOVQ         x_base+24(FP), AX
 	MOVQ         masks_base+0(FP), CX
@@ -26834,46 +26846,50 @@ TEXT ·binaryMasks32AVX512(SB), NOSPLIT, $0-56
 	JE           binaryMasks32AVX512_none
 
 binaryMasks32AVX512_word:
-	VMOVUPS  (AX), Z2
-	VPCMPEQD Z0, Z2, K1
-	VPTESTMD Z1, Z2, K2
-	KMOVW    K1, SI
-	KMOVW    K2, R8
-	MOVQ     R8, R8
-	VMOVUPS  64(AX), Z2
-	VPCMPEQD Z0, Z2, K1
-	VPTESTMD Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x10, R9
-	ORQ      R9, SI
-	SHLQ     $0x10, R10
-	ORQ      R10, R8
-	VMOVUPS  128(AX), Z2
-	VPCMPEQD Z0, Z2, K1
-	VPTESTMD Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x20, R9
-	ORQ      R9, SI
-	SHLQ     $0x20, R10
-	ORQ      R10, R8
-	VMOVUPS  192(AX), Z2
-	VPCMPEQD Z0, Z2, K1
-	VPTESTMD Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x30, R9
-	ORQ      R9, SI
-	SHLQ     $0x30, R10
-	ORQ      R10, R8
-	XORQ     SI, R8
-	JNZ      binaryMasks32AVX512_bad
-	MOVQ     SI, (CX)(BX*8)
-	ADDQ     $0x00000100, AX
-	INCQ     BX
-	CMPQ     BX, DX
-	JNE      binaryMasks32AVX512_word
+	PREFETCHT0 16384(AX)
+	VMOVUPS    (AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, SI
+	KMOVW      K2, R8
+	MOVQ       R8, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPS    64(AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPS    128(AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPS    192(AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	XORQ       SI, R8
+	JNZ        binaryMasks32AVX512_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000100, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks32AVX512_word
 
 binaryMasks32AVX512_none:
 	MOVQ $-1, AX
@@ -36188,7 +36204,7 @@ normals64AVX512_done:
 	RET
 
 // func binaryMasks64AVX512(masks []uint64, x []float64) int
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·binaryMasks64AVX512(SB), NOSPLIT, $0-56
 	MOVQ         x_base+24(FP), AX
 	MOVQ         masks_base+0(FP), CX
@@ -36205,82 +36221,90 @@ TEXT ·binaryMasks64AVX512(SB), NOSPLIT, $0-56
 	JE           binaryMasks64AVX512_none
 
 binaryMasks64AVX512_word:
-	VMOVUPD  (AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, SI
-	KMOVW    K2, R8
-	MOVQ     R8, R8
-	VMOVUPD  64(AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x08, R9
-	ORQ      R9, SI
-	SHLQ     $0x08, R10
-	ORQ      R10, R8
-	VMOVUPD  128(AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x10, R9
-	ORQ      R9, SI
-	SHLQ     $0x10, R10
-	ORQ      R10, R8
-	VMOVUPD  192(AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x18, R9
-	ORQ      R9, SI
-	SHLQ     $0x18, R10
-	ORQ      R10, R8
-	VMOVUPD  256(AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x20, R9
-	ORQ      R9, SI
-	SHLQ     $0x20, R10
-	ORQ      R10, R8
-	VMOVUPD  320(AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x28, R9
-	ORQ      R9, SI
-	SHLQ     $0x28, R10
-	ORQ      R10, R8
-	VMOVUPD  384(AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x30, R9
-	ORQ      R9, SI
-	SHLQ     $0x30, R10
-	ORQ      R10, R8
-	VMOVUPD  448(AX), Z2
-	VPCMPEQQ Z0, Z2, K1
-	VPTESTMQ Z1, Z2, K2
-	KMOVW    K1, R9
-	KMOVW    K2, R10
-	SHLQ     $0x38, R9
-	ORQ      R9, SI
-	SHLQ     $0x38, R10
-	ORQ      R10, R8
-	XORQ     SI, R8
-	JNZ      binaryMasks64AVX512_bad
-	MOVQ     SI, (CX)(BX*8)
-	ADDQ     $0x00000200, AX
-	INCQ     BX
-	CMPQ     BX, DX
-	JNE      binaryMasks64AVX512_word
+	PREFETCHT0 16384(AX)
+	VMOVUPD    (AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, SI
+	KMOVW      K2, R8
+	MOVQ       R8, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPD    64(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x08, R9
+	ORQ        R9, SI
+	SHLQ       $0x08, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPD    128(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPD    192(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x18, R9
+	ORQ        R9, SI
+	SHLQ       $0x18, R10
+	ORQ        R10, R8
+	PREFETCHT0 16640(AX)
+	VMOVUPD    256(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	PREFETCHT0 16704(AX)
+	VMOVUPD    320(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x28, R9
+	ORQ        R9, SI
+	SHLQ       $0x28, R10
+	ORQ        R10, R8
+	PREFETCHT0 16768(AX)
+	VMOVUPD    384(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	PREFETCHT0 16832(AX)
+	VMOVUPD    448(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x38, R9
+	ORQ        R9, SI
+	SHLQ       $0x38, R10
+	ORQ        R10, R8
+	XORQ       SI, R8
+	JNZ        binaryMasks64AVX512_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000200, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks64AVX512_word
 
 binaryMasks64AVX512_none:
 	MOVQ $-1, AX

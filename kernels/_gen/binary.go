@@ -20,6 +20,14 @@ import (
 // the ones and of the zeros, complemented); a word whose nonzeros are not
 // all ones holds the first value that is neither.
 
+// binaryAhead is how far ahead of the values it reads BinaryMasks
+// prefetches, one PREFETCHT0 a cache line: a caller's values (a step of
+// SHD is 256 rows of 700 float32, 700 KB) are read once, from DRAM, and
+// the hardware prefetcher alone leaves a core at about half the bandwidth
+// it gets with them requested 16 KB (several rows) early. Prefetches past
+// the end of x are hints, never faults.
+const binaryAhead = 16384
+
 // genBinaryMasks writes BinaryMasks for whole words of values.
 func genBinaryMasks(s *isa, d *dtype) string {
 	name := fmt.Sprintf("binaryMasks%s%s", d.name, s.name)
@@ -63,6 +71,9 @@ func genBinaryMasks(s *isa, d *dtype) string {
 	ones, nz := GP64(), GP64()
 	for j := range 64 / lanes {
 		v := s.vec()
+		if j*s.vbyte%64 == 0 {
+			PREFETCHT0(Mem{Base: xp, Disp: j*s.vbyte + binaryAhead})
+		}
 		d.movu(Mem{Base: xp, Disp: j * s.vbyte}, v)
 		o, z := GP32(), GP32()
 		if s.is512() {
