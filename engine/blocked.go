@@ -271,7 +271,12 @@ func (n *Network[T]) blockSteps(t, left int) int {
 func (n *Network[T]) advance(left int) (int, error) {
 	n.prepare()
 	if n.blocked == nil {
-		return 1, n.Step()
+		// Fused where Iin may go unwritten (fused.go): not the call's last
+		// step, nor one that ends at the alignment.
+		n.fusing = left > 1 && (n.blockAlign == 0 || (n.step+1)%n.blockAlign != 0)
+		err := n.Step()
+		n.fusing = false
+		return 1, err
 	}
 	m := n.blockSteps(n.step, left)
 	if m < 2 {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -56,17 +55,7 @@ func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kern
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(5, 6))
-	x := make([]T, blockedSteps*blockedBatch*nArr)
-	for i := range x {
-		if rng.IntN(40) == 0 {
-			x[i] = 1
-		}
-	}
-	arr, err := NewArray("arr", x, blockedSteps, blockedBatch, nArr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	arr := spikeArray[T](t, blockedSteps, blockedBatch, nArr, 40, 5)
 	np := DefaultNeuron()
 	np.Reset = reset
 	if reset == kernels.ResetZero {

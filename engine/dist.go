@@ -105,17 +105,5 @@ func (p *Population[T]) initial(x []T, d Dist, seed, stream, part uint64, thread
 // any row can be generated on its own; rows are drawn on threads threads
 // (< 1: DefaultThreads), with the same bits on any number.
 func FillWeights[T Float](W []T, rows, cols int, d Dist, sign Sign, seed, stream uint64, threads int) error {
-	if err := d.Validate(); err != nil {
-		return err
-	}
-	if len(W) != rows*cols {
-		return fmt.Errorf("weights hold %d values, want %d × %d", len(W), rows, cols)
-	}
-	forChunks(threads, rows, perChunk(cols), func(r0, r1 int) {
-		var scratch []float64
-		for r := r0; r < r1; r++ {
-			fillDist(W[r*cols:(r+1)*cols], d, sign, seed, streamWeights+stream<<8, kindDist, r, &scratch)
-		}
-	})
-	return nil
+	return FillWeightColumns(W, rows, cols, 0, cols, d, sign, seed, stream, threads)
 }

@@ -111,6 +111,15 @@
 // recordings as the schedule above; Run checks for interruption between
 // blocks.
 //
+// Below that size, a population in the seed form fed only by dense
+// projections from sources or from populations earlier in the order, whose
+// Iin no recorder reads, runs phases 2 and 4 in one pass (fused.go):
+// kernels.LeakyRows sums each neuron's weight rows in registers, in the
+// order above, and updates it, never writing Iin; Run writes Iin at the
+// last step of a call and at aligned steps, and recomputes it when
+// interrupted and for StateVars, so that what can be seen between steps is
+// the schedule's.
+//
 // Randomness comes from generators keyed by what is drawn — normal weights
 // and initial states by (seed, stream, row) and column, through
 // kernels.Normals (normal.go); uniform draws and connectivity by (seed,

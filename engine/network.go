@@ -36,8 +36,11 @@ type Network[T Float] struct {
 	// noBlocks turns blocks and blocked stepping off, for tests that
 	// compare against the step-by-step product; noMasks turns off dense
 	// projections' reading of spike bitmasks (bindMasks), for tests that
-	// compare against the event lists.
-	noBlocks, noMasks bool
+	// compare against the event lists; noFuse turns fused stepping
+	// (fused.go) off, for tests that compare against the unfused phases.
+	noBlocks, noMasks, noFuse bool
+	// fusing is set while Run steps a step that may run fused.
+	fusing bool
 	// ranks, when the network is split over processes, is this rank's
 	// share (ranks.go).
 	ranks *ranks[T]
@@ -94,12 +97,14 @@ type popPhase[T Float] struct {
 	workers int
 	task    task
 	counts  []int
-	mode    int // phaseAll, phaseInput, phaseUpdate or phaseDeferred
+	mode    int // phaseAll, phaseInput, phaseUpdate, phaseDeferred or phaseFused
 	// deferred are the projections into pop that the ranks propagate
 	// when they exchange (ranks.go), left out of in.
 	deferred []Projection[T]
 	// recs are the recorders of pop, bound once instead of searched every step.
 	recs []Recorder[T]
+	// fused, when pop may step fused (fused.go), is its input.
+	fused *fusedInput[T]
 }
 
 const (
@@ -107,6 +112,7 @@ const (
 	phaseInput
 	phaseUpdate
 	phaseDeferred
+	phaseFused
 )
 
 // run runs the phase's part of the step over range i. Workers take ranges
@@ -118,6 +124,10 @@ func (ph *popPhase[T]) run(i int) {
 		for _, pr := range ph.deferred {
 			pr.Propagate(r)
 		}
+		return
+	}
+	if ph.mode == phaseFused {
+		ph.counts[i] = ph.pop.updateFused(r, ph.fused.rows)
 		return
 	}
 	if ph.mode != phaseUpdate {
@@ -292,6 +302,7 @@ func (n *Network[T]) prepare() {
 				ph.recs = append(ph.recs, r)
 			}
 		}
+		n.prepareFused(i, ph)
 		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
 	}
@@ -389,7 +400,18 @@ func (n *Network[T]) stepPops(t int) error {
 	for i, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)
-		if len(ph.recs) > 0 || n.ranks.gathers(i) {
+		fuse := n.fusing && ph.fused != nil && ph.fused.spiking() && ph.fused.gather() <= fusedMaxRows
+		p.inputStale = fuse
+		if fuse {
+			// Phase 3 reads V and I, which phase 2 does not change, and
+			// no recorder here reads Iin.
+			for _, r := range ph.recs {
+				if err := r.RecordState(t); err != nil {
+					return err
+				}
+			}
+			n.runPhase(ph, phaseFused)
+		} else if len(ph.recs) > 0 || n.ranks.gathers(i) {
 			n.runPhase(ph, phaseInput)
 			if n.ranks.gathers(i) {
 				if err := n.ranks.gatherState(i, p); err != nil {
@@ -438,7 +460,10 @@ var ErrInterrupted = errors.New("run interrupted")
 // with the number of steps done in this call. When ctx is cancelled Run stops
 // after the current step and returns an error wrapping ErrInterrupted. A
 // network stepped in blocks (blocked.go) calls progress for each step of a
-// block once the block is done, and stops only between blocks.
+// block once the block is done, and stops only between blocks. A
+// population stepped fused (fused.go) holds its Iin, inside progress,
+// only after steps that end at the block alignment; StateVars recomputes
+// it, and Run leaves it written when it returns.
 func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)) error {
 	if steps < 0 {
 		return fmt.Errorf("steps must be ≥ 0, got %d", steps)
@@ -468,11 +493,16 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 				if ferr := n.Flush(); ferr != nil {
 					return ferr
 				}
+				n.syncInput()
 				return fmt.Errorf("%w at step %d: %w", ErrInterrupted, n.step, err)
 			}
 		}
 		m, err := n.advance(steps - k)
 		if err != nil {
+			// The state is part-way through a step, and Iin no better.
+			for _, p := range n.pops {
+				p.inputStale = false
+			}
 			return err
 		}
 		for end := k + m; k < end; {

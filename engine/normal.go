@@ -50,13 +50,25 @@ func newNormalRow(seed, stream uint64, scale float64) normalRow {
 
 // fill writes numbers [lo, lo+len(dst)) of row r into dst.
 func fill[T Float](g normalRow, dst []T, r, lo int) {
+	rowNumbers(g, dst, r, lo, kernels.Normals32, kernels.Normals64)
+}
+
+// addRow adds numbers [lo, lo+len(dst)) of row r to dst: dst[i] += number
+// lo+i, the bits of fill into a buffer and accumulateRows of it.
+func addRow[T Float](g normalRow, dst []T, r, lo int) {
+	rowNumbers(g, dst, r, lo, kernels.AddNormals32, kernels.AddNormals64)
+}
+
+// rowNumbers runs the kernel of T's width (Normals or AddNormals) on
+// numbers [lo, lo+len(dst)) of row r.
+func rowNumbers[T Float](g normalRow, dst []T, r, lo int, k32 func([]float32, kernels.NormalKey, int, float64), k64 func([]float64, kernels.NormalKey, int, float64)) {
 	k := g.key
 	k.C1 = uint32(r)
 	if is32[T]() {
-		kernels.Normals32(f32(dst), k, lo, g.scale)
+		k32(f32(dst), k, lo, g.scale)
 		return
 	}
-	kernels.Normals64(f64(dst), k, lo, g.scale)
+	k64(f64(dst), k, lo, g.scale)
 }
 
 // fillDist writes the first len(dst) values of row r of d, keyed by
@@ -65,6 +77,13 @@ func fill[T Float](g normalRow, dst []T, r, lo int) {
 // normal ones A + z·B with z·B from the normal row. scratch holds the normal numbers
 // before they are shifted and signed; it grows as needed.
 func fillDist[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r int, scratch *[]float64) {
+	fillDistAt(dst, d, sign, seed, stream, kind, r, 0, scratch)
+}
+
+// fillDistAt is fillDist of the row's values lo… (a rank's columns, or
+// the synapses onto its block): the normal row is counter-based, and a
+// uniform value takes one PCG output, so the lo before are skipped.
+func fillDistAt[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r, lo int, scratch *[]float64) {
 	switch d.Kind {
 	case DistConst:
 		v := T(sign.Apply(d.A))
@@ -74,6 +93,9 @@ func fillDist[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r 
 		return
 	case DistUniform:
 		src := keyedPCG(seed, stream, uint64(r), kind)
+		for range lo {
+			src.Uint64() // rand's Float64 takes one
+		}
 		rng := rand.New(&src)
 		for i := range dst {
 			dst[i] = T(sign.Apply(d.A + rng.Float64()*(d.B-d.A)))
@@ -84,7 +106,7 @@ func fillDist[T Float](dst []T, d Dist, sign Sign, seed, stream, kind uint64, r 
 		*scratch = make([]float64, len(dst))
 	}
 	z := (*scratch)[:len(dst)]
-	fill(newNormalRows(seed, stream, kind, d.B), z, r, 0)
+	fill(newNormalRows(seed, stream, kind, d.B), z, r, lo)
 	for i, v := range z {
 		dst[i] = T(sign.Apply(d.A + v))
 	}

@@ -21,7 +21,9 @@ type Population[T Float] struct {
 
 	// V is the membrane potential, I the synaptic current and Iin the input
 	// current of the current step. Between steps Iin holds the last step's
-	// input, or zeros where the update consumed it (see consumesInput).
+	// input, or zeros where the update consumed it (see consumesInput);
+	// a population stepped fused (fused.go) leaves it unwritten inside a
+	// Run, which writes it where it can be seen.
 	V, I, Iin []T
 	// Spikes holds s of the last step as a bitmask, MaskWords(N) words per
 	// trial: bit i%64 of Spikes[b*Words+i/64] is neuron i of trial b.
@@ -64,6 +66,12 @@ type Population[T Float] struct {
 	out        []T
 	spikeCount int64
 	steppedAt  int // the step whose spikes Spikes holds, −1 before the first
+	// hold is the block of neurons projections onto p draw weights for,
+	// nil for all of them (see Hold, ranks.go).
+	hold *[2]int
+	// inputStale is set when the last step ran fused (fused.go) and Iin
+	// does not hold its input.
+	inputStale bool
 }
 
 // NewPopulation allocates a population of batch trials of n neurons np
@@ -216,8 +224,17 @@ func (p *Population[T]) clearInput(r Range) {
 
 // update runs phase 4 of the schedule over r: threshold, update, reset. It
 // returns the number of spikes.
-func (p *Population[T]) update(r Range) int {
-	count := p.step(r)
+func (p *Population[T]) update(r Range) int { return p.listRange(r, p.step(r)) }
+
+// updateFused runs phases 2 and 4 over r in one pass, trial b's input the
+// sum of rows[b] (stepRows, fused.go). It returns the number of spikes.
+func (p *Population[T]) updateFused(r Range, rows [][][]T) int {
+	return p.listRange(r, p.stepRows(r, rows))
+}
+
+// listRange finishes the update of r, which found count spikes, and
+// returns count.
+func (p *Population[T]) listRange(r Range, count int) int {
 	if p.lists.all && r.Lo == 0 && r.Hi == p.N {
 		// Whole trials: list their spikes here, on this range's thread,
 		// rather than in finishStep on the caller's.
@@ -314,6 +331,11 @@ func (p *Population[T]) consumesInput() bool {
 	}
 	return p.gen != nil && p.gen.per == nil && p.gen.cuba
 }
+
+// ConsumesInput reports whether the population's update zeroes the input
+// current it reads (see consumesInput): its Iin between steps is then not
+// the last step's input.
+func (p *Population[T]) ConsumesInput() bool { return p.consumesInput() }
 
 // spikeIndices sets dst to the indices of mask's set bits.
 func spikeIndices(dst []int32, mask []uint64) []int32 { return kernels.SpikeIndices(dst[:0], mask, 0) }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sync"
 )
 
 // Procedural is a dense projection whose weights are never stored: the
@@ -24,8 +23,6 @@ type Procedural[T Float] struct {
 	Seed, Stream uint64
 	Scale        float64
 	NIn, NOut    int
-	// bufs pools the scratch of Propagate calls (*procBuf[T]).
-	bufs sync.Pool
 }
 
 // NewProcedural connects pre to post with regenerated Normal(0, scale)
@@ -51,24 +48,14 @@ func (p *Procedural[T]) Target() *Population[T] { return p.Post }
 func (p *Procedural[T]) Source() Presynaptic[T] { return p.Pre }
 
 // procChunk is the number of neurons whose weights Propagate regenerates
-// at a time, per input: long enough that a call of the normal generator
-// costs little beyond its numbers, short enough that procRows rows of them
-// and the neurons' input stay in L1 and L2 while they are added.
-const procChunk = 1024
-
-// procRows is the number of inputs whose weight rows are regenerated before
-// they are added, in one AccumulateRows call.
-const procRows = 8
-
-// procBuf is one Propagate call's scratch: the regenerated rows and their
-// indices within it.
-type procBuf[T Float] struct {
-	w    [procRows * procChunk]T
-	rows [procRows]int32
-}
+// at a time, for every input that spiked: long enough that a call of the
+// normal generator costs little beyond its numbers, short enough that the
+// neurons' input stays in L1 while every input's weights are added to it.
+const procChunk = 2048
 
 // Propagate regenerates, for every input that spiked, its weights onto the
-// neurons of r and adds them with AccumulateRows, inputs in increasing
+// neurons of r, adding each straight into their input (kernels.AddNormals:
+// the bits of the row added by AccumulateRows), inputs in increasing
 // order, exactly as Dense.Propagate adds stored rows.
 func (p *Procedural[T]) Propagate(r Range) {
 	if r.Hi <= r.Lo || r.B1 <= r.B0 {
@@ -80,16 +67,6 @@ func (p *Procedural[T]) Propagate(r Range) {
 		panic("engine: Procedural projection fed analog input")
 	}
 	g := newNormalRow(p.Seed, p.Stream, p.Scale)
-	// Ranges run concurrently, each with scratch of its own; the pool
-	// keeps stepping free of allocations.
-	buf, _ := p.bufs.Get().(*procBuf[T])
-	if buf == nil {
-		buf = new(procBuf[T])
-		for i := range buf.rows {
-			buf.rows[i] = int32(i)
-		}
-	}
-	defer p.bufs.Put(buf)
 	post := p.Post
 	for b := r.B0; b < r.B1; b++ {
 		events := p.Pre.Events(b)
@@ -98,13 +75,9 @@ func (p *Procedural[T]) Propagate(r Range) {
 		}
 		iin := post.Iin[b*post.Stride : b*post.Stride+post.N]
 		for lo := r.Lo; lo < r.Hi; lo += procChunk {
-			n := min(procChunk, r.Hi-lo)
-			for e := 0; e < len(events); e += procRows {
-				group := events[e:min(e+procRows, len(events))]
-				for i, j := range group {
-					fill(g, buf.w[i*n:(i+1)*n], int(j), lo)
-				}
-				accumulateRows(iin[lo:lo+n], buf.w[:len(group)*n], n, buf.rows[:len(group)])
+			hi := min(lo+procChunk, r.Hi)
+			for _, j := range events {
+				addRow(g, iin[lo:hi], int(j), lo)
 			}
 		}
 	}

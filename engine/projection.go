@@ -71,13 +71,14 @@ func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w [
 	if pre.BatchSize() != post.Batch {
 		return nil, fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
 	}
-	if len(w) != nIn*nOut {
-		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, nOut, nIn*nOut)
+	lo, hi := post.Held() // a rank's columns (Hold, ranks.go)
+	if len(w) != nIn*(hi-lo) {
+		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, hi-lo, nIn*(hi-lo))
 	}
 	if i := firstNonFinite(w); i >= 0 {
-		return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/nOut, i%nOut, float64(w[i]))
+		return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/(hi-lo), lo+i%(hi-lo), float64(w[i]))
 	}
-	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut, ldw: nOut}, nil
+	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut, w0: lo, ldw: hi - lo}, nil
 }
 
 // Target returns the postsynaptic population.

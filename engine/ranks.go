@@ -23,7 +23,7 @@ type Exchange interface {
 
 // ranks is a network's share of a run over several processes. Every
 // population is cut into contiguous blocks of whole 64-neuron words, one
-// per rank in rank order (see blockOf); a rank steps only its own block of
+// per rank in rank order (see BlockOf); a rank steps only its own block of
 // each population, as if its threads were given only those ranges, and
 // after each population's update every rank's spike words (a non-spiking
 // population's V) are gathered onto every rank in rank order. Every rank
@@ -75,7 +75,17 @@ type ranks[T Float] struct {
 	sizes collective
 	// prev holds every population's whole bitmask of the step before t0.
 	prev [][]uint64
+
+	// vote is this rank's vote, sampled for the last collective of each
+	// exchange and carried in it (see SetVote); voted is the largest vote
+	// of any rank it carried, fresh whether one came since Vote read it.
+	vote  func() int64
+	voted int64
+	fresh bool
 }
+
+// voteBytes is what a vote adds to a rank's share of a collective.
+const voteBytes = 8
 
 // maxWindow bounds the steps between exchanges of a network whose
 // populations do not project onto each other (only rank 0's recorders
@@ -112,10 +122,10 @@ func newCollective(per []int) collective {
 	return c
 }
 
-// blockOf is rank r's block of n neurons among k ranks: whole words of 64,
+// BlockOf is rank r's block of n neurons among k ranks: whole words of 64,
 // split as evenly as the words allow (a rank gets none when there are
 // fewer words than ranks).
-func blockOf(n, r, k int) (lo, hi int) {
+func BlockOf(n, r, k int) (lo, hi int) {
 	words := (n + 63) / 64
 	return min(n, words*r/k*64), min(n, words*(r+1)/k*64)
 }
@@ -141,6 +151,14 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 	if n.ranks != nil {
 		return fmt.Errorf("ranks: the network is split over %d ranks already and holds only rank %d's weights", n.ranks.size, n.ranks.rank)
 	}
+	for _, p := range n.pops {
+		if p.hold == nil {
+			continue
+		}
+		if lo, hi := BlockOf(p.N, ex.Rank(), ex.Size()); p.hold[0] != lo || p.hold[1] != hi {
+			return fmt.Errorf("ranks: population %q was built holding neurons %d…%d, not rank %d of %d's block %d…%d", p.Name, p.hold[0], p.hold[1]-1, ex.Rank(), ex.Size(), lo, hi-1)
+		}
+	}
 	n.phases = nil
 	if ex.Size() <= 1 {
 		n.ranks = nil
@@ -152,11 +170,14 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 		rp := &rankPop{lo: make([]int, rk.size), hi: make([]int, rk.size), traced: traced[i], tracedAt: make([]int, rk.size+1)}
 		words, vals, three := make([]int, rk.size), make([]int, rk.size), make([]int, rk.size)
 		for r := range rk.size {
-			lo, hi := blockOf(p.N, r, rk.size)
+			lo, hi := BlockOf(p.N, r, rk.size)
 			rp.lo[r], rp.hi[r] = lo, hi
 			rp.tracedAt[r+1], _ = slices.BinarySearch(rp.traced, hi)
 			three[r] = 3 * p.Batch * (rp.tracedAt[r+1] - rp.tracedAt[r]) * elem
-			words[r] = p.Batch * ((hi+63)/64 - lo/64) * 8
+			words[r] = rp.wordBytes(p.Batch, r)
+			if i == len(n.pops)-1 {
+				words[r] += voteBytes // the step's last collective
+			}
 			vals[r] = p.Batch * (hi - lo) * elem
 			if words[r] > math.MaxInt32 || 3*vals[r] > math.MaxInt32 {
 				return fmt.Errorf("ranks: population %q's block on rank %d is %d bytes, more than one MPI call carries; use more ranks", p.Name, r, 3*vals[r])
@@ -210,19 +231,19 @@ func (rk *ranks[T]) setWindow(n *Network[T]) {
 	worst := make([]int, rk.size)
 	for r := range rk.size {
 		for i, rp := range rk.pops {
-			worst[r] += rp.mask.counts[r] + 4*n.pops[i].Batch
+			worst[r] += rp.wordBytes(n.pops[i].Batch, r) + 4*n.pops[i].Batch
 		}
 	}
 	rk.steps = newCollective(worst)
 	rk.steps.recv = make([]byte, 0, window*len(rk.steps.recv))
 	rk.steps.send = make([]byte, 0, window*worst[rk.rank])
 	rk.at = make([]int, rk.size)
-	eight := make([]int, rk.size)
-	for r := range eight {
-		eight[r] = 8
+	sized := make([]int, rk.size)
+	for r := range sized {
+		sized[r] = 8 + voteBytes
 	}
-	rk.sizes = newCollective(eight)
-	rk.sizes.send = make([]byte, 8)
+	rk.sizes = newCollective(sized)
+	rk.sizes.send = make([]byte, 8, 8+voteBytes)
 	rk.prev = make([][]uint64, len(n.pops))
 	for i, p := range n.pops {
 		rk.prev[i] = make([]uint64, len(p.Spikes))
@@ -295,11 +316,12 @@ func (n *Network[T]) Flush() error {
 	began := time.Now()
 	c, z := &rk.steps, &rk.sizes
 	binary.LittleEndian.PutUint64(z.send, uint64(len(c.send)))
-	err := rk.ex.Allgatherv(z.send, z.recv, z.counts, z.displs)
+	err := rk.ex.Allgatherv(rk.appendVote(z.send[:8]), z.recv, z.counts, z.displs)
 	if err == nil {
+		rk.readVotes(z)
 		total := 0
 		for r := range rk.size {
-			c.counts[r], c.displs[r] = int(binary.LittleEndian.Uint64(z.recv[8*r:])), total
+			c.counts[r], c.displs[r] = int(binary.LittleEndian.Uint64(z.recv[z.displs[r]:])), total
 			rk.at[r] = total
 			total += c.counts[r]
 		}
@@ -470,8 +492,36 @@ func (n *Network[T]) holdBlocks() {
 	}
 }
 
+// Hold makes the projections built onto p from now on draw and hold only
+// their weights onto neurons lo…hi−1 — rank r of K's block, BlockOf(p.N,
+// r, K), built by that rank before SetRanks — with the bits those neurons
+// get drawing them all: a random sparse projection (NewRandomSparse) the
+// synapses onto them, a dense one (NewDense) the block's columns of W,
+// drawn by FillWeightColumns or NormalWeightColumns. A rank's setup time
+// and memory then fall as 1/K. SetRanks refuses a network whose
+// populations hold another rank's block; one process must not hold.
+func (p *Population[T]) Hold(lo, hi int) error {
+	if lo < 0 || hi > p.N || lo > hi {
+		return fmt.Errorf("population %q: cannot hold neurons %d…%d of %d", p.Name, lo, hi-1, p.N)
+	}
+	p.hold = &[2]int{lo, hi}
+	return nil
+}
+
+// Held is the block of neurons projections onto p draw weights for (see
+// Hold): 0, N unless it holds one.
+func (p *Population[T]) Held() (lo, hi int) {
+	if p.hold == nil {
+		return 0, p.N
+	}
+	return p.hold[0], p.hold[1]
+}
+
 // holdColumns keeps only W's columns lo … hi−1 of the NOut it holds.
 func (d *Dense[T]) holdColumns(lo, hi int) {
+	if d.w0 == lo && d.ldw == hi-lo {
+		return // built holding them (Hold)
+	}
 	w := make([]T, d.NIn*(hi-lo))
 	for j := range d.NIn {
 		copy(w[j*(hi-lo):(j+1)*(hi-lo)], d.W[j*d.ldw+lo-d.w0:])
@@ -481,6 +531,15 @@ func (d *Dense[T]) holdColumns(lo, hi int) {
 
 // holdTargets keeps only the synapses onto neurons lo … hi−1.
 func (s *Sparse[T]) holdTargets(lo, hi int) {
+	held := true
+	for _, g := range s.Groups {
+		for _, c := range g.Col {
+			held = held && int(c) >= lo && int(c) < hi
+		}
+	}
+	if held {
+		return // built holding them (Hold), or none outside
+	}
 	r := Range{Lo: lo, Hi: hi}
 	for gi := range s.Groups {
 		g := &s.Groups[gi]
@@ -602,8 +661,16 @@ func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	}
 	began := time.Now()
 	c := &rp.mask
-	if err := rk.ex.Allgatherv(packWords(c.send[:0], p, rp, rk.rank), c.recv, c.counts, c.displs); err != nil {
+	send := packWords(c.send[:0], p, rp, rk.rank)
+	last := i == len(rk.pops)-1
+	if last {
+		send = rk.appendVote(send)
+	}
+	if err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs); err != nil {
 		return 0, fmt.Errorf("exchanging the spikes of %q: %w", p.Name, err)
+	}
+	if last {
+		rk.readVotes(c)
 	}
 	count := 0
 	for r := range rk.size {
@@ -621,6 +688,57 @@ func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	}
 	rk.took += time.Since(began)
 	return count, nil
+}
+
+// SetVote makes the exchanges of a run over ranks carry a vote from every
+// rank, for an agreement that would otherwise cost a collective of its
+// own (the session's: whether to stop at this step). vote is called on
+// every rank just before the last collective of each exchange — the last
+// population's spike words of each step, or each Flush of min-delay
+// exchange — and Vote then returns the largest of the ranks' votes.
+// Without ranks it does nothing.
+func (n *Network[T]) SetVote(vote func() int64) {
+	if n.ranks != nil {
+		n.ranks.vote = vote
+	}
+}
+
+// Vote returns the largest vote of any rank that the last exchange
+// carried (see SetVote), and whether an exchange carried one since Vote
+// was last called: the same on every rank. Without ranks it returns
+// false.
+func (n *Network[T]) Vote() (int64, bool) {
+	rk := n.ranks
+	if rk == nil || !rk.fresh {
+		return 0, false
+	}
+	rk.fresh = false
+	return rk.voted, true
+}
+
+// appendVote appends this rank's vote (0 without SetVote) to send.
+func (rk *ranks[T]) appendVote(send []byte) []byte {
+	v := int64(0)
+	if rk.vote != nil {
+		v = rk.vote()
+	}
+	return binary.LittleEndian.AppendUint64(send, uint64(v))
+}
+
+// readVotes keeps the largest of the votes at the end of every rank's
+// block of c.
+func (rk *ranks[T]) readVotes(c *collective) {
+	rk.voted, rk.fresh = math.MinInt64, true
+	for r := range rk.size {
+		end := c.displs[r] + c.counts[r]
+		rk.voted = max(rk.voted, int64(binary.LittleEndian.Uint64(c.recv[end-voteBytes:end])))
+	}
+}
+
+// wordBytes is the size of rank r's block of p's spike words, every
+// trial.
+func (rp *rankPop) wordBytes(batch, r int) int {
+	return batch * ((rp.hi[r]+63)/64 - rp.lo[r]/64) * 8
 }
 
 // tracedOn are the traced neurons in rank r's block.

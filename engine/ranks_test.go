@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -85,13 +86,18 @@ func loadRankNet(t *testing.T, name string) *netfile.File {
 }
 
 // record runs d for steps steps on rank x of its world (nil: one
-// process) with threads threads and returns what rank 0's recorders saw:
+// process), built as that rank's share (netfile.BuildRank), with threads
+// threads and returns what rank 0's recorders saw:
 // every population's spikes, and V, I and Iin of every neuron of the
 // first population and every other neuron of the rest (the neurons rank 0
 // is told it traces), at every step. The other ranks return nil.
 func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange) [][]float32 {
 	t.Helper()
-	net, err := netfile.BuildNetwork[float32](d, 1)
+	rank, ranks := 0, 1
+	if x != nil {
+		rank, ranks = x.Rank(), x.Size()
+	}
+	net, err := netfile.BuildRank[float32](d, 1, rank, ranks)
 	if err != nil {
 		t.Error(err)
 		return nil
@@ -228,13 +234,7 @@ func TestRanksHoldOwnWeights(t *testing.T) {
 		synapses := make([]int, len(whole.Projections))
 		var rankBytes int64
 		for r := range k {
-			net, err := netfile.BuildNetwork[float32](d, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err != nil {
-				t.Fatal(err)
-			}
+			net := splitNet(t, d, w.Rank(r), false)
 			if err := net.Net.SetRanks(w.Rank(r), make([][]int, len(net.Pops))); err == nil {
 				t.Errorf("%d ranks: a second split was not refused", k)
 			}
@@ -272,4 +272,113 @@ func TestRanksHoldOwnWeights(t *testing.T) {
 		}
 		t.Logf("%d ranks: at most %d bytes of weights per rank, one process %d", k, rankBytes, wholeBytes)
 	}
+}
+
+// rankDraws is a network of every kind of drawn weight: dense uniform,
+// normal and notebook-default, sparse constant, uniform and normal, one
+// without autapses.
+const rankDraws = `
+run: {dt: 0.001, steps: 10, batch: 1, seed: 21}
+sources:
+  - {name: in, poisson: {size: 70, rate: 50}}
+populations:
+  - {name: a, size: 1100, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: b, size: 333, params: {tau_mem: 0.02, tau_syn: 0.005}}
+projections:
+  - {source: in, target: a, type: dense, weight: {uniform: [-0.1, 0.3]}}
+  - {source: in, target: b, type: dense, weight: {normal: [0.05, 0.1]}}
+  - {source: a, target: b, type: dense, weight: default}
+  - {source: a, target: a, type: sparse, p: 0.05, weight: {uniform: [0.0, 0.2]}, autapses: false}
+  - {source: b, target: a, type: sparse, p: 0.1, weight: {normal: [-0.1, 0.05]}, delay: 2}
+  - {source: b, target: b, type: sparse, p: 0.2, weight: 0.1}
+`
+
+// TestRanksDrawOwnWeights: a rank built as its share (netfile.BuildRank)
+// draws exactly the weights that the whole network, built in one process
+// and split (holdBlocks), keeps on that rank — every dense column and
+// sparse synapse, target and row offset — while allocating during its
+// setup at most 1.25/K of what one process's build does: it never draws
+// them all.
+func TestRanksDrawOwnWeights(t *testing.T) {
+	d, err := netfile.Parse("draws.yaml", []byte(rankDraws))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Check(); err != nil {
+		t.Fatal(err)
+	}
+	allocated := func(build func() (*netfile.Net[float32], error)) (*netfile.Net[float32], uint64) {
+		t.Helper()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		net, err := build()
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return net, after.TotalAlloc - before.TotalAlloc
+	}
+	whole, wholeAlloc := allocated(func() (*netfile.Net[float32], error) { return netfile.BuildNetwork[float32](d, 1) })
+	wholeBytes := whole.Net.WeightBytes()
+	if wholeAlloc < uint64(wholeBytes) {
+		t.Fatalf("one process allocated %d bytes building %d bytes of weights", wholeAlloc, wholeBytes)
+	}
+	for _, k := range []int{2, 3, 5} {
+		w := mpitest.NewWorld(k)
+		for r := range k {
+			split := splitNet(t, d, w.Rank(r), false)
+			own, alloc := allocated(func() (*netfile.Net[float32], error) { return splitNet(t, d, w.Rank(r), true), nil })
+			next := (r + 1) % k
+			other, err := netfile.BuildRank[float32](d, 1, next, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := other.Net.SetRanks(w.Rank(r), make([][]int, len(other.Pops))); err == nil || !strings.Contains(err.Error(), "was built holding") {
+				t.Errorf("%d ranks: rank %d's share split as rank %d's: %v", k, next, r, err)
+			}
+			for i, pr := range own.Projections {
+				switch p := pr.(type) {
+				case *engine.Dense[float32]:
+					if q := split.Projections[i].(*engine.Dense[float32]); !slices.Equal(p.W, q.W) {
+						t.Errorf("%d ranks, rank %d: %s drew %d weights, not the %d the whole network keeps there", k, r, p.Name, len(p.W), len(q.W))
+					}
+				case *engine.Sparse[float32]:
+					q := split.Projections[i].(*engine.Sparse[float32])
+					for gi, g := range p.Groups {
+						h := q.Groups[gi]
+						if g.Delay != h.Delay || !slices.Equal(g.RowPtr, h.RowPtr) || !slices.Equal(g.Col, h.Col) || !slices.Equal(g.W, h.W) {
+							t.Errorf("%d ranks, rank %d: %s's synapses of delay %d differ from those the whole network keeps there", k, r, p.Name, g.Delay)
+						}
+					}
+				}
+			}
+			if b := own.Net.WeightBytes(); b != split.Net.WeightBytes() {
+				t.Errorf("%d ranks, rank %d: holds %d bytes of weights, the split whole network %d", k, r, b, split.Net.WeightBytes())
+			}
+			// One process's build allocates 4 times its weights
+			// (sparse lists are copied into their rows); a→b's whole
+			// matrix alone is 13% of that, more than 1/4 of 1/K.
+			if limit := wholeAlloc * 5 / 4 / uint64(k); alloc > limit {
+				t.Errorf("%d ranks, rank %d: allocated %d bytes building its share, more than 1.25/%d of one process's %d", k, r, alloc, k, wholeAlloc)
+			}
+		}
+	}
+}
+
+// splitNet builds d, whole or (own) as rank x's share, and splits it
+// over x's ranks, tracing nothing.
+func splitNet(t *testing.T, d *netfile.File, x engine.Exchange, own bool) *netfile.Net[float32] {
+	t.Helper()
+	rank, ranks := 0, 1
+	if own {
+		rank, ranks = x.Rank(), x.Size()
+	}
+	net, err := netfile.BuildRank[float32](d, 1, rank, ranks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.Net.SetRanks(x, make([][]int, len(d.Populations))); err != nil {
+		t.Fatal(err)
+	}
+	return net
 }

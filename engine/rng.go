@@ -63,15 +63,5 @@ func (g *wyStream) uniform() float64 {
 // storing them. It draws on threads threads (< 1: DefaultThreads), with the
 // same bits on any number.
 func NormalWeights[T Float](W []T, rows, cols int, scale float64, seed uint64, stream uint64, threads int) {
-	g := newNormalRow(seed, stream, scale)
-	// A task is a row's segment of at most setupChunk columns, so that a
-	// single long row is drawn on every thread too.
-	seg := (cols + setupChunk - 1) / setupChunk
-	forChunks(threads, rows*seg, perChunk(min(cols, setupChunk)), func(a, b int) {
-		for t := a; t < b; t++ {
-			r, lo := t/seg, t%seg*setupChunk
-			hi := min(cols, lo+setupChunk)
-			fill(g, W[r*cols+lo:r*cols+hi], r, lo)
-		}
-	})
+	NormalWeightColumns(W, rows, 0, cols, scale, seed, stream, threads)
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -99,4 +100,41 @@ func firstNonFinite[T Float](w []T) int {
 func take(next *atomic.Int64, n int) (int, bool) {
 	i := int(next.Add(1)) - 1
 	return i, i < n
+}
+
+// FillWeightColumns fills W (rows × (hi−lo), row-major) with columns
+// lo…hi−1 of the rows × cols weights FillWeights draws, the same bits: a
+// rank draws only its block's columns of a dense projection (see Hold).
+func FillWeightColumns[T Float](W []T, rows, cols, lo, hi int, d Dist, sign Sign, seed, stream uint64, threads int) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if lo < 0 || hi > cols || lo > hi || len(W) != rows*(hi-lo) {
+		return fmt.Errorf("weights hold %d values, want %d × columns %d…%d of %d", len(W), rows, lo, hi-1, cols)
+	}
+	w := hi - lo
+	forChunks(threads, rows, perChunk(w), func(r0, r1 int) {
+		var scratch []float64
+		for r := r0; r < r1; r++ {
+			fillDistAt(W[r*w:(r+1)*w], d, sign, seed, streamWeights+stream<<8, kindDist, r, lo, &scratch)
+		}
+	})
+	return nil
+}
+
+// NormalWeightColumns fills W (rows × (hi−lo), row-major) with columns
+// lo…hi−1 of the weights NormalWeights draws, the same bits.
+func NormalWeightColumns[T Float](W []T, rows, lo, hi int, scale float64, seed uint64, stream uint64, threads int) {
+	g := newNormalRow(seed, stream, scale)
+	// A task is a row's segment of at most setupChunk columns, so that a
+	// single long row is drawn on every thread too.
+	w := hi - lo
+	seg := (w + setupChunk - 1) / setupChunk
+	forChunks(threads, rows*seg, perChunk(min(w, setupChunk)), func(a, b int) {
+		for t := a; t < b; t++ {
+			r, c0 := t/seg, t%seg*setupChunk
+			c1 := min(w, c0+setupChunk)
+			fill(g, W[r*w+c0:r*w+c1], r, lo+c0)
+		}
+	})
 }

@@ -231,6 +231,7 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 		return nil, fmt.Errorf("projection %q: delay must be between 0 and %d steps, got %d", name, MaxDelay, cfg.Delay)
 	}
 	nIn, nOut := pre.Size(), post.N
+	lo, hi := post.Held() // a rank's block (Hold, ranks.go)
 	// Each range of inputs collects its synapses in its own part; the
 	// parts are joined in input order, so the lists are those one thread
 	// drawing input after input makes.
@@ -244,7 +245,7 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 		pt := &parts[j0/chunk]
 		var scratch []float64
 		for j := j0; j < j1; j++ {
-			pt.pres, pt.posts, pt.w = drawTargets(cfg, j, nOut, pt.pres, pt.posts, pt.w, &scratch)
+			pt.pres, pt.posts, pt.w = drawTargets(cfg, j, nOut, lo, hi, pt.pres, pt.posts, pt.w, &scratch)
 		}
 	})
 	total := 0
@@ -263,16 +264,24 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 			delay[k] = int32(cfg.Delay)
 		}
 	}
-	return NewSparse(name, pre, post, cfg.Receptor, pres, posts, w, delay)
+	s, err := NewSparse(name, pre, post, cfg.Receptor, pres, posts, w, delay)
+	if err == nil && len(pres) == 0 && post.hold != nil {
+		// A rank that holds none of the synapses keeps their delay and
+		// ring, so that every rank steps the same rings (Hold).
+		s.Groups[0].Delay = cfg.Delay
+		err = post.ReserveDelay(cfg.Receptor, cfg.Delay)
+	}
+	return s, err
 }
 
-// drawTargets appends input j's synapses onto nOut neurons to the lists:
-// the targets by geometric skipping, then their weights, row j of the
-// projection's weights (see fillDist). scratch is fillDist's.
-func drawTargets[T Float](cfg RandomSparse, j, nOut int, pres, posts []int32, w []T, scratch *[]float64) ([]int32, []int32, []T) {
+// drawTargets appends input j's synapses onto neurons lo…hi−1 of nOut to
+// the lists: the targets by geometric skipping, then their weights, row j
+// of the projection's weights (see fillDist) from the first target's
+// place in the row. scratch is fillDist's.
+func drawTargets[T Float](cfg RandomSparse, j, nOut, lo, hi int, pres, posts []int32, w []T, scratch *[]float64) ([]int32, []int32, []T) {
 	logq := math.Log1p(-cfg.P)
 	src := keyedPCG(cfg.Seed, streamConnect+cfg.Stream<<8, uint64(j), 0)
-	first := len(posts)
+	first, before := len(posts), 0
 	for i := -1; cfg.P > 0; {
 		if cfg.P >= 1 {
 			i++
@@ -290,12 +299,19 @@ func drawTargets[T Float](cfg RandomSparse, j, nOut int, pres, posts []int32, w 
 		if cfg.NoSelf && i == j {
 			continue
 		}
+		if i < lo {
+			before++
+			continue
+		}
+		if i >= hi {
+			break
+		}
 		pres = append(pres, int32(j))
 		posts = append(posts, int32(i))
 	}
 	k := len(posts) - first
 	w = slices.Grow(w, k)[:len(w)+k]
-	fillDist(w[len(w)-k:], cfg.Weight, cfg.Sign, cfg.Seed, streamWeights+cfg.Stream<<8, kindSparse, j, scratch)
+	fillDistAt(w[len(w)-k:], cfg.Weight, cfg.Sign, cfg.Seed, streamWeights+cfg.Stream<<8, kindSparse, j, before, scratch)
 	return pres, posts, w
 }
 

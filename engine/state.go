@@ -244,6 +244,7 @@ func (s *Poisson[T]) StateVars() []StateVar {
 // another built the same way; StepIndex tells it the step without its
 // needing to know which variable holds it.
 func (n *Network[T]) StateVars() []StateVar {
+	n.syncInput() // Iin as of the last step, if it ran fused (fused.go)
 	vars := []StateVar{IntVar("network/step", &n.step)}
 	for _, s := range n.sources {
 		if st, ok := s.(Stateful); ok {

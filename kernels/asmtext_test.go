@@ -70,9 +70,10 @@ func TestRequiresCoversAssembly(t *testing.T) {
 		t.Fatal(err)
 	}
 	// avo's FMA3 is x/sys/cpu's FMA; AVX is implied by AVX2 and by AVX512F,
-	// which x/sys/cpu reports only when the OS saves the YMM state too;
-	// MMX+ (PREFETCHh, part of SSE) is in every x86-64 CPU.
+	// which x/sys/cpu reports only when the OS saves the YMM state too.
 	alias := map[string]string{"FMA3": "FMA"}
+	// avo's MMX+ is the PREFETCHh instructions, part of SSE, which every
+	// amd64 CPU has.
 	implied := map[string][]string{"AVX": {"AVX2", "AVX512F"}, "MMX+": {"AVX2", "AVX512F"}}
 	lines := strings.Split(string(b), "\n")
 	funcs := 0

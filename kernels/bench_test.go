@@ -487,6 +487,31 @@ func BenchmarkNormals(b *testing.B) {
 	}
 }
 
+// BenchmarkAddNormals times AddNormals32 against its naive twin, Normals32
+// into a buffer and AccumulateRows32 of it, as a procedural projection
+// added its rows before.
+func BenchmarkAddNormals(b *testing.B) {
+	for _, impl := range benchImpls() {
+		for _, n := range []int{64, 4096, 65536} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				dst, row := make([]float32, n), make([]float32, n)
+				key := NormalKey{1, 2, 3, 4, 5}
+				b.SetBytes(int64(n) * 4)
+				for b.Loop() {
+					if impl == nil {
+						Normals32(row, key, 0, 0.1)
+						AccumulateRows32(dst, row, n, []int32{0})
+					} else {
+						impl.AddNormals32(dst, key, 0, 0.1)
+					}
+				}
+				perSecond(b, float64(n), "normals/s")
+			})
+		}
+	}
+}
+
 // naiveCobaUpdate is the COBA update written the obvious way: one neuron
 // at a time, a branch per refractory counter and a bool per spike.
 func naiveCobaUpdate[T float](V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spiked []bool) int {

@@ -1,13 +1,15 @@
 // Package kernels holds the numerical inner loops of leaky: the leaky
-// integrate-and-fire update, its temporally blocked scan, the two-receptor
-// CUBA (current-based) and COBA (conductance-based) updates with reset to a
-// value and refractoriness, the general one-receptor neuron of every step
-// rule (RuleUpdate: leaky's general order and those of Norse, snnTorch and
-// Spyx, which NIR graphs run), the event-driven input accumulation of one
-// trial or a batch of trials, the dense matrix product, and normal random
-// numbers for weights (Normals: counter-based Philox4x32-10 feeding
-// Box–Muller, so any columns of a row can be drawn alone). It knows only
-// slices and numbers, never engine types.
+// integrate-and-fire update, its temporally blocked scan, the update with its
+// input current summed from weight rows in the same pass (LeakyRows), the
+// two-receptor CUBA (current-based) and COBA (conductance-based) updates with
+// reset to a value and refractoriness, the general one-receptor neuron of
+// every step rule (RuleUpdate: leaky's general order and those of Norse,
+// snnTorch and Spyx, which NIR graphs run), the event-driven input
+// accumulation of one trial or a batch of trials, the dense matrix product,
+// and normal random numbers for weights (Normals: counter-based Philox4x32-10
+// feeding Box–Muller, so any columns of a row can be drawn alone; AddNormals adds
+// them straight into a current). It knows
+// only slices and numbers, never engine types.
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the
 // reference) and, on amd64, as assembly generated with avo from kernels/_gen

@@ -23,6 +23,8 @@ type Impl struct {
 	LeakyUpdate64      func(V, I, Iin []float64, alpha, beta, theta float64, reset Reset, spikes []uint64) int
 	LeakyScan32        func(V, I, Iin []float32, inStride, steps int, alpha, beta, theta float32, reset Reset, spikes []uint64, maskStride int) int
 	LeakyScan64        func(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int
+	LeakyRows32        func(V, I []float32, rows [][]float32, col int, alpha, beta, theta float32, reset Reset, spikes []uint64) int
+	LeakyRows64        func(V, I []float64, rows [][]float64, col int, alpha, beta, theta float64, reset Reset, spikes []uint64) int
 	AccumulateRows32   func(dst, W []float32, stride int, rows []int32)
 	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
 	AccumulateTrials32 func(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
@@ -47,6 +49,8 @@ type Impl struct {
 	RuleUpdateTrials64 func(V, I, Iin []float64, stride, trials int, p *RuleParams[float64], spikes []uint64, words int) int
 	Normals32          func(dst []float32, key NormalKey, col int, scale float64)
 	Normals64          func(dst []float64, key NormalKey, col int, scale float64)
+	AddNormals32       func(dst []float32, key NormalKey, col int, scale float64)
+	AddNormals64       func(dst []float64, key NormalKey, col int, scale float64)
 	BinaryMasks32      func(masks []uint64, x []float32) int
 	BinaryMasks64      func(masks []uint64, x []float64) int
 }
@@ -60,6 +64,8 @@ var Generic = &Impl{
 	LeakyUpdate64:      leakyUpdateGeneric64,
 	LeakyScan32:        leakyScanGeneric32,
 	LeakyScan64:        leakyScanGeneric64,
+	LeakyRows32:        leakyRowsGeneric[float32],
+	LeakyRows64:        leakyRowsGeneric[float64],
 	AccumulateRows32:   accumulateRowsGeneric32,
 	AccumulateRows64:   accumulateRowsGeneric64,
 	AccumulateTrials32: accumulateTrialsGeneric[float32],
@@ -84,6 +90,8 @@ var Generic = &Impl{
 	RuleUpdateTrials64: ruleTrialsGeneric[float64],
 	Normals32:          normalsGeneric32,
 	Normals64:          normalsGeneric64,
+	AddNormals32:       addNormalsGeneric32,
+	AddNormals64:       addNormalsGeneric64,
 	BinaryMasks32:      binaryMasksGeneric[float32],
 	BinaryMasks64:      binaryMasksGeneric[float64],
 }

@@ -656,6 +656,394 @@ leakyScan32ZeroAVX2_done:
 	VZEROUPPER
 	RET
 
+// func leakyRows32SubAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX2, MMX+, POPCNT
+TEXT ·leakyRows32SubAVX2(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Y0
+	VBROADCASTSS beta+84(FP), Y1
+	VBROADCASTSS theta+88(FP), Y2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32SubAVX2_done
+
+leakyRows32SubAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32SubAVX2_sum0
+
+leakyRows32SubAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Y4, Y4
+	VADDPS     32(R10)(AX*1), Y5, Y5
+	VADDPS     64(R10)(AX*1), Y6, Y6
+	VADDPS     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32SubAVX2_row0
+
+leakyRows32SubAVX2_sum0:
+	VMOVUPS   (CX)(AX*1), Y8
+	VMOVUPS   (DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R8
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, (CX)(AX*1)
+	VMOVUPS   Y9, (DX)(AX*1)
+	VMOVUPS   32(CX)(AX*1), Y4
+	VMOVUPS   32(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 32(CX)(AX*1)
+	VMOVUPS   Y8, 32(DX)(AX*1)
+	SHLQ      $0x08, R9
+	ORQ       R9, R8
+	VMOVUPS   64(CX)(AX*1), Y4
+	VMOVUPS   64(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 64(CX)(AX*1)
+	VMOVUPS   Y5, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   96(CX)(AX*1), Y4
+	VMOVUPS   96(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 96(CX)(AX*1)
+	VMOVUPS   Y5, 96(DX)(AX*1)
+	SHLQ      $0x18, R9
+	ORQ       R9, R8
+	VXORPS    Y4, Y4, Y4
+	VXORPS    Y5, Y5, Y5
+	VXORPS    Y6, Y6, Y6
+	VXORPS    Y7, Y7, Y7
+	MOVQ      rows_base+48(FP), R9
+	MOVQ      rows_len+56(FP), R10
+	TESTQ     R10, R10
+	JZ        leakyRows32SubAVX2_sum4
+
+leakyRows32SubAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPS     128(R11)(AX*1), Y4, Y4
+	VADDPS     160(R11)(AX*1), Y5, Y5
+	VADDPS     192(R11)(AX*1), Y6, Y6
+	VADDPS     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows32SubAVX2_row4
+
+leakyRows32SubAVX2_sum4:
+	VMOVUPS   128(CX)(AX*1), Y8
+	VMOVUPS   128(DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R9
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, 128(CX)(AX*1)
+	VMOVUPS   Y9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   160(CX)(AX*1), Y4
+	VMOVUPS   160(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 160(CX)(AX*1)
+	VMOVUPS   Y8, 160(DX)(AX*1)
+	SHLQ      $0x28, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Y4
+	VMOVUPS   192(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 192(CX)(AX*1)
+	VMOVUPS   Y5, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	VMOVUPS   224(CX)(AX*1), Y4
+	VMOVUPS   224(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 224(CX)(AX*1)
+	VMOVUPS   Y5, 224(DX)(AX*1)
+	SHLQ      $0x38, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32SubAVX2_word
+
+leakyRows32SubAVX2_done:
+	MOVQ DI, ret+120(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows32ZeroAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX2, MMX+, POPCNT
+TEXT ·leakyRows32ZeroAVX2(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Y0
+	VBROADCASTSS beta+84(FP), Y1
+	VBROADCASTSS theta+88(FP), Y2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32ZeroAVX2_done
+
+leakyRows32ZeroAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32ZeroAVX2_sum0
+
+leakyRows32ZeroAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Y4, Y4
+	VADDPS     32(R10)(AX*1), Y5, Y5
+	VADDPS     64(R10)(AX*1), Y6, Y6
+	VADDPS     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32ZeroAVX2_row0
+
+leakyRows32ZeroAVX2_sum0:
+	VMOVUPS   (CX)(AX*1), Y8
+	VMOVUPS   (DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R8
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y3, Y10
+	VMULPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, (CX)(AX*1)
+	VMOVUPS   Y9, (DX)(AX*1)
+	VMOVUPS   32(CX)(AX*1), Y4
+	VMOVUPS   32(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y3, Y9
+	VMULPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 32(CX)(AX*1)
+	VMOVUPS   Y8, 32(DX)(AX*1)
+	SHLQ      $0x08, R9
+	ORQ       R9, R8
+	VMOVUPS   64(CX)(AX*1), Y4
+	VMOVUPS   64(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y3, Y8
+	VMULPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 64(CX)(AX*1)
+	VMOVUPS   Y5, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   96(CX)(AX*1), Y4
+	VMOVUPS   96(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y3, Y6
+	VMULPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 96(CX)(AX*1)
+	VMOVUPS   Y5, 96(DX)(AX*1)
+	SHLQ      $0x18, R9
+	ORQ       R9, R8
+	VXORPS    Y4, Y4, Y4
+	VXORPS    Y5, Y5, Y5
+	VXORPS    Y6, Y6, Y6
+	VXORPS    Y7, Y7, Y7
+	MOVQ      rows_base+48(FP), R9
+	MOVQ      rows_len+56(FP), R10
+	TESTQ     R10, R10
+	JZ        leakyRows32ZeroAVX2_sum4
+
+leakyRows32ZeroAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPS     128(R11)(AX*1), Y4, Y4
+	VADDPS     160(R11)(AX*1), Y5, Y5
+	VADDPS     192(R11)(AX*1), Y6, Y6
+	VADDPS     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows32ZeroAVX2_row4
+
+leakyRows32ZeroAVX2_sum4:
+	VMOVUPS   128(CX)(AX*1), Y8
+	VMOVUPS   128(DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R9
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y3, Y10
+	VMULPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, 128(CX)(AX*1)
+	VMOVUPS   Y9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   160(CX)(AX*1), Y4
+	VMOVUPS   160(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R9
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y3, Y9
+	VMULPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 160(CX)(AX*1)
+	VMOVUPS   Y8, 160(DX)(AX*1)
+	SHLQ      $0x28, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Y4
+	VMOVUPS   192(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R9
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y3, Y8
+	VMULPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 192(CX)(AX*1)
+	VMOVUPS   Y5, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	VMOVUPS   224(CX)(AX*1), Y4
+	VMOVUPS   224(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R9
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y3, Y6
+	VMULPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 224(CX)(AX*1)
+	VMOVUPS   Y5, 224(DX)(AX*1)
+	SHLQ      $0x38, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32ZeroAVX2_word
+
+leakyRows32ZeroAVX2_done:
+	MOVQ DI, ret+120(FP)
+	VZEROUPPER
+	RET
+
 // func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
@@ -6832,64 +7220,64 @@ normals32AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+224(SB), Y9, Y9
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
 	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y9
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y9
 	VMULPD       Y5, Y4, Y10
 	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y7
 	VBLENDVPD    Y7, Y10, Y9, Y3
 	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y7, Y7
 	VMULPD       Y2, Y3, Y3
@@ -6898,64 +7286,64 @@ normals32AVX2_loop:
 	VMOVUPS      X2, (AX)
 	VCVTPD2PSY   Y7, X2
 	VMOVUPS      X2, 32(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+224(SB), Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
 	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y6
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
 	VMULPD       Y5, Y4, Y8
 	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y6
 	VBLENDVPD    Y6, Y8, Y7, Y3
 	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y6, Y6
 	VMULPD       Y2, Y3, Y3
@@ -7068,64 +7456,64 @@ normals32AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+224(SB), Y9, Y9
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
 	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y9
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y9
 	VMULPD       Y5, Y4, Y10
 	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y7
 	VBLENDVPD    Y7, Y10, Y9, Y3
 	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y7, Y7
 	VMULPD       Y2, Y3, Y3
@@ -7134,64 +7522,64 @@ normals32AVX2_loop:
 	VMOVUPS      X2, 16(AX)
 	VCVTPD2PSY   Y7, X2
 	VMOVUPS      X2, 48(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+224(SB), Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
 	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y6
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
 	VMULPD       Y5, Y4, Y8
 	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y6
 	VBLENDVPD    Y6, Y8, Y7, Y3
 	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y6, Y6
 	VMULPD       Y2, Y3, Y3
@@ -7233,151 +7621,714 @@ DATA normalConstsAVX2<>+160(SB)/8, $0x0000000000000010
 DATA normalConstsAVX2<>+168(SB)/8, $0x0000000000000010
 DATA normalConstsAVX2<>+176(SB)/8, $0x0000000000000010
 DATA normalConstsAVX2<>+184(SB)/8, $0x0000000000000010
-DATA normalConstsAVX2<>+192(SB)/8, $0x4330000000000000
-DATA normalConstsAVX2<>+200(SB)/8, $0x4330000000000000
-DATA normalConstsAVX2<>+208(SB)/8, $0x4330000000000000
-DATA normalConstsAVX2<>+216(SB)/8, $0x4330000000000000
-DATA normalConstsAVX2<>+224(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX2<>+232(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX2<>+240(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX2<>+248(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX2<>+256(SB)/8, $0x433000000000041f
-DATA normalConstsAVX2<>+264(SB)/8, $0x433000000000041f
-DATA normalConstsAVX2<>+272(SB)/8, $0x433000000000041f
-DATA normalConstsAVX2<>+280(SB)/8, $0x433000000000041f
-DATA normalConstsAVX2<>+288(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX2<>+296(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX2<>+304(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX2<>+312(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX2<>+320(SB)/8, $0x4040000000000000
-DATA normalConstsAVX2<>+328(SB)/8, $0x4040000000000000
-DATA normalConstsAVX2<>+336(SB)/8, $0x4040000000000000
-DATA normalConstsAVX2<>+344(SB)/8, $0x4040000000000000
-DATA normalConstsAVX2<>+352(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX2<>+360(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX2<>+368(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX2<>+376(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX2<>+384(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX2<>+392(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX2<>+400(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX2<>+408(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX2<>+416(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX2<>+424(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX2<>+432(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX2<>+440(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX2<>+448(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX2<>+456(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX2<>+464(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX2<>+472(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX2<>+480(SB)/8, $0x0000000020000000
-DATA normalConstsAVX2<>+488(SB)/8, $0x0000000020000000
-DATA normalConstsAVX2<>+496(SB)/8, $0x0000000020000000
-DATA normalConstsAVX2<>+504(SB)/8, $0x0000000020000000
-DATA normalConstsAVX2<>+512(SB)/8, $0x0000000040000000
-DATA normalConstsAVX2<>+520(SB)/8, $0x0000000040000000
-DATA normalConstsAVX2<>+528(SB)/8, $0x0000000040000000
-DATA normalConstsAVX2<>+536(SB)/8, $0x0000000040000000
-DATA normalConstsAVX2<>+544(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX2<>+552(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX2<>+560(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX2<>+568(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX2<>+576(SB)/8, $0x4330000020000000
-DATA normalConstsAVX2<>+584(SB)/8, $0x4330000020000000
-DATA normalConstsAVX2<>+592(SB)/8, $0x4330000020000000
-DATA normalConstsAVX2<>+600(SB)/8, $0x4330000020000000
-DATA normalConstsAVX2<>+608(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX2<>+616(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX2<>+624(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX2<>+632(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX2<>+640(SB)/8, $0x8000000000000000
-DATA normalConstsAVX2<>+648(SB)/8, $0x8000000000000000
-DATA normalConstsAVX2<>+656(SB)/8, $0x8000000000000000
-DATA normalConstsAVX2<>+664(SB)/8, $0x8000000000000000
-DATA normalConstsAVX2<>+672(SB)/8, $0xc010000000000000
-DATA normalConstsAVX2<>+680(SB)/8, $0xc010000000000000
-DATA normalConstsAVX2<>+688(SB)/8, $0xc010000000000000
-DATA normalConstsAVX2<>+696(SB)/8, $0xc010000000000000
-DATA normalConstsAVX2<>+704(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX2<>+712(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX2<>+720(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX2<>+728(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX2<>+736(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX2<>+744(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX2<>+752(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX2<>+760(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX2<>+768(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX2<>+776(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX2<>+784(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX2<>+792(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX2<>+800(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX2<>+808(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX2<>+816(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX2<>+824(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX2<>+832(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX2<>+840(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX2<>+848(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX2<>+856(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX2<>+864(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX2<>+872(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX2<>+880(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX2<>+888(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX2<>+896(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX2<>+904(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX2<>+912(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX2<>+920(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX2<>+928(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX2<>+936(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX2<>+944(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX2<>+952(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX2<>+960(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX2<>+968(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX2<>+976(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX2<>+984(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX2<>+992(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX2<>+1000(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX2<>+1008(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX2<>+1016(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX2<>+1024(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX2<>+1032(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX2<>+1040(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX2<>+1048(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX2<>+1056(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX2<>+1064(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX2<>+1072(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX2<>+1080(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX2<>+1088(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX2<>+1096(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX2<>+1104(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX2<>+1112(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX2<>+1120(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX2<>+1128(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX2<>+1136(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX2<>+1144(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX2<>+1152(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX2<>+1160(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX2<>+1168(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX2<>+1176(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX2<>+1184(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX2<>+1192(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX2<>+1200(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX2<>+1208(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX2<>+1216(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX2<>+1224(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX2<>+1232(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX2<>+1240(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX2<>+1248(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX2<>+1256(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX2<>+1264(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX2<>+1272(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX2<>+1280(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX2<>+1288(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX2<>+1296(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX2<>+1304(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX2<>+1312(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX2<>+1320(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX2<>+1328(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX2<>+1336(SB)/8, $0xbda8fa49a0861a9b
-GLOBL normalConstsAVX2<>(SB), RODATA|NOPTR, $1344
+DATA normalConstsAVX2<>+192(SB)/8, $0x0000000000000018
+DATA normalConstsAVX2<>+200(SB)/8, $0x0000000000000018
+DATA normalConstsAVX2<>+208(SB)/8, $0x0000000000000018
+DATA normalConstsAVX2<>+216(SB)/8, $0x0000000000000018
+DATA normalConstsAVX2<>+224(SB)/8, $0x0000000000000020
+DATA normalConstsAVX2<>+232(SB)/8, $0x0000000000000020
+DATA normalConstsAVX2<>+240(SB)/8, $0x0000000000000020
+DATA normalConstsAVX2<>+248(SB)/8, $0x0000000000000020
+DATA normalConstsAVX2<>+256(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+264(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+272(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+280(SB)/8, $0x4330000000000000
+DATA normalConstsAVX2<>+288(SB)/8, $0x4130000000000000
+DATA normalConstsAVX2<>+296(SB)/8, $0x4130000000000000
+DATA normalConstsAVX2<>+304(SB)/8, $0x4130000000000000
+DATA normalConstsAVX2<>+312(SB)/8, $0x4130000000000000
+DATA normalConstsAVX2<>+320(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX2<>+328(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX2<>+336(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX2<>+344(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX2<>+352(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX2<>+360(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX2<>+368(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX2<>+376(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX2<>+384(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+392(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+400(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+408(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX2<>+416(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+424(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+432(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+440(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX2<>+448(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+456(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+464(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+472(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX2<>+480(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+488(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+496(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+504(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX2<>+512(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX2<>+520(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX2<>+528(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX2<>+536(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX2<>+544(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+552(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+560(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+568(SB)/8, $0x0000000020000000
+DATA normalConstsAVX2<>+576(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+584(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+592(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+600(SB)/8, $0x0000000040000000
+DATA normalConstsAVX2<>+608(SB)/8, $0x0000000080000000
+DATA normalConstsAVX2<>+616(SB)/8, $0x0000000080000000
+DATA normalConstsAVX2<>+624(SB)/8, $0x0000000080000000
+DATA normalConstsAVX2<>+632(SB)/8, $0x0000000080000000
+DATA normalConstsAVX2<>+640(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+648(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+656(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+664(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX2<>+672(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+680(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+688(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+696(SB)/8, $0x4330000020000000
+DATA normalConstsAVX2<>+704(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+712(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+720(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+728(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX2<>+736(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+744(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+752(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+760(SB)/8, $0x8000000000000000
+DATA normalConstsAVX2<>+768(SB)/8, $0xc010000000000000
+DATA normalConstsAVX2<>+776(SB)/8, $0xc010000000000000
+DATA normalConstsAVX2<>+784(SB)/8, $0xc010000000000000
+DATA normalConstsAVX2<>+792(SB)/8, $0xc010000000000000
+DATA normalConstsAVX2<>+800(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX2<>+808(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX2<>+816(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX2<>+824(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX2<>+832(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX2<>+840(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX2<>+848(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX2<>+856(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX2<>+864(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX2<>+872(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX2<>+880(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX2<>+888(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX2<>+896(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX2<>+904(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX2<>+912(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX2<>+920(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX2<>+928(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX2<>+936(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX2<>+944(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX2<>+952(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX2<>+960(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX2<>+968(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX2<>+976(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX2<>+984(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX2<>+992(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX2<>+1000(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX2<>+1008(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX2<>+1016(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX2<>+1024(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX2<>+1032(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX2<>+1040(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX2<>+1048(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX2<>+1056(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX2<>+1064(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX2<>+1072(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX2<>+1080(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX2<>+1088(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX2<>+1096(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX2<>+1104(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX2<>+1112(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX2<>+1120(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX2<>+1128(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX2<>+1136(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX2<>+1144(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX2<>+1152(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX2<>+1160(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX2<>+1168(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX2<>+1176(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX2<>+1184(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX2<>+1192(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX2<>+1200(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX2<>+1208(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX2<>+1216(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1224(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1232(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1240(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX2<>+1248(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX2<>+1256(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX2<>+1264(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX2<>+1272(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX2<>+1280(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX2<>+1288(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX2<>+1296(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX2<>+1304(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX2<>+1312(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX2<>+1320(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX2<>+1328(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX2<>+1336(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX2<>+1344(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX2<>+1352(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX2<>+1360(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX2<>+1368(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX2<>+1376(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX2<>+1384(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX2<>+1392(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX2<>+1400(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX2<>+1408(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX2<>+1416(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX2<>+1424(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX2<>+1432(SB)/8, $0xbda8fa49a0861a9b
+GLOBL normalConstsAVX2<>(SB), RODATA|NOPTR, $1440
+
+// func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·addNormals32AVX2(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	VBROADCASTSD scale+48(FP), Y0
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
+	SHRQ         $0x00, CX
+	TESTQ        CX, CX
+	JZ           addNormals32AVX2_done
+
+addNormals32AVX2_loop:
+	VMOVDQU      Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VCVTPD2PSY   Y3, X2
+	VADDPS       (AX), X2, X2
+	VMOVUPS      X2, (AX)
+	VCVTPD2PSY   Y7, X2
+	VADDPS       32(AX), X2, X2
+	VMOVUPS      X2, 32(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VCVTPD2PSY   Y3, X2
+	VADDPS       64(AX), X2, X2
+	VMOVUPS      X2, 64(AX)
+	VCVTPD2PSY   Y6, X2
+	VADDPS       96(AX), X2, X2
+	VMOVUPS      X2, 96(AX)
+	VPADDQ       normalConstsAVX2<>+96(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VCVTPD2PSY   Y3, X2
+	VADDPS       16(AX), X2, X2
+	VMOVUPS      X2, 16(AX)
+	VCVTPD2PSY   Y7, X2
+	VADDPS       48(AX), X2, X2
+	VMOVUPS      X2, 48(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VCVTPD2PSY   Y3, X2
+	VADDPS       80(AX), X2, X2
+	VMOVUPS      X2, 80(AX)
+	VCVTPD2PSY   Y6, X2
+	VADDPS       112(AX), X2, X2
+	VMOVUPS      X2, 112(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y1
+	ADDQ         $0x00000080, AX
+	DECQ         CX
+	JNZ          addNormals32AVX2_loop
+
+addNormals32AVX2_done:
+	VZEROUPPER
+	RET
 
 // func binaryMasks32AVX2(masks []uint64, x []float32) int
 // Requires: AVX, AVX2, MMX+
@@ -9176,6 +10127,650 @@ leakyScan64ZeroAVX2_step:
 
 leakyScan64ZeroAVX2_done:
 	MOVQ R9, ret+144(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64SubAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX2, FMA3, MMX+, POPCNT
+TEXT ·leakyRows64SubAVX2(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Y0
+	VBROADCASTSD beta+88(FP), Y1
+	VBROADCASTSD theta+96(FP), Y2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64SubAVX2_done
+
+leakyRows64SubAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64SubAVX2_sum0
+
+leakyRows64SubAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Y4, Y4
+	VADDPD     32(R10)(AX*1), Y5, Y5
+	VADDPD     64(R10)(AX*1), Y6, Y6
+	VADDPD     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64SubAVX2_row0
+
+leakyRows64SubAVX2_sum0:
+	VMOVUPD     (CX)(AX*1), Y8
+	VMOVUPD     (DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R8
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, (CX)(AX*1)
+	VMOVUPD     Y9, (DX)(AX*1)
+	VMOVUPD     32(CX)(AX*1), Y4
+	VMOVUPD     32(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 32(CX)(AX*1)
+	VMOVUPD     Y8, 32(DX)(AX*1)
+	SHLQ        $0x04, R9
+	ORQ         R9, R8
+	VMOVUPD     64(CX)(AX*1), Y4
+	VMOVUPD     64(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 64(CX)(AX*1)
+	VMOVUPD     Y5, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     96(CX)(AX*1), Y4
+	VMOVUPD     96(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 96(CX)(AX*1)
+	VMOVUPD     Y5, 96(DX)(AX*1)
+	SHLQ        $0x0c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64SubAVX2_sum4
+
+leakyRows64SubAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPD     128(R11)(AX*1), Y4, Y4
+	VADDPD     160(R11)(AX*1), Y5, Y5
+	VADDPD     192(R11)(AX*1), Y6, Y6
+	VADDPD     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64SubAVX2_row4
+
+leakyRows64SubAVX2_sum4:
+	VMOVUPD     128(CX)(AX*1), Y8
+	VMOVUPD     128(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 128(CX)(AX*1)
+	VMOVUPD     Y9, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     160(CX)(AX*1), Y4
+	VMOVUPD     160(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 160(CX)(AX*1)
+	VMOVUPD     Y8, 160(DX)(AX*1)
+	SHLQ        $0x14, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Y4
+	VMOVUPD     192(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 192(CX)(AX*1)
+	VMOVUPD     Y5, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     224(CX)(AX*1), Y4
+	VMOVUPD     224(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 224(CX)(AX*1)
+	VMOVUPD     Y5, 224(DX)(AX*1)
+	SHLQ        $0x1c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64SubAVX2_sum8
+
+leakyRows64SubAVX2_row8:
+	MOVQ       (R9), R11
+	VADDPD     256(R11)(AX*1), Y4, Y4
+	VADDPD     288(R11)(AX*1), Y5, Y5
+	VADDPD     320(R11)(AX*1), Y6, Y6
+	VADDPD     352(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4352(R11)(AX*1)
+	PREFETCHT0 4416(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64SubAVX2_row8
+
+leakyRows64SubAVX2_sum8:
+	VMOVUPD     256(CX)(AX*1), Y8
+	VMOVUPD     256(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 256(CX)(AX*1)
+	VMOVUPD     Y9, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     288(CX)(AX*1), Y4
+	VMOVUPD     288(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 288(CX)(AX*1)
+	VMOVUPD     Y8, 288(DX)(AX*1)
+	SHLQ        $0x24, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Y4
+	VMOVUPD     320(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 320(CX)(AX*1)
+	VMOVUPD     Y5, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     352(CX)(AX*1), Y4
+	VMOVUPD     352(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 352(CX)(AX*1)
+	VMOVUPD     Y5, 352(DX)(AX*1)
+	SHLQ        $0x2c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64SubAVX2_sum12
+
+leakyRows64SubAVX2_row12:
+	MOVQ       (R9), R11
+	VADDPD     384(R11)(AX*1), Y4, Y4
+	VADDPD     416(R11)(AX*1), Y5, Y5
+	VADDPD     448(R11)(AX*1), Y6, Y6
+	VADDPD     480(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4480(R11)(AX*1)
+	PREFETCHT0 4544(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64SubAVX2_row12
+
+leakyRows64SubAVX2_sum12:
+	VMOVUPD     384(CX)(AX*1), Y8
+	VMOVUPD     384(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 384(CX)(AX*1)
+	VMOVUPD     Y9, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     416(CX)(AX*1), Y4
+	VMOVUPD     416(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 416(CX)(AX*1)
+	VMOVUPD     Y8, 416(DX)(AX*1)
+	SHLQ        $0x34, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Y4
+	VMOVUPD     448(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 448(CX)(AX*1)
+	VMOVUPD     Y5, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	VMOVUPD     480(CX)(AX*1), Y4
+	VMOVUPD     480(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 480(CX)(AX*1)
+	VMOVUPD     Y5, 480(DX)(AX*1)
+	SHLQ        $0x3c, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64SubAVX2_word
+
+leakyRows64SubAVX2_done:
+	MOVQ DI, ret+128(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64ZeroAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX2, FMA3, MMX+, POPCNT
+TEXT ·leakyRows64ZeroAVX2(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Y0
+	VBROADCASTSD beta+88(FP), Y1
+	VBROADCASTSD theta+96(FP), Y2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64ZeroAVX2_done
+
+leakyRows64ZeroAVX2_word:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64ZeroAVX2_sum0
+
+leakyRows64ZeroAVX2_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Y4, Y4
+	VADDPD     32(R10)(AX*1), Y5, Y5
+	VADDPD     64(R10)(AX*1), Y6, Y6
+	VADDPD     96(R10)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64ZeroAVX2_row0
+
+leakyRows64ZeroAVX2_sum0:
+	VMOVUPD     (CX)(AX*1), Y8
+	VMOVUPD     (DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R8
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, (CX)(AX*1)
+	VMOVUPD     Y9, (DX)(AX*1)
+	VMOVUPD     32(CX)(AX*1), Y4
+	VMOVUPD     32(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 32(CX)(AX*1)
+	VMOVUPD     Y8, 32(DX)(AX*1)
+	SHLQ        $0x04, R9
+	ORQ         R9, R8
+	VMOVUPD     64(CX)(AX*1), Y4
+	VMOVUPD     64(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 64(CX)(AX*1)
+	VMOVUPD     Y5, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     96(CX)(AX*1), Y4
+	VMOVUPD     96(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 96(CX)(AX*1)
+	VMOVUPD     Y5, 96(DX)(AX*1)
+	SHLQ        $0x0c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64ZeroAVX2_sum4
+
+leakyRows64ZeroAVX2_row4:
+	MOVQ       (R9), R11
+	VADDPD     128(R11)(AX*1), Y4, Y4
+	VADDPD     160(R11)(AX*1), Y5, Y5
+	VADDPD     192(R11)(AX*1), Y6, Y6
+	VADDPD     224(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64ZeroAVX2_row4
+
+leakyRows64ZeroAVX2_sum4:
+	VMOVUPD     128(CX)(AX*1), Y8
+	VMOVUPD     128(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 128(CX)(AX*1)
+	VMOVUPD     Y9, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     160(CX)(AX*1), Y4
+	VMOVUPD     160(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 160(CX)(AX*1)
+	VMOVUPD     Y8, 160(DX)(AX*1)
+	SHLQ        $0x14, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Y4
+	VMOVUPD     192(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 192(CX)(AX*1)
+	VMOVUPD     Y5, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     224(CX)(AX*1), Y4
+	VMOVUPD     224(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 224(CX)(AX*1)
+	VMOVUPD     Y5, 224(DX)(AX*1)
+	SHLQ        $0x1c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64ZeroAVX2_sum8
+
+leakyRows64ZeroAVX2_row8:
+	MOVQ       (R9), R11
+	VADDPD     256(R11)(AX*1), Y4, Y4
+	VADDPD     288(R11)(AX*1), Y5, Y5
+	VADDPD     320(R11)(AX*1), Y6, Y6
+	VADDPD     352(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4352(R11)(AX*1)
+	PREFETCHT0 4416(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64ZeroAVX2_row8
+
+leakyRows64ZeroAVX2_sum8:
+	VMOVUPD     256(CX)(AX*1), Y8
+	VMOVUPD     256(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 256(CX)(AX*1)
+	VMOVUPD     Y9, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     288(CX)(AX*1), Y4
+	VMOVUPD     288(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 288(CX)(AX*1)
+	VMOVUPD     Y8, 288(DX)(AX*1)
+	SHLQ        $0x24, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Y4
+	VMOVUPD     320(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 320(CX)(AX*1)
+	VMOVUPD     Y5, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     352(CX)(AX*1), Y4
+	VMOVUPD     352(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 352(CX)(AX*1)
+	VMOVUPD     Y5, 352(DX)(AX*1)
+	SHLQ        $0x2c, R9
+	ORQ         R9, R8
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        rows_base+48(FP), R9
+	MOVQ        rows_len+56(FP), R10
+	TESTQ       R10, R10
+	JZ          leakyRows64ZeroAVX2_sum12
+
+leakyRows64ZeroAVX2_row12:
+	MOVQ       (R9), R11
+	VADDPD     384(R11)(AX*1), Y4, Y4
+	VADDPD     416(R11)(AX*1), Y5, Y5
+	VADDPD     448(R11)(AX*1), Y6, Y6
+	VADDPD     480(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4480(R11)(AX*1)
+	PREFETCHT0 4544(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
+	JNZ        leakyRows64ZeroAVX2_row12
+
+leakyRows64ZeroAVX2_sum12:
+	VMOVUPD     384(CX)(AX*1), Y8
+	VMOVUPD     384(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R9
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 384(CX)(AX*1)
+	VMOVUPD     Y9, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     416(CX)(AX*1), Y4
+	VMOVUPD     416(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R9
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 416(CX)(AX*1)
+	VMOVUPD     Y8, 416(DX)(AX*1)
+	SHLQ        $0x34, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Y4
+	VMOVUPD     448(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R9
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 448(CX)(AX*1)
+	VMOVUPD     Y5, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	VMOVUPD     480(CX)(AX*1), Y4
+	VMOVUPD     480(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R9
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 480(CX)(AX*1)
+	VMOVUPD     Y5, 480(DX)(AX*1)
+	SHLQ        $0x3c, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64ZeroAVX2_word
+
+leakyRows64ZeroAVX2_done:
+	MOVQ DI, ret+128(FP)
 	VZEROUPPER
 	RET
 
@@ -18986,128 +20581,128 @@ normals64AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+224(SB), Y9, Y9
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
 	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y9
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y9
 	VMULPD       Y5, Y4, Y10
 	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y7
 	VBLENDVPD    Y7, Y10, Y9, Y3
 	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y7, Y7
 	VMULPD       Y2, Y3, Y3
 	VMULPD       Y2, Y7, Y7
 	VMOVUPD      Y3, (AX)
 	VMOVUPD      Y7, 64(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+224(SB), Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
 	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y6
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
 	VMULPD       Y5, Y4, Y8
 	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y6
 	VBLENDVPD    Y6, Y8, Y7, Y3
 	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y6, Y6
 	VMULPD       Y2, Y3, Y3
@@ -19218,128 +20813,128 @@ normals64AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+224(SB), Y9, Y9
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
 	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y9
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y9
 	VMULPD       Y5, Y4, Y10
 	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y7
 	VBLENDVPD    Y7, Y10, Y9, Y3
 	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y7, Y7
 	VMULPD       Y2, Y3, Y3
 	VMULPD       Y2, Y7, Y7
 	VMOVUPD      Y3, 32(AX)
 	VMOVUPD      Y7, 96(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+224(SB), Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
 	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+256(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+288(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+352(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+416(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+384(SB), Y3, Y5
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+352(SB), Y4, Y4
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
 	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+352(SB), Y3, Y3
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
 	VDIVPD       Y3, Y4, Y3
 	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+896(SB), Y5
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
 	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+736(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+704(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+672(SB), Y4, Y5
 	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+448(SB), Y2, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
 	VSQRTPD      Y5, Y2
 	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+480(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+544(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+192(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+576(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+608(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
 	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1088(SB), Y6
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
 	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+992(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1312(SB), Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
 	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1184(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
 	VMULPD       Y5, Y4, Y8
 	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+352(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+512(SB), Y3, Y4
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
 	VPSLLQ       $0x20, Y4, Y4
 	VPSLLQ       $0x20, Y3, Y5
 	VPSLLQ       $0x21, Y3, Y6
 	VBLENDVPD    Y6, Y8, Y7, Y3
 	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+640(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+640(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
 	VPXOR        Y4, Y3, Y3
 	VPXOR        Y5, Y6, Y6
 	VMULPD       Y2, Y3, Y3
@@ -19352,6 +20947,549 @@ normals64AVX2_loop:
 	JNZ          normals64AVX2_loop
 
 normals64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addNormals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·addNormals64AVX2(SB), NOSPLIT, $184-56
+	MOVL         k0+24(FP), AX
+	MOVL         k1+28(FP), CX
+	MOVQ         AX, (SP)
+	MOVQ         CX, 8(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 16(SP)
+	MOVQ         CX, 24(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 32(SP)
+	MOVQ         CX, 40(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 48(SP)
+	MOVQ         CX, 56(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 64(SP)
+	MOVQ         CX, 72(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 80(SP)
+	MOVQ         CX, 88(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 96(SP)
+	MOVQ         CX, 104(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 112(SP)
+	MOVQ         CX, 120(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 128(SP)
+	MOVQ         CX, 136(SP)
+	ADDL         $0x9e3779b9, AX
+	ADDL         $0xbb67ae85, CX
+	MOVQ         AX, 144(SP)
+	MOVQ         CX, 152(SP)
+	MOVL         c1+32(FP), AX
+	MOVQ         AX, 160(SP)
+	MOVL         c2+36(FP), AX
+	MOVQ         AX, 168(SP)
+	MOVL         c3+40(FP), AX
+	MOVQ         AX, 176(SP)
+	VBROADCASTSD scale+48(FP), Y0
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	SHRQ         $0x05, CX
+	MOVL         ctr+44(FP), DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
+	SHRQ         $0x00, CX
+	TESTQ        CX, CX
+	JZ           addNormals64AVX2_done
+
+addNormals64AVX2_loop:
+	VMOVDQU      Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VADDPD       (AX), Y3, Y3
+	VMOVUPD      Y3, (AX)
+	VADDPD       64(AX), Y7, Y7
+	VMOVUPD      Y7, 64(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VADDPD       128(AX), Y3, Y3
+	VMOVUPD      Y3, 128(AX)
+	VADDPD       192(AX), Y6, Y6
+	VMOVUPD      Y6, 192(AX)
+	VPADDQ       normalConstsAVX2<>+96(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
+	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
+	VPSRLQ       $0x34, Y9, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
+	VMULPD       Y5, Y4, Y10
+	VFMADD213PD  Y4, Y7, Y10
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y7
+	VBLENDVPD    Y7, Y10, Y9, Y3
+	VBLENDVPD    Y7, Y9, Y10, Y7
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y7, Y7
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y7, Y7
+	VADDPD       32(AX), Y3, Y3
+	VMOVUPD      Y3, 32(AX)
+	VADDPD       96(AX), Y7, Y7
+	VMOVUPD      Y7, 96(AX)
+	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
+	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
+	VPSRLQ       $0x34, Y8, Y2
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
+	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
+	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
+	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
+	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
+	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
+	VBLENDVPD    Y4, Y5, Y3, Y3
+	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
+	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
+	VDIVPD       Y3, Y4, Y3
+	VMULPD       Y3, Y3, Y4
+	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
+	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
+	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
+	VMULPD       Y5, Y3, Y5
+	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
+	VSQRTPD      Y5, Y2
+	VMULPD       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
+	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
+	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
+	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
+	VMULPD       Y4, Y4, Y5
+	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
+	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
+	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
+	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
+	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
+	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
+	VMULPD       Y5, Y4, Y8
+	VFMADD213PD  Y4, Y6, Y8
+	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
+	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
+	VPSLLQ       $0x20, Y4, Y4
+	VPSLLQ       $0x20, Y3, Y5
+	VPSLLQ       $0x21, Y3, Y6
+	VBLENDVPD    Y6, Y8, Y7, Y3
+	VBLENDVPD    Y6, Y7, Y8, Y6
+	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
+	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
+	VPXOR        Y4, Y3, Y3
+	VPXOR        Y5, Y6, Y6
+	VMULPD       Y2, Y3, Y3
+	VMULPD       Y2, Y6, Y6
+	VADDPD       160(AX), Y3, Y3
+	VMOVUPD      Y3, 160(AX)
+	VADDPD       224(AX), Y6, Y6
+	VMOVUPD      Y6, 224(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y1
+	ADDQ         $0x00000100, AX
+	DECQ         CX
+	JNZ          addNormals64AVX2_loop
+
+addNormals64AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -21282,6 +23420,238 @@ leakyScan32ZeroAVX512Word_step:
 
 leakyScan32ZeroAVX512Word_done:
 	MOVQ R9, ret+136(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows32SubAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows32SubAVX512(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Z0
+	VBROADCASTSS beta+84(FP), Z1
+	VBROADCASTSS theta+88(FP), Z2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32SubAVX512_done
+
+leakyRows32SubAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32SubAVX512_sum0
+
+leakyRows32SubAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Z4, Z4
+	VADDPS     64(R10)(AX*1), Z5, Z5
+	VADDPS     128(R10)(AX*1), Z6, Z6
+	VADDPS     192(R10)(AX*1), Z7, Z7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32SubAVX512_row0
+
+leakyRows32SubAVX512_sum0:
+	VMOVUPS   (CX)(AX*1), Z8
+	VMOVUPS   (DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R8
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z4, Z9, Z9
+	VMOVUPS   Z8, (CX)(AX*1)
+	VMOVUPS   Z9, (DX)(AX*1)
+	VMOVUPS   64(CX)(AX*1), Z8
+	VMOVUPS   64(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMOVUPS   Z8, 64(CX)(AX*1)
+	VMOVUPS   Z9, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   128(CX)(AX*1), Z8
+	VMOVUPS   128(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z6, Z9, Z9
+	VMOVUPS   Z8, 128(CX)(AX*1)
+	VMOVUPS   Z9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Z8
+	VMOVUPS   192(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z7, Z9, Z9
+	VMOVUPS   Z8, 192(CX)(AX*1)
+	VMOVUPS   Z9, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32SubAVX512_word
+
+leakyRows32SubAVX512_done:
+	MOVQ DI, ret+120(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows32ZeroAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows32ZeroAVX512(SB), NOSPLIT, $0-128
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+96(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+80(FP), Z0
+	VBROADCASTSS beta+84(FP), Z1
+	VBROADCASTSS theta+88(FP), Z2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows32ZeroAVX512_done
+
+leakyRows32ZeroAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows32ZeroAVX512_sum0
+
+leakyRows32ZeroAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPS     (R10)(AX*1), Z4, Z4
+	VADDPS     64(R10)(AX*1), Z5, Z5
+	VADDPS     128(R10)(AX*1), Z6, Z6
+	VADDPS     192(R10)(AX*1), Z7, Z7
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows32ZeroAVX512_row0
+
+leakyRows32ZeroAVX512_sum0:
+	VMOVUPS   (CX)(AX*1), Z8
+	VMOVUPS   (DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R8
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z4, Z9, Z9
+	VMOVUPS   Z8, (CX)(AX*1)
+	VMOVUPS   Z9, (DX)(AX*1)
+	VMOVUPS   64(CX)(AX*1), Z8
+	VMOVUPS   64(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMOVUPS   Z8, 64(CX)(AX*1)
+	VMOVUPS   Z9, 64(DX)(AX*1)
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   128(CX)(AX*1), Z8
+	VMOVUPS   128(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z6, Z9, Z9
+	VMOVUPS   Z8, 128(CX)(AX*1)
+	VMOVUPS   Z9, 128(DX)(AX*1)
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   192(CX)(AX*1), Z8
+	VMOVUPS   192(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R9
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z7, Z9, Z9
+	VMOVUPS   Z8, 192(CX)(AX*1)
+	VMOVUPS   Z9, 192(DX)(AX*1)
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	MOVQ      R8, (BX)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x08, BX
+	DECQ      SI
+	JNZ       leakyRows32ZeroAVX512_word
+
+leakyRows32ZeroAVX512_done:
+	MOVQ DI, ret+120(FP)
 	VZEROUPPER
 	RET
 
@@ -26044,446 +28414,945 @@ ruleUpdate32SnnTorchPerAVX512_rowend:
 // func normals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 // Requires: AVX, AVX512F
 TEXT ·normals32AVX512(SB), NOSPLIT, $184-56
-	MOVL         k0+24(FP), AX
-	MOVL         k1+28(FP), CX
-	MOVQ         AX, (SP)
-	MOVQ         CX, 8(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 16(SP)
-	MOVQ         CX, 24(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 32(SP)
-	MOVQ         CX, 40(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 48(SP)
-	MOVQ         CX, 56(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 64(SP)
-	MOVQ         CX, 72(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 80(SP)
-	MOVQ         CX, 88(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 96(SP)
-	MOVQ         CX, 104(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 112(SP)
-	MOVQ         CX, 120(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 128(SP)
-	MOVQ         CX, 136(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 144(SP)
-	MOVQ         CX, 152(SP)
-	MOVL         c1+32(FP), AX
-	MOVQ         AX, 160(SP)
-	MOVL         c2+36(FP), AX
-	MOVQ         AX, 168(SP)
-	MOVL         c3+40(FP), AX
-	MOVQ         AX, 176(SP)
-	VBROADCASTSD scale+48(FP), Z0
-	MOVL         $0x0000aaaa, AX
-	KMOVW        AX, K1
-	MOVQ         dst_base+0(FP), AX
-	MOVQ         dst_len+8(FP), CX
-	SHRQ         $0x05, CX
-	MOVL         ctr+44(FP), DX
-	VMOVQ        DX, X1
-	VPBROADCASTQ X1, Z1
-	VPADDQ       normalConstsAVX512<>+128(SB), Z1, Z1
-	SHRQ         $0x01, CX
-	TESTQ        CX, CX
-	JZ           normals32AVX512_done
-
-normals32AVX512_loop:
+	LEAQ            normalConstsAVX512<>+0(SB), AX
+	ADDQ            $0x3f, AX
+	ANDQ            $-64, AX
+	MOVL            k0+24(FP), CX
+	MOVL            k1+28(FP), DX
+	MOVQ            CX, (SP)
+	MOVQ            DX, 8(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 16(SP)
+	MOVQ            DX, 24(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 32(SP)
+	MOVQ            DX, 40(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 48(SP)
+	MOVQ            DX, 56(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 64(SP)
+	MOVQ            DX, 72(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 80(SP)
+	MOVQ            DX, 88(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 96(SP)
+	MOVQ            DX, 104(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 112(SP)
+	MOVQ            DX, 120(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 128(SP)
+	MOVQ            DX, 136(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 144(SP)
+	MOVQ            DX, 152(SP)
+	MOVL            c1+32(FP), CX
+	MOVQ            CX, 160(SP)
+	MOVL            c2+36(FP), CX
+	MOVQ            CX, 168(SP)
+	MOVL            c3+40(FP), CX
+	MOVQ            CX, 176(SP)
+	VBROADCASTSD    scale+48(FP), Z0
+	MOVL            $0x0000aaaa, CX
+	KMOVW           CX, K1
+	MOVQ            dst_base+0(FP), CX
+	MOVQ            dst_len+8(FP), DX
+	SHRQ            $0x05, DX
+	MOVL            ctr+44(FP), BX
+	VMOVQ           BX, X1
+	VPBROADCASTQ    X1, Z1
+	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
+	SHRQ            $0x02, DX
+	TESTQ           DX, DX
+	JZ              normals32AVX512_done
 	VMOVDQU64       Z1, Z2
-	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z3
+	VPADDQ          512(AX), Z1, Z3
 	VPBROADCASTQ    160(SP), Z4
 	VPBROADCASTQ    168(SP), Z5
 	VPBROADCASTQ    176(SP), Z6
 	VPBROADCASTQ    160(SP), Z7
 	VPBROADCASTQ    168(SP), Z8
 	VPBROADCASTQ    176(SP), Z9
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z2, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z5, Z5
+	VPMULUDQ        (AX), Z2, Z2
+	VPMULUDQ        128(AX), Z5, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z3, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z6
 	VPSRLQ          $0x20, Z4, Z8
 	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
 	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z7
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z9
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z9
 	VPSRLQ          $0x20, Z7, Z10
 	VPSRLQ          $0x20, Z9, Z11
 	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z8, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z6, Z5
+	VPMULUDQ        (AX), Z8, Z2
+	VPMULUDQ        128(AX), Z6, Z5
 	VPSRLQ          $0x20, Z2, Z6
 	VPSRLQ          $0x20, Z5, Z8
 	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
 	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z4
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
 	VPSRLQ          $0x20, Z3, Z10
 	VPSRLQ          $0x20, Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
 	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z8, Z7
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z6, Z6
+	VPMULUDQ        (AX), Z8, Z7
+	VPMULUDQ        128(AX), Z6, Z6
 	VPSRLQ          $0x20, Z7, Z8
 	VPSRLQ          $0x20, Z6, Z9
 	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z5
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z8
 	VPSRLQ          $0x20, Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
 	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z7
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
 	VPSRLQ          $0x20, Z6, Z10
 	VPSRLQ          $0x20, Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z5
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
 	VPSRLQ          $0x20, Z2, Z8
 	VPSRLQ          $0x20, Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z4
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
 	VPSRLQ          $0x20, Z3, Z10
 	VPSRLQ          $0x20, Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z7
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
 	VPSRLQ          $0x20, Z6, Z8
 	VPSRLQ          $0x20, Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z5
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z8
 	VPSRLQ          $0x20, Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z7
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
 	VPSRLQ          $0x20, Z6, Z10
 	VPSRLQ          $0x20, Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z5
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
 	VPSRLQ          $0x20, Z2, Z8
 	VPSRLQ          $0x20, Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z4
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
 	VPSRLQ          $0x20, Z3, Z10
 	VPSRLQ          $0x20, Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z7
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
 	VPSRLQ          $0x20, Z6, Z8
 	VPSRLQ          $0x20, Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z5
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z8
 	VPSRLQ          $0x20, Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z11, K1, Z11
-	VSUBPD          normalConstsAVX512<>+448(SB), Z11, Z11
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z9, K1, Z9
-	VSUBPD          normalConstsAVX512<>+448(SB), Z9, Z9
-	VGETEXPPD       Z11, Z6
-	VSUBPD          normalConstsAVX512<>+640(SB), Z6, Z6
-	VGETMANTPD      $0x00, Z11, Z7
-	VGETEXPPD       Z9, Z11
-	VSUBPD          normalConstsAVX512<>+640(SB), Z11, Z11
+
+normals32AVX512_loop:
+	VPADDQ          640(AX), Z1, Z6
+	VPADDQ          768(AX), Z1, Z7
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z6, Z6
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z6, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z12
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VGETEXPPD       Z9, Z14
 	VGETMANTPD      $0x00, Z9, Z9
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z7, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z7, K2, Z7
-	VADDPD          normalConstsAVX512<>+704(SB), Z6, K2, Z6
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z9, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z9, K2, Z9
-	VADDPD          normalConstsAVX512<>+704(SB), Z11, K2, Z11
-	VSUBPD          normalConstsAVX512<>+704(SB), Z7, Z12
-	VADDPD          normalConstsAVX512<>+704(SB), Z7, Z7
-	VDIVPD          Z7, Z12, Z7
-	VMULPD          Z7, Z7, Z12
-	VSUBPD          normalConstsAVX512<>+704(SB), Z9, Z13
-	VADDPD          normalConstsAVX512<>+704(SB), Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z11, Z15
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z15, Z11
+	VMULPD          Z11, Z11, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z9, Z22
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z22, Z9
+	VMULPD          Z9, Z9, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z6
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z6, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z11, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z7
+	VMULPD          Z0, Z7, Z7
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z9, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z9
+	VMULPD          Z0, Z9, Z9
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z5, Z5
+	VPANDQ          2560(AX), Z5, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z4, Z4
+	VPANDQ          2560(AX), Z4, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z6
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
+	VMULPD          Z17, Z16, Z6
+	VFMADD213PD     Z16, Z18, Z6
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z5, K2
+	VPTESTMQ        2432(AX), Z5, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z5
+	VMOVDQU64       Z6, Z13
+	VBLENDMPD       Z6, Z5, K2, Z5
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z7, Z5, Z5
+	VMULPD          Z7, Z13, Z13
+	VCVTPD2PS       Z5, Y5
+	VMOVUPS         Y5, (CX)
+	VCVTPD2PS       Z13, Y5
+	VMOVUPS         Y5, 32(CX)
+	VPBLENDMD       1152(AX), Z10, K1, Z10
+	VSUBPD          1280(AX), Z10, Z10
+	VMULPD          Z22, Z19, Z5
+	VFMADD213PD     Z19, Z23, Z5
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z4, K2
+	VPTESTMQ        2432(AX), Z4, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z4
+	VMOVDQU64       Z5, Z6
+	VBLENDMPD       Z5, Z4, K2, Z4
+	VBLENDMPD       Z12, Z6, K2, Z6
+	VPXORQ          2944(AX), Z4, K3, Z4
+	VPXORQ          2944(AX), Z6, K4, Z6
+	VMULPD          Z9, Z4, Z4
+	VMULPD          Z9, Z6, Z6
+	VCVTPD2PS       Z4, Y4
+	VMOVUPS         Y4, 128(CX)
+	VCVTPD2PS       Z6, Y4
+	VMOVUPS         Y4, 160(CX)
+	VPBLENDMD       1152(AX), Z8, K1, Z8
+	VSUBPD          1280(AX), Z8, Z8
+	VPMULUDQ        (AX), Z27, Z4
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z4, Z6
+	VPSRLQ          $0x20, Z5, Z7
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
+	VGETEXPPD       Z10, Z9
+	VGETMANTPD      $0x00, Z10, Z10
+	VCMPPD          $0x1e, 1920(AX), Z10, K2
+	VMULPD          1792(AX), Z10, K2, Z10
+	VADDPD          1664(AX), Z9, K2, Z9
+	VSUBPD          1664(AX), Z10, Z11
+	VADDPD          1664(AX), Z10, Z10
+	VDIVPD          Z10, Z11, Z10
+	VMULPD          Z10, Z10, Z11
+	VGETEXPPD       Z8, Z12
+	VGETMANTPD      $0x00, Z8, Z8
+	VCMPPD          $0x1e, 1920(AX), Z8, K2
+	VMULPD          1792(AX), Z8, K2, Z8
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z8, Z13
+	VADDPD          1664(AX), Z8, Z8
+	VDIVPD          Z8, Z13, Z8
+	VMULPD          Z8, Z8, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z6, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z4
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z4, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z10, Z14
+	VFMADD231PD     2048(AX), Z9, Z14
+	VSQRTPD         Z14, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z8, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z8
+	VMULPD          Z0, Z8, Z8
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
+	VMOVUPD         4736(AX), Z6
+	VFMADD213PD     4608(AX), Z11, Z6
+	VFMADD213PD     4480(AX), Z11, Z6
+	VFMADD213PD     4352(AX), Z11, Z6
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z13, Z7
+	VFMADD213PD     4480(AX), Z13, Z7
+	VFMADD213PD     4352(AX), Z13, Z7
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
+	VFMADD213PD     4224(AX), Z11, Z6
+	VFMADD213PD     4096(AX), Z11, Z6
+	VMOVUPD         5632(AX), Z4
+	VFMADD213PD     5504(AX), Z11, Z4
+	VFMADD213PD     4224(AX), Z13, Z7
+	VFMADD213PD     4096(AX), Z13, Z7
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z4
+	VFMADD213PD     5248(AX), Z11, Z4
+	VFMADD213PD     5120(AX), Z11, Z4
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z4
+	VFMADD213PD     4864(AX), Z11, Z4
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z6, Z18
+	VFMADD213PD     1664(AX), Z11, Z4
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z6
+	VFMADD213PD     Z12, Z7, Z6
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z7
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z4, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z4, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z13, Z13
+	VCVTPD2PS       Z2, Y2
+	VMOVUPS         Y2, 64(CX)
+	VCVTPD2PS       Z13, Y2
+	VMOVUPS         Y2, 96(CX)
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z6, Z3
+	VBLENDMPD       Z6, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z8, Z2, Z2
+	VMULPD          Z8, Z3, Z3
+	VCVTPD2PS       Z2, Y2
+	VMOVUPS         Y2, 192(CX)
+	VCVTPD2PS       Z3, Y2
+	VMOVUPS         Y2, 224(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z3
+	VPSRLQ          $0x20, Z2, Z4
+	VPSRLQ          $0x20, Z3, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPSRLQ          $0x20, Z8, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z7
+	VPADDQ          512(AX), Z1, Z10
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z7, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z5, K1, Z5
+	VSUBPD          1280(AX), Z5, Z5
+	VGETEXPPD       Z5, Z12
+	VGETMANTPD      $0x00, Z5, Z5
+	VCMPPD          $0x1e, 1920(AX), Z5, K2
+	VMULPD          1792(AX), Z5, K2, Z5
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z14
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z10, Z10
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z10, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z5, Z15
+	VADDPD          1664(AX), Z5, Z5
+	VDIVPD          Z5, Z15, Z5
+	VMULPD          Z5, Z5, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z11, Z22
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z22, Z11
+	VMULPD          Z11, Z11, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z7
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z5, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z5
+	VMULPD          Z0, Z5, Z5
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z11, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z10
+	VMULPD          Z0, Z10, Z10
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z8, Z8
+	VPANDQ          2560(AX), Z8, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z7
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z7, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
+	VMULPD          Z17, Z16, Z7
+	VFMADD213PD     Z16, Z18, Z7
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z3
+	VMOVDQU64       Z7, Z13
+	VBLENDMPD       Z7, Z3, K2, Z3
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z3, K3, Z3
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z5, Z3, Z3
+	VMULPD          Z5, Z13, Z13
+	VCVTPD2PS       Z3, Y3
+	VMOVUPS         Y3, 256(CX)
+	VCVTPD2PS       Z13, Y3
+	VMOVUPS         Y3, 288(CX)
+	VPBLENDMD       1152(AX), Z4, K1, Z4
+	VSUBPD          1280(AX), Z4, Z4
+	VMULPD          Z22, Z19, Z3
+	VFMADD213PD     Z19, Z23, Z3
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z8, K2
+	VPTESTMQ        2432(AX), Z8, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z5
+	VMOVDQU64       Z3, Z7
+	VBLENDMPD       Z3, Z5, K2, Z5
+	VBLENDMPD       Z12, Z7, K2, Z7
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z7, K4, Z7
+	VMULPD          Z10, Z5, Z5
+	VMULPD          Z10, Z7, Z7
+	VCVTPD2PS       Z5, Y3
+	VMOVUPS         Y3, 384(CX)
+	VCVTPD2PS       Z7, Y3
+	VMOVUPS         Y3, 416(CX)
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VPMULUDQ        (AX), Z27, Z3
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z3, Z7
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
+	VGETEXPPD       Z4, Z10
+	VGETMANTPD      $0x00, Z4, Z4
+	VCMPPD          $0x1e, 1920(AX), Z4, K2
+	VMULPD          1792(AX), Z4, K2, Z4
+	VADDPD          1664(AX), Z10, K2, Z10
+	VSUBPD          1664(AX), Z4, Z11
+	VADDPD          1664(AX), Z4, Z4
+	VDIVPD          Z4, Z11, Z4
+	VMULPD          Z4, Z4, Z11
+	VGETEXPPD       Z9, Z12
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z9, Z13
+	VADDPD          1664(AX), Z9, Z9
 	VDIVPD          Z9, Z13, Z9
 	VMULPD          Z9, Z9, Z13
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z14
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z15
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z13, Z15
-	VMULPD          Z14, Z7, Z14
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z6, Z14
-	VSQRTPD         Z14, Z6
-	VMULPD          Z0, Z6, Z6
-	VMULPD          Z15, Z9, Z15
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z11, Z15
-	VSQRTPD         Z15, Z7
-	VMULPD          Z0, Z7, Z7
-	VPADDD          normalConstsAVX512<>+960(SB), Z5, Z5
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z5, Z9
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z9, K1, Z9
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z9, Z9
-	VMULPD          normalConstsAVX512<>+1216(SB), Z9, Z9
-	VMULPD          Z9, Z9, Z11
-	VPADDD          normalConstsAVX512<>+960(SB), Z4, Z4
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z4, Z12
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z12, K1, Z12
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z12, Z12
-	VMULPD          normalConstsAVX512<>+1216(SB), Z12, Z12
-	VMULPD          Z12, Z12, Z13
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z14
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z15
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z13, Z15
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z16
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z17
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z13, Z17
-	VMULPD          Z11, Z9, Z18
-	VFMADD213PD     Z9, Z14, Z18
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z11, Z16
-	VMULPD          Z13, Z12, Z9
-	VFMADD213PD     Z12, Z15, Z9
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z13, Z17
-	VPADDD          normalConstsAVX512<>+1024(SB), Z5, Z11
-	VPSLLQ          $0x20, Z11, Z11
-	VPSLLQ          $0x20, Z5, Z12
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z5, K2
-	VMOVDQU64       Z16, Z5
-	VMOVDQU64       Z18, Z13
-	VBLENDMPD       Z18, Z5, K2, Z5
-	VBLENDMPD       Z16, Z13, K2, Z13
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z11, Z5
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z12, Z13
-	VMULPD          Z6, Z5, Z5
-	VMULPD          Z6, Z13, Z13
-	VCVTPD2PS       Z5, Y5
-	VMOVUPS         Y5, (AX)
-	VCVTPD2PS       Z13, Y5
-	VMOVUPS         Y5, 32(AX)
-	VPADDD          normalConstsAVX512<>+1024(SB), Z4, Z5
-	VPSLLQ          $0x20, Z5, Z5
-	VPSLLQ          $0x20, Z4, Z6
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z4, K2
-	VMOVDQU64       Z17, Z4
-	VMOVDQU64       Z9, Z11
-	VBLENDMPD       Z9, Z4, K2, Z4
-	VBLENDMPD       Z17, Z11, K2, Z11
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z5, Z4
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z6, Z11
-	VMULPD          Z7, Z4, Z4
-	VMULPD          Z7, Z11, Z11
-	VCVTPD2PS       Z4, Y4
-	VMOVUPS         Y4, 128(AX)
-	VCVTPD2PS       Z11, Y4
-	VMOVUPS         Y4, 160(AX)
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z10, K1, Z10
-	VSUBPD          normalConstsAVX512<>+448(SB), Z10, Z10
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z8, K1, Z8
-	VSUBPD          normalConstsAVX512<>+448(SB), Z8, Z8
-	VGETEXPPD       Z10, Z4
-	VSUBPD          normalConstsAVX512<>+640(SB), Z4, Z4
-	VGETMANTPD      $0x00, Z10, Z5
-	VGETEXPPD       Z8, Z6
-	VSUBPD          normalConstsAVX512<>+640(SB), Z6, Z6
-	VGETMANTPD      $0x00, Z8, Z7
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z5, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z5, K2, Z5
-	VADDPD          normalConstsAVX512<>+704(SB), Z4, K2, Z4
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z7, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z7, K2, Z7
-	VADDPD          normalConstsAVX512<>+704(SB), Z6, K2, Z6
-	VSUBPD          normalConstsAVX512<>+704(SB), Z5, Z8
-	VADDPD          normalConstsAVX512<>+704(SB), Z5, Z5
-	VDIVPD          Z5, Z8, Z5
-	VMULPD          Z5, Z5, Z8
-	VSUBPD          normalConstsAVX512<>+704(SB), Z7, Z9
-	VADDPD          normalConstsAVX512<>+704(SB), Z7, Z7
-	VDIVPD          Z7, Z9, Z7
-	VMULPD          Z7, Z7, Z9
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z10
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z11
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z9, Z11
-	VMULPD          Z10, Z5, Z10
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z4, Z10
-	VSQRTPD         Z10, Z4
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z8, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z20
+	VPSRLQ          $0x20, Z7, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z3
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z3, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z4, Z14
+	VFMADD231PD     2048(AX), Z10, Z14
+	VSQRTPD         Z14, Z4
 	VMULPD          Z0, Z4, Z4
-	VMULPD          Z11, Z7, Z11
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z6, Z11
-	VSQRTPD         Z11, Z5
-	VMULPD          Z0, Z5, Z5
-	VPADDD          normalConstsAVX512<>+960(SB), Z2, Z2
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z2, Z6
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z6, K1, Z6
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z6, Z6
-	VMULPD          normalConstsAVX512<>+1216(SB), Z6, Z6
-	VMULPD          Z6, Z6, Z7
-	VPADDD          normalConstsAVX512<>+960(SB), Z3, Z3
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z3, Z8
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z8, K1, Z8
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z8, Z8
-	VMULPD          normalConstsAVX512<>+1216(SB), Z8, Z8
-	VMULPD          Z8, Z8, Z9
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z10
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z11
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z9, Z11
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z12
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z13
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z9, Z13
-	VMULPD          Z7, Z6, Z14
-	VFMADD213PD     Z6, Z10, Z14
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z7, Z12
-	VMULPD          Z9, Z8, Z6
-	VFMADD213PD     Z8, Z11, Z6
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z9, Z13
-	VPADDD          normalConstsAVX512<>+1024(SB), Z2, Z7
-	VPSLLQ          $0x20, Z7, Z7
-	VPSLLQ          $0x20, Z2, Z8
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z2, K2
-	VMOVDQU64       Z12, Z2
-	VMOVDQU64       Z14, Z9
-	VBLENDMPD       Z14, Z2, K2, Z2
-	VBLENDMPD       Z12, Z9, K2, Z9
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z7, Z2
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z8, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z9, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z6, Z6
+	VPANDQ          2560(AX), Z6, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z11, Z7
+	VFMADD213PD     4480(AX), Z11, Z7
+	VFMADD213PD     4352(AX), Z11, Z7
+	VMOVUPD         4736(AX), Z8
+	VFMADD213PD     4608(AX), Z13, Z8
+	VFMADD213PD     4480(AX), Z13, Z8
+	VFMADD213PD     4352(AX), Z13, Z8
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
+	VFMADD213PD     4224(AX), Z11, Z7
+	VFMADD213PD     4096(AX), Z11, Z7
+	VMOVUPD         5632(AX), Z3
+	VFMADD213PD     5504(AX), Z11, Z3
+	VFMADD213PD     4224(AX), Z13, Z8
+	VFMADD213PD     4096(AX), Z13, Z8
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z3
+	VFMADD213PD     5248(AX), Z11, Z3
+	VFMADD213PD     5120(AX), Z11, Z3
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z3
+	VFMADD213PD     4864(AX), Z11, Z3
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z7, Z18
+	VFMADD213PD     1664(AX), Z11, Z3
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z7
+	VFMADD213PD     Z12, Z8, Z7
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z8
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z3, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z3, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
 	VMULPD          Z4, Z2, Z2
-	VMULPD          Z4, Z9, Z9
+	VMULPD          Z4, Z13, Z13
 	VCVTPD2PS       Z2, Y2
-	VMOVUPS         Y2, 64(AX)
-	VCVTPD2PS       Z9, Y2
-	VMOVUPS         Y2, 96(AX)
-	VPADDD          normalConstsAVX512<>+1024(SB), Z3, Z2
-	VPSLLQ          $0x20, Z2, Z2
-	VPSLLQ          $0x20, Z3, Z4
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z3, K2
-	VMOVDQU64       Z13, Z3
-	VMOVDQU64       Z6, Z7
-	VBLENDMPD       Z6, Z3, K2, Z3
-	VBLENDMPD       Z13, Z7, K2, Z7
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z2, Z3
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z4, Z7
-	VMULPD          Z5, Z3, Z3
-	VMULPD          Z5, Z7, Z7
+	VMOVUPS         Y2, 320(CX)
+	VCVTPD2PS       Z13, Y2
+	VMOVUPS         Y2, 352(CX)
+	VPTESTMQ        2304(AX), Z6, K2
+	VPTESTMQ        2432(AX), Z6, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z7, Z3
+	VBLENDMPD       Z7, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z3, Z3
+	VCVTPD2PS       Z2, Y2
+	VMOVUPS         Y2, 448(CX)
 	VCVTPD2PS       Z3, Y2
-	VMOVUPS         Y2, 192(AX)
-	VCVTPD2PS       Z7, Y2
-	VMOVUPS         Y2, 224(AX)
-	VPADDQ          normalConstsAVX512<>+320(SB), Z1, Z1
-	ADDQ            $0x00000100, AX
-	DECQ            CX
+	VMOVUPS         Y2, 480(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z4
+	VPSRLQ          $0x20, Z2, Z3
+	VPSRLQ          $0x20, Z4, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z6, Z12
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
+	VMOVDQU64       Z5, Z11
+	VMOVDQU64       Z4, Z5
+	VMOVDQU64       Z3, Z10
+	VMOVDQU64       Z2, Z2
+	VMOVDQU64       Z9, Z9
+	VMOVDQU64       Z7, Z4
+	VMOVDQU64       Z12, Z8
+	VMOVDQU64       Z6, Z3
+	ADDQ            $0x00000200, CX
+	DECQ            DX
 	JNZ             normals32AVX512_loop
 
 normals32AVX512_done:
@@ -26498,335 +29367,1675 @@ DATA normalConstsAVX512<>+32(SB)/8, $0x00000000d2511f53
 DATA normalConstsAVX512<>+40(SB)/8, $0x00000000d2511f53
 DATA normalConstsAVX512<>+48(SB)/8, $0x00000000d2511f53
 DATA normalConstsAVX512<>+56(SB)/8, $0x00000000d2511f53
-DATA normalConstsAVX512<>+64(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+72(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+80(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+88(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+96(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+104(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+112(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+120(SB)/8, $0x00000000cd9e8d57
-DATA normalConstsAVX512<>+128(SB)/8, $0x0000000000000000
-DATA normalConstsAVX512<>+136(SB)/8, $0x0000000000000001
-DATA normalConstsAVX512<>+144(SB)/8, $0x0000000000000002
-DATA normalConstsAVX512<>+152(SB)/8, $0x0000000000000003
-DATA normalConstsAVX512<>+160(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+168(SB)/8, $0x0000000000000005
-DATA normalConstsAVX512<>+176(SB)/8, $0x0000000000000006
-DATA normalConstsAVX512<>+184(SB)/8, $0x0000000000000007
-DATA normalConstsAVX512<>+192(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+200(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+208(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+216(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+224(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+232(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+240(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+248(SB)/8, $0x0000000000000004
-DATA normalConstsAVX512<>+256(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+264(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+272(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+280(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+288(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+296(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+304(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+312(SB)/8, $0x0000000000000008
-DATA normalConstsAVX512<>+320(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+328(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+336(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+344(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+352(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+360(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+368(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+376(SB)/8, $0x0000000000000010
-DATA normalConstsAVX512<>+384(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+392(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+400(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+408(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+416(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+424(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+432(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+440(SB)/8, $0x4330000000000000
-DATA normalConstsAVX512<>+448(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+456(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+464(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+472(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+480(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+488(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+496(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+504(SB)/8, $0x432ffffffffffffe
-DATA normalConstsAVX512<>+512(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+520(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+528(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+536(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+544(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+552(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+560(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+568(SB)/8, $0x433000000000041f
-DATA normalConstsAVX512<>+576(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+584(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+592(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+600(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+608(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+616(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+624(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+632(SB)/8, $0x000fffffffffffff
-DATA normalConstsAVX512<>+640(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+648(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+656(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+664(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+672(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+680(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+688(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+696(SB)/8, $0x4040000000000000
-DATA normalConstsAVX512<>+704(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+712(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+720(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+728(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+736(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+744(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+752(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+760(SB)/8, $0x3ff0000000000000
-DATA normalConstsAVX512<>+768(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+776(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+784(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+792(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+800(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+808(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+816(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+824(SB)/8, $0x3fe0000000000000
-DATA normalConstsAVX512<>+832(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+840(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+848(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+856(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+864(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+872(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+880(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+888(SB)/8, $0x3ff6a09e667f3bcd
-DATA normalConstsAVX512<>+896(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+904(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+912(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+920(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+928(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+936(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+944(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+952(SB)/8, $0xbff62e42fefa39ef
-DATA normalConstsAVX512<>+960(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+968(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+976(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+984(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+992(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+1000(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+1008(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+1016(SB)/8, $0x0000000020000000
-DATA normalConstsAVX512<>+1024(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1032(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1040(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1048(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1056(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1064(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1072(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1080(SB)/8, $0x0000000040000000
-DATA normalConstsAVX512<>+1088(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1096(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1104(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1112(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1120(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1128(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1136(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1144(SB)/8, $0x000000003fffffff
-DATA normalConstsAVX512<>+1152(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1160(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1168(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1176(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1184(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1192(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1200(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1208(SB)/8, $0x4330000020000000
-DATA normalConstsAVX512<>+1216(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1224(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1232(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1240(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1248(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1256(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1264(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1272(SB)/8, $0x3e1921fb54442d18
-DATA normalConstsAVX512<>+1280(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1288(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1296(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1304(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1312(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1320(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1328(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1336(SB)/8, $0x8000000000000000
-DATA normalConstsAVX512<>+1344(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1352(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1360(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1368(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1376(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1384(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1392(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1400(SB)/8, $0xc010000000000000
-DATA normalConstsAVX512<>+1408(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1416(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1424(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1432(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1440(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1448(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1456(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1464(SB)/8, $0xbff5555555555593
-DATA normalConstsAVX512<>+1472(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1480(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1488(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1496(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1504(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1512(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1520(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1528(SB)/8, $0xbfe999999997fa04
-DATA normalConstsAVX512<>+1536(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1544(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1552(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1560(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1568(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1576(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1584(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1592(SB)/8, $0xbfe2492494229359
-DATA normalConstsAVX512<>+1600(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1608(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1616(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1624(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1632(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1640(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1648(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1656(SB)/8, $0xbfdc71c51d8e78af
-DATA normalConstsAVX512<>+1664(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1672(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1680(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1688(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1696(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1704(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1712(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1720(SB)/8, $0xbfd7466496cb03de
-DATA normalConstsAVX512<>+1728(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1736(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1744(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1752(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1760(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1768(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1776(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1784(SB)/8, $0xbfd39a09d078c69f
-DATA normalConstsAVX512<>+1792(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1800(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1808(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1816(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1824(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1832(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1840(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1848(SB)/8, $0xbfd2f112df3e5244
-DATA normalConstsAVX512<>+1856(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1864(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1872(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1880(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1888(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1896(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1904(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1912(SB)/8, $0xbfc5555555555548
-DATA normalConstsAVX512<>+1920(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1928(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1936(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1944(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1952(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1960(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1968(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1976(SB)/8, $0x3f8111111110f7d0
-DATA normalConstsAVX512<>+1984(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+1992(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+2000(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+2008(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+2016(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+2024(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+2032(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+2040(SB)/8, $0xbf2a01a019bfdf03
-DATA normalConstsAVX512<>+2048(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2056(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2064(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2072(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2080(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2088(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2096(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2104(SB)/8, $0x3ec71de3567d48a1
-DATA normalConstsAVX512<>+2112(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2120(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2128(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2136(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2144(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2152(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2160(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2168(SB)/8, $0xbe5ae5e5a9291f5d
-DATA normalConstsAVX512<>+2176(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2184(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2192(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2200(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2208(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2216(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2224(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2232(SB)/8, $0x3de5d8fd1fd19ccd
-DATA normalConstsAVX512<>+2240(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2248(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2256(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2264(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2272(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2280(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2288(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2296(SB)/8, $0xbfe0000000000000
-DATA normalConstsAVX512<>+2304(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2312(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2320(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2328(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2336(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2344(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2352(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2360(SB)/8, $0x3fa555555555554b
-DATA normalConstsAVX512<>+2368(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2376(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2384(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2392(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2400(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2408(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2416(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2424(SB)/8, $0xbf56c16c16c14f91
-DATA normalConstsAVX512<>+2432(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2440(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2448(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2456(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2464(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2472(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2480(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2488(SB)/8, $0x3efa01a019c844f5
-DATA normalConstsAVX512<>+2496(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2504(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2512(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2520(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2528(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2536(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2544(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2552(SB)/8, $0xbe927e4f7eac4bc6
-DATA normalConstsAVX512<>+2560(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2568(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2576(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2584(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2592(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2600(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2608(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2616(SB)/8, $0x3e21ee9d7b4e3f05
-DATA normalConstsAVX512<>+2624(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX512<>+2632(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX512<>+2640(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX512<>+2648(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX512<>+2656(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX512<>+2664(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX512<>+2672(SB)/8, $0xbda8fa49a0861a9b
-DATA normalConstsAVX512<>+2680(SB)/8, $0xbda8fa49a0861a9b
-GLOBL normalConstsAVX512<>(SB), RODATA|NOPTR, $2688
+DATA normalConstsAVX512<>+64(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+72(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+80(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+88(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+96(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+104(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+112(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+120(SB)/8, $0x00000000d2511f53
+DATA normalConstsAVX512<>+128(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+136(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+144(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+152(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+160(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+168(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+176(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+184(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+192(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+200(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+208(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+216(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+224(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+232(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+240(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+248(SB)/8, $0x00000000cd9e8d57
+DATA normalConstsAVX512<>+256(SB)/8, $0x0000000000000000
+DATA normalConstsAVX512<>+264(SB)/8, $0x0000000000000001
+DATA normalConstsAVX512<>+272(SB)/8, $0x0000000000000002
+DATA normalConstsAVX512<>+280(SB)/8, $0x0000000000000003
+DATA normalConstsAVX512<>+288(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+296(SB)/8, $0x0000000000000005
+DATA normalConstsAVX512<>+304(SB)/8, $0x0000000000000006
+DATA normalConstsAVX512<>+312(SB)/8, $0x0000000000000007
+DATA normalConstsAVX512<>+384(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+392(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+400(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+408(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+416(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+424(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+432(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+440(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+448(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+456(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+464(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+472(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+480(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+488(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+496(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+504(SB)/8, $0x0000000000000004
+DATA normalConstsAVX512<>+512(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+520(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+528(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+536(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+544(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+552(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+560(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+568(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+576(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+584(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+592(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+600(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+608(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+616(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+624(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+632(SB)/8, $0x0000000000000008
+DATA normalConstsAVX512<>+640(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+648(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+656(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+664(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+672(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+680(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+688(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+696(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+704(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+712(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+720(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+728(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+736(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+744(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+752(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+760(SB)/8, $0x0000000000000010
+DATA normalConstsAVX512<>+768(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+776(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+784(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+792(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+800(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+808(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+816(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+824(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+832(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+840(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+848(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+856(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+864(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+872(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+880(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+888(SB)/8, $0x0000000000000018
+DATA normalConstsAVX512<>+896(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+904(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+912(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+920(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+928(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+936(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+944(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+952(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+960(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+968(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+976(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+984(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+992(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+1000(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+1008(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+1016(SB)/8, $0x0000000000000020
+DATA normalConstsAVX512<>+1024(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1032(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1040(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1048(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1056(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1064(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1072(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1080(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1088(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1096(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1104(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1112(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1120(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1128(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1136(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1144(SB)/8, $0x4330000000000000
+DATA normalConstsAVX512<>+1152(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1160(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1168(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1176(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1184(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1192(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1200(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1208(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1216(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1224(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1232(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1240(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1248(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1256(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1264(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1272(SB)/8, $0x4130000000000000
+DATA normalConstsAVX512<>+1280(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1288(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1296(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1304(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1312(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1320(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1328(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1336(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1344(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1352(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1360(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1368(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1376(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1384(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1392(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1400(SB)/8, $0x412ffffffffffffe
+DATA normalConstsAVX512<>+1408(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1416(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1424(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1432(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1440(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1448(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1456(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1464(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1472(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1480(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1488(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1496(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1504(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1512(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1520(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1528(SB)/8, $0x43300000000003ff
+DATA normalConstsAVX512<>+1536(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1544(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1552(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1560(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1568(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1576(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1584(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1592(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1600(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1608(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1616(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1624(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1632(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1640(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1648(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1656(SB)/8, $0x000fffffffffffff
+DATA normalConstsAVX512<>+1664(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1672(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1680(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1688(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1696(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1704(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1712(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1720(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1728(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1736(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1744(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1752(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1760(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1768(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1776(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1784(SB)/8, $0x3ff0000000000000
+DATA normalConstsAVX512<>+1792(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1800(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1808(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1816(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1824(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1832(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1840(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1848(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1856(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1864(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1872(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1880(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1888(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1896(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1904(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1912(SB)/8, $0x3fe0000000000000
+DATA normalConstsAVX512<>+1920(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1928(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1936(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1944(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1952(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1960(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1968(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1976(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1984(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+1992(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+2000(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+2008(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+2016(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+2024(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+2032(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+2040(SB)/8, $0x3ff6a09e667f3bcd
+DATA normalConstsAVX512<>+2048(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2056(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2064(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2072(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2080(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2088(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2096(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2104(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2112(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2120(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2128(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2136(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2144(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2152(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2160(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2168(SB)/8, $0xbff62e42fefa39ef
+DATA normalConstsAVX512<>+2176(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2184(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2192(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2200(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2208(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2216(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2224(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2232(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2240(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2248(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2256(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2264(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2272(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2280(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2288(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2296(SB)/8, $0x0000000020000000
+DATA normalConstsAVX512<>+2304(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2312(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2320(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2328(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2336(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2344(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2352(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2360(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2368(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2376(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2384(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2392(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2400(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2408(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2416(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2424(SB)/8, $0x0000000040000000
+DATA normalConstsAVX512<>+2432(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2440(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2448(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2456(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2464(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2472(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2480(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2488(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2496(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2504(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2512(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2520(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2528(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2536(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2544(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2552(SB)/8, $0x0000000080000000
+DATA normalConstsAVX512<>+2560(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2568(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2576(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2584(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2592(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2600(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2608(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2616(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2624(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2632(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2640(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2648(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2656(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2664(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2672(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2680(SB)/8, $0x000000003fffffff
+DATA normalConstsAVX512<>+2688(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2696(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2704(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2712(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2720(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2728(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2736(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2744(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2752(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2760(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2768(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2776(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2784(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2792(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2800(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2808(SB)/8, $0x4330000020000000
+DATA normalConstsAVX512<>+2816(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2824(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2832(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2840(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2848(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2856(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2864(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2872(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2880(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2888(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2896(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2904(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2912(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2920(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2928(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2936(SB)/8, $0x3e1921fb54442d18
+DATA normalConstsAVX512<>+2944(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+2952(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+2960(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+2968(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+2976(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+2984(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+2992(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3000(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3008(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3016(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3024(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3032(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3040(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3048(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3056(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3064(SB)/8, $0x8000000000000000
+DATA normalConstsAVX512<>+3072(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3080(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3088(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3096(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3104(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3112(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3120(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3128(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3136(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3144(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3152(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3160(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3168(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3176(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3184(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3192(SB)/8, $0xc010000000000000
+DATA normalConstsAVX512<>+3200(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3208(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3216(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3224(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3232(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3240(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3248(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3256(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3264(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3272(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3280(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3288(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3296(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3304(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3312(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3320(SB)/8, $0xbff5555555555593
+DATA normalConstsAVX512<>+3328(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3336(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3344(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3352(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3360(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3368(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3376(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3384(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3392(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3400(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3408(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3416(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3424(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3432(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3440(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3448(SB)/8, $0xbfe999999997fa04
+DATA normalConstsAVX512<>+3456(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3464(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3472(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3480(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3488(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3496(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3504(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3512(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3520(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3528(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3536(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3544(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3552(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3560(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3568(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3576(SB)/8, $0xbfe2492494229359
+DATA normalConstsAVX512<>+3584(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3592(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3600(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3608(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3616(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3624(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3632(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3640(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3648(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3656(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3664(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3672(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3680(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3688(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3696(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3704(SB)/8, $0xbfdc71c51d8e78af
+DATA normalConstsAVX512<>+3712(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3720(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3728(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3736(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3744(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3752(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3760(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3768(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3776(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3784(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3792(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3800(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3808(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3816(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3824(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3832(SB)/8, $0xbfd7466496cb03de
+DATA normalConstsAVX512<>+3840(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3848(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3856(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3864(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3872(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3880(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3888(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3896(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3904(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3912(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3920(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3928(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3936(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3944(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3952(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3960(SB)/8, $0xbfd39a09d078c69f
+DATA normalConstsAVX512<>+3968(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+3976(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+3984(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+3992(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4000(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4008(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4016(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4024(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4032(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4040(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4048(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4056(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4064(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4072(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4080(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4088(SB)/8, $0xbfd2f112df3e5244
+DATA normalConstsAVX512<>+4096(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4104(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4112(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4120(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4128(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4136(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4144(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4152(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4160(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4168(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4176(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4184(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4192(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4200(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4208(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4216(SB)/8, $0xbfc5555555555548
+DATA normalConstsAVX512<>+4224(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4232(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4240(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4248(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4256(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4264(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4272(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4280(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4288(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4296(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4304(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4312(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4320(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4328(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4336(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4344(SB)/8, $0x3f8111111110f7d0
+DATA normalConstsAVX512<>+4352(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4360(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4368(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4376(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4384(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4392(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4400(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4408(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4416(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4424(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4432(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4440(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4448(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4456(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4464(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4472(SB)/8, $0xbf2a01a019bfdf03
+DATA normalConstsAVX512<>+4480(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4488(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4496(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4504(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4512(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4520(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4528(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4536(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4544(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4552(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4560(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4568(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4576(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4584(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4592(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4600(SB)/8, $0x3ec71de3567d48a1
+DATA normalConstsAVX512<>+4608(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4616(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4624(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4632(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4640(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4648(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4656(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4664(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4672(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4680(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4688(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4696(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4704(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4712(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4720(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4728(SB)/8, $0xbe5ae5e5a9291f5d
+DATA normalConstsAVX512<>+4736(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4744(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4752(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4760(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4768(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4776(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4784(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4792(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4800(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4808(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4816(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4824(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4832(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4840(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4848(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4856(SB)/8, $0x3de5d8fd1fd19ccd
+DATA normalConstsAVX512<>+4864(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4872(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4880(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4888(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4896(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4904(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4912(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4920(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4928(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4936(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4944(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4952(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4960(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4968(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4976(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4984(SB)/8, $0xbfe0000000000000
+DATA normalConstsAVX512<>+4992(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5000(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5008(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5016(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5024(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5032(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5040(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5048(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5056(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5064(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5072(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5080(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5088(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5096(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5104(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5112(SB)/8, $0x3fa555555555554b
+DATA normalConstsAVX512<>+5120(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5128(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5136(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5144(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5152(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5160(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5168(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5176(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5184(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5192(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5200(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5208(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5216(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5224(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5232(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5240(SB)/8, $0xbf56c16c16c14f91
+DATA normalConstsAVX512<>+5248(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5256(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5264(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5272(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5280(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5288(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5296(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5304(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5312(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5320(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5328(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5336(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5344(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5352(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5360(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5368(SB)/8, $0x3efa01a019c844f5
+DATA normalConstsAVX512<>+5376(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5384(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5392(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5400(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5408(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5416(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5424(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5432(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5440(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5448(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5456(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5464(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5472(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5480(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5488(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5496(SB)/8, $0xbe927e4f7eac4bc6
+DATA normalConstsAVX512<>+5504(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5512(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5520(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5528(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5536(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5544(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5552(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5560(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5568(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5576(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5584(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5592(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5600(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5608(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5616(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5624(SB)/8, $0x3e21ee9d7b4e3f05
+DATA normalConstsAVX512<>+5632(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5640(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5648(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5656(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5664(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5672(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5680(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5688(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5696(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5704(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5712(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5720(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5728(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5736(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5744(SB)/8, $0xbda8fa49a0861a9b
+DATA normalConstsAVX512<>+5752(SB)/8, $0xbda8fa49a0861a9b
+GLOBL normalConstsAVX512<>(SB), RODATA|NOPTR, $5760
+
+// func addNormals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX512F
+TEXT ·addNormals32AVX512(SB), NOSPLIT, $184-56
+	LEAQ            normalConstsAVX512<>+0(SB), AX
+	ADDQ            $0x3f, AX
+	ANDQ            $-64, AX
+	MOVL            k0+24(FP), CX
+	MOVL            k1+28(FP), DX
+	MOVQ            CX, (SP)
+	MOVQ            DX, 8(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 16(SP)
+	MOVQ            DX, 24(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 32(SP)
+	MOVQ            DX, 40(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 48(SP)
+	MOVQ            DX, 56(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 64(SP)
+	MOVQ            DX, 72(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 80(SP)
+	MOVQ            DX, 88(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 96(SP)
+	MOVQ            DX, 104(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 112(SP)
+	MOVQ            DX, 120(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 128(SP)
+	MOVQ            DX, 136(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 144(SP)
+	MOVQ            DX, 152(SP)
+	MOVL            c1+32(FP), CX
+	MOVQ            CX, 160(SP)
+	MOVL            c2+36(FP), CX
+	MOVQ            CX, 168(SP)
+	MOVL            c3+40(FP), CX
+	MOVQ            CX, 176(SP)
+	VBROADCASTSD    scale+48(FP), Z0
+	MOVL            $0x0000aaaa, CX
+	KMOVW           CX, K1
+	MOVQ            dst_base+0(FP), CX
+	MOVQ            dst_len+8(FP), DX
+	SHRQ            $0x05, DX
+	MOVL            ctr+44(FP), BX
+	VMOVQ           BX, X1
+	VPBROADCASTQ    X1, Z1
+	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
+	SHRQ            $0x02, DX
+	TESTQ           DX, DX
+	JZ              addNormals32AVX512_done
+	VMOVDQU64       Z1, Z2
+	VPADDQ          512(AX), Z1, Z3
+	VPBROADCASTQ    160(SP), Z4
+	VPBROADCASTQ    168(SP), Z5
+	VPBROADCASTQ    176(SP), Z6
+	VPBROADCASTQ    160(SP), Z7
+	VPBROADCASTQ    168(SP), Z8
+	VPBROADCASTQ    176(SP), Z9
+	VPMULUDQ        (AX), Z2, Z2
+	VPMULUDQ        128(AX), Z5, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z6
+	VPSRLQ          $0x20, Z4, Z8
+	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z9
+	VPSRLQ          $0x20, Z7, Z10
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
+	VPMULUDQ        (AX), Z8, Z2
+	VPMULUDQ        128(AX), Z6, Z5
+	VPSRLQ          $0x20, Z2, Z6
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
+	VPMULUDQ        (AX), Z8, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
+
+addNormals32AVX512_loop:
+	VPADDQ          640(AX), Z1, Z6
+	VPADDQ          768(AX), Z1, Z7
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z6, Z6
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z6, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z12
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VGETEXPPD       Z9, Z14
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z11, Z15
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z15, Z11
+	VMULPD          Z11, Z11, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z9, Z22
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z22, Z9
+	VMULPD          Z9, Z9, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z6
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z6, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z11, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z7
+	VMULPD          Z0, Z7, Z7
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z9, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z9
+	VMULPD          Z0, Z9, Z9
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z5, Z5
+	VPANDQ          2560(AX), Z5, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z4, Z4
+	VPANDQ          2560(AX), Z4, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z6
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
+	VMULPD          Z17, Z16, Z6
+	VFMADD213PD     Z16, Z18, Z6
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z5, K2
+	VPTESTMQ        2432(AX), Z5, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z5
+	VMOVDQU64       Z6, Z13
+	VBLENDMPD       Z6, Z5, K2, Z5
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z7, Z5, Z5
+	VMULPD          Z7, Z13, Z13
+	VCVTPD2PS       Z5, Y5
+	VADDPS          (CX), Y5, Y5
+	VMOVUPS         Y5, (CX)
+	VCVTPD2PS       Z13, Y5
+	VADDPS          32(CX), Y5, Y5
+	VMOVUPS         Y5, 32(CX)
+	VPBLENDMD       1152(AX), Z10, K1, Z10
+	VSUBPD          1280(AX), Z10, Z10
+	VMULPD          Z22, Z19, Z5
+	VFMADD213PD     Z19, Z23, Z5
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z4, K2
+	VPTESTMQ        2432(AX), Z4, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z4
+	VMOVDQU64       Z5, Z6
+	VBLENDMPD       Z5, Z4, K2, Z4
+	VBLENDMPD       Z12, Z6, K2, Z6
+	VPXORQ          2944(AX), Z4, K3, Z4
+	VPXORQ          2944(AX), Z6, K4, Z6
+	VMULPD          Z9, Z4, Z4
+	VMULPD          Z9, Z6, Z6
+	VCVTPD2PS       Z4, Y4
+	VADDPS          128(CX), Y4, Y4
+	VMOVUPS         Y4, 128(CX)
+	VCVTPD2PS       Z6, Y4
+	VADDPS          160(CX), Y4, Y4
+	VMOVUPS         Y4, 160(CX)
+	VPBLENDMD       1152(AX), Z8, K1, Z8
+	VSUBPD          1280(AX), Z8, Z8
+	VPMULUDQ        (AX), Z27, Z4
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z4, Z6
+	VPSRLQ          $0x20, Z5, Z7
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
+	VGETEXPPD       Z10, Z9
+	VGETMANTPD      $0x00, Z10, Z10
+	VCMPPD          $0x1e, 1920(AX), Z10, K2
+	VMULPD          1792(AX), Z10, K2, Z10
+	VADDPD          1664(AX), Z9, K2, Z9
+	VSUBPD          1664(AX), Z10, Z11
+	VADDPD          1664(AX), Z10, Z10
+	VDIVPD          Z10, Z11, Z10
+	VMULPD          Z10, Z10, Z11
+	VGETEXPPD       Z8, Z12
+	VGETMANTPD      $0x00, Z8, Z8
+	VCMPPD          $0x1e, 1920(AX), Z8, K2
+	VMULPD          1792(AX), Z8, K2, Z8
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z8, Z13
+	VADDPD          1664(AX), Z8, Z8
+	VDIVPD          Z8, Z13, Z8
+	VMULPD          Z8, Z8, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z6, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z4
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z4, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z10, Z14
+	VFMADD231PD     2048(AX), Z9, Z14
+	VSQRTPD         Z14, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z8, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z8
+	VMULPD          Z0, Z8, Z8
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
+	VMOVUPD         4736(AX), Z6
+	VFMADD213PD     4608(AX), Z11, Z6
+	VFMADD213PD     4480(AX), Z11, Z6
+	VFMADD213PD     4352(AX), Z11, Z6
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z13, Z7
+	VFMADD213PD     4480(AX), Z13, Z7
+	VFMADD213PD     4352(AX), Z13, Z7
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
+	VFMADD213PD     4224(AX), Z11, Z6
+	VFMADD213PD     4096(AX), Z11, Z6
+	VMOVUPD         5632(AX), Z4
+	VFMADD213PD     5504(AX), Z11, Z4
+	VFMADD213PD     4224(AX), Z13, Z7
+	VFMADD213PD     4096(AX), Z13, Z7
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z4
+	VFMADD213PD     5248(AX), Z11, Z4
+	VFMADD213PD     5120(AX), Z11, Z4
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z4
+	VFMADD213PD     4864(AX), Z11, Z4
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z6, Z18
+	VFMADD213PD     1664(AX), Z11, Z4
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z6
+	VFMADD213PD     Z12, Z7, Z6
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z7
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z4, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z4, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z13, Z13
+	VCVTPD2PS       Z2, Y2
+	VADDPS          64(CX), Y2, Y2
+	VMOVUPS         Y2, 64(CX)
+	VCVTPD2PS       Z13, Y2
+	VADDPS          96(CX), Y2, Y2
+	VMOVUPS         Y2, 96(CX)
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z6, Z3
+	VBLENDMPD       Z6, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z8, Z2, Z2
+	VMULPD          Z8, Z3, Z3
+	VCVTPD2PS       Z2, Y2
+	VADDPS          192(CX), Y2, Y2
+	VMOVUPS         Y2, 192(CX)
+	VCVTPD2PS       Z3, Y2
+	VADDPS          224(CX), Y2, Y2
+	VMOVUPS         Y2, 224(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z3
+	VPSRLQ          $0x20, Z2, Z4
+	VPSRLQ          $0x20, Z3, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPSRLQ          $0x20, Z8, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z7
+	VPADDQ          512(AX), Z1, Z10
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z7, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z5, K1, Z5
+	VSUBPD          1280(AX), Z5, Z5
+	VGETEXPPD       Z5, Z12
+	VGETMANTPD      $0x00, Z5, Z5
+	VCMPPD          $0x1e, 1920(AX), Z5, K2
+	VMULPD          1792(AX), Z5, K2, Z5
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z14
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z10, Z10
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z10, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z5, Z15
+	VADDPD          1664(AX), Z5, Z5
+	VDIVPD          Z5, Z15, Z5
+	VMULPD          Z5, Z5, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z11, Z22
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z22, Z11
+	VMULPD          Z11, Z11, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z7
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z5, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z5
+	VMULPD          Z0, Z5, Z5
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z11, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z10
+	VMULPD          Z0, Z10, Z10
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z8, Z8
+	VPANDQ          2560(AX), Z8, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z7
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z7, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
+	VMULPD          Z17, Z16, Z7
+	VFMADD213PD     Z16, Z18, Z7
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z3
+	VMOVDQU64       Z7, Z13
+	VBLENDMPD       Z7, Z3, K2, Z3
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z3, K3, Z3
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z5, Z3, Z3
+	VMULPD          Z5, Z13, Z13
+	VCVTPD2PS       Z3, Y3
+	VADDPS          256(CX), Y3, Y3
+	VMOVUPS         Y3, 256(CX)
+	VCVTPD2PS       Z13, Y3
+	VADDPS          288(CX), Y3, Y3
+	VMOVUPS         Y3, 288(CX)
+	VPBLENDMD       1152(AX), Z4, K1, Z4
+	VSUBPD          1280(AX), Z4, Z4
+	VMULPD          Z22, Z19, Z3
+	VFMADD213PD     Z19, Z23, Z3
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z8, K2
+	VPTESTMQ        2432(AX), Z8, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z5
+	VMOVDQU64       Z3, Z7
+	VBLENDMPD       Z3, Z5, K2, Z5
+	VBLENDMPD       Z12, Z7, K2, Z7
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z7, K4, Z7
+	VMULPD          Z10, Z5, Z5
+	VMULPD          Z10, Z7, Z7
+	VCVTPD2PS       Z5, Y3
+	VADDPS          384(CX), Y3, Y3
+	VMOVUPS         Y3, 384(CX)
+	VCVTPD2PS       Z7, Y3
+	VADDPS          416(CX), Y3, Y3
+	VMOVUPS         Y3, 416(CX)
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VPMULUDQ        (AX), Z27, Z3
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z3, Z7
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
+	VGETEXPPD       Z4, Z10
+	VGETMANTPD      $0x00, Z4, Z4
+	VCMPPD          $0x1e, 1920(AX), Z4, K2
+	VMULPD          1792(AX), Z4, K2, Z4
+	VADDPD          1664(AX), Z10, K2, Z10
+	VSUBPD          1664(AX), Z4, Z11
+	VADDPD          1664(AX), Z4, Z4
+	VDIVPD          Z4, Z11, Z4
+	VMULPD          Z4, Z4, Z11
+	VGETEXPPD       Z9, Z12
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z9, Z13
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z13, Z9
+	VMULPD          Z9, Z9, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z8, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z20
+	VPSRLQ          $0x20, Z7, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z3
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z3, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z4, Z14
+	VFMADD231PD     2048(AX), Z10, Z14
+	VSQRTPD         Z14, Z4
+	VMULPD          Z0, Z4, Z4
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z9, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z6, Z6
+	VPANDQ          2560(AX), Z6, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z11, Z7
+	VFMADD213PD     4480(AX), Z11, Z7
+	VFMADD213PD     4352(AX), Z11, Z7
+	VMOVUPD         4736(AX), Z8
+	VFMADD213PD     4608(AX), Z13, Z8
+	VFMADD213PD     4480(AX), Z13, Z8
+	VFMADD213PD     4352(AX), Z13, Z8
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
+	VFMADD213PD     4224(AX), Z11, Z7
+	VFMADD213PD     4096(AX), Z11, Z7
+	VMOVUPD         5632(AX), Z3
+	VFMADD213PD     5504(AX), Z11, Z3
+	VFMADD213PD     4224(AX), Z13, Z8
+	VFMADD213PD     4096(AX), Z13, Z8
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z3
+	VFMADD213PD     5248(AX), Z11, Z3
+	VFMADD213PD     5120(AX), Z11, Z3
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z3
+	VFMADD213PD     4864(AX), Z11, Z3
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z7, Z18
+	VFMADD213PD     1664(AX), Z11, Z3
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z7
+	VFMADD213PD     Z12, Z8, Z7
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z8
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z3, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z3, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z4, Z2, Z2
+	VMULPD          Z4, Z13, Z13
+	VCVTPD2PS       Z2, Y2
+	VADDPS          320(CX), Y2, Y2
+	VMOVUPS         Y2, 320(CX)
+	VCVTPD2PS       Z13, Y2
+	VADDPS          352(CX), Y2, Y2
+	VMOVUPS         Y2, 352(CX)
+	VPTESTMQ        2304(AX), Z6, K2
+	VPTESTMQ        2432(AX), Z6, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z7, Z3
+	VBLENDMPD       Z7, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z3, Z3
+	VCVTPD2PS       Z2, Y2
+	VADDPS          448(CX), Y2, Y2
+	VMOVUPS         Y2, 448(CX)
+	VCVTPD2PS       Z3, Y2
+	VADDPS          480(CX), Y2, Y2
+	VMOVUPS         Y2, 480(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z4
+	VPSRLQ          $0x20, Z2, Z3
+	VPSRLQ          $0x20, Z4, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z6, Z12
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
+	VMOVDQU64       Z5, Z11
+	VMOVDQU64       Z4, Z5
+	VMOVDQU64       Z3, Z10
+	VMOVDQU64       Z2, Z2
+	VMOVDQU64       Z9, Z9
+	VMOVDQU64       Z7, Z4
+	VMOVDQU64       Z12, Z8
+	VMOVDQU64       Z6, Z3
+	ADDQ            $0x00000200, CX
+	DECQ            DX
+	JNZ             addNormals32AVX512_loop
+
+addNormals32AVX512_done:
+	VZEROUPPER
+	RET
 
 // func binaryMasks32AVX512(masks []uint64, x []float32) int
 // Requires: AVX, AVX512F, MMX+
@@ -28832,6 +33041,346 @@ leakyScan64ZeroAVX512_step:
 
 leakyScan64ZeroAVX512_done:
 	MOVQ R9, ret+144(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64SubAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows64SubAVX512(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Z0
+	VBROADCASTSD beta+88(FP), Z1
+	VBROADCASTSD theta+96(FP), Z2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64SubAVX512_done
+
+leakyRows64SubAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64SubAVX512_sum0
+
+leakyRows64SubAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Z4, Z4
+	VADDPD     64(R10)(AX*1), Z5, Z5
+	VADDPD     128(R10)(AX*1), Z6, Z6
+	VADDPD     192(R10)(AX*1), Z7, Z7
+	VADDPD     256(R10)(AX*1), Z8, Z8
+	VADDPD     320(R10)(AX*1), Z9, Z9
+	VADDPD     384(R10)(AX*1), Z10, Z10
+	VADDPD     448(R10)(AX*1), Z11, Z11
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	PREFETCHT0 4352(R10)(AX*1)
+	PREFETCHT0 4416(R10)(AX*1)
+	PREFETCHT0 4480(R10)(AX*1)
+	PREFETCHT0 4544(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64SubAVX512_row0
+
+leakyRows64SubAVX512_sum0:
+	VMOVUPD     (CX)(AX*1), Z12
+	VMOVUPD     (DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R8
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z4, Z0, Z13
+	VMOVUPD     Z12, (CX)(AX*1)
+	VMOVUPD     Z13, (DX)(AX*1)
+	VMOVUPD     64(CX)(AX*1), Z12
+	VMOVUPD     64(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z5, Z0, Z13
+	VMOVUPD     Z12, 64(CX)(AX*1)
+	VMOVUPD     Z13, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     128(CX)(AX*1), Z12
+	VMOVUPD     128(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z6, Z0, Z13
+	VMOVUPD     Z12, 128(CX)(AX*1)
+	VMOVUPD     Z13, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Z12
+	VMOVUPD     192(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z7, Z0, Z13
+	VMOVUPD     Z12, 192(CX)(AX*1)
+	VMOVUPD     Z13, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     256(CX)(AX*1), Z12
+	VMOVUPD     256(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z8, Z0, Z13
+	VMOVUPD     Z12, 256(CX)(AX*1)
+	VMOVUPD     Z13, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Z12
+	VMOVUPD     320(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z9, Z0, Z13
+	VMOVUPD     Z12, 320(CX)(AX*1)
+	VMOVUPD     Z13, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     384(CX)(AX*1), Z12
+	VMOVUPD     384(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z10, Z0, Z13
+	VMOVUPD     Z12, 384(CX)(AX*1)
+	VMOVUPD     Z13, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Z12
+	VMOVUPD     448(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z11, Z0, Z13
+	VMOVUPD     Z12, 448(CX)(AX*1)
+	VMOVUPD     Z13, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64SubAVX512_word
+
+leakyRows64SubAVX512_done:
+	MOVQ DI, ret+128(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRows64ZeroAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+// Requires: AVX, AVX512F, MMX+, POPCNT
+TEXT ·leakyRows64ZeroAVX512(SB), NOSPLIT, $0-136
+	MOVQ         col+72(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+104(FP), BX
+	MOVQ         V_len+8(FP), SI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+80(FP), Z0
+	VBROADCASTSD beta+88(FP), Z1
+	VBROADCASTSD theta+96(FP), Z2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRows64ZeroAVX512_done
+
+leakyRows64ZeroAVX512_word:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   rows_base+48(FP), R8
+	MOVQ   rows_len+56(FP), R9
+	TESTQ  R9, R9
+	JZ     leakyRows64ZeroAVX512_sum0
+
+leakyRows64ZeroAVX512_row0:
+	MOVQ       (R8), R10
+	VADDPD     (R10)(AX*1), Z4, Z4
+	VADDPD     64(R10)(AX*1), Z5, Z5
+	VADDPD     128(R10)(AX*1), Z6, Z6
+	VADDPD     192(R10)(AX*1), Z7, Z7
+	VADDPD     256(R10)(AX*1), Z8, Z8
+	VADDPD     320(R10)(AX*1), Z9, Z9
+	VADDPD     384(R10)(AX*1), Z10, Z10
+	VADDPD     448(R10)(AX*1), Z11, Z11
+	PREFETCHT0 4096(R10)(AX*1)
+	PREFETCHT0 4160(R10)(AX*1)
+	PREFETCHT0 4224(R10)(AX*1)
+	PREFETCHT0 4288(R10)(AX*1)
+	PREFETCHT0 4352(R10)(AX*1)
+	PREFETCHT0 4416(R10)(AX*1)
+	PREFETCHT0 4480(R10)(AX*1)
+	PREFETCHT0 4544(R10)(AX*1)
+	ADDQ       $0x18, R8
+	DECQ       R9
+	JNZ        leakyRows64ZeroAVX512_row0
+
+leakyRows64ZeroAVX512_sum0:
+	VMOVUPD     (CX)(AX*1), Z12
+	VMOVUPD     (DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R8
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z4, Z0, Z13
+	VMOVUPD     Z12, (CX)(AX*1)
+	VMOVUPD     Z13, (DX)(AX*1)
+	VMOVUPD     64(CX)(AX*1), Z12
+	VMOVUPD     64(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z5, Z0, Z13
+	VMOVUPD     Z12, 64(CX)(AX*1)
+	VMOVUPD     Z13, 64(DX)(AX*1)
+	SHLQ        $0x08, R9
+	ORQ         R9, R8
+	VMOVUPD     128(CX)(AX*1), Z12
+	VMOVUPD     128(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z6, Z0, Z13
+	VMOVUPD     Z12, 128(CX)(AX*1)
+	VMOVUPD     Z13, 128(DX)(AX*1)
+	SHLQ        $0x10, R9
+	ORQ         R9, R8
+	VMOVUPD     192(CX)(AX*1), Z12
+	VMOVUPD     192(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z7, Z0, Z13
+	VMOVUPD     Z12, 192(CX)(AX*1)
+	VMOVUPD     Z13, 192(DX)(AX*1)
+	SHLQ        $0x18, R9
+	ORQ         R9, R8
+	VMOVUPD     256(CX)(AX*1), Z12
+	VMOVUPD     256(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z8, Z0, Z13
+	VMOVUPD     Z12, 256(CX)(AX*1)
+	VMOVUPD     Z13, 256(DX)(AX*1)
+	SHLQ        $0x20, R9
+	ORQ         R9, R8
+	VMOVUPD     320(CX)(AX*1), Z12
+	VMOVUPD     320(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z9, Z0, Z13
+	VMOVUPD     Z12, 320(CX)(AX*1)
+	VMOVUPD     Z13, 320(DX)(AX*1)
+	SHLQ        $0x28, R9
+	ORQ         R9, R8
+	VMOVUPD     384(CX)(AX*1), Z12
+	VMOVUPD     384(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z10, Z0, Z13
+	VMOVUPD     Z12, 384(CX)(AX*1)
+	VMOVUPD     Z13, 384(DX)(AX*1)
+	SHLQ        $0x30, R9
+	ORQ         R9, R8
+	VMOVUPD     448(CX)(AX*1), Z12
+	VMOVUPD     448(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R9
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z11, Z0, Z13
+	VMOVUPD     Z12, 448(CX)(AX*1)
+	VMOVUPD     Z13, 448(DX)(AX*1)
+	SHLQ        $0x38, R9
+	ORQ         R9, R8
+	MOVQ        R8, (BX)
+	POPCNTQ     R8, R8
+	ADDQ        R8, DI
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x08, BX
+	DECQ        SI
+	JNZ         leakyRows64ZeroAVX512_word
+
+leakyRows64ZeroAVX512_done:
+	MOVQ DI, ret+128(FP)
 	VZEROUPPER
 	RET
 
@@ -35765,441 +40314,1880 @@ ruleUpdate64SnnTorchPerAVX512_rowend:
 // func normals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 // Requires: AVX, AVX512F
 TEXT ·normals64AVX512(SB), NOSPLIT, $184-56
-	MOVL         k0+24(FP), AX
-	MOVL         k1+28(FP), CX
-	MOVQ         AX, (SP)
-	MOVQ         CX, 8(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 16(SP)
-	MOVQ         CX, 24(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 32(SP)
-	MOVQ         CX, 40(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 48(SP)
-	MOVQ         CX, 56(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 64(SP)
-	MOVQ         CX, 72(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 80(SP)
-	MOVQ         CX, 88(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 96(SP)
-	MOVQ         CX, 104(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 112(SP)
-	MOVQ         CX, 120(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 128(SP)
-	MOVQ         CX, 136(SP)
-	ADDL         $0x9e3779b9, AX
-	ADDL         $0xbb67ae85, CX
-	MOVQ         AX, 144(SP)
-	MOVQ         CX, 152(SP)
-	MOVL         c1+32(FP), AX
-	MOVQ         AX, 160(SP)
-	MOVL         c2+36(FP), AX
-	MOVQ         AX, 168(SP)
-	MOVL         c3+40(FP), AX
-	MOVQ         AX, 176(SP)
-	VBROADCASTSD scale+48(FP), Z0
-	MOVL         $0x0000aaaa, AX
-	KMOVW        AX, K1
-	MOVQ         dst_base+0(FP), AX
-	MOVQ         dst_len+8(FP), CX
-	SHRQ         $0x05, CX
-	MOVL         ctr+44(FP), DX
-	VMOVQ        DX, X1
-	VPBROADCASTQ X1, Z1
-	VPADDQ       normalConstsAVX512<>+128(SB), Z1, Z1
-	SHRQ         $0x01, CX
-	TESTQ        CX, CX
-	JZ           normals64AVX512_done
-
-normals64AVX512_loop:
+	LEAQ            normalConstsAVX512<>+0(SB), AX
+	ADDQ            $0x3f, AX
+	ANDQ            $-64, AX
+	MOVL            k0+24(FP), CX
+	MOVL            k1+28(FP), DX
+	MOVQ            CX, (SP)
+	MOVQ            DX, 8(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 16(SP)
+	MOVQ            DX, 24(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 32(SP)
+	MOVQ            DX, 40(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 48(SP)
+	MOVQ            DX, 56(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 64(SP)
+	MOVQ            DX, 72(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 80(SP)
+	MOVQ            DX, 88(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 96(SP)
+	MOVQ            DX, 104(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 112(SP)
+	MOVQ            DX, 120(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 128(SP)
+	MOVQ            DX, 136(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 144(SP)
+	MOVQ            DX, 152(SP)
+	MOVL            c1+32(FP), CX
+	MOVQ            CX, 160(SP)
+	MOVL            c2+36(FP), CX
+	MOVQ            CX, 168(SP)
+	MOVL            c3+40(FP), CX
+	MOVQ            CX, 176(SP)
+	VBROADCASTSD    scale+48(FP), Z0
+	MOVL            $0x0000aaaa, CX
+	KMOVW           CX, K1
+	MOVQ            dst_base+0(FP), CX
+	MOVQ            dst_len+8(FP), DX
+	SHRQ            $0x05, DX
+	MOVL            ctr+44(FP), BX
+	VMOVQ           BX, X1
+	VPBROADCASTQ    X1, Z1
+	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
+	SHRQ            $0x02, DX
+	TESTQ           DX, DX
+	JZ              normals64AVX512_done
 	VMOVDQU64       Z1, Z2
-	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z3
+	VPADDQ          512(AX), Z1, Z3
 	VPBROADCASTQ    160(SP), Z4
 	VPBROADCASTQ    168(SP), Z5
 	VPBROADCASTQ    176(SP), Z6
 	VPBROADCASTQ    160(SP), Z7
 	VPBROADCASTQ    168(SP), Z8
 	VPBROADCASTQ    176(SP), Z9
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z2, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z5, Z5
+	VPMULUDQ        (AX), Z2, Z2
+	VPMULUDQ        128(AX), Z5, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z3, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z6
 	VPSRLQ          $0x20, Z4, Z8
 	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
 	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z7
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z9
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z9
 	VPSRLQ          $0x20, Z7, Z10
 	VPSRLQ          $0x20, Z9, Z11
 	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z8, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z6, Z5
+	VPMULUDQ        (AX), Z8, Z2
+	VPMULUDQ        128(AX), Z6, Z5
 	VPSRLQ          $0x20, Z2, Z6
 	VPSRLQ          $0x20, Z5, Z8
 	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
 	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z4
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
 	VPSRLQ          $0x20, Z3, Z10
 	VPSRLQ          $0x20, Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
 	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z8, Z7
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z6, Z6
+	VPMULUDQ        (AX), Z8, Z7
+	VPMULUDQ        128(AX), Z6, Z6
 	VPSRLQ          $0x20, Z7, Z8
 	VPSRLQ          $0x20, Z6, Z9
 	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z5
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z8
 	VPSRLQ          $0x20, Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
 	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z7
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
 	VPSRLQ          $0x20, Z6, Z10
 	VPSRLQ          $0x20, Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z5
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
 	VPSRLQ          $0x20, Z2, Z8
 	VPSRLQ          $0x20, Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z4
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
 	VPSRLQ          $0x20, Z3, Z10
 	VPSRLQ          $0x20, Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z7
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
 	VPSRLQ          $0x20, Z6, Z8
 	VPSRLQ          $0x20, Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z5
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z8
 	VPSRLQ          $0x20, Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z7
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
 	VPSRLQ          $0x20, Z6, Z10
 	VPSRLQ          $0x20, Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z5
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
 	VPSRLQ          $0x20, Z2, Z8
 	VPSRLQ          $0x20, Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z4
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
 	VPSRLQ          $0x20, Z3, Z10
 	VPSRLQ          $0x20, Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
 	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z6
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z7
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
 	VPSRLQ          $0x20, Z6, Z8
 	VPSRLQ          $0x20, Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
 	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z11, Z2
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z10, Z5
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
 	VPSRLQ          $0x20, Z2, Z10
 	VPSRLQ          $0x20, Z5, Z11
 	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
 	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
-	VPMULUDQ        normalConstsAVX512<>+0(SB), Z9, Z3
-	VPMULUDQ        normalConstsAVX512<>+64(SB), Z8, Z4
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
 	VPSRLQ          $0x20, Z3, Z8
 	VPSRLQ          $0x20, Z4, Z9
 	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
 	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z11, K1, Z11
-	VSUBPD          normalConstsAVX512<>+448(SB), Z11, Z11
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z9, K1, Z9
-	VSUBPD          normalConstsAVX512<>+448(SB), Z9, Z9
-	VGETEXPPD       Z11, Z6
-	VSUBPD          normalConstsAVX512<>+640(SB), Z6, Z6
-	VGETMANTPD      $0x00, Z11, Z7
-	VGETEXPPD       Z9, Z11
-	VSUBPD          normalConstsAVX512<>+640(SB), Z11, Z11
+
+normals64AVX512_loop:
+	VPADDQ          640(AX), Z1, Z6
+	VPADDQ          768(AX), Z1, Z7
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z6, Z6
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z6, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z12
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VGETEXPPD       Z9, Z14
 	VGETMANTPD      $0x00, Z9, Z9
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z7, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z7, K2, Z7
-	VADDPD          normalConstsAVX512<>+704(SB), Z6, K2, Z6
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z9, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z9, K2, Z9
-	VADDPD          normalConstsAVX512<>+704(SB), Z11, K2, Z11
-	VSUBPD          normalConstsAVX512<>+704(SB), Z7, Z12
-	VADDPD          normalConstsAVX512<>+704(SB), Z7, Z7
-	VDIVPD          Z7, Z12, Z7
-	VMULPD          Z7, Z7, Z12
-	VSUBPD          normalConstsAVX512<>+704(SB), Z9, Z13
-	VADDPD          normalConstsAVX512<>+704(SB), Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z11, Z15
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z15, Z11
+	VMULPD          Z11, Z11, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z9, Z22
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z22, Z9
+	VMULPD          Z9, Z9, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z6
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z6, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z11, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z7
+	VMULPD          Z0, Z7, Z7
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z9, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z9
+	VMULPD          Z0, Z9, Z9
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z5, Z5
+	VPANDQ          2560(AX), Z5, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z4, Z4
+	VPANDQ          2560(AX), Z4, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z6
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
+	VMULPD          Z17, Z16, Z6
+	VFMADD213PD     Z16, Z18, Z6
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z5, K2
+	VPTESTMQ        2432(AX), Z5, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z5
+	VMOVDQU64       Z6, Z13
+	VBLENDMPD       Z6, Z5, K2, Z5
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z7, Z5, Z5
+	VMULPD          Z7, Z13, Z13
+	VMOVUPD         Z5, (CX)
+	VMOVUPD         Z13, 64(CX)
+	VPBLENDMD       1152(AX), Z10, K1, Z10
+	VSUBPD          1280(AX), Z10, Z10
+	VMULPD          Z22, Z19, Z5
+	VFMADD213PD     Z19, Z23, Z5
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z4, K2
+	VPTESTMQ        2432(AX), Z4, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z4
+	VMOVDQU64       Z5, Z6
+	VBLENDMPD       Z5, Z4, K2, Z4
+	VBLENDMPD       Z12, Z6, K2, Z6
+	VPXORQ          2944(AX), Z4, K3, Z4
+	VPXORQ          2944(AX), Z6, K4, Z6
+	VMULPD          Z9, Z4, Z4
+	VMULPD          Z9, Z6, Z6
+	VMOVUPD         Z4, 256(CX)
+	VMOVUPD         Z6, 320(CX)
+	VPBLENDMD       1152(AX), Z8, K1, Z8
+	VSUBPD          1280(AX), Z8, Z8
+	VPMULUDQ        (AX), Z27, Z4
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z4, Z6
+	VPSRLQ          $0x20, Z5, Z7
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
+	VGETEXPPD       Z10, Z9
+	VGETMANTPD      $0x00, Z10, Z10
+	VCMPPD          $0x1e, 1920(AX), Z10, K2
+	VMULPD          1792(AX), Z10, K2, Z10
+	VADDPD          1664(AX), Z9, K2, Z9
+	VSUBPD          1664(AX), Z10, Z11
+	VADDPD          1664(AX), Z10, Z10
+	VDIVPD          Z10, Z11, Z10
+	VMULPD          Z10, Z10, Z11
+	VGETEXPPD       Z8, Z12
+	VGETMANTPD      $0x00, Z8, Z8
+	VCMPPD          $0x1e, 1920(AX), Z8, K2
+	VMULPD          1792(AX), Z8, K2, Z8
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z8, Z13
+	VADDPD          1664(AX), Z8, Z8
+	VDIVPD          Z8, Z13, Z8
+	VMULPD          Z8, Z8, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z6, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z4
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z4, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z10, Z14
+	VFMADD231PD     2048(AX), Z9, Z14
+	VSQRTPD         Z14, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z8, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z8
+	VMULPD          Z0, Z8, Z8
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
+	VMOVUPD         4736(AX), Z6
+	VFMADD213PD     4608(AX), Z11, Z6
+	VFMADD213PD     4480(AX), Z11, Z6
+	VFMADD213PD     4352(AX), Z11, Z6
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z13, Z7
+	VFMADD213PD     4480(AX), Z13, Z7
+	VFMADD213PD     4352(AX), Z13, Z7
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
+	VFMADD213PD     4224(AX), Z11, Z6
+	VFMADD213PD     4096(AX), Z11, Z6
+	VMOVUPD         5632(AX), Z4
+	VFMADD213PD     5504(AX), Z11, Z4
+	VFMADD213PD     4224(AX), Z13, Z7
+	VFMADD213PD     4096(AX), Z13, Z7
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z4
+	VFMADD213PD     5248(AX), Z11, Z4
+	VFMADD213PD     5120(AX), Z11, Z4
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z4
+	VFMADD213PD     4864(AX), Z11, Z4
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z6, Z18
+	VFMADD213PD     1664(AX), Z11, Z4
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z6
+	VFMADD213PD     Z12, Z7, Z6
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z7
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z4, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z4, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z13, Z13
+	VMOVUPD         Z2, 128(CX)
+	VMOVUPD         Z13, 192(CX)
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z6, Z3
+	VBLENDMPD       Z6, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z8, Z2, Z2
+	VMULPD          Z8, Z3, Z3
+	VMOVUPD         Z2, 384(CX)
+	VMOVUPD         Z3, 448(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z3
+	VPSRLQ          $0x20, Z2, Z4
+	VPSRLQ          $0x20, Z3, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPSRLQ          $0x20, Z8, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z7
+	VPADDQ          512(AX), Z1, Z10
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z7, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z5, K1, Z5
+	VSUBPD          1280(AX), Z5, Z5
+	VGETEXPPD       Z5, Z12
+	VGETMANTPD      $0x00, Z5, Z5
+	VCMPPD          $0x1e, 1920(AX), Z5, K2
+	VMULPD          1792(AX), Z5, K2, Z5
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z14
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z10, Z10
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z10, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z5, Z15
+	VADDPD          1664(AX), Z5, Z5
+	VDIVPD          Z5, Z15, Z5
+	VMULPD          Z5, Z5, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z11, Z22
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z22, Z11
+	VMULPD          Z11, Z11, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z7
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z5, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z5
+	VMULPD          Z0, Z5, Z5
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z11, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z10
+	VMULPD          Z0, Z10, Z10
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z8, Z8
+	VPANDQ          2560(AX), Z8, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z7
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z7, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
+	VMULPD          Z17, Z16, Z7
+	VFMADD213PD     Z16, Z18, Z7
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z3
+	VMOVDQU64       Z7, Z13
+	VBLENDMPD       Z7, Z3, K2, Z3
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z3, K3, Z3
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z5, Z3, Z3
+	VMULPD          Z5, Z13, Z13
+	VMOVUPD         Z3, 512(CX)
+	VMOVUPD         Z13, 576(CX)
+	VPBLENDMD       1152(AX), Z4, K1, Z4
+	VSUBPD          1280(AX), Z4, Z4
+	VMULPD          Z22, Z19, Z3
+	VFMADD213PD     Z19, Z23, Z3
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z8, K2
+	VPTESTMQ        2432(AX), Z8, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z5
+	VMOVDQU64       Z3, Z7
+	VBLENDMPD       Z3, Z5, K2, Z5
+	VBLENDMPD       Z12, Z7, K2, Z7
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z7, K4, Z7
+	VMULPD          Z10, Z5, Z5
+	VMULPD          Z10, Z7, Z7
+	VMOVUPD         Z5, 768(CX)
+	VMOVUPD         Z7, 832(CX)
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VPMULUDQ        (AX), Z27, Z3
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z3, Z7
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
+	VGETEXPPD       Z4, Z10
+	VGETMANTPD      $0x00, Z4, Z4
+	VCMPPD          $0x1e, 1920(AX), Z4, K2
+	VMULPD          1792(AX), Z4, K2, Z4
+	VADDPD          1664(AX), Z10, K2, Z10
+	VSUBPD          1664(AX), Z4, Z11
+	VADDPD          1664(AX), Z4, Z4
+	VDIVPD          Z4, Z11, Z4
+	VMULPD          Z4, Z4, Z11
+	VGETEXPPD       Z9, Z12
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z9, Z13
+	VADDPD          1664(AX), Z9, Z9
 	VDIVPD          Z9, Z13, Z9
 	VMULPD          Z9, Z9, Z13
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z14
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z15
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z12, Z14
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z13, Z15
-	VMULPD          Z14, Z7, Z14
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z6, Z14
-	VSQRTPD         Z14, Z6
-	VMULPD          Z0, Z6, Z6
-	VMULPD          Z15, Z9, Z15
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z11, Z15
-	VSQRTPD         Z15, Z7
-	VMULPD          Z0, Z7, Z7
-	VPADDD          normalConstsAVX512<>+960(SB), Z5, Z5
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z5, Z9
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z9, K1, Z9
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z9, Z9
-	VMULPD          normalConstsAVX512<>+1216(SB), Z9, Z9
-	VMULPD          Z9, Z9, Z11
-	VPADDD          normalConstsAVX512<>+960(SB), Z4, Z4
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z4, Z12
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z12, K1, Z12
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z12, Z12
-	VMULPD          normalConstsAVX512<>+1216(SB), Z12, Z12
-	VMULPD          Z12, Z12, Z13
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z14
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z15
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z13, Z15
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z11, Z14
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z13, Z15
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z16
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z17
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z13, Z17
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z11, Z16
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z13, Z17
-	VMULPD          Z11, Z9, Z18
-	VFMADD213PD     Z9, Z14, Z18
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z11, Z16
-	VMULPD          Z13, Z12, Z9
-	VFMADD213PD     Z12, Z15, Z9
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z13, Z17
-	VPADDD          normalConstsAVX512<>+1024(SB), Z5, Z11
-	VPSLLQ          $0x20, Z11, Z11
-	VPSLLQ          $0x20, Z5, Z12
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z5, K2
-	VMOVDQU64       Z16, Z5
-	VMOVDQU64       Z18, Z13
-	VBLENDMPD       Z18, Z5, K2, Z5
-	VBLENDMPD       Z16, Z13, K2, Z13
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z11, Z5
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z12, Z13
-	VMULPD          Z6, Z5, Z5
-	VMULPD          Z6, Z13, Z13
-	VMOVUPD         Z5, (AX)
-	VMOVUPD         Z13, 64(AX)
-	VPADDD          normalConstsAVX512<>+1024(SB), Z4, Z5
-	VPSLLQ          $0x20, Z5, Z5
-	VPSLLQ          $0x20, Z4, Z6
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z4, K2
-	VMOVDQU64       Z17, Z4
-	VMOVDQU64       Z9, Z11
-	VBLENDMPD       Z9, Z4, K2, Z4
-	VBLENDMPD       Z17, Z11, K2, Z11
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z5, Z4
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z6, Z11
-	VMULPD          Z7, Z4, Z4
-	VMULPD          Z7, Z11, Z11
-	VMOVUPD         Z4, 256(AX)
-	VMOVUPD         Z11, 320(AX)
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z10, K1, Z10
-	VSUBPD          normalConstsAVX512<>+448(SB), Z10, Z10
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z8, K1, Z8
-	VSUBPD          normalConstsAVX512<>+448(SB), Z8, Z8
-	VGETEXPPD       Z10, Z4
-	VSUBPD          normalConstsAVX512<>+640(SB), Z4, Z4
-	VGETMANTPD      $0x00, Z10, Z5
-	VGETEXPPD       Z8, Z6
-	VSUBPD          normalConstsAVX512<>+640(SB), Z6, Z6
-	VGETMANTPD      $0x00, Z8, Z7
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z5, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z5, K2, Z5
-	VADDPD          normalConstsAVX512<>+704(SB), Z4, K2, Z4
-	VCMPPD          $0x1e, normalConstsAVX512<>+832(SB), Z7, K2
-	VMULPD          normalConstsAVX512<>+768(SB), Z7, K2, Z7
-	VADDPD          normalConstsAVX512<>+704(SB), Z6, K2, Z6
-	VSUBPD          normalConstsAVX512<>+704(SB), Z5, Z8
-	VADDPD          normalConstsAVX512<>+704(SB), Z5, Z5
-	VDIVPD          Z5, Z8, Z5
-	VMULPD          Z5, Z5, Z8
-	VSUBPD          normalConstsAVX512<>+704(SB), Z7, Z9
-	VADDPD          normalConstsAVX512<>+704(SB), Z7, Z7
-	VDIVPD          Z7, Z9, Z7
-	VMULPD          Z7, Z7, Z9
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z10
-	VMOVUPD         normalConstsAVX512<>+1792(SB), Z11
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1728(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1664(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1600(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1536(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1472(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1408(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z8, Z10
-	VFMADD213PD     normalConstsAVX512<>+1344(SB), Z9, Z11
-	VMULPD          Z10, Z5, Z10
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z4, Z10
-	VSQRTPD         Z10, Z4
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z8, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z20
+	VPSRLQ          $0x20, Z7, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z3
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z3, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z4, Z14
+	VFMADD231PD     2048(AX), Z10, Z14
+	VSQRTPD         Z14, Z4
 	VMULPD          Z0, Z4, Z4
-	VMULPD          Z11, Z7, Z11
-	VFMADD231PD     normalConstsAVX512<>+896(SB), Z6, Z11
-	VSQRTPD         Z11, Z5
-	VMULPD          Z0, Z5, Z5
-	VPADDD          normalConstsAVX512<>+960(SB), Z2, Z2
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z2, Z6
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z6, K1, Z6
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z6, Z6
-	VMULPD          normalConstsAVX512<>+1216(SB), Z6, Z6
-	VMULPD          Z6, Z6, Z7
-	VPADDD          normalConstsAVX512<>+960(SB), Z3, Z3
-	VPANDQ          normalConstsAVX512<>+1088(SB), Z3, Z8
-	VPBLENDMD       normalConstsAVX512<>+384(SB), Z8, K1, Z8
-	VSUBPD          normalConstsAVX512<>+1152(SB), Z8, Z8
-	VMULPD          normalConstsAVX512<>+1216(SB), Z8, Z8
-	VMULPD          Z8, Z8, Z9
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z10
-	VMOVUPD         normalConstsAVX512<>+2176(SB), Z11
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+2112(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+2048(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+1984(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+1920(SB), Z9, Z11
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z7, Z10
-	VFMADD213PD     normalConstsAVX512<>+1856(SB), Z9, Z11
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z12
-	VMOVUPD         normalConstsAVX512<>+2624(SB), Z13
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2560(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2496(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2432(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2368(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2304(SB), Z9, Z13
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z7, Z12
-	VFMADD213PD     normalConstsAVX512<>+2240(SB), Z9, Z13
-	VMULPD          Z7, Z6, Z14
-	VFMADD213PD     Z6, Z10, Z14
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z7, Z12
-	VMULPD          Z9, Z8, Z6
-	VFMADD213PD     Z8, Z11, Z6
-	VFMADD213PD     normalConstsAVX512<>+704(SB), Z9, Z13
-	VPADDD          normalConstsAVX512<>+1024(SB), Z2, Z7
-	VPSLLQ          $0x20, Z7, Z7
-	VPSLLQ          $0x20, Z2, Z8
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z2, K2
-	VMOVDQU64       Z12, Z2
-	VMOVDQU64       Z14, Z9
-	VBLENDMPD       Z14, Z2, K2, Z2
-	VBLENDMPD       Z12, Z9, K2, Z9
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z7, Z2
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z8, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z9, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z6, Z6
+	VPANDQ          2560(AX), Z6, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z11, Z7
+	VFMADD213PD     4480(AX), Z11, Z7
+	VFMADD213PD     4352(AX), Z11, Z7
+	VMOVUPD         4736(AX), Z8
+	VFMADD213PD     4608(AX), Z13, Z8
+	VFMADD213PD     4480(AX), Z13, Z8
+	VFMADD213PD     4352(AX), Z13, Z8
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
+	VFMADD213PD     4224(AX), Z11, Z7
+	VFMADD213PD     4096(AX), Z11, Z7
+	VMOVUPD         5632(AX), Z3
+	VFMADD213PD     5504(AX), Z11, Z3
+	VFMADD213PD     4224(AX), Z13, Z8
+	VFMADD213PD     4096(AX), Z13, Z8
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z3
+	VFMADD213PD     5248(AX), Z11, Z3
+	VFMADD213PD     5120(AX), Z11, Z3
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z3
+	VFMADD213PD     4864(AX), Z11, Z3
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z7, Z18
+	VFMADD213PD     1664(AX), Z11, Z3
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z7
+	VFMADD213PD     Z12, Z8, Z7
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z8
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z3, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z3, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
 	VMULPD          Z4, Z2, Z2
-	VMULPD          Z4, Z9, Z9
-	VMOVUPD         Z2, 128(AX)
-	VMOVUPD         Z9, 192(AX)
-	VPADDD          normalConstsAVX512<>+1024(SB), Z3, Z2
-	VPSLLQ          $0x20, Z2, Z2
-	VPSLLQ          $0x20, Z3, Z4
-	VPTESTMQ        normalConstsAVX512<>+1024(SB), Z3, K2
-	VMOVDQU64       Z13, Z3
-	VMOVDQU64       Z6, Z7
-	VBLENDMPD       Z6, Z3, K2, Z3
-	VBLENDMPD       Z13, Z7, K2, Z7
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z2, Z3
-	VPTERNLOGQ      $0x78, normalConstsAVX512<>+1280(SB), Z4, Z7
-	VMULPD          Z5, Z3, Z3
-	VMULPD          Z5, Z7, Z7
-	VMOVUPD         Z3, 384(AX)
-	VMOVUPD         Z7, 448(AX)
-	VPADDQ          normalConstsAVX512<>+320(SB), Z1, Z1
-	ADDQ            $0x00000200, AX
-	DECQ            CX
+	VMULPD          Z4, Z13, Z13
+	VMOVUPD         Z2, 640(CX)
+	VMOVUPD         Z13, 704(CX)
+	VPTESTMQ        2304(AX), Z6, K2
+	VPTESTMQ        2432(AX), Z6, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z7, Z3
+	VBLENDMPD       Z7, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z3, Z3
+	VMOVUPD         Z2, 896(CX)
+	VMOVUPD         Z3, 960(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z4
+	VPSRLQ          $0x20, Z2, Z3
+	VPSRLQ          $0x20, Z4, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z6, Z12
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
+	VMOVDQU64       Z5, Z11
+	VMOVDQU64       Z4, Z5
+	VMOVDQU64       Z3, Z10
+	VMOVDQU64       Z2, Z2
+	VMOVDQU64       Z9, Z9
+	VMOVDQU64       Z7, Z4
+	VMOVDQU64       Z12, Z8
+	VMOVDQU64       Z6, Z3
+	ADDQ            $0x00000400, CX
+	DECQ            DX
 	JNZ             normals64AVX512_loop
 
 normals64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func addNormals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+// Requires: AVX, AVX512F
+TEXT ·addNormals64AVX512(SB), NOSPLIT, $184-56
+	LEAQ            normalConstsAVX512<>+0(SB), AX
+	ADDQ            $0x3f, AX
+	ANDQ            $-64, AX
+	MOVL            k0+24(FP), CX
+	MOVL            k1+28(FP), DX
+	MOVQ            CX, (SP)
+	MOVQ            DX, 8(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 16(SP)
+	MOVQ            DX, 24(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 32(SP)
+	MOVQ            DX, 40(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 48(SP)
+	MOVQ            DX, 56(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 64(SP)
+	MOVQ            DX, 72(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 80(SP)
+	MOVQ            DX, 88(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 96(SP)
+	MOVQ            DX, 104(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 112(SP)
+	MOVQ            DX, 120(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 128(SP)
+	MOVQ            DX, 136(SP)
+	ADDL            $0x9e3779b9, CX
+	ADDL            $0xbb67ae85, DX
+	MOVQ            CX, 144(SP)
+	MOVQ            DX, 152(SP)
+	MOVL            c1+32(FP), CX
+	MOVQ            CX, 160(SP)
+	MOVL            c2+36(FP), CX
+	MOVQ            CX, 168(SP)
+	MOVL            c3+40(FP), CX
+	MOVQ            CX, 176(SP)
+	VBROADCASTSD    scale+48(FP), Z0
+	MOVL            $0x0000aaaa, CX
+	KMOVW           CX, K1
+	MOVQ            dst_base+0(FP), CX
+	MOVQ            dst_len+8(FP), DX
+	SHRQ            $0x05, DX
+	MOVL            ctr+44(FP), BX
+	VMOVQ           BX, X1
+	VPBROADCASTQ    X1, Z1
+	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
+	SHRQ            $0x02, DX
+	TESTQ           DX, DX
+	JZ              addNormals64AVX512_done
+	VMOVDQU64       Z1, Z2
+	VPADDQ          512(AX), Z1, Z3
+	VPBROADCASTQ    160(SP), Z4
+	VPBROADCASTQ    168(SP), Z5
+	VPBROADCASTQ    176(SP), Z6
+	VPBROADCASTQ    160(SP), Z7
+	VPBROADCASTQ    168(SP), Z8
+	VPBROADCASTQ    176(SP), Z9
+	VPMULUDQ        (AX), Z2, Z2
+	VPMULUDQ        128(AX), Z5, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z6
+	VPSRLQ          $0x20, Z4, Z8
+	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z9
+	VPSRLQ          $0x20, Z7, Z10
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
+	VPMULUDQ        (AX), Z8, Z2
+	VPMULUDQ        128(AX), Z6, Z5
+	VPSRLQ          $0x20, Z2, Z6
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
+	VPMULUDQ        (AX), Z8, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
+	VPMULUDQ        (AX), Z11, Z6
+	VPMULUDQ        128(AX), Z10, Z7
+	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
+	VPMULUDQ        (AX), Z9, Z2
+	VPMULUDQ        128(AX), Z8, Z5
+	VPSRLQ          $0x20, Z2, Z8
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
+	VPMULUDQ        (AX), Z11, Z3
+	VPMULUDQ        128(AX), Z10, Z4
+	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
+	VPMULUDQ        (AX), Z9, Z6
+	VPMULUDQ        128(AX), Z8, Z7
+	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
+	VPMULUDQ        (AX), Z11, Z2
+	VPMULUDQ        128(AX), Z10, Z5
+	VPSRLQ          $0x20, Z2, Z10
+	VPSRLQ          $0x20, Z5, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z8, Z4
+	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
+
+addNormals64AVX512_loop:
+	VPADDQ          640(AX), Z1, Z6
+	VPADDQ          768(AX), Z1, Z7
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z6, Z6
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z6, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z12
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VGETEXPPD       Z9, Z14
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z11, Z15
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z15, Z11
+	VMULPD          Z11, Z11, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z9, Z22
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z22, Z9
+	VMULPD          Z9, Z9, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z6
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z6, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z11, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z7
+	VMULPD          Z0, Z7, Z7
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z9, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z9
+	VMULPD          Z0, Z9, Z9
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z5, Z5
+	VPANDQ          2560(AX), Z5, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z4, Z4
+	VPANDQ          2560(AX), Z4, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z6
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
+	VMULPD          Z17, Z16, Z6
+	VFMADD213PD     Z16, Z18, Z6
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z5, K2
+	VPTESTMQ        2432(AX), Z5, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z5
+	VMOVDQU64       Z6, Z13
+	VBLENDMPD       Z6, Z5, K2, Z5
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z7, Z5, Z5
+	VMULPD          Z7, Z13, Z13
+	VADDPD          (CX), Z5, Z5
+	VMOVUPD         Z5, (CX)
+	VADDPD          64(CX), Z13, Z13
+	VMOVUPD         Z13, 64(CX)
+	VPBLENDMD       1152(AX), Z10, K1, Z10
+	VSUBPD          1280(AX), Z10, Z10
+	VMULPD          Z22, Z19, Z5
+	VFMADD213PD     Z19, Z23, Z5
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z4, K2
+	VPTESTMQ        2432(AX), Z4, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z4
+	VMOVDQU64       Z5, Z6
+	VBLENDMPD       Z5, Z4, K2, Z4
+	VBLENDMPD       Z12, Z6, K2, Z6
+	VPXORQ          2944(AX), Z4, K3, Z4
+	VPXORQ          2944(AX), Z6, K4, Z6
+	VMULPD          Z9, Z4, Z4
+	VMULPD          Z9, Z6, Z6
+	VADDPD          256(CX), Z4, Z4
+	VMOVUPD         Z4, 256(CX)
+	VADDPD          320(CX), Z6, Z6
+	VMOVUPD         Z6, 320(CX)
+	VPBLENDMD       1152(AX), Z8, K1, Z8
+	VSUBPD          1280(AX), Z8, Z8
+	VPMULUDQ        (AX), Z27, Z4
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z4, Z6
+	VPSRLQ          $0x20, Z5, Z7
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
+	VGETEXPPD       Z10, Z9
+	VGETMANTPD      $0x00, Z10, Z10
+	VCMPPD          $0x1e, 1920(AX), Z10, K2
+	VMULPD          1792(AX), Z10, K2, Z10
+	VADDPD          1664(AX), Z9, K2, Z9
+	VSUBPD          1664(AX), Z10, Z11
+	VADDPD          1664(AX), Z10, Z10
+	VDIVPD          Z10, Z11, Z10
+	VMULPD          Z10, Z10, Z11
+	VGETEXPPD       Z8, Z12
+	VGETMANTPD      $0x00, Z8, Z8
+	VCMPPD          $0x1e, 1920(AX), Z8, K2
+	VMULPD          1792(AX), Z8, K2, Z8
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z8, Z13
+	VADDPD          1664(AX), Z8, Z8
+	VDIVPD          Z8, Z13, Z8
+	VMULPD          Z8, Z8, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z6, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z4
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z4, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z10, Z14
+	VFMADD231PD     2048(AX), Z9, Z14
+	VSQRTPD         Z14, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z8, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z8
+	VMULPD          Z0, Z8, Z8
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
+	VMOVUPD         4736(AX), Z6
+	VFMADD213PD     4608(AX), Z11, Z6
+	VFMADD213PD     4480(AX), Z11, Z6
+	VFMADD213PD     4352(AX), Z11, Z6
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z13, Z7
+	VFMADD213PD     4480(AX), Z13, Z7
+	VFMADD213PD     4352(AX), Z13, Z7
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
+	VFMADD213PD     4224(AX), Z11, Z6
+	VFMADD213PD     4096(AX), Z11, Z6
+	VMOVUPD         5632(AX), Z4
+	VFMADD213PD     5504(AX), Z11, Z4
+	VFMADD213PD     4224(AX), Z13, Z7
+	VFMADD213PD     4096(AX), Z13, Z7
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z4
+	VFMADD213PD     5248(AX), Z11, Z4
+	VFMADD213PD     5120(AX), Z11, Z4
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z4
+	VFMADD213PD     4864(AX), Z11, Z4
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z6, Z18
+	VFMADD213PD     1664(AX), Z11, Z4
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z6
+	VFMADD213PD     Z12, Z7, Z6
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z7
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z4, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z4, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z13, Z13
+	VADDPD          128(CX), Z2, Z2
+	VMOVUPD         Z2, 128(CX)
+	VADDPD          192(CX), Z13, Z13
+	VMOVUPD         Z13, 192(CX)
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z6, Z3
+	VBLENDMPD       Z6, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z8, Z2, Z2
+	VMULPD          Z8, Z3, Z3
+	VADDPD          384(CX), Z2, Z2
+	VMOVUPD         Z2, 384(CX)
+	VADDPD          448(CX), Z3, Z3
+	VMOVUPD         Z3, 448(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z3
+	VPSRLQ          $0x20, Z2, Z4
+	VPSRLQ          $0x20, Z3, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z6, Z9
+	VPSRLQ          $0x20, Z8, Z11
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z7
+	VPADDQ          512(AX), Z1, Z10
+	VPBROADCASTQ    160(SP), Z12
+	VPBROADCASTQ    168(SP), Z13
+	VPBROADCASTQ    176(SP), Z14
+	VPBROADCASTQ    160(SP), Z15
+	VPBROADCASTQ    168(SP), Z16
+	VPBROADCASTQ    176(SP), Z17
+	VPMULUDQ        (AX), Z7, Z7
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z7, Z18
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
+	VPBLENDMD       1152(AX), Z5, K1, Z5
+	VSUBPD          1280(AX), Z5, Z5
+	VGETEXPPD       Z5, Z12
+	VGETMANTPD      $0x00, Z5, Z5
+	VCMPPD          $0x1e, 1920(AX), Z5, K2
+	VMULPD          1792(AX), Z5, K2, Z5
+	VADDPD          1664(AX), Z12, K2, Z12
+	VPBLENDMD       1152(AX), Z11, K1, Z11
+	VSUBPD          1280(AX), Z11, Z11
+	VGETEXPPD       Z11, Z14
+	VGETMANTPD      $0x00, Z11, Z11
+	VCMPPD          $0x1e, 1920(AX), Z11, K2
+	VMULPD          1792(AX), Z11, K2, Z11
+	VADDPD          1664(AX), Z14, K2, Z14
+	VPMULUDQ        (AX), Z10, Z10
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z10, Z20
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
+	VSUBPD          1664(AX), Z5, Z15
+	VADDPD          1664(AX), Z5, Z5
+	VDIVPD          Z5, Z15, Z5
+	VMULPD          Z5, Z5, Z15
+	VMOVUPD         3968(AX), Z17
+	VFMADD213PD     3840(AX), Z15, Z17
+	VFMADD213PD     3712(AX), Z15, Z17
+	VSUBPD          1664(AX), Z11, Z22
+	VADDPD          1664(AX), Z11, Z11
+	VDIVPD          Z11, Z22, Z11
+	VMULPD          Z11, Z11, Z22
+	VMOVUPD         3968(AX), Z23
+	VFMADD213PD     3840(AX), Z22, Z23
+	VFMADD213PD     3712(AX), Z22, Z23
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z24
+	VPSRLQ          $0x20, Z18, Z25
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
+	VFMADD213PD     3584(AX), Z15, Z17
+	VFMADD213PD     3456(AX), Z15, Z17
+	VFMADD213PD     3328(AX), Z15, Z17
+	VFMADD213PD     3584(AX), Z22, Z23
+	VFMADD213PD     3456(AX), Z22, Z23
+	VFMADD213PD     3328(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z7
+	VPMULUDQ        128(AX), Z20, Z13
+	VPSRLQ          $0x20, Z7, Z20
+	VPSRLQ          $0x20, Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
+	VFMADD213PD     3200(AX), Z15, Z17
+	VFMADD213PD     3072(AX), Z15, Z17
+	VMULPD          Z17, Z5, Z17
+	VFMADD231PD     2048(AX), Z12, Z17
+	VSQRTPD         Z17, Z5
+	VMULPD          Z0, Z5, Z5
+	VFMADD213PD     3200(AX), Z22, Z23
+	VFMADD213PD     3072(AX), Z22, Z23
+	VMULPD          Z23, Z11, Z23
+	VFMADD231PD     2048(AX), Z14, Z23
+	VSQRTPD         Z23, Z10
+	VMULPD          Z0, Z10, Z10
+	VPMULUDQ        (AX), Z25, Z11
+	VPMULUDQ        128(AX), Z24, Z12
+	VPSRLQ          $0x20, Z11, Z14
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
+	VPADDD          2176(AX), Z3, Z3
+	VPANDQ          2560(AX), Z3, Z16
+	VPBLENDMD       1024(AX), Z16, K1, Z16
+	VSUBPD          2688(AX), Z16, Z16
+	VMULPD          2816(AX), Z16, Z16
+	VMULPD          Z16, Z16, Z17
+	VMOVUPD         4736(AX), Z18
+	VFMADD213PD     4608(AX), Z17, Z18
+	VFMADD213PD     4480(AX), Z17, Z18
+	VPADDD          2176(AX), Z8, Z8
+	VPANDQ          2560(AX), Z8, Z19
+	VPBLENDMD       1024(AX), Z19, K1, Z19
+	VSUBPD          2688(AX), Z19, Z19
+	VMULPD          2816(AX), Z19, Z19
+	VMULPD          Z19, Z19, Z22
+	VMOVUPD         4736(AX), Z23
+	VFMADD213PD     4608(AX), Z22, Z23
+	VFMADD213PD     4480(AX), Z22, Z23
+	VPMULUDQ        (AX), Z21, Z21
+	VPMULUDQ        128(AX), Z20, Z20
+	VPSRLQ          $0x20, Z21, Z24
+	VPSRLQ          $0x20, Z20, Z25
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
+	VFMADD213PD     4352(AX), Z17, Z18
+	VFMADD213PD     4224(AX), Z17, Z18
+	VFMADD213PD     4096(AX), Z17, Z18
+	VFMADD213PD     4352(AX), Z22, Z23
+	VFMADD213PD     4224(AX), Z22, Z23
+	VFMADD213PD     4096(AX), Z22, Z23
+	VPMULUDQ        (AX), Z15, Z7
+	VPMULUDQ        128(AX), Z14, Z13
+	VPSRLQ          $0x20, Z7, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
+	VMOVUPD         5632(AX), Z11
+	VFMADD213PD     5504(AX), Z17, Z11
+	VFMADD213PD     5376(AX), Z17, Z11
+	VFMADD213PD     5248(AX), Z17, Z11
+	VMOVUPD         5632(AX), Z12
+	VFMADD213PD     5504(AX), Z22, Z12
+	VFMADD213PD     5376(AX), Z22, Z12
+	VFMADD213PD     5248(AX), Z22, Z12
+	VPMULUDQ        (AX), Z25, Z25
+	VPMULUDQ        128(AX), Z24, Z24
+	VPSRLQ          $0x20, Z25, Z26
+	VPSRLQ          $0x20, Z24, Z27
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
+	VFMADD213PD     5120(AX), Z17, Z11
+	VFMADD213PD     4992(AX), Z17, Z11
+	VFMADD213PD     4864(AX), Z17, Z11
+	VFMADD213PD     5120(AX), Z22, Z12
+	VFMADD213PD     4992(AX), Z22, Z12
+	VFMADD213PD     4864(AX), Z22, Z12
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
+	VPSRLQ          $0x20, Z15, Z20
+	VPSRLQ          $0x20, Z14, Z21
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
+	VMULPD          Z17, Z16, Z7
+	VFMADD213PD     Z16, Z18, Z7
+	VFMADD213PD     1664(AX), Z17, Z11
+	VPTESTMQ        2304(AX), Z3, K2
+	VPTESTMQ        2432(AX), Z3, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z11, Z3
+	VMOVDQU64       Z7, Z13
+	VBLENDMPD       Z7, Z3, K2, Z3
+	VBLENDMPD       Z11, Z13, K2, Z13
+	VPXORQ          2944(AX), Z3, K3, Z3
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z5, Z3, Z3
+	VMULPD          Z5, Z13, Z13
+	VADDPD          512(CX), Z3, Z3
+	VMOVUPD         Z3, 512(CX)
+	VADDPD          576(CX), Z13, Z13
+	VMOVUPD         Z13, 576(CX)
+	VPBLENDMD       1152(AX), Z4, K1, Z4
+	VSUBPD          1280(AX), Z4, Z4
+	VMULPD          Z22, Z19, Z3
+	VFMADD213PD     Z19, Z23, Z3
+	VFMADD213PD     1664(AX), Z22, Z12
+	VPTESTMQ        2304(AX), Z8, K2
+	VPTESTMQ        2432(AX), Z8, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z12, Z5
+	VMOVDQU64       Z3, Z7
+	VBLENDMPD       Z3, Z5, K2, Z5
+	VBLENDMPD       Z12, Z7, K2, Z7
+	VPXORQ          2944(AX), Z5, K3, Z5
+	VPXORQ          2944(AX), Z7, K4, Z7
+	VMULPD          Z10, Z5, Z5
+	VMULPD          Z10, Z7, Z7
+	VADDPD          768(CX), Z5, Z5
+	VMOVUPD         Z5, 768(CX)
+	VADDPD          832(CX), Z7, Z7
+	VMOVUPD         Z7, 832(CX)
+	VPBLENDMD       1152(AX), Z9, K1, Z9
+	VSUBPD          1280(AX), Z9, Z9
+	VPMULUDQ        (AX), Z27, Z3
+	VPMULUDQ        128(AX), Z26, Z5
+	VPSRLQ          $0x20, Z3, Z7
+	VPSRLQ          $0x20, Z5, Z8
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
+	VGETEXPPD       Z4, Z10
+	VGETMANTPD      $0x00, Z4, Z4
+	VCMPPD          $0x1e, 1920(AX), Z4, K2
+	VMULPD          1792(AX), Z4, K2, Z4
+	VADDPD          1664(AX), Z10, K2, Z10
+	VSUBPD          1664(AX), Z4, Z11
+	VADDPD          1664(AX), Z4, Z4
+	VDIVPD          Z4, Z11, Z4
+	VMULPD          Z4, Z4, Z11
+	VGETEXPPD       Z9, Z12
+	VGETMANTPD      $0x00, Z9, Z9
+	VCMPPD          $0x1e, 1920(AX), Z9, K2
+	VMULPD          1792(AX), Z9, K2, Z9
+	VADDPD          1664(AX), Z12, K2, Z12
+	VSUBPD          1664(AX), Z9, Z13
+	VADDPD          1664(AX), Z9, Z9
+	VDIVPD          Z9, Z13, Z9
+	VMULPD          Z9, Z9, Z13
+	VPMULUDQ        (AX), Z21, Z16
+	VPMULUDQ        128(AX), Z20, Z17
+	VPSRLQ          $0x20, Z16, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
+	VMOVUPD         3968(AX), Z14
+	VFMADD213PD     3840(AX), Z11, Z14
+	VFMADD213PD     3712(AX), Z11, Z14
+	VFMADD213PD     3584(AX), Z11, Z14
+	VMOVUPD         3968(AX), Z15
+	VFMADD213PD     3840(AX), Z13, Z15
+	VFMADD213PD     3712(AX), Z13, Z15
+	VFMADD213PD     3584(AX), Z13, Z15
+	VPMULUDQ        (AX), Z8, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z20
+	VPSRLQ          $0x20, Z7, Z21
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
+	VFMADD213PD     3456(AX), Z11, Z14
+	VFMADD213PD     3328(AX), Z11, Z14
+	VFMADD213PD     3200(AX), Z11, Z14
+	VFMADD213PD     3456(AX), Z13, Z15
+	VFMADD213PD     3328(AX), Z13, Z15
+	VFMADD213PD     3200(AX), Z13, Z15
+	VPMULUDQ        (AX), Z19, Z3
+	VPMULUDQ        128(AX), Z18, Z5
+	VPSRLQ          $0x20, Z3, Z18
+	VPSRLQ          $0x20, Z5, Z19
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
+	VFMADD213PD     3072(AX), Z11, Z14
+	VMULPD          Z14, Z4, Z14
+	VFMADD231PD     2048(AX), Z10, Z14
+	VSQRTPD         Z14, Z4
+	VMULPD          Z0, Z4, Z4
+	VPADDD          2176(AX), Z2, Z2
+	VPANDQ          2560(AX), Z2, Z10
+	VPBLENDMD       1024(AX), Z10, K1, Z10
+	VSUBPD          2688(AX), Z10, Z10
+	VMULPD          2816(AX), Z10, Z10
+	VMULPD          Z10, Z10, Z11
+	VFMADD213PD     3072(AX), Z13, Z15
+	VMULPD          Z15, Z9, Z15
+	VFMADD231PD     2048(AX), Z12, Z15
+	VSQRTPD         Z15, Z9
+	VMULPD          Z0, Z9, Z9
+	VPADDD          2176(AX), Z6, Z6
+	VPANDQ          2560(AX), Z6, Z12
+	VPBLENDMD       1024(AX), Z12, K1, Z12
+	VSUBPD          2688(AX), Z12, Z12
+	VMULPD          2816(AX), Z12, Z12
+	VMULPD          Z12, Z12, Z13
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z16
+	VPSRLQ          $0x20, Z15, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
+	VMOVUPD         4736(AX), Z7
+	VFMADD213PD     4608(AX), Z11, Z7
+	VFMADD213PD     4480(AX), Z11, Z7
+	VFMADD213PD     4352(AX), Z11, Z7
+	VMOVUPD         4736(AX), Z8
+	VFMADD213PD     4608(AX), Z13, Z8
+	VFMADD213PD     4480(AX), Z13, Z8
+	VFMADD213PD     4352(AX), Z13, Z8
+	VPMULUDQ        (AX), Z19, Z19
+	VPMULUDQ        128(AX), Z18, Z18
+	VPSRLQ          $0x20, Z19, Z20
+	VPSRLQ          $0x20, Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
+	VFMADD213PD     4224(AX), Z11, Z7
+	VFMADD213PD     4096(AX), Z11, Z7
+	VMOVUPD         5632(AX), Z3
+	VFMADD213PD     5504(AX), Z11, Z3
+	VFMADD213PD     4224(AX), Z13, Z8
+	VFMADD213PD     4096(AX), Z13, Z8
+	VMOVUPD         5632(AX), Z5
+	VFMADD213PD     5504(AX), Z13, Z5
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z16, Z16
+	VPSRLQ          $0x20, Z17, Z22
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
+	VFMADD213PD     5376(AX), Z11, Z3
+	VFMADD213PD     5248(AX), Z11, Z3
+	VFMADD213PD     5120(AX), Z11, Z3
+	VFMADD213PD     5376(AX), Z13, Z5
+	VFMADD213PD     5248(AX), Z13, Z5
+	VFMADD213PD     5120(AX), Z13, Z5
+	VPMULUDQ        (AX), Z21, Z14
+	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z14, Z20
+	VPSRLQ          $0x20, Z15, Z21
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
+	VFMADD213PD     4992(AX), Z11, Z3
+	VFMADD213PD     4864(AX), Z11, Z3
+	VMULPD          Z11, Z10, Z18
+	VFMADD213PD     Z10, Z7, Z18
+	VFMADD213PD     1664(AX), Z11, Z3
+	VFMADD213PD     4992(AX), Z13, Z5
+	VFMADD213PD     4864(AX), Z13, Z5
+	VMULPD          Z13, Z12, Z7
+	VFMADD213PD     Z12, Z8, Z7
+	VFMADD213PD     1664(AX), Z13, Z5
+	VPMULUDQ        (AX), Z23, Z8
+	VPMULUDQ        128(AX), Z22, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
+	VPTESTMQ        2304(AX), Z2, K2
+	VPTESTMQ        2432(AX), Z2, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z3, Z2
+	VMOVDQU64       Z18, Z13
+	VBLENDMPD       Z18, Z2, K2, Z2
+	VBLENDMPD       Z3, Z13, K2, Z13
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z13, K4, Z13
+	VMULPD          Z4, Z2, Z2
+	VMULPD          Z4, Z13, Z13
+	VADDPD          640(CX), Z2, Z2
+	VMOVUPD         Z2, 640(CX)
+	VADDPD          704(CX), Z13, Z13
+	VMOVUPD         Z13, 704(CX)
+	VPTESTMQ        2304(AX), Z6, K2
+	VPTESTMQ        2432(AX), Z6, K4
+	KXORW           K2, K4, K3
+	VMOVDQU64       Z5, Z2
+	VMOVDQU64       Z7, Z3
+	VBLENDMPD       Z7, Z2, K2, Z2
+	VBLENDMPD       Z5, Z3, K2, Z3
+	VPXORQ          2944(AX), Z2, K3, Z2
+	VPXORQ          2944(AX), Z3, K4, Z3
+	VMULPD          Z9, Z2, Z2
+	VMULPD          Z9, Z3, Z3
+	VADDPD          896(CX), Z2, Z2
+	VMOVUPD         Z2, 896(CX)
+	VADDPD          960(CX), Z3, Z3
+	VMOVUPD         Z3, 960(CX)
+	VPMULUDQ        (AX), Z21, Z2
+	VPMULUDQ        128(AX), Z20, Z4
+	VPSRLQ          $0x20, Z2, Z3
+	VPSRLQ          $0x20, Z4, Z5
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
+	VPMULUDQ        (AX), Z12, Z6
+	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z6, Z12
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
+	VMOVDQU64       Z5, Z11
+	VMOVDQU64       Z4, Z5
+	VMOVDQU64       Z3, Z10
+	VMOVDQU64       Z2, Z2
+	VMOVDQU64       Z9, Z9
+	VMOVDQU64       Z7, Z4
+	VMOVDQU64       Z12, Z8
+	VMOVDQU64       Z6, Z3
+	ADDQ            $0x00000400, CX
+	DECQ            DX
+	JNZ             addNormals64AVX512_loop
+
+addNormals64AVX512_done:
 	VZEROUPPER
 	RET
 

@@ -24,6 +24,16 @@ func leakyScan32SubAVX2(V []float32, I []float32, Iin []float32, inStride int, s
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
+// leakyRows32SubAVX2 is LeakyRows32 with reset by subtraction for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows32SubAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+
+// leakyRows32ZeroAVX2 is LeakyRows32 with reset to zero for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows32ZeroAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+
 // accumulateRows32AVX2 is AccumulateRows32 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
@@ -143,6 +153,11 @@ func ruleUpdate32SnnTorchPerAVX2(V []float32, I []float32, Iin []float32, stride
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
+// addNormals32AVX2 is AddNormals32 for len(dst) a multiple of 32, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
 // binaryMasks32AVX2 is BinaryMasks32 for len(x) a multiple of 64: masks[w] is set from
 // x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
 // that word keeps the ones before it, and the value's index is returned (−1: none).
@@ -242,6 +257,16 @@ func leakyScan64SubAVX2(V []float64, I []float64, Iin []float64, inStride int, s
 // and steps ≥ 1. Blocks of 16 neurons keep V and I in registers over all steps.
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
+
+// leakyRows64SubAVX2 is LeakyRows64 with reset by subtraction for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows64SubAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+
+// leakyRows64ZeroAVX2 is LeakyRows64 with reset to zero for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows64ZeroAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
 
 // accumulateRows64AVX2 is AccumulateRows64 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
@@ -361,6 +386,11 @@ func ruleUpdate64SnnTorchPerAVX2(V []float64, I []float64, Iin []float64, stride
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// addNormals64AVX2 is AddNormals64 for len(dst) a multiple of 32, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
 // binaryMasks64AVX2 is BinaryMasks64 for len(x) a multiple of 64: masks[w] is set from
 // x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
@@ -491,6 +521,16 @@ func leakyScan32SubAVX512Word(V []float32, I []float32, Iin []float32, inStride 
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX512Word(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
+// leakyRows32SubAVX512 is LeakyRows32 with reset by subtraction for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows32SubAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+
+// leakyRows32ZeroAVX512 is LeakyRows32 with reset to zero for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows32ZeroAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
+
 // accumulateRows32AVX512 is AccumulateRows32 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
@@ -605,10 +645,15 @@ func ruleUpdate32SpyxPerAVX512(V []float32, I []float32, Iin []float32, stride i
 // and chunks long calls.
 func ruleUpdate32SnnTorchPerAVX512(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// normals32AVX512 is Normals32 for len(dst) a multiple of 64, from the
+// normals32AVX512 is Normals32 for len(dst) a multiple of 128, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// addNormals32AVX512 is AddNormals32 for len(dst) a multiple of 128, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
 // binaryMasks32AVX512 is BinaryMasks32 for len(x) a multiple of 64: masks[w] is set from
 // x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
@@ -732,6 +777,16 @@ func leakyScan64SubAVX512(V []float64, I []float64, Iin []float64, inStride int,
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
 
+// leakyRows64SubAVX512 is LeakyRows64 with reset by subtraction for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 8 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows64SubAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+
+// leakyRows64ZeroAVX512 is LeakyRows64 with reset to zero for len(V) a multiple of 64,
+// writing len(V)/64 mask words; the sums of 8 vectors at a time stay in registers.
+// The caller checks every row's length and chunks long calls.
+func leakyRows64ZeroAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+
 // accumulateRows64AVX512 is AccumulateRows64 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
@@ -846,10 +901,15 @@ func ruleUpdate64SpyxPerAVX512(V []float64, I []float64, Iin []float64, stride i
 // and chunks long calls.
 func ruleUpdate64SnnTorchPerAVX512(V []float64, I []float64, Iin []float64, stride int, trials int, alpha float64, h float64, leak float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, sub float64, rest float64, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float64) int
 
-// normals64AVX512 is Normals64 for len(dst) a multiple of 64, from the
+// normals64AVX512 is Normals64 for len(dst) a multiple of 128, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// addNormals64AVX512 is AddNormals64 for len(dst) a multiple of 128, from the
+// block whose first counter is ctr, under the key k0, k1 with the counter's upper
+// words c1, c2, c3. The caller runs partial blocks and chunks long calls.
+func addNormals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
 // binaryMasks64AVX512 is BinaryMasks64 for len(x) a multiple of 64: masks[w] is set from
 // x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;

@@ -43,6 +43,19 @@ func Normals64(dst []float64, key NormalKey, col int, scale float64) {
 	active.Normals64(dst, key, col, scale)
 }
 
+// AddNormals32 adds what Normals32 writes: dst[i] += float32(z·scale), the
+// same bits as Normals32 into a buffer and AccumulateRows32 of it, without
+// the buffer — a procedural projection's row, regenerated straight into
+// the input current.
+func AddNormals32(dst []float32, key NormalKey, col int, scale float64) {
+	active.AddNormals32(dst, key, col, scale)
+}
+
+// AddNormals64 is AddNormals32 in float64: dst[i] += z·scale.
+func AddNormals64(dst []float64, key NormalKey, col int, scale float64) {
+	active.AddNormals64(dst, key, col, scale)
+}
+
 // The Philox4x32 constants: the two multipliers and the two Weyl
 // increments of the key schedule.
 const (
@@ -154,24 +167,37 @@ func normalBlock(out *[NormalBlock]float64, key *NormalKey, ctr uint32, scale fl
 	}
 }
 
-// normalsGeneric is the reference of Normals32 and Normals64: whole blocks
-// computed and the columns asked for copied out.
-func normalsGeneric[T float32 | float64](dst []T, key NormalKey, col int, scale float64) {
+// normalsGeneric is the reference of Normals32 and Normals64, and with add
+// of AddNormals32 and AddNormals64: whole blocks computed and the columns
+// asked for copied out, or added.
+func normalsGeneric[T float32 | float64](dst []T, key NormalKey, col int, scale float64, add bool) {
 	var blk [NormalBlock]float64
 	for i := 0; i < len(dst); {
 		c := col + i
 		normalBlock(&blk, &key, uint32(c/NormalBlock*8), scale)
 		for j := c % NormalBlock; j < NormalBlock && i < len(dst); j++ {
-			dst[i] = T(blk[j])
+			if add {
+				dst[i] += T(blk[j])
+			} else {
+				dst[i] = T(blk[j])
+			}
 			i++
 		}
 	}
 }
 
 func normalsGeneric32(dst []float32, key NormalKey, col int, scale float64) {
-	normalsGeneric(dst, key, col, scale)
+	normalsGeneric(dst, key, col, scale, false)
 }
 
 func normalsGeneric64(dst []float64, key NormalKey, col int, scale float64) {
-	normalsGeneric(dst, key, col, scale)
+	normalsGeneric(dst, key, col, scale, false)
+}
+
+func addNormalsGeneric32(dst []float32, key NormalKey, col int, scale float64) {
+	normalsGeneric(dst, key, col, scale, true)
+}
+
+func addNormalsGeneric64(dst []float64, key NormalKey, col int, scale float64) {
+	normalsGeneric(dst, key, col, scale, true)
 }

@@ -1,7 +1,9 @@
 package kernels
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -12,12 +14,18 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// normalsImpl returns impl's Normals kernel of width T.
-func normalsImpl[T float](impl *Impl) func(dst []T, key NormalKey, col int, scale float64) {
+// normalsImpl returns impl's Normals kernel of width T, or with add its
+// AddNormals kernel.
+func normalsImpl[T float](impl *Impl, add bool) func(dst []T, key NormalKey, col int, scale float64) {
 	var f any
-	if is32[T]() {
+	switch {
+	case is32[T]() && add:
+		f = impl.AddNormals32
+	case is32[T]():
 		f = impl.Normals32
-	} else {
+	case add:
+		f = impl.AddNormals64
+	default:
 		f = impl.Normals64
 	}
 	return f.(func(dst []T, key NormalKey, col int, scale float64))
@@ -101,33 +109,44 @@ func normalCases() [][2]int {
 	return append(out, [2]int{5, 2*(1<<14) + 77})
 }
 
-// TestNormalsMatchGeneric runs every available implementation's Normals32
-// and Normals64 over normalCases, with keys drawn at random and the corner
-// keys, scales 1, ordinary, negative, zero, tiny (denormal results), huge
-// (infinite results), infinite and NaN, at misaligned offsets, and
-// compares with Generic bit for bit, the guards past every slice included.
+// TestNormalsMatchGeneric runs every available implementation's Normals32,
+// Normals64, AddNormals32 and AddNormals64 over normalCases, with keys
+// drawn at random and the corner keys, scales 1, ordinary, negative, zero,
+// tiny (denormal results), huge (infinite results), infinite and NaN, at
+// misaligned offsets, onto random values for AddNormals, and compares with
+// Generic bit for bit, the guards past every slice included.
 func TestNormalsMatchGeneric(t *testing.T) {
-	testNormals[float32](t)
-	testNormals[float64](t)
+	for _, add := range []bool{false, true} {
+		testNormals[float32](t, add)
+		testNormals[float64](t, add)
+	}
 }
 
-func testNormals[T float](t *testing.T) {
+func testNormals[T float](t *testing.T, add bool) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	keys := []NormalKey{{}, {^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0)}}
 	for range 4 {
 		keys = append(keys, NormalKey{rng.Uint32(), rng.Uint32(), rng.Uint32(), rng.Uint32(), rng.Uint32()})
 	}
 	scales := []float64{1, 0.0371, -2.5, 0, 1e-310, 1e308, math.Inf(1), math.NaN()}
-	want := normalsImpl[T](Generic)
+	want := normalsImpl[T](Generic, add)
 	for _, impl := range fuzzImpls(t) {
-		got := normalsImpl[T](impl)
+		got := normalsImpl[T](impl, add)
 		for i, c := range normalCases() {
 			key, scale := keys[i%len(keys)], scales[i%len(scales)]
 			off := rng.IntN(4)
-			a, b := buf[T](c[1], off, nil), buf[T](c[1], off, nil)
+			var fill func(int) T
+			if add {
+				vals := make([]T, c[1])
+				for j := range vals {
+					vals[j] = T(rng.NormFloat64())
+				}
+				fill = func(j int) T { return vals[j] }
+			}
+			a, b := buf[T](c[1], off, fill), buf[T](c[1], off, fill)
 			want(a, key, c[0], scale)
 			got(b, key, c[0], scale)
-			same(t, fmt.Sprintf("%s float%d key %v col %d n %d scale %v", impl.Name, 8*sizeOf[T](), key, c[0], c[1], scale), b, a)
+			same(t, fmt.Sprintf("%s add %v float%d key %v col %d n %d scale %v", impl.Name, add, 8*sizeOf[T](), key, c[0], c[1], scale), b, a)
 		}
 	}
 }
@@ -237,25 +256,64 @@ func TestNormalsNoAlloc(t *testing.T) {
 	dst := make([]float32, 1000)
 	for _, impl := range Available() {
 		if a := testing.AllocsPerRun(10, func() { impl.Normals32(dst[3:], NormalKey{1, 2, 3, 4, 5}, 3, 0.5) }); a != 0 {
-			t.Errorf("%s: %v allocations per call", impl.Name, a)
+			t.Errorf("%s: Normals32: %v allocations per call", impl.Name, a)
+		}
+		if a := testing.AllocsPerRun(10, func() { impl.AddNormals32(dst[3:], NormalKey{1, 2, 3, 4, 5}, 3, 0.5) }); a != 0 {
+			t.Errorf("%s: AddNormals32: %v allocations per call", impl.Name, a)
+		}
+	}
+}
+
+// TestAddNormalsIsAccumulate: AddNormals gives the bits of Normals into a
+// buffer and AccumulateRows of the buffer, by every implementation, for
+// rows of every length to past a pass, at starts inside and at blocks.
+func TestAddNormalsIsAccumulate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, impl := range Available() {
+		for n := 0; n <= 300; n += 1 + n/8 {
+			for _, col := range []int{0, 5, 32, 128 + 17} {
+				key := NormalKey{rng.Uint32(), rng.Uint32(), rng.Uint32(), rng.Uint32(), rng.Uint32()}
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				want, row := slices.Clone(x), make([]float32, n)
+				impl.Normals32(row, key, col, 0.7)
+				impl.AccumulateRows32(want, row, n, []int32{0})
+				impl.AddNormals32(x, key, col, 0.7)
+				if !sameBitsT(x, want) {
+					t.Fatalf("%s: col %d n %d: AddNormals32 differs from Normals32 and AccumulateRows32", impl.Name, col, n)
+				}
+			}
 		}
 	}
 }
 
 func FuzzNormals32(f *testing.F) {
 	f.Add([]byte("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14seed bytes for normals, float32"))
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormals[float32](t, data) })
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormals[float32](t, data, false) })
 }
 
 func FuzzNormals64(f *testing.F) {
 	f.Add([]byte("\xff\xfe\xfd\xfc\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14seed bytes for normals, float64, longer"))
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormals[float64](t, data) })
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormals[float64](t, data, false) })
+}
+
+func FuzzAddNormals32(f *testing.F) {
+	f.Add([]byte("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14seed bytes for added normals, float32"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormals[float32](t, data, true) })
+}
+
+func FuzzAddNormals64(f *testing.F) {
+	f.Add([]byte("\xff\xfe\xfd\xfc\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14seed bytes for added normals, float64, longer"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormals[float64](t, data, true) })
 }
 
 // fuzzNormals decodes a key, a starting column, a length and a scale (raw
 // float64 bits) from the bytes and compares every implementation with
-// Generic.
-func fuzzNormals[T float](t *testing.T, data []byte) {
+// Generic, Normals or with add AddNormals, which adds onto values that
+// follow from the bytes.
+func fuzzNormals[T float](t *testing.T, data []byte, add bool) {
 	d := &decoder{b: data}
 	u32 := func() uint32 {
 		return uint32(d.u8()) | uint32(d.u8())<<8 | uint32(d.u8())<<16 | uint32(d.u8())<<24
@@ -272,11 +330,56 @@ func fuzzNormals[T float](t *testing.T, data []byte) {
 		scale = d.small()
 	}
 	off := d.u8() % 4
-	want := buf[T](n, off, nil)
-	normalsImpl[T](Generic)(want, key, col, scale)
+	var fill func(int) T
+	if add {
+		base := d.small()
+		fill = func(i int) T { return T(base * float64(i%7-3)) }
+	}
+	want := buf[T](n, off, fill)
+	normalsImpl[T](Generic, add)(want, key, col, scale)
 	for _, impl := range fuzzImpls(t) {
-		got := buf[T](n, off, nil)
-		normalsImpl[T](impl)(got, key, col, scale)
-		same(t, fmt.Sprintf("%s key %v col %d n %d scale %v", impl.Name, key, col, n, scale), got, want)
+		got := buf[T](n, off, fill)
+		normalsImpl[T](impl, add)(got, key, col, scale)
+		same(t, fmt.Sprintf("%s add %v key %v col %d n %d scale %v", impl.Name, add, key, col, n, scale), got, want)
+	}
+}
+
+// TestNormalsStream pins the numbers themselves: the SHA-256 of the bits
+// of Generic's Normals64 over 2^20 columns of two keys (one of them at the
+// far end of a row) and of boxMuller at the edge words of
+// TestBoxMullerAccuracy. Stored and procedural weights are these numbers,
+// so a change here is a change of every network's weights: it needs a new
+// state version and a changelog entry, not a new hash.
+func TestNormalsStream(t *testing.T) {
+	h := sha256.New()
+	var b [8]byte
+	put := func(v float64) {
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+		h.Write(b[:])
+	}
+	x := make([]float64, 1<<20)
+	for _, c := range []struct {
+		key NormalKey
+		col int
+	}{{NormalKey{1, 2, 3, 4, 5}, 0}, {NormalKey{0xdeadbeef, 0x01234567, 0x89abcdef, 7, 0xffffffff}, 1<<34 - 1<<20}} {
+		normalsGeneric64(x, c.key, c.col, 1)
+		for _, v := range x {
+			put(v)
+		}
+	}
+	sqrt2 := math.Sqrt2
+	edge := uint32(sqrt2 * (1 << 31))
+	for _, a := range []uint32{0, 1, 2, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 1, edge, edge + 1} {
+		for q := uint32(0); q < 8; q++ {
+			for _, d := range []uint32{0, 1, ^uint32(0)} {
+				z0, z1 := boxMuller(a, q<<29+d, 0.37)
+				put(z0)
+				put(z1)
+			}
+		}
+	}
+	const want = "2a372e8d5b292e81baf770a969a7095c3869e3501c86a68d168e4e73814533d0"
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		t.Fatalf("the normal numbers changed: SHA-256 %s, was %s", got, want)
 	}
 }

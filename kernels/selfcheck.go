@@ -106,7 +106,9 @@ type width[T float32 | float64] struct {
 	addTrials   func(dst []T, dstStride int, v []T, trials int)
 	scaleTaps   func(dst []T, m int, W []T, base int, events []int32, vals []T, t *Taps)
 	normals     func(dst []T, key NormalKey, col int, scale float64)
+	addNormals  func(dst []T, key NormalKey, col int, scale float64)
 	accumMasks  func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
+	rows        func(V, I []T, rows [][]T, col int, alpha, beta, theta T, reset Reset, spikes []uint64) int
 	binary      func(masks []uint64, x []T) int
 }
 
@@ -118,7 +120,7 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AccumulateMasks32, m.BinaryMasks32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -129,7 +131,7 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AccumulateMasks64, m.BinaryMasks64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -205,6 +207,12 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 			s := state()
 			V, I, Iin, S := s.vals(n, -0.5, 2), s.vals(n, -1, 2), s.vals(n*steps, -1, 2), make([]uint64, words*steps)
 			c := w.scan(V, I, Iin, n, steps, 0.9, 0.95, 1, reset, S, words)
+			return []any{V, I, S, counted(c)}
+		}}, checkCase[T]{"LeakyRows", func(w width[T]) []any {
+			// Three rows from column 2, one of them twice.
+			s := state()
+			V, I, W, S := s.vals(n, -0.5, 2), s.vals(n, -1, 2), s.vals(2*(n+2), -0.5, 1), make([]uint64, words)
+			c := w.rows(V, I, [][]T{W[n+2:], W, W[n+2:]}, 2, 0.9, 0.95, 1, reset, S)
 			return []any{V, I, S, counted(c)}
 		}})
 	}
@@ -283,6 +291,10 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		// A start inside a block, whole passes of every width, a tail.
 		dst := make([]T, n)
 		w.normals(dst, NormalKey{0x1eaf, 0xc0de, 7, 8, 9}, 13, 0.3)
+		return []any{dst}
+	}}, checkCase[T]{"AddNormals", func(w width[T]) []any {
+		dst := state().vals(n, -1, 2)
+		w.addNormals(dst, NormalKey{0xfeed, 0xbead, 7, 8, 9}, 13, 0.3)
 		return []any{dst}
 	}})
 	for rule := StepValue; rule < stepRules; rule++ {

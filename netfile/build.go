@@ -67,6 +67,16 @@ func Build[T engine.Float](f *File) (*Net[T], error) {
 // cores), with the same bits on any number; the network steps on as many
 // as its SetThreads says.
 func BuildNetwork[T engine.Float](f *File, threads int) (*Net[T], error) {
+	return BuildRank[T](f, threads, 0, 1)
+}
+
+// BuildRank builds rank's share of the network f describes split over
+// ranks ranks (BuildNetwork for one): every population holds only the
+// rank's block (engine's Hold), so its random sparse and dense
+// projections draw only the weights onto that block, with the bits the
+// whole network has there. Split the network with SetRanks before
+// stepping it.
+func BuildRank[T engine.Float](f *File, threads, rank, ranks int) (*Net[T], error) {
 	dt, batch, seed := *f.Run.Dt, *f.Run.Batch, f.Run.Seed
 	n := &Net[T]{File: f, Net: engine.NewNetwork[T](), Spikes: map[string]*engine.SpikeRecorder[T]{}, Traces: map[string]map[string]*engine.Trace[T]{}}
 	for i, p := range f.Populations {
@@ -77,6 +87,11 @@ func BuildNetwork[T engine.Float](f *File, threads int) (*Net[T], error) {
 		pop, err := engine.NewPopulation[T](p.Name, batch, p.Size, np)
 		if err != nil {
 			return nil, f.errorf("populations[%d]: %w", i, err)
+		}
+		if ranks > 1 {
+			if err := pop.Hold(engine.BlockOf(p.Size, rank, ranks)); err != nil {
+				return nil, f.errorf("populations[%d]: %w", i, err)
+			}
 		}
 		if p.Init != nil && p.Init.V != nil {
 			if err := pop.InitV(p.Init.V.engine(), seed, uint64(i), threads); err != nil {
@@ -302,14 +317,15 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 		if rows > 0 && cols > maxElements/rows {
 			return nil, f.errorf("%s: %d × %d weights is more than one array can address", at, rows, cols)
 		}
-		w := make([]T, rows*cols)
+		lo, hi := post.Held() // a rank's columns
+		w := make([]T, rows*(hi-lo))
 		switch {
 		case p.Weight.Notebook:
 			scale, err := defaultScale(f, post, rows, at)
 			if err != nil {
 				return nil, err
 			}
-			engine.NormalWeights(w, rows, cols, scale, seed, uint64(k), threads)
+			engine.NormalWeightColumns(w, rows, lo, hi, scale, seed, uint64(k), threads)
 		case p.Weight.File != "":
 			a, err := f.readArray(p.Weight)
 			if err != nil {
@@ -322,7 +338,9 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					return nil, f.errorf("%s.weight.file: %s: weight [%d, %d] is %v; weights must be finite", at, p.Weight.File, j/cols, j%cols, v)
 				}
-				w[j] = T(sign.Apply(v))
+				if c := j % cols; c >= lo && c < hi {
+					w[j/cols*(hi-lo)+c-lo] = T(sign.Apply(v))
+				}
 			}
 		default:
 			d := p.Weight.Dist.engine()
@@ -333,7 +351,7 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 				}
 				d = engine.Normal(0, scale)
 			}
-			if err := engine.FillWeights(w, rows, cols, d, sign, seed, uint64(k), threads); err != nil {
+			if err := engine.FillWeightColumns(w, rows, cols, lo, hi, d, sign, seed, uint64(k), threads); err != nil {
 				return nil, f.errorf("%s.weight: %w", at, err)
 			}
 		}

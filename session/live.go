@@ -38,7 +38,7 @@ func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk flo
 			return nil, err
 		}
 	}
-	net, err := netfile.BuildNetwork[T](d, o.Threads)
+	net, err := netfile.BuildRank[T](d, o.Threads, o.rank(), o.ranks())
 	if err != nil {
 		return nil, badInput(err)
 	}

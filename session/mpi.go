@@ -173,13 +173,20 @@ const (
 
 // agreement makes the ranks stop at the same step: after every step each
 // rank reports whether its context was cancelled (a signal, a caller) or
-// its checkpoint failed, and every rank learns whether any did. Without
-// ranks it only passes ctx through.
+// its checkpoint failed, and every rank learns whether any did. The stop
+// flag rides on the step's spike exchange (engine's SetVote), sampled
+// just before its last collective, so that a step costs no collective of
+// its own; only a step that saved a checkpoint, or one that exchanged
+// nothing, agrees with an Allreduce of its own. Without ranks it only
+// passes ctx through.
 type agreement struct {
 	comm   Comm
 	ctx    context.Context
 	caught func() os.Signal
-	flags  [flagCount]int64
+	// voted is the network's Vote: the largest stop flag its last
+	// exchange carried, if one did since the last call.
+	voted func() (int64, bool)
+	flags [flagCount]int64
 	// signal is the signal that interrupted some rank, nil if none did.
 	signal os.Signal
 	// stop cancels the context the steps run under.
@@ -188,39 +195,52 @@ type agreement struct {
 }
 
 // newAgreement returns the context to step under: ctx itself for one
-// process; for several ranks one that only the agreement cancels.
-func newAgreement(ctx context.Context, o *Options, caught func() os.Signal) (*agreement, context.Context) {
+// process; for several ranks one that only the agreement cancels, net's
+// exchanges carrying each rank's stop flag.
+func newAgreement[T engine.Float](ctx context.Context, o *Options, caught func() os.Signal, net *engine.Network[T]) (*agreement, context.Context) {
 	if o.ranks() == 1 {
 		return &agreement{ctx: ctx}, ctx
 	}
-	a := &agreement{comm: o.Comm, ctx: ctx, caught: caught}
+	a := &agreement{comm: o.Comm, ctx: ctx, caught: caught, voted: net.Vote}
+	net.SetVote(a.stopFlag)
 	stepCtx, stop := context.WithCancel(context.Background())
 	a.stop = stop
 	return a, stepCtx
 }
 
-// after is called after every step with whether this rank's checkpoint
+// stopFlag is this rank's stop flag: 0 to go on, 1 for a cancelled
+// context, 2+n for signal n, so that Max keeps a signal over a plain
+// cancellation.
+func (a *agreement) stopFlag() int64 {
+	if a.ctx == nil || a.ctx.Err() == nil {
+		return 0
+	}
+	if sig, ok := a.caught().(syscall.Signal); ok {
+		return 2 + int64(sig)
+	}
+	return 1
+}
+
+// after is called after every step with whether this rank tried to save
+// a checkpoint at it (every rank does at the same steps) and whether that
 // failed; it returns whether any rank's did, and stops every rank's steps
 // when any rank was interrupted.
-func (a *agreement) after(saveFailed bool) (anyFailed bool, err error) {
+func (a *agreement) after(saved, saveFailed bool) (anyFailed bool, err error) {
 	if a.comm == nil {
 		return saveFailed, nil
 	}
 	began := time.Now()
 	a.flags = [flagCount]int64{}
-	// 1 for a cancelled context, 2+n for signal n, so that Max keeps
-	// a signal over a plain cancellation.
-	if a.ctx != nil && a.ctx.Err() != nil {
-		a.flags[flagStop] = 1
-		if sig, ok := a.caught().(syscall.Signal); ok {
-			a.flags[flagStop] = 2 + int64(sig)
+	if v, ok := a.voted(); ok && !saved {
+		a.flags[flagStop] = v
+	} else {
+		a.flags[flagStop] = a.stopFlag()
+		if saveFailed {
+			a.flags[flagSaveFailed] = 1
 		}
-	}
-	if saveFailed {
-		a.flags[flagSaveFailed] = 1
-	}
-	if err := a.comm.AllreduceInt64(a.flags[:], mpi.Max); err != nil {
-		return false, err
+		if err := a.comm.AllreduceInt64(a.flags[:], mpi.Max); err != nil {
+			return false, err
+		}
 	}
 	if a.flags[flagStop] >= 2 {
 		a.signal = syscall.Signal(a.flags[flagStop] - 2)

@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,12 @@ recorders:
 // runRanks runs d on k in-process ranks with the options each(r) gives
 // and returns each rank's error.
 func runRanks(d *netfile.File, k int, each func(r int) (context.Context, session.Options)) []error {
-	w := mpitest.NewWorld(k)
+	return runRanksOn(mpitest.NewWorld(k), d, each)
+}
+
+// runRanksOn is runRanks on the ranks of w.
+func runRanksOn(w *mpitest.World, d *netfile.File, each func(r int) (context.Context, session.Options)) []error {
+	k := w.Size()
 	errs := make([]error, k)
 	var wg sync.WaitGroup
 	for r := range k {
@@ -82,8 +88,10 @@ func resumeRanks(t *testing.T, d *netfile.File, k int, ckpt string, threads int)
 }
 
 // TestRanksInterruptResume interrupts a run over 2 ranks on one rank
-// only: both stop at the same step with a checkpoint each; another rank
-// count is refused, and the 2 ranks resumed write one process's files.
+// only: both stop at the same step with a checkpoint each — step 121 for
+// a cancellation after step 120, since the stop flags ride on the next
+// step's spike exchange; another rank count is refused, and the 2 ranks
+// resumed write one process's files.
 func TestRanksInterruptResume(t *testing.T) {
 	d, dir, want := oneProcess(t, "ranks.yaml", ranksNet)
 	got := filepath.Join(dir, "two")
@@ -111,8 +119,8 @@ func TestRanksInterruptResume(t *testing.T) {
 	})
 	for r, err := range errs {
 		var ie *session.InterruptedError
-		if !errors.As(err, &ie) || ie.Step != 120 {
-			t.Fatalf("rank %d: %v, want interrupted at step 120", r, err)
+		if !errors.As(err, &ie) || ie.Step != 121 {
+			t.Fatalf("rank %d: %v, want interrupted at step 121", r, err)
 		}
 	}
 	ckpt := filepath.Join(got, "checkpoint.lkc")
@@ -132,6 +140,59 @@ func TestRanksInterruptResume(t *testing.T) {
 	}
 	resumeRanks(t, d, 2, ckpt, 2)
 	mpitest.SameFiles(t, "2 ranks resumed", want, got)
+}
+
+// TestRanksAgreeInTheExchange: the ranks' agreement to go on rides on
+// the spike exchange, so a run makes the same Allreduce calls (agreeing
+// to start, and the summary's figures) however many steps it has, and
+// one more per checkpoint it saves; the exchange itself makes per step
+// one Allgatherv per population and one of the LI readout's V (ranksNet
+// exchanges every step), or two per window of 3 steps (min-delay
+// exchange: the sizes, then the spikes). Every run writes one process's
+// files.
+func TestRanksAgreeInTheExchange(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		// gathers is the Allgatherv calls over the 300 steps less
+		// those over the first 12.
+		gathers int
+	}{
+		{"every step", ranksNet, 4 * (300 - 12)},
+		{"min-delay", mpitest.DelayedNet(300, 2, 3), 2 * (300 - 12) / 3},
+	} {
+		d, dir, want := oneProcess(t, "ranks.yaml", c.src)
+		calls := func(steps, every int) mpitest.Calls {
+			t.Helper()
+			e := *d
+			e.Run.Steps = &steps
+			w := mpitest.NewWorld(2)
+			out := filepath.Join(dir, fmt.Sprintf("steps%d-every%d", steps, every))
+			for r, err := range runRanksOn(w, &e, func(r int) (context.Context, session.Options) {
+				return context.Background(), session.Options{Out: out, Threads: 1, CheckpointEvery: every}
+			}) {
+				if err != nil {
+					t.Fatalf("%s, rank %d: %v", c.name, r, err)
+				}
+			}
+			if steps == *d.Run.Steps {
+				mpitest.SameFiles(t, c.name, want, out)
+			}
+			if a, b := w.Calls(0), w.Calls(1); a != b {
+				t.Errorf("%s, %d steps: rank 0 made %+v collectives, rank 1 %+v", c.name, steps, a, b)
+			}
+			return w.Calls(1)
+		}
+		short, long, saving := calls(12, 0), calls(300, 0), calls(300, 100)
+		if short.Allreduce != long.Allreduce || short.Allreduce > 3 {
+			t.Errorf("%s: %d Allreduce calls over 12 steps, %d over 300: want the same few", c.name, short.Allreduce, long.Allreduce)
+		}
+		if saving.Allreduce != long.Allreduce+2 {
+			t.Errorf("%s: %d Allreduce calls with checkpoints at steps 100 and 200, want %d", c.name, saving.Allreduce, long.Allreduce+2)
+		}
+		if got := long.Allgatherv - short.Allgatherv; got != c.gathers {
+			t.Errorf("%s: %d more Allgatherv calls over 300 steps than over 12, want %d", c.name, got, c.gathers)
+		}
+	}
 }
 
 // TestRanksCheckpointInsideWindow: with min-delay exchange (every 3

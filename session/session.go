@@ -467,7 +467,7 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 	defer stopSignals()
 	ctx, cancel := context.WithCancel(sigCtx)
 	defer cancel()
-	agree, stepCtx := newAgreement(ctx, &r.o, caught)
+	agree, stepCtx := newAgreement(ctx, &r.o, caught, r.net.Net)
 	defer agree.close()
 	bar := newProgress(r.o.Progress, steps)
 	var saveErr error
@@ -479,13 +479,14 @@ func (r *runner[T]) loop(ctx context.Context) (*Summary, error) {
 		if r.o.AfterStep != nil {
 			r.o.AfterStep(step)
 		}
-		if r.o.CheckpointEvery > 0 && step%r.o.CheckpointEvery == 0 && step < steps {
+		saved := r.o.CheckpointEvery > 0 && step%r.o.CheckpointEvery == 0 && step < steps
+		if saved {
 			saveErr = r.save()
 		}
 		if saveErr == nil && !r.net.Net.Exchanged() {
 			return // ranks agree where they have exchanged (min-delay)
 		}
-		failed, err := agree.after(saveErr != nil)
+		failed, err := agree.after(saved, saveErr != nil)
 		switch {
 		case saveErr != nil:
 		case err != nil:

@@ -10,8 +10,11 @@ import (
 	"syscall"
 )
 
-// interruptible returns a context that is cancelled by the first SIGINT or
-// SIGTERM when catch is set, and a function telling which signal cancelled
+// interruptible returns a context that is cancelled by the first SIGINT,
+// SIGTERM or SIGUSR1 when catch is set — SIGUSR1 for runs over MPI ranks:
+// OpenMPI's mpirun passes it on at once and, unlike SIGTERM, does not kill
+// the ranks a second later, so their final checkpoint may take as long as
+// it needs — and a function telling which signal cancelled
 // it (nil while none has; a parent cancelled with Interrupt's cause counts
 // as its signal). After the first signal the handler is removed, so a
 // second Ctrl-C kills the process at once; the checkpoint it may interrupt
@@ -21,7 +24,7 @@ func interruptible(parent context.Context, catch bool) (ctx context.Context, cau
 	ctx, cancel := context.WithCancel(parent)
 	ch := make(chan os.Signal, 1)
 	if catch {
-		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
 	}
 	var got atomic.Value
 	done := make(chan struct{})
@@ -77,7 +80,7 @@ func (e *InterruptedError) Error() string {
 
 // ExitStatus is the status a shell reports for a process killed by the
 // signal, 128 + its number, so scripts can tell an interrupted run from a
-// failed one: 130 for SIGINT, 143 for SIGTERM.
+// failed one: 130 for SIGINT, 143 for SIGTERM, 138 for SIGUSR1.
 func (e *InterruptedError) ExitStatus() int {
 	if s, ok := e.Signal.(syscall.Signal); ok {
 		return 128 + int(s)

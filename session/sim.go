@@ -105,6 +105,7 @@ type simImpl interface {
 	recordings() []Recording
 	readRecorded(i int, dst any) error
 	readState(pop int, v engine.Var, dst any) error
+	consumesInput(pop int) bool
 	spikes(pop int) []int64
 	setWeights(k int, w any) error
 	save(path string, desc checkpoint.Description) error
@@ -359,6 +360,9 @@ func (s *Sim) ReadState(population, v string, dst any) ([]int, error) {
 	sv, ok := stateVars[v]
 	if !ok {
 		return nil, badInput(fmt.Errorf("state variable %q: want v, isyn or iinp", v))
+	}
+	if sv == engine.VarIin && s.impl.consumesInput(i) {
+		return nil, badInput(fmt.Errorf("iinp of %q is not kept after a step: its update (two-receptor CUBA or COBA) consumes the input; record iinp to see it", population))
 	}
 	if dst == nil {
 		return shape, nil
@@ -620,6 +624,8 @@ func (s *sim[T]) readRecorded(i int, dst any) error {
 	copy(d, r.spikes.Events)
 	return nil
 }
+
+func (s *sim[T]) consumesInput(i int) bool { return s.net.Pops[i].ConsumesInput() }
 
 func (s *sim[T]) readState(i int, v engine.Var, dst any) error {
 	p := s.net.Pops[i]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -429,5 +430,43 @@ func TestSimStepCheap(t *testing.T) {
 	t.Logf("%.2f allocations per step", allocs)
 	if allocs > 4 {
 		t.Errorf("%.1f allocations per step", allocs)
+	}
+}
+
+// TestSimStateConsumedInput: a population whose update consumes its input
+// (CUBA's two-receptor kernel leaves Iin zero) refuses iinp as state
+// instead of returning zeros, while its v and isyn, and a recorder of its
+// iinp, still read.
+func TestSimStateConsumedInput(t *testing.T) {
+	text, err := os.ReadFile("../examples/cuba.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := netfile.Parse("cuba.yaml", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := session.Open(d, session.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Record("exc", []string{"iinp"}, []int{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(nil, 20); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.State("exc", "iinp")
+	if err == nil || !errors.Is(err, session.ErrBadInput) || !strings.Contains(err.Error(), `iinp of "exc" is not kept after a step`) {
+		t.Errorf("State(exc, iinp): %v, want the refusal", err)
+	}
+	for _, v := range []string{"v", "isyn"} {
+		if _, err := s.State("exc", v); err != nil {
+			t.Errorf("State(exc, %s): %v", v, err)
+		}
+	}
+	if _, a, err := s.Recorded("exc", "iinp"); err != nil || len(a.Data.([]float32)) != 20*3 {
+		t.Errorf("recorded iinp: %v", err)
 	}
 }

@@ -210,13 +210,13 @@ func mpiRunWithin(t *testing.T, limit time.Duration, mpirun string, args ...stri
 
 // interruptOnce starts mpirun with args, sends it sig once the file
 // exists (a checkpoint every rank has saved) and returns what it printed
-// when it has ended.
-func interruptOnce(t *testing.T, mpirun string, args []string, file string, sig os.Signal) string {
+// and its exit status when it has ended.
+func interruptOnce(t *testing.T, mpirun string, args []string, file string, sig os.Signal) (log string, status int) {
 	t.Helper()
 	cmd := exec.Command(mpirun, args...)
 	cmd.Env = mpitest.Env()
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func interruptOnce(t *testing.T, mpirun string, args []string, file string, sig 
 	}
 	_ = cmd.Process.Signal(sig)
 	_ = cmd.Wait()
-	return log.String()
+	return out.String(), cmd.ProcessState.ExitCode()
 }
 
 // leakyLines are the lines of out that leaky printed (mpirun adds its own
@@ -256,7 +256,7 @@ func TestMPIStartFailsOnOneRank(t *testing.T) {
 	// Interrupt a run over 3 ranks once every rank has checkpointed.
 	ckpt := filepath.Join(out, "checkpoint.lkc")
 	rank2 := ckpt + ".rank2"
-	log := interruptOnce(t, mpirun, mpitest.Args(3, leaky, append([]string{"run", "--checkpoint-every", "100", "--out", out}, flags...)...), rank2, syscall.SIGTERM)
+	log, _ := interruptOnce(t, mpirun, mpitest.Args(3, leaky, append([]string{"run", "--checkpoint-every", "100", "--out", out}, flags...)...), rank2, syscall.SIGTERM)
 	if !strings.Contains(log, "interrupted by") {
 		t.Fatalf("the run over 3 ranks was not interrupted:\n%s", log)
 	}
@@ -296,42 +296,52 @@ func TestMPIStartFailsOnOneRank(t *testing.T) {
 	}
 }
 
-// TestMPIInterruptResume: SIGINT to mpirun (which sends the ranks SIGTERM)
-// stops a run over 2 ranks with min-delay exchange (a population fed
-// only by its source: every 64 steps; checkpoints every 1000, not a
-// multiple) with every rank's checkpoint at the same step, one the ranks
-// had exchanged at; resuming gives every file one uninterrupted process
-// writes, byte for byte. mpirun kills the ranks a second after it passes
-// the signal on, so the network fires little and its figure is quick.
+// TestMPIInterruptResume: SIGINT to mpirun (which sends the ranks
+// SIGTERM, and kills them a second later), and SIGUSR1 (which it passes
+// on as it is, and then waits for the ranks), stop a run over 2 ranks with
+// min-delay exchange (a population fed only by its source: every 64
+// steps; checkpoints every 1000, not a multiple) with every rank's
+// checkpoint at the same step, one the ranks had exchanged at, and
+// (SIGUSR1) mpirun's status the ranks' 128 + 10; resuming gives every
+// file one uninterrupted process writes, byte for byte. The network fires
+// little and its figure is quick, within SIGTERM's second.
 func TestMPIInterruptResume(t *testing.T) {
 	leaky, mpirun := buildMPI(t)
 	dir := t.TempDir()
 	flags := []string{"--neurons", "3000", "--record", "spikes,v", "--record-neurons", "0,64,2999", "--steps", "200000", "--threads", "1"}
-	out := filepath.Join(dir, "two")
-	ckpt := filepath.Join(out, "checkpoint.lkc")
-	log := interruptOnce(t, mpirun, mpitest.Args(2, leaky, append([]string{"run", "--checkpoint-every", "1000", "--out", out}, flags...)...), ckpt+".rank1", syscall.SIGINT)
-	// mpirun passes SIGINT on to the ranks as SIGTERM.
-	if !strings.Contains(log, "interrupted by terminated") {
-		t.Fatalf("the run over 2 ranks was not interrupted by mpirun's SIGTERM:\n%s", log)
-	}
-	h0, err := checkpoint.Read(ckpt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h1, err := checkpoint.Read(ckpt + ".rank1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h0.Step != h1.Step || h0.Step <= 0 || h0.Step >= 200000 {
-		t.Fatalf("the ranks' checkpoints are at steps %d and %d, want one step inside the run", h0.Step, h1.Step)
-	}
-	if !strings.Contains(log, fmt.Sprintf("at step %d;", h0.Step)) {
-		t.Errorf("the message does not name step %d:\n%s", h0.Step, log)
-	}
-	if status, stderr := mpiRunWithin(t, 120*time.Second, mpirun, mpitest.Args(2, leaky, "run", "--resume", ckpt, "--threads", "1")...); status != 0 {
-		t.Fatalf("resume over 2 ranks: status %d\n%s", status, stderr)
-	}
 	one := filepath.Join(dir, "one")
 	mustRun(t, append([]string{"run", "--out", one}, flags...)...)
-	mpitest.SameFiles(t, "2 ranks interrupted and resumed", one, out)
+	for _, c := range []struct {
+		sent, got os.Signal
+	}{{syscall.SIGINT, syscall.SIGTERM}, {syscall.SIGUSR1, syscall.SIGUSR1}} {
+		out := filepath.Join(dir, fmt.Sprint(int(c.sent.(syscall.Signal))))
+		ckpt := filepath.Join(out, "checkpoint.lkc")
+		log, status := interruptOnce(t, mpirun, mpitest.Args(2, leaky, append([]string{"run", "--checkpoint-every", "1000", "--out", out}, flags...)...), ckpt+".rank1", c.sent)
+		if !strings.Contains(log, "interrupted by "+c.got.String()) {
+			t.Fatalf("%v to mpirun: the run over 2 ranks was not interrupted by %v:\n%s", c.sent, c.got, log)
+		}
+		// After SIGINT mpirun exits with a status of its own; after
+		// SIGUSR1 it waits for the ranks and passes theirs on.
+		if want := 128 + int(syscall.SIGUSR1); c.sent == syscall.SIGUSR1 && status != want {
+			t.Errorf("%v to mpirun: status %d, want %d", c.sent, status, want)
+		}
+		h0, err := checkpoint.Read(ckpt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h1, err := checkpoint.Read(ckpt + ".rank1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h0.Step != h1.Step || h0.Step <= 0 || h0.Step >= 200000 {
+			t.Fatalf("%v to mpirun: the ranks' checkpoints are at steps %d and %d, want one step inside the run", c.sent, h0.Step, h1.Step)
+		}
+		if !strings.Contains(log, fmt.Sprintf("at step %d;", h0.Step)) {
+			t.Errorf("%v to mpirun: the message does not name step %d:\n%s", c.sent, h0.Step, log)
+		}
+		if status, stderr := mpiRunWithin(t, 120*time.Second, mpirun, mpitest.Args(2, leaky, "run", "--resume", ckpt, "--threads", "1")...); status != 0 {
+			t.Fatalf("resume over 2 ranks: status %d\n%s", status, stderr)
+		}
+		mpitest.SameFiles(t, fmt.Sprintf("2 ranks interrupted by %v and resumed", c.sent), one, out)
+	}
 }

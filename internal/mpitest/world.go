@@ -18,14 +18,25 @@ type World struct {
 	arrived, gen int
 	sent         [][]byte
 	vals         [][]int64
+	calls        []Calls
 }
+
+// Calls counts one rank's collectives of each kind.
+type Calls struct{ Allgatherv, Gatherv, Allreduce int }
+
+// Calls is how many collectives of each kind rank r has made; read it
+// once the ranks are done.
+func (w *World) Calls(r int) Calls { return w.calls[r] }
 
 // NewWorld returns a world of k ranks.
 func NewWorld(k int) *World {
-	w := &World{k: k, sent: make([][]byte, k), vals: make([][]int64, k)}
+	w := &World{k: k, sent: make([][]byte, k), vals: make([][]int64, k), calls: make([]Calls, k)}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
+
+// Size is the number of ranks of w.
+func (w *World) Size() int { return w.k }
 
 // Rank is rank r of w.
 func (w *World) Rank(r int) Rank { return Rank{w, r} }
@@ -73,14 +84,17 @@ func (x Rank) gather(send, recv []byte, counts, displs []int, to bool) error {
 }
 
 func (x Rank) Allgatherv(send, recv []byte, counts, displs []int) error {
+	x.w.calls[x.r].Allgatherv++
 	return x.gather(send, recv, counts, displs, true)
 }
 
 func (x Rank) Gatherv(send, recv []byte, counts, displs []int, root int) error {
+	x.w.calls[x.r].Gatherv++
 	return x.gather(send, recv, counts, displs, x.r == root)
 }
 
 func (x Rank) AllreduceInt64(v []int64, op mpi.Op) error {
+	x.w.calls[x.r].Allreduce++
 	x.w.vals[x.r] = append([]int64(nil), v...)
 	x.w.barrier()
 	defer x.w.barrier()

@@ -33,13 +33,14 @@ type isaKernels struct {
 // typeKernels are the names of one instruction set's kernels for one
 // element type.
 type typeKernels struct {
-	dtype                                                                                                                                        *dtype
-	updSub, updZero, scanSub, scanZero, scanWordSub, scanWordZero, accum, accumTrials, accumMasks, scatterTaps, scaleTaps, addTrials, cuba, coba string
+	dtype                                                                                                                                                           *dtype
+	updSub, updZero, scanSub, scanZero, scanWordSub, scanWordZero, rowsSub, rowsZero, accum, accumTrials, accumMasks, scatterTaps, scaleTaps, addTrials, cuba, coba string
 	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
 	// order, of scalar and of per-neuron constants.
 	rule, rulePer []string
-	// normals is the Normals kernel writing this element type.
-	normals string
+	// normals and addNormals are the Normals and AddNormals kernels of
+	// this element type.
+	normals, addNormals string
 	// binary is the BinaryMasks kernel of whole mask words.
 	binary string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
@@ -144,7 +145,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		f.p("Name: %q,", v)
 		f.p("Requires: %q,", s.requires())
 		for _, op := range []struct{ field, method string }{
-			{"LeakyUpdate", "leakyUpdate"}, {"LeakyScan", "leakyScan"},
+			{"LeakyUpdate", "leakyUpdate"}, {"LeakyScan", "leakyScan"}, {"LeakyRows", "leakyRows"},
 			{"AccumulateRows", "accumulateRows"}, {"AccumulateTrials", "accumulateTrials"},
 			{"AccumulateMasks", "accumulateMasks"},
 			{"AddTrials", "addTrials"}, {"ScatterTaps", "scatterTaps"}, {"ScaleTaps", "scaleTaps"}, {"MatMul", "matMul"},
@@ -162,7 +163,8 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("RuleUpdateTrials%s: %s.ruleUpdateTrials,", t.dtype.name, kernelsVar(s, t.dtype))
 		}
 		for _, t := range k.types {
-			f.p("Normals%s: normalsVia(%s, %d),", t.dtype.name, t.normals, normalPass(s))
+			f.p("Normals%s: normalsVia(%s, nil, %d),", t.dtype.name, t.normals, normalPass(s))
+			f.p("AddNormals%s: normalsVia(%s, %s, %d),", t.dtype.name, t.normals, t.addNormals, normalPass(s))
 		}
 		for _, t := range k.types {
 			f.p("BinaryMasks%s: binaryMasksVia(%s),", t.dtype.name, t.binary)
@@ -189,6 +191,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			if t.scanWordSub != "" {
 				f.p("scanWordSub: %s, scanWordZero: %s,", t.scanWordSub, t.scanWordZero)
 			}
+			f.p("rowsSub: %s, rowsZero: %s,", t.rowsSub, t.rowsZero)
 			f.p("accum: %s, accumTrials: %s, accumMasks: %s, scatter: %s, scale: %s, add: %s, cuba: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.accumTrials, t.accumMasks, t.scatterTaps, t.scaleTaps, t.addTrials, t.cuba, t.coba, d.lanes(s), s.nativeTail)
 			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
 			f.p("rulePer: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rulePer, ", "))

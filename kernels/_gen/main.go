@@ -22,10 +22,11 @@
 // instruction sets stay structurally identical: the AVX-512 code cannot be run
 // on every development machine and relies on sharing its shape with the AVX2
 // code that is tested everywhere. The kernel families have a file each:
-// leaky.go (LeakyUpdate, LeakyScan), rows.go (AccumulateRows, AccumulateMasks), matmul.go
-// (MatMul tiles), cuba.go (CubaUpdate), coba.go (CobaUpdate), rule.go
-// (RuleUpdate), normal.go (Normals), binary.go (BinaryMasks) and instruments.go
-// (the measuring loops); isa.go has what they share and dispatch.go writes the Go tables.
+// leaky.go (LeakyUpdate, LeakyScan), leakyrows.go (LeakyRows), rows.go
+// (AccumulateRows, AccumulateMasks), matmul.go (MatMul tiles), cuba.go
+// (CubaUpdate), coba.go (CobaUpdate), rule.go (RuleUpdate), normal.go
+// (Normals), binary.go (BinaryMasks) and instruments.go (the measuring
+// loops); isa.go has what they share and dispatch.go writes the Go tables.
 //
 // The arithmetic of each kernel follows the generic Go code in
 // kernels/generic.go operation for operation; see the package comment of
@@ -70,6 +71,8 @@ func genISA(s *isa) *isaKernels {
 			t.scanWordSub = genLeakyScan(s, d, "Sub", true)
 			t.scanWordZero = genLeakyScan(s, d, "Zero", true)
 		}
+		t.rowsSub = genLeakyRows(s, d, "Sub")
+		t.rowsZero = genLeakyRows(s, d, "Zero")
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
 		t.accumMasks = genAccumulateMasks(s, d)
@@ -84,7 +87,8 @@ func genISA(s *isa) *isaKernels {
 		for _, r := range ruleRules {
 			t.rulePer = append(t.rulePer, genRuleUpdate(s, d, r, true))
 		}
-		t.normals = genNormals(s, d)
+		t.normals = genNormals(s, d, false)
+		t.addNormals = genNormals(s, d, true)
 		t.binary = genBinaryMasks(s, d)
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"iter"
 	"math"
+	"math/bits"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -87,16 +90,19 @@ func normalConsts() []normalConst {
 	c := []normalConst{
 		{"m0", lanesOf(0xD2511F53)}, {"m1", lanesOf(0xCD9E8D57)},
 		{"iota", func(l int) uint64 { return uint64(l) }},
-		{"c4", lanesOf(4)}, {"c8", lanesOf(8)}, {"c16", lanesOf(16)},
+		{"c4", lanesOf(4)}, {"c8", lanesOf(8)}, {"c16", lanesOf(16)}, {"c24", lanesOf(24)}, {"c32", lanesOf(32)},
 		// The exponent of 2^52 in the upper half: or-ing a 32-bit integer
 		// below it makes the float64 2^52 + integer.
 		{"magic", lanesOf(0x43300000_00000000)},
-		{"aplus1", lanesOfF64(two52 - 1)},        // 2^52 + a − (2^52 − 1) = a + 1
-		{"ebias", lanesOfF64(two52 + 1023 + 32)}, // 2^52 + E − that = e − 32
-		{"mant", lanesOf(1<<52 - 1)}, {"c32f", lanesOfF64(32)},
+		// The exponent of 2^20: under it a 32-bit integer a is the float64
+		// 2^20 + a/2^32, less (2^20 − 2^-32) exactly x = (a + 1)/2^32.
+		{"magic20", lanesOf(0x41300000_00000000)},
+		{"aplus1", lanesOfF64(1<<20 - 0x1p-32)},
+		{"ebias", lanesOfF64(two52 + 1023)}, // 2^52 + E − that = e
+		{"mant", lanesOf(1<<52 - 1)},
 		{"one", lanesOfF64(1)}, {"half", lanesOfF64(0.5)}, {"sqrt2", lanesOfF64(math.Sqrt2)},
 		{"ln2x2", lanesOfF64(-2 * math.Ln2)},
-		{"u29", lanesOf(1 << 29)}, {"u30", lanesOf(1 << 30)}, {"mask30", lanesOf(1<<30 - 1)},
+		{"u29", lanesOf(1 << 29)}, {"u30", lanesOf(1 << 30)}, {"u31", lanesOf(1 << 31)}, {"mask30", lanesOf(1<<30 - 1)},
 		{"tbias", lanesOfF64(two52 + 1<<29)}, // 2^52 + (u mod 2^30) − that = t
 		{"angle", lanesOfF64(2 * math.Pi / (1 << 32))},
 		{"sign", lanesOf(1 << 63)},
@@ -117,10 +123,18 @@ func normalConsts() []normalConst {
 
 // normalTable is one instruction set's table of normalConsts, a vector
 // per entry, so that every constant can be a full-width memory operand.
+// No vector may cross a cache line — a split load costs a second one, and
+// Box–Muller reads a constant every few instructions — but Go's linker
+// aligns data to at most 32 bytes. So a ZMM table's entries lie 128 bytes
+// apart, each constant repeated over the whole entry, and the kernel reads
+// them from the table's address rounded up to 64: less than 64 bytes into
+// the entry, the same vector wherever. Constants whose lanes differ (iota)
+// are read once a call, from the entry's start.
 type normalTable struct {
-	s   *isa
-	mem Mem
-	off map[string]int
+	s       *isa
+	mem     Mem
+	off     map[string]int
+	varying map[string]bool
 }
 
 var normalTables = map[*isa]*normalTable{}
@@ -129,13 +143,23 @@ func normalTableOf(s *isa) *normalTable {
 	if t := normalTables[s]; t != nil {
 		return t
 	}
-	t := &normalTable{s: s, off: map[string]int{}}
+	t := &normalTable{s: s, off: map[string]int{}, varying: map[string]bool{}}
 	t.mem = GLOBL("normalConsts"+s.name, RODATA|NOPTR)
-	lanes := s.vbyte / 8
+	lanes, stride := s.vbyte/8, s.vbyte
+	if s.is512() {
+		stride = 2 * s.vbyte
+	}
 	for i, c := range normalConsts() {
-		t.off[c.name] = i * s.vbyte
+		t.off[c.name] = i * stride
 		for l := 0; l < lanes; l++ {
-			DATA(i*s.vbyte+8*l, U64(c.bits(l)))
+			t.varying[c.name] = t.varying[c.name] || c.bits(l) != c.bits(0)
+		}
+		n := lanes
+		if !t.varying[c.name] {
+			n = stride / 8
+		}
+		for l := 0; l < n; l++ {
+			DATA(i*stride+8*l, U64(c.bits(l)))
 		}
 	}
 	normalTables[s] = t
@@ -143,12 +167,15 @@ func normalTableOf(s *isa) *normalTable {
 }
 
 // k returns the vector of constant name.
-func (t *normalTable) k(name string) Mem {
-	off, ok := t.off[name]
+func (g *normalGen) k(name string) Mem {
+	off, ok := g.t.off[name]
 	if !ok {
 		panic("no normal constant " + name)
 	}
-	return t.mem.Offset(off)
+	if g.base == nil || g.t.varying[name] {
+		return g.t.mem.Offset(off)
+	}
+	return Mem{Base: g.base, Disp: off}
 }
 
 // normalGen emits one kernel's code: the instruction set, the element type
@@ -161,15 +188,29 @@ type normalGen struct {
 	words Mem            // the counter's upper words c1, c2, c3, at 0, 8 and 16
 	scale reg.VecVirtual // scale in every lane
 	odd   reg.Register   // AVX-512: the opmask of the odd doublewords
+	base  reg.Register   // AVX-512: the table's address rounded up to 64
+	add   bool           // add the numbers to dst (AddNormals)
 }
 
-func genNormals(s *isa, d *dtype) string {
-	name := fmt.Sprintf("normals%s%s", d.name, s.name)
+// genNormals emits the Normals kernel of s and d, or with add the
+// AddNormals kernel, which adds each number to dst instead of storing it.
+func genNormals(s *isa, d *dtype, add bool) string {
+	op := "Normals"
+	if add {
+		op = "AddNormals"
+	}
+	name := fmt.Sprintf("%s%s%s", strings.ToLower(op[:1])+op[1:], d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%s, k0, k1, c1, c2, c3, ctr uint32, scale float64)", d.gotyp))
-	Doc(fmt.Sprintf("%s is Normals%s for len(dst) a multiple of %d, from the", name, d.name, normalPass(s)),
+	Doc(fmt.Sprintf("%s is %s%s for len(dst) a multiple of %d, from the", name, op, d.name, normalPass(s)),
 		"block whose first counter is ctr, under the key k0, k1 with the counter's upper",
 		"words c1, c2, c3. The caller runs partial blocks and chunks long calls.")
-	g := &normalGen{s: s, d: d, t: normalTableOf(s)}
+	g := &normalGen{s: s, d: d, t: normalTableOf(s), add: add}
+	if s.is512() {
+		g.base = GP64()
+		LEAQ(g.t.mem, g.base)
+		ADDQ(U8(63), g.base)
+		ANDQ(I32(-64), g.base)
+	}
 	// Round r's key, in the low half of a 64-bit slot, for broadcasts.
 	g.keys = AllocLocal(16 * 10)
 	{
@@ -209,41 +250,124 @@ func genNormals(s *isa, d *dtype) string {
 	VMOVQ(c, cx)
 	ctr := s.vec()
 	VPBROADCASTQ(cx, ctr)
-	VPADDQ(g.t.k("iota"), ctr, ctr)
+	VPADDQ(g.k("iota"), ctr, ctr)
 
-	// Each pass runs two vectors of counters in lockstep, for
-	// instruction-level parallelism: Philox's rounds and Box–Muller's
-	// polynomials are chains of dependent operations, and one vector's
-	// chain alone leaves most of the vector units idle. AVX-512 makes two
-	// blocks a pass (a vector is a block's eight counters), AVX2 one (two
-	// vectors of four counters). The caller gives whole passes.
-	var vecs []normalVec
-	if s.is512() {
-		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 8, out: NormalBlock}}
-	} else {
-		vecs = []normalVec{{ctr: 0, out: 0}, {ctr: 4, out: 4}}
-	}
 	perPass := normalPass(s) / NormalBlock
-	SHRQ(U8(map[int]int{1: 0, 2: 1}[perPass]), n)
+	SHRQ(U8(bits.TrailingZeros(uint(perPass))), n)
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
-	Label(name + "_loop")
-	g.pass(ctr, dst, vecs)
-	VPADDQ(g.t.k(fmt.Sprintf("c%d", 8*perPass)), ctr, ctr)
-	ADDQ(U32(normalPass(s)*d.size), dst)
-	DECQ(n)
-	JNZ(LabelRef(name + "_loop"))
+	if s.is512() {
+		g.pipeline(name, ctr, dst, n)
+	} else {
+		// A pass is one block, two vectors of four counters, each vector
+		// alone, its rounds and then its pairs: AVX2's 16 registers hold
+		// no second chain.
+		Label(name + "_loop")
+		for _, v := range []normalVec{{ctr: 0, out: 0}, {ctr: 4, out: 4}} {
+			w := g.philox([]reg.VecVirtual{g.counters(ctr, v)}, nop)[0]
+			g.boxMuller([][4]reg.VecVirtual{w}, []normalVec{v}, dst, nop)
+		}
+		VPADDQ(g.k("c8"), ctr, ctr)
+		ADDQ(U32(normalPass(s)*d.size), dst)
+		DECQ(n)
+		JNZ(LabelRef(name + "_loop"))
+	}
 	Label(name + "_done")
 	end(s)
 	return name
 }
 
+// pipeline emits the AVX-512 loop, software-pipelined: a pass is four
+// blocks, a vector of counters each, and Philox's rounds for one half of
+// them are emitted between the Box–Muller instructions of the other half,
+// the previous pass's for the first. Both are chains of dependent
+// operations — ten rounds of multiplies, a division, polynomials and a
+// square root — which, one after the other, left the vector units waiting
+// on latency: the out-of-order window is too short to find the next
+// rounds behind a pass's Box–Muller by itself. The last pass computes one
+// half's words that no pass uses.
+func (g *normalGen) pipeline(name string, ctr reg.VecVirtual, dst, n reg.Register) {
+	lo := []normalVec{{ctr: 0, out: 0}, {ctr: 8, out: NormalBlock}}
+	hi := []normalVec{{ctr: 16, out: 2 * NormalBlock}, {ctr: 24, out: 3 * NormalBlock}}
+	rounds := func(vecs []normalVec, w *[][4]reg.VecVirtual) chain {
+		return func(yield func()) {
+			x0 := make([]reg.VecVirtual, len(vecs))
+			for i, v := range vecs {
+				x0[i] = g.counters(ctr, v)
+			}
+			*w = g.philox(x0, yield)
+		}
+	}
+	// Philox's chain yields 20 times (two vectors, ten rounds), each
+	// vector's pairs some 50 (two of 25 steps): each turn runs the rounds
+	// to their next yield and each vector's pairs to their third.
+	halves := func(r chain, w [][4]reg.VecVirtual, vecs []normalVec) {
+		pairs := func(i int) chain {
+			return func(yield func()) { g.boxMuller(w[i:i+1], vecs[i:i+1], dst, yield) }
+		}
+		interleave([]chain{r, pairs(0), pairs(1)}, []int{1, 3, 3})
+	}
+	var w, wh, next [][4]reg.VecVirtual
+	rounds(lo, &w)(nop)
+	Label(name + "_loop")
+	halves(rounds(hi, &wh), w, lo)
+	VPADDQ(g.k(fmt.Sprintf("c%d", 8*normalBlocks512)), ctr, ctr)
+	halves(rounds(lo, &next), wh, hi)
+	for i := range w {
+		for j := range w[i] {
+			g.mov(next[i][j], w[i][j])
+		}
+	}
+	ADDQ(U32(normalPass(g.s)*g.d.size), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+}
+
+// A chain emits a chain of dependent instructions, calling yield where
+// another chain's instructions may come between; nop is the yield of a
+// chain emitted alone.
+type chain func(yield func())
+
+func nop() {}
+
+// interleave emits chains side by side: each turn runs chain i on to its
+// steps[i]-th next yield, until every chain has ended.
+func interleave(chains []chain, steps []int) {
+	type coroutine struct {
+		next func() (struct{}, bool)
+		stop func()
+		done bool
+	}
+	cs := make([]*coroutine, len(chains))
+	for i, c := range chains {
+		next, stop := iter.Pull(func(yield func(struct{}) bool) { c(func() { yield(struct{}{}) }) })
+		cs[i] = &coroutine{next: next, stop: stop}
+	}
+	for live := true; live; {
+		live = false
+		for i, c := range cs {
+			for k := 0; k < steps[i] && !c.done; k++ {
+				_, ok := c.next()
+				c.done = !ok
+			}
+			live = live || !c.done
+		}
+	}
+	for _, c := range cs {
+		c.stop()
+	}
+}
+
+// normalBlocks512 is the number of blocks an AVX-512 pass makes, a power
+// of two: two halves of two, see pipeline.
+const normalBlocks512 = 4
+
 // normalPass is the number of columns one pass of s's Normals kernels
-// makes, and so the multiple of it their length must be: two blocks with
-// AVX-512, one with AVX2.
+// makes, and so the multiple of it their length must be: normalBlocks512
+// blocks with AVX-512, one with AVX2.
 func normalPass(s *isa) int {
 	if s.is512() {
-		return 2 * NormalBlock
+		return normalBlocks512 * NormalBlock
 	}
 	return NormalBlock
 }
@@ -255,42 +379,26 @@ const NormalBlock = 32
 // first lane from the pass's, and the element offset of its first column.
 type normalVec struct{ ctr, out int }
 
-// pass emits the counters of vecs through Philox and Box–Muller and stores
-// their numbers. With AVX-512 the vectors' rounds run in lockstep and then
-// their pairs, two at a time; the 32 registers hold both chains. AVX2's 16
-// do not, so each vector runs alone, its rounds and then its pairs.
-func (g *normalGen) pass(ctr reg.VecVirtual, dst reg.Register, vecs []normalVec) {
-	counters := func(v normalVec) reg.VecVirtual {
-		x := g.s.vec()
-		if v.ctr == 0 {
-			g.mov(ctr, x)
-		} else {
-			VPADDQ(g.t.k(fmt.Sprintf("c%d", v.ctr)), ctr, x)
-		}
-		return x
+// counters returns the counters of vector v of the pass whose first lane's
+// counter is ctr.
+func (g *normalGen) counters(ctr reg.VecVirtual, v normalVec) reg.VecVirtual {
+	x := g.s.vec()
+	if v.ctr == 0 {
+		g.mov(ctr, x)
+	} else {
+		VPADDQ(g.k(fmt.Sprintf("c%d", v.ctr)), ctr, x)
 	}
-	pairsOf := func(w [4]reg.VecVirtual, v normalVec, half int) normalPair {
-		return normalPair{a: w[2*half], b: w[2*half+1], off: v.out + 16*half}
-	}
-	if !g.s.is512() {
-		for _, v := range vecs {
-			w := g.philox([]reg.VecVirtual{counters(v)})[0]
-			g.pairs([]normalPair{pairsOf(w, v, 0)}, dst)
-			g.pairs([]normalPair{pairsOf(w, v, 1)}, dst)
-		}
-		return
-	}
-	x0 := make([]reg.VecVirtual, len(vecs))
-	for i, v := range vecs {
-		x0[i] = counters(v)
-	}
-	w := g.philox(x0)
+	return x
+}
+
+// boxMuller emits the Box–Muller pairs of the words w of vecs, one pair
+// after another (words 0 and 1 of every vector, then words 2 and 3), and
+// stores their numbers.
+func (g *normalGen) boxMuller(w [][4]reg.VecVirtual, vecs []normalVec, dst reg.Register, yield func()) {
 	for half := 0; half < 2; half++ {
-		var ps []normalPair
 		for i, v := range vecs {
-			ps = append(ps, pairsOf(w[i], v, half))
+			g.pair(normalPair{a: w[i][2*half], b: w[i][2*half+1], off: v.out + 16*half}, dst, yield)
 		}
-		g.pairs(ps, dst)
 	}
 }
 
@@ -337,9 +445,9 @@ func (g *normalGen) xor(a, b, dst Op) {
 }
 
 // philox runs the ten rounds on the counters x0 of each vector and the
-// upper words, the vectors in lockstep, and returns each vector's four
-// words.
-func (g *normalGen) philox(x0 []reg.VecVirtual) [][4]reg.VecVirtual {
+// upper words, the vectors in lockstep, yielding after every round of a
+// vector, and returns each vector's four words.
+func (g *normalGen) philox(x0 []reg.VecVirtual, yield func()) [][4]reg.VecVirtual {
 	s := g.s
 	x := make([][4]reg.VecVirtual, len(x0))
 	for i := range x {
@@ -358,8 +466,8 @@ func (g *normalGen) philox(x0 []reg.VecVirtual) [][4]reg.VecVirtual {
 		}
 		for i := range x {
 			p0, p1 := s.vec(), s.vec()
-			VPMULUDQ(g.t.k("m0"), x[i][0], p0)
-			VPMULUDQ(g.t.k("m1"), x[i][2], p1)
+			VPMULUDQ(g.k("m0"), x[i][0], p0)
+			VPMULUDQ(g.k("m1"), x[i][2], p1)
 			h0, h1 := s.vec(), s.vec()
 			VPSRLQ(U8(32), p0, h0)
 			VPSRLQ(U8(32), p1, h1)
@@ -374,184 +482,170 @@ func (g *normalGen) philox(x0 []reg.VecVirtual) [][4]reg.VecVirtual {
 				VPXOR(k1, h0, h0)
 			}
 			x[i] = [4]reg.VecVirtual{h1, p1, h0, p0}
+			yield()
 		}
 	}
 	return x
 }
 
 // toDouble turns x into the float64 2^52 + (x mod 2^32), in place: x's
-// low half under the exponent of 2^52. (Blending into a fresh register
-// would be worse than a copy: avo counts a masked instruction as reading
-// its destination, so a fresh one would be live around the whole loop.)
-func (g *normalGen) toDouble(x reg.VecVirtual) reg.VecVirtual {
+// low half under the exponent of 2^52 (under 2^20's, 2^20 + (x mod
+// 2^32)/2^32, for magic "magic20"). (Blending into a fresh register would
+// be worse than a copy: avo counts a masked instruction as reading its
+// destination, so a fresh one would be live around the whole loop.)
+func (g *normalGen) toDouble(x reg.VecVirtual, magic string) reg.VecVirtual {
 	if g.s.is512() {
-		VPBLENDMD(g.t.k("magic"), x, g.odd, x)
+		VPBLENDMD(g.k(magic), x, g.odd, x)
 	} else {
-		VPBLENDD(U8(0xAA), g.t.k("magic"), x, x)
+		VPBLENDD(U8(0xAA), g.k(magic), x, x)
 	}
 	return x
 }
 
-// pairs emits boxMuller of each pair's words, the pairs in lockstep, and
-// stores the two numbers of each, times scale, at element offsets off and
+// pair emits boxMuller of the pair's words, yielding between its steps,
+// and stores the two numbers, times scale, at element offsets off and
 // off+8 of the pass at dst.
-func (g *normalGen) pairs(ps []normalPair, dst reg.Register) {
-	s, t := g.s, g.t
-	n := len(ps)
-	vecs := func() []reg.VecVirtual {
-		v := make([]reg.VecVirtual, n)
-		for i := range v {
-			v[i] = s.vec()
-		}
-		return v
-	}
-	// x = a + 1 = 2^e·m, m ∈ [1, 2); e − 32 as a float64.
-	x, e, m := make([]reg.VecVirtual, n), make([]reg.VecVirtual, n), vecs()
-	for i, p := range ps {
-		x[i] = g.toDouble(p.a)
-		VSUBPD(t.k("aplus1"), x[i], x[i])
-	}
-	for i := range ps {
-		if s.is512() {
-			// AVX-512's exponent and mantissa extraction: exact, and the
-			// same numbers as the bit manipulation below.
-			e[i] = s.vec()
-			VGETEXPPD(x[i], e[i])
-			VSUBPD(t.k("c32f"), e[i], e[i])
-			VGETMANTPD(U8(0), x[i], m[i]) // m ∈ [1, 2)
-			continue
-		}
+func (g *normalGen) pair(p normalPair, dst reg.Register, yield func()) {
+	s := g.s
+	// x = (a + 1)/2^32 = 2^e·m, m ∈ [1, 2), exactly.
+	x := g.toDouble(p.a, "magic20")
+	VSUBPD(g.k("aplus1"), x, x)
+	yield()
+	e, m := s.vec(), s.vec()
+	if s.is512() {
+		// AVX-512's exponent and mantissa extraction: exact, and the
+		// same numbers as the bit manipulation below.
+		VGETEXPPD(x, e)
+		VGETMANTPD(U8(0), x, m) // m ∈ [1, 2)
+	} else {
 		ex := s.vec()
-		VPSRLQ(U8(52), x[i], ex)
-		e[i] = g.toDouble(ex)
-		VSUBPD(t.k("ebias"), e[i], e[i])
+		VPSRLQ(U8(52), x, ex)
+		e = g.toDouble(ex, "magic")
+		VSUBPD(g.k("ebias"), e, e)
 		// m = x's mantissa under 1.0's exponent.
-		g.and(t.k("mant"), x[i], m[i])
-		g.or(t.k("one"), m[i], m[i])
+		g.and(g.k("mant"), x, m)
+		g.or(g.k("one"), m, m)
 	}
+	yield()
 	// m > √2: m/2, e + 1.
-	for i := range ps {
-		if s.is512() {
-			big := K()
-			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
-			VMULPD(t.k("half"), m[i], big, m[i])
-			VADDPD(t.k("one"), e[i], big, e[i])
-		} else {
-			big, mh, inc := s.vec(), s.vec(), s.vec()
-			VCMPPD(U8(gtOQ), t.k("sqrt2"), m[i], big)
-			VMULPD(t.k("half"), m[i], mh)
-			VBLENDVPD(big, mh, m[i], m[i])
-			VANDPD(t.k("one"), big, inc)
-			VADDPD(inc, e[i], e[i])
-		}
+	if s.is512() {
+		big := K()
+		VCMPPD(U8(gtOQ), g.k("sqrt2"), m, big)
+		VMULPD(g.k("half"), m, big, m)
+		VADDPD(g.k("one"), e, big, e)
+	} else {
+		big, mh, inc := s.vec(), s.vec(), s.vec()
+		VCMPPD(U8(gtOQ), g.k("sqrt2"), m, big)
+		VMULPD(g.k("half"), m, mh)
+		VBLENDVPD(big, mh, m, m)
+		VANDPD(g.k("one"), big, inc)
+		VADDPD(inc, e, e)
 	}
+	yield()
 	// ln x = e·ln 2 + s·Q(s²), s = (m − 1)/(m + 1).
-	sv, z := vecs(), vecs()
-	for i := range ps {
-		num, den := s.vec(), s.vec()
-		VSUBPD(t.k("one"), m[i], num)
-		VADDPD(t.k("one"), m[i], den)
-		VDIVPD(den, num, sv[i])
-		VMULPD(sv[i], sv[i], z[i])
-	}
-	q := g.horner("log", len(logCoef), z)
-	rs := vecs()
-	for i := range ps {
-		// −2 ln x = e·(−2 ln 2) + s·(−2 Q), then r·scale = √(−2 ln x)·scale.
-		VMULPD(q[i], sv[i], q[i])
-		VFMADD231PD(t.k("ln2x2"), e[i], q[i])
-		VSQRTPD(q[i], rs[i])
-		VMULPD(g.scale, rs[i], rs[i])
-	}
+	sv, z, num, den := s.vec(), s.vec(), s.vec(), s.vec()
+	VSUBPD(g.k("one"), m, num)
+	VADDPD(g.k("one"), m, den)
+	VDIVPD(den, num, sv)
+	VMULPD(sv, sv, z)
+	yield()
+	q := g.horner("log", len(logCoef), z, yield)
+	// −2 ln x = e·(−2 ln 2) + s·(−2 Q), then r·scale = √(−2 ln x)·scale.
+	rs := s.vec()
+	VMULPD(q, sv, q)
+	VFMADD231PD(g.k("ln2x2"), e, q)
+	VSQRTPD(q, rs)
+	VMULPD(g.scale, rs, rs)
+	yield()
 
 	// u = b + 2^29; t = u mod 2^30 − 2^29; φ = t·2π/2^32.
-	u, phi, w := vecs(), vecs(), vecs()
-	for i, p := range ps {
-		VPADDD(t.k("u29"), p.b, u[i])
-		tm := s.vec()
-		g.and(t.k("mask30"), u[i], tm)
-		td := g.toDouble(tm)
-		VSUBPD(t.k("tbias"), td, td)
-		VMULPD(t.k("angle"), td, phi[i])
-		VMULPD(phi[i], phi[i], w[i])
-	}
-	sn := g.horner("sin", len(sinCoef), w)
-	cs := g.horner("cos", len(cosCoef), w)
-	for i := range ps {
-		pw := s.vec()
-		VMULPD(w[i], phi[i], pw)
-		VFMADD213PD(phi[i], sn[i], pw) // sin φ = (φ·w)·P + φ
-		sn[i] = pw
-		VFMADD213PD(t.k("one"), w[i], cs[i]) // cos φ = w·P + 1
-	}
+	u, phi, w, tm := s.vec(), s.vec(), s.vec(), s.vec()
+	VPADDD(g.k("u29"), p.b, u)
+	g.and(g.k("mask30"), u, tm)
+	td := g.toDouble(tm, "magic")
+	VSUBPD(g.k("tbias"), td, td)
+	VMULPD(g.k("angle"), td, phi)
+	VMULPD(phi, phi, w)
+	yield()
+	sn := g.horner("sin", len(sinCoef), w, yield)
+	cs := g.horner("cos", len(cosCoef), w, yield)
+	pw := s.vec()
+	VMULPD(w, phi, pw)
+	VFMADD213PD(phi, sn, pw) // sin φ = (φ·w)·P + φ
+	sn = pw
+	VFMADD213PD(g.k("one"), w, cs) // cos φ = w·P + 1
+	yield()
 
 	// The quadrant: bit 30 of u swaps (cos φ, sin φ), bit 31 of u + 2^30
-	// negates the first, bit 31 of u the second.
-	for i, p := range ps {
-		c1, s1 := s.vec(), s.vec()
+	// (bit 31 of u xor bit 30) negates the first, bit 31 of u the second.
+	c1, s1 := s.vec(), s.vec()
+	if s.is512() {
+		swap, n1, n2 := K(), K(), K()
+		VPTESTMQ(g.k("u30"), u, swap)
+		VPTESTMQ(g.k("u31"), u, n2)
+		KXORW(swap, n2, n1)
+		g.mov(cs, c1)
+		g.mov(sn, s1)
+		VBLENDMPD(sn, c1, swap, c1)
+		VBLENDMPD(cs, s1, swap, s1)
+		VPXORQ(g.k("sign"), c1, n1, c1)
+		VPXORQ(g.k("sign"), s1, n2, s1)
+	} else {
 		n1, n2 := s.vec(), s.vec()
-		VPADDD(t.k("u30"), u[i], n1)
+		VPADDD(g.k("u30"), u, n1)
 		VPSLLQ(U8(32), n1, n1)
-		VPSLLQ(U8(32), u[i], n2)
-		if s.is512() {
-			swap := K()
-			VPTESTMQ(t.k("u30"), u[i], swap)
-			g.mov(cs[i], c1)
-			g.mov(sn[i], s1)
-			VBLENDMPD(sn[i], c1, swap, c1)
-			VBLENDMPD(cs[i], s1, swap, s1)
-			// c ^= n & sign.
-			VPTERNLOGQ(U8(0x78), t.k("sign"), n1, c1)
-			VPTERNLOGQ(U8(0x78), t.k("sign"), n2, s1)
-		} else {
-			swap := s.vec()
-			VPSLLQ(U8(33), u[i], swap)
-			VBLENDVPD(swap, sn[i], cs[i], c1)
-			VBLENDVPD(swap, cs[i], sn[i], s1)
-			g.and(t.k("sign"), n1, n1)
-			g.and(t.k("sign"), n2, n2)
-			g.xor(n1, c1, c1)
-			g.xor(n2, s1, s1)
-		}
-		VMULPD(rs[i], c1, c1)
-		VMULPD(rs[i], s1, s1)
-		g.store(c1, dst, p.off)
-		g.store(s1, dst, p.off+8)
+		VPSLLQ(U8(32), u, n2)
+		swap := s.vec()
+		VPSLLQ(U8(33), u, swap)
+		VBLENDVPD(swap, sn, cs, c1)
+		VBLENDVPD(swap, cs, sn, s1)
+		g.and(g.k("sign"), n1, n1)
+		g.and(g.k("sign"), n2, n2)
+		g.xor(n1, c1, c1)
+		g.xor(n2, s1, s1)
 	}
+	VMULPD(rs, c1, c1)
+	VMULPD(rs, s1, s1)
+	g.store(c1, dst, p.off)
+	g.store(s1, dst, p.off+8)
+	yield()
 }
 
 // horner evaluates Σ coef_k·w^k for the n coefficients named prefix0 …
-// prefix(n−1) at each of ws, from the highest: p = p·w + coef_k, fused,
-// the evaluations in lockstep.
-func (g *normalGen) horner(prefix string, n int, ws []reg.VecVirtual) []reg.VecVirtual {
-	p := make([]reg.VecVirtual, len(ws))
-	for i := range ws {
-		p[i] = g.s.vec()
-		VMOVUPD(g.t.k(fmt.Sprintf("%s%d", prefix, n-1)), p[i])
-	}
+// prefix(n−1), from the highest: p = p·w + coef_k, fused, yielding after
+// every step.
+func (g *normalGen) horner(prefix string, n int, w reg.VecVirtual, yield func()) reg.VecVirtual {
+	p := g.s.vec()
+	VMOVUPD(g.k(fmt.Sprintf("%s%d", prefix, n-1)), p)
 	for k := n - 2; k >= 0; k-- {
-		for i, w := range ws {
-			VFMADD213PD(g.t.k(fmt.Sprintf("%s%d", prefix, k)), w, p[i])
-		}
+		VFMADD213PD(g.k(fmt.Sprintf("%s%d", prefix, k)), w, p)
+		yield()
 	}
 	return p
 }
 
 // store writes the float64 lanes of v at element offset off of dst, as
-// float32 (rounded to nearest) for a float32 kernel.
+// float32 (rounded to nearest) for a float32 kernel; an AddNormals kernel
+// adds them to dst's, in dst's type, as AccumulateRows adds a row.
 func (g *normalGen) store(v reg.VecVirtual, dst reg.Register, off int) {
 	m := Mem{Base: dst, Disp: off * g.d.size}
 	if g.d.size == 8 {
+		if g.add {
+			VADDPD(m, v, v)
+		}
 		VMOVUPD(v, m)
 		return
 	}
+	var x reg.VecVirtual
 	if g.s.is512() {
-		y := YMM()
-		VCVTPD2PS(v, y)
-		VMOVUPS(y, m)
-		return
+		x = YMM()
+		VCVTPD2PS(v, x)
+	} else {
+		x = XMM()
+		VCVTPD2PSY(v, x)
 	}
-	x := XMM()
-	VCVTPD2PSY(v, x)
+	if g.add {
+		VADDPS(m, x, x)
+	}
 	VMOVUPS(x, m)
 }

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// LeakyRows (kernels.LeakyRows32/64): the LIF update of LeakyUpdate with
+// its input current summed in registers from weight rows instead of read
+// from an array, in the order of leakyRowsGeneric in kernels/leakyrows.go.
+// For each mask word of 64 neurons, a group of vectors at a time, the
+// sums start at +0 and take each row's vector in the order of rows, one
+// rounding per row as AccumulateRows does, and then go into the update
+// (neuron, leaky.go) where LeakyUpdate's Iin would; each row's lines
+// rowsAhead bytes on are prefetched as its vectors are added.
+
+// rowsGroup is the number of vectors of sums a pass over the rows keeps in
+// registers: a whole word where the registers allow (AVX-512: 4 float32
+// or 8 float64 vectors), otherwise 4, which with the update's 4 constants
+// and its temporaries fits AVX2's 16.
+func rowsGroup(s *isa, d *dtype) int {
+	if s.is512() {
+		return 64 / d.lanes(s)
+	}
+	return 4
+}
+
+// rowsAhead is how far ahead of the sums each row is prefetched, in bytes:
+// the loop's arithmetic on V and I keeps the out-of-order window too short
+// to have enough of the rows' lines in flight from memory, and the
+// prefetches cross the 4 KiB pages at which the hardware prefetchers stop.
+// A prefetch past a row's end is dropped harmlessly.
+const rowsAhead = 4096
+
+func genLeakyRows(s *isa, d *dtype, reset string) string {
+	name := fmt.Sprintf("leakyRows%s%s%s", d.name, reset, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I []%[1]s, rows [][]%[1]s, col int, alpha, beta, theta %[1]s, spikes []uint64) int", d.gotyp))
+	Doc(fmt.Sprintf("%s is LeakyRows%s with reset %s for len(V) a multiple of 64,", name, d.name, map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]),
+		fmt.Sprintf("writing len(V)/64 mask words; the sums of %d vectors at a time stay in registers.", rowsGroup(s, d)),
+		"The caller checks every row's length and chunks long calls.")
+	// off addresses element col+i of a row at the row's base + off; the
+	// bases of V and I are moved back by col elements so that the same
+	// off addresses their element i.
+	off := Load(Param("col"), GP64())
+	SHLQ(U8(d.shift), off)
+	vp := Load(Param("V").Base(), GP64())
+	SUBQ(off, vp)
+	ip := Load(Param("I").Base(), GP64())
+	SUBQ(off, ip)
+	sp := Load(Param("spikes").Base(), GP64())
+	nw := Load(Param("V").Len(), GP64())
+	SHRQ(U8(6), nw)
+	k := loadConsts(s, d)
+	count := GP64()
+	XORQ(count, count)
+	lanes := d.lanes(s)
+	nvec, group := 64/lanes, rowsGroup(s, d)
+
+	TESTQ(nw, nw)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_word")
+	word := GP64()
+	for g0 := 0; g0 < nvec; g0 += group {
+		acc := make([]reg.VecVirtual, group)
+		for j := range acc {
+			acc[j] = s.vec()
+			s.zero(acc[j])
+		}
+		// The row headers are read from the arguments for each group,
+		// which keeps two general registers free for the loop.
+		rp := Load(Param("rows").Base(), GP64())
+		nr := Load(Param("rows").Len(), GP64())
+		rowLoop, summed := fmt.Sprintf("%s_row%d", name, g0), fmt.Sprintf("%s_sum%d", name, g0)
+		TESTQ(nr, nr)
+		JZ(LabelRef(summed))
+		Label(rowLoop)
+		row := GP64()
+		MOVQ(Mem{Base: rp}, row)
+		for j := range acc {
+			d.add(Mem{Base: row, Index: off, Scale: 1, Disp: (g0 + j) * s.vbyte}, acc[j], acc[j])
+		}
+		for b := 0; b < group*s.vbyte; b += 64 {
+			PREFETCHT0(Mem{Base: row, Index: off, Scale: 1, Disp: g0*s.vbyte + b + rowsAhead})
+		}
+		ADDQ(U8(24), rp)
+		DECQ(nr)
+		JNZ(LabelRef(rowLoop))
+		Label(summed)
+		for j := range acc {
+			at := func(base reg.Register) Mem {
+				return Mem{Base: base, Index: off, Scale: 1, Disp: (g0 + j) * s.vbyte}
+			}
+			v, c := s.vec(), s.vec()
+			d.movu(at(vp), v)
+			d.movu(at(ip), c)
+			bits := neuron(s, d, reset, v, c, acc[j], k)
+			d.movu(v, at(vp))
+			d.movu(c, at(ip))
+			orBits(word, bits, (g0+j)*lanes)
+		}
+	}
+	MOVQ(word, Mem{Base: sp})
+	pc := GP64()
+	POPCNTQ(word, pc)
+	ADDQ(pc, count)
+	ADDQ(U32(64*d.size), off)
+	ADDQ(U8(8), sp)
+	DECQ(nw)
+	JNZ(LabelRef(name + "_word"))
+	Label(name + "_done")
+	Store(count, ReturnIndex(0))
+	end(s)
+	return name
+}
