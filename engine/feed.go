@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"unsafe"
 
 	"leaky/kernels"
 )
@@ -188,38 +187,41 @@ func (f *Feed[T]) keepShown() {
 // inputLists are the event lists a source makes as it scans its values
 // (scanInput), row after row: row r's are spikes[off[r]:off[r+1]]. The scan
 // stops listing once spikes and off together pass limit, at the end of a
-// row, so len(off)−1 rows are listed.
+// row, so len(off)−1 rows are listed. row is the mask of the row being
+// listed.
 type inputLists struct {
 	spikes, off []int32
 	limit       int
+	row         []uint64
 }
 
 // scanInput is the one pass over a source's values, an Array's or a
-// Feed's, rows of n values: it sets in masks (zeroed, words per row) the
-// bits of the values that are 1 while every value is 0 or 1, and returns
-// the index of the first that is neither (−1: none, the input is spikes)
-// and of the first that is not finite (−1: none), where it stops. With
-// lists it lists the ones of the first rows instead, as many as
-// lists.limit allows (none once a value is not a spike), and sets the
-// masks of the rows after them only.
+// Feed's, rows of n values: it sets in masks (words per row) the bits of
+// the values that are 1 while every value is 0 or 1 (kernels.BinaryMasks
+// per row), and returns the index of the first that is neither (−1: none,
+// the input is spikes) and of the first that is not finite (−1: none),
+// where it stops. With lists it lists the ones of the first rows instead,
+// from each row's mask, as many as lists.limit allows (none once a value
+// is not a spike), and sets the masks of the rows after them only.
 func scanInput[T Float](x []T, n int, masks []uint64, words int, lists *inputLists) (analog, bad int) {
 	analog = -1
 	listing := lists != nil
 	if listing {
 		lists.spikes, lists.off = lists.spikes[:0], append(lists.off[:0], 0)
+		lists.row = slices.Grow(lists.row[:0], words)[:words]
 	}
 	for at := 0; at < len(x); at += n {
 		r := x[at : at+n]
 		from := 0
 		if analog < 0 {
-			var j int
+			m := masks[at/n*words:][:words]
 			if listing {
-				lists.spikes, j = appendOnes(lists.spikes, r)
-			} else {
-				j = onesMask(masks[at/n*words:][:words], r)
+				m = lists.row
 			}
+			j := binaryMasks(m, r)
 			if j < 0 {
 				if listing {
+					lists.spikes = kernels.SpikeIndices(lists.spikes, m, 0)
 					lists.off = append(lists.off, int32(len(lists.spikes)))
 					listing = len(lists.spikes)+len(lists.off) <= lists.limit
 				}
@@ -239,111 +241,14 @@ func scanInput[T Float](x []T, n int, masks []uint64, words int, lists *inputLis
 	return analog, -1
 }
 
-// onesMask sets in m the bits of the values of row that are 1 and returns
-// the index of the first value that is neither 0 nor 1 (the scan stops
-// there), or −1 when every value is 0 or 1. It tests the values' bits,
-// eight at a time: eight zeros (±0), most of a sparse spike input, cost one
-// test, and within a group every bit is set from a comparison, with no
-// branch to mispredict on a dense random input (the test for a value that
-// is not a spike is never taken on 0/1 input). appendOnes is the same scan
-// listing the ones' indices: a loop of its own, since one loop doing either
-// runs both slower than these do.
-func onesMask[T Float](m []uint64, row []T) int {
-	p := unsafe.Pointer(unsafe.SliceData(row))
+// binaryMasks is kernels.BinaryMasks of T: it writes m, the mask of row's
+// ones, and returns the index of the first value that is neither 0 nor 1,
+// or −1.
+func binaryMasks[T Float](m []uint64, row []T) int {
 	if is32[T]() {
-		return onesIn(m, unsafe.Slice((*uint32)(p), len(row)), math.MaxInt32, math.Float32bits(1))
+		return kernels.BinaryMasks32(m, f32(row))
 	}
-	return onesIn(m, unsafe.Slice((*uint64)(p), len(row)), math.MaxInt64, math.Float64bits(1))
-}
-
-// onesIn is onesMask on the values' bits u: abs masks off the sign, one
-// is the bits of 1 (a value is nonzero when its bits under abs are, and
-// every 1 is nonzero: a nonzero that is not 1 is no spike).
-func onesIn[U uint32 | uint64](m []uint64, u []U, abs, one U) int {
-	m = m[:(len(u)+63)>>6]
-	i := 0
-	for ; i+8 <= len(u); i += 8 {
-		g := u[i : i+8 : i+8]
-		if (g[0]|g[1]|g[2]|g[3]|g[4]|g[5]|g[6]|g[7])&abs == 0 {
-			continue
-		}
-		var ones uint64
-		for j, w := range g {
-			isOne := w == one
-			if (w&abs != 0) != isOne {
-				return i + j
-			}
-			ones |= uint64(b2u(isOne)) << j
-		}
-		// A group of eight never straddles a word.
-		m[i>>6] |= ones << (i & 63)
-	}
-	for ; i < len(u); i++ {
-		w := u[i]
-		isOne := w == one
-		if (w&abs != 0) != isOne {
-			return i
-		}
-		m[i>>6] |= uint64(b2u(isOne)) << (i & 63)
-	}
-	return -1
-}
-
-// appendOnes appends to dst the indices of the values of row that are 1,
-// and returns it with the index of the first value that is neither 0 nor 1,
-// or −1: onesMask's scan, every index of a group that is not all zeros
-// stored and the length moved only past ones.
-func appendOnes[T Float](dst []int32, row []T) ([]int32, int) {
-	p := unsafe.Pointer(unsafe.SliceData(row))
-	if is32[T]() {
-		return onesAt(dst, unsafe.Slice((*uint32)(p), len(row)), math.MaxInt32, math.Float32bits(1))
-	}
-	return onesAt(dst, unsafe.Slice((*uint64)(p), len(row)), math.MaxInt64, math.Float64bits(1))
-}
-
-// onesAt is appendOnes on the values' bits u, as onesIn.
-func onesAt[U uint32 | uint64](dst []int32, u []U, abs, one U) ([]int32, int) {
-	dst = slices.Grow(dst, len(u))
-	k := len(dst)
-	dst = dst[:k+len(u)]
-	i := 0
-	for ; i+8 <= len(u); i += 8 {
-		g := u[i : i+8 : i+8]
-		if (g[0]|g[1]|g[2]|g[3]|g[4]|g[5]|g[6]|g[7])&abs == 0 {
-			continue
-		}
-		for j, w := range g {
-			dst[k] = int32(i + j)
-			isOne := w == one
-			if isOne {
-				k++
-			}
-			if (w&abs != 0) != isOne {
-				return dst[:k], i + j
-			}
-		}
-	}
-	for ; i < len(u); i++ {
-		w := u[i]
-		dst[k] = int32(i)
-		isOne := w == one
-		if isOne {
-			k++
-		}
-		if (w&abs != 0) != isOne {
-			return dst[:k], i
-		}
-	}
-	return dst[:k], -1
-}
-
-// b2u is 1 for true, 0 for false (a SETcc, not a branch).
-func b2u(b bool) uint8 {
-	var u uint8
-	if b {
-		u = 1
-	}
-	return u
+	return kernels.BinaryMasks64(m, f64(row))
 }
 
 // Clear drops the values Set gave, so the source keeps no reference to the

@@ -195,11 +195,12 @@ func sameEvents(a, b [][][]int32) bool {
 	})
 }
 
-// TestFeedEventsMatchNaive checks the spikes Set finds (eight values at a
-// time, by their bits, into bitmasks) against a value-by-value scan: every row length 1…67
-// so that ones and the value that makes a step analog fall at every offset
-// of a group of eight and in the tail, −0 (a zero), −1 and denormals (not
-// spikes), in float32 and float64.
+// TestFeedEventsMatchNaive checks the spikes Set finds (kernels.BinaryMasks
+// per row, lists from the masks) against a value-by-value scan: every row
+// length 1…130 so that ones and the value that makes a step analog fall at
+// every offset of a vector and a mask word and in the ragged tail, −0 (a
+// zero), −1, 1's neighbours and denormals of either sign (not spikes), in
+// float32 and float64.
 func TestFeedEventsMatchNaive(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { testFeedEvents[float32](t) })
 	t.Run("float64", func(t *testing.T) { testFeedEvents[float64](t) })
@@ -207,8 +208,9 @@ func TestFeedEventsMatchNaive(t *testing.T) {
 
 func testFeedEvents[T engine.Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	odd := []T{T(math.Copysign(0, -1)), -1, T(math.SmallestNonzeroFloat32), 0.5, 2}
-	for n := 1; n <= 67; n++ {
+	odd := []T{T(math.Copysign(0, -1)), -1, T(math.SmallestNonzeroFloat32), -T(math.SmallestNonzeroFloat32), 0.5, 2,
+		T(1 + 1.0/(1<<23)), T(1 - 1.0/(1<<24))}
+	for n := 1; n <= 130; n++ {
 		const steps, batch = 3, 2
 		for trial := range 20 {
 			x := make([]T, steps*batch*n)

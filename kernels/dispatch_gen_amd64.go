@@ -47,6 +47,8 @@ var avx2 = &Impl{
 	AddNormals32:       normalsVia(normals32AVX2, addNormals32AVX2, 32),
 	Normals64:          normalsVia(normals64AVX2, nil, 32),
 	AddNormals64:       normalsVia(normals64AVX2, addNormals64AVX2, 32),
+	BinaryMasks32:      binaryMasksVia(binaryMasks32AVX2),
+	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX2),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -137,6 +139,8 @@ var avx512 = &Impl{
 	AddNormals32:       normalsVia(normals32AVX512, addNormals32AVX512, 128),
 	Normals64:          normalsVia(normals64AVX512, nil, 128),
 	AddNormals64:       normalsVia(normals64AVX512, addNormals64AVX512, 128),
+	BinaryMasks32:      binaryMasksVia(binaryMasks32AVX512),
+	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX512),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

@@ -51,6 +51,8 @@ type Impl struct {
 	Normals64          func(dst []float64, key NormalKey, col int, scale float64)
 	AddNormals32       func(dst []float32, key NormalKey, col int, scale float64)
 	AddNormals64       func(dst []float64, key NormalKey, col int, scale float64)
+	BinaryMasks32      func(masks []uint64, x []float32) int
+	BinaryMasks64      func(masks []uint64, x []float64) int
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -90,6 +92,8 @@ var Generic = &Impl{
 	Normals64:          normalsGeneric64,
 	AddNormals32:       addNormalsGeneric32,
 	AddNormals64:       addNormalsGeneric64,
+	BinaryMasks32:      binaryMasksGeneric[float32],
+	BinaryMasks64:      binaryMasksGeneric[float64],
 }
 
 // known lists every implementation compiled into this binary, best last,
@@ -313,7 +317,10 @@ func MatMul64(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float
 // SpikeIndices appends to dst the indices of the set bits of mask, in
 // increasing order, offset by base, and returns the extended slice. A
 // trial's spikes are usually few, so the words are counted first and dst
-// grown once to hold them.
+// grown once to hold them; the first two of a word are stored whether it
+// has them or not and the length moved by those it has, so that a word of
+// at most two spikes, most of them at spike rates, costs no branch to
+// mispredict.
 func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
 	n := 0
 	for _, w := range mask {
@@ -323,14 +330,21 @@ func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
 		return dst
 	}
 	at := len(dst)
-	dst = slices.Grow(dst, n)[:at+n]
+	dst = slices.Grow(dst, n+2)[:at+n+2]
 	k := at
 	for w, word := range mask {
+		b := base + int32(w<<6)
+		c := bits.OnesCount64(word)
+		dst[k] = b + int32(bits.TrailingZeros64(word))
+		word &= word - 1
+		dst[k+1] = b + int32(bits.TrailingZeros64(word))
+		word &= word - 1
+		k += min(c, 2)
 		for word != 0 {
-			dst[k] = base + int32(w<<6+bits.TrailingZeros64(word))
+			dst[k] = b + int32(bits.TrailingZeros64(word))
 			k++
 			word &= word - 1
 		}
 	}
-	return dst
+	return dst[:at+n]
 }

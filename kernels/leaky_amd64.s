@@ -8330,6 +8330,135 @@ addNormals32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func binaryMasks32AVX2(masks []uint64, x []float32) int
+// Requires: AVX, AVX2, MMX+
+TEXT ·binaryMasks32AVX2(SB), NOSPLIT, $0-56
+	MOVQ         x_base+24(FP), AX
+	MOVQ         masks_base+0(FP), CX
+	MOVQ         x_len+32(FP), DX
+	SHRQ         $0x06, DX
+	XORQ         BX, BX
+	MOVQ         $0x3f8000003f800000, SI
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         $0x7fffffff7fffffff, SI
+	VMOVQ        SI, X1
+	VPBROADCASTQ X1, Y1
+	VXORPS       Y2, Y2, Y2
+	CMPQ         BX, DX
+	JE           binaryMasks32AVX2_none
+
+binaryMasks32AVX2_word:
+	PREFETCHT0 16384(AX)
+	VMOVUPS    (AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, SI
+	VMOVMSKPS  Y4, R8
+	MOVQ       R8, R8
+	VMOVUPS    32(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x08, R9
+	ORQ        R9, SI
+	SHLQ       $0x08, R10
+	ORQ        R10, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPS    64(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	VMOVUPS    96(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x18, R9
+	ORQ        R9, SI
+	SHLQ       $0x18, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPS    128(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	VMOVUPS    160(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x28, R9
+	ORQ        R9, SI
+	SHLQ       $0x28, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPS    192(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	VMOVUPS    224(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQD   Y0, Y3, Y3
+	VPCMPEQD   Y2, Y4, Y4
+	VMOVMSKPS  Y3, R9
+	VMOVMSKPS  Y4, R10
+	SHLQ       $0x38, R9
+	ORQ        R9, SI
+	SHLQ       $0x38, R10
+	ORQ        R10, R8
+	NOTQ       R8
+	XORQ       SI, R8
+	JNZ        binaryMasks32AVX2_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000100, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks32AVX2_word
+
+binaryMasks32AVX2_none:
+	MOVQ $-1, AX
+	MOVQ AX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+binaryMasks32AVX2_bad:
+	BSFQ R8, DI
+	MOVQ R8, AX
+	NEGQ AX
+	ANDQ R8, AX
+	DECQ AX
+	ANDQ AX, SI
+	MOVQ SI, (CX)(BX*8)
+	SHLQ $0x06, BX
+	ADDQ DI, BX
+	MOVQ BX, ret+48(FP)
+	VZEROUPPER
+	RET
+
 // func gemm32AVX2_1x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 // Requires: AVX
 TEXT ·gemm32AVX2_1x16(SB), NOSPLIT, $0-105
@@ -21364,6 +21493,219 @@ addNormals64AVX2_done:
 	VZEROUPPER
 	RET
 
+// func binaryMasks64AVX2(masks []uint64, x []float64) int
+// Requires: AVX, AVX2, MMX+
+TEXT ·binaryMasks64AVX2(SB), NOSPLIT, $0-56
+	MOVQ         x_base+24(FP), AX
+	MOVQ         masks_base+0(FP), CX
+	MOVQ         x_len+32(FP), DX
+	SHRQ         $0x06, DX
+	XORQ         BX, BX
+	MOVQ         $0x3ff0000000000000, SI
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         $0x7fffffffffffffff, SI
+	VMOVQ        SI, X1
+	VPBROADCASTQ X1, Y1
+	VXORPS       Y2, Y2, Y2
+	CMPQ         BX, DX
+	JE           binaryMasks64AVX2_none
+
+binaryMasks64AVX2_word:
+	PREFETCHT0 16384(AX)
+	VMOVUPD    (AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, SI
+	VMOVMSKPD  Y4, R8
+	MOVQ       R8, R8
+	VMOVUPD    32(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x04, R9
+	ORQ        R9, SI
+	SHLQ       $0x04, R10
+	ORQ        R10, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPD    64(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x08, R9
+	ORQ        R9, SI
+	SHLQ       $0x08, R10
+	ORQ        R10, R8
+	VMOVUPD    96(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x0c, R9
+	ORQ        R9, SI
+	SHLQ       $0x0c, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPD    128(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	VMOVUPD    160(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x14, R9
+	ORQ        R9, SI
+	SHLQ       $0x14, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPD    192(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x18, R9
+	ORQ        R9, SI
+	SHLQ       $0x18, R10
+	ORQ        R10, R8
+	VMOVUPD    224(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x1c, R9
+	ORQ        R9, SI
+	SHLQ       $0x1c, R10
+	ORQ        R10, R8
+	PREFETCHT0 16640(AX)
+	VMOVUPD    256(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	VMOVUPD    288(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x24, R9
+	ORQ        R9, SI
+	SHLQ       $0x24, R10
+	ORQ        R10, R8
+	PREFETCHT0 16704(AX)
+	VMOVUPD    320(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x28, R9
+	ORQ        R9, SI
+	SHLQ       $0x28, R10
+	ORQ        R10, R8
+	VMOVUPD    352(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x2c, R9
+	ORQ        R9, SI
+	SHLQ       $0x2c, R10
+	ORQ        R10, R8
+	PREFETCHT0 16768(AX)
+	VMOVUPD    384(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	VMOVUPD    416(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x34, R9
+	ORQ        R9, SI
+	SHLQ       $0x34, R10
+	ORQ        R10, R8
+	PREFETCHT0 16832(AX)
+	VMOVUPD    448(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x38, R9
+	ORQ        R9, SI
+	SHLQ       $0x38, R10
+	ORQ        R10, R8
+	VMOVUPD    480(AX), Y3
+	VPAND      Y1, Y3, Y4
+	VPCMPEQQ   Y0, Y3, Y3
+	VPCMPEQQ   Y2, Y4, Y4
+	VMOVMSKPD  Y3, R9
+	VMOVMSKPD  Y4, R10
+	SHLQ       $0x3c, R9
+	ORQ        R9, SI
+	SHLQ       $0x3c, R10
+	ORQ        R10, R8
+	NOTQ       R8
+	XORQ       SI, R8
+	JNZ        binaryMasks64AVX2_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000200, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks64AVX2_word
+
+binaryMasks64AVX2_none:
+	MOVQ $-1, AX
+	MOVQ AX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+binaryMasks64AVX2_bad:
+	BSFQ R8, DI
+	MOVQ R8, AX
+	NEGQ AX
+	ANDQ R8, AX
+	DECQ AX
+	ANDQ AX, SI
+	MOVQ SI, (CX)(BX*8)
+	SHLQ $0x06, BX
+	ADDQ DI, BX
+	MOVQ BX, ret+48(FP)
+	VZEROUPPER
+	RET
+
 // func gemm64AVX2_1x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
 // Requires: AVX, FMA3
 TEXT ·gemm64AVX2_1x8(SB), NOSPLIT, $0-105
@@ -30692,6 +31034,89 @@ addNormals32AVX512_loop:
 	JNZ             addNormals32AVX512_loop
 
 addNormals32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func binaryMasks32AVX512(masks []uint64, x []float32) int
+// Requires: AVX, AVX512F, MMX+
+TEXT ·binaryMasks32AVX512(SB), NOSPLIT, $0-56
+	MOVQ         x_base+24(FP), AX
+	MOVQ         masks_base+0(FP), CX
+	MOVQ         x_len+32(FP), DX
+	SHRQ         $0x06, DX
+	XORQ         BX, BX
+	MOVQ         $0x3f8000003f800000, SI
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Z0
+	MOVQ         $0x7fffffff7fffffff, SI
+	VMOVQ        SI, X1
+	VPBROADCASTQ X1, Z1
+	CMPQ         BX, DX
+	JE           binaryMasks32AVX512_none
+
+binaryMasks32AVX512_word:
+	PREFETCHT0 16384(AX)
+	VMOVUPS    (AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, SI
+	KMOVW      K2, R8
+	MOVQ       R8, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPS    64(AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPS    128(AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPS    192(AX), Z2
+	VPCMPEQD   Z0, Z2, K1
+	VPTESTMD   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	XORQ       SI, R8
+	JNZ        binaryMasks32AVX512_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000100, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks32AVX512_word
+
+binaryMasks32AVX512_none:
+	MOVQ $-1, AX
+	MOVQ AX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+binaryMasks32AVX512_bad:
+	BSFQ R8, DI
+	MOVQ R8, AX
+	NEGQ AX
+	ANDQ R8, AX
+	DECQ AX
+	ANDQ AX, SI
+	MOVQ SI, (CX)(BX*8)
+	SHLQ $0x06, BX
+	ADDQ DI, BX
+	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
 
@@ -41763,6 +42188,129 @@ addNormals64AVX512_loop:
 	JNZ             addNormals64AVX512_loop
 
 addNormals64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func binaryMasks64AVX512(masks []uint64, x []float64) int
+// Requires: AVX, AVX512F, MMX+
+TEXT ·binaryMasks64AVX512(SB), NOSPLIT, $0-56
+	MOVQ         x_base+24(FP), AX
+	MOVQ         masks_base+0(FP), CX
+	MOVQ         x_len+32(FP), DX
+	SHRQ         $0x06, DX
+	XORQ         BX, BX
+	MOVQ         $0x3ff0000000000000, SI
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Z0
+	MOVQ         $0x7fffffffffffffff, SI
+	VMOVQ        SI, X1
+	VPBROADCASTQ X1, Z1
+	CMPQ         BX, DX
+	JE           binaryMasks64AVX512_none
+
+binaryMasks64AVX512_word:
+	PREFETCHT0 16384(AX)
+	VMOVUPD    (AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, SI
+	KMOVW      K2, R8
+	MOVQ       R8, R8
+	PREFETCHT0 16448(AX)
+	VMOVUPD    64(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x08, R9
+	ORQ        R9, SI
+	SHLQ       $0x08, R10
+	ORQ        R10, R8
+	PREFETCHT0 16512(AX)
+	VMOVUPD    128(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x10, R9
+	ORQ        R9, SI
+	SHLQ       $0x10, R10
+	ORQ        R10, R8
+	PREFETCHT0 16576(AX)
+	VMOVUPD    192(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x18, R9
+	ORQ        R9, SI
+	SHLQ       $0x18, R10
+	ORQ        R10, R8
+	PREFETCHT0 16640(AX)
+	VMOVUPD    256(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x20, R9
+	ORQ        R9, SI
+	SHLQ       $0x20, R10
+	ORQ        R10, R8
+	PREFETCHT0 16704(AX)
+	VMOVUPD    320(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x28, R9
+	ORQ        R9, SI
+	SHLQ       $0x28, R10
+	ORQ        R10, R8
+	PREFETCHT0 16768(AX)
+	VMOVUPD    384(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x30, R9
+	ORQ        R9, SI
+	SHLQ       $0x30, R10
+	ORQ        R10, R8
+	PREFETCHT0 16832(AX)
+	VMOVUPD    448(AX), Z2
+	VPCMPEQQ   Z0, Z2, K1
+	VPTESTMQ   Z1, Z2, K2
+	KMOVW      K1, R9
+	KMOVW      K2, R10
+	SHLQ       $0x38, R9
+	ORQ        R9, SI
+	SHLQ       $0x38, R10
+	ORQ        R10, R8
+	XORQ       SI, R8
+	JNZ        binaryMasks64AVX512_bad
+	MOVQ       SI, (CX)(BX*8)
+	ADDQ       $0x00000200, AX
+	INCQ       BX
+	CMPQ       BX, DX
+	JNE        binaryMasks64AVX512_word
+
+binaryMasks64AVX512_none:
+	MOVQ $-1, AX
+	MOVQ AX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+binaryMasks64AVX512_bad:
+	BSFQ R8, DI
+	MOVQ R8, AX
+	NEGQ AX
+	ANDQ R8, AX
+	DECQ AX
+	ANDQ AX, SI
+	MOVQ SI, (CX)(BX*8)
+	SHLQ $0x06, BX
+	ADDQ DI, BX
+	MOVQ BX, ret+48(FP)
 	VZEROUPPER
 	RET
 

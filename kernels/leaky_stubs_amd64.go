@@ -158,6 +158,14 @@ func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
+// binaryMasks32AVX2 is BinaryMasks32 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks32AVX2(masks []uint64, x []float32) int
+
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -383,6 +391,14 @@ func normals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func addNormals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// binaryMasks64AVX2 is BinaryMasks64 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks64AVX2(masks []uint64, x []float64) int
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -639,6 +655,14 @@ func normals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, 
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func addNormals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
+// binaryMasks32AVX512 is BinaryMasks32 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks32AVX512(masks []uint64, x []float32) int
+
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -886,6 +910,14 @@ func normals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, 
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func addNormals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
+
+// binaryMasks64AVX512 is BinaryMasks64 for len(x) a multiple of 64: masks[w] is set from
+// x[64w : 64w+64], word after word, until a word holds a value that is neither 0 nor 1;
+// that word keeps the ones before it, and the value's index is returned (−1: none).
+// The caller checks len(masks) and chunks long calls.
+//
+//go:noescape
+func binaryMasks64AVX512(masks []uint64, x []float64) int
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

@@ -109,6 +109,7 @@ type width[T float32 | float64] struct {
 	addNormals  func(dst []T, key NormalKey, col int, scale float64)
 	accumMasks  func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
 	rows        func(V, I []T, rows [][]T, col int, alpha, beta, theta T, reset Reset, spikes []uint64) int
+	binary      func(masks []uint64, x []T) int
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -119,7 +120,7 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -130,7 +131,7 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -271,6 +272,20 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		S := make([]uint64, words)
 		c := w.coba(V, G0, Gin0, G1, Gin1, R, 0.98, 0.99, 0.005, -60, 0, -80, -50, -60, 3, S)
 		return []any{V, G0, Gin0, G1, Gin1, R, S, counted(c)}
+	}})
+	cases = append(cases, checkCase[T]{"BinaryMasks", func(w width[T]) []any {
+		// Spikes, zeros of both signs, then the same with 1's successor
+		// in the ragged tail.
+		s := state()
+		x := s.vals(n, -1, 3)
+		for i, v := range x {
+			x[i] = T(math.Copysign(math.Floor(max(float64(v), 0)), float64(v)))
+		}
+		S, B := make([]uint64, words), make([]uint64, words)
+		c := w.binary(S, x)
+		x[n-2] = T(1 + 1.0/(1<<23))
+		b := w.binary(B, x)
+		return []any{S, counted(c), B, counted(b)}
 	}})
 	cases = append(cases, checkCase[T]{"Normals", func(w width[T]) []any {
 		// A start inside a block, whole passes of every width, a tail.

@@ -29,7 +29,8 @@ func TestSelfCheckPasses(t *testing.T) {
 }
 
 // perturbed returns a copy of Generic whose kernel field has its first
-// output (V or dst; MatMul's C) changed at index 5 after every call.
+// output (V or dst; MatMul's C; BinaryMasks' masks, a bit flipped) changed
+// at index 5, or its last, after every call.
 func perturbed(t *testing.T, field string) *Impl {
 	t.Helper()
 	impl := *Generic
@@ -42,8 +43,12 @@ func perturbed(t *testing.T, field string) *Impl {
 	}
 	v.Set(reflect.MakeFunc(v.Type(), func(args []reflect.Value) []reflect.Value {
 		res := reflect.ValueOf(orig).Call(args)
-		x := args[out].Index(5)
-		x.SetFloat(x.Float() + 1)
+		x := args[out].Index(min(5, args[out].Len()-1))
+		if x.Kind() == reflect.Uint64 {
+			x.SetUint(x.Uint() ^ 1)
+		} else {
+			x.SetFloat(x.Float() + 1)
+		}
 		return res
 	}))
 	return &impl

@@ -41,6 +41,8 @@ type typeKernels struct {
 	// normals and addNormals are the Normals and AddNormals kernels of
 	// this element type.
 	normals, addNormals string
+	// binary is the BinaryMasks kernel of whole mask words.
+	binary string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -163,6 +165,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		for _, t := range k.types {
 			f.p("Normals%s: normalsVia(%s, nil, %d),", t.dtype.name, t.normals, normalPass(s))
 			f.p("AddNormals%s: normalsVia(%s, %s, %d),", t.dtype.name, t.normals, t.addNormals, normalPass(s))
+		}
+		for _, t := range k.types {
+			f.p("BinaryMasks%s: binaryMasksVia(%s),", t.dtype.name, t.binary)
 		}
 		f.p("}")
 

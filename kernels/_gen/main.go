@@ -25,8 +25,8 @@
 // leaky.go (LeakyUpdate, LeakyScan), leakyrows.go (LeakyRows), rows.go
 // (AccumulateRows, AccumulateMasks), matmul.go (MatMul tiles), cuba.go
 // (CubaUpdate), coba.go (CobaUpdate), rule.go (RuleUpdate), normal.go
-// (Normals) and instruments.go (the measuring loops); isa.go has what they
-// share and dispatch.go writes the Go tables.
+// (Normals), binary.go (BinaryMasks) and instruments.go (the measuring
+// loops); isa.go has what they share and dispatch.go writes the Go tables.
 //
 // The arithmetic of each kernel follows the generic Go code in
 // kernels/generic.go operation for operation; see the package comment of
@@ -89,6 +89,7 @@ func genISA(s *isa) *isaKernels {
 		}
 		t.normals = genNormals(s, d, false)
 		t.addNormals = genNormals(s, d, true)
+		t.binary = genBinaryMasks(s, d)
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})
 		}
