@@ -93,7 +93,7 @@ test-c: build libleaky
 test-python:
 	@if $(MAKE) --no-print-directory python; then \
 		$(VENV)/bin/python -m pytest -q python/tests && \
-		MPLBACKEND=Agg $(VENV)/bin/python examples/python/seed.py --steps 1000 --neurons 100 --out bin/seed-py.png; \
+		mkdir -p bin && MPLBACKEND=Agg $(VENV)/bin/python examples/python/seed.py --steps 1000 --neurons 100 --out bin/seed-py.png; \
 	elif [ "$(CI)" = true ]; then \
 		echo "make: the Python package could not be installed (CI=true: failing)"; exit 1; \
 	else \
