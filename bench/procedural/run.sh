@@ -3,7 +3,7 @@
 # workload/scale: 1000 Poisson inputs at 5 Hz onto n seed neurons, weights
 # regenerated at every spike, one thread) by this checkout's leaky against
 # leaky at BASE, the commit before the vectorised normal generator (its
-# weights came from math/rand/v2's NormFloat64, one number at a time).
+# weights came from a scalar ziggurat fed by wyrand, one number at a time).
 # Both are built here from the same repository and run alternately, count
 # rounds in one sitting; each run prints one line per size with the
 # figure's median over its repetitions.

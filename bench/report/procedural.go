@@ -53,7 +53,7 @@ func procRatios(w *bytes.Buffer, files []string) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Issue 17's procedural figure, from bench/procedural/run.sh on this machine (%s): the scale workload (1000\n", cpu)
 	fmt.Fprintf(w, "Poisson inputs at 5 Hz onto n seed neurons, weights regenerated at every spike) on one thread, by leaky now\n")
-	fmt.Fprintf(w, "against leaky at %s (the commit before the vectorised normal generator: NormFloat64 one number at a time),\n", base)
+	fmt.Fprintf(w, "against leaky at %s (the commit before the vectorised normal generator: a scalar ziggurat fed by wyrand, one number at a time),\n", base)
 	fmt.Fprintf(w, "both built from this repository and run alternately in one sitting; `leaky bench`'s medians, then the median over\n")
 	fmt.Fprintf(w, "the runs. Target: ≥ %.0f× per thread.\n", procTarget)
 	fmt.Fprintln(w)
