@@ -104,6 +104,15 @@ func (f *File) DataFiles() []DataFile {
 // set (leaky run streams them instead and adds its own buffers). elem is 4
 // or 8 bytes per value.
 func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
+	return f.MemoryOfRank(elem, inMemory, 0, 1)
+}
+
+// MemoryOfRank is Memory for rank of ranks: a rank draws only the weights
+// onto its own block of each population (engine.BlockOf; see BuildRank),
+// so drawn dense weights and random sparse synapses count for its block
+// alone. Weights read from files are read whole on every rank, and the
+// state is whole on every rank, so they count in full.
+func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Memory, error) {
 	var m engine.Memory
 	steps, batch := *f.Run.Steps, *f.Run.Batch
 	// Delay depth and delayed receptors per population, from the
@@ -176,6 +185,10 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 		ti := f.population(p.Target)
 		nIn := f.presynapticSize(p.Source)
 		nOut := f.Populations[ti].Size
+		if ranks > 1 && (p.Weight == nil || p.Weight.File == "") && p.Synapses == nil {
+			lo, hi := engine.BlockOf(nOut, rank, ranks)
+			nOut = hi - lo
+		}
 		switch {
 		case p.Type == "dense" && p.Procedural, p.Type == "identity", p.Type == "sum_pool2d", p.Type == "avg_pool2d":
 			// No weights are stored: regenerated on every spike, or none.

@@ -27,14 +27,29 @@ type live[T engine.Float] struct {
 }
 
 // build admits and builds the network d describes: unless o.Force, it
-// refuses a run whose memory estimate m exceeds the memory available or
+// refuses a run whose memory estimate m (over ranks, with this rank's share
+// of the drawn weights) exceeds the memory available or
 // whose output (disk bytes, 0 for none) the disk holding o.Out, then
 // builds the network to step on o.Threads threads. d and o have been
 // checked.
 func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk float64) (*live[T], error) {
 	if !o.Force {
 		diskHint := "record less (" + o.name("recorders") + ") or use fewer " + o.name("run.steps")
-		if err := checkLimits(m, disk, shrinkHint(d, &o, m), diskHint, o.Out, o.name("force")); err != nil {
+		need := m
+		if o.ranks() > 1 {
+			// This rank holds only its share of the drawn weights; m stays
+			// the whole network's for the summary, as one process reports it.
+			own, err := d.MemoryOfRank(elemSize[T](), false, o.rank(), o.ranks())
+			if err != nil {
+				return nil, badInput(err)
+			}
+			whole, err := d.Memory(elemSize[T](), false)
+			if err != nil {
+				return nil, badInput(err)
+			}
+			need.Weights -= whole.Weights - own.Weights
+		}
+		if err := checkLimits(need, disk, shrinkHint(d, &o, need), diskHint, o.Out, o.name("force")); err != nil {
 			return nil, err
 		}
 	}

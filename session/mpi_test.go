@@ -241,3 +241,52 @@ func TestRanksCheckpointInsideWindow(t *testing.T) {
 	resumeRanks(t, d, 2, ckpt, 1)
 	mpitest.SameFiles(t, "2 ranks resumed from step 200", want, got)
 }
+
+// TestRanksAdmitTheirShare: over ranks the memory check counts each rank's
+// share of the drawn weights, not the whole matrix: a network whose
+// weights alone exceed the memory available is refused in one process
+// and runs on 2 ranks, each holding about half of them.
+func TestRanksAdmitTheirShare(t *testing.T) {
+	const src = `
+run: {dt: 0.001, steps: 20, seed: 3}
+sources:
+  - {name: in, poisson: {size: 1000, rate: 5}}
+populations:
+  - {name: lif, size: 20000, params: {tau_mem: 0.01, tau_syn: 0.005}}
+projections:
+  - {source: in, target: lif, type: dense, weight: notebook}
+`
+	d, err := netfile.Parse("share.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := d.Memory(4, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	meminfo, unlimited := filepath.Join(dir, "meminfo"), filepath.Join(dir, "unlimited")
+	// Room for everything but a quarter of the weights.
+	avail := (m.Total() - m.Weights/4) / 1024
+	if err := os.WriteFile(meminfo, fmt.Appendf(nil, "MemAvailable: %d kB\n", avail), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(unlimited, []byte("max\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func(a, b, c string) { session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath = a, b, c }(session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath)
+	session.MeminfoPath, session.CgroupMaxPath, session.CgroupCurrentPath = meminfo, unlimited, unlimited
+
+	_, err = session.Run(context.Background(), d, session.Options{Out: filepath.Join(dir, "one"), Threads: 1})
+	if !errors.Is(err, session.ErrTooLarge) {
+		t.Fatalf("one process: %v, want it refused as too large", err)
+	}
+	errs := runRanks(d, 2, func(r int) (context.Context, session.Options) {
+		return context.Background(), session.Options{Out: filepath.Join(dir, "two"), Threads: 1}
+	})
+	for r, err := range errs {
+		if err != nil {
+			t.Errorf("rank %d of 2: %v", r, err)
+		}
+	}
+}
