@@ -3,7 +3,6 @@ package hdf5
 import (
 	"bytes"
 	"compress/zlib"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -283,13 +282,13 @@ func (ds *Dataset) unfilter(fl filter, data []byte, chunkBytes, at uint64) ([]by
 	case filterDeflate:
 		zr, err := zlib.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return nil, f.errAt(errors.Join(ErrCorrupt, err), ds.path, offArg(at), "deflate-compressed chunk")
+			return nil, f.errAt(fmt.Errorf("%w: %w", ErrCorrupt, err), ds.path, offArg(at), "deflate-compressed chunk")
 		}
 		// No filter stage holds more than the chunk and a checksum.
 		limit := chunkBytes + 64
 		out, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
 		if err != nil {
-			return nil, f.errAt(errors.Join(ErrCorrupt, err), ds.path, offArg(at), "deflate-compressed chunk")
+			return nil, f.errAt(fmt.Errorf("%w: %w", ErrCorrupt, err), ds.path, offArg(at), "deflate-compressed chunk")
 		}
 		if uint64(len(out)) > limit {
 			return nil, f.corrupt(ds.path, at, "deflate-compressed chunk inflates past its %d bytes", chunkBytes)

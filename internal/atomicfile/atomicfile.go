@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -137,8 +138,12 @@ func (f *File) Abort() error {
 	if rerr != nil && errors.Is(rerr, fs.ErrNotExist) {
 		rerr = nil
 	}
-	if err := errors.Join(cerr, rerr); err != nil {
-		return fmt.Errorf("aborting %s: %w", f.tmp, err)
+	switch {
+	case cerr != nil && rerr != nil:
+		// One line, not errors.Join's two.
+		return fmt.Errorf("aborting %s: %w; %w", f.tmp, cerr, rerr)
+	case cerr != nil || rerr != nil:
+		return fmt.Errorf("aborting %s: %w", f.tmp, cmp.Or(cerr, rerr))
 	}
 	return nil
 }
