@@ -37,17 +37,14 @@ func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk flo
 		diskHint := "record less (" + o.name("recorders") + ") or use fewer " + o.name("run.steps")
 		need := m
 		if o.ranks() > 1 {
-			// This rank holds only its share of the drawn weights; m stays
-			// the whole network's for the summary, as one process reports it.
+			// This rank holds only its share of the drawn weights (m's are
+			// the whole network's, which the summary reports as one process
+			// does); nothing else in m depends on the rank.
 			own, err := d.MemoryOfRank(elemSize[T](), false, o.rank(), o.ranks())
 			if err != nil {
 				return nil, badInput(err)
 			}
-			whole, err := d.Memory(elemSize[T](), false)
-			if err != nil {
-				return nil, badInput(err)
-			}
-			need.Weights -= whole.Weights - own.Weights
+			need.Weights = own.Weights
 		}
 		if err := checkLimits(need, disk, shrinkHint(d, &o, need), diskHint, o.Out, o.name("force")); err != nil {
 			return nil, err
