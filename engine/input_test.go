@@ -11,7 +11,7 @@ import (
 
 // The CUBA and COBA kernels consume their input: they leave every
 // receptor's Iin zero, and phase 2 adds the next step's input without
-// clearing it first (Population.consumesInput). These tests hold the two
+// clearing it first (Population.ConsumesInput). These tests hold the two
 // promises that makes: recorders still see exactly the step's input, and a
 // checkpoint whose Iin is not zero — one written before the change, which
 // held the last step's input — resumes to the same bits.

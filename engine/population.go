@@ -21,7 +21,7 @@ type Population[T Float] struct {
 
 	// V is the membrane potential, I the synaptic current and Iin the input
 	// current of the current step. Between steps Iin holds the last step's
-	// input, or zeros where the update consumed it (see consumesInput);
+	// input, or zeros where the update consumed it (see ConsumesInput);
 	// a population stepped fused (fused.go) leaves it unwritten inside a
 	// Run, which writes it where it can be seen.
 	V, I, Iin []T
@@ -58,7 +58,7 @@ type Population[T Float] struct {
 	lists  spikeLists
 	listed []bool
 	// inputZero is set when the last step's kernel consumed every
-	// receptor's Iin, leaving it zero (see consumesInput), so that phase 2
+	// receptor's Iin, leaving it zero (see ConsumesInput), so that phase 2
 	// adds into it without clearing it first. Restoring state unsets it.
 	inputZero bool
 	// out is a non-spiking population's output, its V after the last
@@ -309,7 +309,7 @@ func (p *Population[T]) finishStep(t int, count int) {
 		}
 	}
 	p.steppedAt = t
-	p.inputZero = p.consumesInput()
+	p.inputZero = p.ConsumesInput()
 	if p.out != nil {
 		p.keepOutput()
 	}
@@ -318,24 +318,19 @@ func (p *Population[T]) finishStep(t int, count int) {
 	}
 }
 
-// consumesInput reports whether the population's update is one of the
+// ConsumesInput reports whether the population's update is one of the
 // kernels that zero the input they read (kernels.CubaUpdate, CobaUpdate),
 // for every receptor and every neuron of the ranges it updates. Between
 // steps Iin then holds zeros (delayed input due next stays in its ring
 // slot), not the last step's input: recorders, which read Iin[t] in phase
 // 3, before the update, see the same values either way, and a checkpoint
 // holds the zeros, which resume to the same bits.
-func (p *Population[T]) consumesInput() bool {
+func (p *Population[T]) ConsumesInput() bool {
 	if p.coba != nil {
 		return p.coba.kernel
 	}
 	return p.gen != nil && p.gen.per == nil && p.gen.cuba
 }
-
-// ConsumesInput reports whether the population's update zeroes the input
-// current it reads (see consumesInput): its Iin between steps is then not
-// the last step's input.
-func (p *Population[T]) ConsumesInput() bool { return p.consumesInput() }
 
 // spikeIndices sets dst to the indices of mask's set bits.
 func spikeIndices(dst []int32, mask []uint64) []int32 { return kernels.SpikeIndices(dst[:0], mask, 0) }
