@@ -3,3 +3,11 @@ package engine
 // ReadMasks is readMasks, for the tests of a Feed that lists its spikes
 // in Set's scan (read false) and one that keeps masks.
 func (f *Feed[T]) ReadMasks(read bool) { f.readMasks(read) }
+
+// EarlyProjections are the projections into population i that run while
+// the population before it exchanges its spikes (ranks.go): none without
+// ranks.
+func (n *Network[T]) EarlyProjections(i int) []Projection[T] {
+	n.prepare()
+	return n.phases[i].early
+}

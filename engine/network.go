@@ -97,10 +97,13 @@ type popPhase[T Float] struct {
 	workers int
 	task    task
 	counts  []int
-	mode    int // phaseAll, phaseInput, phaseUpdate, phaseDeferred or phaseFused
+	mode    int // phaseAll, phaseInput, phaseUpdate, phaseDeferred, phaseFused or phaseEarly
 	// deferred are the projections into pop that the ranks propagate
-	// when they exchange (ranks.go), left out of in.
-	deferred []Projection[T]
+	// when they exchange (ranks.go), left out of in; early, when begun,
+	// those that run with the clear while the population before pop
+	// exchanges its spikes (ranks.go, phaseEarly), also left out of in.
+	deferred, early []Projection[T]
+	begun           bool
 	// recs are the recorders of pop, bound once instead of searched every step.
 	recs []Recorder[T]
 	// fused, when pop may step fused (fused.go), is its input.
@@ -113,6 +116,7 @@ const (
 	phaseUpdate
 	phaseDeferred
 	phaseFused
+	phaseEarly
 )
 
 // run runs the phase's part of the step over range i. Workers take ranges
@@ -126,12 +130,21 @@ func (ph *popPhase[T]) run(i int) {
 		}
 		return
 	}
+	if ph.mode == phaseEarly {
+		ph.pop.clearInput(r)
+		for _, pr := range ph.early {
+			pr.Propagate(r)
+		}
+		return
+	}
 	if ph.mode == phaseFused {
 		ph.counts[i] = ph.pop.updateFused(r, ph.fused.rows)
 		return
 	}
 	if ph.mode != phaseUpdate {
-		ph.pop.clearInput(r)
+		if !ph.begun {
+			ph.pop.clearInput(r)
+		}
 		for _, pr := range ph.in {
 			pr.Propagate(r)
 		}
@@ -293,7 +306,7 @@ func (n *Network[T]) prepare() {
 		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
 		if n.ranks != nil {
 			ph.ranges, ph.workers = n.ranks.split(i, p, threads)
-			ph.in, ph.deferred = n.ranks.incoming(i, ph.in)
+			ph.in, ph.early, ph.deferred, ph.begun = n.ranks.incoming(i, ph.in, n.pops)
 		}
 		ph.counts = make([]int, len(ph.ranges))
 		ph.task.set(ph, len(ph.ranges), ph.workers)
@@ -433,7 +446,7 @@ func (n *Network[T]) stepPops(t int) error {
 		}
 		if n.ranks != nil {
 			var err error
-			if count, err = n.ranks.exchange(i, p); err != nil {
+			if count, err = n.ranks.exchange(n, i, p); err != nil {
 				return err
 			}
 		}

@@ -8,16 +8,22 @@ import (
 	"slices"
 	"time"
 	"unsafe"
+
+	"leaky/kernels"
 )
 
 // Exchange is what a network split over ranks needs from its
 // communicator (package mpi's World satisfies it): the rank, the number of
-// ranks, and two collectives over bytes in which rank r's counts[r] bytes
-// land at displs[r].
+// ranks, and collectives over bytes in which rank r's counts[r] bytes
+// land at displs[r]. Iallgatherv starts an Allgatherv that Wait
+// completes; until then neither buffer is touched and no other
+// collective starts.
 type Exchange interface {
 	Rank() int
 	Size() int
 	Allgatherv(send, recv []byte, counts, displs []int) error
+	Iallgatherv(send, recv []byte, counts, displs []int) error
+	Wait() error
 	Gatherv(send, recv []byte, counts, displs []int, root int) error
 }
 
@@ -25,12 +31,28 @@ type Exchange interface {
 // population is cut into contiguous blocks of whole 64-neuron words, one
 // per rank in rank order (see BlockOf); a rank steps only its own block of
 // each population, as if its threads were given only those ranges, and
-// after each population's update every rank's spike words (a non-spiking
-// population's V) are gathered onto every rank in rank order. Every rank
-// then holds the step's whole bitmask and event lists, exactly as one
-// process would, and the next population's projections sum them in the
+// after each population's update every rank's spikes (each trial's block
+// as spike indices, or as its words when those are fewer bytes; a
+// non-spiking population's V) are gathered onto every rank in rank order.
+// Every rank then holds the step's whole bitmask and event lists, exactly
+// as one process would — the lists are read off the gathered blocks in
+// rank order, so they come out in increasing order as one process lists
+// them — and the next population's projections sum them in the
 // one-process order. Sources draw every input on every rank: they are
 // keyed by step and trial, so each rank draws the same ones.
+//
+// Overlap. Each receptor's input is a sum of its own, its projections
+// added in the order added. While population i's spikes are in flight
+// (Iallgatherv), population i+1 delivers its delayed input due now
+// (clearInput) and runs, for each receptor, the projections into it that
+// come before its first projection reading population i — from sources,
+// from populations already exchanged this step, or from the last step's
+// spikes (phaseEarly) — and the rest once the spikes arrived. A
+// projection of another kind than those incoming knows (receptorOf) is
+// taken to write every receptor. So every (target, receptor) sum takes
+// the same terms in the same order as in one process, and the bits do
+// not change; only the last population's exchange, which the step's
+// vote rides on, has nothing to overlap and blocks.
 //
 // The state of neurons outside a rank's block is never read on that rank;
 // rank 0 gathers V, I and Iin of the populations its recorders trace
@@ -57,6 +79,9 @@ type ranks[T Float] struct {
 	pops       []*rankPop
 	// took is the time spent in the collectives.
 	took time.Duration
+	// at[r] is where rank r's block of a population's step is read from
+	// in the collective's receive buffer (takeSpikes).
+	at []int
 
 	// window is the steps between exchanges, 0 when the ranks exchange
 	// after every population's update; deferred[i] are the projections
@@ -68,10 +93,9 @@ type ranks[T Float] struct {
 	// exchange whatever is pending.
 	pending, t0, runEnd int
 	// steps carries pending steps of spikes: rank r's are, step by step,
-	// every population's block of every trial (see keep); at[r] is where
-	// the replay has read rank r's to. sizes carries their byte counts.
+	// every population's block of every trial (packSpikes), which the
+	// replay reads from at[r] on. sizes carries their byte counts.
 	steps collective
-	at    []int
 	sizes collective
 	// prev holds every population's whole bitmask of the step before t0.
 	prev [][]uint64
@@ -99,7 +123,7 @@ type rankPop struct {
 	// traced are the neurons whose state rank 0 reads, in increasing
 	// order; traced[tracedAt[r]:tracedAt[r+1]] are those of rank r.
 	traced, tracedAt []int
-	// mask carries the spike words, out a non-spiking population's V and
+	// mask carries the spikes (packSpikes), out a non-spiking population's V and
 	// state V, I and Iin to rank 0 when traced.
 	mask, out, state collective
 }
@@ -164,7 +188,7 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 		n.ranks = nil
 		return nil
 	}
-	rk := &ranks[T]{ex: ex, rank: ex.Rank(), size: ex.Size()}
+	rk := &ranks[T]{ex: ex, rank: ex.Rank(), size: ex.Size(), at: make([]int, ex.Size())}
 	elem := sizeOf[T]()
 	for i, p := range n.pops {
 		rp := &rankPop{lo: make([]int, rk.size), hi: make([]int, rk.size), traced: traced[i], tracedAt: make([]int, rk.size+1)}
@@ -174,7 +198,7 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 			rp.lo[r], rp.hi[r] = lo, hi
 			rp.tracedAt[r+1], _ = slices.BinarySearch(rp.traced, hi)
 			three[r] = 3 * p.Batch * (rp.tracedAt[r+1] - rp.tracedAt[r]) * elem
-			words[r] = rp.wordBytes(p.Batch, r)
+			words[r] = rp.wordBytes(p.Batch, r) + 4*p.Batch // packSpikes' most
 			if i == len(n.pops)-1 {
 				words[r] += voteBytes // the step's last collective
 			}
@@ -237,7 +261,6 @@ func (rk *ranks[T]) setWindow(n *Network[T]) {
 	rk.steps = newCollective(worst)
 	rk.steps.recv = make([]byte, 0, window*len(rk.steps.recv))
 	rk.steps.send = make([]byte, 0, window*worst[rk.rank])
-	rk.at = make([]int, rk.size)
 	sized := make([]int, rk.size)
 	for r := range sized {
 		sized[r] = 8 + voteBytes
@@ -269,17 +292,66 @@ func delays[T Float](pr Projection[T]) (lo, hi int) {
 }
 
 // incoming splits population i's projections into those its phase
-// propagates each step and those the replay does.
-func (rk *ranks[T]) incoming(i int, in []Projection[T]) (now, later []Projection[T]) {
+// propagates each step and those the replay does (min-delay exchange),
+// or, when the ranks exchange every step, into those that run while
+// population i−1's spikes are exchanged (early, with the clear: begun)
+// and the rest (see ranks).
+func (rk *ranks[T]) incoming(i int, in []Projection[T], pops []*Population[T]) (now, early, later []Projection[T], begun bool) {
 	if rk.window == 0 {
-		return in, nil
+		if i == 0 {
+			return in, nil, nil, false
+		}
+		now, early = overlap(in, pops[i-1])
+		return now, early, nil, true
 	}
 	for _, pr := range in {
 		if !slices.Contains(rk.deferred[i], pr) {
 			now = append(now, pr)
 		}
 	}
-	return now, rk.deferred[i]
+	return now, nil, rk.deferred[i], false
+}
+
+// overlap splits in, the projections into a population in the order
+// added, into those that may run before pending's spikes of the step are
+// known and the rest: for each receptor, those before the first that
+// reads pending. Each receptor's sum thus keeps its order.
+func overlap[T Float](in []Projection[T], pending *Population[T]) (late, early []Projection[T]) {
+	waits := map[int]bool{} // receptors whose next projection must wait
+	all := false            // every receptor must
+	for _, pr := range in {
+		k, known := receptorOf(pr)
+		src, _ := pr.Source().(*Population[T])
+		if all || waits[k] || src == pending || !known {
+			late = append(late, pr)
+			waits[k], all = true, all || !known
+			continue
+		}
+		early = append(early, pr)
+	}
+	return late, early
+}
+
+// receptorOf is the receptor pr adds to, and false for a kind of
+// projection it does not know.
+func receptorOf[T Float](pr Projection[T]) (int, bool) {
+	switch p := pr.(type) {
+	case *Dense[T]:
+		return p.Receptor, true
+	case *Sparse[T]:
+		return p.Receptor, true
+	case *Identity[T]:
+		return p.Receptor, true
+	case *Bias[T]:
+		return p.Receptor, true
+	case *Conv2d[T]:
+		return p.Receptor, true
+	case *Pool2d[T]:
+		return p.Receptor, true
+	case *Procedural[T]:
+		return 0, true
+	}
+	return 0, false
 }
 
 // defers reports whether the ranks exchange every window steps, the
@@ -347,14 +419,7 @@ func (n *Network[T]) Flush() error {
 				n.runPhase(ph, phaseDeferred)
 				p.ringHead = head
 			}
-			count := 0
-			for r := range rk.size {
-				k, read := unpackSpikes(p, rk.pops[i], r, c.recv[rk.at[r]:])
-				count += k
-				rk.at[r] += read
-			}
-			p.spikeCount += int64(count)
-			p.listEvents()
+			p.spikeCount += int64(rk.takeSpikes(p, rk.pops[i], c.recv, -1))
 			for _, rec := range ph.recs {
 				if err := rec.RecordSpikes(t); err != nil {
 					return err
@@ -392,16 +457,6 @@ func (p *Population[T]) listEvents() {
 	}
 }
 
-// packWords appends p's spike words of rank r's block, every trial, to
-// dst.
-func packWords[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte {
-	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
-	for b := 0; b < p.Batch; b++ {
-		dst = append(dst, wordBytes(p.Spikes[b*p.Words+w0:b*p.Words+w1])...)
-	}
-	return dst
-}
-
 // packSpikes appends p's spikes in rank r's block, trial by trial, to
 // dst: a uint32 count and the spiking neurons' indices, or, when those
 // would take more bytes than the block's words, ^0 and the words.
@@ -428,45 +483,64 @@ func packSpikes[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byt
 	return dst
 }
 
-// unpackSpikes sets rank r's block of p's bitmask, every trial, from what
-// packSpikes appended at the start of in, and returns the spikes and the
-// bytes it read.
-func unpackSpikes[T Float](p *Population[T], rp *rankPop, r int, in []byte) (count, read int) {
-	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+// takeSpikes sets p's bitmask from one step of every rank's block in
+// recv (what packSpikes appended), rank r's read from recv[at[r]:], which
+// it advances past it — except rank skip's (−1: none), which this rank's
+// own update wrote. When p lists its spikes every step it lists them from
+// the same bytes, rank after rank, so each trial's list comes out in
+// increasing order, as spikeIndices makes it; otherwise the lists are
+// left to be made when asked. It returns the step's spikes.
+func (rk *ranks[T]) takeSpikes(p *Population[T], rp *rankPop, recv []byte, skip int) int {
+	all := p.lists.all
 	for b := 0; b < p.Batch; b++ {
-		words := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
-		k := binary.LittleEndian.Uint32(in[read:])
-		read += 4
-		if k == ^uint32(0) {
-			read += copy(wordBytes(words), in[read:read+8*len(words)])
-			for _, w := range words {
-				count += bits.OnesCount64(w)
-			}
-			continue
+		if all {
+			p.lists.events[b] = p.lists.events[b][:0]
+		} else {
+			p.lists.at[b] = -1
 		}
-		clear(words)
-		for range k {
-			j := int(binary.LittleEndian.Uint32(in[read:]))
-			words[j>>6-w0] |= 1 << (j & 63)
-			read += 4
-		}
-		count += int(k)
 	}
-	return count, read
-}
-
-// unpackWords copies rank r's block of spike words of every trial from in
-// into p's bitmask and returns how many spikes they hold.
-func unpackWords[T Float](p *Population[T], rp *rankPop, r int, in []byte) int {
-	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
 	count := 0
-	for b := 0; b < p.Batch; b++ {
-		dst := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
-		copy(wordBytes(dst), in)
-		in = in[8*len(dst):]
-		for _, w := range dst {
-			count += bits.OnesCount64(w)
+	for r := range rk.size {
+		w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
+		in := recv[rk.at[r]:]
+		read := 0
+		for b := 0; b < p.Batch; b++ {
+			words := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+			k := binary.LittleEndian.Uint32(in[read:])
+			read += 4
+			if k == ^uint32(0) {
+				if r != skip {
+					copy(wordBytes(words), in[read:read+8*len(words)])
+				}
+				read += 8 * len(words)
+				for _, w := range words {
+					count += bits.OnesCount64(w)
+				}
+				if all {
+					p.lists.events[b] = kernels.SpikeIndices(p.lists.events[b], words, int32(w0<<6))
+				}
+				continue
+			}
+			if r != skip {
+				clear(words)
+			}
+			list := p.lists.events[b]
+			for range k {
+				j := int32(binary.LittleEndian.Uint32(in[read:]))
+				read += 4
+				if r != skip {
+					words[int(j)>>6-w0] |= 1 << (j & 63)
+				}
+				if all {
+					list = append(list, j)
+				}
+			}
+			if all {
+				p.lists.events[b] = list
+			}
+			count += int(k)
 		}
+		rk.at[r] += read
 	}
 	return count
 }
@@ -481,6 +555,7 @@ func (n *Network[T]) holdBlocks() {
 	rk := n.ranks
 	for i, in := range n.incoming {
 		lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
+		n.pops[i].hold = &[2]int{lo, hi}
 		for _, pr := range in {
 			switch p := pr.(type) {
 			case *Dense[T]:
@@ -509,7 +584,8 @@ func (p *Population[T]) Hold(lo, hi int) error {
 }
 
 // Held is the block of neurons projections onto p draw weights for (see
-// Hold): 0, N unless it holds one.
+// Hold), and hold weights onto once the network is split over ranks
+// (SetRanks): 0, N unless it holds one.
 func (p *Population[T]) Held() (lo, hi int) {
 	if p.hold == nil {
 		return 0, p.N
@@ -649,11 +725,13 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 	return nil
 }
 
-// exchange gathers population i's step onto every rank: its spike words,
-// and a non-spiking population's V, which keepOutput then copies out. It
-// returns the step's spike count over every rank. With min-delay exchange
-// it only keeps this rank's words for the next Flush, and returns 0.
-func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
+// exchange gathers population i's step onto every rank: its spikes,
+// and a non-spiking population's V, which keepOutput then copies out.
+// While the spikes are in flight, population i+1 runs its early part
+// (see ranks). It returns the step's spike count over every rank. With
+// min-delay exchange it only keeps this rank's spikes for the next
+// Flush, and returns 0.
+func (rk *ranks[T]) exchange(n *Network[T], i int, p *Population[T]) (int, error) {
 	rp := rk.pops[i]
 	if rk.window > 0 {
 		rk.steps.send = packSpikes(rk.steps.send, p, rp, rk.rank)
@@ -661,20 +739,34 @@ func (rk *ranks[T]) exchange(i int, p *Population[T]) (int, error) {
 	}
 	began := time.Now()
 	c := &rp.mask
-	send := packWords(c.send[:0], p, rp, rk.rank)
+	send := packSpikes(c.send[:0], p, rp, rk.rank)
 	last := i == len(rk.pops)-1
 	if last {
-		send = rk.appendVote(send)
+		send = rk.appendVote(send[:c.counts[rk.rank]-voteBytes])
+	} else {
+		send = send[:c.counts[rk.rank]]
 	}
-	if err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs); err != nil {
+	var err error
+	if next := n.phases[min(i+1, len(n.phases)-1)]; !last && next.begun {
+		if err = rk.ex.Iallgatherv(send, c.recv, c.counts, c.displs); err == nil {
+			rk.took += time.Since(began)
+			n.runPhase(next, phaseEarly)
+			began = time.Now()
+			err = rk.ex.Wait()
+		}
+	} else {
+		err = rk.ex.Allgatherv(send, c.recv, c.counts, c.displs)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("exchanging the spikes of %q: %w", p.Name, err)
 	}
 	if last {
 		rk.readVotes(c)
 	}
-	count := 0
-	for r := range rk.size {
-		count += unpackWords(p, rp, r, c.recv[c.displs[r]:])
+	copy(rk.at, c.displs)
+	count := rk.takeSpikes(p, rp, c.recv, rk.rank)
+	for b := range p.listed {
+		p.listed[b] = p.lists.all // finishStep need not list them again
 	}
 	if p.valued() {
 		c := &rp.out

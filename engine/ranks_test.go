@@ -50,6 +50,54 @@ projections:
   - {source: a, target: a, type: dense, weight: {normal: [0.0, 0.02]}, delay: 4}
   - {source: b, target: b, type: sparse, p: 0.3, weight: 0.2, delay: 3}
 `,
+	// CUBA in small (sizes not multiples of 64·K): exc's spikes go into
+	// receptor 0, inh's into receptor 1, so while exc's are exchanged inh
+	// runs inh→inh (receptor 1), then exc→inh.
+	"cuba": `
+run: {dt: 0.0001, steps: 300, batch: 2, seed: 4}
+populations:
+  - name: exc
+    size: 700
+    params: &cuba
+      tau_mem: 0.02
+      receptors: [{name: exc, tau_syn: 0.005}, {name: inh, tau_syn: 0.01}]
+      r: 1
+      input_scale: leak
+      v_leak: -49
+      v_threshold: -50
+      reset: value
+      v_reset: -60
+      refractory: 0.005
+    init: {v: {uniform: [-60, -50]}}
+  - {name: inh, size: 190, params: *cuba, init: {v: {uniform: [-60, -50]}}}
+projections:
+  - {source: exc, target: exc, type: sparse, p: 0.05, weight: 1.62, sign: excitatory, receptor: exc}
+  - {source: exc, target: inh, type: sparse, p: 0.05, weight: 1.62, sign: excitatory, receptor: exc}
+  - {source: inh, target: exc, type: sparse, p: 0.05, weight: 9, sign: inhibitory, receptor: inh}
+  - {source: inh, target: inh, type: sparse, p: 0.05, weight: 9, sign: inhibitory, receptor: inh}
+`,
+	// Into b's receptor x, a→b (a's spikes of this step) comes before
+	// in→b, which must then wait for a's exchange too, or the sum would
+	// change order; of those into y, in→b and b→b (the last step's
+	// spikes) run early, the delayed a→b after a's exchange.
+	"shared": `
+run: {dt: 0.001, steps: 200, batch: 2, seed: 13}
+sources:
+  - {name: in, poisson: {size: 120, rate: 80}}
+populations:
+  - name: a
+    size: 260
+    params: &two {tau_mem: 0.01, receptors: [{name: x, tau_syn: 0.005}, {name: y, tau_syn: 0.01}]}
+  - {name: b, size: 150, params: *two}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4, receptor: x}
+  - {source: b, target: a, type: dense, weight: {normal: [0.0, 0.1]}, receptor: y}
+  - {source: a, target: b, type: sparse, p: 0.2, weight: {normal: [0.3, 0.2]}, receptor: x}
+  - {name: in-x, source: in, target: b, type: dense, weight: {normal: [0.05, 0.1]}, receptor: x}
+  - {name: in-y, source: in, target: b, type: sparse, p: 0.2, weight: {normal: [0.2, 0.1]}, receptor: y}
+  - {source: b, target: b, type: sparse, p: 0.2, weight: {normal: [-0.1, 0.1]}, receptor: y}
+  - {source: a, target: b, type: dense, weight: {normal: [0.0, 0.05]}, receptor: y, delay: 2}
+`,
 	// No population projects onto another: the ranks exchange only for
 	// rank 0's recorders, every maxWindow steps.
 	"fed": `
@@ -64,7 +112,7 @@ projections:
 }
 
 // rankWindows are the steps between exchanges each network allows.
-var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64}
+var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64, "cuba": 1, "shared": 1}
 
 func loadRankNet(t *testing.T, name string) *netfile.File {
 	t.Helper()
@@ -212,6 +260,60 @@ func TestRanksSameBits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRanksOverlap: while a population's spikes are exchanged, the next
+// one runs, receptor by receptor, the projections before the first that
+// reads them — CUBA's inh→inh (receptor 1) during exc's exchange, and in
+// "shared" only in-y and b→b into y (in-x into x comes after a→b, and
+// the delayed a→b into y reads a), and nothing runs early in one
+// process or with min-delay exchange. TestRanksSameBits checks the bits.
+func TestRanksOverlap(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		early map[int][]string // population → its early projections
+	}{
+		{"cuba", map[int][]string{1: {"inh->inh"}}},
+		{"shared", map[int][]string{1: {"in-y", "b->b"}}},
+		{"delayed", nil},
+	} {
+		d := loadRankNet(t, c.name)
+		for _, ranks := range []int{1, 2} {
+			net, err := netfile.BuildRank[float32](d, 1, 0, ranks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ranks > 1 {
+				if err := net.Net.SetRanks(mpitest.NewWorld(ranks).Rank(0), make([][]int, len(net.Pops))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range net.Pops {
+				var got []string
+				for _, pr := range net.Net.EarlyProjections(i) {
+					got = append(got, projName(pr))
+				}
+				want := c.early[i]
+				if ranks == 1 {
+					want = nil
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s on %d ranks: population %d runs %q early, want %q", c.name, ranks, i, got, want)
+				}
+			}
+		}
+	}
+}
+
+// projName is a projection's name.
+func projName(pr engine.Projection[float32]) string {
+	switch p := pr.(type) {
+	case *engine.Dense[float32]:
+		return p.Name
+	case *engine.Sparse[float32]:
+		return p.Name
+	}
+	return "?"
 }
 
 // TestRanksHoldOwnWeights: a rank holds only the weights onto its blocks

@@ -328,7 +328,11 @@ func (s *Sparse[T]) Propagate(r Range) {
 	if r.Hi <= r.Lo || r.B1 <= r.B0 {
 		return
 	}
-	full := r.Lo == 0 && r.Hi >= post.N
+	// Every target lies in the block post holds (all of it in one
+	// process, a rank's block over ranks: holdBlocks), so a range over
+	// that block takes whole rows, without searching them.
+	lo, hi := post.Held()
+	full := r.Lo <= lo && r.Hi >= hi
 	x := s.Pre.Values()
 	for gi := range s.Groups {
 		g := &s.Groups[gi]

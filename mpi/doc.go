@@ -1,7 +1,9 @@
 // Package mpi is leaky's binding to the system MPI, holding only what a run
 // over ranks calls: Init (MPI_THREAD_FUNNELED, from a locked OS thread),
 // the rank and size of MPI_COMM_WORLD, Allgatherv and Gatherv of bytes,
-// an integer Allreduce, Barrier, Abort and Finalize.
+// a non-blocking Iallgatherv and its Wait (one pending at a time; no
+// other collective starts before its Wait), an integer Allreduce,
+// Barrier, Abort and Finalize.
 //
 // Built with the tag mpi it is cgo over OpenMPI (Debian's libopenmpi-dev,
 // found through `pkg-config ompi-c`; `make build-mpi`). The default build

@@ -1,6 +1,7 @@
 package mpi
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -63,3 +64,10 @@ func checkCounts(size, rank, send, recv int, counts, displs []int) error {
 
 // maxCount is the largest count or displacement MPI's int arguments hold.
 const maxCount = 1<<31 - 1
+
+// errPending and errNothingPending are the misuses of Iallgatherv and
+// Wait: a collective started while one is pending, a Wait with none.
+var (
+	errPending        = errors.New("mpi: a collective started while Iallgatherv's is pending; Wait for it first")
+	errNothingPending = errors.New("mpi: Wait without a pending Iallgatherv")
+)

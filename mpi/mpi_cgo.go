@@ -15,6 +15,7 @@ static MPI_Datatype leaky_int64(void) { return MPI_INT64_T; }
 static MPI_Op leaky_op(int op) { return op == 0 ? MPI_SUM : MPI_MAX; }
 static int leaky_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static void *leaky_in_place(void) { return MPI_IN_PLACE; }
+static MPI_Request leaky_request_null(void) { return MPI_REQUEST_NULL; }
 */
 import "C"
 
@@ -33,6 +34,15 @@ type World struct {
 	rank, size int
 	// counts and displs are scratch for the C int arguments.
 	counts, displs []C.int
+	// pending is the collective Iallgatherv started and Wait completes:
+	// its request, its counts and displacements (C memory, which MPI
+	// reads until it completes), and its buffers, pinned until then.
+	pending struct {
+		started        bool
+		req            C.MPI_Request
+		counts, displs *C.int
+		pin            runtime.Pinner
+	}
 }
 
 // world is the World once Init succeeded: MPI initialises once per
@@ -65,6 +75,9 @@ func Init() (*World, error) {
 	}
 	w := &World{rank: int(rank), size: int(size)}
 	w.counts, w.displs = make([]C.int, w.size), make([]C.int, w.size)
+	w.pending.counts = (*C.int)(C.malloc(C.size_t(w.size) * C.size_t(unsafe.Sizeof(C.int(0)))))
+	w.pending.displs = (*C.int)(C.malloc(C.size_t(w.size) * C.size_t(unsafe.Sizeof(C.int(0)))))
+	w.pending.req = C.leaky_request_null()
 	world = w
 	return w, nil
 }
@@ -76,7 +89,11 @@ func (w *World) Rank() int { return w.rank }
 func (w *World) Size() int { return w.size }
 
 // layout checks counts and displs and copies them into the C arrays.
+// No collective starts while Iallgatherv's is pending.
 func (w *World) layout(send, recv int, counts, displs []int) error {
+	if w.pending.started {
+		return errPending
+	}
 	if err := checkCounts(w.size, w.rank, send, recv, counts, displs); err != nil {
 		return err
 	}
@@ -108,11 +125,53 @@ func (w *World) Allgatherv(send, recv []byte, counts, displs []int) error {
 	return nil
 }
 
+// Iallgatherv starts the Allgatherv of send into recv that Wait
+// completes (MPI_Iallgatherv): until Wait returns, neither buffer may be
+// touched and no other collective may start.
+func (w *World) Iallgatherv(send, recv []byte, counts, displs []int) error {
+	if err := w.layout(len(send), len(recv), counts, displs); err != nil {
+		return err
+	}
+	c, d := unsafe.Slice(w.pending.counts, w.size), unsafe.Slice(w.pending.displs, w.size)
+	copy(c, w.counts)
+	copy(d, w.displs)
+	sp, rp := ptr(send), ptr(recv)
+	for _, p := range []unsafe.Pointer{sp, rp} {
+		if p != nil {
+			w.pending.pin.Pin(p)
+		}
+	}
+	rc := C.MPI_Iallgatherv(sp, C.int(len(send)), C.leaky_byte(), rp, w.pending.counts, w.pending.displs, C.leaky_byte(), C.leaky_world(), &w.pending.req)
+	if rc != C.MPI_SUCCESS {
+		w.pending.pin.Unpin()
+		return fmt.Errorf("MPI_Iallgatherv: %w", errorString(rc))
+	}
+	w.pending.started = true
+	return nil
+}
+
+// Wait completes the collective Iallgatherv started.
+func (w *World) Wait() error {
+	if !w.pending.started {
+		return errNothingPending
+	}
+	rc := C.MPI_Wait(&w.pending.req, nil)
+	w.pending.started = false
+	w.pending.pin.Unpin()
+	if rc != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI_Wait: %w", errorString(rc))
+	}
+	return nil
+}
+
 // Gatherv gathers every rank's send into root's recv, rank r's counts[r]
 // bytes at displs[r]; recv is unused on the other ranks.
 func (w *World) Gatherv(send, recv []byte, counts, displs []int, root int) error {
 	if root < 0 || root >= w.size {
 		return fmt.Errorf("mpi: root %d of %d ranks", root, w.size)
+	}
+	if w.pending.started {
+		return errPending
 	}
 	var rp unsafe.Pointer
 	if w.rank == root {
@@ -134,6 +193,9 @@ func (w *World) AllreduceInt64(x []int64, op Op) error {
 	if op != Sum && op != Max {
 		return fmt.Errorf("mpi: unknown reduction %d", op)
 	}
+	if w.pending.started {
+		return errPending
+	}
 	if len(x) == 0 {
 		return nil
 	}
@@ -149,6 +211,9 @@ func (w *World) AllreduceInt64(x []int64, op Op) error {
 
 // Barrier returns once every rank has called it.
 func (w *World) Barrier() error {
+	if w.pending.started {
+		return errPending
+	}
 	if rc := C.MPI_Barrier(C.leaky_world()); rc != C.MPI_SUCCESS {
 		return fmt.Errorf("MPI_Barrier: %w", errorString(rc))
 	}

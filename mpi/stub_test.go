@@ -31,6 +31,19 @@ func TestSingleRank(t *testing.T) {
 	if err := w.Gatherv([]byte("abc"), recv, []int{3}, []int{3}, 0); err == nil {
 		t.Fatal("a block past the receive buffer was accepted")
 	}
+	late := make([]byte, 5)
+	if err := w.Iallgatherv([]byte("abc"), late, []int{3}, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Barrier(); err == nil {
+		t.Fatal("a Barrier started while an Iallgatherv was pending")
+	}
+	if err := w.Wait(); err != nil || string(late) != "\x00abc\x00" {
+		t.Fatalf("Iallgatherv and Wait wrote %q: %v", late, err)
+	}
+	if err := w.Wait(); err == nil {
+		t.Fatal("a Wait without a pending Iallgatherv was accepted")
+	}
 	x := []int64{3, -1}
 	if err := w.AllreduceInt64(x, Max); err != nil || x[0] != 3 || x[1] != -1 {
 		t.Fatalf("AllreduceInt64 gave %v, %v", x, err)

@@ -48,6 +48,28 @@ func TestCollectives(t *testing.T) {
 	if want := []byte{10, 11, 11, 12, 12, 12}; !bytes.Equal(recv, want) {
 		t.Fatalf("rank %d: Allgatherv gave %v, want %v", r, recv, want)
 	}
+	// Iallgatherv gives what Allgatherv gives once Wait returns; while
+	// it is pending no other collective starts, and a second Wait is
+	// refused.
+	late := make([]byte, 6)
+	if err := w.Iallgatherv(send, late, counts, displs); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Barrier(); err == nil {
+		t.Fatalf("rank %d: a Barrier started while an Iallgatherv was pending", r)
+	}
+	if err := w.Allgatherv(send, recv, counts, displs); err == nil {
+		t.Fatalf("rank %d: an Allgatherv started while an Iallgatherv was pending", r)
+	}
+	if err := w.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(late, recv) {
+		t.Fatalf("rank %d: Iallgatherv gave %v, want %v", r, late, recv)
+	}
+	if err := w.Wait(); err == nil {
+		t.Fatalf("rank %d: a Wait without a pending Iallgatherv was accepted", r)
+	}
 	got := make([]byte, 6)
 	if err := w.Gatherv(send, got, counts, displs, 2); err != nil {
 		t.Fatal(err)

@@ -146,19 +146,21 @@ func TestRanksInterruptResume(t *testing.T) {
 // the spike exchange, so a run makes the same Allreduce calls (agreeing
 // to start, and the summary's figures) however many steps it has, and
 // one more per checkpoint it saves; the exchange itself makes per step
-// one Allgatherv per population and one of the LI readout's V (ranksNet
-// exchanges every step), or two per window of 3 steps (min-delay
-// exchange: the sizes, then the spikes). Every run writes one process's
-// files.
+// one collective per population — an Iallgatherv, which the next
+// population's early part overlaps, for all but the last, whose
+// Allgatherv carries the vote — and one Allgatherv of the LI readout's V
+// (ranksNet exchanges every step), or two Allgatherv per window of 3
+// steps (min-delay exchange: the sizes, then the spikes). Every run
+// writes one process's files.
 func TestRanksAgreeInTheExchange(t *testing.T) {
 	for _, c := range []struct {
 		name, src string
-		// gathers is the Allgatherv calls over the 300 steps less
-		// those over the first 12.
-		gathers int
+		// gathers and started are the Allgatherv and Iallgatherv
+		// calls over the 300 steps less those over the first 12.
+		gathers, started int
 	}{
-		{"every step", ranksNet, 4 * (300 - 12)},
-		{"min-delay", mpitest.DelayedNet(300, 2, 3), 2 * (300 - 12) / 3},
+		{"every step", ranksNet, 2 * (300 - 12), 2 * (300 - 12)},
+		{"min-delay", mpitest.DelayedNet(300, 2, 3), 2 * (300 - 12) / 3, 0},
 	} {
 		d, dir, want := oneProcess(t, "ranks.yaml", c.src)
 		calls := func(steps, every int) mpitest.Calls {
@@ -191,6 +193,9 @@ func TestRanksAgreeInTheExchange(t *testing.T) {
 		}
 		if got := long.Allgatherv - short.Allgatherv; got != c.gathers {
 			t.Errorf("%s: %d more Allgatherv calls over 300 steps than over 12, want %d", c.name, got, c.gathers)
+		}
+		if got := long.Iallgatherv - short.Iallgatherv; got != c.started {
+			t.Errorf("%s: %d more Iallgatherv calls over 300 steps than over 12, want %d", c.name, got, c.started)
 		}
 	}
 }

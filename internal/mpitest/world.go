@@ -19,10 +19,18 @@ type World struct {
 	sent         [][]byte
 	vals         [][]int64
 	calls        []Calls
+	// pending[r] is rank r's Iallgatherv, which its Wait carries out.
+	pending []*started
+}
+
+// started is an Iallgatherv's arguments.
+type started struct {
+	send, recv     []byte
+	counts, displs []int
 }
 
 // Calls counts one rank's collectives of each kind.
-type Calls struct{ Allgatherv, Gatherv, Allreduce int }
+type Calls struct{ Allgatherv, Iallgatherv, Gatherv, Allreduce int }
 
 // Calls is how many collectives of each kind rank r has made; read it
 // once the ranks are done.
@@ -30,7 +38,7 @@ func (w *World) Calls(r int) Calls { return w.calls[r] }
 
 // NewWorld returns a world of k ranks.
 func NewWorld(k int) *World {
-	w := &World{k: k, sent: make([][]byte, k), vals: make([][]int64, k), calls: make([]Calls, k)}
+	w := &World{k: k, sent: make([][]byte, k), vals: make([][]int64, k), calls: make([]Calls, k), pending: make([]*started, k)}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
@@ -66,6 +74,9 @@ func (x Rank) Rank() int { return x.r }
 func (x Rank) Size() int { return x.w.k }
 
 func (x Rank) gather(send, recv []byte, counts, displs []int, to bool) error {
+	if x.w.pending[x.r] != nil {
+		return fmt.Errorf("rank %d starts a collective while its Iallgatherv is pending", x.r)
+	}
 	if counts[x.r] != len(send) {
 		return fmt.Errorf("rank %d sends %d bytes, count %d", x.r, len(send), counts[x.r])
 	}
@@ -88,6 +99,31 @@ func (x Rank) Allgatherv(send, recv []byte, counts, displs []int) error {
 	return x.gather(send, recv, counts, displs, true)
 }
 
+// Iallgatherv only notes its arguments and fills recv with junk: the
+// ranks exchange in Wait, so a caller that reads recv, or changes send,
+// before its Wait gets wrong bits.
+func (x Rank) Iallgatherv(send, recv []byte, counts, displs []int) error {
+	x.w.calls[x.r].Iallgatherv++
+	if x.w.pending[x.r] != nil {
+		return fmt.Errorf("rank %d starts an Iallgatherv while another is pending", x.r)
+	}
+	for i := range recv {
+		recv[i] = 0xa5
+	}
+	x.w.pending[x.r] = &started{send, recv, counts, displs}
+	return nil
+}
+
+// Wait carries out the pending Iallgatherv.
+func (x Rank) Wait() error {
+	p := x.w.pending[x.r]
+	if p == nil {
+		return fmt.Errorf("rank %d waits without a pending Iallgatherv", x.r)
+	}
+	x.w.pending[x.r] = nil
+	return x.gather(p.send, p.recv, p.counts, p.displs, true)
+}
+
 func (x Rank) Gatherv(send, recv []byte, counts, displs []int, root int) error {
 	x.w.calls[x.r].Gatherv++
 	return x.gather(send, recv, counts, displs, x.r == root)
@@ -95,6 +131,9 @@ func (x Rank) Gatherv(send, recv []byte, counts, displs []int, root int) error {
 
 func (x Rank) AllreduceInt64(v []int64, op mpi.Op) error {
 	x.w.calls[x.r].Allreduce++
+	if x.w.pending[x.r] != nil {
+		return fmt.Errorf("rank %d starts an Allreduce while its Iallgatherv is pending", x.r)
+	}
 	x.w.vals[x.r] = append([]int64(nil), v...)
 	x.w.barrier()
 	defer x.w.barrier()
