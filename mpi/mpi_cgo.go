@@ -6,6 +6,7 @@ package mpi
 #cgo pkg-config: ompi-c
 #include <mpi.h>
 #include <stdlib.h>
+#include <string.h>
 
 // OpenMPI's handles are macros over addresses of globals, which cgo
 // cannot name; these return them.
@@ -15,7 +16,29 @@ static MPI_Datatype leaky_int64(void) { return MPI_INT64_T; }
 static MPI_Op leaky_op(int op) { return op == 0 ? MPI_SUM : MPI_MAX; }
 static int leaky_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static void *leaky_in_place(void) { return MPI_IN_PLACE; }
-static MPI_Request leaky_request_null(void) { return MPI_REQUEST_NULL; }
+
+// leaky_iallgatherv starts an allgatherv of bytes as point-to-point
+// messages: a receive from every other rank into its block, a send of
+// this rank's block to every other rank (tag LEAKY_TAG; leaky sends no
+// other messages, and MPI keeps messages between two ranks in order), and
+// this rank's own block copied. reqs holds 2·(size−1) requests.
+#define LEAKY_TAG 0x1eaf
+static int leaky_iallgatherv(const void *send, int n, void *recv, const int *counts, const int *displs, int size, int rank, MPI_Request *reqs) {
+	int k = 0;
+	for (int r = 0; r < size; r++) {
+		if (r == rank) continue;
+		int rc = MPI_Irecv((char *)recv + displs[r], counts[r], MPI_BYTE, r, LEAKY_TAG, MPI_COMM_WORLD, &reqs[k++]);
+		if (rc != MPI_SUCCESS) return rc;
+	}
+	for (int r = 0; r < size; r++) {
+		if (r == rank) continue;
+		int rc = MPI_Isend(send, n, MPI_BYTE, r, LEAKY_TAG, MPI_COMM_WORLD, &reqs[k++]);
+		if (rc != MPI_SUCCESS) return rc;
+	}
+	if (n > 0) memcpy((char *)recv + displs[rank], send, n);
+	return MPI_SUCCESS;
+}
+static int leaky_waitall(int n, MPI_Request *reqs) { return MPI_Waitall(n, reqs, MPI_STATUSES_IGNORE); }
 */
 import "C"
 
@@ -35,11 +58,12 @@ type World struct {
 	// counts and displs are scratch for the C int arguments.
 	counts, displs []C.int
 	// pending is the collective Iallgatherv started and Wait completes:
-	// its request, its counts and displacements (C memory, which MPI
-	// reads until it completes), and its buffers, pinned until then.
+	// its 2·(size−1) requests, its counts and displacements (C memory,
+	// which MPI reads until it completes), and its buffers, pinned until
+	// then.
 	pending struct {
 		started        bool
-		req            C.MPI_Request
+		reqs           *C.MPI_Request
 		counts, displs *C.int
 		pin            runtime.Pinner
 	}
@@ -77,7 +101,9 @@ func Init() (*World, error) {
 	w.counts, w.displs = make([]C.int, w.size), make([]C.int, w.size)
 	w.pending.counts = (*C.int)(C.malloc(C.size_t(w.size) * C.size_t(unsafe.Sizeof(C.int(0)))))
 	w.pending.displs = (*C.int)(C.malloc(C.size_t(w.size) * C.size_t(unsafe.Sizeof(C.int(0)))))
-	w.pending.req = C.leaky_request_null()
+	if w.size > 1 {
+		w.pending.reqs = (*C.MPI_Request)(C.malloc(C.size_t(2*(w.size-1)) * C.size_t(unsafe.Sizeof(*new(C.MPI_Request)))))
+	}
 	world = w
 	return w, nil
 }
@@ -126,8 +152,12 @@ func (w *World) Allgatherv(send, recv []byte, counts, displs []int) error {
 }
 
 // Iallgatherv starts the Allgatherv of send into recv that Wait
-// completes (MPI_Iallgatherv): until Wait returns, neither buffer may be
-// touched and no other collective may start.
+// completes: until Wait returns, neither buffer may be touched and no
+// other collective may start. It posts a receive from and a send to every
+// other rank (leaky_iallgatherv) rather than calling MPI_Iallgatherv:
+// Open MPI 4.1's (libnbc) took 1.2 µs to start and 1.0 µs to wait on two
+// ranks, the two point-to-point messages 0.5 and 0.6 µs (CUBA 40 000's
+// exc spikes, 2 KB a rank, medians of a 10^4-step trace).
 func (w *World) Iallgatherv(send, recv []byte, counts, displs []int) error {
 	if err := w.layout(len(send), len(recv), counts, displs); err != nil {
 		return err
@@ -141,10 +171,10 @@ func (w *World) Iallgatherv(send, recv []byte, counts, displs []int) error {
 			w.pending.pin.Pin(p)
 		}
 	}
-	rc := C.MPI_Iallgatherv(sp, C.int(len(send)), C.leaky_byte(), rp, w.pending.counts, w.pending.displs, C.leaky_byte(), C.leaky_world(), &w.pending.req)
+	rc := C.leaky_iallgatherv(sp, C.int(len(send)), rp, w.pending.counts, w.pending.displs, C.int(w.size), C.int(w.rank), w.pending.reqs)
 	if rc != C.MPI_SUCCESS {
 		w.pending.pin.Unpin()
-		return fmt.Errorf("MPI_Iallgatherv: %w", errorString(rc))
+		return fmt.Errorf("MPI_Isend/MPI_Irecv: %w", errorString(rc))
 	}
 	w.pending.started = true
 	return nil
@@ -155,11 +185,11 @@ func (w *World) Wait() error {
 	if !w.pending.started {
 		return errNothingPending
 	}
-	rc := C.MPI_Wait(&w.pending.req, nil)
+	rc := C.leaky_waitall(C.int(2*(w.size-1)), w.pending.reqs)
 	w.pending.started = false
 	w.pending.pin.Unpin()
 	if rc != C.MPI_SUCCESS {
-		return fmt.Errorf("MPI_Wait: %w", errorString(rc))
+		return fmt.Errorf("MPI_Waitall: %w", errorString(rc))
 	}
 	return nil
 }
