@@ -12,7 +12,9 @@
 # each run's wall seconds (stepping only, without setup) and exchange
 # seconds (the longest any rank spent in the collectives) come from its
 # summary.json. It prints every run, then the medians and speed-ups.
-#   bench/mpi/run.sh [count] [cuba_steps] [ff_steps] > bench/mpi/results.txt
+#   bench/mpi/run.sh [count] [cuba_steps] [ff_steps] [workloads] > bench/mpi/results.txt
+# workloads is a space-separated subset of "cuba40k cuba40k-delay ff1e6"
+# (all three by default), e.g. bench/mpi/run.sh 5 10000 200 cuba40k.
 # Needs `make build-mpi` (run here first). Run it on a quiet machine: the
 # ranks wait for each other at every exchange, so a core taken by
 # another process shows up as exchange time.
@@ -21,6 +23,16 @@ cd "$(dirname "$0")/../.."
 COUNT=${1:-5}
 CUBA_STEPS=${2:-10000}
 FF_STEPS=${3:-200}
+WORKS=${4:-cuba40k cuba40k-delay ff1e6}
+for work in $WORKS; do
+	case $work in
+	cuba40k | cuba40k-delay | ff1e6) ;;
+	*)
+		echo "bench/mpi/run.sh: unknown workload $work (want cuba40k, cuba40k-delay or ff1e6)" >&2
+		exit 2
+		;;
+	esac
+done
 PY=/usr/bin/python3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 make -s build-mpi >&2
@@ -36,10 +48,10 @@ grep -q 'size: 32000' "$tmp/cuba40k.yaml" && grep -q 'delay: 10' "$tmp/cuba40k-d
 grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
 go version
 mpirun --version | head -1
-echo "cuba_steps=$CUBA_STEPS ff_steps=$FF_STEPS count=$COUNT"
+echo "cuba_steps=$CUBA_STEPS ff_steps=$FF_STEPS count=$COUNT workloads=$WORKS"
 echo "== runs"
 for run in $(seq 1 "$COUNT"); do
-	for work in cuba40k cuba40k-delay ff1e6; do
+	for work in $WORKS; do
 		case $work in
 		ff1e6) args="--neurons 1000000 --n-inputs 1000 --rate 5 --procedural-weights --record spikes --steps $FF_STEPS" ;;
 		*) args="--net $tmp/$work.yaml" ;;
@@ -72,7 +84,7 @@ for line in open(sys.argv[1]):
 # other process takes their cores.
 print("| workload | ranks × threads | wall s median | spread | speed-up vs 1×1 | exchange per step (median) | best wall s | best speed-up | best exchange per step | exchange every | weights per rank |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
-for work in ("cuba40k", "cuba40k-delay", "ff1e6"):
+for work in dict.fromkeys(w for w, _ in runs):
     one = [float(f["wall_s"]) for f in runs[(work, "1x1")]]
     for conf in ("1x1", "1x2", "2x1"):
         fs = runs[(work, conf)]
