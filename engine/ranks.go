@@ -747,10 +747,10 @@ func (rk *ranks[T]) exchange(n *Network[T], i int, p *Population[T]) (int, error
 		send = send[:c.counts[rk.rank]]
 	}
 	var err error
-	if next := n.phases[min(i+1, len(n.phases)-1)]; !last && next.begun {
+	if !last && n.phases[i+1].begun {
 		if err = rk.ex.Iallgatherv(send, c.recv, c.counts, c.displs); err == nil {
 			rk.took += time.Since(began)
-			n.runPhase(next, phaseEarly)
+			n.runPhase(n.phases[i+1], phaseEarly)
 			began = time.Now()
 			err = rk.ex.Wait()
 		}
