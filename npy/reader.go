@@ -17,6 +17,8 @@ import (
 // chunk of a synapse list) never holds the rest. Read is a Reader read
 // whole.
 type Reader struct {
+	// Path is the file Open opened; empty for NewReader.
+	Path string
 	// Shape, DType, BigEndian and Fortran are as in Array.
 	Shape     []int
 	DType     string
@@ -59,7 +61,7 @@ func Open(path string) (*Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r.closer = f
+	r.closer, r.Path = f, path
 	return r, nil
 }
 
