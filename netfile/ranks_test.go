@@ -22,7 +22,8 @@ const fileIn, fileOut = 150, 200
 // layout a rank reads in part — .npy in C and Fortran order, transposed
 // or not, as float32, float64 and int16, and HDF5 datasets contiguous,
 // chunked and chunked with gzip, transposed or not — and two synapse
-// lists of more synapses than one span, one with per-synapse delays, and
+// lists of more synapses than one span, one with per-synapse delays (a
+// delay onto rank 0's block alone), and a list onto rank 0's block alone, and
 // returns the network file that uses them all.
 func fileWeights(t *testing.T) string {
 	dir := t.TempDir()
@@ -45,10 +46,12 @@ post = rng.integers(0, nout, n)
 np.save("pre.npy", pre.astype("<i4"))
 np.save("post.npy", post.astype("<i8"))
 np.save("weight.npy", (rng.standard_normal(n) * 0.1).astype("f4"))
-np.save("delay.npy", rng.integers(0, 4, n).astype("u1"))
+# Delay 3 only onto targets 0…49, so that the other ranks keep none.
+np.save("delay.npy", np.where(post < 50, 3, rng.integers(0, 3, n)).astype("u1"))
 np.save("pre2.npy", pre[:70001].astype("f8"))
 np.save("post2.npy", np.sort(post[:70001]).astype("u2"))
 np.save("weight2.npy", rng.standard_normal(70001) * 0.1)
+np.save("post3.npy", post % 60)  # onto rank 0's block alone
 `, fmt.Sprint(fileIn), fmt.Sprint(fileOut))
 	text := fmt.Sprintf(`
 run: {dt: 0.001, steps: 20, batch: 1, seed: 3}
@@ -65,6 +68,7 @@ projections:
   - {name: gzip_t, source: in, target: a, type: dense, weight: {file: w.h5, dataset: gzip_t, transpose: true}}
   - {name: list, source: in, target: a, type: sparse, synapses: {pre: pre.npy, post: post.npy, weight: weight.npy, delay: delay.npy}}
   - {name: list2, source: in, target: a, type: sparse, synapses: {pre: pre2.npy, post: post2.npy, weight: weight2.npy}, delay: 2, sign: excitatory}
+  - {name: list3, source: in, target: a, type: sparse, synapses: {pre: pre.npy, post: post3.npy, weight: weight.npy}, delay: 1}
 `, fileIn, fileOut)
 	path := filepath.Join(dir, "net.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
