@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -287,6 +288,48 @@ projections:
 	for r, err := range errs {
 		if err != nil {
 			t.Errorf("rank %d of 2: %v", r, err)
+		}
+	}
+}
+
+// TestRanksFileWeights runs a network whose dense weights and synapse
+// lists come from .npy files, which each rank reads only its share of, on
+// 2 and 3 in-process ranks: every file is one process's, and each rank
+// holds less than the whole.
+func TestRanksFileWeights(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "files.yaml")
+	if err := os.WriteFile(path, []byte(mpitest.FilesNet(t, dir, 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := netfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(dir, "one")
+	one, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.OutputSpikes == 0 {
+		t.Fatal("no spikes: the comparison would prove little")
+	}
+	for _, k := range []int{2, 3} {
+		out := filepath.Join(dir, fmt.Sprintf("ranks%d", k))
+		for r, err := range runRanks(d, k, func(int) (context.Context, session.Options) {
+			return context.Background(), session.Options{Out: out, Threads: 1}
+		}) {
+			if err != nil {
+				t.Fatalf("rank %d of %d: %v", r, k, err)
+			}
+		}
+		mpitest.SameFiles(t, fmt.Sprintf("%d ranks", k), want, out)
+		var sum session.Summary
+		if b, err := os.ReadFile(filepath.Join(out, "summary.json")); err != nil || json.Unmarshal(b, &sum) != nil {
+			t.Fatalf("%d ranks: summary.json: %v", k, err)
+		}
+		if got, whole := sum.RankWeightBytes, one.RankWeightBytes; got <= 0 || got >= whole {
+			t.Errorf("%d ranks: the most a rank holds is %d weight bytes, one process %d", k, got, whole)
 		}
 	}
 }
