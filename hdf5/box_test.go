@@ -2,25 +2,14 @@ package hdf5
 
 import (
 	"bytes"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"leaky/internal/countread"
 )
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.ReaderAt
-	n int64
-}
-
-func (c *countingReader) ReadAt(b []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(b, off)
-	c.n += int64(n)
-	return n, err
-}
 
 // boxOf is the box start+count of a row-major array of shape dims.
 func boxOf(all []float64, dims, start, count []int) []float64 {
@@ -109,7 +98,7 @@ func TestBoxReadsItsShare(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cr := &countingReader{r: bytes.NewReader(data)}
+		cr := countread.New(bytes.NewReader(data))
 		f, err := NewReader(cr, int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
@@ -123,22 +112,22 @@ func TestBoxReadsItsShare(t *testing.T) {
 			t.Fatalf("%s %s: shape %v; want a matrix of 4 columns or more", c.file, c.path, dims)
 		}
 		rows, cols, elem := dims[0], dims[1], int64(ds.Type().Size)
-		before := cr.n
+		before := cr.N.Load()
 		if _, err := ds.Float64sIn([]int{0, 0}, []int{rows, 1}); err != nil {
 			t.Fatal(err)
 		}
-		read := cr.n - before
+		read := cr.N.Load() - before
 		if ch := ds.Chunk(); ch == nil {
 			if read != int64(rows)*elem {
 				t.Errorf("%s %s: one column of %d rows read %d bytes, want %d", c.file, c.path, rows, read, int64(rows)*elem)
 			}
 		} else {
 			// The chunk index and the first column of chunks, no more.
-			before = cr.n
+			before = cr.N.Load()
 			if _, err := ds.Float64s(); err != nil {
 				t.Fatal(err)
 			}
-			whole := cr.n - before
+			whole := cr.N.Load() - before
 			if read*2 > whole {
 				t.Errorf("%s %s: one column of chunks %v of a %d-column dataset read %d bytes, the whole %d", c.file, c.path, ch, cols, read, whole)
 			}

@@ -4,32 +4,19 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"leaky/hdf5"
+	"leaky/internal/countread"
 	"leaky/npy"
 )
-
-// counter counts the bytes read through it.
-type counter struct {
-	r  io.ReaderAt
-	mu *sync.Mutex
-	n  *int64
-}
-
-func (c counter) ReadAt(b []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(b, off)
-	c.mu.Lock()
-	*c.n += int64(n)
-	c.mu.Unlock()
-	return n, err
-}
 
 // CountReads makes builds open their weight and synapse files through
 // counters of the bytes read from each, until restore; read tells the
 // bytes read from a file so far, by path.
 func CountReads() (read func(path string) int64, restore func()) {
 	var mu sync.Mutex
-	bytes := map[string]*int64{}
+	bytes := map[string]*atomic.Int64{}
 	var open []*os.File
 	through := func(path string) (io.ReaderAt, int64, error) {
 		fh, err := os.Open(path)
@@ -45,9 +32,9 @@ func CountReads() (read func(path string) int64, restore func()) {
 		defer mu.Unlock()
 		open = append(open, fh)
 		if bytes[path] == nil {
-			bytes[path] = new(int64)
+			bytes[path] = new(atomic.Int64)
 		}
-		return counter{fh, &mu, bytes[path]}, st.Size(), nil
+		return countread.Reader{R: fh, N: bytes[path]}, st.Size(), nil
 	}
 	oldNpy, oldHDF5 := openNpy, openHDF5
 	openNpy = func(path string) (*npy.Reader, error) {
@@ -72,7 +59,7 @@ func CountReads() (read func(path string) int64, restore func()) {
 		mu.Lock()
 		defer mu.Unlock()
 		if n := bytes[path]; n != nil {
-			return *n
+			return n.Load()
 		}
 		return 0
 	}

@@ -3,26 +3,14 @@ package npy
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	sbnpy "codeberg.org/sbinet/npyio/npy"
+
+	"leaky/internal/countread"
 )
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.ReaderAt
-	n int64
-}
-
-func (c *countingReader) ReadAt(b []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(b, off)
-	c.n += int64(n)
-	return n, err
-}
 
 // npyioValues decodes a .npy image with npyio, as leaky's reader did
 // before it read in spans, to float64 in storage order.
@@ -87,15 +75,7 @@ func TestReaderSpans(t *testing.T) {
 		size int
 	}{{'b', 1}, {'i', 1}, {'i', 2}, {'i', 4}, {'i', 8}, {'u', 1}, {'u', 2}, {'u', 4}, {'u', 8}, {'f', 4}, {'f', 8}} {
 		for _, big := range []bool{false, true} {
-			var order binary.ByteOrder = binary.LittleEndian
-			prefix := "<"
-			if big {
-				order, prefix = binary.BigEndian, ">"
-			}
-			if d.size == 1 {
-				prefix = "|"
-			}
-			descr := fmt.Sprintf("%s%c%d", prefix, d.kind, d.size)
+			descr, order := descrOf(d.kind, d.size, big)
 			const n = 3001
 			var data []byte
 			for range n {
@@ -112,7 +92,7 @@ func TestReaderSpans(t *testing.T) {
 			}
 			img := npyFile(descr, false, "(3001,)", data)
 			want := npyioValues(t, img)
-			cr := &countingReader{r: bytes.NewReader(img)}
+			cr := countread.New(bytes.NewReader(img))
 			r, err := NewReader(cr, int64(len(img)))
 			if err != nil {
 				t.Fatalf("%s: %v", descr, err)
@@ -121,11 +101,11 @@ func TestReaderSpans(t *testing.T) {
 				lo := rng.IntN(n + 1)
 				hi := lo + rng.IntN(n-lo+1)
 				got := make([]float64, hi-lo)
-				before := cr.n
+				before := cr.N.Load()
 				if err := r.ReadAt(got, int64(lo)); err != nil {
 					t.Fatalf("%s [%d, %d): %v", descr, lo, hi, err)
 				}
-				if read := cr.n - before; read != int64((hi-lo)*d.size) {
+				if read := cr.N.Load() - before; read != int64((hi-lo)*d.size) {
 					t.Errorf("%s [%d, %d): read %d bytes, want %d", descr, lo, hi, read, (hi-lo)*d.size)
 				}
 				for i, v := range got {
