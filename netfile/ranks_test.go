@@ -202,8 +202,9 @@ func TestRanksReadOwnFileWeights(t *testing.T) {
 
 // TestRanksRefuseBadFileWeights: a weight that is not finite is refused
 // by the rank whose columns hold it, and by one process, naming the first
-// in row-major order of a Fortran-order file; a bad synapse is refused by
-// every rank alike; each in one line.
+// in row-major order of a Fortran-order file; a truncated file, a .npy
+// file given as HDF5 and a bad synapse are refused by every rank alike;
+// each in one line.
 func TestRanksRefuseBadFileWeights(t *testing.T) {
 	dir := t.TempDir()
 	numpytest.Run(t, dir, `
@@ -217,6 +218,8 @@ post = np.arange(1000) % 130
 post[999] = 130
 np.save("post.npy", post)
 np.save("weight.npy", np.ones(1000))
+b = open("w.npy", "rb").read()
+open("short.npy", "wb").write(b[:len(b) - 8])
 `)
 	text := `
 run: {dt: 0.001, steps: 20, batch: 1, seed: 3}
@@ -232,6 +235,8 @@ projections:
 		want [3]string
 	}{
 		{"dense, weight: {file: w.npy}", [3]string{"weight [1, 120] is NaN", "weight [3, 10] is +Inf", "weight [1, 120] is NaN"}},
+		{"dense, weight: {file: short.npy}", [3]string{"short.npy: truncated .npy file", "short.npy: truncated .npy file", "short.npy: truncated .npy file"}},
+		{"dense, weight: {file: w.npy, dataset: /w}", [3]string{"w.npy", "w.npy", "w.npy"}},
 		{"sparse, synapses: {pre: pre.npy, post: post.npy, weight: weight.npy}", [3]string{"post.npy[999] is 130; want a whole number in 0..129", "post.npy[999] is 130", "post.npy[999] is 130"}},
 	} {
 		path := filepath.Join(dir, "net.yaml")
