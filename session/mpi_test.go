@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"leaky/internal/mpitest"
 	"leaky/netfile"
+	"leaky/npy"
 	"leaky/session"
 )
 
@@ -331,5 +333,44 @@ func TestRanksFileWeights(t *testing.T) {
 		if got, whole := sum.RankWeightBytes, one.RankWeightBytes; got <= 0 || got >= whole {
 			t.Errorf("%d ranks: the most a rank holds is %d weight bytes, one process %d", k, got, whole)
 		}
+	}
+}
+
+// TestRanksBadWeightOnOneRank: a weight that is not finite in rank 1's
+// columns of a weight file is found by rank 1 alone, which reads them,
+// and stops every rank before the first step, rank 1 naming the weight.
+func TestRanksBadWeightOnOneRank(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "files.yaml")
+	if err := os.WriteFile(path, []byte(mpitest.FilesNet(t, dir, 50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := make([]float32, 150*333)
+	w[5*333+300] = float32(math.NaN())
+	wr, err := npy.Create(filepath.Join(dir, "dense.npy"), "float32", 333)
+	if err == nil {
+		err = wr.WriteFloat32(w)
+	}
+	if err == nil {
+		err = wr.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := netfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := runRanks(d, 2, func(int) (context.Context, session.Options) {
+		return context.Background(), session.Options{Out: filepath.Join(dir, "out"), Threads: 1}
+	})
+	for r, err := range errs {
+		var se *session.StartError
+		if !errors.As(err, &se) || se.Rank != 1 {
+			t.Fatalf("rank %d: %v; want rank 1's failure to start", r, err)
+		}
+	}
+	if msg := errs[1].Error(); !strings.Contains(msg, "weight [5, 300] is NaN") || strings.Contains(msg, "\n") {
+		t.Errorf("rank 1 says %q; want one line naming weight [5, 300]", msg)
 	}
 }
