@@ -3,3 +3,7 @@ package engine
 // ReadMasks is readMasks, for the tests of a Feed that lists its spikes
 // in Set's scan (read false) and one that keeps masks.
 func (f *Feed[T]) ReadMasks(read bool) { f.readMasks(read) }
+
+// ListEvery is listEvery, for the tests of a Feed that lists a trial's
+// spikes only when asked (every false).
+func (f *Feed[T]) ListEvery(every bool) { f.listEvery(every) }
