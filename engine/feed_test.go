@@ -76,13 +76,7 @@ func TestFeedMatchesArray(t *testing.T) {
 	const steps, batch, nIn, n = 120, 3, 40, 70
 	for _, analog := range []bool{false, true} {
 		xs, ws := randomWorkload(5, steps, batch, nIn, n, 0.1, analog)
-		x, w := make([]float32, len(xs)), make([]float32, len(ws))
-		for i, v := range xs {
-			x[i] = float32(v)
-		}
-		for i, v := range ws {
-			w[i] = float32(v)
-		}
+		x, w := convert[float32](xs), convert[float32](ws)
 		wantV, wantS := runArray(t, x, steps, batch, nIn, w, n)
 		for _, chunk := range []int{1, 7, steps} {
 			gotV, gotS := runFed(t, x, steps, batch, nIn, w, n, chunk)
