@@ -3,6 +3,37 @@
 // independent trials, with state held as structure of arrays and the inner
 // loops in package kernels.
 //
+// # Where things are
+//
+// A [Network] (network.go) holds the parts of a simulation and steps them
+// in the schedule below, with its worker pool (pool.go) and, over MPI, its
+// share of the ranks (ranks.go). Every part is generic in its element
+// type, [Float] (float.go):
+//
+//   - populations: [Population] (population.go); their parameters
+//     [NeuronParams] (neuron.go), the defaults and the seed form
+//     (params.go), the step rules [Rule] and [Decay] (rule.go), the
+//     conductance-based neuron (coba.go), parameters that differ per
+//     neuron, [PerNeuron] (perneuron.go);
+//   - sources: [Poisson] and [Array] (source.go; an analog array's input
+//     precomputed a block of steps at a time, block.go) and [Feed], whose
+//     values its caller gives (feed.go);
+//   - projections: [Dense] (projection.go, with the choice between spike
+//     bitmasks and event lists), [Sparse] (sparse.go), [Procedural]
+//     (procedural.go), [Conv2d] and [Pool2d] (conv.go), [Bias] and
+//     [Identity] (bias.go), and the ring buffers of delays (delay.go);
+//   - recorders: [Trace] and [SpikeRecorder] in memory (record.go),
+//     [StreamTrace] and [StreamSpikes] to files (stream.go);
+//   - state: [StateVar], what a checkpoint saves and restores (state.go),
+//     its encoding (statecodec.go) and the [Version] that it records
+//     (version.go);
+//   - building: weight and initial-value distributions [Dist] (dist.go),
+//     normal numbers (normal.go, rng.go), weights drawn column by column on
+//     threads (setup.go), and the memory a network will take, [Memory]
+//     (memory.go);
+//   - the faster ways through the schedule: blocked.go and fused.go (see
+//     below).
+//
 // # The model
 //
 // This is the only place the equations are written down. Per neuron, per
