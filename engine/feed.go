@@ -185,7 +185,6 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 		return fmt.Errorf("source %q: %d values for %d steps × %d trials × %d inputs; want %d", f.Name, len(x), steps, f.Batch, f.N, steps*row)
 	}
 	buf := &f.spare
-	buf.found, buf.masked = 0, true // until the scan is through
 	buf.masks = slices.Grow(buf.masks[:0], steps*f.Batch*f.words)[:steps*f.Batch*f.words]
 	clear(buf.masks)
 	var lists *inputLists
