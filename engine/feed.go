@@ -88,13 +88,25 @@ func setBits(m []uint64, ev []int32) {
 // memory of its own: the masks, words per trial (none for analog values,
 // nor where Set's scan listed the step without masks: listed), and the
 // event lists, made at Emit while a projection reads them (lists.all),
-// otherwise by Events when first asked. emits numbers the emissions, the
-// step of lists.get.
+// otherwise by Events when first asked. A step that Set's scan listed is
+// copied in one piece into spikes, and its lists are views of that; the
+// lists made from masks at Emit go into own, each trial's memory, which
+// views do not touch. emits numbers the emissions, the step of lists.get.
 type feedStep struct {
 	masks  []uint64
 	listed bool
+	spikes []int32
+	own    [][]int32
 	lists  spikeLists
 	emits  int
+}
+
+// newFeedStep returns the step before the first of batch trials of n
+// inputs: no spikes.
+func newFeedStep(batch, n int) feedStep {
+	st := feedStep{lists: newSpikeLists(batch, n)}
+	st.own = slices.Clone(st.lists.events)
+	return st
 }
 
 // show makes st step s of g, whose values are spikes if binary, of batch
@@ -113,8 +125,10 @@ func (st *feedStep) show(g *feedSpikes, s int, binary bool, batch, words int) in
 	if s < g.found {
 		// Listed by Set's scan.
 		off := g.lists.off[s*batch : (s+1)*batch+1]
+		st.spikes = append(st.spikes[:0], g.lists.spikes[off[0]:off[batch]]...)
 		for b := range l.events {
-			l.events[b], l.at[b] = append(l.events[b][:0], g.lists.spikes[off[b]:off[b+1]]...), st.emits
+			lo, hi := off[b]-off[0], off[b+1]-off[0]
+			l.events[b], l.at[b] = st.spikes[lo:hi:hi], st.emits
 		}
 		n, st.listed = int64(off[batch]-off[0]), !g.masked
 		if st.listed {
@@ -130,7 +144,8 @@ func (st *feedStep) show(g *feedSpikes, s int, binary bool, batch, words int) in
 	}
 	if l.all {
 		for b := range l.events {
-			l.events[b] = spikeIndices(l.events[b][:0], st.masks[b*words:(b+1)*words])
+			st.own[b] = spikeIndices(st.own[b], st.masks[b*words:(b+1)*words])
+			l.events[b] = st.own[b]
 		}
 	}
 	return n
@@ -168,7 +183,7 @@ func NewFeed[T Float](name string, batch, n int) (*Feed[T], error) {
 		return nil, fmt.Errorf("source %q: %d trials × %d inputs is too large to address", name, batch, n)
 	}
 	return &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), masksRead: true,
-		shown: feedStep{lists: newSpikeLists(batch, n)}}, nil
+		shown: newFeedStep(batch, n)}, nil
 }
 
 // Set gives the values of steps t0 … t0+steps−1: steps × Batch × N of them,
