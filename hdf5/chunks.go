@@ -98,8 +98,9 @@ func (g *chunkGeom) linear(scaled []uint64, unlim int) uint64 {
 	return idx
 }
 
-// readChunks reads a chunked dataset into out, which holds fill values.
-func (ds *Dataset) readChunks(out []byte) error {
+// readChunks reads the box b of a chunked dataset into out, which holds
+// fill values: only the chunks that meet the box are read and decoded.
+func (ds *Dataset) readChunks(out []byte, b box) error {
 	f, l := ds.f, ds.layout
 	g, err := ds.geometry()
 	if err != nil {
@@ -118,7 +119,12 @@ func (ds *Dataset) readChunks(out []byte) error {
 			return f.corrupt(ds.path, noOffset, "chunk %v indexed twice", c.scaled)
 		}
 		seen[key] = true
-		return ds.readChunk(g, c, out)
+		for i, s := range c.scaled {
+			if lo := s * g.cdims[i]; lo >= b.start[i]+b.count[i] || lo+g.cdims[i] <= b.start[i] {
+				return nil // outside the box: not read
+			}
+		}
+		return ds.readChunk(g, c, out, b)
 	}
 	if l.addr == undef {
 		return nil // no chunk written: all fill values
@@ -250,7 +256,7 @@ func chunkSizeLen(chunkBytes uint64) int {
 }
 
 // readChunk decodes one chunk and copies its elements into out.
-func (ds *Dataset) readChunk(g *chunkGeom, c chunkRef, out []byte) error {
+func (ds *Dataset) readChunk(g *chunkGeom, c chunkRef, out []byte, b box) error {
 	f := ds.f
 	if c.addr == undef {
 		return nil
@@ -271,7 +277,7 @@ func (ds *Dataset) readChunk(g *chunkGeom, c chunkRef, out []byte) error {
 	if uint64(len(data)) != g.chunkBytes {
 		return f.corrupt(ds.path, d.at, "chunk %v decodes to %d bytes, want %d", c.scaled, len(data), g.chunkBytes)
 	}
-	copyChunk(out, g, c.scaled, data)
+	copyChunk(out, g, c.scaled, data, b)
 	return nil
 }
 
@@ -332,39 +338,45 @@ func (ds *Dataset) unfilter(fl filter, data []byte, chunkBytes, at uint64) ([]by
 	return nil, f.unsupported(ds.path, at, "%s", fl)
 }
 
-// copyChunk copies the part of a chunk inside the dataset into out.
-func copyChunk(out []byte, g *chunkGeom, scaled []uint64, data []byte) {
+// copyChunk copies the part of a chunk inside the dataset and the box b
+// into out, which holds the box in row-major order.
+func copyChunk(out []byte, g *chunkGeom, scaled []uint64, data []byte, b box) {
 	rank := len(g.dims)
-	start := make([]uint64, rank)
-	ext := make([]uint64, rank)
+	// The chunk's elements in the box: lo[i] … hi[i]−1 along dimension i.
+	lo := make([]uint64, rank)
+	hi := make([]uint64, rank)
 	for i := range rank {
-		start[i] = scaled[i] * g.cdims[i]
-		ext[i] = min(g.cdims[i], g.dims[i]-start[i])
+		c := scaled[i] * g.cdims[i]
+		lo[i] = max(c, b.start[i])
+		hi[i] = min(c+g.cdims[i], g.dims[i], b.start[i]+b.count[i])
+		if lo[i] >= hi[i] {
+			return
+		}
 	}
-	// Strides, in elements, of the dataset and of the chunk.
-	dstride := make([]uint64, rank)
+	// Strides, in elements, of the box and of the chunk.
+	bstride := make([]uint64, rank)
 	cstride := make([]uint64, rank)
-	ds, cs := uint64(1), uint64(1)
+	bs, cs := uint64(1), uint64(1)
 	for i := rank - 1; i >= 0; i-- {
-		dstride[i], cstride[i] = ds, cs
-		ds *= g.dims[i]
+		bstride[i], cstride[i] = bs, cs
+		bs *= b.count[i]
 		cs *= g.cdims[i]
 	}
-	run := ext[rank-1] * g.elem
-	idx := make([]uint64, rank)
+	run := (hi[rank-1] - lo[rank-1]) * g.elem
+	idx := append([]uint64(nil), lo...)
 	for {
 		var src, dst uint64
 		for i := range rank {
-			src += idx[i] * cstride[i]
-			dst += (start[i] + idx[i]) * dstride[i]
+			src += (idx[i] - scaled[i]*g.cdims[i]) * cstride[i]
+			dst += (idx[i] - b.start[i]) * bstride[i]
 		}
 		copy(out[dst*g.elem:dst*g.elem+run], data[src*g.elem:src*g.elem+run])
 		i := rank - 2
 		for ; i >= 0; i-- {
-			if idx[i]++; idx[i] < ext[i] {
+			if idx[i]++; idx[i] < hi[i] {
 				break
 			}
-			idx[i] = 0
+			idx[i] = lo[i]
 		}
 		if i < 0 {
 			return

@@ -2,6 +2,7 @@ package hdf5
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -198,7 +199,7 @@ func FuzzOpen(f *testing.F) {
 		walk(file.Root(), 0, func(_ string, ds *Dataset, _ error) {
 			if ds != nil {
 				ds.Strings()
-				ds.Float64s()
+				boxAgrees(t, ds)
 				ds.Int64s()
 				ds.Uint64s()
 				_ = ds.Type().String()
@@ -206,4 +207,33 @@ func FuzzOpen(f *testing.F) {
 			}
 		})
 	})
+}
+
+// boxAgrees reads ds whole and a box of it (from a third of each
+// dimension to three quarters); when both succeed the box must hold the
+// whole read's values there, bit for bit.
+func boxAgrees(t *testing.T, ds *Dataset) {
+	all, errAll := ds.Float64s()
+	dims := ds.Shape()
+	if len(dims) == 0 {
+		return
+	}
+	start, count := make([]int, len(dims)), make([]int, len(dims))
+	for k, d := range dims {
+		start[k] = d / 3
+		count[k] = d*3/4 - d/3
+	}
+	got, err := ds.Float64sIn(start, count)
+	if err != nil || errAll != nil {
+		return
+	}
+	want := boxOf(all, dims, start, count)
+	if len(got) != len(want) {
+		t.Fatalf("%s: box %v+%v has %d values, the whole read %d there", ds.Path(), start, count, len(got), len(want))
+	}
+	for i := range got {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Fatalf("%s: box %v+%v value %d is %v, the whole read's %v", ds.Path(), start, count, i, got[i], want[i])
+		}
+	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // Dataset is an HDF5 dataset. Its values are read, whole, by Float64s,
-// Int64s or Strings.
+// Int64s or Strings, or a box of them by Float64sIn.
 type Dataset struct {
 	f       *File
 	path    string
@@ -235,7 +235,145 @@ func (ds *Dataset) raw() ([]byte, error) {
 	if total == 0 {
 		return out, nil
 	}
-	return out, ds.readChunks(out)
+	return out, ds.readChunks(out, box{start: make([]uint64, len(ds.space.dims)), count: ds.space.dims})
+}
+
+// box is a hyperslab: count[i] elements from start[i] along dimension i.
+type box struct {
+	start, count []uint64
+}
+
+// elements is the number of elements in the box.
+func (b box) elements() uint64 {
+	n := uint64(1)
+	for _, c := range b.count {
+		n *= c
+	}
+	return n
+}
+
+// flat is the dataset's row-major index of the box's i-th element.
+func (b box) flat(i uint64, dims []uint64) uint64 {
+	idx, down := uint64(0), uint64(1)
+	for k := len(dims) - 1; k >= 0; k-- {
+		idx += (b.start[k] + i%b.count[k]) * down
+		i /= b.count[k]
+		down *= dims[k]
+	}
+	return idx
+}
+
+// rawBox reads the elements of box b, as stored, in row-major order,
+// reading no more of a contiguous dataset than the box's runs along the
+// last dimension and, of a chunked one, only the chunks the box meets.
+func (ds *Dataset) rawBox(b box) ([]byte, error) {
+	f, l := ds.f, ds.layout
+	elem := uint64(ds.dtype.stored)
+	n := b.elements()
+	total, ok := mulCheck(n, elem)
+	if decoded, ok2 := mulCheck(n, 16); !ok || !ok2 || total > f.maxDataBytes || decoded > 2*f.maxDataBytes {
+		return nil, f.unsupported(ds.path, l.at, "box of %d elements of %d bytes, more than this reader decodes from a %d-byte file (its limit is %d bytes)",
+			n, elem, f.size, f.maxDataBytes)
+	}
+	if l.class == layoutChunked {
+		out := ds.filled(total)
+		if total == 0 {
+			return out, nil
+		}
+		return out, ds.readChunks(out, b)
+	}
+	whole, _ := mulCheck(ds.n, elem)
+	if l.class == layoutCompact && uint64(len(l.compact)) != whole {
+		return nil, f.corrupt(ds.path, l.at, "compact data of %d bytes for %d bytes of elements", len(l.compact), whole)
+	}
+	if l.class == layoutContiguous {
+		if l.addr == undef {
+			return ds.filled(total), nil
+		}
+		if l.size != whole {
+			return nil, f.corrupt(ds.path, l.at, "contiguous data of %d bytes for %d bytes of elements", l.size, whole)
+		}
+	}
+	out := make([]byte, total)
+	if total == 0 {
+		return out, nil
+	}
+	// A run is contiguous in the file: the box's last dimension, and the
+	// ones before it while the box spans all of those after.
+	dims := ds.space.dims
+	rank := len(dims)
+	k, run := rank-1, b.count[rank-1]
+	for k > 0 && b.count[k] == dims[k] {
+		k--
+		run *= b.count[k]
+	}
+	stride := make([]uint64, rank) // the dataset's, in elements
+	s := uint64(1)
+	for i := rank - 1; i >= 0; i-- {
+		stride[i], s = s, s*dims[i]
+	}
+	idx := make([]uint64, k) // position among the runs
+	for dst := uint64(0); dst < total; dst += run * elem {
+		src := b.start[k] * stride[k]
+		for i, x := range idx {
+			src += (b.start[i] + x) * stride[i]
+		}
+		if l.class == layoutCompact {
+			copy(out[dst:dst+run*elem], l.compact[src*elem:])
+		} else {
+			d, err := f.read(l.addr+src*elem, run*elem, ds.path, "contiguous data")
+			if err != nil {
+				return nil, err
+			}
+			copy(out[dst:], d.b)
+		}
+		for i := k - 1; i >= 0; i-- {
+			if idx[i]++; idx[i] < b.count[i] {
+				break
+			}
+			idx[i] = 0
+		}
+	}
+	return out, nil
+}
+
+// Chunk is the shape of a chunked dataset's chunks, nil for another
+// layout: reading boxes aligned to it decodes each chunk once.
+func (ds *Dataset) Chunk() []int {
+	if ds.layout.class != layoutChunked {
+		return nil
+	}
+	c := make([]int, len(ds.layout.chunk))
+	for i, d := range ds.layout.chunk {
+		c[i] = int(d)
+	}
+	return c
+}
+
+// Float64sIn reads the box of count[i] elements from start[i] along each
+// dimension i of a numeric dataset, as Float64s reads the whole, in
+// row-major order: of a contiguous dataset only the box's bytes are read,
+// of a chunked one only the chunks it meets.
+func (ds *Dataset) Float64sIn(start, count []int) ([]float64, error) {
+	dims := ds.space.dims
+	if len(start) != len(dims) || len(count) != len(dims) || len(dims) == 0 {
+		return nil, fmt.Errorf("hdf5: %s: a box of %d and %d dimensions in a dataset of %d", ds.path, len(start), len(count), len(dims))
+	}
+	b := box{start: make([]uint64, len(dims)), count: make([]uint64, len(dims))}
+	for i := range dims {
+		if start[i] < 0 || count[i] < 0 || uint64(start[i]) > dims[i] || uint64(count[i]) > dims[i]-uint64(start[i]) {
+			return nil, fmt.Errorf("hdf5: %s: box %v+%v is outside the dataset's shape %v", ds.path, start, count, ds.Shape())
+		}
+		b.start[i], b.count[i] = uint64(start[i]), uint64(count[i])
+	}
+	if ds.dtype.Class == ClassString {
+		return nil, fmt.Errorf("hdf5: %s: a %s dataset has no numbers", ds.path, ds.dtype)
+	}
+	raw, err := ds.rawBox(b)
+	if err != nil {
+		return nil, err
+	}
+	return ds.float64s(raw, func(i int) uint64 { return b.flat(uint64(i), dims) })
 }
 
 // filled returns n bytes of fill value.
@@ -261,8 +399,15 @@ func (ds *Dataset) Float64s() ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ds.float64s(raw, func(i int) uint64 { return uint64(i) })
+}
+
+// float64s converts raw stored values to float64, naming the element at
+// flat index at(i) when the i-th has no exact float64.
+func (ds *Dataset) float64s(raw []byte, at func(i int) uint64) ([]float64, error) {
+	t := ds.dtype
 	order := byteOrder(t)
-	out := make([]float64, ds.n)
+	out := make([]float64, len(raw)/t.Size)
 	for i := range out {
 		b := raw[i*t.Size : (i+1)*t.Size]
 		if t.Class == ClassFloat {
@@ -279,12 +424,12 @@ func (ds *Dataset) Float64s() ([]float64, error) {
 		v, u, neg := intValue(b, t, order)
 		if neg {
 			if v < -(1 << 53) {
-				return nil, fmt.Errorf("hdf5: %s: element %d, %d, has no exact float64", ds.path, i, v)
+				return nil, fmt.Errorf("hdf5: %s: element %d, %d, has no exact float64", ds.path, at(i), v)
 			}
 			out[i] = float64(v)
 		} else {
 			if u > 1<<53 {
-				return nil, fmt.Errorf("hdf5: %s: element %d, %d, has no exact float64", ds.path, i, u)
+				return nil, fmt.Errorf("hdf5: %s: element %d, %d, has no exact float64", ds.path, at(i), u)
 			}
 			out[i] = float64(u)
 		}

@@ -16,7 +16,9 @@
 // Groups are opened by name or by a relative path ("a/b/c"); Members,
 // Kind, Group and Dataset look inside them. A dataset's values are read
 // whole, in row-major (C) order, by Float64s, Int64s, Uint64s or Strings,
-// which convert only where the result is exact.
+// which convert only where the result is exact; Float64sIn reads a box of
+// a numeric dataset (a rank's columns of a weight matrix), reading only
+// the box's bytes of contiguous data and only the chunks the box meets.
 //
 // # What it reads
 //

@@ -2,7 +2,6 @@ package netfile
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 
 	"leaky/engine"
@@ -225,35 +224,6 @@ func (n *Net[T]) presynaptic(name string) engine.Presynaptic[T] {
 	return n.Sources[n.File.source(name)]
 }
 
-// loadVector reads a 1-D .npy file for key at.
-func (f *File) loadVector(at, path string) ([]float64, error) {
-	a, err := npy.Read(f.resolve(path))
-	if err != nil {
-		return nil, f.errorf("%s: %w", at, err)
-	}
-	if len(a.Shape) != 1 {
-		return nil, f.errorf("%s: %s has shape %s; want a 1-D array", at, path, a.ShapeString())
-	}
-	return a.Data, nil
-}
-
-// indices converts a vector of synapse indices or delays to int32,
-// refusing fractions and values outside 0..limit.
-func (f *File) indices(at, path string, limit int) ([]int32, error) {
-	v, err := f.loadVector(at, path)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int32, len(v))
-	for k, x := range v {
-		if x != float64(int64(x)) || x < 0 || x > float64(limit) {
-			return nil, f.errorf("%s: %s[%d] is %v; want a whole number in 0..%d", at, path, k, x, limit)
-		}
-		out[k] = int32(x)
-	}
-	return out, nil
-}
-
 // defaultScale is the seed's weight scale 7(1−β)/√rows onto post, which
 // needs one β for all its neurons.
 func defaultScale[T engine.Float](f *File, post *engine.Population[T], rows int, at string) (float64, error) {
@@ -328,20 +298,25 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 			}
 			engine.NormalWeightColumns(w, rows, lo, hi, scale, seed, uint64(k), threads)
 		case p.Weight.File != "":
-			a, err := f.readArray(p.Weight)
+			// Only the rank's columns are read (columns.read).
+			c, err := f.openColumns(p.Weight)
 			if err != nil {
 				return nil, f.errorf("%s.weight.file: %w", at, err)
 			}
-			if len(a.Shape) != 2 || a.Shape[0] != rows || a.Shape[1] != cols {
-				return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, npy.FormatShape(a.Shape), rows, cols, p.Source, p.Target)
+			defer c.Close()
+			if len(c.Shape) != 2 || c.Shape[0] != rows || c.Shape[1] != cols {
+				return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, npy.FormatShape(c.Shape), rows, cols, p.Source, p.Target)
 			}
-			for j, v := range a.Data {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, f.errorf("%s.weight.file: %s: weight [%d, %d] is %v; weights must be finite", at, p.Weight.File, j/cols, j%cols, v)
-				}
-				if c := j % cols; c >= lo && c < hi {
-					w[j/cols*(hi-lo)+c-lo] = T(sign.Apply(v))
-				}
+			var bad firstBad
+			err = c.read(lo, hi, func(i, j int, v float64) {
+				bad.check(i, j, v)
+				w[i*(hi-lo)+j-lo] = T(sign.Apply(v))
+			})
+			if err != nil {
+				return nil, f.errorf("%s.weight.file: %w", at, err)
+			}
+			if bad.set {
+				return nil, f.errorf("%s.weight.file: %s: weight [%d, %d] is %v; weights must be finite", at, p.Weight.File, bad.i, bad.j, bad.v)
 			}
 		default:
 			d := p.Weight.Dist.engine()
@@ -376,40 +351,16 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 		}
 		return sp, nil
 	}
-	s := p.Synapses
-	pres, err := f.indices(at+".synapses.pre", s.Pre, pre.Size()-1)
+	lo, hi := post.Held()
+	pres, posts, w, delay, all, err := readSynapses[T](f, k, pre.Size(), post.N, lo, hi)
 	if err != nil {
 		return nil, err
-	}
-	posts, err := f.indices(at+".synapses.post", s.Post, post.N-1)
-	if err != nil {
-		return nil, err
-	}
-	wv, err := f.loadVector(at+".synapses.weight", s.Weight)
-	if err != nil {
-		return nil, err
-	}
-	w := make([]T, len(wv))
-	for j, v := range wv {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, f.errorf("%s.synapses.weight: %s[%d] is %v; weights must be finite", at, s.Weight, j, v)
-		}
-		w[j] = T(sign.Apply(v))
-	}
-	var delay []int32
-	switch {
-	case s.Delay != "":
-		if delay, err = f.indices(at+".synapses.delay", s.Delay, engine.MaxDelay); err != nil {
-			return nil, err
-		}
-	case p.Delay != 0:
-		delay = make([]int32, len(pres))
-		for j := range delay {
-			delay[j] = int32(p.Delay)
-		}
 	}
 	sp, err := engine.NewSparse(p.Name, pre, post, receptor, pres, posts, w, delay)
 	if err != nil {
+		return nil, f.errorf("%s.synapses: %w", at, err)
+	}
+	if err := sameDelayGroups(sp, post, receptor, all); err != nil {
 		return nil, f.errorf("%s.synapses: %w", at, err)
 	}
 	return sp, nil

@@ -107,11 +107,13 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 	return f.MemoryOfRank(elem, inMemory, 0, 1)
 }
 
-// MemoryOfRank is Memory for rank of ranks: a rank draws only the weights
+// MemoryOfRank is Memory for rank of ranks: a rank holds only the weights
 // onto its own block of each population (engine.BlockOf; see BuildRank),
-// so drawn dense weights and random sparse synapses count for its block
-// alone. Weights read from files are read whole on every rank, and the
-// state is whole on every rank, so they count in full.
+// so dense weights, drawn or read from a file (of which it reads only its
+// columns), random sparse synapses and the synapses of a list onto its
+// block (counted by reading the list's post file in spans) count for its
+// block alone. The state is whole on every rank, and so are the weights
+// of convolutions, gains and biases, which count in full.
 func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Memory, error) {
 	var m engine.Memory
 	steps, batch := *f.Run.Steps, *f.Run.Batch
@@ -185,10 +187,8 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 		ti := f.population(p.Target)
 		nIn := f.presynapticSize(p.Source)
 		nOut := f.Populations[ti].Size
-		if ranks > 1 && (p.Weight == nil || p.Weight.File == "") && p.Synapses == nil {
-			lo, hi := engine.BlockOf(nOut, rank, ranks)
-			nOut = hi - lo
-		}
+		lo, hi := engine.BlockOf(nOut, rank, ranks)
+		nOut = hi - lo
 		switch {
 		case p.Type == "dense" && p.Procedural, p.Type == "identity", p.Type == "sum_pool2d", p.Type == "avg_pool2d":
 			// No weights are stored: regenerated on every spike, or none.
@@ -218,6 +218,11 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 			n, _, err := f.npyCount(p.Synapses.Pre)
 			if err != nil {
 				return m, fmt.Errorf("%s.synapses.pre: %w", at, err)
+			}
+			if ranks > 1 {
+				if n, err = f.synapsesOnto(k, lo, hi); err != nil {
+					return m, fmt.Errorf("%s.synapses.post: %w", at, err)
+				}
 			}
 			// Per-synapse delays split the synapses into groups of one
 			// delay each; their number is unknown until the file is read,

@@ -5,8 +5,12 @@
 // Fortran order, returns the values in C (row-major) order as float64, and
 // refuses everything else (object, string, complex, structured arrays,
 // truncated or corrupt files) with an error that names the file and the
-// problem. The header is checked here before codeberg.org/sbinet/npyio
-// decodes the data, because npyio trusts the header it is given.
+// problem. codeberg.org/sbinet/npyio parses the header only after it is
+// checked here (npyio trusts the header it is given); the values are
+// decoded here. [Open] gives a [Reader] that reads any span of the values
+// (ReadAt, in the order the file stores them) without the rest, so a rank
+// reads only its columns of a weight matrix and a synapse list streams in
+// chunks; [Read] is a Reader read whole.
 //
 // Writing streams: [Create] writes a header with room for any final length,
 // [Writer] appends rows through a buffer so memory stays bounded however

@@ -36,6 +36,20 @@ func npyFile(descr string, fortran bool, shape string, data []byte) []byte {
 	return append(out, data...)
 }
 
+// descrOf is the .npy dtype of kind and size in either byte order ('|'
+// for single bytes), and that order.
+func descrOf(kind byte, size int, big bool) (string, binary.ByteOrder) {
+	var order binary.ByteOrder = binary.LittleEndian
+	prefix := "<"
+	if big {
+		order, prefix = binary.BigEndian, ">"
+	}
+	if size == 1 {
+		prefix = "|"
+	}
+	return fmt.Sprintf("%s%c%d", prefix, kind, size), order
+}
+
 // encode writes v as the dtype kind/size in the byte order.
 func encode(kind byte, size int, order binary.ByteOrder, v float64) []byte {
 	b := make([]byte, size)
@@ -81,15 +95,7 @@ func TestReadEveryDType(t *testing.T) {
 	for _, d := range dtypes {
 		for _, big := range []bool{false, true} {
 			for _, fortran := range []bool{false, true} {
-				var order binary.ByteOrder = binary.LittleEndian
-				prefix := "<"
-				if big {
-					order, prefix = binary.BigEndian, ">"
-				}
-				if d.size == 1 {
-					prefix = "|"
-				}
-				descr := fmt.Sprintf("%s%c%d", prefix, d.kind, d.size)
+				descr, order := descrOf(d.kind, d.size, big)
 				// C order stores row by row; Fortran order column by column.
 				idx := []int{0, 1, 2, 3, 4, 5}
 				if fortran {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -432,5 +433,30 @@ func FuzzDecode(f *testing.F) {
 		if n != len(a.Data) {
 			t.Fatalf("shape %v but %d values", a.Shape, len(a.Data))
 		}
+		// Any span read alone has the bits of the whole read.
+		r, err := NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("decoded, but NewReader refuses: %v", err)
+		}
+		lo, hi := n/3, n-n/4
+		span := make([]float64, hi-lo)
+		if err := r.ReadAt(span, int64(lo)); err != nil {
+			t.Fatalf("decoded, but span %d…%d: %v", lo, hi, err)
+		}
+		whole := a.Data
+		if a.Fortran && len(a.Shape) > 1 {
+			whole = make([]float64, n)
+			if err := r.ReadAt(whole, 0); err != nil {
+				t.Fatal(err)
+			}
+			if c := fortranToC(whole, a.Shape); !slices.EqualFunc(c, a.Data, sameBits) {
+				t.Fatalf("Fortran order reread differs")
+			}
+		}
+		if !slices.EqualFunc(span, whole[lo:hi], sameBits) {
+			t.Fatalf("span %d…%d differs from the whole read", lo, hi)
+		}
 	})
 }
+
+func sameBits(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }

@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 
 	sbnpy "codeberg.org/sbinet/npyio/npy"
-	"codeberg.org/sbinet/npyio/npy/float16"
 )
 
 // Errors that Read wraps, so callers and tests can tell the problems apart
@@ -74,21 +72,14 @@ func FormatShape(shape []int) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-// Read reads the .npy file at path. Every error names the file.
+// Read reads the .npy file at path whole. Every error names the file.
 func Read(path string) (*Array, error) {
-	f, err := os.Open(path)
+	r, err := Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPathError(err))
+		return nil, err
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPathError(err))
-	}
-	if info.IsDir() {
-		return nil, fmt.Errorf("cannot read %s: it is a directory, not a .npy file", path)
-	}
-	a, err := decode(f, info.Size())
+	defer r.Close()
+	a, err := r.all()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -108,7 +99,13 @@ func unwrapPathError(err error) error {
 
 // Decode reads a .npy image of size bytes from r. Errors do not name a file;
 // Read adds it.
-func Decode(r io.ReaderAt, size int64) (*Array, error) { return decode(r, size) }
+func Decode(r io.ReaderAt, size int64) (*Array, error) {
+	rd, err := NewReader(r, size)
+	if err != nil {
+		return nil, err
+	}
+	return rd.all()
+}
 
 // header is what we check of a .npy header before handing it to npyio.
 type header struct {
@@ -253,130 +250,19 @@ func parseDType(s string) (dtypeInfo, error) {
 	return d, nil
 }
 
-// decode checks the header, lets npyio decode the data and converts it to
-// float64 in C order.
-func decode(r io.ReaderAt, size int64) (a *Array, err error) {
-	h, err := readPreamble(r, size)
-	if err != nil {
-		return nil, err
-	}
-	// npyio is not hardened against hostile headers (it slices without
-	// bounds checks); the checks above rule out what we know of, and this
-	// turns anything left into an error rather than a crash.
-	defer func() {
-		if p := recover(); p != nil {
-			a, err = nil, fmt.Errorf("%w: the header could not be parsed (%v)", ErrNotNpy, p)
-		}
-	}()
-	rd, err := sbnpy.NewReader(io.NewSectionReader(r, 0, size))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotNpy, err)
-	}
-	dt, err := parseDType(rd.Header.Descr.Type)
-	if err != nil {
-		return nil, err
-	}
-	shape := append([]int(nil), rd.Header.Descr.Shape...)
-	n := int64(1)
-	for _, d := range shape {
-		if d < 0 {
-			return nil, fmt.Errorf("%w: negative dimension in shape %s", ErrCorrupt, FormatShape(shape))
-		}
-		if d > 0 && n > math.MaxInt32*int64(64)/int64(d) {
-			return nil, fmt.Errorf("%w: shape %s has too many elements", ErrCorrupt, FormatShape(shape))
-		}
-		n *= int64(d)
-	}
-	need := n * int64(dt.size)
-	have := size - h.dataOffset
-	if have < need {
-		return nil, fmt.Errorf("%w: shape %s of %s needs %d data bytes but the file holds %d", ErrTruncated, FormatShape(shape), dt.name, need, have)
-	}
-	if have > need {
-		return nil, fmt.Errorf("%w: %d bytes follow the %d data bytes that shape %s of %s needs", ErrCorrupt, have-need, need, FormatShape(shape), dt.name)
-	}
-	a = &Array{Shape: shape, DType: dt.name, BigEndian: dt.bigEndian && dt.size > 1, Fortran: rd.Header.Descr.Fortran}
-	if n == 0 {
-		a.Data = []float64{}
-		return a, nil
-	}
-	var arr sbnpy.Array
-	if err := rd.Read(&arr); err != nil {
-		return nil, fmt.Errorf("%w: decoding the data: %v", ErrCorrupt, err)
-	}
-	data, err := toFloat64(arr.Data())
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) != n {
-		return nil, fmt.Errorf("%w: decoded %d values, shape %s needs %d", ErrCorrupt, len(data), FormatShape(shape), n)
-	}
-	if a.Fortran && len(shape) > 1 {
-		data = fortranToC(data, shape)
-	}
-	a.Data = data
-	return a, nil
-}
-
 // exact is the largest magnitude below which every integer is a float64.
 const exact = 1 << 53
 
-func toFloat64(v any) ([]float64, error) {
-	switch x := v.(type) {
-	case []bool:
-		out := make([]float64, len(x))
-		for i, b := range x {
-			if b {
-				out[i] = 1
-			}
-		}
-		return out, nil
-	case []int8:
-		return convert(x), nil
-	case []int16:
-		return convert(x), nil
-	case []int32:
-		return convert(x), nil
-	case []int64:
-		for i, e := range x {
-			if e > exact || e < -exact {
-				return nil, fmt.Errorf("%w: int64 value %d at flat index %d cannot be represented exactly as a float64", ErrDType, e, i)
-			}
-		}
-		return convert(x), nil
-	case []uint8:
-		return convert(x), nil
-	case []uint16:
-		return convert(x), nil
-	case []uint32:
-		return convert(x), nil
-	case []uint64:
-		for i, e := range x {
-			if e > exact {
-				return nil, fmt.Errorf("%w: uint64 value %d at flat index %d cannot be represented exactly as a float64", ErrDType, e, i)
-			}
-		}
-		return convert(x), nil
-	case []float16.Num:
-		out := make([]float64, len(x))
-		for i, e := range x {
-			out[i] = float64(e.Float32())
-		}
-		return out, nil
-	case []float32:
-		return convert(x), nil
-	case []float64:
-		return x, nil
+// all reads every value, in C order.
+func (r *Reader) all() (*Array, error) {
+	a := &Array{Shape: r.Shape, DType: r.DType, BigEndian: r.BigEndian, Fortran: r.Fortran, Data: make([]float64, r.n)}
+	if err := r.ReadAt(a.Data, 0); err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w: npyio decoded the data as %T", ErrDType, v)
-}
-
-func convert[E int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32](x []E) []float64 {
-	out := make([]float64, len(x))
-	for i, e := range x {
-		out[i] = float64(e)
+	if a.Fortran && len(a.Shape) > 1 {
+		a.Data = fortranToC(a.Data, a.Shape)
 	}
-	return out
+	return a, nil
 }
 
 // fortranToC reorders data stored column-major (the first index varying

@@ -28,7 +28,7 @@ type live[T engine.Float] struct {
 
 // build admits and builds the network d describes: unless o.Force, it
 // refuses a run whose memory estimate m (over ranks, with this rank's share
-// of the drawn weights) exceeds the memory available or
+// of the weights) exceeds the memory available or
 // whose output (disk bytes, 0 for none) the disk holding o.Out, then
 // builds the network to step on o.Threads threads. d and o have been
 // checked.
@@ -37,7 +37,7 @@ func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk flo
 		diskHint := "record less (" + o.name("recorders") + ") or use fewer " + o.name("run.steps")
 		need := m
 		if o.ranks() > 1 {
-			// This rank holds only its share of the drawn weights (m's are
+			// This rank holds only its share of the weights (m's are
 			// the whole network's, which the summary reports as one process
 			// does); nothing else in m depends on the rank.
 			own, err := d.MemoryOfRank(elemSize[T](), false, o.rank(), o.ranks())

@@ -2,8 +2,10 @@ package session_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"leaky/internal/mpitest"
 	"leaky/netfile"
+	"leaky/npy"
 	"leaky/session"
 )
 
@@ -288,5 +291,86 @@ projections:
 		if err != nil {
 			t.Errorf("rank %d of 2: %v", r, err)
 		}
+	}
+}
+
+// TestRanksFileWeights runs a network whose dense weights and synapse
+// lists come from .npy files, which each rank reads only its share of, on
+// 2 and 3 in-process ranks: every file is one process's, and each rank
+// holds less than the whole.
+func TestRanksFileWeights(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "files.yaml")
+	if err := os.WriteFile(path, []byte(mpitest.FilesNet(t, dir, 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := netfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(dir, "one")
+	one, err := session.Run(context.Background(), d, session.Options{Out: want, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.OutputSpikes == 0 {
+		t.Fatal("no spikes: the comparison would prove little")
+	}
+	for _, k := range []int{2, 3} {
+		out := filepath.Join(dir, fmt.Sprintf("ranks%d", k))
+		for r, err := range runRanks(d, k, func(int) (context.Context, session.Options) {
+			return context.Background(), session.Options{Out: out, Threads: 1}
+		}) {
+			if err != nil {
+				t.Fatalf("rank %d of %d: %v", r, k, err)
+			}
+		}
+		mpitest.SameFiles(t, fmt.Sprintf("%d ranks", k), want, out)
+		var sum session.Summary
+		if b, err := os.ReadFile(filepath.Join(out, "summary.json")); err != nil || json.Unmarshal(b, &sum) != nil {
+			t.Fatalf("%d ranks: summary.json: %v", k, err)
+		}
+		if got, whole := sum.RankWeightBytes, one.RankWeightBytes; got <= 0 || got >= whole {
+			t.Errorf("%d ranks: the most a rank holds is %d weight bytes, one process %d", k, got, whole)
+		}
+	}
+}
+
+// TestRanksBadWeightOnOneRank: a weight that is not finite in rank 1's
+// columns of a weight file is found by rank 1 alone, which reads them,
+// and stops every rank before the first step, rank 1 naming the weight.
+func TestRanksBadWeightOnOneRank(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "files.yaml")
+	if err := os.WriteFile(path, []byte(mpitest.FilesNet(t, dir, 50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := make([]float32, 150*333)
+	w[5*333+300] = float32(math.NaN())
+	wr, err := npy.Create(filepath.Join(dir, "dense.npy"), "float32", 333)
+	if err == nil {
+		err = wr.WriteFloat32(w)
+	}
+	if err == nil {
+		err = wr.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := netfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := runRanks(d, 2, func(int) (context.Context, session.Options) {
+		return context.Background(), session.Options{Out: filepath.Join(dir, "out"), Threads: 1}
+	})
+	for r, err := range errs {
+		var se *session.StartError
+		if !errors.As(err, &se) || se.Rank != 1 {
+			t.Fatalf("rank %d: %v; want rank 1's failure to start", r, err)
+		}
+	}
+	if msg := errs[1].Error(); !strings.Contains(msg, "weight [5, 300] is NaN") || strings.Contains(msg, "\n") {
+		t.Errorf("rank 1 says %q; want one line naming weight [5, 300]", msg)
 	}
 }

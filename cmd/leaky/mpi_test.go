@@ -78,9 +78,11 @@ func comparableSummary(t *testing.T, path string) (s map[string]any, ranks, ever
 // TestMPIRanksMatchOneProcess runs networks on 1, 2 and 3 MPI ranks and
 // compares every file they write with one process's at 1 and 2 threads:
 // examples/small.yaml (populations of fewer 64-neuron words than ranks,
-// a delay, a readout, two trials), CUBA, a delayed recurrent network, and
-// a feed-forward population of 10^5 neurons (not a multiple of 64·K),
-// the last two with min-delay exchange (every 3 and every 64 steps).
+// a delay, a readout, two trials), CUBA, a delayed recurrent network, a
+// network whose weights and synapse lists come from .npy files (each rank
+// reading its share), and a feed-forward population of 10^5 neurons (not
+// a multiple of 64·K); the delayed network once more and the feed-forward
+// one exchange every 3 and every 64 steps (min-delay exchange).
 func TestMPIRanksMatchOneProcess(t *testing.T) {
 	leaky, mpirun := buildMPI(t)
 	dir := t.TempDir()
@@ -89,6 +91,10 @@ func TestMPIRanksMatchOneProcess(t *testing.T) {
 		if err := os.WriteFile(path, []byte(mpitest.DelayedNet(400, 2, shortest)), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	files := filepath.Join(dir, "files.yaml")
+	if err := os.WriteFile(files, []byte(mpitest.FilesNet(t, dir, 300)), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	cases := []struct {
 		name string
@@ -100,6 +106,7 @@ func TestMPIRanksMatchOneProcess(t *testing.T) {
 		{"cuba", []string{"--net", "../../examples/cuba.yaml", "--steps", "300"}, 1},
 		{"delayed", []string{"--net", delayed}, 1},
 		{"mindelay", []string{"--net", minDelay}, 3},
+		{"files", []string{"--net", files}, 1},
 		{"feedforward", []string{"--neurons", "100000", "--n-inputs", "100", "--steps", "100", "--record", "spikes,v,isyn", "--record-neurons", "0,63,64,50000,99999", "--procedural-weights"}, 64},
 	}
 	for _, c := range cases {
