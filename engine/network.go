@@ -19,6 +19,10 @@ type Network[T Float] struct {
 
 	threads int
 	pool    *pool
+	// team, when the network steps as a team (team.go), is its workers;
+	// noTeam keeps it on the pool, for tests that compare the two.
+	team   *team
+	noTeam bool
 	// phases[i] holds the prepared parallel phases of pops[i].
 	phases []*popPhase[T]
 	// emit holds the prepared parallel emission of the sources; plain
@@ -235,6 +239,10 @@ func (n *Network[T]) SetThreads(threads int) {
 		n.pool.close()
 		n.pool = nil
 	}
+	if n.team != nil && n.team.n != teamSize(threads) {
+		n.team.close()
+		n.team = nil
+	}
 }
 
 // Threads is the number of threads steps use.
@@ -263,13 +271,17 @@ func (n *Network[T]) Close() {
 		n.pool.close()
 		n.pool = nil
 	}
+	if n.team != nil {
+		n.team.close()
+		n.team = nil
+	}
 	// The phases were split for the pool; the next step prepares them,
 	// and a new pool, again.
 	n.phases = nil
 }
 
-// prepare builds the per-population phases and the worker pool for the
-// current thread count, once, so that stepping allocates nothing.
+// prepare builds the per-population phases and the worker pool or team for
+// the current thread count, once, so that stepping allocates nothing.
 func (n *Network[T]) prepare() {
 	if n.phases != nil && len(n.phases) == len(n.pops) {
 		return
@@ -303,16 +315,20 @@ func (n *Network[T]) prepare() {
 			}
 		}
 		n.prepareFused(i, ph)
-		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
 	}
-	n.bindMasks()
 	n.prepareBlocked(threads)
 	if n.blocked != nil {
 		for _, bp := range n.blocked.pops {
 			maxRanges = max(maxRanges, bp.workers)
 		}
 	}
+	if !n.prepareTeam(threads, maxRanges) {
+		for _, ph := range n.phases {
+			maxRanges = max(maxRanges, ph.workers)
+		}
+	}
+	n.bindMasks()
 	if maxRanges > 1 && (n.pool == nil || n.pool.n < maxRanges) {
 		if n.pool != nil {
 			n.pool.close()
@@ -327,13 +343,16 @@ func (n *Network[T]) prepare() {
 // neuron's step (BenchmarkSingle in bench/).
 func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 	ph.mode = mode
-	if ph.workers == 1 {
+	switch {
+	case ph.workers == 1:
 		for i := range ph.ranges {
 			ph.run(i)
 		}
-		return
+	case n.team != nil:
+		n.team.run(ph)
+	default:
+		n.pool.run(&ph.task)
 	}
-	n.pool.run(&ph.task)
 }
 
 // Step runs one step of the schedule below. A recorder's error stops it

@@ -172,7 +172,8 @@ func (j *countJob) run(i int) { j.runs[i].Add(1) }
 // items of the current task only: each item of each task runs exactly once.
 func TestPoolAbsentWorker(t *testing.T) {
 	// A pool whose worker 1 has not started.
-	p := &pool{n: 2, sleeping: make([]atomic.Int32, 2), wake: []chan struct{}{nil, make(chan struct{}, 1)}}
+	p := &pool{}
+	p.init(2)
 	defer p.close()
 	j := &countJob{runs: make([]atomic.Int32, 8)}
 	stale := newTask(j, 8, 2)

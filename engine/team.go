@@ -1,0 +1,207 @@
+package engine
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// Team stepping. A network whose step is short — CUBA's 4000 neurons take
+// about a microsecond — gains nothing from the pool: a phase handed to it
+// costs a hand-off and barrier (BenchmarkPoolBarrier) that is a large
+// part of the phase, since workers take items from a shared counter and
+// report to another. Such a network steps as a team instead: each worker
+// holds, for every population split across the team, one fixed range of
+// it (worker w runs range w, the caller range 0), chosen once, and every
+// phase the team shares is handed over by moving the waker's epoch and
+// closed by each worker storing that epoch in a flag of its own cache line,
+// on which the caller spins. A phase then costs two cache-line transfers
+// on its critical path (BenchmarkTeamBarrier). Between phases the workers
+// poll for the next one and park after spinFor, as the pool's do, so a
+// worker whose virtual CPU is taken does not hold a core, and a run's end
+// leaves them parked.
+//
+// A worker that is not running — parked, or its virtual CPU taken by
+// another process — must not stall the step: each worker claims its range
+// of a phase before it runs it, and the caller, once its own range is done
+// and the worker has not claimed its own within teamGrace polls, claims
+// and runs it itself (at once, the next phase, for a worker it had to
+// stand in for). A claim is a compare-and-swap on a line of the worker's
+// own that the caller reads only then, so a present worker claims in its
+// own cache. Which goroutine runs a range does not change its bits.
+//
+// A phase is either the team's — every worker runs its range, and the
+// caller waits for all — or the caller's alone, which costs no hand-off:
+// a population too small to split (below teamMinShare updates a worker)
+// is stepped whole by the caller while the workers poll. The serial part
+// of a step (sources, spike lists, recorders, the fused input's gather)
+// runs on the caller between phases, as with the pool, so the step's
+// order and its bits are those of one thread.
+//
+// prepareTeam chooses team stepping when the step is small (at most
+// teamMaxWork neuron updates), and so the pool's fixed costs count: more
+// than one thread, no more threads than processors (GOMAXPROCS; every
+// team phase waits for every worker, and a worker without a processor
+// would stall each one, where the pool's caller takes its items), no
+// ranks, no time-blocked stepping, and sources and input blocks that need
+// no more than one thread. Otherwise the pool steps the network.
+
+// teamMaxWork is the most neuron updates (Σ batch × neurons) a step may
+// have for the network to step as a team. Above it a step's phases are
+// several microseconds each, long enough for the pool's hand-off not to
+// count and for its shared counter to balance cores that run at different
+// speeds, which a team's fixed ranges cannot.
+const teamMaxWork = 1 << 16
+
+// teamMinShare is the fewest neuron updates per worker for which a
+// population is split across the team. Each team phase costs a hand-off
+// of some 50–100 ns, which a share of a few hundred updates (with its
+// input) outweighs.
+const teamMinShare = 256
+
+// team is the workers of team stepping (see above).
+type team struct {
+	waker
+	// j is the phase the current epoch publishes: the caller writes it
+	// before moving the epoch, and every worker has reported the last
+	// phase, so none still reads it.
+	j job
+	// done[w] is the last epoch worker w finished its range of;
+	// claimed[w] the last epoch whose range w someone claimed (worker w,
+	// or the caller standing in). Index 0, the caller's, is unused.
+	done, claimed []teamFlag
+	// absent[w] is set, for the caller only, while the caller stands in
+	// for worker w.
+	absent []bool
+	failed atomic.Pointer[workerPanic]
+}
+
+// teamFlag is an epoch alone on its cache line, so that storing one does
+// not take the line another is polled on.
+type teamFlag struct {
+	_     [64]byte
+	epoch atomic.Uint64
+	_     [56]byte
+}
+
+// teamGrace is how many polls the caller waits for a worker to claim its
+// range, after finishing its own, before it claims it: about half a
+// microsecond, far more than a running worker takes to see the phase.
+const teamGrace = 256
+
+func newTeam(n int) *team {
+	tm := &team{done: make([]teamFlag, n), claimed: make([]teamFlag, n), absent: make([]bool, n)}
+	tm.init(n)
+	for w := 1; w < n; w++ {
+		go tm.loop(w)
+	}
+	return tm
+}
+
+func (tm *team) loop(w int) {
+	var seen uint64
+	for {
+		e := tm.await(w, seen)
+		if tm.quit.Load() {
+			return
+		}
+		seen = e
+		// Every earlier phase's range was claimed before e was
+		// published, so claimed[w] is e−1 unless the caller took this one.
+		if tm.claimed[w].epoch.CompareAndSwap(e-1, e) {
+			tm.share(w)
+			tm.done[w].epoch.Store(e)
+		}
+	}
+}
+
+// share runs worker w's range of the current phase, turning a panic into
+// tm.failed.
+func (tm *team) share(w int) {
+	defer catch(&tm.failed, w)
+	tm.j.run(w)
+}
+
+// run runs j.run(w) for every worker w, the caller's share (w = 0) on the
+// calling goroutine, and returns when all are done. The caller runs a
+// worker's share too where the worker has not claimed it in time (see
+// above); the phase is over only once every share has been claimed and
+// run, so j is not read after run returns.
+func (tm *team) run(j job) {
+	tm.j = j
+	e := tm.publish(tm.n)
+	tm.share(0)
+	// The caller polls as the pool's does (callerSpinner): it may be a
+	// thread locked by C, for which a yield is dear.
+	var s callerSpinner
+	for w := 1; w < tm.n; w++ {
+		stood := false
+		for polls := 0; !stood && tm.done[w].epoch.Load() != e; polls++ {
+			if (polls == 0 && tm.absent[w] || polls == teamGrace) && tm.claimed[w].epoch.CompareAndSwap(e-1, e) {
+				tm.share(w)
+				stood = true
+				continue
+			}
+			s.poll()
+		}
+		tm.absent[w] = stood
+	}
+	if f := tm.failed.Swap(nil); f != nil {
+		panic(f.String())
+	}
+}
+
+// teamSize is how many workers a team on threads threads has: one per
+// thread, up to the processors Go runs on (see above).
+func teamSize(threads int) int { return min(threads, runtime.GOMAXPROCS(0)) }
+
+// prepareTeam decides whether the network steps as a team of threads
+// threads (see above) and, if so, gives each population its team ranges;
+// others keeps the most workers the sources and input blocks take. It
+// returns whether the team steps.
+func (n *Network[T]) prepareTeam(threads, others int) bool {
+	k := teamSize(threads)
+	work := 0
+	for _, p := range n.pops {
+		work += p.Batch * p.N
+	}
+	if k < 2 || n.noTeam || n.ranks != nil || n.blocked != nil || others > 1 || work > teamMaxWork {
+		if n.team != nil {
+			n.team.close()
+			n.team = nil
+		}
+		return false
+	}
+	for i, ph := range n.phases {
+		ph.ranges, ph.workers = teamRanges(ph.pop, k, wantsTrials(n.incoming[i])), k
+		if ph.ranges == nil {
+			ph.ranges, ph.workers = []Range{ph.pop.All()}, 1
+		}
+		ph.counts = make([]int, len(ph.ranges))
+		ph.task.set(ph, len(ph.ranges), ph.workers)
+	}
+	if n.team == nil || n.team.n != k {
+		if n.team != nil {
+			n.team.close()
+		}
+		n.team = newTeam(k)
+	}
+	return true
+}
+
+// teamRanges cuts pop into k ranges, one per worker of a team, or returns
+// nil when it is too small to share (teamMinShare): by trials where
+// splitRanges would, else by 64-neuron blocks, else by trials if it has
+// enough.
+func teamRanges[T Float](pop *Population[T], k int, byTrial bool) []Range {
+	if pop.Batch*pop.N < k*teamMinShare {
+		return nil
+	}
+	blocks := (pop.N + 63) / 64
+	switch {
+	case trialSplit(pop, k, byTrial) || blocks < k && pop.Batch >= k:
+		return cutTrials(pop, k)
+	case blocks >= k:
+		return cutNeurons(pop, k)
+	}
+	return nil
+}
