@@ -122,8 +122,15 @@ const (
 // run runs the phase's part of the step over range i. Workers take ranges
 // in turn from the task's counter, so faster cores take more; which worker
 // runs a range does not change its result.
-func (ph *popPhase[T]) run(i int) {
-	r := ph.ranges[i]
+func (ph *popPhase[T]) run(i int) { ph.runOver(i, ph.ranges[i]) }
+
+// solo runs the phase over the whole population as range 0, for a team
+// whose workers are away (team.go): the same bits as its ranges, without
+// their cuts.
+func (ph *popPhase[T]) solo() { ph.runOver(0, ph.pop.All()) }
+
+// runOver runs the phase's part of the step over r, as range i.
+func (ph *popPhase[T]) runOver(i int, r Range) {
 	if ph.mode == phaseDeferred {
 		for _, pr := range ph.deferred {
 			pr.Propagate(r)

@@ -65,10 +65,12 @@ type pool struct {
 }
 
 // waker is how the caller of a pool or a team hands its workers the next
-// phase: it moves epoch, and each worker spins on epoch for spinFor, then
-// parks on its channel, and is woken through it. Worker 0 is the caller.
+// phase: it moves epoch, and each worker spins on epoch for spin (spinFor,
+// teamSpin), then parks on its channel, and is woken through it. Worker 0
+// is the caller.
 type waker struct {
 	n     int
+	spin  time.Duration
 	epoch atomic.Uint64 // incremented to publish a new phase
 	// sleeping[w] is 1 while worker w is parked or about to park.
 	sleeping []atomic.Int32
@@ -76,9 +78,10 @@ type waker struct {
 	quit     atomic.Bool
 }
 
-// init makes wk the waker of n workers, the caller among them.
-func (wk *waker) init(n int) {
-	wk.n, wk.sleeping, wk.wake = n, make([]atomic.Int32, n), make([]chan struct{}, n)
+// init makes wk the waker of n workers, the caller among them, that spin
+// for spin before they park.
+func (wk *waker) init(n int, spin time.Duration) {
+	wk.n, wk.spin, wk.sleeping, wk.wake = n, spin, make([]atomic.Int32, n), make([]chan struct{}, n)
 	for w := 1; w < n; w++ {
 		wk.wake[w] = make(chan struct{}, 1)
 	}
@@ -150,7 +153,7 @@ const callerSpin = 50 * time.Microsecond
 
 func newPool(n int) *pool {
 	p := &pool{}
-	p.init(n)
+	p.init(n, spinFor)
 	for w := 1; w < n; w++ {
 		go p.loop(w)
 	}
@@ -184,7 +187,7 @@ func (p *waker) await(w int, seen uint64) uint64 {
 		if i&255 == 255 {
 			if i == 255 {
 				start = time.Now()
-			} else if time.Since(start) > spinFor {
+			} else if time.Since(start) > p.spin {
 				break
 			}
 			runtime.Gosched()
@@ -258,14 +261,19 @@ func (s *callerSpinner) poll() {
 	}
 }
 
-// wakeSleepers sends a token to every parked worker below k.
+// wakeSleepers wakes every parked worker below k.
 func (p *waker) wakeSleepers(k int) {
 	for w := 1; w < min(k, p.n); w++ {
-		// A load first: the flag's line stays shared until a worker
-		// parks, where a compare-and-swap would take it every phase.
-		if p.sleeping[w].Load() == 1 && p.sleeping[w].CompareAndSwap(1, 0) {
-			p.wake[w] <- struct{}{}
-		}
+		p.wakeWorker(w)
+	}
+}
+
+// wakeWorker sends worker w a token if it is parked.
+func (p *waker) wakeWorker(w int) {
+	// A load first: the flag's line stays shared until a worker parks,
+	// where a compare-and-swap would take it every phase.
+	if p.sleeping[w].Load() == 1 && p.sleeping[w].CompareAndSwap(1, 0) {
+		p.wake[w] <- struct{}{}
 	}
 }
 

@@ -173,7 +173,7 @@ func (j *countJob) run(i int) { j.runs[i].Add(1) }
 func TestPoolAbsentWorker(t *testing.T) {
 	// A pool whose worker 1 has not started.
 	p := &pool{}
-	p.init(2)
+	p.init(2, spinFor)
 	defer p.close()
 	j := &countJob{runs: make([]atomic.Int32, 8)}
 	stale := newTask(j, 8, 2)

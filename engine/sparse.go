@@ -44,6 +44,32 @@ type SparseGroup[T Float] struct {
 	Col []int32
 	// W holds the weights.
 	W []T
+	// cuts, while a team steps the target in fixed ranges (team.go),
+	// hold each inner range boundary's edges, so that span need not search.
+	cuts []sparseCut
+}
+
+// sparseCut is, for the neuron boundary at, the index of each input j's
+// first synapse onto a neuron at or past it (idx[j]).
+type sparseCut struct {
+	at  int
+	idx []int32
+}
+
+// cutAt precomputes every group's edges at bounds (nil: none).
+func (s *Sparse[T]) cutAt(bounds []int) {
+	for gi := range s.Groups {
+		g := &s.Groups[gi]
+		g.cuts = g.cuts[:0]
+		for _, at := range bounds {
+			c := sparseCut{at: at, idx: make([]int32, len(g.RowPtr)-1)}
+			for j := range c.idx {
+				a, _ := slices.BinarySearch(g.Col[g.RowPtr[j]:g.RowPtr[j+1]], int32(at))
+				c.idx[j] = int32(g.RowPtr[j] + a)
+			}
+			g.cuts = append(g.cuts, c)
+		}
+	}
 }
 
 // Synapses is the number of synapses.
@@ -366,10 +392,30 @@ func (g *SparseGroup[T]) span(j int, r Range, full bool) (int, int) {
 	if full || lo == hi {
 		return lo, hi
 	}
-	col := g.Col[lo:hi]
-	a, _ := slices.BinarySearch(col, int32(r.Lo))
-	e, _ := slices.BinarySearch(col[a:], int32(r.Hi))
-	return lo + a, lo + a + e
+	return g.edge(j, lo, hi, r.Lo), g.edge(j, lo, hi, r.Hi)
+}
+
+// edge returns the index of input j's first synapse, of lo..hi−1, onto a
+// neuron at or past x.
+func (g *SparseGroup[T]) edge(j, lo, hi, x int) int {
+	if x <= 0 {
+		return lo
+	}
+	for _, c := range g.cuts {
+		if c.at == x {
+			return int(c.idx[j])
+		}
+	}
+	// Past the row's last target (a last range), or up to its first: no
+	// search. The row's lines are about to be read by the range anyway.
+	switch {
+	case x > int(g.Col[hi-1]):
+		return hi
+	case x <= int(g.Col[lo]):
+		return lo
+	}
+	a, _ := slices.BinarySearch(g.Col[lo:hi], int32(x))
+	return lo + a
 }
 
 func scatterAdd[T Float](dst []T, idx []int32, w []T) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // Team stepping. A network whose step is short — CUBA's 4000 neurons take
@@ -16,9 +17,8 @@ import (
 // closed by each worker storing that epoch in a flag of its own cache line,
 // on which the caller spins. A phase then costs two cache-line transfers
 // on its critical path (BenchmarkTeamBarrier). Between phases the workers
-// poll for the next one and park after spinFor, as the pool's do, so a
-// worker whose virtual CPU is taken does not hold a core, and a run's end
-// leaves them parked.
+// poll for the next one and park after teamSpin, as the pool's do after
+// spinFor, so that a run's end leaves them parked.
 //
 // A worker that is not running — parked, or its virtual CPU taken by
 // another process — must not stall the step: each worker claims its range
@@ -45,6 +45,10 @@ import (
 // ranks, no time-blocked stepping, and sources and input blocks that need
 // no more than one thread. Otherwise the pool steps the network.
 
+// While every worker rests the caller runs each phase alone and whole
+// (teamJob.solo), publishing nothing: one thread's work, without the
+// team's ranges.
+
 // teamMaxWork is the most neuron updates (Σ batch × neurons) a step may
 // have for the network to step as a team. Above it a step's phases are
 // several microseconds each, long enough for the pool's hand-off not to
@@ -69,10 +73,28 @@ type team struct {
 	// claimed[w] the last epoch whose range w someone claimed (worker w,
 	// or the caller standing in). Index 0, the caller's, is unused.
 	done, claimed []teamFlag
-	// absent[w] is set, for the caller only, while the caller stands in
-	// for worker w.
-	absent []bool
+	// stand[w] is the caller's record of worker w's presence; phase
+	// counts the calls of run.
+	stand  []standIn
+	phase  uint64
 	failed atomic.Pointer[workerPanic]
+}
+
+// teamJob is a phase a team runs: run(w) is worker w's range, solo the
+// whole phase on one goroutine.
+type teamJob interface {
+	job
+	solo()
+}
+
+// standIn is what the caller knows of a worker it may stand in for: whether
+// it did the last phase (absent), for how many phases in a row (missed),
+// and, for a worker it gave up waking, the phase from which it is woken
+// again (wakeAt) and how many phases the next such rest lasts.
+type standIn struct {
+	absent       bool
+	missed       int
+	wakeAt, rest uint64
 }
 
 // teamFlag is an epoch alone on its cache line, so that storing one does
@@ -83,14 +105,41 @@ type teamFlag struct {
 	_     [56]byte
 }
 
+// teamSpin is how long a team's worker polls for the next phase before it
+// parks. A team's steps are short, and the gaps between its phases a few
+// microseconds at most, so a longer wait means the caller is not running
+// — on a loaded machine, its thread descheduled, perhaps on the worker's
+// own core —, and the polling worker would only keep it from running.
+// Parked, the worker is woken by the next phase, which the caller runs
+// alone until the worker is back (see above).
+const teamSpin = 50 * time.Microsecond
+
+// A worker the caller stood in for teamMissLimit phases in a row, though
+// woken, is left parked for a rest of teamRestMin phases, then woken
+// again; each rest that ends the same way is twice as long, up to
+// teamRestMax phases. On a loaded machine, the worker and the caller may
+// share one core, where waking the worker only takes the caller's turns
+// (its polls, and each wake through the OS): the network then steps on
+// the caller alone, at one thread's speed, and takes the worker back
+// once it claims its range again. In phases of about half a microsecond,
+// the longest rest is some 30 ms.
+const (
+	teamMissLimit = 64
+	teamRestMin   = 1 << 10
+	teamRestMax   = 1 << 16
+)
+
 // teamGrace is how many polls the caller waits for a worker to claim its
 // range, after finishing its own, before it claims it: about half a
 // microsecond, far more than a running worker takes to see the phase.
 const teamGrace = 256
 
 func newTeam(n int) *team {
-	tm := &team{done: make([]teamFlag, n), claimed: make([]teamFlag, n), absent: make([]bool, n)}
-	tm.init(n)
+	tm := &team{done: make([]teamFlag, n), claimed: make([]teamFlag, n), stand: make([]standIn, n)}
+	for w := range tm.stand {
+		tm.stand[w].rest = teamRestMin
+	}
+	tm.init(n, teamSpin)
 	for w := 1; w < n; w++ {
 		go tm.loop(w)
 	}
@@ -126,28 +175,58 @@ func (tm *team) share(w int) {
 // worker's share too where the worker has not claimed it in time (see
 // above); the phase is over only once every share has been claimed and
 // run, so j is not read after run returns.
-func (tm *team) run(j job) {
+func (tm *team) run(j teamJob) {
+	tm.phase++
+	if tm.resting() {
+		j.solo()
+		return
+	}
 	tm.j = j
-	e := tm.publish(tm.n)
+	e := tm.epoch.Add(1)
+	for w := 1; w < tm.n; w++ {
+		if tm.phase >= tm.stand[w].wakeAt {
+			tm.wakeWorker(w)
+		}
+	}
 	tm.share(0)
 	// The caller polls as the pool's does (callerSpinner): it may be a
 	// thread locked by C, for which a yield is dear.
 	var s callerSpinner
 	for w := 1; w < tm.n; w++ {
+		st := &tm.stand[w]
 		stood := false
 		for polls := 0; !stood && tm.done[w].epoch.Load() != e; polls++ {
-			if (polls == 0 && tm.absent[w] || polls == teamGrace) && tm.claimed[w].epoch.CompareAndSwap(e-1, e) {
+			if (polls == 0 && st.absent || polls == teamGrace) && tm.claimed[w].epoch.CompareAndSwap(e-1, e) {
 				tm.share(w)
 				stood = true
 				continue
 			}
 			s.poll()
 		}
-		tm.absent[w] = stood
+		st.absent = stood
+		switch {
+		case !stood:
+			st.missed, st.rest = 0, teamRestMin
+		case st.missed+1 < teamMissLimit:
+			st.missed++
+		default:
+			st.missed, st.wakeAt, st.rest = 0, tm.phase+st.rest, min(2*st.rest, teamRestMax)
+		}
 	}
 	if f := tm.failed.Swap(nil); f != nil {
 		panic(f.String())
 	}
+}
+
+// resting reports whether every worker rests this phase.
+func (tm *team) resting() bool {
+	for w := 1; w < tm.n; w++ {
+		if tm.phase < tm.stand[w].wakeAt {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // teamSize is how many workers a team on threads threads has: one per
@@ -169,6 +248,7 @@ func (n *Network[T]) prepareTeam(threads, others int) bool {
 			n.team.close()
 			n.team = nil
 		}
+		n.cutRanges(false)
 		return false
 	}
 	for i, ph := range n.phases {
@@ -179,6 +259,7 @@ func (n *Network[T]) prepareTeam(threads, others int) bool {
 		ph.counts = make([]int, len(ph.ranges))
 		ph.task.set(ph, len(ph.ranges), ph.workers)
 	}
+	n.cutRanges(true)
 	if n.team == nil || n.team.n != k {
 		if n.team != nil {
 			n.team.close()
@@ -186,6 +267,30 @@ func (n *Network[T]) prepareTeam(threads, others int) bool {
 		n.team = newTeam(k)
 	}
 	return true
+}
+
+// rangeCutter is a projection that can precompute where its rows meet the
+// fixed boundaries of its target's ranges (Sparse.cutAt), so that a
+// team's range finds its part of a row without a search.
+type rangeCutter interface{ cutAt(bounds []int) }
+
+// cutRanges gives every rangeCutter its target's inner range boundaries
+// under team stepping, and none otherwise (the pool's ranges are many
+// and each is worth its searches).
+func (n *Network[T]) cutRanges(team bool) {
+	for i, ph := range n.phases {
+		var bounds []int
+		for _, r := range ph.ranges {
+			if team && r.Lo > 0 {
+				bounds = append(bounds, r.Lo)
+			}
+		}
+		for _, pr := range n.incoming[i] {
+			if c, ok := pr.(rangeCutter); ok {
+				c.cutAt(bounds)
+			}
+		}
+	}
 }
 
 // teamRanges cuts pop into k ranges, one per worker of a team, or returns
