@@ -134,7 +134,7 @@
 //     step (minWorkPerThread), into up to 16 ranges a worker, which the
 //     workers take in turn from a shared counter, so a slower core takes
 //     fewer;
-//   - the team (team.go), for networks whose step is small — at most 65536
+//   - the team (team.go), for networks whose step is small — at most 16384
 //     neuron updates (teamMaxWork) — on more than one thread and no more
 //     threads than GOMAXPROCS, without ranks, time blocks or sources and
 //     input blocks worth more than one thread: a population of at least

@@ -272,6 +272,13 @@ func (n *Network[T]) PopulationThreads() []int {
 	return out
 }
 
+// StepsAsTeam reports whether the network steps as a team on its threads
+// (see the package documentation) rather than on the pool or on one.
+func (n *Network[T]) StepsAsTeam() bool {
+	n.prepare()
+	return n.team != nil
+}
+
 // Close stops the network's worker threads; a later step starts them again.
 func (n *Network[T]) Close() {
 	if n.pool != nil {

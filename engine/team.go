@@ -54,7 +54,7 @@ import (
 // several microseconds each, long enough for the pool's hand-off not to
 // count and for its shared counter to balance cores that run at different
 // speeds, which a team's fixed ranges cannot.
-const teamMaxWork = 1 << 16
+const teamMaxWork = 1 << 14
 
 // teamMinShare is the fewest neuron updates per worker for which a
 // population is split across the team. Each team phase costs a hand-off
@@ -234,8 +234,9 @@ func (tm *team) resting() bool {
 func teamSize(threads int) int { return min(threads, runtime.GOMAXPROCS(0)) }
 
 // prepareTeam decides whether the network steps as a team of threads
-// threads (see above) and, if so, gives each population its team ranges;
-// others keeps the most workers the sources and input blocks take. It
+// threads (see above), which it does only if some population is worth
+// splitting, and if so gives each population its team ranges; others is
+// the most workers the sources, input blocks and time blocks take. It
 // returns whether the team steps.
 func (n *Network[T]) prepareTeam(threads, others int) bool {
 	k := teamSize(threads)
@@ -243,7 +244,16 @@ func (n *Network[T]) prepareTeam(threads, others int) bool {
 	for _, p := range n.pops {
 		work += p.Batch * p.N
 	}
-	if k < 2 || n.noTeam || n.ranks != nil || n.blocked != nil || others > 1 || work > teamMaxWork {
+	ranges := make([][]Range, len(n.phases))
+	split := false
+	if k >= 2 && !n.noTeam && n.ranks == nil && n.blocked == nil && others <= 1 && work <= teamMaxWork {
+		for i, ph := range n.phases {
+			ranges[i] = teamRanges(ph.pop, k, wantsTrials(n.incoming[i]))
+			split = split || ranges[i] != nil
+		}
+	}
+	if !split {
+		// Nothing to share (or not small): the pool's ranges stand.
 		if n.team != nil {
 			n.team.close()
 			n.team = nil
@@ -252,7 +262,7 @@ func (n *Network[T]) prepareTeam(threads, others int) bool {
 		return false
 	}
 	for i, ph := range n.phases {
-		ph.ranges, ph.workers = teamRanges(ph.pop, k, wantsTrials(n.incoming[i])), k
+		ph.ranges, ph.workers = ranges[i], k
 		if ph.ranges == nil {
 			ph.ranges, ph.workers = []Range{ph.pop.All()}, 1
 		}

@@ -7,13 +7,6 @@ import (
 	"time"
 )
 
-// SteppedByTeam reports whether n steps as a team (team.go), for the
-// external tests.
-func SteppedByTeam[T Float](n *Network[T]) bool {
-	n.prepare()
-	return n.team != nil
-}
-
 // SendTeamAway makes n's team rest from its next phase on, for good: the
 // caller steps every phase whole (teamJob.solo), for the external tests
 // that compare those bits too.

@@ -131,7 +131,7 @@ func runTeamCase(t *testing.T, c teamCase, threads int, interrupt, away bool) te
 	}
 	net, srs, trs := build()
 	defer func() { net.Close() }()
-	if threads > 1 && !engine.SteppedByTeam(net) {
+	if threads > 1 && !net.StepsAsTeam() {
 		t.Fatalf("%s on %d threads does not step as a team", c.name, threads)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
