@@ -161,6 +161,16 @@ func newPool(n int) *pool {
 }
 
 func (p *pool) loop(w int) {
+	p.serve(w, func(uint64) {
+		if t := p.cur.Load(); t != nil && w < t.k {
+			p.work(t, w)
+		}
+	})
+}
+
+// serve is worker w's loop: for each new epoch e, until quit, it calls
+// phase(e).
+func (p *waker) serve(w int, phase func(e uint64)) {
 	var seen uint64
 	for {
 		e := p.await(w, seen)
@@ -168,9 +178,7 @@ func (p *pool) loop(w int) {
 			return
 		}
 		seen = e
-		if t := p.cur.Load(); t != nil && w < t.k {
-			p.work(t, w)
-		}
+		phase(e)
 	}
 }
 

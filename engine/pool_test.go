@@ -161,6 +161,22 @@ func TestPoolPanicReachesCaller(t *testing.T) {
 	p.run(newTask(nopJob{}, 3, 3))
 }
 
+// returns fails the test unless f, which stands for a caller whose worker
+// is not running, returns within 10 s.
+func returns(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		f()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: the caller waits for a worker that is not running", what)
+	}
+}
+
 // countJob counts the runs of each item.
 type countJob struct{ runs []atomic.Int32 }
 
@@ -177,16 +193,7 @@ func TestPoolAbsentWorker(t *testing.T) {
 	defer p.close()
 	j := &countJob{runs: make([]atomic.Int32, 8)}
 	stale := newTask(j, 8, 2)
-	done := make(chan struct{})
-	go func() {
-		p.run(stale)
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the caller waits for a worker that is not running")
-	}
+	returns(t, "the first task", func() { p.run(stale) })
 	go p.loop(1)
 	for round := 0; round < 1000; round++ {
 		fresh := &countJob{runs: make([]atomic.Int32, 8)}

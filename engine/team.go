@@ -147,20 +147,14 @@ func newTeam(n int) *team {
 }
 
 func (tm *team) loop(w int) {
-	var seen uint64
-	for {
-		e := tm.await(w, seen)
-		if tm.quit.Load() {
-			return
-		}
-		seen = e
+	tm.serve(w, func(e uint64) {
 		// Every earlier phase's range was claimed before e was
 		// published, so claimed[w] is e−1 unless the caller took this one.
 		if tm.claimed[w].epoch.CompareAndSwap(e-1, e) {
 			tm.share(w)
 			tm.done[w].epoch.Store(e)
 		}
-	}
+	})
 }
 
 // share runs worker w's range of the current phase, turning a panic into

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,16 +85,7 @@ func TestTeamAbsentWorker(t *testing.T) {
 	defer tm.close()
 	phase := func(i int) *shareJob {
 		j := &shareJob{runs: make([]atomic.Int32, 2), busy: 5 * time.Microsecond}
-		done := make(chan struct{})
-		go func() {
-			tm.run(j)
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("phase %d: the caller waits for a worker that is not running", i)
-		}
+		returns(t, fmt.Sprintf("phase %d", i), func() { tm.run(j) })
 		j.exactlyOnce(t, i)
 		return j
 	}
