@@ -133,3 +133,49 @@ func TestTeamPanic(t *testing.T) {
 		j.exactlyOnce(t, i)
 	}
 }
+
+// TestSparseCuts: a range's part of each row, found from the edges cutAt
+// precomputes at a team's boundaries, is the one binary search finds, for
+// every range of several splits of a random projection.
+func TestSparseCuts(t *testing.T) {
+	pre, err := NewPopulation[float32]("pre", 1, 300, DefaultNeuron())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post, err := NewPopulation[float32]("post", 1, 1000, DefaultNeuron())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewRandomSparse("p", Presynaptic[float32](pre), post, RandomSparse{P: 0.05, Weight: Const(1), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{2, 3, 7} {
+		ranges := cutNeurons(post, k)
+		var bounds []int
+		for _, r := range ranges[1:] {
+			bounds = append(bounds, r.Lo)
+		}
+		s.cutAt(bounds)
+		g := &s.Groups[0]
+		for _, r := range ranges {
+			for j := 0; j < pre.N; j++ {
+				a, e := g.spanAt(j, r, false, s.cuts[0])
+				lo, hi := g.RowPtr[j], g.RowPtr[j+1]
+				wa, we := lo, lo
+				for wa < hi && int(g.Col[wa]) < r.Lo {
+					wa++
+				}
+				for we = wa; we < hi && int(g.Col[we]) < r.Hi; we++ {
+				}
+				if a != wa || e != we {
+					t.Fatalf("k=%d range %+v input %d: span %d..%d, want %d..%d", k, r, j, a, e, wa, we)
+				}
+			}
+		}
+	}
+	s.cutAt(nil)
+	if s.cuts != nil {
+		t.Fatal("cutAt(nil) kept the cuts")
+	}
+}
