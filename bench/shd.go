@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"leaky/engine"
+	"leaky/internal/hugepage"
 	"leaky/kernels"
 )
 
@@ -87,7 +88,7 @@ func NewSHD[T engine.Float](cfg SHDConfig, weights [3][]T) (*SHD[T], error) {
 	for k, l := range links {
 		w := weights[k]
 		if w == nil {
-			w = make([]T, l.pre.Size()*l.post.N)
+			w = hugepage.Make[T](l.pre.Size() * l.post.N)
 			std := cfg.WeightScale / math.Sqrt(float64(l.pre.Size()))
 			if err := engine.FillWeights(w, l.pre.Size(), l.post.N, engine.Normal(0, std), engine.SignAsGiven, cfg.Seed, uint64(k), 0); err != nil {
 				return nil, err

@@ -3,6 +3,37 @@
 // independent trials, with state held as structure of arrays and the inner
 // loops in package kernels.
 //
+// # Where things are
+//
+// A [Network] (network.go) holds the parts of a simulation and steps them
+// in the schedule below, with its worker pool (pool.go) and, over MPI, its
+// share of the ranks (ranks.go). Every part is generic in its element
+// type, [Float] (float.go):
+//
+//   - populations: [Population] (population.go); their parameters
+//     [NeuronParams] (neuron.go), the defaults and the seed form
+//     (params.go), the step rules [Rule] and [Decay] (rule.go), the
+//     conductance-based neuron (coba.go), parameters that differ per
+//     neuron, [PerNeuron] (perneuron.go);
+//   - sources: [Poisson] and [Array] (source.go; an analog array's input
+//     precomputed a block of steps at a time, block.go) and [Feed], whose
+//     values its caller gives (feed.go);
+//   - projections: [Dense] (projection.go, with the choice between spike
+//     bitmasks and event lists), [Sparse] (sparse.go), [Procedural]
+//     (procedural.go), [Conv2d] and [Pool2d] (conv.go), [Bias] and
+//     [Identity] (bias.go), and the ring buffers of delays (delay.go);
+//   - recorders: [Trace] and [SpikeRecorder] in memory (record.go),
+//     [StreamTrace] and [StreamSpikes] to files (stream.go);
+//   - state: [StateVar], what a checkpoint saves and restores (state.go),
+//     its encoding (statecodec.go) and the [Version] that it records
+//     (version.go);
+//   - building: weight and initial-value distributions [Dist] (dist.go),
+//     normal numbers (normal.go, rng.go), weights drawn column by column on
+//     threads (setup.go), and the memory a network will take, [Memory]
+//     (memory.go);
+//   - the faster ways through the schedule: blocked.go and fused.go (see
+//     below).
+//
 // # The model
 //
 // This is the only place the equations are written down. Per neuron, per
@@ -119,6 +150,31 @@
 // last step of a call and at aligned steps, and recomputes it when
 // interrupted and for StateVars, so that what can be seen between steps is
 // the schedule's.
+//
+// # Threads
+//
+// [Network.SetThreads] chooses how many threads step a network; the bits
+// are the same on any number, since each neuron's arithmetic and the order
+// its input is summed in do not depend on the split. Each population's
+// phases 2 to 4 are cut into ranges of whole 64-neuron blocks, or of whole
+// trials, and the step's serial part (sources that emit whole, spike
+// lists, recorders) runs on the calling goroutine between phases. Two
+// schedules hand the ranges out:
+//
+//   - the pool (pool.go): a population is split from 2048 neuron updates a
+//     step (minWorkPerThread), into up to 16 ranges a worker, which the
+//     workers take in turn from a shared counter, so a slower core takes
+//     fewer;
+//   - the team (team.go), for networks whose step is small — at most 16384
+//     neuron updates (teamMaxWork) — on more than one thread and no more
+//     threads than GOMAXPROCS, without ranks, time blocks or sources and
+//     input blocks worth more than one thread: a population of at least
+//     256 updates a worker (teamMinShare) gets one fixed range per worker,
+//     and a phase's hand-off and barrier is an epoch and a padded flag per
+//     worker, about a third of the pool's. A worker that is not running is
+//     stood in for by the caller, and one that keeps missing its phases
+//     rests while the caller steps the network whole, at one thread's
+//     speed. CUBA and COBA (4000 neurons) step as a team on 2 threads.
 //
 // Randomness comes from generators keyed by what is drawn — normal weights
 // and initial states by (seed, stream, row) and column, through

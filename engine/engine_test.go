@@ -17,14 +17,7 @@ import (
 // returns the recorded traces and spikes.
 func runFF[T engine.Float](t *testing.T, p engine.NeuronParams, x []float64, steps, batch, nIn int, w []float64, n int) (v, isyn, iinp []T, spikes []int64) {
 	t.Helper()
-	xs := make([]T, len(x))
-	for i := range x {
-		xs[i] = T(x[i])
-	}
-	ws := make([]T, len(w))
-	for i := range w {
-		ws[i] = T(w[i])
-	}
+	xs, ws := convert[T](x), convert[T](w)
 	src, err := engine.NewArray[T]("x", xs, steps, batch, nIn)
 	if err != nil {
 		t.Fatal(err)

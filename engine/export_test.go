@@ -4,6 +4,10 @@ package engine
 // in Set's scan (read false) and one that keeps masks.
 func (f *Feed[T]) ReadMasks(read bool) { f.readMasks(read) }
 
+// ListEvery is listEvery, for the tests of a Feed that lists a trial's
+// spikes only when asked (every false).
+func (f *Feed[T]) ListEvery(every bool) { f.listEvery(every) }
+
 // EarlyProjections are the projections into population i that run while
 // the population before it exchanges its spikes (ranks.go): none without
 // ranks.

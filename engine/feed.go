@@ -21,10 +21,11 @@ import (
 // (event-driven), others as analog values through the dense product, as
 // for an Array; a 0/1 input gives the same bits either way (see Dense).
 // Set reads the values once: the pass that checks them also keeps the
-// spikes of every step, as bitmasks where a dense projection reads them
-// so (readMasks), otherwise, while some projection reads event lists
-// (listEvery), as lists, which Emit then only hands out (scanInput). The
-// spikes of the step emitted last outlive a later Set.
+// spikes of every step (feedSpikes), as bitmasks where a dense projection
+// reads them so (readMasks), otherwise, while some projection reads event
+// lists (listEvery), as lists (scanInput). Emit copies the step's spikes
+// into the emitted step (feedStep), which owns them, so that they outlive
+// a later Set.
 type Feed[T Float] struct {
 	// Name identifies the source.
 	Name string
@@ -39,32 +40,17 @@ type Feed[T Float] struct {
 	binary bool
 	t      int
 	words  int
-	// bufs hold the spikes of the values of the last two Sets, bufs[cur]
-	// those of the values kept now; a Set fills the other one, so that a
-	// refused Set leaves the values kept and their spikes as they were.
-	bufs [2]feedSpikes
-	cur  int
-	// shown are the masks of the step emitted last, every trial (nil for
-	// analog values, and for spikes Set listed without masks, listedShown).
-	// Its spikes, masks and lists, are in bufs[shownIn], or (shownIn −1)
-	// in kept and own, where a Set was about to refill that buffer before
-	// another step was emitted.
-	shown       []uint64
-	shownIn     int
-	listedShown bool
-	kept        []uint64
-	// view[b] is trial b's event list as of the emission numbered
-	// seen[b] (emits counts them); own[b] is the memory of the lists
-	// made from masks, the others are in a buffer's lists.
-	view, own [][]int32
-	seen      []int64
-	emits     int64
-	// all lists every trial at Emit, for the projections that read lists
-	// while steps run; otherwise Events lists a trial when asked. With all
-	// and no masksRead, Set's scan lists the spikes and makes no masks of
-	// the steps it lists.
-	all, masksRead bool
-	emitted        int64
+	// given are the spikes of the values kept; a Set scans into spare and
+	// swaps the two once it takes the values, so that a refused Set leaves
+	// the values kept and their spikes as they were.
+	given, spare feedSpikes
+	// shown is the step emitted last.
+	shown feedStep
+	// masksRead: a dense projection reads the masks. Without it, while
+	// every step is listed (shown.lists.all), Set's scan lists the spikes
+	// and makes no masks of the steps it lists.
+	masksRead bool
+	emitted   int64
 }
 
 // feedSpikes are the spikes of one Set's values: masks of every step and
@@ -86,12 +72,96 @@ func (s *feedSpikes) maskLists(batch, words int) {
 	}
 	off := s.lists.off
 	for r := range s.found * batch {
-		m := s.masks[r*words : (r+1)*words]
-		for _, j := range s.lists.spikes[off[r]:off[r+1]] {
-			m[j>>6] |= 1 << (j & 63)
-		}
+		setBits(s.masks[r*words:(r+1)*words], s.lists.spikes[off[r]:off[r+1]])
 	}
 	s.masked = true
+}
+
+// setBits sets in m the bits of the inputs listed in ev.
+func setBits(m []uint64, ev []int32) {
+	for _, j := range ev {
+		m[j>>6] |= 1 << (j & 63)
+	}
+}
+
+// feedStep is the step a Feed emitted last, every trial's spikes, in
+// memory of its own: the masks, words per trial (none for analog values,
+// nor where Set's scan listed the step without masks: listed), and the
+// event lists, made at Emit while a projection reads them (lists.all),
+// otherwise by Events when first asked. A step that Set's scan listed is
+// copied in one piece into spikes, and its lists are views of that; the
+// lists made from masks at Emit go into own, each trial's memory, which
+// views do not touch. emits numbers the emissions, the step of lists.get.
+type feedStep struct {
+	masks  []uint64
+	listed bool
+	spikes []int32
+	own    [][]int32
+	lists  spikeLists
+	emits  int
+}
+
+// newFeedStep returns the step before the first of batch trials of n
+// inputs: no spikes.
+func newFeedStep(batch, n int) feedStep {
+	st := feedStep{lists: newSpikeLists(batch, n)}
+	st.own = slices.Clone(st.lists.events)
+	return st
+}
+
+// show makes st step s of g, whose values are spikes if binary, of batch
+// trials of words mask words each, and returns its number of spikes.
+func (st *feedStep) show(g *feedSpikes, s int, binary bool, batch, words int) int64 {
+	st.emits++
+	st.masks, st.listed = st.masks[:0], false
+	l := &st.lists
+	if !binary {
+		for b := range l.events {
+			l.events[b], l.at[b] = l.events[b][:0], st.emits
+		}
+		return 0
+	}
+	var n int64
+	if s < g.found {
+		// Listed by Set's scan.
+		off := g.lists.off[s*batch : (s+1)*batch+1]
+		st.spikes = append(st.spikes[:0], g.lists.spikes[off[0]:off[batch]]...)
+		for b := range l.events {
+			lo, hi := off[b]-off[0], off[b+1]-off[0]
+			l.events[b], l.at[b] = st.spikes[lo:hi:hi], st.emits
+		}
+		n, st.listed = int64(off[batch]-off[0]), !g.masked
+		if st.listed {
+			return n
+		}
+	}
+	st.masks = append(st.masks, g.masks[s*batch*words:(s+1)*batch*words]...)
+	if s < g.found {
+		return n
+	}
+	for _, w := range st.masks {
+		n += int64(bits.OnesCount64(w))
+	}
+	if l.all {
+		for b := range l.events {
+			st.own[b] = spikeIndices(st.own[b], st.masks[b*words:(b+1)*words])
+			l.events[b] = st.own[b]
+		}
+	}
+	return n
+}
+
+// maskLists makes the masks of a step listed without them from its lists.
+func (st *feedStep) maskLists(batch, words int) {
+	if !st.listed {
+		return
+	}
+	st.masks = slices.Grow(st.masks[:0], batch*words)[:batch*words]
+	clear(st.masks)
+	for b, ev := range st.lists.events {
+		setBits(st.masks[b*words:(b+1)*words], ev)
+	}
+	st.listed = false
 }
 
 // feedSpikesKept bounds the spikes and offsets (int32s) a Feed lists in one
@@ -112,12 +182,8 @@ func NewFeed[T Float](name string, batch, n int) (*Feed[T], error) {
 	if n > maxElements/batch {
 		return nil, fmt.Errorf("source %q: %d trials × %d inputs is too large to address", name, batch, n)
 	}
-	f := &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), shownIn: -1, all: true, masksRead: true,
-		view: make([][]int32, batch), own: make([][]int32, batch), seen: make([]int64, batch)}
-	for b := range f.seen {
-		f.seen[b] = -1
-	}
-	return f, nil
+	return &Feed[T]{Name: name, Batch: batch, N: n, t: -1, words: kernels.MaskWords(n), masksRead: true,
+		shown: newFeedStep(batch, n)}, nil
 }
 
 // Set gives the values of steps t0 … t0+steps−1: steps × Batch × N of them,
@@ -133,16 +199,11 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 	if steps > 0 && row > math.MaxInt/steps || len(x) != steps*row {
 		return fmt.Errorf("source %q: %d values for %d steps × %d trials × %d inputs; want %d", f.Name, len(x), steps, f.Batch, f.N, steps*row)
 	}
-	next := 1 - f.cur
-	if f.shownIn == next {
-		f.keepShown()
-	}
-	buf := &f.bufs[next]
-	buf.found, buf.masked = 0, true // until the scan is through
+	buf := &f.spare
 	buf.masks = slices.Grow(buf.masks[:0], steps*f.Batch*f.words)[:steps*f.Batch*f.words]
 	clear(buf.masks)
 	var lists *inputLists
-	if f.all && !f.masksRead {
+	if f.shown.lists.all && !f.masksRead {
 		lists = &buf.lists
 		lists.limit = feedSpikesKept
 	}
@@ -163,25 +224,8 @@ func (f *Feed[T]) Set(x []T, t0, steps int) error {
 		buf.found = (len(lists.off) - 1) / f.Batch
 	}
 	f.x, f.t0, f.k, f.binary = x, t0, steps, analog < 0
-	f.cur = next
+	f.given, f.spare = f.spare, f.given
 	return nil
-}
-
-// keepShown copies the spikes of the step emitted last out of the buffer
-// they are in, which a Set is about to refill: the masks into kept, the
-// lists handed out into own.
-func (f *Feed[T]) keepShown() {
-	if f.shown != nil {
-		f.kept = append(f.kept[:0], f.shown...)
-		f.shown = f.kept
-	}
-	f.shownIn = -1
-	for b, ev := range f.view {
-		if f.seen[b] == f.emits {
-			f.own[b] = append(f.own[b][:0], ev...)
-			f.view[b] = f.own[b]
-		}
-	}
 }
 
 // inputLists are the event lists a source makes as it scans its values
@@ -276,22 +320,11 @@ func (f *Feed[T]) Binary() bool { return f.binary }
 func (f *Feed[T]) Emitted() int64 { return f.emitted }
 
 // Events lists the inputs of trial b that spike in the step emitted last.
-func (f *Feed[T]) Events(b int) []int32 {
-	if f.seen[b] != f.emits {
-		f.list(b)
-	}
-	return f.view[b]
-}
-
-// list lists trial b's spikes from its mask.
-func (f *Feed[T]) list(b int) {
-	f.own[b] = spikeIndices(f.own[b][:0], f.trialMask(b))
-	f.view[b], f.seen[b] = f.own[b], f.emits
-}
+func (f *Feed[T]) Events(b int) []int32 { return f.shown.lists.get(b, f.shown.emits, f.trialMask(b)) }
 
 // eventLists is every trial's Events, for accumulateEvents, which runs
-// only where the Feed lists them all (all).
-func (f *Feed[T]) eventLists() [][]int32 { return f.view }
+// only where the Feed lists them all (shown.lists.all).
+func (f *Feed[T]) eventLists() [][]int32 { return f.shown.lists.events }
 
 // masked is true: whenever the values are spikes (Values nil), they are
 // in bitmasks. See spikeMasker.
@@ -300,51 +333,31 @@ func (f *Feed[T]) masked() bool { return true }
 // spikeMasks returns the bitmasks of trials b0 … b1−1 in the step emitted
 // last.
 func (f *Feed[T]) spikeMasks(b0, b1 int) ([]uint64, int) {
-	return f.shown[b0*f.words : b1*f.words], f.words
+	return f.shown.masks[b0*f.words : b1*f.words], f.words
 }
 
 // trialMask is trial b's bitmask of the step emitted last, none before
-// the first or for analog values.
+// the first, for analog values or where the step was listed without masks
+// (its lists are then current).
 func (f *Feed[T]) trialMask(b int) []uint64 {
-	if f.shown == nil {
+	if len(f.shown.masks) == 0 {
 		return nil
 	}
-	return f.shown[b*f.words : (b+1)*f.words]
+	return f.shown.masks[b*f.words : (b+1)*f.words]
 }
 
 // listEvery switches between listing every trial's events at Emit (and in
 // Set's scan, unless masks are read) and listing them when asked.
-func (f *Feed[T]) listEvery(every bool) {
-	f.all = every
-	if every {
-		for b := range f.view {
-			f.Events(b)
-		}
-	}
-}
+func (f *Feed[T]) listEvery(every bool) { f.shown.lists.setAll(every, f.shown.emits, f.trialMask) }
 
 // readMasks says whether a dense projection reads the masks (spikeMasks):
 // otherwise a Feed that lists every step makes none of the steps it lists.
 // Masks read from now on are made from the lists where there are none.
 func (f *Feed[T]) readMasks(read bool) {
 	f.masksRead = read
-	if !read {
-		return
-	}
-	for i := range f.bufs {
-		f.bufs[i].maskLists(f.Batch, f.words)
-	}
-	if f.listedShown {
-		// The step emitted last, from its lists, which are current; they
-		// stay where they are (shownIn).
-		f.kept = slices.Grow(f.kept[:0], f.Batch*f.words)[:f.Batch*f.words]
-		clear(f.kept)
-		for b, ev := range f.view {
-			for _, j := range ev {
-				f.kept[b*f.words+int(j>>6)] |= 1 << (j & 63)
-			}
-		}
-		f.shown, f.listedShown = f.kept, false
+	if read {
+		f.given.maskLists(f.Batch, f.words)
+		f.shown.maskLists(f.Batch, f.words)
 	}
 }
 
@@ -364,34 +377,7 @@ func (f *Feed[T]) Emit(t int) error {
 		return fmt.Errorf("source %q: no values were given for step %d", f.Name, t)
 	}
 	f.t = t
-	f.emits++
-	f.shown, f.shownIn, f.listedShown = nil, -1, false
-	if !f.binary {
-		return nil
-	}
-	buf, s := &f.bufs[f.cur], t-f.t0
-	f.shownIn = f.cur
-	if s >= buf.found || buf.masked {
-		f.shown = buf.masks[s*f.Batch*f.words : (s+1)*f.Batch*f.words]
-	}
-	if s < buf.found {
-		// Listed by Set's scan.
-		off := buf.lists.off[s*f.Batch : (s+1)*f.Batch+1]
-		for b := range f.view {
-			f.view[b], f.seen[b] = buf.lists.spikes[off[b]:off[b+1]:off[b+1]], f.emits
-		}
-		f.emitted += int64(off[f.Batch] - off[0])
-		f.listedShown = f.shown == nil
-		return nil
-	}
-	for _, w := range f.shown {
-		f.emitted += int64(bits.OnesCount64(w))
-	}
-	if f.all {
-		for b := range f.view {
-			f.list(b)
-		}
-	}
+	f.emitted += f.shown.show(&f.given, t-f.t0, f.binary, f.Batch, f.words)
 	return nil
 }
 

@@ -76,13 +76,7 @@ func TestFeedMatchesArray(t *testing.T) {
 	const steps, batch, nIn, n = 120, 3, 40, 70
 	for _, analog := range []bool{false, true} {
 		xs, ws := randomWorkload(5, steps, batch, nIn, n, 0.1, analog)
-		x, w := make([]float32, len(xs)), make([]float32, len(ws))
-		for i, v := range xs {
-			x[i] = float32(v)
-		}
-		for i, v := range ws {
-			w[i] = float32(v)
-		}
+		x, w := convert[float32](xs), convert[float32](ws)
 		wantV, wantS := runArray(t, x, steps, batch, nIn, w, n)
 		for _, chunk := range []int{1, 7, steps} {
 			gotV, gotS := runFed(t, x, steps, batch, nIn, w, n, chunk)
@@ -252,6 +246,57 @@ func TestFeedManySpikes(t *testing.T) {
 		got, gotBinary, gotCount := feedEvents(t, x, steps, batch, n, listed)
 		if !gotBinary || gotCount != wantCount || !sameEvents(got, want) {
 			t.Fatalf("listed=%v: binary %v, %d spikes (want %d); events equal: %v", listed, gotBinary, gotCount, wantCount, sameEvents(got, want))
+		}
+	}
+}
+
+// TestFeedStepAllocates nothing: once a Feed has seen its values, a step
+// given and emitted (Set, Emit, every trial's Events) allocates nothing,
+// whether it keeps masks and lists every trial at Emit, lists in Set's
+// scan without masks, or lists a trial when asked, and its events are
+// those of the values.
+func TestFeedStepAllocates(t *testing.T) {
+	const steps, batch, n = 8, 4, 200
+	r := rand.New(rand.NewPCG(9, 10))
+	x := make([]float32, steps*batch*n)
+	for i := range x {
+		if r.IntN(8) == 0 {
+			x[i] = 1
+		}
+	}
+	want, _, _ := naiveEvents(x, steps, batch, n)
+	for _, mode := range []struct {
+		name         string
+		masks, every bool
+	}{{"masks", true, true}, {"scan lists", false, true}, {"when asked", true, false}} {
+		f, err := engine.NewFeed[float32]("x", batch, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.ReadMasks(mode.masks)
+		f.ListEvery(mode.every)
+		step, ok := 0, true
+		run := func() {
+			s := step % steps
+			if err := f.Set(x[s*batch*n:(s+1)*batch*n], step, 1); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Emit(step); err != nil {
+				t.Fatal(err)
+			}
+			for b := range batch {
+				ok = ok && slices.Equal(f.Events(b), want[s][b])
+			}
+			step++
+		}
+		for range steps {
+			run()
+		}
+		if a := testing.AllocsPerRun(100, run); a != 0 {
+			t.Errorf("%s: a step allocates %v times", mode.name, a)
+		}
+		if !ok {
+			t.Errorf("%s: events differ from the values'", mode.name)
 		}
 	}
 }

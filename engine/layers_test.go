@@ -219,36 +219,50 @@ func convRanges[T engine.Float](t *testing.T) {
 				}
 			}
 			want := naiveConv(x, w, prior, full, outC)
-			src, err := engine.NewArray("x", x, 1, batch, g.InC*g.InH*g.InW)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := src.Emit(0); err != nil {
-				t.Fatal(err)
-			}
-			pop, err := engine.NewPopulation[T]("out", batch, n, engine.DefaultNeuron())
-			if err != nil {
-				t.Fatal(err)
-			}
-			conv, err := engine.NewConv2d("conv", src, pop, w, outC, g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, rs := range splits(batch, n) {
-				for b := 0; b < batch; b++ {
-					copy(pop.Row(pop.Input(0), b), prior[b*n:(b+1)*n])
-				}
-				for _, r := range rs {
-					conv.Propagate(r)
-				}
-				for b := 0; b < batch; b++ {
-					for i, v := range pop.Row(pop.Input(0), b) {
-						if v != want[b*n+i] {
-							t.Fatalf("%+v mode %d ranges %v: trial %d neuron %d is %v, naive %v", g, mode, rs, b, i, v, want[b*n+i])
-						}
+			propagateSplits(t, x, batch, n, prior, func(src *engine.Array[T], pop *engine.Population[T]) (engine.Projection[T], error) {
+				return engine.NewConv2d("conv", src, pop, w, outC, g)
+			}, func(rs []engine.Range, b int, in []T) {
+				for i, v := range in {
+					if v != want[b*n+i] {
+						t.Fatalf("%+v mode %d ranges %v: trial %d neuron %d is %v, naive %v", g, mode, rs, b, i, v, want[b*n+i])
 					}
 				}
-			}
+			})
+		}
+	}
+}
+
+// propagateSplits puts x, one step of batch trials, on an Array, and a
+// population of n neurons behind the projection that build makes from it;
+// for each split of splits(batch, n) it sets the population's input to
+// prior, propagates the split's ranges, and hands check each trial's input.
+func propagateSplits[T engine.Float](t *testing.T, x []T, batch, n int, prior []T,
+	build func(*engine.Array[T], *engine.Population[T]) (engine.Projection[T], error), check func(rs []engine.Range, b int, in []T)) {
+	t.Helper()
+	src, err := engine.NewArray("x", x, 1, batch, len(x)/batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Emit(0); err != nil {
+		t.Fatal(err)
+	}
+	pop, err := engine.NewPopulation[T]("out", batch, n, engine.DefaultNeuron())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, err := build(src, pop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range splits(batch, n) {
+		for b := 0; b < batch; b++ {
+			copy(pop.Row(pop.Input(0), b), prior[b*n:(b+1)*n])
+		}
+		for _, r := range rs {
+			proj.Propagate(r)
+		}
+		for b := 0; b < batch; b++ {
+			check(rs, b, pop.Row(pop.Input(0), b))
 		}
 	}
 }
@@ -269,54 +283,36 @@ func TestPool2dRangesMatchNaive(t *testing.T) {
 		for _, analog := range []bool{false, true} {
 			x := images(78, 1, batch, c, h, w, analog)
 			for _, avg := range []bool{false, true} {
-				src, err := engine.NewArray("x", x, 1, batch, c*h*w)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := src.Emit(0); err != nil {
-					t.Fatal(err)
-				}
-				pop, err := engine.NewPopulation[float32]("out", batch, n, engine.DefaultNeuron())
-				if err != nil {
-					t.Fatal(err)
-				}
-				pool, err := engine.NewPool2d("pool", src, pop, g, avg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, rs := range splits(batch, n) {
-					for b := 0; b < batch; b++ {
-						copy(pop.Row(pop.Input(0), b), prior[b*n:(b+1)*n])
-					}
-					for _, r := range rs {
-						pool.Propagate(r)
-					}
-					for b := 0; b < batch; b++ {
-						for i, v := range pop.Row(pop.Input(0), b) {
-							ch, oy, ox := i/(oh*ow), i%(oh*ow)/ow, i%ow
-							var sum float32
-							for ky := 0; ky < g.KH; ky++ {
-								for kx := 0; kx < g.KW; kx++ {
-									iy, ix := oy*g.SH-g.PH+ky, ox*g.SW-g.PW+kx
-									if iy >= 0 && iy < h && ix >= 0 && ix < w {
-										sum += x[b*c*h*w+(ch*h+iy)*w+ix]
-									}
+				var pool *engine.Pool2d[float32]
+				propagateSplits(t, x, batch, n, prior, func(src *engine.Array[float32], pop *engine.Population[float32]) (engine.Projection[float32], error) {
+					var err error
+					pool, err = engine.NewPool2d("pool", src, pop, g, avg)
+					return pool, err
+				}, func(rs []engine.Range, b int, in []float32) {
+					for i, v := range in {
+						ch, oy, ox := i/(oh*ow), i%(oh*ow)/ow, i%ow
+						var sum float32
+						for ky := 0; ky < g.KH; ky++ {
+							for kx := 0; kx < g.KW; kx++ {
+								iy, ix := oy*g.SH-g.PH+ky, ox*g.SW-g.PW+kx
+								if iy >= 0 && iy < h && ix >= 0 && ix < w {
+									sum += x[b*c*h*w+(ch*h+iy)*w+ix]
 								}
 							}
-							want := prior[b*n+i] + pool.Scale*sum
-							if v != want {
-								t.Fatalf("%+v analog=%v avg=%v ranges %v: trial %d neuron %d is %v, want %v", g, analog, avg, rs, b, i, v, want)
-							}
+						}
+						want := prior[b*n+i] + pool.Scale*sum
+						if v != want {
+							t.Fatalf("%+v analog=%v avg=%v ranges %v: trial %d neuron %d is %v, want %v", g, analog, avg, rs, b, i, v, want)
 						}
 					}
-				}
+				})
 			}
 		}
 	}
 }
 
-// convert copies float32 test data into T.
-func convert[T engine.Float](x []float32) []T {
+// convert copies test data, float32 or float64, into T.
+func convert[T, S engine.Float](x []S) []T {
 	out := make([]T, len(x))
 	for i, v := range x {
 		out[i] = T(v)

@@ -241,7 +241,7 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 			if mode.readAt == at {
 				f.readMasks(true)
 				masks = true
-				if got, want := f.shown, masksOf(last); !slices.Equal(got, want) {
+				if got, want := f.shown.masks, masksOf(last); !slices.Equal(got, want) {
 					t.Errorf("%s: masks made from the lists %x, want %x", what, got, want)
 				}
 			}
@@ -265,7 +265,7 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 					t.Errorf("%s: after Set %d: Events(%d) %v, want %v", what, i, b, got, want)
 				}
 			}
-			if got, want := f.shown, masksOf(last); masks && !slices.Equal(got, want) {
+			if got, want := f.shown.masks, masksOf(last); masks && !slices.Equal(got, want) {
 				t.Errorf("%s: after Set %d: masks %x, want %x", what, i, got, want)
 			}
 		}
@@ -279,7 +279,7 @@ func TestFeedSpikesOutliveSet(t *testing.T) {
 				t.Errorf("%s: step 3: Events(%d) %v, want %v", what, b, got, want)
 			}
 		}
-		if got, want := f.shown, masksOf(sets[1].x); !slices.Equal(got, want) {
+		if got, want := f.shown.masks, masksOf(sets[1].x); !slices.Equal(got, want) {
 			t.Errorf("%s: step 3: masks %x, want %x", what, got, want)
 		}
 	}

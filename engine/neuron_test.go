@@ -300,14 +300,7 @@ func TestSeedFormIsFastPath(t *testing.T) {
 		x, w := randomWorkload(5, steps, batch, nIn, n, 0.2, false)
 		v1, i1, _, s1 := runFF[float32](t, p, x, steps, batch, nIn, w, n)
 		// The same network, built by hand from the written-out form.
-		xs := make([]float32, len(x))
-		for i := range x {
-			xs[i] = float32(x[i])
-		}
-		ws := make([]float32, len(w))
-		for i := range w {
-			ws[i] = float32(w[i])
-		}
+		xs, ws := convert[float32](x), convert[float32](w)
 		src, _ := engine.NewArray("x", xs, steps, batch, nIn)
 		pop, err := engine.NewPopulation[float32]("lif", batch, n, np)
 		if err != nil {
@@ -445,14 +438,7 @@ func TestDenseDelayMatchesShift(t *testing.T) {
 	const steps, batch, nIn, n, d = 40, 2, 20, 30, 3
 	x, w := randomWorkload(3, steps, batch, nIn, n, 0.3, false)
 	run := func(delay int) []float32 {
-		xs := make([]float32, len(x))
-		for i := range x {
-			xs[i] = float32(x[i])
-		}
-		ws := make([]float32, len(w))
-		for i := range w {
-			ws[i] = float32(w[i])
-		}
+		xs, ws := convert[float32](x), convert[float32](w)
 		src, _ := engine.NewArray("x", xs, steps, batch, nIn)
 		pop, _ := engine.NewPopulation[float32]("p", batch, n, engine.DefaultNeuron())
 		dn, err := engine.NewDense("d", src, pop, ws)

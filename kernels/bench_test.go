@@ -62,45 +62,35 @@ func randSlice[T float](rng *rand.Rand, n int, scale T) []T {
 
 var updateSizes = []int{1000, 10000, 100000, 1000000, 10000000}
 
-func BenchmarkLeakyUpdate(b *testing.B) {
+func BenchmarkLeakyUpdate(b *testing.B)   { benchLeakyUpdate(b, ops32, updateSizes) }
+func BenchmarkLeakyUpdate64(b *testing.B) { benchLeakyUpdate(b, ops64, updateSizes[:4]) }
+
+// benchLeakyUpdate benchmarks the leaky update of every implementation and
+// its naive twin (impl nil) at sizes, in T.
+func benchLeakyUpdate[T float](b *testing.B, ops kops[T], sizes []int) {
+	size := int64(8)
+	if is32[T]() {
+		size = 4
+	}
 	for _, impl := range benchImpls() {
-		for _, n := range updateSizes {
+		for _, n := range sizes {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
 				skipUnsupported(b, impl)
+				var update updateFn[T]
+				if impl != nil {
+					update = ops.update(impl)
+				}
 				rng := rand.New(rand.NewPCG(1, uint64(n)))
-				V, I, Iin := randSlice[float32](rng, n, 1), randSlice[float32](rng, n, 0.1), randSlice[float32](rng, n, 0.1)
+				V, I, Iin := randSlice[T](rng, n, 1), randSlice[T](rng, n, 0.1), randSlice[T](rng, n, 0.1)
 				spikes := make([]uint64, MaskWords(n))
 				spiked := make([]bool, n)
 				// V and I are read and written, Iin read, the mask written.
-				b.SetBytes(int64(n)*4*5 + int64(len(spikes))*8)
+				b.SetBytes(int64(n)*size*5 + int64(len(spikes))*8)
 				for b.Loop() {
 					if impl == nil {
 						naiveLeakyUpdate(V, I, Iin, 0.95, 0.9, 1, spiked)
 					} else {
-						impl.LeakyUpdate32(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
-					}
-				}
-				perSecond(b, float64(n), "neuron-steps/s")
-			})
-		}
-	}
-}
-
-func BenchmarkLeakyUpdate64(b *testing.B) {
-	for _, impl := range benchImpls() {
-		for _, n := range updateSizes[:4] {
-			b.Run(fmt.Sprintf("impl=%s/n=%d", implName(impl), n), func(b *testing.B) {
-				skipUnsupported(b, impl)
-				rng := rand.New(rand.NewPCG(1, uint64(n)))
-				V, I, Iin := randSlice[float64](rng, n, 1), randSlice[float64](rng, n, 0.1), randSlice[float64](rng, n, 0.1)
-				spikes := make([]uint64, MaskWords(n))
-				spiked := make([]bool, n)
-				b.SetBytes(int64(n)*8*5 + int64(len(spikes))*8)
-				for b.Loop() {
-					if impl == nil {
-						naiveLeakyUpdate(V, I, Iin, 0.95, 0.9, 1, spiked)
-					} else {
-						impl.LeakyUpdate64(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
+						update(V, I, Iin, 0.95, 0.9, 1, ResetSubtract, spikes)
 					}
 				}
 				perSecond(b, float64(n), "neuron-steps/s")

@@ -1,15 +1,33 @@
-// Package kernels holds the numerical inner loops of leaky: the leaky
-// integrate-and-fire update, its temporally blocked scan, the update with its
-// input current summed from weight rows in the same pass (LeakyRows), the
-// two-receptor CUBA (current-based) and COBA (conductance-based) updates with
-// reset to a value and refractoriness, the general one-receptor neuron of
-// every step rule (RuleUpdate: leaky's general order and those of Norse,
-// snnTorch and Spyx, which NIR graphs run), the event-driven input
-// accumulation of one trial or a batch of trials, the dense matrix product,
-// and normal random numbers for weights (Normals: counter-based Philox4x32-10
-// feeding Box–Muller, so any columns of a row can be drawn alone; AddNormals adds
-// them straight into a current). It knows
-// only slices and numbers, never engine types.
+// Package kernels holds the numerical inner loops of leaky. It knows only
+// slices and numbers, never engine types. The kernels, each in float32 and
+// float64:
+//
+//   - neuron updates: the leaky integrate-and-fire update (LeakyUpdate), its
+//     temporally blocked scan over many steps (LeakyScan), the update with
+//     its input current summed from weight rows in the same pass
+//     (LeakyRows), the two-receptor CUBA (current-based) and COBA
+//     (conductance-based) updates with reset to a value and refractoriness
+//     (CubaUpdate, CobaUpdate), and the general one-receptor neuron of
+//     every step rule (RuleUpdate, RuleUpdateTrials for a batch of small
+//     rows, its constants per neuron packed by PackRule: leaky's general
+//     order and those of Norse, snnTorch and Spyx, which NIR graphs run);
+//   - event-driven input: the weight rows of one trial's events added into
+//     its current (AccumulateRows), of every trial's events
+//     (AccumulateTrials) or of the set bits of every trial's spike bitmask
+//     (AccumulateMasks); a convolution's taps of each event onto a
+//     channel-last buffer, spikes or values (ScatterTaps, ScaleTaps, with
+//     the [Taps] that NewTaps checks); a bias over a batch (AddTrials);
+//   - the dense matrix product (MatMul);
+//   - spikes: a row's values checked to be 0 or 1 and kept as a bitmask in
+//     the same pass (BinaryMasks);
+//   - normal random numbers for weights (Normals: counter-based
+//     Philox4x32-10 feeding Box–Muller, so any columns of a row can be
+//     drawn alone; AddNormals adds them straight into a current).
+//
+// Beside them, in Go only: ScatterAdd, the sparse input of one presynaptic
+// neuron (a scatter's cost is its random access, which vector scatters do
+// not speed up), SpikeIndices, which lists a bitmask's set bits, and
+// MaskWords, a bitmask's length in words.
 //
 // Every kernel exists as generic Go (generic.go, always compiled, the
 // reference) and, on amd64, as assembly generated with avo from kernels/_gen

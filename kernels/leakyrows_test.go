@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"leaky/internal/hugepage"
 )
 
 // leakyRowsFn is LeakyRows32 or LeakyRows64.
@@ -309,7 +311,12 @@ func BenchmarkLeakyRows(b *testing.B) {
 				skipUnsupported(b, impl)
 				rng := rand.New(rand.NewPCG(9, uint64(n)))
 				total := max(4*nrows, (256<<20)/(4*n))
-				W := randSlice[float32](rng, total*n, 0.01)
+				// Workload d's weights are on huge pages (netfile draws
+				// them into hugepage.Make); so are these.
+				W := hugepage.Make[float32](total * n)
+				for i := range W {
+					W[i] = float32(rng.NormFloat64()) * 0.01
+				}
 				V, I := randSlice[float32](rng, n, 1), randSlice[float32](rng, n, 0.1)
 				Iin := make([]float32, n)
 				spikes := make([]uint64, MaskWords(n))

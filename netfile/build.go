@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"leaky/engine"
+	"leaky/internal/hugepage"
 	"leaky/npy"
 )
 
@@ -288,7 +289,7 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 			return nil, f.errorf("%s: %d × %d weights is more than one array can address", at, rows, cols)
 		}
 		lo, hi := post.Held() // a rank's columns
-		w := make([]T, rows*(hi-lo))
+		w := hugepage.Make[T](rows * (hi - lo))
 		switch {
 		case p.Weight.Notebook:
 			scale, err := defaultScale(f, post, rows, at)

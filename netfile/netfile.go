@@ -1,12 +1,3 @@
-// Package netfile reads network descriptions — populations, sources,
-// projections, recorders and run settings — from YAML or JSON files (JSON is
-// valid YAML) and builds engine networks from them. The format is
-// documented in the README ("Network files"); examples/ holds complete
-// files.
-//
-// Every error names the file, the key path of the offending value (e.g.
-// projections[2].target) and the problem. Unknown keys are errors, so a
-// misspelt key never silently falls back to a default.
 package netfile
 
 import (

@@ -11,4 +11,11 @@
 // of strings [source, target]. Parameters missing in older files take
 // NIR's defaults (v_reset 0, w_in 1). Errors name the file, the node path
 // (outer/inner/node) and the problem.
+//
+// [Open] and [Read] load and check a graph (file.go, load.go, check.go);
+// [Model.Flatten] inlines its nested graphs (flat.go); and
+// [Model.Description] turns it into the network description leaky runs, a
+// *netfile.File (describe.go), stepping its neurons as the framework that
+// Options.Rule names steps them ([Semantics], semantics.go), while
+// [Model.RunsAs] says what each node runs as (leaky nir info).
 package nir

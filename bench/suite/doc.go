@@ -9,8 +9,8 @@
 // over implementations and repetitions, and the ceilings are measured again
 // between the repetitions of every kernel held to them, so a burst of load
 // on a shared machine cannot leave a kernel above its roof. Kernels are the
-// micro-benchmarks of package kernels (LeakyUpdate, LeakyScan,
-// AccumulateRows, MatMul, float32, one thread) for every implementation the
+// micro-benchmarks of package kernels (LeakyUpdate, LeakyScan, CubaUpdate,
+// CobaUpdate, AccumulateRows, MatMul, float32, one thread) for every implementation the
 // CPU has plus a naive plain-loop twin, from L1-sized to DRAM-sized working
 // sets; each is reported as a fraction of its roofline, min(bandwidth/bytes
 // per item, peak/flops per item). Workloads are whole networks stepped by

@@ -1,10 +1,3 @@
-// Command leaky simulates populations of leaky integrate-and-fire neurons.
-//
-//	leaky run    simulate and write traces, spikes, a summary and a figure
-//	leaky info   show the CPU, its features and the kernel chosen
-//	leaky bench  run the CPU benchmark suite
-//
-// Run "leaky COMMAND -h" for a command's flags.
 package main
 
 import (
