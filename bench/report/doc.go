@@ -5,5 +5,5 @@
 // from figures of that one run.
 //
 //	go run ./bench/report -json suite.json -raw raw.txt -benchstat stat.txt \
-//	    -charts bench/charts -out BENCHMARKS.md [-smoke]
+//	    -charts bench/charts -out BENCHMARKS.md [-smoke] [-note FILE]
 package main
