@@ -164,32 +164,3 @@ func TestWorkloadsSameBits(t *testing.T) {
 		})
 	}
 }
-
-// TestTeamChoice checks which workloads step as a team on two threads (see
-// engine's package documentation): the small networks whose steps are a
-// few microseconds — CUBA and COBA at their own size, a feed-forward layer
-// of 10^4 neurons — and none of the large ones, which the pool balances,
-// nor any network on one thread.
-func TestTeamChoice(t *testing.T) {
-	team := map[string]bool{"cuba/n=4000": true, "coba/n=4000": true}
-	ws := append(sameBitsWorkloads(), sameBitsWorkload{"ff/n=10000", 0, func() (*engine.Network[float32], error) {
-		cfg := netfile.DefaultFeedForward()
-		cfg.Inputs, cfg.Neurons, cfg.Rate, cfg.Seed = 1000, 10000, 5, 1
-		return feedForward(cfg)()
-	}})
-	team["ff/n=10000"] = true
-	for _, w := range ws {
-		for _, threads := range []int{1, 2} {
-			net, err := w.build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			net.SetThreads(threads)
-			want := team[w.name] && threads > 1
-			if got := net.StepsAsTeam(); got != want {
-				t.Errorf("%s on %d threads: steps as a team %v, want %v", w.name, threads, got, want)
-			}
-			net.Close()
-		}
-	}
-}

@@ -151,31 +151,6 @@
 // interrupted and for StateVars, so that what can be seen between steps is
 // the schedule's.
 //
-// # Threads
-//
-// [Network.SetThreads] chooses how many threads step a network; the bits
-// are the same on any number, since each neuron's arithmetic and the order
-// its input is summed in do not depend on the split. Each population's
-// phases 2 to 4 are cut into ranges of whole 64-neuron blocks, or of whole
-// trials, and the step's serial part (sources that emit whole, spike
-// lists, recorders) runs on the calling goroutine between phases. Two
-// schedules hand the ranges out:
-//
-//   - the pool (pool.go): a population is split from 2048 neuron updates a
-//     step (minWorkPerThread), into up to 16 ranges a worker, which the
-//     workers take in turn from a shared counter, so a slower core takes
-//     fewer;
-//   - the team (team.go), for networks whose step is small — at most 16384
-//     neuron updates (teamMaxWork) — on more than one thread and no more
-//     threads than GOMAXPROCS, without ranks, time blocks or sources and
-//     input blocks worth more than one thread: a population of at least
-//     256 updates a worker (teamMinShare) gets one fixed range per worker,
-//     and a phase's hand-off and barrier is an epoch and a padded flag per
-//     worker, about a third of the pool's. A worker that is not running is
-//     stood in for by the caller, and one that keeps missing its phases
-//     rests while the caller steps the network whole, at one thread's
-//     speed. CUBA and COBA (4000 neurons) step as a team on 2 threads.
-//
 // Randomness comes from generators keyed by what is drawn — normal weights
 // and initial states by (seed, stream, row) and column, through
 // kernels.Normals (normal.go); uniform draws and connectivity by (seed,

@@ -19,10 +19,6 @@ type Network[T Float] struct {
 
 	threads int
 	pool    *pool
-	// team, when the network steps as a team (team.go), is its workers;
-	// noTeam keeps it on the pool, for tests that compare the two.
-	team   *team
-	noTeam bool
 	// phases[i] holds the prepared parallel phases of pops[i].
 	phases []*popPhase[T]
 	// emit holds the prepared parallel emission of the sources; plain
@@ -126,15 +122,8 @@ const (
 // run runs the phase's part of the step over range i. Workers take ranges
 // in turn from the task's counter, so faster cores take more; which worker
 // runs a range does not change its result.
-func (ph *popPhase[T]) run(i int) { ph.runOver(i, ph.ranges[i]) }
-
-// solo runs the phase over the whole population as range 0, for a team
-// whose workers are away (team.go): the same bits as its ranges, without
-// their cuts.
-func (ph *popPhase[T]) solo() { ph.runOver(0, ph.pop.All()) }
-
-// runOver runs the phase's part of the step over r, as range i.
-func (ph *popPhase[T]) runOver(i int, r Range) {
+func (ph *popPhase[T]) run(i int) {
+	r := ph.ranges[i]
 	if ph.mode == phaseDeferred {
 		for _, pr := range ph.deferred {
 			pr.Propagate(r)
@@ -259,10 +248,6 @@ func (n *Network[T]) SetThreads(threads int) {
 		n.pool.close()
 		n.pool = nil
 	}
-	if n.team != nil && n.team.n != teamSize(threads) {
-		n.team.close()
-		n.team = nil
-	}
 }
 
 // Threads is the number of threads steps use.
@@ -285,30 +270,19 @@ func (n *Network[T]) PopulationThreads() []int {
 	return out
 }
 
-// StepsAsTeam reports whether the network steps as a team on its threads
-// (see the package documentation) rather than on the pool or on one.
-func (n *Network[T]) StepsAsTeam() bool {
-	n.prepare()
-	return n.team != nil
-}
-
 // Close stops the network's worker threads; a later step starts them again.
 func (n *Network[T]) Close() {
 	if n.pool != nil {
 		n.pool.close()
 		n.pool = nil
 	}
-	if n.team != nil {
-		n.team.close()
-		n.team = nil
-	}
 	// The phases were split for the pool; the next step prepares them,
 	// and a new pool, again.
 	n.phases = nil
 }
 
-// prepare builds the per-population phases and the worker pool or team for
-// the current thread count, once, so that stepping allocates nothing.
+// prepare builds the per-population phases and the worker pool for the
+// current thread count, once, so that stepping allocates nothing.
 func (n *Network[T]) prepare() {
 	if n.phases != nil && len(n.phases) == len(n.pops) {
 		return
@@ -342,20 +316,16 @@ func (n *Network[T]) prepare() {
 			}
 		}
 		n.prepareFused(i, ph)
+		maxRanges = max(maxRanges, ph.workers)
 		n.phases[i] = ph
 	}
+	n.bindMasks()
 	n.prepareBlocked(threads)
 	if n.blocked != nil {
 		for _, bp := range n.blocked.pops {
 			maxRanges = max(maxRanges, bp.workers)
 		}
 	}
-	if !n.prepareTeam(threads, maxRanges) {
-		for _, ph := range n.phases {
-			maxRanges = max(maxRanges, ph.workers)
-		}
-	}
-	n.bindMasks()
 	if maxRanges > 1 && (n.pool == nil || n.pool.n < maxRanges) {
 		if n.pool != nil {
 			n.pool.close()
@@ -370,16 +340,13 @@ func (n *Network[T]) prepare() {
 // neuron's step (BenchmarkSingle in bench/).
 func (n *Network[T]) runPhase(ph *popPhase[T], mode int) {
 	ph.mode = mode
-	switch {
-	case ph.workers == 1:
+	if ph.workers == 1 {
 		for i := range ph.ranges {
 			ph.run(i)
 		}
-	case n.team != nil:
-		n.team.run(ph)
-	default:
-		n.pool.run(&ph.task)
+		return
 	}
+	n.pool.run(&ph.task)
 }
 
 // Step runs one step of the schedule below. A recorder's error stops it

@@ -55,44 +55,18 @@ func (t *task) set(j job, n, k int) { t.j, t.n, t.k = j, n, max(1, min(k, n)) }
 // parked worker is woken through its channel. BenchmarkPoolBarrier times
 // a hand-off and barrier.
 type pool struct {
-	waker
-	cur atomic.Pointer[task]
+	n     int
+	epoch atomic.Uint64 // incremented to publish a new task
+	cur   atomic.Pointer[task]
+	// sleeping[w] is 1 while worker w is parked or about to park.
+	sleeping []atomic.Int32
+	wake     []chan struct{}
+	quit     atomic.Bool
 	// failed holds the first panic of a worker in the current task, which
 	// run raises again in its caller: a goroutine's panic cannot be
 	// recovered anywhere else, and would end a host process that called
 	// leaky through its C ABI.
 	failed atomic.Pointer[workerPanic]
-}
-
-// waker is how the caller of a pool or a team hands its workers the next
-// phase: it moves epoch, and each worker spins on epoch for spin (spinFor,
-// teamSpin), then parks on its channel, and is woken through it. Worker 0
-// is the caller.
-type waker struct {
-	n     int
-	spin  time.Duration
-	epoch atomic.Uint64 // incremented to publish a new phase
-	// sleeping[w] is 1 while worker w is parked or about to park.
-	sleeping []atomic.Int32
-	wake     []chan struct{}
-	quit     atomic.Bool
-}
-
-// init makes wk the waker of n workers, the caller among them, that spin
-// for spin before they park.
-func (wk *waker) init(n int, spin time.Duration) {
-	wk.n, wk.spin, wk.sleeping, wk.wake = n, spin, make([]atomic.Int32, n), make([]chan struct{}, n)
-	for w := 1; w < n; w++ {
-		wk.wake[w] = make(chan struct{}, 1)
-	}
-}
-
-// publish moves the epoch, waking the parked workers below k, and returns
-// the new epoch.
-func (wk *waker) publish(k int) uint64 {
-	e := wk.epoch.Add(1)
-	wk.wakeSleepers(k)
-	return e
 }
 
 // workerPanic is a panic of a pool worker, with the worker's stack.
@@ -120,17 +94,13 @@ func (p *pool) work(t *task, w int) {
 }
 
 func (p *pool) runItem(t *task, i, w int) {
-	defer t.done.Add(1)
-	defer catch(&p.failed, w)
+	defer func() {
+		if r := recover(); r != nil {
+			p.failed.CompareAndSwap(nil, &workerPanic{w: w, val: r, stack: debug.Stack()})
+		}
+		t.done.Add(1)
+	}()
 	t.j.run(i)
-}
-
-// catch, deferred, turns a panic of worker w into failed (the first one
-// kept), for the caller to raise again.
-func catch(failed *atomic.Pointer[workerPanic], w int) {
-	if r := recover(); r != nil {
-		failed.CompareAndSwap(nil, &workerPanic{w: w, val: r, stack: debug.Stack()})
-	}
 }
 
 // spinFor is how long a worker polls for the next phase before parking.
@@ -152,25 +122,15 @@ const spinFor = time.Millisecond
 const callerSpin = 50 * time.Microsecond
 
 func newPool(n int) *pool {
-	p := &pool{}
-	p.init(n, spinFor)
+	p := &pool{n: n, sleeping: make([]atomic.Int32, n), wake: make([]chan struct{}, n)}
 	for w := 1; w < n; w++ {
+		p.wake[w] = make(chan struct{}, 1)
 		go p.loop(w)
 	}
 	return p
 }
 
 func (p *pool) loop(w int) {
-	p.serve(w, func(uint64) {
-		if t := p.cur.Load(); t != nil && w < t.k {
-			p.work(t, w)
-		}
-	})
-}
-
-// serve is worker w's loop: for each new epoch e, until quit, it calls
-// phase(e).
-func (p *waker) serve(w int, phase func(e uint64)) {
 	var seen uint64
 	for {
 		e := p.await(w, seen)
@@ -178,13 +138,15 @@ func (p *waker) serve(w int, phase func(e uint64)) {
 			return
 		}
 		seen = e
-		phase(e)
+		if t := p.cur.Load(); t != nil && w < t.k {
+			p.work(t, w)
+		}
 	}
 }
 
 // await returns once the epoch has moved past seen, spinning first and
 // then parking on the worker's channel.
-func (p *waker) await(w int, seen uint64) uint64 {
+func (p *pool) await(w int, seen uint64) uint64 {
 	// The clock is read only once a wait has lasted 256 polls, so a quick
 	// hand-off costs no clock reads.
 	var start time.Time
@@ -195,7 +157,7 @@ func (p *waker) await(w int, seen uint64) uint64 {
 		if i&255 == 255 {
 			if i == 255 {
 				start = time.Now()
-			} else if time.Since(start) > p.spin {
+			} else if time.Since(start) > spinFor {
 				break
 			}
 			runtime.Gosched()
@@ -232,7 +194,8 @@ func (p *pool) run(t *task) {
 	t.done.Store(0)
 	t.next.Store(0)
 	p.cur.Store(t)
-	p.publish(t.k)
+	p.epoch.Add(1)
+	p.wakeSleepers(t.k)
 	// The caller's items are recovered too, so that it waits for the
 	// workers before the panic goes on: no worker may still be in the
 	// task when its caller unwinds.
@@ -241,51 +204,31 @@ func (p *pool) run(t *task) {
 	// called into (the C ABI, Python) is locked to its thread, and each
 	// yield of a locked goroutine hands its processor over through the OS,
 	// far dearer than the barrier (bench/peers/python_binding.py shows it).
-	var s callerSpinner
-	for t.done.Load() != int64(t.n) {
-		s.poll()
+	var start time.Time
+	for i := 0; t.done.Load() != int64(t.n); i++ {
+		if i&255 == 255 {
+			if i == 255 {
+				start = time.Now()
+			} else if time.Since(start) > callerSpin {
+				runtime.Gosched()
+			}
+		}
 	}
 	if e := p.failed.Swap(nil); e != nil {
 		panic(e.String())
 	}
 }
 
-// callerSpinner paces a caller's wait for its workers: it polls without
-// yielding for callerSpin, reading the clock only from the 256th poll on,
-// and then yields between polls.
-type callerSpinner struct {
-	i     int
-	start time.Time
-}
-
-func (s *callerSpinner) poll() {
-	s.i++
-	if s.i&255 == 255 {
-		if s.i == 255 {
-			s.start = time.Now()
-		} else if time.Since(s.start) > callerSpin {
-			runtime.Gosched()
+// wakeSleepers sends a token to every parked worker below k.
+func (p *pool) wakeSleepers(k int) {
+	for w := 1; w < min(k, p.n); w++ {
+		if p.sleeping[w].CompareAndSwap(1, 0) {
+			p.wake[w] <- struct{}{}
 		}
 	}
 }
 
-// wakeSleepers wakes every parked worker below k.
-func (p *waker) wakeSleepers(k int) {
-	for w := 1; w < min(k, p.n); w++ {
-		p.wakeWorker(w)
-	}
-}
-
-// wakeWorker sends worker w a token if it is parked.
-func (p *waker) wakeWorker(w int) {
-	// A load first: the flag's line stays shared until a worker parks,
-	// where a compare-and-swap would take it every phase.
-	if p.sleeping[w].Load() == 1 && p.sleeping[w].CompareAndSwap(1, 0) {
-		p.wake[w] <- struct{}{}
-	}
-}
-
-func (p *waker) close() {
+func (p *pool) close() {
 	p.quit.Store(true)
 	p.epoch.Add(1)
 	p.wakeSleepers(p.n)
@@ -342,43 +285,23 @@ func splitRanges[T Float](pop *Population[T], threads int, byTrial bool) ([]Rang
 	if k <= 1 {
 		return []Range{pop.All()}, 1
 	}
-	if trialSplit(pop, k, byTrial) {
-		out := cutTrials(pop, min(c, pop.Batch))
+	blocks := (pop.N + 63) / 64
+	if pop.Batch >= k && blocks < 4*k || byTrial && pop.Batch >= 2*k {
+		c = min(c, pop.Batch)
+		out := make([]Range, 0, c)
+		for w := 0; w < c; w++ {
+			b0, b1 := pop.Batch*w/c, pop.Batch*(w+1)/c
+			if b1 > b0 {
+				out = append(out, Range{b0, b1, 0, pop.N})
+			}
+		}
 		return out, min(k, len(out))
 	}
-	out := cutNeurons(pop, c)
-	return out, min(k, len(out))
-}
-
-// trialSplit reports whether pop's ranges for k workers are whole trials:
-// when it is small and has a trial per worker, or when its projections ask
-// for whole trials and it has two per worker.
-func trialSplit[T Float](pop *Population[T], k int, byTrial bool) bool {
-	blocks := (pop.N + 63) / 64
-	return pop.Batch >= k && blocks < 4*k || byTrial && pop.Batch >= 2*k
-}
-
-// cutTrials cuts pop into up to c ranges of whole trials (c ≤ Batch gives
-// c nonempty ones).
-func cutTrials[T Float](pop *Population[T], c int) []Range {
-	out := make([]Range, 0, c)
-	for w := 0; w < c; w++ {
-		b0, b1 := pop.Batch*w/c, pop.Batch*(w+1)/c
-		if b1 > b0 {
-			out = append(out, Range{b0, b1, 0, pop.N})
-		}
-	}
-	return out
-}
-
-// cutNeurons cuts pop into up to c ranges of 64-neuron blocks over every
-// trial (c ≤ its blocks gives c nonempty ones).
-func cutNeurons[T Float](pop *Population[T], c int) []Range {
 	out := splitRangesN(pop.N, c)
 	for i := range out {
 		out[i].B0, out[i].B1 = 0, pop.Batch
 	}
-	return out
+	return out, min(k, len(out))
 }
 
 // trialSplitter is a projection whose work is least in ranges of whole

@@ -161,22 +161,6 @@ func TestPoolPanicReachesCaller(t *testing.T) {
 	p.run(newTask(nopJob{}, 3, 3))
 }
 
-// returns fails the test unless f, which stands for a caller whose worker
-// is not running, returns within 10 s.
-func returns(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		f()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: the caller waits for a worker that is not running", what)
-	}
-}
-
 // countJob counts the runs of each item.
 type countJob struct{ runs []atomic.Int32 }
 
@@ -188,12 +172,20 @@ func (j *countJob) run(i int) { j.runs[i].Add(1) }
 // items of the current task only: each item of each task runs exactly once.
 func TestPoolAbsentWorker(t *testing.T) {
 	// A pool whose worker 1 has not started.
-	p := &pool{}
-	p.init(2, spinFor)
+	p := &pool{n: 2, sleeping: make([]atomic.Int32, 2), wake: []chan struct{}{nil, make(chan struct{}, 1)}}
 	defer p.close()
 	j := &countJob{runs: make([]atomic.Int32, 8)}
 	stale := newTask(j, 8, 2)
-	returns(t, "the first task", func() { p.run(stale) })
+	done := make(chan struct{})
+	go func() {
+		p.run(stale)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the caller waits for a worker that is not running")
+	}
 	go p.loop(1)
 	for round := 0; round < 1000; round++ {
 		fresh := &countJob{runs: make([]atomic.Int32, 8)}

@@ -32,10 +32,6 @@ type Sparse[T Float] struct {
 	NIn, NOut int
 	// Groups hold the synapses, one group per delay, by increasing delay.
 	Groups []SparseGroup[T]
-	// cuts, while a team steps the target in fixed ranges (team.go),
-	// hold each group's edges at the inner range boundaries, so that a
-	// range's part of a row needs no search.
-	cuts [][]sparseCut
 }
 
 // SparseGroup is the synapses of one delay in CSR form.
@@ -48,34 +44,6 @@ type SparseGroup[T Float] struct {
 	Col []int32
 	// W holds the weights.
 	W []T
-}
-
-// sparseCut is, for the neuron boundary at, the index of each input j's
-// first synapse onto a neuron at or past it (idx[j]).
-type sparseCut struct {
-	at  int
-	idx []int32
-}
-
-// cutAt precomputes every group's edges at bounds (nil: none), into
-// s.cuts[group].
-func (s *Sparse[T]) cutAt(bounds []int) {
-	s.cuts = nil
-	if len(bounds) == 0 {
-		return
-	}
-	s.cuts = make([][]sparseCut, len(s.Groups))
-	for gi := range s.Groups {
-		g := &s.Groups[gi]
-		for _, at := range bounds {
-			c := sparseCut{at: at, idx: make([]int32, len(g.RowPtr)-1)}
-			for j := range c.idx {
-				a, _ := slices.BinarySearch(g.Col[g.RowPtr[j]:g.RowPtr[j+1]], int32(at))
-				c.idx[j] = int32(g.RowPtr[j] + a)
-			}
-			s.cuts[gi] = append(s.cuts[gi], c)
-		}
-	}
 }
 
 // Synapses is the number of synapses.
@@ -371,10 +339,6 @@ func (s *Sparse[T]) Propagate(r Range) {
 		if len(g.Col) == 0 {
 			continue
 		}
-		var cuts []sparseCut
-		if s.cuts != nil {
-			cuts = s.cuts[gi]
-		}
 		dst := post.InputFor(s.Receptor, g.Delay)
 		for b := r.B0; b < r.B1; b++ {
 			row := dst[b*post.Stride : b*post.Stride+post.N]
@@ -383,7 +347,7 @@ func (s *Sparse[T]) Propagate(r Range) {
 					if v == 0 {
 						continue
 					}
-					a, e := g.spanAt(j, r, full, cuts)
+					a, e := g.span(j, r, full)
 					for k, i := range g.Col[a:e] {
 						row[i] += T(v * g.W[a+k])
 					}
@@ -391,7 +355,7 @@ func (s *Sparse[T]) Propagate(r Range) {
 				continue
 			}
 			for _, j := range s.Pre.Events(b) {
-				a, e := g.spanAt(int(j), r, full, cuts)
+				a, e := g.span(int(j), r, full)
 				if a < e {
 					scatterAdd(row, g.Col[a:e], g.W[a:e])
 				}
@@ -401,38 +365,15 @@ func (s *Sparse[T]) Propagate(r Range) {
 }
 
 // span returns the part of input j's row whose targets lie in r.
-func (g *SparseGroup[T]) span(j int, r Range, full bool) (int, int) { return g.spanAt(j, r, full, nil) }
-
-// spanAt is span with the edges of cuts (Sparse.cutAt) at hand.
-func (g *SparseGroup[T]) spanAt(j int, r Range, full bool, cuts []sparseCut) (int, int) {
+func (g *SparseGroup[T]) span(j int, r Range, full bool) (int, int) {
 	lo, hi := g.RowPtr[j], g.RowPtr[j+1]
 	if full || lo == hi {
 		return lo, hi
 	}
-	return g.edge(j, lo, hi, r.Lo, cuts), g.edge(j, lo, hi, r.Hi, cuts)
-}
-
-// edge returns the index of input j's first synapse, of lo..hi−1, onto a
-// neuron at or past x, from cuts where one is at x.
-func (g *SparseGroup[T]) edge(j, lo, hi, x int, cuts []sparseCut) int {
-	if x <= 0 {
-		return lo
-	}
-	for _, c := range cuts {
-		if c.at == x {
-			return int(c.idx[j])
-		}
-	}
-	// Past the row's last target (a last range), or up to its first: no
-	// search. The row's lines are about to be read by the range anyway.
-	switch {
-	case x > int(g.Col[hi-1]):
-		return hi
-	case x <= int(g.Col[lo]):
-		return lo
-	}
-	a, _ := slices.BinarySearch(g.Col[lo:hi], int32(x))
-	return lo + a
+	col := g.Col[lo:hi]
+	a, _ := slices.BinarySearch(col, int32(r.Lo))
+	e, _ := slices.BinarySearch(col[a:], int32(r.Hi))
+	return lo + a, lo + a + e
 }
 
 func scatterAdd[T Float](dst []T, idx []int32, w []T) {
