@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"leaky/internal/hugepage"
 	"leaky/kernels"
 )
 
@@ -598,7 +599,7 @@ func (d *Dense[T]) holdColumns(lo, hi int) {
 	if d.w0 == lo && d.ldw == hi-lo {
 		return // built holding them (Hold)
 	}
-	w := make([]T, d.NIn*(hi-lo))
+	w := hugepage.Make[T](d.NIn * (hi - lo))
 	for j := range d.NIn {
 		copy(w[j*(hi-lo):(j+1)*(hi-lo)], d.W[j*d.ldw+lo-d.w0:])
 	}
