@@ -1,0 +1,331 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"leaky/kernels"
+)
+
+// This file measures what a step of a small network split over two
+// threads costs, piece by piece, with the second thread present (both
+// goroutines locked to their threads and spinning): the bare hand-off in
+// two shapes (a symmetric barrier, where each thread stores its own flag
+// and waits for the other's, and a publish-and-report one, where the
+// caller moves an epoch and waits for the worker's done flag, as the
+// reverted team schedule did), CUBA's update over halves of shared
+// arrays and of arrays of each thread's own, with and without a barrier
+// a step, and the sparse scatter into each thread's own targets. The
+// reverted team phase cost 400–600 ns with its worker present; these
+// variants say which part of that is the hand-off and which the work.
+
+// flag is a counter alone on its cache line.
+type flag struct {
+	_ [64]byte
+	v atomic.Uint64
+	_ [56]byte
+}
+
+// pairRun runs body(w, i) for i in 0..iters−1 on two goroutines (w = 0, 1),
+// each locked to its OS thread, meeting after every call as meet says:
+// "none" (no meeting), "sym" (symmetric: each stores i+1 in its own flag
+// and spins until the other's reaches it) or "report" (thread 0 publishes
+// i+1 in an epoch, thread 1 waits for it, runs, stores done; thread 0 runs
+// its own part and spins on done).
+func pairRun(b *testing.B, meet string, body func(w, i int)) {
+	var flags [2]flag
+	var epoch, done flag
+	var wg sync.WaitGroup
+	var start flag
+	iters := b.N
+	worker := func(w int) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer wg.Done()
+		start.v.Add(1)
+		for start.v.Load() < 2 {
+		}
+		for i := 0; i < iters; i++ {
+			switch meet {
+			case "none":
+				body(w, i)
+			case "sym":
+				body(w, i)
+				flags[w].v.Store(uint64(i + 1))
+				for flags[1-w].v.Load() < uint64(i+1) {
+				}
+			case "report":
+				if w == 0 {
+					epoch.v.Store(uint64(i + 1))
+					body(0, i)
+					for done.v.Load() < uint64(i+1) {
+					}
+				} else {
+					for epoch.v.Load() < uint64(i+1) {
+					}
+					body(1, i)
+					done.v.Store(uint64(i + 1))
+				}
+			}
+		}
+	}
+	wg.Add(2)
+	b.ResetTimer()
+	go worker(1)
+	worker(0)
+	wg.Wait()
+}
+
+// cubaState is one CUBA population's state, n neurons, as the kernel
+// reads it.
+type cubaState struct {
+	V, I0, Iin0, I1, Iin1 []float32
+	refrac                []int32
+	mask                  []uint64
+}
+
+func newCubaState(n int, rng *rand.Rand) *cubaState {
+	s := &cubaState{V: make([]float32, n), I0: make([]float32, n), Iin0: make([]float32, n),
+		I1: make([]float32, n), Iin1: make([]float32, n), refrac: make([]int32, n), mask: make([]uint64, kernels.MaskWords(n))}
+	for i := range s.V {
+		s.V[i] = -60 + 10*rng.Float32()
+	}
+	return s
+}
+
+// cubaParams are CUBA's constants at dt 0.1 ms (bench.CUBANeuron).
+var cubaParams = kernels.CubaParams32{A0: 0.98019867, A1: 0.99004983, Beta: 0.99501248, VLeak: -49, Gain: 0.005, Theta: -50, VReset: -60, Hold: 50}
+
+// update runs the kernel over neurons lo..hi−1 (lo a multiple of 64).
+func (s *cubaState) update(lo, hi int) int {
+	return kernels.CubaUpdate32(s.V[lo:hi], s.I0[lo:hi], s.Iin0[lo:hi], s.I1[lo:hi], s.Iin1[lo:hi], s.refrac[lo:hi], &cubaParams, s.mask[lo>>6:])
+}
+
+// cubaN is CUBA's size; cubaCut its two-thread boundary, 64-aligned.
+const (
+	cubaN   = 4000
+	cubaCut = 2048
+)
+
+// scatterRows are spikes rows of CUBA's size (80 targets of 4000 each),
+// 8 of them per step as CUBA's 20 Hz gives, split at cubaCut.
+type scatterRows struct {
+	all [][]int32
+	col [][2][]int32
+	w   []float32
+}
+
+func newScatterRows(rng *rand.Rand) *scatterRows {
+	sr := &scatterRows{w: make([]float32, cubaN)}
+	for i := range sr.w {
+		sr.w[i] = 1.62
+	}
+	for r := 0; r < 64; r++ {
+		var col []int32
+		for i := 0; i < cubaN; i++ {
+			if rng.Float64() < 0.02 {
+				col = append(col, int32(i))
+			}
+		}
+		k := 0
+		for k < len(col) && col[k] < cubaCut {
+			k++
+		}
+		sr.all = append(sr.all, col)
+		sr.col = append(sr.col, [2][]int32{col[:k], col[k:]})
+	}
+	return sr
+}
+
+// scatter adds step i's 8 rows' part p (0: below cubaCut, 1: above, 2:
+// both) into dst.
+func (sr *scatterRows) scatter(dst []float32, i, p int) {
+	for r := 0; r < 8; r++ {
+		row := sr.col[(i*8+r)%len(sr.col)]
+		for q := 0; q < 2; q++ {
+			if p == 2 || p == q {
+				kernels.ScatterAdd32(dst, row[q], sr.w[:len(row[q])])
+			}
+		}
+	}
+}
+
+// BenchmarkTeamPhase times one step (ns/op) of each variant above.
+func BenchmarkTeamPhase(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two processors")
+	}
+	for _, meet := range []string{"sym", "report"} {
+		b.Run("work=none/sync="+meet, func(b *testing.B) {
+			pairRun(b, meet, func(w, i int) {})
+		})
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	shared := newCubaState(cubaN, rng)
+	own := [2]*cubaState{newCubaState(cubaCut, rng), newCubaState(cubaN-cubaCut, rng)}
+	sr := newScatterRows(rng)
+	b.Run("work=update/threads=1", func(b *testing.B) {
+		for b.Loop() {
+			shared.update(0, cubaN)
+		}
+	})
+	b.Run("work=update-half/threads=1", func(b *testing.B) {
+		for b.Loop() {
+			shared.update(0, cubaCut)
+		}
+	})
+	for _, meet := range []string{"none", "sym", "report"} {
+		b.Run("work=update/state=shared/sync="+meet, func(b *testing.B) {
+			pairRun(b, meet, func(w, i int) {
+				if w == 0 {
+					shared.update(0, cubaCut)
+				} else {
+					shared.update(cubaCut, cubaN)
+				}
+			})
+		})
+		b.Run("work=update/state=own/sync="+meet, func(b *testing.B) {
+			pairRun(b, meet, func(w, i int) { own[w].update(0, len(own[w].V)) })
+		})
+	}
+	b.Run("work=step/threads=1", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			sr.scatter(shared.Iin0, i, 2)
+			shared.update(0, cubaN)
+			i++
+		}
+	})
+	b.Run("work=step/state=shared/sync=sym", func(b *testing.B) {
+		pairRun(b, "sym", func(w, i int) {
+			sr.scatter(shared.Iin0, i, w)
+			if w == 0 {
+				shared.update(0, cubaCut)
+			} else {
+				shared.update(cubaCut, cubaN)
+			}
+		})
+	})
+}
+
+// BenchmarkTeamCeiling is the machine's own two-thread ceiling, with no
+// meeting at all: CUBA's update over a half on each thread against both
+// halves on one, and a register-only loop of about the same length as a
+// control. The control's 2-over-1 ratio is what the machine gives at that
+// moment: 2.0 when both vCPUs run, 1.0 when another tenant holds one.
+func BenchmarkTeamCeiling(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two processors")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	own := [2]*cubaState{newCubaState(cubaCut, rng), newCubaState(cubaN-cubaCut, rng)}
+	var sink [2]flag
+	spin := func(w int) {
+		x := float64(w)
+		for k := 0; k < 400; k++ {
+			x = x*0.999 + 1
+		}
+		sink[w].v.Store(uint64(x))
+	}
+	b.Run("work=update/threads=1", func(b *testing.B) {
+		for b.Loop() {
+			own[0].update(0, len(own[0].V))
+			own[1].update(0, len(own[1].V))
+		}
+	})
+	b.Run("work=update/threads=2", func(b *testing.B) {
+		pairRun(b, "none", func(w, i int) { own[w].update(0, len(own[w].V)) })
+	})
+	b.Run("work=flops/threads=1", func(b *testing.B) {
+		for b.Loop() {
+			spin(0)
+			spin(1)
+		}
+	})
+	b.Run("work=flops/threads=2", func(b *testing.B) {
+		pairRun(b, "none", func(w, i int) { spin(w) })
+	})
+}
+
+// BenchmarkTeamStep is CUBA's step in the shape of the two-thread
+// schedules, without their bookkeeping: two populations of CUBA's sizes
+// (3200 and 800), each thread scattering 8 spike rows a step into its own
+// targets and updating its own 64-aligned half of each. bars=2 meets after
+// each population, as the reverted team schedule did; bars=1 meets once a
+// step, the floor of the one-barrier design (its spike pass, a compare
+// over each thread's neurons, is left out, so bars=1 is optimistic).
+func BenchmarkTeamStep(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two processors")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	exc, inh := newCubaState(3200, rng), newCubaState(800, rng)
+	sr := newScatterRows(rng)
+	// cutExc and cutInh are the two threads' boundaries in exc and inh.
+	const cutExc, cutInh = 1600, 384
+	part := func(s *cubaState, cut, w int) {
+		if w == 0 {
+			s.update(0, cut)
+		} else {
+			s.update(cut, len(s.V))
+		}
+	}
+	// Each population gets its 8 rows, cut to its size.
+	pop := func(s *cubaState, cut, i, w int) {
+		for r := 0; r < 8; r++ {
+			all := sr.all[(i*8+r)%len(sr.all)]
+			lo, hi := 0, len(s.V)
+			if w == 0 {
+				hi = cut
+			} else if w == 1 {
+				lo = cut
+			}
+			a, e := 0, len(all)
+			for a < e && int(all[a]) < lo {
+				a++
+			}
+			k := a
+			for k < e && int(all[k]) < hi {
+				k++
+			}
+			kernels.ScatterAdd32(s.Iin0, all[a:k], sr.w[:k-a])
+		}
+	}
+	b.Run("bars=0/threads=1", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			pop(exc, 0, i, 2)
+			exc.update(0, len(exc.V))
+			pop(inh, 0, i, 2)
+			inh.update(0, len(inh.V))
+			i++
+		}
+	})
+	for _, bars := range []int{1, 2} {
+		b.Run(fmt.Sprintf("bars=%d/threads=2", bars), func(b *testing.B) {
+			var flags [2]flag
+			meet := func(w int, e uint64) {
+				flags[w].v.Store(e)
+				for flags[1-w].v.Load() < e {
+				}
+			}
+			e := [2]uint64{}
+			pairRun(b, "none", func(w, i int) {
+				pop(exc, cutExc, i, w)
+				part(exc, cutExc, w)
+				if bars == 2 {
+					e[w]++
+					meet(w, e[w])
+				}
+				pop(inh, cutInh, i, w)
+				part(inh, cutInh, w)
+				e[w]++
+				meet(w, e[w])
+			})
+		})
+	}
+}
