@@ -240,6 +240,33 @@ func BenchmarkTeamCeiling(b *testing.B) {
 	b.Run("work=update/threads=2", func(b *testing.B) {
 		pairRun(b, "none", func(w, i int) { own[w].update(0, len(own[w].V)) })
 	})
+	ins := kernels.ActiveInstruments()
+	var bufs [2][2][]float32
+	for w := range bufs {
+		bufs[w] = [2][]float32{make([]float32, 4096), make([]float32, 32768)}
+	}
+	var sums [2]flag
+	// The vector FMA ceiling, and reads of 16 KiB (L1) and 128 KiB (L2)
+	// of each thread's own, each about a microsecond: whether the two
+	// vCPUs share the units or the caches the update is bound by.
+	for _, c := range []struct {
+		name string
+		run  func(w int)
+	}{
+		{"fma", func(w int) { sums[w].v.Store(uint64(ins.PeakFMA32(256))) }},
+		{"read-l1", func(w int) { sums[w].v.Store(uint64(ins.ReadStream32(bufs[w][0], 3))) }},
+		{"read-l2", func(w int) { sums[w].v.Store(uint64(ins.ReadStream32(bufs[w][1], 1))) }},
+	} {
+		b.Run("work="+c.name+"/threads=1", func(b *testing.B) {
+			for b.Loop() {
+				c.run(0)
+				c.run(1)
+			}
+		})
+		b.Run("work="+c.name+"/threads=2", func(b *testing.B) {
+			pairRun(b, "none", func(w, i int) { c.run(w) })
+		})
+	}
 	b.Run("work=flops/threads=1", func(b *testing.B) {
 		for b.Loop() {
 			spin(0)
