@@ -301,33 +301,41 @@ func BenchmarkTeamStep(b *testing.B) {
 			s.update(cut, len(s.V))
 		}
 	}
-	// Each population gets its 8 rows, cut to its size.
-	pop := func(s *cubaState, cut, i, w int) {
+	// Each population gets its 8 rows, cut to its size; where each row
+	// meets a population's end and its thread boundary is found once, as
+	// the one-barrier design's rows split at build time would be.
+	split := func(n, cut int) [][3]int {
+		var out [][3]int
+		for _, row := range sr.all {
+			c, e := 0, 0
+			for c < len(row) && int(row[c]) < cut {
+				c++
+			}
+			for e = c; e < len(row) && int(row[e]) < n; e++ {
+			}
+			out = append(out, [3]int{0, c, e})
+		}
+		return out
+	}
+	atExc, atInh := split(len(exc.V), cutExc), split(len(inh.V), cutInh)
+	pop := func(s *cubaState, at [][3]int, i, w int) {
 		for r := 0; r < 8; r++ {
-			all := sr.all[(i*8+r)%len(sr.all)]
-			lo, hi := 0, len(s.V)
+			k := (i*8 + r) % len(sr.all)
+			a, e := at[k][0], at[k][2]
 			if w == 0 {
-				hi = cut
+				e = at[k][1]
 			} else if w == 1 {
-				lo = cut
+				a = at[k][1]
 			}
-			a, e := 0, len(all)
-			for a < e && int(all[a]) < lo {
-				a++
-			}
-			k := a
-			for k < e && int(all[k]) < hi {
-				k++
-			}
-			kernels.ScatterAdd32(s.Iin0, all[a:k], sr.w[:k-a])
+			kernels.ScatterAdd32(s.Iin0, sr.all[k][a:e], sr.w[:e-a])
 		}
 	}
 	b.Run("bars=0/threads=1", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			pop(exc, 0, i, 2)
+			pop(exc, atExc, i, 2)
 			exc.update(0, len(exc.V))
-			pop(inh, 0, i, 2)
+			pop(inh, atInh, i, 2)
 			inh.update(0, len(inh.V))
 			i++
 		}
@@ -340,18 +348,15 @@ func BenchmarkTeamStep(b *testing.B) {
 				for flags[1-w].v.Load() < e {
 				}
 			}
-			e := [2]uint64{}
 			pairRun(b, "none", func(w, i int) {
-				pop(exc, cutExc, i, w)
+				pop(exc, atExc, i, w)
 				part(exc, cutExc, w)
 				if bars == 2 {
-					e[w]++
-					meet(w, e[w])
+					meet(w, uint64(2*i+1))
 				}
-				pop(inh, cutInh, i, w)
+				pop(inh, atInh, i, w)
 				part(inh, cutInh, w)
-				e[w]++
-				meet(w, e[w])
+				meet(w, uint64(bars*(i+1)))
 			})
 		})
 	}
