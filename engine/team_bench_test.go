@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -283,8 +282,9 @@ func BenchmarkTeamCeiling(b *testing.B) {
 // (3200 and 800), each thread scattering 8 spike rows a step into its own
 // targets and updating its own 64-aligned half of each. bars=2 meets after
 // each population, as the reverted team schedule did; bars=1 meets once a
-// step, the floor of the one-barrier design (its spike pass, a compare
-// over each thread's neurons, is left out, so bars=1 is optimistic).
+// step, the floor of the one-barrier design without its spike pass;
+// bars=1+pass adds that pass in plain Go (thresholdMask), the cost of the
+// design before the pass has a vector kernel.
 func BenchmarkTeamStep(b *testing.B) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		b.Skip("needs two processors")
@@ -340,8 +340,32 @@ func BenchmarkTeamStep(b *testing.B) {
 			i++
 		}
 	})
-	for _, bars := range []int{1, 2} {
-		b.Run(fmt.Sprintf("bars=%d/threads=2", bars), func(b *testing.B) {
+	var masks [2][2][]uint64
+	for w := range masks {
+		masks[w] = [2][]uint64{make([]uint64, 3200/64), make([]uint64, 800/64+1)}
+	}
+	pass := func(s *cubaState, cut, w int, mask []uint64) {
+		lo, hi := 0, cut
+		if w == 1 {
+			lo, hi = cut, len(s.V)
+		}
+		thresholdMask(mask, s.V[lo:hi], s.refrac[lo:hi], cubaParams.Theta)
+	}
+	b.Run("pass-only/threads=1", func(b *testing.B) {
+		for b.Loop() {
+			for w := range 2 {
+				pass(exc, cutExc, w, masks[w][0])
+				pass(inh, cutInh, w, masks[w][1])
+			}
+		}
+	})
+	for _, c := range []struct {
+		name      string
+		bars      int
+		spikePass bool
+	}{{"bars=1", 1, false}, {"bars=1+pass", 1, true}, {"bars=2", 2, false}} {
+		bars := c.bars
+		b.Run(c.name+"/threads=2", func(b *testing.B) {
 			var flags [2]flag
 			meet := func(w int, e uint64) {
 				flags[w].v.Store(e)
@@ -356,8 +380,26 @@ func BenchmarkTeamStep(b *testing.B) {
 				}
 				pop(inh, atInh, i, w)
 				part(inh, cutInh, w)
+				if c.spikePass {
+					pass(exc, cutExc, w, masks[w][0])
+					pass(inh, cutInh, w, masks[w][1])
+				}
 				meet(w, uint64(bars*(i+1)))
 			})
 		})
+	}
+}
+
+// thresholdMask sets bit j of mask to V[j] > theta && refrac[j] == 0, the
+// spike CUBA's update finds at the start of a step, in plain Go.
+func thresholdMask(mask []uint64, V []float32, refrac []int32, theta float32) {
+	for w := range kernels.MaskWords(len(V)) {
+		var m uint64
+		for j, v := range V[w<<6 : min(w<<6+64, len(V))] {
+			if v > theta && refrac[w<<6+j] == 0 {
+				m |= 1 << j
+			}
+		}
+		mask[w] = m
 	}
 }
