@@ -245,9 +245,10 @@ func BenchmarkTeamCeiling(b *testing.B) {
 		bufs[w] = [2][]float32{make([]float32, 4096), make([]float32, 32768)}
 	}
 	var sums [2]flag
-	// The vector FMA ceiling, and reads of 16 KiB (L1) and 128 KiB (L2)
-	// of each thread's own, each about a microsecond: whether the two
-	// vCPUs share the units or the caches the update is bound by.
+	// The vector FMA ceiling, and reads and adds-to (dst[i] += src[i])
+	// over 16 KiB (L1) and 128 KiB (L2) of each thread's own, each about a
+	// microsecond: whether the two vCPUs share the units or the caches the
+	// update is bound by.
 	for _, c := range []struct {
 		name string
 		run  func(w int)
@@ -255,6 +256,8 @@ func BenchmarkTeamCeiling(b *testing.B) {
 		{"fma", func(w int) { sums[w].v.Store(uint64(ins.PeakFMA32(256))) }},
 		{"read-l1", func(w int) { sums[w].v.Store(uint64(ins.ReadStream32(bufs[w][0], 3))) }},
 		{"read-l2", func(w int) { sums[w].v.Store(uint64(ins.ReadStream32(bufs[w][1], 1))) }},
+		{"add-l1", func(w int) { ins.AddStream32(bufs[w][0][:2048], bufs[w][0][2048:], 3) }},
+		{"add-l2", func(w int) { ins.AddStream32(bufs[w][1][:16384], bufs[w][1][16384:], 1) }},
 	} {
 		b.Run("work="+c.name+"/threads=1", func(b *testing.B) {
 			for b.Loop() {
