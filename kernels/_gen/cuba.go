@@ -357,19 +357,22 @@ func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetCo
 			VMOVDQA64(k.hold, spike, r)
 		}
 	} else {
-		held, spike := s.vec(), s.vec()
+		// V takes VReset where x > Theta, then x where held, which
+		// overrides it: the potential needs no "and not held", which only
+		// the counters and the spike bits wait for.
+		held, above, spike := s.vec(), s.vec(), s.vec()
 		if d.size == 4 {
 			VPCMPGTD(k.zero, r, held) // refrac > 0: −1 where held
-			VCMPPS(U8(gtOQ), k.theta, x, spike)
-			VANDNPS(spike, held, spike) // x > Theta and not held
-			VBLENDVPS(spike, k.vreset, vn, vn)
+			VCMPPS(U8(gtOQ), k.theta, x, above)
+			VBLENDVPS(above, k.vreset, vn, vn)
 			VBLENDVPS(held, x, vn, vn)
+			VANDNPS(above, held, spike) // x > Theta and not held
 		} else {
 			VPCMPGTQ(k.zero, r, held)
-			VCMPPD(U8(gtOQ), k.theta, x, spike)
-			VANDNPD(spike, held, spike)
-			VBLENDVPD(spike, k.vreset, vn, vn)
+			VCMPPD(U8(gtOQ), k.theta, x, above)
+			VBLENDVPD(above, k.vreset, vn, vn)
 			VBLENDVPD(held, x, vn, vn)
+			VANDNPD(above, held, spike)
 		}
 		m.store(s, d, vn, m.at(p.v))
 		if d.size == 4 {
