@@ -259,12 +259,14 @@ type neuronVec struct{ c0, c1, x, r reg.VecVirtual }
 
 // loadNeuron loads one vector of neurons, stores the receptors' A0·c0 +
 // Iin0 and A1·c1 + Iin1, and zeroes Iin0 and Iin1 (the kernel consumes its
-// input). A whole vector does every load before any store: the slices are
-// separate allocations of the same size, so their elements i lie at the
-// same offset within a 4 KiB page, and a load issued behind a store to
-// another slice's element i matches that store's low 12 address bits and
-// waits for it (4K aliasing); with the loads first, a store precedes only
-// the loads of later vectors, at other offsets. The partial last vector,
+// input). A whole vector does every load before any store: when the
+// slices are separate allocations of one size (the benchmarks' are), their
+// elements i lie at one offset within a 4 KiB page, and a load issued
+// behind a store to another slice's element i matches that store's low 12
+// address bits and may wait for it (4K aliasing); with the loads first, a
+// store precedes only the loads of later vectors, at other offsets. It
+// also lets the vector's loads all start before its first store. The
+// partial last vector,
 // run once per call, stores each receptor as soon as it is decayed, which
 // frees the registers its lane mask and masked loads need.
 func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual) neuronVec {
