@@ -35,7 +35,7 @@ func loadCobaConsts(s *isa, d *dtype) *cobaConsts {
 }
 
 func cobaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cobaConsts) reg.GPVirtual {
-	v := loadNeuron(s, d, p, m, k.a0, k.a1, k.zero)
+	v := loadNeuron(s, d, p, m, k.a0, k.a1, k.zero, false)
 
 	// v' = x + Gamma·(((VLeak − x) + g0·(E0 − x)) + g1·(E1 − x)), from the
 	// conductances before the step, each product rounded and the sum taken

@@ -254,7 +254,8 @@ func storeRefrac(s *isa, d *dtype, r reg.VecVirtual, a receptorAddrs) {
 }
 
 // neuronVec is one vector of neurons as loaded: the receptors' values
-// before the step (c0, c1), the potential x and the counters r.
+// before the step (c0, c1), the potential x and the counters r. With sum
+// set, c0 holds c0 + c1 and c1 is nil when the vector is whole.
 type neuronVec struct{ c0, c1, x, r reg.VecVirtual }
 
 // loadNeuron loads one vector of neurons, stores the receptors' A0·c0 +
@@ -266,13 +267,22 @@ type neuronVec struct{ c0, c1, x, r reg.VecVirtual }
 // address bits and may wait for it (4K aliasing); with the loads first, a
 // store precedes only the loads of later vectors, at other offsets. It
 // also lets the vector's loads all start before its first store. The
-// partial last vector,
-// run once per call, stores each receptor as soon as it is decayed, which
-// frees the registers its lane mask and masked loads need.
-func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual) neuronVec {
-	v := neuronVec{c0: s.vec(), c1: s.vec(), x: s.vec()}
+// partial last vector, run once per call, stores each receptor as soon as
+// it is decayed, which frees the registers its lane mask and masked loads
+// need.
+//
+// With sum set (the CUBA update, which uses c1 only in A1·c1 and c0 + c1),
+// a whole vector reads c1 as a memory operand of both, before its store,
+// so it never takes a register or a load instruction of its own: the AVX2
+// update is bound by instruction throughput, not by L2 bandwidth.
+func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual, sum bool) neuronVec {
+	fold := sum && m.part == nil
+	v := neuronVec{c0: s.vec(), x: s.vec()}
 	m.load(s, d, m.at(p.i0), v.c0)
-	m.load(s, d, m.at(p.i1), v.c1)
+	if !fold {
+		v.c1 = s.vec()
+		m.load(s, d, m.at(p.i1), v.c1)
+	}
 	type receptor struct {
 		a, c, t reg.VecVirtual
 		i, in   reg.GPVirtual
@@ -283,7 +293,11 @@ func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero
 		m.store(s, d, zero, m.at(r.in))
 	}
 	for _, r := range rs {
-		d.mul(r.a, r.c, r.t)
+		if r.c == nil {
+			d.mul(m.at(r.i), r.a, r.t)
+		} else {
+			d.mul(r.a, r.c, r.t)
+		}
 		if m.part == nil {
 			d.add(m.at(r.in), r.t, r.t)
 			continue
@@ -292,6 +306,9 @@ func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero
 		m.load(s, d, m.at(r.in), in)
 		d.add(in, r.t, r.t)
 		store(r)
+	}
+	if fold {
+		d.add(m.at(p.i1), v.c0, v.c0)
 	}
 	m.load(s, d, m.at(p.v), v.x)
 	v.r = loadRefrac(s, d, m)
@@ -304,12 +321,14 @@ func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero
 }
 
 func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConsts) reg.GPVirtual {
-	v := loadNeuron(s, d, p, m, k.a0, k.a1, k.zero)
+	v := loadNeuron(s, d, p, m, k.a0, k.a1, k.zero, true)
 
 	// v' = (VLeak + Beta·(x − VLeak)) + Gain·(c0 + c1), from the currents
 	// before the step.
 	c0 := v.c0
-	d.add(v.c1, c0, c0)
+	if v.c1 != nil {
+		d.add(v.c1, c0, c0)
+	}
 	d.mul(k.gain, c0, c0)
 	vn := s.vec()
 	d.sub(k.vleak, v.x, vn)
