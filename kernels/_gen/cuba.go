@@ -273,8 +273,8 @@ type neuronVec struct{ c0, c1, x, r reg.VecVirtual }
 //
 // With sum set (the CUBA update, which uses c1 only in A1·c1 and c0 + c1),
 // a whole vector reads c1 as a memory operand of both, before its store,
-// so it never takes a register or a load instruction of its own: the AVX2
-// update is bound by instruction throughput, not by L2 bandwidth.
+// so it never takes a register or a load instruction of its own: with its
+// state in L1 the AVX2 update is bound by instruction throughput.
 func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual, sum bool) neuronVec {
 	fold := sum && m.part == nil
 	v := neuronVec{c0: s.vec(), x: s.vec()}
