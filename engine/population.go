@@ -10,7 +10,10 @@ import (
 // Population is a group of Batch × N neurons sharing one parameter set, or
 // values per neuron for some of its parameters (see [PerNeuron]).
 // Trial b's neuron i lives at index b*Stride+i of V, I and Iin; Stride is N
-// rounded up to a whole cache line so every trial's row starts aligned.
+// rounded up to a whole cache line so every trial's row starts aligned. A
+// rank of a network split over processes holds only its block lo…hi−1 of
+// every trial (see Hold): neuron i then lives at b*Stride+i−lo, Stride
+// being hi−lo so rounded, in V, I, Iin and every other per-neuron array.
 type Population[T Float] struct {
 	// Name identifies the population in networks, files and errors.
 	Name string
@@ -18,6 +21,9 @@ type Population[T Float] struct {
 	Batch, N int
 	// Stride is the distance between trials in V, I and Iin.
 	Stride int
+	// off is the first neuron the state holds: 0, or a rank's block's lo
+	// (Hold). Neuron i of trial b is at index b*Stride+i−off (at).
+	off int
 
 	// V is the membrane potential, I the synaptic current and Iin the input
 	// current of the current step. Between steps Iin holds the last step's
@@ -66,9 +72,13 @@ type Population[T Float] struct {
 	out        []T
 	spikeCount int64
 	steppedAt  int // the step whose spikes Spikes holds, −1 before the first
-	// hold is the block of neurons projections onto p draw weights for,
-	// nil for all of them (see Hold, ranks.go).
+	// hold is the block of neurons projections onto p draw weights for
+	// and the state holds, nil for all of them (see Hold, ranks.go).
 	hold *[2]int
+	// seen, on rank 0 of a network split over ranks, holds the traced
+	// neurons' V, I and Iin gathered from every rank, which its recorders
+	// read (see Trial, ranks.go); nil elsewhere.
+	seen *seenState[T]
 	// inputStale is set when the last step ran fused (fused.go) and Iin
 	// does not hold its input.
 	inputStale bool
@@ -141,8 +151,16 @@ func sizeOf[T Float]() int {
 	return 8
 }
 
-// Row returns the n values of trial b in x, one of V, I or Iin.
-func (p *Population[T]) Row(x []T, b int) []T { return x[b*p.Stride : b*p.Stride+p.N] }
+// Row returns the values of trial b in x, one of V, I or Iin (or another
+// array laid out like them): of every neuron in one process, of the
+// neurons Held, lo…hi−1, on a rank, from neuron lo at index 0.
+func (p *Population[T]) Row(x []T, b int) []T {
+	lo, hi := p.Held()
+	return x[b*p.Stride : b*p.Stride+hi-lo]
+}
+
+// at is the index of trial b's neuron i in the state arrays.
+func (p *Population[T]) at(b, i int) int { return b*p.Stride + i - p.off }
 
 // Size is the number of neurons per trial.
 func (p *Population[T]) Size() int { return p.N }
@@ -184,8 +202,9 @@ func (p *Population[T]) valued() bool { return !p.Neuron.Kind.Spiking() }
 // keepOutput copies V into the output once every range has been updated,
 // so that projections reading it mid-step see one step's values.
 func (p *Population[T]) keepOutput() {
+	lo, _ := p.Held()
 	for b := 0; b < p.Batch; b++ {
-		copy(p.out[b*p.N:(b+1)*p.N], p.V[b*p.Stride:b*p.Stride+p.N])
+		copy(p.out[b*p.N+lo:], p.Row(p.V, b))
 	}
 }
 
@@ -215,7 +234,7 @@ func (p *Population[T]) clearInput(r Range) {
 			return
 		}
 		for b := r.B0; b < r.B1; b++ {
-			clear(p.Iin[b*p.Stride+r.Lo : b*p.Stride+r.Hi])
+			clear(p.Iin[p.at(b, r.Lo):p.at(b, r.Hi)])
 		}
 		return
 	}
@@ -265,7 +284,7 @@ func (p *Population[T]) step(r Range) int {
 	}
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
+		off := p.at(b, 0)
 		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
 		count += leakyUpdate(p.V[off+r.Lo:off+r.Hi], p.I[off+r.Lo:off+r.Hi], p.Iin[off+r.Lo:off+r.Hi], p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
 	}
