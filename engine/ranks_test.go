@@ -1,6 +1,9 @@
 package engine_test
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -483,4 +486,134 @@ func splitNet(t *testing.T, d *netfile.File, x engine.Exchange, own bool) *netfi
 		t.Fatal(err)
 	}
 	return net
+}
+
+// perNeuronVars reports whether a population's state variable is laid out
+// per neuron (V, I, Iin, extra receptors, refractory counters; delay
+// rings, slot by slot) rather than whole (spikes, counters, the output).
+func perNeuronVar(name string) (perNeuron, ring bool) {
+	leaf := name[strings.LastIndexByte(name, '/')+1:]
+	switch {
+	case strings.HasPrefix(leaf, "delayed"):
+		return true, true
+	case leaf == "V", leaf == "refractory", strings.HasPrefix(leaf, "I"):
+		return true, false
+	}
+	return false, false
+}
+
+// stateBytes is the bytes of pop's per-neuron state variables, checking
+// on the way that each holds Batch rows of the block's stride, Held's
+// neurons rounded up to 64 (times the ring's depth for a delay ring).
+func stateBytes(t *testing.T, pop *engine.Population[float32], label string) int64 {
+	t.Helper()
+	lo, hi := pop.Held()
+	rows := int64(pop.Batch * ((hi - lo + 63) &^ 63))
+	total := int64(0)
+	for _, v := range pop.StateVars() {
+		info := v.Info()
+		per, ring := perNeuronVar(info.Name)
+		if !per {
+			continue
+		}
+		want := rows
+		if ring {
+			want *= int64(pop.MaxDelayReserved())
+		}
+		if info.Len != want {
+			t.Errorf("%s: %s holds %d values, want %d for neurons %d…%d of %d trials", label, info.Name, info.Len, want, lo, hi-1, pop.Batch)
+		}
+		total += info.Len * 4
+	}
+	return total
+}
+
+// TestRanksHoldOwnState: a rank holds only its blocks' state — V, I, Iin,
+// the extra receptor's current and input, the refractory counters, every
+// slot of the delay rings — each of Batch rows of the block's length
+// rounded up to 64, so that its state bytes are 1/K of one process's
+// within a 64-neuron word per population; built as its share or split
+// from the whole network, it holds the same bits (initial draws keyed per
+// neuron); and MemoryOfRank's state falls by exactly what the rank does
+// not hold.
+func TestRanksHoldOwnState(t *testing.T) {
+	for _, name := range []string{"cuba", "delayed", "feedforward"} {
+		d := loadRankNet(t, name)
+		whole, err := netfile.BuildNetwork[float32](d, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wholeMem, err := d.Memory(4, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []int{2, 3} {
+			w := mpitest.NewWorld(k)
+			for r := range k {
+				own, split := splitNet(t, d, w.Rank(r), true), splitNet(t, d, w.Rank(r), false)
+				if err := engine.SameState(own.Net.StateVars(), split.Net.StateVars()); err != nil {
+					t.Errorf("%s, rank %d of %d: built as its share against split from the whole: %v", name, r, k, err)
+				}
+				var ownBytes, wholeBytes, slack int64
+				for i, pop := range own.Pops {
+					label := fmt.Sprintf("%s, rank %d of %d, %q", name, r, k, pop.Name)
+					lo, hi := engine.BlockOf(pop.N, r, k)
+					if a, b := pop.Held(); a != lo || b != hi {
+						t.Fatalf("%s holds %d…%d, want its block %d…%d", label, a, b-1, lo, hi-1)
+					}
+					if len(pop.V) != pop.Batch*pop.Stride {
+						t.Errorf("%s: V holds %d values, not %d trials × stride %d", label, len(pop.V), pop.Batch, pop.Stride)
+					}
+					b, all := stateBytes(t, pop, label), stateBytes(t, whole.Pops[i], name)
+					ownBytes += b
+					wholeBytes += all
+					// One 64-neuron word of every per-neuron array.
+					slack += all / int64(whole.Pops[i].Stride) * 64
+				}
+				if dev := ownBytes*int64(k) - wholeBytes; dev > slack*int64(k) || -dev > slack*int64(k) {
+					t.Errorf("%s, rank %d of %d: holds %d bytes of state, not 1/%d of one process's %d within %d", name, r, k, ownBytes, k, wholeBytes, slack)
+				}
+				m, err := d.MemoryOfRank(4, false, r, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := int64(0) // a rank's checkpoint holds a readout's whole output
+				for _, pop := range own.Pops {
+					if pop.Values() != nil {
+						out += int64(len(pop.Values())) * 4
+					}
+				}
+				if got, want := wholeMem.State-m.State, wholeBytes-ownBytes-out; got != want {
+					t.Errorf("%s, rank %d of %d: MemoryOfRank counts %d bytes of state fewer than one process, the rank holds %d fewer", name, r, k, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestRanksRefuseOtherRanksState: the state one rank of 2 saved does not
+// restore into the same rank of 3, whose blocks differ: the message names
+// the first variable and both lengths.
+func TestRanksRefuseOtherRanksState(t *testing.T) {
+	d := loadRankNet(t, "delayed")
+	var buf bytes.Buffer
+	if err := engine.EncodeState(&buf, splitNet(t, d, mpitest.NewWorld(2).Rank(1), true).Net.StateVars()); err != nil {
+		t.Fatal(err)
+	}
+	into := splitNet(t, d, mpitest.NewWorld(3).Rank(1), true).Net.StateVars()
+	before, err := engine.CloneState(into)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := engine.DecodeState(&io.LimitedReader{R: bytes.NewReader(buf.Bytes()), N: int64(buf.Len())}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = engine.MatchState(infos, into)
+	if err == nil || !strings.Contains(err.Error(), `state "pop/a/V" has 384 values but the network's has 256`) {
+		t.Fatalf("rank 1 of 2's state into rank 1 of 3: %v", err)
+	}
+	if err := engine.SameState(into, before); err != nil {
+		t.Errorf("a refused state changed the network: %v", err)
+	}
 }
