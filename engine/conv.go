@@ -212,7 +212,7 @@ func (c *Conv2d[T]) Propagate(r Range) {
 		defer c.nonzero.Put(sp)
 	}
 	// The loops index a trial's outputs by neuron, 0…N−1. A target that
-	// holds only a rank's block (Hold) lends them a row of N whose range
+	// holds only a rank's block (NewHeldPopulation) lends them a row of N whose range
 	// lo…hi−1 holds its inputs, copied in and back: the same sums.
 	var whole *[]T
 	if lo, hi := p.Held(); hi-lo < p.N {

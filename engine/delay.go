@@ -4,7 +4,7 @@ import "fmt"
 
 // MaxDelay is the longest synaptic delay in steps a projection may have. It
 // bounds the ring buffers, which hold MaxDelay × Batch × N values per
-// receptor at most (of a rank's block alone over ranks: Hold).
+// receptor at most (of a rank's block alone over ranks: NewHeldPopulation).
 const MaxDelay = 1 << 16
 
 // Synaptic delays. A projection with delay d ≥ 1 into receptor k adds what

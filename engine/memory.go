@@ -72,7 +72,7 @@ func (m *Memory) AddPopulation(name string, elem, batch, n int) error {
 }
 
 // addPopulation is AddPopulation for a process that holds the state of
-// held of the n neurons (a rank's block, Hold): V, I and Iin of those,
+// held of the n neurons (a rank's block, NewHeldPopulation): V, I and Iin of those,
 // the bitmask and lists of all.
 func (m *Memory) addPopulation(name string, elem, batch, n, held int) error {
 	what := fmt.Sprintf("population %q", name)
@@ -182,7 +182,7 @@ type PopulationShape struct {
 	// each holds a ring of DelayDepth × Batch × N values.
 	DelayDepth, DelayedReceptors int
 	// Block, for a rank, is the neurons lo…hi−1 it holds the state of
-	// (Hold, BlockOf); nil for one process, which holds every neuron. A
+	// (NewHeldPopulation, BlockOf); nil for one process, which holds every neuron. A
 	// rank's checkpoint also holds a non-spiking population's whole
 	// output (Batch × N values), which is counted with it.
 	Block *[2]int

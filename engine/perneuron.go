@@ -161,7 +161,7 @@ func (pn *PerNeuron) fits(n int) error {
 // perNeuron holds the per-neuron loop's constants in T, one per neuron
 // the population holds (per receptor and neuron for alpha, gainIn and
 // toLeak, which is nil unless some neuron relaxes its current towards
-// v_leak under RuleNorse): neuron i at i−off, as in the state (Hold).
+// v_leak under RuleNorse): neuron i at i−off, as in the state (NewHeldPopulation).
 type perNeuron[T Float] struct {
 	alpha, gainIn, toLeak                 [][]T
 	beta, vleak, gain, theta, vreset, sub []T
@@ -174,7 +174,7 @@ type perNeuron[T Float] struct {
 }
 
 // held is the number of neurons the population's state holds: N, or a
-// rank's block (Hold).
+// rank's block (NewHeldPopulation).
 func (p *Population[T]) held() int {
 	lo, hi := p.Held()
 	return hi - lo

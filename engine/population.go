@@ -12,7 +12,7 @@ import (
 // Trial b's neuron i lives at index b*Stride+i of V, I and Iin; Stride is N
 // rounded up to a whole cache line so every trial's row starts aligned. A
 // rank of a network split over processes holds only its block lo…hi−1 of
-// every trial (see Hold): neuron i then lives at b*Stride+i−lo, Stride
+// every trial (see NewHeldPopulation): neuron i then lives at b*Stride+i−lo, Stride
 // being hi−lo so rounded, in V, I, Iin and every other per-neuron array.
 type Population[T Float] struct {
 	// Name identifies the population in networks, files and errors.
@@ -22,7 +22,7 @@ type Population[T Float] struct {
 	// Stride is the distance between trials in V, I and Iin.
 	Stride int
 	// off is the first neuron the state holds: 0, or a rank's block's lo
-	// (Hold). Neuron i of trial b is at index b*Stride+i−off (at).
+	// (NewHeldPopulation). Neuron i of trial b is at index b*Stride+i−off (at).
 	off int
 
 	// V is the membrane potential, I the synaptic current and Iin the input
@@ -73,7 +73,8 @@ type Population[T Float] struct {
 	spikeCount int64
 	steppedAt  int // the step whose spikes Spikes holds, −1 before the first
 	// hold is the block of neurons projections onto p draw weights for
-	// and the state holds, nil for all of them (see Hold, ranks.go).
+	// and the state holds, nil for all of them (see NewHeldPopulation,
+	// ranks.go).
 	hold *[2]int
 	// seen, on rank 0 of a network split over ranks, holds the traced
 	// neurons' V, I and Iin gathered from every rank, which its recorders
@@ -90,6 +91,30 @@ type Population[T Float] struct {
 // seed form (see [NeuronParams.SeedForm], [SeedNeuron]) runs the kernels'
 // fast path.
 func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Population[T], error) {
+	return newPopulation[T](name, batch, n, np, nil)
+}
+
+// NewHeldPopulation is NewPopulation for rank r of K, built as its share
+// before SetRanks: the population holds the state of neurons lo…hi−1
+// alone — the rank's block, BlockOf(n, r, K) — and is never allocated
+// whole. Projections built onto it then draw and hold only their weights
+// onto those neurons, with the bits those neurons get drawing them all: a
+// random sparse projection (NewRandomSparse) the synapses onto them, a
+// dense one (NewDense) the block's columns of W, drawn by
+// FillWeightColumns or NormalWeightColumns; initial states (InitV,
+// InitCurrent) draw the block's part of each trial's row. A rank's setup
+// time and memory then fall as 1/K. SetRanks refuses a network whose
+// populations hold another rank's block; one process must not hold one.
+func NewHeldPopulation[T Float](name string, batch, n int, np NeuronParams, lo, hi int) (*Population[T], error) {
+	if lo < 0 || hi > n || lo > hi || lo%64 != 0 {
+		return nil, fmt.Errorf("population %q: cannot hold neurons %d…%d of %d (a block starts at a multiple of 64)", name, lo, hi-1, n)
+	}
+	return newPopulation[T](name, batch, n, np, &[2]int{lo, hi})
+}
+
+// newPopulation is NewPopulation holding the block hold, nil for every
+// neuron.
+func newPopulation[T Float](name string, batch, n int, np NeuronParams, hold *[2]int) (*Population[T], error) {
 	if err := np.Validate(); err != nil {
 		return nil, fmt.Errorf("population %q: %w", name, err)
 	}
@@ -105,12 +130,15 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 	if n > maxElements {
 		return nil, fmt.Errorf("population %q: %d neurons is more than the %d one array can address", name, n, maxElements)
 	}
-	stride := strideFor(n)
-	if stride > maxElements/batch {
+	if strideFor(n) > maxElements/batch {
 		return nil, fmt.Errorf("population %q: %d trials × %d neurons is too large to address", name, batch, n)
 	}
+	off, stride := 0, strideFor(n)
+	if hold != nil {
+		off, stride = hold[0], strideFor(hold[1]-hold[0])
+	}
 	pop := &Population[T]{
-		Name: name, Batch: batch, N: n, Stride: stride,
+		Name: name, Batch: batch, N: n, Stride: stride, off: off, hold: hold,
 		V:         alignedSlice[T](batch * stride),
 		I:         alignedSlice[T](batch * stride),
 		Iin:       alignedSlice[T](batch * stride),

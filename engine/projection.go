@@ -71,7 +71,7 @@ func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w [
 	if pre.BatchSize() != post.Batch {
 		return nil, fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
 	}
-	lo, hi := post.Held() // a rank's columns (Hold, ranks.go)
+	lo, hi := post.Held() // a rank's columns (NewHeldPopulation, ranks.go)
 	if len(w) != nIn*(hi-lo) {
 		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, hi-lo, nIn*(hi-lo))
 	}

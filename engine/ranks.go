@@ -55,7 +55,7 @@ type Exchange interface {
 // not change; only the last population's exchange, which the step's
 // vote rides on, has nothing to overlap and blocks.
 //
-// A rank holds only its blocks' state (Hold): V, I, Iin and every other
+// A rank holds only its blocks' state (NewHeldPopulation, holdBlocks): V, I, Iin and every other
 // per-neuron array, the per-neuron parameters and the delay rings, each
 // trial's block from neuron lo at index 0. Spike bitmasks and event lists,
 // the exchange's result, and a non-spiking population's output stay
@@ -579,34 +579,12 @@ func (n *Network[T]) holdBlocks() {
 	}
 }
 
-// Hold makes p hold the state of neurons lo…hi−1 alone — rank r of K's
-// block, BlockOf(p.N, r, K), built by that rank before SetRanks — and the
-// projections built onto p from now on draw and hold only their weights
-// onto those neurons, with the bits those neurons get drawing them all: a
-// random sparse projection (NewRandomSparse) the synapses onto them, a
-// dense one (NewDense) the block's columns of W, drawn by
-// FillWeightColumns or NormalWeightColumns; initial states (InitV,
-// InitCurrent) draw the block's part of each trial's row. A rank's setup
-// time and memory then fall as 1/K. The state already there is kept for
-// the block. SetRanks refuses a network whose populations hold another
-// rank's block; one process must not hold.
-func (p *Population[T]) Hold(lo, hi int) error {
-	if lo < 0 || hi > p.N || lo > hi {
-		return fmt.Errorf("population %q: cannot hold neurons %d…%d of %d", p.Name, lo, hi-1, p.N)
-	}
-	if p.hold != nil && (p.hold[0] != lo || p.hold[1] != hi) {
-		return fmt.Errorf("population %q: holds neurons %d…%d already, and cannot hold %d…%d instead", p.Name, p.hold[0], p.hold[1]-1, lo, hi-1)
-	}
-	p.holdState(lo, hi)
-	return nil
-}
-
-// holdState lays every per-neuron array of p out for neurons lo…hi−1
-// alone (see Population), keeping their values there: the state, the
-// delay rings, the per-neuron parameters' constants.
+// holdState lays every per-neuron array of a population built whole out
+// for neurons lo…hi−1 alone (see Population), keeping their values there:
+// the state, the delay rings, the per-neuron parameters' constants.
 func (p *Population[T]) holdState(lo, hi int) {
 	if p.hold != nil {
-		return // SetRanks and Hold check that it is this block
+		return // built holding it: SetRanks checks that it is this block
 	}
 	from := p.layout()
 	to := layout{batch: p.Batch, off: lo, stride: strideFor(hi - lo)}
@@ -687,8 +665,8 @@ func (p *Population[T]) Trial(v Var, b int) []T {
 }
 
 // Held is the block of neurons p holds the state of and projections onto
-// p draw and hold weights for (see Hold, SetRanks): 0, N unless it holds
-// one.
+// p draw and hold weights for (see NewHeldPopulation, SetRanks): 0, N
+// unless it holds one.
 func (p *Population[T]) Held() (lo, hi int) {
 	if p.hold == nil {
 		return 0, p.N
@@ -699,7 +677,7 @@ func (p *Population[T]) Held() (lo, hi int) {
 // holdColumns keeps only W's columns lo … hi−1 of the NOut it holds.
 func (d *Dense[T]) holdColumns(lo, hi int) {
 	if d.w0 == lo && d.ldw == hi-lo {
-		return // built holding them (Hold)
+		return // built holding them (NewHeldPopulation)
 	}
 	w := hugepage.Make[T](d.NIn * (hi - lo))
 	for j := range d.NIn {
@@ -717,7 +695,7 @@ func (s *Sparse[T]) holdTargets(lo, hi int) {
 		}
 	}
 	if held {
-		return // built holding them (Hold), or none outside
+		return // built holding them (NewHeldPopulation), or none outside
 	}
 	r := Range{Lo: lo, Hi: hi}
 	for gi := range s.Groups {

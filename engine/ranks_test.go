@@ -617,3 +617,21 @@ func TestRanksRefuseOtherRanksState(t *testing.T) {
 		t.Errorf("a refused state changed the network: %v", err)
 	}
 }
+
+// TestHeldPopulationRefusesBadBlocks: a block must lie inside the
+// population and start on a 64-neuron word, which no two ranks share.
+func TestHeldPopulationRefusesBadBlocks(t *testing.T) {
+	for _, b := range [][2]int{{-64, 64}, {0, 101}, {64, 0}, {10, 64}} {
+		_, err := engine.NewHeldPopulation[float32]("p", 2, 100, engine.DefaultNeuron(), b[0], b[1])
+		if want := fmt.Sprintf("cannot hold neurons %d…%d of 100", b[0], b[1]-1); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("block %v: %v, want %q", b, err, want)
+		}
+	}
+	p, err := engine.NewHeldPopulation[float32]("p", 2, 100, engine.DefaultNeuron(), 64, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi := p.Held(); lo != 64 || hi != 100 || p.Stride != 64 || len(p.V) != 128 || len(p.Spikes) != 2*2 {
+		t.Errorf("block 64…99 of 2 × 100: holds %d…%d, stride %d, %d values of V, %d mask words", lo, hi-1, p.Stride, len(p.V), len(p.Spikes))
+	}
+}

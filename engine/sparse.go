@@ -231,7 +231,7 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 		return nil, fmt.Errorf("projection %q: delay must be between 0 and %d steps, got %d", name, MaxDelay, cfg.Delay)
 	}
 	nIn, nOut := pre.Size(), post.N
-	lo, hi := post.Held() // a rank's block (Hold, ranks.go)
+	lo, hi := post.Held() // a rank's block (NewHeldPopulation, ranks.go)
 	// Each range of inputs collects its synapses in its own part; the
 	// parts are joined in input order, so the lists are those one thread
 	// drawing input after input makes.
@@ -267,7 +267,7 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 	s, err := NewSparse(name, pre, post, cfg.Receptor, pres, posts, w, delay)
 	if err == nil && len(pres) == 0 && post.hold != nil {
 		// A rank that holds none of the synapses keeps their delay and
-		// ring, so that every rank steps the same rings (Hold).
+		// ring, so that every rank steps the same rings (NewHeldPopulation).
 		s.Groups[0].Delay = cfg.Delay
 		err = post.ReserveDelay(cfg.Receptor, cfg.Delay)
 	}

@@ -205,7 +205,7 @@ type Stateful interface {
 // StateVars lists the population's state: V, I, Iin, the last step's spike
 // bitmask and the spike count, then what a general neuron or delayed input
 // adds (extra receptor currents, refractory counters, delay rings). A
-// population holding a rank's block (Hold) lists its block's part of each
+// population holding a rank's block (NewHeldPopulation) lists its block's part of each
 // per-neuron array, and, when it does not spike, its whole output, which
 // the other ranks' blocks of V, held there, would otherwise rebuild.
 func (p *Population[T]) StateVars() []StateVar {
