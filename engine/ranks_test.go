@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"testing"
 
 	"leaky/engine"
+	"leaky/internal/fixtures"
 	"leaky/internal/mpitest"
 	"leaky/netfile"
 )
@@ -633,5 +636,105 @@ func TestHeldPopulationRefusesBadBlocks(t *testing.T) {
 	}
 	if lo, hi := p.Held(); lo != 64 || hi != 100 || p.Stride != 64 || len(p.V) != 128 || len(p.Spikes) != 2*2 {
 		t.Errorf("block 64…99 of 2 × 100: holds %d…%d, stride %d, %d values of V, %d mask words", lo, hi-1, p.Stride, len(p.V), len(p.Spikes))
+	}
+}
+
+// TestRanksLayersSameBits: the layers a NIR graph becomes — convolutions
+// of spikes and of values, sum and average poolings of spikes and of
+// values, identity maps, biases — and procedural weights, per-neuron
+// parameters and COBA neurons (initial conductances drawn) give every
+// recorded bit of one process on 2 and 3 ranks, each target holding only
+// its block (TestRanksSameBits's check, on a network of files).
+func TestRanksLayersSameBits(t *testing.T) {
+	dir := t.TempDir()
+	const steps, batch = 60, 2
+	spikes, values := make([]float64, steps*batch*128), make([]float64, steps*batch*128)
+	for i := range spikes {
+		if (i*7919)%5 == 0 {
+			spikes[i] = 1
+		}
+		values[i] = float64((i*31)%17)/17 - 0.3
+	}
+	w := make([]float64, 4*2*3*3)
+	for i := range w {
+		w[i] = (float64(i%7) - 2) * 0.4
+	}
+	fixtures.WriteNpy(t, filepath.Join(dir, "xs.npy"), spikes, batch, 128)
+	fixtures.WriteNpy(t, filepath.Join(dir, "xa.npy"), values, batch, 128)
+	fixtures.WriteNpy(t, filepath.Join(dir, "w.npy"), w, 2, 3, 3)
+	fixtures.WriteNpy(t, filepath.Join(dir, "b.npy"), []float64{0.05, -0.1, 0.2, 0.02})
+	taus := make([]string, 256)
+	for i := range taus {
+		taus[i] = fmt.Sprint(0.005 + 0.0001*float64(i%50))
+	}
+	src := fmt.Sprintf(`
+run: {dt: 0.001, steps: %d, batch: %d, seed: 7}
+sources:
+  - {name: xs, array: {file: xs.npy}}
+  - {name: xa, array: {file: xa.npy}}
+  - {name: in, poisson: {size: 300, rate: 200}}
+populations:
+  - {name: conv, size: 256, params: {tau_mem: [%s], tau_syn: 0.005, v_threshold: 0.5}}
+  - {name: pool, kind: li, size: 64, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: conva, kind: li, size: 256, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: poola, size: 64, params: {tau_mem: 0.01, tau_syn: 0.005, v_threshold: 0.2}}
+  - {name: copy, size: 128, params: {tau_mem: 0.01, tau_syn: 0.005, v_threshold: 0.5}}
+  - {name: proc, size: 200, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - name: coba
+    kind: coba
+    size: 150
+    params:
+      tau_mem: 0.02
+      receptors: [{name: exc, tau_syn: 0.005, e_rev: 0}, {name: inh, tau_syn: 0.01, e_rev: -80}]
+      v_leak: -60
+      v_threshold: -50
+      reset: value
+      v_reset: -60
+      refractory: 0.005
+    init: {v: {normal: [-55, 5]}, receptors: {exc: {normal: [4, 1.5]}}}
+projections:
+  - {source: xs, target: conv, type: conv2d, in_shape: [2, 8, 8], weight: {file: w.npy}, padding: 1, bias: {file: b.npy}}
+  - {source: conv, target: pool, type: sum_pool2d, in_shape: [4, 8, 8], kernel: [2, 2]}
+  - {source: xa, target: conva, type: conv2d, in_shape: [2, 8, 8], weight: {file: w.npy}, padding: 1}
+  - {source: conva, target: poola, type: avg_pool2d, in_shape: [4, 8, 8], kernel: [2, 2]}
+  - {source: xs, target: copy, type: identity}
+  - {source: in, target: proc, type: dense, weight: notebook, procedural: true}
+  - {source: in, target: coba, type: sparse, p: 0.2, weight: 2, receptor: exc}
+  - {source: copy, target: coba, type: sparse, p: 0.2, weight: 3, receptor: inh, delay: 2}
+`, steps, batch, strings.Join(taus, ", "))
+	path := filepath.Join(dir, "layers.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := netfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Check(); err != nil {
+		t.Fatal(err)
+	}
+	want := record(t, d, steps, 1, nil)
+	for i := 3; i < len(want); i += 4 {
+		spiked := slices.Contains(want[i], 1)
+		if p := d.Populations[i/4]; !spiked && p.Kind != "li" {
+			t.Fatalf("%s never spikes in %d steps; the comparison would prove little", p.Name, steps)
+		}
+	}
+	for _, k := range []int{2, 3} {
+		w := mpitest.NewWorld(k)
+		got := make([][][]float32, k)
+		var wg sync.WaitGroup
+		for r := range k {
+			wg.Go(func() { got[r] = record(t, d, steps, 1, w.Rank(r)) })
+		}
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		for i := range want {
+			if !slices.Equal(got[0][i], want[i]) {
+				t.Errorf("on %d ranks: recorder %d (%s of %s) differs from one process", k, i, []string{"v", "isyn", "iinp", "s"}[i%4], d.Populations[i/4].Name)
+			}
+		}
 	}
 }
