@@ -120,14 +120,19 @@ projections:
 // rankWindows are the steps between exchanges each network allows.
 var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64, "cuba": 1, "shared": 1}
 
+// loadRankNet loads and checks rankNets[name], or the file name when it
+// is none of them.
 func loadRankNet(t *testing.T, name string) *netfile.File {
 	t.Helper()
-	src := rankNets[name]
+	src, ok := rankNets[name]
 	var d *netfile.File
 	var err error
-	if src[0] == '.' {
+	switch {
+	case !ok:
+		d, err = netfile.Load(name)
+	case src[0] == '.':
 		d, err = netfile.Load(src)
-	} else {
+	default:
 		d, err = netfile.Parse(name+".yaml", []byte(src))
 	}
 	if err != nil {
@@ -706,13 +711,7 @@ projections:
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, err := netfile.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Check(); err != nil {
-		t.Fatal(err)
-	}
+	d := loadRankNet(t, path)
 	want := record(t, d, steps, 1, nil)
 	for i := 3; i < len(want); i += 4 {
 		spiked := slices.Contains(want[i], 1)
