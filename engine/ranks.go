@@ -55,12 +55,13 @@ type Exchange interface {
 // not change; only the last population's exchange, which the step's
 // vote rides on, has nothing to overlap and blocks.
 //
-// A rank holds only its blocks' state (NewHeldPopulation, holdBlocks): V, I, Iin and every other
-// per-neuron array, the per-neuron parameters and the delay rings, each
-// trial's block from neuron lo at index 0. Spike bitmasks and event lists,
-// the exchange's result, and a non-spiking population's output stay
-// whole. Rank 0 gathers V, I and Iin of the neurons its recorders trace
-// into a copy of their own (seen) before they read them (Trial).
+// A rank holds only its blocks' state (NewHeldPopulation, holdBlocks):
+// V, I, Iin and every other per-neuron array, the per-neuron parameters
+// and the delay rings, each trial's block from neuron lo at index 0.
+// Spike bitmasks and event lists, the exchange's result, and a
+// non-spiking population's output stay whole. Rank 0 gathers V, I and Iin
+// of the neurons its recorders trace into a copy of their own (seen)
+// before they read them (Trial).
 //
 // Min-delay exchange. When every projection out of a population has a
 // delay of at least k steps (and the network has no non-spiking
