@@ -60,7 +60,7 @@ func (b *Bias[T]) Propagate(r Range) {
 		return
 	}
 	in := p.Input(b.Receptor)
-	addTrials(in[r.B0*p.Stride+r.Lo:r.B0*p.Stride+r.Hi], p.Stride, b.Values[r.Lo:r.Hi], r.B1-r.B0)
+	addTrials(in[p.at(r.B0, r.Lo):p.at(r.B0, r.Hi)], p.Stride, b.Values[r.Lo:r.Hi], r.B1-r.B0)
 }
 
 // noInput is the empty presynaptic group a bias reads.
@@ -134,7 +134,7 @@ func (d *Identity[T]) Propagate(r Range) {
 	in := p.InputFor(d.Receptor, d.Delay)
 	if x := d.Pre.Values(); x != nil {
 		for b := r.B0; b < r.B1; b++ {
-			row := in[b*p.Stride+r.Lo : b*p.Stride+r.Hi]
+			row := in[p.at(b, r.Lo):p.at(b, r.Hi)]
 			src := x[b*p.N+r.Lo : b*p.N+r.Hi]
 			if d.Gain == nil {
 				for j := range row {
@@ -150,7 +150,8 @@ func (d *Identity[T]) Propagate(r Range) {
 		return
 	}
 	for b := r.B0; b < r.B1; b++ {
-		row := in[b*p.Stride:]
+		row := p.Row(in, b) // neuron i at i−lo
+		lo0, _ := p.Held()
 		ev := d.Pre.Events(b)
 		// The events are sorted: only those of the range are visited.
 		lo, hi := 0, len(ev)
@@ -167,9 +168,9 @@ func (d *Identity[T]) Propagate(r Range) {
 				break
 			}
 			if d.Gain == nil {
-				row[i]++
+				row[int(i)-lo0]++
 			} else {
-				row[i] += d.Gain[i]
+				row[int(i)-lo0] += d.Gain[i]
 			}
 		}
 	}

@@ -4,34 +4,39 @@ import (
 	"math/bits"
 
 	"github.com/klauspost/cpuid/v2"
-
-	"leaky/kernels"
 )
 
 // Time-blocked stepping. A population whose input comes only from sources
 // known ahead of the step (Poisson trains, 0/1 arrays) through dense
 // projections, and whose spikes nothing reads, does not need the rest of the
 // network between its steps. Its neurons are then advanced a block of
-// neurons at a time over many steps: for each step the weight rows of that
-// step's input spikes are added into a block-local current, and
-// kernels.LeakyScan runs the steps with V and I in registers. Per step, the
-// state is no longer read and written from memory (V, I and Iin, 20 bytes a
-// neuron); what is left is reading the weight rows, the floor for stored
-// weights. That pays only where the state would come from memory, not from
-// the last-level cache (blockedMinState), since a block reads each weight
-// row in pieces, which the prefetchers follow less well than whole rows
-// (BenchmarkBlocked).
+// neurons at a time over many steps: for each step, kernels.LeakyRows sums
+// the piece of each weight row of that step's input spikes that the block
+// covers in registers and updates the block's neurons, whose V and I stay
+// in L2 from step to step. Per step, the state is no longer read and
+// written from the last-level cache or memory; what is left is reading the
+// weight rows, the floor for stored weights. That pays only where the state
+// would not stay in the last-level cache between steps (blockedMinState):
+// below that, per-step stepping reads it from there almost for free, and a
+// block's row pieces, each a stream the prefetchers pick up anew, cost
+// more than it saves (BenchmarkBlocked).
+//
+// An earlier form added each step's pieces into a block-local current of
+// all the block's steps and ran kernels.LeakyScan over it; it was slower
+// than per-step stepping at every size, since that current, written,
+// added into once per row and read back, moved more bytes through the
+// caches than the state traffic it saved, and it filled L2.
 //
 // The bits are those of per-step stepping: every neuron's input is summed
-// from zero over the same rows in the same order (the kernels add each
-// column on its own), and LeakyScan is LeakyUpdate step after step. The
-// spikes of each step go to a mask per step; once the block has run, every
-// step is replayed in order for the rest of the schedule — each recorder's
-// RecordState (from the state staged per step inside the block, when a
-// recorder reads it), the step's spikes into the bitmask and event lists,
-// RecordSpikes — so recorders see every step as per-step stepping shows it.
-// Checkpoints and interruptions act between blocks, which Run ends at every
-// multiple of the alignment SetBlockAlign sets.
+// from zero over the same rows in the same order, and LeakyRows is
+// clearing Iin, adding the rows and LeakyUpdate. The spikes of each step
+// go to a mask per step; once the block has run, every step is replayed in
+// order for the rest of the schedule — each recorder's RecordState (from
+// the state staged per step inside the block, when a recorder reads it),
+// the step's spikes into the bitmask and event lists, RecordSpikes — so
+// recorders see every step as per-step stepping shows it. Checkpoints and
+// interruptions act between blocks, which Run ends at every multiple of
+// the alignment SetBlockAlign sets.
 
 // stateReader is a recorder that says whether its RecordState reads the
 // population's V, I or Iin. A recorder that does not say is taken to read
@@ -51,31 +56,32 @@ func (r *SpikeRecorder[T]) ReadsState() bool { return false }
 func (r *StreamSpikes[T]) ReadsState() bool { return false }
 
 const (
-	// blockedWidth is the neurons of one block: V, I and a step of input
-	// are 128 KiB each in float32, so a block's state stays in L2, and a
-	// weight row's piece is 32 pages, long enough for the prefetchers.
+	// blockedWidth is the neurons of one block: V and I are 128 KiB each
+	// in float32, so a block's state stays in L2 beside the rows passing
+	// through, and a weight row's piece is 128 KiB, long enough for the
+	// prefetchers.
 	blockedWidth = 32768
-	// blockedScratch bounds a block's input currents for all its steps,
-	// which stay in L2 between the accumulation and the scan.
-	blockedScratch = 1 << 20
 	// blockedMaxSteps bounds the steps of a block: past 32, the state
 	// traffic left (a 32nd of per-step stepping's) no longer shows.
 	blockedMaxSteps = 32
 	// blockedStage bounds the memory of the state staged for recorders.
 	blockedStage = 64 << 20
 	// blockedMinStateUnknown is blockedMinState where the CPU does not
-	// report its last-level cache.
-	blockedMinStateUnknown = 64 << 20
+	// report its last-level cache: a large one's, so that blocks are
+	// taken only where they surely pay.
+	blockedMinStateUnknown = 32 << 20
 )
 
 // blockedMinState is the least state (V, I and Iin of every population)
-// for which blocks pay: twice the last-level cache. Below it the state
-// mostly stays in that cache between steps, per-step stepping reads it
-// from there, and the blocks' shorter weight-row pieces cost more than the
-// state traffic saved (BenchmarkBlocked measures both sides).
+// for which blocks pay: half the last-level cache. Per-step stepping
+// streams each step's weight rows through that cache beside the state, so
+// from about there the rows evict the state between steps and it comes
+// from memory; below it, the state stays in the cache and the blocks'
+// shorter weight-row pieces cost what they save (BenchmarkBlocked
+// measures both sides).
 var blockedMinState = func() int {
 	if l3 := cpuid.CPU.Cache.L3; l3 > 0 {
-		return 2 * l3
+		return l3 / 2
 	}
 	return blockedMinStateUnknown
 }()
@@ -116,8 +122,12 @@ type blockedPop[T Float] struct {
 	// u/perRow's neurons width·(u%perRow) … (+width).
 	items         [][2]int
 	width, perRow int
-	// scratch[i] holds item i's input currents, steps × width.
+	// scratch[i] holds item i's input current for a step that sums it
+	// in memory (see run).
 	scratch [][]T
+	// rows[s*Batch+b] are the weight rows of step s's input spikes of
+	// trial b, from column 0 of W, in the order they add.
+	rows [][][]T
 	// masks holds the block's spikes: step s's mask of trial b at
 	// (s*Batch + b)*Words.
 	masks []uint64
@@ -198,7 +208,6 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		if bp.stateful {
 			bn.k = min(bn.k, blockedStage/(3*p.Batch*p.Stride*sizeOf[T]()))
 		}
-		bn.k = min(bn.k, blockedScratch/(width*sizeOf[T]()))
 		bn.pops = append(bn.pops, bp)
 		state += 3 * p.Batch * p.Stride * sizeOf[T]()
 	}
@@ -241,8 +250,9 @@ func (bp *blockedPop[T]) split(threads, k int) {
 	bp.scratch = make([][]T, c)
 	for i := range c {
 		bp.items[i] = [2]int{units * i / c, units * (i + 1) / c}
-		bp.scratch[i] = alignedSlice[T](k * bp.width)
+		bp.scratch[i] = alignedSlice[T](bp.width)
 	}
+	bp.rows = make([][][]T, k*p.Batch)
 	bp.masks = make([]uint64, k*p.Batch*p.Words)
 	if bp.stateful {
 		bp.stage = make([][]T, 3*k)
@@ -301,6 +311,7 @@ func (bn *blockedNet[T]) run(t0, steps int) error {
 	}
 	for _, bp := range bn.pops {
 		bp.steps = steps
+		bp.gather(steps)
 		if bp.workers > 1 {
 			n.pool.run(&bp.task)
 		} else {
@@ -322,41 +333,68 @@ func (bn *blockedNet[T]) run(t0, steps int) error {
 	return nil
 }
 
-// run advances item i's units over the block's steps.
+// gather lists the weight rows of every step and trial of the block.
+func (bp *blockedPop[T]) gather(steps int) {
+	for s := range steps {
+		for b := range bp.pop.Batch {
+			l := bp.rows[s*bp.pop.Batch+b][:0]
+			for _, pr := range bp.in {
+				for _, j := range pr.in.lists[s*pr.in.batch+b] {
+					l = append(l, pr.d.W[int(j)*pr.d.NOut:])
+				}
+			}
+			bp.rows[s*bp.pop.Batch+b] = l
+		}
+	}
+}
+
+// run advances item i's units over the block's steps, one step after
+// another on each unit's V and I, which stay in L2 meanwhile. A step's
+// input is summed in registers by kernels.LeakyRows, as a fused step does
+// (fused.go), unless something must see it: the stage, for a recorder that
+// reads state; Iin, at the block's last step; or a step of more than
+// fusedMaxRows rows, whose side-by-side reads outrun the prefetching. Such
+// a step clears its input, adds the rows into it and updates from it, as
+// per-step stepping does.
 func (bp *blockedPop[T]) run(i int) {
 	p := bp.pop
-	scr := bp.scratch[i]
 	steps := bp.steps
-	maskStride := p.Batch * p.Words
 	for u := bp.items[i][0]; u < bp.items[i][1]; u++ {
 		b := u / bp.perRow
 		lo := u % bp.perRow * bp.width
 		hi := min(lo+bp.width, p.N)
 		w := hi - lo
-		for s := range steps {
-			dst := scr[s*bp.width : s*bp.width+w]
-			clear(dst)
-			for _, pr := range bp.in {
-				k := s*pr.in.batch + b
-				accumulateTrials(dst, w, pr.d.W[lo:], pr.d.NOut, pr.in.lists[k:k+1])
-			}
-		}
 		off := b*p.Stride + lo
 		V, I := p.V[off:off+w], p.I[off:off+w]
-		masks := bp.masks[b*p.Words+lo>>6:]
-		if bp.stateful {
-			for s := range steps {
-				in := scr[s*bp.width : s*bp.width+w]
+		for s := range steps {
+			mask := bp.masks[(s*p.Batch+b)*p.Words+lo>>6:][:(w+63)>>6]
+			rows := bp.rows[s*p.Batch+b]
+			last := s == steps-1
+			if !bp.stateful && !last && len(rows) <= fusedMaxRows {
+				leakyRows(V, I, rows, lo, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
+				continue
+			}
+			var in []T
+			switch {
+			case bp.stateful:
+				in = bp.stage[3*s+2][off : off+w]
 				copy(bp.stage[3*s][off:off+w], V)
 				copy(bp.stage[3*s+1][off:off+w], I)
-				copy(bp.stage[3*s+2][off:off+w], in)
-				leakyUpdate(V, I, in, p.alpha, p.beta, p.theta, p.Neuron.Reset, masks[s*maskStride:])
+			case last:
+				in = p.Iin[off : off+w]
+			default:
+				in = bp.scratch[i][:w]
 			}
-		} else {
-			leakyScan(V, I, scr, bp.width, steps, p.alpha, p.beta, p.theta, p.Neuron.Reset, masks, maskStride)
+			clear(in)
+			for _, pr := range bp.in {
+				k := s*pr.in.batch + b
+				accumulateTrials(in, w, pr.d.W[lo:], pr.d.NOut, pr.in.lists[k:k+1])
+			}
+			leakyUpdate(V, I, in, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
+			if bp.stateful && last {
+				copy(p.Iin[off:off+w], in)
+			}
 		}
-		// Iin ends as the last step's input, as per-step stepping leaves it.
-		copy(p.Iin[off:off+w], scr[(steps-1)*bp.width:][:w])
 	}
 }
 
@@ -391,11 +429,4 @@ func (bp *blockedPop[T]) replay(s, t int) error {
 		}
 	}
 	return nil
-}
-
-func leakyScan[T Float](V, I, Iin []T, inStride, steps int, alpha, beta, theta T, reset kernels.Reset, spikes []uint64, maskStride int) int {
-	if is32[T]() {
-		return kernels.LeakyScan32(f32(V), f32(I), f32(Iin), inStride, steps, float32(alpha), float32(beta), float32(theta), reset, spikes, maskStride)
-	}
-	return kernels.LeakyScan64(f64(V), f64(I), f64(Iin), inStride, steps, float64(alpha), float64(beta), float64(theta), reset, spikes, maskStride)
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"leaky/internal/hugepage"
 	"leaky/kernels"
 )
 
@@ -261,19 +262,21 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 }
 
 // BenchmarkBlocked steps a feed-forward population of Poisson input onto
-// stored weights per step (impl=perstep) and in time blocks forced
+// stored weights per step (impl=perstep, fused) and in time blocks forced
 // whatever its size (impl=blocked), 100 steps an iteration from the same
-// state, 2.5 input spikes a step: workload d's shape (1000 inputs at 5 Hz
-// onto 2·10^5 neurons, 2.4 MB of state), 2·10^6 neurons (24 MB) and 10^7
-// (120 MB). It shows from which state size blocks pay (blockedMinState).
+// state, 2.5 input spikes a step, onto 800 MB of weights on huge pages as
+// netfile allocates them: workload d's shape (1000 inputs at 5 Hz onto
+// 2·10^5 neurons, 2.4 MB of state), 10^6 neurons (12 MB), 2·10^6 (24 MB)
+// and 10^7 (120 MB). It shows from which state size blocks pay
+// (blockedMinState).
 func BenchmarkBlocked(b *testing.B) {
 	const steps = 100
 	for _, c := range []struct {
 		nIn, n int
 		rate   float64
-	}{{1000, 200000, 5}, {100, 2000000, 50}, {20, 10000000, 250}} {
+	}{{1000, 200000, 5}, {200, 1000000, 25}, {100, 2000000, 50}, {20, 10000000, 250}} {
 		np := DefaultNeuron()
-		w := make([]float32, c.nIn*c.n)
+		w := hugepage.Make[float32](c.nIn * c.n)
 		NormalWeights(w, c.nIn, c.n, DefaultWeightScale(np.Beta(), c.nIn), 1, 0, 0)
 		for _, impl := range []string{"perstep", "blocked"} {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", impl, c.n), func(b *testing.B) {

@@ -117,7 +117,7 @@ func (p *Population[T]) updateCOBAKernel(r Range) int {
 func (p *Population[T]) receptorRows(r Range, row func(lo, hi int, mask []uint64) int) int {
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
+		off := p.at(b, 0)
 		count += row(off+r.Lo, off+r.Hi, p.Spikes[b*p.Words+r.Lo>>6:b*p.Words+(r.Hi+63)>>6])
 	}
 	return count
@@ -133,7 +133,7 @@ func (p *Population[T]) updateCOBALoop(r Range) int {
 	count := 0
 	var drive [64]T
 	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
+		off := p.at(b, 0)
 		for lo := r.Lo; lo < r.Hi; lo += 64 {
 			hi := min(lo+64, r.Hi)
 			v := p.V[off+lo : off+hi]

@@ -67,6 +67,9 @@ type Conv2d[T Float] struct {
 	cols sync.Pool
 	// nonzero holds *sparseInput, the nonzero analog inputs of one trial.
 	nonzero sync.Pool
+	// rows holds *[]T, a trial's row of N inputs for a target that holds
+	// only a rank's block (see Propagate).
+	rows sync.Pool
 }
 
 // sparseInput lists a trial's nonzero analog inputs, index and value, in
@@ -208,19 +211,38 @@ func (c *Conv2d[T]) Propagate(r Range) {
 		}
 		defer c.nonzero.Put(sp)
 	}
+	// The loops index a trial's outputs by neuron, 0…N−1. A target that
+	// holds only a rank's block (NewHeldPopulation) lends them a row of N whose range
+	// lo…hi−1 holds its inputs, copied in and back: the same sums.
+	var whole *[]T
+	if lo, hi := p.Held(); hi-lo < p.N {
+		whole, _ = c.rows.Get().(*[]T)
+		if whole == nil {
+			whole = new([]T)
+			*whole = make([]T, p.N)
+		}
+		defer c.rows.Put(whole)
+	}
 	for b := r.B0; b < r.B1; b++ {
-		row := in[b*p.Stride : b*p.Stride+p.N]
-		if x != nil && sp.gather(x[b*c.Pre.Size():(b+1)*c.Pre.Size()]) {
-			c.scatter(row, sp.at, sp.val, r.Lo, r.Hi)
-			continue
+		var row []T
+		if whole == nil {
+			row = in[b*p.Stride : b*p.Stride+p.N]
+		} else {
+			row = *whole
+			copy(row[r.Lo:r.Hi], in[p.at(b, r.Lo):p.at(b, r.Hi)])
 		}
 		switch {
+		case x != nil && sp.gather(x[b*c.Pre.Size():(b+1)*c.Pre.Size()]):
+			c.scatter(row, sp.at, sp.val, r.Lo, r.Hi)
 		case x == nil:
 			c.scatter(row, c.Pre.Events(b), nil, r.Lo, r.Hi)
 		case is32[T]():
 			c.im2col(row, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi, col)
 		default:
 			c.direct(row, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi)
+		}
+		if whole != nil {
+			copy(in[p.at(b, r.Lo):p.at(b, r.Hi)], row[r.Lo:r.Hi])
 		}
 	}
 }
@@ -589,7 +611,7 @@ func (p *Pool2d[T]) Propagate(r Range) {
 	in := post.Input(p.Receptor)
 	if x := p.Pre.Values(); x != nil {
 		for b := r.B0; b < r.B1; b++ {
-			p.sum(in[b*post.Stride:b*post.Stride+post.N], x[b*p.Pre.Size():(b+1)*p.Pre.Size()], r.Lo, r.Hi)
+			p.sum(in[post.at(b, r.Lo):post.at(b, r.Hi)], x[b*p.Pre.Size():(b+1)*p.Pre.Size()], r.Lo, r.Hi)
 		}
 		return
 	}
@@ -602,14 +624,14 @@ func (p *Pool2d[T]) Propagate(r Range) {
 	cnt := (*buf)[:r.Hi-r.Lo]
 	for b := r.B0; b < r.B1; b++ {
 		p.count(cnt, p.Pre.Events(b), r.Lo, r.Hi)
-		row := in[b*post.Stride+r.Lo : b*post.Stride+r.Hi]
+		row := in[post.at(b, r.Lo):post.at(b, r.Hi)]
 		for j, c := range cnt[:len(row)] {
 			row[j] += p.Scale * c
 		}
 	}
 }
 
-// sum adds one trial's windows of analog input into row[lo:hi].
+// sum adds one trial's windows of analog input into row, outputs lo…hi−1.
 func (p *Pool2d[T]) sum(row, img []T, lo, hi int) {
 	plane := p.OutH * p.OutW
 	for idx := lo; idx < hi; idx++ {
@@ -624,7 +646,7 @@ func (p *Pool2d[T]) sum(row, img []T, lo, hi int) {
 				s += line[ox*p.SW-p.PW+kx]
 			}
 		}
-		row[idx] += p.Scale * s
+		row[idx-lo] += p.Scale * s
 	}
 }
 

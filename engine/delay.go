@@ -4,7 +4,7 @@ import "fmt"
 
 // MaxDelay is the longest synaptic delay in steps a projection may have. It
 // bounds the ring buffers, which hold MaxDelay × Batch × N values per
-// receptor at most.
+// receptor at most (of a rank's block alone over ranks: NewHeldPopulation).
 const MaxDelay = 1 << 16
 
 // Synaptic delays. A projection with delay d ≥ 1 into receptor k adds what
@@ -33,8 +33,8 @@ func (p *Population[T]) ReserveDelay(k, delay int) error {
 	if p.rings == nil {
 		p.rings = make([][]T, p.Receptors())
 	}
-	size := p.Batch * p.Stride
-	if depth := max(p.ringDepth, delay); depth > maxElements/size {
+	size := p.Batch * p.Stride // 0 on a rank with no neurons of p
+	if depth := max(p.ringDepth, delay); size > 0 && depth > maxElements/size {
 		return fmt.Errorf("population %q: a delay of %d steps needs %d × %d values, too many to address", p.Name, delay, depth, size)
 	}
 	if delay > p.ringDepth {
@@ -88,7 +88,7 @@ func (p *Population[T]) deliverInput(r Range) {
 			slot = p.rings[k][p.ringHead*size : (p.ringHead+1)*size]
 		}
 		for b := r.B0; b < r.B1; b++ {
-			lo, hi := b*p.Stride+r.Lo, b*p.Stride+r.Hi
+			lo, hi := p.at(b, r.Lo), p.at(b, r.Hi)
 			if slot == nil {
 				if !p.inputZero {
 					clear(in[lo:hi])

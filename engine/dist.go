@@ -92,10 +92,11 @@ func (p *Population[T]) InitCurrent(k int, d Dist, seed, stream uint64, threads 
 // stream, part) (see fillDist), trials drawn on threads threads (< 1:
 // DefaultThreads) with the same bits on any number.
 func (p *Population[T]) initial(x []T, d Dist, seed, stream, part uint64, threads int) {
-	forChunks(threads, p.Batch, perChunk(p.N), func(b0, b1 int) {
+	lo, hi := p.Held() // a rank draws its block's part of each row (NewHeldPopulation)
+	forChunks(threads, p.Batch, perChunk(hi-lo), func(b0, b1 int) {
 		var scratch []float64
 		for b := b0; b < b1; b++ {
-			fillDist(p.Row(x, b), d, SignAsGiven, seed, streamInitial+stream<<8, part, b, &scratch)
+			fillDistAt(p.Row(x, b), d, SignAsGiven, seed, streamInitial+stream<<8, part, b, lo, &scratch)
 		}
 	})
 }

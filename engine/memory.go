@@ -68,15 +68,25 @@ func add(what string, dst *int64, b int64) error {
 // the spike bitmask, and spike lists that can hold every neuron. It refuses
 // sizes the engine cannot address, as NewPopulation would.
 func (m *Memory) AddPopulation(name string, elem, batch, n int) error {
+	return m.addPopulation(name, elem, batch, n, n)
+}
+
+// addPopulation is AddPopulation for a process that holds the state of
+// held of the n neurons (a rank's block, NewHeldPopulation): V, I and Iin of those,
+// the bitmask and lists of all.
+func (m *Memory) addPopulation(name string, elem, batch, n, held int) error {
 	what := fmt.Sprintf("population %q", name)
 	if batch < 1 || n < 1 {
 		return fmt.Errorf("%s: %d trials × %d neurons must both be at least 1", what, batch, n)
 	}
 	// n is checked before it is padded: padding a huge n would overflow.
-	stride := int64(strideFor(min(n, maxElements+1)))
-	if stride > maxElements/int64(batch) {
+	if stride := int64(strideFor(min(n, maxElements+1))); stride > maxElements/int64(batch) {
 		return fmt.Errorf("%s: %d trials × %d neurons is more than the %d values one array can address", what, batch, n, maxElements)
 	}
+	if held < 0 || held > n {
+		return fmt.Errorf("%s: holds %d of its %d neurons", what, held, n)
+	}
+	stride := int64(strideFor(held))
 	arrays, err := mulSize(what, 3, int64(batch), stride, int64(elem))
 	if err != nil {
 		return err
@@ -94,7 +104,7 @@ func (m *Memory) AddPopulation(name string, elem, batch, n int) error {
 			return err
 		}
 	}
-	neurons, err := mulSize(what, int64(batch), int64(n))
+	neurons, err := mulSize(what, int64(batch), int64(held))
 	if err != nil {
 		return err
 	}
@@ -171,20 +181,40 @@ type PopulationShape struct {
 	// none), DelayedReceptors how many receptors receive delayed input:
 	// each holds a ring of DelayDepth × Batch × N values.
 	DelayDepth, DelayedReceptors int
+	// Block, for a rank, is the neurons lo…hi−1 it holds the state of
+	// (NewHeldPopulation, BlockOf); nil for one process, which holds every neuron. A
+	// rank's checkpoint also holds a non-spiking population's whole
+	// output (Batch × N values), which is counted with it.
+	Block *[2]int
+	// Spiking reports whether the neurons spike; only a rank's estimate
+	// needs it.
+	Spiking bool
+}
+
+// held is the number of neurons whose state the process holds.
+func (s PopulationShape) held() int {
+	if s.Block == nil {
+		return s.N
+	}
+	return s.Block[1] - s.Block[0]
 }
 
 // AddNeurons adds a general population: the seed form's state
 // (AddPopulation), then the extra receptor currents, refractory counters
-// and delay rings, each laid out like V (padded rows).
+// and delay rings, each laid out like V (padded rows) — of the block Lo…Hi−1
+// alone for a rank.
 func (m *Memory) AddNeurons(s PopulationShape) error {
-	if err := m.AddPopulation(s.Name, s.Elem, s.Batch, s.N); err != nil {
+	what := fmt.Sprintf("population %q", s.Name)
+	if b := s.Block; b != nil && (b[0] < 0 || b[1] > s.N || b[0] > b[1]) {
+		return fmt.Errorf("%s: block %d…%d of %d neurons", what, b[0], b[1]-1, s.N)
+	}
+	if err := m.addPopulation(s.Name, s.Elem, s.Batch, s.N, s.held()); err != nil {
 		return err
 	}
-	what := fmt.Sprintf("population %q", s.Name)
 	if s.Receptors < 1 || s.DelayDepth < 0 || s.DelayedReceptors < 0 || s.DelayedReceptors > s.Receptors {
 		return fmt.Errorf("%s: %d receptors, %d delayed with depth %d: not a population shape", what, s.Receptors, s.DelayedReceptors, s.DelayDepth)
 	}
-	values := int64(strideFor(s.N)) * int64(s.Batch)
+	values := int64(strideFor(s.held())) * int64(s.Batch)
 	extra, err := mulSize(what, 2*int64(s.Receptors-1), values, int64(s.Elem))
 	if err != nil {
 		return err
@@ -195,14 +225,20 @@ func (m *Memory) AddNeurons(s PopulationShape) error {
 	}
 	var rings int64
 	if s.DelayDepth > 0 && s.DelayedReceptors > 0 {
-		if int64(s.DelayDepth) > maxElements/values {
+		if values > 0 && int64(s.DelayDepth) > maxElements/values {
 			return fmt.Errorf("%s: a delay of %d steps needs %d × %d values, too many to address; shorten the delays or shrink the population", what, s.DelayDepth, s.DelayDepth, values)
 		}
 		if rings, err = mulSize(what, int64(s.DelayedReceptors), int64(s.DelayDepth), values, int64(s.Elem)); err != nil {
 			return err
 		}
 	}
-	for _, b := range []int64{extra, refrac, rings} {
+	var out int64
+	if s.Block != nil && !s.Spiking {
+		if out, err = mulSize(what, int64(s.Batch), int64(s.N), int64(s.Elem)); err != nil {
+			return err
+		}
+	}
+	for _, b := range []int64{extra, refrac, rings, out} {
 		if err := add(what, &m.State, b); err != nil {
 			return err
 		}

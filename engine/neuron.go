@@ -547,12 +547,12 @@ func (p *Population[T]) updateGeneral(r Range) int {
 		if r.B1 <= r.B0 || r.Hi <= r.Lo {
 			return 0
 		}
-		lo, hi := r.B0*p.Stride+r.Lo, r.B0*p.Stride+r.Hi
+		lo, hi := p.at(r.B0, r.Lo), p.at(r.B0, r.Hi)
 		return ruleUpdateTrials(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.Stride, r.B1-r.B0, &g.step, p.Spikes[r.B0*p.Words+r.Lo>>6:], p.Words)
 	}
 	var tot [64]T
 	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
+		off := p.at(b, 0)
 		for lo := r.Lo; lo < r.Hi; lo += 64 {
 			hi := min(lo+64, r.Hi)
 			sum := tot[:hi-lo]

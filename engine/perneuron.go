@@ -159,8 +159,9 @@ func (pn *PerNeuron) fits(n int) error {
 }
 
 // perNeuron holds the per-neuron loop's constants in T, one per neuron
-// (per receptor and neuron for alpha, gainIn and toLeak, which is nil
-// unless some neuron relaxes its current towards v_leak under RuleNorse).
+// the population holds (per receptor and neuron for alpha, gainIn and
+// toLeak, which is nil unless some neuron relaxes its current towards
+// v_leak under RuleNorse): neuron i at i−off, as in the state (NewHeldPopulation).
 type perNeuron[T Float] struct {
 	alpha, gainIn, toLeak                 [][]T
 	beta, vleak, gain, theta, vreset, sub []T
@@ -172,6 +173,13 @@ type perNeuron[T Float] struct {
 	steps []kernels.RuleParams[T]
 }
 
+// held is the number of neurons the population's state holds: N, or a
+// rank's block (NewHeldPopulation).
+func (p *Population[T]) held() int {
+	lo, hi := p.Held()
+	return hi - lo
+}
+
 // setPerNeuron gives a population whose parameters have a PerNeuron its
 // own copy of the arrays and the per-neuron loop's constants; the general
 // loop's flags (rule, reset, refractory, currents) stay the population's.
@@ -179,15 +187,16 @@ func (p *Population[T]) setPerNeuron() {
 	np := &p.Neuron
 	np.PerNeuron = np.PerNeuron.clone()
 	c := &perNeuron[T]{}
+	n := p.held()
 	for _, f := range []*[]T{&c.beta, &c.vleak, &c.gain, &c.theta, &c.vreset, &c.sub} {
-		*f = make([]T, p.N)
+		*f = make([]T, n)
 	}
 	K := len(np.TauSyn)
 	for range K {
-		c.alpha, c.gainIn = append(c.alpha, make([]T, p.N)), append(c.gainIn, make([]T, p.N))
+		c.alpha, c.gainIn = append(c.alpha, make([]T, n)), append(c.gainIn, make([]T, n))
 	}
-	for i := range p.N {
-		q := np.Neuron(i)
+	for i := range n {
+		q := np.Neuron(p.off + i)
 		c.beta[i], c.vleak[i], c.gain[i] = T(q.Beta()), T(q.VLeak), T(q.Gain())
 		c.theta[i], c.vreset[i], c.sub[i] = T(q.Threshold), T(q.VReset), T(q.Threshold-q.VReset)
 		for k, tau := range q.TauSyn {
@@ -197,7 +206,7 @@ func (p *Population[T]) setPerNeuron() {
 					c.toLeak = make([][]T, K)
 				}
 				if c.toLeak[k] == nil {
-					c.toLeak[k] = make([]T, p.N)
+					c.toLeak[k] = make([]T, n)
 				}
 				c.toLeak[k][i] = T(q.leak(tau) * q.VLeak)
 			}
@@ -209,7 +218,7 @@ func (p *Population[T]) setPerNeuron() {
 
 // perNeuronSteps packs c's constants for kernels.RuleUpdate.
 func (p *Population[T]) perNeuronSteps(c *perNeuron[T]) []kernels.RuleParams[T] {
-	g, n := p.gen, p.N
+	g, n := p.gen, p.held()
 	k := &kernels.RuleConsts[T]{Beta: c.beta, VLeak: c.vleak, Gain: c.gain, Theta: c.theta, VReset: c.vreset, Sub: c.sub,
 		Alpha: make([]T, n), InGain: make([]T, n), Leak: make([]T, n), Rest: make([]T, n)}
 	for i := range n {
@@ -225,7 +234,7 @@ func (p *Population[T]) perNeuronSteps(c *perNeuron[T]) []kernels.RuleParams[T] 
 	table := kernels.PackRule(k)
 	q := g.step
 	q.AddLeak = g.direct && c.toLeak != nil && c.toLeak[0] != nil
-	steps := make([]kernels.RuleParams[T], p.Words)
+	steps := make([]kernels.RuleParams[T], (n+63)/64)
 	for w := range steps {
 		steps[w] = q
 		steps[w].Per = table[w*kernels.PackedWord:]
@@ -243,32 +252,33 @@ func (p *Population[T]) updatePerNeuron(r Range) int {
 		return 0
 	}
 	if g.direct {
-		lo, hi := r.B0*p.Stride+r.Lo, r.B0*p.Stride+r.Hi
-		return ruleUpdateTrials(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.Stride, r.B1-r.B0, &c.steps[r.Lo>>6], p.Spikes[r.B0*p.Words+r.Lo>>6:], p.Words)
+		lo, hi := p.at(r.B0, r.Lo), p.at(r.B0, r.Hi)
+		return ruleUpdateTrials(p.V[lo:hi], p.I[lo:hi], p.Iin[lo:hi], p.Stride, r.B1-r.B0, &c.steps[(r.Lo-p.off)>>6], p.Spikes[r.B0*p.Words+r.Lo>>6:], p.Words)
 	}
 	count := 0
 	var tot [64]T
 	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
+		off := p.at(b, 0)
 		for lo := r.Lo; lo < r.Hi; lo += 64 {
 			hi := min(lo+64, r.Hi)
 			sum := tot[:hi-lo]
 			for k := range c.alpha {
-				c.advance(g, k, lo, sum, p.Current(k)[off+lo:off+hi], p.Input(k)[off+lo:off+hi])
+				c.advance(g, k, lo-p.off, sum, p.Current(k)[off+lo:off+hi], p.Input(k)[off+lo:off+hi])
 			}
 			mask := p.Spikes[b*p.Words+lo>>6:][:1]
 			if !g.refracts {
-				count += ruleUpdate(p.V[off+lo:off+hi], sum, sum, &c.steps[lo>>6], mask)
+				count += ruleUpdate(p.V[off+lo:off+hi], sum, sum, &c.steps[(lo-p.off)>>6], mask)
 				continue
 			}
-			mask[0] = c.hold(g, lo, p.V[off+lo:off+hi], sum, p.Refrac[off+lo:off+hi])
+			mask[0] = c.hold(g, lo-p.off, p.V[off+lo:off+hi], sum, p.Refrac[off+lo:off+hi])
 			count += bits.OnesCount64(mask[0])
 		}
 	}
 	return count
 }
 
-// advance is general.advance for neurons lo, lo+1, … of one block.
+// advance is general.advance for neurons lo, lo+1, … of one block, lo
+// counted from the first neuron the population holds.
 func (c *perNeuron[T]) advance(g *general[T], k, lo int, sum, cur, in []T) {
 	n := len(sum)
 	cur, in = cur[:n], in[:n]

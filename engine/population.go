@@ -10,7 +10,10 @@ import (
 // Population is a group of Batch × N neurons sharing one parameter set, or
 // values per neuron for some of its parameters (see [PerNeuron]).
 // Trial b's neuron i lives at index b*Stride+i of V, I and Iin; Stride is N
-// rounded up to a whole cache line so every trial's row starts aligned.
+// rounded up to a whole cache line so every trial's row starts aligned. A
+// rank of a network split over processes holds only its block lo…hi−1 of
+// every trial (see NewHeldPopulation): neuron i then lives at b*Stride+i−lo, Stride
+// being hi−lo so rounded, in V, I, Iin and every other per-neuron array.
 type Population[T Float] struct {
 	// Name identifies the population in networks, files and errors.
 	Name string
@@ -18,6 +21,9 @@ type Population[T Float] struct {
 	Batch, N int
 	// Stride is the distance between trials in V, I and Iin.
 	Stride int
+	// off is the first neuron the state holds: 0, or a rank's block's lo
+	// (NewHeldPopulation). Neuron i of trial b is at index b*Stride+i−off (at).
+	off int
 
 	// V is the membrane potential, I the synaptic current and Iin the input
 	// current of the current step. Between steps Iin holds the last step's
@@ -66,9 +72,14 @@ type Population[T Float] struct {
 	out        []T
 	spikeCount int64
 	steppedAt  int // the step whose spikes Spikes holds, −1 before the first
-	// hold is the block of neurons projections onto p draw weights for,
-	// nil for all of them (see Hold, ranks.go).
+	// hold is the block of neurons projections onto p draw weights for
+	// and the state holds, nil for all of them (see NewHeldPopulation,
+	// ranks.go).
 	hold *[2]int
+	// seen, on rank 0 of a network split over ranks, holds the traced
+	// neurons' V, I and Iin gathered from every rank, which its recorders
+	// read (see Trial, ranks.go); nil elsewhere.
+	seen *seenState[T]
 	// inputStale is set when the last step ran fused (fused.go) and Iin
 	// does not hold its input.
 	inputStale bool
@@ -80,6 +91,30 @@ type Population[T Float] struct {
 // seed form (see [NeuronParams.SeedForm], [SeedNeuron]) runs the kernels'
 // fast path.
 func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Population[T], error) {
+	return newPopulation[T](name, batch, n, np, nil)
+}
+
+// NewHeldPopulation is NewPopulation for rank r of K, built as its share
+// before SetRanks: the population holds the state of neurons lo…hi−1
+// alone — the rank's block, BlockOf(n, r, K) — and is never allocated
+// whole. Projections built onto it then draw and hold only their weights
+// onto those neurons, with the bits those neurons get drawing them all: a
+// random sparse projection (NewRandomSparse) the synapses onto them, a
+// dense one (NewDense) the block's columns of W, drawn by
+// FillWeightColumns or NormalWeightColumns; initial states (InitV,
+// InitCurrent) draw the block's part of each trial's row. A rank's setup
+// time and memory then fall as 1/K. SetRanks refuses a network whose
+// populations hold another rank's block; one process must not hold one.
+func NewHeldPopulation[T Float](name string, batch, n int, np NeuronParams, lo, hi int) (*Population[T], error) {
+	if lo < 0 || hi > n || lo > hi || lo%64 != 0 {
+		return nil, fmt.Errorf("population %q: cannot hold neurons %d…%d of %d (a block starts at a multiple of 64)", name, lo, hi-1, n)
+	}
+	return newPopulation[T](name, batch, n, np, &[2]int{lo, hi})
+}
+
+// newPopulation is NewPopulation holding the block hold, nil for every
+// neuron.
+func newPopulation[T Float](name string, batch, n int, np NeuronParams, hold *[2]int) (*Population[T], error) {
 	if err := np.Validate(); err != nil {
 		return nil, fmt.Errorf("population %q: %w", name, err)
 	}
@@ -95,12 +130,15 @@ func NewPopulation[T Float](name string, batch, n int, np NeuronParams) (*Popula
 	if n > maxElements {
 		return nil, fmt.Errorf("population %q: %d neurons is more than the %d one array can address", name, n, maxElements)
 	}
-	stride := strideFor(n)
-	if stride > maxElements/batch {
+	if strideFor(n) > maxElements/batch {
 		return nil, fmt.Errorf("population %q: %d trials × %d neurons is too large to address", name, batch, n)
 	}
+	off, stride := 0, strideFor(n)
+	if hold != nil {
+		off, stride = hold[0], strideFor(hold[1]-hold[0])
+	}
 	pop := &Population[T]{
-		Name: name, Batch: batch, N: n, Stride: stride,
+		Name: name, Batch: batch, N: n, Stride: stride, off: off, hold: hold,
 		V:         alignedSlice[T](batch * stride),
 		I:         alignedSlice[T](batch * stride),
 		Iin:       alignedSlice[T](batch * stride),
@@ -141,8 +179,16 @@ func sizeOf[T Float]() int {
 	return 8
 }
 
-// Row returns the n values of trial b in x, one of V, I or Iin.
-func (p *Population[T]) Row(x []T, b int) []T { return x[b*p.Stride : b*p.Stride+p.N] }
+// Row returns the values of trial b in x, one of V, I or Iin (or another
+// array laid out like them): of every neuron in one process, of the
+// neurons Held, lo…hi−1, on a rank, from neuron lo at index 0.
+func (p *Population[T]) Row(x []T, b int) []T {
+	lo, hi := p.Held()
+	return x[b*p.Stride : b*p.Stride+hi-lo]
+}
+
+// at is the index of trial b's neuron i in the state arrays.
+func (p *Population[T]) at(b, i int) int { return b*p.Stride + i - p.off }
 
 // Size is the number of neurons per trial.
 func (p *Population[T]) Size() int { return p.N }
@@ -184,8 +230,9 @@ func (p *Population[T]) valued() bool { return !p.Neuron.Kind.Spiking() }
 // keepOutput copies V into the output once every range has been updated,
 // so that projections reading it mid-step see one step's values.
 func (p *Population[T]) keepOutput() {
+	lo, _ := p.Held()
 	for b := 0; b < p.Batch; b++ {
-		copy(p.out[b*p.N:(b+1)*p.N], p.V[b*p.Stride:b*p.Stride+p.N])
+		copy(p.out[b*p.N+lo:], p.Row(p.V, b))
 	}
 }
 
@@ -215,7 +262,7 @@ func (p *Population[T]) clearInput(r Range) {
 			return
 		}
 		for b := r.B0; b < r.B1; b++ {
-			clear(p.Iin[b*p.Stride+r.Lo : b*p.Stride+r.Hi])
+			clear(p.Iin[p.at(b, r.Lo):p.at(b, r.Hi)])
 		}
 		return
 	}
@@ -265,7 +312,7 @@ func (p *Population[T]) step(r Range) int {
 	}
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
-		off := b * p.Stride
+		off := p.at(b, 0)
 		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
 		count += leakyUpdate(p.V[off+r.Lo:off+r.Hi], p.I[off+r.Lo:off+r.Hi], p.Iin[off+r.Lo:off+r.Hi], p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
 	}

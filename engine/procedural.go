@@ -73,11 +73,11 @@ func (p *Procedural[T]) Propagate(r Range) {
 		if len(events) == 0 {
 			continue
 		}
-		iin := post.Iin[b*post.Stride : b*post.Stride+post.N]
+		iin := post.Iin[post.at(b, r.Lo):post.at(b, r.Hi)]
 		for lo := r.Lo; lo < r.Hi; lo += procChunk {
 			hi := min(lo+procChunk, r.Hi)
 			for _, j := range events {
-				addRow(g, iin[lo:hi], int(j), lo)
+				addRow(g, iin[lo-r.Lo:hi-r.Lo], int(j), lo)
 			}
 		}
 	}

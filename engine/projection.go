@@ -71,7 +71,7 @@ func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w [
 	if pre.BatchSize() != post.Batch {
 		return nil, fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
 	}
-	lo, hi := post.Held() // a rank's columns (Hold, ranks.go)
+	lo, hi := post.Held() // a rank's columns (NewHeldPopulation, ranks.go)
 	if len(w) != nIn*(hi-lo) {
 		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, hi-lo, nIn*(hi-lo))
 	}
@@ -103,15 +103,15 @@ func (d *Dense[T]) Propagate(r Range) {
 	}
 	if x := d.Pre.Values(); x != nil {
 		rows := x[r.B0*d.NIn:]
-		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo-d.w0:], d.ldw, iin[r.B0*post.Stride+lo:], post.Stride, true)
+		matMul(r.B1-r.B0, hi-lo, d.NIn, rows, d.NIn, d.W[lo-d.w0:], d.ldw, iin[post.at(r.B0, lo):], post.Stride, true)
 		return
 	}
 	if d.masks != nil {
 		m, words := d.masks.spikeMasks(r.B0, r.B1)
-		accumulateMasks(iin[r.B0*post.Stride+lo:r.B0*post.Stride+hi], post.Stride, d.W[lo-d.w0:], d.ldw, m, words)
+		accumulateMasks(iin[post.at(r.B0, lo):post.at(r.B0, hi)], post.Stride, d.W[lo-d.w0:], d.ldw, m, words)
 		return
 	}
-	accumulateEvents(iin, post.Stride, lo, hi, d.W[lo-d.w0:], d.ldw, d.Pre, r.B0, r.B1)
+	accumulateEvents(iin[post.at(r.B0, lo):post.at(r.B0, hi)], post.Stride, d.W[lo-d.w0:], d.ldw, d.Pre, r.B0, r.B1)
 }
 
 // spikeMasker is a presynaptic group that keeps the spikes of the current
@@ -257,10 +257,10 @@ type eventLister interface{ eventLists() [][]int32 }
 var eventLists sync.Pool
 
 // accumulateEvents adds, for each trial b of b0 … b1−1, the rows of W of
-// pre's events of b to dst[b·stride+lo : b·stride+hi], in one kernel call.
-func accumulateEvents[T Float](dst []T, stride, lo, hi int, W []T, wStride int, pre Presynaptic[T], b0, b1 int) {
+// pre's events of b to dst[(b−b0)·stride:][:len(dst)], in one kernel call.
+func accumulateEvents[T Float](dst []T, stride int, W []T, wStride int, pre Presynaptic[T], b0, b1 int) {
 	if el, ok := pre.(eventLister); ok {
-		accumulateTrials(dst[b0*stride+lo:b0*stride+hi], stride, W, wStride, el.eventLists()[b0:b1])
+		accumulateTrials(dst, stride, W, wStride, el.eventLists()[b0:b1])
 		return
 	}
 	lists, _ := eventLists.Get().(*[][]int32)
@@ -271,7 +271,7 @@ func accumulateEvents[T Float](dst []T, stride, lo, hi int, W []T, wStride int, 
 	for b := b0; b < b1; b++ {
 		ls = append(ls, pre.Events(b))
 	}
-	accumulateTrials(dst[b0*stride+lo:b0*stride+hi], stride, W, wStride, ls)
+	accumulateTrials(dst, stride, W, wStride, ls)
 	clear(ls) // drop the references until the next call
 	*lists = ls
 	eventLists.Put(lists)

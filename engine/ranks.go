@@ -55,9 +55,13 @@ type Exchange interface {
 // not change; only the last population's exchange, which the step's
 // vote rides on, has nothing to overlap and blocks.
 //
-// The state of neurons outside a rank's block is never read on that rank;
-// rank 0 gathers V, I and Iin of the populations its recorders trace
-// before they read them.
+// A rank holds only its blocks' state (NewHeldPopulation, holdBlocks):
+// V, I, Iin and every other per-neuron array, the per-neuron parameters
+// and the delay rings, each trial's block from neuron lo at index 0.
+// Spike bitmasks and event lists, the exchange's result, and a
+// non-spiking population's output stay whole. Rank 0 gathers V, I and Iin
+// of the neurons its recorders trace into a copy of their own (seen)
+// before they read them (Trial).
 //
 // Min-delay exchange. When every projection out of a population has a
 // delay of at least k steps (and the network has no non-spiking
@@ -160,8 +164,8 @@ func BlockOf(n, r, k int) (lo, hi int) {
 // order, the neurons of population i whose V, I or Iin rank 0's recorders
 // read (nil: none), which are then gathered to it before they do. Call it
 // before the first step, with the same network and traced on every rank,
-// and once: the rank then holds only the weights onto its blocks
-// (holdBlocks). A single rank changes nothing.
+// and once: the rank then holds only its blocks' state and the weights
+// onto them (holdBlocks). A single rank changes nothing.
 func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 	if len(traced) != len(n.pops) {
 		return fmt.Errorf("ranks: %d traced lists for %d populations", len(traced), len(n.pops))
@@ -222,6 +226,13 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 	}
 	n.ranks = rk
 	n.holdBlocks()
+	if rk.rank == 0 {
+		for i, p := range n.pops {
+			if t := traced[i]; len(t) > 0 {
+				p.seen = newSeen[T](p.Batch, t[len(t)-1]+1)
+			}
+		}
+	}
 	rk.setWindow(n)
 	return nil
 }
@@ -546,8 +557,9 @@ func (rk *ranks[T]) takeSpikes(p *Population[T], rp *rankPop, recv []byte, skip 
 	return count
 }
 
-// holdBlocks drops the weights onto neurons outside this rank's blocks,
-// which it never steps: a dense projection keeps its target block's
+// holdBlocks drops the state of neurons outside this rank's blocks and
+// the weights onto them, which it never steps: each population keeps its
+// block's state (holdState), a dense projection its target block's
 // columns, a sparse one the synapses onto its block (every row's targets
 // in the block, in their order). Procedural weights are regenerated per
 // range and hold nothing. What is kept sums in the one-process order, so
@@ -556,7 +568,7 @@ func (n *Network[T]) holdBlocks() {
 	rk := n.ranks
 	for i, in := range n.incoming {
 		lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
-		n.pops[i].hold = &[2]int{lo, hi}
+		n.pops[i].holdState(lo, hi)
 		for _, pr := range in {
 			switch p := pr.(type) {
 			case *Dense[T]:
@@ -568,25 +580,94 @@ func (n *Network[T]) holdBlocks() {
 	}
 }
 
-// Hold makes the projections built onto p from now on draw and hold only
-// their weights onto neurons lo…hi−1 — rank r of K's block, BlockOf(p.N,
-// r, K), built by that rank before SetRanks — with the bits those neurons
-// get drawing them all: a random sparse projection (NewRandomSparse) the
-// synapses onto them, a dense one (NewDense) the block's columns of W,
-// drawn by FillWeightColumns or NormalWeightColumns. A rank's setup time
-// and memory then fall as 1/K. SetRanks refuses a network whose
-// populations hold another rank's block; one process must not hold.
-func (p *Population[T]) Hold(lo, hi int) error {
-	if lo < 0 || hi > p.N || lo > hi {
-		return fmt.Errorf("population %q: cannot hold neurons %d…%d of %d", p.Name, lo, hi-1, p.N)
+// holdState lays every per-neuron array of a population built whole out
+// for neurons lo…hi−1 alone (see Population), keeping their values there:
+// the state, the delay rings, the per-neuron parameters' constants.
+func (p *Population[T]) holdState(lo, hi int) {
+	if p.hold != nil {
+		return // built holding it: SetRanks checks that it is this block
 	}
-	p.hold = &[2]int{lo, hi}
-	return nil
+	from := p.layout()
+	to := layout{batch: p.Batch, off: lo, stride: strideFor(hi - lo)}
+	for _, x := range []*[]T{&p.V, &p.I, &p.Iin} {
+		*x = relay(*x, from, to, lo, hi, alignedSlice[T])
+	}
+	for k := range p.extraI {
+		p.extraI[k] = relay(p.extraI[k], from, to, lo, hi, alignedSlice[T])
+		p.extraIin[k] = relay(p.extraIin[k], from, to, lo, hi, alignedSlice[T])
+	}
+	if p.Refrac != nil {
+		p.Refrac = relay(p.Refrac, from, to, lo, hi, func(n int) []int32 { return make([]int32, n) })
+	}
+	for k, ring := range p.rings {
+		if ring == nil {
+			continue
+		}
+		was, size := p.Batch*from.stride, p.Batch*to.stride
+		held := alignedSlice[T](p.ringDepth * size)
+		for s := range p.ringDepth {
+			copy(held[s*size:(s+1)*size], relay(ring[s*was:(s+1)*was], from, to, lo, hi, alignedSlice[T]))
+		}
+		p.rings[k] = held
+	}
+	p.Stride, p.off, p.hold = to.stride, lo, &[2]int{lo, hi}
+	if p.gen != nil && p.gen.per != nil {
+		p.setPerNeuron()
+	}
 }
 
-// Held is the block of neurons projections onto p draw weights for (see
-// Hold), and hold weights onto once the network is split over ranks
-// (SetRanks): 0, N unless it holds one.
+// relay copies neurons lo…hi−1 of every trial of x, laid out as from,
+// into a new array laid out as to, which alloc makes.
+func relay[E any](x []E, from, to layout, lo, hi int, alloc func(int) []E) []E {
+	out := alloc(to.batch * to.stride)
+	for b := range to.batch {
+		copy(out[to.at(b, lo):to.at(b, hi)], x[from.at(b, lo):from.at(b, hi)])
+	}
+	return out
+}
+
+// layout places neuron i of trial b of an array at b*stride+i−off: a
+// population's state (at), its whole output (0, N), rank 0's seen copy.
+type layout struct{ batch, off, stride int }
+
+func (l layout) at(b, i int) int { return b*l.stride + i - l.off }
+
+// layout is the layout of p's state arrays.
+func (p *Population[T]) layout() layout { return layout{p.Batch, p.off, p.Stride} }
+
+// seenState is what rank 0's recorders read of a population of a network
+// split over ranks: V, I and Iin (by Var) of neurons 0…n−1, up to the
+// last traced, in rows of n per trial; gatherState writes the traced
+// neurons' values from every rank into it before the recorders read them.
+type seenState[T Float] struct {
+	v [3][]T
+	n int
+}
+
+func newSeen[T Float](batch, n int) *seenState[T] {
+	s := &seenState[T]{n: n}
+	for v := range s.v {
+		s.v[v] = make([]T, batch*n)
+	}
+	return s
+}
+
+func (s *seenState[T]) layout(batch int) layout { return layout{batch, 0, s.n} }
+
+// Trial is trial b's values of v (VarV, VarI or VarIin) as recorders read
+// them, neuron i at index i: the state's row (Row) in one process; on
+// rank 0 of a network split over ranks, the values of the neurons it
+// traces gathered from every rank (SetRanks), up to the last traced.
+func (p *Population[T]) Trial(v Var, b int) []T {
+	if s := p.seen; s != nil {
+		return s.v[v][b*s.n : (b+1)*s.n]
+	}
+	return p.Row(p.State(v), b)
+}
+
+// Held is the block of neurons p holds the state of and projections onto
+// p draw and hold weights for (see NewHeldPopulation, SetRanks): 0, N
+// unless it holds one.
 func (p *Population[T]) Held() (lo, hi int) {
 	if p.hold == nil {
 		return 0, p.N
@@ -597,7 +678,7 @@ func (p *Population[T]) Held() (lo, hi int) {
 // holdColumns keeps only W's columns lo … hi−1 of the NOut it holds.
 func (d *Dense[T]) holdColumns(lo, hi int) {
 	if d.w0 == lo && d.ldw == hi-lo {
-		return // built holding them (Hold)
+		return // built holding them (NewHeldPopulation)
 	}
 	w := hugepage.Make[T](d.NIn * (hi - lo))
 	for j := range d.NIn {
@@ -615,7 +696,7 @@ func (s *Sparse[T]) holdTargets(lo, hi int) {
 		}
 	}
 	if held {
-		return // built holding them (Hold), or none outside
+		return // built holding them (NewHeldPopulation), or none outside
 	}
 	r := Range{Lo: lo, Hi: hi}
 	for gi := range s.Groups {
@@ -709,16 +790,16 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 	c := &rp.state
 	send := c.send[:0]
 	for _, x := range [][]T{p.V, p.I, p.Iin} {
-		send = packAt(send, x, p, rp.tracedOn(rk.rank))
+		send = packAt(send, x, p.layout(), rp.tracedOn(rk.rank))
 	}
 	if err := rk.ex.Gatherv(send, c.recv, c.counts, c.displs, 0); err != nil {
 		return fmt.Errorf("gathering the state of %q: %w", p.Name, err)
 	}
-	if rk.rank == 0 {
+	if s := p.seen; s != nil {
 		for r := range rk.size {
 			in := c.recv[c.displs[r] : c.displs[r]+c.counts[r]]
-			for _, x := range [][]T{p.V, p.I, p.Iin} {
-				in = unpackAt(x, in, p, rp.tracedOn(r))
+			for _, x := range s.v {
+				in = unpackAt(x, in, s.layout(p.Batch), rp.tracedOn(r))
 			}
 		}
 	}
@@ -727,7 +808,7 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 }
 
 // exchange gathers population i's step onto every rank: its spikes,
-// and a non-spiking population's V, which keepOutput then copies out.
+// and a non-spiking population's V, into its whole output.
 // While the spikes are in flight, population i+1 runs its early part
 // (see ranks). It returns the step's spike count over every rank. With
 // min-delay exchange it only keeps this rank's spikes for the next
@@ -771,12 +852,12 @@ func (rk *ranks[T]) exchange(n *Network[T], i int, p *Population[T]) (int, error
 	}
 	if p.valued() {
 		c := &rp.out
-		send := packRows(c.send[:0], p.V, p, rp.lo[rk.rank], rp.hi[rk.rank])
+		send := packRows(c.send[:0], p.V, p.layout(), rp.lo[rk.rank], rp.hi[rk.rank])
 		if err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs); err != nil {
 			return 0, fmt.Errorf("exchanging the values of %q: %w", p.Name, err)
 		}
 		for r := range rk.size {
-			unpackRows(p.V, c.recv[c.displs[r]:c.displs[r]+c.counts[r]], p, rp.lo[r], rp.hi[r])
+			unpackRows(p.out, c.recv[c.displs[r]:c.displs[r]+c.counts[r]], layout{p.Batch, 0, p.N}, rp.lo[r], rp.hi[r])
 		}
 	}
 	rk.took += time.Since(began)
@@ -838,54 +919,54 @@ func (rp *rankPop) wordBytes(batch, r int) int {
 func (rp *rankPop) tracedOn(r int) []int { return rp.traced[rp.tracedAt[r]:rp.tracedAt[r+1]] }
 
 // packAt appends x's values of the given neurons (increasing) of every
-// trial of p to dst: a run of consecutive neurons as one row piece.
-func packAt[T Float](dst []byte, x []T, p *Population[T], neurons []int) []byte {
+// trial, x laid out as l, to dst: a run of consecutive neurons as one row
+// piece.
+func packAt[T Float](dst []byte, x []T, l layout, neurons []int) []byte {
 	switch {
 	case len(neurons) == 0:
 		return dst
 	case neurons[len(neurons)-1]-neurons[0] == len(neurons)-1:
-		return packRows(dst, x, p, neurons[0], neurons[len(neurons)-1]+1)
+		return packRows(dst, x, l, neurons[0], neurons[len(neurons)-1]+1)
 	}
-	for b := 0; b < p.Batch; b++ {
-		row := x[b*p.Stride:]
+	for b := range l.batch {
 		for _, j := range neurons {
-			dst = append(dst, valueBytes(row[j:j+1])...)
+			dst = append(dst, valueBytes(x[l.at(b, j):][:1])...)
 		}
 	}
 	return dst
 }
 
-// unpackAt copies what packAt appended from in back into x and returns
-// the rest of in.
-func unpackAt[T Float](x []T, in []byte, p *Population[T], neurons []int) []byte {
+// unpackAt copies what packAt appended from in back into x, laid out as
+// l, and returns the rest of in.
+func unpackAt[T Float](x []T, in []byte, l layout, neurons []int) []byte {
 	switch {
 	case len(neurons) == 0:
 		return in
 	case neurons[len(neurons)-1]-neurons[0] == len(neurons)-1:
-		return unpackRows(x, in, p, neurons[0], neurons[len(neurons)-1]+1)
+		return unpackRows(x, in, l, neurons[0], neurons[len(neurons)-1]+1)
 	}
-	for b := 0; b < p.Batch; b++ {
-		row := x[b*p.Stride:]
+	for b := range l.batch {
 		for _, j := range neurons {
-			in = in[copy(valueBytes(row[j:j+1]), in):]
+			in = in[copy(valueBytes(x[l.at(b, j):][:1]), in):]
 		}
 	}
 	return in
 }
 
-// packRows appends x's neurons lo..hi−1 of every trial of p to dst.
-func packRows[T Float](dst []byte, x []T, p *Population[T], lo, hi int) []byte {
-	for b := 0; b < p.Batch; b++ {
-		dst = append(dst, valueBytes(x[b*p.Stride+lo:b*p.Stride+hi])...)
+// packRows appends x's neurons lo..hi−1 of every trial, x laid out as l,
+// to dst.
+func packRows[T Float](dst []byte, x []T, l layout, lo, hi int) []byte {
+	for b := range l.batch {
+		dst = append(dst, valueBytes(x[l.at(b, lo):l.at(b, hi)])...)
 	}
 	return dst
 }
 
-// unpackRows copies what packRows appended from in back into x and
-// returns the rest of in.
-func unpackRows[T Float](x []T, in []byte, p *Population[T], lo, hi int) []byte {
-	for b := 0; b < p.Batch; b++ {
-		row := valueBytes(x[b*p.Stride+lo : b*p.Stride+hi])
+// unpackRows copies what packRows appended from in back into x, laid out
+// as l, and returns the rest of in.
+func unpackRows[T Float](x []T, in []byte, l layout, lo, hi int) []byte {
+	for b := range l.batch {
+		row := valueBytes(x[l.at(b, lo):l.at(b, hi)])
 		copy(row, in)
 		in = in[len(row):]
 	}

@@ -1,6 +1,11 @@
 package engine_test
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -8,6 +13,7 @@ import (
 	"testing"
 
 	"leaky/engine"
+	"leaky/internal/fixtures"
 	"leaky/internal/mpitest"
 	"leaky/netfile"
 )
@@ -114,14 +120,19 @@ projections:
 // rankWindows are the steps between exchanges each network allows.
 var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64, "cuba": 1, "shared": 1}
 
+// loadRankNet loads and checks rankNets[name], or the file name when it
+// is none of them.
 func loadRankNet(t *testing.T, name string) *netfile.File {
 	t.Helper()
-	src := rankNets[name]
+	src, ok := rankNets[name]
 	var d *netfile.File
 	var err error
-	if src[0] == '.' {
+	switch {
+	case !ok:
+		d, err = netfile.Load(name)
+	case src[0] == '.':
 		d, err = netfile.Load(src)
-	} else {
+	default:
 		d, err = netfile.Parse(name+".yaml", []byte(src))
 	}
 	if err != nil {
@@ -483,4 +494,246 @@ func splitNet(t *testing.T, d *netfile.File, x engine.Exchange, own bool) *netfi
 		t.Fatal(err)
 	}
 	return net
+}
+
+// perNeuronVars reports whether a population's state variable is laid out
+// per neuron (V, I, Iin, extra receptors, refractory counters; delay
+// rings, slot by slot) rather than whole (spikes, counters, the output).
+func perNeuronVar(name string) (perNeuron, ring bool) {
+	leaf := name[strings.LastIndexByte(name, '/')+1:]
+	switch {
+	case strings.HasPrefix(leaf, "delayed"):
+		return true, true
+	case leaf == "V", leaf == "refractory", strings.HasPrefix(leaf, "I"):
+		return true, false
+	}
+	return false, false
+}
+
+// stateBytes is the bytes of pop's per-neuron state variables, checking
+// on the way that each holds Batch rows of the block's stride, Held's
+// neurons rounded up to 64 (times the ring's depth for a delay ring).
+func stateBytes(t *testing.T, pop *engine.Population[float32], label string) int64 {
+	t.Helper()
+	lo, hi := pop.Held()
+	rows := int64(pop.Batch * ((hi - lo + 63) &^ 63))
+	total := int64(0)
+	for _, v := range pop.StateVars() {
+		info := v.Info()
+		per, ring := perNeuronVar(info.Name)
+		if !per {
+			continue
+		}
+		want := rows
+		if ring {
+			want *= int64(pop.MaxDelayReserved())
+		}
+		if info.Len != want {
+			t.Errorf("%s: %s holds %d values, want %d for neurons %d…%d of %d trials", label, info.Name, info.Len, want, lo, hi-1, pop.Batch)
+		}
+		total += info.Len * 4
+	}
+	return total
+}
+
+// TestRanksHoldOwnState: a rank holds only its blocks' state — V, I, Iin,
+// the extra receptor's current and input, the refractory counters, every
+// slot of the delay rings — each of Batch rows of the block's length
+// rounded up to 64, so that its state bytes are 1/K of one process's
+// within a 64-neuron word per population; built as its share or split
+// from the whole network, it holds the same bits (initial draws keyed per
+// neuron); and MemoryOfRank's state falls by exactly what the rank does
+// not hold.
+func TestRanksHoldOwnState(t *testing.T) {
+	for _, name := range []string{"cuba", "delayed", "feedforward"} {
+		d := loadRankNet(t, name)
+		whole, err := netfile.BuildNetwork[float32](d, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wholeMem, err := d.Memory(4, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []int{2, 3} {
+			w := mpitest.NewWorld(k)
+			for r := range k {
+				own, split := splitNet(t, d, w.Rank(r), true), splitNet(t, d, w.Rank(r), false)
+				if err := engine.SameState(own.Net.StateVars(), split.Net.StateVars()); err != nil {
+					t.Errorf("%s, rank %d of %d: built as its share against split from the whole: %v", name, r, k, err)
+				}
+				var ownBytes, wholeBytes, slack int64
+				for i, pop := range own.Pops {
+					label := fmt.Sprintf("%s, rank %d of %d, %q", name, r, k, pop.Name)
+					lo, hi := engine.BlockOf(pop.N, r, k)
+					if a, b := pop.Held(); a != lo || b != hi {
+						t.Fatalf("%s holds %d…%d, want its block %d…%d", label, a, b-1, lo, hi-1)
+					}
+					if len(pop.V) != pop.Batch*pop.Stride {
+						t.Errorf("%s: V holds %d values, not %d trials × stride %d", label, len(pop.V), pop.Batch, pop.Stride)
+					}
+					b, all := stateBytes(t, pop, label), stateBytes(t, whole.Pops[i], name)
+					ownBytes += b
+					wholeBytes += all
+					// One 64-neuron word of every per-neuron array.
+					slack += all / int64(whole.Pops[i].Stride) * 64
+				}
+				if dev := ownBytes*int64(k) - wholeBytes; dev > slack*int64(k) || -dev > slack*int64(k) {
+					t.Errorf("%s, rank %d of %d: holds %d bytes of state, not 1/%d of one process's %d within %d", name, r, k, ownBytes, k, wholeBytes, slack)
+				}
+				m, err := d.MemoryOfRank(4, false, r, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := int64(0) // a rank's checkpoint holds a readout's whole output
+				for _, pop := range own.Pops {
+					if pop.Values() != nil {
+						out += int64(len(pop.Values())) * 4
+					}
+				}
+				if got, want := wholeMem.State-m.State, wholeBytes-ownBytes-out; got != want {
+					t.Errorf("%s, rank %d of %d: MemoryOfRank counts %d bytes of state fewer than one process, the rank holds %d fewer", name, r, k, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestRanksRefuseOtherRanksState: the state one rank of 2 saved does not
+// restore into the same rank of 3, whose blocks differ: the message names
+// the first variable and both lengths.
+func TestRanksRefuseOtherRanksState(t *testing.T) {
+	d := loadRankNet(t, "delayed")
+	var buf bytes.Buffer
+	if err := engine.EncodeState(&buf, splitNet(t, d, mpitest.NewWorld(2).Rank(1), true).Net.StateVars()); err != nil {
+		t.Fatal(err)
+	}
+	into := splitNet(t, d, mpitest.NewWorld(3).Rank(1), true).Net.StateVars()
+	before, err := engine.CloneState(into)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := engine.DecodeState(&io.LimitedReader{R: bytes.NewReader(buf.Bytes()), N: int64(buf.Len())}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = engine.MatchState(infos, into)
+	if err == nil || !strings.Contains(err.Error(), `state "pop/a/V" has 384 values but the network's has 256`) {
+		t.Fatalf("rank 1 of 2's state into rank 1 of 3: %v", err)
+	}
+	if err := engine.SameState(into, before); err != nil {
+		t.Errorf("a refused state changed the network: %v", err)
+	}
+}
+
+// TestHeldPopulationRefusesBadBlocks: a block must lie inside the
+// population and start on a 64-neuron word, which no two ranks share.
+func TestHeldPopulationRefusesBadBlocks(t *testing.T) {
+	for _, b := range [][2]int{{-64, 64}, {0, 101}, {64, 0}, {10, 64}} {
+		_, err := engine.NewHeldPopulation[float32]("p", 2, 100, engine.DefaultNeuron(), b[0], b[1])
+		if want := fmt.Sprintf("cannot hold neurons %d…%d of 100", b[0], b[1]-1); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("block %v: %v, want %q", b, err, want)
+		}
+	}
+	p, err := engine.NewHeldPopulation[float32]("p", 2, 100, engine.DefaultNeuron(), 64, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi := p.Held(); lo != 64 || hi != 100 || p.Stride != 64 || len(p.V) != 128 || len(p.Spikes) != 2*2 {
+		t.Errorf("block 64…99 of 2 × 100: holds %d…%d, stride %d, %d values of V, %d mask words", lo, hi-1, p.Stride, len(p.V), len(p.Spikes))
+	}
+}
+
+// TestRanksLayersSameBits: the layers a NIR graph becomes — convolutions
+// of spikes and of values, sum and average poolings of spikes and of
+// values, identity maps, biases — and procedural weights, per-neuron
+// parameters and COBA neurons (initial conductances drawn) give every
+// recorded bit of one process on 2 and 3 ranks, each target holding only
+// its block (TestRanksSameBits's check, on a network of files).
+func TestRanksLayersSameBits(t *testing.T) {
+	dir := t.TempDir()
+	const steps, batch = 60, 2
+	spikes, values := make([]float64, steps*batch*128), make([]float64, steps*batch*128)
+	for i := range spikes {
+		if (i*7919)%5 == 0 {
+			spikes[i] = 1
+		}
+		values[i] = float64((i*31)%17)/17 - 0.3
+	}
+	w := make([]float64, 4*2*3*3)
+	for i := range w {
+		w[i] = (float64(i%7) - 2) * 0.4
+	}
+	fixtures.WriteNpy(t, filepath.Join(dir, "xs.npy"), spikes, batch, 128)
+	fixtures.WriteNpy(t, filepath.Join(dir, "xa.npy"), values, batch, 128)
+	fixtures.WriteNpy(t, filepath.Join(dir, "w.npy"), w, 2, 3, 3)
+	fixtures.WriteNpy(t, filepath.Join(dir, "b.npy"), []float64{0.05, -0.1, 0.2, 0.02})
+	taus := make([]string, 256)
+	for i := range taus {
+		taus[i] = fmt.Sprint(0.005 + 0.0001*float64(i%50))
+	}
+	src := fmt.Sprintf(`
+run: {dt: 0.001, steps: %d, batch: %d, seed: 7}
+sources:
+  - {name: xs, array: {file: xs.npy}}
+  - {name: xa, array: {file: xa.npy}}
+  - {name: in, poisson: {size: 300, rate: 200}}
+populations:
+  - {name: conv, size: 256, params: {tau_mem: [%s], tau_syn: 0.005, v_threshold: 0.5}}
+  - {name: pool, kind: li, size: 64, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: conva, kind: li, size: 256, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: poola, size: 64, params: {tau_mem: 0.01, tau_syn: 0.005, v_threshold: 0.2}}
+  - {name: copy, size: 128, params: {tau_mem: 0.01, tau_syn: 0.005, v_threshold: 0.5}}
+  - {name: proc, size: 200, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - name: coba
+    kind: coba
+    size: 150
+    params:
+      tau_mem: 0.02
+      receptors: [{name: exc, tau_syn: 0.005, e_rev: 0}, {name: inh, tau_syn: 0.01, e_rev: -80}]
+      v_leak: -60
+      v_threshold: -50
+      reset: value
+      v_reset: -60
+      refractory: 0.005
+    init: {v: {normal: [-55, 5]}, receptors: {exc: {normal: [4, 1.5]}}}
+projections:
+  - {source: xs, target: conv, type: conv2d, in_shape: [2, 8, 8], weight: {file: w.npy}, padding: 1, bias: {file: b.npy}}
+  - {source: conv, target: pool, type: sum_pool2d, in_shape: [4, 8, 8], kernel: [2, 2]}
+  - {source: xa, target: conva, type: conv2d, in_shape: [2, 8, 8], weight: {file: w.npy}, padding: 1}
+  - {source: conva, target: poola, type: avg_pool2d, in_shape: [4, 8, 8], kernel: [2, 2]}
+  - {source: xs, target: copy, type: identity}
+  - {source: in, target: proc, type: dense, weight: notebook, procedural: true}
+  - {source: in, target: coba, type: sparse, p: 0.2, weight: 2, receptor: exc}
+  - {source: copy, target: coba, type: sparse, p: 0.2, weight: 3, receptor: inh, delay: 2}
+`, steps, batch, strings.Join(taus, ", "))
+	path := filepath.Join(dir, "layers.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := loadRankNet(t, path)
+	want := record(t, d, steps, 1, nil)
+	for i := 3; i < len(want); i += 4 {
+		spiked := slices.Contains(want[i], 1)
+		if p := d.Populations[i/4]; !spiked && p.Kind != "li" {
+			t.Fatalf("%s never spikes in %d steps; the comparison would prove little", p.Name, steps)
+		}
+	}
+	for _, k := range []int{2, 3} {
+		w := mpitest.NewWorld(k)
+		got := make([][][]float32, k)
+		var wg sync.WaitGroup
+		for r := range k {
+			wg.Go(func() { got[r] = record(t, d, steps, 1, w.Rank(r)) })
+		}
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		for i := range want {
+			if !slices.Equal(got[0][i], want[i]) {
+				t.Errorf("on %d ranks: recorder %d (%s of %s) differs from one process", k, i, []string{"v", "isyn", "iinp", "s"}[i%4], d.Populations[i/4].Name)
+			}
+		}
+	}
 }

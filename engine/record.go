@@ -121,15 +121,16 @@ func (r *Trace[T]) RecordState(t int) error {
 	if r.Var == VarS {
 		return nil
 	}
-	r.Data = appendRow(r.Data, r.Pop, r.Pop.State(r.Var), r.Neurons)
+	r.Data = appendRow(r.Data, r.Pop, r.Var, r.Neurons)
 	r.Steps++
 	return nil
 }
 
-// appendRow appends x's values of the neurons (nil: all) of every trial.
-func appendRow[T Float](dst []T, p *Population[T], x []T, neurons []int) []T {
+// appendRow appends v's values of the neurons (nil: all) of every trial,
+// as recorders read them (Trial).
+func appendRow[T Float](dst []T, p *Population[T], v Var, neurons []int) []T {
 	for b := 0; b < p.Batch; b++ {
-		row := p.Row(x, b)
+		row := p.Trial(v, b)
 		if neurons == nil {
 			dst = append(dst, row...)
 			continue

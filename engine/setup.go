@@ -104,7 +104,7 @@ func take(next *atomic.Int64, n int) (int, bool) {
 
 // FillWeightColumns fills W (rows × (hi−lo), row-major) with columns
 // lo…hi−1 of the rows × cols weights FillWeights draws, the same bits: a
-// rank draws only its block's columns of a dense projection (see Hold).
+// rank draws only its block's columns of a dense projection (see NewHeldPopulation).
 func FillWeightColumns[T Float](W []T, rows, cols, lo, hi int, d Dist, sign Sign, seed, stream uint64, threads int) error {
 	if err := d.Validate(); err != nil {
 		return err

@@ -231,7 +231,7 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 		return nil, fmt.Errorf("projection %q: delay must be between 0 and %d steps, got %d", name, MaxDelay, cfg.Delay)
 	}
 	nIn, nOut := pre.Size(), post.N
-	lo, hi := post.Held() // a rank's block (Hold, ranks.go)
+	lo, hi := post.Held() // a rank's block (NewHeldPopulation, ranks.go)
 	// Each range of inputs collects its synapses in its own part; the
 	// parts are joined in input order, so the lists are those one thread
 	// drawing input after input makes.
@@ -267,7 +267,7 @@ func NewRandomSparse[T Float](name string, pre Presynaptic[T], post *Population[
 	s, err := NewSparse(name, pre, post, cfg.Receptor, pres, posts, w, delay)
 	if err == nil && len(pres) == 0 && post.hold != nil {
 		// A rank that holds none of the synapses keeps their delay and
-		// ring, so that every rank steps the same rings (Hold).
+		// ring, so that every rank steps the same rings (NewHeldPopulation).
 		s.Groups[0].Delay = cfg.Delay
 		err = post.ReserveDelay(cfg.Receptor, cfg.Delay)
 	}
@@ -341,7 +341,8 @@ func (s *Sparse[T]) Propagate(r Range) {
 		}
 		dst := post.InputFor(s.Receptor, g.Delay)
 		for b := r.B0; b < r.B1; b++ {
-			row := dst[b*post.Stride : b*post.Stride+post.N]
+			// The held block's row: target i at row[i−lo].
+			row := post.Row(dst, b)
 			if x != nil {
 				for j, v := range x[b*s.NIn : (b+1)*s.NIn] {
 					if v == 0 {
@@ -349,7 +350,7 @@ func (s *Sparse[T]) Propagate(r Range) {
 					}
 					a, e := g.span(j, r, full)
 					for k, i := range g.Col[a:e] {
-						row[i] += T(v * g.W[a+k])
+						row[int(i)-lo] += T(v * g.W[a+k])
 					}
 				}
 				continue
@@ -357,7 +358,7 @@ func (s *Sparse[T]) Propagate(r Range) {
 			for _, j := range s.Pre.Events(b) {
 				a, e := g.span(int(j), r, full)
 				if a < e {
-					scatterAdd(row, g.Col[a:e], g.W[a:e])
+					scatterAdd(row, g.Col[a:e], g.W[a:e], lo)
 				}
 			}
 		}
@@ -376,10 +377,10 @@ func (g *SparseGroup[T]) span(j int, r Range, full bool) (int, int) {
 	return lo + a, lo + a + e
 }
 
-func scatterAdd[T Float](dst []T, idx []int32, w []T) {
+func scatterAdd[T Float](dst []T, idx []int32, w []T, base int) {
 	if is32[T]() {
-		kernels.ScatterAdd32(f32(dst), idx, f32(w))
+		kernels.ScatterAdd32(f32(dst), idx, f32(w), int32(base))
 		return
 	}
-	kernels.ScatterAdd64(f64(dst), idx, f64(w))
+	kernels.ScatterAdd64(f64(dst), idx, f64(w), int32(base))
 }

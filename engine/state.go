@@ -204,14 +204,21 @@ type Stateful interface {
 
 // StateVars lists the population's state: V, I, Iin, the last step's spike
 // bitmask and the spike count, then what a general neuron or delayed input
-// adds (extra receptor currents, refractory counters, delay rings).
+// adds (extra receptor currents, refractory counters, delay rings). A
+// population holding a rank's block (NewHeldPopulation) lists its block's part of each
+// per-neuron array, and, when it does not spike, its whole output, which
+// the other ranks' blocks of V, held there, would otherwise rebuild.
 func (p *Population[T]) StateVars() []StateVar {
 	pre := "pop/" + p.Name + "/"
-	return append([]StateVar{
+	vars := append([]StateVar{
 		SliceVar(pre+"V", p.V), SliceVar(pre+"I", p.I), SliceVar(pre+"Iin", p.Iin),
 		SliceVar(pre+"spikes", p.Spikes), Int64Var(pre+"spike_count", &p.spikeCount),
 		IntVar(pre+"stepped_at", &p.steppedAt),
 	}, p.extraStateVars()...)
+	if p.hold != nil && p.out != nil {
+		vars = append(vars, SliceVar(pre+"out", p.out))
+	}
+	return vars
 }
 
 // restored recomputes what is derived from the saved state.

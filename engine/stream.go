@@ -58,7 +58,7 @@ func (r *StreamTrace[T]) RecordState(t int) error {
 	if r.Var == VarS {
 		return nil
 	}
-	r.row = appendRow(r.row[:0], r.Pop, r.Pop.State(r.Var), r.Neurons)
+	r.row = appendRow(r.row[:0], r.Pop, r.Var, r.Neurons)
 	return r.pass(t)
 }
 

@@ -143,7 +143,8 @@ func cubaState(rng *rand.Rand, n int) (V, I0, Iin0, I1, Iin1 []float64, refrac [
 	return V, I0, Iin0, I1, Iin1, refrac
 }
 
-var cubaSizes = []int{1000, 10000, 100000, 1000000}
+// 4000 is the CUBA and COBA networks' own size (96 KB of state, in L2).
+var cubaSizes = []int{1000, 4000, 10000, 100000, 1000000}
 
 func BenchmarkCubaUpdate(b *testing.B) {
 	p := cubaBenchParams.to32()

@@ -6,8 +6,9 @@ import (
 )
 
 // TestScatterAdd compares both widths with a plain loop over random
-// indices, repeats included, and checks that the guard values around the
-// destination are untouched.
+// indices, repeats included, from base 0 and from a rank's block's first
+// neuron on, and checks that the guard values around the destination are
+// untouched.
 func TestScatterAdd(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { testScatterAdd(t, ScatterAdd32, 3) })
 	t.Run("float64", func(t *testing.T) { testScatterAdd(t, ScatterAdd64, 5) })
@@ -15,36 +16,43 @@ func TestScatterAdd(t *testing.T) {
 
 // testScatterAdd is TestScatterAdd for one width, with generator seeds seed
 // and seed+1.
-func testScatterAdd[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T), seed uint64) {
+func testScatterAdd[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for _, base := range []int32{0, 64, 1 << 20} {
+		for _, n := range []int{1, 2, 7, 64, 67, 1000} {
+			for _, m := range []int{0, 1, 5, 67, 300} {
+				testScatterAddOnce(t, scatterAdd, rng, base, n, m)
+			}
+		}
+	}
+}
+
+// testScatterAddOnce adds m random weights into n values from neuron base on.
+func testScatterAddOnce[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), rng *rand.Rand, base int32, n, m int) {
 	const guard = 12345.5
-	for _, n := range []int{1, 2, 7, 64, 67, 1000} {
-		for _, m := range []int{0, 1, 5, 67, 300} {
-			idx := make([]int32, m)
-			w := make([]T, m)
-			for k := range idx {
-				idx[k] = int32(rng.IntN(n))
-				w[k] = T(rng.NormFloat64())
-			}
-			dst := make([]T, n+2)
-			want := make([]T, n)
-			for i := 0; i < n; i++ {
-				v := T(rng.Float64())
-				dst[i+1], want[i] = v, v
-			}
-			dst[0], dst[n+1] = guard, guard
-			for k, i := range idx {
-				want[i] = want[i] + w[k]
-			}
-			scatterAdd(dst[1:n+1], idx, w)
-			if dst[0] != guard || dst[n+1] != guard {
-				t.Fatalf("n=%d m=%d: guard overwritten", n, m)
-			}
-			for i := 0; i < n; i++ {
-				if dst[i+1] != want[i] {
-					t.Fatalf("n=%d m=%d: dst[%d] = %v, want %v", n, m, i, dst[i+1], want[i])
-				}
-			}
+	idx := make([]int32, m)
+	w := make([]T, m)
+	for k := range idx {
+		idx[k] = base + int32(rng.IntN(n))
+		w[k] = T(rng.NormFloat64())
+	}
+	dst := make([]T, n+2)
+	want := make([]T, n)
+	for i := 0; i < n; i++ {
+		v := T(rng.Float64())
+		dst[i+1], want[i] = v, v
+	}
+	dst[0], dst[n+1] = guard, guard
+	for k, i := range idx {
+		want[i-base] = want[i-base] + w[k]
+	}
+	scatterAdd(dst[1:n+1], idx, w, base)
+	if dst[0] != guard || dst[n+1] != guard {
+		t.Fatalf("base=%d n=%d m=%d: guard overwritten", base, n, m)
+	}
+	for i := 0; i < n; i++ {
+		if dst[i+1] != want[i] {
+			t.Fatalf("base=%d n=%d m=%d: dst[%d] = %v, want %v", base, n, m, i, dst[i+1], want[i])
 		}
 	}
 }
@@ -61,7 +69,7 @@ func BenchmarkScatterAdd32(b *testing.B) {
 		w[k] = 0.1
 	}
 	for b.Loop() {
-		ScatterAdd32(dst, idx, w)
+		ScatterAdd32(dst, idx, w, 0)
 	}
 	b.ReportMetric(float64(len(idx))*float64(b.N)/b.Elapsed().Seconds(), "synapses/s")
 }

@@ -72,7 +72,7 @@ func BuildNetwork[T engine.Float](f *File, threads int) (*Net[T], error) {
 
 // BuildRank builds rank's share of the network f describes split over
 // ranks ranks (BuildNetwork for one): every population holds only the
-// rank's block (engine's Hold), so its random sparse and dense
+// rank's block (engine's NewHeldPopulation), so its random sparse and dense
 // projections draw only the weights onto that block, with the bits the
 // whole network has there. Split the network with SetRanks before
 // stepping it.
@@ -84,14 +84,15 @@ func BuildRank[T engine.Float](f *File, threads, rank, ranks int) (*Net[T], erro
 		if err != nil {
 			return nil, f.errorf("%w", err)
 		}
-		pop, err := engine.NewPopulation[T](p.Name, batch, p.Size, np)
+		var pop *engine.Population[T]
+		if ranks > 1 {
+			lo, hi := engine.BlockOf(p.Size, rank, ranks)
+			pop, err = engine.NewHeldPopulation[T](p.Name, batch, p.Size, np, lo, hi)
+		} else {
+			pop, err = engine.NewPopulation[T](p.Name, batch, p.Size, np)
+		}
 		if err != nil {
 			return nil, f.errorf("populations[%d]: %w", i, err)
-		}
-		if ranks > 1 {
-			if err := pop.Hold(engine.BlockOf(p.Size, rank, ranks)); err != nil {
-				return nil, f.errorf("populations[%d]: %w", i, err)
-			}
 		}
 		if p.Init != nil && p.Init.V != nil {
 			if err := pop.InitV(p.Init.V.engine(), seed, uint64(i), threads); err != nil {

@@ -107,13 +107,16 @@ func (f *File) Memory(elem int, inMemory bool) (engine.Memory, error) {
 	return f.MemoryOfRank(elem, inMemory, 0, 1)
 }
 
-// MemoryOfRank is Memory for rank of ranks: a rank holds only the weights
-// onto its own block of each population (engine.BlockOf; see BuildRank),
-// so dense weights, drawn or read from a file (of which it reads only its
-// columns), random sparse synapses and the synapses of a list onto its
+// MemoryOfRank is Memory for rank of ranks: a rank holds only its own
+// block of each population (engine.BlockOf; see BuildRank) — its state,
+// delay rings and per-neuron parameters, and the weights onto it — so
+// these, dense weights, drawn or read from a file (of which it reads only
+// its columns), random sparse synapses and the synapses of a list onto its
 // block (counted by reading the list's post file in spans) count for its
-// block alone. The state is whole on every rank, and so are the weights
-// of convolutions, gains and biases, which count in full.
+// block alone. Spike bitmasks and lists, the exchange's result, are whole
+// on every rank, and so are the weights of convolutions, gains and biases,
+// which count in full; rank 0 adds the copy of the neurons its recorders
+// trace, up to the last (engine's Trial).
 func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Memory, error) {
 	var m engine.Memory
 	steps, batch := *f.Run.Steps, *f.Run.Batch
@@ -145,15 +148,20 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 		s := engine.PopulationShape{
 			Name: p.Name, Elem: elem, Batch: batch, N: p.Size, Receptors: len(np.TauSyn),
 			Refractory: np.Kind.Spiking() && np.Refractory > 1,
-			DelayDepth: depth[i], DelayedReceptors: len(delayed[i]),
+			DelayDepth: depth[i], DelayedReceptors: len(delayed[i]), Spiking: np.Kind.Spiking(),
+		}
+		held := p.Size
+		if ranks > 1 {
+			lo, hi := engine.BlockOf(p.Size, rank, ranks)
+			s.Block, held = &[2]int{lo, hi}, hi-lo
 		}
 		if err := m.AddNeurons(s); err != nil {
 			return m, fmt.Errorf("populations[%d]: %w", i, err)
 		}
-		if np.PerNeuron != nil {
+		if np.PerNeuron != nil && held > 0 {
 			// β, v_leak, g, θ, v_reset and σ, and α_k and h_k per
-			// receptor, one of each per neuron.
-			if err := m.AddWeights(p.Name+"/params", elem, 6+2*len(np.TauSyn), p.Size); err != nil {
+			// receptor, one of each per neuron held.
+			if err := m.AddWeights(p.Name+"/params", elem, 6+2*len(np.TauSyn), held); err != nil {
 				return m, fmt.Errorf("populations[%d].params: %w", i, err)
 			}
 		}
@@ -239,6 +247,11 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 			}
 		}
 	}
+	if ranks > 1 && rank == 0 {
+		if err := f.addSeen(&m, elem); err != nil {
+			return m, err
+		}
+	}
 	if inMemory {
 		held := map[string]bool{} // a variable recorded into two files is held once
 		for _, r := range f.Recordings() {
@@ -264,6 +277,37 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 		}
 	}
 	return m, nil
+}
+
+// addSeen adds rank 0's copy of the state its recorders trace, over
+// ranks: V, I and Iin of every trial's neurons up to the last traced of
+// each population, whose values the other ranks hold.
+func (f *File) addSeen(m *engine.Memory, elem int) error {
+	last := make([]int, len(f.Populations)) // 1 + the last traced neuron
+	for _, r := range f.Recordings() {
+		if r.Spikes || r.Var == engine.VarS {
+			continue
+		}
+		if r.Neurons == nil {
+			last[r.Pop] = f.Populations[r.Pop].Size
+		}
+		for _, j := range r.Neurons {
+			last[r.Pop] = max(last[r.Pop], j+1)
+		}
+	}
+	if fig := f.Figure; fig != nil && fig.Neuron != nil {
+		if i := f.population(fig.Population); i >= 0 {
+			last[i] = max(last[i], *fig.Neuron+1)
+		}
+	}
+	for i, n := range last {
+		if n > 0 {
+			if err := m.AddRecorder(f.Populations[i].Name+"/traced", 3*int64(*f.Run.Batch)*int64(n), int64(elem)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // npyCount reads the header of the .npy file at p (relative to the

@@ -69,7 +69,7 @@ func (r *figureRecorder[T]) RecordState(t int) error {
 	p := r.pop
 	for i := range r.traces {
 		tr := &r.traces[i]
-		tr.data = append(tr.data, float64(p.Row(p.State(tr.v), 0)[tr.neuron]))
+		tr.data = append(tr.data, float64(p.Trial(tr.v, 0)[tr.neuron]))
 	}
 	return nil
 }

@@ -35,27 +35,28 @@ func loadCobaConsts(s *isa, d *dtype) *cobaConsts {
 }
 
 func cobaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cobaConsts) reg.GPVirtual {
-	// The conductances, from the values before the step.
-	g0, g1 := decayReceptors(s, d, p, m, k.a0, k.a1, k.zero)
+	v := loadNeuron(s, d, p, m, k.a0, k.a1, k.zero, false)
 
-	// v' = x + Gamma·(((VLeak − x) + g0·(E0 − x)) + g1·(E1 − x)), each
-	// product rounded and the sum taken in that order.
-	x := s.vec()
-	m.load(s, d, m.at(p.v), x)
-	drive := s.vec()
-	d.sub(x, k.vleak, drive)
+	// v' = x + Gamma·(((VLeak − x) + g0·(E0 − x)) + g1·(E1 − x)), from the
+	// conductances before the step, each product rounded and the sum taken
+	// in that order. The products overwrite the conductances, so that the
+	// partial last vector, which also holds its lane mask, fits the sixteen
+	// AVX2 registers.
+	x, g0, g1 := v.x, v.c0, v.c1
 	t := s.vec()
 	d.sub(x, k.e0, t)
-	d.mul(t, g0, t)
-	d.add(t, drive, drive)
+	d.mul(t, g0, g0)
 	t = s.vec()
 	d.sub(x, k.e1, t)
-	d.mul(t, g1, t)
-	d.add(t, drive, drive)
+	d.mul(t, g1, g1)
+	drive := s.vec()
+	d.sub(x, k.vleak, drive)
+	d.add(g0, drive, drive)
+	d.add(g1, drive, drive)
 	d.mul(k.gamma, drive, drive)
 	vn := s.vec()
 	d.add(drive, x, vn)
-	return refractReset(s, d, p, m, &k.resetConsts, x, vn)
+	return refractReset(s, d, p, m, &k.resetConsts, x, v.r, vn)
 }
 
 func genCobaUpdate(s *isa, d *dtype) string {

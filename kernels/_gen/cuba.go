@@ -31,7 +31,7 @@ import (
 //
 // The COBA update (coba.go) has the same two receptors, counters and reset
 // and differs only in how v' is computed, so the loop over mask words
-// (genReceptorUpdate), the receptors' decay (decayReceptors) and the
+// (genReceptorUpdate), the loads and the receptors' decay (loadNeuron) and the
 // refractory selection (refractReset) are shared.
 
 // cubaConsts are the broadcast parameters of the CUBA update.
@@ -128,19 +128,13 @@ type laneMask struct {
 	f reg.VecVirtual
 }
 
-// makeLaneMask builds the mask of the first cnt lanes: 1 ≤ cnt ≤ lanes on
-// AVX2; on AVX-512 cnt may be larger (below 64): the opmask is cut to the
-// lanes, since the float64 kernels' counters are moved as doublewords,
-// sixteen to a register.
+// makeLaneMask builds the mask of the first cnt lanes, 1 ≤ cnt < lanes.
 func makeLaneMask(s *isa, d *dtype, cnt reg.GPVirtual) *laneMask {
 	if s.is512() {
 		b := GP64()
 		MOVQ(U32(1), b)
 		SHLXQ(cnt, b, b)
 		DECQ(b)
-		if d.size == 8 {
-			ANDL(U32(0xff), b.As32())
-		}
 		k := K()
 		KMOVW(b.As32(), k)
 		return &laneMask{k: k}
@@ -259,57 +253,98 @@ func storeRefrac(s *isa, d *dtype, r reg.VecVirtual, a receptorAddrs) {
 	}
 }
 
-// decayReceptors loads the two receptors' values before the step, stores
-// A0·c0 + Iin0 and A1·c1 + Iin1, zeroes Iin0 and Iin1 (the kernel
-// consumes its input), and returns c0 and c1.
-func decayReceptors(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual) (c0, c1 reg.VecVirtual) {
-	c0, c1 = s.vec(), s.vec()
-	m.load(s, d, m.at(p.i0), c0)
-	m.load(s, d, m.at(p.i1), c1)
-	for _, r := range []struct {
-		a, c  reg.VecVirtual
-		i, in reg.GPVirtual
-	}{{a0, c0, p.i0, p.in0}, {a1, c1, p.i1, p.in1}} {
-		t := s.vec()
-		d.mul(r.a, r.c, t)
-		if m.part == nil {
-			d.add(m.at(r.in), t, t)
-		} else {
-			in := s.vec()
-			m.load(s, d, m.at(r.in), in)
-			d.add(in, t, t)
-		}
-		m.store(s, d, t, m.at(r.i))
+// neuronVec is one vector of neurons as loaded: the receptors' values
+// before the step (c0, c1), the potential x and the counters r. With sum
+// set, c0 holds c0 + c1 and c1 is nil when the vector is whole.
+type neuronVec struct{ c0, c1, x, r reg.VecVirtual }
+
+// loadNeuron loads one vector of neurons, stores the receptors' A0·c0 +
+// Iin0 and A1·c1 + Iin1, and zeroes Iin0 and Iin1 (the kernel consumes its
+// input). A whole vector does every load before any store: when the
+// slices are separate allocations of one size (the benchmarks' are), their
+// elements i lie at one offset within a 4 KiB page, and a load issued
+// behind a store to another slice's element i matches that store's low 12
+// address bits and may wait for it (4K aliasing); with the loads first, a
+// store precedes only the loads of later vectors, at other offsets. It
+// also lets the vector's loads all start before its first store. The
+// partial last vector, run once per call, stores each receptor as soon as
+// it is decayed, which frees the registers its lane mask and masked loads
+// need.
+//
+// With sum set (the CUBA update, which uses c1 only in A1·c1 and c0 + c1),
+// a whole vector reads c1 as a memory operand of both, before its store,
+// so it never takes a register or a load instruction of its own: with its
+// state in L1 the AVX2 update is bound by instruction throughput.
+func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual, sum bool) neuronVec {
+	fold := sum && m.part == nil
+	v := neuronVec{c0: s.vec(), x: s.vec()}
+	m.load(s, d, m.at(p.i0), v.c0)
+	if !fold {
+		v.c1 = s.vec()
+		m.load(s, d, m.at(p.i1), v.c1)
+	}
+	type receptor struct {
+		a, c, t reg.VecVirtual
+		i, in   reg.GPVirtual
+	}
+	rs := []receptor{{a0, v.c0, s.vec(), p.i0, p.in0}, {a1, v.c1, s.vec(), p.i1, p.in1}}
+	store := func(r receptor) {
+		m.store(s, d, r.t, m.at(r.i))
 		m.store(s, d, zero, m.at(r.in))
 	}
-	return c0, c1
+	for _, r := range rs {
+		if r.c == nil {
+			d.mul(m.at(r.i), r.a, r.t)
+		} else {
+			d.mul(r.a, r.c, r.t)
+		}
+		if m.part == nil {
+			d.add(m.at(r.in), r.t, r.t)
+			continue
+		}
+		in := s.vec()
+		m.load(s, d, m.at(r.in), in)
+		d.add(in, r.t, r.t)
+		store(r)
+	}
+	if fold {
+		d.add(m.at(p.i1), v.c0, v.c0)
+	}
+	m.load(s, d, m.at(p.v), v.x)
+	v.r = loadRefrac(s, d, m)
+	if m.part == nil {
+		for _, r := range rs {
+			store(r)
+		}
+	}
+	return v
 }
 
 func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConsts) reg.GPVirtual {
-	// The currents, from the values before the step.
-	c0, c1 := decayReceptors(s, d, p, m, k.a0, k.a1, k.zero)
+	v := loadNeuron(s, d, p, m, k.a0, k.a1, k.zero, true)
 
-	// v' = (VLeak + Beta·(x − VLeak)) + Gain·(c0 + c1).
-	d.add(c1, c0, c0)
+	// v' = (VLeak + Beta·(x − VLeak)) + Gain·(c0 + c1), from the currents
+	// before the step.
+	c0 := v.c0
+	if v.c1 != nil {
+		d.add(v.c1, c0, c0)
+	}
 	d.mul(k.gain, c0, c0)
-	x := s.vec()
-	m.load(s, d, m.at(p.v), x)
 	vn := s.vec()
-	d.sub(k.vleak, x, vn)
+	d.sub(k.vleak, v.x, vn)
 	d.mul(k.beta, vn, vn)
 	d.add(vn, k.vleak, vn)
 	d.add(c0, vn, vn)
-	return refractReset(s, d, p, m, &k.resetConsts, x, vn)
+	return refractReset(s, d, p, m, &k.resetConsts, v.x, v.r, vn)
 }
 
 // refractReset finishes one vector of neurons whose potential before the
-// step is x and whose integrated potential is vn: it stores V (x where
-// held, VReset where spiking, vn elsewhere) and the counters, and returns
-// the spike bits of its lanes in the low bits of a 32-bit register. In a
-// partial vector the bits of the lanes not selected are zero on AVX-512
-// and undefined on AVX2 (the caller clears them).
-func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetConsts, x, vn reg.VecVirtual) reg.GPVirtual {
-	r := loadRefrac(s, d, m)
+// step is x, whose counters are r and whose integrated potential is vn: it
+// stores V (x where held, VReset where spiking, vn elsewhere) and the
+// counters, and returns the spike bits of its lanes in the low bits of a
+// 32-bit register. In a partial vector the bits of the lanes not selected
+// are zero on AVX-512 and undefined on AVX2 (the caller clears them).
+func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetConsts, x, r, vn reg.VecVirtual) reg.GPVirtual {
 	bits := GP32()
 	if s.is512() {
 		held, free, spike := K(), K(), K()
@@ -343,19 +378,22 @@ func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetCo
 			VMOVDQA64(k.hold, spike, r)
 		}
 	} else {
-		held, spike := s.vec(), s.vec()
+		// V takes VReset where x > Theta, then x where held, which
+		// overrides it: the potential needs no "and not held", which only
+		// the counters and the spike bits wait for.
+		held, above, spike := s.vec(), s.vec(), s.vec()
 		if d.size == 4 {
 			VPCMPGTD(k.zero, r, held) // refrac > 0: −1 where held
-			VCMPPS(U8(gtOQ), k.theta, x, spike)
-			VANDNPS(spike, held, spike) // x > Theta and not held
-			VBLENDVPS(spike, k.vreset, vn, vn)
+			VCMPPS(U8(gtOQ), k.theta, x, above)
+			VBLENDVPS(above, k.vreset, vn, vn)
 			VBLENDVPS(held, x, vn, vn)
+			VANDNPS(above, held, spike) // x > Theta and not held
 		} else {
 			VPCMPGTQ(k.zero, r, held)
-			VCMPPD(U8(gtOQ), k.theta, x, spike)
-			VANDNPD(spike, held, spike)
-			VBLENDVPD(spike, k.vreset, vn, vn)
+			VCMPPD(U8(gtOQ), k.theta, x, above)
+			VBLENDVPD(above, k.vreset, vn, vn)
 			VBLENDVPD(held, x, vn, vn)
+			VANDNPD(above, held, spike)
 		}
 		m.store(s, d, vn, m.at(p.v))
 		if d.size == 4 {
@@ -389,9 +427,8 @@ func genCubaUpdate(s *isa, d *dtype) string {
 // Doc are written: V, the receptors' slices (named i0, in0, i1, in1),
 // refrac and spikes are loaded, consts broadcasts the parameters and
 // returns the update of one vector of neurons, which runs over whole mask
-// words and then over the ragged tail, a vector at a time with the lanes
-// past len(V) masked off (the same code on every lane, so the same bits as
-// a whole vector); the function returns the spike count.
+// words and then over the ragged tail; the function returns the spike
+// count.
 func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual) string {
 	p := &receptorPtrs{v: GP64(), i0: GP64(), in0: GP64(), i1: GP64(), in1: GP64(), refrac: GP64()}
 	Load(Param("V").Base(), p.v)
@@ -430,39 +467,45 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 	CMPQ(idx, n)
 	JNE(LabelRef(name + "_loop"))
 
+	// The ragged tail, rem < 64 neurons: whole vectors as in the loop, then
+	// the last rem mod lanes neurons in one vector with the lanes past
+	// len(V) masked off (the same code on every lane, so the same bits as a
+	// whole vector). The whole vectors take no masks: on AMD cores a
+	// VMASKMOV store costs several times a plain one, and a tail of whole
+	// vectors (4000 neurons leave 32) is the common case.
 	Label(name + "_tail")
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_done"))
 	tw := GP64()
 	XORQ(tw, tw)
+	// merge shifts a vector's spike bits to its first neuron's bit, idx mod
+	// 64 (the whole words end on a multiple of 64), and merges them into tw.
+	merge := func(bits reg.Register) {
+		shift := GP64()
+		MOVQ(idx, shift)
+		ANDQ(U8(63), shift)
+		SHLXQ(shift, bits, bits)
+		ORQ(bits, tw)
+	}
 	Label(name + "_tailvec")
-	// The first min(rem, lanes) lanes of this vector are neurons (AVX-512
-	// ignores the mask bits past its lanes).
-	cnt := rem
-	if !s.is512() {
-		cnt = GP64()
-		MOVQ(U32(lanes), cnt)
-		CMPQ(rem, cnt)
-		JAE(LabelRef(name + "_tailfull"))
-		MOVQ(rem, cnt)
-		Label(name + "_tailfull")
-	}
-	m := addrsAt(d, p, idx, 0)
-	m.part = makeLaneMask(s, d, cnt)
-	bits := neuron(p, m).As64()
-	if !s.is512() {
-		BZHIQ(cnt, bits, bits)
-	}
-	// The vector's first bit is idx mod 64: the whole words end on a
-	// multiple of 64.
-	shift := GP64()
-	MOVQ(idx, shift)
-	ANDQ(U8(63), shift)
-	SHLXQ(shift, bits, bits)
-	ORQ(bits, tw)
+	CMPQ(rem, U8(lanes))
+	JB(LabelRef(name + "_tailpart"))
+	merge(neuron(p, addrsAt(d, p, idx, 0)).As64())
 	ADDQ(U8(lanes), idx)
 	SUBQ(U8(lanes), rem)
-	JG(LabelRef(name + "_tailvec"))
+	JMP(LabelRef(name + "_tailvec"))
+
+	Label(name + "_tailpart")
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_tailstore"))
+	m := addrsAt(d, p, idx, 0)
+	m.part = makeLaneMask(s, d, rem)
+	bits := neuron(p, m).As64()
+	if !s.is512() {
+		BZHIQ(rem, bits, bits)
+	}
+	merge(bits)
+	Label(name + "_tailstore")
 	MOVQ(tw, Mem{Base: sp})
 	tc := GP64()
 	POPCNTQ(tw, tc)
