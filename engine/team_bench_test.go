@@ -147,7 +147,7 @@ func (sr *scatterRows) scatter(dst []float32, i, p int) {
 		row := sr.col[(i*8+r)%len(sr.col)]
 		for q := 0; q < 2; q++ {
 			if p == 2 || p == q {
-				kernels.ScatterAdd32(dst, row[q], sr.w[:len(row[q])])
+				kernels.ScatterAdd32(dst, row[q], sr.w[:len(row[q])], 0)
 			}
 		}
 	}
@@ -330,7 +330,7 @@ func BenchmarkTeamStep(b *testing.B) {
 			} else if w == 1 {
 				a = at[k][1]
 			}
-			kernels.ScatterAdd32(s.Iin0, sr.all[k][a:e], sr.w[:e-a])
+			kernels.ScatterAdd32(s.Iin0, sr.all[k][a:e], sr.w[:e-a], 0)
 		}
 	}
 	b.Run("bars=0/threads=1", func(b *testing.B) {
