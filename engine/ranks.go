@@ -229,7 +229,7 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 	if rk.rank == 0 {
 		for i, p := range n.pops {
 			if t := traced[i]; len(t) > 0 {
-				p.seen = newSeen[T](p.Batch, t[len(t)-1]+1)
+				p.seen = newSeen[T](p.Batch, t)
 			}
 		}
 	}
@@ -642,12 +642,18 @@ func (p *Population[T]) layout() layout { return layout{p.Batch, p.off, p.Stride
 type seenState[T Float] struct {
 	v [3][]T
 	n int
+	// traced[i] says whether neuron i is gathered (the others read 0).
+	traced []bool
 }
 
-func newSeen[T Float](batch, n int) *seenState[T] {
-	s := &seenState[T]{n: n}
+func newSeen[T Float](batch int, traced []int) *seenState[T] {
+	n := traced[len(traced)-1] + 1
+	s := &seenState[T]{n: n, traced: make([]bool, n)}
 	for v := range s.v {
 		s.v[v] = make([]T, batch*n)
+	}
+	for _, i := range traced {
+		s.traced[i] = true
 	}
 	return s
 }
@@ -663,6 +669,37 @@ func (p *Population[T]) Trial(v Var, b int) []T {
 		return s.v[v][b*s.n : (b+1)*s.n]
 	}
 	return p.Row(p.State(v), b)
+}
+
+// readable says whether Trial holds v's values of the neurons (nil:
+// every neuron): always in one process; on a network split over ranks,
+// only on rank 0 and only for the neurons SetRanks was told it traces.
+// Recorders check it before a run, so that a recorder the traced list
+// does not cover stops the run with an error instead of reading another
+// rank's neurons as zeros or past its block.
+func (p *Population[T]) readable(v Var, neurons []int) error {
+	if v == VarS {
+		return nil
+	}
+	s := p.seen
+	if s == nil {
+		if lo, hi := p.Held(); lo == 0 && hi == p.N {
+			return nil
+		}
+		return fmt.Errorf("population %q is split over ranks and its %s is not gathered to this process: only rank 0 reads state, of the neurons SetRanks lists as traced", p.Name, v)
+	}
+	if neurons == nil {
+		if s.n < p.N || slices.Contains(s.traced, false) {
+			return fmt.Errorf("population %q: a recorder reads the %s of every neuron but SetRanks' traced list gathers only some of them to rank 0", p.Name, v)
+		}
+		return nil
+	}
+	for _, i := range neurons {
+		if i < 0 || i >= s.n || !s.traced[i] {
+			return fmt.Errorf("population %q: a recorder reads neuron %d's %s, which SetRanks' traced list does not gather to rank 0", p.Name, i, v)
+		}
+	}
+	return nil
 }
 
 // Held is the block of neurons p holds the state of and projections onto

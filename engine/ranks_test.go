@@ -737,3 +737,47 @@ projections:
 		}
 	}
 }
+
+// TestRanksRefuseUntracedRecorders: a recorder of state that SetRanks'
+// traced list does not gather to it stops the run before its first step
+// with an error naming the population and neuron, instead of reading
+// another rank's neurons as zeros or past its own block.
+func TestRanksRefuseUntracedRecorders(t *testing.T) {
+	d := loadRankNet(t, "delayed")
+	for _, c := range []struct {
+		name    string
+		rank    int
+		v       engine.Var
+		neurons []int
+		want    string
+	}{
+		{"rank 1 reads state", 1, engine.VarV, []int{0}, `population "a" is split over ranks and its v is not gathered to this process`},
+		{"an untraced neuron", 0, engine.VarV, []int{0, 3}, `population "a": a recorder reads neuron 3's v`},
+		{"past the last traced", 0, engine.VarI, []int{200}, `population "a": a recorder reads neuron 200's isyn`},
+		{"every neuron of some", 0, engine.VarIin, nil, `population "a": a recorder reads the iinp of every neuron`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			net, err := netfile.BuildRank[float32](d, 1, c.rank, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := engine.NewTrace(net.Pops[0], c.v, c.neurons)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net.Net.AddRecorder(tr)
+			traced := make([][]int, len(net.Pops))
+			traced[0] = []int{0, 5}
+			if err := net.Net.SetRanks(mpitest.NewWorld(2).Rank(c.rank), traced); err != nil {
+				t.Fatal(err)
+			}
+			err = net.Net.Run(nil, 3, nil)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error containing %q", err, c.want)
+			}
+			if net.Net.StepIndex() != 0 {
+				t.Errorf("the refused run stepped to %d", net.Net.StepIndex())
+			}
+		})
+	}
+}

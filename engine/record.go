@@ -103,6 +103,9 @@ func (r *Trace[T]) Width() int {
 
 // Reserve grows Data to hold total steps.
 func (r *Trace[T]) Reserve(total int) error {
+	if err := r.Pop.readable(r.Var, r.Neurons); err != nil {
+		return err
+	}
 	need := total * r.Pop.Batch * r.Width()
 	if total > 0 && need/total != r.Pop.Batch*r.Width() {
 		return fmt.Errorf("trace of %s in %q: %d steps × %d trials × %d neurons overflows", r.Var, r.Pop.Name, total, r.Pop.Batch, r.Width())

@@ -50,7 +50,7 @@ func (r *StreamTrace[T]) Width() int {
 }
 
 // Reserve does nothing: a stream needs only its one-step row.
-func (r *StreamTrace[T]) Reserve(int) error { return nil }
+func (r *StreamTrace[T]) Reserve(int) error { return r.Pop.readable(r.Var, r.Neurons) }
 
 // RecordState passes the variable's values at step t to Sink (for VarS,
 // after the update: see RecordSpikes).
