@@ -487,15 +487,10 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 		SHLXQ(shift, bits, bits)
 		ORQ(bits, tw)
 	}
-	Label(name + "_tailvec")
-	CMPQ(rem, U8(lanes))
-	JB(LabelRef(name + "_tailpart"))
-	merge(neuron(p, addrsAt(d, p, idx, 0)).As64())
-	ADDQ(U8(lanes), idx)
-	SUBQ(U8(lanes), rem)
-	JMP(LabelRef(name + "_tailvec"))
-
-	Label(name + "_tailpart")
+	wholeVectors(name, rem, lanes, func() {
+		merge(neuron(p, addrsAt(d, p, idx, 0)).As64())
+		ADDQ(U8(lanes), idx)
+	})
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	m := addrsAt(d, p, idx, 0)

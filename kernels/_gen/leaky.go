@@ -197,10 +197,7 @@ func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Regist
 	XORQ(word, word)
 	XORQ(shift, shift)
 
-	Label(name + "_tailvec")
-	CMPQ(rem, U8(lanes))
-	JB(LabelRef(name + "_tailpart"))
-	{
+	wholeVectors(name, rem, lanes, func() {
 		v, c := s.vec(), s.vec()
 		d.movu(Mem{Base: vp}, v)
 		d.movu(Mem{Base: ip}, c)
@@ -213,11 +210,7 @@ func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Regist
 		ADDQ(U8(s.vbyte), vp)
 		ADDQ(U8(s.vbyte), ip)
 		ADDQ(U8(s.vbyte), inp)
-		SUBQ(U8(lanes), rem)
-		JMP(LabelRef(name + "_tailvec"))
-	}
-
-	Label(name + "_tailpart")
+	})
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	{
@@ -349,4 +342,17 @@ func genLeakyScan(s *isa, d *dtype, reset string, narrow bool) string {
 	Store(count, ReturnIndex(0))
 	end(s)
 	return name
+}
+
+// wholeVectors emits a tail's loop over its whole vectors: body while rem
+// holds at least lanes neurons, each pass taking lanes off rem; it ends at
+// name_tailpart, where the partial vector's code follows.
+func wholeVectors(name string, rem reg.Register, lanes int, body func()) {
+	Label(name + "_tailvec")
+	CMPQ(rem, U8(lanes))
+	JB(LabelRef(name + "_tailpart"))
+	body()
+	SUBQ(U8(lanes), rem)
+	JMP(LabelRef(name + "_tailvec"))
+	Label(name + "_tailpart")
 }

@@ -425,19 +425,14 @@ func genRuleUpdate(s *isa, d *dtype, rule string, per bool) string {
 	tw, shift := GP64(), GP64()
 	XORQ(tw, tw)
 	XORQ(shift, shift)
-	Label(name + "_tailvec")
-	CMPQ(rem, U8(lanes))
-	JB(LabelRef(name + "_tailpart"))
-	if bits := ruleVec(tailAt(shift)); bits != nil {
-		b := bits.As64()
-		SHLXQ(shift, b, b)
-		ORQ(b, tw)
-	}
-	ADDQ(U8(lanes), shift)
-	SUBQ(U8(lanes), rem)
-	JMP(LabelRef(name + "_tailvec"))
-
-	Label(name + "_tailpart")
+	wholeVectors(name, rem, lanes, func() {
+		if bits := ruleVec(tailAt(shift)); bits != nil {
+			b := bits.As64()
+			SHLXQ(shift, b, b)
+			ORQ(b, tw)
+		}
+		ADDQ(U8(lanes), shift)
+	})
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	{
