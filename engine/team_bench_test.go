@@ -155,9 +155,7 @@ func (sr *scatterRows) scatter(dst []float32, i, p int) {
 
 // BenchmarkTeamPhase times one step (ns/op) of each variant above.
 func BenchmarkTeamPhase(b *testing.B) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		b.Skip("needs two processors")
-	}
+	needTwo(b)
 	for _, meet := range []string{"sym", "report"} {
 		b.Run("work=none/sync="+meet, func(b *testing.B) {
 			pairRun(b, meet, func(w, i int) {})
@@ -217,9 +215,7 @@ func BenchmarkTeamPhase(b *testing.B) {
 // control. The control's 2-over-1 ratio is what the machine gives at that
 // moment: 2.0 when both vCPUs run, 1.0 when another tenant holds one.
 func BenchmarkTeamCeiling(b *testing.B) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		b.Skip("needs two processors")
-	}
+	needTwo(b)
 	rng := rand.New(rand.NewPCG(1, 2))
 	own := [2]*cubaState{newCubaState(cubaCut, rng), newCubaState(cubaN-cubaCut, rng)}
 	var sink [2]flag
@@ -289,9 +285,7 @@ func BenchmarkTeamCeiling(b *testing.B) {
 // bars=1+pass adds that pass in plain Go (thresholdMask), the cost of the
 // design before the pass has a vector kernel.
 func BenchmarkTeamStep(b *testing.B) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		b.Skip("needs two processors")
-	}
+	needTwo(b)
 	rng := rand.New(rand.NewPCG(1, 2))
 	exc, inh := newCubaState(3200, rng), newCubaState(800, rng)
 	sr := newScatterRows(rng)
@@ -404,5 +398,13 @@ func thresholdMask(mask []uint64, V []float32, refrac []int32, theta float32) {
 			}
 		}
 		mask[w] = m
+	}
+}
+
+// needTwo fails a benchmark of two threads side by side on a machine
+// that cannot run two at once: its figures would measure time slicing.
+func needTwo(b *testing.B) {
+	if p := runtime.GOMAXPROCS(0); p < 2 {
+		b.Fatalf("two threads side by side need two processors; GOMAXPROCS is %d", p)
 	}
 }
