@@ -12,10 +12,15 @@ package mpi
 // cannot name; these return them.
 static MPI_Comm leaky_world(void) { return MPI_COMM_WORLD; }
 static MPI_Datatype leaky_byte(void) { return MPI_BYTE; }
-static MPI_Datatype leaky_int64(void) { return MPI_INT64_T; }
 static MPI_Op leaky_op(int op) { return op == 0 ? MPI_SUM : MPI_MAX; }
 static int leaky_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
-static void *leaky_in_place(void) { return MPI_IN_PLACE; }
+// MPI_IN_PLACE is (void *)1 in Open MPI: passed through Go it would sit
+// in a Go frame as a pointer below any legal address, which the garbage
+// collector rejects when it scans or moves the stack ("invalid pointer
+// found on stack"), so it never leaves C.
+static int leaky_allreduce_int64(void *buf, int n, int op) {
+	return MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_INT64_T, leaky_op(op), MPI_COMM_WORLD);
+}
 
 // leaky_iallgatherv starts an allgatherv of bytes as point-to-point
 // messages: a receive from every other rank into its block, a send of
@@ -232,7 +237,7 @@ func (w *World) AllreduceInt64(x []int64, op Op) error {
 	if len(x) > maxCount {
 		return fmt.Errorf("mpi: %d values to reduce, more than one call takes", len(x))
 	}
-	rc := C.MPI_Allreduce(C.leaky_in_place(), unsafe.Pointer(&x[0]), C.int(len(x)), C.leaky_int64(), C.leaky_op(C.int(op)), C.leaky_world())
+	rc := C.leaky_allreduce_int64(unsafe.Pointer(&x[0]), C.int(len(x)), C.int(op))
 	if rc != C.MPI_SUCCESS {
 		return fmt.Errorf("MPI_Allreduce: %w", errorString(rc))
 	}
