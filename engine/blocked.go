@@ -21,12 +21,6 @@ import (
 // block's row pieces, each a stream the prefetchers pick up anew, cost
 // more than it saves (BenchmarkBlocked).
 //
-// An earlier form added each step's pieces into a block-local current of
-// all the block's steps and ran kernels.LeakyScan over it; it was slower
-// than per-step stepping at every size, since that current, written,
-// added into once per row and read back, moved more bytes through the
-// caches than the state traffic it saved, and it filled L2.
-//
 // The bits are those of per-step stepping: every neuron's input is summed
 // from zero over the same rows in the same order, and LeakyRows is
 // clearing Iin, adding the rows and LeakyUpdate. The spikes of each step
