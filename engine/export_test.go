@@ -8,6 +8,10 @@ func (f *Feed[T]) ReadMasks(read bool) { f.readMasks(read) }
 // spikes only when asked (every false).
 func (f *Feed[T]) ListEvery(every bool) { f.listEvery(every) }
 
+// ExchangesAhead reports whether the ranks exchange each step's spikes
+// in one collective before it (ranks.go); false without ranks.
+func (n *Network[T]) ExchangesAhead() bool { return n.ranks != nil && n.ranks.ahead }
+
 // EarlyProjections are the projections into population i that run while
 // the population before it exchanges its spikes (ranks.go): none without
 // ranks.

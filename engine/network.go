@@ -363,7 +363,9 @@ func (n *Network[T]) Step() error {
 	t := n.step
 	n.prepare()
 	if n.ranks != nil {
-		n.ranks.begin(n)
+		if err := n.ranks.begin(n); err != nil {
+			return err
+		}
 	}
 	if err := n.emitStep(t); err != nil {
 		return err

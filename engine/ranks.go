@@ -105,6 +105,15 @@ type ranks[T Float] struct {
 	// prev holds every population's whole bitmask of the step before t0.
 	prev [][]uint64
 
+	// ahead is set when every population spikes by a threshold on the
+	// state it starts the step from (threshold): one collective before
+	// each step, before, then carries every population's spikes of the
+	// step, next[i] being this rank's block of population i's, every
+	// trial (see ranks).
+	ahead  bool
+	before collective
+	next   [][]uint64
+
 	// vote is this rank's vote, sampled for the last collective of each
 	// exchange and carried in it (see SetVote); voted is the largest vote
 	// of any rank it carried, fresh whether one came since Vote read it.
@@ -234,6 +243,9 @@ func (n *Network[T]) SetRanks(ex Exchange, traced [][]int) error {
 		}
 	}
 	rk.setWindow(n)
+	if rk.window == 0 {
+		rk.setAhead(n)
+	}
 	return nil
 }
 
@@ -303,6 +315,77 @@ func delays[T Float](pr Projection[T]) (lo, hi int) {
 	return 0, 0
 }
 
+// setAhead sets up the exchange of each step's spikes before the step
+// when every population's spikes allow it (threshold).
+func (rk *ranks[T]) setAhead(n *Network[T]) {
+	for _, p := range n.pops {
+		if _, _, ok := p.threshold(); !ok {
+			return
+		}
+	}
+	per := make([]int, rk.size)
+	for r := range rk.size {
+		per[r] = voteBytes
+		for i, rp := range rk.pops {
+			per[r] += rp.wordBytes(n.pops[i].Batch, r) + 4*n.pops[i].Batch // packBlock's most
+		}
+	}
+	rk.ahead, rk.before = true, newCollective(per)
+	rk.before.send = make([]byte, per[rk.rank])
+	rk.next = make([][]uint64, len(n.pops))
+	for i, rp := range rk.pops {
+		rk.next[i] = make([]uint64, n.pops[i].Batch*rp.blockWords(rk.rank))
+	}
+}
+
+// threshold is the rule p's update spikes by when it reads only the
+// state the step starts from — V above theta and, when refrac is not
+// nil, the counter not holding it (kernels.ThresholdMask32) — and false
+// when p spikes otherwise (on the integrated potential, per-neuron
+// thresholds) or not at all.
+func (p *Population[T]) threshold() (theta T, refrac []int32, ok bool) {
+	switch g := p.gen; {
+	case p.valued():
+		return 0, nil, false
+	case p.coba != nil:
+		if p.coba.refracts {
+			refrac = p.Refrac
+		}
+		return p.coba.theta, refrac, true
+	case g == nil:
+		return p.theta, nil, true // LeakyUpdate: s = V > θ
+	case g.per != nil:
+		return 0, nil, false
+	case g.refracts:
+		return g.theta, p.Refrac, true
+	case g.step.Rule == kernels.StepBefore || g.step.Rule == kernels.StepSpyx:
+		return g.step.Theta, nil, true
+	}
+	return 0, nil, false
+}
+
+// predict writes this rank's block of population i's spikes of the step
+// about to run into rk.next[i], every trial, from the state it starts
+// from (threshold).
+func (rk *ranks[T]) predict(i int, p *Population[T]) {
+	lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
+	bw := rk.pops[i].blockWords(rk.rank)
+	theta, refrac, _ := p.threshold()
+	for b := range p.Batch {
+		a, e := p.at(b, lo), p.at(b, hi)
+		mask := rk.next[i][b*bw : (b+1)*bw]
+		var held []int32
+		if refrac != nil {
+			held = refrac[a:e]
+		}
+		if is32[T]() {
+			kernels.ThresholdMask32(mask, f32(p.V[a:e]), held, float32(theta))
+		} else {
+			kernels.ThresholdMask64(mask, f64(p.V[a:e]), held, float64(theta))
+		}
+	}
+}
+
 // incoming splits population i's projections into those its phase
 // propagates each step and those the replay does (min-delay exchange),
 // or, when the ranks exchange every step, into those that run while
@@ -310,7 +393,7 @@ func delays[T Float](pr Projection[T]) (lo, hi int) {
 // and the rest (see ranks).
 func (rk *ranks[T]) incoming(i int, in []Projection[T], pops []*Population[T]) (now, early, later []Projection[T], begun bool) {
 	if rk.window == 0 {
-		if i == 0 {
+		if i == 0 || rk.ahead {
 			return in, nil, nil, false
 		}
 		now, early = overlap(in, pops[i-1])
@@ -445,15 +528,66 @@ func (n *Network[T]) Flush() error {
 }
 
 // begin is called before each step: the first step of a window saves
-// every population's whole bitmask, which the replay starts from.
-func (rk *ranks[T]) begin(n *Network[T]) {
+// every population's whole bitmask, which the replay starts from; with
+// the exchange ahead, the ranks exchange the step's spikes.
+func (rk *ranks[T]) begin(n *Network[T]) error {
+	if rk.ahead {
+		return rk.exchangeAhead(n)
+	}
 	if rk.window == 0 || rk.pending > 0 {
-		return
+		return nil
 	}
 	rk.t0 = n.step
 	for i, p := range n.pops {
 		copy(rk.prev[i], p.Spikes)
 	}
+	return nil
+}
+
+// exchangeAhead gathers every population's spikes of the step about to
+// run, which each rank reads off its blocks' state (predict), onto every
+// rank in one collective, with the vote; exchange then takes each
+// population's from it after its update.
+func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
+	began := time.Now()
+	c := &rk.before
+	send := c.send[:0]
+	for i, p := range n.pops {
+		rk.predict(i, p)
+		rp := rk.pops[i]
+		bw := rp.blockWords(rk.rank)
+		send = packBlock(send, rk.next[i], bw, 0, bw, p.Batch, rp.lo[rk.rank]/64)
+	}
+	send = rk.appendVote(send[:c.counts[rk.rank]-voteBytes])
+	err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs)
+	rk.took += time.Since(began)
+	if err != nil {
+		return fmt.Errorf("exchanging the spikes of step %d: %w", n.step, err)
+	}
+	rk.readVotes(c)
+	copy(rk.at, c.displs)
+	return nil
+}
+
+// takeAhead sets population i's bitmask and lists of the step from what
+// exchangeAhead gathered, after checking that its update found the
+// spikes predict read off its state: a rule threshold misjudged would
+// otherwise give other ranks other spikes than this one's.
+func (rk *ranks[T]) takeAhead(n *Network[T], i int, p *Population[T]) (int, error) {
+	began := time.Now()
+	rp := rk.pops[i]
+	w0, bw := rp.lo[rk.rank]/64, rp.blockWords(rk.rank)
+	for b := range p.Batch {
+		if !slices.Equal(p.Spikes[b*p.Words+w0:][:bw], rk.next[i][b*bw:(b+1)*bw]) {
+			return 0, fmt.Errorf("ranks: population %q's update on rank %d spiked at step %d otherwise than its state before the step said (trial %d); its neuron's spike rule does not allow exchanging spikes ahead", p.Name, rk.rank, n.step, b)
+		}
+	}
+	count := rk.takeSpikes(p, rp, rk.before.recv, rk.rank)
+	for b := range p.listed {
+		p.listed[b] = p.lists.all // finishStep need not list them again
+	}
+	rk.took += time.Since(began)
+	return count, nil
 }
 
 // listEvents lists every trial's spikes from the bitmask as it is now:
@@ -470,12 +604,20 @@ func (p *Population[T]) listEvents() {
 }
 
 // packSpikes appends p's spikes in rank r's block, trial by trial, to
-// dst: a uint32 count and the spiking neurons' indices, or, when those
-// would take more bytes than the block's words, ^0 and the words.
+// dst (packBlock).
 func packSpikes[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte {
-	w0, w1 := rp.lo[r]/64, (rp.hi[r]+63)/64
-	for b := 0; b < p.Batch; b++ {
-		words := p.Spikes[b*p.Words+w0 : b*p.Words+w1]
+	w0 := rp.lo[r] / 64
+	return packBlock(dst, p.Spikes, p.Words, w0, rp.blockWords(r), p.Batch, w0)
+}
+
+// packBlock appends a block of spike words, trial by trial, to dst:
+// trial b's words mask[b·stride+from:][:words], the first holding
+// neurons 64·w0 on, as a uint32 count and the spiking neurons' indices,
+// or, when those would take more bytes than the words, ^0 and the words
+// (what takeSpikes reads).
+func packBlock(dst []byte, mask []uint64, stride, from, nw, batch, w0 int) []byte {
+	for b := 0; b < batch; b++ {
+		words := mask[b*stride+from:][:nw]
 		k := 0
 		for _, w := range words {
 			k += bits.OnesCount64(w)
@@ -856,6 +998,9 @@ func (rk *ranks[T]) exchange(n *Network[T], i int, p *Population[T]) (int, error
 		rk.steps.send = packSpikes(rk.steps.send, p, rp, rk.rank)
 		return 0, nil
 	}
+	if rk.ahead {
+		return rk.takeAhead(n, i, p)
+	}
 	began := time.Now()
 	c := &rp.mask
 	send := packSpikes(c.send[:0], p, rp, rk.rank)
@@ -948,9 +1093,10 @@ func (rk *ranks[T]) readVotes(c *collective) {
 
 // wordBytes is the size of rank r's block of p's spike words, every
 // trial.
-func (rp *rankPop) wordBytes(batch, r int) int {
-	return batch * ((rp.hi[r]+63)/64 - rp.lo[r]/64) * 8
-}
+func (rp *rankPop) wordBytes(batch, r int) int { return batch * rp.blockWords(r) * 8 }
+
+// blockWords is the number of spike words of a trial in rank r's block.
+func (rp *rankPop) blockWords(r int) int { return (rp.hi[r]+63)/64 - rp.lo[r]/64 }
 
 // tracedOn are the traced neurons in rank r's block.
 func (rp *rankPop) tracedOn(r int) []int { return rp.traced[rp.tracedAt[r]:rp.tracedAt[r+1]] }

@@ -49,6 +49,8 @@ var avx2 = &Impl{
 	AddNormals64:       normalsVia(normals64AVX2, addNormals64AVX2, 32),
 	BinaryMasks32:      binaryMasksVia(binaryMasks32AVX2),
 	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX2),
+	ThresholdMask32:    thresholdMaskVia(thresholdMask32FreeAVX2, thresholdMask32HeldAVX2),
+	ThresholdMask64:    thresholdMaskVia(thresholdMask64FreeAVX2, thresholdMask64HeldAVX2),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -141,6 +143,8 @@ var avx512 = &Impl{
 	AddNormals64:       normalsVia(normals64AVX512, addNormals64AVX512, 128),
 	BinaryMasks32:      binaryMasksVia(binaryMasks32AVX512),
 	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX512),
+	ThresholdMask32:    thresholdMaskVia(thresholdMask32FreeAVX512, thresholdMask32HeldAVX512),
+	ThresholdMask64:    thresholdMaskVia(thresholdMask64FreeAVX512, thresholdMask64HeldAVX512),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

@@ -53,6 +53,8 @@ type Impl struct {
 	AddNormals64       func(dst []float64, key NormalKey, col int, scale float64)
 	BinaryMasks32      func(masks []uint64, x []float32) int
 	BinaryMasks64      func(masks []uint64, x []float64) int
+	ThresholdMask32    func(spikes []uint64, V []float32, refrac []int32, theta float32) int
+	ThresholdMask64    func(spikes []uint64, V []float64, refrac []int32, theta float64) int
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -94,6 +96,8 @@ var Generic = &Impl{
 	AddNormals64:       addNormalsGeneric64,
 	BinaryMasks32:      binaryMasksGeneric[float32],
 	BinaryMasks64:      binaryMasksGeneric[float64],
+	ThresholdMask32:    thresholdMaskGeneric[float32],
+	ThresholdMask64:    thresholdMaskGeneric[float64],
 }
 
 // known lists every implementation compiled into this binary, best last,

@@ -8521,6 +8521,163 @@ binaryMasks32AVX2_bad:
 	VZEROUPPER
 	RET
 
+// func thresholdMask32FreeAVX2(spikes []uint64, V []float32, theta float32) int
+// Requires: AVX, POPCNT
+TEXT ·thresholdMask32FreeAVX2(SB), NOSPLIT, $0-64
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSS theta+48(FP), Y0
+	XORQ         BX, BX
+	XORQ         SI, SI
+	CMPQ         BX, DX
+	JE           thresholdMask32FreeAVX2_done
+
+thresholdMask32FreeAVX2_word:
+	VMOVUPS   (AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, DI
+	VMOVUPS   32(AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, R8
+	SHLQ      $0x08, R8
+	ORQ       R8, DI
+	VMOVUPS   64(AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, R8
+	SHLQ      $0x10, R8
+	ORQ       R8, DI
+	VMOVUPS   96(AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, R8
+	SHLQ      $0x18, R8
+	ORQ       R8, DI
+	VMOVUPS   128(AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, R8
+	SHLQ      $0x20, R8
+	ORQ       R8, DI
+	VMOVUPS   160(AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, R8
+	SHLQ      $0x28, R8
+	ORQ       R8, DI
+	VMOVUPS   192(AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, R8
+	SHLQ      $0x30, R8
+	ORQ       R8, DI
+	VMOVUPS   224(AX), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMOVMSKPS Y1, R8
+	SHLQ      $0x38, R8
+	ORQ       R8, DI
+	MOVQ      DI, (CX)(BX*8)
+	POPCNTQ   DI, DI
+	ADDQ      DI, SI
+	ADDQ      $0x00000100, AX
+	INCQ      BX
+	CMPQ      BX, DX
+	JNE       thresholdMask32FreeAVX2_word
+
+thresholdMask32FreeAVX2_done:
+	MOVQ SI, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func thresholdMask32HeldAVX2(spikes []uint64, V []float32, refrac []int32, theta float32) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·thresholdMask32HeldAVX2(SB), NOSPLIT, $0-88
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSS theta+72(FP), Y0
+	MOVQ         refrac_base+48(FP), BX
+	VXORPS       Y1, Y1, Y1
+	XORQ         SI, SI
+	XORQ         DI, DI
+	CMPQ         SI, DX
+	JE           thresholdMask32HeldAVX2_done
+
+thresholdMask32HeldAVX2_word:
+	VMOVUPS   (AX), Y2
+	VMOVDQU   (BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R8
+	VMOVUPS   32(AX), Y2
+	VMOVDQU   32(BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R9
+	SHLQ      $0x08, R9
+	ORQ       R9, R8
+	VMOVUPS   64(AX), Y2
+	VMOVDQU   64(BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R9
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   96(AX), Y2
+	VMOVDQU   96(BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R9
+	SHLQ      $0x18, R9
+	ORQ       R9, R8
+	VMOVUPS   128(AX), Y2
+	VMOVDQU   128(BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R9
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   160(AX), Y2
+	VMOVDQU   160(BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R9
+	SHLQ      $0x28, R9
+	ORQ       R9, R8
+	VMOVUPS   192(AX), Y2
+	VMOVDQU   192(BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R9
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	VMOVUPS   224(AX), Y2
+	VMOVDQU   224(BX), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VPCMPGTD  Y1, Y3, Y3
+	VANDNPS   Y2, Y3, Y2
+	VMOVMSKPS Y2, R9
+	SHLQ      $0x38, R9
+	ORQ       R9, R8
+	MOVQ      R8, (CX)(SI*8)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, BX
+	INCQ      SI
+	CMPQ      SI, DX
+	JNE       thresholdMask32HeldAVX2_word
+
+thresholdMask32HeldAVX2_done:
+	MOVQ DI, ret+80(FP)
+	VZEROUPPER
+	RET
+
 // func gemm32AVX2_1x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 // Requires: AVX
 TEXT ·gemm32AVX2_1x16(SB), NOSPLIT, $0-105
@@ -21826,6 +21983,267 @@ binaryMasks64AVX2_bad:
 	VZEROUPPER
 	RET
 
+// func thresholdMask64FreeAVX2(spikes []uint64, V []float64, theta float64) int
+// Requires: AVX, POPCNT
+TEXT ·thresholdMask64FreeAVX2(SB), NOSPLIT, $0-64
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSD theta+48(FP), Y0
+	XORQ         BX, BX
+	XORQ         SI, SI
+	CMPQ         BX, DX
+	JE           thresholdMask64FreeAVX2_done
+
+thresholdMask64FreeAVX2_word:
+	VMOVUPD   (AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, DI
+	VMOVUPD   32(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x04, R8
+	ORQ       R8, DI
+	VMOVUPD   64(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x08, R8
+	ORQ       R8, DI
+	VMOVUPD   96(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x0c, R8
+	ORQ       R8, DI
+	VMOVUPD   128(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x10, R8
+	ORQ       R8, DI
+	VMOVUPD   160(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x14, R8
+	ORQ       R8, DI
+	VMOVUPD   192(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x18, R8
+	ORQ       R8, DI
+	VMOVUPD   224(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x1c, R8
+	ORQ       R8, DI
+	VMOVUPD   256(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x20, R8
+	ORQ       R8, DI
+	VMOVUPD   288(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x24, R8
+	ORQ       R8, DI
+	VMOVUPD   320(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x28, R8
+	ORQ       R8, DI
+	VMOVUPD   352(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x2c, R8
+	ORQ       R8, DI
+	VMOVUPD   384(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x30, R8
+	ORQ       R8, DI
+	VMOVUPD   416(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x34, R8
+	ORQ       R8, DI
+	VMOVUPD   448(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x38, R8
+	ORQ       R8, DI
+	VMOVUPD   480(AX), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMOVMSKPD Y1, R8
+	SHLQ      $0x3c, R8
+	ORQ       R8, DI
+	MOVQ      DI, (CX)(BX*8)
+	POPCNTQ   DI, DI
+	ADDQ      DI, SI
+	ADDQ      $0x00000200, AX
+	INCQ      BX
+	CMPQ      BX, DX
+	JNE       thresholdMask64FreeAVX2_word
+
+thresholdMask64FreeAVX2_done:
+	MOVQ SI, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func thresholdMask64HeldAVX2(spikes []uint64, V []float64, refrac []int32, theta float64) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·thresholdMask64HeldAVX2(SB), NOSPLIT, $0-88
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSD theta+72(FP), Y0
+	MOVQ         refrac_base+48(FP), BX
+	VXORPS       Y1, Y1, Y1
+	XORQ         SI, SI
+	XORQ         DI, DI
+	CMPQ         SI, DX
+	JE           thresholdMask64HeldAVX2_done
+
+thresholdMask64HeldAVX2_word:
+	VMOVUPD   (AX), Y2
+	VPMOVSXDQ (BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R8
+	VMOVUPD   32(AX), Y2
+	VPMOVSXDQ 16(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x04, R9
+	ORQ       R9, R8
+	VMOVUPD   64(AX), Y2
+	VPMOVSXDQ 32(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x08, R9
+	ORQ       R9, R8
+	VMOVUPD   96(AX), Y2
+	VPMOVSXDQ 48(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x0c, R9
+	ORQ       R9, R8
+	VMOVUPD   128(AX), Y2
+	VPMOVSXDQ 64(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPD   160(AX), Y2
+	VPMOVSXDQ 80(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x14, R9
+	ORQ       R9, R8
+	VMOVUPD   192(AX), Y2
+	VPMOVSXDQ 96(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x18, R9
+	ORQ       R9, R8
+	VMOVUPD   224(AX), Y2
+	VPMOVSXDQ 112(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x1c, R9
+	ORQ       R9, R8
+	VMOVUPD   256(AX), Y2
+	VPMOVSXDQ 128(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPD   288(AX), Y2
+	VPMOVSXDQ 144(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x24, R9
+	ORQ       R9, R8
+	VMOVUPD   320(AX), Y2
+	VPMOVSXDQ 160(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x28, R9
+	ORQ       R9, R8
+	VMOVUPD   352(AX), Y2
+	VPMOVSXDQ 176(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x2c, R9
+	ORQ       R9, R8
+	VMOVUPD   384(AX), Y2
+	VPMOVSXDQ 192(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	VMOVUPD   416(AX), Y2
+	VPMOVSXDQ 208(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x34, R9
+	ORQ       R9, R8
+	VMOVUPD   448(AX), Y2
+	VPMOVSXDQ 224(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x38, R9
+	ORQ       R9, R8
+	VMOVUPD   480(AX), Y2
+	VPMOVSXDQ 240(BX), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VPCMPGTQ  Y1, Y3, Y3
+	VANDNPD   Y2, Y3, Y2
+	VMOVMSKPD Y2, R9
+	SHLQ      $0x3c, R9
+	ORQ       R9, R8
+	MOVQ      R8, (CX)(SI*8)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000200, AX
+	ADDQ      $0x00000100, BX
+	INCQ      SI
+	CMPQ      SI, DX
+	JNE       thresholdMask64HeldAVX2_word
+
+thresholdMask64HeldAVX2_done:
+	MOVQ DI, ret+80(FP)
+	VZEROUPPER
+	RET
+
 // func gemm64AVX2_1x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
 // Requires: AVX, FMA3
 TEXT ·gemm64AVX2_1x8(SB), NOSPLIT, $0-105
@@ -31315,6 +31733,111 @@ binaryMasks32AVX512_bad:
 	SHLQ $0x06, BX
 	ADDQ DI, BX
 	MOVQ BX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func thresholdMask32FreeAVX512(spikes []uint64, V []float32, theta float32) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·thresholdMask32FreeAVX512(SB), NOSPLIT, $0-64
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSS theta+48(FP), Z0
+	XORQ         BX, BX
+	XORQ         SI, SI
+	CMPQ         BX, DX
+	JE           thresholdMask32FreeAVX512_done
+
+thresholdMask32FreeAVX512_word:
+	VMOVUPS (AX), Z1
+	VCMPPS  $0x1e, Z0, Z1, K1
+	KMOVW   K1, DI
+	VMOVUPS 64(AX), Z1
+	VCMPPS  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x10, R8
+	ORQ     R8, DI
+	VMOVUPS 128(AX), Z1
+	VCMPPS  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x20, R8
+	ORQ     R8, DI
+	VMOVUPS 192(AX), Z1
+	VCMPPS  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x30, R8
+	ORQ     R8, DI
+	MOVQ    DI, (CX)(BX*8)
+	POPCNTQ DI, DI
+	ADDQ    DI, SI
+	ADDQ    $0x00000100, AX
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     thresholdMask32FreeAVX512_word
+
+thresholdMask32FreeAVX512_done:
+	MOVQ SI, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func thresholdMask32HeldAVX512(spikes []uint64, V []float32, refrac []int32, theta float32) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·thresholdMask32HeldAVX512(SB), NOSPLIT, $0-88
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSS theta+72(FP), Z0
+	MOVQ         refrac_base+48(FP), BX
+	VPXORD       Z1, Z1, Z1
+	XORQ         SI, SI
+	XORQ         DI, DI
+	CMPQ         SI, DX
+	JE           thresholdMask32HeldAVX512_done
+
+thresholdMask32HeldAVX512_word:
+	VMOVUPS   (AX), Z2
+	VMOVDQU32 (BX), Z3
+	VPCMPGTD  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPS    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R8
+	VMOVUPS   64(AX), Z2
+	VMOVDQU32 64(BX), Z3
+	VPCMPGTD  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPS    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPS   128(AX), Z2
+	VMOVDQU32 128(BX), Z3
+	VPCMPGTD  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPS    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPS   192(AX), Z2
+	VMOVDQU32 192(BX), Z3
+	VPCMPGTD  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPS    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	MOVQ      R8, (CX)(SI*8)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, BX
+	INCQ      SI
+	CMPQ      SI, DX
+	JNE       thresholdMask32HeldAVX512_word
+
+thresholdMask32HeldAVX512_done:
+	MOVQ DI, ret+80(FP)
 	VZEROUPPER
 	RET
 
@@ -42581,6 +43104,163 @@ binaryMasks64AVX512_bad:
 	SHLQ $0x06, BX
 	ADDQ DI, BX
 	MOVQ BX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func thresholdMask64FreeAVX512(spikes []uint64, V []float64, theta float64) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·thresholdMask64FreeAVX512(SB), NOSPLIT, $0-64
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSD theta+48(FP), Z0
+	XORQ         BX, BX
+	XORQ         SI, SI
+	CMPQ         BX, DX
+	JE           thresholdMask64FreeAVX512_done
+
+thresholdMask64FreeAVX512_word:
+	VMOVUPD (AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, DI
+	VMOVUPD 64(AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x08, R8
+	ORQ     R8, DI
+	VMOVUPD 128(AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x10, R8
+	ORQ     R8, DI
+	VMOVUPD 192(AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x18, R8
+	ORQ     R8, DI
+	VMOVUPD 256(AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x20, R8
+	ORQ     R8, DI
+	VMOVUPD 320(AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x28, R8
+	ORQ     R8, DI
+	VMOVUPD 384(AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x30, R8
+	ORQ     R8, DI
+	VMOVUPD 448(AX), Z1
+	VCMPPD  $0x1e, Z0, Z1, K1
+	KMOVW   K1, R8
+	SHLQ    $0x38, R8
+	ORQ     R8, DI
+	MOVQ    DI, (CX)(BX*8)
+	POPCNTQ DI, DI
+	ADDQ    DI, SI
+	ADDQ    $0x00000200, AX
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     thresholdMask64FreeAVX512_word
+
+thresholdMask64FreeAVX512_done:
+	MOVQ SI, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func thresholdMask64HeldAVX512(spikes []uint64, V []float64, refrac []int32, theta float64) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·thresholdMask64HeldAVX512(SB), NOSPLIT, $0-88
+	MOVQ         V_base+24(FP), AX
+	MOVQ         spikes_base+0(FP), CX
+	MOVQ         V_len+32(FP), DX
+	SHRQ         $0x06, DX
+	VBROADCASTSD theta+72(FP), Z0
+	MOVQ         refrac_base+48(FP), BX
+	VPXORD       Z1, Z1, Z1
+	XORQ         SI, SI
+	XORQ         DI, DI
+	CMPQ         SI, DX
+	JE           thresholdMask64HeldAVX512_done
+
+thresholdMask64HeldAVX512_word:
+	VMOVUPD   (AX), Z2
+	VPMOVSXDQ (BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R8
+	VMOVUPD   64(AX), Z2
+	VPMOVSXDQ 32(BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x08, R9
+	ORQ       R9, R8
+	VMOVUPD   128(AX), Z2
+	VPMOVSXDQ 64(BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x10, R9
+	ORQ       R9, R8
+	VMOVUPD   192(AX), Z2
+	VPMOVSXDQ 96(BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x18, R9
+	ORQ       R9, R8
+	VMOVUPD   256(AX), Z2
+	VPMOVSXDQ 128(BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x20, R9
+	ORQ       R9, R8
+	VMOVUPD   320(AX), Z2
+	VPMOVSXDQ 160(BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x28, R9
+	ORQ       R9, R8
+	VMOVUPD   384(AX), Z2
+	VPMOVSXDQ 192(BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x30, R9
+	ORQ       R9, R8
+	VMOVUPD   448(AX), Z2
+	VPMOVSXDQ 224(BX), Z3
+	VPCMPGTQ  Z1, Z3, K1
+	KNOTW     K1, K1
+	VCMPPD    $0x1e, Z0, Z2, K1, K1
+	KMOVW     K1, R9
+	SHLQ      $0x38, R9
+	ORQ       R9, R8
+	MOVQ      R8, (CX)(SI*8)
+	POPCNTQ   R8, R8
+	ADDQ      R8, DI
+	ADDQ      $0x00000200, AX
+	ADDQ      $0x00000100, BX
+	INCQ      SI
+	CMPQ      SI, DX
+	JNE       thresholdMask64HeldAVX512_word
+
+thresholdMask64HeldAVX512_done:
+	MOVQ DI, ret+80(FP)
 	VZEROUPPER
 	RET
 

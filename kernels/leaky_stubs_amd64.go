@@ -166,6 +166,20 @@ func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32,
 //go:noescape
 func binaryMasks32AVX2(masks []uint64, x []float32) int
 
+// thresholdMask32FreeAVX2 is ThresholdMask32 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask32FreeAVX2(spikes []uint64, V []float32, theta float32) int
+
+// thresholdMask32HeldAVX2 is ThresholdMask32 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta and refrac ≤ 0 for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask32HeldAVX2(spikes []uint64, V []float32, refrac []int32, theta float32) int
+
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -399,6 +413,20 @@ func addNormals64AVX2(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint32,
 //
 //go:noescape
 func binaryMasks64AVX2(masks []uint64, x []float64) int
+
+// thresholdMask64FreeAVX2 is ThresholdMask64 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask64FreeAVX2(spikes []uint64, V []float64, theta float64) int
+
+// thresholdMask64HeldAVX2 is ThresholdMask64 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta and refrac ≤ 0 for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask64HeldAVX2(spikes []uint64, V []float64, refrac []int32, theta float64) int
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -663,6 +691,20 @@ func addNormals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint3
 //go:noescape
 func binaryMasks32AVX512(masks []uint64, x []float32) int
 
+// thresholdMask32FreeAVX512 is ThresholdMask32 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask32FreeAVX512(spikes []uint64, V []float32, theta float32) int
+
+// thresholdMask32HeldAVX512 is ThresholdMask32 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta and refrac ≤ 0 for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask32HeldAVX512(spikes []uint64, V []float32, refrac []int32, theta float32) int
+
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -918,6 +960,20 @@ func addNormals64AVX512(dst []float64, k0 uint32, k1 uint32, c1 uint32, c2 uint3
 //
 //go:noescape
 func binaryMasks64AVX512(masks []uint64, x []float64) int
+
+// thresholdMask64FreeAVX512 is ThresholdMask64 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask64FreeAVX512(spikes []uint64, V []float64, theta float64) int
+
+// thresholdMask64HeldAVX512 is ThresholdMask64 for len(V) a multiple of 64: spikes[w] holds
+// the bits of V > theta and refrac ≤ 0 for V[64w : 64w+64]; it returns their count.
+// The caller checks the lengths and chunks long calls.
+//
+//go:noescape
+func thresholdMask64HeldAVX512(spikes []uint64, V []float64, refrac []int32, theta float64) int
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

@@ -110,6 +110,7 @@ type width[T float32 | float64] struct {
 	accumMasks  func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
 	rows        func(V, I []T, rows [][]T, col int, alpha, beta, theta T, reset Reset, spikes []uint64) int
 	binary      func(masks []uint64, x []T) int
+	threshold   func(spikes []uint64, V []T, refrac []int32, theta T) int
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -120,7 +121,7 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32, m.ThresholdMask32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -131,7 +132,7 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64, m.ThresholdMask64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -286,6 +287,16 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		x[n-2] = T(1 + 1.0/(1<<23))
 		b := w.binary(B, x)
 		return []any{S, counted(c), B, counted(b)}
+	}})
+	cases = append(cases, checkCase[T]{"ThresholdMask", func(w width[T]) []any {
+		// CUBA's potentials around its threshold, with counters and
+		// without.
+		s := state()
+		V, R := s.vals(n, -61, 12), s.counters(n)
+		S, F := make([]uint64, words), make([]uint64, words)
+		c := w.threshold(S, V, R, -50)
+		f := w.threshold(F, V, nil, -50)
+		return []any{S, counted(c), F, counted(f)}
 	}})
 	cases = append(cases, checkCase[T]{"Normals", func(w width[T]) []any {
 		// A start inside a block, whole passes of every width, a tail.

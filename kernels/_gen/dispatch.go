@@ -43,6 +43,9 @@ type typeKernels struct {
 	normals, addNormals string
 	// binary is the BinaryMasks kernel of whole mask words.
 	binary string
+	// thresholdFree and thresholdHeld are the ThresholdMask kernels of
+	// whole mask words, without and with refractory counters.
+	thresholdFree, thresholdHeld string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -168,6 +171,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		}
 		for _, t := range k.types {
 			f.p("BinaryMasks%s: binaryMasksVia(%s),", t.dtype.name, t.binary)
+		}
+		for _, t := range k.types {
+			f.p("ThresholdMask%s: thresholdMaskVia(%s, %s),", t.dtype.name, t.thresholdFree, t.thresholdHeld)
 		}
 		f.p("}")
 

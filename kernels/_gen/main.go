@@ -25,8 +25,9 @@
 // leaky.go (LeakyUpdate, LeakyScan), leakyrows.go (LeakyRows), rows.go
 // (AccumulateRows, AccumulateMasks), matmul.go (MatMul tiles), cuba.go
 // (CubaUpdate), coba.go (CobaUpdate), rule.go (RuleUpdate), normal.go
-// (Normals), binary.go (BinaryMasks) and instruments.go (the measuring
-// loops); isa.go has what they share and dispatch.go writes the Go tables.
+// (Normals), binary.go (BinaryMasks), threshold.go (ThresholdMask) and
+// instruments.go (the measuring loops); isa.go has what they share and
+// dispatch.go writes the Go tables.
 //
 // The arithmetic of each kernel follows the generic Go code in
 // kernels/generic.go operation for operation; see the package comment of
@@ -90,6 +91,8 @@ func genISA(s *isa) *isaKernels {
 		t.normals = genNormals(s, d, false)
 		t.addNormals = genNormals(s, d, true)
 		t.binary = genBinaryMasks(s, d)
+		t.thresholdFree = genThresholdMask(s, d, false)
+		t.thresholdHeld = genThresholdMask(s, d, true)
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})
 		}
