@@ -38,6 +38,25 @@ recorders:
   - {population: out, vars: [v]}
 `
 
+// aheadNet is ranksNet without the readout, b→a undelayed: every
+// population spikes on the state it starts the step from, so the ranks
+// exchange each step's spikes in one Allgatherv before it.
+const aheadNet = `
+run: {dt: 0.001, steps: 300, batch: 2, seed: 3}
+sources:
+  - {name: in, poisson: {size: 150, rate: 60}}
+populations:
+  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
+projections:
+  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
+  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
+  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3}
+recorders:
+  - {population: a, vars: [spikes, v], neurons: [0, 64, 332]}
+  - {population: b, vars: [spikes, iinp]}
+`
+
 // runRanks runs d on k in-process ranks with the options each(r) gives
 // and returns each rank's error.
 func runRanks(d *netfile.File, k int, each func(r int) (context.Context, session.Options)) []error {
@@ -152,8 +171,10 @@ func TestRanksInterruptResume(t *testing.T) {
 // one collective per population — an Iallgatherv, which the next
 // population's early part overlaps, for all but the last, whose
 // Allgatherv carries the vote — and one Allgatherv of the LI readout's V
-// (ranksNet exchanges every step), or two Allgatherv per window of 3
-// steps (min-delay exchange: the sizes, then the spikes). Every run
+// (ranksNet exchanges every step), one Allgatherv before each step
+// (aheadNet: every population's spikes of the step, read off the state,
+// and the vote), or two Allgatherv per window of 3 steps (min-delay
+// exchange: the sizes, then the spikes). Every run
 // writes one process's files.
 func TestRanksAgreeInTheExchange(t *testing.T) {
 	for _, c := range []struct {
@@ -163,6 +184,7 @@ func TestRanksAgreeInTheExchange(t *testing.T) {
 		gathers, started int
 	}{
 		{"every step", ranksNet, 2 * (300 - 12), 2 * (300 - 12)},
+		{"ahead", aheadNet, 300 - 12, 0},
 		{"min-delay", mpitest.DelayedNet(300, 2, 3), 2 * (300 - 12) / 3, 0},
 	} {
 		d, dir, want := oneProcess(t, "ranks.yaml", c.src)

@@ -15,7 +15,10 @@
 #   bench/mpi/run.sh [count] [cuba_steps] [ff_steps] [workloads] > bench/mpi/results.txt
 # workloads is a space-separated subset of "cuba40k cuba40k-delay ff1e6"
 # (all three by default), e.g. bench/mpi/run.sh 5 10000 200 cuba40k.
-# Needs `make build-mpi` (run here first). Run it on a quiet machine: the
+# Needs `make build-mpi` (run here first). BINS="old=PATH new=PATH" runs
+# those binaries instead of building bin/leaky-mpi, alternately within
+# each run (an A/B in one sitting), each row and median naming its bin.
+# Run it on a quiet machine: the
 # ranks wait for each other at every exchange, so a core taken by
 # another process shows up as exchange time.
 set -euo pipefail
@@ -35,7 +38,10 @@ for work in $WORKS; do
 done
 PY=/usr/bin/python3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-make -s build-mpi >&2
+if [ -z "${BINS:-}" ]; then
+	make -s build-mpi >&2
+	BINS=bin=bin/leaky-mpi
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed -e 's/size: 3200$/size: 32000/' -e 's/size: 800$/size: 8000/' -e 's/p: 0\.02,/p: 0.002,/' \
@@ -48,7 +54,7 @@ grep -q 'size: 32000' "$tmp/cuba40k.yaml" && grep -q 'delay: 10' "$tmp/cuba40k-d
 grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
 go version
 mpirun --version | head -1
-echo "cuba_steps=$CUBA_STEPS ff_steps=$FF_STEPS count=$COUNT workloads=$WORKS"
+echo "cuba_steps=$CUBA_STEPS ff_steps=$FF_STEPS count=$COUNT workloads=$WORKS bins=$BINS"
 echo "== runs"
 for run in $(seq 1 "$COUNT"); do
 	for work in $WORKS; do
@@ -57,44 +63,48 @@ for run in $(seq 1 "$COUNT"); do
 		*) args="--net $tmp/$work.yaml" ;;
 		esac
 		for conf in 1x1 1x2 2x1; do
-			np=${conf%x*}
-			threads=${conf#*x}
-			rm -rf "$tmp/out"
-			# shellcheck disable=SC2086 # args is a list of words
-			mpirun -np "$np" --oversubscribe --bind-to none --mca btl self,vader bin/leaky-mpi run --threads "$threads" --out "$tmp/out" $args >/dev/null
-			"$PY" - "$tmp/out/summary.json" "$work" "$conf" "$run" <<'EOF'
+			for b in $BINS; do
+				np=${conf%x*}
+				threads=${conf#*x}
+				rm -rf "$tmp/out"
+				# shellcheck disable=SC2086 # args is a list of words
+				mpirun -np "$np" --oversubscribe --bind-to none --mca btl self,vader "${b#*=}" run --threads "$threads" --out "$tmp/out" $args >/dev/null
+				"$PY" - "$tmp/out/summary.json" "$work" "$conf" "$run" "${b%%=*}" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
-print(f"mpi work={sys.argv[2]} conf={sys.argv[3]} run={sys.argv[4]} steps={s['step_reached']} "
+print(f"mpi work={sys.argv[2]} conf={sys.argv[3]} run={sys.argv[4]} bin={sys.argv[5]} steps={s['step_reached']} "
       f"wall_s={s['wall_seconds']:.6f} exchange_s={s['exchange_seconds']:.6f} "
       f"exchange_every={s.get('exchange_every', 1)} rank_weight_bytes={s.get('rank_weight_bytes', 0)} "
       f"spikes={s['output_spikes']}")
 EOF
+			done
 		done
 	done
 done | tee "$tmp/runs.txt"
 echo "== medians (wall: stepping only; speed-up: 1x1's wall over this one's)"
 "$PY" - "$tmp/runs.txt" <<'EOF'
 import statistics, sys
-runs = {}
+runs, bins = {}, []
 for line in open(sys.argv[1]):
     f = dict(kv.split("=", 1) for kv in line.split()[1:])
-    runs.setdefault((f["work"], f["conf"]), []).append(f)
+    runs.setdefault((f["work"], f["conf"], f["bin"]), []).append(f)
+    bins += [f["bin"]] if f["bin"] not in bins else []
 # Best: the fastest run and its exchange time, what the ranks do when no
 # other process takes their cores.
-print("| workload | ranks × threads | wall s median | spread | speed-up vs 1×1 | exchange per step (median) | best wall s | best speed-up | best exchange per step | exchange every | weights per rank |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
-for work in dict.fromkeys(w for w, _ in runs):
-    one = [float(f["wall_s"]) for f in runs[(work, "1x1")]]
+print("| workload | bin | ranks × threads | wall s median | spread | speed-up vs 1×1 | exchange per step (median) | best wall s | best speed-up | best exchange per step | exchange every | weights per rank |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for work in dict.fromkeys(w for w, _, _ in runs):
+  for bin in bins:
+    one = [float(f["wall_s"]) for f in runs[(work, "1x1", bin)]]
     for conf in ("1x1", "1x2", "2x1"):
-        fs = runs[(work, conf)]
+        fs = runs[(work, conf, bin)]
         wall = [float(f["wall_s"]) for f in fs]
         steps = int(fs[0]["steps"])
         ex = statistics.median(float(f["exchange_s"]) for f in fs)
         best = min(fs, key=lambda f: float(f["wall_s"]))
         m = statistics.median(wall)
         spread = (max(wall) - min(wall)) / m * 100
-        print(f"| {work} | {conf.replace('x', ' × ')} | {m:.3f} | ±{spread / 2:.0f}% | {statistics.median(one) / m:.2f}× | "
+        print(f"| {work} | {bin} | {conf.replace('x', ' × ')} | {m:.3f} | ±{spread / 2:.0f}% | {statistics.median(one) / m:.2f}× | "
               f"{ex / steps * 1e6:.1f} µs | {float(best['wall_s']):.3f} | {min(one) / float(best['wall_s']):.2f}× | "
               f"{float(best['exchange_s']) / steps * 1e6:.1f} µs | {fs[0]['exchange_every']} | {int(fs[0]['rank_weight_bytes']) / 2**20:.1f} MiB |")
 EOF
