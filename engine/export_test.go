@@ -12,6 +12,17 @@ func (f *Feed[T]) ListEvery(every bool) { f.listEvery(every) }
 // in one collective before it (ranks.go); false without ranks.
 func (n *Network[T]) ExchangesAhead() bool { return n.ranks != nil && n.ranks.ahead }
 
+// AheadSlot is the most bytes a rank's share of the collective before a
+// step takes now (ranks.go's slot): it grows when a step's spikes need
+// more.
+func (n *Network[T]) AheadSlot() int { return n.ranks.slot }
+
+// SetAheadSlot sets the slot, and the collective's layout with it.
+func (n *Network[T]) SetAheadSlot(slot int) {
+	n.ranks.slot = slot
+	n.ranks.sizeAhead()
+}
+
 // EarlyProjections are the projections into population i that run while
 // the population before it exchanges its spikes (ranks.go): none without
 // ranks.

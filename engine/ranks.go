@@ -109,10 +109,17 @@ type ranks[T Float] struct {
 	// state it starts the step from (threshold): one collective before
 	// each step, before, then carries every population's spikes of the
 	// step, next[i] being this rank's block of population i's, every
-	// trial (see ranks).
-	ahead  bool
-	before collective
-	next   [][]uint64
+	// trial, and counted[i] its spikes per trial (see ranks). Rank r's
+	// share is at most min(worst[r], slot) bytes; a step whose spikes
+	// take more on some rank grows slot and gathers again (exchangeAhead).
+	ahead   bool
+	before  collective
+	next    [][]uint64
+	counted [][]int
+	worst   []int
+	slot    int
+	// spill is this rank's share of a collective whose spikes do not fit.
+	spill []byte
 
 	// vote is this rank's vote, sampled for the last collective of each
 	// exchange and carried in it (see SetVote); voted is the largest vote
@@ -323,19 +330,47 @@ func (rk *ranks[T]) setAhead(n *Network[T]) {
 			return
 		}
 	}
-	per := make([]int, rk.size)
+	rk.worst = make([]int, rk.size)
+	headers := aheadHeader + voteBytes
+	for i := range rk.pops {
+		headers += 4 * n.pops[i].Batch
+	}
 	for r := range rk.size {
-		per[r] = voteBytes
+		rk.worst[r] = aheadHeader + voteBytes
 		for i, rp := range rk.pops {
-			per[r] += rp.wordBytes(n.pops[i].Batch, r) + 4*n.pops[i].Batch // packBlock's most
+			rk.worst[r] += rp.wordBytes(n.pops[i].Batch, r) + 4*n.pops[i].Batch // packBlock's most
 		}
 	}
-	rk.ahead, rk.before = true, newCollective(per)
-	rk.before.send = make([]byte, per[rk.rank])
-	rk.next = make([][]uint64, len(n.pops))
+	rk.ahead, rk.slot = true, headers+4*aheadSpikes
+	rk.before = newCollective(make([]int, rk.size))
+	rk.before.send = make([]byte, rk.worst[rk.rank])
+	rk.spill = make([]byte, rk.worst[rk.rank])
+	rk.sizeAhead()
+	rk.next, rk.counted = make([][]uint64, len(n.pops)), make([][]int, len(n.pops))
 	for i, rp := range rk.pops {
 		rk.next[i] = make([]uint64, n.pops[i].Batch*rp.blockWords(rk.rank))
+		rk.counted[i] = make([]int, n.pops[i].Batch)
 	}
+}
+
+// aheadHeader is the length of a rank's spikes at the head of its share
+// of the collective before a step; aheadSpikes the spikes per rank that
+// the first steps' shares hold (slot then grows to what the spikes need).
+const (
+	aheadHeader = 4
+	aheadSpikes = 64
+)
+
+// sizeAhead lays the collective before a step out for shares of at most
+// slot bytes.
+func (rk *ranks[T]) sizeAhead() {
+	c := &rk.before
+	total := 0
+	for r := range rk.size {
+		c.counts[r], c.displs[r] = min(rk.worst[r], rk.slot), total
+		total += c.counts[r]
+	}
+	c.recv = slices.Grow(c.recv[:0], total)[:total]
 }
 
 // threshold is the rule p's update spikes by when it reads only the
@@ -366,7 +401,7 @@ func (p *Population[T]) threshold() (theta T, refrac []int32, ok bool) {
 
 // predict writes this rank's block of population i's spikes of the step
 // about to run into rk.next[i], every trial, from the state it starts
-// from (threshold).
+// from (threshold), and their counts into rk.counted[i].
 func (rk *ranks[T]) predict(i int, p *Population[T]) {
 	lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
 	bw := rk.pops[i].blockWords(rk.rank)
@@ -379,9 +414,9 @@ func (rk *ranks[T]) predict(i int, p *Population[T]) {
 			held = refrac[a:e]
 		}
 		if is32[T]() {
-			kernels.ThresholdMask32(mask, f32(p.V[a:e]), held, float32(theta))
+			rk.counted[i][b] = kernels.ThresholdMask32(mask, f32(p.V[a:e]), held, float32(theta))
 		} else {
-			kernels.ThresholdMask64(mask, f64(p.V[a:e]), held, float64(theta))
+			rk.counted[i][b] = kernels.ThresholdMask64(mask, f64(p.V[a:e]), held, float64(theta))
 		}
 	}
 }
@@ -547,25 +582,56 @@ func (rk *ranks[T]) begin(n *Network[T]) error {
 // exchangeAhead gathers every population's spikes of the step about to
 // run, which each rank reads off its blocks' state (predict), onto every
 // rank in one collective, with the vote; exchange then takes each
-// population's from it after its update.
+// population's from it after its update. A rank's share is its spikes'
+// length, the spikes (packBlock) and the vote at its end, in at most slot
+// bytes; when some rank's spikes do not fit — every rank sees its length
+// — every rank grows slot to twice the longest and gathers the spikes
+// again, so that a burst costs one collective more and the steps after
+// it none.
 func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
 	began := time.Now()
 	c := &rk.before
-	send := c.send[:0]
+	send := c.send[:aheadHeader]
 	for i, p := range n.pops {
 		rk.predict(i, p)
 		rp := rk.pops[i]
 		bw := rp.blockWords(rk.rank)
-		send = packBlock(send, rk.next[i], bw, 0, bw, p.Batch, rp.lo[rk.rank]/64)
+		send = packCounted(send, rk.next[i], bw, rk.counted[i], rp.lo[rk.rank]/64)
 	}
-	send = rk.appendVote(send[:c.counts[rk.rank]-voteBytes])
+	binary.LittleEndian.PutUint32(send, uint32(len(send)))
+	mine := c.counts[rk.rank]
+	var vote [voteBytes]byte
+	rk.appendVote(vote[:0])
+	if len(send)+voteBytes <= mine {
+		send = send[:mine]
+		copy(send[mine-voteBytes:], vote[:])
+	} else {
+		// The spikes stay where they are for the second collective; the
+		// first carries their length and the vote.
+		send = rk.spill[:mine]
+		copy(send, c.send[:aheadHeader])
+		copy(send[mine-voteBytes:], vote[:])
+	}
 	err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs)
+	if err == nil {
+		rk.readVotes(c)
+		longest := 0
+		for r := range rk.size {
+			longest = max(longest, int(binary.LittleEndian.Uint32(c.recv[c.displs[r]:])))
+		}
+		if longest+voteBytes > rk.slot {
+			rk.slot = 2 * (longest + voteBytes)
+			rk.sizeAhead()
+			err = rk.ex.Allgatherv(c.send[:c.counts[rk.rank]], c.recv, c.counts, c.displs)
+		}
+	}
 	rk.took += time.Since(began)
 	if err != nil {
 		return fmt.Errorf("exchanging the spikes of step %d: %w", n.step, err)
 	}
-	rk.readVotes(c)
-	copy(rk.at, c.displs)
+	for r := range rk.size {
+		rk.at[r] = c.displs[r] + aheadHeader
+	}
 	return nil
 }
 
@@ -608,6 +674,30 @@ func (p *Population[T]) listEvents() {
 func packSpikes[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byte {
 	w0 := rp.lo[r] / 64
 	return packBlock(dst, p.Spikes, p.Words, w0, rp.blockWords(r), p.Batch, w0)
+}
+
+// packCounted is packBlock of one trial's words per count, the counts
+// known (ThresholdMask's): a count and the spiking neurons' indices, or
+// ^0 and the words when those take fewer bytes.
+func packCounted(dst []byte, mask []uint64, nw int, counts []int, w0 int) []byte {
+	for b, k := range counts {
+		words := mask[b*nw:][:nw]
+		if 4*k > 8*len(words) {
+			dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
+			dst = append(dst, wordBytes(words)...)
+			continue
+		}
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
+		at := len(dst)
+		dst = slices.Grow(dst, 4*k)[:at+4*k]
+		for wi, w := range words {
+			for ; w != 0; w &= w - 1 {
+				binary.LittleEndian.PutUint32(dst[at:], uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
+				at += 4
+			}
+		}
+	}
+	return dst
 }
 
 // packBlock appends a block of spike words, trial by trial, to dst:

@@ -179,8 +179,9 @@ func loadRankNet(t *testing.T, name string) *netfile.File {
 // threads and returns what rank 0's recorders saw:
 // every population's spikes, and V, I and Iin of every neuron of the
 // first population and every other neuron of the rest (the neurons rank 0
-// is told it traces), at every step. The other ranks return nil.
-func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange) [][]float32 {
+// is told it traces), at every step. The other ranks return nil. split,
+// when given, is called on each rank's network once it is split.
+func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange, split ...func(*engine.Network[float32])) [][]float32 {
 	t.Helper()
 	rank, ranks := 0, 1
 	if x != nil {
@@ -221,6 +222,9 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 		if err := n.SetRanks(x, traced); err != nil {
 			t.Error(err)
 			return nil
+		}
+		for _, f := range split {
+			f(n)
 		}
 	}
 	// Two runs, the first ending inside a window.
@@ -300,6 +304,51 @@ func TestRanksSameBits(t *testing.T) {
 					if !slices.Equal(got[0][i], want[i]) {
 						t.Errorf("%s on %d ranks × %d threads: recorder %d differs from one process", name, k, threads, i)
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestRanksAheadGrows: when a step's spikes on some rank do not fit the
+// share of the collective before the step (12 bytes to start with here,
+// the length and the vote alone; 64 spikes a rank by default), every
+// rank grows it and gathers them again — one collective more, the vote
+// still carried by the first — and the bits stay one process's.
+func TestRanksAheadGrows(t *testing.T) {
+	for _, name := range []string{"cuba", "shared"} {
+		d := loadRankNet(t, name)
+		steps := min(*d.Run.Steps, 300)
+		want := record(t, d, steps, 1, nil)
+		for _, k := range []int{2, 3} {
+			w := mpitest.NewWorld(k)
+			got := make([][][]float32, k)
+			nets := make([]*engine.Network[float32], k)
+			var wg sync.WaitGroup
+			for r := range k {
+				wg.Go(func() {
+					got[r] = record(t, d, steps, 1, w.Rank(r), func(n *engine.Network[float32]) {
+						n.SetAheadSlot(12)
+						nets[r] = n
+					})
+				})
+			}
+			wg.Wait()
+			if t.Failed() {
+				t.FailNow()
+			}
+			for i := range want {
+				if !slices.Equal(got[0][i], want[i]) {
+					t.Errorf("%s on %d ranks: recorder %d differs from one process", name, k, i)
+				}
+			}
+			calls := w.Calls(0).Allgatherv
+			if calls <= steps || calls > steps+12 {
+				t.Errorf("%s on %d ranks: %d Allgatherv over %d steps from a 12-byte share, want a few more than one a step", name, k, calls, steps)
+			}
+			for r, n := range nets {
+				if n.AheadSlot() != nets[0].AheadSlot() || n.AheadSlot() <= 12 {
+					t.Errorf("%s on %d ranks: rank %d's share grew to %d bytes, rank 0's to %d", name, k, r, n.AheadSlot(), nets[0].AheadSlot())
 				}
 			}
 		}
