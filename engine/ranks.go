@@ -42,13 +42,31 @@ type Exchange interface {
 // one-process order. Sources draw every input on every rank: they are
 // keyed by step and trial, so each rank draws the same ones.
 //
-// Overlap. Each receptor's input is a sum of its own, its projections
-// added in the order added. While population i's spikes are in flight
-// (Iallgatherv), population i+1 delivers its delayed input due now
-// (clearInput) and runs, for each receptor, the projections into it that
-// come before its first projection reading population i — from sources,
-// from populations already exchanged this step, or from the last step's
-// spikes (phaseEarly) — and the rest once the spikes arrived. A
+// Exchange ahead. A population whose update spikes on the state it
+// starts the step from — V above θ and, with a refractory period, not
+// held: CUBA's and COBA's kernels, LeakyUpdate, the general neuron in
+// leaky's and Spyx's order (threshold, kernels.ThresholdMask32) — has
+// spikes of step t+1 that are known at the end of step t, before any
+// input of step t+1. When every population is such (and min-delay
+// exchange does not apply), the ranks exchange once before each step:
+// each reads its blocks' spikes of the step off their state
+// (ThresholdMask), and one Allgatherv carries every population's,
+// with the vote, so that the step itself has no sync point; after each
+// population's update the rank checks that its block spiked as read
+// (an error otherwise, never other spikes on other ranks) and takes the
+// other blocks from what was gathered. A rank's share of the collective
+// is its spikes' length, the spikes and the vote, in at most slot bytes
+// (64 spikes to start with); when some rank's spikes do not fit, every
+// rank sees it in the lengths, grows slot and gathers again.
+//
+// Overlap. Otherwise, each receptor's input is a sum of its own, its
+// projections added in the order added. While population i's spikes
+// are in flight (Iallgatherv), population i+1 delivers its delayed input
+// due now (clearInput) and runs, for each receptor, the projections into
+// it that come before its first projection reading population i — from
+// sources, from populations already exchanged this step, or from the
+// last step's spikes (phaseEarly) — and the rest once the spikes
+// arrived. A
 // projection of another kind than those incoming knows (receptorOf) is
 // taken to write every receptor. So every (target, receptor) sum takes
 // the same terms in the same order as in one process, and the bits do
@@ -1139,7 +1157,8 @@ func (rk *ranks[T]) exchange(n *Network[T], i int, p *Population[T]) (int, error
 // SetVote makes the exchanges of a run over ranks carry a vote from every
 // rank, for an agreement that would otherwise cost a collective of its
 // own (the session's: whether to stop at this step). vote is called on
-// every rank just before the last collective of each exchange — the last
+// every rank just before the last collective of each exchange — the
+// collective before each step when the ranks exchange ahead, the last
 // population's spike words of each step, or each Flush of min-delay
 // exchange — and Vote then returns the largest of the ranks' votes.
 // Without ranks it does nothing.
