@@ -708,8 +708,8 @@ func packCounted(dst []byte, mask []uint64, nw int, counts []int, w0 int) []byte
 		dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
 		at := len(dst)
 		dst = slices.Grow(dst, 4*k)[:at+4*k]
-		for wi, w := range words {
-			for ; w != 0; w &= w - 1 {
+		for wi := 0; at < len(dst); wi++ {
+			for w := words[wi]; w != 0; w &= w - 1 {
 				binary.LittleEndian.PutUint32(dst[at:], uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
 				at += 4
 			}
