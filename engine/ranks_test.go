@@ -86,7 +86,27 @@ projections:
 	// in→b, which must then wait for a's exchange too, or the sum would
 	// change order; of those into y, in→b and b→b (the last step's
 	// spikes) run early, the delayed a→b after a's exchange.
-	"shared": `
+	"shared": sharedNet,
+	// "shared" with b spiking on its integrated potential (Norse's
+	// order), which its state before the step does not tell: the ranks
+	// exchange after each population's update, overlapping b's early
+	// projections with a's exchange.
+	"norse": strings.Replace(sharedNet, "{name: b, size: 150, params: *two}", "{name: b, size: 150, params: {rule: norse, tau_mem: 0.01, receptors: [{name: x, tau_syn: 0.005}, {name: y, tau_syn: 0.01}]}}", 1),
+	// No population projects onto another: the ranks exchange only for
+	// rank 0's recorders, every maxWindow steps.
+	"fed": `
+run: {dt: 0.001, steps: 150, batch: 1, seed: 3}
+sources:
+  - {name: in, poisson: {size: 100, rate: 50}}
+populations:
+  - {name: hid, size: 3000, params: {tau_mem: 0.01, tau_syn: 0.005}}
+projections:
+  - {source: in, target: hid, type: dense, weight: {normal: [0.1, 0.1]}}
+`,
+}
+
+// sharedNet is rankNets' "shared".
+const sharedNet = `
 run: {dt: 0.001, steps: 200, batch: 2, seed: 13}
 sources:
   - {name: in, poisson: {size: 120, rate: 80}}
@@ -103,41 +123,7 @@ projections:
   - {name: in-y, source: in, target: b, type: sparse, p: 0.2, weight: {normal: [0.2, 0.1]}, receptor: y}
   - {source: b, target: b, type: sparse, p: 0.2, weight: {normal: [-0.1, 0.1]}, receptor: y}
   - {source: a, target: b, type: dense, weight: {normal: [0.0, 0.05]}, receptor: y, delay: 2}
-`,
-	// "shared" with b spiking on its integrated potential (Norse's
-	// order), which its state before the step does not tell: the ranks
-	// exchange after each population's update, overlapping b's early
-	// projections with a's exchange.
-	"norse": `
-run: {dt: 0.001, steps: 200, batch: 2, seed: 13}
-sources:
-  - {name: in, poisson: {size: 120, rate: 80}}
-populations:
-  - name: a
-    size: 260
-    params: {tau_mem: 0.01, receptors: [{name: x, tau_syn: 0.005}, {name: y, tau_syn: 0.01}]}
-  - {name: b, size: 150, params: {rule: norse, tau_mem: 0.01, receptors: [{name: x, tau_syn: 0.005}, {name: y, tau_syn: 0.01}]}}
-projections:
-  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4, receptor: x}
-  - {source: b, target: a, type: dense, weight: {normal: [0.0, 0.1]}, receptor: y}
-  - {source: a, target: b, type: sparse, p: 0.2, weight: {normal: [0.3, 0.2]}, receptor: x}
-  - {name: in-x, source: in, target: b, type: dense, weight: {normal: [0.05, 0.1]}, receptor: x}
-  - {name: in-y, source: in, target: b, type: sparse, p: 0.2, weight: {normal: [0.2, 0.1]}, receptor: y}
-  - {source: b, target: b, type: sparse, p: 0.2, weight: {normal: [-0.1, 0.1]}, receptor: y}
-  - {source: a, target: b, type: dense, weight: {normal: [0.0, 0.05]}, receptor: y, delay: 2}
-`,
-	// No population projects onto another: the ranks exchange only for
-	// rank 0's recorders, every maxWindow steps.
-	"fed": `
-run: {dt: 0.001, steps: 150, batch: 1, seed: 3}
-sources:
-  - {name: in, poisson: {size: 100, rate: 50}}
-populations:
-  - {name: hid, size: 3000, params: {tau_mem: 0.01, tau_syn: 0.005}}
-projections:
-  - {source: in, target: hid, type: dense, weight: {normal: [0.1, 0.1]}}
-`,
-}
+`
 
 // rankWindows are the steps between exchanges each network allows.
 var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64, "cuba": 1, "shared": 1, "norse": 1}

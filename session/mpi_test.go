@@ -42,21 +42,12 @@ recorders:
 // aheadNet is ranksNet without the readout, b→a undelayed: every
 // population spikes on the state it starts the step from, so the ranks
 // exchange each step's spikes in one Allgatherv before it.
-const aheadNet = `
-run: {dt: 0.001, steps: 300, batch: 2, seed: 3}
-sources:
-  - {name: in, poisson: {size: 150, rate: 60}}
-populations:
-  - {name: a, size: 333, params: {tau_mem: 0.01, tau_syn: 0.005}}
-  - {name: b, size: 97, params: {tau_mem: 0.02, tau_syn: 0.005, refractory: 0.002}}
-projections:
-  - {source: in, target: a, type: sparse, p: 0.3, weight: 0.4}
-  - {source: a, target: b, type: sparse, p: 0.1, weight: 0.5, delay: 5}
-  - {source: b, target: a, type: sparse, p: 0.2, weight: -0.3}
-recorders:
-  - {population: a, vars: [spikes, v], neurons: [0, 64, 332]}
-  - {population: b, vars: [spikes, iinp]}
-`
+var aheadNet = strings.NewReplacer(
+	"  - {name: out, kind: li, size: 5, params: {tau_mem: 0.02, tau_syn: 0.005}}\n", "",
+	"  - {source: b, target: out, type: dense, weight: default}\n", "",
+	"  - {population: out, vars: [v]}\n", "",
+	"weight: -0.3, delay: 2}", "weight: -0.3}",
+).Replace(ranksNet)
 
 // runRanks runs d on k in-process ranks with the options each(r) gives
 // and returns each rank's error.

@@ -5,6 +5,7 @@ import (
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
 )
 
 // ThresholdMask (kernels.ThresholdMask32/64), the spikes the next update
@@ -55,17 +56,9 @@ func genThresholdMask(s *isa, d *dtype, held bool) string {
 	for j := range 64 / lanes {
 		x := s.vec()
 		d.movu(Mem{Base: vp, Disp: j * s.vbyte}, x)
-		var r = s.vec()
+		var r reg.VecVirtual
 		if held {
-			m := Mem{Base: rp, Disp: j * lanes * 4}
-			switch {
-			case d.size == 8:
-				VPMOVSXDQ(m, r) // AVX2: m128 → ymm; AVX-512: m256 → zmm
-			case s.is512():
-				VMOVDQU32(m, r)
-			default:
-				VMOVDQU(m, r)
-			}
+			r = loadRefrac(s, d, receptorAddrs{refrac: Mem{Base: rp, Disp: j * lanes * 4}})
 		}
 		b := GP32()
 		if s.is512() {
