@@ -50,9 +50,14 @@ type Exchange interface {
 // input of step t+1. When every population is such (and min-delay
 // exchange does not apply), the ranks exchange once before each step:
 // each reads its blocks' spikes of the step off their state
-// (ThresholdMask), and one Allgatherv carries every population's,
-// with the vote, so that the step itself has no sync point; after each
-// population's update the rank checks that its block spiked as read
+// (ThresholdMask), and one collective carries every population's, with
+// the vote, so that the step itself has no sync point. It is an
+// Iallgatherv that the first population's input and update overlap —
+// they read only spikes of the step before, complete on every rank — and
+// that completes before its spikes are taken (an Allgatherv when that
+// population's state is gathered to rank 0, a collective of its own,
+// before its update). After each population's update the rank checks
+// that its block spiked as read
 // (an error otherwise, never other spikes on other ranks) and takes the
 // other blocks from what was gathered. A rank's share of the collective
 // is its spikes' length, the spikes and the vote, in at most slot bytes
@@ -138,6 +143,9 @@ type ranks[T Float] struct {
 	slot    int
 	// spill is this rank's share of a collective whose spikes do not fit.
 	spill []byte
+	// inflight is set while the collective before a step is in flight
+	// (Iallgatherv), which the first population's update overlaps.
+	inflight bool
 
 	// vote is this rank's vote, sampled for the last collective of each
 	// exchange and carried in it (see SetVote); voted is the largest vote
@@ -597,15 +605,16 @@ func (rk *ranks[T]) begin(n *Network[T]) error {
 	return nil
 }
 
-// exchangeAhead gathers every population's spikes of the step about to
-// run, which each rank reads off its blocks' state (predict), onto every
-// rank in one collective, with the vote; exchange then takes each
-// population's from it after its update. A rank's share is its spikes'
-// length, the spikes (packBlock) and the vote at its end, in at most slot
+// exchangeAhead starts gathering every population's spikes of the step
+// about to run, which each rank reads off its blocks' state (predict),
+// onto every rank in one collective, with the vote; takeAhead completes
+// it after the first population's update and takes each population's
+// spikes from it after its update. A rank's share is its spikes' length,
+// the spikes (packCounted) and the vote at its end, in at most slot
 // bytes; when some rank's spikes do not fit — every rank sees its length
 // — every rank grows slot to twice the longest and gathers the spikes
-// again, so that a burst costs one collective more and the steps after
-// it none.
+// again (gathered), so that a burst costs one collective more and the
+// steps after it none.
 func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
 	began := time.Now()
 	c := &rk.before
@@ -630,22 +639,40 @@ func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
 		copy(send, c.send[:aheadHeader])
 		copy(send[mine-voteBytes:], vote[:])
 	}
-	err := rk.ex.Allgatherv(send, c.recv, c.counts, c.displs)
-	if err == nil {
-		rk.readVotes(c)
-		longest := 0
-		for r := range rk.size {
-			longest = max(longest, int(binary.LittleEndian.Uint32(c.recv[c.displs[r]:])))
+	var err error
+	if rk.gathers(0) {
+		// The first population's state is gathered before its update, a
+		// collective of its own: this one must be done by then.
+		if err = rk.ex.Allgatherv(send, c.recv, c.counts, c.displs); err == nil {
+			err = rk.gathered()
 		}
-		if longest+voteBytes > rk.slot {
-			rk.slot = 2 * (longest + voteBytes)
-			rk.sizeAhead()
-			err = rk.ex.Allgatherv(c.send[:c.counts[rk.rank]], c.recv, c.counts, c.displs)
-		}
+	} else {
+		err = rk.ex.Iallgatherv(send, c.recv, c.counts, c.displs)
+		rk.inflight = err == nil
 	}
 	rk.took += time.Since(began)
 	if err != nil {
 		return fmt.Errorf("exchanging the spikes of step %d: %w", n.step, err)
+	}
+	return nil
+}
+
+// gathered reads the votes and the spikes' lengths off the collective
+// before a step once it is done, and gathers the spikes again, in a
+// slot grown to fit them, when some rank's did not fit.
+func (rk *ranks[T]) gathered() error {
+	c := &rk.before
+	rk.readVotes(c)
+	longest := 0
+	for r := range rk.size {
+		longest = max(longest, int(binary.LittleEndian.Uint32(c.recv[c.displs[r]:])))
+	}
+	if longest+voteBytes > rk.slot {
+		rk.slot = 2 * (longest + voteBytes)
+		rk.sizeAhead()
+		if err := rk.ex.Allgatherv(c.send[:c.counts[rk.rank]], c.recv, c.counts, c.displs); err != nil {
+			return err
+		}
 	}
 	for r := range rk.size {
 		rk.at[r] = c.displs[r] + aheadHeader
@@ -659,6 +686,16 @@ func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
 // otherwise give other ranks other spikes than this one's.
 func (rk *ranks[T]) takeAhead(n *Network[T], i int, p *Population[T]) (int, error) {
 	began := time.Now()
+	if rk.inflight {
+		rk.inflight = false
+		err := rk.ex.Wait()
+		if err == nil {
+			err = rk.gathered()
+		}
+		if err != nil {
+			return 0, fmt.Errorf("exchanging the spikes of step %d: %w", n.step, err)
+		}
+	}
 	rp := rk.pops[i]
 	w0, bw := rp.lo[rk.rank]/64, rp.blockWords(rk.rank)
 	for b := range p.Batch {

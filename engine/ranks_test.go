@@ -165,9 +165,8 @@ func loadRankNet(t *testing.T, name string) *netfile.File {
 // threads and returns what rank 0's recorders saw:
 // every population's spikes, and V, I and Iin of every neuron of the
 // first population and every other neuron of the rest (the neurons rank 0
-// is told it traces), at every step. The other ranks return nil. split,
-// when given, is called on each rank's network once it is split.
-func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange, split ...func(*engine.Network[float32])) [][]float32 {
+// is told it traces), at every step. The other ranks return nil.
+func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange, opts ...rankOpts) [][]float32 {
 	t.Helper()
 	rank, ranks := 0, 1
 	if x != nil {
@@ -181,9 +180,13 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 	n := net.Net
 	n.SetThreads(threads)
 	defer n.Close()
+	var o rankOpts
+	for _, opt := range opts {
+		o = opt
+	}
 	traced := make([][]int, len(net.Pops))
 	for i, p := range net.Pops {
-		for j := 0; j < p.N; j += 1 + min(i, 1) {
+		for j := 0; j < p.N && (i > 0 || !o.spikesOf0); j += 1 + min(i, 1) {
 			traced[i] = append(traced[i], j)
 		}
 	}
@@ -194,6 +197,8 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 				neurons := traced[i]
 				if v == engine.VarS {
 					neurons = nil
+				} else if len(neurons) == 0 {
+					continue
 				}
 				tr, err := engine.NewTrace(p, v, neurons)
 				if err != nil {
@@ -209,8 +214,8 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 			t.Error(err)
 			return nil
 		}
-		for _, f := range split {
-			f(n)
+		if o.split != nil {
+			o.split(n)
 		}
 	}
 	// Two runs, the first ending inside a window.
@@ -225,6 +230,16 @@ func record(t *testing.T, d *netfile.File, steps, threads int, x engine.Exchange
 		out = append(out, tr.Data)
 	}
 	return out
+}
+
+// rankOpts are record's options: split, when set, is called on each
+// rank's network once it is split; spikesOf0 records only the first
+// population's spikes, not its state, so that no gather to rank 0 comes
+// before its update (which then overlaps the collective before a step
+// when the ranks exchange ahead).
+type rankOpts struct {
+	split     func(*engine.Network[float32])
+	spikesOf0 bool
 }
 
 // TestRanksExchangeEvery: the ranks exchange every step unless every
@@ -259,7 +274,10 @@ func TestRanksExchangeEvery(t *testing.T) {
 
 // TestRanksSameBits splits networks over 1, 2, 3 and 5 ranks at one and
 // two threads each and checks that rank 0 records every variable of every
-// neuron at every step with the bits of one process.
+// neuron at every step with the bits of one process, and again with the
+// first population's spikes recorded alone (then, when the ranks exchange
+// ahead, the collective before each step is an Iallgatherv that the
+// first population's update overlaps).
 func TestRanksSameBits(t *testing.T) {
 	for name := range rankNets {
 		d := loadRankNet(t, name)
@@ -274,21 +292,31 @@ func TestRanksSameBits(t *testing.T) {
 		if spikes == 0 {
 			t.Fatalf("%s: no spikes in %d steps; the comparison would prove little", name, steps)
 		}
+		spikesOnly := record(t, d, steps, 1, nil, rankOpts{spikesOf0: true})
 		for _, k := range []int{1, 2, 3, 5} {
 			for _, threads := range []int{1, 2} {
-				w := mpitest.NewWorld(k)
-				got := make([][][]float32, k)
-				var wg sync.WaitGroup
-				for r := range k {
-					wg.Go(func() { got[r] = record(t, d, steps, threads, w.Rank(r)) })
-				}
-				wg.Wait()
-				if t.Failed() {
-					t.FailNow()
-				}
-				for i := range want {
-					if !slices.Equal(got[0][i], want[i]) {
-						t.Errorf("%s on %d ranks × %d threads: recorder %d differs from one process", name, k, threads, i)
+				for _, o := range []rankOpts{{}, {spikesOf0: true}} {
+					w := mpitest.NewWorld(k)
+					got := make([][][]float32, k)
+					var wg sync.WaitGroup
+					for r := range k {
+						wg.Go(func() { got[r] = record(t, d, steps, threads, w.Rank(r), o) })
+					}
+					wg.Wait()
+					if t.Failed() {
+						t.FailNow()
+					}
+					want := want
+					if o.spikesOf0 {
+						want = spikesOnly
+					}
+					for i := range want {
+						if !slices.Equal(got[0][i], want[i]) {
+							t.Errorf("%s on %d ranks × %d threads, %+v: recorder %d differs from one process", name, k, threads, o, i)
+						}
+					}
+					if c := w.Calls(0); rankAhead[name] && o.spikesOf0 && k > 1 && (c.Iallgatherv != steps || c.Allgatherv > steps/10) {
+						t.Errorf("%s on %d ranks, the first population untraced: %+v collectives in %d steps, want an Iallgatherv a step", name, k, c, steps)
 					}
 				}
 			}
@@ -302,10 +330,14 @@ func TestRanksSameBits(t *testing.T) {
 // rank grows it and gathers them again — one collective more, the vote
 // still carried by the first — and the bits stay one process's.
 func TestRanksAheadGrows(t *testing.T) {
-	for _, name := range []string{"cuba", "shared"} {
+	for _, c := range []struct {
+		name      string
+		spikesOf0 bool // the collective is an Iallgatherv, grown after its Wait
+	}{{"cuba", false}, {"cuba", true}, {"shared", false}} {
+		name := c.name
 		d := loadRankNet(t, name)
 		steps := min(*d.Run.Steps, 300)
-		want := record(t, d, steps, 1, nil)
+		want := record(t, d, steps, 1, nil, rankOpts{spikesOf0: c.spikesOf0})
 		for _, k := range []int{2, 3} {
 			w := mpitest.NewWorld(k)
 			got := make([][][]float32, k)
@@ -313,10 +345,10 @@ func TestRanksAheadGrows(t *testing.T) {
 			var wg sync.WaitGroup
 			for r := range k {
 				wg.Go(func() {
-					got[r] = record(t, d, steps, 1, w.Rank(r), func(n *engine.Network[float32]) {
+					got[r] = record(t, d, steps, 1, w.Rank(r), rankOpts{spikesOf0: c.spikesOf0, split: func(n *engine.Network[float32]) {
 						n.SetAheadSlot(12)
 						nets[r] = n
-					})
+					}})
 				})
 			}
 			wg.Wait()
@@ -328,7 +360,7 @@ func TestRanksAheadGrows(t *testing.T) {
 					t.Errorf("%s on %d ranks: recorder %d differs from one process", name, k, i)
 				}
 			}
-			calls := w.Calls(0).Allgatherv
+			calls := w.Calls(0).Allgatherv + w.Calls(0).Iallgatherv
 			if calls <= steps || calls > steps+12 {
 				t.Errorf("%s on %d ranks: %d Allgatherv over %d steps from a 12-byte share, want a few more than one a step", name, k, calls, steps)
 			}

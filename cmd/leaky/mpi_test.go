@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,7 +79,8 @@ func comparableSummary(t *testing.T, path string) (s map[string]any, ranks, ever
 // TestMPIRanksMatchOneProcess runs networks on 1, 2 and 3 MPI ranks and
 // compares every file they write with one process's at 1 and 2 threads:
 // examples/small.yaml (populations of fewer 64-neuron words than ranks,
-// a delay, a readout, two trials), CUBA, a delayed recurrent network, a
+// a delay, a readout, two trials), CUBA (exchanging ahead, with exc's V
+// recorded and without), a delayed recurrent network, a
 // network whose weights and synapse lists come from .npy files (each rank
 // reading its share), and a feed-forward population of 10^5 neurons (not
 // a multiple of 64·K); the delayed network once more and the feed-forward
@@ -96,6 +98,19 @@ func TestMPIRanksMatchOneProcess(t *testing.T) {
 	if err := os.WriteFile(files, []byte(mpitest.FilesNet(t, dir, 300)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// CUBA without its V recorder: no state is gathered before exc's
+	// update, which then overlaps the collective before each step.
+	cuba, err := os.ReadFile("../../examples/cuba.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spikes, untraced := filepath.Join(dir, "cuba-spikes.yaml"), regexp.MustCompile(`(?m)^.*vars: \[v\].*\n`).ReplaceAll(cuba, nil)
+	if bytes.Equal(untraced, cuba) {
+		t.Fatal("examples/cuba.yaml has no `vars: [v]` recorder to leave out")
+	}
+	if err := os.WriteFile(spikes, untraced, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -104,6 +119,7 @@ func TestMPIRanksMatchOneProcess(t *testing.T) {
 	}{
 		{"small", []string{"--net", "../../examples/small.yaml"}, 1},
 		{"cuba", []string{"--net", "../../examples/cuba.yaml", "--steps", "300"}, 1},
+		{"cuba-spikes", []string{"--net", spikes, "--steps", "300"}, 1},
 		{"delayed", []string{"--net", delayed}, 1},
 		{"mindelay", []string{"--net", minDelay}, 3},
 		{"files", []string{"--net", files}, 1},
