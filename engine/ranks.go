@@ -1136,7 +1136,8 @@ func (rk *ranks[T]) gatherState(i int, p *Population[T]) error {
 // While the spikes are in flight, population i+1 runs its early part
 // (see ranks). It returns the step's spike count over every rank. With
 // min-delay exchange it only keeps this rank's spikes for the next
-// Flush, and returns 0.
+// Flush, and returns 0; with the exchange ahead it takes them from the
+// collective before the step (takeAhead).
 func (rk *ranks[T]) exchange(n *Network[T], i int, p *Population[T]) (int, error) {
 	rp := rk.pops[i]
 	if rk.window > 0 {
