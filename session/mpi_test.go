@@ -49,6 +49,11 @@ var aheadNet = strings.NewReplacer(
 	"weight: -0.3, delay: 2}", "weight: -0.3}",
 ).Replace(ranksNet)
 
+// aheadUntracedNet is aheadNet recording only a's spikes: no state is
+// gathered before a's update, which then overlaps the collective before
+// each step.
+var aheadUntracedNet = strings.Replace(aheadNet, "{population: a, vars: [spikes, v], neurons: [0, 64, 332]}", "{population: a, vars: [spikes]}", 1)
+
 // runRanks runs d on k in-process ranks with the options each(r) gives
 // and returns each rank's error.
 func runRanks(d *netfile.File, k int, each func(r int) (context.Context, session.Options)) []error {
@@ -104,10 +109,18 @@ func resumeRanks(t *testing.T, d *netfile.File, k int, ckpt string, threads int)
 // TestRanksInterruptResume interrupts a run over 2 ranks on one rank
 // only: both stop at the same step with a checkpoint each — step 121 for
 // a cancellation after step 120, since the stop flags ride on the next
-// step's spike exchange; another rank count is refused, and the 2 ranks
-// resumed write one process's files.
+// step's spike exchange (the collective before it when the ranks
+// exchange ahead); another rank count is refused, and the 2 ranks
+// resumed write one process's files — exchanging every step, ahead, and
+// ahead with the collective overlapped.
 func TestRanksInterruptResume(t *testing.T) {
-	d, dir, want := oneProcess(t, "ranks.yaml", ranksNet)
+	for name, src := range map[string]string{"every step": ranksNet, "ahead": aheadNet, "ahead, a untraced": aheadUntracedNet} {
+		t.Run(name, func(t *testing.T) { testInterruptResume(t, src) })
+	}
+}
+
+func testInterruptResume(t *testing.T, src string) {
+	d, dir, want := oneProcess(t, "ranks.yaml", src)
 	got := filepath.Join(dir, "two")
 	var cancels []context.CancelCauseFunc
 	defer func() {
@@ -178,7 +191,7 @@ func TestRanksAgreeInTheExchange(t *testing.T) {
 	}{
 		{"every step", ranksNet, 2 * (300 - 12), 2 * (300 - 12)},
 		{"ahead", aheadNet, 300 - 12, 0},
-		{"ahead, a untraced", strings.Replace(aheadNet, "{population: a, vars: [spikes, v], neurons: [0, 64, 332]}", "{population: a, vars: [spikes]}", 1), 0, 300 - 12},
+		{"ahead, a untraced", aheadUntracedNet, 0, 300 - 12},
 		{"min-delay", mpitest.DelayedNet(300, 2, 3), 2 * (300 - 12) / 3, 0},
 	} {
 		d, dir, want := oneProcess(t, "ranks.yaml", c.src)
