@@ -713,3 +713,30 @@ func TestSpikeIndices(t *testing.T) {
 		t.Errorf("empty mask: %v, want [4]", got)
 	}
 }
+
+// TestSpikeIndicesDensities checks SpikeIndices against a bit-by-bit scan
+// on random masks from one set bit in hundreds of words (its sparse loop)
+// through every bit set (its branch-free one), around the density where it
+// switches, after a dst that already holds values.
+func TestSpikeIndicesDensities(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 17))
+	for _, words := range []int{1, 7, 8, 9, 64, 3125} {
+		for _, bitsSet := range []int{1, 2, words/sparseWords - 1, words / sparseWords, words/sparseWords + 1, words, 10 * words, 64 * words} {
+			bitsSet = min(max(bitsSet, 1), 64*words)
+			mask := make([]uint64, words)
+			for _, i := range rng.Perm(64 * words)[:bitsSet] {
+				mask[i>>6] |= 1 << (i & 63)
+			}
+			want := []int32{11, -3}
+			for i := range 64 * words {
+				if mask[i>>6]>>(i&63)&1 != 0 {
+					want = append(want, int32(i)+1000)
+				}
+			}
+			got := SpikeIndices([]int32{11, -3}, mask, 1000)
+			if !slices.Equal(got, want) {
+				t.Fatalf("words=%d bits=%d: SpikeIndices = %v, want %v", words, bitsSet, got, want)
+			}
+		}
+	}
+}
