@@ -319,8 +319,8 @@ func MatMul64(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float
 // trial's spikes are usually few, so the words are counted first and dst
 // grown once to hold them. Where most words are empty (fewer set bits than
 // a sparseWords-th of the words: a large population's step), the empty
-// words are passed over by a branch that then nearly always goes the same
-// way; otherwise the first two of a word are stored whether it has them or
+// words are passed over by a branch, mispredicted about once a spike but
+// cheaper than the stores and count of every word; otherwise the first two of a word are stored whether it has them or
 // not and the length moved by those it has, so that a word of at most two
 // spikes, most of them at spike rates, costs no branch to mispredict.
 func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
@@ -366,6 +366,8 @@ func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
 
 // sparseWords is the words per set bit past which SpikeIndices skips the
 // empty words: at one spike in eight words or fewer, seven in eight are
-// empty and the skip mispredicts rarely, while the branch-free loop still
-// pays its stores and count for every word (BenchmarkSpikeIndices).
+// empty, and the branch-free loop's stores and count on each of them cost
+// more than the skip's mispredictions (BenchmarkSpikeIndices). A mask of
+// the words that are not empty, made without a branch and then walked,
+// measured slower than the skip.
 const sparseWords = 8
