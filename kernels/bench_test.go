@@ -144,7 +144,7 @@ func cubaState(rng *rand.Rand, n int) (V, I0, Iin0, I1, Iin1 []float64, refrac [
 }
 
 // 4000 is the CUBA and COBA networks' own size (96 KB of state, in L2).
-var cubaSizes = []int{1000, 4000, 10000, 100000, 1000000}
+var cubaSizes = []int{1000, 4000, 10000, 16000, 100000, 1000000}
 
 func BenchmarkCubaUpdate(b *testing.B) {
 	p := cubaBenchParams.to32()
@@ -367,6 +367,27 @@ func BenchmarkCeilingRead(b *testing.B) {
 					sum += instrumentsOf[impl].ReadStream32(x, 1)
 				}
 				streamSink = sum
+			})
+		}
+	}
+}
+
+// BenchmarkCeilingInPlace measures each implementation's InPlaceStream32
+// over six arrays (CubaUpdate's and CobaUpdate's count) filling each
+// working-set size: the in-place roofline for those kernels. Bytes count a
+// read and a write of every element.
+func BenchmarkCeilingInPlace(b *testing.B) {
+	const streams = 6
+	for _, impl := range Known() {
+		for _, size := range ceilingSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%s", impl.Name, sizeName(size)), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				n := int(size) / 4 / streams &^ 63
+				xs := InPlaceArrays(streams, n)
+				b.SetBytes(int64(n) * streams * 8)
+				for b.Loop() {
+					instrumentsOf[impl].InPlaceStream32(xs, 1)
+				}
 			})
 		}
 	}

@@ -26,6 +26,13 @@ const (
 	// overhead is spread over several load-add-store triples. The Go wrapper
 	// leaves the elements past the last whole block to the generic loop.
 	addBlock = 64
+
+	// inPlaceBlock is the number of float32 elements of each array per
+	// iteration of the assembly InPlaceStream32 loops: two cache lines, four
+	// YMM or two ZMM vectors, so each array's base pointer is loaded once per
+	// 128 bytes. The Go wrapper leaves the elements past the last whole block
+	// to the generic loop.
+	inPlaceBlock = 32
 )
 
 var (

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // Every implementation the CPU has is compared with Generic bit for bit;
@@ -329,6 +330,62 @@ func TestAddStream32(t *testing.T) {
 	})
 }
 
+func TestInPlaceStream32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, n := range streamSizes() {
+			for _, streams := range []int{1, 2, 6} {
+				for _, passes := range streamPasses(n * streams) {
+					if n*streams*passes > 4*streamWork && passes > 1 {
+						passes = 2
+					}
+					xs, want := make([][]float32, streams), make([][]float32, streams)
+					for s := range xs {
+						// Arrays longer than the first keep their extra
+						// values: only len(xs[0]) are streamed.
+						xs[s] = buf(n+min(s, 1)*rng.IntN(3), rng.IntN(16), input[float32](rng, 1, true))
+						want[s] = clone(xs[s])
+					}
+					genericInstruments.InPlaceStream32(want, passes)
+					instrumentsOf[impl].InPlaceStream32(xs, passes)
+					for s := range xs {
+						same(t, fmt.Sprintf("n=%d streams=%d passes=%d: array %d", n, streams, passes, s), xs[s], want[s])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestInPlaceArrays checks the ceiling's layout: n elements each, no two
+// arrays overlapping, every one at its own offset within a page.
+func TestInPlaceArrays(t *testing.T) {
+	for _, streams := range []int{1, 6, 8} {
+		for _, n := range []int{1, 1000, 4096} {
+			xs := InPlaceArrays(streams, n)
+			if len(xs) != streams {
+				t.Fatalf("streams=%d n=%d: %d arrays", streams, n, len(xs))
+			}
+			offs := map[uintptr]bool{}
+			for s, x := range xs {
+				if len(x) != n || cap(x) != n {
+					t.Fatalf("streams=%d n=%d: array %d has len %d cap %d", streams, n, s, len(x), cap(x))
+				}
+				x[n-1] = float32(s + 1)
+				offs[uintptr(unsafe.Pointer(&x[0]))%4096] = true
+			}
+			for s, x := range xs {
+				if x[n-1] != float32(s+1) {
+					t.Errorf("streams=%d n=%d: array %d overwritten by another", streams, n, s)
+				}
+			}
+			if len(offs) != streams {
+				t.Errorf("streams=%d n=%d: %d distinct page offsets, want %d", streams, n, len(offs), streams)
+			}
+		}
+	}
+}
+
 // TestStreamsByHand checks the generic stream kernels against sums worked
 // out by hand, including one whose value depends on the documented order.
 func TestStreamsByHand(t *testing.T) {
@@ -351,6 +408,14 @@ func TestStreamsByHand(t *testing.T) {
 		in.AddStream32(dst, []float32{0.5, -1, 2, 99}, 4)
 		if dst[0] != 3 || dst[1] != -2 || dst[2] != 11 {
 			t.Errorf("%s: AddStream32 4 passes = %v, want [3 -2 11]", in.Name, dst)
+		}
+		// 100 values in each of two arrays, 3 passes of 1/1024 each:
+		// exact, and past the assembly's whole blocks.
+		xs := [][]float32{make([]float32, 100), make([]float32, 101)}
+		xs[0][99], xs[1][100] = 2, 5
+		in.InPlaceStream32(xs, 3)
+		if xs[0][0] != 3.0/1024 || xs[0][99] != 2+3.0/1024 || xs[1][63] != 3.0/1024 || xs[1][100] != 5 {
+			t.Errorf("%s: InPlaceStream32 3 passes = %v … %v, %v … %v; want 3/1024 each, plus 2, and 5 left alone", in.Name, xs[0][0], xs[0][99], xs[1][63], xs[1][100])
 		}
 	}
 }

@@ -22827,6 +22827,53 @@ addStream32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func inPlaceStream32AVX2(xs []*float32, n int, passes int, inc float32)
+// Requires: AVX
+TEXT ·inPlaceStream32AVX2(SB), NOSPLIT, $0-44
+	MOVQ         xs_base+0(FP), AX
+	MOVQ         xs_len+8(FP), CX
+	SHLQ         $0x03, CX
+	TESTQ        CX, CX
+	JZ           inPlaceStream32AVX2_done
+	ADDQ         AX, CX
+	MOVQ         n+24(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        DX, DX
+	JZ           inPlaceStream32AVX2_done
+	MOVQ         passes+32(FP), BX
+	TESTQ        BX, BX
+	JLE          inPlaceStream32AVX2_done
+	VBROADCASTSS inc+40(FP), Y0
+
+inPlaceStream32AVX2_pass:
+	XORQ SI, SI
+
+inPlaceStream32AVX2_loop:
+	MOVQ AX, DI
+
+inPlaceStream32AVX2_array:
+	MOVQ    (DI), R8
+	VADDPS  (R8)(SI*1), Y0, Y1
+	VADDPS  32(R8)(SI*1), Y0, Y2
+	VADDPS  64(R8)(SI*1), Y0, Y3
+	VADDPS  96(R8)(SI*1), Y0, Y4
+	VMOVUPS Y1, (R8)(SI*1)
+	VMOVUPS Y2, 32(R8)(SI*1)
+	VMOVUPS Y3, 64(R8)(SI*1)
+	VMOVUPS Y4, 96(R8)(SI*1)
+	ADDQ    $0x08, DI
+	CMPQ    DI, CX
+	JNE     inPlaceStream32AVX2_array
+	ADDQ    $0x00000080, SI
+	CMPQ    SI, DX
+	JNE     inPlaceStream32AVX2_loop
+	DECQ    BX
+	JNZ     inPlaceStream32AVX2_pass
+
+inPlaceStream32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
 // Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyUpdate32SubAVX512(SB), NOSPLIT, $0-120
@@ -43998,5 +44045,48 @@ addStream32AVX512_loop:
 	JNZ     addStream32AVX512_pass
 
 addStream32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func inPlaceStream32AVX512(xs []*float32, n int, passes int, inc float32)
+// Requires: AVX, AVX512F
+TEXT ·inPlaceStream32AVX512(SB), NOSPLIT, $0-44
+	MOVQ         xs_base+0(FP), AX
+	MOVQ         xs_len+8(FP), CX
+	SHLQ         $0x03, CX
+	TESTQ        CX, CX
+	JZ           inPlaceStream32AVX512_done
+	ADDQ         AX, CX
+	MOVQ         n+24(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        DX, DX
+	JZ           inPlaceStream32AVX512_done
+	MOVQ         passes+32(FP), BX
+	TESTQ        BX, BX
+	JLE          inPlaceStream32AVX512_done
+	VBROADCASTSS inc+40(FP), Z0
+
+inPlaceStream32AVX512_pass:
+	XORQ SI, SI
+
+inPlaceStream32AVX512_loop:
+	MOVQ AX, DI
+
+inPlaceStream32AVX512_array:
+	MOVQ    (DI), R8
+	VADDPS  (R8)(SI*1), Z0, Z1
+	VADDPS  64(R8)(SI*1), Z0, Z2
+	VMOVUPS Z1, (R8)(SI*1)
+	VMOVUPS Z2, 64(R8)(SI*1)
+	ADDQ    $0x08, DI
+	CMPQ    DI, CX
+	JNE     inPlaceStream32AVX512_array
+	ADDQ    $0x00000080, SI
+	CMPQ    SI, DX
+	JNE     inPlaceStream32AVX512_loop
+	DECQ    BX
+	JNZ     inPlaceStream32AVX512_pass
+
+inPlaceStream32AVX512_done:
 	VZEROUPPER
 	RET

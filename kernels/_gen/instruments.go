@@ -19,6 +19,7 @@ const (
 	streamLanes    = 128
 	streamSections = 4
 	addBlock       = 64
+	inPlaceBlock   = 32
 )
 
 var instrumentConsts = []goConst{
@@ -33,6 +34,10 @@ var instrumentConsts = []goConst{
 		"AddStream32 loops: four ZMM or eight YMM vectors, so the loop overhead is spread over " +
 		"several load-add-store triples. The Go wrapper leaves the elements past the last whole " +
 		"block to the generic loop."},
+	{"inPlaceBlock", inPlaceBlock, "is the number of float32 elements of each array per iteration " +
+		"of the assembly InPlaceStream32 loops: two cache lines, four YMM or two ZMM vectors, so " +
+		"each array's base pointer is loaded once per 128 bytes. The Go wrapper leaves the " +
+		"elements past the last whole block to the generic loop."},
 }
 
 func genPeakFMA(s *isa) string {
@@ -161,6 +166,62 @@ func genAddStream(s *isa) string {
 		VMOVUPS(v, Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte})
 	}
 	ADDQ(U32(addBlock*4), off)
+	CMPQ(off, nbytes)
+	JNE(LabelRef(name + "_loop"))
+	DECQ(passes)
+	JNZ(LabelRef(name + "_pass"))
+	Label(name + "_done")
+	end(s)
+	return name
+}
+
+func genInPlaceStream(s *isa) string {
+	name := "inPlaceStream32" + s.name
+	TEXT(name, NOSPLIT, "func(xs []*float32, n, passes int, inc float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s adds inc to x[i] for the first n elements of every array x whose", name),
+		fmt.Sprintf("base is in xs, passes times over, for n a multiple of %d and len(xs) ≥ 1. It is", inPlaceBlock),
+		"the in-place bandwidth ceiling of the kernels that read and write their own arrays",
+		"(CubaUpdate, CobaUpdate): one load and one store per element, the arrays side by",
+		"side at one index as the kernels touch them. The caller chunks long calls.")
+	ptrs := Load(Param("xs").Base(), GP64())
+	count := Load(Param("xs").Len(), GP64())
+	SHLQ(U8(3), count)
+	TESTQ(count, count)
+	JZ(LabelRef(name + "_done"))
+	ADDQ(ptrs, count) // one past the last base pointer
+	nbytes := Load(Param("n"), GP64())
+	SHLQ(U8(2), nbytes)
+	TESTQ(nbytes, nbytes)
+	JZ(LabelRef(name + "_done"))
+	passes := Load(Param("passes"), GP64())
+	TESTQ(passes, passes)
+	JLE(LabelRef(name + "_done"))
+	inc := s.vec()
+	f32.broadcast(paramAddr("inc"), inc)
+	Label(name + "_pass")
+	off := GP64()
+	XORQ(off, off)
+	Label(name + "_loop")
+	p := GP64()
+	MOVQ(ptrs, p)
+	Label(name + "_array")
+	base := GP64()
+	MOVQ(Mem{Base: p}, base)
+	vs := make([]reg.VecVirtual, inPlaceBlock*4/s.vbyte)
+	// Every load of the block before its first store, as the kernels order
+	// theirs.
+	for u := range vs {
+		vs[u] = s.vec()
+		VADDPS(Mem{Base: base, Index: off, Scale: 1, Disp: u * s.vbyte}, inc, vs[u])
+	}
+	for u, v := range vs {
+		VMOVUPS(v, Mem{Base: base, Index: off, Scale: 1, Disp: u * s.vbyte})
+	}
+	ADDQ(U8(8), p)
+	CMPQ(p, count)
+	JNE(LabelRef(name + "_array"))
+	ADDQ(U32(inPlaceBlock*4), off)
 	CMPQ(off, nbytes)
 	JNE(LabelRef(name + "_loop"))
 	DECQ(passes)
