@@ -373,18 +373,17 @@ func BenchmarkCeilingRead(b *testing.B) {
 }
 
 // BenchmarkCeilingInPlace measures each implementation's InPlaceStream32
-// over six arrays (CubaUpdate's and CobaUpdate's count) filling each
-// working-set size: the in-place roofline for those kernels. Bytes count a
-// read and a write of every element.
+// (six arrays, CubaUpdate's and CobaUpdate's count, each read and written in
+// place) filling each working-set size: the in-place roofline for those
+// kernels. Bytes count a read and a write of every element.
 func BenchmarkCeilingInPlace(b *testing.B) {
-	const streams = 6
 	for _, impl := range Known() {
 		for _, size := range ceilingSizes {
 			b.Run(fmt.Sprintf("impl=%s/n=%s", impl.Name, sizeName(size)), func(b *testing.B) {
 				skipUnsupported(b, impl)
-				n := int(size) / 4 / streams &^ 63
-				xs := InPlaceArrays(streams, n)
-				b.SetBytes(int64(n) * streams * 8)
+				n := size / 4 / InPlaceStreams &^ 63
+				xs := InPlaceBuffers(n)
+				b.SetBytes(int64(n) * InPlaceStreams * 8)
 				for b.Loop() {
 					instrumentsOf[impl].InPlaceStream32(xs, 1)
 				}

@@ -29,10 +29,15 @@ const (
 
 	// inPlaceBlock is the number of float32 elements of each array per
 	// iteration of the assembly InPlaceStream32 loops: two cache lines, four
-	// YMM or two ZMM vectors, so each array's base pointer is loaded once per
-	// 128 bytes. The Go wrapper leaves the elements past the last whole block
-	// to the generic loop.
+	// YMM or two ZMM vectors. The Go wrapper leaves the elements past the
+	// last whole block to the generic loop.
 	inPlaceBlock = 32
+
+	// inPlaceArrays is the number of arrays InPlaceStream32 streams:
+	// CubaUpdate's and CobaUpdate's six (V, two receptors, their inputs,
+	// refrac), which the assembly keeps in six base registers as the kernels
+	// do.
+	inPlaceArrays = 6
 )
 
 var (

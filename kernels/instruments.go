@@ -35,16 +35,20 @@ type Instruments struct {
 	// at least len(dst) values.
 	AddStream32 func(dst, src []float32, passes int)
 
-	// InPlaceStream32 adds InPlaceInc to every element of the first
-	// len(xs[0]) elements of each array in xs, passes times over: one load
+	// InPlaceStream32 adds InPlaceInc to each of the first len(xs[0])
+	// elements of the InPlaceStreams arrays xs, passes times over: one load
 	// and one store per element, the arrays side by side at one index. It
 	// is the in-place ceiling of the kernels that read and write their own
-	// arrays (CubaUpdate, CobaUpdate: six of them), at the
-	// implementation's full vector width. Every array must hold at least
-	// len(xs[0]) values; each element gets its passes additions in order,
-	// so every implementation gives generic's bits.
-	InPlaceStream32 func(xs [][]float32, passes int)
+	// arrays (CubaUpdate, CobaUpdate), at the implementation's full vector
+	// width and in their shape. Every array must hold at least len(xs[0])
+	// values; each element gets its passes additions in order, so every
+	// implementation gives generic's bits.
+	InPlaceStream32 func(xs *[InPlaceStreams][]float32, passes int)
 }
+
+// InPlaceStreams is the number of arrays InPlaceStream32 streams:
+// CubaUpdate's and CobaUpdate's six.
+const InPlaceStreams = inPlaceArrays
 
 // InPlaceInc is what InPlaceStream32 adds to each element per pass: a power
 // of two, so the sums are exact until the values reach 2^14.
@@ -165,10 +169,7 @@ func addStreamGeneric32(dst, src []float32, passes int) {
 // inPlaceStreamGeneric32 is the generic InPlaceStream32: the in-place loop
 // plain Go can do, array after array within a block of inPlaceBlock
 // elements, as the assembly goes.
-func inPlaceStreamGeneric32(xs [][]float32, passes int) {
-	if len(xs) == 0 {
-		return
-	}
+func inPlaceStreamGeneric32(xs *[InPlaceStreams][]float32, passes int) {
 	n := len(xs[0])
 	for range passes {
 		for lo := 0; lo < n; lo += inPlaceBlock {
@@ -183,28 +184,28 @@ func inPlaceStreamGeneric32(xs [][]float32, passes int) {
 	}
 }
 
-// InPlaceArrays returns streams arrays of n float32 zeros laid out for
-// InPlaceStream32's ceiling: cut from one allocation, each starting at its
-// own offset within a 4 KiB page, spread evenly over the page. Arrays
-// allocated one by one at a power-of-two size start at one offset, and a
-// load matching a pending store's low 12 address bits waits for it on some
-// cores (4K aliasing); the kernels order their loads before their stores to
-// avoid that, and a ceiling must measure the memory system, not the
-// allocator.
-func InPlaceArrays(streams, n int) [][]float32 {
+// InPlaceBuffers returns the InPlaceStreams arrays of n float32 zeros that
+// InPlaceStream32's ceiling is measured on: cut from one allocation, each
+// starting at its own offset within a 4 KiB page, spread evenly over the
+// page. Arrays allocated one by one at a power-of-two size start at one
+// offset, and a load matching a pending store's low 12 address bits waits
+// for it on some cores (4K aliasing); the kernels order their loads before
+// their stores to avoid that, and a ceiling must measure the memory system,
+// not the allocator.
+func InPlaceBuffers(n int) *[InPlaceStreams][]float32 {
 	const page = 4096 / 4 // float32s
-	spread := page / max(streams, 1) &^ 15
+	spread := page / InPlaceStreams &^ 15
 	stride := (n+page-1)/page*page + spread
-	buf := make([]float32, streams*stride+page)
+	buf := make([]float32, InPlaceStreams*stride+page)
 	// Start on a page boundary, so that the offsets are the spread's.
 	skip := 0
 	if r := int(uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % 4096); r != 0 {
 		skip = (4096 - r) / 4
 	}
-	xs := make([][]float32, streams)
+	var xs [InPlaceStreams][]float32
 	for s := range xs {
 		lo := skip + s*stride
 		xs[s] = buf[lo : lo+n : lo+n]
 	}
-	return xs
+	return &xs
 }

@@ -83,22 +83,19 @@ func addStream(f func(dst, src []float32, passes int)) func(dst, src []float32, 
 // most streamWork elements over all the arrays together; the tail goes to
 // the generic code. Each element gets its passes additions in order either
 // way, so the bits are generic's.
-func inPlaceStream(f func(xs []*float32, n, passes int, inc float32)) func(xs [][]float32, passes int) {
-	return func(xs [][]float32, passes int) {
-		if len(xs) == 0 {
-			return
-		}
+func inPlaceStream(f func(xs *[InPlaceStreams]*float32, n, passes int, inc float32)) func(xs *[InPlaceStreams][]float32, passes int) {
+	return func(xs *[InPlaceStreams][]float32, passes int) {
 		n := len(xs[0])
 		body := n &^ (inPlaceBlock - 1)
 		if body > 0 {
-			ptrs := make([]*float32, len(xs))
-			at := func(lo int) []*float32 {
+			var ptrs [InPlaceStreams]*float32
+			at := func(lo int) *[InPlaceStreams]*float32 {
 				for s, x := range xs {
 					ptrs[s] = &x[:n][lo]
 				}
-				return ptrs
+				return &ptrs
 			}
-			chunk := max(inPlaceBlock, streamWork/len(xs)&^(inPlaceBlock-1))
+			const chunk = streamWork / InPlaceStreams &^ (inPlaceBlock - 1)
 			if body > chunk {
 				for range passes {
 					for lo := 0; lo < body; lo += chunk {
@@ -109,16 +106,16 @@ func inPlaceStream(f func(xs []*float32, n, passes int, inc float32)) func(xs []
 				per := chunk / body
 				at(0)
 				for done := 0; done < passes; done += per {
-					f(ptrs, body, min(per, passes-done), InPlaceInc)
+					f(&ptrs, body, min(per, passes-done), InPlaceInc)
 				}
 			}
 		}
 		if body < n {
-			tails := make([][]float32, len(xs))
+			var tails [InPlaceStreams][]float32
 			for s, x := range xs {
 				tails[s] = x[body:n]
 			}
-			inPlaceStreamGeneric32(tails, passes)
+			inPlaceStreamGeneric32(&tails, passes)
 		}
 	}
 }

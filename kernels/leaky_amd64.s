@@ -22827,47 +22827,81 @@ addStream32AVX2_done:
 	VZEROUPPER
 	RET
 
-// func inPlaceStream32AVX2(xs []*float32, n int, passes int, inc float32)
+// func inPlaceStream32AVX2(xs *[6]*float32, n int, passes int, inc float32)
 // Requires: AVX
-TEXT ·inPlaceStream32AVX2(SB), NOSPLIT, $0-44
-	MOVQ         xs_base+0(FP), AX
-	MOVQ         xs_len+8(FP), CX
-	SHLQ         $0x03, CX
-	TESTQ        CX, CX
+TEXT ·inPlaceStream32AVX2(SB), NOSPLIT, $0-28
+	MOVQ         xs+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         8(AX), DX
+	MOVQ         16(AX), BX
+	MOVQ         24(AX), SI
+	MOVQ         32(AX), DI
+	MOVQ         40(AX), AX
+	MOVQ         n+8(FP), R8
+	SHLQ         $0x02, R8
+	TESTQ        R8, R8
 	JZ           inPlaceStream32AVX2_done
-	ADDQ         AX, CX
-	MOVQ         n+24(FP), DX
-	SHLQ         $0x02, DX
-	TESTQ        DX, DX
-	JZ           inPlaceStream32AVX2_done
-	MOVQ         passes+32(FP), BX
-	TESTQ        BX, BX
+	MOVQ         passes+16(FP), R9
+	TESTQ        R9, R9
 	JLE          inPlaceStream32AVX2_done
-	VBROADCASTSS inc+40(FP), Y0
+	VBROADCASTSS inc+24(FP), Y0
 
 inPlaceStream32AVX2_pass:
-	XORQ SI, SI
+	XORQ R10, R10
 
 inPlaceStream32AVX2_loop:
-	MOVQ AX, DI
-
-inPlaceStream32AVX2_array:
-	MOVQ    (DI), R8
-	VADDPS  (R8)(SI*1), Y0, Y1
-	VADDPS  32(R8)(SI*1), Y0, Y2
-	VADDPS  64(R8)(SI*1), Y0, Y3
-	VADDPS  96(R8)(SI*1), Y0, Y4
-	VMOVUPS Y1, (R8)(SI*1)
-	VMOVUPS Y2, 32(R8)(SI*1)
-	VMOVUPS Y3, 64(R8)(SI*1)
-	VMOVUPS Y4, 96(R8)(SI*1)
-	ADDQ    $0x08, DI
-	CMPQ    DI, CX
-	JNE     inPlaceStream32AVX2_array
-	ADDQ    $0x00000080, SI
-	CMPQ    SI, DX
+	VADDPS  (CX)(R10*1), Y0, Y1
+	VADDPS  (DX)(R10*1), Y0, Y2
+	VADDPS  (BX)(R10*1), Y0, Y3
+	VADDPS  (SI)(R10*1), Y0, Y4
+	VADDPS  (DI)(R10*1), Y0, Y5
+	VADDPS  (AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, (CX)(R10*1)
+	VMOVUPS Y2, (DX)(R10*1)
+	VMOVUPS Y3, (BX)(R10*1)
+	VMOVUPS Y4, (SI)(R10*1)
+	VMOVUPS Y5, (DI)(R10*1)
+	VMOVUPS Y6, (AX)(R10*1)
+	VADDPS  32(CX)(R10*1), Y0, Y1
+	VADDPS  32(DX)(R10*1), Y0, Y2
+	VADDPS  32(BX)(R10*1), Y0, Y3
+	VADDPS  32(SI)(R10*1), Y0, Y4
+	VADDPS  32(DI)(R10*1), Y0, Y5
+	VADDPS  32(AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, 32(CX)(R10*1)
+	VMOVUPS Y2, 32(DX)(R10*1)
+	VMOVUPS Y3, 32(BX)(R10*1)
+	VMOVUPS Y4, 32(SI)(R10*1)
+	VMOVUPS Y5, 32(DI)(R10*1)
+	VMOVUPS Y6, 32(AX)(R10*1)
+	VADDPS  64(CX)(R10*1), Y0, Y1
+	VADDPS  64(DX)(R10*1), Y0, Y2
+	VADDPS  64(BX)(R10*1), Y0, Y3
+	VADDPS  64(SI)(R10*1), Y0, Y4
+	VADDPS  64(DI)(R10*1), Y0, Y5
+	VADDPS  64(AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, 64(CX)(R10*1)
+	VMOVUPS Y2, 64(DX)(R10*1)
+	VMOVUPS Y3, 64(BX)(R10*1)
+	VMOVUPS Y4, 64(SI)(R10*1)
+	VMOVUPS Y5, 64(DI)(R10*1)
+	VMOVUPS Y6, 64(AX)(R10*1)
+	VADDPS  96(CX)(R10*1), Y0, Y1
+	VADDPS  96(DX)(R10*1), Y0, Y2
+	VADDPS  96(BX)(R10*1), Y0, Y3
+	VADDPS  96(SI)(R10*1), Y0, Y4
+	VADDPS  96(DI)(R10*1), Y0, Y5
+	VADDPS  96(AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, 96(CX)(R10*1)
+	VMOVUPS Y2, 96(DX)(R10*1)
+	VMOVUPS Y3, 96(BX)(R10*1)
+	VMOVUPS Y4, 96(SI)(R10*1)
+	VMOVUPS Y5, 96(DI)(R10*1)
+	VMOVUPS Y6, 96(AX)(R10*1)
+	ADDQ    $0x00000080, R10
+	CMPQ    R10, R8
 	JNE     inPlaceStream32AVX2_loop
-	DECQ    BX
+	DECQ    R9
 	JNZ     inPlaceStream32AVX2_pass
 
 inPlaceStream32AVX2_done:
@@ -44048,43 +44082,57 @@ addStream32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func inPlaceStream32AVX512(xs []*float32, n int, passes int, inc float32)
+// func inPlaceStream32AVX512(xs *[6]*float32, n int, passes int, inc float32)
 // Requires: AVX, AVX512F
-TEXT ·inPlaceStream32AVX512(SB), NOSPLIT, $0-44
-	MOVQ         xs_base+0(FP), AX
-	MOVQ         xs_len+8(FP), CX
-	SHLQ         $0x03, CX
-	TESTQ        CX, CX
+TEXT ·inPlaceStream32AVX512(SB), NOSPLIT, $0-28
+	MOVQ         xs+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         8(AX), DX
+	MOVQ         16(AX), BX
+	MOVQ         24(AX), SI
+	MOVQ         32(AX), DI
+	MOVQ         40(AX), AX
+	MOVQ         n+8(FP), R8
+	SHLQ         $0x02, R8
+	TESTQ        R8, R8
 	JZ           inPlaceStream32AVX512_done
-	ADDQ         AX, CX
-	MOVQ         n+24(FP), DX
-	SHLQ         $0x02, DX
-	TESTQ        DX, DX
-	JZ           inPlaceStream32AVX512_done
-	MOVQ         passes+32(FP), BX
-	TESTQ        BX, BX
+	MOVQ         passes+16(FP), R9
+	TESTQ        R9, R9
 	JLE          inPlaceStream32AVX512_done
-	VBROADCASTSS inc+40(FP), Z0
+	VBROADCASTSS inc+24(FP), Z0
 
 inPlaceStream32AVX512_pass:
-	XORQ SI, SI
+	XORQ R10, R10
 
 inPlaceStream32AVX512_loop:
-	MOVQ AX, DI
-
-inPlaceStream32AVX512_array:
-	MOVQ    (DI), R8
-	VADDPS  (R8)(SI*1), Z0, Z1
-	VADDPS  64(R8)(SI*1), Z0, Z2
-	VMOVUPS Z1, (R8)(SI*1)
-	VMOVUPS Z2, 64(R8)(SI*1)
-	ADDQ    $0x08, DI
-	CMPQ    DI, CX
-	JNE     inPlaceStream32AVX512_array
-	ADDQ    $0x00000080, SI
-	CMPQ    SI, DX
+	VADDPS  (CX)(R10*1), Z0, Z1
+	VADDPS  (DX)(R10*1), Z0, Z2
+	VADDPS  (BX)(R10*1), Z0, Z3
+	VADDPS  (SI)(R10*1), Z0, Z4
+	VADDPS  (DI)(R10*1), Z0, Z5
+	VADDPS  (AX)(R10*1), Z0, Z6
+	VMOVUPS Z1, (CX)(R10*1)
+	VMOVUPS Z2, (DX)(R10*1)
+	VMOVUPS Z3, (BX)(R10*1)
+	VMOVUPS Z4, (SI)(R10*1)
+	VMOVUPS Z5, (DI)(R10*1)
+	VMOVUPS Z6, (AX)(R10*1)
+	VADDPS  64(CX)(R10*1), Z0, Z1
+	VADDPS  64(DX)(R10*1), Z0, Z2
+	VADDPS  64(BX)(R10*1), Z0, Z3
+	VADDPS  64(SI)(R10*1), Z0, Z4
+	VADDPS  64(DI)(R10*1), Z0, Z5
+	VADDPS  64(AX)(R10*1), Z0, Z6
+	VMOVUPS Z1, 64(CX)(R10*1)
+	VMOVUPS Z2, 64(DX)(R10*1)
+	VMOVUPS Z3, 64(BX)(R10*1)
+	VMOVUPS Z4, 64(SI)(R10*1)
+	VMOVUPS Z5, 64(DI)(R10*1)
+	VMOVUPS Z6, 64(AX)(R10*1)
+	ADDQ    $0x00000080, R10
+	CMPQ    R10, R8
 	JNE     inPlaceStream32AVX512_loop
-	DECQ    BX
+	DECQ    R9
 	JNZ     inPlaceStream32AVX512_pass
 
 inPlaceStream32AVX512_done:

@@ -493,14 +493,14 @@ func readStream32AVX2(x []float32, stride int, n int, passes int, p *[128]float3
 //go:noescape
 func addStream32AVX2(dst []float32, src []float32, passes int)
 
-// inPlaceStream32AVX2 adds inc to x[i] for the first n elements of every array x whose
-// base is in xs, passes times over, for n a multiple of 32 and len(xs) ≥ 1. It is
-// the in-place bandwidth ceiling of the kernels that read and write their own arrays
-// (CubaUpdate, CobaUpdate): one load and one store per element, the arrays side by
-// side at one index as the kernels touch them. The caller chunks long calls.
+// inPlaceStream32AVX2 adds inc to x[i] for the first n elements of each of the 6 arrays
+// whose bases are xs, passes times over, for n a multiple of 32. It is the in-place
+// bandwidth ceiling of the kernels that read and write their own arrays (CubaUpdate,
+// CobaUpdate), shaped like them: the arrays' bases in registers, one vector of each
+// array at a time, all its loads before its stores. The caller chunks long calls.
 //
 //go:noescape
-func inPlaceStream32AVX2(xs []*float32, n int, passes int, inc float32)
+func inPlaceStream32AVX2(xs *[6]*float32, n int, passes int, inc float32)
 
 // leakyUpdate32SubAVX512 is LeakyUpdate32 with reset by subtraction for len(V) a multiple of 64,
 // writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
@@ -1045,11 +1045,11 @@ func readStream32AVX512(x []float32, stride int, n int, passes int, p *[128]floa
 //go:noescape
 func addStream32AVX512(dst []float32, src []float32, passes int)
 
-// inPlaceStream32AVX512 adds inc to x[i] for the first n elements of every array x whose
-// base is in xs, passes times over, for n a multiple of 32 and len(xs) ≥ 1. It is
-// the in-place bandwidth ceiling of the kernels that read and write their own arrays
-// (CubaUpdate, CobaUpdate): one load and one store per element, the arrays side by
-// side at one index as the kernels touch them. The caller chunks long calls.
+// inPlaceStream32AVX512 adds inc to x[i] for the first n elements of each of the 6 arrays
+// whose bases are xs, passes times over, for n a multiple of 32. It is the in-place
+// bandwidth ceiling of the kernels that read and write their own arrays (CubaUpdate,
+// CobaUpdate), shaped like them: the arrays' bases in registers, one vector of each
+// array at a time, all its loads before its stores. The caller chunks long calls.
 //
 //go:noescape
-func inPlaceStream32AVX512(xs []*float32, n int, passes int, inc float32)
+func inPlaceStream32AVX512(xs *[6]*float32, n int, passes int, inc float32)

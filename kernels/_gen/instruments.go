@@ -20,6 +20,7 @@ const (
 	streamSections = 4
 	addBlock       = 64
 	inPlaceBlock   = 32
+	inPlaceArrays  = 6
 )
 
 var instrumentConsts = []goConst{
@@ -35,9 +36,11 @@ var instrumentConsts = []goConst{
 		"several load-add-store triples. The Go wrapper leaves the elements past the last whole " +
 		"block to the generic loop."},
 	{"inPlaceBlock", inPlaceBlock, "is the number of float32 elements of each array per iteration " +
-		"of the assembly InPlaceStream32 loops: two cache lines, four YMM or two ZMM vectors, so " +
-		"each array's base pointer is loaded once per 128 bytes. The Go wrapper leaves the " +
-		"elements past the last whole block to the generic loop."},
+		"of the assembly InPlaceStream32 loops: two cache lines, four YMM or two ZMM vectors. The Go " +
+		"wrapper leaves the elements past the last whole block to the generic loop."},
+	{"inPlaceArrays", inPlaceArrays, "is the number of arrays InPlaceStream32 streams: " +
+		"CubaUpdate's and CobaUpdate's six (V, two receptors, their inputs, refrac), which the " +
+		"assembly keeps in six base registers as the kernels do."},
 }
 
 func genPeakFMA(s *isa) string {
@@ -177,19 +180,19 @@ func genAddStream(s *isa) string {
 
 func genInPlaceStream(s *isa) string {
 	name := "inPlaceStream32" + s.name
-	TEXT(name, NOSPLIT, "func(xs []*float32, n, passes int, inc float32)")
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(xs *[%d]*float32, n, passes int, inc float32)", inPlaceArrays))
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s adds inc to x[i] for the first n elements of every array x whose", name),
-		fmt.Sprintf("base is in xs, passes times over, for n a multiple of %d and len(xs) ≥ 1. It is", inPlaceBlock),
-		"the in-place bandwidth ceiling of the kernels that read and write their own arrays",
-		"(CubaUpdate, CobaUpdate): one load and one store per element, the arrays side by",
-		"side at one index as the kernels touch them. The caller chunks long calls.")
-	ptrs := Load(Param("xs").Base(), GP64())
-	count := Load(Param("xs").Len(), GP64())
-	SHLQ(U8(3), count)
-	TESTQ(count, count)
-	JZ(LabelRef(name + "_done"))
-	ADDQ(ptrs, count) // one past the last base pointer
+	Doc(fmt.Sprintf("%s adds inc to x[i] for the first n elements of each of the %d arrays", name, inPlaceArrays),
+		fmt.Sprintf("whose bases are xs, passes times over, for n a multiple of %d. It is the in-place", inPlaceBlock),
+		"bandwidth ceiling of the kernels that read and write their own arrays (CubaUpdate,",
+		"CobaUpdate), shaped like them: the arrays' bases in registers, one vector of each",
+		"array at a time, all its loads before its stores. The caller chunks long calls.")
+	xs := Load(Param("xs"), GP64())
+	base := make([]reg.GPVirtual, inPlaceArrays)
+	for a := range base {
+		base[a] = GP64()
+		MOVQ(Mem{Base: xs, Disp: 8 * a}, base[a])
+	}
 	nbytes := Load(Param("n"), GP64())
 	SHLQ(U8(2), nbytes)
 	TESTQ(nbytes, nbytes)
@@ -203,24 +206,17 @@ func genInPlaceStream(s *isa) string {
 	off := GP64()
 	XORQ(off, off)
 	Label(name + "_loop")
-	p := GP64()
-	MOVQ(ptrs, p)
-	Label(name + "_array")
-	base := GP64()
-	MOVQ(Mem{Base: p}, base)
-	vs := make([]reg.VecVirtual, inPlaceBlock*4/s.vbyte)
-	// Every load of the block before its first store, as the kernels order
-	// theirs.
-	for u := range vs {
-		vs[u] = s.vec()
-		VADDPS(Mem{Base: base, Index: off, Scale: 1, Disp: u * s.vbyte}, inc, vs[u])
+	for u := 0; u < inPlaceBlock*4/s.vbyte; u++ {
+		vs := make([]reg.VecVirtual, inPlaceArrays)
+		at := func(a int) Mem { return Mem{Base: base[a], Index: off, Scale: 1, Disp: u * s.vbyte} }
+		for a := range vs {
+			vs[a] = s.vec()
+			VADDPS(at(a), inc, vs[a])
+		}
+		for a, v := range vs {
+			VMOVUPS(v, at(a))
+		}
 	}
-	for u, v := range vs {
-		VMOVUPS(v, Mem{Base: base, Index: off, Scale: 1, Disp: u * s.vbyte})
-	}
-	ADDQ(U8(8), p)
-	CMPQ(p, count)
-	JNE(LabelRef(name + "_array"))
 	ADDQ(U32(inPlaceBlock*4), off)
 	CMPQ(off, nbytes)
 	JNE(LabelRef(name + "_loop"))
