@@ -373,15 +373,15 @@ func BenchmarkCeilingRead(b *testing.B) {
 }
 
 // BenchmarkCeilingInPlace measures each implementation's InPlaceStream32
-// (six arrays, CubaUpdate's and CobaUpdate's count, each read and written in
-// place) filling each working-set size: the in-place roofline for those
-// kernels. Bytes count a read and a write of every element.
+// (six arrays, each read and written in place) at CubaUpdate's and
+// CobaUpdate's sizes: n neurons' six arrays of 4 bytes, the in-place roof
+// of those kernels at the same n. Bytes count a read and a write of every
+// element.
 func BenchmarkCeilingInPlace(b *testing.B) {
 	for _, impl := range Known() {
-		for _, size := range ceilingSizes {
-			b.Run(fmt.Sprintf("impl=%s/n=%s", impl.Name, sizeName(size)), func(b *testing.B) {
+		for _, n := range cubaSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", impl.Name, n), func(b *testing.B) {
 				skipUnsupported(b, impl)
-				n := size / 4 / InPlaceStreams &^ 63
 				xs := InPlaceBuffers(n)
 				b.SetBytes(int64(n) * InPlaceStreams * 8)
 				for b.Loop() {

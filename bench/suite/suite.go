@@ -421,11 +421,8 @@ func ladderSize(sizes []int64, ws int64) int64 {
 	return best
 }
 
-// ladderAbove is the first ladder size at or above ws, or the largest when
-// ws is above them all. The in-place roofs are taken there: a stream over
-// at least the kernel's working set reaches no further into the cache than
-// the kernel does (the L1-sized part of a smaller step would let the
-// ceiling swing with what L1 happens to keep).
+// ladderAbove is the first of sizes (sorted) at or above ws, or the
+// largest when ws is above them all.
 func ladderAbove(sizes []int64, ws int64) int64 {
 	for _, s := range sizes {
 		if s >= ws {
@@ -441,7 +438,9 @@ func isInPlace(c Figure) bool { return strings.HasPrefix(c.Name, "inplace-") }
 // inPlaceCeiling returns the in-place ceiling among figs that the kernel
 // figure f is held to: its own implementation's, over its InPlaceArrays
 // arrays, at the smallest working set at or above its own (the largest
-// when none is). ok is false when f is no in-place kernel or figs hold no
+// when none is). The suite measures them at the kernels' own working sets
+// (inPlaceSizes), so that the stream reaches exactly as far into the
+// caches as the kernel. ok is false when f is no in-place kernel or figs hold no
 // such ceiling.
 func inPlaceCeiling(figs []Figure, f Figure) (c Figure, ok bool) {
 	if f.InPlaceArrays <= 0 {
