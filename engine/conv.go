@@ -67,9 +67,6 @@ type Conv2d[T Float] struct {
 	cols sync.Pool
 	// nonzero holds *sparseInput, the nonzero analog inputs of one trial.
 	nonzero sync.Pool
-	// rows holds *[]T, a trial's row of N inputs for a target that holds
-	// only a rank's block (see Propagate).
-	rows sync.Pool
 }
 
 // sparseInput lists a trial's nonzero analog inputs, index and value, in
@@ -211,38 +208,21 @@ func (c *Conv2d[T]) Propagate(r Range) {
 		}
 		defer c.nonzero.Put(sp)
 	}
-	// The loops index a trial's outputs by neuron, 0…N−1. A target that
-	// holds only a rank's block (NewHeldPopulation) lends them a row of N whose range
-	// lo…hi−1 holds its inputs, copied in and back: the same sums.
-	var whole *[]T
-	if lo, hi := p.Held(); hi-lo < p.N {
-		whole, _ = c.rows.Get().(*[]T)
-		if whole == nil {
-			whole = new([]T)
-			*whole = make([]T, p.N)
-		}
-		defer c.rows.Put(whole)
-	}
+	// row is a trial's block of inputs, neuron i at row[i−base]: all N
+	// in one process, a rank's block when it holds only that
+	// (NewHeldPopulation).
+	base, end := p.Held()
 	for b := r.B0; b < r.B1; b++ {
-		var row []T
-		if whole == nil {
-			row = in[b*p.Stride : b*p.Stride+p.N]
-		} else {
-			row = *whole
-			copy(row[r.Lo:r.Hi], in[p.at(b, r.Lo):p.at(b, r.Hi)])
-		}
+		row := in[p.at(b, base):p.at(b, end)]
 		switch {
 		case x != nil && sp.gather(x[b*c.Pre.Size():(b+1)*c.Pre.Size()]):
-			c.scatter(row, sp.at, sp.val, r.Lo, r.Hi)
+			c.scatter(row, base, sp.at, sp.val, r.Lo, r.Hi)
 		case x == nil:
-			c.scatter(row, c.Pre.Events(b), nil, r.Lo, r.Hi)
+			c.scatter(row, base, c.Pre.Events(b), nil, r.Lo, r.Hi)
 		case is32[T]():
-			c.im2col(row, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi, col)
+			c.im2col(row, base, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi, col)
 		default:
-			c.direct(row, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi)
-		}
-		if whole != nil {
-			copy(in[p.at(b, r.Lo):p.at(b, r.Hi)], row[r.Lo:r.Hi])
+			c.direct(row, base, x[b*c.Pre.Size():(b+1)*c.Pre.Size()], r.Lo, r.Hi)
 		}
 	}
 }
@@ -274,11 +254,12 @@ func (s *sparseInput[T]) gather(img []T) bool {
 	return true
 }
 
-// scatter adds one trial's spikes into row[lo:hi], or with vals the
+// scatter adds one trial's spikes into neurons lo … hi−1 of row (neuron i
+// at row[i−rowLo]), or with vals the
 // nonzero analog inputs at events, each weight times its input rounded
 // before it is added: the products the direct loop and MatMul32 add, less
 // the ±0 of the zero inputs, which change no sum (see Conv2d).
-func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
+func (c *Conv2d[T]) scatter(row []T, rowLo int, events []int32, vals []T, lo, hi int) {
 	plane, inPlane := c.OutH*c.OutW, c.InH*c.InW
 	kk := c.KH * c.KW
 	c.groups(lo, hi, func(g, o0, o1 int) {
@@ -289,7 +270,10 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 		m := o1 - o0
 		wg := c.wt[g*c.k*c.opg+o0-g*c.opg:]
 		whole := lo <= o0*plane && o1*plane <= hi
-		out := row[o0*plane : o1*plane]
+		var out []T // the group's channels, when whole
+		if whole {
+			out = row[o0*plane-rowLo : o1*plane-rowLo]
+		}
 		var vs []T
 		if vals != nil {
 			vs = vals[i0:i1]
@@ -314,7 +298,7 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 					x := vals[i0+ei]
 					for jo, v := range w {
 						if i := (o0+jo)*plane + t; i >= lo && i < hi {
-							out[jo*plane+t] += T(v * x)
+							row[i-rowLo] += T(v * x)
 						}
 					}
 				case whole:
@@ -325,7 +309,7 @@ func (c *Conv2d[T]) scatter(row []T, events []int32, vals []T, lo, hi int) {
 				default:
 					for jo, v := range w {
 						if i := (o0+jo)*plane + t; i >= lo && i < hi {
-							out[jo*plane+t] += v
+							row[i-rowLo] += v
 						}
 					}
 				}
@@ -429,8 +413,9 @@ func allZero[T Float](x []T) bool {
 	return true
 }
 
-// im2col adds one trial's analog input into row[lo:hi] through MatMul32.
-func (c *Conv2d[T]) im2col(row, img []T, lo, hi int, col []T) {
+// im2col adds one trial's analog input into neurons lo … hi−1 of row
+// (neuron i at row[i−base]) through MatMul32.
+func (c *Conv2d[T]) im2col(row []T, base int, img []T, lo, hi int, col []T) {
 	plane := c.OutH * c.OutW
 	c.groups(lo, hi, func(g, o0, o1 int) {
 		// col[(ci·KH + ky)·KW + kx][oy·OutW + ox] is the input that tap
@@ -473,15 +458,16 @@ func (c *Conv2d[T]) im2col(row, img []T, lo, hi int, col []T) {
 					m++
 				}
 			}
-			matMul(m, pb-pa, c.k, c.W[o*c.k:], c.k, col[pa:], plane, row[o*plane+pa:], plane, true)
+			matMul(m, pb-pa, c.k, c.W[o*c.k:], c.k, col[pa:], plane, row[o*plane+pa-base:], plane, true)
 			o += m
 		}
 	})
 }
 
-// direct adds one trial's analog input into row[lo:hi] output by output,
-// skipping zero inputs: float64, whose MatMul fuses.
-func (c *Conv2d[T]) direct(row, img []T, lo, hi int) {
+// direct adds one trial's analog input into neurons lo … hi−1 of row
+// (neuron i at row[i−base]) output by output, skipping zero inputs:
+// float64, whose MatMul fuses.
+func (c *Conv2d[T]) direct(row []T, base int, img []T, lo, hi int) {
 	plane := c.OutH * c.OutW
 	kk := c.KH * c.KW
 	for idx := lo; idx < hi; idx++ {
@@ -492,7 +478,7 @@ func (c *Conv2d[T]) direct(row, img []T, lo, hi int) {
 		ky0, ky1 := taps(oy*c.SH-c.PH, c.DH, c.KH, c.InH)
 		kx0, kx1 := taps(ox*c.SW-c.PW, c.DW, c.KW, c.InW)
 		w := c.W[o*c.k : (o+1)*c.k]
-		acc := row[idx]
+		acc := row[idx-base]
 		for ci := 0; ci < c.cpg; ci++ {
 			src := img[(g*c.cpg+ci)*c.InH*c.InW:]
 			wc := w[ci*kk : (ci+1)*kk]
@@ -505,7 +491,7 @@ func (c *Conv2d[T]) direct(row, img []T, lo, hi int) {
 				}
 			}
 		}
-		row[idx] = acc
+		row[idx-base] = acc
 	}
 }
 

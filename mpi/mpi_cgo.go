@@ -14,6 +14,16 @@ static MPI_Comm leaky_world(void) { return MPI_COMM_WORLD; }
 static MPI_Datatype leaky_byte(void) { return MPI_BYTE; }
 static MPI_Op leaky_op(int op) { return op == 0 ? MPI_SUM : MPI_MAX; }
 static int leaky_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+// leaky_local_size sets *n to the number of ranks that share this rank's
+// node (memory): MPI_Comm_split_type's shared-memory communicator.
+static int leaky_local_size(int *n) {
+	MPI_Comm node;
+	int rc = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+	if (rc != MPI_SUCCESS) return rc;
+	rc = MPI_Comm_size(node, n);
+	int rc2 = MPI_Comm_free(&node);
+	return rc != MPI_SUCCESS ? rc : rc2;
+}
 // MPI_IN_PLACE is (void *)1 in Open MPI: passed through Go it would sit
 // in a Go frame as a pointer below any legal address, which the garbage
 // collector rejects when it scans or moves the stack ("invalid pointer
@@ -60,6 +70,8 @@ const Built = true
 // World is MPI_COMM_WORLD, seen from this rank.
 type World struct {
 	rank, size int
+	// local is how many ranks share this rank's node.
+	local int
 	// counts and displs are scratch for the C int arguments.
 	counts, displs []C.int
 	// pending is the collective Iallgatherv started and Wait completes:
@@ -102,7 +114,11 @@ func Init() (*World, error) {
 	if rc := C.MPI_Comm_size(C.leaky_world(), &size); rc != C.MPI_SUCCESS {
 		return nil, fmt.Errorf("MPI_Comm_size: %w", errorString(rc))
 	}
-	w := &World{rank: int(rank), size: int(size)}
+	var local C.int
+	if rc := C.leaky_local_size(&local); rc != C.MPI_SUCCESS {
+		return nil, fmt.Errorf("MPI_Comm_split_type: %w", errorString(rc))
+	}
+	w := &World{rank: int(rank), size: int(size), local: int(local)}
 	w.counts, w.displs = make([]C.int, w.size), make([]C.int, w.size)
 	w.pending.counts = (*C.int)(C.malloc(C.size_t(w.size) * C.size_t(unsafe.Sizeof(C.int(0)))))
 	w.pending.displs = (*C.int)(C.malloc(C.size_t(w.size) * C.size_t(unsafe.Sizeof(C.int(0)))))
@@ -115,6 +131,10 @@ func Init() (*World, error) {
 
 // Rank is this process's rank in MPI_COMM_WORLD.
 func (w *World) Rank() int { return w.rank }
+
+// LocalSize is how many ranks, this one included, share this rank's
+// node (MPI_COMM_TYPE_SHARED): the ranks its cores are divided among.
+func (w *World) LocalSize() int { return w.local }
 
 // Size is the number of ranks.
 func (w *World) Size() int { return w.size }

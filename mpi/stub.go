@@ -31,6 +31,9 @@ func (w *World) Rank() int { return 0 }
 // Size is 1.
 func (w *World) Size() int { return 1 }
 
+// LocalSize is 1.
+func (w *World) LocalSize() int { return 1 }
+
 // Allgatherv copies send to recv at displs[0].
 func (w *World) Allgatherv(send, recv []byte, counts, displs []int) error {
 	if w.pending {

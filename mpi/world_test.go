@@ -37,6 +37,9 @@ func TestCollectives(t *testing.T) {
 	if w.Size() != 3 {
 		t.Fatalf("size %d, want 3", w.Size())
 	}
+	if w.LocalSize() != 3 {
+		t.Fatalf("LocalSize %d, want 3: every rank runs on this machine", w.LocalSize())
+	}
 	r := w.Rank()
 	// Rank r sends r+1 bytes of value 10+r; blocks land in rank order.
 	counts, displs := []int{1, 2, 3}, []int{0, 1, 3}

@@ -30,7 +30,7 @@ type live[T engine.Float] struct {
 // refuses a run whose memory estimate m (over ranks, with this rank's share
 // of the weights) exceeds the memory available or
 // whose output (disk bytes, 0 for none) the disk holding o.Out, then
-// builds the network to step on o.Threads threads. d and o have been
+// builds the network to step on o.threads() threads. d and o have been
 // checked.
 func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk float64) (*live[T], error) {
 	if !o.Force {
@@ -50,11 +50,11 @@ func build[T engine.Float](d *netfile.File, o Options, m engine.Memory, disk flo
 			return nil, err
 		}
 	}
-	net, err := netfile.BuildRank[T](d, o.Threads, o.rank(), o.ranks())
+	net, err := netfile.BuildRank[T](d, o.threads(), o.rank(), o.ranks())
 	if err != nil {
 		return nil, badInput(err)
 	}
-	net.Net.SetThreads(o.Threads)
+	net.Net.SetThreads(o.threads())
 	// Checkpoints are saved after steps that are multiples of
 	// CheckpointEvery: time-blocked stepping must end a block there.
 	net.Net.SetBlockAlign(o.CheckpointEvery)

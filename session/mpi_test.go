@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -377,5 +378,39 @@ func TestRanksBadWeightOnOneRank(t *testing.T) {
 	}
 	if msg := errs[1].Error(); !strings.Contains(msg, "weight [5, 300] is NaN") || strings.Contains(msg, "\n") {
 		t.Errorf("rank 1 says %q; want one line naming weight [5, 300]", msg)
+	}
+}
+
+// TestRanksDivideCores runs 2 and 3 ranks on one machine without a
+// thread count: each steps on the cores divided among them (all cores
+// for each would put several threads on every core, where every rank
+// waits for the slowest at each exchange); a count given is kept.
+func TestRanksDivideCores(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	d, err := netfile.Parse("ranks.yaml", []byte(ranksNet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ ranks, threads, want int }{{2, 0, 2}, {3, 0, 1}, {2, 3, 3}} {
+		out := filepath.Join(t.TempDir(), "out")
+		errs := runRanks(d, c.ranks, func(r int) (context.Context, session.Options) {
+			return context.Background(), session.Options{Out: out, Threads: c.threads}
+		})
+		for r, err := range errs {
+			if err != nil {
+				t.Fatalf("%d ranks, rank %d: %v", c.ranks, r, err)
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct{ Threads int }
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Threads != c.want {
+			t.Errorf("%d ranks on 4 cores with threads %d: each stepped on %d threads, want %d", c.ranks, c.threads, s.Threads, c.want)
+		}
 	}
 }

@@ -25,7 +25,9 @@ type Options struct {
 	// Out is the output directory. When resuming it defaults to the one
 	// the checkpoint's run wrote to.
 	Out string
-	// Threads caps the threads that step the network (0: all cores).
+	// Threads caps the threads that step the network (0: all cores, or
+	// over several ranks the cores divided among the ranks on this
+	// machine).
 	Threads int
 	// Kernel is generic, avx2, avx512 or auto ("": $LEAKY_KERNEL, else
 	// auto).

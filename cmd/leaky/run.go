@@ -77,7 +77,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	s := &o.session
 	fs.StringVar(&s.Out, "out", "out", "output directory (with --resume: the checkpoint's)")
 	fs.StringVar(&s.Kernel, "kernel", "", "kernels: generic, avx2, avx512 or auto (default $LEAKY_KERNEL, else auto)")
-	fs.IntVar(&s.Threads, "threads", 0, "threads to step with (0: all cores)")
+	fs.IntVar(&s.Threads, "threads", 0, "threads to step with (0: all cores; under mpirun, the cores divided among the ranks on each machine)")
 	fs.StringVar(&s.Checkpoint, "checkpoint", "", "checkpoint `FILE` written every --checkpoint-every steps and on Ctrl-C/SIGTERM (default OUT/checkpoint.lkc)")
 	fs.IntVar(&s.CheckpointEvery, "checkpoint-every", 0, "save a checkpoint every `STEPS` steps (0: only when interrupted)")
 	fs.StringVar(&s.Resume, "resume", "", "continue the run saved in checkpoint `FILE`; flags given must agree with it")

@@ -73,6 +73,9 @@ type Rank struct {
 func (x Rank) Rank() int { return x.r }
 func (x Rank) Size() int { return x.w.k }
 
+// LocalSize is every rank: they share this process's machine.
+func (x Rank) LocalSize() int { return x.w.k }
+
 func (x Rank) gather(send, recv []byte, counts, displs []int, to bool) error {
 	if x.w.pending[x.r] != nil {
 		return fmt.Errorf("rank %d starts a collective while its Iallgatherv is pending", x.r)
