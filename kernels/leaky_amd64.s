@@ -22841,10 +22841,10 @@ TEXT ·inPlaceStream32AVX2(SB), NOSPLIT, $0-28
 	SHLQ         $0x02, R8
 	TESTQ        R8, R8
 	JZ           inPlaceStream32AVX2_done
+	VBROADCASTSS inc+24(FP), Y0
 	MOVQ         passes+16(FP), R9
 	TESTQ        R9, R9
 	JLE          inPlaceStream32AVX2_done
-	VBROADCASTSS inc+24(FP), Y0
 
 inPlaceStream32AVX2_pass:
 	XORQ R10, R10
@@ -44096,10 +44096,10 @@ TEXT ·inPlaceStream32AVX512(SB), NOSPLIT, $0-28
 	SHLQ         $0x02, R8
 	TESTQ        R8, R8
 	JZ           inPlaceStream32AVX512_done
+	VBROADCASTSS inc+24(FP), Z0
 	MOVQ         passes+16(FP), R9
 	TESTQ        R9, R9
 	JLE          inPlaceStream32AVX512_done
-	VBROADCASTSS inc+24(FP), Z0
 
 inPlaceStream32AVX512_pass:
 	XORQ R10, R10

@@ -155,6 +155,23 @@ func genAddStream(s *isa) string {
 	SHLQ(U8(2), nbytes)
 	TESTQ(nbytes, nbytes)
 	JZ(LabelRef(name + "_done"))
+	streamPasses(name, nbytes, addBlock*4, func(off reg.GPVirtual) {
+		for u := 0; u < addBlock*4/s.vbyte; u++ {
+			v := s.vec()
+			VMOVUPS(Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte}, v)
+			VADDPS(Mem{Base: sp, Index: off, Scale: 1, Disp: u * s.vbyte}, v, v)
+			VMOVUPS(v, Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte})
+		}
+	})
+	end(s)
+	return name
+}
+
+// streamPasses emits the loops of AddStream and InPlaceStream: the passes
+// parameter times over (none when it is not positive), a byte offset off
+// from 0 to nbytes, a positive multiple of step, with body at each step.
+// It ends on the label name_done, which the caller's checks may jump to.
+func streamPasses(name string, nbytes reg.Register, step int, body func(off reg.GPVirtual)) {
 	passes := Load(Param("passes"), GP64())
 	TESTQ(passes, passes)
 	JLE(LabelRef(name + "_done"))
@@ -162,20 +179,13 @@ func genAddStream(s *isa) string {
 	off := GP64()
 	XORQ(off, off)
 	Label(name + "_loop")
-	for u := 0; u < addBlock*4/s.vbyte; u++ {
-		v := s.vec()
-		VMOVUPS(Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte}, v)
-		VADDPS(Mem{Base: sp, Index: off, Scale: 1, Disp: u * s.vbyte}, v, v)
-		VMOVUPS(v, Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte})
-	}
-	ADDQ(U32(addBlock*4), off)
+	body(off)
+	ADDQ(U32(step), off)
 	CMPQ(off, nbytes)
 	JNE(LabelRef(name + "_loop"))
 	DECQ(passes)
 	JNZ(LabelRef(name + "_pass"))
 	Label(name + "_done")
-	end(s)
-	return name
 }
 
 func genInPlaceStream(s *isa) string {
@@ -197,32 +207,21 @@ func genInPlaceStream(s *isa) string {
 	SHLQ(U8(2), nbytes)
 	TESTQ(nbytes, nbytes)
 	JZ(LabelRef(name + "_done"))
-	passes := Load(Param("passes"), GP64())
-	TESTQ(passes, passes)
-	JLE(LabelRef(name + "_done"))
 	inc := s.vec()
 	f32.broadcast(paramAddr("inc"), inc)
-	Label(name + "_pass")
-	off := GP64()
-	XORQ(off, off)
-	Label(name + "_loop")
-	for u := 0; u < inPlaceBlock*4/s.vbyte; u++ {
-		vs := make([]reg.VecVirtual, inPlaceArrays)
-		at := func(a int) Mem { return Mem{Base: base[a], Index: off, Scale: 1, Disp: u * s.vbyte} }
-		for a := range vs {
-			vs[a] = s.vec()
-			VADDPS(at(a), inc, vs[a])
+	streamPasses(name, nbytes, inPlaceBlock*4, func(off reg.GPVirtual) {
+		for u := 0; u < inPlaceBlock*4/s.vbyte; u++ {
+			vs := make([]reg.VecVirtual, inPlaceArrays)
+			at := func(a int) Mem { return Mem{Base: base[a], Index: off, Scale: 1, Disp: u * s.vbyte} }
+			for a := range vs {
+				vs[a] = s.vec()
+				VADDPS(at(a), inc, vs[a])
+			}
+			for a, v := range vs {
+				VMOVUPS(v, at(a))
+			}
 		}
-		for a, v := range vs {
-			VMOVUPS(v, at(a))
-		}
-	}
-	ADDQ(U32(inPlaceBlock*4), off)
-	CMPQ(off, nbytes)
-	JNE(LabelRef(name + "_loop"))
-	DECQ(passes)
-	JNZ(LabelRef(name + "_pass"))
-	Label(name + "_done")
+	})
 	end(s)
 	return name
 }
