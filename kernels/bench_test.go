@@ -144,7 +144,7 @@ func cubaState(rng *rand.Rand, n int) (V, I0, Iin0, I1, Iin1 []float64, refrac [
 }
 
 // 4000 is the CUBA and COBA networks' own size (96 KB of state, in L2).
-var cubaSizes = []int{1000, 4000, 10000, 100000, 1000000}
+var cubaSizes = []int{1000, 4000, 10000, 16000, 100000, 1000000}
 
 func BenchmarkCubaUpdate(b *testing.B) {
 	p := cubaBenchParams.to32()
@@ -367,6 +367,26 @@ func BenchmarkCeilingRead(b *testing.B) {
 					sum += instrumentsOf[impl].ReadStream32(x, 1)
 				}
 				streamSink = sum
+			})
+		}
+	}
+}
+
+// BenchmarkCeilingInPlace measures each implementation's InPlaceStream32
+// (six arrays, each read and written in place) at CubaUpdate's and
+// CobaUpdate's sizes: n neurons' six arrays of 4 bytes, the in-place roof
+// of those kernels at the same n. Bytes count a read and a write of every
+// element.
+func BenchmarkCeilingInPlace(b *testing.B) {
+	for _, impl := range Known() {
+		for _, n := range cubaSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", impl.Name, n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				xs := InPlaceBuffers(n)
+				b.SetBytes(int64(n) * InPlaceStreams * 8)
+				for b.Loop() {
+					instrumentsOf[impl].InPlaceStream32(xs, 1)
+				}
 			})
 		}
 	}
