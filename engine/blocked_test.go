@@ -244,7 +244,8 @@ func testBlockedSameBits[T Float](t *testing.T) {
 
 // TestBlockedOnlyFeedForward: a population whose spikes a projection reads
 // (a second layer, or itself) is stepped step by step, and so is one whose
-// state is too small for blocks to pay.
+// state is too small for blocks to pay, which is less for procedural
+// weights than for stored ones.
 func TestBlockedOnlyFeedForward(t *testing.T) {
 	src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
 	a, _ := NewPopulation[float32]("a", 1, 100, DefaultNeuron())
@@ -263,6 +264,29 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 	net.SetThreads(1) // prepares again
 	if net.prepare(); net.blocked == nil {
 		t.Fatal("one feed-forward layer is not stepped in blocks")
+	}
+	// Between the per-core L2 and half the last-level cache, blocks pay
+	// for procedural weights (drawn, not streamed) and not for stored ones.
+	if n := blockedMinStateProcedural/12 + 64; 12*n < blockedMinState {
+		for _, proc := range []bool{false, true} {
+			src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
+			p, _ := NewPopulation[float32]("p", 1, n, DefaultNeuron())
+			var pr Projection[float32]
+			if proc {
+				pr, _ = NewProcedural("in->p", Presynaptic[float32](src), p, 0.5, 1, 0)
+			} else {
+				pr, _ = NewDense("in->p", Presynaptic[float32](src), p, make([]float32, 10*n))
+			}
+			net := NewNetwork[float32]()
+			net.AddSource(src)
+			net.AddPopulation(p)
+			if err := net.AddProjection(pr); err != nil {
+				t.Fatal(err)
+			}
+			if net.prepare(); (net.blocked != nil) != proc {
+				t.Fatalf("%d neurons, procedural %v: stepped in blocks %v", n, proc, net.blocked != nil)
+			}
+		}
 	}
 	net.AddPopulation(b)
 	ab, _ := NewDense("a->b", Presynaptic[float32](a), b, make([]float32, 100*100))
