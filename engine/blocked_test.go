@@ -38,7 +38,9 @@ func (r *plainRecorder[T]) RecordSpikes(t int) error {
 
 // blockedCase is a network to step blocked and step by step: a Poisson
 // source and a 0/1 array, both dense into one population of a size that
-// is neither a whole number of blocks nor of mask words, with recorders.
+// is neither a whole number of blocks nor of mask words, with recorders;
+// with proc, the Poisson source's weights are procedural (the same
+// numbers, regenerated), beside the array's stored ones.
 type blockedCase[T Float] struct {
 	net    *Network[T]
 	pop    *Population[T]
@@ -50,7 +52,7 @@ type blockedCase[T Float] struct {
 
 const blockedSteps, blockedBatch, blockedN = 150, 2, 5000
 
-func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kernels.Reset, stateful bool, width int) *blockedCase[T] {
+func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kernels.Reset, stateful, proc bool, width int) *blockedCase[T] {
 	const nIn, nArr = 60, 30
 	src, err := NewPoisson[T]("in", blockedBatch, nIn, 300, 5e-4, 7, 0)
 	if err != nil {
@@ -69,7 +71,12 @@ func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kern
 	w1, w2 := make([]T, nIn*blockedN), make([]T, nArr*blockedN)
 	NormalWeights(w1, nIn, blockedN, 0.6, 1, 0, 1)
 	NormalWeights(w2, nArr, blockedN, 0.6, 2, 0, 1)
-	d1, err := NewDense("in->lif", Presynaptic[T](src), pop, w1)
+	var d1 Projection[T]
+	if proc {
+		d1, err = NewProcedural("in->lif", Presynaptic[T](src), pop, 0.6, 1, 0)
+	} else {
+		d1, err = NewDense("in->lif", Presynaptic[T](src), pop, w1)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +90,7 @@ func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kern
 	net.AddSource(src)
 	net.AddSource(arr)
 	net.AddPopulation(pop)
-	for _, d := range []*Dense[T]{d1, d2} {
+	for _, d := range []Projection[T]{d1, d2} {
 		if err := net.AddProjection(d); err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +141,8 @@ func (c *blockedCase[T]) same(t *testing.T, ref *blockedCase[T], what string) {
 
 // TestBlockedSameBits steps the case in blocks with every kernel, several
 // thread counts and block widths (one block per trial, and several with a
-// ragged last one), both resets, with and without state recorders, and
+// ragged last one), both resets, with and without state recorders, stored
+// and procedural weights, and
 // requires per-step stepping's bits: in one Run; with blocks aligned to 10
 // steps and the state at each multiple of 10 (a checkpoint) compared; with
 // an interruption asked for mid-block; and resumed from a mid-run state
@@ -147,10 +155,11 @@ func TestBlockedSameBits(t *testing.T) {
 func testBlockedSameBits[T Float](t *testing.T) {
 	defer func(name string) { _ = kernels.Use(name) }(kernels.Active().Name)
 	for _, reset := range []kernels.Reset{kernels.ResetSubtract, kernels.ResetZero} {
-		for _, stateful := range []bool{false, true} {
+		for _, sp := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			stateful, proc := sp[0], sp[1]
 			_ = kernels.Use("generic")
 			// The reference, step by step, and its state at every step.
-			ref := newBlockedCase[T](t, false, 1, reset, stateful, 0)
+			ref := newBlockedCase[T](t, false, 1, reset, stateful, proc, 0)
 			refAt := [][]byte{state(t, ref.net)}
 			if err := ref.net.Run(context.Background(), blockedSteps, func(int) { refAt = append(refAt, state(t, ref.net)) }); err != nil {
 				t.Fatal(err)
@@ -162,12 +171,16 @@ func testBlockedSameBits[T Float](t *testing.T) {
 				if err := kernels.Use(impl.Name); err != nil {
 					t.Fatal(err)
 				}
-				for _, tw := range [][2]int{{1, 0}, {1, 1024}, {2, 1024}, {3, 1024}, {2, 0}} {
+				tws := [][2]int{{1, 0}, {1, 1024}, {2, 1024}, {3, 1024}, {2, 0}}
+				if proc {
+					tws = [][2]int{{1, 1024}, {3, 1024}, {2, 0}} // the chunks are the same code at any width
+				}
+				for _, tw := range tws {
 					threads, width := tw[0], tw[1]
-					what := fmt.Sprintf("%T %v stateful=%v %s threads=%d width=%d", T(0), reset, stateful, impl.Name, threads, width)
+					what := fmt.Sprintf("%T %v stateful=%v procedural=%v %s threads=%d width=%d", T(0), reset, stateful, proc, impl.Name, threads, width)
 
 					// One Run, then checkpoints at every 10 steps.
-					c := newBlockedCase[T](t, true, threads, reset, stateful, width)
+					c := newBlockedCase[T](t, true, threads, reset, stateful, proc, width)
 					if c.net.prepare(); c.net.blocked == nil {
 						t.Fatalf("%s: the network is not stepped in blocks", what)
 					}
@@ -184,7 +197,7 @@ func testBlockedSameBits[T Float](t *testing.T) {
 					c.net.Close()
 
 					// Interrupted mid-block: it stops at the block's end.
-					c = newBlockedCase[T](t, true, threads, reset, stateful, width)
+					c = newBlockedCase[T](t, true, threads, reset, stateful, proc, width)
 					ctx, cancel := context.WithCancel(context.Background())
 					err = c.net.Run(ctx, blockedSteps, func(done int) {
 						if done == 5 {
@@ -210,7 +223,7 @@ func testBlockedSameBits[T Float](t *testing.T) {
 					if stateful {
 						continue
 					}
-					r := newBlockedCase[T](t, true, threads, reset, stateful, width)
+					r := newBlockedCase[T](t, true, threads, reset, stateful, proc, width)
 					if _, err := DecodeState(&io.LimitedReader{R: bytes.NewReader(saved), N: int64(len(saved))}, 0, r.net.StateVars()); err != nil {
 						t.Fatal(err)
 					}
@@ -231,7 +244,8 @@ func testBlockedSameBits[T Float](t *testing.T) {
 
 // TestBlockedOnlyFeedForward: a population whose spikes a projection reads
 // (a second layer, or itself) is stepped step by step, and so is one whose
-// state is too small for blocks to pay.
+// state is too small for blocks to pay, which is less for procedural
+// weights than for stored ones.
 func TestBlockedOnlyFeedForward(t *testing.T) {
 	src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
 	a, _ := NewPopulation[float32]("a", 1, 100, DefaultNeuron())
@@ -250,6 +264,29 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 	net.SetThreads(1) // prepares again
 	if net.prepare(); net.blocked == nil {
 		t.Fatal("one feed-forward layer is not stepped in blocks")
+	}
+	// Between the per-core L2 and half the last-level cache, blocks pay
+	// for procedural weights (drawn, not streamed) and not for stored ones.
+	if n := blockedMinStateProcedural/12 + 64; 12*n < blockedMinState {
+		for _, proc := range []bool{false, true} {
+			src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
+			p, _ := NewPopulation[float32]("p", 1, n, DefaultNeuron())
+			var pr Projection[float32]
+			if proc {
+				pr, _ = NewProcedural("in->p", Presynaptic[float32](src), p, 0.5, 1, 0)
+			} else {
+				pr, _ = NewDense("in->p", Presynaptic[float32](src), p, make([]float32, 10*n))
+			}
+			net := NewNetwork[float32]()
+			net.AddSource(src)
+			net.AddPopulation(p)
+			if err := net.AddProjection(pr); err != nil {
+				t.Fatal(err)
+			}
+			if net.prepare(); (net.blocked != nil) != proc {
+				t.Fatalf("%d neurons, procedural %v: stepped in blocks %v", n, proc, net.blocked != nil)
+			}
+		}
 	}
 	net.AddPopulation(b)
 	ab, _ := NewDense("a->b", Presynaptic[float32](a), b, make([]float32, 100*100))
@@ -270,7 +307,6 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 // and 10^7 (120 MB). It shows from which state size blocks pay
 // (blockedMinState).
 func BenchmarkBlocked(b *testing.B) {
-	const steps = 100
 	for _, c := range []struct {
 		nIn, n int
 		rate   float64
@@ -278,47 +314,71 @@ func BenchmarkBlocked(b *testing.B) {
 		np := DefaultNeuron()
 		w := hugepage.Make[float32](c.nIn * c.n)
 		NormalWeights(w, c.nIn, c.n, DefaultWeightScale(np.Beta(), c.nIn), 1, 0, 0)
-		for _, impl := range []string{"perstep", "blocked"} {
-			b.Run(fmt.Sprintf("impl=%s/n=%d", impl, c.n), func(b *testing.B) {
-				src, err := NewPoisson[float32]("in", 1, c.nIn, c.rate, np.Dt, 1, 0)
-				if err != nil {
+		benchBlocked(b, c.nIn, c.n, c.rate, func(src *Poisson[float32], pop *Population[float32]) (Projection[float32], error) {
+			return NewDense("in->lif", Presynaptic[float32](src), pop, w)
+		})
+	}
+}
+
+// BenchmarkBlockedProcedural is BenchmarkBlocked on procedural weights:
+// the scale workload (1000 Poisson inputs at 5 Hz, every spike's weights
+// regenerated) at 10^5 neurons (1.2 MB of state), 10^6 (12 MB) and 10^7
+// (120 MB).
+func BenchmarkBlockedProcedural(b *testing.B) {
+	for _, n := range []int{100000, 1000000, 10000000} {
+		np := DefaultNeuron()
+		benchBlocked(b, 1000, n, 5, func(src *Poisson[float32], pop *Population[float32]) (Projection[float32], error) {
+			return NewProcedural("in->lif", Presynaptic[float32](src), pop, DefaultWeightScale(np.Beta(), 1000), 1, 0)
+		})
+	}
+}
+
+// benchBlocked runs impl=perstep and impl=blocked on nIn Poisson inputs at
+// rate onto n neurons through the projection proj makes, 100 steps an
+// iteration from the same state, on one thread.
+func benchBlocked(b *testing.B, nIn, n int, rate float64, proj func(*Poisson[float32], *Population[float32]) (Projection[float32], error)) {
+	const steps = 100
+	np := DefaultNeuron()
+	for _, impl := range []string{"perstep", "blocked"} {
+		b.Run(fmt.Sprintf("impl=%s/n=%d", impl, n), func(b *testing.B) {
+			src, err := NewPoisson[float32]("in", 1, nIn, rate, np.Dt, 1, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pop, err := NewPopulation[float32]("lif", 1, n, np)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d, err := proj(src, pop)
+			if err != nil {
+				b.Fatal(err)
+			}
+			net := NewNetwork[float32]()
+			net.noBlocks = impl == "perstep"
+			net.tuning = blockTuning{always: true}
+			net.AddSource(src)
+			net.AddPopulation(pop)
+			if err := net.AddProjection(d); err != nil {
+				b.Fatal(err)
+			}
+			net.SetThreads(1)
+			defer net.Close()
+			snap, err := CloneState(net.StateVars())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				b.StopTimer()
+				if err := CopyState(net.StateVars(), snap); err != nil {
 					b.Fatal(err)
 				}
-				pop, err := NewPopulation[float32]("lif", 1, c.n, np)
-				if err != nil {
+				net.Restored()
+				b.StartTimer()
+				if err := net.Run(context.Background(), steps, nil); err != nil {
 					b.Fatal(err)
 				}
-				d, err := NewDense("in->lif", Presynaptic[float32](src), pop, w)
-				if err != nil {
-					b.Fatal(err)
-				}
-				net := NewNetwork[float32]()
-				net.noBlocks = impl == "perstep"
-				net.tuning = blockTuning{always: true}
-				net.AddSource(src)
-				net.AddPopulation(pop)
-				if err := net.AddProjection(d); err != nil {
-					b.Fatal(err)
-				}
-				net.SetThreads(1)
-				defer net.Close()
-				snap, err := CloneState(net.StateVars())
-				if err != nil {
-					b.Fatal(err)
-				}
-				for b.Loop() {
-					b.StopTimer()
-					if err := CopyState(net.StateVars(), snap); err != nil {
-						b.Fatal(err)
-					}
-					net.Restored()
-					b.StartTimer()
-					if err := net.Run(context.Background(), steps, nil); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(c.n)*steps*float64(b.N)/b.Elapsed().Seconds(), "neuron-steps/s")
-			})
-		}
+			}
+			b.ReportMetric(float64(n)*steps*float64(b.N)/b.Elapsed().Seconds(), "neuron-steps/s")
+		})
 	}
 }

@@ -136,10 +136,12 @@
 //
 // A feed-forward network whose state would not stay in the last-level
 // cache beside the weight rows streaming through it — populations fed only
-// by Poisson trains and 0/1 arrays, read by no projection — is stepped
+// by Poisson trains and 0/1 arrays through dense projections, stored or
+// procedural, read by no projection — is stepped
 // many steps at a time instead (blocked.go): each block of neurons, its V
 // and I held in L2, runs phases 2 and 4 step after step over the steps of a
-// block (kernels.LeakyRows on its pieces of the weight rows), then phases 3
+// block (kernels.LeakyRows on its pieces of the weight rows; procedural
+// weights regenerated into the block's input a chunk at a time), then phases 3
 // and 4's recorders are replayed step by step, with the same bits and the
 // same recordings as the schedule above; Run checks for interruption
 // between blocks.

@@ -144,7 +144,7 @@ func cubaState(rng *rand.Rand, n int) (V, I0, Iin0, I1, Iin1 []float64, refrac [
 }
 
 // 4000 is the CUBA and COBA networks' own size (96 KB of state, in L2).
-var cubaSizes = []int{1000, 4000, 10000, 100000, 1000000}
+var cubaSizes = []int{1000, 4000, 10000, 16000, 100000, 1000000}
 
 func BenchmarkCubaUpdate(b *testing.B) {
 	p := cubaBenchParams.to32()
@@ -367,6 +367,26 @@ func BenchmarkCeilingRead(b *testing.B) {
 					sum += instrumentsOf[impl].ReadStream32(x, 1)
 				}
 				streamSink = sum
+			})
+		}
+	}
+}
+
+// BenchmarkCeilingInPlace measures each implementation's InPlaceStream32
+// (six arrays, each read and written in place) at CubaUpdate's and
+// CobaUpdate's sizes: n neurons' six arrays of 4 bytes, the in-place roof
+// of those kernels at the same n. Bytes count a read and a write of every
+// element.
+func BenchmarkCeilingInPlace(b *testing.B) {
+	for _, impl := range Known() {
+		for _, n := range cubaSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", impl.Name, n), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				xs := InPlaceBuffers(n)
+				b.SetBytes(int64(n) * InPlaceStreams * 8)
+				for b.Loop() {
+					instrumentsOf[impl].InPlaceStream32(xs, 1)
+				}
 			})
 		}
 	}
@@ -800,5 +820,51 @@ func BenchmarkScatterTaps(b *testing.B) {
 			}
 			perSecond(b, float64(c*len(pixel)/plane*len(events)*c), "adds/s")
 		})
+	}
+}
+
+// naiveSpikeIndices is SpikeIndices' plain twin: every bit of every word.
+func naiveSpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
+	for i := range 64 * len(mask) {
+		if mask[i>>6]>>(i&63)&1 != 0 {
+			dst = append(dst, base+int32(i))
+		}
+	}
+	return dst
+}
+
+// BenchmarkSpikeIndices lists the spikes of one step's mask: workload d's
+// (about 300 spikes among 2·10^5 neurons), at a spike in every 8 words
+// (where SpikeIndices changes loops), and SHD's hidden layer (256 neurons
+// of a trial at 1.5%), against the plain twin. Each iteration takes the
+// next of 64 masks, as each step brings new spikes: on one mask over and
+// over, the branch predictors would learn where its spikes are.
+func BenchmarkSpikeIndices(b *testing.B) {
+	for _, s := range []struct{ n, spikes int }{{200000, 300}, {200000, 390}, {256, 4}} {
+		rng := rand.New(rand.NewPCG(5, uint64(s.n)))
+		words := MaskWords(s.n)
+		const masks = 64
+		mask := make([]uint64, masks*words)
+		for m := range masks {
+			for _, i := range rng.Perm(s.n)[:s.spikes] {
+				mask[m*words+i>>6] |= 1 << (i & 63)
+			}
+		}
+		dst := make([]int32, 0, s.spikes+2)
+		for _, impl := range []string{"naive", "generic"} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d/spikes=%d", impl, s.n, s.spikes), func(b *testing.B) {
+				m := 0
+				for b.Loop() {
+					w := mask[m*words : (m+1)*words]
+					if impl == "naive" {
+						dst = naiveSpikeIndices(dst[:0], w, 0)
+					} else {
+						dst = SpikeIndices(dst[:0], w, 0)
+					}
+					m = (m + 1) % masks
+				}
+				perSecond(b, float64(s.spikes), "spikes/s")
+			})
+		}
 	}
 }

@@ -56,10 +56,11 @@ var avx2 = &Impl{
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
 // independent FMAs of 8 float32 lanes, two operations per lane.
 var avx2Instruments = &Instruments{
-	Name:         "avx2",
-	PeakFMA32:    peakFMA(peakFMA32AVX2, 12*8*2),
-	ReadStream32: readStream(readStream32AVX2),
-	AddStream32:  addStream(addStream32AVX2),
+	Name:            "avx2",
+	PeakFMA32:       peakFMA(peakFMA32AVX2, 12*8*2),
+	ReadStream32:    readStream(readStream32AVX2),
+	AddStream32:     addStream(addStream32AVX2),
+	InPlaceStream32: inPlaceStream(inPlaceStream32AVX2),
 }
 
 // avx2Kernels32 are avx2's float32 kernels.
@@ -150,10 +151,11 @@ var avx512 = &Impl{
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32
 // is 24 independent FMAs of 16 float32 lanes, two operations per lane.
 var avx512Instruments = &Instruments{
-	Name:         "avx512",
-	PeakFMA32:    peakFMA(peakFMA32AVX512, 24*16*2),
-	ReadStream32: readStream(readStream32AVX512),
-	AddStream32:  addStream(addStream32AVX512),
+	Name:            "avx512",
+	PeakFMA32:       peakFMA(peakFMA32AVX512, 24*16*2),
+	ReadStream32:    readStream(readStream32AVX512),
+	AddStream32:     addStream(addStream32AVX512),
+	InPlaceStream32: inPlaceStream(inPlaceStream32AVX512),
 }
 
 // avx512Kernels32 are avx512's float32 kernels.

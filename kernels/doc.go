@@ -64,8 +64,8 @@
 // for it, and is measured against OpenBLAS in BENCHMARKS.md.
 //
 // Each implementation also has [Instruments], the loops that measure the
-// machine rather than simulate (peak multiply-add rate, read and add-to
-// bandwidth) and that `leaky bench` holds the kernels to; they are kept out
+// machine rather than simulate (peak multiply-add rate, read, add-to and
+// in-place bandwidth) and that `leaky bench` holds the kernels to; they are kept out
 // of [Impl], whose table lists only the kernels.
 //
 // The per-neuron update, for reset by subtraction, is

@@ -3,6 +3,7 @@ package kernels
 import (
 	"encoding/binary"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -213,6 +214,31 @@ func FuzzAddStream32(f *testing.F) {
 			genericInstruments.AddStream32(d1, src, passes)
 			instrumentsOf[impl].AddStream32(d2, src, passes)
 			same(t, impl.Name+" dst", d2, d1)
+		}
+	})
+}
+
+func FuzzInPlaceStream32(f *testing.F) {
+	f.Add([]byte("\x47\x02seed bytes for the in-place stream"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &decoder{data}
+		n := d.u8()
+		passes := d.u8() % 4
+		var xs, want [InPlaceStreams][]float32
+		for s := range xs {
+			xs[s] = vals[float32](d, n)
+			want[s] = clone(xs[s])
+		}
+		genericInstruments.InPlaceStream32(&want, passes)
+		for _, impl := range fuzzImpls(t) {
+			var got [InPlaceStreams][]float32
+			for s := range xs {
+				got[s] = clone(xs[s])
+			}
+			instrumentsOf[impl].InPlaceStream32(&got, passes)
+			for s := range got {
+				same(t, impl.Name+" array "+strconv.Itoa(s), got[s], want[s])
+			}
 		}
 	})
 }

@@ -26,6 +26,18 @@ const (
 	// overhead is spread over several load-add-store triples. The Go wrapper
 	// leaves the elements past the last whole block to the generic loop.
 	addBlock = 64
+
+	// inPlaceBlock is the number of float32 elements of each array per
+	// iteration of the assembly InPlaceStream32 loops: two cache lines, four
+	// YMM or two ZMM vectors. The Go wrapper leaves the elements past the
+	// last whole block to the generic loop.
+	inPlaceBlock = 32
+
+	// inPlaceArrays is the number of arrays InPlaceStream32 streams:
+	// CubaUpdate's and CobaUpdate's six (V, two receptors, their inputs,
+	// refrac), which the assembly keeps in six base registers as the kernels
+	// do.
+	inPlaceArrays = 6
 )
 
 var (

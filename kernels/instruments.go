@@ -1,5 +1,7 @@
 package kernels
 
+import "unsafe"
+
 // Instruments are one implementation's measuring loops: not kernels of a
 // simulation but the ceilings that benchmarks hold the kernels to (peak
 // multiply-add rate, read and read-modify-write bandwidth), at the
@@ -32,7 +34,25 @@ type Instruments struct {
 	// indexing, which measures the add-to bandwidth ceiling. src must hold
 	// at least len(dst) values.
 	AddStream32 func(dst, src []float32, passes int)
+
+	// InPlaceStream32 adds InPlaceInc to each of the first len(xs[0])
+	// elements of the InPlaceStreams arrays xs, passes times over: one load
+	// and one store per element, the arrays side by side at one index. It
+	// is the in-place ceiling of the kernels that read and write their own
+	// arrays (CubaUpdate, CobaUpdate), at the implementation's full vector
+	// width and in their shape. Every array must hold at least len(xs[0])
+	// values; each element gets its passes additions in order, so every
+	// implementation gives generic's bits.
+	InPlaceStream32 func(xs *[InPlaceStreams][]float32, passes int)
 }
+
+// InPlaceStreams is the number of arrays InPlaceStream32 streams:
+// CubaUpdate's and CobaUpdate's six.
+const InPlaceStreams = inPlaceArrays
+
+// InPlaceInc is what InPlaceStream32 adds to each element per pass: a power
+// of two, so the sums are exact until the values reach 2^14.
+const InPlaceInc = 1.0 / 1024
 
 // genericInstruments are the plain Go loops, the reference for the sums of
 // ReadStream32 and AddStream32.
@@ -41,6 +61,8 @@ var genericInstruments = &Instruments{
 	PeakFMA32:    peakFMAGeneric32,
 	ReadStream32: readStreamGeneric32,
 	AddStream32:  addStreamGeneric32,
+
+	InPlaceStream32: inPlaceStreamGeneric32,
 }
 
 // instrumentsOf holds the instruments of every implementation in known;
@@ -142,4 +164,52 @@ func addStreamGeneric32(dst, src []float32, passes int) {
 			dst[i] += src[i]
 		}
 	}
+}
+
+// inPlaceStreamGeneric32 is the generic InPlaceStream32, in the generic
+// kernels' shape: one element of each array at a time, the arrays resliced
+// to one length up front so the loop runs without bounds checks. (A loop
+// over one array's block at a time ran at half the generic CubaUpdate's
+// rate over the same bytes.)
+func inPlaceStreamGeneric32(xs *[InPlaceStreams][]float32, passes int) {
+	// The six names below are the arrays: a compile error if they are not.
+	const _ = uint(InPlaceStreams-6) + uint(6-InPlaceStreams)
+	n := len(xs[0])
+	x0, x1, x2, x3, x4, x5 := xs[0][:n], xs[1][:n], xs[2][:n], xs[3][:n], xs[4][:n], xs[5][:n]
+	for range passes {
+		for i := range x0 {
+			x0[i] += InPlaceInc
+			x1[i] += InPlaceInc
+			x2[i] += InPlaceInc
+			x3[i] += InPlaceInc
+			x4[i] += InPlaceInc
+			x5[i] += InPlaceInc
+		}
+	}
+}
+
+// InPlaceBuffers returns the InPlaceStreams arrays of n float32 zeros that
+// InPlaceStream32's ceiling is measured on: cut from one allocation, each
+// starting at its own offset within a 4 KiB page, spread evenly over the
+// page. Arrays allocated one by one at a power-of-two size start at one
+// offset, and a load matching a pending store's low 12 address bits waits
+// for it on some cores (4K aliasing); the kernels order their loads before
+// their stores to avoid that, and a ceiling must measure the memory system,
+// not the allocator.
+func InPlaceBuffers(n int) *[InPlaceStreams][]float32 {
+	const page = 4096 / 4 // float32s
+	spread := page / InPlaceStreams &^ 15
+	stride := (n+page-1)/page*page + spread
+	buf := make([]float32, InPlaceStreams*stride+page)
+	// Start on a page boundary, so that the offsets are the spread's.
+	skip := 0
+	if r := int(uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % 4096); r != 0 {
+		skip = (4096 - r) / 4
+	}
+	var xs [InPlaceStreams][]float32
+	for s := range xs {
+		lo := skip + s*stride
+		xs[s] = buf[lo : lo+n : lo+n]
+	}
+	return &xs
 }

@@ -77,3 +77,45 @@ func addStream(f func(dst, src []float32, passes int)) func(dst, src []float32, 
 		}
 	}
 }
+
+// inPlaceStream wraps a generated InPlaceStream loop: the assembly runs the
+// body (whole multiples of inPlaceBlock) of every array, in chunks of at
+// most streamWork elements over all the arrays together; the tail goes to
+// the generic code. Each element gets its passes additions in order either
+// way, so the bits are generic's.
+func inPlaceStream(f func(xs *[InPlaceStreams]*float32, n, passes int, inc float32)) func(xs *[InPlaceStreams][]float32, passes int) {
+	return func(xs *[InPlaceStreams][]float32, passes int) {
+		n := len(xs[0])
+		body := n &^ (inPlaceBlock - 1)
+		if body > 0 {
+			var ptrs [InPlaceStreams]*float32
+			at := func(lo int) *[InPlaceStreams]*float32 {
+				for s, x := range xs {
+					ptrs[s] = &x[:n][lo]
+				}
+				return &ptrs
+			}
+			const chunk = streamWork / InPlaceStreams &^ (inPlaceBlock - 1)
+			if body > chunk {
+				for range passes {
+					for lo := 0; lo < body; lo += chunk {
+						f(at(lo), min(chunk, body-lo), 1, InPlaceInc)
+					}
+				}
+			} else {
+				per := chunk / body
+				at(0)
+				for done := 0; done < passes; done += per {
+					f(&ptrs, body, min(per, passes-done), InPlaceInc)
+				}
+			}
+		}
+		if body < n {
+			var tails [InPlaceStreams][]float32
+			for s, x := range xs {
+				tails[s] = x[body:n]
+			}
+			inPlaceStreamGeneric32(&tails, passes)
+		}
+	}
+}

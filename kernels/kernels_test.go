@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // Every implementation the CPU has is compared with Generic bit for bit;
@@ -329,6 +330,55 @@ func TestAddStream32(t *testing.T) {
 	})
 }
 
+func TestInPlaceStream32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, n := range streamSizes() {
+			for _, passes := range streamPasses(n * InPlaceStreams) {
+				if n*InPlaceStreams*passes > 4*streamWork && passes > 1 {
+					passes = 2
+				}
+				var xs, want [InPlaceStreams][]float32
+				for s := range xs {
+					// Arrays longer than the first keep their extra
+					// values: only len(xs[0]) are streamed.
+					xs[s] = buf(n+min(s, 1)*rng.IntN(3), rng.IntN(16), input[float32](rng, 1, true))
+					want[s] = clone(xs[s])
+				}
+				genericInstruments.InPlaceStream32(&want, passes)
+				instrumentsOf[impl].InPlaceStream32(&xs, passes)
+				for s := range xs {
+					same(t, fmt.Sprintf("n=%d passes=%d: array %d", n, passes, s), xs[s], want[s])
+				}
+			}
+		}
+	})
+}
+
+// TestInPlaceBuffers checks the ceiling's layout: n elements each, no two
+// arrays overlapping, every one at its own offset within a page.
+func TestInPlaceBuffers(t *testing.T) {
+	for _, n := range []int{1, 1000, 4096} {
+		xs := InPlaceBuffers(n)
+		offs := map[uintptr]bool{}
+		for s, x := range xs {
+			if len(x) != n || cap(x) != n {
+				t.Fatalf("n=%d: array %d has len %d cap %d", n, s, len(x), cap(x))
+			}
+			x[n-1] = float32(s + 1)
+			offs[uintptr(unsafe.Pointer(&x[0]))%4096] = true
+		}
+		for s, x := range xs {
+			if x[n-1] != float32(s+1) {
+				t.Errorf("n=%d: array %d overwritten by another", n, s)
+			}
+		}
+		if len(offs) != InPlaceStreams {
+			t.Errorf("n=%d: %d distinct page offsets, want %d", n, len(offs), InPlaceStreams)
+		}
+	}
+}
+
 // TestStreamsByHand checks the generic stream kernels against sums worked
 // out by hand, including one whose value depends on the documented order.
 func TestStreamsByHand(t *testing.T) {
@@ -351,6 +401,24 @@ func TestStreamsByHand(t *testing.T) {
 		in.AddStream32(dst, []float32{0.5, -1, 2, 99}, 4)
 		if dst[0] != 3 || dst[1] != -2 || dst[2] != 11 {
 			t.Errorf("%s: AddStream32 4 passes = %v, want [3 -2 11]", in.Name, dst)
+		}
+		// 100 values in each array, 3 passes of 1/1024 each: exact, and
+		// past the assembly's whole blocks. The longer last array keeps
+		// its extra value.
+		var xs [InPlaceStreams][]float32
+		for s := range xs {
+			xs[s] = make([]float32, 100, 101)
+			xs[s][99] = float32(s)
+		}
+		xs[InPlaceStreams-1] = append(xs[InPlaceStreams-1], 5)
+		in.InPlaceStream32(&xs, 3)
+		for s, x := range xs {
+			if x[0] != 3.0/1024 || x[63] != 3.0/1024 || x[99] != float32(s)+3.0/1024 {
+				t.Errorf("%s: InPlaceStream32 3 passes: array %d = %v … %v … %v, want 3/1024, 3/1024, %d + 3/1024", in.Name, s, x[0], x[63], x[99], s)
+			}
+		}
+		if last := xs[InPlaceStreams-1][100]; last != 5 {
+			t.Errorf("%s: InPlaceStream32 changed the value past len(xs[0]) to %v", in.Name, last)
 		}
 	}
 }
@@ -711,5 +779,32 @@ func TestSpikeIndices(t *testing.T) {
 	}
 	if got := SpikeIndices([]int32{4}, make([]uint64, 3), 0); !slices.Equal(got, []int32{4}) {
 		t.Errorf("empty mask: %v, want [4]", got)
+	}
+}
+
+// TestSpikeIndicesDensities checks SpikeIndices against a bit-by-bit scan
+// on random masks from one set bit in hundreds of words (its sparse loop)
+// through every bit set (its branch-free one), around the density where it
+// switches, after a dst that already holds values.
+func TestSpikeIndicesDensities(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 17))
+	for _, words := range []int{1, 7, 8, 9, 64, 3125} {
+		for _, bitsSet := range []int{1, 2, words/sparseWords - 1, words / sparseWords, words/sparseWords + 1, words, 10 * words, 64 * words} {
+			bitsSet = min(max(bitsSet, 1), 64*words)
+			mask := make([]uint64, words)
+			for _, i := range rng.Perm(64 * words)[:bitsSet] {
+				mask[i>>6] |= 1 << (i & 63)
+			}
+			want := []int32{11, -3}
+			for i := range 64 * words {
+				if mask[i>>6]>>(i&63)&1 != 0 {
+					want = append(want, int32(i)+1000)
+				}
+			}
+			got := SpikeIndices([]int32{11, -3}, mask, 1000)
+			if !slices.Equal(got, want) {
+				t.Fatalf("words=%d bits=%d: SpikeIndices = %v, want %v", words, bitsSet, got, want)
+			}
+		}
 	}
 }

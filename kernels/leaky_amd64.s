@@ -23245,6 +23245,87 @@ addStream32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func inPlaceStream32AVX2(xs *[6]*float32, n int, passes int, inc float32)
+// Requires: AVX
+TEXT ·inPlaceStream32AVX2(SB), NOSPLIT, $0-28
+	MOVQ         xs+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         8(AX), DX
+	MOVQ         16(AX), BX
+	MOVQ         24(AX), SI
+	MOVQ         32(AX), DI
+	MOVQ         40(AX), AX
+	MOVQ         n+8(FP), R8
+	SHLQ         $0x02, R8
+	TESTQ        R8, R8
+	JZ           inPlaceStream32AVX2_done
+	VBROADCASTSS inc+24(FP), Y0
+	MOVQ         passes+16(FP), R9
+	TESTQ        R9, R9
+	JLE          inPlaceStream32AVX2_done
+
+inPlaceStream32AVX2_pass:
+	XORQ R10, R10
+
+inPlaceStream32AVX2_loop:
+	VADDPS  (CX)(R10*1), Y0, Y1
+	VADDPS  (DX)(R10*1), Y0, Y2
+	VADDPS  (BX)(R10*1), Y0, Y3
+	VADDPS  (SI)(R10*1), Y0, Y4
+	VADDPS  (DI)(R10*1), Y0, Y5
+	VADDPS  (AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, (CX)(R10*1)
+	VMOVUPS Y2, (DX)(R10*1)
+	VMOVUPS Y3, (BX)(R10*1)
+	VMOVUPS Y4, (SI)(R10*1)
+	VMOVUPS Y5, (DI)(R10*1)
+	VMOVUPS Y6, (AX)(R10*1)
+	VADDPS  32(CX)(R10*1), Y0, Y1
+	VADDPS  32(DX)(R10*1), Y0, Y2
+	VADDPS  32(BX)(R10*1), Y0, Y3
+	VADDPS  32(SI)(R10*1), Y0, Y4
+	VADDPS  32(DI)(R10*1), Y0, Y5
+	VADDPS  32(AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, 32(CX)(R10*1)
+	VMOVUPS Y2, 32(DX)(R10*1)
+	VMOVUPS Y3, 32(BX)(R10*1)
+	VMOVUPS Y4, 32(SI)(R10*1)
+	VMOVUPS Y5, 32(DI)(R10*1)
+	VMOVUPS Y6, 32(AX)(R10*1)
+	VADDPS  64(CX)(R10*1), Y0, Y1
+	VADDPS  64(DX)(R10*1), Y0, Y2
+	VADDPS  64(BX)(R10*1), Y0, Y3
+	VADDPS  64(SI)(R10*1), Y0, Y4
+	VADDPS  64(DI)(R10*1), Y0, Y5
+	VADDPS  64(AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, 64(CX)(R10*1)
+	VMOVUPS Y2, 64(DX)(R10*1)
+	VMOVUPS Y3, 64(BX)(R10*1)
+	VMOVUPS Y4, 64(SI)(R10*1)
+	VMOVUPS Y5, 64(DI)(R10*1)
+	VMOVUPS Y6, 64(AX)(R10*1)
+	VADDPS  96(CX)(R10*1), Y0, Y1
+	VADDPS  96(DX)(R10*1), Y0, Y2
+	VADDPS  96(BX)(R10*1), Y0, Y3
+	VADDPS  96(SI)(R10*1), Y0, Y4
+	VADDPS  96(DI)(R10*1), Y0, Y5
+	VADDPS  96(AX)(R10*1), Y0, Y6
+	VMOVUPS Y1, 96(CX)(R10*1)
+	VMOVUPS Y2, 96(DX)(R10*1)
+	VMOVUPS Y3, 96(BX)(R10*1)
+	VMOVUPS Y4, 96(SI)(R10*1)
+	VMOVUPS Y5, 96(DI)(R10*1)
+	VMOVUPS Y6, 96(AX)(R10*1)
+	ADDQ    $0x00000080, R10
+	CMPQ    R10, R8
+	JNE     inPlaceStream32AVX2_loop
+	DECQ    R9
+	JNZ     inPlaceStream32AVX2_pass
+
+inPlaceStream32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
 // Requires: AVX, AVX512F, POPCNT
 TEXT ·leakyUpdate32SubAVX512(SB), NOSPLIT, $0-120
@@ -44678,5 +44759,62 @@ addStream32AVX512_loop:
 	JNZ     addStream32AVX512_pass
 
 addStream32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func inPlaceStream32AVX512(xs *[6]*float32, n int, passes int, inc float32)
+// Requires: AVX, AVX512F
+TEXT ·inPlaceStream32AVX512(SB), NOSPLIT, $0-28
+	MOVQ         xs+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         8(AX), DX
+	MOVQ         16(AX), BX
+	MOVQ         24(AX), SI
+	MOVQ         32(AX), DI
+	MOVQ         40(AX), AX
+	MOVQ         n+8(FP), R8
+	SHLQ         $0x02, R8
+	TESTQ        R8, R8
+	JZ           inPlaceStream32AVX512_done
+	VBROADCASTSS inc+24(FP), Z0
+	MOVQ         passes+16(FP), R9
+	TESTQ        R9, R9
+	JLE          inPlaceStream32AVX512_done
+
+inPlaceStream32AVX512_pass:
+	XORQ R10, R10
+
+inPlaceStream32AVX512_loop:
+	VADDPS  (CX)(R10*1), Z0, Z1
+	VADDPS  (DX)(R10*1), Z0, Z2
+	VADDPS  (BX)(R10*1), Z0, Z3
+	VADDPS  (SI)(R10*1), Z0, Z4
+	VADDPS  (DI)(R10*1), Z0, Z5
+	VADDPS  (AX)(R10*1), Z0, Z6
+	VMOVUPS Z1, (CX)(R10*1)
+	VMOVUPS Z2, (DX)(R10*1)
+	VMOVUPS Z3, (BX)(R10*1)
+	VMOVUPS Z4, (SI)(R10*1)
+	VMOVUPS Z5, (DI)(R10*1)
+	VMOVUPS Z6, (AX)(R10*1)
+	VADDPS  64(CX)(R10*1), Z0, Z1
+	VADDPS  64(DX)(R10*1), Z0, Z2
+	VADDPS  64(BX)(R10*1), Z0, Z3
+	VADDPS  64(SI)(R10*1), Z0, Z4
+	VADDPS  64(DI)(R10*1), Z0, Z5
+	VADDPS  64(AX)(R10*1), Z0, Z6
+	VMOVUPS Z1, 64(CX)(R10*1)
+	VMOVUPS Z2, 64(DX)(R10*1)
+	VMOVUPS Z3, 64(BX)(R10*1)
+	VMOVUPS Z4, 64(SI)(R10*1)
+	VMOVUPS Z5, 64(DI)(R10*1)
+	VMOVUPS Z6, 64(AX)(R10*1)
+	ADDQ    $0x00000080, R10
+	CMPQ    R10, R8
+	JNE     inPlaceStream32AVX512_loop
+	DECQ    R9
+	JNZ     inPlaceStream32AVX512_pass
+
+inPlaceStream32AVX512_done:
 	VZEROUPPER
 	RET

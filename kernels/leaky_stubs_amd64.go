@@ -521,6 +521,15 @@ func readStream32AVX2(x []float32, stride int, n int, passes int, p *[128]float3
 //go:noescape
 func addStream32AVX2(dst []float32, src []float32, passes int)
 
+// inPlaceStream32AVX2 adds inc to x[i] for the first n elements of each of the 6 arrays
+// whose bases are xs, passes times over, for n a multiple of 32. It is the in-place
+// bandwidth ceiling of the kernels that read and write their own arrays (CubaUpdate,
+// CobaUpdate), shaped like them: the arrays' bases in registers, one vector of each
+// array at a time, all its loads before its stores. The caller chunks long calls.
+//
+//go:noescape
+func inPlaceStream32AVX2(xs *[6]*float32, n int, passes int, inc float32)
+
 // leakyUpdate32SubAVX512 is LeakyUpdate32 with reset by subtraction for len(V) a multiple of 64,
 // writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
 func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
@@ -1091,3 +1100,12 @@ func readStream32AVX512(x []float32, stride int, n int, passes int, p *[128]floa
 //
 //go:noescape
 func addStream32AVX512(dst []float32, src []float32, passes int)
+
+// inPlaceStream32AVX512 adds inc to x[i] for the first n elements of each of the 6 arrays
+// whose bases are xs, passes times over, for n a multiple of 32. It is the in-place
+// bandwidth ceiling of the kernels that read and write their own arrays (CubaUpdate,
+// CobaUpdate), shaped like them: the arrays' bases in registers, one vector of each
+// array at a time, all its loads before its stores. The caller chunks long calls.
+//
+//go:noescape
+func inPlaceStream32AVX512(xs *[6]*float32, n int, passes int, inc float32)

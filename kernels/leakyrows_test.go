@@ -291,7 +291,11 @@ func naiveLeakyRows(V, I []float32, rows [][]float32, alpha, beta, theta float32
 // BenchmarkLeakyRows runs the fused step of n neurons with rows weight
 // rows, each iteration rows not read for the last 256 MiB of rows, as a
 // step of workload d (n=200000, about 2.5 rows) reads its input spikes'
-// rows from memory; rows=8, 16 and 64 are busier inputs, where the rows
+// rows from memory. d's row count is a Poisson count of mean 2.5, 0 to 2
+// in about half its steps: rows=0 (V and I alone), 1 and 2 show what those
+// steps cost, fewer rows side by side reading memory slower than more do
+// (one thread's bandwidth grows with the streams it keeps in flight);
+// rows=8, 16 and 64 are busier inputs, where the rows
 // read side by side outgrow what the prefetches keep up with. The
 // "unfused" rows are what the engine ran before: Iin cleared,
 // AccumulateRows into it, LeakyUpdate over it, with the best
@@ -305,7 +309,7 @@ func BenchmarkLeakyRows(b *testing.B) {
 		if unfused {
 			impl, name = Best(), "unfused-"+Best().Name
 		}
-		for _, size := range []struct{ n, rows int }{{10000, 3}, {200000, 3}, {1000000, 3}, {200000, 8}, {200000, 16}, {200000, 64}} {
+		for _, size := range []struct{ n, rows int }{{10000, 3}, {200000, 0}, {200000, 1}, {200000, 2}, {200000, 3}, {1000000, 3}, {200000, 8}, {200000, 16}, {200000, 64}} {
 			n, nrows := size.n, size.rows
 			b.Run(fmt.Sprintf("impl=%s/n=%d/rows=%d", name, n, nrows), func(b *testing.B) {
 				skipUnsupported(b, impl)

@@ -5,8 +5,12 @@
 // The suite has three sections. Ceilings are what the machine can do at all:
 // memory bandwidth at each working-set size (Go's copy, and each kernel
 // implementation's ReadStream32 and AddStream32 loops, kernels.Instruments)
-// and peak multiply-add throughput (their PeakFMA32); each ceiling is the best
-// over implementations and repetitions, and the ceilings are measured again
+// and peak multiply-add throughput (their PeakFMA32), each the best over
+// implementations and repetitions; and, for CubaUpdate and CobaUpdate, which
+// read and write all six of their arrays, each implementation's
+// InPlaceStream32 over six arrays at those kernels' own working sets, which
+// holds each implementation's kernel to its own like-for-like stream. The
+// ceilings are measured again
 // between the repetitions of every kernel held to them, so a burst of load
 // on a shared machine cannot leave a kernel above its roof. Kernels are the
 // micro-benchmarks of package kernels (LeakyUpdate, LeakyScan, CubaUpdate,

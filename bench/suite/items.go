@@ -65,6 +65,11 @@ func planCeilings(quick bool, avail []*kernels.Instruments) []item {
 			out = append(out, readItem(in, ws), addItem(in, ws))
 		}
 	}
+	for _, ws := range inPlaceSizes(quick) {
+		for _, in := range avail {
+			out = append(out, inPlaceItem(in, ws))
+		}
+	}
 	for _, in := range avail {
 		fma := in.PeakFMA32
 		name := "fma-" + in.Name
@@ -159,6 +164,53 @@ func addItem(in *kernels.Instruments, ws int64) item {
 			return func(iters int) { add(dst, src, iters) }, nil, nil
 		},
 	}
+}
+
+// inPlaceFigure is the figure of impl's in-place ceiling over arrays
+// arrays filling ws.
+func inPlaceFigure(impl string, arrays int, ws int64) Figure {
+	name := "inplace-" + impl
+	shape := fmt.Sprintf("arrays=%d", arrays)
+	return Figure{ID: fmt.Sprintf("%s/%s/%s/ws=%s", SectionCeiling, name, shape, sizeLabel(ws)), Section: SectionCeiling,
+		Name: name, Shape: shape, WorkingSet: ws, Threads: 1, Unit: "B/s"}
+}
+
+// inPlaceItem is in's InPlaceStream32 over its kernels.InPlaceStreams
+// arrays, which together fill at least ws (each a whole number of
+// 64-element blocks, which every implementation's loop runs without a
+// tail), laid out by kernels.InPlaceBuffers: the ceiling of the kernels
+// that read and write their own arrays, like for like. Bytes count a read
+// and a write of every element.
+func inPlaceItem(in *kernels.Instruments, ws int64) item {
+	stream := in.InPlaceStream32
+	n := (int(ws)/4/kernels.InPlaceStreams + 63) &^ 63
+	return item{
+		fig:     inPlaceFigure(in.Name, kernels.InPlaceStreams, ws),
+		perIter: float64(8 * kernels.InPlaceStreams * n),
+		setup: func() (func(int), func(), error) {
+			xs := kernels.InPlaceBuffers(n)
+			return func(iters int) { stream(xs, iters) }, nil, nil
+		},
+	}
+}
+
+// inPlaceSizes are the working sets the in-place ceilings are measured at:
+// those of the in-place kernels themselves. A ladder step holds them to
+// another cache level whenever a boundary lies between: at 16000 neurons
+// (384 KB) the AVX-512 stream ran at 410 GB/s and the CUBA kernel at 380,
+// but at the next step, 1 MiB, which fills the L2 of Zen 5, the stream
+// managed only 295; and the 24 KB of 1000 neurons fit its L1, which the
+// 64 KiB step does not.
+func inPlaceSizes(quick bool) []int64 {
+	ns := cobaSizes
+	if quick {
+		ns = quickCobaSizes
+	}
+	var out []int64
+	for _, n := range ns {
+		out = append(out, receptorWorkingSet(n))
+	}
+	return out
 }
 
 // planKernels lists the kernel micro-benchmarks for impls.
@@ -266,6 +318,23 @@ func updateItem(impl *kernels.Impl, n int) item {
 // (24), and the mask bit.
 const cobaBytes = 48 + 1.0/8
 
+// receptorArrays is the number of arrays CubaUpdate and CobaUpdate read and
+// write in place (V, the two receptors, their inputs, refrac): the streams
+// of their in-place ceiling.
+const receptorArrays = kernels.InPlaceStreams
+
+// receptorWorkingSet is the memory a CUBA or COBA update of n neurons
+// touches: the six arrays of 4 bytes per neuron and the spike mask.
+func receptorWorkingSet(n int) int64 { return int64(24*n + 8*kernels.MaskWords(n)) }
+
+// receptorFigure is the figure of a CUBA or COBA kernel item, held to its
+// own implementation's in-place ceiling.
+func receptorFigure(name string, impl *kernels.Impl, n int, flops float64) Figure {
+	f := kernelFigure(name, impl, n, fmt.Sprintf("n=%d", n), receptorWorkingSet(n), "neuron-steps/s", cobaBytes, flops)
+	f.InPlaceArrays = receptorArrays
+	return f
+}
+
 // CUBA's arithmetic per neuron-step: the two decays (two multiplies, two
 // adds), the leak (a subtraction, a multiply, an add), the input (an add, a
 // multiply, an add); COBA's adds the two driving forces (two subtractions,
@@ -294,7 +363,7 @@ func cobaState(n int, seed uint64) (V, X0, In0, X1, In1 []float32, refrac []int3
 }
 
 func cubaItem(impl *kernels.Impl, n int) item {
-	f := kernelFigure("CubaUpdate", impl, n, fmt.Sprintf("n=%d", n), int64(24*n+8*kernels.MaskWords(n)), "neuron-steps/s", cobaBytes, cubaFlops)
+	f := receptorFigure("CubaUpdate", impl, n, cubaFlops)
 	fn := impl.CubaUpdate32
 	return item{fig: f, perIter: float64(n), setup: func() (func(int), func(), error) {
 		V, I0, Iin0, I1, Iin1, refrac := cobaState(n, 7)
@@ -310,7 +379,7 @@ func cubaItem(impl *kernels.Impl, n int) item {
 }
 
 func cobaItem(impl *kernels.Impl, n int) item {
-	f := kernelFigure("CobaUpdate", impl, n, fmt.Sprintf("n=%d", n), int64(24*n+8*kernels.MaskWords(n)), "neuron-steps/s", cobaBytes, cobaFlops)
+	f := receptorFigure("CobaUpdate", impl, n, cobaFlops)
 	fn := impl.CobaUpdate32
 	return item{fig: f, perIter: float64(n), setup: func() (func(int), func(), error) {
 		V, G0, Gin0, G1, Gin1, refrac := cobaState(n, 8)

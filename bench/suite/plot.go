@@ -125,13 +125,15 @@ func cmpFloat(a, b float64) int {
 // FMA rate and the sorted ladder sizes of r. A ceiling is what the machine
 // can do at best, and a competing process only ever slows a repetition
 // down, so the roofs use each ceiling's fastest repetition (Max), not its
-// median: a kernel is never held to a roof that noise has lowered.
+// median: a kernel is never held to a roof that noise has lowered. The
+// in-place ceilings are left out: only the kernels that read and write their
+// own arrays are held to them, each to its own implementation's (memRoof).
 func ceilingTables(r *Result) (map[int64]float64, float64, []int64) {
 	bw := map[int64]float64{}
 	var peak float64
 	var sizes []int64
 	for _, f := range r.Figures {
-		if f.Section != SectionCeiling {
+		if f.Section != SectionCeiling || isInPlace(f) {
 			continue
 		}
 		switch f.Unit {

@@ -63,17 +63,19 @@ func (p *prober) record(index int, id string, rates []float64) {
 }
 
 // probeIDs lists the ceilings the kernel figure f is held to, as far as they
-// were measured: at the ladder size of its working set, the best
-// implementation's read and add-to streams and whichever ceiling is highest
-// there so far (when the bandwidth roof binds, or is within 2× of binding),
-// and the best implementation's peak FMA (likewise).
+// were measured: for an in-place kernel its in-place ceiling (see
+// inPlaceCeiling), for any other, at the ladder size of its working set, the
+// best implementation's read and add-to streams and whichever ceiling is
+// highest there so far (either when the bandwidth roof binds, or is within
+// 2× of binding), and the best implementation's peak FMA (likewise).
 func (p *prober) probeIDs(res *Result, f Figure) []string {
 	bw, peak, sizes := ceilingTables(res)
 	if len(sizes) == 0 || peak <= 0 || f.BytesPerItem <= 0 || f.FlopsPerItem <= 0 {
 		return nil
 	}
 	ws := ladderSize(sizes, f.WorkingSet)
-	memRoof, fmaRoof := bw[ws]/f.BytesPerItem, peak/f.FlopsPerItem
+	mem, _ := memRoof(res, bw, sizes, f)
+	fmaRoof := peak / f.FlopsPerItem
 	var ids []string
 	add := func(id string) {
 		if _, ok := p.fig[id]; !ok {
@@ -86,7 +88,13 @@ func (p *prober) probeIDs(res *Result, f Figure) []string {
 		}
 		ids = append(ids, id)
 	}
-	if memRoof <= 2*fmaRoof {
+	if c, ok := inPlaceCeiling(res.Figures, f); ok {
+		// Its own implementation's in-place stream is its only bandwidth
+		// roof.
+		if mem <= 2*fmaRoof {
+			add(c.ID)
+		}
+	} else if mem <= 2*fmaRoof {
 		add(ceilingFigure("read-"+p.best, ws).ID)
 		add(ceilingFigure("add-"+p.best, ws).ID)
 		for _, c := range res.Figures {
@@ -95,7 +103,7 @@ func (p *prober) probeIDs(res *Result, f Figure) []string {
 			}
 		}
 	}
-	if fmaRoof <= 2*memRoof {
+	if fmaRoof <= 2*mem {
 		add(SectionCeiling + "/fma-" + p.best)
 	}
 	return ids

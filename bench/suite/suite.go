@@ -19,7 +19,7 @@ import (
 // SuiteVersion names the suite's content: the items, their sizes, how they
 // are timed and what their units mean. Results of different versions are not
 // comparable, and Compare refuses them. Bump it whenever any of that changes.
-const SuiteVersion = "4"
+const SuiteVersion = "5"
 
 // SchemaID is the $id of schema.json and the "schema" field of every result.
 const SchemaID = "https://leaky.dev/schemas/bench-result-1.json"
@@ -129,7 +129,13 @@ type Figure struct {
 	// the arithmetic per unit of work, for the roofline.
 	BytesPerItem float64 `json:"bytes_per_item,omitempty"`
 	FlopsPerItem float64 `json:"flops_per_item,omitempty"`
-	// Bound is which roof is lower at this size: "bandwidth" or "fma".
+	// InPlaceArrays, for a kernel that reads and writes its own arrays
+	// (CubaUpdate, CobaUpdate), is how many: its bandwidth roof is then
+	// its own implementation's in-place ceiling over that many arrays (see
+	// inPlaceCeiling), not the best stream of any.
+	InPlaceArrays int `json:"in_place_arrays,omitempty"`
+	// Bound is which roof is lower at this size: "bandwidth", "in-place"
+	// (the bandwidth roof of an InPlaceArrays kernel) or "fma".
 	Bound string `json:"bound,omitempty"`
 	// Roof is the attainable rate in Unit: min(bandwidth/BytesPerItem,
 	// peak/FlopsPerItem), from the ceilings measured in the same run.
@@ -376,15 +382,22 @@ func keepCeilings(plan, kern []item, re *regexp.Regexp) []item {
 		sizes = append(sizes, ws)
 	}
 	slices.Sort(sizes)
+	figs := make([]Figure, len(plan))
+	for i, it := range plan {
+		figs[i] = it.fig
+	}
+	needID := map[string]bool{}
 	for _, it := range kern {
-		if len(sizes) > 0 {
+		if c, ok := inPlaceCeiling(figs, it.fig); ok {
+			needID[c.ID] = true
+		} else if len(sizes) > 0 {
 			need[ladderSize(sizes, it.fig.WorkingSet)] = true
 		}
 	}
 	var out []item
 	for _, it := range plan {
-		keep := re.MatchString(it.fig.ID)
-		if len(kern) > 0 && (it.fig.Unit == "FLOP/s" || need[it.fig.WorkingSet]) {
+		keep := re.MatchString(it.fig.ID) || needID[it.fig.ID]
+		if len(kern) > 0 && !isInPlace(it.fig) && (it.fig.Unit == "FLOP/s" || need[it.fig.WorkingSet]) {
 			keep = true
 		}
 		if keep {
@@ -408,6 +421,66 @@ func ladderSize(sizes []int64, ws int64) int64 {
 	return best
 }
 
+// ladderAbove is the first of sizes (sorted) at or above ws, or the
+// largest when ws is above them all.
+func ladderAbove(sizes []int64, ws int64) int64 {
+	for _, s := range sizes {
+		if s >= ws {
+			return s
+		}
+	}
+	return sizes[len(sizes)-1]
+}
+
+// isInPlace reports whether c is an in-place ceiling.
+func isInPlace(c Figure) bool { return strings.HasPrefix(c.Name, "inplace-") }
+
+// inPlaceCeiling returns the in-place ceiling among figs that the kernel
+// figure f is held to: its own implementation's, over its InPlaceArrays
+// arrays, at the smallest working set at or above its own (the largest
+// when none is). The suite measures them at the kernels' own working sets
+// (inPlaceSizes), so that the stream reaches exactly as far into the
+// caches as the kernel. ok is false when f is no in-place kernel or figs hold no
+// such ceiling.
+func inPlaceCeiling(figs []Figure, f Figure) (c Figure, ok bool) {
+	if f.InPlaceArrays <= 0 {
+		return Figure{}, false
+	}
+	want := inPlaceFigure(f.Impl, f.InPlaceArrays, 0)
+	var sizes []int64
+	byWS := map[int64]Figure{}
+	for _, g := range figs {
+		if g.Section == SectionCeiling && g.Name == want.Name && g.Shape == want.Shape {
+			sizes = append(sizes, g.WorkingSet)
+			byWS[g.WorkingSet] = g
+		}
+	}
+	if len(sizes) == 0 {
+		return Figure{}, false
+	}
+	slices.Sort(sizes)
+	return byWS[ladderAbove(sizes, f.WorkingSet)], true
+}
+
+// memRoof returns the bandwidth roof of kernel figure f in res, in f's
+// unit, and its bound: the in-place ceiling's best repetition for an
+// in-place kernel, else the best of any stream at the ladder size of its
+// working set (bw and sizes from ceilingTables). It is 0 when the ceiling
+// was not measured.
+func memRoof(res *Result, bw map[int64]float64, sizes []int64, f Figure) (float64, string) {
+	if f.InPlaceArrays > 0 {
+		c, ok := inPlaceCeiling(res.Figures, f)
+		if !ok {
+			return 0, "in-place"
+		}
+		return c.Max / f.BytesPerItem, "in-place"
+	}
+	if len(sizes) == 0 {
+		return 0, "bandwidth"
+	}
+	return bw[ladderSize(sizes, f.WorkingSet)] / f.BytesPerItem, "bandwidth"
+}
+
 // roofline fills each kernel figure's roof and fraction from the ceilings,
 // and its ratio to the naive twin.
 func roofline(res *Result) {
@@ -426,13 +499,13 @@ func roofline(res *Result) {
 		if r := naiveRate[f.Name+"/"+f.Shape]; r > 0 && f.Impl != naive {
 			f.VsNaive = f.Median / r
 		}
-		if len(sizes) == 0 || peak <= 0 {
+		mem, bound := memRoof(res, bw, sizes, *f)
+		if mem <= 0 || peak <= 0 {
 			continue
 		}
-		memRoof := bw[ladderSize(sizes, f.WorkingSet)] / f.BytesPerItem
 		fmaRoof := peak / f.FlopsPerItem
-		f.Roof, f.Bound = memRoof, "bandwidth"
-		if fmaRoof < memRoof {
+		f.Roof, f.Bound = mem, bound
+		if fmaRoof < mem {
 			f.Roof, f.Bound = fmaRoof, "fma"
 		}
 		if f.Roof > 0 {

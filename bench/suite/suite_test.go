@@ -309,6 +309,82 @@ func TestLadderSize(t *testing.T) {
 	}
 }
 
+func TestLadderAbove(t *testing.T) {
+	sizes := []int64{16, 64, 256}
+	for _, c := range []struct{ ws, want int64 }{{8, 16}, {16, 16}, {17, 64}, {64, 64}, {96, 256}, {1000, 256}} {
+		if got := ladderAbove(sizes, c.ws); got != c.want {
+			t.Errorf("ladderAbove(%d) = %d, want %d", c.ws, got, c.want)
+		}
+	}
+}
+
+// TestInPlaceCeiling checks which ceiling an in-place kernel is held to:
+// its own implementation's, over its count of arrays, at the first size at
+// or above its working set; never another implementation's, another
+// count's or a stream of another kind.
+func TestInPlaceCeiling(t *testing.T) {
+	var figs []Figure
+	for _, impl := range []string{"avx2", "avx512"} {
+		for _, ws := range []int64{64 << 10, 256 << 10, 4 << 20} {
+			figs = append(figs, inPlaceFigure(impl, 6, ws), inPlaceFigure(impl, 2, ws))
+		}
+	}
+	figs = append(figs, ceilingFigure("add-avx2", 128<<10))
+	k := receptorFigure("CubaUpdate", &kernels.Impl{Name: "avx2"}, 4000, cubaFlops)
+	c, ok := inPlaceCeiling(figs, k)
+	if want := inPlaceFigure("avx2", 6, 256<<10).ID; !ok || c.ID != want {
+		t.Errorf("CubaUpdate avx2 n=4000 (%d bytes) held to %q (%v), want %q", k.WorkingSet, c.ID, ok, want)
+	}
+	k = receptorFigure("CobaUpdate", &kernels.Impl{Name: "avx512"}, 1000000, cobaFlops)
+	if c, ok := inPlaceCeiling(figs, k); !ok || c.ID != inPlaceFigure("avx512", 6, 4<<20).ID {
+		t.Errorf("CobaUpdate avx512 n=10^6, above the ladder, held to %q (%v), want the largest size", c.ID, ok)
+	}
+	if c, ok := inPlaceCeiling(figs, receptorFigure("CubaUpdate", &kernels.Impl{Name: "generic"}, 4000, cubaFlops)); ok {
+		t.Errorf("generic CubaUpdate held to %q, though no generic in-place ceiling was measured", c.ID)
+	}
+	lu := kernelFigure("LeakyUpdate", &kernels.Impl{Name: "avx2"}, 1000, "n=1000", 12000, "neuron-steps/s", 20, 4)
+	if c, ok := inPlaceCeiling(figs, lu); ok {
+		t.Errorf("LeakyUpdate held to the in-place ceiling %q", c.ID)
+	}
+}
+
+// TestInPlaceRoofs measures the CUBA and COBA kernels with their ceilings
+// and checks that each is held to its own implementation's in-place stream
+// and stays below it: a like-for-like stream of the same loads and stores,
+// over the kernel's working set, is a bound the kernel cannot beat, so a
+// fraction above 1 would mean the roof is wrong.
+func TestInPlaceRoofs(t *testing.T) {
+	res, err := Run(Options{Quick: true, Filter: regexp.MustCompile(`^kernel/(Cuba|Coba)Update/`), TimeBudget: 2 * time.Second, Reps: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, f := range res.Figures {
+		if f.Section != SectionKernel {
+			continue
+		}
+		seen++
+		c, ok := inPlaceCeiling(res.Figures, f)
+		if !ok || f.Bound != "in-place" {
+			t.Errorf("%s: bound %q, in-place ceiling found %v", f.ID, f.Bound, ok)
+			continue
+		}
+		if c.Name != "inplace-"+f.Impl || c.WorkingSet != f.WorkingSet {
+			t.Errorf("%s (%d bytes): held to %s", f.ID, f.WorkingSet, c.ID)
+		}
+		if want := c.Max / f.BytesPerItem; f.Roof != want {
+			t.Errorf("%s: roof %.4g, want %s's best %.4g B/s ÷ %.4g B", f.ID, f.Roof, c.ID, c.Max, f.BytesPerItem)
+		}
+		if !(f.Fraction > 0 && f.Fraction <= 1) {
+			t.Errorf("%s: %.0f%% of its in-place roof %s (%.4g B/s), want a fraction in (0, 1]", f.ID, 100*f.Fraction, c.ID, c.Max)
+		}
+		t.Logf("%s: %.0f%% of %s", f.ID, 100*f.Fraction, c.ID)
+	}
+	if want := 2 * len(kernels.Available()); seen != want {
+		t.Errorf("%d CUBA and COBA figures, want %d", seen, want)
+	}
+}
+
 // TestSnapshotReplays: restoring a snapshot must make the network step
 // through exactly the same states again, which is what lets every
 // repetition and every thread count of a workload do the same work.

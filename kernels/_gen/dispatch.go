@@ -25,9 +25,9 @@ import (
 
 // isaKernels are the names of one instruction set's generated functions.
 type isaKernels struct {
-	isa                            *isa
-	types                          []*typeKernels
-	peakFMA, readStream, addStream string
+	isa                                           *isa
+	types                                         []*typeKernels
+	peakFMA, readStream, addStream, inPlaceStream string
 }
 
 // typeKernels are the names of one instruction set's kernels for one
@@ -185,6 +185,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		f.p("PeakFMA32: peakFMA(%s, %d*%d*2),", k.peakFMA, s.fmaChains, f32.lanes(s))
 		f.p("ReadStream32: readStream(%s),", k.readStream)
 		f.p("AddStream32: addStream(%s),", k.addStream)
+		f.p("InPlaceStream32: inPlaceStream(%s),", k.inPlaceStream)
 		f.p("}")
 
 		for _, t := range k.types {

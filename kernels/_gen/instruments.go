@@ -19,6 +19,8 @@ const (
 	streamLanes    = 128
 	streamSections = 4
 	addBlock       = 64
+	inPlaceBlock   = 32
+	inPlaceArrays  = 6
 )
 
 var instrumentConsts = []goConst{
@@ -33,6 +35,12 @@ var instrumentConsts = []goConst{
 		"AddStream32 loops: four ZMM or eight YMM vectors, so the loop overhead is spread over " +
 		"several load-add-store triples. The Go wrapper leaves the elements past the last whole " +
 		"block to the generic loop."},
+	{"inPlaceBlock", inPlaceBlock, "is the number of float32 elements of each array per iteration " +
+		"of the assembly InPlaceStream32 loops: two cache lines, four YMM or two ZMM vectors. The Go " +
+		"wrapper leaves the elements past the last whole block to the generic loop."},
+	{"inPlaceArrays", inPlaceArrays, "is the number of arrays InPlaceStream32 streams: " +
+		"CubaUpdate's and CobaUpdate's six (V, two receptors, their inputs, refrac), which the " +
+		"assembly keeps in six base registers as the kernels do."},
 }
 
 func genPeakFMA(s *isa) string {
@@ -147,6 +155,23 @@ func genAddStream(s *isa) string {
 	SHLQ(U8(2), nbytes)
 	TESTQ(nbytes, nbytes)
 	JZ(LabelRef(name + "_done"))
+	streamPasses(name, nbytes, addBlock*4, func(off reg.GPVirtual) {
+		for u := 0; u < addBlock*4/s.vbyte; u++ {
+			v := s.vec()
+			VMOVUPS(Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte}, v)
+			VADDPS(Mem{Base: sp, Index: off, Scale: 1, Disp: u * s.vbyte}, v, v)
+			VMOVUPS(v, Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte})
+		}
+	})
+	end(s)
+	return name
+}
+
+// streamPasses emits the loops of AddStream and InPlaceStream: the passes
+// parameter times over (none when it is not positive), a byte offset off
+// from 0 to nbytes, a positive multiple of step, with body at each step.
+// It ends on the label name_done, which the caller's checks may jump to.
+func streamPasses(name string, nbytes reg.Register, step int, body func(off reg.GPVirtual)) {
 	passes := Load(Param("passes"), GP64())
 	TESTQ(passes, passes)
 	JLE(LabelRef(name + "_done"))
@@ -154,18 +179,49 @@ func genAddStream(s *isa) string {
 	off := GP64()
 	XORQ(off, off)
 	Label(name + "_loop")
-	for u := 0; u < addBlock*4/s.vbyte; u++ {
-		v := s.vec()
-		VMOVUPS(Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte}, v)
-		VADDPS(Mem{Base: sp, Index: off, Scale: 1, Disp: u * s.vbyte}, v, v)
-		VMOVUPS(v, Mem{Base: dp, Index: off, Scale: 1, Disp: u * s.vbyte})
-	}
-	ADDQ(U32(addBlock*4), off)
+	body(off)
+	ADDQ(U32(step), off)
 	CMPQ(off, nbytes)
 	JNE(LabelRef(name + "_loop"))
 	DECQ(passes)
 	JNZ(LabelRef(name + "_pass"))
 	Label(name + "_done")
+}
+
+func genInPlaceStream(s *isa) string {
+	name := "inPlaceStream32" + s.name
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(xs *[%d]*float32, n, passes int, inc float32)", inPlaceArrays))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s adds inc to x[i] for the first n elements of each of the %d arrays", name, inPlaceArrays),
+		fmt.Sprintf("whose bases are xs, passes times over, for n a multiple of %d. It is the in-place", inPlaceBlock),
+		"bandwidth ceiling of the kernels that read and write their own arrays (CubaUpdate,",
+		"CobaUpdate), shaped like them: the arrays' bases in registers, one vector of each",
+		"array at a time, all its loads before its stores. The caller chunks long calls.")
+	xs := Load(Param("xs"), GP64())
+	base := make([]reg.GPVirtual, inPlaceArrays)
+	for a := range base {
+		base[a] = GP64()
+		MOVQ(Mem{Base: xs, Disp: 8 * a}, base[a])
+	}
+	nbytes := Load(Param("n"), GP64())
+	SHLQ(U8(2), nbytes)
+	TESTQ(nbytes, nbytes)
+	JZ(LabelRef(name + "_done"))
+	inc := s.vec()
+	f32.broadcast(paramAddr("inc"), inc)
+	streamPasses(name, nbytes, inPlaceBlock*4, func(off reg.GPVirtual) {
+		for u := 0; u < inPlaceBlock*4/s.vbyte; u++ {
+			vs := make([]reg.VecVirtual, inPlaceArrays)
+			at := func(a int) Mem { return Mem{Base: base[a], Index: off, Scale: 1, Disp: u * s.vbyte} }
+			for a := range vs {
+				vs[a] = s.vec()
+				VADDPS(at(a), inc, vs[a])
+			}
+			for a, v := range vs {
+				VMOVUPS(v, at(a))
+			}
+		}
+	})
 	end(s)
 	return name
 }

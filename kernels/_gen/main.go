@@ -101,5 +101,6 @@ func genISA(s *isa) *isaKernels {
 	k.peakFMA = genPeakFMA(s)
 	k.readStream = genReadStream(s)
 	k.addStream = genAddStream(s)
+	k.inPlaceStream = genInPlaceStream(s)
 	return k
 }
