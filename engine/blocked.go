@@ -9,21 +9,21 @@ import (
 // Time-blocked stepping. A population whose input comes only from sources
 // known ahead of the step (Poisson trains, 0/1 arrays) through dense
 // projections, stored or procedural, and whose spikes nothing reads, does
-// not need the rest of the network between its steps. Its neurons are then advanced a block of
-// neurons at a time over many steps: for each step, kernels.LeakyRows sums
-// the piece of each weight row of that step's input spikes that the block
-// covers in registers and updates the block's neurons, whose V and I stay
-// in L2 from step to step. Per step, the state is no longer read and
-// written from the last-level cache or memory; what is left is reading the
-// weight rows, the floor for stored weights. Procedural weights are
-// regenerated into the block's input a chunk of procChunk neurons at a time
-// (every spike's numbers of the chunk, in L1) and the chunk updated at
-// once, so the block's state traffic is gone and what is left is drawing
-// the numbers. That pays only where the state
-// would not stay in the last-level cache between steps (blockedMinState):
-// below that, per-step stepping reads it from there almost for free, and a
-// block's row pieces, each a stream the prefetchers pick up anew, cost
-// more than it saves (BenchmarkBlocked).
+// not need the rest of the network between its steps. Its neurons are
+// then advanced a block of neurons at a time over many steps: for each
+// step, kernels.LeakyRows sums the piece of each weight row of that step's
+// input spikes that the block covers in registers and updates the block's
+// neurons, whose V and I stay in L2 from step to step. Per step, the state
+// is no longer read and written from the last-level cache or memory; what
+// is left is reading the weight rows, the floor for stored weights. That
+// pays only where the state would not stay in the last-level cache between
+// steps (blockedMinState): below that, per-step stepping reads it from
+// there almost for free, and a block's row pieces, each a stream the
+// prefetchers pick up anew, cost more than it saves (BenchmarkBlocked).
+// Procedural weights are regenerated into the block's input a chunk of
+// procChunk neurons at a time (every spike's numbers of the chunk, in L1)
+// and the chunk updated at once; streaming no rows, such blocks pay once
+// the state leaves L2 (blockedMinStateProcedural).
 //
 // The bits are those of per-step stepping: every neuron's input is summed
 // from zero over the same rows in the same order, and LeakyRows is
