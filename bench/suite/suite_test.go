@@ -350,7 +350,7 @@ func TestInPlaceCeiling(t *testing.T) {
 
 // TestInPlaceRoofs measures the CUBA and COBA kernels with their ceilings
 // and checks that each is held to its own implementation's in-place stream
-// and stays below it: a like-for-like stream of the same loads and stores,
+// (or to the lower multiply-add roof) and stays below it: a like-for-like stream of the same loads and stores,
 // over the kernel's working set, is a bound the kernel cannot beat, so a
 // fraction above 1 would mean the roof is wrong.
 func TestInPlaceRoofs(t *testing.T) {
@@ -365,20 +365,29 @@ func TestInPlaceRoofs(t *testing.T) {
 		}
 		seen++
 		c, ok := inPlaceCeiling(res.Figures, f)
-		if !ok || f.Bound != "in-place" {
-			t.Errorf("%s: bound %q, in-place ceiling found %v", f.ID, f.Bound, ok)
+		if !ok {
+			t.Errorf("%s: no in-place ceiling found", f.ID)
 			continue
 		}
 		if c.Name != "inplace-"+f.Impl || c.WorkingSet != f.WorkingSet {
 			t.Errorf("%s (%d bytes): held to %s", f.ID, f.WorkingSet, c.ID)
 		}
-		if want := c.Max / f.BytesPerItem; f.Roof != want {
+		// The roof is the in-place stream's, unless the machine's peak
+		// multiply-add rate holds the kernel lower (the generic kernels
+		// alone, as under purego, where the peak is scalar code's).
+		mem := c.Max / f.BytesPerItem
+		switch {
+		case f.Bound == "in-place" && f.Roof != mem:
 			t.Errorf("%s: roof %.4g, want %s's best %.4g B/s ÷ %.4g B", f.ID, f.Roof, c.ID, c.Max, f.BytesPerItem)
+		case f.Bound == "fma" && !(f.Roof < mem):
+			t.Errorf("%s: held to its multiply-add roof %.4g, not below %s's %.4g", f.ID, f.Roof, c.ID, mem)
+		case f.Bound != "in-place" && f.Bound != "fma":
+			t.Errorf("%s: bound %q, want in-place or fma", f.ID, f.Bound)
 		}
 		if !(f.Fraction > 0 && f.Fraction <= 1) {
 			t.Errorf("%s: %.0f%% of its in-place roof %s (%.4g B/s), want a fraction in (0, 1]", f.ID, 100*f.Fraction, c.ID, c.Max)
 		}
-		t.Logf("%s: %.0f%% of %s", f.ID, 100*f.Fraction, c.ID)
+		t.Logf("%s: %.0f%% of its %s roof (in-place ceiling %s)", f.ID, 100*f.Fraction, f.Bound, c.ID)
 	}
 	if want := 2 * len(kernels.Available()); seen != want {
 		t.Errorf("%d CUBA and COBA figures, want %d", seen, want)
