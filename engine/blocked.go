@@ -85,11 +85,14 @@ var blockedMinState = func() int {
 }()
 
 // blockedMinStateProcedural is blockedMinState of a network with
-// procedural weights: the per-core L2. Such a block streams no weight rows
-// (it draws them), so it costs nothing per-step stepping does not, and it
-// saves reading the state from the last-level cache every step: at 10^6
-// neurons (12 MB of state) blocks ran 1.14× per-step stepping, at 10^5
-// (1.2 MB) the same (BenchmarkBlockedProcedural).
+// procedural weights, per thread: the per-core L2. Such a block streams no
+// weight rows (it draws them), so it costs nothing per-step stepping does
+// not, and it saves reading the state from the last-level cache every
+// step: at 10^6 neurons (12 MB of state) blocks ran 1.14× per-step
+// stepping, at 10^5 (1.2 MB) the same (BenchmarkBlockedProcedural). Where
+// each thread's share of the state fits its L2, per-step stepping keeps
+// it there, and the few 32768-neuron blocks would split unevenly over the
+// threads (10^5 neurons on two: 1.58× one thread in blocks, 1.8× per step).
 var blockedMinStateProcedural = func() int {
 	if l2 := cpuid.CPU.Cache.L2; l2 > 0 {
 		return l2
@@ -244,7 +247,7 @@ func (n *Network[T]) prepareBlocked(threads int) {
 	least := blockedMinState
 	for _, bp := range bn.pops {
 		if bp.procedural {
-			least = blockedMinStateProcedural
+			least = blockedMinStateProcedural * max(threads, 1)
 		}
 	}
 	if bn.k < 2 || state < least && !n.tuning.always {

@@ -266,7 +266,8 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 		t.Fatal("one feed-forward layer is not stepped in blocks")
 	}
 	// Between the per-core L2 and half the last-level cache, blocks pay
-	// for procedural weights (drawn, not streamed) and not for stored ones.
+	// on one thread for procedural weights (drawn, not streamed) and not
+	// for stored ones.
 	if n := blockedMinStateProcedural/12 + 64; 12*n < blockedMinState {
 		for _, proc := range []bool{false, true} {
 			src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
@@ -283,8 +284,14 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 			if err := net.AddProjection(pr); err != nil {
 				t.Fatal(err)
 			}
+			net.SetThreads(1)
 			if net.prepare(); (net.blocked != nil) != proc {
-				t.Fatalf("%d neurons, procedural %v: stepped in blocks %v", n, proc, net.blocked != nil)
+				t.Fatalf("%d neurons, procedural %v, one thread: stepped in blocks %v", n, proc, net.blocked != nil)
+			}
+			// On two threads each one's share fits its L2: per step.
+			net.SetThreads(2)
+			if net.prepare(); net.blocked != nil {
+				t.Fatalf("%d neurons, procedural %v, two threads: stepped in blocks", n, proc)
 			}
 		}
 	}
