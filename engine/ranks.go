@@ -732,34 +732,17 @@ func packSpikes[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byt
 }
 
 // packCounted is packBlock of one trial's words per count, the counts
-// known (ThresholdMask's): a count and the spiking neurons' indices, or
-// ^0 and the words when those take fewer bytes.
+// known (ThresholdMask's).
 func packCounted(dst []byte, mask []uint64, nw int, counts []int, w0 int) []byte {
 	for b, k := range counts {
-		words := mask[b*nw:][:nw]
-		if 4*k > 8*len(words) {
-			dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
-			dst = append(dst, wordBytes(words)...)
-			continue
-		}
-		dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
-		at := len(dst)
-		dst = slices.Grow(dst, 4*k)[:at+4*k]
-		for wi := 0; at < len(dst); wi++ {
-			for w := words[wi]; w != 0; w &= w - 1 {
-				binary.LittleEndian.PutUint32(dst[at:], uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
-				at += 4
-			}
-		}
+		dst = packTrial(dst, mask[b*nw:][:nw], k, w0)
 	}
 	return dst
 }
 
 // packBlock appends a block of spike words, trial by trial, to dst:
 // trial b's words mask[b·stride+from:][:words], the first holding
-// neurons 64·w0 on, as a uint32 count and the spiking neurons' indices,
-// or, when those would take more bytes than the words, ^0 and the words
-// (what takeSpikes reads).
+// neurons 64·w0 on (packTrial, what takeSpikes reads).
 func packBlock(dst []byte, mask []uint64, stride, from, nw, batch, w0 int) []byte {
 	for b := 0; b < batch; b++ {
 		words := mask[b*stride+from:][:nw]
@@ -767,16 +750,27 @@ func packBlock(dst []byte, mask []uint64, stride, from, nw, batch, w0 int) []byt
 		for _, w := range words {
 			k += bits.OnesCount64(w)
 		}
-		if 4*k > 8*len(words) {
-			dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
-			dst = append(dst, wordBytes(words)...)
-			continue
-		}
-		dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
-		for wi, w := range words {
-			for ; w != 0; w &= w - 1 {
-				dst = binary.LittleEndian.AppendUint32(dst, uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
-			}
+		dst = packTrial(dst, words, k, w0)
+	}
+	return dst
+}
+
+// packTrial appends one trial's words, which hold k spikes, the first
+// word neurons 64·w0 on: a uint32 count and the spiking neurons'
+// indices, or, when those would take more bytes than the words, ^0 and
+// the words.
+func packTrial(dst []byte, words []uint64, k, w0 int) []byte {
+	if 4*k > 8*len(words) {
+		dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
+		return append(dst, wordBytes(words)...)
+	}
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
+	at := len(dst)
+	dst = slices.Grow(dst, 4*k)[:at+4*k]
+	for wi := 0; at < len(dst); wi++ {
+		for w := words[wi]; w != 0; w &= w - 1 {
+			binary.LittleEndian.PutUint32(dst[at:], uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
+			at += 4
 		}
 	}
 	return dst
