@@ -88,11 +88,9 @@ var blockedMinState = func() int {
 // procedural weights, per thread: the per-core L2. Such a block streams no
 // weight rows (it draws them), so it costs nothing per-step stepping does
 // not, and it saves reading the state from the last-level cache every
-// step: at 10^6 neurons (12 MB of state) blocks ran 1.14× per-step
-// stepping, at 10^5 (1.2 MB) the same (BenchmarkBlockedProcedural). Where
-// each thread's share of the state fits its L2, per-step stepping keeps
-// it there, and the few 32768-neuron blocks would split unevenly over the
-// threads (10^5 neurons on two: 1.58× one thread in blocks, 1.8× per step).
+// step (BenchmarkBlockedProcedural). Where each thread's share of the
+// state fits its L2, per-step stepping keeps it there, and the few
+// 32768-neuron blocks would split unevenly over the threads.
 var blockedMinStateProcedural = func() int {
 	if l2 := cpuid.CPU.Cache.L2; l2 > 0 {
 		return l2
