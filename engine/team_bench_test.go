@@ -265,6 +265,27 @@ func BenchmarkTeamCeiling(b *testing.B) {
 			pairRun(b, "none", func(w, i int) { c.run(w) })
 		})
 	}
+	// Eight independent integer multiply-add chains, bound by the
+	// multiplier's throughput rather than a chain's latency (unlike flops):
+	// two threads on two cores run 2×, on two siblings of one core about 1×.
+	alu := func(w int) {
+		x := [8]uint64{uint64(w), 1, 2, 3, 4, 5, 6, 7}
+		for k := 0; k < 200; k++ {
+			for j := range x {
+				x[j] = x[j]*0x9e3779b97f4a7c15 + uint64(j)
+			}
+		}
+		sink[w].v.Store(x[0] ^ x[1] ^ x[2] ^ x[3] ^ x[4] ^ x[5] ^ x[6] ^ x[7])
+	}
+	b.Run("work=alu/threads=1", func(b *testing.B) {
+		for b.Loop() {
+			alu(0)
+			alu(1)
+		}
+	})
+	b.Run("work=alu/threads=2", func(b *testing.B) {
+		pairRun(b, "none", func(w, i int) { alu(w) })
+	})
 	b.Run("work=flops/threads=1", func(b *testing.B) {
 		for b.Loop() {
 			spin(0)
