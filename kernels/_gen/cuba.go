@@ -266,13 +266,13 @@ type neuronVec struct{ c0, c1, x, r reg.VecVirtual }
 // behind a store to another slice's element i matches that store's low 12
 // address bits and may wait for it (4K aliasing); with the loads first, a
 // store precedes only the loads of later vectors, at other offsets. It
-// also lets the vector's loads all start before its first store. V and
-// the counters come first: they start the longest chains (the drive into
-// V's store, the threshold and counter selects), so those start while the
-// receptors' loads are still arriving. The partial last vector, run once
-// per call, stores each receptor as soon as it is decayed, which frees the
-// registers its lane mask and masked loads need, and loads V and the
-// counters last.
+// also lets the vector's loads all start before its first store. Without
+// sum (the COBA update, whose drive from V into V's store is the longest
+// chain of either update) a whole vector loads V and the counters first,
+// so that chain starts while the receptors' loads are still arriving;
+// CUBA's chain from V is short and gains nothing. The partial last vector,
+// run once per call, stores each receptor as soon as it is decayed, which
+// frees the registers its lane mask and masked loads need.
 //
 // With sum set (the CUBA update, which uses c1 only in A1·c1 and c0 + c1),
 // a whole vector reads c1 as a memory operand of both, before its store,
@@ -280,8 +280,9 @@ type neuronVec struct{ c0, c1, x, r reg.VecVirtual }
 // state in L1 the AVX2 update is bound by instruction throughput.
 func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero reg.VecVirtual, sum bool) neuronVec {
 	fold := sum && m.part == nil
+	early := !sum && m.part == nil
 	v := neuronVec{c0: s.vec(), x: s.vec()}
-	if m.part == nil {
+	if early {
 		m.load(s, d, m.at(p.v), v.x)
 		v.r = loadRefrac(s, d, m)
 	}
@@ -317,13 +318,14 @@ func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero
 	if fold {
 		d.add(m.at(p.i1), v.c0, v.c0)
 	}
+	if !early {
+		m.load(s, d, m.at(p.v), v.x)
+		v.r = loadRefrac(s, d, m)
+	}
 	if m.part == nil {
 		for _, r := range rs {
 			store(r)
 		}
-	} else {
-		m.load(s, d, m.at(p.v), v.x)
-		v.r = loadRefrac(s, d, m)
 	}
 	return v
 }
