@@ -30,3 +30,10 @@ func (n *Network[T]) EarlyProjections(i int) []Projection[T] {
 	n.prepare()
 	return n.phases[i].early
 }
+
+// AheadSources counts the populations' steps whose spikes, exchanged
+// before the step, an update wrote ahead (kernels.CubaUpdateAhead) and
+// those read off the state (ranks.go).
+func (n *Network[T]) AheadSources() (fromUpdate, fromState int) {
+	return n.ranks.fromUpdate, n.ranks.fromState
+}

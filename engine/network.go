@@ -499,6 +499,10 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 	}
 	if n.ranks != nil {
 		n.ranks.runEnd = n.step + steps
+		if n.ranks.ahead {
+			n.ranks.running(true)
+			defer n.ranks.running(false)
+		}
 	}
 	for k := 0; k < steps; {
 		if ctx != nil {
