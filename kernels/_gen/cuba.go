@@ -358,13 +358,13 @@ func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConst
 func aheadBits(s *isa, d *dtype, m receptorAddrs, k *resetConsts, v, r reg.VecVirtual) reg.GPVirtual {
 	bits := GP32()
 	if s.is512() {
-		held, free, next := K(), K(), K()
+		// r ≤ 0 in one compare (predicate 2, LE, signed).
+		free, next := K(), K()
 		if d.size == 4 {
-			VPCMPGTD(k.zero, r, held)
+			VPCMPD(U8(2), k.zero, r, free)
 		} else {
-			VPCMPGTQ(k.zero, r, held)
+			VPCMPQ(U8(2), k.zero, r, free)
 		}
-		KNOTW(held, free)
 		if m.part != nil {
 			KANDW(m.part.k, free, free)
 		}
