@@ -162,6 +162,9 @@ type ranks[T Float] struct {
 	fused  [][]uint64
 	nextAt []int
 	inRun  bool
+	// readState makes every step read the spikes ahead off the state,
+	// for the benchmarks that compare the two ways.
+	readState bool
 	// fromUpdate and fromState count the populations' steps whose spikes
 	// ahead were written by the update before and read off the state.
 	fromUpdate, fromState int
@@ -671,7 +674,7 @@ func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
 	for i, p := range n.pops {
 		rp := rk.pops[i]
 		bw, w0 := rp.blockWords(rk.rank), rp.lo[rk.rank]/64
-		if rk.inRun && rk.nextAt[i] == n.step {
+		if rk.inRun && rk.nextAt[i] == n.step && !rk.readState {
 			send = packBlock(send, rk.next[i], bw, 0, bw, p.Batch, w0)
 			rk.fromUpdate++
 			continue
