@@ -30,3 +30,15 @@ func (n *Network[T]) EarlyProjections(i int) []Projection[T] {
 	n.prepare()
 	return n.phases[i].early
 }
+
+// AheadSources counts the populations' steps whose spikes, exchanged
+// before the step, an update wrote ahead (kernels.CubaUpdateAhead) and
+// those read off the state (ranks.go).
+func (n *Network[T]) AheadSources() (fromUpdate, fromState int) {
+	return n.ranks.fromUpdate, n.ranks.fromState
+}
+
+// ReadAheadOffState makes every step read the spikes exchanged before it
+// off the state (kernels.ThresholdMask), as before updates wrote them
+// ahead, for the benchmarks that compare the two.
+func (n *Network[T]) ReadAheadOffState(on bool) { n.ranks.readState = on }

@@ -478,7 +478,10 @@ var ErrInterrupted = errors.New("run interrupted")
 // block once the block is done, and stops only between blocks. A
 // population stepped fused (fused.go) holds its Iin, inside progress,
 // only after steps that end at the block alignment; StateVars recomputes
-// it, and Run leaves it written when it returns.
+// it, and Run leaves it written when it returns. Over ranks exchanging
+// spikes ahead (ranks.go), progress must not change V or the refractory
+// counters: the next step's spikes were taken from the update before it,
+// and the step fails its check; between Runs the state may change.
 func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)) error {
 	if steps < 0 {
 		return fmt.Errorf("steps must be ≥ 0, got %d", steps)
@@ -499,6 +502,10 @@ func (n *Network[T]) Run(ctx context.Context, steps int, progress func(done int)
 	}
 	if n.ranks != nil {
 		n.ranks.runEnd = n.step + steps
+		if n.ranks.ahead {
+			n.ranks.running(true)
+			defer n.ranks.running(false)
+		}
 	}
 	for k := 0; k < steps; {
 		if ctx != nil {

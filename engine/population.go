@@ -80,6 +80,10 @@ type Population[T Float] struct {
 	// neurons' V, I and Iin gathered from every rank, which its recorders
 	// read (see Trial, ranks.go); nil elsewhere.
 	seen *seenState[T]
+	// ahead, on a rank exchanging spikes before each step whose update is
+	// kernels.CubaUpdate, is where the update also writes its block's
+	// spikes of the step after (ranks.go); nil elsewhere.
+	ahead *aheadMask
 	// inputStale is set when the last step ran fused (fused.go) and Iin
 	// does not hold its input.
 	inputStale bool

@@ -50,16 +50,23 @@ type Exchange interface {
 // input of step t+1. When every population is such (and min-delay
 // exchange does not apply), the ranks exchange once before each step:
 // each reads its blocks' spikes of the step off their state
-// (ThresholdMask), and one collective carries every population's, with
+// (ThresholdMask) — or, for a CUBA population, takes those its update of
+// the step before wrote (kernels.CubaUpdateAhead, the same bits in the
+// same pass, which spares a second pass over V and the counters; only
+// within one Run, whose first step reads the state, since between Runs
+// the state may be loaded or changed) — and one collective carries every population's, with
 // the vote, so that the step itself has no sync point. It is an
 // Iallgatherv that the first population's input and update overlap —
 // they read only spikes of the step before, complete on every rank — and
 // that completes before its spikes are taken (an Allgatherv when that
 // population's state is gathered to rank 0, a collective of its own,
 // before its update). After each population's update the rank checks
-// that its block spiked as read
-// (an error otherwise, never other spikes on other ranks) and takes the
-// other blocks from what was gathered. A rank's share of the collective
+// that its block spiked as read (an error otherwise, never other spikes
+// on other ranks) and takes the other blocks from what was gathered. For
+// spikes an update wrote ahead, the check compares two passes of the
+// kernel a step apart: it catches a next mask the update's own spike rule
+// disagrees with, and a state changed between the steps (a progress
+// callback writing V), which the mask would not have seen. A rank's share of the collective
 // is its spikes' length, the spikes and the vote, in at most slot bytes
 // (64 spikes to start with); when some rank's spikes do not fit, every
 // rank sees it in the lengths, grows slot and gathers again.
@@ -146,6 +153,21 @@ type ranks[T Float] struct {
 	// inflight is set while the collective before a step is in flight
 	// (Iallgatherv), which the first population's update overlaps.
 	inflight bool
+	// fused[i] is where population i's update writes its block's spikes
+	// of the step after, when it is CUBA's (Population.ahead; it then
+	// trades places with next[i] once the step's check is done), and
+	// nextAt[i] the step whose spikes an update left in next[i], −1 for
+	// none. inRun is set inside Run, the only place they are taken from:
+	// outside it the state may change between steps.
+	fused  [][]uint64
+	nextAt []int
+	inRun  bool
+	// readState makes every step read the spikes ahead off the state,
+	// for the benchmarks that compare the two ways.
+	readState bool
+	// fromUpdate and fromState count the populations' steps whose spikes
+	// ahead were written by the update before and read off the state.
+	fromUpdate, fromState int
 
 	// vote is this rank's vote, sampled for the last collective of each
 	// exchange and carried in it (see SetVote); voted is the largest vote
@@ -373,9 +395,39 @@ func (rk *ranks[T]) setAhead(n *Network[T]) {
 	rk.spill = make([]byte, rk.worst[rk.rank])
 	rk.sizeAhead()
 	rk.next, rk.counted = make([][]uint64, len(n.pops)), make([][]int, len(n.pops))
+	rk.fused, rk.nextAt = make([][]uint64, len(n.pops)), make([]int, len(n.pops))
 	for i, rp := range rk.pops {
-		rk.next[i] = make([]uint64, n.pops[i].Batch*rp.blockWords(rk.rank))
-		rk.counted[i] = make([]int, n.pops[i].Batch)
+		p, bw := n.pops[i], rp.blockWords(rk.rank)
+		rk.next[i] = make([]uint64, p.Batch*bw)
+		rk.counted[i] = make([]int, p.Batch)
+		// Every population gets one: SetNeuron may make it CUBA later.
+		rk.fused[i] = make([]uint64, p.Batch*bw)
+		p.ahead = &aheadMask{words: rk.fused[i], w0: rp.lo[rk.rank] / 64, bw: bw}
+		rk.nextAt[i] = -1
+	}
+}
+
+// aheadMask is a rank's block of a population's spikes of a step, every
+// trial: trial b's words at words[b·bw:], the first of them word w0 of
+// the trial's bitmask (kernels.CubaUpdateAhead's next).
+type aheadMask struct {
+	words  []uint64
+	w0, bw int
+}
+
+// writesAhead reports whether p's update writes its spikes of the step
+// after into p.ahead: a CUBA update (updateCUBA) on a rank exchanging
+// ahead.
+func (p *Population[T]) writesAhead() bool {
+	return p.ahead != nil && p.coba == nil && p.gen != nil && p.gen.per == nil && p.gen.cuba
+}
+
+// running marks the steps of one Run (see ranks.fused): on, it forgets
+// the spikes the steps before it wrote ahead.
+func (rk *ranks[T]) running(on bool) {
+	rk.inRun = on
+	for i := range rk.nextAt {
+		rk.nextAt[i] = -1
 	}
 }
 
@@ -620,10 +672,16 @@ func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
 	c := &rk.before
 	send := c.send[:aheadHeader]
 	for i, p := range n.pops {
-		rk.predict(i, p)
 		rp := rk.pops[i]
-		bw := rp.blockWords(rk.rank)
-		send = packCounted(send, rk.next[i], bw, rk.counted[i], rp.lo[rk.rank]/64)
+		bw, w0 := rp.blockWords(rk.rank), rp.lo[rk.rank]/64
+		if rk.inRun && rk.nextAt[i] == n.step && !rk.readState {
+			send = packBlock(send, rk.next[i], bw, 0, bw, p.Batch, w0)
+			rk.fromUpdate++
+			continue
+		}
+		rk.predict(i, p)
+		send = packCounted(send, rk.next[i], bw, rk.counted[i], w0)
+		rk.fromState++
 	}
 	binary.LittleEndian.PutUint32(send, uint32(len(send)))
 	mine := c.counts[rk.rank]
@@ -702,6 +760,12 @@ func (rk *ranks[T]) takeAhead(n *Network[T], i int, p *Population[T]) (int, erro
 		if !slices.Equal(p.Spikes[b*p.Words+w0:][:bw], rk.next[i][b*bw:(b+1)*bw]) {
 			return 0, fmt.Errorf("ranks: population %q's update on rank %d spiked at step %d otherwise than its state before the step said (trial %d); its neuron's spike rule does not allow exchanging spikes ahead", p.Name, rk.rank, n.step, b)
 		}
+	}
+	if p.writesAhead() {
+		// The update wrote the next step's spikes into fused[i].
+		rk.next[i], rk.fused[i] = rk.fused[i], rk.next[i]
+		p.ahead.words = rk.fused[i]
+		rk.nextAt[i] = n.step + 1
 	}
 	count := rk.takeSpikes(p, rp, rk.before.recv, rk.rank)
 	for b := range p.listed {

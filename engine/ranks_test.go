@@ -884,3 +884,115 @@ func TestRanksRefuseUntracedRecorders(t *testing.T) {
 		})
 	}
 }
+
+// TestRanksAheadFromUpdates: a CUBA population's spikes exchanged before
+// a step are those its update of the step before wrote
+// (kernels.CubaUpdateAhead), except on the first step of each Run, which
+// reads them off the state; a population of another neuron ("shared"'s)
+// always reads them off the state. TestRanksSameBits checks the bits.
+func TestRanksAheadFromUpdates(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		fused bool
+	}{{"cuba", true}, {"shared", false}} {
+		d := loadRankNet(t, c.name)
+		for _, k := range []int{2, 3} {
+			w := mpitest.NewWorld(k)
+			var wg sync.WaitGroup
+			for r := range k {
+				wg.Go(func() {
+					net := splitNet(t, d, w.Rank(r), true)
+					defer net.Net.Close()
+					runs := []int{40, 1, 25}
+					for _, steps := range runs {
+						if err := net.Net.Run(nil, steps, nil); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+					pops, steps := len(net.Pops), 40+1+25
+					wantUpdate, wantState := pops*(steps-len(runs)), pops*len(runs)
+					if !c.fused {
+						wantUpdate, wantState = 0, pops*steps
+					}
+					if u, s := net.Net.AheadSources(); u != wantUpdate || s != wantState {
+						t.Errorf("%s, rank %d of %d: %d population steps took their spikes from the update before and %d from the state, want %d and %d", c.name, r, k, u, s, wantUpdate, wantState)
+					}
+				})
+			}
+			wg.Wait()
+		}
+	}
+}
+
+// TestRanksAheadCheck: the check after each update stays real when the
+// spikes exchanged before the step are those the update before wrote. V
+// set above threshold inside a Run (by its progress callback) is a state
+// the written spikes did not see, and the next step fails on every rank
+// with the check's error, never with other spikes; set between two Runs,
+// it is read off the state, and the run gives one process's spike counts.
+func TestRanksAheadCheck(t *testing.T) {
+	d := loadRankNet(t, "cuba")
+	lift := func(net *netfile.Net[float32]) {
+		for _, p := range net.Pops {
+			for j := range p.V {
+				p.V[j] = -40 // above θ = −50: every free neuron spikes
+			}
+		}
+	}
+	counts := func(net *netfile.Net[float32]) []int64 {
+		var c []int64
+		for _, p := range net.Pops {
+			c = append(c, p.SpikeCount())
+		}
+		return c
+	}
+	one, err := netfile.BuildNetwork[float32](d, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Net.Close()
+	if err := one.Net.Run(nil, 20, nil); err != nil {
+		t.Fatal(err)
+	}
+	lift(one)
+	if err := one.Net.Run(nil, 30, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := counts(one)
+	const k = 2
+	for _, inside := range []bool{true, false} {
+		w := mpitest.NewWorld(k)
+		var wg sync.WaitGroup
+		for r := range k {
+			wg.Go(func() {
+				net := splitNet(t, d, w.Rank(r), true)
+				defer net.Net.Close()
+				if inside {
+					err := net.Net.Run(nil, 50, func(done int) {
+						if done == 20 {
+							lift(net)
+						}
+					})
+					if err == nil || !strings.Contains(err.Error(), "at step 20 otherwise than") {
+						t.Errorf("rank %d: V changed inside a Run: %v, want the check's error at step 20", r, err)
+					}
+					return
+				}
+				if err := net.Net.Run(nil, 20, nil); err != nil {
+					t.Error(err)
+					return
+				}
+				lift(net)
+				if err := net.Net.Run(nil, 30, nil); err != nil {
+					t.Errorf("rank %d: V changed between Runs: %v", r, err)
+					return
+				}
+				if got := counts(net); !slices.Equal(got, want) {
+					t.Errorf("rank %d: V changed between Runs: spike counts %v, one process %v", r, got, want)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}

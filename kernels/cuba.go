@@ -45,6 +45,22 @@ func CubaUpdate64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams
 	return active.CubaUpdate64(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
 }
 
+// CubaUpdateAhead32 is CubaUpdate32 that also writes into next the spikes
+// the step after it will find: next[:MaskWords(len(V))] is left as
+// ThresholdMask32(next, V, refrac, p.Theta) would leave it on the state
+// the update leaves, in the same pass, so that a rank exchanging spikes
+// before each step (engine/ranks.go) need not read V and the counters
+// again. Its other results are CubaUpdate32's, bit for bit.
+func CubaUpdateAhead32(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes, next []uint64) int {
+	return active.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, refrac, p, spikes, next)
+}
+
+// CubaUpdateAhead64 is CubaUpdateAhead32 in float64: CubaUpdate64 and
+// ThresholdMask64.
+func CubaUpdateAhead64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes, next []uint64) int {
+	return active.CubaUpdateAhead64(V, I0, Iin0, I1, Iin1, refrac, p, spikes, next)
+}
+
 // cubaConsts unifies the two parameter structs for the generic loop.
 type cubaConsts[F float32 | float64] struct {
 	a0, a1, beta, vl, gain, theta, vr F
@@ -67,6 +83,24 @@ func cubaGeneric32(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParam
 func cubaGeneric64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
 	q := p.consts()
 	return cubaGeneric(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
+}
+
+// cubaAheadGeneric32 and cubaAheadGeneric64 are the references of
+// CubaUpdateAhead32 and CubaUpdateAhead64, the two kernels they are
+// defined by one after the other; next is resliced first, so that a short
+// one panics before anything is written, as the assembly's wrappers do.
+func cubaAheadGeneric32(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes, next []uint64) int {
+	next = next[:MaskWords(len(V))]
+	count := cubaGeneric32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
+	thresholdMaskGeneric(next, V, refrac, p.Theta)
+	return count
+}
+
+func cubaAheadGeneric64(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes, next []uint64) int {
+	next = next[:MaskWords(len(V))]
+	count := cubaGeneric64(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
+	thresholdMaskGeneric(next, V, refrac, p.Theta)
+	return count
 }
 
 // cubaGeneric is the reference loop of CubaUpdate32 and CubaUpdate64.

@@ -41,6 +41,8 @@ type Impl struct {
 	MatMul64           func(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float64, ldc int, accumulate bool)
 	CubaUpdate32       func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int
 	CubaUpdate64       func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int
+	CubaUpdateAhead32  func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes, next []uint64) int
+	CubaUpdateAhead64  func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes, next []uint64) int
 	CobaUpdate32       func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, p *CobaParams32, spikes []uint64) int
 	CobaUpdate64       func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, p *CobaParams64, spikes []uint64) int
 	RuleUpdate32       func(V, I, Iin []float32, p *RuleParams[float32], spikes []uint64) int
@@ -84,6 +86,8 @@ var Generic = &Impl{
 	MatMul64:           matMulGeneric64,
 	CubaUpdate32:       cubaGeneric32,
 	CubaUpdate64:       cubaGeneric64,
+	CubaUpdateAhead32:  cubaAheadGeneric32,
+	CubaUpdateAhead64:  cubaAheadGeneric64,
 	CobaUpdate32:       cobaGeneric32,
 	CobaUpdate64:       cobaGeneric64,
 	RuleUpdate32:       ruleGeneric32,

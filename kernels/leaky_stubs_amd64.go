@@ -72,6 +72,12 @@ func addTrials32AVX2(dst []float32, dstStride int, v []float32, trials int)
 // long calls.
 func cubaUpdate32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
+// cubaUpdateAhead32AVX2 is CubaUpdateAhead32 for any len(V), writing
+// (len(V)+63)/64 words of spikes and of next, zero bits past len(V). Products
+// are rounded before they are added, as in the generic code. The caller checks
+// the other slices' lengths and chunks long calls.
+func cubaUpdateAhead32AVX2(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64, next []uint64) int
+
 // cobaUpdate32AVX2 is CobaUpdate32 for any len(V), writing (len(V)+63)/64 mask
 // words, zero bits past len(V). Products are rounded before they are added, as
 // in the generic code. The caller checks the other slices' lengths and chunks
@@ -319,6 +325,12 @@ func addTrials64AVX2(dst []float64, dstStride int, v []float64, trials int)
 // in the generic code. The caller checks the other slices' lengths and chunks
 // long calls.
 func cubaUpdate64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+
+// cubaUpdateAhead64AVX2 is CubaUpdateAhead64 for any len(V), writing
+// (len(V)+63)/64 words of spikes and of next, zero bits past len(V). Products
+// are rounded before they are added, as in the generic code. The caller checks
+// the other slices' lengths and chunks long calls.
+func cubaUpdateAhead64AVX2(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64, next []uint64) int
 
 // cobaUpdate64AVX2 is CobaUpdate64 for any len(V), writing (len(V)+63)/64 mask
 // words, zero bits past len(V). Products are rounded before they are added, as
@@ -606,6 +618,12 @@ func addTrials32AVX512(dst []float32, dstStride int, v []float32, trials int)
 // long calls.
 func cubaUpdate32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64) int
 
+// cubaUpdateAhead32AVX512 is CubaUpdateAhead32 for any len(V), writing
+// (len(V)+63)/64 words of spikes and of next, zero bits past len(V). Products
+// are rounded before they are added, as in the generic code. The caller checks
+// the other slices' lengths and chunks long calls.
+func cubaUpdateAhead32AVX512(V []float32, I0 []float32, Iin0 []float32, I1 []float32, Iin1 []float32, refrac []int32, a0 float32, a1 float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, hold int32, spikes []uint64, next []uint64) int
+
 // cobaUpdate32AVX512 is CobaUpdate32 for any len(V), writing (len(V)+63)/64 mask
 // words, zero bits past len(V). Products are rounded before they are added, as
 // in the generic code. The caller checks the other slices' lengths and chunks
@@ -875,6 +893,12 @@ func addTrials64AVX512(dst []float64, dstStride int, v []float64, trials int)
 // in the generic code. The caller checks the other slices' lengths and chunks
 // long calls.
 func cubaUpdate64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64) int
+
+// cubaUpdateAhead64AVX512 is CubaUpdateAhead64 for any len(V), writing
+// (len(V)+63)/64 words of spikes and of next, zero bits past len(V). Products
+// are rounded before they are added, as in the generic code. The caller checks
+// the other slices' lengths and chunks long calls.
+func cubaUpdateAhead64AVX512(V []float64, I0 []float64, Iin0 []float64, I1 []float64, Iin1 []float64, refrac []int32, a0 float64, a1 float64, beta float64, vleak float64, gain float64, theta float64, vreset float64, hold int32, spikes []uint64, next []uint64) int
 
 // cobaUpdate64AVX512 is CobaUpdate64 for any len(V), writing (len(V)+63)/64 mask
 // words, zero bits past len(V). Products are rounded before they are added, as

@@ -111,6 +111,7 @@ type width[T float32 | float64] struct {
 	rows        func(V, I []T, rows [][]T, col int, alpha, beta, theta T, reset Reset, spikes []uint64) int
 	binary      func(masks []uint64, x []T) int
 	threshold   func(spikes []uint64, V []T, refrac []int32, theta T) int
+	cubaAhead   func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes, next []uint64) int
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -121,7 +122,10 @@ func widthOf32(m *Impl) width[float32] {
 		func(V, G0, Gin0, G1, Gin1 []float32, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float32, hold int32, spikes []uint64) int {
 			return m.CobaUpdate32(V, G0, Gin0, G1, Gin1, refrac, &CobaParams32{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32, m.ThresholdMask32}
+		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32, m.ThresholdMask32,
+		func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float32, hold int32, spikes, next []uint64) int {
+			return m.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, refrac, &CubaParams32{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
+		}}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -132,7 +136,10 @@ func widthOf64(m *Impl) width[float64] {
 		func(V, G0, Gin0, G1, Gin1 []float64, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset float64, hold int32, spikes []uint64) int {
 			return m.CobaUpdate64(V, G0, Gin0, G1, Gin1, refrac, &CobaParams64{a0, a1, gamma, vleak, e0, e1, theta, vreset, hold}, spikes)
 		},
-		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64, m.ThresholdMask64}
+		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64, m.ThresholdMask64,
+		func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float64, hold int32, spikes, next []uint64) int {
+			return m.CubaUpdateAhead64(V, I0, Iin0, I1, Iin1, refrac, &CubaParams64{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
+		}}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -267,6 +274,14 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		S := make([]uint64, words)
 		c := w.cuba(V, I0, Iin0, I1, Iin1, R, 0.98, 0.99, 0.995, -49, 0.005, -50, -60, 3, S)
 		return []any{V, I0, Iin0, I1, Iin1, R, S, counted(c)}
+	}}, checkCase[T]{"CubaUpdateAhead", func(w width[T]) []any {
+		// Hold 1: neurons come out of their hold on this step, some of
+		// them above threshold.
+		s := state()
+		V, I0, Iin0, I1, Iin1, R := s.vals(n, -61, 12), s.vals(n, -1, 3), s.vals(n, 0, 2), s.vals(n, -2, 3), s.vals(n, -2, 2), s.counters(n)
+		S, N := make([]uint64, words), make([]uint64, words)
+		c := w.cubaAhead(V, I0, Iin0, I1, Iin1, R, 0.98, 0.99, 0.995, -49, 0.005, -50, -60, 1, S, N)
+		return []any{V, I0, Iin0, I1, Iin1, R, S, N, counted(c)}
 	}}, checkCase[T]{"CobaUpdate", func(w width[T]) []any {
 		s := state()
 		V, G0, Gin0, G1, Gin1, R := s.vals(n, -66, 18), s.vals(n, 0, 8), s.vals(n, 0, 1), s.vals(n, 0, 40), s.vals(n, 0, 7), s.counters(n)

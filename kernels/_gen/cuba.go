@@ -330,7 +330,12 @@ func loadNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, a0, a1, zero
 	return v
 }
 
-func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConsts) reg.GPVirtual {
+// laneBits are the bits one vector of neurons gives, in the low bits of
+// 32-bit registers: its spikes and, in an ahead kernel, the spikes the
+// next step will find (next; nil otherwise).
+type laneBits struct{ spikes, next reg.GPVirtual }
+
+func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConsts, ahead bool) laneBits {
 	v := loadNeuron(s, d, p, m, k.a0, k.a1, k.zero, true)
 
 	// v' = (VLeak + Beta·(x − VLeak)) + Gain·(c0 + c1), from the currents
@@ -345,7 +350,55 @@ func cubaNeuron(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *cubaConst
 	d.mul(k.beta, vn, vn)
 	d.add(vn, k.vleak, vn)
 	d.add(c0, vn, vn)
-	return refractReset(s, d, p, m, &k.resetConsts, v.x, v.r, vn)
+	out := laneBits{spikes: refractReset(s, d, p, m, &k.resetConsts, v.x, v.r, vn)}
+	if ahead {
+		// refractReset leaves the stored potential in vn and the stored
+		// counters in v.r.
+		out.next = aheadBits(s, d, m, &k.resetConsts, vn, v.r)
+	}
+	return out
+}
+
+// aheadBits returns the bits of the lanes whose potential v is above
+// Theta (ordered: a NaN never spikes) and whose counter r is not
+// positive: ThresholdMask's test (threshold.go) of the state a vector's
+// update leaves, the spikes the next update will find. In a partial
+// vector the bits of the lanes not selected are zero on AVX-512 and
+// undefined on AVX2 (the caller clears them), as refractReset's.
+func aheadBits(s *isa, d *dtype, m receptorAddrs, k *resetConsts, v, r reg.VecVirtual) reg.GPVirtual {
+	bits := GP32()
+	if s.is512() {
+		// r ≤ 0 in one compare (predicate 2, LE, signed).
+		free, next := K(), K()
+		if d.size == 4 {
+			VPCMPD(U8(2), k.zero, r, free)
+		} else {
+			VPCMPQ(U8(2), k.zero, r, free)
+		}
+		if m.part != nil {
+			KANDW(m.part.k, free, free)
+		}
+		if d.size == 4 {
+			VCMPPS(U8(gtOQ), k.theta, v, free, next)
+		} else {
+			VCMPPD(U8(gtOQ), k.theta, v, free, next)
+		}
+		KMOVW(next, bits)
+		return bits
+	}
+	above, held := s.vec(), s.vec()
+	if d.size == 4 {
+		VCMPPS(U8(gtOQ), k.theta, v, above)
+		VPCMPGTD(k.zero, r, held)
+		VANDNPS(above, held, above)
+		VMOVMSKPS(above, bits)
+	} else {
+		VCMPPD(U8(gtOQ), k.theta, v, above)
+		VPCMPGTQ(k.zero, r, held)
+		VANDNPD(above, held, above)
+		VMOVMSKPD(above, bits)
+	}
+	return bits
 }
 
 // refractReset finishes one vector of neurons whose potential before the
@@ -420,16 +473,30 @@ func refractReset(s *isa, d *dtype, p *receptorPtrs, m receptorAddrs, k *resetCo
 	return bits
 }
 
-func genCubaUpdate(s *isa, d *dtype) string {
-	name := fmt.Sprintf("cubaUpdate%s%s", d.name, s.name)
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I0, Iin0, I1, Iin1 []%[1]s, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset %[1]s, hold int32, spikes []uint64) int", d.gotyp))
-	Doc(fmt.Sprintf("%s is CubaUpdate%s for any len(V), writing (len(V)+63)/64 mask", name, d.name),
-		"words, zero bits past len(V). Products are rounded before they are added, as",
-		"in the generic code. The caller checks the other slices' lengths and chunks",
-		"long calls.")
-	return genReceptorUpdate(s, d, name, "I0", "Iin0", "I1", "Iin1", func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual {
+// genCubaUpdate writes CubaUpdate, or with ahead set CubaUpdateAhead: the
+// same update, which also writes the mask of the spikes the next step will
+// find into next. The plain kernel's code does not change with it.
+func genCubaUpdate(s *isa, d *dtype, ahead bool) string {
+	kind, sig := "", ""
+	if ahead {
+		kind, sig = "Ahead", ", next"
+	}
+	name := fmt.Sprintf("cubaUpdate%s%s%s", kind, d.name, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I0, Iin0, I1, Iin1 []%[1]s, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset %[1]s, hold int32, spikes%[2]s []uint64) int", d.gotyp, sig))
+	if ahead {
+		Doc(fmt.Sprintf("%s is CubaUpdateAhead%s for any len(V), writing", name, d.name),
+			"(len(V)+63)/64 words of spikes and of next, zero bits past len(V). Products",
+			"are rounded before they are added, as in the generic code. The caller checks",
+			"the other slices' lengths and chunks long calls.")
+	} else {
+		Doc(fmt.Sprintf("%s is CubaUpdate%s for any len(V), writing (len(V)+63)/64 mask", name, d.name),
+			"words, zero bits past len(V). Products are rounded before they are added, as",
+			"in the generic code. The caller checks the other slices' lengths and chunks",
+			"long calls.")
+	}
+	return genReceptorLoop(s, d, name, "I0", "Iin0", "I1", "Iin1", ahead, func() func(p *receptorPtrs, m receptorAddrs) laneBits {
 		k := loadCubaConsts(s, d)
-		return func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual { return cubaNeuron(s, d, p, m, k) }
+		return func(p *receptorPtrs, m receptorAddrs) laneBits { return cubaNeuron(s, d, p, m, k, ahead) }
 	})
 }
 
@@ -440,6 +507,16 @@ func genCubaUpdate(s *isa, d *dtype) string {
 // words and then over the ragged tail; the function returns the spike
 // count.
 func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts func() func(p *receptorPtrs, m receptorAddrs) reg.GPVirtual) string {
+	return genReceptorLoop(s, d, name, i0, in0, i1, in1, false, func() func(p *receptorPtrs, m receptorAddrs) laneBits {
+		neuron := consts()
+		return func(p *receptorPtrs, m receptorAddrs) laneBits { return laneBits{spikes: neuron(p, m)} }
+	})
+}
+
+// genReceptorLoop is genReceptorUpdate whose vectors give laneBits: with
+// ahead set, the next bits of every word are stored to the slice next as
+// the spikes are to spikes.
+func genReceptorLoop(s *isa, d *dtype, name, i0, in0, i1, in1 string, ahead bool, consts func() func(p *receptorPtrs, m receptorAddrs) laneBits) string {
 	p := &receptorPtrs{v: GP64(), i0: GP64(), in0: GP64(), i1: GP64(), in1: GP64(), refrac: GP64()}
 	Load(Param("V").Base(), p.v)
 	Load(Param(i0).Base(), p.i0)
@@ -448,14 +525,42 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 	Load(Param(in1).Base(), p.in1)
 	Load(Param("refrac").Base(), p.refrac)
 	sp := Load(Param("spikes").Base(), GP64())
+	var np reg.GPVirtual
+	if ahead {
+		np = GP64()
+		Load(Param("next").Base(), np)
+	}
 	n := Load(Param("V").Len(), GP64())
-	rem := GP64()
-	MOVQ(n, rem)
-	ANDQ(U8(63), rem)
+	// An ahead kernel has two more pointers and words live in its loop:
+	// it keeps its count in the return slot and rereads the length for
+	// the tail, which would otherwise take registers the loop needs.
+	var rem, count reg.GPVirtual
+	var total Mem
+	if ahead {
+		ret, err := ReturnIndex(0).Resolve()
+		if err != nil {
+			panic(err)
+		}
+		total = ret.Addr
+		MOVQ(U32(0), total)
+	} else {
+		rem = GP64()
+		MOVQ(n, rem)
+		ANDQ(U8(63), rem)
+	}
 	ANDQ(I8(-64), n)
 	neuron := consts()
-	count := GP64()
-	XORQ(count, count)
+	if !ahead {
+		count = GP64()
+		XORQ(count, count)
+	}
+	addCount := func(pc reg.GPVirtual) {
+		if ahead {
+			ADDQ(pc, total)
+		} else {
+			ADDQ(pc, count)
+		}
+	}
 	idx := GP64()
 	XORQ(idx, idx)
 	lanes := d.lanes(s)
@@ -464,14 +569,25 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_loop")
 	word := GP64()
+	var nword reg.GPVirtual
+	if ahead {
+		nword = GP64()
+	}
 	for j := 0; j < 64/lanes; j++ {
 		bits := neuron(p, addrsAt(d, p, idx, j*lanes))
-		orBits(word, bits, j*lanes)
+		orBits(word, bits.spikes, j*lanes)
+		if ahead {
+			orBits(nword, bits.next, j*lanes)
+		}
 	}
 	MOVQ(word, Mem{Base: sp})
+	if ahead {
+		MOVQ(nword, Mem{Base: np})
+		ADDQ(U8(8), np)
+	}
 	pc := GP64()
 	POPCNTQ(word, pc)
-	ADDQ(pc, count)
+	addCount(pc)
 	ADDQ(U8(8), sp)
 	ADDQ(U8(64), idx)
 	CMPQ(idx, n)
@@ -484,39 +600,67 @@ func genReceptorUpdate(s *isa, d *dtype, name, i0, in0, i1, in1 string, consts f
 	// VMASKMOV store costs several times a plain one, and a tail of whole
 	// vectors (4000 neurons leave 32) is the common case.
 	Label(name + "_tail")
+	if ahead {
+		rem = Load(Param("V").Len(), GP64()).(reg.GPVirtual)
+		ANDQ(U8(63), rem)
+	}
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_done"))
-	tw := GP64()
-	XORQ(tw, tw)
-	// merge shifts a vector's spike bits to its first neuron's bit, idx mod
-	// 64 (the whole words end on a multiple of 64), and merges them into tw.
-	merge := func(bits reg.Register) {
+	// The tail's words are built in a register, or, in an ahead kernel,
+	// in memory, zeroed first, for want of registers.
+	var tw reg.GPVirtual
+	if ahead {
+		MOVQ(U32(0), Mem{Base: sp})
+		MOVQ(U32(0), Mem{Base: np})
+	} else {
+		tw = GP64()
+		XORQ(tw, tw)
+	}
+	// merge shifts a vector's bits to its first neuron's bit, idx mod 64
+	// (the whole words end on a multiple of 64), and merges them into the
+	// tail's words.
+	merge := func(bits laneBits) {
 		shift := GP64()
 		MOVQ(idx, shift)
 		ANDQ(U8(63), shift)
-		SHLXQ(shift, bits, bits)
-		ORQ(bits, tw)
+		SHLXQ(shift, bits.spikes.As64(), bits.spikes.As64())
+		if !ahead {
+			ORQ(bits.spikes.As64(), tw)
+			return
+		}
+		ORQ(bits.spikes.As64(), Mem{Base: sp})
+		SHLXQ(shift, bits.next.As64(), bits.next.As64())
+		ORQ(bits.next.As64(), Mem{Base: np})
 	}
 	wholeVectors(name, rem, lanes, func() {
-		merge(neuron(p, addrsAt(d, p, idx, 0)).As64())
+		merge(neuron(p, addrsAt(d, p, idx, 0)))
 		ADDQ(U8(lanes), idx)
 	})
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	m := addrsAt(d, p, idx, 0)
 	m.part = makeLaneMask(s, d, rem)
-	bits := neuron(p, m).As64()
+	bits := neuron(p, m)
 	if !s.is512() {
-		BZHIQ(rem, bits, bits)
+		BZHIQ(rem, bits.spikes.As64(), bits.spikes.As64())
+		if ahead {
+			BZHIQ(rem, bits.next.As64(), bits.next.As64())
+		}
 	}
 	merge(bits)
 	Label(name + "_tailstore")
-	MOVQ(tw, Mem{Base: sp})
 	tc := GP64()
-	POPCNTQ(tw, tc)
-	ADDQ(tc, count)
+	if ahead {
+		POPCNTQ(Mem{Base: sp}, tc)
+	} else {
+		MOVQ(tw, Mem{Base: sp})
+		POPCNTQ(tw, tc)
+	}
+	addCount(tc)
 	Label(name + "_done")
-	Store(count, ReturnIndex(0))
+	if !ahead {
+		Store(count, ReturnIndex(0))
+	}
 	end(s)
 	return name
 }

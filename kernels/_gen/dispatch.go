@@ -41,6 +41,8 @@ type typeKernels struct {
 	// normals and addNormals are the Normals and AddNormals kernels of
 	// this element type.
 	normals, addNormals string
+	// cubaAhead is the CubaUpdateAhead kernel of any length.
+	cubaAhead string
 	// binary is the BinaryMasks kernel of whole mask words.
 	binary string
 	// thresholdFree and thresholdHeld are the ThresholdMask kernels of
@@ -159,6 +161,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		}
 		for _, t := range k.types {
 			f.p("CubaUpdate%s: cuba%[1]s(%s),", t.dtype.name, kernelsVar(s, t.dtype))
+		}
+		for _, t := range k.types {
+			f.p("CubaUpdateAhead%s: cubaAhead%[1]s(%s),", t.dtype.name, t.cubaAhead)
 		}
 		for _, t := range k.types {
 			f.p("CobaUpdate%s: coba%[1]s(%s),", t.dtype.name, kernelsVar(s, t.dtype))

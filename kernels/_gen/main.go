@@ -24,8 +24,8 @@
 // code that is tested everywhere. The kernel families have a file each:
 // leaky.go (LeakyUpdate, LeakyScan), leakyrows.go (LeakyRows), rows.go
 // (AccumulateRows, AccumulateMasks), matmul.go (MatMul tiles), cuba.go
-// (CubaUpdate), coba.go (CobaUpdate), rule.go (RuleUpdate), normal.go
-// (Normals), binary.go (BinaryMasks), threshold.go (ThresholdMask) and
+// (CubaUpdate, CubaUpdateAhead), coba.go (CobaUpdate), rule.go
+// (RuleUpdate), normal.go (Normals), binary.go (BinaryMasks), threshold.go (ThresholdMask) and
 // instruments.go (the measuring loops); isa.go has what they share and
 // dispatch.go writes the Go tables.
 //
@@ -80,7 +80,8 @@ func genISA(s *isa) *isaKernels {
 		t.scatterTaps = genScatterTaps(s, d, false)
 		t.scaleTaps = genScatterTaps(s, d, true)
 		t.addTrials = genAddTrials(s, d)
-		t.cuba = genCubaUpdate(s, d)
+		t.cuba = genCubaUpdate(s, d, false)
+		t.cubaAhead = genCubaUpdate(s, d, true)
 		t.coba = genCobaUpdate(s, d)
 		for _, r := range ruleRules {
 			t.rule = append(t.rule, genRuleUpdate(s, d, r, false))
