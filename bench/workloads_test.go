@@ -100,6 +100,24 @@ func BenchmarkCUBA(b *testing.B) {
 	})
 }
 
+// BenchmarkCUBALarge is BenchmarkCUBA scaled to 40 000 neurons (32 000 +
+// 8 000, p = 0.002, so each neuron keeps CUBA's 80 inputs; bench/mpi's
+// cuba40k), large enough to be split over the threads: what a second
+// thread gives where the sparse deliveries are cut by target range.
+func BenchmarkCUBALarge(b *testing.B) {
+	cfg := DefaultCUBA()
+	cfg.NExc, cfg.NInh, cfg.P = 32000, 8000, 0.002
+	b.Run("n=40000", func(b *testing.B) {
+		benchRealTime(b, cfg.Dt, cfg.NExc+cfg.NInh, func() (*engine.Network[float32], error) {
+			c, err := NewCUBA[float32](cfg)
+			if err != nil {
+				return nil, err
+			}
+			return c.Net, nil
+		})
+	})
+}
+
 // BenchmarkCOBA is BenchmarkCUBA for COBA, benchmark 1 of Brette et al.
 // 2007 (bench/peers/brian_coba.py is its Brian2 twin).
 func BenchmarkCOBA(b *testing.B) {

@@ -303,9 +303,10 @@ func (n *Network[T]) prepare() {
 	}
 	for i, p := range n.pops {
 		ph := &popPhase[T]{net: n, pop: p, in: n.incoming[i]}
-		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]))
+		limit := rangeLimit(n.incoming[i], threads)
+		ph.ranges, ph.workers = splitRanges(p, threads, wantsTrials(n.incoming[i]), limit)
 		if n.ranks != nil {
-			ph.ranges, ph.workers = n.ranks.split(i, p, threads)
+			ph.ranges, ph.workers = n.ranks.split(i, p, threads, limit)
 			ph.in, ph.early, ph.deferred, ph.begun = n.ranks.incoming(i, ph.in, n.pops)
 		}
 		ph.counts = make([]int, len(ph.ranges))

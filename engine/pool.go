@@ -271,17 +271,18 @@ func shares(work, threads, limit int) (k, c int) {
 	return k, min(chunksPerWorker*k, limit, max(k, work/minWorkPerThread))
 }
 
-// splitRanges divides pop's work into ranges for up to threads workers and
-// returns them with the number of workers worth using. Large populations
+// splitRanges divides pop's work into at most limit ranges for up to
+// threads workers and returns them with the number of workers worth using. Large populations
 // are split by neurons, in blocks aligned to 64 neurons (whole bitmask
 // words, whole cache lines); small populations with many trials, and those
 // fed by a projection that asks for whole trials (byTrial) when there are
 // at least two trials per worker, are split by trial. Either way every neuron of every
 // trial is in exactly one range and its arithmetic is the same as in one
 // piece, whichever worker runs it.
-func splitRanges[T Float](pop *Population[T], threads int, byTrial bool) ([]Range, int) {
+func splitRanges[T Float](pop *Population[T], threads int, byTrial bool, limit int) ([]Range, int) {
 	work := pop.Batch * pop.N
 	k, c := shares(work, threads, math.MaxInt)
+	c = max(k, min(c, limit))
 	if k <= 1 {
 		return []Range{pop.All()}, 1
 	}
@@ -317,6 +318,21 @@ func wantsTrials[T Float](in []Projection[T]) bool {
 		}
 	}
 	return false
+}
+
+// rangeLimit is the most ranges worth cutting a population fed by in into
+// for threads workers: one per worker when a sparse projection feeds it,
+// whose every spiking row a range takes its part of by binary search
+// (SparseGroup.span) and adds apart — at chunksPerWorker ranges a worker,
+// CUBA at 40 000 neurons ran slower on two threads than on one
+// (BenchmarkCUBA's n=40000) —, and no limit otherwise.
+func rangeLimit[T Float](in []Projection[T], threads int) int {
+	for _, pr := range in {
+		if _, ok := pr.(*Sparse[T]); ok {
+			return max(threads, 1)
+		}
+	}
+	return math.MaxInt
 }
 
 // splitRangesN splits n neurons (or columns) into up to k ranges aligned to

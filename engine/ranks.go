@@ -1145,14 +1145,15 @@ func (n *Network[T]) ExchangeTime() time.Duration {
 }
 
 // split is population i's work on this rank for threads workers: its
-// block cut into 64-aligned ranges over every trial, like splitRanges'
-// cut by neurons. A rank with no neurons of p gets no ranges.
-func (rk *ranks[T]) split(i int, p *Population[T], threads int) ([]Range, int) {
+// block cut into at most limit 64-aligned ranges over every trial, like
+// splitRanges' cut by neurons. A rank with no neurons of p gets no ranges.
+func (rk *ranks[T]) split(i int, p *Population[T], threads, limit int) ([]Range, int) {
 	lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
 	if hi <= lo {
 		return nil, 1
 	}
 	k, c := shares(p.Batch*(hi-lo), threads, math.MaxInt)
+	c = max(k, min(c, limit))
 	out := splitRangesN(hi-lo, c)
 	for j := range out {
 		out[j] = Range{0, p.Batch, out[j].Lo + lo, out[j].Hi + lo}
