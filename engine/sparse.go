@@ -385,7 +385,7 @@ var touchSeen atomic.Int32
 // neurons holds 25 MB of synapses), and each row's first lines are
 // misses; loaded one row after another, as span and scatterAdd reach
 // them, the misses wait in turn, while these independent loads run
-// together. BenchmarkCUBALarge ran about 1.5× faster with it on one thread.
+// together. BenchmarkCUBALarge measures it.
 func (g *SparseGroup[T]) touch(ev []int32) {
 	var sum int32
 	const step = 64 / 4 // int32s (and float32s) per line; float64 W shares Col's index
