@@ -325,7 +325,7 @@ func wantsTrials[T Float](in []Projection[T]) bool {
 // whose every spiking row a range takes its part of by binary search
 // (SparseGroup.span) and adds apart — at chunksPerWorker ranges a worker,
 // CUBA at 40 000 neurons ran slower on two threads than on one
-// (BenchmarkCUBA's n=40000) —, and no limit otherwise.
+// (BenchmarkCUBALarge) —, and no limit otherwise.
 func rangeLimit[T Float](in []Projection[T], threads int) int {
 	for _, pr := range in {
 		if _, ok := pr.(*Sparse[T]); ok {
