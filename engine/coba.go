@@ -103,7 +103,7 @@ func (p *Population[T]) updateCOBA(r Range) int {
 // per call.
 func (p *Population[T]) updateCOBAKernel(r Range) int {
 	c := p.coba
-	return p.receptorRows(r, func(lo, hi int, mask []uint64) int {
+	return p.receptorRows(r, func(_, lo, hi int, mask []uint64) int {
 		if is32[T]() {
 			return kernels.CobaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &c.p32, mask)
 		}
@@ -112,13 +112,13 @@ func (p *Population[T]) updateCOBAKernel(r Range) int {
 }
 
 // receptorRows runs a two-receptor kernel (CUBA, COBA) over r, one trial's
-// neurons per call: row gets the element range lo…hi of the state arrays
+// neurons per call: row gets the trial b, the element range lo…hi of the state arrays
 // and that range's mask words, and returns its spike count.
-func (p *Population[T]) receptorRows(r Range, row func(lo, hi int, mask []uint64) int) int {
+func (p *Population[T]) receptorRows(r Range, row func(b, lo, hi int, mask []uint64) int) int {
 	count := 0
 	for b := r.B0; b < r.B1; b++ {
 		off := p.at(b, 0)
-		count += row(off+r.Lo, off+r.Hi, p.Spikes[b*p.Words+r.Lo>>6:b*p.Words+(r.Hi+63)>>6])
+		count += row(b, off+r.Lo, off+r.Hi, p.Spikes[b*p.Words+r.Lo>>6:b*p.Words+(r.Hi+63)>>6])
 	}
 	return count
 }

@@ -643,34 +643,21 @@ func accumulate[T Float](sum, cur []T, first bool) {
 // kernels.CubaUpdate32/64, whose arithmetic is exactly updateGeneral's and
 // which dispatches to the AVX2 or AVX-512 kernels like the others.
 func (p *Population[T]) updateCUBA(r Range) int {
-	g := p.gen
-	if a := p.ahead; a != nil {
-		return p.updateCUBAAhead(r, a)
-	}
-	return p.receptorRows(r, func(lo, hi int, mask []uint64) int {
+	g, a := p.gen, p.ahead
+	return p.receptorRows(r, func(b, lo, hi int, mask []uint64) int {
+		if a != nil {
+			// A rank exchanging ahead: the update also writes the
+			// block's spikes of the step after, trial b's at a.words
+			// (kernels.CubaUpdateAhead, ranks.go).
+			next := a.words[b*a.bw+r.Lo>>6-a.w0:][:len(mask)]
+			if is32[T]() {
+				return kernels.CubaUpdateAhead32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba32, mask, next)
+			}
+			return kernels.CubaUpdateAhead64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba64, mask, next)
+		}
 		if is32[T]() {
 			return kernels.CubaUpdate32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba32, mask)
 		}
 		return kernels.CubaUpdate64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba64, mask)
 	})
-}
-
-// updateCUBAAhead is updateCUBA through kernels.CubaUpdateAhead32/64,
-// which also write the spikes of the step after into a's words of each
-// trial's range (ranks.go's exchange ahead).
-func (p *Population[T]) updateCUBAAhead(r Range, a *aheadMask) int {
-	g := p.gen
-	count := 0
-	for b := r.B0; b < r.B1; b++ {
-		off := p.at(b, 0)
-		lo, hi := off+r.Lo, off+r.Hi
-		mask := p.Spikes[b*p.Words+r.Lo>>6 : b*p.Words+(r.Hi+63)>>6]
-		next := a.words[b*a.bw+r.Lo>>6-a.w0:][:len(mask)]
-		if is32[T]() {
-			count += kernels.CubaUpdateAhead32(f32(p.V[lo:hi]), f32(p.I[lo:hi]), f32(p.Iin[lo:hi]), f32(p.extraI[0][lo:hi]), f32(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba32, mask, next)
-		} else {
-			count += kernels.CubaUpdateAhead64(f64(p.V[lo:hi]), f64(p.I[lo:hi]), f64(p.Iin[lo:hi]), f64(p.extraI[0][lo:hi]), f64(p.extraIin[0][lo:hi]), p.Refrac[lo:hi], &g.cuba64, mask, next)
-		}
-	}
-	return count
 }
