@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -297,6 +298,42 @@ func BenchmarkTeamCeiling(b *testing.B) {
 	})
 }
 
+// teamGap is the padding between the two threads' halves of an array that
+// BenchmarkTeamGap finds enough: 256 float32s, 1 KiB, 16 cache lines.
+const teamGap = 256
+
+// BenchmarkTeamGap times CUBA's update split at cubaCut over two threads
+// meeting each step, over arrays that hold the upper half gap values past
+// the boundary (unused values between the halves), against the whole on
+// one thread. Arrays of 8192 values start on 4 KiB pages, as the engine's
+// do. With no gap, the halves of shared arrays run no faster than one
+// thread does (BenchmarkTeamPhase's state=shared against state=own): the
+// hardware prefetchers of the core that runs a half fetch lines past its
+// end, which the other core writes every step, and those lines cross
+// between the cores every step; a gap of 8 cache lines or more leaves
+// them to one core.
+func BenchmarkTeamGap(b *testing.B) {
+	needTwo(b)
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := newCubaState(8192, rng)
+	b.Run("threads=1", func(b *testing.B) {
+		for b.Loop() {
+			s.update(0, cubaN)
+		}
+	})
+	for _, gap := range []int{0, 16, 64, 128, teamGap, 1024} {
+		b.Run(fmt.Sprintf("gap=%d/threads=2", gap), func(b *testing.B) {
+			pairRun(b, "sym", func(w, i int) {
+				if w == 0 {
+					s.update(0, cubaCut)
+				} else {
+					s.update(cubaCut+gap, cubaN+gap)
+				}
+			})
+		})
+	}
+}
+
 // BenchmarkTeamStep is CUBA's step in the shape of the two-thread
 // schedules, without their bookkeeping: two populations of CUBA's sizes
 // (3200 and 800), each thread scattering 8 spike rows a step into its own
@@ -304,7 +341,9 @@ func BenchmarkTeamCeiling(b *testing.B) {
 // each population, as the reverted team schedule did; bars=1 meets once a
 // step, the floor of the one-barrier design without its spike pass;
 // bars=1+pass adds that pass in plain Go (thresholdMask), the cost of the
-// design before the pass has a vector kernel.
+// design before the pass has a vector kernel. The padded variants hold the
+// upper half teamGap values past the boundary (BenchmarkTeamGap): the step
+// with the boundary's cache lines touched by one thread only.
 func BenchmarkTeamStep(b *testing.B) {
 	needTwo(b)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -312,11 +351,16 @@ func BenchmarkTeamStep(b *testing.B) {
 	sr := newScatterRows(rng)
 	// cutExc and cutInh are the two threads' boundaries in exc and inh.
 	const cutExc, cutInh = 1600, 384
+	// gap is how far the upper thread's half sits past the boundary in the
+	// padded states (teamGap): pexc and pinh are exc and inh laid out so.
+	pexc, pinh := newCubaState(3200+teamGap, rng), newCubaState(800+teamGap, rng)
+	gapOf := map[*cubaState]int{exc: 0, inh: 0, pexc: teamGap, pinh: teamGap}
 	part := func(s *cubaState, cut, w int) {
+		g := gapOf[s]
 		if w == 0 {
 			s.update(0, cut)
 		} else {
-			s.update(cut, len(s.V))
+			s.update(cut+g, len(s.V))
 		}
 	}
 	// Each population gets its 8 rows, cut to its size; where each row
@@ -340,12 +384,14 @@ func BenchmarkTeamStep(b *testing.B) {
 		for r := 0; r < 8; r++ {
 			k := (i*8 + r) % len(sr.all)
 			a, e := at[k][0], at[k][2]
+			dst := s.Iin0
 			if w == 0 {
 				e = at[k][1]
 			} else if w == 1 {
 				a = at[k][1]
+				dst = dst[gapOf[s]:]
 			}
-			kernels.ScatterAdd32(s.Iin0, sr.all[k][a:e], sr.w[:e-a], 0)
+			kernels.ScatterAdd32(dst, sr.all[k][a:e], sr.w[:e-a], 0)
 		}
 	}
 	b.Run("bars=0/threads=1", func(b *testing.B) {
@@ -381,8 +427,14 @@ func BenchmarkTeamStep(b *testing.B) {
 		name      string
 		bars      int
 		spikePass bool
-	}{{"bars=1", 1, false}, {"bars=1+pass", 1, true}, {"bars=2", 2, false}} {
+		padded    bool
+	}{{"bars=1", 1, false, false}, {"bars=1+pass", 1, true, false}, {"bars=2", 2, false, false},
+		{"bars=1/padded", 1, false, true}, {"bars=2/padded", 2, false, true}} {
 		bars := c.bars
+		exc, inh := exc, inh
+		if c.padded {
+			exc, inh = pexc, pinh
+		}
 		b.Run(c.name+"/threads=2", func(b *testing.B) {
 			var flags [2]flag
 			meet := func(w int, e uint64) {
