@@ -296,13 +296,8 @@ func TestRanksSameBits(t *testing.T) {
 		for _, k := range []int{1, 2, 3, 5} {
 			for _, threads := range []int{1, 2} {
 				for _, o := range []rankOpts{{}, {spikesOf0: true}} {
-					w := mpitest.NewWorld(k)
 					got := make([][][]float32, k)
-					var wg sync.WaitGroup
-					for r := range k {
-						wg.Go(func() { got[r] = record(t, d, steps, threads, w.Rank(r), o) })
-					}
-					wg.Wait()
+					w := onRanks(k, func(r int, x mpitest.Rank) { got[r] = record(t, d, steps, threads, x, o) })
 					if t.Failed() {
 						t.FailNow()
 					}
@@ -339,19 +334,14 @@ func TestRanksAheadGrows(t *testing.T) {
 		steps := min(*d.Run.Steps, 300)
 		want := record(t, d, steps, 1, nil, rankOpts{spikesOf0: c.spikesOf0})
 		for _, k := range []int{2, 3} {
-			w := mpitest.NewWorld(k)
 			got := make([][][]float32, k)
 			nets := make([]*engine.Network[float32], k)
-			var wg sync.WaitGroup
-			for r := range k {
-				wg.Go(func() {
-					got[r] = record(t, d, steps, 1, w.Rank(r), rankOpts{spikesOf0: c.spikesOf0, split: func(n *engine.Network[float32]) {
-						n.SetAheadSlot(12)
-						nets[r] = n
-					}})
-				})
-			}
-			wg.Wait()
+			w := onRanks(k, func(r int, x mpitest.Rank) {
+				got[r] = record(t, d, steps, 1, x, rankOpts{spikesOf0: c.spikesOf0, split: func(n *engine.Network[float32]) {
+					n.SetAheadSlot(12)
+					nets[r] = n
+				}})
+			})
 			if t.Failed() {
 				t.FailNow()
 			}
@@ -599,6 +589,19 @@ func splitNet(t *testing.T, d *netfile.File, x engine.Exchange, own bool) *netfi
 	return net
 }
 
+// onRanks runs f for every rank r of a new world of k ranks, x being its
+// Exchange, all at once, since a rank's collectives wait for the others',
+// and returns the world, whose calls the caller may count.
+func onRanks(k int, f func(r int, x mpitest.Rank)) *mpitest.World {
+	w := mpitest.NewWorld(k)
+	var wg sync.WaitGroup
+	for r := range k {
+		wg.Go(func() { f(r, w.Rank(r)) })
+	}
+	wg.Wait()
+	return w
+}
+
 // perNeuronVars reports whether a population's state variable is laid out
 // per neuron (V, I, Iin, extra receptors, refractory counters; delay
 // rings, slot by slot) rather than whole (spikes, counters, the output).
@@ -823,13 +826,8 @@ projections:
 		}
 	}
 	for _, k := range []int{2, 3} {
-		w := mpitest.NewWorld(k)
 		got := make([][][]float32, k)
-		var wg sync.WaitGroup
-		for r := range k {
-			wg.Go(func() { got[r] = record(t, d, steps, 1, w.Rank(r)) })
-		}
-		wg.Wait()
+		onRanks(k, func(r int, x mpitest.Rank) { got[r] = record(t, d, steps, 1, x) })
 		if t.Failed() {
 			t.FailNow()
 		}
@@ -897,30 +895,25 @@ func TestRanksAheadFromUpdates(t *testing.T) {
 	}{{"cuba", true}, {"shared", false}} {
 		d := loadRankNet(t, c.name)
 		for _, k := range []int{2, 3} {
-			w := mpitest.NewWorld(k)
-			var wg sync.WaitGroup
-			for r := range k {
-				wg.Go(func() {
-					net := splitNet(t, d, w.Rank(r), true)
-					defer net.Net.Close()
-					runs := []int{40, 1, 25}
-					for _, steps := range runs {
-						if err := net.Net.Run(nil, steps, nil); err != nil {
-							t.Error(err)
-							return
-						}
+			onRanks(k, func(r int, x mpitest.Rank) {
+				net := splitNet(t, d, x, true)
+				defer net.Net.Close()
+				runs := []int{40, 1, 25}
+				for _, steps := range runs {
+					if err := net.Net.Run(nil, steps, nil); err != nil {
+						t.Error(err)
+						return
 					}
-					pops, steps := len(net.Pops), 40+1+25
-					wantUpdate, wantState := pops*(steps-len(runs)), pops*len(runs)
-					if !c.fused {
-						wantUpdate, wantState = 0, pops*steps
-					}
-					if u, s := net.Net.AheadSources(); u != wantUpdate || s != wantState {
-						t.Errorf("%s, rank %d of %d: %d population steps took their spikes from the update before and %d from the state, want %d and %d", c.name, r, k, u, s, wantUpdate, wantState)
-					}
-				})
-			}
-			wg.Wait()
+				}
+				pops, steps := len(net.Pops), 40+1+25
+				wantUpdate, wantState := pops*(steps-len(runs)), pops*len(runs)
+				if !c.fused {
+					wantUpdate, wantState = 0, pops*steps
+				}
+				if u, s := net.Net.AheadSources(); u != wantUpdate || s != wantState {
+					t.Errorf("%s, rank %d of %d: %d population steps took their spikes from the update before and %d from the state, want %d and %d", c.name, r, k, u, s, wantUpdate, wantState)
+				}
+			})
 		}
 	}
 }
@@ -962,37 +955,32 @@ func TestRanksAheadCheck(t *testing.T) {
 	want := counts(one)
 	const k = 2
 	for _, inside := range []bool{true, false} {
-		w := mpitest.NewWorld(k)
-		var wg sync.WaitGroup
-		for r := range k {
-			wg.Go(func() {
-				net := splitNet(t, d, w.Rank(r), true)
-				defer net.Net.Close()
-				if inside {
-					err := net.Net.Run(nil, 50, func(done int) {
-						if done == 20 {
-							lift(net)
-						}
-					})
-					if err == nil || !strings.Contains(err.Error(), "at step 20 otherwise than") {
-						t.Errorf("rank %d: V changed inside a Run: %v, want the check's error at step 20", r, err)
+		onRanks(k, func(r int, x mpitest.Rank) {
+			net := splitNet(t, d, x, true)
+			defer net.Net.Close()
+			if inside {
+				err := net.Net.Run(nil, 50, func(done int) {
+					if done == 20 {
+						lift(net)
 					}
-					return
+				})
+				if err == nil || !strings.Contains(err.Error(), "at step 20 otherwise than") {
+					t.Errorf("rank %d: V changed inside a Run: %v, want the check's error at step 20", r, err)
 				}
-				if err := net.Net.Run(nil, 20, nil); err != nil {
-					t.Error(err)
-					return
-				}
-				lift(net)
-				if err := net.Net.Run(nil, 30, nil); err != nil {
-					t.Errorf("rank %d: V changed between Runs: %v", r, err)
-					return
-				}
-				if got := counts(net); !slices.Equal(got, want) {
-					t.Errorf("rank %d: V changed between Runs: spike counts %v, one process %v", r, got, want)
-				}
-			})
-		}
-		wg.Wait()
+				return
+			}
+			if err := net.Net.Run(nil, 20, nil); err != nil {
+				t.Error(err)
+				return
+			}
+			lift(net)
+			if err := net.Net.Run(nil, 30, nil); err != nil {
+				t.Errorf("rank %d: V changed between Runs: %v", r, err)
+				return
+			}
+			if got := counts(net); !slices.Equal(got, want) {
+				t.Errorf("rank %d: V changed between Runs: spike counts %v, one process %v", r, got, want)
+			}
+		})
 	}
 }

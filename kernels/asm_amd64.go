@@ -82,9 +82,12 @@ type asmKernels[T float32 | float64] struct {
 	scatter func(dst []T, m int, W []T, base int, events, start, pixel, index []int32, vals []T)
 	// scale is ScaleTaps over a table's slices.
 	scale func(dst []T, m int, W []T, base int, events, start, pixel, index []int32, vals []T)
-	// cuba and coba are the CUBA and COBA updates of whole mask words.
+	// cuba and coba are the CUBA and COBA updates; they take any length.
 	cuba func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes []uint64) int
 	coba func(V, G0, Gin0, G1, Gin1 []T, refrac []int32, a0, a1, gamma, vleak, e0, e1, theta, vreset T, hold int32, spikes []uint64) int
+	// cubaAhead is cuba that also writes into next the spikes the step
+	// after will find (CubaUpdateAhead).
+	cubaAhead func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes, next []uint64) int
 	// rule holds the RuleUpdate kernels, indexed by StepRule; they take
 	// any length.
 	rule [stepRules]ruleKernel[T]
@@ -420,10 +423,20 @@ func receptorUpdate(n int, body func(lo, hi int) int) int {
 	return count
 }
 
-func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q *cubaConsts[T], spikes []uint64) int {
+// cubaUpdate is CubaUpdate, or with ahead set CubaUpdateAhead, which writes
+// next too: one wrapper for both kernels, so that their checks and chunks
+// cannot drift apart.
+func (k *asmKernels[T]) cubaUpdate(V, I0, Iin0, I1, Iin1 []T, refrac []int32, q *cubaConsts[T], spikes, next []uint64, ahead bool) int {
 	n := len(V)
 	I0, Iin0, I1, Iin1, refrac, spikes = I0[:n], Iin0[:n], I1[:n], Iin1[:n], refrac[:n], spikes[:MaskWords(n)]
+	if ahead {
+		next = next[:MaskWords(n)]
+	}
 	return receptorUpdate(n, func(lo, hi int) int {
+		if ahead {
+			return k.cubaAhead(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
+				q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:], next[lo>>6:])
+		}
 		return k.cuba(V[lo:hi], I0[lo:hi], Iin0[lo:hi], I1[lo:hi], Iin1[lo:hi], refrac[lo:hi],
 			q.a0, q.a1, q.beta, q.vl, q.gain, q.theta, q.vr, q.hold, spikes[lo>>6:])
 	})
@@ -442,14 +455,30 @@ func (k *asmKernels[T]) cobaUpdate(V, G0, Gin0, G1, Gin1 []T, refrac []int32, q 
 func cuba32(k *asmKernels[float32]) func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
 	return func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes []uint64) int {
 		q := p.consts()
-		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
+		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes, nil, false)
 	}
 }
 
 func cuba64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
 	return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes []uint64) int {
 		q := p.consts()
-		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes)
+		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes, nil, false)
+	}
+}
+
+// cubaAhead32 and cubaAhead64 give CubaUpdateAhead32 and CubaUpdateAhead64
+// of an instruction set.
+func cubaAhead32(k *asmKernels[float32]) func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes, next []uint64) int {
+	return func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, p *CubaParams32, spikes, next []uint64) int {
+		q := p.consts()
+		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes, next, true)
+	}
+}
+
+func cubaAhead64(k *asmKernels[float64]) func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes, next []uint64) int {
+	return func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, p *CubaParams64, spikes, next []uint64) int {
+		q := p.consts()
+		return k.cubaUpdate(V, I0, Iin0, I1, Iin1, refrac, &q, spikes, next, true)
 	}
 }
 

@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -31,69 +30,23 @@ func cubaOf[T float](impl *Impl) receptorFn[T, CubaParams64] {
 	return any(ops64.cuba(impl)).(receptorFn[T, CubaParams64])
 }
 
+// runCubaAhead is the receptorKernel of CubaUpdateAhead: masks[0] is
+// spikes, masks[1] next.
+func runCubaAhead[T float](impl *Impl, s *receptorState[T], p CubaParams64) int {
+	return cubaAheadOf[T](impl)(s.V, s.A0, s.Ain0, s.A1, s.Ain1, s.R, p, s.masks[0], s.masks[1])
+}
+
 // TestCubaUpdateAhead runs every implementation the CPU has against
-// Generic, CubaUpdateAhead32 and CubaUpdateAhead64, bit for bit including
-// the guard values past every slice and both masks: all sizes up to 67 and
-// past the chunk, misaligned starts, NaN/Inf/denormal inputs, every kind
-// of refractory counter and cubaParamSets (among them a NaN threshold and
-// a Hold of 0, after which a neuron reset above threshold spikes again at
-// once).
+// Generic, CubaUpdateAhead32 and CubaUpdateAhead64, over the table of
+// testReceptorUpdate, both masks included: bit for bit including the guard
+// values past every slice, all sizes up to 67 and past the chunk,
+// misaligned starts, NaN/Inf/denormal inputs, every kind of refractory
+// counter and cubaParamSets (among them a NaN threshold and a Hold of 0,
+// after which a neuron reset above threshold spikes again at once).
 func TestCubaUpdateAhead(t *testing.T) {
-	t.Run("float32", func(t *testing.T) { forEachImpl(t, testCubaAhead[float32]) })
-	t.Run("float64", func(t *testing.T) { forEachImpl(t, testCubaAhead[float64]) })
-}
-
-func testCubaAhead[T float](t *testing.T, impl *Impl) {
-	rng := rand.New(rand.NewPCG(21, 22))
-	got, want := cubaAheadOf[T](impl), cubaAheadOf[T](Generic)
-	seen := 0
-	for _, n := range sizes() {
-		for pi, p := range cubaParamSets() {
-			for _, special := range []bool{false, true} {
-				off := rng.IntN(16)
-				theta := T(1)
-				V := buf(n, off, input(rng, theta, special))
-				I0 := buf(n, (off+3)%16, input(rng, theta, special))
-				Iin0 := buf(n, (off+5)%16, input(rng, theta, special))
-				I1 := buf(n, (off+7)%16, input(rng, theta, special))
-				Iin1 := buf(n, (off+11)%16, input(rng, theta, special))
-				R := bufI32(n, (off+13)%16, refracStates(rng, p.Hold))
-				S, N := bufU(MaskWords(n), rng.IntN(4)), bufU(MaskWords(n), rng.IntN(4))
-				for i := range S {
-					S[i], N[i] = ^uint64(0), ^uint64(0) // must be overwritten
-				}
-				V2, I02, Iin02, I12, Iin12, R2, S2, N2 := clone(V), clone(I0), clone(Iin0), clone(I1), clone(Iin1), clone(R), clone(S), clone(N)
-				w := want(V2, I02, Iin02, I12, Iin12, R2, p, S2, N2)
-				g := got(V, I0, Iin0, I1, Iin1, R, p, S, N)
-				what := fmt.Sprintf("n=%d params=%d special=%v", n, pi, special)
-				if g != w {
-					t.Fatalf("%s: count %d, want %d", what, g, w)
-				}
-				same(t, what+" V", V, V2)
-				same(t, what+" I0", I0, I02)
-				same(t, what+" I1", I1, I12)
-				same(t, what+" Iin0", Iin0, Iin02)
-				same(t, what+" Iin1", Iin1, Iin12)
-				sameI32(t, what+" refrac", R, R2)
-				sameU(t, what+" spikes", S, S2)
-				sameU(t, what+" next", N, N2)
-				for _, w := range N2 {
-					seen += popcount(w)
-				}
-			}
-		}
-	}
-	if seen == 0 {
-		t.Fatal("no spikes ahead at all: the table does not test the next mask")
-	}
-}
-
-func popcount(w uint64) int {
-	c := 0
-	for ; w != 0; w &= w - 1 {
-		c++
-	}
-	return c
+	hold := func(p CubaParams64) int32 { return p.Hold }
+	t.Run("float32", func(t *testing.T) { testReceptorKernel(t, 21, cubaParamSets(), hold, 2, runCubaAhead[float32]) })
+	t.Run("float64", func(t *testing.T) { testReceptorKernel(t, 21, cubaParamSets(), hold, 2, runCubaAhead[float64]) })
 }
 
 // TestCubaUpdateAheadPredicts checks what the next mask is for, in
@@ -108,7 +61,7 @@ func TestCubaUpdateAheadPredicts(t *testing.T) {
 }
 
 func testCubaAheadPredicts[T float](t *testing.T, impl *Impl) {
-	ahead, plain, mask := cubaAheadOf[T](impl), cubaOf[T](impl), thresholdOf[T](impl)
+	plain, mask := plainReceptor(cubaOf[T]), thresholdOf[T](impl)
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, n := range []int{0, 1, 63, 64, 65, 200, 1000} {
 		for _, hold := range []int32{0, 3} {
@@ -122,30 +75,29 @@ func testCubaAheadPredicts[T float](t *testing.T, impl *Impl) {
 			predicted, spikes := 0, 0
 			for step := range 6 {
 				what := fmt.Sprintf("n=%d hold=%d step %d", n, hold, step)
-				in0, in1 := inputs(), inputs()
+				s := &receptorState[T]{V: V, A0: I0, Ain0: inputs(), A1: I1, Ain1: inputs(), R: R, masks: [][]uint64{bufU(MaskWords(n), 0), bufU(MaskWords(n), 0)}}
 				// The plain update on a copy: the same results.
-				pV, pI0, pI1, pR, pS := clone(V), clone(I0), clone(I1), clone(R), bufU(MaskWords(n), 0)
-				pc := plain(pV, pI0, clone(in0), pI1, clone(in1), pR, p, pS)
-				S, N := bufU(MaskWords(n), 0), bufU(MaskWords(n), 0)
-				c := ahead(V, I0, in0, I1, in1, R, p, S, N)
+				ps := s.clone()
+				ps.masks = ps.masks[:1]
+				pc := plain(impl, ps, p)
+				c := runCubaAhead(impl, s, p)
 				if c != pc {
 					t.Fatalf("%s: %d spikes, CubaUpdate %d", what, c, pc)
 				}
-				same(t, what+" V", V, pV)
-				same(t, what+" I0", I0, pI0)
-				same(t, what+" I1", I1, pI1)
-				sameI32(t, what+" refrac", R, pR)
-				sameU(t, what+" spikes", S, pS)
+				got := *s
+				got.masks = got.masks[:1]
+				sameReceptor(t, what, &got, ps)
+				N := s.masks[1]
 				// The next mask is ThresholdMask's of the state left…
 				M := bufU(MaskWords(n), 0)
 				mc := mask(M, V, R, theta)
 				sameU(t, what+" next against ThresholdMask", N, M)
 				// …and the spikes of the next update, whatever its input.
-				nV, nR, nS := clone(V), clone(R), bufU(MaskWords(n), 0)
-				if nc := plain(nV, inputs(), inputs(), inputs(), inputs(), nR, p, nS); nc != mc {
+				ns := &receptorState[T]{V: clone(V), A0: inputs(), Ain0: inputs(), A1: inputs(), Ain1: inputs(), R: clone(R), masks: [][]uint64{bufU(MaskWords(n), 0)}}
+				if nc := plain(impl, ns, p); nc != mc {
 					t.Fatalf("%s: %d spikes ahead, the next update found %d", what, mc, nc)
 				}
-				sameU(t, what+" next against the next update", N, nS)
+				sameU(t, what+" next against the next update", N, ns.masks[0])
 				predicted += mc
 				spikes += c
 			}
@@ -161,28 +113,9 @@ func testCubaAheadPredicts[T float](t *testing.T, impl *Impl) {
 // among them, before writing anything.
 func TestCubaUpdateAheadShortArgs(t *testing.T) {
 	p := cubaParamSets()[0].to32()
-	const n = 130
-	testReceptorShortArgs(t, func(impl *Impl, V, I0, Iin0, I1, Iin1 []float32, R []int32, S []uint64) {
-		impl.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, R, p, S, make([]uint64, MaskWords(n)))
+	testReceptorShortMasks(t, 2, func(impl *Impl, V, I0, Iin0, I1, Iin1 []float32, R []int32, masks [][]uint64) {
+		impl.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, R, p, masks[0], masks[1])
 	})
-	for _, impl := range Available() {
-		V, I0, Iin0, I1, Iin1 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-		R, S, N := make([]int32, n), make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n)-1)
-		for i := range V {
-			V[i] = 2 // above threshold: a write would show
-		}
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: a short next did not panic", impl.Name)
-				}
-			}()
-			impl.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, R, p, S, N)
-		}()
-		if slices.ContainsFunc(V, func(v float32) bool { return v != 2 }) || slices.ContainsFunc(S, func(w uint64) bool { return w != 0 }) {
-			t.Fatalf("%s: a short next: state written before the panic", impl.Name)
-		}
-	}
 }
 
 // TestCubaUpdateAheadDispatch checks that the package-level functions call
@@ -238,30 +171,7 @@ func FuzzCubaUpdateAhead64(f *testing.F) {
 func fuzzCubaAhead[T float](t *testing.T, data []byte) {
 	d := &decoder{data}
 	n := d.u8() * 3
-	p := d.cubaParams()
-	V, I0, Iin0, I1, Iin1 := vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n)
-	R := d.refrac(n)
-	run := func(impl *Impl) ([][]T, []int32, []uint64, []uint64, int) {
-		s := [][]T{clone(V), clone(I0), clone(Iin0), clone(I1), clone(Iin1)}
-		r, S, N := slices.Clone(R), make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-		c := cubaAheadOf[T](impl)(s[0], s[1], s[2], s[3], s[4], r, p, S, N)
-		return s, r, S, N, c
-	}
-	ws, wr, wS, wN, wc := run(Generic)
-	for _, impl := range fuzzImpls(t) {
-		gs, gr, gS, gN, gc := run(impl)
-		if gc != wc {
-			t.Fatalf("%s: count %d, want %d", impl.Name, gc, wc)
-		}
-		for i := range ws {
-			same(t, fmt.Sprintf("%s slice %d", impl.Name, i), gs[i], ws[i])
-		}
-		if !slices.Equal(gr, wr) {
-			t.Fatalf("%s: refrac %v, want %v", impl.Name, gr, wr)
-		}
-		sameU(t, impl.Name+" spikes", gS, wS)
-		sameU(t, impl.Name+" next", gN, wN)
-	}
+	fuzzReceptorKernel(t, d, n, d.cubaParams(), 2, runCubaAhead[T])
 }
 
 // BenchmarkCubaUpdateAhead times CubaUpdateAhead32 at cubaSizes (16 000 is

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"encoding/binary"
-	"slices"
 	"strconv"
 	"testing"
 )
@@ -311,27 +310,24 @@ func fuzzCubaUpdate[T float](t *testing.T, ops kops[T], data []byte) {
 // d and runs kernel with parameters p on every implementation but generic,
 // against generic.
 func fuzzReceptorUpdate[T float, P any](t *testing.T, d *decoder, n int, p P, kernel func(*Impl) receptorFn[T, P]) {
+	fuzzReceptorKernel(t, d, n, p, 1, plainReceptor(kernel))
+}
+
+// fuzzReceptorKernel is fuzzReceptorUpdate for a kernel of masks masks.
+func fuzzReceptorKernel[T float, P any](t *testing.T, d *decoder, n int, p P, masks int, kernel receptorKernel[T, P]) {
 	V, A0, Ain0, A1, Ain1 := vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n), vals[T](d, n)
-	R := d.refrac(n)
+	s := &receptorState[T]{V: V, A0: A0, Ain0: Ain0, A1: A1, Ain1: Ain1, R: d.refrac(n)}
+	for range masks {
+		s.masks = append(s.masks, make([]uint64, MaskWords(n)))
+	}
 	for _, impl := range fuzzImpls(t) {
-		V1, A01, A11, V2, A02, A12 := clone(V), clone(A0), clone(A1), clone(V), clone(A0), clone(A1)
-		In01, In11, In02, In12 := clone(Ain0), clone(Ain1), clone(Ain0), clone(Ain1)
-		R1, R2 := slices.Clone(R), slices.Clone(R)
-		S1, S2 := make([]uint64, MaskWords(n)), make([]uint64, MaskWords(n))
-		want := kernel(Generic)(V1, A01, In01, A11, In11, R1, p, S1)
-		got := kernel(impl)(V2, A02, In02, A12, In12, R2, p, S2)
+		w, g := s.clone(), s.clone()
+		want := kernel(Generic, w, p)
+		got := kernel(impl, g, p)
 		if got != want {
 			t.Fatalf("%s: count %d, want %d", impl.Name, got, want)
 		}
-		same(t, impl.Name+" V", V2, V1)
-		same(t, impl.Name+" receptor 0", A02, A01)
-		same(t, impl.Name+" receptor 1", A12, A11)
-		same(t, impl.Name+" receptor 0 input", In02, In01)
-		same(t, impl.Name+" receptor 1 input", In12, In11)
-		if !slices.Equal(R2, R1) {
-			t.Fatalf("%s: refrac %v, want %v", impl.Name, R2, R1)
-		}
-		sameU(t, impl.Name+" spikes", S2, S1)
+		sameReceptor(t, impl.Name, g, w)
 	}
 }
 
