@@ -86,6 +86,9 @@ type cubaState struct {
 	V, I0, Iin0, I1, Iin1 []float32
 	refrac                []int32
 	mask                  []uint64
+	// gap is how far past a thread boundary the upper half starts, in
+	// BenchmarkTeamStep's padded states (0 elsewhere).
+	gap int
 }
 
 func newCubaState(n int, rng *rand.Rand) *cubaState {
@@ -351,16 +354,15 @@ func BenchmarkTeamStep(b *testing.B) {
 	sr := newScatterRows(rng)
 	// cutExc and cutInh are the two threads' boundaries in exc and inh.
 	const cutExc, cutInh = 1600, 384
-	// gap is how far the upper thread's half sits past the boundary in the
-	// padded states (teamGap): pexc and pinh are exc and inh laid out so.
+	// pexc and pinh are exc and inh with the upper half teamGap values
+	// past the boundary.
 	pexc, pinh := newCubaState(3200+teamGap, rng), newCubaState(800+teamGap, rng)
-	gapOf := map[*cubaState]int{exc: 0, inh: 0, pexc: teamGap, pinh: teamGap}
+	pexc.gap, pinh.gap = teamGap, teamGap
 	part := func(s *cubaState, cut, w int) {
-		g := gapOf[s]
 		if w == 0 {
 			s.update(0, cut)
 		} else {
-			s.update(cut+g, len(s.V))
+			s.update(cut+s.gap, len(s.V))
 		}
 	}
 	// Each population gets its 8 rows, cut to its size; where each row
@@ -389,7 +391,7 @@ func BenchmarkTeamStep(b *testing.B) {
 				e = at[k][1]
 			} else if w == 1 {
 				a = at[k][1]
-				dst = dst[gapOf[s]:]
+				dst = dst[s.gap:]
 			}
 			kernels.ScatterAdd32(dst, sr.all[k][a:e], sr.w[:e-a], 0)
 		}
