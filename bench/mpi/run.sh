@@ -7,8 +7,10 @@
 # feed-forward population of 10^6 neurons (1000 Poisson inputs at 5 Hz,
 # procedural weights, spikes recorded). Every configuration runs count
 # times, interleaved, under mpirun (shared memory: --mca btl self,vader;
-# --bind-to none, since Open MPI binds each of up to two ranks to one core,
-# which would put a rank's second thread on its first one's core);
+# one rank is run with --bind-to none, since Open MPI binds each of up to
+# two ranks to one core, which would put a rank's second thread on its
+# first one's core; two ranks keep that default, --bind-to core, which ran
+# CUBA 40 000 faster than none, docs/SCALING.md);
 # each run's wall seconds (stepping only, without setup) and exchange
 # seconds (the longest any rank spent in the collectives) come from its
 # summary.json. It prints every run, then the medians and speed-ups.
@@ -55,6 +57,9 @@ grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
 go version
 mpirun --version | head -1
 echo "cuba_steps=$CUBA_STEPS ff_steps=$FF_STEPS count=$COUNT workloads=$WORKS bins=$BINS"
+echo "== the exchange alone on 2 ranks (bench/mpi/floor.c): what MPI itself takes, the rest of a run's exchange time is waiting"
+mpicc -O2 -o "$tmp/floor" bench/mpi/floor.c
+mpirun -np 2 --bind-to core --mca btl self,vader "$tmp/floor"
 echo "== runs"
 for run in $(seq 1 "$COUNT"); do
 	for work in $WORKS; do
@@ -67,8 +72,10 @@ for run in $(seq 1 "$COUNT"); do
 				np=${conf%x*}
 				threads=${conf#*x}
 				rm -rf "$tmp/out"
+				bind=none
+				[ "$threads" = 1 ] && bind=core
 				# shellcheck disable=SC2086 # args is a list of words
-				mpirun -np "$np" --oversubscribe --bind-to none --mca btl self,vader "${b#*=}" run --threads "$threads" --out "$tmp/out" $args >/dev/null
+				mpirun -np "$np" --oversubscribe --bind-to "$bind" --mca btl self,vader "${b#*=}" run --threads "$threads" --out "$tmp/out" $args >/dev/null
 				"$PY" - "$tmp/out/summary.json" "$work" "$conf" "$run" "${b%%=*}" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -30,7 +30,16 @@ func mpiRatios(w *bytes.Buffer, files []string) {
 	every := map[key]float64{}
 	weights := map[key]float64{}
 	header := ""
+	var floor []string
 	for _, line := range peerLines(files) {
+		if f := strings.Fields(line); strings.HasPrefix(line, "mpi floor ") {
+			b, ok1 := field(f, "bytes=")
+			p2p, ok2 := field(f, "isend_irecv_waitall_us=")
+			all, ok3 := field(f, "allgatherv_us=")
+			if ok1 && ok2 && ok3 {
+				floor = append(floor, fmt.Sprintf("%.0f B a rank: %.2f µs (Allgatherv %.2f µs)", b, p2p, all))
+			}
+		}
 		if strings.HasPrefix(line, "mpirun (Open MPI)") {
 			header = strings.NewReplacer("mpirun ", "", "(", "", ")", "").Replace(line)
 		}
@@ -57,7 +66,7 @@ func mpiRatios(w *bytes.Buffer, files []string) {
 	}
 	fmt.Fprintln(w, "## MPI ranks")
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Issue 15's target, from bench/mpi/run.sh on this machine (%s, shared memory, `--bind-to none`): 2 ranks × 1\n", header)
+	fmt.Fprintf(w, "Issue 15's target, from bench/mpi/run.sh on this machine (%s, shared memory; `--bind-to core` for one thread a rank, `none` for two): 2 ranks × 1\n", header)
 	fmt.Fprintln(w, "thread at least 1.6× one rank × 1 thread on CUBA scaled to 40 000 neurons and on a feed-forward 10^6-neuron")
 	fmt.Fprintln(w, "population, beside one rank × 2 threads. Times are the stepping alone (summary.json's wall_seconds), medians over")
 	fmt.Fprintln(w, "the interleaved runs; exchange per step is the longest any rank spent in the collectives over the steps; the")
@@ -90,4 +99,8 @@ func mpiRatios(w *bytes.Buffer, files []string) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
+	if len(floor) > 0 {
+		fmt.Fprintf(w, "The exchange alone, two ranks doing nothing else (bench/mpi/floor.c, leaky's pattern: a receive and a send, then\n"+
+			"MPI_Waitall; best of 3): %s. Exchange time per step above this is one rank waiting for the other.\n\n", strings.Join(floor, "; "))
+	}
 }

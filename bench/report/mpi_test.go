@@ -13,6 +13,8 @@ func TestMPIRatios(t *testing.T) {
 	dir := t.TempDir()
 	p := writeResults(t, dir, "results.txt", `cpu: AMD EPYC
 mpirun (Open MPI) 4.1.4
+mpi floor bytes=64 isend_irecv_waitall_us=0.283 allgatherv_us=0.306 (best of 3 × 100000)
+mpi floor bytes=2048 isend_irecv_waitall_us=0.679 allgatherv_us=0.663 (best of 3 × 100000)
 mpi work=cuba40k conf=1x1 run=1 steps=10000 wall_s=0.2 exchange_s=0 exchange_every=1 rank_weight_bytes=2097152 spikes=1
 mpi work=cuba40k conf=1x1 run=2 steps=10000 wall_s=0.1 exchange_s=0 exchange_every=1 rank_weight_bytes=2097152 spikes=1
 mpi work=cuba40k conf=1x1 run=3 steps=10000 wall_s=0.16 exchange_s=0 exchange_every=1 rank_weight_bytes=2097152 spikes=1
@@ -36,6 +38,7 @@ mpi work=ff1e6 conf=2x1 run=2 steps=0 wall_s=9 exchange_s=0 exchange_every=64 ra
 		"| 2 × 1 | 0.100 | 3.00× | 1.0 µs | 10 | 1.0 MiB | — | — |",
 		"| 1 × 2 | 0.250 | 1.60× | 0.0 µs | 1 | 0.0 MiB | — | — |",
 		"| 2 × 1 | 0.200 | 2.00× | 40.0 µs | 64 | 0.0 MiB | ≥ 1.6× | yes |",
+		"MPI_Waitall; best of 3): 64 B a rank: 0.28 µs (Allgatherv 0.31 µs); 2048 B a rank: 0.68 µs (Allgatherv 0.66 µs).",
 	)
 	if strings.Contains(out, "9.000") {
 		t.Errorf("a run of no steps was read:\n%s", out)
