@@ -45,3 +45,29 @@ func TestPoissonSilentShortcut(t *testing.T) {
 		}
 	}
 }
+
+// TestPoissonSeedChanged: a source whose Seed is changed after it was made
+// draws what a source made with that seed draws, from the next step on.
+func TestPoissonSeedChanged(t *testing.T) {
+	a, err := NewPoisson[float32]("a", 3, 200, 50, 1e-3, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewPoisson[float32]("b", 3, 200, 50, 1e-3, 9, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Seed = 9
+	for step := range 20 {
+		a.Emit(step)
+		b.Emit(step)
+		for tr := range 3 {
+			if !slices.Equal(a.Events(tr), b.Events(tr)) {
+				t.Fatalf("step %d trial %d: %v after the seed changed, %v with it from the start", step, tr, a.Events(tr), b.Events(tr))
+			}
+		}
+	}
+	if a.Emitted() == 0 {
+		t.Fatal("no spikes drawn")
+	}
+}
