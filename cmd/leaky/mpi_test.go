@@ -368,3 +368,23 @@ func TestMPIInterruptResume(t *testing.T) {
 		mpitest.SameFiles(t, fmt.Sprintf("2 ranks interrupted by %v and resumed", c.sent), one, out)
 	}
 }
+
+// TestMPICPUProfile: under 2 ranks --cpuprofile FILE gives each rank a
+// profile of its own, FILE.rank0 and FILE.rank1, and none at FILE.
+func TestMPICPUProfile(t *testing.T) {
+	leaky, mpirun := buildMPI(t)
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cpu.pprof")
+	status, out := mpiRun(t, mpirun, leaky, 2, "run", "--neurons", "5000", "--steps", "500", "--record", "spikes", "--out", filepath.Join(dir, "out"), "--cpuprofile", prof)
+	if status != 0 {
+		t.Fatalf("status %d:\n%s", status, out)
+	}
+	for _, name := range []string{prof + ".rank0", prof + ".rank1"} {
+		if fi, err := os.Stat(name); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v (want a profile)", name, err)
+		}
+	}
+	if _, err := os.Stat(prof); err == nil {
+		t.Errorf("%s written: the ranks should each write their own", prof)
+	}
+}

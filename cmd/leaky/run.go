@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +35,7 @@ type runOptions struct {
 	net                             string
 	nir, semantics, scheme          string
 	printNet                        bool
+	cpuProfile                      string
 	session                         session.Options
 	// netFile is the network file the run's description comes from, and
 	// nirRun says it is a NIR graph's — --net's or --nir's, or, resuming
@@ -75,6 +78,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 	fs.StringVar(&o.scheme, "scheme", "", "with --nir: euler (1 − dt/τ) or exact (exp(−dt/τ)) decays (default: the semantics' own)")
 	fs.BoolVar(&o.printNet, "print-net", false, "print the network description the flags make, as YAML, and exit: `leaky run --net` of it runs the same")
 	s := &o.session
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (setup, steps, files) to `FILE`, for go tool pprof; under mpirun each rank writes FILE.rankR")
 	fs.StringVar(&s.Out, "out", "out", "output directory (with --resume: the checkpoint's)")
 	fs.StringVar(&s.Kernel, "kernel", "", "kernels: generic, avx2, avx512 or auto (default $LEAKY_KERNEL, else auto)")
 	fs.IntVar(&s.Threads, "threads", 0, "threads to step with (0: all cores; under mpirun, the cores divided among the ranks on each machine)")
@@ -89,7 +93,7 @@ func newRunFlags(o *runOptions) *flag.FlagSet {
 // every run and change no bit of the results.
 var runFlags = map[string]bool{
 	"out": true, "kernel": true, "threads": true, "checkpoint": true, "checkpoint-every": true,
-	"resume": true, "force": true, "print-net": true, "net": true,
+	"resume": true, "force": true, "print-net": true, "net": true, "cpuprofile": true,
 }
 
 // netFlags are the description flags that apply with --net: they override
@@ -118,7 +122,7 @@ func cmdRunContext(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 // runStatus is leaky run on this process, its share of a run over the
 // ranks of comm when comm is not nil.
-func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, comm session.Comm) int {
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, comm session.Comm) (status int) {
 	var o runOptions
 	fs := newRunFlags(&o)
 	o.fs = fs
@@ -151,6 +155,17 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer, com
 		}
 		stdout.Write(b)
 		return exitOK
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile, comm)
+		if err != nil {
+			return fail(stderr, badInput(fmt.Errorf("run: --cpuprofile: %w", err)))
+		}
+		defer func() {
+			if err := stop(); err != nil && status == exitOK {
+				status = fail(stderr, fmt.Errorf("run: --cpuprofile: %w", err))
+			}
+		}()
 	}
 	so := o.session
 	so.Signals, so.Progress, so.AfterStep, so.Name = true, stderr, afterStep, o.flagName
@@ -531,4 +546,25 @@ func (o *runOptions) nirDescription() (*netfile.File, error) {
 		return nil, badInput(err)
 	}
 	return d, nil
+}
+
+// startCPUProfile starts profiling this process's CPU into path (under
+// ranks, rank r's into path.rankR, so that the ranks do not write one
+// file) and returns what stops it and closes the file.
+func startCPUProfile(path string, comm session.Comm) (func() error, error) {
+	if comm != nil && comm.Size() > 1 {
+		path = fmt.Sprintf("%s.rank%d", path, comm.Rank())
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
