@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"os"
@@ -274,18 +275,32 @@ func (a *agreement) close() {
 	}
 }
 
-// rankFigures are the longest time any rank spent in the exchange and
-// the agreement (collective over the ranks), 0 for one process, and the
-// most bytes of weights any rank holds.
-func (r *runner[T]) rankFigures(a *agreement) (exchange float64, weights int64, err error) {
-	x := []int64{int64(r.net.Net.ExchangeTime() + a.took), r.net.Net.WeightBytes()}
-	if r.o.ranks() == 1 {
-		return 0, x[1], nil
+// rankFigures are the time each rank spent in the exchange and the
+// agreement (collectives over the ranks), in rank order (nil for one
+// process), and the most bytes of weights any rank holds.
+func (r *runner[T]) rankFigures(a *agreement) (exchange []float64, weights int64, err error) {
+	took := int64(r.net.Net.ExchangeTime() + a.took)
+	x := []int64{r.net.Net.WeightBytes()}
+	size := r.o.ranks()
+	if size == 1 {
+		return nil, x[0], nil
 	}
 	if err := r.o.Comm.AllreduceInt64(x, mpi.Max); err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
-	return time.Duration(x[0]).Seconds(), x[1], nil
+	counts, displs := make([]int, size), make([]int, size)
+	for k := range counts {
+		counts[k], displs[k] = 8, 8*k
+	}
+	recv := make([]byte, 8*size)
+	if err := r.o.Comm.Allgatherv(binary.LittleEndian.AppendUint64(nil, uint64(took)), recv, counts, displs); err != nil {
+		return nil, 0, err
+	}
+	exchange = make([]float64, size)
+	for k := range exchange {
+		exchange[k] = time.Duration(binary.LittleEndian.Uint64(recv[8*k:])).Seconds()
+	}
+	return exchange, x[0], nil
 }
 
 // StartError is Run's error on every rank of a run over several ranks

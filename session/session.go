@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"leaky/checkpoint"
@@ -185,9 +186,10 @@ type runner[T engine.Float] struct {
 	start    int
 	saves    int // checkpoints written by this invocation
 	lastSave int // the step of the last one
-	// exchange is the longest time a rank spent exchanging and
-	// rankWeights the most weight bytes a rank held, for the summary.
-	exchange    float64
+	// exchange is the time each rank spent exchanging (nil for one
+	// process) and rankWeights the most weight bytes a rank held, for the
+	// summary.
+	exchange    []float64
 	rankWeights int64
 	// began is when Run was called, setup the time from then to the
 	// first step.
@@ -582,7 +584,7 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 		Schema: SchemaVersion, Leaky: engine.Version, Go: runtime.Version(), Net: d.Path, Out: r.o.Out,
 		StepReached: step, Steps: *d.Run.Steps, Dt: dt, Batch: batch, Seed: d.Run.Seed, DType: engine.DType[T](),
 		Kernel: kernels.Active().Name, KernelFallbacks: kernelFallbacks(), Threads: n.Net.Threads(),
-		Ranks: r.o.ranks(), ExchangeSeconds: r.exchange, ExchangeEvery: n.Net.ExchangeEvery(), RankWeightBytes: r.rankWeights,
+		Ranks: r.o.ranks(), ExchangeSeconds: slices.Max(append([]float64{0}, r.exchange...)), RankExchangeSeconds: r.exchange, ExchangeEvery: n.Net.ExchangeEvery(), RankWeightBytes: r.rankWeights,
 		SimSeconds: sim, WallSeconds: wall.Seconds(), SetupSeconds: r.setup.Seconds(), Memory: memoryReport(r.mem),
 		Populations: []PopulationSummary{}, Sources: []SourceSummary{}, Recorded: []RecordedFile{}, Files: []string{},
 	}

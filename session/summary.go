@@ -55,14 +55,17 @@ type Summary struct {
 	Threads int `json:"threads"`
 	// Ranks is the number of MPI ranks the run was split over (1: one
 	// process); ExchangeSeconds the longest any rank spent exchanging
-	// spikes and gathering state, ExchangeEvery the steps between their
+	// spikes and gathering state, RankExchangeSeconds each rank's time
+	// there in rank order (absent for one process: the rank that spent
+	// least is the one the others waited for), ExchangeEvery the steps between their
 	// exchanges (min-delay exchange); RankWeightBytes the most bytes of
 	// dense and sparse weights any rank held (each holds only those onto
 	// its neurons; one process all of them).
-	Ranks           int     `json:"ranks"`
-	ExchangeSeconds float64 `json:"exchange_seconds"`
-	ExchangeEvery   int     `json:"exchange_every"`
-	RankWeightBytes int64   `json:"rank_weight_bytes"`
+	Ranks               int       `json:"ranks"`
+	ExchangeSeconds     float64   `json:"exchange_seconds"`
+	RankExchangeSeconds []float64 `json:"rank_exchange_seconds,omitempty"`
+	ExchangeEvery       int       `json:"exchange_every"`
+	RankWeightBytes     int64     `json:"rank_weight_bytes"`
 
 	SimSeconds float64 `json:"simulated_seconds"`
 	// WallSeconds is the time spent stepping, SetupSeconds the time

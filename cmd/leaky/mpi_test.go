@@ -67,7 +67,7 @@ func comparableSummary(t *testing.T, path string) (s map[string]any, ranks, ever
 	}
 	r, _ := s["ranks"].(float64)
 	e, _ := s["exchange_every"].(float64)
-	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "exchange_every", "rank_weight_bytes", "setup_seconds"} {
+	for _, k := range []string{"wall_seconds", "realtime_factor", "neuron_steps_per_second", "out", "threads", "ranks", "exchange_seconds", "rank_exchange_seconds", "exchange_every", "rank_weight_bytes", "setup_seconds"} {
 		delete(s, k)
 	}
 	for _, p := range s["populations"].([]any) {
@@ -370,7 +370,9 @@ func TestMPIInterruptResume(t *testing.T) {
 }
 
 // TestMPICPUProfile: under 2 ranks --cpuprofile FILE gives each rank a
-// profile of its own, FILE.rank0 and FILE.rank1, and none at FILE.
+// profile of its own, FILE.rank0 and FILE.rank1, and none at FILE; the
+// summary lists each rank's exchange time, the longest of them its
+// exchange_seconds.
 func TestMPICPUProfile(t *testing.T) {
 	leaky, mpirun := buildMPI(t)
 	dir := t.TempDir()
@@ -386,5 +388,19 @@ func TestMPICPUProfile(t *testing.T) {
 	}
 	if _, err := os.Stat(prof); err == nil {
 		t.Errorf("%s written: the ranks should each write their own", prof)
+	}
+	var sum struct {
+		Exchange float64   `json:"exchange_seconds"`
+		PerRank  []float64 `json:"rank_exchange_seconds"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.PerRank) != 2 || sum.Exchange <= 0 || max(sum.PerRank[0], sum.PerRank[1]) != sum.Exchange || min(sum.PerRank[0], sum.PerRank[1]) <= 0 {
+		t.Errorf("exchange_seconds %v, rank_exchange_seconds %v: want two positive times, the longer the first", sum.Exchange, sum.PerRank)
 	}
 }
