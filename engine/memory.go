@@ -247,12 +247,16 @@ func (m *Memory) AddNeurons(s PopulationShape) error {
 }
 
 // AddSparse adds a sparse projection stored as CSR: per delay group, nIn+1
-// row offsets (int), and for every synapse a target index (int32) and a
-// weight of elem bytes.
-func (m *Memory) AddSparse(name string, elem, nIn int, synapses int64, groups int) error {
+// row offsets (int), and for every synapse a target index (int32) and,
+// unless every synapse shares one weight (SparseGroup.Uniform), a weight
+// of elem bytes.
+func (m *Memory) AddSparse(name string, elem, nIn int, synapses int64, groups int, shared bool) error {
 	what := fmt.Sprintf("projection %q", name)
 	if synapses > maxElements {
 		return fmt.Errorf("%s: %d synapses is more than the %d one array can address", what, synapses, maxElements)
+	}
+	if shared {
+		elem = 0
 	}
 	perSynapse, err := mulSize(what, synapses, 4+int64(elem))
 	if err != nil {

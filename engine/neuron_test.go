@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -479,5 +480,75 @@ func TestDenseDelayMatchesShift(t *testing.T) {
 	}
 	if err := pop.ReserveDelay(0, engine.MaxDelay+1); err == nil {
 		t.Fatal("delay past MaxDelay accepted")
+	}
+}
+
+// TestSparseUniformWeight: a projection whose synapses share one weight
+// (CUBA's and COBA's) stores its targets alone, 4 bytes a synapse, and
+// adds the same bits as the same synapses with the weight stored per
+// synapse, over the whole population and over ranges, from spikes and
+// from analog values; one different weight, or −0 among +0, keeps the
+// weights stored.
+func TestSparseUniformWeight(t *testing.T) {
+	const n, nIn, batch = 300, 200, 2
+	pop, err := engine.NewPopulation[float32]("p", batch, n, engine.DefaultNeuron())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spikes, err := engine.NewPoisson[float32]("in", batch, nIn, 200, 1e-3, 9, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spikes.Emit(4); err != nil {
+		t.Fatal(err)
+	}
+	values := make([]float32, batch*nIn)
+	for i := range values {
+		values[i] = float32(i%7) * 0.37
+	}
+	analog, err := engine.NewArray("x", values, 1, batch, nIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := analog.Emit(0); err != nil {
+		t.Fatal(err)
+	}
+	for _, pre := range []engine.Presynaptic[float32]{spikes, analog} {
+		sp, err := engine.NewRandomSparse("s", pre, pop, engine.RandomSparse{P: 0.3, Weight: engine.Const(1.62), Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := sp.Groups[0]
+		if g.W != nil || g.Uniform != 1.62 || len(g.Col) == 0 {
+			t.Fatalf("%T: W %d values, Uniform %v: want no stored weights and 1.62", pre, len(g.W), g.Uniform)
+		}
+		stored := *sp
+		stored.Groups = []engine.SparseGroup[float32]{{Delay: g.Delay, RowPtr: g.RowPtr, Col: g.Col, W: make([]float32, len(g.Col))}}
+		for k := range stored.Groups[0].W {
+			stored.Groups[0].W[k] = 1.62
+		}
+		for _, r := range []engine.Range{pop.All(), {B0: 1, B1: 2, Lo: 64, Hi: 192}} {
+			clear(pop.Iin)
+			sp.Propagate(r)
+			got := slices.Clone(pop.Iin)
+			clear(pop.Iin)
+			stored.Propagate(r)
+			if !slices.Equal(got, pop.Iin) {
+				t.Fatalf("%T, range %+v: the shared weight adds other values than the stored ones", pre, r)
+			}
+			if !slices.ContainsFunc(got, func(v float32) bool { return v != 0 }) {
+				t.Fatalf("%T, range %+v: nothing was added", pre, r)
+			}
+		}
+	}
+	negZero := float32(math.Copysign(0, -1))
+	for _, w := range [][]float32{{1.62, 1.62, 1.625}, {0, negZero, 0}} {
+		sp, err := engine.NewSparse("s", engine.Presynaptic[float32](spikes), pop, 0, []int32{0, 1, 2}, []int32{5, 6, 7}, w, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(sp.Groups[0].W, w) {
+			t.Errorf("weights %v stored as %v (Uniform %v)", w, sp.Groups[0].W, sp.Groups[0].Uniform)
+		}
 	}
 }

@@ -1088,10 +1088,16 @@ func (s *Sparse[T]) holdTargets(lo, hi int) {
 			a, e := g.span(j, r, false)
 			kept += e - a
 		}
-		h := SparseGroup[T]{Delay: g.Delay, RowPtr: make([]int, s.NIn+1), Col: make([]int32, 0, kept), W: make([]T, 0, kept)}
+		h := SparseGroup[T]{Delay: g.Delay, RowPtr: make([]int, s.NIn+1), Col: make([]int32, 0, kept), Uniform: g.Uniform}
+		if g.W != nil {
+			h.W = make([]T, 0, kept)
+		}
 		for j := range s.NIn {
 			a, e := g.span(j, r, false)
-			h.Col, h.W = append(h.Col, g.Col[a:e]...), append(h.W, g.W[a:e]...)
+			h.Col = append(h.Col, g.Col[a:e]...)
+			if g.W != nil {
+				h.W = append(h.W, g.W[a:e]...)
+			}
 			h.RowPtr[j+1] = len(h.Col)
 		}
 		*g = h
@@ -1110,7 +1116,7 @@ func (n *Network[T]) WeightBytes() int64 {
 			total += int64(len(p.W)) * elem
 		case *Sparse[T]:
 			for _, g := range p.Groups {
-				total += int64(len(g.Col))*(4+elem) + int64(len(g.RowPtr))*8
+				total += int64(len(g.Col))*4 + int64(len(g.W))*elem + int64(len(g.RowPtr))*8
 			}
 		}
 	}

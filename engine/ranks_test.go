@@ -552,7 +552,7 @@ func TestRanksDrawOwnWeights(t *testing.T) {
 					q := split.Projections[i].(*engine.Sparse[float32])
 					for gi, g := range p.Groups {
 						h := q.Groups[gi]
-						if g.Delay != h.Delay || !slices.Equal(g.RowPtr, h.RowPtr) || !slices.Equal(g.Col, h.Col) || !slices.Equal(g.W, h.W) {
+						if g.Delay != h.Delay || !slices.Equal(g.RowPtr, h.RowPtr) || !slices.Equal(g.Col, h.Col) || !slices.Equal(g.W, h.W) || g.Uniform != h.Uniform {
 							t.Errorf("%d ranks, rank %d: %s's synapses of delay %d differ from those the whole network keeps there", k, r, p.Name, g.Delay)
 						}
 					}

@@ -43,8 +43,36 @@ type SparseGroup[T Float] struct {
 	RowPtr []int
 	// Col holds target neurons, sorted within each row.
 	Col []int32
-	// W holds the weights.
-	W []T
+	// W holds the weights, one per synapse of Col; it is nil when every
+	// synapse of the group has the weight Uniform (the same bits), as in
+	// the CUBA and COBA benchmarks: such a group stores and reads 4 bytes
+	// a synapse instead of 8 (float32) or 12 (float64), and adds the same
+	// bits.
+	W       []T
+	Uniform T
+}
+
+// Weight is the weight of synapse k of the group.
+func (g *SparseGroup[T]) Weight(k int) T {
+	if g.W == nil {
+		return g.Uniform
+	}
+	return g.W[k]
+}
+
+// shareWeight drops W for Uniform when every synapse has the same weight
+// bits (+0 and −0 differ: adding them to −0 does).
+func (g *SparseGroup[T]) shareWeight() {
+	if len(g.W) == 0 {
+		return
+	}
+	w := g.W[0]
+	for _, x := range g.W {
+		if x != w || math.Signbit(float64(x)) != math.Signbit(float64(w)) {
+			return
+		}
+	}
+	g.W, g.Uniform = nil, w
 }
 
 // Synapses is the number of synapses.
@@ -185,6 +213,7 @@ func NewSparse[T Float](name string, pre Presynaptic[T], post *Population[T], re
 		for j := 0; j < nIn; j++ {
 			g.RowPtr[j+1] += g.RowPtr[j]
 		}
+		g.shareWeight()
 		s.Groups = append(s.Groups, g)
 		start = end
 	}
@@ -351,7 +380,7 @@ func (s *Sparse[T]) Propagate(r Range) {
 					}
 					a, e := g.span(j, r, full)
 					for k, i := range g.Col[a:e] {
-						row[int(i)-lo] += T(v * g.W[a+k])
+						row[int(i)-lo] += T(v * g.Weight(a+k))
 					}
 				}
 				continue
@@ -362,7 +391,11 @@ func (s *Sparse[T]) Propagate(r Range) {
 			}
 			for _, j := range ev {
 				a, e := g.span(int(j), r, full)
-				if a < e {
+				switch {
+				case a == e:
+				case g.W == nil:
+					scatterAddUniform(row, g.Col[a:e], g.Uniform, lo)
+				default:
 					scatterAdd(row, g.Col[a:e], g.W[a:e], lo)
 				}
 			}
@@ -393,7 +426,7 @@ func (g *SparseGroup[T]) touch(ev []int32) {
 		a, e := g.RowPtr[j], g.RowPtr[j+1]
 		for k := a; k < min(e, a+touchLines*step); k += step {
 			sum += g.Col[k]
-			if g.W[k] != 0 {
+			if g.W != nil && g.W[k] != 0 {
 				sum++
 			}
 		}
@@ -413,6 +446,14 @@ func (g *SparseGroup[T]) span(j int, r Range, full bool) (int, int) {
 	a, _ := slices.BinarySearch(col, int32(r.Lo))
 	e, _ := slices.BinarySearch(col[a:], int32(r.Hi))
 	return lo + a, lo + a + e
+}
+
+func scatterAddUniform[T Float](dst []T, idx []int32, w T, base int) {
+	if is32[T]() {
+		kernels.ScatterAddUniform32(f32(dst), idx, float32(w), int32(base))
+		return
+	}
+	kernels.ScatterAddUniform64(f64(dst), idx, float64(w), int32(base))
 }
 
 func scatterAdd[T Float](dst []T, idx []int32, w []T, base int) {

@@ -23,3 +23,20 @@ func ScatterAdd64(dst []float64, idx []int32, w []float64, base int32) {
 		dst[i-base] += w[k]
 	}
 }
+
+// ScatterAddUniform32 is ScatterAdd32 with every weight w: it adds w to
+// dst[idx[k]−base] for k = 0, 1, … in increasing order, reading no weight
+// array (a projection whose synapses share one weight, as the CUBA and
+// COBA benchmarks' do, stores none).
+func ScatterAddUniform32(dst []float32, idx []int32, w float32, base int32) {
+	for _, i := range idx {
+		dst[i-base] += w
+	}
+}
+
+// ScatterAddUniform64 is ScatterAddUniform32 in float64.
+func ScatterAddUniform64(dst []float64, idx []int32, w float64, base int32) {
+	for _, i := range idx {
+		dst[i-base] += w
+	}
+}

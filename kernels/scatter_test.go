@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -10,31 +11,59 @@ import (
 // neuron on, and checks that the guard values around the destination are
 // untouched.
 func TestScatterAdd(t *testing.T) {
-	t.Run("float32", func(t *testing.T) { testScatterAdd(t, ScatterAdd32, 3) })
-	t.Run("float64", func(t *testing.T) { testScatterAdd(t, ScatterAdd64, 5) })
+	t.Run("float32", func(t *testing.T) { testScatterAdd(t, ScatterAdd32, 3, false) })
+	t.Run("float64", func(t *testing.T) { testScatterAdd(t, ScatterAdd64, 5, false) })
+}
+
+// TestScatterAddUniform: ScatterAddUniform adds what ScatterAdd adds with
+// every weight the same, bit for bit (checked against the plain loop the
+// same way), including a weight of −0, which leaves a +0 target +0.
+func TestScatterAddUniform(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testScatterAdd(t, uniformAsScatter(ScatterAddUniform32), 7, true) })
+	t.Run("float64", func(t *testing.T) { testScatterAdd(t, uniformAsScatter(ScatterAddUniform64), 9, true) })
+	dst := []float32{0, 1}
+	ScatterAddUniform32(dst, []int32{0, 1}, float32(math.Copysign(0, -1)), 0)
+	if math.Signbit(float64(dst[0])) || dst[1] != 1 {
+		t.Errorf("adding −0: %v (sign %v), want +0 and 1", dst, math.Signbit(float64(dst[0])))
+	}
+}
+
+// uniformAsScatter calls a uniform scatter as ScatterAdd's tests call
+// ScatterAdd, with the weight of the (uniform) weights array.
+func uniformAsScatter[T float](f func(dst []T, idx []int32, w T, base int32)) func(dst []T, idx []int32, w []T, base int32) {
+	return func(dst []T, idx []int32, w []T, base int32) {
+		var u T
+		if len(w) > 0 {
+			u = w[0]
+		}
+		f(dst, idx, u, base)
+	}
 }
 
 // testScatterAdd is TestScatterAdd for one width, with generator seeds seed
-// and seed+1.
-func testScatterAdd[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), seed uint64) {
+// and seed+1; uniform gives every synapse of a call the same weight.
+func testScatterAdd[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), seed uint64, uniform bool) {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	for _, base := range []int32{0, 64, 1 << 20} {
 		for _, n := range []int{1, 2, 7, 64, 67, 1000} {
 			for _, m := range []int{0, 1, 5, 67, 300} {
-				testScatterAddOnce(t, scatterAdd, rng, base, n, m)
+				testScatterAddOnce(t, scatterAdd, rng, base, n, m, uniform)
 			}
 		}
 	}
 }
 
 // testScatterAddOnce adds m random weights into n values from neuron base on.
-func testScatterAddOnce[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), rng *rand.Rand, base int32, n, m int) {
+func testScatterAddOnce[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), rng *rand.Rand, base int32, n, m int, uniform bool) {
 	const guard = 12345.5
 	idx := make([]int32, m)
 	w := make([]T, m)
 	for k := range idx {
 		idx[k] = base + int32(rng.IntN(n))
 		w[k] = T(rng.NormFloat64())
+		if uniform && k > 0 {
+			w[k] = w[0]
+		}
 	}
 	dst := make([]T, n+2)
 	want := make([]T, n)
