@@ -379,8 +379,15 @@ func (s *Sparse[T]) Propagate(r Range) {
 						continue
 					}
 					a, e := g.span(j, r, full)
+					if g.W == nil {
+						w := T(v * g.Uniform)
+						for _, i := range g.Col[a:e] {
+							row[int(i)-lo] += w
+						}
+						continue
+					}
 					for k, i := range g.Col[a:e] {
-						row[int(i)-lo] += T(v * g.Weight(a+k))
+						row[int(i)-lo] += T(v * g.W[a+k])
 					}
 				}
 				continue

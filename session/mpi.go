@@ -277,30 +277,29 @@ func (a *agreement) close() {
 
 // rankFigures are the time each rank spent in the exchange and the
 // agreement (collectives over the ranks), in rank order (nil for one
-// process), and the most bytes of weights any rank holds.
+// process), and the most bytes of weights any rank holds: one Allgatherv
+// of both from every rank.
 func (r *runner[T]) rankFigures(a *agreement) (exchange []float64, weights int64, err error) {
-	took := int64(r.net.Net.ExchangeTime() + a.took)
-	x := []int64{r.net.Net.WeightBytes()}
+	took, weights := int64(r.net.Net.ExchangeTime()+a.took), r.net.Net.WeightBytes()
 	size := r.o.ranks()
 	if size == 1 {
-		return nil, x[0], nil
-	}
-	if err := r.o.Comm.AllreduceInt64(x, mpi.Max); err != nil {
-		return nil, 0, err
+		return nil, weights, nil
 	}
 	counts, displs := make([]int, size), make([]int, size)
 	for k := range counts {
-		counts[k], displs[k] = 8, 8*k
+		counts[k], displs[k] = 16, 16*k
 	}
-	recv := make([]byte, 8*size)
-	if err := r.o.Comm.Allgatherv(binary.LittleEndian.AppendUint64(nil, uint64(took)), recv, counts, displs); err != nil {
+	send := binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(nil, uint64(took)), uint64(weights))
+	recv := make([]byte, 16*size)
+	if err := r.o.Comm.Allgatherv(send, recv, counts, displs); err != nil {
 		return nil, 0, err
 	}
 	exchange = make([]float64, size)
 	for k := range exchange {
-		exchange[k] = time.Duration(binary.LittleEndian.Uint64(recv[8*k:])).Seconds()
+		exchange[k] = time.Duration(binary.LittleEndian.Uint64(recv[16*k:])).Seconds()
+		weights = max(weights, int64(binary.LittleEndian.Uint64(recv[16*k+8:])))
 	}
-	return exchange, x[0], nil
+	return exchange, weights, nil
 }
 
 // StartError is Run's error on every rank of a run over several ranks
