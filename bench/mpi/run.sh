@@ -10,7 +10,8 @@
 # one rank is run with --bind-to none, since Open MPI binds each of up to
 # two ranks to one core, which would put a rank's second thread on its
 # first one's core; two ranks keep that default, --bind-to core, which ran
-# CUBA 40 000 faster than none, docs/SCALING.md);
+# CUBA 40 000 faster than none, docs/SCALING.md; BIND=none or BIND=core
+# sets every run's binding, to compare the two);
 # each run's wall seconds (stepping only, without setup) and exchange
 # seconds (the longest any rank spent in the collectives) come from its
 # summary.json. It prints every run, then the medians and speed-ups.
@@ -72,8 +73,8 @@ for run in $(seq 1 "$COUNT"); do
 				np=${conf%x*}
 				threads=${conf#*x}
 				rm -rf "$tmp/out"
-				bind=none
-				[ "$threads" = 1 ] && bind=core
+				bind=${BIND:-none}
+				[ -z "${BIND:-}" ] && [ "$threads" = 1 ] && bind=core
 				# shellcheck disable=SC2086 # args is a list of words
 				mpirun -np "$np" --oversubscribe --bind-to "$bind" --mca btl self,vader "${b#*=}" run --threads "$threads" --out "$tmp/out" $args >/dev/null
 				"$PY" - "$tmp/out/summary.json" "$work" "$conf" "$run" "${b%%=*}" <<'EOF'
