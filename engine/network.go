@@ -119,9 +119,10 @@ const (
 	phaseEarly
 )
 
-// run runs the phase's part of the step over range i. Workers take ranges
-// in turn from the task's counter, so faster cores take more; which worker
-// runs a range does not change its result.
+// run runs the phase's part of the step over range i. Each worker takes its
+// own block of ranges first and then what is left of the others' (task),
+// so faster cores take more; which worker runs a range does not change its
+// result.
 func (ph *popPhase[T]) run(i int) {
 	r := ph.ranges[i]
 	if ph.mode == phaseDeferred {

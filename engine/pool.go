@@ -14,34 +14,64 @@ import (
 // runs one does not change its result.
 type job interface{ run(i int) }
 
-// task is a job prepared for the pool: its n items, taken in turn by up to
-// k workers through next. Each phase owns its task, reused every step, so
-// stepping allocates nothing.
+// task is a job prepared for the pool: its n items, cut into k blocks of
+// consecutive items, one block per worker. Each phase owns its task,
+// reused every step, so stepping allocates nothing.
+//
+// Worker w takes the items of its own block first, then takes what is
+// left of the others' blocks. A worker thus runs the same items step after
+// step while the cores keep pace, and the neuron state of its ranges stays
+// in its own core's caches, where with one counter for all items a range
+// went to whichever worker came first and its state moved between cores
+// from step to step (BenchmarkFF at 200 000 neurons on two threads shows
+// the difference). A core that runs slower than the other — a shared
+// virtual CPU, an efficiency core — still takes fewer: the others finish
+// its block.
 //
 // A task's counters are its publication: the caller writes everything the
-// job reads, then zeroes done and next. Taking an item below n is
-// therefore valid whenever it happens — a worker that was descheduled
-// while the task ran last, and takes from it only now, takes an item of
-// the current publication, and the caller waits for it through done —
-// and a take at or past n takes nothing. No worker has to report a job it
-// took no part in, so the caller never waits for a worker that is not
-// running: a phase whose worker's vCPU was taken by another process costs
-// what the caller alone needs for it.
+// job reads, then zeroes done and resets each block's counter. Taking an
+// item of a block below its end is therefore valid whenever it happens — a
+// worker that was descheduled while the task ran last, and takes from it
+// only now, takes an item of the current publication, and the caller
+// waits for it through done — and a take at or past the end takes
+// nothing. No worker has to report a job it took no part in, so the
+// caller never waits for a worker that is not running: a phase whose
+// worker's vCPU was taken by another process costs what the caller alone
+// needs for it.
 type task struct {
 	j    job
 	n, k int
-	// next is the next item to take; done counts finished items. They
-	// sit on cache lines of their own: the caller spins on done while a
-	// worker takes from next.
+	// blocks[w] is worker w's block; each sits on a cache line of its
+	// own, written by the takes of its owner and of any worker finishing it.
+	blocks []taskBlock
+	// done counts finished items, on a cache line of its own: the caller
+	// spins on it while workers take items.
 	_    [64]byte
-	next atomic.Int64
-	_    [56]byte
 	done atomic.Int64
 	_    [56]byte
 }
 
+// taskBlock is one worker's block of a task: items lo to hi−1, of which
+// next is the next to take.
+type taskBlock struct {
+	next   atomic.Int64
+	lo, hi int64
+	_      [40]byte
+}
+
 // set makes t the task of n items of j for up to k workers.
-func (t *task) set(j job, n, k int) { t.j, t.n, t.k = j, n, max(1, min(k, n)) }
+func (t *task) set(j job, n, k int) {
+	t.j, t.n, t.k = j, n, max(1, min(k, n))
+	if cap(t.blocks) < t.k {
+		t.blocks = make([]taskBlock, t.k)
+	}
+	t.blocks = t.blocks[:t.k]
+	for w := range t.blocks {
+		b := &t.blocks[w]
+		b.lo, b.hi = int64(n*w/t.k), int64(n*(w+1)/t.k)
+		b.next.Store(b.hi)
+	}
+}
 
 // pool is a fixed set of worker goroutines created once per run. Each phase
 // publishes its task to every worker and takes items itself until none is
@@ -80,16 +110,19 @@ func (e *workerPanic) String() string {
 	return fmt.Sprintf("engine worker %d: %v\n%s", e.w, e.val, e.stack)
 }
 
-// work takes and runs t's items on worker w until none is left, turning a
-// panic into p.failed. An item counts as done even when it panicked, so
-// that the caller stops waiting and raises the panic.
+// work takes and runs t's items on worker w, its own block's first, until
+// none is left, turning a panic into p.failed. An item counts as done even
+// when it panicked, so that the caller stops waiting and raises the panic.
 func (p *pool) work(t *task, w int) {
-	for {
-		i := int(t.next.Add(1)) - 1
-		if i >= t.n {
-			return
+	for d := range t.k {
+		b := &t.blocks[(w+d)%t.k]
+		for {
+			i := b.next.Add(1) - 1
+			if i >= b.hi {
+				break
+			}
+			p.runItem(t, int(i), w)
 		}
-		p.runItem(t, i, w)
 	}
 }
 
@@ -192,7 +225,9 @@ func (p *pool) run(t *task) {
 		return
 	}
 	t.done.Store(0)
-	t.next.Store(0)
+	for w := range t.blocks {
+		t.blocks[w].next.Store(t.blocks[w].lo)
+	}
 	p.cur.Store(t)
 	p.epoch.Add(1)
 	p.wakeSleepers(t.k)
@@ -250,9 +285,9 @@ func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 const minWorkPerThread = 2048
 
 // chunksPerWorker is how many ranges splitRanges makes per worker, when the
-// work allows (each range keeps at least minWorkPerThread updates): workers
-// take ranges in turn from a shared counter (see popPhase.work), so a core
-// that runs slower than the other — a shared virtual CPU, an efficiency
+// work allows (each range keeps at least minWorkPerThread updates): a
+// worker that has finished its own block of ranges takes what is left of
+// the others' (see task), so a core that runs slower than the other — a shared virtual CPU, an efficiency
 // core — takes fewer, and the last range to finish leaves the others
 // waiting for less than its own length. Shared virtual CPUs do run at
 // different speeds at times; `leaky bench --filter 'workload/scale'`

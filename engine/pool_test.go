@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -246,5 +247,51 @@ func TestPoolAbsentWorker(t *testing.T) {
 		if n := j.runs[i].Load(); n != 1 {
 			t.Fatalf("first task: item %d ran %d times", i, n)
 		}
+	}
+}
+
+// orderJob records the order its items ran in.
+type orderJob struct{ order []int }
+
+func (j *orderJob) run(i int) { j.order = append(j.order, i) }
+
+// TestPoolOwnBlockFirst checks that a worker takes the items of its own
+// block first, in order, and then finishes the others' blocks, each from
+// where it stands: worker w thus runs the same ranges step after step, and
+// their state stays in its core's caches.
+func TestPoolOwnBlockFirst(t *testing.T) {
+	p := &pool{n: 3}
+	for _, c := range []struct {
+		n, k, w int
+		want    []int
+	}{
+		{6, 3, 0, []int{0, 1, 2, 3, 4, 5}},
+		{6, 3, 1, []int{2, 3, 4, 5, 0, 1}},
+		{6, 3, 2, []int{4, 5, 0, 1, 2, 3}},
+		{7, 2, 1, []int{3, 4, 5, 6, 0, 1, 2}},
+		{2, 5, 1, []int{1, 0}}, // k is capped at n
+	} {
+		j := &orderJob{}
+		tk := newTask(j, c.n, c.k)
+		for b := range tk.blocks {
+			tk.blocks[b].next.Store(tk.blocks[b].lo)
+		}
+		p.work(tk, c.w)
+		if !slices.Equal(j.order, c.want) {
+			t.Errorf("n=%d k=%d worker %d ran %v, want %v", c.n, c.k, c.w, j.order, c.want)
+		}
+		if d := tk.done.Load(); d != int64(c.n) {
+			t.Errorf("n=%d k=%d: done %d, want %d", c.n, c.k, d, c.n)
+		}
+	}
+	// A worker that joins a task another has part-finished takes only
+	// what is left, of its own block first.
+	j := &orderJob{}
+	tk := newTask(j, 6, 2)
+	tk.blocks[0].next.Store(2)
+	tk.blocks[1].next.Store(4)
+	p.work(tk, 1)
+	if want := []int{4, 5, 2}; !slices.Equal(j.order, want) {
+		t.Errorf("joining worker 1 ran %v, want %v", j.order, want)
 	}
 }
