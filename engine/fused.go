@@ -24,8 +24,9 @@ import (
 // unfused phases; when interrupted, and when StateVars is asked for inside
 // a Run (a progress callback's checkpoint), it recomputes Iin from the
 // sources, which still hold the step's spikes (syncInput). A recorder that
-// reads Iin, or does not say what it reads (stateReader), keeps its
-// population unfused. The padding neurons past N, which take no input and
+// reads Iin, or does not say what it reads (inputReader), keeps its
+// population unfused; one that reads a few neurons' Iin through InputOf
+// (the figure of `leaky run`) does not. The padding neurons past N, which take no input and
 // stay at rest, are left as they are. A step whose input adds more than
 // fusedMaxRows rows to a trial runs unfused.
 
@@ -151,6 +152,24 @@ func (p *Population[T]) stepRows(r Range, rows [][][]T) int {
 		count += leakyRows(p.V[off+r.Lo:off+r.Hi], p.I[off+r.Lo:off+r.Hi], rows[b], r.Lo, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
 	}
 	return count
+}
+
+// InputOf returns Iin[t] of neuron i of trial b as a recorder reads it in
+// RecordState of step t, however the population steps: from Iin or, on a
+// step that runs fused and leaves Iin unwritten, summed from the step's
+// weight rows as the unfused step sums them (from +0, in order), so the
+// bits are the same. A recorder that reads Iin only through InputOf, for a
+// few neurons, says so by ReadsInput false and leaves the population free
+// to step fused.
+func (p *Population[T]) InputOf(b, i int) T {
+	if p.inputRows == nil {
+		return p.Trial(VarIin, b)[i]
+	}
+	var x T
+	for _, row := range p.inputRows[b] {
+		x += row[i]
+	}
+	return x
 }
 
 // syncInput recomputes Iin, by the unfused phase 2, for every population

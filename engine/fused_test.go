@@ -23,6 +23,8 @@ type fusedCase[T Float] struct {
 	pops   []*Population[T]
 	spikes []*SpikeRecorder[T]
 	traces []*Trace[T]
+	// inputs records a's Iin through InputOf, leaving a free to step fused.
+	inputs *inputOfRecorder[T]
 	// fusedSteps and busySteps count, in progress, the steps a ran fused
 	// and those it ran unfused for its many rows (not the aligned ones).
 	fusedSteps, busySteps int
@@ -96,8 +98,30 @@ func newFusedCase[T Float](t testing.TB, fuse bool, threads, batch int, reset ke
 		c.traces = append(c.traces, r)
 		c.net.AddRecorder(r)
 	}
+	c.inputs = &inputOfRecorder[T]{pop: a}
+	c.net.AddRecorder(c.inputs)
 	c.net.SetThreads(threads)
 	return c
+}
+
+// inputOfRecorder records every neuron's Iin[t] of every trial through
+// Population.InputOf, and says it reads no Iin, as leaky run's figure does.
+type inputOfRecorder[T Float] struct {
+	pop  *Population[T]
+	data []T
+}
+
+func (r *inputOfRecorder[T]) Population() *Population[T] { return r.pop }
+func (r *inputOfRecorder[T]) Reserve(int) error          { return nil }
+func (r *inputOfRecorder[T]) RecordSpikes(int) error     { return nil }
+func (r *inputOfRecorder[T]) ReadsInput() bool           { return false }
+func (r *inputOfRecorder[T]) RecordState(int) error {
+	for b := range r.pop.Batch {
+		for i := range r.pop.N {
+			r.data = append(r.data, r.pop.InputOf(b, i))
+		}
+	}
+	return nil
 }
 
 // spikeArray returns a 0/1 array source "arr" of steps × batch × n values,
@@ -151,6 +175,10 @@ func (c *fusedCase[T]) same(t *testing.T, ref *fusedCase[T], what string) {
 		if err := SameState([]StateVar{SliceVar("trace", r.Data)}, []StateVar{SliceVar("trace", ref.traces[i].Data)}); err != nil {
 			t.Fatalf("%s: trace of %s %s: %v", what, r.Pop.Name, r.Var, err)
 		}
+	}
+	// Fused, InputOf sums the step's rows; unfused, it reads Iin.
+	if err := SameState([]StateVar{SliceVar("inputs", c.inputs.data)}, []StateVar{SliceVar("inputs", ref.inputs.data)}); err != nil {
+		t.Fatalf("%s: a's Iin through InputOf: %v", what, err)
 	}
 }
 

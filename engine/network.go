@@ -271,6 +271,28 @@ func (n *Network[T]) PopulationThreads() []int {
 	return out
 }
 
+// Stepping returns, for each population in stepping order, how it steps:
+// "blocked" (several steps at a time, neuron block by neuron block,
+// blocked.go), "fused" (its input added inside the update, on the steps
+// that allow it, fused.go) or "phases" (its input current, then the
+// update, every step). A recorder that is not known to leave Iin unread,
+// or the state between steps, keeps a population to phases.
+func (n *Network[T]) Stepping() []string {
+	n.prepare()
+	out := make([]string, len(n.phases))
+	for i, ph := range n.phases {
+		switch {
+		case n.blocked != nil:
+			out[i] = "blocked"
+		case ph.fused != nil:
+			out[i] = "fused"
+		default:
+			out[i] = "phases"
+		}
+	}
+	return out
+}
+
 // Close stops the network's worker threads; a later step starts them again.
 func (n *Network[T]) Close() {
 	if n.pool != nil {
@@ -421,12 +443,15 @@ func (n *Network[T]) stepPops(t int) error {
 		p.inputStale = fuse
 		if fuse {
 			// Phase 3 reads V and I, which phase 2 does not change, and
-			// no recorder here reads Iin.
+			// no recorder here reads Iin but through InputOf.
+			p.inputRows = ph.fused.rows
 			for _, r := range ph.recs {
 				if err := r.RecordState(t); err != nil {
+					p.inputRows = nil
 					return err
 				}
 			}
+			p.inputRows = nil
 			n.runPhase(ph, phaseFused)
 		} else if len(ph.recs) > 0 || n.ranks.gathers(i) {
 			n.runPhase(ph, phaseInput)

@@ -87,6 +87,10 @@ type Population[T Float] struct {
 	// inputStale is set when the last step ran fused (fused.go) and Iin
 	// does not hold its input.
 	inputStale bool
+	// inputRows, while the recorders of a step that runs fused read its
+	// state, are each trial's weight rows of the step (fusedInput.rows),
+	// from which InputOf sums a neuron's input; nil otherwise.
+	inputRows [][][]T
 }
 
 // NewPopulation allocates a population of batch trials of n neurons np

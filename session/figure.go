@@ -69,6 +69,10 @@ func (r *figureRecorder[T]) RecordState(t int) error {
 	p := r.pop
 	for i := range r.traces {
 		tr := &r.traces[i]
+		if tr.v == engine.VarIin {
+			tr.data = append(tr.data, float64(p.InputOf(0, tr.neuron)))
+			continue
+		}
 		tr.data = append(tr.data, float64(p.Trial(tr.v, 0)[tr.neuron]))
 	}
 	return nil
@@ -77,6 +81,11 @@ func (r *figureRecorder[T]) RecordState(t int) error {
 // ReadsState reports whether RecordState reads the population's state:
 // when the figure shows traces.
 func (r *figureRecorder[T]) ReadsState() bool { return len(r.traces) > 0 }
+
+// ReadsInput is false: the notebook's figure reads its neuron's input
+// current through Population.InputOf, so the population may step fused
+// (engine/fused.go), without writing Iin, as workload d's does.
+func (r *figureRecorder[T]) ReadsInput() bool { return false }
 
 func (r *figureRecorder[T]) RecordSpikes(t int) error {
 	total := r.pop.SpikeCount()

@@ -591,11 +591,11 @@ func (r *runner[T]) summary(wall time.Duration) *Summary {
 	if sim > 0 {
 		s.RealTimeFactor = wall.Seconds() / sim
 	}
-	threads := n.Net.PopulationThreads()
+	threads, stepping := n.Net.PopulationThreads(), n.Net.Stepping()
 	neurons, spiking := 0, 0
 	for i, pop := range n.Pops {
 		np := pop.Neuron
-		ps := PopulationSummary{Name: pop.Name, Kind: np.Kind.String(), Size: pop.N, Threads: threads[i], Spikes: pop.SpikeCount(),
+		ps := PopulationSummary{Name: pop.Name, Kind: np.Kind.String(), Size: pop.N, Threads: threads[i], Stepping: stepping[i], Spikes: pop.SpikeCount(),
 			TauMem: np.TauMem, TauSyn: np.TauSyn, Beta: np.Beta(), Gain: np.Gain(), VLeak: np.VLeak, Refractory: np.Refractory,
 			PerNeuron: perNeuronRanges(np, pop.N)}
 		for k := range np.TauSyn {

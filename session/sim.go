@@ -554,6 +554,7 @@ func (r memTrace[T]) Reserve(total int) error {
 func (r memTrace[T]) RecordState(t int) error  { return r.trace.RecordState(t) }
 func (r memTrace[T]) RecordSpikes(t int) error { return r.trace.RecordSpikes(t) }
 func (r memTrace[T]) ReadsState() bool         { return r.trace.ReadsState() }
+func (r memTrace[T]) ReadsInput() bool         { return r.trace.ReadsInput() }
 
 func (r memSpikes[T]) Population() *engine.Population[T] { return r.spikes.Pop }
 func (r memSpikes[T]) Reserve(total int) error {
@@ -563,6 +564,7 @@ func (r memSpikes[T]) Reserve(total int) error {
 func (r memSpikes[T]) RecordState(t int) error  { return nil }
 func (r memSpikes[T]) RecordSpikes(t int) error { return r.spikes.RecordSpikes(t) }
 func (r memSpikes[T]) ReadsState() bool         { return false }
+func (r memSpikes[T]) ReadsInput() bool         { return false }
 
 // record adds a recorder for each recording of d not yet recorded.
 func (s *sim[T]) record(d *netfile.File) error {

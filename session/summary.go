@@ -98,9 +98,11 @@ type PopulationSummary struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
 	Size int    `json:"size"`
-	// Threads is how many threads stepped it.
-	Threads int   `json:"threads"`
-	Spikes  int64 `json:"spikes"`
+	// Threads is how many threads stepped it; Stepping how
+	// (engine.Network.Stepping): "blocked", "fused" or "phases".
+	Threads  int    `json:"threads"`
+	Stepping string `json:"stepping"`
+	Spikes   int64  `json:"spikes"`
 	// MeanRate is spikes per neuron per second of simulated time,
 	// averaged over trials; SpikesPerSecond counts every neuron and trial.
 	MeanRate        float64 `json:"mean_rate_hz"`

@@ -609,3 +609,43 @@ func schema(t *testing.T) map[string]any {
 	}
 	return s
 }
+
+// TestRunFusedSameBytes checks that a run whose recordings leave Iin
+// unread steps fused, figure included (it reads its neuron's Iin through
+// engine.Population.InputOf), and writes the bytes of the same run
+// stepped phase by phase, which recording iinp forces: spikes.npy, v.npy
+// and figure.png, whose I_inp panel is drawn from the input either way.
+func TestRunFusedSameBytes(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"run", "--steps", "400", "--neurons", "3000", "--n-inputs", "200", "--rate", "20", "--record-neurons", "0-9", "--figure-neuron", "3"}
+	files := map[string]map[string][]byte{}
+	for _, c := range []struct {
+		record, threads, stepping string
+	}{{"v,spikes", "1", "fused"}, {"v,spikes", "2", "fused"}, {"v,spikes,iinp", "1", "phases"}} {
+		name := c.record + "@" + c.threads
+		out := filepath.Join(dir, strings.ReplaceAll(name, ",", "-"))
+		mustRun(t, append(base, "--record", c.record, "--threads", c.threads, "--out", out)...)
+		var sum session.Summary
+		if err := json.Unmarshal(readFile(t, filepath.Join(out, "summary.json")), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Populations) != 1 || sum.Populations[0].Stepping != c.stepping {
+			t.Fatalf("%s: populations %+v, want stepping %s", name, sum.Populations, c.stepping)
+		}
+		files[name] = map[string][]byte{}
+		for _, f := range []string{"spikes.npy", "v.npy", "figure.png"} {
+			files[name][f] = readFile(t, filepath.Join(out, f))
+		}
+	}
+	ref := files["v,spikes,iinp@1"]
+	if len(ref["spikes.npy"]) < 128+24*100 {
+		t.Fatalf("only %d bytes of spikes: the comparison needs spikes", len(ref["spikes.npy"]))
+	}
+	for name, got := range files {
+		for f, b := range got {
+			if !bytes.Equal(b, ref[f]) {
+				t.Errorf("%s: %s differs from the run stepped phase by phase", name, f)
+			}
+		}
+	}
+}
