@@ -275,8 +275,9 @@ func (n *Network[T]) PopulationThreads() []int {
 // "blocked" (several steps at a time, neuron block by neuron block,
 // blocked.go), "fused" (its input added inside the update, on the steps
 // that allow it, fused.go) or "phases" (its input current, then the
-// update, every step). A recorder that is not known to leave Iin unread,
-// or the state between steps, keeps a population to phases.
+// update, every step). Which one a population can take depends on its
+// neuron, its inputs and its recorders: one that may read Iin keeps it
+// from fused stepping (fused.go), and blocked.go lists what blocks need.
 func (n *Network[T]) Stepping() []string {
 	n.prepare()
 	out := make([]string, len(n.phases))
