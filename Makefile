@@ -4,7 +4,7 @@
 GO      ?= go
 PYTHON  := /usr/bin/python3
 
-.PHONY: build build-mpi mpi-deps test-mpi run test test-deps bench lint generate check-generate libleaky python python-deps test-c test-python
+.PHONY: build build-mpi mpi-deps test-mpi run test test-deps peers-deps bench lint generate check-generate libleaky python python-deps test-c test-python
 
 build:
 	$(GO) build -o bin/leaky ./cmd/leaky
@@ -56,6 +56,14 @@ test-deps:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+# What bench/peers/run.sh measures leaky against: the tests' peers, and
+# SciPy for NumPy's sparse mode of workload d. The script runs this first.
+peers-deps: test-deps
+	@$(PYTHON) -c 'import scipy' 2>/dev/null || { \
+		echo "make: installing python3-scipy for bench/peers"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-scipy; }
 
 # The C ABI: bin/libleaky.so (and the generated bin/libleaky.h; the
 # documented header is cabi/leaky.h).

@@ -8,8 +8,8 @@
 # and prints the comparable numbers. Needs Debian's python3-brian, python3-torch and
 # python3-h5py (python3-scipy for numpy_ff.py), and gcc with cgo for the C yardstick; the Python binding's
 # figures (python_binding.py) need `make build python` (which installs
-# what it needs):
-#   apt-get install -y python3-brian python3-torch python3-h5py python3-scipy gcc
+# what it needs). It installs the rest first (`make peers-deps`): a peer
+# that is missing would otherwise leave its lines out of results.txt.
 # Usage: bench/peers/run.sh [simulated_seconds_for_cuba_and_coba] [count]
 # Run it on a quiet machine; it takes a few minutes.
 set -eu
@@ -17,6 +17,7 @@ cd "$(dirname "$0")/../.."
 SIM=${1:-5}
 COUNT=${2:-3}
 PY=/usr/bin/python3
+make -s peers-deps >&2
 NIR=../shared/nir # where BenchmarkNIR finds the fixtures too
 grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
 echo "== leaky (go test -bench)"
