@@ -294,3 +294,48 @@ func BenchmarkFirstNonFinite(b *testing.B) {
 		})
 	}
 }
+
+// TestNewNotebookDense checks that the notebook's dense projection holds
+// NormalWeights' bits, of the columns its target holds, on any number of
+// threads; that a scale large enough to overflow float32 is scanned and
+// refused as NewDense refuses it; and that a non-finite scale is refused.
+func TestNewNotebookDense(t *testing.T) {
+	const nIn, n = 37, 300
+	src, err := NewPoisson[float32]("in", 1, nIn, 10, 1e-3, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := make([]float32, nIn*n)
+	NormalWeights(ref, nIn, n, 0.25, 9, 3, 1)
+	for _, c := range []struct{ lo, hi, threads int }{{0, n, 1}, {0, n, 2}, {64, 192, 2}} {
+		post, err := NewHeldPopulation[float32]("lif", 1, n, DefaultNeuron(), c.lo, c.hi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := NewNotebookDense("in->lif", Presynaptic[float32](src), post, 0.25, 9, 3, c.threads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := c.hi - c.lo
+		if len(d.W) != nIn*w || d.NIn != nIn || d.NOut != n {
+			t.Fatalf("columns %d…%d: %d weights, %d × %d", c.lo, c.hi, len(d.W), d.NIn, d.NOut)
+		}
+		for r := range nIn {
+			if !slices.Equal(d.W[r*w:(r+1)*w], ref[r*n+c.lo:r*n+c.hi]) {
+				t.Fatalf("columns %d…%d on %d threads: row %d differs from NormalWeights", c.lo, c.hi, c.threads, r)
+			}
+		}
+	}
+	post, err := NewPopulation[float32]("lif", 1, n, DefaultNeuron())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewNotebookDense("in->lif", Presynaptic[float32](src), post, 1e38, 9, 3, 1); err == nil || !strings.Contains(err.Error(), "weights must be finite") {
+		t.Fatalf("a scale that overflows float32: %v", err)
+	}
+	for _, s := range []float64{math.NaN(), math.Inf(1)} {
+		if _, err := NewNotebookDense("in->lif", Presynaptic[float32](src), post, s, 9, 3, 1); err == nil || !strings.Contains(err.Error(), "scale") {
+			t.Fatalf("scale %v: %v", s, err)
+		}
+	}
+}

@@ -289,15 +289,23 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 		if rows > 0 && cols > maxElements/rows {
 			return nil, f.errorf("%s: %d × %d weights is more than one array can address", at, rows, cols)
 		}
-		lo, hi := post.Held() // a rank's columns
-		w := hugepage.Make[T](rows * (hi - lo))
-		switch {
-		case p.Weight.Notebook:
+		if p.Weight.Notebook {
 			scale, err := defaultScale(f, post, rows, at)
 			if err != nil {
 				return nil, err
 			}
-			engine.NormalWeightColumns(w, rows, lo, hi, scale, seed, uint64(k), threads)
+			d, err := engine.NewNotebookDense(p.Name, pre, post, scale, seed, uint64(k), threads)
+			if err != nil {
+				return nil, f.errorf("%s: %w", at, err)
+			}
+			if err := d.SetInput(receptor, p.Delay); err != nil {
+				return nil, f.errorf("%s: %w", at, err)
+			}
+			return d, nil
+		}
+		lo, hi := post.Held() // a rank's columns
+		w := hugepage.Make[T](rows * (hi - lo))
+		switch {
 		case p.Weight.File != "":
 			// Only the rank's columns are read (columns.read).
 			c, err := f.openColumns(p.Weight)
