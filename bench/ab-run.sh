@@ -18,14 +18,9 @@ if [ $# -lt 2 ]; then
 fi
 BASE=$1 ROUNDS=$2
 shift 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/base"
-git archive --format=tar "$BASE" | tar -x -C "$tmp/base"
-(cd "$tmp/base" && go build -o "$tmp/base.leaky" ./cmd/leaky)
-go build -o "$tmp/head.leaky" ./cmd/leaky
-grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
-go version
+. bench/ablib.sh
+ab_leaky "$BASE"
+ab_machine
 echo "base=$(git rev-parse --short "$BASE") head=$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes') rounds=$ROUNDS args=$*"
 for round in $(seq 1 "$ROUNDS"); do
 	for build in base head head base; do

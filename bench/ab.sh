@@ -16,14 +16,11 @@ if [ $# -lt 3 ]; then
 	exit 2
 fi
 BASE=$1 PKG=$2 RE=$3 ROUNDS=${4:-3} BT=${5:-1s}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/base"
-git archive --format=tar "$BASE" | tar -x -C "$tmp/base"
+. bench/ablib.sh
+ab_tree "$BASE"
 (cd "$tmp/base" && go test -c -o "$tmp/base.test" "$PKG")
 go test -c -o "$tmp/head.test" "$PKG"
-grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
-go version
+ab_machine
 echo "base=$(git rev-parse --short "$BASE") head=$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes') pkg=$PKG bench=$RE rounds=$ROUNDS benchtime=$BT"
 # The test binaries run in the package's directory, as go test runs them.
 dir=$(go list -f '{{.Dir}}' "$PKG")

@@ -14,18 +14,13 @@ cd "$(dirname "$0")/../.."
 COUNT=${1:-3}
 BASE=${BASE:-2a233e5^}
 PY=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/base"
-git archive --format=tar "$BASE" | tar -x -C "$tmp/base"
-(cd "$tmp/base" && go build -o "$tmp/leaky-base" ./cmd/leaky)
-go build -o "$tmp/leaky-head" ./cmd/leaky
-grep -m1 'model name' /proc/cpuinfo | sed 's/.*: /cpu: /'
-go version
+. bench/ablib.sh
+ab_leaky "$BASE"
+ab_machine
 echo "base=$(git rev-parse --short "$BASE") head=$(git rev-parse --short HEAD) count=$COUNT"
 for run in $(seq 1 "$COUNT"); do
 	for build in base head; do
-		"$tmp/leaky-$build" bench --filter 'workload/scale/n=[0-9]+/threads=1$' --time-budget 20s --json "$tmp/r.json" >/dev/null 2>&1
+		"$tmp/$build.leaky" bench --filter 'workload/scale/n=[0-9]+/threads=1$' --time-budget 20s --json "$tmp/r.json" >/dev/null 2>&1
 		"$PY" - "$tmp/r.json" "$build" "$run" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
