@@ -69,18 +69,14 @@ func (d *Dense[T]) SetInput(k, delay int) error {
 // NewDense connects pre to post with the weights w (pre.Size() × post.N,
 // row-major). It refuses mismatched sizes and non-finite weights.
 func NewDense[T Float](name string, pre Presynaptic[T], post *Population[T], w []T) (*Dense[T], error) {
-	nIn, nOut := pre.Size(), post.N
-	if pre.BatchSize() != post.Batch {
-		return nil, fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
-	}
-	lo, hi := post.Held() // a rank's columns (NewHeldPopulation, ranks.go)
-	if len(w) != nIn*(hi-lo) {
-		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, hi-lo, nIn*(hi-lo))
+	d, err := denseOf(name, pre, post, w)
+	if err != nil {
+		return nil, err
 	}
 	if i := firstNonFinite(w); i >= 0 {
-		return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/(hi-lo), lo+i%(hi-lo), float64(w[i]))
+		return nil, fmt.Errorf("projection %q: weight [%d, %d] is %v; weights must be finite", name, i/d.ldw, d.w0+i%d.ldw, float64(w[i]))
 	}
-	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut, w0: lo, ldw: hi - lo}, nil
+	return d, nil
 }
 
 // normalBound bounds the magnitude of the notebook's standard normal
@@ -97,17 +93,38 @@ func NewNotebookDense[T Float](name string, pre Presynaptic[T], post *Population
 	if math.IsNaN(scale) || math.IsInf(scale, 0) {
 		return nil, fmt.Errorf("projection %q: weight scale %v; it must be finite", name, scale)
 	}
-	if pre.BatchSize() != post.Batch {
-		return nil, fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
+	if err := sameBatch(name, pre, post); err != nil {
+		return nil, err // before drawing the weights
 	}
-	nIn := pre.Size()
 	lo, hi := post.Held()
-	w := hugepage.Make[T](nIn * (hi - lo))
-	NormalWeightColumns(w, nIn, lo, hi, scale, seed, stream, threads)
+	w := hugepage.Make[T](pre.Size() * (hi - lo))
+	NormalWeightColumns(w, pre.Size(), lo, hi, scale, seed, stream, threads)
 	if !(math.Abs(scale)*normalBound <= maxFinite[T]()) {
 		return NewDense(name, pre, post, w) // large enough to overflow: scanned
 	}
-	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: post.N, w0: lo, ldw: hi - lo}, nil
+	return denseOf(name, pre, post, w)
+}
+
+// denseOf is the projection of pre onto post with the weights w, of the
+// columns post holds, once their number and the trials are checked.
+func denseOf[T Float](name string, pre Presynaptic[T], post *Population[T], w []T) (*Dense[T], error) {
+	if err := sameBatch(name, pre, post); err != nil {
+		return nil, err
+	}
+	nIn, nOut := pre.Size(), post.N
+	lo, hi := post.Held() // a rank's columns (NewHeldPopulation, ranks.go)
+	if len(w) != nIn*(hi-lo) {
+		return nil, fmt.Errorf("projection %q: weights hold %d values, want %d inputs × %d neurons = %d", name, len(w), nIn, hi-lo, nIn*(hi-lo))
+	}
+	return &Dense[T]{Name: name, Pre: pre, Post: post, W: w, NIn: nIn, NOut: nOut, w0: lo, ldw: hi - lo}, nil
+}
+
+// sameBatch refuses a source whose trials are not the target's.
+func sameBatch[T Float](name string, pre Presynaptic[T], post *Population[T]) error {
+	if pre.BatchSize() != post.Batch {
+		return fmt.Errorf("projection %q: source has %d trials but target %q has %d", name, pre.BatchSize(), post.Name, post.Batch)
+	}
+	return nil
 }
 
 // maxFinite is the largest finite T.
