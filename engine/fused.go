@@ -35,11 +35,13 @@ import (
 // keeps its population from fused stepping.
 type inputReader interface{ ReadsInput() bool }
 
-// ReadsInput reports whether the trace records Iin.
-func (r *Trace[T]) ReadsInput() bool { return r.Var == VarIin }
+// ReadsInput reports whether the trace records Iin of more than a few
+// neurons (inputOfMax), which it reads from Iin itself.
+func (r *Trace[T]) ReadsInput() bool { return readsAllInput(r.Var, r.Neurons) }
 
-// ReadsInput reports whether the stream records Iin.
-func (r *StreamTrace[T]) ReadsInput() bool { return r.Var == VarIin }
+// ReadsInput reports whether the stream records Iin of more than a few
+// neurons (inputOfMax), which it reads from Iin itself.
+func (r *StreamTrace[T]) ReadsInput() bool { return readsAllInput(r.Var, r.Neurons) }
 
 // ReadsInput is false: spikes are read after the update.
 func (r *SpikeRecorder[T]) ReadsInput() bool { return false }

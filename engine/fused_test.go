@@ -17,7 +17,8 @@ import (
 // array; "b" fed by "a", which steps before it, and by the source; "c" fed
 // by the source and by itself (its own spikes change as it steps:
 // unfused); "d" whose Iin is traced (unfused).
-// Spikes of a and b, V of a and I of b are recorded.
+// Spikes of a and b, V of a, I of b and Iin of four neurons of a are
+// recorded.
 type fusedCase[T Float] struct {
 	net    *Network[T]
 	pops   []*Population[T]
@@ -89,11 +90,14 @@ func newFusedCase[T Float](t testing.TB, fuse bool, threads, batch int, reset ke
 		c.spikes = append(c.spikes, r)
 		c.net.AddRecorder(r)
 	}
+	// a's Iin of four neurons, read through InputOf, leaves a fused; d's
+	// of all its neurons keeps d unfused.
 	for _, tr := range []struct {
-		p *Population[T]
-		v Var
-	}{{a, VarV}, {b, VarI}, {d, VarIin}} {
-		r, err := NewTrace(tr.p, tr.v, nil)
+		p       *Population[T]
+		v       Var
+		neurons []int
+	}{{a, VarV, nil}, {b, VarI, nil}, {d, VarIin, nil}, {a, VarIin, []int{0, 63, 64, 4999}}} {
+		r, err := NewTrace(tr.p, tr.v, tr.neurons)
 		must(err)
 		c.traces = append(c.traces, r)
 		c.net.AddRecorder(r)

@@ -131,19 +131,37 @@ func (r *Trace[T]) RecordState(t int) error {
 }
 
 // appendRow appends v's values of the neurons (nil: all) of every trial,
-// as recorders read them (Trial).
+// as recorders read them (Trial); Iin of chosen neurons through InputOf,
+// so that a few of them traced leave the population free to step fused.
 func appendRow[T Float](dst []T, p *Population[T], v Var, neurons []int) []T {
 	for b := 0; b < p.Batch; b++ {
 		row := p.Trial(v, b)
-		if neurons == nil {
+		switch {
+		case neurons == nil:
 			dst = append(dst, row...)
-			continue
-		}
-		for _, i := range neurons {
-			dst = append(dst, row[i])
+		case v == VarIin:
+			for _, i := range neurons {
+				dst = append(dst, p.InputOf(b, i))
+			}
+		default:
+			for _, i := range neurons {
+				dst = append(dst, row[i])
+			}
 		}
 	}
 	return dst
+}
+
+// inputOfMax is the most neurons whose Iin a trace reads through InputOf
+// and still leaves its population free to step fused: each sums up to
+// fusedMaxRows rows a step, against the fused step's saving of a pass
+// over all of Iin. A trace of more neurons reads Iin itself.
+const inputOfMax = 64
+
+// readsAllInput reports whether a trace of v over neurons (nil: all)
+// reads Iin as a whole rather than a few neurons' through InputOf.
+func readsAllInput(v Var, neurons []int) bool {
+	return v == VarIin && (neurons == nil || len(neurons) > inputOfMax)
 }
 
 // appendSpikes appends s[t] as 0 or 1 for the neurons (nil: all) of every

@@ -611,20 +611,29 @@ func schema(t *testing.T) map[string]any {
 }
 
 // TestRunFusedSameBytes checks that a run whose recordings leave Iin
-// unread steps fused, figure included (it reads its neuron's Iin through
-// engine.Population.InputOf), and writes the bytes of the same run
-// stepped phase by phase, which recording iinp forces: spikes.npy, v.npy
-// and figure.png, whose I_inp panel is drawn from the input either way.
+// unread, or read it for a few neurons (engine.Population.InputOf, as the
+// figure does), steps fused, and writes what the same run stepped phase
+// by phase writes, which recording iinp of 100 neurons forces: spikes.npy
+// and figure.png (whose I_inp panel is drawn from the input either way)
+// byte for byte, and v and iinp of neurons 0–9 value for value.
 func TestRunFusedSameBytes(t *testing.T) {
 	dir := t.TempDir()
-	base := []string{"run", "--steps", "400", "--neurons", "3000", "--n-inputs", "200", "--rate", "20", "--record-neurons", "0-9", "--figure-neuron", "3"}
-	files := map[string]map[string][]byte{}
+	base := []string{"run", "--steps", "400", "--neurons", "3000", "--n-inputs", "200", "--rate", "20", "--figure-neuron", "3"}
+	type run struct {
+		files map[string][]byte
+		npy   map[string]*npy.Array
+	}
+	runs := map[string]run{}
 	for _, c := range []struct {
-		record, threads, stepping string
-	}{{"v,spikes", "1", "fused"}, {"v,spikes", "2", "fused"}, {"v,spikes,iinp", "1", "phases"}} {
-		name := c.record + "@" + c.threads
-		out := filepath.Join(dir, strings.ReplaceAll(name, ",", "-"))
-		mustRun(t, append(base, "--record", c.record, "--threads", c.threads, "--out", out)...)
+		record, neurons, threads, stepping string
+	}{
+		{"v,spikes", "0-9", "1", "fused"}, {"v,spikes", "0-9", "2", "fused"},
+		{"v,spikes,iinp", "0-9", "2", "fused"},
+		{"v,spikes,iinp", "0-99", "1", "phases"},
+	} {
+		name := c.record + "/" + c.neurons + "@" + c.threads
+		out := filepath.Join(dir, strings.NewReplacer(",", "-", "/", "_").Replace(name))
+		mustRun(t, append(base, "--record", c.record, "--record-neurons", c.neurons, "--threads", c.threads, "--out", out)...)
 		var sum session.Summary
 		if err := json.Unmarshal(readFile(t, filepath.Join(out, "summary.json")), &sum); err != nil {
 			t.Fatal(err)
@@ -632,19 +641,40 @@ func TestRunFusedSameBytes(t *testing.T) {
 		if len(sum.Populations) != 1 || sum.Populations[0].Stepping != c.stepping {
 			t.Fatalf("%s: populations %+v, want stepping %s", name, sum.Populations, c.stepping)
 		}
-		files[name] = map[string][]byte{}
-		for _, f := range []string{"spikes.npy", "v.npy", "figure.png"} {
-			files[name][f] = readFile(t, filepath.Join(out, f))
+		r := run{files: map[string][]byte{}, npy: map[string]*npy.Array{}}
+		for _, f := range []string{"spikes.npy", "figure.png"} {
+			r.files[f] = readFile(t, filepath.Join(out, f))
 		}
+		for _, f := range strings.Split(c.record, ",") {
+			if f != "spikes" {
+				r.npy[f] = readNpy(t, filepath.Join(out, f+".npy"))
+			}
+		}
+		runs[name] = r
 	}
-	ref := files["v,spikes,iinp@1"]
-	if len(ref["spikes.npy"]) < 128+24*100 {
-		t.Fatalf("only %d bytes of spikes: the comparison needs spikes", len(ref["spikes.npy"]))
+	const refName = "v,spikes,iinp/0-99@1"
+	ref := runs[refName]
+	if len(ref.files["spikes.npy"]) < 128+24*100 {
+		t.Fatalf("only %d bytes of spikes: the comparison needs spikes", len(ref.files["spikes.npy"]))
 	}
-	for name, got := range files {
-		for f, b := range got {
-			if !bytes.Equal(b, ref[f]) {
+	for name, got := range runs {
+		for f, b := range got.files {
+			if !bytes.Equal(b, ref.files[f]) {
 				t.Errorf("%s: %s differs from the run stepped phase by phase", name, f)
+			}
+		}
+		if name == refName {
+			continue
+		}
+		for f, a := range got.npy {
+			want := ref.npy[f]
+			if a.ShapeString() != "(400, 1, 10)" || want.ShapeString() != "(400, 1, 100)" {
+				t.Fatalf("%s: %s has shape %s, the reference %s", name, f, a.ShapeString(), want.ShapeString())
+			}
+			for k, x := range a.Data {
+				if w := want.Data[k/10*100+k%10]; math.Float64bits(x) != math.Float64bits(w) {
+					t.Fatalf("%s: %s[%d, 0, %d] is %v, phase by phase %v", name, f, k/10, k%10, x, w)
+				}
 			}
 		}
 	}
