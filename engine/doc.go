@@ -148,7 +148,9 @@
 //
 // Below that size, a population in the seed form fed only by dense
 // projections from sources or from populations earlier in the order, whose
-// Iin no recorder reads, runs phases 2 and 4 in one pass (fused.go):
+// Iin no recorder reads but a few neurons' through Population.InputOf
+// (which sums them from the step's rows, with the same bits), runs phases
+// 2 and 4 in one pass (fused.go):
 // kernels.LeakyRows sums each neuron's weight rows in registers, in the
 // order above, and updates it, never writing Iin; Run writes Iin at the
 // last step of a call and at aligned steps, and recomputes it when
