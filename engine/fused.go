@@ -27,8 +27,8 @@ import (
 // reads Iin, or does not say what it reads (inputReader), keeps its
 // population unfused; one that reads a few neurons' Iin through InputOf
 // (the figure of `leaky run`) does not. The padding neurons past N, which
-// take no input and stay at rest, are left as they are. A step whose input adds more than
-// fusedMaxRows rows to a trial runs unfused.
+// take no input and stay at rest, are left as they are. A step whose input
+// adds more than fusedMaxRows rows to a trial runs unfused.
 
 // inputReader is a recorder that says whether its RecordState reads the
 // population's Iin. A recorder that does not say is taken to read it, and

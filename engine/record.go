@@ -131,15 +131,16 @@ func (r *Trace[T]) RecordState(t int) error {
 }
 
 // appendRow appends v's values of the neurons (nil: all) of every trial,
-// as recorders read them (Trial); Iin of chosen neurons through InputOf,
-// so that a few of them traced leave the population free to step fused.
+// as recorders read them (Trial); on a fused step, which leaves Iin
+// unwritten, Iin of chosen neurons through InputOf (a trace of a few of
+// them leaves its population free to step fused, readsAllInput).
 func appendRow[T Float](dst []T, p *Population[T], v Var, neurons []int) []T {
 	for b := 0; b < p.Batch; b++ {
 		row := p.Trial(v, b)
 		switch {
 		case neurons == nil:
 			dst = append(dst, row...)
-		case v == VarIin:
+		case v == VarIin && p.inputRows != nil:
 			for _, i := range neurons {
 				dst = append(dst, p.InputOf(b, i))
 			}

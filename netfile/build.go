@@ -289,60 +289,24 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 		if rows > 0 && cols > maxElements/rows {
 			return nil, f.errorf("%s: %d × %d weights is more than one array can address", at, rows, cols)
 		}
+		var d *engine.Dense[T]
 		if p.Weight.Notebook {
 			scale, err := defaultScale(f, post, rows, at)
 			if err != nil {
 				return nil, err
 			}
-			d, err := engine.NewNotebookDense(p.Name, pre, post, scale, seed, uint64(k), threads)
+			d, err = engine.NewNotebookDense(p.Name, pre, post, scale, seed, uint64(k), threads)
 			if err != nil {
 				return nil, f.errorf("%s: %w", at, err)
 			}
-			if err := d.SetInput(receptor, p.Delay); err != nil {
+		} else {
+			w, err := denseWeights(f, p, post, rows, cols, sign, seed, k, threads, at)
+			if err != nil {
+				return nil, err
+			}
+			if d, err = engine.NewDense(p.Name, pre, post, w); err != nil {
 				return nil, f.errorf("%s: %w", at, err)
 			}
-			return d, nil
-		}
-		lo, hi := post.Held() // a rank's columns
-		w := hugepage.Make[T](rows * (hi - lo))
-		switch {
-		case p.Weight.File != "":
-			// Only the rank's columns are read (columns.read).
-			c, err := f.openColumns(p.Weight)
-			if err != nil {
-				return nil, f.errorf("%s.weight.file: %w", at, err)
-			}
-			defer c.Close()
-			if len(c.Shape) != 2 || c.Shape[0] != rows || c.Shape[1] != cols {
-				return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, npy.FormatShape(c.Shape), rows, cols, p.Source, p.Target)
-			}
-			var bad firstBad
-			err = c.read(lo, hi, func(i, j int, v float64) {
-				bad.check(i, j, v)
-				w[i*(hi-lo)+j-lo] = T(sign.Apply(v))
-			})
-			if err != nil {
-				return nil, f.errorf("%s.weight.file: %w", at, err)
-			}
-			if bad.set {
-				return nil, f.errorf("%s.weight.file: %s: weight [%d, %d] is %v; weights must be finite", at, p.Weight.File, bad.i, bad.j, bad.v)
-			}
-		default:
-			d := p.Weight.Dist.engine()
-			if p.Weight.Default {
-				scale, err := defaultScale(f, post, rows, at)
-				if err != nil {
-					return nil, err
-				}
-				d = engine.Normal(0, scale)
-			}
-			if err := engine.FillWeightColumns(w, rows, cols, lo, hi, d, sign, seed, uint64(k), threads); err != nil {
-				return nil, f.errorf("%s.weight: %w", at, err)
-			}
-		}
-		d, err := engine.NewDense(p.Name, pre, post, w)
-		if err != nil {
-			return nil, f.errorf("%s: %w", at, err)
 		}
 		if err := d.SetInput(receptor, p.Delay); err != nil {
 			return nil, f.errorf("%s: %w", at, err)
@@ -373,4 +337,47 @@ func buildProjection[T engine.Float](f *File, n *Net[T], k, threads int) (engine
 		return nil, f.errorf("%s.synapses: %w", at, err)
 	}
 	return sp, nil
+}
+
+// denseWeights reads or draws the weights of dense projection p (neither
+// procedural nor the notebook's) for the columns post holds.
+func denseWeights[T engine.Float](f *File, p Projection, post *engine.Population[T], rows, cols int, sign engine.Sign, seed uint64, k, threads int, at string) ([]T, error) {
+	lo, hi := post.Held() // a rank's columns
+	w := hugepage.Make[T](rows * (hi - lo))
+	switch {
+	case p.Weight.File != "":
+		// Only the rank's columns are read (columns.read).
+		c, err := f.openColumns(p.Weight)
+		if err != nil {
+			return nil, f.errorf("%s.weight.file: %w", at, err)
+		}
+		defer c.Close()
+		if len(c.Shape) != 2 || c.Shape[0] != rows || c.Shape[1] != cols {
+			return nil, f.errorf("%s.weight.file: %s has shape %s; want (%d, %d) for %q → %q", at, p.Weight.File, npy.FormatShape(c.Shape), rows, cols, p.Source, p.Target)
+		}
+		var bad firstBad
+		err = c.read(lo, hi, func(i, j int, v float64) {
+			bad.check(i, j, v)
+			w[i*(hi-lo)+j-lo] = T(sign.Apply(v))
+		})
+		if err != nil {
+			return nil, f.errorf("%s.weight.file: %w", at, err)
+		}
+		if bad.set {
+			return nil, f.errorf("%s.weight.file: %s: weight [%d, %d] is %v; weights must be finite", at, p.Weight.File, bad.i, bad.j, bad.v)
+		}
+	default:
+		d := p.Weight.Dist.engine()
+		if p.Weight.Default {
+			scale, err := defaultScale(f, post, rows, at)
+			if err != nil {
+				return nil, err
+			}
+			d = engine.Normal(0, scale)
+		}
+		if err := engine.FillWeightColumns(w, rows, cols, lo, hi, d, sign, seed, uint64(k), threads); err != nil {
+			return nil, f.errorf("%s.weight: %w", at, err)
+		}
+	}
+	return w, nil
 }
