@@ -53,6 +53,6 @@ func Example() {
 	fmt.Printf("%d spikes, %.2f Hz per neuron\n", len(spikes.Events)/3, float64(len(spikes.Events)/3)/(seconds*n*batch))
 	fmt.Printf("V of neuron 0 in trial 0 recorded at %d steps\n", v.Steps)
 	// Output:
-	// 6395 spikes, 3.20 Hz per neuron
+	// 6380 spikes, 3.19 Hz per neuron
 	// V of neuron 0 in trial 0 recorded at 2000 steps
 }

@@ -3,5 +3,6 @@ package engine
 // Version is leaky's version. Checkpoints record it and refuse to resume
 // under another, because a change to the engine may change the bits a run
 // produces. 0.2.0 draws normal weights and initial states with Philox and
-// Box–Muller (README, "Changes").
-const Version = "0.2.0"
+// Box–Muller; 0.3.0 draws float32 runs' notebook and procedural weights
+// with a float32 Box–Muller (README, "Changes").
+const Version = "0.3.0"

@@ -78,4 +78,34 @@ var (
 		2.087570084197473e-09,
 		-1.1358536521387682e-11,
 	}
+
+	// log32Coef are Cephes' logf coefficients of ln(1+f) = f − f²/2 + f³·Σ
+	// log32Coef[k]·f^k on √½ ≤ 1+f ≤ √2.
+	log32Coef = [...]float32{
+		0.3333333,
+		-0.24999994,
+		0.20000714,
+		-0.16668057,
+		0.14249323,
+		-0.12420141,
+		0.116769984,
+		-0.1151461,
+		0.070376836,
+	}
+
+	// sin32Coef are Cephes' sinf coefficients of sin φ = φ + φ³·Σ
+	// sin32Coef[k]·φ^2k on [−π/4, π/4].
+	sin32Coef = [...]float32{
+		-0.16666655,
+		0.008332161,
+		-0.00019515296,
+	}
+
+	// cos32Coef are Cephes' cosf coefficients of cos φ = 1 − φ²/2 + φ⁴·Σ
+	// cos32Coef[k]·φ^2k on [−π/4, π/4].
+	cos32Coef = [...]float32{
+		0.041666646,
+		-0.0013887316,
+		2.4433157e-05,
+	}
 )

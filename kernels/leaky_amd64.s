@@ -7546,8 +7546,8 @@ ruleUpdate32SnnTorchPerAVX2_rowend:
 	RET
 
 // func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
-// Requires: AVX, AVX2, FMA3
-TEXT ·normals32AVX2(SB), NOSPLIT, $184-56
+// Requires: AVX, AVX2
+TEXT ·normals32AVX2(SB), NOSPLIT, $312-56
 	MOVL         k0+24(FP), AX
 	MOVL         k1+28(FP), CX
 	MOVQ         AX, (SP)
@@ -7594,15 +7594,16 @@ TEXT ·normals32AVX2(SB), NOSPLIT, $184-56
 	MOVQ         AX, 168(SP)
 	MOVL         c3+40(FP), AX
 	MOVQ         AX, 176(SP)
-	VBROADCASTSD scale+48(FP), Y0
+	VMOVSD       scale+48(FP), X0
+	VCVTSD2SS    X0, X0, X0
+	VBROADCASTSS X0, Y0
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         dst_len+8(FP), CX
-	SHRQ         $0x05, CX
+	SHRQ         $0x06, CX
 	MOVL         ctr+44(FP), DX
 	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
 	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
-	SHRQ         $0x00, CX
 	TESTQ        CX, CX
 	JZ           normals32AVX2_done
 
@@ -7711,138 +7712,10 @@ normals32AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
-	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VMULPD       Y5, Y4, Y10
-	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y7
-	VBLENDVPD    Y7, Y10, Y9, Y3
-	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y7, Y7
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y7, Y7
-	VCVTPD2PSY   Y3, X2
-	VMOVUPS      X2, (AX)
-	VCVTPD2PSY   Y7, X2
-	VMOVUPS      X2, 32(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
-	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VMULPD       Y5, Y4, Y8
-	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y6
-	VBLENDVPD    Y6, Y8, Y7, Y3
-	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y6, Y6
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y6, Y6
-	VCVTPD2PSY   Y3, X2
-	VMOVUPS      X2, 64(AX)
-	VCVTPD2PSY   Y6, X2
-	VMOVUPS      X2, 96(AX)
+	VMOVDQU      Y9, 184(SP)
+	VMOVDQU      Y7, 216(SP)
+	VMOVDQU      Y8, 248(SP)
+	VMOVDQU      Y6, 280(SP)
 	VPADDQ       normalConstsAVX2<>+96(SB), Y1, Y2
 	VPBROADCASTQ 160(SP), Y3
 	VPBROADCASTQ 168(SP), Y4
@@ -7947,140 +7820,560 @@ normals32AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
-	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VMULPD       Y5, Y4, Y10
-	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y7
-	VBLENDVPD    Y7, Y10, Y9, Y3
-	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y7, Y7
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y7, Y7
-	VCVTPD2PSY   Y3, X2
-	VMOVUPS      X2, 16(AX)
-	VCVTPD2PSY   Y7, X2
-	VMOVUPS      X2, 48(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
-	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VMULPD       Y5, Y4, Y8
-	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y6
-	VBLENDVPD    Y6, Y8, Y7, Y3
-	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y6, Y6
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y6, Y6
-	VCVTPD2PSY   Y3, X2
-	VMOVUPS      X2, 80(AX)
-	VCVTPD2PSY   Y6, X2
-	VMOVUPS      X2, 112(AX)
-	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y1
-	ADDQ         $0x00000080, AX
+	VSHUFPS      $0x88, 184(SP), Y9, Y9
+	VPERMQ       $0x8d, Y9, Y9
+	VSHUFPS      $0x88, 216(SP), Y7, Y7
+	VPERMQ       $0x8d, Y7, Y7
+	VSHUFPS      $0x88, 248(SP), Y8, Y8
+	VPERMQ       $0x8d, Y8, Y8
+	VSHUFPS      $0x88, 280(SP), Y6, Y6
+	VPERMQ       $0x8d, Y6, Y6
+	VPSRLD       $0x01, Y9, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y9
+	VADDPS       Y9, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2336(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2304(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y4, Y7, Y7
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y9
+	VPSLLD       $0x01, Y3, Y10
+	VBLENDVPS    Y10, Y7, Y4, Y3
+	VBLENDVPS    Y10, Y4, Y7, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y9, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VMOVUPS      Y3, (AX)
+	VMOVUPS      Y4, 64(AX)
+	VPSRLD       $0x01, Y8, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y7
+	VADDPS       Y7, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2336(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2304(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y7
+	VPSLLD       $0x01, Y3, Y8
+	VBLENDVPS    Y8, Y6, Y4, Y3
+	VBLENDVPS    Y8, Y4, Y6, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VMOVUPS      Y3, 128(AX)
+	VMOVUPS      Y4, 192(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VMOVDQU      Y9, 184(SP)
+	VMOVDQU      Y7, 216(SP)
+	VMOVDQU      Y8, 248(SP)
+	VMOVDQU      Y6, 280(SP)
+	VPADDQ       normalConstsAVX2<>+1440(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VSHUFPS      $0x88, 184(SP), Y9, Y9
+	VPERMQ       $0x8d, Y9, Y9
+	VSHUFPS      $0x88, 216(SP), Y7, Y7
+	VPERMQ       $0x8d, Y7, Y7
+	VSHUFPS      $0x88, 248(SP), Y8, Y8
+	VPERMQ       $0x8d, Y8, Y8
+	VSHUFPS      $0x88, 280(SP), Y6, Y6
+	VPERMQ       $0x8d, Y6, Y6
+	VPSRLD       $0x01, Y9, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y9
+	VADDPS       Y9, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2336(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2304(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y4, Y7, Y7
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y9
+	VPSLLD       $0x01, Y3, Y10
+	VBLENDVPS    Y10, Y7, Y4, Y3
+	VBLENDVPS    Y10, Y4, Y7, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y9, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VMOVUPS      Y3, 32(AX)
+	VMOVUPS      Y4, 96(AX)
+	VPSRLD       $0x01, Y8, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y7
+	VADDPS       Y7, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2336(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2304(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y7
+	VPSLLD       $0x01, Y3, Y8
+	VBLENDVPS    Y8, Y6, Y4, Y3
+	VBLENDVPS    Y8, Y4, Y6, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VMOVUPS      Y3, 160(AX)
+	VMOVUPS      Y4, 224(AX)
+	VPADDQ       normalConstsAVX2<>+160(SB), Y1, Y1
+	ADDQ         $0x00000100, AX
 	DECQ         CX
 	JNZ          normals32AVX2_loop
 
@@ -8268,11 +8561,143 @@ DATA normalConstsAVX2<>+1408(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX2<>+1416(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX2<>+1424(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX2<>+1432(SB)/8, $0xbda8fa49a0861a9b
-GLOBL normalConstsAVX2<>(SB), RODATA|NOPTR, $1440
+DATA normalConstsAVX2<>+1440(SB)/8, $0x000000000000000c
+DATA normalConstsAVX2<>+1448(SB)/8, $0x000000000000000c
+DATA normalConstsAVX2<>+1456(SB)/8, $0x000000000000000c
+DATA normalConstsAVX2<>+1464(SB)/8, $0x000000000000000c
+DATA normalConstsAVX2<>+1472(SB)/8, $0x0000000200000000
+DATA normalConstsAVX2<>+1480(SB)/8, $0x0000000600000004
+DATA normalConstsAVX2<>+1488(SB)/8, $0x0000000a00000008
+DATA normalConstsAVX2<>+1496(SB)/8, $0x0000000e0000000c
+DATA normalConstsAVX2<>+1504(SB)/8, $0x3000000030000000
+DATA normalConstsAVX2<>+1512(SB)/8, $0x3000000030000000
+DATA normalConstsAVX2<>+1520(SB)/8, $0x3000000030000000
+DATA normalConstsAVX2<>+1528(SB)/8, $0x3000000030000000
+DATA normalConstsAVX2<>+1536(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX2<>+1544(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX2<>+1552(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX2<>+1560(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX2<>+1568(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX2<>+1576(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX2<>+1584(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX2<>+1592(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX2<>+1600(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX2<>+1608(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX2<>+1616(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX2<>+1624(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX2<>+1632(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX2<>+1640(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX2<>+1648(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX2<>+1656(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX2<>+1664(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX2<>+1672(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX2<>+1680(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX2<>+1688(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX2<>+1696(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX2<>+1704(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX2<>+1712(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX2<>+1720(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX2<>+1728(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX2<>+1736(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX2<>+1744(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX2<>+1752(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX2<>+1760(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX2<>+1768(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX2<>+1776(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX2<>+1784(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX2<>+1792(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX2<>+1800(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX2<>+1808(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX2<>+1816(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX2<>+1824(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX2<>+1832(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX2<>+1840(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX2<>+1848(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX2<>+1856(SB)/8, $0x2000000020000000
+DATA normalConstsAVX2<>+1864(SB)/8, $0x2000000020000000
+DATA normalConstsAVX2<>+1872(SB)/8, $0x2000000020000000
+DATA normalConstsAVX2<>+1880(SB)/8, $0x2000000020000000
+DATA normalConstsAVX2<>+1888(SB)/8, $0x4000000040000000
+DATA normalConstsAVX2<>+1896(SB)/8, $0x4000000040000000
+DATA normalConstsAVX2<>+1904(SB)/8, $0x4000000040000000
+DATA normalConstsAVX2<>+1912(SB)/8, $0x4000000040000000
+DATA normalConstsAVX2<>+1920(SB)/8, $0x8000000080000000
+DATA normalConstsAVX2<>+1928(SB)/8, $0x8000000080000000
+DATA normalConstsAVX2<>+1936(SB)/8, $0x8000000080000000
+DATA normalConstsAVX2<>+1944(SB)/8, $0x8000000080000000
+DATA normalConstsAVX2<>+1952(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX2<>+1960(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX2<>+1968(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX2<>+1976(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX2<>+1984(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX2<>+1992(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX2<>+2000(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX2<>+2008(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX2<>+2016(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX2<>+2024(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX2<>+2032(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX2<>+2040(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX2<>+2048(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX2<>+2056(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX2<>+2064(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX2<>+2072(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX2<>+2080(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX2<>+2088(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX2<>+2096(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX2<>+2104(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX2<>+2112(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX2<>+2120(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX2<>+2128(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX2<>+2136(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX2<>+2144(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX2<>+2152(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX2<>+2160(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX2<>+2168(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX2<>+2176(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX2<>+2184(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX2<>+2192(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX2<>+2200(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX2<>+2208(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX2<>+2216(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX2<>+2224(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX2<>+2232(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX2<>+2240(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX2<>+2248(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX2<>+2256(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX2<>+2264(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX2<>+2272(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX2<>+2280(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX2<>+2288(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX2<>+2296(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX2<>+2304(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX2<>+2312(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX2<>+2320(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX2<>+2328(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX2<>+2336(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX2<>+2344(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX2<>+2352(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX2<>+2360(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX2<>+2368(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX2<>+2376(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX2<>+2384(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX2<>+2392(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX2<>+2400(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX2<>+2408(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX2<>+2416(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX2<>+2424(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX2<>+2432(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX2<>+2440(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX2<>+2448(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX2<>+2456(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX2<>+2464(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX2<>+2472(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX2<>+2480(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX2<>+2488(SB)/8, $0x37ccf5ce37ccf5ce
+GLOBL normalConstsAVX2<>(SB), RODATA|NOPTR, $2496
 
 // func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
-// Requires: AVX, AVX2, FMA3
-TEXT ·addNormals32AVX2(SB), NOSPLIT, $184-56
+// Requires: AVX, AVX2
+TEXT ·addNormals32AVX2(SB), NOSPLIT, $312-56
 	MOVL         k0+24(FP), AX
 	MOVL         k1+28(FP), CX
 	MOVQ         AX, (SP)
@@ -8319,15 +8744,16 @@ TEXT ·addNormals32AVX2(SB), NOSPLIT, $184-56
 	MOVQ         AX, 168(SP)
 	MOVL         c3+40(FP), AX
 	MOVQ         AX, 176(SP)
-	VBROADCASTSD scale+48(FP), Y0
+	VMOVSD       scale+48(FP), X0
+	VCVTSD2SS    X0, X0, X0
+	VBROADCASTSS X0, Y0
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         dst_len+8(FP), CX
-	SHRQ         $0x05, CX
+	SHRQ         $0x06, CX
 	MOVL         ctr+44(FP), DX
 	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
 	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
-	SHRQ         $0x00, CX
 	TESTQ        CX, CX
 	JZ           addNormals32AVX2_done
 
@@ -8436,142 +8862,10 @@ addNormals32AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
-	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VMULPD       Y5, Y4, Y10
-	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y7
-	VBLENDVPD    Y7, Y10, Y9, Y3
-	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y7, Y7
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y7, Y7
-	VCVTPD2PSY   Y3, X2
-	VADDPS       (AX), X2, X2
-	VMOVUPS      X2, (AX)
-	VCVTPD2PSY   Y7, X2
-	VADDPS       32(AX), X2, X2
-	VMOVUPS      X2, 32(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
-	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VMULPD       Y5, Y4, Y8
-	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y6
-	VBLENDVPD    Y6, Y8, Y7, Y3
-	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y6, Y6
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y6, Y6
-	VCVTPD2PSY   Y3, X2
-	VADDPS       64(AX), X2, X2
-	VMOVUPS      X2, 64(AX)
-	VCVTPD2PSY   Y6, X2
-	VADDPS       96(AX), X2, X2
-	VMOVUPS      X2, 96(AX)
+	VMOVDQU      Y9, 184(SP)
+	VMOVDQU      Y7, 216(SP)
+	VMOVDQU      Y8, 248(SP)
+	VMOVDQU      Y6, 280(SP)
 	VPADDQ       normalConstsAVX2<>+96(SB), Y1, Y2
 	VPBROADCASTQ 160(SP), Y3
 	VPBROADCASTQ 168(SP), Y4
@@ -8676,144 +8970,568 @@ addNormals32AVX2_loop:
 	VPXOR        Y2, Y9, Y9
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y3, Y8, Y8
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y9, Y9
-	VSUBPD       normalConstsAVX2<>+320(SB), Y9, Y9
-	VPSRLQ       $0x34, Y9, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y9, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y7, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y7
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y9
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y9
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y9
-	VMULPD       Y5, Y4, Y10
-	VFMADD213PD  Y4, Y7, Y10
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y9
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y7
-	VBLENDVPD    Y7, Y10, Y9, Y3
-	VBLENDVPD    Y7, Y9, Y10, Y7
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y7, Y7
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y7, Y7
-	VCVTPD2PSY   Y3, X2
-	VADDPS       16(AX), X2, X2
-	VMOVUPS      X2, 16(AX)
-	VCVTPD2PSY   Y7, X2
-	VADDPS       48(AX), X2, X2
-	VMOVUPS      X2, 48(AX)
-	VPBLENDD     $0xaa, normalConstsAVX2<>+288(SB), Y8, Y8
-	VSUBPD       normalConstsAVX2<>+320(SB), Y8, Y8
-	VPSRLQ       $0x34, Y8, Y2
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y2, Y2
-	VSUBPD       normalConstsAVX2<>+352(SB), Y2, Y2
-	VPAND        normalConstsAVX2<>+384(SB), Y8, Y3
-	VPOR         normalConstsAVX2<>+416(SB), Y3, Y3
-	VCMPPD       $0x1e, normalConstsAVX2<>+480(SB), Y3, Y4
-	VMULPD       normalConstsAVX2<>+448(SB), Y3, Y5
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VANDPD       normalConstsAVX2<>+416(SB), Y4, Y4
-	VADDPD       Y4, Y2, Y2
-	VSUBPD       normalConstsAVX2<>+416(SB), Y3, Y4
-	VADDPD       normalConstsAVX2<>+416(SB), Y3, Y3
-	VDIVPD       Y3, Y4, Y3
-	VMULPD       Y3, Y3, Y4
-	VMOVUPD      normalConstsAVX2<>+992(SB), Y5
-	VFMADD213PD  normalConstsAVX2<>+960(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+928(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+896(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+864(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+832(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+800(SB), Y4, Y5
-	VFMADD213PD  normalConstsAVX2<>+768(SB), Y4, Y5
-	VMULPD       Y5, Y3, Y5
-	VFMADD231PD  normalConstsAVX2<>+512(SB), Y2, Y5
-	VSQRTPD      Y5, Y2
-	VMULPD       Y0, Y2, Y2
-	VPADDD       normalConstsAVX2<>+544(SB), Y6, Y3
-	VPAND        normalConstsAVX2<>+640(SB), Y3, Y4
-	VPBLENDD     $0xaa, normalConstsAVX2<>+256(SB), Y4, Y4
-	VSUBPD       normalConstsAVX2<>+672(SB), Y4, Y4
-	VMULPD       normalConstsAVX2<>+704(SB), Y4, Y4
-	VMULPD       Y4, Y4, Y5
-	VMOVUPD      normalConstsAVX2<>+1184(SB), Y6
-	VFMADD213PD  normalConstsAVX2<>+1152(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1120(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1088(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1056(SB), Y5, Y6
-	VFMADD213PD  normalConstsAVX2<>+1024(SB), Y5, Y6
-	VMOVUPD      normalConstsAVX2<>+1408(SB), Y7
-	VFMADD213PD  normalConstsAVX2<>+1376(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1344(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1312(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1280(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1248(SB), Y5, Y7
-	VFMADD213PD  normalConstsAVX2<>+1216(SB), Y5, Y7
-	VMULPD       Y5, Y4, Y8
-	VFMADD213PD  Y4, Y6, Y8
-	VFMADD213PD  normalConstsAVX2<>+416(SB), Y5, Y7
-	VPADDD       normalConstsAVX2<>+576(SB), Y3, Y4
-	VPSLLQ       $0x20, Y4, Y4
-	VPSLLQ       $0x20, Y3, Y5
-	VPSLLQ       $0x21, Y3, Y6
-	VBLENDVPD    Y6, Y8, Y7, Y3
-	VBLENDVPD    Y6, Y7, Y8, Y6
-	VPAND        normalConstsAVX2<>+736(SB), Y4, Y4
-	VPAND        normalConstsAVX2<>+736(SB), Y5, Y5
-	VPXOR        Y4, Y3, Y3
-	VPXOR        Y5, Y6, Y6
-	VMULPD       Y2, Y3, Y3
-	VMULPD       Y2, Y6, Y6
-	VCVTPD2PSY   Y3, X2
-	VADDPS       80(AX), X2, X2
-	VMOVUPS      X2, 80(AX)
-	VCVTPD2PSY   Y6, X2
-	VADDPS       112(AX), X2, X2
-	VMOVUPS      X2, 112(AX)
-	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y1
-	ADDQ         $0x00000080, AX
+	VSHUFPS      $0x88, 184(SP), Y9, Y9
+	VPERMQ       $0x8d, Y9, Y9
+	VSHUFPS      $0x88, 216(SP), Y7, Y7
+	VPERMQ       $0x8d, Y7, Y7
+	VSHUFPS      $0x88, 248(SP), Y8, Y8
+	VPERMQ       $0x8d, Y8, Y8
+	VSHUFPS      $0x88, 280(SP), Y6, Y6
+	VPERMQ       $0x8d, Y6, Y6
+	VPSRLD       $0x01, Y9, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y9
+	VADDPS       Y9, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2336(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2304(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y4, Y7, Y7
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y9
+	VPSLLD       $0x01, Y3, Y10
+	VBLENDVPS    Y10, Y7, Y4, Y3
+	VBLENDVPS    Y10, Y4, Y7, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y9, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VADDPS       (AX), Y3, Y3
+	VMOVUPS      Y3, (AX)
+	VADDPS       64(AX), Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VPSRLD       $0x01, Y8, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y7
+	VADDPS       Y7, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2336(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2304(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y7
+	VPSLLD       $0x01, Y3, Y8
+	VBLENDVPS    Y8, Y6, Y4, Y3
+	VBLENDVPS    Y8, Y4, Y6, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VADDPS       128(AX), Y3, Y3
+	VMOVUPS      Y3, 128(AX)
+	VADDPS       192(AX), Y4, Y4
+	VMOVUPS      Y4, 192(AX)
+	VPADDQ       normalConstsAVX2<>+128(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VMOVDQU      Y9, 184(SP)
+	VMOVDQU      Y7, 216(SP)
+	VMOVDQU      Y8, 248(SP)
+	VMOVDQU      Y6, 280(SP)
+	VPADDQ       normalConstsAVX2<>+1440(SB), Y1, Y2
+	VPBROADCASTQ 160(SP), Y3
+	VPBROADCASTQ 168(SP), Y4
+	VPBROADCASTQ 176(SP), Y5
+	VPBROADCASTQ (SP), Y6
+	VPBROADCASTQ 8(SP), Y7
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y2, Y2
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y4, Y4
+	VPSRLQ       $0x20, Y2, Y8
+	VPSRLQ       $0x20, Y4, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y7, Y8, Y8
+	VPBROADCASTQ 16(SP), Y3
+	VPBROADCASTQ 24(SP), Y5
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y5, Y8, Y8
+	VPBROADCASTQ 32(SP), Y2
+	VPBROADCASTQ 40(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 48(SP), Y2
+	VPBROADCASTQ 56(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 64(SP), Y2
+	VPBROADCASTQ 72(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 80(SP), Y2
+	VPBROADCASTQ 88(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 96(SP), Y2
+	VPBROADCASTQ 104(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 112(SP), Y2
+	VPBROADCASTQ 120(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 128(SP), Y2
+	VPBROADCASTQ 136(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y4
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y5
+	VPSRLQ       $0x20, Y4, Y8
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y6, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VPBROADCASTQ 144(SP), Y2
+	VPBROADCASTQ 152(SP), Y3
+	VPMULUDQ     normalConstsAVX2<>+0(SB), Y9, Y6
+	VPMULUDQ     normalConstsAVX2<>+32(SB), Y8, Y7
+	VPSRLQ       $0x20, Y6, Y8
+	VPSRLQ       $0x20, Y7, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y2, Y9, Y9
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y3, Y8, Y8
+	VSHUFPS      $0x88, 184(SP), Y9, Y9
+	VPERMQ       $0x8d, Y9, Y9
+	VSHUFPS      $0x88, 216(SP), Y7, Y7
+	VPERMQ       $0x8d, Y7, Y7
+	VSHUFPS      $0x88, 248(SP), Y8, Y8
+	VPERMQ       $0x8d, Y8, Y8
+	VSHUFPS      $0x88, 280(SP), Y6, Y6
+	VPERMQ       $0x8d, Y6, Y6
+	VPSRLD       $0x01, Y9, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y9
+	VADDPS       Y9, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y7, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2336(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       normalConstsAVX2<>+2304(SB), Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y4, Y7, Y7
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y9
+	VPSLLD       $0x01, Y3, Y10
+	VBLENDVPS    Y10, Y7, Y4, Y3
+	VBLENDVPS    Y10, Y4, Y7, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y9, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VADDPS       32(AX), Y3, Y3
+	VMOVUPS      Y3, 32(AX)
+	VADDPS       96(AX), Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPSRLD       $0x01, Y8, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       normalConstsAVX2<>+1504(SB), Y2, Y2
+	VADDPS       normalConstsAVX2<>+1536(SB), Y2, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       normalConstsAVX2<>+1568(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VPAND        normalConstsAVX2<>+1600(SB), Y2, Y2
+	VPOR         normalConstsAVX2<>+1632(SB), Y2, Y2
+	VCMPPS       $0x1e, normalConstsAVX2<>+1760(SB), Y2, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y2, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VANDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VSUBPS       normalConstsAVX2<>+1632(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      normalConstsAVX2<>+2272(SB), Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2240(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2208(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2176(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2144(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2112(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2080(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2048(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       normalConstsAVX2<>+2016(SB), Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1824(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1696(SB), Y4, Y7
+	VADDPS       Y7, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1792(SB), Y3, Y7
+	VADDPS       Y7, Y5, Y5
+	VMULPS       normalConstsAVX2<>+1728(SB), Y5, Y5
+	VSQRTPS      Y5, Y2
+	VMULPS       Y0, Y2, Y2
+	VPADDD       normalConstsAVX2<>+1856(SB), Y6, Y3
+	VPAND        normalConstsAVX2<>+1952(SB), Y3, Y4
+	VPSUBD       normalConstsAVX2<>+1856(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       normalConstsAVX2<>+1984(SB), Y4, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      normalConstsAVX2<>+2368(SB), Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2336(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VADDPS       normalConstsAVX2<>+2304(SB), Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VMOVUPS      normalConstsAVX2<>+2464(SB), Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2432(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+2400(SB), Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VMULPS       normalConstsAVX2<>+1664(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       normalConstsAVX2<>+1632(SB), Y4, Y4
+	VPADDD       normalConstsAVX2<>+1888(SB), Y3, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y5, Y5
+	VPAND        normalConstsAVX2<>+1920(SB), Y3, Y7
+	VPSLLD       $0x01, Y3, Y8
+	VBLENDVPS    Y8, Y6, Y4, Y3
+	VBLENDVPS    Y8, Y4, Y6, Y4
+	VPXOR        Y5, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y4, Y4
+	VADDPS       160(AX), Y3, Y3
+	VMOVUPS      Y3, 160(AX)
+	VADDPS       224(AX), Y4, Y4
+	VMOVUPS      Y4, 224(AX)
+	VPADDQ       normalConstsAVX2<>+160(SB), Y1, Y1
+	ADDQ         $0x00000100, AX
 	DECQ         CX
 	JNZ          addNormals32AVX2_loop
 
@@ -21928,7 +22646,6 @@ TEXT ·normals64AVX2(SB), NOSPLIT, $184-56
 	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
 	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
-	SHRQ         $0x00, CX
 	TESTQ        CX, CX
 	JZ           normals64AVX2_done
 
@@ -22463,7 +23180,6 @@ TEXT ·addNormals64AVX2(SB), NOSPLIT, $184-56
 	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
 	VPADDQ       normalConstsAVX2<>+64(SB), Y1, Y1
-	SHRQ         $0x00, CX
 	TESTQ        CX, CX
 	JZ           addNormals64AVX2_done
 
@@ -30621,894 +31337,730 @@ TEXT ·normals32AVX512(SB), NOSPLIT, $184-56
 	MOVQ            CX, 168(SP)
 	MOVL            c3+40(FP), CX
 	MOVQ            CX, 176(SP)
-	VBROADCASTSD    scale+48(FP), Z0
-	MOVL            $0x0000aaaa, CX
-	KMOVW           CX, K1
+	VMOVSD          scale+48(FP), X0
+	VCVTSD2SS       X0, X0, X0
+	VBROADCASTSS    X0, Z0
 	MOVQ            dst_base+0(FP), CX
 	MOVQ            dst_len+8(FP), DX
-	SHRQ            $0x05, DX
+	SHRQ            $0x07, DX
 	MOVL            ctr+44(FP), BX
 	VMOVQ           BX, X1
 	VPBROADCASTQ    X1, Z1
 	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
-	SHRQ            $0x02, DX
 	TESTQ           DX, DX
 	JZ              normals32AVX512_done
-	VMOVDQU64       Z1, Z2
-	VPADDQ          512(AX), Z1, Z3
-	VPBROADCASTQ    160(SP), Z4
-	VPBROADCASTQ    168(SP), Z5
-	VPBROADCASTQ    176(SP), Z6
-	VPBROADCASTQ    160(SP), Z7
-	VPBROADCASTQ    168(SP), Z8
-	VPBROADCASTQ    176(SP), Z9
-	VPMULUDQ        (AX), Z2, Z2
-	VPMULUDQ        128(AX), Z5, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
+	VMOVDQU64       normalConstsAVX512<>+5888(SB), Z2
+	VMOVDQU64       Z1, Z3
+	VPADDQ          512(AX), Z1, Z4
+	VPBROADCASTQ    160(SP), Z5
+	VPBROADCASTQ    168(SP), Z6
+	VPBROADCASTQ    176(SP), Z7
+	VPBROADCASTQ    160(SP), Z8
+	VPBROADCASTQ    168(SP), Z9
+	VPBROADCASTQ    176(SP), Z10
 	VPMULUDQ        (AX), Z3, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z6
-	VPSRLQ          $0x20, Z4, Z8
-	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
-	VPMULUDQ        (AX), Z11, Z7
-	VPMULUDQ        128(AX), Z10, Z9
-	VPSRLQ          $0x20, Z7, Z10
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
-	VPMULUDQ        (AX), Z8, Z2
-	VPMULUDQ        128(AX), Z6, Z5
-	VPSRLQ          $0x20, Z2, Z6
-	VPSRLQ          $0x20, Z5, Z8
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
-	VPMULUDQ        (AX), Z11, Z3
-	VPMULUDQ        128(AX), Z10, Z4
-	VPSRLQ          $0x20, Z3, Z10
-	VPSRLQ          $0x20, Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
-	VPMULUDQ        (AX), Z8, Z7
 	VPMULUDQ        128(AX), Z6, Z6
-	VPSRLQ          $0x20, Z7, Z8
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, (SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z7, Z11
+	VPMULUDQ        (AX), Z4, Z4
+	VPMULUDQ        128(AX), Z9, Z5
+	VPSRLQ          $0x20, Z4, Z7
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, (SP), Z8, Z9
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z10, Z7
+	VPMULUDQ        (AX), Z12, Z8
+	VPMULUDQ        128(AX), Z11, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z11
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z7, Z6
+	VPSRLQ          $0x20, Z3, Z7
 	VPSRLQ          $0x20, Z6, Z9
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
-	VPMULUDQ        (AX), Z11, Z2
-	VPMULUDQ        128(AX), Z10, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
-	VPMULUDQ        (AX), Z9, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z8
-	VPSRLQ          $0x20, Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
-	VPMULUDQ        (AX), Z11, Z6
-	VPMULUDQ        128(AX), Z10, Z7
-	VPSRLQ          $0x20, Z6, Z10
-	VPSRLQ          $0x20, Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
-	VPMULUDQ        (AX), Z9, Z2
-	VPMULUDQ        128(AX), Z8, Z5
-	VPSRLQ          $0x20, Z2, Z8
-	VPSRLQ          $0x20, Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
-	VPMULUDQ        (AX), Z11, Z3
-	VPMULUDQ        128(AX), Z10, Z4
-	VPSRLQ          $0x20, Z3, Z10
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z4, Z7
+	VPMULUDQ        (AX), Z12, Z4
+	VPMULUDQ        128(AX), Z11, Z5
 	VPSRLQ          $0x20, Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
-	VPMULUDQ        (AX), Z9, Z6
-	VPMULUDQ        128(AX), Z8, Z7
-	VPSRLQ          $0x20, Z6, Z8
-	VPSRLQ          $0x20, Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
-	VPMULUDQ        (AX), Z11, Z2
-	VPMULUDQ        128(AX), Z10, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
-	VPMULUDQ        (AX), Z9, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z8, Z11
+	VPMULUDQ        (AX), Z9, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z9
+	VPSRLQ          $0x20, Z7, Z10
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z3, Z9
+	VPMULUDQ        (AX), Z12, Z3
+	VPMULUDQ        128(AX), Z11, Z6
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z4, Z11
+	VPMULUDQ        (AX), Z10, Z4
+	VPMULUDQ        128(AX), Z9, Z5
 	VPSRLQ          $0x20, Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
-	VPMULUDQ        (AX), Z11, Z6
-	VPMULUDQ        128(AX), Z10, Z7
-	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z7, Z10
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z8, Z9
+	VPMULUDQ        (AX), Z12, Z7
+	VPMULUDQ        128(AX), Z11, Z8
 	VPSRLQ          $0x20, Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
-	VPMULUDQ        (AX), Z9, Z2
-	VPMULUDQ        128(AX), Z8, Z5
-	VPSRLQ          $0x20, Z2, Z8
-	VPSRLQ          $0x20, Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
-	VPMULUDQ        (AX), Z11, Z3
-	VPMULUDQ        128(AX), Z10, Z4
-	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z11
+	VPMULUDQ        (AX), Z10, Z3
+	VPMULUDQ        128(AX), Z9, Z6
+	VPSRLQ          $0x20, Z3, Z9
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z4, Z9
+	VPMULUDQ        (AX), Z12, Z4
+	VPMULUDQ        128(AX), Z11, Z5
 	VPSRLQ          $0x20, Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
-	VPMULUDQ        (AX), Z9, Z6
-	VPMULUDQ        128(AX), Z8, Z7
-	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z7, Z11
+	VPMULUDQ        (AX), Z10, Z7
+	VPMULUDQ        128(AX), Z9, Z8
 	VPSRLQ          $0x20, Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
-	VPMULUDQ        (AX), Z11, Z2
-	VPMULUDQ        128(AX), Z10, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
-	VPMULUDQ        (AX), Z9, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z9
+	VPMULUDQ        (AX), Z12, Z3
+	VPMULUDQ        128(AX), Z11, Z6
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z4, Z11
+	VPMULUDQ        (AX), Z10, Z4
+	VPMULUDQ        128(AX), Z9, Z5
 	VPSRLQ          $0x20, Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
+	VPSRLQ          $0x20, Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z9
+	VPMULUDQ        (AX), Z12, Z7
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z11
+	VPMULUDQ        (AX), Z10, Z3
+	VPMULUDQ        128(AX), Z9, Z6
+	VPSRLQ          $0x20, Z3, Z9
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z9
+	VPMULUDQ        (AX), Z12, Z4
+	VPMULUDQ        128(AX), Z11, Z5
+	VPSRLQ          $0x20, Z4, Z11
+	VPSRLQ          $0x20, Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z7, Z11
+	VPMULUDQ        (AX), Z10, Z7
+	VPMULUDQ        128(AX), Z9, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPSRLQ          $0x20, Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z3, Z9
+	VPMULUDQ        (AX), Z12, Z3
+	VPMULUDQ        128(AX), Z11, Z6
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z4, Z11
+	VPMULUDQ        (AX), Z10, Z4
+	VPMULUDQ        128(AX), Z9, Z5
+	VPSRLQ          $0x20, Z4, Z9
+	VPSRLQ          $0x20, Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
 
 normals32AVX512_loop:
-	VPADDQ          640(AX), Z1, Z6
-	VPADDQ          768(AX), Z1, Z7
-	VPBROADCASTQ    160(SP), Z12
-	VPBROADCASTQ    168(SP), Z13
-	VPBROADCASTQ    176(SP), Z14
-	VPBROADCASTQ    160(SP), Z15
-	VPBROADCASTQ    168(SP), Z16
-	VPBROADCASTQ    176(SP), Z17
-	VPMULUDQ        (AX), Z6, Z6
-	VPMULUDQ        128(AX), Z13, Z13
-	VPSRLQ          $0x20, Z6, Z18
-	VPSRLQ          $0x20, Z13, Z19
-	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
-	VPBLENDMD       1152(AX), Z11, K1, Z11
-	VSUBPD          1280(AX), Z11, Z11
-	VGETEXPPD       Z11, Z12
-	VGETMANTPD      $0x00, Z11, Z11
-	VCMPPD          $0x1e, 1920(AX), Z11, K2
-	VMULPD          1792(AX), Z11, K2, Z11
-	VADDPD          1664(AX), Z12, K2, Z12
-	VPBLENDMD       1152(AX), Z9, K1, Z9
-	VSUBPD          1280(AX), Z9, Z9
-	VGETEXPPD       Z9, Z14
-	VGETMANTPD      $0x00, Z9, Z9
-	VCMPPD          $0x1e, 1920(AX), Z9, K2
-	VMULPD          1792(AX), Z9, K2, Z9
-	VADDPD          1664(AX), Z14, K2, Z14
+	VPADDQ          640(AX), Z1, Z7
+	VPADDQ          768(AX), Z1, Z8
+	VPBROADCASTQ    160(SP), Z13
+	VPBROADCASTQ    168(SP), Z14
+	VPBROADCASTQ    176(SP), Z15
+	VPBROADCASTQ    160(SP), Z16
+	VPBROADCASTQ    168(SP), Z17
+	VPBROADCASTQ    176(SP), Z18
 	VPMULUDQ        (AX), Z7, Z7
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z7, Z20
-	VPSRLQ          $0x20, Z16, Z21
-	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
-	VSUBPD          1664(AX), Z11, Z15
-	VADDPD          1664(AX), Z11, Z11
-	VDIVPD          Z11, Z15, Z11
-	VMULPD          Z11, Z11, Z15
-	VMOVUPD         3968(AX), Z17
-	VFMADD213PD     3840(AX), Z15, Z17
-	VFMADD213PD     3712(AX), Z15, Z17
-	VSUBPD          1664(AX), Z9, Z22
-	VADDPD          1664(AX), Z9, Z9
-	VDIVPD          Z9, Z22, Z9
-	VMULPD          Z9, Z9, Z22
-	VMOVUPD         3968(AX), Z23
-	VFMADD213PD     3840(AX), Z22, Z23
-	VFMADD213PD     3712(AX), Z22, Z23
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z24
-	VPSRLQ          $0x20, Z18, Z25
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
-	VFMADD213PD     3584(AX), Z15, Z17
-	VFMADD213PD     3456(AX), Z15, Z17
-	VFMADD213PD     3328(AX), Z15, Z17
-	VFMADD213PD     3584(AX), Z22, Z23
-	VFMADD213PD     3456(AX), Z22, Z23
-	VFMADD213PD     3328(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z6
-	VPMULUDQ        128(AX), Z20, Z13
-	VPSRLQ          $0x20, Z6, Z20
-	VPSRLQ          $0x20, Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
-	VFMADD213PD     3200(AX), Z15, Z17
-	VFMADD213PD     3072(AX), Z15, Z17
-	VMULPD          Z17, Z11, Z17
-	VFMADD231PD     2048(AX), Z12, Z17
-	VSQRTPD         Z17, Z7
-	VMULPD          Z0, Z7, Z7
-	VFMADD213PD     3200(AX), Z22, Z23
-	VFMADD213PD     3072(AX), Z22, Z23
-	VMULPD          Z23, Z9, Z23
-	VFMADD231PD     2048(AX), Z14, Z23
-	VSQRTPD         Z23, Z9
-	VMULPD          Z0, Z9, Z9
-	VPMULUDQ        (AX), Z25, Z11
-	VPMULUDQ        128(AX), Z24, Z12
-	VPSRLQ          $0x20, Z11, Z14
-	VPSRLQ          $0x20, Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
-	VPADDD          2176(AX), Z5, Z5
-	VPANDQ          2560(AX), Z5, Z16
-	VPBLENDMD       1024(AX), Z16, K1, Z16
-	VSUBPD          2688(AX), Z16, Z16
-	VMULPD          2816(AX), Z16, Z16
-	VMULPD          Z16, Z16, Z17
-	VMOVUPD         4736(AX), Z18
-	VFMADD213PD     4608(AX), Z17, Z18
-	VFMADD213PD     4480(AX), Z17, Z18
-	VPADDD          2176(AX), Z4, Z4
-	VPANDQ          2560(AX), Z4, Z19
-	VPBLENDMD       1024(AX), Z19, K1, Z19
-	VSUBPD          2688(AX), Z19, Z19
-	VMULPD          2816(AX), Z19, Z19
-	VMULPD          Z19, Z19, Z22
-	VMOVUPD         4736(AX), Z23
-	VFMADD213PD     4608(AX), Z22, Z23
-	VFMADD213PD     4480(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z21
-	VPMULUDQ        128(AX), Z20, Z20
-	VPSRLQ          $0x20, Z21, Z24
-	VPSRLQ          $0x20, Z20, Z25
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
-	VFMADD213PD     4352(AX), Z17, Z18
-	VFMADD213PD     4224(AX), Z17, Z18
-	VFMADD213PD     4096(AX), Z17, Z18
-	VFMADD213PD     4352(AX), Z22, Z23
-	VFMADD213PD     4224(AX), Z22, Z23
-	VFMADD213PD     4096(AX), Z22, Z23
-	VPMULUDQ        (AX), Z15, Z6
-	VPMULUDQ        128(AX), Z14, Z13
-	VPSRLQ          $0x20, Z6, Z14
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
-	VMOVUPD         5632(AX), Z11
-	VFMADD213PD     5504(AX), Z17, Z11
-	VFMADD213PD     5376(AX), Z17, Z11
-	VFMADD213PD     5248(AX), Z17, Z11
-	VMOVUPD         5632(AX), Z12
-	VFMADD213PD     5504(AX), Z22, Z12
-	VFMADD213PD     5376(AX), Z22, Z12
-	VFMADD213PD     5248(AX), Z22, Z12
-	VPMULUDQ        (AX), Z25, Z25
-	VPMULUDQ        128(AX), Z24, Z24
-	VPSRLQ          $0x20, Z25, Z26
-	VPSRLQ          $0x20, Z24, Z27
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
-	VFMADD213PD     5120(AX), Z17, Z11
-	VFMADD213PD     4992(AX), Z17, Z11
-	VFMADD213PD     4864(AX), Z17, Z11
-	VFMADD213PD     5120(AX), Z22, Z12
-	VFMADD213PD     4992(AX), Z22, Z12
-	VFMADD213PD     4864(AX), Z22, Z12
-	VPMULUDQ        (AX), Z15, Z15
 	VPMULUDQ        128(AX), Z14, Z14
-	VPSRLQ          $0x20, Z15, Z20
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
-	VMULPD          Z17, Z16, Z6
-	VFMADD213PD     Z16, Z18, Z6
-	VFMADD213PD     1664(AX), Z17, Z11
-	VPTESTMQ        2304(AX), Z5, K2
-	VPTESTMQ        2432(AX), Z5, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z11, Z5
-	VMOVDQU64       Z6, Z13
-	VBLENDMPD       Z6, Z5, K2, Z5
-	VBLENDMPD       Z11, Z13, K2, Z13
-	VPXORQ          2944(AX), Z5, K3, Z5
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z7, Z5, Z5
-	VMULPD          Z7, Z13, Z13
-	VCVTPD2PS       Z5, Y5
-	VMOVUPS         Y5, (CX)
-	VCVTPD2PS       Z13, Y5
-	VMOVUPS         Y5, 32(CX)
-	VPBLENDMD       1152(AX), Z10, K1, Z10
-	VSUBPD          1280(AX), Z10, Z10
-	VMULPD          Z22, Z19, Z5
-	VFMADD213PD     Z19, Z23, Z5
-	VFMADD213PD     1664(AX), Z22, Z12
-	VPTESTMQ        2304(AX), Z4, K2
-	VPTESTMQ        2432(AX), Z4, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z12, Z4
-	VMOVDQU64       Z5, Z6
-	VBLENDMPD       Z5, Z4, K2, Z4
-	VBLENDMPD       Z12, Z6, K2, Z6
-	VPXORQ          2944(AX), Z4, K3, Z4
-	VPXORQ          2944(AX), Z6, K4, Z6
-	VMULPD          Z9, Z4, Z4
-	VMULPD          Z9, Z6, Z6
-	VCVTPD2PS       Z4, Y4
-	VMOVUPS         Y4, 128(CX)
-	VCVTPD2PS       Z6, Y4
-	VMOVUPS         Y4, 160(CX)
-	VPBLENDMD       1152(AX), Z8, K1, Z8
-	VSUBPD          1280(AX), Z8, Z8
-	VPMULUDQ        (AX), Z27, Z4
-	VPMULUDQ        128(AX), Z26, Z5
-	VPSRLQ          $0x20, Z4, Z6
-	VPSRLQ          $0x20, Z5, Z7
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
-	VGETEXPPD       Z10, Z9
-	VGETMANTPD      $0x00, Z10, Z10
-	VCMPPD          $0x1e, 1920(AX), Z10, K2
-	VMULPD          1792(AX), Z10, K2, Z10
-	VADDPD          1664(AX), Z9, K2, Z9
-	VSUBPD          1664(AX), Z10, Z11
-	VADDPD          1664(AX), Z10, Z10
-	VDIVPD          Z10, Z11, Z10
-	VMULPD          Z10, Z10, Z11
-	VGETEXPPD       Z8, Z12
-	VGETMANTPD      $0x00, Z8, Z8
-	VCMPPD          $0x1e, 1920(AX), Z8, K2
-	VMULPD          1792(AX), Z8, K2, Z8
-	VADDPD          1664(AX), Z12, K2, Z12
-	VSUBPD          1664(AX), Z8, Z13
-	VADDPD          1664(AX), Z8, Z8
-	VDIVPD          Z8, Z13, Z8
-	VMULPD          Z8, Z8, Z13
-	VPMULUDQ        (AX), Z21, Z16
-	VPMULUDQ        128(AX), Z20, Z17
-	VPSRLQ          $0x20, Z16, Z18
-	VPSRLQ          $0x20, Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
-	VMOVUPD         3968(AX), Z14
-	VFMADD213PD     3840(AX), Z11, Z14
-	VFMADD213PD     3712(AX), Z11, Z14
-	VFMADD213PD     3584(AX), Z11, Z14
-	VMOVUPD         3968(AX), Z15
-	VFMADD213PD     3840(AX), Z13, Z15
-	VFMADD213PD     3712(AX), Z13, Z15
-	VFMADD213PD     3584(AX), Z13, Z15
-	VPMULUDQ        (AX), Z7, Z7
-	VPMULUDQ        128(AX), Z6, Z6
-	VPSRLQ          $0x20, Z7, Z20
-	VPSRLQ          $0x20, Z6, Z21
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
-	VFMADD213PD     3456(AX), Z11, Z14
-	VFMADD213PD     3328(AX), Z11, Z14
-	VFMADD213PD     3200(AX), Z11, Z14
-	VFMADD213PD     3456(AX), Z13, Z15
-	VFMADD213PD     3328(AX), Z13, Z15
-	VFMADD213PD     3200(AX), Z13, Z15
-	VPMULUDQ        (AX), Z19, Z4
-	VPMULUDQ        128(AX), Z18, Z5
-	VPSRLQ          $0x20, Z4, Z18
-	VPSRLQ          $0x20, Z5, Z19
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
-	VFMADD213PD     3072(AX), Z11, Z14
-	VMULPD          Z14, Z10, Z14
-	VFMADD231PD     2048(AX), Z9, Z14
-	VSQRTPD         Z14, Z9
-	VMULPD          Z0, Z9, Z9
-	VPADDD          2176(AX), Z2, Z2
-	VPANDQ          2560(AX), Z2, Z10
-	VPBLENDMD       1024(AX), Z10, K1, Z10
-	VSUBPD          2688(AX), Z10, Z10
-	VMULPD          2816(AX), Z10, Z10
-	VMULPD          Z10, Z10, Z11
-	VFMADD213PD     3072(AX), Z13, Z15
-	VMULPD          Z15, Z8, Z15
-	VFMADD231PD     2048(AX), Z12, Z15
-	VSQRTPD         Z15, Z8
-	VMULPD          Z0, Z8, Z8
-	VPADDD          2176(AX), Z3, Z3
-	VPANDQ          2560(AX), Z3, Z12
-	VPBLENDMD       1024(AX), Z12, K1, Z12
-	VSUBPD          2688(AX), Z12, Z12
-	VMULPD          2816(AX), Z12, Z12
-	VMULPD          Z12, Z12, Z13
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
-	VPSRLQ          $0x20, Z14, Z16
-	VPSRLQ          $0x20, Z15, Z17
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
-	VMOVUPD         4736(AX), Z6
-	VFMADD213PD     4608(AX), Z11, Z6
-	VFMADD213PD     4480(AX), Z11, Z6
-	VFMADD213PD     4352(AX), Z11, Z6
-	VMOVUPD         4736(AX), Z7
-	VFMADD213PD     4608(AX), Z13, Z7
-	VFMADD213PD     4480(AX), Z13, Z7
-	VFMADD213PD     4352(AX), Z13, Z7
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z20
-	VPSRLQ          $0x20, Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
-	VFMADD213PD     4224(AX), Z11, Z6
-	VFMADD213PD     4096(AX), Z11, Z6
-	VMOVUPD         5632(AX), Z4
-	VFMADD213PD     5504(AX), Z11, Z4
-	VFMADD213PD     4224(AX), Z13, Z7
-	VFMADD213PD     4096(AX), Z13, Z7
-	VMOVUPD         5632(AX), Z5
-	VFMADD213PD     5504(AX), Z13, Z5
-	VPMULUDQ        (AX), Z17, Z17
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z17, Z22
-	VPSRLQ          $0x20, Z16, Z23
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
-	VFMADD213PD     5376(AX), Z11, Z4
-	VFMADD213PD     5248(AX), Z11, Z4
-	VFMADD213PD     5120(AX), Z11, Z4
-	VFMADD213PD     5376(AX), Z13, Z5
-	VFMADD213PD     5248(AX), Z13, Z5
-	VFMADD213PD     5120(AX), Z13, Z5
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z7, Z19
 	VPSRLQ          $0x20, Z14, Z20
-	VPSRLQ          $0x20, Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
-	VFMADD213PD     4992(AX), Z11, Z4
-	VFMADD213PD     4864(AX), Z11, Z4
-	VMULPD          Z11, Z10, Z18
-	VFMADD213PD     Z10, Z6, Z18
-	VFMADD213PD     1664(AX), Z11, Z4
-	VFMADD213PD     4992(AX), Z13, Z5
-	VFMADD213PD     4864(AX), Z13, Z5
-	VMULPD          Z13, Z12, Z6
-	VFMADD213PD     Z12, Z7, Z6
-	VFMADD213PD     1664(AX), Z13, Z5
-	VPMULUDQ        (AX), Z23, Z7
-	VPMULUDQ        128(AX), Z22, Z10
-	VPSRLQ          $0x20, Z7, Z11
-	VPSRLQ          $0x20, Z10, Z12
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
-	VPTESTMQ        2304(AX), Z2, K2
-	VPTESTMQ        2432(AX), Z2, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z4, Z2
-	VMOVDQU64       Z18, Z13
-	VBLENDMPD       Z18, Z2, K2, Z2
-	VBLENDMPD       Z4, Z13, K2, Z13
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z9, Z2, Z2
-	VMULPD          Z9, Z13, Z13
-	VCVTPD2PS       Z2, Y2
-	VMOVUPS         Y2, 64(CX)
-	VCVTPD2PS       Z13, Y2
-	VMOVUPS         Y2, 96(CX)
-	VPTESTMQ        2304(AX), Z3, K2
-	VPTESTMQ        2432(AX), Z3, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z5, Z2
-	VMOVDQU64       Z6, Z3
-	VBLENDMPD       Z6, Z2, K2, Z2
-	VBLENDMPD       Z5, Z3, K2, Z3
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z3, K4, Z3
-	VMULPD          Z8, Z2, Z2
-	VMULPD          Z8, Z3, Z3
-	VCVTPD2PS       Z2, Y2
-	VMOVUPS         Y2, 192(CX)
-	VCVTPD2PS       Z3, Y2
-	VMOVUPS         Y2, 224(CX)
-	VPMULUDQ        (AX), Z21, Z2
-	VPMULUDQ        128(AX), Z20, Z3
-	VPSRLQ          $0x20, Z2, Z4
-	VPSRLQ          $0x20, Z3, Z5
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
-	VPMULUDQ        (AX), Z12, Z6
-	VPMULUDQ        128(AX), Z11, Z8
-	VPSRLQ          $0x20, Z6, Z9
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
-	VPADDQ          896(AX), Z1, Z1
-	VMOVDQU64       Z1, Z7
-	VPADDQ          512(AX), Z1, Z10
-	VPBROADCASTQ    160(SP), Z12
-	VPBROADCASTQ    168(SP), Z13
-	VPBROADCASTQ    176(SP), Z14
-	VPBROADCASTQ    160(SP), Z15
-	VPBROADCASTQ    168(SP), Z16
-	VPBROADCASTQ    176(SP), Z17
-	VPMULUDQ        (AX), Z7, Z7
-	VPMULUDQ        128(AX), Z13, Z13
-	VPSRLQ          $0x20, Z7, Z18
-	VPSRLQ          $0x20, Z13, Z19
-	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
-	VPBLENDMD       1152(AX), Z5, K1, Z5
-	VSUBPD          1280(AX), Z5, Z5
-	VGETEXPPD       Z5, Z12
-	VGETMANTPD      $0x00, Z5, Z5
-	VCMPPD          $0x1e, 1920(AX), Z5, K2
-	VMULPD          1792(AX), Z5, K2, Z5
-	VADDPD          1664(AX), Z12, K2, Z12
-	VPBLENDMD       1152(AX), Z11, K1, Z11
-	VSUBPD          1280(AX), Z11, Z11
-	VGETEXPPD       Z11, Z14
-	VGETMANTPD      $0x00, Z11, Z11
-	VCMPPD          $0x1e, 1920(AX), Z11, K2
-	VMULPD          1792(AX), Z11, K2, Z11
-	VADDPD          1664(AX), Z14, K2, Z14
-	VPMULUDQ        (AX), Z10, Z10
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z10, Z20
-	VPSRLQ          $0x20, Z16, Z21
-	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
-	VSUBPD          1664(AX), Z5, Z15
-	VADDPD          1664(AX), Z5, Z5
-	VDIVPD          Z5, Z15, Z5
-	VMULPD          Z5, Z5, Z15
-	VMOVUPD         3968(AX), Z17
-	VFMADD213PD     3840(AX), Z15, Z17
-	VFMADD213PD     3712(AX), Z15, Z17
-	VSUBPD          1664(AX), Z11, Z22
-	VADDPD          1664(AX), Z11, Z11
-	VDIVPD          Z11, Z22, Z11
-	VMULPD          Z11, Z11, Z22
-	VMOVUPD         3968(AX), Z23
-	VFMADD213PD     3840(AX), Z22, Z23
-	VFMADD213PD     3712(AX), Z22, Z23
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z24
-	VPSRLQ          $0x20, Z18, Z25
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
-	VFMADD213PD     3584(AX), Z15, Z17
-	VFMADD213PD     3456(AX), Z15, Z17
-	VFMADD213PD     3328(AX), Z15, Z17
-	VFMADD213PD     3584(AX), Z22, Z23
-	VFMADD213PD     3456(AX), Z22, Z23
-	VFMADD213PD     3328(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z7
-	VPMULUDQ        128(AX), Z20, Z13
-	VPSRLQ          $0x20, Z7, Z20
-	VPSRLQ          $0x20, Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
-	VFMADD213PD     3200(AX), Z15, Z17
-	VFMADD213PD     3072(AX), Z15, Z17
-	VMULPD          Z17, Z5, Z17
-	VFMADD231PD     2048(AX), Z12, Z17
-	VSQRTPD         Z17, Z5
-	VMULPD          Z0, Z5, Z5
-	VFMADD213PD     3200(AX), Z22, Z23
-	VFMADD213PD     3072(AX), Z22, Z23
-	VMULPD          Z23, Z11, Z23
-	VFMADD231PD     2048(AX), Z14, Z23
-	VSQRTPD         Z23, Z10
-	VMULPD          Z0, Z10, Z10
-	VPMULUDQ        (AX), Z25, Z11
-	VPMULUDQ        128(AX), Z24, Z12
-	VPSRLQ          $0x20, Z11, Z14
-	VPSRLQ          $0x20, Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
-	VPADDD          2176(AX), Z3, Z3
-	VPANDQ          2560(AX), Z3, Z16
-	VPBLENDMD       1024(AX), Z16, K1, Z16
-	VSUBPD          2688(AX), Z16, Z16
-	VMULPD          2816(AX), Z16, Z16
-	VMULPD          Z16, Z16, Z17
-	VMOVUPD         4736(AX), Z18
-	VFMADD213PD     4608(AX), Z17, Z18
-	VFMADD213PD     4480(AX), Z17, Z18
-	VPADDD          2176(AX), Z8, Z8
-	VPANDQ          2560(AX), Z8, Z19
-	VPBLENDMD       1024(AX), Z19, K1, Z19
-	VSUBPD          2688(AX), Z19, Z19
-	VMULPD          2816(AX), Z19, Z19
-	VMULPD          Z19, Z19, Z22
-	VMOVUPD         4736(AX), Z23
-	VFMADD213PD     4608(AX), Z22, Z23
-	VFMADD213PD     4480(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z21
-	VPMULUDQ        128(AX), Z20, Z20
-	VPSRLQ          $0x20, Z21, Z24
-	VPSRLQ          $0x20, Z20, Z25
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
-	VFMADD213PD     4352(AX), Z17, Z18
-	VFMADD213PD     4224(AX), Z17, Z18
-	VFMADD213PD     4096(AX), Z17, Z18
-	VFMADD213PD     4352(AX), Z22, Z23
-	VFMADD213PD     4224(AX), Z22, Z23
-	VFMADD213PD     4096(AX), Z22, Z23
-	VPMULUDQ        (AX), Z15, Z7
-	VPMULUDQ        128(AX), Z14, Z13
-	VPSRLQ          $0x20, Z7, Z14
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
-	VMOVUPD         5632(AX), Z11
-	VFMADD213PD     5504(AX), Z17, Z11
-	VFMADD213PD     5376(AX), Z17, Z11
-	VFMADD213PD     5248(AX), Z17, Z11
-	VMOVUPD         5632(AX), Z12
-	VFMADD213PD     5504(AX), Z22, Z12
-	VFMADD213PD     5376(AX), Z22, Z12
-	VFMADD213PD     5248(AX), Z22, Z12
-	VPMULUDQ        (AX), Z25, Z25
-	VPMULUDQ        128(AX), Z24, Z24
-	VPSRLQ          $0x20, Z25, Z26
-	VPSRLQ          $0x20, Z24, Z27
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
-	VFMADD213PD     5120(AX), Z17, Z11
-	VFMADD213PD     4992(AX), Z17, Z11
-	VFMADD213PD     4864(AX), Z17, Z11
-	VFMADD213PD     5120(AX), Z22, Z12
-	VFMADD213PD     4992(AX), Z22, Z12
-	VFMADD213PD     4864(AX), Z22, Z12
-	VPMULUDQ        (AX), Z15, Z15
-	VPMULUDQ        128(AX), Z14, Z14
-	VPSRLQ          $0x20, Z15, Z20
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
-	VMULPD          Z17, Z16, Z7
-	VFMADD213PD     Z16, Z18, Z7
-	VFMADD213PD     1664(AX), Z17, Z11
-	VPTESTMQ        2304(AX), Z3, K2
-	VPTESTMQ        2432(AX), Z3, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z11, Z3
-	VMOVDQU64       Z7, Z13
-	VBLENDMPD       Z7, Z3, K2, Z3
-	VBLENDMPD       Z11, Z13, K2, Z13
-	VPXORQ          2944(AX), Z3, K3, Z3
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z5, Z3, Z3
-	VMULPD          Z5, Z13, Z13
-	VCVTPD2PS       Z3, Y3
-	VMOVUPS         Y3, 256(CX)
-	VCVTPD2PS       Z13, Y3
-	VMOVUPS         Y3, 288(CX)
-	VPBLENDMD       1152(AX), Z4, K1, Z4
-	VSUBPD          1280(AX), Z4, Z4
-	VMULPD          Z22, Z19, Z3
-	VFMADD213PD     Z19, Z23, Z3
-	VFMADD213PD     1664(AX), Z22, Z12
-	VPTESTMQ        2304(AX), Z8, K2
-	VPTESTMQ        2432(AX), Z8, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z12, Z5
-	VMOVDQU64       Z3, Z7
-	VBLENDMPD       Z3, Z5, K2, Z5
-	VBLENDMPD       Z12, Z7, K2, Z7
-	VPXORQ          2944(AX), Z5, K3, Z5
-	VPXORQ          2944(AX), Z7, K4, Z7
-	VMULPD          Z10, Z5, Z5
-	VMULPD          Z10, Z7, Z7
-	VCVTPD2PS       Z5, Y3
-	VMOVUPS         Y3, 384(CX)
-	VCVTPD2PS       Z7, Y3
-	VMOVUPS         Y3, 416(CX)
-	VPBLENDMD       1152(AX), Z9, K1, Z9
-	VSUBPD          1280(AX), Z9, Z9
-	VPMULUDQ        (AX), Z27, Z3
-	VPMULUDQ        128(AX), Z26, Z5
-	VPSRLQ          $0x20, Z3, Z7
-	VPSRLQ          $0x20, Z5, Z8
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
-	VGETEXPPD       Z4, Z10
-	VGETMANTPD      $0x00, Z4, Z4
-	VCMPPD          $0x1e, 1920(AX), Z4, K2
-	VMULPD          1792(AX), Z4, K2, Z4
-	VADDPD          1664(AX), Z10, K2, Z10
-	VSUBPD          1664(AX), Z4, Z11
-	VADDPD          1664(AX), Z4, Z4
-	VDIVPD          Z4, Z11, Z4
-	VMULPD          Z4, Z4, Z11
-	VGETEXPPD       Z9, Z12
-	VGETMANTPD      $0x00, Z9, Z9
-	VCMPPD          $0x1e, 1920(AX), Z9, K2
-	VMULPD          1792(AX), Z9, K2, Z9
-	VADDPD          1664(AX), Z12, K2, Z12
-	VSUBPD          1664(AX), Z9, Z13
-	VADDPD          1664(AX), Z9, Z9
-	VDIVPD          Z9, Z13, Z9
-	VMULPD          Z9, Z9, Z13
-	VPMULUDQ        (AX), Z21, Z16
-	VPMULUDQ        128(AX), Z20, Z17
-	VPSRLQ          $0x20, Z16, Z18
-	VPSRLQ          $0x20, Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
-	VMOVUPD         3968(AX), Z14
-	VFMADD213PD     3840(AX), Z11, Z14
-	VFMADD213PD     3712(AX), Z11, Z14
-	VFMADD213PD     3584(AX), Z11, Z14
-	VMOVUPD         3968(AX), Z15
-	VFMADD213PD     3840(AX), Z13, Z15
-	VFMADD213PD     3712(AX), Z13, Z15
-	VFMADD213PD     3584(AX), Z13, Z15
+	VPTERNLOGQ.BCST $0x96, (SP), Z13, Z20
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z15, Z19
+	VPERMT2D        Z10, Z2, Z12
+	VPERMT2D        Z5, Z2, Z6
+	VPSRLD          $0x01, Z12, Z5
+	VCVTDQ2PS       Z5, Z5
+	VMULPS          6016(AX), Z5, Z5
+	VADDPS          6144(AX), Z5, Z5
+	VPERMT2D        Z9, Z2, Z11
+	VPERMT2D        Z4, Z2, Z3
+	VPSRLD          $0x01, Z11, Z4
+	VCVTDQ2PS       Z4, Z4
+	VMULPS          6016(AX), Z4, Z4
+	VADDPS          6144(AX), Z4, Z4
 	VPMULUDQ        (AX), Z8, Z8
-	VPMULUDQ        128(AX), Z7, Z7
-	VPSRLQ          $0x20, Z8, Z20
-	VPSRLQ          $0x20, Z7, Z21
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
-	VFMADD213PD     3456(AX), Z11, Z14
-	VFMADD213PD     3328(AX), Z11, Z14
-	VFMADD213PD     3200(AX), Z11, Z14
-	VFMADD213PD     3456(AX), Z13, Z15
-	VFMADD213PD     3328(AX), Z13, Z15
-	VFMADD213PD     3200(AX), Z13, Z15
-	VPMULUDQ        (AX), Z19, Z3
-	VPMULUDQ        128(AX), Z18, Z5
-	VPSRLQ          $0x20, Z3, Z18
-	VPSRLQ          $0x20, Z5, Z19
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
-	VFMADD213PD     3072(AX), Z11, Z14
-	VMULPD          Z14, Z4, Z14
-	VFMADD231PD     2048(AX), Z10, Z14
-	VSQRTPD         Z14, Z4
-	VMULPD          Z0, Z4, Z4
-	VPADDD          2176(AX), Z2, Z2
-	VPANDQ          2560(AX), Z2, Z10
-	VPBLENDMD       1024(AX), Z10, K1, Z10
-	VSUBPD          2688(AX), Z10, Z10
-	VMULPD          2816(AX), Z10, Z10
-	VMULPD          Z10, Z10, Z11
-	VFMADD213PD     3072(AX), Z13, Z15
-	VMULPD          Z15, Z9, Z15
-	VFMADD231PD     2048(AX), Z12, Z15
-	VSQRTPD         Z15, Z9
-	VMULPD          Z0, Z9, Z9
-	VPADDD          2176(AX), Z6, Z6
-	VPANDQ          2560(AX), Z6, Z12
-	VPBLENDMD       1024(AX), Z12, K1, Z12
-	VSUBPD          2688(AX), Z12, Z12
-	VMULPD          2816(AX), Z12, Z12
-	VMULPD          Z12, Z12, Z13
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
-	VPSRLQ          $0x20, Z14, Z16
+	VPMULUDQ        128(AX), Z17, Z9
+	VPSRLQ          $0x20, Z8, Z10
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGQ.BCST $0x96, (SP), Z16, Z11
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z18, Z10
+	VGETEXPPS       Z5, Z12
+	VGETMANTPS      $0x00, Z5, Z5
+	VGETEXPPS       Z4, Z13
+	VGETMANTPS      $0x00, Z4, Z4
+	VPMULUDQ        (AX), Z20, Z15
+	VPMULUDQ        128(AX), Z19, Z16
 	VPSRLQ          $0x20, Z15, Z17
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
-	VMOVUPD         4736(AX), Z7
-	VFMADD213PD     4608(AX), Z11, Z7
-	VFMADD213PD     4480(AX), Z11, Z7
-	VFMADD213PD     4352(AX), Z11, Z7
-	VMOVUPD         4736(AX), Z8
-	VFMADD213PD     4608(AX), Z13, Z8
-	VFMADD213PD     4480(AX), Z13, Z8
-	VFMADD213PD     4352(AX), Z13, Z8
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z20
-	VPSRLQ          $0x20, Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
-	VFMADD213PD     4224(AX), Z11, Z7
-	VFMADD213PD     4096(AX), Z11, Z7
-	VMOVUPD         5632(AX), Z3
-	VFMADD213PD     5504(AX), Z11, Z3
-	VFMADD213PD     4224(AX), Z13, Z8
-	VFMADD213PD     4096(AX), Z13, Z8
-	VMOVUPD         5632(AX), Z5
-	VFMADD213PD     5504(AX), Z13, Z5
-	VPMULUDQ        (AX), Z17, Z17
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z17, Z22
-	VPSRLQ          $0x20, Z16, Z23
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
-	VFMADD213PD     5376(AX), Z11, Z3
-	VFMADD213PD     5248(AX), Z11, Z3
-	VFMADD213PD     5120(AX), Z11, Z3
-	VFMADD213PD     5376(AX), Z13, Z5
-	VFMADD213PD     5248(AX), Z13, Z5
-	VFMADD213PD     5120(AX), Z13, Z5
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z16, Z18
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z14, Z18
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z17
+	VCMPPS          $0x1e, 7040(AX), Z5, K1
+	VMULPS          6656(AX), Z5, K1, Z5
+	VADDPS          6528(AX), Z12, K1, Z12
+	VCMPPS          $0x1e, 7040(AX), Z4, K1
+	VMULPS          6656(AX), Z4, K1, Z4
+	VADDPS          6528(AX), Z13, K1, Z13
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z9, Z14
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z8, Z11
+	VSUBPS          6528(AX), Z5, Z5
+	VMULPS          Z5, Z5, Z8
+	VSUBPS          6528(AX), Z4, Z4
+	VMULPS          Z4, Z4, Z9
+	VPMULUDQ        (AX), Z18, Z18
+	VPMULUDQ        128(AX), Z17, Z17
+	VPSRLQ          $0x20, Z18, Z19
+	VPSRLQ          $0x20, Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z16, Z20
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z15, Z19
+	VMOVUPS         9088(AX), Z15
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8960(AX), Z15, Z15
+	VMOVUPS         9088(AX), Z16
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8960(AX), Z16, Z16
+	VPMULUDQ        (AX), Z14, Z14
+	VPMULUDQ        128(AX), Z11, Z11
+	VPSRLQ          $0x20, Z14, Z21
+	VPSRLQ          $0x20, Z11, Z22
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z10, Z22
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8832(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8832(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z7
+	VPMULUDQ        128(AX), Z19, Z10
+	VPSRLQ          $0x20, Z7, Z19
+	VPSRLQ          $0x20, Z10, Z20
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z18, Z19
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8704(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8704(AX), Z16, Z16
+	VPMULUDQ        (AX), Z22, Z17
+	VPMULUDQ        128(AX), Z21, Z18
+	VPSRLQ          $0x20, Z17, Z21
+	VPSRLQ          $0x20, Z18, Z22
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z11, Z22
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z14, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8576(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8576(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z11
+	VPMULUDQ        128(AX), Z19, Z14
+	VPSRLQ          $0x20, Z11, Z19
 	VPSRLQ          $0x20, Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z10, Z20
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z19
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8448(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8448(AX), Z16, Z16
+	VPMULUDQ        (AX), Z22, Z7
+	VPMULUDQ        128(AX), Z21, Z10
+	VPSRLQ          $0x20, Z7, Z21
+	VPSRLQ          $0x20, Z10, Z22
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z18, Z22
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z17, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8320(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8320(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z17
+	VPMULUDQ        128(AX), Z19, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPSRLQ          $0x20, Z18, Z20
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z11, Z19
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8192(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8192(AX), Z16, Z16
+	VPMULUDQ        (AX), Z22, Z11
+	VPMULUDQ        128(AX), Z21, Z14
+	VPSRLQ          $0x20, Z11, Z21
+	VPSRLQ          $0x20, Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z10, Z22
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z7, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8064(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8064(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z7
+	VPMULUDQ        128(AX), Z19, Z10
+	VPSRLQ          $0x20, Z7, Z19
+	VPSRLQ          $0x20, Z10, Z20
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z18, Z20
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z17, Z19
+	VMULPS          Z5, Z15, Z15
+	VMULPS          Z8, Z15, Z15
+	VMULPS          7296(AX), Z12, Z17
+	VADDPS          Z17, Z15, Z15
+	VMULPS          6784(AX), Z8, Z17
+	VADDPS          Z17, Z15, Z15
+	VADDPS          Z5, Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VMULPS          Z9, Z16, Z16
+	VMULPS          7296(AX), Z13, Z5
+	VADDPS          Z5, Z16, Z16
+	VMULPS          6784(AX), Z9, Z5
+	VADDPS          Z5, Z16, Z16
+	VADDPS          Z4, Z16, Z16
+	VPMULUDQ        (AX), Z22, Z4
+	VPMULUDQ        128(AX), Z21, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPSRLQ          $0x20, Z8, Z18
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z14, Z18
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z11, Z9
+	VMULPS          7168(AX), Z12, Z17
+	VADDPS          Z17, Z15, Z15
+	VMULPS          6912(AX), Z15, Z15
+	VSQRTPS         Z15, Z11
+	VMULPS          Z0, Z11, Z11
+	VMULPS          7168(AX), Z13, Z5
+	VADDPS          Z5, Z16, Z16
+	VMULPS          6912(AX), Z16, Z16
+	VSQRTPS         Z16, Z5
+	VMULPS          Z0, Z5, Z5
+	VPMULUDQ        (AX), Z20, Z12
+	VPMULUDQ        128(AX), Z19, Z13
+	VPSRLQ          $0x20, Z12, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z10, Z15
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z7, Z14
+	VPADDD          7424(AX), Z6, Z6
+	VPANDQ          7808(AX), Z6, Z7
+	VPSUBD          7424(AX), Z7, Z7
+	VCVTDQ2PS       Z7, Z7
+	VMULPS          7936(AX), Z7, Z7
+	VMULPS          Z7, Z7, Z10
+	VPADDD          7424(AX), Z3, Z3
+	VPANDQ          7808(AX), Z3, Z16
+	VPSUBD          7424(AX), Z16, Z16
+	VCVTDQ2PS       Z16, Z16
+	VMULPS          7936(AX), Z16, Z16
+	VMULPS          Z16, Z16, Z17
+	VPMULUDQ        (AX), Z18, Z18
+	VPMULUDQ        128(AX), Z9, Z9
+	VPSRLQ          $0x20, Z18, Z19
+	VPSRLQ          $0x20, Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z8, Z20
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z19
+	VMOVUPS         9472(AX), Z4
+	VMULPS          Z10, Z4, Z4
+	VADDPS          9344(AX), Z4, Z4
+	VMOVUPS         9472(AX), Z8
+	VMULPS          Z17, Z8, Z8
+	VADDPS          9344(AX), Z8, Z8
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
 	VPSRLQ          $0x20, Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
-	VFMADD213PD     4992(AX), Z11, Z3
-	VFMADD213PD     4864(AX), Z11, Z3
-	VMULPD          Z11, Z10, Z18
-	VFMADD213PD     Z10, Z7, Z18
-	VFMADD213PD     1664(AX), Z11, Z3
-	VFMADD213PD     4992(AX), Z13, Z5
-	VFMADD213PD     4864(AX), Z13, Z5
-	VMULPD          Z13, Z12, Z7
-	VFMADD213PD     Z12, Z8, Z7
-	VFMADD213PD     1664(AX), Z13, Z5
-	VPMULUDQ        (AX), Z23, Z8
-	VPMULUDQ        128(AX), Z22, Z10
-	VPSRLQ          $0x20, Z8, Z11
-	VPSRLQ          $0x20, Z10, Z12
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
-	VPTESTMQ        2304(AX), Z2, K2
-	VPTESTMQ        2432(AX), Z2, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z3, Z2
-	VMOVDQU64       Z18, Z13
-	VBLENDMPD       Z18, Z2, K2, Z2
-	VBLENDMPD       Z3, Z13, K2, Z13
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z4, Z2, Z2
-	VMULPD          Z4, Z13, Z13
-	VCVTPD2PS       Z2, Y2
-	VMOVUPS         Y2, 320(CX)
-	VCVTPD2PS       Z13, Y2
-	VMOVUPS         Y2, 352(CX)
-	VPTESTMQ        2304(AX), Z6, K2
-	VPTESTMQ        2432(AX), Z6, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z5, Z2
-	VMOVDQU64       Z7, Z3
-	VBLENDMPD       Z7, Z2, K2, Z2
-	VBLENDMPD       Z5, Z3, K2, Z3
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z3, K4, Z3
-	VMULPD          Z9, Z2, Z2
-	VMULPD          Z9, Z3, Z3
-	VCVTPD2PS       Z2, Y2
-	VMOVUPS         Y2, 448(CX)
-	VCVTPD2PS       Z3, Y2
-	VMOVUPS         Y2, 480(CX)
-	VPMULUDQ        (AX), Z21, Z2
-	VPMULUDQ        128(AX), Z20, Z4
-	VPSRLQ          $0x20, Z2, Z3
-	VPSRLQ          $0x20, Z4, Z5
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
-	VPMULUDQ        (AX), Z12, Z6
-	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z13, Z22
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z12, Z21
+	VMULPS          Z10, Z4, Z4
+	VADDPS          9216(AX), Z4, Z4
+	VMULPS          Z17, Z8, Z8
+	VADDPS          9216(AX), Z8, Z8
+	VPMULUDQ        (AX), Z20, Z12
+	VPMULUDQ        128(AX), Z19, Z13
+	VPSRLQ          $0x20, Z12, Z19
+	VPSRLQ          $0x20, Z13, Z20
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z18, Z19
+	VMULPS          Z10, Z4, Z4
+	VMULPS          Z7, Z4, Z4
+	VADDPS          Z7, Z4, Z4
+	VMOVUPS         9856(AX), Z7
+	VMULPS          Z10, Z7, Z7
+	VADDPS          9728(AX), Z7, Z7
+	VMULPS          Z17, Z8, Z8
+	VMULPS          Z16, Z8, Z8
+	VADDPS          Z16, Z8, Z8
+	VMOVUPS         9856(AX), Z9
+	VMULPS          Z17, Z9, Z9
+	VADDPS          9728(AX), Z9, Z9
+	VPMULUDQ        (AX), Z22, Z16
+	VPMULUDQ        128(AX), Z21, Z18
+	VPSRLQ          $0x20, Z16, Z21
+	VPSRLQ          $0x20, Z18, Z22
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z15, Z21
+	VMULPS          Z10, Z7, Z7
+	VADDPS          9600(AX), Z7, Z7
+	VMULPS          Z17, Z9, Z9
+	VADDPS          9600(AX), Z9, Z9
+	VPMULUDQ        (AX), Z20, Z14
+	VPMULUDQ        128(AX), Z19, Z15
+	VPSRLQ          $0x20, Z14, Z19
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z13, Z20
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z12, Z19
+	VMULPS          Z10, Z7, Z7
+	VMULPS          Z10, Z7, Z7
+	VMULPS          6656(AX), Z10, Z10
+	VSUBPS          Z10, Z7, Z7
+	VADDPS          6528(AX), Z7, Z7
+	VMULPS          Z17, Z9, Z9
+	VMULPS          Z17, Z9, Z9
+	VMULPS          6656(AX), Z17, Z10
+	VSUBPS          Z10, Z9, Z9
+	VADDPS          6528(AX), Z9, Z9
+	VPTESTMD        7552(AX), Z6, K1
+	VPTESTMD        7680(AX), Z6, K3
+	KXORW           K1, K3, K2
+	VMOVDQU64       Z7, Z6
+	VMOVDQU64       Z4, Z10
+	VBLENDMPS       Z4, Z6, K1, Z6
+	VBLENDMPS       Z7, Z10, K1, Z10
+	VPXORD          7680(AX), Z6, K2, Z6
+	VPXORD          7680(AX), Z10, K3, Z10
+	VMULPS          Z11, Z6, Z6
+	VMULPS          Z11, Z10, Z10
+	VMOVUPS         Z6, (CX)
+	VMOVUPS         Z10, 64(CX)
+	VPTESTMD        7552(AX), Z3, K1
+	VPTESTMD        7680(AX), Z3, K3
+	KXORW           K1, K3, K2
+	VMOVDQU64       Z9, Z3
+	VMOVDQU64       Z8, Z4
+	VBLENDMPS       Z8, Z3, K1, Z3
+	VBLENDMPS       Z9, Z4, K1, Z4
+	VPXORD          7680(AX), Z3, K2, Z3
+	VPXORD          7680(AX), Z4, K3, Z4
+	VMULPS          Z5, Z3, Z3
+	VMULPS          Z5, Z4, Z4
+	VMOVUPS         Z3, 128(CX)
+	VMOVUPS         Z4, 192(CX)
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z3
+	VPADDQ          512(AX), Z1, Z4
+	VPBROADCASTQ    160(SP), Z5
+	VPBROADCASTQ    168(SP), Z6
+	VPBROADCASTQ    176(SP), Z7
+	VPBROADCASTQ    160(SP), Z8
+	VPBROADCASTQ    168(SP), Z9
+	VPBROADCASTQ    176(SP), Z10
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z3, Z11
 	VPSRLQ          $0x20, Z6, Z12
-	VPSRLQ          $0x20, Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
-	VMOVDQU64       Z5, Z11
-	VMOVDQU64       Z4, Z5
-	VMOVDQU64       Z3, Z10
-	VMOVDQU64       Z2, Z2
-	VMOVDQU64       Z9, Z9
-	VMOVDQU64       Z7, Z4
-	VMOVDQU64       Z12, Z8
+	VPTERNLOGQ.BCST $0x96, (SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z7, Z11
+	VPERMT2D        Z20, Z2, Z22
+	VPERMT2D        Z15, Z2, Z18
+	VPSRLD          $0x01, Z22, Z5
+	VCVTDQ2PS       Z5, Z5
+	VMULPS          6016(AX), Z5, Z5
+	VADDPS          6144(AX), Z5, Z5
+	VPERMT2D        Z19, Z2, Z21
+	VPERMT2D        Z14, Z2, Z16
+	VPSRLD          $0x01, Z21, Z7
+	VCVTDQ2PS       Z7, Z7
+	VMULPS          6016(AX), Z7, Z7
+	VADDPS          6144(AX), Z7, Z7
+	VPMULUDQ        (AX), Z4, Z4
+	VPMULUDQ        128(AX), Z9, Z9
+	VPSRLQ          $0x20, Z4, Z13
+	VPSRLQ          $0x20, Z9, Z14
+	VPTERNLOGQ.BCST $0x96, (SP), Z8, Z14
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z10, Z13
+	VGETEXPPS       Z5, Z8
+	VGETMANTPS      $0x00, Z5, Z5
+	VGETEXPPS       Z7, Z10
+	VGETMANTPS      $0x00, Z7, Z7
+	VPMULUDQ        (AX), Z12, Z12
+	VPMULUDQ        128(AX), Z11, Z11
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z11, Z17
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z15
+	VCMPPS          $0x1e, 7040(AX), Z5, K1
+	VMULPS          6656(AX), Z5, K1, Z5
+	VADDPS          6528(AX), Z8, K1, Z8
+	VCMPPS          $0x1e, 7040(AX), Z7, K1
+	VMULPS          6656(AX), Z7, K1, Z7
+	VADDPS          6528(AX), Z10, K1, Z10
+	VPMULUDQ        (AX), Z14, Z3
+	VPMULUDQ        128(AX), Z13, Z6
+	VPSRLQ          $0x20, Z3, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z9, Z14
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z4, Z13
+	VSUBPS          6528(AX), Z5, Z4
+	VMULPS          Z4, Z4, Z5
+	VSUBPS          6528(AX), Z7, Z7
+	VMULPS          Z7, Z7, Z9
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z15, Z15
+	VPSRLQ          $0x20, Z17, Z19
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z11, Z20
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z12, Z19
+	VMOVUPS         9088(AX), Z11
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8960(AX), Z11, Z11
+	VMOVUPS         9088(AX), Z12
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8960(AX), Z12, Z12
+	VPMULUDQ        (AX), Z14, Z14
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z14, Z21
+	VPSRLQ          $0x20, Z13, Z22
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z6, Z22
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z3, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8832(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8832(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z3
+	VPMULUDQ        128(AX), Z19, Z6
+	VPSRLQ          $0x20, Z3, Z19
+	VPSRLQ          $0x20, Z6, Z20
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z15, Z20
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z17, Z19
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8704(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8704(AX), Z12, Z12
+	VPMULUDQ        (AX), Z22, Z15
+	VPMULUDQ        128(AX), Z21, Z17
+	VPSRLQ          $0x20, Z15, Z21
+	VPSRLQ          $0x20, Z17, Z22
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z13, Z22
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z14, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8576(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8576(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z13
+	VPMULUDQ        128(AX), Z19, Z14
+	VPSRLQ          $0x20, Z13, Z19
+	VPSRLQ          $0x20, Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z6, Z20
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z19
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8448(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8448(AX), Z12, Z12
+	VPMULUDQ        (AX), Z22, Z3
+	VPMULUDQ        128(AX), Z21, Z6
+	VPSRLQ          $0x20, Z3, Z21
+	VPSRLQ          $0x20, Z6, Z22
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z17, Z22
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z15, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8320(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8320(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z15
+	VPMULUDQ        128(AX), Z19, Z17
+	VPSRLQ          $0x20, Z15, Z19
+	VPSRLQ          $0x20, Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z13, Z19
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8192(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8192(AX), Z12, Z12
+	VPMULUDQ        (AX), Z22, Z13
+	VPMULUDQ        128(AX), Z21, Z14
+	VPSRLQ          $0x20, Z13, Z21
+	VPSRLQ          $0x20, Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z6, Z22
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8064(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8064(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z3
+	VPMULUDQ        128(AX), Z19, Z6
+	VPSRLQ          $0x20, Z3, Z19
+	VPSRLQ          $0x20, Z6, Z20
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z15, Z19
+	VMULPS          Z4, Z11, Z11
+	VMULPS          Z5, Z11, Z11
+	VMULPS          7296(AX), Z8, Z15
+	VADDPS          Z15, Z11, Z11
+	VMULPS          6784(AX), Z5, Z15
+	VADDPS          Z15, Z11, Z11
+	VADDPS          Z4, Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VMULPS          Z9, Z12, Z12
+	VMULPS          7296(AX), Z10, Z4
+	VADDPS          Z4, Z12, Z12
+	VMULPS          6784(AX), Z9, Z4
+	VADDPS          Z4, Z12, Z12
+	VADDPS          Z7, Z12, Z12
+	VPMULUDQ        (AX), Z22, Z5
+	VPMULUDQ        128(AX), Z21, Z7
+	VPSRLQ          $0x20, Z5, Z9
+	VPSRLQ          $0x20, Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z14, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z13, Z9
+	VMULPS          7168(AX), Z8, Z15
+	VADDPS          Z15, Z11, Z11
+	VMULPS          6912(AX), Z11, Z11
+	VSQRTPS         Z11, Z8
+	VMULPS          Z0, Z8, Z8
+	VMULPS          7168(AX), Z10, Z4
+	VADDPS          Z4, Z12, Z12
+	VMULPS          6912(AX), Z12, Z12
+	VSQRTPS         Z12, Z4
+	VMULPS          Z0, Z4, Z4
+	VPMULUDQ        (AX), Z20, Z10
+	VPMULUDQ        128(AX), Z19, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPSRLQ          $0x20, Z11, Z13
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z6, Z13
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z12
+	VPADDD          7424(AX), Z18, Z3
+	VPANDQ          7808(AX), Z3, Z6
+	VPSUBD          7424(AX), Z6, Z6
+	VCVTDQ2PS       Z6, Z6
+	VMULPS          7936(AX), Z6, Z6
+	VMULPS          Z6, Z6, Z14
+	VPADDD          7424(AX), Z16, Z15
+	VPANDQ          7808(AX), Z15, Z16
+	VPSUBD          7424(AX), Z16, Z16
+	VCVTDQ2PS       Z16, Z16
+	VMULPS          7936(AX), Z16, Z16
+	VMULPS          Z16, Z16, Z18
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z9, Z9
+	VPSRLQ          $0x20, Z17, Z19
+	VPSRLQ          $0x20, Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z7, Z20
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z5, Z19
+	VMOVUPS         9472(AX), Z5
+	VMULPS          Z14, Z5, Z5
+	VADDPS          9344(AX), Z5, Z5
+	VMOVUPS         9472(AX), Z7
+	VMULPS          Z18, Z7, Z7
+	VADDPS          9344(AX), Z7, Z7
+	VPMULUDQ        (AX), Z13, Z13
+	VPMULUDQ        128(AX), Z12, Z12
+	VPSRLQ          $0x20, Z13, Z21
+	VPSRLQ          $0x20, Z12, Z22
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z11, Z22
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z10, Z21
+	VMULPS          Z14, Z5, Z5
+	VADDPS          9216(AX), Z5, Z5
+	VMULPS          Z18, Z7, Z7
+	VADDPS          9216(AX), Z7, Z7
+	VPMULUDQ        (AX), Z20, Z10
+	VPMULUDQ        128(AX), Z19, Z11
+	VPSRLQ          $0x20, Z10, Z19
+	VPSRLQ          $0x20, Z11, Z20
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z19
+	VMULPS          Z14, Z5, Z5
+	VMULPS          Z6, Z5, Z5
+	VADDPS          Z6, Z5, Z5
+	VMOVUPS         9856(AX), Z6
+	VMULPS          Z14, Z6, Z6
+	VADDPS          9728(AX), Z6, Z6
+	VMULPS          Z18, Z7, Z7
+	VMULPS          Z16, Z7, Z7
+	VADDPS          Z16, Z7, Z7
+	VMOVUPS         9856(AX), Z9
+	VMULPS          Z18, Z9, Z9
+	VADDPS          9728(AX), Z9, Z9
+	VPMULUDQ        (AX), Z22, Z16
+	VPMULUDQ        128(AX), Z21, Z17
+	VPSRLQ          $0x20, Z16, Z21
+	VPSRLQ          $0x20, Z17, Z22
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z12, Z22
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z13, Z21
+	VMULPS          Z14, Z6, Z6
+	VADDPS          9600(AX), Z6, Z6
+	VMULPS          Z18, Z9, Z9
+	VADDPS          9600(AX), Z9, Z9
+	VPMULUDQ        (AX), Z20, Z13
+	VPMULUDQ        128(AX), Z19, Z19
+	VPSRLQ          $0x20, Z13, Z20
+	VPSRLQ          $0x20, Z19, Z23
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z11, Z23
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z10, Z20
+	VMULPS          Z14, Z6, Z6
+	VMULPS          Z14, Z6, Z6
+	VMULPS          6656(AX), Z14, Z10
+	VSUBPS          Z10, Z6, Z6
+	VADDPS          6528(AX), Z6, Z6
+	VMULPS          Z18, Z9, Z9
+	VMULPS          Z18, Z9, Z9
+	VMULPS          6656(AX), Z18, Z10
+	VSUBPS          Z10, Z9, Z9
+	VADDPS          6528(AX), Z9, Z9
+	VPTESTMD        7552(AX), Z3, K1
+	VPTESTMD        7680(AX), Z3, K3
+	KXORW           K1, K3, K2
 	VMOVDQU64       Z6, Z3
+	VMOVDQU64       Z5, Z10
+	VBLENDMPS       Z5, Z3, K1, Z3
+	VBLENDMPS       Z6, Z10, K1, Z10
+	VPXORD          7680(AX), Z3, K2, Z3
+	VPXORD          7680(AX), Z10, K3, Z10
+	VMULPS          Z8, Z3, Z3
+	VMULPS          Z8, Z10, Z10
+	VMOVUPS         Z3, 256(CX)
+	VMOVUPS         Z10, 320(CX)
+	VPTESTMD        7552(AX), Z15, K1
+	VPTESTMD        7680(AX), Z15, K3
+	KXORW           K1, K3, K2
+	VMOVDQU64       Z9, Z3
+	VMOVDQU64       Z7, Z5
+	VBLENDMPS       Z7, Z3, K1, Z3
+	VBLENDMPS       Z9, Z5, K1, Z5
+	VPXORD          7680(AX), Z3, K2, Z3
+	VPXORD          7680(AX), Z5, K3, Z5
+	VMULPS          Z4, Z3, Z3
+	VMULPS          Z4, Z5, Z5
+	VMOVUPS         Z3, 384(CX)
+	VMOVUPS         Z5, 448(CX)
+	VMOVDQU64       Z22, Z12
+	VMOVDQU64       Z17, Z6
+	VMOVDQU64       Z21, Z11
+	VMOVDQU64       Z16, Z3
+	VMOVDQU64       Z23, Z10
+	VMOVDQU64       Z19, Z5
+	VMOVDQU64       Z20, Z9
+	VMOVDQU64       Z13, Z4
 	ADDQ            $0x00000200, CX
 	DECQ            DX
 	JNZ             normals32AVX512_loop
@@ -32229,7 +32781,527 @@ DATA normalConstsAVX512<>+5728(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX512<>+5736(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX512<>+5744(SB)/8, $0xbda8fa49a0861a9b
 DATA normalConstsAVX512<>+5752(SB)/8, $0xbda8fa49a0861a9b
-GLOBL normalConstsAVX512<>(SB), RODATA|NOPTR, $5760
+DATA normalConstsAVX512<>+5760(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5768(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5776(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5784(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5792(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5800(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5808(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5816(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5824(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5832(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5840(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5848(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5856(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5864(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5872(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5880(SB)/8, $0x000000000000000c
+DATA normalConstsAVX512<>+5888(SB)/8, $0x0000000200000000
+DATA normalConstsAVX512<>+5896(SB)/8, $0x0000000600000004
+DATA normalConstsAVX512<>+5904(SB)/8, $0x0000000a00000008
+DATA normalConstsAVX512<>+5912(SB)/8, $0x0000000e0000000c
+DATA normalConstsAVX512<>+5920(SB)/8, $0x0000001200000010
+DATA normalConstsAVX512<>+5928(SB)/8, $0x0000001600000014
+DATA normalConstsAVX512<>+5936(SB)/8, $0x0000001a00000018
+DATA normalConstsAVX512<>+5944(SB)/8, $0x0000001e0000001c
+DATA normalConstsAVX512<>+6016(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6024(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6032(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6040(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6048(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6056(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6064(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6072(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6080(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6088(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6096(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6104(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6112(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6120(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6128(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6136(SB)/8, $0x3000000030000000
+DATA normalConstsAVX512<>+6144(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6152(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6160(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6168(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6176(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6184(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6192(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6200(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6208(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6216(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6224(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6232(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6240(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6248(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6256(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6264(SB)/8, $0x2f8000002f800000
+DATA normalConstsAVX512<>+6272(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6280(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6288(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6296(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6304(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6312(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6320(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6328(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6336(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6344(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6352(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6360(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6368(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6376(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6384(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6392(SB)/8, $0x0000007f0000007f
+DATA normalConstsAVX512<>+6400(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6408(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6416(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6424(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6432(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6440(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6448(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6456(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6464(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6472(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6480(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6488(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6496(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6504(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6512(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6520(SB)/8, $0x007fffff007fffff
+DATA normalConstsAVX512<>+6528(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6536(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6544(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6552(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6560(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6568(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6576(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6584(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6592(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6600(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6608(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6616(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6624(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6632(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6640(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6648(SB)/8, $0x3f8000003f800000
+DATA normalConstsAVX512<>+6656(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6664(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6672(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6680(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6688(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6696(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6704(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6712(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6720(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6728(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6736(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6744(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6752(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6760(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6768(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6776(SB)/8, $0x3f0000003f000000
+DATA normalConstsAVX512<>+6784(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6792(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6800(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6808(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6816(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6824(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6832(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6840(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6848(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6856(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6864(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6872(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6880(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6888(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6896(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6904(SB)/8, $0xbf000000bf000000
+DATA normalConstsAVX512<>+6912(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6920(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6928(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6936(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6944(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6952(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6960(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6968(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6976(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6984(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+6992(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+7000(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+7008(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+7016(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+7024(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+7032(SB)/8, $0xc0000000c0000000
+DATA normalConstsAVX512<>+7040(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7048(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7056(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7064(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7072(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7080(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7088(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7096(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7104(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7112(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7120(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7128(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7136(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7144(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7152(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7160(SB)/8, $0x3fb504f33fb504f3
+DATA normalConstsAVX512<>+7168(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7176(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7184(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7192(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7200(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7208(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7216(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7224(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7232(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7240(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7248(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7256(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7264(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7272(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7280(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7288(SB)/8, $0x3f3180003f318000
+DATA normalConstsAVX512<>+7296(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7304(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7312(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7320(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7328(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7336(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7344(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7352(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7360(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7368(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7376(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7384(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7392(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7400(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7408(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7416(SB)/8, $0xb95e8083b95e8083
+DATA normalConstsAVX512<>+7424(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7432(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7440(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7448(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7456(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7464(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7472(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7480(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7488(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7496(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7504(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7512(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7520(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7528(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7536(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7544(SB)/8, $0x2000000020000000
+DATA normalConstsAVX512<>+7552(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7560(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7568(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7576(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7584(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7592(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7600(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7608(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7616(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7624(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7632(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7640(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7648(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7656(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7664(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7672(SB)/8, $0x4000000040000000
+DATA normalConstsAVX512<>+7680(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7688(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7696(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7704(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7712(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7720(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7728(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7736(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7744(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7752(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7760(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7768(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7776(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7784(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7792(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7800(SB)/8, $0x8000000080000000
+DATA normalConstsAVX512<>+7808(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7816(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7824(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7832(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7840(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7848(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7856(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7864(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7872(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7880(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7888(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7896(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7904(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7912(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7920(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7928(SB)/8, $0x3fffffff3fffffff
+DATA normalConstsAVX512<>+7936(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+7944(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+7952(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+7960(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+7968(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+7976(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+7984(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+7992(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8000(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8008(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8016(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8024(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8032(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8040(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8048(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8056(SB)/8, $0x30c90fdb30c90fdb
+DATA normalConstsAVX512<>+8064(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8072(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8080(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8088(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8096(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8104(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8112(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8120(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8128(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8136(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8144(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8152(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8160(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8168(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8176(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8184(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA normalConstsAVX512<>+8192(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8200(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8208(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8216(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8224(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8232(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8240(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8248(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8256(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8264(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8272(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8280(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8288(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8296(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8304(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8312(SB)/8, $0xbe7ffffcbe7ffffc
+DATA normalConstsAVX512<>+8320(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8328(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8336(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8344(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8352(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8360(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8368(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8376(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8384(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8392(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8400(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8408(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8416(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8424(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8432(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8440(SB)/8, $0x3e4cceac3e4cceac
+DATA normalConstsAVX512<>+8448(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8456(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8464(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8472(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8480(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8488(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8496(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8504(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8512(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8520(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8528(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8536(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8544(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8552(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8560(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8568(SB)/8, $0xbe2aae50be2aae50
+DATA normalConstsAVX512<>+8576(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8584(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8592(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8600(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8608(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8616(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8624(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8632(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8640(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8648(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8656(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8664(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8672(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8680(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8688(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8696(SB)/8, $0x3e11e9bf3e11e9bf
+DATA normalConstsAVX512<>+8704(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8712(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8720(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8728(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8736(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8744(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8752(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8760(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8768(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8776(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8784(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8792(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8800(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8808(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8816(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8824(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA normalConstsAVX512<>+8832(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8840(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8848(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8856(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8864(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8872(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8880(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8888(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8896(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8904(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8912(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8920(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8928(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8936(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8944(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8952(SB)/8, $0x3def251a3def251a
+DATA normalConstsAVX512<>+8960(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+8968(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+8976(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+8984(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+8992(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9000(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9008(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9016(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9024(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9032(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9040(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9048(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9056(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9064(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9072(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9080(SB)/8, $0xbdebd1b8bdebd1b8
+DATA normalConstsAVX512<>+9088(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9096(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9104(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9112(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9120(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9128(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9136(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9144(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9152(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9160(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9168(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9176(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9184(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9192(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9200(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9208(SB)/8, $0x3d9021bb3d9021bb
+DATA normalConstsAVX512<>+9216(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9224(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9232(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9240(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9248(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9256(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9264(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9272(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9280(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9288(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9296(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9304(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9312(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9320(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9328(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9336(SB)/8, $0xbe2aaaa3be2aaaa3
+DATA normalConstsAVX512<>+9344(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9352(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9360(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9368(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9376(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9384(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9392(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9400(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9408(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9416(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9424(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9432(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9440(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9448(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9456(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9464(SB)/8, $0x3c08839e3c08839e
+DATA normalConstsAVX512<>+9472(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9480(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9488(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9496(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9504(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9512(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9520(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9528(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9536(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9544(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9552(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9560(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9568(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9576(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9584(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9592(SB)/8, $0xb94ca1f9b94ca1f9
+DATA normalConstsAVX512<>+9600(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9608(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9616(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9624(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9632(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9640(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9648(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9656(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9664(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9672(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9680(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9688(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9696(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9704(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9712(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9720(SB)/8, $0x3d2aaaa53d2aaaa5
+DATA normalConstsAVX512<>+9728(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9736(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9744(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9752(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9760(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9768(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9776(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9784(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9792(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9800(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9808(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9816(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9824(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9832(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9840(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9848(SB)/8, $0xbab6061abab6061a
+DATA normalConstsAVX512<>+9856(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9864(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9872(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9880(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9888(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9896(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9904(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9912(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9920(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9928(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9936(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9944(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9952(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9960(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9968(SB)/8, $0x37ccf5ce37ccf5ce
+DATA normalConstsAVX512<>+9976(SB)/8, $0x37ccf5ce37ccf5ce
+GLOBL normalConstsAVX512<>(SB), RODATA|NOPTR, $9984
 
 // func addNormals32AVX512(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 // Requires: AVX, AVX512F
@@ -32283,910 +33355,738 @@ TEXT ·addNormals32AVX512(SB), NOSPLIT, $184-56
 	MOVQ            CX, 168(SP)
 	MOVL            c3+40(FP), CX
 	MOVQ            CX, 176(SP)
-	VBROADCASTSD    scale+48(FP), Z0
-	MOVL            $0x0000aaaa, CX
-	KMOVW           CX, K1
+	VMOVSD          scale+48(FP), X0
+	VCVTSD2SS       X0, X0, X0
+	VBROADCASTSS    X0, Z0
 	MOVQ            dst_base+0(FP), CX
 	MOVQ            dst_len+8(FP), DX
-	SHRQ            $0x05, DX
+	SHRQ            $0x07, DX
 	MOVL            ctr+44(FP), BX
 	VMOVQ           BX, X1
 	VPBROADCASTQ    X1, Z1
 	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
-	SHRQ            $0x02, DX
 	TESTQ           DX, DX
 	JZ              addNormals32AVX512_done
-	VMOVDQU64       Z1, Z2
-	VPADDQ          512(AX), Z1, Z3
-	VPBROADCASTQ    160(SP), Z4
-	VPBROADCASTQ    168(SP), Z5
-	VPBROADCASTQ    176(SP), Z6
-	VPBROADCASTQ    160(SP), Z7
-	VPBROADCASTQ    168(SP), Z8
-	VPBROADCASTQ    176(SP), Z9
-	VPMULUDQ        (AX), Z2, Z2
-	VPMULUDQ        128(AX), Z5, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, (SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z6, Z10
+	VMOVDQU64       normalConstsAVX512<>+5888(SB), Z2
+	VMOVDQU64       Z1, Z3
+	VPADDQ          512(AX), Z1, Z4
+	VPBROADCASTQ    160(SP), Z5
+	VPBROADCASTQ    168(SP), Z6
+	VPBROADCASTQ    176(SP), Z7
+	VPBROADCASTQ    160(SP), Z8
+	VPBROADCASTQ    168(SP), Z9
+	VPBROADCASTQ    176(SP), Z10
 	VPMULUDQ        (AX), Z3, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z6
-	VPSRLQ          $0x20, Z4, Z8
-	VPTERNLOGQ.BCST $0x96, (SP), Z7, Z8
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z9, Z6
-	VPMULUDQ        (AX), Z11, Z7
-	VPMULUDQ        128(AX), Z10, Z9
-	VPSRLQ          $0x20, Z7, Z10
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z2, Z10
-	VPMULUDQ        (AX), Z8, Z2
-	VPMULUDQ        128(AX), Z6, Z5
-	VPSRLQ          $0x20, Z2, Z6
-	VPSRLQ          $0x20, Z5, Z8
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z4, Z8
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z6
-	VPMULUDQ        (AX), Z11, Z3
-	VPMULUDQ        128(AX), Z10, Z4
-	VPSRLQ          $0x20, Z3, Z10
-	VPSRLQ          $0x20, Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z9, Z11
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z10
-	VPMULUDQ        (AX), Z8, Z7
 	VPMULUDQ        128(AX), Z6, Z6
-	VPSRLQ          $0x20, Z7, Z8
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, (SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z7, Z11
+	VPMULUDQ        (AX), Z4, Z4
+	VPMULUDQ        128(AX), Z9, Z5
+	VPSRLQ          $0x20, Z4, Z7
+	VPSRLQ          $0x20, Z5, Z9
+	VPTERNLOGQ.BCST $0x96, (SP), Z8, Z9
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z10, Z7
+	VPMULUDQ        (AX), Z12, Z8
+	VPMULUDQ        128(AX), Z11, Z10
+	VPSRLQ          $0x20, Z8, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z11
+	VPMULUDQ        (AX), Z9, Z3
+	VPMULUDQ        128(AX), Z7, Z6
+	VPSRLQ          $0x20, Z3, Z7
 	VPSRLQ          $0x20, Z6, Z9
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z2, Z8
-	VPMULUDQ        (AX), Z11, Z2
-	VPMULUDQ        128(AX), Z10, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z3, Z10
-	VPMULUDQ        (AX), Z9, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z8
-	VPSRLQ          $0x20, Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z6, Z9
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z7, Z8
-	VPMULUDQ        (AX), Z11, Z6
-	VPMULUDQ        128(AX), Z10, Z7
-	VPSRLQ          $0x20, Z6, Z10
-	VPSRLQ          $0x20, Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z2, Z10
-	VPMULUDQ        (AX), Z9, Z2
-	VPMULUDQ        128(AX), Z8, Z5
-	VPSRLQ          $0x20, Z2, Z8
-	VPSRLQ          $0x20, Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z8
-	VPMULUDQ        (AX), Z11, Z3
-	VPMULUDQ        128(AX), Z10, Z4
-	VPSRLQ          $0x20, Z3, Z10
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z5, Z9
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z4, Z7
+	VPMULUDQ        (AX), Z12, Z4
+	VPMULUDQ        128(AX), Z11, Z5
 	VPSRLQ          $0x20, Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z6, Z10
-	VPMULUDQ        (AX), Z9, Z6
-	VPMULUDQ        128(AX), Z8, Z7
-	VPSRLQ          $0x20, Z6, Z8
-	VPSRLQ          $0x20, Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z2, Z8
-	VPMULUDQ        (AX), Z11, Z2
-	VPMULUDQ        128(AX), Z10, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z3, Z10
-	VPMULUDQ        (AX), Z9, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z10, Z12
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z8, Z11
+	VPMULUDQ        (AX), Z9, Z8
+	VPMULUDQ        128(AX), Z7, Z7
+	VPSRLQ          $0x20, Z8, Z9
+	VPSRLQ          $0x20, Z7, Z10
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z3, Z9
+	VPMULUDQ        (AX), Z12, Z3
+	VPMULUDQ        128(AX), Z11, Z6
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z4, Z11
+	VPMULUDQ        (AX), Z10, Z4
+	VPMULUDQ        128(AX), Z9, Z5
 	VPSRLQ          $0x20, Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z6, Z8
-	VPMULUDQ        (AX), Z11, Z6
-	VPMULUDQ        128(AX), Z10, Z7
-	VPSRLQ          $0x20, Z6, Z10
+	VPSRLQ          $0x20, Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z7, Z10
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z8, Z9
+	VPMULUDQ        (AX), Z12, Z7
+	VPMULUDQ        128(AX), Z11, Z8
 	VPSRLQ          $0x20, Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z2, Z10
-	VPMULUDQ        (AX), Z9, Z2
-	VPMULUDQ        128(AX), Z8, Z5
-	VPSRLQ          $0x20, Z2, Z8
-	VPSRLQ          $0x20, Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z8
-	VPMULUDQ        (AX), Z11, Z3
-	VPMULUDQ        128(AX), Z10, Z4
-	VPSRLQ          $0x20, Z3, Z10
+	VPSRLQ          $0x20, Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z11
+	VPMULUDQ        (AX), Z10, Z3
+	VPMULUDQ        128(AX), Z9, Z6
+	VPSRLQ          $0x20, Z3, Z9
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z4, Z9
+	VPMULUDQ        (AX), Z12, Z4
+	VPMULUDQ        128(AX), Z11, Z5
 	VPSRLQ          $0x20, Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z7, Z11
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z6, Z10
-	VPMULUDQ        (AX), Z9, Z6
-	VPMULUDQ        128(AX), Z8, Z7
-	VPSRLQ          $0x20, Z6, Z8
+	VPSRLQ          $0x20, Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z7, Z11
+	VPMULUDQ        (AX), Z10, Z7
+	VPMULUDQ        128(AX), Z9, Z8
 	VPSRLQ          $0x20, Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z5, Z9
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z2, Z8
-	VPMULUDQ        (AX), Z11, Z2
-	VPMULUDQ        128(AX), Z10, Z5
-	VPSRLQ          $0x20, Z2, Z10
-	VPSRLQ          $0x20, Z5, Z11
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z4, Z11
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z3, Z10
-	VPMULUDQ        (AX), Z9, Z3
-	VPMULUDQ        128(AX), Z8, Z4
-	VPSRLQ          $0x20, Z3, Z8
+	VPSRLQ          $0x20, Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z9
+	VPMULUDQ        (AX), Z12, Z3
+	VPMULUDQ        128(AX), Z11, Z6
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z4, Z11
+	VPMULUDQ        (AX), Z10, Z4
+	VPMULUDQ        128(AX), Z9, Z5
 	VPSRLQ          $0x20, Z4, Z9
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z6, Z8
+	VPSRLQ          $0x20, Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z9
+	VPMULUDQ        (AX), Z12, Z7
+	VPMULUDQ        128(AX), Z11, Z8
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z11
+	VPMULUDQ        (AX), Z10, Z3
+	VPMULUDQ        128(AX), Z9, Z6
+	VPSRLQ          $0x20, Z3, Z9
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z9
+	VPMULUDQ        (AX), Z12, Z4
+	VPMULUDQ        128(AX), Z11, Z5
+	VPSRLQ          $0x20, Z4, Z11
+	VPSRLQ          $0x20, Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z8, Z12
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z7, Z11
+	VPMULUDQ        (AX), Z10, Z7
+	VPMULUDQ        128(AX), Z9, Z8
+	VPSRLQ          $0x20, Z7, Z9
+	VPSRLQ          $0x20, Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z6, Z10
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z3, Z9
+	VPMULUDQ        (AX), Z12, Z3
+	VPMULUDQ        128(AX), Z11, Z6
+	VPSRLQ          $0x20, Z3, Z11
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z4, Z11
+	VPMULUDQ        (AX), Z10, Z4
+	VPMULUDQ        128(AX), Z9, Z5
+	VPSRLQ          $0x20, Z4, Z9
+	VPSRLQ          $0x20, Z5, Z10
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z8, Z10
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
 
 addNormals32AVX512_loop:
-	VPADDQ          640(AX), Z1, Z6
-	VPADDQ          768(AX), Z1, Z7
-	VPBROADCASTQ    160(SP), Z12
-	VPBROADCASTQ    168(SP), Z13
-	VPBROADCASTQ    176(SP), Z14
-	VPBROADCASTQ    160(SP), Z15
-	VPBROADCASTQ    168(SP), Z16
-	VPBROADCASTQ    176(SP), Z17
-	VPMULUDQ        (AX), Z6, Z6
-	VPMULUDQ        128(AX), Z13, Z13
-	VPSRLQ          $0x20, Z6, Z18
-	VPSRLQ          $0x20, Z13, Z19
-	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
-	VPBLENDMD       1152(AX), Z11, K1, Z11
-	VSUBPD          1280(AX), Z11, Z11
-	VGETEXPPD       Z11, Z12
-	VGETMANTPD      $0x00, Z11, Z11
-	VCMPPD          $0x1e, 1920(AX), Z11, K2
-	VMULPD          1792(AX), Z11, K2, Z11
-	VADDPD          1664(AX), Z12, K2, Z12
-	VPBLENDMD       1152(AX), Z9, K1, Z9
-	VSUBPD          1280(AX), Z9, Z9
-	VGETEXPPD       Z9, Z14
-	VGETMANTPD      $0x00, Z9, Z9
-	VCMPPD          $0x1e, 1920(AX), Z9, K2
-	VMULPD          1792(AX), Z9, K2, Z9
-	VADDPD          1664(AX), Z14, K2, Z14
+	VPADDQ          640(AX), Z1, Z7
+	VPADDQ          768(AX), Z1, Z8
+	VPBROADCASTQ    160(SP), Z13
+	VPBROADCASTQ    168(SP), Z14
+	VPBROADCASTQ    176(SP), Z15
+	VPBROADCASTQ    160(SP), Z16
+	VPBROADCASTQ    168(SP), Z17
+	VPBROADCASTQ    176(SP), Z18
 	VPMULUDQ        (AX), Z7, Z7
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z7, Z20
-	VPSRLQ          $0x20, Z16, Z21
-	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
-	VSUBPD          1664(AX), Z11, Z15
-	VADDPD          1664(AX), Z11, Z11
-	VDIVPD          Z11, Z15, Z11
-	VMULPD          Z11, Z11, Z15
-	VMOVUPD         3968(AX), Z17
-	VFMADD213PD     3840(AX), Z15, Z17
-	VFMADD213PD     3712(AX), Z15, Z17
-	VSUBPD          1664(AX), Z9, Z22
-	VADDPD          1664(AX), Z9, Z9
-	VDIVPD          Z9, Z22, Z9
-	VMULPD          Z9, Z9, Z22
-	VMOVUPD         3968(AX), Z23
-	VFMADD213PD     3840(AX), Z22, Z23
-	VFMADD213PD     3712(AX), Z22, Z23
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z24
-	VPSRLQ          $0x20, Z18, Z25
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z6, Z24
-	VFMADD213PD     3584(AX), Z15, Z17
-	VFMADD213PD     3456(AX), Z15, Z17
-	VFMADD213PD     3328(AX), Z15, Z17
-	VFMADD213PD     3584(AX), Z22, Z23
-	VFMADD213PD     3456(AX), Z22, Z23
-	VFMADD213PD     3328(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z6
-	VPMULUDQ        128(AX), Z20, Z13
-	VPSRLQ          $0x20, Z6, Z20
-	VPSRLQ          $0x20, Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z20
-	VFMADD213PD     3200(AX), Z15, Z17
-	VFMADD213PD     3072(AX), Z15, Z17
-	VMULPD          Z17, Z11, Z17
-	VFMADD231PD     2048(AX), Z12, Z17
-	VSQRTPD         Z17, Z7
-	VMULPD          Z0, Z7, Z7
-	VFMADD213PD     3200(AX), Z22, Z23
-	VFMADD213PD     3072(AX), Z22, Z23
-	VMULPD          Z23, Z9, Z23
-	VFMADD231PD     2048(AX), Z14, Z23
-	VSQRTPD         Z23, Z9
-	VMULPD          Z0, Z9, Z9
-	VPMULUDQ        (AX), Z25, Z11
-	VPMULUDQ        128(AX), Z24, Z12
-	VPSRLQ          $0x20, Z11, Z14
-	VPSRLQ          $0x20, Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
-	VPADDD          2176(AX), Z5, Z5
-	VPANDQ          2560(AX), Z5, Z16
-	VPBLENDMD       1024(AX), Z16, K1, Z16
-	VSUBPD          2688(AX), Z16, Z16
-	VMULPD          2816(AX), Z16, Z16
-	VMULPD          Z16, Z16, Z17
-	VMOVUPD         4736(AX), Z18
-	VFMADD213PD     4608(AX), Z17, Z18
-	VFMADD213PD     4480(AX), Z17, Z18
-	VPADDD          2176(AX), Z4, Z4
-	VPANDQ          2560(AX), Z4, Z19
-	VPBLENDMD       1024(AX), Z19, K1, Z19
-	VSUBPD          2688(AX), Z19, Z19
-	VMULPD          2816(AX), Z19, Z19
-	VMULPD          Z19, Z19, Z22
-	VMOVUPD         4736(AX), Z23
-	VFMADD213PD     4608(AX), Z22, Z23
-	VFMADD213PD     4480(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z21
-	VPMULUDQ        128(AX), Z20, Z20
-	VPSRLQ          $0x20, Z21, Z24
-	VPSRLQ          $0x20, Z20, Z25
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z6, Z24
-	VFMADD213PD     4352(AX), Z17, Z18
-	VFMADD213PD     4224(AX), Z17, Z18
-	VFMADD213PD     4096(AX), Z17, Z18
-	VFMADD213PD     4352(AX), Z22, Z23
-	VFMADD213PD     4224(AX), Z22, Z23
-	VFMADD213PD     4096(AX), Z22, Z23
-	VPMULUDQ        (AX), Z15, Z6
-	VPMULUDQ        128(AX), Z14, Z13
-	VPSRLQ          $0x20, Z6, Z14
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
-	VMOVUPD         5632(AX), Z11
-	VFMADD213PD     5504(AX), Z17, Z11
-	VFMADD213PD     5376(AX), Z17, Z11
-	VFMADD213PD     5248(AX), Z17, Z11
-	VMOVUPD         5632(AX), Z12
-	VFMADD213PD     5504(AX), Z22, Z12
-	VFMADD213PD     5376(AX), Z22, Z12
-	VFMADD213PD     5248(AX), Z22, Z12
-	VPMULUDQ        (AX), Z25, Z25
-	VPMULUDQ        128(AX), Z24, Z24
-	VPSRLQ          $0x20, Z25, Z26
-	VPSRLQ          $0x20, Z24, Z27
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
-	VFMADD213PD     5120(AX), Z17, Z11
-	VFMADD213PD     4992(AX), Z17, Z11
-	VFMADD213PD     4864(AX), Z17, Z11
-	VFMADD213PD     5120(AX), Z22, Z12
-	VFMADD213PD     4992(AX), Z22, Z12
-	VFMADD213PD     4864(AX), Z22, Z12
-	VPMULUDQ        (AX), Z15, Z15
 	VPMULUDQ        128(AX), Z14, Z14
-	VPSRLQ          $0x20, Z15, Z20
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z6, Z20
-	VMULPD          Z17, Z16, Z6
-	VFMADD213PD     Z16, Z18, Z6
-	VFMADD213PD     1664(AX), Z17, Z11
-	VPTESTMQ        2304(AX), Z5, K2
-	VPTESTMQ        2432(AX), Z5, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z11, Z5
-	VMOVDQU64       Z6, Z13
-	VBLENDMPD       Z6, Z5, K2, Z5
-	VBLENDMPD       Z11, Z13, K2, Z13
-	VPXORQ          2944(AX), Z5, K3, Z5
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z7, Z5, Z5
-	VMULPD          Z7, Z13, Z13
-	VCVTPD2PS       Z5, Y5
-	VADDPS          (CX), Y5, Y5
-	VMOVUPS         Y5, (CX)
-	VCVTPD2PS       Z13, Y5
-	VADDPS          32(CX), Y5, Y5
-	VMOVUPS         Y5, 32(CX)
-	VPBLENDMD       1152(AX), Z10, K1, Z10
-	VSUBPD          1280(AX), Z10, Z10
-	VMULPD          Z22, Z19, Z5
-	VFMADD213PD     Z19, Z23, Z5
-	VFMADD213PD     1664(AX), Z22, Z12
-	VPTESTMQ        2304(AX), Z4, K2
-	VPTESTMQ        2432(AX), Z4, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z12, Z4
-	VMOVDQU64       Z5, Z6
-	VBLENDMPD       Z5, Z4, K2, Z4
-	VBLENDMPD       Z12, Z6, K2, Z6
-	VPXORQ          2944(AX), Z4, K3, Z4
-	VPXORQ          2944(AX), Z6, K4, Z6
-	VMULPD          Z9, Z4, Z4
-	VMULPD          Z9, Z6, Z6
-	VCVTPD2PS       Z4, Y4
-	VADDPS          128(CX), Y4, Y4
-	VMOVUPS         Y4, 128(CX)
-	VCVTPD2PS       Z6, Y4
-	VADDPS          160(CX), Y4, Y4
-	VMOVUPS         Y4, 160(CX)
-	VPBLENDMD       1152(AX), Z8, K1, Z8
-	VSUBPD          1280(AX), Z8, Z8
-	VPMULUDQ        (AX), Z27, Z4
-	VPMULUDQ        128(AX), Z26, Z5
-	VPSRLQ          $0x20, Z4, Z6
-	VPSRLQ          $0x20, Z5, Z7
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z7
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z6
-	VGETEXPPD       Z10, Z9
-	VGETMANTPD      $0x00, Z10, Z10
-	VCMPPD          $0x1e, 1920(AX), Z10, K2
-	VMULPD          1792(AX), Z10, K2, Z10
-	VADDPD          1664(AX), Z9, K2, Z9
-	VSUBPD          1664(AX), Z10, Z11
-	VADDPD          1664(AX), Z10, Z10
-	VDIVPD          Z10, Z11, Z10
-	VMULPD          Z10, Z10, Z11
-	VGETEXPPD       Z8, Z12
-	VGETMANTPD      $0x00, Z8, Z8
-	VCMPPD          $0x1e, 1920(AX), Z8, K2
-	VMULPD          1792(AX), Z8, K2, Z8
-	VADDPD          1664(AX), Z12, K2, Z12
-	VSUBPD          1664(AX), Z8, Z13
-	VADDPD          1664(AX), Z8, Z8
-	VDIVPD          Z8, Z13, Z8
-	VMULPD          Z8, Z8, Z13
-	VPMULUDQ        (AX), Z21, Z16
-	VPMULUDQ        128(AX), Z20, Z17
-	VPSRLQ          $0x20, Z16, Z18
-	VPSRLQ          $0x20, Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
-	VMOVUPD         3968(AX), Z14
-	VFMADD213PD     3840(AX), Z11, Z14
-	VFMADD213PD     3712(AX), Z11, Z14
-	VFMADD213PD     3584(AX), Z11, Z14
-	VMOVUPD         3968(AX), Z15
-	VFMADD213PD     3840(AX), Z13, Z15
-	VFMADD213PD     3712(AX), Z13, Z15
-	VFMADD213PD     3584(AX), Z13, Z15
-	VPMULUDQ        (AX), Z7, Z7
-	VPMULUDQ        128(AX), Z6, Z6
-	VPSRLQ          $0x20, Z7, Z20
-	VPSRLQ          $0x20, Z6, Z21
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z4, Z20
-	VFMADD213PD     3456(AX), Z11, Z14
-	VFMADD213PD     3328(AX), Z11, Z14
-	VFMADD213PD     3200(AX), Z11, Z14
-	VFMADD213PD     3456(AX), Z13, Z15
-	VFMADD213PD     3328(AX), Z13, Z15
-	VFMADD213PD     3200(AX), Z13, Z15
-	VPMULUDQ        (AX), Z19, Z4
-	VPMULUDQ        128(AX), Z18, Z5
-	VPSRLQ          $0x20, Z4, Z18
-	VPSRLQ          $0x20, Z5, Z19
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
-	VFMADD213PD     3072(AX), Z11, Z14
-	VMULPD          Z14, Z10, Z14
-	VFMADD231PD     2048(AX), Z9, Z14
-	VSQRTPD         Z14, Z9
-	VMULPD          Z0, Z9, Z9
-	VPADDD          2176(AX), Z2, Z2
-	VPANDQ          2560(AX), Z2, Z10
-	VPBLENDMD       1024(AX), Z10, K1, Z10
-	VSUBPD          2688(AX), Z10, Z10
-	VMULPD          2816(AX), Z10, Z10
-	VMULPD          Z10, Z10, Z11
-	VFMADD213PD     3072(AX), Z13, Z15
-	VMULPD          Z15, Z8, Z15
-	VFMADD231PD     2048(AX), Z12, Z15
-	VSQRTPD         Z15, Z8
-	VMULPD          Z0, Z8, Z8
-	VPADDD          2176(AX), Z3, Z3
-	VPANDQ          2560(AX), Z3, Z12
-	VPBLENDMD       1024(AX), Z12, K1, Z12
-	VSUBPD          2688(AX), Z12, Z12
-	VMULPD          2816(AX), Z12, Z12
-	VMULPD          Z12, Z12, Z13
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
-	VPSRLQ          $0x20, Z14, Z16
-	VPSRLQ          $0x20, Z15, Z17
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z6, Z17
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z7, Z16
-	VMOVUPD         4736(AX), Z6
-	VFMADD213PD     4608(AX), Z11, Z6
-	VFMADD213PD     4480(AX), Z11, Z6
-	VFMADD213PD     4352(AX), Z11, Z6
-	VMOVUPD         4736(AX), Z7
-	VFMADD213PD     4608(AX), Z13, Z7
-	VFMADD213PD     4480(AX), Z13, Z7
-	VFMADD213PD     4352(AX), Z13, Z7
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z20
-	VPSRLQ          $0x20, Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z20
-	VFMADD213PD     4224(AX), Z11, Z6
-	VFMADD213PD     4096(AX), Z11, Z6
-	VMOVUPD         5632(AX), Z4
-	VFMADD213PD     5504(AX), Z11, Z4
-	VFMADD213PD     4224(AX), Z13, Z7
-	VFMADD213PD     4096(AX), Z13, Z7
-	VMOVUPD         5632(AX), Z5
-	VFMADD213PD     5504(AX), Z13, Z5
-	VPMULUDQ        (AX), Z17, Z17
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z17, Z22
-	VPSRLQ          $0x20, Z16, Z23
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
-	VFMADD213PD     5376(AX), Z11, Z4
-	VFMADD213PD     5248(AX), Z11, Z4
-	VFMADD213PD     5120(AX), Z11, Z4
-	VFMADD213PD     5376(AX), Z13, Z5
-	VFMADD213PD     5248(AX), Z13, Z5
-	VFMADD213PD     5120(AX), Z13, Z5
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z7, Z19
 	VPSRLQ          $0x20, Z14, Z20
-	VPSRLQ          $0x20, Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
-	VFMADD213PD     4992(AX), Z11, Z4
-	VFMADD213PD     4864(AX), Z11, Z4
-	VMULPD          Z11, Z10, Z18
-	VFMADD213PD     Z10, Z6, Z18
-	VFMADD213PD     1664(AX), Z11, Z4
-	VFMADD213PD     4992(AX), Z13, Z5
-	VFMADD213PD     4864(AX), Z13, Z5
-	VMULPD          Z13, Z12, Z6
-	VFMADD213PD     Z12, Z7, Z6
-	VFMADD213PD     1664(AX), Z13, Z5
-	VPMULUDQ        (AX), Z23, Z7
-	VPMULUDQ        128(AX), Z22, Z10
-	VPSRLQ          $0x20, Z7, Z11
-	VPSRLQ          $0x20, Z10, Z12
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
-	VPTESTMQ        2304(AX), Z2, K2
-	VPTESTMQ        2432(AX), Z2, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z4, Z2
-	VMOVDQU64       Z18, Z13
-	VBLENDMPD       Z18, Z2, K2, Z2
-	VBLENDMPD       Z4, Z13, K2, Z13
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z9, Z2, Z2
-	VMULPD          Z9, Z13, Z13
-	VCVTPD2PS       Z2, Y2
-	VADDPS          64(CX), Y2, Y2
-	VMOVUPS         Y2, 64(CX)
-	VCVTPD2PS       Z13, Y2
-	VADDPS          96(CX), Y2, Y2
-	VMOVUPS         Y2, 96(CX)
-	VPTESTMQ        2304(AX), Z3, K2
-	VPTESTMQ        2432(AX), Z3, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z5, Z2
-	VMOVDQU64       Z6, Z3
-	VBLENDMPD       Z6, Z2, K2, Z2
-	VBLENDMPD       Z5, Z3, K2, Z3
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z3, K4, Z3
-	VMULPD          Z8, Z2, Z2
-	VMULPD          Z8, Z3, Z3
-	VCVTPD2PS       Z2, Y2
-	VADDPS          192(CX), Y2, Y2
-	VMOVUPS         Y2, 192(CX)
-	VCVTPD2PS       Z3, Y2
-	VADDPS          224(CX), Y2, Y2
-	VMOVUPS         Y2, 224(CX)
-	VPMULUDQ        (AX), Z21, Z2
-	VPMULUDQ        128(AX), Z20, Z3
-	VPSRLQ          $0x20, Z2, Z4
-	VPSRLQ          $0x20, Z3, Z5
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z4
-	VPMULUDQ        (AX), Z12, Z6
-	VPMULUDQ        128(AX), Z11, Z8
-	VPSRLQ          $0x20, Z6, Z9
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z11
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z7, Z9
-	VPADDQ          896(AX), Z1, Z1
-	VMOVDQU64       Z1, Z7
-	VPADDQ          512(AX), Z1, Z10
-	VPBROADCASTQ    160(SP), Z12
-	VPBROADCASTQ    168(SP), Z13
-	VPBROADCASTQ    176(SP), Z14
-	VPBROADCASTQ    160(SP), Z15
-	VPBROADCASTQ    168(SP), Z16
-	VPBROADCASTQ    176(SP), Z17
-	VPMULUDQ        (AX), Z7, Z7
-	VPMULUDQ        128(AX), Z13, Z13
-	VPSRLQ          $0x20, Z7, Z18
-	VPSRLQ          $0x20, Z13, Z19
-	VPTERNLOGQ.BCST $0x96, (SP), Z12, Z19
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z14, Z18
-	VPBLENDMD       1152(AX), Z5, K1, Z5
-	VSUBPD          1280(AX), Z5, Z5
-	VGETEXPPD       Z5, Z12
-	VGETMANTPD      $0x00, Z5, Z5
-	VCMPPD          $0x1e, 1920(AX), Z5, K2
-	VMULPD          1792(AX), Z5, K2, Z5
-	VADDPD          1664(AX), Z12, K2, Z12
-	VPBLENDMD       1152(AX), Z11, K1, Z11
-	VSUBPD          1280(AX), Z11, Z11
-	VGETEXPPD       Z11, Z14
-	VGETMANTPD      $0x00, Z11, Z11
-	VCMPPD          $0x1e, 1920(AX), Z11, K2
-	VMULPD          1792(AX), Z11, K2, Z11
-	VADDPD          1664(AX), Z14, K2, Z14
-	VPMULUDQ        (AX), Z10, Z10
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z10, Z20
-	VPSRLQ          $0x20, Z16, Z21
-	VPTERNLOGQ.BCST $0x96, (SP), Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 8(SP), Z17, Z20
-	VSUBPD          1664(AX), Z5, Z15
-	VADDPD          1664(AX), Z5, Z5
-	VDIVPD          Z5, Z15, Z5
-	VMULPD          Z5, Z5, Z15
-	VMOVUPD         3968(AX), Z17
-	VFMADD213PD     3840(AX), Z15, Z17
-	VFMADD213PD     3712(AX), Z15, Z17
-	VSUBPD          1664(AX), Z11, Z22
-	VADDPD          1664(AX), Z11, Z11
-	VDIVPD          Z11, Z22, Z11
-	VMULPD          Z11, Z11, Z22
-	VMOVUPD         3968(AX), Z23
-	VFMADD213PD     3840(AX), Z22, Z23
-	VFMADD213PD     3712(AX), Z22, Z23
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z24
-	VPSRLQ          $0x20, Z18, Z25
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z24
-	VFMADD213PD     3584(AX), Z15, Z17
-	VFMADD213PD     3456(AX), Z15, Z17
-	VFMADD213PD     3328(AX), Z15, Z17
-	VFMADD213PD     3584(AX), Z22, Z23
-	VFMADD213PD     3456(AX), Z22, Z23
-	VFMADD213PD     3328(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z7
-	VPMULUDQ        128(AX), Z20, Z13
-	VPSRLQ          $0x20, Z7, Z20
-	VPSRLQ          $0x20, Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 16(SP), Z16, Z21
-	VPTERNLOGQ.BCST $0x96, 24(SP), Z10, Z20
-	VFMADD213PD     3200(AX), Z15, Z17
-	VFMADD213PD     3072(AX), Z15, Z17
-	VMULPD          Z17, Z5, Z17
-	VFMADD231PD     2048(AX), Z12, Z17
-	VSQRTPD         Z17, Z5
-	VMULPD          Z0, Z5, Z5
-	VFMADD213PD     3200(AX), Z22, Z23
-	VFMADD213PD     3072(AX), Z22, Z23
-	VMULPD          Z23, Z11, Z23
-	VFMADD231PD     2048(AX), Z14, Z23
-	VSQRTPD         Z23, Z10
-	VMULPD          Z0, Z10, Z10
-	VPMULUDQ        (AX), Z25, Z11
-	VPMULUDQ        128(AX), Z24, Z12
-	VPSRLQ          $0x20, Z11, Z14
-	VPSRLQ          $0x20, Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z18, Z15
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z19, Z14
-	VPADDD          2176(AX), Z3, Z3
-	VPANDQ          2560(AX), Z3, Z16
-	VPBLENDMD       1024(AX), Z16, K1, Z16
-	VSUBPD          2688(AX), Z16, Z16
-	VMULPD          2816(AX), Z16, Z16
-	VMULPD          Z16, Z16, Z17
-	VMOVUPD         4736(AX), Z18
-	VFMADD213PD     4608(AX), Z17, Z18
-	VFMADD213PD     4480(AX), Z17, Z18
-	VPADDD          2176(AX), Z8, Z8
-	VPANDQ          2560(AX), Z8, Z19
-	VPBLENDMD       1024(AX), Z19, K1, Z19
-	VSUBPD          2688(AX), Z19, Z19
-	VMULPD          2816(AX), Z19, Z19
-	VMULPD          Z19, Z19, Z22
-	VMOVUPD         4736(AX), Z23
-	VFMADD213PD     4608(AX), Z22, Z23
-	VFMADD213PD     4480(AX), Z22, Z23
-	VPMULUDQ        (AX), Z21, Z21
-	VPMULUDQ        128(AX), Z20, Z20
-	VPSRLQ          $0x20, Z21, Z24
-	VPSRLQ          $0x20, Z20, Z25
-	VPTERNLOGQ.BCST $0x96, 32(SP), Z13, Z25
-	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z24
-	VFMADD213PD     4352(AX), Z17, Z18
-	VFMADD213PD     4224(AX), Z17, Z18
-	VFMADD213PD     4096(AX), Z17, Z18
-	VFMADD213PD     4352(AX), Z22, Z23
-	VFMADD213PD     4224(AX), Z22, Z23
-	VFMADD213PD     4096(AX), Z22, Z23
-	VPMULUDQ        (AX), Z15, Z7
-	VPMULUDQ        128(AX), Z14, Z13
-	VPSRLQ          $0x20, Z7, Z14
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z12, Z15
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z11, Z14
-	VMOVUPD         5632(AX), Z11
-	VFMADD213PD     5504(AX), Z17, Z11
-	VFMADD213PD     5376(AX), Z17, Z11
-	VFMADD213PD     5248(AX), Z17, Z11
-	VMOVUPD         5632(AX), Z12
-	VFMADD213PD     5504(AX), Z22, Z12
-	VFMADD213PD     5376(AX), Z22, Z12
-	VFMADD213PD     5248(AX), Z22, Z12
-	VPMULUDQ        (AX), Z25, Z25
-	VPMULUDQ        128(AX), Z24, Z24
-	VPSRLQ          $0x20, Z25, Z26
-	VPSRLQ          $0x20, Z24, Z27
-	VPTERNLOGQ.BCST $0x96, 48(SP), Z20, Z27
-	VPTERNLOGQ.BCST $0x96, 56(SP), Z21, Z26
-	VFMADD213PD     5120(AX), Z17, Z11
-	VFMADD213PD     4992(AX), Z17, Z11
-	VFMADD213PD     4864(AX), Z17, Z11
-	VFMADD213PD     5120(AX), Z22, Z12
-	VFMADD213PD     4992(AX), Z22, Z12
-	VFMADD213PD     4864(AX), Z22, Z12
-	VPMULUDQ        (AX), Z15, Z15
-	VPMULUDQ        128(AX), Z14, Z14
-	VPSRLQ          $0x20, Z15, Z20
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z13, Z21
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z20
-	VMULPD          Z17, Z16, Z7
-	VFMADD213PD     Z16, Z18, Z7
-	VFMADD213PD     1664(AX), Z17, Z11
-	VPTESTMQ        2304(AX), Z3, K2
-	VPTESTMQ        2432(AX), Z3, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z11, Z3
-	VMOVDQU64       Z7, Z13
-	VBLENDMPD       Z7, Z3, K2, Z3
-	VBLENDMPD       Z11, Z13, K2, Z13
-	VPXORQ          2944(AX), Z3, K3, Z3
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z5, Z3, Z3
-	VMULPD          Z5, Z13, Z13
-	VCVTPD2PS       Z3, Y3
-	VADDPS          256(CX), Y3, Y3
-	VMOVUPS         Y3, 256(CX)
-	VCVTPD2PS       Z13, Y3
-	VADDPS          288(CX), Y3, Y3
-	VMOVUPS         Y3, 288(CX)
-	VPBLENDMD       1152(AX), Z4, K1, Z4
-	VSUBPD          1280(AX), Z4, Z4
-	VMULPD          Z22, Z19, Z3
-	VFMADD213PD     Z19, Z23, Z3
-	VFMADD213PD     1664(AX), Z22, Z12
-	VPTESTMQ        2304(AX), Z8, K2
-	VPTESTMQ        2432(AX), Z8, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z12, Z5
-	VMOVDQU64       Z3, Z7
-	VBLENDMPD       Z3, Z5, K2, Z5
-	VBLENDMPD       Z12, Z7, K2, Z7
-	VPXORQ          2944(AX), Z5, K3, Z5
-	VPXORQ          2944(AX), Z7, K4, Z7
-	VMULPD          Z10, Z5, Z5
-	VMULPD          Z10, Z7, Z7
-	VCVTPD2PS       Z5, Y3
-	VADDPS          384(CX), Y3, Y3
-	VMOVUPS         Y3, 384(CX)
-	VCVTPD2PS       Z7, Y3
-	VADDPS          416(CX), Y3, Y3
-	VMOVUPS         Y3, 416(CX)
-	VPBLENDMD       1152(AX), Z9, K1, Z9
-	VSUBPD          1280(AX), Z9, Z9
-	VPMULUDQ        (AX), Z27, Z3
-	VPMULUDQ        128(AX), Z26, Z5
-	VPSRLQ          $0x20, Z3, Z7
-	VPSRLQ          $0x20, Z5, Z8
-	VPTERNLOGQ.BCST $0x96, 64(SP), Z24, Z8
-	VPTERNLOGQ.BCST $0x96, 72(SP), Z25, Z7
-	VGETEXPPD       Z4, Z10
-	VGETMANTPD      $0x00, Z4, Z4
-	VCMPPD          $0x1e, 1920(AX), Z4, K2
-	VMULPD          1792(AX), Z4, K2, Z4
-	VADDPD          1664(AX), Z10, K2, Z10
-	VSUBPD          1664(AX), Z4, Z11
-	VADDPD          1664(AX), Z4, Z4
-	VDIVPD          Z4, Z11, Z4
-	VMULPD          Z4, Z4, Z11
-	VGETEXPPD       Z9, Z12
-	VGETMANTPD      $0x00, Z9, Z9
-	VCMPPD          $0x1e, 1920(AX), Z9, K2
-	VMULPD          1792(AX), Z9, K2, Z9
-	VADDPD          1664(AX), Z12, K2, Z12
-	VSUBPD          1664(AX), Z9, Z13
-	VADDPD          1664(AX), Z9, Z9
-	VDIVPD          Z9, Z13, Z9
-	VMULPD          Z9, Z9, Z13
-	VPMULUDQ        (AX), Z21, Z16
-	VPMULUDQ        128(AX), Z20, Z17
-	VPSRLQ          $0x20, Z16, Z18
-	VPSRLQ          $0x20, Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z19
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z15, Z18
-	VMOVUPD         3968(AX), Z14
-	VFMADD213PD     3840(AX), Z11, Z14
-	VFMADD213PD     3712(AX), Z11, Z14
-	VFMADD213PD     3584(AX), Z11, Z14
-	VMOVUPD         3968(AX), Z15
-	VFMADD213PD     3840(AX), Z13, Z15
-	VFMADD213PD     3712(AX), Z13, Z15
-	VFMADD213PD     3584(AX), Z13, Z15
+	VPTERNLOGQ.BCST $0x96, (SP), Z13, Z20
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z15, Z19
+	VPERMT2D        Z10, Z2, Z12
+	VPERMT2D        Z5, Z2, Z6
+	VPSRLD          $0x01, Z12, Z5
+	VCVTDQ2PS       Z5, Z5
+	VMULPS          6016(AX), Z5, Z5
+	VADDPS          6144(AX), Z5, Z5
+	VPERMT2D        Z9, Z2, Z11
+	VPERMT2D        Z4, Z2, Z3
+	VPSRLD          $0x01, Z11, Z4
+	VCVTDQ2PS       Z4, Z4
+	VMULPS          6016(AX), Z4, Z4
+	VADDPS          6144(AX), Z4, Z4
 	VPMULUDQ        (AX), Z8, Z8
-	VPMULUDQ        128(AX), Z7, Z7
-	VPSRLQ          $0x20, Z8, Z20
-	VPSRLQ          $0x20, Z7, Z21
-	VPTERNLOGQ.BCST $0x96, 80(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z20
-	VFMADD213PD     3456(AX), Z11, Z14
-	VFMADD213PD     3328(AX), Z11, Z14
-	VFMADD213PD     3200(AX), Z11, Z14
-	VFMADD213PD     3456(AX), Z13, Z15
-	VFMADD213PD     3328(AX), Z13, Z15
-	VFMADD213PD     3200(AX), Z13, Z15
-	VPMULUDQ        (AX), Z19, Z3
-	VPMULUDQ        128(AX), Z18, Z5
-	VPSRLQ          $0x20, Z3, Z18
-	VPSRLQ          $0x20, Z5, Z19
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z19
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z16, Z18
-	VFMADD213PD     3072(AX), Z11, Z14
-	VMULPD          Z14, Z4, Z14
-	VFMADD231PD     2048(AX), Z10, Z14
-	VSQRTPD         Z14, Z4
-	VMULPD          Z0, Z4, Z4
-	VPADDD          2176(AX), Z2, Z2
-	VPANDQ          2560(AX), Z2, Z10
-	VPBLENDMD       1024(AX), Z10, K1, Z10
-	VSUBPD          2688(AX), Z10, Z10
-	VMULPD          2816(AX), Z10, Z10
-	VMULPD          Z10, Z10, Z11
-	VFMADD213PD     3072(AX), Z13, Z15
-	VMULPD          Z15, Z9, Z15
-	VFMADD231PD     2048(AX), Z12, Z15
-	VSQRTPD         Z15, Z9
-	VMULPD          Z0, Z9, Z9
-	VPADDD          2176(AX), Z6, Z6
-	VPANDQ          2560(AX), Z6, Z12
-	VPBLENDMD       1024(AX), Z12, K1, Z12
-	VSUBPD          2688(AX), Z12, Z12
-	VMULPD          2816(AX), Z12, Z12
-	VMULPD          Z12, Z12, Z13
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
-	VPSRLQ          $0x20, Z14, Z16
+	VPMULUDQ        128(AX), Z17, Z9
+	VPSRLQ          $0x20, Z8, Z10
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGQ.BCST $0x96, (SP), Z16, Z11
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z18, Z10
+	VGETEXPPS       Z5, Z12
+	VGETMANTPS      $0x00, Z5, Z5
+	VGETEXPPS       Z4, Z13
+	VGETMANTPS      $0x00, Z4, Z4
+	VPMULUDQ        (AX), Z20, Z15
+	VPMULUDQ        128(AX), Z19, Z16
 	VPSRLQ          $0x20, Z15, Z17
-	VPTERNLOGQ.BCST $0x96, 96(SP), Z7, Z17
-	VPTERNLOGQ.BCST $0x96, 104(SP), Z8, Z16
-	VMOVUPD         4736(AX), Z7
-	VFMADD213PD     4608(AX), Z11, Z7
-	VFMADD213PD     4480(AX), Z11, Z7
-	VFMADD213PD     4352(AX), Z11, Z7
-	VMOVUPD         4736(AX), Z8
-	VFMADD213PD     4608(AX), Z13, Z8
-	VFMADD213PD     4480(AX), Z13, Z8
-	VFMADD213PD     4352(AX), Z13, Z8
-	VPMULUDQ        (AX), Z19, Z19
-	VPMULUDQ        128(AX), Z18, Z18
-	VPSRLQ          $0x20, Z19, Z20
-	VPSRLQ          $0x20, Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z5, Z21
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z20
-	VFMADD213PD     4224(AX), Z11, Z7
-	VFMADD213PD     4096(AX), Z11, Z7
-	VMOVUPD         5632(AX), Z3
-	VFMADD213PD     5504(AX), Z11, Z3
-	VFMADD213PD     4224(AX), Z13, Z8
-	VFMADD213PD     4096(AX), Z13, Z8
-	VMOVUPD         5632(AX), Z5
-	VFMADD213PD     5504(AX), Z13, Z5
-	VPMULUDQ        (AX), Z17, Z17
-	VPMULUDQ        128(AX), Z16, Z16
-	VPSRLQ          $0x20, Z17, Z22
-	VPSRLQ          $0x20, Z16, Z23
-	VPTERNLOGQ.BCST $0x96, 112(SP), Z15, Z23
-	VPTERNLOGQ.BCST $0x96, 120(SP), Z14, Z22
-	VFMADD213PD     5376(AX), Z11, Z3
-	VFMADD213PD     5248(AX), Z11, Z3
-	VFMADD213PD     5120(AX), Z11, Z3
-	VFMADD213PD     5376(AX), Z13, Z5
-	VFMADD213PD     5248(AX), Z13, Z5
-	VFMADD213PD     5120(AX), Z13, Z5
-	VPMULUDQ        (AX), Z21, Z14
-	VPMULUDQ        128(AX), Z20, Z15
+	VPSRLQ          $0x20, Z16, Z18
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z14, Z18
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z7, Z17
+	VCMPPS          $0x1e, 7040(AX), Z5, K1
+	VMULPS          6656(AX), Z5, K1, Z5
+	VADDPS          6528(AX), Z12, K1, Z12
+	VCMPPS          $0x1e, 7040(AX), Z4, K1
+	VMULPS          6656(AX), Z4, K1, Z4
+	VADDPS          6528(AX), Z13, K1, Z13
+	VPMULUDQ        (AX), Z11, Z7
+	VPMULUDQ        128(AX), Z10, Z10
+	VPSRLQ          $0x20, Z7, Z11
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z9, Z14
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z8, Z11
+	VSUBPS          6528(AX), Z5, Z5
+	VMULPS          Z5, Z5, Z8
+	VSUBPS          6528(AX), Z4, Z4
+	VMULPS          Z4, Z4, Z9
+	VPMULUDQ        (AX), Z18, Z18
+	VPMULUDQ        128(AX), Z17, Z17
+	VPSRLQ          $0x20, Z18, Z19
+	VPSRLQ          $0x20, Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z16, Z20
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z15, Z19
+	VMOVUPS         9088(AX), Z15
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8960(AX), Z15, Z15
+	VMOVUPS         9088(AX), Z16
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8960(AX), Z16, Z16
+	VPMULUDQ        (AX), Z14, Z14
+	VPMULUDQ        128(AX), Z11, Z11
+	VPSRLQ          $0x20, Z14, Z21
+	VPSRLQ          $0x20, Z11, Z22
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z10, Z22
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z7, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8832(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8832(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z7
+	VPMULUDQ        128(AX), Z19, Z10
+	VPSRLQ          $0x20, Z7, Z19
+	VPSRLQ          $0x20, Z10, Z20
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z18, Z19
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8704(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8704(AX), Z16, Z16
+	VPMULUDQ        (AX), Z22, Z17
+	VPMULUDQ        128(AX), Z21, Z18
+	VPSRLQ          $0x20, Z17, Z21
+	VPSRLQ          $0x20, Z18, Z22
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z11, Z22
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z14, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8576(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8576(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z11
+	VPMULUDQ        128(AX), Z19, Z14
+	VPSRLQ          $0x20, Z11, Z19
 	VPSRLQ          $0x20, Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z10, Z20
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z7, Z19
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8448(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8448(AX), Z16, Z16
+	VPMULUDQ        (AX), Z22, Z7
+	VPMULUDQ        128(AX), Z21, Z10
+	VPSRLQ          $0x20, Z7, Z21
+	VPSRLQ          $0x20, Z10, Z22
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z18, Z22
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z17, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8320(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8320(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z17
+	VPMULUDQ        128(AX), Z19, Z18
+	VPSRLQ          $0x20, Z17, Z19
+	VPSRLQ          $0x20, Z18, Z20
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z11, Z19
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8192(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8192(AX), Z16, Z16
+	VPMULUDQ        (AX), Z22, Z11
+	VPMULUDQ        128(AX), Z21, Z14
+	VPSRLQ          $0x20, Z11, Z21
+	VPSRLQ          $0x20, Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z10, Z22
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z7, Z21
+	VMULPS          Z5, Z15, Z15
+	VADDPS          8064(AX), Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VADDPS          8064(AX), Z16, Z16
+	VPMULUDQ        (AX), Z20, Z7
+	VPMULUDQ        128(AX), Z19, Z10
+	VPSRLQ          $0x20, Z7, Z19
+	VPSRLQ          $0x20, Z10, Z20
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z18, Z20
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z17, Z19
+	VMULPS          Z5, Z15, Z15
+	VMULPS          Z8, Z15, Z15
+	VMULPS          7296(AX), Z12, Z17
+	VADDPS          Z17, Z15, Z15
+	VMULPS          6784(AX), Z8, Z17
+	VADDPS          Z17, Z15, Z15
+	VADDPS          Z5, Z15, Z15
+	VMULPS          Z4, Z16, Z16
+	VMULPS          Z9, Z16, Z16
+	VMULPS          7296(AX), Z13, Z5
+	VADDPS          Z5, Z16, Z16
+	VMULPS          6784(AX), Z9, Z5
+	VADDPS          Z5, Z16, Z16
+	VADDPS          Z4, Z16, Z16
+	VPMULUDQ        (AX), Z22, Z4
+	VPMULUDQ        128(AX), Z21, Z8
+	VPSRLQ          $0x20, Z4, Z9
+	VPSRLQ          $0x20, Z8, Z18
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z14, Z18
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z11, Z9
+	VMULPS          7168(AX), Z12, Z17
+	VADDPS          Z17, Z15, Z15
+	VMULPS          6912(AX), Z15, Z15
+	VSQRTPS         Z15, Z11
+	VMULPS          Z0, Z11, Z11
+	VMULPS          7168(AX), Z13, Z5
+	VADDPS          Z5, Z16, Z16
+	VMULPS          6912(AX), Z16, Z16
+	VSQRTPS         Z16, Z5
+	VMULPS          Z0, Z5, Z5
+	VPMULUDQ        (AX), Z20, Z12
+	VPMULUDQ        128(AX), Z19, Z13
+	VPSRLQ          $0x20, Z12, Z14
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z10, Z15
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z7, Z14
+	VPADDD          7424(AX), Z6, Z6
+	VPANDQ          7808(AX), Z6, Z7
+	VPSUBD          7424(AX), Z7, Z7
+	VCVTDQ2PS       Z7, Z7
+	VMULPS          7936(AX), Z7, Z7
+	VMULPS          Z7, Z7, Z10
+	VPADDD          7424(AX), Z3, Z3
+	VPANDQ          7808(AX), Z3, Z16
+	VPSUBD          7424(AX), Z16, Z16
+	VCVTDQ2PS       Z16, Z16
+	VMULPS          7936(AX), Z16, Z16
+	VMULPS          Z16, Z16, Z17
+	VPMULUDQ        (AX), Z18, Z18
+	VPMULUDQ        128(AX), Z9, Z9
+	VPSRLQ          $0x20, Z18, Z19
+	VPSRLQ          $0x20, Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z8, Z20
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z4, Z19
+	VMOVUPS         9472(AX), Z4
+	VMULPS          Z10, Z4, Z4
+	VADDPS          9344(AX), Z4, Z4
+	VMOVUPS         9472(AX), Z8
+	VMULPS          Z17, Z8, Z8
+	VADDPS          9344(AX), Z8, Z8
+	VPMULUDQ        (AX), Z15, Z15
+	VPMULUDQ        128(AX), Z14, Z14
 	VPSRLQ          $0x20, Z15, Z21
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z18, Z21
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z19, Z20
-	VFMADD213PD     4992(AX), Z11, Z3
-	VFMADD213PD     4864(AX), Z11, Z3
-	VMULPD          Z11, Z10, Z18
-	VFMADD213PD     Z10, Z7, Z18
-	VFMADD213PD     1664(AX), Z11, Z3
-	VFMADD213PD     4992(AX), Z13, Z5
-	VFMADD213PD     4864(AX), Z13, Z5
-	VMULPD          Z13, Z12, Z7
-	VFMADD213PD     Z12, Z8, Z7
-	VFMADD213PD     1664(AX), Z13, Z5
-	VPMULUDQ        (AX), Z23, Z8
-	VPMULUDQ        128(AX), Z22, Z10
-	VPSRLQ          $0x20, Z8, Z11
-	VPSRLQ          $0x20, Z10, Z12
-	VPTERNLOGQ.BCST $0x96, 128(SP), Z16, Z12
-	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z11
-	VPTESTMQ        2304(AX), Z2, K2
-	VPTESTMQ        2432(AX), Z2, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z3, Z2
-	VMOVDQU64       Z18, Z13
-	VBLENDMPD       Z18, Z2, K2, Z2
-	VBLENDMPD       Z3, Z13, K2, Z13
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z13, K4, Z13
-	VMULPD          Z4, Z2, Z2
-	VMULPD          Z4, Z13, Z13
-	VCVTPD2PS       Z2, Y2
-	VADDPS          320(CX), Y2, Y2
-	VMOVUPS         Y2, 320(CX)
-	VCVTPD2PS       Z13, Y2
-	VADDPS          352(CX), Y2, Y2
-	VMOVUPS         Y2, 352(CX)
-	VPTESTMQ        2304(AX), Z6, K2
-	VPTESTMQ        2432(AX), Z6, K4
-	KXORW           K2, K4, K3
-	VMOVDQU64       Z5, Z2
-	VMOVDQU64       Z7, Z3
-	VBLENDMPD       Z7, Z2, K2, Z2
-	VBLENDMPD       Z5, Z3, K2, Z3
-	VPXORQ          2944(AX), Z2, K3, Z2
-	VPXORQ          2944(AX), Z3, K4, Z3
-	VMULPD          Z9, Z2, Z2
-	VMULPD          Z9, Z3, Z3
-	VCVTPD2PS       Z2, Y2
-	VADDPS          448(CX), Y2, Y2
-	VMOVUPS         Y2, 448(CX)
-	VCVTPD2PS       Z3, Y2
-	VADDPS          480(CX), Y2, Y2
-	VMOVUPS         Y2, 480(CX)
-	VPMULUDQ        (AX), Z21, Z2
-	VPMULUDQ        128(AX), Z20, Z4
-	VPSRLQ          $0x20, Z2, Z3
-	VPSRLQ          $0x20, Z4, Z5
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z15, Z5
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z14, Z3
-	VPMULUDQ        (AX), Z12, Z6
-	VPMULUDQ        128(AX), Z11, Z7
+	VPSRLQ          $0x20, Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z13, Z22
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z12, Z21
+	VMULPS          Z10, Z4, Z4
+	VADDPS          9216(AX), Z4, Z4
+	VMULPS          Z17, Z8, Z8
+	VADDPS          9216(AX), Z8, Z8
+	VPMULUDQ        (AX), Z20, Z12
+	VPMULUDQ        128(AX), Z19, Z13
+	VPSRLQ          $0x20, Z12, Z19
+	VPSRLQ          $0x20, Z13, Z20
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z18, Z19
+	VMULPS          Z10, Z4, Z4
+	VMULPS          Z7, Z4, Z4
+	VADDPS          Z7, Z4, Z4
+	VMOVUPS         9856(AX), Z7
+	VMULPS          Z10, Z7, Z7
+	VADDPS          9728(AX), Z7, Z7
+	VMULPS          Z17, Z8, Z8
+	VMULPS          Z16, Z8, Z8
+	VADDPS          Z16, Z8, Z8
+	VMOVUPS         9856(AX), Z9
+	VMULPS          Z17, Z9, Z9
+	VADDPS          9728(AX), Z9, Z9
+	VPMULUDQ        (AX), Z22, Z16
+	VPMULUDQ        128(AX), Z21, Z18
+	VPSRLQ          $0x20, Z16, Z21
+	VPSRLQ          $0x20, Z18, Z22
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z15, Z21
+	VMULPS          Z10, Z7, Z7
+	VADDPS          9600(AX), Z7, Z7
+	VMULPS          Z17, Z9, Z9
+	VADDPS          9600(AX), Z9, Z9
+	VPMULUDQ        (AX), Z20, Z14
+	VPMULUDQ        128(AX), Z19, Z15
+	VPSRLQ          $0x20, Z14, Z19
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z13, Z20
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z12, Z19
+	VMULPS          Z10, Z7, Z7
+	VMULPS          Z10, Z7, Z7
+	VMULPS          6656(AX), Z10, Z10
+	VSUBPS          Z10, Z7, Z7
+	VADDPS          6528(AX), Z7, Z7
+	VMULPS          Z17, Z9, Z9
+	VMULPS          Z17, Z9, Z9
+	VMULPS          6656(AX), Z17, Z10
+	VSUBPS          Z10, Z9, Z9
+	VADDPS          6528(AX), Z9, Z9
+	VPTESTMD        7552(AX), Z6, K1
+	VPTESTMD        7680(AX), Z6, K3
+	KXORW           K1, K3, K2
+	VMOVDQU64       Z7, Z6
+	VMOVDQU64       Z4, Z10
+	VBLENDMPS       Z4, Z6, K1, Z6
+	VBLENDMPS       Z7, Z10, K1, Z10
+	VPXORD          7680(AX), Z6, K2, Z6
+	VPXORD          7680(AX), Z10, K3, Z10
+	VMULPS          Z11, Z6, Z6
+	VMULPS          Z11, Z10, Z10
+	VADDPS          (CX), Z6, Z6
+	VMOVUPS         Z6, (CX)
+	VADDPS          64(CX), Z10, Z10
+	VMOVUPS         Z10, 64(CX)
+	VPTESTMD        7552(AX), Z3, K1
+	VPTESTMD        7680(AX), Z3, K3
+	KXORW           K1, K3, K2
+	VMOVDQU64       Z9, Z3
+	VMOVDQU64       Z8, Z4
+	VBLENDMPS       Z8, Z3, K1, Z3
+	VBLENDMPS       Z9, Z4, K1, Z4
+	VPXORD          7680(AX), Z3, K2, Z3
+	VPXORD          7680(AX), Z4, K3, Z4
+	VMULPS          Z5, Z3, Z3
+	VMULPS          Z5, Z4, Z4
+	VADDPS          128(CX), Z3, Z3
+	VMOVUPS         Z3, 128(CX)
+	VADDPS          192(CX), Z4, Z4
+	VMOVUPS         Z4, 192(CX)
+	VPADDQ          896(AX), Z1, Z1
+	VMOVDQU64       Z1, Z3
+	VPADDQ          512(AX), Z1, Z4
+	VPBROADCASTQ    160(SP), Z5
+	VPBROADCASTQ    168(SP), Z6
+	VPBROADCASTQ    176(SP), Z7
+	VPBROADCASTQ    160(SP), Z8
+	VPBROADCASTQ    168(SP), Z9
+	VPBROADCASTQ    176(SP), Z10
+	VPMULUDQ        (AX), Z3, Z3
+	VPMULUDQ        128(AX), Z6, Z6
+	VPSRLQ          $0x20, Z3, Z11
 	VPSRLQ          $0x20, Z6, Z12
-	VPSRLQ          $0x20, Z7, Z9
-	VPTERNLOGQ.BCST $0x96, 144(SP), Z10, Z9
-	VPTERNLOGQ.BCST $0x96, 152(SP), Z8, Z12
-	VMOVDQU64       Z5, Z11
-	VMOVDQU64       Z4, Z5
-	VMOVDQU64       Z3, Z10
-	VMOVDQU64       Z2, Z2
-	VMOVDQU64       Z9, Z9
-	VMOVDQU64       Z7, Z4
-	VMOVDQU64       Z12, Z8
+	VPTERNLOGQ.BCST $0x96, (SP), Z5, Z12
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z7, Z11
+	VPERMT2D        Z20, Z2, Z22
+	VPERMT2D        Z15, Z2, Z18
+	VPSRLD          $0x01, Z22, Z5
+	VCVTDQ2PS       Z5, Z5
+	VMULPS          6016(AX), Z5, Z5
+	VADDPS          6144(AX), Z5, Z5
+	VPERMT2D        Z19, Z2, Z21
+	VPERMT2D        Z14, Z2, Z16
+	VPSRLD          $0x01, Z21, Z7
+	VCVTDQ2PS       Z7, Z7
+	VMULPS          6016(AX), Z7, Z7
+	VADDPS          6144(AX), Z7, Z7
+	VPMULUDQ        (AX), Z4, Z4
+	VPMULUDQ        128(AX), Z9, Z9
+	VPSRLQ          $0x20, Z4, Z13
+	VPSRLQ          $0x20, Z9, Z14
+	VPTERNLOGQ.BCST $0x96, (SP), Z8, Z14
+	VPTERNLOGQ.BCST $0x96, 8(SP), Z10, Z13
+	VGETEXPPS       Z5, Z8
+	VGETMANTPS      $0x00, Z5, Z5
+	VGETEXPPS       Z7, Z10
+	VGETMANTPS      $0x00, Z7, Z7
+	VPMULUDQ        (AX), Z12, Z12
+	VPMULUDQ        128(AX), Z11, Z11
+	VPSRLQ          $0x20, Z12, Z15
+	VPSRLQ          $0x20, Z11, Z17
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z6, Z17
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z3, Z15
+	VCMPPS          $0x1e, 7040(AX), Z5, K1
+	VMULPS          6656(AX), Z5, K1, Z5
+	VADDPS          6528(AX), Z8, K1, Z8
+	VCMPPS          $0x1e, 7040(AX), Z7, K1
+	VMULPS          6656(AX), Z7, K1, Z7
+	VADDPS          6528(AX), Z10, K1, Z10
+	VPMULUDQ        (AX), Z14, Z3
+	VPMULUDQ        128(AX), Z13, Z6
+	VPSRLQ          $0x20, Z3, Z13
+	VPSRLQ          $0x20, Z6, Z14
+	VPTERNLOGQ.BCST $0x96, 16(SP), Z9, Z14
+	VPTERNLOGQ.BCST $0x96, 24(SP), Z4, Z13
+	VSUBPS          6528(AX), Z5, Z4
+	VMULPS          Z4, Z4, Z5
+	VSUBPS          6528(AX), Z7, Z7
+	VMULPS          Z7, Z7, Z9
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z15, Z15
+	VPSRLQ          $0x20, Z17, Z19
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z11, Z20
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z12, Z19
+	VMOVUPS         9088(AX), Z11
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8960(AX), Z11, Z11
+	VMOVUPS         9088(AX), Z12
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8960(AX), Z12, Z12
+	VPMULUDQ        (AX), Z14, Z14
+	VPMULUDQ        128(AX), Z13, Z13
+	VPSRLQ          $0x20, Z14, Z21
+	VPSRLQ          $0x20, Z13, Z22
+	VPTERNLOGQ.BCST $0x96, 32(SP), Z6, Z22
+	VPTERNLOGQ.BCST $0x96, 40(SP), Z3, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8832(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8832(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z3
+	VPMULUDQ        128(AX), Z19, Z6
+	VPSRLQ          $0x20, Z3, Z19
+	VPSRLQ          $0x20, Z6, Z20
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z15, Z20
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z17, Z19
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8704(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8704(AX), Z12, Z12
+	VPMULUDQ        (AX), Z22, Z15
+	VPMULUDQ        128(AX), Z21, Z17
+	VPSRLQ          $0x20, Z15, Z21
+	VPSRLQ          $0x20, Z17, Z22
+	VPTERNLOGQ.BCST $0x96, 48(SP), Z13, Z22
+	VPTERNLOGQ.BCST $0x96, 56(SP), Z14, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8576(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8576(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z13
+	VPMULUDQ        128(AX), Z19, Z14
+	VPSRLQ          $0x20, Z13, Z19
+	VPSRLQ          $0x20, Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z6, Z20
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z3, Z19
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8448(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8448(AX), Z12, Z12
+	VPMULUDQ        (AX), Z22, Z3
+	VPMULUDQ        128(AX), Z21, Z6
+	VPSRLQ          $0x20, Z3, Z21
+	VPSRLQ          $0x20, Z6, Z22
+	VPTERNLOGQ.BCST $0x96, 64(SP), Z17, Z22
+	VPTERNLOGQ.BCST $0x96, 72(SP), Z15, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8320(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8320(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z15
+	VPMULUDQ        128(AX), Z19, Z17
+	VPSRLQ          $0x20, Z15, Z19
+	VPSRLQ          $0x20, Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z14, Z20
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z13, Z19
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8192(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8192(AX), Z12, Z12
+	VPMULUDQ        (AX), Z22, Z13
+	VPMULUDQ        128(AX), Z21, Z14
+	VPSRLQ          $0x20, Z13, Z21
+	VPSRLQ          $0x20, Z14, Z22
+	VPTERNLOGQ.BCST $0x96, 80(SP), Z6, Z22
+	VPTERNLOGQ.BCST $0x96, 88(SP), Z3, Z21
+	VMULPS          Z4, Z11, Z11
+	VADDPS          8064(AX), Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VADDPS          8064(AX), Z12, Z12
+	VPMULUDQ        (AX), Z20, Z3
+	VPMULUDQ        128(AX), Z19, Z6
+	VPSRLQ          $0x20, Z3, Z19
+	VPSRLQ          $0x20, Z6, Z20
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z17, Z20
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z15, Z19
+	VMULPS          Z4, Z11, Z11
+	VMULPS          Z5, Z11, Z11
+	VMULPS          7296(AX), Z8, Z15
+	VADDPS          Z15, Z11, Z11
+	VMULPS          6784(AX), Z5, Z15
+	VADDPS          Z15, Z11, Z11
+	VADDPS          Z4, Z11, Z11
+	VMULPS          Z7, Z12, Z12
+	VMULPS          Z9, Z12, Z12
+	VMULPS          7296(AX), Z10, Z4
+	VADDPS          Z4, Z12, Z12
+	VMULPS          6784(AX), Z9, Z4
+	VADDPS          Z4, Z12, Z12
+	VADDPS          Z7, Z12, Z12
+	VPMULUDQ        (AX), Z22, Z5
+	VPMULUDQ        128(AX), Z21, Z7
+	VPSRLQ          $0x20, Z5, Z9
+	VPSRLQ          $0x20, Z7, Z17
+	VPTERNLOGQ.BCST $0x96, 96(SP), Z14, Z17
+	VPTERNLOGQ.BCST $0x96, 104(SP), Z13, Z9
+	VMULPS          7168(AX), Z8, Z15
+	VADDPS          Z15, Z11, Z11
+	VMULPS          6912(AX), Z11, Z11
+	VSQRTPS         Z11, Z8
+	VMULPS          Z0, Z8, Z8
+	VMULPS          7168(AX), Z10, Z4
+	VADDPS          Z4, Z12, Z12
+	VMULPS          6912(AX), Z12, Z12
+	VSQRTPS         Z12, Z4
+	VMULPS          Z0, Z4, Z4
+	VPMULUDQ        (AX), Z20, Z10
+	VPMULUDQ        128(AX), Z19, Z11
+	VPSRLQ          $0x20, Z10, Z12
+	VPSRLQ          $0x20, Z11, Z13
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z6, Z13
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z3, Z12
+	VPADDD          7424(AX), Z18, Z3
+	VPANDQ          7808(AX), Z3, Z6
+	VPSUBD          7424(AX), Z6, Z6
+	VCVTDQ2PS       Z6, Z6
+	VMULPS          7936(AX), Z6, Z6
+	VMULPS          Z6, Z6, Z14
+	VPADDD          7424(AX), Z16, Z15
+	VPANDQ          7808(AX), Z15, Z16
+	VPSUBD          7424(AX), Z16, Z16
+	VCVTDQ2PS       Z16, Z16
+	VMULPS          7936(AX), Z16, Z16
+	VMULPS          Z16, Z16, Z18
+	VPMULUDQ        (AX), Z17, Z17
+	VPMULUDQ        128(AX), Z9, Z9
+	VPSRLQ          $0x20, Z17, Z19
+	VPSRLQ          $0x20, Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 112(SP), Z7, Z20
+	VPTERNLOGQ.BCST $0x96, 120(SP), Z5, Z19
+	VMOVUPS         9472(AX), Z5
+	VMULPS          Z14, Z5, Z5
+	VADDPS          9344(AX), Z5, Z5
+	VMOVUPS         9472(AX), Z7
+	VMULPS          Z18, Z7, Z7
+	VADDPS          9344(AX), Z7, Z7
+	VPMULUDQ        (AX), Z13, Z13
+	VPMULUDQ        128(AX), Z12, Z12
+	VPSRLQ          $0x20, Z13, Z21
+	VPSRLQ          $0x20, Z12, Z22
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z11, Z22
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z10, Z21
+	VMULPS          Z14, Z5, Z5
+	VADDPS          9216(AX), Z5, Z5
+	VMULPS          Z18, Z7, Z7
+	VADDPS          9216(AX), Z7, Z7
+	VPMULUDQ        (AX), Z20, Z10
+	VPMULUDQ        128(AX), Z19, Z11
+	VPSRLQ          $0x20, Z10, Z19
+	VPSRLQ          $0x20, Z11, Z20
+	VPTERNLOGQ.BCST $0x96, 128(SP), Z9, Z20
+	VPTERNLOGQ.BCST $0x96, 136(SP), Z17, Z19
+	VMULPS          Z14, Z5, Z5
+	VMULPS          Z6, Z5, Z5
+	VADDPS          Z6, Z5, Z5
+	VMOVUPS         9856(AX), Z6
+	VMULPS          Z14, Z6, Z6
+	VADDPS          9728(AX), Z6, Z6
+	VMULPS          Z18, Z7, Z7
+	VMULPS          Z16, Z7, Z7
+	VADDPS          Z16, Z7, Z7
+	VMOVUPS         9856(AX), Z9
+	VMULPS          Z18, Z9, Z9
+	VADDPS          9728(AX), Z9, Z9
+	VPMULUDQ        (AX), Z22, Z16
+	VPMULUDQ        128(AX), Z21, Z17
+	VPSRLQ          $0x20, Z16, Z21
+	VPSRLQ          $0x20, Z17, Z22
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z12, Z22
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z13, Z21
+	VMULPS          Z14, Z6, Z6
+	VADDPS          9600(AX), Z6, Z6
+	VMULPS          Z18, Z9, Z9
+	VADDPS          9600(AX), Z9, Z9
+	VPMULUDQ        (AX), Z20, Z13
+	VPMULUDQ        128(AX), Z19, Z19
+	VPSRLQ          $0x20, Z13, Z20
+	VPSRLQ          $0x20, Z19, Z23
+	VPTERNLOGQ.BCST $0x96, 144(SP), Z11, Z23
+	VPTERNLOGQ.BCST $0x96, 152(SP), Z10, Z20
+	VMULPS          Z14, Z6, Z6
+	VMULPS          Z14, Z6, Z6
+	VMULPS          6656(AX), Z14, Z10
+	VSUBPS          Z10, Z6, Z6
+	VADDPS          6528(AX), Z6, Z6
+	VMULPS          Z18, Z9, Z9
+	VMULPS          Z18, Z9, Z9
+	VMULPS          6656(AX), Z18, Z10
+	VSUBPS          Z10, Z9, Z9
+	VADDPS          6528(AX), Z9, Z9
+	VPTESTMD        7552(AX), Z3, K1
+	VPTESTMD        7680(AX), Z3, K3
+	KXORW           K1, K3, K2
 	VMOVDQU64       Z6, Z3
+	VMOVDQU64       Z5, Z10
+	VBLENDMPS       Z5, Z3, K1, Z3
+	VBLENDMPS       Z6, Z10, K1, Z10
+	VPXORD          7680(AX), Z3, K2, Z3
+	VPXORD          7680(AX), Z10, K3, Z10
+	VMULPS          Z8, Z3, Z3
+	VMULPS          Z8, Z10, Z10
+	VADDPS          256(CX), Z3, Z3
+	VMOVUPS         Z3, 256(CX)
+	VADDPS          320(CX), Z10, Z10
+	VMOVUPS         Z10, 320(CX)
+	VPTESTMD        7552(AX), Z15, K1
+	VPTESTMD        7680(AX), Z15, K3
+	KXORW           K1, K3, K2
+	VMOVDQU64       Z9, Z3
+	VMOVDQU64       Z7, Z5
+	VBLENDMPS       Z7, Z3, K1, Z3
+	VBLENDMPS       Z9, Z5, K1, Z5
+	VPXORD          7680(AX), Z3, K2, Z3
+	VPXORD          7680(AX), Z5, K3, Z5
+	VMULPS          Z4, Z3, Z3
+	VMULPS          Z4, Z5, Z5
+	VADDPS          384(CX), Z3, Z3
+	VMOVUPS         Z3, 384(CX)
+	VADDPS          448(CX), Z5, Z5
+	VMOVUPS         Z5, 448(CX)
+	VMOVDQU64       Z22, Z12
+	VMOVDQU64       Z17, Z6
+	VMOVDQU64       Z21, Z11
+	VMOVDQU64       Z16, Z3
+	VMOVDQU64       Z23, Z10
+	VMOVDQU64       Z19, Z5
+	VMOVDQU64       Z20, Z9
+	VMOVDQU64       Z13, Z4
 	ADDQ            $0x00000200, CX
 	DECQ            DX
 	JNZ             addNormals32AVX512_loop
@@ -43123,12 +44023,11 @@ TEXT ·normals64AVX512(SB), NOSPLIT, $184-56
 	KMOVW           CX, K1
 	MOVQ            dst_base+0(FP), CX
 	MOVQ            dst_len+8(FP), DX
-	SHRQ            $0x05, DX
+	SHRQ            $0x07, DX
 	MOVL            ctr+44(FP), BX
 	VMOVQ           BX, X1
 	VPBROADCASTQ    X1, Z1
 	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
-	SHRQ            $0x02, DX
 	TESTQ           DX, DX
 	JZ              normals64AVX512_done
 	VMOVDQU64       Z1, Z2
@@ -44055,12 +44954,11 @@ TEXT ·addNormals64AVX512(SB), NOSPLIT, $184-56
 	KMOVW           CX, K1
 	MOVQ            dst_base+0(FP), CX
 	MOVQ            dst_len+8(FP), DX
-	SHRQ            $0x05, DX
+	SHRQ            $0x07, DX
 	MOVL            ctr+44(FP), BX
 	VMOVQ           BX, X1
 	VPBROADCASTQ    X1, Z1
 	VPADDQ          normalConstsAVX512<>+256(SB), Z1, Z1
-	SHRQ            $0x02, DX
 	TESTQ           DX, DX
 	JZ              addNormals64AVX512_done
 	VMOVDQU64       Z1, Z2

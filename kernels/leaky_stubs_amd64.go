@@ -154,12 +154,12 @@ func ruleUpdate32SpyxPerAVX2(V []float32, I []float32, Iin []float32, stride int
 // and chunks long calls.
 func ruleUpdate32SnnTorchPerAVX2(V []float32, I []float32, Iin []float32, stride int, trials int, alpha float32, h float32, leak float32, beta float32, vleak float32, gain float32, theta float32, vreset float32, sub float32, rest float32, instant uint64, addLeak uint64, old uint64, subtract uint64, current uint64, spikes []uint64, words int, per []float32) int
 
-// normals32AVX2 is Normals32 for len(dst) a multiple of 32, from the
+// normals32AVX2 is Normals32 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func normals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)
 
-// addNormals32AVX2 is AddNormals32 for len(dst) a multiple of 32, from the
+// addNormals32AVX2 is AddNormals32 for len(dst) a multiple of 64, from the
 // block whose first counter is ctr, under the key k0, k1 with the counter's upper
 // words c1, c2, c3. The caller runs partial blocks and chunks long calls.
 func addNormals32AVX2(dst []float32, k0 uint32, k1 uint32, c1 uint32, c2 uint32, c3 uint32, ctr uint32, scale float64)

@@ -92,12 +92,59 @@ func TestBoxMullerAccuracy(t *testing.T) {
 	}
 }
 
+// TestBoxMuller32Accuracy is TestBoxMullerAccuracy for boxMuller32,
+// against the transform in float64 of the same x (float32(a>>1)·2^-31 +
+// 2^-32) and of θ = 2π·b/2^32, for random words and those at the edges (m
+// crossing √2, every quadrant and octant boundary): within 2^-21 of the
+// radius, some 8 float32 roundings.
+func TestBoxMuller32Accuracy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	sqrt2 := math.Sqrt2
+	edge := uint32(sqrt2 * (1 << 31))
+	as := []uint32{0, 1, 2, 3, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 2, edge, edge + 2, 1 << 8, 1 << 24}
+	var bs []uint32
+	for q := uint32(0); q < 8; q++ {
+		for _, d := range []uint32{0, 1, ^uint32(0)} {
+			bs = append(bs, q<<29+d)
+		}
+	}
+	for range 20000 {
+		as = append(as, rng.Uint32())
+		bs = append(bs, rng.Uint32())
+	}
+	worst := 0.0
+	check := func(a, b uint32) {
+		z0, z1 := boxMuller32(a, b, 1)
+		x := float64(float32(float32(int32(a>>1))*0x1p-31) + 0x1p-32)
+		r := math.Sqrt(-2 * math.Log(x))
+		sn, cs := math.Sincos(2 * math.Pi * float64(b) / (1 << 32))
+		for _, c := range [][2]float64{{float64(z0), r * cs}, {float64(z1), r * sn}} {
+			d := math.Abs(c[0]-c[1]) / max(r, 1e-3)
+			worst = max(worst, d)
+			if d > 0x1p-21 {
+				t.Fatalf("a %#x b %#x: %v, math package %v (relative error %.2g)", a, b, c[0], c[1], d)
+			}
+		}
+	}
+	for i := range as {
+		check(as[i], bs[i%len(bs)])
+		check(as[i%len(as)], bs[i])
+	}
+	t.Logf("largest error relative to the radius: %.2g", worst)
+	if z0, z1 := boxMuller32(^uint32(0), 12345, 1); z0 != 0 || z1 != 0 {
+		t.Fatalf("a = 2^32 − 1 rounds to x = 1, radius 0; got %v, %v", z0, z1)
+	}
+	if z0, _ := boxMuller32(0, 0, 1); math.Abs(float64(z0)-math.Sqrt(64*math.Ln2)) > 1e-6 {
+		t.Fatalf("a = 0 is x = 2^-32, the largest radius √(64 ln 2); got %v", z0)
+	}
+}
+
 // normalCases are the (column, length) pairs of the equivalence tests:
 // every length 0…67 and longer rows at starts inside a block, at its edges
 // and far along a row, and one longer than a chunk.
 func normalCases() [][2]int {
 	var out [][2]int
-	starts := []int{0, 1, 7, 8, 31, 32, 33, 95, 1 << 20, 1<<34 - 4096}
+	starts := []int{0, 1, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 95, 127, 129, 1 << 20, 1<<34 - 4096}
 	for n := 0; n <= 67; n++ {
 		out = append(out, [2]int{starts[n%len(starts)], n})
 	}
@@ -185,21 +232,37 @@ func ksNormal(x []float64) float64 {
 	return d
 }
 
-// TestNormalsDistribution checks that the numbers are standard normal and
-// independent: along a row and down a column (one column of many rows, so
-// the key schedule is tested too), the mean within 5 standard errors of 0,
-// the variance within 5 of 1, the Kolmogorov–Smirnov distance to gonum's
-// standard normal below its 0.1% critical value (1.95/√n), the fraction
-// beyond 3σ within 5 standard errors of 0.27%, and no correlation between
-// the two numbers of a Box–Muller pair (columns c and c+8) or between
-// neighbouring columns.
+// TestNormalsDistribution checks that the numbers of Normals64 and of
+// Normals32 are standard normal and independent: along a row and down a
+// column (one column of many rows, so the key schedule is tested too), the
+// mean within 5 standard errors of 0, the variance within 5 of 1, the
+// Kolmogorov–Smirnov distance to gonum's standard normal below its 0.1%
+// critical value (1.95/√n), the fractions beyond 3σ and beyond 4σ within 5
+// standard errors of theirs, and no correlation between the two numbers of
+// a Box–Muller pair (columns c and c+8 in float64, c and c+16 in float32)
+// or between neighbouring columns.
 func TestNormalsDistribution(t *testing.T) {
+	t.Run("float64", func(t *testing.T) {
+		testNormalsDistribution(t, 8, func(dst []float64, key NormalKey, col int) { Normals64(dst, key, col, 1) })
+	})
+	t.Run("float32", func(t *testing.T) {
+		testNormalsDistribution(t, 16, func(dst []float64, key NormalKey, col int) {
+			x := make([]float32, len(dst))
+			Normals32(x, key, col, 1)
+			for i, v := range x {
+				dst[i] = float64(v)
+			}
+		})
+	})
+}
+
+func testNormalsDistribution(t *testing.T, pair int, normals func(dst []float64, key NormalKey, col int)) {
 	const n = 1 << 20
 	along := make([]float64, n)
-	Normals64(along, NormalKey{1, 2, 3, 4, 5}, 0, 1)
+	normals(along, NormalKey{1, 2, 3, 4, 5}, 0)
 	down := make([]float64, 1<<17)
 	for r := range down {
-		Normals64(down[r:r+1], NormalKey{9, 8, uint32(r), 0, 0}, 77, 1)
+		normals(down[r:r+1], NormalKey{9, 8, uint32(r), 0, 0}, 77)
 	}
 	for _, c := range []struct {
 		name string
@@ -208,12 +271,15 @@ func TestNormalsDistribution(t *testing.T) {
 		x := slices.Clone(c.x)
 		m := float64(len(x))
 		mean, sq := 0.0, 0.0
-		tails := 0
+		tails, far := 0, 0
 		for _, v := range x {
 			mean += v
 			sq += v * v
 			if math.Abs(v) > 3 {
 				tails++
+			}
+			if math.Abs(v) > 4 {
+				far++
 			}
 		}
 		mean /= m
@@ -224,9 +290,14 @@ func TestNormalsDistribution(t *testing.T) {
 		if math.Abs(variance-1) > 5*math.Sqrt(2/m) {
 			t.Errorf("%s: variance %.5f, want 1 ± %.5f", c.name, variance, 5*math.Sqrt(2/m))
 		}
-		p := 2 * distuv.UnitNormal.CDF(-3)
-		if f := float64(tails) / m; math.Abs(f-p) > 5*math.Sqrt(p*(1-p)/m) {
-			t.Errorf("%s: %.5f%% beyond 3σ, want %.5f%%", c.name, 100*f, 100*p)
+		for _, tail := range []struct {
+			k     int
+			sigma float64
+		}{{tails, 3}, {far, 4}} {
+			p := 2 * distuv.UnitNormal.CDF(-tail.sigma)
+			if f := float64(tail.k) / m; math.Abs(f-p) > 5*math.Sqrt(p*(1-p)/m) {
+				t.Errorf("%s: %.5f%% beyond %vσ, want %.5f%%", c.name, 100*f, tail.sigma, 100*p)
+			}
 		}
 		if d, crit := ksNormal(x), 1.95/math.Sqrt(m); d > crit {
 			t.Errorf("%s: Kolmogorov–Smirnov distance %.5f to the standard normal, above the 0.1%% critical value %.5f", c.name, d, crit)
@@ -244,7 +315,7 @@ func TestNormalsDistribution(t *testing.T) {
 	}
 	// Standardised: each is a sum of k products of independent unit
 	// normals over √k, itself about a unit normal.
-	if z := corr(8, func(c int) bool { return c%16 < 8 }); math.Abs(z) > 5 {
+	if z := corr(pair, func(c int) bool { return c%(2*pair) < pair }); math.Abs(z) > 5 {
 		t.Errorf("the two numbers of a pair correlate: %.2f standard errors", z)
 	}
 	if z := corr(1, func(int) bool { return true }); math.Abs(z) > 5 {
@@ -347,7 +418,8 @@ func fuzzNormals[T float](t *testing.T, data []byte, add bool) {
 // TestNormalsStream pins the numbers themselves: the SHA-256 of the bits
 // of Generic's Normals64 over 2^20 columns of two keys (one of them at the
 // far end of a row) and of boxMuller at the edge words of
-// TestBoxMullerAccuracy. Stored and procedural weights are these numbers,
+// TestBoxMullerAccuracy; and TestNormals32Stream those of Normals32 and
+// boxMuller32. Stored and procedural weights are these numbers,
 // so a change here is a change of every network's weights: it needs a new
 // state version and a changelog entry, not a new hash.
 func TestNormalsStream(t *testing.T) {
@@ -381,5 +453,39 @@ func TestNormalsStream(t *testing.T) {
 	const want = "2a372e8d5b292e81baf770a969a7095c3869e3501c86a68d168e4e73814533d0"
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		t.Fatalf("the normal numbers changed: SHA-256 %s, was %s", got, want)
+	}
+}
+
+func TestNormals32Stream(t *testing.T) {
+	h := sha256.New()
+	var b [4]byte
+	put := func(v float32) {
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+		h.Write(b[:])
+	}
+	x := make([]float32, 1<<20)
+	for _, c := range []struct {
+		key NormalKey
+		col int
+	}{{NormalKey{1, 2, 3, 4, 5}, 0}, {NormalKey{0xdeadbeef, 0x01234567, 0x89abcdef, 7, 0xffffffff}, 1<<34 - 1<<20}} {
+		normalsGeneric32(x, c.key, c.col, 1)
+		for _, v := range x {
+			put(v)
+		}
+	}
+	sqrt2 := math.Sqrt2
+	edge := uint32(sqrt2 * (1 << 31))
+	for _, a := range []uint32{0, 1, 2, 3, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 2, edge, edge + 2} {
+		for q := uint32(0); q < 8; q++ {
+			for _, d := range []uint32{0, 1, ^uint32(0)} {
+				z0, z1 := boxMuller32(a, q<<29+d, 0.37)
+				put(z0)
+				put(z1)
+			}
+		}
+	}
+	const want = "9f72d9a2613a7c395d6372c5155e19047b65c65abb08625389e49c7b94793a46"
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		t.Fatalf("the float32 normal numbers changed: SHA-256 %s, was %s", got, want)
 	}
 }

@@ -37,5 +37,5 @@ func Example() {
 	fmt.Printf("%d steps, %d spikes of %s\n", s.StepReached, s.Populations[0].Spikes, s.Populations[0].Name)
 	// Output:
 	// [spikes_lif.npy v_lif.npy figure.png summary.json]
-	// 2000 steps, 175 spikes of lif
+	// 2000 steps, 181 spikes of lif
 }

@@ -171,8 +171,12 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 			f.p("RuleUpdateTrials%s: %s.ruleUpdateTrials,", t.dtype.name, kernelsVar(s, t.dtype))
 		}
 		for _, t := range k.types {
-			f.p("Normals%s: normalsVia(%s, nil, %d),", t.dtype.name, t.normals, normalPass(s))
-			f.p("AddNormals%s: normalsVia(%s, %s, %d),", t.dtype.name, t.normals, t.addNormals, normalPass(s))
+			ctrs := 8
+			if t.dtype == f32 {
+				ctrs = 16
+			}
+			f.p("Normals%s: normalsVia(%s, nil, %d, NormalBlock%s, %d),", t.dtype.name, t.normals, normalPass(s, t.dtype), t.dtype.name, ctrs)
+			f.p("AddNormals%s: normalsVia(%s, %s, %d, NormalBlock%s, %d),", t.dtype.name, t.normals, t.addNormals, normalPass(s, t.dtype), t.dtype.name, ctrs)
 		}
 		for _, t := range k.types {
 			f.p("BinaryMasks%s: binaryMasksVia(%s),", t.dtype.name, t.binary)
@@ -268,9 +272,13 @@ func geometryFile(warning, pkg string) []byte {
 			f.p("")
 		}
 		f.doc("\t", c.name+" "+c.doc)
-		f.p("%s = [...]float64{", c.name)
+		typ, bits := "float64", 64
+		if c.f32 {
+			typ, bits = "float32", 32
+		}
+		f.p("%s = [...]%s{", c.name, typ)
 		for _, v := range c.coef {
-			f.p("%s,", strconv.FormatFloat(v, 'g', -1, 64))
+			f.p("%s,", strconv.FormatFloat(v, 'g', -1, bits))
 		}
 		f.p("}")
 	}

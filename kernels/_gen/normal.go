@@ -12,9 +12,10 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// Normals (kernels.Normals32/64): Philox4x32-10 counters feeding the
-// Box–Muller transform, NormalBlock (32) columns per pass. The generic code
-// is normalBlock and boxMuller in kernels/normal.go; every operation here
+// Normals (kernels.Normals64): Philox4x32-10 counters feeding the
+// Box–Muller transform, NormalBlock64 (32) columns per block, in float64;
+// normal32.go has the float32 kernels. The generic code
+// is normalBlock64 and boxMuller in kernels/normal.go; every operation here
 // is one of its operations, rounded the same way (fused where it calls
 // math.FMA, nowhere else), so the bits agree.
 //
@@ -44,6 +45,7 @@ func lanesOfF64(v float64) func(int) uint64 { return lanesOf(math.Float64bits(v)
 type normalPoly struct {
 	name, doc string
 	coef      []float64
+	f32       bool // written as float32, each coefficient rounded
 }
 
 // The Box–Muller polynomials, lowest coefficient first: FreeBSD's minimax
@@ -78,9 +80,12 @@ var (
 		-1.13585365213876817300e-11,
 	}
 	normalPolys = []normalPoly{
-		{"logCoef", "are the coefficients, in s², of ln m = s·Σ logCoef[k]·s^2k, s = (m−1)/(m+1): 2, then FreeBSD's minimax polynomial for the rest of 2·atanh(s) on |s| ≤ 0.1716 (e_log.c, Go's math.Log; error below 2^-58.45).", logCoef},
-		{"sinCoef", "are Cephes' coefficients of sin φ = φ + φ³·Σ sinCoef[k]·φ^2k on [−π/4, π/4] (Go's math.Sin).", sinCoef},
-		{"cosCoef", "are those of cos φ = 1 + φ²·Σ cosCoef[k]·φ^2k: −1/2, then Cephes' (Go's math.Cos).", cosCoef},
+		{"logCoef", "are the coefficients, in s², of ln m = s·Σ logCoef[k]·s^2k, s = (m−1)/(m+1): 2, then FreeBSD's minimax polynomial for the rest of 2·atanh(s) on |s| ≤ 0.1716 (e_log.c, Go's math.Log; error below 2^-58.45).", logCoef, false},
+		{"sinCoef", "are Cephes' coefficients of sin φ = φ + φ³·Σ sinCoef[k]·φ^2k on [−π/4, π/4] (Go's math.Sin).", sinCoef, false},
+		{"cosCoef", "are those of cos φ = 1 + φ²·Σ cosCoef[k]·φ^2k: −1/2, then Cephes' (Go's math.Cos).", cosCoef, false},
+		{"log32Coef", "are Cephes' logf coefficients of ln(1+f) = f − f²/2 + f³·Σ log32Coef[k]·f^k on √½ ≤ 1+f ≤ √2.", log32Coef, true},
+		{"sin32Coef", "are Cephes' sinf coefficients of sin φ = φ + φ³·Σ sin32Coef[k]·φ^2k on [−π/4, π/4].", sin32Coef, true},
+		{"cos32Coef", "are Cephes' cosf coefficients of cos φ = 1 − φ²/2 + φ⁴·Σ cos32Coef[k]·φ^2k on [−π/4, π/4].", cos32Coef, true},
 	}
 )
 
@@ -118,7 +123,7 @@ func normalConsts() []normalConst {
 	for k, v := range cosCoef {
 		c = append(c, normalConst{fmt.Sprintf("cos%d", k), lanesOfF64(v)})
 	}
-	return c
+	return append(c, normal32Consts()...)
 }
 
 // normalTable is one instruction set's table of normalConsts, a vector
@@ -195,16 +200,48 @@ type normalGen struct {
 // genNormals emits the Normals kernel of s and d, or with add the
 // AddNormals kernel, which adds each number to dst instead of storing it.
 func genNormals(s *isa, d *dtype, add bool) string {
+	if d == f32 {
+		return genNormals32(s, add)
+	}
+	g, name, dst, n, ctr := normalPrologue(s, d, add)
+	if s.is512() {
+		g.pipeline(name, ctr, dst, n)
+	} else {
+		// A pass is one block, two vectors of four counters, each vector
+		// alone, its rounds and then its pairs: AVX2's 16 registers hold
+		// no second chain.
+		Label(name + "_loop")
+		for _, v := range []normalVec{{ctr: 0, out: 0}, {ctr: 4, out: 4}} {
+			w := g.philox([]reg.VecVirtual{g.counters(ctr, v)}, nop)[0]
+			g.boxMuller([][4]reg.VecVirtual{w}, []normalVec{v}, dst, nop)
+		}
+		VPADDQ(g.k("c8"), ctr, ctr)
+		ADDQ(U32(normalPass(s, d)*d.size), dst)
+		DECQ(n)
+		JNZ(LabelRef(name + "_loop"))
+	}
+	Label(name + "_done")
+	end(s)
+	return name
+}
+
+// normalPrologue emits the start of a Normals kernel of s and d: the round
+// keys and the counter's upper words on the stack, scale in every lane (in
+// d's type), the vector of the first pass's counters, and the number of
+// passes, jumping to the end when there are none. It returns the kernel's
+// generator and name, the registers of dst's address and of the passes
+// left, and the counters.
+func normalPrologue(s *isa, d *dtype, add bool) (g *normalGen, name string, dst, n reg.Register, ctr reg.VecVirtual) {
 	op := "Normals"
 	if add {
 		op = "AddNormals"
 	}
-	name := fmt.Sprintf("%s%s%s", strings.ToLower(op[:1])+op[1:], d.name, s.name)
+	name = fmt.Sprintf("%s%s%s", strings.ToLower(op[:1])+op[1:], d.name, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst []%s, k0, k1, c1, c2, c3, ctr uint32, scale float64)", d.gotyp))
-	Doc(fmt.Sprintf("%s is %s%s for len(dst) a multiple of %d, from the", name, op, d.name, normalPass(s)),
+	Doc(fmt.Sprintf("%s is %s%s for len(dst) a multiple of %d, from the", name, op, d.name, normalPass(s, d)),
 		"block whose first counter is ctr, under the key k0, k1 with the counter's upper",
 		"words c1, c2, c3. The caller runs partial blocks and chunks long calls.")
-	g := &normalGen{s: s, d: d, t: normalTableOf(s), add: add}
+	g = &normalGen{s: s, d: d, t: normalTableOf(s), add: add}
 	if s.is512() {
 		g.base = GP64()
 		LEAQ(g.t.mem, g.base)
@@ -233,48 +270,35 @@ func genNormals(s *isa, d *dtype, add bool) string {
 		MOVQ(w, g.words.Offset(8*i))
 	}
 	g.scale = s.vec()
-	VBROADCASTSD(paramAddr("scale"), g.scale)
-	if s.is512() {
+	if d == f32 {
+		x := XMM()
+		VMOVSD(paramAddr("scale"), x)
+		VCVTSD2SS(x, x, x)
+		VBROADCASTSS(x, g.scale)
+	} else {
+		VBROADCASTSD(paramAddr("scale"), g.scale)
+	}
+	if s.is512() && d != f32 {
 		m := GP32()
 		MOVL(U32(0xAAAA), m)
 		g.odd = K()
 		KMOVW(m, g.odd)
 	}
 
-	dst := Load(Param("dst").Base(), GP64())
-	n := Load(Param("dst").Len(), GP64())
-	SHRQ(U8(5), n) // blocks of NormalBlock
+	dst = Load(Param("dst").Base(), GP64())
+	n = Load(Param("dst").Len(), GP64())
+	SHRQ(U8(bits.TrailingZeros(uint(normalPass(s, d)))), n) // passes
 	c := GP64()
 	MOVL(paramAddr("ctr"), c.As32())
 	cx := XMM()
 	VMOVQ(c, cx)
-	ctr := s.vec()
+	ctr = s.vec()
 	VPBROADCASTQ(cx, ctr)
 	VPADDQ(g.k("iota"), ctr, ctr)
 
-	perPass := normalPass(s) / NormalBlock
-	SHRQ(U8(bits.TrailingZeros(uint(perPass))), n)
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
-	if s.is512() {
-		g.pipeline(name, ctr, dst, n)
-	} else {
-		// A pass is one block, two vectors of four counters, each vector
-		// alone, its rounds and then its pairs: AVX2's 16 registers hold
-		// no second chain.
-		Label(name + "_loop")
-		for _, v := range []normalVec{{ctr: 0, out: 0}, {ctr: 4, out: 4}} {
-			w := g.philox([]reg.VecVirtual{g.counters(ctr, v)}, nop)[0]
-			g.boxMuller([][4]reg.VecVirtual{w}, []normalVec{v}, dst, nop)
-		}
-		VPADDQ(g.k("c8"), ctr, ctr)
-		ADDQ(U32(normalPass(s)*d.size), dst)
-		DECQ(n)
-		JNZ(LabelRef(name + "_loop"))
-	}
-	Label(name + "_done")
-	end(s)
-	return name
+	return
 }
 
 // pipeline emits the AVX-512 loop, software-pipelined: a pass is four
@@ -287,8 +311,8 @@ func genNormals(s *isa, d *dtype, add bool) string {
 // rounds behind a pass's Box–Muller by itself. The last pass computes one
 // half's words that no pass uses.
 func (g *normalGen) pipeline(name string, ctr reg.VecVirtual, dst, n reg.Register) {
-	lo := []normalVec{{ctr: 0, out: 0}, {ctr: 8, out: NormalBlock}}
-	hi := []normalVec{{ctr: 16, out: 2 * NormalBlock}, {ctr: 24, out: 3 * NormalBlock}}
+	lo := []normalVec{{ctr: 0, out: 0}, {ctr: 8, out: NormalBlock64}}
+	hi := []normalVec{{ctr: 16, out: 2 * NormalBlock64}, {ctr: 24, out: 3 * NormalBlock64}}
 	rounds := func(vecs []normalVec, w *[][4]reg.VecVirtual) chain {
 		return func(yield func()) {
 			x0 := make([]reg.VecVirtual, len(vecs))
@@ -318,7 +342,7 @@ func (g *normalGen) pipeline(name string, ctr reg.VecVirtual, dst, n reg.Registe
 			g.mov(next[i][j], w[i][j])
 		}
 	}
-	ADDQ(U32(normalPass(g.s)*g.d.size), dst)
+	ADDQ(U32(normalPass(g.s, g.d)*g.d.size), dst)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
 }
@@ -362,18 +386,29 @@ func interleave(chains []chain, steps []int) {
 // of two: two halves of two, see pipeline.
 const normalBlocks512 = 4
 
-// normalPass is the number of columns one pass of s's Normals kernels
-// makes, and so the multiple of it their length must be: normalBlocks512
-// blocks with AVX-512, one with AVX2.
-func normalPass(s *isa) int {
-	if s.is512() {
-		return normalBlocks512 * NormalBlock
+// normalPass is the number of columns one pass of s's Normals kernels of
+// d makes, and so the multiple of it their length must be: float64,
+// normalBlocks512 blocks with AVX-512, one with AVX2; float32, two blocks
+// with AVX-512, one with AVX2.
+func normalPass(s *isa, d *dtype) int {
+	switch {
+	case d == f32 && s.is512():
+		return 2 * NormalBlock32
+	case d == f32:
+		return NormalBlock32
+	case s.is512():
+		return normalBlocks512 * NormalBlock64
 	}
-	return NormalBlock
+	return NormalBlock64
 }
 
-// NormalBlock is kernels.NormalBlock: the columns made from eight counters.
-const NormalBlock = 32
+// NormalBlock64 and NormalBlock32 are kernels.NormalBlock64 and
+// NormalBlock32: the columns made from eight counters in float64 and from
+// sixteen in float32.
+const (
+	NormalBlock64 = 32
+	NormalBlock32 = 64
+)
 
 // normalVec is one vector of counters of a pass: the counter offset of its
 // first lane from the pass's, and the element offset of its first column.
