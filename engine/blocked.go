@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/bits"
+	"slices"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -30,7 +31,8 @@ import (
 // clearing Iin, adding the rows and LeakyUpdate. The spikes of each step
 // go to a mask per step; once the block has run, every step is replayed in
 // order for the rest of the schedule — each recorder's RecordState (from
-// the state staged per step inside the block, when a recorder reads it),
+// the state staged per step inside the block when a recorder reads it: the
+// named neurons' alone when every such recorder names the few it reads),
 // the step's spikes into the bitmask and event lists, RecordSpikes — so
 // recorders see every step as per-step stepping shows it. Checkpoints and
 // interruptions act between blocks, which Run ends at every multiple of
@@ -52,6 +54,42 @@ func (r *SpikeRecorder[T]) ReadsState() bool { return false }
 
 // ReadsState is false: spikes are read after the update.
 func (r *StreamSpikes[T]) ReadsState() bool { return false }
+
+// fewStateReader is a recorder whose RecordState reads V, I and Iin of a
+// few neurons only, which it names as (trial, neuron) pairs (nil: it may
+// read any). Blocked stepping then keeps those neurons' state of every
+// step of a block, instead of staging the whole population's, and puts it
+// in place while the recorder reads.
+type fewStateReader interface{ StateNeurons() [][2]int }
+
+// StateNeurons names the trace's neurons in every trial, when there are
+// at most pickMax of them.
+func (r *Trace[T]) StateNeurons() [][2]int { return traceCells(r.Pop.Batch, r.Neurons) }
+
+// StateNeurons names the stream's neurons in every trial, when there are
+// at most pickMax of them.
+func (r *StreamTrace[T]) StateNeurons() [][2]int { return traceCells(r.Pop.Batch, r.Neurons) }
+
+// traceCells returns the (trial, neuron) pairs of neurons in every one of
+// batch trials, or nil when neurons is nil (all) or the pairs would number
+// more than pickMax.
+func traceCells(batch int, neurons []int) [][2]int {
+	if neurons == nil || batch*len(neurons) > pickMax {
+		return nil
+	}
+	out := make([][2]int, 0, batch*len(neurons))
+	for b := range batch {
+		for _, i := range neurons {
+			out = append(out, [2]int{b, i})
+		}
+	}
+	return out
+}
+
+// pickMax is the most neurons (trial × neuron) whose state blocked
+// stepping keeps step by step for recorders that name them; more, and it
+// stages the whole population's.
+const pickMax = 1024
 
 const (
 	// blockedWidth is the neurons of one block: V and I are 128 KiB each
@@ -145,12 +183,18 @@ type blockedPop[T Float] struct {
 	masks []uint64
 	// stage, when a recorder reads state, holds V, I and Iin of every
 	// step of the block, Batch×Stride each: stage[3s+v].
-	stage    [][]T
-	recs     []Recorder[T]
-	task     task
-	workers  int
-	steps    int // of the current block
-	stateful bool
+	stage [][]T
+	// picks, when every recorder that reads state names the few neurons
+	// it reads (fewStateReader), are their offsets b·Stride + i, sorted,
+	// and pickState their V, I and Iin at every step s of the block, at
+	// 3·(s·len(picks) + j).
+	picks     []int
+	pickState []T
+	recs      []Recorder[T]
+	task      task
+	workers   int
+	steps     int // of the current block
+	stateful  bool
 	// procedural is whether a projection in is procedural: its steps are
 	// summed and updated a chunk at a time (see run).
 	procedural bool
@@ -227,14 +271,32 @@ func (n *Network[T]) prepareBlocked(threads int) {
 			bj.in = in
 			bp.in = append(bp.in, bj)
 		}
+		var picks []int
 		for _, r := range n.recorders {
 			if r.Population() != p {
 				continue
 			}
 			bp.recs = append(bp.recs, r)
-			if sr, ok := r.(stateReader); !ok || sr.ReadsState() {
+			if sr, ok := r.(stateReader); ok && !sr.ReadsState() {
+				continue
+			}
+			var cells [][2]int
+			if fr, ok := r.(fewStateReader); ok {
+				cells = fr.StateNeurons()
+			}
+			if cells == nil {
 				bp.stateful = true
 			}
+			for _, c := range cells {
+				picks = append(picks, c[0]*p.Stride+c[1])
+			}
+		}
+		slices.Sort(picks)
+		if picks = slices.Compact(picks); len(picks) > pickMax {
+			bp.stateful = true
+		}
+		if !bp.stateful {
+			bp.picks = picks
 		}
 		if bp.stateful {
 			bn.k = min(bn.k, blockedStage/(3*p.Batch*p.Stride*sizeOf[T]()))
@@ -297,6 +359,7 @@ func (bp *blockedPop[T]) split(threads, k int) {
 			bp.stage[i] = alignedSlice[T](p.Batch * p.Stride)
 		}
 	}
+	bp.pickState = make([]T, 3*k*len(bp.picks))
 	bp.task.set(bp, c, bp.workers)
 }
 
@@ -406,11 +469,23 @@ func (bp *blockedPop[T]) run(i int) {
 		w := hi - lo
 		off := b*p.Stride + lo
 		V, I := p.V[off:off+w], p.I[off:off+w]
+		// The picks within the unit, picks[j0:j1].
+		j0, _ := slices.BinarySearch(bp.picks, off)
+		j1, _ := slices.BinarySearch(bp.picks, off+w)
 		for s := range steps {
 			mask := bp.masks[(s*p.Batch+b)*p.Words+lo>>6:][:(w+63)>>6]
 			rows := bp.rows[s*p.Batch+b]
 			last := s == steps-1
+			bp.pickStep(s, j0, j1, off, V, I)
 			if !bp.stateful && !last && !bp.procedural && len(rows) <= fusedMaxRows {
+				for j := j0; j < j1; j++ {
+					// Iin as the unfused step sums it: the rows from +0, in order.
+					var x T
+					for _, row := range rows {
+						x += row[lo+bp.picks[j]-off]
+					}
+					bp.pickState[3*(s*len(bp.picks)+j)+2] = x
+				}
 				leakyRows(V, I, rows, lo, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
 				continue
 			}
@@ -435,10 +510,22 @@ func (bp *blockedPop[T]) run(i int) {
 				}
 				leakyUpdate(V, I, in, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
 			}
+			for j := j0; j < j1; j++ {
+				bp.pickState[3*(s*len(bp.picks)+j)+2] = in[bp.picks[j]-off]
+			}
 			if bp.stateful && last {
 				copy(p.Iin[off:off+w], in)
 			}
 		}
+	}
+}
+
+// pickStep keeps V and I of picks[j0:j1], within the unit whose state from
+// offset off is V and I, as step s finds them.
+func (bp *blockedPop[T]) pickStep(s, j0, j1, off int, V, I []T) {
+	for j := j0; j < j1; j++ {
+		o, k := bp.picks[j]-off, 3*(s*len(bp.picks)+j)
+		bp.pickState[k], bp.pickState[k+1] = V[o], I[o]
 	}
 }
 
@@ -477,13 +564,29 @@ func (bp *blockedPop[T]) replay(s, t int) error {
 		if bp.stateful {
 			p.V, p.I, p.Iin = bp.stage[3*s], bp.stage[3*s+1], bp.stage[3*s+2]
 		}
-		for _, r := range bp.recs {
-			if err := r.RecordState(t); err != nil {
-				p.V, p.I, p.Iin = V, I, Iin
-				return err
+		// The picks' state of step s in place, the block's end state set
+		// aside meanwhile in the step's slots, which are then done with.
+		swap := func() {
+			for j, o := range bp.picks {
+				k := 3 * (s*len(bp.picks) + j)
+				ps := bp.pickState[k : k+3]
+				ps[0], p.V[o] = p.V[o], ps[0]
+				ps[1], p.I[o] = p.I[o], ps[1]
+				ps[2], p.Iin[o] = p.Iin[o], ps[2]
 			}
 		}
+		swap()
+		var err error
+		for _, r := range bp.recs {
+			if err = r.RecordState(t); err != nil {
+				break
+			}
+		}
+		swap()
 		p.V, p.I, p.Iin = V, I, Iin
+		if err != nil {
+			return err
+		}
 	}
 	mask := bp.masks[s*p.Batch*p.Words : (s+1)*p.Batch*p.Words]
 	copy(p.Spikes, mask)

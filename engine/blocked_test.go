@@ -47,12 +47,24 @@ type blockedCase[T Float] struct {
 	spikes *SpikeRecorder[T]
 	trace  *Trace[T]
 	sub    *Trace[T]
+	cur    *Trace[T]
 	plain  *plainRecorder[T]
 }
 
+// The recorders of a blockedCase: spikes only; traces of every neuron's V,
+// of a few neurons' Iin and a plainRecorder, so that the whole state is
+// staged; or traces of V, I and Iin of a few neurons only, at the edges of
+// blocks and mask words, whose state blocked stepping keeps step by step
+// (fewStateReader).
+const (
+	recSpikes = iota
+	recAll
+	recFew
+)
+
 const blockedSteps, blockedBatch, blockedN = 150, 2, 5000
 
-func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kernels.Reset, stateful, proc bool, width int) *blockedCase[T] {
+func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kernels.Reset, rec int, proc bool, width int) *blockedCase[T] {
 	const nIn, nArr = 60, 30
 	src, err := NewPoisson[T]("in", blockedBatch, nIn, 300, 5e-4, 7, 0)
 	if err != nil {
@@ -97,13 +109,22 @@ func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kern
 	}
 	c := &blockedCase[T]{net: net, pop: pop, spikes: NewSpikeRecorder(pop)}
 	net.AddRecorder(c.spikes)
-	if stateful {
+	switch rec {
+	case recAll:
 		c.trace, _ = NewTrace(pop, VarV, nil)
 		c.sub, _ = NewTrace(pop, VarIin, []int{0, 63, 64, 2047, 2048, blockedN - 1})
 		c.plain = &plainRecorder[T]{pop: pop}
 		net.AddRecorder(c.trace)
 		net.AddRecorder(c.sub)
 		net.AddRecorder(c.plain)
+	case recFew:
+		few := []int{0, 63, 64, 1023, 1024, 2047, 2048, 4095, blockedN - 1}
+		c.trace, _ = NewTrace(pop, VarV, few)
+		c.sub, _ = NewTrace(pop, VarIin, few)
+		c.cur, _ = NewTrace(pop, VarI, few[2:5])
+		net.AddRecorder(c.trace)
+		net.AddRecorder(c.sub)
+		net.AddRecorder(c.cur)
 	}
 	net.SetThreads(threads)
 	return c
@@ -127,12 +148,12 @@ func (c *blockedCase[T]) same(t *testing.T, ref *blockedCase[T], what string) {
 	if !slices.Equal(c.spikes.Events, ref.spikes.Events) || !slices.Equal(c.spikes.PerStep, ref.spikes.PerStep) {
 		t.Fatalf("%s: spikes differ from per-step stepping", what)
 	}
-	if c.trace != nil {
-		for _, p := range [][2]*Trace[T]{{c.trace, ref.trace}, {c.sub, ref.sub}} {
-			if !slices.Equal(p[0].Data, p[1].Data) {
-				t.Fatalf("%s: trace of %s differs from per-step stepping", what, p[0].Var)
-			}
+	for _, p := range [][2]*Trace[T]{{c.trace, ref.trace}, {c.sub, ref.sub}, {c.cur, ref.cur}} {
+		if p[0] != nil && !slices.Equal(p[0].Data, p[1].Data) {
+			t.Fatalf("%s: trace of %s differs from per-step stepping", what, p[0].Var)
 		}
+	}
+	if c.plain != nil {
 		if !slices.Equal(c.plain.v, ref.plain.v) || !slices.Equal(c.plain.iin, ref.plain.iin) || !slices.Equal(c.plain.seen, ref.plain.seen) {
 			t.Fatalf("%s: a recorder without ReadsState saw other values", what)
 		}
@@ -141,8 +162,9 @@ func (c *blockedCase[T]) same(t *testing.T, ref *blockedCase[T], what string) {
 
 // TestBlockedSameBits steps the case in blocks with every kernel, several
 // thread counts and block widths (one block per trial, and several with a
-// ragged last one), both resets, with and without state recorders, stored
-// and procedural weights, and
+// ragged last one), both resets, with no state recorders, with recorders
+// of the whole state and with traces of a few neurons, stored and
+// procedural weights, and
 // requires per-step stepping's bits: in one Run; with blocks aligned to 10
 // steps and the state at each multiple of 10 (a checkpoint) compared; with
 // an interruption asked for mid-block; and resumed from a mid-run state
@@ -155,11 +177,11 @@ func TestBlockedSameBits(t *testing.T) {
 func testBlockedSameBits[T Float](t *testing.T) {
 	defer func(name string) { _ = kernels.Use(name) }(kernels.Active().Name)
 	for _, reset := range []kernels.Reset{kernels.ResetSubtract, kernels.ResetZero} {
-		for _, sp := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-			stateful, proc := sp[0], sp[1]
+		for _, rp := range [][2]int{{recSpikes, 0}, {recAll, 0}, {recFew, 0}, {recSpikes, 1}, {recAll, 1}, {recFew, 1}} {
+			rec, proc := rp[0], rp[1] == 1
 			_ = kernels.Use("generic")
 			// The reference, step by step, and its state at every step.
-			ref := newBlockedCase[T](t, false, 1, reset, stateful, proc, 0)
+			ref := newBlockedCase[T](t, false, 1, reset, rec, proc, 0)
 			refAt := [][]byte{state(t, ref.net)}
 			if err := ref.net.Run(context.Background(), blockedSteps, func(int) { refAt = append(refAt, state(t, ref.net)) }); err != nil {
 				t.Fatal(err)
@@ -177,12 +199,15 @@ func testBlockedSameBits[T Float](t *testing.T) {
 				}
 				for _, tw := range tws {
 					threads, width := tw[0], tw[1]
-					what := fmt.Sprintf("%T %v stateful=%v procedural=%v %s threads=%d width=%d", T(0), reset, stateful, proc, impl.Name, threads, width)
+					what := fmt.Sprintf("%T %v recorders=%d procedural=%v %s threads=%d width=%d", T(0), reset, rec, proc, impl.Name, threads, width)
 
 					// One Run, then checkpoints at every 10 steps.
-					c := newBlockedCase[T](t, true, threads, reset, stateful, proc, width)
+					c := newBlockedCase[T](t, true, threads, reset, rec, proc, width)
 					if c.net.prepare(); c.net.blocked == nil {
 						t.Fatalf("%s: the network is not stepped in blocks", what)
+					}
+					if bp := c.net.blocked.pops[0]; bp.stateful != (rec == recAll) || (len(bp.picks) > 0) != (rec == recFew) {
+						t.Fatalf("%s: staged all %v, %d neurons kept", what, bp.stateful, len(bp.picks))
 					}
 					c.net.SetBlockAlign(10)
 					err := c.net.Run(context.Background(), blockedSteps, func(done int) {
@@ -197,7 +222,7 @@ func testBlockedSameBits[T Float](t *testing.T) {
 					c.net.Close()
 
 					// Interrupted mid-block: it stops at the block's end.
-					c = newBlockedCase[T](t, true, threads, reset, stateful, proc, width)
+					c = newBlockedCase[T](t, true, threads, reset, rec, proc, width)
 					ctx, cancel := context.WithCancel(context.Background())
 					err = c.net.Run(ctx, blockedSteps, func(done int) {
 						if done == 5 {
@@ -220,10 +245,10 @@ func testBlockedSameBits[T Float](t *testing.T) {
 
 					// Resumed: the saved state loaded into a fresh network,
 					// whose recorders then see the rest of the run.
-					if stateful {
+					if rec != recSpikes {
 						continue
 					}
-					r := newBlockedCase[T](t, true, threads, reset, stateful, proc, width)
+					r := newBlockedCase[T](t, true, threads, reset, rec, proc, width)
 					if _, err := DecodeState(&io.LimitedReader{R: bytes.NewReader(saved), N: int64(len(saved))}, 0, r.net.StateVars()); err != nil {
 						t.Fatal(err)
 					}

@@ -82,6 +82,17 @@ func (r *figureRecorder[T]) RecordState(t int) error {
 // when the figure shows traces.
 func (r *figureRecorder[T]) ReadsState() bool { return len(r.traces) > 0 }
 
+// StateNeurons names the traced neurons of trial 0, so that a population
+// stepped in blocks keeps their state step by step (engine/blocked.go)
+// instead of staging the whole population's.
+func (r *figureRecorder[T]) StateNeurons() [][2]int {
+	out := make([][2]int, len(r.traces))
+	for i, tr := range r.traces {
+		out[i] = [2]int{0, tr.neuron}
+	}
+	return out
+}
+
 // ReadsInput is false: the notebook's figure reads its neuron's input
 // current through Population.InputOf, so the population may step fused
 // (engine/fused.go), without writing Iin, as workload d's does.

@@ -555,6 +555,7 @@ func (r memTrace[T]) RecordState(t int) error  { return r.trace.RecordState(t) }
 func (r memTrace[T]) RecordSpikes(t int) error { return r.trace.RecordSpikes(t) }
 func (r memTrace[T]) ReadsState() bool         { return r.trace.ReadsState() }
 func (r memTrace[T]) ReadsInput() bool         { return r.trace.ReadsInput() }
+func (r memTrace[T]) StateNeurons() [][2]int   { return r.trace.StateNeurons() }
 
 func (r memSpikes[T]) Population() *engine.Population[T] { return r.spikes.Pop }
 func (r memSpikes[T]) Reserve(total int) error {
