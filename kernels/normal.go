@@ -151,18 +151,7 @@ func boxMuller(a, b uint32, scale float64) (float64, float64) {
 		pc = math.FMA(pc, w, cosCoef[k])
 	}
 	cs := math.FMA(w, pc, 1)
-	// Rotate (cos φ, sin φ) by the quadrant q: q = 1 swaps them and
-	// negates the first, q = 2 negates both, q = 3 swaps them and negates
-	// the second.
-	if u&(1<<30) != 0 {
-		cs, sn = sn, cs
-	}
-	if (u+1<<30)&(1<<31) != 0 {
-		cs = -cs
-	}
-	if u&(1<<31) != 0 {
-		sn = -sn
-	}
+	cs, sn = quadrant(u, cs, sn)
 	return rs * cs, rs * sn
 }
 
@@ -225,6 +214,14 @@ func boxMuller32(a, b uint32, scale float32) (float32, float32) {
 	w := float32(phi * phi)
 	sn := float32(float32(horner32(sin32Coef[:], w)*w)*phi) + phi
 	cs := float32(float32(float32(horner32(cos32Coef[:], w)*w)*w)-float32(0.5*w)) + 1
+	cs, sn = quadrant(u, cs, sn)
+	return float32(rs * cs), float32(rs * sn)
+}
+
+// quadrant rotates (cos φ, sin φ) by the quadrant q, the top two bits of
+// u: q = 1 swaps them and negates the first, q = 2 negates both, q = 3
+// swaps them and negates the second.
+func quadrant[F float32 | float64](u uint32, cs, sn F) (F, F) {
 	if u&(1<<30) != 0 {
 		cs, sn = sn, cs
 	}
@@ -234,7 +231,7 @@ func boxMuller32(a, b uint32, scale float32) (float32, float32) {
 	if u&(1<<31) != 0 {
 		sn = -sn
 	}
-	return float32(rs * cs), float32(rs * sn)
+	return cs, sn
 }
 
 // normalBlock64 writes the NormalBlock64 numbers of the block whose first

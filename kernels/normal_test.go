@@ -423,69 +423,58 @@ func fuzzNormals[T float](t *testing.T, data []byte, add bool) {
 // so a change here is a change of every network's weights: it needs a new
 // state version and a changelog entry, not a new hash.
 func TestNormalsStream(t *testing.T) {
-	h := sha256.New()
-	var b [8]byte
-	put := func(v float64) {
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
-		h.Write(b[:])
-	}
-	x := make([]float64, 1<<20)
-	for _, c := range []struct {
-		key NormalKey
-		col int
-	}{{NormalKey{1, 2, 3, 4, 5}, 0}, {NormalKey{0xdeadbeef, 0x01234567, 0x89abcdef, 7, 0xffffffff}, 1<<34 - 1<<20}} {
-		normalsGeneric64(x, c.key, c.col, 1)
-		for _, v := range x {
-			put(v)
-		}
-	}
 	sqrt2 := math.Sqrt2
 	edge := uint32(sqrt2 * (1 << 31))
-	for _, a := range []uint32{0, 1, 2, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 1, edge, edge + 1} {
-		for q := uint32(0); q < 8; q++ {
-			for _, d := range []uint32{0, 1, ^uint32(0)} {
-				z0, z1 := boxMuller(a, q<<29+d, 0.37)
-				put(z0)
-				put(z1)
-			}
-		}
-	}
-	const want = "2a372e8d5b292e81baf770a969a7095c3869e3501c86a68d168e4e73814533d0"
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+	got := streamHash(normalsGeneric64, boxMuller, []uint32{0, 1, 2, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 1, edge, edge + 1})
+	if want := "2a372e8d5b292e81baf770a969a7095c3869e3501c86a68d168e4e73814533d0"; got != want {
 		t.Fatalf("the normal numbers changed: SHA-256 %s, was %s", got, want)
 	}
 }
 
 func TestNormals32Stream(t *testing.T) {
+	sqrt2 := math.Sqrt2
+	edge := uint32(sqrt2 * (1 << 31))
+	bm := func(a, b uint32, scale float64) (float32, float32) { return boxMuller32(a, b, float32(scale)) }
+	got := streamHash(normalsGeneric32, bm, []uint32{0, 1, 2, 3, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 2, edge, edge + 2})
+	if want := "9f72d9a2613a7c395d6372c5155e19047b65c65abb08625389e49c7b94793a46"; got != want {
+		t.Fatalf("the float32 normal numbers changed: SHA-256 %s, was %s", got, want)
+	}
+}
+
+// streamHash returns the hex SHA-256 of the little-endian bits of gen's
+// numbers over 2^20 columns of two keys, one at the far end of a row, and
+// of bm's pairs, at scale 0.37, for the words as and b at every octant
+// boundary.
+func streamHash[T float](gen func(dst []T, key NormalKey, col int, scale float64), bm func(a, b uint32, scale float64) (T, T), as []uint32) string {
 	h := sha256.New()
-	var b [4]byte
-	put := func(v float32) {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+	var b [8]byte
+	put := func(v T) {
+		if is32[T]() {
+			binary.LittleEndian.PutUint32(b[:4], math.Float32bits(float32(v)))
+			h.Write(b[:4])
+			return
+		}
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(float64(v)))
 		h.Write(b[:])
 	}
-	x := make([]float32, 1<<20)
+	x := make([]T, 1<<20)
 	for _, c := range []struct {
 		key NormalKey
 		col int
 	}{{NormalKey{1, 2, 3, 4, 5}, 0}, {NormalKey{0xdeadbeef, 0x01234567, 0x89abcdef, 7, 0xffffffff}, 1<<34 - 1<<20}} {
-		normalsGeneric32(x, c.key, c.col, 1)
+		gen(x, c.key, c.col, 1)
 		for _, v := range x {
 			put(v)
 		}
 	}
-	sqrt2 := math.Sqrt2
-	edge := uint32(sqrt2 * (1 << 31))
-	for _, a := range []uint32{0, 1, 2, 3, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 2, edge, edge + 2} {
+	for _, a := range as {
 		for q := uint32(0); q < 8; q++ {
 			for _, d := range []uint32{0, 1, ^uint32(0)} {
-				z0, z1 := boxMuller32(a, q<<29+d, 0.37)
+				z0, z1 := bm(a, q<<29+d, 0.37)
 				put(z0)
 				put(z1)
 			}
 		}
 	}
-	const want = "9f72d9a2613a7c395d6372c5155e19047b65c65abb08625389e49c7b94793a46"
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		t.Fatalf("the float32 normal numbers changed: SHA-256 %s, was %s", got, want)
-	}
+	return hex.EncodeToString(h.Sum(nil))
 }
