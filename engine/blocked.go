@@ -102,6 +102,11 @@ const (
 	blockedMaxSteps = 32
 	// blockedStage bounds the memory of the state staged for recorders.
 	blockedStage = 64 << 20
+	// blockedMasks bounds the memory of a block's spike masks, which the
+	// memory estimate (Memory.AddPopulation) does not count: at 10^7
+	// neurons, 32 steps' masks would be 40 MB, a quarter of the state,
+	// and three steps still leave a third of the state traffic.
+	blockedMasks = 4 << 20
 	// blockedMinStateUnknown is blockedMinState where the CPU does not
 	// report its last-level cache: a large one's, so that blocks are
 	// taken only where they surely pay.
@@ -301,6 +306,7 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		if bp.stateful {
 			bn.k = min(bn.k, blockedStage/(3*p.Batch*p.Stride*sizeOf[T]()))
 		}
+		bn.k = min(bn.k, blockedMasks/(p.Batch*p.Words*8))
 		bn.pops = append(bn.pops, bp)
 		state += 3 * p.Batch * p.Stride * sizeOf[T]()
 	}
