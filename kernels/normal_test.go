@@ -53,20 +53,10 @@ func TestPhiloxKnownAnswers(t *testing.T) {
 // edges: a at 0 and 2^32 − 1 and where m crosses √2, b at every quadrant
 // boundary and the octant boundaries where φ is ±π/4.
 func TestBoxMullerAccuracy(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
 	sqrt2 := math.Sqrt2
 	edge, edge20 := uint32(sqrt2*(1<<31)), uint32(sqrt2*(1<<20))
 	as := []uint32{0, 1, 2, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 1, edge, edge + 1, edge20 - 1, edge20}
-	var bs []uint32
-	for q := uint32(0); q < 8; q++ {
-		for _, d := range []uint32{0, 1, ^uint32(0)} {
-			bs = append(bs, q<<29+d)
-		}
-	}
-	for range 20000 {
-		as = append(as, rng.Uint32())
-		bs = append(bs, rng.Uint32())
-	}
+	as, bs := withRandomWords(as, octantWords())
 	worst := 0.0
 	check := func(a, b uint32) {
 		z0, z1 := boxMuller(a, b, 1)
@@ -92,26 +82,38 @@ func TestBoxMullerAccuracy(t *testing.T) {
 	}
 }
 
-// TestBoxMuller32Accuracy is TestBoxMullerAccuracy for boxMuller32,
-// against the transform in float64 of the same x (float32(a>>1)·2^-31 +
-// 2^-32) and of θ = 2π·b/2^32, for random words and those at the edges (m
-// crossing √2, every quadrant and octant boundary): within 2^-21 of the
-// radius, some 8 float32 roundings.
-func TestBoxMuller32Accuracy(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	sqrt2 := math.Sqrt2
-	edge := uint32(sqrt2 * (1 << 31))
-	as := []uint32{0, 1, 2, 3, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 2, edge, edge + 2, 1 << 8, 1 << 24}
+// octantWords are the angle words b at and beside every octant boundary,
+// where φ is ±π/4 and the quadrant changes.
+func octantWords() []uint32 {
 	var bs []uint32
 	for q := uint32(0); q < 8; q++ {
 		for _, d := range []uint32{0, 1, ^uint32(0)} {
 			bs = append(bs, q<<29+d)
 		}
 	}
+	return bs
+}
+
+// withRandomWords appends 20000 random words to each of as and bs.
+func withRandomWords(as, bs []uint32) ([]uint32, []uint32) {
+	rng := rand.New(rand.NewPCG(3, 4))
 	for range 20000 {
 		as = append(as, rng.Uint32())
 		bs = append(bs, rng.Uint32())
 	}
+	return as, bs
+}
+
+// TestBoxMuller32Accuracy is TestBoxMullerAccuracy for boxMuller32,
+// against the transform in float64 of the same x (float32(a>>1)·2^-31 +
+// 2^-32) and of θ = 2π·b/2^32, for random words and those at the edges (m
+// crossing √2, every quadrant and octant boundary): within 2^-21 of the
+// radius, some 8 float32 roundings.
+func TestBoxMuller32Accuracy(t *testing.T) {
+	sqrt2 := math.Sqrt2
+	edge := uint32(sqrt2 * (1 << 31))
+	as := []uint32{0, 1, 2, 3, ^uint32(0), ^uint32(0) - 1, 1<<31 - 1, 1 << 31, edge - 2, edge, edge + 2, 1 << 8, 1 << 24}
+	as, bs := withRandomWords(as, octantWords())
 	worst := 0.0
 	check := func(a, b uint32) {
 		z0, z1 := boxMuller32(a, b, 1)
@@ -468,12 +470,10 @@ func streamHash[T float](gen func(dst []T, key NormalKey, col int, scale float64
 		}
 	}
 	for _, a := range as {
-		for q := uint32(0); q < 8; q++ {
-			for _, d := range []uint32{0, 1, ^uint32(0)} {
-				z0, z1 := bm(a, q<<29+d, 0.37)
-				put(z0)
-				put(z1)
-			}
+		for _, b := range octantWords() {
+			z0, z1 := bm(a, b, 0.37)
+			put(z0)
+			put(z1)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
