@@ -53,6 +53,8 @@ var avx2 = &Impl{
 	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX2),
 	ThresholdMask32:    thresholdMaskVia(thresholdMask32FreeAVX2, thresholdMask32HeldAVX2),
 	ThresholdMask64:    thresholdMaskVia(thresholdMask64FreeAVX2, thresholdMask64HeldAVX2),
+	FlushSubnormals32:  flushSubnormalsVia(flushSubnormals32AVX2, 32),
+	FlushSubnormals64:  flushSubnormalsVia(flushSubnormals64AVX2, 16),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -150,6 +152,8 @@ var avx512 = &Impl{
 	BinaryMasks64:      binaryMasksVia(binaryMasks64AVX512),
 	ThresholdMask32:    thresholdMaskVia(thresholdMask32FreeAVX512, thresholdMask32HeldAVX512),
 	ThresholdMask64:    thresholdMaskVia(thresholdMask64FreeAVX512, thresholdMask64HeldAVX512),
+	FlushSubnormals32:  flushSubnormalsVia(flushSubnormals32AVX512, 64),
+	FlushSubnormals64:  flushSubnormalsVia(flushSubnormals64AVX512, 32),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

@@ -57,6 +57,8 @@ type Impl struct {
 	BinaryMasks64      func(masks []uint64, x []float64) int
 	ThresholdMask32    func(spikes []uint64, V []float32, refrac []int32, theta float32) int
 	ThresholdMask64    func(spikes []uint64, V []float64, refrac []int32, theta float64) int
+	FlushSubnormals32  func(x []float32)
+	FlushSubnormals64  func(x []float64)
 }
 
 // Generic is the pure Go implementation, always present; it is the reference
@@ -102,6 +104,8 @@ var Generic = &Impl{
 	BinaryMasks64:      binaryMasksGeneric[float64],
 	ThresholdMask32:    thresholdMaskGeneric[float32],
 	ThresholdMask64:    thresholdMaskGeneric[float64],
+	FlushSubnormals32:  flushSubnormalsGeneric[float32],
+	FlushSubnormals64:  flushSubnormalsGeneric[float64],
 }
 
 // known lists every implementation compiled into this binary, best last,

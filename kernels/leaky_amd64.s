@@ -9825,6 +9825,56 @@ thresholdMask32HeldAVX2_done:
 	VZEROUPPER
 	RET
 
+// func flushSubnormals32AVX2(x []float32)
+// Requires: AVX, AVX2
+TEXT ·flushSubnormals32AVX2(SB), NOSPLIT, $0-24
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVQ         $0x7f8000007f800000, DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         $0x7fffffff7fffffff, DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VXORPS       Y2, Y2, Y2
+	SHLQ         $0x02, CX
+	ADDQ         AX, CX
+	CMPQ         AX, CX
+	JE           flushSubnormals32AVX2_done
+
+flushSubnormals32AVX2_loop:
+	VMOVUPS  (AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQD Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, (AX)
+	VMOVUPS  32(AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQD Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, 32(AX)
+	VMOVUPS  64(AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQD Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, 64(AX)
+	VMOVUPS  96(AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQD Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, 96(AX)
+	ADDQ     $0x00000080, AX
+	CMPQ     AX, CX
+	JNE      flushSubnormals32AVX2_loop
+
+flushSubnormals32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func gemm32AVX2_1x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 // Requires: AVX
 TEXT ·gemm32AVX2_1x16(SB), NOSPLIT, $0-105
@@ -24139,6 +24189,56 @@ thresholdMask64HeldAVX2_done:
 	VZEROUPPER
 	RET
 
+// func flushSubnormals64AVX2(x []float64)
+// Requires: AVX, AVX2
+TEXT ·flushSubnormals64AVX2(SB), NOSPLIT, $0-24
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVQ         $0x7ff0000000000000, DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         $0x7fffffffffffffff, DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VXORPS       Y2, Y2, Y2
+	SHLQ         $0x03, CX
+	ADDQ         AX, CX
+	CMPQ         AX, CX
+	JE           flushSubnormals64AVX2_done
+
+flushSubnormals64AVX2_loop:
+	VMOVUPD  (AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQQ Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPD  Y3, (AX)
+	VMOVUPD  32(AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQQ Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPD  Y3, 32(AX)
+	VMOVUPD  64(AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQQ Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPD  Y3, 64(AX)
+	VMOVUPD  96(AX), Y3
+	VPAND    Y0, Y3, Y4
+	VPCMPEQQ Y2, Y4, Y4
+	VPAND    Y1, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPD  Y3, 96(AX)
+	ADDQ     $0x00000080, AX
+	CMPQ     AX, CX
+	JNE      flushSubnormals64AVX2_loop
+
+flushSubnormals64AVX2_done:
+	VZEROUPPER
+	RET
+
 // func gemm64AVX2_1x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
 // Requires: AVX, FMA3
 TEXT ·gemm64AVX2_1x8(SB), NOSPLIT, $0-105
@@ -34280,6 +34380,47 @@ thresholdMask32HeldAVX512_word:
 
 thresholdMask32HeldAVX512_done:
 	MOVQ DI, ret+80(FP)
+	VZEROUPPER
+	RET
+
+// func flushSubnormals32AVX512(x []float32)
+// Requires: AVX, AVX512F
+TEXT ·flushSubnormals32AVX512(SB), NOSPLIT, $0-24
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVQ         $0x7f8000007f800000, DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Z0
+	MOVQ         $0x8000000080000000, DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Z1
+	SHLQ         $0x02, CX
+	ADDQ         AX, CX
+	CMPQ         AX, CX
+	JE           flushSubnormals32AVX512_done
+
+flushSubnormals32AVX512_loop:
+	VMOVUPS   (AX), Z2
+	VPTESTNMD Z0, Z2, K1
+	VPANDD    Z1, Z2, K1, Z2
+	VMOVUPS   Z2, (AX)
+	VMOVUPS   64(AX), Z2
+	VPTESTNMD Z0, Z2, K1
+	VPANDD    Z1, Z2, K1, Z2
+	VMOVUPS   Z2, 64(AX)
+	VMOVUPS   128(AX), Z2
+	VPTESTNMD Z0, Z2, K1
+	VPANDD    Z1, Z2, K1, Z2
+	VMOVUPS   Z2, 128(AX)
+	VMOVUPS   192(AX), Z2
+	VPTESTNMD Z0, Z2, K1
+	VPANDD    Z1, Z2, K1, Z2
+	VMOVUPS   Z2, 192(AX)
+	ADDQ      $0x00000100, AX
+	CMPQ      AX, CX
+	JNE       flushSubnormals32AVX512_loop
+
+flushSubnormals32AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -46121,6 +46262,47 @@ thresholdMask64HeldAVX512_word:
 
 thresholdMask64HeldAVX512_done:
 	MOVQ DI, ret+80(FP)
+	VZEROUPPER
+	RET
+
+// func flushSubnormals64AVX512(x []float64)
+// Requires: AVX, AVX512F
+TEXT ·flushSubnormals64AVX512(SB), NOSPLIT, $0-24
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVQ         $0x7ff0000000000000, DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Z0
+	MOVQ         $0x8000000000000000, DX
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Z1
+	SHLQ         $0x03, CX
+	ADDQ         AX, CX
+	CMPQ         AX, CX
+	JE           flushSubnormals64AVX512_done
+
+flushSubnormals64AVX512_loop:
+	VMOVUPD   (AX), Z2
+	VPTESTNMQ Z0, Z2, K1
+	VPANDQ    Z1, Z2, K1, Z2
+	VMOVUPD   Z2, (AX)
+	VMOVUPD   64(AX), Z2
+	VPTESTNMQ Z0, Z2, K1
+	VPANDQ    Z1, Z2, K1, Z2
+	VMOVUPD   Z2, 64(AX)
+	VMOVUPD   128(AX), Z2
+	VPTESTNMQ Z0, Z2, K1
+	VPANDQ    Z1, Z2, K1, Z2
+	VMOVUPD   Z2, 128(AX)
+	VMOVUPD   192(AX), Z2
+	VPTESTNMQ Z0, Z2, K1
+	VPANDQ    Z1, Z2, K1, Z2
+	VMOVUPD   Z2, 192(AX)
+	ADDQ      $0x00000100, AX
+	CMPQ      AX, CX
+	JNE       flushSubnormals64AVX512_loop
+
+flushSubnormals64AVX512_done:
 	VZEROUPPER
 	RET
 

@@ -186,6 +186,12 @@ func thresholdMask32FreeAVX2(spikes []uint64, V []float32, theta float32) int
 //go:noescape
 func thresholdMask32HeldAVX2(spikes []uint64, V []float32, refrac []int32, theta float32) int
 
+// flushSubnormals32AVX2 is FlushSubnormals32 for len(x) a multiple of 4 vectors.
+// The caller checks the length.
+//
+//go:noescape
+func flushSubnormals32AVX2(x []float32)
+
 // gemm32AVX2_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -439,6 +445,12 @@ func thresholdMask64FreeAVX2(spikes []uint64, V []float64, theta float64) int
 //
 //go:noescape
 func thresholdMask64HeldAVX2(spikes []uint64, V []float64, refrac []int32, theta float64) int
+
+// flushSubnormals64AVX2 is FlushSubnormals64 for len(x) a multiple of 4 vectors.
+// The caller checks the length.
+//
+//go:noescape
+func flushSubnormals64AVX2(x []float64)
 
 // gemm64AVX2_1x8 computes the 1×8 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
@@ -732,6 +744,12 @@ func thresholdMask32FreeAVX512(spikes []uint64, V []float32, theta float32) int
 //go:noescape
 func thresholdMask32HeldAVX512(spikes []uint64, V []float32, refrac []int32, theta float32) int
 
+// flushSubnormals32AVX512 is FlushSubnormals32 for len(x) a multiple of 4 vectors.
+// The caller checks the length.
+//
+//go:noescape
+func flushSubnormals32AVX512(x []float32)
+
 // gemm32AVX512_1x32 computes the 1×32 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order
 // (product rounded, then added).
@@ -1007,6 +1025,12 @@ func thresholdMask64FreeAVX512(spikes []uint64, V []float64, theta float64) int
 //
 //go:noescape
 func thresholdMask64HeldAVX512(spikes []uint64, V []float64, refrac []int32, theta float64) int
+
+// flushSubnormals64AVX512 is FlushSubnormals64 for len(x) a multiple of 4 vectors.
+// The caller checks the length.
+//
+//go:noescape
+func flushSubnormals64AVX512(x []float64)
 
 // gemm64AVX512_1x16 computes the 1×16 tile at the start of c: c = (c or 0) + a·b,
 // with a k columns wide and b k rows deep, summing over p = 0..k−1 in order

@@ -112,6 +112,7 @@ type width[T float32 | float64] struct {
 	binary      func(masks []uint64, x []T) int
 	threshold   func(spikes []uint64, V []T, refrac []int32, theta T) int
 	cubaAhead   func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes, next []uint64) int
+	flush       func(x []T)
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -125,7 +126,7 @@ func widthOf32(m *Impl) width[float32] {
 		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32, m.ThresholdMask32,
 		func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float32, hold int32, spikes, next []uint64) int {
 			return m.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, refrac, &CubaParams32{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
-		}}
+		}, m.FlushSubnormals32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -139,7 +140,7 @@ func widthOf64(m *Impl) width[float64] {
 		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64, m.ThresholdMask64,
 		func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float64, hold int32, spikes, next []uint64) int {
 			return m.CubaUpdateAhead64(V, I0, Iin0, I1, Iin1, refrac, &CubaParams64{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
-		}}
+		}, m.FlushSubnormals64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -313,6 +314,21 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		f := w.threshold(F, V, nil, -50)
 		return []any{S, counted(c), F, counted(f)}
 	}})
+	cases = append(cases, checkCase[T]{"FlushSubnormals", func(w width[T]) []any {
+		// Normals around 1, and a third of the values scaled into the
+		// subnormals, the least normal, zeros of both signs among them.
+		x := state().vals(n, -1, 2)
+		for i := range x {
+			switch i % 6 {
+			case 0, 3:
+				x[i] = tinyOf(x[i], i)
+			case 4:
+				x[i] = T(math.Copysign(0, float64(x[i])))
+			}
+		}
+		w.flush(x)
+		return []any{x}
+	}})
 	cases = append(cases, checkCase[T]{"Normals", func(w width[T]) []any {
 		// A start inside a block, whole passes of every width, a tail.
 		dst := make([]T, n)
@@ -377,4 +393,17 @@ func sameInts[T int32 | uint64 | int](got, want []T) error {
 		}
 	}
 	return nil
+}
+
+// tinyOf is x scaled into the subnormals of T, or for one i in seven the
+// least normal of x's sign.
+func tinyOf[T float32 | float64](x T, i int) T {
+	least := math.SmallestNonzeroFloat64 * (1 << 52)
+	if _, ok := any(x).(float32); ok {
+		least = math.SmallestNonzeroFloat32 * (1 << 23)
+	}
+	if i%7 == 0 {
+		return T(math.Copysign(least, float64(x)))
+	}
+	return T(float64(x)/2) * T(least)
 }

@@ -48,6 +48,8 @@ type typeKernels struct {
 	// thresholdFree and thresholdHeld are the ThresholdMask kernels of
 	// whole mask words, without and with refractory counters.
 	thresholdFree, thresholdHeld string
+	// flush is the FlushSubnormals kernel of whole passes.
+	flush string
 	// gemm[mr-1] are the mr-row MatMul tiles, gemmVecs vectors wide and
 	// one vector wide, the order of asmKernels.gemm.
 	gemm [][2]string
@@ -183,6 +185,9 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		}
 		for _, t := range k.types {
 			f.p("ThresholdMask%s: thresholdMaskVia(%s, %s),", t.dtype.name, t.thresholdFree, t.thresholdHeld)
+		}
+		for _, t := range k.types {
+			f.p("FlushSubnormals%s: flushSubnormalsVia(%s, %d),", t.dtype.name, t.flush, flushVecs*t.dtype.lanes(s))
 		}
 		f.p("}")
 

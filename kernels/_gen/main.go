@@ -25,7 +25,7 @@
 // leaky.go (LeakyUpdate, LeakyScan), leakyrows.go (LeakyRows), rows.go
 // (AccumulateRows, AccumulateMasks), matmul.go (MatMul tiles), cuba.go
 // (CubaUpdate, CubaUpdateAhead), coba.go (CobaUpdate), rule.go
-// (RuleUpdate), normal.go (Normals), binary.go (BinaryMasks), threshold.go (ThresholdMask) and
+// (RuleUpdate), normal.go (Normals), binary.go (BinaryMasks), threshold.go (ThresholdMask), flush.go (FlushSubnormals) and
 // instruments.go (the measuring loops); isa.go has what they share and
 // dispatch.go writes the Go tables.
 //
@@ -94,6 +94,7 @@ func genISA(s *isa) *isaKernels {
 		t.binary = genBinaryMasks(s, d)
 		t.thresholdFree = genThresholdMask(s, d, false)
 		t.thresholdHeld = genThresholdMask(s, d, true)
+		t.flush = genFlushSubnormals(s, d)
 		for mr := 1; mr <= s.gemmRows; mr++ {
 			t.gemm = append(t.gemm, [2]string{genGemmTile(s, d, mr, s.gemmVecs), genGemmTile(s, d, mr, 1)})
 		}
