@@ -52,12 +52,8 @@ func genBinaryMasks(s *isa, d *dtype) string {
 			oneBits = uint64(math.Float32bits(1)) * (1<<32 + 1)
 			absBits = math.MaxInt32 * (1<<32 + 1)
 		}
-		MOVQ(U64(oneBits), t)
-		VMOVQ(t, one.AsX())
-		VPBROADCASTQ(one.AsX(), one)
-		MOVQ(U64(absBits), t)
-		VMOVQ(t, abs.AsX())
-		VPBROADCASTQ(abs.AsX(), abs)
+		broadcastBits(oneBits, t, one)
+		broadcastBits(absBits, t, abs)
 	}
 	var zero reg.VecVirtual
 	if !s.is512() {

@@ -43,12 +43,8 @@ func genFlushSubnormals(s *isa, d *dtype) string {
 				lowBits = 0x80000000 * (1<<32 + 1)
 			}
 		}
-		MOVQ(U64(expBits), t)
-		VMOVQ(t, exp.AsX())
-		VPBROADCASTQ(exp.AsX(), exp)
-		MOVQ(U64(lowBits), t)
-		VMOVQ(t, low.AsX())
-		VPBROADCASTQ(low.AsX(), low)
+		broadcastBits(expBits, t, exp)
+		broadcastBits(lowBits, t, low)
 	}
 	zero := s.vec()
 	if !s.is512() {

@@ -294,3 +294,10 @@ func tailMaskVec(s *isa, d *dtype, rem reg.GPVirtual) reg.VecVirtual {
 	VMOVDQU(Mem{Base: base, Index: off, Scale: 1}, mask)
 	return mask
 }
+
+// broadcastBits fills every 64-bit lane of dst with bits, through t.
+func broadcastBits(bits uint64, t reg.GPVirtual, dst reg.VecVirtual) {
+	MOVQ(U64(bits), t)
+	VMOVQ(t, dst.AsX())
+	VPBROADCASTQ(dst.AsX(), dst)
+}
