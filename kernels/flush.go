@@ -5,7 +5,8 @@ import "math"
 // FlushSubnormals32 replaces every subnormal value of x by the zero of its
 // sign and leaves the others, zeros included, as they are. A state that
 // decays without input (a current, a potential resting at 0) ends among
-// the subnormals and, x·α rounding back to the least of them, stays there;
+// the subnormals and stays there, at a few units of the least, where x·α
+// rounds back to x;
 // on many x86 cores every multiply that reads or makes one takes a
 // microcode assist, the update running several times slower for as long
 // as the state stays silent. It runs the active implementation (see
@@ -33,4 +34,13 @@ func flushSubnormalsGeneric[T float32 | float64](x []T) {
 			}
 		}
 	}
+}
+
+// leastNormal is the least positive normal value of T.
+func leastNormal[T float32 | float64]() T {
+	var x T
+	if _, ok := any(x).(float32); ok {
+		return T(math.SmallestNonzeroFloat32 * (1 << 23))
+	}
+	return T(math.SmallestNonzeroFloat64 * (1 << 52))
 }

@@ -20,10 +20,7 @@ func flushOf[T float](impl *Impl) func(x []T) {
 // the least normal and its neighbours, zeros of both signs, NaNs and
 // infinities among ordinary values.
 func tinyMix[T float](rng *rand.Rand) func(i int) T {
-	least := math.SmallestNonzeroFloat64 * (1 << 52)
-	if is32[T]() {
-		least = math.SmallestNonzeroFloat32 * (1 << 23)
-	}
+	least := float64(leastNormal[T]())
 	return func(i int) T {
 		sign := float64(1 - 2*rng.IntN(2))
 		switch rng.IntN(9) {

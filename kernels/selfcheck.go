@@ -398,12 +398,9 @@ func sameInts[T int32 | uint64 | int](got, want []T) error {
 // tinyOf is x scaled into the subnormals of T, or for one i in seven the
 // least normal of x's sign.
 func tinyOf[T float32 | float64](x T, i int) T {
-	least := math.SmallestNonzeroFloat64 * (1 << 52)
-	if _, ok := any(x).(float32); ok {
-		least = math.SmallestNonzeroFloat32 * (1 << 23)
-	}
+	least := leastNormal[T]()
 	if i%7 == 0 {
-		return T(math.Copysign(least, float64(x)))
+		return T(math.Copysign(float64(least), float64(x)))
 	}
-	return T(float64(x)/2) * T(least)
+	return T(float64(x)/2) * least
 }

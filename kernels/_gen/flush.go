@@ -5,6 +5,7 @@ import (
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
 )
 
 // FlushSubnormals (kernels.FlushSubnormals32/64), flushSubnormalsGeneric
@@ -27,27 +28,23 @@ func genFlushSubnormals(s *isa, d *dtype) string {
 		"The caller checks the length.")
 	xp := Load(Param("x").Base(), GP64())
 	n := Load(Param("x").Len(), GP64())
-	// exp holds the exponent bits of every lane, low the bits under the
-	// sign (AVX2) or the sign bit (AVX-512).
-	exp, low := s.vec(), s.vec()
-	{
-		t := GP64()
-		var expBits, lowBits uint64 = 0x7ff0000000000000, 0x7fffffffffffffff
-		if s.is512() {
-			lowBits = 0x8000000000000000
-		}
-		if d.size == 4 {
-			expBits = 0x7f800000 * (1<<32 + 1)
-			lowBits = 0x7fffffff * (1<<32 + 1)
-			if s.is512() {
-				lowBits = 0x80000000 * (1<<32 + 1)
-			}
-		}
-		broadcastBits(expBits, t, exp)
-		broadcastBits(lowBits, t, low)
+	// exp holds the exponent bits of every lane; low the sign bit
+	// (AVX-512: what a tiny lane keeps) or the bits under it (AVX2: what
+	// it loses).
+	expBits, sign := uint64(0x7ff0000000000000), uint64(1)<<63
+	if d.size == 4 {
+		expBits, sign = 0x7f800000*(1<<32+1), 0x80000000*(1<<32+1)
 	}
-	zero := s.vec()
+	lowBits := sign
 	if !s.is512() {
+		lowBits = ^sign
+	}
+	exp, low, t := s.vec(), s.vec(), GP64()
+	broadcastBits(expBits, t, exp)
+	broadcastBits(lowBits, t, low)
+	var zero reg.VecVirtual
+	if !s.is512() {
+		zero = s.vec()
 		s.zero(zero)
 	}
 	stop := GP64()
