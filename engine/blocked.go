@@ -199,6 +199,7 @@ type blockedPop[T Float] struct {
 	task      task
 	workers   int
 	steps     int // of the current block
+	t0        int // the network's step the block starts at
 	stateful  bool
 	// procedural is whether a projection in is procedural: its steps are
 	// summed and updated a chunk at a time (see run).
@@ -416,7 +417,7 @@ func (bn *blockedNet[T]) run(t0, steps int) error {
 		}
 	}
 	for _, bp := range bn.pops {
-		bp.steps = steps
+		bp.steps, bp.t0 = steps, t0
 		bp.gather(steps)
 		if bp.workers > 1 {
 			n.pool.run(&bp.task)
@@ -493,6 +494,7 @@ func (bp *blockedPop[T]) run(i int) {
 					bp.pickState[3*(s*len(bp.picks)+j)+2] = x
 				}
 				leakyRows(V, I, rows, lo, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
+				zeroSubnormalsAfter(bp.t0+s, V, I)
 				continue
 			}
 			var in []T
@@ -522,7 +524,17 @@ func (bp *blockedPop[T]) run(i int) {
 			if bp.stateful && last {
 				copy(p.Iin[off:off+w], in)
 			}
+			zeroSubnormalsAfter(bp.t0+s, V, I)
 		}
+	}
+}
+
+// zeroSubnormalsAfter is Population.zeroSubnormals for a unit's V and I
+// after its update of step t, the network's.
+func zeroSubnormalsAfter[T Float](t int, V, I []T) {
+	if zeroesAfter(t) {
+		flushSubnormals(V)
+		flushSubnormals(I)
 	}
 }
 

@@ -83,6 +83,8 @@ func newBlockedCase[T Float](t testing.TB, blocked bool, threads int, reset kern
 	w1, w2 := make([]T, nIn*blockedN), make([]T, nArr*blockedN)
 	NormalWeights(w1, nIn, blockedN, 0.6, 1, 0, 1)
 	NormalWeights(w2, nArr, blockedN, 0.6, 2, 0, 1)
+	subnormalColumns(w1, nIn, blockedN)
+	subnormalColumns(w2, nArr, blockedN)
 	var d1 Projection[T]
 	if proc {
 		d1, err = NewProcedural("in->lif", Presynaptic[T](src), pop, 0.6, 1, 0)

@@ -116,6 +116,20 @@
 //  4. the population's kernel thresholds, updates and resets, writing s[t]
 //     as a bitmask, which spike recorders then read.
 //
+// After phase 4 of every step t with t+1 a multiple of 64, the subnormal
+// values of V and of every receptor's current are set to the zero of their
+// sign (kernels.FlushSubnormals32); every path below does so at the same
+// steps of the run, so threads, ranks, blocks and resumed runs keep one
+// another's bits. A quantity decaying without input — a silent neuron's
+// current, a potential resting at 0 — ends among the subnormals and stays
+// there, at a few units of the least, where α·x rounds back to x, and on
+// Intel cores each multiply on it takes a microcode assist, an update
+// several times slower for as long as the population is silent
+// (BenchmarkCubaUpdate's state=subnormal). Values of magnitude below
+// 2^-126 (float32) or 2^-1022 (float64) thus live for at most 63 steps;
+// nothing else changes, but a potential among them spikes against θ = 0
+// until it is zeroed.
+//
 // Dense projections read spikes from the bitmasks as they stand
 // (kernels.AccumulateMasks), but for a Feed of more than 64 inputs, whose
 // pass over its values lists them for less and which is read as event

@@ -123,3 +123,11 @@ func alignedSlice[T Float](n int) []T {
 	}
 	return buf[off : off+n : off+n]
 }
+
+func flushSubnormals[T Float](x []T) {
+	if is32[T]() {
+		kernels.FlushSubnormals32(f32(x))
+		return
+	}
+	kernels.FlushSubnormals64(f64(x))
+}

@@ -74,6 +74,7 @@ func newFusedCase[T Float](t testing.TB, fuse bool, threads, batch int, reset ke
 		for i := 0; i < len(w); i += 7 {
 			w[i] = T(math.Copysign(0, -1))
 		}
+		subnormalColumns(w, pre.Size(), post.N)
 		pr, err := NewDense(name, pre, post, w)
 		must(err)
 		must(c.net.AddProjection(pr))

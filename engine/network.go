@@ -108,6 +108,8 @@ type popPhase[T Float] struct {
 	recs []Recorder[T]
 	// fused, when pop may step fused (fused.go), is its input.
 	fused *fusedInput[T]
+	// zero is set for a step whose update ends with zeroSubnormals.
+	zero bool
 }
 
 const (
@@ -140,6 +142,9 @@ func (ph *popPhase[T]) run(i int) {
 	}
 	if ph.mode == phaseFused {
 		ph.counts[i] = ph.pop.updateFused(r, ph.fused.rows)
+		if ph.zero {
+			ph.pop.zeroSubnormals(r)
+		}
 		return
 	}
 	if ph.mode != phaseUpdate {
@@ -152,6 +157,9 @@ func (ph *popPhase[T]) run(i int) {
 	}
 	if ph.mode != phaseInput {
 		ph.counts[i] = ph.pop.update(r)
+		if ph.zero {
+			ph.pop.zeroSubnormals(r)
+		}
 	}
 }
 
@@ -440,6 +448,7 @@ func (n *Network[T]) stepPops(t int) error {
 	for i, ph := range n.phases {
 		p := ph.pop
 		clear(ph.counts)
+		ph.zero = zeroesAfter(t)
 		fuse := n.fusing && ph.fused != nil && ph.fused.spiking() && ph.fused.gather() <= fusedMaxRows
 		p.inputStale = fuse
 		if fuse {

@@ -281,6 +281,50 @@ func (p *Population[T]) clearInput(r Range) {
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int { return p.listRange(r, p.step(r)) }
 
+// subnormalEvery is how often, in steps, the state's subnormal values are
+// set to zero (zeroSubnormals): after the update of every step t with
+// t+1 a multiple of it, whichever path stepped it, so that threads, ranks,
+// blocks and resumed runs keep one another's bits. A state decaying without
+// input stops among the subnormals (kernels.FlushSubnormals32), where on
+// Intel cores every multiply takes a microcode assist; 64 steps bound that
+// to 63 steps of each decay at the cost of a 64th of a pass over the state.
+const subnormalEvery = 64
+
+// zeroesAfter reports whether the update of step t ends with zeroSubnormals.
+func zeroesAfter(t int) bool { return (t+1)%subnormalEvery == 0 }
+
+// zeroSubnormals sets the subnormal values of V and of every receptor's
+// current over r to the zero of their sign (kernels.FlushSubnormals32).
+// On a rank writing its spikes of the next step ahead (ranks.go) it
+// thresholds the flushed V again into them, as the update would have.
+func (p *Population[T]) zeroSubnormals(r Range) {
+	zero := func(lo, hi int) {
+		flushSubnormals(p.V[lo:hi])
+		flushSubnormals(p.I[lo:hi])
+		for _, x := range p.extraI {
+			flushSubnormals(x[lo:hi])
+		}
+	}
+	if r.Lo == 0 && r.Hi == p.N && !p.writesAhead() {
+		zero(r.B0*p.Stride, r.B1*p.Stride)
+		return
+	}
+	for b := r.B0; b < r.B1; b++ {
+		lo, hi := p.at(b, r.Lo), p.at(b, r.Hi)
+		zero(lo, hi)
+		if !p.writesAhead() {
+			continue
+		}
+		a := p.ahead
+		next := a.words[b*a.bw+r.Lo>>6-a.w0:][:(r.Hi-r.Lo+63)>>6]
+		if is32[T]() {
+			kernels.ThresholdMask32(next, f32(p.V[lo:hi]), p.Refrac[lo:hi], p.gen.cuba32.Theta)
+		} else {
+			kernels.ThresholdMask64(next, f64(p.V[lo:hi]), p.Refrac[lo:hi], p.gen.cuba64.Theta)
+		}
+	}
+}
+
 // updateFused runs phases 2 and 4 over r in one pass, trial b's input the
 // sum of rows[b] (stepRows, fused.go). It returns the number of spikes.
 func (p *Population[T]) updateFused(r Range, rows [][][]T) int {

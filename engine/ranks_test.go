@@ -82,6 +82,25 @@ projections:
   - {source: inh, target: exc, type: sparse, p: 0.05, weight: 9, sign: inhibitory, receptor: inh}
   - {source: inh, target: inh, type: sparse, p: 0.05, weight: 9, sign: inhibitory, receptor: inh}
 `,
+	// Weights and so currents and potentials among the subnormals, which
+	// every rank sets to zero after the same steps; a spikes at θ = 0, so
+	// that the zeroing takes spikes away, the ones its CUBA update wrote
+	// ahead among them.
+	"subnormal": `
+run: {dt: 0.001, steps: 200, batch: 2, seed: 21}
+sources:
+  - {name: in, poisson: {size: 100, rate: 60}}
+populations:
+  - name: a
+    size: 330
+    params: {tau_mem: 0.01, receptors: [{name: x, tau_syn: 0.005}, {name: y, tau_syn: 0.01}], v_threshold: 0, reset: value, v_reset: 0, refractory: 0.003}
+  - {name: b, size: 150, params: {tau_mem: 0.01, receptors: [{name: x, tau_syn: 0.005}, {name: y, tau_syn: 0.01}]}}
+projections:
+  - {source: in, target: a, type: dense, weight: 1e-40, receptor: x}
+  - {source: a, target: a, type: sparse, p: 0.2, weight: -2e-40, receptor: y}
+  - {source: a, target: b, type: dense, weight: 1e-40, receptor: x}
+  - {source: in, target: b, type: sparse, p: 0.3, weight: 1e-39, receptor: y}
+`,
 	// Into b's receptor x, a→b (a's spikes of this step) comes before
 	// in→b, which must then wait for a's exchange too, or the sum would
 	// change order; of those into y, in→b and b→b (the last step's
@@ -126,7 +145,7 @@ projections:
 `
 
 // rankWindows are the steps between exchanges each network allows.
-var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fed": 64, "cuba": 1, "shared": 1, "norse": 1}
+var rankWindows = map[string]int{"subnormal": 1, "small": 1, "feedforward": 1, "delayed": 3, "fed": 64, "cuba": 1, "shared": 1, "norse": 1}
 
 // rankAhead are the networks whose ranks exchange each step's spikes in
 // one collective before it: every population spikes on the state it
@@ -134,7 +153,7 @@ var rankWindows = map[string]int{"small": 1, "feedforward": 1, "delayed": 3, "fe
 // neuron), none is non-spiking (small's and feedforward's readouts) or
 // spikes on its integrated potential (norse's b), and the projections
 // between them do not allow min-delay exchange.
-var rankAhead = map[string]bool{"cuba": true, "shared": true}
+var rankAhead = map[string]bool{"cuba": true, "shared": true, "subnormal": true}
 
 // loadRankNet loads and checks rankNets[name], or the file name when it
 // is none of them.

@@ -170,7 +170,11 @@ func BenchmarkCubaUpdate64(b *testing.B) {
 
 // benchReceptorUpdate benchmarks a two-receptor update (CUBA, COBA) of
 // every implementation and its naive twin (impl nil) at cubaSizes, on the
-// state drawn by state, one step per iteration of step.
+// state drawn by state, one step per iteration of step. The updates
+// consume their inputs, so the currents decay from the first iteration on;
+// every subnormalEvery iterations V and the currents are flushed
+// (FlushSubnormals32), as the engine does, or they would end among the
+// subnormals and time microcode assists (BenchmarkCubaUpdateSubnormal).
 func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int) (V, A0, Ain0, A1, Ain1 []float64, refrac []int32),
 	step func(impl *Impl, V, A0, Ain0, A1, Ain1 []T, refrac []int32, spikes []uint64, spiked []bool)) {
 	conv := func(s []float64) []T {
@@ -195,10 +199,70 @@ func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int
 				// V, both receptors, their inputs (consumed: left zero)
 				// and refrac are read and written, the mask written.
 				b.SetBytes(int64(n)*int64(10*size+2*4) + int64(len(spikes))*8)
-				for b.Loop() {
+				for k := 1; b.Loop(); k++ {
 					step(impl, V, A0, Ain0, A1, Ain1, refrac, spikes, spiked)
+					if k%subnormalEvery == 0 {
+						flushAll(V, A0, A1)
+					}
 				}
 				perSecond(b, float64(n), "neuron-steps/s")
+			})
+		}
+	}
+}
+
+// subnormalEvery is the engine's period of FlushSubnormals32 over the
+// state, in steps (engine.subnormalEvery).
+const subnormalEvery = 64
+
+// flushAll runs the active FlushSubnormals32 or 64 over each of xs.
+func flushAll[T float](xs ...[]T) {
+	for _, x := range xs {
+		if is32[T]() {
+			FlushSubnormals32(any(x).([]float32))
+		} else {
+			FlushSubnormals64(any(x).([]float64))
+		}
+	}
+}
+
+// BenchmarkCubaUpdateSubnormal times CubaUpdate32 at CUBA's 4000 neurons on
+// currents that decay without input: state=subnormal leaves them among
+// the subnormals, where they stay (the state of a silent population
+// before the engine flushed it), state=flushed flushes them every
+// subnormalEvery steps as the engine does. Their ratio is what the
+// subnormals cost the CPU (microcode assists on Intel cores).
+func BenchmarkCubaUpdateSubnormal(b *testing.B) {
+	const n = 4000
+	p := cubaBenchParams.to32()
+	for _, impl := range benchImpls() {
+		for _, state := range []string{"subnormal", "flushed"} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d/state=%s", implName(impl), n, state), func(b *testing.B) {
+				skipUnsupported(b, impl)
+				V64, _, _, _, _, refrac := cubaState(rand.New(rand.NewPCG(3, n)), n)
+				V := make([]float32, n)
+				for i, v := range V64 {
+					V[i] = float32(v)
+				}
+				I0, I1, Iin0, Iin1 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+				for i := range I0 {
+					I0[i] = math.SmallestNonzeroFloat32 * float32(1+i%7)
+					I1[i] = -I0[i]
+				}
+				spikes := make([]uint64, MaskWords(n))
+				spiked := make([]bool, n)
+				b.SetBytes(int64(n)*(10*4+2*4) + int64(len(spikes))*8)
+				for k := 1; b.Loop(); k++ {
+					if impl == nil {
+						naiveCubaUpdate(V, I0, Iin0, I1, Iin1, refrac, p.A0, p.A1, p.Beta, p.VLeak, p.Gain, p.Theta, p.VReset, p.Hold, spiked)
+					} else {
+						impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
+					}
+					if state == "flushed" && k%subnormalEvery == 0 {
+						flushAll(V, I0, I1)
+					}
+				}
+				perSecond(b, n, "neuron-steps/s")
 			})
 		}
 	}

@@ -362,6 +362,20 @@ func cobaState(n int, seed uint64) (V, X0, In0, X1, In1 []float32, refrac []int3
 	return
 }
 
+// subnormalEvery is the engine's period, in steps, of its flush of the
+// state's subnormals: the receptor kernels consume their inputs, so the
+// currents decay over the repetitions, and without the flush they would end
+// among the subnormals, timing microcode assists on Intel cores
+// (kernels.BenchmarkCubaUpdateSubnormal) instead of the kernel.
+const subnormalEvery = 64
+
+// flushWith runs impl's FlushSubnormals32 over each of xs.
+func flushWith(impl *kernels.Impl, xs ...[]float32) {
+	for _, x := range xs {
+		impl.FlushSubnormals32(x)
+	}
+}
+
 func cubaItem(impl *kernels.Impl, n int) item {
 	f := receptorFigure("CubaUpdate", impl, n, cubaFlops)
 	fn := impl.CubaUpdate32
@@ -370,9 +384,13 @@ func cubaItem(impl *kernels.Impl, n int) item {
 		mask := make([]uint64, kernels.MaskWords(n))
 		// Brian2's CUBA at dt = 0.1 ms (examples/cuba.yaml).
 		p := &kernels.CubaParams32{A0: 0.98019867, A1: 0.99004983, Beta: 0.99501248, VLeak: -49, Gain: 0.0049875415, Theta: -50, VReset: -60, Hold: 49}
+		k := 0
 		return func(iters int) {
 			for range iters {
 				fn(V, I0, Iin0, I1, Iin1, refrac, p, mask)
+				if k++; k%subnormalEvery == 0 {
+					flushWith(impl, V, I0, I1)
+				}
 			}
 		}, nil, nil
 	}}
@@ -386,9 +404,13 @@ func cobaItem(impl *kernels.Impl, n int) item {
 		mask := make([]uint64, kernels.MaskWords(n))
 		// Benchmark 1 of Brette et al. 2007 at dt = 0.1 ms (examples/coba.yaml).
 		p := &kernels.CobaParams32{A0: 0.98019867, A1: 0.99004983, Gamma: 0.0049875415, VLeak: -60, E0: 0, E1: -80, Theta: -50, VReset: -60, Hold: 49}
+		k := 0
 		return func(iters int) {
 			for range iters {
 				fn(V, G0, Gin0, G1, Gin1, refrac, p, mask)
+				if k++; k%subnormalEvery == 0 {
+					flushWith(impl, V, G0, G1)
+				}
 			}
 		}, nil, nil
 	}}

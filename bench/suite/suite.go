@@ -19,7 +19,7 @@ import (
 // SuiteVersion names the suite's content: the items, their sizes, how they
 // are timed and what their units mean. Results of different versions are not
 // comparable, and Compare refuses them. Bump it whenever any of that changes.
-const SuiteVersion = "5"
+const SuiteVersion = "6"
 
 // SchemaID is the $id of schema.json and the "schema" field of every result.
 const SchemaID = "https://leaky.dev/schemas/bench-result-1.json"
