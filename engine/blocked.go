@@ -74,7 +74,7 @@ func (r *StreamTrace[T]) StateNeurons() [][2]int { return traceCells(r.Pop.Batch
 // batch trials, or nil when neurons is nil (all) or the pairs would number
 // more than pickMax.
 func traceCells(batch int, neurons []int) [][2]int {
-	if neurons == nil || batch*len(neurons) > pickMax {
+	if StagesState(batch, neurons) {
 		return nil
 	}
 	out := make([][2]int, 0, batch*len(neurons))
@@ -90,6 +90,13 @@ func traceCells(batch int, neurons []int) [][2]int {
 // stepping keeps step by step for recorders that name them; more, and it
 // stages the whole population's.
 const pickMax = 1024
+
+// StagesState reports whether a recorder of the state of neurons (nil:
+// all) in each of batch trials makes a population stepped in blocks stage
+// its whole state (PopulationShape.StagedState).
+func StagesState(batch int, neurons []int) bool {
+	return neurons == nil || batch*len(neurons) > pickMax
+}
 
 const (
 	// blockedWidth is the neurons of one block: V and I are 128 KiB each
@@ -304,10 +311,7 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		if !bp.stateful {
 			bp.picks = picks
 		}
-		if bp.stateful {
-			bn.k = min(bn.k, blockedStage/(3*p.Batch*p.Stride*sizeOf[T]()))
-		}
-		bn.k = min(bn.k, blockedMasks/(p.Batch*p.Words*8))
+		bn.k = min(bn.k, blockSpan(sizeOf[T](), p.Batch, p.Stride, p.Words, bp.stateful))
 		bn.pops = append(bn.pops, bp)
 		state += 3 * p.Batch * p.Stride * sizeOf[T]()
 	}
@@ -327,6 +331,34 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		bp.split(threads, bn.k)
 	}
 	n.blocked = bn
+}
+
+// blockSpan is the most steps a block of a population of batch trials,
+// stride values and words mask words a trial, of elem bytes a value, may
+// span within blockedMasks and, when its whole state is staged,
+// blockedStage.
+func blockSpan(elem, batch, stride, words int, staged bool) int {
+	k := blockedMaxSteps
+	if staged {
+		k = min(k, blockedStage/(3*batch*stride*elem))
+	}
+	return min(k, blockedMasks/(batch*words*8))
+}
+
+// blockedBytes is what stepping in blocks holds for such a population
+// besides its state, at most: the spike masks of every step of a block and,
+// staged, V, I and Iin of each step; 0 where blocks would not span two
+// steps, which leaves the network stepped step by step.
+func blockedBytes(elem, batch, stride, words int, staged bool) int64 {
+	k := int64(blockSpan(elem, batch, stride, words, staged))
+	if k < 2 {
+		return 0
+	}
+	b := k * int64(batch) * int64(words) * 8
+	if staged {
+		b += 3 * k * int64(batch) * int64(stride) * int64(elem)
+	}
+	return b
 }
 
 // knownAhead reports whether pre is a source whose spikes of any step are

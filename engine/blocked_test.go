@@ -269,6 +269,38 @@ func testBlockedSameBits[T Float](t *testing.T) {
 	}
 }
 
+// TestBlockedMemory: what Memory.Blocks counts for a population stepped in
+// blocks is what its blocks allocate: the masks, and the staged state when
+// a recorder reads all of it, in float32 and float64.
+func TestBlockedMemory(t *testing.T) {
+	testBlockedMemory[float32](t)
+	testBlockedMemory[float64](t)
+}
+
+func testBlockedMemory[T Float](t *testing.T) {
+	for _, rec := range []int{recSpikes, recAll} {
+		c := newBlockedCase[T](t, true, 1, kernels.ResetSubtract, rec, false, 0)
+		if c.net.prepare(); c.net.blocked == nil {
+			t.Fatal("the network is not stepped in blocks")
+		}
+		bp := c.net.blocked.pops[0]
+		held := int64(8 * len(bp.masks))
+		for _, x := range bp.stage {
+			held += int64(len(x) * sizeOf[T]())
+		}
+		var m Memory
+		shape := PopulationShape{Name: "lif", Elem: sizeOf[T](), Batch: blockedBatch, N: blockedN, Receptors: 1, Spiking: true,
+			Blocked: true, StagedState: rec == recAll}
+		if err := m.AddNeurons(shape); err != nil {
+			t.Fatal(err)
+		}
+		if m.Blocks != held || held == 0 {
+			t.Errorf("%T recorders=%d: estimate %d bytes, blocks hold %d", T(0), rec, m.Blocks, held)
+		}
+		c.net.Close()
+	}
+}
+
 // TestBlockedOnlyFeedForward: a population whose spikes a projection reads
 // (a second layer, or itself) is stepped step by step, and so is one whose
 // state is too small for blocks to pay, which is less for procedural

@@ -23,12 +23,18 @@ type Memory struct {
 	// Recorders is what recorders hold in memory (buffers, or whole traces
 	// for in-memory recorders).
 	Recorders int64
+	// Blocks is what stepping in blocks (blocked.go) holds besides the
+	// state, for the populations that may be stepped so
+	// (PopulationShape.Blocked): a block's spike masks, up to 4 MiB a
+	// population, and where a recorder reads its whole state, that state
+	// at every step of a block, up to 64 MiB.
+	Blocks int64
 	// Neurons counts neurons over all populations and trials.
 	Neurons int64
 }
 
 // Total is the sum of the parts.
-func (m Memory) Total() int64 { return m.State + m.Weights + m.Inputs + m.Recorders }
+func (m Memory) Total() int64 { return m.State + m.Weights + m.Inputs + m.Recorders + m.Blocks }
 
 // StatePerNeuron is the bytes of neuron state per neuron and trial.
 func (m Memory) StatePerNeuron() float64 {
@@ -189,6 +195,15 @@ type PopulationShape struct {
 	// Spiking reports whether the neurons spike; only a rank's estimate
 	// needs it.
 	Spiking bool
+	// Blocked reports whether the population may be stepped in blocks:
+	// in one process, in a network whose every population is in the seed
+	// form and fed only by undelayed dense projections from Poisson and
+	// array sources, and where no projection reads a population (see the
+	// package doc). StagedState, whether a
+	// recorder reads the state of more than 1024 of its neurons over the
+	// trials, which a block then stages. What blocks hold counts under
+	// Memory.Blocks, as much as they may hold.
+	Blocked, StagedState bool
 }
 
 // held is the number of neurons whose state the process holds.
@@ -242,6 +257,9 @@ func (m *Memory) AddNeurons(s PopulationShape) error {
 		if err := add(what, &m.State, b); err != nil {
 			return err
 		}
+	}
+	if s.Blocked && s.Block == nil {
+		return add(what, &m.Blocks, blockedBytes(s.Elem, s.Batch, strideFor(s.N), kernels.MaskWords(s.N), s.StagedState))
 	}
 	return nil
 }

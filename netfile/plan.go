@@ -140,15 +140,25 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 		}
 		delayed[ti][r] = true
 	}
-	for i, p := range f.Populations {
-		np, err := f.neuron(i)
-		if err != nil {
+	nps := make([]engine.NeuronParams, len(f.Populations))
+	for i := range f.Populations {
+		var err error
+		if nps[i], err = f.neuron(i); err != nil {
 			return m, err
 		}
+	}
+	blocked := ranks <= 1 && f.mayStepInBlocks(nps)
+	staged := make([]bool, len(f.Populations))
+	for _, r := range f.Recordings() {
+		staged[r.Pop] = staged[r.Pop] || !r.Spikes && engine.StagesState(batch, r.Neurons)
+	}
+	for i, p := range f.Populations {
+		np := nps[i]
 		s := engine.PopulationShape{
 			Name: p.Name, Elem: elem, Batch: batch, N: p.Size, Receptors: len(np.TauSyn),
 			Refractory: np.Kind.Spiking() && np.Refractory > 1,
 			DelayDepth: depth[i], DelayedReceptors: len(delayed[i]), Spiking: np.Kind.Spiking(),
+			Blocked: blocked, StagedState: staged[i],
 		}
 		held := p.Size
 		if ranks > 1 {
@@ -337,6 +347,30 @@ func satMul(a, b int64) int64 {
 }
 
 // presynapticSize is the size of the population or source called name.
+// mayStepInBlocks reports whether the engine may step the network in
+// blocks as far as the file tells (engine.PopulationShape.Blocked): every
+// population, of neurons nps, in the seed form and fed only by undelayed
+// dense projections from Poisson and array sources, and no projection
+// reading a population.
+func (f *File) mayStepInBlocks(nps []engine.NeuronParams) bool {
+	fed := make([]bool, len(f.Populations))
+	for _, p := range f.Projections {
+		if f.population(p.Source) >= 0 || p.Type != "dense" || p.Delay != 0 {
+			return false
+		}
+		if s := f.Sources[f.source(p.Source)]; s.Poisson == nil && s.Array == nil {
+			return false
+		}
+		fed[f.population(p.Target)] = true
+	}
+	for i, np := range nps {
+		if !fed[i] || !np.SeedForm() {
+			return false
+		}
+	}
+	return true
+}
+
 func (f *File) presynapticSize(name string) int {
 	if i := f.population(name); i >= 0 {
 		return f.Populations[i].Size

@@ -1,6 +1,7 @@
 package netfile_test
 
 import (
+	"strings"
 	"testing"
 
 	"leaky/engine"
@@ -75,4 +76,76 @@ func isqrt(n int) int {
 		r++
 	}
 	return r
+}
+
+// TestMemoryCountsBlocks: a feed-forward population the engine may step in
+// blocks counts a block's spike masks under Blocks — 32 steps' words of
+// every trial, within 4 MiB — and, recorded whole, its V, I and Iin of
+// every step of a block, within 64 MiB; none where a projection reads a
+// population, over ranks, or where a population is not in the seed form
+// (then the engine steps no population in blocks).
+func TestMemoryCountsBlocks(t *testing.T) {
+	const net = `
+run: {dt: 0.0005, steps: 10, batch: 3, seed: 1}
+sources:
+  - {name: in, poisson: {size: 100, rate: 5}}
+populations:
+  - {name: a, size: 300000, params: {tau_mem: 0.01, tau_syn: 0.005}}
+  - {name: b, size: 1000, params: {tau_mem: 0.01, tau_syn: 0.005}}
+projections:
+  - {source: in, target: a, type: dense, weight: 0.1}
+  - {source: in, target: b, type: dense, weight: 0.1}
+`
+	const batch = 3
+	// blocks is the bytes a block of n neurons holds, from the limits
+	// the engine documents.
+	blocks := func(n int, staged bool) int64 {
+		words := (n + 63) / 64
+		stride := words * 64
+		k := min(32, (4<<20)/(batch*words*8))
+		if staged {
+			k = min(k, (64<<20)/(3*batch*stride*4))
+		}
+		b := int64(k * batch * words * 8)
+		if staged {
+			b += int64(3 * k * batch * stride * 4)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name, extra string
+		ranks       int
+		want        int64
+	}{
+		{"spikes", "recorders: [{population: a, vars: [spikes]}]", 1, blocks(300000, false) + blocks(1000, false)},
+		{"few neurons", "recorders: [{population: a, vars: [v], neurons: [0, 5, 299999]}]", 1, blocks(300000, false) + blocks(1000, false)},
+		{"every neuron", "recorders: [{population: a, vars: [v]}]", 1, blocks(300000, true) + blocks(1000, false)},
+		{"b refractory", "b refractory", 1, 0},
+		{"a population read", "  - {source: b, target: a, type: dense, weight: 0.1}", 1, 0},
+		{"two ranks", "", 2, 0},
+	} {
+		text := net
+		switch {
+		case strings.HasPrefix(c.extra, "recorders"):
+			text += c.extra + "\n"
+		case c.extra == "b refractory":
+			text = strings.Replace(net, "tau_syn: 0.005}}\nprojections", "tau_syn: 0.005, refractory: 0.002}}\nprojections", 1)
+		default:
+			text = strings.Replace(net, "projections:\n", "projections:\n"+c.extra+"\n", 1)
+		}
+		f, err := netfile.Parse("blocks.yaml", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := f.MemoryOfRank(4, false, 0, c.ranks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Blocks != c.want {
+			t.Errorf("%s: blocks hold %d bytes, want %d", c.name, m.Blocks, c.want)
+		}
+		if m.Total() != m.State+m.Weights+m.Inputs+m.Recorders+m.Blocks {
+			t.Errorf("%s: the total %d leaves out a part", c.name, m.Total())
+		}
+	}
 }

@@ -106,9 +106,9 @@ func readCgroupValue(path string) (int64, error) {
 // check.
 func checkLimits(m engine.Memory, disk float64, memHint, diskHint, outDir, force string) error {
 	if avail, source, ok := MemoryLimit(MeminfoPath, CgroupMaxPath, CgroupCurrentPath); ok && m.Total() > avail {
-		return badInput(fmt.Errorf("%w: the run needs about %s of memory (state %s = %.0f bytes per neuron × %d neurons, weights %s, inputs %s, recorders %s) but only %s is available (%s); %s, or %s to try anyway",
+		return badInput(fmt.Errorf("%w: the run needs about %s of memory (state %s = %.0f bytes per neuron × %d neurons, weights %s, inputs %s, recorders %s, stepping in blocks %s) but only %s is available (%s); %s, or %s to try anyway",
 			ErrTooLarge, FormatBytes(float64(m.Total())), FormatBytes(float64(m.State)), m.StatePerNeuron(), m.Neurons,
-			FormatBytes(float64(m.Weights)), FormatBytes(float64(m.Inputs)), FormatBytes(float64(m.Recorders)),
+			FormatBytes(float64(m.Weights)), FormatBytes(float64(m.Inputs)), FormatBytes(float64(m.Recorders)), FormatBytes(float64(m.Blocks)),
 			FormatBytes(float64(avail)), source, memHint, force))
 	}
 	// The output directory may not exist yet: ask about the nearest
@@ -138,11 +138,12 @@ type MemoryReport struct {
 	WeightBytes         int64   `json:"weight_bytes"`
 	InputBytes          int64   `json:"input_bytes"`
 	RecorderBytes       int64   `json:"recorder_bytes"`
+	BlockBytes          int64   `json:"block_bytes"`
 	TotalBytes          int64   `json:"total_bytes"`
 }
 
 func memoryReport(m engine.Memory) MemoryReport {
-	return MemoryReport{m.StatePerNeuron(), m.State, m.Weights, m.Inputs, m.Recorders, m.Total()}
+	return MemoryReport{m.StatePerNeuron(), m.State, m.Weights, m.Inputs, m.Recorders, m.Blocks, m.Total()}
 }
 
 // elemSize is the bytes of one value of T.
