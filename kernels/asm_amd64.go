@@ -5,7 +5,6 @@ package kernels
 import (
 	"math"
 	"math/bits"
-	"sync"
 	"unsafe"
 )
 
@@ -95,18 +94,12 @@ type asmKernels[T float32 | float64] struct {
 	rulePer [stepRules]ruleKernel[T]
 	// lanes is the number of elements per vector register.
 	lanes int
-	// nativeTail is set when updSub and updZero take any length, running
-	// the ragged last mask word themselves; otherwise their length must be
-	// a multiple of 64 and leakyUpdate runs the tail.
-	nativeTail bool
 	// gemm[mr-1] holds the mr-row micro-kernels: [0] gemmCols wide, [1]
 	// one vector (lanes) wide.
 	gemm [][2]gemmTile[T]
 	// gemmCols is the number of columns of the wide tiles, gemm[.][0].
 	gemmCols int
 	generic  genericKernels[T]
-	// tails pools *tailBuf[T] for updateTail.
-	tails sync.Pool
 }
 
 func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset Reset, spikes []uint64) int {
@@ -117,59 +110,12 @@ func (k *asmKernels[T]) leakyUpdate(V, I, Iin []T, alpha, beta, theta T, reset R
 	if reset != ResetSubtract {
 		upd = k.updZero
 	}
-	// body is what the assembly runs: everything when it finishes the
-	// ragged last word itself, else the whole words.
-	body := n
-	if !k.nativeTail {
-		body = n &^ 63
-	}
+	// The assembly runs the ragged last word itself.
 	count := 0
-	for lo := 0; lo < body; lo += updateChunk {
-		hi := min(lo+updateChunk, body)
+	for lo := 0; lo < n; lo += updateChunk {
+		hi := min(lo+updateChunk, n)
 		count += upd(V[lo:hi], I[lo:hi], Iin[lo:hi], alpha, beta, theta, spikes[lo>>6:])
 	}
-	if r := n - body; r >= tailMin {
-		count += k.updateTail(upd, V[body:], I[body:], Iin[body:], alpha, beta, theta, &spikes[body>>6])
-	} else if r > 0 {
-		count += k.generic.update(V[body:], I[body:], Iin[body:], alpha, beta, theta, reset, spikes[body>>6:])
-	}
-	return count
-}
-
-// tailMin is the shortest ragged tail that LeakyUpdate runs through an
-// assembly kernel without a native tail (AVX-512) on a padded copy;
-// shorter tails are cheaper in generic Go.
-const tailMin = 8
-
-// tailBuf holds the padded copies of a ragged LeakyUpdate tail. The buffers
-// come from a pool because the assembly is called through a function value,
-// so arrays on the stack would escape to the heap on every call.
-type tailBuf[T float32 | float64] struct {
-	v, i, in [64]T
-	w        [1]uint64
-}
-
-// updateTail runs the last, partial mask word through the assembly on
-// 64-element copies. The padding potentials are NaN, which never exceeds the
-// threshold, so the padding adds no spike bits and no count; the real lanes
-// get exactly the operations they would get in place.
-func (k *asmKernels[T]) updateTail(upd func(V, I, Iin []T, alpha, beta, theta T, spikes []uint64) int, V, I, Iin []T, alpha, beta, theta T, word *uint64) int {
-	b, _ := k.tails.Get().(*tailBuf[T])
-	if b == nil {
-		b = new(tailBuf[T])
-	}
-	nan := T(math.NaN())
-	r := copy(b.v[:], V)
-	for i := r; i < len(b.v); i++ {
-		b.v[i] = nan
-	}
-	copy(b.i[:], I)
-	copy(b.in[:], Iin)
-	count := upd(b.v[:], b.i[:], b.in[:], alpha, beta, theta, b.w[:])
-	copy(V, b.v[:r])
-	copy(I, b.i[:r])
-	*word = b.w[0]
-	k.tails.Put(b)
 	return count
 }
 

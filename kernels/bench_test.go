@@ -60,10 +60,13 @@ func randSlice[T float](rng *rand.Rand, n int, scale T) []T {
 	return s
 }
 
-var updateSizes = []int{1000, 10000, 100000, 1000000, 10000000}
+// updateSizes are LeakyUpdate's benchmark sizes: 40, a ragged word alone
+// (a small layer's range, a block's last unit), then 1000 (15 words and a
+// tail) to 10^7.
+var updateSizes = []int{40, 1000, 10000, 100000, 1000000, 10000000}
 
 func BenchmarkLeakyUpdate(b *testing.B)   { benchLeakyUpdate(b, ops32, updateSizes) }
-func BenchmarkLeakyUpdate64(b *testing.B) { benchLeakyUpdate(b, ops64, updateSizes[:4]) }
+func BenchmarkLeakyUpdate64(b *testing.B) { benchLeakyUpdate(b, ops64, updateSizes[:5]) }
 
 // benchLeakyUpdate benchmarks the leaky update of every implementation and
 // its naive twin (impl nil) at sizes, in T.

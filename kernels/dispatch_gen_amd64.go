@@ -72,7 +72,7 @@ var avx2Kernels32 = &asmKernels[float32]{
 	updSub: leakyUpdate32SubAVX2, updZero: leakyUpdate32ZeroAVX2,
 	scanSub: leakyScan32SubAVX2, scanZero: leakyScan32ZeroAVX2, scanBlock: 32,
 	rowsSub: leakyRows32SubAVX2, rowsZero: leakyRows32ZeroAVX2,
-	accum: accumulateRows32AVX2, accumTrials: accumulateTrials32AVX2, accumMasks: accumulateMasks32AVX2, scatter: scatterTaps32AVX2, scale: scaleTaps32AVX2, add: addTrials32AVX2, cuba: cubaUpdate32AVX2, cubaAhead: cubaUpdateAhead32AVX2, coba: cobaUpdate32AVX2, lanes: 8, nativeTail: true,
+	accum: accumulateRows32AVX2, accumTrials: accumulateTrials32AVX2, accumMasks: accumulateMasks32AVX2, scatter: scatterTaps32AVX2, scale: scaleTaps32AVX2, add: addTrials32AVX2, cuba: cubaUpdate32AVX2, cubaAhead: cubaUpdateAhead32AVX2, coba: cobaUpdate32AVX2, lanes: 8,
 	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX2, ruleUpdate32BeforeAVX2, ruleUpdate32AfterAVX2, ruleUpdate32SpyxAVX2, ruleUpdate32SnnTorchAVX2},
 	rulePer:  [stepRules]ruleKernel[float32]{ruleUpdate32ValuePerAVX2, ruleUpdate32BeforePerAVX2, ruleUpdate32AfterPerAVX2, ruleUpdate32SpyxPerAVX2, ruleUpdate32SnnTorchPerAVX2},
 	gemmCols: 16,
@@ -92,7 +92,7 @@ var avx2Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX2, updZero: leakyUpdate64ZeroAVX2,
 	scanSub: leakyScan64SubAVX2, scanZero: leakyScan64ZeroAVX2, scanBlock: 16,
 	rowsSub: leakyRows64SubAVX2, rowsZero: leakyRows64ZeroAVX2,
-	accum: accumulateRows64AVX2, accumTrials: accumulateTrials64AVX2, accumMasks: accumulateMasks64AVX2, scatter: scatterTaps64AVX2, scale: scaleTaps64AVX2, add: addTrials64AVX2, cuba: cubaUpdate64AVX2, cubaAhead: cubaUpdateAhead64AVX2, coba: cobaUpdate64AVX2, lanes: 4, nativeTail: true,
+	accum: accumulateRows64AVX2, accumTrials: accumulateTrials64AVX2, accumMasks: accumulateMasks64AVX2, scatter: scatterTaps64AVX2, scale: scaleTaps64AVX2, add: addTrials64AVX2, cuba: cubaUpdate64AVX2, cubaAhead: cubaUpdateAhead64AVX2, coba: cobaUpdate64AVX2, lanes: 4,
 	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX2, ruleUpdate64BeforeAVX2, ruleUpdate64AfterAVX2, ruleUpdate64SpyxAVX2, ruleUpdate64SnnTorchAVX2},
 	rulePer:  [stepRules]ruleKernel[float64]{ruleUpdate64ValuePerAVX2, ruleUpdate64BeforePerAVX2, ruleUpdate64AfterPerAVX2, ruleUpdate64SpyxPerAVX2, ruleUpdate64SnnTorchPerAVX2},
 	gemmCols: 8,
@@ -172,7 +172,7 @@ var avx512Kernels32 = &asmKernels[float32]{
 	scanSub: leakyScan32SubAVX512, scanZero: leakyScan32ZeroAVX512, scanBlock: 128,
 	scanWordSub: leakyScan32SubAVX512Word, scanWordZero: leakyScan32ZeroAVX512Word,
 	rowsSub: leakyRows32SubAVX512, rowsZero: leakyRows32ZeroAVX512,
-	accum: accumulateRows32AVX512, accumTrials: accumulateTrials32AVX512, accumMasks: accumulateMasks32AVX512, scatter: scatterTaps32AVX512, scale: scaleTaps32AVX512, add: addTrials32AVX512, cuba: cubaUpdate32AVX512, cubaAhead: cubaUpdateAhead32AVX512, coba: cobaUpdate32AVX512, lanes: 16, nativeTail: false,
+	accum: accumulateRows32AVX512, accumTrials: accumulateTrials32AVX512, accumMasks: accumulateMasks32AVX512, scatter: scatterTaps32AVX512, scale: scaleTaps32AVX512, add: addTrials32AVX512, cuba: cubaUpdate32AVX512, cubaAhead: cubaUpdateAhead32AVX512, coba: cobaUpdate32AVX512, lanes: 16,
 	rule:     [stepRules]ruleKernel[float32]{ruleUpdate32ValueAVX512, ruleUpdate32BeforeAVX512, ruleUpdate32AfterAVX512, ruleUpdate32SpyxAVX512, ruleUpdate32SnnTorchAVX512},
 	rulePer:  [stepRules]ruleKernel[float32]{ruleUpdate32ValuePerAVX512, ruleUpdate32BeforePerAVX512, ruleUpdate32AfterPerAVX512, ruleUpdate32SpyxPerAVX512, ruleUpdate32SnnTorchPerAVX512},
 	gemmCols: 32,
@@ -194,7 +194,7 @@ var avx512Kernels64 = &asmKernels[float64]{
 	updSub: leakyUpdate64SubAVX512, updZero: leakyUpdate64ZeroAVX512,
 	scanSub: leakyScan64SubAVX512, scanZero: leakyScan64ZeroAVX512, scanBlock: 64,
 	rowsSub: leakyRows64SubAVX512, rowsZero: leakyRows64ZeroAVX512,
-	accum: accumulateRows64AVX512, accumTrials: accumulateTrials64AVX512, accumMasks: accumulateMasks64AVX512, scatter: scatterTaps64AVX512, scale: scaleTaps64AVX512, add: addTrials64AVX512, cuba: cubaUpdate64AVX512, cubaAhead: cubaUpdateAhead64AVX512, coba: cobaUpdate64AVX512, lanes: 8, nativeTail: false,
+	accum: accumulateRows64AVX512, accumTrials: accumulateTrials64AVX512, accumMasks: accumulateMasks64AVX512, scatter: scatterTaps64AVX512, scale: scaleTaps64AVX512, add: addTrials64AVX512, cuba: cubaUpdate64AVX512, cubaAhead: cubaUpdateAhead64AVX512, coba: cobaUpdate64AVX512, lanes: 8,
 	rule:     [stepRules]ruleKernel[float64]{ruleUpdate64ValueAVX512, ruleUpdate64BeforeAVX512, ruleUpdate64AfterAVX512, ruleUpdate64SpyxAVX512, ruleUpdate64SnnTorchAVX512},
 	rulePer:  [stepRules]ruleKernel[float64]{ruleUpdate64ValuePerAVX512, ruleUpdate64BeforePerAVX512, ruleUpdate64AfterPerAVX512, ruleUpdate64SpyxPerAVX512, ruleUpdate64SnnTorchPerAVX512},
 	gemmCols: 16,
@@ -229,6 +229,6 @@ func cpuRunsAVX2() bool {
 func cpuRunsAVX512() bool {
 	// x/sys/cpu reports AVX512F only when the OS saves the ZMM and opmask
 	// state.
-	// RuleUpdate's ragged tail uses the BMI2 SHLX and BZHI.
+	// LeakyUpdate's and RuleUpdate's ragged tails use the BMI2 SHLX and BZHI.
 	return cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
 }

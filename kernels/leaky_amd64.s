@@ -25322,21 +25322,23 @@ inPlaceStream32AVX2_done:
 	RET
 
 // func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT
+// Requires: AVX, AVX512F, BMI2, POPCNT
 TEXT ·leakyUpdate32SubAVX512(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+88(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+72(FP), Z0
 	VBROADCASTSS beta+76(FP), Z1
 	VBROADCASTSS theta+80(FP), Z2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
 	JZ           leakyUpdate32SubAVX512_tail
 
@@ -25344,7 +25346,7 @@ leakyUpdate32SubAVX512_loop:
 	VMOVUPS   (AX), Z4
 	VMOVUPS   (CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R8
+	KMOVW     K1, R9
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25356,7 +25358,7 @@ leakyUpdate32SubAVX512_loop:
 	VMOVUPS   64(AX), Z4
 	VMOVUPS   64(CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25365,12 +25367,12 @@ leakyUpdate32SubAVX512_loop:
 	VADDPS    64(DX), Z5, Z5
 	VMOVUPS   Z4, 64(AX)
 	VMOVUPS   Z5, 64(CX)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   128(AX), Z4
 	VMOVUPS   128(CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25379,12 +25381,12 @@ leakyUpdate32SubAVX512_loop:
 	VADDPS    128(DX), Z5, Z5
 	VMOVUPS   Z4, 128(AX)
 	VMOVUPS   Z5, 128(CX)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   192(AX), Z4
 	VMOVUPS   192(CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25393,11 +25395,11 @@ leakyUpdate32SubAVX512_loop:
 	VADDPS    192(DX), Z5, Z5
 	VMOVUPS   Z4, 192(AX)
 	VMOVUPS   Z5, 192(CX)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	ADDQ      $0x00000100, DX
@@ -25406,26 +25408,87 @@ leakyUpdate32SubAVX512_loop:
 	JNZ       leakyUpdate32SubAVX512_loop
 
 leakyUpdate32SubAVX512_tail:
-	MOVQ DI, ret+112(FP)
+	TESTQ DI, DI
+	JZ    leakyUpdate32SubAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate32SubAVX512_tailvec:
+	CMPQ      DI, $0x10
+	JB        leakyUpdate32SubAVX512_tailpart
+	VMOVUPS   (AX), Z4
+	VMOVUPS   (CX), Z5
+	VCMPPS    $0x1e, Z2, Z4, K1
+	KMOVW     K1, R10
+	VMOVAPS.Z Z3, K1, Z6
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z6, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    (DX), Z5, Z5
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   Z5, (CX)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x10, R9
+	ADDQ      $0x40, AX
+	ADDQ      $0x40, CX
+	ADDQ      $0x40, DX
+	SUBQ      $0x10, DI
+	JMP       leakyUpdate32SubAVX512_tailvec
+
+leakyUpdate32SubAVX512_tailpart:
+	TESTQ     DI, DI
+	JZ        leakyUpdate32SubAVX512_tailstore
+	MOVQ      $0x00000001, R10
+	SHLXQ     DI, R10, R10
+	DECQ      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (AX), K1, Z4
+	VMOVUPS.Z (CX), K1, Z5
+	VMOVUPS.Z (DX), K1, Z6
+	VCMPPS    $0x1e, Z2, Z4, K2
+	KMOVW     K2, DX
+	VMOVAPS.Z Z3, K2, Z2
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z2, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    Z6, Z5, Z5
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS   Z5, K1, (CX)
+	BZHIQ     DI, DX, DX
+	SHLXQ     R9, DX, DX
+	ORQ       DX, SI
+
+leakyUpdate32SubAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+leakyUpdate32SubAVX512_done:
+	MOVQ R8, ret+112(FP)
 	VZEROUPPER
 	RET
 
 // func leakyUpdate32ZeroAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT
+// Requires: AVX, AVX512F, BMI2, POPCNT
 TEXT ·leakyUpdate32ZeroAVX512(SB), NOSPLIT, $0-120
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+88(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+72(FP), Z0
 	VBROADCASTSS beta+76(FP), Z1
 	VBROADCASTSS theta+80(FP), Z2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
 	JZ           leakyUpdate32ZeroAVX512_tail
 
@@ -25433,7 +25496,7 @@ leakyUpdate32ZeroAVX512_loop:
 	VMOVUPS   (AX), Z4
 	VMOVUPS   (CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R8
+	KMOVW     K1, R9
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25446,7 +25509,7 @@ leakyUpdate32ZeroAVX512_loop:
 	VMOVUPS   64(AX), Z4
 	VMOVUPS   64(CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25456,12 +25519,12 @@ leakyUpdate32ZeroAVX512_loop:
 	VADDPS    64(DX), Z5, Z5
 	VMOVUPS   Z4, 64(AX)
 	VMOVUPS   Z5, 64(CX)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   128(AX), Z4
 	VMOVUPS   128(CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25471,12 +25534,12 @@ leakyUpdate32ZeroAVX512_loop:
 	VADDPS    128(DX), Z5, Z5
 	VMOVUPS   Z4, 128(AX)
 	VMOVUPS   Z5, 128(CX)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   192(AX), Z4
 	VMOVUPS   192(CX), Z5
 	VCMPPS    $0x1e, Z2, Z4, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
 	VMULPS    Z1, Z4, Z4
 	VADDPS    Z5, Z4, Z4
@@ -25486,11 +25549,11 @@ leakyUpdate32ZeroAVX512_loop:
 	VADDPS    192(DX), Z5, Z5
 	VMOVUPS   Z4, 192(AX)
 	VMOVUPS   Z5, 192(CX)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	ADDQ      $0x00000100, DX
@@ -25499,7 +25562,68 @@ leakyUpdate32ZeroAVX512_loop:
 	JNZ       leakyUpdate32ZeroAVX512_loop
 
 leakyUpdate32ZeroAVX512_tail:
-	MOVQ DI, ret+112(FP)
+	TESTQ DI, DI
+	JZ    leakyUpdate32ZeroAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate32ZeroAVX512_tailvec:
+	CMPQ      DI, $0x10
+	JB        leakyUpdate32ZeroAVX512_tailpart
+	VMOVUPS   (AX), Z4
+	VMOVUPS   (CX), Z5
+	VCMPPS    $0x1e, Z2, Z4, K1
+	KMOVW     K1, R10
+	VMOVAPS.Z Z3, K1, Z6
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z6, Z3, Z6
+	VMULPS    Z6, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    (DX), Z5, Z5
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   Z5, (CX)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x10, R9
+	ADDQ      $0x40, AX
+	ADDQ      $0x40, CX
+	ADDQ      $0x40, DX
+	SUBQ      $0x10, DI
+	JMP       leakyUpdate32ZeroAVX512_tailvec
+
+leakyUpdate32ZeroAVX512_tailpart:
+	TESTQ     DI, DI
+	JZ        leakyUpdate32ZeroAVX512_tailstore
+	MOVQ      $0x00000001, R10
+	SHLXQ     DI, R10, R10
+	DECQ      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (AX), K1, Z4
+	VMOVUPS.Z (CX), K1, Z5
+	VMOVUPS.Z (DX), K1, Z6
+	VCMPPS    $0x1e, Z2, Z4, K2
+	KMOVW     K2, DX
+	VMOVAPS.Z Z3, K2, Z2
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z2, Z3, Z2
+	VMULPS    Z2, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    Z6, Z5, Z5
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS   Z5, K1, (CX)
+	BZHIQ     DI, DX, DX
+	SHLXQ     R9, DX, DX
+	ORQ       DX, SI
+
+leakyUpdate32ZeroAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+leakyUpdate32ZeroAVX512_done:
+	MOVQ R8, ret+112(FP)
 	VZEROUPPER
 	RET
 
@@ -35791,21 +35915,23 @@ gemm32AVX512_8x16_store:
 	RET
 
 // func leakyUpdate64SubAVX512(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT
+// Requires: AVX, AVX512F, BMI2, POPCNT
 TEXT ·leakyUpdate64SubAVX512(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+72(FP), Z0
 	VBROADCASTSD beta+80(FP), Z1
 	VBROADCASTSD theta+88(FP), Z2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
 	JZ           leakyUpdate64SubAVX512_tail
 
@@ -35813,7 +35939,7 @@ leakyUpdate64SubAVX512_loop:
 	VMOVUPD     (AX), Z4
 	VMOVUPD     (CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R8
+	KMOVW       K1, R9
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
@@ -35823,90 +35949,90 @@ leakyUpdate64SubAVX512_loop:
 	VMOVUPD     64(AX), Z4
 	VMOVUPD     64(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
 	VFMADD213PD 64(DX), Z0, Z5
 	VMOVUPD     Z4, 64(AX)
 	VMOVUPD     Z5, 64(CX)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     128(AX), Z4
 	VMOVUPD     128(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
 	VFMADD213PD 128(DX), Z0, Z5
 	VMOVUPD     Z4, 128(AX)
 	VMOVUPD     Z5, 128(CX)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     192(AX), Z4
 	VMOVUPD     192(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
 	VFMADD213PD 192(DX), Z0, Z5
 	VMOVUPD     Z4, 192(AX)
 	VMOVUPD     Z5, 192(CX)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     256(AX), Z4
 	VMOVUPD     256(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
 	VFMADD213PD 256(DX), Z0, Z5
 	VMOVUPD     Z4, 256(AX)
 	VMOVUPD     Z5, 256(CX)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     320(AX), Z4
 	VMOVUPD     320(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
 	VFMADD213PD 320(DX), Z0, Z5
 	VMOVUPD     Z4, 320(AX)
 	VMOVUPD     Z5, 320(CX)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     384(AX), Z4
 	VMOVUPD     384(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
 	VFMADD213PD 384(DX), Z0, Z5
 	VMOVUPD     Z4, 384(AX)
 	VMOVUPD     Z5, 384(CX)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     448(AX), Z4
 	VMOVUPD     448(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z4, Z4
 	VFMADD213PD 448(DX), Z0, Z5
 	VMOVUPD     Z4, 448(AX)
 	VMOVUPD     Z5, 448(CX)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000200, CX
 	ADDQ        $0x00000200, DX
@@ -35915,26 +36041,83 @@ leakyUpdate64SubAVX512_loop:
 	JNZ         leakyUpdate64SubAVX512_loop
 
 leakyUpdate64SubAVX512_tail:
-	MOVQ DI, ret+120(FP)
+	TESTQ DI, DI
+	JZ    leakyUpdate64SubAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate64SubAVX512_tailvec:
+	CMPQ        DI, $0x08
+	JB          leakyUpdate64SubAVX512_tailpart
+	VMOVUPD     (AX), Z4
+	VMOVUPD     (CX), Z5
+	VCMPPD      $0x1e, Z2, Z4, K1
+	KMOVW       K1, R10
+	VMOVAPD.Z   Z3, K1, Z6
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z6, Z4, Z4
+	VFMADD213PD (DX), Z0, Z5
+	VMOVUPD     Z4, (AX)
+	VMOVUPD     Z5, (CX)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x08, R9
+	ADDQ        $0x40, AX
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	SUBQ        $0x08, DI
+	JMP         leakyUpdate64SubAVX512_tailvec
+
+leakyUpdate64SubAVX512_tailpart:
+	TESTQ       DI, DI
+	JZ          leakyUpdate64SubAVX512_tailstore
+	MOVQ        $0x00000001, R10
+	SHLXQ       DI, R10, R10
+	DECQ        R10
+	KMOVW       R10, K1
+	VMOVUPD.Z   (AX), K1, Z4
+	VMOVUPD.Z   (CX), K1, Z5
+	VMOVUPD.Z   (DX), K1, Z6
+	VCMPPD      $0x1e, Z2, Z4, K2
+	KMOVW       K2, DX
+	VMOVAPD.Z   Z3, K2, Z2
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z2, Z4, Z4
+	VFMADD213PD Z6, Z0, Z5
+	VMOVUPD     Z4, K1, (AX)
+	VMOVUPD     Z5, K1, (CX)
+	BZHIQ       DI, DX, DX
+	SHLXQ       R9, DX, DX
+	ORQ         DX, SI
+
+leakyUpdate64SubAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+leakyUpdate64SubAVX512_done:
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 
 // func leakyUpdate64ZeroAVX512(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX512F, POPCNT
+// Requires: AVX, AVX512F, BMI2, POPCNT
 TEXT ·leakyUpdate64ZeroAVX512(SB), NOSPLIT, $0-128
 	MOVQ         V_base+0(FP), AX
 	MOVQ         I_base+24(FP), CX
 	MOVQ         Iin_base+48(FP), DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+72(FP), Z0
 	VBROADCASTSD beta+80(FP), Z1
 	VBROADCASTSD theta+88(FP), Z2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
 	JZ           leakyUpdate64ZeroAVX512_tail
 
@@ -35942,7 +36125,7 @@ leakyUpdate64ZeroAVX512_loop:
 	VMOVUPD     (AX), Z4
 	VMOVUPD     (CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R8
+	KMOVW       K1, R9
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -35953,7 +36136,7 @@ leakyUpdate64ZeroAVX512_loop:
 	VMOVUPD     64(AX), Z4
 	VMOVUPD     64(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -35961,12 +36144,12 @@ leakyUpdate64ZeroAVX512_loop:
 	VFMADD213PD 64(DX), Z0, Z5
 	VMOVUPD     Z4, 64(AX)
 	VMOVUPD     Z5, 64(CX)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     128(AX), Z4
 	VMOVUPD     128(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -35974,12 +36157,12 @@ leakyUpdate64ZeroAVX512_loop:
 	VFMADD213PD 128(DX), Z0, Z5
 	VMOVUPD     Z4, 128(AX)
 	VMOVUPD     Z5, 128(CX)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     192(AX), Z4
 	VMOVUPD     192(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -35987,12 +36170,12 @@ leakyUpdate64ZeroAVX512_loop:
 	VFMADD213PD 192(DX), Z0, Z5
 	VMOVUPD     Z4, 192(AX)
 	VMOVUPD     Z5, 192(CX)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     256(AX), Z4
 	VMOVUPD     256(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -36000,12 +36183,12 @@ leakyUpdate64ZeroAVX512_loop:
 	VFMADD213PD 256(DX), Z0, Z5
 	VMOVUPD     Z4, 256(AX)
 	VMOVUPD     Z5, 256(CX)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     320(AX), Z4
 	VMOVUPD     320(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -36013,12 +36196,12 @@ leakyUpdate64ZeroAVX512_loop:
 	VFMADD213PD 320(DX), Z0, Z5
 	VMOVUPD     Z4, 320(AX)
 	VMOVUPD     Z5, 320(CX)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     384(AX), Z4
 	VMOVUPD     384(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -36026,12 +36209,12 @@ leakyUpdate64ZeroAVX512_loop:
 	VFMADD213PD 384(DX), Z0, Z5
 	VMOVUPD     Z4, 384(AX)
 	VMOVUPD     Z5, 384(CX)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     448(AX), Z4
 	VMOVUPD     448(CX), Z5
 	VCMPPD      $0x1e, Z2, Z4, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
 	VFMADD213PD Z5, Z1, Z4
 	VSUBPD      Z6, Z3, Z6
@@ -36039,11 +36222,11 @@ leakyUpdate64ZeroAVX512_loop:
 	VFMADD213PD 448(DX), Z0, Z5
 	VMOVUPD     Z4, 448(AX)
 	VMOVUPD     Z5, 448(CX)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000200, CX
 	ADDQ        $0x00000200, DX
@@ -36052,7 +36235,64 @@ leakyUpdate64ZeroAVX512_loop:
 	JNZ         leakyUpdate64ZeroAVX512_loop
 
 leakyUpdate64ZeroAVX512_tail:
-	MOVQ DI, ret+120(FP)
+	TESTQ DI, DI
+	JZ    leakyUpdate64ZeroAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyUpdate64ZeroAVX512_tailvec:
+	CMPQ        DI, $0x08
+	JB          leakyUpdate64ZeroAVX512_tailpart
+	VMOVUPD     (AX), Z4
+	VMOVUPD     (CX), Z5
+	VCMPPD      $0x1e, Z2, Z4, K1
+	KMOVW       K1, R10
+	VMOVAPD.Z   Z3, K1, Z6
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z6, Z3, Z6
+	VMULPD      Z6, Z4, Z4
+	VFMADD213PD (DX), Z0, Z5
+	VMOVUPD     Z4, (AX)
+	VMOVUPD     Z5, (CX)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x08, R9
+	ADDQ        $0x40, AX
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	SUBQ        $0x08, DI
+	JMP         leakyUpdate64ZeroAVX512_tailvec
+
+leakyUpdate64ZeroAVX512_tailpart:
+	TESTQ       DI, DI
+	JZ          leakyUpdate64ZeroAVX512_tailstore
+	MOVQ        $0x00000001, R10
+	SHLXQ       DI, R10, R10
+	DECQ        R10
+	KMOVW       R10, K1
+	VMOVUPD.Z   (AX), K1, Z4
+	VMOVUPD.Z   (CX), K1, Z5
+	VMOVUPD.Z   (DX), K1, Z6
+	VCMPPD      $0x1e, Z2, Z4, K2
+	KMOVW       K2, DX
+	VMOVAPD.Z   Z3, K2, Z2
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z2, Z3, Z2
+	VMULPD      Z2, Z4, Z4
+	VFMADD213PD Z6, Z0, Z5
+	VMOVUPD     Z4, K1, (AX)
+	VMOVUPD     Z5, K1, (CX)
+	BZHIQ       DI, DX, DX
+	SHLXQ       R9, DX, DX
+	ORQ         DX, SI
+
+leakyUpdate64ZeroAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
+leakyUpdate64ZeroAVX512_done:
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 

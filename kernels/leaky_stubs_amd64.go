@@ -554,12 +554,14 @@ func addStream32AVX2(dst []float32, src []float32, passes int)
 //go:noescape
 func inPlaceStream32AVX2(xs *[6]*float32, n int, passes int, inc float32)
 
-// leakyUpdate32SubAVX512 is LeakyUpdate32 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate32SubAVX512 is LeakyUpdate32 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate32SubAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
 
-// leakyUpdate32ZeroAVX512 is LeakyUpdate32 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate32ZeroAVX512 is LeakyUpdate32 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate32ZeroAVX512(V []float32, I []float32, Iin []float32, alpha float32, beta float32, theta float32, spikes []uint64) int
 
 // leakyScan32SubAVX512 is LeakyScan32 with reset by subtraction for len(V) a multiple of 128 and of 64
@@ -846,12 +848,14 @@ func gemm32AVX512_8x32(k int, a []float32, lda int, b []float32, ldb int, c []fl
 // Only the slices' base pointers are used: the caller checks bounds.
 func gemm32AVX512_8x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 
-// leakyUpdate64SubAVX512 is LeakyUpdate64 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate64SubAVX512 is LeakyUpdate64 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate64SubAVX512(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
 
-// leakyUpdate64ZeroAVX512 is LeakyUpdate64 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words. The caller checks lengths and chunks long calls.
+// leakyUpdate64ZeroAVX512 is LeakyUpdate64 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; a partial last word is written whole, with
+// zero bits past len(V). The caller checks lengths and chunks long calls.
 func leakyUpdate64ZeroAVX512(V []float64, I []float64, Iin []float64, alpha float64, beta float64, theta float64, spikes []uint64) int
 
 // leakyScan64SubAVX512 is LeakyScan64 with reset by subtraction for len(V) a multiple of 64 and of 64

@@ -213,7 +213,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 				f.p("scanWordSub: %s, scanWordZero: %s,", t.scanWordSub, t.scanWordZero)
 			}
 			f.p("rowsSub: %s, rowsZero: %s,", t.rowsSub, t.rowsZero)
-			f.p("accum: %s, accumTrials: %s, accumMasks: %s, scatter: %s, scale: %s, add: %s, cuba: %s, cubaAhead: %s, coba: %s, lanes: %d, nativeTail: %v,", t.accum, t.accumTrials, t.accumMasks, t.scatterTaps, t.scaleTaps, t.addTrials, t.cuba, t.cubaAhead, t.coba, d.lanes(s), s.nativeTail)
+			f.p("accum: %s, accumTrials: %s, accumMasks: %s, scatter: %s, scale: %s, add: %s, cuba: %s, cubaAhead: %s, coba: %s, lanes: %d,", t.accum, t.accumTrials, t.accumMasks, t.scatterTaps, t.scaleTaps, t.addTrials, t.cuba, t.cubaAhead, t.coba, d.lanes(s))
 			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
 			f.p("rulePer: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rulePer, ", "))
 			f.p("gemmCols: %d,", s.gemmVecs*d.lanes(s))

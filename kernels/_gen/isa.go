@@ -23,11 +23,6 @@ type isa struct {
 	// fmaChains is the number of independent accumulators of PeakFMA: enough
 	// to cover FMA latency times the number of FMA pipes.
 	fmaChains int
-	// nativeTail is set when LeakyUpdate handles a ragged tail itself
-	// (VMASKMOV and the BMI2 SHLX/BZHI, all present on every AVX2 CPU with
-	// FMA that leaky dispatches to); otherwise its length must be a
-	// multiple of 64 and the Go wrapper runs the tail.
-	nativeTail bool
 	// features are the CPU features the kernels use, in the order
 	// Impl.Requires names them; the dispatch checks exactly these.
 	features []feature
@@ -46,7 +41,7 @@ type feature struct {
 
 var (
 	avx2 = &isa{
-		name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 6, gemmVecs: 2, fmaChains: 12, nativeTail: true,
+		name: "AVX2", vbyte: 32, scanVecs: 4, gemmRows: 6, gemmVecs: 2, fmaChains: 12,
 		features: []feature{
 			{name: "AVX2", field: "HasAVX2"},
 			{name: "FMA", field: "HasFMA"},
@@ -60,7 +55,7 @@ var (
 		features: []feature{
 			{name: "AVX512F", field: "HasAVX512F", why: "x/sys/cpu reports AVX512F only when the OS saves the ZMM and opmask state."},
 			{name: "POPCNT", field: "HasPOPCNT"},
-			{name: "BMI2", field: "HasBMI2", why: "RuleUpdate's ragged tail uses the BMI2 SHLX and BZHI."},
+			{name: "BMI2", field: "HasBMI2", why: "LeakyUpdate's and RuleUpdate's ragged tails use the BMI2 SHLX and BZHI."},
 		},
 		doc: "runs on CPUs with AVX-512 Foundation (Intel Skylake-SP, AMD Zen 4 " +
 			"and later). The kernels use only AVX512F instructions (opmask compares, " +

@@ -110,24 +110,17 @@ func genLeakyUpdate(s *isa, d *dtype, reset string) string {
 	name := fmt.Sprintf("leakyUpdate%s%s%s", d.name, reset, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I, Iin []%[1]s, alpha, beta, theta %[1]s, spikes []uint64) int", d.gotyp))
 	resetDoc := map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]
-	if s.nativeTail {
-		Doc(fmt.Sprintf("%s is LeakyUpdate%s with reset %s for any len(V),", name, d.name, resetDoc),
-			"writing (len(V)+63)/64 mask words; a partial last word is written whole, with",
-			"zero bits past len(V). The caller checks lengths and chunks long calls.")
-	} else {
-		Doc(fmt.Sprintf("%s is LeakyUpdate%s with reset %s for len(V) a multiple of 64,", name, d.name, resetDoc),
-			"writing len(V)/64 mask words. The caller checks lengths and chunks long calls.")
-	}
+	Doc(fmt.Sprintf("%s is LeakyUpdate%s with reset %s for any len(V),", name, d.name, resetDoc),
+		"writing (len(V)+63)/64 mask words; a partial last word is written whole, with",
+		"zero bits past len(V). The caller checks lengths and chunks long calls.")
 	vp := Load(Param("V").Base(), GP64())
 	ip := Load(Param("I").Base(), GP64())
 	inp := Load(Param("Iin").Base(), GP64())
 	sp := Load(Param("spikes").Base(), GP64())
 	n := Load(Param("V").Len(), GP64())
 	rem := GP64()
-	if s.nativeTail {
-		MOVQ(n, rem)
-		ANDQ(U8(63), rem)
-	}
+	MOVQ(n, rem)
+	ANDQ(U8(63), rem)
 	SHRQ(U8(6), n)
 	k := loadConsts(s, d)
 	count := GP64()
@@ -160,9 +153,7 @@ func genLeakyUpdate(s *isa, d *dtype, reset string) string {
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_tail")
-	if s.nativeTail {
-		updateTail(s, d, reset, name, vp, ip, inp, sp, rem, count, k)
-	}
+	updateTail(s, d, reset, name, vp, ip, inp, sp, rem, count, k)
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))
 	end(s)
@@ -183,10 +174,10 @@ func genTailMask() {
 	}
 }
 
-// updateTail emits the last rem (< 64) neurons of LeakyUpdate in place, for
-// AVX2: whole vectors first, then the last rem mod lanes elements with
-// VMASKMOV loads and stores, which neither read nor write past the end of
-// the slices. Masked-off lanes load as +0.0 and their results are discarded;
+// updateTail emits the last rem (< 64) neurons of LeakyUpdate in place:
+// whole vectors first, then the last rem mod lanes elements with masked
+// loads and stores (laneMask: VMASKMOV on AVX2, an opmask on AVX-512),
+// which neither read nor write past the end of the slices. Masked-off lanes load as +0.0 and their results are discarded;
 // their comparison bits are cleared, so a threshold below zero adds no bits.
 // The word of tail bits is written whole, zero past rem, as generic does.
 func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Register, rem, count reg.GPVirtual, k *consts) {
@@ -214,14 +205,14 @@ func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Regist
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	{
-		mask := tailMaskVec(s, d, rem)
+		a := receptorAddrs{part: makeLaneMask(s, d, rem)}
 		v, c, in := s.vec(), s.vec(), s.vec()
-		d.maskLoad(Mem{Base: vp}, mask, v)
-		d.maskLoad(Mem{Base: ip}, mask, c)
-		d.maskLoad(Mem{Base: inp}, mask, in)
+		a.load(s, d, Mem{Base: vp}, v)
+		a.load(s, d, Mem{Base: ip}, c)
+		a.load(s, d, Mem{Base: inp}, in)
 		bits := neuron(s, d, reset, v, c, in, k).As64()
-		d.maskStore(v, mask, Mem{Base: vp})
-		d.maskStore(c, mask, Mem{Base: ip})
+		a.store(s, d, v, Mem{Base: vp})
+		a.store(s, d, c, Mem{Base: ip})
 		BZHIQ(rem, bits, bits)
 		SHLXQ(shift, bits, bits)
 		ORQ(bits, word)
