@@ -12,6 +12,13 @@ const rowsWork = 3 * updateChunk
 // bits.
 func (k *asmKernels[T]) leakyRows(V, I []T, rows [][]T, col int, alpha, beta, theta T, reset Reset, spikes []uint64) int {
 	n := len(V)
+	body := n &^ 63
+	if body == 0 {
+		// A population of fewer than 64 neurons (the seed's one neuron, a
+		// small readout): nothing for the assembly, and the generic code
+		// checks the arguments itself.
+		return k.generic.rows(V, I, rows, col, alpha, beta, theta, reset, spikes)
+	}
 	// Fail on short arguments before writing anything, as generic does:
 	// the assembly checks nothing.
 	I, spikes = I[:n], spikes[:MaskWords(n)]
@@ -20,7 +27,6 @@ func (k *asmKernels[T]) leakyRows(V, I []T, rows [][]T, col int, alpha, beta, th
 	if reset != ResetSubtract {
 		f = k.rowsZero
 	}
-	body := n &^ 63
 	chunk := max(64, rowsWork/(2+len(rows))&^63)
 	count := 0
 	for lo := 0; lo < body; lo += chunk {
