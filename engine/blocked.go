@@ -3,6 +3,7 @@ package engine
 import (
 	"math/bits"
 	"slices"
+	"time"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -121,12 +122,13 @@ const (
 )
 
 // blockedMinState is the least state (V, I and Iin of every population)
-// for which blocks pay: half the last-level cache. Per-step stepping
-// streams each step's weight rows through that cache beside the state, so
-// from about there the rows evict the state between steps and it comes
-// from memory; below it, the state stays in the cache and the blocks'
-// shorter weight-row pieces cost what they save (BenchmarkBlocked
-// measures both sides).
+// for which blocks surely pay: half the last-level cache. Per-step
+// stepping streams each step's weight rows through that cache beside the
+// state, so from about there the rows evict the state between steps and
+// it comes from memory. Below it the state stays in the cache, and
+// whether the blocks' shorter weight-row pieces cost what they save
+// depends on the cache (BenchmarkBlocked measures both sides): the trial
+// (blockTrial) decides.
 var blockedMinState = func() int {
 	if l3 := cpuid.CPU.Cache.L3; l3 > 0 {
 		return l3 / 2
@@ -150,11 +152,39 @@ var blockedMinStateProcedural = func() int {
 
 // blockTuning overrides blocked stepping's choices, for tests: width
 // replaces blockedWidth when set, and always steps in blocks whatever the
-// size of the state.
+// size of the state; with always, trial still runs the trial (blockTrial),
+// pick (trialSteps or trialBlocks) deciding its outcome.
 type blockTuning struct {
 	width  int
 	always bool
+	trial  bool
+	pick   int
 }
+
+// blockTrial times the two ways of stepping a network that may be stepped
+// in blocks where neither surely wins: the state is larger than every
+// thread's L2 but smaller than blockedMinState. Blocks paid from 2.4 MB of
+// state (workload d) on an Intel Xeon with a 2 MiB L2, 1.3× per-step
+// stepping's speed, and per-step stepping up to half the L3 on AMD Zen 4
+// (BenchmarkBlocked, BENCHMARKS.md), which the cache sizes alone do not
+// tell apart. Both give the same bits, so the choice changes nothing but
+// the time: the first trialUnits runs of a block's steps alternate
+// between per-step stepping and blocks, and the faster per step is kept.
+type blockTrial struct {
+	units int              // runs done: even ones per step, odd ones in blocks
+	took  [2]time.Duration // time per way
+	steps [2]int           // steps per way
+}
+
+// trialUnits is the runs of the trial, half of them each way.
+const trialUnits = 4
+
+// The trial's outcomes, forced by blockTuning.pick.
+const (
+	trialTimed = iota
+	trialSteps
+	trialBlocks
+)
 
 // blockedNet steps the whole network a block of steps at a time. It exists
 // only when every population qualifies (see prepareBlocked).
@@ -162,6 +192,11 @@ type blockedNet[T Float] struct {
 	net  *Network[T]
 	k    int // most steps per block
 	pops []*blockedPop[T]
+	// trial, while set, times per-step stepping against blocks on the
+	// first steps (blockTrial); perStep is set when per-step stepping
+	// was the faster, and the network then steps per step.
+	trial   *blockTrial
+	perStep bool
 	// inputs are the sources feeding the populations, with their events
 	// of every step of the block.
 	inputs []*blockedInput[T]
@@ -321,8 +356,14 @@ func (n *Network[T]) prepareBlocked(threads int) {
 			least = blockedMinStateProcedural * max(threads, 1)
 		}
 	}
-	if bn.k < 2 || state < least && !n.tuning.always {
+	// Below every thread's L2 the state stays there between steps, and
+	// blocks cannot pay; between that and least, the trial decides.
+	floor := min(least, blockedMinStateProcedural*max(threads, 1))
+	if bn.k < 2 || state < floor && !n.tuning.always {
 		return
+	}
+	if state < least && !n.tuning.always || n.tuning.trial {
+		bn.trial = &blockTrial{}
 	}
 	for _, in := range bn.inputs {
 		in.lists = make([][]int32, bn.k*in.batch)
@@ -419,19 +460,58 @@ func (n *Network[T]) blockSteps(t, left int) int {
 // the block and continues correctly only from a restored state.
 func (n *Network[T]) advance(left int) (int, error) {
 	n.prepare()
-	if n.blocked == nil {
-		// Fused where Iin may go unwritten (fused.go): not the call's last
-		// step, nor one that ends at the alignment.
-		n.fusing = left > 1 && (n.blockAlign == 0 || (n.step+1)%n.blockAlign != 0)
-		err := n.Step()
-		n.fusing = false
-		return 1, err
+	bn := n.blocked
+	if bn == nil || bn.perStep {
+		return 1, n.stepOne(left)
 	}
 	m := n.blockSteps(n.step, left)
 	if m < 2 {
 		return 1, n.Step()
 	}
-	return m, n.blocked.run(n.step, m)
+	if bn.trial != nil {
+		return m, bn.runTrial(m, left)
+	}
+	return m, bn.run(n.step, m)
+}
+
+// stepOne runs one step of a Run call with left steps to go, fused where
+// Iin may go unwritten (fused.go): not the call's last step, nor one that
+// ends at the alignment.
+func (n *Network[T]) stepOne(left int) error {
+	n.fusing = left > 1 && (n.blockAlign == 0 || (n.step+1)%n.blockAlign != 0)
+	err := n.Step()
+	n.fusing = false
+	return err
+}
+
+// runTrial runs the next unit of the trial, steps steps from the
+// network's step per step (with left steps of the Run call to go) or in a
+// block, and times it; after the last it keeps the faster way.
+func (bn *blockedNet[T]) runTrial(steps, left int) error {
+	n, tr := bn.net, bn.trial
+	way := tr.units % 2
+	began := time.Now()
+	var err error
+	if way == 0 {
+		for i := 0; i < steps && err == nil; i++ {
+			err = n.stepOne(left - i)
+		}
+	} else {
+		err = bn.run(n.step, steps)
+	}
+	tr.took[way] += time.Since(began)
+	tr.steps[way] += steps
+	if tr.units++; tr.units == trialUnits {
+		perStep := tr.took[0].Seconds()/float64(tr.steps[0]) <= tr.took[1].Seconds()/float64(tr.steps[1])
+		switch n.tuning.pick {
+		case trialSteps:
+			perStep = true
+		case trialBlocks:
+			perStep = false
+		}
+		bn.perStep, bn.trial = perStep, nil
+	}
+	return err
 }
 
 // run advances the network by steps steps from step t0.

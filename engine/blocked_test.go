@@ -269,6 +269,55 @@ func testBlockedSameBits[T Float](t *testing.T) {
 	}
 }
 
+// TestBlockedTrial: a network on trial runs its first trialUnits blocks'
+// steps alternately per step and in blocks, then keeps one way — the
+// faster, or the one tuning.pick forces, each in turn — and every way
+// gives per-step stepping's state, spikes and recordings, at every
+// thread count, over recorders of the whole state and of a few neurons,
+// with blocks aligned to 10 steps (checkpoints) or not.
+func TestBlockedTrial(t *testing.T) {
+	defer func(name string) { _ = kernels.Use(name) }(kernels.Active().Name)
+	for _, rec := range []int{recSpikes, recAll, recFew} {
+		ref := newBlockedCase[float32](t, false, 1, kernels.ResetSubtract, rec, false, 0)
+		if err := ref.net.Run(context.Background(), blockedSteps, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, pick := range []int{trialTimed, trialSteps, trialBlocks} {
+			for _, threads := range []int{1, 2} {
+				for _, align := range []int{0, 10} {
+					what := fmt.Sprintf("recorders=%d pick=%d threads=%d align=%d", rec, pick, threads, align)
+					c := newBlockedCase[float32](t, true, threads, kernels.ResetSubtract, rec, false, 1024)
+					c.net.tuning.trial, c.net.tuning.pick = true, pick
+					c.net.SetThreads(threads) // prepares again
+					c.net.SetBlockAlign(align)
+					if c.net.prepare(); c.net.blocked == nil || c.net.blocked.trial == nil {
+						t.Fatalf("%s: not on trial", what)
+					}
+					bn := c.net.blocked
+					// Runs of 7 steps: Run calls end inside trial units too.
+					for done := 0; done < blockedSteps; done += 7 {
+						if err := c.net.Run(context.Background(), min(7, blockedSteps-done), nil); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if bn.trial != nil {
+						t.Fatalf("%s: still on trial after %d steps", what, blockedSteps)
+					}
+					if pick != trialTimed && bn.perStep != (pick == trialSteps) {
+						t.Fatalf("%s: kept per-step stepping %v", what, bn.perStep)
+					}
+					if got, want := c.net.Stepping()[0] == "blocked", !bn.perStep; got != want {
+						t.Fatalf("%s: Stepping says %q with per-step stepping %v", what, c.net.Stepping()[0], bn.perStep)
+					}
+					c.same(t, ref, what)
+					c.net.Close()
+				}
+			}
+		}
+		ref.net.Close()
+	}
+}
+
 // TestBlockedMemory: what Memory.Blocks counts for a population stepped in
 // blocks is what its blocks allocate: the masks, and the staged state when
 // a recorder reads all of it, in float32 and float64.
@@ -325,8 +374,8 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 		t.Fatal("one feed-forward layer is not stepped in blocks")
 	}
 	// Between the per-core L2 and half the last-level cache, blocks pay
-	// on one thread for procedural weights (drawn, not streamed) and not
-	// for stored ones.
+	// on one thread for procedural weights (drawn, not streamed); for
+	// stored ones the trial decides.
 	if n := blockedMinStateProcedural/12 + 64; 12*n < blockedMinState {
 		for _, proc := range []bool{false, true} {
 			src, _ := NewPoisson[float32]("in", 1, 10, 100, 1e-3, 1, 0)
@@ -344,8 +393,8 @@ func TestBlockedOnlyFeedForward(t *testing.T) {
 				t.Fatal(err)
 			}
 			net.SetThreads(1)
-			if net.prepare(); (net.blocked != nil) != proc {
-				t.Fatalf("%d neurons, procedural %v, one thread: stepped in blocks %v", n, proc, net.blocked != nil)
+			if net.prepare(); net.blocked == nil || (net.blocked.trial != nil) == proc {
+				t.Fatalf("%d neurons, procedural %v, one thread: stepped in blocks %v, on trial %v", n, proc, net.blocked != nil, net.blocked != nil && net.blocked.trial != nil)
 			}
 			// On two threads each one's share fits its L2: per step.
 			net.SetThreads(2)

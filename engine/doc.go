@@ -152,7 +152,9 @@
 // cache beside the weight rows streaming through it — populations fed only
 // by Poisson trains and 0/1 arrays through dense projections, stored or
 // procedural, read by no projection — is stepped
-// many steps at a time instead (blocked.go): each block of neurons, its V
+// many steps at a time instead (blocked.go; where the state is larger than
+// the threads' L2 but smaller than that, its first steps time both ways
+// and keep the faster): each block of neurons, its V
 // and I held in L2, runs phases 2 and 4 step after step over the steps of a
 // block (kernels.LeakyRows on its pieces of the weight rows; procedural
 // weights regenerated into the block's input a chunk at a time), then phases 3

@@ -291,7 +291,7 @@ func (n *Network[T]) Stepping() []string {
 	out := make([]string, len(n.phases))
 	for i, ph := range n.phases {
 		switch {
-		case n.blocked != nil:
+		case n.blocked != nil && !n.blocked.perStep:
 			out[i] = "blocked"
 		case ph.fused != nil:
 			out[i] = "fused"
