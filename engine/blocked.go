@@ -163,13 +163,11 @@ type blockTuning struct {
 
 // blockTrial times the two ways of stepping a network that may be stepped
 // in blocks where neither surely wins: the state is larger than every
-// thread's L2 but smaller than blockedMinState. Blocks paid from 2.4 MB of
-// state (workload d) on an Intel Xeon with a 2 MiB L2, 1.3× per-step
-// stepping's speed, and per-step stepping up to half the L3 on AMD Zen 4
-// (BenchmarkBlocked, BENCHMARKS.md), which the cache sizes alone do not
-// tell apart. Both give the same bits, so the choice changes nothing but
-// the time: the first trialUnits runs of a block's steps alternate
-// between per-step stepping and blocks, and the faster per step is kept.
+// thread's L2 but smaller than blockedMinState, where which is faster
+// depends on the cache in ways its sizes do not tell (BenchmarkBlocked).
+// Both give the same bits, so the choice changes nothing but the time: the
+// first trialUnits runs of a block's steps alternate between per-step
+// stepping and blocks, and the faster per step is kept.
 type blockTrial struct {
 	units int              // runs done: even ones per step, odd ones in blocks
 	took  [2]time.Duration // time per way
