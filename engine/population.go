@@ -288,7 +288,7 @@ func (p *Population[T]) update(r Range) int { return p.listRange(r, p.step(r)) }
 // input stops among the subnormals (kernels.FlushSubnormals32), where on
 // Intel cores every multiply takes a microcode assist; 64 steps bound that
 // to 63 steps of each decay at the cost of a 64th of a pass over the state.
-const subnormalEvery = 64
+const subnormalEvery = kernels.FlushEvery
 
 // zeroesAfter reports whether the update of step t ends with zeroSubnormals.
 func zeroesAfter(t int) bool { return (t+1)%subnormalEvery == 0 }
@@ -305,14 +305,15 @@ func (p *Population[T]) zeroSubnormals(r Range) {
 			flushSubnormals(x[lo:hi])
 		}
 	}
-	if r.Lo == 0 && r.Hi == p.N && !p.writesAhead() {
+	ahead := p.writesAhead()
+	if r.Lo == 0 && r.Hi == p.N && !ahead {
 		zero(r.B0*p.Stride, r.B1*p.Stride)
 		return
 	}
 	for b := r.B0; b < r.B1; b++ {
 		lo, hi := p.at(b, r.Lo), p.at(b, r.Hi)
 		zero(lo, hi)
-		if !p.writesAhead() {
+		if !ahead {
 			continue
 		}
 		a := p.ahead

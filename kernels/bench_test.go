@@ -175,7 +175,7 @@ func BenchmarkCubaUpdate64(b *testing.B) {
 // every implementation and its naive twin (impl nil) at cubaSizes, on the
 // state drawn by state, one step per iteration of step. The updates
 // consume their inputs, so the currents decay from the first iteration on;
-// every subnormalEvery iterations V and the currents are flushed
+// every FlushEvery iterations V and the currents are flushed
 // (FlushSubnormals32), as the engine does, or they would end among the
 // subnormals and time microcode assists (BenchmarkCubaUpdateSubnormal).
 func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int) (V, A0, Ain0, A1, Ain1 []float64, refrac []int32),
@@ -204,7 +204,7 @@ func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int
 				b.SetBytes(int64(n)*int64(10*size+2*4) + int64(len(spikes))*8)
 				for k := 1; b.Loop(); k++ {
 					step(impl, V, A0, Ain0, A1, Ain1, refrac, spikes, spiked)
-					if k%subnormalEvery == 0 {
+					if k%FlushEvery == 0 {
 						flushAll(V, A0, A1)
 					}
 				}
@@ -213,10 +213,6 @@ func benchReceptorUpdate[T float](b *testing.B, state func(rng *rand.Rand, n int
 		}
 	}
 }
-
-// subnormalEvery is the engine's period of FlushSubnormals32 over the
-// state, in steps (engine.subnormalEvery).
-const subnormalEvery = 64
 
 // flushAll runs the active FlushSubnormals32 or 64 over each of xs.
 func flushAll[T float](xs ...[]T) {
@@ -233,7 +229,7 @@ func flushAll[T float](xs ...[]T) {
 // currents that decay without input: state=subnormal leaves them among
 // the subnormals, where they stay (the state of a silent population
 // before the engine flushed it), state=flushed flushes them every
-// subnormalEvery steps as the engine does. Their ratio is what the
+// FlushEvery steps as the engine does. Their ratio is what the
 // subnormals cost the CPU (microcode assists on Intel cores).
 func BenchmarkCubaUpdateSubnormal(b *testing.B) {
 	const n = 4000
@@ -261,7 +257,7 @@ func BenchmarkCubaUpdateSubnormal(b *testing.B) {
 					} else {
 						impl.CubaUpdate32(V, I0, Iin0, I1, Iin1, refrac, p, spikes)
 					}
-					if state == "flushed" && k%subnormalEvery == 0 {
+					if state == "flushed" && k%FlushEvery == 0 {
 						flushAll(V, I0, I1)
 					}
 				}

@@ -13,6 +13,12 @@ import "math"
 // [Use]); all give the same bits.
 func FlushSubnormals32(x []float32) { active.FlushSubnormals32(x) }
 
+// FlushEvery is the period, in steps, at which leaky's engine flushes its
+// state's subnormals (after every step t with t+1 a multiple of it), and
+// at which benchmarks of updates that consume their input flush theirs,
+// as the engine would.
+const FlushEvery = 64
+
 // FlushSubnormals64 is FlushSubnormals32 in float64.
 func FlushSubnormals64(x []float64) { active.FlushSubnormals64(x) }
 

@@ -362,14 +362,12 @@ func cobaState(n int, seed uint64) (V, X0, In0, X1, In1 []float32, refrac []int3
 	return
 }
 
-// subnormalEvery is the engine's period, in steps, of its flush of the
-// state's subnormals: the receptor kernels consume their inputs, so the
-// currents decay over the repetitions, and without the flush they would end
-// among the subnormals, timing microcode assists on Intel cores
-// (kernels.BenchmarkCubaUpdateSubnormal) instead of the kernel.
-const subnormalEvery = 64
-
-// flushWith runs impl's FlushSubnormals32 over each of xs.
+// flushWith runs impl's FlushSubnormals32 over each of xs. The receptor
+// kernels consume their inputs, so their currents decay over the
+// repetitions; flushed every kernels.FlushEvery of them, as the engine
+// flushes its state, they do not end among the subnormals, which would
+// time microcode assists on Intel cores (kernels.BenchmarkCubaUpdateSubnormal)
+// instead of the kernel.
 func flushWith(impl *kernels.Impl, xs ...[]float32) {
 	for _, x := range xs {
 		impl.FlushSubnormals32(x)
@@ -388,7 +386,7 @@ func cubaItem(impl *kernels.Impl, n int) item {
 		return func(iters int) {
 			for range iters {
 				fn(V, I0, Iin0, I1, Iin1, refrac, p, mask)
-				if k++; k%subnormalEvery == 0 {
+				if k++; k%kernels.FlushEvery == 0 {
 					flushWith(impl, V, I0, I1)
 				}
 			}
@@ -408,7 +406,7 @@ func cobaItem(impl *kernels.Impl, n int) item {
 		return func(iters int) {
 			for range iters {
 				fn(V, G0, Gin0, G1, Gin1, refrac, p, mask)
-				if k++; k%subnormalEvery == 0 {
+				if k++; k%kernels.FlushEvery == 0 {
 					flushWith(impl, V, G0, G1)
 				}
 			}
