@@ -191,10 +191,10 @@ type blockedNet[T Float] struct {
 	k    int // most steps per block
 	pops []*blockedPop[T]
 	// trial, while set, times per-step stepping against blocks on the
-	// first steps (blockTrial); perStep is set when per-step stepping
-	// was the faster, and the network then steps per step.
-	trial   *blockTrial
-	perStep bool
+	// first steps (blockTrial). Where per-step stepping is the faster,
+	// the network drops its blockedNet, and with it the masks and staged
+	// state, and steps per step from then on.
+	trial *blockTrial
 	// inputs are the sources feeding the populations, with their events
 	// of every step of the block.
 	inputs []*blockedInput[T]
@@ -459,7 +459,7 @@ func (n *Network[T]) blockSteps(t, left int) int {
 func (n *Network[T]) advance(left int) (int, error) {
 	n.prepare()
 	bn := n.blocked
-	if bn == nil || bn.perStep {
+	if bn == nil {
 		return 1, n.stepOne(left)
 	}
 	m := n.blockSteps(n.step, left)
@@ -507,7 +507,10 @@ func (bn *blockedNet[T]) runTrial(steps, left int) error {
 		case trialBlocks:
 			perStep = false
 		}
-		bn.perStep, bn.trial = perStep, nil
+		bn.trial = nil
+		if perStep {
+			n.blocked = nil
+		}
 	}
 	return err
 }

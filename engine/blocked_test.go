@@ -293,6 +293,9 @@ func TestBlockedTrial(t *testing.T) {
 					if c.net.prepare(); c.net.blocked == nil || c.net.blocked.trial == nil {
 						t.Fatalf("%s: not on trial", what)
 					}
+					if got := c.net.Stepping()[0]; got != "trial" {
+						t.Fatalf("%s: Stepping says %q before the trial decided", what, got)
+					}
 					bn := c.net.blocked
 					// Runs of 7 steps: Run calls end inside trial units too.
 					for done := 0; done < blockedSteps; done += 7 {
@@ -303,11 +306,16 @@ func TestBlockedTrial(t *testing.T) {
 					if bn.trial != nil {
 						t.Fatalf("%s: still on trial after %d steps", what, blockedSteps)
 					}
-					if pick != trialTimed && bn.perStep != (pick == trialSteps) {
-						t.Fatalf("%s: kept per-step stepping %v", what, bn.perStep)
+					// Per-step stepping, once it wins, drops the blocked net.
+					perStep := c.net.blocked == nil
+					if !perStep && c.net.blocked != bn {
+						t.Fatalf("%s: the blocked net was replaced", what)
 					}
-					if got, want := c.net.Stepping()[0] == "blocked", !bn.perStep; got != want {
-						t.Fatalf("%s: Stepping says %q with per-step stepping %v", what, c.net.Stepping()[0], bn.perStep)
+					if pick != trialTimed && perStep != (pick == trialSteps) {
+						t.Fatalf("%s: kept per-step stepping %v", what, perStep)
+					}
+					if got := c.net.Stepping()[0]; (got == "blocked") == perStep || got == "trial" {
+						t.Fatalf("%s: Stepping says %q with per-step stepping %v", what, got, perStep)
 					}
 					c.same(t, ref, what)
 					c.net.Close()

@@ -282,8 +282,9 @@ func (n *Network[T]) PopulationThreads() []int {
 // Stepping returns, for each population in stepping order, how it steps:
 // "blocked" (several steps at a time, neuron block by neuron block,
 // blocked.go), "fused" (its input added inside the update, on the steps
-// that allow it, fused.go) or "phases" (its input current, then the
-// update, every step). Which one a population can take depends on its
+// that allow it, fused.go), "phases" (its input current, then the
+// update, every step) or "trial" (timing blocks against per-step stepping
+// on its first steps, undecided yet: blockTrial). Which one a population can take depends on its
 // neuron, its inputs and its recorders: one that may read Iin keeps it
 // from fused stepping (fused.go), and blocked.go lists what blocks need.
 func (n *Network[T]) Stepping() []string {
@@ -291,7 +292,9 @@ func (n *Network[T]) Stepping() []string {
 	out := make([]string, len(n.phases))
 	for i, ph := range n.phases {
 		switch {
-		case n.blocked != nil && !n.blocked.perStep:
+		case n.blocked != nil && n.blocked.trial != nil:
+			out[i] = "trial"
+		case n.blocked != nil:
 			out[i] = "blocked"
 		case ph.fused != nil:
 			out[i] = "fused"

@@ -99,7 +99,7 @@ type PopulationSummary struct {
 	Kind string `json:"kind"`
 	Size int    `json:"size"`
 	// Threads is how many threads stepped it; Stepping how
-	// (engine.Network.Stepping): "blocked", "fused" or "phases".
+	// (engine.Network.Stepping): "blocked", "fused", "phases" or "trial".
 	Threads  int    `json:"threads"`
 	Stepping string `json:"stepping"`
 	Spikes   int64  `json:"spikes"`
