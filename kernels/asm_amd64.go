@@ -48,11 +48,10 @@ type genericKernels[T float32 | float64] struct {
 	matMul      func(m, n, k int, A []T, lda int, B []T, ldb int, C []T, ldc int, accumulate bool)
 	accumTrials func(dst []T, dstStride int, W []T, stride int, rows [][]int32)
 	accumMasks  func(dst []T, dstStride int, W []T, stride int, masks []uint64, words int)
-	rows        func(V, I []T, rows [][]T, col int, alpha, beta, theta T, reset Reset, spikes []uint64) int
 }
 
-var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32], accumulateMasksGeneric[float32], leakyRowsGeneric[float32]}
-var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64], accumulateMasksGeneric[float64], leakyRowsGeneric[float64]}
+var generic32 = genericKernels[float32]{leakyUpdateGeneric32, leakyScanGeneric32, matMulGeneric32, accumulateTrialsGeneric[float32], accumulateMasksGeneric[float32]}
+var generic64 = genericKernels[float64]{leakyUpdateGeneric64, leakyScanGeneric64, matMulGeneric64, accumulateTrialsGeneric[float64], accumulateMasksGeneric[float64]}
 
 // asmKernels is one instruction set's kernels for one element type, with the
 // geometry the generator gave them; its values are generated

@@ -657,7 +657,7 @@ leakyScan32ZeroAVX2_done:
 	RET
 
 // func leakyRows32SubAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX2, MMX+, POPCNT
+// Requires: AVX, AVX2, BMI2, MMX+, POPCNT
 TEXT ·leakyRows32SubAVX2(SB), NOSPLIT, $0-128
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x02, AX
@@ -667,44 +667,46 @@ TEXT ·leakyRows32SubAVX2(SB), NOSPLIT, $0-128
 	SUBQ         AX, DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+80(FP), Y0
 	VBROADCASTSS beta+84(FP), Y1
 	VBROADCASTSS theta+88(FP), Y2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows32SubAVX2_done
+	JZ           leakyRows32SubAVX2_tail
 
 leakyRows32SubAVX2_word:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows32SubAVX2_sum0
 
 leakyRows32SubAVX2_row0:
-	MOVQ       (R8), R10
-	VADDPS     (R10)(AX*1), Y4, Y4
-	VADDPS     32(R10)(AX*1), Y5, Y5
-	VADDPS     64(R10)(AX*1), Y6, Y6
-	VADDPS     96(R10)(AX*1), Y7, Y7
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPS     (R11)(AX*1), Y4, Y4
+	VADDPS     32(R11)(AX*1), Y5, Y5
+	VADDPS     64(R11)(AX*1), Y6, Y6
+	VADDPS     96(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows32SubAVX2_row0
 
 leakyRows32SubAVX2_sum0:
 	VMOVUPS   (CX)(AX*1), Y8
 	VMOVUPS   (DX)(AX*1), Y9
 	VCMPPS    $0x1e, Y2, Y8, Y10
-	VMOVMSKPS Y10, R8
+	VMOVMSKPS Y10, R9
 	VANDPS    Y3, Y10, Y10
 	VMULPS    Y1, Y8, Y8
 	VADDPS    Y9, Y8, Y8
@@ -716,7 +718,7 @@ leakyRows32SubAVX2_sum0:
 	VMOVUPS   32(CX)(AX*1), Y4
 	VMOVUPS   32(DX)(AX*1), Y8
 	VCMPPS    $0x1e, Y2, Y4, Y9
-	VMOVMSKPS Y9, R9
+	VMOVMSKPS Y9, R10
 	VANDPS    Y3, Y9, Y9
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y8, Y4, Y4
@@ -725,12 +727,12 @@ leakyRows32SubAVX2_sum0:
 	VADDPS    Y5, Y8, Y8
 	VMOVUPS   Y4, 32(CX)(AX*1)
 	VMOVUPS   Y8, 32(DX)(AX*1)
-	SHLQ      $0x08, R9
-	ORQ       R9, R8
+	SHLQ      $0x08, R10
+	ORQ       R10, R9
 	VMOVUPS   64(CX)(AX*1), Y4
 	VMOVUPS   64(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y8
-	VMOVMSKPS Y8, R9
+	VMOVMSKPS Y8, R10
 	VANDPS    Y3, Y8, Y8
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -739,12 +741,12 @@ leakyRows32SubAVX2_sum0:
 	VADDPS    Y6, Y5, Y5
 	VMOVUPS   Y4, 64(CX)(AX*1)
 	VMOVUPS   Y5, 64(DX)(AX*1)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   96(CX)(AX*1), Y4
 	VMOVUPS   96(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -753,34 +755,34 @@ leakyRows32SubAVX2_sum0:
 	VADDPS    Y7, Y5, Y5
 	VMOVUPS   Y4, 96(CX)(AX*1)
 	VMOVUPS   Y5, 96(DX)(AX*1)
-	SHLQ      $0x18, R9
-	ORQ       R9, R8
+	SHLQ      $0x18, R10
+	ORQ       R10, R9
 	VXORPS    Y4, Y4, Y4
 	VXORPS    Y5, Y5, Y5
 	VXORPS    Y6, Y6, Y6
 	VXORPS    Y7, Y7, Y7
-	MOVQ      rows_base+48(FP), R9
-	MOVQ      rows_len+56(FP), R10
-	TESTQ     R10, R10
+	MOVQ      rows_base+48(FP), R10
+	MOVQ      rows_len+56(FP), R11
+	TESTQ     R11, R11
 	JZ        leakyRows32SubAVX2_sum4
 
 leakyRows32SubAVX2_row4:
-	MOVQ       (R9), R11
-	VADDPS     128(R11)(AX*1), Y4, Y4
-	VADDPS     160(R11)(AX*1), Y5, Y5
-	VADDPS     192(R11)(AX*1), Y6, Y6
-	VADDPS     224(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4224(R11)(AX*1)
-	PREFETCHT0 4288(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPS     128(R12)(AX*1), Y4, Y4
+	VADDPS     160(R12)(AX*1), Y5, Y5
+	VADDPS     192(R12)(AX*1), Y6, Y6
+	VADDPS     224(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R12)(AX*1)
+	PREFETCHT0 4288(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows32SubAVX2_row4
 
 leakyRows32SubAVX2_sum4:
 	VMOVUPS   128(CX)(AX*1), Y8
 	VMOVUPS   128(DX)(AX*1), Y9
 	VCMPPS    $0x1e, Y2, Y8, Y10
-	VMOVMSKPS Y10, R9
+	VMOVMSKPS Y10, R10
 	VANDPS    Y3, Y10, Y10
 	VMULPS    Y1, Y8, Y8
 	VADDPS    Y9, Y8, Y8
@@ -789,12 +791,12 @@ leakyRows32SubAVX2_sum4:
 	VADDPS    Y4, Y9, Y9
 	VMOVUPS   Y8, 128(CX)(AX*1)
 	VMOVUPS   Y9, 128(DX)(AX*1)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   160(CX)(AX*1), Y4
 	VMOVUPS   160(DX)(AX*1), Y8
 	VCMPPS    $0x1e, Y2, Y4, Y9
-	VMOVMSKPS Y9, R9
+	VMOVMSKPS Y9, R10
 	VANDPS    Y3, Y9, Y9
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y8, Y4, Y4
@@ -803,12 +805,12 @@ leakyRows32SubAVX2_sum4:
 	VADDPS    Y5, Y8, Y8
 	VMOVUPS   Y4, 160(CX)(AX*1)
 	VMOVUPS   Y8, 160(DX)(AX*1)
-	SHLQ      $0x28, R9
-	ORQ       R9, R8
+	SHLQ      $0x28, R10
+	ORQ       R10, R9
 	VMOVUPS   192(CX)(AX*1), Y4
 	VMOVUPS   192(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y8
-	VMOVMSKPS Y8, R9
+	VMOVMSKPS Y8, R10
 	VANDPS    Y3, Y8, Y8
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -817,12 +819,12 @@ leakyRows32SubAVX2_sum4:
 	VADDPS    Y6, Y5, Y5
 	VMOVUPS   Y4, 192(CX)(AX*1)
 	VMOVUPS   Y5, 192(DX)(AX*1)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
 	VMOVUPS   224(CX)(AX*1), Y4
 	VMOVUPS   224(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -831,23 +833,110 @@ leakyRows32SubAVX2_sum4:
 	VADDPS    Y7, Y5, Y5
 	VMOVUPS   Y4, 224(CX)(AX*1)
 	VMOVUPS   Y5, 224(DX)(AX*1)
-	SHLQ      $0x38, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x38, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x08, BX
 	DECQ      SI
 	JNZ       leakyRows32SubAVX2_word
 
+leakyRows32SubAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyRows32SubAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows32SubAVX2_tailvec:
+	CMPQ   DI, $0x08
+	JB     leakyRows32SubAVX2_tailpart
+	VXORPS Y4, Y4, Y4
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows32SubAVX2_tv_summed
+
+leakyRows32SubAVX2_tv_row:
+	MOVQ   (R10), R12
+	VADDPS (R12)(AX*1), Y4, Y4
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows32SubAVX2_tv_row
+
+leakyRows32SubAVX2_tv_summed:
+	VMOVUPS   (CX)(AX*1), Y5
+	VMOVUPS   (DX)(AX*1), Y6
+	VCMPPS    $0x1e, Y2, Y5, Y7
+	VMOVMSKPS Y7, R10
+	VANDPS    Y3, Y7, Y7
+	VMULPS    Y1, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VSUBPS    Y7, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y4, Y6, Y6
+	VMOVUPS   Y5, (CX)(AX*1)
+	VMOVUPS   Y6, (DX)(AX*1)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x08, R9
+	ADDQ      $0x20, AX
+	SUBQ      $0x08, DI
+	JMP       leakyRows32SubAVX2_tailvec
+
+leakyRows32SubAVX2_tailpart:
+	TESTQ   DI, DI
+	JZ      leakyRows32SubAVX2_tailstore
+	MOVQ    $0x00000020, R10
+	MOVQ    DI, R11
+	SHLQ    $0x02, R11
+	SUBQ    R11, R10
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R10*1), Y4
+	VXORPS  Y5, Y5, Y5
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows32SubAVX2_tp_summed
+
+leakyRows32SubAVX2_tp_row:
+	MOVQ       (R10), R12
+	VMASKMOVPS (R12)(AX*1), Y4, Y6
+	VADDPS     Y6, Y5, Y5
+	ADDQ       $0x18, R10
+	DECQ       R11
+	JNZ        leakyRows32SubAVX2_tp_row
+
+leakyRows32SubAVX2_tp_summed:
+	VMASKMOVPS (CX)(AX*1), Y4, Y6
+	VMASKMOVPS (DX)(AX*1), Y4, Y7
+	VCMPPS     $0x1e, Y2, Y6, Y2
+	VMOVMSKPS  Y2, R10
+	VANDPS     Y3, Y2, Y2
+	VMULPS     Y1, Y6, Y6
+	VADDPS     Y7, Y6, Y6
+	VSUBPS     Y2, Y6, Y6
+	VMULPS     Y0, Y7, Y7
+	VADDPS     Y5, Y7, Y7
+	VMASKMOVPS Y6, Y4, (CX)(AX*1)
+	VMASKMOVPS Y7, Y4, (DX)(AX*1)
+	BZHIQ      DI, R10, R10
+	SHLXQ      R9, R10, R10
+	ORQ        R10, SI
+
+leakyRows32SubAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows32SubAVX2_done:
-	MOVQ DI, ret+120(FP)
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 
 // func leakyRows32ZeroAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX2, MMX+, POPCNT
+// Requires: AVX, AVX2, BMI2, MMX+, POPCNT
 TEXT ·leakyRows32ZeroAVX2(SB), NOSPLIT, $0-128
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x02, AX
@@ -857,44 +946,46 @@ TEXT ·leakyRows32ZeroAVX2(SB), NOSPLIT, $0-128
 	SUBQ         AX, DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+80(FP), Y0
 	VBROADCASTSS beta+84(FP), Y1
 	VBROADCASTSS theta+88(FP), Y2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows32ZeroAVX2_done
+	JZ           leakyRows32ZeroAVX2_tail
 
 leakyRows32ZeroAVX2_word:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows32ZeroAVX2_sum0
 
 leakyRows32ZeroAVX2_row0:
-	MOVQ       (R8), R10
-	VADDPS     (R10)(AX*1), Y4, Y4
-	VADDPS     32(R10)(AX*1), Y5, Y5
-	VADDPS     64(R10)(AX*1), Y6, Y6
-	VADDPS     96(R10)(AX*1), Y7, Y7
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPS     (R11)(AX*1), Y4, Y4
+	VADDPS     32(R11)(AX*1), Y5, Y5
+	VADDPS     64(R11)(AX*1), Y6, Y6
+	VADDPS     96(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows32ZeroAVX2_row0
 
 leakyRows32ZeroAVX2_sum0:
 	VMOVUPS   (CX)(AX*1), Y8
 	VMOVUPS   (DX)(AX*1), Y9
 	VCMPPS    $0x1e, Y2, Y8, Y10
-	VMOVMSKPS Y10, R8
+	VMOVMSKPS Y10, R9
 	VANDPS    Y3, Y10, Y10
 	VMULPS    Y1, Y8, Y8
 	VADDPS    Y9, Y8, Y8
@@ -907,7 +998,7 @@ leakyRows32ZeroAVX2_sum0:
 	VMOVUPS   32(CX)(AX*1), Y4
 	VMOVUPS   32(DX)(AX*1), Y8
 	VCMPPS    $0x1e, Y2, Y4, Y9
-	VMOVMSKPS Y9, R9
+	VMOVMSKPS Y9, R10
 	VANDPS    Y3, Y9, Y9
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y8, Y4, Y4
@@ -917,12 +1008,12 @@ leakyRows32ZeroAVX2_sum0:
 	VADDPS    Y5, Y8, Y8
 	VMOVUPS   Y4, 32(CX)(AX*1)
 	VMOVUPS   Y8, 32(DX)(AX*1)
-	SHLQ      $0x08, R9
-	ORQ       R9, R8
+	SHLQ      $0x08, R10
+	ORQ       R10, R9
 	VMOVUPS   64(CX)(AX*1), Y4
 	VMOVUPS   64(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y8
-	VMOVMSKPS Y8, R9
+	VMOVMSKPS Y8, R10
 	VANDPS    Y3, Y8, Y8
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -932,12 +1023,12 @@ leakyRows32ZeroAVX2_sum0:
 	VADDPS    Y6, Y5, Y5
 	VMOVUPS   Y4, 64(CX)(AX*1)
 	VMOVUPS   Y5, 64(DX)(AX*1)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   96(CX)(AX*1), Y4
 	VMOVUPS   96(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -947,34 +1038,34 @@ leakyRows32ZeroAVX2_sum0:
 	VADDPS    Y7, Y5, Y5
 	VMOVUPS   Y4, 96(CX)(AX*1)
 	VMOVUPS   Y5, 96(DX)(AX*1)
-	SHLQ      $0x18, R9
-	ORQ       R9, R8
+	SHLQ      $0x18, R10
+	ORQ       R10, R9
 	VXORPS    Y4, Y4, Y4
 	VXORPS    Y5, Y5, Y5
 	VXORPS    Y6, Y6, Y6
 	VXORPS    Y7, Y7, Y7
-	MOVQ      rows_base+48(FP), R9
-	MOVQ      rows_len+56(FP), R10
-	TESTQ     R10, R10
+	MOVQ      rows_base+48(FP), R10
+	MOVQ      rows_len+56(FP), R11
+	TESTQ     R11, R11
 	JZ        leakyRows32ZeroAVX2_sum4
 
 leakyRows32ZeroAVX2_row4:
-	MOVQ       (R9), R11
-	VADDPS     128(R11)(AX*1), Y4, Y4
-	VADDPS     160(R11)(AX*1), Y5, Y5
-	VADDPS     192(R11)(AX*1), Y6, Y6
-	VADDPS     224(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4224(R11)(AX*1)
-	PREFETCHT0 4288(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPS     128(R12)(AX*1), Y4, Y4
+	VADDPS     160(R12)(AX*1), Y5, Y5
+	VADDPS     192(R12)(AX*1), Y6, Y6
+	VADDPS     224(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R12)(AX*1)
+	PREFETCHT0 4288(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows32ZeroAVX2_row4
 
 leakyRows32ZeroAVX2_sum4:
 	VMOVUPS   128(CX)(AX*1), Y8
 	VMOVUPS   128(DX)(AX*1), Y9
 	VCMPPS    $0x1e, Y2, Y8, Y10
-	VMOVMSKPS Y10, R9
+	VMOVMSKPS Y10, R10
 	VANDPS    Y3, Y10, Y10
 	VMULPS    Y1, Y8, Y8
 	VADDPS    Y9, Y8, Y8
@@ -984,12 +1075,12 @@ leakyRows32ZeroAVX2_sum4:
 	VADDPS    Y4, Y9, Y9
 	VMOVUPS   Y8, 128(CX)(AX*1)
 	VMOVUPS   Y9, 128(DX)(AX*1)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   160(CX)(AX*1), Y4
 	VMOVUPS   160(DX)(AX*1), Y8
 	VCMPPS    $0x1e, Y2, Y4, Y9
-	VMOVMSKPS Y9, R9
+	VMOVMSKPS Y9, R10
 	VANDPS    Y3, Y9, Y9
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y8, Y4, Y4
@@ -999,12 +1090,12 @@ leakyRows32ZeroAVX2_sum4:
 	VADDPS    Y5, Y8, Y8
 	VMOVUPS   Y4, 160(CX)(AX*1)
 	VMOVUPS   Y8, 160(DX)(AX*1)
-	SHLQ      $0x28, R9
-	ORQ       R9, R8
+	SHLQ      $0x28, R10
+	ORQ       R10, R9
 	VMOVUPS   192(CX)(AX*1), Y4
 	VMOVUPS   192(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y8
-	VMOVMSKPS Y8, R9
+	VMOVMSKPS Y8, R10
 	VANDPS    Y3, Y8, Y8
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -1014,12 +1105,12 @@ leakyRows32ZeroAVX2_sum4:
 	VADDPS    Y6, Y5, Y5
 	VMOVUPS   Y4, 192(CX)(AX*1)
 	VMOVUPS   Y5, 192(DX)(AX*1)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
 	VMOVUPS   224(CX)(AX*1), Y4
 	VMOVUPS   224(DX)(AX*1), Y5
 	VCMPPS    $0x1e, Y2, Y4, Y6
-	VMOVMSKPS Y6, R9
+	VMOVMSKPS Y6, R10
 	VANDPS    Y3, Y6, Y6
 	VMULPS    Y1, Y4, Y4
 	VADDPS    Y5, Y4, Y4
@@ -1029,18 +1120,107 @@ leakyRows32ZeroAVX2_sum4:
 	VADDPS    Y7, Y5, Y5
 	VMOVUPS   Y4, 224(CX)(AX*1)
 	VMOVUPS   Y5, 224(DX)(AX*1)
-	SHLQ      $0x38, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x38, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x08, BX
 	DECQ      SI
 	JNZ       leakyRows32ZeroAVX2_word
 
+leakyRows32ZeroAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyRows32ZeroAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows32ZeroAVX2_tailvec:
+	CMPQ   DI, $0x08
+	JB     leakyRows32ZeroAVX2_tailpart
+	VXORPS Y4, Y4, Y4
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows32ZeroAVX2_tv_summed
+
+leakyRows32ZeroAVX2_tv_row:
+	MOVQ   (R10), R12
+	VADDPS (R12)(AX*1), Y4, Y4
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows32ZeroAVX2_tv_row
+
+leakyRows32ZeroAVX2_tv_summed:
+	VMOVUPS   (CX)(AX*1), Y5
+	VMOVUPS   (DX)(AX*1), Y6
+	VCMPPS    $0x1e, Y2, Y5, Y7
+	VMOVMSKPS Y7, R10
+	VANDPS    Y3, Y7, Y7
+	VMULPS    Y1, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VSUBPS    Y7, Y3, Y7
+	VMULPS    Y7, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y4, Y6, Y6
+	VMOVUPS   Y5, (CX)(AX*1)
+	VMOVUPS   Y6, (DX)(AX*1)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x08, R9
+	ADDQ      $0x20, AX
+	SUBQ      $0x08, DI
+	JMP       leakyRows32ZeroAVX2_tailvec
+
+leakyRows32ZeroAVX2_tailpart:
+	TESTQ   DI, DI
+	JZ      leakyRows32ZeroAVX2_tailstore
+	MOVQ    $0x00000020, R10
+	MOVQ    DI, R11
+	SHLQ    $0x02, R11
+	SUBQ    R11, R10
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R10*1), Y4
+	VXORPS  Y5, Y5, Y5
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows32ZeroAVX2_tp_summed
+
+leakyRows32ZeroAVX2_tp_row:
+	MOVQ       (R10), R12
+	VMASKMOVPS (R12)(AX*1), Y4, Y6
+	VADDPS     Y6, Y5, Y5
+	ADDQ       $0x18, R10
+	DECQ       R11
+	JNZ        leakyRows32ZeroAVX2_tp_row
+
+leakyRows32ZeroAVX2_tp_summed:
+	VMASKMOVPS (CX)(AX*1), Y4, Y6
+	VMASKMOVPS (DX)(AX*1), Y4, Y7
+	VCMPPS     $0x1e, Y2, Y6, Y2
+	VMOVMSKPS  Y2, R10
+	VANDPS     Y3, Y2, Y2
+	VMULPS     Y1, Y6, Y6
+	VADDPS     Y7, Y6, Y6
+	VSUBPS     Y2, Y3, Y2
+	VMULPS     Y2, Y6, Y6
+	VMULPS     Y0, Y7, Y7
+	VADDPS     Y5, Y7, Y7
+	VMASKMOVPS Y6, Y4, (CX)(AX*1)
+	VMASKMOVPS Y7, Y4, (DX)(AX*1)
+	BZHIQ      DI, R10, R10
+	SHLXQ      R9, R10, R10
+	ORQ        R10, SI
+
+leakyRows32ZeroAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows32ZeroAVX2_done:
-	MOVQ DI, ret+120(FP)
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 
@@ -11547,7 +11727,7 @@ leakyScan64ZeroAVX2_done:
 	RET
 
 // func leakyRows64SubAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX2, FMA3, MMX+, POPCNT
+// Requires: AVX, AVX2, BMI2, FMA3, MMX+, POPCNT
 TEXT ·leakyRows64SubAVX2(SB), NOSPLIT, $0-136
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x03, AX
@@ -11557,44 +11737,46 @@ TEXT ·leakyRows64SubAVX2(SB), NOSPLIT, $0-136
 	SUBQ         AX, DX
 	MOVQ         spikes_base+104(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+80(FP), Y0
 	VBROADCASTSD beta+88(FP), Y1
 	VBROADCASTSD theta+96(FP), Y2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows64SubAVX2_done
+	JZ           leakyRows64SubAVX2_tail
 
 leakyRows64SubAVX2_word:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows64SubAVX2_sum0
 
 leakyRows64SubAVX2_row0:
-	MOVQ       (R8), R10
-	VADDPD     (R10)(AX*1), Y4, Y4
-	VADDPD     32(R10)(AX*1), Y5, Y5
-	VADDPD     64(R10)(AX*1), Y6, Y6
-	VADDPD     96(R10)(AX*1), Y7, Y7
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPD     (R11)(AX*1), Y4, Y4
+	VADDPD     32(R11)(AX*1), Y5, Y5
+	VADDPD     64(R11)(AX*1), Y6, Y6
+	VADDPD     96(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows64SubAVX2_row0
 
 leakyRows64SubAVX2_sum0:
 	VMOVUPD     (CX)(AX*1), Y8
 	VMOVUPD     (DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R8
+	VMOVMSKPD   Y10, R9
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y8, Y8
@@ -11604,264 +11786,347 @@ leakyRows64SubAVX2_sum0:
 	VMOVUPD     32(CX)(AX*1), Y4
 	VMOVUPD     32(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y4, Y4
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 32(CX)(AX*1)
 	VMOVUPD     Y8, 32(DX)(AX*1)
-	SHLQ        $0x04, R9
-	ORQ         R9, R8
+	SHLQ        $0x04, R10
+	ORQ         R10, R9
 	VMOVUPD     64(CX)(AX*1), Y4
 	VMOVUPD     64(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y4, Y4
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 64(CX)(AX*1)
 	VMOVUPD     Y5, 64(DX)(AX*1)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     96(CX)(AX*1), Y4
 	VMOVUPD     96(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 96(CX)(AX*1)
 	VMOVUPD     Y5, 96(DX)(AX*1)
-	SHLQ        $0x0c, R9
-	ORQ         R9, R8
+	SHLQ        $0x0c, R10
+	ORQ         R10, R9
 	VXORPS      Y4, Y4, Y4
 	VXORPS      Y5, Y5, Y5
 	VXORPS      Y6, Y6, Y6
 	VXORPS      Y7, Y7, Y7
-	MOVQ        rows_base+48(FP), R9
-	MOVQ        rows_len+56(FP), R10
-	TESTQ       R10, R10
+	MOVQ        rows_base+48(FP), R10
+	MOVQ        rows_len+56(FP), R11
+	TESTQ       R11, R11
 	JZ          leakyRows64SubAVX2_sum4
 
 leakyRows64SubAVX2_row4:
-	MOVQ       (R9), R11
-	VADDPD     128(R11)(AX*1), Y4, Y4
-	VADDPD     160(R11)(AX*1), Y5, Y5
-	VADDPD     192(R11)(AX*1), Y6, Y6
-	VADDPD     224(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4224(R11)(AX*1)
-	PREFETCHT0 4288(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPD     128(R12)(AX*1), Y4, Y4
+	VADDPD     160(R12)(AX*1), Y5, Y5
+	VADDPD     192(R12)(AX*1), Y6, Y6
+	VADDPD     224(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R12)(AX*1)
+	PREFETCHT0 4288(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows64SubAVX2_row4
 
 leakyRows64SubAVX2_sum4:
 	VMOVUPD     128(CX)(AX*1), Y8
 	VMOVUPD     128(DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R9
+	VMOVMSKPD   Y10, R10
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y8, Y8
 	VFMADD213PD Y4, Y0, Y9
 	VMOVUPD     Y8, 128(CX)(AX*1)
 	VMOVUPD     Y9, 128(DX)(AX*1)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     160(CX)(AX*1), Y4
 	VMOVUPD     160(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y4, Y4
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 160(CX)(AX*1)
 	VMOVUPD     Y8, 160(DX)(AX*1)
-	SHLQ        $0x14, R9
-	ORQ         R9, R8
+	SHLQ        $0x14, R10
+	ORQ         R10, R9
 	VMOVUPD     192(CX)(AX*1), Y4
 	VMOVUPD     192(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y4, Y4
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 192(CX)(AX*1)
 	VMOVUPD     Y5, 192(DX)(AX*1)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     224(CX)(AX*1), Y4
 	VMOVUPD     224(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 224(CX)(AX*1)
 	VMOVUPD     Y5, 224(DX)(AX*1)
-	SHLQ        $0x1c, R9
-	ORQ         R9, R8
+	SHLQ        $0x1c, R10
+	ORQ         R10, R9
 	VXORPS      Y4, Y4, Y4
 	VXORPS      Y5, Y5, Y5
 	VXORPS      Y6, Y6, Y6
 	VXORPS      Y7, Y7, Y7
-	MOVQ        rows_base+48(FP), R9
-	MOVQ        rows_len+56(FP), R10
-	TESTQ       R10, R10
+	MOVQ        rows_base+48(FP), R10
+	MOVQ        rows_len+56(FP), R11
+	TESTQ       R11, R11
 	JZ          leakyRows64SubAVX2_sum8
 
 leakyRows64SubAVX2_row8:
-	MOVQ       (R9), R11
-	VADDPD     256(R11)(AX*1), Y4, Y4
-	VADDPD     288(R11)(AX*1), Y5, Y5
-	VADDPD     320(R11)(AX*1), Y6, Y6
-	VADDPD     352(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4352(R11)(AX*1)
-	PREFETCHT0 4416(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPD     256(R12)(AX*1), Y4, Y4
+	VADDPD     288(R12)(AX*1), Y5, Y5
+	VADDPD     320(R12)(AX*1), Y6, Y6
+	VADDPD     352(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4352(R12)(AX*1)
+	PREFETCHT0 4416(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows64SubAVX2_row8
 
 leakyRows64SubAVX2_sum8:
 	VMOVUPD     256(CX)(AX*1), Y8
 	VMOVUPD     256(DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R9
+	VMOVMSKPD   Y10, R10
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y8, Y8
 	VFMADD213PD Y4, Y0, Y9
 	VMOVUPD     Y8, 256(CX)(AX*1)
 	VMOVUPD     Y9, 256(DX)(AX*1)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     288(CX)(AX*1), Y4
 	VMOVUPD     288(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y4, Y4
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 288(CX)(AX*1)
 	VMOVUPD     Y8, 288(DX)(AX*1)
-	SHLQ        $0x24, R9
-	ORQ         R9, R8
+	SHLQ        $0x24, R10
+	ORQ         R10, R9
 	VMOVUPD     320(CX)(AX*1), Y4
 	VMOVUPD     320(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y4, Y4
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 320(CX)(AX*1)
 	VMOVUPD     Y5, 320(DX)(AX*1)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     352(CX)(AX*1), Y4
 	VMOVUPD     352(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 352(CX)(AX*1)
 	VMOVUPD     Y5, 352(DX)(AX*1)
-	SHLQ        $0x2c, R9
-	ORQ         R9, R8
+	SHLQ        $0x2c, R10
+	ORQ         R10, R9
 	VXORPS      Y4, Y4, Y4
 	VXORPS      Y5, Y5, Y5
 	VXORPS      Y6, Y6, Y6
 	VXORPS      Y7, Y7, Y7
-	MOVQ        rows_base+48(FP), R9
-	MOVQ        rows_len+56(FP), R10
-	TESTQ       R10, R10
+	MOVQ        rows_base+48(FP), R10
+	MOVQ        rows_len+56(FP), R11
+	TESTQ       R11, R11
 	JZ          leakyRows64SubAVX2_sum12
 
 leakyRows64SubAVX2_row12:
-	MOVQ       (R9), R11
-	VADDPD     384(R11)(AX*1), Y4, Y4
-	VADDPD     416(R11)(AX*1), Y5, Y5
-	VADDPD     448(R11)(AX*1), Y6, Y6
-	VADDPD     480(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4480(R11)(AX*1)
-	PREFETCHT0 4544(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPD     384(R12)(AX*1), Y4, Y4
+	VADDPD     416(R12)(AX*1), Y5, Y5
+	VADDPD     448(R12)(AX*1), Y6, Y6
+	VADDPD     480(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4480(R12)(AX*1)
+	PREFETCHT0 4544(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows64SubAVX2_row12
 
 leakyRows64SubAVX2_sum12:
 	VMOVUPD     384(CX)(AX*1), Y8
 	VMOVUPD     384(DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R9
+	VMOVMSKPD   Y10, R10
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y8, Y8
 	VFMADD213PD Y4, Y0, Y9
 	VMOVUPD     Y8, 384(CX)(AX*1)
 	VMOVUPD     Y9, 384(DX)(AX*1)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     416(CX)(AX*1), Y4
 	VMOVUPD     416(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y4, Y4
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 416(CX)(AX*1)
 	VMOVUPD     Y8, 416(DX)(AX*1)
-	SHLQ        $0x34, R9
-	ORQ         R9, R8
+	SHLQ        $0x34, R10
+	ORQ         R10, R9
 	VMOVUPD     448(CX)(AX*1), Y4
 	VMOVUPD     448(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y4, Y4
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 448(CX)(AX*1)
 	VMOVUPD     Y5, 448(DX)(AX*1)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
 	VMOVUPD     480(CX)(AX*1), Y4
 	VMOVUPD     480(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y4, Y4
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 480(CX)(AX*1)
 	VMOVUPD     Y5, 480(DX)(AX*1)
-	SHLQ        $0x3c, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x3c, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x08, BX
 	DECQ        SI
 	JNZ         leakyRows64SubAVX2_word
 
+leakyRows64SubAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyRows64SubAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows64SubAVX2_tailvec:
+	CMPQ   DI, $0x04
+	JB     leakyRows64SubAVX2_tailpart
+	VXORPS Y4, Y4, Y4
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows64SubAVX2_tv_summed
+
+leakyRows64SubAVX2_tv_row:
+	MOVQ   (R10), R12
+	VADDPD (R12)(AX*1), Y4, Y4
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows64SubAVX2_tv_row
+
+leakyRows64SubAVX2_tv_summed:
+	VMOVUPD     (CX)(AX*1), Y5
+	VMOVUPD     (DX)(AX*1), Y6
+	VCMPPD      $0x1e, Y2, Y5, Y7
+	VMOVMSKPD   Y7, R10
+	VANDPD      Y3, Y7, Y7
+	VFMADD213PD Y6, Y1, Y5
+	VSUBPD      Y7, Y5, Y5
+	VFMADD213PD Y4, Y0, Y6
+	VMOVUPD     Y5, (CX)(AX*1)
+	VMOVUPD     Y6, (DX)(AX*1)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x04, R9
+	ADDQ        $0x20, AX
+	SUBQ        $0x04, DI
+	JMP         leakyRows64SubAVX2_tailvec
+
+leakyRows64SubAVX2_tailpart:
+	TESTQ   DI, DI
+	JZ      leakyRows64SubAVX2_tailstore
+	MOVQ    $0x00000020, R10
+	MOVQ    DI, R11
+	SHLQ    $0x03, R11
+	SUBQ    R11, R10
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R10*1), Y4
+	VXORPS  Y5, Y5, Y5
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows64SubAVX2_tp_summed
+
+leakyRows64SubAVX2_tp_row:
+	MOVQ       (R10), R12
+	VMASKMOVPD (R12)(AX*1), Y4, Y6
+	VADDPD     Y6, Y5, Y5
+	ADDQ       $0x18, R10
+	DECQ       R11
+	JNZ        leakyRows64SubAVX2_tp_row
+
+leakyRows64SubAVX2_tp_summed:
+	VMASKMOVPD  (CX)(AX*1), Y4, Y6
+	VMASKMOVPD  (DX)(AX*1), Y4, Y7
+	VCMPPD      $0x1e, Y2, Y6, Y2
+	VMOVMSKPD   Y2, R10
+	VANDPD      Y3, Y2, Y2
+	VFMADD213PD Y7, Y1, Y6
+	VSUBPD      Y2, Y6, Y6
+	VFMADD213PD Y5, Y0, Y7
+	VMASKMOVPD  Y6, Y4, (CX)(AX*1)
+	VMASKMOVPD  Y7, Y4, (DX)(AX*1)
+	BZHIQ       DI, R10, R10
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+
+leakyRows64SubAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows64SubAVX2_done:
-	MOVQ DI, ret+128(FP)
+	MOVQ R8, ret+128(FP)
 	VZEROUPPER
 	RET
 
 // func leakyRows64ZeroAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX2, FMA3, MMX+, POPCNT
+// Requires: AVX, AVX2, BMI2, FMA3, MMX+, POPCNT
 TEXT ·leakyRows64ZeroAVX2(SB), NOSPLIT, $0-136
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x03, AX
@@ -11871,44 +12136,46 @@ TEXT ·leakyRows64ZeroAVX2(SB), NOSPLIT, $0-136
 	SUBQ         AX, DX
 	MOVQ         spikes_base+104(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+80(FP), Y0
 	VBROADCASTSD beta+88(FP), Y1
 	VBROADCASTSD theta+96(FP), Y2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Y3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows64ZeroAVX2_done
+	JZ           leakyRows64ZeroAVX2_tail
 
 leakyRows64ZeroAVX2_word:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows64ZeroAVX2_sum0
 
 leakyRows64ZeroAVX2_row0:
-	MOVQ       (R8), R10
-	VADDPD     (R10)(AX*1), Y4, Y4
-	VADDPD     32(R10)(AX*1), Y5, Y5
-	VADDPD     64(R10)(AX*1), Y6, Y6
-	VADDPD     96(R10)(AX*1), Y7, Y7
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPD     (R11)(AX*1), Y4, Y4
+	VADDPD     32(R11)(AX*1), Y5, Y5
+	VADDPD     64(R11)(AX*1), Y6, Y6
+	VADDPD     96(R11)(AX*1), Y7, Y7
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows64ZeroAVX2_row0
 
 leakyRows64ZeroAVX2_sum0:
 	VMOVUPD     (CX)(AX*1), Y8
 	VMOVUPD     (DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R8
+	VMOVMSKPD   Y10, R9
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y3, Y10
@@ -11919,7 +12186,7 @@ leakyRows64ZeroAVX2_sum0:
 	VMOVUPD     32(CX)(AX*1), Y4
 	VMOVUPD     32(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y3, Y9
@@ -11927,12 +12194,12 @@ leakyRows64ZeroAVX2_sum0:
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 32(CX)(AX*1)
 	VMOVUPD     Y8, 32(DX)(AX*1)
-	SHLQ        $0x04, R9
-	ORQ         R9, R8
+	SHLQ        $0x04, R10
+	ORQ         R10, R9
 	VMOVUPD     64(CX)(AX*1), Y4
 	VMOVUPD     64(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y3, Y8
@@ -11940,12 +12207,12 @@ leakyRows64ZeroAVX2_sum0:
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 64(CX)(AX*1)
 	VMOVUPD     Y5, 64(DX)(AX*1)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     96(CX)(AX*1), Y4
 	VMOVUPD     96(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -11953,34 +12220,34 @@ leakyRows64ZeroAVX2_sum0:
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 96(CX)(AX*1)
 	VMOVUPD     Y5, 96(DX)(AX*1)
-	SHLQ        $0x0c, R9
-	ORQ         R9, R8
+	SHLQ        $0x0c, R10
+	ORQ         R10, R9
 	VXORPS      Y4, Y4, Y4
 	VXORPS      Y5, Y5, Y5
 	VXORPS      Y6, Y6, Y6
 	VXORPS      Y7, Y7, Y7
-	MOVQ        rows_base+48(FP), R9
-	MOVQ        rows_len+56(FP), R10
-	TESTQ       R10, R10
+	MOVQ        rows_base+48(FP), R10
+	MOVQ        rows_len+56(FP), R11
+	TESTQ       R11, R11
 	JZ          leakyRows64ZeroAVX2_sum4
 
 leakyRows64ZeroAVX2_row4:
-	MOVQ       (R9), R11
-	VADDPD     128(R11)(AX*1), Y4, Y4
-	VADDPD     160(R11)(AX*1), Y5, Y5
-	VADDPD     192(R11)(AX*1), Y6, Y6
-	VADDPD     224(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4224(R11)(AX*1)
-	PREFETCHT0 4288(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPD     128(R12)(AX*1), Y4, Y4
+	VADDPD     160(R12)(AX*1), Y5, Y5
+	VADDPD     192(R12)(AX*1), Y6, Y6
+	VADDPD     224(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4224(R12)(AX*1)
+	PREFETCHT0 4288(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows64ZeroAVX2_row4
 
 leakyRows64ZeroAVX2_sum4:
 	VMOVUPD     128(CX)(AX*1), Y8
 	VMOVUPD     128(DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R9
+	VMOVMSKPD   Y10, R10
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y3, Y10
@@ -11988,12 +12255,12 @@ leakyRows64ZeroAVX2_sum4:
 	VFMADD213PD Y4, Y0, Y9
 	VMOVUPD     Y8, 128(CX)(AX*1)
 	VMOVUPD     Y9, 128(DX)(AX*1)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     160(CX)(AX*1), Y4
 	VMOVUPD     160(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y3, Y9
@@ -12001,12 +12268,12 @@ leakyRows64ZeroAVX2_sum4:
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 160(CX)(AX*1)
 	VMOVUPD     Y8, 160(DX)(AX*1)
-	SHLQ        $0x14, R9
-	ORQ         R9, R8
+	SHLQ        $0x14, R10
+	ORQ         R10, R9
 	VMOVUPD     192(CX)(AX*1), Y4
 	VMOVUPD     192(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y3, Y8
@@ -12014,12 +12281,12 @@ leakyRows64ZeroAVX2_sum4:
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 192(CX)(AX*1)
 	VMOVUPD     Y5, 192(DX)(AX*1)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     224(CX)(AX*1), Y4
 	VMOVUPD     224(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -12027,34 +12294,34 @@ leakyRows64ZeroAVX2_sum4:
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 224(CX)(AX*1)
 	VMOVUPD     Y5, 224(DX)(AX*1)
-	SHLQ        $0x1c, R9
-	ORQ         R9, R8
+	SHLQ        $0x1c, R10
+	ORQ         R10, R9
 	VXORPS      Y4, Y4, Y4
 	VXORPS      Y5, Y5, Y5
 	VXORPS      Y6, Y6, Y6
 	VXORPS      Y7, Y7, Y7
-	MOVQ        rows_base+48(FP), R9
-	MOVQ        rows_len+56(FP), R10
-	TESTQ       R10, R10
+	MOVQ        rows_base+48(FP), R10
+	MOVQ        rows_len+56(FP), R11
+	TESTQ       R11, R11
 	JZ          leakyRows64ZeroAVX2_sum8
 
 leakyRows64ZeroAVX2_row8:
-	MOVQ       (R9), R11
-	VADDPD     256(R11)(AX*1), Y4, Y4
-	VADDPD     288(R11)(AX*1), Y5, Y5
-	VADDPD     320(R11)(AX*1), Y6, Y6
-	VADDPD     352(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4352(R11)(AX*1)
-	PREFETCHT0 4416(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPD     256(R12)(AX*1), Y4, Y4
+	VADDPD     288(R12)(AX*1), Y5, Y5
+	VADDPD     320(R12)(AX*1), Y6, Y6
+	VADDPD     352(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4352(R12)(AX*1)
+	PREFETCHT0 4416(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows64ZeroAVX2_row8
 
 leakyRows64ZeroAVX2_sum8:
 	VMOVUPD     256(CX)(AX*1), Y8
 	VMOVUPD     256(DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R9
+	VMOVMSKPD   Y10, R10
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y3, Y10
@@ -12062,12 +12329,12 @@ leakyRows64ZeroAVX2_sum8:
 	VFMADD213PD Y4, Y0, Y9
 	VMOVUPD     Y8, 256(CX)(AX*1)
 	VMOVUPD     Y9, 256(DX)(AX*1)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     288(CX)(AX*1), Y4
 	VMOVUPD     288(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y3, Y9
@@ -12075,12 +12342,12 @@ leakyRows64ZeroAVX2_sum8:
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 288(CX)(AX*1)
 	VMOVUPD     Y8, 288(DX)(AX*1)
-	SHLQ        $0x24, R9
-	ORQ         R9, R8
+	SHLQ        $0x24, R10
+	ORQ         R10, R9
 	VMOVUPD     320(CX)(AX*1), Y4
 	VMOVUPD     320(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y3, Y8
@@ -12088,12 +12355,12 @@ leakyRows64ZeroAVX2_sum8:
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 320(CX)(AX*1)
 	VMOVUPD     Y5, 320(DX)(AX*1)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     352(CX)(AX*1), Y4
 	VMOVUPD     352(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -12101,34 +12368,34 @@ leakyRows64ZeroAVX2_sum8:
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 352(CX)(AX*1)
 	VMOVUPD     Y5, 352(DX)(AX*1)
-	SHLQ        $0x2c, R9
-	ORQ         R9, R8
+	SHLQ        $0x2c, R10
+	ORQ         R10, R9
 	VXORPS      Y4, Y4, Y4
 	VXORPS      Y5, Y5, Y5
 	VXORPS      Y6, Y6, Y6
 	VXORPS      Y7, Y7, Y7
-	MOVQ        rows_base+48(FP), R9
-	MOVQ        rows_len+56(FP), R10
-	TESTQ       R10, R10
+	MOVQ        rows_base+48(FP), R10
+	MOVQ        rows_len+56(FP), R11
+	TESTQ       R11, R11
 	JZ          leakyRows64ZeroAVX2_sum12
 
 leakyRows64ZeroAVX2_row12:
-	MOVQ       (R9), R11
-	VADDPD     384(R11)(AX*1), Y4, Y4
-	VADDPD     416(R11)(AX*1), Y5, Y5
-	VADDPD     448(R11)(AX*1), Y6, Y6
-	VADDPD     480(R11)(AX*1), Y7, Y7
-	PREFETCHT0 4480(R11)(AX*1)
-	PREFETCHT0 4544(R11)(AX*1)
-	ADDQ       $0x18, R9
-	DECQ       R10
+	MOVQ       (R10), R12
+	VADDPD     384(R12)(AX*1), Y4, Y4
+	VADDPD     416(R12)(AX*1), Y5, Y5
+	VADDPD     448(R12)(AX*1), Y6, Y6
+	VADDPD     480(R12)(AX*1), Y7, Y7
+	PREFETCHT0 4480(R12)(AX*1)
+	PREFETCHT0 4544(R12)(AX*1)
+	ADDQ       $0x18, R10
+	DECQ       R11
 	JNZ        leakyRows64ZeroAVX2_row12
 
 leakyRows64ZeroAVX2_sum12:
 	VMOVUPD     384(CX)(AX*1), Y8
 	VMOVUPD     384(DX)(AX*1), Y9
 	VCMPPD      $0x1e, Y2, Y8, Y10
-	VMOVMSKPD   Y10, R9
+	VMOVMSKPD   Y10, R10
 	VANDPD      Y3, Y10, Y10
 	VFMADD213PD Y9, Y1, Y8
 	VSUBPD      Y10, Y3, Y10
@@ -12136,12 +12403,12 @@ leakyRows64ZeroAVX2_sum12:
 	VFMADD213PD Y4, Y0, Y9
 	VMOVUPD     Y8, 384(CX)(AX*1)
 	VMOVUPD     Y9, 384(DX)(AX*1)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     416(CX)(AX*1), Y4
 	VMOVUPD     416(DX)(AX*1), Y8
 	VCMPPD      $0x1e, Y2, Y4, Y9
-	VMOVMSKPD   Y9, R9
+	VMOVMSKPD   Y9, R10
 	VANDPD      Y3, Y9, Y9
 	VFMADD213PD Y8, Y1, Y4
 	VSUBPD      Y9, Y3, Y9
@@ -12149,12 +12416,12 @@ leakyRows64ZeroAVX2_sum12:
 	VFMADD213PD Y5, Y0, Y8
 	VMOVUPD     Y4, 416(CX)(AX*1)
 	VMOVUPD     Y8, 416(DX)(AX*1)
-	SHLQ        $0x34, R9
-	ORQ         R9, R8
+	SHLQ        $0x34, R10
+	ORQ         R10, R9
 	VMOVUPD     448(CX)(AX*1), Y4
 	VMOVUPD     448(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y8
-	VMOVMSKPD   Y8, R9
+	VMOVMSKPD   Y8, R10
 	VANDPD      Y3, Y8, Y8
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y8, Y3, Y8
@@ -12162,12 +12429,12 @@ leakyRows64ZeroAVX2_sum12:
 	VFMADD213PD Y6, Y0, Y5
 	VMOVUPD     Y4, 448(CX)(AX*1)
 	VMOVUPD     Y5, 448(DX)(AX*1)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
 	VMOVUPD     480(CX)(AX*1), Y4
 	VMOVUPD     480(DX)(AX*1), Y5
 	VCMPPD      $0x1e, Y2, Y4, Y6
-	VMOVMSKPD   Y6, R9
+	VMOVMSKPD   Y6, R10
 	VANDPD      Y3, Y6, Y6
 	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y6, Y3, Y6
@@ -12175,18 +12442,103 @@ leakyRows64ZeroAVX2_sum12:
 	VFMADD213PD Y7, Y0, Y5
 	VMOVUPD     Y4, 480(CX)(AX*1)
 	VMOVUPD     Y5, 480(DX)(AX*1)
-	SHLQ        $0x3c, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x3c, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x08, BX
 	DECQ        SI
 	JNZ         leakyRows64ZeroAVX2_word
 
+leakyRows64ZeroAVX2_tail:
+	TESTQ DI, DI
+	JZ    leakyRows64ZeroAVX2_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows64ZeroAVX2_tailvec:
+	CMPQ   DI, $0x04
+	JB     leakyRows64ZeroAVX2_tailpart
+	VXORPS Y4, Y4, Y4
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows64ZeroAVX2_tv_summed
+
+leakyRows64ZeroAVX2_tv_row:
+	MOVQ   (R10), R12
+	VADDPD (R12)(AX*1), Y4, Y4
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows64ZeroAVX2_tv_row
+
+leakyRows64ZeroAVX2_tv_summed:
+	VMOVUPD     (CX)(AX*1), Y5
+	VMOVUPD     (DX)(AX*1), Y6
+	VCMPPD      $0x1e, Y2, Y5, Y7
+	VMOVMSKPD   Y7, R10
+	VANDPD      Y3, Y7, Y7
+	VFMADD213PD Y6, Y1, Y5
+	VSUBPD      Y7, Y3, Y7
+	VMULPD      Y7, Y5, Y5
+	VFMADD213PD Y4, Y0, Y6
+	VMOVUPD     Y5, (CX)(AX*1)
+	VMOVUPD     Y6, (DX)(AX*1)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x04, R9
+	ADDQ        $0x20, AX
+	SUBQ        $0x04, DI
+	JMP         leakyRows64ZeroAVX2_tailvec
+
+leakyRows64ZeroAVX2_tailpart:
+	TESTQ   DI, DI
+	JZ      leakyRows64ZeroAVX2_tailstore
+	MOVQ    $0x00000020, R10
+	MOVQ    DI, R11
+	SHLQ    $0x03, R11
+	SUBQ    R11, R10
+	LEAQ    leakyTailMask<>+0(SB), R11
+	VMOVDQU (R11)(R10*1), Y4
+	VXORPS  Y5, Y5, Y5
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows64ZeroAVX2_tp_summed
+
+leakyRows64ZeroAVX2_tp_row:
+	MOVQ       (R10), R12
+	VMASKMOVPD (R12)(AX*1), Y4, Y6
+	VADDPD     Y6, Y5, Y5
+	ADDQ       $0x18, R10
+	DECQ       R11
+	JNZ        leakyRows64ZeroAVX2_tp_row
+
+leakyRows64ZeroAVX2_tp_summed:
+	VMASKMOVPD  (CX)(AX*1), Y4, Y6
+	VMASKMOVPD  (DX)(AX*1), Y4, Y7
+	VCMPPD      $0x1e, Y2, Y6, Y2
+	VMOVMSKPD   Y2, R10
+	VANDPD      Y3, Y2, Y2
+	VFMADD213PD Y7, Y1, Y6
+	VSUBPD      Y2, Y3, Y2
+	VMULPD      Y2, Y6, Y6
+	VFMADD213PD Y5, Y0, Y7
+	VMASKMOVPD  Y6, Y4, (CX)(AX*1)
+	VMASKMOVPD  Y7, Y4, (DX)(AX*1)
+	BZHIQ       DI, R10, R10
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+
+leakyRows64ZeroAVX2_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows64ZeroAVX2_done:
-	MOVQ DI, ret+128(FP)
+	MOVQ R8, ret+128(FP)
 	VZEROUPPER
 	RET
 
@@ -26162,7 +26514,7 @@ leakyScan32ZeroAVX512Word_done:
 	RET
 
 // func leakyRows32SubAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX512F, MMX+, POPCNT
+// Requires: AVX, AVX512F, BMI2, MMX+, POPCNT
 TEXT ·leakyRows32SubAVX512(SB), NOSPLIT, $0-128
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x02, AX
@@ -26172,46 +26524,48 @@ TEXT ·leakyRows32SubAVX512(SB), NOSPLIT, $0-128
 	SUBQ         AX, DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+80(FP), Z0
 	VBROADCASTSS beta+84(FP), Z1
 	VBROADCASTSS theta+88(FP), Z2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows32SubAVX512_done
+	JZ           leakyRows32SubAVX512_tail
 
 leakyRows32SubAVX512_word:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows32SubAVX512_sum0
 
 leakyRows32SubAVX512_row0:
-	MOVQ       (R8), R10
-	VADDPS     (R10)(AX*1), Z4, Z4
-	VADDPS     64(R10)(AX*1), Z5, Z5
-	VADDPS     128(R10)(AX*1), Z6, Z6
-	VADDPS     192(R10)(AX*1), Z7, Z7
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	PREFETCHT0 4224(R10)(AX*1)
-	PREFETCHT0 4288(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPS     (R11)(AX*1), Z4, Z4
+	VADDPS     64(R11)(AX*1), Z5, Z5
+	VADDPS     128(R11)(AX*1), Z6, Z6
+	VADDPS     192(R11)(AX*1), Z7, Z7
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows32SubAVX512_row0
 
 leakyRows32SubAVX512_sum0:
 	VMOVUPS   (CX)(AX*1), Z8
 	VMOVUPS   (DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R8
+	KMOVW     K1, R9
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26223,7 +26577,7 @@ leakyRows32SubAVX512_sum0:
 	VMOVUPS   64(CX)(AX*1), Z8
 	VMOVUPS   64(DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26232,12 +26586,12 @@ leakyRows32SubAVX512_sum0:
 	VADDPS    Z5, Z9, Z9
 	VMOVUPS   Z8, 64(CX)(AX*1)
 	VMOVUPS   Z9, 64(DX)(AX*1)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   128(CX)(AX*1), Z8
 	VMOVUPS   128(DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26246,12 +26600,12 @@ leakyRows32SubAVX512_sum0:
 	VADDPS    Z6, Z9, Z9
 	VMOVUPS   Z8, 128(CX)(AX*1)
 	VMOVUPS   Z9, 128(DX)(AX*1)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   192(CX)(AX*1), Z8
 	VMOVUPS   192(DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26260,23 +26614,108 @@ leakyRows32SubAVX512_sum0:
 	VADDPS    Z7, Z9, Z9
 	VMOVUPS   Z8, 192(CX)(AX*1)
 	VMOVUPS   Z9, 192(DX)(AX*1)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x08, BX
 	DECQ      SI
 	JNZ       leakyRows32SubAVX512_word
 
+leakyRows32SubAVX512_tail:
+	TESTQ DI, DI
+	JZ    leakyRows32SubAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows32SubAVX512_tailvec:
+	CMPQ   DI, $0x10
+	JB     leakyRows32SubAVX512_tailpart
+	VPXORD Z11, Z11, Z11
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows32SubAVX512_tv_summed
+
+leakyRows32SubAVX512_tv_row:
+	MOVQ   (R10), R12
+	VADDPS (R12)(AX*1), Z11, Z11
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows32SubAVX512_tv_row
+
+leakyRows32SubAVX512_tv_summed:
+	VMOVUPS   (CX)(AX*1), Z4
+	VMOVUPS   (DX)(AX*1), Z5
+	VCMPPS    $0x1e, Z2, Z4, K1
+	KMOVW     K1, R10
+	VMOVAPS.Z Z3, K1, Z6
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z6, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    Z11, Z5, Z5
+	VMOVUPS   Z4, (CX)(AX*1)
+	VMOVUPS   Z5, (DX)(AX*1)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x10, R9
+	ADDQ      $0x40, AX
+	SUBQ      $0x10, DI
+	JMP       leakyRows32SubAVX512_tailvec
+
+leakyRows32SubAVX512_tailpart:
+	TESTQ  DI, DI
+	JZ     leakyRows32SubAVX512_tailstore
+	MOVQ   $0x00000001, R10
+	SHLXQ  DI, R10, R10
+	DECQ   R10
+	KMOVW  R10, K1
+	VPXORD Z12, Z12, Z12
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows32SubAVX512_tp_summed
+
+leakyRows32SubAVX512_tp_row:
+	MOVQ      (R10), R12
+	VMOVUPS.Z (R12)(AX*1), K1, Z4
+	VADDPS    Z4, Z12, Z12
+	ADDQ      $0x18, R10
+	DECQ      R11
+	JNZ       leakyRows32SubAVX512_tp_row
+
+leakyRows32SubAVX512_tp_summed:
+	VMOVUPS.Z (CX)(AX*1), K1, Z4
+	VMOVUPS.Z (DX)(AX*1), K1, Z5
+	VCMPPS    $0x1e, Z2, Z4, K2
+	KMOVW     K2, R10
+	VMOVAPS.Z Z3, K2, Z2
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z2, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    Z12, Z5, Z5
+	VMOVUPS   Z4, K1, (CX)(AX*1)
+	VMOVUPS   Z5, K1, (DX)(AX*1)
+	BZHIQ     DI, R10, R10
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+
+leakyRows32SubAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows32SubAVX512_done:
-	MOVQ DI, ret+120(FP)
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 
 // func leakyRows32ZeroAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
-// Requires: AVX, AVX512F, MMX+, POPCNT
+// Requires: AVX, AVX512F, BMI2, MMX+, POPCNT
 TEXT ·leakyRows32ZeroAVX512(SB), NOSPLIT, $0-128
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x02, AX
@@ -26286,46 +26725,48 @@ TEXT ·leakyRows32ZeroAVX512(SB), NOSPLIT, $0-128
 	SUBQ         AX, DX
 	MOVQ         spikes_base+96(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSS alpha+80(FP), Z0
 	VBROADCASTSS beta+84(FP), Z1
 	VBROADCASTSS theta+88(FP), Z2
-	MOVL         $0x3f800000, DI
-	VMOVQ        DI, X3
+	MOVL         $0x3f800000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSS X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows32ZeroAVX512_done
+	JZ           leakyRows32ZeroAVX512_tail
 
 leakyRows32ZeroAVX512_word:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows32ZeroAVX512_sum0
 
 leakyRows32ZeroAVX512_row0:
-	MOVQ       (R8), R10
-	VADDPS     (R10)(AX*1), Z4, Z4
-	VADDPS     64(R10)(AX*1), Z5, Z5
-	VADDPS     128(R10)(AX*1), Z6, Z6
-	VADDPS     192(R10)(AX*1), Z7, Z7
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	PREFETCHT0 4224(R10)(AX*1)
-	PREFETCHT0 4288(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPS     (R11)(AX*1), Z4, Z4
+	VADDPS     64(R11)(AX*1), Z5, Z5
+	VADDPS     128(R11)(AX*1), Z6, Z6
+	VADDPS     192(R11)(AX*1), Z7, Z7
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows32ZeroAVX512_row0
 
 leakyRows32ZeroAVX512_sum0:
 	VMOVUPS   (CX)(AX*1), Z8
 	VMOVUPS   (DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R8
+	KMOVW     K1, R9
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26338,7 +26779,7 @@ leakyRows32ZeroAVX512_sum0:
 	VMOVUPS   64(CX)(AX*1), Z8
 	VMOVUPS   64(DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26348,12 +26789,12 @@ leakyRows32ZeroAVX512_sum0:
 	VADDPS    Z5, Z9, Z9
 	VMOVUPS   Z8, 64(CX)(AX*1)
 	VMOVUPS   Z9, 64(DX)(AX*1)
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	SHLQ      $0x10, R10
+	ORQ       R10, R9
 	VMOVUPS   128(CX)(AX*1), Z8
 	VMOVUPS   128(DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26363,12 +26804,12 @@ leakyRows32ZeroAVX512_sum0:
 	VADDPS    Z6, Z9, Z9
 	VMOVUPS   Z8, 128(CX)(AX*1)
 	VMOVUPS   Z9, 128(DX)(AX*1)
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	SHLQ      $0x20, R10
+	ORQ       R10, R9
 	VMOVUPS   192(CX)(AX*1), Z8
 	VMOVUPS   192(DX)(AX*1), Z9
 	VCMPPS    $0x1e, Z2, Z8, K1
-	KMOVW     K1, R9
+	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z10
 	VMULPS    Z1, Z8, Z8
 	VADDPS    Z9, Z8, Z8
@@ -26378,18 +26819,105 @@ leakyRows32ZeroAVX512_sum0:
 	VADDPS    Z7, Z9, Z9
 	VMOVUPS   Z8, 192(CX)(AX*1)
 	VMOVUPS   Z9, 192(DX)(AX*1)
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
-	MOVQ      R8, (BX)
-	POPCNTQ   R8, R8
-	ADDQ      R8, DI
+	SHLQ      $0x30, R10
+	ORQ       R10, R9
+	MOVQ      R9, (BX)
+	POPCNTQ   R9, R9
+	ADDQ      R9, R8
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x08, BX
 	DECQ      SI
 	JNZ       leakyRows32ZeroAVX512_word
 
+leakyRows32ZeroAVX512_tail:
+	TESTQ DI, DI
+	JZ    leakyRows32ZeroAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows32ZeroAVX512_tailvec:
+	CMPQ   DI, $0x10
+	JB     leakyRows32ZeroAVX512_tailpart
+	VPXORD Z11, Z11, Z11
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows32ZeroAVX512_tv_summed
+
+leakyRows32ZeroAVX512_tv_row:
+	MOVQ   (R10), R12
+	VADDPS (R12)(AX*1), Z11, Z11
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows32ZeroAVX512_tv_row
+
+leakyRows32ZeroAVX512_tv_summed:
+	VMOVUPS   (CX)(AX*1), Z4
+	VMOVUPS   (DX)(AX*1), Z5
+	VCMPPS    $0x1e, Z2, Z4, K1
+	KMOVW     K1, R10
+	VMOVAPS.Z Z3, K1, Z6
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z6, Z3, Z6
+	VMULPS    Z6, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    Z11, Z5, Z5
+	VMOVUPS   Z4, (CX)(AX*1)
+	VMOVUPS   Z5, (DX)(AX*1)
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+	ADDQ      $0x10, R9
+	ADDQ      $0x40, AX
+	SUBQ      $0x10, DI
+	JMP       leakyRows32ZeroAVX512_tailvec
+
+leakyRows32ZeroAVX512_tailpart:
+	TESTQ  DI, DI
+	JZ     leakyRows32ZeroAVX512_tailstore
+	MOVQ   $0x00000001, R10
+	SHLXQ  DI, R10, R10
+	DECQ   R10
+	KMOVW  R10, K1
+	VPXORD Z12, Z12, Z12
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows32ZeroAVX512_tp_summed
+
+leakyRows32ZeroAVX512_tp_row:
+	MOVQ      (R10), R12
+	VMOVUPS.Z (R12)(AX*1), K1, Z4
+	VADDPS    Z4, Z12, Z12
+	ADDQ      $0x18, R10
+	DECQ      R11
+	JNZ       leakyRows32ZeroAVX512_tp_row
+
+leakyRows32ZeroAVX512_tp_summed:
+	VMOVUPS.Z (CX)(AX*1), K1, Z4
+	VMOVUPS.Z (DX)(AX*1), K1, Z5
+	VCMPPS    $0x1e, Z2, Z4, K2
+	KMOVW     K2, R10
+	VMOVAPS.Z Z3, K2, Z2
+	VMULPS    Z1, Z4, Z4
+	VADDPS    Z5, Z4, Z4
+	VSUBPS    Z2, Z3, Z2
+	VMULPS    Z2, Z4, Z4
+	VMULPS    Z0, Z5, Z5
+	VADDPS    Z12, Z5, Z5
+	VMOVUPS   Z4, K1, (CX)(AX*1)
+	VMOVUPS   Z5, K1, (DX)(AX*1)
+	BZHIQ     DI, R10, R10
+	SHLXQ     R9, R10, R10
+	ORQ       R10, SI
+
+leakyRows32ZeroAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows32ZeroAVX512_done:
-	MOVQ DI, ret+120(FP)
+	MOVQ R8, ret+120(FP)
 	VZEROUPPER
 	RET
 
@@ -36589,7 +37117,7 @@ leakyScan64ZeroAVX512_done:
 	RET
 
 // func leakyRows64SubAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX512F, MMX+, POPCNT
+// Requires: AVX, AVX512F, BMI2, MMX+, POPCNT
 TEXT ·leakyRows64SubAVX512(SB), NOSPLIT, $0-136
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x03, AX
@@ -36599,16 +37127,18 @@ TEXT ·leakyRows64SubAVX512(SB), NOSPLIT, $0-136
 	SUBQ         AX, DX
 	MOVQ         spikes_base+104(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+80(FP), Z0
 	VBROADCASTSD beta+88(FP), Z1
 	VBROADCASTSD theta+96(FP), Z2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows64SubAVX512_done
+	JZ           leakyRows64SubAVX512_tail
 
 leakyRows64SubAVX512_word:
 	VPXORD Z4, Z4, Z4
@@ -36619,38 +37149,38 @@ leakyRows64SubAVX512_word:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows64SubAVX512_sum0
 
 leakyRows64SubAVX512_row0:
-	MOVQ       (R8), R10
-	VADDPD     (R10)(AX*1), Z4, Z4
-	VADDPD     64(R10)(AX*1), Z5, Z5
-	VADDPD     128(R10)(AX*1), Z6, Z6
-	VADDPD     192(R10)(AX*1), Z7, Z7
-	VADDPD     256(R10)(AX*1), Z8, Z8
-	VADDPD     320(R10)(AX*1), Z9, Z9
-	VADDPD     384(R10)(AX*1), Z10, Z10
-	VADDPD     448(R10)(AX*1), Z11, Z11
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	PREFETCHT0 4224(R10)(AX*1)
-	PREFETCHT0 4288(R10)(AX*1)
-	PREFETCHT0 4352(R10)(AX*1)
-	PREFETCHT0 4416(R10)(AX*1)
-	PREFETCHT0 4480(R10)(AX*1)
-	PREFETCHT0 4544(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPD     (R11)(AX*1), Z4, Z4
+	VADDPD     64(R11)(AX*1), Z5, Z5
+	VADDPD     128(R11)(AX*1), Z6, Z6
+	VADDPD     192(R11)(AX*1), Z7, Z7
+	VADDPD     256(R11)(AX*1), Z8, Z8
+	VADDPD     320(R11)(AX*1), Z9, Z9
+	VADDPD     384(R11)(AX*1), Z10, Z10
+	VADDPD     448(R11)(AX*1), Z11, Z11
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	PREFETCHT0 4352(R11)(AX*1)
+	PREFETCHT0 4416(R11)(AX*1)
+	PREFETCHT0 4480(R11)(AX*1)
+	PREFETCHT0 4544(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows64SubAVX512_row0
 
 leakyRows64SubAVX512_sum0:
 	VMOVUPD     (CX)(AX*1), Z12
 	VMOVUPD     (DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R8
+	KMOVW       K1, R9
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
@@ -36660,102 +37190,183 @@ leakyRows64SubAVX512_sum0:
 	VMOVUPD     64(CX)(AX*1), Z12
 	VMOVUPD     64(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
 	VFMADD213PD Z5, Z0, Z13
 	VMOVUPD     Z12, 64(CX)(AX*1)
 	VMOVUPD     Z13, 64(DX)(AX*1)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     128(CX)(AX*1), Z12
 	VMOVUPD     128(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
 	VFMADD213PD Z6, Z0, Z13
 	VMOVUPD     Z12, 128(CX)(AX*1)
 	VMOVUPD     Z13, 128(DX)(AX*1)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     192(CX)(AX*1), Z12
 	VMOVUPD     192(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
 	VFMADD213PD Z7, Z0, Z13
 	VMOVUPD     Z12, 192(CX)(AX*1)
 	VMOVUPD     Z13, 192(DX)(AX*1)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     256(CX)(AX*1), Z12
 	VMOVUPD     256(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
 	VFMADD213PD Z8, Z0, Z13
 	VMOVUPD     Z12, 256(CX)(AX*1)
 	VMOVUPD     Z13, 256(DX)(AX*1)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     320(CX)(AX*1), Z12
 	VMOVUPD     320(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
 	VFMADD213PD Z9, Z0, Z13
 	VMOVUPD     Z12, 320(CX)(AX*1)
 	VMOVUPD     Z13, 320(DX)(AX*1)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     384(CX)(AX*1), Z12
 	VMOVUPD     384(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
 	VFMADD213PD Z10, Z0, Z13
 	VMOVUPD     Z12, 384(CX)(AX*1)
 	VMOVUPD     Z13, 384(DX)(AX*1)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     448(CX)(AX*1), Z12
 	VMOVUPD     448(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z12, Z12
 	VFMADD213PD Z11, Z0, Z13
 	VMOVUPD     Z12, 448(CX)(AX*1)
 	VMOVUPD     Z13, 448(DX)(AX*1)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x08, BX
 	DECQ        SI
 	JNZ         leakyRows64SubAVX512_word
 
+leakyRows64SubAVX512_tail:
+	TESTQ DI, DI
+	JZ    leakyRows64SubAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows64SubAVX512_tailvec:
+	CMPQ   DI, $0x08
+	JB     leakyRows64SubAVX512_tailpart
+	VPXORD Z15, Z15, Z15
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows64SubAVX512_tv_summed
+
+leakyRows64SubAVX512_tv_row:
+	MOVQ   (R10), R12
+	VADDPD (R12)(AX*1), Z15, Z15
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows64SubAVX512_tv_row
+
+leakyRows64SubAVX512_tv_summed:
+	VMOVUPD     (CX)(AX*1), Z4
+	VMOVUPD     (DX)(AX*1), Z5
+	VCMPPD      $0x1e, Z2, Z4, K1
+	KMOVW       K1, R10
+	VMOVAPD.Z   Z3, K1, Z6
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z6, Z4, Z4
+	VFMADD213PD Z15, Z0, Z5
+	VMOVUPD     Z4, (CX)(AX*1)
+	VMOVUPD     Z5, (DX)(AX*1)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x08, R9
+	ADDQ        $0x40, AX
+	SUBQ        $0x08, DI
+	JMP         leakyRows64SubAVX512_tailvec
+
+leakyRows64SubAVX512_tailpart:
+	TESTQ  DI, DI
+	JZ     leakyRows64SubAVX512_tailstore
+	MOVQ   $0x00000001, R10
+	SHLXQ  DI, R10, R10
+	DECQ   R10
+	KMOVW  R10, K1
+	VPXORD Z16, Z16, Z16
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows64SubAVX512_tp_summed
+
+leakyRows64SubAVX512_tp_row:
+	MOVQ      (R10), R12
+	VMOVUPD.Z (R12)(AX*1), K1, Z4
+	VADDPD    Z4, Z16, Z16
+	ADDQ      $0x18, R10
+	DECQ      R11
+	JNZ       leakyRows64SubAVX512_tp_row
+
+leakyRows64SubAVX512_tp_summed:
+	VMOVUPD.Z   (CX)(AX*1), K1, Z4
+	VMOVUPD.Z   (DX)(AX*1), K1, Z5
+	VCMPPD      $0x1e, Z2, Z4, K2
+	KMOVW       K2, R10
+	VMOVAPD.Z   Z3, K2, Z2
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z2, Z4, Z4
+	VFMADD213PD Z16, Z0, Z5
+	VMOVUPD     Z4, K1, (CX)(AX*1)
+	VMOVUPD     Z5, K1, (DX)(AX*1)
+	BZHIQ       DI, R10, R10
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+
+leakyRows64SubAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows64SubAVX512_done:
-	MOVQ DI, ret+128(FP)
+	MOVQ R8, ret+128(FP)
 	VZEROUPPER
 	RET
 
 // func leakyRows64ZeroAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
-// Requires: AVX, AVX512F, MMX+, POPCNT
+// Requires: AVX, AVX512F, BMI2, MMX+, POPCNT
 TEXT ·leakyRows64ZeroAVX512(SB), NOSPLIT, $0-136
 	MOVQ         col+72(FP), AX
 	SHLQ         $0x03, AX
@@ -36765,16 +37376,18 @@ TEXT ·leakyRows64ZeroAVX512(SB), NOSPLIT, $0-136
 	SUBQ         AX, DX
 	MOVQ         spikes_base+104(FP), BX
 	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
 	SHRQ         $0x06, SI
 	VBROADCASTSD alpha+80(FP), Z0
 	VBROADCASTSD beta+88(FP), Z1
 	VBROADCASTSD theta+96(FP), Z2
-	MOVQ         $0x3ff0000000000000, DI
-	VMOVQ        DI, X3
+	MOVQ         $0x3ff0000000000000, R8
+	VMOVQ        R8, X3
 	VBROADCASTSD X3, Z3
-	XORQ         DI, DI
+	XORQ         R8, R8
 	TESTQ        SI, SI
-	JZ           leakyRows64ZeroAVX512_done
+	JZ           leakyRows64ZeroAVX512_tail
 
 leakyRows64ZeroAVX512_word:
 	VPXORD Z4, Z4, Z4
@@ -36785,38 +37398,38 @@ leakyRows64ZeroAVX512_word:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
-	MOVQ   rows_base+48(FP), R8
-	MOVQ   rows_len+56(FP), R9
-	TESTQ  R9, R9
+	MOVQ   rows_base+48(FP), R9
+	MOVQ   rows_len+56(FP), R10
+	TESTQ  R10, R10
 	JZ     leakyRows64ZeroAVX512_sum0
 
 leakyRows64ZeroAVX512_row0:
-	MOVQ       (R8), R10
-	VADDPD     (R10)(AX*1), Z4, Z4
-	VADDPD     64(R10)(AX*1), Z5, Z5
-	VADDPD     128(R10)(AX*1), Z6, Z6
-	VADDPD     192(R10)(AX*1), Z7, Z7
-	VADDPD     256(R10)(AX*1), Z8, Z8
-	VADDPD     320(R10)(AX*1), Z9, Z9
-	VADDPD     384(R10)(AX*1), Z10, Z10
-	VADDPD     448(R10)(AX*1), Z11, Z11
-	PREFETCHT0 4096(R10)(AX*1)
-	PREFETCHT0 4160(R10)(AX*1)
-	PREFETCHT0 4224(R10)(AX*1)
-	PREFETCHT0 4288(R10)(AX*1)
-	PREFETCHT0 4352(R10)(AX*1)
-	PREFETCHT0 4416(R10)(AX*1)
-	PREFETCHT0 4480(R10)(AX*1)
-	PREFETCHT0 4544(R10)(AX*1)
-	ADDQ       $0x18, R8
-	DECQ       R9
+	MOVQ       (R9), R11
+	VADDPD     (R11)(AX*1), Z4, Z4
+	VADDPD     64(R11)(AX*1), Z5, Z5
+	VADDPD     128(R11)(AX*1), Z6, Z6
+	VADDPD     192(R11)(AX*1), Z7, Z7
+	VADDPD     256(R11)(AX*1), Z8, Z8
+	VADDPD     320(R11)(AX*1), Z9, Z9
+	VADDPD     384(R11)(AX*1), Z10, Z10
+	VADDPD     448(R11)(AX*1), Z11, Z11
+	PREFETCHT0 4096(R11)(AX*1)
+	PREFETCHT0 4160(R11)(AX*1)
+	PREFETCHT0 4224(R11)(AX*1)
+	PREFETCHT0 4288(R11)(AX*1)
+	PREFETCHT0 4352(R11)(AX*1)
+	PREFETCHT0 4416(R11)(AX*1)
+	PREFETCHT0 4480(R11)(AX*1)
+	PREFETCHT0 4544(R11)(AX*1)
+	ADDQ       $0x18, R9
+	DECQ       R10
 	JNZ        leakyRows64ZeroAVX512_row0
 
 leakyRows64ZeroAVX512_sum0:
 	VMOVUPD     (CX)(AX*1), Z12
 	VMOVUPD     (DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R8
+	KMOVW       K1, R9
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36827,7 +37440,7 @@ leakyRows64ZeroAVX512_sum0:
 	VMOVUPD     64(CX)(AX*1), Z12
 	VMOVUPD     64(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36835,12 +37448,12 @@ leakyRows64ZeroAVX512_sum0:
 	VFMADD213PD Z5, Z0, Z13
 	VMOVUPD     Z12, 64(CX)(AX*1)
 	VMOVUPD     Z13, 64(DX)(AX*1)
-	SHLQ        $0x08, R9
-	ORQ         R9, R8
+	SHLQ        $0x08, R10
+	ORQ         R10, R9
 	VMOVUPD     128(CX)(AX*1), Z12
 	VMOVUPD     128(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36848,12 +37461,12 @@ leakyRows64ZeroAVX512_sum0:
 	VFMADD213PD Z6, Z0, Z13
 	VMOVUPD     Z12, 128(CX)(AX*1)
 	VMOVUPD     Z13, 128(DX)(AX*1)
-	SHLQ        $0x10, R9
-	ORQ         R9, R8
+	SHLQ        $0x10, R10
+	ORQ         R10, R9
 	VMOVUPD     192(CX)(AX*1), Z12
 	VMOVUPD     192(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36861,12 +37474,12 @@ leakyRows64ZeroAVX512_sum0:
 	VFMADD213PD Z7, Z0, Z13
 	VMOVUPD     Z12, 192(CX)(AX*1)
 	VMOVUPD     Z13, 192(DX)(AX*1)
-	SHLQ        $0x18, R9
-	ORQ         R9, R8
+	SHLQ        $0x18, R10
+	ORQ         R10, R9
 	VMOVUPD     256(CX)(AX*1), Z12
 	VMOVUPD     256(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36874,12 +37487,12 @@ leakyRows64ZeroAVX512_sum0:
 	VFMADD213PD Z8, Z0, Z13
 	VMOVUPD     Z12, 256(CX)(AX*1)
 	VMOVUPD     Z13, 256(DX)(AX*1)
-	SHLQ        $0x20, R9
-	ORQ         R9, R8
+	SHLQ        $0x20, R10
+	ORQ         R10, R9
 	VMOVUPD     320(CX)(AX*1), Z12
 	VMOVUPD     320(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36887,12 +37500,12 @@ leakyRows64ZeroAVX512_sum0:
 	VFMADD213PD Z9, Z0, Z13
 	VMOVUPD     Z12, 320(CX)(AX*1)
 	VMOVUPD     Z13, 320(DX)(AX*1)
-	SHLQ        $0x28, R9
-	ORQ         R9, R8
+	SHLQ        $0x28, R10
+	ORQ         R10, R9
 	VMOVUPD     384(CX)(AX*1), Z12
 	VMOVUPD     384(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36900,12 +37513,12 @@ leakyRows64ZeroAVX512_sum0:
 	VFMADD213PD Z10, Z0, Z13
 	VMOVUPD     Z12, 384(CX)(AX*1)
 	VMOVUPD     Z13, 384(DX)(AX*1)
-	SHLQ        $0x30, R9
-	ORQ         R9, R8
+	SHLQ        $0x30, R10
+	ORQ         R10, R9
 	VMOVUPD     448(CX)(AX*1), Z12
 	VMOVUPD     448(DX)(AX*1), Z13
 	VCMPPD      $0x1e, Z2, Z12, K1
-	KMOVW       K1, R9
+	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z14
 	VFMADD213PD Z13, Z1, Z12
 	VSUBPD      Z14, Z3, Z14
@@ -36913,18 +37526,101 @@ leakyRows64ZeroAVX512_sum0:
 	VFMADD213PD Z11, Z0, Z13
 	VMOVUPD     Z12, 448(CX)(AX*1)
 	VMOVUPD     Z13, 448(DX)(AX*1)
-	SHLQ        $0x38, R9
-	ORQ         R9, R8
-	MOVQ        R8, (BX)
-	POPCNTQ     R8, R8
-	ADDQ        R8, DI
+	SHLQ        $0x38, R10
+	ORQ         R10, R9
+	MOVQ        R9, (BX)
+	POPCNTQ     R9, R9
+	ADDQ        R9, R8
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x08, BX
 	DECQ        SI
 	JNZ         leakyRows64ZeroAVX512_word
 
+leakyRows64ZeroAVX512_tail:
+	TESTQ DI, DI
+	JZ    leakyRows64ZeroAVX512_done
+	XORQ  SI, SI
+	XORQ  R9, R9
+
+leakyRows64ZeroAVX512_tailvec:
+	CMPQ   DI, $0x08
+	JB     leakyRows64ZeroAVX512_tailpart
+	VPXORD Z15, Z15, Z15
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows64ZeroAVX512_tv_summed
+
+leakyRows64ZeroAVX512_tv_row:
+	MOVQ   (R10), R12
+	VADDPD (R12)(AX*1), Z15, Z15
+	ADDQ   $0x18, R10
+	DECQ   R11
+	JNZ    leakyRows64ZeroAVX512_tv_row
+
+leakyRows64ZeroAVX512_tv_summed:
+	VMOVUPD     (CX)(AX*1), Z4
+	VMOVUPD     (DX)(AX*1), Z5
+	VCMPPD      $0x1e, Z2, Z4, K1
+	KMOVW       K1, R10
+	VMOVAPD.Z   Z3, K1, Z6
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z6, Z3, Z6
+	VMULPD      Z6, Z4, Z4
+	VFMADD213PD Z15, Z0, Z5
+	VMOVUPD     Z4, (CX)(AX*1)
+	VMOVUPD     Z5, (DX)(AX*1)
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+	ADDQ        $0x08, R9
+	ADDQ        $0x40, AX
+	SUBQ        $0x08, DI
+	JMP         leakyRows64ZeroAVX512_tailvec
+
+leakyRows64ZeroAVX512_tailpart:
+	TESTQ  DI, DI
+	JZ     leakyRows64ZeroAVX512_tailstore
+	MOVQ   $0x00000001, R10
+	SHLXQ  DI, R10, R10
+	DECQ   R10
+	KMOVW  R10, K1
+	VPXORD Z16, Z16, Z16
+	MOVQ   rows_base+48(FP), R10
+	MOVQ   rows_len+56(FP), R11
+	TESTQ  R11, R11
+	JZ     leakyRows64ZeroAVX512_tp_summed
+
+leakyRows64ZeroAVX512_tp_row:
+	MOVQ      (R10), R12
+	VMOVUPD.Z (R12)(AX*1), K1, Z4
+	VADDPD    Z4, Z16, Z16
+	ADDQ      $0x18, R10
+	DECQ      R11
+	JNZ       leakyRows64ZeroAVX512_tp_row
+
+leakyRows64ZeroAVX512_tp_summed:
+	VMOVUPD.Z   (CX)(AX*1), K1, Z4
+	VMOVUPD.Z   (DX)(AX*1), K1, Z5
+	VCMPPD      $0x1e, Z2, Z4, K2
+	KMOVW       K2, R10
+	VMOVAPD.Z   Z3, K2, Z2
+	VFMADD213PD Z5, Z1, Z4
+	VSUBPD      Z2, Z3, Z2
+	VMULPD      Z2, Z4, Z4
+	VFMADD213PD Z16, Z0, Z5
+	VMOVUPD     Z4, K1, (CX)(AX*1)
+	VMOVUPD     Z5, K1, (DX)(AX*1)
+	BZHIQ       DI, R10, R10
+	SHLXQ       R9, R10, R10
+	ORQ         R10, SI
+
+leakyRows64ZeroAVX512_tailstore:
+	MOVQ    SI, (BX)
+	POPCNTQ SI, AX
+	ADDQ    AX, R8
+
 leakyRows64ZeroAVX512_done:
-	MOVQ DI, ret+128(FP)
+	MOVQ R8, ret+128(FP)
 	VZEROUPPER
 	RET
 

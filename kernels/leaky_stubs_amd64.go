@@ -24,13 +24,15 @@ func leakyScan32SubAVX2(V []float32, I []float32, Iin []float32, inStride int, s
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX2(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
-// leakyRows32SubAVX2 is LeakyRows32 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// leakyRows32SubAVX2 is LeakyRows32 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows32SubAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
 
-// leakyRows32ZeroAVX2 is LeakyRows32 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// leakyRows32ZeroAVX2 is LeakyRows32 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows32ZeroAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
 
@@ -284,13 +286,15 @@ func leakyScan64SubAVX2(V []float64, I []float64, Iin []float64, inStride int, s
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX2(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
 
-// leakyRows64SubAVX2 is LeakyRows64 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// leakyRows64SubAVX2 is LeakyRows64 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows64SubAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
 
-// leakyRows64ZeroAVX2 is LeakyRows64 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// leakyRows64ZeroAVX2 is LeakyRows64 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows64ZeroAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
 
@@ -584,13 +588,15 @@ func leakyScan32SubAVX512Word(V []float32, I []float32, Iin []float32, inStride 
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan32ZeroAVX512Word(V []float32, I []float32, Iin []float32, inStride int, steps int, alpha float32, beta float32, theta float32, spikes []uint64, maskStride int) int
 
-// leakyRows32SubAVX512 is LeakyRows32 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// leakyRows32SubAVX512 is LeakyRows32 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows32SubAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
 
-// leakyRows32ZeroAVX512 is LeakyRows32 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// leakyRows32ZeroAVX512 is LeakyRows32 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 4 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows32ZeroAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
 
@@ -868,13 +874,15 @@ func leakyScan64SubAVX512(V []float64, I []float64, Iin []float64, inStride int,
 // The caller checks lengths and strides and chunks long calls.
 func leakyScan64ZeroAVX512(V []float64, I []float64, Iin []float64, inStride int, steps int, alpha float64, beta float64, theta float64, spikes []uint64, maskStride int) int
 
-// leakyRows64SubAVX512 is LeakyRows64 with reset by subtraction for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 8 vectors at a time stay in registers.
+// leakyRows64SubAVX512 is LeakyRows64 with reset by subtraction for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 8 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows64SubAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
 
-// leakyRows64ZeroAVX512 is LeakyRows64 with reset to zero for len(V) a multiple of 64,
-// writing len(V)/64 mask words; the sums of 8 vectors at a time stay in registers.
+// leakyRows64ZeroAVX512 is LeakyRows64 with reset to zero for any len(V),
+// writing (len(V)+63)/64 mask words; the sums of 8 vectors at a time stay in registers.
+// A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows64ZeroAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
 

@@ -42,8 +42,9 @@ const rowsAhead = 4096
 func genLeakyRows(s *isa, d *dtype, reset string) string {
 	name := fmt.Sprintf("leakyRows%s%s%s", d.name, reset, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I []%[1]s, rows [][]%[1]s, col int, alpha, beta, theta %[1]s, spikes []uint64) int", d.gotyp))
-	Doc(fmt.Sprintf("%s is LeakyRows%s with reset %s for len(V) a multiple of 64,", name, d.name, map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]),
-		fmt.Sprintf("writing len(V)/64 mask words; the sums of %d vectors at a time stay in registers.", rowsGroup(s, d)),
+	Doc(fmt.Sprintf("%s is LeakyRows%s with reset %s for any len(V),", name, d.name, map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]),
+		fmt.Sprintf("writing (len(V)+63)/64 mask words; the sums of %d vectors at a time stay in registers.", rowsGroup(s, d)),
+		"A partial last word is written whole, with zero bits past len(V).",
 		"The caller checks every row's length and chunks long calls.")
 	// off addresses element col+i of a row at the row's base + off; the
 	// bases of V and I are moved back by col elements so that the same
@@ -56,6 +57,9 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 	SUBQ(off, ip)
 	sp := Load(Param("spikes").Base(), GP64())
 	nw := Load(Param("V").Len(), GP64())
+	rem := GP64()
+	MOVQ(nw, rem)
+	ANDQ(U8(63), rem)
 	SHRQ(U8(6), nw)
 	k := loadConsts(s, d)
 	count := GP64()
@@ -64,7 +68,7 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 	nvec, group := 64/lanes, rowsGroup(s, d)
 
 	TESTQ(nw, nw)
-	JZ(LabelRef(name + "_done"))
+	JZ(LabelRef(name + "_tail"))
 	Label(name + "_word")
 	word := GP64()
 	for g0 := 0; g0 < nvec; g0 += group {
@@ -114,8 +118,86 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 	ADDQ(U8(8), sp)
 	DECQ(nw)
 	JNZ(LabelRef(name + "_word"))
+	Label(name + "_tail")
+	rowsTail(s, d, reset, name, vp, ip, sp, off, rem, count, k)
 	Label(name + "_done")
 	Store(count, ReturnIndex(0))
 	end(s)
 	return name
+}
+
+// rowsTail emits the last rem (< 64) neurons of LeakyRows, as updateTail
+// does LeakyUpdate's: whole vectors first, then the last rem mod lanes
+// with masked loads and stores (laneMask), which read no row, V or I past
+// the slices' ends. Each vector's sum starts at +0 and takes the rows in
+// order, as the words' sums do; masked-off lanes load as +0.0, and their
+// bits are cleared. The word of tail bits is written whole, zero past rem.
+func rowsTail(s *isa, d *dtype, reset, name string, vp, ip, sp, off reg.Register, rem, count reg.GPVirtual, k *consts) {
+	lanes := d.lanes(s)
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_done"))
+	word, shift := GP64(), GP64()
+	XORQ(word, word)
+	XORQ(shift, shift)
+	// sum adds every row's vector at off into a fresh sum, the lanes of
+	// part only when it is set.
+	sum := func(label string, part *laneMask) reg.VecVirtual {
+		acc := s.vec()
+		s.zero(acc)
+		rp := Load(Param("rows").Base(), GP64())
+		nr := Load(Param("rows").Len(), GP64())
+		TESTQ(nr, nr)
+		JZ(LabelRef(label + "_summed"))
+		Label(label + "_row")
+		row := GP64()
+		MOVQ(Mem{Base: rp}, row)
+		at := Mem{Base: row, Index: off, Scale: 1}
+		if part == nil {
+			d.add(at, acc, acc)
+		} else {
+			x := s.vec()
+			receptorAddrs{part: part}.load(s, d, at, x)
+			d.add(x, acc, acc)
+		}
+		ADDQ(U8(24), rp)
+		DECQ(nr)
+		JNZ(LabelRef(label + "_row"))
+		Label(label + "_summed")
+		return acc
+	}
+	wholeVectors(name, rem, lanes, func() {
+		acc := sum(name+"_tv", nil)
+		v, c := s.vec(), s.vec()
+		at := func(base reg.Register) Mem { return Mem{Base: base, Index: off, Scale: 1} }
+		d.movu(at(vp), v)
+		d.movu(at(ip), c)
+		bits := neuron(s, d, reset, v, c, acc, k).As64()
+		d.movu(v, at(vp))
+		d.movu(c, at(ip))
+		SHLXQ(shift, bits, bits)
+		ORQ(bits, word)
+		ADDQ(U8(lanes), shift)
+		ADDQ(U8(s.vbyte), off)
+	})
+	TESTQ(rem, rem)
+	JZ(LabelRef(name + "_tailstore"))
+	{
+		a := receptorAddrs{part: makeLaneMask(s, d, rem)}
+		acc := sum(name+"_tp", a.part)
+		at := func(base reg.Register) Mem { return Mem{Base: base, Index: off, Scale: 1} }
+		v, c := s.vec(), s.vec()
+		a.load(s, d, at(vp), v)
+		a.load(s, d, at(ip), c)
+		bits := neuron(s, d, reset, v, c, acc, k).As64()
+		a.store(s, d, v, at(vp))
+		a.store(s, d, c, at(ip))
+		BZHIQ(rem, bits, bits)
+		SHLXQ(shift, bits, bits)
+		ORQ(bits, word)
+	}
+	Label(name + "_tailstore")
+	MOVQ(word, Mem{Base: sp})
+	pc := GP64()
+	POPCNTQ(word, pc)
+	ADDQ(pc, count)
 }
