@@ -850,34 +850,34 @@ leakyRows32SubAVX2_tail:
 	XORQ  R9, R9
 
 leakyRows32SubAVX2_tailvec:
-	CMPQ   DI, $0x08
-	JB     leakyRows32SubAVX2_tailpart
-	VXORPS Y4, Y4, Y4
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows32SubAVX2_tv_summed
+	CMPQ    DI, $0x08
+	JB      leakyRows32SubAVX2_tailpart
+	VMOVUPS (CX)(AX*1), Y4
+	VMOVUPS (DX)(AX*1), Y5
+	VXORPS  Y6, Y6, Y6
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows32SubAVX2_tail0_summed
 
-leakyRows32SubAVX2_tv_row:
+leakyRows32SubAVX2_tail0_row:
 	MOVQ   (R10), R12
-	VADDPS (R12)(AX*1), Y4, Y4
+	VADDPS (R12)(AX*1), Y6, Y6
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows32SubAVX2_tv_row
+	JNZ    leakyRows32SubAVX2_tail0_row
 
-leakyRows32SubAVX2_tv_summed:
-	VMOVUPS   (CX)(AX*1), Y5
-	VMOVUPS   (DX)(AX*1), Y6
-	VCMPPS    $0x1e, Y2, Y5, Y7
+leakyRows32SubAVX2_tail0_summed:
+	VCMPPS    $0x1e, Y2, Y4, Y7
 	VMOVMSKPS Y7, R10
 	VANDPS    Y3, Y7, Y7
-	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y7, Y4, Y4
+	VMULPS    Y0, Y5, Y5
 	VADDPS    Y6, Y5, Y5
-	VSUBPS    Y7, Y5, Y5
-	VMULPS    Y0, Y6, Y6
-	VADDPS    Y4, Y6, Y6
-	VMOVUPS   Y5, (CX)(AX*1)
-	VMOVUPS   Y6, (DX)(AX*1)
+	VMOVUPS   Y4, (CX)(AX*1)
+	VMOVUPS   Y5, (DX)(AX*1)
 	SHLXQ     R9, R10, R10
 	ORQ       R10, SI
 	ADDQ      $0x08, R9
@@ -886,41 +886,41 @@ leakyRows32SubAVX2_tv_summed:
 	JMP       leakyRows32SubAVX2_tailvec
 
 leakyRows32SubAVX2_tailpart:
-	TESTQ   DI, DI
-	JZ      leakyRows32SubAVX2_tailstore
-	MOVQ    $0x00000020, R10
-	MOVQ    DI, R11
-	SHLQ    $0x02, R11
-	SUBQ    R11, R10
-	LEAQ    leakyTailMask<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), Y4
-	VXORPS  Y5, Y5, Y5
-	MOVQ    rows_base+48(FP), R10
-	MOVQ    rows_len+56(FP), R11
-	TESTQ   R11, R11
-	JZ      leakyRows32SubAVX2_tp_summed
+	TESTQ      DI, DI
+	JZ         leakyRows32SubAVX2_tailstore
+	MOVQ       $0x00000020, R10
+	MOVQ       DI, R11
+	SHLQ       $0x02, R11
+	SUBQ       R11, R10
+	LEAQ       leakyTailMask<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), Y4
+	VMASKMOVPS (CX)(AX*1), Y4, Y5
+	VMASKMOVPS (DX)(AX*1), Y4, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       rows_base+48(FP), R10
+	MOVQ       rows_len+56(FP), R11
+	TESTQ      R11, R11
+	JZ         leakyRows32SubAVX2_tail1_summed
 
-leakyRows32SubAVX2_tp_row:
+leakyRows32SubAVX2_tail1_row:
 	MOVQ       (R10), R12
-	VMASKMOVPS (R12)(AX*1), Y4, Y6
-	VADDPS     Y6, Y5, Y5
+	VMASKMOVPS (R12)(AX*1), Y4, Y8
+	VADDPS     Y8, Y7, Y7
 	ADDQ       $0x18, R10
 	DECQ       R11
-	JNZ        leakyRows32SubAVX2_tp_row
+	JNZ        leakyRows32SubAVX2_tail1_row
 
-leakyRows32SubAVX2_tp_summed:
-	VMASKMOVPS (CX)(AX*1), Y4, Y6
-	VMASKMOVPS (DX)(AX*1), Y4, Y7
-	VCMPPS     $0x1e, Y2, Y6, Y2
+leakyRows32SubAVX2_tail1_summed:
+	VCMPPS     $0x1e, Y2, Y5, Y2
 	VMOVMSKPS  Y2, R10
 	VANDPS     Y3, Y2, Y2
-	VMULPS     Y1, Y6, Y6
+	VMULPS     Y1, Y5, Y5
+	VADDPS     Y6, Y5, Y5
+	VSUBPS     Y2, Y5, Y5
+	VMULPS     Y0, Y6, Y6
 	VADDPS     Y7, Y6, Y6
-	VSUBPS     Y2, Y6, Y6
-	VMULPS     Y0, Y7, Y7
-	VADDPS     Y5, Y7, Y7
-	VMASKMOVPS Y6, Y4, (CX)(AX*1)
-	VMASKMOVPS Y7, Y4, (DX)(AX*1)
+	VMASKMOVPS Y5, Y4, (CX)(AX*1)
+	VMASKMOVPS Y6, Y4, (DX)(AX*1)
 	BZHIQ      DI, R10, R10
 	SHLXQ      R9, R10, R10
 	ORQ        R10, SI
@@ -1137,35 +1137,35 @@ leakyRows32ZeroAVX2_tail:
 	XORQ  R9, R9
 
 leakyRows32ZeroAVX2_tailvec:
-	CMPQ   DI, $0x08
-	JB     leakyRows32ZeroAVX2_tailpart
-	VXORPS Y4, Y4, Y4
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows32ZeroAVX2_tv_summed
+	CMPQ    DI, $0x08
+	JB      leakyRows32ZeroAVX2_tailpart
+	VMOVUPS (CX)(AX*1), Y4
+	VMOVUPS (DX)(AX*1), Y5
+	VXORPS  Y6, Y6, Y6
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows32ZeroAVX2_tail0_summed
 
-leakyRows32ZeroAVX2_tv_row:
+leakyRows32ZeroAVX2_tail0_row:
 	MOVQ   (R10), R12
-	VADDPS (R12)(AX*1), Y4, Y4
+	VADDPS (R12)(AX*1), Y6, Y6
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows32ZeroAVX2_tv_row
+	JNZ    leakyRows32ZeroAVX2_tail0_row
 
-leakyRows32ZeroAVX2_tv_summed:
-	VMOVUPS   (CX)(AX*1), Y5
-	VMOVUPS   (DX)(AX*1), Y6
-	VCMPPS    $0x1e, Y2, Y5, Y7
+leakyRows32ZeroAVX2_tail0_summed:
+	VCMPPS    $0x1e, Y2, Y4, Y7
 	VMOVMSKPS Y7, R10
 	VANDPS    Y3, Y7, Y7
-	VMULPS    Y1, Y5, Y5
-	VADDPS    Y6, Y5, Y5
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
 	VSUBPS    Y7, Y3, Y7
-	VMULPS    Y7, Y5, Y5
-	VMULPS    Y0, Y6, Y6
-	VADDPS    Y4, Y6, Y6
-	VMOVUPS   Y5, (CX)(AX*1)
-	VMOVUPS   Y6, (DX)(AX*1)
+	VMULPS    Y7, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, (CX)(AX*1)
+	VMOVUPS   Y5, (DX)(AX*1)
 	SHLXQ     R9, R10, R10
 	ORQ       R10, SI
 	ADDQ      $0x08, R9
@@ -1174,42 +1174,42 @@ leakyRows32ZeroAVX2_tv_summed:
 	JMP       leakyRows32ZeroAVX2_tailvec
 
 leakyRows32ZeroAVX2_tailpart:
-	TESTQ   DI, DI
-	JZ      leakyRows32ZeroAVX2_tailstore
-	MOVQ    $0x00000020, R10
-	MOVQ    DI, R11
-	SHLQ    $0x02, R11
-	SUBQ    R11, R10
-	LEAQ    leakyTailMask<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), Y4
-	VXORPS  Y5, Y5, Y5
-	MOVQ    rows_base+48(FP), R10
-	MOVQ    rows_len+56(FP), R11
-	TESTQ   R11, R11
-	JZ      leakyRows32ZeroAVX2_tp_summed
+	TESTQ      DI, DI
+	JZ         leakyRows32ZeroAVX2_tailstore
+	MOVQ       $0x00000020, R10
+	MOVQ       DI, R11
+	SHLQ       $0x02, R11
+	SUBQ       R11, R10
+	LEAQ       leakyTailMask<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), Y4
+	VMASKMOVPS (CX)(AX*1), Y4, Y5
+	VMASKMOVPS (DX)(AX*1), Y4, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       rows_base+48(FP), R10
+	MOVQ       rows_len+56(FP), R11
+	TESTQ      R11, R11
+	JZ         leakyRows32ZeroAVX2_tail1_summed
 
-leakyRows32ZeroAVX2_tp_row:
+leakyRows32ZeroAVX2_tail1_row:
 	MOVQ       (R10), R12
-	VMASKMOVPS (R12)(AX*1), Y4, Y6
-	VADDPS     Y6, Y5, Y5
+	VMASKMOVPS (R12)(AX*1), Y4, Y8
+	VADDPS     Y8, Y7, Y7
 	ADDQ       $0x18, R10
 	DECQ       R11
-	JNZ        leakyRows32ZeroAVX2_tp_row
+	JNZ        leakyRows32ZeroAVX2_tail1_row
 
-leakyRows32ZeroAVX2_tp_summed:
-	VMASKMOVPS (CX)(AX*1), Y4, Y6
-	VMASKMOVPS (DX)(AX*1), Y4, Y7
-	VCMPPS     $0x1e, Y2, Y6, Y2
+leakyRows32ZeroAVX2_tail1_summed:
+	VCMPPS     $0x1e, Y2, Y5, Y2
 	VMOVMSKPS  Y2, R10
 	VANDPS     Y3, Y2, Y2
-	VMULPS     Y1, Y6, Y6
-	VADDPS     Y7, Y6, Y6
+	VMULPS     Y1, Y5, Y5
+	VADDPS     Y6, Y5, Y5
 	VSUBPS     Y2, Y3, Y2
-	VMULPS     Y2, Y6, Y6
-	VMULPS     Y0, Y7, Y7
-	VADDPS     Y5, Y7, Y7
-	VMASKMOVPS Y6, Y4, (CX)(AX*1)
-	VMASKMOVPS Y7, Y4, (DX)(AX*1)
+	VMULPS     Y2, Y5, Y5
+	VMULPS     Y0, Y6, Y6
+	VADDPS     Y7, Y6, Y6
+	VMASKMOVPS Y5, Y4, (CX)(AX*1)
+	VMASKMOVPS Y6, Y4, (DX)(AX*1)
 	BZHIQ      DI, R10, R10
 	SHLXQ      R9, R10, R10
 	ORQ        R10, SI
@@ -12044,32 +12044,32 @@ leakyRows64SubAVX2_tail:
 	XORQ  R9, R9
 
 leakyRows64SubAVX2_tailvec:
-	CMPQ   DI, $0x04
-	JB     leakyRows64SubAVX2_tailpart
-	VXORPS Y4, Y4, Y4
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows64SubAVX2_tv_summed
+	CMPQ    DI, $0x04
+	JB      leakyRows64SubAVX2_tailpart
+	VMOVUPD (CX)(AX*1), Y4
+	VMOVUPD (DX)(AX*1), Y5
+	VXORPS  Y6, Y6, Y6
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows64SubAVX2_tail0_summed
 
-leakyRows64SubAVX2_tv_row:
+leakyRows64SubAVX2_tail0_row:
 	MOVQ   (R10), R12
-	VADDPD (R12)(AX*1), Y4, Y4
+	VADDPD (R12)(AX*1), Y6, Y6
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows64SubAVX2_tv_row
+	JNZ    leakyRows64SubAVX2_tail0_row
 
-leakyRows64SubAVX2_tv_summed:
-	VMOVUPD     (CX)(AX*1), Y5
-	VMOVUPD     (DX)(AX*1), Y6
-	VCMPPD      $0x1e, Y2, Y5, Y7
+leakyRows64SubAVX2_tail0_summed:
+	VCMPPD      $0x1e, Y2, Y4, Y7
 	VMOVMSKPD   Y7, R10
 	VANDPD      Y3, Y7, Y7
-	VFMADD213PD Y6, Y1, Y5
-	VSUBPD      Y7, Y5, Y5
-	VFMADD213PD Y4, Y0, Y6
-	VMOVUPD     Y5, (CX)(AX*1)
-	VMOVUPD     Y6, (DX)(AX*1)
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y7, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, (CX)(AX*1)
+	VMOVUPD     Y5, (DX)(AX*1)
 	SHLXQ       R9, R10, R10
 	ORQ         R10, SI
 	ADDQ        $0x04, R9
@@ -12078,39 +12078,39 @@ leakyRows64SubAVX2_tv_summed:
 	JMP         leakyRows64SubAVX2_tailvec
 
 leakyRows64SubAVX2_tailpart:
-	TESTQ   DI, DI
-	JZ      leakyRows64SubAVX2_tailstore
-	MOVQ    $0x00000020, R10
-	MOVQ    DI, R11
-	SHLQ    $0x03, R11
-	SUBQ    R11, R10
-	LEAQ    leakyTailMask<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), Y4
-	VXORPS  Y5, Y5, Y5
-	MOVQ    rows_base+48(FP), R10
-	MOVQ    rows_len+56(FP), R11
-	TESTQ   R11, R11
-	JZ      leakyRows64SubAVX2_tp_summed
+	TESTQ      DI, DI
+	JZ         leakyRows64SubAVX2_tailstore
+	MOVQ       $0x00000020, R10
+	MOVQ       DI, R11
+	SHLQ       $0x03, R11
+	SUBQ       R11, R10
+	LEAQ       leakyTailMask<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), Y4
+	VMASKMOVPD (CX)(AX*1), Y4, Y5
+	VMASKMOVPD (DX)(AX*1), Y4, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       rows_base+48(FP), R10
+	MOVQ       rows_len+56(FP), R11
+	TESTQ      R11, R11
+	JZ         leakyRows64SubAVX2_tail1_summed
 
-leakyRows64SubAVX2_tp_row:
+leakyRows64SubAVX2_tail1_row:
 	MOVQ       (R10), R12
-	VMASKMOVPD (R12)(AX*1), Y4, Y6
-	VADDPD     Y6, Y5, Y5
+	VMASKMOVPD (R12)(AX*1), Y4, Y8
+	VADDPD     Y8, Y7, Y7
 	ADDQ       $0x18, R10
 	DECQ       R11
-	JNZ        leakyRows64SubAVX2_tp_row
+	JNZ        leakyRows64SubAVX2_tail1_row
 
-leakyRows64SubAVX2_tp_summed:
-	VMASKMOVPD  (CX)(AX*1), Y4, Y6
-	VMASKMOVPD  (DX)(AX*1), Y4, Y7
-	VCMPPD      $0x1e, Y2, Y6, Y2
+leakyRows64SubAVX2_tail1_summed:
+	VCMPPD      $0x1e, Y2, Y5, Y2
 	VMOVMSKPD   Y2, R10
 	VANDPD      Y3, Y2, Y2
-	VFMADD213PD Y7, Y1, Y6
-	VSUBPD      Y2, Y6, Y6
-	VFMADD213PD Y5, Y0, Y7
-	VMASKMOVPD  Y6, Y4, (CX)(AX*1)
-	VMASKMOVPD  Y7, Y4, (DX)(AX*1)
+	VFMADD213PD Y6, Y1, Y5
+	VSUBPD      Y2, Y5, Y5
+	VFMADD213PD Y7, Y0, Y6
+	VMASKMOVPD  Y5, Y4, (CX)(AX*1)
+	VMASKMOVPD  Y6, Y4, (DX)(AX*1)
 	BZHIQ       DI, R10, R10
 	SHLXQ       R9, R10, R10
 	ORQ         R10, SI
@@ -12459,33 +12459,33 @@ leakyRows64ZeroAVX2_tail:
 	XORQ  R9, R9
 
 leakyRows64ZeroAVX2_tailvec:
-	CMPQ   DI, $0x04
-	JB     leakyRows64ZeroAVX2_tailpart
-	VXORPS Y4, Y4, Y4
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows64ZeroAVX2_tv_summed
+	CMPQ    DI, $0x04
+	JB      leakyRows64ZeroAVX2_tailpart
+	VMOVUPD (CX)(AX*1), Y4
+	VMOVUPD (DX)(AX*1), Y5
+	VXORPS  Y6, Y6, Y6
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows64ZeroAVX2_tail0_summed
 
-leakyRows64ZeroAVX2_tv_row:
+leakyRows64ZeroAVX2_tail0_row:
 	MOVQ   (R10), R12
-	VADDPD (R12)(AX*1), Y4, Y4
+	VADDPD (R12)(AX*1), Y6, Y6
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows64ZeroAVX2_tv_row
+	JNZ    leakyRows64ZeroAVX2_tail0_row
 
-leakyRows64ZeroAVX2_tv_summed:
-	VMOVUPD     (CX)(AX*1), Y5
-	VMOVUPD     (DX)(AX*1), Y6
-	VCMPPD      $0x1e, Y2, Y5, Y7
+leakyRows64ZeroAVX2_tail0_summed:
+	VCMPPD      $0x1e, Y2, Y4, Y7
 	VMOVMSKPD   Y7, R10
 	VANDPD      Y3, Y7, Y7
-	VFMADD213PD Y6, Y1, Y5
+	VFMADD213PD Y5, Y1, Y4
 	VSUBPD      Y7, Y3, Y7
-	VMULPD      Y7, Y5, Y5
-	VFMADD213PD Y4, Y0, Y6
-	VMOVUPD     Y5, (CX)(AX*1)
-	VMOVUPD     Y6, (DX)(AX*1)
+	VMULPD      Y7, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, (CX)(AX*1)
+	VMOVUPD     Y5, (DX)(AX*1)
 	SHLXQ       R9, R10, R10
 	ORQ         R10, SI
 	ADDQ        $0x04, R9
@@ -12494,40 +12494,40 @@ leakyRows64ZeroAVX2_tv_summed:
 	JMP         leakyRows64ZeroAVX2_tailvec
 
 leakyRows64ZeroAVX2_tailpart:
-	TESTQ   DI, DI
-	JZ      leakyRows64ZeroAVX2_tailstore
-	MOVQ    $0x00000020, R10
-	MOVQ    DI, R11
-	SHLQ    $0x03, R11
-	SUBQ    R11, R10
-	LEAQ    leakyTailMask<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), Y4
-	VXORPS  Y5, Y5, Y5
-	MOVQ    rows_base+48(FP), R10
-	MOVQ    rows_len+56(FP), R11
-	TESTQ   R11, R11
-	JZ      leakyRows64ZeroAVX2_tp_summed
+	TESTQ      DI, DI
+	JZ         leakyRows64ZeroAVX2_tailstore
+	MOVQ       $0x00000020, R10
+	MOVQ       DI, R11
+	SHLQ       $0x03, R11
+	SUBQ       R11, R10
+	LEAQ       leakyTailMask<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), Y4
+	VMASKMOVPD (CX)(AX*1), Y4, Y5
+	VMASKMOVPD (DX)(AX*1), Y4, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       rows_base+48(FP), R10
+	MOVQ       rows_len+56(FP), R11
+	TESTQ      R11, R11
+	JZ         leakyRows64ZeroAVX2_tail1_summed
 
-leakyRows64ZeroAVX2_tp_row:
+leakyRows64ZeroAVX2_tail1_row:
 	MOVQ       (R10), R12
-	VMASKMOVPD (R12)(AX*1), Y4, Y6
-	VADDPD     Y6, Y5, Y5
+	VMASKMOVPD (R12)(AX*1), Y4, Y8
+	VADDPD     Y8, Y7, Y7
 	ADDQ       $0x18, R10
 	DECQ       R11
-	JNZ        leakyRows64ZeroAVX2_tp_row
+	JNZ        leakyRows64ZeroAVX2_tail1_row
 
-leakyRows64ZeroAVX2_tp_summed:
-	VMASKMOVPD  (CX)(AX*1), Y4, Y6
-	VMASKMOVPD  (DX)(AX*1), Y4, Y7
-	VCMPPD      $0x1e, Y2, Y6, Y2
+leakyRows64ZeroAVX2_tail1_summed:
+	VCMPPD      $0x1e, Y2, Y5, Y2
 	VMOVMSKPD   Y2, R10
 	VANDPD      Y3, Y2, Y2
-	VFMADD213PD Y7, Y1, Y6
+	VFMADD213PD Y6, Y1, Y5
 	VSUBPD      Y2, Y3, Y2
-	VMULPD      Y2, Y6, Y6
-	VFMADD213PD Y5, Y0, Y7
-	VMASKMOVPD  Y6, Y4, (CX)(AX*1)
-	VMASKMOVPD  Y7, Y4, (DX)(AX*1)
+	VMULPD      Y2, Y5, Y5
+	VFMADD213PD Y7, Y0, Y6
+	VMASKMOVPD  Y5, Y4, (CX)(AX*1)
+	VMASKMOVPD  Y6, Y4, (DX)(AX*1)
 	BZHIQ       DI, R10, R10
 	SHLXQ       R9, R10, R10
 	ORQ         R10, SI
@@ -26631,24 +26631,24 @@ leakyRows32SubAVX512_tail:
 	XORQ  R9, R9
 
 leakyRows32SubAVX512_tailvec:
-	CMPQ   DI, $0x10
-	JB     leakyRows32SubAVX512_tailpart
-	VPXORD Z11, Z11, Z11
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows32SubAVX512_tv_summed
+	CMPQ    DI, $0x10
+	JB      leakyRows32SubAVX512_tailpart
+	VMOVUPS (CX)(AX*1), Z4
+	VMOVUPS (DX)(AX*1), Z5
+	VPXORD  Z11, Z11, Z11
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows32SubAVX512_tail0_summed
 
-leakyRows32SubAVX512_tv_row:
+leakyRows32SubAVX512_tail0_row:
 	MOVQ   (R10), R12
 	VADDPS (R12)(AX*1), Z11, Z11
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows32SubAVX512_tv_row
+	JNZ    leakyRows32SubAVX512_tail0_row
 
-leakyRows32SubAVX512_tv_summed:
-	VMOVUPS   (CX)(AX*1), Z4
-	VMOVUPS   (DX)(AX*1), Z5
+leakyRows32SubAVX512_tail0_summed:
 	VCMPPS    $0x1e, Z2, Z4, K1
 	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
@@ -26667,29 +26667,29 @@ leakyRows32SubAVX512_tv_summed:
 	JMP       leakyRows32SubAVX512_tailvec
 
 leakyRows32SubAVX512_tailpart:
-	TESTQ  DI, DI
-	JZ     leakyRows32SubAVX512_tailstore
-	MOVQ   $0x00000001, R10
-	SHLXQ  DI, R10, R10
-	DECQ   R10
-	KMOVW  R10, K1
-	VPXORD Z12, Z12, Z12
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows32SubAVX512_tp_summed
-
-leakyRows32SubAVX512_tp_row:
-	MOVQ      (R10), R12
-	VMOVUPS.Z (R12)(AX*1), K1, Z4
-	VADDPS    Z4, Z12, Z12
-	ADDQ      $0x18, R10
-	DECQ      R11
-	JNZ       leakyRows32SubAVX512_tp_row
-
-leakyRows32SubAVX512_tp_summed:
+	TESTQ     DI, DI
+	JZ        leakyRows32SubAVX512_tailstore
+	MOVQ      $0x00000001, R10
+	SHLXQ     DI, R10, R10
+	DECQ      R10
+	KMOVW     R10, K1
 	VMOVUPS.Z (CX)(AX*1), K1, Z4
 	VMOVUPS.Z (DX)(AX*1), K1, Z5
+	VPXORD    Z12, Z12, Z12
+	MOVQ      rows_base+48(FP), R10
+	MOVQ      rows_len+56(FP), R11
+	TESTQ     R11, R11
+	JZ        leakyRows32SubAVX512_tail1_summed
+
+leakyRows32SubAVX512_tail1_row:
+	MOVQ      (R10), R12
+	VMOVUPS.Z (R12)(AX*1), K1, Z6
+	VADDPS    Z6, Z12, Z12
+	ADDQ      $0x18, R10
+	DECQ      R11
+	JNZ       leakyRows32SubAVX512_tail1_row
+
+leakyRows32SubAVX512_tail1_summed:
 	VCMPPS    $0x1e, Z2, Z4, K2
 	KMOVW     K2, R10
 	VMOVAPS.Z Z3, K2, Z2
@@ -26836,24 +26836,24 @@ leakyRows32ZeroAVX512_tail:
 	XORQ  R9, R9
 
 leakyRows32ZeroAVX512_tailvec:
-	CMPQ   DI, $0x10
-	JB     leakyRows32ZeroAVX512_tailpart
-	VPXORD Z11, Z11, Z11
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows32ZeroAVX512_tv_summed
+	CMPQ    DI, $0x10
+	JB      leakyRows32ZeroAVX512_tailpart
+	VMOVUPS (CX)(AX*1), Z4
+	VMOVUPS (DX)(AX*1), Z5
+	VPXORD  Z11, Z11, Z11
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows32ZeroAVX512_tail0_summed
 
-leakyRows32ZeroAVX512_tv_row:
+leakyRows32ZeroAVX512_tail0_row:
 	MOVQ   (R10), R12
 	VADDPS (R12)(AX*1), Z11, Z11
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows32ZeroAVX512_tv_row
+	JNZ    leakyRows32ZeroAVX512_tail0_row
 
-leakyRows32ZeroAVX512_tv_summed:
-	VMOVUPS   (CX)(AX*1), Z4
-	VMOVUPS   (DX)(AX*1), Z5
+leakyRows32ZeroAVX512_tail0_summed:
 	VCMPPS    $0x1e, Z2, Z4, K1
 	KMOVW     K1, R10
 	VMOVAPS.Z Z3, K1, Z6
@@ -26873,29 +26873,29 @@ leakyRows32ZeroAVX512_tv_summed:
 	JMP       leakyRows32ZeroAVX512_tailvec
 
 leakyRows32ZeroAVX512_tailpart:
-	TESTQ  DI, DI
-	JZ     leakyRows32ZeroAVX512_tailstore
-	MOVQ   $0x00000001, R10
-	SHLXQ  DI, R10, R10
-	DECQ   R10
-	KMOVW  R10, K1
-	VPXORD Z12, Z12, Z12
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows32ZeroAVX512_tp_summed
-
-leakyRows32ZeroAVX512_tp_row:
-	MOVQ      (R10), R12
-	VMOVUPS.Z (R12)(AX*1), K1, Z4
-	VADDPS    Z4, Z12, Z12
-	ADDQ      $0x18, R10
-	DECQ      R11
-	JNZ       leakyRows32ZeroAVX512_tp_row
-
-leakyRows32ZeroAVX512_tp_summed:
+	TESTQ     DI, DI
+	JZ        leakyRows32ZeroAVX512_tailstore
+	MOVQ      $0x00000001, R10
+	SHLXQ     DI, R10, R10
+	DECQ      R10
+	KMOVW     R10, K1
 	VMOVUPS.Z (CX)(AX*1), K1, Z4
 	VMOVUPS.Z (DX)(AX*1), K1, Z5
+	VPXORD    Z12, Z12, Z12
+	MOVQ      rows_base+48(FP), R10
+	MOVQ      rows_len+56(FP), R11
+	TESTQ     R11, R11
+	JZ        leakyRows32ZeroAVX512_tail1_summed
+
+leakyRows32ZeroAVX512_tail1_row:
+	MOVQ      (R10), R12
+	VMOVUPS.Z (R12)(AX*1), K1, Z6
+	VADDPS    Z6, Z12, Z12
+	ADDQ      $0x18, R10
+	DECQ      R11
+	JNZ       leakyRows32ZeroAVX512_tail1_row
+
+leakyRows32ZeroAVX512_tail1_summed:
 	VCMPPS    $0x1e, Z2, Z4, K2
 	KMOVW     K2, R10
 	VMOVAPS.Z Z3, K2, Z2
@@ -37286,24 +37286,24 @@ leakyRows64SubAVX512_tail:
 	XORQ  R9, R9
 
 leakyRows64SubAVX512_tailvec:
-	CMPQ   DI, $0x08
-	JB     leakyRows64SubAVX512_tailpart
-	VPXORD Z15, Z15, Z15
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows64SubAVX512_tv_summed
+	CMPQ    DI, $0x08
+	JB      leakyRows64SubAVX512_tailpart
+	VMOVUPD (CX)(AX*1), Z4
+	VMOVUPD (DX)(AX*1), Z5
+	VPXORD  Z15, Z15, Z15
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows64SubAVX512_tail0_summed
 
-leakyRows64SubAVX512_tv_row:
+leakyRows64SubAVX512_tail0_row:
 	MOVQ   (R10), R12
 	VADDPD (R12)(AX*1), Z15, Z15
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows64SubAVX512_tv_row
+	JNZ    leakyRows64SubAVX512_tail0_row
 
-leakyRows64SubAVX512_tv_summed:
-	VMOVUPD     (CX)(AX*1), Z4
-	VMOVUPD     (DX)(AX*1), Z5
+leakyRows64SubAVX512_tail0_summed:
 	VCMPPD      $0x1e, Z2, Z4, K1
 	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
@@ -37320,29 +37320,29 @@ leakyRows64SubAVX512_tv_summed:
 	JMP         leakyRows64SubAVX512_tailvec
 
 leakyRows64SubAVX512_tailpart:
-	TESTQ  DI, DI
-	JZ     leakyRows64SubAVX512_tailstore
-	MOVQ   $0x00000001, R10
-	SHLXQ  DI, R10, R10
-	DECQ   R10
-	KMOVW  R10, K1
-	VPXORD Z16, Z16, Z16
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows64SubAVX512_tp_summed
+	TESTQ     DI, DI
+	JZ        leakyRows64SubAVX512_tailstore
+	MOVQ      $0x00000001, R10
+	SHLXQ     DI, R10, R10
+	DECQ      R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(AX*1), K1, Z4
+	VMOVUPD.Z (DX)(AX*1), K1, Z5
+	VPXORD    Z16, Z16, Z16
+	MOVQ      rows_base+48(FP), R10
+	MOVQ      rows_len+56(FP), R11
+	TESTQ     R11, R11
+	JZ        leakyRows64SubAVX512_tail1_summed
 
-leakyRows64SubAVX512_tp_row:
+leakyRows64SubAVX512_tail1_row:
 	MOVQ      (R10), R12
-	VMOVUPD.Z (R12)(AX*1), K1, Z4
-	VADDPD    Z4, Z16, Z16
+	VMOVUPD.Z (R12)(AX*1), K1, Z6
+	VADDPD    Z6, Z16, Z16
 	ADDQ      $0x18, R10
 	DECQ      R11
-	JNZ       leakyRows64SubAVX512_tp_row
+	JNZ       leakyRows64SubAVX512_tail1_row
 
-leakyRows64SubAVX512_tp_summed:
-	VMOVUPD.Z   (CX)(AX*1), K1, Z4
-	VMOVUPD.Z   (DX)(AX*1), K1, Z5
+leakyRows64SubAVX512_tail1_summed:
 	VCMPPD      $0x1e, Z2, Z4, K2
 	KMOVW       K2, R10
 	VMOVAPD.Z   Z3, K2, Z2
@@ -37543,24 +37543,24 @@ leakyRows64ZeroAVX512_tail:
 	XORQ  R9, R9
 
 leakyRows64ZeroAVX512_tailvec:
-	CMPQ   DI, $0x08
-	JB     leakyRows64ZeroAVX512_tailpart
-	VPXORD Z15, Z15, Z15
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows64ZeroAVX512_tv_summed
+	CMPQ    DI, $0x08
+	JB      leakyRows64ZeroAVX512_tailpart
+	VMOVUPD (CX)(AX*1), Z4
+	VMOVUPD (DX)(AX*1), Z5
+	VPXORD  Z15, Z15, Z15
+	MOVQ    rows_base+48(FP), R10
+	MOVQ    rows_len+56(FP), R11
+	TESTQ   R11, R11
+	JZ      leakyRows64ZeroAVX512_tail0_summed
 
-leakyRows64ZeroAVX512_tv_row:
+leakyRows64ZeroAVX512_tail0_row:
 	MOVQ   (R10), R12
 	VADDPD (R12)(AX*1), Z15, Z15
 	ADDQ   $0x18, R10
 	DECQ   R11
-	JNZ    leakyRows64ZeroAVX512_tv_row
+	JNZ    leakyRows64ZeroAVX512_tail0_row
 
-leakyRows64ZeroAVX512_tv_summed:
-	VMOVUPD     (CX)(AX*1), Z4
-	VMOVUPD     (DX)(AX*1), Z5
+leakyRows64ZeroAVX512_tail0_summed:
 	VCMPPD      $0x1e, Z2, Z4, K1
 	KMOVW       K1, R10
 	VMOVAPD.Z   Z3, K1, Z6
@@ -37578,29 +37578,29 @@ leakyRows64ZeroAVX512_tv_summed:
 	JMP         leakyRows64ZeroAVX512_tailvec
 
 leakyRows64ZeroAVX512_tailpart:
-	TESTQ  DI, DI
-	JZ     leakyRows64ZeroAVX512_tailstore
-	MOVQ   $0x00000001, R10
-	SHLXQ  DI, R10, R10
-	DECQ   R10
-	KMOVW  R10, K1
-	VPXORD Z16, Z16, Z16
-	MOVQ   rows_base+48(FP), R10
-	MOVQ   rows_len+56(FP), R11
-	TESTQ  R11, R11
-	JZ     leakyRows64ZeroAVX512_tp_summed
+	TESTQ     DI, DI
+	JZ        leakyRows64ZeroAVX512_tailstore
+	MOVQ      $0x00000001, R10
+	SHLXQ     DI, R10, R10
+	DECQ      R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(AX*1), K1, Z4
+	VMOVUPD.Z (DX)(AX*1), K1, Z5
+	VPXORD    Z16, Z16, Z16
+	MOVQ      rows_base+48(FP), R10
+	MOVQ      rows_len+56(FP), R11
+	TESTQ     R11, R11
+	JZ        leakyRows64ZeroAVX512_tail1_summed
 
-leakyRows64ZeroAVX512_tp_row:
+leakyRows64ZeroAVX512_tail1_row:
 	MOVQ      (R10), R12
-	VMOVUPD.Z (R12)(AX*1), K1, Z4
-	VADDPD    Z4, Z16, Z16
+	VMOVUPD.Z (R12)(AX*1), K1, Z6
+	VADDPD    Z6, Z16, Z16
 	ADDQ      $0x18, R10
 	DECQ      R11
-	JNZ       leakyRows64ZeroAVX512_tp_row
+	JNZ       leakyRows64ZeroAVX512_tail1_row
 
-leakyRows64ZeroAVX512_tp_summed:
-	VMOVUPD.Z   (CX)(AX*1), K1, Z4
-	VMOVUPD.Z   (DX)(AX*1), K1, Z5
+leakyRows64ZeroAVX512_tail1_summed:
 	VCMPPD      $0x1e, Z2, Z4, K2
 	KMOVW       K2, R10
 	VMOVAPD.Z   Z3, K2, Z2

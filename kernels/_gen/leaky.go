@@ -181,6 +181,29 @@ func genTailMask() {
 // their comparison bits are cleared, so a threshold below zero adds no bits.
 // The word of tail bits is written whole, zero past rem, as generic does.
 func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Register, rem, count reg.GPVirtual, k *consts) {
+	neuronTail(s, d, reset, name, vp, ip, sp, rem, count, k,
+		func(base reg.Register) Mem { return Mem{Base: base} },
+		func(part *laneMask) Op {
+			if part == nil {
+				return Mem{Base: inp}
+			}
+			in := s.vec()
+			receptorAddrs{part: part}.load(s, d, Mem{Base: inp}, in)
+			return in
+		},
+		func() {
+			ADDQ(U8(s.vbyte), vp)
+			ADDQ(U8(s.vbyte), ip)
+			ADDQ(U8(s.vbyte), inp)
+		})
+}
+
+// neuronTail emits the ragged last word of a LIF kernel, updateTail's and
+// rowsTail's: at addresses the vector of V and I at base vp and ip, input
+// emits the input current of the vector (of part's lanes, when set, +0.0
+// in the others) and advance moves the addresses on by a vector.
+func neuronTail(s *isa, d *dtype, reset, name string, vp, ip, sp reg.Register, rem, count reg.GPVirtual, k *consts,
+	at func(base reg.Register) Mem, input func(part *laneMask) Op, advance func()) {
 	lanes := d.lanes(s)
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_done"))
@@ -190,29 +213,26 @@ func updateTail(s *isa, d *dtype, reset, name string, vp, ip, inp, sp reg.Regist
 
 	wholeVectors(name, rem, lanes, func() {
 		v, c := s.vec(), s.vec()
-		d.movu(Mem{Base: vp}, v)
-		d.movu(Mem{Base: ip}, c)
-		bits := neuron(s, d, reset, v, c, Mem{Base: inp}, k).As64()
-		d.movu(v, Mem{Base: vp})
-		d.movu(c, Mem{Base: ip})
+		d.movu(at(vp), v)
+		d.movu(at(ip), c)
+		bits := neuron(s, d, reset, v, c, input(nil), k).As64()
+		d.movu(v, at(vp))
+		d.movu(c, at(ip))
 		SHLXQ(shift, bits, bits)
 		ORQ(bits, word)
 		ADDQ(U8(lanes), shift)
-		ADDQ(U8(s.vbyte), vp)
-		ADDQ(U8(s.vbyte), ip)
-		ADDQ(U8(s.vbyte), inp)
+		advance()
 	})
 	TESTQ(rem, rem)
 	JZ(LabelRef(name + "_tailstore"))
 	{
 		a := receptorAddrs{part: makeLaneMask(s, d, rem)}
-		v, c, in := s.vec(), s.vec(), s.vec()
-		a.load(s, d, Mem{Base: vp}, v)
-		a.load(s, d, Mem{Base: ip}, c)
-		a.load(s, d, Mem{Base: inp}, in)
-		bits := neuron(s, d, reset, v, c, in, k).As64()
-		a.store(s, d, v, Mem{Base: vp})
-		a.store(s, d, c, Mem{Base: ip})
+		v, c := s.vec(), s.vec()
+		a.load(s, d, at(vp), v)
+		a.load(s, d, at(ip), c)
+		bits := neuron(s, d, reset, v, c, input(a.part), k).As64()
+		a.store(s, d, v, at(vp))
+		a.store(s, d, c, at(ip))
 		BZHIQ(rem, bits, bits)
 		SHLXQ(shift, bits, bits)
 		ORQ(bits, word)

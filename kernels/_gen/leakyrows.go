@@ -126,78 +126,39 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 	return name
 }
 
-// rowsTail emits the last rem (< 64) neurons of LeakyRows, as updateTail
-// does LeakyUpdate's: whole vectors first, then the last rem mod lanes
-// with masked loads and stores (laneMask), which read no row, V or I past
-// the slices' ends. Each vector's sum starts at +0 and takes the rows in
-// order, as the words' sums do; masked-off lanes load as +0.0, and their
-// bits are cleared. The word of tail bits is written whole, zero past rem.
+// rowsTail emits the last rem (< 64) neurons of LeakyRows (neuronTail):
+// each vector's sum starts at +0 and takes the rows in order, as the
+// words' sums do, a partial vector's with masked loads that read no row
+// past its end.
 func rowsTail(s *isa, d *dtype, reset, name string, vp, ip, sp, off reg.Register, rem, count reg.GPVirtual, k *consts) {
-	lanes := d.lanes(s)
-	TESTQ(rem, rem)
-	JZ(LabelRef(name + "_done"))
-	word, shift := GP64(), GP64()
-	XORQ(word, word)
-	XORQ(shift, shift)
-	// sum adds every row's vector at off into a fresh sum, the lanes of
-	// part only when it is set.
-	sum := func(label string, part *laneMask) reg.VecVirtual {
-		acc := s.vec()
-		s.zero(acc)
-		rp := Load(Param("rows").Base(), GP64())
-		nr := Load(Param("rows").Len(), GP64())
-		TESTQ(nr, nr)
-		JZ(LabelRef(label + "_summed"))
-		Label(label + "_row")
-		row := GP64()
-		MOVQ(Mem{Base: rp}, row)
-		at := Mem{Base: row, Index: off, Scale: 1}
-		if part == nil {
-			d.add(at, acc, acc)
-		} else {
-			x := s.vec()
-			receptorAddrs{part: part}.load(s, d, at, x)
-			d.add(x, acc, acc)
-		}
-		ADDQ(U8(24), rp)
-		DECQ(nr)
-		JNZ(LabelRef(label + "_row"))
-		Label(label + "_summed")
-		return acc
-	}
-	wholeVectors(name, rem, lanes, func() {
-		acc := sum(name+"_tv", nil)
-		v, c := s.vec(), s.vec()
-		at := func(base reg.Register) Mem { return Mem{Base: base, Index: off, Scale: 1} }
-		d.movu(at(vp), v)
-		d.movu(at(ip), c)
-		bits := neuron(s, d, reset, v, c, acc, k).As64()
-		d.movu(v, at(vp))
-		d.movu(c, at(ip))
-		SHLXQ(shift, bits, bits)
-		ORQ(bits, word)
-		ADDQ(U8(lanes), shift)
-		ADDQ(U8(s.vbyte), off)
-	})
-	TESTQ(rem, rem)
-	JZ(LabelRef(name + "_tailstore"))
-	{
-		a := receptorAddrs{part: makeLaneMask(s, d, rem)}
-		acc := sum(name+"_tp", a.part)
-		at := func(base reg.Register) Mem { return Mem{Base: base, Index: off, Scale: 1} }
-		v, c := s.vec(), s.vec()
-		a.load(s, d, at(vp), v)
-		a.load(s, d, at(ip), c)
-		bits := neuron(s, d, reset, v, c, acc, k).As64()
-		a.store(s, d, v, at(vp))
-		a.store(s, d, c, at(ip))
-		BZHIQ(rem, bits, bits)
-		SHLXQ(shift, bits, bits)
-		ORQ(bits, word)
-	}
-	Label(name + "_tailstore")
-	MOVQ(word, Mem{Base: sp})
-	pc := GP64()
-	POPCNTQ(word, pc)
-	ADDQ(pc, count)
+	vectors := 0
+	neuronTail(s, d, reset, name, vp, ip, sp, rem, count, k,
+		func(base reg.Register) Mem { return Mem{Base: base, Index: off, Scale: 1} },
+		func(part *laneMask) Op {
+			label := fmt.Sprintf("%s_tail%d", name, vectors)
+			vectors++
+			acc := s.vec()
+			s.zero(acc)
+			rp := Load(Param("rows").Base(), GP64())
+			nr := Load(Param("rows").Len(), GP64())
+			TESTQ(nr, nr)
+			JZ(LabelRef(label + "_summed"))
+			Label(label + "_row")
+			row := GP64()
+			MOVQ(Mem{Base: rp}, row)
+			at := Mem{Base: row, Index: off, Scale: 1}
+			if part == nil {
+				d.add(at, acc, acc)
+			} else {
+				x := s.vec()
+				receptorAddrs{part: part}.load(s, d, at, x)
+				d.add(x, acc, acc)
+			}
+			ADDQ(U8(24), rp)
+			DECQ(nr)
+			JNZ(LabelRef(label + "_row"))
+			Label(label + "_summed")
+			return acc
+		},
+		func() { ADDQ(U8(s.vbyte), off) })
 }
