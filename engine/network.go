@@ -284,9 +284,10 @@ func (n *Network[T]) PopulationThreads() []int {
 // blocked.go), "fused" (its input added inside the update, on the steps
 // that allow it, fused.go), "phases" (its input current, then the
 // update, every step) or "trial" (timing blocks against per-step stepping
-// on its first steps, undecided yet: blockTrial). Which one a population can take depends on its
-// neuron, its inputs and its recorders: one that may read Iin keeps it
-// from fused stepping (fused.go), and blocked.go lists what blocks need.
+// on its first steps, undecided yet: blockTrial). Which one a population
+// can take depends on its neuron, its inputs and its recorders: one that
+// may read Iin keeps it from fused stepping (fused.go), and blocked.go
+// lists what blocks need.
 func (n *Network[T]) Stepping() []string {
 	n.prepare()
 	out := make([]string, len(n.phases))
