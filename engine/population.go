@@ -281,17 +281,14 @@ func (p *Population[T]) clearInput(r Range) {
 // returns the number of spikes.
 func (p *Population[T]) update(r Range) int { return p.listRange(r, p.step(r)) }
 
-// subnormalEvery is how often, in steps, the state's subnormal values are
-// set to zero (zeroSubnormals): after the update of every step t with
-// t+1 a multiple of it, whichever path stepped it, so that threads, ranks,
-// blocks and resumed runs keep one another's bits. A state decaying without
-// input stops among the subnormals (kernels.FlushSubnormals32), where on
-// Intel cores every multiply takes a microcode assist; 64 steps bound that
-// to 63 steps of each decay at the cost of a 64th of a pass over the state.
-const subnormalEvery = kernels.FlushEvery
-
-// zeroesAfter reports whether the update of step t ends with zeroSubnormals.
-func zeroesAfter(t int) bool { return (t+1)%subnormalEvery == 0 }
+// zeroesAfter reports whether the update of step t ends with
+// zeroSubnormals: every step t with t+1 a multiple of kernels.FlushEvery,
+// whichever path stepped it, so that threads, ranks, blocks and resumed
+// runs keep one another's bits. A state decaying without input stops among
+// the subnormals (kernels.FlushSubnormals32), where on Intel cores every
+// multiply takes a microcode assist; 64 steps bound that to 63 steps of
+// each decay at the cost of a 64th of a pass over the state.
+func zeroesAfter(t int) bool { return (t+1)%kernels.FlushEvery == 0 }
 
 // zeroSubnormals sets the subnormal values of V and of every receptor's
 // current over r to the zero of their sign (kernels.FlushSubnormals32).

@@ -11,7 +11,7 @@ import (
 
 // tinyOf is a subnormal of T some hundreds of units above the least, which
 // a decay of 0.9 a step keeps subnormal and nonzero for longer than
-// subnormalEvery steps.
+// kernels.FlushEvery steps.
 func tinyOf[T Float]() T {
 	if is32[T]() {
 		return T(math.SmallestNonzeroFloat32 * 1000)
@@ -137,7 +137,7 @@ func buildSubnormal[T Float](t *testing.T, c subnormalCase, batch, n, threads in
 		}
 	}
 	net.SetThreads(threads)
-	net.SetBlockAlign(subnormalEvery)
+	net.SetBlockAlign(kernels.FlushEvery)
 	return net, pop
 }
 
@@ -172,14 +172,14 @@ func testZeroSubnormals[T Float](t *testing.T) {
 			if before < pop.Batch*pop.N {
 				t.Fatalf("%s: %d subnormals to start with", what, before)
 			}
-			err := net.Run(context.Background(), 2*subnormalEvery, func(done int) {
+			err := net.Run(context.Background(), 2*kernels.FlushEvery, func(done int) {
 				got := subnormals(pop)
 				switch {
-				case done%subnormalEvery == 0 && got != 0:
+				case done%kernels.FlushEvery == 0 && got != 0:
 					t.Errorf("%s: %d subnormals after step %d", what, got, done-1)
-				case done == subnormalEvery/2 && got == 0:
+				case done == kernels.FlushEvery/2 && got == 0:
 					t.Errorf("%s: no subnormals after step %d; the test proves nothing", what, done-1)
-				case done == subnormalEvery-1 && c.path != "blocked" && got == 0:
+				case done == kernels.FlushEvery-1 && c.path != "blocked" && got == 0:
 					t.Errorf("%s: no subnormals after step %d, before the zeroing", what, done-1)
 				}
 			})
