@@ -809,35 +809,57 @@ func packCounted(dst []byte, mask []uint64, nw int, counts []int, w0 int) []byte
 // neurons 64·w0 on (packTrial, what takeSpikes reads).
 func packBlock(dst []byte, mask []uint64, stride, from, nw, batch, w0 int) []byte {
 	for b := 0; b < batch; b++ {
-		words := mask[b*stride+from:][:nw]
-		k := 0
-		for _, w := range words {
-			k += bits.OnesCount64(w)
-		}
-		dst = packTrial(dst, words, k, w0)
+		dst = packTrial(dst, mask[b*stride+from:][:nw], -1, w0)
 	}
 	return dst
 }
 
-// packTrial appends one trial's words, which hold k spikes, the first
-// word neurons 64·w0 on: a uint32 count and the spiking neurons'
-// indices, or, when those would take more bytes than the words, ^0 and
-// the words.
+// packTrial appends one trial's words, the first word neurons 64·w0 on,
+// which hold k spikes (−1: not counted): a uint32 count and the spiking
+// neurons' indices, or, when those would take more bytes than the words,
+// ^0 and the words. The indices are read off in one pass that skips
+// eight silent words at a time, and that gives up for the words as soon
+// as the indices would outgrow them, so dst never grows past either
+// form.
 func packTrial(dst []byte, words []uint64, k, w0 int) []byte {
-	if 4*k > 8*len(words) {
-		dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
-		return append(dst, wordBytes(words)...)
+	limit := 8 * len(words)
+	if 4*k > limit {
+		return appendWords(dst, words)
 	}
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(k))
-	at := len(dst)
-	dst = slices.Grow(dst, 4*k)[:at+4*k]
-	for wi := 0; at < len(dst); wi++ {
-		for w := words[wi]; w != 0; w &= w - 1 {
-			binary.LittleEndian.PutUint32(dst[at:], uint32((w0+wi)<<6+bits.TrailingZeros64(w)))
-			at += 4
+	at0 := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	if k > 0 {
+		dst = slices.Grow(dst, 4*k)
+	}
+	base := len(dst)
+	for i := 0; i < len(words); i += 8 {
+		if i+8 <= len(words) {
+			g := words[i : i+8 : i+8]
+			if g[0]|g[1]|g[2]|g[3]|g[4]|g[5]|g[6]|g[7] == 0 {
+				continue
+			}
+		}
+		for j, w := range words[i:min(i+8, len(words))] {
+			if w == 0 {
+				continue
+			}
+			if len(dst)-base+4*bits.OnesCount64(w) > limit {
+				return appendWords(dst[:at0], words)
+			}
+			for b := uint32((w0 + i + j) << 6); w != 0; w &= w - 1 {
+				dst = binary.LittleEndian.AppendUint32(dst, b+uint32(bits.TrailingZeros64(w)))
+			}
 		}
 	}
+	binary.LittleEndian.PutUint32(dst[at0:], uint32((len(dst)-base)/4))
 	return dst
+}
+
+// appendWords appends ^0 and words, packTrial's form of a trial whose
+// spikes' indices would take more bytes than its words.
+func appendWords(dst []byte, words []uint64) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, ^uint32(0))
+	return append(dst, wordBytes(words)...)
 }
 
 // takeSpikes sets p's bitmask from one step of every rank's block in
