@@ -104,8 +104,12 @@ type popPhase[T Float] struct {
 	// exchanges its spikes (ranks.go, phaseEarly), also left out of in.
 	deferred, early []Projection[T]
 	begun           bool
-	// recs are the recorders of pop, bound once instead of searched every step.
-	recs []Recorder[T]
+	// recs are the recorders of pop, bound once instead of searched every
+	// step; readers is whether any of them reads the state in
+	// RecordState (stateReader), which then runs between the input and
+	// the update, a phase and a barrier more a step.
+	recs    []Recorder[T]
+	readers bool
 	// fused, when pop may step fused (fused.go), is its input.
 	fused *fusedInput[T]
 	// zero is set for a step whose update ends with zeroSubnormals.
@@ -350,6 +354,8 @@ func (n *Network[T]) prepare() {
 		for _, r := range n.recorders {
 			if r.Population() == p {
 				ph.recs = append(ph.recs, r)
+				sr, ok := r.(stateReader)
+				ph.readers = ph.readers || !ok || sr.ReadsState()
 			}
 		}
 		n.prepareFused(i, ph)
@@ -467,7 +473,7 @@ func (n *Network[T]) stepPops(t int) error {
 			}
 			p.inputRows = nil
 			n.runPhase(ph, phaseFused)
-		} else if len(ph.recs) > 0 || n.ranks.gathers(i) {
+		} else if ph.readers || n.ranks.gathers(i) {
 			n.runPhase(ph, phaseInput)
 			if n.ranks.gathers(i) {
 				if err := n.ranks.gatherState(i, p); err != nil {
@@ -482,6 +488,13 @@ func (n *Network[T]) stepPops(t int) error {
 			n.runPhase(ph, phaseUpdate)
 		} else {
 			n.runPhase(ph, phaseAll)
+			// These recorders read no state: their RecordState may run
+			// once the update has.
+			for _, r := range ph.recs {
+				if err := r.RecordState(t); err != nil {
+					return err
+				}
+			}
 		}
 		count := 0
 		for _, c := range ph.counts {
