@@ -14,8 +14,10 @@ type Recorder[T Float] interface {
 	Reserve(total int) error
 	// RecordState is called in phase 3 of step t, when V, I and Iin hold
 	// V[t], I[t] and Iin[t] (Iin unless the recorder says it does not read
-	// it, see Population.InputOf). An error stops the run at step t: Step
-	// and Run return it.
+	// it, see Population.InputOf); for a recorder that says it reads no
+	// state (ReadsState false), once in step t before RecordSpikes, at any
+	// point of the step. An error stops the run at step t: Step and Run
+	// return it.
 	RecordState(t int) error
 	// RecordSpikes is called after phase 4 of step t, when the population's
 	// bitmask holds s[t]. An error stops the run as for RecordState.
