@@ -33,10 +33,10 @@ func packTrialRef(words []uint64, w0 int) []byte {
 	return append(binary.LittleEndian.AppendUint32(nil, uint32(k)), idx...)
 }
 
-// checkPackTrial packs words after a prefix, counted and not, into a
-// buffer of exactly the capacity the larger form needs (as the ranks
-// size their send buffers), and compares with packTrialRef; packTrial
-// must neither touch the prefix nor grow past that capacity.
+// checkPackTrial packs words after a prefix into a buffer of exactly
+// the capacity the words' form needs (as the ranks size their send
+// buffers) and compares with packTrialRef; packTrial must neither touch
+// the prefix nor grow past that capacity.
 func checkPackTrial(t *testing.T, words []uint64, w0 int) {
 	t.Helper()
 	want := packTrialRef(words, w0)
@@ -45,19 +45,17 @@ func checkPackTrial(t *testing.T, words []uint64, w0 int) {
 		k += bits.OnesCount64(w)
 	}
 	prefix := []byte{1, 2, 3}
-	for _, count := range []int{-1, k} {
-		buf := make([]byte, len(prefix), len(prefix)+4+max(8*len(words), 4*k))
-		copy(buf, prefix)
-		got := packTrial(buf, words, count, w0)
-		if !bytes.Equal(got[:len(prefix)], prefix) {
-			t.Fatalf("%d words, count %d: the bytes before were changed", len(words), count)
-		}
-		if !bytes.Equal(got[len(prefix):], want) {
-			t.Fatalf("%d words (%d spikes), w0 %d, count %d: packed %x, want %x", len(words), k, w0, count, got[len(prefix):], want)
-		}
-		if count < 0 && unsafe.SliceData(got) != unsafe.SliceData(buf) {
-			t.Fatalf("%d words (%d spikes): packTrial grew the buffer past the larger form", len(words), k)
-		}
+	buf := make([]byte, len(prefix), len(prefix)+4+8*len(words))
+	copy(buf, prefix)
+	got := packTrial(buf, words, w0)
+	if !bytes.Equal(got[:len(prefix)], prefix) {
+		t.Fatalf("%d words: the bytes before were changed", len(words))
+	}
+	if !bytes.Equal(got[len(prefix):], want) {
+		t.Fatalf("%d words (%d spikes), w0 %d: packed %x, want %x", len(words), k, w0, got[len(prefix):], want)
+	}
+	if unsafe.SliceData(got) != unsafe.SliceData(buf) {
+		t.Fatalf("%d words (%d spikes): packTrial grew the buffer past the words' form", len(words), k)
 	}
 }
 

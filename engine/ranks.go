@@ -139,15 +139,14 @@ type ranks[T Float] struct {
 	// state it starts the step from (threshold): one collective before
 	// each step, before, then carries every population's spikes of the
 	// step, next[i] being this rank's block of population i's, every
-	// trial, and counted[i] its spikes per trial (see ranks). Rank r's
+	// trial (see ranks). Rank r's
 	// share is at most min(worst[r], slot) bytes; a step whose spikes
 	// take more on some rank grows slot and gathers again (exchangeAhead).
-	ahead   bool
-	before  collective
-	next    [][]uint64
-	counted [][]int
-	worst   []int
-	slot    int
+	ahead  bool
+	before collective
+	next   [][]uint64
+	worst  []int
+	slot   int
 	// spill is this rank's share of a collective whose spikes do not fit.
 	spill []byte
 	// inflight is set while the collective before a step is in flight
@@ -394,12 +393,11 @@ func (rk *ranks[T]) setAhead(n *Network[T]) {
 	rk.before.send = make([]byte, rk.worst[rk.rank])
 	rk.spill = make([]byte, rk.worst[rk.rank])
 	rk.sizeAhead()
-	rk.next, rk.counted = make([][]uint64, len(n.pops)), make([][]int, len(n.pops))
+	rk.next = make([][]uint64, len(n.pops))
 	rk.fused, rk.nextAt = make([][]uint64, len(n.pops)), make([]int, len(n.pops))
 	for i, rp := range rk.pops {
 		p, bw := n.pops[i], rp.blockWords(rk.rank)
 		rk.next[i] = make([]uint64, p.Batch*bw)
-		rk.counted[i] = make([]int, p.Batch)
 		// Every population gets one: SetNeuron may make it CUBA later.
 		rk.fused[i] = make([]uint64, p.Batch*bw)
 		p.ahead = &aheadMask{words: rk.fused[i], w0: rp.lo[rk.rank] / 64, bw: bw}
@@ -479,7 +477,7 @@ func (p *Population[T]) threshold() (theta T, refrac []int32, ok bool) {
 
 // predict writes this rank's block of population i's spikes of the step
 // about to run into rk.next[i], every trial, from the state it starts
-// from (threshold), and their counts into rk.counted[i].
+// from (threshold).
 func (rk *ranks[T]) predict(i int, p *Population[T]) {
 	lo, hi := rk.pops[i].lo[rk.rank], rk.pops[i].hi[rk.rank]
 	bw := rk.pops[i].blockWords(rk.rank)
@@ -492,9 +490,9 @@ func (rk *ranks[T]) predict(i int, p *Population[T]) {
 			held = refrac[a:e]
 		}
 		if is32[T]() {
-			rk.counted[i][b] = kernels.ThresholdMask32(mask, f32(p.V[a:e]), held, float32(theta))
+			kernels.ThresholdMask32(mask, f32(p.V[a:e]), held, float32(theta))
 		} else {
-			rk.counted[i][b] = kernels.ThresholdMask64(mask, f64(p.V[a:e]), held, float64(theta))
+			kernels.ThresholdMask64(mask, f64(p.V[a:e]), held, float64(theta))
 		}
 	}
 }
@@ -662,7 +660,7 @@ func (rk *ranks[T]) begin(n *Network[T]) error {
 // onto every rank in one collective, with the vote; takeAhead completes
 // it after the first population's update and takes each population's
 // spikes from it after its update. A rank's share is its spikes' length,
-// the spikes (packCounted) and the vote at its end, in at most slot
+// the spikes (packBlock) and the vote at its end, in at most slot
 // bytes; when some rank's spikes do not fit — every rank sees its length
 // — every rank grows slot to twice the longest and gathers the spikes
 // again (gathered), so that a burst costs one collective more and the
@@ -675,13 +673,12 @@ func (rk *ranks[T]) exchangeAhead(n *Network[T]) error {
 		rp := rk.pops[i]
 		bw, w0 := rp.blockWords(rk.rank), rp.lo[rk.rank]/64
 		if rk.inRun && rk.nextAt[i] == n.step && !rk.readState {
-			send = packBlock(send, rk.next[i], bw, 0, bw, p.Batch, w0)
 			rk.fromUpdate++
-			continue
+		} else {
+			rk.predict(i, p)
+			rk.fromState++
 		}
-		rk.predict(i, p)
-		send = packCounted(send, rk.next[i], bw, rk.counted[i], w0)
-		rk.fromState++
+		send = packBlock(send, rk.next[i], bw, 0, bw, p.Batch, w0)
 	}
 	binary.LittleEndian.PutUint32(send, uint32(len(send)))
 	mine := c.counts[rk.rank]
@@ -795,42 +792,26 @@ func packSpikes[T Float](dst []byte, p *Population[T], rp *rankPop, r int) []byt
 	return packBlock(dst, p.Spikes, p.Words, w0, rp.blockWords(r), p.Batch, w0)
 }
 
-// packCounted is packBlock of one trial's words per count, the counts
-// known (ThresholdMask's).
-func packCounted(dst []byte, mask []uint64, nw int, counts []int, w0 int) []byte {
-	for b, k := range counts {
-		dst = packTrial(dst, mask[b*nw:][:nw], k, w0)
-	}
-	return dst
-}
-
 // packBlock appends a block of spike words, trial by trial, to dst:
 // trial b's words mask[b·stride+from:][:words], the first holding
 // neurons 64·w0 on (packTrial, what takeSpikes reads).
 func packBlock(dst []byte, mask []uint64, stride, from, nw, batch, w0 int) []byte {
 	for b := 0; b < batch; b++ {
-		dst = packTrial(dst, mask[b*stride+from:][:nw], -1, w0)
+		dst = packTrial(dst, mask[b*stride+from:][:nw], w0)
 	}
 	return dst
 }
 
-// packTrial appends one trial's words, the first word neurons 64·w0 on,
-// which hold k spikes (−1: not counted): a uint32 count and the spiking
-// neurons' indices, or, when those would take more bytes than the words,
+// packTrial appends one trial's words, the first word neurons 64·w0 on:
+// a uint32 count and the spiking neurons' indices, or, when those would take more bytes than the words,
 // ^0 and the words. The indices are read off in one pass that skips
 // eight silent words at a time, and that gives up for the words as soon
 // as the indices would outgrow them, so dst never grows past either
 // form.
-func packTrial(dst []byte, words []uint64, k, w0 int) []byte {
+func packTrial(dst []byte, words []uint64, w0 int) []byte {
 	limit := 8 * len(words)
-	if 4*k > limit {
-		return appendWords(dst, words)
-	}
 	at0 := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
-	if k > 0 {
-		dst = slices.Grow(dst, 4*k)
-	}
 	base := len(dst)
 	for i := 0; i < len(words); i += 8 {
 		if i+8 <= len(words) {
