@@ -139,9 +139,9 @@ type ranks[T Float] struct {
 	// state it starts the step from (threshold): one collective before
 	// each step, before, then carries every population's spikes of the
 	// step, next[i] being this rank's block of population i's, every
-	// trial (see ranks). Rank r's
-	// share is at most min(worst[r], slot) bytes; a step whose spikes
-	// take more on some rank grows slot and gathers again (exchangeAhead).
+	// trial (see ranks). Rank r's share is at most min(worst[r], slot)
+	// bytes; a step whose spikes take more on some rank grows slot and
+	// gathers again (exchangeAhead).
 	ahead  bool
 	before collective
 	next   [][]uint64
@@ -803,11 +803,11 @@ func packBlock(dst []byte, mask []uint64, stride, from, nw, batch, w0 int) []byt
 }
 
 // packTrial appends one trial's words, the first word neurons 64·w0 on:
-// a uint32 count and the spiking neurons' indices, or, when those would take more bytes than the words,
-// ^0 and the words. The indices are read off in one pass that skips
-// eight silent words at a time, and that gives up for the words as soon
-// as the indices would outgrow them, so dst never grows past either
-// form.
+// a uint32 count and the spiking neurons' indices, or, when those would
+// take more bytes than the words, ^0 and the words. The indices are read
+// off in one pass that skips eight silent words at a time and turns to
+// the words before the indices would outgrow them, so dst never grows
+// past the words' form, the size the send buffers are made for.
 func packTrial(dst []byte, words []uint64, w0 int) []byte {
 	limit := 8 * len(words)
 	at0 := len(dst)

@@ -44,8 +44,9 @@ func TestRecordStatePhase(t *testing.T) {
 		if err := net.AddProjection(d); err != nil {
 			t.Fatal(err)
 		}
-		// The trace is stepped apart, so that it reads V before the
-		// update in both networks.
+		// The trace (a reader) goes only into the network of the
+		// recorder that does not say: beside the blind recorder it
+		// would make the population's step two phases again.
 		trace, err := NewTrace(pop, VarV, []int{0})
 		if err != nil {
 			t.Fatal(err)
@@ -70,11 +71,11 @@ func TestRecordStatePhase(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		tr, reader := build(threads, false)
 		_, blind := build(threads, true)
-		// The trace holds neuron 0 of both trials a step; trial 0's is
-		// what plainRecorder notes first.
-		trace := struct{ Data []float32 }{}
+		// The trace holds neuron 0 of both trials a step; trial 0's,
+		// V[t] of step t, is what plainRecorder notes first.
+		var vt []float32
 		for k := 0; k < len(tr.Data); k += 2 {
-			trace.Data = append(trace.Data, tr.Data[k])
+			vt = append(vt, tr.Data[k])
 		}
 		v := func(r *plainRecorder[float32]) []float32 {
 			out := make([]float32, 0, steps)
@@ -83,17 +84,17 @@ func TestRecordStatePhase(t *testing.T) {
 			}
 			return out
 		}
-		if !slices.Equal(v(reader), trace.Data) {
-			t.Fatalf("%d threads: a recorder that does not say what it reads saw V %v, the trace V[t] %v", threads, v(reader)[:5], trace.Data[:5])
+		if !slices.Equal(v(reader), vt) {
+			t.Fatalf("%d threads: a recorder that does not say what it reads saw V %v, the trace V[t] %v", threads, v(reader)[:5], vt[:5])
 		}
 		// V[t+1] is what the trace saw at step t+1.
-		if got := v(blind); !slices.Equal(got[:steps-1], trace.Data[1:]) {
-			t.Fatalf("%d threads: a recorder reading no state saw V %v in RecordState, want V[t+1] %v", threads, got[:5], trace.Data[1:6])
+		if got := v(blind); !slices.Equal(got[:steps-1], vt[1:]) {
+			t.Fatalf("%d threads: a recorder reading no state saw V %v in RecordState, want V[t+1] %v", threads, got[:5], vt[1:6])
 		}
 		if !slices.Equal(blind.seen, reader.seen) {
 			t.Fatalf("%d threads: RecordState and RecordSpikes of a recorder reading no state came as %v, of one reading it %v", threads, blind.seen[:8], reader.seen[:8])
 		}
-		if slices.Min(trace.Data) == slices.Max(trace.Data) {
+		if slices.Min(vt) == slices.Max(vt) {
 			t.Fatalf("%d threads: V never moved; the test shows nothing", threads)
 		}
 	}
