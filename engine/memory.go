@@ -264,11 +264,12 @@ func (m *Memory) AddNeurons(s PopulationShape) error {
 	return nil
 }
 
-// AddSparse adds a sparse projection stored as CSR: per delay group, nIn+1
-// row offsets (int), and for every synapse a target index (int32) and,
-// unless every synapse shares one weight (SparseGroup.Uniform), a weight
-// of elem bytes.
-func (m *Memory) AddSparse(name string, elem, nIn int, synapses int64, groups int, shared bool) error {
+// AddSparse adds a sparse projection onto nOut neurons stored as CSR: per
+// delay group, nIn+1 row offsets (int), and for every synapse a target
+// index (uint16 up to narrowTargets neurons, int32 past them) and, unless
+// every synapse shares one weight (SparseGroup.Uniform), a weight of elem
+// bytes.
+func (m *Memory) AddSparse(name string, elem, nIn, nOut int, synapses int64, groups int, shared bool) error {
 	what := fmt.Sprintf("projection %q", name)
 	if synapses > maxElements {
 		return fmt.Errorf("%s: %d synapses is more than the %d one array can address", what, synapses, maxElements)
@@ -276,7 +277,11 @@ func (m *Memory) AddSparse(name string, elem, nIn int, synapses int64, groups in
 	if shared {
 		elem = 0
 	}
-	perSynapse, err := mulSize(what, synapses, 4+int64(elem))
+	index := int64(4)
+	if nOut <= narrowTargets {
+		index = 2
+	}
+	perSynapse, err := mulSize(what, synapses, index+int64(elem))
 	if err != nil {
 		return err
 	}

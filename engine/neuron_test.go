@@ -400,10 +400,10 @@ func TestRandomSparseStatistics(t *testing.T) {
 	if got := float64(a.Synapses()); got < mean-5*sqrt(sd) || got > mean+5*sqrt(sd) {
 		t.Fatalf("%v synapses, want about %v", got, mean)
 	}
-	if !slices.Equal(a.Groups[0].Col, b.Groups[0].Col) || !slices.Equal(a.Groups[0].W, b.Groups[0].W) {
+	if !slices.Equal(a.Groups[0].Col16, b.Groups[0].Col16) || !slices.Equal(a.Groups[0].Col, b.Groups[0].Col) || !slices.Equal(a.Groups[0].W, b.Groups[0].W) {
 		t.Fatal("same seed and stream built different projections")
 	}
-	if slices.Equal(a.Groups[0].Col, c.Groups[0].Col) {
+	if slices.Equal(a.Groups[0].Col16, c.Groups[0].Col16) && slices.Equal(a.Groups[0].Col, c.Groups[0].Col) {
 		t.Fatal("different streams built the same connectivity")
 	}
 	for _, w := range a.Groups[0].W {
@@ -414,7 +414,7 @@ func TestRandomSparseStatistics(t *testing.T) {
 	g := c.Groups[0]
 	for j := 0; j < n; j++ {
 		for k := g.RowPtr[j]; k < g.RowPtr[j+1]; k++ {
-			if int(g.Col[k]) == j {
+			if g.Target(k) == j {
 				t.Fatalf("NoSelf kept synapse %d→%d", j, j)
 			}
 			if g.W[k] < 0 {
@@ -519,11 +519,11 @@ func TestSparseUniformWeight(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := sp.Groups[0]
-		if g.W != nil || g.Uniform != 1.62 || len(g.Col) == 0 {
+		if g.W != nil || g.Uniform != 1.62 || g.Synapses() == 0 {
 			t.Fatalf("%T: W %d values, Uniform %v: want no stored weights and 1.62", pre, len(g.W), g.Uniform)
 		}
 		stored := *sp
-		stored.Groups = []engine.SparseGroup[float32]{{Delay: g.Delay, RowPtr: g.RowPtr, Col: g.Col, W: make([]float32, len(g.Col))}}
+		stored.Groups = []engine.SparseGroup[float32]{{Delay: g.Delay, RowPtr: g.RowPtr, Col: g.Col, Col16: g.Col16, W: make([]float32, g.Synapses())}}
 		for k := range stored.Groups[0].W {
 			stored.Groups[0].W[k] = 1.62
 		}
@@ -550,5 +550,110 @@ func TestSparseUniformWeight(t *testing.T) {
 		if !slices.Equal(sp.Groups[0].W, w) {
 			t.Errorf("weights %v stored as %v (Uniform %v)", w, sp.Groups[0].W, sp.Groups[0].Uniform)
 		}
+	}
+}
+
+// TestSparseNarrowTargets: a projection onto at most 65536 neurons keeps
+// its targets as uint16 (Col16), one onto more as int32 (Col), and the
+// narrow form adds the same bits as the same synapses held wide, over
+// whole and partial ranges (the last one ending at target 65535), from
+// spikes and from analog values, with stored and shared weights.
+func TestSparseNarrowTargets(t *testing.T) {
+	const nIn, batch = 50, 2
+	spikes, err := engine.NewPoisson[float32]("in", batch, nIn, 300, 1e-3, 9, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spikes.Emit(4); err != nil {
+		t.Fatal(err)
+	}
+	values := make([]float32, batch*nIn)
+	for i := range values {
+		values[i] = float32(i%5) * 0.41
+	}
+	analog, err := engine.NewArray("x", values, 1, batch, nIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := analog.Emit(0); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{300, 1 << 16, 1<<16 + 1} {
+		pop, err := engine.NewPopulation[float32]("p", batch, n, engine.DefaultNeuron())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []engine.Dist{engine.Normal(0.5, 0.2), engine.Const(1.62)} {
+			for _, pre := range []engine.Presynaptic[float32]{spikes, analog} {
+				sp, err := engine.NewRandomSparse("s", pre, pop, engine.RandomSparse{P: 0.05, Weight: w, Seed: 5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				g := sp.Groups[0]
+				narrow := n <= 1<<16
+				if narrow != (g.Col16 != nil) || narrow == (g.Col != nil) || g.Synapses() == 0 {
+					t.Fatalf("n=%d: %d int32 and %d uint16 targets, want them all as %s", n, len(g.Col), len(g.Col16), map[bool]string{true: "uint16", false: "int32"}[narrow])
+				}
+				if !narrow {
+					continue
+				}
+				wide := *sp
+				col := make([]int32, len(g.Col16))
+				for k, c := range g.Col16 {
+					col[k] = int32(c)
+				}
+				wide.Groups = []engine.SparseGroup[float32]{{Delay: g.Delay, RowPtr: g.RowPtr, Col: col, W: g.W, Uniform: g.Uniform}}
+				if sp.Synapses() != wide.Synapses() || g.IndexBytes() != wide.Groups[0].IndexBytes()/2 {
+					t.Fatalf("n=%d: %d synapses in %d index bytes, held wide %d in %d", n, sp.Synapses(), g.IndexBytes(), wide.Synapses(), wide.Groups[0].IndexBytes())
+				}
+				top := n / 64 * 64
+				for _, r := range []engine.Range{pop.All(), {B0: 1, B1: 2, Lo: 64, Hi: 192}, {B0: 0, B1: 2, Lo: top - 128, Hi: n}} {
+					sameNarrowWide(t, pop, sp, &wide, r)
+				}
+			}
+		}
+	}
+	// Repeated targets on both sides of a range's edges: each range takes
+	// every synapse onto its neurons, once.
+	pop, err := engine.NewPopulation[float32]("p", batch, 300, engine.DefaultNeuron())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pres, posts := []int32{1, 1, 1, 1, 1, 2, 2, 2}, []int32{62, 63, 63, 64, 64, 127, 127, 128}
+	w := []float32{1, 2, 4, 8, 16, 32, 64, 128}
+	all := engine.Presynaptic[float32](analog)
+	sp, err := engine.NewSparse("s", all, pop, 0, pres, posts, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []engine.Range{{B0: 0, B1: 1, Lo: 0, Hi: 64}, {B0: 0, B1: 1, Lo: 64, Hi: 128}, {B0: 0, B1: 1, Lo: 128, Hi: 192}, {B0: 0, B1: 1, Lo: 64, Hi: 64}} {
+		clear(pop.Iin)
+		sp.Propagate(r)
+		want := make([]float32, len(pop.Iin))
+		for k, j := range pres {
+			if i := int(posts[k]); i >= r.Lo && i < r.Hi {
+				want[i] += values[j] * w[k]
+			}
+		}
+		if !slices.Equal(pop.Iin, want) {
+			t.Fatalf("range %+v: %v, want %v", r, pop.Iin[60:130], want[60:130])
+		}
+	}
+}
+
+// sameNarrowWide propagates sp (uint16 targets) and wide (the same synapses
+// as int32) over r and wants the same bits, and some of them not zero.
+func sameNarrowWide(t *testing.T, pop *engine.Population[float32], sp, wide *engine.Sparse[float32], r engine.Range) {
+	t.Helper()
+	clear(pop.Iin)
+	sp.Propagate(r)
+	got := slices.Clone(pop.Iin)
+	clear(pop.Iin)
+	wide.Propagate(r)
+	if !slices.Equal(got, pop.Iin) {
+		t.Fatalf("n=%d %T, range %+v: uint16 targets add other values than int32 ones", pop.N, sp.Pre, r)
+	}
+	if !slices.ContainsFunc(got[r.B0*pop.Stride+r.Lo:r.B0*pop.Stride+r.Hi], func(v float32) bool { return v != 0 }) {
+		t.Fatalf("n=%d %T, range %+v: nothing was added", pop.N, sp.Pre, r)
 	}
 }

@@ -1076,8 +1076,8 @@ func (d *Dense[T]) holdColumns(lo, hi int) {
 func (s *Sparse[T]) holdTargets(lo, hi int) {
 	held := true
 	for _, g := range s.Groups {
-		for _, c := range g.Col {
-			held = held && int(c) >= lo && int(c) < hi
+		for k := range g.Synapses() {
+			held = held && g.Target(k) >= lo && g.Target(k) < hi
 		}
 	}
 	if held {
@@ -1091,17 +1091,26 @@ func (s *Sparse[T]) holdTargets(lo, hi int) {
 			a, e := g.span(j, r, false)
 			kept += e - a
 		}
-		h := SparseGroup[T]{Delay: g.Delay, RowPtr: make([]int, s.NIn+1), Col: make([]int32, 0, kept), Uniform: g.Uniform}
+		h := SparseGroup[T]{Delay: g.Delay, RowPtr: make([]int, s.NIn+1), Uniform: g.Uniform}
+		if g.Col16 != nil {
+			h.Col16 = make([]uint16, 0, kept)
+		} else {
+			h.Col = make([]int32, 0, kept)
+		}
 		if g.W != nil {
 			h.W = make([]T, 0, kept)
 		}
 		for j := range s.NIn {
 			a, e := g.span(j, r, false)
-			h.Col = append(h.Col, g.Col[a:e]...)
+			if g.Col16 != nil {
+				h.Col16 = append(h.Col16, g.Col16[a:e]...)
+			} else {
+				h.Col = append(h.Col, g.Col[a:e]...)
+			}
 			if g.W != nil {
 				h.W = append(h.W, g.W[a:e]...)
 			}
-			h.RowPtr[j+1] = len(h.Col)
+			h.RowPtr[j+1] = h.Synapses()
 		}
 		*g = h
 	}
@@ -1119,7 +1128,7 @@ func (n *Network[T]) WeightBytes() int64 {
 			total += int64(len(p.W)) * elem
 		case *Sparse[T]:
 			for _, g := range p.Groups {
-				total += int64(len(g.Col))*4 + int64(len(g.W))*elem + int64(len(g.RowPtr))*8
+				total += g.IndexBytes() + int64(len(g.W))*elem + int64(len(g.RowPtr))*8
 			}
 		}
 	}

@@ -474,8 +474,8 @@ func TestRanksHoldOwnWeights(t *testing.T) {
 				case *engine.Sparse[float32]:
 					lo, hi := engine.BlockOf(p.NOut, r, k)
 					for _, g := range p.Groups {
-						for _, c := range g.Col {
-							if int(c) < lo || int(c) >= hi {
+						for k := range g.Synapses() {
+							if c := g.Target(k); c < lo || c >= hi {
 								t.Fatalf("%d ranks, rank %d: %s holds a synapse onto %d, outside %d…%d", k, r, p.Name, c, lo, hi-1)
 							}
 						}
@@ -571,7 +571,7 @@ func TestRanksDrawOwnWeights(t *testing.T) {
 					q := split.Projections[i].(*engine.Sparse[float32])
 					for gi, g := range p.Groups {
 						h := q.Groups[gi]
-						if g.Delay != h.Delay || !slices.Equal(g.RowPtr, h.RowPtr) || !slices.Equal(g.Col, h.Col) || !slices.Equal(g.W, h.W) || g.Uniform != h.Uniform {
+						if g.Delay != h.Delay || !slices.Equal(g.RowPtr, h.RowPtr) || !slices.Equal(g.Col, h.Col) || !slices.Equal(g.Col16, h.Col16) || !slices.Equal(g.W, h.W) || g.Uniform != h.Uniform {
 							t.Errorf("%d ranks, rank %d: %s's synapses of delay %d differ from those the whole network keeps there", k, r, p.Name, g.Delay)
 						}
 					}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync/atomic"
+	"unsafe"
 
 	"leaky/kernels"
 )
@@ -41,8 +42,14 @@ type SparseGroup[T Float] struct {
 	Delay int
 	// RowPtr has NIn+1 offsets into Col and W.
 	RowPtr []int
-	// Col holds target neurons, sorted within each row.
-	Col []int32
+	// Col holds target neurons, sorted within each row; Col16 holds them
+	// instead when the target population has at most narrowTargets
+	// neurons (NewSparse), as uint16: half the bytes of an index, so a
+	// spiking row's targets take half the cache lines and a CUBA-sized
+	// network's synapses fit in L2 beside its state. At most one of the
+	// two holds synapses; the other is nil.
+	Col   []int32
+	Col16 []uint16
 	// W holds the weights, one per synapse of Col; it is nil when every
 	// synapse of the group has the weight Uniform (the same bits), as in
 	// the CUBA and COBA benchmarks: such a group stores and reads 4 bytes
@@ -51,6 +58,36 @@ type SparseGroup[T Float] struct {
 	W       []T
 	Uniform T
 }
+
+// narrowTargets is the largest target population whose groups NewSparse
+// stores in Col16.
+const narrowTargets = 1 << 16
+
+// narrow moves Col into Col16.
+func (g *SparseGroup[T]) narrow() {
+	if len(g.Col) == 0 {
+		return
+	}
+	g.Col16 = make([]uint16, len(g.Col))
+	for k, c := range g.Col {
+		g.Col16[k] = uint16(c)
+	}
+	g.Col = nil
+}
+
+// Synapses is the number of synapses of the group.
+func (g *SparseGroup[T]) Synapses() int { return len(g.Col) + len(g.Col16) }
+
+// Target is the target neuron of synapse k of the group.
+func (g *SparseGroup[T]) Target(k int) int {
+	if g.Col16 != nil {
+		return int(g.Col16[k])
+	}
+	return int(g.Col[k])
+}
+
+// IndexBytes is the memory of the group's target indices.
+func (g *SparseGroup[T]) IndexBytes() int64 { return int64(len(g.Col))*4 + int64(len(g.Col16))*2 }
 
 // Weight is the weight of synapse k of the group.
 func (g *SparseGroup[T]) Weight(k int) T {
@@ -79,7 +116,7 @@ func (g *SparseGroup[T]) shareWeight() {
 func (s *Sparse[T]) Synapses() int {
 	n := 0
 	for _, g := range s.Groups {
-		n += len(g.Col)
+		n += g.Synapses()
 	}
 	return n
 }
@@ -214,6 +251,9 @@ func NewSparse[T Float](name string, pre Presynaptic[T], post *Population[T], re
 			g.RowPtr[j+1] += g.RowPtr[j]
 		}
 		g.shareWeight()
+		if nOut <= narrowTargets {
+			g.narrow()
+		}
 		s.Groups = append(s.Groups, g)
 		start = end
 	}
@@ -366,45 +406,53 @@ func (s *Sparse[T]) Propagate(r Range) {
 	x := s.Pre.Values()
 	for gi := range s.Groups {
 		g := &s.Groups[gi]
-		if len(g.Col) == 0 {
+		if len(g.Col16) > 0 {
+			propagateGroup(s, g, g.Col16, r, full, lo, x)
+		} else if len(g.Col) > 0 {
+			propagateGroup(s, g, g.Col, r, full, lo, x)
+		}
+	}
+}
+
+// propagateGroup is Propagate for group g, whose targets are col (Col or
+// Col16), from the held block's first neuron lo on.
+func propagateGroup[T Float, C kernels.Index](s *Sparse[T], g *SparseGroup[T], col []C, r Range, full bool, lo int, x []T) {
+	post := s.Post
+	dst := post.InputFor(s.Receptor, g.Delay)
+	for b := r.B0; b < r.B1; b++ {
+		// The held block's row: target i at row[i−lo].
+		row := post.Row(dst, b)
+		if x != nil {
+			for j, v := range x[b*s.NIn : (b+1)*s.NIn] {
+				if v == 0 {
+					continue
+				}
+				a, e := spanOf(g.RowPtr, col, j, r, full)
+				if g.W == nil {
+					w := T(v * g.Uniform)
+					for _, i := range col[a:e] {
+						row[int(i)-lo] += w
+					}
+					continue
+				}
+				for k, i := range col[a:e] {
+					row[int(i)-lo] += T(v * g.W[a+k])
+				}
+			}
 			continue
 		}
-		dst := post.InputFor(s.Receptor, g.Delay)
-		for b := r.B0; b < r.B1; b++ {
-			// The held block's row: target i at row[i−lo].
-			row := post.Row(dst, b)
-			if x != nil {
-				for j, v := range x[b*s.NIn : (b+1)*s.NIn] {
-					if v == 0 {
-						continue
-					}
-					a, e := g.span(j, r, full)
-					if g.W == nil {
-						w := T(v * g.Uniform)
-						for _, i := range g.Col[a:e] {
-							row[int(i)-lo] += w
-						}
-						continue
-					}
-					for k, i := range g.Col[a:e] {
-						row[int(i)-lo] += T(v * g.W[a+k])
-					}
-				}
-				continue
-			}
-			ev := s.Pre.Events(b)
-			if len(ev) > 1 {
-				g.touch(ev)
-			}
-			for _, j := range ev {
-				a, e := g.span(int(j), r, full)
-				switch {
-				case a == e:
-				case g.W == nil:
-					scatterAddUniform(row, g.Col[a:e], g.Uniform, lo)
-				default:
-					scatterAdd(row, g.Col[a:e], g.W[a:e], lo)
-				}
+		ev := s.Pre.Events(b)
+		if len(ev) > 1 {
+			touch(g.RowPtr, col, g.W, ev)
+		}
+		for _, j := range ev {
+			a, e := spanOf(g.RowPtr, col, int(j), r, full)
+			switch {
+			case a == e:
+			case g.W == nil:
+				scatterAddUniform(row, col[a:e], g.Uniform, lo)
+			default:
+				scatterAdd(row, col[a:e], g.W[a:e], lo)
 			}
 		}
 	}
@@ -419,43 +467,65 @@ const touchLines = 4
 // reads would be.
 var touchSeen atomic.Int32
 
-// touch loads the first touchLines cache lines of Col and W of every row
-// of ev before any of them is searched or added. The rows lie at random
-// places in arrays larger than the caches at scale (CUBA at 40 000
-// neurons holds 25 MB of synapses), and each row's first lines are
-// misses; loaded one row after another, as span and scatterAdd reach
-// them, the misses wait in turn, while these independent loads run
-// together. BenchmarkCUBALarge measures it.
-func (g *SparseGroup[T]) touch(ev []int32) {
-	var sum int32
-	const step = 64 / 4 // int32s (and float32s) per line; float64 W shares Col's index
+// touch loads the first touchLines cache lines of the targets (col) and
+// weights (w, unless nil) of every row of ev before any of them is
+// searched or added. The rows lie at random places in arrays larger than
+// the caches at scale (CUBA at 40 000 neurons holds 12.8 MB of synapses),
+// and each row's first lines are misses; loaded one row after another, as
+// spanOf and scatterAdd reach them, the misses wait in turn, while these
+// independent loads run together. BenchmarkCUBALarge measures it.
+func touch[T Float, C kernels.Index](rowPtr []int, col []C, w []T, ev []int32) {
+	var c C
+	var x T
+	colStep, wStep := 64/int(unsafe.Sizeof(c)), 64/int(unsafe.Sizeof(x))
+	sum := 0
 	for _, j := range ev {
-		a, e := g.RowPtr[j], g.RowPtr[j+1]
-		for k := a; k < min(e, a+touchLines*step); k += step {
-			sum += g.Col[k]
-			if g.W != nil && g.W[k] != 0 {
+		a, e := rowPtr[j], rowPtr[j+1]
+		for k := a; k < min(e, a+touchLines*colStep); k += colStep {
+			sum += int(col[k])
+		}
+		for k := a; w != nil && k < min(e, a+touchLines*wStep); k += wStep {
+			if w[k] != 0 {
 				sum++
 			}
 		}
 	}
 	if sum == math.MinInt32 {
-		touchSeen.Store(sum)
+		touchSeen.Store(int32(sum))
 	}
 }
 
 // span returns the part of input j's row whose targets lie in r.
 func (g *SparseGroup[T]) span(j int, r Range, full bool) (int, int) {
-	lo, hi := g.RowPtr[j], g.RowPtr[j+1]
+	if g.Col16 != nil {
+		return spanOf(g.RowPtr, g.Col16, j, r, full)
+	}
+	return spanOf(g.RowPtr, g.Col, j, r, full)
+}
+
+// spanOf returns the part of input j's row of col, the targets, that lies
+// in r: all of it when full.
+func spanOf[C kernels.Index](rowPtr []int, col []C, j int, r Range, full bool) (int, int) {
+	lo, hi := rowPtr[j], rowPtr[j+1]
 	if full || lo == hi {
 		return lo, hi
 	}
-	col := g.Col[lo:hi]
-	a, _ := slices.BinarySearch(col, int32(r.Lo))
-	e, _ := slices.BinarySearch(col[a:], int32(r.Hi))
+	if r.Hi <= r.Lo {
+		return lo, lo
+	}
+	// r.Lo and r.Hi−1 are targets' indices, which C holds; r.Hi may not
+	// be (65536 past a uint16 group's last target), so the end is found
+	// as the first target past r.Hi−1.
+	row := col[lo:hi]
+	a, _ := slices.BinarySearch(row, C(r.Lo))
+	e, found := slices.BinarySearch(row[a:], C(r.Hi-1))
+	for found && a+e < len(row) && row[a+e] == C(r.Hi-1) {
+		e++
+	}
 	return lo + a, lo + a + e
 }
 
-func scatterAddUniform[T Float](dst []T, idx []int32, w T, base int) {
+func scatterAddUniform[T Float, C kernels.Index](dst []T, idx []C, w T, base int) {
 	if is32[T]() {
 		kernels.ScatterAddUniform32(f32(dst), idx, float32(w), int32(base))
 		return
@@ -463,7 +533,7 @@ func scatterAddUniform[T Float](dst []T, idx []int32, w T, base int) {
 	kernels.ScatterAddUniform64(f64(dst), idx, float64(w), int32(base))
 }
 
-func scatterAdd[T Float](dst []T, idx []int32, w []T, base int) {
+func scatterAdd[T Float, C kernels.Index](dst []T, idx []C, w []T, base int) {
 	if is32[T]() {
 		kernels.ScatterAdd32(f32(dst), idx, f32(w), int32(base))
 		return

@@ -9,18 +9,23 @@ package kernels
 //
 // Only the generic loop exists: a scatter's cost is the random access into
 // dst, which vector gathers and scatters do not speed up on AVX2.
-func ScatterAdd32(dst []float32, idx []int32, w []float32, base int32) {
+func ScatterAdd32[C Index](dst []float32, idx []C, w []float32, base int32) {
 	w = w[:len(idx)]
 	for k, i := range idx {
-		dst[i-base] += w[k]
+		dst[int32(i)-base] += w[k]
 	}
 }
 
+// Index is the type of a sparse row's targets: int32, or uint16 where
+// every target lies below 65536, which halves the bytes of a synapse that
+// shares its weight and so the cache lines a spike's row takes.
+type Index interface{ ~int32 | ~uint16 }
+
 // ScatterAdd64 is ScatterAdd32 in float64.
-func ScatterAdd64(dst []float64, idx []int32, w []float64, base int32) {
+func ScatterAdd64[C Index](dst []float64, idx []C, w []float64, base int32) {
 	w = w[:len(idx)]
 	for k, i := range idx {
-		dst[i-base] += w[k]
+		dst[int32(i)-base] += w[k]
 	}
 }
 
@@ -28,15 +33,15 @@ func ScatterAdd64(dst []float64, idx []int32, w []float64, base int32) {
 // dst[idx[k]−base] for k = 0, 1, … in increasing order, reading no weight
 // array (a projection whose synapses share one weight, as the CUBA and
 // COBA benchmarks' do, stores none).
-func ScatterAddUniform32(dst []float32, idx []int32, w float32, base int32) {
+func ScatterAddUniform32[C Index](dst []float32, idx []C, w float32, base int32) {
 	for _, i := range idx {
-		dst[i-base] += w
+		dst[int32(i)-base] += w
 	}
 }
 
 // ScatterAddUniform64 is ScatterAddUniform32 in float64.
-func ScatterAddUniform64(dst []float64, idx []int32, w float64, base int32) {
+func ScatterAddUniform64[C Index](dst []float64, idx []C, w float64, base int32) {
 	for _, i := range idx {
-		dst[i-base] += w
+		dst[int32(i)-base] += w
 	}
 }

@@ -9,18 +9,39 @@ import (
 // TestScatterAdd compares both widths with a plain loop over random
 // indices, repeats included, from base 0 and from a rank's block's first
 // neuron on, and checks that the guard values around the destination are
-// untouched.
+// untouched; with targets as uint16 (narrow) from bases whose targets fit.
 func TestScatterAdd(t *testing.T) {
-	t.Run("float32", func(t *testing.T) { testScatterAdd(t, ScatterAdd32, 3, false) })
-	t.Run("float64", func(t *testing.T) { testScatterAdd(t, ScatterAdd64, 5, false) })
+	t.Run("float32", func(t *testing.T) { testScatterAdd(t, ScatterAdd32[int32], 3, false, 1<<20) })
+	t.Run("float64", func(t *testing.T) { testScatterAdd(t, ScatterAdd64[int32], 5, false, 1<<20) })
+	t.Run("float32/uint16", func(t *testing.T) { testScatterAdd(t, narrow(ScatterAdd32[uint16]), 11, false, narrowTop) })
+	t.Run("float64/uint16", func(t *testing.T) { testScatterAdd(t, narrow(ScatterAdd64[uint16]), 13, false, narrowTop) })
+}
+
+// narrow calls a scatter over uint16 targets as the tests call one over
+// int32 targets, whose targets must then lie below 65536 (testScatterAdd's
+// top).
+func narrow[T float, W any](f func(dst []T, idx []uint16, w W, base int32)) func(dst []T, idx []int32, w W, base int32) {
+	return func(dst []T, idx []int32, w W, base int32) {
+		short := make([]uint16, len(idx))
+		for k, i := range idx {
+			short[k] = uint16(i)
+		}
+		f(dst, short, w, base)
+	}
 }
 
 // TestScatterAddUniform: ScatterAddUniform adds what ScatterAdd adds with
 // every weight the same, bit for bit (checked against the plain loop the
 // same way), including a weight of −0, which leaves a +0 target +0.
 func TestScatterAddUniform(t *testing.T) {
-	t.Run("float32", func(t *testing.T) { testScatterAdd(t, uniformAsScatter(ScatterAddUniform32), 7, true) })
-	t.Run("float64", func(t *testing.T) { testScatterAdd(t, uniformAsScatter(ScatterAddUniform64), 9, true) })
+	t.Run("float32", func(t *testing.T) { testScatterAdd(t, uniformAsScatter(ScatterAddUniform32[int32]), 7, true, 1<<20) })
+	t.Run("float64", func(t *testing.T) { testScatterAdd(t, uniformAsScatter(ScatterAddUniform64[int32]), 9, true, 1<<20) })
+	t.Run("float32/uint16", func(t *testing.T) {
+		testScatterAdd(t, uniformAsScatter(narrow(ScatterAddUniform32[uint16])), 15, true, narrowTop)
+	})
+	t.Run("float64/uint16", func(t *testing.T) {
+		testScatterAdd(t, uniformAsScatter(narrow(ScatterAddUniform64[uint16])), 17, true, narrowTop)
+	})
 	dst := []float32{0, 1}
 	ScatterAddUniform32(dst, []int32{0, 1}, float32(math.Copysign(0, -1)), 0)
 	if math.Signbit(float64(dst[0])) || dst[1] != 1 {
@@ -40,11 +61,16 @@ func uniformAsScatter[T float](f func(dst []T, idx []int32, w T, base int32)) fu
 	}
 }
 
+// narrowTop is the largest base whose targets (up to 1000 values on) the
+// uint16 scatters can hold: the last is 65535.
+const narrowTop = 1<<16 - 1000
+
 // testScatterAdd is TestScatterAdd for one width, with generator seeds seed
-// and seed+1; uniform gives every synapse of a call the same weight.
-func testScatterAdd[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), seed uint64, uniform bool) {
+// and seed+1, from bases 0, 64 and top; uniform gives every synapse of a
+// call the same weight.
+func testScatterAdd[T float](t *testing.T, scatterAdd func(dst []T, idx []int32, w []T, base int32), seed uint64, uniform bool, top int32) {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
-	for _, base := range []int32{0, 64, 1 << 20} {
+	for _, base := range []int32{0, 64, top} {
 		for _, n := range []int{1, 2, 7, 64, 67, 1000} {
 			for _, m := range []int{0, 1, 5, 67, 300} {
 				testScatterAddOnce(t, scatterAdd, rng, base, n, m, uniform)

@@ -231,7 +231,7 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 			syn := math.Min(pairs, math.Ceil(mean+4*math.Sqrt(mean*(1-*p.P))))
 			// A constant weight is shared by every synapse, not stored.
 			shared := p.Weight != nil && !p.Weight.Default && !p.Weight.Notebook && p.Weight.File == "" && p.Weight.Dist.engine().Kind == engine.DistConst
-			if err := m.AddSparse(p.Name, elem, nIn, int64(math.Min(syn, math.MaxInt64/2)), 1, shared); err != nil {
+			if err := m.AddSparse(p.Name, elem, nIn, nOut, int64(math.Min(syn, math.MaxInt64/2)), 1, shared); err != nil {
 				return m, fmt.Errorf("%s: %w", at, err)
 			}
 		default:
@@ -247,7 +247,7 @@ func (f *File) MemoryOfRank(elem int, inMemory bool, rank, ranks int) (engine.Me
 			// Per-synapse delays split the synapses into groups of one
 			// delay each; their number is unknown until the file is read,
 			// so one group is counted.
-			if err := m.AddSparse(p.Name, elem, nIn, n, 1, false); err != nil {
+			if err := m.AddSparse(p.Name, elem, nIn, nOut, n, 1, false); err != nil {
 				return m, fmt.Errorf("%s: %w", at, err)
 			}
 		}

@@ -56,7 +56,7 @@ func TestMemoryMatchesBuild(t *testing.T) {
 					weights += int64(len(p.W)) * 4
 				case *engine.Sparse[float32]:
 					for _, g := range p.Groups {
-						weights += int64(len(g.Col))*4 + int64(len(g.W))*4 + int64(len(g.RowPtr))*8
+						weights += g.IndexBytes() + int64(len(g.W))*4 + int64(len(g.RowPtr))*8
 					}
 					if f.Projections[k].P != nil {
 						slack += 8 * (5*int64(isqrt(p.Synapses())) + 1)

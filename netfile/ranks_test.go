@@ -143,11 +143,11 @@ func TestRanksReadOwnFileWeights(t *testing.T) {
 							t.Fatalf("%s %s: group %d has delay %d, the whole build's %d", label, name, gi, g.Delay, h.Delay)
 						}
 						for j := range fileIn {
-							var col []int32
+							var col []int
 							var wt []float32
 							for s := h.RowPtr[j]; s < h.RowPtr[j+1]; s++ {
-								if c := int(h.Col[s]); c >= lo && c < hi {
-									col, wt = append(col, h.Col[s]), append(wt, h.Weight(s))
+								if c := h.Target(s); c >= lo && c < hi {
+									col, wt = append(col, c), append(wt, h.Weight(s))
 								}
 							}
 							a, b := g.RowPtr[j], g.RowPtr[j+1]
@@ -155,12 +155,12 @@ func TestRanksReadOwnFileWeights(t *testing.T) {
 								t.Fatalf("%s %s delay %d: input %d has %d synapses, the whole build %d onto the block", label, name, g.Delay, j, b-a, len(col))
 							}
 							for s := range col {
-								if g.Col[a+s] != col[s] || !sameBits(g.Weight(a+s), wt[s]) {
-									t.Fatalf("%s %s delay %d: input %d synapse %d is (%d, %v), the whole build's (%d, %v)", label, name, g.Delay, j, s, g.Col[a+s], g.Weight(a+s), col[s], wt[s])
+								if g.Target(a+s) != col[s] || !sameBits(g.Weight(a+s), wt[s]) {
+									t.Fatalf("%s %s delay %d: input %d synapse %d is (%d, %v), the whole build's (%d, %v)", label, name, g.Delay, j, s, g.Target(a+s), g.Weight(a+s), col[s], wt[s])
 								}
 							}
 						}
-						held += int64(len(g.Col))*4 + int64(len(g.W))*4 + int64(len(g.RowPtr))*8
+						held += g.IndexBytes() + int64(len(g.W))*4 + int64(len(g.RowPtr))*8
 					}
 					groups += len(p.Groups) - 1
 				}
