@@ -495,6 +495,42 @@ func TestSparseUniformWeight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	spikes, analog, _ := sparseInputs(t, batch, nIn)
+	for _, pre := range []engine.Presynaptic[float32]{spikes, analog} {
+		sp, err := engine.NewRandomSparse("s", pre, pop, engine.RandomSparse{P: 0.3, Weight: engine.Const(1.62), Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := sp.Groups[0]
+		if g.W != nil || g.Uniform != 1.62 || g.Synapses() == 0 {
+			t.Fatalf("%T: W %d values, Uniform %v: want no stored weights and 1.62", pre, len(g.W), g.Uniform)
+		}
+		stored := *sp
+		stored.Groups = []engine.SparseGroup[float32]{{Delay: g.Delay, RowPtr: g.RowPtr, Col: g.Col, Col16: g.Col16, W: make([]float32, g.Synapses())}}
+		for k := range stored.Groups[0].W {
+			stored.Groups[0].W[k] = 1.62
+		}
+		for _, r := range []engine.Range{pop.All(), {B0: 1, B1: 2, Lo: 64, Hi: 192}} {
+			samePropagation(t, pop, sp, &stored, r, "the shared weight and the stored ones")
+		}
+	}
+	negZero := float32(math.Copysign(0, -1))
+	for _, w := range [][]float32{{1.62, 1.62, 1.625}, {0, negZero, 0}} {
+		sp, err := engine.NewSparse("s", engine.Presynaptic[float32](spikes), pop, 0, []int32{0, 1, 2}, []int32{5, 6, 7}, w, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(sp.Groups[0].W, w) {
+			t.Errorf("weights %v stored as %v (Uniform %v)", w, sp.Groups[0].W, sp.Groups[0].Uniform)
+		}
+	}
+}
+
+// sparseInputs are the sparse projections' tests' inputs, batch trials of
+// nIn each: a Poisson source at 200 Hz emitted at step 4, and an array of
+// analog values (values, i%7 · 0.37, some zero) emitted at step 0.
+func sparseInputs(t *testing.T, batch, nIn int) (*engine.Poisson[float32], *engine.Array[float32], []float32) {
+	t.Helper()
 	spikes, err := engine.NewPoisson[float32]("in", batch, nIn, 200, 1e-3, 9, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -513,44 +549,7 @@ func TestSparseUniformWeight(t *testing.T) {
 	if err := analog.Emit(0); err != nil {
 		t.Fatal(err)
 	}
-	for _, pre := range []engine.Presynaptic[float32]{spikes, analog} {
-		sp, err := engine.NewRandomSparse("s", pre, pop, engine.RandomSparse{P: 0.3, Weight: engine.Const(1.62), Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := sp.Groups[0]
-		if g.W != nil || g.Uniform != 1.62 || g.Synapses() == 0 {
-			t.Fatalf("%T: W %d values, Uniform %v: want no stored weights and 1.62", pre, len(g.W), g.Uniform)
-		}
-		stored := *sp
-		stored.Groups = []engine.SparseGroup[float32]{{Delay: g.Delay, RowPtr: g.RowPtr, Col: g.Col, Col16: g.Col16, W: make([]float32, g.Synapses())}}
-		for k := range stored.Groups[0].W {
-			stored.Groups[0].W[k] = 1.62
-		}
-		for _, r := range []engine.Range{pop.All(), {B0: 1, B1: 2, Lo: 64, Hi: 192}} {
-			clear(pop.Iin)
-			sp.Propagate(r)
-			got := slices.Clone(pop.Iin)
-			clear(pop.Iin)
-			stored.Propagate(r)
-			if !slices.Equal(got, pop.Iin) {
-				t.Fatalf("%T, range %+v: the shared weight adds other values than the stored ones", pre, r)
-			}
-			if !slices.ContainsFunc(got, func(v float32) bool { return v != 0 }) {
-				t.Fatalf("%T, range %+v: nothing was added", pre, r)
-			}
-		}
-	}
-	negZero := float32(math.Copysign(0, -1))
-	for _, w := range [][]float32{{1.62, 1.62, 1.625}, {0, negZero, 0}} {
-		sp, err := engine.NewSparse("s", engine.Presynaptic[float32](spikes), pop, 0, []int32{0, 1, 2}, []int32{5, 6, 7}, w, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(sp.Groups[0].W, w) {
-			t.Errorf("weights %v stored as %v (Uniform %v)", w, sp.Groups[0].W, sp.Groups[0].Uniform)
-		}
-	}
+	return spikes, analog, values
 }
 
 // TestSparseNarrowTargets: a projection onto at most 65536 neurons keeps
@@ -560,24 +559,7 @@ func TestSparseUniformWeight(t *testing.T) {
 // spikes and from analog values, with stored and shared weights.
 func TestSparseNarrowTargets(t *testing.T) {
 	const nIn, batch = 50, 2
-	spikes, err := engine.NewPoisson[float32]("in", batch, nIn, 300, 1e-3, 9, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := spikes.Emit(4); err != nil {
-		t.Fatal(err)
-	}
-	values := make([]float32, batch*nIn)
-	for i := range values {
-		values[i] = float32(i%5) * 0.41
-	}
-	analog, err := engine.NewArray("x", values, 1, batch, nIn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := analog.Emit(0); err != nil {
-		t.Fatal(err)
-	}
+	spikes, analog, values := sparseInputs(t, batch, nIn)
 	for _, n := range []int{300, 1 << 16, 1<<16 + 1} {
 		pop, err := engine.NewPopulation[float32]("p", batch, n, engine.DefaultNeuron())
 		if err != nil {
@@ -608,7 +590,7 @@ func TestSparseNarrowTargets(t *testing.T) {
 				}
 				top := n / 64 * 64
 				for _, r := range []engine.Range{pop.All(), {B0: 1, B1: 2, Lo: 64, Hi: 192}, {B0: 0, B1: 2, Lo: top - 128, Hi: n}} {
-					sameNarrowWide(t, pop, sp, &wide, r)
+					samePropagation(t, pop, sp, &wide, r, "uint16 and int32 targets")
 				}
 			}
 		}
@@ -641,19 +623,19 @@ func TestSparseNarrowTargets(t *testing.T) {
 	}
 }
 
-// sameNarrowWide propagates sp (uint16 targets) and wide (the same synapses
-// as int32) over r and wants the same bits, and some of them not zero.
-func sameNarrowWide(t *testing.T, pop *engine.Population[float32], sp, wide *engine.Sparse[float32], r engine.Range) {
+// samePropagation propagates a and b over r and wants the same bits, and
+// some of them not zero; what names the two.
+func samePropagation(t *testing.T, pop *engine.Population[float32], a, b *engine.Sparse[float32], r engine.Range, what string) {
 	t.Helper()
 	clear(pop.Iin)
-	sp.Propagate(r)
+	a.Propagate(r)
 	got := slices.Clone(pop.Iin)
 	clear(pop.Iin)
-	wide.Propagate(r)
+	b.Propagate(r)
 	if !slices.Equal(got, pop.Iin) {
-		t.Fatalf("n=%d %T, range %+v: uint16 targets add other values than int32 ones", pop.N, sp.Pre, r)
+		t.Fatalf("n=%d %T, range %+v: %s add other values", pop.N, a.Pre, r, what)
 	}
 	if !slices.ContainsFunc(got[r.B0*pop.Stride+r.Lo:r.B0*pop.Stride+r.Hi], func(v float32) bool { return v != 0 }) {
-		t.Fatalf("n=%d %T, range %+v: nothing was added", pop.N, sp.Pre, r)
+		t.Fatalf("n=%d %T, range %+v: nothing was added", pop.N, a.Pre, r)
 	}
 }
