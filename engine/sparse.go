@@ -50,11 +50,10 @@ type SparseGroup[T Float] struct {
 	// two holds synapses; the other is nil.
 	Col   []int32
 	Col16 []uint16
-	// W holds the weights, one per synapse of Col; it is nil when every
-	// synapse of the group has the weight Uniform (the same bits), as in
-	// the CUBA and COBA benchmarks: such a group stores and reads 4 bytes
-	// a synapse instead of 8 (float32) or 12 (float64), and adds the same
-	// bits.
+	// W holds the weights, one per synapse of Col or Col16; it is nil when
+	// every synapse of the group has the weight Uniform (the same bits), as
+	// in the CUBA and COBA benchmarks: such a group stores and reads only
+	// its targets' indices, and adds the same bits.
 	W       []T
 	Uniform T
 }
@@ -470,7 +469,7 @@ var touchSeen atomic.Int32
 // touch loads the first touchLines cache lines of the targets (col) and
 // weights (w, unless nil) of every row of ev before any of them is
 // searched or added. The rows lie at random places in arrays larger than
-// the caches at scale (CUBA at 40 000 neurons holds 12.8 MB of synapses),
+// L2 at scale (CUBA at 40 000 neurons holds 6.4 MB of targets),
 // and each row's first lines are misses; loaded one row after another, as
 // spanOf and scatterAdd reach them, the misses wait in turn, while these
 // independent loads run together. BenchmarkCUBALarge measures it.
