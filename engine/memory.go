@@ -266,7 +266,7 @@ func (m *Memory) AddNeurons(s PopulationShape) error {
 
 // AddSparse adds a sparse projection onto nOut neurons stored as CSR: per
 // delay group, nIn+1 row offsets (int), and for every synapse a target
-// index (uint16 up to narrowTargets neurons, int32 past them) and, unless
+// index (uint16 onto up to 65 536 neurons, narrowOnto; int32 past them) and, unless
 // every synapse shares one weight (SparseGroup.Uniform), a weight of elem
 // bytes.
 func (m *Memory) AddSparse(name string, elem, nIn, nOut int, synapses int64, groups int, shared bool) error {
@@ -278,7 +278,7 @@ func (m *Memory) AddSparse(name string, elem, nIn, nOut int, synapses int64, gro
 		elem = 0
 	}
 	index := int64(4)
-	if nOut <= narrowTargets {
+	if narrowOnto(nOut) {
 		index = 2
 	}
 	perSynapse, err := mulSize(what, synapses, index+int64(elem))

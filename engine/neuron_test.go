@@ -596,7 +596,7 @@ func TestSparseNarrowTargets(t *testing.T) {
 		}
 	}
 	// Repeated targets on both sides of a range's edges: each range takes
-	// every synapse onto its neurons, once.
+	// every synapse onto its neurons, once, from targets of either width.
 	pop, err := engine.NewPopulation[float32]("p", batch, 300, engine.DefaultNeuron())
 	if err != nil {
 		t.Fatal(err)
@@ -608,17 +608,21 @@ func TestSparseNarrowTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wide := *sp
+	wide.Groups = []engine.SparseGroup[float32]{{RowPtr: sp.Groups[0].RowPtr, Col: slices.Clone(posts), W: sp.Groups[0].W}}
 	for _, r := range []engine.Range{{B0: 0, B1: 1, Lo: 0, Hi: 64}, {B0: 0, B1: 1, Lo: 64, Hi: 128}, {B0: 0, B1: 1, Lo: 128, Hi: 192}, {B0: 0, B1: 1, Lo: 64, Hi: 64}} {
-		clear(pop.Iin)
-		sp.Propagate(r)
 		want := make([]float32, len(pop.Iin))
 		for k, j := range pres {
 			if i := int(posts[k]); i >= r.Lo && i < r.Hi {
 				want[i] += values[j] * w[k]
 			}
 		}
-		if !slices.Equal(pop.Iin, want) {
-			t.Fatalf("range %+v: %v, want %v", r, pop.Iin[60:130], want[60:130])
+		for _, s := range []*engine.Sparse[float32]{sp, &wide} {
+			clear(pop.Iin)
+			s.Propagate(r)
+			if !slices.Equal(pop.Iin, want) {
+				t.Fatalf("range %+v, %d uint16 and %d int32 targets: %v, want %v", r, len(s.Groups[0].Col16), len(s.Groups[0].Col), pop.Iin[60:130], want[60:130])
+			}
 		}
 	}
 }
