@@ -67,6 +67,9 @@ type asmKernels[T float32 | float64] struct {
 	scanWordSub, scanWordZero func(V, I, Iin []T, inStride, steps int, alpha, beta, theta T, spikes []uint64, maskStride int) int
 	// rowsSub and rowsZero are LeakyRows over whole mask words.
 	rowsSub, rowsZero func(V, I []T, rows [][]T, col int, alpha, beta, theta T, spikes []uint64) int
+	// rowsStepsSub and rowsStepsZero are LeakyRowsSteps over whole mask
+	// words.
+	rowsStepsSub, rowsStepsZero func(V, I []T, rows [][]T, counts []int, col int, alpha, beta, theta T, spikes []uint64, stride int) int
 	// accum is AccumulateRows.
 	accum func(dst, W []T, stride int, rows []int32)
 	// accumTrials is accum over trials, one row list each.

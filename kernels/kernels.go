@@ -25,6 +25,8 @@ type Impl struct {
 	LeakyScan64        func(V, I, Iin []float64, inStride, steps int, alpha, beta, theta float64, reset Reset, spikes []uint64, maskStride int) int
 	LeakyRows32        func(V, I []float32, rows [][]float32, col int, alpha, beta, theta float32, reset Reset, spikes []uint64) int
 	LeakyRows64        func(V, I []float64, rows [][]float64, col int, alpha, beta, theta float64, reset Reset, spikes []uint64) int
+	LeakyRowsSteps32   func(V, I []float32, rows [][]float32, counts []int, col int, alpha, beta, theta float32, reset Reset, spikes []uint64, stride int) int
+	LeakyRowsSteps64   func(V, I []float64, rows [][]float64, counts []int, col int, alpha, beta, theta float64, reset Reset, spikes []uint64, stride int) int
 	AccumulateRows32   func(dst, W []float32, stride int, rows []int32)
 	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
 	AccumulateTrials32 func(dst []float32, dstStride int, W []float32, stride int, rows [][]int32)
@@ -72,6 +74,8 @@ var Generic = &Impl{
 	LeakyScan64:        leakyScanGeneric64,
 	LeakyRows32:        leakyRowsGeneric[float32],
 	LeakyRows64:        leakyRowsGeneric[float64],
+	LeakyRowsSteps32:   leakyRowsStepsGeneric[float32],
+	LeakyRowsSteps64:   leakyRowsStepsGeneric[float64],
 	AccumulateRows32:   accumulateRowsGeneric32,
 	AccumulateRows64:   accumulateRowsGeneric64,
 	AccumulateTrials32: accumulateTrialsGeneric[float32],

@@ -1224,6 +1224,426 @@ leakyRows32ZeroAVX2_done:
 	VZEROUPPER
 	RET
 
+// func leakyRowsSteps32SubAVX2(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·leakyRowsSteps32SubAVX2(SB), NOSPLIT, $0-160
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+120(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+104(FP), Y0
+	VBROADCASTSS beta+108(FP), Y1
+	VBROADCASTSS theta+112(FP), Y2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps32SubAVX2_done
+
+leakyRowsSteps32SubAVX2_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps32SubAVX2_next
+
+leakyRowsSteps32SubAVX2_step:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps32SubAVX2_sum0
+
+leakyRowsSteps32SubAVX2_row0:
+	MOVQ   (R12), R14
+	VADDPS (R14)(AX*1), Y4, Y4
+	VADDPS 32(R14)(AX*1), Y5, Y5
+	VADDPS 64(R14)(AX*1), Y6, Y6
+	VADDPS 96(R14)(AX*1), Y7, Y7
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps32SubAVX2_row0
+
+leakyRowsSteps32SubAVX2_sum0:
+	VMOVUPS   (CX)(AX*1), Y8
+	VMOVUPS   (DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R12
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, (CX)(AX*1)
+	VMOVUPS   Y9, (DX)(AX*1)
+	VMOVUPS   32(CX)(AX*1), Y4
+	VMOVUPS   32(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R13
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 32(CX)(AX*1)
+	VMOVUPS   Y8, 32(DX)(AX*1)
+	SHLQ      $0x08, R13
+	ORQ       R13, R12
+	VMOVUPS   64(CX)(AX*1), Y4
+	VMOVUPS   64(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R13
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 64(CX)(AX*1)
+	VMOVUPS   Y5, 64(DX)(AX*1)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   96(CX)(AX*1), Y4
+	VMOVUPS   96(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R13
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 96(CX)(AX*1)
+	VMOVUPS   Y5, 96(DX)(AX*1)
+	SHLQ      $0x18, R13
+	ORQ       R13, R12
+	VXORPS    Y4, Y4, Y4
+	VXORPS    Y5, Y5, Y5
+	VXORPS    Y6, Y6, Y6
+	VXORPS    Y7, Y7, Y7
+	MOVQ      R8, R13
+	MOVQ      (R9), R14
+	TESTQ     R14, R14
+	JZ        leakyRowsSteps32SubAVX2_sum4
+
+leakyRowsSteps32SubAVX2_row4:
+	MOVQ   (R13), R15
+	VADDPS 128(R15)(AX*1), Y4, Y4
+	VADDPS 160(R15)(AX*1), Y5, Y5
+	VADDPS 192(R15)(AX*1), Y6, Y6
+	VADDPS 224(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps32SubAVX2_row4
+
+leakyRowsSteps32SubAVX2_sum4:
+	VMOVUPS   128(CX)(AX*1), Y8
+	VMOVUPS   128(DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R13
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, 128(CX)(AX*1)
+	VMOVUPS   Y9, 128(DX)(AX*1)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   160(CX)(AX*1), Y4
+	VMOVUPS   160(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R13
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 160(CX)(AX*1)
+	VMOVUPS   Y8, 160(DX)(AX*1)
+	SHLQ      $0x28, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(AX*1), Y4
+	VMOVUPS   192(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R13
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 192(CX)(AX*1)
+	VMOVUPS   Y5, 192(DX)(AX*1)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	VMOVUPS   224(CX)(AX*1), Y4
+	VMOVUPS   224(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R13
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 224(CX)(AX*1)
+	VMOVUPS   Y5, 224(DX)(AX*1)
+	SHLQ      $0x38, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R11)
+	POPCNTQ   R12, R12
+	ADDQ      R12, DI
+	MOVQ      (R9), R12
+	LEAQ      (R12)(R12*2), R12
+	LEAQ      (R8)(R12*8), R8
+	MOVQ      stride+144(FP), R12
+	LEAQ      (R11)(R12*8), R11
+	ADDQ      $0x08, R9
+	DECQ      R10
+	JNZ       leakyRowsSteps32SubAVX2_step
+
+leakyRowsSteps32SubAVX2_next:
+	ADDQ $0x00000100, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps32SubAVX2_word
+
+leakyRowsSteps32SubAVX2_done:
+	MOVQ DI, ret+152(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRowsSteps32ZeroAVX2(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+// Requires: AVX, AVX2, POPCNT
+TEXT ·leakyRowsSteps32ZeroAVX2(SB), NOSPLIT, $0-160
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+120(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+104(FP), Y0
+	VBROADCASTSS beta+108(FP), Y1
+	VBROADCASTSS theta+112(FP), Y2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps32ZeroAVX2_done
+
+leakyRowsSteps32ZeroAVX2_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps32ZeroAVX2_next
+
+leakyRowsSteps32ZeroAVX2_step:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps32ZeroAVX2_sum0
+
+leakyRowsSteps32ZeroAVX2_row0:
+	MOVQ   (R12), R14
+	VADDPS (R14)(AX*1), Y4, Y4
+	VADDPS 32(R14)(AX*1), Y5, Y5
+	VADDPS 64(R14)(AX*1), Y6, Y6
+	VADDPS 96(R14)(AX*1), Y7, Y7
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps32ZeroAVX2_row0
+
+leakyRowsSteps32ZeroAVX2_sum0:
+	VMOVUPS   (CX)(AX*1), Y8
+	VMOVUPS   (DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R12
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y3, Y10
+	VMULPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, (CX)(AX*1)
+	VMOVUPS   Y9, (DX)(AX*1)
+	VMOVUPS   32(CX)(AX*1), Y4
+	VMOVUPS   32(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R13
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y3, Y9
+	VMULPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 32(CX)(AX*1)
+	VMOVUPS   Y8, 32(DX)(AX*1)
+	SHLQ      $0x08, R13
+	ORQ       R13, R12
+	VMOVUPS   64(CX)(AX*1), Y4
+	VMOVUPS   64(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R13
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y3, Y8
+	VMULPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 64(CX)(AX*1)
+	VMOVUPS   Y5, 64(DX)(AX*1)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   96(CX)(AX*1), Y4
+	VMOVUPS   96(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R13
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y3, Y6
+	VMULPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 96(CX)(AX*1)
+	VMOVUPS   Y5, 96(DX)(AX*1)
+	SHLQ      $0x18, R13
+	ORQ       R13, R12
+	VXORPS    Y4, Y4, Y4
+	VXORPS    Y5, Y5, Y5
+	VXORPS    Y6, Y6, Y6
+	VXORPS    Y7, Y7, Y7
+	MOVQ      R8, R13
+	MOVQ      (R9), R14
+	TESTQ     R14, R14
+	JZ        leakyRowsSteps32ZeroAVX2_sum4
+
+leakyRowsSteps32ZeroAVX2_row4:
+	MOVQ   (R13), R15
+	VADDPS 128(R15)(AX*1), Y4, Y4
+	VADDPS 160(R15)(AX*1), Y5, Y5
+	VADDPS 192(R15)(AX*1), Y6, Y6
+	VADDPS 224(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps32ZeroAVX2_row4
+
+leakyRowsSteps32ZeroAVX2_sum4:
+	VMOVUPS   128(CX)(AX*1), Y8
+	VMOVUPS   128(DX)(AX*1), Y9
+	VCMPPS    $0x1e, Y2, Y8, Y10
+	VMOVMSKPS Y10, R13
+	VANDPS    Y3, Y10, Y10
+	VMULPS    Y1, Y8, Y8
+	VADDPS    Y9, Y8, Y8
+	VSUBPS    Y10, Y3, Y10
+	VMULPS    Y10, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VMOVUPS   Y8, 128(CX)(AX*1)
+	VMOVUPS   Y9, 128(DX)(AX*1)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   160(CX)(AX*1), Y4
+	VMOVUPS   160(DX)(AX*1), Y8
+	VCMPPS    $0x1e, Y2, Y4, Y9
+	VMOVMSKPS Y9, R13
+	VANDPS    Y3, Y9, Y9
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y8, Y4, Y4
+	VSUBPS    Y9, Y3, Y9
+	VMULPS    Y9, Y4, Y4
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y5, Y8, Y8
+	VMOVUPS   Y4, 160(CX)(AX*1)
+	VMOVUPS   Y8, 160(DX)(AX*1)
+	SHLQ      $0x28, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(AX*1), Y4
+	VMOVUPS   192(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y8
+	VMOVMSKPS Y8, R13
+	VANDPS    Y3, Y8, Y8
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y8, Y3, Y8
+	VMULPS    Y8, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y6, Y5, Y5
+	VMOVUPS   Y4, 192(CX)(AX*1)
+	VMOVUPS   Y5, 192(DX)(AX*1)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	VMOVUPS   224(CX)(AX*1), Y4
+	VMOVUPS   224(DX)(AX*1), Y5
+	VCMPPS    $0x1e, Y2, Y4, Y6
+	VMOVMSKPS Y6, R13
+	VANDPS    Y3, Y6, Y6
+	VMULPS    Y1, Y4, Y4
+	VADDPS    Y5, Y4, Y4
+	VSUBPS    Y6, Y3, Y6
+	VMULPS    Y6, Y4, Y4
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y7, Y5, Y5
+	VMOVUPS   Y4, 224(CX)(AX*1)
+	VMOVUPS   Y5, 224(DX)(AX*1)
+	SHLQ      $0x38, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R11)
+	POPCNTQ   R12, R12
+	ADDQ      R12, DI
+	MOVQ      (R9), R12
+	LEAQ      (R12)(R12*2), R12
+	LEAQ      (R8)(R12*8), R8
+	MOVQ      stride+144(FP), R12
+	LEAQ      (R11)(R12*8), R11
+	ADDQ      $0x08, R9
+	DECQ      R10
+	JNZ       leakyRowsSteps32ZeroAVX2_step
+
+leakyRowsSteps32ZeroAVX2_next:
+	ADDQ $0x00000100, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps32ZeroAVX2_word
+
+leakyRowsSteps32ZeroAVX2_done:
+	MOVQ DI, ret+152(FP)
+	VZEROUPPER
+	RET
+
 // func accumulateRows32AVX2(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX
 TEXT ·accumulateRows32AVX2(SB), NOSPLIT, $0-80
@@ -12539,6 +12959,674 @@ leakyRows64ZeroAVX2_tailstore:
 
 leakyRows64ZeroAVX2_done:
 	MOVQ R8, ret+128(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRowsSteps64SubAVX2(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
+// Requires: AVX, AVX2, FMA3, POPCNT
+TEXT ·leakyRowsSteps64SubAVX2(SB), NOSPLIT, $0-168
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+128(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+104(FP), Y0
+	VBROADCASTSD beta+112(FP), Y1
+	VBROADCASTSD theta+120(FP), Y2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps64SubAVX2_done
+
+leakyRowsSteps64SubAVX2_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps64SubAVX2_next
+
+leakyRowsSteps64SubAVX2_step:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps64SubAVX2_sum0
+
+leakyRowsSteps64SubAVX2_row0:
+	MOVQ   (R12), R14
+	VADDPD (R14)(AX*1), Y4, Y4
+	VADDPD 32(R14)(AX*1), Y5, Y5
+	VADDPD 64(R14)(AX*1), Y6, Y6
+	VADDPD 96(R14)(AX*1), Y7, Y7
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps64SubAVX2_row0
+
+leakyRowsSteps64SubAVX2_sum0:
+	VMOVUPD     (CX)(AX*1), Y8
+	VMOVUPD     (DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R12
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, (CX)(AX*1)
+	VMOVUPD     Y9, (DX)(AX*1)
+	VMOVUPD     32(CX)(AX*1), Y4
+	VMOVUPD     32(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 32(CX)(AX*1)
+	VMOVUPD     Y8, 32(DX)(AX*1)
+	SHLQ        $0x04, R13
+	ORQ         R13, R12
+	VMOVUPD     64(CX)(AX*1), Y4
+	VMOVUPD     64(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 64(CX)(AX*1)
+	VMOVUPD     Y5, 64(DX)(AX*1)
+	SHLQ        $0x08, R13
+	ORQ         R13, R12
+	VMOVUPD     96(CX)(AX*1), Y4
+	VMOVUPD     96(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 96(CX)(AX*1)
+	VMOVUPD     Y5, 96(DX)(AX*1)
+	SHLQ        $0x0c, R13
+	ORQ         R13, R12
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        R8, R13
+	MOVQ        (R9), R14
+	TESTQ       R14, R14
+	JZ          leakyRowsSteps64SubAVX2_sum4
+
+leakyRowsSteps64SubAVX2_row4:
+	MOVQ   (R13), R15
+	VADDPD 128(R15)(AX*1), Y4, Y4
+	VADDPD 160(R15)(AX*1), Y5, Y5
+	VADDPD 192(R15)(AX*1), Y6, Y6
+	VADDPD 224(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps64SubAVX2_row4
+
+leakyRowsSteps64SubAVX2_sum4:
+	VMOVUPD     128(CX)(AX*1), Y8
+	VMOVUPD     128(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R13
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 128(CX)(AX*1)
+	VMOVUPD     Y9, 128(DX)(AX*1)
+	SHLQ        $0x10, R13
+	ORQ         R13, R12
+	VMOVUPD     160(CX)(AX*1), Y4
+	VMOVUPD     160(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 160(CX)(AX*1)
+	VMOVUPD     Y8, 160(DX)(AX*1)
+	SHLQ        $0x14, R13
+	ORQ         R13, R12
+	VMOVUPD     192(CX)(AX*1), Y4
+	VMOVUPD     192(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 192(CX)(AX*1)
+	VMOVUPD     Y5, 192(DX)(AX*1)
+	SHLQ        $0x18, R13
+	ORQ         R13, R12
+	VMOVUPD     224(CX)(AX*1), Y4
+	VMOVUPD     224(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 224(CX)(AX*1)
+	VMOVUPD     Y5, 224(DX)(AX*1)
+	SHLQ        $0x1c, R13
+	ORQ         R13, R12
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        R8, R13
+	MOVQ        (R9), R14
+	TESTQ       R14, R14
+	JZ          leakyRowsSteps64SubAVX2_sum8
+
+leakyRowsSteps64SubAVX2_row8:
+	MOVQ   (R13), R15
+	VADDPD 256(R15)(AX*1), Y4, Y4
+	VADDPD 288(R15)(AX*1), Y5, Y5
+	VADDPD 320(R15)(AX*1), Y6, Y6
+	VADDPD 352(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps64SubAVX2_row8
+
+leakyRowsSteps64SubAVX2_sum8:
+	VMOVUPD     256(CX)(AX*1), Y8
+	VMOVUPD     256(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R13
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 256(CX)(AX*1)
+	VMOVUPD     Y9, 256(DX)(AX*1)
+	SHLQ        $0x20, R13
+	ORQ         R13, R12
+	VMOVUPD     288(CX)(AX*1), Y4
+	VMOVUPD     288(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 288(CX)(AX*1)
+	VMOVUPD     Y8, 288(DX)(AX*1)
+	SHLQ        $0x24, R13
+	ORQ         R13, R12
+	VMOVUPD     320(CX)(AX*1), Y4
+	VMOVUPD     320(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 320(CX)(AX*1)
+	VMOVUPD     Y5, 320(DX)(AX*1)
+	SHLQ        $0x28, R13
+	ORQ         R13, R12
+	VMOVUPD     352(CX)(AX*1), Y4
+	VMOVUPD     352(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 352(CX)(AX*1)
+	VMOVUPD     Y5, 352(DX)(AX*1)
+	SHLQ        $0x2c, R13
+	ORQ         R13, R12
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        R8, R13
+	MOVQ        (R9), R14
+	TESTQ       R14, R14
+	JZ          leakyRowsSteps64SubAVX2_sum12
+
+leakyRowsSteps64SubAVX2_row12:
+	MOVQ   (R13), R15
+	VADDPD 384(R15)(AX*1), Y4, Y4
+	VADDPD 416(R15)(AX*1), Y5, Y5
+	VADDPD 448(R15)(AX*1), Y6, Y6
+	VADDPD 480(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps64SubAVX2_row12
+
+leakyRowsSteps64SubAVX2_sum12:
+	VMOVUPD     384(CX)(AX*1), Y8
+	VMOVUPD     384(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R13
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 384(CX)(AX*1)
+	VMOVUPD     Y9, 384(DX)(AX*1)
+	SHLQ        $0x30, R13
+	ORQ         R13, R12
+	VMOVUPD     416(CX)(AX*1), Y4
+	VMOVUPD     416(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 416(CX)(AX*1)
+	VMOVUPD     Y8, 416(DX)(AX*1)
+	SHLQ        $0x34, R13
+	ORQ         R13, R12
+	VMOVUPD     448(CX)(AX*1), Y4
+	VMOVUPD     448(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 448(CX)(AX*1)
+	VMOVUPD     Y5, 448(DX)(AX*1)
+	SHLQ        $0x38, R13
+	ORQ         R13, R12
+	VMOVUPD     480(CX)(AX*1), Y4
+	VMOVUPD     480(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 480(CX)(AX*1)
+	VMOVUPD     Y5, 480(DX)(AX*1)
+	SHLQ        $0x3c, R13
+	ORQ         R13, R12
+	MOVQ        R12, (R11)
+	POPCNTQ     R12, R12
+	ADDQ        R12, DI
+	MOVQ        (R9), R12
+	LEAQ        (R12)(R12*2), R12
+	LEAQ        (R8)(R12*8), R8
+	MOVQ        stride+152(FP), R12
+	LEAQ        (R11)(R12*8), R11
+	ADDQ        $0x08, R9
+	DECQ        R10
+	JNZ         leakyRowsSteps64SubAVX2_step
+
+leakyRowsSteps64SubAVX2_next:
+	ADDQ $0x00000200, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps64SubAVX2_word
+
+leakyRowsSteps64SubAVX2_done:
+	MOVQ DI, ret+160(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRowsSteps64ZeroAVX2(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
+// Requires: AVX, AVX2, FMA3, POPCNT
+TEXT ·leakyRowsSteps64ZeroAVX2(SB), NOSPLIT, $0-168
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+128(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+104(FP), Y0
+	VBROADCASTSD beta+112(FP), Y1
+	VBROADCASTSD theta+120(FP), Y2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Y3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps64ZeroAVX2_done
+
+leakyRowsSteps64ZeroAVX2_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps64ZeroAVX2_next
+
+leakyRowsSteps64ZeroAVX2_step:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps64ZeroAVX2_sum0
+
+leakyRowsSteps64ZeroAVX2_row0:
+	MOVQ   (R12), R14
+	VADDPD (R14)(AX*1), Y4, Y4
+	VADDPD 32(R14)(AX*1), Y5, Y5
+	VADDPD 64(R14)(AX*1), Y6, Y6
+	VADDPD 96(R14)(AX*1), Y7, Y7
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps64ZeroAVX2_row0
+
+leakyRowsSteps64ZeroAVX2_sum0:
+	VMOVUPD     (CX)(AX*1), Y8
+	VMOVUPD     (DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R12
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, (CX)(AX*1)
+	VMOVUPD     Y9, (DX)(AX*1)
+	VMOVUPD     32(CX)(AX*1), Y4
+	VMOVUPD     32(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 32(CX)(AX*1)
+	VMOVUPD     Y8, 32(DX)(AX*1)
+	SHLQ        $0x04, R13
+	ORQ         R13, R12
+	VMOVUPD     64(CX)(AX*1), Y4
+	VMOVUPD     64(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 64(CX)(AX*1)
+	VMOVUPD     Y5, 64(DX)(AX*1)
+	SHLQ        $0x08, R13
+	ORQ         R13, R12
+	VMOVUPD     96(CX)(AX*1), Y4
+	VMOVUPD     96(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 96(CX)(AX*1)
+	VMOVUPD     Y5, 96(DX)(AX*1)
+	SHLQ        $0x0c, R13
+	ORQ         R13, R12
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        R8, R13
+	MOVQ        (R9), R14
+	TESTQ       R14, R14
+	JZ          leakyRowsSteps64ZeroAVX2_sum4
+
+leakyRowsSteps64ZeroAVX2_row4:
+	MOVQ   (R13), R15
+	VADDPD 128(R15)(AX*1), Y4, Y4
+	VADDPD 160(R15)(AX*1), Y5, Y5
+	VADDPD 192(R15)(AX*1), Y6, Y6
+	VADDPD 224(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps64ZeroAVX2_row4
+
+leakyRowsSteps64ZeroAVX2_sum4:
+	VMOVUPD     128(CX)(AX*1), Y8
+	VMOVUPD     128(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R13
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 128(CX)(AX*1)
+	VMOVUPD     Y9, 128(DX)(AX*1)
+	SHLQ        $0x10, R13
+	ORQ         R13, R12
+	VMOVUPD     160(CX)(AX*1), Y4
+	VMOVUPD     160(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 160(CX)(AX*1)
+	VMOVUPD     Y8, 160(DX)(AX*1)
+	SHLQ        $0x14, R13
+	ORQ         R13, R12
+	VMOVUPD     192(CX)(AX*1), Y4
+	VMOVUPD     192(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 192(CX)(AX*1)
+	VMOVUPD     Y5, 192(DX)(AX*1)
+	SHLQ        $0x18, R13
+	ORQ         R13, R12
+	VMOVUPD     224(CX)(AX*1), Y4
+	VMOVUPD     224(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 224(CX)(AX*1)
+	VMOVUPD     Y5, 224(DX)(AX*1)
+	SHLQ        $0x1c, R13
+	ORQ         R13, R12
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        R8, R13
+	MOVQ        (R9), R14
+	TESTQ       R14, R14
+	JZ          leakyRowsSteps64ZeroAVX2_sum8
+
+leakyRowsSteps64ZeroAVX2_row8:
+	MOVQ   (R13), R15
+	VADDPD 256(R15)(AX*1), Y4, Y4
+	VADDPD 288(R15)(AX*1), Y5, Y5
+	VADDPD 320(R15)(AX*1), Y6, Y6
+	VADDPD 352(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps64ZeroAVX2_row8
+
+leakyRowsSteps64ZeroAVX2_sum8:
+	VMOVUPD     256(CX)(AX*1), Y8
+	VMOVUPD     256(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R13
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 256(CX)(AX*1)
+	VMOVUPD     Y9, 256(DX)(AX*1)
+	SHLQ        $0x20, R13
+	ORQ         R13, R12
+	VMOVUPD     288(CX)(AX*1), Y4
+	VMOVUPD     288(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 288(CX)(AX*1)
+	VMOVUPD     Y8, 288(DX)(AX*1)
+	SHLQ        $0x24, R13
+	ORQ         R13, R12
+	VMOVUPD     320(CX)(AX*1), Y4
+	VMOVUPD     320(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 320(CX)(AX*1)
+	VMOVUPD     Y5, 320(DX)(AX*1)
+	SHLQ        $0x28, R13
+	ORQ         R13, R12
+	VMOVUPD     352(CX)(AX*1), Y4
+	VMOVUPD     352(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 352(CX)(AX*1)
+	VMOVUPD     Y5, 352(DX)(AX*1)
+	SHLQ        $0x2c, R13
+	ORQ         R13, R12
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	MOVQ        R8, R13
+	MOVQ        (R9), R14
+	TESTQ       R14, R14
+	JZ          leakyRowsSteps64ZeroAVX2_sum12
+
+leakyRowsSteps64ZeroAVX2_row12:
+	MOVQ   (R13), R15
+	VADDPD 384(R15)(AX*1), Y4, Y4
+	VADDPD 416(R15)(AX*1), Y5, Y5
+	VADDPD 448(R15)(AX*1), Y6, Y6
+	VADDPD 480(R15)(AX*1), Y7, Y7
+	ADDQ   $0x18, R13
+	DECQ   R14
+	JNZ    leakyRowsSteps64ZeroAVX2_row12
+
+leakyRowsSteps64ZeroAVX2_sum12:
+	VMOVUPD     384(CX)(AX*1), Y8
+	VMOVUPD     384(DX)(AX*1), Y9
+	VCMPPD      $0x1e, Y2, Y8, Y10
+	VMOVMSKPD   Y10, R13
+	VANDPD      Y3, Y10, Y10
+	VFMADD213PD Y9, Y1, Y8
+	VSUBPD      Y10, Y3, Y10
+	VMULPD      Y10, Y8, Y8
+	VFMADD213PD Y4, Y0, Y9
+	VMOVUPD     Y8, 384(CX)(AX*1)
+	VMOVUPD     Y9, 384(DX)(AX*1)
+	SHLQ        $0x30, R13
+	ORQ         R13, R12
+	VMOVUPD     416(CX)(AX*1), Y4
+	VMOVUPD     416(DX)(AX*1), Y8
+	VCMPPD      $0x1e, Y2, Y4, Y9
+	VMOVMSKPD   Y9, R13
+	VANDPD      Y3, Y9, Y9
+	VFMADD213PD Y8, Y1, Y4
+	VSUBPD      Y9, Y3, Y9
+	VMULPD      Y9, Y4, Y4
+	VFMADD213PD Y5, Y0, Y8
+	VMOVUPD     Y4, 416(CX)(AX*1)
+	VMOVUPD     Y8, 416(DX)(AX*1)
+	SHLQ        $0x34, R13
+	ORQ         R13, R12
+	VMOVUPD     448(CX)(AX*1), Y4
+	VMOVUPD     448(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y8
+	VMOVMSKPD   Y8, R13
+	VANDPD      Y3, Y8, Y8
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y8, Y3, Y8
+	VMULPD      Y8, Y4, Y4
+	VFMADD213PD Y6, Y0, Y5
+	VMOVUPD     Y4, 448(CX)(AX*1)
+	VMOVUPD     Y5, 448(DX)(AX*1)
+	SHLQ        $0x38, R13
+	ORQ         R13, R12
+	VMOVUPD     480(CX)(AX*1), Y4
+	VMOVUPD     480(DX)(AX*1), Y5
+	VCMPPD      $0x1e, Y2, Y4, Y6
+	VMOVMSKPD   Y6, R13
+	VANDPD      Y3, Y6, Y6
+	VFMADD213PD Y5, Y1, Y4
+	VSUBPD      Y6, Y3, Y6
+	VMULPD      Y6, Y4, Y4
+	VFMADD213PD Y7, Y0, Y5
+	VMOVUPD     Y4, 480(CX)(AX*1)
+	VMOVUPD     Y5, 480(DX)(AX*1)
+	SHLQ        $0x3c, R13
+	ORQ         R13, R12
+	MOVQ        R12, (R11)
+	POPCNTQ     R12, R12
+	ADDQ        R12, DI
+	MOVQ        (R9), R12
+	LEAQ        (R12)(R12*2), R12
+	LEAQ        (R8)(R12*8), R8
+	MOVQ        stride+152(FP), R12
+	LEAQ        (R11)(R12*8), R11
+	ADDQ        $0x08, R9
+	DECQ        R10
+	JNZ         leakyRowsSteps64ZeroAVX2_step
+
+leakyRowsSteps64ZeroAVX2_next:
+	ADDQ $0x00000200, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps64ZeroAVX2_word
+
+leakyRowsSteps64ZeroAVX2_done:
+	MOVQ DI, ret+160(FP)
 	VZEROUPPER
 	RET
 
@@ -26921,6 +28009,270 @@ leakyRows32ZeroAVX512_done:
 	VZEROUPPER
 	RET
 
+// func leakyRowsSteps32SubAVX512(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·leakyRowsSteps32SubAVX512(SB), NOSPLIT, $0-160
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+120(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+104(FP), Z0
+	VBROADCASTSS beta+108(FP), Z1
+	VBROADCASTSS theta+112(FP), Z2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps32SubAVX512_done
+
+leakyRowsSteps32SubAVX512_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps32SubAVX512_next
+
+leakyRowsSteps32SubAVX512_step:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps32SubAVX512_sum0
+
+leakyRowsSteps32SubAVX512_row0:
+	MOVQ   (R12), R14
+	VADDPS (R14)(AX*1), Z4, Z4
+	VADDPS 64(R14)(AX*1), Z5, Z5
+	VADDPS 128(R14)(AX*1), Z6, Z6
+	VADDPS 192(R14)(AX*1), Z7, Z7
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps32SubAVX512_row0
+
+leakyRowsSteps32SubAVX512_sum0:
+	VMOVUPS   (CX)(AX*1), Z8
+	VMOVUPS   (DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R12
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z4, Z9, Z9
+	VMOVUPS   Z8, (CX)(AX*1)
+	VMOVUPS   Z9, (DX)(AX*1)
+	VMOVUPS   64(CX)(AX*1), Z8
+	VMOVUPS   64(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMOVUPS   Z8, 64(CX)(AX*1)
+	VMOVUPS   Z9, 64(DX)(AX*1)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   128(CX)(AX*1), Z8
+	VMOVUPS   128(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z6, Z9, Z9
+	VMOVUPS   Z8, 128(CX)(AX*1)
+	VMOVUPS   Z9, 128(DX)(AX*1)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(AX*1), Z8
+	VMOVUPS   192(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z7, Z9, Z9
+	VMOVUPS   Z8, 192(CX)(AX*1)
+	VMOVUPS   Z9, 192(DX)(AX*1)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R11)
+	POPCNTQ   R12, R12
+	ADDQ      R12, DI
+	MOVQ      (R9), R12
+	LEAQ      (R12)(R12*2), R12
+	LEAQ      (R8)(R12*8), R8
+	MOVQ      stride+144(FP), R12
+	LEAQ      (R11)(R12*8), R11
+	ADDQ      $0x08, R9
+	DECQ      R10
+	JNZ       leakyRowsSteps32SubAVX512_step
+
+leakyRowsSteps32SubAVX512_next:
+	ADDQ $0x00000100, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps32SubAVX512_word
+
+leakyRowsSteps32SubAVX512_done:
+	MOVQ DI, ret+152(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRowsSteps32ZeroAVX512(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·leakyRowsSteps32ZeroAVX512(SB), NOSPLIT, $0-160
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+120(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSS alpha+104(FP), Z0
+	VBROADCASTSS beta+108(FP), Z1
+	VBROADCASTSS theta+112(FP), Z2
+	MOVL         $0x3f800000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSS X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps32ZeroAVX512_done
+
+leakyRowsSteps32ZeroAVX512_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps32ZeroAVX512_next
+
+leakyRowsSteps32ZeroAVX512_step:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps32ZeroAVX512_sum0
+
+leakyRowsSteps32ZeroAVX512_row0:
+	MOVQ   (R12), R14
+	VADDPS (R14)(AX*1), Z4, Z4
+	VADDPS 64(R14)(AX*1), Z5, Z5
+	VADDPS 128(R14)(AX*1), Z6, Z6
+	VADDPS 192(R14)(AX*1), Z7, Z7
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps32ZeroAVX512_row0
+
+leakyRowsSteps32ZeroAVX512_sum0:
+	VMOVUPS   (CX)(AX*1), Z8
+	VMOVUPS   (DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R12
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z4, Z9, Z9
+	VMOVUPS   Z8, (CX)(AX*1)
+	VMOVUPS   Z9, (DX)(AX*1)
+	VMOVUPS   64(CX)(AX*1), Z8
+	VMOVUPS   64(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMOVUPS   Z8, 64(CX)(AX*1)
+	VMOVUPS   Z9, 64(DX)(AX*1)
+	SHLQ      $0x10, R13
+	ORQ       R13, R12
+	VMOVUPS   128(CX)(AX*1), Z8
+	VMOVUPS   128(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z6, Z9, Z9
+	VMOVUPS   Z8, 128(CX)(AX*1)
+	VMOVUPS   Z9, 128(DX)(AX*1)
+	SHLQ      $0x20, R13
+	ORQ       R13, R12
+	VMOVUPS   192(CX)(AX*1), Z8
+	VMOVUPS   192(DX)(AX*1), Z9
+	VCMPPS    $0x1e, Z2, Z8, K1
+	KMOVW     K1, R13
+	VMOVAPS.Z Z3, K1, Z10
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z9, Z8, Z8
+	VSUBPS    Z10, Z3, Z10
+	VMULPS    Z10, Z8, Z8
+	VMULPS    Z0, Z9, Z9
+	VADDPS    Z7, Z9, Z9
+	VMOVUPS   Z8, 192(CX)(AX*1)
+	VMOVUPS   Z9, 192(DX)(AX*1)
+	SHLQ      $0x30, R13
+	ORQ       R13, R12
+	MOVQ      R12, (R11)
+	POPCNTQ   R12, R12
+	ADDQ      R12, DI
+	MOVQ      (R9), R12
+	LEAQ      (R12)(R12*2), R12
+	LEAQ      (R8)(R12*8), R8
+	MOVQ      stride+144(FP), R12
+	LEAQ      (R11)(R12*8), R11
+	ADDQ      $0x08, R9
+	DECQ      R10
+	JNZ       leakyRowsSteps32ZeroAVX512_step
+
+leakyRowsSteps32ZeroAVX512_next:
+	ADDQ $0x00000100, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps32ZeroAVX512_word
+
+leakyRowsSteps32ZeroAVX512_done:
+	MOVQ DI, ret+152(FP)
+	VZEROUPPER
+	RET
+
 // func accumulateRows32AVX512(dst []float32, W []float32, stride int, rows []int32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·accumulateRows32AVX512(SB), NOSPLIT, $0-80
@@ -37621,6 +38973,370 @@ leakyRows64ZeroAVX512_tailstore:
 
 leakyRows64ZeroAVX512_done:
 	MOVQ R8, ret+128(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRowsSteps64SubAVX512(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·leakyRowsSteps64SubAVX512(SB), NOSPLIT, $0-168
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+128(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+104(FP), Z0
+	VBROADCASTSD beta+112(FP), Z1
+	VBROADCASTSD theta+120(FP), Z2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps64SubAVX512_done
+
+leakyRowsSteps64SubAVX512_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps64SubAVX512_next
+
+leakyRowsSteps64SubAVX512_step:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps64SubAVX512_sum0
+
+leakyRowsSteps64SubAVX512_row0:
+	MOVQ   (R12), R14
+	VADDPD (R14)(AX*1), Z4, Z4
+	VADDPD 64(R14)(AX*1), Z5, Z5
+	VADDPD 128(R14)(AX*1), Z6, Z6
+	VADDPD 192(R14)(AX*1), Z7, Z7
+	VADDPD 256(R14)(AX*1), Z8, Z8
+	VADDPD 320(R14)(AX*1), Z9, Z9
+	VADDPD 384(R14)(AX*1), Z10, Z10
+	VADDPD 448(R14)(AX*1), Z11, Z11
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps64SubAVX512_row0
+
+leakyRowsSteps64SubAVX512_sum0:
+	VMOVUPD     (CX)(AX*1), Z12
+	VMOVUPD     (DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R12
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z4, Z0, Z13
+	VMOVUPD     Z12, (CX)(AX*1)
+	VMOVUPD     Z13, (DX)(AX*1)
+	VMOVUPD     64(CX)(AX*1), Z12
+	VMOVUPD     64(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z5, Z0, Z13
+	VMOVUPD     Z12, 64(CX)(AX*1)
+	VMOVUPD     Z13, 64(DX)(AX*1)
+	SHLQ        $0x08, R13
+	ORQ         R13, R12
+	VMOVUPD     128(CX)(AX*1), Z12
+	VMOVUPD     128(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z6, Z0, Z13
+	VMOVUPD     Z12, 128(CX)(AX*1)
+	VMOVUPD     Z13, 128(DX)(AX*1)
+	SHLQ        $0x10, R13
+	ORQ         R13, R12
+	VMOVUPD     192(CX)(AX*1), Z12
+	VMOVUPD     192(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z7, Z0, Z13
+	VMOVUPD     Z12, 192(CX)(AX*1)
+	VMOVUPD     Z13, 192(DX)(AX*1)
+	SHLQ        $0x18, R13
+	ORQ         R13, R12
+	VMOVUPD     256(CX)(AX*1), Z12
+	VMOVUPD     256(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z8, Z0, Z13
+	VMOVUPD     Z12, 256(CX)(AX*1)
+	VMOVUPD     Z13, 256(DX)(AX*1)
+	SHLQ        $0x20, R13
+	ORQ         R13, R12
+	VMOVUPD     320(CX)(AX*1), Z12
+	VMOVUPD     320(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z9, Z0, Z13
+	VMOVUPD     Z12, 320(CX)(AX*1)
+	VMOVUPD     Z13, 320(DX)(AX*1)
+	SHLQ        $0x28, R13
+	ORQ         R13, R12
+	VMOVUPD     384(CX)(AX*1), Z12
+	VMOVUPD     384(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z10, Z0, Z13
+	VMOVUPD     Z12, 384(CX)(AX*1)
+	VMOVUPD     Z13, 384(DX)(AX*1)
+	SHLQ        $0x30, R13
+	ORQ         R13, R12
+	VMOVUPD     448(CX)(AX*1), Z12
+	VMOVUPD     448(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z12, Z12
+	VFMADD213PD Z11, Z0, Z13
+	VMOVUPD     Z12, 448(CX)(AX*1)
+	VMOVUPD     Z13, 448(DX)(AX*1)
+	SHLQ        $0x38, R13
+	ORQ         R13, R12
+	MOVQ        R12, (R11)
+	POPCNTQ     R12, R12
+	ADDQ        R12, DI
+	MOVQ        (R9), R12
+	LEAQ        (R12)(R12*2), R12
+	LEAQ        (R8)(R12*8), R8
+	MOVQ        stride+152(FP), R12
+	LEAQ        (R11)(R12*8), R11
+	ADDQ        $0x08, R9
+	DECQ        R10
+	JNZ         leakyRowsSteps64SubAVX512_step
+
+leakyRowsSteps64SubAVX512_next:
+	ADDQ $0x00000200, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps64SubAVX512_word
+
+leakyRowsSteps64SubAVX512_done:
+	MOVQ DI, ret+160(FP)
+	VZEROUPPER
+	RET
+
+// func leakyRowsSteps64ZeroAVX512(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·leakyRowsSteps64ZeroAVX512(SB), NOSPLIT, $0-168
+	MOVQ         col+96(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         V_base+0(FP), CX
+	SUBQ         AX, CX
+	MOVQ         I_base+24(FP), DX
+	SUBQ         AX, DX
+	MOVQ         spikes_base+128(FP), BX
+	MOVQ         V_len+8(FP), SI
+	MOVQ         SI, DI
+	ANDQ         $0x3f, DI
+	SHRQ         $0x06, SI
+	VBROADCASTSD alpha+104(FP), Z0
+	VBROADCASTSD beta+112(FP), Z1
+	VBROADCASTSD theta+120(FP), Z2
+	MOVQ         $0x3ff0000000000000, DI
+	VMOVQ        DI, X3
+	VBROADCASTSD X3, Z3
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           leakyRowsSteps64ZeroAVX512_done
+
+leakyRowsSteps64ZeroAVX512_word:
+	MOVQ  rows_base+48(FP), R8
+	MOVQ  counts_base+72(FP), R9
+	MOVQ  counts_len+80(FP), R10
+	MOVQ  BX, R11
+	TESTQ R10, R10
+	JZ    leakyRowsSteps64ZeroAVX512_next
+
+leakyRowsSteps64ZeroAVX512_step:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   R8, R12
+	MOVQ   (R9), R13
+	TESTQ  R13, R13
+	JZ     leakyRowsSteps64ZeroAVX512_sum0
+
+leakyRowsSteps64ZeroAVX512_row0:
+	MOVQ   (R12), R14
+	VADDPD (R14)(AX*1), Z4, Z4
+	VADDPD 64(R14)(AX*1), Z5, Z5
+	VADDPD 128(R14)(AX*1), Z6, Z6
+	VADDPD 192(R14)(AX*1), Z7, Z7
+	VADDPD 256(R14)(AX*1), Z8, Z8
+	VADDPD 320(R14)(AX*1), Z9, Z9
+	VADDPD 384(R14)(AX*1), Z10, Z10
+	VADDPD 448(R14)(AX*1), Z11, Z11
+	ADDQ   $0x18, R12
+	DECQ   R13
+	JNZ    leakyRowsSteps64ZeroAVX512_row0
+
+leakyRowsSteps64ZeroAVX512_sum0:
+	VMOVUPD     (CX)(AX*1), Z12
+	VMOVUPD     (DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R12
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z4, Z0, Z13
+	VMOVUPD     Z12, (CX)(AX*1)
+	VMOVUPD     Z13, (DX)(AX*1)
+	VMOVUPD     64(CX)(AX*1), Z12
+	VMOVUPD     64(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z5, Z0, Z13
+	VMOVUPD     Z12, 64(CX)(AX*1)
+	VMOVUPD     Z13, 64(DX)(AX*1)
+	SHLQ        $0x08, R13
+	ORQ         R13, R12
+	VMOVUPD     128(CX)(AX*1), Z12
+	VMOVUPD     128(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z6, Z0, Z13
+	VMOVUPD     Z12, 128(CX)(AX*1)
+	VMOVUPD     Z13, 128(DX)(AX*1)
+	SHLQ        $0x10, R13
+	ORQ         R13, R12
+	VMOVUPD     192(CX)(AX*1), Z12
+	VMOVUPD     192(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z7, Z0, Z13
+	VMOVUPD     Z12, 192(CX)(AX*1)
+	VMOVUPD     Z13, 192(DX)(AX*1)
+	SHLQ        $0x18, R13
+	ORQ         R13, R12
+	VMOVUPD     256(CX)(AX*1), Z12
+	VMOVUPD     256(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z8, Z0, Z13
+	VMOVUPD     Z12, 256(CX)(AX*1)
+	VMOVUPD     Z13, 256(DX)(AX*1)
+	SHLQ        $0x20, R13
+	ORQ         R13, R12
+	VMOVUPD     320(CX)(AX*1), Z12
+	VMOVUPD     320(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z9, Z0, Z13
+	VMOVUPD     Z12, 320(CX)(AX*1)
+	VMOVUPD     Z13, 320(DX)(AX*1)
+	SHLQ        $0x28, R13
+	ORQ         R13, R12
+	VMOVUPD     384(CX)(AX*1), Z12
+	VMOVUPD     384(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z10, Z0, Z13
+	VMOVUPD     Z12, 384(CX)(AX*1)
+	VMOVUPD     Z13, 384(DX)(AX*1)
+	SHLQ        $0x30, R13
+	ORQ         R13, R12
+	VMOVUPD     448(CX)(AX*1), Z12
+	VMOVUPD     448(DX)(AX*1), Z13
+	VCMPPD      $0x1e, Z2, Z12, K1
+	KMOVW       K1, R13
+	VMOVAPD.Z   Z3, K1, Z14
+	VFMADD213PD Z13, Z1, Z12
+	VSUBPD      Z14, Z3, Z14
+	VMULPD      Z14, Z12, Z12
+	VFMADD213PD Z11, Z0, Z13
+	VMOVUPD     Z12, 448(CX)(AX*1)
+	VMOVUPD     Z13, 448(DX)(AX*1)
+	SHLQ        $0x38, R13
+	ORQ         R13, R12
+	MOVQ        R12, (R11)
+	POPCNTQ     R12, R12
+	ADDQ        R12, DI
+	MOVQ        (R9), R12
+	LEAQ        (R12)(R12*2), R12
+	LEAQ        (R8)(R12*8), R8
+	MOVQ        stride+152(FP), R12
+	LEAQ        (R11)(R12*8), R11
+	ADDQ        $0x08, R9
+	DECQ        R10
+	JNZ         leakyRowsSteps64ZeroAVX512_step
+
+leakyRowsSteps64ZeroAVX512_next:
+	ADDQ $0x00000200, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  leakyRowsSteps64ZeroAVX512_word
+
+leakyRowsSteps64ZeroAVX512_done:
+	MOVQ DI, ret+160(FP)
 	VZEROUPPER
 	RET
 

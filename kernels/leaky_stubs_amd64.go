@@ -36,6 +36,16 @@ func leakyRows32SubAVX2(V []float32, I []float32, rows [][]float32, col int, alp
 // The caller checks every row's length and chunks long calls.
 func leakyRows32ZeroAVX2(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
 
+// leakyRowsSteps32SubAVX2 is LeakyRowsSteps32 with reset by subtraction for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps32SubAVX2(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+
+// leakyRowsSteps32ZeroAVX2 is LeakyRowsSteps32 with reset to zero for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps32ZeroAVX2(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+
 // accumulateRows32AVX2 is AccumulateRows32 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
@@ -297,6 +307,16 @@ func leakyRows64SubAVX2(V []float64, I []float64, rows [][]float64, col int, alp
 // A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows64ZeroAVX2(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+
+// leakyRowsSteps64SubAVX2 is LeakyRowsSteps64 with reset by subtraction for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps64SubAVX2(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
+
+// leakyRowsSteps64ZeroAVX2 is LeakyRowsSteps64 with reset to zero for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps64ZeroAVX2(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
 
 // accumulateRows64AVX2 is AccumulateRows64 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
@@ -600,6 +620,16 @@ func leakyRows32SubAVX512(V []float32, I []float32, rows [][]float32, col int, a
 // The caller checks every row's length and chunks long calls.
 func leakyRows32ZeroAVX512(V []float32, I []float32, rows [][]float32, col int, alpha float32, beta float32, theta float32, spikes []uint64) int
 
+// leakyRowsSteps32SubAVX512 is LeakyRowsSteps32 with reset by subtraction for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps32SubAVX512(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+
+// leakyRowsSteps32ZeroAVX512 is LeakyRowsSteps32 with reset to zero for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps32ZeroAVX512(V []float32, I []float32, rows [][]float32, counts []int, col int, alpha float32, beta float32, theta float32, spikes []uint64, stride int) int
+
 // accumulateRows32AVX512 is AccumulateRows32 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;
 // the last len(dst) mod lanes elements are loaded and stored under a mask.
@@ -885,6 +915,16 @@ func leakyRows64SubAVX512(V []float64, I []float64, rows [][]float64, col int, a
 // A partial last word is written whole, with zero bits past len(V).
 // The caller checks every row's length and chunks long calls.
 func leakyRows64ZeroAVX512(V []float64, I []float64, rows [][]float64, col int, alpha float64, beta float64, theta float64, spikes []uint64) int
+
+// leakyRowsSteps64SubAVX512 is LeakyRowsSteps64 with reset by subtraction for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps64SubAVX512(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
+
+// leakyRowsSteps64ZeroAVX512 is LeakyRowsSteps64 with reset to zero for len(V) a multiple of 64:
+// for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows
+// and writing its word at spikes[k·stride + w]. The caller checks every length.
+func leakyRowsSteps64ZeroAVX512(V []float64, I []float64, rows [][]float64, counts []int, col int, alpha float64, beta float64, theta float64, spikes []uint64, stride int) int
 
 // accumulateRows64AVX512 is AccumulateRows64 for any len(dst).
 // Rows are added four per pass over dst, each element summed in the order of rows;

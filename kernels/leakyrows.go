@@ -25,6 +25,72 @@ func LeakyRows64(V, I []float64, rows [][]float64, col int, alpha, beta, theta f
 	return active.LeakyRows64(V, I, rows, col, alpha, beta, theta, reset, spikes)
 }
 
+// LeakyRowsSteps32 is len(counts) steps of LeakyRows32 on V and I, step k
+// summing the next counts[k] of rows (rows[c:c+counts[k]], c the counts
+// before k) and writing its mask at spikes[k·stride:], with the bits of
+// those calls one after another. It runs them a mask word at a time, each
+// word through all the steps while its V and I stay in L1, so that the
+// state crosses the caches once for the steps instead of once a step and
+// the rows of all the steps stream side by side: the step of a population
+// fed by sources known ahead of time (time-blocked stepping). It returns
+// the number of spikes of all the steps. Every count must be ≥ 0 and sum
+// to len(rows), every row hold len(V) values from col, and, with more
+// than one step, stride be at least MaskWords(len(V)).
+func LeakyRowsSteps32(V, I []float32, rows [][]float32, counts []int, col int, alpha, beta, theta float32, reset Reset, spikes []uint64, stride int) int {
+	return active.LeakyRowsSteps32(V, I, rows, counts, col, alpha, beta, theta, reset, spikes, stride)
+}
+
+// LeakyRowsSteps64 is LeakyRowsSteps32 in float64, as LeakyRows64 is.
+func LeakyRowsSteps64(V, I []float64, rows [][]float64, counts []int, col int, alpha, beta, theta float64, reset Reset, spikes []uint64, stride int) int {
+	return active.LeakyRowsSteps64(V, I, rows, counts, col, alpha, beta, theta, reset, spikes, stride)
+}
+
+// leakyRowsStepsGeneric is the reference for LeakyRowsSteps32 and
+// LeakyRowsSteps64: per mask word, per step, the step's rows summed into a
+// zeroed buffer of 64, then the generic LeakyUpdate over it.
+func leakyRowsStepsGeneric[F float32 | float64](V, I []F, rows [][]F, counts []int, col int, alpha, beta, theta F, reset Reset, spikes []uint64, stride int) int {
+	n := len(V)
+	I = I[:n]
+	checkSteps(rows, counts, col, n, spikes, stride)
+	var in [64]F
+	count := 0
+	for w := range MaskWords(n) {
+		lo, hi := w<<6, min(w<<6+64, n)
+		r := 0
+		for k, c := range counts {
+			x := sumRows(in[:hi-lo], rows[r:r+c], col+lo)
+			count += leakyUpdateOf(V[lo:hi], I[lo:hi], x, alpha, beta, theta, reset, spikes[k*stride+w:][:1])
+			r += c
+		}
+	}
+	return count
+}
+
+// checkSteps panics, as slicing does, unless LeakyRowsSteps's arguments
+// hold what it reads and writes: before anything is written, in every
+// implementation alike.
+func checkSteps[F float32 | float64](rows [][]F, counts []int, col, n int, spikes []uint64, stride int) {
+	total := 0
+	for _, c := range counts {
+		if c < 0 {
+			panic("kernels: LeakyRowsSteps: a negative row count")
+		}
+		total += c
+	}
+	if total != len(rows) {
+		panic("kernels: LeakyRowsSteps: the row counts do not sum to len(rows)")
+	}
+	checkRows(rows, col, n)
+	if len(counts) == 0 {
+		return
+	}
+	words := MaskWords(n)
+	if len(counts) > 1 && stride < words {
+		panic("kernels: LeakyRowsSteps: the steps' masks overlap (stride < MaskWords(len(V)))")
+	}
+	_ = spikes[:(len(counts)-1)*stride+words]
+}
+
 // leakyRowsGeneric is the reference for LeakyRows32 and LeakyRows64: per
 // mask word, the rows summed into a zeroed buffer of 64, then the generic
 // LeakyUpdate over it.

@@ -113,6 +113,7 @@ type width[T float32 | float64] struct {
 	threshold   func(spikes []uint64, V []T, refrac []int32, theta T) int
 	cubaAhead   func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes, next []uint64) int
 	flush       func(x []T)
+	rowsSteps   func(V, I []T, rows [][]T, counts []int, col int, alpha, beta, theta T, reset Reset, spikes []uint64, stride int) int
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -126,7 +127,7 @@ func widthOf32(m *Impl) width[float32] {
 		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32, m.ThresholdMask32,
 		func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float32, hold int32, spikes, next []uint64) int {
 			return m.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, refrac, &CubaParams32{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
-		}, m.FlushSubnormals32}
+		}, m.FlushSubnormals32, m.LeakyRowsSteps32}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -140,7 +141,7 @@ func widthOf64(m *Impl) width[float64] {
 		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64, m.ThresholdMask64,
 		func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float64, hold int32, spikes, next []uint64) int {
 			return m.CubaUpdateAhead64(V, I0, Iin0, I1, Iin1, refrac, &CubaParams64{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
-		}, m.FlushSubnormals64}
+		}, m.FlushSubnormals64, m.LeakyRowsSteps64}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -222,6 +223,12 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 			s := state()
 			V, I, W, S := s.vals(n, -0.5, 2), s.vals(n, -1, 2), s.vals(2*(n+2), -0.5, 1), make([]uint64, words)
 			c := w.rows(V, I, [][]T{W[n+2:], W, W[n+2:]}, 2, 0.9, 0.95, 1, reset, S)
+			return []any{V, I, S, counted(c)}
+		}}, checkCase[T]{"LeakyRowsSteps", func(w width[T]) []any {
+			// Three steps from column 1: two rows, none, the first again.
+			s := state()
+			V, I, W, S := s.vals(n, -0.5, 2), s.vals(n, -1, 2), s.vals(2*(n+1), -0.5, 1), make([]uint64, 3*(words+1))
+			c := w.rowsSteps(V, I, [][]T{W, W[n+1:], W}, []int{2, 0, 1}, 1, 0.9, 0.95, 1, reset, S, words+1)
 			return []any{V, I, S, counted(c)}
 		}})
 	}

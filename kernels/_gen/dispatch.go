@@ -33,8 +33,8 @@ type isaKernels struct {
 // typeKernels are the names of one instruction set's kernels for one
 // element type.
 type typeKernels struct {
-	dtype                                                                                                                                                           *dtype
-	updSub, updZero, scanSub, scanZero, scanWordSub, scanWordZero, rowsSub, rowsZero, accum, accumTrials, accumMasks, scatterTaps, scaleTaps, addTrials, cuba, coba string
+	dtype                                                                                                                                                                                        *dtype
+	updSub, updZero, scanSub, scanZero, scanWordSub, scanWordZero, rowsSub, rowsZero, rowsStepsSub, rowsStepsZero, accum, accumTrials, accumMasks, scatterTaps, scaleTaps, addTrials, cuba, coba string
 	// rule and rulePer are the RuleUpdate kernels in kernels.StepRule
 	// order, of scalar and of per-neuron constants.
 	rule, rulePer []string
@@ -152,7 +152,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		f.p("Name: %q,", v)
 		f.p("Requires: %q,", s.requires())
 		for _, op := range []struct{ field, method string }{
-			{"LeakyUpdate", "leakyUpdate"}, {"LeakyScan", "leakyScan"}, {"LeakyRows", "leakyRows"},
+			{"LeakyUpdate", "leakyUpdate"}, {"LeakyScan", "leakyScan"}, {"LeakyRows", "leakyRows"}, {"LeakyRowsSteps", "leakyRowsSteps"},
 			{"AccumulateRows", "accumulateRows"}, {"AccumulateTrials", "accumulateTrials"},
 			{"AccumulateMasks", "accumulateMasks"},
 			{"AddTrials", "addTrials"}, {"ScatterTaps", "scatterTaps"}, {"ScaleTaps", "scaleTaps"}, {"MatMul", "matMul"},
@@ -213,6 +213,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 				f.p("scanWordSub: %s, scanWordZero: %s,", t.scanWordSub, t.scanWordZero)
 			}
 			f.p("rowsSub: %s, rowsZero: %s,", t.rowsSub, t.rowsZero)
+			f.p("rowsStepsSub: %s, rowsStepsZero: %s,", t.rowsStepsSub, t.rowsStepsZero)
 			f.p("accum: %s, accumTrials: %s, accumMasks: %s, scatter: %s, scale: %s, add: %s, cuba: %s, cubaAhead: %s, coba: %s, lanes: %d,", t.accum, t.accumTrials, t.accumMasks, t.scatterTaps, t.scaleTaps, t.addTrials, t.cuba, t.cubaAhead, t.coba, d.lanes(s))
 			f.p("rule: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rule, ", "))
 			f.p("rulePer: [stepRules]ruleKernel[%s]{%s},", d.gotyp, strings.Join(t.rulePer, ", "))

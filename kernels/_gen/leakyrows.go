@@ -39,6 +39,8 @@ func rowsGroup(s *isa, d *dtype) int {
 // A prefetch past a row's end is dropped harmlessly.
 const rowsAhead = 4096
 
+var prefetchRows = true
+
 func genLeakyRows(s *isa, d *dtype, reset string) string {
 	name := fmt.Sprintf("leakyRows%s%s%s", d.name, reset, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I []%[1]s, rows [][]%[1]s, col int, alpha, beta, theta %[1]s, spikes []uint64) int", d.gotyp))
@@ -46,30 +48,135 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 		fmt.Sprintf("writing (len(V)+63)/64 mask words; the sums of %d vectors at a time stay in registers.", rowsGroup(s, d)),
 		"A partial last word is written whole, with zero bits past len(V).",
 		"The caller checks every row's length and chunks long calls.")
-	// off addresses element col+i of a row at the row's base + off; the
-	// bases of V and I are moved back by col elements so that the same
-	// off addresses their element i.
-	off := Load(Param("col"), GP64())
-	SHLQ(U8(d.shift), off)
-	vp := Load(Param("V").Base(), GP64())
-	SUBQ(off, vp)
-	ip := Load(Param("I").Base(), GP64())
-	SUBQ(off, ip)
-	sp := Load(Param("spikes").Base(), GP64())
-	nw := Load(Param("V").Len(), GP64())
-	rem := GP64()
-	MOVQ(nw, rem)
-	ANDQ(U8(63), rem)
-	SHRQ(U8(6), nw)
-	k := loadConsts(s, d)
-	count := GP64()
-	XORQ(count, count)
-	lanes := d.lanes(s)
-	nvec, group := 64/lanes, rowsGroup(s, d)
-
-	TESTQ(nw, nw)
+	r := rowsPrologue(s, d)
+	TESTQ(r.nw, r.nw)
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_word")
+	// The row headers are read from the arguments for each group, which
+	// keeps two general registers free for the loop.
+	word := rowsWord(s, d, reset, name, r, func() (reg.GPVirtual, reg.GPVirtual) {
+		rp, nr := GP64(), GP64()
+		Load(Param("rows").Base(), rp)
+		Load(Param("rows").Len(), nr)
+		return rp, nr
+	})
+	MOVQ(word, Mem{Base: r.sp})
+	pc := GP64()
+	POPCNTQ(word, pc)
+	ADDQ(pc, r.count)
+	ADDQ(U32(64*d.size), r.off)
+	ADDQ(U8(8), r.sp)
+	DECQ(r.nw)
+	JNZ(LabelRef(name + "_word"))
+	Label(name + "_tail")
+	rowsTail(s, d, reset, name, r.vp, r.ip, r.sp, r.off, r.rem, r.count, r.k)
+	Label(name + "_done")
+	Store(r.count, ReturnIndex(0))
+	end(s)
+	return name
+}
+
+// genLeakyRowsSteps emits LeakyRowsSteps over whole mask words: for each
+// word, the steps one after another, each step's sums over its own rows
+// and its update exactly as in LeakyRows, so that the word's V and I stay
+// in L1 from step to step and go to and from the caches once for all the
+// steps, while every step's rows stream side by side.
+func genLeakyRowsSteps(s *isa, d *dtype, reset string) string {
+	prefetchRows = false
+	defer func() { prefetchRows = true }()
+	name := fmt.Sprintf("leakyRowsSteps%s%s%s", d.name, reset, s.name)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I []%[1]s, rows [][]%[1]s, counts []int, col int, alpha, beta, theta %[1]s, spikes []uint64, stride int) int", d.gotyp))
+	Doc(fmt.Sprintf("%s is LeakyRowsSteps%s with reset %s for len(V) a multiple of 64:", name, d.name, map[string]string{"Sub": "by subtraction", "Zero": "to zero"}[reset]),
+		"for each mask word, len(counts) steps in turn, step k summing the next counts[k] rows",
+		"and writing its word at spikes[k·stride + w]. The caller checks every length.")
+	r := rowsPrologue(s, d)
+	TESTQ(r.nw, r.nw)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_word")
+	// rp walks the rows step by step, cp the counts, wp the step's mask
+	// word; left counts the steps down.
+	rp, cp, left := GP64(), GP64(), GP64()
+	Load(Param("rows").Base(), rp)
+	Load(Param("counts").Base(), cp)
+	Load(Param("counts").Len(), left)
+	wp := GP64()
+	MOVQ(r.sp, wp)
+	TESTQ(left, left)
+	JZ(LabelRef(name + "_next"))
+	Label(name + "_step")
+	// Each group takes copies of the step's row pointer and count, the
+	// count read again from counts so that it is not held meanwhile.
+	word := rowsWord(s, d, reset, name, r, func() (reg.GPVirtual, reg.GPVirtual) {
+		p, c := GP64(), GP64()
+		MOVQ(rp, p)
+		MOVQ(Mem{Base: cp}, c)
+		return p, c
+	})
+	MOVQ(word, Mem{Base: wp})
+	pc := GP64()
+	POPCNTQ(word, pc)
+	ADDQ(pc, r.count)
+	// The next step's rows follow this one's: 24 bytes a slice header.
+	nr := GP64()
+	MOVQ(Mem{Base: cp}, nr)
+	LEAQ(Mem{Base: nr, Index: nr, Scale: 2}, nr)
+	LEAQ(Mem{Base: rp, Index: nr, Scale: 8}, rp)
+	stride := GP64()
+	Load(Param("stride"), stride)
+	LEAQ(Mem{Base: wp, Index: stride, Scale: 8}, wp)
+	ADDQ(U8(8), cp)
+	DECQ(left)
+	JNZ(LabelRef(name + "_step"))
+	Label(name + "_next")
+	ADDQ(U32(64*d.size), r.off)
+	ADDQ(U8(8), r.sp)
+	DECQ(r.nw)
+	JNZ(LabelRef(name + "_word"))
+	Label(name + "_done")
+	Store(r.count, ReturnIndex(0))
+	end(s)
+	return name
+}
+
+// rowsRegs are the registers LeakyRows and LeakyRowsSteps keep across
+// their words.
+type rowsRegs struct {
+	off, vp, ip, sp reg.GPVirtual
+	nw, rem, count  reg.GPVirtual
+	k               *consts
+}
+
+// rowsPrologue loads the arguments LeakyRows and LeakyRowsSteps share.
+// off addresses element col+i of a row at the row's base + off; the bases
+// of V and I are moved back by col elements so that the same off
+// addresses their element i.
+func rowsPrologue(s *isa, d *dtype) rowsRegs {
+	r := rowsRegs{off: GP64(), vp: GP64(), ip: GP64(), sp: GP64(), nw: GP64(), rem: GP64()}
+	Load(Param("col"), r.off)
+	SHLQ(U8(d.shift), r.off)
+	Load(Param("V").Base(), r.vp)
+	SUBQ(r.off, r.vp)
+	Load(Param("I").Base(), r.ip)
+	SUBQ(r.off, r.ip)
+	Load(Param("spikes").Base(), r.sp)
+	Load(Param("V").Len(), r.nw)
+	MOVQ(r.nw, r.rem)
+	ANDQ(U8(63), r.rem)
+	SHRQ(U8(6), r.nw)
+	r.k = loadConsts(s, d)
+	r.count = GP64()
+	XORQ(r.count, r.count)
+	return r
+}
+
+// rowsWord emits one mask word of one step, a group of vectors at a time:
+// rows() gives a pointer to the step's first row header and the number of
+// rows (fresh registers, consumed by the row loop), the sums start at +0
+// and take the rows in order, and the update runs on V and I in memory.
+// It returns the word's spike bits.
+func rowsWord(s *isa, d *dtype, reset, name string, r rowsRegs, rows func() (reg.GPVirtual, reg.GPVirtual)) reg.GPVirtual {
+	lanes := d.lanes(s)
+	nvec, group := 64/lanes, rowsGroup(s, d)
 	word := GP64()
 	for g0 := 0; g0 < nvec; g0 += group {
 		acc := make([]reg.VecVirtual, group)
@@ -77,10 +184,7 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 			acc[j] = s.vec()
 			s.zero(acc[j])
 		}
-		// The row headers are read from the arguments for each group,
-		// which keeps two general registers free for the loop.
-		rp := Load(Param("rows").Base(), GP64())
-		nr := Load(Param("rows").Len(), GP64())
+		rp, nr := rows()
 		rowLoop, summed := fmt.Sprintf("%s_row%d", name, g0), fmt.Sprintf("%s_sum%d", name, g0)
 		TESTQ(nr, nr)
 		JZ(LabelRef(summed))
@@ -88,10 +192,10 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 		row := GP64()
 		MOVQ(Mem{Base: rp}, row)
 		for j := range acc {
-			d.add(Mem{Base: row, Index: off, Scale: 1, Disp: (g0 + j) * s.vbyte}, acc[j], acc[j])
+			d.add(Mem{Base: row, Index: r.off, Scale: 1, Disp: (g0 + j) * s.vbyte}, acc[j], acc[j])
 		}
-		for b := 0; b < group*s.vbyte; b += 64 {
-			PREFETCHT0(Mem{Base: row, Index: off, Scale: 1, Disp: g0*s.vbyte + b + rowsAhead})
+		for b := 0; b < group*s.vbyte && prefetchRows; b += 64 {
+			PREFETCHT0(Mem{Base: row, Index: r.off, Scale: 1, Disp: g0*s.vbyte + b + rowsAhead})
 		}
 		ADDQ(U8(24), rp)
 		DECQ(nr)
@@ -99,31 +203,18 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 		Label(summed)
 		for j := range acc {
 			at := func(base reg.Register) Mem {
-				return Mem{Base: base, Index: off, Scale: 1, Disp: (g0 + j) * s.vbyte}
+				return Mem{Base: base, Index: r.off, Scale: 1, Disp: (g0 + j) * s.vbyte}
 			}
 			v, c := s.vec(), s.vec()
-			d.movu(at(vp), v)
-			d.movu(at(ip), c)
-			bits := neuron(s, d, reset, v, c, acc[j], k)
-			d.movu(v, at(vp))
-			d.movu(c, at(ip))
+			d.movu(at(r.vp), v)
+			d.movu(at(r.ip), c)
+			bits := neuron(s, d, reset, v, c, acc[j], r.k)
+			d.movu(v, at(r.vp))
+			d.movu(c, at(r.ip))
 			orBits(word, bits, (g0+j)*lanes)
 		}
 	}
-	MOVQ(word, Mem{Base: sp})
-	pc := GP64()
-	POPCNTQ(word, pc)
-	ADDQ(pc, count)
-	ADDQ(U32(64*d.size), off)
-	ADDQ(U8(8), sp)
-	DECQ(nw)
-	JNZ(LabelRef(name + "_word"))
-	Label(name + "_tail")
-	rowsTail(s, d, reset, name, vp, ip, sp, off, rem, count, k)
-	Label(name + "_done")
-	Store(count, ReturnIndex(0))
-	end(s)
-	return name
+	return word
 }
 
 // rowsTail emits the last rem (< 64) neurons of LeakyRows (neuronTail):

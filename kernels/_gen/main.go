@@ -74,6 +74,8 @@ func genISA(s *isa) *isaKernels {
 		}
 		t.rowsSub = genLeakyRows(s, d, "Sub")
 		t.rowsZero = genLeakyRows(s, d, "Zero")
+		t.rowsStepsSub = genLeakyRowsSteps(s, d, "Sub")
+		t.rowsStepsZero = genLeakyRowsSteps(s, d, "Zero")
 		t.accum = genAccumulateRows(s, d, false)
 		t.accumTrials = genAccumulateRows(s, d, true)
 		t.accumMasks = genAccumulateMasks(s, d)
