@@ -108,6 +108,11 @@ const (
 	// blockedMaxSteps bounds the steps of a block: past 32, the state
 	// traffic left (a 32nd of per-step stepping's) no longer shows.
 	blockedMaxSteps = 32
+	// stepsMaxRows bounds the rows of the steps LeakyRowsSteps takes
+	// together, and stepsMax their number: every row is a stream read
+	// side by side with the others and V and I.
+	stepsMaxRows = 8
+	stepsMax     = 16
 	// blockedStage bounds the memory of the state staged for recorders.
 	blockedStage = 64 << 20
 	// blockedMasks bounds the memory of a block's spike masks, which the
@@ -220,6 +225,10 @@ type blockedPop[T Float] struct {
 	// scratch[i] holds item i's input current for a step that sums it
 	// in memory (see run).
 	scratch [][]T
+	// group[i] and counts[i] are item i's rows of the steps LeakyRowsSteps
+	// takes together and their number a step (runSteps).
+	group  [][][]T
+	counts [][]int
 	// rows[s*Batch+b] are the weight rows of step s's input spikes of
 	// trial b, from column 0 of W, in the order they add.
 	rows [][][]T
@@ -239,8 +248,10 @@ type blockedPop[T Float] struct {
 	task      task
 	workers   int
 	steps     int // of the current block
-	t0        int // the network's step the block starts at
-	stateful  bool
+	// iin is set when the block's last step must write Iin (run).
+	iin      bool
+	t0       int // the network's step the block starts at
+	stateful bool
 	// procedural is whether a projection in is procedural: its steps are
 	// summed and updated a chunk at a time (see run).
 	procedural bool
@@ -425,6 +436,7 @@ func (bp *blockedPop[T]) split(threads, k int) {
 	}
 	bp.items = make([][2]int, c)
 	bp.scratch = make([][]T, c)
+	bp.group, bp.counts = make([][][]T, c), make([][]int, c)
 	for i := range c {
 		bp.items[i] = [2]int{units * i / c, units * (i + 1) / c}
 		bp.scratch[i] = alignedSlice[T](bp.width)
@@ -469,7 +481,7 @@ func (n *Network[T]) advance(left int) (int, error) {
 	if bn.trial != nil {
 		return m, bn.runTrial(m, left)
 	}
-	return m, bn.run(n.step, m)
+	return m, bn.run(n.step, m, left)
 }
 
 // stepOne runs one step of a Run call with left steps to go, fused where
@@ -495,7 +507,7 @@ func (bn *blockedNet[T]) runTrial(steps, left int) error {
 			err = n.stepOne(left - i)
 		}
 	} else {
-		err = bn.run(n.step, steps)
+		err = bn.run(n.step, steps, left)
 	}
 	tr.took[way] += time.Since(began)
 	tr.steps[way] += steps
@@ -515,9 +527,18 @@ func (bn *blockedNet[T]) runTrial(steps, left int) error {
 	return err
 }
 
-// run advances the network by steps steps from step t0.
-func (bn *blockedNet[T]) run(t0, steps int) error {
+// run advances the network by steps steps from step t0, with left steps
+// of the Run call to go from t0. Iin is written at the block's last step
+// only where it is seen from outside Run (the call's last step, the
+// alignment) as fused stepping writes it (fused.go); elsewhere it is left
+// stale, and syncInput recomputes it if asked.
+func (bn *blockedNet[T]) run(t0, steps, left int) error {
 	n := bn.net
+	iin := steps == left || n.blockAlign > 0 && (t0+steps)%n.blockAlign == 0
+	for _, bp := range bn.pops {
+		bp.iin = iin
+		bp.pop.inputStale = !iin
+	}
 	for s := range steps {
 		if err := n.emitStep(t0 + s); err != nil {
 			return err
@@ -573,12 +594,14 @@ func (bp *blockedPop[T]) gather(steps int) {
 
 // run advances item i's units over the block's steps, one step after
 // another on each unit's V and I, which stay in L2 meanwhile. A step's
-// input is summed in registers by kernels.LeakyRows, as a fused step does
-// (fused.go), unless something must see it: the stage, for a recorder that
-// reads state; Iin, at the block's last step; or a step of more than
-// fusedMaxRows rows, whose side-by-side reads outrun the prefetching. Such
-// a step clears its input, adds the rows into it and updates from it, as
-// per-step stepping does.
+// input is summed in registers, as a fused step does (fused.go), unless
+// something must see it: the stage, for a recorder that reads state; Iin,
+// at the block's last step where it is written (iin); or a step of more
+// than fusedMaxRows rows, whose side-by-side reads outrun the prefetching.
+// Such a step clears its input, adds the rows into it and updates from it,
+// as per-step stepping does. Consecutive summed steps go through
+// kernels.LeakyRowsSteps together (runSteps) where no recorder picks a
+// neuron of the unit, else through LeakyRows one by one.
 func (bp *blockedPop[T]) run(i int) {
 	p := bp.pop
 	steps := bp.steps
@@ -592,12 +615,17 @@ func (bp *blockedPop[T]) run(i int) {
 		// The picks within the unit, picks[j0:j1].
 		j0, _ := slices.BinarySearch(bp.picks, off)
 		j1, _ := slices.BinarySearch(bp.picks, off+w)
-		for s := range steps {
+		for s := 0; s < steps; s++ {
 			mask := bp.masks[(s*p.Batch+b)*p.Words+lo>>6:][:(w+63)>>6]
 			rows := bp.rows[s*p.Batch+b]
 			last := s == steps-1
+			fused := !bp.stateful && !(last && bp.iin) && !bp.procedural && len(rows) <= fusedMaxRows
+			if fused && j0 == j1 {
+				s = bp.runSteps(i, s, b, lo, V, I) - 1
+				continue
+			}
 			bp.pickStep(s, j0, j1, off, V, I)
-			if !bp.stateful && !last && !bp.procedural && len(rows) <= fusedMaxRows {
+			if fused {
 				for j := j0; j < j1; j++ {
 					// Iin as the unfused step sums it: the rows from +0, in order.
 					var x T
@@ -640,6 +668,37 @@ func (bp *blockedPop[T]) run(i int) {
 			zeroSubnormalsAfter(bp.t0+s, V, I)
 		}
 	}
+}
+
+// runSteps advances a unit of trial b from neuron lo, whose state is V and
+// I, by the steps from s on that LeakyRowsSteps can take together, and
+// returns the step after them: each of at most fusedMaxRows rows, together
+// of at most stepsMaxRows (one step at least), ending before the block's
+// last step where that writes Iin (iin) and at the first step after which
+// subnormals are flushed.
+func (bp *blockedPop[T]) runSteps(i, s, b, lo int, V, I []T) int {
+	p := bp.pop
+	group, counts := bp.group[i][:0], bp.counts[i][:0]
+	end := bp.steps
+	if bp.iin {
+		end--
+	}
+	e := s
+	for e < end && e-s < stepsMax {
+		rows := bp.rows[e*p.Batch+b]
+		if len(rows) > fusedMaxRows || e > s && len(group)+len(rows) > stepsMaxRows {
+			break
+		}
+		group, counts = append(group, rows...), append(counts, len(rows))
+		e++
+		if zeroesAfter(bp.t0 + e - 1) {
+			break
+		}
+	}
+	bp.group[i], bp.counts[i] = group, counts
+	leakyRowsSteps(V, I, group, counts, lo, p.alpha, p.beta, p.theta, p.Neuron.Reset, bp.masks[(s*p.Batch+b)*p.Words+lo>>6:], p.Batch*p.Words)
+	zeroSubnormalsAfter(bp.t0+e-1, V, I)
+	return e
 }
 
 // zeroSubnormalsAfter is Population.zeroSubnormals for a unit's V and I

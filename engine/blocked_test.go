@@ -169,8 +169,9 @@ func (c *blockedCase[T]) same(t *testing.T, ref *blockedCase[T], what string) {
 // procedural weights, and
 // requires per-step stepping's bits: in one Run; with blocks aligned to 10
 // steps and the state at each multiple of 10 (a checkpoint) compared; with
-// an interruption asked for mid-block; and resumed from a mid-run state
-// loaded into a fresh network.
+// the state at the end of unaligned blocks compared and an interruption
+// asked for mid-block; and resumed from a mid-run state loaded into a
+// fresh network.
 func TestBlockedSameBits(t *testing.T) {
 	testBlockedSameBits[float32](t)
 	testBlockedSameBits[float64](t)
@@ -224,13 +225,26 @@ func testBlockedSameBits[T Float](t *testing.T) {
 					c.net.Close()
 
 					// Interrupted mid-block: it stops at the block's end.
+					// Before, at the end of each block (unaligned, so its last
+					// step leaves Iin stale), the state a checkpoint would
+					// save is per-step stepping's, Iin recomputed.
 					c = newBlockedCase[T](t, true, threads, reset, rec, proc, width)
 					ctx, cancel := context.WithCancel(context.Background())
+					ends := 0
 					err = c.net.Run(ctx, blockedSteps, func(done int) {
+						if done == c.net.StepIndex() {
+							if !bytes.Equal(state(t, c.net), refAt[done]) {
+								t.Fatalf("%s: state after the block ending at step %d differs", what, done)
+							}
+							ends++
+						}
 						if done == 5 {
 							cancel()
 						}
 					})
+					if ends == 0 {
+						t.Fatalf("%s: no block ended before the interruption", what)
+					}
 					stop := c.net.StepIndex()
 					if !errors.Is(err, ErrInterrupted) || stop <= 5 || stop >= blockedSteps {
 						t.Fatalf("%s: interrupted at step 5, Run stopped at step %d with %v", what, stop, err)

@@ -202,3 +202,13 @@ func leakyRows[T Float](V, I []T, rows [][]T, col int, alpha, beta, theta T, res
 	r := unsafe.Slice((*[]float64)(unsafe.Pointer(unsafe.SliceData(rows))), len(rows))
 	return kernels.LeakyRows64(f64(V), f64(I), r, col, float64(alpha), float64(beta), float64(theta), reset, spikes)
 }
+
+// leakyRowsSteps is kernels.LeakyRowsSteps32 or LeakyRowsSteps64, as T is.
+func leakyRowsSteps[T Float](V, I []T, rows [][]T, counts []int, col int, alpha, beta, theta T, reset kernels.Reset, spikes []uint64, stride int) int {
+	if is32[T]() {
+		r := unsafe.Slice((*[]float32)(unsafe.Pointer(unsafe.SliceData(rows))), len(rows))
+		return kernels.LeakyRowsSteps32(f32(V), f32(I), r, counts, col, float32(alpha), float32(beta), float32(theta), reset, spikes, stride)
+	}
+	r := unsafe.Slice((*[]float64)(unsafe.Pointer(unsafe.SliceData(rows))), len(rows))
+	return kernels.LeakyRowsSteps64(f64(V), f64(I), r, counts, col, float64(alpha), float64(beta), float64(theta), reset, spikes, stride)
+}
