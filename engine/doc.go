@@ -156,7 +156,8 @@
 // the threads' L2 but smaller than that, its first steps time both ways
 // and keep the faster): each block of neurons, its V
 // and I held in L2, runs phases 2 and 4 step after step over the steps of a
-// block (kernels.LeakyRows on its pieces of the weight rows; procedural
+// block (kernels.LeakyRowsSteps on its pieces of the weight rows of
+// several steps at once, a mask word at a time; procedural
 // weights regenerated into the block's input a chunk at a time), then phases 3
 // and 4's recorders are replayed step by step, with the same bits and the
 // same recordings as the schedule above; Run checks for interruption

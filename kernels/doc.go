@@ -5,7 +5,8 @@
 //   - neuron updates: the leaky integrate-and-fire update (LeakyUpdate), its
 //     temporally blocked scan over many steps (LeakyScan), the update with
 //     its input current summed from weight rows in the same pass
-//     (LeakyRows), the two-receptor CUBA (current-based) and COBA
+//     (LeakyRows) and over several steps a mask word at a time
+//     (LeakyRowsSteps), the two-receptor CUBA (current-based) and COBA
 //     (conductance-based) updates with reset to a value and refractoriness
 //     (CubaUpdate, CobaUpdate), and the general one-receptor neuron of
 //     every step rule (RuleUpdate, RuleUpdateTrials for a batch of small
