@@ -914,15 +914,16 @@ func BenchmarkSpikeIndices(b *testing.B) {
 			}
 		}
 		dst := make([]int32, 0, s.spikes+2)
-		for _, impl := range []string{"naive", "generic"} {
-			b.Run(fmt.Sprintf("impl=%s/n=%d/spikes=%d", impl, s.n, s.spikes), func(b *testing.B) {
+		for _, impl := range benchImpls() {
+			b.Run(fmt.Sprintf("impl=%s/n=%d/spikes=%d", implName(impl), s.n, s.spikes), func(b *testing.B) {
+				skipUnsupported(b, impl)
 				m := 0
 				for b.Loop() {
 					w := mask[m*words : (m+1)*words]
-					if impl == "naive" {
+					if impl == nil {
 						dst = naiveSpikeIndices(dst[:0], w, 0)
 					} else {
-						dst = SpikeIndices(dst[:0], w, 0)
+						dst = impl.SpikeIndices(dst[:0], w, 0)
 					}
 					m = (m + 1) % masks
 				}

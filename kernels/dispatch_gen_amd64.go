@@ -57,6 +57,7 @@ var avx2 = &Impl{
 	ThresholdMask64:    thresholdMaskVia(thresholdMask64FreeAVX2, thresholdMask64HeldAVX2),
 	FlushSubnormals32:  flushSubnormalsVia(flushSubnormals32AVX2, 32),
 	FlushSubnormals64:  flushSubnormalsVia(flushSubnormals64AVX2, 16),
+	SpikeIndices:       spikeIndicesVia(nonzeroWordsAVX2),
 }
 
 // avx2Instruments are avx2's measuring loops. An iteration of PeakFMA32 is 12
@@ -160,6 +161,7 @@ var avx512 = &Impl{
 	ThresholdMask64:    thresholdMaskVia(thresholdMask64FreeAVX512, thresholdMask64HeldAVX512),
 	FlushSubnormals32:  flushSubnormalsVia(flushSubnormals32AVX512, 64),
 	FlushSubnormals64:  flushSubnormalsVia(flushSubnormals64AVX512, 32),
+	SpikeIndices:       spikeIndicesVia(nonzeroWordsAVX512),
 }
 
 // avx512Instruments are avx512's measuring loops. An iteration of PeakFMA32

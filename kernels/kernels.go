@@ -26,6 +26,7 @@ type Impl struct {
 	LeakyRows32        func(V, I []float32, rows [][]float32, col int, alpha, beta, theta float32, reset Reset, spikes []uint64) int
 	LeakyRows64        func(V, I []float64, rows [][]float64, col int, alpha, beta, theta float64, reset Reset, spikes []uint64) int
 	LeakyRowsSteps32   func(V, I []float32, rows [][]float32, counts []int, col int, alpha, beta, theta float32, reset Reset, spikes []uint64, stride int) int
+	SpikeIndices       func(dst []int32, mask []uint64, base int32) []int32
 	LeakyRowsSteps64   func(V, I []float64, rows [][]float64, counts []int, col int, alpha, beta, theta float64, reset Reset, spikes []uint64, stride int) int
 	AccumulateRows32   func(dst, W []float32, stride int, rows []int32)
 	AccumulateRows64   func(dst, W []float64, stride int, rows []int32)
@@ -75,6 +76,7 @@ var Generic = &Impl{
 	LeakyRows32:        leakyRowsGeneric[float32],
 	LeakyRows64:        leakyRowsGeneric[float64],
 	LeakyRowsSteps32:   leakyRowsStepsGeneric[float32],
+	SpikeIndices:       spikeIndicesGeneric,
 	LeakyRowsSteps64:   leakyRowsStepsGeneric[float64],
 	AccumulateRows32:   accumulateRowsGeneric32,
 	AccumulateRows64:   accumulateRowsGeneric64,
@@ -338,8 +340,16 @@ func MatMul64(m, n, k int, A []float64, lda int, B []float64, ldb int, C []float
 // words are passed over by a branch, mispredicted about once a spike but
 // cheaper than the stores and count of every word; otherwise the first two of a word are stored whether it has them or
 // not and the length moved by those it has, so that a word of at most two
-// spikes, most of them at spike rates, costs no branch to mispredict.
+// spikes, most of them at spike rates, costs no branch to mispredict. The
+// assembly implementations first summarise which words are nonzero, eight
+// words without a branch, and walk the summary's bits in a sparse mask
+// (spikeIndicesVia).
 func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
+	return active.SpikeIndices(dst, mask, base)
+}
+
+// spikeIndicesGeneric is the reference for SpikeIndices.
+func spikeIndicesGeneric(dst []int32, mask []uint64, base int32) []int32 {
 	n := 0
 	for _, w := range mask {
 		n += bits.OnesCount64(w)
@@ -363,6 +373,15 @@ func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
 		}
 		return dst[:at+n]
 	}
+	denseIndices(dst[k:], mask, base)
+	return dst[:at+n]
+}
+
+// denseIndices writes the indices of mask's set bits, offset by base, to
+// dst, which has room for them and two more, without a branch for a word
+// of at most two (SpikeIndices).
+func denseIndices(dst []int32, mask []uint64, base int32) {
+	k := 0
 	for w, word := range mask {
 		b := base + int32(w<<6)
 		c := bits.OnesCount64(word)
@@ -377,7 +396,6 @@ func SpikeIndices(dst []int32, mask []uint64, base int32) []int32 {
 			word &= word - 1
 		}
 	}
-	return dst[:at+n]
 }
 
 // sparseWords is the words per set bit past which SpikeIndices skips the

@@ -782,29 +782,76 @@ func TestSpikeIndices(t *testing.T) {
 	}
 }
 
-// TestSpikeIndicesDensities checks SpikeIndices against a bit-by-bit scan
-// on random masks from one set bit in hundreds of words (its sparse loop)
-// through every bit set (its branch-free one), around the density where it
-// switches, after a dst that already holds values.
+// TestSpikeIndicesDensities checks every implementation's SpikeIndices
+// against a bit-by-bit scan on random masks from one set bit in hundreds
+// of words (the sparse loops) through every bit set (the branch-free one),
+// around the density where they switch, over lengths around the assembly's
+// summary words (64 mask words) and chunks (4096), after a dst that
+// already holds values.
 func TestSpikeIndicesDensities(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 17))
-	for _, words := range []int{1, 7, 8, 9, 64, 3125} {
-		for _, bitsSet := range []int{1, 2, words/sparseWords - 1, words / sparseWords, words/sparseWords + 1, words, 10 * words, 64 * words} {
-			bitsSet = min(max(bitsSet, 1), 64*words)
-			mask := make([]uint64, words)
-			for _, i := range rng.Perm(64 * words)[:bitsSet] {
-				mask[i>>6] |= 1 << (i & 63)
-			}
-			want := []int32{11, -3}
-			for i := range 64 * words {
-				if mask[i>>6]>>(i&63)&1 != 0 {
-					want = append(want, int32(i)+1000)
+	forEachImplAndGeneric(t, func(t *testing.T, impl *Impl) {
+		rng := rand.New(rand.NewPCG(3, 17))
+		for _, words := range []int{1, 7, 8, 9, 63, 64, 65, 128, 130, 3125, 4096, 4097, 8200} {
+			for _, bitsSet := range []int{1, 2, words/sparseWords - 1, words / sparseWords, words/sparseWords + 1, words, 10 * words, 64 * words} {
+				bitsSet = min(max(bitsSet, 1), 64*words)
+				mask := make([]uint64, words)
+				for _, i := range rng.Perm(64 * words)[:bitsSet] {
+					mask[i>>6] |= 1 << (i & 63)
+				}
+				want := []int32{11, -3}
+				for i := range 64 * words {
+					if mask[i>>6]>>(i&63)&1 != 0 {
+						want = append(want, int32(i)+1000)
+					}
+				}
+				got := impl.SpikeIndices([]int32{11, -3}, mask, 1000)
+				if !slices.Equal(got, want) {
+					t.Fatalf("words=%d bits=%d: SpikeIndices = %v, want %v", words, bitsSet, got, want)
 				}
 			}
-			got := SpikeIndices([]int32{11, -3}, mask, 1000)
-			if !slices.Equal(got, want) {
-				t.Fatalf("words=%d bits=%d: SpikeIndices = %v, want %v", words, bitsSet, got, want)
-			}
+		}
+	})
+}
+
+// TestSpikeIndicesNoAlloc checks that SpikeIndices allocates nothing when
+// dst has room: recorders list every trial's spikes every step.
+func TestSpikeIndicesNoAlloc(t *testing.T) {
+	mask := make([]uint64, 5000)
+	for i := range mask {
+		if i%37 == 0 {
+			mask[i] = 1 << (i % 64)
 		}
 	}
+	dst := make([]int32, 0, 64*len(mask)+2)
+	for _, impl := range Available() {
+		if a := testing.AllocsPerRun(20, func() { dst = impl.SpikeIndices(dst[:0], mask, 0) }); a != 0 {
+			t.Errorf("%s: %v allocations per call", impl.Name, a)
+		}
+	}
+}
+
+func FuzzSpikeIndices(f *testing.F) {
+	f.Add([]byte("\x02\x01\x00\x80seed bytes for the spike lists, sparse and dense words"), int32(5))
+	f.Fuzz(func(t *testing.T, data []byte, base int32) {
+		// Words of the data's bytes, most of them zero: byte b gives
+		// word 0 unless it is odd, then 1<<(b/2) or, past 200, b's bits
+		// spread over the word.
+		words := len(data) * 3
+		mask := make([]uint64, words)
+		for i, b := range data {
+			switch {
+			case b > 200:
+				mask[3*i] = uint64(b) * 0x0101010101010101
+			case b%2 == 1:
+				mask[3*i+int(b)%3] = 1 << (b / 2 % 64)
+			}
+		}
+		base = base % (1 << 20)
+		want := spikeIndicesGeneric([]int32{9}, mask, base)
+		for _, impl := range fuzzImpls(t) {
+			if got := impl.SpikeIndices([]int32{9}, mask, base); !slices.Equal(got, want) {
+				t.Fatalf("%s: words=%d: %v, want %v", impl.Name, words, got, want)
+			}
+		}
+	})
 }

@@ -26509,6 +26509,91 @@ gemm64AVX2_6x4_store:
 	VZEROUPPER
 	RET
 
+// func nonzeroWordsAVX2(summary []uint64, mask []uint64)
+// Requires: AVX, AVX2
+TEXT ·nonzeroWordsAVX2(SB), NOSPLIT, $0-48
+	MOVQ   mask_base+24(FP), AX
+	MOVQ   summary_base+0(FP), CX
+	MOVQ   mask_len+32(FP), DX
+	SHRQ   $0x06, DX
+	TESTQ  DX, DX
+	JZ     nonzeroWordsAVX2_done
+	VXORPS Y0, Y0, Y0
+
+nonzeroWordsAVX2_word:
+	VPCMPEQQ  (AX), Y0, Y1
+	VPCMPEQQ  32(AX), Y0, Y2
+	VMOVMSKPD Y1, BX
+	VMOVMSKPD Y2, SI
+	SHLQ      $0x04, SI
+	ORQ       SI, BX
+	VPCMPEQQ  64(AX), Y0, Y1
+	VPCMPEQQ  96(AX), Y0, Y2
+	VMOVMSKPD Y1, SI
+	VMOVMSKPD Y2, DI
+	SHLQ      $0x04, DI
+	ORQ       DI, SI
+	SHLQ      $0x08, SI
+	ORQ       SI, BX
+	VPCMPEQQ  128(AX), Y0, Y1
+	VPCMPEQQ  160(AX), Y0, Y2
+	VMOVMSKPD Y1, SI
+	VMOVMSKPD Y2, DI
+	SHLQ      $0x04, DI
+	ORQ       DI, SI
+	SHLQ      $0x10, SI
+	ORQ       SI, BX
+	VPCMPEQQ  192(AX), Y0, Y1
+	VPCMPEQQ  224(AX), Y0, Y2
+	VMOVMSKPD Y1, SI
+	VMOVMSKPD Y2, DI
+	SHLQ      $0x04, DI
+	ORQ       DI, SI
+	SHLQ      $0x18, SI
+	ORQ       SI, BX
+	VPCMPEQQ  256(AX), Y0, Y1
+	VPCMPEQQ  288(AX), Y0, Y2
+	VMOVMSKPD Y1, SI
+	VMOVMSKPD Y2, DI
+	SHLQ      $0x04, DI
+	ORQ       DI, SI
+	SHLQ      $0x20, SI
+	ORQ       SI, BX
+	VPCMPEQQ  320(AX), Y0, Y1
+	VPCMPEQQ  352(AX), Y0, Y2
+	VMOVMSKPD Y1, SI
+	VMOVMSKPD Y2, DI
+	SHLQ      $0x04, DI
+	ORQ       DI, SI
+	SHLQ      $0x28, SI
+	ORQ       SI, BX
+	VPCMPEQQ  384(AX), Y0, Y1
+	VPCMPEQQ  416(AX), Y0, Y2
+	VMOVMSKPD Y1, SI
+	VMOVMSKPD Y2, DI
+	SHLQ      $0x04, DI
+	ORQ       DI, SI
+	SHLQ      $0x30, SI
+	ORQ       SI, BX
+	VPCMPEQQ  448(AX), Y0, Y1
+	VPCMPEQQ  480(AX), Y0, Y2
+	VMOVMSKPD Y1, SI
+	VMOVMSKPD Y2, DI
+	SHLQ      $0x04, DI
+	ORQ       DI, SI
+	SHLQ      $0x38, SI
+	ORQ       SI, BX
+	NOTQ      BX
+	MOVQ      BX, (CX)
+	ADDQ      $0x00000200, AX
+	ADDQ      $0x08, CX
+	DECQ      DX
+	JNZ       nonzeroWordsAVX2_word
+
+nonzeroWordsAVX2_done:
+	VZEROUPPER
+	RET
+
 // func peakFMA32AVX2(iters int)
 // Requires: AVX, FMA3
 TEXT ·peakFMA32AVX2(SB), NOSPLIT, $0-8
@@ -50213,6 +50298,65 @@ gemm64AVX512_8x8_store:
 	VMOVUPD Z6, (AX)
 	ADDQ    CX, AX
 	VMOVUPD Z7, (AX)
+	VZEROUPPER
+	RET
+
+// func nonzeroWordsAVX512(summary []uint64, mask []uint64)
+// Requires: AVX, AVX512F
+TEXT ·nonzeroWordsAVX512(SB), NOSPLIT, $0-48
+	MOVQ  mask_base+24(FP), AX
+	MOVQ  summary_base+0(FP), CX
+	MOVQ  mask_len+32(FP), DX
+	SHRQ  $0x06, DX
+	TESTQ DX, DX
+	JZ    nonzeroWordsAVX512_done
+
+nonzeroWordsAVX512_word:
+	VMOVDQU64 (AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, BX
+	VMOVDQU64 64(AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, SI
+	SHLQ      $0x08, SI
+	ORQ       SI, BX
+	VMOVDQU64 128(AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, SI
+	SHLQ      $0x10, SI
+	ORQ       SI, BX
+	VMOVDQU64 192(AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, SI
+	SHLQ      $0x18, SI
+	ORQ       SI, BX
+	VMOVDQU64 256(AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, SI
+	SHLQ      $0x20, SI
+	ORQ       SI, BX
+	VMOVDQU64 320(AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, SI
+	SHLQ      $0x28, SI
+	ORQ       SI, BX
+	VMOVDQU64 384(AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, SI
+	SHLQ      $0x30, SI
+	ORQ       SI, BX
+	VMOVDQU64 448(AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KMOVW     K1, SI
+	SHLQ      $0x38, SI
+	ORQ       SI, BX
+	MOVQ      BX, (CX)
+	ADDQ      $0x00000200, AX
+	ADDQ      $0x08, CX
+	DECQ      DX
+	JNZ       nonzeroWordsAVX512_word
+
+nonzeroWordsAVX512_done:
 	VZEROUPPER
 	RET
 

@@ -548,6 +548,12 @@ func gemm64AVX2_6x8(k int, a []float64, lda int, b []float64, ldb int, c []float
 // Only the slices' base pointers are used: the caller checks bounds.
 func gemm64AVX2_6x4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
 
+// nonzeroWordsAVX2 sets bit j of summary[i] when mask[64i+j] is nonzero, for len(mask) a
+// multiple of 64. The caller checks len(summary) ≥ len(mask)/64.
+//
+//go:noescape
+func nonzeroWordsAVX2(summary []uint64, mask []uint64)
+
 // peakFMA32AVX2 runs iters rounds of 12 independent float32 fused multiply-adds on
 // full vectors, to measure the peak arithmetic rate. The results are discarded.
 func peakFMA32AVX2(iters int)
@@ -1179,6 +1185,12 @@ func gemm64AVX512_8x16(k int, a []float64, lda int, b []float64, ldb int, c []fl
 // (fused multiply-add).
 // Only the slices' base pointers are used: the caller checks bounds.
 func gemm64AVX512_8x8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, accumulate bool)
+
+// nonzeroWordsAVX512 sets bit j of summary[i] when mask[64i+j] is nonzero, for len(mask) a
+// multiple of 64. The caller checks len(summary) ≥ len(mask)/64.
+//
+//go:noescape
+func nonzeroWordsAVX512(summary []uint64, mask []uint64)
 
 // peakFMA32AVX512 runs iters rounds of 24 independent float32 fused multiply-adds on
 // full vectors, to measure the peak arithmetic rate. The results are discarded.

@@ -114,6 +114,7 @@ type width[T float32 | float64] struct {
 	cubaAhead   func(V, I0, Iin0, I1, Iin1 []T, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset T, hold int32, spikes, next []uint64) int
 	flush       func(x []T)
 	rowsSteps   func(V, I []T, rows [][]T, counts []int, col int, alpha, beta, theta T, reset Reset, spikes []uint64, stride int) int
+	spikes      func(dst []int32, mask []uint64, base int32) []int32
 }
 
 func widthOf32(m *Impl) width[float32] {
@@ -127,7 +128,7 @@ func widthOf32(m *Impl) width[float32] {
 		m.RuleUpdateTrials32, m.RuleUpdate32, m.ScatterTaps32, m.AddTrials32, m.ScaleTaps32, m.Normals32, m.AddNormals32, m.AccumulateMasks32, m.LeakyRows32, m.BinaryMasks32, m.ThresholdMask32,
 		func(V, I0, Iin0, I1, Iin1 []float32, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float32, hold int32, spikes, next []uint64) int {
 			return m.CubaUpdateAhead32(V, I0, Iin0, I1, Iin1, refrac, &CubaParams32{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
-		}, m.FlushSubnormals32, m.LeakyRowsSteps32}
+		}, m.FlushSubnormals32, m.LeakyRowsSteps32, m.SpikeIndices}
 }
 
 func widthOf64(m *Impl) width[float64] {
@@ -141,7 +142,7 @@ func widthOf64(m *Impl) width[float64] {
 		m.RuleUpdateTrials64, m.RuleUpdate64, m.ScatterTaps64, m.AddTrials64, m.ScaleTaps64, m.Normals64, m.AddNormals64, m.AccumulateMasks64, m.LeakyRows64, m.BinaryMasks64, m.ThresholdMask64,
 		func(V, I0, Iin0, I1, Iin1 []float64, refrac []int32, a0, a1, beta, vleak, gain, theta, vreset float64, hold int32, spikes, next []uint64) int {
 			return m.CubaUpdateAhead64(V, I0, Iin0, I1, Iin1, refrac, &CubaParams64{a0, a1, beta, vleak, gain, theta, vreset, hold}, spikes, next)
-		}, m.FlushSubnormals64, m.LeakyRowsSteps64}
+		}, m.FlushSubnormals64, m.LeakyRowsSteps64, m.SpikeIndices}
 }
 
 // checkN is the number of neurons of the self-check: two whole mask words
@@ -185,7 +186,11 @@ func checkWidth[T float32 | float64](got width[T], want [][]any) error {
 		g, w := k.run(got), want[c]
 		for i := range w {
 			if err := sameOutput(g[i], w[i]); err != nil {
-				return fmt.Errorf("%s%s: output %d: %w", k.name, got.name, i, err)
+				label := k.name + got.name
+				if untyped[k.name] {
+					label = k.name
+				}
+				return fmt.Errorf("%s: output %d: %w", label, i, err)
 			}
 		}
 	}
@@ -198,6 +203,10 @@ type checkCase[T float32 | float64] struct {
 	name string
 	run  func(w width[T]) []any
 }
+
+// untyped names the kernels of no element type, whose check cases run in
+// both widths and are named without the width's.
+var untyped = map[string]bool{"SpikeIndices": true}
 
 func counted(n int) []int { return []int{n} }
 
@@ -296,6 +305,22 @@ func checkCases[T float32 | float64]() []checkCase[T] {
 		S := make([]uint64, words)
 		c := w.coba(V, G0, Gin0, G1, Gin1, R, 0.98, 0.99, 0.005, -60, 0, -80, -50, -60, 3, S)
 		return []any{V, G0, Gin0, G1, Gin1, R, S, counted(c)}
+	}})
+	cases = append(cases, checkCase[T]{"SpikeIndices", func(w width[T]) []any {
+		// 130 words, past a summary word of 64 and ragged: a sparse
+		// mask (one set bit in about 30 words) and a dense one after it.
+		s := state()
+		sparse, dense := make([]uint64, 130), make([]uint64, 130)
+		for range 5 {
+			sparse[s.next()%130] |= 1 << (s.next() % 64)
+		}
+		sparse[64] |= 1<<63 | 1
+		for i := range dense {
+			dense[i] = (s.next()<<11 ^ s.next()) & (s.next()<<11 ^ s.next())
+		}
+		got := w.spikes([]int32{-1}, sparse, 7)
+		got = w.spikes(got, dense, 1<<20)
+		return []any{got, counted(len(got))}
 	}})
 	cases = append(cases, checkCase[T]{"BinaryMasks", func(w width[T]) []any {
 		// Spikes, zeros of both signs, then the same with 1's successor

@@ -29,8 +29,9 @@ func TestSelfCheckPasses(t *testing.T) {
 }
 
 // perturbed returns a copy of Generic whose kernel field has its first
-// output (V or dst; MatMul's C; BinaryMasks' masks, a bit flipped) changed
-// at index 5, or its last, after every call.
+// output (V or dst; MatMul's C; BinaryMasks' masks, a bit flipped;
+// SpikeIndices' returned indices) changed at index 5, or its last, after
+// every call.
 func perturbed(t *testing.T, field string) *Impl {
 	t.Helper()
 	impl := *Generic
@@ -44,9 +45,15 @@ func perturbed(t *testing.T, field string) *Impl {
 	v.Set(reflect.MakeFunc(v.Type(), func(args []reflect.Value) []reflect.Value {
 		res := reflect.ValueOf(orig).Call(args)
 		x := args[out].Index(min(5, args[out].Len()-1))
-		if x.Kind() == reflect.Uint64 {
+		if field == "SpikeIndices" {
+			x = res[0].Index(min(5, res[0].Len()-1))
+		}
+		switch x.Kind() {
+		case reflect.Uint64:
 			x.SetUint(x.Uint() ^ 1)
-		} else {
+		case reflect.Int32:
+			x.SetInt(x.Int() + 1)
+		default:
 			x.SetFloat(x.Float() + 1)
 		}
 		return res

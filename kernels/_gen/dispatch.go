@@ -28,6 +28,8 @@ type isaKernels struct {
 	isa                                           *isa
 	types                                         []*typeKernels
 	peakFMA, readStream, addStream, inPlaceStream string
+	// nonzero is the NonzeroWords kernel of SpikeIndices.
+	nonzero string
 }
 
 // typeKernels are the names of one instruction set's kernels for one
@@ -189,6 +191,7 @@ func dispatchFile(warning, pkg string, gen []*isaKernels) []byte {
 		for _, t := range k.types {
 			f.p("FlushSubnormals%s: flushSubnormalsVia(%s, %d),", t.dtype.name, t.flush, flushVecs*t.dtype.lanes(s))
 		}
+		f.p("SpikeIndices: spikeIndicesVia(%s),", k.nonzero)
 		f.p("}")
 
 		f.p("")

@@ -102,6 +102,7 @@ func genISA(s *isa) *isaKernels {
 		}
 		k.types = append(k.types, t)
 	}
+	k.nonzero = genNonzeroWords(s)
 	k.peakFMA = genPeakFMA(s)
 	k.readStream = genReadStream(s)
 	k.addStream = genAddStream(s)
