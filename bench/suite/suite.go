@@ -19,7 +19,7 @@ import (
 // SuiteVersion names the suite's content: the items, their sizes, how they
 // are timed and what their units mean. Results of different versions are not
 // comparable, and Compare refuses them. Bump it whenever any of that changes.
-const SuiteVersion = "6"
+const SuiteVersion = "7"
 
 // SchemaID is the $id of schema.json and the "schema" field of every result.
 const SchemaID = "https://leaky.dev/schemas/bench-result-1.json"
@@ -151,6 +151,14 @@ type Figure struct {
 	// shared or virtual machine it is the most the workload could gain at
 	// those moments; on a quiet one it is close to Threads.
 	MachineSpeedup float64 `json:"machine_speedup,omitempty"`
+	// MachineReadSpeedup, for a bandwidth-bound workload (ff, bound by its
+	// weight rows) run on more than one thread, is the machine's own
+	// speed-up at reading memory: ReadStream32 of the active kernels'
+	// instruments over a buffer far past the last-level cache, split over
+	// Threads goroutines, over one goroutine reading it all, timed in the
+	// same rounds. Where it is well below Threads, the memory system, not
+	// the workload, is what a second thread cannot double.
+	MachineReadSpeedup float64 `json:"machine_read_speedup,omitempty"`
 	// PairedSpeedup, for a workload run on more than one thread, is the
 	// median over the alternating rounds of its rate over the one-thread
 	// rate in the same round. Pairing by round cancels a slow stretch of
@@ -182,6 +190,8 @@ type Speedup struct {
 	// measured), so Speedup/Machine is the parallel efficiency against
 	// what the machine gave at the same moments.
 	Machine float64 `json:"machine_speedup,omitempty"`
+	// MachineRead is its MachineReadSpeedup (0 when not measured).
+	MachineRead float64 `json:"machine_read_speedup,omitempty"`
 }
 
 // item is one planned measurement. setup allocates and fills its memory and
@@ -197,6 +207,9 @@ type item struct {
 	// timed repetition, so that each does exactly the same work (see
 	// snapshot).
 	rewind func()
+	// bandwidth marks a workload bound by reading memory, whose thread
+	// pairs also time the read control (parallelRead).
+	bandwidth bool
 }
 
 // Run runs the suite with opts and returns its result.
@@ -535,7 +548,7 @@ func speedups(figs []Figure, threads int) []Speedup {
 			continue
 		}
 		out = append(out, Speedup{Workload: f.Name, N: f.N, Threads: threads, Cores: runtime.NumCPU(),
-			Unit: f.Unit, One: o.Median, All: f.Median, Speedup: cmp.Or(f.PairedSpeedup, f.Median/o.Median), Machine: f.MachineSpeedup})
+			Unit: f.Unit, One: o.Median, All: f.Median, Speedup: cmp.Or(f.PairedSpeedup, f.Median/o.Median), Machine: f.MachineSpeedup, MachineRead: f.MachineReadSpeedup})
 	}
 	return out
 }
@@ -597,9 +610,20 @@ func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 		cleanups = append(cleanups, clean)
 	}
 	// Subjects 2 and 3, when timed, are the FMA control at a's and b's
-	// thread counts.
-	if fma := kernels.ActiveInstruments().PeakFMA32; a.fig.Threads != b.fig.Threads {
-		subjects = append(subjects, parallelFMA(fma, a.fig.Threads), parallelFMA(fma, b.fig.Threads))
+	// thread counts, and 4 and 5, for a bandwidth-bound workload, the read
+	// control.
+	controls := 0
+	if in := kernels.ActiveInstruments(); a.fig.Threads != b.fig.Threads {
+		subjects = append(subjects, parallelFMA(in.PeakFMA32, a.fig.Threads), parallelFMA(in.PeakFMA32, b.fig.Threads))
+		controls = 1
+		if a.bandwidth {
+			x := make([]float32, readControlBytes/4)
+			for i := range x {
+				x[i] = float32(i&1023) * 1e-6
+			}
+			subjects = append(subjects, parallelRead(in.ReadStream32, a.fig.Threads, x), parallelRead(in.ReadStream32, b.fig.Threads, x))
+			controls = 2
+		}
 	}
 	rates := measureTurns(per, reps, subjects, nil)
 	figs := []Figure{a.fig, b.fig}
@@ -614,8 +638,11 @@ func runPair(per time.Duration, reps int, a, b item) ([]Figure, error) {
 	}
 	if figs[hi].Threads > figs[lo].Threads {
 		figs[hi].PairedSpeedup = pairedRatio(rates[hi], rates[lo])
-		if len(rates) == 4 {
+		if controls >= 1 {
 			figs[hi].MachineSpeedup = pairedRatio(rates[2+hi], rates[2+lo])
+		}
+		if controls == 2 {
+			figs[hi].MachineReadSpeedup = pairedRatio(rates[4+hi], rates[4+lo])
 		}
 	}
 	for k, it := range items {
@@ -640,6 +667,37 @@ func parallelFMA(fma func(iters int) int, threads int) timed {
 		var wg sync.WaitGroup
 		for range threads {
 			wg.Go(func() { fma(iters) })
+		}
+		wg.Wait()
+	}}
+}
+
+// readControlBytes is the read control's buffer: the largest working set
+// of the read ceilings, far past any last-level cache here.
+const readControlBytes = 256 << 20
+
+// parallelRead is the control for a bandwidth-bound workload's thread
+// speed-up: threads goroutines each running read (ReadStream32) over its
+// own contiguous share of x, whose total rate over one goroutine reading
+// all of x is what the memory system gives the cores in parallel at that
+// moment.
+func parallelRead(read func(x []float32, passes int) float32, threads int, x []float32) timed {
+	check := func(s float32) {
+		// The sum is finite and positive for these inputs; checking it
+		// keeps the call from being dead code.
+		if !(s >= 0) {
+			panic(fmt.Sprintf("suite: read control summed to %v", s))
+		}
+	}
+	return timed{perIter: float64(4 * len(x)), run: func(iters int) {
+		if threads == 1 {
+			check(read(x, iters))
+			return
+		}
+		var wg sync.WaitGroup
+		for t := range threads {
+			share := x[len(x)*t/threads : len(x)*(t+1)/threads]
+			wg.Go(func() { check(read(share, iters)) })
 		}
 		wg.Wait()
 	}}

@@ -477,3 +477,41 @@ func TestRepsLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestReadControl: in a run on more than one thread, the bandwidth-bound
+// ff pairs carry the machine's read speed-up, within what the threads
+// could give, and its thread-table row carries it too; compute-bound
+// workloads do not.
+func TestReadControl(t *testing.T) {
+	res, err := quickResult()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Config.Threads < 2 {
+		t.Skip("one thread: no thread pairs")
+	}
+	ff := 0
+	for _, f := range res.Figures {
+		if f.Section != SectionWorkload || f.Threads < 2 {
+			continue
+		}
+		if f.Name != "ff" {
+			if f.MachineReadSpeedup != 0 {
+				t.Errorf("%s: a read speed-up %v on a compute-bound workload", f.ID, f.MachineReadSpeedup)
+			}
+			continue
+		}
+		ff++
+		if r := f.MachineReadSpeedup; !(r > 0.3 && r < 1.5*float64(f.Threads)) {
+			t.Errorf("%s: read speed-up %v", f.ID, r)
+		}
+	}
+	if ff == 0 {
+		t.Fatal("no ff figure on more than one thread")
+	}
+	for _, sp := range res.Speedups {
+		if (sp.Workload == "ff") != (sp.MachineRead > 0) {
+			t.Errorf("speed-up row %s n=%d: machine read %v", sp.Workload, sp.N, sp.MachineRead)
+		}
+	}
+}

@@ -206,15 +206,18 @@ func Tables(r *Result) []Table {
 	}
 	if len(r.Speedups) > 0 {
 		sp := Table{Title: fmt.Sprintf("Thread scaling (%d cores)", r.Machine.NumCPU),
-			Header: []string{"workload", "n", "1 thread", fmt.Sprintf("%d threads", r.Config.Threads), "speed-up", "machine", "efficiency"}}
+			Header: []string{"workload", "n", "1 thread", fmt.Sprintf("%d threads", r.Config.Threads), "speed-up", "machine", "machine reads", "efficiency"}}
 		for _, s := range r.Speedups {
-			machine, eff := "—", "—"
+			machine, reads, eff := "—", "—", "—"
 			if s.Machine > 0 {
 				machine, eff = ratio(s.Machine), fmt.Sprintf("%.0f%%", 100*s.Speedup/s.Machine)
 			}
-			sp.Rows = append(sp.Rows, []string{s.Workload, fmt.Sprint(s.N), Rate(s.One, s.Unit), Rate(s.All, s.Unit), ratio(s.Speedup), machine, eff})
+			if s.MachineRead > 0 {
+				reads = ratio(s.MachineRead)
+			}
+			sp.Rows = append(sp.Rows, []string{s.Workload, fmt.Sprint(s.N), Rate(s.One, s.Unit), Rate(s.All, s.Unit), ratio(s.Speedup), machine, reads, eff})
 		}
-		sp.Notes = []string{"speed-up: median over the alternating rounds of the all-threads rate over the one-thread rate of the same round; machine: independent FMA loops on all threads over one, timed and paired the same way, i.e. what this machine's cores gave in parallel at those moments; efficiency: speed-up over machine."}
+		sp.Notes = []string{"speed-up: median over the alternating rounds of the all-threads rate over the one-thread rate of the same round; machine: independent FMA loops on all threads over one, timed and paired the same way, i.e. what this machine's cores gave in parallel at those moments; machine reads (ff, bound by reading its weight rows): ReadStream32 over 256 MiB split over all threads over one thread reading it all, timed and paired the same way, the most more threads can give a workload bound by memory; efficiency: speed-up over machine."}
 		out = append(out, sp)
 	}
 	return out

@@ -48,7 +48,9 @@ func planWorkloads(quick bool, threads int) []item {
 	for _, n := range ffSizes {
 		ff := shareBuild(buildFF(n), len(counts))
 		for _, th := range counts {
-			out = append(out, netItem(neuronSteps("ff", n), th, ff))
+			it := netItem(neuronSteps("ff", n), th, ff)
+			it.bandwidth = true
+			out = append(out, it)
 		}
 	}
 	for _, n := range scaleSizes {
