@@ -141,6 +141,20 @@ var blockedMinState = func() int {
 	return blockedMinStateUnknown
 }()
 
+// blockedMinWeights is the stored weights past which a network whose state
+// stays in L2 may still be stepped in blocks (the trial decides): the
+// last-level cache. Such weights stream from memory a few rows a step,
+// which LeakyRowsSteps reads several steps side by side: ff at 10^4
+// neurons (40 MB of weights, 120 KB of state) on an AMD Zen 4, per step /
+// blocked (BenchmarkFF/n=10000, medians of 6 alternating runs), read 21
+// / 26 weight-GB/s on one thread and 17 / 29 on two.
+var blockedMinWeights = func() int {
+	if l3 := cpuid.CPU.Cache.L3; l3 > 0 {
+		return l3
+	}
+	return blockedMinStateUnknown
+}()
+
 // blockedWholeState is the most state (V, I and Iin of every population)
 // for which a blocked population's units are whole rows a thread
 // (blockedPop.wide): an eighth of the last-level cache. At workload d's
@@ -301,7 +315,7 @@ func (n *Network[T]) prepareBlocked(threads int) {
 	if n.tuning.width > 0 {
 		width = n.tuning.width
 	}
-	state := 0
+	state, weights := 0, 0
 	inputs := map[Presynaptic[T]]*blockedInput[T]{}
 	for _, pr := range n.projs {
 		for _, p := range n.pops {
@@ -323,6 +337,7 @@ func (n *Network[T]) prepareBlocked(threads int) {
 					return
 				}
 				bj.d = d
+				weights += len(d.W) * sizeOf[T]()
 			case *Procedural[T]:
 				bj.pc, bj.g = d, newNormalRow(d.Seed, d.Stream, d.Scale)
 				bp.procedural = true
@@ -380,9 +395,11 @@ func (n *Network[T]) prepareBlocked(threads int) {
 		}
 	}
 	// Below every thread's L2 the state stays there between steps, and
-	// blocks cannot pay; between that and least, the trial decides.
+	// blocks cannot pay unless stored weights past the last-level cache
+	// stream from memory, whose rows LeakyRowsSteps reads several steps
+	// side by side; between that and least, the trial decides.
 	floor := min(least, blockedMinStateProcedural*max(threads, 1))
-	if bn.k < 2 || state < floor && !n.tuning.always {
+	if bn.k < 2 || state < floor && weights <= blockedMinWeights && !n.tuning.always {
 		return
 	}
 	if state < least && !n.tuning.always || n.tuning.trial {

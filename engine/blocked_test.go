@@ -372,6 +372,38 @@ func testBlockedMemory[T Float](t *testing.T) {
 	}
 }
 
+// TestBlockedLargeWeights: a network whose state stays in L2 is stepped
+// per step (fused) while its stored weights fit the last-level cache, and
+// goes on trial against blocks once they do not (blockedMinWeights), and
+// then gives per-step stepping's bits whichever way the trial picks.
+func TestBlockedLargeWeights(t *testing.T) {
+	defer func(w int) { blockedMinWeights = w }(blockedMinWeights)
+	ref := newBlockedCase[float32](t, false, 1, kernels.ResetSubtract, recSpikes, false, 0)
+	if err := ref.net.Run(context.Background(), blockedSteps, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer ref.net.Close()
+	// The case's weights: (60 + 30) inputs × blockedN neurons, float32.
+	const weights = 90 * blockedN * 4
+	for _, c := range []struct {
+		limit int
+		want  string
+	}{{weights, "fused"}, {weights - 1, "trial"}} {
+		blockedMinWeights = c.limit
+		bc := newBlockedCase[float32](t, true, 1, kernels.ResetSubtract, recSpikes, false, 0)
+		bc.net.tuning = blockTuning{}
+		bc.net.SetThreads(1)
+		if got := bc.net.Stepping()[0]; got != c.want {
+			t.Errorf("weights %d, limit %d: stepping %q, want %q", weights, c.limit, got, c.want)
+		}
+		if err := bc.net.Run(context.Background(), blockedSteps, nil); err != nil {
+			t.Fatal(err)
+		}
+		bc.same(t, ref, fmt.Sprintf("limit %d", c.limit))
+		bc.net.Close()
+	}
+}
+
 // TestBlockedOnlyFeedForward: a population whose spikes a projection reads
 // (a second layer, or itself) is stepped step by step, and so is one whose
 // state is too small for blocks to pay, which is less for procedural
