@@ -640,7 +640,8 @@ func (bp *blockedPop[T]) gather(steps int) {
 }
 
 // run advances item i's units over the block's steps, one step after
-// another on each unit's V and I, which stay in L2 meanwhile. A step's
+// another on each unit's V and I, which stay in L2 meanwhile (in the
+// last-level cache for a unit of whole rows, blockedPop.wide). A step's
 // input is summed in registers, as a fused step does (fused.go), unless
 // something must see it: the stage, for a recorder that reads state; Iin,
 // at the block's last step where it is written (iin); or a step of more

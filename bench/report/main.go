@@ -340,7 +340,8 @@ func writeSpeedups(w *bytes.Buffer, r *suite.Result) {
 	fmt.Fprintln(w, "machine it is 2.00×, and on a shared VM whose second vCPU competes with other guests it is less. efficiency: speed-up")
 	fmt.Fprintln(w, "over machine. machine reads, for ff, whose steps are bound by reading the weight rows: the machine's own speed-up at")
 	fmt.Fprintln(w, "reading memory — ReadStream32 over 256 MiB split over all threads, over one thread reading it all — timed and paired")
-	fmt.Fprintln(w, "the same way; ff cannot gain more than it from more threads. \"met\" judges the speed-up itself, not the efficiency.")
+	fmt.Fprintln(w, "the same way; a workload bound by reading memory past the caches cannot gain more (ff at 10^4 neurons, whose 40 MB")
+	fmt.Fprintln(w, "of weights partly stay in a 32 MB last-level cache, can). \"met\" judges the speed-up itself, not the efficiency.")
 	fmt.Fprintln(w, "scale: 1000 Poisson inputs at 5 Hz onto N neurons with procedural weights; cuba: Brian2's CUBA example (4000 neurons); coba: benchmark 1 of Brette et al. 2007 (4000 neurons); ff: the same inputs onto stored dense weights, as `leaky run`. The other workloads' speed-ups (single, shd) are in the thread-scaling table below.")
 	fmt.Fprintln(w)
 }

@@ -217,7 +217,7 @@ func Tables(r *Result) []Table {
 			}
 			sp.Rows = append(sp.Rows, []string{s.Workload, fmt.Sprint(s.N), Rate(s.One, s.Unit), Rate(s.All, s.Unit), ratio(s.Speedup), machine, reads, eff})
 		}
-		sp.Notes = []string{"speed-up: median over the alternating rounds of the all-threads rate over the one-thread rate of the same round; machine: independent FMA loops on all threads over one, timed and paired the same way, i.e. what this machine's cores gave in parallel at those moments; machine reads (ff, bound by reading its weight rows): ReadStream32 over 256 MiB split over all threads over one thread reading it all, timed and paired the same way, the most more threads can give a workload bound by memory; efficiency: speed-up over machine."}
+		sp.Notes = []string{"speed-up: median over the alternating rounds of the all-threads rate over the one-thread rate of the same round; machine: independent FMA loops on all threads over one, timed and paired the same way, i.e. what this machine's cores gave in parallel at those moments; machine reads (ff, bound by reading its weight rows): ReadStream32 over 256 MiB split over all threads over one thread reading it all, timed and paired the same way, the memory system's own speed-up at reading far past the caches, which a workload bound by such reads cannot exceed; efficiency: speed-up over machine."}
 		out = append(out, sp)
 	}
 	return out
