@@ -478,40 +478,45 @@ func TestRepsLabel(t *testing.T) {
 	}
 }
 
-// TestReadControl: in a run on more than one thread, the bandwidth-bound
-// ff pairs carry the machine's read speed-up, within what the threads
-// could give, and its thread-table row carries it too; compute-bound
-// workloads do not.
+// TestReadControl: ff's pair of thread counts, timed as the suite times
+// it (runPair), carries the machine's read speed-up on the figure with more
+// threads, within what the threads could give, and the FMA control's
+// beside it; a compute-bound pair (scale) carries no read speed-up. It
+// runs on any number of cores: two goroutines share one where there is
+// one.
 func TestReadControl(t *testing.T) {
-	res, err := quickResult()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Config.Threads < 2 {
-		t.Skip("one thread: no thread pairs")
-	}
-	ff := 0
-	for _, f := range res.Figures {
-		if f.Section != SectionWorkload || f.Threads < 2 {
-			continue
+	for _, name := range []string{"ff", "scale"} {
+		const n = 10000
+		build := shareBuild(buildFF(n), 2)
+		if name == "scale" {
+			build = shareBuild(buildScale(n), 2)
 		}
-		if f.Name != "ff" {
-			if f.MachineReadSpeedup != 0 {
-				t.Errorf("%s: a read speed-up %v on a compute-bound workload", f.ID, f.MachineReadSpeedup)
+		one, two := netItem(neuronSteps(name, n), 1, build), netItem(neuronSteps(name, n), 2, build)
+		one.bandwidth, two.bandwidth = name == "ff", name == "ff"
+		figs, err := runPair(300*time.Millisecond, 3, one, two)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if figs[0].MachineReadSpeedup != 0 || figs[0].MachineSpeedup != 0 {
+			t.Errorf("%s: the one-thread figure carries controls: %+v", name, figs[0])
+		}
+		r := figs[1].MachineReadSpeedup
+		if name == "scale" {
+			if r != 0 {
+				t.Errorf("scale: a read speed-up %v on a compute-bound workload", r)
 			}
 			continue
 		}
-		ff++
-		if r := f.MachineReadSpeedup; !(r > 0.3 && r < 1.5*float64(f.Threads)) {
-			t.Errorf("%s: read speed-up %v", f.ID, r)
+		if !(r > 0.3 && r < 3) || !(figs[1].MachineSpeedup > 0) {
+			t.Errorf("ff: read speed-up %v, FMA speed-up %v", r, figs[1].MachineSpeedup)
 		}
 	}
-	if ff == 0 {
-		t.Fatal("no ff figure on more than one thread")
-	}
-	for _, sp := range res.Speedups {
-		if (sp.Workload == "ff") != (sp.MachineRead > 0) {
-			t.Errorf("speed-up row %s n=%d: machine read %v", sp.Workload, sp.N, sp.MachineRead)
-		}
+	// The thread table carries what the figure does.
+	r := &Result{Config: Config{Threads: 2}, Figures: []Figure{
+		{Section: SectionWorkload, Name: "ff", Shape: "n=1", Threads: 1, Stats: Stats{Median: 1}},
+		{Section: SectionWorkload, Name: "ff", Shape: "n=1", Threads: 2, Stats: Stats{Median: 1.2}, MachineSpeedup: 1.9, MachineReadSpeedup: 1.1},
+	}}
+	if sp := speedups(r.Figures, 2); len(sp) != 1 || sp[0].MachineRead != 1.1 || sp[0].Machine != 1.9 {
+		t.Errorf("speed-ups %+v, want machine 1.9 and machine read 1.1", sp)
 	}
 }
