@@ -144,10 +144,9 @@ var blockedMinState = func() int {
 // blockedMinWeights is the stored weights past which a network whose state
 // stays in L2 may still be stepped in blocks (the trial decides): the
 // last-level cache. Such weights stream from memory a few rows a step,
-// which LeakyRowsSteps reads several steps side by side: ff at 10^4
-// neurons (40 MB of weights, 120 KB of state) on an AMD Zen 4, per step /
-// blocked (BenchmarkFF/n=10000, medians of 6 alternating runs), read 21
-// / 26 weight-GB/s on one thread and 17 / 29 on two.
+// which LeakyRowsSteps reads several steps side by side, and a block meets
+// its threads once instead of every step (BenchmarkFF/n=10000: 40 MB of
+// weights, 120 KB of state).
 var blockedMinWeights = func() int {
 	if l3 := cpuid.CPU.Cache.L3; l3 > 0 {
 		return l3
@@ -158,10 +157,9 @@ var blockedMinWeights = func() int {
 // blockedWholeState is the most state (V, I and Iin of every population)
 // for which a blocked population's units are whole rows a thread
 // (blockedPop.wide): an eighth of the last-level cache. At workload d's
-// 2.4 MB they stepped faster than blocks of blockedWidth neurons on an
-// AMD Zen 4 (BenchmarkFF/n=200000, one thread: 22.8 -> 24.7 weight-GB/s,
-// medians of 6 alternating runs); at 12 MB (BenchmarkBlocked, 10^6
-// neurons) they did not (345–365 µs a step against 355–371).
+// 2.4 MB such units step faster than blocks of blockedWidth neurons
+// (BenchmarkFF/n=200000); at 12 MB (BenchmarkBlocked at 10^6 neurons),
+// where the rows streaming through evict the state, they do not.
 var blockedWholeState = func() int {
 	if l3 := cpuid.CPU.Cache.L3; l3 > 0 {
 		return l3 / 8

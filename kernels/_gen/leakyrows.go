@@ -79,9 +79,8 @@ func genLeakyRows(s *isa, d *dtype, reset string) string {
 // and its update exactly as in LeakyRows, so that the word's V and I stay
 // in L1 from step to step and go to and from the caches once for all the
 // steps, while every step's rows stream side by side. It does not prefetch
-// the rows: beside the other steps' streams the prefetches only crowded
-// the misses (on an AMD Zen 4, 2·10^5 neurons, steps of 8 rows together:
-// 106–108 µs a step with LeakyRows' prefetch against 66 without).
+// the rows: with the other steps' streams beside them, the prefetches
+// only crowd the misses the loads already keep in flight.
 func genLeakyRowsSteps(s *isa, d *dtype, reset string) string {
 	name := fmt.Sprintf("leakyRowsSteps%s%s%s", d.name, reset, s.name)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(V, I []%[1]s, rows [][]%[1]s, counts []int, col int, alpha, beta, theta %[1]s, spikes []uint64, stride int) int", d.gotyp))
