@@ -650,69 +650,99 @@ func (bp *blockedPop[T]) gather(steps int) {
 // neuron of the unit, else through LeakyRows one by one.
 func (bp *blockedPop[T]) run(i int) {
 	p := bp.pop
-	steps := bp.steps
 	for u := bp.items[i][0]; u < bp.items[i][1]; u++ {
 		b := u / bp.perRow
 		lo := u % bp.perRow * bp.width
 		hi := min(lo+bp.width, p.N)
-		w := hi - lo
-		off := b*p.Stride + lo
-		V, I := p.V[off:off+w], p.I[off:off+w]
 		// The picks within the unit, picks[j0:j1].
-		j0, _ := slices.BinarySearch(bp.picks, off)
-		j1, _ := slices.BinarySearch(bp.picks, off+w)
-		for s := 0; s < steps; s++ {
-			mask := bp.masks[(s*p.Batch+b)*p.Words+lo>>6:][:(w+63)>>6]
-			rows := bp.rows[s*p.Batch+b]
-			last := s == steps-1
-			fused := !bp.stateful && !(last && bp.iin) && !bp.procedural && len(rows) <= fusedMaxRows
-			if fused && j0 == j1 {
-				s = bp.runSteps(i, s, b, lo, V, I) - 1
-				continue
-			}
-			bp.pickStep(s, j0, j1, off, V, I)
-			if fused {
-				for j := j0; j < j1; j++ {
-					// Iin as the unfused step sums it: the rows from +0, in order.
-					var x T
-					for _, row := range rows {
-						x += row[lo+bp.picks[j]-off]
-					}
-					bp.pickState[3*(s*len(bp.picks)+j)+2] = x
-				}
-				leakyRows(V, I, rows, lo, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
-				zeroSubnormalsAfter(bp.t0+s, V, I)
-				continue
-			}
-			var in []T
-			switch {
-			case bp.stateful:
-				in = bp.stage[3*s+2][off : off+w]
-				copy(bp.stage[3*s][off:off+w], V)
-				copy(bp.stage[3*s+1][off:off+w], I)
-			case last:
-				in = p.Iin[off : off+w]
-			default:
-				in = bp.scratch[i][:w]
-			}
-			clear(in)
-			if bp.procedural {
-				bp.chunks(V, I, in, mask, s, b, lo)
-			} else {
-				for _, pr := range bp.in {
-					k := s*pr.in.batch + b
-					accumulateTrials(in, w, pr.d.W[lo:], pr.d.NOut, pr.in.lists[k:k+1])
-				}
-				leakyUpdate(V, I, in, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
-			}
-			for j := j0; j < j1; j++ {
-				bp.pickState[3*(s*len(bp.picks)+j)+2] = in[bp.picks[j]-off]
-			}
-			if bp.stateful && last {
-				copy(p.Iin[off:off+w], in)
-			}
-			zeroSubnormalsAfter(bp.t0+s, V, I)
+		j0, _ := slices.BinarySearch(bp.picks, b*p.Stride+lo)
+		j1, _ := slices.BinarySearch(bp.picks, b*p.Stride+hi)
+		if j0 == j1 || bp.procedural {
+			bp.runSpan(i, b, lo, hi, j0, j1)
+			continue
 		}
+		// The mask words holding picks step one step at a time, their
+		// picks' state kept at every step; the words between them take
+		// several steps together.
+		at := lo
+		for j := j0; j < j1; {
+			w0 := (bp.picks[j] - b*p.Stride) &^ 63
+			w1 := min(w0+64, hi)
+			k := j
+			for k < j1 && bp.picks[k]-b*p.Stride < w1 {
+				k++
+			}
+			if at < w0 {
+				bp.runSpan(i, b, at, w0, j, j)
+			}
+			bp.runSpan(i, b, w0, w1, j, k)
+			at, j = w1, k
+		}
+		if at < hi {
+			bp.runSpan(i, b, at, hi, j1, j1)
+		}
+	}
+}
+
+// runSpan advances neurons lo … hi−1 of trial b (whole mask words from lo)
+// over the block's steps, picks[j0:j1] being the picks among them.
+func (bp *blockedPop[T]) runSpan(i, b, lo, hi, j0, j1 int) {
+	p := bp.pop
+	steps := bp.steps
+	w := hi - lo
+	off := b*p.Stride + lo
+	V, I := p.V[off:off+w], p.I[off:off+w]
+	for s := 0; s < steps; s++ {
+		mask := bp.masks[(s*p.Batch+b)*p.Words+lo>>6:][:(w+63)>>6]
+		rows := bp.rows[s*p.Batch+b]
+		last := s == steps-1
+		fused := !bp.stateful && !(last && bp.iin) && !bp.procedural && len(rows) <= fusedMaxRows
+		if fused && j0 == j1 {
+			s = bp.runSteps(i, s, b, lo, V, I) - 1
+			continue
+		}
+		bp.pickStep(s, j0, j1, off, V, I)
+		if fused {
+			for j := j0; j < j1; j++ {
+				// Iin as the unfused step sums it: the rows from +0, in order.
+				var x T
+				for _, row := range rows {
+					x += row[lo+bp.picks[j]-off]
+				}
+				bp.pickState[3*(s*len(bp.picks)+j)+2] = x
+			}
+			leakyRows(V, I, rows, lo, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
+			zeroSubnormalsAfter(bp.t0+s, V, I)
+			continue
+		}
+		var in []T
+		switch {
+		case bp.stateful:
+			in = bp.stage[3*s+2][off : off+w]
+			copy(bp.stage[3*s][off:off+w], V)
+			copy(bp.stage[3*s+1][off:off+w], I)
+		case last:
+			in = p.Iin[off : off+w]
+		default:
+			in = bp.scratch[i][:w]
+		}
+		clear(in)
+		if bp.procedural {
+			bp.chunks(V, I, in, mask, s, b, lo)
+		} else {
+			for _, pr := range bp.in {
+				k := s*pr.in.batch + b
+				accumulateTrials(in, w, pr.d.W[lo:], pr.d.NOut, pr.in.lists[k:k+1])
+			}
+			leakyUpdate(V, I, in, p.alpha, p.beta, p.theta, p.Neuron.Reset, mask)
+		}
+		for j := j0; j < j1; j++ {
+			bp.pickState[3*(s*len(bp.picks)+j)+2] = in[bp.picks[j]-off]
+		}
+		if bp.stateful && last {
+			copy(p.Iin[off:off+w], in)
+		}
+		zeroSubnormalsAfter(bp.t0+s, V, I)
 	}
 }
 
